@@ -1,0 +1,76 @@
+package dev.portcullis;
+
+import dev.portcullis.boot.ConfigLoader;
+import dev.portcullis.boot.DevMode;
+import dev.portcullis.boot.Gateway;
+import dev.portcullis.boot.GatewayVertx;
+import dev.portcullis.core.GatewayConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * {@code java -jar portcullis.jar} runs in production mode; {@code java -jar portcullis.jar start-dev} runs in
+ * dev mode (embedded Postgres and Redis when none answer, generated keys, the log OTP channel).
+ */
+public final class Main {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+  private static final long STOP_SECONDS = 30;
+
+  private Main() {
+  }
+
+  public static void main(String[] args) {
+    boolean dev = args.length > 0 && args[0].equals("start-dev");
+    if (args.length > 0 && !dev) {
+      LOG.error("usage: java -jar portcullis.jar [start-dev]");
+      System.exit(2);
+    }
+    Vertx vertx = GatewayVertx.create();
+    // Vert.x threads keep the JVM alive; the process ends through exit() below.
+    boot(vertx, dev)
+        .onSuccess(gateway -> {
+          Signal.handle(new Signal("TERM"), signal -> stop(vertx, gateway));
+          Signal.handle(new Signal("INT"), signal -> stop(vertx, gateway));
+        })
+        .onFailure(failure -> {
+          LOG.error("Portcullis did not start: {}", failure.getMessage());
+          vertx.close().onComplete(done -> exit(1));
+        });
+  }
+
+  /**
+   * SIGTERM: stop accepting, drain in-flight requests, flush the audit log, exit 0. Runs on the JVM's
+   * signal thread, never an event loop, so it may wait.
+   */
+  private static void stop(Vertx vertx, Gateway gateway) {
+    LOG.info("stopping: draining requests and flushing the audit log");
+    int status = 0;
+    try {
+      gateway.stop().await(STOP_SECONDS, TimeUnit.SECONDS);
+      vertx.close().await(STOP_SECONDS, TimeUnit.SECONDS);
+      LOG.info("stopped");
+    } catch (Exception e) {
+      LOG.error("did not stop cleanly: {}", e.toString());
+      status = 1;
+    }
+    System.exit(status);
+  }
+
+  /** Exits from a plain thread: shutdown hooks may wait for the Vert.x thread this is called on. */
+  private static void exit(int status) {
+    new Thread(() -> System.exit(status), "portcullis-exit").start();
+  }
+
+  private static Future<Gateway> boot(Vertx vertx, boolean dev) {
+    return ConfigLoader.loadRaw(vertx, new JsonObject(), true)
+        .compose(raw -> dev ? DevMode.prepare(vertx, raw) : Future.succeededFuture(raw))
+        .map(GatewayConfig::from)
+        .compose(config -> Gateway.start(vertx, config));
+  }
+}

@@ -1,0 +1,56 @@
+package dev.portcullis.app;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.UUID;
+
+/** A client app (tenant). {@code secretHash} never leaves the gateway. */
+public record App(UUID id, UUID ownerId, String name, String slug, byte[] secretHash, List<String> callbackUrls,
+                  AppSettings settings, OffsetDateTime createdAt) {
+
+  public static final UUID CONSOLE_ID = UUID.fromString("00000000-0000-0000-0000-000000000001");
+
+  public static final String COLUMNS = "id, owner_id, name, slug, secret_hash, callback_urls, settings, created_at";
+
+  public static App fromRow(Row row) {
+    Object urls = row.getValue("callback_urls");
+    List<String> callbackUrls = urls instanceof JsonArray array
+        ? array.stream().map(String::valueOf).toList()
+        : List.of();
+    Object settings = row.getValue("settings");
+    return new App(
+        row.getUUID("id"),
+        row.getUUID("owner_id"),
+        row.getString("name"),
+        row.getString("slug"),
+        row.getBuffer("secret_hash").getBytes(),
+        callbackUrls,
+        AppSettings.fromStored(settings instanceof JsonObject json ? json : null),
+        row.getOffsetDateTime("created_at"));
+  }
+
+  public boolean isConsole() {
+    return CONSOLE_ID.equals(id);
+  }
+
+  /** The public view of an app: everything but the secret. */
+  public JsonObject toJson(String issuer) {
+    return new JsonObject()
+        .put("app_id", id.toString())
+        .put("name", name)
+        .put("slug", slug)
+        .put("callback_urls", new JsonArray(callbackUrls))
+        .put("settings", settings.toJson())
+        .put("jwks_uri", issuer.replaceAll("/+$", "") + "/v1/apps/" + id + "/jwks.json")
+        .put("created_at", rfc3339(createdAt));
+  }
+
+  public static String rfc3339(OffsetDateTime time) {
+    return time == null ? null : time.withOffsetSameInstant(ZoneOffset.UTC).format(DateTimeFormatter.ISO_INSTANT);
+  }
+}

@@ -1,0 +1,187 @@
+package dev.portcullis.app;
+
+import dev.portcullis.core.ApiException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** An app's settings: defaults, ranges, and validation that names the offending field. */
+public final class AppSettings {
+
+  public static final String ACCESS_TOKEN_TTL = "access_token_ttl";
+  public static final String REFRESH_TOKEN_TTL = "refresh_token_ttl";
+  public static final String OTP_LENGTH = "otp_length";
+  public static final String OTP_TTL = "otp_ttl";
+  public static final String OTP_MAX_ATTEMPTS = "otp_max_attempts";
+  public static final String OTP_RESEND_COOLDOWN = "otp_resend_cooldown";
+  public static final String OTP_MAX_SENDS_PER_HOUR = "otp_max_sends_per_hour";
+  public static final String OTP_CHANNELS = "otp_channels";
+  public static final String SMS_ALLOWED_COUNTRIES = "sms_allowed_countries";
+  public static final String REFRESH_REUSE_GRACE_SECONDS = "refresh_reuse_grace_seconds";
+
+  /** The longest access token TTL any app may have: how long a retired signing key stays published. */
+  public static final int MAX_ACCESS_TOKEN_TTL = 86_400;
+
+  private record Range(String field, int defaultValue, int min, int max) {
+  }
+
+  private static final List<Range> RANGES = List.of(
+      new Range(ACCESS_TOKEN_TTL, 900, 60, MAX_ACCESS_TOKEN_TTL),
+      new Range(REFRESH_TOKEN_TTL, 2_592_000, 300, 31_536_000),
+      new Range(OTP_LENGTH, 6, 4, 10),
+      new Range(OTP_TTL, 300, 30, 3_600),
+      new Range(OTP_MAX_ATTEMPTS, 5, 1, 20),
+      new Range(OTP_RESEND_COOLDOWN, 30, 0, 3_600),
+      new Range(OTP_MAX_SENDS_PER_HOUR, 5, 1, 1_000),
+      new Range(REFRESH_REUSE_GRACE_SECONDS, 10, 0, 60));
+
+  private static final Set<String> CHANNELS = Set.of("email", "sms");
+  private static final Set<String> COUNTRIES = Set.of(Locale.getISOCountries());
+
+  private final JsonObject values;
+
+  private AppSettings(JsonObject values) {
+    this.values = values;
+  }
+
+  public static AppSettings defaults() {
+    return new AppSettings(withDefaults(new JsonObject()));
+  }
+
+  /** Settings as stored (already validated), completed with defaults for keys added since. */
+  public static AppSettings fromStored(JsonObject stored) {
+    return new AppSettings(withDefaults(stored == null ? new JsonObject() : stored.copy()));
+  }
+
+  /** Validates a client's partial settings and merges them over {@code base}. */
+  public static AppSettings merge(AppSettings base, JsonObject changes) {
+    JsonObject merged = base.values.copy();
+    if (changes == null) {
+      return new AppSettings(merged);
+    }
+    for (String field : changes.fieldNames()) {
+      Object value = changes.getValue(field);
+      Range range = RANGES.stream().filter(r -> r.field().equals(field)).findFirst().orElse(null);
+      if (range != null) {
+        merged.put(field, integerIn(range, value));
+      } else if (field.equals(OTP_CHANNELS)) {
+        merged.put(field, channels(value));
+      } else if (field.equals(SMS_ALLOWED_COUNTRIES)) {
+        merged.put(field, countries(value));
+      } else {
+        throw ApiException.invalid("settings." + field, "is not a known setting");
+      }
+    }
+    return new AppSettings(merged);
+  }
+
+  public int accessTokenTtl() {
+    return values.getInteger(ACCESS_TOKEN_TTL);
+  }
+
+  public int refreshTokenTtl() {
+    return values.getInteger(REFRESH_TOKEN_TTL);
+  }
+
+  public int otpLength() {
+    return values.getInteger(OTP_LENGTH);
+  }
+
+  public int otpTtl() {
+    return values.getInteger(OTP_TTL);
+  }
+
+  public int otpMaxAttempts() {
+    return values.getInteger(OTP_MAX_ATTEMPTS);
+  }
+
+  public int otpResendCooldown() {
+    return values.getInteger(OTP_RESEND_COOLDOWN);
+  }
+
+  public int otpMaxSendsPerHour() {
+    return values.getInteger(OTP_MAX_SENDS_PER_HOUR);
+  }
+
+  public int refreshReuseGraceSeconds() {
+    return values.getInteger(REFRESH_REUSE_GRACE_SECONDS);
+  }
+
+  public List<String> otpChannels() {
+    return values.getJsonArray(OTP_CHANNELS).stream().map(String::valueOf).toList();
+  }
+
+  /** ISO codes an SMS may go to, or null when every country is allowed. */
+  public List<String> smsAllowedCountries() {
+    JsonArray countries = values.getJsonArray(SMS_ALLOWED_COUNTRIES);
+    return countries == null ? null : countries.stream().map(String::valueOf).toList();
+  }
+
+  public JsonObject toJson() {
+    return values.copy();
+  }
+
+  private static JsonObject withDefaults(JsonObject values) {
+    for (Range range : RANGES) {
+      if (!values.containsKey(range.field())) {
+        values.put(range.field(), range.defaultValue());
+      }
+    }
+    if (!values.containsKey(OTP_CHANNELS)) {
+      values.put(OTP_CHANNELS, new JsonArray().add("email").add("sms"));
+    }
+    if (!values.containsKey(SMS_ALLOWED_COUNTRIES)) {
+      values.putNull(SMS_ALLOWED_COUNTRIES);
+    }
+    return values;
+  }
+
+  private static int integerIn(Range range, Object value) {
+    String field = "settings." + range.field();
+    if (!(value instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())) {
+      throw ApiException.invalid(field, "must be an integer");
+    }
+    long parsed = number.longValue();
+    if (parsed < range.min() || parsed > range.max()) {
+      throw ApiException.invalid(field, "must be between " + range.min() + " and " + range.max());
+    }
+    return (int) parsed;
+  }
+
+  private static JsonArray channels(Object value) {
+    String field = "settings." + OTP_CHANNELS;
+    if (!(value instanceof JsonArray array) || array.isEmpty()) {
+      throw ApiException.invalid(field, "must be a non-empty array of \"email\" and \"sms\"");
+    }
+    JsonArray out = new JsonArray();
+    for (Object item : array) {
+      if (!(item instanceof String channel) || !CHANNELS.contains(channel)) {
+        throw ApiException.invalid(field, "must contain only \"email\" and \"sms\"");
+      }
+      if (!out.contains(channel)) {
+        out.add(channel);
+      }
+    }
+    return out;
+  }
+
+  private static JsonArray countries(Object value) {
+    String field = "settings." + SMS_ALLOWED_COUNTRIES;
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof JsonArray array)) {
+      throw ApiException.invalid(field, "must be an array of ISO 3166 country codes or null");
+    }
+    JsonArray out = new JsonArray();
+    for (Object item : array) {
+      if (!(item instanceof String code) || !COUNTRIES.contains(code.toUpperCase(Locale.ROOT))) {
+        throw ApiException.invalid(field, "must contain only ISO 3166 alpha-2 country codes");
+      }
+      out.add(code.toUpperCase(Locale.ROOT));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,58 @@
+package dev.portcullis.app;
+
+import dev.portcullis.core.ApiException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.List;
+
+/**
+ * Callback URLs: absolute {@code https} URLs (or {@code http} on localhost / 127.0.0.1 for development),
+ * no wildcards, no fragments, stored exactly as given and later matched exactly.
+ */
+public final class CallbackUrls {
+
+  private static final int MAX_URLS = 20;
+  private static final int MAX_LENGTH = 2048;
+
+  private CallbackUrls() {
+  }
+
+  public static List<String> validate(List<String> urls) {
+    if (urls == null) {
+      return List.of();
+    }
+    if (urls.size() > MAX_URLS) {
+      throw ApiException.invalid("callback_urls", "at most " + MAX_URLS + " URLs");
+    }
+    for (String url : urls) {
+      check(url);
+    }
+    return List.copyOf(urls);
+  }
+
+  private static void check(String url) {
+    String field = "callback_urls";
+    if (url.length() > MAX_LENGTH || url.contains("*")) {
+      throw ApiException.invalid(field, "'" + shorten(url) + "' must be an absolute URL without wildcards");
+    }
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw ApiException.invalid(field, "'" + shorten(url) + "' is not a valid URL");
+    }
+    String host = uri.getHost();
+    if (!uri.isAbsolute() || host == null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+      throw ApiException.invalid(field, "'" + shorten(url) + "' must be an absolute URL with a host, no fragment");
+    }
+    boolean local = host.equals("localhost") || host.equals("127.0.0.1");
+    boolean ok = "https".equals(uri.getScheme()) || ("http".equals(uri.getScheme()) && local);
+    if (!ok) {
+      throw ApiException.invalid(field, "'" + shorten(url) + "' must use https (http only for localhost)");
+    }
+  }
+
+  private static String shorten(String url) {
+    return url.length() > 80 ? url.substring(0, 80) + "..." : url;
+  }
+}

@@ -1,0 +1,85 @@
+package dev.portcullis.boot;
+
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.PgUrl;
+import dev.portcullis.core.Secrets;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Base64;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code start-dev}: a working gateway on a fresh machine with no other step. Uses the configured Postgres
+ * and Redis when they answer, else embedded ones with their data under {@code .portcullis-dev/}; keeps a
+ * generated master key and admin key there; sends OTP codes to the log.
+ */
+public final class DevMode {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DevMode.class);
+  private static final Path HOME = Path.of(".portcullis-dev");
+  private static final int EMBEDDED_PG_PORT = 54329;
+  private static final int EMBEDDED_REDIS_PORT = 63799;
+
+  private DevMode() {
+  }
+
+  public static Future<JsonObject> prepare(Vertx vertx, JsonObject raw) {
+    return vertx.executeBlocking(() -> prepare(raw), false);
+  }
+
+  private static JsonObject prepare(JsonObject raw) throws Exception {
+    Files.createDirectories(HOME);
+    JsonObject config = raw.copy().put(GatewayConfig.DEV_MODE, true);
+
+    PgUrl pg = PgUrl.parse(GatewayConfig.PG_URL, raw.getString(GatewayConfig.PG_URL));
+    if (!EmbeddedBackends.reachable(pg.host(), pg.port())) {
+      LOG.info("no Postgres at {}:{}: starting an embedded one (data in {})", pg.host(), pg.port(), HOME.resolve("postgres"));
+      EmbeddedBackends.startPostgres(HOME.resolve("postgres"), EMBEDDED_PG_PORT);
+      pg = new PgUrl("127.0.0.1", EMBEDDED_PG_PORT, pg.database(), "postgres", null);
+      config.put(GatewayConfig.PG_URL, pg.toUrl());
+    }
+    Migrations.createDatabaseIfMissing(pg);
+
+    URI redis = URI.create(raw.getString(GatewayConfig.REDIS_URL));
+    int redisPort = redis.getPort() < 0 ? 6379 : redis.getPort();
+    if (!EmbeddedBackends.reachable(redis.getHost(), redisPort)) {
+      LOG.info("no Redis at {}:{}: starting an embedded one (data in {})", redis.getHost(), redisPort, HOME.resolve("redis"));
+      EmbeddedBackends.startRedis(HOME.resolve("redis"), EMBEDDED_REDIS_PORT, true);
+      config.put(GatewayConfig.REDIS_URL, "redis://127.0.0.1:" + EMBEDDED_REDIS_PORT);
+    }
+
+    if (config.getValue(GatewayConfig.MASTER_KEY) == null) {
+      config.put(GatewayConfig.MASTER_KEY, keptSecret("master.key", Base64.getEncoder().encodeToString(Secrets.randomBytes(32))));
+    }
+    if (config.getValue(GatewayConfig.ADMIN_KEY) == null) {
+      config.put(GatewayConfig.ADMIN_KEY, keptSecret("admin.key", "pca_" + Secrets.randomToken(32)));
+    }
+    config.put(GatewayConfig.OTP_EMAIL_CHANNEL, "log").put(GatewayConfig.OTP_SMS_CHANNEL, "log");
+    LOG.info("DEV MODE: API on http://localhost:{}, management on http://localhost:{}", config.getValue(GatewayConfig.HTTP_PORT),
+        config.getValue(GatewayConfig.MANAGEMENT_PORT));
+    LOG.info("DEV MODE: admin key (Authorization: Bearer ...): {}", config.getString(GatewayConfig.ADMIN_KEY));
+    return config;
+  }
+
+  private static String keptSecret(String name, String fresh) throws IOException {
+    Path file = HOME.resolve(name);
+    if (Files.exists(file)) {
+      return Files.readString(file, StandardCharsets.UTF_8).trim();
+    }
+    Files.writeString(file, fresh + "\n", StandardCharsets.UTF_8);
+    try {
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+    } catch (UnsupportedOperationException ignored) {
+      // not a POSIX file system: the folder's own permissions apply
+    }
+    return fresh;
+  }
+}

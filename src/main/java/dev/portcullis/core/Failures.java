@@ -1,0 +1,45 @@
+package dev.portcullis.core;
+
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+
+/** Turns any failure into the {@link ApiException} the client is answered with. */
+public final class Failures {
+
+  private Failures() {
+  }
+
+  /**
+   * Classifies a failure. Outages are already {@code unavailable} ApiExceptions when they get here (see
+   * {@link Backends}); anything else that is not a domain outcome is a bug and becomes {@code internal_error}.
+   */
+  public static ApiException toApi(Throwable failure) {
+    if (failure instanceof ApiException api) {
+      return api;
+    }
+    if (failure instanceof ReplyException reply) {
+      return fromReply(reply);
+    }
+    return new ApiException(ErrorCode.INTERNAL_ERROR, "internal error");
+  }
+
+  /** True for failures that are our bugs rather than domain outcomes or outages. */
+  public static boolean isInternal(ApiException failure) {
+    return failure.code() == ErrorCode.INTERNAL_ERROR;
+  }
+
+  private static ApiException fromReply(ReplyException reply) {
+    if (reply.failureType() == ReplyFailure.TIMEOUT) {
+      return ApiException.unavailable("the service");
+    }
+    if (reply.failureType() == ReplyFailure.NO_HANDLERS) {
+      return new ApiException(ErrorCode.INTERNAL_ERROR, "internal error");
+    }
+    String message = reply.getMessage();
+    if (message != null && message.startsWith("{")) {
+      return ApiException.fromJson(new JsonObject(message));
+    }
+    return new ApiException(ErrorCode.INTERNAL_ERROR, "internal error");
+  }
+}

@@ -1,0 +1,233 @@
+package dev.portcullis.core;
+
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.util.Base64;
+import java.util.Locale;
+
+/**
+ * The gateway's configuration: {@code conf/portcullis.yaml} overridden by environment variables of the same
+ * names. Validated once at start; a bad value stops the start with a message naming the key.
+ */
+public final class GatewayConfig {
+
+  public static final String HTTP_PORT = "PORTCULLIS_HTTP_PORT";
+  public static final String MANAGEMENT_PORT = "PORTCULLIS_MANAGEMENT_PORT";
+  public static final String HTTP_INSTANCES = "PORTCULLIS_HTTP_INSTANCES";
+  public static final String PG_URL = "PORTCULLIS_PG_URL";
+  public static final String PG_POOL_SIZE = "PORTCULLIS_PG_POOL_SIZE";
+  public static final String REDIS_URL = "PORTCULLIS_REDIS_URL";
+  public static final String REDIS_PREFIX = "PORTCULLIS_REDIS_PREFIX";
+  public static final String ISSUER = "PORTCULLIS_ISSUER";
+  public static final String BACKEND_TIMEOUT_MS = "PORTCULLIS_BACKEND_TIMEOUT_MS";
+  public static final String ADMIN_KEY = "PORTCULLIS_ADMIN_KEY";
+  public static final String MASTER_KEY = "PORTCULLIS_MASTER_KEY";
+  public static final String OTP_EMAIL_CHANNEL = "PORTCULLIS_OTP_EMAIL_CHANNEL";
+  public static final String OTP_SMS_CHANNEL = "PORTCULLIS_OTP_SMS_CHANNEL";
+  public static final String OTP_EMAIL_WEBHOOK_URL = "PORTCULLIS_OTP_EMAIL_WEBHOOK_URL";
+  public static final String OTP_SMS_WEBHOOK_URL = "PORTCULLIS_OTP_SMS_WEBHOOK_URL";
+  public static final String WEBHOOK_SECRET = "PORTCULLIS_WEBHOOK_SECRET";
+  public static final String SMTP_HOST = "PORTCULLIS_SMTP_HOST";
+  public static final String SMTP_PORT = "PORTCULLIS_SMTP_PORT";
+  public static final String SMTP_USERNAME = "PORTCULLIS_SMTP_USERNAME";
+  public static final String SMTP_PASSWORD = "PORTCULLIS_SMTP_PASSWORD";
+  public static final String SMTP_FROM = "PORTCULLIS_SMTP_FROM";
+  public static final String SMTP_STARTTLS = "PORTCULLIS_SMTP_STARTTLS";
+  public static final String OTP_SENDS_PER_HOUR_PER_IP = "PORTCULLIS_OTP_SENDS_PER_HOUR_PER_IP";
+  public static final String OTP_SENDS_PER_HOUR_PER_APP = "PORTCULLIS_OTP_SENDS_PER_HOUR_PER_APP";
+  /** Set by the launcher, never by the environment: true in {@code start-dev}. */
+  public static final String DEV_MODE = "portcullis.dev-mode";
+
+  private final JsonObject json;
+
+  private GatewayConfig(JsonObject json) {
+    this.json = json;
+  }
+
+  /** Validates the merged configuration; throws {@link IllegalArgumentException} naming the bad key. */
+  public static GatewayConfig from(JsonObject json) {
+    GatewayConfig config = new GatewayConfig(json.copy());
+    config.port(HTTP_PORT);
+    config.port(MANAGEMENT_PORT);
+    config.intIn(HTTP_INSTANCES, 0, 256);
+    config.intIn(PG_POOL_SIZE, 1, 1000);
+    config.intIn(BACKEND_TIMEOUT_MS, 100, 60_000);
+    config.pgUrl();
+    config.url(REDIS_URL, "redis", "rediss");
+    config.url(ISSUER, "http", "https");
+    config.channel(OTP_EMAIL_CHANNEL, true);
+    config.channel(OTP_SMS_CHANNEL, false);
+    if (!config.devMode()) {
+      config.requireMasterKey();
+    } else if (config.optional(MASTER_KEY) != null) {
+      config.masterKey();
+    }
+    config.webhookSettings(OTP_EMAIL_CHANNEL, OTP_EMAIL_WEBHOOK_URL);
+    config.webhookSettings(OTP_SMS_CHANNEL, OTP_SMS_WEBHOOK_URL);
+    if ("smtp".equals(config.string(OTP_EMAIL_CHANNEL)) && config.optional(SMTP_HOST) == null) {
+      throw new IllegalArgumentException(SMTP_HOST + " is required when " + OTP_EMAIL_CHANNEL + " is smtp");
+    }
+    return config;
+  }
+
+  public JsonObject json() {
+    return json.copy();
+  }
+
+  public boolean devMode() {
+    return json.getBoolean(DEV_MODE, false);
+  }
+
+  public int httpPort() {
+    return port(HTTP_PORT);
+  }
+
+  public int managementPort() {
+    return port(MANAGEMENT_PORT);
+  }
+
+  public int httpInstances() {
+    int configured = intIn(HTTP_INSTANCES, 0, 256);
+    return configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
+  }
+
+  public int pgPoolSize() {
+    return intIn(PG_POOL_SIZE, 1, 1000);
+  }
+
+  public long backendTimeoutMs() {
+    return intIn(BACKEND_TIMEOUT_MS, 100, 60_000);
+  }
+
+  public String redisUrl() {
+    return string(REDIS_URL);
+  }
+
+  public String redisPrefix() {
+    String prefix = optional(REDIS_PREFIX);
+    return prefix == null ? "pc:" : prefix;
+  }
+
+  public String issuer() {
+    return string(ISSUER);
+  }
+
+  /** The admin key, or null when the admin key is disabled. */
+  public String adminKey() {
+    return optional(ADMIN_KEY);
+  }
+
+  public byte[] masterKey() {
+    String value = optional(MASTER_KEY);
+    if (value == null) {
+      throw new IllegalArgumentException(MASTER_KEY + " is required outside dev mode (base64 of 32 bytes)");
+    }
+    byte[] key;
+    try {
+      key = Base64.getDecoder().decode(value.trim());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(MASTER_KEY + " must be base64 of 32 bytes");
+    }
+    if (key.length != 32) {
+      throw new IllegalArgumentException(MASTER_KEY + " must be base64 of 32 bytes, got " + key.length + " bytes");
+    }
+    return key;
+  }
+
+  public PgUrl pgUrl() {
+    return PgUrl.parse(PG_URL, string(PG_URL));
+  }
+
+  public String string(String key) {
+    String value = optional(key);
+    if (value == null) {
+      throw new IllegalArgumentException(key + " is required");
+    }
+    return value;
+  }
+
+  /** A trimmed value, or null when missing or blank. */
+  public String optional(String key) {
+    Object value = json.getValue(key);
+    if (value == null) {
+      return null;
+    }
+    String text = String.valueOf(value).trim();
+    return text.isEmpty() ? null : text;
+  }
+
+  public int integer(String key, int min, int max) {
+    return intIn(key, min, max);
+  }
+
+  public boolean bool(String key) {
+    String value = optional(key);
+    if (value == null) {
+      return false;
+    }
+    return switch (value.toLowerCase(Locale.ROOT)) {
+      case "true", "1", "yes" -> true;
+      case "false", "0", "no" -> false;
+      default -> throw new IllegalArgumentException(key + " must be true or false");
+    };
+  }
+
+  private void requireMasterKey() {
+    masterKey();
+  }
+
+  private int port(String key) {
+    return intIn(key, 0, 65535);
+  }
+
+  private int intIn(String key, int min, int max) {
+    String value = string(key);
+    int parsed;
+    try {
+      parsed = Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + " must be an integer, got '" + value + "'");
+    }
+    if (parsed < min || parsed > max) {
+      throw new IllegalArgumentException(key + " must be between " + min + " and " + max + ", got " + parsed);
+    }
+    return parsed;
+  }
+
+  private void url(String key, String... schemes) {
+    String value = string(key);
+    URI uri;
+    try {
+      uri = URI.create(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(key + " is not a valid URL");
+    }
+    for (String scheme : schemes) {
+      if (scheme.equalsIgnoreCase(uri.getScheme()) && uri.getHost() != null) {
+        return;
+      }
+    }
+    throw new IllegalArgumentException(key + " must be a " + String.join(" or ", schemes) + " URL with a host");
+  }
+
+  private void channel(String key, boolean smtpAllowed) {
+    String value = string(key);
+    boolean ok = value.equals("log") || value.equals("webhook") || (smtpAllowed && value.equals("smtp"));
+    if (!ok) {
+      throw new IllegalArgumentException(key + " must be one of " + (smtpAllowed ? "smtp, webhook, log" : "webhook, log"));
+    }
+  }
+
+  private void webhookSettings(String channelKey, String urlKey) {
+    if (!"webhook".equals(string(channelKey))) {
+      return;
+    }
+    if (optional(urlKey) == null) {
+      throw new IllegalArgumentException(urlKey + " is required when " + channelKey + " is webhook");
+    }
+    url(urlKey, "http", "https");
+    if (optional(WEBHOOK_SECRET) == null) {
+      throw new IllegalArgumentException(WEBHOOK_SECRET + " is required when " + channelKey + " is webhook");
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package dev.portcullis.core;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.SqlConnection;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * The Postgres pool of one verticle (a named, shared pool: all verticles of a process use the same
+ * connections) with every call bounded in time. A call that cannot reach Postgres fails with
+ * {@code 503 unavailable}; an error Postgres itself answered stays a {@link PgException}.
+ */
+public final class Postgres {
+
+  public static final String UNIQUE_VIOLATION = "23505";
+
+  private final Pool pool;
+  private final long timeoutMs;
+
+  private Postgres(Pool pool, long timeoutMs) {
+    this.pool = pool;
+    this.timeoutMs = timeoutMs;
+  }
+
+  public static Postgres create(Vertx vertx, GatewayConfig config) {
+    PgUrl url = config.pgUrl();
+    PgConnectOptions connect = new PgConnectOptions()
+        .setHost(url.host())
+        .setPort(url.port())
+        .setDatabase(url.database())
+        .setUser(url.user())
+        .setCachePreparedStatements(true)
+        .setPipeliningLimit(16);
+    if (url.password() != null) {
+      connect.setPassword(url.password());
+    }
+    PoolOptions options = new PoolOptions()
+        .setMaxSize(config.pgPoolSize())
+        .setShared(true)
+        .setName("portcullis-pg-" + url.database())
+        .setMaxWaitQueueSize(4096)
+        .setConnectionTimeout((int) config.backendTimeoutMs())
+        .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
+    Pool pool = PgBuilder.pool().with(options).connectingTo(connect).using(vertx).build();
+    return new Postgres(pool, config.backendTimeoutMs());
+  }
+
+  public Pool pool() {
+    return pool;
+  }
+
+  /** Runs a statement (or several) on the pool. */
+  public <T> Future<T> run(Function<Pool, Future<T>> work) {
+    return guard(work.apply(pool));
+  }
+
+  /** Runs work in one transaction: committed when the future succeeds, rolled back when it fails. */
+  public <T> Future<T> inTransaction(Function<SqlConnection, Future<T>> work) {
+    return guard(pool.withTransaction(work));
+  }
+
+  public Future<Void> close() {
+    return pool.close();
+  }
+
+  public static boolean isUniqueViolation(Throwable failure) {
+    return failure instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState());
+  }
+
+  private <T> Future<T> guard(Future<T> operation) {
+    return operation
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .recover(failure -> failure instanceof PgException || failure instanceof ApiException
+            ? Future.failedFuture(failure)
+            : Future.failedFuture(ApiException.unavailable("postgres")));
+  }
+}

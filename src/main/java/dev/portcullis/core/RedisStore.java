@@ -1,0 +1,61 @@
+package dev.portcullis.core;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.redis.client.impl.types.ErrorType;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Redis client of one verticle: every key carries the configured prefix, every call is bounded in
+ * time, and a call that cannot reach Redis fails with {@code 503 unavailable}. Atomic operations are
+ * {@link RedisScript}s.
+ */
+public final class RedisStore {
+
+  private final Redis client;
+  private final String prefix;
+  private final long timeoutMs;
+
+  private RedisStore(Redis client, String prefix, long timeoutMs) {
+    this.client = client;
+    this.prefix = prefix;
+    this.timeoutMs = timeoutMs;
+  }
+
+  public static RedisStore create(Vertx vertx, GatewayConfig config) {
+    RedisOptions options = new RedisOptions()
+        .setConnectionString(config.redisUrl())
+        .setMaxPoolSize(8)
+        .setMaxPoolWaiting(4096)
+        .setMaxWaitingHandlers(65536);
+    options.getNetClientOptions().setConnectTimeout((int) config.backendTimeoutMs());
+    return new RedisStore(Redis.createClient(vertx, options), config.redisPrefix(), config.backendTimeoutMs());
+  }
+
+  /** The full key of a logical key: {@code prefix + parts joined by ':'}. */
+  public String key(String... parts) {
+    return prefix + String.join(":", parts);
+  }
+
+  public Future<Response> send(Command command, Object... args) {
+    return send(Request.cmd(command, args));
+  }
+
+  public Future<Response> send(Request request) {
+    return client.send(request)
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .recover(failure -> failure instanceof ErrorType
+            ? Future.failedFuture(failure)
+            : Future.failedFuture(ApiException.unavailable("redis")));
+  }
+
+  public Future<Void> close() {
+    client.close();
+    return Future.succeededFuture();
+  }
+}

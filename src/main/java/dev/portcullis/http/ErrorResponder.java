@@ -1,0 +1,59 @@
+package dev.portcullis.http;
+
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.Failures;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The one place that turns a failure into the JSON error contract. Every 5xx is logged once, with the request id. */
+public final class ErrorResponder {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ErrorResponder.class);
+
+  private ErrorResponder() {
+  }
+
+  public static void handle(RoutingContext ctx) {
+    Throwable cause = ctx.failure();
+    ApiException failure = cause != null ? Failures.toApi(cause) : fromStatus(ctx.statusCode());
+    int status = failure.code().status();
+    if (status >= 500 && !failure.logged()) {
+      if (Failures.isInternal(failure)) {
+        LOG.error("request {} {} {} failed", RequestIds.of(ctx), ctx.request().method(), ctx.request().path(), cause);
+      } else {
+        LOG.warn("request {} {} {} answered {}: {}", RequestIds.of(ctx), ctx.request().method(),
+            ctx.request().path(), status, failure.getMessage());
+      }
+    }
+    send(ctx, failure);
+  }
+
+  public static void send(RoutingContext ctx, ApiException failure) {
+    HttpServerResponse response = ctx.response();
+    if (response.headWritten()) {
+      response.reset();
+      return;
+    }
+    response.setStatusCode(failure.code().status());
+    response.putHeader("Content-Type", "application/json");
+    response.putHeader("Cache-Control", "no-store");
+    if (failure.retryAfter() >= 0) {
+      response.putHeader("Retry-After", Long.toString(failure.retryAfter()));
+    }
+    response.end(failure.toJson().toBuffer());
+  }
+
+  private static ApiException fromStatus(int status) {
+    return switch (status) {
+      case 400 -> new ApiException(ErrorCode.INVALID_REQUEST, "invalid request");
+      case 404 -> new ApiException(ErrorCode.NOT_FOUND, "no such resource");
+      case 405 -> new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "method not allowed on this path");
+      case 413 -> new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than 64 KiB");
+      case 415 -> new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
+      default -> new ApiException(ErrorCode.INTERNAL_ERROR, "internal error");
+    };
+  }
+}

@@ -1,0 +1,86 @@
+package dev.portcullis.http;
+
+import dev.portcullis.core.ApiException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Typed reads of request fields: a wrong type is {@code 400 invalid_request} naming the field. */
+public final class Fields {
+
+  private Fields() {
+  }
+
+  public static String requiredString(JsonObject body, String field) {
+    String value = optionalString(body, field);
+    if (value == null || value.isBlank()) {
+      throw ApiException.invalid(field, "is required");
+    }
+    return value;
+  }
+
+  public static String optionalString(JsonObject body, String field) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String text)) {
+      throw ApiException.invalid(field, "must be a string");
+    }
+    return text;
+  }
+
+  public static boolean optionalBoolean(JsonObject body, String field, boolean fallback) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return fallback;
+    }
+    if (!(value instanceof Boolean flag)) {
+      throw ApiException.invalid(field, "must be true or false");
+    }
+    return flag;
+  }
+
+  public static JsonObject optionalObject(JsonObject body, String field) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof JsonObject object)) {
+      throw ApiException.invalid(field, "must be an object");
+    }
+    return object;
+  }
+
+  public static List<String> optionalStringList(JsonObject body, String field) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof JsonArray array)) {
+      throw ApiException.invalid(field, "must be an array of strings");
+    }
+    List<String> items = new ArrayList<>(array.size());
+    for (Object item : array) {
+      if (!(item instanceof String text)) {
+        throw ApiException.invalid(field, "must be an array of strings");
+      }
+      items.add(text);
+    }
+    return items;
+  }
+
+  /** The end user's IP as the client backend reported it, or null. Only an IP literal is accepted. */
+  public static String clientIp(JsonObject body) {
+    String ip = optionalString(body, "client_ip");
+    if (ip == null) {
+      return null;
+    }
+    String trimmed = ip.trim();
+    if (trimmed.length() > 45 || !trimmed.matches("[0-9a-fA-F:.]+") || !(trimmed.contains(".") || trimmed.contains(":"))) {
+      throw ApiException.invalid("client_ip", "must be an IPv4 or IPv6 address");
+    }
+    return trimmed.toLowerCase(java.util.Locale.ROOT);
+  }
+}

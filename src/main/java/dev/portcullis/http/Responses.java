@@ -1,0 +1,23 @@
+package dev.portcullis.http;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** Successful JSON answers. Auth responses are never cached. */
+public final class Responses {
+
+  private Responses() {
+  }
+
+  public static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "no-store")
+        .end(body.toBuffer());
+  }
+
+  public static void ok(RoutingContext ctx, JsonObject body) {
+    json(ctx, 200, body);
+  }
+}

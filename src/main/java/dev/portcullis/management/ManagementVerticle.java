@@ -1,0 +1,59 @@
+package dev.portcullis.management;
+
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.Metrics;
+import dev.portcullis.core.Postgres;
+import dev.portcullis.core.RedisStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import io.vertx.redis.client.Command;
+
+/** The management port: liveness, readiness (Postgres and Redis), Prometheus metrics. */
+public final class ManagementVerticle extends VerticleBase {
+
+  private HttpServer server;
+  private Postgres pg;
+  private RedisStore redis;
+
+  @Override
+  public Future<?> start() {
+    GatewayConfig config = GatewayConfig.from(config());
+    pg = Postgres.create(vertx, config);
+    redis = RedisStore.create(vertx, config);
+    Router router = Router.router(vertx);
+    router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")));
+    router.get("/health/ready").handler(this::ready);
+    MeterRegistry registry = Metrics.registry(vertx);
+    if (registry instanceof PrometheusMeterRegistry prometheus) {
+      router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
+    }
+    server = vertx.createHttpServer().requestHandler(router);
+    return server.listen(config.managementPort());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server.close().eventually(() -> Future.join(pg.close(), redis.close()));
+  }
+
+  private void ready(RoutingContext ctx) {
+    Future<String> postgres = pg.run(pool -> pool.query("SELECT 1").execute()).map("up").otherwise("down");
+    Future<String> redisCheck = redis.send(Command.PING).map("up").otherwise("down");
+    Future.join(postgres, redisCheck).onComplete(done -> {
+      JsonObject checks = new JsonObject().put("postgres", postgres.result()).put("redis", redisCheck.result());
+      boolean up = "up".equals(postgres.result()) && "up".equals(redisCheck.result());
+      json(ctx, up ? 200 : 503, new JsonObject().put("status", up ? "up" : "down").put("checks", checks));
+    });
+  }
+
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
+  }
+}

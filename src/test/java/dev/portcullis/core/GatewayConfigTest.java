@@ -1,0 +1,70 @@
+package dev.portcullis.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Configuration validation")
+class GatewayConfigTest {
+
+  private static JsonObject valid() {
+    return new JsonObject()
+        .put(GatewayConfig.HTTP_PORT, "8080")
+        .put(GatewayConfig.MANAGEMENT_PORT, 9090)
+        .put(GatewayConfig.HTTP_INSTANCES, 0)
+        .put(GatewayConfig.PG_URL, "postgresql://app:s%40cret@db.internal:5433/auth")
+        .put(GatewayConfig.PG_POOL_SIZE, 8)
+        .put(GatewayConfig.REDIS_URL, "redis://cache:6379")
+        .put(GatewayConfig.ISSUER, "https://auth.example.com")
+        .put(GatewayConfig.BACKEND_TIMEOUT_MS, 2000)
+        .put(GatewayConfig.OTP_EMAIL_CHANNEL, "log")
+        .put(GatewayConfig.OTP_SMS_CHANNEL, "log")
+        .put(GatewayConfig.MASTER_KEY, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+  }
+
+  @Test
+  @DisplayName("a valid configuration parses, including a password with an escaped character")
+  void validParses() {
+    GatewayConfig config = GatewayConfig.from(valid());
+    assertEquals(8080, config.httpPort());
+    assertEquals("s@cret", config.pgUrl().password());
+    assertEquals("auth", config.pgUrl().database());
+    assertEquals(5433, config.pgUrl().port());
+  }
+
+  @Test
+  @DisplayName("production mode refuses to start without a master key, naming the key")
+  void masterKeyRequired() {
+    JsonObject json = valid();
+    json.remove(GatewayConfig.MASTER_KEY);
+    IllegalArgumentException failure = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.from(json));
+    assertTrue(failure.getMessage().contains("PORTCULLIS_MASTER_KEY"), failure.getMessage());
+  }
+
+  @Test
+  @DisplayName("a master key of the wrong length is refused")
+  void masterKeyLength() {
+    IllegalArgumentException failure = assertThrows(IllegalArgumentException.class,
+        () -> GatewayConfig.from(valid().put(GatewayConfig.MASTER_KEY, "c2hvcnQ=")));
+    assertTrue(failure.getMessage().contains("PORTCULLIS_MASTER_KEY"), failure.getMessage());
+  }
+
+  @Test
+  @DisplayName("a bad port, URL or channel names its key")
+  void badValuesNameTheirKey() {
+    assertNamed(GatewayConfig.HTTP_PORT, valid().put(GatewayConfig.HTTP_PORT, "eighty"));
+    assertNamed(GatewayConfig.PG_URL, valid().put(GatewayConfig.PG_URL, "mysql://x/y"));
+    assertNamed(GatewayConfig.REDIS_URL, valid().put(GatewayConfig.REDIS_URL, "http://cache"));
+    assertNamed(GatewayConfig.OTP_SMS_CHANNEL, valid().put(GatewayConfig.OTP_SMS_CHANNEL, "smtp"));
+    assertNamed(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, valid().put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook"));
+  }
+
+  private static void assertNamed(String key, JsonObject json) {
+    IllegalArgumentException failure = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.from(json));
+    assertTrue(failure.getMessage().contains(key), failure.getMessage());
+  }
+}

@@ -1,0 +1,107 @@
+package dev.portcullis.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("The HTTP conventions of the contract")
+class HttpConventionsTest {
+
+  private static TestGateway gateway;
+
+  @BeforeAll
+  static void start() {
+    gateway = TestGateway.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    gateway.close();
+  }
+
+  @Test
+  @DisplayName("an unknown path answers a JSON 404 not_found with a request id")
+  void unknownPath() {
+    ApiResponse response = gateway.http().get("/no/such/path");
+    assertEquals(404, response.status());
+    assertEquals("not_found", response.error());
+    assertNotNull(response.json().getString("message"));
+    assertNotNull(response.header("X-Request-Id"));
+  }
+
+  @Test
+  @DisplayName("a known path with the wrong method answers a JSON 405")
+  void wrongMethod() {
+    ApiResponse response = gateway.http().delete("/auth/send-otp");
+    assertEquals(405, response.status());
+    assertEquals("method_not_allowed", response.error());
+  }
+
+  @Test
+  @DisplayName("the caller's X-Request-Id is echoed")
+  void requestIdEchoed() {
+    ApiResponse response = gateway.http().get("/nowhere", "X-Request-Id", "trace-abc-123");
+    assertEquals("trace-abc-123", response.header("X-Request-Id"));
+  }
+
+  @Test
+  @DisplayName("a body that is not JSON is 400 invalid_request")
+  void notJson() {
+    ApiResponse response = gateway.http().send("POST", "/auth/send-otp", "{not json", "Content-Type", "application/json");
+    assertEquals(400, response.status());
+    assertEquals("invalid_request", response.error());
+  }
+
+  @Test
+  @DisplayName("a JSON body that is not an object is 400 invalid_request")
+  void notAnObject() {
+    ApiResponse response = gateway.http().send("POST", "/auth/send-otp", "[1,2]", "Content-Type", "application/json");
+    assertEquals(400, response.status());
+    assertEquals("invalid_request", response.error());
+  }
+
+  @Test
+  @DisplayName("a field of the wrong type is 400 invalid_request naming the field")
+  void wrongType() {
+    ApiResponse response = gateway.http().post("/v1/apps", new JsonObject().put("name", 42).put("slug", "abc"),
+        "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
+    assertEquals(400, response.status());
+    assertEquals("invalid_request", response.error());
+    assertTrue(response.json().getString("message").contains("name"), response.body());
+  }
+
+  @Test
+  @DisplayName("a body over 64 KiB is 413 payload_too_large")
+  void tooLarge() {
+    String big = "{\"pad\":\"" + "x".repeat(70 * 1024) + "\"}";
+    ApiResponse response = gateway.http().send("POST", "/auth/send-otp", big, "Content-Type", "application/json");
+    assertEquals(413, response.status());
+    assertEquals("payload_too_large", response.error());
+  }
+
+  @Test
+  @DisplayName("a body of another media type is 415 unsupported_media_type")
+  void wrongMediaType() {
+    ApiResponse response = gateway.http().send("POST", "/auth/send-otp", "a=b", "Content-Type", "text/plain");
+    assertEquals(415, response.status());
+    assertEquals("unsupported_media_type", response.error());
+  }
+
+  @Test
+  @DisplayName("missing client credentials on /auth are 401 invalid_client")
+  void missingClient() {
+    ApiResponse response = gateway.http().post("/auth/send-otp", new JsonObject().put("email", "a@example.com"));
+    assertEquals(401, response.status());
+    assertEquals("invalid_client", response.error());
+    assertFalse(response.body().contains("Exception"), response.body());
+  }
+}

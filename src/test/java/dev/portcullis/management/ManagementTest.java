@@ -1,0 +1,65 @@
+package dev.portcullis.management;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
+import dev.portcullis.testing.TestBackends;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.time.Duration;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import redis.embedded.RedisServer;
+
+@DisplayName("The management port")
+class ManagementTest {
+
+  @Test
+  @DisplayName("serves liveness, readiness with each check, and Prometheus metrics by route template")
+  void healthAndMetrics() {
+    try (TestGateway gateway = TestGateway.start()) {
+      assertEquals(200, gateway.management().get("/health/live").status());
+      ApiResponse ready = gateway.management().get("/health/ready");
+      assertEquals(200, ready.status());
+      assertEquals("up", ready.json().getJsonObject("checks").getString("postgres"));
+      assertEquals("up", ready.json().getJsonObject("checks").getString("redis"));
+
+      String appId = gateway.createApp("metrics-app").getString("app_id");
+      gateway.http().get("/v1/apps/" + appId + "/jwks.json");
+      String metrics = gateway.management().get("/metrics").body();
+      assertTrue(metrics.contains("jvm_memory_used_bytes"), "JVM metrics");
+      assertTrue(metrics.contains("vertx_http_server_requests_total"), "HTTP server metrics");
+      assertTrue(metrics.contains("route=\"/v1/apps\""), "HTTP metrics carry the route template");
+      assertTrue(metrics.contains("vertx_pool"), "pool metrics");
+      assertTrue(metrics.contains("vertx_eventbus"), "event bus metrics");
+      assertFalse(metrics.contains(appId), "no raw path or id in any label");
+    }
+  }
+
+  @Test
+  @DisplayName("readiness is 503 while Redis is unreachable and recovers by itself when it comes back")
+  void readinessFollowsRedis() throws Exception {
+    int port = TestBackends.freePort();
+    try (TestGateway gateway = TestGateway.start(new JsonObject().put(GatewayConfig.REDIS_URL, "redis://127.0.0.1:" + port))) {
+      ApiResponse down = gateway.management().get("/health/ready");
+      assertEquals(503, down.status());
+      assertEquals("down", down.json().getJsonObject("checks").getString("redis"));
+      assertEquals("up", down.json().getJsonObject("checks").getString("postgres"));
+
+      RedisServer redis = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
+          .setting("dir " + Files.createTempDirectory("pc-redis")).build();
+      redis.start();
+      try {
+        Await.until("readiness to recover", Duration.ofSeconds(10),
+            () -> gateway.management().get("/health/ready").status() == 200);
+      } finally {
+        redis.stop();
+      }
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package dev.portcullis.testing;
+
+import dev.portcullis.boot.EmbeddedBackends;
+import dev.portcullis.boot.Migrations;
+import dev.portcullis.core.PgUrl;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * The real Postgres and Redis the tests run against: the servers at 127.0.0.1:5432 and :6379 when they
+ * answer (CI starts them), else embedded ones started once per test JVM. Each test class gets its own
+ * database and Redis key prefix, so classes can run in any order.
+ */
+public final class TestBackends {
+
+  private static PgUrl postgres;
+  private static String redisUrl;
+
+  private TestBackends() {
+  }
+
+  public static synchronized PgUrl postgres() {
+    if (postgres == null) {
+      String host = System.getenv().getOrDefault("PORTCULLIS_TEST_PG_HOST", "127.0.0.1");
+      int port = Integer.parseInt(System.getenv().getOrDefault("PORTCULLIS_TEST_PG_PORT", "5432"));
+      if (EmbeddedBackends.reachable(host, port)) {
+        postgres = new PgUrl(host, port, "postgres", "postgres", null);
+      } else {
+        try {
+          Path dir = Files.createTempDirectory("portcullis-test-pg");
+          var embedded = EmbeddedBackends.startPostgres(dir, freePort());
+          postgres = new PgUrl("127.0.0.1", embedded.getPort(), "postgres", "postgres", null);
+        } catch (Exception e) {
+          throw new IllegalStateException("no Postgres at " + host + ":" + port + " and the embedded one did not start", e);
+        }
+      }
+    }
+    return postgres;
+  }
+
+  public static synchronized String redisUrl() {
+    if (redisUrl == null) {
+      String host = System.getenv().getOrDefault("PORTCULLIS_TEST_REDIS_HOST", "127.0.0.1");
+      int port = Integer.parseInt(System.getenv().getOrDefault("PORTCULLIS_TEST_REDIS_PORT", "6379"));
+      if (EmbeddedBackends.reachable(host, port)) {
+        redisUrl = "redis://" + host + ":" + port;
+      } else {
+        try {
+          int embeddedPort = freePort();
+          EmbeddedBackends.startRedis(Files.createTempDirectory("portcullis-test-redis"), embeddedPort, false);
+          redisUrl = "redis://127.0.0.1:" + embeddedPort;
+        } catch (Exception e) {
+          throw new IllegalStateException("no Redis at " + host + ":" + port + " and the embedded one did not start", e);
+        }
+      }
+    }
+    return redisUrl;
+  }
+
+  /** A new, empty database for one test class. */
+  public static PgUrl newDatabase() {
+    PgUrl url = postgres().withDatabase("pc_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16)
+        .toLowerCase(Locale.ROOT));
+    try {
+      Migrations.createDatabaseIfMissing(url);
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot create test database " + url.database(), e);
+    }
+    return url;
+  }
+
+  /** A Redis key prefix no other test class uses. */
+  public static String newRedisPrefix() {
+    return "pctest:" + UUID.randomUUID().toString().substring(0, 8) + ":";
+  }
+
+  public static int freePort() {
+    try (var socket = new java.net.ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
