@@ -22,7 +22,7 @@ public final class Bus {
 
   private static final Logger LOG = LoggerFactory.getLogger(Bus.class);
 
-  /** Audit: {type, app_id, user_id?, request_id, client_ip?, data} or {events: [...]}; replies {stored} after commit. */
+  /** Audit: {events: [{type, app_id, user_id?, request_id, client_ip?, data}]}; replies once they are committed. */
   public static final String AUDIT_RECORD = "portcullis.audit.record";
 
   /** Tokens: {app_id, user: {id, email, phone, created_at}, new_user} → token response. */

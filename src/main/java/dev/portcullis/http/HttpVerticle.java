@@ -3,6 +3,11 @@ package dev.portcullis.http;
 import dev.portcullis.app.AppApi;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.app.AppRepository;
+import dev.portcullis.audit.AuditApi;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.otp.OtpApi;
+import dev.portcullis.owner.OwnerApi;
+import dev.portcullis.token.TokenApi;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.MasterKey;
@@ -34,7 +39,8 @@ public final class HttpVerticle extends VerticleBase {
     redis = RedisStore.create(vertx, config);
     MasterKey masterKey = MasterKey.from(config);
     AppRepository apps = new AppRepository(pg);
-    ApiContext api = new ApiContext(vertx, config, pg, redis, new Bus(vertx), masterKey, apps,
+    Bus bus = new Bus(vertx);
+    ApiContext api = new ApiContext(vertx, config, pg, redis, bus, new AuditLog(bus), masterKey, apps,
         new AppDirectory(apps, masterKey), Metrics.registry(vertx));
     AdminAuth adminAuth = new AdminAuth(config.adminKey());
 
@@ -42,8 +48,12 @@ public final class HttpVerticle extends VerticleBase {
     router.route().handler(RequestIds::handle);
     router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));
     router.route().handler(JsonBody::handle);
-    new AuthApi(api, new ClientAuth(api.appDirectory())).mount(router);
+    ClientAuth clientAuth = new ClientAuth(api.appDirectory());
+    new OtpApi(api, clientAuth).mount(router);
+    new TokenApi(api, clientAuth).mount(router);
+    new OwnerApi(api).mount(router);
     new AppApi(api, adminAuth).mount(router);
+    new AuditApi(api, adminAuth).mount(router);
     router.route().failureHandler(ErrorResponder::handle);
     router.errorHandler(404, ErrorResponder::handle);
     router.errorHandler(405, ErrorResponder::handle);

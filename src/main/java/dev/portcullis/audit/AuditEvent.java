@@ -1,0 +1,62 @@
+package dev.portcullis.audit;
+
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+
+/**
+ * One auth event as it travels to the audit verticle. {@code data} is small and never holds a secret, a
+ * code, a token or a password.
+ */
+public record AuditEvent(String type, UUID appId, UUID userId, String requestId, String clientIp, JsonObject data) {
+
+  public static final String OTP_SENT = "otp.sent";
+  public static final String OTP_VERIFIED = "otp.verified";
+  public static final String OTP_FAILED = "otp.failed";
+  public static final String OTP_BURNED = "otp.burned";
+  public static final String OTP_DELIVERY_FAILED = "otp.delivery_failed";
+  public static final String RATE_LIMITED = "rate_limited";
+  public static final String USER_CREATED = "user.created";
+  public static final String TOKEN_ISSUED = "token.issued";
+  public static final String TOKEN_REFRESHED = "token.refreshed";
+  public static final String REFRESH_REUSE_DETECTED = "token.reuse_detected";
+  public static final String SESSION_REVOKED = "session.revoked";
+  public static final String CLIENT_AUTH_FAILED = "client.auth_failed";
+  public static final String APP_CREATED = "app.created";
+  public static final String APP_CHANGED = "app.changed";
+  public static final String APP_DELETED = "app.deleted";
+  public static final String APP_SECRET_ROTATED = "app.secret_rotated";
+  public static final String APP_KEY_ROTATED = "app.key_rotated";
+  public static final String OWNER_SIGNED_IN = "owner.signed_in";
+
+  /** The app id events are filed under when no app applies (e.g. an unknown app id). */
+  public static final UUID SYSTEM_APP = new UUID(0, 0);
+
+  public static AuditEvent of(String type, UUID appId, String requestId, String clientIp) {
+    return new AuditEvent(type, appId, null, requestId, clientIp, new JsonObject());
+  }
+
+  public AuditEvent withUser(UUID user) {
+    return new AuditEvent(type, appId, user, requestId, clientIp, data);
+  }
+
+  public AuditEvent with(String key, Object value) {
+    return new AuditEvent(type, appId, userId, requestId, clientIp, data.copy().put(key, value));
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject()
+        .put("type", type)
+        .put("app_id", appId == null ? SYSTEM_APP.toString() : appId.toString())
+        .put("user_id", userId == null ? null : userId.toString())
+        .put("request_id", requestId)
+        .put("client_ip", clientIp)
+        .put("data", data == null ? new JsonObject() : data);
+  }
+
+  public static AuditEvent fromJson(JsonObject json) {
+    String user = json.getString("user_id");
+    return new AuditEvent(json.getString("type"), UUID.fromString(json.getString("app_id")),
+        user == null ? null : UUID.fromString(user), json.getString("request_id"), json.getString("client_ip"),
+        json.getJsonObject("data", new JsonObject()));
+  }
+}
