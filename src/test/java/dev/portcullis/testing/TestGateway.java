@@ -78,7 +78,7 @@ public final class TestGateway implements AutoCloseable {
         .put(GatewayConfig.MANAGEMENT_PORT, TestBackends.freePort());
     Vertx vertx = GatewayVertx.create(new VertxOptions()
         .setBlockedThreadCheckInterval(500)
-        .setMaxEventLoopExecuteTime(1)
+        .setMaxEventLoopExecuteTime(2)
         .setMaxEventLoopExecuteTimeUnit(TimeUnit.SECONDS));
     try {
       Gateway gateway = ConfigLoader.load(vertx, config, false)
