@@ -27,6 +27,7 @@ final class JfrSummary {
   static void main(Args args) throws Exception {
     int top = args.integer("top", 25);
     Map<String, Long> self = new HashMap<>();
+    Map<String, Long> categories = new HashMap<>();
     Map<String, Long> inclusive = new HashMap<>();
     Map<String, Long> threads = new HashMap<>();
     Map<String, Long> allocation = new HashMap<>();
@@ -47,10 +48,11 @@ final class JfrSummary {
           samples++;
           List<RecordedFrame> frames = stack.getFrames();
           self.merge(name(frames.get(0)), 1L, Long::sum);
+          categories.merge(category(frames.get(0).getMethod().getType().getName()), 1L, Long::sum);
           Set<String> seen = new HashSet<>();
           for (RecordedFrame frame : frames) {
             String method = name(frame);
-            if (seen.add(method)) {
+            if (method.startsWith("dev.portcullis") && seen.add(method)) {
               inclusive.merge(method, 1L, Long::sum);
             }
           }
@@ -81,8 +83,9 @@ final class JfrSummary {
     out.append("JFR summary of ").append(args.string("file")).append('\n');
     out.append("CPU samples: ").append(samples).append('\n');
     section(out, "CPU by thread", threads, samples, top);
+    section(out, "CPU by what the top frame belongs to", categories, samples, top);
     section(out, "CPU self (top frame)", self, samples, top);
-    section(out, "CPU inclusive (method anywhere on the stack)", inclusive, samples, top);
+    section(out, "CPU inclusive, gateway methods (the method anywhere on the stack)", inclusive, samples, top);
     out.append(String.format("%nAllocation sampled: %.1f MB in total%n", allocated / 1e6));
     section(out, "Allocation by first gateway frame (else top frame)", allocation, allocated, 15);
     out.append(String.format("%nGC: %d collections, %d ms paused in total, longest pause %d ms%n",
@@ -107,6 +110,46 @@ final class JfrSummary {
     for (Map.Entry<String, Long> entry : sorted) {
       out.append(String.format("  %5.1f%%  %s%n", 100.0 * entry.getValue() / Math.max(1, total), entry.getKey()));
     }
+  }
+
+  /** What a class belongs to, for a coarse split of where the CPU goes. */
+  private static String category(String type) {
+    String[][] prefixes = {
+        {"java.math.", "RSA arithmetic (java.math)"},
+        {"sun.security.rsa.", "RSA (sun.security.rsa)"},
+        {"sun.security.provider.", "digests and SecureRandom (sun.security.provider)"},
+        {"com.sun.crypto.provider.", "HMAC, AES (com.sun.crypto.provider)"},
+        {"javax.crypto.", "javax.crypto"},
+        {"java.security.", "java.security"},
+        {"com.fasterxml.jackson.", "JSON (Jackson)"},
+        {"io.vertx.core.json.", "JSON (Vert.x JsonObject)"},
+        {"io.vertx.pgclient.", "Postgres client"},
+        {"io.vertx.sqlclient.", "Postgres client"},
+        {"io.vertx.redis.", "Redis client"},
+        {"io.vertx.micrometer.", "metrics (Micrometer)"},
+        {"io.micrometer.", "metrics (Micrometer)"},
+        {"io.vertx.ext.web.", "Vert.x Web (router, body handler)"},
+        {"io.vertx.ext.auth.", "Vert.x Auth (JWT)"},
+        {"io.vertx.core.eventbus.", "event bus"},
+        {"io.vertx.core.http.", "Vert.x HTTP"},
+        {"io.vertx.", "Vert.x core"},
+        {"io.netty.", "Netty (I/O, buffers, HTTP codec)"},
+        {"ch.qos.logback.", "logging"},
+        {"org.slf4j.", "logging"},
+        {"net.logstash.", "logging"},
+        {"dev.portcullis.", "gateway code"},
+        {"java.util.", "java.util"},
+        {"java.lang.", "java.lang"},
+        {"sun.nio.", "NIO"},
+        {"java.nio.", "NIO"},
+        {"jdk.", "JDK internals"},
+    };
+    for (String[] prefix : prefixes) {
+      if (type.startsWith(prefix[0])) {
+        return prefix[1];
+      }
+    }
+    return "other: " + type.substring(0, Math.max(0, type.lastIndexOf('.')));
   }
 
   private static String firstOwnFrame(List<RecordedFrame> frames) {
