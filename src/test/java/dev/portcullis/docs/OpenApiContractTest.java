@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.app.AppSettings;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -151,9 +152,6 @@ class OpenApiContractTest {
             operation.get("operationId") + " uses status " + status);
       }
     }
-    for (String status : CODES_BY_STATUS.keySet()) {
-      assertFalse(SUCCESS_STATUSES.contains(status));
-    }
   }
 
   @Test
@@ -239,7 +237,7 @@ class OpenApiContractTest {
     for (String field : defaults.fieldNames()) {
       Object documented = map(properties.get(field), field).get("default");
       Object actual = defaults.getValue(field);
-      Object comparable = actual instanceof io.vertx.core.json.JsonArray array ? array.getList() : actual;
+      Object comparable = actual instanceof JsonArray array ? array.getList() : actual;
       assertEquals(comparable, documented, "default of " + field);
     }
   }
