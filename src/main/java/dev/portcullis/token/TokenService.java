@@ -95,26 +95,29 @@ final class TokenService {
         });
   }
 
-  /** The token could not be spent: unknown, of another app, revoked, expired, replayed in grace, or reused. */
+  /**
+   * The token could not be spent. Unknown, of another app or expired: invalid. Spent moments ago and its
+   * successor not yet used: the same successor again (the client's retry). Spent otherwise, or an older
+   * ancestor: reuse, and the session is revoked. Not spent but its session revoked: session_revoked.
+   */
   private Future<JsonObject> judgeUnspendable(App app, byte[] hash, String successor, byte[] successorHash,
                                               JsonObject request) {
     return sessions.inspect(hash, app.settings().refreshReuseGraceSeconds()).compose(presented -> {
-      if (presented == null || !app.id().equals(presented.session().appId())) {
+      if (presented == null || !app.id().equals(presented.session().appId()) || !presented.live()) {
         return Future.failedFuture(invalidRefreshToken());
       }
       SessionStore.SessionRow session = presented.session();
-      if (session.revoked()) {
-        return Future.failedFuture(new ApiException(ErrorCode.SESSION_REVOKED,
-            "refresh_token: its session has been revoked"));
-      }
-      if (!presented.live() || !presented.spent()) {
-        return Future.failedFuture(invalidRefreshToken());
-      }
-      boolean sameSuccessor = Arrays.equals(presented.successorHash(), successorHash);
-      if (presented.inGrace() && presented.successorLive() && sameSuccessor) {
+      boolean retry = presented.spent() && presented.inGrace() && presented.successorLive()
+          && Arrays.equals(presented.successorHash(), successorHash);
+      if (retry && !session.revoked()) {
         return answerRefresh(app, session, successor, true, request);
       }
-      return reuseDetected(session, request);
+      if (presented.spent() && !retry) {
+        return reuseDetected(session, request);
+      }
+      return Future.failedFuture(session.revoked()
+          ? new ApiException(ErrorCode.SESSION_REVOKED, "refresh_token: its session has been revoked")
+          : invalidRefreshToken());
     });
   }
 
