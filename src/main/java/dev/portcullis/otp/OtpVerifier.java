@@ -48,8 +48,12 @@ public final class OtpVerifier {
     if (otpRequestId == null) {
       return expired(ctx, request.getString("otp_request_id"));
     }
+    String otp = request.getString("otp");
+    if (otp == null) {
+      throw ApiException.invalid("otp", "is required");
+    }
     String id = otpRequestId.toString();
-    String mac = codes.mac(ctx.appId(), id, request.getString("otp").trim());
+    String mac = codes.mac(ctx.appId(), id, otp.trim());
     return store.verify(ctx.appId(), id, mac).compose(outcome -> switch (outcome.verdict()) {
       case EXPIRED -> expired(ctx, id);
       case BURNED -> burned(ctx, id, outcome.retryAfterMs());
