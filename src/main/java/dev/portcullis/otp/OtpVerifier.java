@@ -44,13 +44,13 @@ public final class OtpVerifier {
   public Future<JsonObject> verify(JsonObject request) {
     Call ctx = new Call(UUID.fromString(request.getString("app_id")), request.getString("request_id"),
         request.getString("client_ip"));
-    UUID otpRequestId = AppDirectory.parseUuid(request.getString("otp_request_id"));
-    if (otpRequestId == null) {
-      return expired(ctx, request.getString("otp_request_id"));
-    }
     String otp = request.getString("otp");
     if (otp == null) {
       throw ApiException.invalid("otp", "is required");
+    }
+    UUID otpRequestId = AppDirectory.parseUuid(request.getString("otp_request_id"));
+    if (otpRequestId == null) {
+      return expired(ctx, null);
     }
     String id = otpRequestId.toString();
     String mac = codes.mac(ctx.appId(), id, otp.trim());
