@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.audit.AuditEvent;
-import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.TestGateway;
@@ -34,12 +33,7 @@ class OtpDeliveryTest {
   @BeforeAll
   static void start() {
     receiver = new WebhookReceiver();
-    gateway = TestGateway.start(new JsonObject()
-        .put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook")
-        .put(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, receiver.url())
-        .put(GatewayConfig.OTP_SMS_CHANNEL, "webhook")
-        .put(GatewayConfig.OTP_SMS_WEBHOOK_URL, receiver.url())
-        .put(GatewayConfig.WEBHOOK_SECRET, SECRET));
+    gateway = TestGateway.start(receiver.channels(SECRET));
     audit = new AuditTap(gateway.vertx());
     client = OtpClient.forNewApp(gateway, "delivery", new JsonObject().put("otp_resend_cooldown", 0));
   }

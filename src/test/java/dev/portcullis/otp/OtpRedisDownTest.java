@@ -25,11 +25,8 @@ class OtpRedisDownTest {
   void failsClosedAndRecovers() throws Exception {
     int port = TestBackends.freePort();
     try (WebhookReceiver receiver = new WebhookReceiver();
-         TestGateway gateway = TestGateway.start(new JsonObject()
-             .put(GatewayConfig.REDIS_URL, "redis://127.0.0.1:" + port)
-             .put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook")
-             .put(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, receiver.url())
-             .put(GatewayConfig.WEBHOOK_SECRET, "secret"))) {
+         TestGateway gateway = TestGateway.start(receiver.channels("secret")
+             .put(GatewayConfig.REDIS_URL, "redis://127.0.0.1:" + port))) {
       OtpClient client = OtpClient.forNewApp(gateway, "redis-down", new JsonObject());
       assertUnavailable(client.send("email", "judy@example.com"));
       assertUnavailable(client.verify(UUID.randomUUID().toString(), "123456"));

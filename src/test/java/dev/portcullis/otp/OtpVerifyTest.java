@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.audit.AuditEvent;
-import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.Http;
@@ -40,12 +39,7 @@ class OtpVerifyTest {
   @BeforeAll
   static void start() {
     receiver = new WebhookReceiver();
-    gateway = TestGateway.start(new JsonObject()
-        .put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook")
-        .put(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, receiver.url())
-        .put(GatewayConfig.OTP_SMS_CHANNEL, "webhook")
-        .put(GatewayConfig.OTP_SMS_WEBHOOK_URL, receiver.url())
-        .put(GatewayConfig.WEBHOOK_SECRET, "secret"));
+    gateway = TestGateway.start(receiver.channels("secret"));
     audit = new AuditTap(gateway.vertx());
   }
 
