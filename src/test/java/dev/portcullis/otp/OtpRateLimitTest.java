@@ -31,7 +31,7 @@ class OtpRateLimitTest {
   @BeforeAll
   static void start() {
     receiver = new WebhookReceiver();
-    gateway = TestGateway.start(receiver.channels("secret")
+    gateway = TestGateway.start(receiver.channels()
         .put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, PER_IP)
         .put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, PER_APP));
     audit = new AuditTap(gateway.vertx());

@@ -39,7 +39,7 @@ class OtpVerifyTest {
   @BeforeAll
   static void start() {
     receiver = new WebhookReceiver();
-    gateway = TestGateway.start(receiver.channels("secret"));
+    gateway = TestGateway.start(receiver.channels());
     audit = new AuditTap(gateway.vertx());
   }
 

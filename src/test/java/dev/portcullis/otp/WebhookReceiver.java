@@ -45,14 +45,17 @@ final class WebhookReceiver implements AutoCloseable {
     server.start();
   }
 
-  /** Gateway configuration that sends email and SMS codes here, signed with {@code secret}. */
-  JsonObject channels(String secret) {
+  /** What the test gateways sign webhook calls with. */
+  static final String SECRET = "test-webhook-secret-0123456789";
+
+  /** Gateway configuration that sends email and SMS codes here, signed with {@link #SECRET}. */
+  JsonObject channels() {
     return new JsonObject()
         .put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook")
         .put(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, url())
         .put(GatewayConfig.OTP_SMS_CHANNEL, "webhook")
         .put(GatewayConfig.OTP_SMS_WEBHOOK_URL, url())
-        .put(GatewayConfig.WEBHOOK_SECRET, secret);
+        .put(GatewayConfig.WEBHOOK_SECRET, SECRET);
   }
 
   String url() {
