@@ -33,7 +33,12 @@ public final class AuditVerticle extends VerticleBase {
     metrics = new AuditMetrics(Metrics.registry(vertx));
     commits = new GroupCommit(vertx, new AuditWriter(pg)::write, metrics);
     consumer = Bus.serve(vertx, Bus.AUDIT_RECORD, this::record);
-    return consumer.completion();
+    return Future.join(consumer.completion(), connect());
+  }
+
+  /** Opens a connection now, so the first batch does not spend its time budget on the handshake. */
+  private Future<Void> connect() {
+    return pg.run(pool -> pool.query("SELECT 1").execute()).<Void>mapEmpty().otherwiseEmpty();
   }
 
   @Override

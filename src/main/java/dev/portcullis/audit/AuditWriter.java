@@ -25,6 +25,14 @@ import java.util.UUID;
  */
 final class AuditWriter {
 
+  /**
+   * Serialises the creation of chain heads across processes. Two transactions inserting the same new head
+   * with ON CONFLICT stall each other until Postgres's deadlock check (a second by default); taken first, this
+   * lock makes the later one see the earlier one's committed head instead. Only batches with an app this
+   * process has not written yet take it.
+   */
+  private static final long NEW_HEADS_LOCK = 0x706f_7274_6175_6469L; // "portaudi"
+  private static final String LOCK_NEW_HEADS = "SELECT pg_advisory_xact_lock($1)";
   private static final String ENSURE_HEADS =
       "INSERT INTO audit_chain_heads (app_id, seq, hash) SELECT a, 0, $2 FROM unnest($1::uuid[]) AS a ORDER BY a "
           + "ON CONFLICT (app_id) DO NOTHING";
@@ -77,8 +85,9 @@ final class AuditWriter {
     if (apps.isEmpty()) {
       return Future.succeededFuture();
     }
-    return conn.preparedQuery(ENSURE_HEADS)
-        .execute(Tuple.of(apps.toArray(UUID[]::new), ChainHash.GENESIS))
+    return conn.preparedQuery(LOCK_NEW_HEADS)
+        .execute(Tuple.of(NEW_HEADS_LOCK))
+        .compose(locked -> conn.preparedQuery(ENSURE_HEADS).execute(Tuple.of(apps.toArray(UUID[]::new), ChainHash.GENESIS)))
         .mapEmpty();
   }
 
