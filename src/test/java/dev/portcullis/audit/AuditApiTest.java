@@ -61,22 +61,6 @@ class AuditApiTest {
   }
 
   @Test
-  @DisplayName("an app created over HTTP has its app.created event, with the response's request id, once it answered 201")
-  void appCreatedIsAudited() {
-    ApiResponse created = gateway.http().post("/v1/apps", new JsonObject().put("name", "Audited").put("slug", "audited-app"),
-        "Authorization", "Bearer " + TestGateway.ADMIN_KEY, "X-Request-Id", "create-audited-app");
-    assertEquals(201, created.status(), created.body());
-    UUID appId = UUID.fromString(created.json().getString("app_id"));
-    JsonArray events = events(AuditTrail.list(gateway, appId, ""));
-    assertEquals(1, events.size());
-    JsonObject event = events.getJsonObject(0);
-    assertEquals(AuditEvent.APP_CREATED, event.getString("type"));
-    assertEquals(appId.toString(), event.getString("app_id"));
-    assertEquals("create-audited-app", event.getString("request_id"));
-    assertEquals("audited-app", event.getJsonObject("data").getString("slug"));
-  }
-
-  @Test
   @DisplayName("an event is listed with every field, and its hash is SHA-256 of 64 zeros and its sorted-key JSON")
   void eventShapeAndHash() throws Exception {
     UUID app = UUID.randomUUID();
