@@ -12,7 +12,7 @@ import java.util.UUID;
  * An audit event as the log holds it: its place in its app's chain ({@code seq}) and the {@code hash} that
  * links it to the event before. {@code at} has microsecond precision, as Postgres keeps it.
  */
-public record StoredEvent(UUID id, UUID appId, long seq, Instant at, String type, UUID userId, String requestId,
+record StoredEvent(UUID id, UUID appId, long seq, Instant at, String type, UUID userId, String requestId,
                           String clientIp, JsonObject data, String hash) {
 
   /** RFC 3339 in UTC with exactly six fractional digits: the one spelling of {@code at}, in responses and hashes. */
@@ -60,7 +60,7 @@ public record StoredEvent(UUID id, UUID appId, long seq, Instant at, String type
         .put("data", data);
   }
 
-  public JsonObject toJson() {
+  JsonObject toJson() {
     return content().put("hash", hash);
   }
 }

@@ -65,8 +65,7 @@ class AuditApiTest {
   void eventShapeAndHash() throws Exception {
     UUID app = UUID.randomUUID();
     UUID user = UUID.randomUUID();
-    AuditLog log = audit;
-    log.record(event(AuditEvent.OTP_SENT, app, "req-shape").withUser(user).with("channel", "email")
+    audit.record(event(AuditEvent.OTP_SENT, app, "req-shape").withUser(user).with("channel", "email")
         .with("otp_request_id", "abc")).await(10, TimeUnit.SECONDS);
 
     JsonObject event = events(AuditTrail.list(gateway, app, "")).getJsonObject(0);
