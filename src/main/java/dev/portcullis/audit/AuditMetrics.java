@@ -27,20 +27,20 @@ final class AuditMetrics {
 
   AuditMetrics(MeterRegistry registry) {
     this.registry = registry;
-    this.batchSize = DistributionSummary.builder("portcullis_audit_batch_size")
+    this.batchSize = DistributionSummary.builder("portcullis.audit.batch.size")
         .description("Events per committed audit batch")
         .register(registry);
-    this.commit = Timer.builder("portcullis_audit_commit")
+    this.commit = Timer.builder("portcullis.audit.commit")
         .description("Time to write and commit one audit batch")
         .register(registry);
-    this.lag = Timer.builder("portcullis_audit_lag")
+    this.lag = Timer.builder("portcullis.audit.lag")
         .description("Time from the arrival of a batch's oldest audit event to its commit")
         .register(registry);
-    this.written = Counter.builder("portcullis_audit_events_written")
+    this.written = Counter.builder("portcullis.audit.events.written")
         .description("Audit events committed")
         .register(registry);
     this.failures = Map.of(UNAVAILABLE, failures(UNAVAILABLE), REJECTED, failures(REJECTED), ERROR, failures(ERROR));
-    this.queueDepth = Gauge.builder("portcullis_audit_queue_depth", depth, AtomicInteger::get)
+    this.queueDepth = Gauge.builder("portcullis.audit.queue.depth", depth, AtomicInteger::get)
         .description("Audit events received and not yet committed")
         .strongReference(true)
         .register(registry);
@@ -68,7 +68,7 @@ final class AuditMetrics {
   }
 
   private Counter failures(String reason) {
-    return Counter.builder("portcullis_audit_failures")
+    return Counter.builder("portcullis.audit.failures")
         .description("Audit events not stored, by reason")
         .tag("reason", reason)
         .register(registry);

@@ -237,9 +237,9 @@ class AuditApiTest {
   @DisplayName("concurrent senders share batches: far fewer commits than events")
   void groupCommit() throws Exception {
     MeterRegistry registry = Metrics.registry(gateway.vertx());
-    DistributionSummary batches = registry.get("portcullis_audit_batch_size").summary();
+    DistributionSummary batches = registry.get("portcullis.audit.batch.size").summary();
     long batchesBefore = batches.count();
-    double eventsBefore = registry.get("portcullis_audit_events_written").counter().count();
+    double eventsBefore = registry.get("portcullis.audit.events.written").counter().count();
     UUID app = UUID.randomUUID();
     List<Future<Void>> sent = IntStream.range(0, 400)
         .mapToObj(i -> audit.record(event(AuditEvent.OTP_VERIFIED, app, "gc-" + i)))
@@ -247,7 +247,7 @@ class AuditApiTest {
     Future.all(sent).await(20, TimeUnit.SECONDS);
 
     assertEquals(400, AuditTrail.rows(gateway, app).size());
-    assertEquals(400.0, registry.get("portcullis_audit_events_written").counter().count() - eventsBefore);
+    assertEquals(400.0, registry.get("portcullis.audit.events.written").counter().count() - eventsBefore);
     long commits = batches.count() - batchesBefore;
     assertTrue(commits <= 200, "400 events took " + commits + " commits");
   }
