@@ -1,5 +1,6 @@
 package dev.portcullis.app;
 
+import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
@@ -8,6 +9,7 @@ import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.ApiContext;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Responses;
 import dev.portcullis.token.SigningKeyMaterial;
 import io.vertx.core.Future;
@@ -48,6 +50,8 @@ public final class AppApi {
     api.vertx().executeBlocking(() -> SigningKeyMaterial.generate(api.masterKey()))
         .compose(key -> api.apps()
             .create(principal.ownerId(), name, slug, api.masterKey().appSecretHash(secret), callbackUrls, settings, key)
+            .compose(app -> api.audit().record(AuditEvent.of(AuditEvent.APP_CREATED, app.id(), RequestIds.of(ctx), null)
+                .with("slug", slug)).map(app))
             .map(app -> app.toJson(api.config().issuer())
                 .put("app_secret", secret)
                 .put("jwt_public_key", key.publicPem())))
