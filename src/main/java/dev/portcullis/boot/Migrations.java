@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,15 +27,29 @@ public final class Migrations {
   public static Future<Void> migrate(Vertx vertx, GatewayConfig config) {
     PgUrl url = config.pgUrl();
     return vertx.executeBlocking(() -> {
-      var result = Flyway.configure()
-          .dataSource(url.jdbcUrl(), url.user(), url.password())
-          .locations("classpath:db/migration")
-          .connectRetries(0)
-          .load()
-          .migrate();
-      LOG.info("schema at version {} ({} migrations applied)", result.targetSchemaVersion, result.migrationsExecuted);
-      return null;
+      try {
+        var result = Flyway.configure()
+            .dataSource(url.jdbcUrl(), url.user(), url.password())
+            .locations("classpath:db/migration")
+            .connectRetries(0)
+            .load()
+            .migrate();
+        LOG.info("schema at version {} ({} migrations applied)", result.targetSchemaVersion, result.migrationsExecuted);
+        return null;
+      } catch (FlywayException e) {
+        throw new IllegalStateException("cannot migrate " + url.redacted() + " (" + GatewayConfig.PG_URL + "): "
+            + rootMessage(e));
+      }
     }, false);
+  }
+
+  private static String rootMessage(Throwable failure) {
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    return message.lines().findFirst().orElse(message);
   }
 
   /** Creates the configured database when it does not exist (dev mode and tests; production gets one made). */

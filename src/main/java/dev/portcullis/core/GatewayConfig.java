@@ -62,6 +62,8 @@ public final class GatewayConfig {
     } else if (config.optional(MASTER_KEY) != null) {
       config.masterKey();
     }
+    config.strongSecret(ADMIN_KEY, 24);
+    config.strongSecret(WEBHOOK_SECRET, 16);
     config.webhookSettings(OTP_EMAIL_CHANNEL, OTP_EMAIL_WEBHOOK_URL);
     config.webhookSettings(OTP_SMS_CHANNEL, OTP_SMS_WEBHOOK_URL);
     if ("smtp".equals(config.string(OTP_EMAIL_CHANNEL)) && config.optional(SMTP_HOST) == null) {
@@ -170,6 +172,17 @@ public final class GatewayConfig {
       case "false", "0", "no" -> false;
       default -> throw new IllegalArgumentException(key + " must be true or false");
     };
+  }
+
+  /** An optional secret, when set, must be long enough and not a placeholder copied from an example. */
+  private void strongSecret(String key, int minLength) {
+    String value = optional(key);
+    if (value == null) {
+      return;
+    }
+    if (value.length() < minLength || value.toUpperCase(Locale.ROOT).contains("CHANGE-ME")) {
+      throw new IllegalArgumentException(key + " must be a random value of at least " + minLength + " characters");
+    }
   }
 
   private void requireMasterKey() {

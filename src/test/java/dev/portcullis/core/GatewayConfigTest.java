@@ -61,6 +61,8 @@ class GatewayConfigTest {
     assertNamed(GatewayConfig.REDIS_URL, valid().put(GatewayConfig.REDIS_URL, "http://cache"));
     assertNamed(GatewayConfig.OTP_SMS_CHANNEL, valid().put(GatewayConfig.OTP_SMS_CHANNEL, "smtp"));
     assertNamed(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, valid().put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook"));
+    assertNamed(GatewayConfig.ADMIN_KEY, valid().put(GatewayConfig.ADMIN_KEY, "CHANGE-ME"));
+    assertNamed(GatewayConfig.ADMIN_KEY, valid().put(GatewayConfig.ADMIN_KEY, "short"));
   }
 
   private static void assertNamed(String key, JsonObject json) {

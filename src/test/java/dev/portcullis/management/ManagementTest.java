@@ -37,6 +37,8 @@ class ManagementTest {
       assertTrue(metrics.contains("route=\"/v1/apps\""), "HTTP metrics carry the route template");
       assertTrue(metrics.contains("vertx_pool"), "pool metrics");
       assertTrue(metrics.contains("vertx_eventbus"), "event bus metrics");
+      assertTrue(metrics.contains("vertx_redis_"), "Redis client metrics");
+      assertTrue(metrics.contains("vertx_sql_"), "SQL client metrics");
       assertFalse(metrics.contains(appId), "no raw path or id in any label");
     }
   }

@@ -31,6 +31,7 @@ public final class TestBackends {
         try {
           Path dir = Files.createTempDirectory("portcullis-test-pg");
           var embedded = EmbeddedBackends.startPostgres(dir, freePort());
+          System.err.println("tests: no Postgres at " + host + ":" + port + ", using an embedded one on " + embedded.getPort());
           postgres = new PgUrl("127.0.0.1", embedded.getPort(), "postgres", "postgres", null);
         } catch (Exception e) {
           throw new IllegalStateException("no Postgres at " + host + ":" + port + " and the embedded one did not start", e);
@@ -50,6 +51,7 @@ public final class TestBackends {
         try {
           int embeddedPort = freePort();
           EmbeddedBackends.startRedis(Files.createTempDirectory("portcullis-test-redis"), embeddedPort, false);
+          System.err.println("tests: no Redis at " + host + ":" + port + ", using an embedded one on " + embeddedPort);
           redisUrl = "redis://127.0.0.1:" + embeddedPort;
         } catch (Exception e) {
           throw new IllegalStateException("no Redis at " + host + ":" + port + " and the embedded one did not start", e);
