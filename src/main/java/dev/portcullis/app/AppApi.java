@@ -147,7 +147,7 @@ public final class AppApi {
         })
         .onSuccess(ignored -> {
           deleted.increment();
-          ctx.response().setStatusCode(204).putHeader("Cache-Control", "no-store").end();
+          Responses.ok(ctx, new JsonObject().put("app_id", id.toString()).put("deleted", true));
         })
         .onFailure(ctx::fail);
   }

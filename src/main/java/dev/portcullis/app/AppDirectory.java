@@ -1,6 +1,8 @@
 package dev.portcullis.app;
 
+import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
+import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Secrets;
 import io.vertx.core.Future;
@@ -101,6 +103,11 @@ public final class AppDirectory {
   /** Tells every verticle of this process that an app's secret, keys, settings or existence changed. */
   public static void announce(Vertx vertx, UUID appId, String change) {
     vertx.eventBus().publish(Bus.APP_CHANGED, new JsonObject().put("app_id", appId.toString()).put("change", change));
+  }
+
+  /** The one answer to every failed client authentication. */
+  public static ApiException invalidClient() {
+    return new ApiException(ErrorCode.INVALID_CLIENT, "app_id or app_secret is missing or wrong");
   }
 
   public static UUID parseUuid(String text) {

@@ -30,7 +30,7 @@ public final class AppRepository {
       "INSERT INTO apps (id, owner_id, name, slug, secret_hash, callback_urls, settings) VALUES ($1, $2, $3, $4, $5, $6, $7) "
           + "RETURNING " + App.COLUMNS;
   private static final String INSERT_KEY =
-      "INSERT INTO signing_keys (kid, app_id, public_pem, private_enc) VALUES ($1, $2, $3, $4)";
+      "INSERT INTO signing_keys (kid, app_id, public_pem, private_enc, created_at) VALUES ($1, $2, $3, $4, clock_timestamp())";
 
   /** Apps with the key that currently signs (the newest unretired one). */
   private static final String WITH_KEY = "SELECT " + App.COLUMNS + ", k.kid, k.public_pem FROM apps "
@@ -53,8 +53,8 @@ public final class AppRepository {
   private static final String DELETE_APP = "DELETE FROM apps WHERE id = $1 AND id <> $2";
   private static final String DROP_EXPIRED_KEYS = "DELETE FROM signing_keys WHERE app_id = $1 AND publish_until < now()";
   private static final String RETIRE_KEYS =
-      "UPDATE signing_keys SET retired_at = now(), "
-          + "publish_until = GREATEST(now() + $2::int * interval '1 second', publish_floor) "
+      "UPDATE signing_keys SET retired_at = clock_timestamp(), "
+          + "publish_until = GREATEST(clock_timestamp() + $2::int * interval '1 second', publish_floor) "
           + "WHERE app_id = $1 AND retired_at IS NULL";
 
   /** One page of apps, newest first, and the cursor of the next page (null on the last). */
@@ -144,8 +144,8 @@ public final class AppRepository {
   /**
    * Makes {@code key} the app's signing key in one transaction: the key that signed until now is retired and
    * stays published until every token it signed has expired. The app row is locked first, so concurrent
-   * rotations of one app run one after the other and never leave two unretired keys. False when the app
-   * does not exist.
+   * rotations of one app run one after the other and never leave two unretired keys (times are read after
+   * the lock with clock_timestamp(), so keys order as their rotations did). False when the app does not exist.
    */
   public Future<Boolean> rotateSigningKey(UUID id, SigningKeyMaterial key) {
     return pg.inTransaction(conn -> conn.preparedQuery(LOCK_BY_ID).execute(Tuple.of(id))

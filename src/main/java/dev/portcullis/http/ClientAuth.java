@@ -4,8 +4,6 @@ import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.audit.AuditLog;
-import dev.portcullis.core.ApiException;
-import dev.portcullis.core.ErrorCode;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -49,10 +47,6 @@ public final class ClientAuth {
     return ctx.get(KEY);
   }
 
-  public static ApiException invalidClient() {
-    return new ApiException(ErrorCode.INVALID_CLIENT, "app_id or app_secret is missing or wrong");
-  }
-
   /** Audits the attempt under the app it claimed (when that exists); the answer is 401 whatever the audit did. */
   private Future<App> reject(RoutingContext ctx, AppDirectory.Verdict verdict) {
     failures.increment();
@@ -60,7 +54,7 @@ public final class ClientAuth {
             verdict.claimedAppId() == null ? AuditEvent.SYSTEM_APP : verdict.claimedAppId(),
             RequestIds.of(ctx), Requests.callerIp(ctx))
         .with("reason", "invalid_client");
-    return audit.record(event).transform(ignored -> Future.failedFuture(invalidClient()));
+    return audit.record(event).transform(ignored -> Future.failedFuture(AppDirectory.invalidClient()));
   }
 
   private static String[] credentials(RoutingContext ctx) {

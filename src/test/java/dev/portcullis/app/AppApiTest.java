@@ -304,12 +304,13 @@ class AppApiTest {
   }
 
   @Test
-  @DisplayName("deleting an app answers 204; afterwards it is 404 and its credentials are refused")
+  @DisplayName("deleting an app answers 200 {app_id, deleted}; afterwards it is 404 and its credentials are refused")
   void deleteApp() {
     JsonObject app = gateway.createApp(slug());
     String id = app.getString("app_id");
     ApiResponse deleted = http().delete("/v1/apps/" + id, ADMIN);
-    assertEquals(204, deleted.status());
+    assertEquals(200, deleted.status());
+    assertEquals(new JsonObject().put("app_id", id).put("deleted", true), deleted.json());
     assertEquals(404, http().get("/v1/apps/" + id, ADMIN).status());
     assertEquals(404, http().delete("/v1/apps/" + id, ADMIN).status());
     ApiResponse client = http().post("/auth/refresh", new JsonObject().put("app_id", id)
@@ -371,24 +372,15 @@ class AppApiTest {
   @Test
   @DisplayName("apps created and deleted are counted in the metrics, without any id in a label")
   void metrics() {
-    double createdBefore = counter("portcullis_app_creations_total");
-    double deletedBefore = counter("portcullis_app_deletions_total");
+    double createdBefore = PrometheusText.counter(gateway, "portcullis_app_creations_total");
+    double deletedBefore = PrometheusText.counter(gateway, "portcullis_app_deletions_total");
     JsonObject app = gateway.createApp(slug());
     http().delete("/v1/apps/" + app.getString("app_id"), ADMIN);
-    assertEquals(createdBefore + 1, counter("portcullis_app_creations_total"));
-    assertEquals(deletedBefore + 1, counter("portcullis_app_deletions_total"));
+    assertEquals(createdBefore + 1, PrometheusText.counter(gateway, "portcullis_app_creations_total"));
+    assertEquals(deletedBefore + 1, PrometheusText.counter(gateway, "portcullis_app_deletions_total"));
     String metrics = gateway.management().get("/metrics").body();
     assertFalse(metrics.contains(app.getString("app_id")));
     assertTrue(metrics.contains("route=\"/v1/apps/:app_id\""), "routes by template");
-  }
-
-  /** The value of an unlabelled counter in the Prometheus text. */
-  static double counter(String name) {
-    return gateway.management().get("/metrics").body().lines()
-        .filter(line -> line.startsWith(name + " "))
-        .mapToDouble(line -> Double.parseDouble(line.substring(name.length() + 1)))
-        .findFirst()
-        .orElse(0);
   }
 
   @Test
