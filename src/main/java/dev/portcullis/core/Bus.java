@@ -40,7 +40,7 @@ public final class Bus {
 
   /** OTP: {app_id, email | phone, client_ip?} → {otp_request_id, channel, expires_in, resend_after}. */
   public static final String OTP_SEND = "portcullis.otp.send";
-  /** OTP: {app_id, otp_request_id, otp, client_ip?} → {identity: {email | phone}} once the code is consumed. */
+  /** OTP: {app_id, otp_request_id, otp, client_ip?} → the token response (via TOKEN_ISSUE) once the code is consumed. */
   public static final String OTP_VERIFY = "portcullis.otp.verify";
 
   /**

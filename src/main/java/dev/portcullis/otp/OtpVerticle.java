@@ -1,23 +1,57 @@
 package dev.portcullis.otp;
 
-import dev.portcullis.core.ApiException;
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.app.AppRepository;
+import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.Bus;
-import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.MasterKey;
+import dev.portcullis.core.Metrics;
+import dev.portcullis.core.Postgres;
+import dev.portcullis.core.RedisStore;
+import dev.portcullis.user.UserRepository;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mail.MailClient;
+import io.vertx.ext.web.client.WebClient;
 
-/** Generates, stores, delivers and checks one-time codes (see issue 4). */
+/** Generates, stores, delivers and checks one-time codes: serves {@code OTP_SEND} and {@code OTP_VERIFY}. */
 public final class OtpVerticle extends VerticleBase {
+
+  private Postgres pg;
+  private RedisStore redis;
+  private WebClient web;
+  private MailClient mail;
 
   @Override
   public Future<?> start() {
+    GatewayConfig config = GatewayConfig.from(config());
+    pg = Postgres.create(vertx, config);
+    redis = RedisStore.create(vertx, config);
+    web = WebClient.create(vertx);
+    mail = DeliveryChannels.mailClient(vertx, config);
+    MasterKey masterKey = MasterKey.from(config);
+    Bus bus = new Bus(vertx);
+    AuditLog audit = new AuditLog(bus);
+    OtpMetrics metrics = new OtpMetrics(Metrics.registry(vertx));
+    OtpStore store = new OtpStore(redis);
+    OtpCodes codes = new OtpCodes(masterKey);
+    OtpDelivery delivery = new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), metrics, audit);
+    OtpSender.Limits limits = new OtpSender.Limits(
+        config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1, 100_000_000),
+        config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, 1, 100_000_000));
+    OtpSender sender = new OtpSender(new AppDirectory(new AppRepository(pg), masterKey), store, codes, delivery,
+        metrics, audit, limits);
+    OtpVerifier verifier = new OtpVerifier(store, codes, new UserRepository(pg), bus, metrics, audit);
     return Future.all(
-        Bus.serve(vertx, Bus.OTP_SEND, this::notYet).completion(),
-        Bus.serve(vertx, Bus.OTP_VERIFY, this::notYet).completion());
+        Bus.serve(vertx, Bus.OTP_SEND, sender::send).completion(),
+        Bus.serve(vertx, Bus.OTP_VERIFY, verifier::verify).completion());
   }
 
-  private Future<JsonObject> notYet(JsonObject request) {
-    return Future.failedFuture(new ApiException(ErrorCode.NOT_FOUND, "not implemented yet"));
+  @Override
+  public Future<?> stop() {
+    web.close();
+    Future<Void> mailClosed = mail == null ? Future.succeededFuture() : mail.close();
+    return Future.join(mailClosed, pg.close(), redis.close());
   }
 }

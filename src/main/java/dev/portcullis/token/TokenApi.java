@@ -1,5 +1,6 @@
 package dev.portcullis.token;
 
+import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
@@ -10,25 +11,35 @@ import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
 
-/** {@code /auth/refresh}, {@code /auth/logout}, {@code /auth/me} and the JWKS: done by the Token verticle. */
+/**
+ * {@code /auth/refresh} and {@code /auth/logout} (done by the Token verticle), {@code /auth/me} (verified
+ * here, in the HTTP verticle: it is the hottest endpoint) and the JWKS of each app.
+ */
 public final class TokenApi {
 
   private final ApiContext api;
   private final ClientAuth clientAuth;
+  private final Introspection introspection;
+  private final SigningKeyStore keys;
 
   public TokenApi(ApiContext api, ClientAuth clientAuth) {
     this.api = api;
     this.clientAuth = clientAuth;
+    this.introspection = Introspection.create(api.config(), api.pg(), api.redis());
+    this.keys = new SigningKeyStore(api.pg());
   }
 
   public void mount(Router router) {
     router.post("/auth/refresh").handler(clientAuth::handle).handler(this::refresh);
     router.post("/auth/logout").handler(clientAuth::handle).handler(this::logout);
     router.get("/auth/me").handler(this::me);
+    router.get("/v1/apps/:app_id/jwks.json").handler(this::jwks);
   }
 
   private void refresh(RoutingContext ctx) {
@@ -50,8 +61,22 @@ public final class TokenApi {
       ctx.fail(new ApiException(ErrorCode.INVALID_TOKEN, "Authorization: Bearer <access token> is required"));
       return;
     }
-    api.bus().request(Bus.TOKEN_INTROSPECT, Requests.withRequest(ctx, new JsonObject().put("access_token", token)))
+    introspection.introspect(token, null)
         .onSuccess(result -> Responses.ok(ctx, result))
         .onFailure(ctx::fail);
+  }
+
+  private void jwks(RoutingContext ctx) {
+    UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
+    Future<JsonObject> jwks = appId == null
+        ? Future.failedFuture(notFound())
+        : keys.published(appId).compose(published -> published == null
+            ? Future.failedFuture(notFound())
+            : Future.succeededFuture(Jwks.of(published)));
+    jwks.onSuccess(result -> Responses.ok(ctx, result)).onFailure(ctx::fail);
+  }
+
+  private static ApiException notFound() {
+    return new ApiException(ErrorCode.NOT_FOUND, "app_id: no such app");
   }
 }

@@ -1,26 +1,48 @@
 package dev.portcullis.token;
 
-import dev.portcullis.core.ApiException;
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.app.AppRepository;
+import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.Bus;
-import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.MasterKey;
+import dev.portcullis.core.Metrics;
+import dev.portcullis.core.Postgres;
+import dev.portcullis.core.RedisStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonObject;
-import java.util.List;
 
-/** Signs access tokens, rotates refresh tokens, revokes sessions, serves the JWKS (see issue 5). */
+/**
+ * Signs access tokens, creates, rotates and revokes sessions and refresh tokens, and introspects access
+ * tokens. One instance per core; each keeps its own decrypted keys, so signing never waits on another loop.
+ */
 public final class TokenVerticle extends VerticleBase {
+
+  private Postgres pg;
+  private RedisStore redis;
 
   @Override
   public Future<?> start() {
-    List<String> addresses = List.of(Bus.TOKEN_ISSUE, Bus.TOKEN_REFRESH, Bus.TOKEN_LOGOUT, Bus.TOKEN_INTROSPECT,
-        Bus.TOKEN_JWKS, Bus.TOKEN_ROTATE_KEY);
-    return Future.all(addresses.stream()
-        .map(address -> Bus.serve(vertx, address, this::notYet).completion())
-        .toList());
+    GatewayConfig config = GatewayConfig.from(config());
+    pg = Postgres.create(vertx, config);
+    redis = RedisStore.create(vertx, config);
+    MasterKey masterKey = MasterKey.from(config);
+    TokenMetrics metrics = new TokenMetrics(Metrics.registry(vertx));
+    SigningKeyStore keyStore = new SigningKeyStore(pg);
+    Revocations revocations = new Revocations(redis);
+    AccessTokens accessTokens = new AccessTokens(config.issuer(), new SigningKeys(vertx, keyStore, masterKey), metrics);
+    TokenService tokens = new TokenService(new AppDirectory(new AppRepository(pg), masterKey), new SessionStore(pg),
+        accessTokens, new RefreshTokens(masterKey), revocations, new AuditLog(new Bus(vertx)), metrics);
+    Introspection introspection = Introspection.create(config, pg, redis);
+    return Future.all(
+        Bus.serve(vertx, Bus.TOKEN_ISSUE, tokens::issue).completion(),
+        Bus.serve(vertx, Bus.TOKEN_REFRESH, tokens::refresh).completion(),
+        Bus.serve(vertx, Bus.TOKEN_LOGOUT, tokens::logout).completion(),
+        Bus.serve(vertx, Bus.TOKEN_INTROSPECT, introspection::serve).completion());
   }
 
-  private Future<JsonObject> notYet(JsonObject request) {
-    return Future.failedFuture(new ApiException(ErrorCode.NOT_FOUND, "not implemented yet"));
+  @Override
+  public Future<?> stop() {
+    return Future.join(pg.close(), redis.close());
   }
 }

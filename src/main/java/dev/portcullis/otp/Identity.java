@@ -1,0 +1,127 @@
+package dev.portcullis.otp;
+
+import com.google.i18n.phonenumbers.NumberParseException;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat;
+import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
+import dev.portcullis.core.ApiException;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Who a code is for: an email (trimmed, lower-cased) or a phone (E.164). Two spellings of one address are one
+ * identity, so limits keyed by it cannot be dodged by re-formatting.
+ *
+ * @param country ISO 3166 region of a phone ({@code ZZ} when libphonenumber cannot tell), null for an email
+ */
+public record Identity(Kind kind, String value, String country) {
+
+  public enum Kind {
+    EMAIL("email", "email"),
+    PHONE("phone", "sms");
+
+    private final String field;
+    private final String channel;
+
+    Kind(String field, String channel) {
+      this.field = field;
+      this.channel = channel;
+    }
+
+    /** The request field and user column: {@code email} or {@code phone}. */
+    public String field() {
+      return field;
+    }
+
+    /** The delivery channel: {@code email} or {@code sms}. */
+    public String channel() {
+      return channel;
+    }
+  }
+
+  public static final int MAX_EMAIL_LENGTH = 254;
+  private static final int MAX_PHONE_INPUT = 40;
+  private static final String UNKNOWN_COUNTRY = "ZZ";
+  // ASCII dot-atom local part and a host name with a letter TLD: what mail providers accept in practice.
+  private static final Pattern EMAIL = Pattern.compile(
+      "[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+          + "@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}");
+  private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
+
+  /** Exactly one of {@code email} and {@code phone} (blank counts as absent), normalised and checked. */
+  public static Identity of(String email, String phone) {
+    boolean hasEmail = email != null && !email.isBlank();
+    boolean hasPhone = phone != null && !phone.isBlank();
+    if (hasEmail && hasPhone) {
+      throw ApiException.invalid("phone", "give either email or phone, not both");
+    }
+    if (hasEmail) {
+      return email(email);
+    }
+    if (hasPhone) {
+      return phone(phone);
+    }
+    throw ApiException.invalid("email", "email or phone is required");
+  }
+
+  public static Identity email(String raw) {
+    String email = raw.trim().toLowerCase(Locale.ROOT);
+    if (email.length() > MAX_EMAIL_LENGTH) {
+      throw ApiException.invalid("email", "must be at most " + MAX_EMAIL_LENGTH + " characters");
+    }
+    int at = email.lastIndexOf('@');
+    if (!EMAIL.matcher(email).matches() || at > 64) {
+      throw ApiException.invalid("email", "is not a valid email address");
+    }
+    return new Identity(Kind.EMAIL, email, null);
+  }
+
+  public static Identity phone(String raw) {
+    String input = raw.trim();
+    if (input.length() > MAX_PHONE_INPUT || !input.startsWith("+") && !input.startsWith("(+")) {
+      throw ApiException.invalid("phone", "must be an international number: + and the country code");
+    }
+    PhoneNumber number;
+    try {
+      number = PHONES.parse(input, null);
+    } catch (NumberParseException e) {
+      throw ApiException.invalid("phone", "is not a phone number");
+    }
+    if (!PHONES.isPossibleNumber(number)) {
+      throw ApiException.invalid("phone", "is not a possible phone number");
+    }
+    return new Identity(Kind.PHONE, PHONES.format(number, PhoneNumberFormat.E164), country(number));
+  }
+
+  /** The identity in a form that names its kind, as stored with a pending code: {@code email:a@b.c}. */
+  public String qualified() {
+    return kind.field() + ":" + value;
+  }
+
+  /** The identity as {@link #qualified()} wrote it (already normalised; the country is not kept). */
+  public static Identity fromQualified(String qualified) {
+    int colon = qualified.indexOf(':');
+    Kind kind = qualified.substring(0, colon).equals(Kind.EMAIL.field()) ? Kind.EMAIL : Kind.PHONE;
+    return new Identity(kind, qualified.substring(colon + 1), null);
+  }
+
+  /** For log lines and audit data: enough to recognise, not enough to contact. */
+  public String masked() {
+    if (kind == Kind.EMAIL) {
+      int at = value.indexOf('@');
+      return value.charAt(0) + "***" + value.substring(at);
+    }
+    return value.substring(0, 3) + "*".repeat(Math.max(0, value.length() - 5)) + value.substring(value.length() - 2);
+  }
+
+  private static String country(PhoneNumber number) {
+    String region = PHONES.getRegionCodeForNumber(number);
+    if (region != null) {
+      return region;
+    }
+    // Not a valid number of any region: only a calling code with a single region names the country.
+    List<String> regions = PHONES.getRegionCodesForCountryCode(number.getCountryCode());
+    return regions.size() == 1 ? regions.get(0) : UNKNOWN_COUNTRY;
+  }
+}

@@ -1,0 +1,75 @@
+package dev.portcullis.otp;
+
+import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.audit.AuditLog;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers codes after the send has been answered, so a slow or failing provider never holds up a client.
+ * A failed attempt is retried with backoff a bounded number of times; a message given up on is counted and
+ * audited.
+ */
+public final class OtpDelivery {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OtpDelivery.class);
+  /** Waits before the retries: four attempts at most, the last 3.5 s after the first. */
+  static final List<Long> BACKOFF_MS = List.of(500L, 1_000L, 2_000L);
+
+  private final Vertx vertx;
+  private final Map<Identity.Kind, DeliveryChannel> channels;
+  private final OtpMetrics metrics;
+  private final AuditLog audit;
+
+  public OtpDelivery(Vertx vertx, Map<Identity.Kind, DeliveryChannel> channels, OtpMetrics metrics, AuditLog audit) {
+    this.vertx = vertx;
+    this.channels = Map.copyOf(channels);
+    this.metrics = metrics;
+    this.audit = audit;
+  }
+
+  /** Starts delivering on a later turn of the event loop; the returned future says how it ended. */
+  public Future<Void> deliver(OtpMessage message) {
+    DeliveryChannel channel = channels.get(message.to().kind());
+    Promise<Void> done = Promise.promise();
+    vertx.runOnContext(ignored -> attempt(channel, message, 0).onComplete(done));
+    return done.future()
+        .recover(failure -> givenUp(channel, message, failure));
+  }
+
+  private Future<Void> attempt(DeliveryChannel channel, OtpMessage message, int retries) {
+    return channel.deliver(message).recover(failure -> {
+      boolean retryable = !(failure instanceof DeliveryFailure delivery) || delivery.retryable();
+      if (!retryable || retries >= BACKOFF_MS.size()) {
+        return Future.failedFuture(new DeliveryFailure(
+            (retries + 1) + " attempts, last " + failure.getMessage(), false));
+      }
+      LOG.debug("OTP delivery by {} for request {} failed ({}), retrying", channel.name(), message.requestId(),
+          failure.getMessage());
+      Promise<Void> later = Promise.promise();
+      vertx.setTimer(BACKOFF_MS.get(retries), id -> attempt(channel, message, retries + 1).onComplete(later));
+      return later.future();
+    });
+  }
+
+  private Future<Void> givenUp(DeliveryChannel channel, OtpMessage message, Throwable failure) {
+    LOG.warn("OTP delivery by {} to {} failed for request {}: {}", channel.name(), message.to().masked(),
+        message.requestId(), failure.getMessage());
+    metrics.deliveryFailed(message.to().kind(), channel.name());
+    AuditEvent event = AuditEvent.of(AuditEvent.OTP_DELIVERY_FAILED, message.appId(), message.requestId(),
+            message.clientIp())
+        .with("channel", message.to().kind().channel())
+        .with("transport", channel.name())
+        .with("to", message.to().masked())
+        .with("otp_request_id", message.otpRequestId());
+    return audit.record(event)
+        .onFailure(auditFailure -> LOG.warn("could not audit the failed OTP delivery of request {}: {}",
+            message.requestId(), auditFailure.getMessage()))
+        .transform(ignored -> Future.failedFuture(failure));
+  }
+}

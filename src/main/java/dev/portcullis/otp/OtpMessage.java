@@ -1,0 +1,43 @@
+package dev.portcullis.otp;
+
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+
+/** One code on its way to a person. Holds the code: never logged, never put in a reply or an audit event. */
+public record OtpMessage(Identity to, String code, UUID appId, String appName, String otpRequestId, int ttlSeconds,
+                         String requestId, String clientIp) {
+
+  /** The plain text a person reads, naming the app the code is for. */
+  public String text() {
+    return "Your " + safeAppName() + " code is " + code + ". It expires in " + duration()
+        + ". If you did not ask for it, ignore this message.";
+  }
+
+  public String subject() {
+    return "Your " + safeAppName() + " sign-in code";
+  }
+
+  /** The webhook body of API.md ("OTP delivery"). */
+  public JsonObject webhookBody() {
+    return new JsonObject()
+        .put("channel", to.kind().channel())
+        .put("to", to.value())
+        .put("code", code)
+        .put("message", text())
+        .put("app_id", appId.toString())
+        .put("otp_request_id", otpRequestId);
+  }
+
+  /** The app name without control characters, so it can go into a mail header. */
+  public String safeAppName() {
+    return appName.replaceAll("\\p{Cntrl}", " ").trim();
+  }
+
+  private String duration() {
+    if (ttlSeconds % 60 != 0) {
+      return ttlSeconds + " seconds";
+    }
+    int minutes = ttlSeconds / 60;
+    return minutes == 1 ? "1 minute" : minutes + " minutes";
+  }
+}

@@ -1,0 +1,37 @@
+package dev.portcullis.otp;
+
+import io.vertx.core.Future;
+
+/** The wording and timing of OTP refusals, shared by send and verify. */
+final class OtpRefusals {
+
+  private OtpRefusals() {
+  }
+
+  /** Whole seconds to wait, rounded up, at least one (Retry-After cannot say "now"). */
+  static long seconds(long millis) {
+    return Math.max(1, (millis + 999) / 1000);
+  }
+
+  static String sendMessage(String reason, Identity identity, long seconds) {
+    String field = identity.kind().field();
+    return switch (reason) {
+      case "lockout" -> lockoutMessage(field, seconds);
+      case "cooldown" -> field + ": a code was sent moments ago; a new one can be sent in " + seconds + " s";
+      case "identity_hourly" -> field + ": too many codes were sent to this " + field + " in the last hour; retry in "
+          + seconds + " s";
+      case "ip_hourly" -> "client_ip: too many codes were requested from this client IP in the last hour; retry in "
+          + seconds + " s";
+      default -> "too many codes were sent for this app in the last hour; retry in " + seconds + " s";
+    };
+  }
+
+  static String lockoutMessage(String field, long seconds) {
+    return field + ": too many wrong codes; sending and verifying codes is locked for " + seconds + " s";
+  }
+
+  /** Fails with {@code refusal} once the audit event of the refusal is recorded, or could not be. */
+  static <T> Future<T> after(Future<Void> audited, Throwable refusal) {
+    return audited.transform(ignored -> Future.failedFuture(refusal));
+  }
+}

@@ -1,0 +1,113 @@
+package dev.portcullis.otp;
+
+import dev.portcullis.app.App;
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.app.AppSettings;
+import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * {@code OTP_SEND}: checks the identity against the app's policy, asks Redis to issue a code under every limit,
+ * answers, and hands the code to delivery.
+ */
+public final class OtpSender {
+
+  /** Hourly send limits across identities (from the gateway configuration). */
+  public record Limits(int perNetwork, int perApp) {
+  }
+
+  private final AppDirectory apps;
+  private final OtpStore store;
+  private final OtpCodes codes;
+  private final OtpDelivery delivery;
+  private final OtpMetrics metrics;
+  private final AuditLog audit;
+  private final Limits limits;
+
+  public OtpSender(AppDirectory apps, OtpStore store, OtpCodes codes, OtpDelivery delivery, OtpMetrics metrics,
+                   AuditLog audit, Limits limits) {
+    this.apps = apps;
+    this.store = store;
+    this.codes = codes;
+    this.delivery = delivery;
+    this.metrics = metrics;
+    this.audit = audit;
+    this.limits = limits;
+  }
+
+  /** {app_id, email | phone, request_id, client_ip?} → {otp_request_id, channel, expires_in, resend_after}. */
+  public Future<JsonObject> send(JsonObject request) {
+    Identity identity = Identity.of(request.getString("email"), request.getString("phone"));
+    String network = ClientNetwork.of(request.getString("client_ip"));
+    UUID appId = UUID.fromString(request.getString("app_id"));
+    return apps.find(appId)
+        .map(app -> app.orElseThrow(AppDirectory::invalidClient))
+        .compose(app -> {
+          checkPolicy(app.settings(), identity);
+          return issue(app, identity, network, request);
+        });
+  }
+
+  private static void checkPolicy(AppSettings settings, Identity identity) {
+    String channel = identity.kind().channel();
+    if (!settings.otpChannels().contains(channel)) {
+      throw ApiException.invalid(identity.kind().field(), "this app does not send codes by " + channel);
+    }
+    List<String> countries = settings.smsAllowedCountries();
+    if (identity.kind() == Identity.Kind.PHONE && countries != null && !countries.contains(identity.country())) {
+      throw new ApiException(ErrorCode.FORBIDDEN,
+          "phone: this app does not send SMS to country " + identity.country());
+    }
+  }
+
+  private Future<JsonObject> issue(App app, Identity identity, String network, JsonObject request) {
+    AppSettings settings = app.settings();
+    String otpRequestId = UUID.randomUUID().toString();
+    String code = OtpCodes.generate(settings.otpLength());
+    OtpStore.SendRequest send = new OtpStore.SendRequest(app.id(), otpRequestId, identity,
+        codes.identityName(app.id(), identity), codes.mac(app.id(), otpRequestId, code), settings.otpMaxAttempts(),
+        settings.otpTtl(), settings.otpResendCooldown(), settings.otpMaxSendsPerHour(),
+        network == null ? null : codes.networkName(app.id(), network), limits.perNetwork(), limits.perApp());
+    String requestId = request.getString("request_id");
+    String clientIp = request.getString("client_ip");
+    return store.send(send).compose(outcome -> {
+      if (!outcome.accepted()) {
+        return refused(app.id(), identity, outcome, requestId, clientIp);
+      }
+      metrics.sent(identity.kind());
+      AuditEvent sent = AuditEvent.of(AuditEvent.OTP_SENT, app.id(), requestId, clientIp)
+          .with("channel", identity.kind().channel())
+          .with("to", identity.masked())
+          .with("otp_request_id", otpRequestId);
+      OtpMessage message = new OtpMessage(identity, code, app.id(), app.name(), otpRequestId, settings.otpTtl(),
+          requestId, clientIp);
+      return audit.record(sent)
+          .onSuccess(v -> delivery.deliver(message))
+          .map(v -> new JsonObject()
+              .put("otp_request_id", otpRequestId)
+              .put("channel", identity.kind().channel())
+              .put("expires_in", settings.otpTtl())
+              .put("resend_after", settings.otpResendCooldown()));
+    });
+  }
+
+  private Future<JsonObject> refused(UUID appId, Identity identity, OtpStore.SendOutcome outcome, String requestId,
+                                     String clientIp) {
+    String reason = outcome.refusedFor();
+    long seconds = OtpRefusals.seconds(outcome.retryAfterMs());
+    metrics.rateLimited(reason);
+    AuditEvent event = AuditEvent.of(AuditEvent.RATE_LIMITED, appId, requestId, clientIp)
+        .with("reason", reason)
+        .with("action", "send")
+        .with("channel", identity.kind().channel());
+    ApiException refusal = ApiException.rateLimited(ErrorCode.RATE_LIMITED,
+        OtpRefusals.sendMessage(reason, identity, seconds), seconds);
+    return OtpRefusals.after(audit.record(event), refusal);
+  }
+}

@@ -1,0 +1,119 @@
+package dev.portcullis.otp;
+
+import dev.portcullis.core.RedisScript;
+import dev.portcullis.core.RedisStore;
+import io.vertx.core.Future;
+import io.vertx.redis.client.Response;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The Redis side of OTP: pending requests, rate limits and lockouts, changed only by two atomic scripts.
+ *
+ * <p>Every key of an app carries the app id as a hash tag ({@code {app}}), so both scripts touch one hash slot
+ * and run unchanged on Redis Cluster.
+ */
+public final class OtpStore {
+
+  /** Hourly limits count sends in a window of 60 one-minute buckets. */
+  static final long WINDOW_MS = 3_600_000;
+  static final long BUCKET_MS = 60_000;
+  /** Consecutive failed verifications of one identity that lock it out of sends and verifications. */
+  static final int LOCKOUT_AFTER_FAILURES = 10;
+  static final long FIRST_LOCKOUT_MS = 60_000;
+  static final long LONGEST_LOCKOUT_MS = 86_400_000;
+  /** Failures and lockouts of an identity are forgotten after a quiet day. */
+  static final long STATE_TTL_MS = 86_400_000;
+
+  private static final RedisScript SEND = RedisScript.load("otp-send.lua");
+  private static final RedisScript VERIFY = RedisScript.load("otp-verify.lua");
+
+  /** What a send asks for. {@code network} is null when the client backend gave no client IP. */
+  public record SendRequest(UUID appId, String requestId, Identity identity, String identityName, String codeMac,
+                            int maxAttempts, int ttlSeconds, int cooldownSeconds, int identityLimit,
+                            String networkName, int networkLimit, int appLimit) {
+  }
+
+  /** An accepted send, or a refusal with its reason and how long to wait. */
+  public record SendOutcome(String refusedFor, long retryAfterMs) {
+
+    public boolean accepted() {
+      return refusedFor == null;
+    }
+  }
+
+  public enum Verdict { EXPIRED, BURNED, LOCKED, VERIFIED, INVALID }
+
+  /** {@code identity} is set when VERIFIED; {@code attemptsLeft} and {@code lockedMs} when INVALID. */
+  public record VerifyOutcome(Verdict verdict, Identity identity, int attemptsLeft, long retryAfterMs, long lockedMs) {
+  }
+
+  private final RedisStore redis;
+
+  public OtpStore(RedisStore redis) {
+    this.redis = redis;
+  }
+
+  public Future<SendOutcome> send(SendRequest send) {
+    String tag = tag(send.appId());
+    boolean byNetwork = send.networkName() != null;
+    List<String> keys = List.of(
+        redis.key("otp-id", tag, send.identityName()),
+        redis.key("otp-rate", tag, "id", send.identityName()),
+        redis.key("otp-rate", tag, "ip", byNetwork ? send.networkName() : "none"),
+        redis.key("otp-rate", tag, "app"),
+        requestKey(send.appId(), send.requestId()));
+    List<String> args = List.of(
+        redis.key("otp", tag, ""),
+        send.requestId(),
+        send.identity().qualified(),
+        send.identityName(),
+        send.codeMac(),
+        Integer.toString(send.maxAttempts()),
+        Long.toString(send.ttlSeconds() * 1000L),
+        Long.toString(send.cooldownSeconds() * 1000L),
+        Integer.toString(send.identityLimit()),
+        Integer.toString(byNetwork ? send.networkLimit() : 0),
+        Integer.toString(send.appLimit()),
+        Long.toString(WINDOW_MS),
+        Long.toString(BUCKET_MS),
+        Long.toString(STATE_TTL_MS));
+    return SEND.run(redis, keys, args).map(OtpStore::sendOutcome);
+  }
+
+  public Future<VerifyOutcome> verify(UUID appId, String requestId, String codeMac) {
+    List<String> args = List.of(
+        redis.key("otp-id", tag(appId), ""),
+        codeMac,
+        requestId,
+        Integer.toString(LOCKOUT_AFTER_FAILURES),
+        Long.toString(FIRST_LOCKOUT_MS),
+        Long.toString(LONGEST_LOCKOUT_MS),
+        Long.toString(STATE_TTL_MS));
+    return VERIFY.run(redis, List.of(requestKey(appId, requestId)), args).map(OtpStore::verifyOutcome);
+  }
+
+  private String requestKey(UUID appId, String requestId) {
+    return redis.key("otp", tag(appId), requestId);
+  }
+
+  private static String tag(UUID appId) {
+    return "{" + appId + "}";
+  }
+
+  private static SendOutcome sendOutcome(Response reply) {
+    return "ok".equals(reply.get(0).toString())
+        ? new SendOutcome(null, 0)
+        : new SendOutcome(reply.get(1).toString(), reply.get(2).toLong());
+  }
+
+  private static VerifyOutcome verifyOutcome(Response reply) {
+    Verdict verdict = Verdict.valueOf(reply.get(0).toString().toUpperCase(java.util.Locale.ROOT));
+    return switch (verdict) {
+      case EXPIRED -> new VerifyOutcome(verdict, null, 0, 0, 0);
+      case BURNED, LOCKED -> new VerifyOutcome(verdict, null, 0, reply.get(1).toLong(), 0);
+      case VERIFIED -> new VerifyOutcome(verdict, Identity.fromQualified(reply.get(1).toString()), 0, 0, 0);
+      case INVALID -> new VerifyOutcome(verdict, null, reply.get(1).toInteger(), 0, reply.get(2).toLong());
+    };
+  }
+}

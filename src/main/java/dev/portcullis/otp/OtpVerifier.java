@@ -1,0 +1,139 @@
+package dev.portcullis.otp;
+
+import dev.portcullis.app.App;
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.Bus;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.user.UserRepository;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * {@code OTP_VERIFY}: consumes a code atomically in Redis, then finds or creates the user of its identity and
+ * asks the token service for the token response.
+ */
+public final class OtpVerifier {
+
+  private static final String FOREIGN_KEY_VIOLATION = "23503";
+
+  private final OtpStore store;
+  private final OtpCodes codes;
+  private final UserRepository users;
+  private final Bus bus;
+  private final OtpMetrics metrics;
+  private final AuditLog audit;
+
+  public OtpVerifier(OtpStore store, OtpCodes codes, UserRepository users, Bus bus, OtpMetrics metrics,
+                     AuditLog audit) {
+    this.store = store;
+    this.codes = codes;
+    this.users = users;
+    this.bus = bus;
+    this.metrics = metrics;
+    this.audit = audit;
+  }
+
+  /** {app_id, otp_request_id, otp, request_id, client_ip?} → the token response. */
+  public Future<JsonObject> verify(JsonObject request) {
+    Call ctx = new Call(UUID.fromString(request.getString("app_id")), request.getString("request_id"),
+        request.getString("client_ip"));
+    UUID otpRequestId = AppDirectory.parseUuid(request.getString("otp_request_id"));
+    if (otpRequestId == null) {
+      return expired(ctx, request.getString("otp_request_id"));
+    }
+    String id = otpRequestId.toString();
+    String mac = codes.mac(ctx.appId(), id, request.getString("otp").trim());
+    return store.verify(ctx.appId(), id, mac).compose(outcome -> switch (outcome.verdict()) {
+      case EXPIRED -> expired(ctx, id);
+      case BURNED -> burned(ctx, id, outcome.retryAfterMs());
+      case LOCKED -> locked(ctx, id, outcome.retryAfterMs());
+      case INVALID -> invalid(ctx, id, outcome);
+      case VERIFIED -> verified(ctx, id, outcome.identity());
+    });
+  }
+
+  private record Call(UUID appId, String requestId, String clientIp) {
+
+    AuditEvent event(String type, String otpRequestId) {
+      return AuditEvent.of(type, appId, requestId, clientIp).with("otp_request_id", otpRequestId);
+    }
+  }
+
+  private Future<JsonObject> expired(Call ctx, String otpRequestId) {
+    metrics.failed("expired");
+    return OtpRefusals.after(audit.record(ctx.event(AuditEvent.OTP_FAILED, otpRequestId).with("reason", "expired")),
+        new ApiException(ErrorCode.OTP_EXPIRED,
+            "otp_request_id: unknown, expired or already used; request a new code"));
+  }
+
+  private Future<JsonObject> burned(Call ctx, String otpRequestId, long retryAfterMs) {
+    metrics.failed("burned");
+    long seconds = OtpRefusals.seconds(retryAfterMs);
+    return OtpRefusals.after(audit.record(ctx.event(AuditEvent.OTP_FAILED, otpRequestId).with("reason", "burned")),
+        ApiException.rateLimited(ErrorCode.OTP_ATTEMPTS_EXCEEDED,
+            "otp: too many wrong codes for this request; request a new code", seconds));
+  }
+
+  private Future<JsonObject> locked(Call ctx, String otpRequestId, long retryAfterMs) {
+    metrics.rateLimited("lockout");
+    long seconds = OtpRefusals.seconds(retryAfterMs);
+    AuditEvent event = ctx.event(AuditEvent.RATE_LIMITED, otpRequestId).with("reason", "lockout").with("action", "verify");
+    return OtpRefusals.after(audit.record(event),
+        ApiException.rateLimited(ErrorCode.RATE_LIMITED, OtpRefusals.lockoutMessage("otp", seconds), seconds));
+  }
+
+  private Future<JsonObject> invalid(Call ctx, String otpRequestId, OtpStore.VerifyOutcome outcome) {
+    metrics.failed("invalid");
+    List<AuditEvent> events = new ArrayList<>();
+    AuditEvent failed = ctx.event(AuditEvent.OTP_FAILED, otpRequestId)
+        .with("reason", "invalid")
+        .with("attempts_left", outcome.attemptsLeft());
+    events.add(outcome.lockedMs() > 0 ? failed.with("locked_for", OtpRefusals.seconds(outcome.lockedMs())) : failed);
+    if (outcome.attemptsLeft() == 0) {
+      metrics.burned();
+      events.add(ctx.event(AuditEvent.OTP_BURNED, otpRequestId));
+    }
+    return OtpRefusals.after(audit.record(events), new ApiException(ErrorCode.OTP_INVALID,
+        "otp: wrong code", new JsonObject().put("attempts_left", outcome.attemptsLeft())));
+  }
+
+  private Future<JsonObject> verified(Call ctx, String otpRequestId, Identity identity) {
+    metrics.verified();
+    String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
+    String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
+    return users.findOrCreate(ctx.appId(), email, phone)
+        .recover(OtpVerifier::appGone)
+        .compose(found -> {
+          UUID userId = found.user().id();
+          List<AuditEvent> events = new ArrayList<>();
+          events.add(ctx.event(AuditEvent.OTP_VERIFIED, otpRequestId).withUser(userId)
+              .with("channel", identity.kind().channel()));
+          if (found.created()) {
+            events.add(AuditEvent.of(AuditEvent.USER_CREATED, ctx.appId(), ctx.requestId(), ctx.clientIp())
+                .withUser(userId)
+                .with(identity.kind().field(), identity.masked()));
+          }
+          JsonObject issue = new JsonObject()
+              .put("app_id", ctx.appId().toString())
+              .put("user", found.user().toJson())
+              .put("new_user", found.created())
+              .put("request_id", ctx.requestId())
+              .put("client_ip", ctx.clientIp());
+          return audit.record(events).compose(v -> bus.request(Bus.TOKEN_ISSUE, issue));
+        });
+  }
+
+  /** The app was deleted while its user was signing in: the client's credentials are no longer valid. */
+  private static Future<UserRepository.Found> appGone(Throwable failure) {
+    return failure instanceof PgException pg && FOREIGN_KEY_VIOLATION.equals(pg.getSqlState())
+        ? Future.failedFuture(AppDirectory.invalidClient())
+        : Future.failedFuture(failure);
+  }
+}

@@ -1,0 +1,134 @@
+package dev.portcullis.token;
+
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Verifies an access token the way RFC 8725 asks: the header is checked before any key is touched (alg must
+ * be exactly RS256, typ at+jwt, no critical extensions), the key comes only from our own keys by kid, and
+ * then signature, issuer, audience (the slug of the key's app), app and expiry. Every failure is
+ * {@code 401 invalid_token}.
+ */
+final class AccessTokenVerifier {
+
+  /** The verified claims Portcullis relies on. */
+  record Claims(UUID appId, UUID userId, UUID sessionId) {
+  }
+
+  private static final int MAX_TOKEN_LENGTH = 8 * 1024;
+  private static final Pattern KID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
+  private static final Base64.Decoder BASE64URL = Base64.getUrlDecoder();
+
+  private final String issuer;
+  private final VerificationKeys keys;
+
+  AccessTokenVerifier(String issuer, VerificationKeys keys) {
+    this.issuer = issuer;
+    this.keys = keys;
+  }
+
+  Future<Claims> verify(String token) {
+    String[] parts = token == null || token.length() > MAX_TOKEN_LENGTH ? new String[0] : token.split("\\.", -1);
+    if (parts.length != 3 || parts[2].isEmpty()) {
+      return Future.failedFuture(invalid("is not a signed JWT"));
+    }
+    JsonObject header = json(parts[0]);
+    if (header == null || !Signer.ALGORITHM.equals(header.getValue("alg"))) {
+      return Future.failedFuture(invalid("must be signed with RS256"));
+    }
+    if (!isAccessTokenType(header.getValue("typ")) || header.containsKey("crit")) {
+      return Future.failedFuture(invalid("is not an access token"));
+    }
+    Object kid = header.getValue("kid");
+    if (!(kid instanceof String id) || !KID.matcher(id).matches()) {
+      return Future.failedFuture(invalid("has no valid kid"));
+    }
+    return keys.find(id).compose(key -> check(key, parts));
+  }
+
+  private Future<Claims> check(VerificationKeys.Key key, String[] parts) {
+    OffsetDateTime now = OffsetDateTime.now();
+    if (key == null || !key.publishedAt(now)) {
+      return Future.failedFuture(invalid("is signed with an unknown key"));
+    }
+    byte[] signature = decode(parts[2]);
+    byte[] signingInput = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
+    if (signature == null || !key.verify(signature, signingInput)) {
+      return Future.failedFuture(invalid("has a bad signature"));
+    }
+    JsonObject claims = json(parts[1]);
+    if (claims == null || !issuer.equals(claims.getValue("iss")) || !audienceIs(claims.getValue("aud"), key.slug())) {
+      return Future.failedFuture(invalid("is not for this issuer and audience"));
+    }
+    Object exp = claims.getValue("exp");
+    if (!(exp instanceof Number expires) || expires.longValue() <= now.toEpochSecond()) {
+      return Future.failedFuture(invalid("has expired"));
+    }
+    UUID appId = uuid(claims.getValue("app_id"));
+    UUID userId = uuid(claims.getValue("sub"));
+    UUID sessionId = uuid(claims.getValue("sid"));
+    if (!key.appId().equals(appId) || userId == null || sessionId == null) {
+      return Future.failedFuture(invalid("does not carry this app's claims"));
+    }
+    return Future.succeededFuture(new Claims(appId, userId, sessionId));
+  }
+
+  private static boolean isAccessTokenType(Object typ) {
+    if (!(typ instanceof String type)) {
+      return false;
+    }
+    String lower = type.toLowerCase(Locale.ROOT);
+    return lower.equals(Signer.TYPE) || lower.equals("application/" + Signer.TYPE);
+  }
+
+  private static boolean audienceIs(Object aud, String slug) {
+    if (aud instanceof String single) {
+      return single.equals(slug);
+    }
+    return aud instanceof JsonArray many && many.size() == 1 && slug.equals(many.getValue(0));
+  }
+
+  private static JsonObject json(String segment) {
+    byte[] bytes = decode(segment);
+    if (bytes == null) {
+      return null;
+    }
+    try {
+      return new JsonObject(new String(bytes, StandardCharsets.UTF_8));
+    } catch (RuntimeException notJson) {
+      return null;
+    }
+  }
+
+  private static byte[] decode(String segment) {
+    try {
+      return BASE64URL.decode(segment);
+    } catch (IllegalArgumentException notBase64) {
+      return null;
+    }
+  }
+
+  private static UUID uuid(Object value) {
+    if (!(value instanceof String text) || text.length() != 36) {
+      return null;
+    }
+    try {
+      return UUID.fromString(text);
+    } catch (IllegalArgumentException notUuid) {
+      return null;
+    }
+  }
+
+  static ApiException invalid(String problem) {
+    return new ApiException(ErrorCode.INVALID_TOKEN, "the access token " + problem);
+  }
+}

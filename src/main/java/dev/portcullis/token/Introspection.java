@@ -1,0 +1,79 @@
+package dev.portcullis.token;
+
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.Postgres;
+import dev.portcullis.core.RedisStore;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+
+/**
+ * {@code /auth/me} and {@link dev.portcullis.core.Bus#TOKEN_INTROSPECT}: verifies an access token, checks
+ * that its session is not revoked (a Redis marker, so a revocation shows on every process at once) and
+ * answers the user, the session and the app. One per verticle instance: the HTTP verticles answer
+ * {@code /auth/me} themselves, without an event-bus hop.
+ *
+ * <p>Sessions and their users are cached for {@link #VIEW_TTL_MS}: nothing in them changes but revocation,
+ * and revocation is read from Redis on every call.
+ */
+public final class Introspection {
+
+  static final long VIEW_TTL_MS = 5_000;
+
+  private final AccessTokenVerifier verifier;
+  private final Revocations revocations;
+  private final SessionStore sessions;
+  private final TtlCache<UUID, SessionStore.SessionRow> views = new TtlCache<>(VIEW_TTL_MS, 100_000);
+
+  private Introspection(AccessTokenVerifier verifier, Revocations revocations, SessionStore sessions) {
+    this.verifier = verifier;
+    this.revocations = revocations;
+    this.sessions = sessions;
+  }
+
+  public static Introspection create(GatewayConfig config, Postgres pg, RedisStore redis) {
+    VerificationKeys keys = new VerificationKeys(new SigningKeyStore(pg));
+    return new Introspection(new AccessTokenVerifier(config.issuer(), keys), new Revocations(redis),
+        new SessionStore(pg));
+  }
+
+  /** The bus form: {access_token, app_id?}; with app_id, a token of any other app is {@code invalid_token}. */
+  Future<JsonObject> serve(JsonObject request) {
+    Object token = request.getValue("access_token");
+    Object app = request.getValue("app_id");
+    UUID expectedApp = app instanceof String text ? AppDirectory.parseUuid(text) : null;
+    if (app != null && expectedApp == null) {
+      return Future.failedFuture(ApiException.invalid("app_id", "must be a UUID"));
+    }
+    return introspect(token instanceof String text ? text : null, expectedApp);
+  }
+
+  /** Verifies the token; expectedApp, when not null, is the only app whose tokens are accepted. */
+  public Future<JsonObject> introspect(String accessToken, UUID expectedApp) {
+    return verifier.verify(accessToken).compose(claims -> {
+      if (expectedApp != null && !expectedApp.equals(claims.appId())) {
+        return Future.failedFuture(AccessTokenVerifier.invalid("is not a token of this app"));
+      }
+      Future<Boolean> revoked = revocations.isRevoked(claims.sessionId());
+      Future<SessionStore.SessionRow> view = views.get(claims.sessionId(), sessions::view);
+      return Future.all(revoked, view).compose(both -> answer(claims, revoked.result(), view.result()));
+    });
+  }
+
+  private static Future<JsonObject> answer(AccessTokenVerifier.Claims claims, boolean revoked,
+                                           SessionStore.SessionRow session) {
+    if (session == null || !session.userId().equals(claims.userId()) || !session.appId().equals(claims.appId())) {
+      return Future.failedFuture(AccessTokenVerifier.invalid("belongs to no known session"));
+    }
+    if (revoked || session.revoked()) {
+      return Future.failedFuture(new ApiException(ErrorCode.SESSION_REVOKED, "the session of this token has been revoked"));
+    }
+    return Future.succeededFuture(new JsonObject()
+        .put("user", session.user().copy())
+        .put("session", session.sessionJson())
+        .put("app_id", claims.appId().toString()));
+  }
+}

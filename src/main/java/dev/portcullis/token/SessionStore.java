@@ -1,0 +1,154 @@
+package dev.portcullis.token;
+
+import dev.portcullis.app.App;
+import dev.portcullis.core.Postgres;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * SQL for sessions and refresh tokens, kept in one place. A session's refresh tokens all expire with the
+ * session (an absolute expiry set at login). Spending a token and storing its successor is one statement,
+ * so of concurrent refreshes of one token exactly one spends it.
+ */
+final class SessionStore {
+
+  private static final String SESSION_COLUMNS =
+      "s.id AS session_id, s.app_id, s.created_at AS session_created_at, s.expires_at AS session_expires_at, "
+          + "floor(extract(epoch FROM s.expires_at - now()))::int AS refresh_expires_in, "
+          + "s.revoked_at IS NOT NULL AS revoked, "
+          + "u.id AS user_id, u.email, u.phone, u.created_at AS user_created_at";
+
+  /** Creates a session for a user of the app and its first refresh token; no row when the user is not the app's. */
+  private static final String CREATE =
+      "WITH s AS (INSERT INTO sessions (id, app_id, user_id, expires_at) "
+          + "SELECT $1, u.app_id, u.id, now() + $4::int * interval '1 second' FROM users u "
+          + "WHERE u.id = $2 AND u.app_id = $3 RETURNING *), "
+          + "t AS (INSERT INTO refresh_tokens (token_hash, session_id, expires_at) SELECT $5, id, expires_at FROM s) "
+          + "SELECT " + SESSION_COLUMNS + " FROM s JOIN users u ON u.id = s.user_id";
+
+  /** Spends a live token of a live session of the app and stores its successor; no row when it cannot. */
+  private static final String ROTATE =
+      "WITH spent AS (UPDATE refresh_tokens rt SET spent_at = now(), successor_hash = $2 FROM sessions s "
+          + "WHERE rt.token_hash = $1 AND rt.spent_at IS NULL AND rt.expires_at > now() "
+          + "AND s.id = rt.session_id AND s.app_id = $3 AND s.revoked_at IS NULL "
+          + "RETURNING rt.session_id, rt.expires_at), "
+          + "successor AS (INSERT INTO refresh_tokens (token_hash, session_id, expires_at) "
+          + "SELECT $2, session_id, expires_at FROM spent) "
+          + "SELECT " + SESSION_COLUMNS + " FROM spent JOIN sessions s ON s.id = spent.session_id "
+          + "JOIN users u ON u.id = s.user_id";
+
+  /** Everything needed to judge a token that could not be spent. */
+  private static final String INSPECT =
+      "SELECT " + SESSION_COLUMNS + ", rt.expires_at > now() AS live, rt.spent_at IS NOT NULL AS spent, "
+          + "coalesce(rt.spent_at > now() - $2::int * interval '1 second', false) AS in_grace, "
+          + "rt.successor_hash, (succ.token_hash IS NOT NULL AND succ.spent_at IS NULL) AS successor_live "
+          + "FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id JOIN users u ON u.id = s.user_id "
+          + "LEFT JOIN refresh_tokens succ ON succ.token_hash = rt.successor_hash WHERE rt.token_hash = $1";
+
+  private static final String VIEW =
+      "SELECT " + SESSION_COLUMNS + " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1";
+
+  private static final String REVOKE =
+      "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id";
+
+  private static final String REVOKE_USER =
+      "UPDATE sessions SET revoked_at = now() "
+          + "WHERE app_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now() RETURNING id";
+
+  /** A session and its user, as answered to clients. */
+  record SessionRow(UUID id, UUID appId, OffsetDateTime createdAt, OffsetDateTime expiresAt, int refreshExpiresIn,
+                    boolean revoked, UUID userId, JsonObject user) {
+
+    static SessionRow of(Row row) {
+      JsonObject user = new JsonObject()
+          .put("id", row.getUUID("user_id").toString())
+          .put("email", row.getString("email"))
+          .put("phone", row.getString("phone"))
+          .put("created_at", App.rfc3339(row.getOffsetDateTime("user_created_at")));
+      return new SessionRow(row.getUUID("session_id"), row.getUUID("app_id"),
+          row.getOffsetDateTime("session_created_at"), row.getOffsetDateTime("session_expires_at"),
+          Math.max(0, row.getInteger("refresh_expires_in")), row.getBoolean("revoked"), row.getUUID("user_id"), user);
+    }
+
+    JsonObject sessionJson() {
+      return new JsonObject()
+          .put("id", id.toString())
+          .put("created_at", App.rfc3339(createdAt))
+          .put("expires_at", App.rfc3339(expiresAt));
+    }
+  }
+
+  /** A refresh token that could not be spent, and why. */
+  record Presented(SessionRow session, boolean live, boolean spent, boolean inGrace, byte[] successorHash,
+                   boolean successorLive) {
+  }
+
+  private final Postgres pg;
+
+  SessionStore(Postgres pg) {
+    this.pg = pg;
+  }
+
+  Future<SessionRow> create(UUID sessionId, UUID userId, UUID appId, int ttlSeconds, byte[] tokenHash) {
+    Tuple args = Tuple.of(sessionId, userId, appId, ttlSeconds, Buffer.buffer(tokenHash));
+    return pg.run(pool -> pool.preparedQuery(CREATE).execute(args)).map(SessionStore::session);
+  }
+
+  Future<SessionRow> rotate(byte[] presentedHash, byte[] successorHash, UUID appId) {
+    Tuple args = Tuple.of(Buffer.buffer(presentedHash), Buffer.buffer(successorHash), appId);
+    return pg.run(pool -> pool.preparedQuery(ROTATE).execute(args)).map(SessionStore::session);
+  }
+
+  /** The token and its session, or null when no such token was ever issued. */
+  Future<Presented> inspect(byte[] tokenHash, int graceSeconds) {
+    return pg.run(pool -> pool.preparedQuery(INSPECT).execute(Tuple.of(Buffer.buffer(tokenHash), graceSeconds)))
+        .map(rows -> {
+          Row row = first(rows);
+          if (row == null) {
+            return null;
+          }
+          Buffer successor = row.getBuffer("successor_hash");
+          return new Presented(SessionRow.of(row), row.getBoolean("live"), row.getBoolean("spent"),
+              row.getBoolean("in_grace"), successor == null ? null : successor.getBytes(),
+              row.getBoolean("successor_live"));
+        });
+  }
+
+  /** The session and its user, or null when there is no such session. */
+  Future<SessionRow> view(UUID sessionId) {
+    return pg.run(pool -> pool.preparedQuery(VIEW).execute(Tuple.of(sessionId))).map(SessionStore::session);
+  }
+
+  /** True when this call revoked the session, false when it already was. */
+  Future<Boolean> revoke(UUID sessionId) {
+    return pg.run(pool -> pool.preparedQuery(REVOKE).execute(Tuple.of(sessionId))).map(rows -> rows.rowCount() > 0);
+  }
+
+  /** Revokes every live session of a user in an app; returns the ids it revoked. */
+  Future<List<UUID>> revokeAll(UUID appId, UUID userId) {
+    return pg.run(pool -> pool.preparedQuery(REVOKE_USER).execute(Tuple.of(appId, userId)))
+        .map(rows -> {
+          List<UUID> ids = new ArrayList<>();
+          rows.forEach(row -> ids.add(row.getUUID("id")));
+          return ids;
+        });
+  }
+
+  private static SessionRow session(RowSet<Row> rows) {
+    Row row = first(rows);
+    return row == null ? null : SessionRow.of(row);
+  }
+
+  private static Row first(RowSet<Row> rows) {
+    var iterator = rows.iterator();
+    return iterator.hasNext() ? iterator.next() : null;
+  }
+}

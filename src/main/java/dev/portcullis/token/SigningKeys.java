@@ -1,0 +1,65 @@
+package dev.portcullis.token;
+
+import dev.portcullis.core.MasterKey;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The current signing key of each app, for one Token verticle instance. Which key is current is re-read at
+ * most every {@link #CURRENT_TTL_MS} (a rotation shows within about a second); a key is decrypted once per
+ * instance and then kept in memory. An app without a key (the console app after migration) gets one,
+ * generated on a worker; two processes racing to create it end up with one key.
+ */
+final class SigningKeys {
+
+  static final long CURRENT_TTL_MS = 1_000;
+  private static final int MAX_KEYS = 10_000;
+
+  private final Vertx vertx;
+  private final SigningKeyStore store;
+  private final MasterKey masterKey;
+  private final TtlCache<UUID, Signer> current = new TtlCache<>(CURRENT_TTL_MS, MAX_KEYS);
+  private final Map<String, Signer> unsealed = new HashMap<>();
+
+  SigningKeys(Vertx vertx, SigningKeyStore store, MasterKey masterKey) {
+    this.vertx = vertx;
+    this.store = store;
+    this.masterKey = masterKey;
+  }
+
+  Future<Signer> current(UUID appId) {
+    return current.get(appId, this::load);
+  }
+
+  private Future<Signer> load(UUID appId) {
+    return store.current(appId)
+        .compose(sealed -> sealed != null
+            ? Future.succeededFuture(sealed)
+            : create(appId).compose(created -> store.current(appId)))
+        .map(this::signer);
+  }
+
+  private Future<Void> create(UUID appId) {
+    return vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey))
+        .compose(key -> store.insertIfNone(appId, key));
+  }
+
+  private Signer signer(SigningKeyStore.Sealed sealed) {
+    if (sealed == null) {
+      throw new IllegalStateException("no signing key after creating one");
+    }
+    Signer known = unsealed.get(sealed.kid());
+    if (known != null) {
+      return known;
+    }
+    if (unsealed.size() >= MAX_KEYS) {
+      unsealed.clear();
+    }
+    Signer signer = Signer.unseal(masterKey, sealed.kid(), sealed.privateSealed());
+    unsealed.put(sealed.kid(), signer);
+    return signer;
+  }
+}

@@ -1,0 +1,74 @@
+package dev.portcullis.token;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The token counters and the signing timer: {@code portcullis_tokens_issued_total{grant}},
+ * {@code portcullis_token_refreshes_total{outcome}}, {@code portcullis_refresh_reuse_detected_total},
+ * {@code portcullis_sessions_revoked_total{reason}}, {@code portcullis_token_signing_seconds}.
+ */
+final class TokenMetrics {
+
+  private final MeterRegistry registry;
+  private final Counter issuedAtLogin;
+  private final Counter issuedAtRefresh;
+  private final Counter rotated;
+  private final Counter replayed;
+  private final Counter reuseDetected;
+  private final Timer signing;
+
+  TokenMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.issuedAtLogin = issued("login");
+    this.issuedAtRefresh = issued("refresh");
+    this.rotated = refreshes("rotated");
+    this.replayed = refreshes("grace_replay");
+    this.reuseDetected = Counter.builder("portcullis.refresh.reuse.detected")
+        .description("Spent refresh tokens presented again after the grace window; each revokes its session")
+        .register(registry);
+    this.signing = Timer.builder("portcullis.token.signing")
+        .description("Time to sign one access token")
+        .register(registry);
+  }
+
+  void issued(boolean atLogin) {
+    (atLogin ? issuedAtLogin : issuedAtRefresh).increment();
+  }
+
+  void refreshed(boolean replay) {
+    (replay ? replayed : rotated).increment();
+  }
+
+  void reuseDetected() {
+    reuseDetected.increment();
+  }
+
+  void revoked(String reason, int sessions) {
+    Counter.builder("portcullis.sessions.revoked")
+        .description("Sessions revoked, by reason")
+        .tag("reason", reason)
+        .register(registry)
+        .increment(sessions);
+  }
+
+  void signed(long startedNanos) {
+    signing.record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private Counter issued(String grant) {
+    return Counter.builder("portcullis.tokens.issued")
+        .description("Access tokens issued, by grant")
+        .tag("grant", grant)
+        .register(registry);
+  }
+
+  private Counter refreshes(String outcome) {
+    return Counter.builder("portcullis.token.refreshes")
+        .description("Successful refreshes: rotated, or the same successor again within the grace window")
+        .tag("outcome", outcome)
+        .register(registry);
+  }
+}

@@ -1,0 +1,205 @@
+package dev.portcullis.token;
+
+import dev.portcullis.app.App;
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Sessions and their tokens: login (a new session), refresh (rotation with a reuse grace window and reuse
+ * detection), logout. Every answer waits for its audit events to be stored.
+ */
+final class TokenService {
+
+  static final String REASON_LOGOUT = "logout";
+  static final String REASON_REUSE = "refresh_token_reused";
+
+  private final AppDirectory apps;
+  private final SessionStore sessions;
+  private final AccessTokens accessTokens;
+  private final RefreshTokens refreshTokens;
+  private final Revocations revocations;
+  private final AuditLog audit;
+  private final TokenMetrics metrics;
+
+  TokenService(AppDirectory apps, SessionStore sessions, AccessTokens accessTokens, RefreshTokens refreshTokens,
+               Revocations revocations, AuditLog audit, TokenMetrics metrics) {
+    this.apps = apps;
+    this.sessions = sessions;
+    this.accessTokens = accessTokens;
+    this.refreshTokens = refreshTokens;
+    this.revocations = revocations;
+    this.audit = audit;
+    this.metrics = metrics;
+  }
+
+  /** {@link dev.portcullis.core.Bus#TOKEN_ISSUE}: a new session for a user who just proved who they are. */
+  Future<JsonObject> issue(JsonObject request) {
+    UUID appId = uuid(request.getValue("app_id"), "app_id");
+    Object user = request.getValue("user");
+    UUID userId = uuid(user instanceof JsonObject json ? json.getValue("id") : null, "user.id");
+    boolean newUser = Boolean.TRUE.equals(request.getValue("new_user"));
+    String refreshToken = RefreshTokens.newToken();
+    UUID sessionId = UUID.randomUUID();
+    return app(appId)
+        .compose(app -> sessions.create(sessionId, userId, appId, app.settings().refreshTokenTtl(),
+                RefreshTokens.hash(refreshToken))
+            .compose(session -> session != null
+                ? Future.succeededFuture(session)
+                : Future.failedFuture(ApiException.invalid("user.id", "is not a user of this app")))
+            .compose(session -> accessTokens.issue(app, userId, sessionId)
+                .compose(access -> audit.record(event(AuditEvent.TOKEN_ISSUED, request, session))
+                    .map(stored -> {
+                      metrics.issued(true);
+                      return response(app, access, refreshToken, session, newUser);
+                    }))));
+  }
+
+  /** {@link dev.portcullis.core.Bus#TOKEN_REFRESH}: spends the token and answers with its successor. */
+  Future<JsonObject> refresh(JsonObject request) {
+    UUID appId = uuid(request.getValue("app_id"), "app_id");
+    String token = presentedToken(request);
+    byte[] hash = RefreshTokens.hash(token);
+    String successor = refreshTokens.successor(token);
+    byte[] successorHash = RefreshTokens.hash(successor);
+    return app(appId).compose(app -> sessions.rotate(hash, successorHash, appId)
+        .compose(rotated -> rotated != null
+            ? answerRefresh(app, rotated, successor, false, request)
+            : judgeUnspendable(app, hash, successor, successorHash, request)));
+  }
+
+  /** {@link dev.portcullis.core.Bus#TOKEN_LOGOUT}: revokes the token's session, or every session of its user. */
+  Future<JsonObject> logout(JsonObject request) {
+    UUID appId = uuid(request.getValue("app_id"), "app_id");
+    String token = presentedToken(request);
+    boolean everywhere = Boolean.TRUE.equals(request.getValue("everywhere"));
+    return sessions.inspect(RefreshTokens.hash(token), 0)
+        .compose(presented -> {
+          if (presented == null || !appId.equals(presented.session().appId()) || !presented.live()) {
+            return Future.failedFuture(invalidRefreshToken());
+          }
+          SessionStore.SessionRow session = presented.session();
+          Future<List<UUID>> revoked = everywhere
+              ? sessions.revokeAll(appId, session.userId())
+              : sessions.revoke(session.id()).map(newly -> newly ? List.of(session.id()) : List.<UUID>of());
+          return revoked.compose(ids -> afterRevocation(ids, session.userId(), REASON_LOGOUT, List.of(), request)
+              .map(stored -> new JsonObject().put("revoked", ids.size())));
+        });
+  }
+
+  /**
+   * The token could not be spent. Unknown, of another app or expired: invalid. Spent moments ago and its
+   * successor not yet used: the same successor again (the client's retry). Spent otherwise, or an older
+   * ancestor: reuse, and the session is revoked. Not spent but its session revoked: session_revoked.
+   */
+  private Future<JsonObject> judgeUnspendable(App app, byte[] hash, String successor, byte[] successorHash,
+                                              JsonObject request) {
+    return sessions.inspect(hash, app.settings().refreshReuseGraceSeconds()).compose(presented -> {
+      if (presented == null || !app.id().equals(presented.session().appId()) || !presented.live()) {
+        return Future.failedFuture(invalidRefreshToken());
+      }
+      SessionStore.SessionRow session = presented.session();
+      boolean retry = presented.spent() && presented.inGrace() && presented.successorLive()
+          && Arrays.equals(presented.successorHash(), successorHash);
+      if (retry && !session.revoked()) {
+        return answerRefresh(app, session, successor, true, request);
+      }
+      if (presented.spent() && !retry) {
+        return reuseDetected(session, request);
+      }
+      return Future.failedFuture(session.revoked()
+          ? new ApiException(ErrorCode.SESSION_REVOKED, "refresh_token: its session has been revoked")
+          : invalidRefreshToken());
+    });
+  }
+
+  private Future<JsonObject> answerRefresh(App app, SessionStore.SessionRow session, String refreshToken,
+                                           boolean replay, JsonObject request) {
+    AuditEvent refreshed = event(AuditEvent.TOKEN_REFRESHED, request, session).with("grace_replay", replay);
+    return accessTokens.issue(app, session.userId(), session.id())
+        .compose(access -> audit.record(refreshed).map(stored -> {
+          metrics.refreshed(replay);
+          metrics.issued(false);
+          return response(app, access, refreshToken, session, false);
+        }));
+  }
+
+  private Future<JsonObject> reuseDetected(SessionStore.SessionRow session, JsonObject request) {
+    metrics.reuseDetected();
+    List<AuditEvent> detected = List.of(event(AuditEvent.REFRESH_REUSE_DETECTED, request, session));
+    return sessions.revoke(session.id())
+        .compose(newly -> afterRevocation(newly ? List.of(session.id()) : List.of(), session.userId(), REASON_REUSE,
+            detected, request))
+        .compose(stored -> Future.failedFuture(new ApiException(ErrorCode.REFRESH_TOKEN_REUSED,
+            "refresh_token: was already used; its session has been revoked")));
+  }
+
+  /** Publishes the revocations to every process, then records them with {@code alsoRecord}. */
+  private Future<Void> afterRevocation(List<UUID> revoked, UUID userId, String reason, List<AuditEvent> alsoRecord,
+                                       JsonObject request) {
+    List<AuditEvent> events = new ArrayList<>(alsoRecord);
+    UUID appId = UUID.fromString(request.getString("app_id"));
+    for (UUID id : revoked) {
+      events.add(AuditEvent.of(AuditEvent.SESSION_REVOKED, appId, request.getString("request_id"),
+              request.getString("client_ip"))
+          .withUser(userId)
+          .with("session_id", id.toString())
+          .with("reason", reason));
+    }
+    return revocations.mark(revoked)
+        .compose(marked -> audit.record(events))
+        .onSuccess(stored -> metrics.revoked(reason, revoked.size()));
+  }
+
+  private Future<App> app(UUID appId) {
+    return apps.find(appId).compose(app -> app
+        .map(Future::succeededFuture)
+        .orElseGet(() -> Future.failedFuture(AppDirectory.invalidClient())));
+  }
+
+  private static JsonObject response(App app, String accessToken, String refreshToken, SessionStore.SessionRow session,
+                                     boolean newUser) {
+    return new JsonObject()
+        .put("token_type", "Bearer")
+        .put("access_token", accessToken)
+        .put("expires_in", app.settings().accessTokenTtl())
+        .put("refresh_token", refreshToken)
+        .put("refresh_expires_in", session.refreshExpiresIn())
+        .put("user", session.user())
+        .put("new_user", newUser);
+  }
+
+  private static AuditEvent event(String type, JsonObject request, SessionStore.SessionRow session) {
+    return AuditEvent.of(type, session.appId(), request.getString("request_id"), request.getString("client_ip"))
+        .withUser(session.userId())
+        .with("session_id", session.id().toString());
+  }
+
+  private static String presentedToken(JsonObject request) {
+    Object token = request.getValue("refresh_token");
+    if (!(token instanceof String text) || text.isBlank() || text.length() > RefreshTokens.MAX_LENGTH) {
+      throw invalidRefreshToken();
+    }
+    return text;
+  }
+
+  private static UUID uuid(Object value, String field) {
+    UUID id = value instanceof String text ? AppDirectory.parseUuid(text) : null;
+    if (id == null) {
+      throw ApiException.invalid(field, "must be a UUID");
+    }
+    return id;
+  }
+
+  static ApiException invalidRefreshToken() {
+    return new ApiException(ErrorCode.INVALID_REFRESH_TOKEN, "refresh_token is unknown or expired");
+  }
+}

@@ -1,0 +1,78 @@
+package dev.portcullis.token;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.impl.jose.JWK;
+import io.vertx.ext.auth.impl.jose.JWS;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+/**
+ * Public keys by kid, for one verticle instance (HTTP or Token), each with the app it belongs to. Entries
+ * live a second, so a deleted app's keys stop verifying within about a second. Keys are only ever looked up
+ * in our own database: a token's {@code jku}, {@code x5u}, {@code jwk} or {@code x5c} header is never used.
+ */
+final class VerificationKeys {
+
+  static final long TTL_MS = 1_000;
+
+  /** The public half of one signing key, ready to verify RS256 signatures. */
+  static final class Key {
+
+    private final UUID appId;
+    private final String slug;
+    private final OffsetDateTime publishUntil;
+    private final JWS jws;
+
+    private Key(UUID appId, String slug, OffsetDateTime publishUntil, JWS jws) {
+      this.appId = appId;
+      this.slug = slug;
+      this.publishUntil = publishUntil;
+      this.jws = jws;
+    }
+
+    UUID appId() {
+      return appId;
+    }
+
+    String slug() {
+      return slug;
+    }
+
+    boolean publishedAt(OffsetDateTime now) {
+      return publishUntil == null || publishUntil.isAfter(now);
+    }
+
+    boolean verify(byte[] signature, byte[] signingInput) {
+      try {
+        return jws.verify(signature, signingInput);
+      } catch (RuntimeException malformed) {
+        return false;
+      }
+    }
+  }
+
+  private final SigningKeyStore store;
+  private final TtlCache<String, Key> cache = new TtlCache<>(TTL_MS, 10_000);
+
+  VerificationKeys(SigningKeyStore store) {
+    this.store = store;
+  }
+
+  /** The key with this kid, or null when there is none. */
+  Future<Key> find(String kid) {
+    return cache.get(kid, id -> store.byKid(id).map(VerificationKeys::toKey));
+  }
+
+  private static Key toKey(SigningKeyStore.PublicKeyRow row) {
+    if (row == null) {
+      return null;
+    }
+    JWK jwk = new JWK(new PubSecKeyOptions()
+        .setAlgorithm(Signer.ALGORITHM)
+        .setId(row.kid())
+        .setBuffer(Buffer.buffer(row.publicPem())));
+    return new Key(row.appId(), row.slug(), row.publishUntil(), new JWS(jwk));
+  }
+}

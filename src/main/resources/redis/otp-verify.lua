@@ -1,0 +1,58 @@
+-- Checks a code against its request in one atomic step, so a code verifies at most once and every wrong
+-- guess is counted exactly once however many arrive together.
+--
+-- KEYS[1] the request: hash {identity, name, mac, attempts, max}
+-- ARGV: 1 identity state key prefix (+ the request's identity name = its key in the same hash slot),
+--       2 mac of the presented code, 3 request id, 4 consecutive failures that lock the identity,
+--       5 first lockout ms, 6 longest lockout ms, 7 identity state ttl ms
+-- Returns one of
+--   {'expired'}                          unknown, expired, replaced or already used
+--   {'burned', retry_after_ms}           max attempts reached earlier; a wrong code is still counted
+--   {'locked', retry_after_ms}           the identity is locked out after too many failures
+--   {'verified', identity}               consumed
+--   {'invalid', attempts_left, locked_ms} wrong code; attempts_left 0 means this guess burned the request
+
+local request = redis.call('HMGET', KEYS[1], 'identity', 'name', 'mac', 'attempts', 'max')
+if not request[1] then
+  return {'expired'}
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local state = ARGV[1] .. request[2]
+local matches = request[3] == ARGV[2]
+local attempts, max = tonumber(request[4]), tonumber(request[5])
+
+local function wait_for(field)
+  return math.max(0, tonumber(redis.call('HGET', state, field) or 0) - now)
+end
+
+if attempts >= max then
+  if not matches then
+    redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+  end
+  return {'burned', math.max(wait_for('cooldown_until'), wait_for('locked_until'))}
+end
+local locked = wait_for('locked_until')
+if locked > 0 then
+  return {'locked', locked}
+end
+if matches then
+  redis.call('DEL', KEYS[1])
+  if redis.call('HGET', state, 'current') == ARGV[3] then
+    redis.call('HDEL', state, 'current')
+  end
+  redis.call('HDEL', state, 'failures', 'lockouts')
+  return {'verified', request[1]}
+end
+
+attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+local failures = redis.call('HINCRBY', state, 'failures', 1)
+local ttl = tonumber(ARGV[7])
+local locked_ms = 0
+if failures >= tonumber(ARGV[4]) then
+  local lockouts = redis.call('HINCRBY', state, 'lockouts', 1)
+  locked_ms = math.min(tonumber(ARGV[5]) * 2 ^ (lockouts - 1), tonumber(ARGV[6]))
+  redis.call('HSET', state, 'failures', 0, 'locked_until', now + locked_ms)
+end
+redis.call('PEXPIRE', state, ttl + locked_ms)
+return {'invalid', max - attempts, locked_ms}

@@ -1,0 +1,93 @@
+package dev.portcullis.otp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+@DisplayName("Identities")
+class IdentityTest {
+
+  @ParameterizedTest
+  @ValueSource(strings = {"+62-89123456678", "+62 891 2345 6678", "(+62) 891-2345-6678", "+6289123456678", " +62 0891 2345 6678 "})
+  @DisplayName("every spelling of a phone number becomes the same E.164 number")
+  void phoneSpellings(String spelling) {
+    Identity phone = Identity.of(null, spelling);
+    assertEquals(Identity.Kind.PHONE, phone.kind());
+    assertEquals("+6289123456678", phone.value());
+    assertEquals("ID", phone.country());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"+1 2", "12345", "0049 30 123456", "+999 123", "phone", "+62 8912345667812345678"})
+  @DisplayName("impossible numbers and numbers without a country code are refused naming phone")
+  void impossiblePhones(String spelling) {
+    ApiException refused = assertThrows(ApiException.class, () -> Identity.of(null, spelling));
+    assertEquals(ErrorCode.INVALID_REQUEST, refused.code());
+    assertTrue(refused.getMessage().startsWith("phone:"), refused.getMessage());
+  }
+
+  @Test
+  @DisplayName("a North American number is placed in its own country, not the calling code's main one")
+  void countryOfNumber() {
+    assertEquals("CA", Identity.phone("+1 613 555 0123").country());
+    assertEquals("US", Identity.phone("+1 415 555 2671").country());
+  }
+
+  @Test
+  @DisplayName("emails are trimmed and lower-cased")
+  void emailNormalised() {
+    assertEquals("alice.smith+otp@example.co.uk", Identity.of("  Alice.Smith+OTP@Example.CO.uk ", null).value());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"alice", "alice@", "@example.com", "alice@example", "alice@@example.com", "al ice@example.com",
+      "alice@exa_mple.com", "alice..b@example.com", "alice@example.com\r\nBcc: x@y.z", "\"al\"@example.com"})
+  @DisplayName("malformed emails are refused naming email")
+  void malformedEmails(String email) {
+    ApiException refused = assertThrows(ApiException.class, () -> Identity.of(email, null));
+    assertEquals(ErrorCode.INVALID_REQUEST, refused.code());
+    assertTrue(refused.getMessage().startsWith("email:"), refused.getMessage());
+  }
+
+  @Test
+  @DisplayName("an email of 254 characters is accepted and one of 255 is refused")
+  void emailLength() {
+    String domain = "@" + "d".repeat(63) + "." + "e".repeat(63) + "." + "f".repeat(63) + ".com";
+    String local = "a".repeat(254 - domain.length());
+    assertEquals(254, Identity.email(local + domain).value().length());
+    ApiException refused = assertThrows(ApiException.class, () -> Identity.email("a" + local + domain));
+    assertTrue(refused.getMessage().contains("254"), refused.getMessage());
+  }
+
+  @Test
+  @DisplayName("exactly one of email and phone: both or neither are refused naming the field")
+  void exactlyOne() {
+    assertTrue(assertThrows(ApiException.class, () -> Identity.of("a@example.com", "+14155552671"))
+        .getMessage().startsWith("phone:"));
+    assertTrue(assertThrows(ApiException.class, () -> Identity.of(null, null)).getMessage().startsWith("email:"));
+    assertTrue(assertThrows(ApiException.class, () -> Identity.of(" ", "")).getMessage().startsWith("email:"));
+  }
+
+  @Test
+  @DisplayName("masked forms keep enough to recognise an address and not enough to contact it")
+  void masked() {
+    assertEquals("a***@example.com", Identity.email("alice@example.com").masked());
+    assertEquals("+62*********78", Identity.phone("+6289123456678").masked());
+  }
+
+  @Test
+  @DisplayName("client IPs are counted in one canonical form, IPv6 by its /64 network")
+  void clientNetworks() {
+    assertEquals("203.0.113.7", ClientNetwork.of("203.0.113.7"));
+    assertEquals("203.0.113.7", ClientNetwork.of("::ffff:203.0.113.7"));
+    assertEquals(ClientNetwork.of("2001:db8:0:0:1::1"), ClientNetwork.of("2001:DB8::1:0:0:2"));
+    assertTrue(assertThrows(ApiException.class, () -> ClientNetwork.of("999.1.1.1")).getMessage().startsWith("client_ip:"));
+  }
+}

@@ -1,0 +1,217 @@
+package dev.portcullis.otp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Response;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("POST /auth/send-otp")
+class OtpSendTest {
+
+  private static final String SECRET = "test-webhook-secret-0123456789";
+
+  private static WebhookReceiver receiver;
+  private static TestGateway gateway;
+  private static AuditTap audit;
+
+  @BeforeAll
+  static void start() {
+    receiver = new WebhookReceiver();
+    gateway = TestGateway.start(new JsonObject()
+        .put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook")
+        .put(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, receiver.url())
+        .put(GatewayConfig.OTP_SMS_CHANNEL, "webhook")
+        .put(GatewayConfig.OTP_SMS_WEBHOOK_URL, receiver.url())
+        .put(GatewayConfig.WEBHOOK_SECRET, SECRET));
+    audit = new AuditTap(gateway.vertx());
+  }
+
+  @AfterAll
+  static void stop() {
+    gateway.close();
+    receiver.close();
+  }
+
+  @Test
+  @DisplayName("an email code is answered with its request id, channel, expiry and resend delay, and the webhook "
+      + "receives it in a correctly signed message naming the app")
+  void emailByWebhook() throws Exception {
+    OtpClient client = OtpClient.forNewApp(gateway, "send-email", new JsonObject());
+    ApiResponse response;
+    String code;
+    try (LogCapture logs = new LogCapture()) {
+      response = client.send("email", "  Alice@Example.COM ");
+      assertEquals(200, response.status(), response.body());
+      code = receiver.awaitCode(response.json().getString("otp_request_id"));
+      assertTrue(logs.lines().stream().noneMatch(line -> line.contains(code)), "the code is in no log line");
+    }
+    JsonObject body = response.json();
+    assertEquals(Set.of("otp_request_id", "channel", "expires_in", "resend_after"), body.fieldNames());
+    assertEquals("email", body.getString("channel"));
+    assertEquals(300, body.getInteger("expires_in"));
+    assertEquals(30, body.getInteger("resend_after"));
+    assertFalse(response.body().contains(code), "the code is in no response");
+
+    WebhookReceiver.Call call = receiver.awaitCall(body.getString("otp_request_id"));
+    assertEquals("sha256=" + hmacHex(SECRET, call.body()), call.signature());
+    JsonObject message = call.json();
+    assertEquals(Set.of("channel", "to", "code", "message", "app_id", "otp_request_id"), message.fieldNames());
+    assertEquals("email", message.getString("channel"));
+    assertEquals("alice@example.com", message.getString("to"));
+    assertTrue(code.matches("[0-9]{6}"), code);
+    assertEquals(client.appId(), message.getString("app_id"));
+    assertTrue(message.getString("message").contains("App send-email"), message.getString("message"));
+    assertTrue(message.getString("message").contains(code), message.getString("message"));
+  }
+
+  @Test
+  @DisplayName("an SMS code goes to the E.164 form of the number, with the app's code length")
+  void smsByWebhook() {
+    OtpClient client = OtpClient.forNewApp(gateway, "send-sms", new JsonObject().put("otp_length", 8));
+    ApiResponse response = client.send("phone", "+62-89123456678");
+    assertEquals(200, response.status(), response.body());
+    assertEquals("sms", response.json().getString("channel"));
+    JsonObject message = receiver.awaitCall(response.json().getString("otp_request_id")).json();
+    assertEquals("sms", message.getString("channel"));
+    assertEquals("+6289123456678", message.getString("to"));
+    assertTrue(message.getString("code").matches("[0-9]{8}"), message.getString("code"));
+  }
+
+  @Test
+  @DisplayName("Redis holds the code only as an HMAC, and no key names an email or a phone")
+  void redisHoldsNoSecrets() {
+    OtpClient client = OtpClient.forNewApp(gateway, "send-redis", new JsonObject());
+    String email = client.sent("email", "bob@example.com");
+    String phone = client.sent("phone", "+14155552671");
+    List<String> keys = keys(gateway.redisPrefix() + "*");
+    assertFalse(keys.isEmpty());
+    for (String key : keys) {
+      assertFalse(key.contains("bob") || key.contains("example") || key.contains("4155552671"), key);
+    }
+    for (String requestId : List.of(email, phone)) {
+      String code = receiver.awaitCode(requestId);
+      Response stored = gateway.redis(Command.HGETALL, gateway.redisPrefix() + "otp:{" + client.appId() + "}:" + requestId);
+      List<String> values = new ArrayList<>();
+      stored.getKeys().forEach(field -> values.add(stored.get(field).toString()));
+      assertTrue(stored.getKeys().contains("mac"), stored.toString());
+      assertTrue(values.stream().noneMatch(value -> value.contains(code)), "no stored value holds the code");
+    }
+  }
+
+  @Test
+  @DisplayName("exactly one of email and phone: both or neither is 400 invalid_request naming the field")
+  void exactlyOneIdentity() {
+    OtpClient client = OtpClient.forNewApp(gateway, "send-one", new JsonObject());
+    ApiResponse both = client.send(new JsonObject().put("email", "a@example.com").put("phone", "+14155552671"));
+    assertEquals(400, both.status());
+    assertEquals("invalid_request", both.error());
+    assertTrue(both.json().getString("message").startsWith("phone"), both.body());
+    ApiResponse neither = client.send(new JsonObject());
+    assertEquals(400, neither.status());
+    assertTrue(neither.json().getString("message").startsWith("email"), neither.body());
+  }
+
+  @Test
+  @DisplayName("a malformed or over-long email, an impossible phone, or an email of the wrong type is 400 naming the field")
+  void invalidIdentities() {
+    OtpClient client = OtpClient.forNewApp(gateway, "send-invalid", new JsonObject());
+    String longEmail = "a".repeat(250) + "@example.com";
+    for (String email : List.of("not-an-email", "a@b", longEmail)) {
+      ApiResponse response = client.send("email", email);
+      assertEquals(400, response.status(), email);
+      assertEquals("invalid_request", response.error());
+      assertTrue(response.json().getString("message").startsWith("email"), response.body());
+    }
+    for (String phone : List.of("+1 2", "12345", "+62 8912345667812345678")) {
+      ApiResponse response = client.send("phone", phone);
+      assertEquals(400, response.status(), phone);
+      assertTrue(response.json().getString("message").startsWith("phone"), response.body());
+    }
+    ApiResponse wrongType = client.send(new JsonObject().put("email", 42));
+    assertEquals(400, wrongType.status());
+    assertTrue(wrongType.json().getString("message").startsWith("email"), wrongType.body());
+  }
+
+  @Test
+  @DisplayName("a channel the app does not allow is 400 invalid_request naming the field")
+  void channelNotAllowed() {
+    OtpClient client = OtpClient.forNewApp(gateway, "send-email-only",
+        new JsonObject().put("otp_channels", new JsonArray().add("email")));
+    ApiResponse response = client.send("phone", "+14155552671");
+    assertEquals(400, response.status());
+    assertEquals("invalid_request", response.error());
+    assertTrue(response.json().getString("message").startsWith("phone"), response.body());
+    assertEquals(200, client.send("email", "carol@example.com").status());
+  }
+
+  @Test
+  @DisplayName("an SMS to a country outside sms_allowed_countries is 403 forbidden naming the country")
+  void countryNotAllowed() {
+    OtpClient client = OtpClient.forNewApp(gateway, "send-countries",
+        new JsonObject().put("sms_allowed_countries", new JsonArray().add("ID").add("CA")));
+    ApiResponse us = client.send("phone", "+1 415 555 2671");
+    assertEquals(403, us.status());
+    assertEquals("forbidden", us.error());
+    assertTrue(us.json().getString("message").contains("US"), us.body());
+    assertEquals(200, client.send("phone", "+1 613 555 0123").status(), "Canada shares +1 and is allowed");
+    assertEquals(200, client.send("phone", "+62 891 2345 6678").status());
+  }
+
+  @Test
+  @DisplayName("a send is counted per channel and audited with a masked address, never the code")
+  void countedAndAudited() {
+    OtpClient client = OtpClient.forNewApp(gateway, "send-metrics", new JsonObject());
+    String requestId = client.sent("email", "dave@example.com");
+    String code = receiver.awaitCode(requestId);
+    String metrics = gateway.management().get("/metrics").body();
+    assertTrue(metrics.contains("portcullis_otp_sent_total{channel=\"email\"}"), "sent counter by channel");
+    assertFalse(metrics.contains("dave"), "no address in any label");
+
+    Await.until("the otp.sent event", Duration.ofSeconds(5), () -> !audit.events(AuditEvent.OTP_SENT, requestId).isEmpty());
+    JsonObject event = audit.events(AuditEvent.OTP_SENT, requestId).get(0);
+    assertEquals(client.appId(), event.getString("app_id"));
+    assertEquals("d***@example.com", event.getJsonObject("data").getString("to"));
+    assertNotEquals(-1, event.encode().indexOf("email"));
+    assertFalse(event.encode().contains(code), "the code is not audited");
+    assertFalse(event.encode().contains("dave@"), "the full address is not audited");
+  }
+
+  private static List<String> keys(String pattern) {
+    List<String> keys = new ArrayList<>();
+    String cursor = "0";
+    do {
+      Response page = gateway.redis(Command.SCAN, cursor, "MATCH", pattern, "COUNT", "1000");
+      cursor = page.get(0).toString();
+      page.get(1).forEach(key -> keys.add(key.toString()));
+    } while (!"0".equals(cursor));
+    return keys;
+  }
+
+  static String hmacHex(String secret, byte[] body) throws Exception {
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    return HexFormat.of().formatHex(mac.doFinal(body));
+  }
+}

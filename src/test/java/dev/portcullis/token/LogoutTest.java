@@ -1,0 +1,119 @@
+package dev.portcullis.token;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.app.AppSettings;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Logout and revocation")
+class LogoutTest {
+
+  private static TestGateway gateway;
+  private static TestGateway sibling;
+  private static JsonObject app;
+  private static JsonObject otherApp;
+
+  @BeforeAll
+  static void start() {
+    gateway = TestGateway.start();
+    sibling = gateway.sibling();
+    app = gateway.createApp("logout-app");
+    otherApp = gateway.createApp("logout-other");
+  }
+
+  @AfterAll
+  static void stop() {
+    sibling.close();
+    gateway.close();
+  }
+
+  @Test
+  @DisplayName("revokes the session: its access and refresh tokens stop working at once")
+  void logoutRevokesSession() {
+    JsonObject tokens = login(user(app));
+    ApiResponse logout = TokenFixture.logout(gateway.http(), app, tokens.getString("refresh_token"), false);
+    assertEquals(200, logout.status(), logout.body());
+    assertEquals(new JsonObject().put("revoked", 1), logout.json());
+
+    ApiResponse me = TokenFixture.me(gateway.http(), tokens.getString("access_token"));
+    assertEquals(401, me.status());
+    assertEquals("session_revoked", me.error());
+    ApiResponse refresh = TokenFixture.refresh(gateway.http(), app, tokens.getString("refresh_token"));
+    assertEquals(401, refresh.status());
+    assertEquals("session_revoked", refresh.error());
+    long ttl = gateway.redis(Command.TTL, gateway.redisPrefix() + "revoked:" + sid(tokens)).toLong();
+    assertTrue(ttl >= AppSettings.MAX_ACCESS_TOKEN_TTL, "the marker outlives every access token: " + ttl);
+  }
+
+  @Test
+  @DisplayName("with everywhere, revokes every session of the user in that app and no one else's")
+  void everywhere() {
+    UUID user = user(app);
+    List<JsonObject> sessions = IntStream.range(0, 3).mapToObj(i -> login(user)).toList();
+    JsonObject neighbour = login(user(app));
+
+    ApiResponse logout = TokenFixture.logout(gateway.http(), app, sessions.get(0).getString("refresh_token"), true);
+    assertEquals(200, logout.status(), logout.body());
+    assertEquals(3, logout.json().getInteger("revoked"));
+    for (JsonObject session : sessions) {
+      assertEquals("session_revoked", TokenFixture.me(gateway.http(), session.getString("access_token")).error());
+    }
+    assertEquals(200, TokenFixture.me(gateway.http(), neighbour.getString("access_token")).status());
+  }
+
+  @Test
+  @DisplayName("logging out a revoked session again answers revoked 0")
+  void idempotent() {
+    JsonObject tokens = login(user(app));
+    TokenFixture.logout(gateway.http(), app, tokens.getString("refresh_token"), false);
+    ApiResponse again = TokenFixture.logout(gateway.http(), app, tokens.getString("refresh_token"), false);
+    assertEquals(200, again.status());
+    assertEquals(0, again.json().getInteger("revoked"));
+  }
+
+  @Test
+  @DisplayName("a refresh token of another app, or an unknown one, cannot log out: 401 invalid_refresh_token")
+  void foreignToken() {
+    JsonObject tokens = login(user(app));
+    ApiResponse foreign = TokenFixture.logout(gateway.http(), otherApp, tokens.getString("refresh_token"), true);
+    assertEquals(401, foreign.status());
+    assertEquals("invalid_refresh_token", foreign.error());
+    assertEquals(401, TokenFixture.logout(gateway.http(), app, "no-such-token", false).status());
+    assertEquals(200, TokenFixture.me(gateway.http(), tokens.getString("access_token")).status());
+  }
+
+  @Test
+  @DisplayName("a revocation on one gateway process is seen by a second one within a second")
+  void seenBySecondProcess() {
+    JsonObject tokens = login(user(app));
+    assertEquals(200, TokenFixture.me(sibling.http(), tokens.getString("access_token")).status());
+    assertEquals(200, TokenFixture.logout(gateway.http(), app, tokens.getString("refresh_token"), false).status());
+    Await.until("the second process to see the revocation", Duration.ofSeconds(1),
+        () -> "session_revoked".equals(TokenFixture.me(sibling.http(), tokens.getString("access_token")).error()));
+  }
+
+  private static UUID user(JsonObject client) {
+    return TokenFixture.user(gateway, client.getString("app_id"), UUID.randomUUID() + "@example.com");
+  }
+
+  private static JsonObject login(UUID user) {
+    return TokenFixture.login(gateway, app.getString("app_id"), user);
+  }
+
+  private static String sid(JsonObject tokens) {
+    return TokenFixture.claims(tokens.getString("access_token")).getString("sid");
+  }
+}
