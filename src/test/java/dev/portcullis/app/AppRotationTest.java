@@ -7,7 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jwt.SignedJWT;
 import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.owner.CodeInbox;
+import dev.portcullis.owner.SignIns;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.Http;
@@ -32,13 +39,15 @@ class AppRotationTest {
 
   private static final String[] ADMIN = Http.bearer(TestGateway.ADMIN_KEY);
 
+  private static CodeInbox inbox;
   private static TestGateway gateway;
   private static TestGateway sibling;
   private static AuditTap audit;
 
   @BeforeAll
   static void start() {
-    gateway = TestGateway.start();
+    inbox = new CodeInbox();
+    gateway = TestGateway.start(SignIns.webhookConfig(inbox));
     sibling = gateway.sibling();
     audit = new AuditTap(gateway);
   }
@@ -48,6 +57,7 @@ class AppRotationTest {
     audit.close();
     sibling.close();
     gateway.close();
+    inbox.close();
   }
 
   private static JsonObject newApp() {
@@ -138,6 +148,34 @@ class AppRotationTest {
     assertFalse(retired.retiredAt().isBefore(before.minusSeconds(5)));
 
     assertEquals(kid, audit.one(AuditEvent.APP_KEY_ROTATED, id).getJsonObject("data").getString("kid"));
+  }
+
+  @Test
+  @DisplayName("after a rotation the JWKS holds both keys, new tokens use the new key and old tokens still verify")
+  void jwksAfterRotation() throws Exception {
+    JsonObject app = newApp();
+    String id = app.getString("app_id");
+    String before = SignIns.user(gateway, inbox, app, "before@example.com").getString("access_token");
+    String oldKid = SignedJWT.parse(before).getHeader().getKeyID();
+
+    String newKid = gateway.http().post("/v1/apps/" + id + "/rotate-signing-key", null, ADMIN).json().getString("kid");
+
+    JWKSet jwks = JWKSet.parse(gateway.http().get("/v1/apps/" + id + "/jwks.json").body());
+    assertEquals(List.of(newKid, oldKid), jwks.getKeys().stream().map(JWK::getKeyID).toList());
+    assertTrue(SignedJWT.parse(before).verify(new RSASSAVerifier((RSAKey) jwks.getKeyByKeyId(oldKid))));
+    assertEquals(200, gateway.http().get("/auth/me", Http.bearer(before)).status(), "the old token still verifies");
+
+    int[] n = {0};
+    Await.until("new tokens to be signed with the new key", Duration.ofSeconds(3), () -> {
+      String after = SignIns.user(gateway, inbox, app, "after-" + n[0]++ + "@example.com").getString("access_token");
+      try {
+        SignedJWT jwt = SignedJWT.parse(after);
+        return newKid.equals(jwt.getHeader().getKeyID())
+            && jwt.verify(new RSASSAVerifier((RSAKey) jwks.getKeyByKeyId(newKid)));
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
   }
 
   @Test

@@ -15,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Sees every audit event a gateway sends to its audit verticle (an event-bus interceptor: nothing is taken
  * from the audit verticle), so tests can assert what was recorded whatever the audit storage does.
  */
-final class AuditTap implements AutoCloseable {
+public final class AuditTap implements AutoCloseable {
 
   private final TestGateway gateway;
   private final List<JsonObject> events = new CopyOnWriteArrayList<>();
@@ -27,20 +27,20 @@ final class AuditTap implements AutoCloseable {
     delivery.next();
   };
 
-  AuditTap(TestGateway gateway) {
+  public AuditTap(TestGateway gateway) {
     this.gateway = gateway;
     gateway.vertx().eventBus().addOutboundInterceptor(interceptor);
   }
 
   /** The events of a type for an app (app id as string), as sent so far. */
-  List<JsonObject> of(String type, String appId) {
+  public List<JsonObject> of(String type, String appId) {
     return events.stream()
         .filter(event -> type.equals(event.getString("type")) && appId.equals(event.getString("app_id")))
         .toList();
   }
 
   /** The one event of a type for an app, waiting briefly for it (events are sent before the answer). */
-  JsonObject one(String type, String appId) {
+  public JsonObject one(String type, String appId) {
     Await.until(type + " for " + appId, Duration.ofSeconds(2), () -> !of(type, appId).isEmpty());
     List<JsonObject> found = of(type, appId);
     if (found.size() != 1) {
@@ -50,7 +50,7 @@ final class AuditTap implements AutoCloseable {
   }
 
   /** Every event sent so far, encoded: for asserting that no secret appears anywhere. */
-  String allEncoded() {
+  public String allEncoded() {
     return new JsonArray(List.copyOf(events)).encode();
   }
 
