@@ -46,8 +46,10 @@ public final class OtpDelivery {
     return channel.deliver(message).recover(failure -> {
       boolean retryable = !(failure instanceof DeliveryFailure delivery) || delivery.retryable();
       if (!retryable || retries >= BACKOFF_MS.size()) {
+        int attempts = retries + 1;
         return Future.failedFuture(new DeliveryFailure(
-            (retries + 1) + " attempts, last " + failure.getMessage(), false));
+            "gave up after " + attempts + (attempts == 1 ? " attempt" : " attempts") + ", last " + failure.getMessage(),
+            false));
       }
       LOG.debug("OTP delivery by {} for request {} failed ({}), retrying", channel.name(), message.requestId(),
           failure.getMessage());

@@ -1,6 +1,5 @@
 package dev.portcullis.otp;
 
-import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.audit.AuditLog;
@@ -42,20 +41,24 @@ public final class OtpVerifier {
 
   /** {app_id, otp_request_id, otp, request_id, client_ip?} → the token response. */
   public Future<JsonObject> verify(JsonObject request) {
-    Call ctx = new Call(UUID.fromString(request.getString("app_id")), request.getString("request_id"),
+    Call call = new Call(UUID.fromString(request.getString("app_id")), request.getString("request_id"),
         request.getString("client_ip"));
+    String otp = request.getString("otp");
+    if (otp == null) {
+      throw ApiException.invalid("otp", "is required");
+    }
     UUID otpRequestId = AppDirectory.parseUuid(request.getString("otp_request_id"));
     if (otpRequestId == null) {
-      return expired(ctx, request.getString("otp_request_id"));
+      return expired(call, null);
     }
     String id = otpRequestId.toString();
-    String mac = codes.mac(ctx.appId(), id, request.getString("otp").trim());
-    return store.verify(ctx.appId(), id, mac).compose(outcome -> switch (outcome.verdict()) {
-      case EXPIRED -> expired(ctx, id);
-      case BURNED -> burned(ctx, id, outcome.retryAfterMs());
-      case LOCKED -> locked(ctx, id, outcome.retryAfterMs());
-      case INVALID -> invalid(ctx, id, outcome);
-      case VERIFIED -> verified(ctx, id, outcome.identity());
+    String mac = codes.mac(call.appId(), id, otp.trim());
+    return store.verify(call.appId(), id, mac).compose(outcome -> switch (outcome.verdict()) {
+      case EXPIRED -> expired(call, id);
+      case BURNED -> burned(call, id, outcome.retryAfterMs());
+      case LOCKED -> locked(call, id, outcome.retryAfterMs());
+      case INVALID -> invalid(call, id, outcome);
+      case VERIFIED -> verified(call, id, outcome.identity());
     });
   }
 
@@ -66,66 +69,66 @@ public final class OtpVerifier {
     }
   }
 
-  private Future<JsonObject> expired(Call ctx, String otpRequestId) {
+  private Future<JsonObject> expired(Call call, String otpRequestId) {
     metrics.failed("expired");
-    return OtpRefusals.after(audit.record(ctx.event(AuditEvent.OTP_FAILED, otpRequestId).with("reason", "expired")),
+    return OtpRefusals.after(audit.record(call.event(AuditEvent.OTP_FAILED, otpRequestId).with("reason", "expired")),
         new ApiException(ErrorCode.OTP_EXPIRED,
             "otp_request_id: unknown, expired or already used; request a new code"));
   }
 
-  private Future<JsonObject> burned(Call ctx, String otpRequestId, long retryAfterMs) {
+  private Future<JsonObject> burned(Call call, String otpRequestId, long retryAfterMs) {
     metrics.failed("burned");
     long seconds = OtpRefusals.seconds(retryAfterMs);
-    return OtpRefusals.after(audit.record(ctx.event(AuditEvent.OTP_FAILED, otpRequestId).with("reason", "burned")),
+    return OtpRefusals.after(audit.record(call.event(AuditEvent.OTP_FAILED, otpRequestId).with("reason", "burned")),
         ApiException.rateLimited(ErrorCode.OTP_ATTEMPTS_EXCEEDED,
             "otp: too many wrong codes for this request; request a new code", seconds));
   }
 
-  private Future<JsonObject> locked(Call ctx, String otpRequestId, long retryAfterMs) {
+  private Future<JsonObject> locked(Call call, String otpRequestId, long retryAfterMs) {
     metrics.rateLimited("lockout");
     long seconds = OtpRefusals.seconds(retryAfterMs);
-    AuditEvent event = ctx.event(AuditEvent.RATE_LIMITED, otpRequestId).with("reason", "lockout").with("action", "verify");
+    AuditEvent event = call.event(AuditEvent.RATE_LIMITED, otpRequestId).with("reason", "lockout").with("action", "verify");
     return OtpRefusals.after(audit.record(event),
         ApiException.rateLimited(ErrorCode.RATE_LIMITED, OtpRefusals.lockoutMessage("otp", seconds), seconds));
   }
 
-  private Future<JsonObject> invalid(Call ctx, String otpRequestId, OtpStore.VerifyOutcome outcome) {
+  private Future<JsonObject> invalid(Call call, String otpRequestId, OtpStore.VerifyOutcome outcome) {
     metrics.failed("invalid");
     List<AuditEvent> events = new ArrayList<>();
-    AuditEvent failed = ctx.event(AuditEvent.OTP_FAILED, otpRequestId)
+    AuditEvent failed = call.event(AuditEvent.OTP_FAILED, otpRequestId)
         .with("reason", "invalid")
         .with("attempts_left", outcome.attemptsLeft());
     events.add(outcome.lockedMs() > 0 ? failed.with("locked_for", OtpRefusals.seconds(outcome.lockedMs())) : failed);
     if (outcome.attemptsLeft() == 0) {
       metrics.burned();
-      events.add(ctx.event(AuditEvent.OTP_BURNED, otpRequestId));
+      events.add(call.event(AuditEvent.OTP_BURNED, otpRequestId));
     }
     return OtpRefusals.after(audit.record(events), new ApiException(ErrorCode.OTP_INVALID,
         "otp: wrong code", new JsonObject().put("attempts_left", outcome.attemptsLeft())));
   }
 
-  private Future<JsonObject> verified(Call ctx, String otpRequestId, Identity identity) {
+  private Future<JsonObject> verified(Call call, String otpRequestId, Identity identity) {
     metrics.verified();
     String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
     String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
-    return users.findOrCreate(ctx.appId(), email, phone)
+    return users.findOrCreate(call.appId(), email, phone)
         .recover(OtpVerifier::appGone)
         .compose(found -> {
           UUID userId = found.user().id();
           List<AuditEvent> events = new ArrayList<>();
-          events.add(ctx.event(AuditEvent.OTP_VERIFIED, otpRequestId).withUser(userId)
+          events.add(call.event(AuditEvent.OTP_VERIFIED, otpRequestId).withUser(userId)
               .with("channel", identity.kind().channel()));
           if (found.created()) {
-            events.add(AuditEvent.of(AuditEvent.USER_CREATED, ctx.appId(), ctx.requestId(), ctx.clientIp())
+            events.add(AuditEvent.of(AuditEvent.USER_CREATED, call.appId(), call.requestId(), call.clientIp())
                 .withUser(userId)
                 .with(identity.kind().field(), identity.masked()));
           }
           JsonObject issue = new JsonObject()
-              .put("app_id", ctx.appId().toString())
+              .put("app_id", call.appId().toString())
               .put("user", found.user().toJson())
               .put("new_user", found.created())
-              .put("request_id", ctx.requestId())
-              .put("client_ip", ctx.clientIp());
+              .put("request_id", call.requestId())
+              .put("client_ip", call.clientIp());
           return audit.record(events).compose(v -> bus.request(Bus.TOKEN_ISSUE, issue));
         });
   }

@@ -58,6 +58,10 @@ final class OtpClient {
     return http.post("/auth/verify-otp", verifyBody(otpRequestId, otp));
   }
 
+  ApiResponse verify(JsonObject body) {
+    return http.post("/auth/verify-otp", credentials().mergeIn(body));
+  }
+
   CompletableFuture<ApiResponse> verifyAsync(String otpRequestId, String otp) {
     return http.postAsync("/auth/verify-otp", verifyBody(otpRequestId, otp));
   }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.audit.AuditEvent;
-import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.TestGateway;
@@ -24,8 +23,6 @@ import org.junit.jupiter.api.Test;
 @DisplayName("OTP delivery by webhook")
 class OtpDeliveryTest {
 
-  private static final String SECRET = "delivery-secret";
-
   private static WebhookReceiver receiver;
   private static TestGateway gateway;
   private static AuditTap audit;
@@ -34,12 +31,7 @@ class OtpDeliveryTest {
   @BeforeAll
   static void start() {
     receiver = new WebhookReceiver();
-    gateway = TestGateway.start(new JsonObject()
-        .put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook")
-        .put(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, receiver.url())
-        .put(GatewayConfig.OTP_SMS_CHANNEL, "webhook")
-        .put(GatewayConfig.OTP_SMS_WEBHOOK_URL, receiver.url())
-        .put(GatewayConfig.WEBHOOK_SECRET, SECRET));
+    gateway = TestGateway.start(receiver.channels());
     audit = new AuditTap(gateway.vertx());
     client = OtpClient.forNewApp(gateway, "delivery", new JsonObject().put("otp_resend_cooldown", 0));
   }
@@ -88,7 +80,7 @@ class OtpDeliveryTest {
     List<WebhookReceiver.Call> calls = receiver.callsFor(requestId);
     for (WebhookReceiver.Call call : calls) {
       assertTrue(Arrays.equals(calls.get(0).body(), call.body()), "same body");
-      assertEquals("sha256=" + OtpSendTest.hmacHex(SECRET, call.body()), call.signature());
+      assertEquals("sha256=" + OtpSendTest.hmacHex(WebhookReceiver.SECRET, call.body()), call.signature());
     }
     assertTrue(audit.events(AuditEvent.OTP_DELIVERY_FAILED, requestId).isEmpty(), "not a failure in the end");
   }

@@ -31,12 +31,7 @@ class OtpRateLimitTest {
   @BeforeAll
   static void start() {
     receiver = new WebhookReceiver();
-    gateway = TestGateway.start(new JsonObject()
-        .put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook")
-        .put(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, receiver.url())
-        .put(GatewayConfig.OTP_SMS_CHANNEL, "webhook")
-        .put(GatewayConfig.OTP_SMS_WEBHOOK_URL, receiver.url())
-        .put(GatewayConfig.WEBHOOK_SECRET, "secret")
+    gateway = TestGateway.start(receiver.channels()
         .put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, PER_IP)
         .put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, PER_APP));
     audit = new AuditTap(gateway.vertx());

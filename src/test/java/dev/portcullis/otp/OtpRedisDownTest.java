@@ -12,6 +12,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import redis.embedded.RedisServer;
@@ -25,24 +26,23 @@ class OtpRedisDownTest {
   void failsClosedAndRecovers() throws Exception {
     int port = TestBackends.freePort();
     try (WebhookReceiver receiver = new WebhookReceiver();
-         TestGateway gateway = TestGateway.start(new JsonObject()
-             .put(GatewayConfig.REDIS_URL, "redis://127.0.0.1:" + port)
-             .put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook")
-             .put(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, receiver.url())
-             .put(GatewayConfig.WEBHOOK_SECRET, "secret"))) {
+         TestGateway gateway = TestGateway.start(receiver.channels()
+             .put(GatewayConfig.REDIS_URL, "redis://127.0.0.1:" + port))) {
       OtpClient client = OtpClient.forNewApp(gateway, "redis-down", new JsonObject());
       assertUnavailable(client.send("email", "judy@example.com"));
       assertUnavailable(client.verify(UUID.randomUUID().toString(), "123456"));
 
       RedisServer redis = startRedis(port);
-      String requestId;
+      AtomicReference<ApiResponse> sent = new AtomicReference<>();
       try {
-        Await.until("send-otp to recover", Duration.ofSeconds(15),
-            () -> client.send("email", "judy@example.com").status() == 200);
-        requestId = receiver.calls().get(receiver.calls().size() - 1).json().getString("otp_request_id");
+        Await.until("send-otp to recover", Duration.ofSeconds(15), () -> {
+          sent.set(client.send("email", "judy@example.com"));
+          return sent.get().status() == 200;
+        });
       } finally {
         redis.stop();
       }
+      String requestId = sent.get().json().getString("otp_request_id");
       String code = receiver.awaitCode(requestId);
       assertUnavailable(client.verify(requestId, code));
     }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.audit.AuditEvent;
-import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.TestGateway;
@@ -30,8 +29,6 @@ import org.junit.jupiter.api.Test;
 @DisplayName("POST /auth/send-otp")
 class OtpSendTest {
 
-  private static final String SECRET = "test-webhook-secret-0123456789";
-
   private static WebhookReceiver receiver;
   private static TestGateway gateway;
   private static AuditTap audit;
@@ -39,12 +36,7 @@ class OtpSendTest {
   @BeforeAll
   static void start() {
     receiver = new WebhookReceiver();
-    gateway = TestGateway.start(new JsonObject()
-        .put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook")
-        .put(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, receiver.url())
-        .put(GatewayConfig.OTP_SMS_CHANNEL, "webhook")
-        .put(GatewayConfig.OTP_SMS_WEBHOOK_URL, receiver.url())
-        .put(GatewayConfig.WEBHOOK_SECRET, SECRET));
+    gateway = TestGateway.start(receiver.channels());
     audit = new AuditTap(gateway.vertx());
   }
 
@@ -75,7 +67,7 @@ class OtpSendTest {
     assertFalse(response.body().contains(code), "the code is in no response");
 
     WebhookReceiver.Call call = receiver.awaitCall(body.getString("otp_request_id"));
-    assertEquals("sha256=" + hmacHex(SECRET, call.body()), call.signature());
+    assertEquals("sha256=" + hmacHex(WebhookReceiver.SECRET, call.body()), call.signature());
     JsonObject message = call.json();
     assertEquals(Set.of("channel", "to", "code", "message", "app_id", "otp_request_id"), message.fieldNames());
     assertEquals("email", message.getString("channel"));

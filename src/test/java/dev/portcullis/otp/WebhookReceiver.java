@@ -1,6 +1,7 @@
 package dev.portcullis.otp;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.Await;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -42,6 +43,19 @@ final class WebhookReceiver implements AutoCloseable {
       exchange.close();
     });
     server.start();
+  }
+
+  /** What the test gateways sign webhook calls with. */
+  static final String SECRET = "test-webhook-secret-0123456789";
+
+  /** Gateway configuration that sends email and SMS codes here, signed with {@link #SECRET}. */
+  JsonObject channels() {
+    return new JsonObject()
+        .put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook")
+        .put(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, url())
+        .put(GatewayConfig.OTP_SMS_CHANNEL, "webhook")
+        .put(GatewayConfig.OTP_SMS_WEBHOOK_URL, url())
+        .put(GatewayConfig.WEBHOOK_SECRET, SECRET);
   }
 
   String url() {
