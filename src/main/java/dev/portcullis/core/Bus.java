@@ -31,12 +31,8 @@ public final class Bus {
   public static final String TOKEN_REFRESH = "portcullis.token.refresh";
   /** Tokens: {app_id, refresh_token, everywhere} → {revoked}. */
   public static final String TOKEN_LOGOUT = "portcullis.token.logout";
-  /** Tokens: {app_id, access_token} → {user, session, app_id}. */
+  /** Tokens: {access_token, app_id?} → {user, session, app_id}; with app_id, tokens of other apps are refused. */
   public static final String TOKEN_INTROSPECT = "portcullis.token.introspect";
-  /** Tokens: {app_id} → JWK Set. */
-  public static final String TOKEN_JWKS = "portcullis.token.jwks";
-  /** Tokens: {app_id} → {kid, jwt_public_key}; rotates the app's signing key. */
-  public static final String TOKEN_ROTATE_KEY = "portcullis.token.rotate-key";
 
   /** OTP: {app_id, email | phone, client_ip?} → {otp_request_id, channel, expires_in, resend_after}. */
   public static final String OTP_SEND = "portcullis.otp.send";

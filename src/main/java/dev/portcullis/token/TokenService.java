@@ -12,12 +12,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sessions and their tokens: login (a new session), refresh (rotation with a reuse grace window and reuse
  * detection), logout. Every answer waits for its audit events to be stored.
  */
 final class TokenService {
+
+  private static final Logger LOG = LoggerFactory.getLogger(TokenService.class);
 
   static final String REASON_LOGOUT = "logout";
   static final String REASON_REUSE = "refresh_token_reused";
@@ -47,20 +51,7 @@ final class TokenService {
     Object user = request.getValue("user");
     UUID userId = uuid(user instanceof JsonObject json ? json.getValue("id") : null, "user.id");
     boolean newUser = Boolean.TRUE.equals(request.getValue("new_user"));
-    String refreshToken = RefreshTokens.newToken();
-    UUID sessionId = UUID.randomUUID();
-    return app(appId)
-        .compose(app -> sessions.create(sessionId, userId, appId, app.settings().refreshTokenTtl(),
-                RefreshTokens.hash(refreshToken))
-            .compose(session -> session != null
-                ? Future.succeededFuture(session)
-                : Future.failedFuture(ApiException.invalid("user.id", "is not a user of this app")))
-            .compose(session -> accessTokens.issue(app, userId, sessionId)
-                .compose(access -> audit.record(event(AuditEvent.TOKEN_ISSUED, request, session))
-                    .map(stored -> {
-                      metrics.issued(true);
-                      return response(app, access, refreshToken, session, newUser);
-                    }))));
+    return app(appId).compose(app -> login(app, userId, newUser, request));
   }
 
   /** {@link dev.portcullis.core.Bus#TOKEN_REFRESH}: spends the token and answers with its successor. */
@@ -121,19 +112,37 @@ final class TokenService {
     });
   }
 
+  private Future<JsonObject> login(App app, UUID userId, boolean newUser, JsonObject request) {
+    String refreshToken = RefreshTokens.newToken();
+    return sessions.create(UUID.randomUUID(), userId, app.id(), app.settings().refreshTokenTtl(),
+            RefreshTokens.hash(refreshToken))
+        .compose(session -> session != null
+            ? answer(app, session, refreshToken, newUser, event(AuditEvent.TOKEN_ISSUED, request, session))
+            : Future.failedFuture(ApiException.invalid("user.id", "is not a user of this app")))
+        .onSuccess(answered -> metrics.issued(true));
+  }
+
   private Future<JsonObject> answerRefresh(App app, SessionStore.SessionRow session, String refreshToken,
                                            boolean replay, JsonObject request) {
     AuditEvent refreshed = event(AuditEvent.TOKEN_REFRESHED, request, session).with("grace_replay", replay);
-    return accessTokens.issue(app, session.userId(), session.id())
-        .compose(access -> audit.record(refreshed).map(stored -> {
+    return answer(app, session, refreshToken, false, refreshed)
+        .onSuccess(answered -> {
           metrics.refreshed(replay);
           metrics.issued(false);
-          return response(app, access, refreshToken, session, false);
-        }));
+        });
+  }
+
+  /** Signs a fresh access token, records the event, and answers the token response. */
+  private Future<JsonObject> answer(App app, SessionStore.SessionRow session, String refreshToken, boolean newUser,
+                                    AuditEvent event) {
+    return accessTokens.issue(app, session.userId(), session.id())
+        .compose(access -> audit.record(event).map(stored -> response(app, access, refreshToken, session, newUser)));
   }
 
   private Future<JsonObject> reuseDetected(SessionStore.SessionRow session, JsonObject request) {
     metrics.reuseDetected();
+    LOG.warn("refresh token reuse detected: revoking session {} of app {} (request {})", session.id(),
+        session.appId(), request.getString("request_id"));
     List<AuditEvent> detected = List.of(event(AuditEvent.REFRESH_REUSE_DETECTED, request, session));
     return sessions.revoke(session.id())
         .compose(newly -> afterRevocation(newly ? List.of(session.id()) : List.of(), session.userId(), REASON_REUSE,
