@@ -120,6 +120,7 @@ public final class AppApi {
     List<String> urls = Fields.optionalStringList(body, "callback_urls");
     List<String> callbackUrls = urls == null ? null : CallbackUrls.validate(urls);
     JsonObject settings = Fields.optionalObject(body, "settings");
+    // Validated here, before any database work; merged over the stored settings under the row lock.
     AppSettings.merge(AppSettings.defaults(), settings);
     AppWithKey current = AppAccess.app(ctx);
     api.apps().update(current.app().id(), name, callbackUrls, settings)
