@@ -6,7 +6,10 @@ import io.vertx.sqlclient.Row;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /** A client app (tenant). {@code secretHash} never leaves the gateway. */
@@ -42,12 +45,39 @@ public record App(UUID id, UUID ownerId, String name, String slug, byte[] secret
   public JsonObject toJson(String issuer) {
     return new JsonObject()
         .put("app_id", id.toString())
+        .put("owner_id", ownerId == null ? null : ownerId.toString())
         .put("name", name)
         .put("slug", slug)
         .put("callback_urls", new JsonArray(callbackUrls))
         .put("settings", settings.toJson())
         .put("jwks_uri", issuer.replaceAll("/+$", "") + "/v1/apps/" + id + "/jwks.json")
         .put("created_at", rfc3339(createdAt));
+  }
+
+  /** What a PATCH changed: "name", "callback_urls" and "settings.<key>" (names only, never values). */
+  public List<String> changesFrom(App before) {
+    List<String> fields = new ArrayList<>();
+    if (!name.equals(before.name)) {
+      fields.add("name");
+    }
+    if (!callbackUrls.equals(before.callbackUrls)) {
+      fields.add("callback_urls");
+    }
+    JsonObject now = settings.toJson();
+    JsonObject then = before.settings.toJson();
+    for (String key : new TreeSet<>(now.fieldNames())) {
+      if (!sameJson(now.getValue(key), then.getValue(key))) {
+        fields.add("settings." + key);
+      }
+    }
+    return fields;
+  }
+
+  private static boolean sameJson(Object a, Object b) {
+    if (a instanceof Number x && b instanceof Number y) {
+      return x.longValue() == y.longValue();
+    }
+    return Objects.equals(a, b);
   }
 
   public static String rfc3339(OffsetDateTime time) {

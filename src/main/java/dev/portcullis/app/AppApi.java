@@ -1,5 +1,6 @@
 package dev.portcullis.app;
 
+import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
@@ -8,53 +9,222 @@ import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.ApiContext;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.RequestIds;
+import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
 import dev.portcullis.token.SigningKeyMaterial;
+import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import java.util.regex.Pattern;
 
-/** The admin API for apps ({@code /v1/apps}). */
+/** The admin API for apps ({@code /v1/apps}): the operator sees every client app, an owner its own. */
 public final class AppApi {
 
   private static final Pattern SLUG = Pattern.compile("[a-z0-9-]{3,40}");
+  private static final int NAME_MAX = 100;
+  private static final Set<String> EDITABLE = Set.of("name", "callback_urls", "settings");
+  private static final int DEFAULT_PAGE = 100;
+  private static final int MAX_PAGE = 500;
 
   private final ApiContext api;
   private final AdminAuth adminAuth;
+  private final AppAccess access;
+  private final Counter created;
+  private final Counter deleted;
+  private final Counter secretRotations;
+  private final Counter keyRotations;
 
   public AppApi(ApiContext api, AdminAuth adminAuth) {
     this.api = api;
     this.adminAuth = adminAuth;
+    this.access = new AppAccess(api.apps());
+    this.created = counter("portcullis.app.creations", "Apps created");
+    this.deleted = counter("portcullis.app.deletions", "Apps deleted");
+    this.secretRotations = counter("portcullis.app.secret.rotations", "App secrets rotated");
+    this.keyRotations = counter("portcullis.app.signing.key.rotations", "App signing keys rotated");
   }
 
   public void mount(Router router) {
+    // This verticle's client-auth cache drops an app as soon as any verticle of the process changes it.
+    api.appDirectory().listen(api.vertx());
     router.post("/v1/apps").handler(adminAuth::handle).handler(this::create);
+    router.get("/v1/apps").handler(adminAuth::handle).handler(this::list);
+    router.get("/v1/apps/:app_id").handler(adminAuth::handle).handler(access::handle).handler(this::get);
+    router.patch("/v1/apps/:app_id").handler(adminAuth::handle).handler(access::handle).handler(this::update);
+    router.delete("/v1/apps/:app_id").handler(adminAuth::handle).handler(access::handle).handler(this::delete);
+    router.post("/v1/apps/:app_id/rotate-secret").handler(adminAuth::handle).handler(access::handle)
+        .handler(this::rotateSecret);
+    router.post("/v1/apps/:app_id/rotate-signing-key").handler(adminAuth::handle).handler(access::handle)
+        .handler(this::rotateSigningKey);
   }
 
   private void create(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    String name = Fields.requiredString(body, "name").trim();
+    String name = name(Fields.requiredString(body, "name"));
     String slug = Fields.requiredString(body, "slug");
     if (!SLUG.matcher(slug).matches()) {
       throw ApiException.invalid("slug", "must match [a-z0-9-]{3,40}");
     }
     List<String> callbackUrls = CallbackUrls.validate(Fields.optionalStringList(body, "callback_urls"));
     AppSettings settings = AppSettings.merge(AppSettings.defaults(), Fields.optionalObject(body, "settings"));
-    String secret = "pcs_" + Secrets.randomToken(32);
+    String secret = newSecret();
     AdminAuth.Principal principal = AdminAuth.principal(ctx);
-    api.vertx().executeBlocking(() -> SigningKeyMaterial.generate(api.masterKey()))
+    api.vertx().executeBlocking(() -> SigningKeyMaterial.generate(api.masterKey()), false)
         .compose(key -> api.apps()
             .create(principal.ownerId(), name, slug, api.masterKey().appSecretHash(secret), callbackUrls, settings, key)
-            .map(app -> app.toJson(api.config().issuer())
-                .put("app_secret", secret)
-                .put("jwt_public_key", key.publicPem())))
+            .map(app -> new AppWithKey(app, key.kid(), key.publicPem())))
         .recover(failure -> Postgres.isUniqueViolation(failure)
             ? Future.failedFuture(new ApiException(ErrorCode.CONFLICT, "slug: '" + slug + "' is taken"))
             : Future.failedFuture(failure))
-        .onSuccess(json -> Responses.json(ctx, 201, json))
+        .compose(app -> audit(ctx, AuditEvent.APP_CREATED, app.app().id(), new JsonObject().put("slug", slug))
+            .map(app))
+        .onSuccess(app -> {
+          created.increment();
+          Responses.json(ctx, 201, app.toJson(issuer()).put("app_secret", secret));
+        })
         .onFailure(ctx::fail);
+  }
+
+  private void list(RoutingContext ctx) {
+    int limit = limit(ctx);
+    String cursor = ctx.queryParams().get("cursor");
+    api.apps().list(AdminAuth.principal(ctx).ownerId(), cursor, limit)
+        .onSuccess(page -> {
+          JsonArray apps = new JsonArray();
+          page.apps().forEach(app -> apps.add(app.toJson(issuer())));
+          Responses.ok(ctx, new JsonObject().put("apps", apps).put("next_cursor", page.nextCursor()));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void get(RoutingContext ctx) {
+    Responses.ok(ctx, AppAccess.app(ctx).toJson(issuer()));
+  }
+
+  private void update(RoutingContext ctx) {
+    JsonObject body = JsonBody.of(ctx);
+    for (String field : body.fieldNames()) {
+      if (!EDITABLE.contains(field)) {
+        throw ApiException.invalid(field, "cannot be changed (name, callback_urls and settings can)");
+      }
+    }
+    String rawName = Fields.optionalString(body, "name");
+    String name = rawName == null ? null : name(rawName);
+    List<String> urls = Fields.optionalStringList(body, "callback_urls");
+    List<String> callbackUrls = urls == null ? null : CallbackUrls.validate(urls);
+    JsonObject settings = Fields.optionalObject(body, "settings");
+    // Validated here, before any database work; merged over the stored settings under the row lock.
+    AppSettings.merge(AppSettings.defaults(), settings);
+    AppWithKey current = AppAccess.app(ctx);
+    api.apps().update(current.app().id(), name, callbackUrls, settings)
+        .compose(change -> change == null ? Future.failedFuture(AppAccess.notFound()) : Future.succeededFuture(change))
+        .compose(change -> {
+          List<String> fields = change.after().changesFrom(change.before());
+          if (fields.isEmpty()) {
+            return Future.succeededFuture(change.after());
+          }
+          AppDirectory.announce(api.vertx(), change.after().id(), "settings");
+          return audit(ctx, AuditEvent.APP_CHANGED, change.after().id(), new JsonObject().put("fields", new JsonArray(fields)))
+              .map(change.after());
+        })
+        .onSuccess(app -> Responses.ok(ctx, new AppWithKey(app, current.kid(), current.publicPem()).toJson(issuer())))
+        .onFailure(ctx::fail);
+  }
+
+  private void delete(RoutingContext ctx) {
+    UUID id = AppAccess.app(ctx).app().id();
+    api.apps().delete(id)
+        .compose(found -> found ? Future.succeededFuture() : Future.failedFuture(AppAccess.notFound()))
+        .compose(ignored -> {
+          AppDirectory.announce(api.vertx(), id, "deleted");
+          return audit(ctx, AuditEvent.APP_DELETED, id, new JsonObject().put("slug", AppAccess.app(ctx).app().slug()));
+        })
+        .onSuccess(ignored -> {
+          deleted.increment();
+          Responses.ok(ctx, new JsonObject().put("app_id", id.toString()).put("deleted", true));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void rotateSecret(RoutingContext ctx) {
+    UUID id = AppAccess.app(ctx).app().id();
+    String secret = newSecret();
+    api.apps().replaceSecret(id, api.masterKey().appSecretHash(secret))
+        .compose(found -> found ? Future.succeededFuture() : Future.failedFuture(AppAccess.notFound()))
+        .compose(ignored -> {
+          AppDirectory.announce(api.vertx(), id, "secret");
+          return audit(ctx, AuditEvent.APP_SECRET_ROTATED, id, new JsonObject());
+        })
+        .onSuccess(ignored -> {
+          secretRotations.increment();
+          Responses.ok(ctx, new JsonObject().put("app_secret", secret));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void rotateSigningKey(RoutingContext ctx) {
+    UUID id = AppAccess.app(ctx).app().id();
+    api.vertx().executeBlocking(() -> SigningKeyMaterial.generate(api.masterKey()), false)
+        .compose(key -> api.apps().rotateSigningKey(id, key)
+            .compose(found -> found ? Future.succeededFuture(key) : Future.failedFuture(AppAccess.notFound())))
+        .compose(key -> {
+          AppDirectory.announce(api.vertx(), id, "key");
+          return audit(ctx, AuditEvent.APP_KEY_ROTATED, id, new JsonObject().put("kid", key.kid())).map(key);
+        })
+        .onSuccess(key -> {
+          keyRotations.increment();
+          Responses.ok(ctx, new JsonObject().put("kid", key.kid()).put("jwt_public_key", key.publicPem()));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /** Records an admin event with who did it; completes once it is stored. */
+  private Future<Void> audit(RoutingContext ctx, String type, UUID appId, JsonObject data) {
+    JsonObject all = AdminAuth.principal(ctx).toAudit().mergeIn(data);
+    return api.audit().record(new AuditEvent(type, appId, null, RequestIds.of(ctx), Requests.callerIp(ctx), all));
+  }
+
+  private String issuer() {
+    return api.config().issuer();
+  }
+
+  private Counter counter(String name, String description) {
+    return Counter.builder(name).description(description).register(api.metrics());
+  }
+
+  /** At least 256 random bits; the prefix lets secret scanners recognise a leaked one. */
+  private static String newSecret() {
+    return "pcs_" + Secrets.randomToken(32);
+  }
+
+  private static String name(String raw) {
+    String name = raw.trim();
+    if (name.isEmpty() || name.length() > NAME_MAX) {
+      throw ApiException.invalid("name", "must be 1 to " + NAME_MAX + " characters");
+    }
+    return name;
+  }
+
+  private static int limit(RoutingContext ctx) {
+    String raw = ctx.queryParams().get("limit");
+    if (raw == null) {
+      return DEFAULT_PAGE;
+    }
+    try {
+      int limit = Integer.parseInt(raw);
+      if (limit >= 1 && limit <= MAX_PAGE) {
+        return limit;
+      }
+    } catch (NumberFormatException ignored) {
+      // answered below
+    }
+    throw ApiException.invalid("limit", "must be an integer between 1 and " + MAX_PAGE);
   }
 }

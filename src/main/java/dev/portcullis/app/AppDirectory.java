@@ -1,77 +1,111 @@
 package dev.portcullis.app;
 
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Secrets;
 import io.vertx.core.Future;
-import java.util.HashMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
- * Client authentication for one HTTP verticle: apps cached for at most {@link #TTL_NANOS}, so a rotated
- * secret or a deleted app stops working on every gateway process within half a second. Not shared between
- * verticle instances (each event loop keeps its own).
+ * Client authentication for one HTTP verticle, with apps cached for at most {@link #TTL_NANOS}: a rotated
+ * secret or a deleted app stops working on every gateway process within half a second, and on every
+ * verticle of the process that changed it at once ({@link #announce}). Not shared between verticle
+ * instances (each event loop keeps its own cache).
  *
- * <p>Unknown app, wrong secret and missing credentials all cost one HMAC and one cache look-up (a missing
- * app is cached too), and all fail with the same {@code 401 invalid_client}.
+ * <p>Every attempt, whatever is wrong with it (unknown app, malformed id, wrong or missing secret), costs
+ * exactly one HMAC of the presented secret, one cache look-up (unknown apps are cached too) and one
+ * constant-time comparison, so the answer's timing does not tell the cases apart.
  */
 public final class AppDirectory {
 
   static final long TTL_NANOS = 500_000_000L;
+  private static final int MAX_ENTRIES = 10_000;
   private static final byte[] NO_MATCH = new byte[32];
+  /** Looked up in place of a missing or malformed app id: no app has the nil UUID. */
+  private static final UUID NO_APP = new UUID(0, 0);
 
-  private record Entry(Optional<App> app, long loadedAt) {
+  /** The outcome of one attempt: the app when it authenticated, else the id of the app it claimed if that exists. */
+  public record Verdict(App app, UUID claimedAppId) {
+
+    public boolean accepted() {
+      return app != null;
+    }
   }
 
-  private final AppRepository apps;
-  private final MasterKey masterKey;
-  private final Map<UUID, Entry> cache = new HashMap<>();
+  private record Entry(Future<Optional<App>> app, long loadedAt) {
+  }
+
+  private final Function<UUID, Future<App>> loader;
+  private final Function<String, byte[]> secretHash;
+  private final Map<UUID, Entry> cache = new LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<UUID, Entry> eldest) {
+      return size() > MAX_ENTRIES;
+    }
+  };
 
   public AppDirectory(AppRepository apps, MasterKey masterKey) {
-    this.apps = apps;
-    this.masterKey = masterKey;
+    this(apps::find, masterKey::appSecretHash);
   }
 
-  public Future<App> authenticate(String appId, String secret) {
-    UUID id = parseUuid(appId);
-    byte[] presented = masterKey.appSecretHash(secret == null ? "" : secret);
-    if (id == null) {
-      Secrets.constantTimeEquals(presented, NO_MATCH);
-      return Future.failedFuture(invalidClient());
-    }
-    return find(id).compose(app -> {
-      byte[] expected = app.map(App::secretHash).orElse(NO_MATCH);
-      boolean match = Secrets.constantTimeEquals(presented, expected.length == 32 ? expected : NO_MATCH);
-      return match && secret != null && app.isPresent()
-          ? Future.succeededFuture(app.get())
-          : Future.failedFuture(invalidClient());
+  /** With the app loader (null when absent) and the keyed secret hash made explicit, as tests count them. */
+  public AppDirectory(Function<UUID, Future<App>> loader, Function<String, byte[]> secretHash) {
+    this.loader = loader;
+    this.secretHash = secretHash;
+  }
+
+  public Future<Verdict> authenticate(String appId, String secret) {
+    UUID claimed = parseUuid(appId);
+    byte[] presented = secretHash.apply(secret == null ? "" : secret);
+    return find(claimed == null ? NO_APP : claimed).map(found -> {
+      App app = found.filter(candidate -> !candidate.isConsole()).orElse(null);
+      byte[] expected = app == null || app.secretHash().length != NO_MATCH.length ? NO_MATCH : app.secretHash();
+      boolean match = Secrets.constantTimeEquals(presented, expected);
+      return match && secret != null && app != null
+          ? new Verdict(app, app.id())
+          : new Verdict(null, found.map(App::id).orElse(null));
     });
   }
 
-  /** The app by id through the cache. */
+  /** The app by id through the cache; concurrent look-ups of one id share one query. */
   public Future<Optional<App>> find(UUID id) {
     long now = System.nanoTime();
     Entry entry = cache.get(id);
     if (entry != null && now - entry.loadedAt() < TTL_NANOS) {
-      return Future.succeededFuture(entry.app());
+      return entry.app();
     }
-    return apps.find(id).map(app -> {
-      Optional<App> found = Optional.ofNullable(app);
-      if (cache.size() > 100_000) {
-        cache.clear();
-      }
-      cache.put(id, new Entry(found, now));
-      return found;
-    });
+    Future<Optional<App>> loading = loader.apply(id).map(Optional::ofNullable);
+    Entry fresh = new Entry(loading, now);
+    cache.put(id, fresh);
+    loading.onFailure(ignored -> cache.remove(id, fresh));
+    return loading;
   }
 
   public void forget(UUID id) {
     cache.remove(id);
   }
 
+  /** Makes this directory forget apps as soon as any verticle of this process announces a change. */
+  public MessageConsumer<JsonObject> listen(Vertx vertx) {
+    return vertx.eventBus().<JsonObject>localConsumer(Bus.APP_CHANGED,
+        message -> forget(UUID.fromString(message.body().getString("app_id"))));
+  }
+
+  /** Tells every verticle of this process that an app's secret, keys, settings or existence changed. */
+  public static void announce(Vertx vertx, UUID appId, String change) {
+    vertx.eventBus().publish(Bus.APP_CHANGED, new JsonObject().put("app_id", appId.toString()).put("change", change));
+  }
+
+  /** The one answer to every failed client authentication. */
   public static ApiException invalidClient() {
     return new ApiException(ErrorCode.INVALID_CLIENT, "app_id or app_secret is missing or wrong");
   }

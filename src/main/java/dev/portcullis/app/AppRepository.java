@@ -5,21 +5,65 @@ import dev.portcullis.token.SigningKeyMaterial;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
-/** SQL for apps, kept in one place. */
+/** SQL for apps and their signing keys, kept in one place. */
 public final class AppRepository {
 
+  /**
+   * Seconds a retired signing key stays published beyond the access token TTL: covers clock skew between
+   * the gateway and token verifiers, and token verticles that still sign with a cached key or TTL for a moment.
+   */
+  public static final int KEY_PUBLISH_MARGIN_SECONDS = 60;
+
   private static final String SELECT_BY_ID = "SELECT " + App.COLUMNS + " FROM apps WHERE id = $1";
+  private static final String LOCK_BY_ID = SELECT_BY_ID + " FOR UPDATE";
   private static final String INSERT_APP =
       "INSERT INTO apps (id, owner_id, name, slug, secret_hash, callback_urls, settings) VALUES ($1, $2, $3, $4, $5, $6, $7) "
           + "RETURNING " + App.COLUMNS;
   private static final String INSERT_KEY =
-      "INSERT INTO signing_keys (kid, app_id, public_pem, private_enc) VALUES ($1, $2, $3, $4)";
+      "INSERT INTO signing_keys (kid, app_id, public_pem, private_enc, created_at) VALUES ($1, $2, $3, $4, clock_timestamp())";
+
+  /** Apps with the key that currently signs (the newest unretired one). */
+  private static final String WITH_KEY = "SELECT " + App.COLUMNS + ", k.kid, k.public_pem FROM apps "
+      + "LEFT JOIN LATERAL (SELECT kid, public_pem FROM signing_keys s WHERE s.app_id = apps.id AND s.retired_at IS NULL "
+      + "ORDER BY s.created_at DESC LIMIT 1) k ON true ";
+  private static final String VIEW_BY_ID = WITH_KEY + "WHERE apps.id = $1";
+  private static final String PAGE = " AND (apps.created_at, apps.id) < ($2, $3) "
+      + "ORDER BY apps.created_at DESC, apps.id DESC LIMIT $4";
+  private static final String LIST_ALL = WITH_KEY + "WHERE apps.id <> $1" + PAGE;
+  private static final String LIST_OWNED = WITH_KEY + "WHERE apps.owner_id = $1" + PAGE;
+
+  private static final String UPDATE_APP =
+      "UPDATE apps SET name = $2, callback_urls = $3, settings = $4, updated_at = now() WHERE id = $1 RETURNING "
+          + App.COLUMNS;
+  private static final String RAISE_PUBLISH_FLOOR =
+      "UPDATE signing_keys SET publish_floor = GREATEST(publish_floor, now() + $2::int * interval '1 second') "
+          + "WHERE app_id = $1 AND retired_at IS NULL";
+  private static final String UPDATE_SECRET =
+      "UPDATE apps SET secret_hash = $2, updated_at = now() WHERE id = $1 AND id <> $3";
+  private static final String DELETE_APP = "DELETE FROM apps WHERE id = $1 AND id <> $2";
+  private static final String DROP_EXPIRED_KEYS = "DELETE FROM signing_keys WHERE app_id = $1 AND publish_until < now()";
+  private static final String RETIRE_KEYS =
+      "UPDATE signing_keys SET retired_at = clock_timestamp(), "
+          + "publish_until = GREATEST(clock_timestamp() + $2::int * interval '1 second', publish_floor) "
+          + "WHERE app_id = $1 AND retired_at IS NULL";
+
+  /** One page of apps, newest first, and the cursor of the next page (null on the last). */
+  public record Page(List<AppWithKey> apps, String nextCursor) {
+  }
+
+  /** The app before and after a PATCH. */
+  public record Change(App before, App after) {
+  }
 
   private final Postgres pg;
 
@@ -30,7 +74,30 @@ public final class AppRepository {
   /** The app, or null when there is none with that id. */
   public Future<App> find(UUID id) {
     return pg.run(pool -> pool.preparedQuery(SELECT_BY_ID).execute(Tuple.of(id)))
-        .map(rows -> first(rows));
+        .map(rows -> first(rows, App::fromRow));
+  }
+
+  /** The app with its current signing key, or null. */
+  public Future<AppWithKey> findWithKey(UUID id) {
+    return pg.run(pool -> pool.preparedQuery(VIEW_BY_ID).execute(Tuple.of(id)))
+        .map(rows -> first(rows, AppWithKey::fromRow));
+  }
+
+  /** A page of the apps of {@code ownerId}, or of every client app when it is null (the operator). */
+  public Future<Page> list(UUID ownerId, String cursor, int limit) {
+    AppCursor after = AppCursor.parse(cursor);
+    String sql = ownerId == null ? LIST_ALL : LIST_OWNED;
+    Tuple params = Tuple.of(ownerId == null ? App.CONSOLE_ID : ownerId, after.createdAt(), after.id(), limit + 1);
+    return pg.run(pool -> pool.preparedQuery(sql).execute(params))
+        .map(rows -> {
+          List<AppWithKey> apps = new ArrayList<>(rows.size());
+          rows.forEach(row -> apps.add(AppWithKey.fromRow(row)));
+          if (apps.size() <= limit) {
+            return new Page(apps, null);
+          }
+          List<AppWithKey> page = apps.subList(0, limit);
+          return new Page(List.copyOf(page), AppCursor.after(page.get(limit - 1).app()).encode());
+        });
   }
 
   /** Inserts an app and its first signing key in one transaction. */
@@ -39,13 +106,83 @@ public final class AppRepository {
     UUID id = UUID.randomUUID();
     Tuple app = Tuple.of(id, ownerId, name, slug, Buffer.buffer(secretHash), new JsonArray(callbackUrls), settings.toJson());
     return pg.inTransaction(conn -> conn.preparedQuery(INSERT_APP).execute(app)
-        .compose(rows -> conn.preparedQuery(INSERT_KEY)
-            .execute(Tuple.of(key.kid(), id, key.publicPem(), Buffer.buffer(key.privateSealed())))
-            .map(ignored -> first(rows))));
+        .compose(rows -> insertKey(conn, id, key).map(ignored -> first(rows, App::fromRow))));
   }
 
-  private static App first(RowSet<Row> rows) {
+  /**
+   * Changes name, callback URLs and settings (each only when given; {@code settingsChanges} are validated,
+   * partial settings merged over the stored ones). Null when the app does not exist.
+   */
+  public Future<Change> update(UUID id, String name, List<String> callbackUrls, JsonObject settingsChanges) {
+    return pg.inTransaction(conn -> conn.preparedQuery(LOCK_BY_ID).execute(Tuple.of(id))
+        .compose(rows -> {
+          App before = first(rows, App::fromRow);
+          if (before == null) {
+            return Future.succeededFuture(null);
+          }
+          AppSettings settings = AppSettings.merge(before.settings(), settingsChanges);
+          Tuple values = Tuple.of(id, name == null ? before.name() : name,
+              new JsonArray(callbackUrls == null ? before.callbackUrls() : callbackUrls), settings.toJson());
+          return conn.preparedQuery(UPDATE_APP).execute(values)
+              .map(updated -> new Change(before, first(updated, App::fromRow)))
+              .compose(change -> keepShortenedTtlPublished(conn, change).map(change));
+        }));
+  }
+
+  /** Replaces the secret hash; false when the app does not exist. */
+  public Future<Boolean> replaceSecret(UUID id, byte[] secretHash) {
+    return pg.run(pool -> pool.preparedQuery(UPDATE_SECRET).execute(Tuple.of(id, Buffer.buffer(secretHash), App.CONSOLE_ID)))
+        .map(rows -> rows.rowCount() > 0);
+  }
+
+  /** Deletes the app with its keys, users, sessions and tokens; false when it does not exist. */
+  public Future<Boolean> delete(UUID id) {
+    return pg.run(pool -> pool.preparedQuery(DELETE_APP).execute(Tuple.of(id, App.CONSOLE_ID)))
+        .map(rows -> rows.rowCount() > 0);
+  }
+
+  /**
+   * Makes {@code key} the app's signing key in one transaction: the key that signed until now is retired and
+   * stays published until every token it signed has expired. The app row is locked first, so concurrent
+   * rotations of one app run one after the other and never leave two unretired keys (times are read after
+   * the lock with clock_timestamp(), so keys order as their rotations did). False when the app does not exist.
+   */
+  public Future<Boolean> rotateSigningKey(UUID id, SigningKeyMaterial key) {
+    return pg.inTransaction(conn -> conn.preparedQuery(LOCK_BY_ID).execute(Tuple.of(id))
+        .compose(rows -> {
+          App app = first(rows, App::fromRow);
+          if (app == null) {
+            return Future.succeededFuture(false);
+          }
+          int publishSeconds = app.settings().accessTokenTtl() + KEY_PUBLISH_MARGIN_SECONDS;
+          return conn.preparedQuery(DROP_EXPIRED_KEYS).execute(Tuple.of(id))
+              .compose(ignored -> conn.preparedQuery(RETIRE_KEYS).execute(Tuple.of(id, publishSeconds)))
+              .compose(ignored -> insertKey(conn, id, key))
+              .map(true);
+        }));
+  }
+
+  /**
+   * Tokens the current key signed before a PATCH shortened access_token_ttl live up to the old TTL: the key,
+   * once retired, must stay published that long, whatever the TTL at rotation time.
+   */
+  private static Future<Void> keepShortenedTtlPublished(SqlConnection conn, Change change) {
+    int before = change.before().settings().accessTokenTtl();
+    if (change.after().settings().accessTokenTtl() >= before) {
+      return Future.succeededFuture();
+    }
+    return conn.preparedQuery(RAISE_PUBLISH_FLOOR)
+        .execute(Tuple.of(change.after().id(), before + KEY_PUBLISH_MARGIN_SECONDS))
+        .mapEmpty();
+  }
+
+  private static Future<RowSet<Row>> insertKey(SqlConnection conn, UUID appId, SigningKeyMaterial key) {
+    return conn.preparedQuery(INSERT_KEY)
+        .execute(Tuple.of(key.kid(), appId, key.publicPem(), Buffer.buffer(key.privateSealed())));
+  }
+
+  private static <T> T first(RowSet<Row> rows, Function<Row, T> mapper) {
     var iterator = rows.iterator();
-    return iterator.hasNext() ? App.fromRow(iterator.next()) : null;
+    return iterator.hasNext() ? mapper.apply(iterator.next()) : null;
   }
 }

@@ -1,21 +1,99 @@
 package dev.portcullis.audit;
 
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.ApiContext;
+import dev.portcullis.http.Responses;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
 
-/** {@code GET /v1/apps/{app_id}/audit} and {@code /audit/verify} (see issue 6). */
+/** {@code GET /v1/apps/{app_id}/audit} (newest first, cursor pages) and {@code /audit/verify} (the chain). */
 public final class AuditApi {
+
+  /** Rows per round trip while verifying: a long chain is streamed, never loaded at once. */
+  private static final int VERIFY_PAGE = 1000;
 
   private final ApiContext api;
   private final AdminAuth adminAuth;
+  private final AuditReader reader;
 
   public AuditApi(ApiContext api, AdminAuth adminAuth) {
     this.api = api;
     this.adminAuth = adminAuth;
+    this.reader = new AuditReader(api.pg());
   }
 
   public void mount(Router router) {
-    // routes come with issue 6
+    router.get("/v1/apps/:app_id/audit").handler(adminAuth::handle).handler(this::list);
+    router.get("/v1/apps/:app_id/audit/verify").handler(adminAuth::handle).handler(this::verify);
+  }
+
+  private void list(RoutingContext ctx) {
+    AuditQuery query = AuditQuery.from(ctx.queryParams());
+    visibleChain(ctx)
+        .compose(appId -> reader.page(appId, query))
+        .map(page -> new JsonObject()
+            .put("events", new JsonArray(page.events().stream().map(StoredEvent::toJson).toList()))
+            .put("next_cursor", page.nextCursor()))
+        .onSuccess(body -> Responses.ok(ctx, body))
+        .onFailure(ctx::fail);
+  }
+
+  private void verify(RoutingContext ctx) {
+    visibleChain(ctx)
+        .compose(appId -> reader.head(appId)
+            .compose(head -> head == null
+                ? Future.succeededFuture(new ChainVerifier(null))
+                : walk(appId, head, new ChainVerifier(head))))
+        .map(ChainVerifier::result)
+        .onSuccess(body -> Responses.ok(ctx, body))
+        .onFailure(ctx::fail);
+  }
+
+  private Future<ChainVerifier> walk(UUID appId, AuditReader.Head head, ChainVerifier verifier) {
+    return reader.chain(appId, verifier.seq(), head.seq(), VERIFY_PAGE)
+        .compose(events -> {
+          for (StoredEvent event : events) {
+            if (!verifier.accept(event)) {
+              return Future.succeededFuture(verifier);
+            }
+          }
+          return events.size() < VERIFY_PAGE ? Future.succeededFuture(verifier) : walk(appId, head, verifier);
+        });
+  }
+
+  /**
+   * The app id when the caller may read its log: an app it may access, or for the operator also the system
+   * chain and the chain of a deleted app. Anything else is 404, so ids of other owners' apps do not leak.
+   */
+  private Future<UUID> visibleChain(RoutingContext ctx) {
+    UUID appId;
+    try {
+      appId = UUID.fromString(ctx.pathParam("app_id"));
+    } catch (IllegalArgumentException e) {
+      return notFound();
+    }
+    AdminAuth.Principal principal = AdminAuth.principal(ctx);
+    return api.apps().find(appId).compose(app -> {
+      if (app != null) {
+        return principal.mayAccess(app.ownerId()) ? Future.succeededFuture(appId) : notFound();
+      }
+      if (!principal.operator()) {
+        return notFound();
+      }
+      if (AuditEvent.SYSTEM_APP.equals(appId)) {
+        return Future.succeededFuture(appId);
+      }
+      return reader.head(appId).compose(head -> head == null ? notFound() : Future.succeededFuture(appId));
+    });
+  }
+
+  private static <T> Future<T> notFound() {
+    return Future.failedFuture(new ApiException(ErrorCode.NOT_FOUND, "app_id: no such app"));
   }
 }

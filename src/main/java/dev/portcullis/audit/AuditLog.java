@@ -28,6 +28,7 @@ public final class AuditLog {
     }
     JsonArray array = new JsonArray();
     events.forEach(event -> array.add(event.toJson()));
-    return bus.request(Bus.AUDIT_RECORD, new JsonObject().put("events", array)).mapEmpty();
+    JsonObject message = new JsonObject().put("events", array).put("request_id", events.get(0).requestId());
+    return bus.request(Bus.AUDIT_RECORD, message).mapEmpty();
   }
 }

@@ -39,6 +39,12 @@ public final class Bus {
   /** OTP: {app_id, otp_request_id, otp, client_ip?} → the token response (via TOKEN_ISSUE) once the code is consumed. */
   public static final String OTP_VERIFY = "portcullis.otp.verify";
 
+  /**
+   * Apps (published, local to one process): {app_id, change: "secret" | "key" | "settings" | "deleted"}; every
+   * verticle that caches apps or keys drops its entry for that app.
+   */
+  public static final String APP_CHANGED = "portcullis.app.changed";
+
   public static final long SEND_TIMEOUT_MS = 10_000;
 
   private static final DeliveryOptions OPTIONS = new DeliveryOptions().setSendTimeout(SEND_TIMEOUT_MS);

@@ -29,6 +29,11 @@ public final class Postgres {
   }
 
   public static Postgres create(Vertx vertx, GatewayConfig config) {
+    return create(vertx, config, "portcullis-pg", config.pgPoolSize());
+  }
+
+  /** A pool of its own (shared by name within the process), for a writer that must not queue behind requests. */
+  public static Postgres create(Vertx vertx, GatewayConfig config, String name, int maxSize) {
     PgUrl url = config.pgUrl();
     PgConnectOptions connect = new PgConnectOptions()
         .setHost(url.host())
@@ -41,9 +46,9 @@ public final class Postgres {
       connect.setPassword(url.password());
     }
     PoolOptions options = new PoolOptions()
-        .setMaxSize(config.pgPoolSize())
+        .setMaxSize(maxSize)
         .setShared(true)
-        .setName("portcullis-pg-" + url.database())
+        .setName(name + "-" + url.database())
         .setMaxWaitQueueSize(4096)
         .setConnectionTimeout((int) config.backendTimeoutMs())
         .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);

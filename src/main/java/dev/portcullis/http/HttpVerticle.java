@@ -42,13 +42,13 @@ public final class HttpVerticle extends VerticleBase {
     Bus bus = new Bus(vertx);
     ApiContext api = new ApiContext(vertx, config, pg, redis, bus, new AuditLog(bus), masterKey, apps,
         new AppDirectory(apps, masterKey), Metrics.registry(vertx));
-    AdminAuth adminAuth = new AdminAuth(config.adminKey());
+    AdminAuth adminAuth = new AdminAuth(config.adminKey(), bus);
 
     Router router = Router.router(vertx);
     router.route().handler(RequestIds::handle);
     router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));
     router.route().handler(JsonBody::handle);
-    ClientAuth clientAuth = new ClientAuth(api.appDirectory());
+    ClientAuth clientAuth = new ClientAuth(api);
     new OtpApi(api, clientAuth).mount(router);
     new TokenApi(api, clientAuth).mount(router);
     new OwnerApi(api).mount(router);

@@ -25,4 +25,10 @@ public final class Requests {
         .put("request_id", RequestIds.of(ctx))
         .put("client_ip", Fields.clientIp(JsonBody.of(ctx)));
   }
+
+  /** The IP of the connection itself: for callers that speak for themselves (operators, owners, failed clients). */
+  public static String callerIp(RoutingContext ctx) {
+    var address = ctx.request().remoteAddress();
+    return address == null ? null : address.hostAddress();
+  }
 }

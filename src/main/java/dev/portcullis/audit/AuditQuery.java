@@ -1,0 +1,98 @@
+package dev.portcullis.audit;
+
+import dev.portcullis.core.ApiException;
+import io.vertx.core.MultiMap;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.UUID;
+
+/**
+ * The filters of {@code GET /v1/apps/{app_id}/audit}. Pages go newest first by {@code seq}; the cursor is
+ * the {@code seq} of the last event of the page before, so events written meanwhile never shift a page.
+ */
+record AuditQuery(String type, UUID userId, Instant since, Instant until, int limit, Long beforeSeq) {
+
+  static final int DEFAULT_LIMIT = 100;
+  static final int MAX_LIMIT = 500;
+  private static final String CURSOR_PREFIX = "seq:";
+
+  static AuditQuery from(MultiMap params) {
+    String type = param(params, "type");
+    if (type != null && type.length() > 64) {
+      throw ApiException.invalid("type", "must be at most 64 characters");
+    }
+    return new AuditQuery(type, userId(param(params, "user_id")), time(params, "since"), time(params, "until"),
+        limit(param(params, "limit")), beforeSeq(param(params, "cursor")));
+  }
+
+  static String cursor(long seq) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString((CURSOR_PREFIX + seq).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A parameter, or null when it is absent or empty ({@code ?type=&limit=10} filters by nothing but limit). */
+  private static String param(MultiMap params, String name) {
+    String value = params.get(name);
+    return value == null || value.isBlank() ? null : value.trim();
+  }
+
+  private static UUID userId(String value) {
+    if (value == null) {
+      return null;
+    }
+    try {
+      return UUID.fromString(value);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.invalid("user_id", "must be a UUID");
+    }
+  }
+
+  private static Instant time(MultiMap params, String name) {
+    String value = param(params, name);
+    if (value == null) {
+      return null;
+    }
+    try {
+      // An unencoded '+' of an offset arrives as a space.
+      return OffsetDateTime.parse(value.replace(' ', '+')).toInstant();
+    } catch (DateTimeParseException e) {
+      throw ApiException.invalid(name, "must be an RFC 3339 time such as 2026-01-31T12:00:00Z");
+    }
+  }
+
+  private static int limit(String value) {
+    if (value == null) {
+      return DEFAULT_LIMIT;
+    }
+    int limit;
+    try {
+      limit = Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw ApiException.invalid("limit", "must be an integer from 1 to " + MAX_LIMIT);
+    }
+    if (limit < 1 || limit > MAX_LIMIT) {
+      throw ApiException.invalid("limit", "must be an integer from 1 to " + MAX_LIMIT);
+    }
+    return limit;
+  }
+
+  private static Long beforeSeq(String cursor) {
+    if (cursor == null) {
+      return null;
+    }
+    try {
+      String decoded = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+      if (decoded.startsWith(CURSOR_PREFIX)) {
+        long seq = Long.parseLong(decoded.substring(CURSOR_PREFIX.length()));
+        if (seq > 0) {
+          return seq;
+        }
+      }
+    } catch (IllegalArgumentException e) {
+      // falls through to the answer below (NumberFormatException is an IllegalArgumentException too)
+    }
+    throw ApiException.invalid("cursor", "is not a cursor this API returned");
+  }
+}

@@ -1,0 +1,95 @@
+package dev.portcullis.audit;
+
+import dev.portcullis.core.Postgres;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** SQL that reads the audit log: filtered pages, the chain in order for verification, chain heads. */
+final class AuditReader {
+
+  private static final String SELECT = "SELECT " + StoredEvent.COLUMNS + " FROM audit_events WHERE ";
+  private static final String CHAIN_PAGE =
+      SELECT + "app_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4";
+  private static final String HEAD = "SELECT seq, hash FROM audit_chain_heads WHERE app_id = $1";
+
+  /** A chain's head: its last event's seq and hash. */
+  record Head(long seq, String hash) {
+  }
+
+  /** One page of events, newest first, and the cursor of the next page (null on the last). */
+  record Page(List<StoredEvent> events, String nextCursor) {
+  }
+
+  private final Postgres pg;
+
+  AuditReader(Postgres pg) {
+    this.pg = pg;
+  }
+
+  Future<Page> page(UUID appId, AuditQuery query) {
+    // Only fixed fragments go into the text; every value is a parameter.
+    List<String> where = new ArrayList<>(List.of("app_id = $1"));
+    Tuple params = Tuple.of(appId);
+    if (query.beforeSeq() != null) {
+      where.add("seq < $" + add(params, query.beforeSeq()));
+    }
+    if (query.type() != null) {
+      where.add("type = $" + add(params, query.type()));
+    }
+    if (query.userId() != null) {
+      where.add("user_id = $" + add(params, query.userId()));
+    }
+    if (query.since() != null) {
+      where.add("at >= $" + add(params, query.since().atOffset(ZoneOffset.UTC)));
+    }
+    if (query.until() != null) {
+      where.add("at < $" + add(params, query.until().atOffset(ZoneOffset.UTC)));
+    }
+    String sql = SELECT + String.join(" AND ", where) + " ORDER BY seq DESC LIMIT $" + add(params, query.limit() + 1);
+    return pg.run(pool -> pool.preparedQuery(sql).execute(params))
+        .map(rows -> {
+          List<StoredEvent> events = events(rows);
+          if (events.size() <= query.limit()) {
+            return new Page(events, null);
+          }
+          List<StoredEvent> page = events.subList(0, query.limit());
+          return new Page(page, AuditQuery.cursor(page.get(page.size() - 1).seq()));
+        });
+  }
+
+  /** Up to {@code limit} events of the chain after {@code afterSeq} and up to {@code upToSeq}, oldest first. */
+  Future<List<StoredEvent>> chain(UUID appId, long afterSeq, long upToSeq, int limit) {
+    return pg.run(pool -> pool.preparedQuery(CHAIN_PAGE).execute(Tuple.of(appId, afterSeq, upToSeq, limit)))
+        .map(AuditReader::events);
+  }
+
+  /** The chain's head, or null when the app has no audit event. */
+  Future<Head> head(UUID appId) {
+    return pg.run(pool -> pool.preparedQuery(HEAD).execute(Tuple.of(appId)))
+        .map(rows -> {
+          var iterator = rows.iterator();
+          if (!iterator.hasNext()) {
+            return null;
+          }
+          Row row = iterator.next();
+          return new Head(row.getLong("seq"), row.getString("hash"));
+        });
+  }
+
+  private static int add(Tuple params, Object value) {
+    params.addValue(value);
+    return params.size();
+  }
+
+  private static List<StoredEvent> events(RowSet<Row> rows) {
+    List<StoredEvent> events = new ArrayList<>(rows.size());
+    rows.forEach(row -> events.add(StoredEvent.fromRow(row)));
+    return events;
+  }
+}

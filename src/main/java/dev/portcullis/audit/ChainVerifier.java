@@ -1,0 +1,60 @@
+package dev.portcullis.audit;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Walks one app's chain oldest first and stops at the first event whose link does not hold: a seq that
+ * does not follow the one before (events missing), or a hash that is not SHA-256 of the previous hash and
+ * the event's canonical content (the event, or the one before it, was altered).
+ */
+final class ChainVerifier {
+
+  private final AuditReader.Head head;
+  private long seq;
+  private String hash = ChainHash.GENESIS;
+  private long checked;
+  private JsonObject broken;
+
+  ChainVerifier(AuditReader.Head head) {
+    this.head = head;
+  }
+
+  /** The seq of the last event that verified: where the next page starts. */
+  long seq() {
+    return seq;
+  }
+
+  /** Checks the next event; false once the chain is broken (at this event or before). */
+  boolean accept(StoredEvent event) {
+    if (broken != null) {
+      return false;
+    }
+    checked++;
+    if (event.seq() != seq + 1) {
+      broken = firstBroken(event, "seq_gap");
+    } else if (!ChainHash.link(hash, event).equals(event.hash())) {
+      broken = firstBroken(event, "hash_mismatch");
+    } else {
+      seq = event.seq();
+      hash = event.hash();
+    }
+    return broken == null;
+  }
+
+  /** {ok, events_checked, head_hash} and, when broken, first_broken: {id, seq, reason}. */
+  JsonObject result() {
+    if (broken == null && head != null && (seq != head.seq() || !hash.equals(head.hash()))) {
+      // Every row verified, yet the head says the chain goes further or ends elsewhere: its tail is gone.
+      broken = new JsonObject().putNull("id").put("seq", seq + 1).put("reason", "head_mismatch");
+    }
+    JsonObject result = new JsonObject()
+        .put("ok", broken == null)
+        .put("events_checked", checked)
+        .put("head_hash", head == null ? null : head.hash());
+    return broken == null ? result : result.put("first_broken", broken);
+  }
+
+  private static JsonObject firstBroken(StoredEvent event, String reason) {
+    return new JsonObject().put("id", event.id().toString()).put("seq", event.seq()).put("reason", reason);
+  }
+}

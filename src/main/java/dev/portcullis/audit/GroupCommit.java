@@ -1,0 +1,135 @@
+package dev.portcullis.audit;
+
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.Failures;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Group commit: events that arrive while a batch is being written, or within {@link #LINGER_MS} of an idle
+ * moment, share the next transaction; a batch closes at {@link #MAX_BATCH_EVENTS}. One batch is in flight
+ * at a time, and each sender's future completes only once the batch holding its events has committed (or
+ * failed). Runs on the audit verticle's event loop only.
+ */
+final class GroupCommit {
+
+  static final int MAX_BATCH_EVENTS = 500;
+  static final long LINGER_MS = 2;
+  /** Beyond this many uncommitted events new senders get 503 rather than growing the heap while Postgres is slow. */
+  static final int MAX_PENDING_EVENTS = 20_000;
+
+  private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
+
+  private record Sender(List<StoredEvent> events, Promise<Void> stored, long arrivedNanos) {
+  }
+
+  private final Vertx vertx;
+  private final Function<List<StoredEvent>, Future<Void>> writer;
+  private final AuditMetrics metrics;
+  private final ArrayDeque<Sender> queue = new ArrayDeque<>();
+  private int queuedEvents;
+  private int writingEvents;
+  private boolean writing;
+  private long lingerTimer = -1;
+  private Promise<Void> drained;
+
+  GroupCommit(Vertx vertx, Function<List<StoredEvent>, Future<Void>> writer, AuditMetrics metrics) {
+    this.vertx = vertx;
+    this.writer = writer;
+    this.metrics = metrics;
+  }
+
+  /** Completes once the events are committed; fails with the batch's failure (503 when Postgres is unreachable). */
+  Future<Void> submit(List<StoredEvent> events) {
+    if (queuedEvents + writingEvents + events.size() > MAX_PENDING_EVENTS) {
+      metrics.failed(AuditMetrics.UNAVAILABLE, events.size());
+      return Future.failedFuture(ApiException.unavailable("the audit log"));
+    }
+    Sender sender = new Sender(events, Promise.promise(), System.nanoTime());
+    queue.add(sender);
+    queuedEvents += events.size();
+    metrics.queueDepth(queuedEvents + writingEvents);
+    if (drained != null || queuedEvents >= MAX_BATCH_EVENTS) {
+      flush();
+    } else if (!writing && lingerTimer < 0) {
+      lingerTimer = vertx.setTimer(LINGER_MS, id -> {
+        lingerTimer = -1;
+        flush();
+      });
+    }
+    return sender.stored().future();
+  }
+
+  /** Commits everything received so far (and anything still arriving) and completes when nothing is left. */
+  Future<Void> drain() {
+    if (drained == null) {
+      drained = Promise.promise();
+    }
+    flush();
+    return drained.future();
+  }
+
+  private void flush() {
+    if (lingerTimer >= 0) {
+      vertx.cancelTimer(lingerTimer);
+      lingerTimer = -1;
+    }
+    if (writing) {
+      return; // the batch in flight starts the next one when it is done
+    }
+    if (queue.isEmpty()) {
+      if (drained != null) {
+        drained.tryComplete();
+      }
+      return;
+    }
+    List<Sender> batch = new ArrayList<>();
+    List<StoredEvent> events = new ArrayList<>();
+    while (!queue.isEmpty() && (events.isEmpty() || events.size() + queue.peek().events().size() <= MAX_BATCH_EVENTS)) {
+      Sender sender = queue.poll();
+      batch.add(sender);
+      events.addAll(sender.events());
+    }
+    queuedEvents -= events.size();
+    writingEvents = events.size();
+    writing = true;
+    long started = System.nanoTime();
+    Future.succeededFuture(events)
+        .compose(writer)
+        .onComplete(done -> {
+          writing = false;
+          writingEvents = 0;
+          metrics.queueDepth(queuedEvents);
+          if (done.succeeded()) {
+            metrics.committed(events.size(), started, batch.get(0).arrivedNanos());
+            batch.forEach(sender -> sender.stored().complete());
+          } else {
+            ApiException failure = failed(events.size(), done.cause());
+            batch.forEach(sender -> sender.stored().fail(failure));
+          }
+          // Whatever arrived during this commit has waited long enough: write it at once.
+          flush();
+        });
+  }
+
+  private ApiException failed(int events, Throwable cause) {
+    ApiException failure = Failures.toApi(cause);
+    if (failure.code() == ErrorCode.UNAVAILABLE) {
+      metrics.failed(AuditMetrics.UNAVAILABLE, events);
+      LOG.warn("audit batch of {} events not stored: {}", events, failure.getMessage());
+      return failure;
+    }
+    metrics.failed(AuditMetrics.ERROR, events);
+    // A bug: logged once here, with its cause, for the whole batch rather than once per sender.
+    LOG.error("audit batch of {} events not stored", events, cause);
+    return failure.markLogged();
+  }
+}

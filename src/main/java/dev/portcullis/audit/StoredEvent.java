@@ -1,0 +1,66 @@
+package dev.portcullis.audit;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.UUID;
+
+/**
+ * An audit event as the log holds it: its place in its app's chain ({@code seq}) and the {@code hash} that
+ * links it to the event before. {@code at} has microsecond precision, as Postgres keeps it.
+ */
+record StoredEvent(UUID id, UUID appId, long seq, Instant at, String type, UUID userId, String requestId,
+                          String clientIp, JsonObject data, String hash) {
+
+  /** RFC 3339 in UTC with exactly six fractional digits: the one spelling of {@code at}, in responses and hashes. */
+  private static final DateTimeFormatter AT = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
+      .withZone(ZoneOffset.UTC);
+
+  static final String COLUMNS = "id, app_id, seq, at, type, user_id, request_id, client_ip, data, hash";
+
+  /** A received event, not yet placed in its chain. */
+  static StoredEvent received(AuditEvent event, Instant at) {
+    return new StoredEvent(UUID.randomUUID(), event.appId(), 0, at.truncatedTo(ChronoUnit.MICROS), event.type(),
+        event.userId(), event.requestId(), event.clientIp(), event.data(), null);
+  }
+
+  /** This event placed after {@code previousHash} as number {@code seq} of its chain. */
+  StoredEvent chained(long seq, String previousHash) {
+    StoredEvent placed = new StoredEvent(id, appId, seq, at, type, userId, requestId, clientIp, data, null);
+    return new StoredEvent(id, appId, seq, at, type, userId, requestId, clientIp, data,
+        ChainHash.link(previousHash, placed));
+  }
+
+  static StoredEvent fromRow(Row row) {
+    JsonObject data = row.getJsonObject("data");
+    return new StoredEvent(row.getUUID("id"), row.getUUID("app_id"), row.getLong("seq"),
+        row.getOffsetDateTime("at").toInstant(), row.getString("type"), row.getUUID("user_id"),
+        row.getString("request_id"), row.getString("client_ip"), data == null ? new JsonObject() : data,
+        row.getString("hash"));
+  }
+
+  static String format(Instant at) {
+    return AT.format(at);
+  }
+
+  /** Every field but the hash: what the hash covers. */
+  JsonObject content() {
+    return new JsonObject()
+        .put("id", id.toString())
+        .put("app_id", appId.toString())
+        .put("seq", seq)
+        .put("at", format(at))
+        .put("type", type)
+        .put("user_id", userId == null ? null : userId.toString())
+        .put("request_id", requestId)
+        .put("client_ip", clientIp)
+        .put("data", data);
+  }
+
+  JsonObject toJson() {
+    return content().put("hash", hash);
+  }
+}

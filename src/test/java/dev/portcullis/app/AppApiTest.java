@@ -1,0 +1,397 @@
+package dev.portcullis.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.MasterKey;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Http;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyFactory;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+@DisplayName("The apps admin API with the admin key")
+class AppApiTest {
+
+  private static final String[] ADMIN = Http.bearer(TestGateway.ADMIN_KEY);
+
+  private static TestGateway gateway;
+  private static AuditTap audit;
+
+  @BeforeAll
+  static void start() {
+    gateway = TestGateway.start();
+    audit = new AuditTap(gateway);
+  }
+
+  @AfterAll
+  static void stop() {
+    audit.close();
+    gateway.close();
+  }
+
+  private static Http http() {
+    return gateway.http();
+  }
+
+  private static String slug() {
+    return "app-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @Test
+  @DisplayName("creating an app answers 201 with its secret, default settings, its public key and JWKS URI")
+  void createAnswersEverything() {
+    String slug = slug();
+    ApiResponse response = http().post("/v1/apps", new JsonObject().put("name", " Shop ").put("slug", slug), ADMIN);
+    assertEquals(201, response.status(), response.body());
+    JsonObject app = response.json();
+    UUID.fromString(app.getString("app_id"));
+    assertTrue(app.getString("app_secret").length() >= 43, "at least 256 bits of secret");
+    assertEquals("Shop", app.getString("name"));
+    assertEquals(slug, app.getString("slug"));
+    assertEquals(new JsonArray(), app.getJsonArray("callback_urls"));
+    JsonObject settings = app.getJsonObject("settings");
+    assertEquals(900, settings.getInteger("access_token_ttl"));
+    assertEquals(2_592_000, settings.getInteger("refresh_token_ttl"));
+    assertEquals(6, settings.getInteger("otp_length"));
+    assertEquals(10, settings.getInteger("refresh_reuse_grace_seconds"));
+    assertEquals(new JsonArray().add("email").add("sms"), settings.getJsonArray("otp_channels"));
+    assertTrue(app.getString("jwt_public_key").startsWith("-----BEGIN PUBLIC KEY-----"));
+    assertEquals("http://localhost:8080/v1/apps/" + app.getString("app_id") + "/jwks.json", app.getString("jwks_uri"));
+    assertTrue(app.getString("created_at").endsWith("Z"), "RFC 3339 UTC");
+  }
+
+  @Test
+  @DisplayName("the secret is stored only as a keyed hash and the private key only encrypted under the master key")
+  void storedSecretsAreProtected() throws Exception {
+    JsonObject app = gateway.createApp(slug());
+    String secret = app.getString("app_secret");
+    MasterKey masterKey = new MasterKey(Base64.getDecoder().decode(TestGateway.TEST_MASTER_KEY));
+    try (Connection db = gateway.jdbc();
+         PreparedStatement query = db.prepareStatement(
+             "SELECT a.secret_hash, k.kid, k.public_pem, k.private_enc FROM apps a JOIN signing_keys k ON k.app_id = a.id "
+                 + "WHERE a.id = ?::uuid")) {
+      query.setString(1, app.getString("app_id"));
+      try (ResultSet row = query.executeQuery()) {
+        assertTrue(row.next());
+        byte[] hash = row.getBytes("secret_hash");
+        assertEquals(32, hash.length);
+        assertTrue(java.util.Arrays.equals(masterKey.appSecretHash(secret), hash), "HMAC of the secret");
+        assertFalse(new String(hash, StandardCharsets.ISO_8859_1).contains(secret));
+        byte[] sealed = row.getBytes("private_enc");
+        assertFalse(new String(sealed, StandardCharsets.ISO_8859_1).contains("PRIVATE KEY"), "not plaintext");
+        String privatePem = new String(masterKey.decrypt(sealed, row.getString("kid")), StandardCharsets.UTF_8);
+        RSAPrivateCrtKey privateKey = (RSAPrivateCrtKey) KeyFactory.getInstance("RSA")
+            .generatePrivate(new PKCS8EncodedKeySpec(der(privatePem)));
+        RSAPublicKey publicKey = (RSAPublicKey) KeyFactory.getInstance("RSA")
+            .generatePublic(new X509EncodedKeySpec(der(app.getString("jwt_public_key"))));
+        assertEquals(2048, publicKey.getModulus().bitLength());
+        assertEquals(publicKey.getModulus(), privateKey.getModulus(), "the pair matches the published key");
+        assertEquals(row.getString("public_pem"), app.getString("jwt_public_key"));
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("a taken slug is 409 conflict")
+  void slugTaken() {
+    String slug = slug();
+    gateway.createApp(slug);
+    ApiResponse again = http().post("/v1/apps", new JsonObject().put("name", "Other").put("slug", slug), ADMIN);
+    assertEquals(409, again.status());
+    assertEquals("conflict", again.error());
+  }
+
+  @ParameterizedTest(name = "slug \"{0}\"")
+  @ValueSource(strings = {"ab", "Upper-Case", "under_score", "with space", "portcullis:console",
+      "a-slug-that-is-far-too-long-to-be-accepted-here"})
+  @DisplayName("a slug outside [a-z0-9-]{3,40} is 400 invalid_request naming slug")
+  void badSlug(String slug) {
+    ApiResponse response = http().post("/v1/apps", new JsonObject().put("name", "X").put("slug", slug), ADMIN);
+    assertEquals(400, response.status());
+    assertEquals("invalid_request", response.error());
+    assertTrue(response.json().getString("message").startsWith("slug"), response.body());
+  }
+
+  @ParameterizedTest(name = "{0} = {1}")
+  @CsvSource({
+      "otp_length, 3", "otp_length, 11", "refresh_reuse_grace_seconds, 61", "refresh_reuse_grace_seconds, -1",
+      "access_token_ttl, 59", "access_token_ttl, 86401", "otp_max_attempts, 0", "otp_ttl, 1.5",
+      "refresh_token_ttl, 31536001"})
+  @DisplayName("an out-of-range setting is 400 invalid_request naming the field")
+  void settingOutOfRange(String field, String value) {
+    JsonObject settings = new JsonObject().put(field, new JsonArray("[" + value + "]").getValue(0));
+    ApiResponse response = http().post("/v1/apps",
+        new JsonObject().put("name", "X").put("slug", slug()).put("settings", settings), ADMIN);
+    assertEquals(400, response.status(), response.body());
+    assertEquals("invalid_request", response.error());
+    assertTrue(response.json().getString("message").contains("settings." + field), response.body());
+  }
+
+  @Test
+  @DisplayName("the edges of every range are accepted, and an unknown setting is refused by name")
+  void rangeEdgesAccepted() {
+    JsonObject low = new JsonObject().put("otp_length", 4).put("refresh_reuse_grace_seconds", 0)
+        .put("otp_channels", new JsonArray().add("email")).put("sms_allowed_countries", new JsonArray().add("id"));
+    ApiResponse created = http().post("/v1/apps",
+        new JsonObject().put("name", "X").put("slug", slug()).put("settings", low), ADMIN);
+    assertEquals(201, created.status(), created.body());
+    assertEquals(new JsonArray().add("ID"), created.json().getJsonObject("settings").getJsonArray("sms_allowed_countries"));
+    JsonObject high = new JsonObject().put("otp_length", 10).put("refresh_reuse_grace_seconds", 60);
+    assertEquals(201, http().post("/v1/apps",
+        new JsonObject().put("name", "X").put("slug", slug()).put("settings", high), ADMIN).status());
+
+    ApiResponse unknown = http().post("/v1/apps", new JsonObject().put("name", "X").put("slug", slug())
+        .put("settings", new JsonObject().put("otp_colour", "blue")), ADMIN);
+    assertEquals(400, unknown.status());
+    assertTrue(unknown.json().getString("message").contains("settings.otp_colour"), unknown.body());
+  }
+
+  @Test
+  @DisplayName("callback URLs that are absolute https (or http on localhost) are stored exactly as given")
+  void callbackUrlsStoredAsGiven() {
+    JsonArray urls = new JsonArray().add("https://shop.example.com/Auth/Callback?x=1").add("http://localhost:3000/cb")
+        .add("http://127.0.0.1/cb").add("https://EXAMPLE.org:8443/a/../b");
+    ApiResponse created = http().post("/v1/apps",
+        new JsonObject().put("name", "X").put("slug", slug()).put("callback_urls", urls), ADMIN);
+    assertEquals(201, created.status(), created.body());
+    assertEquals(urls, created.json().getJsonArray("callback_urls"));
+    ApiResponse fetched = http().get("/v1/apps/" + created.json().getString("app_id"), ADMIN);
+    assertEquals(urls, fetched.json().getJsonArray("callback_urls"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"http://shop.example.com/cb", "https://*.example.com/cb", "https://shop.example.com/*",
+      "/relative/cb", "ftp://example.com/cb", "https://example.com/cb#frag", "localhost:3000/cb", "not a url",
+      "https://user:pw@example.com/cb"})
+  @DisplayName("a callback URL that is not absolute https, or has a wildcard, is 400 naming callback_urls")
+  void badCallbackUrl(String url) {
+    ApiResponse response = http().post("/v1/apps", new JsonObject().put("name", "X").put("slug", slug())
+        .put("callback_urls", new JsonArray().add(url)), ADMIN);
+    assertEquals(400, response.status(), response.body());
+    assertEquals("invalid_request", response.error());
+    assertTrue(response.json().getString("message").startsWith("callback_urls"), response.body());
+  }
+
+  @Test
+  @DisplayName("getting an app shows its current public key and never its secret")
+  void getApp() {
+    JsonObject app = gateway.createApp(slug());
+    ApiResponse response = http().get("/v1/apps/" + app.getString("app_id"), ADMIN);
+    assertEquals(200, response.status());
+    JsonObject body = response.json();
+    assertEquals(app.getString("slug"), body.getString("slug"));
+    assertEquals(app.getString("jwt_public_key"), body.getString("jwt_public_key"));
+    assertEquals(app.getString("created_at"), body.getString("created_at"));
+    assertFalse(body.containsKey("app_secret"));
+    assertFalse(response.body().contains(app.getString("app_secret")));
+    assertFalse(response.body().contains("secret_hash"));
+  }
+
+  @Test
+  @DisplayName("the admin key lists every client app, newest first, page by page, never the console app")
+  void listPages() {
+    List<String> made = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      made.add(0, gateway.createApp(slug()).getString("app_id"));
+    }
+    ApiResponse first = http().get("/v1/apps?limit=2", ADMIN);
+    assertEquals(200, first.status(), first.body());
+    JsonArray firstApps = first.json().getJsonArray("apps");
+    assertEquals(2, firstApps.size());
+    assertEquals(made.get(0), firstApps.getJsonObject(0).getString("app_id"));
+    assertEquals(made.get(1), firstApps.getJsonObject(1).getString("app_id"));
+    assertFalse(first.body().contains("app_secret"));
+    String cursor = first.json().getString("next_cursor");
+    assertNotNull(cursor);
+
+    ApiResponse second = http().get("/v1/apps?limit=2&cursor=" + cursor, ADMIN);
+    assertEquals(made.get(2), second.json().getJsonArray("apps").getJsonObject(0).getString("app_id"));
+
+    Set<String> all = new HashSet<>();
+    String next = null;
+    do {
+      ApiResponse page = http().get("/v1/apps?limit=500" + (next == null ? "" : "&cursor=" + next), ADMIN);
+      page.json().getJsonArray("apps").forEach(item -> all.add(((JsonObject) item).getString("app_id")));
+      next = page.json().getString("next_cursor");
+    } while (next != null);
+    assertTrue(all.containsAll(made));
+    assertFalse(all.contains(App.CONSOLE_ID.toString()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"limit=0", "limit=501", "limit=ten", "cursor=not-a-cursor"})
+  @DisplayName("a bad limit or cursor is 400 invalid_request naming it")
+  void badPaging(String query) {
+    ApiResponse response = http().get("/v1/apps?" + query, ADMIN);
+    assertEquals(400, response.status());
+    assertTrue(response.json().getString("message").startsWith(query.substring(0, query.indexOf('='))), response.body());
+  }
+
+  @Test
+  @DisplayName("PATCH changes name, callback URLs and the given settings only, and audits which fields changed")
+  void patchChangesFields() {
+    JsonObject app = gateway.createApp(new JsonObject().put("name", "Before").put("slug", slug())
+        .put("settings", new JsonObject().put("otp_length", 8)));
+    String id = app.getString("app_id");
+    JsonObject patch = new JsonObject().put("name", "After")
+        .put("callback_urls", new JsonArray().add("https://after.example.com/cb"))
+        .put("settings", new JsonObject().put("access_token_ttl", 600));
+    ApiResponse response = http().patch("/v1/apps/" + id, patch, ADMIN);
+    assertEquals(200, response.status(), response.body());
+    JsonObject body = response.json();
+    assertEquals("After", body.getString("name"));
+    assertEquals(new JsonArray().add("https://after.example.com/cb"), body.getJsonArray("callback_urls"));
+    assertEquals(600, body.getJsonObject("settings").getInteger("access_token_ttl"));
+    assertEquals(8, body.getJsonObject("settings").getInteger("otp_length"), "untouched settings keep their values");
+    assertEquals(app.getString("jwt_public_key"), body.getString("jwt_public_key"));
+    assertEquals(app.getString("slug"), body.getString("slug"));
+
+    JsonObject fetched = http().get("/v1/apps/" + id, ADMIN).json();
+    assertEquals("After", fetched.getString("name"));
+    assertEquals(600, fetched.getJsonObject("settings").getInteger("access_token_ttl"));
+
+    JsonObject event = audit.one(AuditEvent.APP_CHANGED, id);
+    assertEquals(new JsonArray().add("name").add("callback_urls").add("settings.access_token_ttl"),
+        event.getJsonObject("data").getJsonArray("fields"));
+    assertEquals("operator", event.getJsonObject("data").getString("actor"));
+    assertFalse(event.encode().contains("After"), "names of fields, not their values");
+  }
+
+  @Test
+  @DisplayName("PATCH with an invalid setting or a field that cannot change is 400 and changes nothing")
+  void patchRefusesBadInput() {
+    JsonObject app = gateway.createApp(slug());
+    String id = app.getString("app_id");
+    ApiResponse badSetting = http().patch("/v1/apps/" + id, new JsonObject().put("name", "Changed")
+        .put("settings", new JsonObject().put("otp_length", 11)), ADMIN);
+    assertEquals(400, badSetting.status());
+    assertTrue(badSetting.json().getString("message").contains("settings.otp_length"), badSetting.body());
+    ApiResponse slug = http().patch("/v1/apps/" + id, new JsonObject().put("slug", "renamed"), ADMIN);
+    assertEquals(400, slug.status());
+    assertTrue(slug.json().getString("message").startsWith("slug"), slug.body());
+    ApiResponse badUrl = http().patch("/v1/apps/" + id,
+        new JsonObject().put("callback_urls", new JsonArray().add("http://evil.example.com/cb")), ADMIN);
+    assertEquals(400, badUrl.status());
+    assertEquals(app.getString("name"), http().get("/v1/apps/" + id, ADMIN).json().getString("name"));
+    assertTrue(audit.of(AuditEvent.APP_CHANGED, id).isEmpty());
+  }
+
+  @Test
+  @DisplayName("deleting an app answers 200 {app_id, deleted}; afterwards it is 404 and its credentials are refused")
+  void deleteApp() {
+    JsonObject app = gateway.createApp(slug());
+    String id = app.getString("app_id");
+    ApiResponse deleted = http().delete("/v1/apps/" + id, ADMIN);
+    assertEquals(200, deleted.status());
+    assertEquals(new JsonObject().put("app_id", id).put("deleted", true), deleted.json());
+    assertEquals(404, http().get("/v1/apps/" + id, ADMIN).status());
+    assertEquals(404, http().delete("/v1/apps/" + id, ADMIN).status());
+    ApiResponse client = http().post("/auth/refresh", new JsonObject().put("app_id", id)
+        .put("app_secret", app.getString("app_secret")).put("refresh_token", "x"));
+    assertEquals(401, client.status());
+    assertEquals("invalid_client", client.error());
+    assertEquals("operator", audit.one(AuditEvent.APP_DELETED, id).getJsonObject("data").getString("actor"));
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({"GET, not-a-uuid", "GET, 6a4c0b52-0f7e-4d39-9d9f-1f4b2b0f0e11", "GET, 00000000-0000-0000-0000-000000000001",
+      "PATCH, 00000000-0000-0000-0000-000000000001", "DELETE, 00000000-0000-0000-0000-000000000001",
+      "POST, 00000000-0000-0000-0000-000000000001/rotate-secret",
+      "POST, 00000000-0000-0000-0000-000000000001/rotate-signing-key", "POST, not-a-uuid/rotate-secret"})
+  @DisplayName("a malformed, unknown or console app id is 404 not_found, even for the admin key")
+  void notFound(String method, String path) {
+    ApiResponse response = http().send(method, "/v1/apps/" + path, "{\"name\":\"x\"}",
+        "Content-Type", "application/json", ADMIN[0], ADMIN[1]);
+    assertEquals(404, response.status(), response.body());
+    assertEquals("not_found", response.error());
+  }
+
+  @Test
+  @DisplayName("the console app cannot be renamed or deleted: it is still there, unchanged")
+  void consoleUntouched() throws Exception {
+    http().send("PATCH", "/v1/apps/" + App.CONSOLE_ID, "{\"name\":\"mine\"}", "Content-Type", "application/json",
+        ADMIN[0], ADMIN[1]);
+    http().delete("/v1/apps/" + App.CONSOLE_ID, ADMIN);
+    try (Connection db = gateway.jdbc();
+         ResultSet row = db.createStatement().executeQuery("SELECT name FROM apps WHERE id = '" + App.CONSOLE_ID + "'")) {
+      assertTrue(row.next());
+      assertEquals("Portcullis console", row.getString(1));
+    }
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @ValueSource(strings = {"", "Bearer wrong-key", "Basic dGVzdDp0ZXN0", "Bearer test-admin-key-012345678"})
+  @DisplayName("without the admin key or an owner token every /v1/apps call is 401 invalid_token")
+  void adminKeyRequired(String authorization) {
+    String[] headers = authorization.isEmpty() ? new String[0] : new String[] {"Authorization", authorization};
+    ApiResponse list = http().get("/v1/apps", headers);
+    assertEquals(401, list.status(), list.body());
+    assertEquals("invalid_token", list.error());
+    ApiResponse create = http().post("/v1/apps", new JsonObject().put("name", "X").put("slug", slug()), headers);
+    assertEquals(401, create.status());
+  }
+
+  @Test
+  @DisplayName("creation is audited with the slug and who did it, and no event carries a secret")
+  void createAudited() {
+    JsonObject app = gateway.createApp(slug());
+    JsonObject event = audit.one(AuditEvent.APP_CREATED, app.getString("app_id"));
+    assertEquals(app.getString("slug"), event.getJsonObject("data").getString("slug"));
+    assertEquals("operator", event.getJsonObject("data").getString("actor"));
+    assertNotNull(event.getString("request_id"));
+    assertFalse(audit.allEncoded().contains(app.getString("app_secret")));
+  }
+
+  @Test
+  @DisplayName("apps created and deleted are counted in the metrics, without any id in a label")
+  void metrics() {
+    double createdBefore = PrometheusText.counter(gateway, "portcullis_app_creations_total");
+    double deletedBefore = PrometheusText.counter(gateway, "portcullis_app_deletions_total");
+    JsonObject app = gateway.createApp(slug());
+    http().delete("/v1/apps/" + app.getString("app_id"), ADMIN);
+    assertEquals(createdBefore + 1, PrometheusText.counter(gateway, "portcullis_app_creations_total"));
+    assertEquals(deletedBefore + 1, PrometheusText.counter(gateway, "portcullis_app_deletions_total"));
+    String metrics = gateway.management().get("/metrics").body();
+    assertFalse(metrics.contains(app.getString("app_id")));
+    assertTrue(metrics.contains("route=\"/v1/apps/:app_id\""), "routes by template");
+  }
+
+  @Test
+  @DisplayName("an app made with the admin key has no owner")
+  void adminAppsHaveNoOwner() {
+    JsonObject app = gateway.createApp(slug());
+    assertNull(app.getValue("owner_id"));
+  }
+
+  private static byte[] der(String pem) {
+    String base64 = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+    return Base64.getDecoder().decode(base64);
+  }
+}

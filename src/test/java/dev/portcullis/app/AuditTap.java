@@ -1,0 +1,61 @@
+package dev.portcullis.app;
+
+import dev.portcullis.core.Bus;
+import dev.portcullis.testing.Await;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.Handler;
+import io.vertx.core.eventbus.DeliveryContext;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Sees every audit event a gateway sends to its audit verticle (an event-bus interceptor: nothing is taken
+ * from the audit verticle), so tests can assert what was recorded whatever the audit storage does.
+ */
+public final class AuditTap implements AutoCloseable {
+
+  private final TestGateway gateway;
+  private final List<JsonObject> events = new CopyOnWriteArrayList<>();
+  private final Handler<DeliveryContext<Object>> interceptor = delivery -> {
+    if (Bus.AUDIT_RECORD.equals(delivery.message().address()) && delivery.body() instanceof JsonObject body) {
+      JsonArray sent = body.getJsonArray("events", new JsonArray());
+      sent.forEach(event -> events.add(((JsonObject) event).copy()));
+    }
+    delivery.next();
+  };
+
+  public AuditTap(TestGateway gateway) {
+    this.gateway = gateway;
+    gateway.vertx().eventBus().addOutboundInterceptor(interceptor);
+  }
+
+  /** The events of a type for an app (app id as string), as sent so far. */
+  public List<JsonObject> of(String type, String appId) {
+    return events.stream()
+        .filter(event -> type.equals(event.getString("type")) && appId.equals(event.getString("app_id")))
+        .toList();
+  }
+
+  /** The one event of a type for an app, waiting briefly for it (events are sent before the answer). */
+  public JsonObject one(String type, String appId) {
+    Await.until(type + " for " + appId, Duration.ofSeconds(2), () -> !of(type, appId).isEmpty());
+    List<JsonObject> found = of(type, appId);
+    if (found.size() != 1) {
+      throw new AssertionError("expected one " + type + " for " + appId + ", got " + found);
+    }
+    return found.get(0);
+  }
+
+  /** Every event sent so far, encoded: for asserting that no secret appears anywhere. */
+  public String allEncoded() {
+    return new JsonArray(List.copyOf(events)).encode();
+  }
+
+  @Override
+  public void close() {
+    gateway.vertx().eventBus().removeOutboundInterceptor(interceptor);
+  }
+}

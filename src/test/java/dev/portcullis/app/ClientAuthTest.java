@@ -1,0 +1,184 @@
+package dev.portcullis.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.MasterKey;
+import dev.portcullis.core.Postgres;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Client authentication of /auth/* calls")
+class ClientAuthTest {
+
+  private static TestGateway gateway;
+  private static AuditTap audit;
+  private static JsonObject app;
+
+  @BeforeAll
+  static void start() {
+    gateway = TestGateway.start();
+    audit = new AuditTap(gateway);
+    app = gateway.createApp("client-auth");
+  }
+
+  @AfterAll
+  static void stop() {
+    audit.close();
+    gateway.close();
+  }
+
+  private static String id() {
+    return app.getString("app_id");
+  }
+
+  private static String secret() {
+    return app.getString("app_secret");
+  }
+
+  private static ApiResponse refresh(JsonObject credentials, String... headers) {
+    return gateway.http().post("/auth/refresh", credentials.copy().put("refresh_token", "not-a-token"), headers);
+  }
+
+  private static String basic(String user, String password) {
+    return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  @DisplayName("app_id and app_secret in the body authenticate the client")
+  void bodyCredentials() {
+    ApiResponse response = refresh(new JsonObject().put("app_id", id()).put("app_secret", secret()));
+    assertNotEquals("invalid_client", response.error(), response.body());
+  }
+
+  @Test
+  @DisplayName("HTTP Basic app_id:app_secret authenticates the client")
+  void basicCredentials() {
+    ApiResponse response = refresh(new JsonObject(), "Authorization", basic(id(), secret()));
+    assertNotEquals("invalid_client", response.error(), response.body());
+  }
+
+  @Test
+  @DisplayName("unknown app, wrong secret, missing or malformed credentials all get the same 401 invalid_client")
+  void oneAnswerForEveryFailure() {
+    List<ApiResponse> failures = List.of(
+        refresh(new JsonObject().put("app_id", UUID.randomUUID().toString()).put("app_secret", secret())),
+        refresh(new JsonObject().put("app_id", id()).put("app_secret", secret() + "x")),
+        refresh(new JsonObject().put("app_id", id())),
+        refresh(new JsonObject()),
+        refresh(new JsonObject().put("app_id", "not-a-uuid").put("app_secret", secret())),
+        refresh(new JsonObject().put("app_id", id()).put("app_secret", 42)),
+        refresh(new JsonObject(), "Authorization", basic(id(), "wrong")),
+        refresh(new JsonObject(), "Authorization", "Basic %%%"),
+        refresh(new JsonObject().put("app_id", App.CONSOLE_ID.toString()).put("app_secret", "")));
+    String expected = failures.get(0).body();
+    for (ApiResponse failure : failures) {
+      assertEquals(401, failure.status());
+      assertEquals("invalid_client", failure.error());
+      assertEquals(expected, failure.body(), "the body does not tell the cases apart");
+    }
+  }
+
+  @Test
+  @DisplayName("a failed attempt is audited under the claimed app, with nothing but the reason invalid_client")
+  void failureAuditedUnderClaimedApp() {
+    JsonObject target = gateway.createApp("client-auth-audit");
+    refresh(new JsonObject().put("app_id", target.getString("app_id")).put("app_secret", "guess"),
+        "X-Request-Id", "guess-1");
+    JsonObject event = audit.one(AuditEvent.CLIENT_AUTH_FAILED, target.getString("app_id"));
+    assertEquals(new JsonObject().put("reason", "invalid_client"), event.getJsonObject("data"));
+    assertEquals("guess-1", event.getString("request_id"));
+    assertFalse(event.encode().contains("guess\""), "the presented secret is not recorded");
+  }
+
+  @Test
+  @DisplayName("an attempt for an app that does not exist is audited under the system app")
+  void unknownAppAuditedUnderSystem() {
+    String requestId = "unknown-" + UUID.randomUUID();
+    refresh(new JsonObject().put("app_id", UUID.randomUUID().toString()).put("app_secret", "x"), "X-Request-Id", requestId);
+    List<JsonObject> events = audit.of(AuditEvent.CLIENT_AUTH_FAILED, AuditEvent.SYSTEM_APP.toString()).stream()
+        .filter(event -> requestId.equals(event.getString("request_id")))
+        .toList();
+    assertEquals(1, events.size());
+    assertEquals(new JsonObject().put("reason", "invalid_client"), events.get(0).getJsonObject("data"));
+  }
+
+  @Test
+  @DisplayName("failed attempts are counted in portcullis_client_auth_failures_total")
+  void failuresCounted() {
+    double before = PrometheusText.counter(gateway, "portcullis_client_auth_failures_total");
+    refresh(new JsonObject().put("app_id", id()).put("app_secret", "wrong"));
+    refresh(new JsonObject());
+    assertEquals(before + 2, PrometheusText.counter(gateway, "portcullis_client_auth_failures_total"));
+  }
+
+  @Test
+  @DisplayName("every kind of failure costs the same work as a success: one keyed hash and one cached look-up")
+  void sameWorkWhateverTheFailure() {
+    Postgres pg = Postgres.create(gateway.vertx(), gateway.config());
+    try {
+      AppRepository repository = new AppRepository(pg);
+      MasterKey masterKey = MasterKey.from(gateway.config());
+      AtomicInteger hashes = new AtomicInteger();
+      AtomicInteger loads = new AtomicInteger();
+      Context context = gateway.vertx().getOrCreateContext();
+      record Attempt(String name, String appId, String secret, boolean accepted) {
+      }
+      List<Attempt> attempts = List.of(
+          new Attempt("right secret", id(), secret(), true),
+          new Attempt("wrong secret", id(), "wrong", false),
+          new Attempt("missing secret", id(), null, false),
+          new Attempt("unknown app", UUID.randomUUID().toString(), secret(), false),
+          new Attempt("malformed app id", "nope", secret(), false),
+          new Attempt("missing app id", null, null, false));
+      for (Attempt attempt : attempts) {
+        hashes.set(0);
+        loads.set(0);
+        AppDirectory directory = new AppDirectory(id -> {
+          loads.incrementAndGet();
+          return repository.find(id);
+        }, secret -> {
+          hashes.incrementAndGet();
+          return masterKey.appSecretHash(secret);
+        });
+        AppDirectory.Verdict cold = on(context, () -> directory.authenticate(attempt.appId(), attempt.secret()));
+        assertEquals(attempt.accepted(), cold.accepted(), attempt.name());
+        assertEquals(1, hashes.get(), attempt.name() + ": one HMAC");
+        assertEquals(1, loads.get(), attempt.name() + ": one query on a cold cache");
+        on(context, () -> directory.authenticate(attempt.appId(), attempt.secret()));
+        assertEquals(2, hashes.get(), attempt.name() + ": one HMAC again");
+        assertEquals(1, loads.get(), attempt.name() + ": no query on a warm cache, known app or not");
+      }
+    } finally {
+      pg.close();
+    }
+  }
+
+  private static <T> T on(Context context, Supplier<Future<T>> work) {
+    Promise<T> promise = Promise.promise();
+    context.runOnContext(ignored -> work.get().onComplete(promise));
+    try {
+      return promise.future().await(5, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package dev.portcullis.owner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+
+/** Signing owners and end users in over HTTP, as the console and a client backend would, with codes from an inbox. */
+public final class SignIns {
+
+  private SignIns() {
+  }
+
+  /** Gateway configuration that delivers email codes to the inbox. */
+  public static JsonObject webhookConfig(CodeInbox inbox) {
+    return new JsonObject()
+        .put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook")
+        .put(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, inbox.url())
+        .put(GatewayConfig.WEBHOOK_SECRET, "sign-ins-test-webhook-secret")
+        .put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1000);
+  }
+
+  /** An owner's token response from /v1/owners. */
+  public static JsonObject owner(TestGateway gateway, CodeInbox inbox, String email) {
+    return signIn(gateway, inbox, "/v1/owners", new JsonObject().put("email", email));
+  }
+
+  /** An end user's token response from /auth, for the app (its create response with app_secret). */
+  public static JsonObject user(TestGateway gateway, CodeInbox inbox, JsonObject app, String email) {
+    JsonObject credentials = new JsonObject().put("app_id", app.getString("app_id"))
+        .put("app_secret", app.getString("app_secret"));
+    return signIn(gateway, inbox, "/auth", credentials.put("email", email));
+  }
+
+  private static JsonObject signIn(TestGateway gateway, CodeInbox inbox, String prefix, JsonObject send) {
+    ApiResponse sent = gateway.http().post(prefix + "/send-otp", send);
+    assertEquals(200, sent.status(), sent.body());
+    String requestId = sent.json().getString("otp_request_id");
+    JsonObject verify = send.copy();
+    verify.remove("email");
+    ApiResponse verified = gateway.http().post(prefix + "/verify-otp",
+        verify.put("otp_request_id", requestId).put("otp", inbox.code(requestId)));
+    assertEquals(200, verified.status(), verified.body());
+    return verified.json();
+  }
+}
