@@ -73,8 +73,12 @@ final class JfrSummary {
           Duration longest = event.getDuration("longestPause");
           gcLongest = longest.compareTo(gcLongest) > 0 ? longest : gcLongest;
         }
-        case "jdk.JavaMonitorEnter" -> monitors.merge(
-            event.getClass("monitorClass") == null ? "?" : event.getClass("monitorClass").getName(), 1L, Long::sum);
+        case "jdk.JavaMonitorEnter" -> {
+          RecordedStackTrace stack = event.getStackTrace();
+          String where = stack == null || stack.getFrames().isEmpty() ? "?" : name(stack.getFrames().get(0));
+          String monitor = event.getClass("monitorClass") == null ? "?" : event.getClass("monitorClass").getName();
+          monitors.merge(monitor + " in " + where, 1L, Long::sum);
+        }
         default -> {
         }
       }

@@ -73,9 +73,13 @@ final class Report {
     Long gwReady = gateway == null ? null : gateway.getLong("start_to_ready_ms");
     Long kcReady = keycloak == null ? null : keycloak.getLong("start_to_ready_ms");
     md.append("\nStart to ready: Portcullis ").append(gwReady == null ? "–" : gwReady + " ms")
-        .append(" (JVM start, Flyway on an empty database, verticles; polled on /health/ready), Keycloak ")
-        .append(keycloak == null ? "–" : keycloak.getString("version") + " start-dev " + kcReady + " ms")
-        .append(" (fresh dev database).\n");
+        .append(" from the java launch to the first 200 of /health/ready")
+        .append(gateway == null || gateway.getValue("boot_ms_by_its_log") == null ? ""
+            : " (of which " + gateway.getValue("boot_ms_by_its_log") + " ms from its config loaded to ready, by its log: Flyway on an empty database, verticles)")
+        .append("; Keycloak ")
+        .append(keycloak == null ? "–" : keycloak.getString("version") + " start-dev " + kcReady + " ms (fresh dev database; "
+            + keycloak.getValue("started_in_s_by_its_log") + " s by its log)")
+        .append(".\n");
     if (gateway != null) {
       md.append("Gateway log: ").append(gateway.getLong("blocked_thread_warnings")).append(" blocked-thread warnings, ")
           .append(gateway.getLong("error_lines")).append(" ERROR lines, ").append(gateway.getLong("warn_lines"))
