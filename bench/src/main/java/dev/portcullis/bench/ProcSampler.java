@@ -2,8 +2,11 @@ package dev.portcullis.bench;
 
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * CPU and resident memory of one process (the server under load) over the measured window, read from /proc
@@ -20,6 +23,8 @@ final class ProcSampler {
   private Thread thread;
   private long startTicks;
   private long[] startMachine;
+  private Map<Long, long[]> startAll;
+  private double machineBusyCores;
   private long startNanos;
   private long maxRssKb;
   private long lastRssKb;
@@ -33,6 +38,7 @@ final class ProcSampler {
     startNanos = System.nanoTime();
     startTicks = processTicks();
     startMachine = machineTicks();
+    startAll = allProcesses();
     running = true;
     thread = new Thread(this::sample, "proc-sampler");
     thread.setDaemon(true);
@@ -48,6 +54,9 @@ final class ProcSampler {
     double seconds = (System.nanoTime() - startNanos) / 1e9;
     long ticks = processTicks() - startTicks;
     long[] machine = machineTicks();
+    Map<Long, long[]> endAll = allProcesses();
+    machineBusyCores = (machine[0] - startMachine[0]) / (double) Math.max(1, machine[1] - startMachine[1])
+        * Runtime.getRuntime().availableProcessors();
     double busy = machine[0] - startMachine[0];
     double all = machine[1] - startMachine[1];
     int cores = Runtime.getRuntime().availableProcessors();
@@ -58,7 +67,67 @@ final class ProcSampler {
         .put("cpu_cores", round(ticks / (double) TICKS_PER_SECOND / seconds))
         .put("rss_max_mb", round(maxRssKb / 1024.0))
         .put("rss_end_mb", round(lastRssKb / 1024.0))
-        .put("machine_busy_cores", round(all == 0 ? 0 : busy / all * cores));
+        .put("machine_busy_cores", round(all == 0 ? 0 : busy / all * cores))
+        .put("cpu_cores_by_process", byProcess(endAll, seconds));
+  }
+
+  /**
+   * Where the machine's CPU went over the window, in cores: the server, the load generator (wrk, or this
+   * JVM), Redis, Postgres, and everything else (other work on the machine: the noise).
+   */
+  private JsonObject byProcess(Map<Long, long[]> endAll, double seconds) {
+    long self = ProcessHandle.current().pid();
+    Map<String, Long> ticks = new HashMap<>();
+    for (Map.Entry<Long, long[]> entry : endAll.entrySet()) {
+      long pid = entry.getKey();
+      long[] end = entry.getValue();
+      long[] start = startAll.get(pid);
+      long delta = start == null ? end[0] : end[0] - start[0];
+      String group = pid == this.pid ? "server"
+          : pid == self || end[1] == WRK ? "load_generator"
+          : end[1] == REDIS ? "redis"
+          : end[1] == POSTGRES ? "postgres"
+          : "other";
+      ticks.merge(group, Math.max(0, delta), Long::sum);
+    }
+    JsonObject json = new JsonObject();
+    double attributed = 0;
+    for (String group : new String[] {"server", "load_generator", "redis", "postgres", "other"}) {
+      double cores = ticks.getOrDefault(group, 0L) / (double) TICKS_PER_SECOND / seconds;
+      attributed += cores;
+      json.put(group, round(cores));
+    }
+    // softirq (loopback networking), interrupts, and processes that ended within the window
+    return json.put("kernel_and_unattributed", round(Math.max(0, machineBusyCores - attributed)));
+  }
+
+  private static final long OTHER = 0;
+  private static final long WRK = 1;
+  private static final long REDIS = 2;
+  private static final long POSTGRES = 3;
+
+  /** pid to {utime + stime ticks, kind} of every process. */
+  private static Map<Long, long[]> allProcesses() {
+    Map<Long, long[]> all = new HashMap<>();
+    try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+      for (Path dir : dirs) {
+        String stat = read(dir.resolve("stat").toString());
+        int open = stat.indexOf('(');
+        int close = stat.lastIndexOf(')');
+        if (open < 0 || close < open) {
+          continue; // ended while being read: not counted
+        }
+        String comm = stat.substring(open + 1, close);
+        String[] fields = stat.substring(close + 2).split(" ");
+        long kind = comm.equals("wrk") ? WRK : comm.startsWith("redis-server") ? REDIS
+            : comm.equals("postgres") ? POSTGRES : OTHER;
+        all.put(Long.parseLong(dir.getFileName().toString()),
+            new long[] {Long.parseLong(fields[11]) + Long.parseLong(fields[12]), kind});
+      }
+    } catch (IOException e) {
+      // /proc unreadable: nothing to attribute
+    }
+    return all;
   }
 
   JsonObject toJson() {

@@ -68,6 +68,7 @@ final class Report {
           .append(procValue(row.proc(), "cpu_cores")).append(" | ").append(procValue(row.proc(), "rss_max_mb"))
           .append(" | ").append(procValue(row.proc(), "machine_busy_cores")).append(" |\n");
     }
+    cpuSplit(md);
     mixDetail(md);
 
     Long gwReady = gateway == null ? null : gateway.getLong("start_to_ready_ms");
@@ -167,6 +168,25 @@ final class Report {
         result.getLong("errors_total"), result.getJsonObject("server")));
     summary.put(name, result);
     return perSecond;
+  }
+
+  /** Where the machine's cores went in each scenario: the server, the load generator, Redis, Postgres, the rest. */
+  private void cpuSplit(StringBuilder md) {
+    String[] groups = {"server", "load_generator", "redis", "postgres", "other", "kernel_and_unattributed"};
+    md.append("\nWhere the cores went over each measured window (cores; \"other\" is work on the machine outside this ")
+        .append("run, \"kernel\" mostly loopback networking):\n\n")
+        .append("| scenario | server | load generator | Redis | Postgres | other | kernel |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    for (Row row : rows) {
+      JsonObject split = row.proc() == null ? null : row.proc().getJsonObject("cpu_cores_by_process");
+      if (split == null) {
+        continue;
+      }
+      md.append("| ").append(row.scenario()).append(" |");
+      for (String group : groups) {
+        md.append(' ').append(fmt(split.getDouble(group, 0.0), 2)).append(" |");
+      }
+      md.append('\n');
+    }
   }
 
   private void mixDetail(StringBuilder md) throws IOException {
