@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.IntSupplier;
+import java.util.function.ToIntFunction;
 
 /**
  * The OTP delivery provider of a test: an HTTP server that records every webhook call (so a test reads the
@@ -34,7 +35,7 @@ public final class WebhookReceiver implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor = Executors.newCachedThreadPool();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
-  private volatile IntSupplier status = () -> 200;
+  private volatile ToIntFunction<Call> status = call -> 200;
 
   public WebhookReceiver() {
     try {
@@ -45,8 +46,9 @@ public final class WebhookReceiver implements AutoCloseable {
     server.setExecutor(executor);
     server.createContext("/otp", exchange -> {
       byte[] body = exchange.getRequestBody().readAllBytes();
-      calls.add(new Call(body, exchange.getRequestHeaders().getFirst("X-Portcullis-Signature")));
-      exchange.sendResponseHeaders(status.getAsInt(), -1);
+      Call call = new Call(body, exchange.getRequestHeaders().getFirst("X-Portcullis-Signature"));
+      calls.add(call);
+      exchange.sendResponseHeaders(status.applyAsInt(call), -1);
       exchange.close();
     });
     server.start();
@@ -68,6 +70,11 @@ public final class WebhookReceiver implements AutoCloseable {
 
   /** How the next calls are answered (evaluated per call, so it may count or block). */
   public void answer(IntSupplier status) {
+    this.status = call -> status.getAsInt();
+  }
+
+  /** How the next calls are answered, by what each call carries (e.g. fail the messages to one address). */
+  public void answerEach(ToIntFunction<Call> status) {
     this.status = status;
   }
 
