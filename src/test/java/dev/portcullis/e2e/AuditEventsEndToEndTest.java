@@ -69,9 +69,7 @@ class AuditEventsEndToEndTest {
     JsonObject app = gateway.createApp("e2e-sign-in");
     UUID appId = id(app);
     String email = "ada.signin@example.com";
-    ApiResponse sent = post("/auth/send-otp", credentials(app).put("email", email).put("client_ip", END_USER_IP),
-        "e2e-send");
-    assertEquals(200, sent.status(), sent.body());
+    ApiResponse sent = sendOtp(app, email, "e2e-send");
     String otpRequestId = sent.json().getString("otp_request_id");
     String code = receiver.awaitCode(otpRequestId);
     ApiResponse verified = post("/auth/verify-otp", credentials(app).put("otp_request_id", otpRequestId).put("otp", code)
@@ -215,9 +213,7 @@ class AuditEventsEndToEndTest {
   void rateLimited() {
     JsonObject app = gateway.createApp("e2e-rate-limited");
     String email = "rita.limit@example.com";
-    ApiResponse first = post("/auth/send-otp", credentials(app).put("email", email).put("client_ip", END_USER_IP),
-        "e2e-limit-1");
-    assertEquals(200, first.status(), first.body());
+    ApiResponse first = sendOtp(app, email, "e2e-limit-1");
     String code = receiver.awaitCode(first.json().getString("otp_request_id"));
     ApiResponse second = post("/auth/send-otp", credentials(app).put("email", email).put("client_ip", END_USER_IP),
         "e2e-limit-2");
@@ -292,9 +288,7 @@ class AuditEventsEndToEndTest {
     String email = "una.undeliverable@example.com";
     receiver.answerEach(call -> email.equals(call.json().getString("to")) ? 500 : 200);
     try {
-      ApiResponse sent = post("/auth/send-otp", credentials(app).put("email", email).put("client_ip", END_USER_IP),
-          "e2e-undeliverable");
-      assertEquals(200, sent.status(), sent.body());
+      ApiResponse sent = sendOtp(app, email, "e2e-undeliverable");
       String otpRequestId = sent.json().getString("otp_request_id");
       Await.until("otp.delivery_failed of e2e-undeliverable", Duration.ofSeconds(15), () -> AuditTrail
           .ofRequest(gateway, "e2e-undeliverable").stream()
@@ -366,13 +360,18 @@ class AuditEventsEndToEndTest {
 
   /** A user's sign-in through send-otp and verify-otp; returns the token response. */
   private static JsonObject signIn(JsonObject app, String email, String requestId) {
-    ApiResponse sent = post("/auth/send-otp", credentials(app).put("email", email), requestId + "-send");
-    assertEquals(200, sent.status(), sent.body());
-    String otpRequestId = sent.json().getString("otp_request_id");
+    String otpRequestId = sendOtp(app, email, requestId + "-send").json().getString("otp_request_id");
     ApiResponse verified = post("/auth/verify-otp", credentials(app).put("otp_request_id", otpRequestId)
         .put("otp", receiver.awaitCode(otpRequestId)), requestId + "-verify");
     assertEquals(200, verified.status(), verified.body());
     return verified.json();
+  }
+
+  /** A send-otp to the email, from the end user's IP, that must be answered 200. */
+  private static ApiResponse sendOtp(JsonObject app, String email, String requestId) {
+    ApiResponse sent = post("/auth/send-otp", credentials(app).put("email", email).put("client_ip", END_USER_IP), requestId);
+    assertEquals(200, sent.status(), sent.body());
+    return sent;
   }
 
   private static ApiResponse post(String path, JsonObject body, String requestId) {
