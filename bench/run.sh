@@ -282,11 +282,10 @@ gateway_scenarios() {
     jfr_summary me
   fi
   if has me-rate; then
-    local rate=${BENCH_ME_RATE:-}
-    if [[ -z $rate && -f $OUT/me.json ]]; then
-      rate=$(jq -r '(.requests / (.duration_us / 1e6) * 0.7) | floor' "$OUT/me.json")
-    fi
-    load me-rate me-rate --rate "${rate:-5000}" --sessions 64 --connections "$WRK_CONNECTIONS"
+    # 70% of the maximum of the same load generator, so its own CPU is accounted for on both sides
+    load me-max me --connections "$WRK_CONNECTIONS"
+    local rate=${BENCH_ME_RATE:-$(jq -r '.ops.me.per_s * 0.7 | floor' "$OUT/me-max.json")}
+    load me-rate me-rate --rate "$rate" --sessions 64 --connections "$WRK_CONNECTIONS"
   fi
   if has refresh; then
     jfr_start refresh

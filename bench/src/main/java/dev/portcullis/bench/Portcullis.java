@@ -63,7 +63,7 @@ final class Portcullis extends Flows {
 
   /** {@code /auth/me}; latency from {@code startNanos} (the intended start, in open-loop runs). */
   Future<Void> me(String accessToken, long startNanos) {
-    return expectOk("me", startNanos, http.get("/auth/me", accessToken)).mapEmpty();
+    return expectOk("me", startNanos, http.get("/auth/me", accessToken), false).mapEmpty();
   }
 
   private JsonObject credentials() {

@@ -87,12 +87,15 @@ final class ProcSampler {
           : pid == self || end[1] == WRK ? "load_generator"
           : end[1] == REDIS ? "redis"
           : end[1] == POSTGRES ? "postgres"
+          : end[1] == POSTGRES_AUTOVACUUM ? "postgres_autovacuum"
+          : end[1] == POSTGRES_BACKGROUND ? "postgres_background"
           : "other";
       ticks.merge(group, Math.max(0, delta), Long::sum);
     }
     JsonObject json = new JsonObject();
     double attributed = 0;
-    for (String group : new String[] {"server", "load_generator", "redis", "postgres", "other"}) {
+    for (String group : new String[] {"server", "load_generator", "redis", "postgres", "postgres_autovacuum",
+        "postgres_background", "other"}) {
       double cores = ticks.getOrDefault(group, 0L) / (double) TICKS_PER_SECOND / seconds;
       attributed += cores;
       json.put(group, round(cores));
@@ -105,6 +108,18 @@ final class ProcSampler {
   private static final long WRK = 1;
   private static final long REDIS = 2;
   private static final long POSTGRES = 3;
+  private static final long POSTGRES_AUTOVACUUM = 4;
+  private static final long POSTGRES_BACKGROUND = 5;
+
+  /** A Postgres backend serving clients, an autovacuum worker, or a background process (checkpointer, WAL writer). */
+  private static long postgresKind(Path dir) {
+    String command = read(dir.resolve("cmdline").toString());
+    if (command.contains("autovacuum")) {
+      return POSTGRES_AUTOVACUUM;
+    }
+    return command.contains("checkpointer") || command.contains("walwriter") || command.contains("background writer")
+        ? POSTGRES_BACKGROUND : POSTGRES;
+  }
 
   /** pid to {utime + stime ticks, kind} of every process. */
   private static Map<Long, long[]> allProcesses() {
@@ -120,7 +135,7 @@ final class ProcSampler {
         String comm = stat.substring(open + 1, close);
         String[] fields = stat.substring(close + 2).split(" ");
         long kind = comm.equals("wrk") ? WRK : comm.startsWith("redis-server") ? REDIS
-            : comm.equals("postgres") ? POSTGRES : OTHER;
+            : comm.equals("postgres") ? postgresKind(dir) : OTHER;
         all.put(Long.parseLong(dir.getFileName().toString()),
             new long[] {Long.parseLong(fields[11]) + Long.parseLong(fields[12]), kind});
       }
