@@ -9,7 +9,7 @@
 # Keycloak (dev mode), and writes bench/results/<run>/ (JSON per scenario, results.md, summary.json).
 # All traffic goes to 127.0.0.1. Knobs (environment):
 #   BENCH_DURATION (s, measured part of each scenario, default 25), BENCH_WARMUP (s, default 5),
-#   BENCH_CONNECTIONS (load-generator users, default 16), BENCH_WRK_CONNECTIONS (default 32),
+#   BENCH_CONNECTIONS (load-generator users, default 8), BENCH_WRK_CONNECTIONS (default 32),
 #   BENCH_WRK_THREADS (default 1), BENCH_SCENARIOS (default "sign bare me me-rate refresh otp mix keycloak"),
 #   BENCH_JFR=1 (JFR profiles of the me and refresh scenarios), BENCH_GATEWAY_JAVA_OPTS, BENCH_KEYCLOAK_VERSION,
 #   BENCH_SKIP_BUILD=1 (reuse the built jars), BENCH_NICE (nice level of everything started, default 0),
@@ -22,7 +22,7 @@ ROOT=${BENCH_GATEWAY_DIR:-$(dirname "$BENCH_DIR")}
 
 DURATION=${BENCH_DURATION:-25}
 WARMUP=${BENCH_WARMUP:-5}
-CONNECTIONS=${BENCH_CONNECTIONS:-16}
+CONNECTIONS=${BENCH_CONNECTIONS:-8}
 WRK_CONNECTIONS=${BENCH_WRK_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
 SCENARIOS=${BENCH_SCENARIOS:-"sign bare me me-rate refresh otp mix keycloak"}
