@@ -169,9 +169,16 @@ wrk_run() {
   log "$name: $(jq -c '{requests, errors, latency_us}' "$OUT/$name.json")"
 }
 
+# Fresh statistics before each scenario, as autovacuum would keep them in production: without them the planner
+# takes the tables for empty (autovacuum is off on this machine's Postgres, and the tables grow from zero).
+analyze_db() {
+  [[ $AUTOVACUUM == on ]] || psql -q "postgresql://postgres@127.0.0.1:5432/$PG_DB" -c "ANALYZE" >/dev/null
+}
+
 # load name scenario [args...]: the Java load generator against the gateway, sampling it over the measured window
 load() {
   local name=$1 scenario=$2; shift 2
+  analyze_db
   log "$name: load generator, $scenario, ${WARMUP}s warm-up then ${DURATION}s measured"
   bench_java load --scenario "$scenario" --target "http://127.0.0.1:$GW_PORT" --connections "$CONNECTIONS" \
     --warmup "$WARMUP" --duration "$DURATION" --pid "$GW_PID" --app-id "$APP_ID" --app-secret "$APP_SECRET" \
@@ -214,6 +221,8 @@ baseline_bare() {
 # ---- the gateway --------------------------------------------------------------------------------------------
 start_gateway() {
   log "fresh database $PG_DB"
+  AUTOVACUUM=$(psql -qAt "$PG_ADMIN_URL" -c "SHOW autovacuum")
+  [[ $AUTOVACUUM == on ]] || log "autovacuum is off on this Postgres: the harness runs ANALYZE before each scenario"
   psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" -c "CREATE DATABASE $PG_DB" >/dev/null
   MASTER_KEY=$(head -c 32 /dev/urandom | base64)
   ADMIN_KEY="pck_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -277,6 +286,7 @@ gateway_scenarios() {
     load me-sessions sessions --sessions 64 --tokens-out "$OUT/me.tokens"
   fi
   if has me; then
+    analyze_db
     jfr_start me
     wrk_run me "$GW_PID" "http://127.0.0.1:$GW_PORT" bearer.lua WRK_TOKENS="$OUT/me.tokens" WRK_PATH=/auth/me
     jfr_summary me
