@@ -175,15 +175,50 @@ analyze_db() {
   [[ $AUTOVACUUM == on ]] || psql -q "postgresql://postgres@127.0.0.1:5432/$PG_DB" -c "ANALYZE" >/dev/null
 }
 
+# The gateway's own timers (Prometheus text): cumulative sums and counts, by route where there is one.
+metrics_snapshot() {
+  curl -fs "http://127.0.0.1:$MGMT_PORT/metrics" | awk '
+    /^#/ { next }
+    /^(portcullis_audit_commit_seconds|portcullis_audit_lag_seconds|portcullis_audit_batch_size|portcullis_token_signing_seconds|vertx_http_server_response_time_seconds)_(sum|count)/ {
+      base = $1; sub(/\{.*/, "", base)
+      route = ""
+      if (match($1, /route="[^"]*"/)) route = substr($1, RSTART + 7, RLENGTH - 8)
+      total[base "|" route] += $NF
+    }
+    END { for (k in total) print k, total[k] }'
+}
+
+# metrics_delta before after out: means over one scenario (ms for timers), as JSON
+metrics_delta() {
+  awk 'NR == FNR { before[$1] = $2; next } { after[$1] = $2 }
+    END {
+      printf "{"; n = 0
+      for (k in after) {
+        if (k !~ /_count\|/) continue
+        base = k; sub(/_count\|.*/, "", base); route = k; sub(/^[^|]*\|/, "", route)
+        sum_key = base "_sum|" route
+        count = after[k] - before[k]; sum = after[sum_key] - before[sum_key]
+        if (count <= 0) continue
+        mean = sum / count; if (base ~ /_seconds$/) mean *= 1000
+        name = base; sub(/_seconds$/, "_ms", name); if (route != "") name = name " " route
+        printf "%s\"%s\":{\"count\":%d,\"mean\":%.3f}", (n++ ? "," : ""), name, count, mean
+      }
+      print "}"
+    }' <(echo "$1") <(echo "$2") > "$3"
+}
+
 # load name scenario [args...]: the Java load generator against the gateway, sampling it over the measured window
 load() {
   local name=$1 scenario=$2; shift 2
   analyze_db
+  local before
+  before=$(metrics_snapshot)
   log "$name: load generator, $scenario, ${WARMUP}s warm-up then ${DURATION}s measured"
   bench_java load --scenario "$scenario" --target "http://127.0.0.1:$GW_PORT" --connections "$CONNECTIONS" \
     --warmup "$WARMUP" --duration "$DURATION" --pid "$GW_PID" --app-id "$APP_ID" --app-secret "$APP_SECRET" \
     --receiver-port "$RECEIVER_PORT" --webhook-secret "$WEBHOOK_SECRET" --run-tag "$RUN_ID-$name" \
     --out "$OUT/$name.json" "$@" >&2
+  metrics_delta "$before" "$(metrics_snapshot)" "$OUT/$name.gateway-metrics.json"
 }
 
 jfr_start() { # name: a JFR recording of the measured part of the next scenario (BENCH_JFR=1)
@@ -288,7 +323,10 @@ gateway_scenarios() {
   if has me; then
     analyze_db
     jfr_start me
+    local before
+    before=$(metrics_snapshot)
     wrk_run me "$GW_PID" "http://127.0.0.1:$GW_PORT" bearer.lua WRK_TOKENS="$OUT/me.tokens" WRK_PATH=/auth/me
+    metrics_delta "$before" "$(metrics_snapshot)" "$OUT/me.gateway-metrics.json"
     jfr_summary me
   fi
   if has me-rate; then

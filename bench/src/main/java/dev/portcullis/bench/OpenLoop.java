@@ -41,6 +41,8 @@ final class OpenLoop {
           continue;
         }
         inFlight.incrementAndGet();
+        // how late the generator itself sends: a late send is the generator's delay, not the server's
+        stats.sendLag(now - intended);
         fire.apply(intended).onComplete(ar -> inFlight.decrementAndGet());
       }
       if (now >= end) {

@@ -70,8 +70,23 @@ final class Report {
           .append(" | ").append(procValue(row.proc(), "machine_busy_cores")).append(" |\n");
     }
     cpuSplit(md);
+    gatewayMetrics(md);
     mixDetail(md);
 
+    JsonObject rate = read("me-rate");
+    if (rate != null && rate.containsKey("send_lag_ms")) {
+      md.append("\nOpen loop (`me-rate`): the generator sent its requests late by p50 ")
+          .append(rate.getJsonObject("send_lag_ms").getValue("p50")).append(" ms, p99 ")
+          .append(rate.getJsonObject("send_lag_ms").getValue("p99")).append(" ms, max ")
+          .append(rate.getJsonObject("send_lag_ms").getValue("max"))
+          .append(" ms (its own delay, counted in the latencies above); answers per second: ")
+          .append(rate.getJsonArray("per_second").stream().map(o -> String.valueOf(((JsonObject) o).getLong("requests")))
+              .collect(java.util.stream.Collectors.joining(" ")))
+          .append("; slowest answer per second (ms): ")
+          .append(rate.getJsonArray("per_second").stream().map(o -> fmt(((JsonObject) o).getDouble("max_ms"), 0))
+              .collect(java.util.stream.Collectors.joining(" ")))
+          .append(".\n");
+    }
     Long gwReady = gateway == null ? null : gateway.getLong("start_to_ready_ms");
     Long kcReady = keycloak == null ? null : keycloak.getLong("start_to_ready_ms");
     md.append("\nStart to ready: Portcullis ").append(gwReady == null ? "–" : gwReady + " ms")
@@ -190,6 +205,39 @@ final class Report {
       }
       md.append('\n');
     }
+  }
+
+  /** The gateway's own timers over each scenario (warm-up included): where a request's time goes inside it. */
+  private void gatewayMetrics(StringBuilder md) throws IOException {
+    StringBuilder rowsMd = new StringBuilder();
+    for (String name : List.of("me", "me-max", "me-rate", "refresh", "otp", "mix")) {
+      JsonObject m = read(name + ".gateway-metrics");
+      if (m == null) {
+        continue;
+      }
+      List<String> routes = new ArrayList<>();
+      for (String key : m.fieldNames()) {
+        if (key.startsWith("vertx_http_server_response_time_ms /auth/")) {
+          routes.add(key.substring("vertx_http_server_response_time_ms ".length()) + " "
+              + fmt(m.getJsonObject(key).getDouble("mean"), 2));
+        }
+      }
+      routes.sort(null);
+      rowsMd.append("| ").append(name).append(" | ").append(String.join(", ", routes)).append(" | ")
+          .append(mean(m, "portcullis_token_signing_ms", 2)).append(" | ").append(mean(m, "portcullis_audit_lag_ms", 2))
+          .append(" | ").append(mean(m, "portcullis_audit_commit_ms", 2)).append(" | ")
+          .append(mean(m, "portcullis_audit_batch_size", 1)).append(" |\n");
+    }
+    if (rowsMd.length() > 0) {
+      md.append("\nInside the gateway, by its own metrics (means over the scenario, warm-up included; ms):\n\n")
+          .append("| scenario | server time per request, by route | signing one token | audit lag (event to commit) | audit commit | audit batch (events) |\n")
+          .append("|---|---|---:|---:|---:|---:|\n").append(rowsMd);
+    }
+  }
+
+  private static String mean(JsonObject metrics, String key, int decimals) {
+    JsonObject m = metrics.getJsonObject(key);
+    return m == null ? "–" : fmt(m.getDouble("mean"), decimals);
   }
 
   private void mixDetail(StringBuilder md) throws IOException {

@@ -27,6 +27,10 @@ final class Stats {
   }
 
   private final Map<String, Op> ops = new ConcurrentHashMap<>();
+  private final Histogram sendLag = new ConcurrentHistogram(1, MAX_MICROS, 3);
+  /** Per second of the measured window: answers, and the slowest of them (microseconds). */
+  private final long[] perSecondCount = new long[600];
+  private final long[] perSecondMax = new long[600];
   private final Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
   private final AtomicLong windowErrors = new AtomicLong();
   private volatile boolean recording;
@@ -66,6 +70,13 @@ final class Stats {
     record(op, nanos, false);
   }
 
+  /** Open loop: how long after its scheduled time an operation was actually sent. */
+  void sendLag(long nanos) {
+    if (recording) {
+      sendLag.recordValue(Math.max(1, Math.min(MAX_MICROS, nanos / 1000)));
+    }
+  }
+
   void error(String op, String what) {
     errors.computeIfAbsent(op + " " + what, k -> new AtomicLong()).incrementAndGet();
     if (recording) {
@@ -83,6 +94,13 @@ final class Stats {
     }
     long micros = Math.max(1, Math.min(MAX_MICROS, nanos / 1000));
     ops.computeIfAbsent(op, k -> new Op(request)).histogram.recordValue(micros);
+    int second = (int) ((System.nanoTime() - windowStart) / 1_000_000_000L);
+    if (request && second >= 0 && second < perSecondCount.length) {
+      synchronized (perSecondCount) {
+        perSecondCount[second]++;
+        perSecondMax[second] = Math.max(perSecondMax[second], micros);
+      }
+    }
   }
 
   JsonObject toJson() {
@@ -111,6 +129,17 @@ final class Stats {
     if (sampler != null) {
       json.put("server", sampler.toJson());
     }
+    if (sendLag.getTotalCount() > 0) {
+      json.put("send_lag_ms", new JsonObject().put("p50", ms(sendLag.getValueAtPercentile(50)))
+          .put("p99", ms(sendLag.getValueAtPercentile(99))).put("max", ms(sendLag.getMaxValue())));
+    }
+    io.vertx.core.json.JsonArray timeline = new io.vertx.core.json.JsonArray();
+    synchronized (perSecondCount) {
+      for (int i = 0; i < Math.min(perSecondCount.length, (int) Math.ceil(seconds)); i++) {
+        timeline.add(new JsonObject().put("requests", perSecondCount[i]).put("max_ms", ms(perSecondMax[i])));
+      }
+    }
+    json.put("per_second", timeline);
     return json
         .put("measured_s", round(seconds))
         .put("requests", requests)
