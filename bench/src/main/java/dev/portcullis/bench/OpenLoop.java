@@ -7,7 +7,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 
 /**
- * Open-loop load at a fixed rate: operation i is due at start + i / rate and its latency counts from then,
+ * Open-loop load at a fixed rate (after a linear ramp over the warm-up): each operation has its due time and its
+ * latency counts from then,
  * so a slow server cannot hide its queueing (no coordinated omission). Bounded in time and in requests in
  * flight.
  */
@@ -24,7 +25,8 @@ final class OpenLoop {
       LongFunction<Future<?>> fire) {
     long start = System.nanoTime();
     long end = start + (warmupS + durationS) * 1_000_000_000L;
-    double intervalNanos = 1e9 / ratePerSecond;
+    // ramp over the first 60% of the warm-up, then hold the rate until the measured window opens
+    Schedule schedule = new Schedule(ratePerSecond, warmupS * 0.6);
     vertx.setTimer(Math.max(1, warmupS * 1000L), id -> stats.startWindow());
     vertx.setTimer((warmupS + durationS) * 1000L, id -> stats.endWindow());
     AtomicLong inFlight = new AtomicLong();
@@ -32,9 +34,9 @@ final class OpenLoop {
     Promise<Void> done = Promise.promise();
     vertx.setPeriodic(1, timer -> {
       long now = System.nanoTime();
-      long due = (long) ((Math.min(now, end) - start) / intervalNanos);
+      long due = schedule.due((Math.min(now, end) - start) / 1e9);
       while (sent[0] < due) {
-        long intended = start + (long) (sent[0] * intervalNanos);
+        long intended = start + (long) (schedule.at(sent[0]) * 1e9);
         sent[0]++;
         if (inFlight.get() >= MAX_IN_FLIGHT) {
           stats.error("open-loop", "dropped: " + MAX_IN_FLIGHT + " requests in flight");
@@ -51,6 +53,31 @@ final class OpenLoop {
       }
     });
     return done.future();
+  }
+
+  /**
+   * The rate ramps up linearly over the warm-up, then holds: a cold load generator (its JIT) or server must not
+   * start the measured window with a backlog that the spare 30% then takes seconds to drain.
+   */
+  record Schedule(double rate, double rampSeconds) {
+
+    /** Operations due by {@code t} seconds after the start. */
+    long due(double t) {
+      if (rampSeconds <= 0) {
+        return (long) (rate * t);
+      }
+      return t <= rampSeconds ? (long) (rate * t * t / (2 * rampSeconds))
+          : (long) (rate * rampSeconds / 2 + rate * (t - rampSeconds));
+    }
+
+    /** When operation {@code i} is due, in seconds after the start. */
+    double at(long i) {
+      double rampCount = rate * rampSeconds / 2;
+      if (rampSeconds <= 0) {
+        return i / rate;
+      }
+      return i <= rampCount ? Math.sqrt(2 * i * rampSeconds / rate) : rampSeconds + (i - rampCount) / rate;
+    }
   }
 
   private static void drain(Vertx vertx, AtomicLong inFlight, long deadline, Promise<Void> done) {
