@@ -20,9 +20,14 @@ final class ClosedLoop {
 
   /** Runs every user's {@code step} until warm-up + duration have passed; completes when all have stopped. */
   static Future<Void> run(Vertx vertx, Stats stats, List<Supplier<Future<?>>> users, int warmupS, int durationS) {
-    long end = System.nanoTime() + (warmupS + durationS) * 1_000_000_000L;
     vertx.setTimer(Math.max(1, warmupS * 1000L), id -> stats.startWindow());
     vertx.setTimer((warmupS + durationS) * 1000L, id -> stats.endWindow());
+    return unrecorded(vertx, users, warmupS + durationS);
+  }
+
+  /** The same loop with no measured window: to warm a load generator's own JIT before an open-loop run. */
+  static Future<Void> unrecorded(Vertx vertx, List<Supplier<Future<?>>> users, int seconds) {
+    long end = System.nanoTime() + seconds * 1_000_000_000L;
     Promise<Void> done = Promise.promise();
     AtomicInteger running = new AtomicInteger(users.size());
     for (Supplier<Future<?>> user : users) {
