@@ -125,6 +125,23 @@ class HttpConventionsTest {
     assertEquals("invalid_request", new JsonObject(answer[1]).getString("error"), answer[1]);
   }
 
+  @Test
+  @DisplayName("a client_ip that is not an IP address is 400 invalid_request naming client_ip on every client route")
+  void clientIpMustBeAnAddress() {
+    JsonObject app = gateway.createApp("client-ip-check");
+    JsonObject credentials = new JsonObject()
+        .put("app_id", app.getString("app_id"))
+        .put("app_secret", app.getString("app_secret"));
+    for (String ip : new String[] {"999.1.1.1", "1.2", "::::", "1:2:3", "abc."}) {
+      for (String path : new String[] {"/auth/refresh", "/auth/logout", "/auth/send-otp"}) {
+        JsonObject body = credentials.copy().put("refresh_token", "x").put("email", "a@example.com").put("client_ip", ip);
+        ApiResponse response = gateway.http().post(path, body);
+        assertEquals(400, response.status(), path + " " + ip + ": " + response.body());
+        assertTrue(response.json().getString("message").startsWith("client_ip"), response.body());
+      }
+    }
+  }
+
   /** Sends a request line the JDK client refuses to build; answers {status line, body}. */
   private static String[] raw(String requestLine, String... headers) {
     StringBuilder request = new StringBuilder(requestLine).append(" HTTP/1.1\r\nHost: localhost\r\n");
