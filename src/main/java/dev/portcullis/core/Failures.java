@@ -12,7 +12,8 @@ public final class Failures {
 
   /**
    * Classifies a failure. Outages are already {@code unavailable} ApiExceptions when they get here (see
-   * {@link Backends}); anything else that is not a domain outcome is a bug and becomes {@code internal_error}.
+   * {@link Postgres} and {@link RedisStore}), and an event-bus timeout becomes one here; anything else that is
+   * not a domain outcome is a bug and becomes {@code internal_error}.
    */
   public static ApiException toApi(Throwable failure) {
     if (failure instanceof ApiException api) {
