@@ -57,10 +57,6 @@ public final class Postgres {
     return new Postgres(pool, config.backendTimeoutMs());
   }
 
-  public Pool pool() {
-    return pool;
-  }
-
   /** Runs a statement (or several) on the pool. */
   public <T> Future<T> run(Function<Pool, Future<T>> work) {
     return guard(work.apply(pool));
