@@ -64,7 +64,6 @@ public final class RedisStore {
   }
 
   public Future<Void> close() {
-    client.close();
-    return Future.succeededFuture();
+    return client.close();
   }
 }
