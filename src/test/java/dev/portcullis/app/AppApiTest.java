@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonArray;

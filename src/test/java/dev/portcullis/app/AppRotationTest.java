@@ -13,12 +13,13 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.SignedJWT;
 import dev.portcullis.audit.AuditEvent;
-import dev.portcullis.owner.CodeInbox;
 import dev.portcullis.owner.SignIns;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
+import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -39,14 +40,14 @@ class AppRotationTest {
 
   private static final String[] ADMIN = Http.bearer(TestGateway.ADMIN_KEY);
 
-  private static CodeInbox inbox;
+  private static WebhookReceiver inbox;
   private static TestGateway gateway;
   private static TestGateway sibling;
   private static AuditTap audit;
 
   @BeforeAll
   static void start() {
-    inbox = new CodeInbox();
+    inbox = new WebhookReceiver();
     gateway = TestGateway.start(SignIns.webhookConfig(inbox));
     sibling = gateway.sibling();
     audit = new AuditTap(gateway);

@@ -9,6 +9,7 @@ import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

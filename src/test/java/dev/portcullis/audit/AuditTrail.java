@@ -23,17 +23,27 @@ public final class AuditTrail {
   private AuditTrail() {
   }
 
-  /** The app's stored events, oldest first, as rows: {id, seq, type, user_id, request_id, client_ip, data, hash}. */
+  /** The app's stored events, oldest first, as rows: {id, app_id, seq, type, user_id, request_id, client_ip, data, hash}. */
   public static List<JsonObject> rows(TestGateway gateway, UUID appId) {
-    String sql = "SELECT id, seq, type, user_id, request_id, client_ip, data::text AS data, hash FROM audit_events "
-        + "WHERE app_id = ? ORDER BY seq";
+    return select(gateway, "app_id = ? ORDER BY seq", appId);
+  }
+
+  /** The stored events of one request (its X-Request-Id), of any app, oldest first. */
+  public static List<JsonObject> ofRequest(TestGateway gateway, String requestId) {
+    return select(gateway, "request_id = ? ORDER BY at, seq", requestId);
+  }
+
+  private static List<JsonObject> select(TestGateway gateway, String condition, Object parameter) {
+    String sql = "SELECT id, app_id, seq, type, user_id, request_id, client_ip, data::text AS data, hash FROM audit_events "
+        + "WHERE " + condition;
     try (Connection connection = gateway.jdbc(); PreparedStatement query = connection.prepareStatement(sql)) {
-      query.setObject(1, appId);
+      query.setObject(1, parameter);
       List<JsonObject> rows = new ArrayList<>();
       try (ResultSet result = query.executeQuery()) {
         while (result.next()) {
           rows.add(new JsonObject()
               .put("id", result.getString("id"))
+              .put("app_id", result.getString("app_id"))
               .put("seq", result.getLong("seq"))
               .put("type", result.getString("type"))
               .put("user_id", result.getString("user_id"))

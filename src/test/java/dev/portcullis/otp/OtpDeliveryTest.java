@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.TestGateway;
+import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.Arrays;
@@ -32,7 +34,7 @@ class OtpDeliveryTest {
   static void start() {
     receiver = new WebhookReceiver();
     gateway = TestGateway.start(receiver.channels());
-    audit = new AuditTap(gateway.vertx());
+    audit = new AuditTap(gateway);
     client = OtpClient.forNewApp(gateway, "delivery", new JsonObject().put("otp_resend_cooldown", 0));
   }
 

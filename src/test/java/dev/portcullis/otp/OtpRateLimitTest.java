@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.TestGateway;
+import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import java.time.Duration;
@@ -34,7 +36,7 @@ class OtpRateLimitTest {
     gateway = TestGateway.start(receiver.channels()
         .put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, PER_IP)
         .put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, PER_APP));
-    audit = new AuditTap(gateway.vertx());
+    audit = new AuditTap(gateway);
   }
 
   @AfterAll

@@ -8,6 +8,7 @@ import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.TestBackends;
 import dev.portcullis.testing.TestGateway;
+import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.time.Duration;

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
+import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import java.sql.Connection;
@@ -40,7 +42,7 @@ class OtpVerifyTest {
   static void start() {
     receiver = new WebhookReceiver();
     gateway = TestGateway.start(receiver.channels());
-    audit = new AuditTap(gateway.vertx());
+    audit = new AuditTap(gateway);
   }
 
   @AfterAll

@@ -6,6 +6,7 @@ import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
+import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,12 +16,12 @@ import org.junit.jupiter.api.Test;
 @DisplayName("With PORTCULLIS_ADMIN_KEY unset")
 class AdminKeyUnsetTest {
 
-  private static CodeInbox inbox;
+  private static WebhookReceiver inbox;
   private static TestGateway gateway;
 
   @BeforeAll
   static void start() {
-    inbox = new CodeInbox();
+    inbox = new WebhookReceiver();
     gateway = TestGateway.start(SignIns.webhookConfig(inbox).putNull(GatewayConfig.ADMIN_KEY));
   }
 

@@ -13,11 +13,12 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.SignedJWT;
 import dev.portcullis.app.App;
-import dev.portcullis.app.AuditTap;
 import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
+import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -36,13 +37,13 @@ class OwnerApiTest {
 
   private static final String[] ADMIN = Http.bearer(TestGateway.ADMIN_KEY);
 
-  private static CodeInbox inbox;
+  private static WebhookReceiver inbox;
   private static TestGateway gateway;
   private static AuditTap audit;
 
   @BeforeAll
   static void start() {
-    inbox = new CodeInbox();
+    inbox = new WebhookReceiver();
     gateway = TestGateway.start(SignIns.webhookConfig(inbox));
     audit = new AuditTap(gateway);
     // Owners sign in more than once per test class; the hourly cap of the console app still applies.
@@ -94,7 +95,7 @@ class OwnerApiTest {
     String requestId = sent.json().getString("otp_request_id");
 
     ApiResponse verified = http().post("/v1/owners/verify-otp",
-        new JsonObject().put("otp_request_id", requestId).put("otp", inbox.code(requestId)));
+        new JsonObject().put("otp_request_id", requestId).put("otp", inbox.awaitCode(requestId)));
     assertEquals(200, verified.status(), verified.body());
     JsonObject tokens = verified.json();
     assertEquals("Bearer", tokens.getString("token_type"));
@@ -273,7 +274,7 @@ class OwnerApiTest {
     assertEquals("rate_limited", capped.error());
     assertNotNull(capped.header("Retry-After"));
 
-    String wrong = inbox.code(requestId).equals("000000") ? "111111" : "000000";
+    String wrong = inbox.awaitCode(requestId).equals("000000") ? "111111" : "000000";
     ApiResponse bad = http().post("/v1/owners/verify-otp", new JsonObject().put("otp_request_id", requestId).put("otp", wrong));
     assertEquals(401, bad.status());
     assertEquals("otp_invalid", bad.error());

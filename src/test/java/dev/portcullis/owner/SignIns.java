@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.TestGateway;
+import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
 
 /** Signing owners and end users in over HTTP, as the console and a client backend would, with codes from an inbox. */
@@ -13,35 +14,31 @@ public final class SignIns {
   private SignIns() {
   }
 
-  /** Gateway configuration that delivers email codes to the inbox. */
-  public static JsonObject webhookConfig(CodeInbox inbox) {
-    return new JsonObject()
-        .put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook")
-        .put(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, inbox.url())
-        .put(GatewayConfig.WEBHOOK_SECRET, "sign-ins-test-webhook-secret")
-        .put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1000);
+  /** Gateway configuration that delivers codes to the inbox, with room for many sends from one IP. */
+  public static JsonObject webhookConfig(WebhookReceiver inbox) {
+    return inbox.channels().put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1000);
   }
 
   /** An owner's token response from /v1/owners. */
-  public static JsonObject owner(TestGateway gateway, CodeInbox inbox, String email) {
+  public static JsonObject owner(TestGateway gateway, WebhookReceiver inbox, String email) {
     return signIn(gateway, inbox, "/v1/owners", new JsonObject().put("email", email));
   }
 
   /** An end user's token response from /auth, for the app (its create response with app_secret). */
-  public static JsonObject user(TestGateway gateway, CodeInbox inbox, JsonObject app, String email) {
+  public static JsonObject user(TestGateway gateway, WebhookReceiver inbox, JsonObject app, String email) {
     JsonObject credentials = new JsonObject().put("app_id", app.getString("app_id"))
         .put("app_secret", app.getString("app_secret"));
     return signIn(gateway, inbox, "/auth", credentials.put("email", email));
   }
 
-  private static JsonObject signIn(TestGateway gateway, CodeInbox inbox, String prefix, JsonObject send) {
+  private static JsonObject signIn(TestGateway gateway, WebhookReceiver inbox, String prefix, JsonObject send) {
     ApiResponse sent = gateway.http().post(prefix + "/send-otp", send);
     assertEquals(200, sent.status(), sent.body());
     String requestId = sent.json().getString("otp_request_id");
     JsonObject verify = send.copy();
     verify.remove("email");
     ApiResponse verified = gateway.http().post(prefix + "/verify-otp",
-        verify.put("otp_request_id", requestId).put("otp", inbox.code(requestId)));
+        verify.put("otp_request_id", requestId).put("otp", inbox.awaitCode(requestId)));
     assertEquals(200, verified.status(), verified.body());
     return verified.json();
   }

@@ -1,8 +1,7 @@
-package dev.portcullis.otp;
+package dev.portcullis.testing;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.portcullis.core.GatewayConfig;
-import dev.portcullis.testing.Await;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,45 +10,52 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.IntSupplier;
+import java.util.function.ToIntFunction;
 
-/** A delivery provider for tests: an HTTP server that records every webhook call and answers as told. */
-final class WebhookReceiver implements AutoCloseable {
+/**
+ * The OTP delivery provider of a test: an HTTP server that records every webhook call (so a test reads the
+ * code the gateway sent) and answers with the status it is told to.
+ */
+public final class WebhookReceiver implements AutoCloseable {
+
+  /** What the test gateways sign webhook calls with. */
+  public static final String SECRET = "test-webhook-secret-0123456789";
 
   /** One call as it arrived: the raw body and its signature header. */
-  record Call(byte[] body, String signature) {
+  public record Call(byte[] body, String signature) {
 
-    JsonObject json() {
+    public JsonObject json() {
       return new JsonObject(new String(body, StandardCharsets.UTF_8));
     }
   }
 
   private final HttpServer server;
+  private final ExecutorService executor = Executors.newCachedThreadPool();
   private final List<Call> calls = new CopyOnWriteArrayList<>();
-  private volatile IntSupplier status = () -> 200;
+  private volatile ToIntFunction<Call> status = call -> 200;
 
-  WebhookReceiver() {
+  public WebhookReceiver() {
     try {
       server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    server.setExecutor(Executors.newCachedThreadPool());
+    server.setExecutor(executor);
     server.createContext("/otp", exchange -> {
       byte[] body = exchange.getRequestBody().readAllBytes();
-      calls.add(new Call(body, exchange.getRequestHeaders().getFirst("X-Portcullis-Signature")));
-      exchange.sendResponseHeaders(status.getAsInt(), -1);
+      Call call = new Call(body, exchange.getRequestHeaders().getFirst("X-Portcullis-Signature"));
+      calls.add(call);
+      exchange.sendResponseHeaders(status.applyAsInt(call), -1);
       exchange.close();
     });
     server.start();
   }
 
-  /** What the test gateways sign webhook calls with. */
-  static final String SECRET = "test-webhook-secret-0123456789";
-
   /** Gateway configuration that sends email and SMS codes here, signed with {@link #SECRET}. */
-  JsonObject channels() {
+  public JsonObject channels() {
     return new JsonObject()
         .put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook")
         .put(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, url())
@@ -58,35 +64,42 @@ final class WebhookReceiver implements AutoCloseable {
         .put(GatewayConfig.WEBHOOK_SECRET, SECRET);
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/otp";
   }
 
   /** How the next calls are answered (evaluated per call, so it may count or block). */
-  void answer(IntSupplier status) {
+  public void answer(IntSupplier status) {
+    this.status = call -> status.getAsInt();
+  }
+
+  /** How the next calls are answered, by what each call carries (e.g. fail the messages to one address). */
+  public void answerEach(ToIntFunction<Call> status) {
     this.status = status;
   }
 
-  List<Call> calls() {
+  public List<Call> calls() {
     return List.copyOf(calls);
   }
 
-  List<Call> callsFor(String otpRequestId) {
+  public List<Call> callsFor(String otpRequestId) {
     return calls.stream().filter(call -> otpRequestId.equals(call.json().getString("otp_request_id"))).toList();
   }
 
   /** The first delivered message of a request, waiting for it to arrive. */
-  Call awaitCall(String otpRequestId) {
+  public Call awaitCall(String otpRequestId) {
     Await.until("a webhook call for " + otpRequestId, Duration.ofSeconds(10), () -> !callsFor(otpRequestId).isEmpty());
     return callsFor(otpRequestId).get(0);
   }
 
-  String awaitCode(String otpRequestId) {
+  /** The code sent for a request, waiting for its delivery. */
+  public String awaitCode(String otpRequestId) {
     return awaitCall(otpRequestId).json().getString("code");
   }
 
   @Override
   public void close() {
     server.stop(0);
+    executor.shutdownNow();
   }
 }

@@ -1,8 +1,6 @@
-package dev.portcullis.app;
+package dev.portcullis.testing;
 
 import dev.portcullis.core.Bus;
-import dev.portcullis.testing.Await;
-import dev.portcullis.testing.TestGateway;
 import io.vertx.core.Handler;
 import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.json.JsonArray;
@@ -12,8 +10,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Sees every audit event a gateway sends to its audit verticle (an event-bus interceptor: nothing is taken
- * from the audit verticle), so tests can assert what was recorded whatever the audit storage does.
+ * Sees every audit event a gateway sends to its audit verticle (an event-bus interceptor: the message still
+ * goes on), so tests can assert what a capability records whatever the audit storage does. For what is
+ * stored, read the rows ({@code audit.AuditTrail}).
  */
 public final class AuditTap implements AutoCloseable {
 
@@ -32,11 +31,21 @@ public final class AuditTap implements AutoCloseable {
     gateway.vertx().eventBus().addOutboundInterceptor(interceptor);
   }
 
+  /** The events of a type, for any app, as sent so far. */
+  public List<JsonObject> events(String type) {
+    return events.stream().filter(event -> type.equals(event.getString("type"))).toList();
+  }
+
+  /** The events of a type about one OTP request. */
+  public List<JsonObject> events(String type, String otpRequestId) {
+    return events(type).stream()
+        .filter(event -> otpRequestId.equals(event.getJsonObject("data").getString("otp_request_id")))
+        .toList();
+  }
+
   /** The events of a type for an app (app id as string), as sent so far. */
   public List<JsonObject> of(String type, String appId) {
-    return events.stream()
-        .filter(event -> type.equals(event.getString("type")) && appId.equals(event.getString("app_id")))
-        .toList();
+    return events(type).stream().filter(event -> appId.equals(event.getString("app_id"))).toList();
   }
 
   /** The one event of a type for an app, waiting briefly for it (events are sent before the answer). */
@@ -49,9 +58,13 @@ public final class AuditTap implements AutoCloseable {
     return found.get(0);
   }
 
+  public List<JsonObject> all() {
+    return List.copyOf(events);
+  }
+
   /** Every event sent so far, encoded: for asserting that no secret appears anywhere. */
   public String allEncoded() {
-    return new JsonArray(List.copyOf(events)).encode();
+    return new JsonArray(all()).encode();
   }
 
   @Override
