@@ -25,6 +25,17 @@ public final class Failures {
     return new ApiException(ErrorCode.INTERNAL_ERROR, "internal error");
   }
 
+  /**
+   * True for exceptions that only our own code throws (a null, a bad cast, a bad argument): inside a
+   * backend call they are bugs to log with their stack, not outages to answer with 503.
+   */
+  public static boolean isBug(Throwable failure) {
+    return failure instanceof NullPointerException || failure instanceof ClassCastException
+        || failure instanceof IllegalArgumentException || failure instanceof IndexOutOfBoundsException
+        || failure instanceof ArithmeticException || failure instanceof UnsupportedOperationException
+        || failure instanceof java.util.NoSuchElementException;
+  }
+
   /** True for failures that are our bugs rather than domain outcomes or outages. */
   public static boolean isInternal(ApiException failure) {
     return failure.code() == ErrorCode.INTERNAL_ERROR;

@@ -78,7 +78,8 @@ public final class Postgres {
   private <T> Future<T> guard(Future<T> operation) {
     return operation
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
-        .recover(failure -> failure instanceof ApiException || failure instanceof PgException pg && !isOutage(pg)
+        .recover(failure -> failure instanceof ApiException || Failures.isBug(failure)
+            || failure instanceof PgException pg && !isOutage(pg)
             ? Future.failedFuture(failure)
             : Future.failedFuture(ApiException.unavailable("postgres")));
   }

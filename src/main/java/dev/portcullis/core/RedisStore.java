@@ -54,7 +54,7 @@ public final class RedisStore {
   public Future<Response> send(Request request) {
     return client.send(request)
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
-        .recover(failure -> failure instanceof ErrorType error && !isOutage(error)
+        .recover(failure -> Failures.isBug(failure) || failure instanceof ErrorType error && !isOutage(error)
             ? Future.failedFuture(failure)
             : Future.failedFuture(ApiException.unavailable("redis")));
   }

@@ -62,6 +62,15 @@ class BackendOutageTest {
     assertEquals(sqlState, assertInstanceOf(PgException.class, failure).getSqlState());
   }
 
+  @org.junit.jupiter.api.Test
+  @DisplayName("a bug inside a transaction stays a bug (answered 500 and logged), not a 503 outage")
+  void bugInsideTransaction() throws Exception {
+    Throwable failure = failureOf(() -> pg.inTransaction(conn -> conn.query("SELECT 1").execute()
+        .map(rows -> ((String) null).length())));
+    assertInstanceOf(NullPointerException.class, failure);
+    assertEquals(ErrorCode.INTERNAL_ERROR, Failures.toApi(failure).code());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"LOADING Redis is loading the dataset in memory", "READONLY You can't write against a read only replica.",
       "MASTERDOWN Link with MASTER is down", "BUSY Redis is busy running a script", "CLUSTERDOWN The cluster is down"})
