@@ -1,0 +1,76 @@
+package dev.portcullis.bench;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** The gateway's end-user flows, as a client backend calls them (API.md). */
+final class Portcullis extends Flows {
+
+  private final Http http;
+  private final OtpReceiver receiver;
+  private final String appId;
+  private final String appSecret;
+  private final String runTag;
+  private final AtomicLong identities = new AtomicLong();
+
+  Portcullis(Http http, OtpReceiver receiver, Stats stats, String appId, String appSecret, String runTag) {
+    super(stats);
+    this.http = http;
+    this.receiver = receiver;
+    this.appId = appId;
+    this.appSecret = appSecret;
+    this.runTag = runTag;
+  }
+
+  /**
+   * send-otp for a new identity, the code from the webhook, verify-otp: a new user and session. A fresh email
+   * each time, so the per-identity cooldown and hourly cap never apply.
+   */
+  Future<Session> otpPair() {
+    long start = System.nanoTime();
+    String email = "u" + identities.incrementAndGet() + "-" + runTag + "@bench.test";
+    JsonObject send = credentials().put("email", email);
+    return expectOk("send-otp", start, http.postJson("/auth/send-otp", send))
+        .compose(sent -> {
+          String requestId = sent.getString("otp_request_id");
+          return counted("otp-webhook", receiver.code(requestId)).compose(code -> {
+            JsonObject verify = credentials().put("otp_request_id", requestId).put("otp", code);
+            long verifyStart = System.nanoTime();
+            return expectOk("verify-otp", verifyStart, http.postJson("/auth/verify-otp", verify));
+          });
+        })
+        .map(tokens -> {
+          stats.composite("otp-pair", System.nanoTime() - start);
+          return session(tokens);
+        });
+  }
+
+  /** One link of a refresh chain: the session moves on to the new refresh token. */
+  Future<Void> refresh(Session session) {
+    JsonObject body = credentials().put("refresh_token", session.refreshToken);
+    return expectOk("refresh", System.nanoTime(), http.postJson("/auth/refresh", body))
+        .map(tokens -> {
+          session.accessToken = tokens.getString("access_token");
+          session.refreshToken = tokens.getString("refresh_token");
+          return null;
+        });
+  }
+
+  Future<Void> me(Session session) {
+    return me(session.accessToken, System.nanoTime());
+  }
+
+  /** {@code /auth/me}; latency from {@code startNanos} (the intended start, in open-loop runs). */
+  Future<Void> me(String accessToken, long startNanos) {
+    return expectOk("me", startNanos, http.get("/auth/me", accessToken), false).mapEmpty();
+  }
+
+  private JsonObject credentials() {
+    return new JsonObject().put("app_id", appId).put("app_secret", appSecret);
+  }
+
+  private static Session session(JsonObject tokens) {
+    return new Session(tokens.getString("access_token"), tokens.getString("refresh_token"));
+  }
+}
