@@ -180,7 +180,9 @@ public final class AppSettings {
       if (!(item instanceof String code) || !COUNTRIES.contains(code.toUpperCase(Locale.ROOT))) {
         throw ApiException.invalid(field, "must contain only ISO 3166 alpha-2 country codes");
       }
-      out.add(code.toUpperCase(Locale.ROOT));
+      if (!out.contains(code.toUpperCase(Locale.ROOT))) {
+        out.add(code.toUpperCase(Locale.ROOT));
+      }
     }
     return out;
   }

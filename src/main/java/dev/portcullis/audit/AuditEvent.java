@@ -54,11 +54,4 @@ public record AuditEvent(String type, UUID appId, UUID userId, String requestId,
         .put("client_ip", clientIp)
         .put("data", data == null ? new JsonObject() : data);
   }
-
-  public static AuditEvent fromJson(JsonObject json) {
-    String user = json.getString("user_id");
-    return new AuditEvent(json.getString("type"), UUID.fromString(json.getString("app_id")),
-        user == null ? null : UUID.fromString(user), json.getString("request_id"), json.getString("client_ip"),
-        json.getJsonObject("data", new JsonObject()));
-  }
 }

@@ -9,7 +9,9 @@ import io.vertx.core.Vertx;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,7 +114,7 @@ final class GroupCommit {
             metrics.committed(events.size(), started, batch.get(0).arrivedNanos());
             batch.forEach(sender -> sender.stored().complete());
           } else {
-            ApiException failure = failed(events.size(), done.cause());
+            ApiException failure = failed(events, done.cause());
             batch.forEach(sender -> sender.stored().fail(failure));
           }
           // Whatever arrived during this commit has waited long enough: write it at once.
@@ -120,16 +122,23 @@ final class GroupCommit {
         });
   }
 
-  private ApiException failed(int events, Throwable cause) {
+  private ApiException failed(List<StoredEvent> events, Throwable cause) {
     ApiException failure = Failures.toApi(cause);
     if (failure.code() == ErrorCode.UNAVAILABLE) {
-      metrics.failed(AuditMetrics.UNAVAILABLE, events);
-      LOG.warn("audit batch of {} events not stored: {}", events, failure.getMessage());
+      // Each sender's request logs its own 503; this line only says why.
+      metrics.failed(AuditMetrics.UNAVAILABLE, events.size());
+      LOG.warn("audit batch of {} events not stored: {}", events.size(), failure.getMessage());
       return failure;
     }
-    metrics.failed(AuditMetrics.ERROR, events);
-    // A bug: logged once here, with its cause, for the whole batch rather than once per sender.
-    LOG.error("audit batch of {} events not stored", events, cause);
+    metrics.failed(AuditMetrics.ERROR, events.size());
+    // A bug: logged once here, with its cause, for the whole batch rather than once per sender; marked logged,
+    // nobody else logs it, so this line names the request of every sender it fails.
+    LOG.error("audit batch of {} events not stored (requests {})", events.size(), requestIds(events), cause);
     return failure.markLogged();
+  }
+
+  private static String requestIds(List<StoredEvent> events) {
+    return events.stream().map(StoredEvent::requestId).filter(Objects::nonNull).distinct()
+        .collect(Collectors.joining(", "));
   }
 }

@@ -52,14 +52,10 @@ public final class Migrations {
     return message.lines().findFirst().orElse(message);
   }
 
-  /** Creates the configured database when it does not exist (dev mode and tests; production gets one made). */
-  public static Future<Void> createDatabaseIfMissing(Vertx vertx, PgUrl url) {
-    return vertx.executeBlocking(() -> {
-      createDatabaseIfMissing(url);
-      return null;
-    }, false);
-  }
-
+  /**
+   * Creates the configured database when it does not exist (dev mode and tests; production gets one made).
+   * Blocking: call it from a worker or a test thread.
+   */
   public static void createDatabaseIfMissing(PgUrl url) throws SQLException {
     Properties props = new Properties();
     props.setProperty("user", url.user());

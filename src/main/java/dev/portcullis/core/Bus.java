@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Messages are {@link JsonObject}s. Every request carries {@code request_id} and, when known,
  * {@code client_ip}, so services can log and audit with them. A service failure is replied with
- * {@code fail(status, json)} where json is {@link ApiException#toJson()}; {@link Failures} turns it back into
+ * {@code fail(status, json)} where json is {@link ApiException#toWire()}; {@link Failures} turns it back into
  * the same ApiException on the sender's side.
  */
 public final class Bus {

@@ -12,7 +12,8 @@ public final class Failures {
 
   /**
    * Classifies a failure. Outages are already {@code unavailable} ApiExceptions when they get here (see
-   * {@link Backends}); anything else that is not a domain outcome is a bug and becomes {@code internal_error}.
+   * {@link Postgres} and {@link RedisStore}), and an event-bus timeout becomes one here; anything else that is
+   * not a domain outcome is a bug and becomes {@code internal_error}.
    */
   public static ApiException toApi(Throwable failure) {
     if (failure instanceof ApiException api) {
@@ -22,6 +23,17 @@ public final class Failures {
       return fromReply(reply);
     }
     return new ApiException(ErrorCode.INTERNAL_ERROR, "internal error");
+  }
+
+  /**
+   * True for exceptions that only our own code throws (a null, a bad cast, a bad argument): inside a
+   * backend call they are bugs to log with their stack, not outages to answer with 503.
+   */
+  public static boolean isBug(Throwable failure) {
+    return failure instanceof NullPointerException || failure instanceof ClassCastException
+        || failure instanceof IllegalArgumentException || failure instanceof IndexOutOfBoundsException
+        || failure instanceof ArithmeticException || failure instanceof UnsupportedOperationException
+        || failure instanceof java.util.NoSuchElementException;
   }
 
   /** True for failures that are our bugs rather than domain outcomes or outages. */

@@ -44,6 +44,12 @@ public record PgUrl(String host, int port, String database, String user, String 
     return "postgresql://" + user + "@" + host + ":" + port + "/" + database;
   }
 
+  /** The redacted form: a record's default toString would print the password. */
+  @Override
+  public String toString() {
+    return redacted();
+  }
+
   public String toUrl() {
     String auth = password == null ? encode(user) : encode(user) + ":" + encode(password);
     return "postgresql://" + auth + "@" + host + ":" + port + "/" + database;

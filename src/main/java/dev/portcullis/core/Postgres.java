@@ -13,8 +13,9 @@ import java.util.function.Function;
 
 /**
  * The Postgres pool of one verticle (a named, shared pool: all verticles of a process use the same
- * connections) with every call bounded in time. A call that cannot reach Postgres fails with
- * {@code 503 unavailable}; an error Postgres itself answered stays a {@link PgException}.
+ * connections) with every call bounded in time. A call that cannot reach Postgres, or that Postgres refuses
+ * because it is shutting down, starting or out of connections, fails with {@code 503 unavailable}; any other
+ * error Postgres itself answered stays a {@link PgException}.
  */
 public final class Postgres {
 
@@ -56,10 +57,6 @@ public final class Postgres {
     return new Postgres(pool, config.backendTimeoutMs());
   }
 
-  public Pool pool() {
-    return pool;
-  }
-
   /** Runs a statement (or several) on the pool. */
   public <T> Future<T> run(Function<Pool, Future<T>> work) {
     return guard(work.apply(pool));
@@ -81,8 +78,15 @@ public final class Postgres {
   private <T> Future<T> guard(Future<T> operation) {
     return operation
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
-        .recover(failure -> failure instanceof PgException || failure instanceof ApiException
+        .recover(failure -> failure instanceof ApiException || Failures.isBug(failure)
+            || failure instanceof PgException pg && !isOutage(pg)
             ? Future.failedFuture(failure)
             : Future.failedFuture(ApiException.unavailable("postgres")));
+  }
+
+  /** Connection exceptions (08), insufficient resources (53) and operator intervention (57P: shutdown, starting). */
+  private static boolean isOutage(PgException failure) {
+    String state = failure.getSqlState();
+    return state != null && (state.startsWith("08") || state.startsWith("53") || state.startsWith("57P"));
   }
 }

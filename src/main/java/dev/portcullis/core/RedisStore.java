@@ -8,14 +8,19 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.impl.types.ErrorType;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The Redis client of one verticle: every key carries the configured prefix, every call is bounded in
- * time, and a call that cannot reach Redis fails with {@code 503 unavailable}. Atomic operations are
- * {@link RedisScript}s.
+ * time, and a call that cannot reach Redis, or that Redis refuses because it is loading, read-only, busy or
+ * without its master, fails with {@code 503 unavailable}. Atomic operations are {@link RedisScript}s.
  */
 public final class RedisStore {
+
+  /** Error replies of a Redis that cannot serve right now (restart, failover, a script running too long). */
+  private static final List<String> OUTAGES =
+      List.of("LOADING", "READONLY", "MASTERDOWN", "BUSY", "CLUSTERDOWN", "TRYAGAIN", "OOM");
 
   private final Redis client;
   private final String prefix;
@@ -49,13 +54,16 @@ public final class RedisStore {
   public Future<Response> send(Request request) {
     return client.send(request)
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
-        .recover(failure -> failure instanceof ErrorType
+        .recover(failure -> Failures.isBug(failure) || failure instanceof ErrorType error && !isOutage(error)
             ? Future.failedFuture(failure)
             : Future.failedFuture(ApiException.unavailable("redis")));
   }
 
+  private static boolean isOutage(ErrorType error) {
+    return OUTAGES.stream().anyMatch(error::is);
+  }
+
   public Future<Void> close() {
-    client.close();
-    return Future.succeededFuture();
+    return client.close();
   }
 }

@@ -3,8 +3,10 @@ package dev.portcullis.http;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Failures;
+import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +20,26 @@ public final class ErrorResponder {
 
   public static void handle(RoutingContext ctx) {
     Throwable cause = ctx.failure();
-    ApiException failure = cause != null ? Failures.toApi(cause) : fromStatus(ctx.statusCode());
+    answer(ctx, classify(cause, ctx.statusCode()), cause);
+  }
+
+  /**
+   * For the router's error handlers, which run when routing itself fails: the status the router chose is the
+   * answer, whatever exception made it choose (e.g. a 400 for a path with a malformed %-escape).
+   */
+  public static Handler<RoutingContext> forStatus(int status) {
+    return ctx -> answer(ctx, fromStatus(status), ctx.failure());
+  }
+
+  private static ApiException classify(Throwable cause, int status) {
+    if (cause instanceof HttpException http) {
+      // Vert.x Web's own refusals, such as a query string with a malformed %-escape.
+      return fromStatus(http.getStatusCode());
+    }
+    return cause != null ? Failures.toApi(cause) : fromStatus(status);
+  }
+
+  private static void answer(RoutingContext ctx, ApiException failure, Throwable cause) {
     int status = failure.code().status();
     if (status >= 500 && !failure.logged()) {
       if (Failures.isInternal(failure)) {
@@ -48,7 +69,7 @@ public final class ErrorResponder {
 
   private static ApiException fromStatus(int status) {
     return switch (status) {
-      case 400 -> new ApiException(ErrorCode.INVALID_REQUEST, "invalid request");
+      case 400 -> new ApiException(ErrorCode.INVALID_REQUEST, "malformed request: check the path, query string and body");
       case 404 -> new ApiException(ErrorCode.NOT_FOUND, "no such resource");
       case 405 -> new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "method not allowed on this path");
       case 413 -> new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than 64 KiB");

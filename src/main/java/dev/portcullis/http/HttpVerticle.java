@@ -55,8 +55,9 @@ public final class HttpVerticle extends VerticleBase {
     new AppApi(api, adminAuth).mount(router);
     new AuditApi(api, adminAuth).mount(router);
     router.route().failureHandler(ErrorResponder::handle);
-    router.errorHandler(404, ErrorResponder::handle);
-    router.errorHandler(405, ErrorResponder::handle);
+    router.errorHandler(400, ErrorResponder.forStatus(400));
+    router.errorHandler(404, ErrorResponder.forStatus(404));
+    router.errorHandler(405, ErrorResponder.forStatus(405));
 
     server = vertx.createHttpServer(new HttpServerOptions()
             .setPort(config.httpPort())

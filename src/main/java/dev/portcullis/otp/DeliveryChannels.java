@@ -9,6 +9,7 @@ import io.vertx.ext.mail.StartTLSOptions;
 import io.vertx.ext.web.client.WebClient;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** The channel of each identity kind, as configured: email by smtp, webhook or log; SMS by webhook or log. */
 final class DeliveryChannels {
@@ -36,7 +37,10 @@ final class DeliveryChannels {
         .setPort(config.integer(GatewayConfig.SMTP_PORT, 1, 65535))
         .setStarttls(config.bool(GatewayConfig.SMTP_STARTTLS) ? StartTLSOptions.REQUIRED : StartTLSOptions.DISABLED)
         .setLogin(username == null ? LoginOption.DISABLED : LoginOption.REQUIRED)
-        .setConnectTimeout(5_000);
+        .setConnectTimeout(5_000)
+        // A server that stops answering mid-conversation closes the connection, so it returns to the pool.
+        .setIdleTimeout((int) SmtpChannel.TIMEOUT_MS)
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
     if (username != null) {
       mail.setUsername(username).setPassword(config.optional(GatewayConfig.SMTP_PASSWORD));
     }

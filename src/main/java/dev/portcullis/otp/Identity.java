@@ -115,6 +115,12 @@ public record Identity(Kind kind, String value, String country) {
     return value.substring(0, 3) + "*".repeat(Math.max(0, value.length() - 5)) + value.substring(value.length() - 2);
   }
 
+  /** Masked, like {@link #masked()}: a record's default toString would print the address itself. */
+  @Override
+  public String toString() {
+    return "Identity[" + kind.field() + " " + masked() + "]";
+  }
+
   private static String country(PhoneNumber number) {
     String region = PHONES.getRegionCodeForNumber(number);
     if (region != null) {

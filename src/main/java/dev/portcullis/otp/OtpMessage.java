@@ -33,6 +33,12 @@ public record OtpMessage(Identity to, String code, UUID appId, String appName, S
     return appName.replaceAll("\\p{Cntrl}", " ").trim();
   }
 
+  /** Without the code: a record's default toString would print it. */
+  @Override
+  public String toString() {
+    return "OtpMessage[to=" + to + ", appId=" + appId + ", otpRequestId=" + otpRequestId + ", requestId=" + requestId + "]";
+  }
+
   private String duration() {
     if (ttlSeconds % 60 != 0) {
       return ttlSeconds + " seconds";

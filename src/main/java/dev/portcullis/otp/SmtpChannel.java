@@ -3,16 +3,28 @@ package dev.portcullis.otp;
 import io.vertx.core.Future;
 import io.vertx.ext.mail.MailClient;
 import io.vertx.ext.mail.MailMessage;
+import java.util.concurrent.TimeUnit;
 
-/** A plain-text email through the configured SMTP server (Vert.x Mail Client). */
+/**
+ * A plain-text email through the configured SMTP server (Vert.x Mail Client). An attempt that the server has
+ * not finished within {@link #TIMEOUT_MS} fails as retryable: a stalled server must not hold a message forever.
+ */
 public final class SmtpChannel implements DeliveryChannel {
+
+  static final long TIMEOUT_MS = 10_000;
 
   private final MailClient client;
   private final String from;
+  private final long timeoutMs;
 
   public SmtpChannel(MailClient client, String from) {
+    this(client, from, TIMEOUT_MS);
+  }
+
+  SmtpChannel(MailClient client, String from, long timeoutMs) {
     this.client = client;
     this.from = from;
+    this.timeoutMs = timeoutMs;
   }
 
   @Override
@@ -28,6 +40,7 @@ public final class SmtpChannel implements DeliveryChannel {
         .setSubject(message.subject())
         .setText(message.text());
     return client.sendMail(mail)
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .<Void>mapEmpty()
         .recover(failure -> Future.failedFuture(new DeliveryFailure("smtp: " + failure.getClass().getSimpleName(), true)));
   }

@@ -6,10 +6,10 @@ import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.Secrets;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -99,7 +99,7 @@ final class TokenService {
       }
       SessionStore.SessionRow session = presented.session();
       boolean retry = presented.spent() && presented.inGrace() && presented.successorLive()
-          && Arrays.equals(presented.successorHash(), successorHash);
+          && presented.successorHash() != null && Secrets.constantTimeEquals(presented.successorHash(), successorHash);
       if (retry && !session.revoked()) {
         return answerRefresh(app, session, successor, true, request);
       }

@@ -41,10 +41,6 @@ final class TtlCache<K, V> {
         .onComplete(done -> loading.remove(key, load));
   }
 
-  void forget(K key) {
-    entries.remove(key);
-  }
-
   private void put(K key, V value, long loadedAt) {
     if (entries.size() >= maxEntries) {
       entries.clear();

@@ -69,14 +69,27 @@ final class TcpProxy implements AutoCloseable {
       try {
         Socket client = listening.accept();
         Socket upstream = new Socket(targetHost, targetPort);
-        sockets.add(client);
-        sockets.add(upstream);
+        if (!register(listening, client, upstream)) {
+          return;
+        }
         pump(client, upstream);
         pump(upstream, client);
       } catch (IOException e) {
         return; // closed by cut()
       }
     }
+  }
+
+  /** Keeps a connection accepted just before a cut from outliving it: registered and checked under the lock. */
+  private synchronized boolean register(ServerSocket listening, Socket client, Socket upstream) {
+    if (listening.isClosed()) {
+      closeQuietly(client);
+      closeQuietly(upstream);
+      return false;
+    }
+    sockets.add(client);
+    sockets.add(upstream);
+    return true;
   }
 
   private static void pump(Socket from, Socket to) {

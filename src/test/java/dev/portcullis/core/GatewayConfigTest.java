@@ -1,5 +1,6 @@
 package dev.portcullis.core;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -68,5 +69,13 @@ class GatewayConfigTest {
   private static void assertNamed(String key, JsonObject json) {
     IllegalArgumentException failure = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.from(json));
     assertTrue(failure.getMessage().contains(key), failure.getMessage());
+  }
+
+  @Test
+  @DisplayName("a Postgres URL never prints its password, so it cannot reach a log line by accident")
+  void pgUrlHidesPassword() {
+    PgUrl url = GatewayConfig.from(valid()).pgUrl();
+    assertFalse(url.toString().contains("cret"), url.toString());
+    assertEquals("postgresql://app@db.internal:5433/auth", url.toString());
   }
 }

@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -103,5 +107,55 @@ class HttpConventionsTest {
     assertEquals(401, response.status());
     assertEquals("invalid_client", response.error());
     assertFalse(response.body().contains("Exception"), response.body());
+  }
+
+  @Test
+  @DisplayName("a path with a malformed %-escape answers a JSON 400 invalid_request")
+  void malformedPathEscape() {
+    String[] answer = raw("GET /v1/apps/%zz/jwks.json");
+    assertTrue(answer[0].startsWith("HTTP/1.1 400 "), answer[0]);
+    assertEquals("invalid_request", new JsonObject(answer[1]).getString("error"), answer[1]);
+  }
+
+  @Test
+  @DisplayName("a query string with a malformed %-escape answers 400 invalid_request, not 500")
+  void malformedQueryEscape() {
+    String[] answer = raw("GET /v1/apps?limit=%zz", "Authorization: Bearer " + TestGateway.ADMIN_KEY);
+    assertTrue(answer[0].startsWith("HTTP/1.1 400 "), answer[0]);
+    assertEquals("invalid_request", new JsonObject(answer[1]).getString("error"), answer[1]);
+  }
+
+  @Test
+  @DisplayName("a client_ip that is not an IP address is 400 invalid_request naming client_ip on every client route")
+  void clientIpMustBeAnAddress() {
+    JsonObject app = gateway.createApp("client-ip-check");
+    JsonObject credentials = new JsonObject()
+        .put("app_id", app.getString("app_id"))
+        .put("app_secret", app.getString("app_secret"));
+    for (String ip : new String[] {"999.1.1.1", "1.2", "::::", "1:2:3", "abc."}) {
+      for (String path : new String[] {"/auth/refresh", "/auth/logout", "/auth/send-otp"}) {
+        JsonObject body = credentials.copy().put("refresh_token", "x").put("email", "a@example.com").put("client_ip", ip);
+        ApiResponse response = gateway.http().post(path, body);
+        assertEquals(400, response.status(), path + " " + ip + ": " + response.body());
+        assertTrue(response.json().getString("message").startsWith("client_ip"), response.body());
+      }
+    }
+  }
+
+  /** Sends a request line the JDK client refuses to build; answers {status line, body}. */
+  private static String[] raw(String requestLine, String... headers) {
+    StringBuilder request = new StringBuilder(requestLine).append(" HTTP/1.1\r\nHost: localhost\r\n");
+    for (String header : headers) {
+      request.append(header).append("\r\n");
+    }
+    request.append("Connection: close\r\n\r\n");
+    try (Socket socket = new Socket("127.0.0.1", gateway.config().httpPort())) {
+      socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.US_ASCII));
+      String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      int blank = response.indexOf("\r\n\r\n");
+      return new String[] {response.substring(0, response.indexOf("\r\n")), response.substring(blank + 4)};
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

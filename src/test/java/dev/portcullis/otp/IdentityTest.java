@@ -1,5 +1,6 @@
 package dev.portcullis.otp;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -89,5 +90,17 @@ class IdentityTest {
     assertEquals("203.0.113.7", ClientNetwork.of("::ffff:203.0.113.7"));
     assertEquals(ClientNetwork.of("2001:db8:0:0:1::1"), ClientNetwork.of("2001:DB8::1:0:0:2"));
     assertTrue(assertThrows(ApiException.class, () -> ClientNetwork.of("999.1.1.1")).getMessage().startsWith("client_ip:"));
+  }
+
+  @Test
+  @DisplayName("an identity and a message on its way print neither the address nor the code")
+  void printsNothingToContact() {
+    Identity email = Identity.email("Someone@Example.com");
+    Identity phone = Identity.phone("+6289123456678");
+    assertFalse(email.toString().contains("someone"), email.toString());
+    assertFalse(phone.toString().contains("89123456678"), phone.toString());
+    OtpMessage message = new OtpMessage(email, "913746", java.util.UUID.randomUUID(), "Shop", "req-1", 300, "r-1", null);
+    assertFalse(message.toString().contains("913746"), message.toString());
+    assertFalse(message.toString().contains("someone"), message.toString());
   }
 }
