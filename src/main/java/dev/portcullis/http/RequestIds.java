@@ -2,6 +2,7 @@ package dev.portcullis.http;
 
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 /** Gives every request an id: the caller's {@code X-Request-Id} when it is sane, else a new UUID. */
@@ -16,10 +17,21 @@ public final class RequestIds {
 
   public static void handle(RoutingContext ctx) {
     String given = ctx.request().getHeader(HEADER);
-    String id = given != null && SANE.matcher(given).matches() ? given : UUID.randomUUID().toString();
+    String id = given != null && SANE.matcher(given).matches() ? given : newId();
     ctx.put(KEY, id);
     ctx.response().putHeader(HEADER, id);
     ctx.next();
+  }
+
+  /**
+   * A random version-4 UUID from the thread's own generator: a request id only has to be unique, not
+   * unguessable, and {@link UUID#randomUUID()} would take the process-wide SecureRandom's lock on every request.
+   */
+  static String newId() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+    long low = (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
+    return new UUID(high, low).toString();
   }
 
   public static String of(RoutingContext ctx) {

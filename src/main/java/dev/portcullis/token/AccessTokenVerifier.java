@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * Verifies an access token the way RFC 8725 asks: the header is checked before any key is touched (alg must
  * be exactly RS256, typ at+jwt, no critical extensions), the key comes only from our own keys by kid, and
  * then signature, issuer, audience (the slug of the key's app), app and expiry. Every failure is
- * {@code 401 invalid_token}.
+ * {@code 401 invalid_token}. A token verified before by this instance is found in {@link VerifiedTokens};
+ * its key and expiry are checked again on every call.
  */
 final class AccessTokenVerifier {
 
@@ -30,6 +31,7 @@ final class AccessTokenVerifier {
 
   private final String issuer;
   private final VerificationKeys keys;
+  private final VerifiedTokens verified = new VerifiedTokens();
 
   AccessTokenVerifier(String issuer, VerificationKeys keys) {
     this.issuer = issuer;
@@ -37,6 +39,10 @@ final class AccessTokenVerifier {
   }
 
   Future<Claims> verify(String token) {
+    VerifiedTokens.Verified known = token == null ? null : verified.get(token);
+    if (known != null) {
+      return keys.find(known.kid()).compose(key -> recheck(token, known, key));
+    }
     String[] parts = token == null || token.length() > MAX_TOKEN_LENGTH ? new String[0] : token.split("\\.", -1);
     if (parts.length != 3 || parts[2].isEmpty()) {
       return Future.failedFuture(invalid("is not a signed JWT"));
@@ -52,10 +58,27 @@ final class AccessTokenVerifier {
     if (!(kid instanceof String id) || !KID.matcher(id).matches()) {
       return Future.failedFuture(invalid("has no valid kid"));
     }
-    return keys.find(id).compose(key -> check(key, parts));
+    return keys.find(id).compose(key -> check(key, id, parts)).map(checked -> {
+      verified.put(token, checked);
+      return checked.claims();
+    });
   }
 
-  private Future<Claims> check(VerificationKeys.Key key, String[] parts) {
+  /** A token verified before: still signed by a published key of its app, and not expired. */
+  private Future<Claims> recheck(String token, VerifiedTokens.Verified known, VerificationKeys.Key key) {
+    OffsetDateTime now = OffsetDateTime.now();
+    if (key == null || !key.publishedAt(now) || !key.appId().equals(known.claims().appId())) {
+      verified.forget(token);
+      return Future.failedFuture(invalid("is signed with an unknown key"));
+    }
+    if (known.expiresAtEpochSecond() <= now.toEpochSecond()) {
+      verified.forget(token);
+      return Future.failedFuture(invalid("has expired"));
+    }
+    return Future.succeededFuture(known.claims());
+  }
+
+  private Future<VerifiedTokens.Verified> check(VerificationKeys.Key key, String kid, String[] parts) {
     OffsetDateTime now = OffsetDateTime.now();
     if (key == null || !key.publishedAt(now)) {
       return Future.failedFuture(invalid("is signed with an unknown key"));
@@ -79,7 +102,8 @@ final class AccessTokenVerifier {
     if (!key.appId().equals(appId) || userId == null || sessionId == null) {
       return Future.failedFuture(invalid("does not carry this app's claims"));
     }
-    return Future.succeededFuture(new Claims(appId, userId, sessionId));
+    return Future.succeededFuture(
+        new VerifiedTokens.Verified(new Claims(appId, userId, sessionId), kid, expires.longValue()));
   }
 
   private static boolean isAccessTokenType(Object typ) {

@@ -16,8 +16,9 @@ import java.util.UUID;
  * answers the user, the session and the app. One per verticle instance: the HTTP verticles answer
  * {@code /auth/me} themselves, without an event-bus hop.
  *
- * <p>Sessions and their users are cached for {@link #VIEW_TTL_MS}: nothing in them changes but revocation,
- * and revocation is read from Redis on every call.
+ * <p>Sessions and their users are cached for {@link #VIEW_TTL_MS}, with the answer built from them: nothing in
+ * them changes but revocation, and revocation is read from Redis on every call. The answer is shared by the
+ * calls of those seconds, so callers only encode it, never change it.
  */
 public final class Introspection {
 
@@ -26,7 +27,21 @@ public final class Introspection {
   private final AccessTokenVerifier verifier;
   private final Revocations revocations;
   private final SessionStore sessions;
-  private final TtlCache<UUID, SessionStore.SessionRow> views = new TtlCache<>(VIEW_TTL_MS, 100_000);
+  private final TtlCache<UUID, SessionView> views = new TtlCache<>(VIEW_TTL_MS, 100_000);
+
+  /** A session as /auth/me answers it; answer is null when there is no such session. */
+  private record SessionView(SessionStore.SessionRow session, JsonObject answer) {
+
+    static SessionView of(SessionStore.SessionRow session) {
+      if (session == null) {
+        return new SessionView(null, null);
+      }
+      return new SessionView(session, new JsonObject()
+          .put("user", session.user())
+          .put("session", session.sessionJson())
+          .put("app_id", session.appId().toString()));
+    }
+  }
 
   private Introspection(AccessTokenVerifier verifier, Revocations revocations, SessionStore sessions) {
     this.verifier = verifier;
@@ -58,22 +73,19 @@ public final class Introspection {
         return Future.failedFuture(AccessTokenVerifier.invalid("is not a token of this app"));
       }
       Future<Boolean> revoked = revocations.isRevoked(claims.sessionId());
-      Future<SessionStore.SessionRow> view = views.get(claims.sessionId(), sessions::view);
+      Future<SessionView> view = views.get(claims.sessionId(), id -> sessions.view(id).map(SessionView::of));
       return Future.all(revoked, view).compose(both -> answer(claims, revoked.result(), view.result()));
     });
   }
 
-  private static Future<JsonObject> answer(AccessTokenVerifier.Claims claims, boolean revoked,
-                                           SessionStore.SessionRow session) {
+  private static Future<JsonObject> answer(AccessTokenVerifier.Claims claims, boolean revoked, SessionView view) {
+    SessionStore.SessionRow session = view.session();
     if (session == null || !session.userId().equals(claims.userId()) || !session.appId().equals(claims.appId())) {
       return Future.failedFuture(AccessTokenVerifier.invalid("belongs to no known session"));
     }
     if (revoked || session.revoked()) {
       return Future.failedFuture(new ApiException(ErrorCode.SESSION_REVOKED, "the session of this token has been revoked"));
     }
-    return Future.succeededFuture(new JsonObject()
-        .put("user", session.user().copy())
-        .put("session", session.sessionJson())
-        .put("app_id", claims.appId().toString()));
+    return Future.succeededFuture(view.answer());
   }
 }

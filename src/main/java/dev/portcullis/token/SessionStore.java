@@ -34,11 +34,15 @@ final class SessionStore {
           + "t AS (INSERT INTO refresh_tokens (token_hash, session_id, expires_at) SELECT $5, id, expires_at FROM s) "
           + "SELECT " + SESSION_COLUMNS + " FROM s JOIN users u ON u.id = s.user_id";
 
-  /** Spends a live token of a live session of the app and stores its successor; no row when it cannot. */
+  /**
+   * Spends a live token of a live session of the app and stores its successor; no row when it cannot. The
+   * session is read by primary key in a scalar subquery, not joined: joined, a planner with stale statistics
+   * walks every live session of the app through {@code sessions_user} for each refresh.
+   */
   private static final String ROTATE =
-      "WITH spent AS (UPDATE refresh_tokens rt SET spent_at = now(), successor_hash = $2 FROM sessions s "
+      "WITH spent AS (UPDATE refresh_tokens rt SET spent_at = now(), successor_hash = $2 "
           + "WHERE rt.token_hash = $1 AND rt.spent_at IS NULL AND rt.expires_at > now() "
-          + "AND s.id = rt.session_id AND s.app_id = $3 AND s.revoked_at IS NULL "
+          + "AND (SELECT s.app_id FROM sessions s WHERE s.id = rt.session_id AND s.revoked_at IS NULL) = $3 "
           + "RETURNING rt.session_id, rt.expires_at), "
           + "successor AS (INSERT INTO refresh_tokens (token_hash, session_id, expires_at) "
           + "SELECT $2, session_id, expires_at FROM spent) "

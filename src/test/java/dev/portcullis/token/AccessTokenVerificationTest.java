@@ -1,6 +1,7 @@
 package dev.portcullis.token;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -15,6 +16,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
@@ -31,6 +33,7 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -163,6 +166,18 @@ class AccessTokenVerificationTest {
         rs256(appKey, kid, genuineClaims.copy().put("iat", now - 1000).put("exp", now - 5)));
     assertEquals(401, response.status());
     assertEquals("invalid_token", response.error());
+  }
+
+  @Test
+  @DisplayName("a token accepted before is refused once it expires, although it was verified and remembered")
+  void expiresAfterBeingAccepted() throws Exception {
+    long now = System.currentTimeMillis() / 1000;
+    String shortLived = rs256(appKey, kid, genuineClaims.copy().put("iat", now).put("exp", now + 2));
+    assertEquals(200, TokenFixture.me(gateway.http(), shortLived).status());
+    assertEquals(200, TokenFixture.me(gateway.http(), shortLived).status());
+    Await.until("the remembered token to expire", Duration.ofSeconds(6),
+        () -> "invalid_token".equals(TokenFixture.me(gateway.http(), shortLived).error()));
+    assertTrue(System.currentTimeMillis() / 1000 >= now + 2, "refused only once exp has passed");
   }
 
   @Test
