@@ -52,7 +52,16 @@ public final class RedisStore {
   }
 
   public Future<Response> send(Request request) {
-    return client.send(request)
+    return bounded(client.send(request));
+  }
+
+  /** The requests pipelined on one connection, written and read together; the replies in the same order. */
+  public Future<List<Response>> batch(List<Request> requests) {
+    return bounded(client.batch(requests));
+  }
+
+  private <T> Future<T> bounded(Future<T> reply) {
+    return reply
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .recover(failure -> Failures.isBug(failure) || failure instanceof ErrorType error && !isOutage(error)
             ? Future.failedFuture(failure)

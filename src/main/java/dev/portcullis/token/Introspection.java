@@ -25,7 +25,7 @@ public final class Introspection {
   static final long VIEW_TTL_MS = 5_000;
 
   private final AccessTokenVerifier verifier;
-  private final Revocations revocations;
+  private final RevocationChecks revocations;
   private final SessionStore sessions;
   private final TtlCache<UUID, SessionView> views = new TtlCache<>(VIEW_TTL_MS, 100_000);
 
@@ -43,7 +43,7 @@ public final class Introspection {
     }
   }
 
-  private Introspection(AccessTokenVerifier verifier, Revocations revocations, SessionStore sessions) {
+  private Introspection(AccessTokenVerifier verifier, RevocationChecks revocations, SessionStore sessions) {
     this.verifier = verifier;
     this.revocations = revocations;
     this.sessions = sessions;
@@ -51,8 +51,8 @@ public final class Introspection {
 
   public static Introspection create(GatewayConfig config, Postgres pg, RedisStore redis) {
     VerificationKeys keys = new VerificationKeys(new SigningKeyStore(pg));
-    return new Introspection(new AccessTokenVerifier(config.issuer(), keys), new Revocations(redis),
-        new SessionStore(pg));
+    return new Introspection(new AccessTokenVerifier(config.issuer(), keys),
+        new RevocationChecks(redis, new Revocations(redis)), new SessionStore(pg));
   }
 
   /** The bus form: {access_token, app_id?}; with app_id, a token of any other app is {@code invalid_token}. */

@@ -30,11 +30,8 @@ final class Revocations {
         .mapEmpty();
   }
 
-  Future<Boolean> isRevoked(UUID session) {
-    return redis.send(Command.EXISTS, key(session)).map(reply -> reply != null && reply.toInteger() > 0);
-  }
-
-  private String key(UUID session) {
+  /** The marker's key; checks are batched by {@link RevocationChecks}. */
+  String key(UUID session) {
     return redis.key("revoked", session.toString());
   }
 }
