@@ -21,6 +21,7 @@ final class AuditMetrics {
   private final Timer commit;
   private final Timer lag;
   private final Counter written;
+  private final Counter conflicts;
   private final Map<String, Counter> failures;
   private final AtomicInteger depth = new AtomicInteger();
   private final Gauge queueDepth;
@@ -39,6 +40,9 @@ final class AuditMetrics {
     this.written = Counter.builder("portcullis.audit.events.written")
         .description("Audit events committed")
         .register(registry);
+    this.conflicts = Counter.builder("portcullis.audit.conflicts")
+        .description("Audit batches that found a chain head moved by another process and were written again under lock")
+        .register(registry);
     this.failures = Map.of(UNAVAILABLE, failures(UNAVAILABLE), REJECTED, failures(REJECTED), ERROR, failures(ERROR));
     this.queueDepth = Gauge.builder("portcullis.audit.queue.depth", depth, AtomicInteger::get)
         .description("Audit events received and not yet committed")
@@ -52,6 +56,10 @@ final class AuditMetrics {
     commit.record(now - startedNanos, TimeUnit.NANOSECONDS);
     lag.record(now - oldestArrivalNanos, TimeUnit.NANOSECONDS);
     written.increment(events);
+  }
+
+  void conflict() {
+    conflicts.increment();
   }
 
   /** Events that were not stored, by reason: {@link #UNAVAILABLE}, {@link #REJECTED} or {@link #ERROR}. */

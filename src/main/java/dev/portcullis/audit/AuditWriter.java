@@ -19,9 +19,14 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Writes one batch in one transaction: locks the chain heads of the batch's apps (in app-id order, so
- * writers in other processes wait instead of forking a chain), numbers and hashes the events in order,
- * inserts them with one statement and moves the heads.
+ * Writes one batch, all or nothing, each event after the current head of its app's chain.
+ *
+ * <p>Fast path: when this process committed the last head of every app of the batch, it chains the events
+ * from those heads and appends them with one autocommit statement ({@link #APPEND}) that moves the heads only
+ * if none moved since, and inserts the events only with them. One round trip. Otherwise (an app not written
+ * yet, or another process moved a head) the batch is written by the locking transaction: it locks the chain
+ * heads of the batch's apps (in app-id order, so writers in other processes wait instead of forking a
+ * chain), numbers and hashes the events from the heads it read, inserts them and moves the heads.
  */
 final class AuditWriter {
 
@@ -39,46 +44,130 @@ final class AuditWriter {
   private static final String LOCK_HEADS =
       "SELECT app_id, seq, hash FROM audit_chain_heads WHERE app_id = ANY($1::uuid[]) ORDER BY app_id FOR UPDATE";
   private static final String INSERT_EVENTS =
-      "INSERT INTO audit_events (" + StoredEvent.COLUMNS + ") "
-          + "SELECT id, app_id, seq, at, type, user_id, request_id, client_ip, data::jsonb, hash FROM unnest("
-          + "$1::uuid[], $2::uuid[], $3::bigint[], $4::timestamptz[], $5::text[], $6::uuid[], $7::text[], $8::text[], "
-          + "$9::text[], $10::text[]) AS e(id, app_id, seq, at, type, user_id, request_id, client_ip, data, hash)";
+      "INSERT INTO audit_events (" + StoredEvent.COLUMNS + ") " + eventsFrom(1);
   private static final String MOVE_HEADS =
       "UPDATE audit_chain_heads AS h SET seq = v.seq, hash = v.hash "
           + "FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS v(app_id, seq, hash) WHERE h.app_id = v.app_id";
 
-  /** Bounds the memory of {@link #knownHeads}; forgetting only costs one idempotent insert. */
+  /**
+   * The fast path in one statement. {@code unchanged} locks, in app-id order like {@link #LOCK_HEADS}, the heads
+   * still at the expected (seq, hash); under READ COMMITTED a head another transaction moved meanwhile is
+   * re-read after the lock wait and drops out. Only when every head is unchanged do the heads move, and each
+   * app's events are inserted only with its moved head, so a chain's head and events never part. When any head
+   * moved, nothing is written and {@code moved} is 0.
+   */
+  private static final String APPEND =
+      "WITH expected AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bigint[], $5::text[]) "
+          + "AS x(app_id, seq, hash, new_seq, new_hash)), "
+          + "unchanged AS (SELECT h.app_id FROM audit_chain_heads AS h JOIN expected AS x "
+          + "ON h.app_id = x.app_id AND h.seq = x.seq AND h.hash = x.hash ORDER BY h.app_id FOR UPDATE OF h), "
+          + "verdict AS (SELECT count(*) = cardinality($1::uuid[]) AS all_unchanged FROM unchanged), "
+          + "moved AS (UPDATE audit_chain_heads AS h SET seq = x.new_seq, hash = x.new_hash FROM expected AS x, verdict "
+          + "WHERE verdict.all_unchanged AND h.app_id = x.app_id AND h.seq = x.seq AND h.hash = x.hash "
+          + "RETURNING h.app_id), "
+          + "stored AS (INSERT INTO audit_events (" + StoredEvent.COLUMNS + ") "
+          + "SELECT e.* FROM (" + eventsFrom(6) + ") AS e JOIN moved ON moved.app_id = e.app_id RETURNING 1) "
+          + "SELECT (SELECT count(*) FROM moved) AS moved, (SELECT count(*) FROM stored) AS stored";
+
+  /** Bounds the memory of {@link #knownHeads} and {@link #lastHeads}; forgetting only costs a slower batch. */
   private static final int KNOWN_HEADS_LIMIT = 100_000;
 
   private record Head(long seq, String hash) {
   }
 
+  /** Events placed in their chains, and where that leaves each app's head. */
+  private record Chained(List<StoredEvent> events, Map<UUID, Head> heads) {
+  }
+
   private final Postgres pg;
+  private final AuditMetrics metrics;
   /** Apps whose head row is committed: heads are never deleted, so they need no insert again. */
   private final Set<UUID> knownHeads = new HashSet<>();
+  /**
+   * The head each app's chain had after this process's last committed batch of it: the fast path's guess. A
+   * guess only: another process may have moved it since, which {@link #APPEND} detects. Forgotten whenever a
+   * batch of the app fails, since its outcome is then unknown.
+   */
+  private final Map<UUID, Head> lastHeads = new HashMap<>();
 
-  AuditWriter(Postgres pg) {
+  AuditWriter(Postgres pg, AuditMetrics metrics) {
     this.pg = pg;
+    this.metrics = metrics;
   }
 
   /** Stores the events in order, each after the current head of its app; fails as a whole. */
   Future<Void> write(List<StoredEvent> events) {
     List<UUID> apps = events.stream().map(StoredEvent::appId).distinct().toList();
+    Future<Void> written = lastHeads.keySet().containsAll(apps)
+        ? append(events, apps).compose(appended -> appended ? Future.succeededFuture() : writeLocked(events, apps))
+        : writeLocked(events, apps);
+    return written.onFailure(failed -> apps.forEach(lastHeads::remove));
+  }
+
+  /** The fast path: true when the batch is stored, false when a head had moved and nothing was written. */
+  private Future<Boolean> append(List<StoredEvent> events, List<UUID> apps) {
+    Map<UUID, Head> expected = new LinkedHashMap<>();
+    apps.forEach(app -> expected.put(app, lastHeads.get(app)));
+    Chained chained = chain(events, expected);
+    int n = apps.size();
+    UUID[] ids = apps.toArray(UUID[]::new);
+    Long[] seqs = new Long[n];
+    String[] hashes = new String[n];
+    Long[] newSeqs = new Long[n];
+    String[] newHashes = new String[n];
+    for (int i = 0; i < n; i++) {
+      seqs[i] = expected.get(ids[i]).seq();
+      hashes[i] = expected.get(ids[i]).hash();
+      newSeqs[i] = chained.heads().get(ids[i]).seq();
+      newHashes[i] = chained.heads().get(ids[i]).hash();
+    }
+    Tuple heads = Tuple.tuple().addValue(ids).addValue(seqs).addValue(hashes).addValue(newSeqs).addValue(newHashes);
+    Tuple params = withEvents(heads, chained.events());
+    return pg.run(pool -> pool.preparedQuery(APPEND).execute(params))
+        .compose(rows -> {
+          Row row = rows.iterator().next();
+          long moved = row.getLong("moved");
+          long stored = row.getLong("stored");
+          if (moved == 0) {
+            metrics.conflict();
+            apps.forEach(lastHeads::remove);
+            return Future.succeededFuture(false);
+          }
+          if (moved != n || stored != events.size()) {
+            return Future.failedFuture(new IllegalStateException(
+                "audit append moved " + moved + " of " + n + " heads and stored " + stored + " of " + events.size() + " events"));
+          }
+          remember(chained.heads());
+          return Future.succeededFuture(true);
+        });
+  }
+
+  /** The locking transaction: reads the current heads under lock, so it cannot fork a chain. */
+  private Future<Void> writeLocked(List<StoredEvent> events, List<UUID> apps) {
     List<UUID> newApps = apps.stream().filter(app -> !knownHeads.contains(app)).toList();
     return pg.inTransaction(conn -> ensureHeads(conn, newApps)
             .compose(v -> lockHeads(conn, apps))
             .compose(heads -> {
-              Map<UUID, Head> moved = new LinkedHashMap<>(heads);
-              List<StoredEvent> chained = new ArrayList<>(events.size());
-              for (StoredEvent event : events) {
-                Head head = moved.get(event.appId());
-                StoredEvent placed = event.chained(head.seq() + 1, head.hash());
-                moved.put(event.appId(), new Head(placed.seq(), placed.hash()));
-                chained.add(placed);
-              }
-              return insert(conn, chained).compose(v -> moveHeads(conn, moved));
+              Chained chained = chain(events, heads);
+              return insert(conn, chained.events()).compose(v -> moveHeads(conn, chained.heads())).map(chained);
             }))
-        .onSuccess(v -> remember(newApps));
+        .map(chained -> {
+          remember(chained.heads());
+          return null;
+        });
+  }
+
+  /** Numbers and hashes the events in order, each after the head its app has reached so far. */
+  private static Chained chain(List<StoredEvent> events, Map<UUID, Head> heads) {
+    Map<UUID, Head> moved = new LinkedHashMap<>(heads);
+    List<StoredEvent> chained = new ArrayList<>(events.size());
+    for (StoredEvent event : events) {
+      Head head = moved.get(event.appId());
+      StoredEvent placed = event.chained(head.seq() + 1, head.hash());
+      moved.put(event.appId(), new Head(placed.seq(), placed.hash()));
+      chained.add(placed);
+    }
+    return new Chained(chained, moved);
   }
 
   private Future<Void> ensureHeads(SqlConnection conn, List<UUID> apps) {
@@ -109,6 +198,22 @@ final class AuditWriter {
   }
 
   private static Future<Void> insert(SqlConnection conn, List<StoredEvent> events) {
+    return conn.preparedQuery(INSERT_EVENTS).execute(withEvents(Tuple.tuple(), events)).mapEmpty();
+  }
+
+  /** {@code SELECT} of the events from ten array parameters, numbered from {@code first}. */
+  private static String eventsFrom(int first) {
+    String[] types = {"uuid", "uuid", "bigint", "timestamptz", "text", "uuid", "text", "text", "text", "text"};
+    StringBuilder arrays = new StringBuilder();
+    for (int i = 0; i < types.length; i++) {
+      arrays.append(i == 0 ? "" : ", ").append('$').append(first + i).append("::").append(types[i]).append("[]");
+    }
+    return "SELECT id, app_id, seq, at, type, user_id, request_id, client_ip, data::jsonb, hash FROM unnest(" + arrays
+        + ") AS e(id, app_id, seq, at, type, user_id, request_id, client_ip, data, hash)";
+  }
+
+  /** Appends the events' columns, one array each, in {@link StoredEvent#COLUMNS} order. */
+  private static Tuple withEvents(Tuple params, List<StoredEvent> events) {
     int n = events.size();
     UUID[] ids = new UUID[n];
     UUID[] apps = new UUID[n];
@@ -133,9 +238,8 @@ final class AuditWriter {
       data[i] = event.data().encode();
       hashes[i] = event.hash();
     }
-    Tuple params = Tuple.tuple().addValue(ids).addValue(apps).addValue(seqs).addValue(ats).addValue(types)
+    return params.addValue(ids).addValue(apps).addValue(seqs).addValue(ats).addValue(types)
         .addValue(users).addValue(requests).addValue(ips).addValue(data).addValue(hashes);
-    return conn.preparedQuery(INSERT_EVENTS).execute(params).mapEmpty();
   }
 
   private static Future<Void> moveHeads(SqlConnection conn, Map<UUID, Head> heads) {
@@ -149,10 +253,14 @@ final class AuditWriter {
     return conn.preparedQuery(MOVE_HEADS).execute(Tuple.of(apps, seqs, hashes)).mapEmpty();
   }
 
-  private void remember(List<UUID> apps) {
-    if (knownHeads.size() + apps.size() > KNOWN_HEADS_LIMIT) {
+  private void remember(Map<UUID, Head> heads) {
+    if (knownHeads.size() + heads.size() > KNOWN_HEADS_LIMIT) {
       knownHeads.clear();
     }
-    knownHeads.addAll(apps);
+    if (lastHeads.size() + heads.size() > KNOWN_HEADS_LIMIT) {
+      lastHeads.clear();
+    }
+    knownHeads.addAll(heads.keySet());
+    lastHeads.putAll(heads);
   }
 }
