@@ -41,7 +41,7 @@ final class AuditMetrics {
         .description("Audit events committed")
         .register(registry);
     this.conflicts = Counter.builder("portcullis.audit.conflicts")
-        .description("Audit batches that found a chain head moved by another process and were written again under lock")
+        .description("Audit appends that found a chain head moved by another process and wrote nothing (the batch is then written again)")
         .register(registry);
     this.failures = Map.of(UNAVAILABLE, failures(UNAVAILABLE), REJECTED, failures(REJECTED), ERROR, failures(ERROR));
     this.queueDepth = Gauge.builder("portcullis.audit.queue.depth", depth, AtomicInteger::get)

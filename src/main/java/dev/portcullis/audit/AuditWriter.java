@@ -23,10 +23,12 @@ import java.util.UUID;
  *
  * <p>Fast path: when this process committed the last head of every app of the batch, it chains the events
  * from those heads and appends them with one autocommit statement ({@link #APPEND}) that moves the heads only
- * if none moved since, and inserts the events only with them. One round trip. Otherwise (an app not written
- * yet, or another process moved a head) the batch is written by the locking transaction: it locks the chain
- * heads of the batch's apps (in app-id order, so writers in other processes wait instead of forking a
- * chain), numbers and hashes the events from the heads it read, inserts them and moves the heads.
+ * if none moved since, and inserts the events only with them: one round trip. When another process moved a
+ * head, nothing is written and the statement answers the current heads; the batch is chained from those and
+ * appended once more. Otherwise (an app this process has not written yet, or a second conflict) the batch is
+ * written by the locking transaction: it locks the chain heads of the batch's apps (in app-id order, so
+ * writers in other processes wait instead of forking a chain), numbers and hashes the events from the heads
+ * it read, inserts them and moves the heads.
  */
 final class AuditWriter {
 
@@ -50,24 +52,33 @@ final class AuditWriter {
           + "FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS v(app_id, seq, hash) WHERE h.app_id = v.app_id";
 
   /**
-   * The fast path in one statement. {@code unchanged} locks, in app-id order like {@link #LOCK_HEADS}, the heads
-   * still at the expected (seq, hash); under READ COMMITTED a head another transaction moved meanwhile is
-   * re-read after the lock wait and drops out. Only when every head is unchanged do the heads move, and each
-   * app's events are inserted only with its moved head, so a chain's head and events never part. When any head
-   * moved, nothing is written and {@code moved} is 0.
+   * The fast path in one statement. {@code current} locks the batch's heads in app-id order, like
+   * {@link #LOCK_HEADS}; under READ COMMITTED a head another transaction moved meanwhile is re-read after the
+   * lock wait, so it holds the latest committed heads. Only when every one is still at the expected (seq, hash)
+   * do the heads move, and each app's events are inserted only with its moved head, so a chain's head and
+   * events never part. Otherwise nothing is written, and the answer carries the current heads to try again from.
    */
   private static final String APPEND =
       "WITH expected AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bigint[], $5::text[]) "
           + "AS x(app_id, seq, hash, new_seq, new_hash)), "
-          + "unchanged AS (SELECT h.app_id FROM audit_chain_heads AS h JOIN expected AS x "
-          + "ON h.app_id = x.app_id AND h.seq = x.seq AND h.hash = x.hash ORDER BY h.app_id FOR UPDATE OF h), "
-          + "verdict AS (SELECT count(*) = cardinality($1::uuid[]) AS all_unchanged FROM unchanged), "
+          + "current AS (SELECT app_id, seq, hash FROM audit_chain_heads WHERE app_id = ANY($1::uuid[]) "
+          + "ORDER BY app_id FOR UPDATE), "
+          + "verdict AS (SELECT count(*) = cardinality($1::uuid[]) AS unchanged FROM current AS c JOIN expected AS x "
+          + "ON c.app_id = x.app_id AND c.seq = x.seq AND c.hash = x.hash), "
           + "moved AS (UPDATE audit_chain_heads AS h SET seq = x.new_seq, hash = x.new_hash FROM expected AS x, verdict "
-          + "WHERE verdict.all_unchanged AND h.app_id = x.app_id AND h.seq = x.seq AND h.hash = x.hash "
+          + "WHERE verdict.unchanged AND h.app_id = x.app_id AND h.seq = x.seq AND h.hash = x.hash "
           + "RETURNING h.app_id), "
           + "stored AS (INSERT INTO audit_events (" + StoredEvent.COLUMNS + ") "
           + "SELECT e.* FROM (" + eventsFrom(6) + ") AS e JOIN moved ON moved.app_id = e.app_id RETURNING 1) "
-          + "SELECT (SELECT count(*) FROM moved) AS moved, (SELECT count(*) FROM stored) AS stored";
+          + "SELECT c.app_id, c.seq, c.hash, (SELECT count(*) FROM moved) AS moved, (SELECT count(*) FROM stored) AS stored "
+          + "FROM current AS c";
+
+  /**
+   * How many times a batch whose append found a head moved is appended again from the heads that answer read,
+   * before it takes the locking transaction: with several processes writing one busy app, the second try
+   * usually lands, in two round trips where the locking transaction takes five.
+   */
+  private static final int APPEND_RETRIES = 1;
 
   /** Bounds the memory of {@link #knownHeads} and {@link #lastHeads}; forgetting only costs a slower batch. */
   private static final int KNOWN_HEADS_LIMIT = 100_000;
@@ -77,6 +88,10 @@ final class AuditWriter {
 
   /** Events placed in their chains, and where that leaves each app's head. */
   private record Chained(List<StoredEvent> events, Map<UUID, Head> heads) {
+  }
+
+  /** One try of the fast path: stored, or nothing written and the heads the chains had meanwhile reached. */
+  private record Attempt(boolean stored, Map<UUID, Head> currentHeads) {
   }
 
   private final Postgres pg;
@@ -99,18 +114,31 @@ final class AuditWriter {
   Future<Void> write(List<StoredEvent> events) {
     List<UUID> apps = events.stream().map(StoredEvent::appId).distinct().toList();
     Future<Void> written = lastHeads.keySet().containsAll(apps)
-        ? append(events, apps).compose(appended -> appended ? Future.succeededFuture() : writeLocked(events, apps))
+        ? append(events, apps, lastHeads, APPEND_RETRIES)
         : writeLocked(events, apps);
     return written.onFailure(failed -> apps.forEach(lastHeads::remove));
   }
 
-  /** The fast path: true when the batch is stored, false when a head had moved and nothing was written. */
-  private Future<Boolean> append(List<StoredEvent> events, List<UUID> apps) {
-    Map<UUID, Head> expected = new LinkedHashMap<>();
-    apps.forEach(app -> expected.put(app, lastHeads.get(app)));
-    Chained chained = chain(events, expected);
+  private Future<Void> append(List<StoredEvent> events, List<UUID> apps, Map<UUID, Head> from, int retries) {
+    return appendOnce(events, apps, from).compose(attempt -> {
+      if (attempt.stored()) {
+        return Future.succeededFuture();
+      }
+      metrics.conflict();
+      apps.forEach(lastHeads::remove);
+      return retries > 0 && attempt.currentHeads().keySet().containsAll(apps)
+          ? append(events, apps, attempt.currentHeads(), retries - 1)
+          : writeLocked(events, apps);
+    });
+  }
+
+  /** One try of the fast path, chaining the events from the heads {@code from}. */
+  private Future<Attempt> appendOnce(List<StoredEvent> events, List<UUID> apps, Map<UUID, Head> from) {
     int n = apps.size();
     UUID[] ids = apps.toArray(UUID[]::new);
+    Map<UUID, Head> expected = new LinkedHashMap<>();
+    apps.forEach(app -> expected.put(app, from.get(app)));
+    Chained chained = chain(events, expected);
     Long[] seqs = new Long[n];
     String[] hashes = new String[n];
     Long[] newSeqs = new Long[n];
@@ -122,23 +150,25 @@ final class AuditWriter {
       newHashes[i] = chained.heads().get(ids[i]).hash();
     }
     Tuple heads = Tuple.tuple().addValue(ids).addValue(seqs).addValue(hashes).addValue(newSeqs).addValue(newHashes);
-    Tuple params = withEvents(heads, chained.events());
-    return pg.run(pool -> pool.preparedQuery(APPEND).execute(params))
+    return pg.run(pool -> pool.preparedQuery(APPEND).execute(withEvents(heads, chained.events())))
         .compose(rows -> {
-          Row row = rows.iterator().next();
-          long moved = row.getLong("moved");
-          long stored = row.getLong("stored");
+          Map<UUID, Head> current = new HashMap<>();
+          long moved = 0;
+          long stored = 0;
+          for (Row row : rows) {
+            current.put(row.getUUID("app_id"), new Head(row.getLong("seq"), row.getString("hash")));
+            moved = row.getLong("moved");
+            stored = row.getLong("stored");
+          }
           if (moved == 0) {
-            metrics.conflict();
-            apps.forEach(lastHeads::remove);
-            return Future.succeededFuture(false);
+            return Future.succeededFuture(new Attempt(false, current));
           }
           if (moved != n || stored != events.size()) {
             return Future.failedFuture(new IllegalStateException(
                 "audit append moved " + moved + " of " + n + " heads and stored " + stored + " of " + events.size() + " events"));
           }
           remember(chained.heads());
-          return Future.succeededFuture(true);
+          return Future.succeededFuture(new Attempt(true, chained.heads()));
         });
   }
 

@@ -23,8 +23,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /**
- * The audit writer appends a batch in one statement from the chain heads it committed last, and falls back to
- * the locking transaction when another process moved a head. These tests make that guess wrong on purpose.
+ * The audit writer appends a batch in one statement from the chain heads it committed last; when another
+ * process moved a head it writes nothing and tries again from the heads it read (then under lock). These tests
+ * make that guess wrong on purpose.
  */
 @DisplayName("The audit log's one-statement append and its fallback")
 class AuditAppendTest {
@@ -57,7 +58,7 @@ class AuditAppendTest {
   }
 
   @Test
-  @DisplayName("two processes taking turns on one chain each find the head moved by the other, write under lock, and the chain verifies")
+  @DisplayName("two processes taking turns on one chain each find the head moved by the other, append again from it, and the chain verifies")
   void processesTakingTurns() {
     try (TestGateway first = TestGateway.start(); TestGateway second = first.sibling()) {
       UUID app = UUID.randomUUID();
@@ -68,13 +69,13 @@ class AuditAppendTest {
       }
 
       assertChain(first, app, turns);
-      // Each process's first turn reads the head under lock; every later one guessed a head the other had moved.
+      // Each process's first turn reads the head under lock; every later one first guesses a head the other has moved.
       assertEquals(18, conflicts(first) + conflicts(second) - before);
     }
   }
 
   @Test
-  @DisplayName("a batch over two apps, one of whose heads another process moved, writes nothing of either in one statement and is stored whole under lock")
+  @DisplayName("a batch over two apps, one of whose heads another process moved, writes nothing of either, then is stored whole")
   void oneMovedHeadStopsTheWholeAppend() {
     try (TestGateway first = TestGateway.start(); TestGateway second = first.sibling()) {
       UUID unmoved = UUID.randomUUID();
