@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,6 +70,23 @@ class GroupCommitTest {
     ApiException api = (ApiException) failure.get(10, TimeUnit.SECONDS);
     assertEquals(ErrorCode.INTERNAL_ERROR, api.code());
     assertTrue(api.logged());
+  }
+
+  @Test
+  @DisplayName("events submitted in one event-loop turn share one batch; one submitted after it commits gets its own")
+  void oneTurnOneBatch() throws Exception {
+    List<Integer> batches = new CopyOnWriteArrayList<>();
+    GroupCommit commits = new GroupCommit(vertx, events -> {
+      batches.add(events.size());
+      return Future.succeededFuture();
+    }, new AuditMetrics(new SimpleMeterRegistry()));
+    CompletableFuture<Void> stored = new CompletableFuture<>();
+    vertx.runOnContext(ignored -> Future.all(commits.submit(List.of(event("req-d"))), commits.submit(List.of(event("req-e"))),
+            commits.submit(List.of(event("req-f"), event("req-g"))))
+        .compose(v -> commits.submit(List.of(event("req-h"))))
+        .onComplete(done -> stored.complete(null)));
+    stored.get(10, TimeUnit.SECONDS);
+    assertEquals(List.of(4, 1), batches);
   }
 
   private static StoredEvent event(String requestId) {
