@@ -75,8 +75,8 @@ final class AuditWriter {
 
   /**
    * How many times a batch whose append found a head moved is appended again from the heads that answer read,
-   * before it takes the locking transaction: with several processes writing one busy app, the second try
-   * usually lands, in two round trips where the locking transaction takes five.
+   * before it takes the locking transaction: with several processes writing one busy app, a second try that
+   * lands costs one more round trip, where the locking transaction takes five.
    */
   private static final int APPEND_RETRIES = 1;
 
