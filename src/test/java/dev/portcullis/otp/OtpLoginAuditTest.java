@@ -100,15 +100,34 @@ class OtpLoginAuditTest {
     assertEquals("otp_expired", again.error());
   }
 
+  @Test
+  @DisplayName("a login whose otp.verified cannot be stored is not answered 200, although its token was issued")
+  void unstoredCodeEventsFailTheLogin() throws Exception {
+    JsonObject app = gateway.createApp("login-audit-unstored");
+    refuse("refuse_otp_verified", "audit_events", "NEW.app_id = '" + UUID.fromString(app.getString("app_id")) + "' AND NEW.type = '"
+        + AuditEvent.OTP_VERIFIED + "'");
+    String otpRequestId = sent(app, "unstored@example.com");
+
+    ApiResponse answer = gateway.http().post("/auth/verify-otp", credentials(app).put("otp_request_id", otpRequestId)
+        .put("otp", receiver.awaitCode(otpRequestId)), "X-Request-Id", "login-unstored");
+    assertEquals(500, answer.status(), answer.body());
+    assertEquals("internal_error", answer.error());
+    assertTrue(AuditTrail.ofRequest(gateway, "login-unstored").stream()
+        .noneMatch(row -> AuditEvent.OTP_VERIFIED.equals(row.getString("type"))));
+  }
+
   /** A trigger that makes Postgres refuse every session of this app: the token service cannot log anyone in. */
   private static void refuseSessionsOf(String appId) throws Exception {
-    UUID.fromString(appId); // only a UUID goes into the statement text below
+    refuse("refuse_sessions", "sessions", "NEW.app_id = '" + UUID.fromString(appId) + "'");
+  }
+
+  /** Makes Postgres refuse inserts into {@code table} of rows that match {@code condition} (fixed test text). */
+  private static void refuse(String function, String table, String condition) throws Exception {
     try (Connection db = gateway.jdbc(); Statement statement = db.createStatement()) {
-      statement.execute("CREATE FUNCTION refuse_sessions() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-          + "IF NEW.app_id = '" + appId + "' THEN RAISE EXCEPTION 'sessions of this app are refused by the test'; "
-          + "END IF; RETURN NEW; END $$");
-      statement.execute("CREATE TRIGGER refuse_sessions BEFORE INSERT ON sessions FOR EACH ROW "
-          + "EXECUTE FUNCTION refuse_sessions()");
+      statement.execute("CREATE FUNCTION " + function + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+          + "IF " + condition + " THEN RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END $$");
+      statement.execute("CREATE TRIGGER " + function + " BEFORE INSERT ON " + table + " FOR EACH ROW "
+          + "EXECUTE FUNCTION " + function + "()");
     }
   }
 
