@@ -52,18 +52,11 @@ public final class UserRepository {
    * target covers both partial unique indexes, (app_id, email) and (app_id, phone). When a concurrent first
    * login commits after this statement's snapshot was taken, the insert does nothing and the statement
    * returns no row; {@link #find} then reads the winner's row with a fresh snapshot.
-   *
-   * <p>An insert commits without waiting for its WAL flush ({@code synchronous_commit} off for this statement's
-   * transaction only), which saves a disk flush per first login. Nothing is answered on the strength of this
-   * commit alone: a login answers only after later synchronous commits that name the user (its user.created
-   * audit event, its session), and Postgres flushes WAL in order, so the row is durable before any answer or
-   * audit event relies on it. A crash before then loses the row and fails that login, as any crash would.
    */
   private static String findOrInsert(String column) {
     return "WITH found AS (SELECT " + User.COLUMNS + " FROM users WHERE app_id = $2 AND " + column + " = $3), "
         + "inserted AS (INSERT INTO users (id, app_id, " + column + ") SELECT $1::uuid, $2::uuid, $3::text "
-        + "WHERE NOT EXISTS (SELECT 1 FROM found) AND set_config('synchronous_commit', 'off', true) = 'off' "
-        + "ON CONFLICT DO NOTHING RETURNING " + User.COLUMNS + ") "
+        + "WHERE NOT EXISTS (SELECT 1 FROM found) ON CONFLICT DO NOTHING RETURNING " + User.COLUMNS + ") "
         + "SELECT " + User.COLUMNS + ", false AS created FROM found "
         + "UNION ALL SELECT " + User.COLUMNS + ", true AS created FROM inserted";
   }

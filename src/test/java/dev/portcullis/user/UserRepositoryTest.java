@@ -78,29 +78,6 @@ class UserRepositoryTest {
     assertEquals(2, countUsers(appId));
   }
 
-  @Test
-  @DisplayName("a first login's relaxed commit stays in its own statement: the connection's next statement commits "
-      + "synchronously again")
-  void relaxedCommitDoesNotLeak() throws Exception {
-    UUID appId = UUID.fromString(gateway.createApp("users-commit").getString("app_id"));
-    Postgres single = Postgres.create(gateway.vertx(), gateway.config(), "users-commit-test", 1);
-    try {
-      String before = synchronousCommit(single);
-      UserRepository users = new UserRepository(single);
-      assertEquals(true, users.findOrCreate(appId, "tess@example.com", null).await(10, TimeUnit.SECONDS).created());
-      assertEquals(before, synchronousCommit(single));
-      assertEquals("on", before, "the server's default (the setting this test is about)");
-    } finally {
-      single.close().await(10, TimeUnit.SECONDS);
-    }
-  }
-
-  private static String synchronousCommit(Postgres single) throws Exception {
-    return single.run(pool -> pool.query("SHOW synchronous_commit").execute())
-        .map(rows -> rows.iterator().next().getString(0))
-        .await(10, TimeUnit.SECONDS);
-  }
-
   private static int countUsers(UUID appId) throws Exception {
     try (var db = gateway.jdbc(); var query = db.prepareStatement("SELECT count(*) FROM users WHERE app_id = ?")) {
       query.setObject(1, appId);
