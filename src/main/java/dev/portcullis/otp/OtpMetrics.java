@@ -2,50 +2,80 @@ package dev.portcullis.otp;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
-/** The OTP counters. Labels are channels, transports and reasons: never an address, an app or a user. */
+/**
+ * The OTP counters. Labels are channels, transports and reasons: never an address, an app or a user.
+ *
+ * <p>Each counter is registered once and then held, so the hot path increments a counter instead of building
+ * and looking up a meter per call. Counters without a label or labelled by channel exist from the start (at 0,
+ * which {@code rate()} needs); those labelled by a reason or transport are registered on first use.
+ */
 public final class OtpMetrics {
 
+  private final Map<Identity.Kind, Counter> sent = new EnumMap<>(Identity.Kind.class);
+  private final Map<String, Counter> failed = new ConcurrentHashMap<>();
+  private final Map<String, Counter> rateLimited = new ConcurrentHashMap<>();
+  private final Map<String, Counter> deliveryFailures = new ConcurrentHashMap<>();
+  private final Counter verified;
+  private final Counter burned;
   private final MeterRegistry registry;
 
   public OtpMetrics(MeterRegistry registry) {
     this.registry = registry;
+    // Filled here and never written again: safe to read from any thread.
+    for (Identity.Kind kind : Identity.Kind.values()) {
+      sent.put(kind, counter("portcullis.otp.sent", "codes accepted for delivery", "channel", kind.channel()));
+    }
+    this.verified = Counter.builder("portcullis.otp.verified").description("codes verified").register(registry);
+    this.burned = Counter.builder("portcullis.otp.burned").description("OTP requests burned by wrong codes")
+        .register(registry);
   }
 
   /** portcullis_otp_sent_total{channel=email|sms} */
   public void sent(Identity.Kind kind) {
-    counter("portcullis.otp.sent", "codes accepted for delivery", "channel", kind.channel()).increment();
+    sent.get(kind).increment();
   }
 
   /** portcullis_otp_verified_total */
   public void verified() {
-    Counter.builder("portcullis.otp.verified").description("codes verified").register(registry).increment();
+    verified.increment();
   }
 
   /** portcullis_otp_failed_total{reason=invalid|expired|burned}: verifications that did not succeed. */
   public void failed(String reason) {
-    counter("portcullis.otp.failed", "verifications refused", "reason", reason).increment();
+    held(failed, reason, value -> counter("portcullis.otp.failed", "verifications refused", "reason", value))
+        .increment();
   }
 
   /** portcullis_otp_burned_total: requests that reached their maximum of wrong codes. */
   public void burned() {
-    Counter.builder("portcullis.otp.burned").description("OTP requests burned by wrong codes").register(registry)
-        .increment();
+    burned.increment();
   }
 
   /** portcullis_otp_delivery_failures_total{channel, transport}: messages given up on after the last attempt. */
   public void deliveryFailed(Identity.Kind kind, String transport) {
-    Counter.builder("portcullis.otp.delivery.failures")
+    held(deliveryFailures, kind.channel() + "/" + transport, ignored -> Counter.builder("portcullis.otp.delivery.failures")
         .description("OTP messages that could not be delivered")
         .tag("channel", kind.channel())
         .tag("transport", transport)
-        .register(registry)
+        .register(registry))
         .increment();
   }
 
   /** portcullis_otp_rate_limited_total{reason}: sends and verifications refused by a limit or a lockout. */
   public void rateLimited(String reason) {
-    counter("portcullis.otp.rate.limited", "OTP requests refused by a rate limit", "reason", reason).increment();
+    held(rateLimited, reason,
+        value -> counter("portcullis.otp.rate.limited", "OTP requests refused by a rate limit", "reason", value))
+        .increment();
+  }
+
+  private static Counter held(Map<String, Counter> counters, String key, Function<String, Counter> register) {
+    Counter counter = counters.get(key);
+    return counter != null ? counter : counters.computeIfAbsent(key, register);
   }
 
   private Counter counter(String name, String description, String tag, String value) {

@@ -16,7 +16,7 @@ import java.util.UUID;
 
 /**
  * {@code OTP_VERIFY}: consumes a code atomically in Redis, then finds or creates the user of its identity and
- * asks the token service for the token response.
+ * asks the token service for the token response while the code's audit events are being stored.
  */
 public final class OtpVerifier {
 
@@ -129,8 +129,21 @@ public final class OtpVerifier {
               .put("new_user", found.created())
               .put("request_id", call.requestId())
               .put("client_ip", call.clientIp());
-          return audit.record(events).compose(v -> bus.request(Bus.TOKEN_ISSUE, issue));
+          // Recorded first, so the audit verticle receives these events before the token service's token.issued.
+          Future<Void> recorded = audit.record(events);
+          return bothDone(recorded, bus.request(Bus.TOKEN_ISSUE, issue));
         });
+  }
+
+  /**
+   * The token response once the code's events are stored and the token is issued. The events are recorded
+   * while the token is being issued rather than before, so the answer waits for one audit commit, not two in
+   * a row. It still waits for both: a 2xx means every event of the login is stored. The code is spent either
+   * way, so its events are kept when issuing fails; the answer is then the failure (the audit one first).
+   */
+  private static Future<JsonObject> bothDone(Future<Void> recorded, Future<JsonObject> issued) {
+    return Future.join(recorded, issued)
+        .transform(done -> recorded.failed() ? Future.failedFuture(recorded.cause()) : issued);
   }
 
   /** The app was deleted while its user was signing in: the client's credentials are no longer valid. */

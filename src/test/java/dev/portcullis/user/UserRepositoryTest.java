@@ -61,6 +61,23 @@ class UserRepositoryTest {
     assertEquals(1, countUsers(first));
   }
 
+  @Test
+  @DisplayName("a returning email or phone finds its user, not a new one, and is not reported as created")
+  void returningLogin() throws Exception {
+    UUID appId = UUID.fromString(gateway.createApp("users-returning").getString("app_id"));
+    UserRepository users = new UserRepository(pg);
+    for (String[] identity : List.of(new String[] {"sam@example.com", null}, new String[] {null, "+442079460958"})) {
+      UserRepository.Found first = users.findOrCreate(appId, identity[0], identity[1]).await(10, TimeUnit.SECONDS);
+      UserRepository.Found again = users.findOrCreate(appId, identity[0], identity[1]).await(10, TimeUnit.SECONDS);
+      assertEquals(true, first.created());
+      assertEquals(false, again.created());
+      assertEquals(first.user(), again.user());
+      assertEquals(identity[0], again.user().email());
+      assertEquals(identity[1], again.user().phone());
+    }
+    assertEquals(2, countUsers(appId));
+  }
+
   private static int countUsers(UUID appId) throws Exception {
     try (var db = gateway.jdbc(); var query = db.prepareStatement("SELECT count(*) FROM users WHERE app_id = ?")) {
       query.setObject(1, appId);
