@@ -29,6 +29,18 @@ WORKDIR /app
 COPY --from=build /build/target/portcullis.jar /app/portcullis.jar
 COPY --from=build /build/conf /app/conf
 
+# AppCDS: the classes a boot loads (src/main/cds/portcullis.classlist, made by bench/classlist.sh), parsed,
+# verified and laid out once here, so each start maps them instead of loading ~7,000 classes from the jar:
+# on the 2-core bench machine it cut the JVM's CPU time to ready by ~45% (5.2 to 2.9 s on a fresh database,
+# 5.1 to 2.7 s on a restart) and its wall time by ~1 s. It is dumped in this stage because an archive only
+# works with the JVM build that made it and the jar it was made from (same path, size and time); if either
+# differs, the JVM says nothing and loads classes from the jar as before. bench/run.sh makes and uses its
+# archive with the same command and flag. Costs ~55 MB of image.
+COPY --from=build /build/src/main/cds/portcullis.classlist /tmp/portcullis.classlist
+RUN java -XX:+UseG1GC -Xshare:dump -Xlog:cds=error -XX:SharedClassListFile=/tmp/portcullis.classlist \
+      -XX:SharedArchiveFile=/app/portcullis.jsa -cp /app/portcullis.jar \
+ && rm /tmp/portcullis.classlist
+
 USER 10001:10001
 
 # 8080: public API (PORTCULLIS_HTTP_PORT); 9090: /health/* and /metrics (PORTCULLIS_MANAGEMENT_PORT).
@@ -40,10 +52,12 @@ EXPOSE 8080 9090
 # - UseG1GC: below 2 CPUs / 1792 MB the JVM would otherwise pick the Serial collector.
 # - ExitOnOutOfMemoryError: a pod in an unknown state is worse than a restarted one.
 # - vertx.cacheDirBase: Vert.x writes a file cache; /tmp is the only writable path (an emptyDir in k8s).
+# - SharedArchiveFile: the AppCDS archive made above (read-only, mapped at start).
 # Exec form: java is PID 1 and receives SIGTERM directly, which triggers the graceful shutdown.
 ENTRYPOINT ["java", \
   "-XX:MaxRAMPercentage=75", \
   "-XX:+UseG1GC", \
   "-XX:+ExitOnOutOfMemoryError", \
+  "-XX:SharedArchiveFile=/app/portcullis.jsa", \
   "-Dvertx.cacheDirBase=/tmp/vertx-cache", \
   "-jar", "/app/portcullis.jar"]

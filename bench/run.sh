@@ -14,6 +14,7 @@
 #   BENCH_JFR=1 (JFR profiles of the me and refresh scenarios), BENCH_GATEWAY_JAVA_OPTS, BENCH_KEYCLOAK_VERSION,
 #   BENCH_SKIP_BUILD=1 (reuse the built jars), BENCH_NICE (nice level of everything started, default 0),
 #   BENCH_GATEWAY_DIR (another checkout of the gateway to build and measure; default: this repository).
+# The gateway starts with the AppCDS archive the Dockerfile makes (see cds_archive) when the checkout has a class list.
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -130,6 +131,23 @@ build() {
   (cd "$ROOT" && mvn -B -q -Dstyle.color=never -DskipTests package)
   log "building the harness (bench/pom.xml)"
   (cd "$BENCH_DIR" && mvn -B -q -Dstyle.color=never -DskipTests package)
+}
+
+# The AppCDS archive, made and used as the Dockerfile makes and uses it: the same dump command over the class list
+# the repository keeps (bench/classlist.sh makes it), then -XX:SharedArchiveFile on the gateway's command line.
+# A checkout without a class list (an older one, via BENCH_GATEWAY_DIR) starts without one, as its image would.
+cds_archive() {
+  local list="$ROOT/src/main/cds/portcullis.classlist" archive="$ROOT/target/portcullis.jsa"
+  if [[ ! -f $list ]]; then
+    log "no src/main/cds/portcullis.classlist in $ROOT: the gateway starts without an AppCDS archive"
+    return
+  fi
+  if [[ ! -f $archive || $GATEWAY_JAR -nt $archive || $list -nt $archive ]]; then
+    log "dumping the AppCDS archive: java -Xshare:dump (as the Dockerfile does)"
+    java -XX:+UseG1GC -Xshare:dump -Xlog:cds=error -XX:SharedClassListFile="$list" -XX:SharedArchiveFile="$archive" \
+      -cp "$GATEWAY_JAR" > "$OUT/cds-dump.log" 2>&1
+  fi
+  GATEWAY_JAVA_OPTS="$GATEWAY_JAVA_OPTS -XX:SharedArchiveFile=$archive"
 }
 
 machine() {
@@ -416,6 +434,7 @@ main() {
   started=$(now_ms)
   prerequisites
   build
+  cds_archive
   machine
   log "run $RUN_ID: results in $OUT"
   for port in "$GW_PORT" "$MGMT_PORT" "$BARE_PORT" "$RECEIVER_PORT" "$KC_PORT" "$KC_MGMT_PORT"; do port_free "$port"; done

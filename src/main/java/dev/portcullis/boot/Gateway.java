@@ -9,15 +9,17 @@ import dev.portcullis.token.TokenVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running gateway: migrates the schema, then deploys Audit, Token and OTP, then the HTTP verticles, then
- * the management server. {@link #stop()} undeploys in reverse, so in-flight requests finish and the audit
- * verticle flushes last.
+ * One running gateway: migrates the schema, then deploys Audit, then Token and OTP together, then the HTTP
+ * verticles, then the management server. {@link #stop()} undeploys in reverse (management, HTTP, OTP, Token,
+ * Audit), so in-flight requests finish and the audit verticle flushes last.
  */
 public final class Gateway {
 
@@ -35,16 +37,28 @@ public final class Gateway {
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config) {
     Gateway gateway = new Gateway(vertx, config);
     long started = System.nanoTime();
-    int cores = Runtime.getRuntime().availableProcessors();
-    return Migrations.migrate(vertx, config)
-        .compose(v -> gateway.deploy(AuditVerticle.class.getName(), 1))
-        .compose(v -> gateway.deploy(TokenVerticle.class.getName(), cores))
-        .compose(v -> gateway.deploy(OtpVerticle.class.getName(), cores))
-        .compose(v -> gateway.deploy(HttpVerticle.class.getName(), config.httpInstances()))
-        .compose(v -> gateway.deploy(ManagementVerticle.class.getName(), 1))
+    Future<Void> deployed = Migrations.migrate(vertx, config);
+    for (List<Step> stage : plan(config, Runtime.getRuntime().availableProcessors())) {
+      deployed = deployed.compose(v -> gateway.deployTogether(stage));
+    }
+    return deployed
         .onSuccess(v -> LOG.info("ready in {} ms: API on port {}, management on port {}",
             (System.nanoTime() - started) / 1_000_000, config.httpPort(), config.managementPort()))
         .map(gateway);
+  }
+
+  /**
+   * The stages of the boot, in order: a stage starts when the one before is up, and the verticles of one stage
+   * start together. Audit is up before anything that sends it events; Token and OTP only answer bus messages,
+   * and nothing sends them any before HTTP listens, so they need not wait for each other; HTTP listens only
+   * once every service consumes; management (readiness) comes last.
+   */
+  static List<List<Step>> plan(GatewayConfig config, int cores) {
+    return List.of(
+        List.of(new Step(AuditVerticle.class, 1)),
+        List.of(new Step(TokenVerticle.class, cores), new Step(OtpVerticle.class, cores)),
+        List.of(new Step(HttpVerticle.class, config.httpInstances())),
+        List.of(new Step(ManagementVerticle.class, 1)));
   }
 
   public GatewayConfig config() {
@@ -71,12 +85,23 @@ public final class Gateway {
         .compose(v -> stop());
   }
 
-  private Future<Void> deploy(String verticle, int instances) {
-    DeploymentOptions options = new DeploymentOptions()
-        .setConfig(config.json())
-        .setInstances(instances);
-    return vertx.deployVerticle(verticle, options)
-        .onSuccess(deployments::push)
+  /**
+   * Deploys the steps of one stage at the same time and succeeds when all are up. The ones that came up are
+   * recorded in the plan's order, whatever order they finished in, so {@link #stop()} undeploys in reverse of it.
+   */
+  private Future<Void> deployTogether(List<Step> steps) {
+    List<Future<String>> started = steps.stream()
+        .map(step -> vertx.deployVerticle(step.verticle().getName(), new DeploymentOptions()
+            .setConfig(config.json())
+            .setInstances(step.instances())))
+        .toList();
+    return Future.join(started)
+        .onComplete(done -> started.stream()
+            .filter(Future::succeeded)
+            .forEach(deployment -> deployments.push(deployment.result())))
         .mapEmpty();
+  }
+
+  record Step(Class<? extends VerticleBase> verticle, int instances) {
   }
 }

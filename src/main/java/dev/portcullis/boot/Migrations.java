@@ -2,14 +2,18 @@ package dev.portcullis.boot;
 
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.PgUrl;
+import dev.portcullis.core.Postgres;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Row;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -21,16 +25,59 @@ public final class Migrations {
 
   private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
 
+  /** Unqualified, so it resolves through the search path to the schema Flyway uses by default. */
+  private static final String HISTORY = "SELECT version, checksum, type, success FROM flyway_schema_history";
+
   private Migrations() {
   }
 
+  /**
+   * Brings the schema to the jar's version. A database that already holds exactly the jar's scripts (same
+   * versions and checksums, all successful: the usual restart) is left as it is without starting Flyway;
+   * anything else, including a history that cannot be read, goes to Flyway, which validates and migrates.
+   */
   public static Future<Void> migrate(Vertx vertx, GatewayConfig config) {
+    return vertx.executeBlocking(MigrationScripts::read, false)
+        .compose(scripts -> scripts.isEmpty()
+            ? Future.succeededFuture(false)
+            : alreadyApplied(vertx, config, scripts.get()))
+        .compose(applied -> applied ? Future.succeededFuture() : flyway(vertx, config));
+  }
+
+  /** True when {@code flyway_schema_history} lists exactly these scripts, each applied successfully. */
+  static Future<Boolean> alreadyApplied(Vertx vertx, GatewayConfig config, List<MigrationScripts.Script> scripts) {
+    Postgres pg = Postgres.create(vertx, config, "portcullis-schema-check", 1);
+    return pg.run(pool -> pool.query(HISTORY).execute())
+        .map(rows -> {
+          List<MigrationScripts.Script> applied = new ArrayList<>();
+          for (Row row : rows) {
+            // Flyway's own rows (a schema it created, a baseline) and failed scripts are Flyway's to judge.
+            if (!Boolean.TRUE.equals(row.getBoolean("success")) || !"SQL".equals(row.getString("type"))
+                || row.getString("version") == null || row.getInteger("checksum") == null) {
+              return false;
+            }
+            applied.add(new MigrationScripts.Script(row.getString("version"), row.getInteger("checksum")));
+          }
+          return MigrationScripts.sorted(applied).equals(scripts);
+        })
+        .onSuccess(applied -> {
+          if (applied) {
+            LOG.info("schema at version {} (all {} migrations applied before)", MigrationScripts.latest(scripts),
+                scripts.size());
+          }
+        })
+        // No history yet (an empty database) or no answer: Flyway creates it, or says what is wrong.
+        .otherwise(false)
+        .eventually(pg::close);
+  }
+
+  private static Future<Void> flyway(Vertx vertx, GatewayConfig config) {
     PgUrl url = config.pgUrl();
     return vertx.executeBlocking(() -> {
       try {
         var result = Flyway.configure()
             .dataSource(url.jdbcUrl(), url.user(), url.password())
-            .locations("classpath:db/migration")
+            .locations("classpath:" + MigrationScripts.LOCATION)
             .connectRetries(0)
             .load()
             .migrate();

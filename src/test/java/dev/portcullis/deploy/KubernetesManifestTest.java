@@ -265,6 +265,28 @@ class KubernetesManifestTest {
   }
 
   @Test
+  @DisplayName("start the image with the AppCDS archive its runtime stage dumps, from the jar it runs, before it drops root")
+  void classDataSharingArchive() throws IOException {
+    List<String> stage = runtimeStage();
+    String entrypoint = stage.stream().filter(line -> line.startsWith("ENTRYPOINT")).findFirst().orElseThrow();
+    Matcher used = Pattern.compile("-XX:SharedArchiveFile=([^\"\\s,]+)").matcher(entrypoint);
+    assertTrue(used.find(), "the ENTRYPOINT does not use an AppCDS archive");
+    String jar = entrypoint.replaceAll(".*\"-jar\", *\"([^\"]+)\".*", "$1");
+    int dumped = -1;
+    for (int i = 0; i < stage.size(); i++) {
+      String line = stage.get(i);
+      if (line.startsWith("RUN ") && line.contains("-Xshare:dump")
+          && line.contains("-XX:SharedArchiveFile=" + used.group(1) + " ") && line.contains("-cp " + jar)) {
+        dumped = i;
+      }
+    }
+    assertTrue(dumped >= 0, "no RUN of the runtime stage dumps " + used.group(1) + " from " + jar);
+    int user = stage.indexOf(stage.stream().filter(line -> line.startsWith("USER ")).findFirst().orElseThrow());
+    assertTrue(dumped < user, "the archive is dumped as root, so the app user cannot rewrite it");
+    assertTrue(Files.isRegularFile(Path.of("src/main/cds/portcullis.classlist")), "the class list the dump reads");
+  }
+
+  @Test
   @DisplayName("drain connections on shutdown within the termination grace period")
   void gracefulShutdown() {
     Object grace = podSpec().get("terminationGracePeriodSeconds");

@@ -1,0 +1,110 @@
+package dev.portcullis.boot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.PgUrl;
+import dev.portcullis.testing.TestBackends;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Schema migrations at boot")
+class MigrationsTest {
+
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    vertx.close().await(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("a database Flyway migrated is seen as up to date by the restart check, with the checksums Flyway stored")
+  void migratedDatabaseIsUpToDate() throws Exception {
+    GatewayConfig config = config(TestBackends.newDatabase());
+    List<MigrationScripts.Script> scripts = MigrationScripts.read().orElseThrow();
+    assertFalse(upToDate(config, scripts), "an empty database is not");
+
+    Migrations.migrate(vertx, config).await(60, TimeUnit.SECONDS);
+
+    assertTrue(upToDate(config, scripts));
+    Migrations.migrate(vertx, config).await(60, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("an applied script whose checksum changed sends the boot to Flyway, which refuses to start")
+  void editedScriptGoesToFlyway() throws Exception {
+    PgUrl database = TestBackends.newDatabase();
+    GatewayConfig config = config(database);
+    Migrations.migrate(vertx, config).await(60, TimeUnit.SECONDS);
+    execute(database, "UPDATE flyway_schema_history SET checksum = checksum + 1 WHERE version = '1'");
+
+    assertFalse(upToDate(config, MigrationScripts.read().orElseThrow()));
+    Exception refused = assertThrows(Exception.class, () -> Migrations.migrate(vertx, config).await(60, TimeUnit.SECONDS));
+    assertTrue(refused.getMessage().contains("cannot migrate"), refused.getMessage());
+  }
+
+  @Test
+  @DisplayName("a history that lacks one of the jar's scripts is not up to date")
+  void missingScriptIsNotUpToDate() throws Exception {
+    PgUrl database = TestBackends.newDatabase();
+    GatewayConfig config = config(database);
+    Migrations.migrate(vertx, config).await(60, TimeUnit.SECONDS);
+    List<MigrationScripts.Script> scripts = MigrationScripts.read().orElseThrow();
+    execute(database, "DELETE FROM flyway_schema_history WHERE version = '" + MigrationScripts.latest(scripts) + "'");
+
+    assertFalse(upToDate(config, scripts));
+  }
+
+  @Test
+  @DisplayName("a script's checksum, like Flyway's, ignores line endings and a leading byte-order mark")
+  void checksumIgnoresLineEndings() throws Exception {
+    int unix = checksum("CREATE TABLE t (id int);\nSELECT 1;\n");
+    assertEquals(unix, checksum("CREATE TABLE t (id int);\r\nSELECT 1;\r\n"));
+    assertEquals(unix, checksum("\uFEFFCREATE TABLE t (id int);\nSELECT 1;"));
+    assertTrue(unix != checksum("CREATE TABLE t (id bigint);\nSELECT 1;\n"));
+  }
+
+  private static boolean upToDate(GatewayConfig config, List<MigrationScripts.Script> scripts) throws Exception {
+    return Migrations.alreadyApplied(vertx, config, scripts).await(30, TimeUnit.SECONDS);
+  }
+
+  private static int checksum(String text) throws Exception {
+    return MigrationScripts.checksum(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static GatewayConfig config(PgUrl database) throws Exception {
+    JsonObject overrides = new JsonObject()
+        .put(GatewayConfig.PG_URL, database.toUrl())
+        .put(GatewayConfig.REDIS_URL, TestBackends.redisUrl())
+        .put(GatewayConfig.MASTER_KEY, TestGateway.TEST_MASTER_KEY);
+    return ConfigLoader.load(vertx, overrides, false).await(10, TimeUnit.SECONDS);
+  }
+
+  private static void execute(PgUrl database, String sql) throws Exception {
+    try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
+         Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+    }
+  }
+}
