@@ -1,6 +1,6 @@
 package dev.portcullis.http;
 
-import dev.portcullis.app.App;
+import dev.portcullis.core.Bus;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -11,10 +11,9 @@ public final class Requests {
   }
 
   /** For client-authenticated routes: adds the app id, request id and client IP, then answers 200 with the reply. */
-  public static void forward(ApiContext api, RoutingContext ctx, String address, JsonObject message) {
-    App app = ClientAuth.app(ctx);
-    message.put("app_id", app.id().toString());
-    api.bus().request(address, withRequest(ctx, message))
+  public static void forward(Bus bus, RoutingContext ctx, String address, JsonObject message) {
+    message.put("app_id", ClientAuth.appId(ctx).toString());
+    bus.request(address, withRequest(ctx, message))
         .onSuccess(result -> Responses.ok(ctx, result))
         .onFailure(ctx::fail);
   }

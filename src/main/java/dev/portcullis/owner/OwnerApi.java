@@ -3,16 +3,16 @@ package dev.portcullis.owner;
 import dev.portcullis.app.App;
 import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.core.Bus;
-import dev.portcullis.http.ApiContext;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
+import dev.portcullis.audit.AuditLog;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 
@@ -24,24 +24,19 @@ import java.util.UUID;
  */
 public final class OwnerApi {
 
-  private final ApiContext api;
+  private final Bus bus;
+  private final AuditLog audit;
   private final Counter signIns;
 
-  public OwnerApi(ApiContext api) {
-    this.api = api;
+  public OwnerApi(Bus bus, AuditLog audit, MeterRegistry metrics) {
+    this.bus = bus;
+    this.audit = audit;
     this.signIns = Counter.builder("portcullis.owner.sign.ins")
         .description("Owners signed in with a code")
-        .register(api.metrics());
+        .register(metrics);
   }
 
-  public void mount(Router router) {
-    router.post("/v1/owners/send-otp").handler(this::sendOtp);
-    router.post("/v1/owners/verify-otp").handler(this::verifyOtp);
-    router.post("/v1/owners/refresh").handler(this::refresh);
-    router.post("/v1/owners/logout").handler(this::logout);
-  }
-
-  private void sendOtp(RoutingContext ctx) {
+  public void sendOtp(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     JsonObject message = new JsonObject()
         .put("email", Fields.optionalString(body, "email"))
@@ -52,7 +47,7 @@ public final class OwnerApi {
         .put("resend_after", sent.getValue("resend_after"))));
   }
 
-  private void verifyOtp(RoutingContext ctx) {
+  public void verifyOtp(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     JsonObject message = new JsonObject()
         .put("otp_request_id", Fields.requiredString(body, "otp_request_id"))
@@ -60,12 +55,12 @@ public final class OwnerApi {
     answer(ctx, console(ctx, Bus.OTP_VERIFY, message).compose(tokens -> signedIn(ctx, tokens)).map(OwnerApi::asOwner));
   }
 
-  private void refresh(RoutingContext ctx) {
+  public void refresh(RoutingContext ctx) {
     JsonObject message = new JsonObject().put("refresh_token", Fields.requiredString(JsonBody.of(ctx), "refresh_token"));
     answer(ctx, console(ctx, Bus.TOKEN_REFRESH, message).map(OwnerApi::asOwner));
   }
 
-  private void logout(RoutingContext ctx) {
+  public void logout(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     JsonObject message = new JsonObject()
         .put("refresh_token", Fields.requiredString(body, "refresh_token"))
@@ -75,7 +70,7 @@ public final class OwnerApi {
 
   /** Sends a message on behalf of the console app. */
   private Future<JsonObject> console(RoutingContext ctx, String address, JsonObject message) {
-    return api.bus().request(address, message
+    return bus.request(address, message
         .put("app_id", App.CONSOLE_ID.toString())
         .put("request_id", RequestIds.of(ctx))
         .put("client_ip", Requests.callerIp(ctx)));
@@ -86,7 +81,7 @@ public final class OwnerApi {
     AuditEvent event = AuditEvent.of(AuditEvent.OWNER_SIGNED_IN, App.CONSOLE_ID, RequestIds.of(ctx), Requests.callerIp(ctx))
         .withUser(ownerId)
         .with("new_owner", tokens.getBoolean("new_user", false));
-    return api.audit().record(event)
+    return audit.record(event)
         .onSuccess(stored -> signIns.increment())
         .map(tokens);
   }
