@@ -1,6 +1,6 @@
 package dev.portcullis.app;
 
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;

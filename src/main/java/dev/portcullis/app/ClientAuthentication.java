@@ -1,6 +1,6 @@
 package dev.portcullis.app;
 
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.http.ClientAuthenticator;
 import io.micrometer.core.instrument.Counter;

@@ -1,6 +1,7 @@
 package dev.portcullis.audit;
 
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.app.AppRepository;

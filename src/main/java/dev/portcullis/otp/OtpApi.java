@@ -1,9 +1,16 @@
 package dev.portcullis.otp;
 
 import dev.portcullis.core.Bus;
+import dev.portcullis.core.messages.OtpMessages.Send;
+import dev.portcullis.core.messages.OtpMessages.Sent;
+import dev.portcullis.core.messages.OtpMessages.Verify;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
+import dev.portcullis.http.Responses;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -18,17 +25,15 @@ public final class OtpApi {
 
   public void send(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    JsonObject message = new JsonObject()
-        .put("email", Fields.optionalString(body, "email"))
-        .put("phone", Fields.optionalString(body, "phone"));
-    Requests.forward(bus, ctx, Bus.OTP_SEND, message);
+    Send request = new Send(ClientAuth.appId(ctx), Fields.optionalString(body, "email"),
+        Fields.optionalString(body, "phone"), RequestIds.of(ctx), Requests.clientIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.OTP_SEND, request).map(Sent::toJson));
   }
 
   public void verify(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    JsonObject message = new JsonObject()
-        .put("otp_request_id", Fields.requiredString(body, "otp_request_id"))
-        .put("otp", Fields.requiredString(body, "otp"));
-    Requests.forward(bus, ctx, Bus.OTP_VERIFY, message);
+    Verify request = new Verify(ClientAuth.appId(ctx), Fields.requiredString(body, "otp_request_id"),
+        Fields.requiredString(body, "otp"), RequestIds.of(ctx), Requests.clientIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.OTP_VERIFY, request).map(Grant::toJson));
   }
 }

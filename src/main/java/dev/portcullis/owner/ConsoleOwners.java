@@ -5,9 +5,9 @@ import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Failures;
+import dev.portcullis.core.messages.TokenMessages.Introspect;
 import dev.portcullis.http.OwnerAuthenticator;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 
 /**
@@ -24,33 +24,18 @@ public final class ConsoleOwners implements OwnerAuthenticator {
 
   @Override
   public Future<UUID> ownerOf(String accessToken, String requestId) {
-    JsonObject message = new JsonObject()
-        .put("app_id", App.CONSOLE_ID.toString())
-        .put("access_token", accessToken)
-        .put("request_id", requestId);
-    return bus.request(Bus.TOKEN_INTROSPECT, message)
+    return bus.request(Bus.TOKEN_INTROSPECT, new Introspect(accessToken, App.CONSOLE_ID, requestId))
         .recover(failure -> {
           ApiException api = Failures.toApi(failure);
           boolean passOn = api.code().status() == 401 || api.code().status() >= 500;
           return Future.failedFuture(passOn ? api : notValid());
         })
-        .compose(reply -> {
-          JsonObject user = reply.getJsonObject("user");
-          boolean console = App.CONSOLE_ID.toString().equals(reply.getString("app_id"));
-          UUID ownerId = user == null ? null : parse(user.getString("id"));
-          return console && ownerId != null ? Future.succeededFuture(ownerId) : Future.failedFuture(notValid());
-        });
+        .compose(reply -> App.CONSOLE_ID.equals(reply.appId()) && reply.userId() != null
+            ? Future.succeededFuture(reply.userId())
+            : Future.failedFuture(notValid()));
   }
 
   private static ApiException notValid() {
     return new ApiException(ErrorCode.INVALID_TOKEN, "the bearer token is neither the admin key nor an owner's access token");
-  }
-
-  private static UUID parse(String id) {
-    try {
-      return id == null ? null : UUID.fromString(id);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
   }
 }

@@ -1,7 +1,7 @@
 package dev.portcullis.owner;
 
 import dev.portcullis.app.App;
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Bus;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
@@ -11,10 +11,15 @@ import dev.portcullis.http.Responses;
 import dev.portcullis.audit.AuditLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import dev.portcullis.core.messages.OtpMessages.Send;
+import dev.portcullis.core.messages.OtpMessages.Verify;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.core.messages.TokenMessages.LoggedOut;
+import dev.portcullis.core.messages.TokenMessages.Logout;
+import dev.portcullis.core.messages.TokenMessages.Refresh;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.util.UUID;
 
 /**
  * Owner sign-in ({@code /v1/owners/*}). Owners are the users of the built-in console app: these routes send
@@ -38,62 +43,48 @@ public final class OwnerApi {
 
   public void sendOtp(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    JsonObject message = new JsonObject()
-        .put("email", Fields.optionalString(body, "email"))
-        .put("phone", Fields.optionalString(body, "phone"));
-    answer(ctx, console(ctx, Bus.OTP_SEND, message).map(sent -> new JsonObject()
-        .put("otp_request_id", sent.getValue("otp_request_id"))
-        .put("expires_in", sent.getValue("expires_in"))
-        .put("resend_after", sent.getValue("resend_after"))));
+    Send request = new Send(App.CONSOLE_ID, Fields.optionalString(body, "email"), Fields.optionalString(body, "phone"),
+        RequestIds.of(ctx), Requests.callerIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.OTP_SEND, request).map(sent -> {
+      JsonObject answer = sent.toJson();
+      answer.remove("channel");
+      return answer;
+    }));
   }
 
   public void verifyOtp(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    JsonObject message = new JsonObject()
-        .put("otp_request_id", Fields.requiredString(body, "otp_request_id"))
-        .put("otp", Fields.requiredString(body, "otp"));
-    answer(ctx, console(ctx, Bus.OTP_VERIFY, message).compose(tokens -> signedIn(ctx, tokens)).map(OwnerApi::asOwner));
+    Verify request = new Verify(App.CONSOLE_ID, Fields.requiredString(body, "otp_request_id"),
+        Fields.requiredString(body, "otp"), RequestIds.of(ctx), Requests.callerIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.OTP_VERIFY, request).compose(grant -> signedIn(ctx, grant)).map(OwnerApi::asOwner));
   }
 
   public void refresh(RoutingContext ctx) {
-    JsonObject message = new JsonObject().put("refresh_token", Fields.requiredString(JsonBody.of(ctx), "refresh_token"));
-    answer(ctx, console(ctx, Bus.TOKEN_REFRESH, message).map(OwnerApi::asOwner));
+    Refresh request = new Refresh(App.CONSOLE_ID, Fields.requiredString(JsonBody.of(ctx), "refresh_token"),
+        RequestIds.of(ctx), Requests.callerIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.TOKEN_REFRESH, request).map(OwnerApi::asOwner));
   }
 
   public void logout(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    JsonObject message = new JsonObject()
-        .put("refresh_token", Fields.requiredString(body, "refresh_token"))
-        .put("everywhere", Fields.optionalBoolean(body, "everywhere", false));
-    answer(ctx, console(ctx, Bus.TOKEN_LOGOUT, message));
+    Logout request = new Logout(App.CONSOLE_ID, Fields.requiredString(body, "refresh_token"),
+        Fields.optionalBoolean(body, "everywhere", false), RequestIds.of(ctx), Requests.callerIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.TOKEN_LOGOUT, request).map(LoggedOut::toJson));
   }
 
-  /** Sends a message on behalf of the console app. */
-  private Future<JsonObject> console(RoutingContext ctx, String address, JsonObject message) {
-    return bus.request(address, message
-        .put("app_id", App.CONSOLE_ID.toString())
-        .put("request_id", RequestIds.of(ctx))
-        .put("client_ip", Requests.callerIp(ctx)));
-  }
-
-  private Future<JsonObject> signedIn(RoutingContext ctx, JsonObject tokens) {
-    UUID ownerId = UUID.fromString(tokens.getJsonObject("user").getString("id"));
+  private Future<Grant> signedIn(RoutingContext ctx, Grant grant) {
     AuditEvent event = AuditEvent.of(AuditEvent.OWNER_SIGNED_IN, App.CONSOLE_ID, RequestIds.of(ctx), Requests.callerIp(ctx))
-        .withUser(ownerId)
-        .with("new_owner", tokens.getBoolean("new_user", false));
+        .withUser(grant.userId())
+        .with("new_owner", grant.newUser());
     return audit.record(event)
         .onSuccess(stored -> signIns.increment())
-        .map(tokens);
+        .map(grant);
   }
 
   /** The token response of API.md, with {@code owner} in place of {@code user}. */
-  private static JsonObject asOwner(JsonObject tokens) {
-    JsonObject owner = tokens.copy();
+  private static JsonObject asOwner(Grant grant) {
+    JsonObject owner = grant.toJson();
     owner.put("owner", owner.remove("user"));
     return owner;
-  }
-
-  private static void answer(RoutingContext ctx, Future<JsonObject> result) {
-    result.onSuccess(json -> Responses.ok(ctx, json)).onFailure(ctx::fail);
   }
 }

@@ -4,9 +4,15 @@ import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.core.messages.TokenMessages.LoggedOut;
+import dev.portcullis.core.messages.TokenMessages.Logout;
+import dev.portcullis.core.messages.TokenMessages.Refresh;
 import dev.portcullis.http.AdminAuth;
+import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
 import io.vertx.core.Future;
@@ -31,16 +37,16 @@ public final class TokenApi {
   }
 
   public void refresh(RoutingContext ctx) {
-    JsonObject message = new JsonObject().put("refresh_token", Fields.requiredString(JsonBody.of(ctx), "refresh_token"));
-    Requests.forward(bus, ctx, Bus.TOKEN_REFRESH, message);
+    Refresh request = new Refresh(ClientAuth.appId(ctx), Fields.requiredString(JsonBody.of(ctx), "refresh_token"),
+        RequestIds.of(ctx), Requests.clientIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.TOKEN_REFRESH, request).map(Grant::toJson));
   }
 
   public void logout(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    JsonObject message = new JsonObject()
-        .put("refresh_token", Fields.requiredString(body, "refresh_token"))
-        .put("everywhere", Fields.optionalBoolean(body, "everywhere", false));
-    Requests.forward(bus, ctx, Bus.TOKEN_LOGOUT, message);
+    Logout request = new Logout(ClientAuth.appId(ctx), Fields.requiredString(body, "refresh_token"),
+        Fields.optionalBoolean(body, "everywhere", false), RequestIds.of(ctx), Requests.clientIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.TOKEN_LOGOUT, request).map(LoggedOut::toJson));
   }
 
   public void me(RoutingContext ctx) {
@@ -49,7 +55,7 @@ public final class TokenApi {
       ctx.fail(new ApiException(ErrorCode.INVALID_TOKEN, "Authorization: Bearer <access token> is required"));
       return;
     }
-    introspection.introspect(token, null)
+    introspection.introspect(token)
         .onSuccess(result -> Responses.ok(ctx, result))
         .onFailure(ctx::fail);
   }
