@@ -94,7 +94,7 @@ class OtpDeliveryTest {
     String requestId = client.sent("email", "down-provider@example.com");
     Await.until("the delivery failure event", Duration.ofSeconds(15),
         () -> !audit.events(AuditEvent.OTP_DELIVERY_FAILED, requestId).isEmpty());
-    assertEquals(1 + OtpDelivery.BACKOFF_MS.size(), receiver.callsFor(requestId).size());
+    assertEquals(1 + OtpDelivery.RETRIES, receiver.callsFor(requestId).size());
     JsonObject data = audit.events(AuditEvent.OTP_DELIVERY_FAILED, requestId).get(0).getJsonObject("data");
     assertEquals("email", data.getString("channel"));
     assertEquals("webhook", data.getString("transport"));
