@@ -36,8 +36,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The public API: one instance per event loop, all on the same port. {@link #start()} builds this verticle's
- * clients, the guards and each capability's {@code *Api} from exactly what it uses, then the route table:
- * every public path with its method, guard and handler, top to bottom.
+ * clients and each capability's {@code *Api} from exactly what it uses; {@link #routes} is the route table.
  */
 public final class ApiVerticle extends VerticleBase {
 
@@ -62,60 +61,76 @@ public final class ApiVerticle extends VerticleBase {
     // This verticle's client-auth cache drops an app as soon as any verticle of the process changes it.
     appDirectory.listen(vertx);
 
-    // Guards: the client backend's app_id + app_secret (401 invalid_client); the admin key or an owner's
-    // access token (401 invalid_token), then for :app_id paths the app, when the caller may see it (else 404).
-    ClientAuth client = new ClientAuth(new ClientAuthentication(appDirectory, audit, metrics));
-    AdminAuth admin = new AdminAuth(config.adminKey(), new ConsoleOwners(bus));
-    AppAccess appAccess = new AppAccess(apps);
-
-    OtpApi otp = new OtpApi(bus);
-    TokenApi tokens = new TokenApi(bus, Introspection.create(config, pg, redis), new SigningKeyStore(pg));
-    OwnerApi owners = new OwnerApi(bus, audit, metrics);
-    AppApi appAdmin = new AppApi(vertx, apps, masterKey, audit, config.issuer(), metrics);
-    AuditApi auditLog = new AuditApi(apps, new AuditReader(pg));
-
-    Router router = Router.router(vertx);
-    router.route().handler(RequestIds::handle);
-    router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));
-    router.route().handler(JsonBody::handle);
-
-    // End users, through their client backend
-    router.post("/auth/send-otp").handler(client).handler(otp::send);
-    router.post("/auth/verify-otp").handler(client).handler(otp::verify);
-    router.post("/auth/refresh").handler(client).handler(tokens::refresh);
-    router.post("/auth/logout").handler(client).handler(tokens::logout);
-    router.get("/auth/me").handler(tokens::me);
-    router.get("/v1/apps/:app_id/jwks.json").handler(tokens::jwks);
-
-    // Owners signing in to the console (no guard: the caller speaks for itself)
-    router.post("/v1/owners/send-otp").handler(owners::sendOtp);
-    router.post("/v1/owners/verify-otp").handler(owners::verifyOtp);
-    router.post("/v1/owners/refresh").handler(owners::refresh);
-    router.post("/v1/owners/logout").handler(owners::logout);
-
-    // Admin API: the operator, or an owner for its own apps
-    router.post("/v1/apps").handler(admin).handler(appAdmin::create);
-    router.get("/v1/apps").handler(admin).handler(appAdmin::list);
-    router.get("/v1/apps/:app_id").handler(admin).handler(appAccess).handler(appAdmin::get);
-    router.patch("/v1/apps/:app_id").handler(admin).handler(appAccess).handler(appAdmin::update);
-    router.delete("/v1/apps/:app_id").handler(admin).handler(appAccess).handler(appAdmin::delete);
-    router.post("/v1/apps/:app_id/rotate-secret").handler(admin).handler(appAccess).handler(appAdmin::rotateSecret);
-    router.post("/v1/apps/:app_id/rotate-signing-key").handler(admin).handler(appAccess)
-        .handler(appAdmin::rotateSigningKey);
-    router.get("/v1/apps/:app_id/audit").handler(admin).handler(auditLog::list);
-    router.get("/v1/apps/:app_id/audit/verify").handler(admin).handler(auditLog::verify);
-
-    router.route().failureHandler(ErrorResponder::handle);
-    router.errorHandler(400, ErrorResponder.forStatus(400));
-    router.errorHandler(404, ErrorResponder.forStatus(404));
-    router.errorHandler(405, ErrorResponder.forStatus(405));
+    Guards guards = new Guards(
+        new ClientAuth(new ClientAuthentication(appDirectory, audit, metrics)),
+        new AdminAuth(config.adminKey(), new ConsoleOwners(bus)),
+        new AppAccess(apps));
+    Apis apis = new Apis(
+        new OtpApi(bus),
+        new TokenApi(bus, Introspection.create(config, pg, redis), new SigningKeyStore(pg)),
+        new OwnerApi(bus, audit, metrics),
+        new AppApi(vertx, apps, masterKey, audit, config.issuer(), metrics),
+        new AuditApi(apps, new AuditReader(pg)));
 
     server = vertx.createHttpServer(new HttpServerOptions()
             .setPort(config.httpPort())
             .setIdleTimeout(60)
             .setIdleTimeoutUnit(TimeUnit.SECONDS))
-        .requestHandler(router);
+        .requestHandler(routes(Router.router(vertx), guards, apis));
     return server.listen();
+  }
+
+  /** What a route may require before its handler runs. */
+  record Guards(ClientAuth client, AdminAuth admin, AppAccess appAccess) {
+  }
+
+  /** One handler object per capability. */
+  record Apis(OtpApi otp, TokenApi tokens, OwnerApi owners, AppApi apps, AuditApi audit) {
+  }
+
+  /**
+   * Every public route: method, path, guard, handler. Guards: {@code client} is the client backend's
+   * app_id + app_secret ({@code 401 invalid_client}); {@code admin} is the admin key or an owner's access
+   * token ({@code 401 invalid_token}), and {@code appAccess} after it loads {@code :app_id} when the caller
+   * may see it ({@code 404} otherwise). No guard: the handler checks what it needs itself.
+   */
+  static Router routes(Router router, Guards guard, Apis api) {
+    router.route().handler(RequestIds::handle);
+    router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));
+    router.route().handler(JsonBody::handle);
+
+    // End users, through their client backend
+    router.post("/auth/send-otp").handler(guard.client()).handler(api.otp()::send);
+    router.post("/auth/verify-otp").handler(guard.client()).handler(api.otp()::verify);
+    router.post("/auth/refresh").handler(guard.client()).handler(api.tokens()::refresh);
+    router.post("/auth/logout").handler(guard.client()).handler(api.tokens()::logout);
+    router.get("/auth/me").handler(api.tokens()::me);
+    router.get("/v1/apps/:app_id/jwks.json").handler(api.tokens()::jwks);
+
+    // Owners signing in to the console
+    router.post("/v1/owners/send-otp").handler(api.owners()::sendOtp);
+    router.post("/v1/owners/verify-otp").handler(api.owners()::verifyOtp);
+    router.post("/v1/owners/refresh").handler(api.owners()::refresh);
+    router.post("/v1/owners/logout").handler(api.owners()::logout);
+
+    // Admin API: the operator, or an owner for its own apps
+    router.post("/v1/apps").handler(guard.admin()).handler(api.apps()::create);
+    router.get("/v1/apps").handler(guard.admin()).handler(api.apps()::list);
+    router.get("/v1/apps/:app_id").handler(guard.admin()).handler(guard.appAccess()).handler(api.apps()::get);
+    router.patch("/v1/apps/:app_id").handler(guard.admin()).handler(guard.appAccess()).handler(api.apps()::update);
+    router.delete("/v1/apps/:app_id").handler(guard.admin()).handler(guard.appAccess()).handler(api.apps()::delete);
+    router.post("/v1/apps/:app_id/rotate-secret").handler(guard.admin()).handler(guard.appAccess())
+        .handler(api.apps()::rotateSecret);
+    router.post("/v1/apps/:app_id/rotate-signing-key").handler(guard.admin()).handler(guard.appAccess())
+        .handler(api.apps()::rotateSigningKey);
+    router.get("/v1/apps/:app_id/audit").handler(guard.admin()).handler(api.audit()::list);
+    router.get("/v1/apps/:app_id/audit/verify").handler(guard.admin()).handler(api.audit()::verify);
+
+    router.route().failureHandler(ErrorResponder::handle);
+    router.errorHandler(400, ErrorResponder.forStatus(400));
+    router.errorHandler(404, ErrorResponder.forStatus(404));
+    router.errorHandler(405, ErrorResponder.forStatus(405));
+    return router;
   }
 
   @Override
