@@ -25,12 +25,17 @@ public final class Bus {
   /** Audit: {events: [{type, app_id, user_id?, request_id, client_ip?, data}]}; replies once they are committed. */
   public static final String AUDIT_RECORD = "portcullis.audit.record";
 
-  /** Tokens: {app_id, user: {id, email, phone, created_at}, new_user} → token response. */
+  /** Tokens: {app_id, user: {id, ...}, new_user, tenant_id?} → token response; tenant_id needs a membership. */
   public static final String TOKEN_ISSUE = "portcullis.token.issue";
-  /** Tokens: {app_id, refresh_token} → token response. */
+  /** Tokens: {app_id, refresh_token, tenant_id?} → token response; tenant_id switches the session's tenant. */
   public static final String TOKEN_REFRESH = "portcullis.token.refresh";
   /** Tokens: {app_id, refresh_token, everywhere} → {revoked}. */
   public static final String TOKEN_LOGOUT = "portcullis.token.logout";
+  /**
+   * Tokens: {app_id, session_id | tenant_id (+ user_id?) | user_id, reason, actor?} → {revoked}: the admin API's
+   * revocations, published to every process like a logout's.
+   */
+  public static final String TOKEN_REVOKE = "portcullis.token.revoke";
   /** Tokens: {access_token, app_id?} → {user, session, app_id}; with app_id, tokens of other apps are refused. */
   public static final String TOKEN_INTROSPECT = "portcullis.token.introspect";
 

@@ -54,17 +54,46 @@ final class TokenService {
     return app(appId).compose(app -> login(app, userId, newUser, request));
   }
 
-  /** {@link dev.portcullis.core.Bus#TOKEN_REFRESH}: spends the token and answers with its successor. */
+  /**
+   * {@link dev.portcullis.core.Bus#TOKEN_REFRESH}: spends the token and answers with its successor. With
+   * {@code tenant_id} the session switches to that tenant (the user must be a member); without, it keeps its own.
+   */
   Future<JsonObject> refresh(JsonObject request) {
     UUID appId = uuid(request.getValue("app_id"), "app_id");
     String token = presentedToken(request);
+    UUID tenantId = optionalUuid(request.getValue("tenant_id"), "tenant_id");
     byte[] hash = RefreshTokens.hash(token);
     String successor = refreshTokens.successor(token);
     byte[] successorHash = RefreshTokens.hash(successor);
-    return app(appId).compose(app -> sessions.rotate(hash, successorHash, appId)
+    return app(appId).compose(app -> sessions.rotate(hash, successorHash, appId, tenantId)
         .compose(rotated -> rotated != null
             ? answerRefresh(app, rotated, successor, false, request)
             : judgeUnspendable(app, hash, successor, successorHash, request)));
+  }
+
+  /**
+   * {@link dev.portcullis.core.Bus#TOKEN_REVOKE}: revokes sessions for the admin API, by {@code session_id},
+   * by {@code tenant_id} (optionally of one {@code user_id}) or every session of a {@code user_id}, and publishes
+   * the revocations to every process before answering {@code {revoked}}.
+   */
+  Future<JsonObject> revoke(JsonObject request) {
+    UUID appId = uuid(request.getValue("app_id"), "app_id");
+    UUID sessionId = optionalUuid(request.getValue("session_id"), "session_id");
+    UUID tenantId = optionalUuid(request.getValue("tenant_id"), "tenant_id");
+    UUID userId = optionalUuid(request.getValue("user_id"), "user_id");
+    String reason = request.getString("reason", "admin");
+    Future<List<UUID>> revoked;
+    if (sessionId != null) {
+      revoked = sessions.revokeInApp(appId, sessionId);
+    } else if (tenantId != null) {
+      revoked = sessions.revokeTenant(appId, tenantId, userId);
+    } else if (userId != null) {
+      revoked = sessions.revokeAll(appId, userId);
+    } else {
+      return Future.failedFuture(ApiException.invalid("session_id", "session_id, tenant_id or user_id is required"));
+    }
+    return revoked.compose(ids -> afterRevocation(ids, userId, reason, List.of(), request)
+        .map(stored -> new JsonObject().put("revoked", ids.size())));
   }
 
   /** {@link dev.portcullis.core.Bus#TOKEN_LOGOUT}: revokes the token's session, or every session of its user. */
@@ -106,6 +135,10 @@ final class TokenService {
       if (presented.spent() && !retry) {
         return reuseDetected(session, request);
       }
+      if (!presented.spent() && !session.revoked() && request.getValue("tenant_id") != null) {
+        // Live, unspent and of a live session: only the tenant check kept the rotation from spending it.
+        return Future.failedFuture(notMember());
+      }
       return Future.failedFuture(session.revoked()
           ? new ApiException(ErrorCode.SESSION_REVOKED, "refresh_token: its session has been revoked")
           : invalidRefreshToken());
@@ -114,12 +147,28 @@ final class TokenService {
 
   private Future<JsonObject> login(App app, UUID userId, boolean newUser, JsonObject request) {
     String refreshToken = RefreshTokens.newToken();
+    UUID tenantId = optionalUuid(request.getValue("tenant_id"), "tenant_id");
     return sessions.create(UUID.randomUUID(), userId, app.id(), app.settings().refreshTokenTtl(),
-            RefreshTokens.hash(refreshToken))
+            RefreshTokens.hash(refreshToken), tenantId, request.getString("client_ip"))
         .compose(session -> session != null
             ? answer(app, session, refreshToken, newUser, event(AuditEvent.TOKEN_ISSUED, request, session))
-            : Future.failedFuture(ApiException.invalid("user.id", "is not a user of this app")))
+            : whyNoSession(userId, app.id(), tenantId))
         .onSuccess(answered -> metrics.issued(true));
+  }
+
+  private Future<JsonObject> whyNoSession(UUID userId, UUID appId, UUID tenantId) {
+    return sessions.whyNoSession(userId, appId, tenantId).compose(why -> {
+      if (why == null) {
+        return Future.failedFuture(ApiException.invalid("user.id", "is not a user of this app"));
+      }
+      return Future.failedFuture(why[0]
+          ? new ApiException(ErrorCode.USER_DISABLED, "the user is disabled")
+          : notMember());
+    });
+  }
+
+  private static ApiException notMember() {
+    return new ApiException(ErrorCode.FORBIDDEN, "tenant_id: the user is not a member of this tenant");
   }
 
   private Future<JsonObject> answerRefresh(App app, SessionStore.SessionRow session, String refreshToken,
@@ -135,7 +184,7 @@ final class TokenService {
   /** Signs a fresh access token, records the event, and answers the token response. */
   private Future<JsonObject> answer(App app, SessionStore.SessionRow session, String refreshToken, boolean newUser,
                                     AuditEvent event) {
-    return accessTokens.issue(app, session.userId(), session.id())
+    return accessTokens.issue(app, session)
         .compose(access -> audit.record(event).map(stored -> response(app, access, refreshToken, session, newUser)));
   }
 
@@ -157,11 +206,13 @@ final class TokenService {
     List<AuditEvent> events = new ArrayList<>(alsoRecord);
     UUID appId = UUID.fromString(request.getString("app_id"));
     for (UUID id : revoked) {
-      events.add(AuditEvent.of(AuditEvent.SESSION_REVOKED, appId, request.getString("request_id"),
+      AuditEvent event = AuditEvent.of(AuditEvent.SESSION_REVOKED, appId, request.getString("request_id"),
               request.getString("client_ip"))
           .withUser(userId)
           .with("session_id", id.toString())
-          .with("reason", reason));
+          .with("reason", reason);
+      JsonObject actor = request.getJsonObject("actor");
+      events.add(actor == null ? event : event.with("by", actor));
     }
     return revocations.mark(revoked)
         .compose(marked -> audit.record(events))
@@ -206,6 +257,10 @@ final class TokenService {
       throw ApiException.invalid(field, "must be a UUID");
     }
     return id;
+  }
+
+  private static UUID optionalUuid(Object value, String field) {
+    return value == null ? null : uuid(value, field);
   }
 
   static ApiException invalidRefreshToken() {
