@@ -19,7 +19,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import dev.portcullis.user.DefaultRoles;
+import dev.portcullis.user.RoleRepository;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -36,6 +39,7 @@ public final class AppApi {
   private final ApiContext api;
   private final AdminAuth adminAuth;
   private final AppAccess access;
+  private final DefaultRoles defaultRoles;
   private final Counter created;
   private final Counter deleted;
   private final Counter secretRotations;
@@ -45,6 +49,7 @@ public final class AppApi {
     this.api = api;
     this.adminAuth = adminAuth;
     this.access = new AppAccess(api.apps());
+    this.defaultRoles = new DefaultRoles(new RoleRepository(api.pg()));
     this.created = counter("portcullis.app.creations", "Apps created");
     this.deleted = counter("portcullis.app.deletions", "Apps deleted");
     this.secretRotations = counter("portcullis.app.secret.rotations", "App secrets rotated");
@@ -73,13 +78,17 @@ public final class AppApi {
       throw ApiException.invalid("slug", "must match [a-z0-9-]{3,40}");
     }
     List<String> callbackUrls = CallbackUrls.validate(Fields.optionalStringList(body, "callback_urls"));
-    AppSettings settings = AppSettings.merge(AppSettings.defaults(), Fields.optionalObject(body, "settings"));
+    AppSettings requested = AppSettings.merge(AppSettings.defaults(), Fields.optionalObject(body, "settings"));
     String secret = newSecret();
     AdminAuth.Principal principal = AdminAuth.principal(ctx);
-    api.vertx().executeBlocking(() -> SigningKeyMaterial.generate(api.masterKey()), false)
-        .compose(key -> api.apps()
-            .create(principal.ownerId(), name, slug, api.masterKey().appSecretHash(secret), callbackUrls, settings, key)
-            .map(app -> new AppWithKey(app, key.kid(), key.publicPem())))
+    defaultRoles.resolve(null, requested.toJson())
+        .map(resolved -> AppSettings.merge(AppSettings.defaults(), resolved))
+        .compose(settings -> api.vertx().executeBlocking(() -> SigningKeyMaterial.generate(api.masterKey()), false)
+            .map(key -> Map.entry(settings, key)))
+        .compose(prepared -> api.apps()
+            .create(principal.ownerId(), name, slug, api.masterKey().appSecretHash(secret), callbackUrls,
+                prepared.getKey(), prepared.getValue())
+            .map(app -> new AppWithKey(app, prepared.getValue().kid(), prepared.getValue().publicPem())))
         .recover(failure -> Postgres.isUniqueViolation(failure)
             ? Future.failedFuture(new ApiException(ErrorCode.CONFLICT, "slug: '" + slug + "' is taken"))
             : Future.failedFuture(failure))
@@ -123,7 +132,8 @@ public final class AppApi {
     // Validated here, before any database work; merged over the stored settings under the row lock.
     AppSettings.merge(AppSettings.defaults(), settings);
     AppWithKey current = AppAccess.app(ctx);
-    api.apps().update(current.app().id(), name, callbackUrls, settings)
+    defaultRoles.resolve(current.app().id(), settings)
+        .compose(resolved -> api.apps().update(current.app().id(), name, callbackUrls, resolved))
         .compose(change -> change == null ? Future.failedFuture(AppAccess.notFound()) : Future.succeededFuture(change))
         .compose(change -> {
           List<String> fields = change.after().changesFrom(change.before());

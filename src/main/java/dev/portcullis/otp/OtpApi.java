@@ -38,7 +38,8 @@ public final class OtpApi {
     JsonObject body = JsonBody.of(ctx);
     JsonObject message = new JsonObject()
         .put("otp_request_id", Fields.requiredString(body, "otp_request_id"))
-        .put("otp", Fields.requiredString(body, "otp"));
+        .put("otp", Fields.requiredString(body, "otp"))
+        .put("tenant_id", Fields.optionalUuid(body, "tenant_id"));
     Requests.forward(api, ctx, Bus.OTP_VERIFY, message);
   }
 }

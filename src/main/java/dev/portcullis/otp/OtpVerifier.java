@@ -39,10 +39,10 @@ public final class OtpVerifier {
     this.audit = audit;
   }
 
-  /** {app_id, otp_request_id, otp, request_id, client_ip?} → the token response. */
+  /** {app_id, otp_request_id, otp, tenant_id?, request_id, client_ip?} → the token response. */
   public Future<JsonObject> verify(JsonObject request) {
     Call call = new Call(UUID.fromString(request.getString("app_id")), request.getString("request_id"),
-        request.getString("client_ip"));
+        request.getString("client_ip"), request.getString("tenant_id"));
     String otp = request.getString("otp");
     if (otp == null) {
       throw ApiException.invalid("otp", "is required");
@@ -62,7 +62,7 @@ public final class OtpVerifier {
     });
   }
 
-  private record Call(UUID appId, String requestId, String clientIp) {
+  private record Call(UUID appId, String requestId, String clientIp, String tenantId) {
 
     AuditEvent event(String type, String otpRequestId) {
       return AuditEvent.of(type, appId, requestId, clientIp).with("otp_request_id", otpRequestId);
@@ -127,6 +127,7 @@ public final class OtpVerifier {
               .put("app_id", call.appId().toString())
               .put("user", found.user().toJson())
               .put("new_user", found.created())
+              .put("tenant_id", call.tenantId())
               .put("request_id", call.requestId())
               .put("client_ip", call.clientIp());
           // Recorded first, so the audit verticle receives these events before the token service's token.issued.

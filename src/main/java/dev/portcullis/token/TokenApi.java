@@ -43,7 +43,10 @@ public final class TokenApi {
   }
 
   private void refresh(RoutingContext ctx) {
-    JsonObject message = new JsonObject().put("refresh_token", Fields.requiredString(JsonBody.of(ctx), "refresh_token"));
+    JsonObject body = JsonBody.of(ctx);
+    JsonObject message = new JsonObject()
+        .put("refresh_token", Fields.requiredString(body, "refresh_token"))
+        .put("tenant_id", Fields.optionalUuid(body, "tenant_id"));
     Requests.forward(api, ctx, Bus.TOKEN_REFRESH, message);
   }
 

@@ -50,10 +50,13 @@ public final class RoleRepository {
    * The roles a request names ({@code $3} names, {@code $4} ids) resolved against the catalogue of app
    * {@code $1}, and whether every one of them exists: the head of every statement that grants roles.
    */
-  static final String WANTED = "wanted AS (SELECT id, name FROM roles WHERE app_id = $1 AND (name = ANY($3::text[]) "
+  public static final String WANTED = "wanted AS (SELECT id, name FROM roles WHERE app_id = $1 AND (name = ANY($3::text[]) "
       + "OR id = ANY($4::int[]))), "
       + "ok AS (SELECT NOT EXISTS (SELECT 1 FROM unnest($3::text[]) n WHERE n NOT IN (SELECT name FROM wanted)) "
       + "AND NOT EXISTS (SELECT 1 FROM unnest($4::int[]) i WHERE i NOT IN (SELECT id FROM wanted)) AS ok)";
+
+  private static final String RESOLVE = "WITH " + WANTED + " SELECT $2::uuid IS NULL AS unused, (SELECT ok FROM ok) AS ok, "
+      + "ARRAY(SELECT name FROM wanted ORDER BY id) AS roles";
 
   /** Replaces the app-wide roles of user $2 in one statement; nothing changes unless the user and every role exist. */
   private static final String REPLACE_USER_ROLES = "WITH " + WANTED + ", "
@@ -139,14 +142,27 @@ public final class RoleRepository {
         });
   }
 
+  /** The names of the roles {@code refs} gives, in id order; {@code 400} naming {@code field} for an unknown one. */
+  public Future<List<String>> resolve(String field, UUID appId, Roles.Refs refs) {
+    return pg.run(pool -> pool.preparedQuery(RESOLVE).execute(withRefs(Tuple.of(appId, null), refs)))
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          List<String> names = List.of(row.getArrayOfStrings("roles"));
+          if (!row.getBoolean("ok")) {
+            throw unknownRole(field, refs, names);
+          }
+          return names;
+        });
+  }
+
   /** Adds the names ($3) and ids ($4) of {@code refs} to parameters $1 and $2. */
-  static Tuple withRefs(Tuple head, Roles.Refs refs) {
+  public static Tuple withRefs(Tuple head, Roles.Refs refs) {
     return head.addArrayOfString(refs.names().toArray(new String[0]))
         .addArrayOfInteger(refs.ids().toArray(new Integer[0]));
   }
 
   /** The first role of {@code refs} that is not among the resolved names. */
-  static ApiException unknownRole(String field, Roles.Refs refs, List<String> resolvedNames) {
+  public static ApiException unknownRole(String field, Roles.Refs refs, List<String> resolvedNames) {
     for (String name : refs.names()) {
       if (!resolvedNames.contains(name)) {
         return ApiException.invalid(field, "no role '" + name + "' in this app");

@@ -58,6 +58,10 @@ public final class UserRepository {
       + "FROM (SELECT id, disabled FROM users WHERE id = $2 AND app_id = $1 FOR UPDATE) old "
       + "WHERE u.id = old.id RETURNING old.disabled AS was_disabled";
   private static final String DELETE = "DELETE FROM users WHERE id = $1 AND app_id = $2";
+  /** A user's live sessions, newest first, keyset-paged on (created_at, id); served by sessions_user_page. */
+  private static final String SESSIONS = "SELECT " + LiveSession.COLUMNS + " FROM sessions "
+      + "WHERE user_id = $1 AND app_id = $2 AND revoked_at IS NULL AND expires_at > now() "
+      + "AND (created_at, id) < ($3, $4) ORDER BY created_at DESC, id DESC LIMIT $5";
 
   private final Postgres pg;
 
@@ -152,6 +156,15 @@ public final class UserRepository {
   /** Deletes the user and with it their personal data, roles, memberships and sessions; false when there is none. */
   public Future<Boolean> delete(UUID appId, UUID userId) {
     return pg.run(pool -> pool.preparedQuery(DELETE).execute(Tuple.of(userId, appId))).map(rows -> rows.rowCount() > 0);
+  }
+
+  /** A page of the user's live sessions (the caller has checked that the user is the app's). */
+  public Future<Page<LiveSession>> sessions(UUID appId, UUID userId, String cursor, int limit) {
+    PageCursor after = PageCursor.parse(cursor);
+    Tuple params = Tuple.of(userId, appId, after.at(), after.id(), limit + 1);
+    return pg.run(pool -> pool.preparedQuery(SESSIONS).execute(params))
+        .map(rows -> Page.of(rows, limit, LiveSession::fromRow,
+            session -> new PageCursor(session.createdAt(), session.id()).encode()));
   }
 
   private static Future<Void> replaceRoles(SqlConnection conn, UUID appId, UUID userId, Roles.Refs roles) {
