@@ -35,7 +35,7 @@ public final class RoleRepository {
 
   private static final String LIST = "SELECT " + Role.COLUMNS + " FROM roles WHERE app_id = $1 AND id > $2 "
       + "ORDER BY id LIMIT $3";
-  private static final String LOCK_CATALOGUE = "SELECT pg_advisory_xact_lock(hashtextextended('roles:' || $1::text, 0))";
+  private static final String LOCK_CATALOGUE = "SELECT 1 FROM pg_advisory_xact_lock(hashtextextended('roles:' || $1::uuid::text, 0))";
   private static final String INSERT = "INSERT INTO roles (app_id, id, name, description) "
       + "SELECT $1, GREATEST(" + (Roles.FIRST_CUSTOM_ID - 1) + ", coalesce(max(id), 0)) + 1, $2, $3 FROM roles "
       + "WHERE app_id = $1 RETURNING " + Role.COLUMNS;
@@ -55,6 +55,7 @@ public final class RoleRepository {
       + "ok AS (SELECT NOT EXISTS (SELECT 1 FROM unnest($3::text[]) n WHERE n NOT IN (SELECT name FROM wanted)) "
       + "AND NOT EXISTS (SELECT 1 FROM unnest($4::int[]) i WHERE i NOT IN (SELECT id FROM wanted)) AS ok)";
 
+  /** $2 is unused: it keeps the names and ids at $3 and $4, where {@link #WANTED} reads them. */
   private static final String RESOLVE = "WITH " + WANTED + " SELECT $2::uuid IS NULL AS unused, (SELECT ok FROM ok) AS ok, "
       + "ARRAY(SELECT name FROM wanted ORDER BY id) AS roles";
 
@@ -144,7 +145,7 @@ public final class RoleRepository {
 
   /** The names of the roles {@code refs} gives, in id order; {@code 400} naming {@code field} for an unknown one. */
   public Future<List<String>> resolve(String field, UUID appId, Roles.Refs refs) {
-    return pg.run(pool -> pool.preparedQuery(RESOLVE).execute(withRefs(Tuple.of(appId, null), refs)))
+    return pg.run(pool -> pool.preparedQuery(RESOLVE).execute(withRefs(Tuple.tuple().addUUID(appId).addUUID(null), refs)))
         .map(rows -> {
           Row row = rows.iterator().next();
           List<String> names = List.of(row.getArrayOfStrings("roles"));
