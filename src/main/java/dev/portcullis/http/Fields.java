@@ -32,15 +32,15 @@ public final class Fields {
     return text;
   }
 
-  /** A UUID field as its canonical text, or null when absent; anything else is {@code 400} naming the field. */
-  public static String optionalUuid(JsonObject body, String field) {
+  /** A UUID field, or null when absent; anything else is {@code 400} naming the field. */
+  public static java.util.UUID optionalUuid(JsonObject body, String field) {
     String value = optionalString(body, field);
     if (value == null) {
       return null;
     }
     try {
       if (value.length() == 36) {
-        return java.util.UUID.fromString(value).toString();
+        return java.util.UUID.fromString(value);
       }
     } catch (IllegalArgumentException notUuid) {
       // answered below

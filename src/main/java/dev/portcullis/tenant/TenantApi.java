@@ -5,8 +5,8 @@ import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.messages.TokenMessages.Revoke;
 import dev.portcullis.http.AdminAuth;
-import dev.portcullis.http.ApiContext;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
@@ -20,7 +20,6 @@ import dev.portcullis.user.UserMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -35,41 +34,21 @@ public final class TenantApi {
   private static final int NAME_MAX = 100;
   private static final String KEY = "admin_tenant";
 
-  private final ApiContext api;
-  private final AdminAuth adminAuth;
-  private final AppAccess access;
+  private final Bus bus;
   private final TenantRepository tenants;
   private final UserChanges changes;
   private final UserEvents events;
   private final UserMetrics metrics;
 
-  public TenantApi(ApiContext api, AdminAuth adminAuth, UserMetrics metrics) {
-    this.api = api;
-    this.adminAuth = adminAuth;
-    this.access = new AppAccess(api.apps());
-    this.tenants = new TenantRepository(api.pg());
-    this.changes = new UserChanges(api.redis());
-    this.events = new UserEvents(api.audit());
+  public TenantApi(Bus bus, TenantRepository tenants, UserChanges changes, UserEvents events, UserMetrics metrics) {
+    this.bus = bus;
+    this.tenants = tenants;
+    this.changes = changes;
+    this.events = events;
     this.metrics = metrics;
   }
 
-  public void mount(Router router) {
-    String all = "/v1/apps/:app_id/tenants";
-    String one = all + "/:tenant_id";
-    String member = one + "/members/:user_id";
-    router.post(all).handler(adminAuth::handle).handler(access::handle).handler(this::create);
-    router.get(all).handler(adminAuth::handle).handler(access::handle).handler(this::list);
-    router.get(one).handler(adminAuth::handle).handler(access::handle).handler(this::load).handler(this::get);
-    router.patch(one).handler(adminAuth::handle).handler(access::handle).handler(this::load).handler(this::update);
-    router.delete(one).handler(adminAuth::handle).handler(access::handle).handler(this::load).handler(this::delete);
-    router.get(one + "/members").handler(adminAuth::handle).handler(access::handle).handler(this::load)
-        .handler(this::members);
-    router.put(member).handler(adminAuth::handle).handler(access::handle).handler(this::load).handler(this::putMember);
-    router.delete(member).handler(adminAuth::handle).handler(access::handle).handler(this::load)
-        .handler(this::removeMember);
-  }
-
-  private void create(RoutingContext ctx) {
+  public void create(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     onlyNameAndSlug(body);
     String name = name(Fields.requiredString(body, "name"));
@@ -86,7 +65,7 @@ public final class TenantApi {
         .onFailure(ctx::fail);
   }
 
-  private void list(RoutingContext ctx) {
+  public void list(RoutingContext ctx) {
     int limit = Page.limit(ctx);
     tenants.page(appId(ctx), ctx.queryParams().get("cursor"), limit)
         .onSuccess(page -> Responses.ok(ctx, page.toJson("tenants", Tenant::toJson)))
@@ -94,7 +73,7 @@ public final class TenantApi {
   }
 
   /** Guard: the tenant of the path, when it is the app's; {@code 404} otherwise. */
-  private void load(RoutingContext ctx) {
+  public void load(RoutingContext ctx) {
     UUID tenantId = AppDirectory.parseUuid(ctx.pathParam("tenant_id"));
     if (tenantId == null) {
       ctx.fail(noSuchTenant());
@@ -112,11 +91,11 @@ public final class TenantApi {
         .onFailure(ctx::fail);
   }
 
-  private void get(RoutingContext ctx) {
+  public void get(RoutingContext ctx) {
     Responses.ok(ctx, tenant(ctx).toJson());
   }
 
-  private void update(RoutingContext ctx) {
+  public void update(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     onlyNameAndSlug(body);
     String rawName = Fields.optionalString(body, "name");
@@ -143,7 +122,7 @@ public final class TenantApi {
   }
 
   /** Deletes the tenant first (no login or refresh can bind to it any more), then revokes the sessions bound to it. */
-  private void delete(RoutingContext ctx) {
+  public void delete(RoutingContext ctx) {
     Tenant tenant = tenant(ctx);
     tenants.delete(tenant.appId(), tenant.id())
         .compose(deleted -> deleted ? Future.succeededFuture() : Future.failedFuture(noSuchTenant()))
@@ -158,14 +137,14 @@ public final class TenantApi {
         .onFailure(ctx::fail);
   }
 
-  private void members(RoutingContext ctx) {
+  public void members(RoutingContext ctx) {
     int limit = Page.limit(ctx);
     tenants.members(tenant(ctx).id(), ctx.queryParams().get("cursor"), limit)
         .onSuccess(page -> Responses.ok(ctx, page.toJson("members", Member::toJson)))
         .onFailure(ctx::fail);
   }
 
-  private void putMember(RoutingContext ctx) {
+  public void putMember(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     for (String field : body.fieldNames()) {
       if (!field.equals("roles")) {
@@ -197,7 +176,7 @@ public final class TenantApi {
   }
 
   /** Removes the membership first (no new session can bind), then revokes the member's sessions bound to it. */
-  private void removeMember(RoutingContext ctx) {
+  public void removeMember(RoutingContext ctx) {
     Tenant tenant = tenant(ctx);
     UUID userId = userId(ctx);
     tenants.removeMember(tenant.id(), userId)
@@ -220,15 +199,8 @@ public final class TenantApi {
 
   /** Revokes the sessions bound to the tenant (of one user when userId is not null) through the token service. */
   private Future<Integer> revoke(RoutingContext ctx, Tenant tenant, UUID userId, String reason) {
-    JsonObject message = new JsonObject()
-        .put("app_id", tenant.appId().toString())
-        .put("tenant_id", tenant.id().toString())
-        .put("user_id", userId == null ? null : userId.toString())
-        .put("reason", reason)
-        .put("actor", AdminAuth.principal(ctx).toAudit())
-        .put("request_id", RequestIds.of(ctx))
-        .put("client_ip", Requests.callerIp(ctx));
-    return api.bus().request(Bus.TOKEN_REVOKE, message).map(reply -> reply.getInteger("revoked", 0));
+    return bus.request(Bus.TOKEN_REVOKE, Revoke.tenant(tenant.appId(), tenant.id(), userId, reason,
+        AdminAuth.principal(ctx).toAudit(), RequestIds.of(ctx), Requests.callerIp(ctx))).map(revoked -> revoked.revoked());
   }
 
   private static void onlyNameAndSlug(JsonObject body) {

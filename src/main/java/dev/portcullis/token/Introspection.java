@@ -1,16 +1,16 @@
 package dev.portcullis.token;
 
-import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import io.vertx.core.Future;
+import dev.portcullis.core.messages.TokenMessages.Introspect;
+import dev.portcullis.core.messages.TokenMessages.Introspected;
 import dev.portcullis.user.User;
 import dev.portcullis.user.UserChanges;
 import dev.portcullis.user.UserRepository;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Objects;
 import java.util.UUID;
@@ -37,18 +37,19 @@ public final class Introspection {
   private final UserRepository users;
   private final TtlCache<UUID, SessionView> views = new TtlCache<>(VIEW_TTL_MS, 100_000);
 
-  /** A session as /auth/me answers it, and the user's change marker it was loaded under; answer null: no such session. */
-  private record SessionView(SessionStore.SessionRow session, JsonObject answer, String userMarker) {
+  /**
+   * A session as introspection answers it (and /auth/me, encoded), and the user's change marker it was loaded
+   * under; reply and answer are null when there is no such session or user.
+   */
+  private record SessionView(SessionStore.SessionRow session, Introspected reply, JsonObject answer, String userMarker) {
 
     static SessionView of(SessionStore.SessionRow session, User user, String userMarker) {
       if (session == null || user == null) {
-        return new SessionView(null, null, userMarker);
+        return new SessionView(null, null, null, userMarker);
       }
-      return new SessionView(session, new JsonObject()
-          .put("user", user.toJson())
-          .put("session", session.sessionJson())
-          .put("roles", new JsonArray(session.roles()))
-          .put("app_id", session.appId().toString()), userMarker);
+      Introspected reply = new Introspected(session.appId(), session.userId(), user.toJson(), session.sessionJson(),
+          session.roles());
+      return new SessionView(session, reply, reply.toJson(), userMarker);
     }
   }
 
@@ -66,19 +67,18 @@ public final class Introspection {
         new RevocationChecks(redis, new Revocations(redis)), new SessionStore(pg), new UserRepository(pg));
   }
 
-  /** The bus form: {access_token, app_id?}; with app_id, a token of any other app is {@code invalid_token}. */
-  Future<JsonObject> serve(JsonObject request) {
-    Object token = request.getValue("access_token");
-    Object app = request.getValue("app_id");
-    UUID expectedApp = app instanceof String text ? AppDirectory.parseUuid(text) : null;
-    if (app != null && expectedApp == null) {
-      return Future.failedFuture(ApiException.invalid("app_id", "must be a UUID"));
-    }
-    return introspect(token instanceof String text ? text : null, expectedApp);
+  /** The bus form: with an app id, a token of any other app is {@code invalid_token}. */
+  Future<Introspected> serve(Introspect request) {
+    return view(request.accessToken(), request.appId()).map(SessionView::reply);
+  }
+
+  /** {@code /auth/me}: the answer of any app's live token. */
+  public Future<JsonObject> introspect(String accessToken) {
+    return view(accessToken, null).map(SessionView::answer);
   }
 
   /** Verifies the token; expectedApp, when not null, is the only app whose tokens are accepted. */
-  public Future<JsonObject> introspect(String accessToken, UUID expectedApp) {
+  private Future<SessionView> view(String accessToken, UUID expectedApp) {
     return verifier.verify(accessToken).compose(claims -> {
       if (expectedApp != null && !expectedApp.equals(claims.appId())) {
         return Future.failedFuture(AccessTokenVerifier.invalid("is not a token of this app"));
@@ -107,7 +107,7 @@ public final class Introspection {
     return Objects.equals(view.userMarker(), userMarker);
   }
 
-  private static Future<JsonObject> answer(AccessTokenVerifier.Claims claims, SessionView view) {
+  private static Future<SessionView> answer(AccessTokenVerifier.Claims claims, SessionView view) {
     SessionStore.SessionRow session = view.session();
     if (session == null || !session.userId().equals(claims.userId()) || !session.appId().equals(claims.appId())) {
       return Future.failedFuture(AccessTokenVerifier.invalid("belongs to no known session"));
@@ -115,7 +115,7 @@ public final class Introspection {
     if (session.revoked()) {
       return Future.failedFuture(revoked());
     }
-    return Future.succeededFuture(view.answer());
+    return Future.succeededFuture(view);
   }
 
   private static ApiException revoked() {

@@ -1,16 +1,12 @@
 package dev.portcullis.user;
 
-import dev.portcullis.app.AppAccess;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
-import dev.portcullis.http.AdminAuth;
-import dev.portcullis.http.ApiContext;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Set;
 import java.util.UUID;
@@ -20,34 +16,24 @@ public final class RoleApi {
 
   private static final int DESCRIPTION_MAX = 200;
 
-  private final AdminAuth adminAuth;
-  private final AppAccess access;
   private final RoleRepository roles;
   private final UserChanges changes;
   private final UserEvents events;
 
-  public RoleApi(ApiContext api, AdminAuth adminAuth) {
-    this.adminAuth = adminAuth;
-    this.access = new AppAccess(api.apps());
-    this.roles = new RoleRepository(api.pg());
-    this.changes = new UserChanges(api.redis());
-    this.events = new UserEvents(api.audit());
+  public RoleApi(RoleRepository roles, UserChanges changes, UserEvents events) {
+    this.roles = roles;
+    this.changes = changes;
+    this.events = events;
   }
 
-  public void mount(Router router) {
-    router.get("/v1/apps/:app_id/roles").handler(adminAuth::handle).handler(access::handle).handler(this::list);
-    router.post("/v1/apps/:app_id/roles").handler(adminAuth::handle).handler(access::handle).handler(this::create);
-    router.delete("/v1/apps/:app_id/roles/:role").handler(adminAuth::handle).handler(access::handle).handler(this::delete);
-  }
-
-  private void list(RoutingContext ctx) {
+  public void list(RoutingContext ctx) {
     int limit = Page.limit(ctx);
     roles.list(UserApi.appId(ctx), ctx.queryParams().get("cursor"), limit)
         .onSuccess(page -> Responses.ok(ctx, page.toJson("roles", Role::toJson)))
         .onFailure(ctx::fail);
   }
 
-  private void create(RoutingContext ctx) {
+  public void create(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     UserApi.onlyFields(body, Set.of("name", "description"));
     String name = Fields.requiredString(body, "name");
@@ -68,7 +54,7 @@ public final class RoleApi {
   }
 
   /** Deletes a custom role and every grant of it; its holders' /auth/me shows the change at once. */
-  private void delete(RoutingContext ctx) {
+  public void delete(RoutingContext ctx) {
     Roles.Refs ref = Roles.ref("role", ctx.pathParam("role"));
     UUID appId = UserApi.appId(ctx);
     roles.delete(appId, ref)

@@ -2,13 +2,13 @@ package dev.portcullis.user;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppAccess;
+import dev.portcullis.core.messages.TokenMessages.Revoke;
 import dev.portcullis.app.AppDirectory;
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.http.AdminAuth;
-import dev.portcullis.http.ApiContext;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
@@ -16,9 +16,9 @@ import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
 import dev.portcullis.otp.Identity;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,9 +38,8 @@ public final class UserApi {
   private static final Set<String> CREATABLE = Set.of("email", "phone", "password", "profile", "roles");
   private static final Set<String> EDITABLE = Set.of("profile", "roles", "disabled");
 
-  private final ApiContext api;
-  private final AdminAuth adminAuth;
-  private final AppAccess access;
+  private final Vertx vertx;
+  private final Bus bus;
   private final UserRepository users;
   private final RoleRepository roles;
   private final UserChanges changes;
@@ -48,40 +47,26 @@ public final class UserApi {
   private final UserMetrics metrics;
   private final PasswordHashing passwords;
 
-  public UserApi(ApiContext api, AdminAuth adminAuth, UserMetrics metrics, PasswordHashing passwords) {
-    this.api = api;
-    this.adminAuth = adminAuth;
-    this.access = new AppAccess(api.apps());
-    this.users = new UserRepository(api.pg());
-    this.roles = new RoleRepository(api.pg());
-    this.changes = new UserChanges(api.redis());
-    this.events = new UserEvents(api.audit());
+  public UserApi(Vertx vertx, Bus bus, UserRepository users, RoleRepository roles, UserChanges changes,
+                 UserEvents events, UserMetrics metrics, PasswordHashing passwords) {
+    this.vertx = vertx;
+    this.bus = bus;
+    this.users = users;
+    this.roles = roles;
+    this.changes = changes;
+    this.events = events;
     this.metrics = metrics;
     this.passwords = passwords;
   }
 
-  public void mount(Router router) {
-    String users = "/v1/apps/:app_id/users";
-    String user = users + "/:user_id";
-    router.get(users).handler(adminAuth::handle).handler(access::handle).handler(this::list);
-    router.post(users).handler(adminAuth::handle).handler(access::handle).handler(this::create);
-    router.get(user).handler(adminAuth::handle).handler(access::handle).handler(this::get);
-    router.patch(user).handler(adminAuth::handle).handler(access::handle).handler(this::update);
-    router.delete(user).handler(adminAuth::handle).handler(access::handle).handler(this::delete);
-    router.put(user + "/roles").handler(adminAuth::handle).handler(access::handle).handler(this::replaceRoles);
-    router.get(user + "/sessions").handler(adminAuth::handle).handler(access::handle).handler(this::sessions);
-    router.delete("/v1/apps/:app_id/sessions/:session_id").handler(adminAuth::handle).handler(access::handle)
-        .handler(this::revokeSession);
-  }
-
-  private void list(RoutingContext ctx) {
+  public void list(RoutingContext ctx) {
     int limit = Page.limit(ctx);
     users.page(appId(ctx), ctx.queryParams().get("q"), ctx.queryParams().get("cursor"), limit)
         .onSuccess(page -> Responses.ok(ctx, page.toJson("users", User::toJson)))
         .onFailure(ctx::fail);
   }
 
-  private void get(RoutingContext ctx) {
+  public void get(RoutingContext ctx) {
     UUID userId = userId(ctx);
     users.get(appId(ctx), userId)
         .compose(UserApi::found)
@@ -89,7 +74,7 @@ public final class UserApi {
         .onFailure(ctx::fail);
   }
 
-  private void create(RoutingContext ctx) {
+  public void create(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     onlyFields(body, CREATABLE);
     Identity identity = Identity.of(Fields.optionalString(body, "email"), Fields.optionalString(body, "phone"));
@@ -111,7 +96,7 @@ public final class UserApi {
         .onFailure(ctx::fail);
   }
 
-  private void update(RoutingContext ctx) {
+  public void update(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     onlyFields(body, EDITABLE);
     JsonObject profile = Profiles.read(body.getValue("profile"), true);
@@ -156,7 +141,7 @@ public final class UserApi {
         });
   }
 
-  private void delete(RoutingContext ctx) {
+  public void delete(RoutingContext ctx) {
     UUID appId = appId(ctx);
     UUID userId = userId(ctx);
     // Sessions are revoked (and published to every process) before the row goes, so no token outlives the user.
@@ -173,7 +158,7 @@ public final class UserApi {
         .onFailure(ctx::fail);
   }
 
-  private void replaceRoles(RoutingContext ctx) {
+  public void replaceRoles(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     onlyFields(body, Set.of("roles"));
     if (body.getValue("roles") == null) {
@@ -194,7 +179,7 @@ public final class UserApi {
         .onFailure(ctx::fail);
   }
 
-  private void sessions(RoutingContext ctx) {
+  public void sessions(RoutingContext ctx) {
     int limit = Page.limit(ctx);
     UUID appId = appId(ctx);
     UUID userId = userId(ctx);
@@ -205,12 +190,14 @@ public final class UserApi {
         .onFailure(ctx::fail);
   }
 
-  private void revokeSession(RoutingContext ctx) {
+  public void revokeSession(RoutingContext ctx) {
     UUID sessionId = AppDirectory.parseUuid(ctx.pathParam("session_id"));
     if (sessionId == null) {
       throw new ApiException(ErrorCode.NOT_FOUND, "session_id: no such live session");
     }
-    revoke(ctx, appId(ctx), new JsonObject().put("session_id", sessionId.toString()).put("reason", "admin"))
+    bus.request(Bus.TOKEN_REVOKE, Revoke.session(appId(ctx), sessionId, "admin", AdminAuth.principal(ctx).toAudit(),
+            RequestIds.of(ctx), Requests.callerIp(ctx)))
+        .map(revoked -> revoked.revoked())
         .compose(revoked -> revoked > 0 ? Future.succeededFuture(revoked)
             : Future.failedFuture(new ApiException(ErrorCode.NOT_FOUND, "session_id: no such live session")))
         .onSuccess(revoked -> Responses.ok(ctx, new JsonObject().put("revoked", revoked)))
@@ -218,17 +205,8 @@ public final class UserApi {
   }
 
   private Future<Integer> revokeAll(RoutingContext ctx, UUID appId, UUID userId, String reason) {
-    return revoke(ctx, appId, new JsonObject().put("user_id", userId.toString()).put("reason", reason));
-  }
-
-  /** Revokes through the token service, which publishes the revocations to every process and audits them. */
-  private Future<Integer> revoke(RoutingContext ctx, UUID appId, JsonObject selector) {
-    JsonObject message = selector
-        .put("app_id", appId.toString())
-        .put("actor", AdminAuth.principal(ctx).toAudit())
-        .put("request_id", RequestIds.of(ctx))
-        .put("client_ip", Requests.callerIp(ctx));
-    return api.bus().request(Bus.TOKEN_REVOKE, message).map(reply -> reply.getInteger("revoked", 0));
+    return bus.request(Bus.TOKEN_REVOKE, Revoke.user(appId, userId, reason, AdminAuth.principal(ctx).toAudit(),
+        RequestIds.of(ctx), Requests.callerIp(ctx))).map(revoked -> revoked.revoked());
   }
 
   /** The security webhook's {@code user.disabled}: fire and forget, never holding the request up. */
@@ -239,7 +217,7 @@ public final class UserApi {
         .put("user_id", user.id().toString())
         .put("at", Instant.now().toString())
         .put("data", new JsonObject());
-    api.vertx().eventBus().send(SECURITY_EVENTS, event);
+    vertx.eventBus().send(SECURITY_EVENTS, event);
   }
 
   static List<AuditEvent> roleEvents(RoutingContext ctx, UUID appId, UUID userId, RoleRepository.Change change) {

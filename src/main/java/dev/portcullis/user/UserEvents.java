@@ -1,7 +1,7 @@
 package dev.portcullis.user;
 
-import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
