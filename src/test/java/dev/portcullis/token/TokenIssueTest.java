@@ -80,11 +80,12 @@ class TokenIssueTest {
   }
 
   @Test
-  @DisplayName("puts iss, sub, aud, iat, exp, jti, sid and app_id in the token and nothing else")
+  @DisplayName("puts iss, sub, aud, iat, exp, jti, sid, app_id and roles in the token and nothing else")
   void claims() {
     UUID user = TokenFixture.user(gateway, appId, "claims@example.com");
     JsonObject claims = TokenFixture.claims(TokenFixture.login(gateway, appId, user).getString("access_token"));
-    assertEquals(Set.of("iss", "sub", "aud", "iat", "exp", "jti", "sid", "app_id"), claims.fieldNames());
+    assertEquals(Set.of("iss", "sub", "aud", "iat", "exp", "jti", "sid", "app_id", "roles"), claims.fieldNames());
+    assertEquals(new JsonArray().add("USER"), claims.getJsonArray("roles"), "a new user holds the default role");
     assertEquals(gateway.config().issuer(), claims.getString("iss"));
     assertEquals(user.toString(), claims.getString("sub"));
     assertEquals("issue-app", claims.getString("aud"));
