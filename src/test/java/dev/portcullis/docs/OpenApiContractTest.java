@@ -60,7 +60,26 @@ class OpenApiContractTest {
       "POST /auth/verify-otp",
       "POST /auth/refresh",
       "GET /auth/me",
-      "POST /auth/logout");
+      "POST /auth/logout",
+      "GET /v1/apps/{app_id}/users",
+      "POST /v1/apps/{app_id}/users",
+      "GET /v1/apps/{app_id}/users/{user_id}",
+      "PATCH /v1/apps/{app_id}/users/{user_id}",
+      "DELETE /v1/apps/{app_id}/users/{user_id}",
+      "GET /v1/apps/{app_id}/users/{user_id}/sessions",
+      "DELETE /v1/apps/{app_id}/sessions/{session_id}",
+      "PUT /v1/apps/{app_id}/users/{user_id}/roles",
+      "GET /v1/apps/{app_id}/roles",
+      "POST /v1/apps/{app_id}/roles",
+      "DELETE /v1/apps/{app_id}/roles/{role}",
+      "POST /v1/apps/{app_id}/tenants",
+      "GET /v1/apps/{app_id}/tenants",
+      "GET /v1/apps/{app_id}/tenants/{tenant_id}",
+      "PATCH /v1/apps/{app_id}/tenants/{tenant_id}",
+      "DELETE /v1/apps/{app_id}/tenants/{tenant_id}",
+      "GET /v1/apps/{app_id}/tenants/{tenant_id}/members",
+      "PUT /v1/apps/{app_id}/tenants/{tenant_id}/members/{user_id}",
+      "DELETE /v1/apps/{app_id}/tenants/{tenant_id}/members/{user_id}");
 
   private static final Set<String> MANAGEMENT_PATHS = Set.of("/health/live", "/health/ready", "/metrics");
 
@@ -69,7 +88,7 @@ class OpenApiContractTest {
       Map.entry("400", Set.of("invalid_request")),
       Map.entry("401", Set.of("invalid_client", "invalid_token", "otp_invalid", "otp_expired",
           "invalid_refresh_token", "refresh_token_reused", "session_revoked")),
-      Map.entry("403", Set.of("forbidden")),
+      Map.entry("403", Set.of("forbidden", "user_disabled")),
       Map.entry("404", Set.of("not_found")),
       Map.entry("405", Set.of("method_not_allowed")),
       Map.entry("409", Set.of("conflict")),
