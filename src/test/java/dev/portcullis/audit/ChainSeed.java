@@ -24,6 +24,15 @@ final class ChainSeed {
 
   /** A new chain for {@code app}, one event per instant, from the genesis. */
   static List<StoredEvent> seed(TestGateway gateway, UUID app, List<Instant> ats) {
+    try (Connection db = gateway.jdbc()) {
+      return seed(db, app, ats);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The same, on a connection of a database no gateway runs on yet. */
+  static List<StoredEvent> seed(Connection db, UUID app, List<Instant> ats) throws SQLException {
     List<StoredEvent> events = new ArrayList<>();
     String previous = ChainHash.GENESIS;
     for (int i = 0; i < ats.size(); i++) {
@@ -32,8 +41,7 @@ final class ChainSeed {
       events.add(placed);
       previous = placed.hash();
     }
-    try (Connection db = gateway.jdbc();
-         PreparedStatement insert = db.prepareStatement("INSERT INTO audit_events (" + StoredEvent.COLUMNS + ") "
+    try (PreparedStatement insert = db.prepareStatement("INSERT INTO audit_events (" + StoredEvent.COLUMNS + ") "
              + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)");
          PreparedStatement head = db.prepareStatement("INSERT INTO audit_chain_heads (app_id, seq, hash) VALUES (?, ?, ?)")) {
       for (StoredEvent event : events) {
@@ -53,8 +61,6 @@ final class ChainSeed {
       head.setLong(2, events.size());
       head.setString(3, previous);
       head.executeUpdate();
-    } catch (SQLException e) {
-      throw new IllegalStateException(e);
     }
     return events;
   }
@@ -66,7 +72,15 @@ final class ChainSeed {
 
   /** The first column of every row of a fixed test query. */
   static List<String> strings(TestGateway gateway, String sql) {
-    try (Connection db = gateway.jdbc(); Statement statement = db.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
+    try (Connection db = gateway.jdbc()) {
+      return strings(db, sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static List<String> strings(Connection db, String sql) {
+    try (Statement statement = db.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
       List<String> values = new ArrayList<>();
       while (rows.next()) {
         values.add(rows.getString(1));
