@@ -1,5 +1,6 @@
 package dev.portcullis.audit;
 
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.testing.TestGateway;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
