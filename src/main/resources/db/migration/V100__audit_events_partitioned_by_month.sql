@@ -74,18 +74,25 @@ $$;
 
 -- 4. One month's partition, audit_events_YYYY_MM, bounded by UTC midnights; false when a table of that name
 --    exists already (attached, or detached by the retention path: a detached month is not re-created).
+--    Made as a table of its own, then attached: ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on audit_events,
+--    which inserts do not wait for, where CREATE TABLE ... PARTITION OF would take ACCESS EXCLUSIVE and queue
+--    every insert behind it. The CHECK matching the bounds spares the attach a scan of the new table.
 CREATE FUNCTION audit_partition_create(month date) RETURNS boolean
   LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
   first date := date_trunc('month', month)::date;
   part text := 'audit_events_' || to_char(first, 'YYYY_MM');
+  low timestamptz := first::timestamp AT TIME ZONE 'UTC';
+  high timestamptz := (first + interval '1 month')::timestamp AT TIME ZONE 'UTC';
 BEGIN
   IF to_regclass(part) IS NOT NULL THEN
     RETURN false;
   END IF;
-  EXECUTE format('CREATE TABLE %I PARTITION OF audit_events FOR VALUES FROM (%L) TO (%L)', part,
-      first::timestamp AT TIME ZONE 'UTC', (first + interval '1 month')::timestamp AT TIME ZONE 'UTC');
+  EXECUTE format('CREATE TABLE %I (LIKE audit_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS, '
+      'CONSTRAINT %I CHECK (at >= %L AND at < %L))', part, part || '_bounds', low, high);
   PERFORM audit_partition_secure(part);
+  EXECUTE format('ALTER TABLE audit_events ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', part, low, high);
+  EXECUTE format('ALTER TABLE %I DROP CONSTRAINT %I', part, part || '_bounds');
   RETURN true;
 END
 $$;
@@ -118,8 +125,9 @@ $$;
 
 -- 6. The periodic job: partitions from the current month to months_ahead months ahead, after re-homing the
 --    DEFAULT's rows. One process at a time (a transaction-scoped advisory lock: the others return at once),
---    and never waiting long for a table lock, so inserts never queue behind it; a job that gave up runs again
---    at its next tick. Answers the partitions it created, or -1 when another process held the lock.
+--    and never waiting long for a table lock (the attach of a month with a DEFAULT partition also locks the
+--    DEFAULT, and re-homing locks audit_events, so inserts could queue behind it); a job that gave up runs
+--    again at its next tick. Answers the partitions it created, or -1 when another process held the lock.
 CREATE FUNCTION audit_partitions_ensure(months_ahead integer) RETURNS integer
   LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
@@ -130,7 +138,7 @@ BEGIN
   IF NOT pg_try_advisory_xact_lock(7020537711240921088) THEN -- 'audparts' as a bigint
     RETURN -1;
   END IF;
-  PERFORM set_config('lock_timeout', '2s', true);
+  PERFORM set_config('lock_timeout', '500ms', true);
   IF EXISTS (SELECT 1 FROM audit_events_default) THEN
     created := created + audit_partitions_rehome_default();
   END IF;
@@ -195,6 +203,8 @@ BEGIN
     RAISE EXCEPTION '% of the % events of % are in no verified export', uncovered, total, part
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
+  -- DETACH takes ACCESS EXCLUSIVE on audit_events: give up rather than queue the inserts behind a long read.
+  PERFORM set_config('lock_timeout', '1s', true);
   EXECUTE format('ALTER TABLE audit_events DETACH PARTITION %I', part);
   IF drop_table THEN
     EXECUTE format('DROP TABLE %I', part);
