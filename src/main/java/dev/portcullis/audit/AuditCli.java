@@ -118,7 +118,7 @@ public final class AuditCli {
       try (ResultSet rows = call.executeQuery()) {
         rows.next();
         out.println(new JsonObject().put("month", month.toString())
-            .put("partition", "audit_events_" + month.toString().replace('-', '_'))
+            .put("partition", AuditPartitions.name(month))
             .put("events", rows.getLong(1)).put("detached", true).put("dropped", drop).encode());
       }
     }

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import java.time.YearMonth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +41,7 @@ final class AuditPartitions {
     this.pg = pg;
     this.monthsAhead = setting(config, MONTHS_AHEAD, 2, 0, 24);
     this.intervalMs = setting(config, INTERVAL_SECONDS, 3600, 1, 86_400) * 1000L;
-    this.created = Counter.builder("portcullis.audit.partitions.created")
+    this.created = Counter.builder("portcullis.audit.partitions.added")
         .description("Monthly audit partitions this process created (ahead of time, or for rows found in DEFAULT)")
         .register(registry);
     this.failures = Counter.builder("portcullis.audit.partitions.failures")
@@ -77,6 +78,11 @@ final class AuditPartitions {
           failures.increment();
           LOG.warn("audit: the partition job failed, will run again: {}", failure.getMessage());
         });
+  }
+
+  /** The partition of a month, as V100's {@code audit_partition_create} names it. */
+  static String name(YearMonth month) {
+    return String.format("audit_events_%04d_%02d", month.getYear(), month.getMonthValue());
   }
 
   private static int setting(GatewayConfig config, String key, int fallback, int min, int max) {

@@ -48,8 +48,8 @@ class AuditPartitionMigrationTest {
 
     try (TestGateway gateway = TestGateway.start(new JsonObject().put(GatewayConfig.PG_URL, database.toUrl()));
          Connection db = DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password())) {
-      String previous = "audit_events_" + lastMonth.toString().replace('-', '_');
-      String current = "audit_events_" + YearMonth.now(ZoneOffset.UTC).toString().replace('-', '_');
+      String previous = AuditPartitions.name(lastMonth);
+      String current = AuditPartitions.name(YearMonth.now(ZoneOffset.UTC));
       assertEquals(List.of(previous, previous, current), ChainSeed.strings(db, "SELECT tableoid::regclass::text FROM audit_events WHERE app_id = '" + app + "' ORDER BY seq"));
       assertEquals(seeded.stream().map(StoredEvent::hash).toList(),
           ChainSeed.strings(db, "SELECT hash FROM audit_events WHERE app_id = '" + app + "' ORDER BY seq"));

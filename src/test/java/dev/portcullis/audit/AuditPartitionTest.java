@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -28,7 +27,6 @@ import org.junit.jupiter.api.Test;
 @DisplayName("The audit log partitioned by month")
 class AuditPartitionTest {
 
-  private static final DateTimeFormatter PARTITION = DateTimeFormatter.ofPattern("'audit_events_'uuuu_MM");
   private static TestGateway gateway;
 
   @BeforeAll
@@ -39,10 +37,6 @@ class AuditPartitionTest {
   @AfterAll
   static void stop() {
     gateway.close();
-  }
-
-  private static String partition(YearMonth month) {
-    return PARTITION.format(month);
   }
 
   private static Instant startOf(YearMonth month) {
@@ -58,12 +52,15 @@ class AuditPartitionTest {
   void partitionsAhead() {
     YearMonth now = YearMonth.now(ZoneOffset.UTC);
     Await.until("the partition four months ahead", Duration.ofSeconds(10),
-        () -> ChainSeed.scalar(gateway, "SELECT to_regclass('" + partition(now.plusMonths(4)) + "')") != null);
+        () -> ChainSeed.scalar(gateway, "SELECT to_regclass('" + AuditPartitions.name(now.plusMonths(4)) + "')") != null);
     for (int ahead = 0; ahead <= 4; ahead++) {
-      String name = partition(now.plusMonths(ahead));
+      String name = AuditPartitions.name(now.plusMonths(ahead));
       assertEquals(name, ChainSeed.scalar(gateway, "SELECT to_regclass('" + name + "')::text"));
     }
     assertEquals("0", ensure(), "a second run finds every partition there");
+    // The migration made this month and two ahead; the job at start made the other two.
+    assertEquals(List.of("portcullis_audit_partitions_added_total 2.0"), gateway.management().get("/metrics").body()
+        .lines().filter(line -> line.startsWith("portcullis_audit_partitions_added_total ")).toList());
   }
 
   @Test
@@ -85,8 +82,8 @@ class AuditPartitionTest {
     AuditTrail.record(gateway, AuditEvent.of(AuditEvent.TOKEN_ISSUED, app, "now-1", "192.0.2.9"),
         AuditEvent.of(AuditEvent.TOKEN_ISSUED, app, "now-2", "192.0.2.9"));
 
-    assertEquals(List.of(partition(twoBack), partition(twoBack), partition(oneBack), partition(oneBack), partition(now),
-        partition(now)), ChainSeed.partitions(gateway, app));
+    assertEquals(List.of(AuditPartitions.name(twoBack), AuditPartitions.name(twoBack), AuditPartitions.name(oneBack), AuditPartitions.name(oneBack), AuditPartitions.name(now),
+        AuditPartitions.name(now)), ChainSeed.partitions(gateway, app));
     assertEquals("0", ChainSeed.scalar(gateway, "SELECT count(*) FROM audit_events_default"));
     ApiResponse verified = AuditTrail.verify(gateway, app);
     assertEquals(true, verified.json().getBoolean("ok"), verified.body());
@@ -99,7 +96,7 @@ class AuditPartitionTest {
     YearMonth now = YearMonth.now(ZoneOffset.UTC);
     UUID app = UUID.randomUUID();
     AuditTrail.record(gateway, AuditEvent.of(AuditEvent.TOKEN_ISSUED, app, "kept", "192.0.2.9"));
-    for (String table : List.of(partition(now), "audit_events_default")) {
+    for (String table : List.of(AuditPartitions.name(now), "audit_events_default")) {
       SQLException update = assertThrows(SQLException.class,
           () -> ChainSeed.execute(gateway, "UPDATE " + table + " SET type = 'x' WHERE app_id = '" + app + "'"));
       assertTrue(update.getMessage().contains("append-only"), update.getMessage());

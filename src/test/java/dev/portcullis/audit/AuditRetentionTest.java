@@ -102,13 +102,9 @@ class AuditRetentionTest {
     return cli("audit-verify", file.toString(), "--pubkey", pubkey().toString());
   }
 
-  private static String partition(YearMonth month) {
-    return "audit_events_" + month.toString().replace('-', '_');
-  }
-
   private static boolean attached(YearMonth month) {
     return "t".equals(ChainSeed.scalar(gateway, "SELECT EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = 'audit_events'::regclass "
-        + "AND inhrelid::regclass::text = '" + partition(month) + "')"));
+        + "AND inhrelid::regclass::text = '" + AuditPartitions.name(month) + "')"));
   }
 
   @Test
@@ -130,6 +126,16 @@ class AuditRetentionTest {
     assertEquals(true, verified.json().getBoolean("ok"));
     assertEquals(3, verified.json().getInteger("events_checked"));
     assertEquals("1..3", ChainSeed.scalar(gateway, "SELECT first_seq || '..' || last_seq FROM audit_exports WHERE app_id = '" + app + "'"));
+  }
+
+  @Test
+  @DisplayName("without --pubkey, audit-verify checks the signature with the key derived from the master key")
+  void verifyWithMasterKey() {
+    YearMonth month = monthsBack(7);
+    appWithEvents(at(month, 10), at(month, 20));
+    Run verified = cli("audit-verify", exported(month, null).toString());
+    assertEquals(0, verified.status(), verified.err());
+    assertEquals(2, verified.json().getInteger("events_checked"));
   }
 
   @Test
@@ -232,7 +238,7 @@ class AuditRetentionTest {
     assertEquals(2, Files.readAllLines(later).size(), "seq 4 and the trailer");
     assertEquals(0, cli("audit-detach", "--month", month.toString(), "--drop").status());
     assertEquals(0, cli("audit-detach", "--month", next.toString()).status());
-    assertNull(ChainSeed.scalar(gateway, "SELECT to_regclass('" + partition(month) + "')"));
+    assertNull(ChainSeed.scalar(gateway, "SELECT to_regclass('" + AuditPartitions.name(month) + "')"));
   }
 
   @Test
