@@ -31,6 +31,8 @@ public final class Bus {
   public static final String TOKEN_REFRESH = "portcullis.token.refresh";
   /** Tokens: {app_id, refresh_token, everywhere} → {revoked}. */
   public static final String TOKEN_LOGOUT = "portcullis.token.logout";
+  /** Tokens: {app_id, user_id, except_session_id?, reason} → {revoked}: every live session of the user but one. */
+  public static final String TOKEN_REVOKE_USER = "portcullis.token.revoke-user";
   /** Tokens: {access_token, app_id?} → {user, session, app_id}; with app_id, tokens of other apps are refused. */
   public static final String TOKEN_INTROSPECT = "portcullis.token.introspect";
 
@@ -38,6 +40,19 @@ public final class Bus {
   public static final String OTP_SEND = "portcullis.otp.send";
   /** OTP: {app_id, otp_request_id, otp, client_ip?} → the token response (via TOKEN_ISSUE) once the code is consumed. */
   public static final String OTP_VERIFY = "portcullis.otp.verify";
+
+  /**
+   * Passwords and challenges (API.md "Passwords and anti-abuse challenges"): each takes the request's fields as
+   * validated by {@code PasswordApi}, plus {app_id, request_id, client_ip?}, and answers the response body.
+   */
+  public static final String PASSWORD_CHALLENGE = "portcullis.password.challenge";
+  public static final String PASSWORD_SIGNUP = "portcullis.password.signup";
+  public static final String PASSWORD_VERIFY = "portcullis.password.verify";
+  public static final String PASSWORD_RESEND = "portcullis.password.resend-verification";
+  public static final String PASSWORD_LOGIN = "portcullis.password.login";
+  public static final String PASSWORD_CHANGE = "portcullis.password.change";
+  public static final String PASSWORD_RESET_REQUEST = "portcullis.password.request-reset";
+  public static final String PASSWORD_RESET = "portcullis.password.reset";
 
   /**
    * Apps (published, local to one process): {app_id, change: "secret" | "key" | "settings" | "deleted"}; every

@@ -6,6 +6,7 @@ import dev.portcullis.app.AppRepository;
 import dev.portcullis.audit.AuditApi;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.otp.OtpApi;
+import dev.portcullis.password.PasswordApi;
 import dev.portcullis.owner.OwnerApi;
 import dev.portcullis.token.TokenApi;
 import dev.portcullis.core.Bus;
@@ -50,6 +51,7 @@ public final class HttpVerticle extends VerticleBase {
     router.route().handler(JsonBody::handle);
     ClientAuth clientAuth = new ClientAuth(api);
     new OtpApi(api, clientAuth).mount(router);
+    new PasswordApi(api, clientAuth).mount(router);
     new TokenApi(api, clientAuth).mount(router);
     new OwnerApi(api).mount(router);
     new AppApi(api, adminAuth).mount(router);

@@ -87,6 +87,21 @@ final class TokenService {
   }
 
   /**
+   * {@link dev.portcullis.core.Bus#TOKEN_REVOKE_USER}: revokes every live session of a user in the app, but the
+   * one named {@code except_session_id} (a password change keeps the session that made it).
+   */
+  Future<JsonObject> revokeUser(JsonObject request) {
+    UUID appId = uuid(request.getValue("app_id"), "app_id");
+    UUID userId = uuid(request.getValue("user_id"), "user_id");
+    Object except = request.getValue("except_session_id");
+    UUID spared = except == null ? null : uuid(except, "except_session_id");
+    String reason = request.getString("reason", REASON_LOGOUT);
+    return sessions.revokeAll(appId, userId, spared)
+        .compose(ids -> afterRevocation(ids, userId, reason, List.of(), request)
+            .map(stored -> new JsonObject().put("revoked", ids.size())));
+  }
+
+  /**
    * The token could not be spent. Unknown, of another app or expired: invalid. Spent moments ago and its
    * successor not yet used: the same successor again (the client's retry). Spent otherwise, or an older
    * ancestor: reuse, and the session is revoked. Not spent but its session revoked: session_revoked.
