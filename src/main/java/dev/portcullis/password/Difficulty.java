@@ -5,7 +5,7 @@ package dev.portcullis.password;
  * anti-abuse challenges", gives the same formula with solve times):
  *
  * <pre>
- *   f = max(failures of the identity, failures from the client network, ceil(failures in the app / 10))
+ *   f = max(failures of the identity, failures from the client network, floor(failures in the app / 10))
  *       within the 15-minute failure window (the app's per minute)
  *   f = f + floor(challenges from the network in the last minute / 30)    when f > 0
  *   difficulty = 0                                    when f = 0
@@ -30,7 +30,7 @@ public record Difficulty(long identityFailures, long consecutiveFailures, long n
     if (consecutiveFailures >= CONSECUTIVE_CEILING) {
       return max;
     }
-    long f = Math.max(Math.max(identityFailures, networkFailures), (appFailures + APP_FAILURES_PER_STEP - 1) / APP_FAILURES_PER_STEP);
+    long f = Math.max(Math.max(identityFailures, networkFailures), appFailures / APP_FAILURES_PER_STEP);
     if (f <= 0) {
       return 0;
     }

@@ -82,6 +82,11 @@ public final class HashingPool {
         .andThen(done -> inFlight.decrementAndGet());
   }
 
+  /** Runs start-up work (the dummy hash) on the pool, outside the admission bound: a start is never refused. */
+  public <T> Future<T> atStart(Callable<T> work) {
+    return workers.executeBlocking(work, false);
+  }
+
   public int threads() {
     return threads;
   }

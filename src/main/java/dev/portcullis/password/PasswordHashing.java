@@ -22,7 +22,7 @@ public final class PasswordHashing {
 
   /** Ready once the dummy hash is made (on the pool). */
   public static Future<PasswordHashing> create(Argon2id parameters, HashingPool pool) {
-    return pool.submit(() -> parameters.hash(Secrets.randomToken(24)))
+    return pool.atStart(() -> parameters.hash(Secrets.randomToken(24)))
         .map(dummy -> new PasswordHashing(parameters, pool, dummy));
   }
 
