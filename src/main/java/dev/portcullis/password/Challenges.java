@@ -2,7 +2,7 @@ package dev.portcullis.password;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
@@ -10,7 +10,8 @@ import dev.portcullis.core.Secrets;
 import dev.portcullis.otp.Identity;
 import dev.portcullis.otp.OtpCodes;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
+import dev.portcullis.core.messages.PasswordMessages.Challenge;
+import dev.portcullis.core.messages.PasswordMessages.Challenged;
 import java.util.HexFormat;
 import java.util.Set;
 
@@ -41,17 +42,19 @@ public final class Challenges {
     this.metrics = metrics;
   }
 
-  /** {@code PASSWORD_CHALLENGE}: {purpose, email | phone} → {challenge_token, expires_in, pow}. */
-  public Future<JsonObject> issue(AppDirectory apps, JsonObject body) {
-    String purpose = body.getString("purpose");
+  /** {@code PASSWORD_CHALLENGE}: a token for this purpose and identity. */
+  public Future<Challenged> issue(AppDirectory apps, Challenge message) {
+    String purpose = message.purpose();
     if (purpose == null || !PURPOSES.contains(purpose)) {
       throw ApiException.invalid("purpose", "must be \"signup\", \"login\" or \"reset\"");
     }
-    return PasswordRequest.of(apps, body).compose(request -> issue(request.challenge(purpose, request.identity())));
+    Identity identity = Identity.of(message.email(), message.phone());
+    return PasswordRequest.of(apps, message.appId(), message)
+        .compose(request -> issue(request.challenge(purpose, identity)));
   }
 
-  /** {challenge_token, expires_in, pow: null | {algorithm, difficulty}}. */
-  public Future<JsonObject> issue(Call call) {
+  /** A token for the call, asking for the work its recent failures call for. */
+  public Future<Challenged> issue(Call call) {
     App app = call.app();
     String token = Secrets.randomToken(TOKEN_BYTES);
     String identityName = names.identityName(app.id(), call.identity());
@@ -63,11 +66,7 @@ public final class Challenges {
             .compose(stored -> recordIssued(call, difficulty))
             .map(recorded -> {
               metrics.challengeIssued(call.purpose(), difficulty);
-              return new JsonObject()
-                  .put("challenge_token", token)
-                  .put("expires_in", TTL_SECONDS)
-                  .put("pow", difficulty == 0 ? null
-                      : new JsonObject().put("algorithm", "sha256").put("difficulty", difficulty));
+              return new Challenged(token, TTL_SECONDS, difficulty);
             }));
   }
 

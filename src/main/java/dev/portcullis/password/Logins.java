@@ -1,7 +1,7 @@
 package dev.portcullis.password;
 
 import dev.portcullis.app.AppDirectory;
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
@@ -9,7 +9,12 @@ import dev.portcullis.core.ErrorCode;
 import dev.portcullis.otp.Identity;
 import dev.portcullis.user.UserPasswords;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
+import dev.portcullis.core.messages.PasswordMessages.Change;
+import dev.portcullis.core.messages.PasswordMessages.Login;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.core.messages.TokenMessages.Introspect;
+import dev.portcullis.core.messages.TokenMessages.LoggedOut;
+import dev.portcullis.core.messages.TokenMessages.RevokeUser;
 import java.util.UUID;
 
 /**
@@ -41,51 +46,44 @@ public final class Logins {
     this.metrics = metrics;
   }
 
-  /** {app_id, email | phone, password, challenge_token?, pow_solution?, tenant_id?, device_id?} → token response. */
-  public Future<JsonObject> login(JsonObject body) {
-    return PasswordRequest.of(apps, body).compose(request -> {
-      Identity identity = request.identity();
-      String password = PasswordPolicy.normalise(request.required("password"));
-      return challenges.check(request.challenge("login", identity), request.string("challenge_token"),
-              request.string("pow_solution"))
-          .compose(passed -> failures.gate(request.attempt(identity, null, "login")))
-          .compose(open -> users.find(request.appId(), PasswordRequest.column(identity), identity.value()))
-          .compose(user -> check(request, identity, user, password));
-    });
+  /** {@code PASSWORD_LOGIN}: the token response. */
+  public Future<Grant> login(Login message) {
+    Identity identity = Identity.of(message.email(), message.phone());
+    String password = PasswordPolicy.normalise(PasswordRequest.required("password", message.password()));
+    return PasswordRequest.of(apps, message.appId(), message).compose(request ->
+        challenges.check(request.challenge("login", identity), message.challengeToken(), message.powSolution())
+            .compose(passed -> failures.gate(request.attempt(identity, null, "login")))
+            .compose(open -> users.find(request.appId(), PasswordRequest.column(identity), identity.value()))
+            .compose(user -> check(request, identity, user, password, message)));
   }
 
-  /** {app_id, access_token, current_password, new_password} → {revoked}: the other sessions of the user end. */
-  public Future<JsonObject> change(JsonObject body) {
-    return PasswordRequest.of(apps, body).compose(request -> {
-      String current = PasswordPolicy.normalise(request.required("current_password"));
-      String next = PasswordPolicy.normalise(request.required("new_password"));
-      JsonObject introspect = new JsonObject()
-          .put("app_id", request.appId().toString())
-          .put("access_token", request.required("access_token"))
-          .put("request_id", request.requestId());
-      return bus.request(Bus.TOKEN_INTROSPECT, introspect)
-          .compose(me -> users.byId(request.appId(), UUID.fromString(me.getJsonObject("user").getString("id")))
-              .compose(user -> user == null
-                  ? Future.failedFuture(new ApiException(ErrorCode.INVALID_TOKEN, "access_token: its user is gone"))
-                  : change(request, user, me.getJsonObject("session").getString("id"), current, next)));
-    });
+  /** {@code PASSWORD_CHANGE}: the other sessions of the user end; the reply counts them. */
+  public Future<LoggedOut> change(Change message) {
+    String current = PasswordPolicy.normalise(PasswordRequest.required("current_password", message.currentPassword()));
+    String next = PasswordPolicy.normalise(PasswordRequest.required("new_password", message.newPassword()));
+    return PasswordRequest.of(apps, message.appId(), message).compose(request ->
+        bus.request(Bus.TOKEN_INTROSPECT, new Introspect(message.accessToken(), request.appId(), request.requestId()))
+            .compose(me -> users.byId(request.appId(), me.userId())
+                .compose(user -> user == null
+                    ? Future.failedFuture(new ApiException(ErrorCode.INVALID_TOKEN, "access_token: its user is gone"))
+                    : change(request, user, UUID.fromString(me.session().getString("id")), current, next))));
   }
 
-  private Future<JsonObject> check(PasswordRequest request, Identity identity, UserPasswords.Credentials user,
-                                   String password) {
+  private Future<Grant> check(PasswordRequest request, Identity identity, UserPasswords.Credentials user,
+                              String password, Login message) {
     String stored = user == null ? null : user.passwordHash();
     LoginFailures.Attempt attempt = request.attempt(identity, user == null ? null : user.user().id(), "login");
     return hashing.verify(password, stored).compose(matches -> {
       if (!matches) {
         return failures.failed(attempt);
       }
-      return failures.succeeded(attempt).compose(cleared -> admit(request, identity, user, password));
+      return failures.succeeded(attempt).compose(cleared -> admit(request, identity, user, password, message));
     });
   }
 
   /** The password was right: the user may still be disabled or unverified, else a session is issued. */
-  private Future<JsonObject> admit(PasswordRequest request, Identity identity, UserPasswords.Credentials user,
-                                   String password) {
+  private Future<Grant> admit(PasswordRequest request, Identity identity, UserPasswords.Credentials user,
+                              String password, Login message) {
     UUID userId = user.user().id();
     if (user.disabled()) {
       return refuse(request, identity, userId, "user_disabled",
@@ -107,14 +105,14 @@ public final class Logins {
                   request.requestId(), request.clientIp())
               .withUser(userId)
               .with(identity.kind().field(), identity.masked()));
-          Future<JsonObject> issued = bus.request(Bus.TOKEN_ISSUE, request.issue(user.user().toJson(), false));
-          return Future.join(audited, issued)
-              .transform(done -> audited.failed() ? Future.failedFuture(audited.cause()) : issued);
+          Future<Grant> issued = bus.request(Bus.TOKEN_ISSUE,
+              request.issue(userId, false, message.tenantId(), message.deviceId()));
+          return PasswordRequest.afterAudit(audited, issued);
         });
   }
 
-  private Future<JsonObject> change(PasswordRequest request, UserPasswords.Credentials user, String sessionId,
-                                    String current, String next) {
+  private Future<LoggedOut> change(PasswordRequest request, UserPasswords.Credentials user, UUID sessionId,
+                                   String current, String next) {
     Identity identity = user.user().email() != null
         ? Identity.email(user.user().email())
         : Identity.phone(user.user().phone());
@@ -140,22 +138,17 @@ public final class Logins {
                       request.clientIp())
                   .withUser(user.user().id())
                   .with("revoked_sessions", revoked))
-              .map(stored -> new JsonObject().put("revoked", revoked));
+              .map(stored -> new LoggedOut(revoked));
         });
   }
 
-  private Future<Integer> revokeOthers(PasswordRequest request, UUID userId, String keptSessionId) {
-    JsonObject revoke = new JsonObject()
-        .put("app_id", request.appId().toString())
-        .put("user_id", userId.toString())
-        .put("except_session_id", keptSessionId)
-        .put("reason", "password_changed")
-        .put("request_id", request.requestId())
-        .put("client_ip", request.clientIp());
-    return bus.request(Bus.TOKEN_REVOKE_USER, revoke).map(reply -> reply.getInteger("revoked"));
+  private Future<Integer> revokeOthers(PasswordRequest request, UUID userId, UUID keptSessionId) {
+    return bus.request(Bus.TOKEN_REVOKE_USER, new RevokeUser(request.appId(), userId, keptSessionId,
+            "password_changed", request.requestId(), request.clientIp()))
+        .map(LoggedOut::revoked);
   }
 
-  private Future<JsonObject> refuse(PasswordRequest request, Identity identity, UUID userId, String reason,
+  private Future<Grant> refuse(PasswordRequest request, Identity identity, UUID userId, String reason,
                                     ApiException refusal) {
     metrics.login(reason);
     AuditEvent event = AuditEvent.of(AuditEvent.PASSWORD_LOGIN_FAILED, request.appId(), request.requestId(),

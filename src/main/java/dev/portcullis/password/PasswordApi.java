@@ -1,20 +1,25 @@
 package dev.portcullis.password;
 
+import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
-import dev.portcullis.http.ApiContext;
+import dev.portcullis.core.messages.PasswordMessages;
+import dev.portcullis.core.messages.TokenMessages;
 import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Set;
+import java.util.UUID;
 
 /**
- * The password and challenge routes: fields are type-checked here, the work is done by the password verticle.
+ * {@code /auth/challenge}, {@code /auth/signup}, {@code /auth/verify}, {@code /auth/resend-verification},
+ * {@code /auth/login}, {@code /auth/change-password}, {@code /auth/request-password-reset} and
+ * {@code /auth/reset-password}: fields are type-checked here, the work is done by the password verticle.
  * Passwords travel only on the local event bus, never into a log line.
  */
 public final class PasswordApi {
@@ -22,108 +27,95 @@ public final class PasswordApi {
   private static final Set<String> PROFILE_FIELDS = Set.of("name", "address", "gender", "dob");
   private static final int MAX_PROFILE_VALUE = 500;
 
-  private final ApiContext api;
-  private final ClientAuth clientAuth;
+  private final Bus bus;
 
-  public PasswordApi(ApiContext api, ClientAuth clientAuth) {
-    this.api = api;
-    this.clientAuth = clientAuth;
+  public PasswordApi(Bus bus) {
+    this.bus = bus;
   }
 
-  public void mount(Router router) {
-    router.post("/auth/challenge").handler(clientAuth::handle).handler(this::challenge);
-    router.post("/auth/signup").handler(clientAuth::handle).handler(this::signup);
-    router.post("/auth/verify").handler(clientAuth::handle).handler(this::verify);
-    router.post("/auth/resend-verification").handler(clientAuth::handle).handler(this::resend);
-    router.post("/auth/login").handler(clientAuth::handle).handler(this::login);
-    router.post("/auth/change-password").handler(clientAuth::handle).handler(this::change);
-    router.post("/auth/request-password-reset").handler(clientAuth::handle).handler(this::requestReset);
-    router.post("/auth/reset-password").handler(clientAuth::handle).handler(this::reset);
-  }
-
-  private void challenge(RoutingContext ctx) {
+  public void challenge(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    JsonObject message = identity(body).put("purpose", Fields.requiredString(body, "purpose"));
-    Requests.forward(api, ctx, Bus.PASSWORD_CHALLENGE, message);
+    PasswordMessages.Challenge request = new PasswordMessages.Challenge(ClientAuth.appId(ctx),
+        Fields.requiredString(body, "purpose"), Fields.optionalString(body, "email"),
+        Fields.optionalString(body, "phone"), RequestIds.of(ctx), Requests.clientIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.PASSWORD_CHALLENGE, request).map(PasswordMessages.Challenged::toJson));
   }
 
-  private void signup(RoutingContext ctx) {
+  public void signup(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    JsonObject message = withChallenge(body, identity(body))
-        .put("password", Fields.requiredString(body, "password"))
-        .put("profile", profile(body))
-        .put("terms_accepted", Fields.optionalBoolean(body, "terms_accepted", false));
-    forward(ctx, 202, Bus.PASSWORD_SIGNUP, message);
-  }
-
-  private void verify(RoutingContext ctx) {
-    JsonObject body = JsonBody.of(ctx);
-    JsonObject message = new JsonObject()
-        .put("verification_id", Fields.requiredString(body, "verification_id"))
-        .put("code", Fields.requiredString(body, "code"))
-        .put("tenant_id", Fields.optionalString(body, "tenant_id"));
-    Requests.forward(api, ctx, Bus.PASSWORD_VERIFY, message);
-  }
-
-  private void resend(RoutingContext ctx) {
-    JsonObject body = JsonBody.of(ctx);
-    String verificationId = Fields.optionalString(body, "verification_id");
-    JsonObject message = verificationId != null
-        ? new JsonObject().put("verification_id", verificationId)
-        : identity(body);
-    Requests.forward(api, ctx, Bus.PASSWORD_RESEND, message);
-  }
-
-  private void login(RoutingContext ctx) {
-    JsonObject body = JsonBody.of(ctx);
-    JsonObject message = withChallenge(body, identity(body))
-        .put("password", Fields.requiredString(body, "password"))
-        .put("tenant_id", Fields.optionalString(body, "tenant_id"))
-        .put("device_id", Fields.optionalString(body, "device_id"))
-        .put("key", Fields.optionalString(body, "key"));
-    Requests.forward(api, ctx, Bus.PASSWORD_LOGIN, message);
-  }
-
-  private void change(RoutingContext ctx) {
-    JsonObject body = JsonBody.of(ctx);
-    JsonObject message = new JsonObject()
-        .put("access_token", Fields.requiredString(body, "access_token"))
-        .put("current_password", Fields.requiredString(body, "current_password"))
-        .put("new_password", Fields.requiredString(body, "new_password"));
-    Requests.forward(api, ctx, Bus.PASSWORD_CHANGE, message);
-  }
-
-  private void requestReset(RoutingContext ctx) {
-    JsonObject body = JsonBody.of(ctx);
-    Requests.forward(api, ctx, Bus.PASSWORD_RESET_REQUEST, withChallenge(body, identity(body)));
-  }
-
-  private void reset(RoutingContext ctx) {
-    JsonObject body = JsonBody.of(ctx);
-    JsonObject message = new JsonObject()
-        .put("reset_id", Fields.requiredString(body, "reset_id"))
-        .put("code", Fields.requiredString(body, "code"))
-        .put("new_password", Fields.requiredString(body, "new_password"));
-    Requests.forward(api, ctx, Bus.PASSWORD_RESET, message);
-  }
-
-  private void forward(RoutingContext ctx, int status, String address, JsonObject message) {
-    message.put("app_id", ClientAuth.app(ctx).id().toString());
-    api.bus().request(address, Requests.withRequest(ctx, message))
-        .onSuccess(result -> Responses.json(ctx, status, result))
+    PasswordMessages.Signup request = new PasswordMessages.Signup(ClientAuth.appId(ctx),
+        Fields.optionalString(body, "email"), Fields.optionalString(body, "phone"),
+        Fields.requiredString(body, "password"), Fields.optionalString(body, "challenge_token"),
+        Fields.optionalString(body, "pow_solution"), profile(body),
+        Fields.optionalBoolean(body, "terms_accepted", false), RequestIds.of(ctx), Requests.clientIp(ctx));
+    bus.request(Bus.PASSWORD_SIGNUP, request)
+        .onSuccess(pending -> Responses.json(ctx, 202, pending.toJson()))
         .onFailure(ctx::fail);
   }
 
-  private static JsonObject identity(JsonObject body) {
-    return new JsonObject()
-        .put("email", Fields.optionalString(body, "email"))
-        .put("phone", Fields.optionalString(body, "phone"));
+  public void verify(RoutingContext ctx) {
+    JsonObject body = JsonBody.of(ctx);
+    PasswordMessages.Verify request = new PasswordMessages.Verify(ClientAuth.appId(ctx),
+        Fields.requiredString(body, "verification_id"), Fields.requiredString(body, "code"),
+        optionalUuid(body, "tenant_id"), RequestIds.of(ctx), Requests.clientIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.PASSWORD_VERIFY, request).map(TokenMessages.Grant::toJson));
   }
 
-  private static JsonObject withChallenge(JsonObject body, JsonObject message) {
-    return message
-        .put("challenge_token", Fields.optionalString(body, "challenge_token"))
-        .put("pow_solution", Fields.optionalString(body, "pow_solution"));
+  public void resend(RoutingContext ctx) {
+    JsonObject body = JsonBody.of(ctx);
+    String verificationId = Fields.optionalString(body, "verification_id");
+    PasswordMessages.Resend request = new PasswordMessages.Resend(ClientAuth.appId(ctx), verificationId,
+        verificationId == null ? Fields.optionalString(body, "email") : null,
+        verificationId == null ? Fields.optionalString(body, "phone") : null, RequestIds.of(ctx),
+        Requests.clientIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.PASSWORD_RESEND, request).map(PasswordMessages.Pending::toJson));
+  }
+
+  public void login(RoutingContext ctx) {
+    JsonObject body = JsonBody.of(ctx);
+    PasswordMessages.Login request = new PasswordMessages.Login(ClientAuth.appId(ctx),
+        Fields.optionalString(body, "email"), Fields.optionalString(body, "phone"),
+        Fields.requiredString(body, "password"), Fields.optionalString(body, "challenge_token"),
+        Fields.optionalString(body, "pow_solution"), optionalUuid(body, "tenant_id"), optionalUuid(body, "device_id"),
+        RequestIds.of(ctx), Requests.clientIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.PASSWORD_LOGIN, request).map(TokenMessages.Grant::toJson));
+  }
+
+  public void changePassword(RoutingContext ctx) {
+    JsonObject body = JsonBody.of(ctx);
+    PasswordMessages.Change request = new PasswordMessages.Change(ClientAuth.appId(ctx),
+        Fields.requiredString(body, "access_token"), Fields.requiredString(body, "current_password"),
+        Fields.requiredString(body, "new_password"), RequestIds.of(ctx), Requests.clientIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.PASSWORD_CHANGE, request).map(TokenMessages.LoggedOut::toJson));
+  }
+
+  public void requestReset(RoutingContext ctx) {
+    JsonObject body = JsonBody.of(ctx);
+    PasswordMessages.RequestReset request = new PasswordMessages.RequestReset(ClientAuth.appId(ctx),
+        Fields.optionalString(body, "email"), Fields.optionalString(body, "phone"),
+        Fields.optionalString(body, "challenge_token"), Fields.optionalString(body, "pow_solution"),
+        RequestIds.of(ctx), Requests.clientIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.PASSWORD_RESET_REQUEST, request).map(PasswordMessages.ResetPending::toJson));
+  }
+
+  public void resetPassword(RoutingContext ctx) {
+    JsonObject body = JsonBody.of(ctx);
+    PasswordMessages.Reset request = new PasswordMessages.Reset(ClientAuth.appId(ctx),
+        Fields.requiredString(body, "reset_id"), Fields.requiredString(body, "code"),
+        Fields.requiredString(body, "new_password"), RequestIds.of(ctx), Requests.clientIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.PASSWORD_RESET, request).map(TokenMessages.LoggedOut::toJson));
+  }
+
+  private static UUID optionalUuid(JsonObject body, String field) {
+    String value = Fields.optionalString(body, field);
+    if (value == null) {
+      return null;
+    }
+    UUID id = AppDirectory.parseUuid(value);
+    if (id == null) {
+      throw ApiException.invalid(field, "must be a UUID");
+    }
+    return id;
   }
 
   /** {name, address, gender, dob}, each an optional string: nothing else is stored. */
@@ -141,6 +133,6 @@ public final class PasswordApi {
         throw ApiException.invalid("profile." + field, "must be at most " + MAX_PROFILE_VALUE + " characters");
       }
     }
-    return profile;
+    return profile.copy();
   }
 }

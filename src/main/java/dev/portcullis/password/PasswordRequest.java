@@ -3,41 +3,31 @@ package dev.portcullis.password;
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.Bus;
+import dev.portcullis.core.messages.TokenMessages;
 import dev.portcullis.otp.ClientNetwork;
 import dev.portcullis.otp.Identity;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 
 /**
- * What every password request carries once {@code PasswordApi} has validated it: the app, who the request is
- * about (when it names an identity), the end user's network, and the ids for logs and audit events.
+ * What every password request works with once its message arrives: the app (with its settings), the end
+ * user's network, and the ids for logs and audit events.
  */
-record PasswordRequest(App app, JsonObject body, String requestId, String clientIp, String network) {
+record PasswordRequest(App app, String requestId, String clientIp, String network) {
 
-  static Future<PasswordRequest> of(AppDirectory apps, JsonObject body) {
-    UUID appId = UUID.fromString(body.getString("app_id"));
-    String clientIp = body.getString("client_ip");
-    String network = ClientNetwork.of(clientIp);
+  static Future<PasswordRequest> of(AppDirectory apps, UUID appId, Bus.Request message) {
+    String network = ClientNetwork.of(message.clientIp());
     return apps.find(appId)
-        .map(app -> new PasswordRequest(app.orElseThrow(AppDirectory::invalidClient), body,
-            body.getString("request_id"), clientIp, network));
+        .map(app -> new PasswordRequest(app.orElseThrow(AppDirectory::invalidClient), message.requestId(),
+            message.clientIp(), network));
   }
 
   UUID appId() {
     return app.id();
   }
 
-  Identity identity() {
-    return Identity.of(body.getString("email"), body.getString("phone"));
-  }
-
-  String string(String field) {
-    return body.getString(field);
-  }
-
-  String required(String field) {
-    String value = body.getString(field);
+  static String required(String field, String value) {
     if (value == null || value.isEmpty()) {
       throw ApiException.invalid(field, "is required");
     }
@@ -53,20 +43,19 @@ record PasswordRequest(App app, JsonObject body, String requestId, String client
         app.settings().passwordMaxFailuresPerNetwork(), action, requestId, clientIp);
   }
 
-  /** The message that asks the token service for a session, with the optional bindings of the request. */
-  JsonObject issue(JsonObject user, boolean newUser) {
-    JsonObject issue = new JsonObject()
-        .put("app_id", app.id().toString())
-        .put("user", user)
-        .put("new_user", newUser)
-        .put("request_id", requestId)
-        .put("client_ip", clientIp);
-    for (String binding : new String[] {"tenant_id", "device_id"}) {
-      if (body.getValue(binding) != null) {
-        issue.put(binding, body.getValue(binding));
-      }
+  /** The message that asks the token service for a session, bound to the tenant and device when given. */
+  TokenMessages.Issue issue(UUID userId, boolean newUser, UUID tenantId, UUID deviceId) {
+    TokenMessages.Issue issue = TokenMessages.Issue.login(app.id(), userId, newUser, requestId, clientIp);
+    if (tenantId != null) {
+      issue = issue.withTenant(tenantId);
     }
-    return issue;
+    return deviceId == null ? issue : issue.withDevice(deviceId, null);
+  }
+
+  /** The token response once the login's events are stored and the session issued (recorded while it is issued). */
+  static Future<TokenMessages.Grant> afterAudit(Future<Void> audited, Future<TokenMessages.Grant> issued) {
+    return Future.join(audited, issued)
+        .transform(done -> audited.failed() ? Future.failedFuture(audited.cause()) : issued);
   }
 
   /** "email" or "phone": the users column and request field of an identity. */

@@ -46,6 +46,8 @@ public final class PasswordVerticle extends VerticleBase {
     Bus bus = new Bus(vertx);
     AuditLog audit = new AuditLog(bus);
     AppDirectory apps = new AppDirectory(new AppRepository(pg), masterKey);
+    // settings changed by an owner apply to the next request, as in every verticle that caches apps
+    apps.listen(vertx);
     OtpCodes names = new OtpCodes(masterKey);
     OtpMetrics otpMetrics = new OtpMetrics(registry);
     PasswordMetrics metrics = new PasswordMetrics(registry);

@@ -2,14 +2,18 @@ package dev.portcullis.password;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.otp.Identity;
 import dev.portcullis.user.UserPasswords;
+import dev.portcullis.core.messages.PasswordMessages.RequestReset;
+import dev.portcullis.core.messages.PasswordMessages.Reset;
+import dev.portcullis.core.messages.PasswordMessages.ResetPending;
+import dev.portcullis.core.messages.TokenMessages.LoggedOut;
+import dev.portcullis.core.messages.TokenMessages.RevokeUser;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 
 /**
@@ -43,13 +47,12 @@ public final class Resets {
     this.metrics = metrics;
   }
 
-  /** {email | phone, challenge_token?, pow_solution?} → {reset_id, expires_in}. */
-  public Future<JsonObject> request(JsonObject body) {
-    return PasswordRequest.of(apps, body).compose(request -> {
+  /** {@code PASSWORD_RESET_REQUEST}: the same answer for any identity. */
+  public Future<ResetPending> request(RequestReset message) {
+    Identity identity = Identity.of(message.email(), message.phone());
+    return PasswordRequest.of(apps, message.appId(), message).compose(request -> {
       App app = request.app();
-      Identity identity = request.identity();
-      return challenges.check(request.challenge("reset", identity), request.string("challenge_token"),
-              request.string("pow_solution"))
+      return challenges.check(request.challenge("reset", identity), message.challengeToken(), message.powSolution())
           .compose(passed -> users.find(app.id(), PasswordRequest.column(identity), identity.value()))
           .compose(user -> codes.send(new VerificationCodes.Send(app, identity, request.network(),
                   VerificationCodes.Purpose.RESET,
@@ -59,20 +62,18 @@ public final class Resets {
                           request.requestId(), request.clientIp())
                       .withUser(user == null ? null : user.user().id())
                       .with(identity.kind().field(), identity.masked())
-                      .with("reset_id", sent.getString("id")))
-                  .map(recorded -> new JsonObject()
-                      .put("reset_id", sent.getString("id"))
-                      .put("expires_in", sent.getInteger("expires_in")))));
+                      .with("reset_id", sent.id()))
+                  .map(recorded -> new ResetPending(sent.id(), sent.expiresIn()))));
     });
   }
 
-  /** {reset_id, code, new_password} → {revoked}. */
-  public Future<JsonObject> reset(JsonObject body) {
-    return PasswordRequest.of(apps, body).compose(request -> {
-      String code = request.required("code");
-      String password = PasswordPolicy.normalise(request.required("new_password"));
+  /** {@code PASSWORD_RESET}: the new password is set and every session of the user revoked; the reply counts them. */
+  public Future<LoggedOut> reset(Reset message) {
+    String code = PasswordRequest.required("code", message.code());
+    String password = PasswordPolicy.normalise(PasswordRequest.required("new_password", message.newPassword()));
+    UUID resetId = AppDirectory.parseUuid(PasswordRequest.required("reset_id", message.resetId()));
+    return PasswordRequest.of(apps, message.appId(), message).compose(request -> {
       PasswordPolicy policy = PasswordPolicy.of(request.app().settings());
-      UUID resetId = AppDirectory.parseUuid(request.required("reset_id"));
       if (resetId == null) {
         return Future.failedFuture(VerificationCodes.expired());
       }
@@ -97,28 +98,24 @@ public final class Resets {
     });
   }
 
-  private Future<JsonObject> complete(PasswordRequest request, Identity identity, UUID userId, String resetId,
-                                      String password) {
-    JsonObject revoke = new JsonObject()
-        .put("app_id", request.appId().toString())
-        .put("user_id", userId.toString())
-        .put("reason", "password_reset")
-        .put("request_id", request.requestId())
-        .put("client_ip", request.clientIp());
+  private Future<LoggedOut> complete(PasswordRequest request, Identity identity, UUID userId, String resetId,
+                                     String password) {
+    RevokeUser revoke = new RevokeUser(request.appId(), userId, null, "password_reset", request.requestId(),
+        request.clientIp());
     return hashing.hash(password)
         .compose(hash -> users.reset(userId, PasswordRequest.column(identity), hash))
         .compose(stored -> failures.cleared(request.appId(), identity))
         .compose(cleared -> bus.request(Bus.TOKEN_REVOKE_USER, revoke))
         .compose(revoked -> {
           metrics.changed("reset");
-          int count = revoked.getInteger("revoked");
+          int count = revoked.revoked();
           return audit.record(AuditEvent.of(AuditEvent.PASSWORD_RESET_COMPLETED, request.appId(), request.requestId(),
                       request.clientIp())
                   .withUser(userId)
                   .with(identity.kind().field(), identity.masked())
                   .with("reset_id", resetId)
                   .with("revoked_sessions", count))
-              .map(recorded -> new JsonObject().put("revoked", count));
+              .map(recorded -> new LoggedOut(count));
         });
   }
 }

@@ -2,7 +2,7 @@ package dev.portcullis.password;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
@@ -10,6 +10,11 @@ import dev.portcullis.otp.Identity;
 import dev.portcullis.otp.OtpCodes;
 import dev.portcullis.user.UserPasswords;
 import dev.portcullis.user.UserRepository;
+import dev.portcullis.core.messages.PasswordMessages.Pending;
+import dev.portcullis.core.messages.PasswordMessages.Resend;
+import dev.portcullis.core.messages.PasswordMessages.Signup;
+import dev.portcullis.core.messages.PasswordMessages.Verify;
+import dev.portcullis.core.messages.TokenMessages.Grant;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.time.OffsetDateTime;
@@ -54,54 +59,51 @@ public final class Signups {
     this.metrics = metrics;
   }
 
-  /** {email | phone, password, challenge_token?, pow_solution?, profile?, terms_accepted?} → 202 body. */
-  public Future<JsonObject> signup(JsonObject body) {
-    return PasswordRequest.of(apps, body).compose(request -> {
+  /** {@code PASSWORD_SIGNUP}: the 202 body. */
+  public Future<Pending> signup(Signup message) {
+    Identity identity = Identity.of(message.email(), message.phone());
+    String password = PasswordPolicy.normalise(PasswordRequest.required("password", message.password()));
+    return PasswordRequest.of(apps, message.appId(), message).compose(request -> {
       App app = request.app();
-      Identity identity = request.identity();
-      String password = PasswordPolicy.normalise(request.required("password"));
       try {
         PasswordPolicy.of(app.settings()).check("password", password, identity);
       } catch (ApiException weak) {
         metrics.weak();
         throw weak;
       }
-      boolean termsAccepted = Boolean.TRUE.equals(body.getBoolean("terms_accepted"));
-      if (app.settings().requireTermsAcceptance() && !termsAccepted) {
+      if (app.settings().requireTermsAcceptance() && !message.termsAccepted()) {
         throw ApiException.invalid("terms_accepted", "must be true: this app requires accepting its terms");
       }
-      JsonObject profile = body.getJsonObject("profile");
-      return challenges.check(request.challenge("signup", identity), request.string("challenge_token"),
-              request.string("pow_solution"))
+      return challenges.check(request.challenge("signup", identity), message.challengeToken(), message.powSolution())
           .compose(passed -> hashing.hash(password))
           .compose(hash -> passwords.find(app.id(), PasswordRequest.column(identity), identity.value())
               .compose(existing -> existing != null
                   ? notifyExisting(request, identity, existing.user().id())
-                  : keepPending(request, identity, hash, profile, termsAccepted)));
+                  : keepPending(request, identity, hash, message.profile(), message.termsAccepted())));
     });
   }
 
-  /** {verification_id, code, tenant_id?} → token response, the user made (or found) and its identity verified. */
-  public Future<JsonObject> verify(JsonObject body) {
-    return PasswordRequest.of(apps, body).compose(request -> {
-      String code = request.required("code");
-      UUID verificationId = AppDirectory.parseUuid(request.required("verification_id"));
+  /** {@code PASSWORD_VERIFY}: the token response, the user made (or found) and its identity verified. */
+  public Future<Grant> verify(Verify message) {
+    String code = PasswordRequest.required("code", message.code());
+    UUID verificationId = AppDirectory.parseUuid(PasswordRequest.required("verification_id", message.verificationId()));
+    return PasswordRequest.of(apps, message.appId(), message).compose(request -> {
       if (verificationId == null) {
         return Future.failedFuture(VerificationCodes.expired());
       }
       return codes.verify(request.appId(), VerificationCodes.Purpose.SIGNUP, verificationId.toString(), code,
               request.requestId(), request.clientIp())
           .compose(identity -> store.takePendingSignup(request.appId(), names.identityName(request.appId(), identity))
-              .compose(pending -> complete(request, identity, verificationId.toString(), pending)));
+              .compose(pending -> complete(request, identity, verificationId.toString(), pending, message.tenantId())));
     });
   }
 
-  /** {verification_id | email | phone} → {verification_id, channel, expires_in, resend_after}. */
-  public Future<JsonObject> resend(JsonObject body) {
-    return PasswordRequest.of(apps, body).compose(request -> {
-      String given = request.string("verification_id");
+  /** {@code PASSWORD_RESEND}: a new code for a pending verification or an identity. */
+  public Future<Pending> resend(Resend message) {
+    return PasswordRequest.of(apps, message.appId(), message).compose(request -> {
+      String given = message.verificationId();
       if (given == null) {
-        return resendTo(request, request.identity());
+        return resendTo(request, Identity.of(message.email(), message.phone()));
       }
       UUID verificationId = AppDirectory.parseUuid(given);
       if (verificationId == null) {
@@ -118,7 +120,7 @@ public final class Signups {
    * A new code for a pending signup, or for a user whose identity is not verified yet (made by an admin, say);
    * for anyone else the same answer, the same limits, and nothing sent.
    */
-  private Future<JsonObject> resendTo(PasswordRequest request, Identity identity) {
+  private Future<Pending> resendTo(PasswordRequest request, Identity identity) {
     App app = request.app();
     String identityName = names.identityName(app.id(), identity);
     long ttlMs = app.settings().otpTtl() * 1000L;
@@ -132,7 +134,7 @@ public final class Signups {
         .map(Signups::answer);
   }
 
-  private Future<JsonObject> keepPending(PasswordRequest request, Identity identity, String hash, JsonObject profile,
+  private Future<Pending> keepPending(PasswordRequest request, Identity identity, String hash, JsonObject profile,
                                          boolean termsAccepted) {
     App app = request.app();
     JsonObject pending = new JsonObject()
@@ -147,7 +149,7 @@ public final class Signups {
             .map(recorded -> answer(sent)));
   }
 
-  private Future<JsonObject> notifyExisting(PasswordRequest request, Identity identity, UUID userId) {
+  private Future<Pending> notifyExisting(PasswordRequest request, Identity identity, UUID userId) {
     App app = request.app();
     String notice = "Someone asked to create a " + app.name().replaceAll("\\p{Cntrl}", " ").trim()
         + " account with this " + (identity.kind() == Identity.Kind.EMAIL ? "email address" : "phone number")
@@ -158,19 +160,19 @@ public final class Signups {
         .compose(sent -> recordRequested(request, identity, sent, userId).map(recorded -> answer(sent)));
   }
 
-  private Future<Void> recordRequested(PasswordRequest request, Identity identity, JsonObject sent, UUID existingUser) {
+  private Future<Void> recordRequested(PasswordRequest request, Identity identity, VerificationCodes.Issued sent, UUID existingUser) {
     metrics.signup("requested");
     return audit.record(AuditEvent.of(AuditEvent.SIGNUP_REQUESTED, request.appId(), request.requestId(),
             request.clientIp())
         .withUser(existingUser)
         .with(identity.kind().field(), identity.masked())
-        .with("verification_id", sent.getString("id"))
+        .with("verification_id", sent.id())
         .with("existing_account", existingUser != null));
   }
 
   /** The code was right: the user is made (or found) with the pending password, verified, and signed in. */
-  private Future<JsonObject> complete(PasswordRequest request, Identity identity, String verificationId,
-                                      JsonObject pending) {
+  private Future<Grant> complete(PasswordRequest request, Identity identity, String verificationId,
+                                 JsonObject pending, UUID tenantId) {
     String column = PasswordRequest.column(identity);
     return users.findOrCreate(request.appId(), PasswordRequest.email(identity), PasswordRequest.phone(identity))
         .compose(found -> {
@@ -195,10 +197,8 @@ public final class Signups {
                   .with(identity.kind().field(), identity.masked()));
             }
             Future<Void> audited = audit.record(events);
-            Future<JsonObject> issued = bus.request(Bus.TOKEN_ISSUE, request.issue(found.user().toJson(),
-                found.created()));
-            return Future.join(audited, issued)
-                .transform(joined -> audited.failed() ? Future.failedFuture(audited.cause()) : issued);
+            Future<Grant> issued = bus.request(Bus.TOKEN_ISSUE, request.issue(userId, found.created(), tenantId, null));
+            return PasswordRequest.afterAudit(audited, issued);
           });
         });
   }
@@ -208,11 +208,7 @@ public final class Signups {
     return at == null ? null : OffsetDateTime.parse(at);
   }
 
-  private static JsonObject answer(JsonObject sent) {
-    return new JsonObject()
-        .put("verification_id", sent.getString("id"))
-        .put("channel", sent.getString("channel"))
-        .put("expires_in", sent.getInteger("expires_in"))
-        .put("resend_after", sent.getInteger("resend_after"));
+  private static Pending answer(VerificationCodes.Issued sent) {
+    return new Pending(sent.id(), sent.channel(), sent.expiresIn(), sent.resendAfter());
   }
 }

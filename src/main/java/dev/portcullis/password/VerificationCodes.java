@@ -1,7 +1,7 @@
 package dev.portcullis.password;
 
 import dev.portcullis.app.App;
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
@@ -51,6 +51,10 @@ public final class VerificationCodes {
                      String requestId, String clientIp) {
   }
 
+  /** An accepted send: the id the caller answers with, and the OTP timings. */
+  public record Issued(String id, String channel, int expiresIn, int resendAfter) {
+  }
+
   private final OtpStore store;
   private final OtpCodes codes;
   private final OtpDelivery delivery;
@@ -68,8 +72,8 @@ public final class VerificationCodes {
     this.limits = limits;
   }
 
-  /** Issues a code under every OTP limit; answers {id, channel, expires_in, resend_after}. */
-  public Future<JsonObject> send(Send send) {
+  /** Issues a code under every OTP limit. */
+  public Future<Issued> send(Send send) {
     App app = send.app();
     OtpSender.checkPolicy(app.settings(), send.identity());
     String publicId = UUID.randomUUID().toString();
@@ -86,11 +90,8 @@ public final class VerificationCodes {
         return refused(send, outcome);
       }
       deliver(send, publicId, code);
-      return Future.succeededFuture(new JsonObject()
-          .put("id", publicId)
-          .put("channel", send.identity().kind().channel())
-          .put("expires_in", app.settings().otpTtl())
-          .put("resend_after", app.settings().otpResendCooldown()));
+      return Future.succeededFuture(new Issued(publicId, send.identity().kind().channel(), app.settings().otpTtl(),
+          app.settings().otpResendCooldown()));
     });
   }
 
@@ -159,7 +160,7 @@ public final class VerificationCodes {
         app.settings().otpTtl(), send.requestId(), send.clientIp(), notice ? send.notice() : null));
   }
 
-  private Future<JsonObject> refused(Send send, OtpStore.SendOutcome outcome) {
+  private Future<Issued> refused(Send send, OtpStore.SendOutcome outcome) {
     String reason = outcome.refusedFor();
     long seconds = OtpRefusals.seconds(outcome.retryAfterMs());
     metrics.rateLimited(reason);
