@@ -10,10 +10,16 @@ import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -129,14 +135,40 @@ class ChallengeTest {
   }
 
   @Test
-  @DisplayName("the README's solver finds solutions the gateway accepts at several difficulties")
-  void readmeSolver() {
-    for (int difficulty : new int[] {1, 8, 12, 16}) {
-      String token = dev.portcullis.core.Secrets.randomToken(32);
-      String solution = PowSolver.solve(token, difficulty);
-      assertTrue(solution.length() <= ProofOfWork.MAX_SOLUTION_LENGTH);
-      assertTrue(ProofOfWork.solves(token, solution, difficulty), "difficulty " + difficulty);
-    }
+  @DisplayName("the README's JavaScript solver, run by Node, finds the same solution as the Java solver, and the "
+      + "gateway accepts it")
+  void readmeSolver() throws Exception {
+    Path node = Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+        .map(dir -> Path.of(dir, "node"))
+        .filter(Files::isExecutable)
+        .findFirst()
+        .orElse(null);
+    Assumptions.assumeTrue(node != null, "Node is not installed");
+    String readme = Files.readString(Path.of("README.md"));
+    String open = "<!-- pow-solver -->\n```js\n";
+    int from = readme.indexOf(open);
+    int to = readme.indexOf("```\n<!-- /pow-solver -->");
+    assertTrue(from > 0 && to > from, "the README holds the solver between its markers");
+    Path script = Files.createTempFile("pow-solver", ".mjs");
+    Files.writeString(script, readme.substring(from + open.length(), to)
+        + "\nconsole.log(await solvePow(process.argv[2], Number(process.argv[3])));\n");
+
+    PasswordClient client = PasswordClient.forNewApp(gateway, "ch-readme", new JsonObject());
+    assertEquals("invalid_credentials", client.login("rex@example.com", "not the password", null).error());
+    ApiResponse challenge = client.challenge("login", "rex@example.com", null);
+    String token = challenge.json().getString("challenge_token");
+    int difficulty = challenge.json().getJsonObject("pow").getInteger("difficulty");
+    Process run = new ProcessBuilder(node.toString(), script.toString(), token, Integer.toString(difficulty))
+        .redirectErrorStream(true)
+        .start();
+    assertTrue(run.waitFor(60, TimeUnit.SECONDS), "node finished");
+    String solution = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    Files.delete(script);
+    assertEquals(0, run.exitValue(), solution);
+    assertEquals(PowSolver.solve(token, difficulty), solution, "the same counters in the same order");
+    ApiResponse login = client.post("/auth/login", new JsonObject().put("email", "rex@example.com")
+        .put("password", "not the password").put("challenge_token", token).put("pow_solution", solution));
+    assertEquals("invalid_credentials", login.error(), "the challenge passed; only the password is wrong");
   }
 
   private static String wrongSolution(String token, int difficulty) {
