@@ -14,7 +14,8 @@ import dev.portcullis.core.messages.PasswordMessages.Login;
 import dev.portcullis.core.messages.TokenMessages.Grant;
 import dev.portcullis.core.messages.TokenMessages.Introspect;
 import dev.portcullis.core.messages.TokenMessages.LoggedOut;
-import dev.portcullis.core.messages.TokenMessages.RevokeUser;
+import dev.portcullis.core.messages.TokenMessages.Revoke;
+import dev.portcullis.core.messages.TokenMessages.Revoked;
 import java.util.UUID;
 
 /**
@@ -27,14 +28,14 @@ public final class Logins {
 
   private final AppDirectory apps;
   private final UserPasswords users;
-  private final PasswordHashing hashing;
+  private final PasswordHasher hashing;
   private final Challenges challenges;
   private final LoginFailures failures;
   private final Bus bus;
   private final AuditLog audit;
   private final PasswordMetrics metrics;
 
-  public Logins(AppDirectory apps, UserPasswords users, PasswordHashing hashing, Challenges challenges,
+  public Logins(AppDirectory apps, UserPasswords users, PasswordHasher hashing, Challenges challenges,
                 LoginFailures failures, Bus bus, AuditLog audit, PasswordMetrics metrics) {
     this.apps = apps;
     this.users = users;
@@ -143,9 +144,9 @@ public final class Logins {
   }
 
   private Future<Integer> revokeOthers(PasswordRequest request, UUID userId, UUID keptSessionId) {
-    return bus.request(Bus.TOKEN_REVOKE_USER, new RevokeUser(request.appId(), userId, keptSessionId,
-            "password_changed", request.requestId(), request.clientIp()))
-        .map(LoggedOut::revoked);
+    return bus.request(Bus.TOKEN_REVOKE, Revoke.userBut(request.appId(), userId, keptSessionId, "password_changed",
+            PasswordRequest.USER_ACTOR, request.requestId(), request.clientIp()))
+        .map(Revoked::revoked);
   }
 
   private Future<Grant> refuse(PasswordRequest request, Identity identity, UUID userId, String reason,

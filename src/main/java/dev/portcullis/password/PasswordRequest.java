@@ -8,6 +8,7 @@ import dev.portcullis.core.messages.TokenMessages;
 import dev.portcullis.otp.ClientNetwork;
 import dev.portcullis.otp.Identity;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 
 /**
@@ -15,6 +16,9 @@ import java.util.UUID;
  * user's network, and the ids for logs and audit events.
  */
 record PasswordRequest(App app, String requestId, String clientIp, String network) {
+
+  /** Who revokes sessions after a password change or reset, in the audit data: the user themself. */
+  static final JsonObject USER_ACTOR = new JsonObject().put("actor", "user");
 
   static Future<PasswordRequest> of(AppDirectory apps, UUID appId, Bus.Request message) {
     String network = ClientNetwork.of(message.clientIp());

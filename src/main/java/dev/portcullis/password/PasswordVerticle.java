@@ -54,14 +54,15 @@ public final class PasswordVerticle extends VerticleBase {
     PasswordStore store = new PasswordStore(redis);
     UserPasswords passwords = new UserPasswords(pg);
     VerificationCodes codes = new VerificationCodes(new OtpStore(redis), names,
-        new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), otpMetrics, audit), otpMetrics, audit,
+        new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), otpMetrics, audit,
+            config.integer(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, 1, 60_000)), otpMetrics, audit,
         new OtpSender.Limits(config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1, 100_000_000),
             config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, 1, 100_000_000)));
     Challenges challenges = new Challenges(store, names, audit, metrics);
     LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(registry));
     HashingSettings hashingSettings = HashingSettings.from(config);
     HashingPool pool = HashingPool.shared(vertx, hashingSettings.threads(), hashingSettings.capacity(), registry);
-    return PasswordHashing.create(hashingSettings.argon2id(), pool).compose(hashing -> {
+    return PasswordHasher.create(hashingSettings.argon2id(), pool).compose(hashing -> {
       Logins logins = new Logins(apps, passwords, hashing, challenges, failures, bus, audit, metrics);
       Signups signups = new Signups(apps, new UserRepository(pg), passwords, hashing, challenges, codes, store, names,
           bus, audit, metrics);

@@ -12,7 +12,7 @@ import dev.portcullis.core.messages.PasswordMessages.RequestReset;
 import dev.portcullis.core.messages.PasswordMessages.Reset;
 import dev.portcullis.core.messages.PasswordMessages.ResetPending;
 import dev.portcullis.core.messages.TokenMessages.LoggedOut;
-import dev.portcullis.core.messages.TokenMessages.RevokeUser;
+import dev.portcullis.core.messages.TokenMessages.Revoke;
 import io.vertx.core.Future;
 import java.util.UUID;
 
@@ -26,7 +26,7 @@ public final class Resets {
 
   private final AppDirectory apps;
   private final UserPasswords users;
-  private final PasswordHashing hashing;
+  private final PasswordHasher hashing;
   private final Challenges challenges;
   private final VerificationCodes codes;
   private final LoginFailures failures;
@@ -34,7 +34,7 @@ public final class Resets {
   private final AuditLog audit;
   private final PasswordMetrics metrics;
 
-  public Resets(AppDirectory apps, UserPasswords users, PasswordHashing hashing, Challenges challenges,
+  public Resets(AppDirectory apps, UserPasswords users, PasswordHasher hashing, Challenges challenges,
                 VerificationCodes codes, LoginFailures failures, Bus bus, AuditLog audit, PasswordMetrics metrics) {
     this.apps = apps;
     this.users = users;
@@ -100,12 +100,12 @@ public final class Resets {
 
   private Future<LoggedOut> complete(PasswordRequest request, Identity identity, UUID userId, String resetId,
                                      String password) {
-    RevokeUser revoke = new RevokeUser(request.appId(), userId, null, "password_reset", request.requestId(),
-        request.clientIp());
+    Revoke revoke = Revoke.user(request.appId(), userId, "password_reset", PasswordRequest.USER_ACTOR,
+        request.requestId(), request.clientIp());
     return hashing.hash(password)
         .compose(hash -> users.reset(userId, PasswordRequest.column(identity), hash))
         .compose(stored -> failures.cleared(request.appId(), identity))
-        .compose(cleared -> bus.request(Bus.TOKEN_REVOKE_USER, revoke))
+        .compose(cleared -> bus.request(Bus.TOKEN_REVOKE, revoke))
         .compose(revoked -> {
           metrics.changed("reset");
           int count = revoked.revoked();

@@ -34,7 +34,7 @@ public final class Signups {
   private final AppDirectory apps;
   private final UserRepository users;
   private final UserPasswords passwords;
-  private final PasswordHashing hashing;
+  private final PasswordHasher hashing;
   private final Challenges challenges;
   private final VerificationCodes codes;
   private final PasswordStore store;
@@ -43,7 +43,7 @@ public final class Signups {
   private final AuditLog audit;
   private final PasswordMetrics metrics;
 
-  public Signups(AppDirectory apps, UserRepository users, UserPasswords passwords, PasswordHashing hashing,
+  public Signups(AppDirectory apps, UserRepository users, UserPasswords passwords, PasswordHasher hashing,
                  Challenges challenges, VerificationCodes codes, PasswordStore store, OtpCodes names, Bus bus,
                  AuditLog audit, PasswordMetrics metrics) {
     this.apps = apps;

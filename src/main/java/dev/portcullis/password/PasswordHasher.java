@@ -8,22 +8,22 @@ import io.vertx.core.Future;
  * hash (an unknown identity, a user without a password) runs against a dummy hash of the same parameters, so it
  * costs what a real check costs and the answer's timing does not tell whether an account exists.
  */
-public final class PasswordHashing {
+public final class PasswordHasher {
 
   private final Argon2id parameters;
   private final HashingPool pool;
   private final String dummyHash;
 
-  private PasswordHashing(Argon2id parameters, HashingPool pool, String dummyHash) {
+  private PasswordHasher(Argon2id parameters, HashingPool pool, String dummyHash) {
     this.parameters = parameters;
     this.pool = pool;
     this.dummyHash = dummyHash;
   }
 
   /** Ready once the dummy hash is made (on the pool). */
-  public static Future<PasswordHashing> create(Argon2id parameters, HashingPool pool) {
+  public static Future<PasswordHasher> create(Argon2id parameters, HashingPool pool) {
     return pool.atStart(() -> parameters.hash(Secrets.randomToken(24)))
-        .map(dummy -> new PasswordHashing(parameters, pool, dummy));
+        .map(dummy -> new PasswordHasher(parameters, pool, dummy));
   }
 
   /** The PHC string of a new hash of the (normalised) password. */
