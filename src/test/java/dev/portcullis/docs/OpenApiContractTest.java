@@ -42,6 +42,7 @@ class OpenApiContractTest {
       "GET /health/live",
       "GET /health/ready",
       "GET /metrics",
+      "GET /audit/export-key",
       "POST /v1/owners/send-otp",
       "POST /v1/owners/verify-otp",
       "POST /v1/owners/refresh",
@@ -89,7 +90,8 @@ class OpenApiContractTest {
       "POST /auth/request-password-reset",
       "POST /auth/reset-password");
 
-  private static final Set<String> MANAGEMENT_PATHS = Set.of("/health/live", "/health/ready", "/metrics");
+  private static final Set<String> MANAGEMENT_PATHS =
+      Set.of("/health/live", "/health/ready", "/metrics", "/audit/export-key");
 
   /** API.md's table of error codes by status, plus 405 method_not_allowed (router convention). */
   private static final Map<String, Set<String>> CODES_BY_STATUS = Map.ofEntries(
