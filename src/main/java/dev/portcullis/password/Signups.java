@@ -8,6 +8,7 @@ import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.otp.Identity;
 import dev.portcullis.otp.OtpCodes;
+import dev.portcullis.user.UserChanges;
 import dev.portcullis.user.UserPasswords;
 import dev.portcullis.user.UserRepository;
 import dev.portcullis.core.messages.PasswordMessages.Pending;
@@ -42,10 +43,12 @@ public final class Signups {
   private final Bus bus;
   private final AuditLog audit;
   private final PasswordMetrics metrics;
+  private final UserChanges changes;
 
   public Signups(AppDirectory apps, UserRepository users, UserPasswords passwords, PasswordHasher hashing,
                  Challenges challenges, VerificationCodes codes, PasswordStore store, OtpCodes names, Bus bus,
-                 AuditLog audit, PasswordMetrics metrics) {
+                 AuditLog audit, PasswordMetrics metrics, UserChanges changes) {
+    this.changes = changes;
     this.apps = apps;
     this.users = users;
     this.passwords = passwords;
@@ -181,7 +184,8 @@ public final class Signups {
               ? passwords.markVerified(userId, column)
               : passwords.completeSignup(userId, column, pending.getString("password_hash"),
                   pending.getJsonObject("profile"), terms(pending));
-          return stored.compose(done -> {
+          // /auth/me of the user's live sessions shows the verified identity at once
+          return stored.compose(done -> changes.changed(userId)).compose(done -> {
             metrics.signup("verified");
             List<AuditEvent> events = new ArrayList<>();
             events.add(AuditEvent.of(AuditEvent.IDENTITY_VERIFIED, request.appId(), request.requestId(),
