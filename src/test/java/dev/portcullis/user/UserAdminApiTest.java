@@ -82,7 +82,11 @@ class UserAdminApiTest {
     String email = email();
     JsonObject user = create(new JsonObject().put("email", "  " + email.toUpperCase() + " ")
         .put("profile", new JsonObject().put("name", "Ada").put("dob", "1990-02-03")));
-    assertEquals(USER_FIELDS, user.fieldNames());
+    JsonObject nested = user.getJsonObject("user");
+    assertEquals(USER_FIELDS, nested.fieldNames());
+    JsonObject flat = user.copy();
+    flat.remove("user");
+    assertEquals(nested, flat, "the user object, at the top and under user");
     assertEquals(email, user.getString("email"));
     assertFalse(user.getBoolean("email_verified"));
     assertEquals(new JsonArray().add("USER"), user.getJsonArray("roles"));
@@ -283,6 +287,11 @@ class UserAdminApiTest {
       assertEquals("session_revoked", shop.me(second.getString("access_token")).error());
       assertEquals(200, shop.me(first.getString("access_token")).status());
     }
+    JsonObject revokedEvent = audit.of("session.revoked", shop.appId()).stream()
+        .filter(e -> sid.equals(e.getJsonObject("data").getString("session_id"))).findFirst().orElseThrow();
+    assertEquals(userId, revokedEvent.getString("user_id"));
+    assertEquals("admin", revokedEvent.getJsonObject("data").getString("reason"));
+    assertEquals("operator", revokedEvent.getJsonObject("data").getJsonObject("by").getString("actor"));
     assertEquals(1, shop.http().get(shop.path("/users/" + userId + "/sessions"), ADMIN).json().getJsonArray("sessions").size());
     assertEquals(404, shop.http().delete(shop.path("/sessions/" + sid), ADMIN).status());
     EndUsers other = EndUsers.newApp(gateway, inbox, "users-other-sessions");
