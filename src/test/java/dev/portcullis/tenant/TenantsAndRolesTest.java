@@ -86,6 +86,20 @@ class TenantsAndRolesTest {
   }
 
   @Test
+  @DisplayName("concurrent custom roles get distinct ids from 100 on")
+  void concurrentRoles() {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "roles-concurrent");
+    List<java.util.concurrent.CompletableFuture<dev.portcullis.testing.ApiResponse>> made = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      made.add(app.http().sendAsync("POST", app.path("/roles"), new JsonObject().put("name", "ROLE_" + i).encode(),
+          "Content-Type", "application/json", ADMIN[0], ADMIN[1]));
+    }
+    java.util.Set<Integer> ids = new java.util.TreeSet<>();
+    made.forEach(future -> ids.add(ok(future.join(), 201).getInteger("id")));
+    assertEquals(java.util.Set.of(100, 101, 102, 103, 104, 105, 106, 107), ids);
+  }
+
+  @Test
   @DisplayName("PUT roles replaces a user's app-wide roles: /auth/me shows them at once, the next token carries them")
   void appWideRoles() throws Exception {
     EndUsers app = EndUsers.newApp(gateway, inbox, "roles-grants");
