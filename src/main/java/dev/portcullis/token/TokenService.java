@@ -91,7 +91,8 @@ final class TokenService {
     } else if (request.tenantId() != null) {
       revoked = sessions.revokeTenant(appId, request.tenantId(), request.userId());
     } else if (request.userId() != null) {
-      revoked = sessions.revokeAll(appId, request.userId()).map(ids -> owned(ids, request.userId()));
+      revoked = sessions.revokeAll(appId, request.userId(), request.exceptSessionId())
+          .map(ids -> owned(ids, request.userId()));
     } else {
       return Future.failedFuture(ApiException.invalid("session_id", "a session, a tenant or a user is required"));
     }

@@ -79,16 +79,25 @@ class OpenApiContractTest {
       "DELETE /v1/apps/{app_id}/tenants/{tenant_id}",
       "GET /v1/apps/{app_id}/tenants/{tenant_id}/members",
       "PUT /v1/apps/{app_id}/tenants/{tenant_id}/members/{user_id}",
-      "DELETE /v1/apps/{app_id}/tenants/{tenant_id}/members/{user_id}");
+      "DELETE /v1/apps/{app_id}/tenants/{tenant_id}/members/{user_id}",
+      "POST /auth/challenge",
+      "POST /auth/signup",
+      "POST /auth/verify",
+      "POST /auth/resend-verification",
+      "POST /auth/login",
+      "POST /auth/change-password",
+      "POST /auth/request-password-reset",
+      "POST /auth/reset-password");
 
   private static final Set<String> MANAGEMENT_PATHS = Set.of("/health/live", "/health/ready", "/metrics");
 
   /** API.md's table of error codes by status, plus 405 method_not_allowed (router convention). */
   private static final Map<String, Set<String>> CODES_BY_STATUS = Map.ofEntries(
-      Map.entry("400", Set.of("invalid_request")),
+      Map.entry("400", Set.of("invalid_request", "weak_password")),
       Map.entry("401", Set.of("invalid_client", "invalid_token", "otp_invalid", "otp_expired",
-          "invalid_refresh_token", "refresh_token_reused", "session_revoked")),
-      Map.entry("403", Set.of("forbidden", "user_disabled")),
+          "invalid_refresh_token", "refresh_token_reused", "session_revoked", "invalid_credentials",
+          "invalid_challenge")),
+      Map.entry("403", Set.of("forbidden", "identity_not_verified", "user_disabled")),
       Map.entry("404", Set.of("not_found")),
       Map.entry("405", Set.of("method_not_allowed")),
       Map.entry("409", Set.of("conflict")),
@@ -98,7 +107,7 @@ class OpenApiContractTest {
       Map.entry("500", Set.of("internal_error")),
       Map.entry("503", Set.of("unavailable")));
 
-  private static final Set<String> SUCCESS_STATUSES = Set.of("200", "201");
+  private static final Set<String> SUCCESS_STATUSES = Set.of("200", "201", "202");
 
   private static Map<String, Object> spec;
   /** Every operation under paths, keyed "METHOD path". */
