@@ -9,6 +9,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import dev.portcullis.owner.SignIns;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import dev.portcullis.user.EndUsers;
@@ -16,31 +17,20 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Tenants and roles: the catalogue, grants, memberships, and roles and tid in tokens")
 class TenantsAndRolesTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook().config(SignIns.LIMITS).auditTap();
+
+  // Set by env before any test of the class runs.
   private static WebhookReceiver inbox;
   private static TestGateway gateway;
   private static AuditTap audit;
-
-  @BeforeAll
-  static void start() {
-    inbox = new WebhookReceiver();
-    gateway = TestGateway.start(SignIns.webhookConfig(inbox));
-    audit = new AuditTap(gateway);
-  }
-
-  @AfterAll
-  static void stop() {
-    audit.close();
-    gateway.close();
-    inbox.close();
-  }
 
   private static String email() {
     return "t-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";

@@ -11,6 +11,7 @@ import dev.portcullis.owner.SignIns;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Users admin API: list, search, create, change, disable, delete, sessions")
 class UserAdminApiTest {
@@ -37,6 +39,10 @@ class UserAdminApiTest {
   private static final Pattern SECRET = Pattern.compile(
       "\\$argon2|password_hash|\"(code|otp|verification_code|refresh_token|access_token|token)\"");
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook().config(SignIns.LIMITS).auditTap();
+
+  // Set by env before any test of the class runs.
   private static WebhookReceiver inbox;
   private static TestGateway gateway;
   private static AuditTap audit;
@@ -46,9 +52,6 @@ class UserAdminApiTest {
 
   @BeforeAll
   static void start() {
-    inbox = new WebhookReceiver();
-    gateway = TestGateway.start(SignIns.webhookConfig(inbox));
-    audit = new AuditTap(gateway);
     shop = EndUsers.newApp(gateway, inbox, "users-shop");
     securityTap = gateway.vertx().eventBus().consumer(UserApi.SECURITY_EVENTS, message -> securityEvents.add(message.body()));
   }
@@ -56,9 +59,6 @@ class UserAdminApiTest {
   @AfterAll
   static void stop() {
     securityTap.unregister();
-    audit.close();
-    gateway.close();
-    inbox.close();
   }
 
   private static String email() {
