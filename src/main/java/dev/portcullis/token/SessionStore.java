@@ -10,7 +10,9 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -80,11 +82,11 @@ final class SessionStore {
       "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id";
 
   private static final String REVOKE_IN_APP =
-      "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND app_id = $2 AND revoked_at IS NULL RETURNING id";
+      "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND app_id = $2 AND revoked_at IS NULL RETURNING id, user_id";
 
   private static final String REVOKE_TENANT =
       "UPDATE sessions SET revoked_at = now() WHERE tenant_id = $1 AND app_id = $2 AND revoked_at IS NULL "
-          + "AND ($3::uuid IS NULL OR user_id = $3) RETURNING id";
+          + "AND ($3::uuid IS NULL OR user_id = $3) RETURNING id, user_id";
 
   private static final String REVOKE_USER =
       "UPDATE sessions SET revoked_at = now() "
@@ -184,15 +186,22 @@ final class SessionStore {
         .map(SessionStore::ids);
   }
 
-  /** Revokes the session when it is a live one of the app; returns its id when this call revoked it. */
-  Future<List<UUID>> revokeInApp(UUID appId, UUID sessionId) {
-    return pg.run(pool -> pool.preparedQuery(REVOKE_IN_APP).execute(Tuple.of(sessionId, appId))).map(SessionStore::ids);
+  /** Revokes the session when it is a live one of the app; returns it (session id → user id) when this call did. */
+  Future<Map<UUID, UUID>> revokeInApp(UUID appId, UUID sessionId) {
+    return pg.run(pool -> pool.preparedQuery(REVOKE_IN_APP).execute(Tuple.of(sessionId, appId)))
+        .map(SessionStore::owners);
   }
 
-  /** Revokes the live sessions bound to a tenant (of one user when userId is not null); returns their ids. */
-  Future<List<UUID>> revokeTenant(UUID appId, UUID tenantId, UUID userId) {
+  /** Revokes the live sessions bound to a tenant (of one user when userId is not null): session id → user id. */
+  Future<Map<UUID, UUID>> revokeTenant(UUID appId, UUID tenantId, UUID userId) {
     return pg.run(pool -> pool.preparedQuery(REVOKE_TENANT).execute(Tuple.of(tenantId, appId, userId)))
-        .map(SessionStore::ids);
+        .map(SessionStore::owners);
+  }
+
+  private static Map<UUID, UUID> owners(RowSet<Row> rows) {
+    Map<UUID, UUID> owners = new LinkedHashMap<>();
+    rows.forEach(row -> owners.put(row.getUUID("id"), row.getUUID("user_id")));
+    return owners;
   }
 
   private static List<UUID> ids(RowSet<Row> rows) {
