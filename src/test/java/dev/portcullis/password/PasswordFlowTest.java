@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
@@ -19,31 +20,19 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Password signup, verification, login, change and reset")
 class PasswordFlowTest {
 
-  private static WebhookReceiver receiver;
-  private static TestGateway gateway;
-  private static AuditTap audit;
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook().auditTap();
 
-  @BeforeAll
-  static void start() {
-    receiver = new WebhookReceiver();
-    gateway = TestGateway.start(receiver.channels());
-    audit = new AuditTap(gateway);
-  }
-
-  @AfterAll
-  static void stop() {
-    audit.close();
-    gateway.close();
-    receiver.close();
-  }
+  static TestGateway gateway;
+  static WebhookReceiver receiver;
+  static AuditTap audit;
 
   @Test
   @DisplayName("signup makes no user until its code is verified; then login, change and reset each work and revoke "
