@@ -5,6 +5,7 @@ import dev.portcullis.app.AppDirectory;
 import dev.portcullis.app.AppRepository;
 import dev.portcullis.audit.AuditApi;
 import dev.portcullis.audit.AuditLog;
+import dev.portcullis.license.LicenseApi;
 import dev.portcullis.otp.OtpApi;
 import dev.portcullis.owner.OwnerApi;
 import dev.portcullis.token.TokenApi;
@@ -54,6 +55,7 @@ public final class HttpVerticle extends VerticleBase {
     new OwnerApi(api).mount(router);
     new AppApi(api, adminAuth).mount(router);
     new AuditApi(api, adminAuth).mount(router);
+    new LicenseApi(api, adminAuth, clientAuth).mount(router);
     router.route().failureHandler(ErrorResponder::handle);
     router.errorHandler(400, ErrorResponder.forStatus(400));
     router.errorHandler(404, ErrorResponder.forStatus(404));

@@ -1,5 +1,7 @@
 package dev.portcullis.otp;
 
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.http.ApiContext;
 import dev.portcullis.http.ClientAuth;
@@ -39,6 +41,14 @@ public final class OtpApi {
     JsonObject message = new JsonObject()
         .put("otp_request_id", Fields.requiredString(body, "otp_request_id"))
         .put("otp", Fields.requiredString(body, "otp"));
+    // A session bound to a licensed device: the device id and that device's license key, checked at issue.
+    String deviceId = Fields.optionalString(body, "device_id");
+    if (deviceId != null) {
+      if (AppDirectory.parseUuid(deviceId) == null) {
+        throw ApiException.invalid("device_id", "must be a UUID");
+      }
+      message.put("device_id", deviceId).put("key", Fields.requiredString(body, "key"));
+    }
     Requests.forward(api, ctx, Bus.OTP_VERIFY, message);
   }
 }

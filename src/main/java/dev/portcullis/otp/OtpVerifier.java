@@ -42,7 +42,7 @@ public final class OtpVerifier {
   /** {app_id, otp_request_id, otp, request_id, client_ip?} → the token response. */
   public Future<JsonObject> verify(JsonObject request) {
     Call call = new Call(UUID.fromString(request.getString("app_id")), request.getString("request_id"),
-        request.getString("client_ip"));
+        request.getString("client_ip"), request.getString("device_id"), request.getString("key"));
     String otp = request.getString("otp");
     if (otp == null) {
       throw ApiException.invalid("otp", "is required");
@@ -62,7 +62,13 @@ public final class OtpVerifier {
     });
   }
 
-  private record Call(UUID appId, String requestId, String clientIp) {
+  /** deviceId and key: the licensed device the session is to be bound to, when the login names one. */
+  private record Call(UUID appId, String requestId, String clientIp, String deviceId, String key) {
+
+    @Override
+    public String toString() {
+      return "Call[" + appId + ", " + requestId + "]";
+    }
 
     AuditEvent event(String type, String otpRequestId) {
       return AuditEvent.of(type, appId, requestId, clientIp).with("otp_request_id", otpRequestId);
@@ -128,7 +134,9 @@ public final class OtpVerifier {
               .put("user", found.user().toJson())
               .put("new_user", found.created())
               .put("request_id", call.requestId())
-              .put("client_ip", call.clientIp());
+              .put("client_ip", call.clientIp())
+              .put("device_id", call.deviceId())
+              .put("key", call.key());
           // Recorded first, so the audit verticle receives these events before the token service's token.issued.
           Future<Void> recorded = audit.record(events);
           return bothDone(recorded, bus.request(Bus.TOKEN_ISSUE, issue));

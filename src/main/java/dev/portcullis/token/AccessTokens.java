@@ -18,7 +18,8 @@ final class AccessTokens {
     this.metrics = metrics;
   }
 
-  Future<String> issue(App app, UUID userId, UUID sessionId) {
+  /** extraClaims: what the session adds (did and ent of a device-bound session); never a secret. */
+  Future<String> issue(App app, UUID userId, UUID sessionId, JsonObject extraClaims) {
     return keys.current(app.id()).map(signer -> {
       long now = System.currentTimeMillis() / 1000;
       JsonObject claims = new JsonObject()
@@ -29,7 +30,8 @@ final class AccessTokens {
           .put("exp", now + app.settings().accessTokenTtl())
           .put("jti", UUID.randomUUID().toString())
           .put("sid", sessionId.toString())
-          .put("app_id", app.id().toString());
+          .put("app_id", app.id().toString())
+          .mergeIn(extraClaims);
       long started = System.nanoTime();
       String token = signer.sign(claims);
       metrics.signed(started);

@@ -4,6 +4,7 @@ import dev.portcullis.app.App;
 import dev.portcullis.core.Postgres;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -20,16 +21,22 @@ import java.util.UUID;
  */
 final class SessionStore {
 
+  /** The licensed device a session is bound to, and its license's entitlements (tokens carry did and ent). */
+  private static final String DEVICE_COLUMNS = "s.device_id, (SELECT p.entitlements FROM license_devices d "
+      + "JOIN licenses l ON l.id = d.license_id JOIN license_policies p ON p.id = l.policy_id "
+      + "WHERE d.id = s.device_id) AS entitlements";
+
   private static final String SESSION_COLUMNS =
       "s.id AS session_id, s.app_id, s.created_at AS session_created_at, s.expires_at AS session_expires_at, "
           + "floor(extract(epoch FROM s.expires_at - now()))::int AS refresh_expires_in, "
           + "s.revoked_at IS NOT NULL AS revoked, "
-          + "u.id AS user_id, u.email, u.phone, u.created_at AS user_created_at";
+          + "u.id AS user_id, u.email, u.phone, u.created_at AS user_created_at, "
+          + DEVICE_COLUMNS;
 
   /** Creates a session for a user of the app and its first refresh token; no row when the user is not the app's. */
   private static final String CREATE =
-      "WITH s AS (INSERT INTO sessions (id, app_id, user_id, expires_at) "
-          + "SELECT $1, u.app_id, u.id, now() + $4::int * interval '1 second' FROM users u "
+      "WITH s AS (INSERT INTO sessions (id, app_id, user_id, expires_at, device_id) "
+          + "SELECT $1, u.app_id, u.id, now() + $4::int * interval '1 second', $6::uuid FROM users u "
           + "WHERE u.id = $2 AND u.app_id = $3 RETURNING *), "
           + "t AS (INSERT INTO refresh_tokens (token_hash, session_id, expires_at) SELECT $5, id, expires_at FROM s) "
           + "SELECT " + SESSION_COLUMNS + " FROM s JOIN users u ON u.id = s.user_id";
@@ -67,9 +74,17 @@ final class SessionStore {
       "UPDATE sessions SET revoked_at = now() "
           + "WHERE app_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now() RETURNING id";
 
+  private static final String REVOKE_DEVICES =
+      "UPDATE sessions SET revoked_at = now() "
+          + "WHERE app_id = $1 AND device_id = ANY($2) AND revoked_at IS NULL RETURNING id, user_id";
+
+  /** A session revoked with its device, and its user. */
+  record Revoked(UUID sessionId, UUID userId) {
+  }
+
   /** A session and its user, as answered to clients. */
   record SessionRow(UUID id, UUID appId, OffsetDateTime createdAt, OffsetDateTime expiresAt, int refreshExpiresIn,
-                    boolean revoked, UUID userId, JsonObject user) {
+                    boolean revoked, UUID userId, JsonObject user, UUID deviceId, JsonArray entitlements) {
 
     static SessionRow of(Row row) {
       JsonObject user = new JsonObject()
@@ -79,7 +94,15 @@ final class SessionStore {
           .put("created_at", App.rfc3339(row.getOffsetDateTime("user_created_at")));
       return new SessionRow(row.getUUID("session_id"), row.getUUID("app_id"),
           row.getOffsetDateTime("session_created_at"), row.getOffsetDateTime("session_expires_at"),
-          Math.max(0, row.getInteger("refresh_expires_in")), row.getBoolean("revoked"), row.getUUID("user_id"), user);
+          Math.max(0, row.getInteger("refresh_expires_in")), row.getBoolean("revoked"), row.getUUID("user_id"), user,
+          row.getUUID("device_id"), row.getValue("entitlements") instanceof JsonArray ent ? ent : new JsonArray());
+    }
+
+    /** The claims a session bound to a device adds to its access tokens: did and ent; none otherwise. */
+    JsonObject deviceClaims() {
+      return deviceId == null
+          ? new JsonObject()
+          : new JsonObject().put("did", deviceId.toString()).put("ent", entitlements.copy());
     }
 
     JsonObject sessionJson() {
@@ -101,8 +124,8 @@ final class SessionStore {
     this.pg = pg;
   }
 
-  Future<SessionRow> create(UUID sessionId, UUID userId, UUID appId, int ttlSeconds, byte[] tokenHash) {
-    Tuple args = Tuple.of(sessionId, userId, appId, ttlSeconds, Buffer.buffer(tokenHash));
+  Future<SessionRow> create(UUID sessionId, UUID userId, UUID appId, int ttlSeconds, byte[] tokenHash, UUID deviceId) {
+    Tuple args = Tuple.of(sessionId, userId, appId, ttlSeconds, Buffer.buffer(tokenHash), deviceId);
     return pg.run(pool -> pool.preparedQuery(CREATE).execute(args)).map(SessionStore::session);
   }
 
@@ -143,6 +166,17 @@ final class SessionStore {
           List<UUID> ids = new ArrayList<>();
           rows.forEach(row -> ids.add(row.getUUID("id")));
           return ids;
+        });
+  }
+
+  /** Revokes every live session of the app bound to one of these devices; returns what it revoked. */
+  Future<List<Revoked>> revokeBoundTo(UUID appId, List<UUID> deviceIds) {
+    Tuple args = Tuple.of(appId, deviceIds.toArray(new UUID[0]));
+    return pg.run(pool -> pool.preparedQuery(REVOKE_DEVICES).execute(args))
+        .map(rows -> {
+          List<Revoked> revoked = new ArrayList<>();
+          rows.forEach(row -> revoked.add(new Revoked(row.getUUID("id"), row.getUUID("user_id"))));
+          return revoked;
         });
   }
 

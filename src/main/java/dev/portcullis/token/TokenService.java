@@ -33,9 +33,10 @@ final class TokenService {
   private final Revocations revocations;
   private final AuditLog audit;
   private final TokenMetrics metrics;
+  private final DeviceBinder devices;
 
   TokenService(AppDirectory apps, SessionStore sessions, AccessTokens accessTokens, RefreshTokens refreshTokens,
-               Revocations revocations, AuditLog audit, TokenMetrics metrics) {
+               Revocations revocations, AuditLog audit, TokenMetrics metrics, DeviceBinder devices) {
     this.apps = apps;
     this.sessions = sessions;
     this.accessTokens = accessTokens;
@@ -43,6 +44,7 @@ final class TokenService {
     this.revocations = revocations;
     this.audit = audit;
     this.metrics = metrics;
+    this.devices = devices;
   }
 
   /** {@link dev.portcullis.core.Bus#TOKEN_ISSUE}: a new session for a user who just proved who they are. */
@@ -51,7 +53,11 @@ final class TokenService {
     Object user = request.getValue("user");
     UUID userId = uuid(user instanceof JsonObject json ? json.getValue("id") : null, "user.id");
     boolean newUser = Boolean.TRUE.equals(request.getValue("new_user"));
-    return app(appId).compose(app -> login(app, userId, newUser, request));
+    UUID deviceId = request.getValue("device_id") == null ? null : uuid(request.getValue("device_id"), "device_id");
+    Future<Void> bindable = deviceId == null
+        ? Future.succeededFuture()
+        : devices.check(appId, userId, deviceId, request.getString("key"));
+    return app(appId).compose(app -> bindable.compose(ok -> login(app, userId, newUser, deviceId, request)));
   }
 
   /** {@link dev.portcullis.core.Bus#TOKEN_REFRESH}: spends the token and answers with its successor. */
@@ -112,10 +118,10 @@ final class TokenService {
     });
   }
 
-  private Future<JsonObject> login(App app, UUID userId, boolean newUser, JsonObject request) {
+  private Future<JsonObject> login(App app, UUID userId, boolean newUser, UUID deviceId, JsonObject request) {
     String refreshToken = RefreshTokens.newToken();
     return sessions.create(UUID.randomUUID(), userId, app.id(), app.settings().refreshTokenTtl(),
-            RefreshTokens.hash(refreshToken))
+            RefreshTokens.hash(refreshToken), deviceId)
         .compose(session -> session != null
             ? answer(app, session, refreshToken, newUser, event(AuditEvent.TOKEN_ISSUED, request, session))
             : Future.failedFuture(ApiException.invalid("user.id", "is not a user of this app")))
@@ -135,7 +141,7 @@ final class TokenService {
   /** Signs a fresh access token, records the event, and answers the token response. */
   private Future<JsonObject> answer(App app, SessionStore.SessionRow session, String refreshToken, boolean newUser,
                                     AuditEvent event) {
-    return accessTokens.issue(app, session.userId(), session.id())
+    return accessTokens.issue(app, session.userId(), session.id(), session.deviceClaims())
         .compose(access -> audit.record(event).map(stored -> response(app, access, refreshToken, session, newUser)));
   }
 
