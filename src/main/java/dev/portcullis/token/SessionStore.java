@@ -171,7 +171,7 @@ final class SessionStore {
 
   /** Revokes every live session of the app bound to one of these devices; returns what it revoked. */
   Future<List<Revoked>> revokeBoundTo(UUID appId, List<UUID> deviceIds) {
-    Tuple args = Tuple.of(appId, deviceIds.toArray(new UUID[0]));
+    Tuple args = Tuple.tuple().addUUID(appId).addArrayOfUUID(deviceIds.toArray(new UUID[0]));
     return pg.run(pool -> pool.preparedQuery(REVOKE_DEVICES).execute(args))
         .map(rows -> {
           List<Revoked> revoked = new ArrayList<>();
