@@ -3,7 +3,7 @@ package dev.portcullis.license;
 import dev.portcullis.app.AppAccess;
 import dev.portcullis.app.AppCursor;
 import dev.portcullis.app.AppDirectory;
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
@@ -28,7 +28,7 @@ import java.util.UUID;
  * same guards as the other app routes: an owner sees only its own apps' policies and licenses. Suspending and
  * revoking a license revoke the sessions bound to its devices at once.
  */
-final class AdminApi {
+public final class AdminApi {
 
   private static final int DEFAULT_PAGE = 100;
   private static final int MAX_PAGE = 500;
@@ -51,7 +51,7 @@ final class AdminApi {
     this.audit = audit;
   }
 
-  void createPolicy(RoutingContext ctx) {
+  public void createPolicy(RoutingContext ctx) {
     Policy policy = PolicyRules.create(UUID.randomUUID(), appId(ctx), JsonBody.of(ctx));
     policies.create(policy)
         .compose(created -> audit(ctx, LicenseEvents.POLICY_CREATED, null, policyData(created)).map(created))
@@ -59,18 +59,18 @@ final class AdminApi {
         .onFailure(ctx::fail);
   }
 
-  void listPolicies(RoutingContext ctx) {
+  public void listPolicies(RoutingContext ctx) {
     policies.list(appId(ctx))
         .onSuccess(list -> Responses.ok(ctx, new JsonObject().put("policies",
             new JsonArray(list.stream().map(Policy::toJson).toList()))))
         .onFailure(ctx::fail);
   }
 
-  void getPolicy(RoutingContext ctx) {
+  public void getPolicy(RoutingContext ctx) {
     policy(ctx).onSuccess(policy -> Responses.ok(ctx, policy.toJson())).onFailure(ctx::fail);
   }
 
-  void updatePolicy(RoutingContext ctx) {
+  public void updatePolicy(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     policy(ctx)
         .compose(current -> policies.update(PolicyRules.patch(current, body)))
@@ -81,7 +81,7 @@ final class AdminApi {
         .onFailure(ctx::fail);
   }
 
-  void deletePolicy(RoutingContext ctx) {
+  public void deletePolicy(RoutingContext ctx) {
     UUID policyId = pathId(ctx, "policy_id");
     (policyId == null ? Future.<Boolean>succeededFuture(false) : policies.delete(appId(ctx), policyId))
         .recover(failure -> PolicyRepository.isInUse(failure)
@@ -94,7 +94,7 @@ final class AdminApi {
         .onFailure(ctx::fail);
   }
 
-  void createLicense(RoutingContext ctx) {
+  public void createLicense(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     UUID appId = appId(ctx);
     UUID policyId = requiredUuid(body, "policy_id");
@@ -129,7 +129,7 @@ final class AdminApi {
         .onFailure(ctx::fail);
   }
 
-  void listLicenses(RoutingContext ctx) {
+  public void listLicenses(RoutingContext ctx) {
     String userParam = ctx.queryParams().get("user_id");
     UUID userId = userParam == null ? null : AppDirectory.parseUuid(userParam);
     if (userParam != null && userId == null) {
@@ -147,7 +147,7 @@ final class AdminApi {
         .onFailure(ctx::fail);
   }
 
-  void getLicense(RoutingContext ctx) {
+  public void getLicense(RoutingContext ctx) {
     license(ctx)
         .compose(license -> licenses.devices(license.id()).map(devices -> license.toJson().put("devices",
             new JsonArray(devices.stream().map(device -> device.toJson(license.heartbeatInterval())).toList()))))
@@ -155,21 +155,21 @@ final class AdminApi {
         .onFailure(ctx::fail);
   }
 
-  void suspend(RoutingContext ctx) {
+  public void suspend(RoutingContext ctx) {
     transition(ctx, List.of(License.ACTIVE), License.SUSPENDED, LicenseEvents.SUSPENDED,
         LicenseEvents.REASON_LICENSE_SUSPENDED);
   }
 
-  void reinstate(RoutingContext ctx) {
+  public void reinstate(RoutingContext ctx) {
     transition(ctx, List.of(License.SUSPENDED), License.ACTIVE, LicenseEvents.REINSTATED, null);
   }
 
-  void revoke(RoutingContext ctx) {
+  public void revoke(RoutingContext ctx) {
     transition(ctx, List.of(License.ACTIVE, License.SUSPENDED), License.REVOKED, LicenseEvents.REVOKED,
         LicenseEvents.REASON_LICENSE_REVOKED);
   }
 
-  void deleteDevice(RoutingContext ctx) {
+  public void deleteDevice(RoutingContext ctx) {
     UUID appId = appId(ctx);
     UUID deviceId = pathId(ctx, "device_id");
     license(ctx)

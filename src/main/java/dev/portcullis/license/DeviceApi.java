@@ -1,6 +1,6 @@
 package dev.portcullis.license;
 
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
@@ -20,7 +20,7 @@ import java.util.List;
  * {@code checkout}), authenticated by the license key ({@link KeyAuth}). Activation takes a seat through
  * {@link Seats}; deactivation frees it and revokes the sessions bound to the device at once.
  */
-final class DeviceApi {
+public final class DeviceApi {
 
   private static final int FINGERPRINT_MAX = 255;
   private static final int NAME_MAX = 255;
@@ -47,7 +47,7 @@ final class DeviceApi {
     this.metrics = metrics;
   }
 
-  void activate(RoutingContext ctx) {
+  public void activate(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     String fingerprint = fingerprint(body, true);
     String name = bounded(body, "name", NAME_MAX);
@@ -61,7 +61,7 @@ final class DeviceApi {
         .onFailure(ctx::fail);
   }
 
-  void verify(RoutingContext ctx) {
+  public void verify(RoutingContext ctx) {
     String fingerprint = fingerprint(JsonBody.of(ctx), false);
     auth.authenticate(ctx, fingerprint)
         .onSuccess(caller -> {
@@ -80,7 +80,7 @@ final class DeviceApi {
         .onFailure(ctx::fail);
   }
 
-  void heartbeat(RoutingContext ctx) {
+  public void heartbeat(RoutingContext ctx) {
     String fingerprint = fingerprint(JsonBody.of(ctx), true);
     auth.authenticate(ctx, fingerprint)
         .compose(caller -> refuseUnlessActive(caller.license())
@@ -97,7 +97,7 @@ final class DeviceApi {
         .onFailure(ctx::fail);
   }
 
-  void deactivate(RoutingContext ctx) {
+  public void deactivate(RoutingContext ctx) {
     String fingerprint = fingerprint(JsonBody.of(ctx), true);
     auth.authenticate(ctx, fingerprint)
         .compose(caller -> liveDevice(caller)
@@ -113,7 +113,7 @@ final class DeviceApi {
         .onFailure(ctx::fail);
   }
 
-  void checkout(RoutingContext ctx) {
+  public void checkout(RoutingContext ctx) {
     String fingerprint = fingerprint(JsonBody.of(ctx), true);
     auth.authenticate(ctx, fingerprint)
         .compose(caller -> refuseUnlessActive(caller.license())

@@ -16,8 +16,8 @@ import java.util.UUID;
 
 /**
  * Authenticates a device call by its license key ({@code app_id} + {@code key}). A client backend may add
- * {@code app_secret} (checked by {@link ClientAuth} before this runs); only then does a {@code client_ip} in the
- * body count, otherwise the limits count the connection's own address.
+ * {@code app_secret} (checked by {@link ClientAuth#whenPresented()} before this runs); only then does a
+ * {@code client_ip} in the body count, otherwise the limits count the connection's own address.
  *
  * <p>Every call costs the same whatever is wrong with it: the per-IP and per-key counters, one HMAC of the
  * presented key (malformed or not), one look-up of the app through the cache and one indexed look-up of the
@@ -47,26 +47,15 @@ final class KeyAuth {
     this.metrics = metrics;
   }
 
-  /** Guard for device calls: hands the call to {@link ClientAuth} only when it carries client credentials. */
-  static void backendCredentials(ClientAuth clientAuth, RoutingContext ctx) {
-    boolean basic = ctx.request().getHeader("Authorization") != null
-        && ctx.request().getHeader("Authorization").regionMatches(true, 0, "Basic ", 0, 6);
-    if (basic || JsonBody.of(ctx).getValue("app_secret") != null) {
-      clientAuth.handle(ctx);
-    } else {
-      ctx.next();
-    }
-  }
-
   Future<Caller> authenticate(RoutingContext ctx, String fingerprint) {
     JsonObject body = JsonBody.of(ctx);
-    App backend = ClientAuth.app(ctx);
+    UUID backend = ClientAuth.appId(ctx);
     String claimedApp = Fields.requiredString(body, "app_id");
     String key = Fields.requiredString(body, "key");
     String clientIp = backend != null && Fields.clientIp(body) != null ? Fields.clientIp(body) : Requests.callerIp(ctx);
     UUID parsed = AppDirectory.parseUuid(claimedApp);
-    UUID appId = backend != null ? backend.id() : parsed == null ? NO_APP : parsed;
-    if (backend != null && !backend.id().equals(parsed)) {
+    UUID appId = parsed == null ? NO_APP : parsed;
+    if (backend != null && !backend.equals(parsed)) {
       return Future.failedFuture(invalidLicense());
     }
     byte[] keyHash = keys.hash(appId, key);

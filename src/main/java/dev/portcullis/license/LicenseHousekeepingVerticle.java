@@ -1,6 +1,6 @@
 package dev.portcullis.license;
 
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.GatewayConfig;

@@ -1,6 +1,6 @@
 package dev.portcullis.token;
 
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;

@@ -1,0 +1,51 @@
+package dev.portcullis.core.messages;
+
+import dev.portcullis.core.Bus;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+
+/** The OTP verticle's messages: requests and replies of {@code Bus.OTP_*}. */
+public final class OtpMessages {
+
+  private OtpMessages() {
+  }
+
+  /** Sends a code to an email address or a phone number (one of them; checked by the OTP service). */
+  public record Send(UUID appId, String email, String phone, String requestId, String clientIp) implements Bus.Request {
+  }
+
+  /** A code is on its way. */
+  public record Sent(String otpRequestId, String channel, int expiresIn, int resendAfter) {
+
+    public JsonObject toJson() {
+      return new JsonObject()
+          .put("otp_request_id", otpRequestId)
+          .put("channel", channel)
+          .put("expires_in", expiresIn)
+          .put("resend_after", resendAfter);
+    }
+  }
+
+  /**
+   * Consumes a code; the reply is the token response ({@link TokenMessages.Grant}). {@code deviceId} and
+   * {@code licenseKey} (null when absent, set with {@link #withDevice}): the licensed device the session is to
+   * be bound to, and that device's license key, which proves it.
+   */
+  public record Verify(UUID appId, String otpRequestId, String otp, String requestId, String clientIp,
+                       UUID deviceId, String licenseKey) implements Bus.Request {
+
+    public Verify(UUID appId, String otpRequestId, String otp, String requestId, String clientIp) {
+      this(appId, otpRequestId, otp, requestId, clientIp, null, null);
+    }
+
+    public Verify withDevice(UUID device, String key) {
+      return new Verify(appId, otpRequestId, otp, requestId, clientIp, device, key);
+    }
+
+    /** Without the code and the license key. */
+    @Override
+    public String toString() {
+      return "Verify[" + appId + ", " + otpRequestId + ", " + requestId + ", device " + deviceId + "]";
+    }
+  }
+}
