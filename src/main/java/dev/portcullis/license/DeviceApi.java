@@ -1,5 +1,6 @@
 package dev.portcullis.license;
 
+import dev.portcullis.app.App;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
@@ -91,7 +92,7 @@ public final class DeviceApi {
               metrics.heartbeat();
               Integer interval = caller.license().heartbeatInterval();
               return new JsonObject().put("next_heartbeat_before",
-                  interval == null ? null : dev.portcullis.app.App.rfc3339(at.plusSeconds(interval)));
+                  interval == null ? null : App.rfc3339(at.plusSeconds(interval)));
             }))
         .onSuccess(answer -> Responses.ok(ctx, answer))
         .onFailure(ctx::fail);
