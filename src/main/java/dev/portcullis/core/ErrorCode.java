@@ -12,6 +12,7 @@ public enum ErrorCode {
   SESSION_REVOKED(401, "session_revoked"),
   INVALID_LICENSE(401, "invalid_license"),
   FORBIDDEN(403, "forbidden"),
+  USER_DISABLED(403, "user_disabled"),
   DEVICE_LIMIT_REACHED(403, "device_limit_reached"),
   LICENSE_EXPIRED(403, "license_expired"),
   LICENSE_SUSPENDED(403, "license_suspended"),

@@ -1,7 +1,5 @@
 package dev.portcullis.otp;
 
-import dev.portcullis.app.AppDirectory;
-import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.messages.OtpMessages.Send;
 import dev.portcullis.core.messages.OtpMessages.Sent;
@@ -36,15 +34,12 @@ public final class OtpApi {
   public void verify(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     Verify request = new Verify(ClientAuth.appId(ctx), Fields.requiredString(body, "otp_request_id"),
-        Fields.requiredString(body, "otp"), RequestIds.of(ctx), Requests.clientIp(ctx));
+        Fields.requiredString(body, "otp"), RequestIds.of(ctx), Requests.clientIp(ctx),
+        Fields.optionalUuid(body, "tenant_id"));
     // A session bound to a licensed device: the device id and that device's license key, checked at login.
-    String deviceId = Fields.optionalString(body, "device_id");
+    UUID deviceId = Fields.optionalUuid(body, "device_id");
     if (deviceId != null) {
-      UUID device = AppDirectory.parseUuid(deviceId);
-      if (device == null) {
-        throw ApiException.invalid("device_id", "must be a UUID");
-      }
-      request = request.withDevice(device, Fields.requiredString(body, "key"));
+      request = request.withDevice(deviceId, Fields.requiredString(body, "key"));
     }
     Responses.answer(ctx, bus.request(Bus.OTP_VERIFY, request).map(Grant::toJson));
   }
