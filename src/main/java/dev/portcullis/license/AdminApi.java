@@ -98,7 +98,7 @@ public final class AdminApi {
     JsonObject body = JsonBody.of(ctx);
     UUID appId = appId(ctx);
     UUID policyId = requiredUuid(body, "policy_id");
-    UUID userId = optionalUuid(body, "user_id");
+    UUID userId = Fields.optionalUuid(body, "user_id");
     String name = Fields.optionalString(body, "name");
     if (name != null && name.length() > NAME_MAX) {
       throw ApiException.invalid("name", "must be at most " + NAME_MAX + " characters");
@@ -255,21 +255,9 @@ public final class AdminApi {
   }
 
   private static UUID requiredUuid(JsonObject body, String field) {
-    UUID id = optionalUuid(body, field);
+    UUID id = Fields.optionalUuid(body, field);
     if (id == null) {
       throw ApiException.invalid(field, "is required");
-    }
-    return id;
-  }
-
-  private static UUID optionalUuid(JsonObject body, String field) {
-    String text = Fields.optionalString(body, field);
-    if (text == null) {
-      return null;
-    }
-    UUID id = AppDirectory.parseUuid(text);
-    if (id == null) {
-      throw ApiException.invalid(field, "must be a UUID");
     }
     return id;
   }

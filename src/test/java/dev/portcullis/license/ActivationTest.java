@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
@@ -16,13 +17,17 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Device activation")
 class ActivationTest {
+
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().sibling().auditTap()
+      .config(LicenseSettings.CALLS_PER_MINUTE_PER_KEY, 40);
 
   private static TestGateway gateway;
   private static TestGateway sibling;
@@ -30,18 +35,8 @@ class ActivationTest {
   private static LicenseFixture licenses;
 
   @BeforeAll
-  static void start() {
-    gateway = TestGateway.start(new JsonObject().put(LicenseSettings.CALLS_PER_MINUTE_PER_KEY, 40));
-    sibling = gateway.sibling();
-    audit = new AuditTap(gateway);
+  static void app() {
     licenses = new LicenseFixture(gateway, gateway.createApp("activation-app"));
-  }
-
-  @AfterAll
-  static void stop() {
-    audit.close();
-    sibling.close();
-    gateway.close();
   }
 
   @Test

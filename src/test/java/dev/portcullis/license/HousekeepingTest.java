@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The housekeeping job runs every 100 ms here. Time passing is simulated by moving a device's last heartbeat,
@@ -24,18 +26,20 @@ class HousekeepingTest {
 
   private static final int INTERVAL = 60;
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().sibling().auditTap()
+      .config(LicenseSettings.JOB_INTERVAL_MS, 100);
+
   private static TestGateway gateway;
   private static TestGateway sibling;
   private static AuditTap audit;
+  /** Set here, not by the extension: the tap of the second process. */
   private static AuditTap siblingAudit;
   private static LicenseFixture licenses;
   private static JsonObject heartbeatPolicy;
 
   @BeforeAll
-  static void start() {
-    gateway = TestGateway.start(new JsonObject().put(LicenseSettings.JOB_INTERVAL_MS, 100));
-    sibling = gateway.sibling();
-    audit = new AuditTap(gateway);
+  static void app() {
     siblingAudit = new AuditTap(sibling);
     licenses = new LicenseFixture(gateway, gateway.createApp("housekeeping-app"));
     heartbeatPolicy = licenses.policy(new JsonObject().put("name", "Heartbeat").put("max_devices", 1)
@@ -44,10 +48,7 @@ class HousekeepingTest {
 
   @AfterAll
   static void stop() {
-    audit.close();
     siblingAudit.close();
-    sibling.close();
-    gateway.close();
   }
 
   @Test

@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.owner.SignIns;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
@@ -18,13 +20,17 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("License policies and licenses (admin API)")
 class LicenseAdminTest {
+
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook().auditTap()
+      .config(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1000);
 
   private static WebhookReceiver inbox;
   private static TestGateway gateway;
@@ -32,18 +38,8 @@ class LicenseAdminTest {
   private static LicenseFixture licenses;
 
   @BeforeAll
-  static void start() {
-    inbox = new WebhookReceiver();
-    gateway = TestGateway.start(SignIns.webhookConfig(inbox));
-    audit = new AuditTap(gateway);
+  static void app() {
     licenses = new LicenseFixture(gateway, gateway.createApp("admin-licenses"));
-  }
-
-  @AfterAll
-  static void stop() {
-    audit.close();
-    gateway.close();
-    inbox.close();
   }
 
   @Test

@@ -4,21 +4,26 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.portcullis.owner.SignIns;
+import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Sessions bound to a licensed device")
 class SessionBindingTest {
+
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook()
+      .config(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1000);
 
   private static WebhookReceiver inbox;
   private static TestGateway gateway;
@@ -26,18 +31,10 @@ class SessionBindingTest {
   private static JsonObject policy;
 
   @BeforeAll
-  static void start() {
-    inbox = new WebhookReceiver();
-    gateway = TestGateway.start(SignIns.webhookConfig(inbox));
+  static void app() {
     licenses = new LicenseFixture(gateway, gateway.createApp(new JsonObject().put("name", "Binding").put("slug", "binding-app")
         .put("settings", new JsonObject().put("otp_resend_cooldown", 0).put("otp_max_sends_per_hour", 1000))));
     policy = licenses.policy(3);
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
-    inbox.close();
   }
 
   @Test
