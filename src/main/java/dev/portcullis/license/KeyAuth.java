@@ -54,10 +54,8 @@ final class KeyAuth {
     String key = Fields.requiredString(body, "key");
     String clientIp = backend != null && Fields.clientIp(body) != null ? Fields.clientIp(body) : Requests.callerIp(ctx);
     UUID parsed = AppDirectory.parseUuid(claimedApp);
-    UUID appId = parsed == null ? NO_APP : parsed;
-    if (backend != null && !backend.equals(parsed)) {
-      return Future.failedFuture(invalidLicense());
-    }
+    // A malformed app id, or one other than the authenticated backend's, finds nothing after the same work.
+    UUID appId = parsed == null || backend != null && !backend.equals(parsed) ? NO_APP : parsed;
     byte[] keyHash = keys.hash(appId, key);
     return limits.count(clientIp, keyHash)
         .onFailure(limited -> metrics.refused("rate_limited"))
