@@ -212,6 +212,17 @@ class ActivationTest {
   }
 
   @Test
+  @DisplayName("an unknown key goes through the same counting as a known one: beyond the per-key limit it is 429 too")
+  void unknownKeysAreCounted() {
+    String unknown = "00000-11111-22222-33333-44444";
+    List<Integer> statuses = IntStream.range(0, 41)
+        .mapToObj(i -> licenses.device("verify", unknown, null).status())
+        .toList();
+    assertEquals(40, statuses.stream().filter(status -> status == 401).count(), statuses.toString());
+    assertEquals(429, statuses.get(40));
+  }
+
+  @Test
   @DisplayName("a client_ip counts only when the call carries the app secret")
   void clientIpNeedsTheSecret() {
     String key = licenses.license(licenses.policy(1)).getString("key");
