@@ -23,13 +23,14 @@ import dev.portcullis.license.LicenseApi;
 import dev.portcullis.otp.OtpApi;
 import dev.portcullis.owner.ConsoleOwners;
 import dev.portcullis.owner.OwnerApi;
+import dev.portcullis.password.AdminPasswords;
+import dev.portcullis.password.PasswordApi;
 import dev.portcullis.token.Introspection;
 import dev.portcullis.token.SigningKeyStore;
 import dev.portcullis.tenant.TenantApi;
 import dev.portcullis.tenant.TenantRepository;
 import dev.portcullis.token.TokenApi;
 import dev.portcullis.user.DefaultRoles;
-import dev.portcullis.user.PasswordHashing;
 import dev.portcullis.user.RoleApi;
 import dev.portcullis.user.RoleRepository;
 import dev.portcullis.user.UserApi;
@@ -88,7 +89,8 @@ public final class ApiVerticle extends VerticleBase {
         new AppApi(vertx, apps, masterKey, audit, config.issuer(), metrics,
             new DefaultRoles(new RoleRepository(pg))),
         new AuditApi(apps, new AuditReader(pg)),
-        users(bus, audit, metrics),
+        users(bus, audit, metrics, config),
+        new PasswordApi(bus),
         LicenseApi.create(vertx, config, pg, redis, masterKey, appDirectory, audit, metrics));
 
     server = vertx.createHttpServer(new HttpServerOptions()
@@ -100,13 +102,14 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   /** The users, roles and tenants admin API, sharing one change marker, one audit sender and one set of metrics. */
-  private UserApis users(Bus bus, AuditLog audit, MeterRegistry metrics) {
+  private UserApis users(Bus bus, AuditLog audit, MeterRegistry metrics, GatewayConfig config) {
     UserChanges changes = new UserChanges(redis);
     UserEvents events = new UserEvents(audit);
     UserMetrics userMetrics = new UserMetrics(metrics);
     RoleRepository roles = new RoleRepository(pg);
     return new UserApis(
-        new UserApi(vertx, bus, new UserRepository(pg), roles, changes, events, userMetrics, PasswordHashing.UNAVAILABLE),
+        new UserApi(vertx, bus, new UserRepository(pg), roles, changes, events, userMetrics,
+            AdminPasswords.create(vertx, config, metrics)),
         new RoleApi(roles, changes, events),
         new TenantApi(bus, new TenantRepository(pg), changes, events, userMetrics));
   }
@@ -117,7 +120,7 @@ public final class ApiVerticle extends VerticleBase {
 
   /** One handler object per capability. */
   record Apis(OtpApi otp, TokenApi tokens, OwnerApi owners, AppApi apps, AuditApi audit, UserApis users,
-              LicenseApi licenses) {
+              PasswordApi passwords, LicenseApi licenses) {
   }
 
   /** The users, roles and tenants admin API. */
@@ -143,6 +146,14 @@ public final class ApiVerticle extends VerticleBase {
     router.post("/auth/logout").handler(guard.client()).handler(api.tokens()::logout);
     router.get("/auth/me").handler(api.tokens()::me);
     router.get("/v1/apps/:app_id/jwks.json").handler(api.tokens()::jwks);
+    router.post("/auth/challenge").handler(guard.client()).handler(api.passwords()::challenge);
+    router.post("/auth/signup").handler(guard.client()).handler(api.passwords()::signup);
+    router.post("/auth/verify").handler(guard.client()).handler(api.passwords()::verify);
+    router.post("/auth/resend-verification").handler(guard.client()).handler(api.passwords()::resend);
+    router.post("/auth/login").handler(guard.client()).handler(api.passwords()::login);
+    router.post("/auth/change-password").handler(guard.client()).handler(api.passwords()::changePassword);
+    router.post("/auth/request-password-reset").handler(guard.client()).handler(api.passwords()::requestReset);
+    router.post("/auth/reset-password").handler(guard.client()).handler(api.passwords()::resetPassword);
 
     // Owners signing in to the console
     router.post("/v1/owners/send-otp").handler(api.owners()::sendOtp);

@@ -3,6 +3,7 @@ package dev.portcullis.core;
 /** Every error code of the HTTP contract, with the status it is answered with. */
 public enum ErrorCode {
   INVALID_REQUEST(400, "invalid_request"),
+  WEAK_PASSWORD(400, "weak_password"),
   INVALID_CLIENT(401, "invalid_client"),
   INVALID_TOKEN(401, "invalid_token"),
   OTP_INVALID(401, "otp_invalid"),
@@ -10,8 +11,11 @@ public enum ErrorCode {
   INVALID_REFRESH_TOKEN(401, "invalid_refresh_token"),
   REFRESH_TOKEN_REUSED(401, "refresh_token_reused"),
   SESSION_REVOKED(401, "session_revoked"),
+  INVALID_CREDENTIALS(401, "invalid_credentials"),
+  INVALID_CHALLENGE(401, "invalid_challenge"),
   INVALID_LICENSE(401, "invalid_license"),
   FORBIDDEN(403, "forbidden"),
+  IDENTITY_NOT_VERIFIED(403, "identity_not_verified"),
   USER_DISABLED(403, "user_disabled"),
   DEVICE_LIMIT_REACHED(403, "device_limit_reached"),
   LICENSE_EXPIRED(403, "license_expired"),

@@ -94,7 +94,8 @@ final class SessionStore {
 
   private static final String REVOKE_USER =
       "UPDATE sessions SET revoked_at = now() "
-          + "WHERE app_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now() RETURNING id";
+          + "WHERE app_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now() "
+          + "AND ($3::uuid IS NULL OR id <> $3) RETURNING id";
 
   private static final String REVOKE_DEVICES =
       "UPDATE sessions SET revoked_at = now() "
@@ -198,7 +199,13 @@ final class SessionStore {
 
   /** Revokes every live session of a user in an app; returns the ids it revoked. */
   Future<List<UUID>> revokeAll(UUID appId, UUID userId) {
-    return pg.run(pool -> pool.preparedQuery(REVOKE_USER).execute(Tuple.of(appId, userId))).map(SessionStore::ids);
+    return revokeAll(appId, userId, null);
+  }
+
+  /** Revokes every live session of a user in an app but {@code except} (null: none spared); returns their ids. */
+  Future<List<UUID>> revokeAll(UUID appId, UUID userId, UUID except) {
+    return pg.run(pool -> pool.preparedQuery(REVOKE_USER).execute(Tuple.of(appId, userId, except)))
+        .map(SessionStore::ids);
   }
 
   /** Revokes the session when it is a live one of the app; returns its id when this call revoked it. */

@@ -89,7 +89,7 @@ final class TokenService {
     } else if (request.tenantId() != null) {
       revoked = sessions.revokeTenant(appId, request.tenantId(), request.userId());
     } else if (request.userId() != null) {
-      revoked = sessions.revokeAll(appId, request.userId());
+      revoked = sessions.revokeAll(appId, request.userId(), request.exceptSessionId());
     } else {
       return Future.failedFuture(ApiException.invalid("session_id", "a session, a tenant or a user is required"));
     }
