@@ -33,7 +33,8 @@ class SessionBindingTest {
   @BeforeAll
   static void app() {
     licenses = new LicenseFixture(gateway, gateway.createApp(new JsonObject().put("name", "Binding").put("slug", "binding-app")
-        .put("settings", new JsonObject().put("otp_resend_cooldown", 0).put("otp_max_sends_per_hour", 1000))));
+        .put("settings", new JsonObject().put("otp_resend_cooldown", 0).put("otp_max_sends_per_hour", 1000)
+            .put("challenge_required", false).put("require_verified_identity", false))));
     policy = licenses.policy(3);
   }
 
@@ -126,6 +127,26 @@ class SessionBindingTest {
 
     ApiResponse owner = login("owner@example.com", new JsonObject().put("device_id", deviceId).put("key", key));
     assertEquals(200, owner.status(), owner.body());
+  }
+
+  @Test
+  @DisplayName("a password login binds a device only with its license key, like an OTP login")
+  void passwordLoginNeedsTheKey() {
+    String key = licenses.license(policy).getString("key");
+    String deviceId = licenses.activated(key, "fp-password");
+    ApiResponse user = licenses.admin("POST", "/users", new JsonObject().put("email", "pw@example.com")
+        .put("password", "correct horse battery staple"));
+    assertEquals(201, user.status(), user.body());
+    JsonObject login = credentials().put("email", "pw@example.com").put("password", "correct horse battery staple")
+        .put("device_id", deviceId);
+
+    ApiResponse noKey = gateway.http().post("/auth/login", login);
+    assertEquals(400, noKey.status(), noKey.body());
+    assertEquals("invalid_request", noKey.error());
+
+    ApiResponse bound = gateway.http().post("/auth/login", login.copy().put("key", key));
+    assertEquals(200, bound.status(), bound.body());
+    assertEquals(deviceId, LicenseFixture.claims(bound.json().getString("access_token")).getString("did"));
   }
 
   private static String userId(String email) {
