@@ -241,6 +241,40 @@ class PasswordFlowTest {
   }
 
   @Test
+  @DisplayName("a user an admin creates with a password is refused as unverified after the right password until a "
+      + "code verifies it; once disabled it is refused as disabled, again only after the right password")
+  void adminCreatedUser() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-admin", new JsonObject().put("challenge_required", false));
+    String users = "/v1/apps/" + client.appId() + "/users";
+    ApiResponse weak = gateway.http().post(users, new JsonObject().put("email", "kit@example.com")
+        .put("password", "password1"), Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(400, weak.status(), weak.body());
+    assertEquals("weak_password", weak.error());
+    ApiResponse created = gateway.http().post(users, new JsonObject().put("email", "kit@example.com")
+        .put("password", "tangerine skyline 42"), Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(201, created.status(), created.body());
+    JsonObject user = created.json().containsKey("user") ? created.json().getJsonObject("user") : created.json();
+    assertEquals(true, user.getBoolean("has_password"));
+    assertTrue(passwordHash(client.appId(), "kit@example.com").startsWith("$argon2id$v=19$m=19456,t=2,p=1$"));
+
+    assertEquals("invalid_credentials", client.login("kit@example.com", "wrong password here", null).error());
+    assertEquals("identity_not_verified", client.login("kit@example.com", "tangerine skyline 42", null).error());
+    ApiResponse resent = client.post("/auth/resend-verification", new JsonObject().put("email", "kit@example.com"));
+    assertEquals(200, resent.status(), resent.body());
+    String id = resent.json().getString("verification_id");
+    ApiResponse verified = client.verify(id, receiver.awaitCode(id));
+    assertEquals(200, verified.status(), verified.body());
+    assertEquals(false, verified.json().getBoolean("new_user"));
+    assertEquals(200, client.login("kit@example.com", "tangerine skyline 42", null).status());
+
+    ApiResponse disabled = gateway.http().patch(users + "/" + user.getString("id"),
+        new JsonObject().put("disabled", true), Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(200, disabled.status(), disabled.body());
+    assertEquals("invalid_credentials", client.login("kit@example.com", "wrong password here", null).error());
+    assertEquals("user_disabled", client.login("kit@example.com", "tangerine skyline 42", null).error());
+  }
+
+  @Test
   @DisplayName("a hash made under older parameters is replaced at the next login")
   void rehashAtLogin() throws Exception {
     PasswordClient client = PasswordClient.forNewApp(gateway, "pw-rehash", new JsonObject().put("challenge_required", false));
