@@ -88,7 +88,24 @@ class OpenApiContractTest {
       "POST /auth/login",
       "POST /auth/change-password",
       "POST /auth/request-password-reset",
-      "POST /auth/reset-password");
+      "POST /auth/reset-password",
+      "POST /v1/apps/{app_id}/license-policies",
+      "GET /v1/apps/{app_id}/license-policies",
+      "GET /v1/apps/{app_id}/license-policies/{policy_id}",
+      "PATCH /v1/apps/{app_id}/license-policies/{policy_id}",
+      "DELETE /v1/apps/{app_id}/license-policies/{policy_id}",
+      "POST /v1/apps/{app_id}/licenses",
+      "GET /v1/apps/{app_id}/licenses",
+      "GET /v1/apps/{app_id}/licenses/{license_id}",
+      "POST /v1/apps/{app_id}/licenses/{license_id}/suspend",
+      "POST /v1/apps/{app_id}/licenses/{license_id}/reinstate",
+      "POST /v1/apps/{app_id}/licenses/{license_id}/revoke",
+      "DELETE /v1/apps/{app_id}/licenses/{license_id}/devices/{device_id}",
+      "POST /licenses/activate",
+      "POST /licenses/verify",
+      "POST /licenses/heartbeat",
+      "POST /licenses/deactivate",
+      "POST /licenses/checkout");
 
   private static final Set<String> MANAGEMENT_PATHS =
       Set.of("/health/live", "/health/ready", "/metrics", "/audit/export-key");
@@ -98,8 +115,9 @@ class OpenApiContractTest {
       Map.entry("400", Set.of("invalid_request", "weak_password")),
       Map.entry("401", Set.of("invalid_client", "invalid_token", "otp_invalid", "otp_expired",
           "invalid_refresh_token", "refresh_token_reused", "session_revoked", "invalid_credentials",
-          "invalid_challenge")),
-      Map.entry("403", Set.of("forbidden", "identity_not_verified", "user_disabled")),
+          "invalid_challenge", "invalid_license")),
+      Map.entry("403", Set.of("forbidden", "identity_not_verified", "user_disabled", "device_limit_reached",
+          "license_expired", "license_suspended", "license_revoked")),
       Map.entry("404", Set.of("not_found")),
       Map.entry("405", Set.of("method_not_allowed")),
       Map.entry("409", Set.of("conflict")),

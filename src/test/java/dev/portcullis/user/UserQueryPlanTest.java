@@ -3,6 +3,7 @@ package dev.portcullis.user;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -10,9 +11,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -26,12 +27,15 @@ class UserQueryPlanTest {
 
   private static final String FIRST_PAGE = "'9999-12-31T23:59:59Z', 'ffffffff-ffff-ffff-ffff-ffffffffffff', 51";
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create();
+
+  // Set by env before any test of the class runs.
   private static TestGateway gateway;
   private static String appId;
 
   @BeforeAll
   static void fill() throws SQLException {
-    gateway = TestGateway.start();
     appId = gateway.createApp("plan-big").getString("app_id");
     String small = gateway.createApp("plan-small").getString("app_id");
     try (Connection db = gateway.jdbc(); Statement sql = db.createStatement()) {
@@ -49,11 +53,6 @@ class UserQueryPlanTest {
         + "CASE WHEN i % 3 <> 0 THEN 'user' || i || '@example.com' END, "
         + "CASE WHEN i % 3 <> 1 THEN '+1555' || lpad(i::text, 7, '0') END, "
         + "now() - (i / 4) * interval '1 second' FROM generate_series(1, " + count + ") i";
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
   }
 
   @ParameterizedTest(name = "plan_cache_mode = {0}")
