@@ -96,7 +96,8 @@ public final class Signups {
       }
       return codes.verify(request.appId(), VerificationCodes.Purpose.SIGNUP, verificationId.toString(), code,
               request.requestId(), request.clientIp())
-          .compose(identity -> store.takePendingSignup(request.appId(), names.identityName(request.appId(), identity))
+          .compose(identity -> store.takePendingSignup(request.appId(), names.identityName(request.appId(), identity),
+                  verificationId.toString())
               .compose(pending -> complete(request, identity, verificationId.toString(), pending, message.tenantId())));
     });
   }
@@ -127,26 +128,27 @@ public final class Signups {
     App app = request.app();
     String identityName = names.identityName(app.id(), identity);
     long ttlMs = app.settings().otpTtl() * 1000L;
-    return store.extendPendingSignup(app.id(), identityName, ttlMs)
+    return store.hasPendingSignup(app.id(), identityName)
         .compose(pending -> passwords.find(app.id(), PasswordRequest.column(identity), identity.value())
             .map(user -> pending || user != null && !user.verified(PasswordRequest.column(identity))))
         .compose(deliver -> codes.send(new VerificationCodes.Send(app, identity, request.network(),
             VerificationCodes.Purpose.SIGNUP,
             deliver ? VerificationCodes.Delivery.CODE : VerificationCodes.Delivery.NONE, null, request.requestId(),
             request.clientIp())))
+        .compose(sent -> store.rebindPendingSignup(app.id(), identityName, sent.id(), ttlMs).map(sent))
         .map(Signups::answer);
   }
 
   private Future<Pending> keepPending(PasswordRequest request, Identity identity, String hash, JsonObject profile,
                                          boolean termsAccepted) {
     App app = request.app();
-    JsonObject pending = new JsonObject()
-        .put("password_hash", hash)
-        .put("profile", profile)
-        .put("terms_accepted_at", termsAccepted ? OffsetDateTime.now(ZoneOffset.UTC).toString() : null);
     return codes.send(new VerificationCodes.Send(app, identity, request.network(), VerificationCodes.Purpose.SIGNUP,
             VerificationCodes.Delivery.CODE, null, request.requestId(), request.clientIp()))
-        .compose(sent -> store.putPendingSignup(app.id(), names.identityName(app.id(), identity), pending,
+        .compose(sent -> store.putPendingSignup(app.id(), names.identityName(app.id(), identity), new JsonObject()
+                    .put("password_hash", hash)
+                    .put("profile", profile)
+                    .put("terms_accepted_at", termsAccepted ? OffsetDateTime.now(ZoneOffset.UTC).toString() : null)
+                    .put("verification_id", sent.id()),
                 app.settings().otpTtl() * 1000L)
             .compose(kept -> recordRequested(request, identity, sent, null))
             .map(recorded -> answer(sent)));

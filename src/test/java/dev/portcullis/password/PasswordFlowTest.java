@@ -141,6 +141,33 @@ class PasswordFlowTest {
   }
 
   @Test
+  @DisplayName("a code of an earlier signup never applies a later signup's password: only the latest signup's code "
+      + "sets the password")
+  void laterSignupKeepsItsPassword() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-replace", new JsonObject()
+        .put("otp_resend_cooldown", 0).put("challenge_required", false));
+    JsonObject first = new JsonObject().put("email", "lee@example.com").put("password", "first owner phrase")
+        .put("client_ip", "198.51.100.1");
+    JsonObject second = new JsonObject().put("email", "lee@example.com").put("password", "second comer phrase")
+        .put("client_ip", "203.0.113.2");
+    String firstId = client.post("/auth/signup", first).json().getString("verification_id");
+    String firstCode = receiver.awaitCode(firstId);
+    String secondId = client.post("/auth/signup", second).json().getString("verification_id");
+    String secondCode = receiver.awaitCode(secondId);
+
+    ApiResponse early = client.verify(firstId, firstCode);
+    if (early.status() == 200) {
+      // a store that keeps both codes alive: the first code verifies the identity but sets no password
+      assertEquals("invalid_credentials", client.login("lee@example.com", "second comer phrase", null).error());
+      assertEquals("invalid_credentials", client.login("lee@example.com", "first owner phrase", null).error());
+    } else {
+      assertEquals("otp_expired", early.error(), "the later signup replaced the first code");
+      assertEquals(200, client.verify(secondId, secondCode).status());
+      assertEquals(200, client.login("lee@example.com", "second comer phrase", null).status());
+    }
+  }
+
+  @Test
   @DisplayName("a user without a password (made by a code login) gets the same 401 invalid_credentials")
   void userWithoutPassword() {
     PasswordClient client = PasswordClient.forNewApp(gateway, "pw-nopass", new JsonObject());
