@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portcullis.audit.AuditTrail;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
@@ -101,6 +102,11 @@ class PasswordFlowTest {
     for (String secret : List.of("tangerine skyline", "marmalade orbit", "quietly humming", "$argon2id")) {
       assertFalse(everything.contains(secret), "no password or hash in any audit event: " + secret);
     }
+    List<String> stored = AuditTrail.types(gateway, java.util.UUID.fromString(client.appId()));
+    assertTrue(stored.containsAll(List.of(AuditEvent.SIGNUP_REQUESTED, AuditEvent.IDENTITY_VERIFIED,
+        AuditEvent.USER_CREATED, AuditEvent.PASSWORD_LOGIN_SUCCEEDED, AuditEvent.PASSWORD_CHANGED,
+        AuditEvent.PASSWORD_RESET_REQUESTED, AuditEvent.PASSWORD_RESET_COMPLETED, AuditEvent.SESSION_REVOKED)),
+        "stored: " + stored);
   }
 
   @Test
