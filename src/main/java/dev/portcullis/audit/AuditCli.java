@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.sql.Connection;
@@ -71,6 +72,9 @@ public final class AuditCli {
       };
     } catch (Usage e) {
       return usage(e.getMessage());
+    } catch (NoSuchFileException e) {
+      err.println(command + " failed: no such file: " + e.getMessage());
+      return 1;
     } catch (IOException | SQLException | RuntimeException e) {
       err.println(command + " failed: " + e.getMessage());
       return 1;

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,11 +84,28 @@ final class AuditExporter {
       throw new IllegalArgumentException("month " + month + " is not closed yet: only a past month can be exported");
     }
     Path partial = out.resolveSibling(out.getFileName() + ".partial");
+    try {
+      List<ExportFile.Chain> chains = writeFile(month, appId, partial);
+      ExportVerifier.Result verified = ExportVerifier.verify(partial, key.publicKey());
+      if (!verified.ok()) {
+        throw new IllegalStateException("the export did not verify, nothing recorded: " + verified.toJson().encode());
+      }
+      Files.move(partial, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      String sha256 = sha256(out);
+      record(month, chains, sha256);
+      return new Exported(out, sha256, chains);
+    } finally {
+      Files.deleteIfExists(partial);
+    }
+  }
+
+  /** Writes the month's chains and the signed trailer from one snapshot of the database. */
+  private List<ExportFile.Chain> writeFile(YearMonth month, UUID appId, Path file) throws SQLException, IOException {
     List<ExportFile.Chain> chains = new ArrayList<>();
     boolean autoCommit = db.getAutoCommit();
     db.setAutoCommit(false);
     db.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-    try (BufferedWriter writer = Files.newBufferedWriter(partial, StandardCharsets.UTF_8)) {
+    try (BufferedWriter writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
       for (ExportFile.Chain range : ranges(month, appId)) {
         chains.add(write(range, writer));
       }
@@ -99,14 +117,7 @@ final class AuditExporter {
       db.rollback();
       db.setAutoCommit(autoCommit);
     }
-    ExportVerifier.Result verified = ExportVerifier.verify(partial, key.publicKey());
-    if (!verified.ok()) {
-      throw new IllegalStateException("the export did not verify, nothing recorded: " + verified.toJson().encode());
-    }
-    Files.move(partial, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    String sha256 = sha256(out);
-    record(month, chains, sha256);
-    return new Exported(out, sha256, chains);
+    return chains;
   }
 
   /** Each app's range for the month, with the hash before it; events and head are filled in by {@link #write}. */
@@ -215,11 +226,15 @@ final class AuditExporter {
   }
 
   private static String sha256(Path file) throws IOException {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("SHA-256 unavailable", e);
     }
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+      in.transferTo(OutputStream.nullOutputStream());
+    }
+    return HexFormat.of().formatHex(digest.digest());
   }
 }

@@ -6,6 +6,7 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.license.DeviceBinding;
 import dev.portcullis.otp.Identity;
 import dev.portcullis.user.UserPasswords;
 import io.vertx.core.Future;
@@ -16,6 +17,7 @@ import dev.portcullis.core.messages.TokenMessages.Introspect;
 import dev.portcullis.core.messages.TokenMessages.LoggedOut;
 import dev.portcullis.core.messages.TokenMessages.Revoke;
 import dev.portcullis.core.messages.TokenMessages.Revoked;
+import dev.portcullis.core.messages.TokenMessages;
 import java.util.UUID;
 
 /**
@@ -34,9 +36,10 @@ public final class Logins {
   private final Bus bus;
   private final AuditLog audit;
   private final PasswordMetrics metrics;
+  private final DeviceBinding devices;
 
   public Logins(AppDirectory apps, UserPasswords users, PasswordHasher hashing, Challenges challenges,
-                LoginFailures failures, Bus bus, AuditLog audit, PasswordMetrics metrics) {
+                LoginFailures failures, Bus bus, AuditLog audit, PasswordMetrics metrics, DeviceBinding devices) {
     this.apps = apps;
     this.users = users;
     this.hashing = hashing;
@@ -45,6 +48,7 @@ public final class Logins {
     this.bus = bus;
     this.audit = audit;
     this.metrics = metrics;
+    this.devices = devices;
   }
 
   /** {@code PASSWORD_LOGIN}: the token response. */
@@ -106,8 +110,12 @@ public final class Logins {
                   request.requestId(), request.clientIp())
               .withUser(userId)
               .with(identity.kind().field(), identity.masked()));
-          Future<Grant> issued = bus.request(Bus.TOKEN_ISSUE,
-              request.issue(userId, false, message.tenantId(), message.deviceId()));
+          TokenMessages.Issue login = request.issue(userId, false, message.tenantId());
+          // A session on a licensed device: bound only when the device's license key proves it.
+          Future<TokenMessages.Issue> issue = message.deviceId() == null
+              ? Future.succeededFuture(login)
+              : devices.bind(login, message.deviceId(), message.licenseKey());
+          Future<Grant> issued = issue.compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound));
           return PasswordRequest.afterAudit(audited, issued);
         });
   }

@@ -73,11 +73,12 @@ public final class PasswordApi {
 
   public void login(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
+    UUID deviceId = optionalUuid(body, "device_id");
     PasswordMessages.Login request = new PasswordMessages.Login(ClientAuth.appId(ctx),
         Fields.optionalString(body, "email"), Fields.optionalString(body, "phone"),
         Fields.requiredString(body, "password"), Fields.optionalString(body, "challenge_token"),
-        Fields.optionalString(body, "pow_solution"), optionalUuid(body, "tenant_id"), optionalUuid(body, "device_id"),
-        RequestIds.of(ctx), Requests.clientIp(ctx));
+        Fields.optionalString(body, "pow_solution"), optionalUuid(body, "tenant_id"), deviceId,
+        deviceId == null ? null : Fields.requiredString(body, "key"), RequestIds.of(ctx), Requests.clientIp(ctx));
     Responses.answer(ctx, bus.request(Bus.PASSWORD_LOGIN, request).map(TokenMessages.Grant::toJson));
   }
 

@@ -47,13 +47,13 @@ record PasswordRequest(App app, String requestId, String clientIp, String networ
         app.settings().passwordMaxFailuresPerNetwork(), action, requestId, clientIp);
   }
 
-  /** The message that asks the token service for a session, bound to the tenant and device when given. */
-  TokenMessages.Issue issue(UUID userId, boolean newUser, UUID tenantId, UUID deviceId) {
+  /**
+   * The message that asks the token service for a session, bound to the tenant when given. A device is bound
+   * only through {@code license.DeviceBinding}, which checks the device's license key.
+   */
+  TokenMessages.Issue issue(UUID userId, boolean newUser, UUID tenantId) {
     TokenMessages.Issue issue = TokenMessages.Issue.login(app.id(), userId, newUser, requestId, clientIp);
-    if (tenantId != null) {
-      issue = issue.withTenant(tenantId);
-    }
-    return deviceId == null ? issue : issue.withDevice(deviceId, null);
+    return tenantId == null ? issue : issue.withTenant(tenantId);
   }
 
   /** The token response once the login's events are stored and the session issued (recorded while it is issued). */

@@ -9,6 +9,7 @@ import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Metrics;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
+import dev.portcullis.license.DeviceBinding;
 import dev.portcullis.otp.DeliveryChannels;
 import dev.portcullis.otp.OtpCodes;
 import dev.portcullis.otp.OtpDelivery;
@@ -63,7 +64,8 @@ public final class PasswordVerticle extends VerticleBase {
     HashingSettings hashingSettings = HashingSettings.from(config);
     HashingPool pool = HashingPool.shared(vertx, hashingSettings.threads(), hashingSettings.capacity(), registry);
     return PasswordHasher.create(hashingSettings.argon2id(), pool).compose(hashing -> {
-      Logins logins = new Logins(apps, passwords, hashing, challenges, failures, bus, audit, metrics);
+      Logins logins = new Logins(apps, passwords, hashing, challenges, failures, bus, audit, metrics,
+          new DeviceBinding(pg, masterKey));
       Signups signups = new Signups(apps, new UserRepository(pg), passwords, hashing, challenges, codes, store, names,
           bus, audit, metrics);
       Resets resets = new Resets(apps, passwords, hashing, challenges, codes, failures, bus, audit, metrics);

@@ -197,7 +197,7 @@ public final class Signups {
                   .with(identity.kind().field(), identity.masked()));
             }
             Future<Void> audited = audit.record(events);
-            Future<Grant> issued = bus.request(Bus.TOKEN_ISSUE, request.issue(userId, found.created(), tenantId, null));
+            Future<Grant> issued = bus.request(Bus.TOKEN_ISSUE, request.issue(userId, found.created(), tenantId));
             return PasswordRequest.afterAudit(audited, issued);
           });
         });

@@ -149,10 +149,11 @@ final class TokenService {
     });
   }
 
+  /** deviceId (in the request): the licensed device the session is bound to, its binding checked by the sender. */
   private Future<Grant> login(App app, UUID userId, boolean newUser, Issue request) {
     String refreshToken = RefreshTokens.newToken();
     return sessions.create(UUID.randomUUID(), userId, app.id(), app.settings().refreshTokenTtl(),
-            RefreshTokens.hash(refreshToken), request.tenantId(), request.clientIp())
+            RefreshTokens.hash(refreshToken), request.tenantId(), request.clientIp(), request.deviceId())
         .compose(session -> session != null
             ? answer(app, session, refreshToken, newUser, event(AuditEvent.TOKEN_ISSUED, request, session))
             : whyNoSession(userId, app.id(), request.tenantId()))

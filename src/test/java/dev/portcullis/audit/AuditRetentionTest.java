@@ -242,6 +242,27 @@ class AuditRetentionTest {
   }
 
   @Test
+  @DisplayName("an event altered in the database breaks the export's own check: no file, nothing recorded, the month stays attached")
+  void tamperedDatabaseIsNotExported() throws Exception {
+    YearMonth month = monthsBack(8);
+    UUID app = appWithEvents(at(month, 10), at(month, 20), at(month, 30));
+    String victim = AuditTrail.rows(gateway, app).get(1).getString("id");
+    ChainSeed.execute(gateway, "ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only",
+        "UPDATE audit_events SET data = '{\"n\": 99}' WHERE id = '" + victim + "'",
+        "ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only");
+    Path file = dir.resolve("tampered.jsonl");
+
+    Run export = cli("audit-export", "--month", month.toString(), "--app", app.toString(), "--out", file.toString());
+
+    assertEquals(1, export.status());
+    assertTrue(export.err().contains("did not verify") && export.err().contains("hash_mismatch"), export.err());
+    assertTrue(Files.notExists(file) && Files.notExists(dir.resolve("tampered.jsonl.partial")));
+    assertEquals("0", ChainSeed.scalar(gateway, "SELECT count(*) FROM audit_exports WHERE app_id = '" + app + "'"));
+    assertEquals(1, cli("audit-detach", "--month", month.toString()).status());
+    assertTrue(attached(month));
+  }
+
+  @Test
   @DisplayName("the current month cannot be exported or detached: it is not closed")
   void currentMonthRefused() {
     YearMonth now = monthsBack(0);

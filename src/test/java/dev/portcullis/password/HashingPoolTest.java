@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
@@ -11,31 +12,21 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("The password hashing pool")
 class HashingPoolTest {
 
-  private static WebhookReceiver receiver;
-  private static TestGateway gateway;
+  /** One hashing thread and no waiting room: a second concurrent hash is refused. */
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook()
+      .config(HashingSettings.THREADS, 1)
+      .config(HashingSettings.QUEUE_PER_THREAD, 0);
 
-  @BeforeAll
-  static void start() {
-    receiver = new WebhookReceiver();
-    // one hashing thread and no waiting room: the second concurrent hash is refused
-    gateway = TestGateway.start(receiver.channels()
-        .put(HashingSettings.THREADS, 1)
-        .put(HashingSettings.QUEUE_PER_THREAD, 0));
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
-    receiver.close();
-  }
+  static TestGateway gateway;
+  static WebhookReceiver receiver;
 
   /** A response and how long it took, in milliseconds. */
   private record Timed(ApiResponse response, long millis) {

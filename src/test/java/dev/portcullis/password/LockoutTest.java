@@ -6,37 +6,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Password lock-outs")
 class LockoutTest {
 
   private static final String PASSWORD = "tangerine skyline 42";
-  private static WebhookReceiver receiver;
-  private static TestGateway gateway;
-  private static AuditTap audit;
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook().auditTap();
 
-  @BeforeAll
-  static void start() {
-    receiver = new WebhookReceiver();
-    gateway = TestGateway.start(receiver.channels());
-    audit = new AuditTap(gateway);
-  }
-
-  @AfterAll
-  static void stop() {
-    audit.close();
-    gateway.close();
-    receiver.close();
-  }
+  static TestGateway gateway;
+  static WebhookReceiver receiver;
+  static AuditTap audit;
 
   @Test
   @DisplayName("after password_max_failures from one network even the right password is refused there until the "

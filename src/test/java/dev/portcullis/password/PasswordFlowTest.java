@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
@@ -19,31 +20,19 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Password signup, verification, login, change and reset")
 class PasswordFlowTest {
 
-  private static WebhookReceiver receiver;
-  private static TestGateway gateway;
-  private static AuditTap audit;
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook().auditTap();
 
-  @BeforeAll
-  static void start() {
-    receiver = new WebhookReceiver();
-    gateway = TestGateway.start(receiver.channels());
-    audit = new AuditTap(gateway);
-  }
-
-  @AfterAll
-  static void stop() {
-    audit.close();
-    gateway.close();
-    receiver.close();
-  }
+  static TestGateway gateway;
+  static WebhookReceiver receiver;
+  static AuditTap audit;
 
   @Test
   @DisplayName("signup makes no user until its code is verified; then login, change and reset each work and revoke "
@@ -238,6 +227,40 @@ class PasswordFlowTest {
     ApiResponse unknown = client.post("/auth/resend-verification", new JsonObject().put("email", "ivy@example.com"));
     assertEquals(200, unknown.status(), unknown.body());
     assertSameShape(unknown, resent, "verification_id");
+  }
+
+  @Test
+  @DisplayName("a user an admin creates with a password is refused as unverified after the right password until a "
+      + "code verifies it; once disabled it is refused as disabled, again only after the right password")
+  void adminCreatedUser() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-admin", new JsonObject().put("challenge_required", false));
+    String users = "/v1/apps/" + client.appId() + "/users";
+    ApiResponse weak = gateway.http().post(users, new JsonObject().put("email", "kit@example.com")
+        .put("password", "password1"), Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(400, weak.status(), weak.body());
+    assertEquals("weak_password", weak.error());
+    ApiResponse created = gateway.http().post(users, new JsonObject().put("email", "kit@example.com")
+        .put("password", "tangerine skyline 42"), Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(201, created.status(), created.body());
+    JsonObject user = created.json().containsKey("user") ? created.json().getJsonObject("user") : created.json();
+    assertEquals(true, user.getBoolean("has_password"));
+    assertTrue(passwordHash(client.appId(), "kit@example.com").startsWith("$argon2id$v=19$m=19456,t=2,p=1$"));
+
+    assertEquals("invalid_credentials", client.login("kit@example.com", "wrong password here", null).error());
+    assertEquals("identity_not_verified", client.login("kit@example.com", "tangerine skyline 42", null).error());
+    ApiResponse resent = client.post("/auth/resend-verification", new JsonObject().put("email", "kit@example.com"));
+    assertEquals(200, resent.status(), resent.body());
+    String id = resent.json().getString("verification_id");
+    ApiResponse verified = client.verify(id, receiver.awaitCode(id));
+    assertEquals(200, verified.status(), verified.body());
+    assertEquals(false, verified.json().getBoolean("new_user"));
+    assertEquals(200, client.login("kit@example.com", "tangerine skyline 42", null).status());
+
+    ApiResponse disabled = gateway.http().patch(users + "/" + user.getString("id"),
+        new JsonObject().put("disabled", true), Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(200, disabled.status(), disabled.body());
+    assertEquals("invalid_credentials", client.login("kit@example.com", "wrong password here", null).error());
+    assertEquals("user_disabled", client.login("kit@example.com", "tangerine skyline 42", null).error());
   }
 
   @Test

@@ -75,10 +75,13 @@ public final class PasswordMessages {
                        String clientIp) implements Bus.Request {
   }
 
-  /** A password login; the reply is the token response. */
+  /**
+   * A password login; the reply is the token response. {@code deviceId} binds the session to a licensed device
+   * only together with that device's {@code licenseKey} (a device id alone proves nothing).
+   */
   public record Login(UUID appId, String email, String phone, String password, String challengeToken,
-                      String powSolution, UUID tenantId, UUID deviceId, String requestId, String clientIp)
-      implements Bus.Request {
+                      String powSolution, UUID tenantId, UUID deviceId, String licenseKey, String requestId,
+                      String clientIp) implements Bus.Request {
 
     @Override
     public String toString() {
