@@ -1,10 +1,10 @@
 package dev.portcullis.core;
 
+import io.vertx.core.CompositeFuture;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.impl.types.ErrorType;
@@ -25,21 +25,18 @@ public final class RedisStore {
   private final Redis client;
   private final String prefix;
   private final long timeoutMs;
+  private final boolean pipelinesAcrossSlots;
 
-  private RedisStore(Redis client, String prefix, long timeoutMs) {
+  private RedisStore(Redis client, String prefix, long timeoutMs, boolean pipelinesAcrossSlots) {
     this.client = client;
     this.prefix = prefix;
     this.timeoutMs = timeoutMs;
+    this.pipelinesAcrossSlots = pipelinesAcrossSlots;
   }
 
   public static RedisStore create(Vertx vertx, GatewayConfig config) {
-    RedisOptions options = new RedisOptions()
-        .setConnectionString(config.redisUrl())
-        .setMaxPoolSize(8)
-        .setMaxPoolWaiting(4096)
-        .setMaxWaitingHandlers(65536);
-    options.getNetClientOptions().setConnectTimeout((int) config.backendTimeoutMs());
-    return new RedisStore(Redis.createClient(vertx, options), config.redisPrefix(), config.backendTimeoutMs());
+    return new RedisStore(Redis.createClient(vertx, RedisTopologies.options(config)), config.redisPrefix(),
+        config.backendTimeoutMs(), RedisTopologies.pipelinesAcrossSlots(config));
   }
 
   /** The full key of a logical key: {@code prefix + parts joined by ':'}. */
@@ -55,8 +52,14 @@ public final class RedisStore {
     return bounded(client.send(request));
   }
 
-  /** The requests pipelined on one connection, written and read together; the replies in the same order. */
+  /**
+   * The requests pipelined on one connection, written and read together; the replies in the same order. On a
+   * Cluster, whose keys live on different nodes, each request goes to its own node instead.
+   */
   public Future<List<Response>> batch(List<Request> requests) {
+    if (!pipelinesAcrossSlots) {
+      return Future.all(requests.stream().map(this::send).toList()).map(CompositeFuture::list);
+    }
     return bounded(client.batch(requests));
   }
 
