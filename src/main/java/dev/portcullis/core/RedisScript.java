@@ -37,9 +37,9 @@ public final class RedisScript {
   }
 
   public Future<Response> run(RedisStore redis, List<String> keys, List<String> args) {
-    return redis.send(build(Command.EVALSHA, sha, keys, args))
+    return redis.sendDecision(build(Command.EVALSHA, sha, keys, args))
         .recover(failure -> isNoScript(failure)
-            ? redis.send(build(Command.EVAL, source, keys, args))
+            ? redis.sendDecision(build(Command.EVAL, source, keys, args))
             : Future.failedFuture(failure));
   }
 
@@ -50,8 +50,10 @@ public final class RedisScript {
     return request;
   }
 
+  /** NOSCRIPT as a reply, or inside a pipeline's failure, which Vert.x reports as {@code ERR [i] NOSCRIPT ...}. */
   private static boolean isNoScript(Throwable failure) {
-    return failure instanceof ErrorType error && error.is("NOSCRIPT");
+    return failure instanceof ErrorType error
+        && (error.is("NOSCRIPT") || String.valueOf(error.getMessage()).contains("] NOSCRIPT "));
   }
 
   private static String sha1(String text) {

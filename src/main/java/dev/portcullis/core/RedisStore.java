@@ -26,17 +26,19 @@ public final class RedisStore {
   private final String prefix;
   private final long timeoutMs;
   private final boolean pipelinesAcrossSlots;
+  private final ReplicaAcks replicaAcks;
 
-  private RedisStore(Redis client, String prefix, long timeoutMs, boolean pipelinesAcrossSlots) {
+  private RedisStore(Redis client, String prefix, long timeoutMs, boolean pipelinesAcrossSlots, ReplicaAcks replicaAcks) {
     this.client = client;
     this.prefix = prefix;
     this.timeoutMs = timeoutMs;
     this.pipelinesAcrossSlots = pipelinesAcrossSlots;
+    this.replicaAcks = replicaAcks;
   }
 
   public static RedisStore create(Vertx vertx, GatewayConfig config) {
     return new RedisStore(Redis.createClient(vertx, RedisTopologies.options(config)), config.redisPrefix(),
-        config.backendTimeoutMs(), RedisTopologies.pipelinesAcrossSlots(config));
+        config.backendTimeoutMs(), RedisTopologies.pipelinesAcrossSlots(config), new ReplicaAcks(vertx, config));
   }
 
   /** The full key of a logical key: {@code prefix + parts joined by ':'}. */
@@ -50,6 +52,17 @@ public final class RedisStore {
 
   public Future<Response> send(Request request) {
     return bounded(client.send(request));
+  }
+
+  /**
+   * A write that records a single-use decision (a consumed code, a revocation): answered once a replica holds it
+   * too where a fail-over could otherwise lose it (see {@link ReplicaAcks}).
+   */
+  public Future<Response> sendDecision(Request write) {
+    if (!replicaAcks.enabled()) {
+      return send(write);
+    }
+    return bounded(client.batch(replicaAcks.withWait(write))).map(replicaAcks::writeReply);
   }
 
   /**

@@ -28,6 +28,7 @@ public final class RedisProcesses implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
   private final List<Integer> dataPorts = new ArrayList<>();
   private final List<Integer> sentinelPorts = new ArrayList<>();
+  private final java.util.Map<Integer, Process> byPort = new java.util.HashMap<>();
 
   private RedisProcesses(Path dir) {
     this.dir = dir;
@@ -59,8 +60,8 @@ public final class RedisProcesses implements AutoCloseable {
       for (int i = 0; i < 3; i++) {
         set.sentinel(master);
       }
-      set.awaitReplicaSynced();
       set.awaitSentinelsSeeEachOther();
+      set.awaitReplicaInSync();
       return set;
     } catch (RuntimeException | Error e) {
       set.close();
@@ -109,6 +110,7 @@ public final class RedisProcesses implements AutoCloseable {
 
   /** Asks the sentinels to promote the replica now, and waits until they all name the new master. */
   public int failover() {
+    awaitReplicaInSync();
     int before = masterPort();
     cli(sentinelPorts.get(0), "SENTINEL", "FAILOVER", MASTER_NAME);
     Await.until("the sentinels to name a new master", Duration.ofSeconds(20), () -> sentinelPorts.stream()
@@ -117,6 +119,21 @@ public final class RedisProcesses implements AutoCloseable {
     Await.until("the new master to accept writes", Duration.ofSeconds(20),
         () -> cli(after, "ROLE").startsWith("master"));
     return after;
+  }
+
+  /**
+   * Freezes the Sentinel set's replica (SIGSTOP) until the returned handle is closed (SIGCONT, then waits for
+   * the replica to be in sync again): a replica that acknowledges nothing.
+   */
+  public AutoCloseable freezeReplica() {
+    int master = masterPort();
+    int replica = dataPorts.stream().filter(port -> port != master).findFirst().orElseThrow();
+    long pid = byPort.get(replica).pid();
+    run(List.of("kill", "-STOP", Long.toString(pid)));
+    return () -> {
+      run(List.of("kill", "-CONT", Long.toString(pid)));
+      awaitReplicaInSync();
+    };
   }
 
   /** Runs one {@code redis-cli} command against a local port and returns its raw output. */
@@ -133,7 +150,7 @@ public final class RedisProcesses implements AutoCloseable {
     for (String arg : args) {
       line.add(arg.contains("%d") ? arg.formatted(port) : arg);
     }
-    start(line, "redis-" + port + ".log");
+    byPort.put(port, start(line, "redis-" + port + ".log"));
     dataPorts.add(port);
     awaitPing(port);
     return port;
@@ -157,10 +174,10 @@ public final class RedisProcesses implements AutoCloseable {
     awaitPing(port);
   }
 
-  private void awaitReplicaSynced() {
-    int master = dataPorts.get(0);
+  /** Waits until the current master reports its replica online. */
+  public void awaitReplicaInSync() {
     Await.until("the replica to be in sync", Duration.ofSeconds(20),
-        () -> cli(master, "INFO", "replication").contains("state=online"));
+        () -> cli(masterPort(), "INFO", "replication").contains("state=online"));
   }
 
   private void awaitSentinelsSeeEachOther() {
@@ -182,13 +199,14 @@ public final class RedisProcesses implements AutoCloseable {
     return "";
   }
 
-  private void start(List<String> command, String logName) {
+  private Process start(List<String> command, String logName) {
     try {
       Process process = new ProcessBuilder(command)
           .redirectErrorStream(true)
           .redirectOutput(dir.resolve(logName).toFile())
           .start();
       processes.add(process);
+      return process;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

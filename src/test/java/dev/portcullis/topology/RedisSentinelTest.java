@@ -2,6 +2,7 @@ package dev.portcullis.topology;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
@@ -37,5 +38,30 @@ class RedisSentinelTest extends RedisTopologyContract {
     assertEquals(401, again.status(), again.body());
     assertEquals("otp_expired", again.error());
     login("new-master-" + UUID.randomUUID() + "@example.com");
+  }
+
+  @Test
+  @DisplayName("a consumed code waits for the replica's acknowledgement; with the replica frozen it still stands, and is counted")
+  void decisionsWaitForTheReplica() throws Exception {
+    redis.awaitReplicaInSync();
+    double before = unreplicatedWrites();
+    login("acknowledged-" + UUID.randomUUID() + "@example.com");
+    assertEquals(before, unreplicatedWrites(), "with a live replica every decision is acknowledged");
+    String requestId = send("frozen-" + UUID.randomUUID() + "@example.com").json().getString("otp_request_id");
+    String code = receiver.awaitCode(requestId);
+    try (AutoCloseable frozen = redis.freezeReplica()) {
+      ApiResponse login = verify(requestId, code);
+      assertEquals(200, login.status(), login.body());
+      assertTrue(unreplicatedWrites() > before, "the unacknowledged decision is counted");
+    }
+    assertEquals("otp_expired", verify(requestId, code).error());
+  }
+
+  private static double unreplicatedWrites() {
+    String metrics = gateway.management().get("/metrics").body();
+    return metrics.lines()
+        .filter(line -> line.startsWith("portcullis_redis_unreplicated_writes_total"))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .sum();
   }
 }
