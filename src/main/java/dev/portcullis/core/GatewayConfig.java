@@ -16,6 +16,7 @@ public final class GatewayConfig {
   public static final String HTTP_PORT = "PORTCULLIS_HTTP_PORT";
   public static final String MANAGEMENT_PORT = "PORTCULLIS_MANAGEMENT_PORT";
   public static final String HTTP_INSTANCES = "PORTCULLIS_HTTP_INSTANCES";
+  public static final String HTTP_MAX_IN_FLIGHT = "PORTCULLIS_HTTP_MAX_IN_FLIGHT";
   public static final String PG_URL = "PORTCULLIS_PG_URL";
   public static final String PG_POOL_SIZE = "PORTCULLIS_PG_POOL_SIZE";
   public static final String REDIS_URL = "PORTCULLIS_REDIS_URL";
@@ -54,6 +55,7 @@ public final class GatewayConfig {
     config.port(HTTP_PORT);
     config.port(MANAGEMENT_PORT);
     config.intIn(HTTP_INSTANCES, 0, 256);
+    config.httpMaxInFlight();
     config.intIn(PG_POOL_SIZE, 1, 1000);
     config.intIn(BACKEND_TIMEOUT_MS, 100, 60_000);
     config.pgUrl();
@@ -96,6 +98,11 @@ public final class GatewayConfig {
   public int httpInstances() {
     int configured = intIn(HTTP_INSTANCES, 0, 256);
     return configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
+  }
+
+  /** Requests one HTTP verticle serves at once before it answers 503 at once; 0 = no limit. */
+  public int httpMaxInFlight() {
+    return optional(HTTP_MAX_IN_FLIGHT) == null ? 0 : intIn(HTTP_MAX_IN_FLIGHT, 0, 1_000_000);
   }
 
   public int pgPoolSize() {

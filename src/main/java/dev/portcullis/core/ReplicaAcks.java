@@ -25,7 +25,7 @@ final class ReplicaAcks {
 
   ReplicaAcks(Vertx vertx, GatewayConfig config) {
     this.enabled = config.redisMode() == GatewayConfig.RedisMode.SENTINEL;
-    this.unreplicated = Counter.builder("portcullis_redis_unreplicated_writes")
+    this.unreplicated = Counter.builder("portcullis.redis.unreplicated.writes")
         .description("Redis writes of single-use decisions that no replica acknowledged within " + TIMEOUT_MS + " ms")
         .register(Metrics.registry(vertx));
   }

@@ -46,6 +46,7 @@ public final class HttpVerticle extends VerticleBase {
 
     Router router = Router.router(vertx);
     router.route().handler(RequestIds::handle);
+    router.route().handler(new AdmissionControl(config.httpMaxInFlight(), Metrics.registry(vertx))::handle);
     router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));
     router.route().handler(JsonBody::handle);
     ClientAuth clientAuth = new ClientAuth(api);
