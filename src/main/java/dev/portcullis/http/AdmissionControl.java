@@ -4,6 +4,7 @@ import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -14,7 +15,7 @@ import io.vertx.ext.web.RoutingContext;
  * timeout. A spike then costs the refused callers a retry and keeps the admitted ones as fast as usual.
  * Event-loop confined: one instance per verticle, no lock.
  */
-final class AdmissionControl {
+public final class AdmissionControl implements Handler<RoutingContext> {
 
   private static final ApiException AT_CAPACITY = new ApiException(ErrorCode.UNAVAILABLE,
       "the gateway is at capacity, retry shortly", new JsonObject().put("retry_after", 1));
@@ -23,14 +24,15 @@ final class AdmissionControl {
   private final Counter rejected;
   private int inFlight;
 
-  AdmissionControl(int maxInFlight, MeterRegistry registry) {
+  public AdmissionControl(int maxInFlight, MeterRegistry registry) {
     this.maxInFlight = maxInFlight;
     this.rejected = Counter.builder("portcullis.http.admission.rejected")
         .description("requests answered 503 at once because their event loop already served its maximum")
         .register(registry);
   }
 
-  void handle(RoutingContext ctx) {
+  @Override
+  public void handle(RoutingContext ctx) {
     if (maxInFlight > 0 && inFlight >= maxInFlight) {
       rejected.increment();
       ErrorResponder.send(ctx, AT_CAPACITY);

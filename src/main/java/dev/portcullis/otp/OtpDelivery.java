@@ -1,6 +1,6 @@
 package dev.portcullis.otp;
 
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
