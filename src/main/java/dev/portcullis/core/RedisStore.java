@@ -81,13 +81,22 @@ public final class RedisStore {
   private <T> Future<T> bounded(Future<T> reply) {
     return reply
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
-        .recover(failure -> Failures.isBug(failure) || isErrorReply(failure) && !isOutage(failure)
+        .recover(failure -> Failures.isBug(failure) || isErrorReply(failure) && !isOutage(failure) && !isLostConnection(failure)
             ? Future.failedFuture(failure)
             : Future.failedFuture(ApiException.unavailable("redis")));
   }
 
   private static boolean isOutage(Throwable error) {
     return OUTAGES.stream().anyMatch(kind -> isError(error, kind));
+  }
+
+  /**
+   * A pipeline whose connection closed under it (a master killed mid-batch): Vert.x reports the transport failure
+   * as an error reply {@code ERR [i] <exception>}, which is no answer from Redis at all.
+   */
+  private static boolean isLostConnection(Throwable failure) {
+    String message = failure.getMessage();
+    return message != null && BATCH_ERROR.matcher(message).lookingAt() && message.contains("Exception");
   }
 
   /** True when Redis answered with an error reply (as opposed to not answering at all). */

@@ -80,14 +80,30 @@ public final class Chaos {
     return new JsonObject().put("experiment", "load").put("answers", entries.size()).put("by_status", Checks.byStatus(entries));
   }
 
+  /** The single-use experiment, under the mixed load of --load-users users through --base (the same receiver). */
   private static JsonObject singleUse(Map<String, String> args) throws Exception {
     try (Ledger ledger = new Ledger(Path.of(args.get("ledger")));
+         Ledger loadLedger = new Ledger(Path.of(args.get("load-ledger")));
          Receiver receiver = new Receiver(Integer.parseInt(args.get("receiver-port")))) {
       Client a = client(args, "a", "a", ledger);
       Client b = a.on(args.get("b"), "b");
       JsonObject noGrace = new JsonObject(Files.readString(Path.of(args.get("app-nograce"))));
       Client noGraceA = new Client(args.get("a"), "a", noGrace, ledger, "single-use", Duration.ofSeconds(5));
-      return new SingleUse(a, b, noGraceA, receiver).run();
+      Workload load = new Workload(client(args, "base", "lb", loadLedger), receiver, 3_600_000, 20);
+      Thread background = new Thread(() -> {
+        try {
+          load.run(Integer.parseInt(args.getOrDefault("load-users", "4")));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      background.start();
+      try {
+        return new SingleUse(a, b, noGraceA, receiver).run();
+      } finally {
+        load.stop();
+        background.join();
+      }
     }
   }
 

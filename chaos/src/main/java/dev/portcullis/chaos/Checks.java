@@ -42,7 +42,9 @@ final class Checks {
     JsonObject result = new JsonObject().put("answers", ledger.size()).put("by_status", byStatus(ledger));
     List<String> failures = new ArrayList<>();
     try (Connection db = DriverManager.getConnection(jdbcUrl)) {
+      // a logout that found its session revoked already (a retry) changed nothing and records nothing
       List<String> okIds = ledger.stream().filter(Checks::ok).filter(e -> AUDITED.contains(e.getString("op")))
+          .filter(e -> !"logout".equals(e.getString("op")) || e.getInteger("revoked", 1) > 0)
           .map(e -> e.getString("rid")).toList();
       Set<String> audited = existing(db, "SELECT request_id FROM audit_events WHERE request_id = ANY(?)", okIds);
       List<String> unaudited = okIds.stream().filter(id -> !audited.contains(id)).toList();

@@ -150,6 +150,9 @@ final class Client {
       if (refresh != null) {
         entry.put("rt_hash", sha256(refresh));
       }
+      if ("logout".equals(op)) {
+        entry.put("revoked", answer.body().getInteger("revoked"));
+      }
       if ("verify".equals(op)) {
         entry.put("req", request.getString("otp_request_id")).put("code", request.getString("otp"));
       }

@@ -73,6 +73,9 @@ final class SingleUse {
     Client.Answer sent = a.send(Workload.email());
     String requestId = sent.body().getString("otp_request_id");
     String code = receiver.code(requestId, 10_000);
+    if (code == null) {
+      return "no code delivered for " + requestId;
+    }
     Map<String, Integer> answers = fire(client -> client.verify(requestId, code), a, b);
     return expect(answers, Map.of("200", 1, "401 otp_expired", CONCURRENT - 1));
   }
@@ -91,6 +94,9 @@ final class SingleUse {
     Client.Answer sent = a.send(Workload.email());
     String requestId = sent.body().getString("otp_request_id");
     String code = receiver.code(requestId, 10_000);
+    if (code == null) {
+      return "no code delivered for " + requestId;
+    }
     String wrong = code.substring(0, code.length() - 1) + (code.endsWith("9") ? "0" : String.valueOf((char) (code.charAt(code.length() - 1) + 1)));
     Map<String, Integer> answers = fire(client -> client.verify(requestId, wrong), a, b);
     String failure = expect(answers, Map.of("401 otp_invalid", 5, "429 otp_attempts_exceeded", CONCURRENT - 5));

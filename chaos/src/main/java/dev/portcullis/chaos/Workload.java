@@ -15,7 +15,7 @@ final class Workload {
 
   private final Client client;
   private final Receiver receiver;
-  private final long deadline;
+  private volatile long deadline;
   private final long thinkMs;
 
   Workload(Client client, Receiver receiver, long durationMs, long thinkMs) {
@@ -34,6 +34,11 @@ final class Workload {
     for (Thread thread : threads) {
       thread.join();
     }
+  }
+
+  /** Ends the load: every user stops after its current call. */
+  void stop() {
+    deadline = 0;
   }
 
   private boolean running() {
