@@ -32,6 +32,22 @@ public final class Fields {
     return text;
   }
 
+  /** A UUID field, or null when absent; anything else is {@code 400} naming the field. */
+  public static java.util.UUID optionalUuid(JsonObject body, String field) {
+    String value = optionalString(body, field);
+    if (value == null) {
+      return null;
+    }
+    try {
+      if (value.length() == 36) {
+        return java.util.UUID.fromString(value);
+      }
+    } catch (IllegalArgumentException notUuid) {
+      // answered below
+    }
+    throw ApiException.invalid(field, "must be a UUID");
+  }
+
   public static boolean optionalBoolean(JsonObject body, String field, boolean fallback) {
     Object value = body.getValue(field);
     if (value == null) {
@@ -70,6 +86,22 @@ public final class Fields {
       items.add(text);
     }
     return items;
+  }
+
+  /** The {@code limit} query parameter of a paged list: {@code fallback} when absent, else 1 to {@code max}. */
+  public static int pageLimit(String raw, int fallback, int max) {
+    if (raw == null) {
+      return fallback;
+    }
+    try {
+      int limit = Integer.parseInt(raw);
+      if (limit >= 1 && limit <= max) {
+        return limit;
+      }
+    } catch (NumberFormatException ignored) {
+      // answered below
+    }
+    throw ApiException.invalid("limit", "must be an integer between 1 and " + max);
   }
 
   /**

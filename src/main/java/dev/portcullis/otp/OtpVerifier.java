@@ -6,6 +6,7 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.license.DeviceBinding;
 import dev.portcullis.user.UserRepository;
 import io.vertx.core.Future;
 import dev.portcullis.core.messages.OtpMessages.Verify;
@@ -31,19 +32,21 @@ public final class OtpVerifier {
   private final Bus bus;
   private final OtpMetrics metrics;
   private final AuditLog audit;
+  private final DeviceBinding devices;
 
   public OtpVerifier(OtpStore store, OtpCodes codes, UserRepository users, Bus bus, OtpMetrics metrics,
-                     AuditLog audit) {
+                     AuditLog audit, DeviceBinding devices) {
     this.store = store;
     this.codes = codes;
     this.users = users;
     this.bus = bus;
     this.metrics = metrics;
     this.audit = audit;
+    this.devices = devices;
   }
 
   public Future<Grant> verify(Verify request) {
-    Call call = new Call(request.appId(), request.requestId(), request.clientIp());
+    Call call = new Call(request.appId(), request.requestId(), request.clientIp(), request.tenantId());
     String otp = request.otp();
     if (otp == null) {
       throw ApiException.invalid("otp", "is required");
@@ -59,11 +62,11 @@ public final class OtpVerifier {
       case BURNED -> burned(call, id, outcome.retryAfterMs());
       case LOCKED -> locked(call, id, outcome.retryAfterMs());
       case INVALID -> invalid(call, id, outcome);
-      case VERIFIED -> verified(call, id, outcome.identity());
+      case VERIFIED -> verified(call, id, outcome.identity(), request);
     });
   }
 
-  private record Call(UUID appId, String requestId, String clientIp) {
+  private record Call(UUID appId, String requestId, String clientIp, UUID tenantId) {
 
     AuditEvent event(String type, String otpRequestId) {
       return AuditEvent.of(type, appId, requestId, clientIp).with("otp_request_id", otpRequestId);
@@ -108,7 +111,7 @@ public final class OtpVerifier {
         "otp: wrong code", new JsonObject().put("attempts_left", outcome.attemptsLeft())));
   }
 
-  private Future<Grant> verified(Call call, String otpRequestId, Identity identity) {
+  private Future<Grant> verified(Call call, String otpRequestId, Identity identity, Verify request) {
     metrics.verified();
     String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
     String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
@@ -124,10 +127,14 @@ public final class OtpVerifier {
                 .withUser(userId)
                 .with(identity.kind().field(), identity.masked()));
           }
-          Issue issue = Issue.login(call.appId(), userId, found.created(), call.requestId(), call.clientIp());
+          Issue login = Issue.login(call.appId(), userId, found.created(), call.requestId(), call.clientIp())
+              .withTenant(call.tenantId());
           // Recorded first, so the audit verticle receives these events before the token service's token.issued.
           Future<Void> recorded = audit.record(events);
-          return bothDone(recorded, bus.request(Bus.TOKEN_ISSUE, issue));
+          Future<Issue> issue = request.deviceId() == null
+              ? Future.succeededFuture(login)
+              : devices.bind(login, request.deviceId(), request.licenseKey());
+          return bothDone(recorded, issue.compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound)));
         });
   }
 
