@@ -14,6 +14,7 @@ import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Metrics;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
+import dev.portcullis.http.AdmissionControl;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.ErrorResponder;
@@ -78,6 +79,7 @@ public final class ApiVerticle extends VerticleBase {
 
     ClientAuth client = new ClientAuth(new ClientAuthentication(appDirectory, audit, metrics));
     Guards guards = new Guards(
+        new AdmissionControl(config.httpMaxInFlight(), metrics),
         client,
         new AdminAuth(config.adminKey(), new ConsoleOwners(bus)),
         new AppAccess(apps),
@@ -114,8 +116,9 @@ public final class ApiVerticle extends VerticleBase {
         new TenantApi(bus, new TenantRepository(pg), changes, events, userMetrics));
   }
 
-  /** What a route may require before its handler runs. */
-  record Guards(ClientAuth client, AdminAuth admin, AppAccess appAccess, Handler<RoutingContext> clientIfPresented) {
+  /** What a route may require before its handler runs; admission control comes before every route. */
+  record Guards(AdmissionControl admission, ClientAuth client, AdminAuth admin, AppAccess appAccess,
+                Handler<RoutingContext> clientIfPresented) {
   }
 
   /** One handler object per capability. */
@@ -136,6 +139,7 @@ public final class ApiVerticle extends VerticleBase {
    */
   static Router routes(Router router, Guards guard, Apis api) {
     router.route().handler(RequestIds::handle);
+    router.route().handler(guard.admission());
     router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));
     router.route().handler(JsonBody::handle);
 
