@@ -62,7 +62,7 @@ public final class PasswordVerticle extends VerticleBase {
         new OtpSender.Limits(config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1, 100_000_000),
             config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, 1, 100_000_000)));
     Challenges challenges = new Challenges(store, names, audit, metrics);
-    LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(registry));
+    LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(vertx, registry));
     HashingSettings hashingSettings = HashingSettings.from(config);
     HashingPool pool = HashingPool.shared(vertx, hashingSettings.threads(), hashingSettings.capacity(), registry);
     return PasswordHasher.create(hashingSettings.argon2id(), pool).compose(hashing -> {
