@@ -70,6 +70,8 @@ public final class AppSettings {
         merged.put(field, channels(value));
       } else if (field.equals(SMS_ALLOWED_COUNTRIES)) {
         merged.put(field, countries(value));
+      } else if (HostedSettings.owns(field)) {
+        merged.put(field, HostedSettings.validate(field, value));
       } else {
         throw ApiException.invalid("settings." + field, "is not a known setting");
       }
@@ -119,6 +121,11 @@ public final class AppSettings {
     return countries == null ? null : countries.stream().map(String::valueOf).toList();
   }
 
+  /** The hosted sign-in page's settings. */
+  public HostedSettings hosted() {
+    return new HostedSettings(values);
+  }
+
   public JsonObject toJson() {
     return values.copy();
   }
@@ -135,6 +142,7 @@ public final class AppSettings {
     if (!values.containsKey(SMS_ALLOWED_COUNTRIES)) {
       values.putNull(SMS_ALLOWED_COUNTRIES);
     }
+    HostedSettings.addDefaults(values);
     return values;
   }
 

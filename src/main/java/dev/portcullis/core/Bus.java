@@ -31,12 +31,17 @@ public final class Bus {
   public static final String TOKEN_REFRESH = "portcullis.token.refresh";
   /** Tokens: {app_id, refresh_token, everywhere} → {revoked}. */
   public static final String TOKEN_LOGOUT = "portcullis.token.logout";
+  /** Tokens: {app_id, session_id, reason} → {revoked: 0|1}; a session of another app is left alone. */
+  public static final String TOKEN_REVOKE_SESSION = "portcullis.token.revoke-session";
   /** Tokens: {access_token, app_id?} → {user, session, app_id}; with app_id, tokens of other apps are refused. */
   public static final String TOKEN_INTROSPECT = "portcullis.token.introspect";
 
   /** OTP: {app_id, email | phone, client_ip?} → {otp_request_id, channel, expires_in, resend_after}. */
   public static final String OTP_SEND = "portcullis.otp.send";
-  /** OTP: {app_id, otp_request_id, otp, client_ip?} → the token response (via TOKEN_ISSUE) once the code is consumed. */
+  /**
+   * OTP: {app_id, otp_request_id, otp, client_ip?, issue?} → the token response (via TOKEN_ISSUE) once the code is
+   * consumed; with {@code issue: false}, {user, new_user} and no session.
+   */
   public static final String OTP_VERIFY = "portcullis.otp.verify";
 
   /**

@@ -42,7 +42,7 @@ public final class OtpVerifier {
   /** {app_id, otp_request_id, otp, request_id, client_ip?} → the token response. */
   public Future<JsonObject> verify(JsonObject request) {
     Call call = new Call(UUID.fromString(request.getString("app_id")), request.getString("request_id"),
-        request.getString("client_ip"));
+        request.getString("client_ip"), !Boolean.FALSE.equals(request.getValue("issue")));
     String otp = request.getString("otp");
     if (otp == null) {
       throw ApiException.invalid("otp", "is required");
@@ -62,7 +62,8 @@ public final class OtpVerifier {
     });
   }
 
-  private record Call(UUID appId, String requestId, String clientIp) {
+  /** {@code issue} false: answer {user, new_user} without a session (hosted flows issue theirs at the code exchange). */
+  private record Call(UUID appId, String requestId, String clientIp, boolean issue) {
 
     AuditEvent event(String type, String otpRequestId) {
       return AuditEvent.of(type, appId, requestId, clientIp).with("otp_request_id", otpRequestId);
@@ -131,6 +132,9 @@ public final class OtpVerifier {
               .put("client_ip", call.clientIp());
           // Recorded first, so the audit verticle receives these events before the token service's token.issued.
           Future<Void> recorded = audit.record(events);
+          if (!call.issue()) {
+            return recorded.map(v -> new JsonObject().put("user", found.user().toJson()).put("new_user", found.created()));
+          }
           return bothDone(recorded, bus.request(Bus.TOKEN_ISSUE, issue));
         });
   }

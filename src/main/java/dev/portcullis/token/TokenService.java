@@ -87,6 +87,25 @@ final class TokenService {
   }
 
   /**
+   * {@link dev.portcullis.core.Bus#TOKEN_REVOKE_SESSION}: revokes one session of the app, e.g. the one an
+   * authorization code issued when that code is presented again.
+   */
+  Future<JsonObject> revokeSession(JsonObject request) {
+    UUID appId = uuid(request.getValue("app_id"), "app_id");
+    UUID sessionId = uuid(request.getValue("session_id"), "session_id");
+    String reason = request.getString("reason", "revoked");
+    return sessions.view(sessionId).compose(session -> {
+      if (session == null || !appId.equals(session.appId())) {
+        return Future.succeededFuture(new JsonObject().put("revoked", 0));
+      }
+      return sessions.revoke(sessionId)
+          .compose(newly -> afterRevocation(newly ? List.of(sessionId) : List.of(), session.userId(), reason, List.of(),
+                  request)
+              .map(stored -> new JsonObject().put("revoked", newly ? 1 : 0)));
+    });
+  }
+
+  /**
    * The token could not be spent. Unknown, of another app or expired: invalid. Spent moments ago and its
    * successor not yet used: the same successor again (the client's retry). Spent otherwise, or an older
    * ancestor: reuse, and the session is revoked. Not spent but its session revoked: session_revoked.
