@@ -362,7 +362,7 @@ public final class FlowEngine {
   }
 
   /** A failure no step could turn into a message (a store down, a bug): an error page, never a stack trace. */
-  static void failed(RoutingContext ctx, Throwable failure) {
+  public static void failed(RoutingContext ctx, Throwable failure) {
     ApiException api = Failures.toApi(failure);
     if (Failures.isInternal(api)) {
       LOG.error("hosted request {} failed", RequestIds.of(ctx), failure);

@@ -46,7 +46,7 @@ public final class HostedPages {
         .end(out.toString());
   }
 
-  static void problem(RoutingContext ctx, int status, App app, String message) {
+  public static void problem(RoutingContext ctx, int status, App app, String message) {
     render(ctx, status, "error", problem(app, message));
   }
 
