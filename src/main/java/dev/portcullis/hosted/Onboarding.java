@@ -34,7 +34,7 @@ final class Onboarding {
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
     Future<Optional<App>> app = appId == null ? Future.succeededFuture(Optional.empty()) : apps.find(appId);
     app.compose(found -> {
-          String refusal = found.map(a -> refusal(a, ctx.queryParams())).orElse("This app does not exist.");
+          String refusal = found.isEmpty() ? "This app does not exist." : refusal(found.get(), ctx.queryParams());
           if (refusal != null) {
             metrics.flow(AutzKind.NAME, "refused");
             HostedPages.problem(ctx, 400, found.orElse(null), refusal);
