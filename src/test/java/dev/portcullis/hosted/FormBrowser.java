@@ -20,23 +20,23 @@ import java.util.stream.Collectors;
  * A browser without JavaScript, as far as the hosted pages can tell: its own cookie jar, no automatic redirects,
  * forms sent as application/x-www-form-urlencoded with their hidden fields.
  */
-final class FormBrowser {
+public final class FormBrowser {
 
   private static final Pattern HIDDEN = Pattern.compile("<input type=\"hidden\" name=\"([a-z_]+)\" value=\"([^\"]*)\">");
   private static final Pattern ACTION = Pattern.compile("<form method=\"post\" action=\"([^\"]+)\"");
 
   /** One answer: what a user's browser received. */
-  record Page(int status, HttpHeaders headers, String body) {
+  public record Page(int status, HttpHeaders headers, String body) {
 
-    String location() {
+    public String location() {
       return headers.firstValue("Location").orElse(null);
     }
 
-    String header(String name) {
+    public String header(String name) {
       return headers.firstValue(name).orElse(null);
     }
 
-    Map<String, String> hidden() {
+    public Map<String, String> hidden() {
       Map<String, String> fields = new LinkedHashMap<>();
       Matcher matcher = HIDDEN.matcher(body);
       while (matcher.find()) {
@@ -45,7 +45,7 @@ final class FormBrowser {
       return fields;
     }
 
-    String action() {
+    public String action() {
       Matcher matcher = ACTION.matcher(body);
       if (!matcher.find()) {
         throw new AssertionError("no form on the page: " + this);
@@ -62,7 +62,7 @@ final class FormBrowser {
   private final String base;
   private final HttpClient client;
 
-  FormBrowser(int port) {
+  public FormBrowser(int port) {
     this.base = "http://127.0.0.1:" + port;
     this.client = HttpClient.newBuilder()
         .cookieHandler(new CookieManager(null, CookiePolicy.ACCEPT_ALL))
@@ -71,18 +71,18 @@ final class FormBrowser {
         .build();
   }
 
-  Page get(String pathOrUrl) {
+  public Page get(String pathOrUrl) {
     return send(HttpRequest.newBuilder(uri(pathOrUrl)).GET());
   }
 
   /** Submits the page's form with its hidden fields and these fields. */
-  Page submit(Page page, Map<String, String> fields) {
+  public Page submit(Page page, Map<String, String> fields) {
     Map<String, String> all = new LinkedHashMap<>(page.hidden());
     all.putAll(fields);
     return post(page.action(), all);
   }
 
-  Page post(String path, Map<String, String> fields) {
+  public Page post(String path, Map<String, String> fields) {
     String body = fields.entrySet().stream()
         .map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
         .collect(Collectors.joining("&"));
@@ -108,7 +108,7 @@ final class FormBrowser {
     }
   }
 
-  static String encode(String value) {
+  public static String encode(String value) {
     return URLEncoder.encode(value, StandardCharsets.UTF_8);
   }
 }

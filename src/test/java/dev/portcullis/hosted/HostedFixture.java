@@ -11,27 +11,27 @@ import java.util.List;
 import java.util.Map;
 
 /** A gateway whose codes go to a webhook receiver, and the steps a user takes on the hosted pages. */
-final class HostedFixture implements AutoCloseable {
+public final class HostedFixture implements AutoCloseable {
 
-  final WebhookReceiver receiver = new WebhookReceiver();
-  final TestGateway gateway = TestGateway.start(receiver.channels());
+  public final WebhookReceiver receiver = new WebhookReceiver();
+  public final TestGateway gateway = TestGateway.start(receiver.channels());
 
   /** An app with these callback URLs and settings: its 201 body (with app_secret). */
-  JsonObject app(String slug, List<String> callbacks, JsonObject settings) {
+  public JsonObject app(String slug, List<String> callbacks, JsonObject settings) {
     return gateway.createApp(new JsonObject().put("name", "Shop " + slug).put("slug", slug)
         .put("callback_urls", new io.vertx.core.json.JsonArray(callbacks)).put("settings", settings));
   }
 
-  FormBrowser browser() {
+  public FormBrowser browser() {
     return new FormBrowser(gateway.config().httpPort());
   }
 
-  int codesSentTo(String address) {
+  public int codesSentTo(String address) {
     return (int) receiver.calls().stream().filter(call -> address.equals(call.json().getString("to"))).count();
   }
 
   /** The code of the send that follows {@code before} sends to this address, once delivered. */
-  String code(String address, int before) {
+  public String code(String address, int before) {
     Await.until("code number " + (before + 1) + " for " + address, Duration.ofSeconds(10),
         () -> codesSentTo(address) > before);
     return receiver.calls().stream()
@@ -44,7 +44,7 @@ final class HostedFixture implements AutoCloseable {
   }
 
   /** Signs in on a page at its identity step with an email and the code sent to it; answers the next page. */
-  FormBrowser.Page signIn(FormBrowser browser, FormBrowser.Page identityStep, String email) {
+  public FormBrowser.Page signIn(FormBrowser browser, FormBrowser.Page identityStep, String email) {
     int before = codesSentTo(email);
     FormBrowser.Page codeStep = browser.submit(identityStep, Map.of("identity", email));
     if (!codeStep.body().contains("name=\"code\"")) {
@@ -53,7 +53,7 @@ final class HostedFixture implements AutoCloseable {
     return browser.submit(codeStep, Map.of("code", code(email, before), "action", "verify"));
   }
 
-  static String basic(JsonObject app) {
+  public static String basic(JsonObject app) {
     return "Basic " + Base64.getEncoder().encodeToString((app.getString("app_id") + ":" + app.getString("app_secret"))
         .getBytes(StandardCharsets.UTF_8));
   }
