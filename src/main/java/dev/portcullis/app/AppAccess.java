@@ -3,6 +3,7 @@ package dev.portcullis.app;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.http.AdminAuth;
+import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 
@@ -11,7 +12,7 @@ import java.util.UUID;
  * it on the context. An id that is malformed, unknown, the console's or another owner's is {@code 404
  * not_found}, so an owner cannot even learn which ids exist.
  */
-public final class AppAccess {
+public final class AppAccess implements Handler<RoutingContext> {
 
   private static final String KEY = "admin_app";
 
@@ -21,6 +22,7 @@ public final class AppAccess {
     this.apps = apps;
   }
 
+  @Override
   public void handle(RoutingContext ctx) {
     UUID id = AppDirectory.parseUuid(ctx.pathParam("app_id"));
     if (id == null || App.CONSOLE_ID.equals(id)) {

@@ -1,6 +1,7 @@
 package dev.portcullis.app;
 
 import dev.portcullis.core.ApiException;
+import dev.portcullis.user.Roles;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -20,6 +21,8 @@ public final class AppSettings {
   public static final String OTP_CHANNELS = "otp_channels";
   public static final String SMS_ALLOWED_COUNTRIES = "sms_allowed_countries";
   public static final String REFRESH_REUSE_GRACE_SECONDS = "refresh_reuse_grace_seconds";
+  /** Roles a new user gets (names; built-in ids are stored as names). Custom roles must exist: see DefaultRoles. */
+  public static final String DEFAULT_ROLES = "default_roles";
 
   /** The longest access token TTL any app may have: how long a retired signing key stays published. */
   public static final int MAX_ACCESS_TOKEN_TTL = 86_400;
@@ -70,6 +73,8 @@ public final class AppSettings {
         merged.put(field, channels(value));
       } else if (field.equals(SMS_ALLOWED_COUNTRIES)) {
         merged.put(field, countries(value));
+      } else if (field.equals(DEFAULT_ROLES)) {
+        merged.put(field, new JsonArray(Roles.canonical(Roles.refs("settings." + DEFAULT_ROLES, value))));
       } else if (HostedSettings.owns(field)) {
         merged.put(field, HostedSettings.validate(field, value));
       } else {
@@ -121,6 +126,10 @@ public final class AppSettings {
     return countries == null ? null : countries.stream().map(String::valueOf).toList();
   }
 
+  public List<String> defaultRoles() {
+    return values.getJsonArray(DEFAULT_ROLES).stream().map(String::valueOf).toList();
+  }
+
   /** The hosted sign-in page's settings. */
   public HostedSettings hosted() {
     return new HostedSettings(values);
@@ -141,6 +150,9 @@ public final class AppSettings {
     }
     if (!values.containsKey(SMS_ALLOWED_COUNTRIES)) {
       values.putNull(SMS_ALLOWED_COUNTRIES);
+    }
+    if (!values.containsKey(DEFAULT_ROLES)) {
+      values.put(DEFAULT_ROLES, new JsonArray().add("USER"));
     }
     HostedSettings.addDefaults(values);
     return values;

@@ -2,24 +2,23 @@ package dev.portcullis.conversation;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.Postgres;
 import dev.portcullis.core.Secrets;
 import dev.portcullis.hosted.BrowserCookie;
 import dev.portcullis.hosted.Flow;
 import dev.portcullis.hosted.FlowEngine;
 import dev.portcullis.hosted.HostedApi;
 import dev.portcullis.hosted.HostedPages;
-import dev.portcullis.http.ApiContext;
 import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
-import dev.portcullis.http.Fields;
+import dev.portcullis.http.Requests;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Locale;
@@ -35,34 +34,39 @@ public final class ConversationApi {
   static final String CREATED = "conversation.created";
   static final String AUTHOLOGIC = "application/vnd.authologic.v1.1+json";
 
-  private final ApiContext api;
-  private final ClientAuth clientAuth;
+  private final AppDirectory apps;
+  private final AuditLog audit;
   private final FlowEngine engine;
   private final ConversationStore store;
   private final String issuer;
 
-  public ConversationApi(ApiContext api, ClientAuth clientAuth, HostedApi hosted) {
-    this.api = api;
-    this.clientAuth = clientAuth;
-    this.store = new ConversationStore(api.pg());
-    this.engine = hosted.engine().register(new ConversationKind(store, api.audit()));
-    this.issuer = api.config().issuer().replaceAll("/+$", "");
+  public ConversationApi(String issuer, Postgres pg, AuditLog audit, AppDirectory apps, HostedApi hosted) {
+    this.apps = apps;
+    this.audit = audit;
+    this.store = new ConversationStore(pg);
+    this.engine = hosted.engine().register(new ConversationKind(store, audit));
+    this.issuer = issuer.replaceAll("/+$", "");
   }
 
-  public void mount(Router router) {
-    router.post("/api/conversations").handler(clientAuth::handle).handler(this::create);
-    router.get("/api/conversations/:id").handler(clientAuth::handle).handler(this::read);
-    router.get("/hosted/conversations/:id").handler(this::open);
+  /** {@code POST /api/conversations} (client guard). */
+  public void create(RoutingContext ctx) {
+    clientApp(ctx)
+        .compose(app -> create(ctx, app, ConversationRequest.parse(JsonBody.of(ctx), app)))
+        .onFailure(ctx::fail);
   }
 
-  private void create(RoutingContext ctx) {
-    App app = ClientAuth.app(ctx);
-    ConversationRequest request = ConversationRequest.parse(JsonBody.of(ctx), app);
+  private Future<App> clientApp(RoutingContext ctx) {
+    return apps.find(ClientAuth.appId(ctx)).compose(app -> app
+        .map(Future::succeededFuture)
+        .orElseGet(() -> Future.failedFuture(AppDirectory.invalidClient())));
+  }
+
+  private Future<Void> create(RoutingContext ctx, App app, ConversationRequest request) {
     UUID id = UUID.randomUUID();
     Future<Boolean> known = request.challenge() == null
         ? Future.succeededFuture(true)
         : store.challenged(app.id(), request.challenge()).map(user -> user != null);
-    known.compose(challengeKnown -> {
+    return known.compose(challengeKnown -> {
           // An unknown challenge ends the conversation at once: FINISHED, with auth FAILED.
           JsonObject result = challengeKnown ? new JsonObject()
               : new JsonObject().put("auth", new JsonObject().put("status", "FAILED"));
@@ -77,24 +81,25 @@ public final class ConversationApi {
             .put("userKey", conversation.userKey())
             .put("returnUrl", conversation.returnUrl())
             .put("query", conversation.query())))
-        .onFailure(ctx::fail);
+        .mapEmpty();
   }
 
-  private void read(RoutingContext ctx) {
-    App app = ClientAuth.app(ctx);
+  /** {@code GET /api/conversations/{id}} (client guard). */
+  public void read(RoutingContext ctx) {
+    UUID appId = ClientAuth.appId(ctx);
     UUID id = AppDirectory.parseUuid(ctx.pathParam("id"));
     if (id == null) {
       ctx.fail(notFound());
       return;
     }
-    store.find(id, app.id())
+    store.find(id, appId)
         .compose(found -> found == null ? Future.failedFuture(notFound()) : Future.succeededFuture(found))
         .onSuccess(conversation -> answer(ctx, 200, conversation.toJson()))
         .onFailure(ctx::fail);
   }
 
   /** The conversation's url: binds it to this browser on first open, then shows the flow's first step. */
-  private void open(RoutingContext ctx) {
+  public void open(RoutingContext ctx) {
     UUID id = AppDirectory.parseUuid(ctx.pathParam("id"));
     if (id == null) {
       HostedPages.problem(ctx, 404, null, "This sign-in link is not valid.");
@@ -107,7 +112,7 @@ public final class ConversationApi {
             HostedPages.problem(ctx, 404, null, "This sign-in link is not valid.");
             return Future.succeededFuture();
           }
-          return api.appDirectory().find(conversation.appId()).compose(app -> {
+          return apps.find(conversation.appId()).compose(app -> {
             if (app.isEmpty() || !conversation.open()) {
               HostedPages.problem(ctx, 400, app.orElse(null), "This sign-in is over.");
               return Future.succeededFuture();
@@ -145,8 +150,7 @@ public final class ConversationApi {
   }
 
   private Future<Void> audit(RoutingContext ctx, App app, Conversation conversation) {
-    AuditLog audit = api.audit();
-    AuditEvent event = AuditEvent.of(CREATED, app.id(), RequestIds.of(ctx), Fields.clientIp(JsonBody.of(ctx)))
+    AuditEvent event = AuditEvent.of(CREATED, app.id(), RequestIds.of(ctx), Requests.clientIp(ctx))
         .with("conversation_id", conversation.id().toString())
         .with("status", conversation.status())
         .with("authentication", conversation.challenge() != null);

@@ -35,6 +35,7 @@ public final class GatewayConfig {
   public static final String SMTP_STARTTLS = "PORTCULLIS_SMTP_STARTTLS";
   public static final String OTP_SENDS_PER_HOUR_PER_IP = "PORTCULLIS_OTP_SENDS_PER_HOUR_PER_IP";
   public static final String OTP_SENDS_PER_HOUR_PER_APP = "PORTCULLIS_OTP_SENDS_PER_HOUR_PER_APP";
+  public static final String OTP_DELIVERY_BACKOFF_MS = "PORTCULLIS_OTP_DELIVERY_BACKOFF_MS";
   /** Set by the launcher, never by the environment: true in {@code start-dev}. */
   public static final String DEV_MODE = "portcullis.dev-mode";
 

@@ -1,10 +1,14 @@
 package dev.portcullis.hosted;
 
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.core.messages.TokenMessages.Issue;
+import dev.portcullis.core.messages.TokenMessages.Revoke;
+import dev.portcullis.core.messages.TokenMessages.Revoked;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -23,7 +27,7 @@ public final class CodeExchange {
   static final String REVOKE_REASON = "authorization_code_reused";
 
   /** A redeemed code: the user it was issued for, the token response of the new session, the kind's data. */
-  public record Exchanged(JsonObject user, boolean newUser, JsonObject tokens, JsonObject data) {
+  public record Exchanged(JsonObject user, boolean newUser, Grant tokens, JsonObject data) {
   }
 
   private final AuthCodes codes;
@@ -58,14 +62,9 @@ public final class CodeExchange {
 
   private Future<Exchanged> issue(UUID appId, String code, AuthCodes.Redemption redemption, FlowKind.Visit visit) {
     UUID userId = UUID.fromString(redemption.user().getString("id"));
-    JsonObject request = new JsonObject()
-        .put("app_id", appId.toString())
-        .put("user", redemption.user())
-        .put("new_user", redemption.newUser())
-        .put("request_id", visit.requestId())
-        .put("client_ip", visit.clientIp());
+    Issue request = Issue.login(appId, userId, redemption.newUser(), visit.requestId(), visit.clientIp());
     return bus.request(Bus.TOKEN_ISSUE, request).compose(tokens -> {
-      String sessionId = sessionOf(tokens.getString("access_token"));
+      String sessionId = sessionOf(tokens.accessToken());
       return codes.issued(code, sessionId).compose(recorded -> {
         if (!recorded) {
           // Presented again while this presentation was issuing: the reuse found no session to revoke, so this does.
@@ -86,14 +85,10 @@ public final class CodeExchange {
     metrics.codeExchange("reused");
     AuditEvent event = AuditEvent.of(REUSED, appId, visit.requestId(), visit.clientIp())
         .with("session_id", sessionId);
-    Future<JsonObject> revoked = sessionId == null
-        ? Future.succeededFuture(new JsonObject().put("revoked", 0))
-        : bus.request(Bus.TOKEN_REVOKE_SESSION, new JsonObject()
-            .put("app_id", appId.toString())
-            .put("session_id", sessionId)
-            .put("reason", REVOKE_REASON)
-            .put("request_id", visit.requestId())
-            .put("client_ip", visit.clientIp()));
+    Future<Revoked> revoked = sessionId == null
+        ? Future.succeededFuture(new Revoked(0))
+        : bus.request(Bus.TOKEN_REVOKE, Revoke.session(appId, UUID.fromString(sessionId), REVOKE_REASON, null,
+            visit.requestId(), visit.clientIp()));
     return revoked
         .compose(done -> audit.record(event))
         .compose(stored -> Future.failedFuture(new ApiException(ErrorCode.INVALID_GRANT,

@@ -2,13 +2,14 @@ package dev.portcullis.hosted;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Failures;
 import dev.portcullis.core.Secrets;
+import dev.portcullis.core.messages.OtpMessages;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
 import dev.portcullis.otp.Identity;
@@ -175,7 +176,7 @@ public final class FlowEngine {
     Identity identity = Identity.fromQualified(flow.identity());
     return passwords.signIn(turn.app(), identity, password, turn.visit().clientIp(), turn.visit().requestId())
         .compose(
-            signedIn -> signedIn(ctx, turn, flow, signedIn),
+            proven -> signedIn(ctx, turn, flow, proven),
             failure -> show(ctx, turn.app(), flow, Input.error(message(failure))));
   }
 
@@ -187,22 +188,17 @@ public final class FlowEngine {
     if (code.isEmpty()) {
       return show(ctx, turn.app(), flow, Input.error("Enter the code we sent you."));
     }
-    JsonObject verify = new JsonObject()
-        .put("app_id", turn.app().id().toString())
-        .put("otp_request_id", flow.otpRequestId())
-        .put("otp", code)
-        .put("issue", false)
-        .put("request_id", turn.visit().requestId())
-        .put("client_ip", turn.visit().clientIp());
-    return bus.request(Bus.OTP_VERIFY, verify)
+    OtpMessages.Verify verify = new OtpMessages.Verify(turn.app().id(), flow.otpRequestId(), code,
+        turn.visit().requestId(), turn.visit().clientIp());
+    return bus.request(Bus.OTP_PROVE, verify)
         .compose(
-            signedIn -> signedIn(ctx, turn, flow, signedIn),
+            proven -> signedIn(ctx, turn, flow, proven),
             failure -> show(ctx, turn.app(), flow, Input.error(message(failure))));
   }
 
-  private Future<Void> signedIn(RoutingContext ctx, Turn turn, Flow flow, JsonObject signedIn) {
+  private Future<Void> signedIn(RoutingContext ctx, Turn turn, Flow flow, OtpMessages.Proven proven) {
     metrics.passed(flow.kind(), flow.step());
-    Flow done = flow.signedIn(signedIn.getJsonObject("user"), Boolean.TRUE.equals(signedIn.getValue("new_user")));
+    Flow done = flow.signedIn(proven.user(), proven.newUser());
     if (done.ask().isEmpty()) {
       return complete(ctx, turn, done, Map.of());
     }
@@ -269,17 +265,15 @@ public final class FlowEngine {
     if (identity.kind() == Identity.Kind.PHONE && !turn.app().settings().hosted().sms()) {
       return show(ctx, turn.app(), flow, Input.error("This app does not send codes by text message."));
     }
-    JsonObject send = new JsonObject()
-        .put("app_id", turn.app().id().toString())
-        .put(identity.kind().field(), identity.value())
-        .put("request_id", turn.visit().requestId())
-        .put("client_ip", turn.visit().clientIp());
+    boolean email = identity.kind() == Identity.Kind.EMAIL;
+    OtpMessages.Send send = new OtpMessages.Send(turn.app().id(), email ? identity.value() : null,
+        email ? null : identity.value(), turn.visit().requestId(), turn.visit().clientIp());
     return bus.request(Bus.OTP_SEND, send).compose(
         sent -> {
-          Flow waiting = flow.withCode(sent.getString("otp_request_id"));
+          Flow waiting = flow.withCode(sent.otpRequestId());
           AuditEvent event = event(CODE_SENT, turn.visit(), flow)
               .with("channel", identity.kind().channel())
-              .with("otp_request_id", sent.getString("otp_request_id"));
+              .with("otp_request_id", sent.otpRequestId());
           return Future.join(flows.save(turn.browser(), waiting), audit.record(event))
               .compose(saved -> show(ctx, turn.app(), waiting, new Input(null, notice, null, Map.of())));
         },

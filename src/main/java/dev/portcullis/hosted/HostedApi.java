@@ -1,13 +1,17 @@
 package dev.portcullis.hosted;
 
+import dev.portcullis.app.AppDirectory;
 import dev.portcullis.audit.AuditLog;
-import dev.portcullis.http.ApiContext;
+import dev.portcullis.core.Bus;
+import dev.portcullis.core.Postgres;
+import dev.portcullis.core.RedisStore;
 import dev.portcullis.http.ClientAuth;
-import io.vertx.ext.web.Router;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.ext.web.RoutingContext;
 
 /**
- * The hosted sign-in routes: the Autz.org onboarding page and UserInfo API, the form posts of every flow, and the
- * pages' two static files. Other flow kinds (conversations, OpenID Connect) register with {@link #engine()}.
+ * The hosted sign-in handlers: the Autz.org onboarding page and UserInfo API, the form posts of every flow, and
+ * the pages' two static files. Other flow kinds (conversations, OpenID Connect) register with {@link #engine()}.
  */
 public final class HostedApi {
 
@@ -16,34 +20,56 @@ public final class HostedApi {
   private final UserInfo userInfo;
   private final StaticAssets assets = new StaticAssets();
   private final AuthCodes codes;
+  private final CodeExchange exchange;
   private final HostedMetrics metrics;
 
-  public HostedApi(ApiContext api, ClientAuth clientAuth, PasswordSignIn passwords) {
-    AuditLog audit = api.audit();
-    metrics = new HostedMetrics(api.metrics());
-    codes = new AuthCodes(api.redis());
-    HostedUsers users = new HostedUsers(api.pg());
-    engine = new FlowEngine(api.appDirectory(), new FlowStore(api.redis()), new BrowserCookie(api.config().issuer()),
-        api.bus(), audit, metrics, passwords)
+  public HostedApi(String issuer, Postgres pg, RedisStore redis, Bus bus, AuditLog audit, AppDirectory apps,
+                   ClientAuth clientAuth, MeterRegistry registry, PasswordSignIn passwords) {
+    metrics = new HostedMetrics(registry);
+    codes = new AuthCodes(redis);
+    HostedUsers users = new HostedUsers(pg);
+    engine = new FlowEngine(apps, new FlowStore(redis), new BrowserCookie(issuer), bus, audit, metrics, passwords)
         .register(new AutzKind(codes, users));
-    onboarding = new Onboarding(api.appDirectory(), engine, metrics);
-    userInfo = new UserInfo(clientAuth, new CodeExchange(codes, api.bus(), audit, metrics), users);
+    exchange = new CodeExchange(codes, bus, audit, metrics);
+    onboarding = new Onboarding(apps, engine, metrics);
+    userInfo = new UserInfo(clientAuth, exchange, users);
   }
 
-  /**
-   * Mounted before the JSON body parser: the flow's form posts are {@code application/x-www-form-urlencoded}
-   * (their fields are parsed by the body handler mounted before this).
-   */
-  public void mount(Router router) {
-    router.get("/onboarding/:app_id").handler(onboarding::start);
-    router.post("/hosted/:app_id/flow").handler(engine::submit);
-    router.get("/hosted/static/hosted.css").handler(assets::stylesheet);
-    router.get("/hosted/static/pow.js").handler(assets::powScript);
-    router.get("/api/client/:app_id/userinfo").handler(userInfo::authenticate).handler(userInfo::answer);
+  /** {@code GET /onboarding/{app_id}}: starts an Autz.org flow. */
+  public void onboarding(RoutingContext ctx) {
+    onboarding.start(ctx);
+  }
+
+  /** {@code POST /hosted/{app_id}/flow}: one step's form (application/x-www-form-urlencoded). */
+  public void submit(RoutingContext ctx) {
+    engine.submit(ctx);
+  }
+
+  /** {@code GET /api/client/{app_id}/userinfo}, guard: HTTP Basic when an Authorization header is given. */
+  public void userInfoClient(RoutingContext ctx) {
+    userInfo.authenticate(ctx);
+  }
+
+  /** {@code GET /api/client/{app_id}/userinfo}. */
+  public void userInfo(RoutingContext ctx) {
+    userInfo.answer(ctx);
+  }
+
+  public void stylesheet(RoutingContext ctx) {
+    assets.stylesheet(ctx);
+  }
+
+  public void powScript(RoutingContext ctx) {
+    assets.powScript(ctx);
   }
 
   public FlowEngine engine() {
     return engine;
+  }
+
+  /** The code store and its exchange, for flow kinds that issue authorization codes of their own. */
+  public CodeExchange exchange() {
+    return exchange;
   }
 
   public AuthCodes codes() {

@@ -3,7 +3,7 @@ package dev.portcullis.hosted;
 import dev.portcullis.app.App;
 import dev.portcullis.otp.Identity;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
+import dev.portcullis.core.messages.OtpMessages;
 
 /**
  * The hosted pages' password step, behind one interface: the password capability ({@code password/}) verifies
@@ -15,11 +15,11 @@ public interface PasswordSignIn {
   boolean available();
 
   /**
-   * The user of this identity when the password is right: {@code {user, new_user: false}}; otherwise a failed
+   * The user of this identity when the password is right; otherwise a failed
    * Future with the password API's error ({@code invalid_credentials}, {@code rate_limited}...), the same for an
    * unknown identity and a wrong password.
    */
-  Future<JsonObject> signIn(App app, Identity identity, String password, String clientIp, String requestId);
+  Future<OtpMessages.Proven> signIn(App app, Identity identity, String password, String clientIp, String requestId);
 
   PasswordSignIn NONE = new PasswordSignIn() {
     @Override
@@ -28,7 +28,7 @@ public interface PasswordSignIn {
     }
 
     @Override
-    public Future<JsonObject> signIn(App app, Identity identity, String password, String clientIp, String requestId) {
+    public Future<OtpMessages.Proven> signIn(App app, Identity identity, String password, String clientIp, String requestId) {
       return Future.failedFuture(new IllegalStateException("no password verification is wired in"));
     }
   };

@@ -1,6 +1,5 @@
 package dev.portcullis.hosted;
 
-import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
@@ -38,8 +37,8 @@ final class UserInfo {
 
   void answer(RoutingContext ctx) {
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
-    App client = ClientAuth.app(ctx);
-    if (appId == null || client != null && !client.id().equals(appId)) {
+    UUID client = ClientAuth.appId(ctx);
+    if (appId == null || client != null && !client.equals(appId)) {
       ctx.fail(AppDirectory.invalidClient());
       return;
     }

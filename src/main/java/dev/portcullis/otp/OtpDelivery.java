@@ -1,11 +1,10 @@
 package dev.portcullis.otp;
 
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,16 +17,23 @@ import org.slf4j.LoggerFactory;
 public final class OtpDelivery {
 
   private static final Logger LOG = LoggerFactory.getLogger(OtpDelivery.class);
-  /** Waits before the retries: four attempts at most, the last 3.5 s after the first. */
-  static final List<Long> BACKOFF_MS = List.of(500L, 1_000L, 2_000L);
+  /** Attempts after the first: each waits twice as long as the one before, from the configured first wait. */
+  static final int RETRIES = 3;
 
   private final Vertx vertx;
   private final Map<Identity.Kind, DeliveryChannel> channels;
   private final OtpMetrics metrics;
   private final AuditLog audit;
+  private final long firstBackoffMs;
 
-  public OtpDelivery(Vertx vertx, Map<Identity.Kind, DeliveryChannel> channels, OtpMetrics metrics, AuditLog audit) {
+  /**
+   * {@code firstBackoffMs} is the wait before the first retry ({@code PORTCULLIS_OTP_DELIVERY_BACKOFF_MS}, 500 by
+   * default: four attempts at most, the last 3.5 s after the first).
+   */
+  public OtpDelivery(Vertx vertx, Map<Identity.Kind, DeliveryChannel> channels, OtpMetrics metrics, AuditLog audit,
+                     long firstBackoffMs) {
     this.vertx = vertx;
+    this.firstBackoffMs = firstBackoffMs;
     this.channels = Map.copyOf(channels);
     this.metrics = metrics;
     this.audit = audit;
@@ -45,7 +51,7 @@ public final class OtpDelivery {
   private Future<Void> attempt(DeliveryChannel channel, OtpMessage message, int retries) {
     return channel.deliver(message).recover(failure -> {
       boolean retryable = !(failure instanceof DeliveryFailure delivery) || delivery.retryable();
-      if (!retryable || retries >= BACKOFF_MS.size()) {
+      if (!retryable || retries >= RETRIES) {
         int attempts = retries + 1;
         return Future.failedFuture(new DeliveryFailure(
             "gave up after " + attempts + (attempts == 1 ? " attempt" : " attempts") + ", last " + failure.getMessage(),
@@ -54,7 +60,7 @@ public final class OtpDelivery {
       LOG.debug("OTP delivery by {} for request {} failed ({}), retrying", channel.name(), message.requestId(),
           failure.getMessage());
       Promise<Void> later = Promise.promise();
-      vertx.setTimer(BACKOFF_MS.get(retries), id -> attempt(channel, message, retries + 1).onComplete(later));
+      vertx.setTimer(firstBackoffMs << retries, id -> attempt(channel, message, retries + 1).onComplete(later));
       return later.future();
     });
   }

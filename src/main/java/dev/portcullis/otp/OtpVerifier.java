@@ -1,13 +1,17 @@
 package dev.portcullis.otp;
 
 import dev.portcullis.app.AppDirectory;
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.user.UserRepository;
 import io.vertx.core.Future;
+import dev.portcullis.core.messages.OtpMessages.Proven;
+import dev.portcullis.core.messages.OtpMessages.Verify;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.core.messages.TokenMessages.Issue;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import java.util.ArrayList;
@@ -39,15 +43,32 @@ public final class OtpVerifier {
     this.audit = audit;
   }
 
-  /** {app_id, otp_request_id, otp, request_id, client_ip?} → the token response. */
-  public Future<JsonObject> verify(JsonObject request) {
-    Call call = new Call(UUID.fromString(request.getString("app_id")), request.getString("request_id"),
-        request.getString("client_ip"), !Boolean.FALSE.equals(request.getValue("issue")));
-    String otp = request.getString("otp");
+  /** {@code OTP_VERIFY}: consumes the code and answers the token response of a new session. */
+  public Future<Grant> verify(Verify request) {
+    return consume(request, this::issue);
+  }
+
+  /**
+   * {@code OTP_PROVE}: consumes the code and answers the user it proves, without a session (the hosted pages
+   * open theirs when the app redeems the flow's authorization code). The limits and events are the same.
+   */
+  public Future<Proven> prove(Verify request) {
+    return consume(request, (call, found, recorded) -> recorded.map(
+        stored -> new Proven(found.user().id(), found.user().toJson(), found.created())));
+  }
+
+  /** What follows a consumed code, once the user is found or made and the code's events are being recorded. */
+  private interface Finish<T> {
+    Future<T> apply(Call call, UserRepository.Found found, Future<Void> recorded);
+  }
+
+  private <T> Future<T> consume(Verify request, Finish<T> finish) {
+    Call call = new Call(request.appId(), request.requestId(), request.clientIp(), request.tenantId());
+    String otp = request.otp();
     if (otp == null) {
       throw ApiException.invalid("otp", "is required");
     }
-    UUID otpRequestId = AppDirectory.parseUuid(request.getString("otp_request_id"));
+    UUID otpRequestId = AppDirectory.parseUuid(request.otpRequestId());
     if (otpRequestId == null) {
       return expired(call, null);
     }
@@ -58,26 +79,25 @@ public final class OtpVerifier {
       case BURNED -> burned(call, id, outcome.retryAfterMs());
       case LOCKED -> locked(call, id, outcome.retryAfterMs());
       case INVALID -> invalid(call, id, outcome);
-      case VERIFIED -> verified(call, id, outcome.identity());
+      case VERIFIED -> verified(call, id, outcome.identity(), finish);
     });
   }
 
-  /** {@code issue} false: answer {user, new_user} without a session (hosted flows issue theirs at the code exchange). */
-  private record Call(UUID appId, String requestId, String clientIp, boolean issue) {
+  private record Call(UUID appId, String requestId, String clientIp, UUID tenantId) {
 
     AuditEvent event(String type, String otpRequestId) {
       return AuditEvent.of(type, appId, requestId, clientIp).with("otp_request_id", otpRequestId);
     }
   }
 
-  private Future<JsonObject> expired(Call call, String otpRequestId) {
+  private <T> Future<T> expired(Call call, String otpRequestId) {
     metrics.failed("expired");
     return OtpRefusals.after(audit.record(call.event(AuditEvent.OTP_FAILED, otpRequestId).with("reason", "expired")),
         new ApiException(ErrorCode.OTP_EXPIRED,
             "otp_request_id: unknown, expired or already used; request a new code"));
   }
 
-  private Future<JsonObject> burned(Call call, String otpRequestId, long retryAfterMs) {
+  private <T> Future<T> burned(Call call, String otpRequestId, long retryAfterMs) {
     metrics.failed("burned");
     long seconds = OtpRefusals.seconds(retryAfterMs);
     return OtpRefusals.after(audit.record(call.event(AuditEvent.OTP_FAILED, otpRequestId).with("reason", "burned")),
@@ -85,7 +105,7 @@ public final class OtpVerifier {
             "otp: too many wrong codes for this request; request a new code", seconds));
   }
 
-  private Future<JsonObject> locked(Call call, String otpRequestId, long retryAfterMs) {
+  private <T> Future<T> locked(Call call, String otpRequestId, long retryAfterMs) {
     metrics.rateLimited("lockout");
     long seconds = OtpRefusals.seconds(retryAfterMs);
     AuditEvent event = call.event(AuditEvent.RATE_LIMITED, otpRequestId).with("reason", "lockout").with("action", "verify");
@@ -93,7 +113,7 @@ public final class OtpVerifier {
         ApiException.rateLimited(ErrorCode.RATE_LIMITED, OtpRefusals.lockoutMessage("otp", seconds), seconds));
   }
 
-  private Future<JsonObject> invalid(Call call, String otpRequestId, OtpStore.VerifyOutcome outcome) {
+  private <T> Future<T> invalid(Call call, String otpRequestId, OtpStore.VerifyOutcome outcome) {
     metrics.failed("invalid");
     List<AuditEvent> events = new ArrayList<>();
     AuditEvent failed = call.event(AuditEvent.OTP_FAILED, otpRequestId)
@@ -108,7 +128,7 @@ public final class OtpVerifier {
         "otp: wrong code", new JsonObject().put("attempts_left", outcome.attemptsLeft())));
   }
 
-  private Future<JsonObject> verified(Call call, String otpRequestId, Identity identity) {
+  private <T> Future<T> verified(Call call, String otpRequestId, Identity identity, Finish<T> finish) {
     metrics.verified();
     String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
     String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
@@ -124,19 +144,15 @@ public final class OtpVerifier {
                 .withUser(userId)
                 .with(identity.kind().field(), identity.masked()));
           }
-          JsonObject issue = new JsonObject()
-              .put("app_id", call.appId().toString())
-              .put("user", found.user().toJson())
-              .put("new_user", found.created())
-              .put("request_id", call.requestId())
-              .put("client_ip", call.clientIp());
           // Recorded first, so the audit verticle receives these events before the token service's token.issued.
-          Future<Void> recorded = audit.record(events);
-          if (!call.issue()) {
-            return recorded.map(v -> new JsonObject().put("user", found.user().toJson()).put("new_user", found.created()));
-          }
-          return bothDone(recorded, bus.request(Bus.TOKEN_ISSUE, issue));
+          return finish.apply(call, found, audit.record(events));
         });
+  }
+
+  private Future<Grant> issue(Call call, UserRepository.Found found, Future<Void> recorded) {
+    Issue issue = Issue.login(call.appId(), found.user().id(), found.created(), call.requestId(), call.clientIp())
+        .withTenant(call.tenantId());
+    return bothDone(recorded, bus.request(Bus.TOKEN_ISSUE, issue));
   }
 
   /**
@@ -145,7 +161,7 @@ public final class OtpVerifier {
    * a row. It still waits for both: a 2xx means every event of the login is stored. The code is spent either
    * way, so its events are kept when issuing fails; the answer is then the failure (the audit one first).
    */
-  private static Future<JsonObject> bothDone(Future<Void> recorded, Future<JsonObject> issued) {
+  private static Future<Grant> bothDone(Future<Void> recorded, Future<Grant> issued) {
     return Future.join(recorded, issued)
         .transform(done -> recorded.failed() ? Future.failedFuture(recorded.cause()) : issued);
   }

@@ -1,20 +1,25 @@
 package dev.portcullis.owner;
 
 import dev.portcullis.app.App;
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Bus;
-import dev.portcullis.http.ApiContext;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
+import dev.portcullis.audit.AuditLog;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import dev.portcullis.core.messages.OtpMessages.Send;
+import dev.portcullis.core.messages.OtpMessages.Verify;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.core.messages.TokenMessages.LoggedOut;
+import dev.portcullis.core.messages.TokenMessages.Logout;
+import dev.portcullis.core.messages.TokenMessages.Refresh;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.UUID;
 
 /**
  * Owner sign-in ({@code /v1/owners/*}). Owners are the users of the built-in console app: these routes send
@@ -24,81 +29,62 @@ import java.util.UUID;
  */
 public final class OwnerApi {
 
-  private final ApiContext api;
+  private final Bus bus;
+  private final AuditLog audit;
   private final Counter signIns;
 
-  public OwnerApi(ApiContext api) {
-    this.api = api;
+  public OwnerApi(Bus bus, AuditLog audit, MeterRegistry metrics) {
+    this.bus = bus;
+    this.audit = audit;
     this.signIns = Counter.builder("portcullis.owner.sign.ins")
         .description("Owners signed in with a code")
-        .register(api.metrics());
+        .register(metrics);
   }
 
-  public void mount(Router router) {
-    router.post("/v1/owners/send-otp").handler(this::sendOtp);
-    router.post("/v1/owners/verify-otp").handler(this::verifyOtp);
-    router.post("/v1/owners/refresh").handler(this::refresh);
-    router.post("/v1/owners/logout").handler(this::logout);
-  }
-
-  private void sendOtp(RoutingContext ctx) {
+  public void sendOtp(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    JsonObject message = new JsonObject()
-        .put("email", Fields.optionalString(body, "email"))
-        .put("phone", Fields.optionalString(body, "phone"));
-    answer(ctx, console(ctx, Bus.OTP_SEND, message).map(sent -> new JsonObject()
-        .put("otp_request_id", sent.getValue("otp_request_id"))
-        .put("expires_in", sent.getValue("expires_in"))
-        .put("resend_after", sent.getValue("resend_after"))));
+    Send request = new Send(App.CONSOLE_ID, Fields.optionalString(body, "email"), Fields.optionalString(body, "phone"),
+        RequestIds.of(ctx), Requests.callerIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.OTP_SEND, request).map(sent -> {
+      JsonObject answer = sent.toJson();
+      answer.remove("channel");
+      return answer;
+    }));
   }
 
-  private void verifyOtp(RoutingContext ctx) {
+  public void verifyOtp(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    JsonObject message = new JsonObject()
-        .put("otp_request_id", Fields.requiredString(body, "otp_request_id"))
-        .put("otp", Fields.requiredString(body, "otp"));
-    answer(ctx, console(ctx, Bus.OTP_VERIFY, message).compose(tokens -> signedIn(ctx, tokens)).map(OwnerApi::asOwner));
+    Verify request = new Verify(App.CONSOLE_ID, Fields.requiredString(body, "otp_request_id"),
+        Fields.requiredString(body, "otp"), RequestIds.of(ctx), Requests.callerIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.OTP_VERIFY, request).compose(grant -> signedIn(ctx, grant)).map(OwnerApi::asOwner));
   }
 
-  private void refresh(RoutingContext ctx) {
-    JsonObject message = new JsonObject().put("refresh_token", Fields.requiredString(JsonBody.of(ctx), "refresh_token"));
-    answer(ctx, console(ctx, Bus.TOKEN_REFRESH, message).map(OwnerApi::asOwner));
+  public void refresh(RoutingContext ctx) {
+    Refresh request = new Refresh(App.CONSOLE_ID, Fields.requiredString(JsonBody.of(ctx), "refresh_token"),
+        RequestIds.of(ctx), Requests.callerIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.TOKEN_REFRESH, request).map(OwnerApi::asOwner));
   }
 
-  private void logout(RoutingContext ctx) {
+  public void logout(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    JsonObject message = new JsonObject()
-        .put("refresh_token", Fields.requiredString(body, "refresh_token"))
-        .put("everywhere", Fields.optionalBoolean(body, "everywhere", false));
-    answer(ctx, console(ctx, Bus.TOKEN_LOGOUT, message));
+    Logout request = new Logout(App.CONSOLE_ID, Fields.requiredString(body, "refresh_token"),
+        Fields.optionalBoolean(body, "everywhere", false), RequestIds.of(ctx), Requests.callerIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.TOKEN_LOGOUT, request).map(LoggedOut::toJson));
   }
 
-  /** Sends a message on behalf of the console app. */
-  private Future<JsonObject> console(RoutingContext ctx, String address, JsonObject message) {
-    return api.bus().request(address, message
-        .put("app_id", App.CONSOLE_ID.toString())
-        .put("request_id", RequestIds.of(ctx))
-        .put("client_ip", Requests.callerIp(ctx)));
-  }
-
-  private Future<JsonObject> signedIn(RoutingContext ctx, JsonObject tokens) {
-    UUID ownerId = UUID.fromString(tokens.getJsonObject("user").getString("id"));
+  private Future<Grant> signedIn(RoutingContext ctx, Grant grant) {
     AuditEvent event = AuditEvent.of(AuditEvent.OWNER_SIGNED_IN, App.CONSOLE_ID, RequestIds.of(ctx), Requests.callerIp(ctx))
-        .withUser(ownerId)
-        .with("new_owner", tokens.getBoolean("new_user", false));
-    return api.audit().record(event)
+        .withUser(grant.userId())
+        .with("new_owner", grant.newUser());
+    return audit.record(event)
         .onSuccess(stored -> signIns.increment())
-        .map(tokens);
+        .map(grant);
   }
 
   /** The token response of API.md, with {@code owner} in place of {@code user}. */
-  private static JsonObject asOwner(JsonObject tokens) {
-    JsonObject owner = tokens.copy();
+  private static JsonObject asOwner(Grant grant) {
+    JsonObject owner = grant.toJson();
     owner.put("owner", owner.remove("user"));
     return owner;
-  }
-
-  private static void answer(RoutingContext ctx, Future<JsonObject> result) {
-    result.onSuccess(json -> Responses.ok(ctx, json)).onFailure(ctx::fail);
   }
 }

@@ -2,12 +2,20 @@ package dev.portcullis.token;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Secrets;
 import io.vertx.core.Future;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.core.messages.TokenMessages.Issue;
+import dev.portcullis.core.messages.TokenMessages.LoggedOut;
+import dev.portcullis.core.messages.TokenMessages.Logout;
+import dev.portcullis.core.messages.TokenMessages.Refresh;
+import dev.portcullis.core.messages.TokenMessages.Revoke;
+import dev.portcullis.core.messages.TokenMessages.Revoked;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,33 +53,56 @@ final class TokenService {
     this.metrics = metrics;
   }
 
-  /** {@link dev.portcullis.core.Bus#TOKEN_ISSUE}: a new session for a user who just proved who they are. */
-  Future<JsonObject> issue(JsonObject request) {
-    UUID appId = uuid(request.getValue("app_id"), "app_id");
-    Object user = request.getValue("user");
-    UUID userId = uuid(user instanceof JsonObject json ? json.getValue("id") : null, "user.id");
-    boolean newUser = Boolean.TRUE.equals(request.getValue("new_user"));
-    return app(appId).compose(app -> login(app, userId, newUser, request));
+  /**
+   * {@link dev.portcullis.core.Bus#TOKEN_ISSUE}: a new session for a user who just proved who they are, bound
+   * to the request's tenant when it names one (the user must be a member: {@code 403 forbidden}).
+   */
+  Future<Grant> issue(Issue request) {
+    return app(request.appId()).compose(app -> login(app, request.userId(), request.newUser(), request));
   }
 
-  /** {@link dev.portcullis.core.Bus#TOKEN_REFRESH}: spends the token and answers with its successor. */
-  Future<JsonObject> refresh(JsonObject request) {
-    UUID appId = uuid(request.getValue("app_id"), "app_id");
-    String token = presentedToken(request);
+  /**
+   * {@link dev.portcullis.core.Bus#TOKEN_REFRESH}: spends the token and answers with its successor. With a
+   * tenant the session switches to it (the user must be a member); without, it keeps its own.
+   */
+  Future<Grant> refresh(Refresh request) {
+    UUID appId = request.appId();
+    String token = presentedToken(request.refreshToken());
     byte[] hash = RefreshTokens.hash(token);
     String successor = refreshTokens.successor(token);
     byte[] successorHash = RefreshTokens.hash(successor);
-    return app(appId).compose(app -> sessions.rotate(hash, successorHash, appId)
+    return app(appId).compose(app -> sessions.rotate(hash, successorHash, appId, request.tenantId())
         .compose(rotated -> rotated != null
             ? answerRefresh(app, rotated, successor, false, request)
             : judgeUnspendable(app, hash, successor, successorHash, request)));
   }
 
+  /**
+   * {@link dev.portcullis.core.Bus#TOKEN_REVOKE}: the admin API's revocations (one session, a tenant's sessions,
+   * or a user's), published to every process before the answer, and audited with who asked.
+   */
+  Future<Revoked> revoke(Revoke request) {
+    UUID appId = request.appId();
+    Future<List<UUID>> revoked;
+    if (request.sessionId() != null) {
+      revoked = sessions.revokeInApp(appId, request.sessionId());
+    } else if (request.tenantId() != null) {
+      revoked = sessions.revokeTenant(appId, request.tenantId(), request.userId());
+    } else if (request.userId() != null) {
+      revoked = sessions.revokeAll(appId, request.userId());
+    } else {
+      return Future.failedFuture(ApiException.invalid("session_id", "a session, a tenant or a user is required"));
+    }
+    return revoked.compose(ids -> afterRevocation(appId, ids, request.userId(), request.reason(), List.of(), request,
+            request.actor())
+        .map(stored -> new Revoked(ids.size())));
+  }
+
   /** {@link dev.portcullis.core.Bus#TOKEN_LOGOUT}: revokes the token's session, or every session of its user. */
-  Future<JsonObject> logout(JsonObject request) {
-    UUID appId = uuid(request.getValue("app_id"), "app_id");
-    String token = presentedToken(request);
-    boolean everywhere = Boolean.TRUE.equals(request.getValue("everywhere"));
+  Future<LoggedOut> logout(Logout request) {
+    UUID appId = request.appId();
+    String token = presentedToken(request.refreshToken());
+    boolean everywhere = request.everywhere();
     return sessions.inspect(RefreshTokens.hash(token), 0)
         .compose(presented -> {
           if (presented == null || !appId.equals(presented.session().appId()) || !presented.live()) {
@@ -81,28 +112,9 @@ final class TokenService {
           Future<List<UUID>> revoked = everywhere
               ? sessions.revokeAll(appId, session.userId())
               : sessions.revoke(session.id()).map(newly -> newly ? List.of(session.id()) : List.<UUID>of());
-          return revoked.compose(ids -> afterRevocation(ids, session.userId(), REASON_LOGOUT, List.of(), request)
-              .map(stored -> new JsonObject().put("revoked", ids.size())));
+          return revoked.compose(ids -> afterRevocation(appId, ids, session.userId(), REASON_LOGOUT, List.of(), request, null)
+              .map(stored -> new LoggedOut(ids.size())));
         });
-  }
-
-  /**
-   * {@link dev.portcullis.core.Bus#TOKEN_REVOKE_SESSION}: revokes one session of the app, e.g. the one an
-   * authorization code issued when that code is presented again.
-   */
-  Future<JsonObject> revokeSession(JsonObject request) {
-    UUID appId = uuid(request.getValue("app_id"), "app_id");
-    UUID sessionId = uuid(request.getValue("session_id"), "session_id");
-    String reason = request.getString("reason", "revoked");
-    return sessions.view(sessionId).compose(session -> {
-      if (session == null || !appId.equals(session.appId())) {
-        return Future.succeededFuture(new JsonObject().put("revoked", 0));
-      }
-      return sessions.revoke(sessionId)
-          .compose(newly -> afterRevocation(newly ? List.of(sessionId) : List.of(), session.userId(), reason, List.of(),
-                  request)
-              .map(stored -> new JsonObject().put("revoked", newly ? 1 : 0)));
-    });
   }
 
   /**
@@ -110,8 +122,8 @@ final class TokenService {
    * successor not yet used: the same successor again (the client's retry). Spent otherwise, or an older
    * ancestor: reuse, and the session is revoked. Not spent but its session revoked: session_revoked.
    */
-  private Future<JsonObject> judgeUnspendable(App app, byte[] hash, String successor, byte[] successorHash,
-                                              JsonObject request) {
+  private Future<Grant> judgeUnspendable(App app, byte[] hash, String successor, byte[] successorHash,
+                                         Bus.Request request) {
     return sessions.inspect(hash, app.settings().refreshReuseGraceSeconds()).compose(presented -> {
       if (presented == null || !app.id().equals(presented.session().appId()) || !presented.live()) {
         return Future.failedFuture(invalidRefreshToken());
@@ -125,24 +137,43 @@ final class TokenService {
       if (presented.spent() && !retry) {
         return reuseDetected(session, request);
       }
+      if (!presented.spent() && !session.revoked() && request instanceof Refresh refresh && refresh.tenantId() != null) {
+        // Live, unspent and of a live session: only the tenant check kept the rotation from spending it.
+        return Future.failedFuture(notMember());
+      }
       return Future.failedFuture(session.revoked()
           ? new ApiException(ErrorCode.SESSION_REVOKED, "refresh_token: its session has been revoked")
           : invalidRefreshToken());
     });
   }
 
-  private Future<JsonObject> login(App app, UUID userId, boolean newUser, JsonObject request) {
+  private Future<Grant> login(App app, UUID userId, boolean newUser, Issue request) {
     String refreshToken = RefreshTokens.newToken();
     return sessions.create(UUID.randomUUID(), userId, app.id(), app.settings().refreshTokenTtl(),
-            RefreshTokens.hash(refreshToken))
+            RefreshTokens.hash(refreshToken), request.tenantId(), request.clientIp())
         .compose(session -> session != null
             ? answer(app, session, refreshToken, newUser, event(AuditEvent.TOKEN_ISSUED, request, session))
-            : Future.failedFuture(ApiException.invalid("user.id", "is not a user of this app")))
+            : whyNoSession(userId, app.id(), request.tenantId()))
         .onSuccess(answered -> metrics.issued(true));
   }
 
-  private Future<JsonObject> answerRefresh(App app, SessionStore.SessionRow session, String refreshToken,
-                                           boolean replay, JsonObject request) {
+  private Future<Grant> whyNoSession(UUID userId, UUID appId, UUID tenantId) {
+    return sessions.whyNoSession(userId, appId, tenantId).compose(why -> {
+      if (why == null) {
+        return Future.failedFuture(ApiException.invalid("user.id", "is not a user of this app"));
+      }
+      return Future.failedFuture(why[0]
+          ? new ApiException(ErrorCode.USER_DISABLED, "the user is disabled")
+          : notMember());
+    });
+  }
+
+  private static ApiException notMember() {
+    return new ApiException(ErrorCode.FORBIDDEN, "tenant_id: the user is not a member of this tenant");
+  }
+
+  private Future<Grant> answerRefresh(App app, SessionStore.SessionRow session, String refreshToken,
+                                      boolean replay, Bus.Request request) {
     AuditEvent refreshed = event(AuditEvent.TOKEN_REFRESHED, request, session).with("grace_replay", replay);
     return answer(app, session, refreshToken, false, refreshed)
         .onSuccess(answered -> {
@@ -152,35 +183,34 @@ final class TokenService {
   }
 
   /** Signs a fresh access token, records the event, and answers the token response. */
-  private Future<JsonObject> answer(App app, SessionStore.SessionRow session, String refreshToken, boolean newUser,
-                                    AuditEvent event) {
-    return accessTokens.issue(app, session.userId(), session.id())
+  private Future<Grant> answer(App app, SessionStore.SessionRow session, String refreshToken, boolean newUser,
+                               AuditEvent event) {
+    return accessTokens.issue(app, session)
         .compose(access -> audit.record(event).map(stored -> response(app, access, refreshToken, session, newUser)));
   }
 
-  private Future<JsonObject> reuseDetected(SessionStore.SessionRow session, JsonObject request) {
+  private Future<Grant> reuseDetected(SessionStore.SessionRow session, Bus.Request request) {
     metrics.reuseDetected();
     LOG.warn("refresh token reuse detected: revoking session {} of app {} (request {})", session.id(),
-        session.appId(), request.getString("request_id"));
+        session.appId(), request.requestId());
     List<AuditEvent> detected = List.of(event(AuditEvent.REFRESH_REUSE_DETECTED, request, session));
     return sessions.revoke(session.id())
-        .compose(newly -> afterRevocation(newly ? List.of(session.id()) : List.of(), session.userId(), REASON_REUSE,
-            detected, request))
+        .compose(newly -> afterRevocation(session.appId(), newly ? List.of(session.id()) : List.of(), session.userId(),
+            REASON_REUSE, detected, request, null))
         .compose(stored -> Future.failedFuture(new ApiException(ErrorCode.REFRESH_TOKEN_REUSED,
             "refresh_token: was already used; its session has been revoked")));
   }
 
-  /** Publishes the revocations to every process, then records them with {@code alsoRecord}. */
-  private Future<Void> afterRevocation(List<UUID> revoked, UUID userId, String reason, List<AuditEvent> alsoRecord,
-                                       JsonObject request) {
+  /** Publishes the revocations to every process, then records them (by {@code actor} when not null) with {@code alsoRecord}. */
+  private Future<Void> afterRevocation(UUID appId, List<UUID> revoked, UUID userId, String reason,
+                                       List<AuditEvent> alsoRecord, Bus.Request request, JsonObject actor) {
     List<AuditEvent> events = new ArrayList<>(alsoRecord);
-    UUID appId = UUID.fromString(request.getString("app_id"));
     for (UUID id : revoked) {
-      events.add(AuditEvent.of(AuditEvent.SESSION_REVOKED, appId, request.getString("request_id"),
-              request.getString("client_ip"))
+      AuditEvent event = AuditEvent.of(AuditEvent.SESSION_REVOKED, appId, request.requestId(), request.clientIp())
           .withUser(userId)
           .with("session_id", id.toString())
-          .with("reason", reason));
+          .with("reason", reason);
+      events.add(actor == null ? event : event.with("by", actor));
     }
     return revocations.mark(revoked)
         .compose(marked -> audit.record(events))
@@ -193,38 +223,23 @@ final class TokenService {
         .orElseGet(() -> Future.failedFuture(AppDirectory.invalidClient())));
   }
 
-  private static JsonObject response(App app, String accessToken, String refreshToken, SessionStore.SessionRow session,
-                                     boolean newUser) {
-    return new JsonObject()
-        .put("token_type", "Bearer")
-        .put("access_token", accessToken)
-        .put("expires_in", app.settings().accessTokenTtl())
-        .put("refresh_token", refreshToken)
-        .put("refresh_expires_in", session.refreshExpiresIn())
-        .put("user", session.user())
-        .put("new_user", newUser);
+  private static Grant response(App app, String accessToken, String refreshToken, SessionStore.SessionRow session,
+                                boolean newUser) {
+    return new Grant(accessToken, app.settings().accessTokenTtl(), refreshToken, session.refreshExpiresIn(),
+        session.userId(), session.user(), newUser);
   }
 
-  private static AuditEvent event(String type, JsonObject request, SessionStore.SessionRow session) {
-    return AuditEvent.of(type, session.appId(), request.getString("request_id"), request.getString("client_ip"))
+  private static AuditEvent event(String type, Bus.Request request, SessionStore.SessionRow session) {
+    return AuditEvent.of(type, session.appId(), request.requestId(), request.clientIp())
         .withUser(session.userId())
         .with("session_id", session.id().toString());
   }
 
-  private static String presentedToken(JsonObject request) {
-    Object token = request.getValue("refresh_token");
-    if (!(token instanceof String text) || text.isBlank() || text.length() > RefreshTokens.MAX_LENGTH) {
+  private static String presentedToken(String token) {
+    if (token == null || token.isBlank() || token.length() > RefreshTokens.MAX_LENGTH) {
       throw invalidRefreshToken();
     }
-    return text;
-  }
-
-  private static UUID uuid(Object value, String field) {
-    UUID id = value instanceof String text ? AppDirectory.parseUuid(text) : null;
-    if (id == null) {
-      throw ApiException.invalid(field, "must be a UUID");
-    }
-    return id;
+    return token;
   }
 
   static ApiException invalidRefreshToken() {

@@ -3,10 +3,13 @@ package dev.portcullis.audit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Bus;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.core.messages.TokenMessages.Issue;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -14,26 +17,19 @@ import java.sql.PreparedStatement;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The auth actions the other capabilities already serve, seen from the audit log. */
 @DisplayName("The audit log of auth actions")
 class AuthActionsAuditTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create();
+
+  // Set by env before any test of the class runs.
   private static TestGateway gateway;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
-  }
 
   @Test
   @DisplayName("an app created over HTTP has its app.created event, with the response's request id, once it answered 201")
@@ -103,14 +99,8 @@ class AuthActionsAuditTest {
 
   /** Logs the user in as OTP verification does: TOKEN_ISSUE over the event bus. */
   private static JsonObject login(UUID appId, UUID user) throws Exception {
-    JsonObject request = new JsonObject()
-        .put("app_id", appId.toString())
-        .put("user", new JsonObject().put("id", user.toString()))
-        .put("new_user", false)
-        .put("request_id", "login-" + UUID.randomUUID())
-        .put("client_ip", "203.0.113.7");
-    return gateway.vertx().eventBus().<JsonObject>request(Bus.TOKEN_ISSUE, request).map(Message::body)
-        .await(10, TimeUnit.SECONDS);
+    Issue request = Issue.login(appId, user, false, "login-" + UUID.randomUUID(), "203.0.113.7");
+    return new Bus(gateway.vertx()).request(Bus.TOKEN_ISSUE, request).map(Grant::toJson).await(10, TimeUnit.SECONDS);
   }
 
   private static ApiResponse post(String path, JsonObject app, String requestId, String refreshToken) {

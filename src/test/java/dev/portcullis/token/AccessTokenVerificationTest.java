@@ -14,9 +14,12 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
 import dev.portcullis.core.Bus;
+import dev.portcullis.core.messages.TokenMessages.Introspect;
+import dev.portcullis.core.messages.TokenMessages.Introspected;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
@@ -38,14 +41,18 @@ import java.util.Base64;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Access token verification")
 class AccessTokenVerificationTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create();
+
+  // Set by env before any test of the class runs.
   private static TestGateway gateway;
   private static String appId;
   private static String otherAppId;
@@ -57,7 +64,6 @@ class AccessTokenVerificationTest {
 
   @BeforeAll
   static void start() throws Exception {
-    gateway = TestGateway.start();
     appId = gateway.createApp("verify-app").getString("app_id");
     otherAppId = gateway.createApp("verify-other").getString("app_id");
     genuine = TokenFixture.login(gateway, appId, TokenFixture.user(gateway, appId, "v@example.com"))
@@ -68,11 +74,6 @@ class AccessTokenVerificationTest {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
     generator.initialize(2048);
     attackerKey = generator.generateKeyPair();
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
   }
 
   @Test
@@ -207,12 +208,12 @@ class AccessTokenVerificationTest {
   @DisplayName("TOKEN_INTROSPECT answers for a token of the expected app and refuses one of another app")
   void introspectOverTheBus() throws Exception {
     JsonObject me = gateway.vertx().eventBus()
-        .<JsonObject>request(Bus.TOKEN_INTROSPECT, new JsonObject().put("access_token", genuine).put("app_id", appId))
-        .await(10, TimeUnit.SECONDS).body();
+        .<Introspected>request(Bus.TOKEN_INTROSPECT.name(), new Introspect(genuine, UUID.fromString(appId), "test"))
+        .await(10, TimeUnit.SECONDS).body().toJson();
     assertEquals(genuineClaims.getString("sid"), me.getJsonObject("session").getString("id"));
     try {
       gateway.vertx().eventBus()
-          .request(Bus.TOKEN_INTROSPECT, new JsonObject().put("access_token", genuine).put("app_id", otherAppId))
+          .request(Bus.TOKEN_INTROSPECT.name(), new Introspect(genuine, UUID.fromString(otherAppId), "test"))
           .await(10, TimeUnit.SECONDS);
       throw new AssertionError("a token of another app was accepted");
     } catch (ReplyException expected) {

@@ -1,0 +1,44 @@
+package dev.portcullis.core.messages;
+
+import dev.portcullis.core.Bus;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+
+/** The OTP verticle's messages: requests and replies of {@code Bus.OTP_*}. */
+public final class OtpMessages {
+
+  private OtpMessages() {
+  }
+
+  /** Sends a code to an email address or a phone number (one of them; checked by the OTP service). */
+  public record Send(UUID appId, String email, String phone, String requestId, String clientIp) implements Bus.Request {
+  }
+
+  /** A code is on its way. */
+  public record Sent(String otpRequestId, String channel, int expiresIn, int resendAfter) {
+
+    public JsonObject toJson() {
+      return new JsonObject()
+          .put("otp_request_id", otpRequestId)
+          .put("channel", channel)
+          .put("expires_in", expiresIn)
+          .put("resend_after", resendAfter);
+    }
+  }
+
+  /**
+   * Consumes a code; the reply is the token response ({@link TokenMessages.Grant}). {@code tenantId} (may be
+   * null) binds the new session to that tenant; the user must be a member.
+   */
+  public record Verify(UUID appId, String otpRequestId, String otp, String requestId, String clientIp, UUID tenantId)
+      implements Bus.Request {
+
+    public Verify(UUID appId, String otpRequestId, String otp, String requestId, String clientIp) {
+      this(appId, otpRequestId, otp, requestId, clientIp, null);
+    }
+  }
+
+  /** The user a consumed code proves ({@code Bus.OTP_PROVE}): the user's public JSON, made on first sign-in. */
+  public record Proven(UUID userId, JsonObject user, boolean newUser) {
+  }
+}

@@ -1,0 +1,132 @@
+package dev.portcullis.core.messages;
+
+import dev.portcullis.core.Bus;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.UUID;
+
+/** The Token verticle's messages: requests and replies of {@code Bus.TOKEN_*}. */
+public final class TokenMessages {
+
+  private TokenMessages() {
+  }
+
+  /**
+   * A new session for a user who just proved who they are. The optional parts (null when absent) are set with
+   * the {@code with...} methods, so a sender names only what it has and a new option is one component and one
+   * method here.
+   *
+   * @param tenantId the tenant the session is bound to (the {@code tid} claim)
+   * @param deviceId the device the session runs on (the {@code did} claim)
+   * @param entitlements what the device's license grants (the {@code ent} claim)
+   */
+  public record Issue(UUID appId, UUID userId, boolean newUser, String requestId, String clientIp,
+                      UUID tenantId, UUID deviceId, List<String> entitlements) implements Bus.Request {
+
+    public static Issue login(UUID appId, UUID userId, boolean newUser, String requestId, String clientIp) {
+      return new Issue(appId, userId, newUser, requestId, clientIp, null, null, null);
+    }
+
+    public Issue withTenant(UUID tenant) {
+      return new Issue(appId, userId, newUser, requestId, clientIp, tenant, deviceId, entitlements);
+    }
+
+    public Issue withDevice(UUID device, List<String> granted) {
+      return new Issue(appId, userId, newUser, requestId, clientIp, tenantId, device,
+          granted == null ? null : List.copyOf(granted));
+    }
+  }
+
+  /**
+   * Spends a refresh token of the app. {@code tenantId} (may be null) switches the session to that tenant; null
+   * keeps the session's tenant.
+   */
+  public record Refresh(UUID appId, String refreshToken, String requestId, String clientIp, UUID tenantId)
+      implements Bus.Request {
+
+    public Refresh(UUID appId, String refreshToken, String requestId, String clientIp) {
+      this(appId, refreshToken, requestId, clientIp, null);
+    }
+  }
+
+  /**
+   * The admin API's revocations: one session ({@code sessionId}), the sessions bound to a tenant
+   * ({@code tenantId}, of one user when {@code userId} is set too), or every session of a user ({@code userId}).
+   * {@code actor} is who asked (audit data: the operator or an owner id).
+   */
+  public record Revoke(UUID appId, UUID sessionId, UUID tenantId, UUID userId, String reason, JsonObject actor,
+                       String requestId, String clientIp) implements Bus.Request {
+
+    public static Revoke session(UUID appId, UUID sessionId, String reason, JsonObject actor, String requestId,
+                                 String clientIp) {
+      return new Revoke(appId, sessionId, null, null, reason, actor, requestId, clientIp);
+    }
+
+    public static Revoke user(UUID appId, UUID userId, String reason, JsonObject actor, String requestId,
+                              String clientIp) {
+      return new Revoke(appId, null, null, userId, reason, actor, requestId, clientIp);
+    }
+
+    public static Revoke tenant(UUID appId, UUID tenantId, UUID userId, String reason, JsonObject actor,
+                                String requestId, String clientIp) {
+      return new Revoke(appId, null, tenantId, userId, reason, actor, requestId, clientIp);
+    }
+  }
+
+  /** How many sessions a revocation revoked. */
+  public record Revoked(int revoked) {
+  }
+
+  /** Revokes the refresh token's session, or with {@code everywhere} every session of its user in the app. */
+  public record Logout(UUID appId, String refreshToken, boolean everywhere, String requestId, String clientIp)
+      implements Bus.Request {
+  }
+
+  /** Verifies an access token; with {@code appId} (may be null), a token of any other app is {@code invalid_token}. */
+  public record Introspect(String accessToken, UUID appId, String requestId) implements Bus.Request {
+  }
+
+  /** The token response of API.md. {@code user} is the user's public JSON; it is never changed once sent. */
+  public record Grant(String accessToken, int expiresIn, String refreshToken, int refreshExpiresIn, UUID userId,
+                      JsonObject user, boolean newUser) {
+
+    public JsonObject toJson() {
+      return new JsonObject()
+          .put("token_type", "Bearer")
+          .put("access_token", accessToken)
+          .put("expires_in", expiresIn)
+          .put("refresh_token", refreshToken)
+          .put("refresh_expires_in", refreshExpiresIn)
+          .put("user", user)
+          .put("new_user", newUser);
+    }
+  }
+
+  /** How many sessions a logout revoked. */
+  public record LoggedOut(int revoked) {
+
+    public JsonObject toJson() {
+      return new JsonObject().put("revoked", revoked);
+    }
+  }
+
+  /**
+   * A live access token: whose it is, the user and session as {@code /auth/me} shows them (never changed), and
+   * the roles its tokens carry (app-wide, plus the tenant's when the session is bound to one).
+   */
+  public record Introspected(UUID appId, UUID userId, JsonObject user, JsonObject session, List<String> roles) {
+
+    public Introspected(UUID appId, UUID userId, JsonObject user, JsonObject session) {
+      this(appId, userId, user, session, List.of());
+    }
+
+    public JsonObject toJson() {
+      return new JsonObject()
+          .put("user", user)
+          .put("session", session)
+          .put("roles", new JsonArray(roles))
+          .put("app_id", appId.toString());
+    }
+  }
+}
