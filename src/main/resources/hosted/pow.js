@@ -37,11 +37,11 @@
       return solution;
     });
     form.addEventListener('submit', function (event) {
-      if (field.value) {
+      var submitter = event.submitter;
+      if (field.value || (submitter && submitter.value === 'send_code')) {
         return;
       }
       event.preventDefault();
-      var submitter = event.submitter;
       solving.then(function () {
         form.requestSubmit(submitter || undefined);
       });

@@ -15,10 +15,11 @@ import java.util.UUID;
  * @param ask          the answer fields of the profile step, in order
  * @param anyOf        sets of fields of which one must be complete ({@code EMAIL} and {@code PHONE} count when proven)
  * @param data         the kind's own data (callback, state, code challenge, conversation id...)
+ * @param challenge    the password step's anti-abuse challenge, or null
  */
 public record Flow(String id, UUID appId, String kind, String csrf, Step step, String identity,
                    boolean fixedIdentity, String otpRequestId, JsonObject user, boolean newUser, List<String> ask,
-                   List<List<String>> anyOf, JsonObject data) {
+                   List<List<String>> anyOf, JsonObject data, PasswordSignIn.Challenge challenge) {
 
   public enum Step { IDENTITY, PASSWORD, CODE, PROFILE }
 
@@ -26,25 +27,32 @@ public record Flow(String id, UUID appId, String kind, String csrf, Step step, S
   public static Flow start(UUID appId, String kind, String identity, List<String> ask, List<List<String>> anyOf,
                            JsonObject data) {
     return new Flow(Tokens.random(16), appId, kind, Tokens.random(32), Step.IDENTITY, identity, identity != null, null,
-        null, false, List.copyOf(ask), anyOf.stream().map(List::copyOf).toList(), data);
+        null, false, List.copyOf(ask), anyOf.stream().map(List::copyOf).toList(), data, null);
   }
 
   public Flow at(Step next) {
-    return new Flow(id, appId, kind, csrf, next, identity, fixedIdentity, otpRequestId, user, newUser, ask, anyOf, data);
+    return new Flow(id, appId, kind, csrf, next, identity, fixedIdentity, otpRequestId, user, newUser, ask, anyOf, data, challenge);
   }
 
   public Flow withIdentity(String qualified) {
     return new Flow(id, appId, kind, csrf, step, qualified, fixedIdentity, otpRequestId, user, newUser, ask, anyOf,
-        data);
+        data, challenge);
   }
 
   public Flow withCode(String requestId) {
     return new Flow(id, appId, kind, csrf, Step.CODE, identity, fixedIdentity, requestId, user, newUser, ask, anyOf,
-        data);
+        data, null);
   }
 
   public Flow signedIn(JsonObject signedIn, boolean created) {
-    return new Flow(id, appId, kind, csrf, step, identity, fixedIdentity, null, signedIn, created, ask, anyOf, data);
+    return new Flow(id, appId, kind, csrf, step, identity, fixedIdentity, null, signedIn, created, ask, anyOf, data,
+        null);
+  }
+
+  /** At the password step, with the challenge its form carries. */
+  public Flow atPassword(PasswordSignIn.Challenge passwordChallenge) {
+    return new Flow(id, appId, kind, csrf, Step.PASSWORD, identity, fixedIdentity, otpRequestId, user, newUser, ask,
+        anyOf, data, passwordChallenge);
   }
 
   public JsonObject toJson() {
@@ -63,7 +71,9 @@ public record Flow(String id, UUID appId, String kind, String csrf, Step step, S
         .put("new_user", newUser)
         .put("ask", new JsonArray(ask))
         .put("any_of", sets)
-        .put("data", data);
+        .put("data", data)
+        .put("challenge", challenge == null ? null
+            : new JsonObject().put("token", challenge.token()).put("difficulty", challenge.difficulty()));
   }
 
   public static Flow fromJson(JsonObject json) {
@@ -74,7 +84,11 @@ public record Flow(String id, UUID appId, String kind, String csrf, Step step, S
         json.getString("csrf"), Step.valueOf(json.getString("step")), json.getString("identity"),
         json.getBoolean("fixed_identity"), json.getString("otp_request_id"), json.getJsonObject("user"),
         json.getBoolean("new_user"), json.getJsonArray("ask").stream().map(String::valueOf).toList(), anyOf,
-        json.getJsonObject("data"));
+        json.getJsonObject("data"), challenge(json.getJsonObject("challenge")));
+  }
+
+  private static PasswordSignIn.Challenge challenge(JsonObject json) {
+    return json == null ? null : new PasswordSignIn.Challenge(json.getString("token"), json.getInteger("difficulty"));
   }
 
   /** Masked: a record's default toString would print the identity and the CSRF token. */

@@ -159,8 +159,11 @@ public final class FlowEngine {
     metrics.passed(flow.kind(), Flow.Step.IDENTITY);
     Flow identified = flow.withIdentity(identity.qualified());
     if (passwordOffered(turn.app())) {
-      Flow atPassword = identified.at(Flow.Step.PASSWORD);
-      return flows.save(turn.browser(), atPassword).compose(saved -> show(ctx, turn.app(), atPassword, Input.NONE));
+      return passwords.challenge(turn.app(), identity, turn.visit().clientIp(), turn.visit().requestId())
+          .compose(challenge -> {
+            Flow atPassword = identified.atPassword(challenge);
+            return flows.save(turn.browser(), atPassword).compose(saved -> show(ctx, turn.app(), atPassword, Input.NONE));
+          });
     }
     return sendCode(ctx, turn, identified, null);
   }
@@ -174,7 +177,17 @@ public final class FlowEngine {
       return show(ctx, turn.app(), flow, Input.error("Enter your password, or ask for a code instead."));
     }
     Identity identity = Identity.fromQualified(flow.identity());
-    return passwords.signIn(turn.app(), identity, password, turn.visit().clientIp(), turn.visit().requestId())
+    String solution = turn.field("pow_solution");
+    boolean unsolved = solution == null || solution.isEmpty();
+    if (flow.challenge() != null && flow.challenge().difficulty() > 0 && unsolved) {
+      // No script ran (JavaScript is off): a step whose challenge has a difficulty offers email codes only.
+      return identity.kind() == Identity.Kind.EMAIL
+          ? sendCode(ctx, turn, flow, "Signing in with a password needs JavaScript here, so we sent you a code instead.")
+          : show(ctx, turn.app(), flow, Input.error("Signing in with a password needs JavaScript here. "
+              + "Send yourself a code instead."));
+    }
+    return passwords.signIn(turn.app(), identity, password, flow.challenge(), unsolved ? null : solution,
+            turn.visit().clientIp(), turn.visit().requestId())
         .compose(
             proven -> signedIn(ctx, turn, flow, proven),
             failure -> show(ctx, turn.app(), flow, Input.error(message(failure))));
@@ -292,9 +305,11 @@ public final class FlowEngine {
       if (flow.step() == Flow.Step.PROFILE) {
         flow.ask().forEach(field -> fields.add(AnswerFields.view(field, input.answers().get(field))));
       }
+      PasswordSignIn.Challenge challenge = flow.step() == Flow.Step.PASSWORD ? flow.challenge() : null;
       StepPage page = new StepPage(base.title(), base.logoUrl(), base.appName(), base.action(), base.flowId(),
-          base.csrf(), base.step(), base.error(), input.notice(), input.identity(), masked, base.allowPhone(), null, 0,
-          fields);
+          base.csrf(), base.step(), base.error(), input.notice(), input.identity(), masked, base.allowPhone(),
+          challenge == null || challenge.difficulty() == 0 ? null : challenge.token(),
+          challenge == null ? 0 : challenge.difficulty(), fields);
       HostedPages.render(ctx, input.error() == null ? 200 : 400, template(flow.step()), page);
     });
   }
