@@ -253,4 +253,24 @@ class HostedSignInTest {
     assertTrue(again.body().contains("attempts left") || again.body().contains("not right"), again.body());
     assertTrue(again.body().contains("name=\"code\""));
   }
+
+  @Test
+  @DisplayName("a phone number is refused without hosted_sms and gets an SMS code with it")
+  void smsOnlyWithHostedSms() {
+    String phone = "+6289123456678";
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page refused = browser.submit(browser.get(onboarding(CALLBACK, "s")), Map.of("identity", phone));
+    assertEquals(400, refused.status());
+    assertTrue(refused.body().contains("valid email address"), refused.body());
+    assertTrue(fixture.receiver.calls().stream().noneMatch(call -> phone.equals(call.json().getString("to"))));
+
+    JsonObject sms = fixture.app("hosted-sms", List.of(CALLBACK), new JsonObject().put("hosted_sms", true));
+    FormBrowser.Page sent = browser.submit(browser.get("/onboarding/" + sms.getString("app_id") + "?state=s&callback_url="
+        + FormBrowser.encode(CALLBACK)), Map.of("identity", "+62-89123456678"));
+    assertEquals(200, sent.status(), sent.toString());
+    assertTrue(sent.body().contains("name=\"code\""));
+    dev.portcullis.testing.Await.until("an SMS to " + phone, java.time.Duration.ofSeconds(10),
+        () -> fixture.receiver.calls().stream().anyMatch(call -> phone.equals(call.json().getString("to"))
+            && "sms".equals(call.json().getString("channel"))));
+  }
 }
