@@ -17,6 +17,7 @@ import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import dev.portcullis.hosted.HostedApi;
 import dev.portcullis.hosted.PasswordSignIn;
+import dev.portcullis.http.AdmissionControl;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.ErrorResponder;
@@ -81,6 +82,7 @@ public final class ApiVerticle extends VerticleBase {
 
     ClientAuth client = new ClientAuth(new ClientAuthentication(appDirectory, audit, metrics));
     Guards guards = new Guards(
+        new AdmissionControl(config.httpMaxInFlight(), metrics),
         client,
         new AdminAuth(config.adminKey(), new ConsoleOwners(bus)),
         new AppAccess(apps),
@@ -124,8 +126,9 @@ public final class ApiVerticle extends VerticleBase {
     return new HostedApis(hosted, new ConversationApi(config.issuer(), pg, audit, apps, hosted));
   }
 
-  /** What a route may require before its handler runs. */
-  record Guards(ClientAuth client, AdminAuth admin, AppAccess appAccess, Handler<RoutingContext> clientIfPresented) {
+  /** What a route may require before its handler runs; admission control comes before every route. */
+  record Guards(AdmissionControl admission, ClientAuth client, AdminAuth admin, AppAccess appAccess,
+                Handler<RoutingContext> clientIfPresented) {
   }
 
   /** One handler object per capability. */
@@ -150,6 +153,7 @@ public final class ApiVerticle extends VerticleBase {
    */
   static Router routes(Router router, Guards guard, Apis api) {
     router.route().handler(RequestIds::handle);
+    router.route().handler(guard.admission());
     router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));
     // The hosted pages' forms post application/x-www-form-urlencoded: before the JSON body parser, which refuses it
     HostedApi pages = api.hosted().pages();

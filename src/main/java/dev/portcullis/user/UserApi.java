@@ -2,12 +2,12 @@ package dev.portcullis.user;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppAccess;
-import dev.portcullis.core.messages.TokenMessages.Revoke;
 import dev.portcullis.app.AppDirectory;
-import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.messages.TokenMessages.Revoke;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
