@@ -77,6 +77,9 @@ public final class Bus {
   /** OTP: consumes a code → the token response (via TOKEN_ISSUE). */
   public static final Address<OtpMessages.Verify, TokenMessages.Grant> OTP_VERIFY =
       new Address<>("portcullis.otp.verify", OtpMessages.Verify.class, TokenMessages.Grant.class);
+  /** OTP: consumes a code → the user it proves, and no session (the hosted pages issue theirs later). */
+  public static final Address<OtpMessages.Verify, OtpMessages.Proven> OTP_PROVE =
+      new Address<>("portcullis.otp.prove", OtpMessages.Verify.class, OtpMessages.Proven.class);
 
   /**
    * Passwords and challenges (API.md "Passwords and anti-abuse challenges"), answered by the password
