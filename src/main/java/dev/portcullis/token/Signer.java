@@ -19,16 +19,21 @@ final class Signer {
 
   static final String ALGORITHM = "RS256";
   static final String TYPE = "at+jwt";
+  /** OpenID Connect ID tokens: plain JWT, a type no access-token check accepts. */
+  static final String ID_TOKEN_TYPE = "JWT";
 
   private final String kid;
   private final Rs256 rs256;
   private final String headerSegment;
+  private final String idTokenHeaderSegment;
 
   private Signer(String kid, Rs256 rs256) {
     this.kid = kid;
     this.rs256 = rs256;
     JsonObject header = new JsonObject().put("alg", ALGORITHM).put("typ", TYPE).put("kid", kid);
     this.headerSegment = Secrets.base64Url(header.toBuffer().getBytes());
+    JsonObject idTokenHeader = header.copy().put("typ", ID_TOKEN_TYPE);
+    this.idTokenHeaderSegment = Secrets.base64Url(idTokenHeader.toBuffer().getBytes());
   }
 
   /** Decrypts a sealed PKCS#8 PEM (see {@link SigningKeyMaterial}); the plaintext is wiped once parsed. */
@@ -46,7 +51,15 @@ final class Signer {
   }
 
   String sign(JsonObject claims) {
-    String signingInput = headerSegment + "." + Secrets.base64Url(claims.toBuffer().getBytes());
+    return sign(headerSegment, claims);
+  }
+
+  String signIdToken(JsonObject claims) {
+    return sign(idTokenHeaderSegment, claims);
+  }
+
+  private String sign(String header, JsonObject claims) {
+    String signingInput = header + "." + Secrets.base64Url(claims.toBuffer().getBytes());
     byte[] signature = rs256.sign(signingInput.getBytes(StandardCharsets.US_ASCII));
     return signingInput + "." + Secrets.base64Url(signature);
   }
