@@ -83,7 +83,7 @@ class OidcProviderTest {
     base = "http://127.0.0.1:" + port;
     gateway = TestGateway.start(receiver.channels().put(GatewayConfig.HTTP_PORT, port).put(GatewayConfig.ISSUER, base));
     audit = new AuditTap(gateway);
-    app = gateway.createApp(new JsonObject().put("name", "Relying Party").put("slug", "rp")
+    app = gateway.createApp(new JsonObject().put("name", "Relying Party").put("slug", "rp-shop")
         .put("callback_urls", new JsonArray(List.of(CALLBACK)))
         .put("settings", new JsonObject().put("profile_fields", new JsonArray(List.of("name", "address")))
             .put("refresh_reuse_grace_seconds", 0)));
