@@ -50,10 +50,12 @@ public final class FlowEngine {
   private final AuditLog audit;
   private final HostedMetrics metrics;
   private final PasswordSignIn passwords;
+  private final FlowStarts starts;
   private final Map<String, FlowKind> kinds = new LinkedHashMap<>();
 
-  public FlowEngine(AppDirectory apps, FlowStore flows, BrowserCookie cookie, Bus bus, AuditLog audit,
-                    HostedMetrics metrics, PasswordSignIn passwords) {
+  public FlowEngine(AppDirectory apps, FlowStore flows, FlowStarts starts, BrowserCookie cookie, Bus bus,
+                    AuditLog audit, HostedMetrics metrics, PasswordSignIn passwords) {
+    this.starts = starts;
     this.apps = apps;
     this.flows = flows;
     this.cookie = cookie;
@@ -78,9 +80,17 @@ public final class FlowEngine {
     if (!kinds.containsKey(flow.kind())) {
       return Future.failedFuture(new IllegalStateException("no flow kind " + flow.kind()));
     }
-    String browser = cookie.ensure(ctx);
-    metrics.flow(flow.kind(), "started");
-    return flows.save(browser, flow).compose(saved -> show(ctx, app, flow, Input.NONE));
+    return starts.waitFor(visit(ctx).clientIp()).compose(wait -> {
+      if (wait > 0) {
+        metrics.flow(flow.kind(), "rate_limited");
+        ctx.response().putHeader("Retry-After", Long.toString(wait));
+        HostedPages.problem(ctx, 429, app, "Too many sign-ins from your network. Try again in " + wait + " seconds.");
+        return Future.succeededFuture();
+      }
+      String browser = cookie.ensure(ctx);
+      metrics.flow(flow.kind(), "started");
+      return flows.save(browser, flow).compose(saved -> show(ctx, app, flow, Input.NONE));
+    });
   }
 
   /** {@code POST /hosted/{app_id}/flow}: one step's form. */
@@ -381,9 +391,11 @@ public final class FlowEngine {
     if (ctx.response().headWritten()) {
       return;
     }
-    boolean unavailable = api.code() == ErrorCode.UNAVAILABLE;
-    HostedPages.problem(ctx, unavailable ? 503 : 500, null, unavailable
-        ? "Sign-in is unavailable right now. Try again in a moment."
-        : "Something went wrong. Go back to the app and try again.");
+    int status = api.code().status();
+    HostedPages.problem(ctx, status, null, switch (status) {
+      case 503 -> "Sign-in is unavailable right now. Try again in a moment.";
+      case 500 -> "Something went wrong. Go back to the app and try again.";
+      default -> "This sign-in cannot go on. Go back to the app and start again.";
+    });
   }
 }

@@ -28,7 +28,8 @@ public final class HostedApi {
     metrics = new HostedMetrics(registry);
     codes = new AuthCodes(redis);
     HostedUsers users = new HostedUsers(pg);
-    engine = new FlowEngine(apps, new FlowStore(redis), new BrowserCookie(issuer), bus, audit, metrics, passwords)
+    engine = new FlowEngine(apps, new FlowStore(redis), new FlowStarts(redis), new BrowserCookie(issuer), bus, audit,
+        metrics, passwords)
         .register(new AutzKind(codes, users));
     exchange = new CodeExchange(codes, bus, audit, metrics);
     onboarding = new Onboarding(apps, engine, metrics);

@@ -187,4 +187,22 @@ class ConversationTest {
     assertEquals(404, foreign.status());
     assertEquals(401, fixture.gateway.http().get("/api/conversations/" + conversation.getString("id")).status());
   }
+
+  @Test
+  @DisplayName("a conversation past its 30 minutes reads EXPIRED and its url starts nothing")
+  void expiry() throws Exception {
+    JsonObject conversation = created(new JsonObject().put("auth", new JsonObject()));
+    String id = conversation.getString("id");
+    try (var db = fixture.gateway.jdbc(); var statement = db.createStatement();
+         var rows = statement.executeQuery("SELECT expires_at - created_at = interval '30 minutes' FROM conversations "
+             + "WHERE id = '" + id + "'")) {
+      assertTrue(rows.next() && rows.getBoolean(1), "expires 30 minutes after creation");
+    }
+    try (var db = fixture.gateway.jdbc(); var statement = db.createStatement()) {
+      statement.executeUpdate("UPDATE conversations SET created_at = now() - interval '31 minutes', "
+          + "expires_at = now() - interval '1 minute' WHERE id = '" + id + "'");
+    }
+    assertEquals("EXPIRED", read(id).getString("status"));
+    assertEquals(400, fixture.browser().get(path(conversation)).status());
+  }
 }

@@ -14,9 +14,13 @@ import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
 
 @DisplayName("Hosted pages: settings, branding and cookies behind an https issuer")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HostedPagesTest {
 
   private static final String CALLBACK = "https://shop.example.com/cb";
@@ -93,5 +97,20 @@ class HostedPagesTest {
     assertEquals(new JsonArray(), settings.getJsonArray("profile_fields"));
     assertEquals(true, settings.getBoolean("hosted_password"));
     assertEquals(false, settings.getBoolean("hosted_sms"));
+  }
+
+  @Test
+  @Order(Integer.MAX_VALUE) // uses up this network's starts for the minute: last
+  @DisplayName("one network starts at most 60 flows a minute; beyond, a 429 page with Retry-After")
+  void flowStartsLimited() {
+    JsonObject app = app("pages-flood", new JsonObject());
+    FormBrowser browser = new FormBrowser(gateway.config().httpPort());
+    FormBrowser.Page page = start(browser, app);
+    for (int i = 0; i < FlowStarts.PER_MINUTE + 5 && page.status() == 200; i++) {
+      page = start(browser, app);
+    }
+    assertEquals(429, page.status(), page.toString());
+    assertTrue(Integer.parseInt(page.header("Retry-After")) >= 1);
+    assertTrue(page.body().contains("Too many sign-ins"));
   }
 }
