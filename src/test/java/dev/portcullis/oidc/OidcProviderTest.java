@@ -213,6 +213,7 @@ class OidcProviderTest {
     IDTokenClaimsSet claims = validator.validate(oidc.getOIDCTokens().getIDToken(), started.nonce());
     assertEquals("ana@example.com", claims.getStringClaim("email"));
     assertEquals("Ana Lima", claims.getStringClaim("name"));
+    assertEquals(Boolean.TRUE, claims.getBooleanClaim("email_verified"), "an email proven with a code");
     assertNotNull(claims.getAuthenticationTime());
     assertEquals(List.of("otp"), claims.getStringListClaim("amr"));
     String sub = claims.getSubject().getValue();
