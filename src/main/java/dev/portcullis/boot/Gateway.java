@@ -2,8 +2,10 @@ package dev.portcullis.boot;
 
 import dev.portcullis.audit.AuditVerticle;
 import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.license.LicenseHousekeepingVerticle;
 import dev.portcullis.management.ManagementVerticle;
 import dev.portcullis.otp.OtpVerticle;
+import dev.portcullis.password.PasswordVerticle;
 import dev.portcullis.token.TokenVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -55,7 +57,8 @@ public final class Gateway {
   static List<List<Step>> plan(GatewayConfig config, int cores) {
     return List.of(
         List.of(new Step(AuditVerticle.class, 1)),
-        List.of(new Step(TokenVerticle.class, cores), new Step(OtpVerticle.class, cores)),
+        List.of(new Step(TokenVerticle.class, cores), new Step(OtpVerticle.class, cores),
+            new Step(PasswordVerticle.class, cores), new Step(LicenseHousekeepingVerticle.class, 1)),
         List.of(new Step(ApiVerticle.class, config.httpInstances())),
         List.of(new Step(ManagementVerticle.class, 1)));
   }

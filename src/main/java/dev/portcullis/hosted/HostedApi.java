@@ -5,7 +5,6 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
-import dev.portcullis.http.ClientAuth;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.ext.web.RoutingContext;
 
@@ -24,7 +23,7 @@ public final class HostedApi {
   private final HostedMetrics metrics;
 
   public HostedApi(String issuer, Postgres pg, RedisStore redis, Bus bus, AuditLog audit, AppDirectory apps,
-                   ClientAuth clientAuth, MeterRegistry registry, PasswordSignIn passwords) {
+                   MeterRegistry registry, PasswordSignIn passwords) {
     metrics = new HostedMetrics(registry);
     codes = new AuthCodes(redis);
     HostedUsers users = new HostedUsers(pg);
@@ -33,7 +32,7 @@ public final class HostedApi {
         .register(new AutzKind(codes, users));
     exchange = new CodeExchange(codes, bus, audit, metrics);
     onboarding = new Onboarding(apps, engine, metrics);
-    userInfo = new UserInfo(clientAuth, exchange, users);
+    userInfo = new UserInfo(exchange, users);
   }
 
   /** {@code GET /onboarding/{app_id}}: starts an Autz.org flow. */
@@ -46,12 +45,7 @@ public final class HostedApi {
     engine.submit(ctx);
   }
 
-  /** {@code GET /api/client/{app_id}/userinfo}, guard: HTTP Basic when an Authorization header is given. */
-  public void userInfoClient(RoutingContext ctx) {
-    userInfo.authenticate(ctx);
-  }
-
-  /** {@code GET /api/client/{app_id}/userinfo}. */
+  /** {@code GET /api/client/{app_id}/userinfo}, after the client guard when credentials are presented. */
   public void userInfo(RoutingContext ctx) {
     userInfo.answer(ctx);
   }

@@ -16,23 +16,12 @@ import java.util.UUID;
  */
 final class UserInfo {
 
-  private final ClientAuth clientAuth;
   private final CodeExchange exchange;
   private final HostedUsers users;
 
-  UserInfo(ClientAuth clientAuth, CodeExchange exchange, HostedUsers users) {
-    this.clientAuth = clientAuth;
+  UserInfo(CodeExchange exchange, HostedUsers users) {
     this.exchange = exchange;
     this.users = users;
-  }
-
-  /** Guard: with an Authorization header the client must authenticate as the app of the path. */
-  void authenticate(RoutingContext ctx) {
-    if (ctx.request().getHeader("Authorization") == null) {
-      ctx.next();
-      return;
-    }
-    clientAuth.handle(ctx);
   }
 
   void answer(RoutingContext ctx) {

@@ -1,5 +1,6 @@
 package dev.portcullis.management;
 
+import dev.portcullis.audit.ExportSigningKey;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.Metrics;
 import dev.portcullis.core.Postgres;
@@ -13,24 +14,32 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
-import io.vertx.redis.client.Command;
 
-/** The management port: liveness, readiness (Postgres and Redis), Prometheus metrics. */
+/** The management port: liveness, readiness (with the state of Postgres and Redis), Prometheus metrics. */
 public final class ManagementVerticle extends VerticleBase {
 
   private HttpServer server;
   private Postgres pg;
   private RedisStore redis;
+  private BackendProbe probe;
 
   @Override
   public Future<?> start() {
     GatewayConfig config = GatewayConfig.from(config());
     pg = Postgres.create(vertx, config);
     redis = RedisStore.create(vertx, config);
+    MeterRegistry registry = Metrics.registry(vertx);
+    probe = new BackendProbe(pg, redis, registry);
+    probe.check();
+    vertx.setPeriodic(BackendProbe.INTERVAL_MS, id -> probe.check());
     Router router = Router.router(vertx);
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(this::ready);
-    MeterRegistry registry = Metrics.registry(vertx);
+    // The public half of the key that signs exported audit months (README, Audit log: Retention).
+    if (config.optional(GatewayConfig.MASTER_KEY) != null) {
+      JsonObject exportKey = ExportSigningKey.published(config.masterKey());
+      router.get("/audit/export-key").handler(ctx -> json(ctx, 200, exportKey));
+    }
     if (registry instanceof PrometheusMeterRegistry prometheus) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
     }
@@ -43,14 +52,13 @@ public final class ManagementVerticle extends VerticleBase {
     return server.close().eventually(() -> Future.join(pg.close(), redis.close()));
   }
 
+  /**
+   * Ready from the moment this verticle is up (it deploys last) until SIGTERM undeploys it (first). Postgres and
+   * Redis are shared by every pod, so their outage does not take a pod out of the Service: the body says which
+   * is down, and the routes that need it answer 503 unavailable themselves.
+   */
   private void ready(RoutingContext ctx) {
-    Future<String> postgres = pg.run(pool -> pool.query("SELECT 1").execute()).map("up").otherwise("down");
-    Future<String> redisCheck = redis.send(Command.PING).map("up").otherwise("down");
-    Future.join(postgres, redisCheck).onComplete(done -> {
-      JsonObject checks = new JsonObject().put("postgres", postgres.result()).put("redis", redisCheck.result());
-      boolean up = "up".equals(postgres.result()) && "up".equals(redisCheck.result());
-      json(ctx, up ? 200 : 503, new JsonObject().put("status", up ? "up" : "down").put("checks", checks));
-    });
+    probe.check().onSuccess(checks -> json(ctx, 200, new JsonObject().put("status", "up").put("checks", checks)));
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {

@@ -53,7 +53,8 @@ public final class OtpSender {
         });
   }
 
-  private static void checkPolicy(AppSettings settings, Identity identity) {
+  /** Whether the app sends codes to this identity's channel (and country): 400 or 403 when it does not. */
+  public static void checkPolicy(AppSettings settings, Identity identity) {
     String channel = identity.kind().channel();
     if (!settings.otpChannels().contains(channel)) {
       throw ApiException.invalid(identity.kind().field(), "this app does not send codes by " + channel);

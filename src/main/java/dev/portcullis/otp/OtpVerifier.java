@@ -6,6 +6,7 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.license.DeviceBinding;
 import dev.portcullis.user.UserRepository;
 import io.vertx.core.Future;
 import dev.portcullis.core.messages.OtpMessages.Proven;
@@ -32,20 +33,22 @@ public final class OtpVerifier {
   private final Bus bus;
   private final OtpMetrics metrics;
   private final AuditLog audit;
+  private final DeviceBinding devices;
 
   public OtpVerifier(OtpStore store, OtpCodes codes, UserRepository users, Bus bus, OtpMetrics metrics,
-                     AuditLog audit) {
+                     AuditLog audit, DeviceBinding devices) {
     this.store = store;
     this.codes = codes;
     this.users = users;
     this.bus = bus;
     this.metrics = metrics;
     this.audit = audit;
+    this.devices = devices;
   }
 
   /** {@code OTP_VERIFY}: consumes the code and answers the token response of a new session. */
   public Future<Grant> verify(Verify request) {
-    return consume(request, this::issue);
+    return consume(request, (call, found, recorded) -> issue(call, found, recorded, request));
   }
 
   /**
@@ -149,10 +152,14 @@ public final class OtpVerifier {
         });
   }
 
-  private Future<Grant> issue(Call call, UserRepository.Found found, Future<Void> recorded) {
-    Issue issue = Issue.login(call.appId(), found.user().id(), found.created(), call.requestId(), call.clientIp())
+  /** The session of a verified code, bound to the device the request names (with its license key) if any. */
+  private Future<Grant> issue(Call call, UserRepository.Found found, Future<Void> recorded, Verify request) {
+    Issue login = Issue.login(call.appId(), found.user().id(), found.created(), call.requestId(), call.clientIp())
         .withTenant(call.tenantId());
-    return bothDone(recorded, bus.request(Bus.TOKEN_ISSUE, issue));
+    Future<Issue> issue = request.deviceId() == null
+        ? Future.succeededFuture(login)
+        : devices.bind(login, request.deviceId(), request.licenseKey());
+    return bothDone(recorded, issue.compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound)));
   }
 
   /**

@@ -19,12 +19,15 @@ final class Signer {
 
   static final String ALGORITHM = "RS256";
   static final String TYPE = "at+jwt";
+  /** Offline license certificates: a type no access-token check accepts. */
+  static final String CERTIFICATE_TYPE = "license+jwt";
   /** OpenID Connect ID tokens: plain JWT, a type no access-token check accepts. */
   static final String ID_TOKEN_TYPE = "JWT";
 
   private final String kid;
   private final Rs256 rs256;
   private final String headerSegment;
+  private final String certificateHeaderSegment;
   private final String idTokenHeaderSegment;
 
   private Signer(String kid, Rs256 rs256) {
@@ -32,6 +35,8 @@ final class Signer {
     this.rs256 = rs256;
     JsonObject header = new JsonObject().put("alg", ALGORITHM).put("typ", TYPE).put("kid", kid);
     this.headerSegment = Secrets.base64Url(header.toBuffer().getBytes());
+    JsonObject certificateHeader = header.copy().put("typ", CERTIFICATE_TYPE);
+    this.certificateHeaderSegment = Secrets.base64Url(certificateHeader.toBuffer().getBytes());
     JsonObject idTokenHeader = header.copy().put("typ", ID_TOKEN_TYPE);
     this.idTokenHeaderSegment = Secrets.base64Url(idTokenHeader.toBuffer().getBytes());
   }
@@ -52,6 +57,10 @@ final class Signer {
 
   String sign(JsonObject claims) {
     return sign(headerSegment, claims);
+  }
+
+  String signCertificate(JsonObject claims) {
+    return sign(certificateHeaderSegment, claims);
   }
 
   String signIdToken(JsonObject claims) {

@@ -2,12 +2,12 @@ package dev.portcullis.user;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppAccess;
-import dev.portcullis.core.messages.TokenMessages.Revoke;
 import dev.portcullis.app.AppDirectory;
-import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.messages.TokenMessages.Revoke;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
@@ -70,7 +70,7 @@ public final class UserApi {
     UUID userId = userId(ctx);
     users.get(appId(ctx), userId)
         .compose(UserApi::found)
-        .onSuccess(found -> Responses.ok(ctx, found.toJson()))
+        .onSuccess(found -> Responses.ok(ctx, answer(found)))
         .onFailure(ctx::fail);
   }
 
@@ -91,7 +91,7 @@ public final class UserApi {
             .map(created))
         .onSuccess(created -> {
           metrics.created();
-          Responses.json(ctx, 201, created.toJson());
+          Responses.json(ctx, 201, answer(created));
         })
         .onFailure(ctx::fail);
   }
@@ -107,7 +107,7 @@ public final class UserApi {
     users.update(appId, userId, profile, disabled, given)
         .compose(UserApi::found)
         .compose(updated -> afterUpdate(ctx, updated, profile).map(updated.user()))
-        .onSuccess(user -> Responses.ok(ctx, user.toJson()))
+        .onSuccess(user -> Responses.ok(ctx, answer(user)))
         .onFailure(ctx::fail);
   }
 
@@ -218,6 +218,15 @@ public final class UserApi {
         .put("at", Instant.now().toString())
         .put("data", new JsonObject());
     vertx.eventBus().send(SECURITY_EVENTS, event);
+  }
+
+  /**
+   * One user's answer: the user object, and the same object under {@code user} (API.md writes the create
+   * answer as {@code {user}}), so clients may read either.
+   */
+  static JsonObject answer(User user) {
+    JsonObject json = user.toJson();
+    return json.copy().put("user", json);
   }
 
   static List<AuditEvent> roleEvents(RoutingContext ctx, UUID appId, UUID userId, RoleRepository.Change change) {
