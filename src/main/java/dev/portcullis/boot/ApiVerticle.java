@@ -24,6 +24,7 @@ import dev.portcullis.http.ErrorResponder;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.license.LicenseApi;
+import dev.portcullis.oidc.OidcApi;
 import dev.portcullis.otp.OtpApi;
 import dev.portcullis.owner.ConsoleOwners;
 import dev.portcullis.owner.OwnerApi;
@@ -123,7 +124,9 @@ public final class ApiVerticle extends VerticleBase {
   /** The hosted sign-in pages and the conversations that run on them. */
   private HostedApis hosted(GatewayConfig config, Bus bus, AuditLog audit, AppDirectory apps, MeterRegistry metrics) {
     HostedApi hosted = new HostedApi(config.issuer(), pg, redis, bus, audit, apps, metrics, PasswordSignIn.NONE);
-    return new HostedApis(hosted, new ConversationApi(config.issuer(), pg, audit, apps, hosted));
+    OidcApi oidc = new OidcApi(config.issuer(), pg, bus, audit, apps, new ClientAuthentication(apps, audit, metrics),
+        hosted, metrics);
+    return new HostedApis(hosted, new ConversationApi(config.issuer(), pg, audit, apps, hosted), oidc);
   }
 
   /** What a route may require before its handler runs; admission control comes before every route. */
@@ -136,8 +139,8 @@ public final class ApiVerticle extends VerticleBase {
               PasswordApi passwords, LicenseApi licenses, HostedApis hosted) {
   }
 
-  /** The hosted pages (Autz.org onboarding and every flow's form posts) and conversations. */
-  record HostedApis(HostedApi pages, ConversationApi conversations) {
+  /** The hosted pages (Autz.org onboarding and every flow's form posts), conversations, and OpenID Connect. */
+  record HostedApis(HostedApi pages, ConversationApi conversations, OidcApi oidc) {
   }
 
   /** The users, roles and tenants admin API. */
@@ -158,6 +161,11 @@ public final class ApiVerticle extends VerticleBase {
     // The hosted pages' forms post application/x-www-form-urlencoded: before the JSON body parser, which refuses it
     HostedApi pages = api.hosted().pages();
     router.post("/hosted/:app_id/flow").handler(pages::submit);
+    // OpenID Connect's token, revocation and userinfo posts are form-encoded too, as OAuth clients send them
+    OidcApi oidc = api.hosted().oidc();
+    router.post("/oidc/:app_id/token").handler(oidc::token);
+    router.post("/oidc/:app_id/revoke").handler(oidc::revoke);
+    router.post("/oidc/:app_id/userinfo").handler(oidc::userInfo);
     router.route().handler(JsonBody::handle);
 
     // End users, through their client backend
@@ -266,6 +274,12 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/api/client/:app_id/userinfo").handler(guard.clientIfPresented()).handler(pages::userInfo);
     router.post("/api/conversations").handler(guard.client()).handler(conversations::create);
     router.get("/api/conversations/:id").handler(guard.client()).handler(conversations::read);
+
+    // OpenID Connect, one issuer per app ({PORTCULLIS_ISSUER}/oidc/{app_id}); the form posts are above
+    router.get("/oidc/:app_id/.well-known/openid-configuration").handler(oidc::discovery);
+    router.get("/oidc/:app_id/jwks.json").handler(api.tokens()::jwks);
+    router.get("/oidc/:app_id/authorize").handler(oidc::authorize);
+    router.get("/oidc/:app_id/userinfo").handler(oidc::userInfo);
 
     router.route().failureHandler(ErrorResponder::handle);
     router.errorHandler(400, ErrorResponder.forStatus(400));
