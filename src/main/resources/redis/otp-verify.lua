@@ -10,7 +10,7 @@
 --   {'burned', retry_after_ms}           max attempts reached earlier; a wrong code is still counted
 --   {'locked', retry_after_ms}           the identity is locked out after too many failures
 --   {'verified', identity}               consumed
---   {'invalid', attempts_left, locked_ms} wrong code; attempts_left 0 means this guess burned the request
+--   {'invalid', attempts_left, locked_ms, identity} wrong code; attempts_left 0 means this guess burned the request
 
 local request = redis.call('HMGET', KEYS[1], 'identity', 'name', 'mac', 'attempts', 'max')
 if not request[1] then
@@ -55,4 +55,4 @@ if failures >= tonumber(ARGV[4]) then
   redis.call('HSET', state, 'failures', 0, 'locked_until', now + locked_ms)
 end
 redis.call('PEXPIRE', state, ttl + locked_ms)
-return {'invalid', max - attempts, locked_ms}
+return {'invalid', max - attempts, locked_ms, request[1]}

@@ -5,6 +5,7 @@ import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.http.HttpVerticle;
 import dev.portcullis.management.ManagementVerticle;
 import dev.portcullis.otp.OtpVerticle;
+import dev.portcullis.security.SecurityWebhookVerticle;
 import dev.portcullis.token.TokenVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -56,7 +57,8 @@ public final class Gateway {
   static List<List<Step>> plan(GatewayConfig config, int cores) {
     return List.of(
         List.of(new Step(AuditVerticle.class, 1)),
-        List.of(new Step(TokenVerticle.class, cores), new Step(OtpVerticle.class, cores)),
+        List.of(new Step(TokenVerticle.class, cores), new Step(OtpVerticle.class, cores),
+            new Step(SecurityWebhookVerticle.class, 1)),
         List.of(new Step(HttpVerticle.class, config.httpInstances())),
         List.of(new Step(ManagementVerticle.class, 1)));
   }

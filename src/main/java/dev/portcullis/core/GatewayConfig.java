@@ -35,6 +35,8 @@ public final class GatewayConfig {
   public static final String SMTP_STARTTLS = "PORTCULLIS_SMTP_STARTTLS";
   public static final String OTP_SENDS_PER_HOUR_PER_IP = "PORTCULLIS_OTP_SENDS_PER_HOUR_PER_IP";
   public static final String OTP_SENDS_PER_HOUR_PER_APP = "PORTCULLIS_OTP_SENDS_PER_HOUR_PER_APP";
+  public static final String SECURITY_WEBHOOK_URL = "PORTCULLIS_SECURITY_WEBHOOK_URL";
+  public static final String SECURITY_WEBHOOK_SECRET = "PORTCULLIS_SECURITY_WEBHOOK_SECRET";
   /** Set by the launcher, never by the environment: true in {@code start-dev}. */
   public static final String DEV_MODE = "portcullis.dev-mode";
 
@@ -66,6 +68,7 @@ public final class GatewayConfig {
     config.strongSecret(WEBHOOK_SECRET, 16);
     config.webhookSettings(OTP_EMAIL_CHANNEL, OTP_EMAIL_WEBHOOK_URL);
     config.webhookSettings(OTP_SMS_CHANNEL, OTP_SMS_WEBHOOK_URL);
+    config.securityWebhookSettings();
     if ("smtp".equals(config.string(OTP_EMAIL_CHANNEL)) && config.optional(SMTP_HOST) == null) {
       throw new IllegalArgumentException(SMTP_HOST + " is required when " + OTP_EMAIL_CHANNEL + " is smtp");
     }
@@ -228,6 +231,24 @@ public final class GatewayConfig {
     boolean ok = value.equals("log") || value.equals("webhook") || (smtpAllowed && value.equals("smtp"));
     if (!ok) {
       throw new IllegalArgumentException(key + " must be one of " + (smtpAllowed ? "smtp, webhook, log" : "webhook, log"));
+    }
+  }
+
+  /** The HMAC key of the security webhook: its own secret, else the OTP webhook's. */
+  public String securityWebhookSecret() {
+    String own = optional(SECURITY_WEBHOOK_SECRET);
+    return own != null ? own : string(WEBHOOK_SECRET);
+  }
+
+  private void securityWebhookSettings() {
+    strongSecret(SECURITY_WEBHOOK_SECRET, 16);
+    if (optional(SECURITY_WEBHOOK_URL) == null) {
+      return;
+    }
+    url(SECURITY_WEBHOOK_URL, "http", "https");
+    if (optional(SECURITY_WEBHOOK_SECRET) == null && optional(WEBHOOK_SECRET) == null) {
+      throw new IllegalArgumentException(SECURITY_WEBHOOK_SECRET + " (or " + WEBHOOK_SECRET + ") is required when "
+          + SECURITY_WEBHOOK_URL + " is set");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.portcullis.otp;
 
+import dev.portcullis.webhook.Backoff;
 import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import io.vertx.core.Future;
@@ -25,38 +26,28 @@ public final class OtpDelivery {
   private final Map<Identity.Kind, DeliveryChannel> channels;
   private final OtpMetrics metrics;
   private final AuditLog audit;
+  private final Backoff backoff;
 
   public OtpDelivery(Vertx vertx, Map<Identity.Kind, DeliveryChannel> channels, OtpMetrics metrics, AuditLog audit) {
     this.vertx = vertx;
     this.channels = Map.copyOf(channels);
     this.metrics = metrics;
     this.audit = audit;
+    this.backoff = new Backoff(vertx, BACKOFF_MS);
   }
 
   /** Starts delivering on a later turn of the event loop; the returned future says how it ended. */
   public Future<Void> deliver(OtpMessage message) {
     DeliveryChannel channel = channels.get(message.to().kind());
     Promise<Void> done = Promise.promise();
-    vertx.runOnContext(ignored -> attempt(channel, message, 0).onComplete(done));
+    vertx.runOnContext(ignored -> backoff.run(() -> attempt(channel, message)).onComplete(done));
     return done.future()
         .recover(failure -> givenUp(channel, message, failure));
   }
 
-  private Future<Void> attempt(DeliveryChannel channel, OtpMessage message, int retries) {
-    return channel.deliver(message).recover(failure -> {
-      boolean retryable = !(failure instanceof DeliveryFailure delivery) || delivery.retryable();
-      if (!retryable || retries >= BACKOFF_MS.size()) {
-        int attempts = retries + 1;
-        return Future.failedFuture(new DeliveryFailure(
-            "gave up after " + attempts + (attempts == 1 ? " attempt" : " attempts") + ", last " + failure.getMessage(),
-            false));
-      }
-      LOG.debug("OTP delivery by {} for request {} failed ({}), retrying", channel.name(), message.requestId(),
-          failure.getMessage());
-      Promise<Void> later = Promise.promise();
-      vertx.setTimer(BACKOFF_MS.get(retries), id -> attempt(channel, message, retries + 1).onComplete(later));
-      return later.future();
-    });
+  private Future<Void> attempt(DeliveryChannel channel, OtpMessage message) {
+    return channel.deliver(message).onFailure(failure -> LOG.debug("OTP delivery by {} for request {} failed ({})",
+        channel.name(), message.requestId(), failure.getMessage()));
   }
 
   private Future<Void> givenUp(DeliveryChannel channel, OtpMessage message, Throwable failure) {

@@ -44,7 +44,7 @@ public final class OtpStore {
 
   public enum Verdict { EXPIRED, BURNED, LOCKED, VERIFIED, INVALID }
 
-  /** {@code identity} is set when VERIFIED; {@code attemptsLeft} and {@code lockedMs} when INVALID. */
+  /** {@code identity} is set when VERIFIED or INVALID; {@code attemptsLeft} and {@code lockedMs} when INVALID. */
   public record VerifyOutcome(Verdict verdict, Identity identity, int attemptsLeft, long retryAfterMs, long lockedMs) {
   }
 
@@ -113,7 +113,8 @@ public final class OtpStore {
       case EXPIRED -> new VerifyOutcome(verdict, null, 0, 0, 0);
       case BURNED, LOCKED -> new VerifyOutcome(verdict, null, 0, reply.get(1).toLong(), 0);
       case VERIFIED -> new VerifyOutcome(verdict, Identity.fromQualified(reply.get(1).toString()), 0, 0, 0);
-      case INVALID -> new VerifyOutcome(verdict, null, reply.get(1).toInteger(), 0, reply.get(2).toLong());
+      case INVALID -> new VerifyOutcome(verdict, Identity.fromQualified(reply.get(3).toString()), reply.get(1).toInteger(), 0,
+          reply.get(2).toLong());
     };
   }
 }

@@ -6,6 +6,7 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.user.UserRepository;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -28,15 +29,17 @@ public final class OtpVerifier {
   private final Bus bus;
   private final OtpMetrics metrics;
   private final AuditLog audit;
+  private final SecurityEvents securityEvents;
 
   public OtpVerifier(OtpStore store, OtpCodes codes, UserRepository users, Bus bus, OtpMetrics metrics,
-                     AuditLog audit) {
+                     AuditLog audit, SecurityEvents securityEvents) {
     this.store = store;
     this.codes = codes;
     this.users = users;
     this.bus = bus;
     this.metrics = metrics;
     this.audit = audit;
+    this.securityEvents = securityEvents;
   }
 
   /** {app_id, otp_request_id, otp, request_id, client_ip?} → the token response. */
@@ -99,6 +102,14 @@ public final class OtpVerifier {
         .with("reason", "invalid")
         .with("attempts_left", outcome.attemptsLeft());
     events.add(outcome.lockedMs() > 0 ? failed.with("locked_for", OtpRefusals.seconds(outcome.lockedMs())) : failed);
+    if (outcome.lockedMs() > 0) {
+      securityEvents.publish(SecurityEvents.IDENTITY_LOCKED_OUT, call.appId(), null, null, new JsonObject()
+          .put("reason", "otp_failures")
+          .put("channel", outcome.identity().kind().channel())
+          .put("identity", outcome.identity().masked())
+          .put("client_ip", call.clientIp())
+          .put("locked_for", OtpRefusals.seconds(outcome.lockedMs())));
+    }
     if (outcome.attemptsLeft() == 0) {
       metrics.burned();
       events.add(call.event(AuditEvent.OTP_BURNED, otpRequestId));

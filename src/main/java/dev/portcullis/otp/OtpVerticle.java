@@ -9,6 +9,7 @@ import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Metrics;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
+import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.user.UserRepository;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -42,7 +43,8 @@ public final class OtpVerticle extends VerticleBase {
         config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, 1, 100_000_000));
     OtpSender sender = new OtpSender(new AppDirectory(new AppRepository(pg), masterKey), store, codes, delivery,
         metrics, audit, limits);
-    OtpVerifier verifier = new OtpVerifier(store, codes, new UserRepository(pg), bus, metrics, audit);
+    OtpVerifier verifier = new OtpVerifier(store, codes, new UserRepository(pg), bus, metrics, audit,
+        new SecurityEvents(vertx));
     return Future.all(
         Bus.serve(vertx, Bus.OTP_SEND, sender::send).completion(),
         Bus.serve(vertx, Bus.OTP_VERIFY, verifier::verify).completion());

@@ -7,6 +7,7 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Secrets;
+import dev.portcullis.security.SecurityEvents;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -33,9 +34,10 @@ final class TokenService {
   private final Revocations revocations;
   private final AuditLog audit;
   private final TokenMetrics metrics;
+  private final SecurityEvents securityEvents;
 
   TokenService(AppDirectory apps, SessionStore sessions, AccessTokens accessTokens, RefreshTokens refreshTokens,
-               Revocations revocations, AuditLog audit, TokenMetrics metrics) {
+               Revocations revocations, AuditLog audit, TokenMetrics metrics, SecurityEvents securityEvents) {
     this.apps = apps;
     this.sessions = sessions;
     this.accessTokens = accessTokens;
@@ -43,6 +45,7 @@ final class TokenService {
     this.revocations = revocations;
     this.audit = audit;
     this.metrics = metrics;
+    this.securityEvents = securityEvents;
   }
 
   /** {@link dev.portcullis.core.Bus#TOKEN_ISSUE}: a new session for a user who just proved who they are. */
@@ -143,6 +146,8 @@ final class TokenService {
     metrics.reuseDetected();
     LOG.warn("refresh token reuse detected: revoking session {} of app {} (request {})", session.id(),
         session.appId(), request.getString("request_id"));
+    securityEvents.publish(SecurityEvents.REFRESH_TOKEN_REUSED, session.appId(), session.userId(), session.id(),
+        new JsonObject().put("request_id", request.getString("request_id")));
     List<AuditEvent> detected = List.of(event(AuditEvent.REFRESH_REUSE_DETECTED, request, session));
     return sessions.revoke(session.id())
         .compose(newly -> afterRevocation(newly ? List.of(session.id()) : List.of(), session.userId(), REASON_REUSE,
