@@ -20,6 +20,10 @@ public final class AppSettings {
   public static final String OTP_CHANNELS = "otp_channels";
   public static final String SMS_ALLOWED_COUNTRIES = "sms_allowed_countries";
   public static final String REFRESH_REUSE_GRACE_SECONDS = "refresh_reuse_grace_seconds";
+  public static final String SMS_MAX_SENDS_PER_HOUR = "sms_max_sends_per_hour";
+  public static final String SMS_MAX_SENDS_PER_HOUR_PER_COUNTRY = "sms_max_sends_per_hour_per_country";
+  /** NIST SP 800-63B: an out-of-band code lives at most 10 minutes. */
+  public static final int MAX_OTP_TTL = 600;
 
   /** The longest access token TTL any app may have: how long a retired signing key stays published. */
   public static final int MAX_ACCESS_TOKEN_TTL = 86_400;
@@ -31,11 +35,13 @@ public final class AppSettings {
       new Range(ACCESS_TOKEN_TTL, 900, 60, MAX_ACCESS_TOKEN_TTL),
       new Range(REFRESH_TOKEN_TTL, 2_592_000, 300, 31_536_000),
       new Range(OTP_LENGTH, 6, 4, 10),
-      new Range(OTP_TTL, 300, 30, 3_600),
+      new Range(OTP_TTL, 300, 30, MAX_OTP_TTL),
       new Range(OTP_MAX_ATTEMPTS, 5, 1, 20),
       new Range(OTP_RESEND_COOLDOWN, 30, 0, 3_600),
       new Range(OTP_MAX_SENDS_PER_HOUR, 5, 1, 1_000),
-      new Range(REFRESH_REUSE_GRACE_SECONDS, 10, 0, 60));
+      new Range(REFRESH_REUSE_GRACE_SECONDS, 10, 0, 60),
+      new Range(SMS_MAX_SENDS_PER_HOUR, 1_000, 1, 1_000_000),
+      new Range(SMS_MAX_SENDS_PER_HOUR_PER_COUNTRY, 200, 1, 1_000_000));
 
   private static final Set<String> CHANNELS = Set.of("email", "sms");
   private static final Set<String> COUNTRIES = Set.of(Locale.getISOCountries());
@@ -89,8 +95,18 @@ public final class AppSettings {
     return values.getInteger(OTP_LENGTH);
   }
 
+  /** At most {@link #MAX_OTP_TTL}, even for settings stored before that ceiling (a migration clamps them too). */
   public int otpTtl() {
-    return values.getInteger(OTP_TTL);
+    return Math.min(values.getInteger(OTP_TTL), MAX_OTP_TTL);
+  }
+
+  /** The app's SMS budget per hour; the gateway applies the operator's ceiling on top. */
+  public int smsMaxSendsPerHour() {
+    return values.getInteger(SMS_MAX_SENDS_PER_HOUR);
+  }
+
+  public int smsMaxSendsPerHourPerCountry() {
+    return values.getInteger(SMS_MAX_SENDS_PER_HOUR_PER_COUNTRY);
   }
 
   public int otpMaxAttempts() {

@@ -35,6 +35,8 @@ public final class GatewayConfig {
   public static final String SMTP_STARTTLS = "PORTCULLIS_SMTP_STARTTLS";
   public static final String OTP_SENDS_PER_HOUR_PER_IP = "PORTCULLIS_OTP_SENDS_PER_HOUR_PER_IP";
   public static final String OTP_SENDS_PER_HOUR_PER_APP = "PORTCULLIS_OTP_SENDS_PER_HOUR_PER_APP";
+  public static final String OTP_SENDS_PER_HOUR_WITHOUT_CLIENT_IP = "PORTCULLIS_OTP_SENDS_PER_HOUR_WITHOUT_CLIENT_IP";
+  public static final String SMS_MAX_SENDS_PER_HOUR_PER_APP = "PORTCULLIS_SMS_MAX_SENDS_PER_HOUR_PER_APP";
   public static final String SECURITY_WEBHOOK_URL = "PORTCULLIS_SECURITY_WEBHOOK_URL";
   public static final String SECURITY_WEBHOOK_SECRET = "PORTCULLIS_SECURITY_WEBHOOK_SECRET";
   /** Set by the launcher, never by the environment: true in {@code start-dev}. */

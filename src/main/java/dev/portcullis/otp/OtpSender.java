@@ -18,8 +18,11 @@ import java.util.UUID;
  */
 public final class OtpSender {
 
-  /** Hourly send limits across identities (from the gateway configuration). */
-  public record Limits(int perNetwork, int perApp) {
+  /**
+   * Hourly send limits across identities (from the gateway configuration): per client network, for the app's
+   * one bucket of requests without a client IP, per app, and the operator's ceiling of any app's SMS budget.
+   */
+  public record Limits(int perNetwork, int withoutClientIp, int perApp, int smsCeiling) {
   }
 
   private final AppDirectory apps;
@@ -44,7 +47,8 @@ public final class OtpSender {
   /** {app_id, email | phone, request_id, client_ip?} → {otp_request_id, channel, expires_in, resend_after}. */
   public Future<JsonObject> send(JsonObject request) {
     Identity identity = Identity.of(request.getString("email"), request.getString("phone"));
-    String network = ClientNetwork.of(request.getString("client_ip"));
+    String clientIp = request.getString("client_ip");
+    String network = clientIp == null ? null : ClientNetwork.of(clientIp);
     UUID appId = UUID.fromString(request.getString("app_id"));
     return apps.find(appId)
         .map(app -> app.orElseThrow(AppDirectory::invalidClient))
@@ -70,10 +74,14 @@ public final class OtpSender {
     AppSettings settings = app.settings();
     String otpRequestId = UUID.randomUUID().toString();
     String code = OtpCodes.generate(settings.otpLength());
+    boolean sms = identity.kind() == Identity.Kind.PHONE;
     OtpStore.SendRequest send = new OtpStore.SendRequest(app.id(), otpRequestId, identity,
         codes.identityName(app.id(), identity), codes.mac(app.id(), otpRequestId, code), settings.otpMaxAttempts(),
         settings.otpTtl(), settings.otpResendCooldown(), settings.otpMaxSendsPerHour(),
-        network == null ? null : codes.networkName(app.id(), network), limits.perNetwork(), limits.perApp());
+        network == null ? OtpStore.NO_NETWORK : codes.networkName(app.id(), network),
+        network == null ? limits.withoutClientIp() : limits.perNetwork(), limits.perApp(),
+        sms ? Math.min(settings.smsMaxSendsPerHour(), limits.smsCeiling()) : 0,
+        sms ? Math.min(settings.smsMaxSendsPerHourPerCountry(), limits.smsCeiling()) : 0);
     String requestId = request.getString("request_id");
     String clientIp = request.getString("client_ip");
     return store.send(send).compose(outcome -> {
