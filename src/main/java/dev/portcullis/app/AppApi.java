@@ -56,8 +56,8 @@ public final class AppApi {
     api.appDirectory().listen(api.vertx());
     router.post("/v1/apps").handler(adminAuth::handle).handler(this::create);
     router.get("/v1/apps").handler(adminAuth::handle).handler(this::list);
-    router.get("/v1/apps/:app_id").handler(adminAuth::handle).handler(access::handle).handler(this::get);
-    router.patch("/v1/apps/:app_id").handler(adminAuth::handle).handler(access::handle).handler(this::update);
+    router.get("/v1/apps/:app_id").handler(adminAuth::handle).handler(access::handleWithConsole).handler(this::get);
+    router.patch("/v1/apps/:app_id").handler(adminAuth::handle).handler(access::handleWithConsole).handler(this::update);
     router.delete("/v1/apps/:app_id").handler(adminAuth::handle).handler(access::handle).handler(this::delete);
     router.post("/v1/apps/:app_id/rotate-secret").handler(adminAuth::handle).handler(access::handle)
         .handler(this::rotateSecret);
@@ -78,7 +78,8 @@ public final class AppApi {
     AdminAuth.Principal principal = AdminAuth.principal(ctx);
     api.vertx().executeBlocking(() -> SigningKeyMaterial.generate(api.masterKey()), false)
         .compose(key -> api.apps()
-            .create(principal.ownerId(), name, slug, api.masterKey().appSecretHash(secret), callbackUrls, settings, key)
+            .create(principal.ownerId(), name, slug, api.masterKey().appSecretHash(secret), callbackUrls, settings, key,
+                api.config().maxAppsPerOwner())
             .map(app -> new AppWithKey(app, key.kid(), key.publicPem())))
         .recover(failure -> Postgres.isUniqueViolation(failure)
             ? Future.failedFuture(new ApiException(ErrorCode.CONFLICT, "slug: '" + slug + "' is taken"))
@@ -114,6 +115,10 @@ public final class AppApi {
       if (!EDITABLE.contains(field)) {
         throw ApiException.invalid(field, "cannot be changed (name, callback_urls and settings can)");
       }
+    }
+    if (AppAccess.app(ctx).app().isConsole() && !body.fieldNames().stream().allMatch("settings"::equals)) {
+      throw ApiException.invalid(body.fieldNames().stream().filter(field -> !field.equals("settings")).findFirst()
+          .orElseThrow(), "cannot be changed on the console app (its settings can)");
     }
     String rawName = Fields.optionalString(body, "name");
     String name = rawName == null ? null : name(rawName);

@@ -1,5 +1,7 @@
 package dev.portcullis.app;
 
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.token.SigningKeyMaterial;
 import io.vertx.core.Future;
@@ -29,6 +31,9 @@ public final class AppRepository {
   private static final String INSERT_APP =
       "INSERT INTO apps (id, owner_id, name, slug, secret_hash, callback_urls, settings) VALUES ($1, $2, $3, $4, $5, $6, $7) "
           + "RETURNING " + App.COLUMNS;
+  /** Serializes app creation per owner across every process; class id 21 keeps clear of other locks. */
+  private static final String LOCK_OWNER = "SELECT pg_advisory_xact_lock(21, hashtext($1::text))";
+  private static final String COUNT_OWNED = "SELECT count(*) FROM apps WHERE owner_id = $1";
   private static final String INSERT_KEY =
       "INSERT INTO signing_keys (kid, app_id, public_pem, private_enc, created_at) VALUES ($1, $2, $3, $4, clock_timestamp())";
 
@@ -100,13 +105,30 @@ public final class AppRepository {
         });
   }
 
-  /** Inserts an app and its first signing key in one transaction. */
+  /**
+   * Inserts an app and its first signing key in one transaction. An owner already holding {@code maxPerOwner}
+   * apps gets {@code 403 forbidden}: the count is taken under a per-owner advisory lock, so concurrent creations
+   * cannot both slip under the limit.
+   */
   public Future<App> create(UUID ownerId, String name, String slug, byte[] secretHash, List<String> callbackUrls,
-                            AppSettings settings, SigningKeyMaterial key) {
+                            AppSettings settings, SigningKeyMaterial key, int maxPerOwner) {
     UUID id = UUID.randomUUID();
     Tuple app = Tuple.of(id, ownerId, name, slug, Buffer.buffer(secretHash), new JsonArray(callbackUrls), settings.toJson());
-    return pg.inTransaction(conn -> conn.preparedQuery(INSERT_APP).execute(app)
+    return pg.inTransaction(conn -> underOwnerLimit(conn, ownerId, maxPerOwner)
+        .compose(ok -> conn.preparedQuery(INSERT_APP).execute(app))
         .compose(rows -> insertKey(conn, id, key).map(ignored -> first(rows, App::fromRow))));
+  }
+
+  private static Future<Void> underOwnerLimit(SqlConnection conn, UUID ownerId, int maxPerOwner) {
+    if (ownerId == null) {
+      return Future.succeededFuture();
+    }
+    return conn.preparedQuery(LOCK_OWNER).execute(Tuple.of(ownerId.toString()))
+        .compose(locked -> conn.preparedQuery(COUNT_OWNED).execute(Tuple.of(ownerId)))
+        .compose(rows -> rows.iterator().next().getLong(0) < maxPerOwner
+            ? Future.succeededFuture()
+            : Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN,
+                "an owner may hold at most " + maxPerOwner + " apps (PORTCULLIS_MAX_APPS_PER_OWNER)")));
   }
 
   /**

@@ -62,11 +62,18 @@ public final class DevMode {
     if (config.getValue(GatewayConfig.ADMIN_KEY) == null) {
       config.put(GatewayConfig.ADMIN_KEY, keptSecret("admin.key", "pca_" + Secrets.randomToken(32)));
     }
+    if (blank(config.getValue(GatewayConfig.ISSUER))) {
+      config.put(GatewayConfig.ISSUER, "http://localhost:" + config.getValue(GatewayConfig.HTTP_PORT));
+    }
     config.put(GatewayConfig.OTP_EMAIL_CHANNEL, "log").put(GatewayConfig.OTP_SMS_CHANNEL, "log");
     LOG.info("DEV MODE: API on http://localhost:{}, management on http://localhost:{}", config.getValue(GatewayConfig.HTTP_PORT),
         config.getValue(GatewayConfig.MANAGEMENT_PORT));
     LOG.info("DEV MODE: admin key (Authorization: Bearer ...): {}", config.getString(GatewayConfig.ADMIN_KEY));
     return config;
+  }
+
+  private static boolean blank(Object value) {
+    return value == null || String.valueOf(value).isBlank();
   }
 
   private static String keptSecret(String name, String fresh) throws IOException {

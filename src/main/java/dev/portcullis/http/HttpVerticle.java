@@ -51,7 +51,7 @@ public final class HttpVerticle extends VerticleBase {
     ClientAuth clientAuth = new ClientAuth(api);
     new OtpApi(api, clientAuth).mount(router);
     new TokenApi(api, clientAuth).mount(router);
-    new OwnerApi(api).mount(router);
+    new OwnerApi(api, adminAuth).mount(router);
     new AppApi(api, adminAuth).mount(router);
     new AuditApi(api, adminAuth).mount(router);
     router.route().failureHandler(ErrorResponder::handle);

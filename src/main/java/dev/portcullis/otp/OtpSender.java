@@ -53,7 +53,11 @@ public final class OtpSender {
     return apps.find(appId)
         .map(app -> app.orElseThrow(AppDirectory::invalidClient))
         .compose(app -> {
-          checkPolicy(app.settings(), identity);
+          // The console app (owner sign-in) keeps SMS for owners who have nothing but a phone.
+          boolean phoneOnlyOwner = app.isConsole() && Boolean.TRUE.equals(request.getValue("owner_phone_only"));
+          if (!phoneOnlyOwner) {
+            checkPolicy(app.settings(), identity);
+          }
           return issue(app, identity, network, request);
         });
   }

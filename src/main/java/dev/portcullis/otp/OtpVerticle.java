@@ -40,9 +40,9 @@ public final class OtpVerticle extends VerticleBase {
     OtpDelivery delivery = new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), metrics, audit);
     OtpSender.Limits limits = new OtpSender.Limits(
         config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1, 100_000_000),
-        config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_WITHOUT_CLIENT_IP, 1, 100_000_000),
+        config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_WITHOUT_CLIENT_IP, 1_000, 1, 100_000_000),
         config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, 1, 100_000_000),
-        config.integer(GatewayConfig.SMS_MAX_SENDS_PER_HOUR_PER_APP, 1, 100_000_000));
+        config.integer(GatewayConfig.SMS_MAX_SENDS_PER_HOUR_PER_APP, 1_000, 1, 100_000_000));
     OtpSender sender = new OtpSender(new AppDirectory(new AppRepository(pg), masterKey), store, codes, delivery,
         metrics, audit, limits);
     OtpVerifier verifier = new OtpVerifier(store, codes, new UserRepository(pg), bus, metrics, audit,

@@ -45,6 +45,8 @@ class BootOrderTest {
         .put(GatewayConfig.REDIS_PREFIX, TestBackends.newRedisPrefix())
         .put(GatewayConfig.MASTER_KEY, TestGateway.TEST_MASTER_KEY)
         .put(GatewayConfig.ADMIN_KEY, TestGateway.ADMIN_KEY)
+        .put(GatewayConfig.ISSUER, "http://localhost:8080")
+        .put(GatewayConfig.OWNER_SIGNUP, "open")
         .put(GatewayConfig.HTTP_PORT, httpPort)
         .put(GatewayConfig.MANAGEMENT_PORT, TestBackends.freePort());
     Vertx vertx = GatewayVertx.create();
@@ -77,6 +79,8 @@ class BootOrderTest {
       GatewayConfig config = ConfigLoader.load(vertx, new JsonObject()
               .put(GatewayConfig.PG_URL, TestBackends.postgres().toUrl())
               .put(GatewayConfig.MASTER_KEY, TestGateway.TEST_MASTER_KEY)
+              .put(GatewayConfig.ISSUER, "http://localhost:8080")
+              .put(GatewayConfig.ADMIN_KEY, TestGateway.ADMIN_KEY)
               .put(GatewayConfig.HTTP_INSTANCES, 3), false)
           .await(10, TimeUnit.SECONDS);
       List<List<Gateway.Step>> plan = Gateway.plan(config, 2);

@@ -42,6 +42,7 @@ class OpenApiContractTest {
       "GET /health/live",
       "GET /health/ready",
       "GET /metrics",
+      "POST /v1/owners",
       "POST /v1/owners/send-otp",
       "POST /v1/owners/verify-otp",
       "POST /v1/owners/refresh",

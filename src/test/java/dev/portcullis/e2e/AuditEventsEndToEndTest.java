@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.app.App;
 import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.audit.AuditTrail;
+import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.Http;
@@ -54,7 +55,7 @@ class AuditEventsEndToEndTest {
   @BeforeAll
   static void start() {
     receiver = new WebhookReceiver();
-    gateway = TestGateway.start(receiver.channels());
+    gateway = TestGateway.start(receiver.channels().put(GatewayConfig.OWNER_SIGNUP, "open"));
   }
 
   @AfterAll

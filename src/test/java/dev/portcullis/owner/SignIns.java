@@ -14,9 +14,11 @@ public final class SignIns {
   private SignIns() {
   }
 
-  /** Gateway configuration that delivers codes to the inbox, with room for many sends from one IP. */
+  /** Gateway configuration that delivers codes to the inbox, with room for many sends from one IP; anyone may become an owner. */
   public static JsonObject webhookConfig(WebhookReceiver inbox) {
-    return inbox.channels().put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1000);
+    return inbox.channels()
+        .put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1000)
+        .put(GatewayConfig.OWNER_SIGNUP, "open");
   }
 
   /** An owner's token response from /v1/owners. */
