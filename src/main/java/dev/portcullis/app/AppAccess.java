@@ -3,6 +3,7 @@ package dev.portcullis.app;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.http.AdminAuth;
+import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 
@@ -12,7 +13,7 @@ import java.util.UUID;
  * cannot even learn which ids exist. The console app is the operator's alone (its OTP settings decide who can
  * be sent owner codes): an owner gets {@code 404} for it too.
  */
-public final class AppAccess {
+public final class AppAccess implements Handler<RoutingContext> {
 
   private static final String KEY = "admin_app";
 
@@ -23,13 +24,14 @@ public final class AppAccess {
   }
 
   /** For every app route but reading and changing settings: the console app is 404 even for the operator. */
+  @Override
   public void handle(RoutingContext ctx) {
     load(ctx, false);
   }
 
   /** For {@code GET} and {@code PATCH /v1/apps/:app_id}: the operator also reaches the console app's settings. */
-  public void handleWithConsole(RoutingContext ctx) {
-    load(ctx, true);
+  public Handler<RoutingContext> withConsole() {
+    return ctx -> load(ctx, true);
   }
 
   private void load(RoutingContext ctx, boolean consoleForOperator) {

@@ -1,23 +1,25 @@
 package dev.portcullis.app;
 
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.Secrets;
 import dev.portcullis.http.AdminAuth;
-import dev.portcullis.http.ApiContext;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
 import dev.portcullis.token.SigningKeyMaterial;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.MasterKey;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Set;
@@ -33,39 +35,34 @@ public final class AppApi {
   private static final int DEFAULT_PAGE = 100;
   private static final int MAX_PAGE = 500;
 
-  private final ApiContext api;
-  private final AdminAuth adminAuth;
-  private final AppAccess access;
+  private final Vertx vertx;
+  private final AppRepository apps;
+  private final MasterKey masterKey;
+  private final AuditLog audit;
+  private final String issuer;
+  private final MeterRegistry metrics;
+  private final int maxAppsPerOwner;
   private final Counter created;
   private final Counter deleted;
   private final Counter secretRotations;
   private final Counter keyRotations;
 
-  public AppApi(ApiContext api, AdminAuth adminAuth) {
-    this.api = api;
-    this.adminAuth = adminAuth;
-    this.access = new AppAccess(api.apps());
+  public AppApi(Vertx vertx, AppRepository apps, MasterKey masterKey, AuditLog audit, String issuer,
+                MeterRegistry metrics, int maxAppsPerOwner) {
+    this.vertx = vertx;
+    this.apps = apps;
+    this.masterKey = masterKey;
+    this.audit = audit;
+    this.issuer = issuer;
+    this.metrics = metrics;
+    this.maxAppsPerOwner = maxAppsPerOwner;
     this.created = counter("portcullis.app.creations", "Apps created");
     this.deleted = counter("portcullis.app.deletions", "Apps deleted");
     this.secretRotations = counter("portcullis.app.secret.rotations", "App secrets rotated");
     this.keyRotations = counter("portcullis.app.signing.key.rotations", "App signing keys rotated");
   }
 
-  public void mount(Router router) {
-    // This verticle's client-auth cache drops an app as soon as any verticle of the process changes it.
-    api.appDirectory().listen(api.vertx());
-    router.post("/v1/apps").handler(adminAuth::handle).handler(this::create);
-    router.get("/v1/apps").handler(adminAuth::handle).handler(this::list);
-    router.get("/v1/apps/:app_id").handler(adminAuth::handle).handler(access::handleWithConsole).handler(this::get);
-    router.patch("/v1/apps/:app_id").handler(adminAuth::handle).handler(access::handleWithConsole).handler(this::update);
-    router.delete("/v1/apps/:app_id").handler(adminAuth::handle).handler(access::handle).handler(this::delete);
-    router.post("/v1/apps/:app_id/rotate-secret").handler(adminAuth::handle).handler(access::handle)
-        .handler(this::rotateSecret);
-    router.post("/v1/apps/:app_id/rotate-signing-key").handler(adminAuth::handle).handler(access::handle)
-        .handler(this::rotateSigningKey);
-  }
-
-  private void create(RoutingContext ctx) {
+  public void create(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     String name = name(Fields.requiredString(body, "name"));
     String slug = Fields.requiredString(body, "slug");
@@ -76,10 +73,10 @@ public final class AppApi {
     AppSettings settings = AppSettings.merge(AppSettings.defaults(), Fields.optionalObject(body, "settings"));
     String secret = newSecret();
     AdminAuth.Principal principal = AdminAuth.principal(ctx);
-    api.vertx().executeBlocking(() -> SigningKeyMaterial.generate(api.masterKey()), false)
-        .compose(key -> api.apps()
-            .create(principal.ownerId(), name, slug, api.masterKey().appSecretHash(secret), callbackUrls, settings, key,
-                api.config().maxAppsPerOwner())
+    vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey), false)
+        .compose(key -> apps
+            .create(principal.ownerId(), name, slug, masterKey.appSecretHash(secret), callbackUrls, settings, key,
+                maxAppsPerOwner)
             .map(app -> new AppWithKey(app, key.kid(), key.publicPem())))
         .recover(failure -> Postgres.isUniqueViolation(failure)
             ? Future.failedFuture(new ApiException(ErrorCode.CONFLICT, "slug: '" + slug + "' is taken"))
@@ -88,28 +85,28 @@ public final class AppApi {
             .map(app))
         .onSuccess(app -> {
           created.increment();
-          Responses.json(ctx, 201, app.toJson(issuer()).put("app_secret", secret));
+          Responses.json(ctx, 201, app.toJson(issuer).put("app_secret", secret));
         })
         .onFailure(ctx::fail);
   }
 
-  private void list(RoutingContext ctx) {
+  public void list(RoutingContext ctx) {
     int limit = limit(ctx);
     String cursor = ctx.queryParams().get("cursor");
-    api.apps().list(AdminAuth.principal(ctx).ownerId(), cursor, limit)
+    apps.list(AdminAuth.principal(ctx).ownerId(), cursor, limit)
         .onSuccess(page -> {
           JsonArray apps = new JsonArray();
-          page.apps().forEach(app -> apps.add(app.toJson(issuer())));
+          page.apps().forEach(app -> apps.add(app.toJson(issuer)));
           Responses.ok(ctx, new JsonObject().put("apps", apps).put("next_cursor", page.nextCursor()));
         })
         .onFailure(ctx::fail);
   }
 
-  private void get(RoutingContext ctx) {
-    Responses.ok(ctx, AppAccess.app(ctx).toJson(issuer()));
+  public void get(RoutingContext ctx) {
+    Responses.ok(ctx, AppAccess.app(ctx).toJson(issuer));
   }
 
-  private void update(RoutingContext ctx) {
+  public void update(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     for (String field : body.fieldNames()) {
       if (!EDITABLE.contains(field)) {
@@ -128,27 +125,27 @@ public final class AppApi {
     // Validated here, before any database work; merged over the stored settings under the row lock.
     AppSettings.merge(AppSettings.defaults(), settings);
     AppWithKey current = AppAccess.app(ctx);
-    api.apps().update(current.app().id(), name, callbackUrls, settings)
+    apps.update(current.app().id(), name, callbackUrls, settings)
         .compose(change -> change == null ? Future.failedFuture(AppAccess.notFound()) : Future.succeededFuture(change))
         .compose(change -> {
           List<String> fields = change.after().changesFrom(change.before());
           if (fields.isEmpty()) {
             return Future.succeededFuture(change.after());
           }
-          AppDirectory.announce(api.vertx(), change.after().id(), "settings");
+          AppDirectory.announce(vertx, change.after().id(), "settings");
           return audit(ctx, AuditEvent.APP_CHANGED, change.after().id(), new JsonObject().put("fields", new JsonArray(fields)))
               .map(change.after());
         })
-        .onSuccess(app -> Responses.ok(ctx, new AppWithKey(app, current.kid(), current.publicPem()).toJson(issuer())))
+        .onSuccess(app -> Responses.ok(ctx, new AppWithKey(app, current.kid(), current.publicPem()).toJson(issuer)))
         .onFailure(ctx::fail);
   }
 
-  private void delete(RoutingContext ctx) {
+  public void delete(RoutingContext ctx) {
     UUID id = AppAccess.app(ctx).app().id();
-    api.apps().delete(id)
+    apps.delete(id)
         .compose(found -> found ? Future.succeededFuture() : Future.failedFuture(AppAccess.notFound()))
         .compose(ignored -> {
-          AppDirectory.announce(api.vertx(), id, "deleted");
+          AppDirectory.announce(vertx, id, "deleted");
           return audit(ctx, AuditEvent.APP_DELETED, id, new JsonObject().put("slug", AppAccess.app(ctx).app().slug()));
         })
         .onSuccess(ignored -> {
@@ -158,13 +155,13 @@ public final class AppApi {
         .onFailure(ctx::fail);
   }
 
-  private void rotateSecret(RoutingContext ctx) {
+  public void rotateSecret(RoutingContext ctx) {
     UUID id = AppAccess.app(ctx).app().id();
     String secret = newSecret();
-    api.apps().replaceSecret(id, api.masterKey().appSecretHash(secret))
+    apps.replaceSecret(id, masterKey.appSecretHash(secret))
         .compose(found -> found ? Future.succeededFuture() : Future.failedFuture(AppAccess.notFound()))
         .compose(ignored -> {
-          AppDirectory.announce(api.vertx(), id, "secret");
+          AppDirectory.announce(vertx, id, "secret");
           return audit(ctx, AuditEvent.APP_SECRET_ROTATED, id, new JsonObject());
         })
         .onSuccess(ignored -> {
@@ -174,13 +171,13 @@ public final class AppApi {
         .onFailure(ctx::fail);
   }
 
-  private void rotateSigningKey(RoutingContext ctx) {
+  public void rotateSigningKey(RoutingContext ctx) {
     UUID id = AppAccess.app(ctx).app().id();
-    api.vertx().executeBlocking(() -> SigningKeyMaterial.generate(api.masterKey()), false)
-        .compose(key -> api.apps().rotateSigningKey(id, key)
+    vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey), false)
+        .compose(key -> apps.rotateSigningKey(id, key)
             .compose(found -> found ? Future.succeededFuture(key) : Future.failedFuture(AppAccess.notFound())))
         .compose(key -> {
-          AppDirectory.announce(api.vertx(), id, "key");
+          AppDirectory.announce(vertx, id, "key");
           return audit(ctx, AuditEvent.APP_KEY_ROTATED, id, new JsonObject().put("kid", key.kid())).map(key);
         })
         .onSuccess(key -> {
@@ -193,15 +190,11 @@ public final class AppApi {
   /** Records an admin event with who did it; completes once it is stored. */
   private Future<Void> audit(RoutingContext ctx, String type, UUID appId, JsonObject data) {
     JsonObject all = AdminAuth.principal(ctx).toAudit().mergeIn(data);
-    return api.audit().record(new AuditEvent(type, appId, null, RequestIds.of(ctx), Requests.callerIp(ctx), all));
-  }
-
-  private String issuer() {
-    return api.config().issuer();
+    return audit.record(new AuditEvent(type, appId, null, RequestIds.of(ctx), Requests.callerIp(ctx), all));
   }
 
   private Counter counter(String name, String description) {
-    return Counter.builder(name).description(description).register(api.metrics());
+    return Counter.builder(name).description(description).register(metrics);
   }
 
   /** At least 256 random bits; the prefix lets secret scanners recognise a leaked one. */

@@ -5,10 +5,10 @@ import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Secrets;
+import dev.portcullis.core.messages.AppMessages;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -95,14 +95,13 @@ public final class AppDirectory {
   }
 
   /** Makes this directory forget apps as soon as any verticle of this process announces a change. */
-  public MessageConsumer<JsonObject> listen(Vertx vertx) {
-    return vertx.eventBus().<JsonObject>localConsumer(Bus.APP_CHANGED,
-        message -> forget(UUID.fromString(message.body().getString("app_id"))));
+  public MessageConsumer<AppMessages.Changed> listen(Vertx vertx) {
+    return Bus.listen(vertx, Bus.APP_CHANGED, changed -> forget(changed.appId()));
   }
 
   /** Tells every verticle of this process that an app's secret, keys, settings or existence changed. */
   public static void announce(Vertx vertx, UUID appId, String change) {
-    vertx.eventBus().publish(Bus.APP_CHANGED, new JsonObject().put("app_id", appId.toString()).put("change", change));
+    new Bus(vertx).publish(Bus.APP_CHANGED, new AppMessages.Changed(appId, change));
   }
 
   /** The one answer to every failed client authentication. */

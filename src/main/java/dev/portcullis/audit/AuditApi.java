@@ -1,14 +1,14 @@
 package dev.portcullis.audit;
 
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.http.AdminAuth;
-import dev.portcullis.http.ApiContext;
+import dev.portcullis.app.AppRepository;
 import dev.portcullis.http.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 
@@ -18,22 +18,15 @@ public final class AuditApi {
   /** Rows per round trip while verifying: a long chain is streamed, never loaded at once. */
   private static final int VERIFY_PAGE = 1000;
 
-  private final ApiContext api;
-  private final AdminAuth adminAuth;
+  private final AppRepository apps;
   private final AuditReader reader;
 
-  public AuditApi(ApiContext api, AdminAuth adminAuth) {
-    this.api = api;
-    this.adminAuth = adminAuth;
-    this.reader = new AuditReader(api.pg());
+  public AuditApi(AppRepository apps, AuditReader reader) {
+    this.apps = apps;
+    this.reader = reader;
   }
 
-  public void mount(Router router) {
-    router.get("/v1/apps/:app_id/audit").handler(adminAuth::handle).handler(this::list);
-    router.get("/v1/apps/:app_id/audit/verify").handler(adminAuth::handle).handler(this::verify);
-  }
-
-  private void list(RoutingContext ctx) {
+  public void list(RoutingContext ctx) {
     AuditQuery query = AuditQuery.from(ctx.queryParams());
     visibleChain(ctx)
         .compose(appId -> reader.page(appId, query))
@@ -44,7 +37,7 @@ public final class AuditApi {
         .onFailure(ctx::fail);
   }
 
-  private void verify(RoutingContext ctx) {
+  public void verify(RoutingContext ctx) {
     visibleChain(ctx)
         .compose(appId -> reader.head(appId)
             .compose(head -> head == null
@@ -79,7 +72,7 @@ public final class AuditApi {
       return notFound();
     }
     AdminAuth.Principal principal = AdminAuth.principal(ctx);
-    return api.apps().find(appId).compose(app -> {
+    return apps.find(appId).compose(app -> {
       if (app != null) {
         return principal.mayAccess(app.ownerId()) ? Future.succeededFuture(appId) : notFound();
       }

@@ -1,9 +1,9 @@
 package dev.portcullis.audit;
 
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Bus;
+import dev.portcullis.core.messages.AuditMessages;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
@@ -26,9 +26,6 @@ public final class AuditLog {
     if (events.isEmpty()) {
       return Future.succeededFuture();
     }
-    JsonArray array = new JsonArray();
-    events.forEach(event -> array.add(event.toJson()));
-    JsonObject message = new JsonObject().put("events", array).put("request_id", events.get(0).requestId());
-    return bus.request(Bus.AUDIT_RECORD, message).mapEmpty();
+    return bus.request(Bus.AUDIT_RECORD, new AuditMessages.Record(events)).mapEmpty();
   }
 }

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.UUID;
 
 /** SQL that reads the audit log: filtered pages, the chain in order for verification, chain heads. */
-final class AuditReader {
+public final class AuditReader {
 
   private static final String SELECT = "SELECT " + StoredEvent.COLUMNS + " FROM audit_events WHERE ";
   private static final String CHAIN_PAGE =
@@ -28,7 +28,7 @@ final class AuditReader {
 
   private final Postgres pg;
 
-  AuditReader(Postgres pg) {
+  public AuditReader(Postgres pg) {
     this.pg = pg;
   }
 

@@ -1,14 +1,14 @@
 package dev.portcullis.audit;
 
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.Metrics;
+import dev.portcullis.core.messages.AuditMessages;
 import dev.portcullis.core.Postgres;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
 
@@ -25,7 +25,7 @@ public final class AuditVerticle extends VerticleBase {
   private Postgres pg;
   private AuditMetrics metrics;
   private GroupCommit commits;
-  private MessageConsumer<JsonObject> consumer;
+  private MessageConsumer<AuditMessages.Record> consumer;
 
   @Override
   public Future<?> start() {
@@ -52,20 +52,20 @@ public final class AuditVerticle extends VerticleBase {
         });
   }
 
-  private Future<JsonObject> record(JsonObject message) {
+  private Future<AuditMessages.Stored> record(AuditMessages.Record message) {
     Instant received = Instant.now();
     return Future.succeededFuture(message)
         .map(EventRules::parse)
         .onFailure(rejected -> metrics.failed(AuditMetrics.REJECTED, size(message)))
         .compose(events -> commits.submit(stored(events, received))
-            .map(v -> new JsonObject().put("stored", events.size())));
+            .map(v -> new AuditMessages.Stored(events.size())));
   }
 
   private static List<StoredEvent> stored(List<AuditEvent> events, Instant received) {
     return events.stream().map(event -> StoredEvent.received(event, received)).toList();
   }
 
-  private static int size(JsonObject message) {
-    return message.getValue("events") instanceof JsonArray array ? Math.max(1, array.size()) : 1;
+  private static int size(AuditMessages.Record message) {
+    return message.events() == null ? 1 : Math.max(1, message.events().size());
   }
 }

@@ -1,7 +1,9 @@
 package dev.portcullis.audit;
 
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.messages.AuditMessages;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -32,32 +34,26 @@ final class EventRules {
   private EventRules() {
   }
 
-  static List<AuditEvent> parse(JsonObject message) {
-    if (!(message.getValue("events") instanceof JsonArray array) || array.isEmpty()
-        || array.size() > MAX_EVENTS_PER_MESSAGE) {
-      throw rejected("events must be an array of 1 to " + MAX_EVENTS_PER_MESSAGE + " events");
+  static List<AuditEvent> parse(AuditMessages.Record message) {
+    List<AuditEvent> sent = message.events();
+    if (sent == null || sent.isEmpty() || sent.size() > MAX_EVENTS_PER_MESSAGE) {
+      throw rejected("events must be a list of 1 to " + MAX_EVENTS_PER_MESSAGE + " events");
     }
-    List<AuditEvent> events = new ArrayList<>(array.size());
-    for (Object item : array) {
-      if (!(item instanceof JsonObject json)) {
-        throw rejected("each event must be an object");
-      }
-      events.add(event(json));
+    List<AuditEvent> events = new ArrayList<>(sent.size());
+    for (AuditEvent event : sent) {
+      events.add(event(event));
     }
     return events;
   }
 
-  private static AuditEvent event(JsonObject json) {
-    String type = text(json, "type", 64);
+  private static AuditEvent event(AuditEvent event) {
+    String type = text("type", event.type(), 64);
     if (type == null || !TYPE.matcher(type).matches()) {
       throw rejected("type must match " + TYPE.pattern());
     }
-    UUID appId = uuid(json, "app_id");
-    if (appId == null) {
-      throw rejected("app_id is required (AuditEvent.SYSTEM_APP when no app applies)");
-    }
-    return new AuditEvent(type, appId, uuid(json, "user_id"), text(json, "request_id", 128),
-        text(json, "client_ip", 64), data(json.getValue("data")));
+    UUID appId = event.appId() == null ? AuditEvent.SYSTEM_APP : event.appId();
+    return new AuditEvent(type, appId, event.userId(), text("request_id", event.requestId(), 128),
+        text("client_ip", event.clientIp(), 64), data(event.data()));
   }
 
   /** The data as it will read back from jsonb: re-parsed from its JSON text, within size, keys and strings checked. */
@@ -104,28 +100,15 @@ final class EventRules {
     }
   }
 
-  private static String text(JsonObject json, String field, int maxLength) {
-    Object value = json.getValue(field);
-    if (value == null) {
+  private static String text(String field, String text, int maxLength) {
+    if (text == null) {
       return null;
     }
-    if (!(value instanceof String text) || text.length() > maxLength) {
+    if (text.length() > maxLength) {
       throw rejected(field + " must be a string of at most " + maxLength + " characters");
     }
     storable(field, text);
     return text;
-  }
-
-  private static UUID uuid(JsonObject json, String field) {
-    Object value = json.getValue(field);
-    if (value == null) {
-      return null;
-    }
-    try {
-      return UUID.fromString((String) value);
-    } catch (ClassCastException | IllegalArgumentException e) {
-      throw rejected(field + " must be a UUID");
-    }
   }
 
   /** Postgres text and jsonb hold neither NUL nor half a surrogate pair; refusing them here keeps the batch whole. */

@@ -1,5 +1,6 @@
 package dev.portcullis.audit;
 
+import dev.portcullis.core.AuditEvent;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.time.Instant;

@@ -2,7 +2,6 @@ package dev.portcullis.boot;
 
 import dev.portcullis.audit.AuditVerticle;
 import dev.portcullis.core.GatewayConfig;
-import dev.portcullis.http.HttpVerticle;
 import dev.portcullis.management.ManagementVerticle;
 import dev.portcullis.otp.OtpVerticle;
 import dev.portcullis.security.SecurityWebhookVerticle;
@@ -59,7 +58,7 @@ public final class Gateway {
         List.of(new Step(AuditVerticle.class, 1)),
         List.of(new Step(TokenVerticle.class, cores), new Step(OtpVerticle.class, cores),
             new Step(SecurityWebhookVerticle.class, 1)),
-        List.of(new Step(HttpVerticle.class, config.httpInstances())),
+        List.of(new Step(ApiVerticle.class, config.httpInstances())),
         List.of(new Step(ManagementVerticle.class, 1)));
   }
 

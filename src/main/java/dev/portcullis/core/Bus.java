@@ -1,73 +1,116 @@
 package dev.portcullis.core;
 
+import dev.portcullis.core.messages.AppMessages;
+import dev.portcullis.core.messages.AuditMessages;
+import dev.portcullis.core.messages.OtpMessages;
+import dev.portcullis.core.messages.TokenMessages;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonObject;
+import java.util.Collections;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The event-bus contract: every address, the send timeout, and how a failure travels back.
+ * The event-bus contract: every address with its request record and reply type, the send timeout, and how
+ * a failure travels back.
  *
- * <p>Messages are {@link JsonObject}s. Every request carries {@code request_id} and, when known,
- * {@code client_ip}, so services can log and audit with them. A service failure is replied with
+ * <p>Messages are Java records (in {@code core.messages}), passed by reference within the process by one
+ * {@link LocalRecordCodec}. Requests implement {@link Request}: they carry the request id and, when known,
+ * the end user's IP, so services can log and audit with them. A service failure is replied with
  * {@code fail(status, json)} where json is {@link ApiException#toWire()}; {@link Failures} turns it back into
  * the same ApiException on the sender's side.
+ *
+ * <p>A new message: a record per request and reply in {@code core.messages}, one constant here, then
+ * {@link #serve} in the verticle that answers it and {@link #request} where it is sent.
  */
 public final class Bus {
 
   private static final Logger LOG = LoggerFactory.getLogger(Bus.class);
 
-  /** Audit: {events: [{type, app_id, user_id?, request_id, client_ip?, data}]}; replies once they are committed. */
-  public static final String AUDIT_RECORD = "portcullis.audit.record";
+  /** An address, with the record it takes and the type it replies with ({@link Void} when published). */
+  public record Address<Q, P>(String name, Class<Q> request, Class<P> reply) {
+  }
 
-  /** Tokens: {app_id, user: {id, email, phone, created_at}, new_user} → token response. */
-  public static final String TOKEN_ISSUE = "portcullis.token.issue";
-  /** Tokens: {app_id, refresh_token} → token response. */
-  public static final String TOKEN_REFRESH = "portcullis.token.refresh";
-  /** Tokens: {app_id, refresh_token, everywhere} → {revoked}. */
-  public static final String TOKEN_LOGOUT = "portcullis.token.logout";
-  /** Tokens: {access_token, app_id?} → {user, session, app_id}; with app_id, tokens of other apps are refused. */
-  public static final String TOKEN_INTROSPECT = "portcullis.token.introspect";
+  /** What every request carries for logs and audit events. */
+  public interface Request {
 
-  /** OTP: {app_id, email | phone, client_ip?} → {otp_request_id, channel, expires_in, resend_after}. */
-  public static final String OTP_SEND = "portcullis.otp.send";
-  /** OTP: {app_id, otp_request_id, otp, client_ip?} → the token response (via TOKEN_ISSUE) once the code is consumed. */
-  public static final String OTP_VERIFY = "portcullis.otp.verify";
+    String requestId();
+
+    /** The end user's IP when known. */
+    default String clientIp() {
+      return null;
+    }
+  }
+
+  /** Audit: events → once they are committed. */
+  public static final Address<AuditMessages.Record, AuditMessages.Stored> AUDIT_RECORD =
+      new Address<>("portcullis.audit.record", AuditMessages.Record.class, AuditMessages.Stored.class);
+
+  /** Tokens: a new session for a user who just proved who they are → the token response. */
+  public static final Address<TokenMessages.Issue, TokenMessages.Grant> TOKEN_ISSUE =
+      new Address<>("portcullis.token.issue", TokenMessages.Issue.class, TokenMessages.Grant.class);
+  /** Tokens: spends a refresh token → the token response with its successor. */
+  public static final Address<TokenMessages.Refresh, TokenMessages.Grant> TOKEN_REFRESH =
+      new Address<>("portcullis.token.refresh", TokenMessages.Refresh.class, TokenMessages.Grant.class);
+  /** Tokens: revokes a refresh token's session (or every session of its user). */
+  public static final Address<TokenMessages.Logout, TokenMessages.LoggedOut> TOKEN_LOGOUT =
+      new Address<>("portcullis.token.logout", TokenMessages.Logout.class, TokenMessages.LoggedOut.class);
+  /** Tokens: verifies an access token; with an app id, tokens of other apps are refused. */
+  public static final Address<TokenMessages.Introspect, TokenMessages.Introspected> TOKEN_INTROSPECT =
+      new Address<>("portcullis.token.introspect", TokenMessages.Introspect.class, TokenMessages.Introspected.class);
+
+  /** OTP: issues and delivers a code. */
+  public static final Address<OtpMessages.Send, OtpMessages.Sent> OTP_SEND =
+      new Address<>("portcullis.otp.send", OtpMessages.Send.class, OtpMessages.Sent.class);
+  /** OTP: consumes a code → the token response (via TOKEN_ISSUE). */
+  public static final Address<OtpMessages.Verify, TokenMessages.Grant> OTP_VERIFY =
+      new Address<>("portcullis.otp.verify", OtpMessages.Verify.class, TokenMessages.Grant.class);
 
   /**
-   * Apps (published, local to one process): {app_id, change: "secret" | "key" | "settings" | "deleted"}; every
-   * verticle that caches apps or keys drops its entry for that app.
+   * Apps (published, local to one process): every verticle that caches apps or keys drops its entry for that
+   * app.
    */
-  public static final String APP_CHANGED = "portcullis.app.changed";
+  public static final Address<AppMessages.Changed, Void> APP_CHANGED =
+      new Address<>("portcullis.app.changed", AppMessages.Changed.class, Void.class);
 
   public static final long SEND_TIMEOUT_MS = 10_000;
 
   private static final DeliveryOptions OPTIONS = new DeliveryOptions().setSendTimeout(SEND_TIMEOUT_MS);
+  private static final Set<EventBus> WITH_CODEC = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
 
   private final Vertx vertx;
 
   public Bus(Vertx vertx) {
     this.vertx = vertx;
+    install(vertx);
   }
 
   /** Sends a request and maps a failed reply back to the ApiException the service raised. */
-  public Future<JsonObject> request(String address, JsonObject body) {
+  public <Q, P> Future<P> request(Address<Q, P> address, Q body) {
     return vertx.eventBus()
-        .<JsonObject>request(address, body, OPTIONS)
+        .<P>request(address.name(), body, OPTIONS)
         .map(Message::body)
         .recover(failure -> Future.failedFuture(Failures.toApi(failure)));
   }
 
+  /** Publishes to every consumer of this process. */
+  public <Q> void publish(Address<Q, Void> address, Q body) {
+    vertx.eventBus().publish(address.name(), body);
+  }
+
   /** Registers a service: its handler's failures are replied with the error contract, bugs are logged once. */
-  public static MessageConsumer<JsonObject> serve(Vertx vertx, String address,
-                                                  Function<JsonObject, Future<JsonObject>> handler) {
-    return vertx.eventBus().<JsonObject>consumer(address, message -> {
-      Future<JsonObject> result;
+  public static <Q, P> MessageConsumer<Q> serve(Vertx vertx, Address<Q, P> address, Function<Q, Future<P>> handler) {
+    install(vertx);
+    return vertx.eventBus().<Q>consumer(address.name(), message -> {
+      Future<P> result;
       try {
         result = handler.apply(message.body());
       } catch (RuntimeException bug) {
@@ -80,11 +123,27 @@ public final class Bus {
         }
         ApiException failure = Failures.toApi(done.cause());
         if (Failures.isInternal(failure) && !failure.logged()) {
-          LOG.error("{} failed for request {}", address, message.body().getString("request_id"), done.cause());
+          LOG.error("{} failed for request {}", address.name(),
+              message.body() instanceof Request request ? request.requestId() : null, done.cause());
           failure.markLogged();
         }
         message.fail(failure.code().status(), failure.toWire().encode());
       });
     });
+  }
+
+  /** Consumes what is published to an address within this process. */
+  public static <Q> MessageConsumer<Q> listen(Vertx vertx, Address<Q, Void> address, Consumer<Q> handler) {
+    install(vertx);
+    return vertx.eventBus().<Q>localConsumer(address.name(), message -> handler.accept(message.body()));
+  }
+
+  /** Registers the record codec once per Vert.x: every record sent on the bus goes by reference. */
+  private static void install(Vertx vertx) {
+    EventBus eventBus = vertx.eventBus();
+    if (WITH_CODEC.add(eventBus)) {
+      eventBus.registerCodec(new LocalRecordCodec());
+      eventBus.codecSelector(body -> body instanceof Record ? LocalRecordCodec.NAME : null);
+    }
   }
 }

@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import io.vertx.redis.client.impl.types.ErrorType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -51,7 +50,7 @@ public final class RedisScript {
   }
 
   private static boolean isNoScript(Throwable failure) {
-    return failure instanceof ErrorType error && error.is("NOSCRIPT");
+    return RedisStore.isError(failure, "NOSCRIPT");
   }
 
   private static String sha1(String text) {

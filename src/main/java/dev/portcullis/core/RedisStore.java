@@ -7,7 +7,7 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import io.vertx.redis.client.impl.types.ErrorType;
+import io.vertx.redis.client.ResponseType;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -63,13 +63,24 @@ public final class RedisStore {
   private <T> Future<T> bounded(Future<T> reply) {
     return reply
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
-        .recover(failure -> Failures.isBug(failure) || failure instanceof ErrorType error && !isOutage(error)
+        .recover(failure -> Failures.isBug(failure) || isErrorReply(failure) && !isOutage(failure)
             ? Future.failedFuture(failure)
             : Future.failedFuture(ApiException.unavailable("redis")));
   }
 
-  private static boolean isOutage(ErrorType error) {
-    return OUTAGES.stream().anyMatch(error::is);
+  private static boolean isOutage(Throwable error) {
+    return OUTAGES.stream().anyMatch(kind -> isError(error, kind));
+  }
+
+  /** True when Redis answered with an error reply (as opposed to not answering at all). */
+  private static boolean isErrorReply(Throwable failure) {
+    return failure instanceof Response reply && reply.type() == ResponseType.ERROR;
+  }
+
+  /** True for an error reply of this kind, the word it starts with ({@code NOSCRIPT}, {@code LOADING}...). */
+  public static boolean isError(Throwable failure, String kind) {
+    String message = isErrorReply(failure) ? failure.getMessage() : null;
+    return message != null && (message.startsWith(kind) || message.startsWith("-" + kind));
   }
 
   public Future<Void> close() {

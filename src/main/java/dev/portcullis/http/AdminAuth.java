@@ -1,22 +1,18 @@
 package dev.portcullis.http;
 
-import dev.portcullis.app.App;
 import dev.portcullis.core.ApiException;
-import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
-import dev.portcullis.core.Failures;
 import dev.portcullis.core.Secrets;
-import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 
 /**
  * Guard for {@code /v1}: {@code Authorization: Bearer <PORTCULLIS_ADMIN_KEY>} (compared in constant time)
- * or an owner's access token, i.e. an access token of the console app, checked by the Token verticle. Puts
- * the {@link Principal} on the context.
+ * or an owner's access token, checked by an {@link OwnerAuthenticator}. Puts the {@link Principal} on the context.
  */
-public final class AdminAuth {
+public final class AdminAuth implements Handler<RoutingContext> {
 
   /** Who is calling the admin API: the operator (admin key) or an owner (a console user id). */
   public record Principal(boolean operator, UUID ownerId) {
@@ -44,13 +40,14 @@ public final class AdminAuth {
   private static final String KEY = "admin_principal";
 
   private final byte[] adminKeyHash;
-  private final Bus bus;
+  private final OwnerAuthenticator owners;
 
-  public AdminAuth(String adminKey, Bus bus) {
+  public AdminAuth(String adminKey, OwnerAuthenticator owners) {
     this.adminKeyHash = adminKey == null ? null : Secrets.sha256(adminKey);
-    this.bus = bus;
+    this.owners = owners;
   }
 
+  @Override
   public void handle(RoutingContext ctx) {
     String token = bearer(ctx);
     if (token == null) {
@@ -63,9 +60,9 @@ public final class AdminAuth {
       ctx.next();
       return;
     }
-    owner(token, RequestIds.of(ctx))
-        .onSuccess(principal -> {
-          ctx.put(KEY, principal);
+    owners.ownerOf(token, RequestIds.of(ctx))
+        .onSuccess(ownerId -> {
+          ctx.put(KEY, Principal.ofOwner(ownerId));
           ctx.next();
         })
         .onFailure(ctx::fail);
@@ -82,39 +79,5 @@ public final class AdminAuth {
     }
     String token = header.substring(7).trim();
     return token.isEmpty() ? null : token;
-  }
-
-  /** The owner whose console access token this is; tokens of client apps are refused like bad ones. */
-  private Future<Principal> owner(String token, String requestId) {
-    JsonObject message = new JsonObject()
-        .put("app_id", App.CONSOLE_ID.toString())
-        .put("access_token", token)
-        .put("request_id", requestId);
-    return bus.request(Bus.TOKEN_INTROSPECT, message)
-        .recover(failure -> {
-          ApiException api = Failures.toApi(failure);
-          boolean passOn = api.code().status() == 401 || api.code().status() >= 500;
-          return Future.failedFuture(passOn ? api : notValid());
-        })
-        .compose(reply -> {
-          JsonObject user = reply.getJsonObject("user");
-          boolean console = App.CONSOLE_ID.toString().equals(reply.getString("app_id"));
-          UUID ownerId = user == null ? null : parse(user.getString("id"));
-          return console && ownerId != null
-              ? Future.succeededFuture(Principal.ofOwner(ownerId))
-              : Future.failedFuture(notValid());
-        });
-  }
-
-  private static ApiException notValid() {
-    return new ApiException(ErrorCode.INVALID_TOKEN, "the bearer token is neither the admin key nor an owner's access token");
-  }
-
-  private static UUID parse(String id) {
-    try {
-      return id == null ? null : UUID.fromString(id);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
   }
 }

@@ -1,60 +1,42 @@
 package dev.portcullis.http;
 
-import dev.portcullis.app.App;
-import dev.portcullis.app.AppDirectory;
-import dev.portcullis.audit.AuditEvent;
-import dev.portcullis.audit.AuditLog;
-import io.micrometer.core.instrument.Counter;
-import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.UUID;
 
 /**
  * Guard for {@code /auth/*}: the client backend's {@code app_id} + {@code app_secret}, from the JSON body or
- * HTTP Basic. Puts the authenticated {@link App} on the context, or fails with {@code 401 invalid_client},
- * the same answer for an unknown app, a wrong secret and missing credentials, after auditing the attempt.
+ * HTTP Basic, checked by a {@link ClientAuthenticator}. Puts the authenticated app's id on the context, or
+ * fails with the authenticator's answer ({@code 401 invalid_client}).
  */
-public final class ClientAuth {
+public final class ClientAuth implements Handler<RoutingContext> {
 
-  private static final String KEY = "client_app";
+  private static final String KEY = "client_app_id";
 
-  private final AppDirectory directory;
-  private final AuditLog audit;
-  private final Counter failures;
+  private final ClientAuthenticator authenticator;
 
-  public ClientAuth(ApiContext api) {
-    this.directory = api.appDirectory();
-    this.audit = api.audit();
-    this.failures = Counter.builder("portcullis.client.auth.failures")
-        .description("Client authentications refused with 401 invalid_client")
-        .register(api.metrics());
+  public ClientAuth(ClientAuthenticator authenticator) {
+    this.authenticator = authenticator;
   }
 
+  @Override
   public void handle(RoutingContext ctx) {
     String[] credentials = credentials(ctx);
-    directory.authenticate(credentials[0], credentials[1])
-        .compose(verdict -> verdict.accepted() ? Future.succeededFuture(verdict.app()) : reject(ctx, verdict))
-        .onSuccess(app -> {
-          ctx.put(KEY, app);
+    authenticator.authenticate(new ClientAuthenticator.Attempt(credentials[0], credentials[1], RequestIds.of(ctx),
+            Requests.callerIp(ctx)))
+        .onSuccess(appId -> {
+          ctx.put(KEY, appId);
           ctx.next();
         })
         .onFailure(ctx::fail);
   }
 
-  public static App app(RoutingContext ctx) {
+  /** The id of the app that authenticated this request. */
+  public static UUID appId(RoutingContext ctx) {
     return ctx.get(KEY);
-  }
-
-  /** Audits the attempt under the app it claimed (when that exists); the answer is 401 whatever the audit did. */
-  private Future<App> reject(RoutingContext ctx, AppDirectory.Verdict verdict) {
-    failures.increment();
-    AuditEvent event = AuditEvent.of(AuditEvent.CLIENT_AUTH_FAILED,
-            verdict.claimedAppId() == null ? AuditEvent.SYSTEM_APP : verdict.claimedAppId(),
-            RequestIds.of(ctx), Requests.callerIp(ctx))
-        .with("reason", "invalid_client");
-    return audit.record(event).transform(ignored -> Future.failedFuture(AppDirectory.invalidClient()));
   }
 
   private static String[] credentials(RoutingContext ctx) {

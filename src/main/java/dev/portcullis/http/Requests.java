@@ -1,29 +1,16 @@
 package dev.portcullis.http;
 
-import dev.portcullis.app.App;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-/** Hands a validated request to a service over the event bus and answers with its reply. */
+/** Who a request is from, as services log and audit it. */
 public final class Requests {
 
   private Requests() {
   }
 
-  /** For client-authenticated routes: adds the app id, request id and client IP, then answers 200 with the reply. */
-  public static void forward(ApiContext api, RoutingContext ctx, String address, JsonObject message) {
-    App app = ClientAuth.app(ctx);
-    message.put("app_id", app.id().toString());
-    api.bus().request(address, withRequest(ctx, message))
-        .onSuccess(result -> Responses.ok(ctx, result))
-        .onFailure(ctx::fail);
-  }
-
-  /** Adds the request id and the end user's IP, which services log and audit with. */
-  public static JsonObject withRequest(RoutingContext ctx, JsonObject message) {
-    return message
-        .put("request_id", RequestIds.of(ctx))
-        .put("client_ip", Fields.clientIp(JsonBody.of(ctx)));
+  /** The end user's IP as the client backend reported it ({@code client_ip} in the body, validated), or null. */
+  public static String clientIp(RoutingContext ctx) {
+    return Fields.clientIp(JsonBody.of(ctx));
   }
 
   /** The IP of the connection itself: for callers that speak for themselves (operators, owners, failed clients). */

@@ -1,5 +1,6 @@
 package dev.portcullis.http;
 
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -19,5 +20,10 @@ public final class Responses {
 
   public static void ok(RoutingContext ctx, JsonObject body) {
     json(ctx, 200, body);
+  }
+
+  /** 200 with the result, or the failure through the error contract. */
+  public static void answer(RoutingContext ctx, Future<JsonObject> result) {
+    result.onSuccess(body -> ok(ctx, body)).onFailure(ctx::fail);
   }
 }

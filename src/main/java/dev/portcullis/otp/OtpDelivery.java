@@ -1,7 +1,7 @@
 package dev.portcullis.otp;
 
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.webhook.Backoff;
-import dev.portcullis.audit.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

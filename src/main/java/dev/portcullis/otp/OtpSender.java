@@ -3,12 +3,13 @@ package dev.portcullis.otp;
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.app.AppSettings;
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
+import dev.portcullis.core.messages.OtpMessages.Send;
+import dev.portcullis.core.messages.OtpMessages.Sent;
 import java.util.List;
 import java.util.UUID;
 
@@ -44,17 +45,14 @@ public final class OtpSender {
     this.limits = limits;
   }
 
-  /** {app_id, email | phone, request_id, client_ip?} → {otp_request_id, channel, expires_in, resend_after}. */
-  public Future<JsonObject> send(JsonObject request) {
-    Identity identity = Identity.of(request.getString("email"), request.getString("phone"));
-    String clientIp = request.getString("client_ip");
-    String network = clientIp == null ? null : ClientNetwork.of(clientIp);
-    UUID appId = UUID.fromString(request.getString("app_id"));
-    return apps.find(appId)
+  public Future<Sent> send(Send request) {
+    Identity identity = Identity.of(request.email(), request.phone());
+    String network = ClientNetwork.of(request.clientIp());
+    return apps.find(request.appId())
         .map(app -> app.orElseThrow(AppDirectory::invalidClient))
         .compose(app -> {
           // The console app (owner sign-in) keeps SMS for owners who have nothing but a phone.
-          boolean phoneOnlyOwner = app.isConsole() && Boolean.TRUE.equals(request.getValue("owner_phone_only"));
+          boolean phoneOnlyOwner = app.isConsole() && request.ownerPhoneOnly();
           if (!phoneOnlyOwner) {
             checkPolicy(app.settings(), identity);
           }
@@ -74,7 +72,7 @@ public final class OtpSender {
     }
   }
 
-  private Future<JsonObject> issue(App app, Identity identity, String network, JsonObject request) {
+  private Future<Sent> issue(App app, Identity identity, String network, Send request) {
     AppSettings settings = app.settings();
     String otpRequestId = UUID.randomUUID().toString();
     String code = OtpCodes.generate(settings.otpLength());
@@ -86,8 +84,8 @@ public final class OtpSender {
         network == null ? limits.withoutClientIp() : limits.perNetwork(), limits.perApp(),
         sms ? Math.min(settings.smsMaxSendsPerHour(), limits.smsCeiling()) : 0,
         sms ? Math.min(settings.smsMaxSendsPerHourPerCountry(), limits.smsCeiling()) : 0);
-    String requestId = request.getString("request_id");
-    String clientIp = request.getString("client_ip");
+    String requestId = request.requestId();
+    String clientIp = request.clientIp();
     return store.send(send).compose(outcome -> {
       if (!outcome.accepted()) {
         return refused(app.id(), identity, outcome, requestId, clientIp);
@@ -101,15 +99,11 @@ public final class OtpSender {
           requestId, clientIp);
       return audit.record(sent)
           .onSuccess(v -> delivery.deliver(message))
-          .map(v -> new JsonObject()
-              .put("otp_request_id", otpRequestId)
-              .put("channel", identity.kind().channel())
-              .put("expires_in", settings.otpTtl())
-              .put("resend_after", settings.otpResendCooldown()));
+          .map(v -> new Sent(otpRequestId, identity.kind().channel(), settings.otpTtl(), settings.otpResendCooldown()));
     });
   }
 
-  private Future<JsonObject> refused(UUID appId, Identity identity, OtpStore.SendOutcome outcome, String requestId,
+  private Future<Sent> refused(UUID appId, Identity identity, OtpStore.SendOutcome outcome, String requestId,
                                      String clientIp) {
     String reason = outcome.refusedFor();
     long seconds = OtpRefusals.seconds(outcome.retryAfterMs());

@@ -1,7 +1,7 @@
 package dev.portcullis.otp;
 
 import dev.portcullis.app.AppDirectory;
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
@@ -9,6 +9,9 @@ import dev.portcullis.core.ErrorCode;
 import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.user.UserRepository;
 import io.vertx.core.Future;
+import dev.portcullis.core.messages.OtpMessages.Verify;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.core.messages.TokenMessages.Issue;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import java.util.ArrayList;
@@ -42,15 +45,13 @@ public final class OtpVerifier {
     this.securityEvents = securityEvents;
   }
 
-  /** {app_id, otp_request_id, otp, request_id, client_ip?} → the token response. */
-  public Future<JsonObject> verify(JsonObject request) {
-    Call call = new Call(UUID.fromString(request.getString("app_id")), request.getString("request_id"),
-        request.getString("client_ip"));
-    String otp = request.getString("otp");
+  public Future<Grant> verify(Verify request) {
+    Call call = new Call(request.appId(), request.requestId(), request.clientIp());
+    String otp = request.otp();
     if (otp == null) {
       throw ApiException.invalid("otp", "is required");
     }
-    UUID otpRequestId = AppDirectory.parseUuid(request.getString("otp_request_id"));
+    UUID otpRequestId = AppDirectory.parseUuid(request.otpRequestId());
     if (otpRequestId == null) {
       return expired(call, null);
     }
@@ -72,14 +73,14 @@ public final class OtpVerifier {
     }
   }
 
-  private Future<JsonObject> expired(Call call, String otpRequestId) {
+  private Future<Grant> expired(Call call, String otpRequestId) {
     metrics.failed("expired");
     return OtpRefusals.after(audit.record(call.event(AuditEvent.OTP_FAILED, otpRequestId).with("reason", "expired")),
         new ApiException(ErrorCode.OTP_EXPIRED,
             "otp_request_id: unknown, expired or already used; request a new code"));
   }
 
-  private Future<JsonObject> burned(Call call, String otpRequestId, long retryAfterMs) {
+  private Future<Grant> burned(Call call, String otpRequestId, long retryAfterMs) {
     metrics.failed("burned");
     long seconds = OtpRefusals.seconds(retryAfterMs);
     return OtpRefusals.after(audit.record(call.event(AuditEvent.OTP_FAILED, otpRequestId).with("reason", "burned")),
@@ -87,7 +88,7 @@ public final class OtpVerifier {
             "otp: too many wrong codes for this request; request a new code", seconds));
   }
 
-  private Future<JsonObject> locked(Call call, String otpRequestId, long retryAfterMs) {
+  private Future<Grant> locked(Call call, String otpRequestId, long retryAfterMs) {
     metrics.rateLimited("lockout");
     long seconds = OtpRefusals.seconds(retryAfterMs);
     AuditEvent event = call.event(AuditEvent.RATE_LIMITED, otpRequestId).with("reason", "lockout").with("action", "verify");
@@ -95,7 +96,7 @@ public final class OtpVerifier {
         ApiException.rateLimited(ErrorCode.RATE_LIMITED, OtpRefusals.lockoutMessage("otp", seconds), seconds));
   }
 
-  private Future<JsonObject> invalid(Call call, String otpRequestId, OtpStore.VerifyOutcome outcome) {
+  private Future<Grant> invalid(Call call, String otpRequestId, OtpStore.VerifyOutcome outcome) {
     metrics.failed("invalid");
     List<AuditEvent> events = new ArrayList<>();
     AuditEvent failed = call.event(AuditEvent.OTP_FAILED, otpRequestId)
@@ -118,7 +119,7 @@ public final class OtpVerifier {
         "otp: wrong code", new JsonObject().put("attempts_left", outcome.attemptsLeft())));
   }
 
-  private Future<JsonObject> verified(Call call, String otpRequestId, Identity identity) {
+  private Future<Grant> verified(Call call, String otpRequestId, Identity identity) {
     metrics.verified();
     String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
     String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
@@ -134,12 +135,7 @@ public final class OtpVerifier {
                 .withUser(userId)
                 .with(identity.kind().field(), identity.masked()));
           }
-          JsonObject issue = new JsonObject()
-              .put("app_id", call.appId().toString())
-              .put("user", found.user().toJson())
-              .put("new_user", found.created())
-              .put("request_id", call.requestId())
-              .put("client_ip", call.clientIp());
+          Issue issue = Issue.login(call.appId(), userId, found.created(), call.requestId(), call.clientIp());
           // Recorded first, so the audit verticle receives these events before the token service's token.issued.
           Future<Void> recorded = audit.record(events);
           return bothDone(recorded, bus.request(Bus.TOKEN_ISSUE, issue));
@@ -152,7 +148,7 @@ public final class OtpVerifier {
    * a row. It still waits for both: a 2xx means every event of the login is stored. The code is spent either
    * way, so its events are kept when issuing fails; the answer is then the failure (the audit one first).
    */
-  private static Future<JsonObject> bothDone(Future<Void> recorded, Future<JsonObject> issued) {
+  private static Future<Grant> bothDone(Future<Void> recorded, Future<Grant> issued) {
     return Future.join(recorded, issued)
         .transform(done -> recorded.failed() ? Future.failedFuture(recorded.cause()) : issued);
   }

@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 /** SQL for owners: the users of the console app. */
-final class OwnerRepository {
+public final class OwnerRepository {
 
   private static final String COLUMNS = "id, email, phone, created_at";
   private static final String BY_EMAIL = "SELECT " + COLUMNS + " FROM users WHERE app_id = $1 AND email = $2";
@@ -36,7 +36,7 @@ final class OwnerRepository {
 
   private final Postgres pg;
 
-  OwnerRepository(Postgres pg) {
+  public OwnerRepository(Postgres pg) {
     this.pg = pg;
   }
 

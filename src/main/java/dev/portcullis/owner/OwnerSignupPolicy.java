@@ -11,7 +11,7 @@ import java.util.Locale;
  * emails and {@code @domain}s of {@code PORTCULLIS_OWNER_ALLOWLIST} ({@code allowlist}), or nobody
  * ({@code closed}: the operator creates owners with {@code POST /v1/owners}). Existing owners always sign in.
  */
-final class OwnerSignupPolicy {
+public final class OwnerSignupPolicy {
 
   private final String mode;
   private final List<String> allowlist;
@@ -21,7 +21,7 @@ final class OwnerSignupPolicy {
     this.allowlist = allowlist;
   }
 
-  static OwnerSignupPolicy from(GatewayConfig config) {
+  public static OwnerSignupPolicy from(GatewayConfig config) {
     String entries = config.optional(GatewayConfig.OWNER_ALLOWLIST);
     List<String> allowlist = entries == null ? List.of() : Arrays.stream(entries.split(","))
         .map(entry -> entry.trim().toLowerCase(Locale.ROOT))

@@ -1,12 +1,13 @@
 package dev.portcullis.token;
 
-import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import io.vertx.core.Future;
+import dev.portcullis.core.messages.TokenMessages.Introspect;
+import dev.portcullis.core.messages.TokenMessages.Introspected;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 
@@ -29,17 +30,15 @@ public final class Introspection {
   private final SessionStore sessions;
   private final TtlCache<UUID, SessionView> views = new TtlCache<>(VIEW_TTL_MS, 100_000);
 
-  /** A session as /auth/me answers it; answer is null when there is no such session. */
-  private record SessionView(SessionStore.SessionRow session, JsonObject answer) {
+  /** A session as introspection answers it (and /auth/me, encoded); both null when there is no such session. */
+  private record SessionView(SessionStore.SessionRow session, Introspected reply, JsonObject answer) {
 
     static SessionView of(SessionStore.SessionRow session) {
       if (session == null) {
-        return new SessionView(null, null);
+        return new SessionView(null, null, null);
       }
-      return new SessionView(session, new JsonObject()
-          .put("user", session.user())
-          .put("session", session.sessionJson())
-          .put("app_id", session.appId().toString()));
+      Introspected reply = new Introspected(session.appId(), session.userId(), session.user(), session.sessionJson());
+      return new SessionView(session, reply, reply.toJson());
     }
   }
 
@@ -55,19 +54,18 @@ public final class Introspection {
         new RevocationChecks(redis, new Revocations(redis)), new SessionStore(pg));
   }
 
-  /** The bus form: {access_token, app_id?}; with app_id, a token of any other app is {@code invalid_token}. */
-  Future<JsonObject> serve(JsonObject request) {
-    Object token = request.getValue("access_token");
-    Object app = request.getValue("app_id");
-    UUID expectedApp = app instanceof String text ? AppDirectory.parseUuid(text) : null;
-    if (app != null && expectedApp == null) {
-      return Future.failedFuture(ApiException.invalid("app_id", "must be a UUID"));
-    }
-    return introspect(token instanceof String text ? text : null, expectedApp);
+  /** The bus form: with an app id, a token of any other app is {@code invalid_token}. */
+  Future<Introspected> serve(Introspect request) {
+    return view(request.accessToken(), request.appId()).map(SessionView::reply);
+  }
+
+  /** {@code /auth/me}: the answer of any app's live token. */
+  public Future<JsonObject> introspect(String accessToken) {
+    return view(accessToken, null).map(SessionView::answer);
   }
 
   /** Verifies the token; expectedApp, when not null, is the only app whose tokens are accepted. */
-  public Future<JsonObject> introspect(String accessToken, UUID expectedApp) {
+  private Future<SessionView> view(String accessToken, UUID expectedApp) {
     return verifier.verify(accessToken).compose(claims -> {
       if (expectedApp != null && !expectedApp.equals(claims.appId())) {
         return Future.failedFuture(AccessTokenVerifier.invalid("is not a token of this app"));
@@ -78,7 +76,7 @@ public final class Introspection {
     });
   }
 
-  private static Future<JsonObject> answer(AccessTokenVerifier.Claims claims, boolean revoked, SessionView view) {
+  private static Future<SessionView> answer(AccessTokenVerifier.Claims claims, boolean revoked, SessionView view) {
     SessionStore.SessionRow session = view.session();
     if (session == null || !session.userId().equals(claims.userId()) || !session.appId().equals(claims.appId())) {
       return Future.failedFuture(AccessTokenVerifier.invalid("belongs to no known session"));
@@ -86,6 +84,6 @@ public final class Introspection {
     if (revoked || session.revoked()) {
       return Future.failedFuture(new ApiException(ErrorCode.SESSION_REVOKED, "the session of this token has been revoked"));
     }
-    return Future.succeededFuture(view.answer());
+    return Future.succeededFuture(view);
   }
 }

@@ -2,11 +2,7 @@ package dev.portcullis.token;
 
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Secrets;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.auth.PubSecKeyOptions;
-import io.vertx.ext.auth.impl.jose.JWK;
-import io.vertx.ext.auth.impl.jose.JWS;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -14,10 +10,10 @@ import java.util.Arrays;
  * One decrypted private signing key of one verticle instance: signs access tokens as JWS compact with the
  * header {@code {"alg":"RS256","typ":"at+jwt","kid":...}}.
  *
- * <p>The signature comes from Vert.x Auth's JOSE {@link JWS}. Its {@code JWTAuth.generateToken} is not used
- * because it always writes {@code typ: JWT}, and RFC 9068 access tokens must say {@code at+jwt}. A JWS locks
- * its own {@code Signature} while signing, so each verticle instance keeps its own Signer per key: event loops
- * never wait on each other. Not a record, so the key can never reach a log line through toString.
+ * <p>The header segment is encoded once per key; the signature comes from {@link Rs256} (the JDK). Vert.x
+ * Auth's {@code JWTAuth.generateToken} is not used because it always writes {@code typ: JWT}, and RFC 9068
+ * access tokens must say {@code at+jwt}. Each verticle instance keeps its own Signer per key, so event loops
+ * never share a {@code Signature}. Not a record, so the key can never reach a log line through toString.
  */
 final class Signer {
 
@@ -25,12 +21,12 @@ final class Signer {
   static final String TYPE = "at+jwt";
 
   private final String kid;
-  private final JWS jws;
+  private final Rs256 rs256;
   private final String headerSegment;
 
-  private Signer(String kid, JWS jws) {
+  private Signer(String kid, Rs256 rs256) {
     this.kid = kid;
-    this.jws = jws;
+    this.rs256 = rs256;
     JsonObject header = new JsonObject().put("alg", ALGORITHM).put("typ", TYPE).put("kid", kid);
     this.headerSegment = Secrets.base64Url(header.toBuffer().getBytes());
   }
@@ -39,8 +35,7 @@ final class Signer {
   static Signer unseal(MasterKey masterKey, String kid, byte[] sealed) {
     byte[] pem = masterKey.decrypt(sealed, kid);
     try {
-      JWK jwk = new JWK(new PubSecKeyOptions().setAlgorithm(ALGORITHM).setId(kid).setBuffer(Buffer.buffer(pem)));
-      return new Signer(kid, new JWS(jwk));
+      return new Signer(kid, Rs256.signing(pem));
     } finally {
       Arrays.fill(pem, (byte) 0);
     }
@@ -52,7 +47,7 @@ final class Signer {
 
   String sign(JsonObject claims) {
     String signingInput = headerSegment + "." + Secrets.base64Url(claims.toBuffer().getBytes());
-    byte[] signature = jws.sign(signingInput.getBytes(StandardCharsets.US_ASCII));
+    byte[] signature = rs256.sign(signingInput.getBytes(StandardCharsets.US_ASCII));
     return signingInput + "." + Secrets.base64Url(signature);
   }
 

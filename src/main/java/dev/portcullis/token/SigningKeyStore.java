@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.UUID;
 
 /** SQL for signing keys, kept in one place. */
-final class SigningKeyStore {
+public final class SigningKeyStore {
 
   /** The current key of an app: its newest key that is not retired. */
   private static final String CURRENT =
@@ -44,7 +44,7 @@ final class SigningKeyStore {
 
   private final Postgres pg;
 
-  SigningKeyStore(Postgres pg) {
+  public SigningKeyStore(Postgres pg) {
     this.pg = pg;
   }
 

@@ -4,16 +4,19 @@ import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.core.messages.TokenMessages.LoggedOut;
+import dev.portcullis.core.messages.TokenMessages.Logout;
+import dev.portcullis.core.messages.TokenMessages.Refresh;
 import dev.portcullis.http.AdminAuth;
-import dev.portcullis.http.ApiContext;
 import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 
@@ -23,50 +26,41 @@ import java.util.UUID;
  */
 public final class TokenApi {
 
-  private final ApiContext api;
-  private final ClientAuth clientAuth;
+  private final Bus bus;
   private final Introspection introspection;
   private final SigningKeyStore keys;
 
-  public TokenApi(ApiContext api, ClientAuth clientAuth) {
-    this.api = api;
-    this.clientAuth = clientAuth;
-    this.introspection = Introspection.create(api.config(), api.pg(), api.redis());
-    this.keys = new SigningKeyStore(api.pg());
+  public TokenApi(Bus bus, Introspection introspection, SigningKeyStore keys) {
+    this.bus = bus;
+    this.introspection = introspection;
+    this.keys = keys;
   }
 
-  public void mount(Router router) {
-    router.post("/auth/refresh").handler(clientAuth::handle).handler(this::refresh);
-    router.post("/auth/logout").handler(clientAuth::handle).handler(this::logout);
-    router.get("/auth/me").handler(this::me);
-    router.get("/v1/apps/:app_id/jwks.json").handler(this::jwks);
+  public void refresh(RoutingContext ctx) {
+    Refresh request = new Refresh(ClientAuth.appId(ctx), Fields.requiredString(JsonBody.of(ctx), "refresh_token"),
+        RequestIds.of(ctx), Requests.clientIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.TOKEN_REFRESH, request).map(Grant::toJson));
   }
 
-  private void refresh(RoutingContext ctx) {
-    JsonObject message = new JsonObject().put("refresh_token", Fields.requiredString(JsonBody.of(ctx), "refresh_token"));
-    Requests.forward(api, ctx, Bus.TOKEN_REFRESH, message);
-  }
-
-  private void logout(RoutingContext ctx) {
+  public void logout(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    JsonObject message = new JsonObject()
-        .put("refresh_token", Fields.requiredString(body, "refresh_token"))
-        .put("everywhere", Fields.optionalBoolean(body, "everywhere", false));
-    Requests.forward(api, ctx, Bus.TOKEN_LOGOUT, message);
+    Logout request = new Logout(ClientAuth.appId(ctx), Fields.requiredString(body, "refresh_token"),
+        Fields.optionalBoolean(body, "everywhere", false), RequestIds.of(ctx), Requests.clientIp(ctx));
+    Responses.answer(ctx, bus.request(Bus.TOKEN_LOGOUT, request).map(LoggedOut::toJson));
   }
 
-  private void me(RoutingContext ctx) {
+  public void me(RoutingContext ctx) {
     String token = AdminAuth.bearer(ctx);
     if (token == null) {
       ctx.fail(new ApiException(ErrorCode.INVALID_TOKEN, "Authorization: Bearer <access token> is required"));
       return;
     }
-    introspection.introspect(token, null)
+    introspection.introspect(token)
         .onSuccess(result -> Responses.ok(ctx, result))
         .onFailure(ctx::fail);
   }
 
-  private void jwks(RoutingContext ctx) {
+  public void jwks(RoutingContext ctx) {
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
     Future<JsonObject> jwks = appId == null
         ? Future.failedFuture(notFound())

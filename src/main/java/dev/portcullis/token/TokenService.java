@@ -2,14 +2,20 @@ package dev.portcullis.token;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Secrets;
 import dev.portcullis.security.SecurityEvents;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.core.messages.TokenMessages.Issue;
+import dev.portcullis.core.messages.TokenMessages.LoggedOut;
+import dev.portcullis.core.messages.TokenMessages.Logout;
+import dev.portcullis.core.messages.TokenMessages.Refresh;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -49,18 +55,14 @@ final class TokenService {
   }
 
   /** {@link dev.portcullis.core.Bus#TOKEN_ISSUE}: a new session for a user who just proved who they are. */
-  Future<JsonObject> issue(JsonObject request) {
-    UUID appId = uuid(request.getValue("app_id"), "app_id");
-    Object user = request.getValue("user");
-    UUID userId = uuid(user instanceof JsonObject json ? json.getValue("id") : null, "user.id");
-    boolean newUser = Boolean.TRUE.equals(request.getValue("new_user"));
-    return app(appId).compose(app -> login(app, userId, newUser, request));
+  Future<Grant> issue(Issue request) {
+    return app(request.appId()).compose(app -> login(app, request.userId(), request.newUser(), request));
   }
 
   /** {@link dev.portcullis.core.Bus#TOKEN_REFRESH}: spends the token and answers with its successor. */
-  Future<JsonObject> refresh(JsonObject request) {
-    UUID appId = uuid(request.getValue("app_id"), "app_id");
-    String token = presentedToken(request);
+  Future<Grant> refresh(Refresh request) {
+    UUID appId = request.appId();
+    String token = presentedToken(request.refreshToken());
     byte[] hash = RefreshTokens.hash(token);
     String successor = refreshTokens.successor(token);
     byte[] successorHash = RefreshTokens.hash(successor);
@@ -71,10 +73,10 @@ final class TokenService {
   }
 
   /** {@link dev.portcullis.core.Bus#TOKEN_LOGOUT}: revokes the token's session, or every session of its user. */
-  Future<JsonObject> logout(JsonObject request) {
-    UUID appId = uuid(request.getValue("app_id"), "app_id");
-    String token = presentedToken(request);
-    boolean everywhere = Boolean.TRUE.equals(request.getValue("everywhere"));
+  Future<LoggedOut> logout(Logout request) {
+    UUID appId = request.appId();
+    String token = presentedToken(request.refreshToken());
+    boolean everywhere = request.everywhere();
     return sessions.inspect(RefreshTokens.hash(token), 0)
         .compose(presented -> {
           if (presented == null || !appId.equals(presented.session().appId()) || !presented.live()) {
@@ -84,8 +86,8 @@ final class TokenService {
           Future<List<UUID>> revoked = everywhere
               ? sessions.revokeAll(appId, session.userId())
               : sessions.revoke(session.id()).map(newly -> newly ? List.of(session.id()) : List.<UUID>of());
-          return revoked.compose(ids -> afterRevocation(ids, session.userId(), REASON_LOGOUT, List.of(), request)
-              .map(stored -> new JsonObject().put("revoked", ids.size())));
+          return revoked.compose(ids -> afterRevocation(appId, ids, session.userId(), REASON_LOGOUT, List.of(), request)
+              .map(stored -> new LoggedOut(ids.size())));
         });
   }
 
@@ -94,8 +96,8 @@ final class TokenService {
    * successor not yet used: the same successor again (the client's retry). Spent otherwise, or an older
    * ancestor: reuse, and the session is revoked. Not spent but its session revoked: session_revoked.
    */
-  private Future<JsonObject> judgeUnspendable(App app, byte[] hash, String successor, byte[] successorHash,
-                                              JsonObject request) {
+  private Future<Grant> judgeUnspendable(App app, byte[] hash, String successor, byte[] successorHash,
+                                         Bus.Request request) {
     return sessions.inspect(hash, app.settings().refreshReuseGraceSeconds()).compose(presented -> {
       if (presented == null || !app.id().equals(presented.session().appId()) || !presented.live()) {
         return Future.failedFuture(invalidRefreshToken());
@@ -115,7 +117,7 @@ final class TokenService {
     });
   }
 
-  private Future<JsonObject> login(App app, UUID userId, boolean newUser, JsonObject request) {
+  private Future<Grant> login(App app, UUID userId, boolean newUser, Bus.Request request) {
     String refreshToken = RefreshTokens.newToken();
     return sessions.create(UUID.randomUUID(), userId, app.id(), app.settings().refreshTokenTtl(),
             RefreshTokens.hash(refreshToken))
@@ -125,8 +127,8 @@ final class TokenService {
         .onSuccess(answered -> metrics.issued(true));
   }
 
-  private Future<JsonObject> answerRefresh(App app, SessionStore.SessionRow session, String refreshToken,
-                                           boolean replay, JsonObject request) {
+  private Future<Grant> answerRefresh(App app, SessionStore.SessionRow session, String refreshToken,
+                                      boolean replay, Bus.Request request) {
     AuditEvent refreshed = event(AuditEvent.TOKEN_REFRESHED, request, session).with("grace_replay", replay);
     return answer(app, session, refreshToken, false, refreshed)
         .onSuccess(answered -> {
@@ -136,34 +138,32 @@ final class TokenService {
   }
 
   /** Signs a fresh access token, records the event, and answers the token response. */
-  private Future<JsonObject> answer(App app, SessionStore.SessionRow session, String refreshToken, boolean newUser,
-                                    AuditEvent event) {
+  private Future<Grant> answer(App app, SessionStore.SessionRow session, String refreshToken, boolean newUser,
+                               AuditEvent event) {
     return accessTokens.issue(app, session.userId(), session.id())
         .compose(access -> audit.record(event).map(stored -> response(app, access, refreshToken, session, newUser)));
   }
 
-  private Future<JsonObject> reuseDetected(SessionStore.SessionRow session, JsonObject request) {
+  private Future<Grant> reuseDetected(SessionStore.SessionRow session, Bus.Request request) {
     metrics.reuseDetected();
     LOG.warn("refresh token reuse detected: revoking session {} of app {} (request {})", session.id(),
-        session.appId(), request.getString("request_id"));
+        session.appId(), request.requestId());
     securityEvents.publish(SecurityEvents.REFRESH_TOKEN_REUSED, session.appId(), session.userId(), session.id(),
-        new JsonObject().put("request_id", request.getString("request_id")));
+        new JsonObject().put("request_id", request.requestId()));
     List<AuditEvent> detected = List.of(event(AuditEvent.REFRESH_REUSE_DETECTED, request, session));
     return sessions.revoke(session.id())
-        .compose(newly -> afterRevocation(newly ? List.of(session.id()) : List.of(), session.userId(), REASON_REUSE,
-            detected, request))
+        .compose(newly -> afterRevocation(session.appId(), newly ? List.of(session.id()) : List.of(), session.userId(),
+            REASON_REUSE, detected, request))
         .compose(stored -> Future.failedFuture(new ApiException(ErrorCode.REFRESH_TOKEN_REUSED,
             "refresh_token: was already used; its session has been revoked")));
   }
 
   /** Publishes the revocations to every process, then records them with {@code alsoRecord}. */
-  private Future<Void> afterRevocation(List<UUID> revoked, UUID userId, String reason, List<AuditEvent> alsoRecord,
-                                       JsonObject request) {
+  private Future<Void> afterRevocation(UUID appId, List<UUID> revoked, UUID userId, String reason,
+                                       List<AuditEvent> alsoRecord, Bus.Request request) {
     List<AuditEvent> events = new ArrayList<>(alsoRecord);
-    UUID appId = UUID.fromString(request.getString("app_id"));
     for (UUID id : revoked) {
-      events.add(AuditEvent.of(AuditEvent.SESSION_REVOKED, appId, request.getString("request_id"),
-              request.getString("client_ip"))
+      events.add(AuditEvent.of(AuditEvent.SESSION_REVOKED, appId, request.requestId(), request.clientIp())
           .withUser(userId)
           .with("session_id", id.toString())
           .with("reason", reason));
@@ -179,38 +179,23 @@ final class TokenService {
         .orElseGet(() -> Future.failedFuture(AppDirectory.invalidClient())));
   }
 
-  private static JsonObject response(App app, String accessToken, String refreshToken, SessionStore.SessionRow session,
-                                     boolean newUser) {
-    return new JsonObject()
-        .put("token_type", "Bearer")
-        .put("access_token", accessToken)
-        .put("expires_in", app.settings().accessTokenTtl())
-        .put("refresh_token", refreshToken)
-        .put("refresh_expires_in", session.refreshExpiresIn())
-        .put("user", session.user())
-        .put("new_user", newUser);
+  private static Grant response(App app, String accessToken, String refreshToken, SessionStore.SessionRow session,
+                                boolean newUser) {
+    return new Grant(accessToken, app.settings().accessTokenTtl(), refreshToken, session.refreshExpiresIn(),
+        session.userId(), session.user(), newUser);
   }
 
-  private static AuditEvent event(String type, JsonObject request, SessionStore.SessionRow session) {
-    return AuditEvent.of(type, session.appId(), request.getString("request_id"), request.getString("client_ip"))
+  private static AuditEvent event(String type, Bus.Request request, SessionStore.SessionRow session) {
+    return AuditEvent.of(type, session.appId(), request.requestId(), request.clientIp())
         .withUser(session.userId())
         .with("session_id", session.id().toString());
   }
 
-  private static String presentedToken(JsonObject request) {
-    Object token = request.getValue("refresh_token");
-    if (!(token instanceof String text) || text.isBlank() || text.length() > RefreshTokens.MAX_LENGTH) {
+  private static String presentedToken(String token) {
+    if (token == null || token.isBlank() || token.length() > RefreshTokens.MAX_LENGTH) {
       throw invalidRefreshToken();
     }
-    return text;
-  }
-
-  private static UUID uuid(Object value, String field) {
-    UUID id = value instanceof String text ? AppDirectory.parseUuid(text) : null;
-    if (id == null) {
-      throw ApiException.invalid(field, "must be a UUID");
-    }
-    return id;
+    return token;
   }
 
   static ApiException invalidRefreshToken() {

@@ -1,10 +1,6 @@
 package dev.portcullis.token;
 
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.ext.auth.PubSecKeyOptions;
-import io.vertx.ext.auth.impl.jose.JWK;
-import io.vertx.ext.auth.impl.jose.JWS;
 import java.time.OffsetDateTime;
 import java.util.UUID;
 
@@ -23,13 +19,13 @@ final class VerificationKeys {
     private final UUID appId;
     private final String slug;
     private final OffsetDateTime publishUntil;
-    private final JWS jws;
+    private final Rs256 rs256;
 
-    private Key(UUID appId, String slug, OffsetDateTime publishUntil, JWS jws) {
+    private Key(UUID appId, String slug, OffsetDateTime publishUntil, Rs256 rs256) {
       this.appId = appId;
       this.slug = slug;
       this.publishUntil = publishUntil;
-      this.jws = jws;
+      this.rs256 = rs256;
     }
 
     UUID appId() {
@@ -45,11 +41,7 @@ final class VerificationKeys {
     }
 
     boolean verify(byte[] signature, byte[] signingInput) {
-      try {
-        return jws.verify(signature, signingInput);
-      } catch (RuntimeException malformed) {
-        return false;
-      }
+      return rs256.verify(signature, signingInput);
     }
   }
 
@@ -69,10 +61,6 @@ final class VerificationKeys {
     if (row == null) {
       return null;
     }
-    JWK jwk = new JWK(new PubSecKeyOptions()
-        .setAlgorithm(Signer.ALGORITHM)
-        .setId(row.kid())
-        .setBuffer(Buffer.buffer(row.publicPem())));
-    return new Key(row.appId(), row.slug(), row.publishUntil(), new JWS(jwk));
+    return new Key(row.appId(), row.slug(), row.publishUntil(), Rs256.verifying(row.publicPem()));
   }
 }

@@ -1,5 +1,6 @@
 package dev.portcullis.audit;
 
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Bus;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Http;

@@ -3,10 +3,12 @@ package dev.portcullis.audit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Bus;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.core.messages.TokenMessages.Issue;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.TestGateway;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -103,14 +105,8 @@ class AuthActionsAuditTest {
 
   /** Logs the user in as OTP verification does: TOKEN_ISSUE over the event bus. */
   private static JsonObject login(UUID appId, UUID user) throws Exception {
-    JsonObject request = new JsonObject()
-        .put("app_id", appId.toString())
-        .put("user", new JsonObject().put("id", user.toString()))
-        .put("new_user", false)
-        .put("request_id", "login-" + UUID.randomUUID())
-        .put("client_ip", "203.0.113.7");
-    return gateway.vertx().eventBus().<JsonObject>request(Bus.TOKEN_ISSUE, request).map(Message::body)
-        .await(10, TimeUnit.SECONDS);
+    Issue request = Issue.login(appId, user, false, "login-" + UUID.randomUUID(), "203.0.113.7");
+    return new Bus(gateway.vertx()).request(Bus.TOKEN_ISSUE, request).map(Grant::toJson).await(10, TimeUnit.SECONDS);
   }
 
   private static ApiResponse post(String path, JsonObject app, String requestId, String refreshToken) {

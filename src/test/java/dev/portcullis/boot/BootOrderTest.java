@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.audit.AuditVerticle;
-import dev.portcullis.http.HttpVerticle;
+import dev.portcullis.boot.ApiVerticle;
 import dev.portcullis.management.ManagementVerticle;
 import dev.portcullis.otp.OtpVerticle;
 import dev.portcullis.token.TokenVerticle;
@@ -86,7 +86,7 @@ class BootOrderTest {
       List<List<Gateway.Step>> plan = Gateway.plan(config, 2);
 
       assertEquals(List.of(new Gateway.Step(AuditVerticle.class, 1)), plan.get(0));
-      int http = stageOf(plan, HttpVerticle.class);
+      int http = stageOf(plan, ApiVerticle.class);
       assertTrue(http > stageOf(plan, TokenVerticle.class), "HTTP after Token");
       assertTrue(http > stageOf(plan, OtpVerticle.class), "HTTP after OTP");
       assertEquals(3, plan.get(http).get(0).instances());

@@ -2,7 +2,7 @@ package dev.portcullis.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.portcullis.audit.AuditEvent;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.owner.SignIns;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Http;

@@ -3,7 +3,8 @@ package dev.portcullis.security;
 import dev.portcullis.core.Bus;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.TestGateway;
-import io.vertx.core.eventbus.Message;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.core.messages.TokenMessages.Issue;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -26,13 +27,10 @@ final class SecurityFixture {
       insert.setObject(2, UUID.fromString(app.getString("app_id")));
       insert.setString(3, email);
       insert.executeUpdate();
-      JsonObject request = new JsonObject()
-          .put("app_id", app.getString("app_id"))
-          .put("user", new JsonObject().put("id", userId.toString()))
-          .put("new_user", false)
-          .put("request_id", "test-" + UUID.randomUUID())
-          .put("client_ip", "203.0.113.7");
-      return gateway.vertx().eventBus().<JsonObject>request(Bus.TOKEN_ISSUE, request).map(Message::body)
+      Issue request = Issue.login(UUID.fromString(app.getString("app_id")), userId, false, "test-" + UUID.randomUUID(),
+          "203.0.113.7");
+      return gateway.vertx().eventBus().<Grant>request(Bus.TOKEN_ISSUE.name(), request)
+          .map(reply -> reply.body().toJson())
           .await(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("login failed", e);

@@ -1,6 +1,7 @@
 package dev.portcullis.testing;
 
 import dev.portcullis.core.Bus;
+import dev.portcullis.core.messages.AuditMessages;
 import io.vertx.core.Handler;
 import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.json.JsonArray;
@@ -19,9 +20,9 @@ public final class AuditTap implements AutoCloseable {
   private final TestGateway gateway;
   private final List<JsonObject> events = new CopyOnWriteArrayList<>();
   private final Handler<DeliveryContext<Object>> interceptor = delivery -> {
-    if (Bus.AUDIT_RECORD.equals(delivery.message().address()) && delivery.body() instanceof JsonObject body) {
-      JsonArray sent = body.getJsonArray("events", new JsonArray());
-      sent.forEach(event -> events.add(((JsonObject) event).copy()));
+    if (Bus.AUDIT_RECORD.name().equals(delivery.message().address())
+        && delivery.body() instanceof AuditMessages.Record record) {
+      record.events().forEach(event -> events.add(event.toJson()));
     }
     delivery.next();
   };

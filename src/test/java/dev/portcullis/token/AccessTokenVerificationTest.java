@@ -14,6 +14,8 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import com.sun.net.httpserver.HttpServer;
 import dev.portcullis.core.Bus;
+import dev.portcullis.core.messages.TokenMessages.Introspect;
+import dev.portcullis.core.messages.TokenMessages.Introspected;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
@@ -207,12 +209,12 @@ class AccessTokenVerificationTest {
   @DisplayName("TOKEN_INTROSPECT answers for a token of the expected app and refuses one of another app")
   void introspectOverTheBus() throws Exception {
     JsonObject me = gateway.vertx().eventBus()
-        .<JsonObject>request(Bus.TOKEN_INTROSPECT, new JsonObject().put("access_token", genuine).put("app_id", appId))
-        .await(10, TimeUnit.SECONDS).body();
+        .<Introspected>request(Bus.TOKEN_INTROSPECT.name(), new Introspect(genuine, UUID.fromString(appId), "test"))
+        .await(10, TimeUnit.SECONDS).body().toJson();
     assertEquals(genuineClaims.getString("sid"), me.getJsonObject("session").getString("id"));
     try {
       gateway.vertx().eventBus()
-          .request(Bus.TOKEN_INTROSPECT, new JsonObject().put("access_token", genuine).put("app_id", otherAppId))
+          .request(Bus.TOKEN_INTROSPECT.name(), new Introspect(genuine, UUID.fromString(otherAppId), "test"))
           .await(10, TimeUnit.SECONDS);
       throw new AssertionError("a token of another app was accepted");
     } catch (ReplyException expected) {

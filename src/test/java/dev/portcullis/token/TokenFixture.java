@@ -1,11 +1,12 @@
 package dev.portcullis.token;
 
 import dev.portcullis.core.Bus;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.core.messages.TokenMessages.Issue;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -51,13 +52,8 @@ final class TokenFixture {
   }
 
   private static Future<JsonObject> issue(TestGateway gateway, String appId, UUID userId) {
-    JsonObject request = new JsonObject()
-        .put("app_id", appId)
-        .put("user", new JsonObject().put("id", userId.toString()))
-        .put("new_user", false)
-        .put("request_id", "test-" + UUID.randomUUID())
-        .put("client_ip", "203.0.113.7");
-    return gateway.vertx().eventBus().<JsonObject>request(Bus.TOKEN_ISSUE, request).map(Message::body);
+    Issue request = Issue.login(UUID.fromString(appId), userId, false, "test-" + UUID.randomUUID(), "203.0.113.7");
+    return gateway.vertx().eventBus().<Grant>request(Bus.TOKEN_ISSUE.name(), request).map(reply -> reply.body().toJson());
   }
 
   static ApiResponse refresh(Http http, JsonObject app, String refreshToken) {

@@ -1,4 +1,4 @@
-package dev.portcullis.audit;
+package dev.portcullis.core;
 
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;

@@ -1,0 +1,150 @@
+package dev.portcullis.boot;
+
+import dev.portcullis.app.AppAccess;
+import dev.portcullis.app.AppApi;
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.app.AppRepository;
+import dev.portcullis.app.ClientAuthentication;
+import dev.portcullis.audit.AuditApi;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.audit.AuditReader;
+import dev.portcullis.core.Bus;
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.MasterKey;
+import dev.portcullis.core.Metrics;
+import dev.portcullis.core.Postgres;
+import dev.portcullis.core.RedisStore;
+import dev.portcullis.http.AdminAuth;
+import dev.portcullis.http.ClientAuth;
+import dev.portcullis.http.ErrorResponder;
+import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.RequestIds;
+import dev.portcullis.otp.OtpApi;
+import dev.portcullis.owner.ConsoleOwners;
+import dev.portcullis.owner.OwnerApi;
+import dev.portcullis.owner.OwnerRepository;
+import dev.portcullis.owner.OwnerSignup;
+import dev.portcullis.owner.OwnerSignupPolicy;
+import dev.portcullis.security.SecurityEvents;
+import dev.portcullis.token.Introspection;
+import dev.portcullis.token.SigningKeyStore;
+import dev.portcullis.token.TokenApi;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The public API: one instance per event loop, all on the same port. {@link #start()} builds this verticle's
+ * clients and each capability's {@code *Api} from exactly what it uses; {@link #routes} is the route table.
+ */
+public final class ApiVerticle extends VerticleBase {
+
+  public static final int BODY_LIMIT_BYTES = 64 * 1024;
+  private static final long DRAIN_SECONDS = 20;
+
+  private HttpServer server;
+  private Postgres pg;
+  private RedisStore redis;
+
+  @Override
+  public Future<?> start() {
+    GatewayConfig config = GatewayConfig.from(config());
+    pg = Postgres.create(vertx, config);
+    redis = RedisStore.create(vertx, config);
+    MasterKey masterKey = MasterKey.from(config);
+    MeterRegistry metrics = Metrics.registry(vertx);
+    Bus bus = new Bus(vertx);
+    AuditLog audit = new AuditLog(bus);
+    AppRepository apps = new AppRepository(pg);
+    AppDirectory appDirectory = new AppDirectory(apps, masterKey);
+    // This verticle's client-auth cache drops an app as soon as any verticle of the process changes it.
+    appDirectory.listen(vertx);
+
+    Guards guards = new Guards(
+        new ClientAuth(new ClientAuthentication(appDirectory, audit, metrics)),
+        new AdminAuth(config.adminKey(), new ConsoleOwners(bus)),
+        new AppAccess(apps));
+    Apis apis = new Apis(
+        new OtpApi(bus),
+        new TokenApi(bus, Introspection.create(config, pg, redis), new SigningKeyStore(pg)),
+        new OwnerApi(bus, audit, metrics, new OwnerSignup(new OwnerRepository(pg), OwnerSignupPolicy.from(config),
+            appDirectory, redis, audit, new SecurityEvents(vertx), metrics)),
+        new AppApi(vertx, apps, masterKey, audit, config.issuer(), metrics, config.maxAppsPerOwner()),
+        new AuditApi(apps, new AuditReader(pg)));
+
+    server = vertx.createHttpServer(new HttpServerOptions()
+            .setPort(config.httpPort())
+            .setIdleTimeout(60)
+            .setIdleTimeoutUnit(TimeUnit.SECONDS))
+        .requestHandler(routes(Router.router(vertx), guards, apis));
+    return server.listen();
+  }
+
+  /** What a route may require before its handler runs. */
+  record Guards(ClientAuth client, AdminAuth admin, AppAccess appAccess) {
+  }
+
+  /** One handler object per capability. */
+  record Apis(OtpApi otp, TokenApi tokens, OwnerApi owners, AppApi apps, AuditApi audit) {
+  }
+
+  /**
+   * Every public route: method, path, guard, handler. Guards: {@code client} is the client backend's
+   * app_id + app_secret ({@code 401 invalid_client}); {@code admin} is the admin key or an owner's access
+   * token ({@code 401 invalid_token}), and {@code appAccess} after it loads {@code :app_id} when the caller
+   * may see it ({@code 404} otherwise). No guard: the handler checks what it needs itself.
+   */
+  static Router routes(Router router, Guards guard, Apis api) {
+    router.route().handler(RequestIds::handle);
+    router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));
+    router.route().handler(JsonBody::handle);
+
+    // End users, through their client backend
+    router.post("/auth/send-otp").handler(guard.client()).handler(api.otp()::send);
+    router.post("/auth/verify-otp").handler(guard.client()).handler(api.otp()::verify);
+    router.post("/auth/refresh").handler(guard.client()).handler(api.tokens()::refresh);
+    router.post("/auth/logout").handler(guard.client()).handler(api.tokens()::logout);
+    router.get("/auth/me").handler(api.tokens()::me);
+    router.get("/v1/apps/:app_id/jwks.json").handler(api.tokens()::jwks);
+
+    // Owners signing in to the console, and created by the operator
+    router.post("/v1/owners").handler(guard.admin()).handler(api.owners()::create);
+    router.post("/v1/owners/send-otp").handler(api.owners()::sendOtp);
+    router.post("/v1/owners/verify-otp").handler(api.owners()::verifyOtp);
+    router.post("/v1/owners/refresh").handler(api.owners()::refresh);
+    router.post("/v1/owners/logout").handler(api.owners()::logout);
+
+    // Admin API: the operator, or an owner for its own apps
+    router.post("/v1/apps").handler(guard.admin()).handler(api.apps()::create);
+    router.get("/v1/apps").handler(guard.admin()).handler(api.apps()::list);
+    router.get("/v1/apps/:app_id").handler(guard.admin()).handler(guard.appAccess().withConsole())
+        .handler(api.apps()::get);
+    router.patch("/v1/apps/:app_id").handler(guard.admin()).handler(guard.appAccess().withConsole())
+        .handler(api.apps()::update);
+    router.delete("/v1/apps/:app_id").handler(guard.admin()).handler(guard.appAccess()).handler(api.apps()::delete);
+    router.post("/v1/apps/:app_id/rotate-secret").handler(guard.admin()).handler(guard.appAccess())
+        .handler(api.apps()::rotateSecret);
+    router.post("/v1/apps/:app_id/rotate-signing-key").handler(guard.admin()).handler(guard.appAccess())
+        .handler(api.apps()::rotateSigningKey);
+    router.get("/v1/apps/:app_id/audit").handler(guard.admin()).handler(api.audit()::list);
+    router.get("/v1/apps/:app_id/audit/verify").handler(guard.admin()).handler(api.audit()::verify);
+
+    router.route().failureHandler(ErrorResponder::handle);
+    router.errorHandler(400, ErrorResponder.forStatus(400));
+    router.errorHandler(404, ErrorResponder.forStatus(404));
+    router.errorHandler(405, ErrorResponder.forStatus(405));
+    return router;
+  }
+
+  @Override
+  public Future<?> stop() {
+    // Graceful: stop accepting, let in-flight requests finish, then close the clients they used.
+    Future<Void> drained = server == null ? Future.succeededFuture() : server.shutdown(DRAIN_SECONDS, TimeUnit.SECONDS);
+    return drained.eventually(() -> Future.join(pg.close(), redis.close()));
+  }
+}

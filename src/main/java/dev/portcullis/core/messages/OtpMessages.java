@@ -1,0 +1,42 @@
+package dev.portcullis.core.messages;
+
+import dev.portcullis.core.Bus;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+
+/** The OTP verticle's messages: requests and replies of {@code Bus.OTP_*}. */
+public final class OtpMessages {
+
+  private OtpMessages() {
+  }
+
+  /**
+   * Sends a code to an email address or a phone number (one of them; checked by the OTP service).
+   * {@code ownerPhoneOnly}: for the console app only, the identity is an owner who has nothing but a phone, who
+   * gets an SMS whatever the console's {@code otp_channels}.
+   */
+  public record Send(UUID appId, String email, String phone, String requestId, String clientIp, boolean ownerPhoneOnly)
+      implements Bus.Request {
+
+    public Send(UUID appId, String email, String phone, String requestId, String clientIp) {
+      this(appId, email, phone, requestId, clientIp, false);
+    }
+  }
+
+  /** A code is on its way. */
+  public record Sent(String otpRequestId, String channel, int expiresIn, int resendAfter) {
+
+    public JsonObject toJson() {
+      return new JsonObject()
+          .put("otp_request_id", otpRequestId)
+          .put("channel", channel)
+          .put("expires_in", expiresIn)
+          .put("resend_after", resendAfter);
+    }
+  }
+
+  /** Consumes a code; the reply is the token response ({@link TokenMessages.Grant}). */
+  public record Verify(UUID appId, String otpRequestId, String otp, String requestId, String clientIp)
+      implements Bus.Request {
+  }
+}

@@ -1,0 +1,14 @@
+package dev.portcullis.http;
+
+import io.vertx.core.Future;
+import java.util.UUID;
+
+/**
+ * Decides whether a bearer token is an owner's (console) access token: succeeds with the owner's id, or
+ * fails with the error to answer. Implemented by the owner package, wired in boot.
+ */
+@FunctionalInterface
+public interface OwnerAuthenticator {
+
+  Future<UUID> ownerOf(String accessToken, String requestId);
+}
