@@ -19,6 +19,7 @@ import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.ErrorResponder;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
+import dev.portcullis.http.TrustedProxies;
 import dev.portcullis.otp.OtpApi;
 import dev.portcullis.owner.ConsoleOwners;
 import dev.portcullis.owner.OwnerApi;
@@ -66,6 +67,7 @@ public final class ApiVerticle extends VerticleBase {
     appDirectory.listen(vertx);
 
     Guards guards = new Guards(
+        TrustedProxies.parse(GatewayConfig.TRUSTED_PROXIES, config.optional(GatewayConfig.TRUSTED_PROXIES)),
         new ClientAuth(new ClientAuthentication(appDirectory, audit, metrics)),
         new AdminAuth(config.adminKey(), new ConsoleOwners(bus)),
         new AppAccess(apps));
@@ -86,7 +88,7 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   /** What a route may require before its handler runs. */
-  record Guards(ClientAuth client, AdminAuth admin, AppAccess appAccess) {
+  record Guards(TrustedProxies proxies, ClientAuth client, AdminAuth admin, AppAccess appAccess) {
   }
 
   /** One handler object per capability. */
@@ -101,6 +103,7 @@ public final class ApiVerticle extends VerticleBase {
    */
   static Router routes(Router router, Guards guard, Apis api) {
     router.route().handler(RequestIds::handle);
+    router.route().handler(guard.proxies());
     router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));
     router.route().handler(JsonBody::handle);
 

@@ -40,6 +40,7 @@ public final class GatewayConfig {
   public static final String OWNER_SIGNUP = "PORTCULLIS_OWNER_SIGNUP";
   public static final String OWNER_ALLOWLIST = "PORTCULLIS_OWNER_ALLOWLIST";
   public static final String MAX_APPS_PER_OWNER = "PORTCULLIS_MAX_APPS_PER_OWNER";
+  public static final String TRUSTED_PROXIES = "PORTCULLIS_TRUSTED_PROXIES";
   public static final String SECURITY_WEBHOOK_URL = "PORTCULLIS_SECURITY_WEBHOOK_URL";
   public static final String SECURITY_WEBHOOK_SECRET = "PORTCULLIS_SECURITY_WEBHOOK_SECRET";
   /** Set by the launcher, never by the environment: true in {@code start-dev}. */
