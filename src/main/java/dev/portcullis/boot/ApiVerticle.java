@@ -14,6 +14,7 @@ import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Metrics;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
+import dev.portcullis.http.AccessLog;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.ErrorResponder;
@@ -103,6 +104,7 @@ public final class ApiVerticle extends VerticleBase {
    */
   static Router routes(Router router, Guards guard, Apis api) {
     router.route().handler(RequestIds::handle);
+    router.route().handler(new AccessLog(router));
     router.route().handler(guard.proxies());
     router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));
     router.route().handler(JsonBody::handle);

@@ -41,6 +41,7 @@ public final class GatewayConfig {
   public static final String OWNER_ALLOWLIST = "PORTCULLIS_OWNER_ALLOWLIST";
   public static final String MAX_APPS_PER_OWNER = "PORTCULLIS_MAX_APPS_PER_OWNER";
   public static final String TRUSTED_PROXIES = "PORTCULLIS_TRUSTED_PROXIES";
+  public static final String LOG_FORMAT = "PORTCULLIS_LOG_FORMAT";
   public static final String SECURITY_WEBHOOK_URL = "PORTCULLIS_SECURITY_WEBHOOK_URL";
   public static final String SECURITY_WEBHOOK_SECRET = "PORTCULLIS_SECURITY_WEBHOOK_SECRET";
   /** Set by the launcher, never by the environment: true in {@code start-dev}. */
@@ -76,6 +77,7 @@ public final class GatewayConfig {
     config.webhookSettings(OTP_SMS_CHANNEL, OTP_SMS_WEBHOOK_URL);
     config.securityWebhookSettings();
     config.validateOwnerSignup();
+    config.logFormat();
     config.maxAppsPerOwner();
     if ("smtp".equals(config.string(OTP_EMAIL_CHANNEL)) && config.optional(SMTP_HOST) == null) {
       throw new IllegalArgumentException(SMTP_HOST + " is required when " + OTP_EMAIL_CHANNEL + " is smtp");
@@ -245,6 +247,19 @@ public final class GatewayConfig {
     if (!ok) {
       throw new IllegalArgumentException(key + " must be one of " + (smtpAllowed ? "smtp, webhook, log" : "webhook, log"));
     }
+  }
+
+  /** {@code json} or {@code text} (the default). */
+  public String logFormat() {
+    String value = optional(LOG_FORMAT);
+    if (value == null) {
+      return "text";
+    }
+    String format = value.toLowerCase(Locale.ROOT);
+    if (!format.equals("json") && !format.equals("text")) {
+      throw new IllegalArgumentException(LOG_FORMAT + " must be json or text");
+    }
+    return format;
   }
 
   /** How owners come to be: {@code open}, {@code allowlist} or {@code closed} (default open in dev mode only). */
