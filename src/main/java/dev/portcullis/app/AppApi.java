@@ -14,6 +14,7 @@ import dev.portcullis.http.Responses;
 import dev.portcullis.token.SigningKeyMaterial;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.MasterKey;
+import dev.portcullis.user.DefaultRoles;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
@@ -37,6 +38,7 @@ public final class AppApi {
 
   private final Vertx vertx;
   private final AppRepository apps;
+  private final DefaultRoles defaultRoles;
   private final MasterKey masterKey;
   private final AuditLog audit;
   private final String issuer;
@@ -48,8 +50,9 @@ public final class AppApi {
   private final Counter keyRotations;
 
   public AppApi(Vertx vertx, AppRepository apps, MasterKey masterKey, AuditLog audit, String issuer,
-                MeterRegistry metrics, int maxAppsPerOwner) {
+                MeterRegistry metrics, DefaultRoles defaultRoles, int maxAppsPerOwner) {
     this.vertx = vertx;
+    this.defaultRoles = defaultRoles;
     this.apps = apps;
     this.masterKey = masterKey;
     this.audit = audit;
@@ -70,14 +73,16 @@ public final class AppApi {
       throw ApiException.invalid("slug", "must match [a-z0-9-]{3,40}");
     }
     List<String> callbackUrls = CallbackUrls.validate(Fields.optionalStringList(body, "callback_urls"));
-    AppSettings settings = AppSettings.merge(AppSettings.defaults(), Fields.optionalObject(body, "settings"));
+    AppSettings requested = AppSettings.merge(AppSettings.defaults(), Fields.optionalObject(body, "settings"));
     String secret = newSecret();
     AdminAuth.Principal principal = AdminAuth.principal(ctx);
-    vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey), false)
-        .compose(key -> apps
-            .create(principal.ownerId(), name, slug, masterKey.appSecretHash(secret), callbackUrls, settings, key,
-                maxAppsPerOwner)
-            .map(app -> new AppWithKey(app, key.kid(), key.publicPem())))
+    defaultRoles.resolve(null, requested.toJson())
+        .map(resolved -> AppSettings.merge(AppSettings.defaults(), resolved))
+        .compose(settings -> vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey), false)
+            .compose(key -> apps
+                .create(principal.ownerId(), name, slug, masterKey.appSecretHash(secret), callbackUrls, settings, key,
+                    maxAppsPerOwner)
+                .map(app -> new AppWithKey(app, key.kid(), key.publicPem()))))
         .recover(failure -> Postgres.isUniqueViolation(failure)
             ? Future.failedFuture(new ApiException(ErrorCode.CONFLICT, "slug: '" + slug + "' is taken"))
             : Future.failedFuture(failure))
@@ -125,7 +130,8 @@ public final class AppApi {
     // Validated here, before any database work; merged over the stored settings under the row lock.
     AppSettings.merge(AppSettings.defaults(), settings);
     AppWithKey current = AppAccess.app(ctx);
-    apps.update(current.app().id(), name, callbackUrls, settings)
+    defaultRoles.resolve(current.app().id(), settings)
+        .compose(resolved -> apps.update(current.app().id(), name, callbackUrls, resolved))
         .compose(change -> change == null ? Future.failedFuture(AppAccess.notFound()) : Future.succeededFuture(change))
         .compose(change -> {
           List<String> fields = change.after().changesFrom(change.before());

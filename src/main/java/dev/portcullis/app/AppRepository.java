@@ -4,6 +4,7 @@ import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.token.SigningKeyMaterial;
+import dev.portcullis.token.SigningKeyStore;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -17,7 +18,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
 
-/** SQL for apps and their signing keys, kept in one place. */
+/** SQL for apps, kept in one place; their signing keys' statements are {@link SigningKeyStore}'s. */
 public final class AppRepository {
 
   /**
@@ -34,13 +35,10 @@ public final class AppRepository {
   /** Serializes app creation per owner across every process; class id 21 keeps clear of other locks. */
   private static final String LOCK_OWNER = "SELECT pg_advisory_xact_lock(21, hashtext($1::text))";
   private static final String COUNT_OWNED = "SELECT count(*) FROM apps WHERE owner_id = $1";
-  private static final String INSERT_KEY =
-      "INSERT INTO signing_keys (kid, app_id, public_pem, private_enc, created_at) VALUES ($1, $2, $3, $4, clock_timestamp())";
 
   /** Apps with the key that currently signs (the newest unretired one). */
-  private static final String WITH_KEY = "SELECT " + App.COLUMNS + ", k.kid, k.public_pem FROM apps "
-      + "LEFT JOIN LATERAL (SELECT kid, public_pem FROM signing_keys s WHERE s.app_id = apps.id AND s.retired_at IS NULL "
-      + "ORDER BY s.created_at DESC LIMIT 1) k ON true ";
+  private static final String WITH_KEY =
+      "SELECT " + App.COLUMNS + ", k.kid, k.public_pem FROM apps " + SigningKeyStore.CURRENT_KEY_OF_APPS;
   private static final String VIEW_BY_ID = WITH_KEY + "WHERE apps.id = $1";
   private static final String PAGE = " AND (apps.created_at, apps.id) < ($2, $3) "
       + "ORDER BY apps.created_at DESC, apps.id DESC LIMIT $4";
@@ -50,17 +48,9 @@ public final class AppRepository {
   private static final String UPDATE_APP =
       "UPDATE apps SET name = $2, callback_urls = $3, settings = $4, updated_at = now() WHERE id = $1 RETURNING "
           + App.COLUMNS;
-  private static final String RAISE_PUBLISH_FLOOR =
-      "UPDATE signing_keys SET publish_floor = GREATEST(publish_floor, now() + $2::int * interval '1 second') "
-          + "WHERE app_id = $1 AND retired_at IS NULL";
   private static final String UPDATE_SECRET =
       "UPDATE apps SET secret_hash = $2, updated_at = now() WHERE id = $1 AND id <> $3";
   private static final String DELETE_APP = "DELETE FROM apps WHERE id = $1 AND id <> $2";
-  private static final String DROP_EXPIRED_KEYS = "DELETE FROM signing_keys WHERE app_id = $1 AND publish_until < now()";
-  private static final String RETIRE_KEYS =
-      "UPDATE signing_keys SET retired_at = clock_timestamp(), "
-          + "publish_until = GREATEST(clock_timestamp() + $2::int * interval '1 second', publish_floor) "
-          + "WHERE app_id = $1 AND retired_at IS NULL";
 
   /** One page of apps, newest first, and the cursor of the next page (null on the last). */
   public record Page(List<AppWithKey> apps, String nextCursor) {
@@ -116,7 +106,7 @@ public final class AppRepository {
     Tuple app = Tuple.of(id, ownerId, name, slug, Buffer.buffer(secretHash), new JsonArray(callbackUrls), settings.toJson());
     return pg.inTransaction(conn -> underOwnerLimit(conn, ownerId, maxPerOwner)
         .compose(ok -> conn.preparedQuery(INSERT_APP).execute(app))
-        .compose(rows -> insertKey(conn, id, key).map(ignored -> first(rows, App::fromRow))));
+        .compose(rows -> SigningKeyStore.insert(conn, id, key).map(ignored -> first(rows, App::fromRow))));
   }
 
   private static Future<Void> underOwnerLimit(SqlConnection conn, UUID ownerId, int maxPerOwner) {
@@ -177,9 +167,8 @@ public final class AppRepository {
             return Future.succeededFuture(false);
           }
           int publishSeconds = app.settings().accessTokenTtl() + KEY_PUBLISH_MARGIN_SECONDS;
-          return conn.preparedQuery(DROP_EXPIRED_KEYS).execute(Tuple.of(id))
-              .compose(ignored -> conn.preparedQuery(RETIRE_KEYS).execute(Tuple.of(id, publishSeconds)))
-              .compose(ignored -> insertKey(conn, id, key))
+          return SigningKeyStore.retire(conn, id, publishSeconds)
+              .compose(ignored -> SigningKeyStore.insert(conn, id, key))
               .map(true);
         }));
   }
@@ -193,14 +182,7 @@ public final class AppRepository {
     if (change.after().settings().accessTokenTtl() >= before) {
       return Future.succeededFuture();
     }
-    return conn.preparedQuery(RAISE_PUBLISH_FLOOR)
-        .execute(Tuple.of(change.after().id(), before + KEY_PUBLISH_MARGIN_SECONDS))
-        .mapEmpty();
-  }
-
-  private static Future<RowSet<Row>> insertKey(SqlConnection conn, UUID appId, SigningKeyMaterial key) {
-    return conn.preparedQuery(INSERT_KEY)
-        .execute(Tuple.of(key.kid(), appId, key.publicPem(), Buffer.buffer(key.privateSealed())));
+    return SigningKeyStore.raisePublishFloor(conn, change.after().id(), before + KEY_PUBLISH_MARGIN_SECONDS);
   }
 
   private static <T> T first(RowSet<Row> rows, Function<Row, T> mapper) {

@@ -1,6 +1,7 @@
 package dev.portcullis.app;
 
 import dev.portcullis.core.ApiException;
+import dev.portcullis.user.Roles;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -24,6 +25,8 @@ public final class AppSettings {
   public static final String SMS_MAX_SENDS_PER_HOUR_PER_COUNTRY = "sms_max_sends_per_hour_per_country";
   /** NIST SP 800-63B: an out-of-band code lives at most 10 minutes. */
   public static final int MAX_OTP_TTL = 600;
+  /** Roles a new user gets (names; built-in ids are stored as names). Custom roles must exist: see DefaultRoles. */
+  public static final String DEFAULT_ROLES = "default_roles";
 
   /** The longest access token TTL any app may have: how long a retired signing key stays published. */
   public static final int MAX_ACCESS_TOKEN_TTL = 86_400;
@@ -76,6 +79,8 @@ public final class AppSettings {
         merged.put(field, channels(value));
       } else if (field.equals(SMS_ALLOWED_COUNTRIES)) {
         merged.put(field, countries(value));
+      } else if (field.equals(DEFAULT_ROLES)) {
+        merged.put(field, new JsonArray(Roles.canonical(Roles.refs("settings." + DEFAULT_ROLES, value))));
       } else {
         throw ApiException.invalid("settings." + field, "is not a known setting");
       }
@@ -135,6 +140,10 @@ public final class AppSettings {
     return countries == null ? null : countries.stream().map(String::valueOf).toList();
   }
 
+  public List<String> defaultRoles() {
+    return values.getJsonArray(DEFAULT_ROLES).stream().map(String::valueOf).toList();
+  }
+
   public JsonObject toJson() {
     return values.copy();
   }
@@ -150,6 +159,9 @@ public final class AppSettings {
     }
     if (!values.containsKey(SMS_ALLOWED_COUNTRIES)) {
       values.putNull(SMS_ALLOWED_COUNTRIES);
+    }
+    if (!values.containsKey(DEFAULT_ROLES)) {
+      values.put(DEFAULT_ROLES, new JsonArray().add("USER"));
     }
     return values;
   }

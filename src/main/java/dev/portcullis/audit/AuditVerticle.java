@@ -31,7 +31,7 @@ public final class AuditVerticle extends VerticleBase {
   public Future<?> start() {
     pg = Postgres.create(vertx, GatewayConfig.from(config()), "portcullis-audit", POOL_SIZE);
     metrics = new AuditMetrics(Metrics.registry(vertx));
-    commits = new GroupCommit(vertx, new AuditWriter(pg, metrics)::write, metrics);
+    commits = new GroupCommit(vertx, new AuditWriter(new AuditChainStore(pg), metrics)::write, metrics);
     consumer = Bus.serve(vertx, Bus.AUDIT_RECORD, this::record);
     return Future.join(consumer.completion(), connect());
   }

@@ -30,7 +30,18 @@ import dev.portcullis.owner.OwnerSignupPolicy;
 import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.token.Introspection;
 import dev.portcullis.token.SigningKeyStore;
+import dev.portcullis.tenant.TenantApi;
+import dev.portcullis.tenant.TenantRepository;
 import dev.portcullis.token.TokenApi;
+import dev.portcullis.user.DefaultRoles;
+import dev.portcullis.user.PasswordHashing;
+import dev.portcullis.user.RoleApi;
+import dev.portcullis.user.RoleRepository;
+import dev.portcullis.user.UserApi;
+import dev.portcullis.user.UserChanges;
+import dev.portcullis.user.UserEvents;
+import dev.portcullis.user.UserMetrics;
+import dev.portcullis.user.UserRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -77,8 +88,10 @@ public final class ApiVerticle extends VerticleBase {
         new TokenApi(bus, Introspection.create(config, pg, redis), new SigningKeyStore(pg)),
         new OwnerApi(bus, audit, metrics, new OwnerSignup(new OwnerRepository(pg), OwnerSignupPolicy.from(config),
             appDirectory, redis, audit, new SecurityEvents(vertx), metrics)),
-        new AppApi(vertx, apps, masterKey, audit, config.issuer(), metrics, config.maxAppsPerOwner()),
-        new AuditApi(apps, new AuditReader(pg)));
+        new AppApi(vertx, apps, masterKey, audit, config.issuer(), metrics,
+            new DefaultRoles(new RoleRepository(pg)), config.maxAppsPerOwner()),
+        new AuditApi(apps, new AuditReader(pg)),
+        users(bus, audit, metrics));
 
     server = vertx.createHttpServer(new HttpServerOptions()
             .setPort(config.httpPort())
@@ -88,12 +101,28 @@ public final class ApiVerticle extends VerticleBase {
     return server.listen();
   }
 
+  /** The users, roles and tenants admin API, sharing one change marker, one audit sender and one set of metrics. */
+  private UserApis users(Bus bus, AuditLog audit, MeterRegistry metrics) {
+    UserChanges changes = new UserChanges(redis);
+    UserEvents events = new UserEvents(audit);
+    UserMetrics userMetrics = new UserMetrics(metrics);
+    RoleRepository roles = new RoleRepository(pg);
+    return new UserApis(
+        new UserApi(vertx, bus, new UserRepository(pg), roles, changes, events, userMetrics, PasswordHashing.UNAVAILABLE),
+        new RoleApi(roles, changes, events),
+        new TenantApi(bus, new TenantRepository(pg), changes, events, userMetrics));
+  }
+
   /** What a route may require before its handler runs. */
   record Guards(TrustedProxies proxies, ClientAuth client, AdminAuth admin, AppAccess appAccess) {
   }
 
   /** One handler object per capability. */
-  record Apis(OtpApi otp, TokenApi tokens, OwnerApi owners, AppApi apps, AuditApi audit) {
+  record Apis(OtpApi otp, TokenApi tokens, OwnerApi owners, AppApi apps, AuditApi audit, UserApis users) {
+  }
+
+  /** The users, roles and tenants admin API. */
+  record UserApis(UserApi users, RoleApi roles, TenantApi tenants) {
   }
 
   /**
@@ -138,6 +167,36 @@ public final class ApiVerticle extends VerticleBase {
         .handler(api.apps()::rotateSigningKey);
     router.get("/v1/apps/:app_id/audit").handler(guard.admin()).handler(api.audit()::list);
     router.get("/v1/apps/:app_id/audit/verify").handler(guard.admin()).handler(api.audit()::verify);
+
+    // Users, roles and tenants of an app (admin API); tenant routes load :tenant_id (404 when not the app's)
+    UserApi users = api.users().users();
+    String user = "/v1/apps/:app_id/users/:user_id";
+    router.get("/v1/apps/:app_id/users").handler(guard.admin()).handler(guard.appAccess()).handler(users::list);
+    router.post("/v1/apps/:app_id/users").handler(guard.admin()).handler(guard.appAccess()).handler(users::create);
+    router.get(user).handler(guard.admin()).handler(guard.appAccess()).handler(users::get);
+    router.patch(user).handler(guard.admin()).handler(guard.appAccess()).handler(users::update);
+    router.delete(user).handler(guard.admin()).handler(guard.appAccess()).handler(users::delete);
+    router.put(user + "/roles").handler(guard.admin()).handler(guard.appAccess()).handler(users::replaceRoles);
+    router.get(user + "/sessions").handler(guard.admin()).handler(guard.appAccess()).handler(users::sessions);
+    router.delete("/v1/apps/:app_id/sessions/:session_id").handler(guard.admin()).handler(guard.appAccess())
+        .handler(users::revokeSession);
+    RoleApi roles = api.users().roles();
+    router.get("/v1/apps/:app_id/roles").handler(guard.admin()).handler(guard.appAccess()).handler(roles::list);
+    router.post("/v1/apps/:app_id/roles").handler(guard.admin()).handler(guard.appAccess()).handler(roles::create);
+    router.delete("/v1/apps/:app_id/roles/:role").handler(guard.admin()).handler(guard.appAccess()).handler(roles::delete);
+    TenantApi tenants = api.users().tenants();
+    String tenant = "/v1/apps/:app_id/tenants/:tenant_id";
+    router.post("/v1/apps/:app_id/tenants").handler(guard.admin()).handler(guard.appAccess()).handler(tenants::create);
+    router.get("/v1/apps/:app_id/tenants").handler(guard.admin()).handler(guard.appAccess()).handler(tenants::list);
+    router.get(tenant).handler(guard.admin()).handler(guard.appAccess()).handler(tenants::load).handler(tenants::get);
+    router.patch(tenant).handler(guard.admin()).handler(guard.appAccess()).handler(tenants::load).handler(tenants::update);
+    router.delete(tenant).handler(guard.admin()).handler(guard.appAccess()).handler(tenants::load).handler(tenants::delete);
+    router.get(tenant + "/members").handler(guard.admin()).handler(guard.appAccess()).handler(tenants::load)
+        .handler(tenants::members);
+    router.put(tenant + "/members/:user_id").handler(guard.admin()).handler(guard.appAccess()).handler(tenants::load)
+        .handler(tenants::putMember);
+    router.delete(tenant + "/members/:user_id").handler(guard.admin()).handler(guard.appAccess()).handler(tenants::load)
+        .handler(tenants::removeMember);
 
     router.route().failureHandler(ErrorResponder::handle);
     router.errorHandler(400, ErrorResponder.forStatus(400));

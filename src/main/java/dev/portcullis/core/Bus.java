@@ -63,6 +63,9 @@ public final class Bus {
   /** Tokens: revokes a refresh token's session (or every session of its user). */
   public static final Address<TokenMessages.Logout, TokenMessages.LoggedOut> TOKEN_LOGOUT =
       new Address<>("portcullis.token.logout", TokenMessages.Logout.class, TokenMessages.LoggedOut.class);
+  /** Tokens: the admin API's revocations, published to every process like a logout's. */
+  public static final Address<TokenMessages.Revoke, TokenMessages.Revoked> TOKEN_REVOKE =
+      new Address<>("portcullis.token.revoke", TokenMessages.Revoke.class, TokenMessages.Revoked.class);
   /** Tokens: verifies an access token; with an app id, tokens of other apps are refused. */
   public static final Address<TokenMessages.Introspect, TokenMessages.Introspected> TOKEN_INTROSPECT =
       new Address<>("portcullis.token.introspect", TokenMessages.Introspect.class, TokenMessages.Introspected.class);

@@ -11,6 +11,7 @@ public enum ErrorCode {
   REFRESH_TOKEN_REUSED(401, "refresh_token_reused"),
   SESSION_REVOKED(401, "session_revoked"),
   FORBIDDEN(403, "forbidden"),
+  USER_DISABLED(403, "user_disabled"),
   NOT_FOUND(404, "not_found"),
   METHOD_NOT_ALLOWED(405, "method_not_allowed"),
   CONFLICT(409, "conflict"),

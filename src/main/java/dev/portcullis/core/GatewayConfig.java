@@ -44,6 +44,7 @@ public final class GatewayConfig {
   public static final String LOG_FORMAT = "PORTCULLIS_LOG_FORMAT";
   public static final String SECURITY_WEBHOOK_URL = "PORTCULLIS_SECURITY_WEBHOOK_URL";
   public static final String SECURITY_WEBHOOK_SECRET = "PORTCULLIS_SECURITY_WEBHOOK_SECRET";
+  public static final String OTP_DELIVERY_BACKOFF_MS = "PORTCULLIS_OTP_DELIVERY_BACKOFF_MS";
   /** Set by the launcher, never by the environment: true in {@code start-dev}. */
   public static final String DEV_MODE = "portcullis.dev-mode";
 

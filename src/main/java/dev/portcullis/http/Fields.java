@@ -32,6 +32,22 @@ public final class Fields {
     return text;
   }
 
+  /** A UUID field, or null when absent; anything else is {@code 400} naming the field. */
+  public static java.util.UUID optionalUuid(JsonObject body, String field) {
+    String value = optionalString(body, field);
+    if (value == null) {
+      return null;
+    }
+    try {
+      if (value.length() == 36) {
+        return java.util.UUID.fromString(value);
+      }
+    } catch (IllegalArgumentException notUuid) {
+      // answered below
+    }
+    throw ApiException.invalid(field, "must be a UUID");
+  }
+
   public static boolean optionalBoolean(JsonObject body, String field, boolean fallback) {
     Object value = body.getValue(field);
     if (value == null) {

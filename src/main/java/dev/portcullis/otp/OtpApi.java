@@ -33,7 +33,8 @@ public final class OtpApi {
   public void verify(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     Verify request = new Verify(ClientAuth.appId(ctx), Fields.requiredString(body, "otp_request_id"),
-        Fields.requiredString(body, "otp"), RequestIds.of(ctx), Requests.clientIp(ctx));
+        Fields.requiredString(body, "otp"), RequestIds.of(ctx), Requests.clientIp(ctx),
+        Fields.optionalUuid(body, "tenant_id"));
     Responses.answer(ctx, bus.request(Bus.OTP_VERIFY, request).map(Grant::toJson));
   }
 }

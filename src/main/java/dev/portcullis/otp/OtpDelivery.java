@@ -1,12 +1,11 @@
 package dev.portcullis.otp;
 
 import dev.portcullis.core.AuditEvent;
-import dev.portcullis.webhook.Backoff;
 import dev.portcullis.audit.AuditLog;
+import dev.portcullis.webhook.Backoff;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,8 +18,8 @@ import org.slf4j.LoggerFactory;
 public final class OtpDelivery {
 
   private static final Logger LOG = LoggerFactory.getLogger(OtpDelivery.class);
-  /** Waits before the retries: four attempts at most, the last 3.5 s after the first. */
-  static final List<Long> BACKOFF_MS = List.of(500L, 1_000L, 2_000L);
+  /** Attempts after the first: each waits twice as long as the one before, from the configured first wait. */
+  static final int RETRIES = 3;
 
   private final Vertx vertx;
   private final Map<Identity.Kind, DeliveryChannel> channels;
@@ -28,12 +27,17 @@ public final class OtpDelivery {
   private final AuditLog audit;
   private final Backoff backoff;
 
-  public OtpDelivery(Vertx vertx, Map<Identity.Kind, DeliveryChannel> channels, OtpMetrics metrics, AuditLog audit) {
+  /**
+   * {@code firstBackoffMs} is the wait before the first retry ({@code PORTCULLIS_OTP_DELIVERY_BACKOFF_MS}, 500 by
+   * default: four attempts at most, the last 3.5 s after the first).
+   */
+  public OtpDelivery(Vertx vertx, Map<Identity.Kind, DeliveryChannel> channels, OtpMetrics metrics, AuditLog audit,
+                     long firstBackoffMs) {
     this.vertx = vertx;
+    this.backoff = Backoff.doubling(vertx, firstBackoffMs, RETRIES);
     this.channels = Map.copyOf(channels);
     this.metrics = metrics;
     this.audit = audit;
-    this.backoff = new Backoff(vertx, BACKOFF_MS);
   }
 
   /** Starts delivering on a later turn of the event loop; the returned future says how it ended. */

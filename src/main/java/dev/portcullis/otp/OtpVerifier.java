@@ -46,7 +46,7 @@ public final class OtpVerifier {
   }
 
   public Future<Grant> verify(Verify request) {
-    Call call = new Call(request.appId(), request.requestId(), request.clientIp());
+    Call call = new Call(request.appId(), request.requestId(), request.clientIp(), request.tenantId());
     String otp = request.otp();
     if (otp == null) {
       throw ApiException.invalid("otp", "is required");
@@ -66,7 +66,7 @@ public final class OtpVerifier {
     });
   }
 
-  private record Call(UUID appId, String requestId, String clientIp) {
+  private record Call(UUID appId, String requestId, String clientIp, UUID tenantId) {
 
     AuditEvent event(String type, String otpRequestId) {
       return AuditEvent.of(type, appId, requestId, clientIp).with("otp_request_id", otpRequestId);
@@ -135,7 +135,8 @@ public final class OtpVerifier {
                 .withUser(userId)
                 .with(identity.kind().field(), identity.masked()));
           }
-          Issue issue = Issue.login(call.appId(), userId, found.created(), call.requestId(), call.clientIp());
+          Issue issue = Issue.login(call.appId(), userId, found.created(), call.requestId(), call.clientIp())
+              .withTenant(call.tenantId());
           // Recorded first, so the audit verticle receives these events before the token service's token.issued.
           Future<Void> recorded = audit.record(events);
           return bothDone(recorded, bus.request(Bus.TOKEN_ISSUE, issue));

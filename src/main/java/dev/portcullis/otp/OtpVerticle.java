@@ -37,7 +37,8 @@ public final class OtpVerticle extends VerticleBase {
     OtpMetrics metrics = new OtpMetrics(Metrics.registry(vertx));
     OtpStore store = new OtpStore(redis);
     OtpCodes codes = new OtpCodes(masterKey);
-    OtpDelivery delivery = new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), metrics, audit);
+    OtpDelivery delivery = new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), metrics, audit,
+        config.integer(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, 1, 60_000));
     OtpSender.Limits limits = new OtpSender.Limits(
         config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1, 100_000_000),
         config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_WITHOUT_CLIENT_IP, 1_000, 1, 100_000_000),

@@ -2,6 +2,7 @@ package dev.portcullis.token;
 
 import dev.portcullis.app.App;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 
@@ -18,7 +19,10 @@ final class AccessTokens {
     this.metrics = metrics;
   }
 
-  Future<String> issue(App app, UUID userId, UUID sessionId) {
+  /** An access token of the session: its user's roles always, and {@code tid} when it is bound to a tenant. */
+  Future<String> issue(App app, SessionStore.SessionRow session) {
+    UUID userId = session.userId();
+    UUID sessionId = session.id();
     return keys.current(app.id()).map(signer -> {
       long now = System.currentTimeMillis() / 1000;
       JsonObject claims = new JsonObject()
@@ -29,7 +33,11 @@ final class AccessTokens {
           .put("exp", now + app.settings().accessTokenTtl())
           .put("jti", UUID.randomUUID().toString())
           .put("sid", sessionId.toString())
-          .put("app_id", app.id().toString());
+          .put("app_id", app.id().toString())
+          .put("roles", new JsonArray(session.roles()));
+      if (session.tenantId() != null) {
+        claims.put("tid", session.tenantId().toString());
+      }
       long started = System.nanoTime();
       String token = signer.sign(claims);
       metrics.signed(started);

@@ -8,18 +8,24 @@ import dev.portcullis.core.RedisStore;
 import io.vertx.core.Future;
 import dev.portcullis.core.messages.TokenMessages.Introspect;
 import dev.portcullis.core.messages.TokenMessages.Introspected;
+import dev.portcullis.user.User;
+import dev.portcullis.user.UserChanges;
+import dev.portcullis.user.UserRepository;
 import io.vertx.core.json.JsonObject;
+import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * {@code /auth/me} and {@link dev.portcullis.core.Bus#TOKEN_INTROSPECT}: verifies an access token, checks
  * that its session is not revoked (a Redis marker, so a revocation shows on every process at once) and
- * answers the user, the session and the app. One per verticle instance: the HTTP verticles answer
- * {@code /auth/me} themselves, without an event-bus hop.
+ * answers the user, the session, the session's roles and the app. One per verticle instance: the HTTP
+ * verticles answer {@code /auth/me} themselves, without an event-bus hop.
  *
- * <p>Sessions and their users are cached for {@link #VIEW_TTL_MS}, with the answer built from them: nothing in
- * them changes but revocation, and revocation is read from Redis on every call. The answer is shared by the
- * calls of those seconds, so callers only encode it, never change it.
+ * <p>Sessions and their users are cached for {@link #VIEW_TTL_MS}, with the answer built from them. Revocation
+ * is read from Redis on every call, and with it the user's change marker ({@link UserChanges}, same pipeline):
+ * a view loaded under another marker is loaded again, so a change of roles, memberships or profile shows at
+ * once. The answer is shared by the calls of those seconds, so callers only encode it, never change it.
  */
 public final class Introspection {
 
@@ -28,30 +34,37 @@ public final class Introspection {
   private final AccessTokenVerifier verifier;
   private final RevocationChecks revocations;
   private final SessionStore sessions;
+  private final UserRepository users;
   private final TtlCache<UUID, SessionView> views = new TtlCache<>(VIEW_TTL_MS, 100_000);
 
-  /** A session as introspection answers it (and /auth/me, encoded); both null when there is no such session. */
-  private record SessionView(SessionStore.SessionRow session, Introspected reply, JsonObject answer) {
+  /**
+   * A session as introspection answers it (and /auth/me, encoded), and the user's change marker it was loaded
+   * under; reply and answer are null when there is no such session or user.
+   */
+  private record SessionView(SessionStore.SessionRow session, Introspected reply, JsonObject answer, String userMarker) {
 
-    static SessionView of(SessionStore.SessionRow session) {
-      if (session == null) {
-        return new SessionView(null, null, null);
+    static SessionView of(SessionStore.SessionRow session, User user, String userMarker) {
+      if (session == null || user == null) {
+        return new SessionView(null, null, null, userMarker);
       }
-      Introspected reply = new Introspected(session.appId(), session.userId(), session.user(), session.sessionJson());
-      return new SessionView(session, reply, reply.toJson());
+      Introspected reply = new Introspected(session.appId(), session.userId(), user.toJson(), session.sessionJson(),
+          session.roles());
+      return new SessionView(session, reply, reply.toJson(), userMarker);
     }
   }
 
-  private Introspection(AccessTokenVerifier verifier, RevocationChecks revocations, SessionStore sessions) {
+  private Introspection(AccessTokenVerifier verifier, RevocationChecks revocations, SessionStore sessions,
+                        UserRepository users) {
     this.verifier = verifier;
     this.revocations = revocations;
     this.sessions = sessions;
+    this.users = users;
   }
 
   public static Introspection create(GatewayConfig config, Postgres pg, RedisStore redis) {
     VerificationKeys keys = new VerificationKeys(new SigningKeyStore(pg));
     return new Introspection(new AccessTokenVerifier(config.issuer(), keys),
-        new RevocationChecks(redis, new Revocations(redis)), new SessionStore(pg));
+        new RevocationChecks(redis, new Revocations(redis)), new SessionStore(pg), new UserRepository(pg));
   }
 
   /** The bus form: with an app id, a token of any other app is {@code invalid_token}. */
@@ -70,20 +83,42 @@ public final class Introspection {
       if (expectedApp != null && !expectedApp.equals(claims.appId())) {
         return Future.failedFuture(AccessTokenVerifier.invalid("is not a token of this app"));
       }
-      Future<Boolean> revoked = revocations.isRevoked(claims.sessionId());
-      Future<SessionView> view = views.get(claims.sessionId(), id -> sessions.view(id).map(SessionView::of));
-      return Future.all(revoked, view).compose(both -> answer(claims, revoked.result(), view.result()));
+      return revocations.check(claims.sessionId(), claims.userId()).compose(state -> {
+        if (state.revoked()) {
+          return Future.failedFuture(revoked());
+        }
+        String marker = state.userMarker();
+        Function<UUID, Future<SessionView>> loader = id -> load(claims, marker);
+        return views.get(claims.sessionId(), loader)
+            .compose(view -> current(view, marker) ? Future.succeededFuture(view) : views.reload(claims.sessionId(), loader))
+            .compose(view -> current(view, marker) ? Future.succeededFuture(view) : load(claims, marker))
+            .compose(view -> answer(claims, view));
+      });
     });
   }
 
-  private static Future<SessionView> answer(AccessTokenVerifier.Claims claims, boolean revoked, SessionView view) {
+  private Future<SessionView> load(AccessTokenVerifier.Claims claims, String userMarker) {
+    Future<SessionStore.SessionRow> session = sessions.view(claims.sessionId());
+    Future<User> user = users.get(claims.appId(), claims.userId());
+    return Future.all(session, user).map(both -> SessionView.of(session.result(), user.result(), userMarker));
+  }
+
+  private static boolean current(SessionView view, String userMarker) {
+    return Objects.equals(view.userMarker(), userMarker);
+  }
+
+  private static Future<SessionView> answer(AccessTokenVerifier.Claims claims, SessionView view) {
     SessionStore.SessionRow session = view.session();
     if (session == null || !session.userId().equals(claims.userId()) || !session.appId().equals(claims.appId())) {
       return Future.failedFuture(AccessTokenVerifier.invalid("belongs to no known session"));
     }
-    if (revoked || session.revoked()) {
-      return Future.failedFuture(new ApiException(ErrorCode.SESSION_REVOKED, "the session of this token has been revoked"));
+    if (session.revoked()) {
+      return Future.failedFuture(revoked());
     }
     return Future.succeededFuture(view);
+  }
+
+  private static ApiException revoked() {
+    return new ApiException(ErrorCode.SESSION_REVOKED, "the session of this token has been revoked");
   }
 }

@@ -1,6 +1,7 @@
 package dev.portcullis.token;
 
 import dev.portcullis.core.RedisStore;
+import dev.portcullis.user.UserChanges;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -13,14 +14,18 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * The revocation checks of one verticle instance, sent to Redis together: the checks asked for during one
+ * The revocation checks of one verticle instance (each with its user's change marker), sent to Redis together: the checks asked for during one
  * turn of the event loop go out as one pipeline when the turn ends. Each check still reads Redis after its
  * request arrived, so a revocation shows at once, as with one {@code EXISTS} per request; Redis and the
  * gateway write and read once per batch instead of once per request.
  */
 final class RevocationChecks {
 
-  private record Check(String key, Promise<Boolean> revoked) {
+  /** What Redis said of a session: revoked or not, and its user's change marker (null when there is none). */
+  record State(boolean revoked, String userMarker) {
+  }
+
+  private record Check(String key, String userKey, Promise<State> state) {
   }
 
   private final Context context;
@@ -38,26 +43,33 @@ final class RevocationChecks {
     this.revocations = revocations;
   }
 
-  Future<Boolean> isRevoked(UUID session) {
-    Promise<Boolean> revoked = Promise.promise();
+  /** The session's revocation marker and its user's change marker ({@link UserChanges}), read together. */
+  Future<State> check(UUID session, UUID user) {
+    Promise<State> state = Promise.promise();
     if (waiting.isEmpty()) {
       context.runOnContext(endOfTurn -> send());
     }
-    waiting.add(new Check(revocations.key(session), revoked));
-    return revoked.future();
+    waiting.add(new Check(revocations.key(session), UserChanges.key(redis, user), state));
+    return state.future();
   }
 
   private void send() {
     List<Check> batch = waiting;
     waiting = new ArrayList<>();
-    List<Request> requests = batch.stream().map(check -> Request.cmd(Command.EXISTS).arg(check.key())).toList();
+    List<Request> requests = new ArrayList<>(batch.size() * 2);
+    for (Check check : batch) {
+      requests.add(Request.cmd(Command.EXISTS).arg(check.key()));
+      requests.add(Request.cmd(Command.GET).arg(check.userKey()));
+    }
     redis.batch(requests).onComplete(replies -> {
       for (int i = 0; i < batch.size(); i++) {
         if (replies.succeeded()) {
-          Response reply = replies.result().get(i);
-          batch.get(i).revoked().complete(reply != null && reply.toInteger() > 0);
+          Response revoked = replies.result().get(2 * i);
+          Response marker = replies.result().get(2 * i + 1);
+          batch.get(i).state().complete(new State(revoked != null && revoked.toInteger() > 0,
+              marker == null ? null : marker.toString()));
         } else {
-          batch.get(i).revoked().fail(replies.cause());
+          batch.get(i).state().fail(replies.cause());
         }
       }
     });

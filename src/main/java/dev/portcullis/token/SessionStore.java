@@ -24,30 +24,46 @@ final class SessionStore {
       "s.id AS session_id, s.app_id, s.created_at AS session_created_at, s.expires_at AS session_expires_at, "
           + "floor(extract(epoch FROM s.expires_at - now()))::int AS refresh_expires_in, "
           + "s.revoked_at IS NOT NULL AS revoked, "
-          + "u.id AS user_id, u.email, u.phone, u.created_at AS user_created_at";
+          + "u.id AS user_id, u.email, u.phone, u.created_at AS user_created_at, s.tenant_id, s.device_id, "
+          + SessionRoles.EFFECTIVE + " AS roles";
 
-  /** Creates a session for a user of the app and its first refresh token; no row when the user is not the app's. */
+  /**
+   * Creates a session for an enabled user of the app and its first refresh token, bound to tenant $6 when it is
+   * not null (the user must be a member), and records the login time; no row when any of that does not hold.
+   */
   private static final String CREATE =
-      "WITH s AS (INSERT INTO sessions (id, app_id, user_id, expires_at) "
-          + "SELECT $1, u.app_id, u.id, now() + $4::int * interval '1 second' FROM users u "
-          + "WHERE u.id = $2 AND u.app_id = $3 RETURNING *), "
-          + "t AS (INSERT INTO refresh_tokens (token_hash, session_id, expires_at) SELECT $5, id, expires_at FROM s) "
+      "WITH s AS (INSERT INTO sessions (id, app_id, user_id, expires_at, tenant_id, client_ip, last_used_at) "
+          + "SELECT $1, u.app_id, u.id, now() + $4::int * interval '1 second', $6, $7, now() FROM users u "
+          + "WHERE u.id = $2 AND u.app_id = $3 AND NOT u.disabled AND ($6::uuid IS NULL OR EXISTS "
+          + "(SELECT 1 FROM tenant_members m WHERE m.tenant_id = $6 AND m.user_id = u.id)) RETURNING *), "
+          + "t AS (INSERT INTO refresh_tokens (token_hash, session_id, expires_at) SELECT $5, id, expires_at FROM s), "
+          + "login AS (UPDATE users SET last_login_at = now() WHERE id = (SELECT user_id FROM s)) "
           + "SELECT " + SESSION_COLUMNS + " FROM s JOIN users u ON u.id = s.user_id";
+
+  /** Why {@link #CREATE} made no session: no such user, a disabled one, or not a member of the tenant. */
+  private static final String WHY_NO_SESSION =
+      "SELECT u.disabled, ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM tenant_members m "
+          + "WHERE m.tenant_id = $3 AND m.user_id = u.id)) AS member FROM users u WHERE u.id = $1 AND u.app_id = $2";
 
   /**
    * Spends a live token of a live session of the app and stores its successor; no row when it cannot. The
    * session is read by primary key in a scalar subquery, not joined: joined, a planner with stale statistics
-   * walks every live session of the app through {@code sessions_user} for each refresh.
+   * walks every live session of the app through {@code sessions_user} for each refresh. With a tenant ($4),
+   * the session's user must be a member of it, and the session is bound to it from now on; without, it keeps
+   * its tenant. The session's row is answered as this statement left it.
    */
   private static final String ROTATE =
       "WITH spent AS (UPDATE refresh_tokens rt SET spent_at = now(), successor_hash = $2 "
           + "WHERE rt.token_hash = $1 AND rt.spent_at IS NULL AND rt.expires_at > now() "
-          + "AND (SELECT s.app_id FROM sessions s WHERE s.id = rt.session_id AND s.revoked_at IS NULL) = $3 "
+          + "AND (SELECT s.app_id FROM sessions s WHERE s.id = rt.session_id AND s.revoked_at IS NULL "
+          + "AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM tenant_members m WHERE m.tenant_id = $4 "
+          + "AND m.user_id = s.user_id))) = $3 "
           + "RETURNING rt.session_id, rt.expires_at), "
           + "successor AS (INSERT INTO refresh_tokens (token_hash, session_id, expires_at) "
-          + "SELECT $2, session_id, expires_at FROM spent) "
-          + "SELECT " + SESSION_COLUMNS + " FROM spent JOIN sessions s ON s.id = spent.session_id "
-          + "JOIN users u ON u.id = s.user_id";
+          + "SELECT $2, session_id, expires_at FROM spent), "
+          + "s AS (UPDATE sessions SET last_used_at = now(), tenant_id = coalesce($4, tenant_id) "
+          + "WHERE id = (SELECT session_id FROM spent) RETURNING *) "
+          + "SELECT " + SESSION_COLUMNS + " FROM s JOIN users u ON u.id = s.user_id";
 
   /** Everything needed to judge a token that could not be spent. */
   private static final String INSPECT =
@@ -63,13 +79,20 @@ final class SessionStore {
   private static final String REVOKE =
       "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id";
 
+  private static final String REVOKE_IN_APP =
+      "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND app_id = $2 AND revoked_at IS NULL RETURNING id";
+
+  private static final String REVOKE_TENANT =
+      "UPDATE sessions SET revoked_at = now() WHERE tenant_id = $1 AND app_id = $2 AND revoked_at IS NULL "
+          + "AND ($3::uuid IS NULL OR user_id = $3) RETURNING id";
+
   private static final String REVOKE_USER =
       "UPDATE sessions SET revoked_at = now() "
           + "WHERE app_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now() RETURNING id";
 
   /** A session and its user, as answered to clients. */
   record SessionRow(UUID id, UUID appId, OffsetDateTime createdAt, OffsetDateTime expiresAt, int refreshExpiresIn,
-                    boolean revoked, UUID userId, JsonObject user) {
+                    boolean revoked, UUID userId, JsonObject user, UUID tenantId, UUID deviceId, List<String> roles) {
 
     static SessionRow of(Row row) {
       JsonObject user = new JsonObject()
@@ -79,14 +102,17 @@ final class SessionStore {
           .put("created_at", App.rfc3339(row.getOffsetDateTime("user_created_at")));
       return new SessionRow(row.getUUID("session_id"), row.getUUID("app_id"),
           row.getOffsetDateTime("session_created_at"), row.getOffsetDateTime("session_expires_at"),
-          Math.max(0, row.getInteger("refresh_expires_in")), row.getBoolean("revoked"), row.getUUID("user_id"), user);
+          Math.max(0, row.getInteger("refresh_expires_in")), row.getBoolean("revoked"), row.getUUID("user_id"), user,
+          row.getUUID("tenant_id"), row.getUUID("device_id"), List.of(row.getArrayOfStrings("roles")));
     }
 
     JsonObject sessionJson() {
       return new JsonObject()
           .put("id", id.toString())
           .put("created_at", App.rfc3339(createdAt))
-          .put("expires_at", App.rfc3339(expiresAt));
+          .put("expires_at", App.rfc3339(expiresAt))
+          .put("tenant_id", tenantId == null ? null : tenantId.toString())
+          .put("device_id", deviceId == null ? null : deviceId.toString());
     }
   }
 
@@ -101,13 +127,23 @@ final class SessionStore {
     this.pg = pg;
   }
 
-  Future<SessionRow> create(UUID sessionId, UUID userId, UUID appId, int ttlSeconds, byte[] tokenHash) {
-    Tuple args = Tuple.of(sessionId, userId, appId, ttlSeconds, Buffer.buffer(tokenHash));
+  Future<SessionRow> create(UUID sessionId, UUID userId, UUID appId, int ttlSeconds, byte[] tokenHash, UUID tenantId,
+                            String clientIp) {
+    Tuple args = Tuple.of(sessionId, userId, appId, ttlSeconds, Buffer.buffer(tokenHash), tenantId, clientIp);
     return pg.run(pool -> pool.preparedQuery(CREATE).execute(args)).map(SessionStore::session);
   }
 
-  Future<SessionRow> rotate(byte[] presentedHash, byte[] successorHash, UUID appId) {
-    Tuple args = Tuple.of(Buffer.buffer(presentedHash), Buffer.buffer(successorHash), appId);
+  /** Why no session was created: null when the app has no such user, else (disabled, member of the tenant). */
+  Future<boolean[]> whyNoSession(UUID userId, UUID appId, UUID tenantId) {
+    return pg.run(pool -> pool.preparedQuery(WHY_NO_SESSION).execute(Tuple.of(userId, appId, tenantId)))
+        .map(rows -> {
+          Row row = first(rows);
+          return row == null ? null : new boolean[] {row.getBoolean("disabled"), row.getBoolean("member")};
+        });
+  }
+
+  Future<SessionRow> rotate(byte[] presentedHash, byte[] successorHash, UUID appId, UUID tenantId) {
+    Tuple args = Tuple.of(Buffer.buffer(presentedHash), Buffer.buffer(successorHash), appId, tenantId);
     return pg.run(pool -> pool.preparedQuery(ROTATE).execute(args)).map(SessionStore::session);
   }
 
@@ -138,12 +174,24 @@ final class SessionStore {
 
   /** Revokes every live session of a user in an app; returns the ids it revoked. */
   Future<List<UUID>> revokeAll(UUID appId, UUID userId) {
-    return pg.run(pool -> pool.preparedQuery(REVOKE_USER).execute(Tuple.of(appId, userId)))
-        .map(rows -> {
-          List<UUID> ids = new ArrayList<>();
-          rows.forEach(row -> ids.add(row.getUUID("id")));
-          return ids;
-        });
+    return pg.run(pool -> pool.preparedQuery(REVOKE_USER).execute(Tuple.of(appId, userId))).map(SessionStore::ids);
+  }
+
+  /** Revokes the session when it is a live one of the app; returns its id when this call revoked it. */
+  Future<List<UUID>> revokeInApp(UUID appId, UUID sessionId) {
+    return pg.run(pool -> pool.preparedQuery(REVOKE_IN_APP).execute(Tuple.of(sessionId, appId))).map(SessionStore::ids);
+  }
+
+  /** Revokes the live sessions bound to a tenant (of one user when userId is not null); returns their ids. */
+  Future<List<UUID>> revokeTenant(UUID appId, UUID tenantId, UUID userId) {
+    return pg.run(pool -> pool.preparedQuery(REVOKE_TENANT).execute(Tuple.of(tenantId, appId, userId)))
+        .map(SessionStore::ids);
+  }
+
+  private static List<UUID> ids(RowSet<Row> rows) {
+    List<UUID> ids = new ArrayList<>();
+    rows.forEach(row -> ids.add(row.getUUID("id")));
+    return ids;
   }
 
   private static SessionRow session(RowSet<Row> rows) {

@@ -5,14 +5,26 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-/** SQL for signing keys, kept in one place. */
+/**
+ * Every statement on {@code signing_keys}. The app admin API changes keys inside its own transactions on
+ * {@code apps} (create, rotate, shorten the TTL): those statements take the transaction's connection.
+ */
 public final class SigningKeyStore {
+
+  /**
+   * Joins each row of {@code apps} with the key that currently signs for it (the newest unretired one), as
+   * columns {@code kid} and {@code public_pem}: for queries of apps with their key.
+   */
+  public static final String CURRENT_KEY_OF_APPS =
+      "LEFT JOIN LATERAL (SELECT kid, public_pem FROM signing_keys s WHERE s.app_id = apps.id AND s.retired_at IS NULL "
+          + "ORDER BY s.created_at DESC LIMIT 1) k ON true ";
 
   /** The current key of an app: its newest key that is not retired. */
   private static final String CURRENT =
@@ -26,6 +38,16 @@ public final class SigningKeyStore {
   private static final String VERIFICATION_KEY =
       "SELECT k.kid, k.app_id, k.public_pem, k.publish_until, a.slug FROM signing_keys k "
           + "JOIN apps a ON a.id = k.app_id WHERE k.kid = $1";
+  private static final String INSERT =
+      "INSERT INTO signing_keys (kid, app_id, public_pem, private_enc, created_at) VALUES ($1, $2, $3, $4, clock_timestamp())";
+  private static final String RAISE_PUBLISH_FLOOR =
+      "UPDATE signing_keys SET publish_floor = GREATEST(publish_floor, now() + $2::int * interval '1 second') "
+          + "WHERE app_id = $1 AND retired_at IS NULL";
+  private static final String DROP_EXPIRED = "DELETE FROM signing_keys WHERE app_id = $1 AND publish_until < now()";
+  private static final String RETIRE =
+      "UPDATE signing_keys SET retired_at = clock_timestamp(), "
+          + "publish_until = GREATEST(clock_timestamp() + $2::int * interval '1 second', publish_floor) "
+          + "WHERE app_id = $1 AND retired_at IS NULL";
   private static final String PUBLISHED =
       "SELECT a.id, k.kid, k.public_pem FROM apps a LEFT JOIN signing_keys k ON k.app_id = a.id "
           + "AND (k.publish_until IS NULL OR k.publish_until > now()) WHERE a.id = $1 ORDER BY k.created_at DESC";
@@ -90,6 +112,28 @@ public final class SigningKeyStore {
           }
           return keys;
         });
+  }
+
+  /** Adds a key to the app; it signs from now on (the newest unretired key is the current one). */
+  public static Future<Void> insert(SqlConnection conn, UUID appId, SigningKeyMaterial key) {
+    return conn.preparedQuery(INSERT)
+        .execute(Tuple.of(key.kid(), appId, key.publicPem(), Buffer.buffer(key.privateSealed())))
+        .mapEmpty();
+  }
+
+  /**
+   * Retires the app's signing key(s), published {@code publishSeconds} more (or until their floor), after
+   * dropping the retired keys whose publication has ended.
+   */
+  public static Future<Void> retire(SqlConnection conn, UUID appId, int publishSeconds) {
+    return conn.preparedQuery(DROP_EXPIRED).execute(Tuple.of(appId))
+        .compose(ignored -> conn.preparedQuery(RETIRE).execute(Tuple.of(appId, publishSeconds)))
+        .mapEmpty();
+  }
+
+  /** The app's current key, once retired, stays published at least {@code seconds} from now. */
+  public static Future<Void> raisePublishFloor(SqlConnection conn, UUID appId, int seconds) {
+    return conn.preparedQuery(RAISE_PUBLISH_FLOOR).execute(Tuple.of(appId, seconds)).mapEmpty();
   }
 
   private static Row first(RowSet<Row> rows) {

@@ -37,8 +37,9 @@ public final class TokenApi {
   }
 
   public void refresh(RoutingContext ctx) {
-    Refresh request = new Refresh(ClientAuth.appId(ctx), Fields.requiredString(JsonBody.of(ctx), "refresh_token"),
-        RequestIds.of(ctx), Requests.clientIp(ctx));
+    JsonObject body = JsonBody.of(ctx);
+    Refresh request = new Refresh(ClientAuth.appId(ctx), Fields.requiredString(body, "refresh_token"),
+        RequestIds.of(ctx), Requests.clientIp(ctx), Fields.optionalUuid(body, "tenant_id"));
     Responses.answer(ctx, bus.request(Bus.TOKEN_REFRESH, request).map(Grant::toJson));
   }
 

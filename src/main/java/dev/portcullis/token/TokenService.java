@@ -16,6 +16,9 @@ import dev.portcullis.core.messages.TokenMessages.Issue;
 import dev.portcullis.core.messages.TokenMessages.LoggedOut;
 import dev.portcullis.core.messages.TokenMessages.Logout;
 import dev.portcullis.core.messages.TokenMessages.Refresh;
+import dev.portcullis.core.messages.TokenMessages.Revoke;
+import dev.portcullis.core.messages.TokenMessages.Revoked;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -54,22 +57,49 @@ final class TokenService {
     this.securityEvents = securityEvents;
   }
 
-  /** {@link dev.portcullis.core.Bus#TOKEN_ISSUE}: a new session for a user who just proved who they are. */
+  /**
+   * {@link dev.portcullis.core.Bus#TOKEN_ISSUE}: a new session for a user who just proved who they are, bound
+   * to the request's tenant when it names one (the user must be a member: {@code 403 forbidden}).
+   */
   Future<Grant> issue(Issue request) {
     return app(request.appId()).compose(app -> login(app, request.userId(), request.newUser(), request));
   }
 
-  /** {@link dev.portcullis.core.Bus#TOKEN_REFRESH}: spends the token and answers with its successor. */
+  /**
+   * {@link dev.portcullis.core.Bus#TOKEN_REFRESH}: spends the token and answers with its successor. With a
+   * tenant the session switches to it (the user must be a member); without, it keeps its own.
+   */
   Future<Grant> refresh(Refresh request) {
     UUID appId = request.appId();
     String token = presentedToken(request.refreshToken());
     byte[] hash = RefreshTokens.hash(token);
     String successor = refreshTokens.successor(token);
     byte[] successorHash = RefreshTokens.hash(successor);
-    return app(appId).compose(app -> sessions.rotate(hash, successorHash, appId)
+    return app(appId).compose(app -> sessions.rotate(hash, successorHash, appId, request.tenantId())
         .compose(rotated -> rotated != null
             ? answerRefresh(app, rotated, successor, false, request)
             : judgeUnspendable(app, hash, successor, successorHash, request)));
+  }
+
+  /**
+   * {@link dev.portcullis.core.Bus#TOKEN_REVOKE}: the admin API's revocations (one session, a tenant's sessions,
+   * or a user's), published to every process before the answer, and audited with who asked.
+   */
+  Future<Revoked> revoke(Revoke request) {
+    UUID appId = request.appId();
+    Future<List<UUID>> revoked;
+    if (request.sessionId() != null) {
+      revoked = sessions.revokeInApp(appId, request.sessionId());
+    } else if (request.tenantId() != null) {
+      revoked = sessions.revokeTenant(appId, request.tenantId(), request.userId());
+    } else if (request.userId() != null) {
+      revoked = sessions.revokeAll(appId, request.userId());
+    } else {
+      return Future.failedFuture(ApiException.invalid("session_id", "a session, a tenant or a user is required"));
+    }
+    return revoked.compose(ids -> afterRevocation(appId, ids, request.userId(), request.reason(), List.of(), request,
+            request.actor())
+        .map(stored -> new Revoked(ids.size())));
   }
 
   /** {@link dev.portcullis.core.Bus#TOKEN_LOGOUT}: revokes the token's session, or every session of its user. */
@@ -86,7 +116,7 @@ final class TokenService {
           Future<List<UUID>> revoked = everywhere
               ? sessions.revokeAll(appId, session.userId())
               : sessions.revoke(session.id()).map(newly -> newly ? List.of(session.id()) : List.<UUID>of());
-          return revoked.compose(ids -> afterRevocation(appId, ids, session.userId(), REASON_LOGOUT, List.of(), request)
+          return revoked.compose(ids -> afterRevocation(appId, ids, session.userId(), REASON_LOGOUT, List.of(), request, null)
               .map(stored -> new LoggedOut(ids.size())));
         });
   }
@@ -111,20 +141,39 @@ final class TokenService {
       if (presented.spent() && !retry) {
         return reuseDetected(session, request);
       }
+      if (!presented.spent() && !session.revoked() && request instanceof Refresh refresh && refresh.tenantId() != null) {
+        // Live, unspent and of a live session: only the tenant check kept the rotation from spending it.
+        return Future.failedFuture(notMember());
+      }
       return Future.failedFuture(session.revoked()
           ? new ApiException(ErrorCode.SESSION_REVOKED, "refresh_token: its session has been revoked")
           : invalidRefreshToken());
     });
   }
 
-  private Future<Grant> login(App app, UUID userId, boolean newUser, Bus.Request request) {
+  private Future<Grant> login(App app, UUID userId, boolean newUser, Issue request) {
     String refreshToken = RefreshTokens.newToken();
     return sessions.create(UUID.randomUUID(), userId, app.id(), app.settings().refreshTokenTtl(),
-            RefreshTokens.hash(refreshToken))
+            RefreshTokens.hash(refreshToken), request.tenantId(), request.clientIp())
         .compose(session -> session != null
             ? answer(app, session, refreshToken, newUser, event(AuditEvent.TOKEN_ISSUED, request, session))
-            : Future.failedFuture(ApiException.invalid("user.id", "is not a user of this app")))
+            : whyNoSession(userId, app.id(), request.tenantId()))
         .onSuccess(answered -> metrics.issued(true));
+  }
+
+  private Future<Grant> whyNoSession(UUID userId, UUID appId, UUID tenantId) {
+    return sessions.whyNoSession(userId, appId, tenantId).compose(why -> {
+      if (why == null) {
+        return Future.failedFuture(ApiException.invalid("user.id", "is not a user of this app"));
+      }
+      return Future.failedFuture(why[0]
+          ? new ApiException(ErrorCode.USER_DISABLED, "the user is disabled")
+          : notMember());
+    });
+  }
+
+  private static ApiException notMember() {
+    return new ApiException(ErrorCode.FORBIDDEN, "tenant_id: the user is not a member of this tenant");
   }
 
   private Future<Grant> answerRefresh(App app, SessionStore.SessionRow session, String refreshToken,
@@ -140,7 +189,7 @@ final class TokenService {
   /** Signs a fresh access token, records the event, and answers the token response. */
   private Future<Grant> answer(App app, SessionStore.SessionRow session, String refreshToken, boolean newUser,
                                AuditEvent event) {
-    return accessTokens.issue(app, session.userId(), session.id())
+    return accessTokens.issue(app, session)
         .compose(access -> audit.record(event).map(stored -> response(app, access, refreshToken, session, newUser)));
   }
 
@@ -153,20 +202,21 @@ final class TokenService {
     List<AuditEvent> detected = List.of(event(AuditEvent.REFRESH_REUSE_DETECTED, request, session));
     return sessions.revoke(session.id())
         .compose(newly -> afterRevocation(session.appId(), newly ? List.of(session.id()) : List.of(), session.userId(),
-            REASON_REUSE, detected, request))
+            REASON_REUSE, detected, request, null))
         .compose(stored -> Future.failedFuture(new ApiException(ErrorCode.REFRESH_TOKEN_REUSED,
             "refresh_token: was already used; its session has been revoked")));
   }
 
-  /** Publishes the revocations to every process, then records them with {@code alsoRecord}. */
+  /** Publishes the revocations to every process, then records them (by {@code actor} when not null) with {@code alsoRecord}. */
   private Future<Void> afterRevocation(UUID appId, List<UUID> revoked, UUID userId, String reason,
-                                       List<AuditEvent> alsoRecord, Bus.Request request) {
+                                       List<AuditEvent> alsoRecord, Bus.Request request, JsonObject actor) {
     List<AuditEvent> events = new ArrayList<>(alsoRecord);
     for (UUID id : revoked) {
-      events.add(AuditEvent.of(AuditEvent.SESSION_REVOKED, appId, request.requestId(), request.clientIp())
+      AuditEvent event = AuditEvent.of(AuditEvent.SESSION_REVOKED, appId, request.requestId(), request.clientIp())
           .withUser(userId)
           .with("session_id", id.toString())
-          .with("reason", reason));
+          .with("reason", reason);
+      events.add(actor == null ? event : event.with("by", actor));
     }
     return revocations.mark(revoked)
         .compose(marked -> audit.record(events))

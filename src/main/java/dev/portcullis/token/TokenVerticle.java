@@ -40,6 +40,7 @@ public final class TokenVerticle extends VerticleBase {
         Bus.serve(vertx, Bus.TOKEN_ISSUE, tokens::issue).completion(),
         Bus.serve(vertx, Bus.TOKEN_REFRESH, tokens::refresh).completion(),
         Bus.serve(vertx, Bus.TOKEN_LOGOUT, tokens::logout).completion(),
+        Bus.serve(vertx, Bus.TOKEN_REVOKE, tokens::revoke).completion(),
         Bus.serve(vertx, Bus.TOKEN_INTROSPECT, introspection::serve).completion());
   }
 

@@ -41,6 +41,12 @@ final class TtlCache<K, V> {
         .onComplete(done -> loading.remove(key, load));
   }
 
+  /** Loads the key again whatever is cached (a load already under way is shared), and keeps the result. */
+  Future<V> reload(K key, Function<K, Future<V>> loader) {
+    entries.remove(key);
+    return get(key, loader);
+  }
+
   private void put(K key, V value, long loadedAt) {
     if (entries.size() >= maxEntries) {
       entries.clear();

@@ -20,6 +20,15 @@ public final class Backoff {
     this.waitsMs = List.copyOf(waitsMs);
   }
 
+  /** {@code retries} retries, the first after {@code firstMs}, each later one after twice the wait before it. */
+  public static Backoff doubling(Vertx vertx, long firstMs, int retries) {
+    java.util.List<Long> waits = new java.util.ArrayList<>();
+    for (int i = 0; i < retries; i++) {
+      waits.add(firstMs << i);
+    }
+    return new Backoff(vertx, waits);
+  }
+
   /** At most {@code waits + 1} attempts; gives up with a non-retryable {@link DeliveryFailure} saying how it ended. */
   public Future<Void> run(Supplier<Future<Void>> attempt) {
     return attempt(attempt, 0);

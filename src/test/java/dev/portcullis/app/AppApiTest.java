@@ -10,6 +10,7 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
@@ -29,10 +30,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -42,20 +42,12 @@ class AppApiTest {
 
   private static final String[] ADMIN = Http.bearer(TestGateway.ADMIN_KEY);
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().auditTap();
+
+  // Set by env before any test of the class runs.
   private static TestGateway gateway;
   private static AuditTap audit;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start();
-    audit = new AuditTap(gateway);
-  }
-
-  @AfterAll
-  static void stop() {
-    audit.close();
-    gateway.close();
-  }
 
   private static Http http() {
     return gateway.http();

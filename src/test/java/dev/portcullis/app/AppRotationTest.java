@@ -17,6 +17,7 @@ import dev.portcullis.owner.SignIns;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.Await;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
@@ -30,36 +31,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Rotating app secrets and signing keys, and deleting apps, across gateway processes")
 class AppRotationTest {
 
   private static final String[] ADMIN = Http.bearer(TestGateway.ADMIN_KEY);
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook().config(SignIns.LIMITS).sibling().auditTap();
+
+  // Set by env before any test of the class runs.
   private static WebhookReceiver inbox;
   private static TestGateway gateway;
   private static TestGateway sibling;
   private static AuditTap audit;
-
-  @BeforeAll
-  static void start() {
-    inbox = new WebhookReceiver();
-    gateway = TestGateway.start(SignIns.webhookConfig(inbox));
-    sibling = gateway.sibling();
-    audit = new AuditTap(gateway);
-  }
-
-  @AfterAll
-  static void stop() {
-    audit.close();
-    sibling.close();
-    gateway.close();
-    inbox.close();
-  }
 
   private static JsonObject newApp() {
     return gateway.createApp("rot-" + UUID.randomUUID().toString().substring(0, 8));

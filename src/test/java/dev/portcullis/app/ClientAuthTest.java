@@ -10,6 +10,7 @@ import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -22,29 +23,25 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Client authentication of /auth/* calls")
 class ClientAuthTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().auditTap();
+
+  // Set by env before any test of the class runs.
   private static TestGateway gateway;
   private static AuditTap audit;
   private static JsonObject app;
 
   @BeforeAll
   static void start() {
-    gateway = TestGateway.start();
-    audit = new AuditTap(gateway);
     app = gateway.createApp("client-auth");
-  }
-
-  @AfterAll
-  static void stop() {
-    audit.close();
-    gateway.close();
   }
 
   private static String id() {

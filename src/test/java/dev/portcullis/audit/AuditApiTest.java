@@ -10,6 +10,7 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.Metrics;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -30,26 +31,24 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("The audit log API")
 class AuditApiTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create();
+
+  // Set by env before any test of the class runs.
   private static TestGateway gateway;
   private static AuditLog audit;
 
   @BeforeAll
   static void start() {
-    gateway = TestGateway.start();
     audit = new AuditLog(new Bus(gateway.vertx()));
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
   }
 
   private static AuditEvent event(String type, UUID app, String requestId) {

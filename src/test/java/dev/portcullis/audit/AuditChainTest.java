@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -18,25 +19,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("The audit log's immutability and hash chain")
 class AuditChainTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create();
+
+  // Set by env before any test of the class runs.
   private static TestGateway gateway;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
-  }
 
   /** An app with {@code count} events, recorded in a few batches. */
   private static UUID appWithEvents(int count) {

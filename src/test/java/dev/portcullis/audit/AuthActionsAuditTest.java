@@ -8,6 +8,7 @@ import dev.portcullis.core.Bus;
 import dev.portcullis.core.messages.TokenMessages.Grant;
 import dev.portcullis.core.messages.TokenMessages.Issue;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,26 +17,19 @@ import java.sql.PreparedStatement;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The auth actions the other capabilities already serve, seen from the audit log. */
 @DisplayName("The audit log of auth actions")
 class AuthActionsAuditTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create();
+
+  // Set by env before any test of the class runs.
   private static TestGateway gateway;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
-  }
 
   @Test
   @DisplayName("an app created over HTTP has its app.created event, with the response's request id, once it answered 201")

@@ -10,6 +10,7 @@ import dev.portcullis.audit.AuditTrail;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
@@ -23,13 +24,12 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Every auth event of API.md's audit list, caused over HTTP and read back from {@code audit_events} in the real
@@ -49,20 +49,12 @@ class AuditEventsEndToEndTest {
   /** The types the tests saw stored, for the catalogue check that runs last. */
   private static final Set<String> stored = ConcurrentHashMap.newKeySet();
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook().config(GatewayConfig.OWNER_SIGNUP, "open");
+
+  // Set by env before any test of the class runs.
   private static WebhookReceiver receiver;
   private static TestGateway gateway;
-
-  @BeforeAll
-  static void start() {
-    receiver = new WebhookReceiver();
-    gateway = TestGateway.start(receiver.channels().put(GatewayConfig.OWNER_SIGNUP, "open"));
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
-    receiver.close();
-  }
 
   @Test
   @DisplayName("a first sign-in stores otp.sent, then otp.verified, user.created and token.issued with the user")

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.owner.SignIns;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
@@ -12,15 +13,19 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The audit query API over events that real sign-ins wrote, as the owner of the app and as another owner see it. */
 @DisplayName("End to end: an owner reads its app's audit log, filtered; another owner cannot")
 class AuditQueryAccessTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook().config(SignIns.LIMITS);
+
+  // Set by env before any test of the class runs.
   private static WebhookReceiver receiver;
   private static TestGateway gateway;
   private static String ownerToken;
@@ -31,8 +36,6 @@ class AuditQueryAccessTest {
 
   @BeforeAll
   static void start() {
-    receiver = new WebhookReceiver();
-    gateway = TestGateway.start(SignIns.webhookConfig(receiver));
     ownerToken = SignIns.owner(gateway, receiver, "owen.owner@example.com").getString("access_token");
     otherOwnerToken = SignIns.owner(gateway, receiver, "otto.other@example.com").getString("access_token");
     ApiResponse created = gateway.http().post("/v1/apps", new JsonObject().put("name", "Owned").put("slug", "owned-app"),
@@ -42,12 +45,6 @@ class AuditQueryAccessTest {
     appId = app.getString("app_id");
     alice = SignIns.user(gateway, receiver, app, "alice@example.com").getJsonObject("user").getString("id");
     bob = SignIns.user(gateway, receiver, app, "bob@example.com").getJsonObject("user").getString("id");
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
-    receiver.close();
   }
 
   @Test

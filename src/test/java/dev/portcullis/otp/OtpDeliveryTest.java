@@ -7,6 +7,7 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.Await;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
@@ -16,15 +17,19 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("OTP delivery by webhook")
 class OtpDeliveryTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook().auditTap();
+
+  // Set by env before any test of the class runs.
   private static WebhookReceiver receiver;
   private static TestGateway gateway;
   private static AuditTap audit;
@@ -32,21 +37,12 @@ class OtpDeliveryTest {
 
   @BeforeAll
   static void start() {
-    receiver = new WebhookReceiver();
-    gateway = TestGateway.start(receiver.channels());
-    audit = new AuditTap(gateway);
     client = OtpClient.forNewApp(gateway, "delivery", new JsonObject().put("otp_resend_cooldown", 0));
   }
 
   @AfterEach
   void answerNormally() {
     receiver.answer(() -> 200);
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
-    receiver.close();
   }
 
   @Test
@@ -94,7 +90,7 @@ class OtpDeliveryTest {
     String requestId = client.sent("email", "down-provider@example.com");
     Await.until("the delivery failure event", Duration.ofSeconds(15),
         () -> !audit.events(AuditEvent.OTP_DELIVERY_FAILED, requestId).isEmpty());
-    assertEquals(1 + OtpDelivery.BACKOFF_MS.size(), receiver.callsFor(requestId).size());
+    assertEquals(1 + OtpDelivery.RETRIES, receiver.callsFor(requestId).size());
     JsonObject data = audit.events(AuditEvent.OTP_DELIVERY_FAILED, requestId).get(0).getJsonObject("data");
     assertEquals("email", data.getString("channel"));
     assertEquals("webhook", data.getString("transport"));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditTrail;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
@@ -18,10 +19,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What a login (verify-otp) leaves in the stored audit log. The verifier records the code's events while the
@@ -33,20 +33,12 @@ class OtpLoginAuditTest {
 
   private static final int LOGINS = 16;
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook();
+
+  // Set by env before any test of the class runs.
   private static WebhookReceiver receiver;
   private static TestGateway gateway;
-
-  @BeforeAll
-  static void start() {
-    receiver = new WebhookReceiver();
-    gateway = TestGateway.start(receiver.channels());
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
-    receiver.close();
-  }
 
   @Test
   @DisplayName("when a 200 arrives, otp.verified, user.created and token.issued of that request are all stored, "

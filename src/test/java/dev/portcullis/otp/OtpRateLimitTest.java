@@ -8,16 +8,16 @@ import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.Await;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("OTP rate limits and lockouts")
 class OtpRateLimitTest {
@@ -26,24 +26,17 @@ class OtpRateLimitTest {
   private static final int PER_APP = 5;
   private static final JsonObject NO_COOLDOWN = new JsonObject().put("otp_resend_cooldown", 0);
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create()
+      .webhook()
+      .config(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, PER_IP)
+      .config(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, PER_APP)
+      .auditTap();
+
+  // Set by env before any test of the class runs.
   private static WebhookReceiver receiver;
   private static TestGateway gateway;
   private static AuditTap audit;
-
-  @BeforeAll
-  static void start() {
-    receiver = new WebhookReceiver();
-    gateway = TestGateway.start(receiver.channels()
-        .put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, PER_IP)
-        .put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, PER_APP));
-    audit = new AuditTap(gateway);
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
-    receiver.close();
-  }
 
   @Test
   @DisplayName("a second code for an email within the cooldown is 429 rate_limited with Retry-After, whatever its case or spaces")

@@ -9,6 +9,7 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.Await;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonArray;
@@ -23,30 +24,20 @@ import java.util.List;
 import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("POST /auth/send-otp")
 class OtpSendTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook().auditTap();
+
+  // Set by env before any test of the class runs.
   private static WebhookReceiver receiver;
   private static TestGateway gateway;
   private static AuditTap audit;
-
-  @BeforeAll
-  static void start() {
-    receiver = new WebhookReceiver();
-    gateway = TestGateway.start(receiver.channels());
-    audit = new AuditTap(gateway);
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
-    receiver.close();
-  }
 
   @Test
   @DisplayName("an email code is answered with its request id, channel, expiry and resend delay, and the webhook "

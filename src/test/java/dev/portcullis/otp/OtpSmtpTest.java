@@ -8,37 +8,41 @@ import com.icegreen.greenmail.util.GreenMailUtil;
 import com.icegreen.greenmail.util.ServerSetupTest;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import jakarta.mail.internet.MimeMessage;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("OTP delivery by SMTP")
 class OtpSmtpTest {
 
-  private static GreenMail smtp;
+  private static final GreenMail smtp = new GreenMail(ServerSetupTest.SMTP.dynamicPort());
+
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().config(OtpSmtpTest::smtpChannel);
+
+  // Set by env before any test of the class runs.
   private static TestGateway gateway;
 
-  @BeforeAll
-  static void start() {
-    smtp = new GreenMail(ServerSetupTest.SMTP.dynamicPort());
+  /** The email channel's configuration: starts the SMTP server first, whose port is known once it listens. */
+  private static JsonObject smtpChannel() {
     smtp.start();
-    gateway = TestGateway.start(new JsonObject()
+    return new JsonObject()
         .put(GatewayConfig.OTP_EMAIL_CHANNEL, "smtp")
         .put(GatewayConfig.SMTP_HOST, "127.0.0.1")
         .put(GatewayConfig.SMTP_PORT, smtp.getSmtp().getPort())
         .put(GatewayConfig.SMTP_STARTTLS, false)
-        .put(GatewayConfig.SMTP_FROM, "codes@portcullis.test"));
+        .put(GatewayConfig.SMTP_FROM, "codes@portcullis.test");
   }
 
   @AfterAll
   static void stop() {
-    gateway.close();
     smtp.stop();
   }
 

@@ -9,6 +9,7 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.Await;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
@@ -26,30 +27,20 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("POST /auth/verify-otp")
 class OtpVerifyTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook().auditTap();
+
+  // Set by env before any test of the class runs.
   private static WebhookReceiver receiver;
   private static TestGateway gateway;
   private static AuditTap audit;
-
-  @BeforeAll
-  static void start() {
-    receiver = new WebhookReceiver();
-    gateway = TestGateway.start(receiver.channels());
-    audit = new AuditTap(gateway);
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
-    receiver.close();
-  }
 
   @Test
   @DisplayName("the right code answers the token response and creates the user on first login only")

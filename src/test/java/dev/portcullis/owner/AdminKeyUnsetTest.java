@@ -4,32 +4,27 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("With PORTCULLIS_ADMIN_KEY unset")
 class AdminKeyUnsetTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create()
+      .webhook()
+      .config(SignIns.LIMITS)
+      .config(GatewayConfig.ADMIN_KEY, null);
+
+  // Set by env before any test of the class runs.
   private static WebhookReceiver inbox;
   private static TestGateway gateway;
-
-  @BeforeAll
-  static void start() {
-    inbox = new WebhookReceiver();
-    gateway = TestGateway.start(SignIns.webhookConfig(inbox).putNull(GatewayConfig.ADMIN_KEY));
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
-    inbox.close();
-  }
 
   @Test
   @DisplayName("no bearer is the admin key, not even the one other gateways use: 401 invalid_token")

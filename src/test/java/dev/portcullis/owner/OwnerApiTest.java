@@ -16,6 +16,7 @@ import dev.portcullis.app.App;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
@@ -27,25 +28,26 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Owners: sign-in with a code, console tokens, and apps only their owner can see")
 class OwnerApiTest {
 
   private static final String[] ADMIN = Http.bearer(TestGateway.ADMIN_KEY);
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook().config(SignIns.LIMITS).auditTap();
+
+  // Set by env before any test of the class runs.
   private static WebhookReceiver inbox;
   private static TestGateway gateway;
   private static AuditTap audit;
 
   @BeforeAll
   static void start() {
-    inbox = new WebhookReceiver();
-    gateway = TestGateway.start(SignIns.webhookConfig(inbox));
-    audit = new AuditTap(gateway);
     // Owners sign in more than once per test class; the hourly cap of the console app still applies.
     try (Connection db = gateway.jdbc(); Statement statement = db.createStatement()) {
       statement.executeUpdate("UPDATE apps SET settings = settings || '{\"otp_resend_cooldown\": 0}' WHERE id = '"
@@ -53,13 +55,6 @@ class OwnerApiTest {
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  @AfterAll
-  static void stop() {
-    audit.close();
-    gateway.close();
-    inbox.close();
   }
 
   private static Http http() {

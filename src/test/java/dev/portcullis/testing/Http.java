@@ -34,6 +34,10 @@ public final class Http {
     return send("PATCH", path, body.encode(), withJson(headers));
   }
 
+  public ApiResponse put(String path, JsonObject body, String... headers) {
+    return send("PUT", path, body.encode(), withJson(headers));
+  }
+
   public ApiResponse delete(String path, String... headers) {
     return send("DELETE", path, null, headers);
   }

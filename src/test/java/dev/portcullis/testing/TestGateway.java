@@ -64,6 +64,8 @@ public final class TestGateway implements AutoCloseable {
         .put(GatewayConfig.ISSUER, "http://localhost:8080")
         .put(GatewayConfig.HTTP_INSTANCES, 2)
         .put(GatewayConfig.BACKEND_TIMEOUT_MS, 1500)
+        // Delivery retries 20, 40, 80 ms apart: tests assert the attempts, not the production waits.
+        .put(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, 20)
         .mergeIn(extra);
     return launch(overrides, database);
   }

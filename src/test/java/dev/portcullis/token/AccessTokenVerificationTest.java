@@ -19,6 +19,7 @@ import dev.portcullis.core.messages.TokenMessages.Introspected;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
@@ -40,14 +41,18 @@ import java.util.Base64;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Access token verification")
 class AccessTokenVerificationTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create();
+
+  // Set by env before any test of the class runs.
   private static TestGateway gateway;
   private static String appId;
   private static String otherAppId;
@@ -59,7 +64,6 @@ class AccessTokenVerificationTest {
 
   @BeforeAll
   static void start() throws Exception {
-    gateway = TestGateway.start();
     appId = gateway.createApp("verify-app").getString("app_id");
     otherAppId = gateway.createApp("verify-other").getString("app_id");
     genuine = TokenFixture.login(gateway, appId, TokenFixture.user(gateway, appId, "v@example.com"))
@@ -70,11 +74,6 @@ class AccessTokenVerificationTest {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
     generator.initialize(2048);
     attackerKey = generator.generateKeyPair();
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
   }
 
   @Test

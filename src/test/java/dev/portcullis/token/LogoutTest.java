@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.app.AppSettings;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
@@ -13,14 +14,18 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Logout and revocation")
 class LogoutTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().sibling();
+
+  // Set by env before any test of the class runs.
   private static TestGateway gateway;
   private static TestGateway sibling;
   private static JsonObject app;
@@ -28,16 +33,8 @@ class LogoutTest {
 
   @BeforeAll
   static void start() {
-    gateway = TestGateway.start();
-    sibling = gateway.sibling();
     app = gateway.createApp("logout-app");
     otherApp = gateway.createApp("logout-other");
-  }
-
-  @AfterAll
-  static void stop() {
-    sibling.close();
-    gateway.close();
   }
 
   @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.Secrets;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -19,16 +20,20 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Refresh token rotation")
 class RefreshTokenTest {
 
   private static final int RACERS = 16;
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create();
+
+  // Set by env before any test of the class runs.
   private static TestGateway gateway;
   private static JsonObject app;
   private static JsonObject noGraceApp;
@@ -36,16 +41,10 @@ class RefreshTokenTest {
 
   @BeforeAll
   static void start() {
-    gateway = TestGateway.start();
     app = gateway.createApp("refresh-app");
     noGraceApp = gateway.createApp(new JsonObject().put("name", "No grace").put("slug", "refresh-no-grace")
         .put("settings", new JsonObject().put("refresh_reuse_grace_seconds", 0)));
     otherApp = gateway.createApp("refresh-other");
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
   }
 
   @Test

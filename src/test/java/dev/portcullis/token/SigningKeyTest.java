@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import dev.portcullis.app.App;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.testing.Await;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,28 +20,19 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Signing keys")
 class SigningKeyTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().sibling();
+
+  // Set by env before any test of the class runs.
   private static TestGateway gateway;
   private static TestGateway sibling;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start();
-    sibling = gateway.sibling();
-  }
-
-  @AfterAll
-  static void stop() {
-    sibling.close();
-    gateway.close();
-  }
 
   @Test
   @DisplayName("two processes racing to give the console app its first key end up with one key")

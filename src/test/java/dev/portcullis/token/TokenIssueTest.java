@@ -20,6 +20,7 @@ import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.portcullis.app.App;
 import dev.portcullis.core.Secrets;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
@@ -29,29 +30,27 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("A login (TOKEN_ISSUE)")
 class TokenIssueTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create();
+
+  // Set by env before any test of the class runs.
   private static TestGateway gateway;
   private static JsonObject app;
   private static String appId;
 
   @BeforeAll
   static void start() {
-    gateway = TestGateway.start();
     app = gateway.createApp(new JsonObject().put("name", "Issue").put("slug", "issue-app")
         .put("settings", new JsonObject().put("access_token_ttl", 120).put("refresh_token_ttl", 3600)));
     appId = app.getString("app_id");
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
   }
 
   @Test
@@ -81,11 +80,12 @@ class TokenIssueTest {
   }
 
   @Test
-  @DisplayName("puts iss, sub, aud, iat, exp, jti, sid and app_id in the token and nothing else")
+  @DisplayName("puts iss, sub, aud, iat, exp, jti, sid, app_id and roles in the token and nothing else")
   void claims() {
     UUID user = TokenFixture.user(gateway, appId, "claims@example.com");
     JsonObject claims = TokenFixture.claims(TokenFixture.login(gateway, appId, user).getString("access_token"));
-    assertEquals(Set.of("iss", "sub", "aud", "iat", "exp", "jti", "sid", "app_id"), claims.fieldNames());
+    assertEquals(Set.of("iss", "sub", "aud", "iat", "exp", "jti", "sid", "app_id", "roles"), claims.fieldNames());
+    assertEquals(new JsonArray().add("USER"), claims.getJsonArray("roles"), "a new user holds the default role");
     assertEquals(gateway.config().issuer(), claims.getString("iss"));
     assertEquals(user.toString(), claims.getString("sub"));
     assertEquals("issue-app", claims.getString("aud"));

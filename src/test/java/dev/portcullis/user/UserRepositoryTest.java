@@ -3,6 +3,7 @@ package dev.portcullis.user;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.portcullis.core.Postgres;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.Future;
 import java.util.ArrayList;
@@ -13,23 +14,26 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Users")
 class UserRepositoryTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create();
+
+  // Set by env before any test of the class runs.
   private static TestGateway gateway;
   private static Postgres pg;
 
   @BeforeAll
   static void start() {
-    gateway = TestGateway.start();
     pg = Postgres.create(gateway.vertx(), gateway.config());
   }
 
   @AfterAll
   static void stop() throws Exception {
     pg.close().await(10, TimeUnit.SECONDS);
-    gateway.close();
   }
 
   @Test

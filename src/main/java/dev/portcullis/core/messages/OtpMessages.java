@@ -35,8 +35,15 @@ public final class OtpMessages {
     }
   }
 
-  /** Consumes a code; the reply is the token response ({@link TokenMessages.Grant}). */
-  public record Verify(UUID appId, String otpRequestId, String otp, String requestId, String clientIp)
+  /**
+   * Consumes a code; the reply is the token response ({@link TokenMessages.Grant}). {@code tenantId} (may be
+   * null) binds the new session to that tenant; the user must be a member.
+   */
+  public record Verify(UUID appId, String otpRequestId, String otp, String requestId, String clientIp, UUID tenantId)
       implements Bus.Request {
+
+    public Verify(UUID appId, String otpRequestId, String otp, String requestId, String clientIp) {
+      this(appId, otpRequestId, otp, requestId, clientIp, null);
+    }
   }
 }

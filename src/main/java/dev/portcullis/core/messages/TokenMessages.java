@@ -1,6 +1,7 @@
 package dev.portcullis.core.messages;
 
 import dev.portcullis.core.Bus;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.UUID;
@@ -37,8 +38,44 @@ public final class TokenMessages {
     }
   }
 
-  /** Spends a refresh token of the app. */
-  public record Refresh(UUID appId, String refreshToken, String requestId, String clientIp) implements Bus.Request {
+  /**
+   * Spends a refresh token of the app. {@code tenantId} (may be null) switches the session to that tenant; null
+   * keeps the session's tenant.
+   */
+  public record Refresh(UUID appId, String refreshToken, String requestId, String clientIp, UUID tenantId)
+      implements Bus.Request {
+
+    public Refresh(UUID appId, String refreshToken, String requestId, String clientIp) {
+      this(appId, refreshToken, requestId, clientIp, null);
+    }
+  }
+
+  /**
+   * The admin API's revocations: one session ({@code sessionId}), the sessions bound to a tenant
+   * ({@code tenantId}, of one user when {@code userId} is set too), or every session of a user ({@code userId}).
+   * {@code actor} is who asked (audit data: the operator or an owner id).
+   */
+  public record Revoke(UUID appId, UUID sessionId, UUID tenantId, UUID userId, String reason, JsonObject actor,
+                       String requestId, String clientIp) implements Bus.Request {
+
+    public static Revoke session(UUID appId, UUID sessionId, String reason, JsonObject actor, String requestId,
+                                 String clientIp) {
+      return new Revoke(appId, sessionId, null, null, reason, actor, requestId, clientIp);
+    }
+
+    public static Revoke user(UUID appId, UUID userId, String reason, JsonObject actor, String requestId,
+                              String clientIp) {
+      return new Revoke(appId, null, null, userId, reason, actor, requestId, clientIp);
+    }
+
+    public static Revoke tenant(UUID appId, UUID tenantId, UUID userId, String reason, JsonObject actor,
+                                String requestId, String clientIp) {
+      return new Revoke(appId, null, tenantId, userId, reason, actor, requestId, clientIp);
+    }
+  }
+
+  /** How many sessions a revocation revoked. */
+  public record Revoked(int revoked) {
   }
 
   /** Revokes the refresh token's session, or with {@code everywhere} every session of its user in the app. */
@@ -74,13 +111,21 @@ public final class TokenMessages {
     }
   }
 
-  /** A live access token: whose it is, and the user and session as {@code /auth/me} shows them (never changed). */
-  public record Introspected(UUID appId, UUID userId, JsonObject user, JsonObject session) {
+  /**
+   * A live access token: whose it is, the user and session as {@code /auth/me} shows them (never changed), and
+   * the roles its tokens carry (app-wide, plus the tenant's when the session is bound to one).
+   */
+  public record Introspected(UUID appId, UUID userId, JsonObject user, JsonObject session, List<String> roles) {
+
+    public Introspected(UUID appId, UUID userId, JsonObject user, JsonObject session) {
+      this(appId, userId, user, session, List.of());
+    }
 
     public JsonObject toJson() {
       return new JsonObject()
           .put("user", user)
           .put("session", session)
+          .put("roles", new JsonArray(roles))
           .put("app_id", appId.toString());
     }
   }

@@ -1,0 +1,53 @@
+package dev.portcullis.user;
+
+import dev.portcullis.core.ApiException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/** One page of a list and the cursor of the next page (null on the last). Every list takes limit 1–500. */
+public record Page<T>(List<T> items, String nextCursor) {
+
+  public static final int DEFAULT_LIMIT = 100;
+  public static final int MAX_LIMIT = 500;
+
+  /** Rows of a query run with {@code LIMIT limit + 1}: the extra row only tells that there is a next page. */
+  public static <T> Page<T> of(RowSet<Row> rows, int limit, Function<Row, T> mapper, Function<T, String> cursorAfter) {
+    List<T> items = new ArrayList<>(rows.size());
+    rows.forEach(row -> items.add(mapper.apply(row)));
+    if (items.size() <= limit) {
+      return new Page<>(items, null);
+    }
+    List<T> page = List.copyOf(items.subList(0, limit));
+    return new Page<>(page, cursorAfter.apply(page.get(limit - 1)));
+  }
+
+  /** {@code {<field>: [...], next_cursor}}. */
+  public JsonObject toJson(String field, Function<T, JsonObject> json) {
+    JsonArray array = new JsonArray();
+    items.forEach(item -> array.add(json.apply(item)));
+    return new JsonObject().put(field, array).put("next_cursor", nextCursor);
+  }
+
+  /** The {@code limit} query parameter: 1 to {@link #MAX_LIMIT}, {@link #DEFAULT_LIMIT} when absent. */
+  public static int limit(RoutingContext ctx) {
+    String raw = ctx.queryParams().get("limit");
+    if (raw == null) {
+      return DEFAULT_LIMIT;
+    }
+    try {
+      int limit = Integer.parseInt(raw);
+      if (limit >= 1 && limit <= MAX_LIMIT) {
+        return limit;
+      }
+    } catch (NumberFormatException ignored) {
+      // answered below
+    }
+    throw ApiException.invalid("limit", "must be an integer between 1 and " + MAX_LIMIT);
+  }
+}

@@ -1,0 +1,71 @@
+package dev.portcullis.user;
+
+import dev.portcullis.core.ApiException;
+import io.vertx.core.json.JsonObject;
+import java.time.LocalDate;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+
+/** The profile fields {name, address, gender, dob}: strings within bounds, dob an ISO date in the past. */
+final class Profiles {
+
+  private static final Map<String, Integer> MAX_LENGTH = Map.of("name", 200, "address", 500, "gender", 50, "dob", 10);
+
+  private Profiles() {
+  }
+
+  /**
+   * The profile fields of a request, checked and trimmed. In a change ({@code change} true) a null value
+   * removes the field; in a new profile it is the same as leaving it out.
+   */
+  static JsonObject read(Object value, boolean change) {
+    if (value == null) {
+      return change ? null : new JsonObject();
+    }
+    if (!(value instanceof JsonObject given)) {
+      throw ApiException.invalid("profile", "must be an object");
+    }
+    JsonObject out = new JsonObject();
+    for (String field : given.fieldNames()) {
+      Integer max = MAX_LENGTH.get(field);
+      String path = "profile." + field;
+      if (max == null) {
+        throw ApiException.invalid(path, "is not a profile field (name, address, gender, dob)");
+      }
+      Object raw = given.getValue(field);
+      if (raw == null) {
+        if (change) {
+          out.putNull(field);
+        }
+        continue;
+      }
+      if (!(raw instanceof String text)) {
+        throw ApiException.invalid(path, "must be a string or null");
+      }
+      String trimmed = text.trim();
+      if (trimmed.length() > max) {
+        throw ApiException.invalid(path, "must be at most " + max + " characters");
+      }
+      if (field.equals("dob") && !trimmed.isEmpty()) {
+        dob(path, trimmed);
+      }
+      if (!trimmed.isEmpty()) {
+        out.put(field, trimmed);
+      } else if (change) {
+        out.putNull(field);
+      }
+    }
+    return out;
+  }
+
+  private static void dob(String path, String text) {
+    try {
+      LocalDate date = LocalDate.parse(text);
+      if (date.isAfter(LocalDate.now()) || date.getYear() < 1850) {
+        throw ApiException.invalid(path, "must be a date in the past");
+      }
+    } catch (DateTimeParseException e) {
+      throw ApiException.invalid(path, "must be a date as YYYY-MM-DD");
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package dev.portcullis.user;
+
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.http.Fields;
+import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.Responses;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Set;
+import java.util.UUID;
+
+/** The role catalogue of an app ({@code /v1/apps/{app_id}/roles}): the five built-ins and the app's custom roles. */
+public final class RoleApi {
+
+  private static final int DESCRIPTION_MAX = 200;
+
+  private final RoleRepository roles;
+  private final UserChanges changes;
+  private final UserEvents events;
+
+  public RoleApi(RoleRepository roles, UserChanges changes, UserEvents events) {
+    this.roles = roles;
+    this.changes = changes;
+    this.events = events;
+  }
+
+  public void list(RoutingContext ctx) {
+    int limit = Page.limit(ctx);
+    roles.list(UserApi.appId(ctx), ctx.queryParams().get("cursor"), limit)
+        .onSuccess(page -> Responses.ok(ctx, page.toJson("roles", Role::toJson)))
+        .onFailure(ctx::fail);
+  }
+
+  public void create(RoutingContext ctx) {
+    JsonObject body = JsonBody.of(ctx);
+    UserApi.onlyFields(body, Set.of("name", "description"));
+    String name = Fields.requiredString(body, "name");
+    if (!Roles.NAME.matcher(name).matches()) {
+      throw ApiException.invalid("name", "must match " + Roles.NAME.pattern());
+    }
+    String description = Fields.optionalString(body, "description");
+    if (description != null && description.length() > DESCRIPTION_MAX) {
+      throw ApiException.invalid("description", "must be at most " + DESCRIPTION_MAX + " characters");
+    }
+    UUID appId = UserApi.appId(ctx);
+    roles.create(appId, name, description)
+        .compose(role -> events.record(UserEvents.event(ctx, UserEvents.ROLE_CREATED, appId, null)
+                .with("role", role.name()).with("role_id", role.id()))
+            .map(role))
+        .onSuccess(role -> Responses.json(ctx, 201, role.toJson()))
+        .onFailure(ctx::fail);
+  }
+
+  /** Deletes a custom role and every grant of it; its holders' /auth/me shows the change at once. */
+  public void delete(RoutingContext ctx) {
+    Roles.Refs ref = Roles.ref("role", ctx.pathParam("role"));
+    UUID appId = UserApi.appId(ctx);
+    roles.delete(appId, ref)
+        .compose(deleted -> deleted == null
+            ? Future.failedFuture(new ApiException(ErrorCode.NOT_FOUND, "role: no such role in this app"))
+            : Future.succeededFuture(deleted))
+        .compose(deleted -> changes.changed(deleted.holders())
+            .compose(ignored -> events.record(UserEvents.event(ctx, UserEvents.ROLE_DELETED, appId, null)
+                .with("role", deleted.role().name())
+                .with("role_id", deleted.role().id())
+                .with("holders", deleted.holders().size())))
+            .map(deleted))
+        .onSuccess(deleted -> Responses.ok(ctx, new JsonObject()
+            .put("name", deleted.role().name())
+            .put("id", deleted.role().id())
+            .put("deleted", true)))
+        .onFailure(ctx::fail);
+  }
+}

@@ -1,0 +1,187 @@
+package dev.portcullis.user;
+
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.Postgres;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** SQL for the role catalogue and app-wide grants, kept in one place. */
+public final class RoleRepository {
+
+  /** A replaced set of app-wide roles: the roles now held, and what the change granted and revoked. */
+  public record Change(List<String> roles, List<String> granted, List<String> revoked) {
+
+    public boolean changed() {
+      return !granted.isEmpty() || !revoked.isEmpty();
+    }
+
+    /** The change from one set of role names to another. */
+    public static Change between(List<String> before, List<String> after) {
+      return new Change(after, after.stream().filter(role -> !before.contains(role)).toList(),
+          before.stream().filter(role -> !after.contains(role)).toList());
+    }
+  }
+
+  /** A deleted custom role and the users who held it (app-wide or in a tenant). */
+  public record Deleted(Role role, List<UUID> holders) {
+  }
+
+  private static final String LIST = "SELECT " + Role.COLUMNS + " FROM roles WHERE app_id = $1 AND id > $2 "
+      + "ORDER BY id LIMIT $3";
+  private static final String LOCK_CATALOGUE = "SELECT 1 FROM pg_advisory_xact_lock(hashtextextended('roles:' || $1::uuid::text, 0))";
+  private static final String INSERT = "INSERT INTO roles (app_id, id, name, description) "
+      + "SELECT $1, GREATEST(" + (Roles.FIRST_CUSTOM_ID - 1) + ", coalesce(max(id), 0)) + 1, $2, $3 FROM roles "
+      + "WHERE app_id = $1 RETURNING " + Role.COLUMNS;
+  private static final String FIND_FOR_DELETE = "SELECT " + Role.COLUMNS + " FROM roles "
+      + "WHERE app_id = $1 AND (name = ANY($2) OR id = ANY($3)) FOR UPDATE";
+  private static final String DROP_GRANTS = "DELETE FROM user_roles WHERE app_id = $1 AND role_id = $2 RETURNING user_id";
+  private static final String DROP_MEMBER_GRANTS = "UPDATE tenant_members SET roles = array_remove(roles, $2) "
+      + "WHERE app_id = $1 AND roles @> ARRAY[$2::int] RETURNING user_id";
+  private static final String DELETE = "DELETE FROM roles WHERE app_id = $1 AND id = $2";
+
+  /**
+   * The roles a request names ({@code $3} names, {@code $4} ids) resolved against the catalogue of app
+   * {@code $1}, and whether every one of them exists: the head of every statement that grants roles.
+   */
+  public static final String WANTED = "wanted AS (SELECT id, name FROM roles WHERE app_id = $1 AND (name = ANY($3::text[]) "
+      + "OR id = ANY($4::int[]))), "
+      + "ok AS (SELECT NOT EXISTS (SELECT 1 FROM unnest($3::text[]) n WHERE n NOT IN (SELECT name FROM wanted)) "
+      + "AND NOT EXISTS (SELECT 1 FROM unnest($4::int[]) i WHERE i NOT IN (SELECT id FROM wanted)) AS ok)";
+
+  /** $2 is unused: it keeps the names and ids at $3 and $4, where {@link #WANTED} reads them. */
+  private static final String RESOLVE = "WITH " + WANTED + " SELECT $2::uuid IS NULL AS unused, (SELECT ok FROM ok) AS ok, "
+      + "ARRAY(SELECT name FROM wanted ORDER BY id) AS roles";
+
+  /** Replaces the app-wide roles of user $2 in one statement; nothing changes unless the user and every role exist. */
+  private static final String REPLACE_USER_ROLES = "WITH " + WANTED + ", "
+      + "target AS (SELECT id FROM users WHERE id = $2 AND app_id = $1), "
+      + "go AS (SELECT 1 FROM target, ok WHERE ok.ok), "
+      + "del AS (DELETE FROM user_roles WHERE user_id = $2 AND EXISTS (SELECT 1 FROM go) "
+      + "AND role_id NOT IN (SELECT id FROM wanted) RETURNING role_id), "
+      + "ins AS (INSERT INTO user_roles (user_id, app_id, role_id) SELECT $2, $1, id FROM wanted "
+      + "WHERE EXISTS (SELECT 1 FROM go) ON CONFLICT DO NOTHING RETURNING role_id) "
+      + "SELECT EXISTS (SELECT 1 FROM target) AS found, (SELECT ok FROM ok) AS ok, "
+      + "ARRAY(SELECT name FROM wanted ORDER BY id) AS roles, "
+      + "ARRAY(SELECT r.name FROM roles r JOIN ins ON r.id = ins.role_id WHERE r.app_id = $1 ORDER BY r.id) AS granted, "
+      + "ARRAY(SELECT r.name FROM roles r JOIN del ON r.id = del.role_id WHERE r.app_id = $1 ORDER BY r.id) AS revoked";
+
+  private final Postgres pg;
+
+  public RoleRepository(Postgres pg) {
+    this.pg = pg;
+  }
+
+  /** The catalogue in id order (built-ins first), keyset-paged on the id. */
+  public Future<Page<Role>> list(UUID appId, String cursor, int limit) {
+    int after = afterId(cursor);
+    return pg.run(pool -> pool.preparedQuery(LIST).execute(Tuple.of(appId, after, limit + 1)))
+        .map(rows -> Page.of(rows, limit, Role::fromRow, role -> Integer.toString(role.id())));
+  }
+
+  /** A custom role with the next free id (from 100); {@code 409 conflict} when the name is taken. */
+  public Future<Role> create(UUID appId, String name, String description) {
+    return pg.inTransaction(conn -> conn.preparedQuery(LOCK_CATALOGUE).execute(Tuple.of(appId))
+            .compose(locked -> conn.preparedQuery(INSERT).execute(Tuple.of(appId, name, description))))
+        .map(rows -> Role.fromRow(rows.iterator().next()))
+        .recover(failure -> Postgres.isUniqueViolation(failure)
+            ? Future.failedFuture(new ApiException(ErrorCode.CONFLICT, "name: the role '" + name + "' exists"))
+            : Future.failedFuture(failure));
+  }
+
+  /**
+   * Deletes a custom role with every grant of it, app-wide and in tenants, in one transaction. Null when the
+   * app has no such role; {@code 400} for a built-in.
+   */
+  public Future<Deleted> delete(UUID appId, Roles.Refs ref) {
+    Tuple find = Tuple.of(appId, ref.names().toArray(new String[0]), ref.ids().toArray(new Integer[0]));
+    return pg.inTransaction(conn -> conn.preparedQuery(FIND_FOR_DELETE).execute(find).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture(null);
+      }
+      Role role = Role.fromRow(rows.iterator().next());
+      if (role.builtin()) {
+        return Future.failedFuture(ApiException.invalid("role", role.name() + " is built in and cannot be deleted"));
+      }
+      Tuple key = Tuple.of(appId, role.id());
+      Set<UUID> holders = new LinkedHashSet<>();
+      return conn.preparedQuery(DROP_GRANTS).execute(key)
+          .compose(grants -> {
+            grants.forEach(row -> holders.add(row.getUUID("user_id")));
+            return conn.preparedQuery(DROP_MEMBER_GRANTS).execute(key);
+          })
+          .compose(members -> {
+            members.forEach(row -> holders.add(row.getUUID("user_id")));
+            return conn.preparedQuery(DELETE).execute(key);
+          })
+          .map(deleted -> new Deleted(role, List.copyOf(holders)));
+    }));
+  }
+
+  /**
+   * Replaces the app-wide roles of a user in one statement. Null when the app has no such user; {@code 400}
+   * naming the first unknown role when a role does not exist (then nothing changes).
+   */
+  public Future<Change> replaceUserRoles(UUID appId, UUID userId, Roles.Refs refs) {
+    return pg.run(pool -> pool.preparedQuery(REPLACE_USER_ROLES).execute(withRefs(Tuple.of(appId, userId), refs)))
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          if (!row.getBoolean("found")) {
+            return null;
+          }
+          List<String> roles = List.of(row.getArrayOfStrings("roles"));
+          if (!row.getBoolean("ok")) {
+            throw unknownRole("roles", refs, roles);
+          }
+          return new Change(roles, List.of(row.getArrayOfStrings("granted")), List.of(row.getArrayOfStrings("revoked")));
+        });
+  }
+
+  /** The names of the roles {@code refs} gives, in id order; {@code 400} naming {@code field} for an unknown one. */
+  public Future<List<String>> resolve(String field, UUID appId, Roles.Refs refs) {
+    return pg.run(pool -> pool.preparedQuery(RESOLVE).execute(withRefs(Tuple.tuple().addUUID(appId).addUUID(null), refs)))
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          List<String> names = List.of(row.getArrayOfStrings("roles"));
+          if (!row.getBoolean("ok")) {
+            throw unknownRole(field, refs, names);
+          }
+          return names;
+        });
+  }
+
+  /** Adds the names ($3) and ids ($4) of {@code refs} to parameters $1 and $2. */
+  public static Tuple withRefs(Tuple head, Roles.Refs refs) {
+    return head.addArrayOfString(refs.names().toArray(new String[0]))
+        .addArrayOfInteger(refs.ids().toArray(new Integer[0]));
+  }
+
+  /** The first role of {@code refs} that is not among the resolved names. */
+  public static ApiException unknownRole(String field, Roles.Refs refs, List<String> resolvedNames) {
+    for (String name : refs.names()) {
+      if (!resolvedNames.contains(name)) {
+        return ApiException.invalid(field, "no role '" + name + "' in this app");
+      }
+    }
+    List<String> ids = new ArrayList<>();
+    refs.ids().forEach(id -> ids.add(Integer.toString(id)));
+    return ApiException.invalid(field, "no role with one of the ids " + ids + " in this app");
+  }
+
+  private static int afterId(String cursor) {
+    if (cursor == null || cursor.isEmpty()) {
+      return 0;
+    }
+    try {
+      return Integer.parseInt(cursor);
+    } catch (NumberFormatException e) {
+      throw ApiException.invalid("cursor", "is not a cursor this API returned");
+    }
+  }
+}

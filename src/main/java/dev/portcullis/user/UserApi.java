@@ -1,0 +1,261 @@
+package dev.portcullis.user;
+
+import dev.portcullis.app.App;
+import dev.portcullis.app.AppAccess;
+import dev.portcullis.core.messages.TokenMessages.Revoke;
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.Bus;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.http.AdminAuth;
+import dev.portcullis.http.Fields;
+import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.RequestIds;
+import dev.portcullis.http.Requests;
+import dev.portcullis.http.Responses;
+import dev.portcullis.otp.Identity;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The users admin API ({@code /v1/apps/{app_id}/users}, {@code /v1/apps/{app_id}/sessions}): the operator
+ * sees every app's users, an owner only its own apps' ({@code 404} otherwise, through {@link AppAccess}).
+ */
+public final class UserApi {
+
+  /** The security webhook's event-bus address (the hardening capability's sender consumes it). */
+  static final String SECURITY_EVENTS = "portcullis.security.event";
+
+  private static final Set<String> CREATABLE = Set.of("email", "phone", "password", "profile", "roles");
+  private static final Set<String> EDITABLE = Set.of("profile", "roles", "disabled");
+
+  private final Vertx vertx;
+  private final Bus bus;
+  private final UserRepository users;
+  private final RoleRepository roles;
+  private final UserChanges changes;
+  private final UserEvents events;
+  private final UserMetrics metrics;
+  private final PasswordHashing passwords;
+
+  public UserApi(Vertx vertx, Bus bus, UserRepository users, RoleRepository roles, UserChanges changes,
+                 UserEvents events, UserMetrics metrics, PasswordHashing passwords) {
+    this.vertx = vertx;
+    this.bus = bus;
+    this.users = users;
+    this.roles = roles;
+    this.changes = changes;
+    this.events = events;
+    this.metrics = metrics;
+    this.passwords = passwords;
+  }
+
+  public void list(RoutingContext ctx) {
+    int limit = Page.limit(ctx);
+    users.page(appId(ctx), ctx.queryParams().get("q"), ctx.queryParams().get("cursor"), limit)
+        .onSuccess(page -> Responses.ok(ctx, page.toJson("users", User::toJson)))
+        .onFailure(ctx::fail);
+  }
+
+  public void get(RoutingContext ctx) {
+    UUID userId = userId(ctx);
+    users.get(appId(ctx), userId)
+        .compose(UserApi::found)
+        .onSuccess(found -> Responses.ok(ctx, found.toJson()))
+        .onFailure(ctx::fail);
+  }
+
+  public void create(RoutingContext ctx) {
+    JsonObject body = JsonBody.of(ctx);
+    onlyFields(body, CREATABLE);
+    Identity identity = Identity.of(Fields.optionalString(body, "email"), Fields.optionalString(body, "phone"));
+    JsonObject profile = Profiles.read(body.getValue("profile"), false);
+    Roles.Refs given = body.getValue("roles") == null ? null : Roles.refs("roles", body.getValue("roles"));
+    String password = Fields.optionalString(body, "password");
+    App app = AppAccess.app(ctx).app();
+    Future<String> hash = password == null ? Future.succeededFuture() : passwords.hash(app, password, identity);
+    hash.compose(passwordHash -> users.create(app.id(), identity, profile, given, passwordHash))
+        .compose(created -> events.record(UserEvents.event(ctx, UserEvents.USER_CREATED, app.id(), created.id())
+                .with(identity.kind().field(), identity.masked())
+                .with("roles", new JsonArray(created.roles()))
+                .with("has_password", created.hasPassword()))
+            .map(created))
+        .onSuccess(created -> {
+          metrics.created();
+          Responses.json(ctx, 201, created.toJson());
+        })
+        .onFailure(ctx::fail);
+  }
+
+  public void update(RoutingContext ctx) {
+    JsonObject body = JsonBody.of(ctx);
+    onlyFields(body, EDITABLE);
+    JsonObject profile = Profiles.read(body.getValue("profile"), true);
+    Roles.Refs given = body.getValue("roles") == null ? null : Roles.refs("roles", body.getValue("roles"));
+    Boolean disabled = body.getValue("disabled") == null ? null : Fields.optionalBoolean(body, "disabled", false);
+    UUID appId = appId(ctx);
+    UUID userId = userId(ctx);
+    users.update(appId, userId, profile, disabled, given)
+        .compose(UserApi::found)
+        .compose(updated -> afterUpdate(ctx, updated, profile).map(updated.user()))
+        .onSuccess(user -> Responses.ok(ctx, user.toJson()))
+        .onFailure(ctx::fail);
+  }
+
+  /** Revokes a newly disabled user's sessions, marks the user changed, and records what changed. */
+  private Future<Void> afterUpdate(RoutingContext ctx, UserRepository.Updated updated, JsonObject profile) {
+    User user = updated.user();
+    List<AuditEvent> recorded = new ArrayList<>();
+    if (profile != null && !profile.isEmpty()) {
+      recorded.add(UserEvents.event(ctx, UserEvents.USER_CHANGED, user.appId(), user.id())
+          .with("fields", new JsonArray(profile.fieldNames().stream().sorted().map(field -> "profile." + field).toList())));
+    }
+    if (updated.roles() != null) {
+      recorded.addAll(roleEvents(ctx, user.appId(), user.id(), updated.roles()));
+    }
+    boolean newlyDisabled = user.disabled() && !updated.wasDisabled();
+    if (user.disabled() != updated.wasDisabled()) {
+      recorded.add(UserEvents.event(ctx, newlyDisabled ? UserEvents.USER_DISABLED : UserEvents.USER_ENABLED,
+          user.appId(), user.id()));
+    }
+    Future<Void> revoked = newlyDisabled
+        ? revokeAll(ctx, user.appId(), user.id(), "user_disabled").mapEmpty()
+        : Future.succeededFuture();
+    return revoked
+        .compose(ignored -> changes.changed(user.id()))
+        .compose(ignored -> events.record(recorded))
+        .onSuccess(ignored -> {
+          if (newlyDisabled) {
+            metrics.disabled();
+            reportDisabled(user);
+          }
+        });
+  }
+
+  public void delete(RoutingContext ctx) {
+    UUID appId = appId(ctx);
+    UUID userId = userId(ctx);
+    // Sessions are revoked (and published to every process) before the row goes, so no token outlives the user.
+    users.get(appId, userId)
+        .compose(UserApi::found)
+        .compose(user -> revokeAll(ctx, appId, userId, "user_deleted"))
+        .compose(revoked -> users.delete(appId, userId))
+        .compose(deleted -> deleted ? Future.succeededFuture() : Future.failedFuture(noSuchUser()))
+        .compose(ignored -> events.record(UserEvents.event(ctx, UserEvents.USER_DELETED, appId, userId)))
+        .onSuccess(ignored -> {
+          metrics.deleted();
+          Responses.ok(ctx, new JsonObject().put("user_id", userId.toString()).put("deleted", true));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  public void replaceRoles(RoutingContext ctx) {
+    JsonObject body = JsonBody.of(ctx);
+    onlyFields(body, Set.of("roles"));
+    if (body.getValue("roles") == null) {
+      throw ApiException.invalid("roles", "is required");
+    }
+    Roles.Refs given = Roles.refs("roles", body.getValue("roles"));
+    UUID appId = appId(ctx);
+    UUID userId = userId(ctx);
+    roles.replaceUserRoles(appId, userId, given)
+        .compose(UserApi::found)
+        .compose(change -> !change.changed() ? Future.succeededFuture(change) : changes.changed(userId)
+            .compose(ignored -> events.record(roleEvents(ctx, appId, userId, change)))
+            .onSuccess(ignored -> metrics.roleChanged())
+            .map(change))
+        .onSuccess(change -> Responses.ok(ctx, new JsonObject()
+            .put("user_id", userId.toString())
+            .put("roles", new JsonArray(change.roles()))))
+        .onFailure(ctx::fail);
+  }
+
+  public void sessions(RoutingContext ctx) {
+    int limit = Page.limit(ctx);
+    UUID appId = appId(ctx);
+    UUID userId = userId(ctx);
+    users.get(appId, userId)
+        .compose(UserApi::found)
+        .compose(user -> users.sessions(appId, userId, ctx.queryParams().get("cursor"), limit))
+        .onSuccess(page -> Responses.ok(ctx, page.toJson("sessions", LiveSession::toJson)))
+        .onFailure(ctx::fail);
+  }
+
+  public void revokeSession(RoutingContext ctx) {
+    UUID sessionId = AppDirectory.parseUuid(ctx.pathParam("session_id"));
+    if (sessionId == null) {
+      throw new ApiException(ErrorCode.NOT_FOUND, "session_id: no such live session");
+    }
+    bus.request(Bus.TOKEN_REVOKE, Revoke.session(appId(ctx), sessionId, "admin", AdminAuth.principal(ctx).toAudit(),
+            RequestIds.of(ctx), Requests.callerIp(ctx)))
+        .map(revoked -> revoked.revoked())
+        .compose(revoked -> revoked > 0 ? Future.succeededFuture(revoked)
+            : Future.failedFuture(new ApiException(ErrorCode.NOT_FOUND, "session_id: no such live session")))
+        .onSuccess(revoked -> Responses.ok(ctx, new JsonObject().put("revoked", revoked)))
+        .onFailure(ctx::fail);
+  }
+
+  private Future<Integer> revokeAll(RoutingContext ctx, UUID appId, UUID userId, String reason) {
+    return bus.request(Bus.TOKEN_REVOKE, Revoke.user(appId, userId, reason, AdminAuth.principal(ctx).toAudit(),
+        RequestIds.of(ctx), Requests.callerIp(ctx))).map(revoked -> revoked.revoked());
+  }
+
+  /** The security webhook's {@code user.disabled}: fire and forget, never holding the request up. */
+  private void reportDisabled(User user) {
+    JsonObject event = new JsonObject()
+        .put("type", UserEvents.USER_DISABLED)
+        .put("app_id", user.appId().toString())
+        .put("user_id", user.id().toString())
+        .put("at", Instant.now().toString())
+        .put("data", new JsonObject());
+    vertx.eventBus().send(SECURITY_EVENTS, event);
+  }
+
+  static List<AuditEvent> roleEvents(RoutingContext ctx, UUID appId, UUID userId, RoleRepository.Change change) {
+    List<AuditEvent> out = new ArrayList<>();
+    if (!change.granted().isEmpty()) {
+      out.add(UserEvents.event(ctx, UserEvents.ROLE_GRANTED, appId, userId).with("roles", new JsonArray(change.granted())));
+    }
+    if (!change.revoked().isEmpty()) {
+      out.add(UserEvents.event(ctx, UserEvents.ROLE_REVOKED, appId, userId).with("roles", new JsonArray(change.revoked())));
+    }
+    return out;
+  }
+
+  static void onlyFields(JsonObject body, Set<String> allowed) {
+    for (String field : body.fieldNames()) {
+      if (!allowed.contains(field)) {
+        throw ApiException.invalid(field, "is not a field of this request (" + String.join(", ", allowed.stream().sorted().toList()) + ")");
+      }
+    }
+  }
+
+  static UUID appId(RoutingContext ctx) {
+    return AppAccess.app(ctx).app().id();
+  }
+
+  static UUID userId(RoutingContext ctx) {
+    UUID id = AppDirectory.parseUuid(ctx.pathParam("user_id"));
+    if (id == null) {
+      throw noSuchUser();
+    }
+    return id;
+  }
+
+  static <T> Future<T> found(T value) {
+    return value == null ? Future.failedFuture(noSuchUser()) : Future.succeededFuture(value);
+  }
+
+  static ApiException noSuchUser() {
+    return new ApiException(ErrorCode.NOT_FOUND, "user_id: no such user");
+  }
+}

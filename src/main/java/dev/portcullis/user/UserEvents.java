@@ -1,0 +1,60 @@
+package dev.portcullis.user;
+
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.http.AdminAuth;
+import dev.portcullis.http.RequestIds;
+import dev.portcullis.http.Requests;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The audit events of the users, roles and tenants admin API, each with who did it (the operator or an owner).
+ * Data holds ids, role names and field names: never an email, a phone, a profile value or a secret.
+ */
+public final class UserEvents {
+
+  public static final String USER_CREATED = AuditEvent.USER_CREATED;
+  public static final String USER_CHANGED = "user.changed";
+  public static final String USER_DISABLED = "user.disabled";
+  public static final String USER_ENABLED = "user.enabled";
+  public static final String USER_DELETED = "user.deleted";
+  public static final String ROLE_CREATED = "role.created";
+  public static final String ROLE_DELETED = "role.deleted";
+  public static final String ROLE_GRANTED = "role.granted";
+  public static final String ROLE_REVOKED = "role.revoked";
+  public static final String TENANT_CREATED = "tenant.created";
+  public static final String TENANT_CHANGED = "tenant.changed";
+  public static final String TENANT_DELETED = "tenant.deleted";
+  public static final String MEMBER_ADDED = "member.added";
+  public static final String MEMBER_CHANGED = "member.changed";
+  public static final String MEMBER_REMOVED = "member.removed";
+
+  private final AuditLog audit;
+
+  public UserEvents(AuditLog audit) {
+    this.audit = audit;
+  }
+
+  /** An event of this admin request about the app (and a user, when userId is not null), with its actor. */
+  public static AuditEvent event(RoutingContext ctx, String type, UUID appId, UUID userId) {
+    AuditEvent event = AuditEvent.of(type, appId, RequestIds.of(ctx), Requests.callerIp(ctx)).withUser(userId);
+    JsonObject actor = AdminAuth.principal(ctx).toAudit();
+    for (String key : actor.fieldNames()) {
+      event = event.with(key, actor.getValue(key));
+    }
+    return event;
+  }
+
+  /** Stores the events; completes once they are committed. */
+  public Future<Void> record(List<AuditEvent> events) {
+    return audit.record(events);
+  }
+
+  public Future<Void> record(AuditEvent event) {
+    return audit.record(event);
+  }
+}

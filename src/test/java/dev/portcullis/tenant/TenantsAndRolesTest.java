@@ -1,0 +1,252 @@
+package dev.portcullis.tenant;
+
+import static dev.portcullis.user.EndUsers.ADMIN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jwt.JWTClaimsSet;
+import dev.portcullis.owner.SignIns;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.TestGateway;
+import dev.portcullis.testing.WebhookReceiver;
+import dev.portcullis.user.EndUsers;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Tenants and roles: the catalogue, grants, memberships, and roles and tid in tokens")
+class TenantsAndRolesTest {
+
+  private static WebhookReceiver inbox;
+  private static TestGateway gateway;
+  private static AuditTap audit;
+
+  @BeforeAll
+  static void start() {
+    inbox = new WebhookReceiver();
+    gateway = TestGateway.start(SignIns.webhookConfig(inbox));
+    audit = new AuditTap(gateway);
+  }
+
+  @AfterAll
+  static void stop() {
+    audit.close();
+    gateway.close();
+    inbox.close();
+  }
+
+  private static String email() {
+    return "t-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
+  }
+
+  private static JsonObject ok(ApiResponse response, int status) {
+    assertEquals(status, response.status(), response.body());
+    return response.json();
+  }
+
+  private static String tenant(EndUsers app, String slug) {
+    return ok(app.http().post(app.path("/tenants"), new JsonObject().put("name", "T " + slug).put("slug", slug), ADMIN), 201)
+        .getString("tenant_id");
+  }
+
+  private static void member(EndUsers app, String tenantId, String userId, JsonArray roles) {
+    ok(app.http().put(app.path("/tenants/" + tenantId + "/members/" + userId), new JsonObject().put("roles", roles), ADMIN), 200);
+  }
+
+  @Test
+  @DisplayName("lists the five built-ins with their ids, adds custom roles from id 100, and refuses bad names and duplicates")
+  void catalogue() {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "roles-catalogue");
+    JsonArray roles = ok(app.http().get(app.path("/roles"), ADMIN), 200).getJsonArray("roles");
+    assertEquals(List.of("1 USER", "2 SELLER", "3 BUYER", "4 SEMIADMIN", "5 ADMIN"), roles.stream()
+        .map(r -> ((JsonObject) r).getInteger("id") + " " + ((JsonObject) r).getString("name")).toList());
+    assertTrue(roles.getJsonObject(0).getBoolean("builtin"));
+    JsonObject teacher = ok(app.http().post(app.path("/roles"),
+        new JsonObject().put("name", "TEACHER").put("description", "teaches"), ADMIN), 201);
+    assertEquals(100, teacher.getInteger("id"));
+    assertEquals(false, teacher.getBoolean("builtin"));
+    assertEquals(101, ok(app.http().post(app.path("/roles"), new JsonObject().put("name", "PUPIL"), ADMIN), 201).getInteger("id"));
+    assertEquals(409, app.http().post(app.path("/roles"), new JsonObject().put("name", "TEACHER"), ADMIN).status());
+    assertEquals(409, app.http().post(app.path("/roles"), new JsonObject().put("name", "ADMIN"), ADMIN).status());
+    assertEquals(400, app.http().post(app.path("/roles"), new JsonObject().put("name", "teacher"), ADMIN).status());
+    assertEquals(400, app.http().delete(app.path("/roles/ADMIN"), ADMIN).status());
+    assertEquals(404, app.http().delete(app.path("/roles/NOBODY"), ADMIN).status());
+    JsonObject page = ok(app.http().get(app.path("/roles?limit=5"), ADMIN), 200);
+    assertEquals(5, page.getJsonArray("roles").size());
+    JsonArray rest = ok(app.http().get(app.path("/roles?limit=5&cursor=" + page.getString("next_cursor")), ADMIN), 200)
+        .getJsonArray("roles");
+    assertEquals(List.of("TEACHER", "PUPIL"), rest.stream().map(r -> ((JsonObject) r).getString("name")).toList());
+  }
+
+  @Test
+  @DisplayName("PUT roles replaces a user's app-wide roles: /auth/me shows them at once, the next token carries them")
+  void appWideRoles() throws Exception {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "roles-grants");
+    ok(app.http().post(app.path("/roles"), new JsonObject().put("name", "EDITOR"), ADMIN), 201);
+    JsonObject tokens = app.signIn(email());
+    String userId = tokens.getJsonObject("user").getString("id");
+    JWTClaimsSet first = app.verifiedClaims(tokens.getString("access_token"));
+    assertEquals(List.of("USER"), first.getStringListClaim("roles"));
+    assertNull(first.getClaim("tid"));
+    JsonObject me = ok(app.me(tokens.getString("access_token")), 200);
+    assertEquals(new JsonArray().add("USER"), me.getJsonArray("roles"));
+    JsonObject put = ok(app.http().put(app.path("/users/" + userId + "/roles"),
+        new JsonObject().put("roles", new JsonArray().add(2).add("EDITOR")), ADMIN), 200);
+    assertEquals(new JsonArray().add("SELLER").add("EDITOR"), put.getJsonArray("roles"));
+    JsonObject after = ok(app.me(tokens.getString("access_token")), 200);
+    assertEquals(new JsonArray().add("SELLER").add("EDITOR"), after.getJsonArray("roles"));
+    assertEquals(new JsonArray().add("SELLER").add("EDITOR"), after.getJsonObject("user").getJsonArray("roles"));
+    JsonObject refreshed = ok(app.refresh(tokens.getString("refresh_token"), null), 200);
+    assertEquals(List.of("SELLER", "EDITOR"), app.verifiedClaims(refreshed.getString("access_token")).getStringListClaim("roles"));
+    assertTrue(audit.of("role.granted", app.appId()).stream().anyMatch(e -> userId.equals(e.getString("user_id"))
+        && e.getJsonObject("data").getJsonArray("roles").equals(new JsonArray().add("SELLER").add("EDITOR"))));
+    assertTrue(audit.of("role.revoked", app.appId()).stream().anyMatch(e -> userId.equals(e.getString("user_id"))));
+    assertEquals(400, app.http().put(app.path("/users/" + userId + "/roles"),
+        new JsonObject().put("roles", new JsonArray().add("GHOST")), ADMIN).status());
+    assertEquals(404, app.http().put(app.path("/users/" + UUID.randomUUID() + "/roles"),
+        new JsonObject().put("roles", new JsonArray().add("USER")), ADMIN).status());
+    ok(app.http().delete(app.path("/roles/EDITOR"), ADMIN), 200);
+    assertEquals(new JsonArray().add("SELLER"), ok(app.me(tokens.getString("access_token")), 200).getJsonArray("roles"),
+        "deleting a role removes its grants, at once");
+  }
+
+  @Test
+  @DisplayName("a login into a tenant binds the session: tid and the tenant's roles verify with nimbus-jose-jwt")
+  void tenantLogin() throws Exception {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "tenants-login");
+    String email = email();
+    String userId = app.signIn(email).getJsonObject("user").getString("id");
+    String school = tenant(app, "school-a");
+    String other = tenant(app, "school-b");
+    member(app, school, userId, new JsonArray().add("SEMIADMIN").add(3));
+    JsonObject tokens = ok(app.login(email, school), 200);
+    JWTClaimsSet claims = app.verifiedClaims(tokens.getString("access_token"));
+    assertEquals(school, claims.getStringClaim("tid"));
+    assertEquals(List.of("USER", "BUYER", "SEMIADMIN"), claims.getStringListClaim("roles"));
+    JsonObject me = ok(app.me(tokens.getString("access_token")), 200);
+    assertEquals(school, me.getJsonObject("session").getString("tenant_id"));
+    assertTrue(me.getJsonObject("session").containsKey("device_id"));
+    assertEquals(new JsonArray().add("USER"), me.getJsonObject("user").getJsonArray("roles"), "app-wide roles");
+    ApiResponse notMember = app.login(email, other);
+    assertEquals(403, notMember.status());
+    assertEquals("forbidden", notMember.error());
+    assertEquals(403, app.login(email, UUID.randomUUID().toString()).status());
+    assertEquals(400, app.login(email, "not-a-uuid").status());
+  }
+
+  @Test
+  @DisplayName("a refresh may switch tenant (members only, 403 otherwise) and keeps the tenant without tenant_id")
+  void refreshSwitchesTenant() throws Exception {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "tenants-refresh");
+    String email = email();
+    String userId = app.signIn(email).getJsonObject("user").getString("id");
+    String a = tenant(app, "shop-a");
+    String b = tenant(app, "shop-b");
+    String c = tenant(app, "shop-c");
+    member(app, a, userId, new JsonArray().add("SELLER"));
+    member(app, b, userId, new JsonArray().add("BUYER"));
+    JsonObject tokens = ok(app.login(email, a), 200);
+    JsonObject kept = ok(app.refresh(tokens.getString("refresh_token"), null), 200);
+    JWTClaimsSet keptClaims = app.verifiedClaims(kept.getString("access_token"));
+    assertEquals(a, keptClaims.getStringClaim("tid"));
+    assertEquals(List.of("USER", "SELLER"), keptClaims.getStringListClaim("roles"));
+    ApiResponse refused = app.refresh(kept.getString("refresh_token"), c);
+    assertEquals(403, refused.status(), refused.body());
+    assertEquals("forbidden", refused.error());
+    JsonObject switched = ok(app.refresh(kept.getString("refresh_token"), b), 200);
+    JWTClaimsSet switchedClaims = app.verifiedClaims(switched.getString("access_token"));
+    assertEquals(b, switchedClaims.getStringClaim("tid"));
+    assertEquals(List.of("USER", "BUYER"), switchedClaims.getStringListClaim("roles"));
+    assertEquals(b, ok(app.me(switched.getString("access_token")), 200).getJsonObject("session").getString("tenant_id"));
+  }
+
+  @Test
+  @DisplayName("removing a member, or deleting a tenant, revokes the sessions bound to it and no others")
+  void removalRevokes() {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "tenants-revoke");
+    String email = email();
+    JsonObject plain = app.signIn(email);
+    String userId = plain.getJsonObject("user").getString("id");
+    String a = tenant(app, "org-a");
+    String b = tenant(app, "org-b");
+    member(app, a, userId, new JsonArray());
+    member(app, b, userId, new JsonArray().add("ADMIN"));
+    JsonObject inA = ok(app.login(email, a), 200);
+    JsonObject inB = ok(app.login(email, b), 200);
+    JsonArray members = ok(app.http().get(app.path("/tenants/" + a + "/members"), ADMIN), 200).getJsonArray("members");
+    assertEquals(1, members.size());
+    assertEquals(userId, members.getJsonObject(0).getString("user_id"));
+    ok(app.http().delete(app.path("/tenants/" + a + "/members/" + userId), ADMIN), 200);
+    assertEquals("session_revoked", app.me(inA.getString("access_token")).error());
+    assertEquals(200, app.me(inB.getString("access_token")).status());
+    assertEquals(200, app.me(plain.getString("access_token")).status());
+    assertEquals(403, app.login(email, a).status());
+    assertEquals(404, app.http().delete(app.path("/tenants/" + a + "/members/" + userId), ADMIN).status());
+    assertEquals(1, audit.of("member.removed", app.appId()).size());
+    ok(app.http().delete(app.path("/tenants/" + b), ADMIN), 200);
+    assertEquals("session_revoked", app.me(inB.getString("access_token")).error());
+    assertEquals(200, app.me(plain.getString("access_token")).status());
+    assertEquals(404, app.http().get(app.path("/tenants/" + b), ADMIN).status());
+    assertEquals(1, audit.of("tenant.deleted", app.appId()).size());
+  }
+
+  @Test
+  @DisplayName("tenants: create (409 on a taken slug), get, patch, list paged, and other apps' tenants are 404")
+  void tenantCrud() {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "tenants-crud");
+    EndUsers other = EndUsers.newApp(gateway, inbox, "tenants-crud-other");
+    JsonObject created = ok(app.http().post(app.path("/tenants"), new JsonObject().put("name", "North").put("slug", "north"),
+        ADMIN), 201);
+    String id = created.getString("tenant_id");
+    assertEquals(List.of("created_at", "name", "slug", "tenant_id"), created.fieldNames().stream().sorted().toList());
+    assertEquals(409, app.http().post(app.path("/tenants"), new JsonObject().put("name", "N2").put("slug", "north"), ADMIN)
+        .status());
+    assertEquals(201, other.http().post(other.path("/tenants"), new JsonObject().put("name", "N").put("slug", "north"), ADMIN)
+        .status(), "slugs are unique per app");
+    assertEquals(400, app.http().post(app.path("/tenants"), new JsonObject().put("name", "x").put("slug", "No Spaces"), ADMIN)
+        .status());
+    assertEquals("Northern", ok(app.http().patch(app.path("/tenants/" + id), new JsonObject().put("name", "Northern"), ADMIN),
+        200).getString("name"));
+    assertEquals(404, other.http().get(other.path("/tenants/" + id), ADMIN).status());
+    tenant(app, "south");
+    tenant(app, "east");
+    JsonObject page = ok(app.http().get(app.path("/tenants?limit=2"), ADMIN), 200);
+    assertEquals(List.of("east", "south"), page.getJsonArray("tenants").stream()
+        .map(t -> ((JsonObject) t).getString("slug")).toList());
+    JsonObject last = ok(app.http().get(app.path("/tenants?limit=2&cursor=" + page.getString("next_cursor")), ADMIN), 200);
+    assertEquals(List.of("north"), last.getJsonArray("tenants").stream().map(t -> ((JsonObject) t).getString("slug")).toList());
+    assertNull(last.getValue("next_cursor"));
+    String stranger = other.signIn(email()).getJsonObject("user").getString("id");
+    assertEquals(404, app.http().put(app.path("/tenants/" + id + "/members/" + stranger),
+        new JsonObject().put("roles", new JsonArray()), ADMIN).status(), "a user of another app");
+  }
+
+  @Test
+  @DisplayName("default_roles is validated with the other settings and given to new users")
+  void defaultRoles() throws Exception {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "roles-defaults");
+    JsonObject settings = ok(app.http().get(app.path(""), ADMIN), 200).getJsonObject("settings");
+    assertEquals(new JsonArray().add("USER"), settings.getJsonArray("default_roles"));
+    ok(app.http().post(app.path("/roles"), new JsonObject().put("name", "MEMBER"), ADMIN), 201);
+    JsonObject patched = ok(app.http().patch(app.path(""), new JsonObject().put("settings",
+        new JsonObject().put("default_roles", new JsonArray().add(3).add(100))), ADMIN), 200);
+    assertEquals(new JsonArray().add("BUYER").add("MEMBER"), patched.getJsonObject("settings").getJsonArray("default_roles"));
+    ApiResponse unknown = app.http().patch(app.path(""), new JsonObject().put("settings",
+        new JsonObject().put("default_roles", new JsonArray().add("GHOST"))), ADMIN);
+    assertEquals(400, unknown.status());
+    assertTrue(unknown.json().getString("message").startsWith("settings.default_roles"), unknown.body());
+    assertEquals(400, gateway.http().post("/v1/apps", new JsonObject().put("name", "x").put("slug", "roles-defaults-2")
+        .put("settings", new JsonObject().put("default_roles", new JsonArray().add("MEMBER"))), ADMIN).status());
+    JsonObject tokens = app.signIn(email());
+    assertEquals(List.of("BUYER", "MEMBER"), app.verifiedClaims(tokens.getString("access_token")).getStringListClaim("roles"));
+    JsonObject made = ok(app.http().post(app.path("/users"), new JsonObject().put("email", email()), ADMIN), 201);
+    assertEquals(new JsonArray().add("BUYER").add("MEMBER"), made.getJsonArray("roles"));
+  }
+}

@@ -1,0 +1,317 @@
+package dev.portcullis.user;
+
+import static dev.portcullis.user.EndUsers.ADMIN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.owner.SignIns;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
+import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.Http;
+import dev.portcullis.testing.TestGateway;
+import dev.portcullis.testing.WebhookReceiver;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Users admin API: list, search, create, change, disable, delete, sessions")
+class UserAdminApiTest {
+
+  private static final Set<String> USER_FIELDS = Set.of("id", "email", "phone", "email_verified", "phone_verified",
+      "profile", "roles", "disabled", "has_password", "created_at", "last_login_at");
+  /** What must never appear in a user answer: a PHC hash, a code field, a token field. */
+  private static final Pattern SECRET = Pattern.compile(
+      "\\$argon2|password_hash|\"(code|otp|verification_code|refresh_token|access_token|token)\"");
+
+  private static WebhookReceiver inbox;
+  private static TestGateway gateway;
+  private static AuditTap audit;
+  private static EndUsers shop;
+  private static final List<JsonObject> securityEvents = new CopyOnWriteArrayList<>();
+  private static MessageConsumer<JsonObject> securityTap;
+
+  @BeforeAll
+  static void start() {
+    inbox = new WebhookReceiver();
+    gateway = TestGateway.start(SignIns.webhookConfig(inbox));
+    audit = new AuditTap(gateway);
+    shop = EndUsers.newApp(gateway, inbox, "users-shop");
+    securityTap = gateway.vertx().eventBus().consumer(UserApi.SECURITY_EVENTS, message -> securityEvents.add(message.body()));
+  }
+
+  @AfterAll
+  static void stop() {
+    securityTap.unregister();
+    audit.close();
+    gateway.close();
+    inbox.close();
+  }
+
+  private static String email() {
+    return "u-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
+  }
+
+  private static JsonObject create(JsonObject body) {
+    ApiResponse created = shop.http().post(shop.path("/users"), body, ADMIN);
+    assertEquals(201, created.status(), created.body());
+    noSecrets(created);
+    return created.json();
+  }
+
+  private static void noSecrets(ApiResponse response) {
+    assertFalse(SECRET.matcher(response.body()).find(), "a secret-looking field in " + response.body());
+  }
+
+  @Test
+  @DisplayName("creates an unverified user with the app's default roles and answers the user object")
+  void createsUser() {
+    String email = email();
+    JsonObject user = create(new JsonObject().put("email", "  " + email.toUpperCase() + " ")
+        .put("profile", new JsonObject().put("name", "Ada").put("dob", "1990-02-03")));
+    assertEquals(USER_FIELDS, user.fieldNames());
+    assertEquals(email, user.getString("email"));
+    assertFalse(user.getBoolean("email_verified"));
+    assertEquals(new JsonArray().add("USER"), user.getJsonArray("roles"));
+    assertFalse(user.getBoolean("has_password"));
+    assertFalse(user.getBoolean("disabled"));
+    assertNull(user.getValue("last_login_at"));
+    assertEquals(new JsonObject().put("name", "Ada").putNull("address").putNull("gender").put("dob", "1990-02-03"),
+        user.getJsonObject("profile"));
+    JsonObject event = audit.of("user.created", shop.appId()).stream()
+        .filter(e -> user.getString("id").equals(e.getString("user_id"))).findFirst().orElseThrow();
+    assertFalse(event.encode().contains(email), "the audit event holds the full email: " + event);
+    assertEquals("operator", event.getJsonObject("data").getString("actor"));
+  }
+
+  @Test
+  @DisplayName("refuses a second user with the same identity (409) and unknown fields, roles and bad dates (400)")
+  void refusesBadCreates() {
+    String email = email();
+    create(new JsonObject().put("email", email));
+    assertEquals(409, shop.http().post(shop.path("/users"), new JsonObject().put("email", email), ADMIN).status());
+    ApiResponse unknownRole = shop.http().post(shop.path("/users"),
+        new JsonObject().put("email", email()).put("roles", new JsonArray().add("NOPE")), ADMIN);
+    assertEquals(400, unknownRole.status());
+    assertTrue(unknownRole.json().getString("message").startsWith("roles"), unknownRole.body());
+    ApiResponse badDob = shop.http().post(shop.path("/users"),
+        new JsonObject().put("email", email()).put("profile", new JsonObject().put("dob", "tomorrow")), ADMIN);
+    assertEquals(400, badDob.status());
+    assertTrue(badDob.json().getString("message").contains("profile.dob"), badDob.body());
+    assertEquals(400, shop.http().post(shop.path("/users"), new JsonObject().put("email", email()).put("admin", true),
+        ADMIN).status());
+  }
+
+  @Test
+  @DisplayName("accepts roles by name or numeric id and answers names")
+  void rolesByNameOrId() {
+    JsonObject user = create(new JsonObject().put("phone", "+62-89123456678")
+        .put("roles", new JsonArray().add(5).add("SELLER").add(2)));
+    assertEquals("+6289123456678", user.getString("phone"));
+    assertEquals(new JsonArray().add("SELLER").add("ADMIN"), user.getJsonArray("roles"));
+  }
+
+  @Test
+  @DisplayName("gets a user by id; an unknown or malformed id is 404")
+  void getsUser() {
+    JsonObject user = create(new JsonObject().put("email", email()));
+    ApiResponse got = shop.http().get(shop.path("/users/" + user.getString("id")), ADMIN);
+    assertEquals(200, got.status());
+    assertEquals(user, got.json());
+    assertEquals(404, shop.http().get(shop.path("/users/" + UUID.randomUUID()), ADMIN).status());
+    assertEquals(404, shop.http().get(shop.path("/users/not-a-uuid"), ADMIN).status());
+  }
+
+  @Test
+  @DisplayName("lists newest first and searches by exact id, email prefix and phone prefix")
+  void listsAndSearches() {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "users-search");
+    JsonObject first = app.http().post(app.path("/users"), new JsonObject().put("email", "zed.first@example.com"), ADMIN).json();
+    JsonObject second = app.http().post(app.path("/users"), new JsonObject().put("phone", "+62 891 2345 6678"), ADMIN).json();
+    JsonObject third = app.http().post(app.path("/users"), new JsonObject().put("email", "zed_third@example.org"), ADMIN).json();
+    assertEquals(List.of(third.getString("id"), second.getString("id"), first.getString("id")), ids(app, ""));
+    assertEquals(List.of(third.getString("id"), first.getString("id")), ids(app, "ZED"));
+    assertEquals(List.of(third.getString("id")), ids(app, "zed_"), "_ is a character, not a wildcard");
+    assertEquals(List.of(second.getString("id")), ids(app, "62-891"));
+    assertEquals(List.of(second.getString("id")), ids(app, "+62891"));
+    assertEquals(List.of(first.getString("id")), ids(app, first.getString("id")));
+    assertEquals(List.of(), ids(app, "nobody"));
+    assertEquals(400, app.http().get(app.path("/users?limit=501"), ADMIN).status());
+    assertEquals(400, app.http().get(app.path("/users?limit=0"), ADMIN).status());
+    assertEquals(400, app.http().get(app.path("/users?cursor=garbage!"), ADMIN).status());
+  }
+
+  private static List<String> ids(EndUsers app, String q) {
+    ApiResponse page = app.http().get(app.path("/users?limit=500&q=" + java.net.URLEncoder.encode(q,
+        java.nio.charset.StandardCharsets.UTF_8)), ADMIN);
+    assertEquals(200, page.status(), page.body());
+    noSecrets(page);
+    assertTrue(page.json().containsKey("next_cursor"));
+    return page.json().getJsonArray("users").stream().map(u -> ((JsonObject) u).getString("id")).toList();
+  }
+
+  @Test
+  @DisplayName("an OTP login marks its channel verified and records the login time")
+  void otpLoginVerifies() {
+    String email = email();
+    JsonObject user = create(new JsonObject().put("email", email));
+    shop.signIn(email);
+    JsonObject after = shop.http().get(shop.path("/users/" + user.getString("id")), ADMIN).json();
+    assertTrue(after.getBoolean("email_verified"));
+    assertFalse(after.getBoolean("phone_verified"));
+    assertNotNull(after.getString("last_login_at"));
+  }
+
+  @Test
+  @DisplayName("patches the profile (merged, null removes), roles and disabled, and audits field names only")
+  void patchesUser() {
+    JsonObject user = create(new JsonObject().put("email", email())
+        .put("profile", new JsonObject().put("name", "Bob").put("gender", "m")));
+    String path = shop.path("/users/" + user.getString("id"));
+    ApiResponse patched = shop.http().patch(path, new JsonObject()
+        .put("profile", new JsonObject().put("address", "1 Main St").putNull("gender"))
+        .put("roles", new JsonArray().add("BUYER")), ADMIN);
+    assertEquals(200, patched.status(), patched.body());
+    assertEquals(new JsonObject().put("name", "Bob").put("address", "1 Main St").putNull("gender").putNull("dob"),
+        patched.json().getJsonObject("profile"));
+    assertEquals(new JsonArray().add("BUYER"), patched.json().getJsonArray("roles"));
+    JsonObject changed = audit.of("user.changed", shop.appId()).stream()
+        .filter(e -> user.getString("id").equals(e.getString("user_id"))).findFirst().orElseThrow();
+    assertEquals(new JsonArray().add("profile.address").add("profile.gender"), changed.getJsonObject("data").getJsonArray("fields"));
+    assertFalse(changed.encode().contains("Main St"));
+    assertEquals(1, audit.of("role.granted", shop.appId()).stream()
+        .filter(e -> user.getString("id").equals(e.getString("user_id"))).count());
+    assertEquals(400, shop.http().patch(path, new JsonObject().put("email", "x@example.com"), ADMIN).status());
+    assertEquals(400, shop.http().patch(path, new JsonObject().put("disabled", "yes"), ADMIN).status());
+  }
+
+  @Test
+  @DisplayName("disabling a user revokes its live access token at once, refuses its logins, and tells the security webhook")
+  void disablesUser() {
+    String email = email();
+    JsonObject tokens = shop.signIn(email);
+    String userId = tokens.getJsonObject("user").getString("id");
+    assertEquals(200, shop.me(tokens.getString("access_token")).status());
+    ApiResponse disabled = shop.http().patch(shop.path("/users/" + userId), new JsonObject().put("disabled", true), ADMIN);
+    assertEquals(200, disabled.status(), disabled.body());
+    assertTrue(disabled.json().getBoolean("disabled"));
+    ApiResponse me = shop.me(tokens.getString("access_token"));
+    assertEquals(401, me.status());
+    assertEquals("session_revoked", me.error());
+    assertEquals("session_revoked", shop.refresh(tokens.getString("refresh_token"), null).error());
+    ApiResponse login = shop.login(email, null);
+    assertEquals(403, login.status());
+    assertEquals("user_disabled", login.error());
+    Await.until("user.disabled on the security webhook", Duration.ofSeconds(2), () -> securityEvents.stream()
+        .anyMatch(e -> "user.disabled".equals(e.getString("type")) && userId.equals(e.getString("user_id"))));
+    assertEquals(1, audit.of("user.disabled", shop.appId()).stream().filter(e -> userId.equals(e.getString("user_id"))).count());
+    assertTrue(audit.of("session.revoked", shop.appId()).stream().anyMatch(e -> userId.equals(e.getString("user_id"))
+        && "user_disabled".equals(e.getJsonObject("data").getString("reason"))));
+    ApiResponse enabled = shop.http().patch(shop.path("/users/" + userId), new JsonObject().put("disabled", false), ADMIN);
+    assertFalse(enabled.json().getBoolean("disabled"));
+    assertEquals(200, shop.login(email, null).status());
+  }
+
+  @Test
+  @DisplayName("deleting a user revokes its sessions, erases its data and keeps only its id in the audit log")
+  void deletesUser() {
+    String email = email();
+    JsonObject tokens = shop.signIn(email);
+    String userId = tokens.getJsonObject("user").getString("id");
+    ApiResponse deleted = shop.http().delete(shop.path("/users/" + userId), ADMIN);
+    assertEquals(200, deleted.status(), deleted.body());
+    assertEquals(new JsonObject().put("user_id", userId).put("deleted", true), deleted.json());
+    assertEquals("session_revoked", shop.me(tokens.getString("access_token")).error());
+    assertEquals(404, shop.http().get(shop.path("/users/" + userId), ADMIN).status());
+    assertEquals(0L, shop.sql("SELECT count(*) FROM users WHERE email = ?", email));
+    JsonObject event = audit.one("user.deleted", shop.appId());
+    assertEquals(userId, event.getString("user_id"));
+    assertFalse(event.encode().contains(email));
+    assertEquals(404, shop.http().delete(shop.path("/users/" + userId), ADMIN).status());
+  }
+
+  @Test
+  @DisplayName("never answers a password hash, even for a user who has one")
+  void neverAnswersHash() {
+    JsonObject user = create(new JsonObject().put("email", email()));
+    shop.sql("UPDATE users SET password_hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g' WHERE id = ?::uuid",
+        user.getString("id"));
+    ApiResponse got = shop.http().get(shop.path("/users/" + user.getString("id")), ADMIN);
+    noSecrets(got);
+    assertTrue(got.json().getBoolean("has_password"));
+    noSecrets(shop.http().get(shop.path("/users?limit=500"), ADMIN));
+    noSecrets(shop.http().get(shop.path("/users?q=" + user.getString("id")), ADMIN));
+  }
+
+  @Test
+  @DisplayName("lists a user's live sessions and revokes one: its /auth/me answers session_revoked on every process")
+  void sessions() {
+    String email = email();
+    JsonObject first = shop.signIn(email);
+    JsonObject second = shop.signIn(email);
+    String userId = first.getJsonObject("user").getString("id");
+    ApiResponse listed = shop.http().get(shop.path("/users/" + userId + "/sessions"), ADMIN);
+    assertEquals(200, listed.status(), listed.body());
+    noSecrets(listed);
+    JsonArray sessions = listed.json().getJsonArray("sessions");
+    assertEquals(2, sessions.size());
+    JsonObject newest = sessions.getJsonObject(0);
+    assertEquals(Set.of("id", "created_at", "last_used_at", "expires_at", "client_ip", "tenant_id", "device_id"),
+        newest.fieldNames());
+    String sid = TokenClaims.sid(second.getString("access_token"));
+    assertEquals(sid, newest.getString("id"));
+    try (TestGateway other = gateway.sibling()) {
+      Http otherHttp = other.http();
+      assertEquals(200, otherHttp.get("/auth/me", Http.bearer(second.getString("access_token"))).status());
+      ApiResponse revoked = shop.http().delete(shop.path("/sessions/" + sid), ADMIN);
+      assertEquals(200, revoked.status(), revoked.body());
+      assertEquals(new JsonObject().put("revoked", 1), revoked.json());
+      assertEquals("session_revoked", otherHttp.get("/auth/me", Http.bearer(second.getString("access_token"))).error());
+      assertEquals("session_revoked", shop.me(second.getString("access_token")).error());
+      assertEquals(200, shop.me(first.getString("access_token")).status());
+    }
+    assertEquals(1, shop.http().get(shop.path("/users/" + userId + "/sessions"), ADMIN).json().getJsonArray("sessions").size());
+    assertEquals(404, shop.http().delete(shop.path("/sessions/" + sid), ADMIN).status());
+    EndUsers other = EndUsers.newApp(gateway, inbox, "users-other-sessions");
+    assertEquals(404, other.http().delete(other.path("/sessions/" + TokenClaims.sid(first.getString("access_token"))), ADMIN)
+        .status(), "a session of another app");
+  }
+
+  @Test
+  @DisplayName("an owner reads its own apps' users, and another owner's are 404")
+  void ownersSeeOnlyTheirUsers() {
+    JsonObject alice = SignIns.owner(gateway, inbox, "alice-" + UUID.randomUUID().toString().substring(0, 6) + "@example.com");
+    JsonObject bob = SignIns.owner(gateway, inbox, "bob-" + UUID.randomUUID().toString().substring(0, 6) + "@example.com");
+    String[] asAlice = Http.bearer(alice.getString("access_token"));
+    String[] asBob = Http.bearer(bob.getString("access_token"));
+    ApiResponse app = gateway.http().post("/v1/apps", new JsonObject().put("name", "Alice's").put("slug", "alice-users"), asAlice);
+    assertEquals(201, app.status(), app.body());
+    String base = "/v1/apps/" + app.json().getString("app_id") + "/users";
+    ApiResponse made = gateway.http().post(base, new JsonObject().put("email", email()), asAlice);
+    assertEquals(201, made.status(), made.body());
+    String userPath = base + "/" + made.json().getString("id");
+    assertEquals(200, gateway.http().get(userPath, asAlice).status());
+    assertEquals(200, gateway.http().get(base, asAlice).status());
+    for (ApiResponse refused : List.of(gateway.http().get(base, asBob), gateway.http().get(userPath, asBob),
+        gateway.http().patch(userPath, new JsonObject().put("disabled", true), asBob),
+        gateway.http().delete(userPath, asBob), gateway.http().post(base, new JsonObject().put("email", email()), asBob))) {
+      assertEquals(404, refused.status(), refused.body());
+      assertEquals("not_found", refused.error());
+    }
+    assertEquals(200, gateway.http().get(userPath, ADMIN).status(), "the operator sees every app");
+    assertEquals(401, gateway.http().get(base).status());
+  }
+}
