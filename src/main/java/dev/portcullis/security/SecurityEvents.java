@@ -13,7 +13,10 @@ import java.util.UUID;
  */
 public final class SecurityEvents {
 
-  /** Event-bus address (local to the process): the JSON of a {@link SecurityEvent}, no reply. */
+  /**
+   * Event-bus address (local to the process): the JSON of a {@link SecurityEvent}, published (every consumer of
+   * the process sees it: the webhook verticle, and a test's tap), no reply.
+   */
   public static final String ADDRESS = "portcullis.security.event";
 
   public static final String REFRESH_TOKEN_REUSED = "refresh_token.reused";
@@ -35,6 +38,6 @@ public final class SecurityEvents {
   }
 
   public void publish(SecurityEvent event) {
-    vertx.eventBus().send(ADDRESS, event.toJson());
+    vertx.eventBus().publish(ADDRESS, event.toJson());
   }
 }
