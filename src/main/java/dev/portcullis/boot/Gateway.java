@@ -2,6 +2,7 @@ package dev.portcullis.boot;
 
 import dev.portcullis.audit.AuditVerticle;
 import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.housekeeping.HousekeepingVerticle;
 import dev.portcullis.management.ManagementVerticle;
 import dev.portcullis.otp.OtpVerticle;
 import dev.portcullis.security.SecurityWebhookVerticle;
@@ -57,7 +58,7 @@ public final class Gateway {
     return List.of(
         List.of(new Step(AuditVerticle.class, 1)),
         List.of(new Step(TokenVerticle.class, cores), new Step(OtpVerticle.class, cores),
-            new Step(SecurityWebhookVerticle.class, 1)),
+            new Step(SecurityWebhookVerticle.class, 1), new Step(HousekeepingVerticle.class, 1)),
         List.of(new Step(ApiVerticle.class, config.httpInstances())),
         List.of(new Step(ManagementVerticle.class, 1)));
   }
