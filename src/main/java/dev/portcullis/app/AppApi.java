@@ -89,6 +89,8 @@ public final class AppApi {
         .compose(app -> audit(ctx, AuditEvent.APP_CREATED, app.app().id(), new JsonObject().put("slug", slug))
             .map(app))
         .onSuccess(app -> {
+          // Other processes may hold this id as unknown (client auth, JWKS): they drop that at once.
+          AppDirectory.announce(vertx, app.app().id(), "created");
           created.increment();
           Responses.json(ctx, 201, app.toJson(issuer).put("app_secret", secret));
         })
@@ -179,7 +181,9 @@ public final class AppApi {
 
   public void rotateSigningKey(RoutingContext ctx) {
     UUID id = AppAccess.app(ctx).app().id();
-    vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey), false)
+    // Limits first: a refused rotation must not cost an RSA key generation.
+    apps.rotationAllowed(id)
+        .compose(allowed -> vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey), false))
         .compose(key -> apps.rotateSigningKey(id, key)
             .compose(found -> found ? Future.succeededFuture(key) : Future.failedFuture(AppAccess.notFound())))
         .compose(key -> {

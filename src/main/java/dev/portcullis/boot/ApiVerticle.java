@@ -85,7 +85,7 @@ public final class ApiVerticle extends VerticleBase {
         new AppAccess(apps));
     Apis apis = new Apis(
         new OtpApi(bus),
-        new TokenApi(bus, Introspection.create(config, pg, redis), new SigningKeyStore(pg)),
+        new TokenApi(vertx, bus, Introspection.create(vertx, config, pg, redis), new SigningKeyStore(pg)),
         new OwnerApi(bus, audit, metrics, new OwnerSignup(new OwnerRepository(pg), OwnerSignupPolicy.from(config),
             appDirectory, redis, audit, new SecurityEvents(vertx), metrics)),
         new AppApi(vertx, apps, masterKey, audit, config.issuer(), metrics,

@@ -1,5 +1,6 @@
 package dev.portcullis.boot;
 
+import dev.portcullis.app.AppChangeRelay;
 import dev.portcullis.audit.AuditVerticle;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.housekeeping.HousekeepingVerticle;
@@ -58,7 +59,8 @@ public final class Gateway {
     return List.of(
         List.of(new Step(AuditVerticle.class, 1)),
         List.of(new Step(TokenVerticle.class, cores), new Step(OtpVerticle.class, cores),
-            new Step(SecurityWebhookVerticle.class, 1), new Step(HousekeepingVerticle.class, 1)),
+            new Step(SecurityWebhookVerticle.class, 1), new Step(HousekeepingVerticle.class, 1),
+            new Step(AppChangeRelay.class, 1)),
         List.of(new Step(ApiVerticle.class, config.httpInstances())),
         List.of(new Step(ManagementVerticle.class, 1)));
   }

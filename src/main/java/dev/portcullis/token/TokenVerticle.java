@@ -35,7 +35,7 @@ public final class TokenVerticle extends VerticleBase {
     TokenService tokens = new TokenService(new AppDirectory(new AppRepository(pg), masterKey), new SessionStore(pg),
         accessTokens, new RefreshTokens(masterKey), revocations, new AuditLog(new Bus(vertx)), metrics,
         new SecurityEvents(vertx));
-    Introspection introspection = Introspection.create(config, pg, redis);
+    Introspection introspection = Introspection.create(vertx, config, pg, redis);
     return Future.all(
         Bus.serve(vertx, Bus.TOKEN_ISSUE, tokens::issue).completion(),
         Bus.serve(vertx, Bus.TOKEN_REFRESH, tokens::refresh).completion(),
