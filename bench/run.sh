@@ -10,7 +10,8 @@
 # All traffic goes to 127.0.0.1. Knobs (environment):
 #   BENCH_DURATION (s, measured part of each scenario, default 25), BENCH_WARMUP (s, default 5),
 #   BENCH_CONNECTIONS (load-generator users, default 8), BENCH_WRK_CONNECTIONS (default 32),
-#   BENCH_WRK_THREADS (default 1), BENCH_SCENARIOS (default "sign bare me me-rate refresh otp mix keycloak"),
+#   BENCH_WRK_THREADS (default 1), BENCH_SCENARIOS (default "sign bare me me-rate refresh otp mix license-verify
+#   keycloak"),
 #   BENCH_JFR=1 (JFR profiles of the me and refresh scenarios), BENCH_GATEWAY_JAVA_OPTS, BENCH_KEYCLOAK_VERSION,
 #   BENCH_SKIP_BUILD=1 (reuse the built jars), BENCH_NICE (nice level of everything started, default 0),
 #   BENCH_GATEWAY_DIR (another checkout of the gateway to build and measure; default: this repository).
@@ -26,7 +27,7 @@ WARMUP=${BENCH_WARMUP:-5}
 CONNECTIONS=${BENCH_CONNECTIONS:-8}
 WRK_CONNECTIONS=${BENCH_WRK_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
-SCENARIOS=${BENCH_SCENARIOS:-"sign bare me me-rate refresh otp mix keycloak"}
+SCENARIOS=${BENCH_SCENARIOS:-"sign bare me me-rate refresh otp mix license-verify keycloak"}
 JFR=${BENCH_JFR:-0}
 NICE=${BENCH_NICE:-0}
 KEYCLOAK_VERSION=${BENCH_KEYCLOAK_VERSION:-26.4.7}
@@ -299,6 +300,8 @@ start_gateway() {
     PORTCULLIS_OTP_SMS_WEBHOOK_URL="http://127.0.0.1:$RECEIVER_PORT/otp" \
     PORTCULLIS_OTP_SENDS_PER_HOUR_PER_IP=1000000 \
     PORTCULLIS_OTP_SENDS_PER_HOUR_PER_APP=1000000 \
+    PORTCULLIS_LICENSE_CALLS_PER_MINUTE_PER_IP=100000000 \
+    PORTCULLIS_LICENSE_CALLS_PER_MINUTE_PER_KEY=100000000 \
     nice -n "$NICE" java $GATEWAY_JAVA_OPTS -jar "$GATEWAY_JAR") > "$OUT/gateway.log" 2>&1 &
   GW_PID=$!
   STARTED+=("$GW_PID")
@@ -360,7 +363,34 @@ gateway_scenarios() {
   fi
   has otp && load otp otp
   has mix && load mix mix
+  if has license-verify; then
+    license_devices 64 "$OUT/license.bodies"
+    analyze_db
+    local before
+    before=$(metrics_snapshot)
+    wrk_run license-verify "$GW_PID" "http://127.0.0.1:$GW_PORT" license.lua WRK_BODIES="$OUT/license.bodies" \
+      WRK_PATH=/licenses/verify
+    metrics_delta "$before" "$(metrics_snapshot)" "$OUT/license-verify.gateway-metrics.json"
+  fi
   return 0
+}
+
+# license_devices n out: a 1-seat policy, n licences each with one activated device; writes one verify body a line
+license_devices() {
+  local n=$1 out=$2 admin=(-H "Authorization: Bearer $ADMIN_KEY" -H 'Content-Type: application/json')
+  log "license-verify: $n licences, each with an activated device"
+  local policy
+  policy=$(curl -fsS "${admin[@]}" "http://127.0.0.1:$GW_PORT/v1/apps/$APP_ID/license-policies" \
+    -d '{"name":"Bench","max_devices":1,"entitlements":["bench"]}' | jq -r .policy_id)
+  : > "$out"
+  local i key body
+  for ((i = 0; i < n; i++)); do
+    key=$(curl -fsS "${admin[@]}" "http://127.0.0.1:$GW_PORT/v1/apps/$APP_ID/licenses" \
+      -d "{\"policy_id\":\"$policy\"}" | jq -r .key)
+    body=$(jq -cn --arg app "$APP_ID" --arg key "$key" --arg fpr "bench-device-$i" '{app_id: $app, key: $key, fingerprint: $fpr}')
+    curl -fsS -o /dev/null -H 'Content-Type: application/json' "http://127.0.0.1:$GW_PORT/licenses/activate" -d "$body"
+    echo "$body" >> "$out"
+  done
 }
 
 # ---- Keycloak -----------------------------------------------------------------------------------------------
@@ -440,7 +470,7 @@ main() {
   for port in "$GW_PORT" "$MGMT_PORT" "$BARE_PORT" "$RECEIVER_PORT" "$KC_PORT" "$KC_MGMT_PORT"; do port_free "$port"; done
   has sign && baseline_sign
   has bare && baseline_bare
-  if has me || has me-rate || has refresh || has otp || has mix; then
+  if has me || has me-rate || has refresh || has otp || has mix || has license-verify; then
     start_gateway
     gateway_scenarios
     stop_gateway

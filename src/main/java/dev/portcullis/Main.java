@@ -1,5 +1,6 @@
 package dev.portcullis;
 
+import dev.portcullis.audit.AuditCli;
 import dev.portcullis.boot.ConfigLoader;
 import dev.portcullis.boot.DevMode;
 import dev.portcullis.boot.Gateway;
@@ -9,6 +10,7 @@ import dev.portcullis.core.GatewayConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,9 +29,12 @@ public final class Main {
   }
 
   public static void main(String[] args) {
+    if (args.length > 0 && AuditCli.COMMANDS.contains(args[0])) {
+      System.exit(new AuditCli(new JsonObject(), System.out, System.err, Clock.systemUTC()).run(args));
+    }
     boolean dev = args.length > 0 && args[0].equals("start-dev");
     if (args.length > 0 && !dev) {
-      LOG.error("usage: java -jar portcullis.jar [start-dev]");
+      LOG.error("usage: java -jar portcullis.jar [start-dev | audit-export | audit-verify | audit-detach | audit-export-key]");
       System.exit(2);
     }
     Vertx vertx = GatewayVertx.create();

@@ -221,18 +221,6 @@ public final class AppApi {
   }
 
   private static int limit(RoutingContext ctx) {
-    String raw = ctx.queryParams().get("limit");
-    if (raw == null) {
-      return DEFAULT_PAGE;
-    }
-    try {
-      int limit = Integer.parseInt(raw);
-      if (limit >= 1 && limit <= MAX_PAGE) {
-        return limit;
-      }
-    } catch (NumberFormatException ignored) {
-      // answered below
-    }
-    throw ApiException.invalid("limit", "must be an integer between 1 and " + MAX_PAGE);
+    return Fields.pageLimit(ctx.queryParams().get("limit"), DEFAULT_PAGE, MAX_PAGE);
   }
 }

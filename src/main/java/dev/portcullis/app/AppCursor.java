@@ -7,11 +7,14 @@ import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.UUID;
 
-/** Keyset position in the newest-first app list: (created_at, id) of the last app of a page, opaque to clients. */
-record AppCursor(OffsetDateTime createdAt, UUID id) {
+/**
+ * Keyset position in a newest-first list (apps, licenses): (created_at, id) of the last row of a page, opaque
+ * to clients.
+ */
+public record AppCursor(OffsetDateTime createdAt, UUID id) {
 
   /** Before every app: where the first page starts. */
-  static final AppCursor FIRST = new AppCursor(OffsetDateTime.parse("9999-12-31T23:59:59Z"),
+  public static final AppCursor FIRST = new AppCursor(OffsetDateTime.parse("9999-12-31T23:59:59Z"),
       new UUID(-1L, -1L));
 
   static AppCursor after(App app) {
@@ -19,7 +22,7 @@ record AppCursor(OffsetDateTime createdAt, UUID id) {
   }
 
   /** The cursor a client sent back, or {@link #FIRST} when it sent none. */
-  static AppCursor parse(String text) {
+  public static AppCursor parse(String text) {
     if (text == null || text.isEmpty()) {
       return FIRST;
     }
@@ -32,7 +35,7 @@ record AppCursor(OffsetDateTime createdAt, UUID id) {
     }
   }
 
-  String encode() {
+  public String encode() {
     String plain = createdAt + "|" + id;
     return Base64.getUrlEncoder().withoutPadding().encodeToString(plain.getBytes(StandardCharsets.UTF_8));
   }

@@ -25,6 +25,15 @@ public final class AppSettings {
   public static final String SMS_MAX_SENDS_PER_HOUR_PER_COUNTRY = "sms_max_sends_per_hour_per_country";
   /** NIST SP 800-63B: an out-of-band code lives at most 10 minutes. */
   public static final int MAX_OTP_TTL = 600;
+  public static final String PASSWORD_MIN_LENGTH = "password_min_length";
+  public static final String PASSWORD_REQUIRE_CLASSES = "password_require_classes";
+  public static final String PASSWORD_BLOCK_COMMON = "password_block_common";
+  public static final String REQUIRE_VERIFIED_IDENTITY = "require_verified_identity";
+  public static final String CHALLENGE_REQUIRED = "challenge_required";
+  public static final String POW_MAX_DIFFICULTY = "pow_max_difficulty";
+  public static final String PASSWORD_MAX_FAILURES = "password_max_failures";
+  public static final String PASSWORD_MAX_FAILURES_PER_NETWORK = "password_max_failures_per_network";
+  public static final String REQUIRE_TERMS_ACCEPTANCE = "require_terms_acceptance";
   /** Roles a new user gets (names; built-in ids are stored as names). Custom roles must exist: see DefaultRoles. */
   public static final String DEFAULT_ROLES = "default_roles";
 
@@ -44,7 +53,21 @@ public final class AppSettings {
       new Range(OTP_MAX_SENDS_PER_HOUR, 5, 1, 1_000),
       new Range(REFRESH_REUSE_GRACE_SECONDS, 10, 0, 60),
       new Range(SMS_MAX_SENDS_PER_HOUR, 1_000, 1, 1_000_000),
-      new Range(SMS_MAX_SENDS_PER_HOUR_PER_COUNTRY, 200, 1, 1_000_000));
+      new Range(SMS_MAX_SENDS_PER_HOUR_PER_COUNTRY, 200, 1, 1_000_000),
+      new Range(PASSWORD_MIN_LENGTH, 8, 8, 128),
+      new Range(POW_MAX_DIFFICULTY, 22, 0, 26),
+      new Range(PASSWORD_MAX_FAILURES, 10, 3, 100),
+      new Range(PASSWORD_MAX_FAILURES_PER_NETWORK, 100, 10, 10_000));
+
+  private record Flag(String field, boolean defaultValue) {
+  }
+
+  private static final List<Flag> FLAGS = List.of(
+      new Flag(PASSWORD_REQUIRE_CLASSES, false),
+      new Flag(PASSWORD_BLOCK_COMMON, true),
+      new Flag(REQUIRE_VERIFIED_IDENTITY, true),
+      new Flag(CHALLENGE_REQUIRED, true),
+      new Flag(REQUIRE_TERMS_ACCEPTANCE, false));
 
   private static final Set<String> CHANNELS = Set.of("email", "sms");
   private static final Set<String> COUNTRIES = Set.of(Locale.getISOCountries());
@@ -73,8 +96,11 @@ public final class AppSettings {
     for (String field : changes.fieldNames()) {
       Object value = changes.getValue(field);
       Range range = RANGES.stream().filter(r -> r.field().equals(field)).findFirst().orElse(null);
+      Flag flag = FLAGS.stream().filter(f -> f.field().equals(field)).findFirst().orElse(null);
       if (range != null) {
         merged.put(field, integerIn(range, value));
+      } else if (flag != null) {
+        merged.put(field, bool(field, value));
       } else if (field.equals(OTP_CHANNELS)) {
         merged.put(field, channels(value));
       } else if (field.equals(SMS_ALLOWED_COUNTRIES)) {
@@ -130,6 +156,42 @@ public final class AppSettings {
     return values.getInteger(REFRESH_REUSE_GRACE_SECONDS);
   }
 
+  public int passwordMinLength() {
+    return values.getInteger(PASSWORD_MIN_LENGTH);
+  }
+
+  public boolean passwordRequireClasses() {
+    return values.getBoolean(PASSWORD_REQUIRE_CLASSES);
+  }
+
+  public boolean passwordBlockCommon() {
+    return values.getBoolean(PASSWORD_BLOCK_COMMON);
+  }
+
+  public boolean requireVerifiedIdentity() {
+    return values.getBoolean(REQUIRE_VERIFIED_IDENTITY);
+  }
+
+  public boolean challengeRequired() {
+    return values.getBoolean(CHALLENGE_REQUIRED);
+  }
+
+  public int powMaxDifficulty() {
+    return values.getInteger(POW_MAX_DIFFICULTY);
+  }
+
+  public int passwordMaxFailures() {
+    return values.getInteger(PASSWORD_MAX_FAILURES);
+  }
+
+  public int passwordMaxFailuresPerNetwork() {
+    return values.getInteger(PASSWORD_MAX_FAILURES_PER_NETWORK);
+  }
+
+  public boolean requireTermsAcceptance() {
+    return values.getBoolean(REQUIRE_TERMS_ACCEPTANCE);
+  }
+
   public List<String> otpChannels() {
     return values.getJsonArray(OTP_CHANNELS).stream().map(String::valueOf).toList();
   }
@@ -154,6 +216,11 @@ public final class AppSettings {
         values.put(range.field(), range.defaultValue());
       }
     }
+    for (Flag flag : FLAGS) {
+      if (!values.containsKey(flag.field())) {
+        values.put(flag.field(), flag.defaultValue());
+      }
+    }
     if (!values.containsKey(OTP_CHANNELS)) {
       values.put(OTP_CHANNELS, new JsonArray().add("email").add("sms"));
     }
@@ -176,6 +243,13 @@ public final class AppSettings {
       throw ApiException.invalid(field, "must be between " + range.min() + " and " + range.max());
     }
     return (int) parsed;
+  }
+
+  private static boolean bool(String key, Object value) {
+    if (!(value instanceof Boolean flag)) {
+      throw ApiException.invalid("settings." + key, "must be true or false");
+    }
+    return flag;
   }
 
   private static JsonArray channels(Object value) {

@@ -42,7 +42,8 @@ public final class AuditApi {
         .compose(appId -> reader.head(appId)
             .compose(head -> head == null
                 ? Future.succeededFuture(new ChainVerifier(null))
-                : walk(appId, head, new ChainVerifier(head))))
+                : reader.archivedThrough(appId, head)
+                    .compose(archived -> walk(appId, head, new ChainVerifier(head, archived)))))
         .map(ChainVerifier::result)
         .onSuccess(body -> Responses.ok(ctx, body))
         .onFailure(ctx::fail);

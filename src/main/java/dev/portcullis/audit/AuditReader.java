@@ -17,6 +17,14 @@ public final class AuditReader {
   private static final String CHAIN_PAGE =
       SELECT + "app_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4";
   private static final String HEAD = "SELECT seq, hash FROM audit_chain_heads WHERE app_id = $1";
+  /**
+   * Where a chain's stored part starts once its older months left by the retention path: the export that
+   * holds the event just before the oldest stored one (or, with none stored, the head's).
+   */
+  private static final String ARCHIVED_THROUGH =
+      "WITH oldest AS (SELECT coalesce((SELECT min(seq) FROM audit_events WHERE app_id = $1), $2 + 1) AS seq) "
+          + "SELECT x.last_seq AS seq, x.head_hash AS hash FROM oldest, audit_exports AS x WHERE x.app_id = $1 "
+          + "AND oldest.seq > 1 AND x.first_seq <= oldest.seq AND x.last_seq + 1 >= oldest.seq ORDER BY x.last_seq DESC LIMIT 1";
 
   /** A chain's head: its last event's seq and hash. */
   record Head(long seq, String hash) {
@@ -71,15 +79,24 @@ public final class AuditReader {
 
   /** The chain's head, or null when the app has no audit event. */
   Future<Head> head(UUID appId) {
-    return pg.run(pool -> pool.preparedQuery(HEAD).execute(Tuple.of(appId)))
-        .map(rows -> {
-          var iterator = rows.iterator();
-          if (!iterator.hasNext()) {
-            return null;
-          }
-          Row row = iterator.next();
-          return new Head(row.getLong("seq"), row.getString("hash"));
-        });
+    return pg.run(pool -> pool.preparedQuery(HEAD).execute(Tuple.of(appId))).map(AuditReader::head);
+  }
+
+  /**
+   * The last seq and hash of the chain's exported and detached part, or null when the stored events start at
+   * the chain's beginning (or nothing records what came before them).
+   */
+  Future<Head> archivedThrough(UUID appId, Head head) {
+    return pg.run(pool -> pool.preparedQuery(ARCHIVED_THROUGH).execute(Tuple.of(appId, head.seq()))).map(AuditReader::head);
+  }
+
+  private static Head head(RowSet<Row> rows) {
+    var iterator = rows.iterator();
+    if (!iterator.hasNext()) {
+      return null;
+    }
+    Row row = iterator.next();
+    return new Head(row.getLong("seq"), row.getString("hash"));
   }
 
   private static int add(Tuple params, Object value) {

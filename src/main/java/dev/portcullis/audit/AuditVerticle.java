@@ -25,13 +25,17 @@ public final class AuditVerticle extends VerticleBase {
   private Postgres pg;
   private AuditMetrics metrics;
   private GroupCommit commits;
+  private AuditPartitions partitions;
   private MessageConsumer<AuditMessages.Record> consumer;
 
   @Override
   public Future<?> start() {
-    pg = Postgres.create(vertx, GatewayConfig.from(config()), "portcullis-audit", POOL_SIZE);
+    GatewayConfig config = GatewayConfig.from(config());
+    pg = Postgres.create(vertx, config, "portcullis-audit", POOL_SIZE);
     metrics = new AuditMetrics(Metrics.registry(vertx));
     commits = new GroupCommit(vertx, new AuditWriter(new AuditChainStore(pg), metrics)::write, metrics);
+    partitions = new AuditPartitions(vertx, pg, config, Metrics.registry(vertx));
+    partitions.start();
     consumer = Bus.serve(vertx, Bus.AUDIT_RECORD, this::record);
     return Future.join(consumer.completion(), connect());
   }
@@ -44,6 +48,7 @@ public final class AuditVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     // Everything that reached us is committed first; the senders (HTTP, services) were undeployed before.
+    partitions.stop();
     return commits.drain()
         .eventually(consumer::unregister)
         .eventually(() -> {

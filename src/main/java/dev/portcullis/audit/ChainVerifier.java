@@ -10,13 +10,27 @@ import io.vertx.core.json.JsonObject;
 final class ChainVerifier {
 
   private final AuditReader.Head head;
+  private final long archivedThrough;
   private long seq;
   private String hash = ChainHash.GENESIS;
   private long checked;
   private JsonObject broken;
 
   ChainVerifier(AuditReader.Head head) {
+    this(head, null);
+  }
+
+  /**
+   * A walk that starts after {@code archived}, the last event of the chain's exported and detached part (null:
+   * from the chain's first event).
+   */
+  ChainVerifier(AuditReader.Head head, AuditReader.Head archived) {
     this.head = head;
+    this.archivedThrough = archived == null ? 0 : archived.seq();
+    if (archived != null) {
+      this.seq = archived.seq();
+      this.hash = archived.hash();
+    }
   }
 
   /** The seq of the last event that verified: where the next page starts. */
@@ -41,7 +55,10 @@ final class ChainVerifier {
     return broken == null;
   }
 
-  /** {ok, events_checked, head_hash} and, when broken, first_broken: {id, seq, reason}. */
+  /**
+   * {ok, events_checked, head_hash}, archived_through_seq when the walk started after an exported part, and,
+   * when broken, first_broken: {id, seq, reason}.
+   */
   JsonObject result() {
     if (broken == null && head != null && (seq != head.seq() || !hash.equals(head.hash()))) {
       // Every row verified, yet the head says the chain goes further or ends elsewhere: its tail is gone.
@@ -51,6 +68,9 @@ final class ChainVerifier {
         .put("ok", broken == null)
         .put("events_checked", checked)
         .put("head_hash", head == null ? null : head.hash());
+    if (archivedThrough > 0) {
+      result.put("archived_through_seq", archivedThrough);
+    }
     return broken == null ? result : result.put("first_broken", broken);
   }
 

@@ -43,6 +43,16 @@ record StoredEvent(UUID id, UUID appId, long seq, Instant at, String type, UUID 
         row.getString("hash"));
   }
 
+  /** An event as {@link #toJson()} wrote it (an exported file's line); throws on a missing or malformed field. */
+  static StoredEvent fromJson(JsonObject json) {
+    String userId = json.getString("user_id");
+    JsonObject data = json.getJsonObject("data");
+    return new StoredEvent(UUID.fromString(json.getString("id")), UUID.fromString(json.getString("app_id")),
+        json.getLong("seq"), Instant.parse(json.getString("at")), json.getString("type"),
+        userId == null ? null : UUID.fromString(userId), json.getString("request_id"), json.getString("client_ip"),
+        data == null ? new JsonObject() : data, json.getString("hash"));
+  }
+
   static String format(Instant at) {
     return AT.format(at);
   }

@@ -21,12 +21,15 @@ import dev.portcullis.http.ErrorResponder;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.TrustedProxies;
+import dev.portcullis.license.LicenseApi;
 import dev.portcullis.otp.OtpApi;
 import dev.portcullis.owner.ConsoleOwners;
 import dev.portcullis.owner.OwnerApi;
 import dev.portcullis.owner.OwnerRepository;
 import dev.portcullis.owner.OwnerSignup;
 import dev.portcullis.owner.OwnerSignupPolicy;
+import dev.portcullis.password.AdminPasswords;
+import dev.portcullis.password.PasswordApi;
 import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.token.Introspection;
 import dev.portcullis.token.SigningKeyStore;
@@ -34,7 +37,6 @@ import dev.portcullis.tenant.TenantApi;
 import dev.portcullis.tenant.TenantRepository;
 import dev.portcullis.token.TokenApi;
 import dev.portcullis.user.DefaultRoles;
-import dev.portcullis.user.PasswordHashing;
 import dev.portcullis.user.RoleApi;
 import dev.portcullis.user.RoleRepository;
 import dev.portcullis.user.UserApi;
@@ -44,10 +46,12 @@ import dev.portcullis.user.UserMetrics;
 import dev.portcullis.user.UserRepository;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.concurrent.TimeUnit;
 
@@ -78,11 +82,13 @@ public final class ApiVerticle extends VerticleBase {
     // This verticle's client-auth cache drops an app as soon as any verticle of the process changes it.
     appDirectory.listen(vertx);
 
+    ClientAuth client = new ClientAuth(new ClientAuthentication(appDirectory, audit, metrics));
     Guards guards = new Guards(
         TrustedProxies.parse(GatewayConfig.TRUSTED_PROXIES, config.optional(GatewayConfig.TRUSTED_PROXIES)),
-        new ClientAuth(new ClientAuthentication(appDirectory, audit, metrics)),
+        client,
         new AdminAuth(config.adminKey(), new ConsoleOwners(bus)),
-        new AppAccess(apps));
+        new AppAccess(apps),
+        client.whenPresented());
     Apis apis = new Apis(
         new OtpApi(bus),
         new TokenApi(vertx, bus, Introspection.create(vertx, config, pg, redis), new SigningKeyStore(pg)),
@@ -91,7 +97,9 @@ public final class ApiVerticle extends VerticleBase {
         new AppApi(vertx, apps, masterKey, audit, config.issuer(), metrics,
             new DefaultRoles(new RoleRepository(pg)), config.maxAppsPerOwner()),
         new AuditApi(apps, new AuditReader(pg)),
-        users(bus, audit, metrics));
+        users(bus, audit, metrics, config),
+        new PasswordApi(bus),
+        LicenseApi.create(vertx, config, pg, redis, masterKey, appDirectory, audit, metrics));
 
     server = vertx.createHttpServer(new HttpServerOptions()
             .setPort(config.httpPort())
@@ -102,23 +110,26 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   /** The users, roles and tenants admin API, sharing one change marker, one audit sender and one set of metrics. */
-  private UserApis users(Bus bus, AuditLog audit, MeterRegistry metrics) {
+  private UserApis users(Bus bus, AuditLog audit, MeterRegistry metrics, GatewayConfig config) {
     UserChanges changes = new UserChanges(redis);
     UserEvents events = new UserEvents(audit);
     UserMetrics userMetrics = new UserMetrics(metrics);
     RoleRepository roles = new RoleRepository(pg);
     return new UserApis(
-        new UserApi(vertx, bus, new UserRepository(pg), roles, changes, events, userMetrics, PasswordHashing.UNAVAILABLE),
+        new UserApi(vertx, bus, new UserRepository(pg), roles, changes, events, userMetrics,
+            AdminPasswords.create(vertx, config, metrics)),
         new RoleApi(roles, changes, events),
         new TenantApi(bus, new TenantRepository(pg), changes, events, userMetrics));
   }
 
   /** What a route may require before its handler runs. */
-  record Guards(TrustedProxies proxies, ClientAuth client, AdminAuth admin, AppAccess appAccess) {
+  record Guards(TrustedProxies proxies, ClientAuth client, AdminAuth admin, AppAccess appAccess,
+                Handler<RoutingContext> clientIfPresented) {
   }
 
   /** One handler object per capability. */
-  record Apis(OtpApi otp, TokenApi tokens, OwnerApi owners, AppApi apps, AuditApi audit, UserApis users) {
+  record Apis(OtpApi otp, TokenApi tokens, OwnerApi owners, AppApi apps, AuditApi audit, UserApis users,
+              PasswordApi passwords, LicenseApi licenses) {
   }
 
   /** The users, roles and tenants admin API. */
@@ -129,7 +140,8 @@ public final class ApiVerticle extends VerticleBase {
    * Every public route: method, path, guard, handler. Guards: {@code client} is the client backend's
    * app_id + app_secret ({@code 401 invalid_client}); {@code admin} is the admin key or an owner's access
    * token ({@code 401 invalid_token}), and {@code appAccess} after it loads {@code :app_id} when the caller
-   * may see it ({@code 404} otherwise). No guard: the handler checks what it needs itself.
+   * may see it ({@code 404} otherwise); {@code clientIfPresented} checks client credentials only when a call
+   * carries them. No guard: the handler checks what it needs itself.
    */
   static Router routes(Router router, Guards guard, Apis api) {
     router.route().handler(RequestIds::handle);
@@ -145,6 +157,14 @@ public final class ApiVerticle extends VerticleBase {
     router.post("/auth/logout").handler(guard.client()).handler(api.tokens()::logout);
     router.get("/auth/me").handler(api.tokens()::me);
     router.get("/v1/apps/:app_id/jwks.json").handler(api.tokens()::jwks);
+    router.post("/auth/challenge").handler(guard.client()).handler(api.passwords()::challenge);
+    router.post("/auth/signup").handler(guard.client()).handler(api.passwords()::signup);
+    router.post("/auth/verify").handler(guard.client()).handler(api.passwords()::verify);
+    router.post("/auth/resend-verification").handler(guard.client()).handler(api.passwords()::resend);
+    router.post("/auth/login").handler(guard.client()).handler(api.passwords()::login);
+    router.post("/auth/change-password").handler(guard.client()).handler(api.passwords()::changePassword);
+    router.post("/auth/request-password-reset").handler(guard.client()).handler(api.passwords()::requestReset);
+    router.post("/auth/reset-password").handler(guard.client()).handler(api.passwords()::resetPassword);
 
     // Owners signing in to the console, and created by the operator
     router.post("/v1/owners").handler(guard.admin()).handler(api.owners()::create);
@@ -197,6 +217,38 @@ public final class ApiVerticle extends VerticleBase {
         .handler(tenants::putMember);
     router.delete(tenant + "/members/:user_id").handler(guard.admin()).handler(guard.appAccess()).handler(tenants::load)
         .handler(tenants::removeMember);
+
+    // Licenses: the owner's policies, licenses and devices
+    String policies = "/v1/apps/:app_id/license-policies";
+    String licenses = "/v1/apps/:app_id/licenses";
+    LicenseApi lic = api.licenses();
+    router.post(policies).handler(guard.admin()).handler(guard.appAccess()).handler(lic.admin()::createPolicy);
+    router.get(policies).handler(guard.admin()).handler(guard.appAccess()).handler(lic.admin()::listPolicies);
+    router.get(policies + "/:policy_id").handler(guard.admin()).handler(guard.appAccess())
+        .handler(lic.admin()::getPolicy);
+    router.patch(policies + "/:policy_id").handler(guard.admin()).handler(guard.appAccess())
+        .handler(lic.admin()::updatePolicy);
+    router.delete(policies + "/:policy_id").handler(guard.admin()).handler(guard.appAccess())
+        .handler(lic.admin()::deletePolicy);
+    router.post(licenses).handler(guard.admin()).handler(guard.appAccess()).handler(lic.admin()::createLicense);
+    router.get(licenses).handler(guard.admin()).handler(guard.appAccess()).handler(lic.admin()::listLicenses);
+    router.get(licenses + "/:license_id").handler(guard.admin()).handler(guard.appAccess())
+        .handler(lic.admin()::getLicense);
+    router.post(licenses + "/:license_id/suspend").handler(guard.admin()).handler(guard.appAccess())
+        .handler(lic.admin()::suspend);
+    router.post(licenses + "/:license_id/reinstate").handler(guard.admin()).handler(guard.appAccess())
+        .handler(lic.admin()::reinstate);
+    router.post(licenses + "/:license_id/revoke").handler(guard.admin()).handler(guard.appAccess())
+        .handler(lic.admin()::revoke);
+    router.delete(licenses + "/:license_id/devices/:device_id").handler(guard.admin()).handler(guard.appAccess())
+        .handler(lic.admin()::deleteDevice);
+
+    // Licensed devices: authenticated by the license key (and the client's credentials when presented)
+    router.post("/licenses/activate").handler(guard.clientIfPresented()).handler(lic.devices()::activate);
+    router.post("/licenses/verify").handler(guard.clientIfPresented()).handler(lic.devices()::verify);
+    router.post("/licenses/heartbeat").handler(guard.clientIfPresented()).handler(lic.devices()::heartbeat);
+    router.post("/licenses/deactivate").handler(guard.clientIfPresented()).handler(lic.devices()::deactivate);
+    router.post("/licenses/checkout").handler(guard.clientIfPresented()).handler(lic.devices()::checkout);
 
     router.route().failureHandler(ErrorResponder::handle);
     router.errorHandler(400, ErrorResponder.forStatus(400));

@@ -29,6 +29,16 @@ public record AuditEvent(String type, UUID appId, UUID userId, String requestId,
   public static final String APP_SECRET_ROTATED = "app.secret_rotated";
   public static final String APP_KEY_ROTATED = "app.key_rotated";
   public static final String OWNER_SIGNED_IN = "owner.signed_in";
+  // passwords and challenges
+  public static final String CHALLENGE_ISSUED = "challenge.issued";
+  public static final String SIGNUP_REQUESTED = "password.signup_requested";
+  public static final String IDENTITY_VERIFIED = "identity.verified";
+  public static final String PASSWORD_LOGIN_SUCCEEDED = "password.login_succeeded";
+  public static final String PASSWORD_LOGIN_FAILED = "password.login_failed";
+  public static final String PASSWORD_LOCKED_OUT = "password.locked_out";
+  public static final String PASSWORD_CHANGED = "password.changed";
+  public static final String PASSWORD_RESET_REQUESTED = "password.reset_requested";
+  public static final String PASSWORD_RESET_COMPLETED = "password.reset_completed";
 
   /** The app id events are filed under when no app applies (e.g. an unknown app id). */
   public static final UUID SYSTEM_APP = new UUID(0, 0);

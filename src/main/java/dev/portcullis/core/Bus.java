@@ -3,6 +3,7 @@ package dev.portcullis.core;
 import dev.portcullis.core.messages.AppMessages;
 import dev.portcullis.core.messages.AuditMessages;
 import dev.portcullis.core.messages.OtpMessages;
+import dev.portcullis.core.messages.PasswordMessages;
 import dev.portcullis.core.messages.TokenMessages;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -76,6 +77,30 @@ public final class Bus {
   /** OTP: consumes a code → the token response (via TOKEN_ISSUE). */
   public static final Address<OtpMessages.Verify, TokenMessages.Grant> OTP_VERIFY =
       new Address<>("portcullis.otp.verify", OtpMessages.Verify.class, TokenMessages.Grant.class);
+
+  /**
+   * Passwords and challenges (API.md "Passwords and anti-abuse challenges"), answered by the password
+   * verticle; the HTTP side has type-checked the fields.
+   */
+  public static final Address<PasswordMessages.Challenge, PasswordMessages.Challenged> PASSWORD_CHALLENGE =
+      new Address<>("portcullis.password.challenge", PasswordMessages.Challenge.class,
+          PasswordMessages.Challenged.class);
+  public static final Address<PasswordMessages.Signup, PasswordMessages.Pending> PASSWORD_SIGNUP =
+      new Address<>("portcullis.password.signup", PasswordMessages.Signup.class, PasswordMessages.Pending.class);
+  public static final Address<PasswordMessages.Verify, TokenMessages.Grant> PASSWORD_VERIFY =
+      new Address<>("portcullis.password.verify", PasswordMessages.Verify.class, TokenMessages.Grant.class);
+  public static final Address<PasswordMessages.Resend, PasswordMessages.Pending> PASSWORD_RESEND =
+      new Address<>("portcullis.password.resend-verification", PasswordMessages.Resend.class,
+          PasswordMessages.Pending.class);
+  public static final Address<PasswordMessages.Login, TokenMessages.Grant> PASSWORD_LOGIN =
+      new Address<>("portcullis.password.login", PasswordMessages.Login.class, TokenMessages.Grant.class);
+  public static final Address<PasswordMessages.Change, TokenMessages.LoggedOut> PASSWORD_CHANGE =
+      new Address<>("portcullis.password.change", PasswordMessages.Change.class, TokenMessages.LoggedOut.class);
+  public static final Address<PasswordMessages.RequestReset, PasswordMessages.ResetPending> PASSWORD_RESET_REQUEST =
+      new Address<>("portcullis.password.request-reset", PasswordMessages.RequestReset.class,
+          PasswordMessages.ResetPending.class);
+  public static final Address<PasswordMessages.Reset, TokenMessages.LoggedOut> PASSWORD_RESET =
+      new Address<>("portcullis.password.reset", PasswordMessages.Reset.class, TokenMessages.LoggedOut.class);
 
   /**
    * Apps (published, local to one process): every verticle that caches apps or keys drops its entry for that

@@ -19,12 +19,14 @@ public final class MasterKey {
   private final byte[] appSecretKey;
   private final byte[] refreshKey;
   private final byte[] otpKey;
+  private final byte[] licenseKey;
 
   public MasterKey(byte[] master) {
     this.encryptionKey = Secrets.hmacSha256(master, "portcullis/signing-key-encryption");
     this.appSecretKey = Secrets.hmacSha256(master, "portcullis/app-secret");
     this.refreshKey = Secrets.hmacSha256(master, "portcullis/refresh-token");
     this.otpKey = Secrets.hmacSha256(master, "portcullis/otp-code");
+    this.licenseKey = Secrets.hmacSha256(master, "portcullis/license-key");
   }
 
   public static MasterKey from(GatewayConfig config) {
@@ -44,6 +46,11 @@ public final class MasterKey {
   /** Key OTP codes are stored under as HMACs. */
   public byte[] otpKey() {
     return otpKey.clone();
+  }
+
+  /** Keyed hash a license key is stored and looked up as. */
+  public byte[] licenseKeyHash(String scopedKey) {
+    return Secrets.hmacSha256(licenseKey, scopedKey);
   }
 
   /** AES-256-GCM; the output is nonce || ciphertext+tag, bound to {@code context} (e.g. the kid). */

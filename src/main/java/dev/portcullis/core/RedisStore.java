@@ -18,9 +18,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RedisStore {
 
-  /** Error replies of a Redis that cannot serve right now (restart, failover, a script running too long). */
+  /**
+   * Error replies of a Redis that cannot serve right now (restart, failover, a script running too long), and
+   * the client's own CONNECTION_CLOSED, raised as an error reply when the connection drops under a call.
+   */
   private static final List<String> OUTAGES =
-      List.of("LOADING", "READONLY", "MASTERDOWN", "BUSY", "CLUSTERDOWN", "TRYAGAIN", "OOM");
+      List.of("LOADING", "READONLY", "MASTERDOWN", "BUSY", "CLUSTERDOWN", "TRYAGAIN", "OOM", "CONNECTION_CLOSED");
 
   private final Redis client;
   private final String prefix;

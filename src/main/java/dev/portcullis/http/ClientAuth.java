@@ -34,6 +34,22 @@ public final class ClientAuth implements Handler<RoutingContext> {
         .onFailure(ctx::fail);
   }
 
+  /**
+   * The same guard for routes where client credentials are optional (the license device calls): it checks
+   * them when the call carries any (an {@code app_secret} or HTTP Basic), and passes calls without them on.
+   */
+  public Handler<RoutingContext> whenPresented() {
+    return ctx -> {
+      String header = ctx.request().getHeader("Authorization");
+      boolean basic = header != null && header.regionMatches(true, 0, "Basic ", 0, 6);
+      if (basic || JsonBody.of(ctx).getValue("app_secret") != null) {
+        handle(ctx);
+      } else {
+        ctx.next();
+      }
+    };
+  }
+
   /** The id of the app that authenticated this request. */
   public static UUID appId(RoutingContext ctx) {
     return ctx.get(KEY);

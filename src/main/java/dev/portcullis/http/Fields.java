@@ -88,6 +88,22 @@ public final class Fields {
     return items;
   }
 
+  /** The {@code limit} query parameter of a paged list: {@code fallback} when absent, else 1 to {@code max}. */
+  public static int pageLimit(String raw, int fallback, int max) {
+    if (raw == null) {
+      return fallback;
+    }
+    try {
+      int limit = Integer.parseInt(raw);
+      if (limit >= 1 && limit <= max) {
+        return limit;
+      }
+    } catch (NumberFormatException ignored) {
+      // answered below
+    }
+    throw ApiException.invalid("limit", "must be an integer between 1 and " + max);
+  }
+
   /**
    * The end user's IP as the client backend reported it, or null. Only an IPv4 or IPv6 literal is accepted
    * (parsed without DNS), so what rate limits count and the audit log keeps is always an address.

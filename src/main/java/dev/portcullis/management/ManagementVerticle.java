@@ -1,5 +1,6 @@
 package dev.portcullis.management;
 
+import dev.portcullis.audit.ExportSigningKey;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.Metrics;
 import dev.portcullis.core.Postgres;
@@ -30,6 +31,11 @@ public final class ManagementVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(this::ready);
+    // The public half of the key that signs exported audit months (README, Audit log: Retention).
+    if (config.optional(GatewayConfig.MASTER_KEY) != null) {
+      JsonObject exportKey = ExportSigningKey.published(config.masterKey());
+      router.get("/audit/export-key").handler(ctx -> json(ctx, 200, exportKey));
+    }
     MeterRegistry registry = Metrics.registry(vertx);
     if (registry instanceof PrometheusMeterRegistry prometheus) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));

@@ -12,12 +12,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The channel of each identity kind, as configured: email by smtp, webhook or log; SMS by webhook or log. */
-final class DeliveryChannels {
+public final class DeliveryChannels {
 
   private DeliveryChannels() {
   }
 
-  static Map<Identity.Kind, DeliveryChannel> from(GatewayConfig config, WebClient web, MailClient mail) {
+  public static Map<Identity.Kind, DeliveryChannel> from(GatewayConfig config, WebClient web, MailClient mail) {
     Map<Identity.Kind, DeliveryChannel> channels = new EnumMap<>(Identity.Kind.class);
     channels.put(Identity.Kind.EMAIL, channel(config, GatewayConfig.OTP_EMAIL_CHANNEL,
         GatewayConfig.OTP_EMAIL_WEBHOOK_URL, web, mail));
@@ -27,7 +27,7 @@ final class DeliveryChannels {
   }
 
   /** A mail client when email goes by smtp, else null. */
-  static MailClient mailClient(Vertx vertx, GatewayConfig config) {
+  public static MailClient mailClient(Vertx vertx, GatewayConfig config) {
     if (!"smtp".equals(config.string(GatewayConfig.OTP_EMAIL_CHANNEL))) {
       return null;
     }

@@ -22,7 +22,10 @@ public final class LogChannel implements DeliveryChannel {
 
   @Override
   public Future<Void> deliver(OtpMessage message) {
-    if (devMode) {
+    if (message.code() == null) {
+      LOG.info("notice sent by {} to {} (app {}, request {})", message.to().kind().channel(), message.to().masked(),
+          message.appId(), message.requestId());
+    } else if (devMode) {
       LOG.info("OTP code {} for {} to {} (app {}, otp_request_id {}, request {})", message.code(),
           message.to().kind().channel(), message.to().masked(), message.appId(), message.otpRequestId(),
           message.requestId());

@@ -13,6 +13,7 @@ import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.UUID;
 
 /** {@code /auth/send-otp} and {@code /auth/verify-otp}: validated here, done by the OTP verticle. */
 public final class OtpApi {
@@ -35,6 +36,11 @@ public final class OtpApi {
     Verify request = new Verify(ClientAuth.appId(ctx), Fields.requiredString(body, "otp_request_id"),
         Fields.requiredString(body, "otp"), RequestIds.of(ctx), Requests.clientIp(ctx),
         Fields.optionalUuid(body, "tenant_id"));
+    // A session bound to a licensed device: the device id and that device's license key, checked at login.
+    UUID deviceId = Fields.optionalUuid(body, "device_id");
+    if (deviceId != null) {
+      request = request.withDevice(deviceId, Fields.requiredString(body, "key"));
+    }
     Responses.answer(ctx, bus.request(Bus.OTP_VERIFY, request).map(Grant::toJson));
   }
 }

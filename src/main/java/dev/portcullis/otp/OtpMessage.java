@@ -3,18 +3,31 @@ package dev.portcullis.otp;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 
-/** One code on its way to a person. Holds the code: never logged, never put in a reply or an audit event. */
+/**
+ * One code on its way to a person. Holds the code: never logged, never put in a reply or an audit event.
+ *
+ * @param notice when not null, the message carries this text instead of a code (and {@code code} is null): e.g.
+ *     telling the owner of an account that someone tried to sign up with it again
+ */
 public record OtpMessage(Identity to, String code, UUID appId, String appName, String otpRequestId, int ttlSeconds,
-                         String requestId, String clientIp) {
+                         String requestId, String clientIp, String notice) {
+
+  public OtpMessage(Identity to, String code, UUID appId, String appName, String otpRequestId, int ttlSeconds,
+                    String requestId, String clientIp) {
+    this(to, code, appId, appName, otpRequestId, ttlSeconds, requestId, clientIp, null);
+  }
 
   /** The plain text a person reads, naming the app the code is for. */
   public String text() {
+    if (notice != null) {
+      return notice;
+    }
     return "Your " + safeAppName() + " code is " + code + ". It expires in " + duration()
         + ". If you did not ask for it, ignore this message.";
   }
 
   public String subject() {
-    return "Your " + safeAppName() + " sign-in code";
+    return "Your " + safeAppName() + (notice != null ? " account" : " sign-in code");
   }
 
   /** The webhook body of API.md ("OTP delivery"). */

@@ -3,17 +3,17 @@ package dev.portcullis.otp;
 import io.vertx.core.Future;
 
 /** The wording and timing of OTP refusals, shared by send and verify. */
-final class OtpRefusals {
+public final class OtpRefusals {
 
   private OtpRefusals() {
   }
 
   /** Whole seconds to wait, rounded up, at least one (Retry-After cannot say "now"). */
-  static long seconds(long millis) {
+  public static long seconds(long millis) {
     return Math.max(1, (millis + 999) / 1000);
   }
 
-  static String sendMessage(String reason, Identity identity, long seconds) {
+  public static String sendMessage(String reason, Identity identity, long seconds) {
     String field = identity.kind().field();
     return switch (reason) {
       case "lockout" -> lockoutMessage(field, seconds);
@@ -35,12 +35,12 @@ final class OtpRefusals {
     };
   }
 
-  static String lockoutMessage(String field, long seconds) {
+  public static String lockoutMessage(String field, long seconds) {
     return field + ": too many wrong codes; sending and verifying codes is locked for " + seconds + " s";
   }
 
   /** Fails with {@code refusal} once the audit event of the refusal is recorded, or could not be. */
-  static <T> Future<T> after(Future<Void> audited, Throwable refusal) {
+  public static <T> Future<T> after(Future<Void> audited, Throwable refusal) {
     return audited.transform(ignored -> Future.failedFuture(refusal));
   }
 }

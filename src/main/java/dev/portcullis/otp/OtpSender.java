@@ -7,6 +7,7 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.GatewayConfig;
 import io.vertx.core.Future;
 import dev.portcullis.core.messages.OtpMessages.Send;
 import dev.portcullis.core.messages.OtpMessages.Sent;
@@ -24,6 +25,32 @@ public final class OtpSender {
    * one bucket of requests without a client IP, per app, and the operator's ceiling of any app's SMS budget.
    */
   public record Limits(int perNetwork, int withoutClientIp, int perApp, int smsCeiling) {
+
+    public static Limits from(GatewayConfig config) {
+      return new Limits(
+          config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1, 100_000_000),
+          config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_WITHOUT_CLIENT_IP, 1_000, 1, 100_000_000),
+          config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, 1, 100_000_000),
+          config.integer(GatewayConfig.SMS_MAX_SENDS_PER_HOUR_PER_APP, 1_000, 1, 100_000_000));
+    }
+
+    /**
+     * What the store is asked for one code ({@code storeId}) under every limit: the identity's and the network's
+     * (or the app's bucket of requests without a client IP, when {@code network} is null), the app's, and for an
+     * SMS the app's SMS budgets under the operator's ceiling.
+     */
+    public OtpStore.SendRequest request(App app, String storeId, Identity identity, OtpCodes codes, String code,
+                                        String network) {
+      AppSettings settings = app.settings();
+      boolean sms = identity.kind() == Identity.Kind.PHONE;
+      return new OtpStore.SendRequest(app.id(), storeId, identity, codes.identityName(app.id(), identity),
+          codes.mac(app.id(), storeId, code), settings.otpMaxAttempts(), settings.otpTtl(),
+          settings.otpResendCooldown(), settings.otpMaxSendsPerHour(),
+          network == null ? OtpStore.NO_NETWORK : codes.networkName(app.id(), network),
+          network == null ? withoutClientIp : perNetwork, perApp,
+          sms ? Math.min(settings.smsMaxSendsPerHour(), smsCeiling) : 0,
+          sms ? Math.min(settings.smsMaxSendsPerHourPerCountry(), smsCeiling) : 0);
+    }
   }
 
   private final AppDirectory apps;
@@ -60,7 +87,8 @@ public final class OtpSender {
         });
   }
 
-  private static void checkPolicy(AppSettings settings, Identity identity) {
+  /** Whether the app sends codes to this identity's channel (and country): 400 or 403 when it does not. */
+  public static void checkPolicy(AppSettings settings, Identity identity) {
     String channel = identity.kind().channel();
     if (!settings.otpChannels().contains(channel)) {
       throw ApiException.invalid(identity.kind().field(), "this app does not send codes by " + channel);
@@ -77,13 +105,7 @@ public final class OtpSender {
     String otpRequestId = UUID.randomUUID().toString();
     String code = OtpCodes.generate(settings.otpLength());
     boolean sms = identity.kind() == Identity.Kind.PHONE;
-    OtpStore.SendRequest send = new OtpStore.SendRequest(app.id(), otpRequestId, identity,
-        codes.identityName(app.id(), identity), codes.mac(app.id(), otpRequestId, code), settings.otpMaxAttempts(),
-        settings.otpTtl(), settings.otpResendCooldown(), settings.otpMaxSendsPerHour(),
-        network == null ? OtpStore.NO_NETWORK : codes.networkName(app.id(), network),
-        network == null ? limits.withoutClientIp() : limits.perNetwork(), limits.perApp(),
-        sms ? Math.min(settings.smsMaxSendsPerHour(), limits.smsCeiling()) : 0,
-        sms ? Math.min(settings.smsMaxSendsPerHourPerCountry(), limits.smsCeiling()) : 0);
+    OtpStore.SendRequest send = limits.request(app, otpRequestId, identity, codes, code, network);
     String requestId = request.requestId();
     String clientIp = request.clientIp();
     return store.send(send).compose(outcome -> {

@@ -3,6 +3,7 @@ package dev.portcullis.otp;
 import dev.portcullis.core.RedisScript;
 import dev.portcullis.core.RedisStore;
 import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
 import java.util.List;
 import java.util.UUID;
@@ -119,6 +120,12 @@ public final class OtpStore {
         Long.toString(BUCKET_MS),
         Long.toString(SIGNED_IN_NETWORK_TTL_MS));
     return VERIFY.run(redis, List.of(requestKey(appId, requestId)), args).map(OtpStore::verifyOutcome);
+  }
+
+  /** The identity a live request was sent to, or null when it is unknown, expired or used. */
+  public Future<Identity> pendingIdentity(UUID appId, String requestId) {
+    return redis.send(Command.HGET, requestKey(appId, requestId), "identity")
+        .map(reply -> reply == null ? null : Identity.fromQualified(reply.toString()));
   }
 
   private String requestKey(UUID appId, String requestId) {

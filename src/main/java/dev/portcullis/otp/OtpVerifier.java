@@ -6,6 +6,7 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.license.DeviceBinding;
 import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.user.UserRepository;
 import io.vertx.core.Future;
@@ -33,9 +34,10 @@ public final class OtpVerifier {
   private final OtpMetrics metrics;
   private final AuditLog audit;
   private final SecurityEvents securityEvents;
+  private final DeviceBinding devices;
 
   public OtpVerifier(OtpStore store, OtpCodes codes, UserRepository users, Bus bus, OtpMetrics metrics,
-                     AuditLog audit, SecurityEvents securityEvents) {
+                     AuditLog audit, DeviceBinding devices, SecurityEvents securityEvents) {
     this.store = store;
     this.codes = codes;
     this.users = users;
@@ -43,6 +45,7 @@ public final class OtpVerifier {
     this.metrics = metrics;
     this.audit = audit;
     this.securityEvents = securityEvents;
+    this.devices = devices;
   }
 
   public Future<Grant> verify(Verify request) {
@@ -62,7 +65,7 @@ public final class OtpVerifier {
       case BURNED -> burned(call, id, outcome.retryAfterMs());
       case LOCKED -> locked(call, id, outcome.retryAfterMs());
       case INVALID -> invalid(call, id, outcome);
-      case VERIFIED -> verified(call, id, outcome.identity());
+      case VERIFIED -> verified(call, id, outcome.identity(), request);
     });
   }
 
@@ -119,7 +122,7 @@ public final class OtpVerifier {
         "otp: wrong code", new JsonObject().put("attempts_left", outcome.attemptsLeft())));
   }
 
-  private Future<Grant> verified(Call call, String otpRequestId, Identity identity) {
+  private Future<Grant> verified(Call call, String otpRequestId, Identity identity, Verify request) {
     metrics.verified();
     String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
     String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
@@ -135,11 +138,14 @@ public final class OtpVerifier {
                 .withUser(userId)
                 .with(identity.kind().field(), identity.masked()));
           }
-          Issue issue = Issue.login(call.appId(), userId, found.created(), call.requestId(), call.clientIp())
+          Issue login = Issue.login(call.appId(), userId, found.created(), call.requestId(), call.clientIp())
               .withTenant(call.tenantId());
           // Recorded first, so the audit verticle receives these events before the token service's token.issued.
           Future<Void> recorded = audit.record(events);
-          return bothDone(recorded, bus.request(Bus.TOKEN_ISSUE, issue));
+          Future<Issue> issue = request.deviceId() == null
+              ? Future.succeededFuture(login)
+              : devices.bind(login, request.deviceId(), request.licenseKey());
+          return bothDone(recorded, issue.compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound)));
         });
   }
 

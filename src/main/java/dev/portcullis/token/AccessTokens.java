@@ -19,7 +19,10 @@ final class AccessTokens {
     this.metrics = metrics;
   }
 
-  /** An access token of the session: its user's roles always, and {@code tid} when it is bound to a tenant. */
+  /**
+   * An access token of the session: its user's roles always, {@code tid} when it is bound to a tenant, and
+   * {@code did} and {@code ent} when it is bound to a licensed device.
+   */
   Future<String> issue(App app, SessionStore.SessionRow session) {
     UUID userId = session.userId();
     UUID sessionId = session.id();
@@ -36,7 +39,8 @@ final class AccessTokens {
           .put("app_id", app.id().toString())
           // RFC 9068 requires client_id in an at+jwt: the app is the OAuth client.
           .put("client_id", app.id().toString())
-          .put("roles", new JsonArray(session.roles()));
+          .put("roles", new JsonArray(session.roles()))
+          .mergeIn(session.deviceClaims());
       if (session.tenantId() != null) {
         claims.put("tid", session.tenantId().toString());
       }

@@ -4,13 +4,16 @@ import dev.portcullis.app.App;
 import dev.portcullis.core.Postgres;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -20,20 +23,25 @@ import java.util.UUID;
  */
 final class SessionStore {
 
+  /** The entitlements of the license of the device a session is bound to (tokens carry them as ent, with did). */
+  private static final String ENTITLEMENTS = "(SELECT p.entitlements FROM license_devices d "
+      + "JOIN licenses l ON l.id = d.license_id JOIN license_policies p ON p.id = l.policy_id "
+      + "WHERE d.id = s.device_id) AS entitlements";
+
   private static final String SESSION_COLUMNS =
       "s.id AS session_id, s.app_id, s.created_at AS session_created_at, s.expires_at AS session_expires_at, "
           + "floor(extract(epoch FROM s.expires_at - now()))::int AS refresh_expires_in, "
           + "s.revoked_at IS NOT NULL AS revoked, "
           + "u.id AS user_id, u.email, u.phone, u.created_at AS user_created_at, s.tenant_id, s.device_id, "
-          + SessionRoles.EFFECTIVE + " AS roles";
+          + SessionRoles.EFFECTIVE + " AS roles, " + ENTITLEMENTS;
 
   /**
    * Creates a session for an enabled user of the app and its first refresh token, bound to tenant $6 when it is
    * not null (the user must be a member), and records the login time; no row when any of that does not hold.
    */
   private static final String CREATE =
-      "WITH s AS (INSERT INTO sessions (id, app_id, user_id, expires_at, tenant_id, client_ip, last_used_at) "
-          + "SELECT $1, u.app_id, u.id, now() + $4::int * interval '1 second', $6, $7, now() FROM users u "
+      "WITH s AS (INSERT INTO sessions (id, app_id, user_id, expires_at, tenant_id, client_ip, last_used_at, device_id) "
+          + "SELECT $1, u.app_id, u.id, now() + $4::int * interval '1 second', $6, $7, now(), $8::uuid FROM users u "
           + "WHERE u.id = $2 AND u.app_id = $3 AND NOT u.disabled AND ($6::uuid IS NULL OR EXISTS "
           + "(SELECT 1 FROM tenant_members m WHERE m.tenant_id = $6 AND m.user_id = u.id)) RETURNING *), "
           + "t AS (INSERT INTO refresh_tokens (token_hash, session_id, expires_at) SELECT $5, id, expires_at FROM s), "
@@ -80,19 +88,29 @@ final class SessionStore {
       "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id";
 
   private static final String REVOKE_IN_APP =
-      "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND app_id = $2 AND revoked_at IS NULL RETURNING id";
+      "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND app_id = $2 AND revoked_at IS NULL RETURNING id, user_id";
 
   private static final String REVOKE_TENANT =
       "UPDATE sessions SET revoked_at = now() WHERE tenant_id = $1 AND app_id = $2 AND revoked_at IS NULL "
-          + "AND ($3::uuid IS NULL OR user_id = $3) RETURNING id";
+          + "AND ($3::uuid IS NULL OR user_id = $3) RETURNING id, user_id";
 
   private static final String REVOKE_USER =
       "UPDATE sessions SET revoked_at = now() "
-          + "WHERE app_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now() RETURNING id";
+          + "WHERE app_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now() "
+          + "AND ($3::uuid IS NULL OR id <> $3) RETURNING id";
+
+  private static final String REVOKE_DEVICES =
+      "UPDATE sessions SET revoked_at = now() "
+          + "WHERE app_id = $1 AND device_id = ANY($2) AND revoked_at IS NULL RETURNING id, user_id";
+
+  /** A session revoked with its device, and its user. */
+  record Revoked(UUID sessionId, UUID userId) {
+  }
 
   /** A session and its user, as answered to clients. */
   record SessionRow(UUID id, UUID appId, OffsetDateTime createdAt, OffsetDateTime expiresAt, int refreshExpiresIn,
-                    boolean revoked, UUID userId, JsonObject user, UUID tenantId, UUID deviceId, List<String> roles) {
+                    boolean revoked, UUID userId, JsonObject user, UUID tenantId, UUID deviceId, List<String> roles,
+                    JsonArray entitlements) {
 
     static SessionRow of(Row row) {
       JsonObject user = new JsonObject()
@@ -103,7 +121,15 @@ final class SessionStore {
       return new SessionRow(row.getUUID("session_id"), row.getUUID("app_id"),
           row.getOffsetDateTime("session_created_at"), row.getOffsetDateTime("session_expires_at"),
           Math.max(0, row.getInteger("refresh_expires_in")), row.getBoolean("revoked"), row.getUUID("user_id"), user,
-          row.getUUID("tenant_id"), row.getUUID("device_id"), List.of(row.getArrayOfStrings("roles")));
+          row.getUUID("tenant_id"), row.getUUID("device_id"), List.of(row.getArrayOfStrings("roles")),
+          row.getValue("entitlements") instanceof JsonArray ent ? ent : new JsonArray());
+    }
+
+    /** The claims a session bound to a device adds to its access tokens: did and ent; none otherwise. */
+    JsonObject deviceClaims() {
+      return deviceId == null
+          ? new JsonObject()
+          : new JsonObject().put("did", deviceId.toString()).put("ent", entitlements.copy());
     }
 
     JsonObject sessionJson() {
@@ -128,8 +154,9 @@ final class SessionStore {
   }
 
   Future<SessionRow> create(UUID sessionId, UUID userId, UUID appId, int ttlSeconds, byte[] tokenHash, UUID tenantId,
-                            String clientIp) {
-    Tuple args = Tuple.of(sessionId, userId, appId, ttlSeconds, Buffer.buffer(tokenHash), tenantId, clientIp);
+                            String clientIp, UUID deviceId) {
+    Tuple args = Tuple.of(sessionId, userId, appId, ttlSeconds, Buffer.buffer(tokenHash), tenantId, clientIp)
+        .addUUID(deviceId);
     return pg.run(pool -> pool.preparedQuery(CREATE).execute(args)).map(SessionStore::session);
   }
 
@@ -174,24 +201,48 @@ final class SessionStore {
 
   /** Revokes every live session of a user in an app; returns the ids it revoked. */
   Future<List<UUID>> revokeAll(UUID appId, UUID userId) {
-    return pg.run(pool -> pool.preparedQuery(REVOKE_USER).execute(Tuple.of(appId, userId))).map(SessionStore::ids);
+    return revokeAll(appId, userId, null);
   }
 
-  /** Revokes the session when it is a live one of the app; returns its id when this call revoked it. */
-  Future<List<UUID>> revokeInApp(UUID appId, UUID sessionId) {
-    return pg.run(pool -> pool.preparedQuery(REVOKE_IN_APP).execute(Tuple.of(sessionId, appId))).map(SessionStore::ids);
-  }
-
-  /** Revokes the live sessions bound to a tenant (of one user when userId is not null); returns their ids. */
-  Future<List<UUID>> revokeTenant(UUID appId, UUID tenantId, UUID userId) {
-    return pg.run(pool -> pool.preparedQuery(REVOKE_TENANT).execute(Tuple.of(tenantId, appId, userId)))
+  /** Revokes every live session of a user in an app but {@code except} (null: none spared); returns their ids. */
+  Future<List<UUID>> revokeAll(UUID appId, UUID userId, UUID except) {
+    return pg.run(pool -> pool.preparedQuery(REVOKE_USER).execute(Tuple.of(appId, userId, except)))
         .map(SessionStore::ids);
+  }
+
+  /** Revokes the session when it is a live one of the app; returns it (session id → user id) when this call did. */
+  Future<Map<UUID, UUID>> revokeInApp(UUID appId, UUID sessionId) {
+    return pg.run(pool -> pool.preparedQuery(REVOKE_IN_APP).execute(Tuple.of(sessionId, appId)))
+        .map(SessionStore::owners);
+  }
+
+  /** Revokes the live sessions bound to a tenant (of one user when userId is not null): session id → user id. */
+  Future<Map<UUID, UUID>> revokeTenant(UUID appId, UUID tenantId, UUID userId) {
+    return pg.run(pool -> pool.preparedQuery(REVOKE_TENANT).execute(Tuple.of(tenantId, appId, userId)))
+        .map(SessionStore::owners);
+  }
+
+  private static Map<UUID, UUID> owners(RowSet<Row> rows) {
+    Map<UUID, UUID> owners = new LinkedHashMap<>();
+    rows.forEach(row -> owners.put(row.getUUID("id"), row.getUUID("user_id")));
+    return owners;
   }
 
   private static List<UUID> ids(RowSet<Row> rows) {
     List<UUID> ids = new ArrayList<>();
     rows.forEach(row -> ids.add(row.getUUID("id")));
     return ids;
+  }
+
+  /** Revokes every live session of the app bound to one of these devices; returns what it revoked. */
+  Future<List<Revoked>> revokeBoundTo(UUID appId, List<UUID> deviceIds) {
+    Tuple args = Tuple.tuple().addUUID(appId).addArrayOfUUID(deviceIds.toArray(new UUID[0]));
+    return pg.run(pool -> pool.preparedQuery(REVOKE_DEVICES).execute(args))
+        .map(rows -> {
+          List<Revoked> revoked = new ArrayList<>();
+          rows.forEach(row -> revoked.add(new Revoked(row.getUUID("id"), row.getUUID("user_id"))));
+          return revoked;
+        });
   }
 
   private static SessionRow session(RowSet<Row> rows) {

@@ -19,16 +19,21 @@ final class Signer {
 
   static final String ALGORITHM = "RS256";
   static final String TYPE = "at+jwt";
+  /** Offline license certificates: a type no access-token check accepts. */
+  static final String CERTIFICATE_TYPE = "license+jwt";
 
   private final String kid;
   private final Rs256 rs256;
   private final String headerSegment;
+  private final String certificateHeaderSegment;
 
   private Signer(String kid, Rs256 rs256) {
     this.kid = kid;
     this.rs256 = rs256;
     JsonObject header = new JsonObject().put("alg", ALGORITHM).put("typ", TYPE).put("kid", kid);
     this.headerSegment = Secrets.base64Url(header.toBuffer().getBytes());
+    JsonObject certificateHeader = header.copy().put("typ", CERTIFICATE_TYPE);
+    this.certificateHeaderSegment = Secrets.base64Url(certificateHeader.toBuffer().getBytes());
   }
 
   /** Decrypts a sealed PKCS#8 PEM (see {@link SigningKeyMaterial}); the plaintext is wiped once parsed. */
@@ -46,7 +51,15 @@ final class Signer {
   }
 
   String sign(JsonObject claims) {
-    String signingInput = headerSegment + "." + Secrets.base64Url(claims.toBuffer().getBytes());
+    return sign(headerSegment, claims);
+  }
+
+  String signCertificate(JsonObject claims) {
+    return sign(certificateHeaderSegment, claims);
+  }
+
+  private String sign(String header, JsonObject claims) {
+    String signingInput = header + "." + Secrets.base64Url(claims.toBuffer().getBytes());
     byte[] signature = rs256.sign(signingInput.getBytes(StandardCharsets.US_ASCII));
     return signingInput + "." + Secrets.base64Url(signature);
   }

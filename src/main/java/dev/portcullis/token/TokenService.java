@@ -20,7 +20,9 @@ import dev.portcullis.core.messages.TokenMessages.Revoke;
 import dev.portcullis.core.messages.TokenMessages.Revoked;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,19 +89,19 @@ final class TokenService {
    */
   Future<Revoked> revoke(Revoke request) {
     UUID appId = request.appId();
-    Future<List<UUID>> revoked;
+    Future<Map<UUID, UUID>> revoked;
     if (request.sessionId() != null) {
       revoked = sessions.revokeInApp(appId, request.sessionId());
     } else if (request.tenantId() != null) {
       revoked = sessions.revokeTenant(appId, request.tenantId(), request.userId());
     } else if (request.userId() != null) {
-      revoked = sessions.revokeAll(appId, request.userId());
+      revoked = sessions.revokeAll(appId, request.userId(), request.exceptSessionId())
+          .map(ids -> owned(ids, request.userId()));
     } else {
       return Future.failedFuture(ApiException.invalid("session_id", "a session, a tenant or a user is required"));
     }
-    return revoked.compose(ids -> afterRevocation(appId, ids, request.userId(), request.reason(), List.of(), request,
-            request.actor())
-        .map(stored -> new Revoked(ids.size())));
+    return revoked.compose(owners -> afterRevocation(appId, owners, request.reason(), List.of(), request, request.actor())
+        .map(stored -> new Revoked(owners.size())));
   }
 
   /** {@link dev.portcullis.core.Bus#TOKEN_LOGOUT}: revokes the token's session, or every session of its user. */
@@ -151,10 +153,11 @@ final class TokenService {
     });
   }
 
+  /** deviceId (in the request): the licensed device the session is bound to, its binding checked by the sender. */
   private Future<Grant> login(App app, UUID userId, boolean newUser, Issue request) {
     String refreshToken = RefreshTokens.newToken();
     return sessions.create(UUID.randomUUID(), userId, app.id(), app.settings().refreshTokenTtl(),
-            RefreshTokens.hash(refreshToken), request.tenantId(), request.clientIp())
+            RefreshTokens.hash(refreshToken), request.tenantId(), request.clientIp(), request.deviceId())
         .compose(session -> session != null
             ? answer(app, session, refreshToken, newUser, event(AuditEvent.TOKEN_ISSUED, request, session))
             : whyNoSession(userId, app.id(), request.tenantId()))
@@ -170,6 +173,12 @@ final class TokenService {
           ? new ApiException(ErrorCode.USER_DISABLED, "the user is disabled")
           : notMember());
     });
+  }
+
+  private static Map<UUID, UUID> owned(List<UUID> sessions, UUID userId) {
+    Map<UUID, UUID> owners = new LinkedHashMap<>();
+    sessions.forEach(id -> owners.put(id, userId));
+    return owners;
   }
 
   private static ApiException notMember() {
@@ -207,17 +216,27 @@ final class TokenService {
             "refresh_token: was already used; its session has been revoked")));
   }
 
-  /** Publishes the revocations to every process, then records them (by {@code actor} when not null) with {@code alsoRecord}. */
+  /** Publishes the revocations to every process, then records them with {@code alsoRecord}. */
   private Future<Void> afterRevocation(UUID appId, List<UUID> revoked, UUID userId, String reason,
                                        List<AuditEvent> alsoRecord, Bus.Request request, JsonObject actor) {
+    return afterRevocation(appId, owned(revoked, userId), reason, alsoRecord, request, actor);
+  }
+
+  /**
+   * Publishes the revocations (session id → its user) to every process, then records them (by {@code actor}
+   * when not null) with {@code alsoRecord}.
+   */
+  private Future<Void> afterRevocation(UUID appId, Map<UUID, UUID> owners, String reason, List<AuditEvent> alsoRecord,
+                                       Bus.Request request, JsonObject actor) {
     List<AuditEvent> events = new ArrayList<>(alsoRecord);
-    for (UUID id : revoked) {
+    List<UUID> revoked = List.copyOf(owners.keySet());
+    owners.forEach((id, userId) -> {
       AuditEvent event = AuditEvent.of(AuditEvent.SESSION_REVOKED, appId, request.requestId(), request.clientIp())
           .withUser(userId)
           .with("session_id", id.toString())
           .with("reason", reason);
       events.add(actor == null ? event : event.with("by", actor));
-    }
+    });
     return revocations.mark(revoked)
         .compose(marked -> audit.record(events))
         .onSuccess(stored -> metrics.revoked(reason, revoked.size()));

@@ -70,7 +70,7 @@ public final class UserApi {
     UUID userId = userId(ctx);
     users.get(appId(ctx), userId)
         .compose(UserApi::found)
-        .onSuccess(found -> Responses.ok(ctx, found.toJson()))
+        .onSuccess(found -> Responses.ok(ctx, answer(found)))
         .onFailure(ctx::fail);
   }
 
@@ -91,7 +91,7 @@ public final class UserApi {
             .map(created))
         .onSuccess(created -> {
           metrics.created();
-          Responses.json(ctx, 201, created.toJson());
+          Responses.json(ctx, 201, answer(created));
         })
         .onFailure(ctx::fail);
   }
@@ -107,7 +107,7 @@ public final class UserApi {
     users.update(appId, userId, profile, disabled, given)
         .compose(UserApi::found)
         .compose(updated -> afterUpdate(ctx, updated, profile).map(updated.user()))
-        .onSuccess(user -> Responses.ok(ctx, user.toJson()))
+        .onSuccess(user -> Responses.ok(ctx, answer(user)))
         .onFailure(ctx::fail);
   }
 
@@ -212,6 +212,15 @@ public final class UserApi {
   /** The security webhook's {@code user.disabled}: fire and forget, never holding the request up. */
   private void reportDisabled(User user) {
     new SecurityEvents(vertx).publish(SecurityEvents.USER_DISABLED, user.appId(), user.id(), null, new JsonObject());
+  }
+
+  /**
+   * One user's answer: the user object, and the same object under {@code user} (API.md writes the create
+   * answer as {@code {user}}), so clients may read either.
+   */
+  static JsonObject answer(User user) {
+    JsonObject json = user.toJson();
+    return json.copy().put("user", json);
   }
 
   static List<AuditEvent> roleEvents(RoutingContext ctx, UUID appId, UUID userId, RoleRepository.Change change) {

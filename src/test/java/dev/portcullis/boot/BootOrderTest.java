@@ -7,6 +7,7 @@ import dev.portcullis.audit.AuditVerticle;
 import dev.portcullis.boot.ApiVerticle;
 import dev.portcullis.management.ManagementVerticle;
 import dev.portcullis.otp.OtpVerticle;
+import dev.portcullis.password.PasswordVerticle;
 import dev.portcullis.token.TokenVerticle;
 
 import dev.portcullis.core.GatewayConfig;
@@ -89,9 +90,10 @@ class BootOrderTest {
       int http = stageOf(plan, ApiVerticle.class);
       assertTrue(http > stageOf(plan, TokenVerticle.class), "HTTP after Token");
       assertTrue(http > stageOf(plan, OtpVerticle.class), "HTTP after OTP");
+      assertTrue(http > stageOf(plan, PasswordVerticle.class), "HTTP after passwords");
       assertEquals(3, plan.get(http).get(0).instances());
       assertEquals(List.of(new Gateway.Step(ManagementVerticle.class, 1)), plan.get(plan.size() - 1));
-      assertEquals(8, plan.stream().mapToInt(List::size).sum(), "each verticle once");
+      assertEquals(10, plan.stream().mapToInt(List::size).sum(), "each verticle once");
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }

@@ -43,6 +43,7 @@ class OpenApiContractTest {
       "GET /health/ready",
       "GET /metrics",
       "POST /v1/owners",
+      "GET /audit/export-key",
       "POST /v1/owners/send-otp",
       "POST /v1/owners/verify-otp",
       "POST /v1/owners/refresh",
@@ -61,16 +62,63 @@ class OpenApiContractTest {
       "POST /auth/verify-otp",
       "POST /auth/refresh",
       "GET /auth/me",
-      "POST /auth/logout");
+      "POST /auth/logout",
+      "GET /v1/apps/{app_id}/users",
+      "POST /v1/apps/{app_id}/users",
+      "GET /v1/apps/{app_id}/users/{user_id}",
+      "PATCH /v1/apps/{app_id}/users/{user_id}",
+      "DELETE /v1/apps/{app_id}/users/{user_id}",
+      "GET /v1/apps/{app_id}/users/{user_id}/sessions",
+      "DELETE /v1/apps/{app_id}/sessions/{session_id}",
+      "PUT /v1/apps/{app_id}/users/{user_id}/roles",
+      "GET /v1/apps/{app_id}/roles",
+      "POST /v1/apps/{app_id}/roles",
+      "DELETE /v1/apps/{app_id}/roles/{role}",
+      "POST /v1/apps/{app_id}/tenants",
+      "GET /v1/apps/{app_id}/tenants",
+      "GET /v1/apps/{app_id}/tenants/{tenant_id}",
+      "PATCH /v1/apps/{app_id}/tenants/{tenant_id}",
+      "DELETE /v1/apps/{app_id}/tenants/{tenant_id}",
+      "GET /v1/apps/{app_id}/tenants/{tenant_id}/members",
+      "PUT /v1/apps/{app_id}/tenants/{tenant_id}/members/{user_id}",
+      "DELETE /v1/apps/{app_id}/tenants/{tenant_id}/members/{user_id}",
+      "POST /auth/challenge",
+      "POST /auth/signup",
+      "POST /auth/verify",
+      "POST /auth/resend-verification",
+      "POST /auth/login",
+      "POST /auth/change-password",
+      "POST /auth/request-password-reset",
+      "POST /auth/reset-password",
+      "POST /v1/apps/{app_id}/license-policies",
+      "GET /v1/apps/{app_id}/license-policies",
+      "GET /v1/apps/{app_id}/license-policies/{policy_id}",
+      "PATCH /v1/apps/{app_id}/license-policies/{policy_id}",
+      "DELETE /v1/apps/{app_id}/license-policies/{policy_id}",
+      "POST /v1/apps/{app_id}/licenses",
+      "GET /v1/apps/{app_id}/licenses",
+      "GET /v1/apps/{app_id}/licenses/{license_id}",
+      "POST /v1/apps/{app_id}/licenses/{license_id}/suspend",
+      "POST /v1/apps/{app_id}/licenses/{license_id}/reinstate",
+      "POST /v1/apps/{app_id}/licenses/{license_id}/revoke",
+      "DELETE /v1/apps/{app_id}/licenses/{license_id}/devices/{device_id}",
+      "POST /licenses/activate",
+      "POST /licenses/verify",
+      "POST /licenses/heartbeat",
+      "POST /licenses/deactivate",
+      "POST /licenses/checkout");
 
-  private static final Set<String> MANAGEMENT_PATHS = Set.of("/health/live", "/health/ready", "/metrics");
+  private static final Set<String> MANAGEMENT_PATHS =
+      Set.of("/health/live", "/health/ready", "/metrics", "/audit/export-key");
 
   /** API.md's table of error codes by status, plus 405 method_not_allowed (router convention). */
   private static final Map<String, Set<String>> CODES_BY_STATUS = Map.ofEntries(
-      Map.entry("400", Set.of("invalid_request")),
+      Map.entry("400", Set.of("invalid_request", "weak_password")),
       Map.entry("401", Set.of("invalid_client", "invalid_token", "otp_invalid", "otp_expired",
-          "invalid_refresh_token", "refresh_token_reused", "session_revoked")),
-      Map.entry("403", Set.of("forbidden")),
+          "invalid_refresh_token", "refresh_token_reused", "session_revoked", "invalid_credentials",
+          "invalid_challenge", "invalid_license")),
+      Map.entry("403", Set.of("forbidden", "identity_not_verified", "user_disabled", "device_limit_reached",
+          "license_expired", "license_suspended", "license_revoked")),
       Map.entry("404", Set.of("not_found")),
       Map.entry("405", Set.of("method_not_allowed")),
       Map.entry("409", Set.of("conflict")),
@@ -80,7 +128,7 @@ class OpenApiContractTest {
       Map.entry("500", Set.of("internal_error")),
       Map.entry("503", Set.of("unavailable")));
 
-  private static final Set<String> SUCCESS_STATUSES = Set.of("200", "201");
+  private static final Set<String> SUCCESS_STATUSES = Set.of("200", "201", "202");
 
   private static Map<String, Object> spec;
   /** Every operation under paths, keyed "METHOD path". */

@@ -9,6 +9,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import dev.portcullis.owner.SignIns;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import dev.portcullis.user.EndUsers;
@@ -16,31 +17,20 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Tenants and roles: the catalogue, grants, memberships, and roles and tid in tokens")
 class TenantsAndRolesTest {
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook().config(SignIns.LIMITS).auditTap();
+
+  // Set by env before any test of the class runs.
   private static WebhookReceiver inbox;
   private static TestGateway gateway;
   private static AuditTap audit;
-
-  @BeforeAll
-  static void start() {
-    inbox = new WebhookReceiver();
-    gateway = TestGateway.start(SignIns.webhookConfig(inbox));
-    audit = new AuditTap(gateway);
-  }
-
-  @AfterAll
-  static void stop() {
-    audit.close();
-    gateway.close();
-    inbox.close();
-  }
 
   private static String email() {
     return "t-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
@@ -83,6 +73,20 @@ class TenantsAndRolesTest {
     JsonArray rest = ok(app.http().get(app.path("/roles?limit=5&cursor=" + page.getString("next_cursor")), ADMIN), 200)
         .getJsonArray("roles");
     assertEquals(List.of("TEACHER", "PUPIL"), rest.stream().map(r -> ((JsonObject) r).getString("name")).toList());
+  }
+
+  @Test
+  @DisplayName("concurrent custom roles get distinct ids from 100 on")
+  void concurrentRoles() {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "roles-concurrent");
+    List<java.util.concurrent.CompletableFuture<dev.portcullis.testing.ApiResponse>> made = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      made.add(app.http().sendAsync("POST", app.path("/roles"), new JsonObject().put("name", "ROLE_" + i).encode(),
+          "Content-Type", "application/json", ADMIN[0], ADMIN[1]));
+    }
+    java.util.Set<Integer> ids = new java.util.TreeSet<>();
+    made.forEach(future -> ids.add(ok(future.join(), 201).getInteger("id")));
+    assertEquals(java.util.Set.of(100, 101, 102, 103, 104, 105, 106, 107), ids);
   }
 
   @Test

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  *
  * <p>Static fields of the test class are set by type, as JUnit's {@code @TempDir} does: {@link TestGateway}
  * (a field named {@code sibling} gets the {@link #sibling()} process), {@link WebhookReceiver},
- * {@link AuditTap} and {@link Http}. Test methods may take the same types as parameters instead.
+ * {@link AuditTap} and {@link Http}. Test methods may take the same types as parameters instead (a
+ * {@link TestGateway} parameter is the first gateway; the sibling comes only through its field).
  */
 public final class GatewayExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
 
@@ -117,7 +118,8 @@ public final class GatewayExtension implements BeforeAllCallback, AfterAllCallba
 
   @Override
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-    return component(parameter.getParameter().getType(), parameter.getParameter().getName());
+    // By type only: parameter names are not kept in the class files, so a parameter gets the first gateway.
+    return component(parameter.getParameter().getType(), "");
   }
 
   private void inject(Class<?> testClass) throws IllegalAccessException {

@@ -11,6 +11,7 @@ import dev.portcullis.owner.SignIns;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Users admin API: list, search, create, change, disable, delete, sessions")
 class UserAdminApiTest {
@@ -37,6 +39,10 @@ class UserAdminApiTest {
   private static final Pattern SECRET = Pattern.compile(
       "\\$argon2|password_hash|\"(code|otp|verification_code|refresh_token|access_token|token)\"");
 
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook().config(SignIns.LIMITS).auditTap();
+
+  // Set by env before any test of the class runs.
   private static WebhookReceiver inbox;
   private static TestGateway gateway;
   private static AuditTap audit;
@@ -46,9 +52,6 @@ class UserAdminApiTest {
 
   @BeforeAll
   static void start() {
-    inbox = new WebhookReceiver();
-    gateway = TestGateway.start(SignIns.webhookConfig(inbox));
-    audit = new AuditTap(gateway);
     shop = EndUsers.newApp(gateway, inbox, "users-shop");
     securityTap = gateway.vertx().eventBus().consumer(UserApi.SECURITY_EVENTS, message -> securityEvents.add(message.body()));
   }
@@ -56,9 +59,6 @@ class UserAdminApiTest {
   @AfterAll
   static void stop() {
     securityTap.unregister();
-    audit.close();
-    gateway.close();
-    inbox.close();
   }
 
   private static String email() {
@@ -82,7 +82,11 @@ class UserAdminApiTest {
     String email = email();
     JsonObject user = create(new JsonObject().put("email", "  " + email.toUpperCase() + " ")
         .put("profile", new JsonObject().put("name", "Ada").put("dob", "1990-02-03")));
-    assertEquals(USER_FIELDS, user.fieldNames());
+    JsonObject nested = user.getJsonObject("user");
+    assertEquals(USER_FIELDS, nested.fieldNames());
+    JsonObject flat = user.copy();
+    flat.remove("user");
+    assertEquals(nested, flat, "the user object, at the top and under user");
     assertEquals(email, user.getString("email"));
     assertFalse(user.getBoolean("email_verified"));
     assertEquals(new JsonArray().add("USER"), user.getJsonArray("roles"));
@@ -283,6 +287,11 @@ class UserAdminApiTest {
       assertEquals("session_revoked", shop.me(second.getString("access_token")).error());
       assertEquals(200, shop.me(first.getString("access_token")).status());
     }
+    JsonObject revokedEvent = audit.of("session.revoked", shop.appId()).stream()
+        .filter(e -> sid.equals(e.getJsonObject("data").getString("session_id"))).findFirst().orElseThrow();
+    assertEquals(userId, revokedEvent.getString("user_id"));
+    assertEquals("admin", revokedEvent.getJsonObject("data").getString("reason"));
+    assertEquals("operator", revokedEvent.getJsonObject("data").getJsonObject("by").getString("actor"));
     assertEquals(1, shop.http().get(shop.path("/users/" + userId + "/sessions"), ADMIN).json().getJsonArray("sessions").size());
     assertEquals(404, shop.http().delete(shop.path("/sessions/" + sid), ADMIN).status());
     EndUsers other = EndUsers.newApp(gateway, inbox, "users-other-sessions");

@@ -53,6 +53,7 @@ final class Report {
     Double refresh = load("Portcullis POST /auth/refresh chains", "refresh", "refresh", "refreshes/s");
     Double otp = load("Portcullis OTP send + verify pairs", "otp", "otp-pair", "pairs/s");
     Double mix = load("Portcullis mix 70% me / 20% refresh / 10% OTP pairs", "mix", null, "req/s");
+    Double licenseVerify = wrk("Portcullis POST /licenses/verify (64 licences, activated devices)", "license-verify");
     Double kcRefresh = load("Keycloak refresh_token grant chains", "kc-refresh", "kc-refresh", "refreshes/s");
     wrk("Keycloak client_credentials grant", "kc-client-credentials");
     Double kcUserinfo = wrk("Keycloak userinfo", "kc-userinfo");
@@ -109,6 +110,7 @@ final class Report {
     ratio(md, "OTP pairs / raw signing", otp, signRate, "≥ 0.60", 0.60);
     ratio(md, "/auth/me / bare JSON", me, bare, "≥ 0.50", 0.50);
     ratio(md, "/auth/me / Keycloak userinfo", me, kcUserinfo, "≥ 3", 3.0);
+    ratio(md, "/licenses/verify / bare JSON", licenseVerify, bare, "≥ 0.50", 0.50);
     ratio(md, "Portcullis refresh / Keycloak refresh", refresh, kcRefresh, "–", null);
 
     md.append("\n## Targets\n\n| target | measured | met |\n|---|---|---|\n");
@@ -210,14 +212,15 @@ final class Report {
   /** The gateway's own timers over each scenario (warm-up included): where a request's time goes inside it. */
   private void gatewayMetrics(StringBuilder md) throws IOException {
     StringBuilder rowsMd = new StringBuilder();
-    for (String name : List.of("me", "me-max", "me-rate", "refresh", "otp", "mix")) {
+    for (String name : List.of("me", "me-max", "me-rate", "refresh", "otp", "mix", "license-verify")) {
       JsonObject m = read(name + ".gateway-metrics");
       if (m == null) {
         continue;
       }
       List<String> routes = new ArrayList<>();
       for (String key : m.fieldNames()) {
-        if (key.startsWith("vertx_http_server_response_time_ms /auth/")) {
+        if (key.startsWith("vertx_http_server_response_time_ms /auth/")
+            || key.startsWith("vertx_http_server_response_time_ms /licenses/")) {
           routes.add(key.substring("vertx_http_server_response_time_ms ".length()) + " "
               + fmt(m.getJsonObject(key).getDouble("mean"), 2));
         }
@@ -272,7 +275,7 @@ final class Report {
 
   private double maxGatewayRss() throws IOException {
     double max = 0;
-    for (String name : List.of("me.proc", "me-max", "me-rate", "refresh", "otp", "mix")) {
+    for (String name : List.of("me.proc", "me-max", "me-rate", "refresh", "otp", "mix", "license-verify.proc")) {
       JsonObject result = read(name);
       JsonObject proc = result == null ? null : name.endsWith(".proc") ? result : result.getJsonObject("server");
       if (proc != null) {
@@ -288,10 +291,12 @@ final class Report {
       JsonObject result = read(name);
       errors += result == null ? 0 : result.getLong("errors_total", 0L);
     }
-    JsonObject me = read("me");
-    if (me != null) {
-      JsonObject e = me.getJsonObject("errors");
-      errors += e.fieldNames().stream().mapToLong(e::getLong).sum();
+    for (String name : List.of("me", "license-verify")) {
+      JsonObject wrk = read(name);
+      if (wrk != null) {
+        JsonObject e = wrk.getJsonObject("errors");
+        errors += e.fieldNames().stream().mapToLong(e::getLong).sum();
+      }
     }
     JsonObject gateway = read("gateway");
     if (gateway != null) {

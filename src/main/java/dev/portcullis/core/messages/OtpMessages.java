@@ -37,13 +37,30 @@ public final class OtpMessages {
 
   /**
    * Consumes a code; the reply is the token response ({@link TokenMessages.Grant}). {@code tenantId} (may be
-   * null) binds the new session to that tenant; the user must be a member.
+   * null) binds the new session to that tenant; the user must be a member. {@code deviceId} and
+   * {@code licenseKey} (null when absent, set with {@link #withDevice}): the licensed device the session is to
+   * be bound to, and that device's license key, which proves it.
    */
-  public record Verify(UUID appId, String otpRequestId, String otp, String requestId, String clientIp, UUID tenantId)
-      implements Bus.Request {
+  public record Verify(UUID appId, String otpRequestId, String otp, String requestId, String clientIp, UUID tenantId,
+                       UUID deviceId, String licenseKey) implements Bus.Request {
 
     public Verify(UUID appId, String otpRequestId, String otp, String requestId, String clientIp) {
-      this(appId, otpRequestId, otp, requestId, clientIp, null);
+      this(appId, otpRequestId, otp, requestId, clientIp, null, null, null);
+    }
+
+    public Verify(UUID appId, String otpRequestId, String otp, String requestId, String clientIp, UUID tenantId) {
+      this(appId, otpRequestId, otp, requestId, clientIp, tenantId, null, null);
+    }
+
+    public Verify withDevice(UUID device, String key) {
+      return new Verify(appId, otpRequestId, otp, requestId, clientIp, tenantId, device, key);
+    }
+
+    /** Without the code and the license key. */
+    @Override
+    public String toString() {
+      return "Verify[" + appId + ", " + otpRequestId + ", " + requestId + ", tenant " + tenantId + ", device "
+          + deviceId + "]";
     }
   }
 }

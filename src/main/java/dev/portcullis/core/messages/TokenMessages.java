@@ -56,7 +56,18 @@ public final class TokenMessages {
    * {@code actor} is who asked (audit data: the operator or an owner id).
    */
   public record Revoke(UUID appId, UUID sessionId, UUID tenantId, UUID userId, String reason, JsonObject actor,
-                       String requestId, String clientIp) implements Bus.Request {
+                       String requestId, String clientIp, UUID exceptSessionId) implements Bus.Request {
+
+    public Revoke(UUID appId, UUID sessionId, UUID tenantId, UUID userId, String reason, JsonObject actor,
+                  String requestId, String clientIp) {
+      this(appId, sessionId, tenantId, userId, reason, actor, requestId, clientIp, null);
+    }
+
+    /** Every session of a user but {@code kept}: a password change keeps the session that made it. */
+    public static Revoke userBut(UUID appId, UUID userId, UUID kept, String reason, JsonObject actor,
+                                 String requestId, String clientIp) {
+      return new Revoke(appId, null, null, userId, reason, actor, requestId, clientIp, kept);
+    }
 
     public static Revoke session(UUID appId, UUID sessionId, String reason, JsonObject actor, String requestId,
                                  String clientIp) {

@@ -1,0 +1,213 @@
+package dev.portcullis.audit;
+
+import dev.portcullis.boot.ConfigLoader;
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.PgUrl;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.YearMonth;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The audit log's retention path on the command line ({@code java -jar portcullis.jar <command>}):
+ * <pre>
+ * audit-export --month YYYY-MM [--app APP_ID] --out FILE   export a closed month, verify the file, record it
+ * audit-verify FILE [--pubkey PEM_FILE]                    check an exported file without the database
+ * audit-detach --month YYYY-MM [--drop]                    detach (and drop) a month every event of which is exported
+ * audit-export-key                                         print the export key's public half (PEM) and key id
+ * </pre>
+ * Configuration as for the gateway (conf/portcullis.yaml, then environment variables). Commands that touch the
+ * database use {@code PORTCULLIS_PG_MIGRATION_URL} when set (the owner role, which alone may detach), else
+ * {@code PORTCULLIS_PG_URL}. Answers one JSON object on standard output; exit status 0 ok, 1 failed, 2 misuse.
+ */
+public final class AuditCli {
+
+  public static final Set<String> COMMANDS = Set.of("audit-export", "audit-verify", "audit-detach", "audit-export-key");
+
+  private static final String PG_MIGRATION_URL = "PORTCULLIS_PG_MIGRATION_URL";
+  private static final String DETACH = "SELECT audit_partition_detach(?, ?)";
+
+  private final JsonObject overrides;
+  private final PrintStream out;
+  private final PrintStream err;
+  private final Clock clock;
+
+  /** {@code overrides} come last, over the file and the environment (tests pass their database and keys). */
+  public AuditCli(JsonObject overrides, PrintStream out, PrintStream err, Clock clock) {
+    this.overrides = overrides;
+    this.out = out;
+    this.err = err;
+    this.clock = clock;
+  }
+
+  /** Runs one command; answers the process's exit status. */
+  public int run(String... args) {
+    List<String> rest = new ArrayList<>(List.of(args));
+    String command = rest.isEmpty() ? "" : rest.remove(0);
+    try {
+      return switch (command) {
+        case "audit-export" -> export(rest);
+        case "audit-verify" -> verify(rest);
+        case "audit-detach" -> detach(rest);
+        case "audit-export-key" -> exportKey(rest);
+        default -> usage("unknown command " + command);
+      };
+    } catch (Usage e) {
+      return usage(e.getMessage());
+    } catch (NoSuchFileException e) {
+      err.println(command + " failed: no such file: " + e.getMessage());
+      return 1;
+    } catch (IOException | SQLException | RuntimeException e) {
+      err.println(command + " failed: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private int export(List<String> args) throws IOException, SQLException {
+    YearMonth month = month(option(args, "--month", true));
+    String app = option(args, "--app", false);
+    Path file = Path.of(option(args, "--out", true));
+    noneLeft(args);
+    GatewayConfig config = config();
+    try (Connection db = connect(config)) {
+      AuditExporter.Exported exported = new AuditExporter(db, ExportSigningKey.fromMasterKey(config.masterKey()), clock)
+          .export(month, app == null ? null : uuid(app), file);
+      out.println(exported.toJson().put("month", month.toString()).put("verified", true).encode());
+    }
+    return 0;
+  }
+
+  private int verify(List<String> args) throws IOException {
+    String pubkey = option(args, "--pubkey", false);
+    if (args.size() != 1) {
+      throw new Usage("audit-verify takes one FILE");
+    }
+    Path file = Path.of(args.get(0));
+    PublicKey key = pubkey != null
+        ? ExportSigningKey.parsePem(Files.readString(Path.of(pubkey)))
+        : ExportSigningKey.fromMasterKey(config().masterKey()).publicKey();
+    ExportVerifier.Result result = ExportVerifier.verify(file, key);
+    out.println(result.toJson().encode());
+    if (!result.ok()) {
+      err.println(file + ": line " + result.line() + ": " + result.reason() + ": " + result.detail());
+    }
+    return result.ok() ? 0 : 1;
+  }
+
+  private int detach(List<String> args) throws SQLException {
+    YearMonth month = month(option(args, "--month", true));
+    boolean drop = args.remove("--drop");
+    noneLeft(args);
+    try (Connection db = connect(config()); PreparedStatement call = db.prepareStatement(DETACH)) {
+      call.setObject(1, month.atDay(1));
+      call.setBoolean(2, drop);
+      try (ResultSet rows = call.executeQuery()) {
+        rows.next();
+        out.println(new JsonObject().put("month", month.toString())
+            .put("partition", AuditPartitions.name(month))
+            .put("events", rows.getLong(1)).put("detached", true).put("dropped", drop).encode());
+      }
+    }
+    return 0;
+  }
+
+  private int exportKey(List<String> args) {
+    noneLeft(args);
+    out.println(ExportSigningKey.published(config().masterKey()).encode());
+    return 0;
+  }
+
+  private GatewayConfig config() {
+    Vertx vertx = Vertx.vertx();
+    try {
+      return ConfigLoader.load(vertx, overrides, true).await(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalArgumentException("configuration: " + e.getMessage());
+    } finally {
+      vertx.close();
+    }
+  }
+
+  private static Connection connect(GatewayConfig config) throws SQLException {
+    String migrationUrl = config.optional(PG_MIGRATION_URL);
+    PgUrl url = migrationUrl == null ? config.pgUrl() : PgUrl.parse(PG_MIGRATION_URL, migrationUrl);
+    Properties props = new Properties();
+    props.setProperty("user", url.user());
+    if (url.password() != null) {
+      props.setProperty("password", url.password());
+    }
+    return DriverManager.getConnection(url.jdbcUrl(), props);
+  }
+
+  private int usage(String problem) {
+    err.println(problem);
+    err.println("usage: java -jar portcullis.jar audit-export --month YYYY-MM [--app APP_ID] --out FILE");
+    err.println("       java -jar portcullis.jar audit-verify FILE [--pubkey PEM_FILE]");
+    err.println("       java -jar portcullis.jar audit-detach --month YYYY-MM [--drop]");
+    err.println("       java -jar portcullis.jar audit-export-key");
+    return 2;
+  }
+
+  /** Removes {@code --name value} from args and answers the value (null when absent and optional). */
+  private static String option(List<String> args, String name, boolean required) {
+    int at = args.indexOf(name);
+    if (at < 0) {
+      if (required) {
+        throw new Usage(name + " is required");
+      }
+      return null;
+    }
+    if (at + 1 >= args.size()) {
+      throw new Usage(name + " needs a value");
+    }
+    String value = args.remove(at + 1);
+    args.remove(at);
+    return value;
+  }
+
+  private static void noneLeft(List<String> args) {
+    if (!args.isEmpty()) {
+      throw new Usage("unexpected " + String.join(" ", args));
+    }
+  }
+
+  private static YearMonth month(String value) {
+    try {
+      return YearMonth.parse(value);
+    } catch (DateTimeParseException e) {
+      throw new Usage("--month must be YYYY-MM");
+    }
+  }
+
+  private static UUID uuid(String value) {
+    try {
+      return UUID.fromString(value);
+    } catch (IllegalArgumentException e) {
+      throw new Usage("--app must be an app id (a UUID)");
+    }
+  }
+
+  private static final class Usage extends RuntimeException {
+    Usage(String message) {
+      super(message, null, false, false);
+    }
+  }
+}

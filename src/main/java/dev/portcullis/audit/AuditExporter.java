@@ -1,0 +1,240 @@
+package dev.portcullis.audit;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Exports a closed month of the audit log (every app, or one) to an {@link ExportFile}, verifies the written
+ * file with the export key's public half, and only then records it in {@code audit_exports}, the ledger that
+ * {@code audit_partition_detach} requires to cover every event of a partition before it lets it go.
+ *
+ * <p>An app's part of the file is the contiguous seq range from its first event of the month (or just after
+ * what an earlier export already holds) to its last event of the month. Pods stamp events with their own
+ * clocks, so near a month boundary a chain's events may interleave across two months; the range then takes
+ * the few events of the next month that fall inside it, and the next month's export starts after them. Runs
+ * over JDBC, blocking: a command-line tool, never on an event loop.
+ */
+final class AuditExporter {
+
+  private static final String MONTH_CHAINS =
+      "SELECT app_id, min(seq) AS first_seq, max(seq) AS last_seq FROM audit_events WHERE at >= ? AND at < ? "
+          + "AND (?::uuid IS NULL OR app_id = ?::uuid) GROUP BY app_id ORDER BY app_id";
+  private static final String EXPORTED_THROUGH =
+      "SELECT max(last_seq) FROM audit_exports WHERE app_id = ? AND first_seq <= ? AND month <> ?";
+  private static final String HASH_AT = "SELECT hash FROM audit_events WHERE app_id = ? AND seq = ?";
+  private static final String EXPORTED_HEAD = "SELECT head_hash FROM audit_exports WHERE app_id = ? AND last_seq = ? LIMIT 1";
+  private static final String EVENTS =
+      "SELECT " + StoredEvent.COLUMNS + " FROM audit_events WHERE app_id = ? AND seq BETWEEN ? AND ? ORDER BY seq";
+  private static final String RECORD =
+      "INSERT INTO audit_exports (month, app_id, first_seq, last_seq, head_hash, file_sha256, key_id) VALUES (?, ?, ?, ?, ?, ?, ?)";
+  private static final int FETCH = 1000;
+
+  /** What was exported: the file, its SHA-256 and its chains. */
+  record Exported(Path file, String sha256, List<ExportFile.Chain> chains) {
+
+    long events() {
+      return chains.stream().mapToLong(ExportFile.Chain::events).sum();
+    }
+
+    JsonObject toJson() {
+      JsonArray list = new JsonArray();
+      chains.forEach(chain -> list.add(chain.toJson()));
+      return new JsonObject().put("file", file.toString()).put("sha256", sha256).put("events", events()).put("chains", list);
+    }
+  }
+
+  private final Connection db;
+  private final ExportSigningKey key;
+  private final Clock clock;
+
+  AuditExporter(Connection db, ExportSigningKey key, Clock clock) {
+    this.db = db;
+    this.key = key;
+    this.clock = clock;
+  }
+
+  Exported export(YearMonth month, UUID appId, Path out) throws SQLException, IOException {
+    Instant end = month.plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+    if (end.isAfter(clock.instant())) {
+      throw new IllegalArgumentException("month " + month + " is not closed yet: only a past month can be exported");
+    }
+    Path partial = out.resolveSibling(out.getFileName() + ".partial");
+    try {
+      List<ExportFile.Chain> chains = writeFile(month, appId, partial);
+      ExportVerifier.Result verified = ExportVerifier.verify(partial, key.publicKey());
+      if (!verified.ok()) {
+        throw new IllegalStateException("the export did not verify, nothing recorded: " + verified.toJson().encode());
+      }
+      Files.move(partial, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      String sha256 = sha256(out);
+      record(month, chains, sha256);
+      return new Exported(out, sha256, chains);
+    } finally {
+      Files.deleteIfExists(partial);
+    }
+  }
+
+  /** Writes the month's chains and the signed trailer from one snapshot of the database. */
+  private List<ExportFile.Chain> writeFile(YearMonth month, UUID appId, Path file) throws SQLException, IOException {
+    List<ExportFile.Chain> chains = new ArrayList<>();
+    boolean autoCommit = db.getAutoCommit();
+    db.setAutoCommit(false);
+    db.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+    try (BufferedWriter writer = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      for (ExportFile.Chain range : ranges(month, appId)) {
+        chains.add(write(range, writer));
+      }
+      ExportFile.Trailer trailer = new ExportFile.Trailer(month.toString(), appId == null ? null : appId.toString(),
+          StoredEvent.format(clock.instant().truncatedTo(ChronoUnit.MICROS)), null, chains, null).signed(key);
+      writer.write(trailer.line());
+      writer.newLine();
+    } finally {
+      db.rollback();
+      db.setAutoCommit(autoCommit);
+    }
+    return chains;
+  }
+
+  /** Each app's range for the month, with the hash before it; events and head are filled in by {@link #write}. */
+  private List<ExportFile.Chain> ranges(YearMonth month, UUID appId) throws SQLException {
+    Instant start = month.atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+    Instant end = month.plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+    List<ExportFile.Chain> ranges = new ArrayList<>();
+    try (PreparedStatement query = db.prepareStatement(MONTH_CHAINS)) {
+      query.setObject(1, start.atOffset(ZoneOffset.UTC));
+      query.setObject(2, end.atOffset(ZoneOffset.UTC));
+      query.setObject(3, appId);
+      query.setObject(4, appId);
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          ranges.add(new ExportFile.Chain(rows.getObject("app_id", UUID.class), rows.getLong("first_seq"),
+              rows.getLong("last_seq"), null, null, 0));
+        }
+      }
+    }
+    List<ExportFile.Chain> anchored = new ArrayList<>();
+    for (ExportFile.Chain range : ranges) {
+      long first = Math.max(range.firstSeq(), exportedThrough(range.appId(), range.firstSeq(), month) + 1);
+      if (first <= range.lastSeq()) {
+        anchored.add(new ExportFile.Chain(range.appId(), first, range.lastSeq(), hashBefore(range.appId(), first), null, 0));
+      }
+    }
+    return anchored;
+  }
+
+  /** The last seq of the app that an export of another month already holds (0 when none). */
+  private long exportedThrough(UUID app, long firstSeq, YearMonth month) throws SQLException {
+    try (PreparedStatement query = db.prepareStatement(EXPORTED_THROUGH)) {
+      query.setObject(1, app);
+      query.setLong(2, firstSeq);
+      query.setObject(3, month.atDay(1));
+      try (ResultSet rows = query.executeQuery()) {
+        rows.next();
+        return rows.getLong(1);
+      }
+    }
+  }
+
+  /** The hash of the event before {@code seq}: genesis, a stored event, or the head of an earlier export. */
+  private String hashBefore(UUID app, long seq) throws SQLException {
+    if (seq == 1) {
+      return ChainHash.GENESIS;
+    }
+    for (String sql : List.of(HASH_AT, EXPORTED_HEAD)) {
+      try (PreparedStatement query = db.prepareStatement(sql)) {
+        query.setObject(1, app);
+        query.setLong(2, seq - 1);
+        try (ResultSet rows = query.executeQuery()) {
+          if (rows.next()) {
+            return rows.getString(1);
+          }
+        }
+      }
+    }
+    throw new IllegalStateException("app " + app + ": event " + (seq - 1) + " is neither stored nor the head of an export");
+  }
+
+  /** Streams the range's events as lines; answers the range with its head hash and event count. */
+  private ExportFile.Chain write(ExportFile.Chain range, BufferedWriter writer) throws SQLException, IOException {
+    long events = 0;
+    String head = range.previousHash();
+    try (PreparedStatement query = db.prepareStatement(EVENTS)) {
+      query.setFetchSize(FETCH);
+      query.setObject(1, range.appId());
+      query.setLong(2, range.firstSeq());
+      query.setLong(3, range.lastSeq());
+      try (ResultSet rows = query.executeQuery()) {
+        while (rows.next()) {
+          StoredEvent event = event(rows);
+          writer.write(event.toJson().encode());
+          writer.newLine();
+          head = event.hash();
+          events++;
+        }
+      }
+    }
+    return new ExportFile.Chain(range.appId(), range.firstSeq(), range.lastSeq(), range.previousHash(), head, events);
+  }
+
+  private void record(YearMonth month, List<ExportFile.Chain> chains, String sha256) throws SQLException {
+    try (PreparedStatement insert = db.prepareStatement(RECORD)) {
+      for (ExportFile.Chain chain : chains) {
+        insert.setObject(1, month.atDay(1));
+        insert.setObject(2, chain.appId());
+        insert.setLong(3, chain.firstSeq());
+        insert.setLong(4, chain.lastSeq());
+        insert.setString(5, chain.headHash());
+        insert.setString(6, sha256);
+        insert.setString(7, key.keyId());
+        insert.addBatch();
+      }
+      insert.executeBatch();
+    }
+  }
+
+  private static StoredEvent event(ResultSet row) throws SQLException {
+    String userId = row.getString("user_id");
+    return new StoredEvent(row.getObject("id", UUID.class), row.getObject("app_id", UUID.class), row.getLong("seq"),
+        row.getObject("at", OffsetDateTime.class).toInstant(), row.getString("type"),
+        userId == null ? null : UUID.fromString(userId), row.getString("request_id"), row.getString("client_ip"),
+        new JsonObject(row.getString("data")), row.getString("hash"));
+  }
+
+  private static String sha256(Path file) throws IOException {
+    MessageDigest digest;
+    try {
+      digest = MessageDigest.getInstance("SHA-256");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("SHA-256 unavailable", e);
+    }
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
+      in.transferTo(OutputStream.nullOutputStream());
+    }
+    return HexFormat.of().formatHex(digest.digest());
+  }
+}

@@ -1,0 +1,155 @@
+package dev.portcullis.audit;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Checks an exported audit month (see {@link ExportFile}) without the database: the trailer's signature
+ * under the given public key, then every event line against the trailer's chains, one link at a time, and
+ * each chain's end against its signed head. Stops at the first line that fails and names it. Reads the file
+ * twice (the trailer is its last line), never holding more than one line and one position per chain.
+ */
+final class ExportVerifier {
+
+  /** A chain's position while its lines are checked. */
+  private static final class Walk {
+    private final ExportFile.Chain chain;
+    private long seq;
+    private String hash;
+
+    Walk(ExportFile.Chain chain) {
+      this.chain = chain;
+      this.seq = chain.firstSeq() - 1;
+      this.hash = chain.previousHash();
+    }
+  }
+
+  /** The outcome: ok, or the first line that failed (1-based) and why. */
+  record Result(boolean ok, long eventsChecked, String keyId, String month, long line, String appId, Long seq,
+                String reason, String detail) {
+
+    static Result broken(long eventsChecked, String keyId, String month, long line, String appId, Long seq, String reason,
+                         String detail) {
+      return new Result(false, eventsChecked, keyId, month, line, appId, seq, reason, detail);
+    }
+
+    JsonObject toJson() {
+      JsonObject json = new JsonObject().put("ok", ok).put("events_checked", eventsChecked).put("key_id", keyId)
+          .put("month", month);
+      return ok ? json : json.put("first_broken", new JsonObject().put("line", line).put("app_id", appId)
+          .put("seq", seq).put("reason", reason).put("detail", detail));
+    }
+  }
+
+  private ExportVerifier() {
+  }
+
+  static Result verify(Path file, PublicKey key) throws IOException {
+    long lines = 0;
+    String last = null;
+    try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+        lines++;
+        last = line;
+      }
+    }
+    if (last == null) {
+      return Result.broken(0, null, null, 1, null, null, "no_trailer", "the file is empty");
+    }
+    ExportFile.Trailer trailer;
+    try {
+      trailer = ExportFile.Trailer.parse(new JsonObject(last));
+    } catch (DecodeException | IllegalArgumentException | ClassCastException | NullPointerException e) {
+      return Result.broken(0, null, null, lines, null, null, "no_trailer", "the last line is not an export trailer");
+    }
+    String keyId = ExportSigningKey.keyId(key);
+    if (!keyId.equals(trailer.keyId())) {
+      return Result.broken(0, trailer.keyId(), trailer.month(), lines, null, null, "bad_signature",
+          "signed by key " + trailer.keyId() + ", not by the key given (" + keyId + ")");
+    }
+    if (!ExportSigningKey.verify(key, trailer.signedText(), trailer.signature())) {
+      return Result.broken(0, keyId, trailer.month(), lines, null, null, "bad_signature",
+          "the trailer's signature does not verify: the trailer was changed");
+    }
+    return walk(file, trailer, lines, keyId);
+  }
+
+  private static Result walk(Path file, ExportFile.Trailer trailer, long trailerLine, String keyId) throws IOException {
+    Map<UUID, Walk> walks = new HashMap<>();
+    trailer.chains().forEach(chain -> walks.put(chain.appId(), new Walk(chain)));
+    Set<UUID> finished = new HashSet<>();
+    Walk current = null;
+    long checked = 0;
+    long number = 0;
+    try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      for (String line = reader.readLine(); line != null && ++number < trailerLine; line = reader.readLine()) {
+        StoredEvent event;
+        try {
+          event = StoredEvent.fromJson(new JsonObject(line));
+        } catch (RuntimeException e) {
+          return broken(checked, keyId, trailer, number, null, "malformed", "not an audit event");
+        }
+        Walk walk = walks.get(event.appId());
+        if (walk == null || finished.contains(event.appId())) {
+          return broken(checked, keyId, trailer, number, event, "unexpected_app",
+              walk == null ? "app is not in the trailer" : "app's chain was already complete");
+        }
+        if (current != walk) {
+          if (current != null) {
+            Result ended = end(current, checked, keyId, trailer, number);
+            if (ended != null) {
+              return ended;
+            }
+            finished.add(current.chain.appId());
+          }
+          current = walk;
+        }
+        checked++;
+        if (event.seq() != walk.seq + 1 || event.seq() > walk.chain.lastSeq()) {
+          return broken(checked, keyId, trailer, number, event, "seq_gap", "expected seq " + (walk.seq + 1));
+        }
+        if (!ChainHash.link(walk.hash, event).equals(event.hash())) {
+          return broken(checked, keyId, trailer, number, event, "hash_mismatch",
+              "the hash does not match the event's content and the hash before it");
+        }
+        walk.seq = event.seq();
+        walk.hash = event.hash();
+      }
+    }
+    for (ExportFile.Chain chain : trailer.chains()) {
+      Result ended = end(walks.get(chain.appId()), checked, keyId, trailer, trailerLine);
+      if (ended != null) {
+        return ended;
+      }
+    }
+    return new Result(true, checked, keyId, trailer.month(), 0, null, null, null, null);
+  }
+
+  /** Null when the chain reached its signed head, else why not, blamed on {@code line}. */
+  private static Result end(Walk walk, long checked, String keyId, ExportFile.Trailer trailer, long line) {
+    if (walk.seq == walk.chain.lastSeq() && walk.hash.equals(walk.chain.headHash())) {
+      return null;
+    }
+    return Result.broken(checked, keyId, trailer.month(), line, walk.chain.appId().toString(), walk.seq + 1,
+        "head_mismatch", walk.seq == walk.chain.lastSeq()
+            ? "the chain's last hash is not the signed head_hash"
+            : "the chain ends at seq " + walk.seq + ", the trailer says " + walk.chain.lastSeq());
+  }
+
+  private static Result broken(long checked, String keyId, ExportFile.Trailer trailer, long line, StoredEvent event,
+                               String reason, String detail) {
+    return Result.broken(checked, keyId, trailer.month(), line, event == null ? null : event.appId().toString(),
+        event == null ? null : event.seq(), reason, detail);
+  }
+}

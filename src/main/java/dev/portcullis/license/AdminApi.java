@@ -1,0 +1,276 @@
+package dev.portcullis.license;
+
+import dev.portcullis.app.AppAccess;
+import dev.portcullis.app.AppCursor;
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.Postgres;
+import dev.portcullis.http.AdminAuth;
+import dev.portcullis.http.Fields;
+import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.RequestIds;
+import dev.portcullis.http.Requests;
+import dev.portcullis.http.Responses;
+import dev.portcullis.token.DeviceSessions;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The owner's side of licenses ({@code /v1/apps/:app_id/license-policies} and {@code .../licenses}), behind the
+ * same guards as the other app routes: an owner sees only its own apps' policies and licenses. Suspending and
+ * revoking a license revoke the sessions bound to its devices at once.
+ */
+public final class AdminApi {
+
+  private static final int DEFAULT_PAGE = 100;
+  private static final int MAX_PAGE = 500;
+  private static final int NAME_MAX = 200;
+  private static final int METADATA_MAX_BYTES = 4096;
+  private static final Set<String> STATUSES = Set.of(License.ACTIVE, License.SUSPENDED, License.REVOKED, License.EXPIRED);
+
+  private final PolicyRepository policies;
+  private final LicenseRepository licenses;
+  private final LicenseKeys keys;
+  private final DeviceSessions sessions;
+  private final AuditLog audit;
+
+  AdminApi(PolicyRepository policies, LicenseRepository licenses, LicenseKeys keys, DeviceSessions sessions,
+           AuditLog audit) {
+    this.policies = policies;
+    this.licenses = licenses;
+    this.keys = keys;
+    this.sessions = sessions;
+    this.audit = audit;
+  }
+
+  public void createPolicy(RoutingContext ctx) {
+    Policy policy = PolicyRules.create(UUID.randomUUID(), appId(ctx), JsonBody.of(ctx));
+    policies.create(policy)
+        .compose(created -> audit(ctx, LicenseEvents.POLICY_CREATED, null, policyData(created)).map(created))
+        .onSuccess(created -> Responses.json(ctx, 201, created.toJson()))
+        .onFailure(ctx::fail);
+  }
+
+  public void listPolicies(RoutingContext ctx) {
+    policies.list(appId(ctx))
+        .onSuccess(list -> Responses.ok(ctx, new JsonObject().put("policies",
+            new JsonArray(list.stream().map(Policy::toJson).toList()))))
+        .onFailure(ctx::fail);
+  }
+
+  public void getPolicy(RoutingContext ctx) {
+    policy(ctx).onSuccess(policy -> Responses.ok(ctx, policy.toJson())).onFailure(ctx::fail);
+  }
+
+  public void updatePolicy(RoutingContext ctx) {
+    JsonObject body = JsonBody.of(ctx);
+    policy(ctx)
+        .compose(current -> policies.update(PolicyRules.patch(current, body)))
+        .compose(updated -> updated == null ? Future.failedFuture(policyNotFound()) : Future.succeededFuture(updated))
+        .compose(updated -> audit(ctx, LicenseEvents.POLICY_CHANGED, null,
+            policyData(updated).put("fields", new JsonArray(List.copyOf(body.fieldNames())))).map(updated))
+        .onSuccess(updated -> Responses.ok(ctx, updated.toJson()))
+        .onFailure(ctx::fail);
+  }
+
+  public void deletePolicy(RoutingContext ctx) {
+    UUID policyId = pathId(ctx, "policy_id");
+    (policyId == null ? Future.<Boolean>succeededFuture(false) : policies.delete(appId(ctx), policyId))
+        .recover(failure -> PolicyRepository.isInUse(failure)
+            ? Future.failedFuture(new ApiException(ErrorCode.CONFLICT, "policy_id: licenses still use this policy"))
+            : Future.failedFuture(failure))
+        .compose(deleted -> deleted ? Future.succeededFuture() : Future.failedFuture(policyNotFound()))
+        .compose(deleted -> audit(ctx, LicenseEvents.POLICY_DELETED, null,
+            new JsonObject().put("policy_id", policyId.toString())))
+        .onSuccess(done -> Responses.ok(ctx, new JsonObject().put("policy_id", policyId.toString()).put("deleted", true)))
+        .onFailure(ctx::fail);
+  }
+
+  public void createLicense(RoutingContext ctx) {
+    JsonObject body = JsonBody.of(ctx);
+    UUID appId = appId(ctx);
+    UUID policyId = requiredUuid(body, "policy_id");
+    UUID userId = Fields.optionalUuid(body, "user_id");
+    String name = Fields.optionalString(body, "name");
+    if (name != null && name.length() > NAME_MAX) {
+      throw ApiException.invalid("name", "must be at most " + NAME_MAX + " characters");
+    }
+    JsonObject metadata = Fields.optionalObject(body, "metadata");
+    if (metadata != null && metadata.toBuffer().length() > METADATA_MAX_BYTES) {
+      throw ApiException.invalid("metadata", "must be at most " + METADATA_MAX_BYTES + " bytes of JSON");
+    }
+    String key = LicenseKeys.generate();
+    UUID id = UUID.randomUUID();
+    Future<Boolean> userKnown = userId == null ? Future.succeededFuture(true) : licenses.isUserOf(appId, userId);
+    userKnown
+        .compose(known -> known ? Future.succeededFuture()
+            : Future.failedFuture(ApiException.invalid("user_id", "no such user in this app")))
+        .compose(ok -> licenses.create(id, appId, policyId, userId, keys.hash(appId, key), LicenseKeys.hint(key), name,
+            metadata == null ? new JsonObject() : metadata))
+        .recover(failure -> Postgres.isUniqueViolation(failure)
+            ? Future.failedFuture(new ApiException(ErrorCode.CONFLICT, "key: collision, retry"))
+            : Future.failedFuture(failure))
+        .compose(created -> created == null
+            ? Future.failedFuture(ApiException.invalid("policy_id", "no such policy in this app"))
+            : Future.succeededFuture(created))
+        .compose(created -> audit(ctx, LicenseEvents.CREATED, created.userId(), new JsonObject()
+            .put("license_id", created.id().toString())
+            .put("policy_id", created.policyId().toString())
+            .put("key_hint", created.keyHint())).map(created))
+        .onSuccess(created -> Responses.json(ctx, 201, created.toJson().put("key", key)))
+        .onFailure(ctx::fail);
+  }
+
+  public void listLicenses(RoutingContext ctx) {
+    String userParam = ctx.queryParams().get("user_id");
+    UUID userId = userParam == null ? null : AppDirectory.parseUuid(userParam);
+    if (userParam != null && userId == null) {
+      throw ApiException.invalid("user_id", "must be a UUID");
+    }
+    String status = ctx.queryParams().get("status");
+    if (status != null && !STATUSES.contains(status)) {
+      throw ApiException.invalid("status", "must be one of active, suspended, revoked, expired");
+    }
+    AppCursor cursor = AppCursor.parse(ctx.queryParams().get("cursor"));
+    licenses.list(appId(ctx), userId, status, cursor, limit(ctx))
+        .onSuccess(page -> Responses.ok(ctx, new JsonObject()
+            .put("licenses", new JsonArray(page.licenses().stream().map(License::toJson).toList()))
+            .put("next_cursor", page.nextCursor())))
+        .onFailure(ctx::fail);
+  }
+
+  public void getLicense(RoutingContext ctx) {
+    license(ctx)
+        .compose(license -> licenses.devices(license.id()).map(devices -> license.toJson().put("devices",
+            new JsonArray(devices.stream().map(device -> device.toJson(license.heartbeatInterval())).toList()))))
+        .onSuccess(answer -> Responses.ok(ctx, answer))
+        .onFailure(ctx::fail);
+  }
+
+  public void suspend(RoutingContext ctx) {
+    transition(ctx, List.of(License.ACTIVE), License.SUSPENDED, LicenseEvents.SUSPENDED,
+        LicenseEvents.REASON_LICENSE_SUSPENDED);
+  }
+
+  public void reinstate(RoutingContext ctx) {
+    transition(ctx, List.of(License.SUSPENDED), License.ACTIVE, LicenseEvents.REINSTATED, null);
+  }
+
+  public void revoke(RoutingContext ctx) {
+    transition(ctx, List.of(License.ACTIVE, License.SUSPENDED), License.REVOKED, LicenseEvents.REVOKED,
+        LicenseEvents.REASON_LICENSE_REVOKED);
+  }
+
+  public void deleteDevice(RoutingContext ctx) {
+    UUID appId = appId(ctx);
+    UUID deviceId = pathId(ctx, "device_id");
+    license(ctx)
+        .compose(license -> (deviceId == null ? Future.<Boolean>succeededFuture(null)
+                : licenses.deviceLive(appId, license.id(), deviceId))
+            .compose(live -> live == null
+                ? Future.failedFuture(new ApiException(ErrorCode.NOT_FOUND, "device_id: no such device of this license"))
+                : live ? licenses.deactivate(appId, deviceId, "removed") : Future.succeededFuture(false))
+            .compose(changed -> !changed ? Future.succeededFuture() : sessions.revoke(appId, List.of(deviceId),
+                    LicenseEvents.REASON_DEVICE_DEACTIVATED, RequestIds.of(ctx), Requests.callerIp(ctx))
+                .compose(revoked -> audit(ctx, LicenseEvents.DEVICE_DEACTIVATED, license.userId(), new JsonObject()
+                    .put("license_id", license.id().toString())
+                    .put("device_id", deviceId.toString())
+                    .put("reason", "removed")
+                    .put("sessions_revoked", revoked)))))
+        .onSuccess(done -> Responses.ok(ctx, new JsonObject().put("device_id", deviceId.toString())
+            .put("deactivated", true)))
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * Moves the license to {@code to} when it is in one of {@code from}; already there is a no-op answered 200;
+   * any other state (a revoked license is final) is {@code 409 conflict}. Leaving active revokes the sessions
+   * bound to the license's devices.
+   */
+  private void transition(RoutingContext ctx, List<String> from, String to, String eventType, String sessionReason) {
+    UUID appId = appId(ctx);
+    UUID licenseId = pathId(ctx, "license_id");
+    (licenseId == null ? Future.<License>succeededFuture(null) : licenses.transition(appId, licenseId, from, to))
+        .compose(before -> {
+          if (before == null) {
+            return Future.failedFuture(licenseNotFound());
+          }
+          String was = LicenseRepository.storedStatus(before);
+          if (was.equals(to)) {
+            return Future.succeededFuture();
+          }
+          if (!from.contains(was)) {
+            return Future.failedFuture(new ApiException(ErrorCode.CONFLICT,
+                "license_id: a " + before.status() + " license cannot be made " + to));
+          }
+          Future<Integer> revoked = sessionReason == null
+              ? Future.succeededFuture(0)
+              : licenses.deviceIds(licenseId).compose(devices -> sessions.revoke(appId, devices, sessionReason,
+                  RequestIds.of(ctx), Requests.callerIp(ctx)));
+          return revoked.compose(count -> audit(ctx, eventType, before.userId(), new JsonObject()
+              .put("license_id", licenseId.toString())
+              .put("from", before.status())
+              .put("sessions_revoked", count)));
+        })
+        .compose(done -> licenses.find(appId, licenseId))
+        .onSuccess(license -> Responses.ok(ctx, license.toJson()))
+        .onFailure(ctx::fail);
+  }
+
+  private Future<Policy> policy(RoutingContext ctx) {
+    UUID policyId = pathId(ctx, "policy_id");
+    return (policyId == null ? Future.<Policy>succeededFuture(null) : policies.find(appId(ctx), policyId))
+        .compose(policy -> policy == null ? Future.failedFuture(policyNotFound()) : Future.succeededFuture(policy));
+  }
+
+  private Future<License> license(RoutingContext ctx) {
+    UUID licenseId = pathId(ctx, "license_id");
+    return (licenseId == null ? Future.<License>succeededFuture(null) : licenses.find(appId(ctx), licenseId))
+        .compose(license -> license == null ? Future.failedFuture(licenseNotFound()) : Future.succeededFuture(license));
+  }
+
+  private Future<Void> audit(RoutingContext ctx, String type, UUID userId, JsonObject data) {
+    JsonObject all = AdminAuth.principal(ctx).toAudit().mergeIn(data);
+    return audit.record(new AuditEvent(type, appId(ctx), userId, RequestIds.of(ctx), Requests.callerIp(ctx), all));
+  }
+
+  private static JsonObject policyData(Policy policy) {
+    return new JsonObject().put("policy_id", policy.id().toString()).put("max_devices", policy.maxDevices());
+  }
+
+  private static UUID appId(RoutingContext ctx) {
+    return AppAccess.app(ctx).app().id();
+  }
+
+  private static UUID pathId(RoutingContext ctx, String name) {
+    return AppDirectory.parseUuid(ctx.pathParam(name));
+  }
+
+  private static UUID requiredUuid(JsonObject body, String field) {
+    UUID id = Fields.optionalUuid(body, field);
+    if (id == null) {
+      throw ApiException.invalid(field, "is required");
+    }
+    return id;
+  }
+
+  private static int limit(RoutingContext ctx) {
+    return Fields.pageLimit(ctx.queryParams().get("limit"), DEFAULT_PAGE, MAX_PAGE);
+  }
+
+  private static ApiException policyNotFound() {
+    return new ApiException(ErrorCode.NOT_FOUND, "policy_id: no such policy");
+  }
+
+  private static ApiException licenseNotFound() {
+    return new ApiException(ErrorCode.NOT_FOUND, "license_id: no such license");
+  }
+}

@@ -1,0 +1,205 @@
+package dev.portcullis.license;
+
+import dev.portcullis.app.App;
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.http.Fields;
+import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.RequestIds;
+import dev.portcullis.http.Responses;
+import dev.portcullis.token.DeviceSessions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+
+/**
+ * The device calls ({@code /licenses/activate}, {@code verify}, {@code heartbeat}, {@code deactivate},
+ * {@code checkout}), authenticated by the license key ({@link KeyAuth}). Activation takes a seat through
+ * {@link Seats}; deactivation frees it and revokes the sessions bound to the device at once.
+ */
+public final class DeviceApi {
+
+  private static final int FINGERPRINT_MAX = 255;
+  private static final int NAME_MAX = 255;
+  private static final int PLATFORM_MAX = 64;
+
+  private final Vertx vertx;
+  private final KeyAuth auth;
+  private final Seats seats;
+  private final LicenseRepository licenses;
+  private final Certificates certificates;
+  private final DeviceSessions sessions;
+  private final AuditLog audit;
+  private final LicenseMetrics metrics;
+
+  DeviceApi(Vertx vertx, KeyAuth auth, Seats seats, LicenseRepository licenses, Certificates certificates,
+            DeviceSessions sessions, AuditLog audit, LicenseMetrics metrics) {
+    this.vertx = vertx;
+    this.auth = auth;
+    this.seats = seats;
+    this.licenses = licenses;
+    this.certificates = certificates;
+    this.sessions = sessions;
+    this.audit = audit;
+    this.metrics = metrics;
+  }
+
+  public void activate(RoutingContext ctx) {
+    JsonObject body = JsonBody.of(ctx);
+    String fingerprint = fingerprint(body, true);
+    String name = bounded(body, "name", NAME_MAX);
+    String platform = bounded(body, "platform", PLATFORM_MAX);
+    auth.authenticate(ctx, fingerprint)
+        .compose(caller -> refuseUnlessActive(caller.license())
+            .compose(active -> seats.activate(caller.license().id(), caller.app().id(), fingerprint, name, platform))
+            .compose(activation -> activation.refusal() != null
+                ? refused(ctx, caller, activation)
+                : activated(ctx, caller, activation, fingerprint)))
+        .onFailure(ctx::fail);
+  }
+
+  public void verify(RoutingContext ctx) {
+    String fingerprint = fingerprint(JsonBody.of(ctx), false);
+    auth.authenticate(ctx, fingerprint)
+        .onSuccess(caller -> {
+          License license = caller.license();
+          Device device = caller.device();
+          String code = license.verifyCode();
+          if (code.equals("VALID") && fingerprint != null) {
+            code = device == null ? "DEVICE_NOT_ACTIVATED" : device.heartbeatDead() ? "HEARTBEAT_DEAD" : code;
+          }
+          Responses.ok(ctx, new JsonObject()
+              .put("valid", code.equals("VALID"))
+              .put("code", code)
+              .put("license", license.toJson())
+              .put("device", device == null ? null : device.toJson(license.heartbeatInterval())));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  public void heartbeat(RoutingContext ctx) {
+    String fingerprint = fingerprint(JsonBody.of(ctx), true);
+    auth.authenticate(ctx, fingerprint)
+        .compose(caller -> refuseUnlessActive(caller.license())
+            .compose(active -> liveDevice(caller))
+            .compose(device -> licenses.heartbeat(device.id()))
+            .compose(at -> at == null ? Future.failedFuture(notActivated()) : Future.succeededFuture(at))
+            .map(at -> {
+              metrics.heartbeat();
+              Integer interval = caller.license().heartbeatInterval();
+              return new JsonObject().put("next_heartbeat_before",
+                  interval == null ? null : App.rfc3339(at.plusSeconds(interval)));
+            }))
+        .onSuccess(answer -> Responses.ok(ctx, answer))
+        .onFailure(ctx::fail);
+  }
+
+  public void deactivate(RoutingContext ctx) {
+    String fingerprint = fingerprint(JsonBody.of(ctx), true);
+    auth.authenticate(ctx, fingerprint)
+        .compose(caller -> liveDevice(caller)
+            .compose(device -> licenses.deactivate(caller.app().id(), device.id(), "deactivated")
+                .compose(done -> done ? Future.succeededFuture(device) : Future.failedFuture(notActivated())))
+            .compose(device -> sessions.revoke(caller.app().id(), List.of(device.id()),
+                    LicenseEvents.REASON_DEVICE_DEACTIVATED, RequestIds.of(ctx), caller.clientIp())
+                .compose(revoked -> audit.record(event(ctx, caller, LicenseEvents.DEVICE_DEACTIVATED)
+                    .with("device_id", device.id().toString())
+                    .with("reason", "deactivated")
+                    .with("sessions_revoked", revoked)))))
+        .onSuccess(done -> Responses.ok(ctx, new JsonObject().put("deactivated", true)))
+        .onFailure(ctx::fail);
+  }
+
+  public void checkout(RoutingContext ctx) {
+    String fingerprint = fingerprint(JsonBody.of(ctx), true);
+    auth.authenticate(ctx, fingerprint)
+        .compose(caller -> refuseUnlessActive(caller.license())
+            .compose(active -> liveDevice(caller))
+            .compose(device -> certificates.issue(caller.app(), caller.license(), device.id(), fingerprint)
+                .compose(certificate -> Future.join(licenses.seen(device.id()),
+                        audit.record(event(ctx, caller, LicenseEvents.CERTIFICATE_ISSUED)
+                            .with("device_id", device.id().toString())))
+                    .map(recorded -> certificate))))
+        .onSuccess(certificate -> Responses.ok(ctx, new JsonObject().put("certificate", certificate)))
+        .onFailure(ctx::fail);
+  }
+
+  private Future<Void> activated(RoutingContext ctx, KeyAuth.Caller caller, Seats.Activation activation,
+                                 String fingerprint) {
+    Device device = activation.device();
+    License license = activation.license();
+    Future<Void> recorded = activation.created()
+        ? audit.record(event(ctx, caller, LicenseEvents.DEVICE_ACTIVATED).with("device_id", device.id().toString()))
+        : Future.succeededFuture();
+    return recorded
+        .compose(stored -> certificates.issue(caller.app(), license, device.id(), fingerprint))
+        .map(certificate -> {
+          metrics.activated(activation.created());
+          Responses.json(ctx, activation.created() ? 201 : 200, new JsonObject()
+              .put("device_id", device.id().toString())
+              .put("license", license.toJson())
+              .put("device", device.toJson(license.heartbeatInterval()))
+              .put("certificate", certificate));
+          return null;
+        });
+  }
+
+  /** A seat limit refused the device: audited, counted, reported to the security webhook, then answered. */
+  private Future<Void> refused(RoutingContext ctx, KeyAuth.Caller caller, Seats.Activation activation) {
+    License license = activation.license();
+    metrics.refused(activation.refusedFor());
+    JsonObject data = new JsonObject()
+        .put("license_id", license.id().toString())
+        .put("reason", activation.refusedFor())
+        .put("max_devices", license.maxDevices())
+        .put("max_activations_per_day", license.maxActivationsPerDay());
+    if (activation.refusal().code() == ErrorCode.DEVICE_LIMIT_REACHED) {
+      LicenseEvents.deviceLimitReached(vertx, caller.app().id(), license.userId(), data);
+    }
+    AuditEvent event = event(ctx, caller, LicenseEvents.ACTIVATION_REFUSED).with("reason", activation.refusedFor());
+    return audit.record(event).transform(stored -> Future.failedFuture(activation.refusal()));
+  }
+
+  private Future<Void> refuseUnlessActive(License license) {
+    ApiException refusal = license.refusal();
+    if (refusal != null) {
+      metrics.refused(refusal.code().code());
+      return Future.failedFuture(refusal);
+    }
+    return Future.succeededFuture();
+  }
+
+  private static Future<Device> liveDevice(KeyAuth.Caller caller) {
+    return caller.device() == null ? Future.failedFuture(notActivated()) : Future.succeededFuture(caller.device());
+  }
+
+  private static AuditEvent event(RoutingContext ctx, KeyAuth.Caller caller, String type) {
+    return AuditEvent.of(type, caller.app().id(), RequestIds.of(ctx), caller.clientIp())
+        .withUser(caller.license().userId())
+        .with("license_id", caller.license().id().toString());
+  }
+
+  static ApiException notActivated() {
+    return new ApiException(ErrorCode.NOT_FOUND, "fingerprint: no active device of this license has this fingerprint");
+  }
+
+  private static String fingerprint(JsonObject body, boolean required) {
+    String fingerprint = required ? Fields.requiredString(body, "fingerprint") : Fields.optionalString(body, "fingerprint");
+    if (fingerprint != null && (fingerprint.isBlank() || fingerprint.length() > FINGERPRINT_MAX)) {
+      throw ApiException.invalid("fingerprint", "must be 1 to " + FINGERPRINT_MAX + " characters");
+    }
+    return fingerprint;
+  }
+
+  private static String bounded(JsonObject body, String field, int max) {
+    String value = Fields.optionalString(body, field);
+    if (value != null && value.length() > max) {
+      throw ApiException.invalid(field, "must be at most " + max + " characters");
+    }
+    return value;
+  }
+}

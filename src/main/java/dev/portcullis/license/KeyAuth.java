@@ -1,0 +1,79 @@
+package dev.portcullis.license;
+
+import dev.portcullis.app.App;
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.http.ClientAuth;
+import dev.portcullis.http.Fields;
+import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.Requests;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Authenticates a device call by its license key ({@code app_id} + {@code key}). A client backend may add
+ * {@code app_secret} (checked by {@link ClientAuth#whenPresented()} before this runs); only then does a
+ * {@code client_ip} in the body count, otherwise the limits count the connection's own address.
+ *
+ * <p>Every call costs the same whatever is wrong with it: the per-IP and per-key counters, one HMAC of the
+ * presented key (malformed or not), one look-up of the app through the cache and one indexed look-up of the
+ * hash. An unknown app, an unknown key and a key of another app all end in the same {@code 401
+ * invalid_license}, only after all of that.
+ */
+final class KeyAuth {
+
+  /** Looked up in place of a malformed app id: no app has the nil UUID. */
+  private static final UUID NO_APP = new UUID(0, 0);
+
+  /** An authenticated device call: the app, the license with the device its fingerprint names, and who called. */
+  record Caller(App app, License license, Device device, String clientIp) {
+  }
+
+  private final AppDirectory apps;
+  private final LicenseKeys keys;
+  private final LicenseRepository licenses;
+  private final CallLimits limits;
+  private final LicenseMetrics metrics;
+
+  KeyAuth(AppDirectory apps, LicenseKeys keys, LicenseRepository licenses, CallLimits limits, LicenseMetrics metrics) {
+    this.apps = apps;
+    this.keys = keys;
+    this.licenses = licenses;
+    this.limits = limits;
+    this.metrics = metrics;
+  }
+
+  Future<Caller> authenticate(RoutingContext ctx, String fingerprint) {
+    JsonObject body = JsonBody.of(ctx);
+    UUID backend = ClientAuth.appId(ctx);
+    String claimedApp = Fields.requiredString(body, "app_id");
+    String key = Fields.requiredString(body, "key");
+    String clientIp = backend != null && Fields.clientIp(body) != null ? Fields.clientIp(body) : Requests.callerIp(ctx);
+    UUID parsed = AppDirectory.parseUuid(claimedApp);
+    // A malformed app id, or one other than the authenticated backend's, finds nothing after the same work.
+    UUID appId = parsed == null || backend != null && !backend.equals(parsed) ? NO_APP : parsed;
+    byte[] keyHash = keys.hash(appId, key);
+    return limits.count(clientIp, keyHash)
+        .onFailure(limited -> metrics.refused("rate_limited"))
+        .compose(counted -> {
+          Future<Optional<App>> app = apps.find(appId);
+          Future<LicenseRepository.Keyed> found = licenses.byKey(appId, keyHash, fingerprint);
+          return Future.all(app, found).compose(both -> {
+            App known = app.result().filter(candidate -> !candidate.isConsole()).orElse(null);
+            if (known == null || found.result() == null) {
+              metrics.refused("invalid_license");
+              return Future.failedFuture(invalidLicense());
+            }
+            return Future.succeededFuture(new Caller(known, found.result().license(), found.result().device(), clientIp));
+          });
+        });
+  }
+
+  static ApiException invalidLicense() {
+    return new ApiException(ErrorCode.INVALID_LICENSE, "key: no such license key for this app_id");
+  }
+}

@@ -1,0 +1,33 @@
+package dev.portcullis.license;
+
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.MasterKey;
+import dev.portcullis.core.Postgres;
+import dev.portcullis.core.RedisStore;
+import dev.portcullis.token.DeviceSessions;
+import dev.portcullis.token.LicenseCertificates;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+
+/**
+ * The license handlers of one API verticle: {@link AdminApi} for the owner's routes under
+ * {@code /v1/apps/:app_id} (behind the admin and app-access guards) and {@link DeviceApi} for the device calls
+ * under {@code /licenses} (the license key; client credentials when presented).
+ */
+public record LicenseApi(AdminApi admin, DeviceApi devices) {
+
+  public static LicenseApi create(Vertx vertx, GatewayConfig config, Postgres pg, RedisStore redis, MasterKey masterKey,
+                                  AppDirectory apps, AuditLog audit, MeterRegistry registry) {
+    LicenseKeys keys = new LicenseKeys(masterKey);
+    LicenseRepository licenses = new LicenseRepository(pg);
+    LicenseMetrics metrics = new LicenseMetrics(registry);
+    DeviceSessions sessions = new DeviceSessions(pg, redis, audit);
+    KeyAuth auth = new KeyAuth(apps, keys, licenses, new CallLimits(redis, LicenseSettings.from(config)), metrics);
+    Certificates certificates = new Certificates(new LicenseCertificates(vertx, config.issuer(), pg, masterKey));
+    return new LicenseApi(
+        new AdminApi(new PolicyRepository(pg), licenses, keys, sessions, audit),
+        new DeviceApi(vertx, auth, new Seats(pg), licenses, certificates, sessions, audit, metrics));
+  }
+}

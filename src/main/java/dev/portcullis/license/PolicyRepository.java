@@ -1,0 +1,84 @@
+package dev.portcullis.license;
+
+import dev.portcullis.core.Postgres;
+import io.vertx.core.Future;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/** SQL for license policies, kept in one place. */
+final class PolicyRepository {
+
+  static final int MAX_LISTED = 1000;
+  private static final String FOREIGN_KEY_VIOLATION = "23503";
+
+  private static final String INSERT = "INSERT INTO license_policies (id, app_id, name, max_devices, duration_seconds, "
+      + "entitlements, heartbeat_interval, offline_ttl, max_activations_per_day) "
+      + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING " + Policy.COLUMNS;
+  private static final String LIST = "SELECT " + Policy.COLUMNS + " FROM license_policies WHERE app_id = $1 "
+      + "ORDER BY created_at DESC, id DESC LIMIT " + MAX_LISTED;
+  private static final String FIND = "SELECT " + Policy.COLUMNS + " FROM license_policies WHERE id = $1 AND app_id = $2";
+  private static final String UPDATE = "UPDATE license_policies SET name = $3, max_devices = $4, duration_seconds = $5, "
+      + "entitlements = $6, heartbeat_interval = $7, offline_ttl = $8, max_activations_per_day = $9, updated_at = now() "
+      + "WHERE id = $1 AND app_id = $2 RETURNING " + Policy.COLUMNS;
+  private static final String DELETE = "DELETE FROM license_policies WHERE id = $1 AND app_id = $2";
+
+  private final Postgres pg;
+
+  PolicyRepository(Postgres pg) {
+    this.pg = pg;
+  }
+
+  Future<Policy> create(Policy policy) {
+    return pg.run(pool -> pool.preparedQuery(INSERT).execute(values(policy))).map(PolicyRepository::first);
+  }
+
+  Future<List<Policy>> list(UUID appId) {
+    return pg.run(pool -> pool.preparedQuery(LIST).execute(Tuple.of(appId))).map(rows -> {
+      List<Policy> policies = new ArrayList<>();
+      rows.forEach(row -> policies.add(Policy.fromRow(row)));
+      return policies;
+    });
+  }
+
+  /** The policy of the app, or null. */
+  Future<Policy> find(UUID appId, UUID id) {
+    return pg.run(pool -> pool.preparedQuery(FIND).execute(Tuple.of(id, appId))).map(PolicyRepository::first);
+  }
+
+  /** The updated policy, or null when the app has no such policy. */
+  Future<Policy> update(Policy policy) {
+    return pg.run(pool -> pool.preparedQuery(UPDATE).execute(values(policy))).map(PolicyRepository::first);
+  }
+
+  /** True when deleted, false when there was none; fails with a foreign-key violation while licenses use it. */
+  Future<Boolean> delete(UUID appId, UUID id) {
+    return pg.run(pool -> pool.preparedQuery(DELETE).execute(Tuple.of(id, appId))).map(rows -> rows.rowCount() > 0);
+  }
+
+  static boolean isInUse(Throwable failure) {
+    return failure instanceof PgException pg && FOREIGN_KEY_VIOLATION.equals(pg.getSqlState());
+  }
+
+  private static Tuple values(Policy policy) {
+    return Tuple.tuple()
+        .addUUID(policy.id())
+        .addUUID(policy.appId())
+        .addString(policy.name())
+        .addInteger(policy.maxDevices())
+        .addLong(policy.durationSeconds())
+        .addValue(policy.entitlements())
+        .addInteger(policy.heartbeatInterval())
+        .addInteger(policy.offlineTtl())
+        .addInteger(policy.maxActivationsPerDay());
+  }
+
+  private static Policy first(RowSet<Row> rows) {
+    var iterator = rows.iterator();
+    return iterator.hasNext() ? Policy.fromRow(iterator.next()) : null;
+  }
+}

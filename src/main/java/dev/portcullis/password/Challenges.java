@@ -1,0 +1,121 @@
+package dev.portcullis.password;
+
+import dev.portcullis.app.App;
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.Secrets;
+import dev.portcullis.otp.Identity;
+import dev.portcullis.otp.OtpCodes;
+import io.vertx.core.Future;
+import dev.portcullis.core.messages.PasswordMessages.Challenge;
+import dev.portcullis.core.messages.PasswordMessages.Challenged;
+import java.util.HexFormat;
+import java.util.Set;
+
+/**
+ * Challenge tokens: short-lived (120 s), single use, bound to an app, a purpose and an identity, asking for
+ * proof of work when recent failures say so (see {@link Difficulty}).
+ */
+public final class Challenges {
+
+  public static final int TTL_SECONDS = 120;
+  public static final Set<String> PURPOSES = Set.of("signup", "login", "reset");
+  private static final int TOKEN_BYTES = 32;
+  private static final int MAX_TOKEN_LENGTH = 128;
+
+  /** One issue or check: the app, the purpose and whose identity, from which network. */
+  public record Call(App app, String purpose, Identity identity, String network, String requestId, String clientIp) {
+  }
+
+  private final PasswordStore store;
+  private final OtpCodes names;
+  private final AuditLog audit;
+  private final PasswordMetrics metrics;
+
+  public Challenges(PasswordStore store, OtpCodes names, AuditLog audit, PasswordMetrics metrics) {
+    this.store = store;
+    this.names = names;
+    this.audit = audit;
+    this.metrics = metrics;
+  }
+
+  /** {@code PASSWORD_CHALLENGE}: a token for this purpose and identity. */
+  public Future<Challenged> issue(AppDirectory apps, Challenge message) {
+    String purpose = message.purpose();
+    if (purpose == null || !PURPOSES.contains(purpose)) {
+      throw ApiException.invalid("purpose", "must be \"signup\", \"login\" or \"reset\"");
+    }
+    Identity identity = Identity.of(message.email(), message.phone());
+    return PasswordRequest.of(apps, message.appId(), message)
+        .compose(request -> issue(request.challenge(purpose, identity)));
+  }
+
+  /** A token for the call, asking for the work its recent failures call for. */
+  public Future<Challenged> issue(Call call) {
+    App app = call.app();
+    String token = Secrets.randomToken(TOKEN_BYTES);
+    String identityName = names.identityName(app.id(), call.identity());
+    String networkName = call.network() == null ? null : names.networkName(app.id(), call.network());
+    return store.difficultyInputs(app.id(), identityName, networkName)
+        .map(inputs -> inputs.of(app.settings().powMaxDifficulty()))
+        .compose(difficulty -> store.storeChallenge(app.id(), hash(token), call.purpose(), identityName, difficulty,
+                TTL_SECONDS * 1000L)
+            .compose(stored -> recordIssued(call, difficulty))
+            .map(recorded -> {
+              metrics.challengeIssued(call.purpose(), difficulty);
+              return new Challenged(token, TTL_SECONDS, difficulty);
+            }));
+  }
+
+  /**
+   * Spends the challenge of a signup, login or reset and checks its proof of work. Without a token: refused when
+   * the app requires challenges, else passed (a token sent anyway is always checked).
+   */
+  public Future<Void> check(Call call, String token, String powSolution) {
+    if (token == null) {
+      return call.app().settings().challengeRequired()
+          ? Future.failedFuture(invalid("challenge_token: is required; get one from POST /auth/challenge"))
+          : Future.succeededFuture();
+    }
+    if (token.length() > MAX_TOKEN_LENGTH) {
+      return Future.failedFuture(invalid("challenge_token: unknown, expired or already used"));
+    }
+    String identityName = names.identityName(call.app().id(), call.identity());
+    return store.consumeChallenge(call.app().id(), hash(token), call.purpose(), identityName)
+        .compose(difficulty -> {
+          if (difficulty < 0) {
+            metrics.challengeRefused("unknown");
+            return Future.failedFuture(invalid(
+                "challenge_token: unknown, expired, already used, or issued for another purpose or identity"));
+          }
+          if (!ProofOfWork.solves(token, powSolution, difficulty)) {
+            metrics.challengeRefused("pow");
+            return Future.failedFuture(invalid("pow_solution: does not solve the challenge at difficulty "
+                + difficulty + "; get a new challenge"));
+          }
+          return Future.succeededFuture();
+        });
+  }
+
+  private Future<Void> recordIssued(Call call, int difficulty) {
+    if (difficulty == 0) {
+      return Future.succeededFuture();
+    }
+    return audit.record(AuditEvent.of(AuditEvent.CHALLENGE_ISSUED, call.app().id(), call.requestId(), call.clientIp())
+        .with("purpose", call.purpose())
+        .with("difficulty", difficulty)
+        .with(call.identity().kind().field(), call.identity().masked()));
+  }
+
+  static ApiException invalid(String message) {
+    return new ApiException(ErrorCode.INVALID_CHALLENGE, message);
+  }
+
+  /** Redis keeps the token's hash only: a read of Redis does not hand out live tokens. */
+  private static String hash(String token) {
+    return HexFormat.of().formatHex(Secrets.sha256(token));
+  }
+}

@@ -1,0 +1,102 @@
+package dev.portcullis.password;
+
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.core.shareddata.Shareable;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The one place password hashes are computed in a process: a named worker pool sized to the cores, with a
+ * bounded number of hashes admitted at once (running plus waiting). When that many are in flight, a new one is
+ * refused at once with {@code 503 unavailable} and {@code Retry-After}, instead of queueing without end while
+ * its caller times out. Shared by every verticle instance of one Vert.x (like a connection pool), so the bound
+ * holds for the whole process.
+ */
+public final class HashingPool {
+
+  public static final String NAME = "portcullis-password-hashing";
+  private static final String MAP = "portcullis.password.hashing";
+  private static final long MAX_HASH_SECONDS = 30;
+
+  private final WorkerExecutor workers;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final int capacity;
+  private final int threads;
+  private final Counter rejected;
+  private final Timer hashTime;
+
+  private HashingPool(Vertx vertx, int threads, int capacity, MeterRegistry registry) {
+    this.threads = threads;
+    this.capacity = capacity;
+    this.workers = vertx.createSharedWorkerExecutor(NAME, threads, MAX_HASH_SECONDS, TimeUnit.SECONDS);
+    this.rejected = Counter.builder("portcullis.password.hash.rejected")
+        .description("password hashes refused with 503 because the hashing pool was full")
+        .register(registry);
+    this.hashTime = Timer.builder("portcullis.password.hash.duration")
+        .description("time one Argon2id hash or verification took on the hashing pool")
+        .register(registry);
+    Gauge.builder("portcullis.password.hash.in_flight", inFlight, AtomicInteger::get)
+        .description("password hashes running or waiting on the hashing pool")
+        .register(registry);
+    Gauge.builder("portcullis.password.hash.capacity", () -> capacity)
+        .description("password hashes admitted at once before 503")
+        .register(registry);
+  }
+
+  private record Holder(HashingPool pool) implements Shareable {
+  }
+
+  /** The pool of this Vert.x, created by the first caller with these sizes. */
+  public static HashingPool shared(Vertx vertx, int threads, int capacity, MeterRegistry registry) {
+    LocalMap<String, Holder> map = vertx.sharedData().getLocalMap(MAP);
+    return map.computeIfAbsent("pool", ignored -> new Holder(new HashingPool(vertx, threads, capacity, registry)))
+        .pool();
+  }
+
+  /** Runs {@code work} on the pool, or fails at once with 503 when the pool already holds its capacity. */
+  public <T> Future<T> submit(Callable<T> work) {
+    if (inFlight.incrementAndGet() > capacity) {
+      inFlight.decrementAndGet();
+      rejected.increment();
+      return Future.failedFuture(saturated());
+    }
+    return workers.<T>executeBlocking(() -> {
+          long started = System.nanoTime();
+          try {
+            return work.call();
+          } finally {
+            hashTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+          }
+        }, false)
+        .andThen(done -> inFlight.decrementAndGet());
+  }
+
+  /** Runs start-up work (the dummy hash) on the pool, outside the admission bound: a start is never refused. */
+  public <T> Future<T> atStart(Callable<T> work) {
+    return workers.executeBlocking(work, false);
+  }
+
+  public int threads() {
+    return threads;
+  }
+
+  public int capacity() {
+    return capacity;
+  }
+
+  static ApiException saturated() {
+    return new ApiException(ErrorCode.UNAVAILABLE, "password hashing is at capacity, retry shortly",
+        new JsonObject().put("retry_after", 1));
+  }
+}

@@ -1,0 +1,122 @@
+package dev.portcullis.password;
+
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.otp.Identity;
+import dev.portcullis.otp.OtpCodes;
+import dev.portcullis.otp.OtpRefusals;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The failure side of password logins (and of a wrong {@code current_password}): the gate in front of a
+ * password check, the counting of a failure with its lock-outs, audit events, metrics and security events, and
+ * the clearing after a success. Everything is keyed on the normalised identity and the client network, whether
+ * or not a user exists.
+ */
+public final class LoginFailures {
+
+  /** Who is trying, from where, for which app; {@code userId} is null when the identity has no user. */
+  public record Attempt(UUID appId, Identity identity, String network, UUID userId, int maxFailures,
+                        int maxFailuresPerNetwork, String action, String requestId, String clientIp) {
+
+    AuditEvent event(String type) {
+      return AuditEvent.of(type, appId, requestId, clientIp)
+          .withUser(userId)
+          .with(identity.kind().field(), identity.masked())
+          .with("action", action);
+    }
+  }
+
+  private final PasswordStore store;
+  private final OtpCodes names;
+  private final AuditLog audit;
+  private final PasswordMetrics metrics;
+  private final SecurityAlerts alerts;
+
+  public LoginFailures(PasswordStore store, OtpCodes names, AuditLog audit, PasswordMetrics metrics,
+                       SecurityAlerts alerts) {
+    this.store = store;
+    this.names = names;
+    this.audit = audit;
+    this.metrics = metrics;
+    this.alerts = alerts;
+  }
+
+  /** Succeeds when a password may be checked; fails with {@code 429 rate_limited} during a lock-out. */
+  public Future<Void> gate(Attempt attempt) {
+    return store.gate(attempt.appId(), identityName(attempt), networkName(attempt), attempt.maxFailuresPerNetwork())
+        .compose(gate -> {
+          if (gate.open()) {
+            return Future.succeededFuture();
+          }
+          boolean network = "network".equals(gate.refusedFor());
+          metrics.login("locked_out");
+          metrics.lockout(network ? "network" : "identity_network");
+          long seconds = OtpRefusals.seconds(gate.retryAfterMs());
+          String message = network
+              ? "client_ip: too many failed password logins from this network; retry in " + seconds + " s"
+              : attempt.identity().kind().field() + ": too many failed password logins from this network; "
+                  + "password login is locked for " + seconds + " s";
+          AuditEvent refused = attempt.event(AuditEvent.RATE_LIMITED)
+              .with("reason", network ? "password_network" : "password_lockout");
+          return OtpRefusals.after(audit.record(refused),
+              ApiException.rateLimited(ErrorCode.RATE_LIMITED, message, seconds));
+        });
+  }
+
+  /** Counts a wrong password and fails with {@code 401 invalid_credentials} once it is recorded. */
+  public <T> Future<T> failed(Attempt attempt) {
+    return store.failure(attempt.appId(), identityName(attempt), networkName(attempt), attempt.maxFailures())
+        .compose(failure -> {
+          metrics.login("invalid_credentials");
+          List<AuditEvent> events = new ArrayList<>();
+          events.add(attempt.event(AuditEvent.PASSWORD_LOGIN_FAILED)
+              .with("reason", "invalid_credentials")
+              .with("consecutive_failures", failure.consecutive()));
+          if (failure.lockedMs() > 0) {
+            long seconds = OtpRefusals.seconds(failure.lockedMs());
+            metrics.lockout("identity_network");
+            events.add(attempt.event(AuditEvent.PASSWORD_LOCKED_OUT).with("locked_for", seconds));
+            alerts.emit(SecurityAlerts.IDENTITY_LOCKED_OUT, attempt.appId(), attempt.userId(), new JsonObject()
+                .put(attempt.identity().kind().field(), attempt.identity().masked())
+                .put("client_ip", attempt.clientIp())
+                .put("locked_for", seconds));
+          }
+          if (failure.consecutive() == Difficulty.CONSECUTIVE_CEILING) {
+            alerts.emit(SecurityAlerts.DIFFICULTY_RAISED, attempt.appId(), attempt.userId(), new JsonObject()
+                .put(attempt.identity().kind().field(), attempt.identity().masked())
+                .put("consecutive_failures", failure.consecutive())
+                .put("reason", "consecutive_failures"));
+          }
+          return OtpRefusals.after(audit.record(events), invalidCredentials());
+        });
+  }
+
+  /** A correct password: this identity's failures from this network and its streak are forgotten. */
+  public Future<Void> succeeded(Attempt attempt) {
+    return store.success(attempt.appId(), identityName(attempt), networkName(attempt));
+  }
+
+  /** A completed reset: every lock-out of the identity, from every network, is lifted. */
+  public Future<Void> cleared(UUID appId, Identity identity) {
+    return store.clearIdentity(appId, names.identityName(appId, identity));
+  }
+
+  public static ApiException invalidCredentials() {
+    return new ApiException(ErrorCode.INVALID_CREDENTIALS, "the identity or the password is wrong");
+  }
+
+  private String identityName(Attempt attempt) {
+    return names.identityName(attempt.appId(), attempt.identity());
+  }
+
+  private String networkName(Attempt attempt) {
+    return attempt.network() == null ? null : names.networkName(attempt.appId(), attempt.network());
+  }
+}

@@ -1,0 +1,170 @@
+package dev.portcullis.password;
+
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.Bus;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.license.DeviceBinding;
+import dev.portcullis.otp.Identity;
+import dev.portcullis.user.UserPasswords;
+import io.vertx.core.Future;
+import dev.portcullis.core.messages.PasswordMessages.Change;
+import dev.portcullis.core.messages.PasswordMessages.Login;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.core.messages.TokenMessages.Introspect;
+import dev.portcullis.core.messages.TokenMessages.LoggedOut;
+import dev.portcullis.core.messages.TokenMessages.Revoke;
+import dev.portcullis.core.messages.TokenMessages.Revoked;
+import dev.portcullis.core.messages.TokenMessages;
+import java.util.UUID;
+
+/**
+ * {@code PASSWORD_LOGIN} and {@code PASSWORD_CHANGE}. A login spends its challenge, passes the lock-out gate,
+ * then always does one Argon2id check (against a dummy hash when there is no user or no password), so unknown
+ * identities, wrong passwords and users without a password all answer the same {@code 401 invalid_credentials}
+ * after the same work. Only a correct password learns that the identity is unverified or the user disabled.
+ */
+public final class Logins {
+
+  private final AppDirectory apps;
+  private final UserPasswords users;
+  private final PasswordHasher hashing;
+  private final Challenges challenges;
+  private final LoginFailures failures;
+  private final Bus bus;
+  private final AuditLog audit;
+  private final PasswordMetrics metrics;
+  private final DeviceBinding devices;
+
+  public Logins(AppDirectory apps, UserPasswords users, PasswordHasher hashing, Challenges challenges,
+                LoginFailures failures, Bus bus, AuditLog audit, PasswordMetrics metrics, DeviceBinding devices) {
+    this.apps = apps;
+    this.users = users;
+    this.hashing = hashing;
+    this.challenges = challenges;
+    this.failures = failures;
+    this.bus = bus;
+    this.audit = audit;
+    this.metrics = metrics;
+    this.devices = devices;
+  }
+
+  /** {@code PASSWORD_LOGIN}: the token response. */
+  public Future<Grant> login(Login message) {
+    Identity identity = Identity.of(message.email(), message.phone());
+    String password = PasswordPolicy.normalise(PasswordRequest.required("password", message.password()));
+    return PasswordRequest.of(apps, message.appId(), message).compose(request ->
+        challenges.check(request.challenge("login", identity), message.challengeToken(), message.powSolution())
+            .compose(passed -> failures.gate(request.attempt(identity, null, "login")))
+            .compose(open -> users.find(request.appId(), PasswordRequest.column(identity), identity.value()))
+            .compose(user -> check(request, identity, user, password, message)));
+  }
+
+  /** {@code PASSWORD_CHANGE}: the other sessions of the user end; the reply counts them. */
+  public Future<LoggedOut> change(Change message) {
+    String current = PasswordPolicy.normalise(PasswordRequest.required("current_password", message.currentPassword()));
+    String next = PasswordPolicy.normalise(PasswordRequest.required("new_password", message.newPassword()));
+    return PasswordRequest.of(apps, message.appId(), message).compose(request ->
+        bus.request(Bus.TOKEN_INTROSPECT, new Introspect(message.accessToken(), request.appId(), request.requestId()))
+            .compose(me -> users.byId(request.appId(), me.userId())
+                .compose(user -> user == null
+                    ? Future.failedFuture(new ApiException(ErrorCode.INVALID_TOKEN, "access_token: its user is gone"))
+                    : change(request, user, UUID.fromString(me.session().getString("id")), current, next))));
+  }
+
+  private Future<Grant> check(PasswordRequest request, Identity identity, UserPasswords.Credentials user,
+                              String password, Login message) {
+    String stored = user == null ? null : user.passwordHash();
+    LoginFailures.Attempt attempt = request.attempt(identity, user == null ? null : user.user().id(), "login");
+    return hashing.verify(password, stored).compose(matches -> {
+      if (!matches) {
+        return failures.failed(attempt);
+      }
+      return failures.succeeded(attempt).compose(cleared -> admit(request, identity, user, password, message));
+    });
+  }
+
+  /** The password was right: the user may still be disabled or unverified, else a session is issued. */
+  private Future<Grant> admit(PasswordRequest request, Identity identity, UserPasswords.Credentials user,
+                              String password, Login message) {
+    UUID userId = user.user().id();
+    if (user.disabled()) {
+      return refuse(request, identity, userId, "user_disabled",
+          new ApiException(ErrorCode.USER_DISABLED, "this user is disabled"));
+    }
+    if (request.app().settings().requireVerifiedIdentity() && !user.verified(PasswordRequest.column(identity))) {
+      return refuse(request, identity, userId, "identity_not_verified",
+          new ApiException(ErrorCode.IDENTITY_NOT_VERIFIED, identity.kind().field()
+              + ": is not verified yet; complete the verification (POST /auth/resend-verification sends a code)"));
+    }
+    Future<String> rehash = hashing.needsRehash(user.passwordHash())
+        ? hashing.hash(password).onSuccess(fresh -> metrics.changed("rehash"))
+        : Future.succeededFuture(null);
+    return rehash
+        .compose(fresh -> users.loggedIn(userId, user.passwordHash(), fresh))
+        .compose(recorded -> {
+          metrics.login("success");
+          Future<Void> audited = audit.record(AuditEvent.of(AuditEvent.PASSWORD_LOGIN_SUCCEEDED, request.appId(),
+                  request.requestId(), request.clientIp())
+              .withUser(userId)
+              .with(identity.kind().field(), identity.masked()));
+          TokenMessages.Issue login = request.issue(userId, false, message.tenantId());
+          // A session on a licensed device: bound only when the device's license key proves it.
+          Future<TokenMessages.Issue> issue = message.deviceId() == null
+              ? Future.succeededFuture(login)
+              : devices.bind(login, message.deviceId(), message.licenseKey());
+          Future<Grant> issued = issue.compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound));
+          return PasswordRequest.afterAudit(audited, issued);
+        });
+  }
+
+  private Future<LoggedOut> change(PasswordRequest request, UserPasswords.Credentials user, UUID sessionId,
+                                   String current, String next) {
+    Identity identity = user.user().email() != null
+        ? Identity.email(user.user().email())
+        : Identity.phone(user.user().phone());
+    try {
+      PasswordPolicy.of(request.app().settings()).check("new_password", next, identity);
+    } catch (ApiException weak) {
+      metrics.weak();
+      return Future.failedFuture(weak);
+    }
+    LoginFailures.Attempt attempt = request.attempt(identity, user.user().id(), "change_password");
+    return failures.gate(attempt)
+        .compose(open -> hashing.verify(current, user.passwordHash()))
+        .compose(matches -> matches ? failures.succeeded(attempt) : failures.failed(attempt))
+        .compose(cleared -> hashing.hash(next))
+        .compose(hash -> users.change(user.user().id(), user.passwordHash(), hash))
+        .compose(changed -> changed
+            ? revokeOthers(request, user.user().id(), sessionId)
+            : Future.failedFuture(new ApiException(ErrorCode.CONFLICT,
+                "the password was changed by another request meanwhile; sign in again")))
+        .compose(revoked -> {
+          metrics.changed("change");
+          return audit.record(AuditEvent.of(AuditEvent.PASSWORD_CHANGED, request.appId(), request.requestId(),
+                      request.clientIp())
+                  .withUser(user.user().id())
+                  .with("revoked_sessions", revoked))
+              .map(stored -> new LoggedOut(revoked));
+        });
+  }
+
+  private Future<Integer> revokeOthers(PasswordRequest request, UUID userId, UUID keptSessionId) {
+    return bus.request(Bus.TOKEN_REVOKE, Revoke.userBut(request.appId(), userId, keptSessionId, "password_changed",
+            PasswordRequest.USER_ACTOR, request.requestId(), request.clientIp()))
+        .map(Revoked::revoked);
+  }
+
+  private Future<Grant> refuse(PasswordRequest request, Identity identity, UUID userId, String reason,
+                                    ApiException refusal) {
+    metrics.login(reason);
+    AuditEvent event = AuditEvent.of(AuditEvent.PASSWORD_LOGIN_FAILED, request.appId(), request.requestId(),
+            request.clientIp())
+        .withUser(userId)
+        .with(identity.kind().field(), identity.masked())
+        .with("reason", reason);
+    return audit.record(event).transform(ignored -> Future.failedFuture(refusal));
+  }
+}

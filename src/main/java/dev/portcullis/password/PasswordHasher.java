@@ -1,0 +1,48 @@
+package dev.portcullis.password;
+
+import dev.portcullis.core.Secrets;
+import io.vertx.core.Future;
+
+/**
+ * Hashing and checking passwords on the {@link HashingPool}, never on the caller's thread. A check against no
+ * hash (an unknown identity, a user without a password) runs against a dummy hash of the same parameters, so it
+ * costs what a real check costs and the answer's timing does not tell whether an account exists.
+ */
+public final class PasswordHasher {
+
+  private final Argon2id parameters;
+  private final HashingPool pool;
+  private final String dummyHash;
+
+  private PasswordHasher(Argon2id parameters, HashingPool pool, String dummyHash) {
+    this.parameters = parameters;
+    this.pool = pool;
+    this.dummyHash = dummyHash;
+  }
+
+  /** Ready once the dummy hash is made (on the pool). */
+  public static Future<PasswordHasher> create(Argon2id parameters, HashingPool pool) {
+    return pool.atStart(() -> parameters.hash(Secrets.randomToken(24)))
+        .map(dummy -> new PasswordHasher(parameters, pool, dummy));
+  }
+
+  /** The PHC string of a new hash of the (normalised) password. */
+  public Future<String> hash(String password) {
+    return pool.submit(() -> parameters.hash(password));
+  }
+
+  /** True when the password matches {@code phc}; false, after the same work, when {@code phc} is null. */
+  public Future<Boolean> verify(String password, String phc) {
+    if (phc == null) {
+      return pool.submit(() -> {
+        Argon2id.verify(password, dummyHash);
+        return false;
+      });
+    }
+    return pool.submit(() -> Argon2id.verify(password, phc));
+  }
+
+  public boolean needsRehash(String phc) {
+    return parameters.needsRehash(phc);
+  }
+}

@@ -1,0 +1,130 @@
+package dev.portcullis.password;
+
+import dev.portcullis.app.AppSettings;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.otp.Identity;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a new password must be, after NIST SP 800-63B: judged on its Unicode NFKC form, counted in code points,
+ * from the app's {@code password_min_length} to {@link #MAX_LENGTH}, never truncated, not one of the 10,000 most
+ * common passwords (unless the app turns that off), not containing the identity it protects, and, only for apps
+ * that ask for it, holding an upper-case letter, a lower-case letter, a digit and a symbol.
+ */
+public final class PasswordPolicy {
+
+  public static final int MAX_LENGTH = 1024;
+  /** Parts of an identity shorter than this are not searched for: "ab" in a password says nothing. */
+  private static final int MIN_IDENTITY_PART = 4;
+
+  public static final String TOO_SHORT = "too_short";
+  public static final String TOO_LONG = "too_long";
+  public static final String COMMON = "common";
+  public static final String MISSING_CLASSES = "missing_classes";
+  public static final String CONTAINS_IDENTITY = "contains_identity";
+
+  private final int minLength;
+  private final boolean blockCommon;
+  private final boolean requireClasses;
+
+  public PasswordPolicy(int minLength, boolean blockCommon, boolean requireClasses) {
+    this.minLength = minLength;
+    this.blockCommon = blockCommon;
+    this.requireClasses = requireClasses;
+  }
+
+  public static PasswordPolicy of(AppSettings settings) {
+    return new PasswordPolicy(settings.passwordMinLength(), settings.passwordBlockCommon(),
+        settings.passwordRequireClasses());
+  }
+
+  /** The form a password is hashed and compared in: NFKC, so one password typed on two keyboards is one. */
+  public static String normalise(String password) {
+    return Normalizer.normalize(password, Normalizer.Form.NFKC);
+  }
+
+  /** The reasons {@code normalised} is refused (empty when it is acceptable); {@code identity} may be null. */
+  public List<String> reasons(String normalised, Identity identity) {
+    List<String> reasons = new ArrayList<>();
+    int length = normalised.codePointCount(0, normalised.length());
+    if (length < minLength) {
+      reasons.add(TOO_SHORT);
+    }
+    if (length > MAX_LENGTH) {
+      reasons.add(TOO_LONG);
+    }
+    if (blockCommon && CommonPasswords.contains(normalised)) {
+      reasons.add(COMMON);
+    }
+    if (requireClasses && !hasEveryClass(normalised)) {
+      reasons.add(MISSING_CLASSES);
+    }
+    if (identity != null && containsIdentity(normalised, identity)) {
+      reasons.add(CONTAINS_IDENTITY);
+    }
+    return reasons;
+  }
+
+  /** Fails with {@code 400 weak_password} and its {@code reasons} when {@code normalised} is refused. */
+  public void check(String field, String normalised, Identity identity) {
+    List<String> reasons = reasons(normalised, identity);
+    if (!reasons.isEmpty()) {
+      throw weak(field, reasons);
+    }
+  }
+
+  /** True when a password is too long to be worth hashing: a request that is refused before any work. */
+  public static boolean tooLong(String normalised) {
+    return normalised.codePointCount(0, normalised.length()) > MAX_LENGTH;
+  }
+
+  static ApiException weak(String field, List<String> reasons) {
+    return new ApiException(ErrorCode.WEAK_PASSWORD, field + ": does not meet the password policy ("
+        + String.join(", ", reasons) + ")", new JsonObject().put("reasons", new JsonArray(reasons)));
+  }
+
+  private static boolean hasEveryClass(String password) {
+    boolean upper = false;
+    boolean lower = false;
+    boolean digit = false;
+    boolean symbol = false;
+    for (int i = 0; i < password.length(); ) {
+      int c = password.codePointAt(i);
+      upper |= Character.isUpperCase(c);
+      lower |= Character.isLowerCase(c);
+      digit |= Character.isDigit(c);
+      symbol |= !Character.isLetterOrDigit(c) && !Character.isWhitespace(c);
+      i += Character.charCount(c);
+    }
+    return upper && lower && digit && symbol;
+  }
+
+  /** The email, its local part, or the phone's national digits, found anywhere in the password, case ignored. */
+  private static boolean containsIdentity(String password, Identity identity) {
+    String lower = password.toLowerCase(Locale.ROOT);
+    List<String> parts = new ArrayList<>();
+    if (identity.kind() == Identity.Kind.EMAIL) {
+      parts.add(identity.value());
+      parts.add(identity.value().substring(0, identity.value().indexOf('@')));
+    } else {
+      String digits = identity.value().substring(1);
+      parts.add(digits);
+      // the subscriber number without its country code, as people write it at home
+      parts.add(digits.length() > 8 ? digits.substring(digits.length() - 8) : digits);
+    }
+    String digitsOnly = lower.replaceAll("[^0-9]", "");
+    for (String part : parts) {
+      if (part.length() >= MIN_IDENTITY_PART
+          && (lower.contains(part) || identity.kind() == Identity.Kind.PHONE && digitsOnly.contains(part))) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,151 @@
+package dev.portcullis.password;
+
+import dev.portcullis.core.RedisScript;
+import dev.portcullis.core.RedisStore;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The Redis side of passwords: challenge tokens, failure counters and lock-outs, pending signups. What must be
+ * atomic is one script. Identities and networks appear in keys only as the OTP package's keyed names, never in
+ * clear, and every key of an app carries the app id as its hash tag ({@code {app}}), so each script touches
+ * one hash slot (Redis Cluster).
+ */
+public final class PasswordStore {
+
+  /** The window failures are counted in (API.md: "within 15 minutes"). */
+  static final long FAILURE_WINDOW_MS = 15 * 60_000L;
+  /** App-wide failures and per-network challenge volume are counted per minute. */
+  static final long VOLUME_WINDOW_MS = 60_000L;
+  static final long FIRST_LOCKOUT_MS = 60_000L;
+  static final long LONGEST_LOCKOUT_MS = 86_400_000L;
+  /** An identity's counters are forgotten after a quiet day (the consecutive count included). */
+  static final long STATE_TTL_MS = 86_400_000L;
+  private static final String NO_NETWORK = "none";
+
+  private static final RedisScript COUNTS = RedisScript.load("password-challenge-counts.lua");
+  private static final RedisScript CONSUME = RedisScript.load("password-challenge-consume.lua");
+  private static final RedisScript GATE = RedisScript.load("password-login-gate.lua");
+  private static final RedisScript FAILURE = RedisScript.load("password-login-failure.lua");
+
+  /** Whether a login may be tried: {@code reason} null when it may, else "locked" or "network". */
+  public record Gate(String refusedFor, long retryAfterMs) {
+
+    public boolean open() {
+      return refusedFor == null;
+    }
+  }
+
+  /** A counted failure: how long this one locked the identity out from its network (0: not), and the streak. */
+  public record Failure(long lockedMs, long consecutive) {
+  }
+
+  private final RedisStore redis;
+
+  public PasswordStore(RedisStore redis) {
+    this.redis = redis;
+  }
+
+  /** The counts a new challenge's difficulty comes from; counts the challenge in its network's volume. */
+  public Future<Difficulty> difficultyInputs(UUID appId, String identityName, String networkName) {
+    List<String> keys = List.of(identityKey(appId, identityName), networkKey(appId, networkName), appKey(appId),
+        redis.key("pw-volume", tag(appId), network(networkName)));
+    List<String> args = List.of(networkName == null ? "0" : "1", Long.toString(VOLUME_WINDOW_MS));
+    return COUNTS.run(redis, keys, args).map(reply -> new Difficulty(reply.get(0).toLong(), reply.get(1).toLong(),
+        reply.get(2).toLong(), reply.get(3).toLong(), reply.get(4).toLong()));
+  }
+
+  public Future<Void> storeChallenge(UUID appId, String tokenHash, String purpose, String identityName, int difficulty,
+                                     long ttlMs) {
+    String key = challengeKey(appId, tokenHash);
+    return redis.batch(List.of(
+            Request.cmd(Command.HSET).arg(key).arg("purpose").arg(purpose).arg("name").arg(identityName)
+                .arg("difficulty").arg(difficulty),
+            Request.cmd(Command.PEXPIRE).arg(key).arg(ttlMs)))
+        .mapEmpty();
+  }
+
+  /** Spends a challenge; its difficulty when it was live and bound to this purpose and identity, else -1. */
+  public Future<Integer> consumeChallenge(UUID appId, String tokenHash, String purpose, String identityName) {
+    return CONSUME.run(redis, List.of(challengeKey(appId, tokenHash)), List.of(purpose, identityName))
+        .map(reply -> "ok".equals(reply.get(0).toString()) ? reply.get(1).toInteger() : -1);
+  }
+
+  public Future<Gate> gate(UUID appId, String identityName, String networkName, int networkLimit) {
+    List<String> keys = List.of(identityKey(appId, identityName), networkKey(appId, networkName));
+    List<String> args = List.of(network(networkName), Integer.toString(networkName == null ? 0 : networkLimit));
+    return GATE.run(redis, keys, args).map(reply -> "ok".equals(reply.get(0).toString())
+        ? new Gate(null, 0)
+        : new Gate(reply.get(0).toString(), reply.get(1).toLong()));
+  }
+
+  public Future<Failure> failure(UUID appId, String identityName, String networkName, int maxFailures) {
+    List<String> keys = List.of(identityKey(appId, identityName), networkKey(appId, networkName), appKey(appId));
+    List<String> args = List.of(network(networkName), Integer.toString(maxFailures), Long.toString(FAILURE_WINDOW_MS),
+        Long.toString(FIRST_LOCKOUT_MS), Long.toString(LONGEST_LOCKOUT_MS), networkName == null ? "0" : "1",
+        Long.toString(STATE_TTL_MS), Long.toString(VOLUME_WINDOW_MS));
+    return FAILURE.run(redis, keys, args).map(reply -> new Failure(reply.get(0).toLong(), reply.get(1).toLong()));
+  }
+
+  /** A correct password: this identity's counters from this network, and its streak, are cleared; nothing else. */
+  public Future<Void> success(UUID appId, String identityName, String networkName) {
+    String net = network(networkName);
+    return redis.send(Command.HDEL, identityKey(appId, identityName), "n:" + net, "ne:" + net, "nl:" + net,
+        "nk:" + net, "w", "we", "c").mapEmpty();
+  }
+
+  /** A completed reset: every counter and lock-out of the identity, from every network, is cleared. */
+  public Future<Void> clearIdentity(UUID appId, String identityName) {
+    return redis.send(Command.DEL, identityKey(appId, identityName)).mapEmpty();
+  }
+
+  /** Keeps a signup until its code is verified; a second signup of the identity replaces the first. */
+  public Future<Void> putPendingSignup(UUID appId, String identityName, JsonObject pending, long ttlMs) {
+    return redis.send(Command.SET, pendingKey(appId, identityName), pending.encode(), "PX", Long.toString(ttlMs))
+        .mapEmpty();
+  }
+
+  /** True when the identity has a pending signup; its life is extended to {@code ttlMs} (a resend). */
+  public Future<Boolean> extendPendingSignup(UUID appId, String identityName, long ttlMs) {
+    return redis.send(Command.PEXPIRE, pendingKey(appId, identityName), Long.toString(ttlMs))
+        .map(reply -> reply != null && reply.toInteger() == 1);
+  }
+
+  /** The pending signup of the identity, removed; null when there is none. */
+  public Future<JsonObject> takePendingSignup(UUID appId, String identityName) {
+    return redis.send(Command.GETDEL, pendingKey(appId, identityName))
+        .map(reply -> reply == null ? null : new JsonObject(reply.toString()));
+  }
+
+  private String identityKey(UUID appId, String identityName) {
+    return redis.key("pw-id", tag(appId), identityName);
+  }
+
+  private String networkKey(UUID appId, String networkName) {
+    return redis.key("pw-net", tag(appId), network(networkName));
+  }
+
+  private String appKey(UUID appId) {
+    return redis.key("pw-app", tag(appId));
+  }
+
+  private String challengeKey(UUID appId, String tokenHash) {
+    return redis.key("pw-challenge", tag(appId), tokenHash);
+  }
+
+  private String pendingKey(UUID appId, String identityName) {
+    return redis.key("pw-signup", tag(appId), identityName);
+  }
+
+  private static String network(String networkName) {
+    return networkName == null ? NO_NETWORK : networkName;
+  }
+
+  private static String tag(UUID appId) {
+    return "{" + appId + "}";
+  }
+}

@@ -1,0 +1,89 @@
+package dev.portcullis.password;
+
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.app.AppRepository;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.Bus;
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.MasterKey;
+import dev.portcullis.core.Metrics;
+import dev.portcullis.core.Postgres;
+import dev.portcullis.core.RedisStore;
+import dev.portcullis.license.DeviceBinding;
+import dev.portcullis.otp.DeliveryChannels;
+import dev.portcullis.otp.OtpCodes;
+import dev.portcullis.otp.OtpDelivery;
+import dev.portcullis.otp.OtpMetrics;
+import dev.portcullis.otp.OtpSender;
+import dev.portcullis.otp.OtpStore;
+import dev.portcullis.user.UserPasswords;
+import dev.portcullis.user.UserRepository;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.ext.mail.MailClient;
+import io.vertx.ext.web.client.WebClient;
+
+/**
+ * Passwords and challenges: serves the {@code PASSWORD_*} addresses. Its own work is I/O on the event loop;
+ * every Argon2id hash runs on the process's one {@link HashingPool}.
+ */
+public final class PasswordVerticle extends VerticleBase {
+
+  private Postgres pg;
+  private RedisStore redis;
+  private WebClient web;
+  private MailClient mail;
+
+  @Override
+  public Future<?> start() {
+    GatewayConfig config = GatewayConfig.from(config());
+    pg = Postgres.create(vertx, config);
+    redis = RedisStore.create(vertx, config);
+    web = WebClient.create(vertx);
+    mail = DeliveryChannels.mailClient(vertx, config);
+    MasterKey masterKey = MasterKey.from(config);
+    MeterRegistry registry = Metrics.registry(vertx);
+    Bus bus = new Bus(vertx);
+    AuditLog audit = new AuditLog(bus);
+    AppDirectory apps = new AppDirectory(new AppRepository(pg), masterKey);
+    // settings changed by an owner apply to the next request, as in every verticle that caches apps
+    apps.listen(vertx);
+    OtpCodes names = new OtpCodes(masterKey);
+    OtpMetrics otpMetrics = new OtpMetrics(registry);
+    PasswordMetrics metrics = new PasswordMetrics(registry);
+    PasswordStore store = new PasswordStore(redis);
+    UserPasswords passwords = new UserPasswords(pg);
+    VerificationCodes codes = new VerificationCodes(new OtpStore(redis), names,
+        new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), otpMetrics, audit,
+            config.integer(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, 1, 60_000)), otpMetrics, audit,
+        OtpSender.Limits.from(config));
+    Challenges challenges = new Challenges(store, names, audit, metrics);
+    LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(registry));
+    HashingSettings hashingSettings = HashingSettings.from(config);
+    HashingPool pool = HashingPool.shared(vertx, hashingSettings.threads(), hashingSettings.capacity(), registry);
+    return PasswordHasher.create(hashingSettings.argon2id(), pool).compose(hashing -> {
+      Logins logins = new Logins(apps, passwords, hashing, challenges, failures, bus, audit, metrics,
+          new DeviceBinding(pg, masterKey));
+      Signups signups = new Signups(apps, new UserRepository(pg), passwords, hashing, challenges, codes, store, names,
+          bus, audit, metrics);
+      Resets resets = new Resets(apps, passwords, hashing, challenges, codes, failures, bus, audit, metrics);
+      return Future.all(java.util.List.of(
+          Bus.serve(vertx, Bus.PASSWORD_CHALLENGE, body -> challenges.issue(apps, body)).completion(),
+          Bus.serve(vertx, Bus.PASSWORD_SIGNUP, signups::signup).completion(),
+          Bus.serve(vertx, Bus.PASSWORD_VERIFY, signups::verify).completion(),
+          Bus.serve(vertx, Bus.PASSWORD_RESEND, signups::resend).completion(),
+          Bus.serve(vertx, Bus.PASSWORD_LOGIN, logins::login).completion(),
+          Bus.serve(vertx, Bus.PASSWORD_CHANGE, logins::change).completion(),
+          Bus.serve(vertx, Bus.PASSWORD_RESET_REQUEST, resets::request).completion(),
+          Bus.serve(vertx, Bus.PASSWORD_RESET, resets::reset).completion()));
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    web.close();
+    Future<Void> mailClosed = mail == null ? Future.succeededFuture() : mail.close();
+    return Future.join(mailClosed, pg.close(), redis.close());
+  }
+}

@@ -1,0 +1,121 @@
+package dev.portcullis.password;
+
+import dev.portcullis.app.App;
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.Bus;
+import dev.portcullis.otp.Identity;
+import dev.portcullis.user.UserPasswords;
+import dev.portcullis.core.messages.PasswordMessages.RequestReset;
+import dev.portcullis.core.messages.PasswordMessages.Reset;
+import dev.portcullis.core.messages.PasswordMessages.ResetPending;
+import dev.portcullis.core.messages.TokenMessages.LoggedOut;
+import dev.portcullis.core.messages.TokenMessages.Revoke;
+import io.vertx.core.Future;
+import java.util.UUID;
+
+/**
+ * {@code PASSWORD_RESET_REQUEST} and {@code PASSWORD_RESET}. A reset request answers the same for any
+ * identity, and its {@code reset_id} behaves the same (stored, counted, burned by wrong codes): only a real
+ * account is sent the code. A reset revokes every session of the user, verifies the identity that received the
+ * code, and lifts the identity's lock-outs.
+ */
+public final class Resets {
+
+  private final AppDirectory apps;
+  private final UserPasswords users;
+  private final PasswordHasher hashing;
+  private final Challenges challenges;
+  private final VerificationCodes codes;
+  private final LoginFailures failures;
+  private final Bus bus;
+  private final AuditLog audit;
+  private final PasswordMetrics metrics;
+
+  public Resets(AppDirectory apps, UserPasswords users, PasswordHasher hashing, Challenges challenges,
+                VerificationCodes codes, LoginFailures failures, Bus bus, AuditLog audit, PasswordMetrics metrics) {
+    this.apps = apps;
+    this.users = users;
+    this.hashing = hashing;
+    this.challenges = challenges;
+    this.codes = codes;
+    this.failures = failures;
+    this.bus = bus;
+    this.audit = audit;
+    this.metrics = metrics;
+  }
+
+  /** {@code PASSWORD_RESET_REQUEST}: the same answer for any identity. */
+  public Future<ResetPending> request(RequestReset message) {
+    Identity identity = Identity.of(message.email(), message.phone());
+    return PasswordRequest.of(apps, message.appId(), message).compose(request -> {
+      App app = request.app();
+      return challenges.check(request.challenge("reset", identity), message.challengeToken(), message.powSolution())
+          .compose(passed -> users.find(app.id(), PasswordRequest.column(identity), identity.value()))
+          .compose(user -> codes.send(new VerificationCodes.Send(app, identity, request.network(),
+                  VerificationCodes.Purpose.RESET,
+                  user != null ? VerificationCodes.Delivery.CODE : VerificationCodes.Delivery.NONE, null,
+                  request.requestId(), request.clientIp()))
+              .compose(sent -> audit.record(AuditEvent.of(AuditEvent.PASSWORD_RESET_REQUESTED, app.id(),
+                          request.requestId(), request.clientIp())
+                      .withUser(user == null ? null : user.user().id())
+                      .with(identity.kind().field(), identity.masked())
+                      .with("reset_id", sent.id()))
+                  .map(recorded -> new ResetPending(sent.id(), sent.expiresIn()))));
+    });
+  }
+
+  /** {@code PASSWORD_RESET}: the new password is set and every session of the user revoked; the reply counts them. */
+  public Future<LoggedOut> reset(Reset message) {
+    String code = PasswordRequest.required("code", message.code());
+    String password = PasswordPolicy.normalise(PasswordRequest.required("new_password", message.newPassword()));
+    UUID resetId = AppDirectory.parseUuid(PasswordRequest.required("reset_id", message.resetId()));
+    return PasswordRequest.of(apps, message.appId(), message).compose(request -> {
+      PasswordPolicy policy = PasswordPolicy.of(request.app().settings());
+      if (resetId == null) {
+        return Future.failedFuture(VerificationCodes.expired());
+      }
+      String id = resetId.toString();
+      // The policy is checked before the code is spent (a weak password must not cost the user the code), with the
+      // identity the request was sent to when it is still live.
+      return codes.peek(request.appId(), VerificationCodes.Purpose.RESET, id)
+          .compose(pendingFor -> {
+            try {
+              policy.check("new_password", password, pendingFor);
+            } catch (ApiException weak) {
+              metrics.weak();
+              return Future.failedFuture(weak);
+            }
+            return codes.verify(request.appId(), VerificationCodes.Purpose.RESET, id, code, request.requestId(),
+                request.clientIp());
+          })
+          .compose(identity -> users.find(request.appId(), PasswordRequest.column(identity), identity.value())
+              .compose(user -> user == null
+                  ? Future.failedFuture(VerificationCodes.expired())
+                  : complete(request, identity, user.user().id(), id, password)));
+    });
+  }
+
+  private Future<LoggedOut> complete(PasswordRequest request, Identity identity, UUID userId, String resetId,
+                                     String password) {
+    Revoke revoke = Revoke.user(request.appId(), userId, "password_reset", PasswordRequest.USER_ACTOR,
+        request.requestId(), request.clientIp());
+    return hashing.hash(password)
+        .compose(hash -> users.reset(userId, PasswordRequest.column(identity), hash))
+        .compose(stored -> failures.cleared(request.appId(), identity))
+        .compose(cleared -> bus.request(Bus.TOKEN_REVOKE, revoke))
+        .compose(revoked -> {
+          metrics.changed("reset");
+          int count = revoked.revoked();
+          return audit.record(AuditEvent.of(AuditEvent.PASSWORD_RESET_COMPLETED, request.appId(), request.requestId(),
+                      request.clientIp())
+                  .withUser(userId)
+                  .with(identity.kind().field(), identity.masked())
+                  .with("reset_id", resetId)
+                  .with("revoked_sessions", count))
+              .map(recorded -> new LoggedOut(count));
+        });
+  }
+}

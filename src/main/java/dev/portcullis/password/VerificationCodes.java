@@ -1,0 +1,169 @@
+package dev.portcullis.password;
+
+import dev.portcullis.app.App;
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.otp.Identity;
+import dev.portcullis.otp.OtpCodes;
+import dev.portcullis.otp.OtpDelivery;
+import dev.portcullis.otp.OtpMessage;
+import dev.portcullis.otp.OtpMetrics;
+import dev.portcullis.otp.OtpRefusals;
+import dev.portcullis.otp.OtpSender;
+import dev.portcullis.otp.OtpStore;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+
+/**
+ * Verification and reset codes, through the OTP machinery: the same store (single use, attempts, lock-outs),
+ * the same limits (cooldown, hourly sends per identity, network and app, shared with code logins) and the same
+ * delivery channels. A request's id inside the store is {@code <purpose>:<id>}, so a signup or reset code can
+ * never be spent at {@code /auth/verify-otp}, nor a login code here.
+ *
+ * <p>Every send is counted and stored whether or not anything is delivered: a request for an identity without
+ * an account gets an id that behaves like a real one (wrong codes count down, then it burns), only no code is
+ * ever sent for it.
+ */
+public final class VerificationCodes {
+
+  public enum Purpose {
+    SIGNUP("signup"), RESET("reset");
+
+    private final String prefix;
+
+    Purpose(String prefix) {
+      this.prefix = prefix;
+    }
+
+    String storeId(String publicId) {
+      return prefix + ":" + publicId;
+    }
+  }
+
+  /** What the person at the identity receives: the code, a notice without a code, or nothing. */
+  public enum Delivery { CODE, NOTICE, NONE }
+
+  /** A send as the caller describes it. */
+  public record Send(App app, Identity identity, String network, Purpose purpose, Delivery delivery, String notice,
+                     String requestId, String clientIp) {
+  }
+
+  /** An accepted send: the id the caller answers with, and the OTP timings. */
+  public record Issued(String id, String channel, int expiresIn, int resendAfter) {
+  }
+
+  private final OtpStore store;
+  private final OtpCodes codes;
+  private final OtpDelivery delivery;
+  private final OtpMetrics metrics;
+  private final AuditLog audit;
+  private final OtpSender.Limits limits;
+
+  public VerificationCodes(OtpStore store, OtpCodes codes, OtpDelivery delivery, OtpMetrics metrics, AuditLog audit,
+                           OtpSender.Limits limits) {
+    this.store = store;
+    this.codes = codes;
+    this.delivery = delivery;
+    this.metrics = metrics;
+    this.audit = audit;
+    this.limits = limits;
+  }
+
+  /** Issues a code under every OTP limit. */
+  public Future<Issued> send(Send send) {
+    App app = send.app();
+    OtpSender.checkPolicy(app.settings(), send.identity());
+    String publicId = UUID.randomUUID().toString();
+    String storeId = send.purpose().storeId(publicId);
+    String code = OtpCodes.generate(app.settings().otpLength());
+    OtpStore.SendRequest request = limits.request(app, storeId, send.identity(), codes, code, send.network());
+    return store.send(request).compose(outcome -> {
+      if (!outcome.accepted()) {
+        return refused(send, outcome);
+      }
+      deliver(send, publicId, code);
+      return Future.succeededFuture(new Issued(publicId, send.identity().kind().channel(), app.settings().otpTtl(),
+          app.settings().otpResendCooldown()));
+    });
+  }
+
+  /** The identity a live request of this purpose was sent to, without spending it; null when there is none. */
+  public Future<Identity> peek(UUID appId, Purpose purpose, String publicId) {
+    return store.pendingIdentity(appId, purpose.storeId(publicId));
+  }
+
+  /**
+   * Spends the code of a request: its identity, or the OTP failures ({@code otp_expired} for an unknown, expired
+   * or used id, {@code otp_invalid} with {@code attempts_left}, {@code otp_attempts_exceeded}, {@code
+   * rate_limited}), each audited as {@code otp.failed} with the purpose.
+   */
+  public Future<Identity> verify(UUID appId, Purpose purpose, String publicId, String code, String requestId,
+                                 String clientIp) {
+    String storeId = purpose.storeId(publicId);
+    AuditEvent failed = AuditEvent.of(AuditEvent.OTP_FAILED, appId, requestId, clientIp)
+        .with("otp_request_id", publicId)
+        .with("purpose", purpose.prefix);
+    return store.verify(appId, storeId, codes.mac(appId, storeId, code.trim())).compose(outcome -> switch (outcome.verdict()) {
+      case VERIFIED -> {
+        metrics.verified();
+        yield Future.succeededFuture(outcome.identity());
+      }
+      case EXPIRED -> {
+        metrics.failed("expired");
+        yield OtpRefusals.after(audit.record(failed.with("reason", "expired")), expired());
+      }
+      case BURNED -> {
+        metrics.failed("burned");
+        long seconds = OtpRefusals.seconds(outcome.retryAfterMs());
+        yield OtpRefusals.after(audit.record(failed.with("reason", "burned")),
+            ApiException.rateLimited(ErrorCode.OTP_ATTEMPTS_EXCEEDED,
+                "code: too many wrong codes for this request; request a new code", seconds));
+      }
+      case LOCKED -> {
+        metrics.rateLimited("lockout");
+        long seconds = OtpRefusals.seconds(outcome.retryAfterMs());
+        yield OtpRefusals.after(audit.record(failed.with("reason", "lockout")),
+            ApiException.rateLimited(ErrorCode.RATE_LIMITED, OtpRefusals.lockoutMessage("code", seconds), seconds));
+      }
+      case INVALID -> {
+        metrics.failed("invalid");
+        if (outcome.attemptsLeft() == 0) {
+          metrics.burned();
+        }
+        yield OtpRefusals.after(audit.record(failed.with("reason", "invalid").with("attempts_left", outcome.attemptsLeft())),
+            new ApiException(ErrorCode.OTP_INVALID, "code: wrong code",
+                new JsonObject().put("attempts_left", outcome.attemptsLeft())));
+      }
+    });
+  }
+
+  static ApiException expired() {
+    return new ApiException(ErrorCode.OTP_EXPIRED, "the request is unknown, expired or already used; request a new code");
+  }
+
+  private void deliver(Send send, String publicId, String code) {
+    if (send.delivery() == Delivery.NONE) {
+      return;
+    }
+    App app = send.app();
+    boolean notice = send.delivery() == Delivery.NOTICE;
+    metrics.sent(send.identity().kind());
+    delivery.deliver(new OtpMessage(send.identity(), notice ? null : code, app.id(), app.name(), publicId,
+        app.settings().otpTtl(), send.requestId(), send.clientIp(), notice ? send.notice() : null));
+  }
+
+  private Future<Issued> refused(Send send, OtpStore.SendOutcome outcome) {
+    String reason = outcome.refusedFor();
+    long seconds = OtpRefusals.seconds(outcome.retryAfterMs());
+    metrics.rateLimited(reason);
+    AuditEvent event = AuditEvent.of(AuditEvent.RATE_LIMITED, send.app().id(), send.requestId(), send.clientIp())
+        .with("reason", reason)
+        .with("action", send.purpose().prefix)
+        .with("channel", send.identity().kind().channel());
+    return OtpRefusals.after(audit.record(event), ApiException.rateLimited(ErrorCode.RATE_LIMITED,
+        OtpRefusals.sendMessage(reason, send.identity(), seconds), seconds));
+  }
+}

@@ -1,0 +1,113 @@
+package dev.portcullis.user;
+
+import dev.portcullis.core.Postgres;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+/**
+ * The password side of the users table, kept in one place: password hashes (Argon2id PHC strings, never
+ * answered), verified flags, the time terms were accepted. The user row itself is made by
+ * {@link UserRepository#findOrCreate}.
+ */
+public final class UserPasswords {
+
+  /** A user as a password login sees it. {@code passwordHash} is null for a user who never set a password. */
+  public record Credentials(User user, String passwordHash, boolean emailVerified, boolean phoneVerified,
+                            boolean disabled) {
+
+    /** Whether the channel of {@code column} ("email" or "phone") has been proven. */
+    public boolean verified(String column) {
+      return "email".equals(column) ? emailVerified : phoneVerified;
+    }
+  }
+
+  private static final String CREDENTIAL_COLUMNS =
+      User.COLUMNS + ", password_hash, email_verified, phone_verified, disabled";
+  private static final String BY_EMAIL =
+      "SELECT " + CREDENTIAL_COLUMNS + " FROM users WHERE app_id = $1 AND email = $2";
+  private static final String BY_PHONE =
+      "SELECT " + CREDENTIAL_COLUMNS + " FROM users WHERE app_id = $1 AND phone = $2";
+  private static final String BY_ID =
+      "SELECT " + CREDENTIAL_COLUMNS + " FROM users WHERE app_id = $1 AND id = $2";
+  /** A verified signup: the password is set unless the user (made by a code login meanwhile) already has one. */
+  private static final String COMPLETE_SIGNUP_EMAIL = completeSignup("email_verified");
+  private static final String COMPLETE_SIGNUP_PHONE = completeSignup("phone_verified");
+  private static final String VERIFY_EMAIL = "UPDATE users SET email_verified = true WHERE id = $1";
+  private static final String VERIFY_PHONE = "UPDATE users SET phone_verified = true WHERE id = $1";
+  private static final String RESET_EMAIL =
+      "UPDATE users SET password_hash = $2, email_verified = true WHERE id = $1";
+  private static final String RESET_PHONE =
+      "UPDATE users SET password_hash = $2, phone_verified = true WHERE id = $1";
+  /** Only while the hash is still the one that was verified, so a concurrent change is never overwritten. */
+  private static final String CHANGE = "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2";
+  private static final String LOGGED_IN =
+      "UPDATE users SET last_login_at = now(), password_hash = CASE WHEN password_hash = $2 THEN coalesce($3, "
+          + "password_hash) ELSE password_hash END WHERE id = $1";
+
+  private final Postgres pg;
+
+  public UserPasswords(Postgres pg) {
+    this.pg = pg;
+  }
+
+  /** The user of an identity ({@code column} "email" or "phone"), or null when the app has none. */
+  public Future<Credentials> find(UUID appId, String column, String value) {
+    String sql = "email".equals(column) ? BY_EMAIL : BY_PHONE;
+    return pg.run(pool -> pool.preparedQuery(sql).execute(Tuple.of(appId, value))).map(UserPasswords::credentials);
+  }
+
+  public Future<Credentials> byId(UUID appId, UUID userId) {
+    return pg.run(pool -> pool.preparedQuery(BY_ID).execute(Tuple.of(appId, userId))).map(UserPasswords::credentials);
+  }
+
+  /** The verified identity, the password (unless one is set already), the profile when empty, the terms time. */
+  public Future<Void> completeSignup(UUID userId, String column, String passwordHash, JsonObject profile,
+                                     OffsetDateTime termsAcceptedAt) {
+    String sql = "email".equals(column) ? COMPLETE_SIGNUP_EMAIL : COMPLETE_SIGNUP_PHONE;
+    Tuple args = Tuple.of(userId, passwordHash, profile == null ? new JsonObject() : profile, termsAcceptedAt);
+    return pg.run(pool -> pool.preparedQuery(sql).execute(args)).mapEmpty();
+  }
+
+  public Future<Void> markVerified(UUID userId, String column) {
+    String sql = "email".equals(column) ? VERIFY_EMAIL : VERIFY_PHONE;
+    return pg.run(pool -> pool.preparedQuery(sql).execute(Tuple.of(userId))).mapEmpty();
+  }
+
+  /** A reset: the new password, and the identity that received the code counts as verified. */
+  public Future<Void> reset(UUID userId, String column, String passwordHash) {
+    String sql = "email".equals(column) ? RESET_EMAIL : RESET_PHONE;
+    return pg.run(pool -> pool.preparedQuery(sql).execute(Tuple.of(userId, passwordHash))).mapEmpty();
+  }
+
+  /** True when the password was changed; false when another change came first. */
+  public Future<Boolean> change(UUID userId, String verifiedHash, String newHash) {
+    return pg.run(pool -> pool.preparedQuery(CHANGE).execute(Tuple.of(userId, verifiedHash, newHash)))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  /** Records a password login; {@code rehash} (or null) replaces the verified hash made under older parameters. */
+  public Future<Void> loggedIn(UUID userId, String verifiedHash, String rehash) {
+    return pg.run(pool -> pool.preparedQuery(LOGGED_IN).execute(Tuple.of(userId, verifiedHash, rehash))).mapEmpty();
+  }
+
+  private static String completeSignup(String verifiedColumn) {
+    return "UPDATE users SET " + verifiedColumn + " = true, password_hash = coalesce(password_hash, $2), "
+        + "profile = CASE WHEN profile = '{}'::jsonb THEN $3::jsonb ELSE profile END, "
+        + "terms_accepted_at = coalesce($4, terms_accepted_at), last_login_at = now() WHERE id = $1";
+  }
+
+  private static Credentials credentials(RowSet<Row> rows) {
+    var iterator = rows.iterator();
+    if (!iterator.hasNext()) {
+      return null;
+    }
+    Row row = iterator.next();
+    return new Credentials(User.fromRow(row), row.getString("password_hash"), row.getBoolean("email_verified"),
+        row.getBoolean("phone_verified"), row.getBoolean("disabled"));
+  }
+}

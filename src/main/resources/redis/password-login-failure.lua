@@ -1,0 +1,44 @@
+-- Counts one failed password login everywhere it counts, in one atomic step:
+--   the identity from this client network: at the limit it is locked out from that network (first lockout
+--     ARGV[4] ms, doubling with each lockout, at most ARGV[5] ms);
+--   the identity from any network: the failures of the window and the consecutive failures (which only a
+--     success or a reset clears) raise its challenges' difficulty, never lock it out;
+--   the network across identities, and the app as a whole.
+--
+-- KEYS[1] identity state: hash {w, we, c, n:<net>, ne:<net>, nl:<net>, nk:<net>}
+-- KEYS[2] failures from the client network, KEYS[3] failures in the app (fixed window counters)
+-- ARGV: 1 client network name (or 'none'), 2 failures that lock the identity out from a network,
+--       3 failure window ms, 4 first lockout ms, 5 longest lockout ms, 6 count the network (1) or not (0),
+--       7 identity state ttl ms, 8 app window ms
+-- Returns {locked_ms, consecutive failures}.
+
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local state, net = KEYS[1], ARGV[1]
+local window = tonumber(ARGV[3])
+
+-- A failure count of a fixed window that opens with its first failure.
+local function count(field, ends)
+  if tonumber(redis.call('HGET', state, ends) or 0) <= now then
+    redis.call('HSET', state, field, 0, ends, now + window)
+  end
+  return redis.call('HINCRBY', state, field, 1)
+end
+
+local locked_ms = 0
+if count('n:' .. net, 'ne:' .. net) >= tonumber(ARGV[2]) then
+  local lockouts = redis.call('HINCRBY', state, 'nk:' .. net, 1)
+  locked_ms = math.min(tonumber(ARGV[4]) * 2 ^ (lockouts - 1), tonumber(ARGV[5]))
+  redis.call('HSET', state, 'n:' .. net, 0, 'nl:' .. net, now + locked_ms)
+end
+count('w', 'we')
+local consecutive = redis.call('HINCRBY', state, 'c', 1)
+redis.call('PEXPIRE', state, tonumber(ARGV[7]) + locked_ms)
+
+if ARGV[6] == '1' and redis.call('INCR', KEYS[2]) == 1 then
+  redis.call('PEXPIRE', KEYS[2], window)
+end
+if redis.call('INCR', KEYS[3]) == 1 then
+  redis.call('PEXPIRE', KEYS[3], ARGV[8])
+end
+return {locked_ms, consecutive}

@@ -1,0 +1,109 @@
+package dev.portcullis.audit;
+
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.testing.TestGateway;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Writes a chain as the audit writer would have written it at other times (the writer stamps events with
+ * the time they arrive, so a test cannot make it write last month): each event hashed after the one before,
+ * the rows and the app's chain head inserted straight into Postgres.
+ */
+final class ChainSeed {
+
+  private ChainSeed() {
+  }
+
+  /** A new chain for {@code app}, one event per instant, from the genesis. */
+  static List<StoredEvent> seed(TestGateway gateway, UUID app, List<Instant> ats) {
+    try (Connection db = gateway.jdbc()) {
+      return seed(db, app, ats);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The same, on a connection of a database no gateway runs on yet. */
+  static List<StoredEvent> seed(Connection db, UUID app, List<Instant> ats) throws SQLException {
+    List<StoredEvent> events = new ArrayList<>();
+    String previous = ChainHash.GENESIS;
+    for (int i = 0; i < ats.size(); i++) {
+      AuditEvent event = AuditEvent.of(AuditEvent.TOKEN_REFRESHED, app, "seeded-" + i, "192.0.2.1").with("n", i);
+      StoredEvent placed = StoredEvent.received(event, ats.get(i)).chained(i + 1, previous);
+      events.add(placed);
+      previous = placed.hash();
+    }
+    try (PreparedStatement insert = db.prepareStatement("INSERT INTO audit_events (" + StoredEvent.COLUMNS + ") "
+             + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)");
+         PreparedStatement head = db.prepareStatement("INSERT INTO audit_chain_heads (app_id, seq, hash) VALUES (?, ?, ?)")) {
+      for (StoredEvent event : events) {
+        insert.setObject(1, event.id());
+        insert.setObject(2, event.appId());
+        insert.setLong(3, event.seq());
+        insert.setObject(4, event.at().atOffset(ZoneOffset.UTC));
+        insert.setString(5, event.type());
+        insert.setObject(6, event.userId());
+        insert.setString(7, event.requestId());
+        insert.setString(8, event.clientIp());
+        insert.setString(9, event.data().encode());
+        insert.setString(10, event.hash());
+        insert.executeUpdate();
+      }
+      head.setObject(1, app);
+      head.setLong(2, events.size());
+      head.setString(3, previous);
+      head.executeUpdate();
+    }
+    return events;
+  }
+
+  /** The partition holding each of the app's events, in seq order. */
+  static List<String> partitions(TestGateway gateway, UUID app) {
+    return strings(gateway, "SELECT tableoid::regclass::text FROM audit_events WHERE app_id = '" + app + "' ORDER BY seq");
+  }
+
+  /** The first column of every row of a fixed test query. */
+  static List<String> strings(TestGateway gateway, String sql) {
+    try (Connection db = gateway.jdbc()) {
+      return strings(db, sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static List<String> strings(Connection db, String sql) {
+    try (Statement statement = db.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
+      List<String> values = new ArrayList<>();
+      while (rows.next()) {
+        values.add(rows.getString(1));
+      }
+      return values;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Runs fixed test statements as the test's database role (the owner, a superuser here). */
+  static void execute(TestGateway gateway, String... statements) throws SQLException {
+    try (Connection db = gateway.jdbc(); Statement statement = db.createStatement()) {
+      for (String sql : statements) {
+        statement.execute(sql);
+      }
+    }
+  }
+
+  /** The value of a one-row, one-column fixed test query. */
+  static String scalar(TestGateway gateway, String sql) {
+    List<String> values = strings(gateway, sql);
+    return values.isEmpty() ? null : values.get(0);
+  }
+}

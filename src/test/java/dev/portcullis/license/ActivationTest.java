@@ -1,0 +1,254 @@
+package dev.portcullis.license;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.GatewayExtension;
+import dev.portcullis.testing.Http;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+@DisplayName("Device activation")
+class ActivationTest {
+
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().sibling().auditTap()
+      .config(LicenseSettings.CALLS_PER_MINUTE_PER_KEY, 40);
+
+  private static TestGateway gateway;
+  private static TestGateway sibling;
+  private static AuditTap audit;
+  private static LicenseFixture licenses;
+
+  @BeforeAll
+  static void app() {
+    licenses = new LicenseFixture(gateway, gateway.createApp("activation-app"));
+  }
+
+  @Test
+  @DisplayName("of 16 concurrent activations of a 3-seat license, exactly 3 get a seat and 13 are refused")
+  void concurrentActivationsInOneProcess() {
+    String key = licenses.license(licenses.policy(3)).getString("key");
+    List<ApiResponse> answers = activateConcurrently(key, 16, List.of(gateway.http()));
+    assertSeats(answers, 3);
+  }
+
+  @Test
+  @DisplayName("of 16 concurrent activations through two gateway processes, exactly 3 get a seat")
+  void concurrentActivationsAcrossProcesses() {
+    JsonObject license = licenses.license(licenses.policy(3));
+    List<ApiResponse> answers = activateConcurrently(license.getString("key"), 16,
+        List.of(gateway.http(), sibling.http()));
+    assertSeats(answers, 3);
+    assertEquals(3, licenses.liveDevices(license.getString("license_id")), "devices stored");
+  }
+
+  @Test
+  @DisplayName("activating the same fingerprint again answers 200 with the same device and takes no seat")
+  void reactivationIsIdempotent() {
+    JsonObject license = licenses.license(licenses.policy(1));
+    String key = license.getString("key");
+    ApiResponse first = licenses.device("activate", key, "fp-laptop");
+    assertEquals(201, first.status(), first.body());
+    ApiResponse again = licenses.device("activate", key, "fp-laptop");
+    assertEquals(200, again.status(), again.body());
+    assertEquals(first.json().getString("device_id"), again.json().getString("device_id"));
+    assertEquals(1, licenses.liveDevices(license.getString("license_id")));
+    ApiResponse other = licenses.device("activate", key, "fp-desktop");
+    assertEquals(403, other.status());
+    assertEquals("device_limit_reached", other.error());
+  }
+
+  @Test
+  @DisplayName("a seat refusal is audited, counted and sent to the security webhook")
+  void refusalIsReported() {
+    JsonObject license = licenses.license(licenses.policy(1));
+    licenses.activated(license.getString("key"), "fp-a");
+    List<JsonObject> webhook = new java.util.concurrent.CopyOnWriteArrayList<>();
+    var consumer = gateway.vertx().eventBus().<JsonObject>localConsumer(LicenseEvents.SECURITY_EVENT_ADDRESS,
+        message -> webhook.add(message.body()));
+    try {
+      assertEquals(403, licenses.device("activate", license.getString("key"), "fp-b").status());
+      List<JsonObject> refused = audit.of(LicenseEvents.ACTIVATION_REFUSED, licenses.appId()).stream()
+          .filter(event -> license.getString("license_id").equals(event.getJsonObject("data").getString("license_id")))
+          .toList();
+      assertEquals(1, refused.size(), "one audit event");
+      assertEquals("device_limit_reached", refused.get(0).getJsonObject("data").getString("reason"));
+      dev.portcullis.testing.Await.until("the security event", java.time.Duration.ofSeconds(2),
+          () -> webhook.stream().anyMatch(event -> license.getString("license_id")
+              .equals(event.getJsonObject("data").getString("license_id"))));
+      assertEquals("license.device_limit_reached", webhook.get(webhook.size() - 1).getString("type"));
+      String metrics = gateway.management().get("/metrics").body();
+      assertTrue(metrics.contains("portcullis_license_refusals_total{reason=\"device_limit_reached\"}"), "refusal metric");
+      assertTrue(metrics.contains("portcullis_license_activations_total"), "activation metric");
+    } finally {
+      consumer.unregister();
+    }
+  }
+
+  @Test
+  @DisplayName("more than max_activations_per_day activations of one license in 24 hours answer 429 rate_limited")
+  void dailyActivationCap() {
+    JsonObject policy = licenses.policy(new JsonObject().put("name", "Capped").put("max_devices", 1)
+        .put("max_activations_per_day", 3));
+    String key = licenses.license(policy).getString("key");
+    for (int i = 0; i < 3; i++) {
+      licenses.activated(key, "loop-" + i);
+      ApiResponse off = licenses.device("deactivate", key, "loop-" + i);
+      assertEquals(200, off.status(), off.body());
+    }
+    ApiResponse fourth = licenses.device("activate", key, "loop-3");
+    assertEquals(429, fourth.status(), fourth.body());
+    assertEquals("rate_limited", fourth.error());
+    assertNotNull(fourth.header("Retry-After"));
+    long retryAfter = fourth.json().getLong("retry_after");
+    assertTrue(retryAfter > 86_000 && retryAfter <= 86_400, "frees when the oldest activation leaves the window: " + retryAfter);
+  }
+
+  @Test
+  @DisplayName("an unknown key, a key of another app and a malformed key all answer 401 invalid_license")
+  void unknownKeys() {
+    String key = licenses.license(licenses.policy(1)).getString("key");
+    LicenseFixture other = new LicenseFixture(gateway, gateway.createApp("activation-other"));
+    for (ApiResponse answer : List.of(
+        licenses.device("verify", "ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ", null),
+        other.device("verify", key, null),
+        licenses.device("verify", "not a key", null),
+        licenses.device(gateway.http(), "verify", key, new JsonObject().put("app_id", UUID.randomUUID().toString())))) {
+      assertEquals(401, answer.status(), answer.body());
+      assertEquals("invalid_license", answer.error());
+    }
+  }
+
+  @Test
+  @DisplayName("a key is accepted in lower case and without hyphens, as Crockford base 32 allows")
+  void keyNormalisation() {
+    String key = licenses.license(licenses.policy(1)).getString("key");
+    ApiResponse answer = licenses.device("verify", key.toLowerCase().replace("-", ""), null);
+    assertEquals(200, answer.status(), answer.body());
+    assertEquals("VALID", answer.json().getString("code"));
+  }
+
+  @Test
+  @DisplayName("suspended, revoked and expired licenses refuse activation with their 403 code")
+  void inactiveLicensesRefuse() {
+    JsonObject policy = licenses.policy(5);
+    JsonObject suspended = licenses.license(policy);
+    licenses.admin("POST", "/licenses/" + suspended.getString("license_id") + "/suspend", null);
+    JsonObject revoked = licenses.license(policy);
+    licenses.admin("POST", "/licenses/" + revoked.getString("license_id") + "/revoke", null);
+    JsonObject expired = licenses.license(policy);
+    licenses.update("UPDATE licenses SET expires_at = now() - interval '1 minute' WHERE id = ?",
+        UUID.fromString(expired.getString("license_id")));
+    Map<String, JsonObject> cases = Map.of("license_suspended", suspended, "license_revoked", revoked,
+        "license_expired", expired);
+    cases.forEach((code, license) -> {
+      ApiResponse answer = licenses.device("activate", license.getString("key"), "fp-x");
+      assertEquals(403, answer.status(), code + ": " + answer.body());
+      assertEquals(code, answer.error());
+      ApiResponse verify = licenses.device("verify", license.getString("key"), null);
+      assertEquals(200, verify.status());
+      assertEquals(false, verify.json().getBoolean("valid"));
+      assertEquals(code.substring("license_".length()).toUpperCase(), verify.json().getString("code"));
+    });
+  }
+
+  @Test
+  @DisplayName("verify says VALID for an active device and DEVICE_NOT_ACTIVATED for an unknown fingerprint")
+  void verifyCodes() {
+    String key = licenses.license(licenses.policy(2)).getString("key");
+    String deviceId = licenses.activated(key, "fp-verify");
+    ApiResponse valid = licenses.device("verify", key, "fp-verify");
+    assertEquals(200, valid.status(), valid.body());
+    assertEquals(true, valid.json().getBoolean("valid"));
+    assertEquals("VALID", valid.json().getString("code"));
+    assertEquals(deviceId, valid.json().getJsonObject("device").getString("device_id"));
+    assertEquals(List.of("export", "sync"), valid.json().getJsonObject("license").getJsonArray("entitlements").getList());
+    ApiResponse unknown = licenses.device("verify", key, "fp-elsewhere");
+    assertEquals("DEVICE_NOT_ACTIVATED", unknown.json().getString("code"));
+    assertEquals(false, unknown.json().getBoolean("valid"));
+    assertNull(unknown.json().getValue("device"));
+  }
+
+  @Test
+  @DisplayName("deactivating frees the seat for another device")
+  void deactivationFreesTheSeat() {
+    JsonObject license = licenses.license(licenses.policy(1));
+    String key = license.getString("key");
+    licenses.activated(key, "fp-old");
+    assertEquals(403, licenses.device("activate", key, "fp-new").status());
+    ApiResponse off = licenses.device("deactivate", key, "fp-old");
+    assertEquals(200, off.status(), off.body());
+    assertEquals(true, off.json().getBoolean("deactivated"));
+    assertEquals(404, licenses.device("deactivate", key, "fp-old").status(), "already gone");
+    licenses.activated(key, "fp-new");
+  }
+
+  @Test
+  @DisplayName("calls with one key beyond its per-minute limit answer 429 rate_limited with Retry-After")
+  void perKeyLimit() {
+    String key = licenses.license(licenses.policy(1)).getString("key");
+    ApiResponse last = null;
+    for (int i = 0; i < 41; i++) {
+      last = licenses.device("verify", key, null);
+    }
+    assertEquals(429, last.status(), last.body());
+    assertEquals("rate_limited", last.error());
+    assertNotNull(last.header("Retry-After"));
+  }
+
+  @Test
+  @DisplayName("an unknown key goes through the same counting as a known one: beyond the per-key limit it is 429 too")
+  void unknownKeysAreCounted() {
+    String unknown = "00000-11111-22222-33333-44444";
+    List<Integer> statuses = IntStream.range(0, 41)
+        .mapToObj(i -> licenses.device("verify", unknown, null).status())
+        .toList();
+    assertEquals(40, statuses.stream().filter(status -> status == 401).count(), statuses.toString());
+    assertEquals(429, statuses.get(40));
+  }
+
+  @Test
+  @DisplayName("a client_ip counts only when the call carries the app secret")
+  void clientIpNeedsTheSecret() {
+    String key = licenses.license(licenses.policy(1)).getString("key");
+    JsonObject spoofed = new JsonObject().put("client_ip", "198.51.100.9");
+    assertEquals(200, licenses.device(gateway.http(), "verify", key, spoofed).status());
+    JsonObject backend = spoofed.copy().put("app_secret", licenses.app().getString("app_secret"));
+    assertEquals(200, licenses.device(gateway.http(), "verify", key, backend).status());
+    JsonObject wrongSecret = spoofed.copy().put("app_secret", "pcs_wrong");
+    ApiResponse refused = licenses.device(gateway.http(), "verify", key, wrongSecret);
+    assertEquals(401, refused.status());
+    assertEquals("invalid_client", refused.error());
+    String ipCounter = gateway.redisPrefix() + "{license:ip:198.51.100.9}";
+    assertEquals(1, gateway.redis(io.vertx.redis.client.Command.GET, ipCounter).toLong(), "counted once, with the secret");
+  }
+
+  private static List<ApiResponse> activateConcurrently(String key, int devices, List<Http> gateways) {
+    List<CompletableFuture<ApiResponse>> calls = IntStream.range(0, devices)
+        .mapToObj(i -> licenses.activateAsync(gateways.get(i % gateways.size()), key, "concurrent-" + i))
+        .toList();
+    return calls.stream().map(CompletableFuture::join).toList();
+  }
+
+  private static void assertSeats(List<ApiResponse> answers, int seats) {
+    Map<Integer, Long> byStatus = answers.stream().collect(Collectors.groupingBy(ApiResponse::status, Collectors.counting()));
+    assertEquals(Map.of(201, (long) seats, 403, (long) (answers.size() - seats)), byStatus, answers.toString());
+    answers.stream().filter(answer -> answer.status() == 403)
+        .forEach(answer -> assertEquals("device_limit_reached", answer.error()));
+  }
+}

@@ -1,0 +1,153 @@
+package dev.portcullis.license;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
+import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.GatewayExtension;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The housekeeping job runs every 100 ms here. Time passing is simulated by moving a device's last heartbeat,
+ * or a license's expiry, into the past in the database.
+ */
+@DisplayName("License housekeeping")
+class HousekeepingTest {
+
+  private static final int INTERVAL = 60;
+
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().sibling().auditTap()
+      .config(LicenseSettings.JOB_INTERVAL_MS, 100);
+
+  private static TestGateway gateway;
+  private static TestGateway sibling;
+  private static AuditTap audit;
+  /** Set here, not by the extension: the tap of the second process. */
+  private static AuditTap siblingAudit;
+  private static LicenseFixture licenses;
+  private static JsonObject heartbeatPolicy;
+
+  @BeforeAll
+  static void app() {
+    siblingAudit = new AuditTap(sibling);
+    licenses = new LicenseFixture(gateway, gateway.createApp("housekeeping-app"));
+    heartbeatPolicy = licenses.policy(new JsonObject().put("name", "Heartbeat").put("max_devices", 1)
+        .put("heartbeat_interval", INTERVAL));
+  }
+
+  @AfterAll
+  static void stop() {
+    siblingAudit.close();
+  }
+
+  @Test
+  @DisplayName("a heartbeat answers when the next one is due")
+  void heartbeatAnswersTheDeadline() {
+    String key = licenses.license(heartbeatPolicy).getString("key");
+    licenses.activated(key, "fp-beat");
+    ApiResponse beat = licenses.device("heartbeat", key, "fp-beat");
+    assertEquals(200, beat.status(), beat.body());
+    long due = java.time.Instant.parse(beat.json().getString("next_heartbeat_before")).getEpochSecond();
+    long expected = java.time.Instant.now().getEpochSecond() + INTERVAL;
+    assertTrue(Math.abs(due - expected) <= 2, "due in one interval: " + beat.body());
+    assertEquals(404, licenses.device("heartbeat", key, "fp-unknown").status());
+  }
+
+  @Test
+  @DisplayName("a device silent for one interval verifies as HEARTBEAT_DEAD; after two it is culled and its seat freed")
+  void silentDeviceIsCulled() {
+    JsonObject license = licenses.license(heartbeatPolicy);
+    String key = license.getString("key");
+    String deviceId = licenses.activated(key, "fp-silent");
+    assertEquals(403, licenses.device("activate", key, "fp-replacement").status(), "the one seat is taken");
+
+    silence(deviceId, INTERVAL * 3 / 2);
+    ApiResponse dead = licenses.device("verify", key, "fp-silent");
+    assertEquals("HEARTBEAT_DEAD", dead.json().getString("code"), dead.body());
+    assertEquals(false, dead.json().getBoolean("valid"));
+
+    silence(deviceId, INTERVAL * 2 + 5);
+    Await.until("the silent device is culled", Duration.ofSeconds(5),
+        () -> licenses.liveDevices(license.getString("license_id")) == 0);
+    assertEquals("DEVICE_NOT_ACTIVATED", licenses.device("verify", key, "fp-silent").json().getString("code"));
+    licenses.activated(key, "fp-replacement");
+    assertEquals("heartbeat_dead", deactivationReason(deviceId));
+    Await.until("the cull is audited", Duration.ofSeconds(2), () -> culledEvents(deviceId) == 1);
+    assertTrue(gateway.management().get("/metrics").body().contains("portcullis_license_heartbeats_missed_total"));
+  }
+
+  @Test
+  @DisplayName("only one gateway process culls a device: it is audited once across two processes")
+  void onePodAtATime() {
+    String key = licenses.license(heartbeatPolicy).getString("key");
+    String deviceId = licenses.activated(key, "fp-once");
+    silence(deviceId, INTERVAL * 3);
+    Await.until("the device is culled and audited", Duration.ofSeconds(5), () -> culledEvents(deviceId) >= 1);
+    // a few more rounds of both processes
+    long rounds = System.nanoTime() + 500_000_000L;
+    Await.until("half a second of rounds", Duration.ofSeconds(2), () -> System.nanoTime() > rounds);
+    assertEquals(1, culledEvents(deviceId));
+  }
+
+  @Test
+  @DisplayName("an expired license has its bound sessions revoked by the job")
+  void expiryRevokesSessions() {
+    JsonObject license = licenses.license(licenses.policy(2));
+    String deviceId = licenses.activated(license.getString("key"), "fp-expiring");
+    UUID session = boundSession(deviceId);
+    licenses.update("UPDATE licenses SET expires_at = now() - interval '1 second' WHERE id = ?",
+        UUID.fromString(license.getString("license_id")));
+    Await.until("the bound session is revoked", Duration.ofSeconds(5), () -> licenses.count(
+        "SELECT count(*) FROM sessions WHERE id = ? AND revoked_at IS NOT NULL", session) == 1);
+    String marker = gateway.redisPrefix() + "revoked:" + session;
+    assertEquals(1, gateway.redis(io.vertx.redis.client.Command.EXISTS, marker).toInteger(), "the Redis marker");
+  }
+
+  /** A session of a new user bound to the device, inserted as a login would store it. */
+  private static UUID boundSession(String deviceId) {
+    UUID user = UUID.randomUUID();
+    UUID session = UUID.randomUUID();
+    licenses.update("INSERT INTO users (id, app_id, email) VALUES (?, ?, ?)", user, UUID.fromString(licenses.appId()),
+        user + "@example.com");
+    licenses.update("INSERT INTO sessions (id, app_id, user_id, expires_at, device_id) "
+        + "VALUES (?, ?, ?, now() + interval '1 hour', ?)", session, UUID.fromString(licenses.appId()), user,
+        UUID.fromString(deviceId));
+    return session;
+  }
+
+  private static void silence(String deviceId, int seconds) {
+    licenses.update("UPDATE license_devices SET last_heartbeat_at = now() - ? * interval '1 second' WHERE id = ?",
+        seconds, UUID.fromString(deviceId));
+  }
+
+  private static String deactivationReason(String deviceId) {
+    try (var connection = gateway.jdbc(); var statement = connection.prepareStatement(
+        "SELECT deactivation_reason FROM license_devices WHERE id = ?")) {
+      statement.setObject(1, UUID.fromString(deviceId));
+      try (var rows = statement.executeQuery()) {
+        rows.next();
+        return rows.getString(1);
+      }
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static long culledEvents(String deviceId) {
+    return java.util.stream.Stream.concat(audit.events(LicenseEvents.DEVICE_DEACTIVATED).stream(),
+            siblingAudit.events(LicenseEvents.DEVICE_DEACTIVATED).stream())
+        .filter(event -> deviceId.equals(event.getJsonObject("data").getString("device_id")))
+        .count();
+  }
+}

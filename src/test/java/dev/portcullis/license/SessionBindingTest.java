@@ -1,0 +1,179 @@
+package dev.portcullis.license;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.GatewayExtension;
+import dev.portcullis.testing.Http;
+import dev.portcullis.testing.TestGateway;
+import dev.portcullis.testing.WebhookReceiver;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+@DisplayName("Sessions bound to a licensed device")
+class SessionBindingTest {
+
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook()
+      .config(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1000);
+
+  private static WebhookReceiver inbox;
+  private static TestGateway gateway;
+  private static LicenseFixture licenses;
+  private static JsonObject policy;
+
+  @BeforeAll
+  static void app() {
+    licenses = new LicenseFixture(gateway, gateway.createApp(new JsonObject().put("name", "Binding").put("slug", "binding-app")
+        .put("settings", new JsonObject().put("otp_resend_cooldown", 0).put("otp_max_sends_per_hour", 1000)
+            .put("challenge_required", false).put("require_verified_identity", false))));
+    policy = licenses.policy(3);
+  }
+
+  @Test
+  @DisplayName("a login with device_id and its license key binds the session: tokens carry did and ent, also after a refresh")
+  void tokensCarryDeviceClaims() {
+    String key = licenses.license(policy).getString("key");
+    String deviceId = licenses.activated(key, "fp-bound");
+    ApiResponse login = login("bound@example.com", new JsonObject().put("device_id", deviceId).put("key", key));
+    assertEquals(200, login.status(), login.body());
+    JsonObject claims = LicenseFixture.claims(login.json().getString("access_token"));
+    assertEquals(deviceId, claims.getString("did"));
+    assertEquals(List.of("export", "sync"), claims.getJsonArray("ent").getList());
+    assertEquals(1, licenses.count("SELECT count(*) FROM sessions WHERE id = ? AND device_id = ?",
+        UUID.fromString(claims.getString("sid")), UUID.fromString(deviceId)));
+
+    ApiResponse refreshed = gateway.http().post("/auth/refresh", credentials()
+        .put("refresh_token", login.json().getString("refresh_token")));
+    assertEquals(200, refreshed.status(), refreshed.body());
+    assertEquals(deviceId, LicenseFixture.claims(refreshed.json().getString("access_token")).getString("did"));
+  }
+
+  @Test
+  @DisplayName("a login without a device carries neither did nor ent")
+  void unboundLogin() {
+    ApiResponse login = login("plain@example.com", new JsonObject());
+    assertEquals(200, login.status(), login.body());
+    JsonObject claims = LicenseFixture.claims(login.json().getString("access_token"));
+    assertFalse(claims.containsKey("did"));
+    assertFalse(claims.containsKey("ent"));
+  }
+
+  @Test
+  @DisplayName("suspending the license revokes its bound session at once: /auth/me answers session_revoked")
+  void suspensionRevokesBoundSessions() {
+    JsonObject license = licenses.license(policy);
+    String key = license.getString("key");
+    String deviceId = licenses.activated(key, "fp-suspend");
+    String bound = accessToken(login("suspend@example.com", new JsonObject().put("device_id", deviceId).put("key", key)));
+    String unbound = accessToken(login("suspend@example.com", new JsonObject()));
+    assertEquals(200, me(bound).status());
+
+    ApiResponse suspended = licenses.admin("POST", "/licenses/" + license.getString("license_id") + "/suspend", null);
+    assertEquals(200, suspended.status(), suspended.body());
+    assertEquals("suspended", suspended.json().getString("status"));
+
+    ApiResponse me = me(bound);
+    assertEquals(401, me.status(), me.body());
+    assertEquals("session_revoked", me.error());
+    assertEquals(200, me(unbound).status(), "the user's other sessions stay");
+  }
+
+  @Test
+  @DisplayName("deactivating the device and revoking the license revoke their bound sessions")
+  void deactivationAndRevocationRevoke() {
+    JsonObject license = licenses.license(policy);
+    String key = license.getString("key");
+    String first = licenses.activated(key, "fp-first");
+    String second = licenses.activated(key, "fp-second");
+    String onFirst = accessToken(login("two@example.com", new JsonObject().put("device_id", first).put("key", key)));
+    String onSecond = accessToken(login("two@example.com", new JsonObject().put("device_id", second).put("key", key)));
+
+    assertEquals(200, licenses.device("deactivate", key, "fp-first").status());
+    assertEquals("session_revoked", me(onFirst).error());
+    assertEquals(200, me(onSecond).status(), "the other device's session stays");
+
+    assertEquals(200, licenses.admin("POST", "/licenses/" + license.getString("license_id") + "/revoke", null).status());
+    assertEquals("session_revoked", me(onSecond).error());
+  }
+
+  @Test
+  @DisplayName("a device id without its key, with a wrong key or of another user's license cannot bind a session")
+  void bindingNeedsTheKey() {
+    JsonObject owned = licenses.license(policy, userId("owner@example.com"));
+    String key = owned.getString("key");
+    String deviceId = licenses.activated(key, "fp-owned");
+
+    ApiResponse noKey = login("thief@example.com", new JsonObject().put("device_id", deviceId));
+    assertEquals(400, noKey.status(), noKey.body());
+    assertEquals("invalid_request", noKey.error());
+
+    String otherKey = licenses.license(policy).getString("key");
+    ApiResponse wrongKey = login("thief@example.com", new JsonObject().put("device_id", deviceId).put("key", otherKey));
+    assertEquals(401, wrongKey.status(), wrongKey.body());
+    assertEquals("invalid_license", wrongKey.error());
+
+    ApiResponse notTheirs = login("thief@example.com", new JsonObject().put("device_id", deviceId).put("key", key));
+    assertEquals(403, notTheirs.status(), notTheirs.body());
+    assertEquals("forbidden", notTheirs.error());
+
+    ApiResponse owner = login("owner@example.com", new JsonObject().put("device_id", deviceId).put("key", key));
+    assertEquals(200, owner.status(), owner.body());
+  }
+
+  @Test
+  @DisplayName("a password login binds a device only with its license key, like an OTP login")
+  void passwordLoginNeedsTheKey() {
+    String key = licenses.license(policy).getString("key");
+    String deviceId = licenses.activated(key, "fp-password");
+    ApiResponse user = licenses.admin("POST", "/users", new JsonObject().put("email", "pw@example.com")
+        .put("password", "correct horse battery staple"));
+    assertEquals(201, user.status(), user.body());
+    JsonObject login = credentials().put("email", "pw@example.com").put("password", "correct horse battery staple")
+        .put("device_id", deviceId);
+
+    ApiResponse noKey = gateway.http().post("/auth/login", login);
+    assertEquals(400, noKey.status(), noKey.body());
+    assertEquals("invalid_request", noKey.error());
+
+    ApiResponse bound = gateway.http().post("/auth/login", login.copy().put("key", key));
+    assertEquals(200, bound.status(), bound.body());
+    assertEquals(deviceId, LicenseFixture.claims(bound.json().getString("access_token")).getString("did"));
+  }
+
+  private static String userId(String email) {
+    ApiResponse login = login(email, new JsonObject());
+    assertEquals(200, login.status(), login.body());
+    return login.json().getJsonObject("user").getString("id");
+  }
+
+  private static ApiResponse login(String email, JsonObject binding) {
+    ApiResponse sent = gateway.http().post("/auth/send-otp", credentials().put("email", email));
+    assertEquals(200, sent.status(), sent.body());
+    String requestId = sent.json().getString("otp_request_id");
+    return gateway.http().post("/auth/verify-otp", credentials().put("otp_request_id", requestId)
+        .put("otp", inbox.awaitCode(requestId)).mergeIn(binding));
+  }
+
+  private static String accessToken(ApiResponse login) {
+    assertEquals(200, login.status(), login.body());
+    assertNull(login.json().getValue("error"));
+    return login.json().getString("access_token");
+  }
+
+  private static ApiResponse me(String accessToken) {
+    return gateway.http().get("/auth/me", Http.bearer(accessToken));
+  }
+
+  private static JsonObject credentials() {
+    return new JsonObject().put("app_id", licenses.appId()).put("app_secret", licenses.app().getString("app_secret"));
+  }
+}

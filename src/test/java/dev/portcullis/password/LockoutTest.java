@@ -1,0 +1,137 @@
+package dev.portcullis.password;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.GatewayExtension;
+import dev.portcullis.testing.TestGateway;
+import dev.portcullis.testing.WebhookReceiver;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Response;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+@DisplayName("Password lock-outs")
+class LockoutTest {
+
+  private static final String PASSWORD = "tangerine skyline 42";
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook().auditTap();
+
+  static TestGateway gateway;
+  static WebhookReceiver receiver;
+  static AuditTap audit;
+
+  @Test
+  @DisplayName("after password_max_failures from one network even the right password is refused there until the "
+      + "lock-out ends, while the same user signs in from another network")
+  void lockedOutFromOneNetwork() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "lo-net", settings());
+    signUp(client, "quinn@example.com");
+    for (int i = 0; i < 3; i++) {
+      assertEquals("invalid_credentials", client.login("quinn@example.com", "wrong password " + i, "203.0.113.7").error());
+    }
+    ApiResponse locked = client.login("quinn@example.com", PASSWORD, "203.0.113.7");
+    assertRateLimited(locked, 50, 60);
+    assertEquals(200, client.login("quinn@example.com", PASSWORD, "198.51.100.9").status(), "another network is open");
+    assertRateLimited(client.login("quinn@example.com", PASSWORD, "203.0.113.7"), 1, 60);
+    assertEquals(1, audit.of(AuditEvent.PASSWORD_LOCKED_OUT, client.appId()).size());
+
+    endLockouts(client.appId());
+    assertEquals(200, client.login("quinn@example.com", PASSWORD, "203.0.113.7").status(), "open again once it ends");
+  }
+
+  @Test
+  @DisplayName("the next lock-out of that identity and network lasts twice as long")
+  void doubling() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "lo-double", settings());
+    for (int round = 0; round < 2; round++) {
+      for (int i = 0; i < 3; i++) {
+        client.login("rae@example.com", "wrong password " + i, "203.0.113.8");
+      }
+      if (round == 0) {
+        assertRateLimited(client.login("rae@example.com", PASSWORD, "203.0.113.8"), 50, 60);
+        endLockouts(client.appId());
+      }
+    }
+    assertRateLimited(client.login("rae@example.com", PASSWORD, "203.0.113.8"), 110, 120);
+  }
+
+  @Test
+  @DisplayName("failures from many networks never lock the owner out: they raise the identity's difficulty instead")
+  void manyNetworksRaiseDifficulty() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "lo-spread", settings());
+    signUp(client, "sam@example.com");
+    for (int i = 0; i < 4; i++) {
+      assertEquals("invalid_credentials", client.login("sam@example.com", "wrong password", "192.0.2." + (10 + i)).error());
+    }
+    ApiResponse challenge = client.challenge("login", "sam@example.com", "198.51.100.50");
+    assertEquals(14, challenge.json().getJsonObject("pow").getInteger("difficulty"), "4 failures: 10 + 2 * log2(4)");
+    assertEquals(200, client.login("sam@example.com", PASSWORD, "198.51.100.50").status());
+    ApiResponse after = client.challenge("login", "sam@example.com", "198.51.100.50");
+    assertEquals(null, after.json().getValue("pow"), "a success clears the identity's counters");
+  }
+
+  @Test
+  @DisplayName("beyond password_max_failures_per_network failures across identities the network gets 429")
+  void perNetworkAcrossIdentities() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "lo-sweep",
+        settings().put("password_max_failures_per_network", 10));
+    for (int i = 0; i < 10; i++) {
+      client.login("user" + i + "@example.com", "wrong password", "203.0.113.99");
+    }
+    assertRateLimited(client.login("user-next@example.com", "wrong password", "203.0.113.99"), 800, 900);
+    assertEquals("invalid_credentials", client.login("user-next@example.com", "wrong password", "203.0.113.100").error());
+  }
+
+  @Test
+  @DisplayName("a completed reset lifts the identity's lock-outs")
+  void resetClears() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "lo-reset", settings().put("otp_resend_cooldown", 0));
+    signUp(client, "tia@example.com");
+    for (int i = 0; i < 3; i++) {
+      client.login("tia@example.com", "wrong password " + i, "203.0.113.30");
+    }
+    assertRateLimited(client.login("tia@example.com", PASSWORD, "203.0.113.30"), 50, 60);
+    String resetId = client.requestReset("tia@example.com").json().getString("reset_id");
+    assertEquals(200, client.reset(resetId, receiver.awaitCode(resetId), "marmalade orbit 77").status());
+    assertEquals(200, client.login("tia@example.com", "marmalade orbit 77", "203.0.113.30").status());
+  }
+
+  private static JsonObject settings() {
+    return new JsonObject().put("password_max_failures", 3).put("challenge_required", false);
+  }
+
+  private static void signUp(PasswordClient client, String email) {
+    ApiResponse signup = client.signup(email, PASSWORD);
+    assertEquals(202, signup.status(), signup.body());
+    String id = signup.json().getString("verification_id");
+    assertEquals(200, client.verify(id, receiver.awaitCode(id)).status());
+  }
+
+  /** Ends every lock-out of the app's identities, as the passing of time would. */
+  private static void endLockouts(String appId) {
+    Response keys = gateway.redis(Command.KEYS, gateway.redisPrefix() + "pw-id:{" + appId + "}:*");
+    for (Response key : keys) {
+      Response fields = gateway.redis(Command.HKEYS, key.toString());
+      for (Response field : fields) {
+        if (field.toString().startsWith("nl:")) {
+          gateway.redis(Command.HSET, key.toString(), field.toString(), "0");
+        }
+      }
+    }
+  }
+
+  static void assertRateLimited(ApiResponse response, long minSeconds, long maxSeconds) {
+    assertEquals(429, response.status(), response.body());
+    assertEquals("rate_limited", response.error());
+    long retryAfter = Long.parseLong(response.header("Retry-After"));
+    assertEquals(retryAfter, response.json().getLong("retry_after"));
+    assertTrue(retryAfter >= minSeconds && retryAfter <= maxSeconds, "retry after " + retryAfter + " s");
+  }
+}

@@ -1,0 +1,322 @@
+package dev.portcullis.password;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.GatewayExtension;
+import dev.portcullis.testing.Await;
+import dev.portcullis.testing.Http;
+import dev.portcullis.testing.TestGateway;
+import dev.portcullis.testing.WebhookReceiver;
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+@DisplayName("Password signup, verification, login, change and reset")
+class PasswordFlowTest {
+
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().webhook().auditTap();
+
+  static TestGateway gateway;
+  static WebhookReceiver receiver;
+  static AuditTap audit;
+
+  @Test
+  @DisplayName("signup makes no user until its code is verified; then login, change and reset each work and revoke "
+      + "what they should, and the code login keeps working for the same user")
+  void wholePath() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-path", new JsonObject().put("otp_resend_cooldown", 0));
+    String email = "ana@example.com";
+    ApiResponse signup = client.signup(email, "tangerine skyline 42");
+    assertEquals(202, signup.status(), signup.body());
+    JsonObject pending = signup.json();
+    assertEquals("email", pending.getString("channel"));
+    assertEquals(300, pending.getInteger("expires_in"));
+    assertEquals(0, pending.getInteger("resend_after"));
+    assertNull(passwordHash(client.appId(), email), "no user before the code is verified");
+
+    String verificationId = pending.getString("verification_id");
+    ApiResponse verified = client.verify(verificationId, receiver.awaitCode(verificationId));
+    assertEquals(200, verified.status(), verified.body());
+    assertEquals(true, verified.json().getBoolean("new_user"));
+    assertEquals(email, verified.json().getJsonObject("user").getString("email"));
+    assertTrue(passwordHash(client.appId(), email).startsWith("$argon2id$v=19$m=19456,t=2,p=1$"));
+    assertTrue(emailVerified(client.appId(), email));
+    String firstAccess = verified.json().getString("access_token");
+
+    ApiResponse login = client.login(email, "tangerine skyline 42", null);
+    assertEquals(200, login.status(), login.body());
+    assertEquals(false, login.json().getBoolean("new_user"));
+    String userId = login.json().getJsonObject("user").getString("id");
+    String access = login.json().getString("access_token");
+    assertEquals(200, gateway.http().get("/auth/me", Http.bearer(access)).status());
+
+    ApiResponse changed = client.change(access, "tangerine skyline 42", "marmalade orbit 77");
+    assertEquals(200, changed.status(), changed.body());
+    assertEquals(1, changed.json().getInteger("revoked"), "the signup's session ends, this one stays");
+    assertEquals("session_revoked", gateway.http().get("/auth/me", Http.bearer(firstAccess)).error());
+    assertEquals(200, gateway.http().get("/auth/me", Http.bearer(access)).status());
+    assertEquals("invalid_credentials", client.login(email, "tangerine skyline 42", null).error());
+
+    ApiResponse requested = client.requestReset(email);
+    assertEquals(200, requested.status(), requested.body());
+    String resetId = requested.json().getString("reset_id");
+    assertEquals(300, requested.json().getInteger("expires_in"));
+    ApiResponse reset = client.reset(resetId, receiver.awaitCode(resetId), "quietly humming kettle");
+    assertEquals(200, reset.status(), reset.body());
+    assertEquals(1, reset.json().getInteger("revoked"));
+    assertEquals("session_revoked", gateway.http().get("/auth/me", Http.bearer(access)).error());
+    assertEquals("invalid_credentials", client.login(email, "marmalade orbit 77", null).error());
+    ApiResponse afterReset = client.login(email, "quietly humming kettle", null);
+    assertEquals(200, afterReset.status(), afterReset.body());
+    assertEquals(userId, afterReset.json().getJsonObject("user").getString("id"));
+
+    ApiResponse sent = client.post("/auth/send-otp", new JsonObject().put("email", email));
+    assertEquals(200, sent.status(), sent.body());
+    String otpRequestId = sent.json().getString("otp_request_id");
+    ApiResponse otpLogin = client.post("/auth/verify-otp", new JsonObject().put("otp_request_id", otpRequestId)
+        .put("otp", receiver.awaitCode(otpRequestId)));
+    assertEquals(200, otpLogin.status(), otpLogin.body());
+    assertEquals(userId, otpLogin.json().getJsonObject("user").getString("id"));
+
+    for (String type : List.of(AuditEvent.SIGNUP_REQUESTED, AuditEvent.IDENTITY_VERIFIED,
+        AuditEvent.PASSWORD_LOGIN_SUCCEEDED, AuditEvent.PASSWORD_LOGIN_FAILED, AuditEvent.PASSWORD_CHANGED,
+        AuditEvent.PASSWORD_RESET_REQUESTED, AuditEvent.PASSWORD_RESET_COMPLETED)) {
+      Await.until(type, Duration.ofSeconds(5), () -> !audit.of(type, client.appId()).isEmpty());
+    }
+    String everything = audit.allEncoded();
+    for (String secret : List.of("tangerine skyline", "marmalade orbit", "quietly humming", "$argon2id")) {
+      assertFalse(everything.contains(secret), "no password or hash in any audit event: " + secret);
+    }
+  }
+
+  @Test
+  @DisplayName("an identity with an account and one without get the same answers at signup, login and reset, "
+      + "and the account's password is not replaced")
+  void noEnumeration() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-enum", new JsonObject().put("otp_resend_cooldown", 0));
+    String existing = "bo@example.com";
+    String verificationId = client.signup(existing, "tangerine skyline 42").json().getString("verification_id");
+    assertEquals(200, client.verify(verificationId, receiver.awaitCode(verificationId)).status());
+
+    ApiResponse again = client.signup(existing, "another fine phrase");
+    ApiResponse fresh = client.signup("nobody@example.com", "another fine phrase");
+    assertEquals(202, again.status(), again.body());
+    assertSameShape(fresh, again, "verification_id");
+    WebhookReceiver.Call notice = receiver.awaitCall(again.json().getString("verification_id"));
+    assertNull(notice.json().getValue("code"), "the account's owner gets a notice, not a code");
+    assertTrue(notice.json().getString("message").contains("already has one"));
+
+    ApiResponse wrong = client.login(existing, "not the password", null);
+    ApiResponse unknown = client.login("nobody-at-all@example.com", "not the password", null);
+    assertEquals(401, wrong.status(), wrong.body());
+    assertSameShape(unknown, wrong);
+    assertEquals("invalid_credentials", client.login(existing, "another fine phrase", null).error());
+    assertEquals(200, client.login(existing, "tangerine skyline 42", null).status());
+
+    ApiResponse realReset = client.requestReset(existing);
+    ApiResponse fakeReset = client.requestReset("nobody-at-all@example.com");
+    assertEquals(200, realReset.status(), realReset.body());
+    assertSameShape(fakeReset, realReset, "reset_id");
+    String fakeId = fakeReset.json().getString("reset_id");
+    ApiResponse realWrong = client.reset(realReset.json().getString("reset_id"), "000000", "new phrase here");
+    ApiResponse fakeWrong = client.reset(fakeId, "000000", "new phrase here");
+    assertEquals(401, fakeWrong.status(), fakeWrong.body());
+    assertSameShape(fakeWrong, realWrong);
+    assertEquals(4, fakeWrong.json().getInteger("attempts_left"), "an unknown reset_id counts attempts like a real one");
+    assertTrue(receiver.callsFor(fakeId).isEmpty(), "no code is sent for an identity without an account");
+  }
+
+  @Test
+  @DisplayName("a user without a password (made by a code login) gets the same 401 invalid_credentials")
+  void userWithoutPassword() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-nopass", new JsonObject());
+    ApiResponse sent = client.post("/auth/send-otp", new JsonObject().put("email", "cy@example.com"));
+    String id = sent.json().getString("otp_request_id");
+    assertEquals(200, client.post("/auth/verify-otp", new JsonObject().put("otp_request_id", id)
+        .put("otp", receiver.awaitCode(id))).status());
+    ApiResponse login = client.login("cy@example.com", "any password at all", null);
+    assertEquals(401, login.status(), login.body());
+    assertEquals("invalid_credentials", login.error());
+  }
+
+  @Test
+  @DisplayName("a 100-character password is kept whole: the same one differing at character 80 is refused")
+  void noTruncation() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-long", new JsonObject());
+    String password = "abcdefghij".repeat(10);
+    char[] other = password.toCharArray();
+    other[79] = 'Z';
+    String verificationId = client.signup("dee@example.com", password).json().getString("verification_id");
+    assertEquals(200, client.verify(verificationId, receiver.awaitCode(verificationId)).status());
+    ApiResponse differing = client.login("dee@example.com", new String(other), null);
+    assertEquals(401, differing.status(), differing.body());
+    assertEquals("invalid_credentials", differing.error());
+    assertEquals(200, client.login("dee@example.com", password, null).status());
+  }
+
+  @Test
+  @DisplayName("a weak password is 400 weak_password with its reasons, before any code is sent")
+  void weakPassword() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-weak",
+        new JsonObject().put("password_require_classes", true).put("password_min_length", 10));
+    ApiResponse weak = client.signup("eve@example.com", "password");
+    assertEquals(400, weak.status(), weak.body());
+    assertEquals("weak_password", weak.error());
+    assertEquals(List.of("too_short", "common", "missing_classes"), weak.json().getJsonArray("reasons").getList());
+    ApiResponse mine = client.signup("evelyn.smith@example.com", "Evelyn.Smith#2024");
+    assertEquals(List.of("contains_identity"), mine.json().getJsonArray("reasons").getList());
+    assertEquals(202, client.signup("eve@example.com", "Marmalade-0rbit!").status());
+  }
+
+  @Test
+  @DisplayName("an app that requires its terms refuses a signup without terms_accepted and stores when they were accepted")
+  void terms() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-terms",
+        new JsonObject().put("require_terms_acceptance", true).put("challenge_required", false));
+    JsonObject body = new JsonObject().put("email", "fay@example.com").put("password", "tangerine skyline 42");
+    ApiResponse refused = client.post("/auth/signup", body.copy());
+    assertEquals(400, refused.status(), refused.body());
+    assertEquals("invalid_request", refused.error());
+    assertTrue(refused.json().getString("message").startsWith("terms_accepted"));
+    ApiResponse accepted = client.post("/auth/signup", body.copy().put("terms_accepted", true)
+        .put("profile", new JsonObject().put("name", "Fay")));
+    assertEquals(202, accepted.status(), accepted.body());
+    String id = accepted.json().getString("verification_id");
+    assertEquals(200, client.verify(id, receiver.awaitCode(id)).status());
+    assertNotNull(column(client.appId(), "fay@example.com", "terms_accepted_at"));
+    assertTrue(column(client.appId(), "fay@example.com", "profile").contains("Fay"));
+  }
+
+  @Test
+  @DisplayName("identity_not_verified and user_disabled are answered only after a correct password")
+  void onlyAfterCorrectPassword() throws Exception {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-states", new JsonObject().put("challenge_required", false));
+    String hash = Argon2id.DEFAULT.hash("tangerine skyline 42");
+    insertUser(client.appId(), "gus@example.com", hash, false, false);
+    insertUser(client.appId(), "hal@example.com", hash, true, true);
+    assertEquals("invalid_credentials", client.login("gus@example.com", "wrong password here", null).error());
+    ApiResponse unverified = client.login("gus@example.com", "tangerine skyline 42", null);
+    assertEquals(403, unverified.status(), unverified.body());
+    assertEquals("identity_not_verified", unverified.error());
+    assertEquals("invalid_credentials", client.login("hal@example.com", "wrong password here", null).error());
+    ApiResponse disabled = client.login("hal@example.com", "tangerine skyline 42", null);
+    assertEquals(403, disabled.status(), disabled.body());
+    assertEquals("user_disabled", disabled.error());
+
+    ApiResponse resent = client.post("/auth/resend-verification", new JsonObject().put("email", "gus@example.com"));
+    assertEquals(200, resent.status(), resent.body());
+    String id = resent.json().getString("verification_id");
+    ApiResponse verified = client.verify(id, receiver.awaitCode(id));
+    assertEquals(200, verified.status(), verified.body());
+    assertEquals(false, verified.json().getBoolean("new_user"));
+    assertEquals(200, client.login("gus@example.com", "tangerine skyline 42", null).status());
+    ApiResponse unknown = client.post("/auth/resend-verification", new JsonObject().put("email", "ivy@example.com"));
+    assertEquals(200, unknown.status(), unknown.body());
+    assertSameShape(unknown, resent, "verification_id");
+  }
+
+  @Test
+  @DisplayName("a user an admin creates with a password is refused as unverified after the right password until a "
+      + "code verifies it; once disabled it is refused as disabled, again only after the right password")
+  void adminCreatedUser() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-admin", new JsonObject().put("challenge_required", false));
+    String users = "/v1/apps/" + client.appId() + "/users";
+    ApiResponse weak = gateway.http().post(users, new JsonObject().put("email", "kit@example.com")
+        .put("password", "password1"), Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(400, weak.status(), weak.body());
+    assertEquals("weak_password", weak.error());
+    ApiResponse created = gateway.http().post(users, new JsonObject().put("email", "kit@example.com")
+        .put("password", "tangerine skyline 42"), Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(201, created.status(), created.body());
+    JsonObject user = created.json().containsKey("user") ? created.json().getJsonObject("user") : created.json();
+    assertEquals(true, user.getBoolean("has_password"));
+    assertTrue(passwordHash(client.appId(), "kit@example.com").startsWith("$argon2id$v=19$m=19456,t=2,p=1$"));
+
+    assertEquals("invalid_credentials", client.login("kit@example.com", "wrong password here", null).error());
+    assertEquals("identity_not_verified", client.login("kit@example.com", "tangerine skyline 42", null).error());
+    ApiResponse resent = client.post("/auth/resend-verification", new JsonObject().put("email", "kit@example.com"));
+    assertEquals(200, resent.status(), resent.body());
+    String id = resent.json().getString("verification_id");
+    ApiResponse verified = client.verify(id, receiver.awaitCode(id));
+    assertEquals(200, verified.status(), verified.body());
+    assertEquals(false, verified.json().getBoolean("new_user"));
+    assertEquals(200, client.login("kit@example.com", "tangerine skyline 42", null).status());
+
+    ApiResponse disabled = gateway.http().patch(users + "/" + user.getString("id"),
+        new JsonObject().put("disabled", true), Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(200, disabled.status(), disabled.body());
+    assertEquals("invalid_credentials", client.login("kit@example.com", "wrong password here", null).error());
+    assertEquals("user_disabled", client.login("kit@example.com", "tangerine skyline 42", null).error());
+  }
+
+  @Test
+  @DisplayName("a hash made under older parameters is replaced at the next login")
+  void rehashAtLogin() throws Exception {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-rehash", new JsonObject().put("challenge_required", false));
+    insertUser(client.appId(), "jo@example.com", new Argon2id(8 * 1024, 1, 1).hash("tangerine skyline 42"), true, false);
+    assertEquals(200, client.login("jo@example.com", "tangerine skyline 42", null).status());
+    assertTrue(passwordHash(client.appId(), "jo@example.com").startsWith("$argon2id$v=19$m=19456,t=2,p=1$"));
+  }
+
+  /** Same status, same error and message, same fields; values equal but for the named random ids. */
+  private static void assertSameShape(ApiResponse expected, ApiResponse actual, String... randomFields) {
+    assertEquals(expected.status(), actual.status(), actual.body());
+    JsonObject a = expected.json();
+    JsonObject b = actual.json();
+    assertEquals(a.fieldNames(), b.fieldNames());
+    for (String field : a.fieldNames()) {
+      if (!List.of(randomFields).contains(field)) {
+        assertEquals(a.getValue(field), b.getValue(field), field);
+      }
+    }
+  }
+
+  private static String passwordHash(String appId, String email) {
+    return column(appId, email, "password_hash");
+  }
+
+  private static boolean emailVerified(String appId, String email) {
+    return "true".equals(column(appId, email, "email_verified"));
+  }
+
+  private static String column(String appId, String email, String column) {
+    String sql = "SELECT " + column + "::text FROM users WHERE app_id = ?::uuid AND email = ?";
+    try (Connection connection = gateway.jdbc(); PreparedStatement query = connection.prepareStatement(sql)) {
+      query.setString(1, appId);
+      query.setString(2, email);
+      try (ResultSet rows = query.executeQuery()) {
+        return rows.next() ? rows.getString(1) : null;
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void insertUser(String appId, String email, String hash, boolean verified, boolean disabled)
+      throws Exception {
+    String sql = "INSERT INTO users (id, app_id, email, password_hash, email_verified, disabled) "
+        + "VALUES (gen_random_uuid(), ?::uuid, ?, ?, ?, ?)";
+    try (Connection connection = gateway.jdbc(); PreparedStatement insert = connection.prepareStatement(sql)) {
+      insert.setString(1, appId);
+      insert.setString(2, email);
+      insert.setString(3, hash);
+      insert.setBoolean(4, verified);
+      insert.setBoolean(5, disabled);
+      insert.executeUpdate();
+    }
+  }
+}

@@ -1,0 +1,77 @@
+package dev.portcullis.password;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.otp.Identity;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+@DisplayName("The password policy")
+class PasswordPolicyTest {
+
+  private static final PasswordPolicy DEFAULT = new PasswordPolicy(8, true, false);
+  private static final Identity KIM = Identity.email("kimberly@example.com");
+
+  @Test
+  @DisplayName("accepts a long passphrase and refuses a short one, counting code points after NFKC")
+  void lengthInCodePoints() {
+    assertEquals(List.of(), DEFAULT.reasons("correct horse battery staple", KIM));
+    assertEquals(List.of(PasswordPolicy.TOO_SHORT), DEFAULT.reasons("x7#kQ2", KIM));
+    // seven emoji are 14 UTF-16 units but 7 code points: too short
+    assertEquals(List.of(PasswordPolicy.TOO_SHORT), DEFAULT.reasons("\uD83D\uDE00".repeat(7), KIM));
+    assertEquals(List.of(), DEFAULT.reasons("\uD83D\uDE00".repeat(8), KIM));
+    // the full-width "ｐａｓｓｗｏｒｄ１" is "password1" after NFKC: common
+    assertEquals(List.of(PasswordPolicy.COMMON),
+        DEFAULT.reasons(PasswordPolicy.normalise("\uFF50\uFF41\uFF53\uFF53\uFF57\uFF4F\uFF52\uFF44\uFF11"), KIM));
+  }
+
+  @Test
+  @DisplayName("refuses more than 1024 code points and never truncates: 1024 are fine")
+  void tooLong() {
+    assertEquals(List.of(), DEFAULT.reasons("ab3$".repeat(256), KIM));
+    assertEquals(List.of(PasswordPolicy.TOO_LONG), DEFAULT.reasons("ab3$".repeat(256) + "z", KIM));
+  }
+
+  @Test
+  @DisplayName("refuses the bundled common passwords in any case, unless the app turns the list off")
+  void common() {
+    assertTrue(CommonPasswords.size() == 10_000, "10,000 entries, got " + CommonPasswords.size());
+    assertEquals(List.of(PasswordPolicy.COMMON), DEFAULT.reasons("PassWord", KIM));
+    assertEquals(List.of(PasswordPolicy.COMMON), DEFAULT.reasons("12345678", KIM));
+    assertEquals(List.of(), new PasswordPolicy(8, false, false).reasons("12345678", KIM));
+  }
+
+  @Test
+  @DisplayName("refuses a password that contains the email, its local part, or the phone's digits")
+  void containsIdentity() {
+    assertEquals(List.of(PasswordPolicy.CONTAINS_IDENTITY), DEFAULT.reasons("Kimberly-rocks-2024", KIM));
+    Identity phone = Identity.phone("+6289123456678");
+    assertEquals(List.of(PasswordPolicy.CONTAINS_IDENTITY), DEFAULT.reasons("my 8912-3456-678 pw", phone));
+    assertEquals(List.of(), DEFAULT.reasons("tangerine-skyline-42", phone));
+  }
+
+  @Test
+  @DisplayName("asks for upper, lower, digit and symbol only when the app wants the classes rule")
+  void classes() {
+    PasswordPolicy classes = new PasswordPolicy(8, true, true);
+    assertEquals(List.of(PasswordPolicy.MISSING_CLASSES), classes.reasons("tangerine skyline", KIM));
+    assertEquals(List.of(), classes.reasons("Tangerine-Sky1ine", KIM));
+    assertEquals(List.of(), DEFAULT.reasons("tangerine skyline", KIM));
+  }
+
+  @Test
+  @DisplayName("a refusal is 400 weak_password listing every reason")
+  void weakPassword() {
+    Executable check = () -> new PasswordPolicy(12, true, true).check("password", "kimberly", KIM);
+    ApiException refused = org.junit.jupiter.api.Assertions.assertThrows(ApiException.class, check);
+    assertEquals(ErrorCode.WEAK_PASSWORD, refused.code());
+    assertEquals(400, refused.code().status());
+    assertEquals(List.of("too_short", "common", "missing_classes", "contains_identity"),
+        refused.toJson().getJsonArray("reasons").getList());
+  }
+}
