@@ -15,6 +15,7 @@ import dev.portcullis.core.Metrics;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import dev.portcullis.http.AccessLog;
+import dev.portcullis.http.AdmissionControl;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.ErrorResponder;
@@ -85,6 +86,7 @@ public final class ApiVerticle extends VerticleBase {
     ClientAuth client = new ClientAuth(new ClientAuthentication(appDirectory, audit, metrics));
     Guards guards = new Guards(
         TrustedProxies.parse(GatewayConfig.TRUSTED_PROXIES, config.optional(GatewayConfig.TRUSTED_PROXIES)),
+        new AdmissionControl(config.httpMaxInFlight(), metrics),
         client,
         new AdminAuth(config.adminKey(), new ConsoleOwners(bus)),
         new AppAccess(apps),
@@ -122,8 +124,9 @@ public final class ApiVerticle extends VerticleBase {
         new TenantApi(bus, new TenantRepository(pg), changes, events, userMetrics));
   }
 
-  /** What a route may require before its handler runs. */
-  record Guards(TrustedProxies proxies, ClientAuth client, AdminAuth admin, AppAccess appAccess,
+  /** What a route may require before its handler runs; admission control comes before every route. */
+  record Guards(TrustedProxies proxies, AdmissionControl admission, ClientAuth client, AdminAuth admin,
+                AppAccess appAccess,
                 Handler<RoutingContext> clientIfPresented) {
   }
 
@@ -147,6 +150,7 @@ public final class ApiVerticle extends VerticleBase {
     router.route().handler(RequestIds::handle);
     router.route().handler(new AccessLog(router));
     router.route().handler(guard.proxies());
+    router.route().handler(guard.admission());
     router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));
     router.route().handler(JsonBody::handle);
 

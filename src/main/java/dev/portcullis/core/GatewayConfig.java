@@ -2,7 +2,9 @@ package dev.portcullis.core;
 
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -14,10 +16,13 @@ public final class GatewayConfig {
   public static final String HTTP_PORT = "PORTCULLIS_HTTP_PORT";
   public static final String MANAGEMENT_PORT = "PORTCULLIS_MANAGEMENT_PORT";
   public static final String HTTP_INSTANCES = "PORTCULLIS_HTTP_INSTANCES";
+  public static final String HTTP_MAX_IN_FLIGHT = "PORTCULLIS_HTTP_MAX_IN_FLIGHT";
   public static final String PG_URL = "PORTCULLIS_PG_URL";
   public static final String PG_POOL_SIZE = "PORTCULLIS_PG_POOL_SIZE";
   public static final String REDIS_URL = "PORTCULLIS_REDIS_URL";
   public static final String REDIS_PREFIX = "PORTCULLIS_REDIS_PREFIX";
+  public static final String REDIS_MODE = "PORTCULLIS_REDIS_MODE";
+  public static final String REDIS_MASTER_NAME = "PORTCULLIS_REDIS_MASTER_NAME";
   public static final String ISSUER = "PORTCULLIS_ISSUER";
   public static final String BACKEND_TIMEOUT_MS = "PORTCULLIS_BACKEND_TIMEOUT_MS";
   public static final String ADMIN_KEY = "PORTCULLIS_ADMIN_KEY";
@@ -62,10 +67,12 @@ public final class GatewayConfig {
     config.port(HTTP_PORT);
     config.port(MANAGEMENT_PORT);
     config.intIn(HTTP_INSTANCES, 0, 256);
+    config.httpMaxInFlight();
     config.intIn(PG_POOL_SIZE, 1, 1000);
     config.intIn(BACKEND_TIMEOUT_MS, 100, 60_000);
     config.pgUrl();
-    config.url(REDIS_URL, "redis", "rediss");
+    config.redisMode();
+    config.redisNodes();
     config.issuerUrl();
     config.channel(OTP_EMAIL_CHANNEL, true);
     config.channel(OTP_SMS_CHANNEL, false);
@@ -109,6 +116,11 @@ public final class GatewayConfig {
     return configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
   }
 
+  /** Requests one HTTP verticle serves at once before it answers 503 at once; 0 = no limit. */
+  public int httpMaxInFlight() {
+    return optional(HTTP_MAX_IN_FLIGHT) == null ? 0 : intIn(HTTP_MAX_IN_FLIGHT, 0, 1_000_000);
+  }
+
   public int pgPoolSize() {
     return intIn(PG_POOL_SIZE, 1, 1000);
   }
@@ -119,6 +131,43 @@ public final class GatewayConfig {
 
   public String redisUrl() {
     return string(REDIS_URL);
+  }
+
+  /** How the gateway reaches Redis: one server, a Sentinel set, or a Cluster. */
+  public enum RedisMode { STANDALONE, SENTINEL, CLUSTER }
+
+  public RedisMode redisMode() {
+    String value = optional(REDIS_MODE);
+    if (value == null) {
+      return RedisMode.STANDALONE;
+    }
+    try {
+      return RedisMode.valueOf(value.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(REDIS_MODE + " must be one of standalone, sentinel, cluster, got '" + value + "'");
+    }
+  }
+
+  /**
+   * The Redis endpoints: the one server in standalone mode; in sentinel mode the sentinels, in cluster mode
+   * any of the cluster's nodes ({@link #REDIS_URL} then being a comma-separated list).
+   */
+  public List<String> redisNodes() {
+    List<String> nodes = Arrays.stream(string(REDIS_URL).split(","))
+        .map(String::trim)
+        .filter(node -> !node.isEmpty())
+        .toList();
+    if (nodes.size() != 1 && redisMode() == RedisMode.STANDALONE) {
+      throw new IllegalArgumentException(REDIS_URL + " must be one redis:// URL when " + REDIS_MODE + " is standalone");
+    }
+    nodes.forEach(node -> redisUrl(REDIS_URL, node));
+    return nodes;
+  }
+
+  /** The name Sentinel knows the master by. */
+  public String redisMasterName() {
+    String name = optional(REDIS_MASTER_NAME);
+    return name == null ? "mymaster" : name;
   }
 
   public String redisPrefix() {
@@ -229,7 +278,14 @@ public final class GatewayConfig {
   }
 
   private void url(String key, String... schemes) {
-    String value = string(key);
+    checkUrl(key, string(key), schemes);
+  }
+
+  private static void redisUrl(String key, String value) {
+    checkUrl(key, value, "redis", "rediss");
+  }
+
+  private static void checkUrl(String key, String value, String... schemes) {
     URI uri;
     try {
       uri = URI.create(value);

@@ -36,9 +36,9 @@ public final class RedisScript {
   }
 
   public Future<Response> run(RedisStore redis, List<String> keys, List<String> args) {
-    return redis.send(build(Command.EVALSHA, sha, keys, args))
+    return redis.sendDecision(build(Command.EVALSHA, sha, keys, args))
         .recover(failure -> isNoScript(failure)
-            ? redis.send(build(Command.EVAL, source, keys, args))
+            ? redis.sendDecision(build(Command.EVAL, source, keys, args))
             : Future.failedFuture(failure));
   }
 

@@ -1,10 +1,10 @@
 package dev.portcullis.core;
 
+import io.vertx.core.CompositeFuture;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
@@ -25,24 +25,25 @@ public final class RedisStore {
   private static final List<String> OUTAGES =
       List.of("LOADING", "READONLY", "MASTERDOWN", "BUSY", "CLUSTERDOWN", "TRYAGAIN", "OOM", "CONNECTION_CLOSED");
 
+  private static final java.util.regex.Pattern BATCH_ERROR = java.util.regex.Pattern.compile("-?ERR \\[\\d+\\] ");
+
   private final Redis client;
   private final String prefix;
   private final long timeoutMs;
+  private final boolean pipelinesAcrossSlots;
+  private final ReplicaAcks replicaAcks;
 
-  private RedisStore(Redis client, String prefix, long timeoutMs) {
+  private RedisStore(Redis client, String prefix, long timeoutMs, boolean pipelinesAcrossSlots, ReplicaAcks replicaAcks) {
     this.client = client;
     this.prefix = prefix;
     this.timeoutMs = timeoutMs;
+    this.pipelinesAcrossSlots = pipelinesAcrossSlots;
+    this.replicaAcks = replicaAcks;
   }
 
   public static RedisStore create(Vertx vertx, GatewayConfig config) {
-    RedisOptions options = new RedisOptions()
-        .setConnectionString(config.redisUrl())
-        .setMaxPoolSize(8)
-        .setMaxPoolWaiting(4096)
-        .setMaxWaitingHandlers(65536);
-    options.getNetClientOptions().setConnectTimeout((int) config.backendTimeoutMs());
-    return new RedisStore(Redis.createClient(vertx, options), config.redisPrefix(), config.backendTimeoutMs());
+    return new RedisStore(Redis.createClient(vertx, RedisTopologies.options(config)), config.redisPrefix(),
+        config.backendTimeoutMs(), RedisTopologies.pipelinesAcrossSlots(config), new ReplicaAcks(vertx, config));
   }
 
   /** The full key of a logical key: {@code prefix + parts joined by ':'}. */
@@ -58,15 +59,32 @@ public final class RedisStore {
     return bounded(client.send(request));
   }
 
-  /** The requests pipelined on one connection, written and read together; the replies in the same order. */
+  /**
+   * A write that records a single-use decision (a consumed code, a revocation): answered once a replica holds it
+   * too where a fail-over could otherwise lose it (see {@link ReplicaAcks}).
+   */
+  public Future<Response> sendDecision(Request write) {
+    if (!replicaAcks.enabled()) {
+      return send(write);
+    }
+    return bounded(client.batch(replicaAcks.withWait(write))).map(replicaAcks::writeReply);
+  }
+
+  /**
+   * The requests pipelined on one connection, written and read together; the replies in the same order. On a
+   * Cluster, whose keys live on different nodes, each request goes to its own node instead.
+   */
   public Future<List<Response>> batch(List<Request> requests) {
+    if (!pipelinesAcrossSlots) {
+      return Future.all(requests.stream().map(this::send).toList()).map(CompositeFuture::list);
+    }
     return bounded(client.batch(requests));
   }
 
   private <T> Future<T> bounded(Future<T> reply) {
     return reply
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
-        .recover(failure -> Failures.isBug(failure) || isErrorReply(failure) && !isOutage(failure)
+        .recover(failure -> Failures.isBug(failure) || isErrorReply(failure) && !isOutage(failure) && !isLostConnection(failure)
             ? Future.failedFuture(failure)
             : Future.failedFuture(ApiException.unavailable("redis")));
   }
@@ -75,14 +93,29 @@ public final class RedisStore {
     return OUTAGES.stream().anyMatch(kind -> isError(error, kind));
   }
 
+  /**
+   * A pipeline whose connection closed under it (a master killed mid-batch): Vert.x reports the transport failure
+   * as an error reply {@code ERR [i] <exception>}, which is no answer from Redis at all.
+   */
+  private static boolean isLostConnection(Throwable failure) {
+    String message = failure.getMessage();
+    return message != null && BATCH_ERROR.matcher(message).lookingAt() && message.contains("Exception");
+  }
+
   /** True when Redis answered with an error reply (as opposed to not answering at all). */
   private static boolean isErrorReply(Throwable failure) {
     return failure instanceof Response reply && reply.type() == ResponseType.ERROR;
   }
 
-  /** True for an error reply of this kind, the word it starts with ({@code NOSCRIPT}, {@code LOADING}...). */
+  /**
+   * True for an error reply of this kind, the word it starts with ({@code NOSCRIPT}, {@code LOADING}...), also
+   * inside a pipeline's failure, which Vert.x reports as {@code ERR [i] <the reply>}.
+   */
   public static boolean isError(Throwable failure, String kind) {
     String message = isErrorReply(failure) ? failure.getMessage() : null;
+    if (message != null && BATCH_ERROR.matcher(message).lookingAt()) {
+      message = message.substring(message.indexOf(']') + 2);
+    }
     return message != null && (message.startsWith(kind) || message.startsWith("-" + kind));
   }
 

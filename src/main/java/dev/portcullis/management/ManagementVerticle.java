@@ -14,20 +14,24 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
-import io.vertx.redis.client.Command;
 
-/** The management port: liveness, readiness (Postgres and Redis), Prometheus metrics. */
+/** The management port: liveness, readiness (with the state of Postgres and Redis), Prometheus metrics. */
 public final class ManagementVerticle extends VerticleBase {
 
   private HttpServer server;
   private Postgres pg;
   private RedisStore redis;
+  private BackendProbe probe;
 
   @Override
   public Future<?> start() {
     GatewayConfig config = GatewayConfig.from(config());
     pg = Postgres.create(vertx, config);
     redis = RedisStore.create(vertx, config);
+    MeterRegistry registry = Metrics.registry(vertx);
+    probe = new BackendProbe(pg, redis, registry);
+    probe.check();
+    vertx.setPeriodic(BackendProbe.INTERVAL_MS, id -> probe.check());
     Router router = Router.router(vertx);
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(this::ready);
@@ -36,7 +40,6 @@ public final class ManagementVerticle extends VerticleBase {
       JsonObject exportKey = ExportSigningKey.published(config.masterKey());
       router.get("/audit/export-key").handler(ctx -> json(ctx, 200, exportKey));
     }
-    MeterRegistry registry = Metrics.registry(vertx);
     if (registry instanceof PrometheusMeterRegistry prometheus) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
     }
@@ -50,19 +53,12 @@ public final class ManagementVerticle extends VerticleBase {
   }
 
   /**
-   * 200 once started and until SIGTERM (the management server closes first on stop), whatever Postgres and
-   * Redis do: they are shared by every pod, so their outage must not empty the Service (the JWKS and health keep
-   * answering); the routes that need a missing store answer {@code 503 unavailable} themselves. The body lists
-   * each dependency, for dashboards and people.
+   * Ready from the moment this verticle is up (it deploys last) until SIGTERM undeploys it (first). Postgres and
+   * Redis are shared by every pod, so their outage does not take a pod out of the Service: the body says which
+   * is down, and the routes that need it answer 503 unavailable themselves.
    */
   private void ready(RoutingContext ctx) {
-    Future<String> postgres = pg.run(pool -> pool.query("SELECT 1").execute()).map("up").otherwise("down");
-    Future<String> redisCheck = redis.send(Command.PING).map("up").otherwise("down");
-    Future.join(postgres, redisCheck).onComplete(done -> {
-      JsonObject checks = new JsonObject().put("postgres", postgres.result()).put("redis", redisCheck.result());
-      boolean all = "up".equals(postgres.result()) && "up".equals(redisCheck.result());
-      json(ctx, 200, new JsonObject().put("status", all ? "up" : "degraded").put("checks", checks));
-    });
+    probe.check().onSuccess(checks -> json(ctx, 200, new JsonObject().put("status", "up").put("checks", checks)));
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {

@@ -99,8 +99,11 @@ public final class Logins {
           new ApiException(ErrorCode.IDENTITY_NOT_VERIFIED, identity.kind().field()
               + ": is not verified yet; complete the verification (POST /auth/resend-verification sends a code)"));
     }
+    // A rehash that cannot run now (a full pool) waits for a later login rather than failing this one.
     Future<String> rehash = hashing.needsRehash(user.passwordHash())
-        ? hashing.hash(password).onSuccess(fresh -> metrics.changed("rehash"))
+        ? hashing.hash(password)
+            .onSuccess(fresh -> metrics.changed("rehash"))
+            .otherwise((String) null)
         : Future.succeededFuture(null);
     return rehash
         .compose(fresh -> users.loggedIn(userId, user.passwordHash(), fresh))

@@ -16,6 +16,7 @@ import dev.portcullis.otp.OtpDelivery;
 import dev.portcullis.otp.OtpMetrics;
 import dev.portcullis.otp.OtpSender;
 import dev.portcullis.otp.OtpStore;
+import dev.portcullis.user.UserChanges;
 import dev.portcullis.user.UserPasswords;
 import dev.portcullis.user.UserRepository;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -54,6 +55,7 @@ public final class PasswordVerticle extends VerticleBase {
     PasswordMetrics metrics = new PasswordMetrics(registry);
     PasswordStore store = new PasswordStore(redis);
     UserPasswords passwords = new UserPasswords(pg);
+    UserChanges changes = new UserChanges(redis);
     VerificationCodes codes = new VerificationCodes(new OtpStore(redis), names,
         new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), otpMetrics, audit,
             config.integer(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, 1, 60_000)), otpMetrics, audit,
@@ -66,8 +68,8 @@ public final class PasswordVerticle extends VerticleBase {
       Logins logins = new Logins(apps, passwords, hashing, challenges, failures, bus, audit, metrics,
           new DeviceBinding(pg, masterKey));
       Signups signups = new Signups(apps, new UserRepository(pg), passwords, hashing, challenges, codes, store, names,
-          bus, audit, metrics);
-      Resets resets = new Resets(apps, passwords, hashing, challenges, codes, failures, bus, audit, metrics);
+          bus, audit, metrics, changes);
+      Resets resets = new Resets(apps, passwords, hashing, challenges, codes, failures, bus, audit, metrics, changes);
       return Future.all(java.util.List.of(
           Bus.serve(vertx, Bus.PASSWORD_CHALLENGE, body -> challenges.issue(apps, body)).completion(),
           Bus.serve(vertx, Bus.PASSWORD_SIGNUP, signups::signup).completion(),

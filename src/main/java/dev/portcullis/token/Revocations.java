@@ -4,6 +4,7 @@ import dev.portcullis.app.AppSettings;
 import dev.portcullis.core.RedisStore;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
 import java.util.List;
 import java.util.UUID;
 
@@ -25,7 +26,7 @@ final class Revocations {
 
   Future<Void> mark(List<UUID> sessions) {
     return Future.all(sessions.stream()
-            .map(id -> redis.send(Command.SET, key(id), "1", "EX", Long.toString(MARKER_TTL_SECONDS)))
+            .map(id -> redis.sendDecision(Request.cmd(Command.SET, key(id), "1", "EX", Long.toString(MARKER_TTL_SECONDS))))
             .toList())
         .mapEmpty();
   }

@@ -237,8 +237,11 @@ final class TokenService {
           .with("reason", reason);
       events.add(actor == null ? event : event.with("by", actor));
     });
-    return revocations.mark(revoked)
-        .compose(marked -> audit.record(events))
+    // The revocation is committed in Postgres already: its audit events are recorded even when Redis cannot take
+    // the markers (a retry would find nothing left to revoke, and the change would go unrecorded).
+    Future<Void> marked = revocations.mark(revoked);
+    return marked.transform(done -> audit.record(events))
+        .compose(stored -> marked)
         .onSuccess(stored -> metrics.revoked(reason, revoked.size()));
   }
 

@@ -79,4 +79,34 @@ class GatewayConfigTest {
     assertFalse(url.toString().contains("cret"), url.toString());
     assertEquals("postgresql://app@db.internal:5433/auth", url.toString());
   }
+
+  @Test
+  @DisplayName("Redis defaults to one standalone server and the Sentinel master name mymaster")
+  void redisDefaults() {
+    GatewayConfig config = GatewayConfig.from(valid());
+    assertEquals(GatewayConfig.RedisMode.STANDALONE, config.redisMode());
+    assertEquals(java.util.List.of("redis://cache:6379"), config.redisNodes());
+    assertEquals("mymaster", config.redisMasterName());
+  }
+
+  @Test
+  @DisplayName("sentinel and cluster modes take a comma-separated list of nodes")
+  void redisNodeLists() {
+    GatewayConfig config = GatewayConfig.from(valid()
+        .put(GatewayConfig.REDIS_MODE, "Sentinel")
+        .put(GatewayConfig.REDIS_URL, "redis://s1:26379, redis://s2:26379,redis://s3:26379")
+        .put(GatewayConfig.REDIS_MASTER_NAME, "auth"));
+    assertEquals(GatewayConfig.RedisMode.SENTINEL, config.redisMode());
+    assertEquals(java.util.List.of("redis://s1:26379", "redis://s2:26379", "redis://s3:26379"), config.redisNodes());
+    assertEquals("auth", config.redisMasterName());
+  }
+
+  @Test
+  @DisplayName("an unknown Redis mode, a node list in standalone mode or a bad node names its key")
+  void badRedisTopology() {
+    assertNamed(GatewayConfig.REDIS_MODE, valid().put(GatewayConfig.REDIS_MODE, "replicated"));
+    assertNamed(GatewayConfig.REDIS_URL, valid().put(GatewayConfig.REDIS_URL, "redis://a:6379,redis://b:6379"));
+    assertNamed(GatewayConfig.REDIS_URL, valid().put(GatewayConfig.REDIS_MODE, "cluster")
+        .put(GatewayConfig.REDIS_URL, "redis://a:6379,b:6379"));
+  }
 }

@@ -1,0 +1,42 @@
+package dev.portcullis.core;
+
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.RedisReplicas;
+import io.vertx.redis.client.RedisRole;
+
+/**
+ * The Redis client options of the configured topology ({@link GatewayConfig#REDIS_MODE}).
+ *
+ * <p>Every read goes to a master: Sentinel connections ask the sentinels for the current master and follow a
+ * fail-over, and Cluster reads never go to a replica, because a replica may not have a consumed code or a
+ * revocation yet, and single-use decisions must see the last write.
+ */
+public final class RedisTopologies {
+
+  private RedisTopologies() {
+  }
+
+  public static RedisOptions options(GatewayConfig config) {
+    RedisOptions options = new RedisOptions()
+        .setMaxPoolSize(8)
+        .setMaxPoolWaiting(4096)
+        .setMaxWaitingHandlers(65536);
+    config.redisNodes().forEach(options::addConnectionString);
+    options.getNetClientOptions().setConnectTimeout((int) config.backendTimeoutMs());
+    return switch (config.redisMode()) {
+      case STANDALONE -> options.setType(RedisClientType.STANDALONE);
+      case SENTINEL -> options.setType(RedisClientType.SENTINEL)
+          .setRole(RedisRole.MASTER)
+          .setMasterName(config.redisMasterName())
+          .setAutoFailover(true);
+      case CLUSTER -> options.setType(RedisClientType.CLUSTER)
+          .setUseReplicas(RedisReplicas.NEVER);
+    };
+  }
+
+  /** Whether one pipeline may hold keys of different hash slots (not on a Cluster, whose nodes own slots). */
+  public static boolean pipelinesAcrossSlots(GatewayConfig config) {
+    return config.redisMode() != GatewayConfig.RedisMode.CLUSTER;
+  }
+}

@@ -1,0 +1,51 @@
+package dev.portcullis.management;
+
+import dev.portcullis.core.Postgres;
+import dev.portcullis.core.RedisStore;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Whether this process reaches Postgres and Redis: asked by readiness, and every few seconds for the gauge
+ * {@code portcullis_backend_up{backend}} (1 up, 0 down) that the "store down" alert watches.
+ */
+final class BackendProbe {
+
+  static final long INTERVAL_MS = 5_000;
+
+  private final Postgres pg;
+  private final RedisStore redis;
+  private final AtomicInteger postgresUp = new AtomicInteger();
+  private final AtomicInteger redisUp = new AtomicInteger();
+
+  BackendProbe(Postgres pg, RedisStore redis, MeterRegistry registry) {
+    this.pg = pg;
+    this.redis = redis;
+    gauge(registry, "postgres", postgresUp);
+    gauge(registry, "redis", redisUp);
+  }
+
+  /** Each dependency's state, {@code up} or {@code down}; also updates the gauges. */
+  Future<JsonObject> check() {
+    Future<Boolean> postgres = pg.run(pool -> pool.query("SELECT 1").execute()).map(true).otherwise(false);
+    Future<Boolean> redisCheck = redis.send(Command.PING).map(true).otherwise(false);
+    return Future.join(postgres, redisCheck).transform(done -> {
+      postgresUp.set(postgres.result() ? 1 : 0);
+      redisUp.set(redisCheck.result() ? 1 : 0);
+      return Future.succeededFuture(new JsonObject()
+          .put("postgres", postgres.result() ? "up" : "down")
+          .put("redis", redisCheck.result() ? "up" : "down"));
+    });
+  }
+
+  private static void gauge(MeterRegistry registry, String backend, AtomicInteger up) {
+    Gauge.builder("portcullis.backend.up", up, AtomicInteger::get)
+        .description("1 while this process reaches the backend, 0 while it does not")
+        .tag("backend", backend)
+        .register(registry);
+  }
+}

@@ -1,0 +1,47 @@
+package dev.portcullis.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Admission control (PORTCULLIS_HTTP_MAX_IN_FLIGHT)")
+class AdmissionControlTest {
+
+  @Test
+  @DisplayName("beyond the in-flight limit a request is answered 503 unavailable with Retry-After at once, and counted")
+  void refusesBeyondTheLimit() {
+    try (TestGateway gateway = TestGateway.start(new JsonObject()
+        .put(GatewayConfig.HTTP_INSTANCES, 1)
+        .put(GatewayConfig.HTTP_MAX_IN_FLIGHT, 1))) {
+      JsonObject app = gateway.createApp("admission");
+      JsonObject credentials = new JsonObject().put("app_id", app.getString("app_id")).put("app_secret", app.getString("app_secret"));
+      List<CompletableFuture<ApiResponse>> calls = IntStream.range(0, 30)
+          .mapToObj(i -> gateway.http().postAsync("/auth/send-otp", credentials.copy().put("email", "burst-" + i + "@example.com")))
+          .toList();
+      List<ApiResponse> answers = calls.stream().map(CompletableFuture::join).toList();
+
+      List<ApiResponse> refused = answers.stream()
+          .filter(answer -> answer.status() == 503 && answer.json().getString("message").contains("at capacity"))
+          .toList();
+      assertTrue(!refused.isEmpty(), "30 concurrent requests against a limit of 1 refuse some");
+      assertTrue(answers.stream().anyMatch(answer -> answer.status() == 200), "and admit others");
+      for (ApiResponse answer : refused) {
+        assertEquals("unavailable", answer.error(), answer.body());
+        assertEquals("1", answer.header("Retry-After"));
+        assertEquals(1, answer.json().getInteger("retry_after"));
+      }
+      String metrics = gateway.management().get("/metrics").body();
+      assertTrue(metrics.contains("portcullis_http_admission_rejected_total " + (double) refused.size()),
+          "every refusal is counted: " + refused.size());
+    }
+  }
+}

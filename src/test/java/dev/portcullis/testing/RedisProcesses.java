@@ -1,0 +1,282 @@
+package dev.portcullis.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Redis topologies made of real Debian {@code redis-server} and {@code redis-sentinel} processes on free
+ * loopback ports, for the tests of {@code PORTCULLIS_REDIS_MODE}: a Sentinel set (one master, one replica,
+ * three sentinels) or a three-master Cluster. Every process is started by the test and killed by
+ * {@link #close()}; nothing touches the shared Redis on 6379.
+ */
+public final class RedisProcesses implements AutoCloseable {
+
+  public static final String MASTER_NAME = "mymaster";
+
+  private final Path dir;
+  private final List<Process> processes = new ArrayList<>();
+  private final List<Integer> dataPorts = new ArrayList<>();
+  private final List<Integer> sentinelPorts = new ArrayList<>();
+  private final java.util.Map<Integer, Process> byPort = new java.util.HashMap<>();
+
+  private RedisProcesses(Path dir) {
+    this.dir = dir;
+  }
+
+  /**
+   * Skips the calling test when the Redis binaries are missing, except in CI ({@code CI=true}), where their
+   * absence is a broken build machine and fails the test.
+   */
+  public static void requireBinaries(String... binaries) {
+    List<String> missing = Stream.of(binaries).filter(binary -> which(binary) == null).toList();
+    if (missing.isEmpty()) {
+      return;
+    }
+    String message = "missing " + String.join(", ", missing) + " (Debian packages redis-server, redis-sentinel, redis-tools)";
+    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+      throw new AssertionError(message);
+    }
+    Assumptions.abort(message + ": skipped outside CI");
+  }
+
+  /** One master, one replica of it, three sentinels watching it under {@link #MASTER_NAME} (quorum 2). */
+  public static RedisProcesses sentinelSet() {
+    requireBinaries("redis-server", "redis-sentinel", "redis-cli");
+    RedisProcesses set = new RedisProcesses(tempDir("pc-sentinel"));
+    try {
+      int master = set.server("--port", "%d");
+      set.server("--port", "%d", "--replicaof", "127.0.0.1", Integer.toString(master));
+      for (int i = 0; i < 3; i++) {
+        set.sentinel(master);
+      }
+      set.awaitSentinelsSeeEachOther();
+      set.awaitReplicaInSync();
+      return set;
+    } catch (RuntimeException | Error e) {
+      set.close();
+      throw e;
+    }
+  }
+
+  /** Three masters sharing the 16384 slots, no replicas. */
+  public static RedisProcesses cluster() {
+    requireBinaries("redis-server", "redis-cli");
+    RedisProcesses cluster = new RedisProcesses(tempDir("pc-cluster"));
+    try {
+      for (int i = 0; i < 3; i++) {
+        cluster.server("--port", "%d", "--cluster-enabled", "yes", "--cluster-config-file", "nodes-%d.conf",
+            "--cluster-node-timeout", "2000");
+      }
+      List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+      cluster.dataPorts.forEach(port -> create.add("127.0.0.1:" + port));
+      create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+      run(create);
+      Await.until("the cluster to cover every slot on every node", Duration.ofSeconds(20), () -> cluster.dataPorts.stream()
+          .allMatch(port -> cli(port, "CLUSTER", "INFO").contains("cluster_state:ok")));
+      return cluster;
+    } catch (RuntimeException | Error e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  /** The value of {@code PORTCULLIS_REDIS_URL}: the sentinels of a Sentinel set, the nodes of a Cluster. */
+  public String nodesUrl() {
+    List<Integer> ports = sentinelPorts.isEmpty() ? dataPorts : sentinelPorts;
+    return ports.stream().map(port -> "redis://127.0.0.1:" + port).collect(Collectors.joining(","));
+  }
+
+  public List<Integer> dataPorts() {
+    return List.copyOf(dataPorts);
+  }
+
+  /** The port of the current master, as the sentinels see it. */
+  public int masterPort() {
+    String reply = cli(sentinelPorts.get(0), "SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME);
+    String[] lines = reply.strip().split("\\R");
+    return Integer.parseInt(lines[lines.length - 1].strip());
+  }
+
+  /** Asks the sentinels to promote the replica now, and waits until they all name the new master. */
+  public int failover() {
+    awaitReplicaInSync();
+    int before = masterPort();
+    cli(sentinelPorts.get(0), "SENTINEL", "FAILOVER", MASTER_NAME);
+    Await.until("the sentinels to name a new master", Duration.ofSeconds(20), () -> sentinelPorts.stream()
+        .allMatch(port -> !cli(port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME).contains(Integer.toString(before))));
+    int after = masterPort();
+    Await.until("the new master to accept writes", Duration.ofSeconds(20),
+        () -> cli(after, "ROLE").startsWith("master"));
+    return after;
+  }
+
+  /**
+   * Freezes the Sentinel set's replica (SIGSTOP) until the returned handle is closed (SIGCONT, then waits for
+   * the replica to be in sync again): a replica that acknowledges nothing.
+   */
+  public AutoCloseable freezeReplica() {
+    int master = masterPort();
+    int replica = dataPorts.stream().filter(port -> port != master).findFirst().orElseThrow();
+    long pid = byPort.get(replica).pid();
+    run(List.of("kill", "-STOP", Long.toString(pid)));
+    return () -> {
+      run(List.of("kill", "-CONT", Long.toString(pid)));
+      awaitReplicaInSync();
+    };
+  }
+
+  /** Runs one {@code redis-cli} command against a local port and returns its raw output. */
+  public static String cli(int port, String... command) {
+    List<String> line = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port)));
+    line.addAll(List.of(command));
+    return run(line);
+  }
+
+  private int server(String... args) {
+    int port = TestBackends.freePort();
+    List<String> line = new ArrayList<>(List.of("redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        "--dir", dir.toString(), "--protected-mode", "no"));
+    for (String arg : args) {
+      line.add(arg.contains("%d") ? arg.formatted(port) : arg);
+    }
+    byPort.put(port, start(line, "redis-" + port + ".log"));
+    dataPorts.add(port);
+    awaitPing(port);
+    return port;
+  }
+
+  private void sentinel(int masterPort) {
+    int port = TestBackends.freePort();
+    Path conf = dir.resolve("sentinel-" + port + ".conf");
+    write(conf, String.join("\n",
+        "port " + port,
+        "bind 127.0.0.1",
+        "protected-mode no",
+        "dir " + dir,
+        "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + masterPort + " 2",
+        "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
+        "sentinel failover-timeout " + MASTER_NAME + " 4000",
+        "sentinel parallel-syncs " + MASTER_NAME + " 1",
+        ""));
+    start(List.of("redis-sentinel", conf.toString()), "sentinel-" + port + ".log");
+    sentinelPorts.add(port);
+    awaitPing(port);
+  }
+
+  /** Waits until the current master reports its replica online. */
+  public void awaitReplicaInSync() {
+    Await.until("the replica to be in sync", Duration.ofSeconds(20),
+        () -> cli(masterPort(), "INFO", "replication").contains("state=online"));
+  }
+
+  private void awaitSentinelsSeeEachOther() {
+    Await.until("every sentinel to know the replica and the two other sentinels", Duration.ofSeconds(20),
+        () -> sentinelPorts.stream().allMatch(port -> {
+          String master = cli(port, "SENTINEL", "MASTER", MASTER_NAME);
+          return field(master, "num-other-sentinels").equals("2") && field(master, "num-slaves").equals("1");
+        }));
+  }
+
+  /** The value after a field name in a flat reply printed one item a line. */
+  private static String field(String reply, String name) {
+    String[] lines = reply.strip().split("\\R");
+    for (int i = 0; i < lines.length - 1; i++) {
+      if (lines[i].strip().equals(name)) {
+        return lines[i + 1].strip();
+      }
+    }
+    return "";
+  }
+
+  private Process start(List<String> command, String logName) {
+    try {
+      Process process = new ProcessBuilder(command)
+          .redirectErrorStream(true)
+          .redirectOutput(dir.resolve(logName).toFile())
+          .start();
+      processes.add(process);
+      return process;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void awaitPing(int port) {
+    Await.until("redis on " + port + " to answer PING", Duration.ofSeconds(10),
+        () -> cli(port, "PING").contains("PONG"));
+  }
+
+  private static String run(List<String> command) {
+    try {
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      process.getOutputStream().close();
+      if (!process.waitFor(20, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new IllegalStateException("timed out: " + command);
+      }
+      return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String which(String binary) {
+    String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+    for (String entry : path.split(":")) {
+      Path candidate = Path.of(entry, binary);
+      if (Files.isExecutable(candidate)) {
+        return candidate.toString();
+      }
+    }
+    return null;
+  }
+
+  private static Path tempDir(String prefix) {
+    try {
+      return Files.createTempDirectory(prefix);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void write(Path file, String text) {
+    try {
+      Files.writeString(file, text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    for (Process process : processes) {
+      process.destroyForcibly();
+    }
+    for (Process process : processes) {
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+    } catch (IOException ignored) {
+      // a temp dir left behind is harmless
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package dev.portcullis.topology;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
+import dev.portcullis.testing.RedisProcesses;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("PORTCULLIS_REDIS_MODE=sentinel (one master, one replica, three sentinels)")
+class RedisSentinelTest extends RedisTopologyContract {
+
+  @BeforeAll
+  static void start() {
+    startOn(RedisProcesses.sentinelSet(), "sentinel");
+  }
+
+  @Test
+  @DisplayName("after a fail-over a code consumed before it stays consumed, and new logins work on the new master")
+  void failover() {
+    String requestId = send("failover-" + UUID.randomUUID() + "@example.com").json().getString("otp_request_id");
+    String code = receiver.awaitCode(requestId);
+    assertEquals(200, verify(requestId, code).status());
+    int before = redis.masterPort();
+
+    int after = redis.failover();
+
+    assertNotEquals(before, after);
+    Await.until("a send to be accepted by the new master", Duration.ofSeconds(15),
+        () -> send("after-" + UUID.randomUUID() + "@example.com").status() == 200);
+    ApiResponse again = verify(requestId, code);
+    assertEquals(401, again.status(), again.body());
+    assertEquals("otp_expired", again.error());
+    login("new-master-" + UUID.randomUUID() + "@example.com");
+  }
+
+  @Test
+  @DisplayName("a consumed code waits for the replica's acknowledgement; with the replica frozen it still stands, and is counted")
+  void decisionsWaitForTheReplica() throws Exception {
+    redis.awaitReplicaInSync();
+    double before = unreplicatedWrites();
+    login("acknowledged-" + UUID.randomUUID() + "@example.com");
+    assertEquals(before, unreplicatedWrites(), "with a live replica every decision is acknowledged");
+    String requestId = send("frozen-" + UUID.randomUUID() + "@example.com").json().getString("otp_request_id");
+    String code = receiver.awaitCode(requestId);
+    try (AutoCloseable frozen = redis.freezeReplica()) {
+      ApiResponse login = verify(requestId, code);
+      assertEquals(200, login.status(), login.body());
+      assertTrue(unreplicatedWrites() > before, "the unacknowledged decision is counted");
+    }
+    assertEquals("otp_expired", verify(requestId, code).error());
+  }
+
+  private static double unreplicatedWrites() {
+    String metrics = gateway.management().get("/metrics").body();
+    return metrics.lines()
+        .filter(line -> line.startsWith("portcullis_redis_unreplicated_writes_total"))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .sum();
+  }
+}
