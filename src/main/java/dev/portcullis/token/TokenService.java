@@ -115,6 +115,10 @@ final class TokenService {
             return Future.failedFuture(invalidRefreshToken());
           }
           SessionStore.SessionRow session = presented.session();
+          if (presented.spent()) {
+            // Only a thief or a replay holds a spent token: its session is revoked as on a refresh with it.
+            return reuseDetected(session, request).map(never -> new LoggedOut(0));
+          }
           Future<List<UUID>> revoked = everywhere
               ? sessions.revokeAll(appId, session.userId())
               : sessions.revoke(session.id()).map(newly -> newly ? List.of(session.id()) : List.<UUID>of());
