@@ -145,6 +145,9 @@ public final class Bus {
   public static <Q, P> MessageConsumer<Q> serve(Vertx vertx, Address<Q, P> address, Function<Q, Future<P>> handler) {
     install(vertx);
     return vertx.eventBus().<Q>consumer(address.name(), message -> {
+      if (message.body() instanceof Request request) {
+        RequestContext.bind(request.requestId());
+      }
       Future<P> result;
       try {
         result = handler.apply(message.body());
