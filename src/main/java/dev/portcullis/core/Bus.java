@@ -67,6 +67,10 @@ public final class Bus {
   /** Tokens: the admin API's revocations, published to every process like a logout's. */
   public static final Address<TokenMessages.Revoke, TokenMessages.Revoked> TOKEN_REVOKE =
       new Address<>("portcullis.token.revoke", TokenMessages.Revoke.class, TokenMessages.Revoked.class);
+  /** Tokens: signs an OpenID Connect ID token with the app's current key. */
+  public static final Address<TokenMessages.SignIdToken, TokenMessages.SignedIdToken> TOKEN_SIGN_ID_TOKEN =
+      new Address<>("portcullis.token.sign-id-token", TokenMessages.SignIdToken.class,
+          TokenMessages.SignedIdToken.class);
   /** Tokens: verifies an access token; with an app id, tokens of other apps are refused. */
   public static final Address<TokenMessages.Introspect, TokenMessages.Introspected> TOKEN_INTROSPECT =
       new Address<>("portcullis.token.introspect", TokenMessages.Introspect.class, TokenMessages.Introspected.class);
@@ -144,6 +148,9 @@ public final class Bus {
   public static <Q, P> MessageConsumer<Q> serve(Vertx vertx, Address<Q, P> address, Function<Q, Future<P>> handler) {
     install(vertx);
     return vertx.eventBus().<Q>consumer(address.name(), message -> {
+      if (message.body() instanceof Request request) {
+        RequestContext.bind(request.requestId());
+      }
       Future<P> result;
       try {
         result = handler.apply(message.body());

@@ -49,8 +49,14 @@ public final class CodeExchange {
    */
   public Future<Exchanged> exchange(UUID appId, String code, boolean authenticated, String verifier, String redirect,
                                     FlowKind.Visit visit) {
+    return exchange(appId, code, authenticated, verifier, redirect, visit, null);
+  }
+
+  /** The same, the session's access tokens carrying {@code issuer} when not null (OpenID Connect's per-app issuer). */
+  public Future<Exchanged> exchange(UUID appId, String code, boolean authenticated, String verifier, String redirect,
+                                    FlowKind.Visit visit, String issuer) {
     return codes.redeem(appId, code, authenticated, verifier, redirect).compose(redemption -> switch (redemption.verdict()) {
-      case OK -> issue(appId, code, redemption, visit);
+      case OK -> issue(appId, code, redemption, visit, issuer);
       case REUSED -> reused(appId, redemption.issuedSession(), visit);
       case UNAUTHENTICATED -> refused(new ApiException(ErrorCode.INVALID_CLIENT,
           "this code was issued without a code_challenge: authenticate with HTTP Basic app_id:app_secret"));
@@ -60,9 +66,11 @@ public final class CodeExchange {
     });
   }
 
-  private Future<Exchanged> issue(UUID appId, String code, AuthCodes.Redemption redemption, FlowKind.Visit visit) {
+  private Future<Exchanged> issue(UUID appId, String code, AuthCodes.Redemption redemption, FlowKind.Visit visit,
+                                  String issuer) {
     UUID userId = UUID.fromString(redemption.user().getString("id"));
-    Issue request = Issue.login(appId, userId, redemption.newUser(), visit.requestId(), visit.clientIp());
+    Issue request = Issue.login(appId, userId, redemption.newUser(), visit.requestId(), visit.clientIp())
+        .withIssuer(issuer);
     return bus.request(Bus.TOKEN_ISSUE, request).compose(tokens -> {
       String sessionId = sessionOf(tokens.accessToken());
       return codes.issued(code, sessionId).compose(recorded -> {
@@ -105,7 +113,7 @@ public final class CodeExchange {
   }
 
   /** The session id ({@code sid}) of an access token the token service has just signed for this exchange. */
-  private static String sessionOf(String accessToken) {
+  public static String sessionOf(String accessToken) {
     String[] parts = accessToken.split("\\.");
     JsonObject claims = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
     return claims.getString("sid");

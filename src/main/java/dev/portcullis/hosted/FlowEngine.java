@@ -227,7 +227,9 @@ public final class FlowEngine {
 
   private Future<Void> signedIn(RoutingContext ctx, Turn turn, Flow flow, OtpMessages.Proven proven) {
     metrics.passed(flow.kind(), flow.step());
-    Flow done = flow.signedIn(proven.user(), proven.newUser());
+    // How the user proved it (OpenID Connect's amr): the step that signed them in, a password or a code.
+    String amr = flow.step() == Flow.Step.PASSWORD ? "pwd" : "otp";
+    Flow done = flow.signedIn(proven.user().copy().put("amr", amr), proven.newUser());
     if (done.ask().isEmpty()) {
       return complete(ctx, turn, done, Map.of());
     }

@@ -59,10 +59,9 @@ public final class PasswordVerticle extends VerticleBase {
     VerificationCodes codes = new VerificationCodes(new OtpStore(redis), names,
         new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), otpMetrics, audit,
             config.integer(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, 1, 60_000)), otpMetrics, audit,
-        new OtpSender.Limits(config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1, 100_000_000),
-            config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, 1, 100_000_000)));
+        OtpSender.Limits.from(config));
     Challenges challenges = new Challenges(store, names, audit, metrics);
-    LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(registry));
+    LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(vertx, registry));
     HashingSettings hashingSettings = HashingSettings.from(config);
     HashingPool pool = HashingPool.shared(vertx, hashingSettings.threads(), hashingSettings.capacity(), registry);
     return PasswordHasher.create(hashingSettings.argon2id(), pool).compose(hashing -> {
