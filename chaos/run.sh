@@ -338,12 +338,18 @@ if has soak; then
   load_bg soak $((SOAK_MINUTES * 60)) 4 50
   echo "t,gateway,rss_kb,fds,heap_used_bytes" > "$OUT/soak-samples.csv"
   soak_start=$(date +%s)
+  samples=0
   while kill -0 "$LOAD_PID" 2>/dev/null; do
+    # once a minute a full GC (jcmd GC.run), so the GC log holds the heap after a full collection: the live data
+    if (( samples % 6 == 0 )); then
+      for name in a b; do jcmd "${PIDS[gw-$name]}" GC.run >/dev/null 2>&1 || true; done
+    fi
+    samples=$((samples + 1))
     for name in a b; do
       pid=${PIDS[gw-$name]}
       rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
       fds=$(ls "/proc/$pid/fd" | wc -l)
-      heap=$(curl -fsS "http://127.0.0.1:${MGMT_PORT[$name]}/metrics" | awk '/^jvm_memory_used_bytes\{area="heap"/ {s += $2} END {printf "%d", s}')
+      heap=$(curl -fsS "http://127.0.0.1:${MGMT_PORT[$name]}/metrics" | awk '/^jvm_memory_used_bytes\{area="heap"/ {s += $NF} END {printf "%d", s}')
       echo "$(( $(date +%s) - soak_start )),$name,$rss,$fds,$heap" >> "$OUT/soak-samples.csv"
     done
     sleep 10

@@ -5,7 +5,7 @@ set key top left
 set xlabel "minutes"
 
 set output dir."/soak-heap-after-gc.png"
-set title "Heap after each GC (MB), from the GC log"
+set title "Heap after the once-a-minute full GC (MB): the live data"
 set ylabel "MB"
 set yrange [0:*]
 plot dir."/soak-heap-a.dat" using 1:2 with linespoints pt 7 ps 0.4 title "gateway a (process uptime)", \

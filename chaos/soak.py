@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Soak verdict: heap after GC (from each gateway's GC log), RSS and open file descriptors (sampled every 10 s)
+"""Soak verdict: heap after the once-a-minute full GC (from each gateway's GC log), RSS and open file descriptors (sampled every 10 s)
 must be flat: the mean of the last third of the run within a bound of the mean of the middle third (the first
 third is warm-up: JIT, caches, connection pools). Writes soak-heap-<gw>.dat and soak-<gw>.dat for gnuplot and
 prints the verdict as JSON."""
@@ -7,7 +7,8 @@ import csv, json, os, re, sys
 
 out = sys.argv[1]
 HEAP_GROWTH, RSS_GROWTH, FD_GROWTH = 0.15, 0.10, 10
-GC_LINE = re.compile(r"\[(\d+\.\d+)s\].*Pause.*?(\d+)M->(\d+)M\((\d+)M\)")
+# the full collections run.sh asks for (jcmd GC.run): their after-value is the live data
+GC_LINE = re.compile(r"\[(\d+\.\d+)s\].*Pause Full \(System.gc\(\)\) (\d+)M->(\d+)M\((\d+)M\)")
 
 def thirds(values):
     n = len(values)

@@ -107,6 +107,8 @@ public final class AppSettings {
         merged.put(field, countries(value));
       } else if (field.equals(DEFAULT_ROLES)) {
         merged.put(field, new JsonArray(Roles.canonical(Roles.refs("settings." + DEFAULT_ROLES, value))));
+      } else if (HostedSettings.owns(field)) {
+        merged.put(field, HostedSettings.validate(field, value));
       } else {
         throw ApiException.invalid("settings." + field, "is not a known setting");
       }
@@ -206,6 +208,11 @@ public final class AppSettings {
     return values.getJsonArray(DEFAULT_ROLES).stream().map(String::valueOf).toList();
   }
 
+  /** The hosted sign-in page's settings. */
+  public HostedSettings hosted() {
+    return new HostedSettings(values);
+  }
+
   public JsonObject toJson() {
     return values.copy();
   }
@@ -230,6 +237,7 @@ public final class AppSettings {
     if (!values.containsKey(DEFAULT_ROLES)) {
       values.put(DEFAULT_ROLES, new JsonArray().add("USER"));
     }
+    HostedSettings.addDefaults(values);
     return values;
   }
 

@@ -67,6 +67,10 @@ public final class Bus {
   /** Tokens: the admin API's revocations, published to every process like a logout's. */
   public static final Address<TokenMessages.Revoke, TokenMessages.Revoked> TOKEN_REVOKE =
       new Address<>("portcullis.token.revoke", TokenMessages.Revoke.class, TokenMessages.Revoked.class);
+  /** Tokens: signs an OpenID Connect ID token with the app's current key. */
+  public static final Address<TokenMessages.SignIdToken, TokenMessages.SignedIdToken> TOKEN_SIGN_ID_TOKEN =
+      new Address<>("portcullis.token.sign-id-token", TokenMessages.SignIdToken.class,
+          TokenMessages.SignedIdToken.class);
   /** Tokens: verifies an access token; with an app id, tokens of other apps are refused. */
   public static final Address<TokenMessages.Introspect, TokenMessages.Introspected> TOKEN_INTROSPECT =
       new Address<>("portcullis.token.introspect", TokenMessages.Introspect.class, TokenMessages.Introspected.class);
@@ -77,6 +81,9 @@ public final class Bus {
   /** OTP: consumes a code → the token response (via TOKEN_ISSUE). */
   public static final Address<OtpMessages.Verify, TokenMessages.Grant> OTP_VERIFY =
       new Address<>("portcullis.otp.verify", OtpMessages.Verify.class, TokenMessages.Grant.class);
+  /** OTP: consumes a code → the user it proves, and no session (the hosted pages issue theirs later). */
+  public static final Address<OtpMessages.Verify, OtpMessages.Proven> OTP_PROVE =
+      new Address<>("portcullis.otp.prove", OtpMessages.Verify.class, OtpMessages.Proven.class);
 
   /**
    * Passwords and challenges (API.md "Passwords and anti-abuse challenges"), answered by the password

@@ -47,7 +47,8 @@ public final class OtpVerticle extends VerticleBase {
         new DeviceBinding(pg, masterKey), new SecurityEvents(vertx));
     return Future.all(
         Bus.serve(vertx, Bus.OTP_SEND, sender::send).completion(),
-        Bus.serve(vertx, Bus.OTP_VERIFY, verifier::verify).completion());
+        Bus.serve(vertx, Bus.OTP_VERIFY, verifier::verify).completion(),
+        Bus.serve(vertx, Bus.OTP_PROVE, verifier::prove).completion());
   }
 
   @Override

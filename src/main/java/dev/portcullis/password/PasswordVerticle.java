@@ -61,7 +61,7 @@ public final class PasswordVerticle extends VerticleBase {
             config.integer(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, 1, 60_000)), otpMetrics, audit,
         OtpSender.Limits.from(config));
     Challenges challenges = new Challenges(store, names, audit, metrics);
-    LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(registry));
+    LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(vertx, registry));
     HashingSettings hashingSettings = HashingSettings.from(config);
     HashingPool pool = HashingPool.shared(vertx, hashingSettings.threads(), hashingSettings.capacity(), registry);
     return PasswordHasher.create(hashingSettings.argon2id(), pool).compose(hashing -> {

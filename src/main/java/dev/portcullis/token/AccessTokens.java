@@ -24,12 +24,17 @@ final class AccessTokens {
    * {@code did} and {@code ent} when it is bound to a licensed device.
    */
   Future<String> issue(App app, SessionStore.SessionRow session) {
+    return issue(app, session, null);
+  }
+
+  /** The same, with {@code iss} = {@code issuerOverride} when not null (an OpenID Connect session's tokens). */
+  Future<String> issue(App app, SessionStore.SessionRow session, String issuerOverride) {
     UUID userId = session.userId();
     UUID sessionId = session.id();
     return keys.current(app.id()).map(signer -> {
       long now = System.currentTimeMillis() / 1000;
       JsonObject claims = new JsonObject()
-          .put("iss", issuer)
+          .put("iss", issuerOverride == null ? issuer : issuerOverride)
           .put("sub", userId.toString())
           .put("aud", app.slug())
           .put("iat", now)

@@ -163,7 +163,8 @@ final class TokenService {
     return sessions.create(UUID.randomUUID(), userId, app.id(), app.settings().refreshTokenTtl(),
             RefreshTokens.hash(refreshToken), request.tenantId(), request.clientIp(), request.deviceId())
         .compose(session -> session != null
-            ? answer(app, session, refreshToken, newUser, event(AuditEvent.TOKEN_ISSUED, request, session))
+            ? answer(app, session, refreshToken, newUser, event(AuditEvent.TOKEN_ISSUED, request, session),
+                request.issuer())
             : whyNoSession(userId, app.id(), request.tenantId()))
         .onSuccess(answered -> metrics.issued(true));
   }
@@ -192,17 +193,18 @@ final class TokenService {
   private Future<Grant> answerRefresh(App app, SessionStore.SessionRow session, String refreshToken,
                                       boolean replay, Bus.Request request) {
     AuditEvent refreshed = event(AuditEvent.TOKEN_REFRESHED, request, session).with("grace_replay", replay);
-    return answer(app, session, refreshToken, false, refreshed)
+    String issuer = request instanceof Refresh refresh ? refresh.issuer() : null;
+    return answer(app, session, refreshToken, false, refreshed, issuer)
         .onSuccess(answered -> {
           metrics.refreshed(replay);
           metrics.issued(false);
         });
   }
 
-  /** Signs a fresh access token, records the event, and answers the token response. */
+  /** Signs a fresh access token (as {@code issuer} when not null), records the event, and answers the token response. */
   private Future<Grant> answer(App app, SessionStore.SessionRow session, String refreshToken, boolean newUser,
-                               AuditEvent event) {
-    return accessTokens.issue(app, session)
+                               AuditEvent event, String issuer) {
+    return accessTokens.issue(app, session, issuer)
         .compose(access -> audit.record(event).map(stored -> response(app, access, refreshToken, session, newUser)));
   }
 

@@ -31,7 +31,9 @@ public final class TokenVerticle extends VerticleBase {
     TokenMetrics metrics = new TokenMetrics(Metrics.registry(vertx));
     SigningKeyStore keyStore = new SigningKeyStore(pg);
     Revocations revocations = new Revocations(redis);
-    AccessTokens accessTokens = new AccessTokens(config.issuer(), new SigningKeys(vertx, keyStore, masterKey), metrics);
+    SigningKeys signingKeys = new SigningKeys(vertx, keyStore, masterKey);
+    AccessTokens accessTokens = new AccessTokens(config.issuer(), signingKeys, metrics);
+    IdTokens idTokens = new IdTokens(signingKeys, metrics);
     TokenService tokens = new TokenService(new AppDirectory(new AppRepository(pg), masterKey), new SessionStore(pg),
         accessTokens, new RefreshTokens(masterKey), revocations, new AuditLog(new Bus(vertx)), metrics,
         new SecurityEvents(vertx));
@@ -41,7 +43,8 @@ public final class TokenVerticle extends VerticleBase {
         Bus.serve(vertx, Bus.TOKEN_REFRESH, tokens::refresh).completion(),
         Bus.serve(vertx, Bus.TOKEN_LOGOUT, tokens::logout).completion(),
         Bus.serve(vertx, Bus.TOKEN_REVOKE, tokens::revoke).completion(),
-        Bus.serve(vertx, Bus.TOKEN_INTROSPECT, introspection::serve).completion());
+        Bus.serve(vertx, Bus.TOKEN_INTROSPECT, introspection::serve).completion(),
+        Bus.serve(vertx, Bus.TOKEN_SIGN_ID_TOKEN, idTokens::sign).completion());
   }
 
   @Override

@@ -72,12 +72,16 @@ public final class TestGateway implements AutoCloseable {
 
   /** A second gateway process on the same database, Redis and keys (new ports). */
   public TestGateway sibling() {
-    return launch(overrides.copy(), database);
+    JsonObject copy = overrides.copy();
+    copy.remove(GatewayConfig.HTTP_PORT);
+    copy.remove(GatewayConfig.MANAGEMENT_PORT);
+    return launch(copy, database);
   }
 
   private static TestGateway launch(JsonObject overrides, PgUrl database) {
     JsonObject config = overrides.copy()
-        .put(GatewayConfig.HTTP_PORT, TestBackends.freePort())
+        // A test may fix the HTTP port, to name it in PORTCULLIS_ISSUER (OpenID Connect discovery follows that URL)
+        .put(GatewayConfig.HTTP_PORT, overrides.getInteger(GatewayConfig.HTTP_PORT, TestBackends.freePort()))
         .put(GatewayConfig.MANAGEMENT_PORT, TestBackends.freePort());
     Vertx vertx = GatewayVertx.create(new VertxOptions()
         .setBlockedThreadCheckInterval(500)

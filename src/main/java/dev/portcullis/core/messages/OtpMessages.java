@@ -63,4 +63,8 @@ public final class OtpMessages {
           + deviceId + "]";
     }
   }
+
+  /** The user a consumed code proves ({@code Bus.OTP_PROVE}): the user's public JSON, made on first sign-in. */
+  public record Proven(UUID userId, JsonObject user, boolean newUser) {
+  }
 }
