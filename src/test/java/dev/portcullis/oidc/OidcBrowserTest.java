@@ -1,30 +1,27 @@
 package dev.portcullis.oidc;
 
+import static dev.portcullis.testing.Chromium.awaitInput;
+import static dev.portcullis.testing.Chromium.fill;
+import static dev.portcullis.testing.Chromium.submit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.Await;
+import dev.portcullis.testing.Chromium;
 import dev.portcullis.testing.TestBackends;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * OpenID Connect in a real browser: Chromium (Selenium, chromedriver) opens a nimbus-based relying party's login,
@@ -35,23 +32,13 @@ import org.openqa.selenium.chrome.ChromeOptions;
 @DisplayName("OpenID Connect sign-in in Chromium")
 class OidcBrowserTest {
 
-  private static final List<String> CHROMIUM = List.of("/usr/lib/chromium/chromium", "/usr/bin/chromium");
-  private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
-
   private static WebhookReceiver receiver;
   private static TestGateway gateway;
   private static RelyingParty relyingParty;
 
   @BeforeAll
   static void start() throws Exception {
-    boolean present = CHROMIUM.stream().anyMatch(path -> new File(path).canExecute())
-        && new File(CHROMEDRIVER).canExecute();
-    if (!present) {
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        throw new AssertionError("no Chromium and chromedriver: in CI the browser test must run, not skip");
-      }
-      Assumptions.abort("no Chromium and chromedriver here (apt-get install chromium chromium-driver)");
-    }
+    Chromium.require();
     receiver = new WebhookReceiver();
     int port = TestBackends.freePort();
     String base = "http://127.0.0.1:" + port;
@@ -83,15 +70,7 @@ class OidcBrowserTest {
   @Test
   @DisplayName("a user signs in to a relying party through authorize, the hosted page and the code exchange")
   void signIn() throws Exception {
-    Path profile = Files.createTempDirectory("portcullis-chromium");
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.stream().filter(path -> new File(path).canExecute()).findFirst().orElseThrow());
-    options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--user-data-dir=" + profile);
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
-    WebDriver driver = new ChromeDriver(service, options);
+    WebDriver driver = Chromium.start(true);
     try {
       String email = "oidc-browser@example.com";
       driver.get(relyingParty.loginUrl());
@@ -119,20 +98,5 @@ class OidcBrowserTest {
         () -> receiver.calls().stream().anyMatch(call -> email.equals(call.json().getString("to"))));
     return receiver.calls().stream().filter(call -> email.equals(call.json().getString("to"))).findFirst()
         .orElseThrow().json().getString("code");
-  }
-
-  private static void fill(WebDriver driver, String name, String value) {
-    WebElement input = driver.findElement(By.name(name));
-    input.clear();
-    input.sendKeys(value);
-  }
-
-  private static void submit(WebDriver driver) {
-    driver.findElement(By.cssSelector("form button[type=submit]")).click();
-  }
-
-  private static void awaitInput(WebDriver driver, String name) {
-    Await.until("input " + name + " on " + driver.getCurrentUrl(), Duration.ofSeconds(15),
-        () -> !driver.findElements(By.name(name)).isEmpty());
   }
 }
