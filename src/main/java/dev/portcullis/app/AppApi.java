@@ -43,13 +43,14 @@ public final class AppApi {
   private final AuditLog audit;
   private final String issuer;
   private final MeterRegistry metrics;
+  private final int maxAppsPerOwner;
   private final Counter created;
   private final Counter deleted;
   private final Counter secretRotations;
   private final Counter keyRotations;
 
   public AppApi(Vertx vertx, AppRepository apps, MasterKey masterKey, AuditLog audit, String issuer,
-                MeterRegistry metrics, DefaultRoles defaultRoles) {
+                MeterRegistry metrics, DefaultRoles defaultRoles, int maxAppsPerOwner) {
     this.vertx = vertx;
     this.defaultRoles = defaultRoles;
     this.apps = apps;
@@ -57,6 +58,7 @@ public final class AppApi {
     this.audit = audit;
     this.issuer = issuer;
     this.metrics = metrics;
+    this.maxAppsPerOwner = maxAppsPerOwner;
     this.created = counter("portcullis.app.creations", "Apps created");
     this.deleted = counter("portcullis.app.deletions", "Apps deleted");
     this.secretRotations = counter("portcullis.app.secret.rotations", "App secrets rotated");
@@ -78,7 +80,8 @@ public final class AppApi {
         .map(resolved -> AppSettings.merge(AppSettings.defaults(), resolved))
         .compose(settings -> vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey), false)
             .compose(key -> apps
-                .create(principal.ownerId(), name, slug, masterKey.appSecretHash(secret), callbackUrls, settings, key)
+                .create(principal.ownerId(), name, slug, masterKey.appSecretHash(secret), callbackUrls, settings, key,
+                    maxAppsPerOwner)
                 .map(app -> new AppWithKey(app, key.kid(), key.publicPem()))))
         .recover(failure -> Postgres.isUniqueViolation(failure)
             ? Future.failedFuture(new ApiException(ErrorCode.CONFLICT, "slug: '" + slug + "' is taken"))
@@ -86,6 +89,8 @@ public final class AppApi {
         .compose(app -> audit(ctx, AuditEvent.APP_CREATED, app.app().id(), new JsonObject().put("slug", slug))
             .map(app))
         .onSuccess(app -> {
+          // Other processes may hold this id as unknown (client auth, JWKS): they drop that at once.
+          AppDirectory.announce(vertx, app.app().id(), "created");
           created.increment();
           Responses.json(ctx, 201, app.toJson(issuer).put("app_secret", secret));
         })
@@ -114,6 +119,10 @@ public final class AppApi {
       if (!EDITABLE.contains(field)) {
         throw ApiException.invalid(field, "cannot be changed (name, callback_urls and settings can)");
       }
+    }
+    if (AppAccess.app(ctx).app().isConsole() && !body.fieldNames().stream().allMatch("settings"::equals)) {
+      throw ApiException.invalid(body.fieldNames().stream().filter(field -> !field.equals("settings")).findFirst()
+          .orElseThrow(), "cannot be changed on the console app (its settings can)");
     }
     String rawName = Fields.optionalString(body, "name");
     String name = rawName == null ? null : name(rawName);
@@ -172,7 +181,9 @@ public final class AppApi {
 
   public void rotateSigningKey(RoutingContext ctx) {
     UUID id = AppAccess.app(ctx).app().id();
-    vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey), false)
+    // Limits first: a refused rotation must not cost an RSA key generation.
+    apps.rotationAllowed(id)
+        .compose(allowed -> vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey), false))
         .compose(key -> apps.rotateSigningKey(id, key)
             .compose(found -> found ? Future.succeededFuture(key) : Future.failedFuture(AppAccess.notFound())))
         .compose(key -> {

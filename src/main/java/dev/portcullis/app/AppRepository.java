@@ -1,5 +1,7 @@
 package dev.portcullis.app;
 
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.token.SigningKeyMaterial;
 import dev.portcullis.token.SigningKeyStore;
@@ -30,6 +32,19 @@ public final class AppRepository {
   private static final String INSERT_APP =
       "INSERT INTO apps (id, owner_id, name, slug, secret_hash, callback_urls, settings) VALUES ($1, $2, $3, $4, $5, $6, $7) "
           + "RETURNING " + App.COLUMNS;
+  /** Rotations of one app's signing key per hour, and keys one app may publish at once. */
+  public static final int MAX_ROTATIONS_PER_HOUR = 10;
+  public static final int MAX_PUBLISHED_KEYS = 10;
+  private static final String ROTATION_LIMITS = "SELECT "
+      + "count(*) FILTER (WHERE created_at > now() - interval '1 hour') AS recent, "
+      + "coalesce(ceil(extract(epoch FROM min(created_at) FILTER (WHERE created_at > now() - interval '1 hour') "
+      + "+ interval '1 hour' - now())), 0)::bigint AS recent_wait, "
+      + "count(*) FILTER (WHERE publish_until IS NULL OR publish_until > now()) AS published, "
+      + "coalesce(ceil(extract(epoch FROM min(publish_until) FILTER (WHERE publish_until > now()) - now())), 0)::bigint "
+      + "AS published_wait FROM signing_keys WHERE app_id = $1";
+  /** Serializes app creation per owner across every process; class id 21 keeps clear of other locks. */
+  private static final String LOCK_OWNER = "SELECT pg_advisory_xact_lock(21, hashtext($1::text))";
+  private static final String COUNT_OWNED = "SELECT count(*) FROM apps WHERE owner_id = $1";
 
   /** Apps with the key that currently signs (the newest unretired one). */
   private static final String WITH_KEY =
@@ -90,13 +105,30 @@ public final class AppRepository {
         });
   }
 
-  /** Inserts an app and its first signing key in one transaction. */
+  /**
+   * Inserts an app and its first signing key in one transaction. An owner already holding {@code maxPerOwner}
+   * apps gets {@code 403 forbidden}: the count is taken under a per-owner advisory lock, so concurrent creations
+   * cannot both slip under the limit.
+   */
   public Future<App> create(UUID ownerId, String name, String slug, byte[] secretHash, List<String> callbackUrls,
-                            AppSettings settings, SigningKeyMaterial key) {
+                            AppSettings settings, SigningKeyMaterial key, int maxPerOwner) {
     UUID id = UUID.randomUUID();
     Tuple app = Tuple.of(id, ownerId, name, slug, Buffer.buffer(secretHash), new JsonArray(callbackUrls), settings.toJson());
-    return pg.inTransaction(conn -> conn.preparedQuery(INSERT_APP).execute(app)
+    return pg.inTransaction(conn -> underOwnerLimit(conn, ownerId, maxPerOwner)
+        .compose(ok -> conn.preparedQuery(INSERT_APP).execute(app))
         .compose(rows -> SigningKeyStore.insert(conn, id, key).map(ignored -> first(rows, App::fromRow))));
+  }
+
+  private static Future<Void> underOwnerLimit(SqlConnection conn, UUID ownerId, int maxPerOwner) {
+    if (ownerId == null) {
+      return Future.succeededFuture();
+    }
+    return conn.preparedQuery(LOCK_OWNER).execute(Tuple.of(ownerId.toString()))
+        .compose(locked -> conn.preparedQuery(COUNT_OWNED).execute(Tuple.of(ownerId)))
+        .compose(rows -> rows.iterator().next().getLong(0) < maxPerOwner
+            ? Future.succeededFuture()
+            : Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN,
+                "an owner may hold at most " + maxPerOwner + " apps (PORTCULLIS_MAX_APPS_PER_OWNER)")));
   }
 
   /**
@@ -145,10 +177,40 @@ public final class AppRepository {
             return Future.succeededFuture(false);
           }
           int publishSeconds = app.settings().accessTokenTtl() + KEY_PUBLISH_MARGIN_SECONDS;
-          return SigningKeyStore.retire(conn, id, publishSeconds)
+          return rotationAllowed(conn, id)
+              .compose(allowed -> SigningKeyStore.retire(conn, id, publishSeconds))
               .compose(ignored -> SigningKeyStore.insert(conn, id, key))
               .map(true);
         }));
+  }
+
+  /**
+   * Refuses a rotation beyond {@link #MAX_ROTATIONS_PER_HOUR} an hour or {@link #MAX_PUBLISHED_KEYS} published
+   * keys ({@code 429 rate_limited}, with the wait): each rotation costs an RSA key generation and grows the JWKS
+   * every verifier downloads. Cheap (one indexed count); run before generating a key and again under the lock.
+   */
+  public Future<Void> rotationAllowed(UUID id) {
+    return pg.run(pool -> pool.preparedQuery(ROTATION_LIMITS).execute(Tuple.of(id))).compose(AppRepository::judgeRotation);
+  }
+
+  private static Future<Void> rotationAllowed(SqlConnection conn, UUID id) {
+    return conn.preparedQuery(ROTATION_LIMITS).execute(Tuple.of(id)).compose(AppRepository::judgeRotation);
+  }
+
+  private static Future<Void> judgeRotation(RowSet<Row> rows) {
+    Row row = rows.iterator().next();
+    if (row.getLong("recent") >= MAX_ROTATIONS_PER_HOUR) {
+      long wait = Math.max(1, row.getLong("recent_wait"));
+      return Future.failedFuture(ApiException.rateLimited(ErrorCode.RATE_LIMITED,
+          "at most " + MAX_ROTATIONS_PER_HOUR + " signing key rotations an hour per app; retry in " + wait + " s", wait));
+    }
+    if (row.getLong("published") >= MAX_PUBLISHED_KEYS) {
+      long wait = Math.max(1, row.getLong("published_wait"));
+      return Future.failedFuture(ApiException.rateLimited(ErrorCode.RATE_LIMITED,
+          "this app already publishes " + MAX_PUBLISHED_KEYS + " keys; retry in " + wait + " s, when the oldest "
+              + "retired one stops being published", wait));
+    }
+    return Future.succeededFuture();
   }
 
   /**

@@ -16,20 +16,26 @@ import dev.portcullis.core.Metrics;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import dev.portcullis.hosted.HostedApi;
-import dev.portcullis.hosted.PasswordSignIn;
+import dev.portcullis.hosted.BusPasswords;
+import dev.portcullis.http.AccessLog;
 import dev.portcullis.http.AdmissionControl;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.ErrorResponder;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
+import dev.portcullis.http.TrustedProxies;
 import dev.portcullis.license.LicenseApi;
 import dev.portcullis.oidc.OidcApi;
 import dev.portcullis.otp.OtpApi;
 import dev.portcullis.owner.ConsoleOwners;
 import dev.portcullis.owner.OwnerApi;
+import dev.portcullis.owner.OwnerRepository;
+import dev.portcullis.owner.OwnerSignup;
+import dev.portcullis.owner.OwnerSignupPolicy;
 import dev.portcullis.password.AdminPasswords;
 import dev.portcullis.password.PasswordApi;
+import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.token.Introspection;
 import dev.portcullis.token.SigningKeyStore;
 import dev.portcullis.tenant.TenantApi;
@@ -83,6 +89,7 @@ public final class ApiVerticle extends VerticleBase {
 
     ClientAuth client = new ClientAuth(new ClientAuthentication(appDirectory, audit, metrics));
     Guards guards = new Guards(
+        TrustedProxies.parse(GatewayConfig.TRUSTED_PROXIES, config.optional(GatewayConfig.TRUSTED_PROXIES)),
         new AdmissionControl(config.httpMaxInFlight(), metrics),
         client,
         new AdminAuth(config.adminKey(), new ConsoleOwners(bus)),
@@ -90,10 +97,11 @@ public final class ApiVerticle extends VerticleBase {
         client.whenPresented());
     Apis apis = new Apis(
         new OtpApi(bus),
-        new TokenApi(bus, Introspection.create(config, pg, redis), new SigningKeyStore(pg)),
-        new OwnerApi(bus, audit, metrics),
+        new TokenApi(vertx, bus, Introspection.create(vertx, config, pg, redis), new SigningKeyStore(pg)),
+        new OwnerApi(bus, audit, metrics, new OwnerSignup(new OwnerRepository(pg), OwnerSignupPolicy.from(config),
+            appDirectory, redis, audit, new SecurityEvents(vertx), metrics)),
         new AppApi(vertx, apps, masterKey, audit, config.issuer(), metrics,
-            new DefaultRoles(new RoleRepository(pg))),
+            new DefaultRoles(new RoleRepository(pg)), config.maxAppsPerOwner()),
         new AuditApi(apps, new AuditReader(pg)),
         users(bus, audit, metrics, config),
         new PasswordApi(bus),
@@ -123,14 +131,15 @@ public final class ApiVerticle extends VerticleBase {
 
   /** The hosted sign-in pages and the conversations that run on them. */
   private HostedApis hosted(GatewayConfig config, Bus bus, AuditLog audit, AppDirectory apps, MeterRegistry metrics) {
-    HostedApi hosted = new HostedApi(config.issuer(), pg, redis, bus, audit, apps, metrics, PasswordSignIn.NONE);
+    HostedApi hosted = new HostedApi(config.issuer(), pg, redis, bus, audit, apps, metrics, new BusPasswords(bus));
     OidcApi oidc = new OidcApi(config.issuer(), pg, bus, audit, apps, new ClientAuthentication(apps, audit, metrics),
         hosted, metrics);
     return new HostedApis(hosted, new ConversationApi(config.issuer(), pg, audit, apps, hosted), oidc);
   }
 
   /** What a route may require before its handler runs; admission control comes before every route. */
-  record Guards(AdmissionControl admission, ClientAuth client, AdminAuth admin, AppAccess appAccess,
+  record Guards(TrustedProxies proxies, AdmissionControl admission, ClientAuth client, AdminAuth admin,
+                AppAccess appAccess,
                 Handler<RoutingContext> clientIfPresented) {
   }
 
@@ -156,6 +165,8 @@ public final class ApiVerticle extends VerticleBase {
    */
   static Router routes(Router router, Guards guard, Apis api) {
     router.route().handler(RequestIds::handle);
+    router.route().handler(new AccessLog(router));
+    router.route().handler(guard.proxies());
     router.route().handler(guard.admission());
     router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));
     // The hosted pages' forms post application/x-www-form-urlencoded: before the JSON body parser, which refuses it
@@ -184,7 +195,8 @@ public final class ApiVerticle extends VerticleBase {
     router.post("/auth/request-password-reset").handler(guard.client()).handler(api.passwords()::requestReset);
     router.post("/auth/reset-password").handler(guard.client()).handler(api.passwords()::resetPassword);
 
-    // Owners signing in to the console
+    // Owners signing in to the console, and created by the operator
+    router.post("/v1/owners").handler(guard.admin()).handler(api.owners()::create);
     router.post("/v1/owners/send-otp").handler(api.owners()::sendOtp);
     router.post("/v1/owners/verify-otp").handler(api.owners()::verifyOtp);
     router.post("/v1/owners/refresh").handler(api.owners()::refresh);
@@ -193,8 +205,10 @@ public final class ApiVerticle extends VerticleBase {
     // Admin API: the operator, or an owner for its own apps
     router.post("/v1/apps").handler(guard.admin()).handler(api.apps()::create);
     router.get("/v1/apps").handler(guard.admin()).handler(api.apps()::list);
-    router.get("/v1/apps/:app_id").handler(guard.admin()).handler(guard.appAccess()).handler(api.apps()::get);
-    router.patch("/v1/apps/:app_id").handler(guard.admin()).handler(guard.appAccess()).handler(api.apps()::update);
+    router.get("/v1/apps/:app_id").handler(guard.admin()).handler(guard.appAccess().withConsole())
+        .handler(api.apps()::get);
+    router.patch("/v1/apps/:app_id").handler(guard.admin()).handler(guard.appAccess().withConsole())
+        .handler(api.apps()::update);
     router.delete("/v1/apps/:app_id").handler(guard.admin()).handler(guard.appAccess()).handler(api.apps()::delete);
     router.post("/v1/apps/:app_id/rotate-secret").handler(guard.admin()).handler(guard.appAccess())
         .handler(api.apps()::rotateSecret);

@@ -7,6 +7,7 @@ import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.license.DeviceBinding;
+import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.user.UserRepository;
 import io.vertx.core.Future;
 import dev.portcullis.core.messages.OtpMessages.Proven;
@@ -33,16 +34,18 @@ public final class OtpVerifier {
   private final Bus bus;
   private final OtpMetrics metrics;
   private final AuditLog audit;
+  private final SecurityEvents securityEvents;
   private final DeviceBinding devices;
 
   public OtpVerifier(OtpStore store, OtpCodes codes, UserRepository users, Bus bus, OtpMetrics metrics,
-                     AuditLog audit, DeviceBinding devices) {
+                     AuditLog audit, DeviceBinding devices, SecurityEvents securityEvents) {
     this.store = store;
     this.codes = codes;
     this.users = users;
     this.bus = bus;
     this.metrics = metrics;
     this.audit = audit;
+    this.securityEvents = securityEvents;
     this.devices = devices;
   }
 
@@ -123,6 +126,14 @@ public final class OtpVerifier {
         .with("reason", "invalid")
         .with("attempts_left", outcome.attemptsLeft());
     events.add(outcome.lockedMs() > 0 ? failed.with("locked_for", OtpRefusals.seconds(outcome.lockedMs())) : failed);
+    if (outcome.lockedMs() > 0) {
+      securityEvents.publish(SecurityEvents.IDENTITY_LOCKED_OUT, call.appId(), null, null, new JsonObject()
+          .put("reason", "otp_failures")
+          .put("channel", outcome.identity().kind().channel())
+          .put("identity", outcome.identity().masked())
+          .put("client_ip", call.clientIp())
+          .put("locked_for", OtpRefusals.seconds(outcome.lockedMs())));
+    }
     if (outcome.attemptsLeft() == 0) {
       metrics.burned();
       events.add(call.event(AuditEvent.OTP_BURNED, otpRequestId));

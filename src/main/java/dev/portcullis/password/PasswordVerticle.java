@@ -59,8 +59,7 @@ public final class PasswordVerticle extends VerticleBase {
     VerificationCodes codes = new VerificationCodes(new OtpStore(redis), names,
         new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), otpMetrics, audit,
             config.integer(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, 1, 60_000)), otpMetrics, audit,
-        new OtpSender.Limits(config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1, 100_000_000),
-            config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, 1, 100_000_000)));
+        OtpSender.Limits.from(config));
     Challenges challenges = new Challenges(store, names, audit, metrics);
     LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(vertx, registry));
     HashingSettings hashingSettings = HashingSettings.from(config);
@@ -77,6 +76,7 @@ public final class PasswordVerticle extends VerticleBase {
           Bus.serve(vertx, Bus.PASSWORD_VERIFY, signups::verify).completion(),
           Bus.serve(vertx, Bus.PASSWORD_RESEND, signups::resend).completion(),
           Bus.serve(vertx, Bus.PASSWORD_LOGIN, logins::login).completion(),
+          Bus.serve(vertx, Bus.PASSWORD_PROVE, logins::prove).completion(),
           Bus.serve(vertx, Bus.PASSWORD_CHANGE, logins::change).completion(),
           Bus.serve(vertx, Bus.PASSWORD_RESET_REQUEST, resets::request).completion(),
           Bus.serve(vertx, Bus.PASSWORD_RESET, resets::reset).completion()));

@@ -42,6 +42,8 @@ final class AccessTokens {
           .put("jti", UUID.randomUUID().toString())
           .put("sid", sessionId.toString())
           .put("app_id", app.id().toString())
+          // RFC 9068 requires client_id in an at+jwt: the app is the OAuth client.
+          .put("client_id", app.id().toString())
           .put("roles", new JsonArray(session.roles()))
           .mergeIn(session.deviceClaims());
       if (session.tenantId() != null) {

@@ -47,6 +47,17 @@ final class TtlCache<K, V> {
     return get(key, loader);
   }
 
+  /** Drops one key (a load under way still completes, but is not kept). */
+  void forget(K key) {
+    entries.remove(key);
+    loading.remove(key);
+  }
+
+  /** Drops every entry whose value matches, e.g. the negative ones. */
+  void forgetIf(java.util.function.Predicate<V> test) {
+    entries.values().removeIf(entry -> test.test(entry.value()));
+  }
+
   private void put(K key, V value, long loadedAt) {
     if (entries.size() >= maxEntries) {
       entries.clear();

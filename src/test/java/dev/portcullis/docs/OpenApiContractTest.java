@@ -43,6 +43,7 @@ class OpenApiContractTest {
       "GET /health/live",
       "GET /health/ready",
       "GET /metrics",
+      "POST /v1/owners",
       "GET /audit/export-key",
       "POST /v1/owners/send-otp",
       "POST /v1/owners/verify-otp",

@@ -61,6 +61,7 @@ public final class TestGateway implements AutoCloseable {
         .put(GatewayConfig.REDIS_PREFIX, TestBackends.newRedisPrefix())
         .put(GatewayConfig.MASTER_KEY, TEST_MASTER_KEY)
         .put(GatewayConfig.ADMIN_KEY, ADMIN_KEY)
+        .put(GatewayConfig.ISSUER, "http://localhost:8080")
         .put(GatewayConfig.HTTP_INSTANCES, 2)
         .put(GatewayConfig.BACKEND_TIMEOUT_MS, 1500)
         // Delivery retries 20, 40, 80 ms apart: tests assert the attempts, not the production waits.
