@@ -77,6 +77,7 @@ public final class PasswordVerticle extends VerticleBase {
           Bus.serve(vertx, Bus.PASSWORD_VERIFY, signups::verify).completion(),
           Bus.serve(vertx, Bus.PASSWORD_RESEND, signups::resend).completion(),
           Bus.serve(vertx, Bus.PASSWORD_LOGIN, logins::login).completion(),
+          Bus.serve(vertx, Bus.PASSWORD_PROVE, logins::prove).completion(),
           Bus.serve(vertx, Bus.PASSWORD_CHANGE, logins::change).completion(),
           Bus.serve(vertx, Bus.PASSWORD_RESET_REQUEST, resets::request).completion(),
           Bus.serve(vertx, Bus.PASSWORD_RESET, resets::reset).completion()));
