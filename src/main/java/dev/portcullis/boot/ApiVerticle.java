@@ -16,7 +16,7 @@ import dev.portcullis.core.Metrics;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import dev.portcullis.hosted.HostedApi;
-import dev.portcullis.hosted.PasswordSignIn;
+import dev.portcullis.hosted.BusPasswords;
 import dev.portcullis.http.AccessLog;
 import dev.portcullis.http.AdmissionControl;
 import dev.portcullis.http.AdminAuth;
@@ -131,7 +131,7 @@ public final class ApiVerticle extends VerticleBase {
 
   /** The hosted sign-in pages and the conversations that run on them. */
   private HostedApis hosted(GatewayConfig config, Bus bus, AuditLog audit, AppDirectory apps, MeterRegistry metrics) {
-    HostedApi hosted = new HostedApi(config.issuer(), pg, redis, bus, audit, apps, metrics, PasswordSignIn.NONE);
+    HostedApi hosted = new HostedApi(config.issuer(), pg, redis, bus, audit, apps, metrics, new BusPasswords(bus));
     OidcApi oidc = new OidcApi(config.issuer(), pg, bus, audit, apps, new ClientAuthentication(apps, audit, metrics),
         hosted, metrics);
     return new HostedApis(hosted, new ConversationApi(config.issuer(), pg, audit, apps, hosted), oidc);

@@ -101,6 +101,9 @@ public final class Bus {
           PasswordMessages.Pending.class);
   public static final Address<PasswordMessages.Login, TokenMessages.Grant> PASSWORD_LOGIN =
       new Address<>("portcullis.password.login", PasswordMessages.Login.class, TokenMessages.Grant.class);
+  /** Passwords: a login's checks and limits → the user the password proves, and no session (hosted pages). */
+  public static final Address<PasswordMessages.Login, OtpMessages.Proven> PASSWORD_PROVE =
+      new Address<>("portcullis.password.prove", PasswordMessages.Login.class, OtpMessages.Proven.class);
   public static final Address<PasswordMessages.Change, TokenMessages.LoggedOut> PASSWORD_CHANGE =
       new Address<>("portcullis.password.change", PasswordMessages.Change.class, TokenMessages.LoggedOut.class);
   public static final Address<PasswordMessages.RequestReset, PasswordMessages.ResetPending> PASSWORD_RESET_REQUEST =

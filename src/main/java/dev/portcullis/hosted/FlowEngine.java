@@ -200,7 +200,13 @@ public final class FlowEngine {
             turn.visit().clientIp(), turn.visit().requestId())
         .compose(
             proven -> signedIn(ctx, turn, flow, proven),
-            failure -> show(ctx, turn.app(), flow, Input.error(message(failure))));
+            // The challenge is spent either way: a new one for the next try (its difficulty may have risen).
+            failure -> passwords.challenge(turn.app(), identity, turn.visit().clientIp(), turn.visit().requestId())
+                .compose(next -> {
+                  Flow retry = flow.atPassword(next);
+                  return flows.save(turn.browser(), retry)
+                      .compose(saved -> show(ctx, turn.app(), retry, Input.error(message(failure))));
+                }));
   }
 
   private Future<Void> code(RoutingContext ctx, Turn turn, Flow flow) {
@@ -362,6 +368,9 @@ public final class FlowEngine {
       case RATE_LIMITED -> "Too many attempts. Try again in " + Math.max(1, api.retryAfter()) + " seconds.";
       case INVALID_REQUEST, FORBIDDEN -> "This app cannot send a code to that address.";
       case INVALID_CLIENT -> "This app is no longer available.";
+      case INVALID_CREDENTIALS -> "The email address or password is not right.";
+      case USER_DISABLED -> "This account is disabled.";
+      case IDENTITY_NOT_VERIFIED -> "This address is not verified yet. Send yourself a code instead.";
       case UNAVAILABLE -> "Sign-in is unavailable right now. Try again in a moment.";
       default -> {
         if (api.code() == ErrorCode.INTERNAL_ERROR) {

@@ -1,6 +1,9 @@
 package dev.portcullis.oidc;
 
+import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Issuers;
 import dev.portcullis.http.Responses;
 import io.vertx.core.Future;
@@ -8,6 +11,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /** {@code GET /oidc/{app_id}/.well-known/openid-configuration} (OpenID Connect Discovery 1.0 §4). */
@@ -27,10 +31,10 @@ final class Discovery {
 
   void handle(RoutingContext ctx) {
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
-    (appId == null ? Future.succeededFuture(java.util.Optional.<dev.portcullis.app.App>empty()) : apps.find(appId))
+    (appId == null ? Future.succeededFuture(Optional.<App>empty()) : apps.find(appId))
         .onSuccess(app -> {
           if (app.isEmpty()) {
-            ctx.fail(new dev.portcullis.core.ApiException(dev.portcullis.core.ErrorCode.NOT_FOUND, "app_id: no such app"));
+            ctx.fail(new ApiException(ErrorCode.NOT_FOUND, "app_id: no such app"));
             return;
           }
           ctx.response().putHeader("Cache-Control", "public, max-age=300");

@@ -1,5 +1,7 @@
 package dev.portcullis.oidc;
 
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.Failures;
 import dev.portcullis.http.ClientAuthenticator;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
@@ -36,7 +38,13 @@ final class OidcClients {
     ClientAuthenticator.Attempt attempt = new ClientAuthenticator.Attempt(credentials[0], credentials[1],
         RequestIds.of(ctx), Requests.callerIp(ctx));
     return authenticator.authenticate(attempt).transform(done -> {
-      if (done.failed() || pathApp == null || !pathApp.equals(done.result())) {
+      if (done.failed()) {
+        // A refusal is invalid_client; an outage (Postgres down) stays what it is.
+        return Failures.toApi(done.cause()).code() == ErrorCode.INVALID_CLIENT
+            ? Future.failedFuture(OAuthError.invalidClient())
+            : Future.failedFuture(done.cause());
+      }
+      if (pathApp == null || !pathApp.equals(done.result())) {
         return Future.failedFuture(OAuthError.invalidClient());
       }
       return Future.succeededFuture(done.result());

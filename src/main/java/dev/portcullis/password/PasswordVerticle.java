@@ -16,6 +16,7 @@ import dev.portcullis.otp.OtpDelivery;
 import dev.portcullis.otp.OtpMetrics;
 import dev.portcullis.otp.OtpSender;
 import dev.portcullis.otp.OtpStore;
+import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.user.UserChanges;
 import dev.portcullis.user.UserPasswords;
 import dev.portcullis.user.UserRepository;
@@ -61,7 +62,7 @@ public final class PasswordVerticle extends VerticleBase {
             config.integer(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, 1, 60_000)), otpMetrics, audit,
         OtpSender.Limits.from(config));
     Challenges challenges = new Challenges(store, names, audit, metrics);
-    LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(vertx, registry));
+    LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(new SecurityEvents(vertx), registry));
     HashingSettings hashingSettings = HashingSettings.from(config);
     HashingPool pool = HashingPool.shared(vertx, hashingSettings.threads(), hashingSettings.capacity(), registry);
     return PasswordHasher.create(hashingSettings.argon2id(), pool).compose(hashing -> {
@@ -76,6 +77,7 @@ public final class PasswordVerticle extends VerticleBase {
           Bus.serve(vertx, Bus.PASSWORD_VERIFY, signups::verify).completion(),
           Bus.serve(vertx, Bus.PASSWORD_RESEND, signups::resend).completion(),
           Bus.serve(vertx, Bus.PASSWORD_LOGIN, logins::login).completion(),
+          Bus.serve(vertx, Bus.PASSWORD_PROVE, logins::prove).completion(),
           Bus.serve(vertx, Bus.PASSWORD_CHANGE, logins::change).completion(),
           Bus.serve(vertx, Bus.PASSWORD_RESET_REQUEST, resets::request).completion(),
           Bus.serve(vertx, Bus.PASSWORD_RESET, resets::reset).completion()));

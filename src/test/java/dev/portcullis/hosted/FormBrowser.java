@@ -45,6 +45,30 @@ public final class FormBrowser {
       return fields;
     }
 
+    /**
+     * What the page's proof-of-work script would put in {@code pow_solution}: the first counter whose SHA-256 of
+     * {@code token:counter} begins with the form's difficulty in zero bits; empty when the form asks for none.
+     */
+    public String powSolution() {
+      Matcher token = Pattern.compile("data-pow-token=\"([^\"]+)\"").matcher(body);
+      Matcher difficulty = Pattern.compile("data-pow-difficulty=\"([0-9]+)\"").matcher(body);
+      if (!token.find() || !difficulty.find() || Integer.parseInt(difficulty.group(1)) == 0) {
+        return "";
+      }
+      int bits = Integer.parseInt(difficulty.group(1));
+      try {
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        for (long counter = 0; ; counter++) {
+          byte[] digest = sha.digest((token.group(1) + ":" + counter).getBytes(StandardCharsets.UTF_8));
+          if (new java.math.BigInteger(1, digest).bitLength() <= 256 - bits) {
+            return Long.toString(counter);
+          }
+        }
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
     public String action() {
       Matcher matcher = ACTION.matcher(body);
       if (!matcher.find()) {

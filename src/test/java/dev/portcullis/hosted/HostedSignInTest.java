@@ -248,7 +248,7 @@ class HostedSignInTest {
   void wrongCode() {
     FormBrowser browser = fixture.browser();
     FormBrowser.Page page = browser.get(onboarding(CALLBACK, "s"));
-    FormBrowser.Page codeStep = browser.submit(page, Map.of("identity", "wrong@example.com"));
+    FormBrowser.Page codeStep = fixture.toCodeStep(browser, page, "wrong@example.com");
     FormBrowser.Page again = browser.submit(codeStep, Map.of("code", "000000", "action", "verify"));
     assertTrue(again.body().contains("attempts left") || again.body().contains("not right"), again.body());
     assertTrue(again.body().contains("name=\"code\""));
@@ -265,12 +265,44 @@ class HostedSignInTest {
     assertTrue(fixture.receiver.calls().stream().noneMatch(call -> phone.equals(call.json().getString("to"))));
 
     JsonObject sms = fixture.app("hosted-sms", List.of(CALLBACK), new JsonObject().put("hosted_sms", true));
-    FormBrowser.Page sent = browser.submit(browser.get("/onboarding/" + sms.getString("app_id") + "?state=s&callback_url="
-        + FormBrowser.encode(CALLBACK)), Map.of("identity", "+62-89123456678"));
+    FormBrowser.Page sent = fixture.toCodeStep(browser, browser.get("/onboarding/" + sms.getString("app_id")
+        + "?state=s&callback_url=" + FormBrowser.encode(CALLBACK)), "+62-89123456678");
     assertEquals(200, sent.status(), sent.toString());
-    assertTrue(sent.body().contains("name=\"code\""));
     dev.portcullis.testing.Await.until("an SMS to " + phone, java.time.Duration.ofSeconds(10),
         () -> fixture.receiver.calls().stream().anyMatch(call -> phone.equals(call.json().getString("to"))
             && "sms".equals(call.json().getString("channel"))));
+  }
+
+  @Test
+  @DisplayName("a user with a password signs in with it (a wrong one is refused and may be tried again)")
+  void passwordSignIn() {
+    JsonObject pwApp = fixture.app("hosted-password", List.of(CALLBACK),
+        new JsonObject().put("require_verified_identity", false));
+    String pwAppId = pwApp.getString("app_id");
+    ApiResponse created = fixture.gateway.http().post("/v1/apps/" + pwAppId + "/users", new JsonObject()
+        .put("email", "pat@example.com").put("password", "Correct-Horse-Battery-9"),
+        "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
+    assertEquals(201, created.status(), created.toString());
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page page = browser.get("/onboarding/" + pwAppId + "?state=pw&callback_url=" + FormBrowser.encode(CALLBACK));
+    FormBrowser.Page passwordStep = browser.submit(page, Map.of("identity", "pat@example.com"));
+    assertTrue(passwordStep.body().contains("name=\"password\""), passwordStep.toString());
+    assertTrue(passwordStep.body().contains("Send me a code instead"));
+    assertTrue(passwordStep.body().contains("<label for=\"password\">"));
+
+    FormBrowser.Page wrong = browser.submit(passwordStep, Map.of("password", "not-the-password", "action", "password"));
+    assertEquals(400, wrong.status(), wrong.toString());
+    assertTrue(wrong.body().contains("not right"), wrong.body());
+    assertTrue(wrong.body().contains("name=\"password\""), "the password step again, with a fresh challenge");
+    // A failure raises the difficulty: the form then asks for the proof of work the page's script computes.
+    FormBrowser.Page done = browser.submit(wrong, Map.of("password", "Correct-Horse-Battery-9", "action", "password",
+        "pow_solution", wrong.powSolution()));
+    assertEquals(302, done.status(), done.toString());
+    Map<String, String> params = query(done.location());
+    assertEquals("pw", params.get("state"));
+    ApiResponse info = fixture.gateway.http().get("/api/client/" + pwAppId + "/userinfo?code="
+        + FormBrowser.encode(params.get("auth_code")), "Authorization", HostedFixture.basic(pwApp));
+    assertEquals(200, info.status(), info.toString());
+    assertEquals("pat@example.com", info.json().getJsonObject("user").getString("email"));
   }
 }
