@@ -43,6 +43,9 @@ RUN java -XX:+UseG1GC -Xshare:dump -Xlog:cds=error -XX:SharedClassListFile=/tmp/
 
 USER 10001:10001
 
+# JSON log lines for log shippers; override with -e PORTCULLIS_LOG_FORMAT=text for reading by eye.
+ENV PORTCULLIS_LOG_FORMAT=json
+
 # 8080: public API (PORTCULLIS_HTTP_PORT); 9090: /health/* and /metrics (PORTCULLIS_MANAGEMENT_PORT).
 EXPOSE 8080 9090
 

@@ -1,13 +1,23 @@
--- Issues a code for an identity, or refuses it, in one atomic step: lockout, resend cooldown, then the hourly
--- limits per identity, per client network and per app. Only an accepted send counts or writes anything.
--- A new code replaces the identity's pending one, which stops verifying at once.
+-- Issues a code for an identity, or refuses it, in one atomic step. Lock-outs, the resend cooldown, the hourly
+-- send limit and code replacement are keyed on the identity AND the requesting client network, so a stranger
+-- elsewhere cannot lock a user out, spend the user's sends or cancel the user's code. Across networks, an
+-- identity has at most ARGV[16] pending codes and ARGV[17] wrong codes an hour; beyond them, networks that never
+-- signed this identity in are refused (networks that have, stay open). Then the hourly limits per client
+-- network (or the app's bucket of requests without a client IP), per app, and the app's SMS budgets (in total
+-- and per country). Only an accepted send counts or writes anything.
 --
--- KEYS[1] identity state: hash {current, cooldown_until, failures, lockouts, locked_until}
--- KEYS[2] identity sends, KEYS[3] client network sends, KEYS[4] app sends: hashes {bucket -> count}
--- KEYS[5] the new request: hash {identity, name, mac, attempts, max}
+-- KEYS[1] identity+network state: hash {current, cooldown_until, failures, lockouts, locked_until}
+-- KEYS[2] identity+network sends, KEYS[3] client network sends, KEYS[4] app sends: hashes {bucket -> count}
+-- KEYS[5] the new request: hash {identity, name, net, mac, attempts, max}
+-- KEYS[6] the identity's pending codes: zset {request id -> expiry ms}
+-- KEYS[7] the identity's wrong codes: hash {bucket -> count}
+-- KEYS[8] the networks that have signed this identity in: set
+-- KEYS[9] the app's SMS sends, KEYS[10] the app's SMS sends to this country: hashes {bucket -> count}
 -- ARGV: 1 request key prefix, 2 request id, 3 identity, 4 identity name, 5 code mac, 6 max attempts,
---       7 code ttl ms, 8 cooldown ms, 9 identity limit, 10 network limit (0: none), 11 app limit,
---       12 window ms, 13 bucket ms, 14 identity state ttl ms
+--       7 code ttl ms, 8 cooldown ms, 9 identity+network limit, 10 network limit, 11 app limit,
+--       12 window ms, 13 bucket ms, 14 state ttl ms, 15 network name ('none' without a client IP),
+--       16 pending codes per identity, 17 wrong codes per identity and hour, 18 SMS limit (0: not an SMS),
+--       19 SMS limit per country (0: not an SMS)
 -- Returns {'ok'} or {'refused', reason, retry_after_ms}.
 
 local t = redis.call('TIME')
@@ -17,7 +27,7 @@ local bucket = tonumber(ARGV[13])
 local current_bucket = math.floor(now / bucket)
 local first_bucket = current_bucket - math.floor(window / bucket) + 1
 
--- Sends in the sliding window; drops buckets that left it. Returns the total and the live buckets, oldest first.
+-- Counts in the sliding window; drops buckets that left it. Returns the total and the live buckets, oldest first.
 local function sends(key)
   local fields = redis.call('HGETALL', key)
   local total, live = 0, {}
@@ -34,7 +44,7 @@ local function sends(key)
   return total, live
 end
 
--- How long until enough of the oldest sends leave the window for one more to fit under the limit.
+-- How long until enough of the oldest counts leave the window for one more to fit under the limit.
 local function retry_after(total, live, limit)
   for _, entry in ipairs(live) do
     total = total - entry[2]
@@ -46,6 +56,7 @@ local function retry_after(total, live, limit)
 end
 
 local state = KEYS[1]
+local network = ARGV[15]
 local locked_until = tonumber(redis.call('HGET', state, 'locked_until') or 0)
 if locked_until > now then
   return {'refused', 'lockout', locked_until - now}
@@ -55,10 +66,37 @@ if cooldown_until > now then
   return {'refused', 'cooldown', cooldown_until - now}
 end
 
+local previous = redis.call('HGET', state, 'current')
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
+local trusted = network ~= 'none' and redis.call('SISMEMBER', KEYS[8], network) == 1
+if not trusted then
+  local max_wrong = tonumber(ARGV[17])
+  local wrong, live = sends(KEYS[7])
+  if wrong >= max_wrong then
+    return {'refused', 'identity_failures', retry_after(wrong, live, max_wrong)}
+  end
+  local pending = redis.call('ZRANGE', KEYS[6], 0, -1, 'WITHSCORES')
+  local others, earliest = 0, nil
+  for i = 1, #pending, 2 do
+    if pending[i] ~= previous then
+      others = others + 1
+      local expiry = tonumber(pending[i + 1])
+      if earliest == nil or expiry < earliest then
+        earliest = expiry
+      end
+    end
+  end
+  if others >= tonumber(ARGV[16]) then
+    return {'refused', 'identity_pending', earliest - now}
+  end
+end
+
 local limits = {
   {KEYS[2], tonumber(ARGV[9]), 'identity_hourly'},
-  {KEYS[3], tonumber(ARGV[10]), 'ip_hourly'},
+  {KEYS[3], tonumber(ARGV[10]), network == 'none' and 'no_client_ip_hourly' or 'ip_hourly'},
   {KEYS[4], tonumber(ARGV[11]), 'app_hourly'},
+  {KEYS[9], tonumber(ARGV[18]), 'sms_hourly'},
+  {KEYS[10], tonumber(ARGV[19]), 'sms_country_hourly'},
 }
 for _, limit in ipairs(limits) do
   if limit[2] > 0 then
@@ -75,12 +113,18 @@ for _, limit in ipairs(limits) do
     redis.call('PEXPIRE', limit[1], window + bucket)
   end
 end
-local previous = redis.call('HGET', state, 'current')
+local ttl = tonumber(ARGV[7])
 if previous then
   redis.call('DEL', ARGV[1] .. previous)
+  redis.call('ZREM', KEYS[6], previous)
 end
-redis.call('HSET', KEYS[5], 'identity', ARGV[3], 'name', ARGV[4], 'mac', ARGV[5], 'attempts', 0, 'max', ARGV[6])
-redis.call('PEXPIRE', KEYS[5], ARGV[7])
+redis.call('HSET', KEYS[5], 'identity', ARGV[3], 'name', ARGV[4], 'net', network, 'mac', ARGV[5], 'attempts', 0,
+  'max', ARGV[6])
+redis.call('PEXPIRE', KEYS[5], ttl)
+redis.call('ZADD', KEYS[6], now + ttl, ARGV[2])
+if redis.call('PTTL', KEYS[6]) < ttl then
+  redis.call('PEXPIRE', KEYS[6], ttl)
+end
 redis.call('HSET', state, 'current', ARGV[2], 'cooldown_until', now + tonumber(ARGV[8]))
 redis.call('PEXPIRE', state, ARGV[14])
 return {'ok'}

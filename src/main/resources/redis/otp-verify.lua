@@ -1,24 +1,31 @@
 -- Checks a code against its request in one atomic step, so a code verifies at most once and every wrong
--- guess is counted exactly once however many arrive together.
+-- guess is counted exactly once however many arrive together. Failures lock out the identity on the network
+-- the code was requested from (not the identity everywhere), and count towards the identity's hourly ceiling of
+-- wrong codes across networks; a success marks that network as one that has signed this identity in.
 --
--- KEYS[1] the request: hash {identity, name, mac, attempts, max}
--- ARGV: 1 identity state key prefix (+ the request's identity name = its key in the same hash slot),
---       2 mac of the presented code, 3 request id, 4 consecutive failures that lock the identity,
---       5 first lockout ms, 6 longest lockout ms, 7 identity state ttl ms
+-- KEYS[1] the request: hash {identity, name, net, mac, attempts, max}
+-- ARGV: 1 identity+network state key prefix (+ name ':' net), 2 mac of the presented code, 3 request id,
+--       4 consecutive failures that lock, 5 first lockout ms, 6 longest lockout ms, 7 state ttl ms,
+--       8 pending codes key prefix (+ name), 9 wrong codes key prefix (+ name), 10 signed-in networks key
+--       prefix (+ name), 11 window ms, 12 bucket ms, 13 how long a network stays signed in, ms
+-- Every key named from a prefix shares the request's hash slot ({app}).
 -- Returns one of
 --   {'expired'}                          unknown, expired, replaced or already used
 --   {'burned', retry_after_ms}           max attempts reached earlier; a wrong code is still counted
---   {'locked', retry_after_ms}           the identity is locked out after too many failures
+--   {'locked', retry_after_ms}           the identity is locked out on this network after too many failures
 --   {'verified', identity}               consumed
---   {'invalid', attempts_left, locked_ms} wrong code; attempts_left 0 means this guess burned the request
+--   {'invalid', attempts_left, locked_ms, identity} wrong code; attempts_left 0 means this guess burned the request
 
-local request = redis.call('HMGET', KEYS[1], 'identity', 'name', 'mac', 'attempts', 'max')
+local request = redis.call('HMGET', KEYS[1], 'identity', 'name', 'mac', 'attempts', 'max', 'net')
 if not request[1] then
   return {'expired'}
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local state = ARGV[1] .. request[2]
+local name = request[2]
+local network = request[6] or 'none'
+local state = ARGV[1] .. name .. ':' .. network
+local pending = ARGV[8] .. name
 local matches = request[3] == ARGV[2]
 local attempts, max = tonumber(request[4]), tonumber(request[5])
 
@@ -38,14 +45,27 @@ if locked > 0 then
 end
 if matches then
   redis.call('DEL', KEYS[1])
+  redis.call('ZREM', pending, ARGV[3])
   if redis.call('HGET', state, 'current') == ARGV[3] then
     redis.call('HDEL', state, 'current')
   end
   redis.call('HDEL', state, 'failures', 'lockouts')
+  if network ~= 'none' then
+    local signed_in = ARGV[10] .. name
+    redis.call('SADD', signed_in, network)
+    redis.call('PEXPIRE', signed_in, ARGV[13])
+  end
   return {'verified', request[1]}
 end
 
 attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+if attempts >= max then
+  redis.call('ZREM', pending, ARGV[3])
+end
+local bucket = tonumber(ARGV[12])
+local wrong = ARGV[9] .. name
+redis.call('HINCRBY', wrong, math.floor(now / bucket), 1)
+redis.call('PEXPIRE', wrong, tonumber(ARGV[11]) + bucket)
 local failures = redis.call('HINCRBY', state, 'failures', 1)
 local ttl = tonumber(ARGV[7])
 local locked_ms = 0
@@ -55,4 +75,4 @@ if failures >= tonumber(ARGV[4]) then
   redis.call('HSET', state, 'failures', 0, 'locked_until', now + locked_ms)
 end
 redis.call('PEXPIRE', state, ttl + locked_ms)
-return {'invalid', max - attempts, locked_ms}
+return {'invalid', max - attempts, locked_ms, request[1]}

@@ -5,6 +5,7 @@ import dev.portcullis.boot.ConfigLoader;
 import dev.portcullis.boot.DevMode;
 import dev.portcullis.boot.Gateway;
 import dev.portcullis.boot.GatewayVertx;
+import dev.portcullis.boot.LogFormat;
 import dev.portcullis.core.GatewayConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -76,6 +77,7 @@ public final class Main {
     return ConfigLoader.loadRaw(vertx, new JsonObject(), true)
         .compose(raw -> dev ? DevMode.prepare(vertx, raw) : Future.succeededFuture(raw))
         .map(GatewayConfig::from)
+        .onSuccess(LogFormat::apply)
         .compose(config -> Gateway.start(vertx, config));
   }
 }

@@ -9,8 +9,9 @@ import java.util.UUID;
 
 /**
  * Guard for {@code /v1/apps/:app_id/...}, after {@link AdminAuth}: loads the app (fresh, not cached) and puts
- * it on the context. An id that is malformed, unknown, the console's or another owner's is {@code 404
- * not_found}, so an owner cannot even learn which ids exist.
+ * it on the context. An id that is malformed, unknown or another owner's is {@code 404 not_found}, so an owner
+ * cannot even learn which ids exist. The console app is the operator's alone (its OTP settings decide who can
+ * be sent owner codes): an owner gets {@code 404} for it too.
  */
 public final class AppAccess implements Handler<RoutingContext> {
 
@@ -22,14 +23,24 @@ public final class AppAccess implements Handler<RoutingContext> {
     this.apps = apps;
   }
 
+  /** For every app route but reading and changing settings: the console app is 404 even for the operator. */
   @Override
   public void handle(RoutingContext ctx) {
+    load(ctx, false);
+  }
+
+  /** For {@code GET} and {@code PATCH /v1/apps/:app_id}: the operator also reaches the console app's settings. */
+  public Handler<RoutingContext> withConsole() {
+    return ctx -> load(ctx, true);
+  }
+
+  private void load(RoutingContext ctx, boolean consoleForOperator) {
     UUID id = AppDirectory.parseUuid(ctx.pathParam("app_id"));
-    if (id == null || App.CONSOLE_ID.equals(id)) {
+    AdminAuth.Principal principal = AdminAuth.principal(ctx);
+    if (id == null || App.CONSOLE_ID.equals(id) && !(consoleForOperator && principal.operator())) {
       ctx.fail(notFound());
       return;
     }
-    AdminAuth.Principal principal = AdminAuth.principal(ctx);
     apps.findWithKey(id)
         .onSuccess(found -> {
           if (found == null || !principal.mayAccess(found.app().ownerId())) {

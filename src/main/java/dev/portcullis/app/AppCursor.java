@@ -8,8 +8,8 @@ import java.util.Base64;
 import java.util.UUID;
 
 /**
- * Keyset position in a newest-first list (apps, licenses): (created_at, id) of the last row of a page, opaque
- * to clients.
+ * Keyset position in a newest-first list (apps, licenses, users, sessions, tenants, members): (time, id) of the
+ * last row of a page, opaque to clients.
  */
 public record AppCursor(OffsetDateTime createdAt, UUID id) {
 

@@ -1,5 +1,9 @@
 package dev.portcullis.app;
 
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.audit.AuditOutbox;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.token.SigningKeyMaterial;
 import dev.portcullis.token.SigningKeyStore;
@@ -30,6 +34,19 @@ public final class AppRepository {
   private static final String INSERT_APP =
       "INSERT INTO apps (id, owner_id, name, slug, secret_hash, callback_urls, settings) VALUES ($1, $2, $3, $4, $5, $6, $7) "
           + "RETURNING " + App.COLUMNS;
+  /** Rotations of one app's signing key per hour, and keys one app may publish at once. */
+  public static final int MAX_ROTATIONS_PER_HOUR = 10;
+  public static final int MAX_PUBLISHED_KEYS = 10;
+  private static final String ROTATION_LIMITS = "SELECT "
+      + "count(*) FILTER (WHERE created_at > now() - interval '1 hour') AS recent, "
+      + "coalesce(ceil(extract(epoch FROM min(created_at) FILTER (WHERE created_at > now() - interval '1 hour') "
+      + "+ interval '1 hour' - now())), 0)::bigint AS recent_wait, "
+      + "count(*) FILTER (WHERE publish_until IS NULL OR publish_until > now()) AS published, "
+      + "coalesce(ceil(extract(epoch FROM min(publish_until) FILTER (WHERE publish_until > now()) - now())), 0)::bigint "
+      + "AS published_wait FROM signing_keys WHERE app_id = $1";
+  /** Serializes app creation per owner across every process; class id 21 keeps clear of other locks. */
+  private static final String LOCK_OWNER = "SELECT pg_advisory_xact_lock(21, hashtext($1::text))";
+  private static final String COUNT_OWNED = "SELECT count(*) FROM apps WHERE owner_id = $1";
 
   /** Apps with the key that currently signs (the newest unretired one). */
   private static final String WITH_KEY =
@@ -46,6 +63,11 @@ public final class AppRepository {
   private static final String UPDATE_SECRET =
       "UPDATE apps SET secret_hash = $2, updated_at = now() WHERE id = $1 AND id <> $3";
   private static final String DELETE_APP = "DELETE FROM apps WHERE id = $1 AND id <> $2";
+
+  /** Records a staged event once its change committed (see {@link AuditOutbox#record}). */
+  public Future<Void> recordStaged(AuditLog audit, AuditOutbox.Staged staged) {
+    return AuditOutbox.record(pg, audit, staged);
+  }
 
   /** One page of apps, newest first, and the cursor of the next page (null on the last). */
   public record Page(List<AppWithKey> apps, String nextCursor) {
@@ -90,20 +112,40 @@ public final class AppRepository {
         });
   }
 
-  /** Inserts an app and its first signing key in one transaction. */
+  /**
+   * Inserts an app and its first signing key in one transaction. An owner already holding {@code maxPerOwner}
+   * apps gets {@code 403 forbidden}: the count is taken under a per-owner advisory lock, so concurrent creations
+   * cannot both slip under the limit.
+   */
   public Future<App> create(UUID ownerId, String name, String slug, byte[] secretHash, List<String> callbackUrls,
-                            AppSettings settings, SigningKeyMaterial key) {
+                            AppSettings settings, SigningKeyMaterial key, int maxPerOwner,
+                            Function<UUID, AuditOutbox.Staged> event) {
     UUID id = UUID.randomUUID();
     Tuple app = Tuple.of(id, ownerId, name, slug, Buffer.buffer(secretHash), new JsonArray(callbackUrls), settings.toJson());
-    return pg.inTransaction(conn -> conn.preparedQuery(INSERT_APP).execute(app)
-        .compose(rows -> SigningKeyStore.insert(conn, id, key).map(ignored -> first(rows, App::fromRow))));
+    return pg.inTransaction(conn -> underOwnerLimit(conn, ownerId, maxPerOwner)
+        .compose(ok -> conn.preparedQuery(INSERT_APP).execute(app))
+        .compose(rows -> SigningKeyStore.insert(conn, id, key).map(ignored -> first(rows, App::fromRow)))
+        .compose(created -> AuditOutbox.stage(conn, event.apply(id)).map(created)));
+  }
+
+  private static Future<Void> underOwnerLimit(SqlConnection conn, UUID ownerId, int maxPerOwner) {
+    if (ownerId == null) {
+      return Future.succeededFuture();
+    }
+    return conn.preparedQuery(LOCK_OWNER).execute(Tuple.of(ownerId.toString()))
+        .compose(locked -> conn.preparedQuery(COUNT_OWNED).execute(Tuple.of(ownerId)))
+        .compose(rows -> rows.iterator().next().getLong(0) < maxPerOwner
+            ? Future.succeededFuture()
+            : Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN,
+                "an owner may hold at most " + maxPerOwner + " apps (PORTCULLIS_MAX_APPS_PER_OWNER)")));
   }
 
   /**
    * Changes name, callback URLs and settings (each only when given; {@code settingsChanges} are validated,
    * partial settings merged over the stored ones). Null when the app does not exist.
    */
-  public Future<Change> update(UUID id, String name, List<String> callbackUrls, JsonObject settingsChanges) {
+  public Future<Change> update(UUID id, String name, List<String> callbackUrls, JsonObject settingsChanges,
+                               Function<Change, AuditOutbox.Staged> event) {
     return pg.inTransaction(conn -> conn.preparedQuery(LOCK_BY_ID).execute(Tuple.of(id))
         .compose(rows -> {
           App before = first(rows, App::fromRow);
@@ -115,20 +157,29 @@ public final class AppRepository {
               new JsonArray(callbackUrls == null ? before.callbackUrls() : callbackUrls), settings.toJson());
           return conn.preparedQuery(UPDATE_APP).execute(values)
               .map(updated -> new Change(before, first(updated, App::fromRow)))
-              .compose(change -> keepShortenedTtlPublished(conn, change).map(change));
+              .compose(change -> keepShortenedTtlPublished(conn, change).map(change))
+              .compose(change -> {
+                AuditOutbox.Staged changed = event.apply(change);
+                return changed == null ? Future.succeededFuture(change) : AuditOutbox.stage(conn, changed).map(change);
+              });
         }));
   }
 
   /** Replaces the secret hash; false when the app does not exist. */
-  public Future<Boolean> replaceSecret(UUID id, byte[] secretHash) {
-    return pg.run(pool -> pool.preparedQuery(UPDATE_SECRET).execute(Tuple.of(id, Buffer.buffer(secretHash), App.CONSOLE_ID)))
-        .map(rows -> rows.rowCount() > 0);
+  public Future<Boolean> replaceSecret(UUID id, byte[] secretHash, AuditOutbox.Staged event) {
+    return pg.inTransaction(conn -> conn.preparedQuery(UPDATE_SECRET)
+        .execute(Tuple.of(id, Buffer.buffer(secretHash), App.CONSOLE_ID))
+        .compose(rows -> rows.rowCount() == 0
+            ? Future.succeededFuture(false)
+            : AuditOutbox.stage(conn, event).map(true)));
   }
 
   /** Deletes the app with its keys, users, sessions and tokens; false when it does not exist. */
-  public Future<Boolean> delete(UUID id) {
-    return pg.run(pool -> pool.preparedQuery(DELETE_APP).execute(Tuple.of(id, App.CONSOLE_ID)))
-        .map(rows -> rows.rowCount() > 0);
+  public Future<Boolean> delete(UUID id, AuditOutbox.Staged event) {
+    return pg.inTransaction(conn -> conn.preparedQuery(DELETE_APP).execute(Tuple.of(id, App.CONSOLE_ID))
+        .compose(rows -> rows.rowCount() == 0
+            ? Future.succeededFuture(false)
+            : AuditOutbox.stage(conn, event).map(true)));
   }
 
   /**
@@ -137,7 +188,7 @@ public final class AppRepository {
    * rotations of one app run one after the other and never leave two unretired keys (times are read after
    * the lock with clock_timestamp(), so keys order as their rotations did). False when the app does not exist.
    */
-  public Future<Boolean> rotateSigningKey(UUID id, SigningKeyMaterial key) {
+  public Future<Boolean> rotateSigningKey(UUID id, SigningKeyMaterial key, AuditOutbox.Staged event) {
     return pg.inTransaction(conn -> conn.preparedQuery(LOCK_BY_ID).execute(Tuple.of(id))
         .compose(rows -> {
           App app = first(rows, App::fromRow);
@@ -145,10 +196,41 @@ public final class AppRepository {
             return Future.succeededFuture(false);
           }
           int publishSeconds = app.settings().accessTokenTtl() + KEY_PUBLISH_MARGIN_SECONDS;
-          return SigningKeyStore.retire(conn, id, publishSeconds)
+          return rotationAllowed(conn, id)
+              .compose(allowed -> SigningKeyStore.retire(conn, id, publishSeconds))
               .compose(ignored -> SigningKeyStore.insert(conn, id, key))
+              .compose(ignored -> AuditOutbox.stage(conn, event))
               .map(true);
         }));
+  }
+
+  /**
+   * Refuses a rotation beyond {@link #MAX_ROTATIONS_PER_HOUR} an hour or {@link #MAX_PUBLISHED_KEYS} published
+   * keys ({@code 429 rate_limited}, with the wait): each rotation costs an RSA key generation and grows the JWKS
+   * every verifier downloads. Cheap (one indexed count); run before generating a key and again under the lock.
+   */
+  public Future<Void> rotationAllowed(UUID id) {
+    return pg.run(pool -> pool.preparedQuery(ROTATION_LIMITS).execute(Tuple.of(id))).compose(AppRepository::judgeRotation);
+  }
+
+  private static Future<Void> rotationAllowed(SqlConnection conn, UUID id) {
+    return conn.preparedQuery(ROTATION_LIMITS).execute(Tuple.of(id)).compose(AppRepository::judgeRotation);
+  }
+
+  private static Future<Void> judgeRotation(RowSet<Row> rows) {
+    Row row = rows.iterator().next();
+    if (row.getLong("recent") >= MAX_ROTATIONS_PER_HOUR) {
+      long wait = Math.max(1, row.getLong("recent_wait"));
+      return Future.failedFuture(ApiException.rateLimited(ErrorCode.RATE_LIMITED,
+          "at most " + MAX_ROTATIONS_PER_HOUR + " signing key rotations an hour per app; retry in " + wait + " s", wait));
+    }
+    if (row.getLong("published") >= MAX_PUBLISHED_KEYS) {
+      long wait = Math.max(1, row.getLong("published_wait"));
+      return Future.failedFuture(ApiException.rateLimited(ErrorCode.RATE_LIMITED,
+          "this app already publishes " + MAX_PUBLISHED_KEYS + " keys; retry in " + wait + " s, when the oldest "
+              + "retired one stops being published", wait));
+    }
+    return Future.succeededFuture();
   }
 
   /**

@@ -21,6 +21,10 @@ public final class AppSettings {
   public static final String OTP_CHANNELS = "otp_channels";
   public static final String SMS_ALLOWED_COUNTRIES = "sms_allowed_countries";
   public static final String REFRESH_REUSE_GRACE_SECONDS = "refresh_reuse_grace_seconds";
+  public static final String SMS_MAX_SENDS_PER_HOUR = "sms_max_sends_per_hour";
+  public static final String SMS_MAX_SENDS_PER_HOUR_PER_COUNTRY = "sms_max_sends_per_hour_per_country";
+  /** NIST SP 800-63B: an out-of-band code lives at most 10 minutes. */
+  public static final int MAX_OTP_TTL = 600;
   public static final String PASSWORD_MIN_LENGTH = "password_min_length";
   public static final String PASSWORD_REQUIRE_CLASSES = "password_require_classes";
   public static final String PASSWORD_BLOCK_COMMON = "password_block_common";
@@ -43,11 +47,13 @@ public final class AppSettings {
       new Range(ACCESS_TOKEN_TTL, 900, 60, MAX_ACCESS_TOKEN_TTL),
       new Range(REFRESH_TOKEN_TTL, 2_592_000, 300, 31_536_000),
       new Range(OTP_LENGTH, 6, 4, 10),
-      new Range(OTP_TTL, 300, 30, 3_600),
+      new Range(OTP_TTL, 300, 30, MAX_OTP_TTL),
       new Range(OTP_MAX_ATTEMPTS, 5, 1, 20),
       new Range(OTP_RESEND_COOLDOWN, 30, 0, 3_600),
       new Range(OTP_MAX_SENDS_PER_HOUR, 5, 1, 1_000),
       new Range(REFRESH_REUSE_GRACE_SECONDS, 10, 0, 60),
+      new Range(SMS_MAX_SENDS_PER_HOUR, 1_000, 1, 1_000_000),
+      new Range(SMS_MAX_SENDS_PER_HOUR_PER_COUNTRY, 200, 1, 1_000_000),
       new Range(PASSWORD_MIN_LENGTH, 8, 8, 128),
       new Range(POW_MAX_DIFFICULTY, 22, 0, 26),
       new Range(PASSWORD_MAX_FAILURES, 10, 3, 100),
@@ -101,6 +107,8 @@ public final class AppSettings {
         merged.put(field, countries(value));
       } else if (field.equals(DEFAULT_ROLES)) {
         merged.put(field, new JsonArray(Roles.canonical(Roles.refs("settings." + DEFAULT_ROLES, value))));
+      } else if (HostedSettings.owns(field)) {
+        merged.put(field, HostedSettings.validate(field, value));
       } else {
         throw ApiException.invalid("settings." + field, "is not a known setting");
       }
@@ -120,8 +128,18 @@ public final class AppSettings {
     return values.getInteger(OTP_LENGTH);
   }
 
+  /** At most {@link #MAX_OTP_TTL}, even for settings stored before that ceiling (a migration clamps them too). */
   public int otpTtl() {
-    return values.getInteger(OTP_TTL);
+    return Math.min(values.getInteger(OTP_TTL), MAX_OTP_TTL);
+  }
+
+  /** The app's SMS budget per hour; the gateway applies the operator's ceiling on top. */
+  public int smsMaxSendsPerHour() {
+    return values.getInteger(SMS_MAX_SENDS_PER_HOUR);
+  }
+
+  public int smsMaxSendsPerHourPerCountry() {
+    return values.getInteger(SMS_MAX_SENDS_PER_HOUR_PER_COUNTRY);
   }
 
   public int otpMaxAttempts() {
@@ -190,6 +208,11 @@ public final class AppSettings {
     return values.getJsonArray(DEFAULT_ROLES).stream().map(String::valueOf).toList();
   }
 
+  /** The hosted sign-in page's settings. */
+  public HostedSettings hosted() {
+    return new HostedSettings(values);
+  }
+
   public JsonObject toJson() {
     return values.copy();
   }
@@ -214,6 +237,7 @@ public final class AppSettings {
     if (!values.containsKey(DEFAULT_ROLES)) {
       values.put(DEFAULT_ROLES, new JsonArray().add("USER"));
     }
+    HostedSettings.addDefaults(values);
     return values;
   }
 

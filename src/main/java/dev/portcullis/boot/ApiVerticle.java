@@ -8,24 +8,34 @@ import dev.portcullis.app.ClientAuthentication;
 import dev.portcullis.audit.AuditApi;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.audit.AuditReader;
+import dev.portcullis.conversation.ConversationApi;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Metrics;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
+import dev.portcullis.hosted.HostedApi;
+import dev.portcullis.hosted.BusPasswords;
+import dev.portcullis.http.AccessLog;
 import dev.portcullis.http.AdmissionControl;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.ErrorResponder;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
+import dev.portcullis.http.TrustedProxies;
 import dev.portcullis.license.LicenseApi;
+import dev.portcullis.oidc.OidcApi;
 import dev.portcullis.otp.OtpApi;
 import dev.portcullis.owner.ConsoleOwners;
 import dev.portcullis.owner.OwnerApi;
+import dev.portcullis.owner.OwnerRepository;
+import dev.portcullis.owner.OwnerSignup;
+import dev.portcullis.owner.OwnerSignupPolicy;
 import dev.portcullis.password.AdminPasswords;
 import dev.portcullis.password.PasswordApi;
+import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.token.Introspection;
 import dev.portcullis.token.SigningKeyStore;
 import dev.portcullis.tenant.TenantApi;
@@ -79,6 +89,7 @@ public final class ApiVerticle extends VerticleBase {
 
     ClientAuth client = new ClientAuth(new ClientAuthentication(appDirectory, audit, metrics));
     Guards guards = new Guards(
+        TrustedProxies.parse(GatewayConfig.TRUSTED_PROXIES, config.optional(GatewayConfig.TRUSTED_PROXIES)),
         new AdmissionControl(config.httpMaxInFlight(), metrics),
         client,
         new AdminAuth(config.adminKey(), new ConsoleOwners(bus)),
@@ -86,14 +97,16 @@ public final class ApiVerticle extends VerticleBase {
         client.whenPresented());
     Apis apis = new Apis(
         new OtpApi(bus),
-        new TokenApi(bus, Introspection.create(config, pg, redis), new SigningKeyStore(pg)),
-        new OwnerApi(bus, audit, metrics),
+        new TokenApi(vertx, bus, Introspection.create(vertx, config, pg, redis), new SigningKeyStore(pg)),
+        new OwnerApi(bus, audit, metrics, new OwnerSignup(new OwnerRepository(pg), OwnerSignupPolicy.from(config),
+            appDirectory, redis, audit, new SecurityEvents(vertx), metrics)),
         new AppApi(vertx, apps, masterKey, audit, config.issuer(), metrics,
-            new DefaultRoles(new RoleRepository(pg))),
+            new DefaultRoles(new RoleRepository(pg)), config.maxAppsPerOwner()),
         new AuditApi(apps, new AuditReader(pg)),
         users(bus, audit, metrics, config),
         new PasswordApi(bus),
-        LicenseApi.create(vertx, config, pg, redis, masterKey, appDirectory, audit, metrics));
+        LicenseApi.create(vertx, config, pg, redis, masterKey, appDirectory, audit, metrics),
+        hosted(config, bus, audit, appDirectory, metrics));
 
     server = vertx.createHttpServer(new HttpServerOptions()
             .setPort(config.httpPort())
@@ -116,14 +129,27 @@ public final class ApiVerticle extends VerticleBase {
         new TenantApi(bus, new TenantRepository(pg), changes, events, userMetrics));
   }
 
+  /** The hosted sign-in pages and the conversations that run on them. */
+  private HostedApis hosted(GatewayConfig config, Bus bus, AuditLog audit, AppDirectory apps, MeterRegistry metrics) {
+    HostedApi hosted = new HostedApi(config.issuer(), pg, redis, bus, audit, apps, metrics, new BusPasswords(bus));
+    OidcApi oidc = new OidcApi(config.issuer(), pg, bus, audit, apps, new ClientAuthentication(apps, audit, metrics),
+        hosted, metrics);
+    return new HostedApis(hosted, new ConversationApi(config.issuer(), pg, audit, apps, hosted), oidc);
+  }
+
   /** What a route may require before its handler runs; admission control comes before every route. */
-  record Guards(AdmissionControl admission, ClientAuth client, AdminAuth admin, AppAccess appAccess,
+  record Guards(TrustedProxies proxies, AdmissionControl admission, ClientAuth client, AdminAuth admin,
+                AppAccess appAccess,
                 Handler<RoutingContext> clientIfPresented) {
   }
 
   /** One handler object per capability. */
   record Apis(OtpApi otp, TokenApi tokens, OwnerApi owners, AppApi apps, AuditApi audit, UserApis users,
-              PasswordApi passwords, LicenseApi licenses) {
+              PasswordApi passwords, LicenseApi licenses, HostedApis hosted) {
+  }
+
+  /** The hosted pages (Autz.org onboarding and every flow's form posts), conversations, and OpenID Connect. */
+  record HostedApis(HostedApi pages, ConversationApi conversations, OidcApi oidc) {
   }
 
   /** The users, roles and tenants admin API. */
@@ -139,8 +165,18 @@ public final class ApiVerticle extends VerticleBase {
    */
   static Router routes(Router router, Guards guard, Apis api) {
     router.route().handler(RequestIds::handle);
+    router.route().handler(new AccessLog(router));
+    router.route().handler(guard.proxies());
     router.route().handler(guard.admission());
     router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));
+    // The hosted pages' forms post application/x-www-form-urlencoded: before the JSON body parser, which refuses it
+    HostedApi pages = api.hosted().pages();
+    router.post("/hosted/:app_id/flow").handler(pages::submit);
+    // OpenID Connect's token, revocation and userinfo posts are form-encoded too, as OAuth clients send them
+    OidcApi oidc = api.hosted().oidc();
+    router.post("/oidc/:app_id/token").handler(oidc::token);
+    router.post("/oidc/:app_id/revoke").handler(oidc::revoke);
+    router.post("/oidc/:app_id/userinfo").handler(oidc::userInfo);
     router.route().handler(JsonBody::handle);
 
     // End users, through their client backend
@@ -159,7 +195,8 @@ public final class ApiVerticle extends VerticleBase {
     router.post("/auth/request-password-reset").handler(guard.client()).handler(api.passwords()::requestReset);
     router.post("/auth/reset-password").handler(guard.client()).handler(api.passwords()::resetPassword);
 
-    // Owners signing in to the console
+    // Owners signing in to the console, and created by the operator
+    router.post("/v1/owners").handler(guard.admin()).handler(api.owners()::create);
     router.post("/v1/owners/send-otp").handler(api.owners()::sendOtp);
     router.post("/v1/owners/verify-otp").handler(api.owners()::verifyOtp);
     router.post("/v1/owners/refresh").handler(api.owners()::refresh);
@@ -168,8 +205,10 @@ public final class ApiVerticle extends VerticleBase {
     // Admin API: the operator, or an owner for its own apps
     router.post("/v1/apps").handler(guard.admin()).handler(api.apps()::create);
     router.get("/v1/apps").handler(guard.admin()).handler(api.apps()::list);
-    router.get("/v1/apps/:app_id").handler(guard.admin()).handler(guard.appAccess()).handler(api.apps()::get);
-    router.patch("/v1/apps/:app_id").handler(guard.admin()).handler(guard.appAccess()).handler(api.apps()::update);
+    router.get("/v1/apps/:app_id").handler(guard.admin()).handler(guard.appAccess().withConsole())
+        .handler(api.apps()::get);
+    router.patch("/v1/apps/:app_id").handler(guard.admin()).handler(guard.appAccess().withConsole())
+        .handler(api.apps()::update);
     router.delete("/v1/apps/:app_id").handler(guard.admin()).handler(guard.appAccess()).handler(api.apps()::delete);
     router.post("/v1/apps/:app_id/rotate-secret").handler(guard.admin()).handler(guard.appAccess())
         .handler(api.apps()::rotateSecret);
@@ -239,6 +278,22 @@ public final class ApiVerticle extends VerticleBase {
     router.post("/licenses/heartbeat").handler(guard.clientIfPresented()).handler(lic.devices()::heartbeat);
     router.post("/licenses/deactivate").handler(guard.clientIfPresented()).handler(lic.devices()::deactivate);
     router.post("/licenses/checkout").handler(guard.clientIfPresented()).handler(lic.devices()::checkout);
+
+    // Hosted sign-in pages (HTML; their errors are pages too) and the APIs that go with them
+    ConversationApi conversations = api.hosted().conversations();
+    router.get("/onboarding/:app_id").handler(pages::onboarding);
+    router.get("/hosted/conversations/:id").handler(conversations::open);
+    router.get("/hosted/static/hosted.css").handler(pages::stylesheet);
+    router.get("/hosted/static/pow.js").handler(pages::powScript);
+    router.get("/api/client/:app_id/userinfo").handler(guard.clientIfPresented()).handler(pages::userInfo);
+    router.post("/api/conversations").handler(guard.client()).handler(conversations::create);
+    router.get("/api/conversations/:id").handler(guard.client()).handler(conversations::read);
+
+    // OpenID Connect, one issuer per app ({PORTCULLIS_ISSUER}/oidc/{app_id}); the form posts are above
+    router.get("/oidc/:app_id/.well-known/openid-configuration").handler(oidc::discovery);
+    router.get("/oidc/:app_id/jwks.json").handler(api.tokens()::jwks);
+    router.get("/oidc/:app_id/authorize").handler(oidc::authorize);
+    router.get("/oidc/:app_id/userinfo").handler(oidc::userInfo);
 
     router.route().failureHandler(ErrorResponder::handle);
     router.errorHandler(400, ErrorResponder.forStatus(400));

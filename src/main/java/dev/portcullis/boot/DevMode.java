@@ -40,9 +40,10 @@ public final class DevMode {
     JsonObject config = raw.copy().put(GatewayConfig.DEV_MODE, true);
 
     PgUrl pg = PgUrl.parse(GatewayConfig.PG_URL, raw.getString(GatewayConfig.PG_URL));
-    if (!EmbeddedBackends.reachable(pg.host(), pg.port())) {
+    if (!Ports.reachable(pg.host(), pg.port())) {
       LOG.info("no Postgres at {}:{}: starting an embedded one (data in {})", pg.host(), pg.port(), HOME.resolve("postgres"));
-      EmbeddedBackends.startPostgres(HOME.resolve("postgres"), EMBEDDED_PG_PORT);
+      embedded("Postgres", pg.host() + ":" + pg.port(),
+          () -> EmbeddedBackends.startPostgres(HOME.resolve("postgres"), EMBEDDED_PG_PORT));
       pg = new PgUrl("127.0.0.1", EMBEDDED_PG_PORT, pg.database(), "postgres", null);
       config.put(GatewayConfig.PG_URL, pg.toUrl());
     }
@@ -50,9 +51,10 @@ public final class DevMode {
 
     URI redis = URI.create(raw.getString(GatewayConfig.REDIS_URL));
     int redisPort = redis.getPort() < 0 ? 6379 : redis.getPort();
-    if (!EmbeddedBackends.reachable(redis.getHost(), redisPort)) {
+    if (!Ports.reachable(redis.getHost(), redisPort)) {
       LOG.info("no Redis at {}:{}: starting an embedded one (data in {})", redis.getHost(), redisPort, HOME.resolve("redis"));
-      EmbeddedBackends.startRedis(HOME.resolve("redis"), EMBEDDED_REDIS_PORT, true);
+      embedded("Redis", redis.getHost() + ":" + redisPort,
+          () -> EmbeddedBackends.startRedis(HOME.resolve("redis"), EMBEDDED_REDIS_PORT, true));
       config.put(GatewayConfig.REDIS_URL, "redis://127.0.0.1:" + EMBEDDED_REDIS_PORT);
     }
 
@@ -62,11 +64,36 @@ public final class DevMode {
     if (config.getValue(GatewayConfig.ADMIN_KEY) == null) {
       config.put(GatewayConfig.ADMIN_KEY, keptSecret("admin.key", "pca_" + Secrets.randomToken(32)));
     }
+    if (blank(config.getValue(GatewayConfig.ISSUER))) {
+      config.put(GatewayConfig.ISSUER, "http://localhost:" + config.getValue(GatewayConfig.HTTP_PORT));
+    }
     config.put(GatewayConfig.OTP_EMAIL_CHANNEL, "log").put(GatewayConfig.OTP_SMS_CHANNEL, "log");
     LOG.info("DEV MODE: API on http://localhost:{}, management on http://localhost:{}", config.getValue(GatewayConfig.HTTP_PORT),
         config.getValue(GatewayConfig.MANAGEMENT_PORT));
     LOG.info("DEV MODE: admin key (Authorization: Bearer ...): {}", config.getString(GatewayConfig.ADMIN_KEY));
     return config;
+  }
+
+  private interface Start {
+    Object run() throws Exception;
+  }
+
+  /**
+   * Starts an embedded server, or says what to do when this jar has none: the production jar carries no
+   * database binaries ({@code mvn -Pdev package} builds one that does).
+   */
+  private static void embedded(String what, String where, Start start) throws Exception {
+    try {
+      start.run();
+    } catch (NoClassDefFoundError notInThisJar) {
+      throw new IllegalStateException("no " + what + " answers at " + where + " and this jar carries no embedded "
+          + what + ": start one there (or point the configuration at one), or build the dev jar with "
+          + "`mvn -Pdev -DskipTests package`");
+    }
+  }
+
+  private static boolean blank(Object value) {
+    return value == null || String.valueOf(value).isBlank();
   }
 
   private static String keptSecret(String name, String fresh) throws IOException {

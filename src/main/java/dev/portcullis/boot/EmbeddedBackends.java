@@ -2,8 +2,6 @@ package dev.portcullis.boot;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,20 +9,12 @@ import redis.embedded.RedisServer;
 
 /**
  * Embedded Postgres and Redis for dev mode and for tests on a machine that has neither. Production mode
- * never calls this. Blocking: call from a worker or the main thread, never an event loop.
+ * never calls this, and the production jar does not carry the libraries it needs (they are {@code provided};
+ * {@code mvn -Pdev package} builds a jar with them). Blocking: call from a worker or the main thread.
  */
 public final class EmbeddedBackends {
 
   private EmbeddedBackends() {
-  }
-
-  public static boolean reachable(String host, int port) {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress(host, port), 1000);
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
   }
 
   /** Starts Postgres with its data in {@code dataDir} (kept across restarts when it already holds a cluster). */

@@ -1,11 +1,14 @@
 package dev.portcullis.boot;
 
+import dev.portcullis.app.AppChangeRelay;
 import dev.portcullis.audit.AuditVerticle;
 import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.housekeeping.HousekeepingVerticle;
 import dev.portcullis.license.LicenseHousekeepingVerticle;
 import dev.portcullis.management.ManagementVerticle;
 import dev.portcullis.otp.OtpVerticle;
 import dev.portcullis.password.PasswordVerticle;
+import dev.portcullis.security.SecurityWebhookVerticle;
 import dev.portcullis.token.TokenVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -58,7 +61,9 @@ public final class Gateway {
     return List.of(
         List.of(new Step(AuditVerticle.class, 1)),
         List.of(new Step(TokenVerticle.class, cores), new Step(OtpVerticle.class, cores),
-            new Step(PasswordVerticle.class, cores), new Step(LicenseHousekeepingVerticle.class, 1)),
+            new Step(PasswordVerticle.class, cores), new Step(LicenseHousekeepingVerticle.class, 1),
+            new Step(SecurityWebhookVerticle.class, 1), new Step(HousekeepingVerticle.class, 1),
+            new Step(AppChangeRelay.class, 1)),
         List.of(new Step(ApiVerticle.class, config.httpInstances())),
         List.of(new Step(ManagementVerticle.class, 1)));
   }

@@ -1,6 +1,7 @@
 package dev.portcullis.boot;
 
 import dev.portcullis.core.Metrics;
+import dev.portcullis.core.RequestContext;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
@@ -16,6 +17,7 @@ public final class GatewayVertx {
 
   static {
     System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
+    RequestContext.init();
   }
 
   private GatewayVertx() {

@@ -67,6 +67,10 @@ public final class Bus {
   /** Tokens: the admin API's revocations, published to every process like a logout's. */
   public static final Address<TokenMessages.Revoke, TokenMessages.Revoked> TOKEN_REVOKE =
       new Address<>("portcullis.token.revoke", TokenMessages.Revoke.class, TokenMessages.Revoked.class);
+  /** Tokens: signs an OpenID Connect ID token with the app's current key. */
+  public static final Address<TokenMessages.SignIdToken, TokenMessages.SignedIdToken> TOKEN_SIGN_ID_TOKEN =
+      new Address<>("portcullis.token.sign-id-token", TokenMessages.SignIdToken.class,
+          TokenMessages.SignedIdToken.class);
   /** Tokens: verifies an access token; with an app id, tokens of other apps are refused. */
   public static final Address<TokenMessages.Introspect, TokenMessages.Introspected> TOKEN_INTROSPECT =
       new Address<>("portcullis.token.introspect", TokenMessages.Introspect.class, TokenMessages.Introspected.class);
@@ -77,6 +81,9 @@ public final class Bus {
   /** OTP: consumes a code → the token response (via TOKEN_ISSUE). */
   public static final Address<OtpMessages.Verify, TokenMessages.Grant> OTP_VERIFY =
       new Address<>("portcullis.otp.verify", OtpMessages.Verify.class, TokenMessages.Grant.class);
+  /** OTP: consumes a code → the user it proves, and no session (the hosted pages issue theirs later). */
+  public static final Address<OtpMessages.Verify, OtpMessages.Proven> OTP_PROVE =
+      new Address<>("portcullis.otp.prove", OtpMessages.Verify.class, OtpMessages.Proven.class);
 
   /**
    * Passwords and challenges (API.md "Passwords and anti-abuse challenges"), answered by the password
@@ -94,6 +101,9 @@ public final class Bus {
           PasswordMessages.Pending.class);
   public static final Address<PasswordMessages.Login, TokenMessages.Grant> PASSWORD_LOGIN =
       new Address<>("portcullis.password.login", PasswordMessages.Login.class, TokenMessages.Grant.class);
+  /** Passwords: a login's checks and limits → the user the password proves, and no session (hosted pages). */
+  public static final Address<PasswordMessages.Login, OtpMessages.Proven> PASSWORD_PROVE =
+      new Address<>("portcullis.password.prove", PasswordMessages.Login.class, OtpMessages.Proven.class);
   public static final Address<PasswordMessages.Change, TokenMessages.LoggedOut> PASSWORD_CHANGE =
       new Address<>("portcullis.password.change", PasswordMessages.Change.class, TokenMessages.LoggedOut.class);
   public static final Address<PasswordMessages.RequestReset, PasswordMessages.ResetPending> PASSWORD_RESET_REQUEST =
@@ -138,6 +148,9 @@ public final class Bus {
   public static <Q, P> MessageConsumer<Q> serve(Vertx vertx, Address<Q, P> address, Function<Q, Future<P>> handler) {
     install(vertx);
     return vertx.eventBus().<Q>consumer(address.name(), message -> {
+      if (message.body() instanceof Request request) {
+        RequestContext.bind(request.requestId());
+      }
       Future<P> result;
       try {
         result = handler.apply(message.body());

@@ -3,6 +3,7 @@ package dev.portcullis.core;
 /** Every error code of the HTTP contract, with the status it is answered with. */
 public enum ErrorCode {
   INVALID_REQUEST(400, "invalid_request"),
+  INVALID_GRANT(400, "invalid_grant"),
   WEAK_PASSWORD(400, "weak_password"),
   INVALID_CLIENT(401, "invalid_client"),
   INVALID_TOKEN(401, "invalid_token"),

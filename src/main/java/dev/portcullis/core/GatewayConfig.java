@@ -40,6 +40,17 @@ public final class GatewayConfig {
   public static final String SMTP_STARTTLS = "PORTCULLIS_SMTP_STARTTLS";
   public static final String OTP_SENDS_PER_HOUR_PER_IP = "PORTCULLIS_OTP_SENDS_PER_HOUR_PER_IP";
   public static final String OTP_SENDS_PER_HOUR_PER_APP = "PORTCULLIS_OTP_SENDS_PER_HOUR_PER_APP";
+  public static final String OTP_SENDS_PER_HOUR_WITHOUT_CLIENT_IP = "PORTCULLIS_OTP_SENDS_PER_HOUR_WITHOUT_CLIENT_IP";
+  public static final String SMS_MAX_SENDS_PER_HOUR_PER_APP = "PORTCULLIS_SMS_MAX_SENDS_PER_HOUR_PER_APP";
+  public static final String OWNER_SIGNUP = "PORTCULLIS_OWNER_SIGNUP";
+  public static final String OWNER_ALLOWLIST = "PORTCULLIS_OWNER_ALLOWLIST";
+  public static final String MAX_APPS_PER_OWNER = "PORTCULLIS_MAX_APPS_PER_OWNER";
+  public static final String TRUSTED_PROXIES = "PORTCULLIS_TRUSTED_PROXIES";
+  public static final String LOG_FORMAT = "PORTCULLIS_LOG_FORMAT";
+  public static final String HOUSEKEEPING_INTERVAL_MS = "PORTCULLIS_HOUSEKEEPING_INTERVAL_MS";
+  public static final String HOUSEKEEPING_BATCH_SIZE = "PORTCULLIS_HOUSEKEEPING_BATCH_SIZE";
+  public static final String SECURITY_WEBHOOK_URL = "PORTCULLIS_SECURITY_WEBHOOK_URL";
+  public static final String SECURITY_WEBHOOK_SECRET = "PORTCULLIS_SECURITY_WEBHOOK_SECRET";
   public static final String OTP_DELIVERY_BACKOFF_MS = "PORTCULLIS_OTP_DELIVERY_BACKOFF_MS";
   /** Set by the launcher, never by the environment: true in {@code start-dev}. */
   public static final String DEV_MODE = "portcullis.dev-mode";
@@ -62,7 +73,7 @@ public final class GatewayConfig {
     config.pgUrl();
     config.redisMode();
     config.redisNodes();
-    config.url(ISSUER, "http", "https");
+    config.issuerUrl();
     config.channel(OTP_EMAIL_CHANNEL, true);
     config.channel(OTP_SMS_CHANNEL, false);
     if (!config.devMode()) {
@@ -74,6 +85,10 @@ public final class GatewayConfig {
     config.strongSecret(WEBHOOK_SECRET, 16);
     config.webhookSettings(OTP_EMAIL_CHANNEL, OTP_EMAIL_WEBHOOK_URL);
     config.webhookSettings(OTP_SMS_CHANNEL, OTP_SMS_WEBHOOK_URL);
+    config.securityWebhookSettings();
+    config.validateOwnerSignup();
+    config.logFormat();
+    config.maxAppsPerOwner();
     if ("smtp".equals(config.string(OTP_EMAIL_CHANNEL)) && config.optional(SMTP_HOST) == null) {
       throw new IllegalArgumentException(SMTP_HOST + " is required when " + OTP_EMAIL_CHANNEL + " is smtp");
     }
@@ -212,6 +227,11 @@ public final class GatewayConfig {
     return intIn(key, min, max);
   }
 
+  /** An optional integer setting: {@code defaultValue} when unset, else validated like a required one. */
+  public int integer(String key, int defaultValue, int min, int max) {
+    return optional(key) == null ? defaultValue : intIn(key, min, max);
+  }
+
   public boolean bool(String key) {
     String value = optional(key);
     if (value == null) {
@@ -288,6 +308,106 @@ public final class GatewayConfig {
     }
   }
 
+  /** {@code json} or {@code text} (the default). */
+  public String logFormat() {
+    String value = optional(LOG_FORMAT);
+    if (value == null) {
+      return "text";
+    }
+    String format = value.toLowerCase(Locale.ROOT);
+    if (!format.equals("json") && !format.equals("text")) {
+      throw new IllegalArgumentException(LOG_FORMAT + " must be json or text");
+    }
+    return format;
+  }
+
+  /** How owners come to be: {@code open}, {@code allowlist} or {@code closed} (default open in dev mode only). */
+  public String ownerSignup() {
+    String value = optional(OWNER_SIGNUP);
+    if (value == null) {
+      return devMode() ? "open" : "closed";
+    }
+    return value.toLowerCase(Locale.ROOT);
+  }
+
+  public int maxAppsPerOwner() {
+    return integer(MAX_APPS_PER_OWNER, 20, 1, 1_000_000);
+  }
+
+  private void validateOwnerSignup() {
+    String mode = ownerSignup();
+    if (!mode.equals("open") && !mode.equals("allowlist") && !mode.equals("closed")) {
+      throw new IllegalArgumentException(OWNER_SIGNUP + " must be one of open, allowlist, closed");
+    }
+    if (mode.equals("closed") && adminKey() == null) {
+      throw new IllegalArgumentException(OWNER_SIGNUP + " is closed (the default outside dev mode) but "
+          + ADMIN_KEY + " is unset: nobody could create an owner; set " + ADMIN_KEY + " or " + OWNER_SIGNUP);
+    }
+    if (mode.equals("allowlist") && optional(OWNER_ALLOWLIST) == null) {
+      throw new IllegalArgumentException(OWNER_ALLOWLIST + " is required when " + OWNER_SIGNUP + " is allowlist");
+    }
+  }
+
+  /** Outside dev mode the issuer is required and https (http only on a loopback host). */
+  private void issuerUrl() {
+    if (optional(ISSUER) == null) {
+      throw new IllegalArgumentException(ISSUER + " is required outside dev mode (the https URL clients reach)");
+    }
+    secureUrl(ISSUER);
+  }
+
+  /**
+   * A URL the gateway trusts or hands out: outside dev mode it must be {@code https}, except on a loopback host
+   * ({@code localhost}, 127.0.0.0/8, {@code [::1]}), where plain {@code http} is allowed.
+   */
+  private void secureUrl(String key) {
+    url(key, "http", "https");
+    URI uri = URI.create(string(key));
+    if (devMode() || "https".equalsIgnoreCase(uri.getScheme()) || isLoopback(uri.getHost())) {
+      return;
+    }
+    throw new IllegalArgumentException(key + " must be an https URL outside dev mode (plain http only to localhost, "
+        + "127.0.0.0/8 or [::1])");
+  }
+
+  static boolean isLoopback(String host) {
+    if (host == null) {
+      return false;
+    }
+    String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    if (bare.equalsIgnoreCase("localhost") || bare.equals("::1") || bare.equals("0:0:0:0:0:0:0:1")) {
+      return true;
+    }
+    String[] parts = bare.split("\\.");
+    if (parts.length != 4 || !parts[0].equals("127")) {
+      return false;
+    }
+    for (String part : parts) {
+      if (!part.matches("[0-9]{1,3}") || Integer.parseInt(part) > 255) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The HMAC key of the security webhook: its own secret, else the OTP webhook's. */
+  public String securityWebhookSecret() {
+    String own = optional(SECURITY_WEBHOOK_SECRET);
+    return own != null ? own : string(WEBHOOK_SECRET);
+  }
+
+  private void securityWebhookSettings() {
+    strongSecret(SECURITY_WEBHOOK_SECRET, 16);
+    if (optional(SECURITY_WEBHOOK_URL) == null) {
+      return;
+    }
+    secureUrl(SECURITY_WEBHOOK_URL);
+    if (optional(SECURITY_WEBHOOK_SECRET) == null && optional(WEBHOOK_SECRET) == null) {
+      throw new IllegalArgumentException(SECURITY_WEBHOOK_SECRET + " (or " + WEBHOOK_SECRET + ") is required when "
+          + SECURITY_WEBHOOK_URL + " is set");
+    }
+  }
+
   private void webhookSettings(String channelKey, String urlKey) {
     if (!"webhook".equals(string(channelKey))) {
       return;
@@ -295,7 +415,7 @@ public final class GatewayConfig {
     if (optional(urlKey) == null) {
       throw new IllegalArgumentException(urlKey + " is required when " + channelKey + " is webhook");
     }
-    url(urlKey, "http", "https");
+    secureUrl(urlKey);
     if (optional(WEBHOOK_SECRET) == null) {
       throw new IllegalArgumentException(WEBHOOK_SECRET + " is required when " + channelKey + " is webhook");
     }

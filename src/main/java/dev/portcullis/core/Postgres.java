@@ -62,6 +62,11 @@ public final class Postgres {
     return guard(work.apply(pool));
   }
 
+  /** Runs work on one connection (e.g. a session-level advisory lock and what it guards), then gives it back. */
+  public <T> Future<T> withConnection(Function<SqlConnection, Future<T>> work) {
+    return guard(pool.withConnection(work));
+  }
+
   /** Runs work in one transaction: committed when the future succeeds, rolled back when it fails. */
   public <T> Future<T> inTransaction(Function<SqlConnection, Future<T>> work) {
     return guard(pool.withTransaction(work));

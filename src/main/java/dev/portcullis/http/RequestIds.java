@@ -1,5 +1,6 @@
 package dev.portcullis.http;
 
+import dev.portcullis.core.RequestContext;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -19,6 +20,7 @@ public final class RequestIds {
     String given = ctx.request().getHeader(HEADER);
     String id = given != null && SANE.matcher(given).matches() ? given : newId();
     ctx.put(KEY, id);
+    RequestContext.bind(id);
     ctx.response().putHeader(HEADER, id);
     ctx.next();
   }

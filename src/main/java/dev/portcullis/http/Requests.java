@@ -13,8 +13,15 @@ public final class Requests {
     return Fields.clientIp(JsonBody.of(ctx));
   }
 
-  /** The IP of the connection itself: for callers that speak for themselves (operators, owners, failed clients). */
+  /**
+   * The IP of the caller itself, for callers that speak for themselves (operators, owners, failed clients): the
+   * TCP peer, or the address {@link TrustedProxies} found behind a trusted load balancer.
+   */
   public static String callerIp(RoutingContext ctx) {
+    String resolved = ctx.get(TrustedProxies.KEY);
+    if (resolved != null) {
+      return resolved;
+    }
     var address = ctx.request().remoteAddress();
     return address == null ? null : address.hostAddress();
   }

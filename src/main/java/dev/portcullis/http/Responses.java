@@ -18,6 +18,15 @@ public final class Responses {
         .end(body.toBuffer());
   }
 
+  /** 200 with a public document caches may keep for {@code maxAgeSeconds} (the JWKS). */
+  public static void cacheable(RoutingContext ctx, JsonObject body, int maxAgeSeconds) {
+    ctx.response()
+        .setStatusCode(200)
+        .putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "public, max-age=" + maxAgeSeconds)
+        .end(body.toBuffer());
+  }
+
   public static void ok(RoutingContext ctx, JsonObject body) {
     json(ctx, 200, body);
   }

@@ -1,5 +1,6 @@
 package dev.portcullis.otp;
 
+import dev.portcullis.webhook.DeliveryFailure;
 import io.vertx.core.Future;
 
 /** One way of getting a code to a person: smtp, webhook or log. */

@@ -2,6 +2,7 @@ package dev.portcullis.otp;
 
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
+import dev.portcullis.webhook.Backoff;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -24,7 +25,7 @@ public final class OtpDelivery {
   private final Map<Identity.Kind, DeliveryChannel> channels;
   private final OtpMetrics metrics;
   private final AuditLog audit;
-  private final long firstBackoffMs;
+  private final Backoff backoff;
 
   /**
    * {@code firstBackoffMs} is the wait before the first retry ({@code PORTCULLIS_OTP_DELIVERY_BACKOFF_MS}, 500 by
@@ -33,7 +34,7 @@ public final class OtpDelivery {
   public OtpDelivery(Vertx vertx, Map<Identity.Kind, DeliveryChannel> channels, OtpMetrics metrics, AuditLog audit,
                      long firstBackoffMs) {
     this.vertx = vertx;
-    this.firstBackoffMs = firstBackoffMs;
+    this.backoff = Backoff.doubling(vertx, firstBackoffMs, RETRIES);
     this.channels = Map.copyOf(channels);
     this.metrics = metrics;
     this.audit = audit;
@@ -43,26 +44,14 @@ public final class OtpDelivery {
   public Future<Void> deliver(OtpMessage message) {
     DeliveryChannel channel = channels.get(message.to().kind());
     Promise<Void> done = Promise.promise();
-    vertx.runOnContext(ignored -> attempt(channel, message, 0).onComplete(done));
+    vertx.runOnContext(ignored -> backoff.run(() -> attempt(channel, message)).onComplete(done));
     return done.future()
         .recover(failure -> givenUp(channel, message, failure));
   }
 
-  private Future<Void> attempt(DeliveryChannel channel, OtpMessage message, int retries) {
-    return channel.deliver(message).recover(failure -> {
-      boolean retryable = !(failure instanceof DeliveryFailure delivery) || delivery.retryable();
-      if (!retryable || retries >= RETRIES) {
-        int attempts = retries + 1;
-        return Future.failedFuture(new DeliveryFailure(
-            "gave up after " + attempts + (attempts == 1 ? " attempt" : " attempts") + ", last " + failure.getMessage(),
-            false));
-      }
-      LOG.debug("OTP delivery by {} for request {} failed ({}), retrying", channel.name(), message.requestId(),
-          failure.getMessage());
-      Promise<Void> later = Promise.promise();
-      vertx.setTimer(firstBackoffMs << retries, id -> attempt(channel, message, retries + 1).onComplete(later));
-      return later.future();
-    });
+  private Future<Void> attempt(DeliveryChannel channel, OtpMessage message) {
+    return channel.deliver(message).onFailure(failure -> LOG.debug("OTP delivery by {} for request {} failed ({})",
+        channel.name(), message.requestId(), failure.getMessage()));
   }
 
   private Future<Void> givenUp(DeliveryChannel channel, OtpMessage message, Throwable failure) {

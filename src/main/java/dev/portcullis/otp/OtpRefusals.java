@@ -22,6 +22,15 @@ public final class OtpRefusals {
           + seconds + " s";
       case "ip_hourly" -> "client_ip: too many codes were requested from this client IP in the last hour; retry in "
           + seconds + " s";
+      case "no_client_ip_hourly" -> "client_ip: too many codes were requested without a client_ip for this app in the "
+          + "last hour (pass the end user's client_ip); retry in " + seconds + " s";
+      case "identity_pending" -> field + ": too many codes for this " + field + " are pending on other networks; retry in "
+          + seconds + " s";
+      case "identity_failures" -> field + ": too many wrong codes for this " + field + " in the last hour; retry in "
+          + seconds + " s";
+      case "sms_hourly" -> "phone: this app's SMS budget for the last hour is spent; retry in " + seconds + " s";
+      case "sms_country_hourly" -> "phone: this app's SMS budget for this country in the last hour is spent; retry in "
+          + seconds + " s";
       default -> "too many codes were sent for this app in the last hour; retry in " + seconds + " s";
     };
   }

@@ -7,6 +7,7 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.GatewayConfig;
 import io.vertx.core.Future;
 import dev.portcullis.core.messages.OtpMessages.Send;
 import dev.portcullis.core.messages.OtpMessages.Sent;
@@ -19,8 +20,37 @@ import java.util.UUID;
  */
 public final class OtpSender {
 
-  /** Hourly send limits across identities (from the gateway configuration). */
-  public record Limits(int perNetwork, int perApp) {
+  /**
+   * Hourly send limits across identities (from the gateway configuration): per client network, for the app's
+   * one bucket of requests without a client IP, per app, and the operator's ceiling of any app's SMS budget.
+   */
+  public record Limits(int perNetwork, int withoutClientIp, int perApp, int smsCeiling) {
+
+    public static Limits from(GatewayConfig config) {
+      return new Limits(
+          config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1, 100_000_000),
+          config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_WITHOUT_CLIENT_IP, 1_000, 1, 100_000_000),
+          config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, 1, 100_000_000),
+          config.integer(GatewayConfig.SMS_MAX_SENDS_PER_HOUR_PER_APP, 1_000, 1, 100_000_000));
+    }
+
+    /**
+     * What the store is asked for one code ({@code storeId}) under every limit: the identity's and the network's
+     * (or the app's bucket of requests without a client IP, when {@code network} is null), the app's, and for an
+     * SMS the app's SMS budgets under the operator's ceiling.
+     */
+    public OtpStore.SendRequest request(App app, String storeId, Identity identity, OtpCodes codes, String code,
+                                        String network) {
+      AppSettings settings = app.settings();
+      boolean sms = identity.kind() == Identity.Kind.PHONE;
+      return new OtpStore.SendRequest(app.id(), storeId, identity, codes.identityName(app.id(), identity),
+          codes.mac(app.id(), storeId, code), settings.otpMaxAttempts(), settings.otpTtl(),
+          settings.otpResendCooldown(), settings.otpMaxSendsPerHour(),
+          network == null ? OtpStore.NO_NETWORK : codes.networkName(app.id(), network),
+          network == null ? withoutClientIp : perNetwork, perApp,
+          sms ? Math.min(settings.smsMaxSendsPerHour(), smsCeiling) : 0,
+          sms ? Math.min(settings.smsMaxSendsPerHourPerCountry(), smsCeiling) : 0);
+    }
   }
 
   private final AppDirectory apps;
@@ -48,7 +78,11 @@ public final class OtpSender {
     return apps.find(request.appId())
         .map(app -> app.orElseThrow(AppDirectory::invalidClient))
         .compose(app -> {
-          checkPolicy(app.settings(), identity);
+          // The console app (owner sign-in) keeps SMS for owners who have nothing but a phone.
+          boolean phoneOnlyOwner = app.isConsole() && request.ownerPhoneOnly();
+          if (!phoneOnlyOwner) {
+            checkPolicy(app.settings(), identity);
+          }
           return issue(app, identity, network, request);
         });
   }
@@ -70,10 +104,8 @@ public final class OtpSender {
     AppSettings settings = app.settings();
     String otpRequestId = UUID.randomUUID().toString();
     String code = OtpCodes.generate(settings.otpLength());
-    OtpStore.SendRequest send = new OtpStore.SendRequest(app.id(), otpRequestId, identity,
-        codes.identityName(app.id(), identity), codes.mac(app.id(), otpRequestId, code), settings.otpMaxAttempts(),
-        settings.otpTtl(), settings.otpResendCooldown(), settings.otpMaxSendsPerHour(),
-        network == null ? null : codes.networkName(app.id(), network), limits.perNetwork(), limits.perApp());
+    boolean sms = identity.kind() == Identity.Kind.PHONE;
+    OtpStore.SendRequest send = limits.request(app, otpRequestId, identity, codes, code, network);
     String requestId = request.requestId();
     String clientIp = request.clientIp();
     return store.send(send).compose(outcome -> {

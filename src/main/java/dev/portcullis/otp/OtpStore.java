@@ -25,14 +25,25 @@ public final class OtpStore {
   static final long LONGEST_LOCKOUT_MS = 86_400_000;
   /** Failures and lockouts of an identity are forgotten after a quiet day. */
   static final long STATE_TTL_MS = 86_400_000;
+  /** Pending codes one identity may have across client networks. */
+  static final int PENDING_PER_IDENTITY = 3;
+  /** Wrong codes per hour one identity may collect across networks, in units of the app's otp_max_attempts. */
+  static final int WRONG_CODES_PER_IDENTITY_IN_ATTEMPTS = 3;
+  /** How long a network that signed an identity in stays open to it beyond the identity's ceilings. */
+  static final long SIGNED_IN_NETWORK_TTL_MS = 30L * 86_400_000;
+  /** The network name of requests without a client IP: they share one bucket per app. */
+  public static final String NO_NETWORK = "none";
 
   private static final RedisScript SEND = RedisScript.load("otp-send.lua");
   private static final RedisScript VERIFY = RedisScript.load("otp-verify.lua");
 
-  /** What a send asks for. {@code network} is null when the client backend gave no client IP. */
+  /**
+   * What a send asks for. {@code networkName} is {@link #NO_NETWORK} when the client backend gave no client IP;
+   * {@code smsLimit} and {@code smsCountryLimit} are 0 for an email.
+   */
   public record SendRequest(UUID appId, String requestId, Identity identity, String identityName, String codeMac,
                             int maxAttempts, int ttlSeconds, int cooldownSeconds, int identityLimit,
-                            String networkName, int networkLimit, int appLimit) {
+                            String networkName, int networkLimit, int appLimit, int smsLimit, int smsCountryLimit) {
   }
 
   /** An accepted send, or a refusal with its reason and how long to wait. */
@@ -45,7 +56,7 @@ public final class OtpStore {
 
   public enum Verdict { EXPIRED, BURNED, LOCKED, VERIFIED, INVALID }
 
-  /** {@code identity} is set when VERIFIED; {@code attemptsLeft} and {@code lockedMs} when INVALID. */
+  /** {@code identity} is set when VERIFIED or INVALID; {@code attemptsLeft} and {@code lockedMs} when INVALID. */
   public record VerifyOutcome(Verdict verdict, Identity identity, int attemptsLeft, long retryAfterMs, long lockedMs) {
   }
 
@@ -57,13 +68,18 @@ public final class OtpStore {
 
   public Future<SendOutcome> send(SendRequest send) {
     String tag = tag(send.appId());
-    boolean byNetwork = send.networkName() != null;
+    String country = send.identity().kind() == Identity.Kind.PHONE ? send.identity().country() : "-";
     List<String> keys = List.of(
-        redis.key("otp-id", tag, send.identityName()),
-        redis.key("otp-rate", tag, "id", send.identityName()),
-        redis.key("otp-rate", tag, "ip", byNetwork ? send.networkName() : "none"),
+        redis.key("otp-id", tag, send.identityName(), send.networkName()),
+        redis.key("otp-rate", tag, "id", send.identityName(), send.networkName()),
+        redis.key("otp-rate", tag, "ip", send.networkName()),
         redis.key("otp-rate", tag, "app"),
-        requestKey(send.appId(), send.requestId()));
+        requestKey(send.appId(), send.requestId()),
+        redis.key("otp-pending", tag, send.identityName()),
+        redis.key("otp-wrong", tag, send.identityName()),
+        redis.key("otp-signed-in", tag, send.identityName()),
+        redis.key("otp-rate", tag, "sms"),
+        redis.key("otp-rate", tag, "sms", country));
     List<String> args = List.of(
         redis.key("otp", tag, ""),
         send.requestId(),
@@ -74,23 +90,35 @@ public final class OtpStore {
         Long.toString(send.ttlSeconds() * 1000L),
         Long.toString(send.cooldownSeconds() * 1000L),
         Integer.toString(send.identityLimit()),
-        Integer.toString(byNetwork ? send.networkLimit() : 0),
+        Integer.toString(send.networkLimit()),
         Integer.toString(send.appLimit()),
         Long.toString(WINDOW_MS),
         Long.toString(BUCKET_MS),
-        Long.toString(STATE_TTL_MS));
+        Long.toString(STATE_TTL_MS),
+        send.networkName(),
+        Integer.toString(PENDING_PER_IDENTITY),
+        Integer.toString(WRONG_CODES_PER_IDENTITY_IN_ATTEMPTS * send.maxAttempts()),
+        Integer.toString(send.smsLimit()),
+        Integer.toString(send.smsCountryLimit()));
     return SEND.run(redis, keys, args).map(OtpStore::sendOutcome);
   }
 
   public Future<VerifyOutcome> verify(UUID appId, String requestId, String codeMac) {
+    String tag = tag(appId);
     List<String> args = List.of(
-        redis.key("otp-id", tag(appId), ""),
+        redis.key("otp-id", tag, ""),
         codeMac,
         requestId,
         Integer.toString(LOCKOUT_AFTER_FAILURES),
         Long.toString(FIRST_LOCKOUT_MS),
         Long.toString(LONGEST_LOCKOUT_MS),
-        Long.toString(STATE_TTL_MS));
+        Long.toString(STATE_TTL_MS),
+        redis.key("otp-pending", tag, ""),
+        redis.key("otp-wrong", tag, ""),
+        redis.key("otp-signed-in", tag, ""),
+        Long.toString(WINDOW_MS),
+        Long.toString(BUCKET_MS),
+        Long.toString(SIGNED_IN_NETWORK_TTL_MS));
     return VERIFY.run(redis, List.of(requestKey(appId, requestId)), args).map(OtpStore::verifyOutcome);
   }
 
@@ -120,7 +148,8 @@ public final class OtpStore {
       case EXPIRED -> new VerifyOutcome(verdict, null, 0, 0, 0);
       case BURNED, LOCKED -> new VerifyOutcome(verdict, null, 0, reply.get(1).toLong(), 0);
       case VERIFIED -> new VerifyOutcome(verdict, Identity.fromQualified(reply.get(1).toString()), 0, 0, 0);
-      case INVALID -> new VerifyOutcome(verdict, null, reply.get(1).toInteger(), 0, reply.get(2).toLong());
+      case INVALID -> new VerifyOutcome(verdict, Identity.fromQualified(reply.get(3).toString()), reply.get(1).toInteger(), 0,
+          reply.get(2).toLong());
     };
   }
 }

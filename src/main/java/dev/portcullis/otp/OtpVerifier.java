@@ -7,8 +7,10 @@ import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.license.DeviceBinding;
+import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.user.UserRepository;
 import io.vertx.core.Future;
+import dev.portcullis.core.messages.OtpMessages.Proven;
 import dev.portcullis.core.messages.OtpMessages.Verify;
 import dev.portcullis.core.messages.TokenMessages.Grant;
 import dev.portcullis.core.messages.TokenMessages.Issue;
@@ -32,20 +34,41 @@ public final class OtpVerifier {
   private final Bus bus;
   private final OtpMetrics metrics;
   private final AuditLog audit;
+  private final SecurityEvents securityEvents;
   private final DeviceBinding devices;
 
   public OtpVerifier(OtpStore store, OtpCodes codes, UserRepository users, Bus bus, OtpMetrics metrics,
-                     AuditLog audit, DeviceBinding devices) {
+                     AuditLog audit, DeviceBinding devices, SecurityEvents securityEvents) {
     this.store = store;
     this.codes = codes;
     this.users = users;
     this.bus = bus;
     this.metrics = metrics;
     this.audit = audit;
+    this.securityEvents = securityEvents;
     this.devices = devices;
   }
 
+  /** {@code OTP_VERIFY}: consumes the code and answers the token response of a new session. */
   public Future<Grant> verify(Verify request) {
+    return consume(request, (call, found, recorded) -> issue(call, found, recorded, request));
+  }
+
+  /**
+   * {@code OTP_PROVE}: consumes the code and answers the user it proves, without a session (the hosted pages
+   * open theirs when the app redeems the flow's authorization code). The limits and events are the same.
+   */
+  public Future<Proven> prove(Verify request) {
+    return consume(request, (call, found, recorded) -> recorded.map(
+        stored -> new Proven(found.user().id(), found.user().toJson(), found.created())));
+  }
+
+  /** What follows a consumed code, once the user is found or made and the code's events are being recorded. */
+  private interface Finish<T> {
+    Future<T> apply(Call call, UserRepository.Found found, Future<Void> recorded);
+  }
+
+  private <T> Future<T> consume(Verify request, Finish<T> finish) {
     Call call = new Call(request.appId(), request.requestId(), request.clientIp(), request.tenantId());
     String otp = request.otp();
     if (otp == null) {
@@ -62,7 +85,7 @@ public final class OtpVerifier {
       case BURNED -> burned(call, id, outcome.retryAfterMs());
       case LOCKED -> locked(call, id, outcome.retryAfterMs());
       case INVALID -> invalid(call, id, outcome);
-      case VERIFIED -> verified(call, id, outcome.identity(), request);
+      case VERIFIED -> verified(call, id, outcome.identity(), finish);
     });
   }
 
@@ -73,14 +96,14 @@ public final class OtpVerifier {
     }
   }
 
-  private Future<Grant> expired(Call call, String otpRequestId) {
+  private <T> Future<T> expired(Call call, String otpRequestId) {
     metrics.failed("expired");
     return OtpRefusals.after(audit.record(call.event(AuditEvent.OTP_FAILED, otpRequestId).with("reason", "expired")),
         new ApiException(ErrorCode.OTP_EXPIRED,
             "otp_request_id: unknown, expired or already used; request a new code"));
   }
 
-  private Future<Grant> burned(Call call, String otpRequestId, long retryAfterMs) {
+  private <T> Future<T> burned(Call call, String otpRequestId, long retryAfterMs) {
     metrics.failed("burned");
     long seconds = OtpRefusals.seconds(retryAfterMs);
     return OtpRefusals.after(audit.record(call.event(AuditEvent.OTP_FAILED, otpRequestId).with("reason", "burned")),
@@ -88,7 +111,7 @@ public final class OtpVerifier {
             "otp: too many wrong codes for this request; request a new code", seconds));
   }
 
-  private Future<Grant> locked(Call call, String otpRequestId, long retryAfterMs) {
+  private <T> Future<T> locked(Call call, String otpRequestId, long retryAfterMs) {
     metrics.rateLimited("lockout");
     long seconds = OtpRefusals.seconds(retryAfterMs);
     AuditEvent event = call.event(AuditEvent.RATE_LIMITED, otpRequestId).with("reason", "lockout").with("action", "verify");
@@ -96,13 +119,21 @@ public final class OtpVerifier {
         ApiException.rateLimited(ErrorCode.RATE_LIMITED, OtpRefusals.lockoutMessage("otp", seconds), seconds));
   }
 
-  private Future<Grant> invalid(Call call, String otpRequestId, OtpStore.VerifyOutcome outcome) {
+  private <T> Future<T> invalid(Call call, String otpRequestId, OtpStore.VerifyOutcome outcome) {
     metrics.failed("invalid");
     List<AuditEvent> events = new ArrayList<>();
     AuditEvent failed = call.event(AuditEvent.OTP_FAILED, otpRequestId)
         .with("reason", "invalid")
         .with("attempts_left", outcome.attemptsLeft());
     events.add(outcome.lockedMs() > 0 ? failed.with("locked_for", OtpRefusals.seconds(outcome.lockedMs())) : failed);
+    if (outcome.lockedMs() > 0) {
+      securityEvents.publish(SecurityEvents.IDENTITY_LOCKED_OUT, call.appId(), null, null, new JsonObject()
+          .put("reason", "otp_failures")
+          .put("channel", outcome.identity().kind().channel())
+          .put("identity", outcome.identity().masked())
+          .put("client_ip", call.clientIp())
+          .put("locked_for", OtpRefusals.seconds(outcome.lockedMs())));
+    }
     if (outcome.attemptsLeft() == 0) {
       metrics.burned();
       events.add(call.event(AuditEvent.OTP_BURNED, otpRequestId));
@@ -111,7 +142,7 @@ public final class OtpVerifier {
         "otp: wrong code", new JsonObject().put("attempts_left", outcome.attemptsLeft())));
   }
 
-  private Future<Grant> verified(Call call, String otpRequestId, Identity identity, Verify request) {
+  private <T> Future<T> verified(Call call, String otpRequestId, Identity identity, Finish<T> finish) {
     metrics.verified();
     String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
     String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
@@ -127,15 +158,19 @@ public final class OtpVerifier {
                 .withUser(userId)
                 .with(identity.kind().field(), identity.masked()));
           }
-          Issue login = Issue.login(call.appId(), userId, found.created(), call.requestId(), call.clientIp())
-              .withTenant(call.tenantId());
           // Recorded first, so the audit verticle receives these events before the token service's token.issued.
-          Future<Void> recorded = audit.record(events);
-          Future<Issue> issue = request.deviceId() == null
-              ? Future.succeededFuture(login)
-              : devices.bind(login, request.deviceId(), request.licenseKey());
-          return bothDone(recorded, issue.compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound)));
+          return finish.apply(call, found, audit.record(events));
         });
+  }
+
+  /** The session of a verified code, bound to the device the request names (with its license key) if any. */
+  private Future<Grant> issue(Call call, UserRepository.Found found, Future<Void> recorded, Verify request) {
+    Issue login = Issue.login(call.appId(), found.user().id(), found.created(), call.requestId(), call.clientIp())
+        .withTenant(call.tenantId());
+    Future<Issue> issue = request.deviceId() == null
+        ? Future.succeededFuture(login)
+        : devices.bind(login, request.deviceId(), request.licenseKey());
+    return bothDone(recorded, issue.compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound)));
   }
 
   /**

@@ -10,6 +10,7 @@ import dev.portcullis.core.Metrics;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import dev.portcullis.license.DeviceBinding;
+import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.user.UserRepository;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -39,16 +40,15 @@ public final class OtpVerticle extends VerticleBase {
     OtpCodes codes = new OtpCodes(masterKey);
     OtpDelivery delivery = new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), metrics, audit,
         config.integer(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, 1, 60_000));
-    OtpSender.Limits limits = new OtpSender.Limits(
-        config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1, 100_000_000),
-        config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, 1, 100_000_000));
+    OtpSender.Limits limits = OtpSender.Limits.from(config);
     OtpSender sender = new OtpSender(new AppDirectory(new AppRepository(pg), masterKey), store, codes, delivery,
         metrics, audit, limits);
     OtpVerifier verifier = new OtpVerifier(store, codes, new UserRepository(pg), bus, metrics, audit,
-        new DeviceBinding(pg, masterKey));
+        new DeviceBinding(pg, masterKey), new SecurityEvents(vertx));
     return Future.all(
         Bus.serve(vertx, Bus.OTP_SEND, sender::send).completion(),
-        Bus.serve(vertx, Bus.OTP_VERIFY, verifier::verify).completion());
+        Bus.serve(vertx, Bus.OTP_VERIFY, verifier::verify).completion(),
+        Bus.serve(vertx, Bus.OTP_PROVE, verifier::prove).completion());
   }
 
   @Override

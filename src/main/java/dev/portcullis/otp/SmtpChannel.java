@@ -1,5 +1,6 @@
 package dev.portcullis.otp;
 
+import dev.portcullis.webhook.DeliveryFailure;
 import io.vertx.core.Future;
 import io.vertx.ext.mail.MailClient;
 import io.vertx.ext.mail.MailMessage;

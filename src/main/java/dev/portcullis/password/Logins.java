@@ -17,6 +17,7 @@ import dev.portcullis.core.messages.TokenMessages.Introspect;
 import dev.portcullis.core.messages.TokenMessages.LoggedOut;
 import dev.portcullis.core.messages.TokenMessages.Revoke;
 import dev.portcullis.core.messages.TokenMessages.Revoked;
+import dev.portcullis.core.messages.OtpMessages;
 import dev.portcullis.core.messages.TokenMessages;
 import java.util.UUID;
 
@@ -53,13 +54,38 @@ public final class Logins {
 
   /** {@code PASSWORD_LOGIN}: the token response. */
   public Future<Grant> login(Login message) {
+    return signIn(message, (request, userId, audited) -> {
+      TokenMessages.Issue login = request.issue(userId, false, message.tenantId());
+      // A session on a licensed device: bound only when the device's license key proves it.
+      Future<TokenMessages.Issue> issue = message.deviceId() == null
+          ? Future.succeededFuture(login)
+          : devices.bind(login, message.deviceId(), message.licenseKey());
+      return PasswordRequest.afterAudit(audited, issue.compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound)));
+    });
+  }
+
+  /**
+   * {@code PASSWORD_PROVE}: the same checks, limits and events as a login, answering the user the password proves
+   * and no session (the hosted pages open theirs when the app redeems the flow's authorization code).
+   */
+  public Future<OtpMessages.Proven> prove(Login message) {
+    return signIn(message, (request, userId, audited) -> audited.compose(stored -> users.byId(request.appId(), userId))
+        .map(user -> new OtpMessages.Proven(userId, user.user().toJson(), false)));
+  }
+
+  /** What a right password leads to, once its event is being recorded. */
+  private interface Admitted<T> {
+    Future<T> apply(PasswordRequest request, UUID userId, Future<Void> audited);
+  }
+
+  private <T> Future<T> signIn(Login message, Admitted<T> admitted) {
     Identity identity = Identity.of(message.email(), message.phone());
     String password = PasswordPolicy.normalise(PasswordRequest.required("password", message.password()));
     return PasswordRequest.of(apps, message.appId(), message).compose(request ->
         challenges.check(request.challenge("login", identity), message.challengeToken(), message.powSolution())
             .compose(passed -> failures.gate(request.attempt(identity, null, "login")))
             .compose(open -> users.find(request.appId(), PasswordRequest.column(identity), identity.value()))
-            .compose(user -> check(request, identity, user, password, message)));
+            .compose(user -> check(request, identity, user, password, admitted)));
   }
 
   /** {@code PASSWORD_CHANGE}: the other sessions of the user end; the reply counts them. */
@@ -74,21 +100,21 @@ public final class Logins {
                     : change(request, user, UUID.fromString(me.session().getString("id")), current, next))));
   }
 
-  private Future<Grant> check(PasswordRequest request, Identity identity, UserPasswords.Credentials user,
-                              String password, Login message) {
+  private <T> Future<T> check(PasswordRequest request, Identity identity, UserPasswords.Credentials user,
+                              String password, Admitted<T> admitted) {
     String stored = user == null ? null : user.passwordHash();
     LoginFailures.Attempt attempt = request.attempt(identity, user == null ? null : user.user().id(), "login");
     return hashing.verify(password, stored).compose(matches -> {
       if (!matches) {
         return failures.failed(attempt);
       }
-      return failures.succeeded(attempt).compose(cleared -> admit(request, identity, user, password, message));
+      return failures.succeeded(attempt).compose(cleared -> admit(request, identity, user, password, admitted));
     });
   }
 
   /** The password was right: the user may still be disabled or unverified, else a session is issued. */
-  private Future<Grant> admit(PasswordRequest request, Identity identity, UserPasswords.Credentials user,
-                              String password, Login message) {
+  private <T> Future<T> admit(PasswordRequest request, Identity identity, UserPasswords.Credentials user,
+                              String password, Admitted<T> admitted) {
     UUID userId = user.user().id();
     if (user.disabled()) {
       return refuse(request, identity, userId, "user_disabled",
@@ -99,8 +125,11 @@ public final class Logins {
           new ApiException(ErrorCode.IDENTITY_NOT_VERIFIED, identity.kind().field()
               + ": is not verified yet; complete the verification (POST /auth/resend-verification sends a code)"));
     }
+    // A rehash that cannot run now (a full pool) waits for a later login rather than failing this one.
     Future<String> rehash = hashing.needsRehash(user.passwordHash())
-        ? hashing.hash(password).onSuccess(fresh -> metrics.changed("rehash"))
+        ? hashing.hash(password)
+            .onSuccess(fresh -> metrics.changed("rehash"))
+            .otherwise((String) null)
         : Future.succeededFuture(null);
     return rehash
         .compose(fresh -> users.loggedIn(userId, user.passwordHash(), fresh))
@@ -110,13 +139,7 @@ public final class Logins {
                   request.requestId(), request.clientIp())
               .withUser(userId)
               .with(identity.kind().field(), identity.masked()));
-          TokenMessages.Issue login = request.issue(userId, false, message.tenantId());
-          // A session on a licensed device: bound only when the device's license key proves it.
-          Future<TokenMessages.Issue> issue = message.deviceId() == null
-              ? Future.succeededFuture(login)
-              : devices.bind(login, message.deviceId(), message.licenseKey());
-          Future<Grant> issued = issue.compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound));
-          return PasswordRequest.afterAudit(audited, issued);
+          return admitted.apply(request, userId, audited);
         });
   }
 
@@ -157,7 +180,7 @@ public final class Logins {
         .map(Revoked::revoked);
   }
 
-  private Future<Grant> refuse(PasswordRequest request, Identity identity, UUID userId, String reason,
+  private <T> Future<T> refuse(PasswordRequest request, Identity identity, UUID userId, String reason,
                                     ApiException refusal) {
     metrics.login(reason);
     AuditEvent event = AuditEvent.of(AuditEvent.PASSWORD_LOGIN_FAILED, request.appId(), request.requestId(),

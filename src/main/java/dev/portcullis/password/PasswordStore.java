@@ -31,6 +31,8 @@ public final class PasswordStore {
   private static final RedisScript CONSUME = RedisScript.load("password-challenge-consume.lua");
   private static final RedisScript GATE = RedisScript.load("password-login-gate.lua");
   private static final RedisScript FAILURE = RedisScript.load("password-login-failure.lua");
+  private static final RedisScript TAKE_SIGNUP = RedisScript.load("password-signup-take.lua");
+  private static final RedisScript REBIND_SIGNUP = RedisScript.load("password-signup-rebind.lua");
 
   /** Whether a login may be tried: {@code reason} null when it may, else "locked" or "network". */
   public record Gate(String refusedFor, long retryAfterMs) {
@@ -109,15 +111,21 @@ public final class PasswordStore {
         .mapEmpty();
   }
 
-  /** True when the identity has a pending signup; its life is extended to {@code ttlMs} (a resend). */
-  public Future<Boolean> extendPendingSignup(UUID appId, String identityName, long ttlMs) {
-    return redis.send(Command.PEXPIRE, pendingKey(appId, identityName), Long.toString(ttlMs))
+  /** True when the identity has a pending signup. */
+  public Future<Boolean> hasPendingSignup(UUID appId, String identityName) {
+    return redis.send(Command.EXISTS, pendingKey(appId, identityName))
         .map(reply -> reply != null && reply.toInteger() == 1);
   }
 
-  /** The pending signup of the identity, removed; null when there is none. */
-  public Future<JsonObject> takePendingSignup(UUID appId, String identityName) {
-    return redis.send(Command.GETDEL, pendingKey(appId, identityName))
+  /** A resent code takes over the identity's pending signup (if any), which now lives as long as that code. */
+  public Future<Void> rebindPendingSignup(UUID appId, String identityName, String verificationId, long ttlMs) {
+    return REBIND_SIGNUP.run(redis, List.of(pendingKey(appId, identityName)),
+        List.of(verificationId, Long.toString(ttlMs))).mapEmpty();
+  }
+
+  /** The identity's pending signup of this verification, removed; null when there is none for it. */
+  public Future<JsonObject> takePendingSignup(UUID appId, String identityName, String verificationId) {
+    return TAKE_SIGNUP.run(redis, List.of(pendingKey(appId, identityName)), List.of(verificationId))
         .map(reply -> reply == null ? null : new JsonObject(reply.toString()));
   }
 

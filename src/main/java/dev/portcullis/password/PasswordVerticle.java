@@ -16,6 +16,8 @@ import dev.portcullis.otp.OtpDelivery;
 import dev.portcullis.otp.OtpMetrics;
 import dev.portcullis.otp.OtpSender;
 import dev.portcullis.otp.OtpStore;
+import dev.portcullis.security.SecurityEvents;
+import dev.portcullis.user.UserChanges;
 import dev.portcullis.user.UserPasswords;
 import dev.portcullis.user.UserRepository;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -54,27 +56,28 @@ public final class PasswordVerticle extends VerticleBase {
     PasswordMetrics metrics = new PasswordMetrics(registry);
     PasswordStore store = new PasswordStore(redis);
     UserPasswords passwords = new UserPasswords(pg);
+    UserChanges changes = new UserChanges(redis);
     VerificationCodes codes = new VerificationCodes(new OtpStore(redis), names,
         new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), otpMetrics, audit,
             config.integer(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, 1, 60_000)), otpMetrics, audit,
-        new OtpSender.Limits(config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1, 100_000_000),
-            config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, 1, 100_000_000)));
+        OtpSender.Limits.from(config));
     Challenges challenges = new Challenges(store, names, audit, metrics);
-    LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(registry));
+    LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(new SecurityEvents(vertx), registry));
     HashingSettings hashingSettings = HashingSettings.from(config);
     HashingPool pool = HashingPool.shared(vertx, hashingSettings.threads(), hashingSettings.capacity(), registry);
     return PasswordHasher.create(hashingSettings.argon2id(), pool).compose(hashing -> {
       Logins logins = new Logins(apps, passwords, hashing, challenges, failures, bus, audit, metrics,
           new DeviceBinding(pg, masterKey));
       Signups signups = new Signups(apps, new UserRepository(pg), passwords, hashing, challenges, codes, store, names,
-          bus, audit, metrics);
-      Resets resets = new Resets(apps, passwords, hashing, challenges, codes, failures, bus, audit, metrics);
+          bus, audit, metrics, changes);
+      Resets resets = new Resets(apps, passwords, hashing, challenges, codes, failures, bus, audit, metrics, changes);
       return Future.all(java.util.List.of(
           Bus.serve(vertx, Bus.PASSWORD_CHALLENGE, body -> challenges.issue(apps, body)).completion(),
           Bus.serve(vertx, Bus.PASSWORD_SIGNUP, signups::signup).completion(),
           Bus.serve(vertx, Bus.PASSWORD_VERIFY, signups::verify).completion(),
           Bus.serve(vertx, Bus.PASSWORD_RESEND, signups::resend).completion(),
           Bus.serve(vertx, Bus.PASSWORD_LOGIN, logins::login).completion(),
+          Bus.serve(vertx, Bus.PASSWORD_PROVE, logins::prove).completion(),
           Bus.serve(vertx, Bus.PASSWORD_CHANGE, logins::change).completion(),
           Bus.serve(vertx, Bus.PASSWORD_RESET_REQUEST, resets::request).completion(),
           Bus.serve(vertx, Bus.PASSWORD_RESET, resets::reset).completion()));

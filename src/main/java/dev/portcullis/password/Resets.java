@@ -7,6 +7,7 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.otp.Identity;
+import dev.portcullis.user.UserChanges;
 import dev.portcullis.user.UserPasswords;
 import dev.portcullis.core.messages.PasswordMessages.RequestReset;
 import dev.portcullis.core.messages.PasswordMessages.Reset;
@@ -33,9 +34,12 @@ public final class Resets {
   private final Bus bus;
   private final AuditLog audit;
   private final PasswordMetrics metrics;
+  private final UserChanges changes;
 
   public Resets(AppDirectory apps, UserPasswords users, PasswordHasher hashing, Challenges challenges,
-                VerificationCodes codes, LoginFailures failures, Bus bus, AuditLog audit, PasswordMetrics metrics) {
+                VerificationCodes codes, LoginFailures failures, Bus bus, AuditLog audit, PasswordMetrics metrics,
+                UserChanges changes) {
+    this.changes = changes;
     this.apps = apps;
     this.users = users;
     this.hashing = hashing;
@@ -104,6 +108,7 @@ public final class Resets {
         request.requestId(), request.clientIp());
     return hashing.hash(password)
         .compose(hash -> users.reset(userId, PasswordRequest.column(identity), hash))
+        .compose(stored -> changes.changed(userId))
         .compose(stored -> failures.cleared(request.appId(), identity))
         .compose(cleared -> bus.request(Bus.TOKEN_REVOKE, revoke))
         .compose(revoked -> {

@@ -8,6 +8,7 @@ import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.otp.Identity;
 import dev.portcullis.otp.OtpCodes;
+import dev.portcullis.user.UserChanges;
 import dev.portcullis.user.UserPasswords;
 import dev.portcullis.user.UserRepository;
 import dev.portcullis.core.messages.PasswordMessages.Pending;
@@ -42,10 +43,12 @@ public final class Signups {
   private final Bus bus;
   private final AuditLog audit;
   private final PasswordMetrics metrics;
+  private final UserChanges changes;
 
   public Signups(AppDirectory apps, UserRepository users, UserPasswords passwords, PasswordHasher hashing,
                  Challenges challenges, VerificationCodes codes, PasswordStore store, OtpCodes names, Bus bus,
-                 AuditLog audit, PasswordMetrics metrics) {
+                 AuditLog audit, PasswordMetrics metrics, UserChanges changes) {
+    this.changes = changes;
     this.apps = apps;
     this.users = users;
     this.passwords = passwords;
@@ -93,7 +96,8 @@ public final class Signups {
       }
       return codes.verify(request.appId(), VerificationCodes.Purpose.SIGNUP, verificationId.toString(), code,
               request.requestId(), request.clientIp())
-          .compose(identity -> store.takePendingSignup(request.appId(), names.identityName(request.appId(), identity))
+          .compose(identity -> store.takePendingSignup(request.appId(), names.identityName(request.appId(), identity),
+                  verificationId.toString())
               .compose(pending -> complete(request, identity, verificationId.toString(), pending, message.tenantId())));
     });
   }
@@ -124,26 +128,27 @@ public final class Signups {
     App app = request.app();
     String identityName = names.identityName(app.id(), identity);
     long ttlMs = app.settings().otpTtl() * 1000L;
-    return store.extendPendingSignup(app.id(), identityName, ttlMs)
+    return store.hasPendingSignup(app.id(), identityName)
         .compose(pending -> passwords.find(app.id(), PasswordRequest.column(identity), identity.value())
             .map(user -> pending || user != null && !user.verified(PasswordRequest.column(identity))))
         .compose(deliver -> codes.send(new VerificationCodes.Send(app, identity, request.network(),
             VerificationCodes.Purpose.SIGNUP,
             deliver ? VerificationCodes.Delivery.CODE : VerificationCodes.Delivery.NONE, null, request.requestId(),
             request.clientIp())))
+        .compose(sent -> store.rebindPendingSignup(app.id(), identityName, sent.id(), ttlMs).map(sent))
         .map(Signups::answer);
   }
 
   private Future<Pending> keepPending(PasswordRequest request, Identity identity, String hash, JsonObject profile,
                                          boolean termsAccepted) {
     App app = request.app();
-    JsonObject pending = new JsonObject()
-        .put("password_hash", hash)
-        .put("profile", profile)
-        .put("terms_accepted_at", termsAccepted ? OffsetDateTime.now(ZoneOffset.UTC).toString() : null);
     return codes.send(new VerificationCodes.Send(app, identity, request.network(), VerificationCodes.Purpose.SIGNUP,
             VerificationCodes.Delivery.CODE, null, request.requestId(), request.clientIp()))
-        .compose(sent -> store.putPendingSignup(app.id(), names.identityName(app.id(), identity), pending,
+        .compose(sent -> store.putPendingSignup(app.id(), names.identityName(app.id(), identity), new JsonObject()
+                    .put("password_hash", hash)
+                    .put("profile", profile)
+                    .put("terms_accepted_at", termsAccepted ? OffsetDateTime.now(ZoneOffset.UTC).toString() : null)
+                    .put("verification_id", sent.id()),
                 app.settings().otpTtl() * 1000L)
             .compose(kept -> recordRequested(request, identity, sent, null))
             .map(recorded -> answer(sent)));
@@ -181,7 +186,8 @@ public final class Signups {
               ? passwords.markVerified(userId, column)
               : passwords.completeSignup(userId, column, pending.getString("password_hash"),
                   pending.getJsonObject("profile"), terms(pending));
-          return stored.compose(done -> {
+          // /auth/me of the user's live sessions shows the verified identity at once
+          return stored.compose(done -> changes.changed(userId)).compose(done -> {
             metrics.signup("verified");
             List<AuditEvent> events = new ArrayList<>();
             events.add(AuditEvent.of(AuditEvent.IDENTITY_VERIFIED, request.appId(), request.requestId(),

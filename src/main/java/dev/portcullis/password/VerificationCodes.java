@@ -79,12 +79,7 @@ public final class VerificationCodes {
     String publicId = UUID.randomUUID().toString();
     String storeId = send.purpose().storeId(publicId);
     String code = OtpCodes.generate(app.settings().otpLength());
-    OtpStore.SendRequest request = new OtpStore.SendRequest(app.id(), storeId, send.identity(),
-        codes.identityName(app.id(), send.identity()), codes.mac(app.id(), storeId, code),
-        app.settings().otpMaxAttempts(), app.settings().otpTtl(), app.settings().otpResendCooldown(),
-        app.settings().otpMaxSendsPerHour(),
-        send.network() == null ? null : codes.networkName(app.id(), send.network()), limits.perNetwork(),
-        limits.perApp());
+    OtpStore.SendRequest request = limits.request(app, storeId, send.identity(), codes, code, send.network());
     return store.send(request).compose(outcome -> {
       if (!outcome.accepted()) {
         return refused(send, outcome);

@@ -1,10 +1,10 @@
 package dev.portcullis.tenant;
 
+import dev.portcullis.app.AppCursor;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.user.Page;
-import dev.portcullis.user.PageCursor;
 import dev.portcullis.user.RoleRepository;
 import dev.portcullis.user.Roles;
 import io.vertx.core.Future;
@@ -68,9 +68,9 @@ public final class TenantRepository {
   }
 
   public Future<Page<Tenant>> page(UUID appId, String cursor, int limit) {
-    PageCursor after = PageCursor.parse(cursor);
-    return pg.run(pool -> pool.preparedQuery(PAGE).execute(Tuple.of(appId, after.at(), after.id(), limit + 1)))
-        .map(rows -> Page.of(rows, limit, Tenant::fromRow, tenant -> new PageCursor(tenant.createdAt(), tenant.id()).encode()));
+    AppCursor after = AppCursor.parse(cursor);
+    return pg.run(pool -> pool.preparedQuery(PAGE).execute(Tuple.of(appId, after.createdAt(), after.id(), limit + 1)))
+        .map(rows -> Page.of(rows, limit, Tenant::fromRow, tenant -> new AppCursor(tenant.createdAt(), tenant.id()).encode()));
   }
 
   /** Changes name and slug (each when not null); null when the app has no such tenant. */
@@ -86,9 +86,9 @@ public final class TenantRepository {
   }
 
   public Future<Page<Member>> members(UUID tenantId, String cursor, int limit) {
-    PageCursor after = PageCursor.parse(cursor);
-    return pg.run(pool -> pool.preparedQuery(MEMBERS).execute(Tuple.of(tenantId, after.at(), after.id(), limit + 1)))
-        .map(rows -> Page.of(rows, limit, Member::fromRow, member -> new PageCursor(member.addedAt(), member.userId()).encode()));
+    AppCursor after = AppCursor.parse(cursor);
+    return pg.run(pool -> pool.preparedQuery(MEMBERS).execute(Tuple.of(tenantId, after.createdAt(), after.id(), limit + 1)))
+        .map(rows -> Page.of(rows, limit, Member::fromRow, member -> new AppCursor(member.addedAt(), member.userId()).encode()));
   }
 
   /** Adds or updates a membership (the tenant is the app's); null when the app has no such user. */

@@ -2,6 +2,7 @@ package dev.portcullis.token;
 
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.Issuers;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -89,7 +90,7 @@ final class AccessTokenVerifier {
       return Future.failedFuture(invalid("has a bad signature"));
     }
     JsonObject claims = json(parts[1]);
-    if (claims == null || !issuer.equals(claims.getValue("iss")) || !audienceIs(claims.getValue("aud"), key.slug())) {
+    if (claims == null || !issuedHere(claims, key) || !audienceIs(claims.getValue("aud"), key.slug())) {
       return Future.failedFuture(invalid("is not for this issuer and audience"));
     }
     Object exp = claims.getValue("exp");
@@ -104,6 +105,12 @@ final class AccessTokenVerifier {
     }
     return Future.succeededFuture(
         new VerifiedTokens.Verified(new Claims(appId, userId, sessionId), kid, expires.longValue()));
+  }
+
+  /** The gateway's issuer, or the OpenID Connect issuer of the key's app (its sessions' tokens carry that). */
+  private boolean issuedHere(JsonObject claims, VerificationKeys.Key key) {
+    Object iss = claims.getValue("iss");
+    return issuer.equals(iss) || Issuers.oidc(issuer, key.appId()).equals(iss);
   }
 
   private static boolean isAccessTokenType(Object typ) {

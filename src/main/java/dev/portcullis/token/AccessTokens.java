@@ -24,12 +24,17 @@ final class AccessTokens {
    * {@code did} and {@code ent} when it is bound to a licensed device.
    */
   Future<String> issue(App app, SessionStore.SessionRow session) {
+    return issue(app, session, null);
+  }
+
+  /** The same, with {@code iss} = {@code issuerOverride} when not null (an OpenID Connect session's tokens). */
+  Future<String> issue(App app, SessionStore.SessionRow session, String issuerOverride) {
     UUID userId = session.userId();
     UUID sessionId = session.id();
     return keys.current(app.id()).map(signer -> {
       long now = System.currentTimeMillis() / 1000;
       JsonObject claims = new JsonObject()
-          .put("iss", issuer)
+          .put("iss", issuerOverride == null ? issuer : issuerOverride)
           .put("sub", userId.toString())
           .put("aud", app.slug())
           .put("iat", now)
@@ -37,6 +42,8 @@ final class AccessTokens {
           .put("jti", UUID.randomUUID().toString())
           .put("sid", sessionId.toString())
           .put("app_id", app.id().toString())
+          // RFC 9068 requires client_id in an at+jwt: the app is the OAuth client.
+          .put("client_id", app.id().toString())
           .put("roles", new JsonArray(session.roles()))
           .mergeIn(session.deviceClaims());
       if (session.tenantId() != null) {

@@ -6,6 +6,7 @@ import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import dev.portcullis.core.messages.TokenMessages.Introspect;
 import dev.portcullis.core.messages.TokenMessages.Introspected;
 import dev.portcullis.user.User;
@@ -61,8 +62,8 @@ public final class Introspection {
     this.users = users;
   }
 
-  public static Introspection create(GatewayConfig config, Postgres pg, RedisStore redis) {
-    VerificationKeys keys = new VerificationKeys(new SigningKeyStore(pg));
+  public static Introspection create(Vertx vertx, GatewayConfig config, Postgres pg, RedisStore redis) {
+    VerificationKeys keys = new VerificationKeys(new SigningKeyStore(pg)).listen(vertx);
     return new Introspection(new AccessTokenVerifier(config.issuer(), keys),
         new RevocationChecks(redis, new Revocations(redis)), new SessionStore(pg), new UserRepository(pg));
   }

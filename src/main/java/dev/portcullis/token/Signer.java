@@ -21,11 +21,14 @@ final class Signer {
   static final String TYPE = "at+jwt";
   /** Offline license certificates: a type no access-token check accepts. */
   static final String CERTIFICATE_TYPE = "license+jwt";
+  /** OpenID Connect ID tokens: plain JWT, a type no access-token check accepts. */
+  static final String ID_TOKEN_TYPE = "JWT";
 
   private final String kid;
   private final Rs256 rs256;
   private final String headerSegment;
   private final String certificateHeaderSegment;
+  private final String idTokenHeaderSegment;
 
   private Signer(String kid, Rs256 rs256) {
     this.kid = kid;
@@ -34,6 +37,8 @@ final class Signer {
     this.headerSegment = Secrets.base64Url(header.toBuffer().getBytes());
     JsonObject certificateHeader = header.copy().put("typ", CERTIFICATE_TYPE);
     this.certificateHeaderSegment = Secrets.base64Url(certificateHeader.toBuffer().getBytes());
+    JsonObject idTokenHeader = header.copy().put("typ", ID_TOKEN_TYPE);
+    this.idTokenHeaderSegment = Secrets.base64Url(idTokenHeader.toBuffer().getBytes());
   }
 
   /** Decrypts a sealed PKCS#8 PEM (see {@link SigningKeyMaterial}); the plaintext is wiped once parsed. */
@@ -56,6 +61,10 @@ final class Signer {
 
   String signCertificate(JsonObject claims) {
     return sign(certificateHeaderSegment, claims);
+  }
+
+  String signIdToken(JsonObject claims) {
+    return sign(idTokenHeaderSegment, claims);
   }
 
   private String sign(String header, JsonObject claims) {

@@ -1,5 +1,6 @@
 package dev.portcullis.token;
 
+import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.MasterKey;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -44,7 +45,9 @@ final class SigningKeys {
 
   private Future<Void> create(UUID appId) {
     return vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey))
-        .compose(key -> store.insertIfNone(appId, key));
+        .compose(key -> store.insertIfNone(appId, key))
+        // A first key is a key change: every process's JWKS and key caches of the app learn of it.
+        .onSuccess(inserted -> AppDirectory.announce(vertx, appId, "key"));
   }
 
   private Signer signer(SigningKeyStore.Sealed sealed) {

@@ -16,6 +16,7 @@ import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
@@ -26,14 +27,17 @@ import java.util.UUID;
  */
 public final class TokenApi {
 
+  /** At most five minutes, as API.md asks: a rotated key reaches verifiers that cache the JWKS in time. */
+  static final int JWKS_MAX_AGE_SECONDS = 300;
+
   private final Bus bus;
   private final Introspection introspection;
-  private final SigningKeyStore keys;
+  private final JwksCache jwks;
 
-  public TokenApi(Bus bus, Introspection introspection, SigningKeyStore keys) {
+  public TokenApi(Vertx vertx, Bus bus, Introspection introspection, SigningKeyStore keys) {
     this.bus = bus;
     this.introspection = introspection;
-    this.keys = keys;
+    this.jwks = new JwksCache(keys).listen(vertx);
   }
 
   public void refresh(RoutingContext ctx) {
@@ -63,12 +67,15 @@ public final class TokenApi {
 
   public void jwks(RoutingContext ctx) {
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
-    Future<JsonObject> jwks = appId == null
-        ? Future.failedFuture(notFound())
-        : keys.published(appId).compose(published -> published == null
-            ? Future.failedFuture(notFound())
-            : Future.succeededFuture(Jwks.of(published)));
-    jwks.onSuccess(result -> Responses.ok(ctx, result)).onFailure(ctx::fail);
+    if (appId == null) {
+      ctx.fail(notFound());
+      return;
+    }
+    jwks.of(appId)
+        .onSuccess(found -> found.ifPresentOrElse(
+            document -> Responses.cacheable(ctx, document, JWKS_MAX_AGE_SECONDS),
+            () -> ctx.fail(notFound())))
+        .onFailure(ctx::fail);
   }
 
   private static ApiException notFound() {

@@ -8,7 +8,9 @@ import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Secrets;
+import dev.portcullis.security.SecurityEvents;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import dev.portcullis.core.messages.TokenMessages.Grant;
 import dev.portcullis.core.messages.TokenMessages.Issue;
 import dev.portcullis.core.messages.TokenMessages.LoggedOut;
@@ -43,9 +45,10 @@ final class TokenService {
   private final Revocations revocations;
   private final AuditLog audit;
   private final TokenMetrics metrics;
+  private final SecurityEvents securityEvents;
 
   TokenService(AppDirectory apps, SessionStore sessions, AccessTokens accessTokens, RefreshTokens refreshTokens,
-               Revocations revocations, AuditLog audit, TokenMetrics metrics) {
+               Revocations revocations, AuditLog audit, TokenMetrics metrics, SecurityEvents securityEvents) {
     this.apps = apps;
     this.sessions = sessions;
     this.accessTokens = accessTokens;
@@ -53,6 +56,7 @@ final class TokenService {
     this.revocations = revocations;
     this.audit = audit;
     this.metrics = metrics;
+    this.securityEvents = securityEvents;
   }
 
   /**
@@ -111,6 +115,10 @@ final class TokenService {
             return Future.failedFuture(invalidRefreshToken());
           }
           SessionStore.SessionRow session = presented.session();
+          if (presented.spent()) {
+            // Only a thief or a replay holds a spent token: its session is revoked as on a refresh with it.
+            return reuseDetected(session, request).map(never -> new LoggedOut(0));
+          }
           Future<List<UUID>> revoked = everywhere
               ? sessions.revokeAll(appId, session.userId())
               : sessions.revoke(session.id()).map(newly -> newly ? List.of(session.id()) : List.<UUID>of());
@@ -155,7 +163,8 @@ final class TokenService {
     return sessions.create(UUID.randomUUID(), userId, app.id(), app.settings().refreshTokenTtl(),
             RefreshTokens.hash(refreshToken), request.tenantId(), request.clientIp(), request.deviceId())
         .compose(session -> session != null
-            ? answer(app, session, refreshToken, newUser, event(AuditEvent.TOKEN_ISSUED, request, session))
+            ? answer(app, session, refreshToken, newUser, event(AuditEvent.TOKEN_ISSUED, request, session),
+                request.issuer())
             : whyNoSession(userId, app.id(), request.tenantId()))
         .onSuccess(answered -> metrics.issued(true));
   }
@@ -184,17 +193,18 @@ final class TokenService {
   private Future<Grant> answerRefresh(App app, SessionStore.SessionRow session, String refreshToken,
                                       boolean replay, Bus.Request request) {
     AuditEvent refreshed = event(AuditEvent.TOKEN_REFRESHED, request, session).with("grace_replay", replay);
-    return answer(app, session, refreshToken, false, refreshed)
+    String issuer = request instanceof Refresh refresh ? refresh.issuer() : null;
+    return answer(app, session, refreshToken, false, refreshed, issuer)
         .onSuccess(answered -> {
           metrics.refreshed(replay);
           metrics.issued(false);
         });
   }
 
-  /** Signs a fresh access token, records the event, and answers the token response. */
+  /** Signs a fresh access token (as {@code issuer} when not null), records the event, and answers the token response. */
   private Future<Grant> answer(App app, SessionStore.SessionRow session, String refreshToken, boolean newUser,
-                               AuditEvent event) {
-    return accessTokens.issue(app, session)
+                               AuditEvent event, String issuer) {
+    return accessTokens.issue(app, session, issuer)
         .compose(access -> audit.record(event).map(stored -> response(app, access, refreshToken, session, newUser)));
   }
 
@@ -202,6 +212,8 @@ final class TokenService {
     metrics.reuseDetected();
     LOG.warn("refresh token reuse detected: revoking session {} of app {} (request {})", session.id(),
         session.appId(), request.requestId());
+    securityEvents.publish(SecurityEvents.REFRESH_TOKEN_REUSED, session.appId(), session.userId(), session.id(),
+        new JsonObject().put("request_id", request.requestId()));
     List<AuditEvent> detected = List.of(event(AuditEvent.REFRESH_REUSE_DETECTED, request, session));
     return sessions.revoke(session.id())
         .compose(newly -> afterRevocation(session.appId(), newly ? List.of(session.id()) : List.of(), session.userId(),

@@ -9,6 +9,7 @@ import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Metrics;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
+import dev.portcullis.security.SecurityEvents;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 
@@ -30,16 +31,20 @@ public final class TokenVerticle extends VerticleBase {
     TokenMetrics metrics = new TokenMetrics(Metrics.registry(vertx));
     SigningKeyStore keyStore = new SigningKeyStore(pg);
     Revocations revocations = new Revocations(redis);
-    AccessTokens accessTokens = new AccessTokens(config.issuer(), new SigningKeys(vertx, keyStore, masterKey), metrics);
+    SigningKeys signingKeys = new SigningKeys(vertx, keyStore, masterKey);
+    AccessTokens accessTokens = new AccessTokens(config.issuer(), signingKeys, metrics);
+    IdTokens idTokens = new IdTokens(signingKeys, metrics);
     TokenService tokens = new TokenService(new AppDirectory(new AppRepository(pg), masterKey), new SessionStore(pg),
-        accessTokens, new RefreshTokens(masterKey), revocations, new AuditLog(new Bus(vertx)), metrics);
-    Introspection introspection = Introspection.create(config, pg, redis);
+        accessTokens, new RefreshTokens(masterKey), revocations, new AuditLog(new Bus(vertx)), metrics,
+        new SecurityEvents(vertx));
+    Introspection introspection = Introspection.create(vertx, config, pg, redis);
     return Future.all(
         Bus.serve(vertx, Bus.TOKEN_ISSUE, tokens::issue).completion(),
         Bus.serve(vertx, Bus.TOKEN_REFRESH, tokens::refresh).completion(),
         Bus.serve(vertx, Bus.TOKEN_LOGOUT, tokens::logout).completion(),
         Bus.serve(vertx, Bus.TOKEN_REVOKE, tokens::revoke).completion(),
-        Bus.serve(vertx, Bus.TOKEN_INTROSPECT, introspection::serve).completion());
+        Bus.serve(vertx, Bus.TOKEN_INTROSPECT, introspection::serve).completion(),
+        Bus.serve(vertx, Bus.TOKEN_SIGN_ID_TOKEN, idTokens::sign).completion());
   }
 
   @Override

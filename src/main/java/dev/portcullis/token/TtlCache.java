@@ -50,6 +50,17 @@ final class TtlCache<K, V> {
     return get(key, loader);
   }
 
+  /** Drops one key (a load under way still completes, but is not kept). */
+  void forget(K key) {
+    entries.remove(key);
+    loading.remove(key);
+  }
+
+  /** Drops every entry whose value matches, e.g. the negative ones. */
+  void forgetIf(java.util.function.Predicate<V> test) {
+    entries.values().removeIf(entry -> test.test(entry.value()));
+  }
+
   /**
    * Keeps the value and drops the entries that expired (from the head, where the oldest are), so a cache of many
    * short-lived keys (a session seen once) holds only the last TTL's worth instead of growing to maxEntries.

@@ -1,6 +1,8 @@
 package dev.portcullis.token;
 
+import dev.portcullis.core.Bus;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.time.OffsetDateTime;
 import java.util.UUID;
 
@@ -45,15 +47,38 @@ final class VerificationKeys {
     }
   }
 
+  /** How long an unknown kid is remembered as unknown, unless a key change is announced first. */
+  static final long UNKNOWN_TTL_MS = 60_000;
+
   private final SigningKeyStore store;
   private final TtlCache<String, Key> cache = new TtlCache<>(TTL_MS, 10_000);
+  /** Whether a kid is unknown (bounded): a flood of tokens naming one made-up kid costs one query a minute. */
+  private final TtlCache<String, Boolean> unknown = new TtlCache<>(UNKNOWN_TTL_MS, 10_000);
 
   VerificationKeys(SigningKeyStore store) {
     this.store = store;
   }
 
+  /**
+   * Forgets every unknown kid when any process announces a key change (a rotated key's kid must verify at
+   * once, even where it was looked up, as unknown, moments before it was stored) and an app's known keys when
+   * it changes.
+   */
+  VerificationKeys listen(Vertx vertx) {
+    Bus.listen(vertx, Bus.APP_CHANGED, changed -> {
+      unknown.forgetIf(Boolean.TRUE::equals);
+      cache.forgetIf(key -> key != null && key.appId().equals(changed.appId()));
+    });
+    return this;
+  }
+
   /** The key with this kid, or null when there is none. */
   Future<Key> find(String kid) {
+    return unknown.get(kid, id -> lookup(id).map(key -> key == null))
+        .compose(isUnknown -> isUnknown ? Future.succeededFuture((Key) null) : lookup(kid));
+  }
+
+  private Future<Key> lookup(String kid) {
     return cache.get(kid, id -> store.byKid(id).map(VerificationKeys::toKey));
   }
 

@@ -2,12 +2,13 @@ package dev.portcullis.user;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppAccess;
-import dev.portcullis.core.messages.TokenMessages.Revoke;
+import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.app.AppDirectory;
-import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.messages.TokenMessages.Revoke;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
@@ -20,7 +21,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -33,7 +33,7 @@ import java.util.UUID;
 public final class UserApi {
 
   /** The security webhook's event-bus address (the hardening capability's sender consumes it). */
-  static final String SECURITY_EVENTS = "portcullis.security.event";
+  static final String SECURITY_EVENTS = SecurityEvents.ADDRESS;
 
   private static final Set<String> CREATABLE = Set.of("email", "phone", "password", "profile", "roles");
   private static final Set<String> EDITABLE = Set.of("profile", "roles", "disabled");
@@ -211,13 +211,7 @@ public final class UserApi {
 
   /** The security webhook's {@code user.disabled}: fire and forget, never holding the request up. */
   private void reportDisabled(User user) {
-    JsonObject event = new JsonObject()
-        .put("type", UserEvents.USER_DISABLED)
-        .put("app_id", user.appId().toString())
-        .put("user_id", user.id().toString())
-        .put("at", Instant.now().toString())
-        .put("data", new JsonObject());
-    vertx.eventBus().send(SECURITY_EVENTS, event);
+    new SecurityEvents(vertx).publish(SecurityEvents.USER_DISABLED, user.appId(), user.id(), null, new JsonObject());
   }
 
   /**

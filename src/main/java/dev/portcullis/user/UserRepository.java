@@ -1,5 +1,6 @@
 package dev.portcullis.user;
 
+import dev.portcullis.app.AppCursor;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
@@ -87,8 +88,8 @@ public final class UserRepository {
   /** A page of the app's users, newest first, matching {@code q} (an id, an email or a phone prefix) when given. */
   public Future<Page<User>> page(UUID appId, String q, String cursor, int limit) {
     UserSearch search = UserSearch.parse(q);
-    PageCursor after = PageCursor.parse(cursor);
-    Tuple params = Tuple.of(appId, after.at(), after.id(), limit + 1);
+    AppCursor after = AppCursor.parse(cursor);
+    Tuple params = Tuple.of(appId, after.createdAt(), after.id(), limit + 1);
     String sql = switch (search.kind()) {
       case ALL -> LIST;
       case ID -> {
@@ -106,7 +107,7 @@ public final class UserRepository {
       }
     };
     return pg.run(pool -> pool.preparedQuery(sql).execute(params))
-        .map(rows -> Page.of(rows, limit, User::fromRow, user -> new PageCursor(user.createdAt(), user.id()).encode()));
+        .map(rows -> Page.of(rows, limit, User::fromRow, user -> new AppCursor(user.createdAt(), user.id()).encode()));
   }
 
   /** The user, or null when the app has no user with that id. */
@@ -160,11 +161,11 @@ public final class UserRepository {
 
   /** A page of the user's live sessions (the caller has checked that the user is the app's). */
   public Future<Page<LiveSession>> sessions(UUID appId, UUID userId, String cursor, int limit) {
-    PageCursor after = PageCursor.parse(cursor);
-    Tuple params = Tuple.of(userId, appId, after.at(), after.id(), limit + 1);
+    AppCursor after = AppCursor.parse(cursor);
+    Tuple params = Tuple.of(userId, appId, after.createdAt(), after.id(), limit + 1);
     return pg.run(pool -> pool.preparedQuery(SESSIONS).execute(params))
         .map(rows -> Page.of(rows, limit, LiveSession::fromRow,
-            session -> new PageCursor(session.createdAt(), session.id()).encode()));
+            session -> new AppCursor(session.createdAt(), session.id()).encode()));
   }
 
   private static Future<Void> replaceRoles(SqlConnection conn, UUID appId, UUID userId, Roles.Refs roles) {

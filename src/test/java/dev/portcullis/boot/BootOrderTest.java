@@ -46,6 +46,8 @@ class BootOrderTest {
         .put(GatewayConfig.REDIS_PREFIX, TestBackends.newRedisPrefix())
         .put(GatewayConfig.MASTER_KEY, TestGateway.TEST_MASTER_KEY)
         .put(GatewayConfig.ADMIN_KEY, TestGateway.ADMIN_KEY)
+        .put(GatewayConfig.ISSUER, "http://localhost:8080")
+        .put(GatewayConfig.OWNER_SIGNUP, "open")
         .put(GatewayConfig.HTTP_PORT, httpPort)
         .put(GatewayConfig.MANAGEMENT_PORT, TestBackends.freePort());
     Vertx vertx = GatewayVertx.create();
@@ -78,6 +80,8 @@ class BootOrderTest {
       GatewayConfig config = ConfigLoader.load(vertx, new JsonObject()
               .put(GatewayConfig.PG_URL, TestBackends.postgres().toUrl())
               .put(GatewayConfig.MASTER_KEY, TestGateway.TEST_MASTER_KEY)
+              .put(GatewayConfig.ISSUER, "http://localhost:8080")
+              .put(GatewayConfig.ADMIN_KEY, TestGateway.ADMIN_KEY)
               .put(GatewayConfig.HTTP_INSTANCES, 3), false)
           .await(10, TimeUnit.SECONDS);
       List<List<Gateway.Step>> plan = Gateway.plan(config, 2);
@@ -89,7 +93,7 @@ class BootOrderTest {
       assertTrue(http > stageOf(plan, PasswordVerticle.class), "HTTP after passwords");
       assertEquals(3, plan.get(http).get(0).instances());
       assertEquals(List.of(new Gateway.Step(ManagementVerticle.class, 1)), plan.get(plan.size() - 1));
-      assertEquals(7, plan.stream().mapToInt(List::size).sum(), "each verticle once");
+      assertEquals(10, plan.stream().mapToInt(List::size).sum(), "each verticle once");
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }

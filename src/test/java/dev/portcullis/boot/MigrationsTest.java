@@ -97,7 +97,9 @@ class MigrationsTest {
     JsonObject overrides = new JsonObject()
         .put(GatewayConfig.PG_URL, database.toUrl())
         .put(GatewayConfig.REDIS_URL, TestBackends.redisUrl())
-        .put(GatewayConfig.MASTER_KEY, TestGateway.TEST_MASTER_KEY);
+        .put(GatewayConfig.MASTER_KEY, TestGateway.TEST_MASTER_KEY)
+        .put(GatewayConfig.ISSUER, "http://localhost:8080")
+        .put(GatewayConfig.ADMIN_KEY, TestGateway.ADMIN_KEY);
     return ConfigLoader.load(vertx, overrides, false).await(10, TimeUnit.SECONDS);
   }
 

@@ -24,7 +24,8 @@ class GatewayConfigTest {
         .put(GatewayConfig.BACKEND_TIMEOUT_MS, 2000)
         .put(GatewayConfig.OTP_EMAIL_CHANNEL, "log")
         .put(GatewayConfig.OTP_SMS_CHANNEL, "log")
-        .put(GatewayConfig.MASTER_KEY, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+        .put(GatewayConfig.MASTER_KEY, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+        .put(GatewayConfig.ADMIN_KEY, "operator-key-0123456789abcdef");
   }
 
   @Test

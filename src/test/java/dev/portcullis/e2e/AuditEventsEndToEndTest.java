@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.app.App;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditTrail;
+import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.GatewayExtension;
@@ -49,7 +50,7 @@ class AuditEventsEndToEndTest {
   private static final Set<String> stored = ConcurrentHashMap.newKeySet();
 
   @RegisterExtension
-  static final GatewayExtension env = GatewayExtension.create().webhook();
+  static final GatewayExtension env = GatewayExtension.create().webhook().config(GatewayConfig.OWNER_SIGNUP, "open");
 
   // Set by env before any test of the class runs.
   private static WebhookReceiver receiver;

@@ -1,5 +1,6 @@
 package dev.portcullis.otp;
 
+import dev.portcullis.webhook.DeliveryFailure;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Vertx;

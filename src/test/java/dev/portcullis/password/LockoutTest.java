@@ -9,7 +9,13 @@ import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
+import dev.portcullis.security.SecurityEvents;
+import dev.portcullis.testing.Await;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
 import org.junit.jupiter.api.DisplayName;
@@ -32,6 +38,9 @@ class LockoutTest {
       + "lock-out ends, while the same user signs in from another network")
   void lockedOutFromOneNetwork() {
     PasswordClient client = PasswordClient.forNewApp(gateway, "lo-net", settings());
+    List<JsonObject> security = new CopyOnWriteArrayList<>();
+    MessageConsumer<JsonObject> tap = gateway.vertx().eventBus()
+        .<JsonObject>consumer(SecurityEvents.ADDRESS, message -> security.add(message.body()));
     signUp(client, "quinn@example.com");
     for (int i = 0; i < 3; i++) {
       assertEquals("invalid_credentials", client.login("quinn@example.com", "wrong password " + i, "203.0.113.7").error());
@@ -41,6 +50,14 @@ class LockoutTest {
     assertEquals(200, client.login("quinn@example.com", PASSWORD, "198.51.100.9").status(), "another network is open");
     assertRateLimited(client.login("quinn@example.com", PASSWORD, "203.0.113.7"), 1, 60);
     assertEquals(1, audit.of(AuditEvent.PASSWORD_LOCKED_OUT, client.appId()).size());
+    Await.until("identity.locked_out on the security events address", Duration.ofSeconds(5),
+        () -> security.stream().anyMatch(event -> SecurityEvents.IDENTITY_LOCKED_OUT.equals(event.getString("type"))
+            && client.appId().equals(event.getString("app_id"))));
+    JsonObject lockedOut = security.stream().filter(event -> client.appId().equals(event.getString("app_id")))
+        .findFirst().orElseThrow();
+    assertEquals("q***@example.com", lockedOut.getJsonObject("data").getString("email"), "masked");
+    assertTrue(lockedOut.getString("user_id") != null, "the user of the identity");
+    tap.unregister();
 
     endLockouts(client.appId());
     assertEquals(200, client.login("quinn@example.com", PASSWORD, "203.0.113.7").status(), "open again once it ends");

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portcullis.audit.AuditTrail;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
@@ -101,6 +102,11 @@ class PasswordFlowTest {
     for (String secret : List.of("tangerine skyline", "marmalade orbit", "quietly humming", "$argon2id")) {
       assertFalse(everything.contains(secret), "no password or hash in any audit event: " + secret);
     }
+    List<String> stored = AuditTrail.types(gateway, java.util.UUID.fromString(client.appId()));
+    assertTrue(stored.containsAll(List.of(AuditEvent.SIGNUP_REQUESTED, AuditEvent.IDENTITY_VERIFIED,
+        AuditEvent.USER_CREATED, AuditEvent.PASSWORD_LOGIN_SUCCEEDED, AuditEvent.PASSWORD_CHANGED,
+        AuditEvent.PASSWORD_RESET_REQUESTED, AuditEvent.PASSWORD_RESET_COMPLETED, AuditEvent.SESSION_REVOKED)),
+        "stored: " + stored);
   }
 
   @Test
@@ -138,6 +144,33 @@ class PasswordFlowTest {
     assertSameShape(fakeWrong, realWrong);
     assertEquals(4, fakeWrong.json().getInteger("attempts_left"), "an unknown reset_id counts attempts like a real one");
     assertTrue(receiver.callsFor(fakeId).isEmpty(), "no code is sent for an identity without an account");
+  }
+
+  @Test
+  @DisplayName("a code of an earlier signup never applies a later signup's password: only the latest signup's code "
+      + "sets the password")
+  void laterSignupKeepsItsPassword() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-replace", new JsonObject()
+        .put("otp_resend_cooldown", 0).put("challenge_required", false));
+    JsonObject first = new JsonObject().put("email", "lee@example.com").put("password", "first owner phrase")
+        .put("client_ip", "198.51.100.1");
+    JsonObject second = new JsonObject().put("email", "lee@example.com").put("password", "second comer phrase")
+        .put("client_ip", "203.0.113.2");
+    String firstId = client.post("/auth/signup", first).json().getString("verification_id");
+    String firstCode = receiver.awaitCode(firstId);
+    String secondId = client.post("/auth/signup", second).json().getString("verification_id");
+    String secondCode = receiver.awaitCode(secondId);
+
+    ApiResponse early = client.verify(firstId, firstCode);
+    if (early.status() == 200) {
+      // a store that keeps both codes alive: the first code verifies the identity but sets no password
+      assertEquals("invalid_credentials", client.login("lee@example.com", "second comer phrase", null).error());
+      assertEquals("invalid_credentials", client.login("lee@example.com", "first owner phrase", null).error());
+    } else {
+      assertEquals("otp_expired", early.error(), "the later signup replaced the first code");
+      assertEquals(200, client.verify(secondId, secondCode).status());
+      assertEquals(200, client.login("lee@example.com", "second comer phrase", null).status());
+    }
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.portcullis.testing;
 
 import dev.portcullis.boot.EmbeddedBackends;
+import dev.portcullis.boot.Ports;
 import dev.portcullis.boot.Migrations;
 import dev.portcullis.core.PgUrl;
 import java.nio.file.Files;
@@ -25,7 +26,7 @@ public final class TestBackends {
     if (postgres == null) {
       String host = System.getenv().getOrDefault("PORTCULLIS_TEST_PG_HOST", "127.0.0.1");
       int port = Integer.parseInt(System.getenv().getOrDefault("PORTCULLIS_TEST_PG_PORT", "5432"));
-      if (EmbeddedBackends.reachable(host, port)) {
+      if (Ports.reachable(host, port)) {
         postgres = new PgUrl(host, port, "postgres", "postgres", null);
       } else {
         try {
@@ -45,7 +46,7 @@ public final class TestBackends {
     if (redisUrl == null) {
       String host = System.getenv().getOrDefault("PORTCULLIS_TEST_REDIS_HOST", "127.0.0.1");
       int port = Integer.parseInt(System.getenv().getOrDefault("PORTCULLIS_TEST_REDIS_PORT", "6379"));
-      if (EmbeddedBackends.reachable(host, port)) {
+      if (Ports.reachable(host, port)) {
         redisUrl = "redis://" + host + ":" + port;
       } else {
         try {

@@ -61,6 +61,7 @@ public final class TestGateway implements AutoCloseable {
         .put(GatewayConfig.REDIS_PREFIX, TestBackends.newRedisPrefix())
         .put(GatewayConfig.MASTER_KEY, TEST_MASTER_KEY)
         .put(GatewayConfig.ADMIN_KEY, ADMIN_KEY)
+        .put(GatewayConfig.ISSUER, "http://localhost:8080")
         .put(GatewayConfig.HTTP_INSTANCES, 2)
         .put(GatewayConfig.BACKEND_TIMEOUT_MS, 1500)
         // Delivery retries 20, 40, 80 ms apart: tests assert the attempts, not the production waits.
@@ -71,12 +72,16 @@ public final class TestGateway implements AutoCloseable {
 
   /** A second gateway process on the same database, Redis and keys (new ports). */
   public TestGateway sibling() {
-    return launch(overrides.copy(), database);
+    JsonObject copy = overrides.copy();
+    copy.remove(GatewayConfig.HTTP_PORT);
+    copy.remove(GatewayConfig.MANAGEMENT_PORT);
+    return launch(copy, database);
   }
 
   private static TestGateway launch(JsonObject overrides, PgUrl database) {
     JsonObject config = overrides.copy()
-        .put(GatewayConfig.HTTP_PORT, TestBackends.freePort())
+        // A test may fix the HTTP port, to name it in PORTCULLIS_ISSUER (OpenID Connect discovery follows that URL)
+        .put(GatewayConfig.HTTP_PORT, overrides.getInteger(GatewayConfig.HTTP_PORT, TestBackends.freePort()))
         .put(GatewayConfig.MANAGEMENT_PORT, TestBackends.freePort());
     Vertx vertx = GatewayVertx.create(new VertxOptions()
         .setBlockedThreadCheckInterval(500)
@@ -130,6 +135,17 @@ public final class TestGateway implements AutoCloseable {
   public Connection jdbc() {
     try {
       return DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The single number a SQL query answers (e.g. a count), read from this gateway's database. */
+  public long count(String sql) {
+    try (Connection connection = jdbc(); java.sql.Statement statement = connection.createStatement();
+         java.sql.ResultSet rows = statement.executeQuery(sql)) {
+      rows.next();
+      return rows.getLong(1);
     } catch (SQLException e) {
       throw new IllegalStateException(e);
     }

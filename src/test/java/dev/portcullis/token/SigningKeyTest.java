@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import dev.portcullis.app.App;
+import dev.portcullis.core.Bus;
 import dev.portcullis.core.MasterKey;
+import dev.portcullis.core.messages.AppMessages;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
@@ -69,6 +71,7 @@ class SigningKeyTest {
     assertEquals(List.of(next.kid(), oldKid), publishedKids(appId));
 
     TokenFixture.update(gateway, "UPDATE signing_keys SET publish_until = now() - interval '1 second' WHERE kid = ?", oldKid);
+    announceKeyChange(appId);
     assertEquals(List.of(next.kid()), publishedKids(appId));
     Await.until("the unpublished key to stop verifying", Duration.ofSeconds(2),
         () -> "invalid_token".equals(TokenFixture.me(gateway.http(), before).error()));
@@ -81,6 +84,12 @@ class SigningKeyTest {
         next.kid(), UUID.fromString(appId), next.publicPem(), next.privateSealed());
     TokenFixture.update(gateway, "UPDATE signing_keys SET retired_at = now(), publish_until = now() + interval '1 day' "
         + "WHERE kid = ?", oldKid);
+    announceKeyChange(appId);
+  }
+
+  /** What the API does after a key change, so every process drops its cached JWKS and keys of the app. */
+  private static void announceKeyChange(String appId) {
+    new Bus(gateway.vertx()).publish(Bus.APP_CHANGED, new AppMessages.Changed(UUID.fromString(appId), "key"));
   }
 
   private static List<String> publishedKids(String appId) {

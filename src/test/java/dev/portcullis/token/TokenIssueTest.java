@@ -80,11 +80,13 @@ class TokenIssueTest {
   }
 
   @Test
-  @DisplayName("puts iss, sub, aud, iat, exp, jti, sid, app_id and roles in the token and nothing else")
+  @DisplayName("puts iss, sub, aud, iat, exp, jti, sid, app_id, client_id (RFC 9068) and roles in the token and nothing else")
   void claims() {
     UUID user = TokenFixture.user(gateway, appId, "claims@example.com");
     JsonObject claims = TokenFixture.claims(TokenFixture.login(gateway, appId, user).getString("access_token"));
-    assertEquals(Set.of("iss", "sub", "aud", "iat", "exp", "jti", "sid", "app_id", "roles"), claims.fieldNames());
+    assertEquals(Set.of("iss", "sub", "aud", "iat", "exp", "jti", "sid", "app_id", "client_id", "roles"),
+        claims.fieldNames());
+    assertEquals(appId, claims.getString("client_id"), "client_id is the app id");
     assertEquals(new JsonArray().add("USER"), claims.getJsonArray("roles"), "a new user holds the default role");
     assertEquals(gateway.config().issuer(), claims.getString("iss"));
     assertEquals(user.toString(), claims.getString("sub"));

@@ -120,6 +120,19 @@ class UserAdminApiTest {
   }
 
   @Test
+  @DisplayName("creates a user with a password: stored as a hash, answered as has_password only; a weak one is 400")
+  void createsUserWithPassword() {
+    JsonObject user = create(new JsonObject().put("email", email()).put("password", "correct horse battery staple 42"));
+    assertTrue(user.getBoolean("has_password"));
+    Object hash = shop.sql("SELECT password_hash FROM users WHERE id = ?::uuid", user.getString("id"));
+    assertTrue(String.valueOf(hash).startsWith("$argon2id$"), "stored: " + hash);
+    ApiResponse weak = shop.http().post(shop.path("/users"), new JsonObject().put("email", email()).put("password", "short"),
+        ADMIN);
+    assertEquals(400, weak.status(), weak.body());
+    assertEquals("weak_password", weak.error());
+  }
+
+  @Test
   @DisplayName("accepts roles by name or numeric id and answers names")
   void rolesByNameOrId() {
     JsonObject user = create(new JsonObject().put("phone", "+62-89123456678")

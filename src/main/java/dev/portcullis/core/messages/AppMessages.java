@@ -8,7 +8,14 @@ public final class AppMessages {
   private AppMessages() {
   }
 
-  /** What changed: "secret", "key", "settings" or "deleted". */
-  public record Changed(UUID appId, String change) {
+  /**
+   * What changed: "created", "secret", "key", "settings" or "deleted". {@code remote}: announced by another
+   * gateway process and relayed here through Redis (the relay does not send it back out).
+   */
+  public record Changed(UUID appId, String change, boolean remote) {
+
+    public Changed(UUID appId, String change) {
+      this(appId, change, false);
+    }
   }
 }

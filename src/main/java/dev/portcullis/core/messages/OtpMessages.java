@@ -10,8 +10,17 @@ public final class OtpMessages {
   private OtpMessages() {
   }
 
-  /** Sends a code to an email address or a phone number (one of them; checked by the OTP service). */
-  public record Send(UUID appId, String email, String phone, String requestId, String clientIp) implements Bus.Request {
+  /**
+   * Sends a code to an email address or a phone number (one of them; checked by the OTP service).
+   * {@code ownerPhoneOnly}: for the console app only, the identity is an owner who has nothing but a phone, who
+   * gets an SMS whatever the console's {@code otp_channels}.
+   */
+  public record Send(UUID appId, String email, String phone, String requestId, String clientIp, boolean ownerPhoneOnly)
+      implements Bus.Request {
+
+    public Send(UUID appId, String email, String phone, String requestId, String clientIp) {
+      this(appId, email, phone, requestId, clientIp, false);
+    }
   }
 
   /** A code is on its way. */
@@ -53,5 +62,9 @@ public final class OtpMessages {
       return "Verify[" + appId + ", " + otpRequestId + ", " + requestId + ", tenant " + tenantId + ", device "
           + deviceId + "]";
     }
+  }
+
+  /** The user a consumed code proves ({@code Bus.OTP_PROVE}): the user's public JSON, made on first sign-in. */
+  public record Proven(UUID userId, JsonObject user, boolean newUser) {
   }
 }

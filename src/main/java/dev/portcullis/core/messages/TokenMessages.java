@@ -20,34 +20,61 @@ public final class TokenMessages {
    * @param tenantId the tenant the session is bound to (the {@code tid} claim)
    * @param deviceId the device the session runs on (the {@code did} claim)
    * @param entitlements what the device's license grants (the {@code ent} claim)
+   * @param issuer   the {@code iss} of the session's access tokens when not the gateway's (OpenID Connect's
+   *                 per-app issuer)
    */
   public record Issue(UUID appId, UUID userId, boolean newUser, String requestId, String clientIp,
-                      UUID tenantId, UUID deviceId, List<String> entitlements) implements Bus.Request {
+                      UUID tenantId, UUID deviceId, List<String> entitlements, String issuer) implements Bus.Request {
+
+    public Issue(UUID appId, UUID userId, boolean newUser, String requestId, String clientIp,
+                 UUID tenantId, UUID deviceId, List<String> entitlements) {
+      this(appId, userId, newUser, requestId, clientIp, tenantId, deviceId, entitlements, null);
+    }
 
     public static Issue login(UUID appId, UUID userId, boolean newUser, String requestId, String clientIp) {
       return new Issue(appId, userId, newUser, requestId, clientIp, null, null, null);
     }
 
     public Issue withTenant(UUID tenant) {
-      return new Issue(appId, userId, newUser, requestId, clientIp, tenant, deviceId, entitlements);
+      return new Issue(appId, userId, newUser, requestId, clientIp, tenant, deviceId, entitlements, issuer);
     }
 
     public Issue withDevice(UUID device, List<String> granted) {
       return new Issue(appId, userId, newUser, requestId, clientIp, tenantId, device,
-          granted == null ? null : List.copyOf(granted));
+          granted == null ? null : List.copyOf(granted), issuer);
+    }
+
+    public Issue withIssuer(String oidcIssuer) {
+      return new Issue(appId, userId, newUser, requestId, clientIp, tenantId, deviceId, entitlements, oidcIssuer);
     }
   }
 
   /**
    * Spends a refresh token of the app. {@code tenantId} (may be null) switches the session to that tenant; null
-   * keeps the session's tenant.
+   * keeps the session's tenant. {@code issuer} (may be null) is the {@code iss} of the new access token when not
+   * the gateway's (OpenID Connect's per-app issuer).
    */
-  public record Refresh(UUID appId, String refreshToken, String requestId, String clientIp, UUID tenantId)
-      implements Bus.Request {
+  public record Refresh(UUID appId, String refreshToken, String requestId, String clientIp, UUID tenantId,
+                        String issuer) implements Bus.Request {
+
+    public Refresh(UUID appId, String refreshToken, String requestId, String clientIp, UUID tenantId) {
+      this(appId, refreshToken, requestId, clientIp, tenantId, null);
+    }
 
     public Refresh(UUID appId, String refreshToken, String requestId, String clientIp) {
-      this(appId, refreshToken, requestId, clientIp, null);
+      this(appId, refreshToken, requestId, clientIp, null, null);
     }
+  }
+
+  /**
+   * Signs an OpenID Connect ID token with the app's current key (header {@code typ: JWT}); the sender has built
+   * every claim.
+   */
+  public record SignIdToken(UUID appId, JsonObject claims, String requestId) implements Bus.Request {
+  }
+
+  /** A signed ID token, JWS compact. */
+  public record SignedIdToken(String idToken) {
   }
 
   /**

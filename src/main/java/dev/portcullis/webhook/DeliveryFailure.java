@@ -1,4 +1,4 @@
-package dev.portcullis.otp;
+package dev.portcullis.webhook;
 
 /** A provider did not take a message. {@code retryable} is false when trying again cannot help (e.g. a 400). */
 public final class DeliveryFailure extends RuntimeException {

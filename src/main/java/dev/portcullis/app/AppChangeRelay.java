@@ -1,0 +1,106 @@
+package dev.portcullis.app;
+
+import dev.portcullis.core.Bus;
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.RedisTopologies;
+import dev.portcullis.core.messages.AppMessages;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.ResponseType;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries app changes between gateway processes: every local {@code APP_CHANGED} is PUBLISHed on a Redis
+ * channel, and every change another process published is announced here as a local {@code APP_CHANGED}
+ * (marked {@code remote}, so it is not sent back out). So a rotated key, a rotated secret, a new or deleted
+ * app reach every process's caches (client auth, JWKS, verification keys and their negative entries) in
+ * milliseconds instead of at their expiry. A lost subscription reconnects; the caches' own TTLs bound what a
+ * message lost meanwhile can cost.
+ */
+public final class AppChangeRelay extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AppChangeRelay.class);
+  private static final long RECONNECT_MS = 1_000;
+
+  private final String origin = UUID.randomUUID().toString();
+  private Redis publisher;
+  private Redis subscriber;
+  private String channel;
+  private boolean stopped;
+
+  @Override
+  public Future<?> start() {
+    GatewayConfig config = GatewayConfig.from(config());
+    channel = config.redisPrefix() + "app-changed";
+    publisher = Redis.createClient(vertx, RedisTopologies.options(config));
+    subscriber = Redis.createClient(vertx, RedisTopologies.subscriberOptions(config));
+    Bus.listen(vertx, Bus.APP_CHANGED, this::sendOut);
+    subscribe();
+    return Future.succeededFuture();
+  }
+
+  private void sendOut(AppMessages.Changed changed) {
+    if (changed.remote()) {
+      return;
+    }
+    JsonObject message = new JsonObject()
+        .put("app_id", changed.appId().toString())
+        .put("change", changed.change())
+        .put("origin", origin);
+    publisher.send(Request.cmd(Command.PUBLISH).arg(channel).arg(message.encode()))
+        .onFailure(failure -> LOG.warn("app change of {} not relayed to other processes: {}", changed.appId(),
+            failure.getMessage()));
+  }
+
+  private void subscribe() {
+    if (stopped) {
+      return;
+    }
+    subscriber.connect()
+        .compose(connection -> {
+          connection.handler(message -> receive(message));
+          connection.exceptionHandler(failure -> reconnect(connection));
+          connection.endHandler(ended -> reconnect(connection));
+          return connection.send(Request.cmd(Command.SUBSCRIBE).arg(channel));
+        })
+        .onFailure(failure -> vertx.setTimer(RECONNECT_MS, id -> subscribe()));
+  }
+
+  private void reconnect(RedisConnection connection) {
+    connection.close();
+    vertx.setTimer(RECONNECT_MS, id -> subscribe());
+  }
+
+  private void receive(io.vertx.redis.client.Response message) {
+    if (message == null || message.type() != ResponseType.PUSH && message.type() != ResponseType.MULTI
+        || message.size() < 3 || !"message".equals(message.get(0).toString())) {
+      return;
+    }
+    JsonObject body;
+    try {
+      body = new JsonObject(message.get(2).toString());
+    } catch (RuntimeException malformed) {
+      return;
+    }
+    if (origin.equals(body.getString("origin"))) {
+      return;
+    }
+    UUID appId = AppDirectory.parseUuid(body.getString("app_id"));
+    if (appId != null) {
+      new Bus(vertx).publish(Bus.APP_CHANGED, new AppMessages.Changed(appId, body.getString("change"), true));
+    }
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopped = true;
+    return Future.join(publisher.close(), subscriber.close());
+  }
+}

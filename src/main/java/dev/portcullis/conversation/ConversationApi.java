@@ -1,0 +1,182 @@
+package dev.portcullis.conversation;
+
+import dev.portcullis.app.App;
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.Postgres;
+import dev.portcullis.core.Secrets;
+import dev.portcullis.hosted.BrowserCookie;
+import dev.portcullis.hosted.Flow;
+import dev.portcullis.hosted.FlowEngine;
+import dev.portcullis.hosted.HostedApi;
+import dev.portcullis.hosted.HostedPages;
+import dev.portcullis.http.ClientAuth;
+import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.RequestIds;
+import dev.portcullis.http.Requests;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+/**
+ * Conversations (Authologic-compatible): {@code POST /api/conversations} and {@code GET /api/conversations/{id}} for
+ * client backends, and the conversation's page {@code GET /hosted/conversations/{id}} (its {@code url}) that starts
+ * a flow on the hosted page engine in the first browser that opens it.
+ */
+public final class ConversationApi {
+
+  static final String CREATED = "conversation.created";
+  static final String AUTHOLOGIC = "application/vnd.authologic.v1.1+json";
+
+  private final AppDirectory apps;
+  private final AuditLog audit;
+  private final FlowEngine engine;
+  private final ConversationStore store;
+  private final String issuer;
+
+  public ConversationApi(String issuer, Postgres pg, AuditLog audit, AppDirectory apps, HostedApi hosted) {
+    this.apps = apps;
+    this.audit = audit;
+    this.store = new ConversationStore(pg);
+    this.engine = hosted.engine().register(new ConversationKind(store, audit));
+    this.issuer = issuer.replaceAll("/+$", "");
+  }
+
+  /** {@code POST /api/conversations} (client guard). */
+  public void create(RoutingContext ctx) {
+    clientApp(ctx)
+        .compose(app -> create(ctx, app, ConversationRequest.parse(JsonBody.of(ctx), app)))
+        .onFailure(ctx::fail);
+  }
+
+  private Future<App> clientApp(RoutingContext ctx) {
+    return apps.find(ClientAuth.appId(ctx)).compose(app -> app
+        .map(Future::succeededFuture)
+        .orElseGet(() -> Future.failedFuture(AppDirectory.invalidClient())));
+  }
+
+  private Future<Void> create(RoutingContext ctx, App app, ConversationRequest request) {
+    UUID id = UUID.randomUUID();
+    Future<Boolean> known = request.challenge() == null
+        ? Future.succeededFuture(true)
+        : store.challenged(app.id(), request.challenge()).map(user -> user != null);
+    return known.compose(challengeKnown -> {
+          // An unknown challenge ends the conversation at once: FINISHED, with auth FAILED.
+          JsonObject result = challengeKnown ? new JsonObject()
+              : new JsonObject().put("auth", new JsonObject().put("status", "FAILED"));
+          return store.insert(id, app.id(), request.userKey(), request.returnUrl(), request.query(),
+              challengeKnown ? "CREATED" : "FINISHED", result);
+        })
+        .compose(conversation -> audit(ctx, app, conversation).map(conversation))
+        .onSuccess(conversation -> answer(ctx, 201, new JsonObject()
+            .put("id", conversation.id().toString())
+            .put("url", issuer + "/hosted/conversations/" + conversation.id())
+            .put("status", conversation.status())
+            .put("userKey", conversation.userKey())
+            .put("returnUrl", conversation.returnUrl())
+            .put("query", conversation.query())))
+        .mapEmpty();
+  }
+
+  /** {@code GET /api/conversations/{id}} (client guard). */
+  public void read(RoutingContext ctx) {
+    UUID appId = ClientAuth.appId(ctx);
+    UUID id = AppDirectory.parseUuid(ctx.pathParam("id"));
+    if (id == null) {
+      ctx.fail(notFound());
+      return;
+    }
+    store.find(id, appId)
+        .compose(found -> found == null ? Future.failedFuture(notFound()) : Future.succeededFuture(found))
+        .onSuccess(conversation -> answer(ctx, 200, conversation.toJson()))
+        .onFailure(ctx::fail);
+  }
+
+  /** The conversation's url: binds it to this browser on first open, then shows the flow's first step. */
+  public void open(RoutingContext ctx) {
+    UUID id = AppDirectory.parseUuid(ctx.pathParam("id"));
+    if (id == null) {
+      HostedPages.problem(ctx, 404, null, "This sign-in link is not valid.");
+      return;
+    }
+    String browser = engine.cookie().ensure(ctx);
+    store.bind(id, Secrets.sha256(browser))
+        .compose(conversation -> {
+          if (conversation == null) {
+            HostedPages.problem(ctx, 404, null, "This sign-in link is not valid.");
+            return Future.succeededFuture();
+          }
+          return apps.find(conversation.appId()).compose(app -> {
+            if (app.isEmpty() || !conversation.open()) {
+              HostedPages.problem(ctx, 400, app.orElse(null), "This sign-in is over.");
+              return Future.succeededFuture();
+            }
+            if (conversation.boundElsewhere()) {
+              HostedPages.problem(ctx, 403, app.get(), "This sign-in link was already opened in another browser.");
+              return Future.succeededFuture();
+            }
+            return start(ctx, app.get(), conversation);
+          });
+        })
+        .onFailure(failure -> FlowEngine.failed(ctx, failure));
+  }
+
+  private Future<Void> start(RoutingContext ctx, App app, Conversation conversation) {
+    String challenge = conversation.challenge();
+    Future<ConversationStore.Challenged> challenged = challenge == null
+        ? Future.succeededFuture(null)
+        : store.challenged(app.id(), UUID.fromString(challenge));
+    return challenged.compose(user -> {
+      if (challenge != null && user == null) {
+        HostedPages.problem(ctx, 400, app, "This sign-in is over.");
+        return Future.succeededFuture();
+      }
+      String identity = user == null ? null
+          : user.method().equals("phone") ? "phone:" + user.phone() : "email:" + user.email();
+      ConversationRequest request = ConversationRequest.parse(new JsonObject()
+          .put("userKey", conversation.userKey())
+          .put("returnUrl", conversation.returnUrl())
+          .put("query", conversation.query()), app);
+      Flow flow = Flow.start(app.id(), ConversationKind.NAME, identity, request.asked(), request.requireOneOf(),
+          ConversationKind.data(conversation, user == null ? null : user.userId()));
+      return engine.begin(ctx, app, flow);
+    });
+  }
+
+  private Future<Void> audit(RoutingContext ctx, App app, Conversation conversation) {
+    AuditEvent event = AuditEvent.of(CREATED, app.id(), RequestIds.of(ctx), Requests.clientIp(ctx))
+        .with("conversation_id", conversation.id().toString())
+        .with("status", conversation.status())
+        .with("authentication", conversation.challenge() != null);
+    List<AuditEvent> events = conversation.status().equals("FINISHED")
+        ? List.of(event, AuditEvent.of(ConversationKind.FINISHED, app.id(), RequestIds.of(ctx), null)
+            .with("conversation_id", conversation.id().toString())
+            .with("auth_status", "FAILED")
+            .with("reason", "unknown_challenge"))
+        : List.of(event);
+    return audit.record(events);
+  }
+
+  /** Answers in the media type the backend spoke: Authologic's own when it asked for it or sent it. */
+  private static void answer(RoutingContext ctx, int status, JsonObject body) {
+    String accept = ctx.request().getHeader("Accept");
+    String sent = ctx.request().getHeader("Content-Type");
+    boolean authologic = accept != null ? accept.toLowerCase(Locale.ROOT).contains(AUTHOLOGIC)
+        : sent != null && sent.toLowerCase(Locale.ROOT).startsWith(AUTHOLOGIC);
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", authologic ? AUTHOLOGIC : "application/json")
+        .putHeader("Cache-Control", "no-store")
+        .end(body.toBuffer());
+  }
+
+  private static ApiException notFound() {
+    return new ApiException(ErrorCode.NOT_FOUND, "id: no such conversation");
+  }
+}

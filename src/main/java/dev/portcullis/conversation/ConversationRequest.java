@@ -1,0 +1,123 @@
+package dev.portcullis.conversation;
+
+import dev.portcullis.app.App;
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.hosted.AnswerFields;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** A validated {@code POST /api/conversations} body: {userKey, returnUrl, query: {identity?, auth?}}. */
+record ConversationRequest(String userKey, String returnUrl, JsonObject query, List<List<String>> requireOneOf,
+                           boolean auth, UUID challenge) {
+
+  static final String PLACEHOLDER = "{conversationId}";
+  private static final int MAX_USER_KEY = 256;
+  private static final int MAX_URL = 2048;
+  private static final int MAX_SETS = 10;
+
+  static ConversationRequest parse(JsonObject body, App app) {
+    String userKey = string(body, "userKey", MAX_USER_KEY);
+    String returnUrl = string(body, "returnUrl", MAX_URL);
+    if (!matchesCallback(app, returnUrl)) {
+      throw ApiException.invalid("returnUrl",
+          "its origin and path must equal those of one of the app's callback_urls (only the query may differ)");
+    }
+    if (!(body.getValue("query") instanceof JsonObject query)) {
+      throw ApiException.invalid("query", "must be an object");
+    }
+    List<List<String>> sets = requireOneOf(query.getValue("identity"));
+    Object auth = query.getValue("auth");
+    if (auth != null && !(auth instanceof JsonObject)) {
+      throw ApiException.invalid("query.auth", "must be an object");
+    }
+    UUID challenge = null;
+    if (auth instanceof JsonObject authQuery && authQuery.getValue("challenge") != null) {
+      challenge = authQuery.getValue("challenge") instanceof String text ? AppDirectory.parseUuid(text) : null;
+      if (challenge == null) {
+        throw ApiException.invalid("query.auth.challenge", "must be a UUID");
+      }
+    }
+    JsonObject stored = new JsonObject();
+    if (query.getValue("identity") != null) {
+      JsonArray oneOf = new JsonArray();
+      sets.forEach(set -> oneOf.add(new JsonArray(set)));
+      stored.put("identity", new JsonObject().put("requireOneOf", oneOf));
+    }
+    if (auth != null) {
+      stored.put("auth", challenge == null ? new JsonObject() : new JsonObject().put("challenge", challenge.toString()));
+    }
+    return new ConversationRequest(userKey, returnUrl, stored, sets, auth != null, challenge);
+  }
+
+  /** The answer fields the page asks for: every requested field that the sign-in does not prove, in order. */
+  List<String> asked() {
+    Set<String> fields = new LinkedHashSet<>();
+    requireOneOf.forEach(set -> set.stream().filter(field -> !AnswerFields.PROVEN.contains(field)).forEach(fields::add));
+    return List.copyOf(fields);
+  }
+
+  /**
+   * Scheme, user-info, host, port and path of the return URL equal, character for character, those of one of the
+   * app's callback URLs; the query may differ (it usually carries {conversationId}); no fragment.
+   */
+  static boolean matchesCallback(App app, String returnUrl) {
+    if (returnUrl.contains("#")) {
+      return false;
+    }
+    String originAndPath = beforeQuery(returnUrl);
+    if (originAndPath.contains(PLACEHOLDER) || !originAndPath.matches("https?://[^/?]+(/.*)?")) {
+      return false;
+    }
+    return app.callbackUrls().stream().anyMatch(callback -> beforeQuery(callback).equals(originAndPath));
+  }
+
+  private static String beforeQuery(String url) {
+    int query = url.indexOf('?');
+    return query < 0 ? url : url.substring(0, query);
+  }
+
+  private static List<List<String>> requireOneOf(Object identity) {
+    if (identity == null) {
+      return List.of();
+    }
+    if (!(identity instanceof JsonObject json) || !(json.getValue("requireOneOf") instanceof JsonArray sets)
+        || sets.isEmpty() || sets.size() > MAX_SETS) {
+      throw ApiException.invalid("query.identity.requireOneOf", "must be an array of 1 to " + MAX_SETS + " field lists");
+    }
+    List<List<String>> out = new ArrayList<>();
+    for (Object set : sets) {
+      if (!(set instanceof JsonArray fields) || fields.isEmpty()) {
+        throw ApiException.invalid("query.identity.requireOneOf", "each entry must be a non-empty array of fields");
+      }
+      List<String> names = new ArrayList<>();
+      for (Object field : fields) {
+        if (!(field instanceof String name) || !AnswerFields.isIdentityField(name)) {
+          throw ApiException.invalid("query.identity.requireOneOf", "unknown field " + field + "; known: "
+              + "PERSON_NAME_FIRSTNAME, PERSON_NAME_LASTNAME, PERSON_DATE_OF_BIRTH, EMAIL, PHONE, ADDRESS");
+        }
+        if (!names.contains(name)) {
+          names.add(name);
+        }
+      }
+      out.add(List.copyOf(names));
+    }
+    return List.copyOf(out);
+  }
+
+  private static String string(JsonObject body, String field, int max) {
+    Object value = body.getValue(field);
+    if (!(value instanceof String text) || text.isBlank()) {
+      throw ApiException.invalid(field, "is required");
+    }
+    if (text.length() > max) {
+      throw ApiException.invalid(field, "must be at most " + max + " characters");
+    }
+    return text;
+  }
+}

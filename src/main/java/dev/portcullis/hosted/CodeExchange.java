@@ -1,0 +1,121 @@
+package dev.portcullis.hosted;
+
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.Bus;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.core.messages.TokenMessages.Issue;
+import dev.portcullis.core.messages.TokenMessages.Revoke;
+import dev.portcullis.core.messages.TokenMessages.Revoked;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.UUID;
+
+/**
+ * Trades an authorization code for a session, as any login makes one (through the token service). A code
+ * presented again is refused with {@code invalid_grant}, and the session its first presentation issued is
+ * revoked, even when the two presentations race.
+ */
+public final class CodeExchange {
+
+  public static final String EXCHANGED = "hosted.code_exchanged";
+  public static final String REUSED = "hosted.code_reused";
+  static final String REVOKE_REASON = "authorization_code_reused";
+
+  /** A redeemed code: the user it was issued for, the token response of the new session, the kind's data. */
+  public record Exchanged(JsonObject user, boolean newUser, Grant tokens, JsonObject data) {
+  }
+
+  private final AuthCodes codes;
+  private final Bus bus;
+  private final AuditLog audit;
+  private final HostedMetrics metrics;
+
+  public CodeExchange(AuthCodes codes, Bus bus, AuditLog audit, HostedMetrics metrics) {
+    this.codes = codes;
+    this.bus = bus;
+    this.audit = audit;
+    this.metrics = metrics;
+  }
+
+  /**
+   * @param authenticated the client presented valid credentials for {@code appId}
+   * @param verifier      the PKCE code_verifier, or null
+   * @param redirect      the redirect target the request names (OpenID Connect's redirect_uri), or null
+   */
+  public Future<Exchanged> exchange(UUID appId, String code, boolean authenticated, String verifier, String redirect,
+                                    FlowKind.Visit visit) {
+    return exchange(appId, code, authenticated, verifier, redirect, visit, null);
+  }
+
+  /** The same, the session's access tokens carrying {@code issuer} when not null (OpenID Connect's per-app issuer). */
+  public Future<Exchanged> exchange(UUID appId, String code, boolean authenticated, String verifier, String redirect,
+                                    FlowKind.Visit visit, String issuer) {
+    return codes.redeem(appId, code, authenticated, verifier, redirect).compose(redemption -> switch (redemption.verdict()) {
+      case OK -> issue(appId, code, redemption, visit, issuer);
+      case REUSED -> reused(appId, redemption.issuedSession(), visit);
+      case UNAUTHENTICATED -> refused(new ApiException(ErrorCode.INVALID_CLIENT,
+          "this code was issued without a code_challenge: authenticate with HTTP Basic app_id:app_secret"));
+      case VERIFIER -> refused(new ApiException(ErrorCode.INVALID_GRANT,
+          "code_verifier: does not match the code_challenge of this code"));
+      case INVALID -> refused(invalidGrant());
+    });
+  }
+
+  private Future<Exchanged> issue(UUID appId, String code, AuthCodes.Redemption redemption, FlowKind.Visit visit,
+                                  String issuer) {
+    UUID userId = UUID.fromString(redemption.user().getString("id"));
+    Issue request = Issue.login(appId, userId, redemption.newUser(), visit.requestId(), visit.clientIp())
+        .withIssuer(issuer);
+    return bus.request(Bus.TOKEN_ISSUE, request).compose(tokens -> {
+      String sessionId = sessionOf(tokens.accessToken());
+      return codes.issued(code, sessionId).compose(recorded -> {
+        if (!recorded) {
+          // Presented again while this presentation was issuing: the reuse found no session to revoke, so this does.
+          return reused(appId, sessionId, visit);
+        }
+        metrics.codeExchange("exchanged");
+        AuditEvent event = AuditEvent.of(EXCHANGED, appId, visit.requestId(), visit.clientIp())
+            .withUser(userId)
+            .with("session_id", sessionId)
+            .with("kind", redemption.data().getString("kind"));
+        return audit.record(event).map(v -> new Exchanged(redemption.user(), redemption.newUser(), tokens,
+            redemption.data()));
+      });
+    });
+  }
+
+  private Future<Exchanged> reused(UUID appId, String sessionId, FlowKind.Visit visit) {
+    metrics.codeExchange("reused");
+    AuditEvent event = AuditEvent.of(REUSED, appId, visit.requestId(), visit.clientIp())
+        .with("session_id", sessionId);
+    Future<Revoked> revoked = sessionId == null
+        ? Future.succeededFuture(new Revoked(0))
+        : bus.request(Bus.TOKEN_REVOKE, Revoke.session(appId, UUID.fromString(sessionId), REVOKE_REASON, null,
+            visit.requestId(), visit.clientIp()));
+    return revoked
+        .compose(done -> audit.record(event))
+        .compose(stored -> Future.failedFuture(new ApiException(ErrorCode.INVALID_GRANT,
+            "code: was already used; the session it issued has been revoked")));
+  }
+
+  private Future<Exchanged> refused(ApiException failure) {
+    metrics.codeExchange("refused");
+    return Future.failedFuture(failure);
+  }
+
+  static ApiException invalidGrant() {
+    return new ApiException(ErrorCode.INVALID_GRANT, "code: unknown, expired, or not issued to this app");
+  }
+
+  /** The session id ({@code sid}) of an access token the token service has just signed for this exchange. */
+  public static String sessionOf(String accessToken) {
+    String[] parts = accessToken.split("\\.");
+    JsonObject claims = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+    return claims.getString("sid");
+  }
+}

@@ -1,0 +1,410 @@
+package dev.portcullis.hosted;
+
+import dev.portcullis.app.App;
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.Bus;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.Failures;
+import dev.portcullis.core.Secrets;
+import dev.portcullis.core.messages.OtpMessages;
+import dev.portcullis.http.RequestIds;
+import dev.portcullis.http.Requests;
+import dev.portcullis.otp.Identity;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hosted page engine: runs a flow's steps (identity, then a password or a code, then the answers the flow
+ * asks for) and hands the signed-in user to the flow's {@link FlowKind}. Every step is a plain form post; the
+ * flow lives in Redis under the browser's cookie, its id rides in a hidden field, and every form carries the
+ * flow's CSRF token.
+ */
+public final class FlowEngine {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FlowEngine.class);
+
+  public static final String PAGE_SHOWN = "hosted.page_shown";
+  public static final String CODE_SENT = "hosted.code_sent";
+  public static final String COMPLETED = "hosted.completed";
+
+  private static final String GONE = "This sign-in page has expired or was opened elsewhere.";
+
+  private final AppDirectory apps;
+  private final FlowStore flows;
+  private final BrowserCookie cookie;
+  private final Bus bus;
+  private final AuditLog audit;
+  private final HostedMetrics metrics;
+  private final PasswordSignIn passwords;
+  private final FlowStarts starts;
+  private final Map<String, FlowKind> kinds = new LinkedHashMap<>();
+
+  public FlowEngine(AppDirectory apps, FlowStore flows, FlowStarts starts, BrowserCookie cookie, Bus bus,
+                    AuditLog audit, HostedMetrics metrics, PasswordSignIn passwords) {
+    this.starts = starts;
+    this.apps = apps;
+    this.flows = flows;
+    this.cookie = cookie;
+    this.bus = bus;
+    this.audit = audit;
+    this.metrics = metrics;
+    this.passwords = passwords;
+  }
+
+  /** Registers a kind; its flows can then be begun and completed. */
+  public FlowEngine register(FlowKind kind) {
+    kinds.put(kind.name(), kind);
+    return this;
+  }
+
+  public BrowserCookie cookie() {
+    return cookie;
+  }
+
+  /** Starts a flow whose target the kind has verified, in this browser, and shows its first step. */
+  public Future<Void> begin(RoutingContext ctx, App app, Flow flow) {
+    if (!kinds.containsKey(flow.kind())) {
+      return Future.failedFuture(new IllegalStateException("no flow kind " + flow.kind()));
+    }
+    return starts.waitFor(visit(ctx).clientIp()).compose(wait -> {
+      if (wait > 0) {
+        metrics.flow(flow.kind(), "rate_limited");
+        ctx.response().putHeader("Retry-After", Long.toString(wait));
+        HostedPages.problem(ctx, 429, app, "Too many sign-ins from your network. Try again in " + wait + " seconds.");
+        return Future.succeededFuture();
+      }
+      String browser = cookie.ensure(ctx);
+      metrics.flow(flow.kind(), "started");
+      return flows.save(browser, flow).compose(saved -> show(ctx, app, flow, Input.NONE));
+    });
+  }
+
+  /** {@code POST /hosted/{app_id}/flow}: one step's form. */
+  public void submit(RoutingContext ctx) {
+    UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
+    MultiMap form = ctx.request().formAttributes();
+    String browser = BrowserCookie.of(ctx);
+    flows.find(browser, form.get("flow_id"))
+        .compose(flow -> {
+          if (flow == null || !flow.appId().equals(appId)) {
+            metrics.flow(flow == null ? "unknown" : flow.kind(), "expired");
+            HostedPages.problem(ctx, 400, null, GONE);
+            return Future.succeededFuture();
+          }
+          return apps.find(appId).compose(app -> {
+            if (app.isEmpty()) {
+              HostedPages.problem(ctx, 400, null, GONE);
+              return Future.succeededFuture();
+            }
+            if (!csrfMatches(flow, form.get("csrf_token"))) {
+              HostedPages.problem(ctx, 403, app.get(), "This form was not sent by this page. Start again from the app.");
+              return Future.succeededFuture();
+            }
+            return step(ctx, new Turn(app.get(), browser, visit(ctx), form), flow);
+          });
+        })
+        .onFailure(failure -> failed(ctx, failure));
+  }
+
+  /** One submitted form of a flow, with everything its step needs. */
+  private record Turn(App app, String browser, FlowKind.Visit visit, MultiMap form) {
+
+    String field(String name) {
+      return form.get(name);
+    }
+  }
+
+  /** What a re-shown step keeps of the user's input, and what it tells them. */
+  private record Input(String error, String notice, String identity, Map<String, String> answers) {
+
+    static final Input NONE = new Input(null, null, null, Map.of());
+
+    static Input error(String message) {
+      return new Input(message, null, null, Map.of());
+    }
+  }
+
+  private Future<Void> step(RoutingContext ctx, Turn turn, Flow flow) {
+    String posted = turn.field("step");
+    if (posted == null || !posted.equalsIgnoreCase(flow.step().name())) {
+      // A form of an earlier step (the back button): show where the flow is now.
+      return show(ctx, turn.app(), flow, Input.NONE);
+    }
+    return switch (flow.step()) {
+      case IDENTITY -> identity(ctx, turn, flow);
+      case PASSWORD -> password(ctx, turn, flow);
+      case CODE -> code(ctx, turn, flow);
+      case PROFILE -> profile(ctx, turn, flow);
+    };
+  }
+
+  private Future<Void> identity(RoutingContext ctx, Turn turn, Flow flow) {
+    if (flow.fixedIdentity()) {
+      metrics.passed(flow.kind(), Flow.Step.IDENTITY);
+      return sendCode(ctx, turn, flow, null);
+    }
+    String raw = Optional.ofNullable(turn.field("identity")).orElse("").strip();
+    Identity identity;
+    try {
+      identity = parseIdentity(raw, turn.app().settings().hosted().sms());
+    } catch (ApiException invalid) {
+      return show(ctx, turn.app(), flow, new Input(turn.app().settings().hosted().sms()
+          ? "Enter a valid email address, or a phone number starting with + and the country code."
+          : "Enter a valid email address.", null, raw, Map.of()));
+    }
+    metrics.passed(flow.kind(), Flow.Step.IDENTITY);
+    Flow identified = flow.withIdentity(identity.qualified());
+    if (passwordOffered(turn.app())) {
+      return passwords.challenge(turn.app(), identity, turn.visit().clientIp(), turn.visit().requestId())
+          .compose(challenge -> {
+            Flow atPassword = identified.atPassword(challenge);
+            return flows.save(turn.browser(), atPassword).compose(saved -> show(ctx, turn.app(), atPassword, Input.NONE));
+          });
+    }
+    return sendCode(ctx, turn, identified, null);
+  }
+
+  private Future<Void> password(RoutingContext ctx, Turn turn, Flow flow) {
+    if ("send_code".equals(turn.field("action"))) {
+      return sendCode(ctx, turn, flow, null);
+    }
+    String password = turn.field("password");
+    if (password == null || password.isEmpty()) {
+      return show(ctx, turn.app(), flow, Input.error("Enter your password, or ask for a code instead."));
+    }
+    Identity identity = Identity.fromQualified(flow.identity());
+    String solution = turn.field("pow_solution");
+    boolean unsolved = solution == null || solution.isEmpty();
+    if (flow.challenge() != null && flow.challenge().difficulty() > 0 && unsolved) {
+      // No script ran (JavaScript is off): a step whose challenge has a difficulty offers email codes only.
+      return identity.kind() == Identity.Kind.EMAIL
+          ? sendCode(ctx, turn, flow, "Signing in with a password needs JavaScript here, so we sent you a code instead.")
+          : show(ctx, turn.app(), flow, Input.error("Signing in with a password needs JavaScript here. "
+              + "Send yourself a code instead."));
+    }
+    return passwords.signIn(turn.app(), identity, password, flow.challenge(), unsolved ? null : solution,
+            turn.visit().clientIp(), turn.visit().requestId())
+        .compose(
+            proven -> signedIn(ctx, turn, flow, proven),
+            // The challenge is spent either way: a new one for the next try (its difficulty may have risen).
+            failure -> passwords.challenge(turn.app(), identity, turn.visit().clientIp(), turn.visit().requestId())
+                .compose(next -> {
+                  Flow retry = flow.atPassword(next);
+                  return flows.save(turn.browser(), retry)
+                      .compose(saved -> show(ctx, turn.app(), retry, Input.error(message(failure))));
+                }));
+  }
+
+  private Future<Void> code(RoutingContext ctx, Turn turn, Flow flow) {
+    if ("resend".equals(turn.field("action"))) {
+      return sendCode(ctx, turn, flow, "We sent a new code.");
+    }
+    String code = Optional.ofNullable(turn.field("code")).orElse("").strip();
+    if (code.isEmpty()) {
+      return show(ctx, turn.app(), flow, Input.error("Enter the code we sent you."));
+    }
+    OtpMessages.Verify verify = new OtpMessages.Verify(turn.app().id(), flow.otpRequestId(), code,
+        turn.visit().requestId(), turn.visit().clientIp());
+    return bus.request(Bus.OTP_PROVE, verify)
+        .compose(
+            proven -> signedIn(ctx, turn, flow, proven),
+            failure -> show(ctx, turn.app(), flow, Input.error(message(failure))));
+  }
+
+  private Future<Void> signedIn(RoutingContext ctx, Turn turn, Flow flow, OtpMessages.Proven proven) {
+    metrics.passed(flow.kind(), flow.step());
+    // How the user proved it (OpenID Connect's amr): the step that signed them in, a password or a code.
+    String amr = flow.step() == Flow.Step.PASSWORD ? "pwd" : "otp";
+    Flow done = flow.signedIn(proven.user().copy().put("amr", amr), proven.newUser());
+    if (done.ask().isEmpty()) {
+      return complete(ctx, turn, done, Map.of());
+    }
+    Flow atProfile = done.at(Flow.Step.PROFILE);
+    return flows.save(turn.browser(), atProfile).compose(saved -> show(ctx, turn.app(), atProfile, Input.NONE));
+  }
+
+  private Future<Void> profile(RoutingContext ctx, Turn turn, Flow flow) {
+    Map<String, String> given = new LinkedHashMap<>();
+    Map<String, String> answers = new LinkedHashMap<>();
+    try {
+      for (String field : flow.ask()) {
+        String raw = turn.field(field);
+        given.put(field, raw == null ? "" : raw);
+        AnswerFields.read(field, raw).ifPresent(value -> answers.put(field, value));
+      }
+    } catch (IllegalArgumentException invalid) {
+      return show(ctx, turn.app(), flow, new Input(invalid.getMessage(), null, null, given));
+    }
+    List<String> missing = missing(flow, answers);
+    if (!missing.isEmpty()) {
+      return show(ctx, turn.app(), flow, new Input("Please fill in: "
+          + String.join(", ", missing.stream().map(AnswerFields::label).toList()) + ".", null, null, given));
+    }
+    metrics.passed(flow.kind(), Flow.Step.PROFILE);
+    return complete(ctx, turn, flow, answers);
+  }
+
+  /** The fields still missing from the first set of {@code anyOf} nearest to complete, or none when one is. */
+  private static List<String> missing(Flow flow, Map<String, String> answers) {
+    List<String> fewest = null;
+    for (List<String> set : flow.anyOf()) {
+      List<String> missing = set.stream()
+          .filter(field -> !AnswerFields.PROVEN.contains(field) && !answers.containsKey(field))
+          .toList();
+      if (fewest == null || missing.size() < fewest.size()) {
+        fewest = missing;
+      }
+    }
+    return fewest == null ? List.of() : fewest;
+  }
+
+  /** Ends the flow once (a double submit finds it gone), lets its kind issue, and redirects. */
+  private Future<Void> complete(RoutingContext ctx, Turn turn, Flow flow, Map<String, String> answers) {
+    FlowKind kind = kinds.get(flow.kind());
+    UUID userId = UUID.fromString(flow.user().getString("id"));
+    return flows.finish(turn.browser(), flow).compose(finished -> {
+      if (!finished) {
+        HostedPages.problem(ctx, 400, turn.app(), GONE);
+        return Future.succeededFuture();
+      }
+      return kind.complete(turn.app(), flow, flow.user(), flow.newUser(), answers, turn.visit())
+          .compose(location -> audit.record(event(COMPLETED, turn.visit(), flow).withUser(userId)).map(location))
+          .onSuccess(location -> {
+            metrics.flow(flow.kind(), "completed");
+            HostedPages.redirect(ctx, location);
+          })
+          .mapEmpty();
+    });
+  }
+
+  private Future<Void> sendCode(RoutingContext ctx, Turn turn, Flow flow, String notice) {
+    Identity identity = Identity.fromQualified(flow.identity());
+    if (identity.kind() == Identity.Kind.PHONE && !turn.app().settings().hosted().sms()) {
+      return show(ctx, turn.app(), flow, Input.error("This app does not send codes by text message."));
+    }
+    boolean email = identity.kind() == Identity.Kind.EMAIL;
+    OtpMessages.Send send = new OtpMessages.Send(turn.app().id(), email ? identity.value() : null,
+        email ? null : identity.value(), turn.visit().requestId(), turn.visit().clientIp());
+    return bus.request(Bus.OTP_SEND, send).compose(
+        sent -> {
+          Flow waiting = flow.withCode(sent.otpRequestId());
+          AuditEvent event = event(CODE_SENT, turn.visit(), flow)
+              .with("channel", identity.kind().channel())
+              .with("otp_request_id", sent.otpRequestId());
+          return Future.join(flows.save(turn.browser(), waiting), audit.record(event))
+              .compose(saved -> show(ctx, turn.app(), waiting, new Input(null, notice, null, Map.of())));
+        },
+        failure -> show(ctx, turn.app(), flow, Input.error(message(failure))));
+  }
+
+  /** Renders the flow's current step, after recording that it was shown. */
+  private Future<Void> show(RoutingContext ctx, App app, Flow flow, Input input) {
+    FlowKind.Visit visit = visit(ctx);
+    metrics.shown(flow.kind(), flow.step());
+    AuditEvent shown = event(PAGE_SHOWN, visit, flow).with("step", flow.step().name().toLowerCase(java.util.Locale.ROOT));
+    return audit.record(shown).onSuccess(stored -> {
+      StepPage base = HostedPages.step(app, flow, input.error());
+      String masked = flow.identity() == null ? null : Identity.fromQualified(flow.identity()).masked();
+      List<StepPage.Field> fields = new ArrayList<>();
+      if (flow.step() == Flow.Step.PROFILE) {
+        flow.ask().forEach(field -> fields.add(AnswerFields.view(field, input.answers().get(field))));
+      }
+      PasswordSignIn.Challenge challenge = flow.step() == Flow.Step.PASSWORD ? flow.challenge() : null;
+      StepPage page = new StepPage(base.title(), base.logoUrl(), base.appName(), base.action(), base.flowId(),
+          base.csrf(), base.step(), base.error(), input.notice(), input.identity(), masked, base.allowPhone(),
+          challenge == null || challenge.difficulty() == 0 ? null : challenge.token(),
+          challenge == null ? 0 : challenge.difficulty(), fields);
+      HostedPages.render(ctx, input.error() == null ? 200 : 400, template(flow.step()), page);
+    });
+  }
+
+  private static String template(Flow.Step step) {
+    return step.name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private boolean passwordOffered(App app) {
+    return app.settings().hosted().password() && passwords.available();
+  }
+
+  private static Identity parseIdentity(String raw, boolean allowPhone) {
+    if (raw.isEmpty()) {
+      throw ApiException.invalid("identity", "is required");
+    }
+    if (raw.contains("@") || !allowPhone) {
+      return Identity.email(raw);
+    }
+    return Identity.phone(raw);
+  }
+
+  private static boolean csrfMatches(Flow flow, String presented) {
+    return presented != null && Secrets.constantTimeEquals(flow.csrf().getBytes(StandardCharsets.UTF_8),
+        presented.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** What the user is told about a refused step: never more than the API would say. */
+  private static String message(Throwable failure) {
+    ApiException api = Failures.toApi(failure);
+    return switch (api.code()) {
+      case OTP_INVALID -> {
+        int left = api.extra() == null ? 0 : api.extra().getInteger("attempts_left", 0);
+        yield left > 0 ? "That code is not right. " + left + (left == 1 ? " attempt" : " attempts") + " left."
+            : "That code is not right, and no attempts are left. Send a new code.";
+      }
+      case OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED -> "This code can no longer be used. Send a new code.";
+      case RATE_LIMITED -> "Too many attempts. Try again in " + Math.max(1, api.retryAfter()) + " seconds.";
+      case INVALID_REQUEST, FORBIDDEN -> "This app cannot send a code to that address.";
+      case INVALID_CLIENT -> "This app is no longer available.";
+      case INVALID_CREDENTIALS -> "The email address or password is not right.";
+      case USER_DISABLED -> "This account is disabled.";
+      case IDENTITY_NOT_VERIFIED -> "This address is not verified yet. Send yourself a code instead.";
+      case UNAVAILABLE -> "Sign-in is unavailable right now. Try again in a moment.";
+      default -> {
+        if (api.code() == ErrorCode.INTERNAL_ERROR) {
+          LOG.error("hosted step failed", failure);
+        }
+        yield api.code().status() == 401 ? "The email address or password is not right." : "Something went wrong. Try again.";
+      }
+    };
+  }
+
+  private static AuditEvent event(String type, FlowKind.Visit visit, Flow flow) {
+    return AuditEvent.of(type, flow.appId(), visit.requestId(), visit.clientIp())
+        .with("kind", flow.kind())
+        .with("flow_id", flow.id());
+  }
+
+  static FlowKind.Visit visit(RoutingContext ctx) {
+    return new FlowKind.Visit(RequestIds.of(ctx), Requests.callerIp(ctx));
+  }
+
+  /** A failure no step could turn into a message (a store down, a bug): an error page, never a stack trace. */
+  public static void failed(RoutingContext ctx, Throwable failure) {
+    ApiException api = Failures.toApi(failure);
+    if (Failures.isInternal(api)) {
+      LOG.error("hosted request {} failed", RequestIds.of(ctx), failure);
+    }
+    if (ctx.response().headWritten()) {
+      return;
+    }
+    int status = api.code().status();
+    HostedPages.problem(ctx, status, null, switch (status) {
+      case 503 -> "Sign-in is unavailable right now. Try again in a moment.";
+      case 500 -> "Something went wrong. Go back to the app and try again.";
+      default -> "This sign-in cannot go on. Go back to the app and start again.";
+    });
+  }
+}

@@ -1,0 +1,31 @@
+package dev.portcullis.hosted;
+
+import dev.portcullis.app.App;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+
+/**
+ * One kind of hosted flow (Autz.org onboarding, a conversation, OpenID Connect...). The kind starts its flows
+ * from its own entry route with {@link FlowEngine#begin}; the engine runs the steps; once the user is signed in
+ * and has answered what the flow asks, the engine calls {@link #complete} and sends the browser where it says.
+ */
+public interface FlowKind {
+
+  /** The kind's name, stored with its flows and used as a metric label: {@code autz}, {@code conversation}... */
+  String name();
+
+  /**
+   * Finishes a flow: issue what the kind issues (an authorization code, a conversation result) and answer the
+   * URL the browser is redirected to, a target the kind verified when the flow began.
+   *
+   * @param user    {id, email, phone, created_at} of the signed-in user
+   * @param answers the profile step's answers, keyed by field name (empty when the flow asked nothing)
+   */
+  Future<String> complete(App app, Flow flow, JsonObject user, boolean newUser, Map<String, String> answers,
+                          Visit visit);
+
+  /** Who is asking, for audit events and limits. */
+  record Visit(String requestId, String clientIp) {
+  }
+}

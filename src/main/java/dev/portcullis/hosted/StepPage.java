@@ -1,0 +1,30 @@
+package dev.portcullis.hosted;
+
+import java.util.List;
+
+/**
+ * What one hosted page shows: the app's branding, the form of the current step (or none on an error page), and
+ * any error or notice. Every value is escaped by the templates; none is trusted HTML.
+ *
+ * @param action    where the form posts, or null for a page without a form
+ * @param masked    the masked identity a code went to (code step) or will go to (a fixed identity)
+ * @param allowPhone true when the identity field takes a phone number too ({@code hosted_sms})
+ * @param powToken  the proof-of-work challenge the browser's script solves, or null
+ */
+public record StepPage(String title, String logoUrl, String appName, String action, String flowId, String csrf,
+                       String step, String error, String notice, String identity, String masked, boolean allowPhone,
+                       String powToken, int powDifficulty, List<Field> fields) {
+
+  /** One answer field of the profile step. {@code options} is empty for a free-text field. */
+  public record Field(String name, String label, String type, String autocomplete, String value, List<String> options) {
+  }
+
+  public boolean hasError() {
+    return error != null;
+  }
+
+  /** The value of {@code aria-describedby} for the step's inputs: the error, when there is one. */
+  public String describedBy() {
+    return error == null ? null : "error";
+  }
+}

@@ -1,0 +1,89 @@
+package dev.portcullis.http;
+
+import static net.logstash.logback.argument.StructuredArguments.kv;
+
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One access-log line per request, once it has answered: request id, method, route template (never the raw
+ * path, which can carry ids), status, duration and the app when known. Logged by {@code portcullis.access}
+ * with structured arguments, so JSON lines get one field each and text lines read {@code key=value}.
+ */
+public final class AccessLog implements Handler<RoutingContext> {
+
+  private static final Logger LOG = LoggerFactory.getLogger("portcullis.access");
+  private static final Pattern PARAM = Pattern.compile(":[A-Za-z_][A-Za-z0-9_]*");
+
+  private record Template(Pattern pattern, String path, java.util.Set<HttpMethod> methods) {
+  }
+
+  private final Router router;
+  private List<Template> templates;
+
+  public AccessLog(Router router) {
+    this.router = router;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    long started = System.nanoTime();
+    ctx.addEndHandler(done -> LOG.info("{} {} {} {} {} {}",
+        kv("request_id", RequestIds.of(ctx)),
+        kv("method", ctx.request().method().name()),
+        kv("route", template(ctx.request().method(), ctx.request().path())),
+        kv("status", ctx.response().getStatusCode()),
+        kv("duration_ms", (System.nanoTime() - started) / 1_000_000),
+        kv("app_id", appId(ctx))));
+    ctx.next();
+  }
+
+  /** The route template the request matched (the table is read once, after it is complete), or "unmatched". */
+  String template(HttpMethod method, String path) {
+    if (templates == null) {
+      List<Template> built = new ArrayList<>();
+      for (Route route : router.getRoutes()) {
+        if (route.getPath() != null) {
+          String regex = PARAM.matcher(Pattern.quote(route.getPath())).replaceAll("\\\\E[^/]+\\\\Q");
+          built.add(new Template(Pattern.compile(regex), route.getPath(), route.methods()));
+        }
+      }
+      templates = built;
+    }
+    String fallback = null;
+    for (Template template : templates) {
+      if (path != null && template.pattern().matcher(path).matches()) {
+        if (template.methods() == null || template.methods().isEmpty() || template.methods().contains(method)) {
+          return template.path();
+        }
+        fallback = template.path();
+      }
+    }
+    return fallback != null ? fallback : "unmatched";
+  }
+
+  private static String appId(RoutingContext ctx) {
+    UUID client = ClientAuth.appId(ctx);
+    if (client != null) {
+      return client.toString();
+    }
+    String param = ctx.pathParam("app_id");
+    if (param == null || param.length() != 36) {
+      return null;
+    }
+    try {
+      return UUID.fromString(param).toString();
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package dev.portcullis.http;
+
+import io.netty.util.NetUtil;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code PORTCULLIS_TRUSTED_PROXIES}: the CIDRs of the load balancers in front of the gateway. Only when the TCP
+ * peer is inside them is {@code X-Forwarded-For} read, and the caller is its right-most address that is not
+ * inside them (the left part of the header is whatever the client chose to send); otherwise the TCP peer is the
+ * caller. Runs first on every request and puts the caller's address where {@link Requests#callerIp} reads it,
+ * so owner routes, audit events and every per-IP limit see the same address.
+ */
+public final class TrustedProxies implements Handler<RoutingContext> {
+
+  static final String KEY = "caller_ip";
+
+  private record Cidr(byte[] network, int prefix) {
+
+    boolean contains(byte[] address) {
+      if (address.length != network.length) {
+        return false;
+      }
+      int full = prefix / 8;
+      for (int i = 0; i < full; i++) {
+        if (address[i] != network[i]) {
+          return false;
+        }
+      }
+      int rest = prefix % 8;
+      if (rest == 0) {
+        return true;
+      }
+      int mask = (0xff << (8 - rest)) & 0xff;
+      return (address[full] & mask) == (network[full] & mask);
+    }
+  }
+
+  private final List<Cidr> cidrs;
+
+  private TrustedProxies(List<Cidr> cidrs) {
+    this.cidrs = cidrs;
+  }
+
+  /** Parses a comma-separated list of CIDRs (a bare address is a /32 or /128); throws naming {@code key}. */
+  public static TrustedProxies parse(String key, String list) {
+    List<Cidr> cidrs = new ArrayList<>();
+    if (list != null) {
+      for (String entry : list.split(",")) {
+        String text = entry.trim();
+        if (text.isEmpty()) {
+          continue;
+        }
+        int slash = text.indexOf('/');
+        byte[] network = NetUtil.createByteArrayFromIpAddressString(slash < 0 ? text : text.substring(0, slash));
+        if (network == null) {
+          throw new IllegalArgumentException(key + ": '" + text + "' is not a CIDR");
+        }
+        int prefix;
+        try {
+          prefix = slash < 0 ? network.length * 8 : Integer.parseInt(text.substring(slash + 1));
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException(key + ": '" + text + "' is not a CIDR");
+        }
+        if (prefix < 0 || prefix > network.length * 8) {
+          throw new IllegalArgumentException(key + ": '" + text + "' has a prefix out of range");
+        }
+        cidrs.add(new Cidr(network, prefix));
+      }
+    }
+    return new TrustedProxies(List.copyOf(cidrs));
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    var peer = ctx.request().remoteAddress();
+    String peerIp = peer == null ? null : peer.hostAddress();
+    ctx.put(KEY, caller(peerIp, ctx.request().headers().getAll("X-Forwarded-For")));
+    ctx.next();
+  }
+
+  /** The caller behind {@code peerIp}, given the X-Forwarded-For header lines in the order received. */
+  String caller(String peerIp, List<String> forwardedFor) {
+    if (peerIp == null || !trusted(peerIp) || forwardedFor.isEmpty()) {
+      return peerIp;
+    }
+    List<String> hops = new ArrayList<>();
+    for (String line : forwardedFor) {
+      for (String hop : line.split(",")) {
+        hops.add(hop.trim());
+      }
+    }
+    for (int i = hops.size() - 1; i >= 0; i--) {
+      String hop = hops.get(i);
+      if (NetUtil.createByteArrayFromIpAddressString(hop) == null) {
+        // Garbage where an address should be: the hop that wrote it is not to be believed beyond this point.
+        return i == hops.size() - 1 ? peerIp : hops.get(i + 1);
+      }
+      if (!trusted(hop)) {
+        return hop;
+      }
+    }
+    return hops.get(0);
+  }
+
+  private boolean trusted(String ip) {
+    byte[] address = NetUtil.createByteArrayFromIpAddressString(ip);
+    if (address == null) {
+      return false;
+    }
+    if (address.length == 16 && isV4Mapped(address)) {
+      address = new byte[] {address[12], address[13], address[14], address[15]};
+    }
+    for (Cidr cidr : cidrs) {
+      if (cidr.contains(address)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean isV4Mapped(byte[] bytes) {
+    for (int i = 0; i < 10; i++) {
+      if (bytes[i] != 0) {
+        return false;
+      }
+    }
+    return bytes[10] == (byte) 0xff && bytes[11] == (byte) 0xff;
+  }
+}

@@ -1,0 +1,94 @@
+package dev.portcullis.oidc;
+
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.core.Bus;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.Failures;
+import dev.portcullis.core.messages.TokenMessages.Introspect;
+import dev.portcullis.core.messages.TokenMessages.Logout;
+import dev.portcullis.core.messages.TokenMessages.Revoke;
+import dev.portcullis.hosted.FlowKind;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * {@code POST /oidc/{app_id}/revoke} (RFC 7009): a refresh token or an access token of the app; either ends its
+ * whole session (every token of that sign-in), through the token service like a logout. Unknown, expired and
+ * already revoked tokens are answered {@code 200} too, so a client learns nothing from the answer.
+ */
+final class Revocation {
+
+  static final String REVOKED = "oidc.token_revoked";
+  static final String REASON = "oidc_revocation";
+
+  private static final Set<ErrorCode> UNKNOWN = Set.of(ErrorCode.INVALID_REFRESH_TOKEN, ErrorCode.INVALID_TOKEN,
+      ErrorCode.SESSION_REVOKED, ErrorCode.INVALID_REQUEST);
+
+  private final OidcClients clients;
+  private final Bus bus;
+  private final AuditLog audit;
+  private final OidcMetrics metrics;
+
+  Revocation(OidcClients clients, Bus bus, AuditLog audit, OidcMetrics metrics) {
+    this.clients = clients;
+    this.bus = bus;
+    this.audit = audit;
+    this.metrics = metrics;
+  }
+
+  void handle(RoutingContext ctx) {
+    UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
+    MultiMap form = ctx.request().formAttributes();
+    FlowKind.Visit visit = TokenEndpoint.visit(ctx);
+    clients.authenticate(ctx, appId)
+        .compose(client -> {
+          String token = form.get("token");
+          if (token == null || token.isEmpty() || form.getAll("token").size() > 1) {
+            return Future.failedFuture(OAuthError.invalidRequest("token is required, once"));
+          }
+          // Our access tokens are JWTs; our refresh tokens are opaque and never contain a dot.
+          boolean access = token.indexOf('.') >= 0;
+          Future<Integer> revoked = access ? revokeAccess(client, token, visit) : revokeRefresh(client, token, visit);
+          return revoked.recover(failure -> UNKNOWN.contains(Failures.toApi(failure).code())
+                  ? Future.succeededFuture(0)
+                  : Future.failedFuture(failure))
+              .compose(count -> {
+                metrics.revocation(count > 0 ? "revoked" : "unknown");
+                AuditEvent event = AuditEvent.of(REVOKED, client, visit.requestId(), visit.clientIp())
+                    .with("token_type", access ? "access_token" : "refresh_token")
+                    .with("sessions_revoked", count);
+                return audit.record(event);
+              });
+        })
+        .onSuccess(done -> ctx.response().setStatusCode(200).putHeader("Cache-Control", "no-store").end())
+        .onFailure(failure -> {
+          OAuthError error = TokenEndpoint.oauth(failure);
+          if (error == null) {
+            ctx.fail(failure);
+          } else {
+            error.answer(ctx);
+          }
+        });
+  }
+
+  private Future<Integer> revokeRefresh(UUID appId, String token, FlowKind.Visit visit) {
+    if (token.length() > 128) {
+      return Future.failedFuture(new ApiException(ErrorCode.INVALID_REFRESH_TOKEN, "unknown"));
+    }
+    return bus.request(Bus.TOKEN_LOGOUT, new Logout(appId, token, false, visit.requestId(), visit.clientIp()))
+        .map(loggedOut -> loggedOut.revoked());
+  }
+
+  private Future<Integer> revokeAccess(UUID appId, String token, FlowKind.Visit visit) {
+    return bus.request(Bus.TOKEN_INTROSPECT, new Introspect(token, appId, visit.requestId()))
+        .compose(live -> bus.request(Bus.TOKEN_REVOKE, Revoke.session(appId,
+            UUID.fromString(live.session().getString("id")), REASON, null, visit.requestId(), visit.clientIp())))
+        .map(revoked -> revoked.revoked());
+  }
+}

@@ -1,0 +1,114 @@
+package dev.portcullis.owner;
+
+import dev.portcullis.app.App;
+import dev.portcullis.app.AppDirectory;
+import dev.portcullis.app.AppSettings;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.RedisStore;
+import dev.portcullis.core.messages.OtpMessages.Send;
+import dev.portcullis.otp.ClientNetwork;
+import dev.portcullis.otp.Identity;
+import dev.portcullis.security.SecurityEvents;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Who may be sent an owner code ({@code PORTCULLIS_OWNER_SIGNUP}), and owners the operator creates. An
+ * identity that may not become an owner gets a decoy answer (the shape of a real one, no code); the refusal is
+ * audited ({@code owner.signup_refused}) and reported to the security webhook at most once a minute per
+ * client network, so a pumping run cannot flood the receiver either.
+ */
+public final class OwnerSignup {
+
+  static final String OWNER_CREATED = "owner.created";
+  static final String SIGNUP_REFUSED = "owner.signup_refused";
+  private static final long REFUSAL_REPORT_MS = 60_000;
+
+  private final OwnerRepository owners;
+  private final OwnerSignupPolicy policy;
+  private final AppDirectory apps;
+  private final RedisStore redis;
+  private final AuditLog audit;
+  private final SecurityEvents securityEvents;
+  private final Counter refusals;
+
+  public OwnerSignup(OwnerRepository owners, OwnerSignupPolicy policy, AppDirectory apps, RedisStore redis,
+                     AuditLog audit, SecurityEvents securityEvents, MeterRegistry metrics) {
+    this.owners = owners;
+    this.policy = policy;
+    this.apps = apps;
+    this.redis = redis;
+    this.audit = audit;
+    this.securityEvents = securityEvents;
+    this.refusals = Counter.builder("portcullis.owner.signup.refusals")
+        .description("Codes asked for by identities that may not become owners (answered, not sent)")
+        .register(metrics);
+  }
+
+  /** The OTP send for this identity, or empty when it may not become an owner (the refusal is then recorded). */
+  Future<Optional<Send>> sendFor(Identity identity, String requestId, String clientIp) {
+    return owners.find(identity).compose(owner -> {
+      if (owner.isEmpty() && !policy.allowsNew(identity)) {
+        return refuse(identity, requestId, clientIp).map(Optional.empty());
+      }
+      String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
+      String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
+      // The console sends codes by its otp_channels (email only by default), except to an owner who has only a phone.
+      boolean phoneOnly = owner.map(found -> found.email() == null).orElse(false);
+      return Future.succeededFuture(Optional.of(new Send(App.CONSOLE_ID, email, phone, requestId, clientIp, phoneOnly)));
+    });
+  }
+
+  /** What a refused identity is answered: a fresh request id and the console's timings, as a real send answers. */
+  Future<JsonObject> decoy() {
+    return apps.find(App.CONSOLE_ID).map(console -> {
+      AppSettings settings = console.orElseThrow().settings();
+      return new JsonObject()
+          .put("otp_request_id", UUID.randomUUID().toString())
+          .put("expires_in", settings.otpTtl())
+          .put("resend_after", settings.otpResendCooldown());
+    });
+  }
+
+  /** Creates an owner for the operator; {@code 409 conflict} when the identity is one already. */
+  Future<OwnerRepository.Owner> create(Identity identity, String requestId, String clientIp) {
+    return owners.create(identity)
+        .compose(created -> created
+            .map(Future::succeededFuture)
+            .orElseGet(() -> Future.failedFuture(new ApiException(ErrorCode.CONFLICT,
+                identity.kind().field() + ": already an owner"))))
+        .compose(owner -> audit.record(AuditEvent.of(OWNER_CREATED, App.CONSOLE_ID, requestId, clientIp)
+                .withUser(owner.id())
+                .with("actor", "operator")
+                .with(identity.kind().field(), identity.masked()))
+            .map(owner));
+  }
+
+  private Future<Void> refuse(Identity identity, String requestId, String clientIp) {
+    refusals.increment();
+    AuditEvent event = AuditEvent.of(SIGNUP_REFUSED, App.CONSOLE_ID, requestId, clientIp)
+        .with(identity.kind().field(), identity.masked());
+    return audit.record(event).onSuccess(stored -> reportOncePerMinute(identity, clientIp));
+  }
+
+  private void reportOncePerMinute(Identity identity, String clientIp) {
+    String network = clientIp == null ? "unknown" : ClientNetwork.of(clientIp);
+    redis.send(Command.SET, redis.key("security", "{owner-signup-refused}", network), "1", "NX", "PX",
+            Long.toString(REFUSAL_REPORT_MS))
+        .onSuccess(reply -> {
+          if (reply != null) {
+            securityEvents.publish(SecurityEvents.OWNER_SIGNUP_REFUSED, App.CONSOLE_ID, null, null, new JsonObject()
+                .put(identity.kind().field(), identity.masked())
+                .put("client_ip", clientIp));
+          }
+        });
+  }
+}

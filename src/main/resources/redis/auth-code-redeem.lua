@@ -1,0 +1,38 @@
+-- Redeems an authorization code in one atomic step: of any number of concurrent presentations exactly one can
+-- succeed, and every later one is reported as reuse (with the session the first one issued, to revoke it).
+--
+-- KEYS[1] the code's key
+-- ARGV: 1 app id, 2 '1' when the client authenticated, 3 S256 of the presented code_verifier ('' for none),
+--       4 redirect target to match ('' when the exchange names none)
+-- Returns one of
+--   {'invalid'}                    unknown, expired, or another app's code
+--   {'unauthenticated'}            a code without PKCE presented without client credentials
+--   {'verifier'}                   PKCE challenge and verifier disagree (the code stays redeemable)
+--   {'reused', session}            already redeemed: now marked reused; session '' when none was issued yet
+--   {'ok', user, new_user, data}   redeemed
+local code = redis.call('HMGET', KEYS[1], 'app', 'redirect', 'challenge', 'user', 'new_user', 'expires_at', 'state',
+  'session', 'data')
+if not code[1] or code[1] ~= ARGV[1] then
+  return {'invalid'}
+end
+if code[7] ~= 'fresh' then
+  redis.call('HSET', KEYS[1], 'state', 'reused')
+  return {'reused', code[8] or ''}
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if now >= tonumber(code[6]) then
+  return {'invalid'}
+end
+if ARGV[4] ~= '' and ARGV[4] ~= code[2] then
+  return {'invalid'}
+end
+if code[3] == '' then
+  if ARGV[2] ~= '1' then
+    return {'unauthenticated'}
+  end
+elseif ARGV[3] ~= code[3] then
+  return {'verifier'}
+end
+redis.call('HSET', KEYS[1], 'state', 'redeemed')
+return {'ok', code[4], code[5], code[9]}

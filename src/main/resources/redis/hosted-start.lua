@@ -1,0 +1,16 @@
+-- Counts a flow start of one client network in a fixed one-minute window, in one step.
+-- KEYS[1] the network's counter; ARGV: 1 limit, 2 window ms
+-- Returns {allowed (1|0), ms until the window ends}
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  ttl = tonumber(ARGV[2])
+end
+if count > tonumber(ARGV[1]) then
+  return {0, ttl}
+end
+return {1, ttl}

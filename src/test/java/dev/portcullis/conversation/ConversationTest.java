@@ -1,0 +1,208 @@
+package dev.portcullis.conversation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.hosted.FormBrowser;
+import dev.portcullis.hosted.HostedFixture;
+import dev.portcullis.testing.ApiResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+@DisplayName("Conversations (Authologic-compatible), over plain HTTP")
+class ConversationTest {
+
+  private static final String RETURN = "https://shop.example.com/return";
+  private static final String AUTHOLOGIC = "application/vnd.authologic.v1.1+json";
+
+  private static HostedFixture fixture;
+  private static JsonObject app;
+
+  @BeforeAll
+  static void start() {
+    fixture = new HostedFixture();
+    app = fixture.app("convo-shop", List.of(RETURN + "?from=portcullis"), new JsonObject().put("otp_resend_cooldown", 0));
+  }
+
+  @AfterAll
+  static void stop() {
+    fixture.close();
+  }
+
+  private static ApiResponse create(JsonObject body, String mediaType) {
+    return fixture.gateway.http().send("POST", "/api/conversations", body.encode(), "Content-Type", mediaType,
+        "Accept", mediaType, "Authorization", HostedFixture.basic(app));
+  }
+
+  private static JsonObject created(JsonObject query) {
+    ApiResponse response = create(new JsonObject().put("userKey", "uk-1")
+        .put("returnUrl", RETURN + "?conversation={conversationId}").put("query", query), AUTHOLOGIC);
+    assertEquals(201, response.status(), response.toString());
+    return response.json();
+  }
+
+  private static JsonObject read(String id) {
+    ApiResponse response = fixture.gateway.http().get("/api/conversations/" + id, "Accept", "application/json",
+        "Authorization", HostedFixture.basic(app));
+    assertEquals(200, response.status(), response.toString());
+    return response.json();
+  }
+
+  /** The url's path on this test's gateway (the url itself names PORTCULLIS_ISSUER's host and port). */
+  private static String path(JsonObject conversation) {
+    String url = conversation.getString("url");
+    assertTrue(url.startsWith(fixture.gateway.config().issuer()), url);
+    return java.net.URI.create(url).getPath();
+  }
+
+  private static JsonObject registration() {
+    return new JsonObject()
+        .put("identity", new JsonObject().put("requireOneOf", new JsonArray()
+            .add(new JsonArray().add("PERSON_NAME_FIRSTNAME").add("PERSON_NAME_LASTNAME").add("EMAIL"))))
+        .put("auth", new JsonObject());
+  }
+
+  /** Opens the url, signs in with the email's code, answers the name fields; the final redirect. */
+  private static FormBrowser.Page register(FormBrowser browser, JsonObject conversation, String email) {
+    FormBrowser.Page page = browser.get(path(conversation));
+    assertEquals(200, page.status(), page.toString());
+    FormBrowser.Page fields = fixture.signIn(browser, page, email);
+    assertTrue(fields.body().contains("name=\"PERSON_NAME_FIRSTNAME\""), fields.toString());
+    return browser.submit(fields, Map.of("PERSON_NAME_FIRSTNAME", "Kim", "PERSON_NAME_LASTNAME", "Lee",
+        "action", "profile"));
+  }
+
+  @Test
+  @DisplayName("a registration yields a token and a challenge, and an authentication by that challenge the same pair")
+  void registerThenAuthenticate() {
+    JsonObject conversation = created(registration());
+    assertEquals("CREATED", conversation.getString("status"));
+    assertEquals("uk-1", conversation.getString("userKey"));
+    String id = conversation.getString("id");
+
+    FormBrowser.Page back = register(fixture.browser(), conversation, "reg@example.com");
+    assertEquals(302, back.status(), back.toString());
+    assertEquals(RETURN + "?conversation=" + id, back.location());
+
+    JsonObject result = read(id);
+    assertEquals("FINISHED", result.getString("status"));
+    JsonObject identity = result.getJsonObject("result").getJsonObject("identity");
+    assertEquals(new JsonObject().put("PERSON_NAME_FIRSTNAME", "Kim").put("PERSON_NAME_LASTNAME", "Lee")
+        .put("EMAIL", "reg@example.com"), identity);
+    JsonObject auth = result.getJsonObject("result").getJsonObject("auth");
+    assertEquals("FINISHED", auth.getString("status"));
+    UUID token = UUID.fromString(auth.getString("token"));
+    String challenge = auth.getString("challenge");
+
+    JsonObject login = created(new JsonObject().put("auth", new JsonObject().put("challenge", challenge)));
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page page = browser.get(path(login));
+    assertTrue(page.body().contains("r***@example.com"), "the code goes to the challenged user, shown masked");
+    int before = fixture.codesSentTo("reg@example.com");
+    FormBrowser.Page codeStep = browser.submit(page, Map.of("action", "send_code"));
+    FormBrowser.Page done = browser.submit(codeStep, Map.of("code", fixture.code("reg@example.com", before),
+        "action", "verify"));
+    assertEquals(302, done.status(), done.toString());
+    JsonObject again = read(login.getString("id")).getJsonObject("result").getJsonObject("auth");
+    assertEquals("FINISHED", again.getString("status"));
+    assertEquals(token.toString(), again.getString("token"));
+    assertEquals(challenge, again.getString("challenge"));
+  }
+
+  @Test
+  @DisplayName("an unknown challenge finishes the conversation at once with auth FAILED")
+  void unknownChallenge() {
+    JsonObject conversation = created(new JsonObject().put("auth", new JsonObject()
+        .put("challenge", UUID.randomUUID().toString())));
+    JsonObject read = read(conversation.getString("id"));
+    assertEquals("FINISHED", read.getString("status"));
+    assertEquals("FAILED", read.getJsonObject("result").getJsonObject("auth").getString("status"));
+    FormBrowser.Page page = fixture.browser().get(path(conversation));
+    assertEquals(400, page.status(), "a finished conversation's page starts nothing");
+  }
+
+  @Test
+  @DisplayName("the url works only in the first browser that opens it")
+  void boundToFirstBrowser() {
+    JsonObject conversation = created(new JsonObject().put("auth", new JsonObject()));
+    FormBrowser first = fixture.browser();
+    assertEquals(200, first.get(path(conversation)).status());
+    FormBrowser.Page second = fixture.browser().get(path(conversation));
+    assertEquals(403, second.status(), second.toString());
+    assertTrue(second.body().contains("another browser"));
+    FormBrowser.Page reopened = first.get(path(conversation));
+    assertEquals(200, reopened.status());
+    FormBrowser.Page done = fixture.signIn(first, reopened, "first@example.com");
+    assertEquals(302, done.status(), done.toString());
+    assertEquals("FINISHED", read(conversation.getString("id")).getString("status"));
+  }
+
+  @Test
+  @DisplayName("the answer comes in the media type the backend spoke")
+  void mediaTypes() {
+    JsonObject body = new JsonObject().put("userKey", "k").put("returnUrl", RETURN).put("query", new JsonObject());
+    ApiResponse vendor = create(body, AUTHOLOGIC);
+    assertEquals(AUTHOLOGIC, vendor.header("Content-Type"));
+    ApiResponse json = create(body, "application/json");
+    assertEquals(201, json.status());
+    assertEquals("application/json", json.header("Content-Type"));
+    assertNotNull(json.json().getString("url"));
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @ValueSource(strings = {
+      "https://shop.example.com/return/",
+      "https://shop.example.com/returned",
+      "https://shop.example.com:444/return",
+      "http://shop.example.com/return",
+      "https://evil.example.com/return",
+      "https://user@shop.example.com/return",
+      "https://shop.example.com/return#x",
+      "https://shop.example.com/{conversationId}"})
+  @DisplayName("a returnUrl whose origin or path differs from every callback URL is 400 invalid_request")
+  void returnUrlRefused(String returnUrl) {
+    ApiResponse response = create(new JsonObject().put("userKey", "k").put("returnUrl", returnUrl)
+        .put("query", new JsonObject()), "application/json");
+    assertEquals(400, response.status(), response.toString());
+    assertEquals("invalid_request", response.error());
+  }
+
+  @Test
+  @DisplayName("another app's conversation is 404, and no credentials are 401")
+  void otherApps() {
+    JsonObject conversation = created(new JsonObject().put("auth", new JsonObject()));
+    JsonObject other = fixture.app("convo-other", List.of(RETURN), new JsonObject());
+    ApiResponse foreign = fixture.gateway.http().get("/api/conversations/" + conversation.getString("id"),
+        "Authorization", HostedFixture.basic(other));
+    assertEquals(404, foreign.status());
+    assertEquals(401, fixture.gateway.http().get("/api/conversations/" + conversation.getString("id")).status());
+  }
+
+  @Test
+  @DisplayName("a conversation past its 30 minutes reads EXPIRED and its url starts nothing")
+  void expiry() throws Exception {
+    JsonObject conversation = created(new JsonObject().put("auth", new JsonObject()));
+    String id = conversation.getString("id");
+    try (var db = fixture.gateway.jdbc(); var statement = db.createStatement();
+         var rows = statement.executeQuery("SELECT expires_at - created_at = interval '30 minutes' FROM conversations "
+             + "WHERE id = '" + id + "'")) {
+      assertTrue(rows.next() && rows.getBoolean(1), "expires 30 minutes after creation");
+    }
+    try (var db = fixture.gateway.jdbc(); var statement = db.createStatement()) {
+      statement.executeUpdate("UPDATE conversations SET created_at = now() - interval '31 minutes', "
+          + "expires_at = now() - interval '1 minute' WHERE id = '" + id + "'");
+    }
+    assertEquals("EXPIRED", read(id).getString("status"));
+    assertEquals(400, fixture.browser().get(path(conversation)).status());
+  }
+}

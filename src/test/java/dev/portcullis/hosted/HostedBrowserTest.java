@@ -1,0 +1,219 @@
+package dev.portcullis.hosted;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.File;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+/**
+ * The hosted pages in a real browser: Chromium (Debian's, driven by Selenium through chromedriver) signs in on the
+ * onboarding page and completes a conversation, with JavaScript and without, and lands on the app's backend, which
+ * checks state and trades the code. Without a browser the test is skipped, except in CI (CI=true), where it fails.
+ */
+@DisplayName("Hosted sign-in and conversations in Chromium")
+class HostedBrowserTest {
+
+  private static final List<String> CHROMIUM = List.of("/usr/lib/chromium/chromium", "/usr/bin/chromium");
+  private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+
+  private static HostedFixture fixture;
+  private static TestBackend backend;
+  private static JsonObject app;
+
+  @BeforeAll
+  static void start() {
+    requireBrowser();
+    fixture = new HostedFixture();
+    // The backend needs the app's id and secret, the app needs the backend's URLs: a placeholder, then a PATCH.
+    app = fixture.app("browser-shop", List.of("http://localhost:1/callback"), new JsonObject()
+        .put("profile_fields", new JsonArray().add("name"))
+        .put("otp_resend_cooldown", 0)
+        .put("hosted_title", "Sign in to Browser Shop"));
+    backend = new TestBackend(fixture.gateway.config().httpPort(), app.getString("app_id"),
+        app.getString("app_secret"));
+    ApiResponse patched = fixture.gateway.http().patch("/v1/apps/" + app.getString("app_id"), new JsonObject()
+            .put("callback_urls", new JsonArray().add(backend.callbackUrl()).add(backend.returnUrl())),
+        "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
+    assertEquals(200, patched.status(), patched.toString());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (backend != null) {
+      backend.close();
+    }
+    if (fixture != null) {
+      fixture.close();
+    }
+  }
+
+  private static void requireBrowser() {
+    boolean present = CHROMIUM.stream().anyMatch(path -> new File(path).canExecute())
+        && new File(CHROMEDRIVER).canExecute();
+    if (!present) {
+      String message = "no Chromium and chromedriver here (apt-get install chromium chromium-driver)";
+      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+        throw new AssertionError(message + ": in CI the browser test must run, not skip");
+      }
+      Assumptions.abort(message);
+    }
+  }
+
+  private static WebDriver chromium(boolean javascript) throws Exception {
+    Path profile = Files.createTempDirectory("portcullis-chromium");
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.stream().filter(path -> new File(path).canExecute()).findFirst().orElseThrow());
+    options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--user-data-dir=" + profile);
+    if (!javascript) {
+      options.setExperimentalOption("prefs", Map.of("profile.managed_default_content_settings.javascript", 2));
+    }
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(new File(CHROMEDRIVER))
+        .usingAnyFreePort()
+        .build();
+    return new ChromeDriver(service, options);
+  }
+
+  private static String gateway(String path) {
+    return "http://127.0.0.1:" + fixture.gateway.config().httpPort() + path;
+  }
+
+  @ParameterizedTest(name = "JavaScript {0}")
+  @ValueSource(booleans = {true, false})
+  @DisplayName("a user signs in on the onboarding page and lands on the app's callback, which trades the code")
+  void onboarding(boolean javascript) throws Exception {
+    WebDriver driver = chromium(javascript);
+    try {
+      String email = "browser-" + javascript + "@example.com";
+      driver.get(gateway("/onboarding/" + app.getString("app_id") + "?callback_url="
+          + FormBrowser.encode(backend.callbackUrl()) + "&state=" + FormBrowser.encode(backend.newState())));
+      assertEquals("Sign in to Browser Shop", driver.getTitle());
+      assertJavaScript(driver, javascript);
+      signIn(driver, email);
+      fill(driver, "name", "Kim Browser");
+      submit(driver);
+      WebElement result = awaitElement(driver, "signed-in");
+      assertEquals(email + "|Kim Browser", result.getText());
+    } finally {
+      driver.quit();
+    }
+  }
+
+  @ParameterizedTest(name = "JavaScript {0}")
+  @ValueSource(booleans = {true, false})
+  @DisplayName("a user completes a conversation and the backend reads its result on the return page")
+  void conversation(boolean javascript) throws Exception {
+    JsonObject body = new JsonObject().put("userKey", "browser-user")
+        .put("returnUrl", backend.returnUrl() + "?conversation={conversationId}")
+        .put("query", new JsonObject()
+            .put("identity", new JsonObject().put("requireOneOf", new JsonArray()
+                .add(new JsonArray().add("PERSON_NAME_FIRSTNAME").add("PERSON_NAME_LASTNAME"))))
+            .put("auth", new JsonObject()));
+    ApiResponse created = fixture.gateway.http().send("POST", "/api/conversations", body.encode(),
+        "Content-Type", "application/vnd.authologic.v1.1+json", "Authorization", HostedFixture.basic(app));
+    assertEquals(201, created.status(), created.toString());
+    WebDriver driver = chromium(javascript);
+    try {
+      driver.get(gateway(URI.create(created.json().getString("url")).getPath()));
+      signIn(driver, "talk-" + javascript + "@example.com");
+      fill(driver, "PERSON_NAME_FIRSTNAME", "Ada");
+      fill(driver, "PERSON_NAME_LASTNAME", "Lovelace");
+      submit(driver);
+      WebElement result = awaitElement(driver, "conversation");
+      String[] parts = result.getText().split("\\|", 3);
+      assertEquals("FINISHED", parts[0], "conversation status");
+      assertEquals("FINISHED", parts[1], "auth status");
+      assertEquals(new JsonObject().put("PERSON_NAME_FIRSTNAME", "Ada").put("PERSON_NAME_LASTNAME", "Lovelace"),
+          new JsonObject(parts[2]));
+    } finally {
+      driver.quit();
+    }
+  }
+
+  /** The identity and code steps, checking on each page that every input a user sees has a label. */
+  private static void signIn(WebDriver driver, String email) {
+    assertEveryInputLabelled(driver);
+    int before = fixture.codesSentTo(email);
+    fill(driver, "identity", email);
+    submit(driver);
+    Await.until("the password or code step", Duration.ofSeconds(15), () -> !driver.findElements(By.name("password"))
+        .isEmpty() || !driver.findElements(By.name("code")).isEmpty());
+    if (!driver.findElements(By.name("password")).isEmpty()) {
+      assertEveryInputLabelled(driver);
+      driver.findElement(By.cssSelector("button[value=send_code]")).click();
+    }
+    awaitInput(driver, "code");
+    assertEveryInputLabelled(driver);
+    fill(driver, "code", fixture.code(email, before));
+    submit(driver);
+    awaitInput(driver, null);
+    assertEveryInputLabelled(driver);
+  }
+
+  private static void fill(WebDriver driver, String name, String value) {
+    WebElement input = driver.findElement(By.name(name));
+    input.clear();
+    input.sendKeys(value);
+  }
+
+  private static void submit(WebDriver driver) {
+    driver.findElement(By.cssSelector("form button[type=submit]")).click();
+  }
+
+  /** Waits until the page has a visible input of that name (null: until the page has changed at all). */
+  private static void awaitInput(WebDriver driver, String name) {
+    Await.until("input " + name, Duration.ofSeconds(15), () -> name == null
+        ? driver.findElements(By.name("code")).isEmpty()
+        : !driver.findElements(By.name(name)).isEmpty());
+  }
+
+  private static WebElement awaitElement(WebDriver driver, String id) {
+    Await.until("#" + id + " on " + driver.getCurrentUrl(), Duration.ofSeconds(15),
+        () -> !driver.findElements(By.id(id)).isEmpty());
+    return driver.findElement(By.id(id));
+  }
+
+  private static void assertEveryInputLabelled(WebDriver driver) {
+    for (WebElement input : driver.findElements(By.cssSelector("input:not([type=hidden]), select, textarea"))) {
+      String id = input.getAttribute("id");
+      assertTrue(id != null && !id.isEmpty(), "an input without an id: " + input.getAttribute("name"));
+      List<WebElement> labels = driver.findElements(By.cssSelector("label[for='" + id + "']"));
+      assertEquals(1, labels.size(), "input " + id + " has one label");
+      assertTrue(!labels.get(0).getText().isBlank(), "the label of " + id + " says something");
+    }
+  }
+
+  private static void assertJavaScript(WebDriver driver, boolean enabled) {
+    // With JavaScript on, the proof-of-work script loaded from the gateway (CSP 'self'); off, nothing ran.
+    assertEquals(1, driver.findElements(By.cssSelector("script[src='/hosted/static/pow.js']")).size());
+    assertEquals(0, driver.findElements(By.cssSelector("script:not([src])")).size(), "no inline script");
+    if (enabled) {
+      Object answer = ((org.openqa.selenium.JavascriptExecutor) driver).executeScript("return 1 + 1;");
+      assertEquals(2L, answer);
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package dev.portcullis.hosted;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.TestGateway;
+import dev.portcullis.testing.WebhookReceiver;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Hosted pages: settings, branding and cookies behind an https issuer")
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class HostedPagesTest {
+
+  private static final String CALLBACK = "https://shop.example.com/cb";
+
+  private static WebhookReceiver receiver;
+  private static TestGateway gateway;
+
+  @BeforeAll
+  static void start() {
+    receiver = new WebhookReceiver();
+    gateway = TestGateway.start(receiver.channels().put(GatewayConfig.ISSUER, "https://auth.example.com"));
+  }
+
+  @AfterAll
+  static void stop() {
+    gateway.close();
+    receiver.close();
+  }
+
+  private static JsonObject app(String slug, JsonObject settings) {
+    return gateway.createApp(new JsonObject().put("name", "Shop " + slug).put("slug", slug)
+        .put("callback_urls", new JsonArray().add(CALLBACK)).put("settings", settings));
+  }
+
+  private static FormBrowser.Page start(FormBrowser browser, JsonObject app) {
+    return browser.get("/onboarding/" + app.getString("app_id") + "?state=s&callback_url=" + FormBrowser.encode(CALLBACK));
+  }
+
+  @Test
+  @DisplayName("behind an https issuer the browser cookie is Secure, HttpOnly and SameSite=Lax")
+  void secureCookie() {
+    FormBrowser.Page page = start(new FormBrowser(gateway.config().httpPort()), app("pages-cookie", new JsonObject()));
+    String cookie = page.header("Set-Cookie").toLowerCase(Locale.ROOT);
+    assertTrue(cookie.contains("; secure") && cookie.contains("httponly") && cookie.contains("samesite=lax"), cookie);
+  }
+
+  @Test
+  @DisplayName("the page shows the app's title and logo, escaped, and serves its stylesheet and script")
+  void branding() {
+    JsonObject app = app("pages-brand", new JsonObject()
+        .put("hosted_title", "<b>Shop</b> & co")
+        .put("hosted_logo_url", "https://cdn.example.com/logo.png?a=1&b=2"));
+    FormBrowser browser = new FormBrowser(gateway.config().httpPort());
+    FormBrowser.Page page = start(browser, app);
+    assertTrue(page.body().contains("<h1>&lt;b&gt;Shop&lt;/b&gt; &amp; co</h1>"), page.body());
+    assertTrue(page.body().contains("src=\"https://cdn.example.com/logo.png?a=1&amp;b=2\""), page.body());
+    assertTrue(!page.body().contains("<b>Shop</b>"));
+    FormBrowser.Page css = browser.get("/hosted/static/hosted.css");
+    assertEquals(200, css.status());
+    assertTrue(css.header("Content-Type").startsWith("text/css"));
+    FormBrowser.Page script = browser.get("/hosted/static/pow.js");
+    assertEquals(200, script.status());
+    assertTrue(script.header("Content-Type").startsWith("text/javascript"));
+    assertTrue(script.body().contains("crypto.subtle.digest('SHA-256'"));
+  }
+
+  @Test
+  @DisplayName("hosted settings are validated with the app's other settings")
+  void settingsValidated() {
+    String appId = app("pages-settings", new JsonObject()).getString("app_id");
+    for (JsonObject bad : List.of(
+        new JsonObject().put("hosted_logo_url", "http://cdn.example.com/logo.png"),
+        new JsonObject().put("hosted_logo_url", "javascript:alert(1)"),
+        new JsonObject().put("profile_fields", new JsonArray().add("name").add("password")),
+        new JsonObject().put("hosted_sms", "yes"),
+        new JsonObject().put("hosted_title", "")) ) {
+      ApiResponse response = gateway.http().patch("/v1/apps/" + appId, new JsonObject().put("settings", bad),
+          "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
+      assertEquals(400, response.status(), bad + " " + response);
+      assertEquals("invalid_request", response.error());
+    }
+    ApiResponse defaults = gateway.http().get("/v1/apps/" + appId, "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
+    JsonObject settings = defaults.json().getJsonObject("settings");
+    assertEquals(new JsonArray(), settings.getJsonArray("profile_fields"));
+    assertEquals(true, settings.getBoolean("hosted_password"));
+    assertEquals(false, settings.getBoolean("hosted_sms"));
+  }
+
+  @Test
+  @Order(Integer.MAX_VALUE) // uses up this network's starts for the minute: last
+  @DisplayName("one network starts at most 60 flows a minute; beyond, a 429 page with Retry-After")
+  void flowStartsLimited() {
+    JsonObject app = app("pages-flood", new JsonObject());
+    FormBrowser browser = new FormBrowser(gateway.config().httpPort());
+    FormBrowser.Page page = start(browser, app);
+    for (int i = 0; i < FlowStarts.PER_MINUTE + 5 && page.status() == 200; i++) {
+      page = start(browser, app);
+    }
+    assertEquals(429, page.status(), page.toString());
+    assertTrue(Integer.parseInt(page.header("Retry-After")) >= 1);
+    assertTrue(page.body().contains("Too many sign-ins"));
+  }
+}

@@ -1,0 +1,308 @@
+package dev.portcullis.hosted;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.AuditTap;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.sql.ResultSet;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+@DisplayName("Hosted sign-in (Autz.org onboarding and UserInfo), over plain HTTP")
+class HostedSignInTest {
+
+  private static final String CALLBACK = "https://shop.example.com/auth/callback";
+
+  private static HostedFixture fixture;
+  private static AuditTap audit;
+  private static JsonObject app;
+  private static String appId;
+
+  @BeforeAll
+  static void start() {
+    fixture = new HostedFixture();
+    audit = new AuditTap(fixture.gateway);
+    app = fixture.app("hosted-shop", List.of(CALLBACK, "http://localhost:3000/authorize_autzorg"),
+        new JsonObject().put("profile_fields", new io.vertx.core.json.JsonArray(List.of("name", "dob"))));
+    appId = app.getString("app_id");
+  }
+
+  @AfterAll
+  static void stop() {
+    audit.close();
+    fixture.close();
+  }
+
+  private static String onboarding(String callback, String state) {
+    return "/onboarding/" + appId + "?callback_url=" + FormBrowser.encode(callback)
+        + (state == null ? "" : "&state=" + FormBrowser.encode(state));
+  }
+
+  /** Signs in and answers the profile step; answers the final redirect. */
+  private static FormBrowser.Page completeFlow(FormBrowser browser, String start, String email) {
+    FormBrowser.Page page = browser.get(start);
+    assertEquals(200, page.status(), page.toString());
+    FormBrowser.Page profile = fixture.signIn(browser, page, email);
+    assertTrue(profile.body().contains("name=\"name\""), profile.toString());
+    return browser.submit(profile, Map.of("name", "Kim Lee", "dob", "1990-02-14", "action", "profile"));
+  }
+
+  private static Map<String, String> query(String location) {
+    Map<String, String> params = new LinkedHashMap<>();
+    for (String pair : URI.create(location).getRawQuery().split("&")) {
+      String[] kv = pair.split("=", 2);
+      params.put(kv[0], java.net.URLDecoder.decode(kv[1], StandardCharsets.UTF_8));
+    }
+    return params;
+  }
+
+  private static ApiResponse userinfo(String code, String... headers) {
+    return fixture.gateway.http().get("/api/client/" + appId + "/userinfo?code=" + FormBrowser.encode(code), headers);
+  }
+
+  @Test
+  @DisplayName("a user signs in with an email code, gives a name and birth date, and the app trades the code for them")
+  void signInAndUserInfo() {
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page first = browser.get(onboarding(CALLBACK, "st-123"));
+    assertEquals("no-store", first.header("Cache-Control"));
+    assertTrue(first.header("Content-Security-Policy").contains("frame-ancestors 'none'"));
+    String cookie = first.header("Set-Cookie").toLowerCase(java.util.Locale.ROOT);
+    assertTrue(cookie.contains("httponly") && cookie.contains("samesite=lax") && !cookie.contains("secure"), cookie);
+    assertTrue(first.body().contains("Shop hosted-shop"), "the page names the app");
+
+    FormBrowser.Page done = completeFlow(browser, onboarding(CALLBACK, "st-123"), "kim@example.com");
+    assertEquals(302, done.status(), done.toString());
+    assertTrue(done.location().startsWith(CALLBACK + "?auth_code="), done.location());
+    Map<String, String> params = query(done.location());
+    assertEquals("st-123", params.get("state"));
+    assertEquals(43, params.get("auth_code").length(), "256 bits, base64url");
+
+    ApiResponse info = userinfo(params.get("auth_code"), "Authorization", HostedFixture.basic(app));
+    assertEquals(200, info.status(), info.toString());
+    JsonObject user = info.json().getJsonObject("user");
+    assertEquals("kim@example.com", user.getString("email"));
+    assertEquals("Kim Lee", user.getString("name"));
+    assertEquals("1990-02-14", user.getString("dob"));
+    assertNotNull(user.getString("id"));
+    String userId = user.getString("id");
+    assertEquals(1, audit.of(CodeExchange.EXCHANGED, appId).stream()
+        .filter(event -> userId.equals(event.getString("user_id"))).count());
+    assertEquals(1, audit.of(FlowEngine.COMPLETED, appId).stream()
+        .filter(event -> userId.equals(event.getString("user_id"))).count());
+    assertTrue(audit.allEncoded().indexOf(params.get("auth_code")) < 0, "no code in any audit event");
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @ValueSource(strings = {
+      "https://shop.example.com/auth/callback/",          // trailing slash
+      "https://shop.example.com:443/auth/callback",       // explicit port
+      "https://shop.example.com:8443/auth/callback",      // another port
+      "https://shop.example.com/auth/callback/evil",      // path suffix
+      "https://shop.example.com/auth/callbackx",          // longer path
+      "https://shop.example.com/auth",                    // prefix
+      "http://shop.example.com/auth/callback",            // scheme
+      "https://evil@shop.example.com/auth/callback",      // user-info
+      "https://shop.example.com%40evil.example/auth/callback",
+      "https://shop.example.com/auth/%63allback",         // percent-encoding
+      "https://SHOP.example.com/auth/callback",           // host case
+      "https://shop.example.com/Auth/Callback",           // path case
+      "HTTPS://shop.example.com/auth/callback",           // scheme case
+      "https://shop.example.com/auth/callback?next=/x",   // extra query
+      "https://shop.example.com/auth/callback#frag",      // fragment
+      "https://shop.example.com.evil.example/auth/callback",
+      "https://*.example.com/auth/callback",
+      ""})
+  @DisplayName("a callback_url that is not exactly a registered one is a 400 page, never a redirect")
+  void callbackVariantsRefused(String callback) {
+    FormBrowser.Page page = fixture.browser().get(onboarding(callback, "s"));
+    assertEquals(400, page.status(), page.toString());
+    assertNull(page.location());
+    assertTrue(page.body().contains("callback_url"), page.body());
+    assertTrue(!page.body().contains("<form"), "no form on a refused page");
+  }
+
+  @Test
+  @DisplayName("a link without state or code_challenge is refused with a 400 page")
+  void missingState() {
+    FormBrowser.Page page = fixture.browser().get(onboarding(CALLBACK, null));
+    assertEquals(400, page.status());
+    assertNull(page.location());
+    assertTrue(page.body().contains("state"));
+  }
+
+  @Test
+  @DisplayName("a form with a wrong CSRF token is refused and sends no code")
+  void csrfRefused() {
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page page = browser.get(onboarding(CALLBACK, "s"));
+    int before = fixture.codesSentTo("csrf@example.com");
+    FormBrowser.Page refused = browser.submit(page, Map.of("identity", "csrf@example.com", "csrf_token", "forged"));
+    assertEquals(403, refused.status(), refused.toString());
+    Map<String, String> noToken = new LinkedHashMap<>(page.hidden());
+    noToken.remove("csrf_token");
+    noToken.put("identity", "csrf@example.com");
+    assertEquals(403, browser.post(page.action(), noToken).status());
+    assertEquals(before, fixture.codesSentTo("csrf@example.com"));
+  }
+
+  @Test
+  @DisplayName("a flow's form posted from another browser finds no flow")
+  void flowBoundToBrowser() {
+    FormBrowser.Page page = fixture.browser().get(onboarding(CALLBACK, "s"));
+    FormBrowser.Page elsewhere = fixture.browser().submit(page, Map.of("identity", "tab@example.com"));
+    assertEquals(400, elsewhere.status());
+    assertTrue(elsewhere.body().contains("expired"));
+  }
+
+  @Test
+  @DisplayName("a code used twice is invalid_grant, and the session its first use issued is revoked")
+  void codeReuse() throws Exception {
+    FormBrowser.Page done = completeFlow(fixture.browser(), onboarding(CALLBACK, "s"), "reuse@example.com");
+    String code = query(done.location()).get("auth_code");
+    assertEquals(200, userinfo(code, "Authorization", HostedFixture.basic(app)).status());
+    ApiResponse again = userinfo(code, "Authorization", HostedFixture.basic(app));
+    assertEquals(400, again.status());
+    assertEquals("invalid_grant", again.error());
+    String userId = null;
+    try (var db = fixture.gateway.jdbc();
+         ResultSet rows = db.createStatement().executeQuery(
+             "SELECT s.revoked_at, u.id FROM sessions s JOIN users u ON u.id = s.user_id "
+                 + "WHERE u.email = 'reuse@example.com'")) {
+      int sessions = 0;
+      while (rows.next()) {
+        sessions++;
+        assertNotNull(rows.getTimestamp(1), "the session the code issued is revoked");
+        userId = rows.getString(2);
+      }
+      assertEquals(1, sessions);
+    }
+    assertNotNull(userId);
+    assertTrue(audit.of(CodeExchange.REUSED, appId).size() >= 1);
+  }
+
+  @Test
+  @DisplayName("PKCE: a wrong code_verifier is invalid_grant, the right one alone redeems the code")
+  void pkce() throws Exception {
+    String verifier = "verifier-" + "x".repeat(50);
+    String challenge = Base64.getUrlEncoder().withoutPadding()
+        .encodeToString(MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
+    String start = "/onboarding/" + appId + "?callback_url=" + FormBrowser.encode(CALLBACK) + "&code_challenge="
+        + challenge + "&code_challenge_method=S256";
+    FormBrowser.Page done = completeFlow(fixture.browser(), start, "pkce@example.com");
+    Map<String, String> params = query(done.location());
+    assertNull(params.get("state"));
+    String code = params.get("auth_code");
+    String base = "/api/client/" + appId + "/userinfo?code=" + FormBrowser.encode(code);
+
+    assertEquals(401, fixture.gateway.http().get(base).status(), "neither Basic nor a verifier");
+    ApiResponse wrong = fixture.gateway.http().get(base + "&code_verifier=wrong-" + "y".repeat(50));
+    assertEquals(400, wrong.status());
+    assertEquals("invalid_grant", wrong.error());
+    ApiResponse basicOnly = fixture.gateway.http().get(base, "Authorization", HostedFixture.basic(app));
+    assertEquals("invalid_grant", basicOnly.error(), "a PKCE code also needs its verifier");
+    ApiResponse right = fixture.gateway.http().get(base + "&code_verifier=" + verifier);
+    assertEquals(200, right.status(), right.toString());
+    assertEquals("pkce@example.com", right.json().getJsonObject("user").getString("email"));
+  }
+
+  @Test
+  @DisplayName("a code_challenge without code_challenge_method=S256 is refused")
+  void plainChallengeRefused() {
+    String start = "/onboarding/" + appId + "?callback_url=" + FormBrowser.encode(CALLBACK) + "&code_challenge="
+        + "a".repeat(43) + "&code_challenge_method=plain";
+    assertEquals(400, fixture.browser().get(start).status());
+  }
+
+  @Test
+  @DisplayName("a code of one app cannot be redeemed by another app")
+  void codeBoundToApp() {
+    JsonObject other = fixture.app("hosted-other", List.of(CALLBACK), new JsonObject());
+    FormBrowser.Page done = completeFlow(fixture.browser(), onboarding(CALLBACK, "s"), "bound@example.com");
+    String code = query(done.location()).get("auth_code");
+    ApiResponse foreign = fixture.gateway.http().get("/api/client/" + other.getString("app_id") + "/userinfo?code="
+        + FormBrowser.encode(code), "Authorization", HostedFixture.basic(other));
+    assertEquals("invalid_grant", foreign.error());
+    ApiResponse mismatched = userinfo(code, "Authorization", HostedFixture.basic(other));
+    assertEquals(401, mismatched.status(), "credentials of another app than the path's");
+    assertEquals(200, userinfo(code, "Authorization", HostedFixture.basic(app)).status());
+  }
+
+  @Test
+  @DisplayName("a wrong code keeps the user on the code step with the attempts left")
+  void wrongCode() {
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page page = browser.get(onboarding(CALLBACK, "s"));
+    FormBrowser.Page codeStep = fixture.toCodeStep(browser, page, "wrong@example.com");
+    FormBrowser.Page again = browser.submit(codeStep, Map.of("code", "000000", "action", "verify"));
+    assertTrue(again.body().contains("attempts left") || again.body().contains("not right"), again.body());
+    assertTrue(again.body().contains("name=\"code\""));
+  }
+
+  @Test
+  @DisplayName("a phone number is refused without hosted_sms and gets an SMS code with it")
+  void smsOnlyWithHostedSms() {
+    String phone = "+6289123456678";
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page refused = browser.submit(browser.get(onboarding(CALLBACK, "s")), Map.of("identity", phone));
+    assertEquals(400, refused.status());
+    assertTrue(refused.body().contains("valid email address"), refused.body());
+    assertTrue(fixture.receiver.calls().stream().noneMatch(call -> phone.equals(call.json().getString("to"))));
+
+    JsonObject sms = fixture.app("hosted-sms", List.of(CALLBACK), new JsonObject().put("hosted_sms", true));
+    FormBrowser.Page sent = fixture.toCodeStep(browser, browser.get("/onboarding/" + sms.getString("app_id")
+        + "?state=s&callback_url=" + FormBrowser.encode(CALLBACK)), "+62-89123456678");
+    assertEquals(200, sent.status(), sent.toString());
+    dev.portcullis.testing.Await.until("an SMS to " + phone, java.time.Duration.ofSeconds(10),
+        () -> fixture.receiver.calls().stream().anyMatch(call -> phone.equals(call.json().getString("to"))
+            && "sms".equals(call.json().getString("channel"))));
+  }
+
+  @Test
+  @DisplayName("a user with a password signs in with it (a wrong one is refused and may be tried again)")
+  void passwordSignIn() {
+    JsonObject pwApp = fixture.app("hosted-password", List.of(CALLBACK),
+        new JsonObject().put("require_verified_identity", false));
+    String pwAppId = pwApp.getString("app_id");
+    ApiResponse created = fixture.gateway.http().post("/v1/apps/" + pwAppId + "/users", new JsonObject()
+        .put("email", "pat@example.com").put("password", "Correct-Horse-Battery-9"),
+        "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
+    assertEquals(201, created.status(), created.toString());
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page page = browser.get("/onboarding/" + pwAppId + "?state=pw&callback_url=" + FormBrowser.encode(CALLBACK));
+    FormBrowser.Page passwordStep = browser.submit(page, Map.of("identity", "pat@example.com"));
+    assertTrue(passwordStep.body().contains("name=\"password\""), passwordStep.toString());
+    assertTrue(passwordStep.body().contains("Send me a code instead"));
+    assertTrue(passwordStep.body().contains("<label for=\"password\">"));
+
+    FormBrowser.Page wrong = browser.submit(passwordStep, Map.of("password", "not-the-password", "action", "password"));
+    assertEquals(400, wrong.status(), wrong.toString());
+    assertTrue(wrong.body().contains("not right"), wrong.body());
+    assertTrue(wrong.body().contains("name=\"password\""), "the password step again, with a fresh challenge");
+    // A failure raises the difficulty: the form then asks for the proof of work the page's script computes.
+    FormBrowser.Page done = browser.submit(wrong, Map.of("password", "Correct-Horse-Battery-9", "action", "password",
+        "pow_solution", wrong.powSolution()));
+    assertEquals(302, done.status(), done.toString());
+    Map<String, String> params = query(done.location());
+    assertEquals("pw", params.get("state"));
+    ApiResponse info = fixture.gateway.http().get("/api/client/" + pwAppId + "/userinfo?code="
+        + FormBrowser.encode(params.get("auth_code")), "Authorization", HostedFixture.basic(pwApp));
+    assertEquals(200, info.status(), info.toString());
+    assertEquals("pat@example.com", info.json().getJsonObject("user").getString("email"));
+  }
+}

@@ -1,0 +1,152 @@
+package dev.portcullis.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import ch.qos.logback.core.ConsoleAppender;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import net.logstash.logback.encoder.LogstashEncoder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+@DisplayName("Logs: one access line per request, the request id on every line of its work, JSON or text")
+class AccessLogTest {
+
+  private static final Logger ROOT = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+  private static final Logger ACCESS = (Logger) LoggerFactory.getLogger("portcullis.access");
+
+  private static TestGateway gateway;
+  private static Capture capture;
+  private static Level accessLevel;
+
+  /** Every event of the JVM while attached. */
+  private static final class Capture extends AppenderBase<ILoggingEvent> {
+
+    final List<ILoggingEvent> events = new CopyOnWriteArrayList<>();
+
+    @Override
+    protected void append(ILoggingEvent event) {
+      event.prepareForDeferredProcessing();
+      events.add(event);
+    }
+  }
+
+  @BeforeAll
+  static void start() {
+    accessLevel = ACCESS.getLevel();
+    ACCESS.setLevel(Level.INFO);
+    capture = new Capture();
+    capture.start();
+    ROOT.addAppender(capture);
+    gateway = TestGateway.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    gateway.close();
+    ROOT.detachAppender(capture);
+    ACCESS.setLevel(accessLevel);
+  }
+
+  @Test
+  @DisplayName("a request answered gets one access line with its id, method, route template, status, duration and app")
+  void accessLine() {
+    String appId = gateway.createApp("access-log").getString("app_id");
+    ApiResponse jwks = gateway.http().get("/v1/apps/" + appId + "/jwks.json", "X-Request-Id", "caller-id-42");
+    assertEquals(200, jwks.status());
+    Await.until("the access line", Duration.ofSeconds(5), () -> !access("caller-id-42").isEmpty());
+    List<String> lines = access("caller-id-42");
+    assertEquals(1, lines.size(), lines.toString());
+    String line = lines.get(0);
+    assertTrue(line.contains("method=GET"), line);
+    assertTrue(line.contains("route=/v1/apps/:app_id/jwks.json"), line);
+    assertTrue(line.contains("status=200"), line);
+    assertTrue(line.contains("duration_ms="), line);
+    assertTrue(line.contains("app_id=" + appId), line);
+  }
+
+  @Test
+  @DisplayName("a failed or unknown route is logged by its template or as unmatched, never by its raw path")
+  void noRawPath() {
+    gateway.http().get("/v1/apps/not-a-uuid-secret-path", "X-Request-Id", "caller-id-404");
+    gateway.http().get("/nothing/here/at-all", "X-Request-Id", "caller-id-none");
+    Await.until("the access lines", Duration.ofSeconds(5),
+        () -> !access("caller-id-404").isEmpty() && !access("caller-id-none").isEmpty());
+    assertTrue(access("caller-id-404").get(0).contains("route=/v1/apps/:app_id "), access("caller-id-404").toString());
+    assertTrue(access("caller-id-404").get(0).contains("status=401"), access("caller-id-404").toString());
+    assertTrue(access("caller-id-none").get(0).contains("route=unmatched"), access("caller-id-none").toString());
+    assertFalse(access("caller-id-404").get(0).contains("secret-path"));
+  }
+
+  @Test
+  @DisplayName("every log line written while serving a request carries its id, in the service verticles too")
+  void requestIdOnEveryLine() {
+    JsonObject app = gateway.createApp("access-log-otp");
+    ApiResponse sent = gateway.http().post("/auth/send-otp", new JsonObject()
+        .put("app_id", app.getString("app_id")).put("app_secret", app.getString("app_secret"))
+        .put("email", "logged@example.com"), "X-Request-Id", "caller-id-otp");
+    assertEquals(200, sent.status(), sent.body());
+    Await.until("the log channel's line", Duration.ofSeconds(5), () -> capture.events.stream()
+        .anyMatch(event -> event.getLoggerName().endsWith("LogChannel")
+            && event.getFormattedMessage().contains(sent.json().getString("otp_request_id"))));
+    ILoggingEvent line = capture.events.stream()
+        .filter(event -> event.getLoggerName().endsWith("LogChannel")
+            && event.getFormattedMessage().contains(sent.json().getString("otp_request_id")))
+        .findFirst()
+        .orElseThrow();
+    assertEquals("caller-id-otp", line.getMDCPropertyMap().get("request_id"));
+    assertTrue(capture.events.stream()
+        .filter(event -> event.getLoggerName().equals("portcullis.access"))
+        .allMatch(event -> event.getFormattedMessage().contains("request_id=" + event.getMDCPropertyMap().get("request_id"))),
+        "access lines carry their own request's id");
+  }
+
+  @Test
+  @DisplayName("PORTCULLIS_LOG_FORMAT=json selects JSON lines, and text is the default")
+  void formats() throws Exception {
+    assertEquals(LogstashEncoder.class, rootEncoder("json").getClass());
+    assertFalse(rootEncoder("text") instanceof LogstashEncoder);
+    assertFalse(rootEncoder(null) instanceof LogstashEncoder);
+  }
+
+  private static Object rootEncoder(String format) throws Exception {
+    LoggerContext context = new LoggerContext();
+    if (format != null) {
+      context.putProperty("PORTCULLIS_LOG_FORMAT", format);
+    }
+    JoranConfigurator configurator = new JoranConfigurator();
+    configurator.setContext(context);
+    configurator.doConfigure(AccessLogTest.class.getResource("/logback.xml"));
+    ConsoleAppender<?> appender = (ConsoleAppender<?>) context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
+        .iteratorForAppenders().next();
+    assertNotNull(appender);
+    Object encoder = appender.getEncoder();
+    context.stop();
+    return encoder;
+  }
+
+  private static List<String> access(String requestId) {
+    return capture.events.stream()
+        .filter(event -> event.getLoggerName().equals("portcullis.access"))
+        .map(ILoggingEvent::getFormattedMessage)
+        .filter(line -> line.contains("request_id=" + requestId))
+        .toList();
+  }
+}

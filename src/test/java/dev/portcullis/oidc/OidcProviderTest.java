@@ -1,0 +1,413 @@
+package dev.portcullis.oidc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.oauth2.sdk.AuthorizationCode;
+import com.nimbusds.oauth2.sdk.AuthorizationCodeGrant;
+import com.nimbusds.oauth2.sdk.RefreshTokenGrant;
+import com.nimbusds.oauth2.sdk.ResponseType;
+import com.nimbusds.oauth2.sdk.Scope;
+import com.nimbusds.oauth2.sdk.TokenErrorResponse;
+import com.nimbusds.oauth2.sdk.TokenRequest;
+import com.nimbusds.oauth2.sdk.TokenResponse;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretBasic;
+import com.nimbusds.oauth2.sdk.auth.ClientSecretPost;
+import com.nimbusds.oauth2.sdk.auth.Secret;
+import com.nimbusds.oauth2.sdk.id.ClientID;
+import com.nimbusds.oauth2.sdk.id.Issuer;
+import com.nimbusds.oauth2.sdk.id.State;
+import com.nimbusds.oauth2.sdk.pkce.CodeChallengeMethod;
+import com.nimbusds.oauth2.sdk.pkce.CodeVerifier;
+import com.nimbusds.oauth2.sdk.token.BearerAccessToken;
+import com.nimbusds.oauth2.sdk.token.RefreshToken;
+import com.nimbusds.openid.connect.sdk.AuthenticationRequest;
+import com.nimbusds.openid.connect.sdk.AuthenticationResponse;
+import com.nimbusds.openid.connect.sdk.AuthenticationResponseParser;
+import com.nimbusds.openid.connect.sdk.Nonce;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponse;
+import com.nimbusds.openid.connect.sdk.OIDCTokenResponseParser;
+import com.nimbusds.openid.connect.sdk.UserInfoRequest;
+import com.nimbusds.openid.connect.sdk.UserInfoResponse;
+import com.nimbusds.openid.connect.sdk.claims.IDTokenClaimsSet;
+import com.nimbusds.openid.connect.sdk.claims.UserInfo;
+import com.nimbusds.openid.connect.sdk.op.OIDCProviderMetadata;
+import com.nimbusds.openid.connect.sdk.validators.IDTokenValidator;
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.hosted.FormBrowser;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
+import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.Http;
+import dev.portcullis.testing.TestBackends;
+import dev.portcullis.testing.TestGateway;
+import dev.portcullis.testing.WebhookReceiver;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("OpenID Connect provider: a standard relying party (nimbus oauth2-oidc-sdk) signs users in")
+class OidcProviderTest {
+
+  private static final String CALLBACK = "https://rp.example.com/login/oauth2/code/portcullis";
+
+  private static WebhookReceiver receiver;
+  private static TestGateway gateway;
+  private static AuditTap audit;
+  private static String base;
+  private static JsonObject app;
+  private static String appId;
+  private static String issuer;
+  private static OIDCProviderMetadata provider;
+
+  @BeforeAll
+  static void start() throws Exception {
+    receiver = new WebhookReceiver();
+    int port = TestBackends.freePort();
+    base = "http://127.0.0.1:" + port;
+    gateway = TestGateway.start(receiver.channels().put(GatewayConfig.HTTP_PORT, port).put(GatewayConfig.ISSUER, base));
+    audit = new AuditTap(gateway);
+    app = gateway.createApp(new JsonObject().put("name", "Relying Party").put("slug", "rp-shop")
+        .put("callback_urls", new JsonArray(List.of(CALLBACK)))
+        .put("settings", new JsonObject().put("profile_fields", new JsonArray(List.of("name", "address")))
+            .put("refresh_reuse_grace_seconds", 0)));
+    appId = app.getString("app_id");
+    issuer = base + "/oidc/" + appId;
+    provider = OIDCProviderMetadata.resolve(new Issuer(issuer));
+  }
+
+  @AfterAll
+  static void stop() {
+    audit.close();
+    gateway.close();
+    receiver.close();
+  }
+
+  /** What the relying party keeps between the redirect and the code exchange. */
+  private record Started(AuthenticationRequest request, CodeVerifier verifier, Nonce nonce, State state) {
+  }
+
+  private static Started authenticationRequest(String scope) {
+    CodeVerifier verifier = new CodeVerifier();
+    Nonce nonce = new Nonce();
+    State state = new State();
+    AuthenticationRequest request = new AuthenticationRequest.Builder(new ResponseType("code"), Scope.parse(scope),
+        new ClientID(appId), URI.create(CALLBACK))
+        .endpointURI(provider.getAuthorizationEndpointURI())
+        .state(state)
+        .nonce(nonce)
+        .codeChallenge(verifier, CodeChallengeMethod.S256)
+        .build();
+    return new Started(request, verifier, nonce, state);
+  }
+
+  /** Follows the authorize redirect through the hosted pages (email code, profile) to the redirect_uri. */
+  private static AuthenticationResponse signIn(Started started, String email) throws Exception {
+    FormBrowser browser = new FormBrowser(gateway.config().httpPort());
+    FormBrowser.Page page = browser.get(started.request().toURI().toString());
+    assertEquals(200, page.status(), page.toString());
+    int before = codesSentTo(email);
+    FormBrowser.Page codeStep = browser.submit(page, Map.of("identity", email));
+    FormBrowser.Page next = browser.submit(codeStep, Map.of("code", code(email, before), "action", "verify"));
+    if (next.status() == 200 && next.body().contains("name=\"name\"")) {
+      next = browser.submit(next, Map.of("name", "Ana Lima", "address", "Rua Augusta 1, Lisboa", "action", "profile"));
+    }
+    assertEquals(302, next.status(), next.toString());
+    assertTrue(next.location().startsWith(CALLBACK + "?code="), next.location());
+    return AuthenticationResponseParser.parse(URI.create(next.location()));
+  }
+
+  private static int codesSentTo(String address) {
+    return (int) receiver.calls().stream().filter(call -> address.equals(call.json().getString("to"))).count();
+  }
+
+  private static String code(String address, int before) {
+    Await.until("a code for " + address, Duration.ofSeconds(10), () -> codesSentTo(address) > before);
+    return receiver.calls().stream().filter(call -> address.equals(call.json().getString("to"))).skip(before)
+        .findFirst().orElseThrow().json().getString("code");
+  }
+
+  private static ClientSecretBasic basic() {
+    return new ClientSecretBasic(new ClientID(appId), new Secret(app.getString("app_secret")));
+  }
+
+  private static TokenResponse exchange(AuthorizationCode code, String redirect, CodeVerifier verifier) throws Exception {
+    TokenRequest request = new TokenRequest(provider.getTokenEndpointURI(), basic(),
+        new AuthorizationCodeGrant(code, URI.create(redirect), verifier));
+    return OIDCTokenResponseParser.parse(request.toHTTPRequest().send());
+  }
+
+  private static TokenResponse refresh(RefreshToken token) throws Exception {
+    TokenRequest request = new TokenRequest(provider.getTokenEndpointURI(),
+        new ClientSecretPost(new ClientID(appId), new Secret(app.getString("app_secret"))), new RefreshTokenGrant(token));
+    return OIDCTokenResponseParser.parse(request.toHTTPRequest().send());
+  }
+
+  private static ApiResponse userinfo(String accessToken) {
+    return gateway.http().get("/oidc/" + appId + "/userinfo", Http.bearer(accessToken));
+  }
+
+  private static ApiResponse form(String path, Map<String, String> fields, String... headers) {
+    String body = fields.entrySet().stream().map(e -> FormBrowser.encode(e.getKey()) + "=" + FormBrowser.encode(e.getValue()))
+        .collect(Collectors.joining("&"));
+    String[] all = new String[headers.length + 2];
+    all[0] = "Content-Type";
+    all[1] = "application/x-www-form-urlencoded";
+    System.arraycopy(headers, 0, all, 2, headers.length);
+    return gateway.http().send("POST", path, body, all);
+  }
+
+  private static String basicHeader() {
+    return "Basic " + java.util.Base64.getEncoder().encodeToString(
+        (appId + ":" + app.getString("app_secret")).getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static Map<String, String> query(String location) {
+    Map<String, String> params = new LinkedHashMap<>();
+    String raw = URI.create(location).getRawQuery();
+    for (String pair : raw.split("&")) {
+      String[] kv = pair.split("=", 2);
+      params.put(kv[0], URLDecoder.decode(kv[1], StandardCharsets.UTF_8));
+    }
+    return params;
+  }
+
+  @Test
+  @DisplayName("discovery, authorize with PKCE, code exchange, ID token validation, userinfo and refresh all work with nimbus")
+  void standardRelyingParty() throws Exception {
+    assertEquals(issuer, provider.getIssuer().getValue());
+    assertEquals(URI.create(issuer + "/jwks.json"), provider.getJWKSetURI());
+    assertTrue(provider.getCodeChallengeMethods().contains(CodeChallengeMethod.S256));
+    assertFalse(provider.getCodeChallengeMethods().contains(CodeChallengeMethod.PLAIN));
+
+    Started started = authenticationRequest("openid email profile offline_access");
+    AuthenticationResponse response = signIn(started, "ana@example.com");
+    assertTrue(response.indicatesSuccess(), response.toString());
+    assertEquals(started.state(), response.getState());
+    AuthorizationCode code = response.toSuccessResponse().getAuthorizationCode();
+
+    TokenResponse tokens = exchange(code, CALLBACK, started.verifier());
+    assertTrue(tokens.indicatesSuccess(), () -> ((TokenErrorResponse) tokens).getErrorObject().toJSONObject().toString());
+    OIDCTokenResponse oidc = (OIDCTokenResponse) tokens.toSuccessResponse();
+    assertEquals("Bearer", oidc.getOIDCTokens().getAccessToken().getType().getValue());
+    assertNotNull(oidc.getOIDCTokens().getRefreshToken(), "offline_access gives a refresh token");
+
+    IDTokenValidator validator = new IDTokenValidator(new Issuer(issuer), new ClientID(appId), JWSAlgorithm.RS256,
+        provider.getJWKSetURI().toURL());
+    IDTokenClaimsSet claims = validator.validate(oidc.getOIDCTokens().getIDToken(), started.nonce());
+    assertEquals("ana@example.com", claims.getStringClaim("email"));
+    assertEquals("Ana Lima", claims.getStringClaim("name"));
+    assertEquals(Boolean.TRUE, claims.getBooleanClaim("email_verified"), "an email proven with a code");
+    assertNotNull(claims.getAuthenticationTime());
+    assertEquals(List.of("otp"), claims.getStringListClaim("amr"));
+    String sub = claims.getSubject().getValue();
+
+    UserInfoResponse info = UserInfoResponse.parse(new UserInfoRequest(provider.getUserInfoEndpointURI(),
+        (BearerAccessToken) oidc.getOIDCTokens().getAccessToken()).toHTTPRequest().send());
+    assertTrue(info.indicatesSuccess(), info.toString());
+    UserInfo user = info.toSuccessResponse().getUserInfo();
+    assertEquals(sub, user.getSubject().getValue());
+    assertEquals("ana@example.com", user.getEmailAddress());
+    assertEquals("Ana Lima", user.getName());
+    assertEquals("Rua Augusta 1, Lisboa", user.getAddress().getFormatted());
+    assertNull(user.getPhoneNumber(), "no phone scope, no phone claims");
+
+    ApiResponse me = gateway.http().get("/auth/me", Http.bearer(oidc.getOIDCTokens().getAccessToken().getValue()));
+    assertEquals(200, me.status(), "the REST API accepts the OIDC issuer's access tokens: " + me);
+    assertEquals(sub, me.json().getJsonObject("user").getString("id"));
+
+    TokenResponse refreshed = refresh(oidc.getOIDCTokens().getRefreshToken());
+    assertTrue(refreshed.indicatesSuccess(), refreshed.toString());
+    OIDCTokenResponse again = (OIDCTokenResponse) refreshed.toSuccessResponse();
+    assertNotEquals(oidc.getOIDCTokens().getRefreshToken(), again.getOIDCTokens().getRefreshToken(), "rotated");
+    IDTokenClaimsSet refreshedClaims = validator.validate(again.getOIDCTokens().getIDToken(), null);
+    assertEquals(sub, refreshedClaims.getSubject().getValue());
+    assertEquals(200, userinfo(again.getOIDCTokens().getAccessToken().getValue()).status());
+
+    String userId = sub;
+    assertFalse(audit.of(Authorize.STARTED, appId).isEmpty());
+    assertTrue(audit.of(TokenEndpoint.CODE_EXCHANGED, appId).stream().anyMatch(e -> userId.equals(e.getString("user_id"))));
+    assertTrue(audit.of(TokenEndpoint.REFRESHED, appId).stream().anyMatch(e -> userId.equals(e.getString("user_id"))));
+  }
+
+  @Test
+  @DisplayName("authorize refuses by redirect, with error and state: no PKCE, plain PKCE, no openid scope, prompt=none, another response_type")
+  void authorizeRedirectErrors() {
+    FormBrowser browser = new FormBrowser(gateway.config().httpPort());
+    String ok = "/oidc/" + appId + "/authorize?client_id=" + appId + "&redirect_uri=" + FormBrowser.encode(CALLBACK)
+        + "&state=st-1&nonce=n-1";
+    String challenge = "&code_challenge=" + "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    Map<String, String> cases = new LinkedHashMap<>();
+    cases.put(ok + "&response_type=code&scope=openid", "invalid_request");
+    cases.put(ok + "&response_type=code&scope=openid" + challenge + "&code_challenge_method=plain", "invalid_request");
+    cases.put(ok + "&response_type=code&scope=openid" + challenge, "invalid_request");
+    cases.put(ok + "&response_type=code&scope=email" + challenge + "&code_challenge_method=S256", "invalid_scope");
+    cases.put(ok + "&response_type=code&scope=openid&prompt=none" + challenge + "&code_challenge_method=S256", "login_required");
+    cases.put(ok + "&response_type=token&scope=openid" + challenge + "&code_challenge_method=S256", "unsupported_response_type");
+    cases.forEach((url, error) -> {
+      FormBrowser.Page page = browser.get(url);
+      assertEquals(302, page.status(), url + " -> " + page);
+      assertTrue(page.location().startsWith(CALLBACK + "?"), page.location());
+      Map<String, String> params = query(page.location());
+      assertEquals(error, params.get("error"), url);
+      assertEquals("st-1", params.get("state"), url);
+    });
+  }
+
+  @Test
+  @DisplayName("authorize shows an error page, never a redirect, for an unregistered redirect_uri or another client_id")
+  void authorizeErrorPages() {
+    FormBrowser browser = new FormBrowser(gateway.config().httpPort());
+    String tail = "&response_type=code&scope=openid&state=s&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        + "&code_challenge_method=S256";
+    for (String url : List.of(
+        "/oidc/" + appId + "/authorize?client_id=" + appId + "&redirect_uri=" + FormBrowser.encode(CALLBACK + "/evil") + tail,
+        "/oidc/" + appId + "/authorize?client_id=" + appId + tail,
+        "/oidc/" + appId + "/authorize?client_id=someone-else&redirect_uri=" + FormBrowser.encode(CALLBACK) + tail)) {
+      FormBrowser.Page page = browser.get(url);
+      assertEquals(400, page.status(), url);
+      assertNull(page.location(), url);
+    }
+  }
+
+  @Test
+  @DisplayName("a wrong code_verifier and a redirect_uri mismatch are invalid_grant; a reused code revokes what the first use issued")
+  void codeExchangeErrors() throws Exception {
+    Started started = authenticationRequest("openid email");
+    AuthorizationCode code = signIn(started, "bo@example.com").toSuccessResponse().getAuthorizationCode();
+
+    TokenResponse wrongVerifier = exchange(code, CALLBACK, new CodeVerifier());
+    assertFalse(wrongVerifier.indicatesSuccess());
+    assertEquals("invalid_grant", wrongVerifier.toErrorResponse().getErrorObject().getCode());
+
+    TokenResponse wrongRedirect = exchange(code, CALLBACK + "/other", started.verifier());
+    assertEquals("invalid_grant", wrongRedirect.toErrorResponse().getErrorObject().getCode());
+
+    ApiResponse noVerifier = form("/oidc/" + appId + "/token", Map.of("grant_type", "authorization_code",
+        "code", code.getValue(), "redirect_uri", CALLBACK), "Authorization", basicHeader());
+    assertEquals(400, noVerifier.status());
+    assertEquals("invalid_request", noVerifier.json().getString("error"));
+    assertEquals("no-store", noVerifier.header("Cache-Control"));
+
+    TokenResponse first = exchange(code, CALLBACK, started.verifier());
+    assertTrue(first.indicatesSuccess(), first.toString());
+    OIDCTokenResponse tokens = (OIDCTokenResponse) first.toSuccessResponse();
+    assertNull(tokens.getOIDCTokens().getRefreshToken(), "no offline_access, no refresh token");
+    String access = tokens.getOIDCTokens().getAccessToken().getValue();
+    assertEquals(200, userinfo(access).status());
+
+    TokenResponse second = exchange(code, CALLBACK, started.verifier());
+    assertEquals("invalid_grant", second.toErrorResponse().getErrorObject().getCode());
+    ApiResponse after = userinfo(access);
+    assertEquals(401, after.status(), "the first use's tokens are revoked: " + after);
+    assertTrue(after.header("WWW-Authenticate").startsWith("Bearer"));
+    assertEquals(401, gateway.http().get("/auth/me", Http.bearer(access)).status());
+  }
+
+  @Test
+  @DisplayName("a refresh token used twice is invalid_grant (refresh_token_reused) and ends the session")
+  void refreshReuse() throws Exception {
+    Started started = authenticationRequest("openid offline_access");
+    AuthorizationCode code = signIn(started, "cy@example.com").toSuccessResponse().getAuthorizationCode();
+    OIDCTokenResponse tokens = (OIDCTokenResponse) exchange(code, CALLBACK, started.verifier()).toSuccessResponse();
+    RefreshToken original = tokens.getOIDCTokens().getRefreshToken();
+    OIDCTokenResponse rotated = (OIDCTokenResponse) refresh(original).toSuccessResponse();
+
+    TokenResponse reused = refresh(original);
+    assertFalse(reused.indicatesSuccess());
+    assertEquals("invalid_grant", reused.toErrorResponse().getErrorObject().getCode());
+    assertEquals("refresh_token_reused", reused.toErrorResponse().getErrorObject().getDescription());
+    assertEquals(401, userinfo(rotated.getOIDCTokens().getAccessToken().getValue()).status(), "the session is revoked");
+    assertEquals("invalid_grant", refresh(rotated.getOIDCTokens().getRefreshToken()).toErrorResponse().getErrorObject().getCode());
+  }
+
+  @Test
+  @DisplayName("revoking a refresh or access token ends its session; unknown tokens answer 200; the client must authenticate")
+  void revocation() throws Exception {
+    Started started = authenticationRequest("openid offline_access");
+    AuthorizationCode code = signIn(started, "di@example.com").toSuccessResponse().getAuthorizationCode();
+    OIDCTokenResponse tokens = (OIDCTokenResponse) exchange(code, CALLBACK, started.verifier()).toSuccessResponse();
+    String access = tokens.getOIDCTokens().getAccessToken().getValue();
+    String revoke = "/oidc/" + appId + "/revoke";
+
+    ApiResponse anonymous = form(revoke, Map.of("token", access));
+    assertEquals(401, anonymous.status());
+    assertEquals("invalid_client", anonymous.json().getString("error"));
+    assertNotNull(anonymous.header("WWW-Authenticate"));
+
+    assertEquals(200, form(revoke, Map.of("token", "no-such-token"), "Authorization", basicHeader()).status());
+    assertEquals(200, userinfo(access).status());
+
+    ApiResponse revoked = form(revoke, Map.of("token", tokens.getOIDCTokens().getRefreshToken().getValue(),
+        "token_type_hint", "refresh_token"), "Authorization", basicHeader());
+    assertEquals(200, revoked.status(), revoked.toString());
+    assertEquals(401, userinfo(access).status(), "revoke then userinfo");
+    assertEquals("invalid_grant", refresh(tokens.getOIDCTokens().getRefreshToken()).toErrorResponse().getErrorObject().getCode());
+    assertFalse(audit.of(Revocation.REVOKED, appId).isEmpty());
+  }
+
+  @Test
+  @DisplayName("the token endpoint answers RFC 6749 errors: unknown grant type, missing grant type, wrong secret")
+  void tokenEndpointErrors() {
+    String token = "/oidc/" + appId + "/token";
+    ApiResponse unsupported = form(token, Map.of("grant_type", "client_credentials"), "Authorization", basicHeader());
+    assertEquals(400, unsupported.status());
+    assertEquals("unsupported_grant_type", unsupported.json().getString("error"));
+    assertNotNull(unsupported.json().getString("error_description"));
+    ApiResponse missing = form(token, Map.of("client_id", appId, "client_secret", app.getString("app_secret")));
+    assertEquals("invalid_request", missing.json().getString("error"));
+    ApiResponse wrong = form(token, Map.of("grant_type", "refresh_token", "refresh_token", "x", "client_id", appId,
+        "client_secret", "wrong"));
+    assertEquals(401, wrong.status());
+    assertEquals("invalid_client", wrong.json().getString("error"));
+    String metrics = gateway.management().get("/metrics").body();
+    assertTrue(metrics.contains("portcullis_oidc_token_requests_total{grant_type=\"other\",outcome=\"unsupported_grant_type\"}"),
+        "token requests are counted by grant type and outcome");
+  }
+
+  @Test
+  @DisplayName("tokens of a REST API login work at neither userinfo nor the OIDC refresh; POST userinfo takes a form access_token")
+  void restSessionsAreNotOidcSessions() throws Exception {
+    String email = "rest@example.com";
+    int before = codesSentTo(email);
+    JsonObject credentials = new JsonObject().put("app_id", appId).put("app_secret", app.getString("app_secret"));
+    ApiResponse sent = gateway.http().post("/auth/send-otp", credentials.copy().put("email", email));
+    assertEquals(200, sent.status(), sent.toString());
+    ApiResponse login = gateway.http().post("/auth/verify-otp", credentials.copy()
+        .put("otp_request_id", sent.json().getString("otp_request_id")).put("otp", code(email, before)));
+    assertEquals(200, login.status(), login.toString());
+    ApiResponse info = userinfo(login.json().getString("access_token"));
+    assertEquals(401, info.status());
+    assertEquals("invalid_token", info.error());
+    TokenResponse refreshed = refresh(new RefreshToken(login.json().getString("refresh_token")));
+    assertEquals("invalid_grant", refreshed.toErrorResponse().getErrorObject().getCode());
+    assertEquals(200, gateway.http().post("/auth/refresh", credentials.copy()
+        .put("refresh_token", login.json().getString("refresh_token"))).status(), "the REST token was not spent");
+
+    Started started = authenticationRequest("openid phone");
+    AuthorizationCode code = signIn(started, "eve@example.com").toSuccessResponse().getAuthorizationCode();
+    OIDCTokenResponse tokens = (OIDCTokenResponse) exchange(code, CALLBACK, started.verifier()).toSuccessResponse();
+    ApiResponse posted = form("/oidc/" + appId + "/userinfo",
+        Map.of("access_token", tokens.getOIDCTokens().getAccessToken().getValue()));
+    assertEquals(200, posted.status(), posted.toString());
+    assertEquals(new JsonObject().put("sub", posted.json().getString("sub")), posted.json(),
+        "an email user with the phone scope has no phone claims, and no email claims without the email scope");
+    assertEquals(404, gateway.http().get("/oidc/" + java.util.UUID.randomUUID() + "/.well-known/openid-configuration").status());
+  }
+}

@@ -1,0 +1,148 @@
+package dev.portcullis.owner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
+import dev.portcullis.testing.Http;
+import dev.portcullis.testing.TestGateway;
+import dev.portcullis.testing.WebhookReceiver;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Owner sign-up: closed by default, POST /v1/owners, the console's settings, apps per owner")
+class OwnerSignupTest {
+
+  private static final String CONSOLE = "/v1/apps/00000000-0000-0000-0000-000000000001";
+
+  private static WebhookReceiver inbox;
+  private static TestGateway gateway;
+
+  @BeforeAll
+  static void start() {
+    inbox = new WebhookReceiver();
+    gateway = TestGateway.start(inbox.channels()
+        .put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1000)
+        .put(GatewayConfig.SECURITY_WEBHOOK_URL, inbox.url())
+        .put(GatewayConfig.MAX_APPS_PER_OWNER, 2));
+  }
+
+  @AfterAll
+  static void stop() {
+    gateway.close();
+    inbox.close();
+  }
+
+  @Test
+  @DisplayName("with sign-up closed, an unknown email asking for a code gets the usual answer but no code")
+  void closedSendsNoCode() {
+    ApiResponse sent = gateway.http().post("/v1/owners/send-otp", new JsonObject().put("email", "stranger@example.com"));
+    assertEquals(200, sent.status(), sent.body());
+    String requestId = sent.json().getString("otp_request_id");
+    assertNotNull(requestId);
+    assertEquals(300, sent.json().getInteger("expires_in"));
+    assertNotNull(sent.json().getInteger("resend_after"));
+    Await.until("the refusal reported", Duration.ofSeconds(10), () -> !refusals().isEmpty());
+    assertTrue(inbox.callsFor(requestId).isEmpty(), "no code was sent");
+    ApiResponse verified = gateway.http().post("/v1/owners/verify-otp",
+        new JsonObject().put("otp_request_id", requestId).put("otp", "123456"));
+    assertEquals("otp_expired", verified.error());
+  }
+
+  @Test
+  @DisplayName("owner.signup_refused reaches the security webhook at most once a minute per network")
+  void refusalReportedOncePerMinute() {
+    for (int i = 0; i < 3; i++) {
+      assertEquals(200, gateway.http().post("/v1/owners/send-otp",
+          new JsonObject().put("email", "pump" + i + "@example.com")).status());
+    }
+    Await.until("a refusal reported", Duration.ofSeconds(10), () -> !refusals().isEmpty());
+    assertEquals(1, refusals().size(), "one report for one network within a minute");
+    assertTrue(!refusals().get(0).encode().contains("pump0@") && !refusals().get(0).encode().contains("pump1@"),
+        "the email is masked");
+  }
+
+  @Test
+  @DisplayName("the operator creates an owner with POST /v1/owners, who then signs in with a code")
+  void operatorCreatesOwner() {
+    ApiResponse created = gateway.http().post("/v1/owners", new JsonObject().put("email", "Dev@Example.com"),
+        Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(201, created.status(), created.body());
+    assertEquals("dev@example.com", created.json().getJsonObject("owner").getString("email"));
+    assertEquals(409, gateway.http().post("/v1/owners", new JsonObject().put("email", "dev@example.com"),
+        Http.bearer(TestGateway.ADMIN_KEY)).status());
+
+    JsonObject owner = SignIns.owner(gateway, inbox, "dev@example.com");
+    assertEquals(created.json().getJsonObject("owner").getString("id"), owner.getJsonObject("owner").getString("id"));
+    ApiResponse byOwner = gateway.http().post("/v1/owners", new JsonObject().put("email", "friend@example.com"),
+        Http.bearer(owner.getString("access_token")));
+    assertEquals(403, byOwner.status(), byOwner.body());
+    assertEquals("forbidden", byOwner.error());
+  }
+
+  @Test
+  @DisplayName("an owner at PORTCULLIS_MAX_APPS_PER_OWNER apps gets 403 forbidden")
+  void appsPerOwnerCapped() {
+    gateway.http().post("/v1/owners", new JsonObject().put("email", "busy@example.com"), Http.bearer(TestGateway.ADMIN_KEY));
+    String token = SignIns.owner(gateway, inbox, "busy@example.com").getString("access_token");
+    for (int i = 1; i <= 2; i++) {
+      ApiResponse app = gateway.http().post("/v1/apps", new JsonObject().put("name", "A" + i).put("slug", "busy-" + i),
+          Http.bearer(token));
+      assertEquals(201, app.status(), app.body());
+    }
+    ApiResponse third = gateway.http().post("/v1/apps", new JsonObject().put("name", "A3").put("slug", "busy-3"),
+        Http.bearer(token));
+    assertEquals(403, third.status(), third.body());
+    assertEquals("forbidden", third.error());
+    assertEquals(201, gateway.http().post("/v1/apps", new JsonObject().put("name", "Op").put("slug", "busy-op"),
+        Http.bearer(TestGateway.ADMIN_KEY)).status(), "the operator is not limited");
+  }
+
+  @Test
+  @DisplayName("the console's settings are the operator's alone, and send owner codes by email only by default")
+  void consoleSettings() {
+    ApiResponse read = gateway.http().get(CONSOLE, Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(200, read.status(), read.body());
+    assertEquals(new JsonArray().add("email"), read.json().getJsonObject("settings").getJsonArray("otp_channels"));
+
+    gateway.http().post("/v1/owners", new JsonObject().put("email", "curious@example.com"), Http.bearer(TestGateway.ADMIN_KEY));
+    String token = SignIns.owner(gateway, inbox, "curious@example.com").getString("access_token");
+    assertEquals(404, gateway.http().get(CONSOLE, Http.bearer(token)).status());
+    assertEquals(404, gateway.http().patch(CONSOLE, new JsonObject().put("settings",
+        new JsonObject().put("otp_length", 8)), Http.bearer(token)).status());
+
+    ApiResponse changed = gateway.http().patch(CONSOLE, new JsonObject().put("settings",
+        new JsonObject().put("otp_resend_cooldown", 5)), Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(200, changed.status(), changed.body());
+    assertEquals(5, changed.json().getJsonObject("settings").getInteger("otp_resend_cooldown"));
+    assertEquals(400, gateway.http().patch(CONSOLE, new JsonObject().put("name", "Mine"),
+        Http.bearer(TestGateway.ADMIN_KEY)).status());
+  }
+
+  @Test
+  @DisplayName("an owner who has only a phone still gets the code by SMS; a new phone does not")
+  void phoneOnlyOwnerKeepsSms() {
+    ApiResponse created = gateway.http().post("/v1/owners", new JsonObject().put("phone", "+6289123400077"),
+        Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(201, created.status(), created.body());
+    ApiResponse sent = gateway.http().post("/v1/owners/send-otp", new JsonObject().put("phone", "+62 891 2340 0077"));
+    assertEquals(200, sent.status(), sent.body());
+    assertEquals("sms", inbox.awaitCall(sent.json().getString("otp_request_id")).json().getString("channel"));
+  }
+
+  private static List<JsonObject> refusals() {
+    return inbox.calls().stream()
+        .map(WebhookReceiver.Call::json)
+        .filter(json -> "owner.signup_refused".equals(json.getString("type")))
+        .toList();
+  }
+}
