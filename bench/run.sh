@@ -10,7 +10,7 @@
 # All traffic goes to 127.0.0.1. Knobs (environment):
 #   BENCH_DURATION (s, measured part of each scenario, default 25), BENCH_WARMUP (s, default 5),
 #   BENCH_CONNECTIONS (load-generator users, default 8), BENCH_WRK_CONNECTIONS (default 32),
-#   BENCH_WRK_THREADS (default 1), BENCH_SCENARIOS (default "sign bare me me-rate refresh otp mix license-verify
+#   BENCH_WRK_THREADS (default 1), BENCH_SCENARIOS (default "sign argon2 bare me me-rate refresh otp mix license-verify password
 #   keycloak"),
 #   BENCH_JFR=1 (JFR profiles of the me and refresh scenarios), BENCH_GATEWAY_JAVA_OPTS, BENCH_KEYCLOAK_VERSION,
 #   BENCH_SKIP_BUILD=1 (reuse the built jars), BENCH_NICE (nice level of everything started, default 0),
@@ -27,7 +27,7 @@ WARMUP=${BENCH_WARMUP:-5}
 CONNECTIONS=${BENCH_CONNECTIONS:-8}
 WRK_CONNECTIONS=${BENCH_WRK_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
-SCENARIOS=${BENCH_SCENARIOS:-"sign bare me me-rate refresh otp mix license-verify keycloak"}
+SCENARIOS=${BENCH_SCENARIOS:-"sign argon2 bare me me-rate refresh otp mix license-verify password keycloak"}
 JFR=${BENCH_JFR:-0}
 NICE=${BENCH_NICE:-0}
 KEYCLOAK_VERSION=${BENCH_KEYCLOAK_VERSION:-26.4.7}
@@ -254,6 +254,12 @@ jfr_summary() { # name
 }
 
 # ---- baselines ----------------------------------------------------------------------------------------------
+baseline_argon2() {
+  log "baseline: raw Argon2id checks (m=19456,t=2,p=1) on $(nproc) threads, ${WARMUP}s warm-up then ${DURATION}s"
+  bench_java argon2 --warmup "$WARMUP" --duration "$DURATION" --out "$OUT/argon2.json" > /dev/null
+  log "argon2: $(jq -c '{checks_per_s, checks_per_s_per_core}' "$OUT/argon2.json")"
+}
+
 baseline_sign() {
   log "baseline: raw RS256 signing on $(nproc) threads, ${WARMUP}s warm-up then ${DURATION}s"
   bench_java sign --warmup "$WARMUP" --duration "$DURATION" --out "$OUT/sign.json" > /dev/null
@@ -288,6 +294,7 @@ start_gateway() {
   (cd "$ROOT" && exec env \
     PORTCULLIS_HTTP_PORT="$GW_PORT" \
     PORTCULLIS_MANAGEMENT_PORT="$MGMT_PORT" \
+    PORTCULLIS_ISSUER="http://127.0.0.1:$GW_PORT" \
     PORTCULLIS_PG_URL="postgresql://postgres@127.0.0.1:5432/$PG_DB" \
     PORTCULLIS_REDIS_URL="$REDIS_URL" \
     PORTCULLIS_REDIS_PREFIX="bench:$RUN_ID:" \
@@ -300,6 +307,7 @@ start_gateway() {
     PORTCULLIS_OTP_SMS_WEBHOOK_URL="http://127.0.0.1:$RECEIVER_PORT/otp" \
     PORTCULLIS_OTP_SENDS_PER_HOUR_PER_IP=1000000 \
     PORTCULLIS_OTP_SENDS_PER_HOUR_PER_APP=1000000 \
+    PORTCULLIS_OTP_SENDS_PER_HOUR_WITHOUT_CLIENT_IP=1000000 \
     PORTCULLIS_LICENSE_CALLS_PER_MINUTE_PER_IP=100000000 \
     PORTCULLIS_LICENSE_CALLS_PER_MINUTE_PER_KEY=100000000 \
     nice -n "$NICE" java $GATEWAY_JAVA_OPTS -jar "$GATEWAY_JAR") > "$OUT/gateway.log" 2>&1 &
@@ -363,6 +371,8 @@ gateway_scenarios() {
   fi
   has otp && load otp otp
   has mix && load mix mix
+  # password logins: 16 users made by signup + verify, then challenge + login in a closed loop
+  has password && load password password --users 16
   if has license-verify; then
     license_devices 64 "$OUT/license.bodies"
     analyze_db
@@ -443,6 +453,7 @@ keycloak() {
       --username "$user" --password "$user_password" --out "$OUT/$name.json" "$@" >&2
   }
   kc_load kc-refresh kc-refresh
+  kc_load kc-password kc-password
   wrk_run kc-client-credentials "$KC_PID" "$kc" form.lua WRK_PATH="/realms/$realm/protocol/openid-connect/token" \
     WRK_BODY="grant_type=client_credentials&client_id=$client&client_secret=$client_secret"
   kc_load kc-sessions kc-sessions --sessions 16 --tokens-out "$OUT/kc.tokens"
@@ -469,8 +480,9 @@ main() {
   log "run $RUN_ID: results in $OUT"
   for port in "$GW_PORT" "$MGMT_PORT" "$BARE_PORT" "$RECEIVER_PORT" "$KC_PORT" "$KC_MGMT_PORT"; do port_free "$port"; done
   has sign && baseline_sign
+  has argon2 && baseline_argon2
   has bare && baseline_bare
-  if has me || has me-rate || has refresh || has otp || has mix || has license-verify; then
+  if has me || has me-rate || has refresh || has otp || has mix || has license-verify || has password; then
     start_gateway
     gateway_scenarios
     stop_gateway

@@ -13,6 +13,7 @@ import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
 import dev.portcullis.token.SigningKeyMaterial;
 import dev.portcullis.audit.AuditLog;
+import dev.portcullis.audit.AuditOutbox;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.user.DefaultRoles;
 import io.micrometer.core.instrument.Counter;
@@ -76,18 +77,19 @@ public final class AppApi {
     AppSettings requested = AppSettings.merge(AppSettings.defaults(), Fields.optionalObject(body, "settings"));
     String secret = newSecret();
     AdminAuth.Principal principal = AdminAuth.principal(ctx);
+    AuditOutbox.Staged[] staged = new AuditOutbox.Staged[1];
     defaultRoles.resolve(null, requested.toJson())
         .map(resolved -> AppSettings.merge(AppSettings.defaults(), resolved))
         .compose(settings -> vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey), false)
             .compose(key -> apps
                 .create(principal.ownerId(), name, slug, masterKey.appSecretHash(secret), callbackUrls, settings, key,
-                    maxAppsPerOwner)
+                    maxAppsPerOwner, id -> staged[0] = staged(ctx, AuditEvent.APP_CREATED, id,
+                        new JsonObject().put("slug", slug)))
                 .map(app -> new AppWithKey(app, key.kid(), key.publicPem()))))
         .recover(failure -> Postgres.isUniqueViolation(failure)
             ? Future.failedFuture(new ApiException(ErrorCode.CONFLICT, "slug: '" + slug + "' is taken"))
             : Future.failedFuture(failure))
-        .compose(app -> audit(ctx, AuditEvent.APP_CREATED, app.app().id(), new JsonObject().put("slug", slug))
-            .map(app))
+        .compose(app -> apps.recordStaged(audit, staged[0]).map(app))
         .onSuccess(app -> {
           // Other processes may hold this id as unknown (client auth, JWKS): they drop that at once.
           AppDirectory.announce(vertx, app.app().id(), "created");
@@ -132,17 +134,21 @@ public final class AppApi {
     // Validated here, before any database work; merged over the stored settings under the row lock.
     AppSettings.merge(AppSettings.defaults(), settings);
     AppWithKey current = AppAccess.app(ctx);
+    AuditOutbox.Staged[] staged = new AuditOutbox.Staged[1];
     defaultRoles.resolve(current.app().id(), settings)
-        .compose(resolved -> apps.update(current.app().id(), name, callbackUrls, resolved))
+        .compose(resolved -> apps.update(current.app().id(), name, callbackUrls, resolved, change -> {
+          List<String> fields = change.after().changesFrom(change.before());
+          staged[0] = fields.isEmpty() ? null : staged(ctx, AuditEvent.APP_CHANGED, change.after().id(),
+              new JsonObject().put("fields", new JsonArray(fields)));
+          return staged[0];
+        }))
         .compose(change -> change == null ? Future.failedFuture(AppAccess.notFound()) : Future.succeededFuture(change))
         .compose(change -> {
-          List<String> fields = change.after().changesFrom(change.before());
-          if (fields.isEmpty()) {
+          if (staged[0] == null) {
             return Future.succeededFuture(change.after());
           }
           AppDirectory.announce(vertx, change.after().id(), "settings");
-          return audit(ctx, AuditEvent.APP_CHANGED, change.after().id(), new JsonObject().put("fields", new JsonArray(fields)))
-              .map(change.after());
+          return apps.recordStaged(audit, staged[0]).map(change.after());
         })
         .onSuccess(app -> Responses.ok(ctx, new AppWithKey(app, current.kid(), current.publicPem()).toJson(issuer)))
         .onFailure(ctx::fail);
@@ -150,12 +156,12 @@ public final class AppApi {
 
   public void delete(RoutingContext ctx) {
     UUID id = AppAccess.app(ctx).app().id();
-    apps.delete(id)
+    AuditOutbox.Staged staged = staged(ctx, AuditEvent.APP_DELETED, id,
+        new JsonObject().put("slug", AppAccess.app(ctx).app().slug()));
+    apps.delete(id, staged)
         .compose(found -> found ? Future.succeededFuture() : Future.failedFuture(AppAccess.notFound()))
-        .compose(ignored -> {
-          AppDirectory.announce(vertx, id, "deleted");
-          return audit(ctx, AuditEvent.APP_DELETED, id, new JsonObject().put("slug", AppAccess.app(ctx).app().slug()));
-        })
+        .onSuccess(ignored -> AppDirectory.announce(vertx, id, "deleted"))
+        .compose(ignored -> apps.recordStaged(audit, staged))
         .onSuccess(ignored -> {
           deleted.increment();
           Responses.ok(ctx, new JsonObject().put("app_id", id.toString()).put("deleted", true));
@@ -166,12 +172,11 @@ public final class AppApi {
   public void rotateSecret(RoutingContext ctx) {
     UUID id = AppAccess.app(ctx).app().id();
     String secret = newSecret();
-    apps.replaceSecret(id, masterKey.appSecretHash(secret))
+    AuditOutbox.Staged staged = staged(ctx, AuditEvent.APP_SECRET_ROTATED, id, new JsonObject());
+    apps.replaceSecret(id, masterKey.appSecretHash(secret), staged)
         .compose(found -> found ? Future.succeededFuture() : Future.failedFuture(AppAccess.notFound()))
-        .compose(ignored -> {
-          AppDirectory.announce(vertx, id, "secret");
-          return audit(ctx, AuditEvent.APP_SECRET_ROTATED, id, new JsonObject());
-        })
+        .onSuccess(ignored -> AppDirectory.announce(vertx, id, "secret"))
+        .compose(ignored -> apps.recordStaged(audit, staged))
         .onSuccess(ignored -> {
           secretRotations.increment();
           Responses.ok(ctx, new JsonObject().put("app_secret", secret));
@@ -184,11 +189,13 @@ public final class AppApi {
     // Limits first: a refused rotation must not cost an RSA key generation.
     apps.rotationAllowed(id)
         .compose(allowed -> vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey), false))
-        .compose(key -> apps.rotateSigningKey(id, key)
-            .compose(found -> found ? Future.succeededFuture(key) : Future.failedFuture(AppAccess.notFound())))
         .compose(key -> {
-          AppDirectory.announce(vertx, id, "key");
-          return audit(ctx, AuditEvent.APP_KEY_ROTATED, id, new JsonObject().put("kid", key.kid())).map(key);
+          AuditOutbox.Staged staged = staged(ctx, AuditEvent.APP_KEY_ROTATED, id, new JsonObject().put("kid", key.kid()));
+          return apps.rotateSigningKey(id, key, staged)
+              .compose(found -> found ? Future.succeededFuture() : Future.failedFuture(AppAccess.notFound()))
+              .onSuccess(ignored -> AppDirectory.announce(vertx, id, "key"))
+              .compose(ignored -> apps.recordStaged(audit, staged))
+              .map(key);
         })
         .onSuccess(key -> {
           keyRotations.increment();
@@ -198,9 +205,13 @@ public final class AppApi {
   }
 
   /** Records an admin event with who did it; completes once it is stored. */
-  private Future<Void> audit(RoutingContext ctx, String type, UUID appId, JsonObject data) {
+  /**
+   * An admin event with who did it. It is staged in the transaction of the change it records (AuditOutbox), so
+   * the change and its event commit together or not at all: a failed rotation leaves the old secret working.
+   */
+  private static AuditOutbox.Staged staged(RoutingContext ctx, String type, UUID appId, JsonObject data) {
     JsonObject all = AdminAuth.principal(ctx).toAudit().mergeIn(data);
-    return audit.record(new AuditEvent(type, appId, null, RequestIds.of(ctx), Requests.callerIp(ctx), all));
+    return AuditOutbox.Staged.of(new AuditEvent(type, appId, null, RequestIds.of(ctx), Requests.callerIp(ctx), all));
   }
 
   private Counter counter(String name, String description) {

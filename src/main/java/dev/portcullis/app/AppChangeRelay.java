@@ -2,6 +2,7 @@ package dev.portcullis.app;
 
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.RedisTopologies;
 import dev.portcullis.core.messages.AppMessages;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -38,8 +39,8 @@ public final class AppChangeRelay extends VerticleBase {
   public Future<?> start() {
     GatewayConfig config = GatewayConfig.from(config());
     channel = config.redisPrefix() + "app-changed";
-    publisher = Redis.createClient(vertx, config.redisUrl());
-    subscriber = Redis.createClient(vertx, config.redisUrl());
+    publisher = Redis.createClient(vertx, RedisTopologies.options(config));
+    subscriber = Redis.createClient(vertx, RedisTopologies.subscriberOptions(config));
     Bus.listen(vertx, Bus.APP_CHANGED, this::sendOut);
     subscribe();
     return Future.succeededFuture();

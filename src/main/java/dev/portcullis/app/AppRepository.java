@@ -1,5 +1,7 @@
 package dev.portcullis.app;
 
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.audit.AuditOutbox;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
@@ -62,6 +64,11 @@ public final class AppRepository {
       "UPDATE apps SET secret_hash = $2, updated_at = now() WHERE id = $1 AND id <> $3";
   private static final String DELETE_APP = "DELETE FROM apps WHERE id = $1 AND id <> $2";
 
+  /** Records a staged event once its change committed (see {@link AuditOutbox#record}). */
+  public Future<Void> recordStaged(AuditLog audit, AuditOutbox.Staged staged) {
+    return AuditOutbox.record(pg, audit, staged);
+  }
+
   /** One page of apps, newest first, and the cursor of the next page (null on the last). */
   public record Page(List<AppWithKey> apps, String nextCursor) {
   }
@@ -111,12 +118,14 @@ public final class AppRepository {
    * cannot both slip under the limit.
    */
   public Future<App> create(UUID ownerId, String name, String slug, byte[] secretHash, List<String> callbackUrls,
-                            AppSettings settings, SigningKeyMaterial key, int maxPerOwner) {
+                            AppSettings settings, SigningKeyMaterial key, int maxPerOwner,
+                            Function<UUID, AuditOutbox.Staged> event) {
     UUID id = UUID.randomUUID();
     Tuple app = Tuple.of(id, ownerId, name, slug, Buffer.buffer(secretHash), new JsonArray(callbackUrls), settings.toJson());
     return pg.inTransaction(conn -> underOwnerLimit(conn, ownerId, maxPerOwner)
         .compose(ok -> conn.preparedQuery(INSERT_APP).execute(app))
-        .compose(rows -> SigningKeyStore.insert(conn, id, key).map(ignored -> first(rows, App::fromRow))));
+        .compose(rows -> SigningKeyStore.insert(conn, id, key).map(ignored -> first(rows, App::fromRow)))
+        .compose(created -> AuditOutbox.stage(conn, event.apply(id)).map(created)));
   }
 
   private static Future<Void> underOwnerLimit(SqlConnection conn, UUID ownerId, int maxPerOwner) {
@@ -135,7 +144,8 @@ public final class AppRepository {
    * Changes name, callback URLs and settings (each only when given; {@code settingsChanges} are validated,
    * partial settings merged over the stored ones). Null when the app does not exist.
    */
-  public Future<Change> update(UUID id, String name, List<String> callbackUrls, JsonObject settingsChanges) {
+  public Future<Change> update(UUID id, String name, List<String> callbackUrls, JsonObject settingsChanges,
+                               Function<Change, AuditOutbox.Staged> event) {
     return pg.inTransaction(conn -> conn.preparedQuery(LOCK_BY_ID).execute(Tuple.of(id))
         .compose(rows -> {
           App before = first(rows, App::fromRow);
@@ -147,20 +157,29 @@ public final class AppRepository {
               new JsonArray(callbackUrls == null ? before.callbackUrls() : callbackUrls), settings.toJson());
           return conn.preparedQuery(UPDATE_APP).execute(values)
               .map(updated -> new Change(before, first(updated, App::fromRow)))
-              .compose(change -> keepShortenedTtlPublished(conn, change).map(change));
+              .compose(change -> keepShortenedTtlPublished(conn, change).map(change))
+              .compose(change -> {
+                AuditOutbox.Staged changed = event.apply(change);
+                return changed == null ? Future.succeededFuture(change) : AuditOutbox.stage(conn, changed).map(change);
+              });
         }));
   }
 
   /** Replaces the secret hash; false when the app does not exist. */
-  public Future<Boolean> replaceSecret(UUID id, byte[] secretHash) {
-    return pg.run(pool -> pool.preparedQuery(UPDATE_SECRET).execute(Tuple.of(id, Buffer.buffer(secretHash), App.CONSOLE_ID)))
-        .map(rows -> rows.rowCount() > 0);
+  public Future<Boolean> replaceSecret(UUID id, byte[] secretHash, AuditOutbox.Staged event) {
+    return pg.inTransaction(conn -> conn.preparedQuery(UPDATE_SECRET)
+        .execute(Tuple.of(id, Buffer.buffer(secretHash), App.CONSOLE_ID))
+        .compose(rows -> rows.rowCount() == 0
+            ? Future.succeededFuture(false)
+            : AuditOutbox.stage(conn, event).map(true)));
   }
 
   /** Deletes the app with its keys, users, sessions and tokens; false when it does not exist. */
-  public Future<Boolean> delete(UUID id) {
-    return pg.run(pool -> pool.preparedQuery(DELETE_APP).execute(Tuple.of(id, App.CONSOLE_ID)))
-        .map(rows -> rows.rowCount() > 0);
+  public Future<Boolean> delete(UUID id, AuditOutbox.Staged event) {
+    return pg.inTransaction(conn -> conn.preparedQuery(DELETE_APP).execute(Tuple.of(id, App.CONSOLE_ID))
+        .compose(rows -> rows.rowCount() == 0
+            ? Future.succeededFuture(false)
+            : AuditOutbox.stage(conn, event).map(true)));
   }
 
   /**
@@ -169,7 +188,7 @@ public final class AppRepository {
    * rotations of one app run one after the other and never leave two unretired keys (times are read after
    * the lock with clock_timestamp(), so keys order as their rotations did). False when the app does not exist.
    */
-  public Future<Boolean> rotateSigningKey(UUID id, SigningKeyMaterial key) {
+  public Future<Boolean> rotateSigningKey(UUID id, SigningKeyMaterial key, AuditOutbox.Staged event) {
     return pg.inTransaction(conn -> conn.preparedQuery(LOCK_BY_ID).execute(Tuple.of(id))
         .compose(rows -> {
           App app = first(rows, App::fromRow);
@@ -180,6 +199,7 @@ public final class AppRepository {
           return rotationAllowed(conn, id)
               .compose(allowed -> SigningKeyStore.retire(conn, id, publishSeconds))
               .compose(ignored -> SigningKeyStore.insert(conn, id, key))
+              .compose(ignored -> AuditOutbox.stage(conn, event))
               .map(true);
         }));
   }

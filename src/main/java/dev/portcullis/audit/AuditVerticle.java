@@ -27,6 +27,12 @@ public final class AuditVerticle extends VerticleBase {
   private GroupCommit commits;
   private AuditPartitions partitions;
   private MessageConsumer<AuditMessages.Record> consumer;
+  /** How often staged events (AuditOutbox) move into the chain; a drain that finds a full batch goes on at once. */
+  private static final long OUTBOX_INTERVAL_MS = 100;
+  private long outboxTimer;
+  private Postgres outboxPg;
+  private AuditLog outboxLog;
+  private boolean draining;
 
   @Override
   public Future<?> start() {
@@ -37,6 +43,10 @@ public final class AuditVerticle extends VerticleBase {
     partitions = new AuditPartitions(vertx, pg, config, Metrics.registry(vertx));
     partitions.start();
     consumer = Bus.serve(vertx, Bus.AUDIT_RECORD, this::record);
+    outboxPg = Postgres.create(vertx, config, "portcullis-audit-outbox", 1);
+    // Staged events go through the bus like any other, so every reader of the audit stream sees them.
+    outboxLog = new AuditLog(new Bus(vertx));
+    outboxTimer = vertx.setPeriodic(OUTBOX_INTERVAL_MS, id -> drainOutbox());
     return Future.join(consumer.completion(), connect());
   }
 
@@ -49,11 +59,27 @@ public final class AuditVerticle extends VerticleBase {
   public Future<?> stop() {
     // Everything that reached us is committed first; the senders (HTTP, services) were undeployed before.
     partitions.stop();
+    vertx.cancelTimer(outboxTimer);
     return commits.drain()
         .eventually(consumer::unregister)
         .eventually(() -> {
           metrics.close();
-          return pg.close();
+          return Future.join(pg.close(), outboxPg.close()).mapEmpty();
+        });
+  }
+
+  /** One drain at a time per process; pods drain side by side (SKIP LOCKED). */
+  private void drainOutbox() {
+    if (draining) {
+      return;
+    }
+    draining = true;
+    AuditOutbox.drain(outboxPg, outboxLog::record)
+        .onComplete(done -> {
+          draining = false;
+          if (done.succeeded() && done.result() == AuditOutbox.BATCH) {
+            drainOutbox();
+          }
         });
   }
 

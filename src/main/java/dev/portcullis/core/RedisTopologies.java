@@ -35,6 +35,21 @@ public final class RedisTopologies {
     };
   }
 
+  /**
+   * Options for a pub/sub subscriber. A Cluster broadcasts every PUBLISH to all its nodes, so a subscriber
+   * listens on one node as a plain connection (a cluster client routes commands by key, and SUBSCRIBE has none);
+   * the other topologies subscribe as they connect.
+   */
+  public static RedisOptions subscriberOptions(GatewayConfig config) {
+    if (config.redisMode() != GatewayConfig.RedisMode.CLUSTER) {
+      return options(config);
+    }
+    RedisOptions options = new RedisOptions().setType(RedisClientType.STANDALONE)
+        .setConnectionString(config.redisNodes().get(0));
+    options.getNetClientOptions().setConnectTimeout((int) config.backendTimeoutMs());
+    return options;
+  }
+
   /** Whether one pipeline may hold keys of different hash slots (not on a Cluster, whose nodes own slots). */
   public static boolean pipelinesAcrossSlots(GatewayConfig config) {
     return config.redisMode() != GatewayConfig.RedisMode.CLUSTER;

@@ -11,7 +11,7 @@ import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Responses;
 import dev.portcullis.token.DeviceSessions;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
+import dev.portcullis.security.SecurityEvents;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
@@ -27,7 +27,7 @@ public final class DeviceApi {
   private static final int NAME_MAX = 255;
   private static final int PLATFORM_MAX = 64;
 
-  private final Vertx vertx;
+  private final SecurityEvents security;
   private final KeyAuth auth;
   private final Seats seats;
   private final LicenseRepository licenses;
@@ -36,9 +36,9 @@ public final class DeviceApi {
   private final AuditLog audit;
   private final LicenseMetrics metrics;
 
-  DeviceApi(Vertx vertx, KeyAuth auth, Seats seats, LicenseRepository licenses, Certificates certificates,
+  DeviceApi(SecurityEvents security, KeyAuth auth, Seats seats, LicenseRepository licenses, Certificates certificates,
             DeviceSessions sessions, AuditLog audit, LicenseMetrics metrics) {
-    this.vertx = vertx;
+    this.security = security;
     this.auth = auth;
     this.seats = seats;
     this.licenses = licenses;
@@ -158,7 +158,7 @@ public final class DeviceApi {
         .put("max_devices", license.maxDevices())
         .put("max_activations_per_day", license.maxActivationsPerDay());
     if (activation.refusal().code() == ErrorCode.DEVICE_LIMIT_REACHED) {
-      LicenseEvents.deviceLimitReached(vertx, caller.app().id(), license.userId(), data);
+      security.publish(SecurityEvents.LICENSE_DEVICE_LIMIT_REACHED, caller.app().id(), license.userId(), null, data);
     }
     AuditEvent event = event(ctx, caller, LicenseEvents.ACTIVATION_REFUSED).with("reason", activation.refusedFor());
     return audit.record(event).transform(stored -> Future.failedFuture(activation.refusal()));

@@ -6,6 +6,7 @@ import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
+import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.token.DeviceSessions;
 import dev.portcullis.token.LicenseCertificates;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,6 +29,6 @@ public record LicenseApi(AdminApi admin, DeviceApi devices) {
     Certificates certificates = new Certificates(new LicenseCertificates(vertx, config.issuer(), pg, masterKey));
     return new LicenseApi(
         new AdminApi(new PolicyRepository(pg), licenses, keys, sessions, audit),
-        new DeviceApi(vertx, auth, new Seats(pg), licenses, certificates, sessions, audit, metrics));
+        new DeviceApi(new SecurityEvents(vertx), auth, new Seats(pg), licenses, certificates, sessions, audit, metrics));
   }
 }

@@ -1,11 +1,6 @@
 package dev.portcullis.license;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
-import java.time.Instant;
-import java.util.UUID;
-
-/** The audit event types of licenses, and the security event the webhook gets when a seat limit refuses a device. */
+/** The audit event types of licenses, and the reasons of the session revocations they cause. */
 final class LicenseEvents {
 
   static final String POLICY_CREATED = "license.policy_created";
@@ -27,28 +22,6 @@ final class LicenseEvents {
   static final String REASON_LICENSE_REVOKED = "license_revoked";
   static final String REASON_LICENSE_EXPIRED = "license_expired";
 
-  /** The security webhook's event (API.md, "Security events webhook"). */
-  static final String SECURITY_DEVICE_LIMIT_REACHED = "license.device_limit_reached";
-  /**
-   * The process-local address the security webhook sender consumes ({@code security.SecurityEvents.ADDRESS} on
-   * the hardening branch): {type, app_id, user_id, session_id?, at, data}, no reply.
-   */
-  static final String SECURITY_EVENT_ADDRESS = "portcullis.security.event";
-
   private LicenseEvents() {
-  }
-
-  /**
-   * Tells the security webhook that a seat limit refused a device. The one place licenses emit security events:
-   * once the hardening work's {@code SecurityEvents} is on main, this becomes a call to its {@code publish}.
-   */
-  static void deviceLimitReached(Vertx vertx, UUID appId, UUID userId, JsonObject data) {
-    JsonObject event = new JsonObject()
-        .put("type", SECURITY_DEVICE_LIMIT_REACHED)
-        .put("app_id", appId.toString())
-        .put("user_id", userId == null ? null : userId.toString())
-        .put("at", Instant.now().toString())
-        .put("data", data);
-    vertx.eventBus().send(SECURITY_EVENT_ADDRESS, event);
   }
 }

@@ -7,6 +7,7 @@ import dev.portcullis.core.ErrorCode;
 import dev.portcullis.otp.Identity;
 import dev.portcullis.otp.OtpCodes;
 import dev.portcullis.otp.OtpRefusals;
+import dev.portcullis.security.SecurityEvents;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -83,13 +84,13 @@ public final class LoginFailures {
             long seconds = OtpRefusals.seconds(failure.lockedMs());
             metrics.lockout("identity_network");
             events.add(attempt.event(AuditEvent.PASSWORD_LOCKED_OUT).with("locked_for", seconds));
-            alerts.emit(SecurityAlerts.IDENTITY_LOCKED_OUT, attempt.appId(), attempt.userId(), new JsonObject()
+            alerts.emit(SecurityEvents.IDENTITY_LOCKED_OUT, attempt.appId(), attempt.userId(), new JsonObject()
                 .put(attempt.identity().kind().field(), attempt.identity().masked())
                 .put("client_ip", attempt.clientIp())
                 .put("locked_for", seconds));
           }
           if (failure.consecutive() == Difficulty.CONSECUTIVE_CEILING) {
-            alerts.emit(SecurityAlerts.DIFFICULTY_RAISED, attempt.appId(), attempt.userId(), new JsonObject()
+            alerts.emit(SecurityEvents.CHALLENGE_DIFFICULTY_RAISED, attempt.appId(), attempt.userId(), new JsonObject()
                 .put(attempt.identity().kind().field(), attempt.identity().masked())
                 .put("consecutive_failures", failure.consecutive())
                 .put("reason", "consecutive_failures"));

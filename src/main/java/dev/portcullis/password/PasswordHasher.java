@@ -22,7 +22,11 @@ public final class PasswordHasher {
 
   /** Ready once the dummy hash is made (on the pool). */
   public static Future<PasswordHasher> create(Argon2id parameters, HashingPool pool) {
-    return pool.atStart(() -> parameters.hash(Secrets.randomToken(24)))
+    return pool.atStart(() -> {
+          // the common-password list is read here, on a worker, rather than by the first signup on an event loop
+          CommonPasswords.size();
+          return parameters.hash(Secrets.randomToken(24));
+        })
         .map(dummy -> new PasswordHasher(parameters, pool, dummy));
   }
 

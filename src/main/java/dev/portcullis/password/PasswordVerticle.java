@@ -16,6 +16,7 @@ import dev.portcullis.otp.OtpDelivery;
 import dev.portcullis.otp.OtpMetrics;
 import dev.portcullis.otp.OtpSender;
 import dev.portcullis.otp.OtpStore;
+import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.user.UserChanges;
 import dev.portcullis.user.UserPasswords;
 import dev.portcullis.user.UserRepository;
@@ -61,7 +62,7 @@ public final class PasswordVerticle extends VerticleBase {
             config.integer(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, 1, 60_000)), otpMetrics, audit,
         OtpSender.Limits.from(config));
     Challenges challenges = new Challenges(store, names, audit, metrics);
-    LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(vertx, registry));
+    LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(new SecurityEvents(vertx), registry));
     HashingSettings hashingSettings = HashingSettings.from(config);
     HashingPool pool = HashingPool.shared(vertx, hashingSettings.threads(), hashingSettings.capacity(), registry);
     return PasswordHasher.create(hashingSettings.argon2id(), pool).compose(hashing -> {

@@ -8,7 +8,6 @@ import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.UUID;
@@ -100,12 +99,6 @@ class HousekeepingTest {
   }
 
   private static long count(String sql) {
-    try (Connection connection = gateway.jdbc(); Statement statement = connection.createStatement();
-         ResultSet rows = statement.executeQuery(sql)) {
-      rows.next();
-      return rows.getLong(1);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return gateway.count(sql);
   }
 }

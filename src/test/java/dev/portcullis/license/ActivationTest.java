@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.GatewayExtension;
@@ -79,7 +80,7 @@ class ActivationTest {
     JsonObject license = licenses.license(licenses.policy(1));
     licenses.activated(license.getString("key"), "fp-a");
     List<JsonObject> webhook = new java.util.concurrent.CopyOnWriteArrayList<>();
-    var consumer = gateway.vertx().eventBus().<JsonObject>localConsumer(LicenseEvents.SECURITY_EVENT_ADDRESS,
+    var consumer = gateway.vertx().eventBus().<JsonObject>localConsumer(SecurityEvents.ADDRESS,
         message -> webhook.add(message.body()));
     try {
       assertEquals(403, licenses.device("activate", license.getString("key"), "fp-b").status());

@@ -30,7 +30,8 @@ class LicenseAdminTest {
 
   @RegisterExtension
   static final GatewayExtension env = GatewayExtension.create().webhook().auditTap()
-      .config(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1000);
+      .config(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1000)
+      .config(GatewayConfig.OWNER_SIGNUP, "open");
 
   private static WebhookReceiver inbox;
   private static TestGateway gateway;

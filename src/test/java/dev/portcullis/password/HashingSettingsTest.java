@@ -26,6 +26,7 @@ class HashingSettingsTest {
         .put(GatewayConfig.OTP_EMAIL_CHANNEL, "log")
         .put(GatewayConfig.OTP_SMS_CHANNEL, "log")
         .put(GatewayConfig.MASTER_KEY, TestGateway.TEST_MASTER_KEY)
+        .put(GatewayConfig.OWNER_SIGNUP, "open")
         .put(HashingSettings.MEMORY_KIB, 19456)
         .put(HashingSettings.ITERATIONS, 2)
         .put(HashingSettings.PARALLELISM, 1)

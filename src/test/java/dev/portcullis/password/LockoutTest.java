@@ -9,6 +9,7 @@ import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
+import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.testing.Await;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -39,7 +40,7 @@ class LockoutTest {
     PasswordClient client = PasswordClient.forNewApp(gateway, "lo-net", settings());
     List<JsonObject> security = new CopyOnWriteArrayList<>();
     MessageConsumer<JsonObject> tap = gateway.vertx().eventBus()
-        .<JsonObject>consumer(SecurityAlerts.ADDRESS, message -> security.add(message.body()));
+        .<JsonObject>consumer(SecurityEvents.ADDRESS, message -> security.add(message.body()));
     signUp(client, "quinn@example.com");
     for (int i = 0; i < 3; i++) {
       assertEquals("invalid_credentials", client.login("quinn@example.com", "wrong password " + i, "203.0.113.7").error());
@@ -50,7 +51,7 @@ class LockoutTest {
     assertRateLimited(client.login("quinn@example.com", PASSWORD, "203.0.113.7"), 1, 60);
     assertEquals(1, audit.of(AuditEvent.PASSWORD_LOCKED_OUT, client.appId()).size());
     Await.until("identity.locked_out on the security events address", Duration.ofSeconds(5),
-        () -> security.stream().anyMatch(event -> SecurityAlerts.IDENTITY_LOCKED_OUT.equals(event.getString("type"))
+        () -> security.stream().anyMatch(event -> SecurityEvents.IDENTITY_LOCKED_OUT.equals(event.getString("type"))
             && client.appId().equals(event.getString("app_id"))));
     JsonObject lockedOut = security.stream().filter(event -> client.appId().equals(event.getString("app_id")))
         .findFirst().orElseThrow();

@@ -140,6 +140,17 @@ public final class TestGateway implements AutoCloseable {
     }
   }
 
+  /** The single number a SQL query answers (e.g. a count), read from this gateway's database. */
+  public long count(String sql) {
+    try (Connection connection = jdbc(); java.sql.Statement statement = connection.createStatement();
+         java.sql.ResultSet rows = statement.executeQuery(sql)) {
+      rows.next();
+      return rows.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Runs one Redis command against this gateway's Redis (keys are NOT prefixed for you). */
   public Response redis(Command command, Object... args) {
     Redis client = Redis.createClient(vertx, TestBackends.redisUrl());

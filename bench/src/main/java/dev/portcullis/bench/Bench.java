@@ -26,6 +26,7 @@ public final class Bench {
     Args options = new Args(args, 1);
     switch (args[0]) {
       case "sign" -> SignBench.main(options);
+      case "argon2" -> Argon2Bench.main(options);
       case "bare" -> BareJsonServer.main(options);
       case "load" -> LoadMain.main(options);
       case "report" -> Report.main(options);

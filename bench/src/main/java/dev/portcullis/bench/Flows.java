@@ -26,6 +26,11 @@ abstract class Flows {
 
   /** As above; without {@code parse}, the body is not read as JSON (load generator CPU is the server's loss). */
   protected Future<JsonObject> expectOk(String op, long startNanos, Future<Http.Reply> call, boolean parse) {
+    return expect(op, startNanos, call, 200, parse);
+  }
+
+  /** Expects {@code status} (e.g. a signup's 202); otherwise as {@link #expectOk}. */
+  protected Future<JsonObject> expect(String op, long startNanos, Future<Http.Reply> call, int status, boolean parse) {
     return call.transform(ar -> {
       if (ar.failed()) {
         String what = "transport " + ar.cause().getClass().getSimpleName();
@@ -33,7 +38,7 @@ abstract class Flows {
         return Future.failedFuture(new Counted(what));
       }
       Http.Reply reply = ar.result();
-      if (reply.status() != 200) {
+      if (reply.status() != status) {
         String what = reply.describe();
         stats.error(op, what);
         return Future.failedFuture(new Counted(what));

@@ -18,8 +18,9 @@ import java.util.stream.Collectors;
 /**
  * The load generator. Scenarios against Portcullis: {@code sessions} (log users in, write their access tokens
  * for wrk), {@code refresh} (chains), {@code otp} (send + verify pairs), {@code mix} (70% me, 20% refresh,
- * 10% OTP pairs), {@code me} (closed loop) and {@code me-rate} (open loop at {@code --rate}). Against
- * Keycloak: {@code kc-sessions}, {@code kc-refresh}, {@code kc-client-credentials}. Writes one JSON result.
+ * 10% OTP pairs), {@code me} (closed loop), {@code me-rate} (open loop at {@code --rate}) and {@code password}
+ * (challenge + password login). Against Keycloak: {@code kc-sessions}, {@code kc-refresh}, {@code kc-password}
+ * (its password grant), {@code kc-client-credentials}. Writes one JSON result.
  */
 final class LoadMain {
 
@@ -111,8 +112,27 @@ final class LoadMain {
         return ClosedLoop.run(vertx, stats, users(sessions, session -> mixUser(session, gateway, new Random(seeds.nextLong()))),
             warmup, duration).map(new JsonObject().put("mix", "70% me, 20% refresh, 10% otp pairs"));
       });
+      case "password" -> passwordUsers(args.integer("users", 16), gateway).compose(emails -> {
+        AtomicInteger next = new AtomicInteger();
+        return ClosedLoop.run(vertx, stats, users(connections,
+                () -> () -> gateway.passwordLogin(emails.get(next.getAndIncrement() % emails.size()))), warmup, duration)
+            .map(new JsonObject().put("users", emails.size()));
+      });
       default -> Future.failedFuture("unknown scenario " + scenario);
     };
+  }
+
+  /** {@code count} password users, made one after another (signups are not what this scenario measures). */
+  private static Future<List<String>> passwordUsers(int count, Portcullis gateway) {
+    List<String> emails = new ArrayList<>();
+    Future<Void> made = Future.succeededFuture();
+    for (int i = 0; i < count; i++) {
+      made = made.compose(v -> gateway.passwordUser().map(email -> {
+        emails.add(email);
+        return null;
+      }));
+    }
+    return made.map(v -> emails);
   }
 
   private static Future<JsonObject> keycloak(Vertx vertx, Stats stats, Http http, String scenario, Args args,
@@ -125,6 +145,8 @@ final class LoadMain {
       case "kc-refresh" -> sessions(connections, Math.min(connections, 4), kc::login).compose(sessions ->
           ClosedLoop.run(vertx, stats, users(sessions, session -> kcChain(session, kc)), warmup, duration)
               .map(new JsonObject().put("sessions", sessions.size())));
+      case "kc-password" -> ClosedLoop.run(vertx, stats, users(connections, () -> () -> kc.login()), warmup, duration)
+          .map(new JsonObject());
       case "kc-client-credentials" -> ClosedLoop.run(vertx, stats, users(connections, () -> kc::clientCredentials),
           warmup, duration).map(new JsonObject());
       default -> Future.failedFuture("unknown scenario " + scenario);

@@ -46,6 +46,48 @@ final class Portcullis extends Flows {
         });
   }
 
+  /** The password every password-scenario user has (long and uncommon, so the policy accepts it). */
+  static final String PASSWORD = "bench tangerine skyline 42";
+
+  /**
+   * A password user: challenge, signup (202), the code from the webhook, verify. Returns the email. A fresh email
+   * each time, as for OTP pairs.
+   */
+  Future<String> passwordUser() {
+    String email = "p" + identities.incrementAndGet() + "-" + runTag + "@bench.test";
+    return challenge("signup", email)
+        .compose(token -> expect("signup", System.nanoTime(), http.postJson("/auth/signup", credentials()
+            .put("email", email).put("password", PASSWORD).put("challenge_token", token)), 202, true))
+        .compose(pending -> {
+          String verificationId = pending.getString("verification_id");
+          return counted("otp-webhook", receiver.code(verificationId)).compose(code -> expectOk("verify",
+              System.nanoTime(), http.postJson("/auth/verify", credentials().put("verification_id", verificationId)
+                  .put("code", code))));
+        })
+        .map(email);
+  }
+
+  /**
+   * A password login as a client backend does it: a challenge (no proof of work: the run has no failures), then
+   * the login, one Argon2id check on the gateway's hashing pool. Counted as one composite "password-login".
+   */
+  Future<Void> passwordLogin(String email) {
+    long start = System.nanoTime();
+    return challenge("login", email)
+        .compose(token -> expectOk("login", System.nanoTime(), http.postJson("/auth/login", credentials()
+            .put("email", email).put("password", PASSWORD).put("challenge_token", token)), false))
+        .map(done -> {
+          stats.composite("password-login", System.nanoTime() - start);
+          return null;
+        });
+  }
+
+  private Future<String> challenge(String purpose, String email) {
+    return expectOk("challenge", System.nanoTime(), http.postJson("/auth/challenge", credentials()
+            .put("purpose", purpose).put("email", email)))
+        .map(challenge -> challenge.getString("challenge_token"));
+  }
+
   /** One link of a refresh chain: the session moves on to the new refresh token. */
   Future<Void> refresh(Session session) {
     JsonObject body = credentials().put("refresh_token", session.refreshToken);

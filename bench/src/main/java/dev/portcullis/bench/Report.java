@@ -40,11 +40,16 @@ final class Report {
     JsonObject sign = read("sign");
     JsonObject gateway = read("gateway");
     JsonObject keycloak = read("keycloak");
+    JsonObject argon2 = read("argon2");
 
     if (sign != null) {
       rows.add(new Row("raw RS256 signing, " + sign.getInteger("threads") + " threads (verify: "
           + sign.getLong("verify_per_s") + "/s)", "Java loop", sign.getDouble("sign_per_s"), "signs/s", null, null, null,
           0L, null));
+    }
+    if (argon2 != null) {
+      rows.add(new Row("raw Argon2id checks (" + argon2.getString("parameters") + "), " + argon2.getInteger("threads")
+          + " threads", "Java loop", argon2.getDouble("checks_per_s"), "checks/s", null, null, null, 0L, null));
     }
     Double bare = wrk("bare Vert.x JSON endpoint", "bare");
     Double me = wrk("Portcullis GET /auth/me", "me");
@@ -53,6 +58,9 @@ final class Report {
     Double refresh = load("Portcullis POST /auth/refresh chains", "refresh", "refresh", "refreshes/s");
     Double otp = load("Portcullis OTP send + verify pairs", "otp", "otp-pair", "pairs/s");
     Double mix = load("Portcullis mix 70% me / 20% refresh / 10% OTP pairs", "mix", null, "req/s");
+    Double passwordLogins = load("Portcullis challenge + POST /auth/login (password)", "password", "password-login",
+        "logins/s");
+    Double kcPassword = load("Keycloak password grant", "kc-password", "kc-password", "logins/s");
     Double licenseVerify = wrk("Portcullis POST /licenses/verify (64 licences, activated devices)", "license-verify");
     Double kcRefresh = load("Keycloak refresh_token grant chains", "kc-refresh", "kc-refresh", "refreshes/s");
     wrk("Keycloak client_credentials grant", "kc-client-credentials");
@@ -112,6 +120,9 @@ final class Report {
     ratio(md, "/auth/me / Keycloak userinfo", me, kcUserinfo, "≥ 3", 3.0);
     ratio(md, "/licenses/verify / bare JSON", licenseVerify, bare, "≥ 0.50", 0.50);
     ratio(md, "Portcullis refresh / Keycloak refresh", refresh, kcRefresh, "–", null);
+    ratio(md, "password logins / raw Argon2id checks", passwordLogins,
+        argon2 == null ? null : argon2.getDouble("checks_per_s"), "≥ 0.90", 0.90);
+    ratio(md, "Portcullis password logins / Keycloak password grant", passwordLogins, kcPassword, "–", null);
 
     md.append("\n## Targets\n\n| target | measured | met |\n|---|---|---|\n");
     Double refreshP99 = p99("refresh", "refresh");

@@ -70,7 +70,7 @@ final class SignBench {
   }
 
   /** Runs {@code threads} loops for warmup + duration seconds; the rate counts only the measured window. */
-  private static double measure(int threads, int warmup, int duration, OpFactory factory) throws Exception {
+  static double measure(int threads, int warmup, int duration, OpFactory factory) throws Exception {
     long start = System.nanoTime();
     long measureFrom = start + warmup * 1_000_000_000L;
     long end = measureFrom + duration * 1_000_000_000L;

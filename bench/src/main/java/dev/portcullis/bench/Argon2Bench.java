@@ -1,0 +1,49 @@
+package dev.portcullis.bench;
+
+import com.password4j.Argon2Function;
+import com.password4j.types.Argon2;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+
+/**
+ * The raw Argon2id rate of this JVM on all cores: plain threads, each checking a password against a PHC string
+ * with the gateway's parameters (password4j, m = 19 MiB, t = 2, p = 1). This is the ceiling for password logins,
+ * each of which is one such check on the gateway's hashing pool.
+ */
+final class Argon2Bench {
+
+  private Argon2Bench() {
+  }
+
+  static void main(Args args) throws Exception {
+    int threads = args.integer("threads", Runtime.getRuntime().availableProcessors());
+    int warmup = args.integer("warmup", 3);
+    int duration = args.integer("duration", 15);
+    int memoryKib = args.integer("memory-kib", 19_456);
+    int iterations = args.integer("iterations", 2);
+    Argon2Function argon2id = Argon2Function.getInstance(memoryKib, iterations, 1, 32, Argon2.ID, 19);
+    byte[] salt = new byte[16];
+    new SecureRandom().nextBytes(salt);
+    byte[] password = Portcullis.PASSWORD.getBytes(StandardCharsets.UTF_8);
+    String phc = argon2id.hash(password, salt).getResult();
+
+    double rate = SignBench.measure(threads, warmup, duration,
+        () -> () -> Argon2Function.getInstanceFromHash(phc).check(Portcullis.PASSWORD, phc) ? 1 : 0);
+
+    JsonObject result = new JsonObject()
+        .put("threads", threads)
+        .put("cores", Runtime.getRuntime().availableProcessors())
+        .put("duration_s", duration)
+        .put("parameters", "m=" + memoryKib + ",t=" + iterations + ",p=1")
+        .put("checks_per_s", Math.round(rate * 10) / 10.0)
+        .put("checks_per_s_per_core", Math.round(rate / threads * 10) / 10.0);
+    System.out.println(result.encodePrettily());
+    String out = args.string("out", null);
+    if (out != null) {
+      Files.writeString(Path.of(out), result.encodePrettily());
+    }
+  }
+}

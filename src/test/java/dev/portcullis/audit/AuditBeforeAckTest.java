@@ -1,0 +1,78 @@
+package dev.portcullis.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
+import dev.portcullis.testing.Http;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Audit before acknowledgement: an app change and its audit event commit together")
+class AuditBeforeAckTest {
+
+  private static final String[] ADMIN = Http.bearer(TestGateway.ADMIN_KEY);
+
+  private static TestGateway gateway;
+
+  @BeforeAll
+  static void start() {
+    gateway = TestGateway.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    gateway.close();
+  }
+
+  @Test
+  @DisplayName("a rotate-secret whose audit event cannot be stored fails and leaves the old secret working")
+  void failedRotationKeepsOldSecret() throws Exception {
+    JsonObject app = gateway.createApp("ack-secret");
+    String appId = app.getString("app_id");
+    execute("CREATE FUNCTION refuse_staging() RETURNS trigger LANGUAGE plpgsql AS "
+        + "$$ BEGIN RAISE EXCEPTION 'audit store refuses'; END $$");
+    execute("CREATE TRIGGER refuse_staging BEFORE INSERT ON audit_outbox FOR EACH ROW EXECUTE FUNCTION refuse_staging()");
+    try {
+      ApiResponse rotated = gateway.http().post("/v1/apps/" + appId + "/rotate-secret", null, ADMIN);
+      assertEquals(500, rotated.status(), rotated.body());
+    } finally {
+      execute("DROP TRIGGER refuse_staging ON audit_outbox");
+      execute("DROP FUNCTION refuse_staging()");
+    }
+    ApiResponse client = gateway.http().post("/auth/refresh", new JsonObject().put("app_id", appId)
+        .put("app_secret", app.getString("app_secret")).put("refresh_token", "unknown"));
+    assertEquals("invalid_refresh_token", client.error(), "the old secret still authenticates: " + client.body());
+  }
+
+  @Test
+  @DisplayName("each acknowledged change has its event stored with it, and the event reaches the audit chain")
+  void changesAreAudited() throws Exception {
+    JsonObject app = gateway.createApp("ack-changes");
+    String appId = app.getString("app_id");
+    assertEquals(200, gateway.http().post("/v1/apps/" + appId + "/rotate-secret", null, ADMIN).status());
+    assertEquals(200, gateway.http().post("/v1/apps/" + appId + "/rotate-signing-key", null, ADMIN).status());
+    assertEquals(200, gateway.http().patch("/v1/apps/" + appId, new JsonObject().put("name", "Renamed"), ADMIN).status());
+    Await.until("the events in the chain", Duration.ofSeconds(10), () -> count(
+        "SELECT count(*) FROM audit_events WHERE app_id = '" + appId + "' AND type IN "
+            + "('app.created', 'app.secret_rotated', 'app.key_rotated', 'app.changed')") == 4);
+    Await.until("the outbox emptied", Duration.ofSeconds(10), () -> count("SELECT count(*) FROM audit_outbox") == 0);
+  }
+
+  private static void execute(String sql) throws Exception {
+    try (Connection connection = gateway.jdbc(); Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+    }
+  }
+
+  private static long count(String sql) {
+    return gateway.count(sql);
+  }
+}
