@@ -380,5 +380,38 @@ class OidcProviderTest {
         "client_secret", "wrong"));
     assertEquals(401, wrong.status());
     assertEquals("invalid_client", wrong.json().getString("error"));
+    String metrics = gateway.management().get("/metrics").body();
+    assertTrue(metrics.contains("portcullis_oidc_token_requests_total{grant_type=\"other\",outcome=\"unsupported_grant_type\"}"),
+        "token requests are counted by grant type and outcome");
+  }
+
+  @Test
+  @DisplayName("tokens of a REST API login work at neither userinfo nor the OIDC refresh; POST userinfo takes a form access_token")
+  void restSessionsAreNotOidcSessions() throws Exception {
+    String email = "rest@example.com";
+    int before = codesSentTo(email);
+    JsonObject credentials = new JsonObject().put("app_id", appId).put("app_secret", app.getString("app_secret"));
+    ApiResponse sent = gateway.http().post("/auth/send-otp", credentials.copy().put("email", email));
+    assertEquals(200, sent.status(), sent.toString());
+    ApiResponse login = gateway.http().post("/auth/verify-otp", credentials.copy()
+        .put("otp_request_id", sent.json().getString("otp_request_id")).put("otp", code(email, before)));
+    assertEquals(200, login.status(), login.toString());
+    ApiResponse info = userinfo(login.json().getString("access_token"));
+    assertEquals(401, info.status());
+    assertEquals("invalid_token", info.error());
+    TokenResponse refreshed = refresh(new RefreshToken(login.json().getString("refresh_token")));
+    assertEquals("invalid_grant", refreshed.toErrorResponse().getErrorObject().getCode());
+    assertEquals(200, gateway.http().post("/auth/refresh", credentials.copy()
+        .put("refresh_token", login.json().getString("refresh_token"))).status(), "the REST token was not spent");
+
+    Started started = authenticationRequest("openid phone");
+    AuthorizationCode code = signIn(started, "eve@example.com").toSuccessResponse().getAuthorizationCode();
+    OIDCTokenResponse tokens = (OIDCTokenResponse) exchange(code, CALLBACK, started.verifier()).toSuccessResponse();
+    ApiResponse posted = form("/oidc/" + appId + "/userinfo",
+        Map.of("access_token", tokens.getOIDCTokens().getAccessToken().getValue()));
+    assertEquals(200, posted.status(), posted.toString());
+    assertEquals(new JsonObject().put("sub", posted.json().getString("sub")), posted.json(),
+        "an email user with the phone scope has no phone claims, and no email claims without the email scope");
+    assertEquals(404, gateway.http().get("/oidc/" + java.util.UUID.randomUUID() + "/.well-known/openid-configuration").status());
   }
 }
