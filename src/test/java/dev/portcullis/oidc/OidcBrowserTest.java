@@ -77,6 +77,11 @@ class OidcBrowserTest {
       awaitInput(driver, "identity");
       fill(driver, "identity", email);
       submit(driver);
+      Await.until("the password or code step", Duration.ofSeconds(15),
+          () -> !driver.findElements(By.name("password")).isEmpty() || !driver.findElements(By.name("code")).isEmpty());
+      if (!driver.findElements(By.name("password")).isEmpty()) {
+        driver.findElement(By.cssSelector("button[value=send_code]")).click();
+      }
       awaitInput(driver, "code");
       fill(driver, "code", code(email));
       submit(driver);
