@@ -355,11 +355,14 @@ if has soak; then
     sleep 10
   done
   wait "$LOAD_PID" || true
-  python3 "$CHAOS_DIR/soak.py" "$OUT" > "$OUT/soak.json"
-  gnuplot -e "dir='$OUT'" "$CHAOS_DIR/soak.gnuplot"
-  mkdir -p "$CHAOS_DIR/charts" && cp "$OUT"/soak-*.png "$CHAOS_DIR/charts/"
   check soak-ledger "$OUT/soak.ledger" "$JDBC_SHARED"
+  python3 "$CHAOS_DIR/soak.py" "$OUT" > "$OUT/soak.json" || true
   record soak "$(cat "$OUT/soak.json")"
+  if gnuplot -e "dir='$OUT'" "$CHAOS_DIR/soak.gnuplot"; then
+    mkdir -p "$CHAOS_DIR/charts" && cp "$OUT"/soak-*.png "$CHAOS_DIR/charts/"
+  else
+    log "soak charts not drawn (see above)"
+  fi
 fi
 stop_gateways
 

@@ -8,7 +8,7 @@ import csv, json, os, re, sys
 out = sys.argv[1]
 HEAP_GROWTH, RSS_GROWTH, FD_GROWTH = 0.15, 0.10, 10
 # the full collections run.sh asks for (jcmd GC.run): their after-value is the live data
-GC_LINE = re.compile(r"\[(\d+\.\d+)s\].*Pause Full \(System.gc\(\)\) (\d+)M->(\d+)M\((\d+)M\)")
+GC_LINE = re.compile(r"\[(\d+\.\d+)s\].*Pause Full \((?:System.gc\(\)|Diagnostic Command)\) (\d+)M->(\d+)M\((\d+)M\)")
 
 def thirds(values):
     n = len(values)

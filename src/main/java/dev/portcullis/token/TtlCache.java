@@ -2,6 +2,8 @@ package dev.portcullis.token;
 
 import io.vertx.core.Future;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -16,7 +18,8 @@ final class TtlCache<K, V> {
 
   private final long ttlNanos;
   private final int maxEntries;
-  private final Map<K, Entry<V>> entries = new HashMap<>();
+  /** In load order, so the entries that expired first are at the head. */
+  private final LinkedHashMap<K, Entry<V>> entries = new LinkedHashMap<>();
   private final Map<K, Future<V>> loading = new HashMap<>();
 
   TtlCache(long ttlMillis, int maxEntries) {
@@ -58,10 +61,25 @@ final class TtlCache<K, V> {
     entries.values().removeIf(entry -> test.test(entry.value()));
   }
 
+  /**
+   * Keeps the value and drops the entries that expired (from the head, where the oldest are), so a cache of many
+   * short-lived keys (a session seen once) holds only the last TTL's worth instead of growing to maxEntries.
+   */
   private void put(K key, V value, long loadedAt) {
+    long now = System.nanoTime();
+    Iterator<Entry<V>> oldest = entries.values().iterator();
+    while (oldest.hasNext() && now - oldest.next().loadedAt() >= ttlNanos) {
+      oldest.remove();
+    }
     if (entries.size() >= maxEntries) {
       entries.clear();
     }
+    entries.remove(key);
     entries.put(key, new Entry<>(value, loadedAt));
+  }
+
+  /** Entries held, expired or not (for tests). */
+  int size() {
+    return entries.size();
   }
 }

@@ -298,6 +298,67 @@ class AuditEventsEndToEndTest {
   }
 
   @Test
+  @DisplayName("passwords store signup, verification, login success and failure, lock-out, a raised challenge, change "
+      + "and reset, each with its request, the end user's IP and the user, and no password in any row")
+  void passwords() {
+    JsonObject app = gateway.createApp(new JsonObject().put("name", "Passwords").put("slug", "e2e-passwords")
+        .put("settings", new JsonObject().put("challenge_required", false).put("password_max_failures", 3)
+            .put("otp_resend_cooldown", 0)));
+    UUID appId = id(app);
+    String email = "pia.password@example.com";
+    ApiResponse signup = post("/auth/signup", credentials(app).put("email", email).put("password", "tangerine skyline 42")
+        .put("client_ip", END_USER_IP), "e2e-pw-signup");
+    assertEquals(202, signup.status(), signup.body());
+    row(AuditEvent.SIGNUP_REQUESTED, "e2e-pw-signup", appId, END_USER_IP, null);
+    String verificationId = signup.json().getString("verification_id");
+    String code = receiver.awaitCode(verificationId);
+    ApiResponse verified = post("/auth/verify", credentials(app).put("verification_id", verificationId).put("code", code)
+        .put("client_ip", END_USER_IP), "e2e-pw-verify");
+    assertEquals(200, verified.status(), verified.body());
+    String user = verified.json().getJsonObject("user").getString("id");
+    row(AuditEvent.IDENTITY_VERIFIED, "e2e-pw-verify", appId, END_USER_IP, user);
+
+    ApiResponse login = post("/auth/login", credentials(app).put("email", email).put("password", "tangerine skyline 42")
+        .put("client_ip", END_USER_IP), "e2e-pw-login");
+    assertEquals(200, login.status(), login.body());
+    row(AuditEvent.PASSWORD_LOGIN_SUCCEEDED, "e2e-pw-login", appId, END_USER_IP, user);
+    String access = login.json().getString("access_token");
+    ApiResponse changed = post("/auth/change-password", credentials(app).put("access_token", access)
+        .put("current_password", "tangerine skyline 42").put("new_password", "marmalade orbit 77")
+        .put("client_ip", END_USER_IP), "e2e-pw-change");
+    assertEquals(200, changed.status(), changed.body());
+    row(AuditEvent.PASSWORD_CHANGED, "e2e-pw-change", appId, END_USER_IP, user);
+
+    ApiResponse requested = post("/auth/request-password-reset", credentials(app).put("email", email)
+        .put("client_ip", END_USER_IP), "e2e-pw-reset-request");
+    assertEquals(200, requested.status(), requested.body());
+    row(AuditEvent.PASSWORD_RESET_REQUESTED, "e2e-pw-reset-request", appId, END_USER_IP, user);
+    String resetId = requested.json().getString("reset_id");
+    String resetCode = receiver.awaitCode(resetId);
+    ApiResponse reset = post("/auth/reset-password", credentials(app).put("reset_id", resetId).put("code", resetCode)
+        .put("new_password", "quietly humming kettle").put("client_ip", END_USER_IP), "e2e-pw-reset");
+    assertEquals(200, reset.status(), reset.body());
+    row(AuditEvent.PASSWORD_RESET_COMPLETED, "e2e-pw-reset", appId, END_USER_IP, user);
+
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      ApiResponse refused = post("/auth/login", credentials(app).put("email", email).put("password", "not it at all")
+          .put("client_ip", END_USER_IP), "e2e-pw-fail-" + attempt);
+      assertEquals("invalid_credentials", refused.error(), refused.body());
+    }
+    row(AuditEvent.PASSWORD_LOGIN_FAILED, "e2e-pw-fail-1", appId, END_USER_IP, user);
+    row(AuditEvent.PASSWORD_LOCKED_OUT, "e2e-pw-fail-3", appId, END_USER_IP, user);
+    ApiResponse challenge = post("/auth/challenge", credentials(app).put("purpose", "login").put("email", email)
+        .put("client_ip", END_USER_IP), "e2e-pw-challenge");
+    assertEquals(200, challenge.status(), challenge.body());
+    assertTrue(challenge.json().getJsonObject("pow").getInteger("difficulty") > 0, challenge.body());
+    row(AuditEvent.CHALLENGE_ISSUED, "e2e-pw-challenge", appId, END_USER_IP, null);
+
+    assertClean(appId, app.getString("app_secret"), code, resetCode, email, "tangerine skyline", "marmalade orbit",
+        "quietly humming", "not it at all", "$argon2id");
+    assertChainVerifies(appId);
+  }
+
+  @Test
   @Order(Integer.MAX_VALUE)
   @DisplayName("the tests above stored every type of the audit catalogue (runs last, with the whole class)")
   void everyTypeCovered() throws IllegalAccessException {

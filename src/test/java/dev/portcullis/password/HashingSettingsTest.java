@@ -14,7 +14,9 @@ import org.junit.jupiter.api.Test;
 class HashingSettingsTest {
 
   private static JsonObject base() {
+    // dev mode: the production-only requirements (issuer, admin key, owner sign-up) are not what this is about
     return new JsonObject()
+        .put(GatewayConfig.DEV_MODE, true)
         .put(GatewayConfig.HTTP_PORT, 8080)
         .put(GatewayConfig.MANAGEMENT_PORT, 9090)
         .put(GatewayConfig.HTTP_INSTANCES, 0)

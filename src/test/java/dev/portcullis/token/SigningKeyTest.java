@@ -68,11 +68,13 @@ class SigningKeyTest {
     Await.until("new tokens to use the new key", Duration.ofSeconds(2), () -> next.kid().equals(
         TokenFixture.header(TokenFixture.login(gateway, appId, user).getString("access_token")).getString("kid")));
     assertEquals(200, TokenFixture.me(gateway.http(), before).status(), "the old key still verifies");
-    assertEquals(List.of(next.kid(), oldKid), publishedKids(appId));
+    Await.until("both keys in the JWKS", Duration.ofSeconds(2),
+        () -> List.of(next.kid(), oldKid).equals(publishedKids(appId)));
 
     TokenFixture.update(gateway, "UPDATE signing_keys SET publish_until = now() - interval '1 second' WHERE kid = ?", oldKid);
     announceKeyChange(appId);
-    assertEquals(List.of(next.kid()), publishedKids(appId));
+    Await.until("the unpublished key gone from the JWKS", Duration.ofSeconds(2),
+        () -> List.of(next.kid()).equals(publishedKids(appId)));
     Await.until("the unpublished key to stop verifying", Duration.ofSeconds(2),
         () -> "invalid_token".equals(TokenFixture.me(gateway.http(), before).error()));
     assertNotEquals(oldKid, next.kid());
