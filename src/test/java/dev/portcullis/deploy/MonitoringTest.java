@@ -85,6 +85,11 @@ class MonitoringTest {
     gateway.http().post("/auth/send-otp", credentials.copy().put("email", "undeliverable@example.com"));
     Await.until("the delivery failure to be counted", Duration.ofSeconds(15),
         () -> gateway.management().get("/metrics").body().contains("portcullis_otp_delivery_failures_total{"));
+    // The GC pause timer exists from the first collection on; a short run may not have had one yet.
+    Await.until("a GC pause to be recorded", Duration.ofSeconds(15), () -> {
+      System.gc();
+      return gateway.management().get("/metrics").body().contains("jvm_gc_pause_seconds_sum");
+    });
     scrape(gateway.management().get("/metrics").body());
   }
 
