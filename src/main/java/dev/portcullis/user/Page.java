@@ -1,6 +1,6 @@
 package dev.portcullis.user;
 
-import dev.portcullis.core.ApiException;
+import dev.portcullis.http.Fields;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -36,18 +36,6 @@ public record Page<T>(List<T> items, String nextCursor) {
 
   /** The {@code limit} query parameter: 1 to {@link #MAX_LIMIT}, {@link #DEFAULT_LIMIT} when absent. */
   public static int limit(RoutingContext ctx) {
-    String raw = ctx.queryParams().get("limit");
-    if (raw == null) {
-      return DEFAULT_LIMIT;
-    }
-    try {
-      int limit = Integer.parseInt(raw);
-      if (limit >= 1 && limit <= MAX_LIMIT) {
-        return limit;
-      }
-    } catch (NumberFormatException ignored) {
-      // answered below
-    }
-    throw ApiException.invalid("limit", "must be an integer between 1 and " + MAX_LIMIT);
+    return Fields.pageLimit(ctx.queryParams().get("limit"), DEFAULT_LIMIT, MAX_LIMIT);
   }
 }
