@@ -5,17 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
+import dev.portcullis.testing.Chromium;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.io.File;
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,9 +19,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 
 /**
  * The hosted pages in a real browser: Chromium (Debian's, driven by Selenium through chromedriver) signs in on the
@@ -35,8 +28,6 @@ import org.openqa.selenium.chrome.ChromeOptions;
 @DisplayName("Hosted sign-in and conversations in Chromium")
 class HostedBrowserTest {
 
-  private static final List<String> CHROMIUM = List.of("/usr/lib/chromium/chromium", "/usr/bin/chromium");
-  private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
 
   private static HostedFixture fixture;
   private static TestBackend backend;
@@ -44,7 +35,7 @@ class HostedBrowserTest {
 
   @BeforeAll
   static void start() {
-    requireBrowser();
+    Chromium.require();
     fixture = new HostedFixture();
     // The backend needs the app's id and secret, the app needs the backend's URLs: a placeholder, then a PATCH.
     app = fixture.app("browser-shop", List.of("http://localhost:1/callback"), new JsonObject()
@@ -69,35 +60,6 @@ class HostedBrowserTest {
     }
   }
 
-  private static void requireBrowser() {
-    boolean present = CHROMIUM.stream().anyMatch(path -> new File(path).canExecute())
-        && new File(CHROMEDRIVER).canExecute();
-    if (!present) {
-      String message = "no Chromium and chromedriver here (apt-get install chromium chromium-driver)";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        throw new AssertionError(message + ": in CI the browser test must run, not skip");
-      }
-      Assumptions.abort(message);
-    }
-  }
-
-  private static WebDriver chromium(boolean javascript) throws Exception {
-    Path profile = Files.createTempDirectory("portcullis-chromium");
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM.stream().filter(path -> new File(path).canExecute()).findFirst().orElseThrow());
-    options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--user-data-dir=" + profile);
-    if (!javascript) {
-      options.setExperimentalOption("prefs", Map.of("profile.managed_default_content_settings.javascript", 2));
-    }
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(new File(CHROMEDRIVER))
-        .usingAnyFreePort()
-        .build();
-    return new ChromeDriver(service, options);
-  }
-
   private static String gateway(String path) {
     return "http://127.0.0.1:" + fixture.gateway.config().httpPort() + path;
   }
@@ -106,7 +68,7 @@ class HostedBrowserTest {
   @ValueSource(booleans = {true, false})
   @DisplayName("a user signs in on the onboarding page and lands on the app's callback, which trades the code")
   void onboarding(boolean javascript) throws Exception {
-    WebDriver driver = chromium(javascript);
+    WebDriver driver = Chromium.start(javascript);
     try {
       String email = "browser-" + javascript + "@example.com";
       driver.get(gateway("/onboarding/" + app.getString("app_id") + "?callback_url="
@@ -114,8 +76,8 @@ class HostedBrowserTest {
       assertEquals("Sign in to Browser Shop", driver.getTitle());
       assertJavaScript(driver, javascript);
       signIn(driver, email);
-      fill(driver, "name", "Kim Browser");
-      submit(driver);
+      Chromium.fill(driver, "name", "Kim Browser");
+      Chromium.submit(driver);
       WebElement result = awaitElement(driver, "signed-in");
       assertEquals(email + "|Kim Browser", result.getText());
     } finally {
@@ -136,13 +98,13 @@ class HostedBrowserTest {
     ApiResponse created = fixture.gateway.http().send("POST", "/api/conversations", body.encode(),
         "Content-Type", "application/vnd.authologic.v1.1+json", "Authorization", HostedFixture.basic(app));
     assertEquals(201, created.status(), created.toString());
-    WebDriver driver = chromium(javascript);
+    WebDriver driver = Chromium.start(javascript);
     try {
       driver.get(gateway(URI.create(created.json().getString("url")).getPath()));
       signIn(driver, "talk-" + javascript + "@example.com");
-      fill(driver, "PERSON_NAME_FIRSTNAME", "Ada");
-      fill(driver, "PERSON_NAME_LASTNAME", "Lovelace");
-      submit(driver);
+      Chromium.fill(driver, "PERSON_NAME_FIRSTNAME", "Ada");
+      Chromium.fill(driver, "PERSON_NAME_LASTNAME", "Lovelace");
+      Chromium.submit(driver);
       WebElement result = awaitElement(driver, "conversation");
       String[] parts = result.getText().split("\\|", 3);
       assertEquals("FINISHED", parts[0], "conversation status");
@@ -158,8 +120,8 @@ class HostedBrowserTest {
   private static void signIn(WebDriver driver, String email) {
     assertEveryInputLabelled(driver);
     int before = fixture.codesSentTo(email);
-    fill(driver, "identity", email);
-    submit(driver);
+    Chromium.fill(driver, "identity", email);
+    Chromium.submit(driver);
     Await.until("the password or code step", Duration.ofSeconds(15), () -> !driver.findElements(By.name("password"))
         .isEmpty() || !driver.findElements(By.name("code")).isEmpty());
     if (!driver.findElements(By.name("password")).isEmpty()) {
@@ -168,20 +130,10 @@ class HostedBrowserTest {
     }
     awaitInput(driver, "code");
     assertEveryInputLabelled(driver);
-    fill(driver, "code", fixture.code(email, before));
-    submit(driver);
+    Chromium.fill(driver, "code", fixture.code(email, before));
+    Chromium.submit(driver);
     awaitInput(driver, null);
     assertEveryInputLabelled(driver);
-  }
-
-  private static void fill(WebDriver driver, String name, String value) {
-    WebElement input = driver.findElement(By.name(name));
-    input.clear();
-    input.sendKeys(value);
-  }
-
-  private static void submit(WebDriver driver) {
-    driver.findElement(By.cssSelector("form button[type=submit]")).click();
   }
 
   /** Waits until the page has a visible input of that name (null: until the page has changed at all). */
