@@ -6,6 +6,9 @@ import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Secrets;
 import dev.portcullis.core.messages.AppMessages;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -20,6 +23,10 @@ import java.util.function.Function;
  * secret or a deleted app stops working on every gateway process within half a second, and on every
  * verticle of the process that changed it at once ({@link #announce}). Not shared between verticle
  * instances (each event loop keeps its own cache).
+ *
+ * <p>An id found not to exist is remembered for longer, process-wide ({@link UnknownApps}: 30 s, at most 10,000
+ * ids), so random ids cost one database query per id and process; creating an app with an id drops it there at
+ * once, in every process ({@link AppChangeRelay}).
  *
  * <p>Every attempt, whatever is wrong with it (unknown app, malformed id, wrong or missing secret), costs
  * exactly one HMAC of the presented secret, one cache look-up (unknown apps are cached too) and one
@@ -46,6 +53,9 @@ public final class AppDirectory {
 
   private final Function<UUID, Future<App>> loader;
   private final Function<String, byte[]> secretHash;
+  private final UnknownApps unknown;
+  private final Counter loads;
+  private final Counter unknownHits;
   private final Map<UUID, Entry> cache = new LinkedHashMap<>(64, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<UUID, Entry> eldest) {
@@ -53,14 +63,32 @@ public final class AppDirectory {
     }
   };
 
+  /** Without the process-wide set of unknown ids: absent apps are cached like the others, for half a second. */
   public AppDirectory(AppRepository apps, MasterKey masterKey) {
     this(apps::find, masterKey::appSecretHash);
   }
 
+  /** For client authentication: unknown ids are remembered in {@code unknown}; the directory must {@link #listen}. */
+  public AppDirectory(AppRepository apps, MasterKey masterKey, UnknownApps unknown, MeterRegistry metrics) {
+    this(apps::find, masterKey::appSecretHash, unknown, metrics);
+  }
+
   /** With the app loader (null when absent) and the keyed secret hash made explicit, as tests count them. */
   public AppDirectory(Function<UUID, Future<App>> loader, Function<String, byte[]> secretHash) {
+    this(loader, secretHash, null, new SimpleMeterRegistry());
+  }
+
+  public AppDirectory(Function<UUID, Future<App>> loader, Function<String, byte[]> secretHash, UnknownApps unknown,
+                      MeterRegistry metrics) {
     this.loader = loader;
     this.secretHash = secretHash;
+    this.unknown = unknown;
+    this.loads = Counter.builder("portcullis.app.cache.loads")
+        .description("App look-ups of the client-auth cache that went to the database")
+        .register(metrics);
+    this.unknownHits = Counter.builder("portcullis.app.cache.unknown.hits")
+        .description("App look-ups answered from the process's set of unknown app ids, without a query")
+        .register(metrics);
   }
 
   public Future<Verdict> authenticate(String appId, String secret) {
@@ -83,15 +111,31 @@ public final class AppDirectory {
     if (entry != null && now - entry.loadedAt() < TTL_NANOS) {
       return entry.app();
     }
+    if (unknown != null && unknown.contains(id, System.currentTimeMillis())) {
+      unknownHits.increment();
+      Entry absent = new Entry(Future.succeededFuture(Optional.empty()), now);
+      cache.put(id, absent);
+      return absent.app();
+    }
+    long epoch = unknown == null ? 0 : unknown.epoch();
+    loads.increment();
     Future<Optional<App>> loading = loader.apply(id).map(Optional::ofNullable);
     Entry fresh = new Entry(loading, now);
     cache.put(id, fresh);
     loading.onFailure(ignored -> cache.remove(id, fresh));
+    loading.onSuccess(found -> {
+      if (unknown != null && found.isEmpty() && cache.get(id) == fresh) {
+        unknown.remember(id, epoch, System.currentTimeMillis());
+      }
+    });
     return loading;
   }
 
   public void forget(UUID id) {
     cache.remove(id);
+    if (unknown != null) {
+      unknown.forget(id);
+    }
   }
 
   /** Makes this directory forget apps as soon as any verticle of this process announces a change. */

@@ -5,6 +5,8 @@ import dev.portcullis.app.AppApi;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.app.AppRepository;
 import dev.portcullis.app.ClientAuthentication;
+import dev.portcullis.app.ClientFailures;
+import dev.portcullis.app.UnknownApps;
 import dev.portcullis.audit.AuditApi;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.audit.AuditReader;
@@ -72,6 +74,7 @@ public final class ApiVerticle extends VerticleBase {
   private HttpServer server;
   private Postgres pg;
   private RedisStore redis;
+  private ClientFailures clientFailures;
 
   @Override
   public Future<?> start() {
@@ -83,11 +86,13 @@ public final class ApiVerticle extends VerticleBase {
     Bus bus = new Bus(vertx);
     AuditLog audit = new AuditLog(bus);
     AppRepository apps = new AppRepository(pg);
-    AppDirectory appDirectory = new AppDirectory(apps, masterKey);
+    AppDirectory appDirectory = new AppDirectory(apps, masterKey, UnknownApps.of(vertx), metrics);
     // This verticle's client-auth cache drops an app as soon as any verticle of the process changes it.
     appDirectory.listen(vertx);
 
-    ClientAuth client = new ClientAuth(new ClientAuthentication(appDirectory, audit, metrics));
+    clientFailures = new ClientFailures(vertx, redis, audit, config, metrics).start();
+    ClientAuthentication clientAuthentication = new ClientAuthentication(appDirectory, clientFailures, metrics);
+    ClientAuth client = new ClientAuth(clientAuthentication);
     Guards guards = new Guards(
         TrustedProxies.parse(GatewayConfig.TRUSTED_PROXIES, config.optional(GatewayConfig.TRUSTED_PROXIES)),
         new AdmissionControl(config.httpMaxInFlight(), metrics),
@@ -106,7 +111,7 @@ public final class ApiVerticle extends VerticleBase {
         users(bus, audit, metrics, config),
         new PasswordApi(bus),
         LicenseApi.create(vertx, config, pg, redis, masterKey, appDirectory, audit, metrics),
-        hosted(config, bus, audit, appDirectory, metrics));
+        hosted(config, bus, audit, appDirectory, clientAuthentication, metrics));
 
     server = vertx.createHttpServer(new HttpServerOptions()
             .setPort(config.httpPort())
@@ -130,9 +135,10 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   /** The hosted sign-in pages and the conversations that run on them. */
-  private HostedApis hosted(GatewayConfig config, Bus bus, AuditLog audit, AppDirectory apps, MeterRegistry metrics) {
+  private HostedApis hosted(GatewayConfig config, Bus bus, AuditLog audit, AppDirectory apps,
+                            ClientAuthentication clientAuthentication, MeterRegistry metrics) {
     HostedApi hosted = new HostedApi(config.issuer(), pg, redis, bus, audit, apps, metrics, new BusPasswords(bus));
-    OidcApi oidc = new OidcApi(config.issuer(), pg, bus, audit, apps, new ClientAuthentication(apps, audit, metrics),
+    OidcApi oidc = new OidcApi(config.issuer(), pg, bus, audit, apps, clientAuthentication,
         hosted, metrics);
     return new HostedApis(hosted, new ConversationApi(config.issuer(), pg, audit, apps, hosted), oidc);
   }
@@ -305,6 +311,9 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     // Graceful: stop accepting, let in-flight requests finish, then close the clients they used.
+    if (clientFailures != null) {
+      clientFailures.stop();
+    }
     Future<Void> drained = server == null ? Future.succeededFuture() : server.shutdown(DRAIN_SECONDS, TimeUnit.SECONDS);
     return drained.eventually(() -> Future.join(pg.close(), redis.close()));
   }

@@ -52,6 +52,8 @@ public final class GatewayConfig {
   public static final String SECURITY_WEBHOOK_URL = "PORTCULLIS_SECURITY_WEBHOOK_URL";
   public static final String SECURITY_WEBHOOK_SECRET = "PORTCULLIS_SECURITY_WEBHOOK_SECRET";
   public static final String OTP_DELIVERY_BACKOFF_MS = "PORTCULLIS_OTP_DELIVERY_BACKOFF_MS";
+  public static final String CLIENT_FAILURES_PER_MINUTE_PER_IP = "PORTCULLIS_CLIENT_FAILURES_PER_MINUTE_PER_IP";
+  public static final String CLIENT_FAILURE_WINDOW_MS = "PORTCULLIS_CLIENT_FAILURE_WINDOW_MS";
   /** Set by the launcher, never by the environment: true in {@code start-dev}. */
   public static final String DEV_MODE = "portcullis.dev-mode";
 

@@ -1,0 +1,202 @@
+package dev.portcullis.app;
+
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.AuditEvent;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.RedisScript;
+import dev.portcullis.core.RedisStore;
+import dev.portcullis.http.SourceNetwork;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Response;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Failed client authentications, counted instead of audited one by one (an anonymous caller must not make the
+ * audit trail grow without bound), and the per-IP limit on them.
+ *
+ * <p><b>Summaries.</b> Each failure is counted in Redis under its window (one minute,
+ * {@code PORTCULLIS_CLIENT_FAILURE_WINDOW_MS}), the app it claimed (the system chain when that app does not
+ * exist) and the caller's source network (IPv4 /24, IPv6 /64). Once a window has closed (plus a grace of two
+ * seconds for clocks), one process claims it ({@code SET NX} with a lease) and writes one
+ * {@code client.auth_failed} event per app and network, with {@code count}, {@code network},
+ * {@code window_start} and {@code window_ms}; each count is taken off Redis only after its event is stored. So a
+ * fault loses no summary: a process that dies mid-flush leaves the rest to the next claim, and at worst one
+ * summary is written twice. Redis keeps an unflushed window for a day. A failure that cannot be counted (Redis
+ * down) is still answered {@code 401} and counted in {@code portcullis_client_auth_failures_uncounted_total}.
+ *
+ * <p><b>Per-IP limit.</b> Beyond {@code PORTCULLIS_CLIENT_FAILURES_PER_MINUTE_PER_IP} (600) failures in one
+ * window from one client IP (an IPv6 /64), every client-authenticated request from it is answered
+ * {@code 429 rate_limited} with {@code Retry-After} until the window ends, before any database or HMAC work.
+ * Only failures count: a backend's successful requests never do. Each verticle remembers the blocked callers
+ * it has seen go over, so a blocked flood costs neither Redis nor Postgres.
+ */
+public final class ClientFailures {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ClientFailures.class);
+  private static final RedisScript COUNT = RedisScript.load("client-failure.lua");
+  private static final RedisScript FLUSHED = RedisScript.load("client-failure-flushed.lua");
+  private static final long KEEP_MS = 86_400_000L;
+  private static final long CLAIM_MS = 30_000;
+  private static final int MAX_BLOCKED = 10_000;
+  private static final String TAG = "{client-failures}";
+
+  private final Vertx vertx;
+  private final RedisStore redis;
+  private final AuditLog audit;
+  private final long windowMs;
+  private final long graceMs;
+  private final int limitPerIp;
+  private final String owner = UUID.randomUUID().toString();
+  private final Counter uncounted;
+  private final Counter limited;
+  private final Counter summaries;
+  private final Map<String, Long> blockedUntil = new LinkedHashMap<>(64, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+      return size() > MAX_BLOCKED;
+    }
+  };
+  private long timer = -1;
+  private boolean flushing;
+
+  public ClientFailures(Vertx vertx, RedisStore redis, AuditLog audit, GatewayConfig config, MeterRegistry metrics) {
+    this.vertx = vertx;
+    this.redis = redis;
+    this.audit = audit;
+    this.windowMs = config.integer(GatewayConfig.CLIENT_FAILURE_WINDOW_MS, 60_000, 500, 3_600_000);
+    this.graceMs = Math.min(2_000, windowMs / 2);
+    this.limitPerIp = config.integer(GatewayConfig.CLIENT_FAILURES_PER_MINUTE_PER_IP, 600, 1, 1_000_000);
+    this.uncounted = Counter.builder("portcullis.client.auth.failures.uncounted")
+        .description("Failed client authentications Redis could not count into a summary")
+        .register(metrics);
+    this.limited = Counter.builder("portcullis.client.auth.rate.limited")
+        .description("Client-authenticated requests refused with 429 after too many failures from their IP")
+        .register(metrics);
+    this.summaries = Counter.builder("portcullis.client.auth.failure.summaries")
+        .description("client.auth_failed summary events written (one per app, source network and window)")
+        .register(metrics);
+  }
+
+  /** Starts the periodic flush of closed windows on this verticle's context. */
+  public ClientFailures start() {
+    long period = Math.max(100, Math.min(5_000, windowMs / 4));
+    timer = vertx.setPeriodic(period, id -> flush());
+    return this;
+  }
+
+  public void stop() {
+    vertx.cancelTimer(timer);
+  }
+
+  /** The 429 to answer at once when {@code callerIp} is over its failure limit, else null. */
+  public ApiException refusal(String callerIp) {
+    String key = SourceNetwork.limitKey(callerIp);
+    Long until = blockedUntil.get(key);
+    if (until == null) {
+      return null;
+    }
+    long now = System.currentTimeMillis();
+    if (until <= now) {
+      blockedUntil.remove(key);
+      return null;
+    }
+    limited.increment();
+    return ApiException.rateLimited(ErrorCode.RATE_LIMITED, "too many failed client authentications from this address",
+        (until - now + 999) / 1000);
+  }
+
+  /** Counts one failure of {@code callerIp} against {@code appId} (the system app when unknown); never fails. */
+  public Future<Void> count(UUID appId, String callerIp) {
+    long now = System.currentTimeMillis();
+    long window = now - Math.floorMod(now, windowMs);
+    String ipKey = SourceNetwork.limitKey(callerIp);
+    List<String> keys = List.of(redis.key(TAG, "window", Long.toString(window)), redis.key(TAG, "windows"),
+        redis.key(TAG, "ip", Long.toString(window), ipKey));
+    List<String> args = List.of(appId + "|" + SourceNetwork.of(callerIp), Long.toString(window),
+        Long.toString(KEEP_MS), Long.toString(windowMs + graceMs));
+    return COUNT.run(redis, keys, args)
+        .map(reply -> {
+          if (reply.toLong() > limitPerIp) {
+            blockedUntil.put(ipKey, window + windowMs);
+          }
+          return (Void) null;
+        })
+        .recover(failure -> {
+          uncounted.increment();
+          LOG.debug("failed client authentication not counted: {}", failure.getMessage());
+          return Future.succeededFuture();
+        });
+  }
+
+  /** Writes the summaries of every closed window this process can claim. */
+  void flush() {
+    if (flushing) {
+      return;
+    }
+    flushing = true;
+    long closedBefore = System.currentTimeMillis() - windowMs - graceMs;
+    redis.send(Command.ZRANGEBYSCORE, redis.key(TAG, "windows"), "-inf", Long.toString(closedBefore), "LIMIT", "0", "10")
+        .compose(windows -> {
+          Future<Void> chain = Future.succeededFuture();
+          for (Response window : windows) {
+            String start = window.toString();
+            chain = chain.compose(ignored -> flushWindow(start));
+          }
+          return chain;
+        })
+        .onFailure(failure -> LOG.warn("failure summaries not flushed yet: {}", failure.getMessage()))
+        .onComplete(done -> flushing = false);
+  }
+
+  private Future<Void> flushWindow(String start) {
+    String claim = redis.key(TAG, "claim", start);
+    String hash = redis.key(TAG, "window", start);
+    return redis.send(Command.SET, claim, owner, "NX", "PX", Long.toString(CLAIM_MS))
+        .compose(claimed -> claimed == null ? Future.<Void>succeededFuture() : summarise(start, hash)
+            .eventually(() -> redis.send(Command.DEL, claim)));
+  }
+
+  private Future<Void> summarise(String start, String hash) {
+    return redis.send(Command.HGETALL, hash)
+        .compose(counts -> writeAll(start, hash, counts))
+        .compose(ignored -> redis.send(Command.HLEN, hash))
+        .compose(left -> left == null || left.toLong() == 0
+            ? redis.send(Command.ZREM, redis.key(TAG, "windows"), start).<Void>mapEmpty()
+            : Future.<Void>succeededFuture());
+  }
+
+  private Future<Void> writeAll(String start, String hash, Response counts) {
+    List<Future<?>> written = new ArrayList<>();
+    for (String field : counts.getKeys()) {
+      int bar = field.indexOf('|');
+      UUID appId = AppDirectory.parseUuid(bar < 0 ? null : field.substring(0, bar));
+      long count = counts.get(field).toLong();
+      AuditEvent event = AuditEvent.of(AuditEvent.CLIENT_AUTH_FAILED, appId == null ? AuditEvent.SYSTEM_APP : appId,
+              null, null)
+          .with("reason", "invalid_client")
+          .with("count", count)
+          .with("network", field.substring(bar + 1))
+          .with("window_start", Instant.ofEpochMilli(Long.parseLong(start)).toString())
+          .with("window_ms", windowMs);
+      written.add(audit.record(event)
+          .compose(stored -> {
+            summaries.increment();
+            return FLUSHED.run(redis, List.of(hash), List.of(field, Long.toString(count)));
+          }));
+    }
+    return Future.all(written).mapEmpty();
+  }
+}

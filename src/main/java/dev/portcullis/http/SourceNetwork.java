@@ -1,0 +1,59 @@
+package dev.portcullis.http;
+
+import io.netty.util.NetUtil;
+import java.util.HexFormat;
+
+/**
+ * The source network of a caller's address, as failure summaries group it: an IPv4 address's /24, an IPv6
+ * address's /64 (an IPv4-mapped IPv6 address counts as its IPv4 address). Parsed without DNS and written in one
+ * canonical form ({@code 203.0.113.0/24}, {@code 20010db8000000aa::/64}).
+ */
+public final class SourceNetwork {
+
+  private SourceNetwork() {
+  }
+
+  /** The /24 or /64 of {@code ip}, or {@code "unknown"} when there is none or it is no address. */
+  public static String of(String ip) {
+    byte[] bytes = bytes(ip);
+    if (bytes == null) {
+      return "unknown";
+    }
+    if (bytes.length == 4) {
+      return (bytes[0] & 0xff) + "." + (bytes[1] & 0xff) + "." + (bytes[2] & 0xff) + ".0/24";
+    }
+    return HexFormat.of().formatHex(bytes, 0, 8) + "::/64";
+  }
+
+  /**
+   * What a per-IP limit counts: the IPv4 address itself, or the /64 of an IPv6 address (one subscriber usually
+   * holds a whole /64); {@code "unknown"} when there is none.
+   */
+  public static String limitKey(String ip) {
+    byte[] bytes = bytes(ip);
+    if (bytes == null) {
+      return "unknown";
+    }
+    if (bytes.length == 4) {
+      return (bytes[0] & 0xff) + "." + (bytes[1] & 0xff) + "." + (bytes[2] & 0xff) + "." + (bytes[3] & 0xff);
+    }
+    return HexFormat.of().formatHex(bytes, 0, 8) + "::/64";
+  }
+
+  private static byte[] bytes(String ip) {
+    byte[] bytes = ip == null ? null : NetUtil.createByteArrayFromIpAddressString(ip);
+    if (bytes != null && bytes.length == 16 && isV4Mapped(bytes)) {
+      return new byte[] {bytes[12], bytes[13], bytes[14], bytes[15]};
+    }
+    return bytes;
+  }
+
+  private static boolean isV4Mapped(byte[] bytes) {
+    for (int i = 0; i < 10; i++) {
+      if (bytes[i] != 0) {
+        return false;
+      }
+    }
+    return bytes[10] == (byte) 0xff && bytes[11] == (byte) 0xff;
+  }
+}

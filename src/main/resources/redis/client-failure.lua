@@ -1,0 +1,14 @@
+-- One failed client authentication: counted in its window's summary hash under "<app id>|<network>", the window
+-- listed for the flush, and the caller's failures in this window counted for the per-IP limit.
+-- KEYS[1] window hash, KEYS[2] windows sorted set, KEYS[3] the caller's counter
+-- ARGV[1] field, ARGV[2] window start (ms), ARGV[3] hash lifetime (ms), ARGV[4] counter lifetime (ms)
+-- Returns the caller's failures in this window, this one included.
+redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+local n = redis.call('INCR', KEYS[3])
+if n == 1 then
+  redis.call('PEXPIRE', KEYS[3], ARGV[4])
+end
+return n
