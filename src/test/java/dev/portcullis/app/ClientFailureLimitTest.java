@@ -1,0 +1,98 @@
+package dev.portcullis.app;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
+import dev.portcullis.testing.GatewayExtension;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+@DisplayName("PORTCULLIS_CLIENT_FAILURES_PER_MINUTE_PER_IP: a flood of failed client authentications is cut off")
+class ClientFailureLimitTest {
+
+  private static final int LIMIT = 30;
+  private static final int INSTANCES = 2;
+
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create()
+      .config(GatewayConfig.CLIENT_FAILURES_PER_MINUTE_PER_IP, LIMIT)
+      .config(GatewayConfig.HTTP_INSTANCES, INSTANCES)
+      .config(GatewayConfig.TRUSTED_PROXIES, "127.0.0.0/8");
+
+  private static TestGateway gateway;
+  private static JsonObject app;
+
+  @BeforeAll
+  static void start() {
+    app = gateway.createApp("failure-limit");
+  }
+
+  private static ApiResponse refresh(String secret, String from) {
+    return gateway.http().post("/auth/refresh", new JsonObject().put("app_id", app.getString("app_id"))
+        .put("app_secret", secret).put("refresh_token", "not-a-token"), "X-Forwarded-For", from);
+  }
+
+  private static boolean authenticated(ApiResponse response) {
+    return !"invalid_client".equals(response.error()) && response.status() != 429;
+  }
+
+  @Test
+  @DisplayName("successes never count; beyond the limit of failures one IP gets 429 with Retry-After, others do not")
+  void floodCutOff() {
+    // The whole flood in one one-minute window.
+    Await.until("the start of a minute", Duration.ofSeconds(65), () -> System.currentTimeMillis() % 60_000 < 45_000);
+    String flooder = "198.51.100.23";
+    for (int i = 0; i < 10 * LIMIT; i++) {
+      ApiResponse success = refresh(app.getString("app_secret"), flooder);
+      assertTrue(authenticated(success), "successes are never limited: " + i + " " + success);
+    }
+    int refused = 0;
+    int rejected = 0;
+    ApiResponse last = null;
+    for (int i = 0; i < 2 * LIMIT; i++) {
+      last = refresh("wrong-" + UUID.randomUUID(), flooder);
+      if (last.status() == 429) {
+        refused++;
+      } else {
+        assertEquals("invalid_client", last.error(), last.body());
+        rejected++;
+      }
+    }
+    assertEquals(429, last.status(), last.body());
+    assertEquals("rate_limited", last.error());
+    long retryAfter = Long.parseLong(last.header("Retry-After"));
+    assertTrue(retryAfter >= 1 && retryAfter <= 60, "Retry-After " + retryAfter);
+    assertTrue(rejected <= LIMIT + INSTANCES, rejected + " failures answered 401 before the cut-off");
+    assertTrue(refused >= LIMIT - INSTANCES, refused + " refused");
+    assertTrue(PrometheusText.counter(gateway, "portcullis_client_auth_rate_limited_total") >= refused);
+
+    // Another address, of the same network too, is not affected: its failures and successes are answered as ever.
+    assertEquals(401, refresh("wrong", "198.51.100.24").status());
+    assertTrue(authenticated(refresh(app.getString("app_secret"), "198.51.100.24")));
+    assertEquals(401, refresh("wrong", "2001:db8::1").status());
+    // The flooding address itself is refused whatever it presents, until the window ends (before any hash).
+    assertEquals(429, refresh(app.getString("app_secret"), flooder).status());
+  }
+
+  @Test
+  @DisplayName("an IPv6 caller is limited by its /64")
+  void ipv6ByNetwork() {
+    Await.until("the start of a minute", Duration.ofSeconds(65), () -> System.currentTimeMillis() % 60_000 < 45_000);
+    ApiResponse last = null;
+    for (int i = 0; i < 2 * LIMIT; i++) {
+      last = refresh("wrong", "2001:db8:0:77::" + Integer.toHexString(i + 1));
+    }
+    assertEquals(429, last.status());
+    assertNotEquals(429, refresh("wrong", "2001:db8:0:78::1").status());
+  }
+}
