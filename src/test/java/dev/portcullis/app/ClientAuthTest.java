@@ -10,6 +10,7 @@ import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
+import dev.portcullis.testing.Await;
 import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.Context;
@@ -17,6 +18,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
@@ -32,7 +34,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ClientAuthTest {
 
   @RegisterExtension
-  static final GatewayExtension env = GatewayExtension.create().auditTap();
+  static final GatewayExtension env = GatewayExtension.create().auditTap()
+      .config(dev.portcullis.core.GatewayConfig.CLIENT_FAILURE_WINDOW_MS, 500);
 
   // Set by env before any test of the class runs.
   private static TestGateway gateway;
@@ -96,27 +99,30 @@ class ClientAuthTest {
   }
 
   @Test
-  @DisplayName("a failed attempt is audited under the claimed app, with nothing but the reason invalid_client")
+  @DisplayName("a failed attempt is counted into the claimed app's summary: reason, count and network, no secret")
   void failureAuditedUnderClaimedApp() {
     JsonObject target = gateway.createApp("client-auth-audit");
     refresh(new JsonObject().put("app_id", target.getString("app_id")).put("app_secret", "guess"),
         "X-Request-Id", "guess-1");
     JsonObject event = audit.one(AuditEvent.CLIENT_AUTH_FAILED, target.getString("app_id"));
-    assertEquals(new JsonObject().put("reason", "invalid_client"), event.getJsonObject("data"));
-    assertEquals("guess-1", event.getString("request_id"));
+    JsonObject data = event.getJsonObject("data");
+    assertEquals("invalid_client", data.getString("reason"));
+    assertEquals(1, data.getLong("count"));
+    assertEquals("127.0.0.0/24", data.getString("network"));
+    assertEquals(null, event.getString("request_id"), "a summary belongs to no single request");
     assertFalse(event.encode().contains("guess\""), "the presented secret is not recorded");
   }
 
   @Test
-  @DisplayName("an attempt for an app that does not exist is audited under the system app")
+  @DisplayName("an attempt for an app that does not exist is counted into the system app's summary")
   void unknownAppAuditedUnderSystem() {
-    String requestId = "unknown-" + UUID.randomUUID();
-    refresh(new JsonObject().put("app_id", UUID.randomUUID().toString()).put("app_secret", "x"), "X-Request-Id", requestId);
-    List<JsonObject> events = audit.of(AuditEvent.CLIENT_AUTH_FAILED, AuditEvent.SYSTEM_APP.toString()).stream()
-        .filter(event -> requestId.equals(event.getString("request_id")))
-        .toList();
-    assertEquals(1, events.size());
-    assertEquals(new JsonObject().put("reason", "invalid_client"), events.get(0).getJsonObject("data"));
+    int before = audit.of(AuditEvent.CLIENT_AUTH_FAILED, AuditEvent.SYSTEM_APP.toString()).size();
+    refresh(new JsonObject().put("app_id", UUID.randomUUID().toString()).put("app_secret", "x"));
+    Await.until("a summary in the system chain", Duration.ofSeconds(5),
+        () -> audit.of(AuditEvent.CLIENT_AUTH_FAILED, AuditEvent.SYSTEM_APP.toString()).size() > before);
+    JsonObject event = audit.of(AuditEvent.CLIENT_AUTH_FAILED, AuditEvent.SYSTEM_APP.toString()).get(before);
+    assertEquals("invalid_client", event.getJsonObject("data").getString("reason"));
+    assertTrue(event.getJsonObject("data").getLong("count") >= 1);
   }
 
   @Test

@@ -50,7 +50,8 @@ class AuditEventsEndToEndTest {
   private static final Set<String> stored = ConcurrentHashMap.newKeySet();
 
   @RegisterExtension
-  static final GatewayExtension env = GatewayExtension.create().webhook().config(GatewayConfig.OWNER_SIGNUP, "open");
+  static final GatewayExtension env = GatewayExtension.create().webhook().config(GatewayConfig.OWNER_SIGNUP, "open")
+      .config(GatewayConfig.CLIENT_FAILURE_WINDOW_MS, 1_000);
 
   // Set by env before any test of the class runs.
   private static WebhookReceiver receiver;
@@ -181,7 +182,7 @@ class AuditEventsEndToEndTest {
   }
 
   @Test
-  @DisplayName("a wrong app_secret stores client.auth_failed under the claimed app, an unknown app under the system chain")
+  @DisplayName("a wrong app_secret is summarised in client.auth_failed under the claimed app, an unknown app under the system chain")
   void clientAuthFailed() {
     JsonObject app = gateway.createApp("e2e-client-auth");
     String guess = "pcs_not-the-secret-" + UUID.randomUUID();
@@ -192,10 +193,13 @@ class AuditEventsEndToEndTest {
         .put("app_secret", guess).put("refresh_token", "x"), "e2e-unknown-app");
     assertEquals("invalid_client", unknown.error());
 
-    // An unauthenticated caller's claim about an end user is not trusted: the connection's IP is recorded.
-    JsonObject failed = row(AuditEvent.CLIENT_AUTH_FAILED, "e2e-wrong-secret", id(app), CALLER_IP, null);
-    assertEquals(new JsonObject().put("reason", "invalid_client"), failed.getJsonObject("data"));
-    row(AuditEvent.CLIENT_AUTH_FAILED, "e2e-unknown-app", AuditEvent.SYSTEM_APP, CALLER_IP, null);
+    // Not one row per attempt: one summary per app, source network and minute, written once the minute closed.
+    // An unauthenticated caller's claim about an end user is not trusted: the connection's network is recorded.
+    JsonObject failed = summary(id(app));
+    assertEquals(new JsonObject().put("reason", "invalid_client").put("count", 1).put("network", "127.0.0.0/24")
+        .put("window_start", failed.getJsonObject("data").getString("window_start")).put("window_ms", 1_000),
+        failed.getJsonObject("data"));
+    summary(AuditEvent.SYSTEM_APP);
     assertClean(id(app), guess, "eve@example.com");
     assertChainVerifies(id(app));
     assertChainVerifies(AuditEvent.SYSTEM_APP);
@@ -374,6 +378,23 @@ class AuditEventsEndToEndTest {
   }
 
   // --- helpers
+
+  /** A stored client.auth_failed summary of the app, waited for (the window closes, then it is written). */
+  private static JsonObject summary(UUID appId) {
+    java.util.concurrent.atomic.AtomicReference<JsonObject> found = new java.util.concurrent.atomic.AtomicReference<>();
+    dev.portcullis.testing.Await.until("a client.auth_failed summary of " + appId, java.time.Duration.ofSeconds(10),
+        () -> {
+          AuditTrail.rows(gateway, appId).stream()
+              .filter(row -> AuditEvent.CLIENT_AUTH_FAILED.equals(row.getString("type")))
+              .filter(row -> "127.0.0.0/24".equals(row.getJsonObject("data").getString("network")))
+              .findFirst().ifPresent(found::set);
+          return found.get() != null;
+        });
+    JsonObject row = found.get();
+    assertEquals(null, row.getString("request_id"), "a summary belongs to no single request");
+    stored.add(AuditEvent.CLIENT_AUTH_FAILED);
+    return row;
+  }
 
   /**
    * The one stored row of {@code type} that request {@code requestId} wrote, after checking it is filed under
