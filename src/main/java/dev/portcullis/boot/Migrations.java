@@ -79,6 +79,8 @@ public final class Migrations {
           schema = quote(rows.getString(1));
         }
         List<String> statements = new ArrayList<>(List.of(
+            // Pods starting together would otherwise GRANT on the same rows at once ("tuple concurrently updated").
+            "SELECT pg_advisory_xact_lock(" + GRANTS_LOCK + ")",
             "GRANT USAGE ON SCHEMA " + schema + " TO " + role,
             "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + schema + " TO " + role,
             "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA " + schema + " TO " + role,
@@ -106,6 +108,9 @@ public final class Migrations {
       }
     }, false);
   }
+
+  /** Serialises the runtime-role grants of pods that start together: "pcgrants" as a bigint. */
+  private static final long GRANTS_LOCK = 0x7063_6772_616e_7473L;
 
   private static String quote(String identifier) {
     return "\"" + identifier.replace("\"", "\"\"") + "\"";
