@@ -106,6 +106,23 @@ class RevocationAuditTest {
             + session + "'") == 1);
   }
 
+  @Test
+  @DisplayName("with the audit log refusing events, a logout is acknowledged, its event kept and later in the chain")
+  void auditLogDown() throws Exception {
+    UUID user = TokenFixture.user(gateway, appId, "audit-down@example.com");
+    JsonObject tokens = TokenFixture.login(gateway, appId, user);
+    String session = sessionOf(tokens);
+
+    try (AutoCloseable refusing = refuse("audit_events")) {
+      ApiResponse logout = TokenFixture.logout(gateway.http(), app, tokens.getString("refresh_token"), false);
+      assertEquals(200, logout.status(), "the revocation committed with its event: " + logout.body());
+      assertEquals(1, gateway.count("SELECT count(*) FROM sessions WHERE id = '" + session + "' AND revoked_at IS NOT NULL"));
+      assertEquals(1, gateway.count("SELECT count(*) FROM audit_outbox WHERE event->>'type' = 'session.revoked' "
+          + "AND event->'data'->>'session_id' = '" + session + "'"), "the event is kept until the audit log takes it");
+    }
+    assertRevokedAndAudited(tokens, session, "logout");
+  }
+
   private static String sessionOf(JsonObject tokens) {
     return TokenFixture.claims(tokens.getString("access_token")).getString("sid");
   }
@@ -130,12 +147,17 @@ class RevocationAuditTest {
 
   /** Makes every insert into the audit outbox fail until closed. */
   private static AutoCloseable refuseOutbox() throws Exception {
+    return refuse("audit_outbox");
+  }
+
+  /** Makes every insert into the table fail until closed. */
+  private static AutoCloseable refuse(String table) throws Exception {
     String name = "refuse_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     execute("CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS "
         + "$$ BEGIN RAISE EXCEPTION 'audit store refuses'; END $$");
-    execute("CREATE TRIGGER " + name + " BEFORE INSERT ON audit_outbox FOR EACH ROW EXECUTE FUNCTION " + name + "()");
+    execute("CREATE TRIGGER " + name + " BEFORE INSERT ON " + table + " FOR EACH ROW EXECUTE FUNCTION " + name + "()");
     return () -> {
-      execute("DROP TRIGGER " + name + " ON audit_outbox");
+      execute("DROP TRIGGER " + name + " ON " + table);
       execute("DROP FUNCTION " + name + "()");
     };
   }
