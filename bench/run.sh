@@ -27,7 +27,7 @@ WARMUP=${BENCH_WARMUP:-5}
 CONNECTIONS=${BENCH_CONNECTIONS:-8}
 WRK_CONNECTIONS=${BENCH_WRK_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
-SCENARIOS=${BENCH_SCENARIOS:-"sign argon2 bare me me-rate refresh otp mix license-verify password keycloak"}
+SCENARIOS=${BENCH_SCENARIOS:-"sign argon2 bare me me-rate refresh otp mix license-verify password password-me keycloak"}
 JFR=${BENCH_JFR:-0}
 NICE=${BENCH_NICE:-0}
 KEYCLOAK_VERSION=${BENCH_KEYCLOAK_VERSION:-26.4.7}
@@ -345,7 +345,7 @@ stop_gateway() {
 }
 
 gateway_scenarios() {
-  if has me || has me-rate; then
+  if has me || has me-rate || has password-me; then
     log "me: logging in 64 users (OTP pairs) for wrk's tokens"
     load me-sessions sessions --sessions 64 --tokens-out "$OUT/me.tokens"
   fi
@@ -373,6 +373,12 @@ gateway_scenarios() {
   has mix && load mix mix
   # password logins: 16 users made by signup + verify, then challenge + login in a closed loop
   has password && load password password --users 16
+  if has password-me; then
+    # /auth/me at one open-loop rate, alone and then while 16 users' password logins keep the hashing pool full
+    local me_rate=${BENCH_PASSWORD_ME_RATE:-2000}
+    load password-me-alone me-rate --rate "$me_rate" --sessions 64 --connections "$WRK_CONNECTIONS"
+    load password-me-busy password-me --rate "$me_rate" --sessions 64 --users 16 --connections "$WRK_CONNECTIONS"
+  fi
   if has license-verify; then
     license_devices 64 "$OUT/license.bodies"
     analyze_db
@@ -482,7 +488,7 @@ main() {
   has sign && baseline_sign
   has argon2 && baseline_argon2
   has bare && baseline_bare
-  if has me || has me-rate || has refresh || has otp || has mix || has license-verify || has password; then
+  if has me || has me-rate || has refresh || has otp || has mix || has license-verify || has password || has password-me; then
     start_gateway
     gateway_scenarios
     stop_gateway

@@ -269,7 +269,7 @@ log "run $RUN_ID: database $DB, gateways a and b behind HAProxy on $LB_PORT"
 if has single-use; then
   log "experiment 1: single-use rules and limits across the two gateways"
   result=$(chaos single-use --a "http://127.0.0.1:${HTTP_PORT[a]}" --b "http://127.0.0.1:${HTTP_PORT[b]}" \
-    --base "$LB" --app "$OUT/app-main.json" --app-nograce "$OUT/app-main-nograce.json" --ledger "$OUT/single-use.ledger" \
+    --base "$LB" --app "$OUT/app-main.json" --app-nograce "$OUT/app-main-nograce.json" --admin "$ADMIN_KEY" --ledger "$OUT/single-use.ledger" \
     --load-ledger "$OUT/single-use-load.ledger" --load-users 4 --receiver-port $RECEIVER_PORT || true)
   echo "$result" > "$OUT/single-use.json"
   record single-use "$result"

@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Function;
 
 /** A Lua script kept as a resource under {@code redis/}, called by SHA and loaded on the first NOSCRIPT. */
 public final class RedisScript {
@@ -40,6 +41,21 @@ public final class RedisScript {
         .recover(failure -> isNoScript(failure)
             ? redis.sendDecision(build(Command.EVAL, source, keys, args))
             : Future.failedFuture(failure));
+  }
+
+  /** One call of this script to pipeline with others: EVALSHA, or EVAL with the source when {@code withSource}. */
+  public Request call(boolean withSource, List<String> keys, List<String> args) {
+    return withSource ? build(Command.EVAL, source, keys, args) : build(Command.EVALSHA, sha, keys, args);
+  }
+
+  /**
+   * Pipelines the requests {@code build} makes (given whether script calls carry their source); when Redis did
+   * not know a script yet (a restarted or new node), once more with the sources. The calls of the first attempt
+   * that Redis did run are run twice then, which only a counter notices, by one batch, once per node start.
+   */
+  public static Future<List<Response>> pipeline(RedisStore redis, Function<Boolean, List<Request>> build) {
+    return redis.batch(build.apply(false))
+        .recover(failure -> isNoScript(failure) ? redis.batch(build.apply(true)) : Future.failedFuture(failure));
   }
 
   private static Request build(Command command, String script, List<String> keys, List<String> args) {

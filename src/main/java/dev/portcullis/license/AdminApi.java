@@ -41,14 +41,16 @@ public final class AdminApi {
   private final LicenseKeys keys;
   private final DeviceSessions sessions;
   private final AuditLog audit;
+  private final LicenseGenerations generations;
 
   AdminApi(PolicyRepository policies, LicenseRepository licenses, LicenseKeys keys, DeviceSessions sessions,
-           AuditLog audit) {
+           AuditLog audit, LicenseGenerations generations) {
     this.policies = policies;
     this.licenses = licenses;
     this.keys = keys;
     this.sessions = sessions;
     this.audit = audit;
+    this.generations = generations;
   }
 
   public void createPolicy(RoutingContext ctx) {
@@ -74,7 +76,8 @@ public final class AdminApi {
     JsonObject body = JsonBody.of(ctx);
     policy(ctx)
         .compose(current -> policies.update(PolicyRules.patch(current, body)))
-        .compose(updated -> updated == null ? Future.failedFuture(policyNotFound()) : Future.succeededFuture(updated))
+        .compose(updated -> updated == null ? Future.failedFuture(policyNotFound())
+            : generations.bump(updated.appId()).map(updated))
         .compose(updated -> audit(ctx, LicenseEvents.POLICY_CHANGED, null,
             policyData(updated).put("fields", new JsonArray(List.copyOf(body.fieldNames())))).map(updated))
         .onSuccess(updated -> Responses.ok(ctx, updated.toJson()))
@@ -87,7 +90,7 @@ public final class AdminApi {
         .recover(failure -> PolicyRepository.isInUse(failure)
             ? Future.failedFuture(new ApiException(ErrorCode.CONFLICT, "policy_id: licenses still use this policy"))
             : Future.failedFuture(failure))
-        .compose(deleted -> deleted ? Future.succeededFuture() : Future.failedFuture(policyNotFound()))
+        .compose(deleted -> deleted ? generations.bump(appId(ctx)) : Future.failedFuture(policyNotFound()))
         .compose(deleted -> audit(ctx, LicenseEvents.POLICY_DELETED, null,
             new JsonObject().put("policy_id", policyId.toString())))
         .onSuccess(done -> Responses.ok(ctx, new JsonObject().put("policy_id", policyId.toString()).put("deleted", true)))
@@ -177,7 +180,8 @@ public final class AdminApi {
                 : licenses.deviceLive(appId, license.id(), deviceId))
             .compose(live -> live == null
                 ? Future.failedFuture(new ApiException(ErrorCode.NOT_FOUND, "device_id: no such device of this license"))
-                : live ? licenses.deactivate(appId, deviceId, "removed") : Future.succeededFuture(false))
+                : live ? licenses.deactivate(appId, deviceId, "removed")
+                    .compose(changed -> generations.bump(appId).map(changed)) : Future.succeededFuture(false))
             .compose(changed -> !changed ? Future.succeededFuture() : sessions.revoke(appId, List.of(deviceId),
                     LicenseEvents.REASON_DEVICE_DEACTIVATED, RequestIds.of(ctx), Requests.callerIp(ctx))
                 .compose(revoked -> audit(ctx, LicenseEvents.DEVICE_DEACTIVATED, license.userId(), new JsonObject()
@@ -211,10 +215,10 @@ public final class AdminApi {
             return Future.failedFuture(new ApiException(ErrorCode.CONFLICT,
                 "license_id: a " + before.status() + " license cannot be made " + to));
           }
-          Future<Integer> revoked = sessionReason == null
+          Future<Integer> revoked = generations.bump(appId).compose(bumped -> sessionReason == null
               ? Future.succeededFuture(0)
               : licenses.deviceIds(licenseId).compose(devices -> sessions.revoke(appId, devices, sessionReason,
-                  RequestIds.of(ctx), Requests.callerIp(ctx)));
+                  RequestIds.of(ctx), Requests.callerIp(ctx))));
           return revoked.compose(count -> audit(ctx, eventType, before.userId(), new JsonObject()
               .put("license_id", licenseId.toString())
               .put("from", before.status())

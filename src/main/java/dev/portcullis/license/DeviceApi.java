@@ -35,9 +35,10 @@ public final class DeviceApi {
   private final DeviceSessions sessions;
   private final AuditLog audit;
   private final LicenseMetrics metrics;
+  private final LicenseGenerations generations;
 
   DeviceApi(SecurityEvents security, KeyAuth auth, Seats seats, LicenseRepository licenses, Certificates certificates,
-            DeviceSessions sessions, AuditLog audit, LicenseMetrics metrics) {
+            DeviceSessions sessions, AuditLog audit, LicenseMetrics metrics, LicenseGenerations generations) {
     this.security = security;
     this.auth = auth;
     this.seats = seats;
@@ -46,6 +47,7 @@ public final class DeviceApi {
     this.sessions = sessions;
     this.audit = audit;
     this.metrics = metrics;
+    this.generations = generations;
   }
 
   public void activate(RoutingContext ctx) {
@@ -64,7 +66,7 @@ public final class DeviceApi {
 
   public void verify(RoutingContext ctx) {
     String fingerprint = fingerprint(JsonBody.of(ctx), false);
-    auth.authenticate(ctx, fingerprint)
+    auth.authenticateForVerify(ctx, fingerprint)
         .onSuccess(caller -> {
           License license = caller.license();
           Device device = caller.device();
@@ -88,6 +90,8 @@ public final class DeviceApi {
             .compose(active -> liveDevice(caller))
             .compose(device -> licenses.heartbeat(device.id()))
             .compose(at -> at == null ? Future.failedFuture(notActivated()) : Future.succeededFuture(at))
+            .compose(at -> caller.device().heartbeatDead()
+                ? generations.bump(caller.app().id()).map(at) : Future.succeededFuture(at))
             .map(at -> {
               metrics.heartbeat();
               Integer interval = caller.license().heartbeatInterval();
@@ -103,7 +107,8 @@ public final class DeviceApi {
     auth.authenticate(ctx, fingerprint)
         .compose(caller -> liveDevice(caller)
             .compose(device -> licenses.deactivate(caller.app().id(), device.id(), "deactivated")
-                .compose(done -> done ? Future.succeededFuture(device) : Future.failedFuture(notActivated())))
+                .compose(done -> done ? generations.bump(caller.app().id()).map(device)
+                    : Future.failedFuture(notActivated())))
             .compose(device -> sessions.revoke(caller.app().id(), List.of(device.id()),
                     LicenseEvents.REASON_DEVICE_DEACTIVATED, RequestIds.of(ctx), caller.clientIp())
                 .compose(revoked -> audit.record(event(ctx, caller, LicenseEvents.DEVICE_DEACTIVATED)
@@ -133,7 +138,8 @@ public final class DeviceApi {
     Device device = activation.device();
     License license = activation.license();
     Future<Void> recorded = activation.created()
-        ? audit.record(event(ctx, caller, LicenseEvents.DEVICE_ACTIVATED).with("device_id", device.id().toString()))
+        ? generations.bump(caller.app().id()).compose(bumped -> audit.record(
+            event(ctx, caller, LicenseEvents.DEVICE_ACTIVATED).with("device_id", device.id().toString())))
         : Future.succeededFuture();
     return recorded
         .compose(stored -> certificates.issue(caller.app(), license, device.id(), fingerprint))

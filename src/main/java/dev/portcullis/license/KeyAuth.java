@@ -38,6 +38,7 @@ final class KeyAuth {
   private final LicenseRepository licenses;
   private final CallLimits limits;
   private final LicenseMetrics metrics;
+  private final VerifyCache verifyCache = new VerifyCache();
 
   KeyAuth(AppDirectory apps, LicenseKeys keys, LicenseRepository licenses, CallLimits limits, LicenseMetrics metrics) {
     this.apps = apps;
@@ -47,7 +48,17 @@ final class KeyAuth {
     this.metrics = metrics;
   }
 
+  /** For the calls that change a device: the license and device as Postgres holds them now. */
   Future<Caller> authenticate(RoutingContext ctx, String fingerprint) {
+    return authenticate(ctx, fingerprint, false);
+  }
+
+  /** For {@code verify}: the answer may come from {@link VerifyCache}, under this call's license generation. */
+  Future<Caller> authenticateForVerify(RoutingContext ctx, String fingerprint) {
+    return authenticate(ctx, fingerprint, true);
+  }
+
+  private Future<Caller> authenticate(RoutingContext ctx, String fingerprint, boolean cached) {
     JsonObject body = JsonBody.of(ctx);
     UUID backend = ClientAuth.appId(ctx);
     String claimedApp = Fields.requiredString(body, "app_id");
@@ -57,11 +68,14 @@ final class KeyAuth {
     // A malformed app id, or one other than the authenticated backend's, finds nothing after the same work.
     UUID appId = parsed == null || backend != null && !backend.equals(parsed) ? NO_APP : parsed;
     byte[] keyHash = keys.hash(appId, key);
-    return limits.count(clientIp, keyHash)
+    return limits.count(clientIp, keyHash, appId)
         .onFailure(limited -> metrics.refused("rate_limited"))
         .compose(counted -> {
           Future<Optional<App>> app = apps.find(appId);
-          Future<LicenseRepository.Keyed> found = licenses.byKey(appId, keyHash, fingerprint);
+          LicenseRepository.Keyed hit = cached ? verifyCache.get(appId, keyHash, fingerprint, counted.generation()) : null;
+          Future<LicenseRepository.Keyed> found = hit != null ? Future.succeededFuture(hit)
+              : licenses.byKey(appId, keyHash, fingerprint)
+                  .onSuccess(keyed -> verifyCache.put(appId, keyHash, fingerprint, counted.generation(), keyed));
           return Future.all(app, found).compose(both -> {
             App known = app.result().filter(candidate -> !candidate.isConsole()).orElse(null);
             if (known == null || found.result() == null) {

@@ -25,10 +25,12 @@ public record LicenseApi(AdminApi admin, DeviceApi devices) {
     LicenseRepository licenses = new LicenseRepository(pg);
     LicenseMetrics metrics = new LicenseMetrics(registry);
     DeviceSessions sessions = new DeviceSessions(pg, redis, audit);
+    LicenseGenerations generations = new LicenseGenerations(redis);
     KeyAuth auth = new KeyAuth(apps, keys, licenses, new CallLimits(redis, LicenseSettings.from(config)), metrics);
     Certificates certificates = new Certificates(new LicenseCertificates(vertx, config.issuer(), pg, masterKey));
     return new LicenseApi(
-        new AdminApi(new PolicyRepository(pg), licenses, keys, sessions, audit),
-        new DeviceApi(new SecurityEvents(vertx), auth, new Seats(pg), licenses, certificates, sessions, audit, metrics));
+        new AdminApi(new PolicyRepository(pg), licenses, keys, sessions, audit, generations),
+        new DeviceApi(new SecurityEvents(vertx), auth, new Seats(pg), licenses, certificates, sessions, audit, metrics,
+            generations));
   }
 }

@@ -118,6 +118,20 @@ final class LoadMain {
                 () -> () -> gateway.passwordLogin(emails.get(next.getAndIncrement() % emails.size()))), warmup, duration)
             .map(new JsonObject().put("users", emails.size()));
       });
+      case "password-me" -> {
+        // /auth/me at a fixed rate while password logins in a closed loop keep the hashing pool full
+        double rate = args.decimal("rate", 1000);
+        yield sessions(args.integer("sessions", 64), connections, gateway::otpPair).compose(sessions ->
+            passwordUsers(args.integer("users", 16), gateway).compose(emails -> {
+              AtomicInteger nextUser = new AtomicInteger();
+              AtomicInteger nextSession = new AtomicInteger();
+              Future<Void> logins = ClosedLoop.run(vertx, stats, users(emails.size(),
+                  () -> () -> gateway.passwordLogin(emails.get(nextUser.getAndIncrement() % emails.size()))), warmup, duration);
+              Future<Void> me = OpenLoop.run(vertx, stats, rate, warmup, duration,
+                  intended -> gateway.me(sessions.get(nextSession.getAndIncrement() % sessions.size()).accessToken, intended));
+              return Future.all(logins, me).map(new JsonObject().put("rate", rate).put("users", emails.size()));
+            }));
+      }
       default -> Future.failedFuture("unknown scenario " + scenario);
     };
   }

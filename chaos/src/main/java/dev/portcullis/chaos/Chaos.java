@@ -15,7 +15,7 @@ import java.util.Map;
  * <pre>
  *   app          --base URL --admin KEY --slug S [--grace N] --out app.json
  *   load         --base URL --app app.json --ledger L --receiver-port P --seconds S --users N --think MS --tag T
- *   single-use   --a URL --b URL --app app.json --app-nograce app.json --ledger L --receiver-port P
+ *   single-use   --a URL --b URL --app app.json --app-nograce app.json --admin KEY --ledger L --receiver-port P
  *   spike        --base URL --app app.json --ledger L --receiver-port P --rps R --seconds S
  *   recheck-codes --base URL --app app.json --ledger L [--before EPOCH_MS] --out L2
  *   check        --base URL --admin KEY --jdbc URL --ledger L[,L2...] [--fault-start MS --fault-end MS --recovery-ms MS]
@@ -99,7 +99,7 @@ public final class Chaos {
       });
       background.start();
       try {
-        return new SingleUse(a, b, noGraceA, receiver).run();
+        return new SingleUse(a, b, noGraceA, receiver, args.get("admin")).run();
       } finally {
         load.stop();
         background.join();

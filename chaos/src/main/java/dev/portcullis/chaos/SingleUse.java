@@ -34,12 +34,14 @@ final class SingleUse {
   private final Client b;
   private final Client noGraceA;
   private final Receiver receiver;
+  private final String adminKey;
 
-  SingleUse(Client a, Client b, Client noGraceA, Receiver receiver) {
+  SingleUse(Client a, Client b, Client noGraceA, Receiver receiver, String adminKey) {
     this.a = a;
     this.b = b;
     this.noGraceA = noGraceA;
     this.receiver = receiver;
+    this.adminKey = adminKey;
   }
 
   static List<Case> cases() {
@@ -47,8 +49,9 @@ final class SingleUse {
         new Case("an OTP code verifies once", 10, SingleUse::codeOnce),
         new Case("a refresh token rotates once (grace 0)", 10, SingleUse::refreshOnce),
         new Case("wrong guesses: exactly otp_max_attempts counted, then burned", 5, SingleUse::attemptsLimit),
-        new Case("the resend cooldown admits one send", 10, SingleUse::cooldownOnce));
-    // challenge tokens and licence seats join here when /auth/challenge and /licenses/activate are on main
+        new Case("the resend cooldown admits one send", 10, SingleUse::cooldownOnce),
+        new Case("a challenge token is spent once", 10, SingleUse::challengeOnce),
+        new Case("a 3-seat licence seats exactly 3 of 8 devices", 10, SingleUse::seatsExactly));
   }
 
   JsonObject run() {
@@ -111,6 +114,52 @@ final class SingleUse {
     String email = Workload.email();
     Map<String, Integer> answers = fire(client -> client.send(email), a, b);
     return expect(answers, Map.of("200", 1, "429 rate_limited", CONCURRENT - 1));
+  }
+
+  private String challengeOnce() {
+    String email = Workload.email();
+    Client.Answer challenge = a.post("challenge", "/auth/challenge",
+        a.credentials().put("purpose", "signup").put("email", email), null);
+    if (!challenge.ok()) {
+      return "challenge answered " + challenge.status() + " " + challenge.error();
+    }
+    String token = challenge.body().getString("challenge_token");
+    JsonObject pow = challenge.body().getJsonObject("pow");
+    JsonObject signup = new JsonObject().put("email", email).put("password", "chaos tangerine skyline " + System.nanoTime())
+        .put("challenge_token", token);
+    if (pow != null) {
+      signup.put("pow_solution", ProofOfWork.solve(token, pow.getInteger("difficulty")));
+    }
+    Map<String, Integer> answers = fire(client -> client.post("signup", "/auth/signup",
+        client.credentials().mergeIn(signup), null), a, b);
+    return expect(answers, Map.of("202", 1, "401 invalid_challenge", CONCURRENT - 1));
+  }
+
+  private String seatsExactly() {
+    String appId = a.app.getString("app_id");
+    Client.Answer policy = a.call("policy", "POST", "/v1/apps/" + appId + "/license-policies",
+        new JsonObject().put("name", "chaos 3 seats").put("max_devices", 3), adminKey, null);
+    if (!policy.ok()) {
+      return "policy answered " + policy.status() + " " + policy.error();
+    }
+    Client.Answer license = a.call("license", "POST", "/v1/apps/" + appId + "/licenses",
+        new JsonObject().put("policy_id", policy.body().getString("policy_id")), adminKey, null);
+    if (!license.ok()) {
+      return "licence answered " + license.status() + " " + license.error();
+    }
+    String key = license.body().getString("key");
+    java.util.concurrent.atomic.AtomicInteger device = new java.util.concurrent.atomic.AtomicInteger();
+    Map<String, Integer> answers = fire(client -> client.post("activate", "/licenses/activate", new JsonObject()
+        .put("app_id", appId).put("key", key).put("fingerprint", "chaos-device-" + device.incrementAndGet()), null), a, b);
+    String failure = expect(answers, Map.of("201", 3, "403 device_limit_reached", CONCURRENT - 3));
+    if (failure != null) {
+      return failure;
+    }
+    Client.Answer stored = a.call("license", "GET", "/v1/apps/" + appId + "/licenses/"
+        + license.body().getString("license_id"), null, adminKey, null);
+    long live = stored.body().getJsonArray("devices").stream()
+        .filter(d -> ((JsonObject) d).getBoolean("active", false)).count();
+    return live == 3 ? null : live + " live devices stored";
   }
 
   /** CONCURRENT calls at once, alternating between the two gateways; answers counted as "status error". */
