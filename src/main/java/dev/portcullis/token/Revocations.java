@@ -1,7 +1,10 @@
 package dev.portcullis.token;
 
 import dev.portcullis.app.AppSettings;
+import dev.portcullis.core.Metrics;
 import dev.portcullis.core.RedisStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -43,6 +46,8 @@ final class Revocations {
   private final Vertx vertx;
   private final RedisStore redis;
   private final LocalMap<String, Long> pending;
+  private final Counter retried;
+  private final Counter abandoned;
 
   /** Made on a verticle's context (retries run on it). */
   Revocations(RedisStore redis) {
@@ -53,6 +58,16 @@ final class Revocations {
     this.vertx = context.owner();
     this.redis = redis;
     this.pending = pending(vertx);
+    MeterRegistry registry = Metrics.registry(vertx);
+    this.retried = failures(registry, "retried");
+    this.abandoned = failures(registry, "abandoned");
+  }
+
+  private static Counter failures(MeterRegistry registry, String outcome) {
+    return Counter.builder("portcullis.revocation.marker.failures")
+        .description("Revocation marker writes that failed: retried, or abandoned after the last retry")
+        .tag("outcome", outcome)
+        .register(registry);
   }
 
   static LocalMap<String, Long> pending(Vertx vertx) {
@@ -89,14 +104,25 @@ final class Revocations {
               LOG.info("revocation marker of session {} written after {} retries", session, retry);
             }
           } else if (retry < RETRY_DELAYS_MS.length) {
+            retried.increment();
             LOG.warn("revocation marker of session {} not written ({}), retry {} in {} ms", session,
                 written.cause().getMessage(), retry + 1, RETRY_DELAYS_MS[retry]);
             vertx.setTimer(RETRY_DELAYS_MS[retry], timer -> attempt(session, retry + 1, null));
           } else {
+            abandoned.increment();
+            forgetWhenExpired(session);
             LOG.error("revocation marker of session {} not written after {} retries ({}): this process reads the "
                 + "session from Postgres until its tokens expire", session, retry, written.cause().getMessage());
           }
         });
+  }
+
+  /** Drops the session from the pending map once no access token of it can be valid any more. */
+  private void forgetWhenExpired(UUID session) {
+    Long until = pending.get(session.toString());
+    if (until != null) {
+      vertx.setTimer(Math.max(1, until - System.currentTimeMillis()), timer -> pending.remove(session.toString(), until));
+    }
   }
 
   /** True while the session's marker has not been written by this process (see the class comment). */

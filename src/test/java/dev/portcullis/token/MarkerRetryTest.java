@@ -1,6 +1,7 @@
 package dev.portcullis.token;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
@@ -97,6 +98,8 @@ class MarkerRetryTest {
     Await.until("the marker written by a retry", Duration.ofSeconds(15),
         () -> gateway.redis(Command.EXISTS, PREFIX + "revoked:" + session).toInteger() == 1);
     assertEquals("session_revoked", TokenFixture.me(gateway.http(), access).error());
+    String metrics = gateway.management().get("/metrics").body();
+    assertTrue(metrics.contains("portcullis_revocation_marker_failures_total{outcome=\"retried\"}"), metrics);
   }
 
   /** Every key stays readable; keys under the prefix stay writable except the revoked: markers. */
