@@ -20,10 +20,13 @@ public final class AuditApi {
 
   private final AppRepository apps;
   private final AuditReader reader;
+  private final byte[] chainKey;
 
-  public AuditApi(AppRepository apps, AuditReader reader) {
+  /** {@code masterKey}: PORTCULLIS_MASTER_KEY, whose audit-chain purpose key checks the keyed links. */
+  public AuditApi(AppRepository apps, AuditReader reader, byte[] masterKey) {
     this.apps = apps;
     this.reader = reader;
+    this.chainKey = ChainHash.key(masterKey);
   }
 
   public void list(RoutingContext ctx) {
@@ -41,9 +44,9 @@ public final class AuditApi {
     visibleChain(ctx)
         .compose(appId -> reader.head(appId)
             .compose(head -> head == null
-                ? Future.succeededFuture(new ChainVerifier(null))
+                ? Future.succeededFuture(new ChainVerifier(null, chainKey))
                 : reader.archivedThrough(appId, head)
-                    .compose(archived -> walk(appId, head, new ChainVerifier(head, archived)))))
+                    .compose(archived -> walk(appId, head, new ChainVerifier(head, archived, chainKey)))))
         .map(ChainVerifier::result)
         .onSuccess(body -> Responses.ok(ctx, body))
         .onFailure(ctx::fail);

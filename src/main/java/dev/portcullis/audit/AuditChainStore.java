@@ -21,8 +21,11 @@ import java.util.function.Function;
  */
 final class AuditChainStore {
 
-  /** Where an app's chain ends: the last event's seq and hash. */
-  record Head(long seq, String hash) {
+  /**
+   * Where an app's chain ends: the last event's seq and hash, and the seq from which its links are keyed
+   * (recorded once per chain, never changed).
+   */
+  record Head(long seq, String hash, long keyedFromSeq) {
   }
 
   /** What one append did: heads moved and events stored (both 0 when a head had moved), and the heads it read. */
@@ -38,10 +41,12 @@ final class AuditChainStore {
   private static final long NEW_HEADS_LOCK = 0x706f_7274_6175_6469L; // "portaudi"
   private static final String LOCK_NEW_HEADS = "SELECT pg_advisory_xact_lock($1)";
   private static final String ENSURE_HEADS =
-      "INSERT INTO audit_chain_heads (app_id, seq, hash) SELECT a, 0, $2 FROM unnest($1::uuid[]) AS a ORDER BY a "
+      "INSERT INTO audit_chain_heads (app_id, seq, hash, keyed_from_seq) SELECT a, 0, $2, 1 FROM unnest($1::uuid[]) AS a "
+          + "ORDER BY a "
           + "ON CONFLICT (app_id) DO NOTHING";
   private static final String LOCK_HEADS =
-      "SELECT app_id, seq, hash FROM audit_chain_heads WHERE app_id = ANY($1::uuid[]) ORDER BY app_id FOR UPDATE";
+      "SELECT app_id, seq, hash, keyed_from_seq FROM audit_chain_heads WHERE app_id = ANY($1::uuid[]) ORDER BY app_id "
+          + "FOR UPDATE";
   private static final String INSERT_EVENTS =
       "INSERT INTO audit_events (" + StoredEvent.COLUMNS + ") " + eventsFrom(1);
   private static final String MOVE_HEADS =
@@ -58,7 +63,7 @@ final class AuditChainStore {
   private static final String APPEND =
       "WITH expected AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bigint[], $5::text[]) "
           + "AS x(app_id, seq, hash, new_seq, new_hash)), "
-          + "current AS (SELECT app_id, seq, hash FROM audit_chain_heads WHERE app_id = ANY($1::uuid[]) "
+          + "current AS (SELECT app_id, seq, hash, keyed_from_seq FROM audit_chain_heads WHERE app_id = ANY($1::uuid[]) "
           + "ORDER BY app_id FOR UPDATE), "
           + "verdict AS (SELECT count(*) = cardinality($1::uuid[]) AS unchanged FROM current AS c JOIN expected AS x "
           + "ON c.app_id = x.app_id AND c.seq = x.seq AND c.hash = x.hash), "
@@ -67,7 +72,7 @@ final class AuditChainStore {
           + "RETURNING h.app_id), "
           + "stored AS (INSERT INTO audit_events (" + StoredEvent.COLUMNS + ") "
           + "SELECT e.* FROM (" + eventsFrom(6) + ") AS e JOIN moved ON moved.app_id = e.app_id RETURNING 1) "
-          + "SELECT c.app_id, c.seq, c.hash, (SELECT count(*) FROM moved) AS moved, (SELECT count(*) FROM stored) AS stored "
+          + "SELECT c.app_id, c.seq, c.hash, c.keyed_from_seq, (SELECT count(*) FROM moved) AS moved, (SELECT count(*) FROM stored) AS stored "
           + "FROM current AS c";
 
   private final Postgres pg;
@@ -190,7 +195,7 @@ final class AuditChainStore {
   private static Map<UUID, Head> heads(RowSet<Row> rows) {
     Map<UUID, Head> heads = new HashMap<>();
     for (Row row : rows) {
-      heads.put(row.getUUID("app_id"), new Head(row.getLong("seq"), row.getString("hash")));
+      heads.put(row.getUUID("app_id"), new Head(row.getLong("seq"), row.getString("hash"), row.getLong("keyed_from_seq")));
     }
     return heads;
   }

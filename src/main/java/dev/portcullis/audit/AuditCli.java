@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * audit-export --month YYYY-MM [--app APP_ID] --out FILE   export a closed month, verify the file, record it
  * audit-verify FILE [--pubkey PEM_FILE]                    check an exported file without the database
+ *                                                          (keyed links only with PORTCULLIS_MASTER_KEY)
  * audit-detach --month YYYY-MM [--drop]                    detach (and drop) a month every event of which is exported
  * audit-export-key                                         print the export key's public half (PEM) and key id
  * </pre>
@@ -88,7 +89,8 @@ public final class AuditCli {
     noneLeft(args);
     GatewayConfig config = config();
     try (Connection db = connect(config)) {
-      AuditExporter.Exported exported = new AuditExporter(db, ExportSigningKey.fromMasterKey(config.masterKey()), clock)
+      AuditExporter.Exported exported = new AuditExporter(db, ExportSigningKey.fromMasterKey(config.masterKey()),
+              ChainHash.key(config.masterKey()), clock)
           .export(month, app == null ? null : uuid(app), file);
       out.println(exported.toJson().put("month", month.toString()).put("verified", true).encode());
     }
@@ -101,15 +103,37 @@ public final class AuditCli {
       throw new Usage("audit-verify takes one FILE");
     }
     Path file = Path.of(args.get(0));
-    PublicKey key = pubkey != null
-        ? ExportSigningKey.parsePem(Files.readString(Path.of(pubkey)))
-        : ExportSigningKey.fromMasterKey(config().masterKey()).publicKey();
-    ExportVerifier.Result result = ExportVerifier.verify(file, key);
+    PublicKey key;
+    byte[] chainKey;
+    if (pubkey != null) {
+      key = ExportSigningKey.parsePem(Files.readString(Path.of(pubkey)));
+      byte[] masterKey = masterKeyIfGiven();
+      chainKey = masterKey == null ? null : ChainHash.key(masterKey);
+    } else {
+      byte[] masterKey = config().masterKey();
+      key = ExportSigningKey.fromMasterKey(masterKey).publicKey();
+      chainKey = ChainHash.key(masterKey);
+    }
+    ExportVerifier.Result result = ExportVerifier.verify(file, key, chainKey);
     out.println(result.toJson().encode());
     if (!result.ok()) {
       err.println(file + ": line " + result.line() + ": " + result.reason() + ": " + result.detail());
     }
     return result.ok() ? 0 : 1;
+  }
+
+  /**
+   * PORTCULLIS_MASTER_KEY when the configuration has one, else null: a verifier holding only the public key
+   * checks the signature and the SHA-256 links, but not the keyed ones.
+   */
+  private byte[] masterKeyIfGiven() {
+    GatewayConfig config;
+    try {
+      config = config();
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    return config.optional(GatewayConfig.MASTER_KEY) == null ? null : config.masterKey();
   }
 
   private int detach(List<String> args) throws SQLException {

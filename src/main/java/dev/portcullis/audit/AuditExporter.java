@@ -42,8 +42,9 @@ import java.util.UUID;
 final class AuditExporter {
 
   private static final String MONTH_CHAINS =
-      "SELECT app_id, min(seq) AS first_seq, max(seq) AS last_seq FROM audit_events WHERE at >= ? AND at < ? "
-          + "AND (?::uuid IS NULL OR app_id = ?::uuid) GROUP BY app_id ORDER BY app_id";
+      "SELECT e.app_id, min(e.seq) AS first_seq, max(e.seq) AS last_seq, max(h.keyed_from_seq) AS keyed_from_seq "
+          + "FROM audit_events AS e LEFT JOIN audit_chain_heads AS h ON h.app_id = e.app_id WHERE e.at >= ? AND e.at < ? "
+          + "AND (?::uuid IS NULL OR e.app_id = ?::uuid) GROUP BY e.app_id ORDER BY e.app_id";
   private static final String EXPORTED_THROUGH =
       "SELECT max(last_seq) FROM audit_exports WHERE app_id = ? AND first_seq <= ? AND month <> ?";
   private static final String HASH_AT = "SELECT hash FROM audit_events WHERE app_id = ? AND seq = ?";
@@ -70,11 +71,14 @@ final class AuditExporter {
 
   private final Connection db;
   private final ExportSigningKey key;
+  private final byte[] chainKey;
   private final Clock clock;
 
-  AuditExporter(Connection db, ExportSigningKey key, Clock clock) {
+  /** {@code chainKey}: the audit chain key ({@link ChainHash#key}), with which the written file is checked. */
+  AuditExporter(Connection db, ExportSigningKey key, byte[] chainKey, Clock clock) {
     this.db = db;
     this.key = key;
+    this.chainKey = chainKey;
     this.clock = clock;
   }
 
@@ -86,7 +90,7 @@ final class AuditExporter {
     Path partial = out.resolveSibling(out.getFileName() + ".partial");
     try {
       List<ExportFile.Chain> chains = writeFile(month, appId, partial);
-      ExportVerifier.Result verified = ExportVerifier.verify(partial, key.publicKey());
+      ExportVerifier.Result verified = ExportVerifier.verify(partial, key.publicKey(), chainKey);
       if (!verified.ok()) {
         throw new IllegalStateException("the export did not verify, nothing recorded: " + verified.toJson().encode());
       }
@@ -132,8 +136,9 @@ final class AuditExporter {
       query.setObject(4, appId);
       try (ResultSet rows = query.executeQuery()) {
         while (rows.next()) {
+          long keyedFrom = rows.getLong("keyed_from_seq");
           ranges.add(new ExportFile.Chain(rows.getObject("app_id", UUID.class), rows.getLong("first_seq"),
-              rows.getLong("last_seq"), null, null, 0));
+              rows.getLong("last_seq"), null, null, 0, rows.wasNull() ? null : keyedFrom));
         }
       }
     }
@@ -141,7 +146,8 @@ final class AuditExporter {
     for (ExportFile.Chain range : ranges) {
       long first = Math.max(range.firstSeq(), exportedThrough(range.appId(), range.firstSeq(), month) + 1);
       if (first <= range.lastSeq()) {
-        anchored.add(new ExportFile.Chain(range.appId(), first, range.lastSeq(), hashBefore(range.appId(), first), null, 0));
+        anchored.add(new ExportFile.Chain(range.appId(), first, range.lastSeq(), hashBefore(range.appId(), first), null, 0,
+            range.keyedFromSeq()));
       }
     }
     return anchored;
@@ -198,7 +204,8 @@ final class AuditExporter {
         }
       }
     }
-    return new ExportFile.Chain(range.appId(), range.firstSeq(), range.lastSeq(), range.previousHash(), head, events);
+    return new ExportFile.Chain(range.appId(), range.firstSeq(), range.lastSeq(), range.previousHash(), head, events,
+        range.keyedFromSeq());
   }
 
   private void record(YearMonth month, List<ExportFile.Chain> chains, String sha256) throws SQLException {

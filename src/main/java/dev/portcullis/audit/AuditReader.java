@@ -16,18 +16,18 @@ public final class AuditReader {
   private static final String SELECT = "SELECT " + StoredEvent.COLUMNS + " FROM audit_events WHERE ";
   private static final String CHAIN_PAGE =
       SELECT + "app_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4";
-  private static final String HEAD = "SELECT seq, hash FROM audit_chain_heads WHERE app_id = $1";
+  private static final String HEAD = "SELECT seq, hash, keyed_from_seq FROM audit_chain_heads WHERE app_id = $1";
   /**
    * Where a chain's stored part starts once its older months left by the retention path: the export that
    * holds the event just before the oldest stored one (or, with none stored, the head's).
    */
   private static final String ARCHIVED_THROUGH =
       "WITH oldest AS (SELECT coalesce((SELECT min(seq) FROM audit_events WHERE app_id = $1), $2 + 1) AS seq) "
-          + "SELECT x.last_seq AS seq, x.head_hash AS hash FROM oldest, audit_exports AS x WHERE x.app_id = $1 "
+          + "SELECT x.last_seq AS seq, x.head_hash AS hash, $3::bigint AS keyed_from_seq FROM oldest, audit_exports AS x WHERE x.app_id = $1 "
           + "AND oldest.seq > 1 AND x.first_seq <= oldest.seq AND x.last_seq + 1 >= oldest.seq ORDER BY x.last_seq DESC LIMIT 1";
 
-  /** A chain's head: its last event's seq and hash. */
-  record Head(long seq, String hash) {
+  /** A chain's head: its last event's seq and hash, and the seq from which its links are keyed. */
+  record Head(long seq, String hash, long keyedFromSeq) {
   }
 
   /** One page of events, newest first, and the cursor of the next page (null on the last). */
@@ -87,7 +87,8 @@ public final class AuditReader {
    * the chain's beginning (or nothing records what came before them).
    */
   Future<Head> archivedThrough(UUID appId, Head head) {
-    return pg.run(pool -> pool.preparedQuery(ARCHIVED_THROUGH).execute(Tuple.of(appId, head.seq()))).map(AuditReader::head);
+    return pg.run(pool -> pool.preparedQuery(ARCHIVED_THROUGH).execute(Tuple.of(appId, head.seq(), head.keyedFromSeq())))
+        .map(AuditReader::head);
   }
 
   private static Head head(RowSet<Row> rows) {
@@ -96,7 +97,7 @@ public final class AuditReader {
       return null;
     }
     Row row = iterator.next();
-    return new Head(row.getLong("seq"), row.getString("hash"));
+    return new Head(row.getLong("seq"), row.getString("hash"), row.getLong("keyed_from_seq"));
   }
 
   private static int add(Tuple params, Object value) {

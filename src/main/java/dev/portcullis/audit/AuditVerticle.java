@@ -39,7 +39,8 @@ public final class AuditVerticle extends VerticleBase {
     GatewayConfig config = GatewayConfig.from(config());
     pg = Postgres.create(vertx, config, "portcullis-audit", POOL_SIZE);
     metrics = new AuditMetrics(Metrics.registry(vertx));
-    commits = new GroupCommit(vertx, new AuditWriter(new AuditChainStore(pg), metrics)::write, metrics);
+    commits = new GroupCommit(vertx, new AuditWriter(new AuditChainStore(pg), metrics,
+        ChainHash.key(config.masterKey()))::write, metrics);
     partitions = new AuditPartitions(vertx, pg, config, Metrics.registry(vertx));
     partitions.start();
     consumer = Bus.serve(vertx, Bus.AUDIT_RECORD, this::record);

@@ -24,6 +24,10 @@ import java.util.UUID;
  * written by the locking transaction: it locks the chain heads of the batch's apps (in app-id order, so
  * writers in other processes wait instead of forking a chain), numbers and hashes the events from the heads
  * it read, inserts them and moves the heads.
+ *
+ * <p>Each event is linked in the regime of its seq: HMAC under the chain key from its head's recorded
+ * {@code keyed_from_seq} on, SHA-256 before ({@link ChainHash}). Every process derives the same key from the
+ * master key, so two gateways appending to one chain produce the same links.
  */
 final class AuditWriter {
 
@@ -56,8 +60,12 @@ final class AuditWriter {
    */
   private final Map<UUID, Head> lastHeads = new HashMap<>();
 
-  AuditWriter(AuditChainStore store, AuditMetrics metrics) {
+  /** The chain key ({@link ChainHash#key}): links from each chain's {@code keyed_from_seq} on are HMACs under it. */
+  private final byte[] chainKey;
+
+  AuditWriter(AuditChainStore store, AuditMetrics metrics, byte[] chainKey) {
     this.store = store;
+    this.chainKey = chainKey.clone();
     this.metrics = metrics;
   }
 
@@ -122,13 +130,13 @@ final class AuditWriter {
   }
 
   /** Numbers and hashes the events in order, each after the head its app has reached so far. */
-  private static Chained chain(List<StoredEvent> events, Map<UUID, Head> heads) {
+  private Chained chain(List<StoredEvent> events, Map<UUID, Head> heads) {
     Map<UUID, Head> moved = new LinkedHashMap<>(heads);
     List<StoredEvent> chained = new ArrayList<>(events.size());
     for (StoredEvent event : events) {
       Head head = moved.get(event.appId());
-      StoredEvent placed = event.chained(head.seq() + 1, head.hash());
-      moved.put(event.appId(), new Head(placed.seq(), placed.hash()));
+      StoredEvent placed = event.chained(head.seq() + 1, head.hash(), chainKey, head.keyedFromSeq());
+      moved.put(event.appId(), new Head(placed.seq(), placed.hash(), head.keyedFromSeq()));
       chained.add(placed);
     }
     return new Chained(chained, moved);

@@ -4,28 +4,33 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Walks one app's chain oldest first and stops at the first event whose link does not hold: a seq that
- * does not follow the one before (events missing), or a hash that is not SHA-256 of the previous hash and
- * the event's canonical content (the event, or the one before it, was altered).
+ * does not follow the one before (events missing), or a hash that is not the link of the previous hash and
+ * the event's canonical content (the event, or the one before it, was altered): SHA-256 before the head's
+ * {@code keyed_from_seq}, HMAC-SHA256 under the chain key from it on ({@link ChainHash}).
  */
 final class ChainVerifier {
 
   private final AuditReader.Head head;
   private final long archivedThrough;
+  private final byte[] chainKey;
+  private final long keyedFrom;
   private long seq;
   private String hash = ChainHash.GENESIS;
   private long checked;
   private JsonObject broken;
 
-  ChainVerifier(AuditReader.Head head) {
-    this(head, null);
+  ChainVerifier(AuditReader.Head head, byte[] chainKey) {
+    this(head, null, chainKey);
   }
 
   /**
    * A walk that starts after {@code archived}, the last event of the chain's exported and detached part (null:
    * from the chain's first event).
    */
-  ChainVerifier(AuditReader.Head head, AuditReader.Head archived) {
+  ChainVerifier(AuditReader.Head head, AuditReader.Head archived, byte[] chainKey) {
     this.head = head;
+    this.chainKey = chainKey;
+    this.keyedFrom = head == null ? 1 : head.keyedFromSeq();
     this.archivedThrough = archived == null ? 0 : archived.seq();
     if (archived != null) {
       this.seq = archived.seq();
@@ -46,7 +51,7 @@ final class ChainVerifier {
     checked++;
     if (event.seq() != seq + 1) {
       broken = firstBroken(event, "seq_gap");
-    } else if (!ChainHash.link(hash, event).equals(event.hash())) {
+    } else if (!ChainHash.link(chainKey, keyedFrom, hash, event).equals(event.hash())) {
       broken = firstBroken(event, "hash_mismatch");
     } else {
       seq = event.seq();
@@ -56,7 +61,7 @@ final class ChainVerifier {
   }
 
   /**
-   * {ok, events_checked, head_hash}, archived_through_seq when the walk started after an exported part, and,
+   * {ok, events_checked, head_hash, keyed_from_seq}, archived_through_seq when the walk started after an exported part, and,
    * when broken, first_broken: {id, seq, reason}.
    */
   JsonObject result() {
@@ -68,6 +73,9 @@ final class ChainVerifier {
         .put("ok", broken == null)
         .put("events_checked", checked)
         .put("head_hash", head == null ? null : head.hash());
+    if (head != null) {
+      result.put("keyed_from_seq", keyedFrom);
+    }
     if (archivedThrough > 0) {
       result.put("archived_through_seq", archivedThrough);
     }

@@ -10,11 +10,13 @@ import java.util.UUID;
  * The exported audit month, a JSON-lines file: one event per line (the fields of {@code GET /audit}, hash
  * included), grouped by app and in seq order within an app, then one trailer line:
  * <pre>{"trailer": {"format", "month", "app_id", "exported_at", "alg", "key_id",
- *   "chains": [{"app_id", "first_seq", "last_seq", "previous_hash", "head_hash", "events"}]},
+ *   "chains": [{"app_id", "first_seq", "last_seq", "previous_hash", "head_hash", "events", "keyed_from_seq"}]},
  *  "signature": "&lt;base64url Ed25519 signature of the canonical JSON of trailer&gt;"}</pre>
  * {@code previous_hash} is the hash of the event before {@code first_seq} (64 zeros at the start of a chain),
  * so the file's first link can be checked; {@code head_hash} is the hash of {@code last_seq}. Signing the heads
- * signs every event: each hash covers the event and the hash before it.
+ * signs every event: each hash covers the event and the hash before it. {@code keyed_from_seq} (when present) is
+ * the seq from which the chain's links are HMACs under the master key's audit-chain key ({@link ChainHash}); the
+ * signature covers it too, so it cannot be moved in the file.
  */
 final class ExportFile {
 
@@ -23,17 +25,29 @@ final class ExportFile {
   private ExportFile() {
   }
 
-  /** One app's contiguous part of its chain in the file. */
-  record Chain(UUID appId, long firstSeq, long lastSeq, String previousHash, String headHash, long events) {
+  /**
+   * One app's contiguous part of its chain in the file. {@code keyedFromSeq} is the chain's recorded switch to
+   * keyed (HMAC) links; files written before keyed chains have none, and all their links are SHA-256.
+   */
+  record Chain(UUID appId, long firstSeq, long lastSeq, String previousHash, String headHash, long events,
+               Long keyedFromSeq) {
+
+    /** The first seq with a keyed link (beyond any seq when the chain has none). */
+    long keyedFrom() {
+      return keyedFromSeq == null ? Long.MAX_VALUE : keyedFromSeq;
+    }
 
     JsonObject toJson() {
-      return new JsonObject().put("app_id", appId.toString()).put("first_seq", firstSeq).put("last_seq", lastSeq)
-          .put("previous_hash", previousHash).put("head_hash", headHash).put("events", events);
+      JsonObject json = new JsonObject().put("app_id", appId.toString()).put("first_seq", firstSeq)
+          .put("last_seq", lastSeq).put("previous_hash", previousHash).put("head_hash", headHash).put("events", events);
+      // Absent (not null) in files of chains without it, so the signed text of older files stays the same.
+      return keyedFromSeq == null ? json : json.put("keyed_from_seq", keyedFromSeq);
     }
 
     static Chain fromJson(JsonObject json) {
       return new Chain(UUID.fromString(json.getString("app_id")), json.getLong("first_seq"), json.getLong("last_seq"),
-          json.getString("previous_hash"), json.getString("head_hash"), json.getLong("events"));
+          json.getString("previous_hash"), json.getString("head_hash"), json.getLong("events"),
+          json.getLong("keyed_from_seq"));
     }
   }
 

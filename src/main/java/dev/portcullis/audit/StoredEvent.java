@@ -28,11 +28,21 @@ record StoredEvent(UUID id, UUID appId, long seq, Instant at, String type, UUID 
         event.userId(), event.requestId(), event.clientIp(), event.data(), null);
   }
 
-  /** This event placed after {@code previousHash} as number {@code seq} of its chain. */
+  /** This event placed after {@code previousHash} as number {@code seq} of its chain, with an unkeyed (SHA-256) link. */
   StoredEvent chained(long seq, String previousHash) {
     StoredEvent placed = new StoredEvent(id, appId, seq, at, type, userId, requestId, clientIp, data, null);
     return new StoredEvent(id, appId, seq, at, type, userId, requestId, clientIp, data,
         ChainHash.link(previousHash, placed));
+  }
+
+  /**
+   * This event placed after {@code previousHash} as number {@code seq} of its chain, linked in the regime its
+   * seq falls in: HMAC under {@code chainKey} from {@code keyedFromSeq} on, SHA-256 before.
+   */
+  StoredEvent chained(long seq, String previousHash, byte[] chainKey, long keyedFromSeq) {
+    StoredEvent placed = new StoredEvent(id, appId, seq, at, type, userId, requestId, clientIp, data, null);
+    return new StoredEvent(id, appId, seq, at, type, userId, requestId, clientIp, data,
+        ChainHash.link(chainKey, keyedFromSeq, previousHash, placed));
   }
 
   static StoredEvent fromRow(Row row) {

@@ -107,7 +107,7 @@ public final class ApiVerticle extends VerticleBase {
             appDirectory, redis, audit, new SecurityEvents(vertx), metrics)),
         new AppApi(vertx, apps, masterKey, audit, config.issuer(), metrics,
             new DefaultRoles(new RoleRepository(pg)), config.maxAppsPerOwner()),
-        new AuditApi(apps, new AuditReader(pg)),
+        new AuditApi(apps, new AuditReader(pg), config.masterKey()),
         users(bus, audit, metrics, config),
         new PasswordApi(bus),
         LicenseApi.create(vertx, config, pg, redis, masterKey, appDirectory, audit, metrics),

@@ -37,11 +37,92 @@ public final class Migrations {
    * anything else, including a history that cannot be read, goes to Flyway, which validates and migrates.
    */
   public static Future<Void> migrate(Vertx vertx, GatewayConfig config) {
+    // Schema work runs as the migration role (the tables' owner): PORTCULLIS_PG_MIGRATION_URL when set.
+    GatewayConfig owner = asMigrationRole(config);
     return vertx.executeBlocking(MigrationScripts::read, false)
         .compose(scripts -> scripts.isEmpty()
             ? Future.succeededFuture(false)
-            : alreadyApplied(vertx, config, scripts.get()))
-        .compose(applied -> applied ? Future.succeededFuture() : flyway(vertx, config));
+            : alreadyApplied(vertx, owner, scripts.get()))
+        .compose(applied -> applied ? Future.succeededFuture() : flyway(vertx, owner))
+        .compose(v -> grantRuntimeRole(vertx, config));
+  }
+
+  /** The configuration with PORTCULLIS_PG_URL replaced by the migration URL (itself when that is unset). */
+  private static GatewayConfig asMigrationRole(GatewayConfig config) {
+    if (config.optional(GatewayConfig.PG_MIGRATION_URL) == null) {
+      return config;
+    }
+    return GatewayConfig.from(config.json().put(GatewayConfig.PG_URL, config.pgMigrationUrl().toUrl()));
+  }
+
+  /**
+   * With a migration role of its own, the gateway's role (PORTCULLIS_PG_URL) gets, from the owner and at every
+   * start (idempotent, and so it covers tables a new migration made): USAGE on the schema; SELECT, INSERT,
+   * UPDATE, DELETE on its tables and USAGE, SELECT on its sequences; then, taken back: UPDATE, DELETE, TRUNCATE
+   * on audit_events and audit_exports, DELETE, TRUNCATE on audit_chain_heads, writes to flyway_schema_history,
+   * and every privilege on the audit partitions themselves (it reaches them through audit_events). It owns
+   * nothing, so it can neither ALTER a table (switch a trigger off) nor grant itself more.
+   */
+  static Future<Void> grantRuntimeRole(Vertx vertx, GatewayConfig config) {
+    PgUrl runtime = config.pgUrl();
+    PgUrl owner = config.pgMigrationUrl();
+    if (runtime.user().equals(owner.user())) {
+      return Future.succeededFuture();
+    }
+    return vertx.executeBlocking(() -> {
+      try (Connection db = connect(owner)) {
+        db.setAutoCommit(false);
+        String role = quote(runtime.user());
+        String schema;
+        try (Statement query = db.createStatement(); ResultSet rows = query.executeQuery("SELECT current_schema()")) {
+          rows.next();
+          schema = quote(rows.getString(1));
+        }
+        List<String> statements = new ArrayList<>(List.of(
+            // Pods starting together would otherwise GRANT on the same rows at once ("tuple concurrently updated").
+            "SELECT pg_advisory_xact_lock(" + GRANTS_LOCK + ")",
+            "GRANT USAGE ON SCHEMA " + schema + " TO " + role,
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + schema + " TO " + role,
+            "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA " + schema + " TO " + role,
+            "REVOKE UPDATE, DELETE, TRUNCATE ON audit_events, audit_exports FROM " + role,
+            "REVOKE DELETE, TRUNCATE ON audit_chain_heads FROM " + role,
+            "REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON flyway_schema_history FROM " + role));
+        try (Statement query = db.createStatement(); ResultSet rows = query.executeQuery(
+            "SELECT c.oid::regclass::text FROM pg_class c WHERE c.relkind IN ('r', 'p') "
+                + "AND c.relnamespace = current_schema()::regnamespace AND c.relname LIKE 'audit\\_events\\_%'")) {
+          while (rows.next()) {
+            statements.add("REVOKE ALL ON " + rows.getString(1) + " FROM " + role);
+          }
+        }
+        try (Statement grant = db.createStatement()) {
+          for (String sql : statements) {
+            grant.execute(sql);
+          }
+        }
+        db.commit();
+        LOG.info("granted role {} the gateway's privileges (as {})", runtime.user(), owner.user());
+        return null;
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot grant " + GatewayConfig.PG_URL + "'s role its privileges as "
+            + owner.redacted() + " (" + GatewayConfig.PG_MIGRATION_URL + "): " + e.getMessage());
+      }
+    }, false);
+  }
+
+  /** Serialises the runtime-role grants of pods that start together: "pcgrants" as a bigint. */
+  private static final long GRANTS_LOCK = 0x7063_6772_616e_7473L;
+
+  private static String quote(String identifier) {
+    return "\"" + identifier.replace("\"", "\"\"") + "\"";
+  }
+
+  private static Connection connect(PgUrl url) throws SQLException {
+    Properties props = new Properties();
+    props.setProperty("user", url.user());
+    if (url.password() != null) {
+      props.setProperty("password", url.password());
+    }
+    return DriverManager.getConnection(url.jdbcUrl(), props);
   }
 
   /** True when {@code flyway_schema_history} lists exactly these scripts, each applied successfully. */
@@ -87,7 +168,8 @@ public final class Migrations {
         LOG.info("schema at version {} ({} migrations applied)", result.targetSchemaVersion, result.migrationsExecuted);
         return null;
       } catch (FlywayException e) {
-        throw new IllegalStateException("cannot migrate " + url.redacted() + " (" + GatewayConfig.PG_URL + "): "
+        throw new IllegalStateException("cannot migrate " + url.redacted() + " (" + (config.optional(
+            GatewayConfig.PG_MIGRATION_URL) == null ? GatewayConfig.PG_URL : GatewayConfig.PG_MIGRATION_URL) + "): "
             + rootMessage(e));
       }
     }, false);

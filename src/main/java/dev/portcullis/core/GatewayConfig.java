@@ -18,6 +18,8 @@ public final class GatewayConfig {
   public static final String HTTP_INSTANCES = "PORTCULLIS_HTTP_INSTANCES";
   public static final String HTTP_MAX_IN_FLIGHT = "PORTCULLIS_HTTP_MAX_IN_FLIGHT";
   public static final String PG_URL = "PORTCULLIS_PG_URL";
+  /** The role Flyway runs as (the tables' owner); unset: the same as {@link #PG_URL}. */
+  public static final String PG_MIGRATION_URL = "PORTCULLIS_PG_MIGRATION_URL";
   public static final String PG_POOL_SIZE = "PORTCULLIS_PG_POOL_SIZE";
   public static final String REDIS_URL = "PORTCULLIS_REDIS_URL";
   public static final String REDIS_PREFIX = "PORTCULLIS_REDIS_PREFIX";
@@ -71,6 +73,7 @@ public final class GatewayConfig {
     config.intIn(HTTP_INSTANCES, 0, 256);
     config.httpMaxInFlight();
     config.intIn(PG_POOL_SIZE, 1, 1000);
+    config.pgMigrationUrl();
     config.intIn(BACKEND_TIMEOUT_MS, 100, 60_000);
     config.pgUrl();
     config.redisMode();
@@ -205,6 +208,12 @@ public final class GatewayConfig {
 
   public PgUrl pgUrl() {
     return PgUrl.parse(PG_URL, string(PG_URL));
+  }
+
+  /** Where migrations run: {@link #PG_MIGRATION_URL} when set, else {@link #PG_URL}. */
+  public PgUrl pgMigrationUrl() {
+    String value = optional(PG_MIGRATION_URL);
+    return value == null ? pgUrl() : PgUrl.parse(PG_MIGRATION_URL, value);
   }
 
   public String string(String key) {

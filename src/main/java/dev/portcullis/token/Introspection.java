@@ -7,6 +7,7 @@ import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.LocalMap;
 import dev.portcullis.core.messages.TokenMessages.Introspect;
 import dev.portcullis.core.messages.TokenMessages.Introspected;
 import dev.portcullis.user.User;
@@ -27,6 +28,10 @@ import java.util.function.Function;
  * is read from Redis on every call, and with it the user's change marker ({@link UserChanges}, same pipeline):
  * a view loaded under another marker is loaded again, so a change of roles, memberships or profile shows at
  * once. The answer is shared by the calls of those seconds, so callers only encode it, never change it.
+ *
+ * <p>An absent marker is not trusted for a session this process revoked and whose marker is not yet written
+ * ({@link Revocations}): such a session is read from Postgres on every call. Another process trusts the absent
+ * marker for at most {@link #VIEW_TTL_MS}, the age of its cached view, which carries {@code revoked_at}.
  */
 public final class Introspection {
 
@@ -36,6 +41,7 @@ public final class Introspection {
   private final RevocationChecks revocations;
   private final SessionStore sessions;
   private final UserRepository users;
+  private final LocalMap<String, Long> pendingMarkers;
   private final TtlCache<UUID, SessionView> views = new TtlCache<>(VIEW_TTL_MS, 100_000);
 
   /**
@@ -55,8 +61,9 @@ public final class Introspection {
   }
 
   private Introspection(AccessTokenVerifier verifier, RevocationChecks revocations, SessionStore sessions,
-                        UserRepository users) {
+                        UserRepository users, LocalMap<String, Long> pendingMarkers) {
     this.verifier = verifier;
+    this.pendingMarkers = pendingMarkers;
     this.revocations = revocations;
     this.sessions = sessions;
     this.users = users;
@@ -65,7 +72,8 @@ public final class Introspection {
   public static Introspection create(Vertx vertx, GatewayConfig config, Postgres pg, RedisStore redis) {
     VerificationKeys keys = new VerificationKeys(new SigningKeyStore(pg)).listen(vertx);
     return new Introspection(new AccessTokenVerifier(config.issuer(), keys),
-        new RevocationChecks(redis, new Revocations(redis)), new SessionStore(pg), new UserRepository(pg));
+        new RevocationChecks(redis, new Revocations(redis)), new SessionStore(pg), new UserRepository(pg),
+        Revocations.pending(vertx));
   }
 
   /** The bus form: with an app id, a token of any other app is {@code invalid_token}. */
@@ -89,6 +97,11 @@ public final class Introspection {
           return Future.failedFuture(revoked());
         }
         String marker = state.userMarker();
+        if (Revocations.isPending(pendingMarkers, claims.sessionId())) {
+          // Revoked here, its marker not yet in Redis: the absent marker proves nothing, Postgres decides.
+          views.forget(claims.sessionId());
+          return load(claims, marker).compose(view -> answer(claims, view));
+        }
         Function<UUID, Future<SessionView>> loader = id -> load(claims, marker);
         return views.get(claims.sessionId(), loader)
             .compose(view -> current(view, marker) ? Future.succeededFuture(view) : views.reload(claims.sessionId(), loader))

@@ -1,6 +1,8 @@
 package dev.portcullis.token;
 
 import dev.portcullis.app.App;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.audit.AuditOutbox;
 import dev.portcullis.core.Postgres;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -10,11 +12,11 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * SQL for sessions and refresh tokens, kept in one place. A session's refresh tokens all expire with the
@@ -85,7 +87,7 @@ final class SessionStore {
       "SELECT " + SESSION_COLUMNS + " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1";
 
   private static final String REVOKE =
-      "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id";
+      "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id, user_id";
 
   private static final String REVOKE_IN_APP =
       "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND app_id = $2 AND revoked_at IS NULL RETURNING id, user_id";
@@ -97,15 +99,11 @@ final class SessionStore {
   private static final String REVOKE_USER =
       "UPDATE sessions SET revoked_at = now() "
           + "WHERE app_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now() "
-          + "AND ($3::uuid IS NULL OR id <> $3) RETURNING id";
+          + "AND ($3::uuid IS NULL OR id <> $3) RETURNING id, user_id";
 
   private static final String REVOKE_DEVICES =
       "UPDATE sessions SET revoked_at = now() "
           + "WHERE app_id = $1 AND device_id = ANY($2) AND revoked_at IS NULL RETURNING id, user_id";
-
-  /** A session revoked with its device, and its user. */
-  record Revoked(UUID sessionId, UUID userId) {
-  }
 
   /** A session and its user, as answered to clients. */
   record SessionRow(UUID id, UUID appId, OffsetDateTime createdAt, OffsetDateTime expiresAt, int refreshExpiresIn,
@@ -194,55 +192,71 @@ final class SessionStore {
     return pg.run(pool -> pool.preparedQuery(VIEW).execute(Tuple.of(sessionId))).map(SessionStore::session);
   }
 
-  /** True when this call revoked the session, false when it already was. */
-  Future<Boolean> revoke(UUID sessionId) {
-    return pg.run(pool -> pool.preparedQuery(REVOKE).execute(Tuple.of(sessionId))).map(rows -> rows.rowCount() > 0);
+  /**
+   * Sessions revoked by one statement (session id → its user), committed in one transaction with the audit events
+   * staged for them ({@link AuditOutbox}): a failure leaves neither the revocations nor their events.
+   */
+  record Revocation(Map<UUID, UUID> owners, List<AuditOutbox.Staged> staged) {
+
+    List<UUID> sessionIds() {
+      return List.copyOf(owners.keySet());
+    }
   }
 
-  /** Revokes every live session of a user in an app; returns the ids it revoked. */
-  Future<List<UUID>> revokeAll(UUID appId, UUID userId) {
-    return revokeAll(appId, userId, null);
+  /** The events a revocation stages, given what it revoked (session id → user; may be empty). */
+  interface Events extends Function<Map<UUID, UUID>, List<AuditOutbox.Staged>> {
   }
 
-  /** Revokes every live session of a user in an app but {@code except} (null: none spared); returns their ids. */
-  Future<List<UUID>> revokeAll(UUID appId, UUID userId, UUID except) {
-    return pg.run(pool -> pool.preparedQuery(REVOKE_USER).execute(Tuple.of(appId, userId, except)))
-        .map(SessionStore::ids);
+  /** Revokes the session when it is live. */
+  Future<Revocation> revoke(UUID sessionId, Events events) {
+    return revokeWith(REVOKE, Tuple.of(sessionId), events);
   }
 
-  /** Revokes the session when it is a live one of the app; returns it (session id → user id) when this call did. */
-  Future<Map<UUID, UUID>> revokeInApp(UUID appId, UUID sessionId) {
-    return pg.run(pool -> pool.preparedQuery(REVOKE_IN_APP).execute(Tuple.of(sessionId, appId)))
-        .map(SessionStore::owners);
+  /** Revokes every live session of a user in an app but {@code except} (null: none spared). */
+  Future<Revocation> revokeAll(UUID appId, UUID userId, UUID except, Events events) {
+    return revokeWith(REVOKE_USER, Tuple.of(appId, userId, except), events);
   }
 
-  /** Revokes the live sessions bound to a tenant (of one user when userId is not null): session id → user id. */
-  Future<Map<UUID, UUID>> revokeTenant(UUID appId, UUID tenantId, UUID userId) {
-    return pg.run(pool -> pool.preparedQuery(REVOKE_TENANT).execute(Tuple.of(tenantId, appId, userId)))
-        .map(SessionStore::owners);
+  /** Revokes the session when it is a live one of the app. */
+  Future<Revocation> revokeInApp(UUID appId, UUID sessionId, Events events) {
+    return revokeWith(REVOKE_IN_APP, Tuple.of(sessionId, appId), events);
+  }
+
+  /** Revokes the live sessions bound to a tenant (of one user when userId is not null). */
+  Future<Revocation> revokeTenant(UUID appId, UUID tenantId, UUID userId, Events events) {
+    return revokeWith(REVOKE_TENANT, Tuple.of(tenantId, appId, userId), events);
+  }
+
+  /** Revokes every live session of the app bound to one of these devices. */
+  Future<Revocation> revokeBoundTo(UUID appId, List<UUID> deviceIds, Events events) {
+    return revokeWith(REVOKE_DEVICES, Tuple.tuple().addUUID(appId).addArrayOfUUID(deviceIds.toArray(new UUID[0])),
+        events);
+  }
+
+  /**
+   * After the commit: records the staged events in the hash chain and deletes their outbox rows; never fails (a
+   * row left behind is moved into the chain by the audit verticle, see {@link AuditOutbox#record}).
+   */
+  Future<Void> recordStaged(AuditLog audit, List<AuditOutbox.Staged> staged) {
+    return Future.join(staged.stream().map(event -> AuditOutbox.record(pg, audit, event)).toList()).mapEmpty();
+  }
+
+  private Future<Revocation> revokeWith(String sql, Tuple args, Events events) {
+    return pg.inTransaction(conn -> conn.preparedQuery(sql).execute(args).compose(rows -> {
+      Map<UUID, UUID> owners = owners(rows);
+      List<AuditOutbox.Staged> staged = events.apply(owners);
+      Future<Void> stored = Future.succeededFuture();
+      for (AuditOutbox.Staged event : staged) {
+        stored = stored.compose(previous -> AuditOutbox.stage(conn, event));
+      }
+      return stored.map(done -> new Revocation(owners, staged));
+    }));
   }
 
   private static Map<UUID, UUID> owners(RowSet<Row> rows) {
     Map<UUID, UUID> owners = new LinkedHashMap<>();
     rows.forEach(row -> owners.put(row.getUUID("id"), row.getUUID("user_id")));
     return owners;
-  }
-
-  private static List<UUID> ids(RowSet<Row> rows) {
-    List<UUID> ids = new ArrayList<>();
-    rows.forEach(row -> ids.add(row.getUUID("id")));
-    return ids;
-  }
-
-  /** Revokes every live session of the app bound to one of these devices; returns what it revoked. */
-  Future<List<Revoked>> revokeBoundTo(UUID appId, List<UUID> deviceIds) {
-    Tuple args = Tuple.tuple().addUUID(appId).addArrayOfUUID(deviceIds.toArray(new UUID[0]));
-    return pg.run(pool -> pool.preparedQuery(REVOKE_DEVICES).execute(args))
-        .map(rows -> {
-          List<Revoked> revoked = new ArrayList<>();
-          rows.forEach(row -> revoked.add(new Revoked(row.getUUID("id"), row.getUUID("user_id"))));
-          return revoked;
-        });
   }
 
   private static SessionRow session(RowSet<Row> rows) {

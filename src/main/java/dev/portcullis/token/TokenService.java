@@ -10,7 +10,6 @@ import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Secrets;
 import dev.portcullis.security.SecurityEvents;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import dev.portcullis.core.messages.TokenMessages.Grant;
 import dev.portcullis.core.messages.TokenMessages.Issue;
 import dev.portcullis.core.messages.TokenMessages.LoggedOut;
@@ -19,10 +18,7 @@ import dev.portcullis.core.messages.TokenMessages.Refresh;
 import dev.portcullis.core.messages.TokenMessages.Revoke;
 import dev.portcullis.core.messages.TokenMessages.Revoked;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +38,7 @@ final class TokenService {
   private final SessionStore sessions;
   private final AccessTokens accessTokens;
   private final RefreshTokens refreshTokens;
-  private final Revocations revocations;
+  private final SessionRevocations published;
   private final AuditLog audit;
   private final TokenMetrics metrics;
   private final SecurityEvents securityEvents;
@@ -53,7 +49,7 @@ final class TokenService {
     this.sessions = sessions;
     this.accessTokens = accessTokens;
     this.refreshTokens = refreshTokens;
-    this.revocations = revocations;
+    this.published = new SessionRevocations(sessions, revocations, audit);
     this.audit = audit;
     this.metrics = metrics;
     this.securityEvents = securityEvents;
@@ -89,19 +85,20 @@ final class TokenService {
    */
   Future<Revoked> revoke(Revoke request) {
     UUID appId = request.appId();
-    Future<Map<UUID, UUID>> revoked;
+    SessionStore.Events events = SessionRevocations.events(appId, request.reason(), request.requestId(),
+        request.clientIp(), request.actor(), List.of());
+    Future<SessionStore.Revocation> revoked;
     if (request.sessionId() != null) {
-      revoked = sessions.revokeInApp(appId, request.sessionId());
+      revoked = sessions.revokeInApp(appId, request.sessionId(), events);
     } else if (request.tenantId() != null) {
-      revoked = sessions.revokeTenant(appId, request.tenantId(), request.userId());
+      revoked = sessions.revokeTenant(appId, request.tenantId(), request.userId(), events);
     } else if (request.userId() != null) {
-      revoked = sessions.revokeAll(appId, request.userId(), request.exceptSessionId())
-          .map(ids -> owned(ids, request.userId()));
+      revoked = sessions.revokeAll(appId, request.userId(), request.exceptSessionId(), events);
     } else {
       return Future.failedFuture(ApiException.invalid("session_id", "a session, a tenant or a user is required"));
     }
-    return revoked.compose(owners -> afterRevocation(appId, owners, request.reason(), List.of(), request, request.actor())
-        .map(stored -> new Revoked(owners.size())));
+    return revoked.compose(done -> afterRevocation(done, request.reason()))
+        .map(done -> new Revoked(done.owners().size()));
   }
 
   /** {@link dev.portcullis.core.Bus#TOKEN_LOGOUT}: revokes the token's session, or every session of its user. */
@@ -119,11 +116,13 @@ final class TokenService {
             // Only a thief or a replay holds a spent token: its session is revoked as on a refresh with it.
             return reuseDetected(session, request).map(never -> new LoggedOut(0));
           }
-          Future<List<UUID>> revoked = everywhere
-              ? sessions.revokeAll(appId, session.userId())
-              : sessions.revoke(session.id()).map(newly -> newly ? List.of(session.id()) : List.<UUID>of());
-          return revoked.compose(ids -> afterRevocation(appId, ids, session.userId(), REASON_LOGOUT, List.of(), request, null)
-              .map(stored -> new LoggedOut(ids.size())));
+          SessionStore.Events events = SessionRevocations.events(appId, REASON_LOGOUT, request.requestId(),
+              request.clientIp(), null, List.of());
+          Future<SessionStore.Revocation> revoked = everywhere
+              ? sessions.revokeAll(appId, session.userId(), null, events)
+              : sessions.revoke(session.id(), events);
+          return revoked.compose(done -> afterRevocation(done, REASON_LOGOUT))
+              .map(done -> new LoggedOut(done.owners().size()));
         });
   }
 
@@ -180,12 +179,6 @@ final class TokenService {
     });
   }
 
-  private static Map<UUID, UUID> owned(List<UUID> sessions, UUID userId) {
-    Map<UUID, UUID> owners = new LinkedHashMap<>();
-    sessions.forEach(id -> owners.put(id, userId));
-    return owners;
-  }
-
   private static ApiException notMember() {
     return new ApiException(ErrorCode.FORBIDDEN, "tenant_id: the user is not a member of this tenant");
   }
@@ -214,41 +207,22 @@ final class TokenService {
         session.appId(), request.requestId());
     securityEvents.publish(SecurityEvents.REFRESH_TOKEN_REUSED, session.appId(), session.userId(), session.id(),
         new JsonObject().put("request_id", request.requestId()));
+    // The detection is recorded with the revocation, in its transaction, also when the session was revoked already.
     List<AuditEvent> detected = List.of(event(AuditEvent.REFRESH_REUSE_DETECTED, request, session));
-    return sessions.revoke(session.id())
-        .compose(newly -> afterRevocation(session.appId(), newly ? List.of(session.id()) : List.of(), session.userId(),
-            REASON_REUSE, detected, request, null))
+    return sessions.revoke(session.id(), SessionRevocations.events(session.appId(), REASON_REUSE, request.requestId(),
+            request.clientIp(), null, detected))
+        .compose(done -> afterRevocation(done, REASON_REUSE))
         .compose(stored -> Future.failedFuture(new ApiException(ErrorCode.REFRESH_TOKEN_REUSED,
             "refresh_token: was already used; its session has been revoked")));
   }
 
-  /** Publishes the revocations to every process, then records them with {@code alsoRecord}. */
-  private Future<Void> afterRevocation(UUID appId, List<UUID> revoked, UUID userId, String reason,
-                                       List<AuditEvent> alsoRecord, Bus.Request request, JsonObject actor) {
-    return afterRevocation(appId, owned(revoked, userId), reason, alsoRecord, request, actor);
-  }
-
   /**
-   * Publishes the revocations (session id → its user) to every process, then records them (by {@code actor}
-   * when not null) with {@code alsoRecord}.
+   * The revocation committed with its events: publishes it to every process (the markers, retried when Redis
+   * fails) and records the events in the chain; never fails from here on (see {@link SessionRevocations}).
    */
-  private Future<Void> afterRevocation(UUID appId, Map<UUID, UUID> owners, String reason, List<AuditEvent> alsoRecord,
-                                       Bus.Request request, JsonObject actor) {
-    List<AuditEvent> events = new ArrayList<>(alsoRecord);
-    List<UUID> revoked = List.copyOf(owners.keySet());
-    owners.forEach((id, userId) -> {
-      AuditEvent event = AuditEvent.of(AuditEvent.SESSION_REVOKED, appId, request.requestId(), request.clientIp())
-          .withUser(userId)
-          .with("session_id", id.toString())
-          .with("reason", reason);
-      events.add(actor == null ? event : event.with("by", actor));
-    });
-    // The revocation is committed in Postgres already: its audit events are recorded even when Redis cannot take
-    // the markers (a retry would find nothing left to revoke, and the change would go unrecorded).
-    Future<Void> marked = revocations.mark(revoked);
-    return marked.transform(done -> audit.record(events))
-        .compose(stored -> marked)
-        .onSuccess(stored -> metrics.revoked(reason, revoked.size()));
+  private Future<SessionStore.Revocation> afterRevocation(SessionStore.Revocation revocation, String reason) {
+    return published.published(revocation)
+        .onSuccess(done -> metrics.revoked(reason, done.owners().size()));
   }
 
   private Future<App> app(UUID appId) {

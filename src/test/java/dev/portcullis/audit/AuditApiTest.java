@@ -61,7 +61,7 @@ class AuditApiTest {
   }
 
   @Test
-  @DisplayName("an event is listed with every field, and its hash is SHA-256 of 64 zeros and its sorted-key JSON")
+  @DisplayName("an event is listed with every field, and its hash is the keyed link (HMAC) of 64 zeros and its sorted-key JSON")
   void eventShapeAndHash() throws Exception {
     UUID app = UUID.randomUUID();
     UUID user = UUID.randomUUID();
@@ -83,8 +83,17 @@ class AuditApiTest {
     JsonObject content = event.copy();
     content.remove("hash");
     String canonical = new JsonObject(new TreeMap<>(content.getMap())).encode();
-    byte[] digest = MessageDigest.getInstance("SHA-256").digest(("0".repeat(64) + canonical).getBytes("UTF-8"));
+    // A new chain is keyed from seq 1: HMAC-SHA256 under HMAC-SHA256(master key, "portcullis/audit-chain").
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(new javax.crypto.spec.SecretKeySpec(java.util.Base64.getDecoder().decode(TestGateway.TEST_MASTER_KEY),
+        "HmacSHA256"));
+    byte[] chainKey = mac.doFinal("portcullis/audit-chain".getBytes("UTF-8"));
+    mac.init(new javax.crypto.spec.SecretKeySpec(chainKey, "HmacSHA256"));
+    byte[] digest = mac.doFinal(("0".repeat(64) + canonical).getBytes("UTF-8"));
     assertEquals(HexFormat.of().formatHex(digest), event.getString("hash"));
+    // Not the unkeyed SHA-256, which anyone with the rows could recompute.
+    byte[] unkeyed = MessageDigest.getInstance("SHA-256").digest(("0".repeat(64) + canonical).getBytes("UTF-8"));
+    assertTrue(!HexFormat.of().formatHex(unkeyed).equals(event.getString("hash")));
   }
 
   @Test

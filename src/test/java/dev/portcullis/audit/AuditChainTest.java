@@ -146,7 +146,7 @@ class AuditChainTest {
   }
 
   @Test
-  @DisplayName("an altered row whose hash was recomputed to match passes, and the next event is named instead")
+  @DisplayName("an altered row whose keyed link was recomputed with the master key passes, and the next event is named instead")
   void rehashedRowBreaksNextLink() throws SQLException {
     UUID app = appWithEvents(10);
     List<JsonObject> listed = AuditTrail.list(gateway, app, "").json().getJsonArray("events").stream()
@@ -156,7 +156,8 @@ class AuditChainTest {
     JsonObject forgedData = new JsonObject().put("n", 999);
     String forgedHash = new StoredEvent(UUID.fromString(fifth.getString("id")), app, 0, Instant.parse(fifth.getString("at")),
         fifth.getString("type"), null, fifth.getString("request_id"), fifth.getString("client_ip"), forgedData, null)
-        .chained(5, fourth.getString("hash")).hash();
+        .chained(5, fourth.getString("hash"),
+            ChainHash.key(java.util.Base64.getDecoder().decode(TestGateway.TEST_MASTER_KEY)), 1).hash();
     superuser("ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only",
         "UPDATE audit_events SET data = '" + forgedData.encode() + "', hash = '" + forgedHash + "' "
             + "WHERE id = '" + fifth.getString("id") + "'",

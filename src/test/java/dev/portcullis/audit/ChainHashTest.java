@@ -68,4 +68,24 @@ class ChainHashTest {
   void refusesNonFinite() {
     assertThrows(IllegalArgumentException.class, () -> CanonicalJson.encode(new JsonObject().put("x", Double.NaN)));
   }
+
+  @Test
+  @DisplayName("a keyed link is HMAC-SHA256 under the master key's audit-chain key, differs per key, and applies from keyed_from_seq on")
+  void keyedLink() throws Exception {
+    byte[] master = new byte[32];
+    byte[] chainKey = ChainHash.key(master);
+    StoredEvent event = first();
+    javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+    mac.init(new javax.crypto.spec.SecretKeySpec(master, "HmacSHA256"));
+    assertEquals(java.util.HexFormat.of().formatHex(mac.doFinal("portcullis/audit-chain".getBytes("UTF-8"))),
+        java.util.HexFormat.of().formatHex(chainKey));
+    mac.init(new javax.crypto.spec.SecretKeySpec(chainKey, "HmacSHA256"));
+    String expected = java.util.HexFormat.of().formatHex(mac.doFinal((ChainHash.GENESIS
+        + CanonicalJson.encode(event.content())).getBytes("UTF-8")));
+    assertEquals(expected, ChainHash.keyedLink(chainKey, ChainHash.GENESIS, event));
+    assertEquals(expected, ChainHash.link(chainKey, 1, ChainHash.GENESIS, event));
+    // Before keyed_from_seq the link is the unkeyed SHA-256 one.
+    assertEquals(event.hash(), ChainHash.link(chainKey, 2, ChainHash.GENESIS, event));
+    assertNotEquals(expected, ChainHash.keyedLink(ChainHash.key(new byte[] {1}), ChainHash.GENESIS, event));
+  }
 }

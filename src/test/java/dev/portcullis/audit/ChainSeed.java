@@ -32,7 +32,68 @@ final class ChainSeed {
     }
   }
 
-  /** The same, on a connection of a database no gateway runs on yet. */
+  /**
+   * A new chain whose first {@code unkeyed} events have SHA-256 links, as written before the chain was keyed,
+   * and the rest HMAC links under {@code chainKey}: its head is recorded keyed from seq {@code unkeyed + 1}.
+   */
+  static List<StoredEvent> seedKeyed(TestGateway gateway, UUID app, List<Instant> ats, int unkeyed, byte[] chainKey) {
+    try (Connection db = gateway.jdbc()) {
+      List<StoredEvent> events = unkeyed == 0 ? List.of() : seed(db, app, ats.subList(0, unkeyed));
+      String previous = events.isEmpty() ? ChainHash.GENESIS : events.get(events.size() - 1).hash();
+      List<StoredEvent> keyed = new ArrayList<>();
+      for (int i = unkeyed; i < ats.size(); i++) {
+        AuditEvent event = AuditEvent.of(AuditEvent.TOKEN_REFRESHED, app, "seeded-" + i, "192.0.2.1").with("n", i);
+        StoredEvent placed = StoredEvent.received(event, ats.get(i)).chained(i + 1, previous, chainKey, unkeyed + 1);
+        keyed.add(placed);
+        previous = placed.hash();
+      }
+      if (events.isEmpty()) {
+        insertHead(db, app, 0, ChainHash.GENESIS);
+      }
+      insertEvents(db, keyed);
+      try (PreparedStatement move = db.prepareStatement("UPDATE audit_chain_heads SET seq = ?, hash = ? WHERE app_id = ?")) {
+        move.setLong(1, ats.size());
+        move.setString(2, previous);
+        move.setObject(3, app);
+        move.executeUpdate();
+      }
+      events = new ArrayList<>(events);
+      events.addAll(keyed);
+      return events;
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void insertHead(Connection db, UUID app, long seq, String hash) throws SQLException {
+    try (PreparedStatement head = db.prepareStatement("INSERT INTO audit_chain_heads (app_id, seq, hash) VALUES (?, ?, ?)")) {
+      head.setObject(1, app);
+      head.setLong(2, seq);
+      head.setString(3, hash);
+      head.executeUpdate();
+    }
+  }
+
+  private static void insertEvents(Connection db, List<StoredEvent> events) throws SQLException {
+    try (PreparedStatement insert = db.prepareStatement("INSERT INTO audit_events (" + StoredEvent.COLUMNS + ") "
+        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)")) {
+      for (StoredEvent event : events) {
+        insert.setObject(1, event.id());
+        insert.setObject(2, event.appId());
+        insert.setLong(3, event.seq());
+        insert.setObject(4, event.at().atOffset(ZoneOffset.UTC));
+        insert.setString(5, event.type());
+        insert.setObject(6, event.userId());
+        insert.setString(7, event.requestId());
+        insert.setString(8, event.clientIp());
+        insert.setString(9, event.data().encode());
+        insert.setString(10, event.hash());
+        insert.executeUpdate();
+      }
+    }
+  }
+
+  /** The same, on a connection of a database no gateway runs on yet (SHA-256 links; the head keyed from after them). */
   static List<StoredEvent> seed(Connection db, UUID app, List<Instant> ats) throws SQLException {
     List<StoredEvent> events = new ArrayList<>();
     String previous = ChainHash.GENESIS;

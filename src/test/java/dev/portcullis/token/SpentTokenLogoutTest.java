@@ -2,9 +2,13 @@ package dev.portcullis.token;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
+import dev.portcullis.testing.WebhookReceiver;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -14,22 +18,25 @@ import org.junit.jupiter.api.Test;
 @DisplayName("Logout with a spent refresh token")
 class SpentTokenLogoutTest {
 
+  private static WebhookReceiver receiver;
   private static TestGateway gateway;
   private static JsonObject app;
 
   @BeforeAll
   static void start() {
-    gateway = TestGateway.start();
+    receiver = new WebhookReceiver();
+    gateway = TestGateway.start(receiver.channels().put(GatewayConfig.SECURITY_WEBHOOK_URL, receiver.url()));
     app = gateway.createApp("logout-spent");
   }
 
   @AfterAll
   static void stop() {
     gateway.close();
+    receiver.close();
   }
 
   @Test
-  @DisplayName("is treated as reuse: 401 refresh_token_reused and the whole session is revoked")
+  @DisplayName("is treated as reuse: 401 refresh_token_reused, the whole session revoked, audited, security webhook")
   void spentLogoutIsReuse() {
     UUID user = TokenFixture.user(gateway, app.getString("app_id"), "spent-logout@example.com");
     String first = TokenFixture.login(gateway, app.getString("app_id"), user).getString("refresh_token");
@@ -40,5 +47,14 @@ class SpentTokenLogoutTest {
     assertEquals("refresh_token_reused", logout.error());
     assertEquals("session_revoked", TokenFixture.me(gateway.http(), rotated.getString("access_token")).error());
     assertEquals(401, TokenFixture.refresh(gateway.http(), app, rotated.getString("refresh_token")).status());
+
+    String session = TokenFixture.claims(rotated.getString("access_token")).getString("sid");
+    Await.until("the reuse and the revocation in the audit chain", Duration.ofSeconds(10), () -> gateway.count(
+        "SELECT count(*) FROM audit_events WHERE data->>'session_id' = '" + session + "' AND (type = 'token.reuse_detected' "
+            + "OR type = 'session.revoked' AND data->>'reason' = 'refresh_token_reused')") == 2);
+    Await.until("refresh_token.reused on the security webhook", Duration.ofSeconds(10), () -> receiver.calls().stream()
+        .map(WebhookReceiver.Call::json)
+        .anyMatch(event -> "refresh_token.reused".equals(event.getString("type"))
+            && session.equals(event.getString("session_id"))));
   }
 }

@@ -1,0 +1,133 @@
+package dev.portcullis.audit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Exports of chains with keyed links, and what the offline verifier checks with and without the master key. */
+@DisplayName("Exported keyed chains: checked with the master key, signature and SHA-256 part without it")
+class KeyedExportTest {
+
+  private static final byte[] CHAIN_KEY = ChainHash.key(Base64.getDecoder().decode(TestGateway.TEST_MASTER_KEY));
+
+  private static TestGateway gateway;
+  @TempDir
+  Path dir;
+
+  @BeforeAll
+  static void start() {
+    gateway = TestGateway.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    gateway.close();
+  }
+
+  private record Run(int status, String out, String err) {
+    JsonObject json() {
+      return new JsonObject(out.trim());
+    }
+  }
+
+  private static Run cli(JsonObject config, String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status = new AuditCli(config, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), Clock.systemUTC()).run(args);
+    return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static Instant at(YearMonth month, long secondsIn) {
+    return month.atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC).plusSeconds(secondsIn);
+  }
+
+  private Path pubkey() throws IOException {
+    Run key = cli(gateway.config().json(), "audit-export-key");
+    Path pem = dir.resolve("export-key.pem");
+    Files.writeString(pem, key.json().getString("public_key_pem"));
+    return pem;
+  }
+
+  /** The configuration of a verifier that holds the public key only. */
+  private static JsonObject withoutMasterKey() {
+    JsonObject config = gateway.config().json();
+    config.remove(GatewayConfig.MASTER_KEY);
+    return config;
+  }
+
+  @Test
+  @DisplayName("a chain that switches to keyed links mid-month exports, records keyed_from_seq, and verifies; without the master key the keyed part is counted unchecked")
+  void mixedChainExportsAndVerifies() throws IOException {
+    YearMonth month = YearMonth.now(ZoneOffset.UTC).minusMonths(4);
+    UUID app = UUID.randomUUID();
+    ChainSeed.seedKeyed(gateway, app, List.of(at(month, 10), at(month, 20), at(month, 30), at(month, 40), at(month, 50)),
+        2, CHAIN_KEY);
+    ChainSeed.scalar(gateway, "SELECT audit_partitions_ensure(2)");
+    ApiResponse db = AuditTrail.verify(gateway, app);
+    assertEquals(true, db.json().getBoolean("ok"), db.body());
+    assertEquals(3L, db.json().getLong("keyed_from_seq"));
+
+    Path file = dir.resolve("keyed.jsonl");
+    Run exported = cli(gateway.config().json(), "audit-export", "--month", month.toString(), "--app", app.toString(),
+        "--out", file.toString());
+    assertEquals(0, exported.status(), exported.err());
+    List<String> lines = Files.readAllLines(file);
+    JsonObject chain = new JsonObject(lines.get(5)).getJsonObject("trailer").getJsonArray("chains").getJsonObject(0);
+    assertEquals(3L, chain.getLong("keyed_from_seq"));
+
+    Run withKey = cli(gateway.config().json(), "audit-verify", file.toString(), "--pubkey", pubkey().toString());
+    assertEquals(0, withKey.status(), withKey.err());
+    assertEquals(5, withKey.json().getInteger("events_checked"));
+    assertFalse(withKey.json().containsKey("keyed_events_unchecked"));
+
+    Run publicOnly = cli(withoutMasterKey(), "audit-verify", file.toString(), "--pubkey", pubkey().toString());
+    assertEquals(0, publicOnly.status(), publicOnly.err());
+    assertEquals(2, publicOnly.json().getInteger("events_checked"));
+    assertEquals(3, publicOnly.json().getInteger("keyed_events_unchecked"));
+
+    // A keyed event altered in the file: the master key's verifier names it.
+    List<String> altered = new ArrayList<>(lines);
+    altered.set(3, new JsonObject(lines.get(3)).put("data", new JsonObject().put("n", 99)).encode());
+    Path alteredFile = dir.resolve("altered.jsonl");
+    Files.write(alteredFile, altered);
+    Run caught = cli(gateway.config().json(), "audit-verify", alteredFile.toString(), "--pubkey", pubkey().toString());
+    assertEquals(1, caught.status());
+    assertEquals("hash_mismatch", caught.json().getJsonObject("first_broken").getString("reason"));
+    assertEquals(4L, caught.json().getJsonObject("first_broken").getLong("seq"));
+
+    // Moving the switch point in the file breaks the trailer's signature.
+    List<String> moved = new ArrayList<>(lines);
+    JsonObject trailer = new JsonObject(lines.get(5));
+    trailer.getJsonObject("trailer").getJsonArray("chains").getJsonObject(0).put("keyed_from_seq", 6);
+    moved.set(5, trailer.encode());
+    Path movedFile = dir.resolve("moved.jsonl");
+    Files.write(movedFile, moved);
+    Run refused = cli(withoutMasterKey(), "audit-verify", movedFile.toString(), "--pubkey", pubkey().toString());
+    assertEquals(1, refused.status());
+    assertEquals("bad_signature", refused.json().getJsonObject("first_broken").getString("reason"));
+  }
+}
