@@ -24,14 +24,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Failed client authentications, counted instead of audited one by one (an anonymous caller must not make the
- * audit trail grow without bound), and the per-IP limit on them.
+ * Failed client authentications and other anonymous failures (an OIDC authorization request refused by a
+ * redirect), counted instead of audited one by one (an anonymous caller must not make the audit trail grow
+ * without bound), and the per-IP limit on them.
  *
  * <p><b>Summaries.</b> Each failure is counted in Redis under its window (one minute,
  * {@code PORTCULLIS_CLIENT_FAILURE_WINDOW_MS}), the app it claimed (the system chain when that app does not
  * exist) and the caller's source network (IPv4 /24, IPv6 /64). Once a window has closed (plus a grace of two
  * seconds for clocks), one process claims it ({@code SET NX} with a lease) and writes one
- * {@code client.auth_failed} event per app and network, with {@code count}, {@code network},
+ * event per kind, app and network ({@code client.auth_failed}, {@code oidc.authorize_refused}), with
+ * {@code count}, {@code network},
  * {@code window_start} and {@code window_ms}; each count is taken off Redis only after its event is stored. So a
  * fault loses no summary: a process that dies mid-flush leaves the rest to the next claim, and at worst one
  * summary is written twice. Redis keeps an unflushed window for a day. A failure that cannot be counted (Redis
@@ -118,14 +120,23 @@ public final class ClientFailures {
         (until - now + 999) / 1000);
   }
 
-  /** Counts one failure of {@code callerIp} against {@code appId} (the system app when unknown); never fails. */
+  /** Counts one failed client authentication of {@code callerIp} against {@code appId}; never fails. */
   public Future<Void> count(UUID appId, String callerIp) {
+    return count(AuditEvent.CLIENT_AUTH_FAILED, appId, callerIp);
+  }
+
+  /**
+   * Counts one anonymous failure of kind {@code type} (the audit event its summary is written as) of
+   * {@code callerIp} against {@code appId} (the system app when unknown); never fails. It counts toward the
+   * caller's per-IP failure limit like a failed client authentication.
+   */
+  public Future<Void> count(String type, UUID appId, String callerIp) {
     long now = System.currentTimeMillis();
     long window = now - Math.floorMod(now, windowMs);
     String ipKey = SourceNetwork.limitKey(callerIp);
     List<String> keys = List.of(redis.key(TAG, "window", Long.toString(window)), redis.key(TAG, "windows"),
         redis.key(TAG, "ip", Long.toString(window), ipKey));
-    List<String> args = List.of(appId + "|" + SourceNetwork.of(callerIp), Long.toString(window),
+    List<String> args = List.of(type + "|" + appId + "|" + SourceNetwork.of(callerIp), Long.toString(window),
         Long.toString(KEEP_MS), Long.toString(windowMs + graceMs));
     return COUNT.run(redis, keys, args)
         .map(reply -> {
@@ -181,14 +192,19 @@ public final class ClientFailures {
   private Future<Void> writeAll(String start, String hash, Response counts) {
     List<Future<?>> written = new ArrayList<>();
     for (String field : counts.getKeys()) {
-      int bar = field.indexOf('|');
-      UUID appId = AppDirectory.parseUuid(bar < 0 ? null : field.substring(0, bar));
+      // "<event type>|<app id>|<network>"; "<app id>|<network>" from a gateway before summaries had kinds
+      String[] split = field.split("\\|", 3);
+      String[] parts = split.length == 3 ? split : new String[] {AuditEvent.CLIENT_AUTH_FAILED, split[0],
+          split.length > 1 ? split[1] : "unknown"};
+      UUID appId = AppDirectory.parseUuid(parts[1]);
       long count = counts.get(field).toLong();
-      AuditEvent event = AuditEvent.of(AuditEvent.CLIENT_AUTH_FAILED, appId == null ? AuditEvent.SYSTEM_APP : appId,
-              null, null)
-          .with("reason", "invalid_client")
+      AuditEvent event = AuditEvent.of(parts[0], appId == null ? AuditEvent.SYSTEM_APP : appId, null, null);
+      if (AuditEvent.CLIENT_AUTH_FAILED.equals(parts[0])) {
+        event = event.with("reason", "invalid_client");
+      }
+      event = event
           .with("count", count)
-          .with("network", field.substring(bar + 1))
+          .with("network", parts[2])
           .with("window_start", Instant.ofEpochMilli(Long.parseLong(start)).toString())
           .with("window_ms", windowMs);
       written.add(audit.record(event)

@@ -138,7 +138,7 @@ public final class ApiVerticle extends VerticleBase {
   private HostedApis hosted(GatewayConfig config, Bus bus, AuditLog audit, AppDirectory apps,
                             ClientAuthentication clientAuthentication, MeterRegistry metrics) {
     HostedApi hosted = new HostedApi(config.issuer(), pg, redis, bus, audit, apps, metrics, new BusPasswords(bus));
-    OidcApi oidc = new OidcApi(config.issuer(), pg, bus, audit, apps, clientAuthentication,
+    OidcApi oidc = new OidcApi(config.issuer(), pg, bus, audit, apps, clientAuthentication, clientFailures,
         hosted, metrics);
     return new HostedApis(hosted, new ConversationApi(config.issuer(), pg, audit, apps, hosted), oidc);
   }

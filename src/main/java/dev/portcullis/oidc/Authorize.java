@@ -2,6 +2,8 @@ package dev.portcullis.oidc;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
+import dev.portcullis.app.ClientFailures;
+import dev.portcullis.core.ApiException;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.hosted.Flow;
@@ -42,15 +44,22 @@ final class Authorize {
   private final FlowEngine engine;
   private final AuditLog audit;
   private final OidcMetrics metrics;
+  private final ClientFailures failures;
 
-  Authorize(AppDirectory apps, FlowEngine engine, AuditLog audit, OidcMetrics metrics) {
+  Authorize(AppDirectory apps, FlowEngine engine, AuditLog audit, OidcMetrics metrics, ClientFailures failures) {
     this.apps = apps;
     this.engine = engine;
     this.audit = audit;
     this.metrics = metrics;
+    this.failures = failures;
   }
 
   void handle(RoutingContext ctx) {
+    ApiException flooding = failures.refusal(Requests.callerIp(ctx));
+    if (flooding != null) {
+      ctx.fail(flooding);
+      return;
+    }
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
     Future<Optional<App>> app = appId == null ? Future.succeededFuture(Optional.empty()) : apps.find(appId);
     app.compose(found -> {
@@ -146,12 +155,15 @@ final class Authorize {
     return null;
   }
 
+  /**
+   * An anonymous caller can repeat a refused request at will, so a refusal is not audited one by one: it is
+   * counted into one {@code oidc.authorize_refused} summary per app, source network and minute
+   * ({@link ClientFailures}), and toward the caller's per-IP failure limit.
+   */
   private Future<Void> refuse(RoutingContext ctx, App app, String redirect, String state, Refusal refusal) {
     metrics.authorize("redirected_error");
-    AuditEvent event = AuditEvent.of(REFUSED, app.id(), RequestIds.of(ctx), Requests.callerIp(ctx))
-        .with("error", refusal.error())
-        .with("redirect_uri", redirect);
-    return audit.record(event).onSuccess(stored -> redirect(ctx, RedirectUris.withParams(redirect,
+    return failures.count(REFUSED, app.id(), Requests.callerIp(ctx)).onSuccess(counted -> redirect(ctx,
+        RedirectUris.withParams(redirect,
         "error", refusal.error(), "error_description", refusal.description(), "state", state)));
   }
 

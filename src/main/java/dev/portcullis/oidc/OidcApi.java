@@ -1,6 +1,7 @@
 package dev.portcullis.oidc;
 
 import dev.portcullis.app.AppDirectory;
+import dev.portcullis.app.ClientFailures;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.Postgres;
@@ -24,14 +25,14 @@ public final class OidcApi {
   private final Revocation revocation;
 
   public OidcApi(String gatewayIssuer, Postgres pg, Bus bus, AuditLog audit, AppDirectory apps,
-                 ClientAuthenticator authenticator, HostedApi hosted, MeterRegistry registry) {
+                 ClientAuthenticator authenticator, ClientFailures failures, HostedApi hosted, MeterRegistry registry) {
     OidcMetrics metrics = new OidcMetrics(registry);
     hosted.engine().register(new OidcKind(hosted.codes(), new HostedUsers(pg)));
     OidcClients clients = new OidcClients(authenticator);
     OidcSessions sessions = new OidcSessions(pg);
     UserClaims claims = new UserClaims(pg);
     discovery = new Discovery(gatewayIssuer, apps);
-    authorize = new Authorize(apps, hosted.engine(), audit, metrics);
+    authorize = new Authorize(apps, hosted.engine(), audit, metrics, failures);
     token = new TokenEndpoint(gatewayIssuer, apps, clients, hosted.exchange(), sessions, claims, bus, audit, metrics);
     userInfo = new UserInfoEndpoint(bus, sessions, claims);
     revocation = new Revocation(clients, bus, audit, metrics);

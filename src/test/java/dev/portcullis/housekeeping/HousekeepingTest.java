@@ -82,10 +82,11 @@ class HousekeepingTest {
 
   private static UUID session(UUID user, String offset) throws Exception {
     UUID id = UUID.randomUUID();
-    update("INSERT INTO sessions (id, app_id, user_id, expires_at) VALUES (?, ?, ?, now() + interval '" + offset + "')",
-        id, appId, user);
-    update("INSERT INTO refresh_tokens (token_hash, session_id, expires_at) "
-        + "SELECT sha256(random()::text::bytea), id, expires_at FROM sessions WHERE id = ?", id);
+    // One statement: the job may run between two, and would delete an expired session before its token arrives.
+    update("WITH s AS (INSERT INTO sessions (id, app_id, user_id, expires_at) "
+        + "VALUES (?, ?, ?, now() + interval '" + offset + "') RETURNING id, expires_at) "
+        + "INSERT INTO refresh_tokens (token_hash, session_id, expires_at) "
+        + "SELECT sha256(random()::text::bytea), id, expires_at FROM s", id, appId, user);
     return id;
   }
 
