@@ -90,14 +90,35 @@ final class Checks {
 
     List<JsonObject> logouts = ledger.stream().filter(e -> "logout".equals(e.getString("op")) && ok(e) && e.getString("at") != null).toList();
     int stillRevoked = 0;
+    // An access token that has expired since (a long soak) answers invalid_token whatever its session's state:
+    // for those, Postgres must hold the revocation instead.
+    List<String> expiredSessions = new ArrayList<>();
+    long nowSeconds = System.currentTimeMillis() / 1000;
     for (JsonObject logout : logouts) {
-      Client.Answer me = admin.me(logout.getString("at"));
+      String accessToken = logout.getString("at");
+      if (Long.parseLong(Client.claim(accessToken, "exp")) <= nowSeconds + 1) {
+        expiredSessions.add(Client.claim(accessToken, "sid"));
+        continue;
+      }
+      Client.Answer me = admin.me(accessToken);
       if (me.status() == 401 && "session_revoked".equals(me.error())) {
         stillRevoked++;
       } else {
         failures.add("a logged-out session answers " + me.status() + " " + me.error() + " on /auth/me");
       }
     }
+    if (!expiredSessions.isEmpty()) {
+      try (Connection db = DriverManager.getConnection(jdbcUrl)) {
+        Set<String> revoked = existing(db,
+            "SELECT id::text FROM sessions WHERE revoked_at IS NOT NULL AND id::text = ANY(?)", expiredSessions);
+        stillRevoked += revoked.size();
+        long notRevoked = expiredSessions.stream().distinct().filter(id -> !revoked.contains(id)).count();
+        if (notRevoked > 0) {
+          failures.add(notRevoked + " logged-out sessions (access tokens expired since) are not revoked in Postgres");
+        }
+      }
+    }
+    result.put("revoked_sessions_checked_in_postgres", expiredSessions.size());
     result.put("revoked_sessions_checked", logouts.size()).put("revoked_sessions_still_revoked", stillRevoked);
 
     long internalErrors = ledger.stream().filter(e -> e.getInteger("status") == 500).count();
