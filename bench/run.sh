@@ -384,9 +384,11 @@ gateway_scenarios() {
     analyze_db
     local before
     before=$(metrics_snapshot)
+    jfr_start license-verify
     wrk_run license-verify "$GW_PID" "http://127.0.0.1:$GW_PORT" license.lua WRK_BODIES="$OUT/license.bodies" \
       WRK_PATH=/licenses/verify
     metrics_delta "$before" "$(metrics_snapshot)" "$OUT/license-verify.gateway-metrics.json"
+    jfr_summary license-verify
   fi
   return 0
 }
