@@ -8,7 +8,9 @@ import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -29,6 +31,8 @@ public final class AccessLog implements Handler<RoutingContext> {
 
   private final Router router;
   private List<Template> templates;
+  /** "METHOD /path" of the routes without parameters seen so far, to their template (themselves). */
+  private final Map<String, String> staticRoutes = new HashMap<>();
 
   public AccessLog(Router router) {
     this.router = router;
@@ -59,10 +63,19 @@ public final class AccessLog implements Handler<RoutingContext> {
       }
       templates = built;
     }
+    String key = method.name() + " " + path;
+    String known = staticRoutes.get(key);
+    if (known != null) {
+      return known;
+    }
     String fallback = null;
     for (Template template : templates) {
       if (path != null && template.pattern().matcher(path).matches()) {
         if (template.methods() == null || template.methods().isEmpty() || template.methods().contains(method)) {
+          if (template.path().equals(path)) {
+            // A route without parameters: its requests skip the scan next time (at most one entry per such route).
+            staticRoutes.put(key, path);
+          }
           return template.path();
         }
         fallback = template.path();

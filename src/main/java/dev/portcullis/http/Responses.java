@@ -1,6 +1,7 @@
 package dev.portcullis.http;
 
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -29,6 +30,15 @@ public final class Responses {
 
   public static void ok(RoutingContext ctx, JsonObject body) {
     json(ctx, 200, body);
+  }
+
+  /** 200 with a JSON body encoded before (an answer kept for the calls of a few seconds). */
+  public static void ok(RoutingContext ctx, Buffer encoded) {
+    ctx.response()
+        .setStatusCode(200)
+        .putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "no-store")
+        .end(encoded);
   }
 
   /** 200 with the result, or the failure through the error contract. */

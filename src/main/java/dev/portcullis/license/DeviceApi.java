@@ -67,20 +67,22 @@ public final class DeviceApi {
   public void verify(RoutingContext ctx) {
     String fingerprint = fingerprint(JsonBody.of(ctx), false);
     auth.authenticateForVerify(ctx, fingerprint)
-        .onSuccess(caller -> {
-          License license = caller.license();
-          Device device = caller.device();
-          String code = license.verifyCode();
-          if (code.equals("VALID") && fingerprint != null) {
-            code = device == null ? "DEVICE_NOT_ACTIVATED" : device.heartbeatDead() ? "HEARTBEAT_DEAD" : code;
-          }
-          Responses.ok(ctx, new JsonObject()
-              .put("valid", code.equals("VALID"))
-              .put("code", code)
-              .put("license", license.toJson())
-              .put("device", device == null ? null : device.toJson(license.heartbeatInterval())));
-        })
+        .onSuccess(caller -> Responses.ok(ctx, caller.verifyAnswer(() -> verifyAnswer(caller, fingerprint))))
         .onFailure(ctx::fail);
+  }
+
+  private static JsonObject verifyAnswer(KeyAuth.Caller caller, String fingerprint) {
+    License license = caller.license();
+    Device device = caller.device();
+    String code = license.verifyCode();
+    if (code.equals("VALID") && fingerprint != null) {
+      code = device == null ? "DEVICE_NOT_ACTIVATED" : device.heartbeatDead() ? "HEARTBEAT_DEAD" : code;
+    }
+    return new JsonObject()
+        .put("valid", code.equals("VALID"))
+        .put("code", code)
+        .put("license", license.toJson())
+        .put("device", device == null ? null : device.toJson(license.heartbeatInterval()));
   }
 
   public void heartbeat(RoutingContext ctx) {

@@ -9,10 +9,12 @@ import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.Requests;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * Authenticates a device call by its license key ({@code app_id} + {@code key}). A client backend may add
@@ -30,7 +32,12 @@ final class KeyAuth {
   private static final UUID NO_APP = new UUID(0, 0);
 
   /** An authenticated device call: the app, the license with the device its fingerprint names, and who called. */
-  record Caller(App app, License license, Device device, String clientIp) {
+  record Caller(App app, License license, Device device, String clientIp, VerifyCache.Entry kept) {
+
+    /** The encoded verify answer: made once per kept answer, or each time when nothing is kept. */
+    Buffer verifyAnswer(Supplier<JsonObject> build) {
+      return kept == null ? build.get().toBuffer() : kept.answer(build);
+    }
   }
 
   private final AppDirectory apps;
@@ -39,6 +46,10 @@ final class KeyAuth {
   private final CallLimits limits;
   private final LicenseMetrics metrics;
   private final VerifyCache verifyCache = new VerifyCache();
+
+  /** What the look-up found, and the cache entry it is kept in (null when it cannot be kept). */
+  private record Found(LicenseRepository.Keyed keyed, VerifyCache.Entry kept) {
+  }
 
   KeyAuth(AppDirectory apps, LicenseKeys keys, LicenseRepository licenses, CallLimits limits, LicenseMetrics metrics) {
     this.apps = apps;
@@ -72,17 +83,19 @@ final class KeyAuth {
         .onFailure(limited -> metrics.refused("rate_limited"))
         .compose(counted -> {
           Future<Optional<App>> app = apps.find(appId);
-          LicenseRepository.Keyed hit = cached ? verifyCache.get(appId, keyHash, fingerprint, counted.generation()) : null;
-          Future<LicenseRepository.Keyed> found = hit != null ? Future.succeededFuture(hit)
-              : licenses.byKey(appId, keyHash, fingerprint)
-                  .onSuccess(keyed -> verifyCache.put(appId, keyHash, fingerprint, counted.generation(), keyed));
+          VerifyCache.Entry hit = cached ? verifyCache.get(appId, keyHash, fingerprint, counted.generation()) : null;
+          Future<Found> found = hit != null ? Future.succeededFuture(new Found(hit.keyed(), hit))
+              : licenses.byKey(appId, keyHash, fingerprint).map(keyed -> keyed == null ? null
+                  : new Found(keyed, verifyCache.put(appId, keyHash, fingerprint, counted.generation(), keyed)));
           return Future.all(app, found).compose(both -> {
             App known = app.result().filter(candidate -> !candidate.isConsole()).orElse(null);
             if (known == null || found.result() == null) {
               metrics.refused("invalid_license");
               return Future.failedFuture(invalidLicense());
             }
-            return Future.succeededFuture(new Caller(known, found.result().license(), found.result().device(), clientIp));
+            LicenseRepository.Keyed keyed = found.result().keyed();
+            return Future.succeededFuture(new Caller(known, keyed.license(), keyed.device(), clientIp,
+                cached ? found.result().kept() : null));
           });
         });
   }

@@ -1,5 +1,7 @@
 package dev.portcullis.license;
 
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -7,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * What {@code POST /licenses/verify} last read from Postgres for a key and fingerprint, for one verticle
@@ -40,41 +43,69 @@ final class VerifyCache {
     }
   }
 
-  private record Entry(LicenseRepository.Keyed keyed, String generation, long validUntilMillis) {
+  /** One kept answer; its encoded {@code verify} body is made by the first call that answers from it. */
+  static final class Entry {
+    private final LicenseRepository.Keyed keyed;
+    private final String generation;
+    private final long validUntilMillis;
+    private Buffer answer;
+
+    private Entry(LicenseRepository.Keyed keyed, String generation, long validUntilMillis) {
+      this.keyed = keyed;
+      this.generation = generation;
+      this.validUntilMillis = validUntilMillis;
+    }
+
+    LicenseRepository.Keyed keyed() {
+      return keyed;
+    }
+
+    /** The encoded answer of a verify with this key and fingerprint, made once. */
+    Buffer answer(Supplier<JsonObject> build) {
+      if (answer == null) {
+        answer = build.get().toBuffer();
+      }
+      return answer;
+    }
   }
 
   /** In insertion order, so the oldest entries are dropped first when full. */
   private final LinkedHashMap<Key, Entry> entries = new LinkedHashMap<>();
 
   /** The answer kept for this key and fingerprint under {@code generation}, or null. */
-  LicenseRepository.Keyed get(UUID appId, byte[] keyHash, String fingerprint, String generation) {
+  Entry get(UUID appId, byte[] keyHash, String fingerprint, String generation) {
     Key key = new Key(appId, keyHash, fingerprint);
     Entry entry = entries.get(key);
     if (entry == null) {
       return null;
     }
-    if (!Objects.equals(entry.generation(), generation) || System.currentTimeMillis() >= entry.validUntilMillis()) {
+    if (!Objects.equals(entry.generation, generation) || System.currentTimeMillis() >= entry.validUntilMillis) {
       entries.remove(key);
       return null;
     }
-    return entry.keyed();
+    return entry;
   }
 
-  /** Keeps what Postgres answered under {@code generation} (read before Postgres was), when it can be kept. */
-  void put(UUID appId, byte[] keyHash, String fingerprint, String generation, LicenseRepository.Keyed keyed) {
+  /**
+   * Keeps what Postgres answered under {@code generation} (read before Postgres was), when it can be kept;
+   * null when it cannot.
+   */
+  Entry put(UUID appId, byte[] keyHash, String fingerprint, String generation, LicenseRepository.Keyed keyed) {
     long now = System.currentTimeMillis();
     long validUntil = validUntil(keyed, now);
     if (validUntil <= now) {
-      return;
+      return null;
     }
     Key key = new Key(appId, keyHash, fingerprint);
+    Entry entry = new Entry(keyed, generation, validUntil);
     entries.remove(key);
-    entries.put(key, new Entry(keyed, generation, validUntil));
+    entries.put(key, entry);
     if (entries.size() > MAX_ENTRIES) {
       Iterator<Map.Entry<Key, Entry>> oldest = entries.entrySet().iterator();
       oldest.next();
       oldest.remove();
     }
+    return entry;
   }
 
   private static long validUntil(LicenseRepository.Keyed keyed, long now) {
