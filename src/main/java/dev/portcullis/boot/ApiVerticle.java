@@ -192,6 +192,16 @@ public final class ApiVerticle extends VerticleBase {
     router.post("/auth/logout").handler(guard.client()).handler(api.tokens()::logout);
     router.get("/auth/me").handler(api.tokens()::me);
     router.get("/v1/apps/:app_id/jwks.json").handler(api.tokens()::jwks);
+
+    // Licensed devices: authenticated by the license key (and the client's credentials when presented). Near the
+    // top with the other hot paths: the router tries the routes in order, matching the patterned ones by regex.
+    LicenseApi lic = api.licenses();
+    router.post("/licenses/activate").handler(guard.clientIfPresented()).handler(lic.devices()::activate);
+    router.post("/licenses/verify").handler(guard.clientIfPresented()).handler(lic.devices()::verify);
+    router.post("/licenses/heartbeat").handler(guard.clientIfPresented()).handler(lic.devices()::heartbeat);
+    router.post("/licenses/deactivate").handler(guard.clientIfPresented()).handler(lic.devices()::deactivate);
+    router.post("/licenses/checkout").handler(guard.clientIfPresented()).handler(lic.devices()::checkout);
+
     router.post("/auth/challenge").handler(guard.client()).handler(api.passwords()::challenge);
     router.post("/auth/signup").handler(guard.client()).handler(api.passwords()::signup);
     router.post("/auth/verify").handler(guard.client()).handler(api.passwords()::verify);
@@ -256,7 +266,6 @@ public final class ApiVerticle extends VerticleBase {
     // Licenses: the owner's policies, licenses and devices
     String policies = "/v1/apps/:app_id/license-policies";
     String licenses = "/v1/apps/:app_id/licenses";
-    LicenseApi lic = api.licenses();
     router.post(policies).handler(guard.admin()).handler(guard.appAccess()).handler(lic.admin()::createPolicy);
     router.get(policies).handler(guard.admin()).handler(guard.appAccess()).handler(lic.admin()::listPolicies);
     router.get(policies + "/:policy_id").handler(guard.admin()).handler(guard.appAccess())
@@ -277,13 +286,6 @@ public final class ApiVerticle extends VerticleBase {
         .handler(lic.admin()::revoke);
     router.delete(licenses + "/:license_id/devices/:device_id").handler(guard.admin()).handler(guard.appAccess())
         .handler(lic.admin()::deleteDevice);
-
-    // Licensed devices: authenticated by the license key (and the client's credentials when presented)
-    router.post("/licenses/activate").handler(guard.clientIfPresented()).handler(lic.devices()::activate);
-    router.post("/licenses/verify").handler(guard.clientIfPresented()).handler(lic.devices()::verify);
-    router.post("/licenses/heartbeat").handler(guard.clientIfPresented()).handler(lic.devices()::heartbeat);
-    router.post("/licenses/deactivate").handler(guard.clientIfPresented()).handler(lic.devices()::deactivate);
-    router.post("/licenses/checkout").handler(guard.clientIfPresented()).handler(lic.devices()::checkout);
 
     // Hosted sign-in pages (HTML; their errors are pages too) and the APIs that go with them
     ConversationApi conversations = api.hosted().conversations();
