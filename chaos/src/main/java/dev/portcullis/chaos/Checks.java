@@ -121,6 +121,11 @@ final class Checks {
     result.put("revoked_sessions_checked_in_postgres", expiredSessions.size());
     result.put("revoked_sessions_checked", logouts.size()).put("revoked_sessions_still_revoked", stillRevoked);
 
+    // A load whose every call was refused (a limit it should not hit) checks nothing: that is a failed run.
+    long succeeded = ledger.stream().filter(Checks::ok).count();
+    if (!ledger.isEmpty() && succeeded * 2 < ledger.size()) {
+      failures.add("only " + succeeded + " of " + ledger.size() + " answers were 2xx: the load did not run as meant");
+    }
     long internalErrors = ledger.stream().filter(e -> e.getInteger("status") == 500).count();
     if (internalErrors > 0) {
       failures.add(internalErrors + " answers were 500 internal_error");
