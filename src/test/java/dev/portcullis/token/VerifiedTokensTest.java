@@ -27,8 +27,29 @@ class VerifiedTokensTest {
     assertNull(tokens.get("a"));
   }
 
+  @Test
+  @DisplayName("drops expired tokens as new ones arrive, long before its bound")
+  void expiredTokensGo() {
+    VerifiedTokens tokens = new VerifiedTokens(1_000);
+    long now = System.currentTimeMillis() / 1000;
+    for (int i = 0; i < 100; i++) {
+      tokens.put("expired-" + i, verified(now - 1));
+    }
+    for (int i = 0; i < 100; i++) {
+      tokens.put("live-" + i, verified(now + 900));
+    }
+    assertEquals(100, tokens.size(), "only the live tokens are left");
+    assertNotNull(tokens.get("live-0"));
+    assertNull(tokens.get("expired-99"));
+  }
+
   private static VerifiedTokens.Verified verified() {
+    return verified(System.currentTimeMillis() / 1000 + 900);
+  }
+
+  private static VerifiedTokens.Verified verified(long expiresAtEpochSecond) {
     return new VerifiedTokens.Verified(
-        new AccessTokenVerifier.Claims(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID()), "kid-00000001", 0);
+        new AccessTokenVerifier.Claims(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID()), "kid-00000001",
+        expiresAtEpochSecond);
   }
 }
