@@ -192,10 +192,7 @@ public final class ClientFailures {
   private Future<Void> writeAll(String start, String hash, Response counts) {
     List<Future<?>> written = new ArrayList<>();
     for (String field : counts.getKeys()) {
-      // "<event type>|<app id>|<network>"; "<app id>|<network>" from a gateway before summaries had kinds
-      String[] split = field.split("\\|", 3);
-      String[] parts = split.length == 3 ? split : new String[] {AuditEvent.CLIENT_AUTH_FAILED, split[0],
-          split.length > 1 ? split[1] : "unknown"};
+      String[] parts = field.split("\\|", 3); // "<event type>|<app id>|<network>", as count() writes it
       UUID appId = AppDirectory.parseUuid(parts[1]);
       long count = counts.get(field).toLong();
       AuditEvent event = AuditEvent.of(parts[0], appId == null ? AuditEvent.SYSTEM_APP : appId, null, null);
