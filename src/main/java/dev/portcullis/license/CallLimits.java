@@ -12,6 +12,7 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,34 +25,32 @@ import java.util.UUID;
  * {@code {license:key:...}}), since no script touches two of them. The key counter is named by a prefix of the
  * key's keyed hash, never by the key.
  *
- * <p>The calls of one event-loop turn go to Redis together when the turn ends: one script call per distinct
- * counter (counting all of that turn's calls on it at once) and one read per distinct app of its license
- * generation ({@link LicenseGenerations}), pipelined. Each call still counts after it arrived, and the n calls
- * of a turn on one counter are told the counts {@code total - n + 1 ... total}, as n separate increments
- * would have been. One instance belongs to one verticle's event loop.
+ * <p>A counter's calls are taken from Redis in leases ({@link CounterLease}): the first call of a window on a
+ * counter reserves one count, each further lease of the same window twice the last, up to a thirty-second of
+ * the limit. The calls a lease covers are counted here, without Redis; so a busy key or address costs Redis
+ * one script call per lease, not per call. One process is exact; across processes the counts another process
+ * reserved and did not use yet are refused to the others, so the limit can only bite early, by less than a
+ * thirty-second of it per event loop, never late.
+ *
+ * <p>The calls of one event-loop turn go to Redis together when the turn ends: one lease per counter short of
+ * counts, and one read per distinct app of its license generation ({@link LicenseGenerations}), pipelined.
+ * One instance belongs to one verticle's event loop.
  */
 final class CallLimits {
 
   static final long WINDOW_MS = 60_000;
   private static final RedisScript COUNT = RedisScript.load("license-rate.lua");
 
-  /** What Redis said for one call: its counts, and the app's license generation read in the same turn. */
+  /** What Redis said for one call: the app's license generation read in the same turn. */
   record Counted(String generation) {
   }
 
   private record Call(String ipCounter, String keyCounter, String generationKey, Promise<Counted> answer) {
   }
 
-  /** One counter's total this turn, and how many of this turn's calls it counts. */
-  private static final class Tally {
-    int calls;
-    int answered;
-    long total;
-    long remainingMs;
-  }
-
   private final RedisStore redis;
   private final LicenseSettings settings;
+  private final Map<String, CounterLease> leases = new HashMap<>();
   private Context context;
   private List<Call> waiting = new ArrayList<>();
 
@@ -83,49 +82,76 @@ final class CallLimits {
   private void send() {
     List<Call> batch = waiting;
     waiting = new ArrayList<>();
-    Map<String, Tally> counters = new LinkedHashMap<>();
+    long now = System.currentTimeMillis();
+    forgetEndedWindows(now);
+    Map<String, Integer> needed = new LinkedHashMap<>();
     Map<String, Integer> generations = new LinkedHashMap<>();
     for (Call call : batch) {
-      counters.computeIfAbsent(call.ipCounter(), key -> new Tally()).calls++;
-      counters.computeIfAbsent(call.keyCounter(), key -> new Tally()).calls++;
+      needed.merge(call.ipCounter(), 1, Integer::sum);
+      needed.merge(call.keyCounter(), 1, Integer::sum);
       generations.putIfAbsent(call.generationKey(), generations.size());
     }
-    List<String> counterKeys = List.copyOf(counters.keySet());
+    Map<String, Long> toLease = new LinkedHashMap<>();
+    needed.forEach((counter, calls) -> {
+      long size = lease(counter).toLease(calls, now);
+      if (size > 0) {
+        toLease.put(counter, size);
+      }
+    });
+    List<String> leased = List.copyOf(toLease.keySet());
     RedisScript.pipeline(redis, withSource -> {
-      List<Request> requests = new ArrayList<>(counterKeys.size() + generations.size());
-      for (String key : counterKeys) {
-        requests.add(COUNT.call(withSource, List.of(key),
-            List.of(Long.toString(WINDOW_MS), Integer.toString(counters.get(key).calls))));
+      List<Request> requests = new ArrayList<>(leased.size() + generations.size());
+      for (String counter : leased) {
+        requests.add(COUNT.call(withSource, List.of(counter),
+            List.of(Long.toString(WINDOW_MS), Long.toString(toLease.get(counter)))));
       }
       generations.keySet().forEach(key -> requests.add(Request.cmd(Command.GET).arg(key)));
       return requests;
     }).onComplete(replies -> {
       if (replies.failed()) {
-        batch.forEach(call -> call.answer().fail(replies.cause()));
+        for (Call call : batch) {
+          leases.get(call.ipCounter()).release();
+          leases.get(call.keyCounter()).release();
+          call.answer().fail(replies.cause());
+        }
         return;
       }
-      for (int i = 0; i < counterKeys.size(); i++) {
-        Tally tally = counters.get(counterKeys.get(i));
-        tally.total = replies.result().get(i).get(0).toLong();
-        tally.remainingMs = replies.result().get(i).get(1).toLong();
+      long answeredAt = System.currentTimeMillis();
+      for (int i = 0; i < leased.size(); i++) {
+        Response reply = replies.result().get(i);
+        String counter = leased.get(i);
+        lease(counter).granted(toLease.get(counter), reply.get(0).toLong(), reply.get(1).toLong(), answeredAt);
       }
       for (Call call : batch) {
-        Response generation = replies.result().get(counterKeys.size() + generations.get(call.generationKey()));
-        answer(call, counters.get(call.ipCounter()), counters.get(call.keyCounter()),
-            generation == null ? null : generation.toString());
+        Response generation = replies.result().get(leased.size() + generations.get(call.generationKey()));
+        answer(call, generation == null ? null : generation.toString(), answeredAt);
       }
     });
   }
 
-  private void answer(Call call, Tally ip, Tally key, String generation) {
-    long ipCount = ip.total - ip.calls + ++ip.answered;
-    long keyCount = key == ip ? ipCount : key.total - key.calls + ++key.answered;
-    if (ipCount > settings.callsPerMinutePerIp()) {
-      call.answer().fail(refusal("client_ip: too many license calls from this address", ip.remainingMs));
-    } else if (keyCount > settings.callsPerMinutePerKey()) {
-      call.answer().fail(refusal("key: too many calls with this license key", key.remainingMs));
+  private void answer(Call call, String generation, long now) {
+    CounterLease ip = leases.get(call.ipCounter());
+    CounterLease key = leases.get(call.keyCounter());
+    boolean ipAdmits = ip.take();
+    boolean keyAdmits = key.take();
+    if (!ipAdmits) {
+      call.answer().fail(refusal("client_ip: too many license calls from this address", ip.remainingMs(now)));
+    } else if (!keyAdmits) {
+      call.answer().fail(refusal("key: too many calls with this license key", key.remainingMs(now)));
     } else {
       call.answer().complete(new Counted(generation));
+    }
+  }
+
+  private CounterLease lease(String counter) {
+    return leases.computeIfAbsent(counter, name -> new CounterLease(name.contains("{license:ip:")
+        ? settings.callsPerMinutePerIp() : settings.callsPerMinutePerKey()));
+  }
+
+  /** Drops the counters whose window ended with nothing left to hand out, so random keys do not pile up. */
+  private void forgetEndedWindows(long now) {
+    if (leases.size() > 1_000) {
+      leases.values().removeIf(lease -> lease.idleSince(now));
     }
   }
 

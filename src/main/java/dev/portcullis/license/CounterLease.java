@@ -1,0 +1,76 @@
+package dev.portcullis.license;
+
+/**
+ * The counts of one rate-limit counter that this event loop holds from Redis for the current window: what it
+ * may still hand out without asking, what of that is promised to calls waiting for their turn's answer, and
+ * how many counts to ask for next. A lease is granted only up to the limit: of {@code n} counts that took the
+ * window's total to {@code t}, those numbered at most the limit are this loop's to hand out.
+ */
+final class CounterLease {
+
+  private static final long MAX_LEASE = 256;
+
+  private final long limit;
+  private final long maxLease;
+  private long windowEndsAt;
+  private long available;
+  private long promised;
+  private long nextLease = 1;
+  private boolean windowFull;
+
+  CounterLease(long limit) {
+    this.limit = limit;
+    this.maxLease = Math.max(1, Math.min(MAX_LEASE, limit / 32));
+  }
+
+  /**
+   * Promises {@code calls} counts to a turn's calls; answers how many counts to lease from Redis for them (0
+   * when this loop holds enough, or when the window is known to be full and they will be refused).
+   */
+  long toLease(int calls, long now) {
+    if (now >= windowEndsAt) {
+      available = Math.min(available, promised);
+      nextLease = 1;
+      windowFull = false;
+    }
+    long free = available - promised;
+    promised += calls;
+    if (free >= calls || windowFull) {
+      return 0;
+    }
+    long lease = Math.max(calls - Math.max(free, 0), nextLease);
+    nextLease = Math.min(maxLease, nextLease * 2);
+    return lease;
+  }
+
+  /** What Redis answered to a lease of {@code leased} counts: the window's total after it and its time left. */
+  void granted(long leased, long total, long remainingMs, long now) {
+    available += Math.max(0, Math.min(leased, limit - (total - leased)));
+    windowEndsAt = now + remainingMs;
+    windowFull = total >= limit;
+  }
+
+  /** Hands one promised count to a call: false when there is none, and the call is over the limit. */
+  boolean take() {
+    promised--;
+    if (available > 0) {
+      available--;
+      return true;
+    }
+    return false;
+  }
+
+  /** Withdraws a promise whose call failed before it was counted (Redis did not answer). */
+  void release() {
+    promised--;
+  }
+
+  long remainingMs(long now) {
+    return Math.max(0, windowEndsAt - now);
+  }
+
+  /** True when the window ended and no call waits on this counter: nothing here is worth keeping. */
+  boolean idleSince(long now) {
+    return now >= windowEndsAt && promised == 0;
+  }
+}

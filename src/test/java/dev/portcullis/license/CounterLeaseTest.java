@@ -1,0 +1,62 @@
+package dev.portcullis.license;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("Leased rate-limit counts")
+class CounterLeaseTest {
+
+  private static final long NOW = 1_000_000;
+
+  @Test
+  @DisplayName("a busy counter leases 1, 2, 4 ... counts up to a thirty-second of its limit, and none while it holds enough")
+  void leasesGrowToTheCap() {
+    CounterLease lease = new CounterLease(320);
+    long total = 0;
+    long[] sizes = new long[6];
+    for (int i = 0; i < sizes.length; i++) {
+      sizes[i] = lease.toLease(1, NOW);
+      total += sizes[i];
+      lease.granted(sizes[i], total, 60_000, NOW);
+      assertTrue(lease.take());
+      for (long spare = 1; spare < sizes[i]; spare++) {
+        assertEquals(0, lease.toLease(1, NOW), "a held count is used before Redis is asked");
+        assertTrue(lease.take());
+      }
+    }
+    assertEquals("[1, 2, 4, 8, 10, 10]", java.util.Arrays.toString(sizes));
+  }
+
+  @Test
+  @DisplayName("of a lease that crosses the limit only the counts up to the limit are handed out, then the window refuses without Redis")
+  void grantStopsAtTheLimit() {
+    CounterLease lease = new CounterLease(320);
+    long size = lease.toLease(3, NOW);
+    assertEquals(3, size);
+    lease.granted(size, 321, 42_000, NOW);
+    assertTrue(lease.take());
+    assertTrue(lease.take());
+    assertFalse(lease.take(), "the third count is number 321");
+    assertEquals(0, lease.toLease(5, NOW + 1), "a full window is not asked again");
+    for (int i = 0; i < 5; i++) {
+      assertFalse(lease.take());
+    }
+    assertEquals(41_999, lease.remainingMs(NOW + 1));
+  }
+
+  @Test
+  @DisplayName("a new window starts again from one count, and drops what nobody was promised")
+  void newWindow() {
+    CounterLease lease = new CounterLease(320);
+    lease.granted(lease.toLease(1, NOW), 1, 1_000, NOW);
+    lease.take();
+    lease.granted(lease.toLease(1, NOW), 3, 1_000, NOW);
+    lease.take();
+    assertEquals(2, lease.toLease(2, NOW + 1_000), "the count held from the old window is not used in the new one");
+    assertFalse(lease.idleSince(NOW + 1_000), "two calls wait for their counts");
+  }
+}
