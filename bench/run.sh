@@ -255,7 +255,7 @@ jfr_summary() { # name
 
 # ---- baselines ----------------------------------------------------------------------------------------------
 baseline_argon2() {
-  log "baseline: raw Argon2id checks (m=19456,t=2,p=1) on $(nproc) threads, ${WARMUP}s warm-up then ${DURATION}s"
+  log "baseline: raw Argon2id checks (argon2-jvm, m=19456,t=2,p=1) on $(nproc) threads, ${WARMUP}s warm-up then ${DURATION}s"
   bench_java argon2 --warmup "$WARMUP" --duration "$DURATION" --out "$OUT/argon2.json" > /dev/null
   log "argon2: $(jq -c '{checks_per_s, checks_per_s_per_core}' "$OUT/argon2.json")"
 }

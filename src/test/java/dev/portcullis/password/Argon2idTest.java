@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.password4j.Argon2Function;
+import com.password4j.types.Argon2;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -32,5 +35,30 @@ class Argon2idTest {
     assertTrue(Argon2id.verify("tangerine skyline", old));
     assertTrue(Argon2id.DEFAULT.needsRehash(old));
     assertFalse(older.needsRehash(old));
+  }
+
+  @Test
+  @DisplayName("a hash that password4j wrote (what earlier versions stored) verifies, and one written here verifies there")
+  void earlierHashesStillVerify() {
+    String written = Argon2Function.getInstance(19 * 1024, 2, 1, 32, Argon2.ID, Argon2Function.ARGON2_VERSION_13)
+        .hash("kumquat orbit 7".getBytes(StandardCharsets.UTF_8), "sixteen byte slt".getBytes(StandardCharsets.UTF_8))
+        .getResult();
+    assertTrue(Argon2id.verify("kumquat orbit 7", written));
+    assertFalse(Argon2id.verify("kumquat orbit 8", written));
+    assertFalse(Argon2id.DEFAULT.needsRehash(written));
+    String here = Argon2id.DEFAULT.hash("kumquat orbit 7");
+    assertTrue(Argon2Function.getInstanceFromHash(here).check("kumquat orbit 7", here));
+  }
+
+  @Test
+  @DisplayName("a truncated PHC string never matches; one of another version, type or shape asks for a rehash")
+  void malformed() {
+    String good = Argon2id.DEFAULT.hash("kumquat orbit 7");
+    assertFalse(Argon2id.verify("kumquat orbit 7", good.substring(0, good.length() - 5)));
+    for (String bad : new String[] {"$argon2id$v=19$m=19456,t=2,p=1$$",
+        "$argon2id$v=16$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA", "$argon2i$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaA"}) {
+      assertFalse(Argon2id.verify("kumquat orbit 7", bad), bad);
+      assertTrue(Argon2id.DEFAULT.needsRehash(bad), bad);
+    }
   }
 }
