@@ -26,7 +26,7 @@ public final class AdminPasswords implements PasswordHashing {
   public static AdminPasswords create(Vertx vertx, GatewayConfig config, MeterRegistry registry) {
     HashingSettings settings = HashingSettings.from(config);
     return new AdminPasswords(settings.argon2id(),
-        HashingPool.shared(vertx, settings.threads(), settings.capacity(), registry));
+        HashingPool.shared(vertx, settings, registry));
   }
 
   @Override

@@ -33,12 +33,14 @@ public final class HashingPool {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final int capacity;
   private final int threads;
+  private final int nice;
   private final Counter rejected;
   private final Timer hashTime;
 
-  private HashingPool(Vertx vertx, int threads, int capacity, MeterRegistry registry) {
-    this.threads = threads;
-    this.capacity = capacity;
+  private HashingPool(Vertx vertx, HashingSettings settings, MeterRegistry registry) {
+    this.threads = settings.threads();
+    this.capacity = settings.capacity();
+    this.nice = settings.nice();
     this.workers = vertx.createSharedWorkerExecutor(NAME, threads, MAX_HASH_SECONDS, TimeUnit.SECONDS);
     this.rejected = Counter.builder("portcullis.password.hash.rejected")
         .description("password hashes refused with 503 because the hashing pool was full")
@@ -58,9 +60,9 @@ public final class HashingPool {
   }
 
   /** The pool of this Vert.x, created by the first caller with these sizes. */
-  public static HashingPool shared(Vertx vertx, int threads, int capacity, MeterRegistry registry) {
+  public static HashingPool shared(Vertx vertx, HashingSettings settings, MeterRegistry registry) {
     LocalMap<String, Holder> map = vertx.sharedData().getLocalMap(MAP);
-    return map.computeIfAbsent("pool", ignored -> new Holder(new HashingPool(vertx, threads, capacity, registry)))
+    return map.computeIfAbsent("pool", ignored -> new Holder(new HashingPool(vertx, settings, registry)))
         .pool();
   }
 
@@ -72,6 +74,7 @@ public final class HashingPool {
       return Future.failedFuture(saturated());
     }
     return workers.<T>executeBlocking(() -> {
+          ThreadNice.apply(nice);
           long started = System.nanoTime();
           try {
             return work.call();
@@ -84,7 +87,10 @@ public final class HashingPool {
 
   /** Runs start-up work (the dummy hash) on the pool, outside the admission bound: a start is never refused. */
   public <T> Future<T> atStart(Callable<T> work) {
-    return workers.executeBlocking(work, false);
+    return workers.executeBlocking(() -> {
+      ThreadNice.apply(nice);
+      return work.call();
+    }, false);
   }
 
   public int threads() {

@@ -64,7 +64,7 @@ public final class PasswordVerticle extends VerticleBase {
     Challenges challenges = new Challenges(store, names, audit, metrics);
     LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(new SecurityEvents(vertx), registry));
     HashingSettings hashingSettings = HashingSettings.from(config);
-    HashingPool pool = HashingPool.shared(vertx, hashingSettings.threads(), hashingSettings.capacity(), registry);
+    HashingPool pool = HashingPool.shared(vertx, hashingSettings, registry);
     return PasswordHasher.create(hashingSettings.argon2id(), pool).compose(hashing -> {
       Logins logins = new Logins(apps, passwords, hashing, challenges, failures, bus, audit, metrics,
           new DeviceBinding(pg, masterKey));

@@ -33,7 +33,8 @@ class HashingSettingsTest {
         .put(HashingSettings.ITERATIONS, 2)
         .put(HashingSettings.PARALLELISM, 1)
         .put(HashingSettings.THREADS, 2)
-        .put(HashingSettings.QUEUE_PER_THREAD, 8);
+        .put(HashingSettings.QUEUE_PER_THREAD, 8)
+        .put(HashingSettings.NICE, 19);
   }
 
   @Test
