@@ -13,6 +13,27 @@ public final class Secrets {
 
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Base64.Encoder URL = Base64.getUrlEncoder().withoutPadding();
+  /**
+   * One instance per thread, used again: the provider look-up of {@code getInstance} cost more than the HMAC of
+   * a licence key itself. {@code init} with the call's key and {@code doFinal}/{@code digest} reset the state,
+   * so nothing of one call reaches the next.
+   */
+  private static final ThreadLocal<Mac> HMAC_SHA256 =
+      ThreadLocal.withInitial(() -> instance(() -> Mac.getInstance("HmacSHA256")));
+  private static final ThreadLocal<MessageDigest> SHA256 =
+      ThreadLocal.withInitial(() -> instance(() -> MessageDigest.getInstance("SHA-256")));
+
+  private interface Algorithm<T> {
+    T get() throws GeneralSecurityException;
+  }
+
+  private static <T> T instance(Algorithm<T> algorithm) {
+    try {
+      return algorithm.get();
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("algorithm unavailable", e);
+    }
+  }
 
   private Secrets() {
   }
@@ -38,7 +59,7 @@ public final class Secrets {
 
   public static byte[] hmacSha256(byte[] key, byte[] data) {
     try {
-      Mac mac = Mac.getInstance("HmacSHA256");
+      Mac mac = HMAC_SHA256.get();
       mac.init(new SecretKeySpec(key, "HmacSHA256"));
       return mac.doFinal(data);
     } catch (GeneralSecurityException e) {
@@ -47,11 +68,7 @@ public final class Secrets {
   }
 
   public static byte[] sha256(String data) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(data.getBytes(StandardCharsets.UTF_8));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA-256 unavailable", e);
-    }
+    return SHA256.get().digest(data.getBytes(StandardCharsets.UTF_8));
   }
 
   public static boolean constantTimeEquals(byte[] a, byte[] b) {
