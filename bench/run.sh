@@ -12,7 +12,7 @@
 #   BENCH_CONNECTIONS (load-generator users, default 8), BENCH_WRK_CONNECTIONS (default 32),
 #   BENCH_WRK_THREADS (default 1), BENCH_SCENARIOS (default "sign argon2 bare me me-rate refresh otp mix license-verify password
 #   keycloak"),
-#   BENCH_JFR=1 (JFR profiles of the me and refresh scenarios), BENCH_GATEWAY_JAVA_OPTS, BENCH_KEYCLOAK_VERSION,
+#   BENCH_JFR=1 (JFR profiles of the me, refresh, password and license-verify scenarios), BENCH_GATEWAY_JAVA_OPTS, BENCH_KEYCLOAK_VERSION,
 #   BENCH_SKIP_BUILD=1 (reuse the built jars), BENCH_NICE (nice level of everything started, default 0),
 #   BENCH_GATEWAY_DIR (another checkout of the gateway to build and measure; default: this repository).
 # The gateway starts with the AppCDS archive the Dockerfile makes (see cds_archive) when the checkout has a class list.
@@ -372,7 +372,11 @@ gateway_scenarios() {
   has otp && load otp otp
   has mix && load mix mix
   # password logins: 16 users made by signup + verify, then challenge + login in a closed loop
-  has password && load password password --users 16
+  if has password; then
+    jfr_start password
+    load password password --users 16
+    jfr_summary password
+  fi
   if has password-me; then
     # /auth/me at one open-loop rate, alone and then while 16 users' password logins keep the hashing pool full
     local me_rate=${BENCH_PASSWORD_ME_RATE:-2000}
