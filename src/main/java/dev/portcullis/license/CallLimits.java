@@ -12,7 +12,6 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,7 +49,7 @@ final class CallLimits {
 
   private final RedisStore redis;
   private final LicenseSettings settings;
-  private final Map<String, CounterLease> leases = new HashMap<>();
+  private final CounterLeases leases = new CounterLeases();
   private Context context;
   private List<Call> waiting = new ArrayList<>();
 
@@ -83,7 +82,7 @@ final class CallLimits {
     List<Call> batch = waiting;
     waiting = new ArrayList<>();
     long now = System.currentTimeMillis();
-    forgetEndedWindows(now);
+    leases.tidy(now);
     Map<String, Integer> needed = new LinkedHashMap<>();
     Map<String, Integer> generations = new LinkedHashMap<>();
     for (Call call : batch) {
@@ -110,8 +109,8 @@ final class CallLimits {
     }).onComplete(replies -> {
       if (replies.failed()) {
         for (Call call : batch) {
-          leases.get(call.ipCounter()).release();
-          leases.get(call.keyCounter()).release();
+          leases.held(call.ipCounter()).release();
+          leases.held(call.keyCounter()).release();
           call.answer().fail(replies.cause());
         }
         return;
@@ -130,8 +129,8 @@ final class CallLimits {
   }
 
   private void answer(Call call, String generation, long now) {
-    CounterLease ip = leases.get(call.ipCounter());
-    CounterLease key = leases.get(call.keyCounter());
+    CounterLease ip = leases.held(call.ipCounter());
+    CounterLease key = leases.held(call.keyCounter());
     boolean ipAdmits = ip.take();
     boolean keyAdmits = key.take();
     if (!ipAdmits) {
@@ -144,15 +143,8 @@ final class CallLimits {
   }
 
   private CounterLease lease(String counter) {
-    return leases.computeIfAbsent(counter, name -> new CounterLease(name.contains("{license:ip:")
-        ? settings.callsPerMinutePerIp() : settings.callsPerMinutePerKey()));
-  }
-
-  /** Drops the counters whose window ended with nothing left to hand out, so random keys do not pile up. */
-  private void forgetEndedWindows(long now) {
-    if (leases.size() > 1_000) {
-      leases.values().removeIf(lease -> lease.idleSince(now));
-    }
+    return leases.of(counter, () -> counter.contains("{license:ip:")
+        ? settings.callsPerMinutePerIp() : settings.callsPerMinutePerKey());
   }
 
   private static ApiException refusal(String message, long remainingMs) {

@@ -69,6 +69,11 @@ final class CounterLease {
     return Math.max(0, windowEndsAt - now);
   }
 
+  /** True when no call waits for a count of this counter. */
+  boolean unpromised() {
+    return promised == 0;
+  }
+
   /** True when the window ended and no call waits on this counter: nothing here is worth keeping. */
   boolean idleSince(long now) {
     return now >= windowEndsAt && promised == 0;
