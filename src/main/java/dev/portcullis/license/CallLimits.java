@@ -27,9 +27,10 @@ import java.util.UUID;
  * <p>A counter's calls are taken from Redis in leases ({@link CounterLease}): the first call of a window on a
  * counter reserves one count, each further lease of the same window twice the last, up to a thirty-second of
  * the limit. The calls a lease covers are counted here, without Redis; so a busy key or address costs Redis
- * one script call per lease, not per call. One process is exact; across processes the counts another process
- * reserved and did not use yet are refused to the others, so the limit can only bite early, by less than a
- * thirty-second of it per event loop, never late.
+ * one script call per lease, not per call. Calls through one event loop are counted exactly; across event
+ * loops and processes the counts one loop reserved and did not use yet are refused to the others, so the limit
+ * can only bite early, by less than a thirty-second of it per event loop, never late. A limit under 64 is
+ * leased one count at a time, so it is exact everywhere.
  *
  * <p>The calls of one event-loop turn go to Redis together when the turn ends: one lease per counter short of
  * counts, and one read per distinct app of its license generation ({@link LicenseGenerations}), pipelined.
