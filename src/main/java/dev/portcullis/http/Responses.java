@@ -12,11 +12,7 @@ public final class Responses {
   }
 
   public static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader("Content-Type", "application/json")
-        .putHeader("Cache-Control", "no-store")
-        .end(body.toBuffer());
+    encoded(ctx, status, body.toBuffer());
   }
 
   /** 200 with a public document caches may keep for {@code maxAgeSeconds} (the JWKS). */
@@ -34,11 +30,15 @@ public final class Responses {
 
   /** 200 with a JSON body encoded before (an answer kept for the calls of a few seconds). */
   public static void ok(RoutingContext ctx, Buffer encoded) {
+    encoded(ctx, 200, encoded);
+  }
+
+  private static void encoded(RoutingContext ctx, int status, Buffer body) {
     ctx.response()
-        .setStatusCode(200)
+        .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .putHeader("Cache-Control", "no-store")
-        .end(encoded);
+        .end(body);
   }
 
   /** 200 with the result, or the failure through the error contract. */

@@ -74,10 +74,9 @@ public final class HashingPool {
       return Future.failedFuture(saturated());
     }
     return workers.<T>executeBlocking(() -> {
-          ThreadNice.apply(nice);
           long started = System.nanoTime();
           try {
-            return work.call();
+            return niced(work).call();
           } finally {
             hashTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
           }
@@ -87,10 +86,15 @@ public final class HashingPool {
 
   /** Runs start-up work (the dummy hash) on the pool, outside the admission bound: a start is never refused. */
   public <T> Future<T> atStart(Callable<T> work) {
-    return workers.executeBlocking(() -> {
+    return workers.executeBlocking(niced(work), false);
+  }
+
+  /** The work, run at the pool's nice value (set once per hashing thread). */
+  private <T> Callable<T> niced(Callable<T> work) {
+    return () -> {
       ThreadNice.apply(nice);
       return work.call();
-    }, false);
+    };
   }
 
   public int threads() {
