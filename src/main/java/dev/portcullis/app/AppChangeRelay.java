@@ -2,6 +2,7 @@ package dev.portcullis.app;
 
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.RedisSubscription;
 import dev.portcullis.core.RedisTopologies;
 import dev.portcullis.core.messages.AppMessages;
 import io.vertx.core.Future;
@@ -9,9 +10,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
-import io.vertx.redis.client.ResponseType;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,22 +26,19 @@ import org.slf4j.LoggerFactory;
 public final class AppChangeRelay extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AppChangeRelay.class);
-  private static final long RECONNECT_MS = 1_000;
 
   private final String origin = UUID.randomUUID().toString();
   private Redis publisher;
-  private Redis subscriber;
+  private RedisSubscription subscription;
   private String channel;
-  private boolean stopped;
 
   @Override
   public Future<?> start() {
     GatewayConfig config = GatewayConfig.from(config());
     channel = config.redisPrefix() + "app-changed";
     publisher = Redis.createClient(vertx, RedisTopologies.options(config));
-    subscriber = Redis.createClient(vertx, RedisTopologies.subscriberOptions(config));
     Bus.listen(vertx, Bus.APP_CHANGED, this::sendOut);
-    subscribe();
+    subscription = RedisSubscription.open(vertx, config, channel, this::receive);
     return Future.succeededFuture();
   }
 
@@ -59,33 +55,10 @@ public final class AppChangeRelay extends VerticleBase {
             failure.getMessage()));
   }
 
-  private void subscribe() {
-    if (stopped) {
-      return;
-    }
-    subscriber.connect()
-        .compose(connection -> {
-          connection.handler(message -> receive(message));
-          connection.exceptionHandler(failure -> reconnect(connection));
-          connection.endHandler(ended -> reconnect(connection));
-          return connection.send(Request.cmd(Command.SUBSCRIBE).arg(channel));
-        })
-        .onFailure(failure -> vertx.setTimer(RECONNECT_MS, id -> subscribe()));
-  }
-
-  private void reconnect(RedisConnection connection) {
-    connection.close();
-    vertx.setTimer(RECONNECT_MS, id -> subscribe());
-  }
-
-  private void receive(io.vertx.redis.client.Response message) {
-    if (message == null || message.type() != ResponseType.PUSH && message.type() != ResponseType.MULTI
-        || message.size() < 3 || !"message".equals(message.get(0).toString())) {
-      return;
-    }
+  private void receive(String payload) {
     JsonObject body;
     try {
-      body = new JsonObject(message.get(2).toString());
+      body = new JsonObject(payload);
     } catch (RuntimeException malformed) {
       return;
     }
@@ -100,7 +73,6 @@ public final class AppChangeRelay extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    stopped = true;
-    return Future.join(publisher.close(), subscriber.close());
+    return Future.join(publisher.close(), subscription.close());
   }
 }

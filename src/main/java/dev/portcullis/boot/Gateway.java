@@ -4,6 +4,7 @@ import dev.portcullis.app.AppChangeRelay;
 import dev.portcullis.audit.AuditVerticle;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.housekeeping.HousekeepingVerticle;
+import dev.portcullis.license.LicenseChangeRelay;
 import dev.portcullis.license.LicenseHousekeepingVerticle;
 import dev.portcullis.management.ManagementVerticle;
 import dev.portcullis.otp.OtpVerticle;
@@ -63,7 +64,7 @@ public final class Gateway {
         List.of(new Step(TokenVerticle.class, cores), new Step(OtpVerticle.class, cores),
             new Step(PasswordVerticle.class, cores), new Step(LicenseHousekeepingVerticle.class, 1),
             new Step(SecurityWebhookVerticle.class, 1), new Step(HousekeepingVerticle.class, 1),
-            new Step(AppChangeRelay.class, 1)),
+            new Step(AppChangeRelay.class, 1), new Step(LicenseChangeRelay.class, 1)),
         List.of(new Step(ApiVerticle.class, config.httpInstances())),
         List.of(new Step(ManagementVerticle.class, 1)));
   }

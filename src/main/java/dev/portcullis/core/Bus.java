@@ -2,6 +2,7 @@ package dev.portcullis.core;
 
 import dev.portcullis.core.messages.AppMessages;
 import dev.portcullis.core.messages.AuditMessages;
+import dev.portcullis.core.messages.LicenseMessages;
 import dev.portcullis.core.messages.OtpMessages;
 import dev.portcullis.core.messages.PasswordMessages;
 import dev.portcullis.core.messages.TokenMessages;
@@ -118,6 +119,15 @@ public final class Bus {
    */
   public static final Address<AppMessages.Changed, Void> APP_CHANGED =
       new Address<>("portcullis.app.changed", AppMessages.Changed.class, Void.class);
+
+  /**
+   * License generations (published, local to one process): a generation replaced, and the state of the
+   * subscription that relays replacements made by other processes.
+   */
+  public static final Address<LicenseMessages.Changed, Void> LICENSE_CHANGED =
+      new Address<>("portcullis.license.changed", LicenseMessages.Changed.class, Void.class);
+  public static final Address<LicenseMessages.Relay, Void> LICENSE_RELAY =
+      new Address<>("portcullis.license.relay", LicenseMessages.Relay.class, Void.class);
 
   public static final long SEND_TIMEOUT_MS = 10_000;
 

@@ -12,6 +12,7 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,38 +33,52 @@ import java.util.UUID;
  * can only bite early, by less than a thirty-second of it per event loop, never late. A limit under 64 is
  * leased one count at a time, so it is exact everywhere.
  *
- * <p>The calls of one event-loop turn go to Redis together when the turn ends: one lease per counter short of
- * counts, and one read per distinct app of its license generation ({@link LicenseGenerations}), pipelined.
- * One instance belongs to one verticle's event loop.
+ * <p>A call whose two counters both hold a spare count, and whose app's license generation this loop knows
+ * ({@link KnownGenerations}), is answered at once. The others wait for the end of the event-loop turn, when
+ * they go to Redis together: one lease per counter short of counts, and one read per distinct app whose
+ * generation is not known, pipelined. One instance belongs to one verticle's event loop.
  */
 final class CallLimits {
 
   static final long WINDOW_MS = 60_000;
   private static final RedisScript COUNT = RedisScript.load("license-rate.lua");
 
-  /** What Redis said for one call: the app's license generation read in the same turn. */
+  /** A counted call: the app's license generation, as this loop knows it or Redis answered it in the same turn. */
   record Counted(String generation) {
   }
 
-  private record Call(String ipCounter, String keyCounter, String generationKey, Promise<Counted> answer) {
+  private record Call(String ipCounter, String keyCounter, UUID appId, Promise<Counted> answer) {
   }
 
   private final RedisStore redis;
   private final LicenseSettings settings;
+  private final KnownGenerations known;
   private final CounterLeases leases = new CounterLeases();
   private Context context;
   private List<Call> waiting = new ArrayList<>();
 
-  CallLimits(RedisStore redis, LicenseSettings settings) {
+  CallLimits(RedisStore redis, LicenseSettings settings, KnownGenerations known) {
     this.redis = redis;
     this.settings = settings;
+    this.known = known;
   }
 
   /**
    * Counts the call; fails with {@code 429 rate_limited} when the IP or the key is over its limit, else answers
-   * the app's license generation as Redis holds it now.
+   * the app's license generation.
    */
   Future<Counted> count(String clientIp, byte[] keyHash, UUID appId) {
+    String ipCounter = redis.key("{license:ip:" + (clientIp == null ? "unknown" : clientIp) + "}");
+    String keyCounter = redis.key("{license:key:" + HexFormat.of().formatHex(keyHash, 0, 16) + "}");
+    long now = System.currentTimeMillis();
+    String generation = known.of(appId, now);
+    CounterLease ip = leases.held(ipCounter);
+    CounterLease key = leases.held(keyCounter);
+    if (generation != null && ip != null && key != null && ip.spareNow(now) && key.spareNow(now)) {
+      ip.takeSpare();
+      key.takeSpare();
+      return Future.succeededFuture(new Counted(generation));
+    }
     if (context == null) {
       context = Vertx.currentContext();
     }
@@ -71,11 +86,7 @@ final class CallLimits {
     if (waiting.isEmpty()) {
       context.runOnContext(endOfTurn -> send());
     }
-    waiting.add(new Call(
-        redis.key("{license:ip:" + (clientIp == null ? "unknown" : clientIp) + "}"),
-        redis.key("{license:key:" + HexFormat.of().formatHex(keyHash, 0, 16) + "}"),
-        LicenseGenerations.key(redis, appId),
-        answer));
+    waiting.add(new Call(ipCounter, keyCounter, appId, answer));
     return answer.future();
   }
 
@@ -85,12 +96,19 @@ final class CallLimits {
     long now = System.currentTimeMillis();
     leases.tidy(now);
     Map<String, Integer> needed = new LinkedHashMap<>();
-    Map<String, Integer> generations = new LinkedHashMap<>();
+    Map<UUID, String> knownNow = new HashMap<>();
+    Map<UUID, Integer> toRead = new LinkedHashMap<>();
     for (Call call : batch) {
       needed.merge(call.ipCounter(), 1, Integer::sum);
       needed.merge(call.keyCounter(), 1, Integer::sum);
-      generations.putIfAbsent(call.generationKey(), generations.size());
+      String generation = known.of(call.appId(), now);
+      if (generation != null) {
+        knownNow.put(call.appId(), generation);
+      } else {
+        toRead.putIfAbsent(call.appId(), toRead.size());
+      }
     }
+    long mark = known.mark();
     Map<String, Long> toLease = new LinkedHashMap<>();
     needed.forEach((counter, calls) -> {
       long size = lease(counter).toLease(calls, now);
@@ -100,12 +118,13 @@ final class CallLimits {
     });
     List<String> leased = List.copyOf(toLease.keySet());
     RedisScript.pipeline(redis, withSource -> {
-      List<Request> requests = new ArrayList<>(leased.size() + generations.size());
+      List<Request> requests = new ArrayList<>(leased.size() + toRead.size());
       for (String counter : leased) {
         requests.add(COUNT.call(withSource, List.of(counter),
             List.of(Long.toString(WINDOW_MS), Long.toString(toLease.get(counter)))));
       }
-      generations.keySet().forEach(key -> requests.add(Request.cmd(Command.GET).arg(key)));
+      toRead.keySet().forEach(app -> requests.add(
+          Request.cmd(Command.GET).arg(LicenseGenerations.key(redis, app))));
       return requests;
     }).onComplete(replies -> {
       if (replies.failed()) {
@@ -122,9 +141,14 @@ final class CallLimits {
         String counter = leased.get(i);
         lease(counter).granted(toLease.get(counter), reply.get(0).toLong(), reply.get(1).toLong(), answeredAt);
       }
+      toRead.forEach((app, index) -> {
+        Response read = replies.result().get(leased.size() + index);
+        String generation = read == null ? KnownGenerations.NONE : read.toString();
+        known.learned(app, generation, mark);
+        knownNow.put(app, generation);
+      });
       for (Call call : batch) {
-        Response generation = replies.result().get(leased.size() + generations.get(call.generationKey()));
-        answer(call, generation == null ? null : generation.toString(), answeredAt);
+        answer(call, knownNow.get(call.appId()), answeredAt);
       }
     });
   }

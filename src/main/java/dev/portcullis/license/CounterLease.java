@@ -50,6 +50,16 @@ final class CounterLease {
     windowFull = total >= limit;
   }
 
+  /** True when a call can have a count at once: this loop holds one in a live window, and no waiting call has it. */
+  boolean spareNow(long now) {
+    return now < windowEndsAt && available > promised;
+  }
+
+  /** Hands a spare count ({@link #spareNow}) to a call that does not wait for Redis. */
+  void takeSpare() {
+    available--;
+  }
+
   /** Hands one promised count to a call: false when there is none, and the call is over the limit. */
   boolean take() {
     promised--;

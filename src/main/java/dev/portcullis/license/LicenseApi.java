@@ -25,8 +25,9 @@ public record LicenseApi(AdminApi admin, DeviceApi devices) {
     LicenseRepository licenses = new LicenseRepository(pg);
     LicenseMetrics metrics = new LicenseMetrics(registry);
     DeviceSessions sessions = new DeviceSessions(pg, redis, audit);
-    LicenseGenerations generations = new LicenseGenerations(redis);
-    KeyAuth auth = new KeyAuth(apps, keys, licenses, new CallLimits(redis, LicenseSettings.from(config)), metrics);
+    LicenseGenerations generations = new LicenseGenerations(vertx, redis);
+    CallLimits limits = new CallLimits(redis, LicenseSettings.from(config), new KnownGenerations().listen(vertx));
+    KeyAuth auth = new KeyAuth(apps, keys, licenses, limits, metrics);
     Certificates certificates = new Certificates(new LicenseCertificates(vertx, config.issuer(), pg, masterKey));
     return new LicenseApi(
         new AdminApi(new PolicyRepository(pg), licenses, keys, sessions, audit, generations),

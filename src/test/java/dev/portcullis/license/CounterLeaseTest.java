@@ -59,4 +59,24 @@ class CounterLeaseTest {
     assertEquals(2, lease.toLease(2, NOW + 1_000), "the count held from the old window is not used in the new one");
     assertFalse(lease.idleSince(NOW + 1_000), "two calls wait for their counts");
   }
+
+  @Test
+  @DisplayName("a spare count goes to a call at once only in a live window and never one a waiting call was promised")
+  void spareCounts() {
+    CounterLease lease = new CounterLease(320);
+    assertFalse(lease.spareNow(NOW), "nothing held yet");
+    long size = lease.toLease(1, NOW);
+    lease.granted(size, size, 1_000, NOW);
+    assertTrue(lease.take());
+    assertEquals(2, lease.toLease(1, NOW), "one of the two counts is promised to a waiting call");
+    lease.granted(2, 3, 1_000, NOW);
+    assertTrue(lease.spareNow(NOW));
+    lease.takeSpare();
+    assertFalse(lease.spareNow(NOW), "the last held count is the waiting call's");
+    assertTrue(lease.take(), "and the waiting call still gets it");
+    lease.granted(lease.toLease(1, NOW), 7, 1_000, NOW);
+    assertTrue(lease.take());
+    assertTrue(lease.spareNow(NOW + 999));
+    assertFalse(lease.spareNow(NOW + 1_000), "the window ended: counts held from it are not handed out");
+  }
 }

@@ -1,0 +1,120 @@
+package dev.portcullis.core;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One Redis channel subscribed on a connection of its own, kept up: a lost connection is reconnected a second
+ * later, for as long as the subscription is open. It tells its owner each message's payload, and when it comes
+ * up (the SUBSCRIBE was confirmed: every message published from then on arrives) and goes down (messages
+ * published from then on may be lost). Runs on the context of the verticle that opened it.
+ */
+public final class RedisSubscription {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RedisSubscription.class);
+  private static final long RECONNECT_MS = 1_000;
+
+  /** What a subscription tells its owner. */
+  public interface Listener {
+
+    void message(String payload);
+
+    /** Subscribed: every message published from now on will arrive (until {@link #down()}). */
+    default void up() {
+    }
+
+    /** The connection is lost: messages published from now on until the next {@link #up()} may be lost. */
+    default void down() {
+    }
+  }
+
+  private final Vertx vertx;
+  private final Redis client;
+  private final String channel;
+  private final Listener listener;
+  private RedisConnection connection;
+  private boolean closed;
+
+  private RedisSubscription(Vertx vertx, GatewayConfig config, String channel, Listener listener) {
+    this.vertx = vertx;
+    this.client = Redis.createClient(vertx, RedisTopologies.subscriberOptions(config));
+    this.channel = channel;
+    this.listener = listener;
+  }
+
+  /** Subscribes to {@code channel} (the full name, prefix included) and keeps the subscription up until closed. */
+  public static RedisSubscription open(Vertx vertx, GatewayConfig config, String channel, Listener listener) {
+    RedisSubscription subscription = new RedisSubscription(vertx, config, channel, listener);
+    subscription.subscribe();
+    return subscription;
+  }
+
+  private void subscribe() {
+    if (closed) {
+      return;
+    }
+    client.connect()
+        .compose(connected -> {
+          connection = connected;
+          connected.handler(this::receive);
+          connected.exceptionHandler(failure -> lost(connected, failure.getMessage()));
+          connected.endHandler(ended -> lost(connected, "connection closed"));
+          return connected.send(Request.cmd(Command.CLIENT).arg("SETNAME").arg(clientName(channel)))
+              .compose(named -> connected.send(Request.cmd(Command.SUBSCRIBE).arg(channel)));
+        })
+        .onSuccess(subscribed -> {
+          if (!closed) {
+            listener.up();
+          }
+        })
+        .onFailure(failure -> {
+          LOG.warn("not subscribed to {}: {}; retrying", channel, failure.getMessage());
+          if (connection != null) {
+            lost(connection, failure.getMessage());
+          } else {
+            vertx.setTimer(RECONNECT_MS, id -> subscribe());
+          }
+        });
+  }
+
+  /** The name the subscribing connection gives itself, so {@code CLIENT LIST} tells what it is. */
+  public static String clientName(String channel) {
+    return "portcullis-subscriber:" + channel;
+  }
+
+  private void lost(RedisConnection lostConnection, String why) {
+    if (lostConnection != connection) {
+      return;
+    }
+    connection = null;
+    lostConnection.close();
+    if (closed) {
+      return;
+    }
+    LOG.warn("subscription to {} lost: {}; resubscribing", channel, why);
+    listener.down();
+    vertx.setTimer(RECONNECT_MS, id -> subscribe());
+  }
+
+  private void receive(Response message) {
+    if (message == null || message.type() != ResponseType.PUSH && message.type() != ResponseType.MULTI
+        || message.size() < 3 || !"message".equals(message.get(0).toString())) {
+      return;
+    }
+    listener.message(message.get(2).toString());
+  }
+
+  public Future<Void> close() {
+    closed = true;
+    connection = null;
+    return client.close();
+  }
+}
