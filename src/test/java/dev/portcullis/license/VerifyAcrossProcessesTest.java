@@ -81,11 +81,9 @@ class VerifyAcrossProcessesTest {
   @Test
   @DisplayName("a change announced while the subscriptions were dropped still shows, and the relay comes back")
   void changeWhileTheSubscriptionIsDown() {
-    JsonObject license = licenses.license(licenses.policy(1));
+    JsonObject license = validOnEverySiblingLoop("fp-dropped");
     String key = license.getString("key");
     String licenseId = license.getString("license_id");
-    licenses.activated(key, "fp-dropped");
-    assertEverySiblingVerify(key, "fp-dropped", "VALID");
 
     assertEquals(2, dropSubscriptions(), "both processes' license subscriptions were found and dropped");
     assertEquals(200, licenses.admin("POST", "/licenses/" + licenseId + "/suspend", null).status());
@@ -100,14 +98,20 @@ class VerifyAcrossProcessesTest {
   @Test
   @DisplayName("a change written to Postgres behind every gateway's back shows within the cache's five seconds")
   void unannouncedChangeShowsWithinTheTtl() {
-    JsonObject license = licenses.license(licenses.policy(1));
+    JsonObject license = validOnEverySiblingLoop("fp-behind");
     String key = license.getString("key");
-    licenses.activated(key, "fp-behind");
-    assertEverySiblingVerify(key, "fp-behind", "VALID");
     licenses.update("UPDATE licenses SET status = 'suspended' WHERE id = ?",
         UUID.fromString(license.getString("license_id")));
     Await.until("every cached answer has expired", Duration.ofMillis(VerifyCache.TTL_MS + 3_000),
         () -> allSiblingVerifiesSay(key, "fp-behind", "SUSPENDED"));
+  }
+
+  /** A new one-seat license with the fingerprint activated, its VALID answer cached on every loop of the sibling. */
+  private static JsonObject validOnEverySiblingLoop(String fingerprint) {
+    JsonObject license = licenses.license(licenses.policy(1));
+    licenses.activated(license.getString("key"), fingerprint);
+    assertEverySiblingVerify(license.getString("key"), fingerprint, "VALID");
+    return license;
   }
 
   /** Closes, as Redis would on a restart or a full output buffer, the connections subscribed to license changes. */
