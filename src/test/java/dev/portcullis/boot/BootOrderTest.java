@@ -93,7 +93,7 @@ class BootOrderTest {
       assertTrue(http > stageOf(plan, PasswordVerticle.class), "HTTP after passwords");
       assertEquals(3, plan.get(http).get(0).instances());
       assertEquals(List.of(new Gateway.Step(ManagementVerticle.class, 1)), plan.get(plan.size() - 1));
-      assertEquals(10, plan.stream().mapToInt(List::size).sum(), "each verticle once");
+      assertEquals(11, plan.stream().mapToInt(List::size).sum(), "each verticle once");
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
