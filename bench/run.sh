@@ -12,7 +12,7 @@
 #   BENCH_CONNECTIONS (load-generator users, default 8), BENCH_WRK_CONNECTIONS (default 32),
 #   BENCH_WRK_THREADS (default 1), BENCH_SCENARIOS (default "sign argon2 bare me me-rate refresh otp mix license-verify password
 #   keycloak"),
-#   BENCH_JFR=1 (JFR profiles of the me, refresh, password and license-verify scenarios), BENCH_GATEWAY_JAVA_OPTS, BENCH_KEYCLOAK_VERSION,
+#   BENCH_JFR=1 (JFR profiles of the me, me-rate, refresh, password and license-verify scenarios), BENCH_GATEWAY_JAVA_OPTS, BENCH_KEYCLOAK_VERSION,
 #   BENCH_SKIP_BUILD=1 (reuse the built jars), BENCH_NICE (nice level of everything started, default 0),
 #   BENCH_GATEWAY_DIR (another checkout of the gateway to build and measure; default: this repository).
 # The gateway starts with the AppCDS archive the Dockerfile makes (see cds_archive) when the checkout has a class list.
@@ -362,7 +362,9 @@ gateway_scenarios() {
     # 70% of the maximum of the same load generator, so its own CPU is accounted for on both sides
     load me-max me --connections "$WRK_CONNECTIONS"
     local rate=${BENCH_ME_RATE:-$(jq -r '.ops.me.per_s * 0.7 | floor' "$OUT/me-max.json")}
+    jfr_start me-rate
     load me-rate me-rate --rate "$rate" --sessions 64 --connections "$WRK_CONNECTIONS"
+    jfr_summary me-rate
   fi
   if has refresh; then
     jfr_start refresh

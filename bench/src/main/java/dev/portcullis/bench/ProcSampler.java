@@ -11,7 +11,9 @@ import java.util.Map;
 /**
  * CPU and resident memory of one process (the server under load) over the measured window, read from /proc
  * on a thread of its own: CPU as cores used (utime + stime over wall time), RSS as the largest sample, and how
- * busy the whole machine was (load generator, Postgres and Redis included).
+ * busy the whole machine was (load generator, Postgres and Redis included). From the kernel's scheduler
+ * statistics ({@code /proc/<pid>/task/<tid>/schedstat}), how long the server's event loops, and this JVM's
+ * threads, were runnable but waiting for a core: the part of a latency that is neither process's own work.
  */
 final class ProcSampler {
 
@@ -24,6 +26,8 @@ final class ProcSampler {
   private long startTicks;
   private long[] startMachine;
   private Map<Long, long[]> startAll;
+  private long[] startEventLoops;
+  private long[] startSelf;
   private double machineBusyCores;
   private long startNanos;
   private long maxRssKb;
@@ -39,6 +43,8 @@ final class ProcSampler {
     startTicks = processTicks();
     startMachine = machineTicks();
     startAll = allProcesses();
+    startEventLoops = schedstat(pid, EVENT_LOOP);
+    startSelf = schedstat(ProcessHandle.current().pid(), "");
     running = true;
     thread = new Thread(this::sample, "proc-sampler");
     thread.setDaemon(true);
@@ -68,7 +74,44 @@ final class ProcSampler {
         .put("rss_max_mb", round(maxRssKb / 1024.0))
         .put("rss_end_mb", round(lastRssKb / 1024.0))
         .put("machine_busy_cores", round(all == 0 ? 0 : busy / all * cores))
-        .put("cpu_cores_by_process", byProcess(endAll, seconds));
+        .put("cpu_cores_by_process", byProcess(endAll, seconds))
+        .put("server_event_loops", scheduled(startEventLoops, schedstat(pid, EVENT_LOOP), seconds))
+        .put("this_jvm", scheduled(startSelf, schedstat(ProcessHandle.current().pid(), ""), seconds));
+  }
+
+  /** Threads named so ({@code /proc/.../comm} keeps 15 characters) are Vert.x's event loops. */
+  private static final String EVENT_LOOP = "vert.x-eventloo";
+
+  /**
+   * The threads of a process whose name starts with {@code prefix}: their count, and the nanoseconds they ran and
+   * waited on a run queue (runnable, no core free), summed.
+   */
+  private static long[] schedstat(long pid, String prefix) {
+    long[] sums = new long[3];
+    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+      for (Path task : tasks) {
+        if (!read(task.resolve("comm").toString()).startsWith(prefix)) {
+          continue;
+        }
+        String[] fields = read(task.resolve("schedstat").toString()).trim().split(" ");
+        if (fields.length >= 2) {
+          sums[0]++;
+          sums[1] += Long.parseLong(fields[0]);
+          sums[2] += Long.parseLong(fields[1]);
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // no scheduler statistics: reported as zero
+    }
+    return sums;
+  }
+
+  /** Cores' worth of running, and of waiting for a core, of a set of threads over the window. */
+  private static JsonObject scheduled(long[] start, long[] end, double seconds) {
+    return new JsonObject()
+        .put("threads", end[0])
+        .put("running_cores", round((end[1] - start[1]) / 1e9 / seconds))
+        .put("waiting_for_a_core", round((end[2] - start[2]) / 1e9 / seconds));
   }
 
   /**

@@ -99,6 +99,16 @@ final class Report {
           .append(rate.getJsonArray("per_second").stream().map(o -> fmt(((JsonObject) o).getDouble("max_ms"), 0))
               .collect(java.util.stream.Collectors.joining(" ")))
           .append(".\n");
+      JsonObject proc = rate.getJsonObject("server");
+      JsonObject loops = proc == null ? null : proc.getJsonObject("server_event_loops");
+      JsonObject generator = proc == null ? null : proc.getJsonObject("this_jvm");
+      if (loops != null && generator != null) {
+        md.append("Scheduler (`/proc/<pid>/task/*/schedstat`): the gateway's ").append(loops.getValue("threads"))
+            .append(" event loops ran ").append(loops.getValue("running_cores")).append(" cores and were runnable, "
+                + "waiting for a core, ").append(loops.getValue("waiting_for_a_core"))
+            .append(" cores' worth of the time; the generator's threads ran ").append(generator.getValue("running_cores"))
+            .append(" and waited ").append(generator.getValue("waiting_for_a_core")).append(".\n");
+      }
     }
     Long gwReady = gateway == null ? null : gateway.getLong("start_to_ready_ms");
     Long kcReady = keycloak == null ? null : keycloak.getLong("start_to_ready_ms");
