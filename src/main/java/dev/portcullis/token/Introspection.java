@@ -7,13 +7,13 @@ import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.shareddata.LocalMap;
 import dev.portcullis.core.messages.TokenMessages.Introspect;
 import dev.portcullis.core.messages.TokenMessages.Introspected;
 import dev.portcullis.user.User;
 import dev.portcullis.user.UserChanges;
 import dev.portcullis.user.UserRepository;
-import io.vertx.core.json.JsonObject;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Function;
@@ -27,7 +27,7 @@ import java.util.function.Function;
  * <p>Sessions and their users are cached for {@link #VIEW_TTL_MS}, with the answer built from them. Revocation
  * is read from Redis on every call, and with it the user's change marker ({@link UserChanges}, same pipeline):
  * a view loaded under another marker is loaded again, so a change of roles, memberships or profile shows at
- * once. The answer is shared by the calls of those seconds, so callers only encode it, never change it.
+ * once. The answer is encoded once, when the view is loaded, and the calls of those seconds write its bytes.
  *
  * <p>An absent marker is not trusted for a session this process revoked and whose marker is not yet written
  * ({@link Revocations}): such a session is read from Postgres on every call. Another process trusts the absent
@@ -48,7 +48,7 @@ public final class Introspection {
    * A session as introspection answers it (and /auth/me, encoded), and the user's change marker it was loaded
    * under; reply and answer are null when there is no such session or user.
    */
-  private record SessionView(SessionStore.SessionRow session, Introspected reply, JsonObject answer, String userMarker) {
+  private record SessionView(SessionStore.SessionRow session, Introspected reply, Buffer answer, String userMarker) {
 
     static SessionView of(SessionStore.SessionRow session, User user, String userMarker) {
       if (session == null || user == null) {
@@ -56,7 +56,7 @@ public final class Introspection {
       }
       Introspected reply = new Introspected(session.appId(), session.userId(), user.toJson(), session.sessionJson(),
           session.roles());
-      return new SessionView(session, reply, reply.toJson(), userMarker);
+      return new SessionView(session, reply, reply.toJson().toBuffer(), userMarker);
     }
   }
 
@@ -81,8 +81,8 @@ public final class Introspection {
     return view(request.accessToken(), request.appId()).map(SessionView::reply);
   }
 
-  /** {@code /auth/me}: the answer of any app's live token. */
-  public Future<JsonObject> introspect(String accessToken) {
+  /** {@code /auth/me}: the answer of any app's live token, encoded. */
+  public Future<Buffer> introspect(String accessToken) {
     return view(accessToken, null).map(SessionView::answer);
   }
 

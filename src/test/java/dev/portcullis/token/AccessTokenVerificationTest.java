@@ -84,6 +84,19 @@ class AccessTokenVerificationTest {
   }
 
   @Test
+  @DisplayName("the answer encoded once for a session is written whole to every call that reuses it")
+  void reusedAnswer() {
+    ApiResponse first = TokenFixture.me(gateway.http(), genuine);
+    assertEquals(200, first.status());
+    assertEquals(genuineClaims.getString("sub"), first.json().getJsonObject("user").getString("id"));
+    for (int i = 0; i < 40; i++) {
+      ApiResponse again = TokenFixture.me(gateway.http(), genuine);
+      assertEquals(200, again.status());
+      assertEquals(first.body(), again.body());
+    }
+  }
+
+  @Test
   @DisplayName("refuses an unsigned token with alg none")
   void algNone() {
     String header = segment(new JsonObject().put("alg", "none").put("typ", "at+jwt").put("kid", kid));
