@@ -12,7 +12,7 @@
 #   BENCH_CONNECTIONS (load-generator users, default 8), BENCH_WRK_CONNECTIONS (default 32),
 #   BENCH_WRK_THREADS (default 1), BENCH_SCENARIOS (default "sign argon2 bare me me-rate refresh otp mix license-verify password
 #   keycloak"),
-#   BENCH_JFR=1 (JFR profiles of the me, me-rate, refresh, password and license-verify scenarios), BENCH_GATEWAY_JAVA_OPTS, BENCH_KEYCLOAK_VERSION,
+#   BENCH_JFR=1 (JFR profiles of the me, me-rate, refresh, otp, password and license-verify scenarios), BENCH_GATEWAY_JAVA_OPTS, BENCH_KEYCLOAK_VERSION,
 #   BENCH_SKIP_BUILD=1 (reuse the built jars), BENCH_NICE (nice level of everything started, default 0),
 #   BENCH_GATEWAY_DIR (another checkout of the gateway to build and measure; default: this repository).
 # The gateway starts with the AppCDS archive the Dockerfile makes (see cds_archive) when the checkout has a class list.
@@ -371,7 +371,11 @@ gateway_scenarios() {
     load refresh refresh
     jfr_summary refresh
   fi
-  has otp && load otp otp
+  if has otp; then
+    jfr_start otp
+    load otp otp
+    jfr_summary otp
+  fi
   has mix && load mix mix
   # password logins: 16 users made by signup + verify, then challenge + login in a closed loop
   if has password; then
