@@ -14,7 +14,9 @@
 #   keycloak"),
 #   BENCH_JFR=1 (JFR profiles of the me, me-rate, refresh, otp, password and license-verify scenarios), BENCH_GATEWAY_JAVA_OPTS, BENCH_KEYCLOAK_VERSION,
 #   BENCH_SKIP_BUILD=1 (reuse the built jars), BENCH_NICE (nice level of everything started, default 0),
-#   BENCH_GATEWAY_DIR (another checkout of the gateway to build and measure; default: this repository).
+#   BENCH_GATEWAY_DIR (another checkout of the gateway to build and measure; default: this repository),
+#   BENCH_ANALYZE_EVERY (s between ANALYZEs of users, sessions, refresh_tokens while a scenario runs, when autovacuum
+#   is off; default 5, 0 = none).
 # The gateway starts with the AppCDS archive the Dockerfile makes (see cds_archive) when the checkout has a class list.
 set -euo pipefail
 
@@ -29,6 +31,7 @@ WRK_CONNECTIONS=${BENCH_WRK_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
 SCENARIOS=${BENCH_SCENARIOS:-"sign argon2 bare me me-rate refresh otp mix license-verify password password-me keycloak"}
 JFR=${BENCH_JFR:-0}
+ANALYZE_EVERY=${BENCH_ANALYZE_EVERY:-5}
 NICE=${BENCH_NICE:-0}
 KEYCLOAK_VERSION=${BENCH_KEYCLOAK_VERSION:-26.4.7}
 # The gateway as the Dockerfile runs it, in a container of the k8s Deployment's memory limit (768Mi).
@@ -194,6 +197,24 @@ analyze_db() {
   [[ $AUTOVACUUM == on ]] || psql -q "postgresql://postgres@127.0.0.1:5432/$PG_DB" -c "ANALYZE" >/dev/null
 }
 
+# And while a scenario runs, every ANALYZE_EVERY seconds for the tables logins grow, as autovacuum's autoanalyze
+# would: OTP pairs add a user and a session each, and statements planned while users held a few rows go on
+# scanning all of them (Postgres's CPU per pair rose through the run before).
+analyze_while_loading() {
+  [[ $AUTOVACUUM == on || $ANALYZE_EVERY == 0 ]] && return 0
+  (while sleep "$ANALYZE_EVERY"; do
+    psql -q "postgresql://postgres@127.0.0.1:5432/$PG_DB" -c "ANALYZE users, sessions, refresh_tokens" >/dev/null 2>&1
+  done) &
+  ANALYZER=$!
+  STARTED+=("$ANALYZER")
+}
+
+stop_analyzing() {
+  [[ -n ${ANALYZER:-} ]] || return 0
+  kill "$ANALYZER" 2>/dev/null; wait "$ANALYZER" 2>/dev/null || true
+  ANALYZER=
+}
+
 # The gateway's own timers (Prometheus text): cumulative sums and counts, by route where there is one.
 metrics_snapshot() {
   curl -fs "http://127.0.0.1:$MGMT_PORT/metrics" | awk '
@@ -233,10 +254,12 @@ load() {
   local before
   before=$(metrics_snapshot)
   log "$name: load generator, $scenario, ${WARMUP}s warm-up then ${DURATION}s measured"
+  analyze_while_loading
   bench_java load --scenario "$scenario" --target "http://127.0.0.1:$GW_PORT" --connections "$CONNECTIONS" \
     --warmup "$WARMUP" --duration "$DURATION" --pid "$GW_PID" --app-id "$APP_ID" --app-secret "$APP_SECRET" \
     --receiver-port "$RECEIVER_PORT" --webhook-secret "$WEBHOOK_SECRET" --run-tag "$RUN_ID-$name" \
     --out "$OUT/$name.json" "$@" >&2
+  stop_analyzing
   metrics_delta "$before" "$(metrics_snapshot)" "$OUT/$name.gateway-metrics.json"
 }
 
