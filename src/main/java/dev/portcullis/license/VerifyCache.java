@@ -15,8 +15,9 @@ import java.util.function.Supplier;
  * What {@code POST /licenses/verify} last read from Postgres for a key and fingerprint, for one verticle
  * instance (one event loop, no locks). An answer is used again only while all of these hold:
  * <ul>
- *   <li>the app's license generation ({@link LicenseGenerations}), read by this very call, is the one it was
- *       read under: any committed change a verify could see replaces it;</li>
+ *   <li>the app's license generation ({@link LicenseGenerations}), as this very call counted it (known to the
+ *       event loop, {@link KnownGenerations}, or read from Redis), is the one it was read under: any committed
+ *       change a verify could see replaces it;</li>
  *   <li>it is younger than {@link #TTL_MS}: what no generation covers (a heartbeat's time, a device's last
  *       seen time) is at most that old;</li>
  *   <li>the moment its license would expire, or its device would miss a heartbeat, has not come: Postgres
