@@ -25,7 +25,8 @@ public final class LicenseChangeRelay extends VerticleBase {
   private RedisSubscription subscription;
   private Bus bus;
   private long epoch;
-  private boolean up;
+  /** Written on this verticle's event loop, read by the gauge on the scraping thread. */
+  private volatile boolean up;
 
   @Override
   public Future<?> start() {
