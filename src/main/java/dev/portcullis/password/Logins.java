@@ -125,14 +125,20 @@ public final class Logins {
           new ApiException(ErrorCode.IDENTITY_NOT_VERIFIED, identity.kind().field()
               + ": is not verified yet; complete the verification (POST /auth/resend-verification sends a code)"));
     }
-    // A rehash that cannot run now (a full pool) waits for a later login rather than failing this one.
-    Future<String> rehash = hashing.needsRehash(user.passwordHash())
+    // The login time is written with the session (or when the hosted flow's code is redeemed), not here: one
+    // write of the user's row per login. A rehash that cannot run now (a full pool) waits for a later login.
+    Future<Void> rehashed = hashing.needsRehash(user.passwordHash())
         ? hashing.hash(password)
-            .onSuccess(fresh -> metrics.changed("rehash"))
-            .otherwise((String) null)
-        : Future.succeededFuture(null);
-    return rehash
-        .compose(fresh -> users.loggedIn(userId, user.passwordHash(), fresh))
+            .compose(fresh -> users.change(userId, user.passwordHash(), fresh))
+            .onSuccess(replaced -> {
+              if (replaced) {
+                metrics.changed("rehash");
+              }
+            })
+            .<Void>mapEmpty()
+            .otherwise(full -> null)
+        : Future.succeededFuture();
+    return rehashed
         .compose(recorded -> {
           metrics.login("success");
           Future<Void> audited = audit.record(AuditEvent.of(AuditEvent.PASSWORD_LOGIN_SUCCEEDED, request.appId(),

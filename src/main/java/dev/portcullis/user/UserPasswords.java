@@ -45,9 +45,6 @@ public final class UserPasswords {
       "UPDATE users SET password_hash = $2, phone_verified = true WHERE id = $1";
   /** Only while the hash is still the one that was verified, so a concurrent change is never overwritten. */
   private static final String CHANGE = "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2";
-  private static final String LOGGED_IN =
-      "UPDATE users SET last_login_at = now(), password_hash = CASE WHEN password_hash = $2 THEN coalesce($3, "
-          + "password_hash) ELSE password_hash END WHERE id = $1";
 
   private final Postgres pg;
 
@@ -88,11 +85,6 @@ public final class UserPasswords {
   public Future<Boolean> change(UUID userId, String verifiedHash, String newHash) {
     return pg.run(pool -> pool.preparedQuery(CHANGE).execute(Tuple.of(userId, verifiedHash, newHash)))
         .map(rows -> rows.rowCount() == 1);
-  }
-
-  /** Records a password login; {@code rehash} (or null) replaces the verified hash made under older parameters. */
-  public Future<Void> loggedIn(UUID userId, String verifiedHash, String rehash) {
-    return pg.run(pool -> pool.preparedQuery(LOGGED_IN).execute(Tuple.of(userId, verifiedHash, rehash))).mapEmpty();
   }
 
   private static String completeSignup(String verifiedColumn) {

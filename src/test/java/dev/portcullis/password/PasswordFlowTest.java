@@ -297,12 +297,14 @@ class PasswordFlowTest {
   }
 
   @Test
-  @DisplayName("a hash made under older parameters is replaced at the next login")
+  @DisplayName("a hash made under older parameters is replaced at the next login, which records the login time")
   void rehashAtLogin() throws Exception {
     PasswordClient client = PasswordClient.forNewApp(gateway, "pw-rehash", new JsonObject().put("challenge_required", false));
     insertUser(client.appId(), "jo@example.com", new Argon2id(8 * 1024, 1, 1).hash("tangerine skyline 42"), true, false);
+    assertNull(column(client.appId(), "jo@example.com", "last_login_at"));
     assertEquals(200, client.login("jo@example.com", "tangerine skyline 42", null).status());
     assertTrue(passwordHash(client.appId(), "jo@example.com").startsWith("$argon2id$v=19$m=19456,t=2,p=1$"));
+    assertNotNull(column(client.appId(), "jo@example.com", "last_login_at"));
   }
 
   /** Same status, same error and message, same fields; values equal but for the named random ids. */
