@@ -8,7 +8,7 @@
 # database, prepares an app and users, drives each scenario for a bounded time, then does the same work on
 # Keycloak (dev mode), and writes bench/results/<run>/ (JSON per scenario, results.md, summary.json).
 # All traffic goes to 127.0.0.1. Knobs (environment):
-#   BENCH_DURATION (s, measured part of each scenario, default 25), BENCH_WARMUP (s, default 5),
+#   BENCH_DURATION (s, measured part of each scenario, default 25), BENCH_WARMUP (s, default 20),
 #   BENCH_CONNECTIONS (load-generator users, default 8), BENCH_WRK_CONNECTIONS (default 32),
 #   BENCH_WRK_THREADS (default 1), BENCH_SCENARIOS (default "sign argon2 bare me me-rate refresh otp mix license-verify password
 #   keycloak"),
@@ -25,7 +25,7 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=${BENCH_GATEWAY_DIR:-$(dirname "$BENCH_DIR")}
 
 DURATION=${BENCH_DURATION:-25}
-WARMUP=${BENCH_WARMUP:-5}
+WARMUP=${BENCH_WARMUP:-20}
 CONNECTIONS=${BENCH_CONNECTIONS:-8}
 WRK_CONNECTIONS=${BENCH_WRK_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
