@@ -194,11 +194,18 @@ final class TokenService {
         });
   }
 
-  /** Signs a fresh access token (as {@code issuer} when not null), records the event, and answers the token response. */
+  /**
+   * Records the event and signs a fresh access token (as {@code issuer} when not null), then answers the token
+   * response. The event goes to the audit verticle first, so its commit runs while this loop signs: the answer
+   * waits for the later of the two rather than their sum. The session row is committed already, so the event is
+   * true even when the signing fails.
+   */
   private Future<Grant> answer(App app, SessionStore.SessionRow session, String refreshToken, boolean newUser,
                                AuditEvent event, String issuer) {
-    return accessTokens.issue(app, session, issuer)
-        .compose(access -> audit.record(event).map(stored -> response(app, access, refreshToken, session, newUser)));
+    Future<Void> recorded = audit.record(event);
+    Future<String> signed = accessTokens.issue(app, session, issuer);
+    return Future.all(recorded, signed)
+        .map(both -> response(app, signed.result(), refreshToken, session, newUser));
   }
 
   private Future<Grant> reuseDetected(SessionStore.SessionRow session, Bus.Request request) {
