@@ -22,7 +22,7 @@ final class ClosedLoop {
   static Future<Void> run(Vertx vertx, Stats stats, List<Supplier<Future<?>>> users, int warmupS, int durationS) {
     vertx.setTimer(Math.max(1, warmupS * 1000L), id -> stats.startWindow());
     vertx.setTimer((warmupS + durationS) * 1000L, id -> stats.endWindow());
-    return unrecorded(vertx, users, warmupS + durationS);
+    return unrecorded(vertx, users, warmupS + durationS).onComplete(stopped -> stats.endWindow());
   }
 
   /** The same loop with no measured window: to warm a load generator's own JIT before an open-loop run. */

@@ -52,7 +52,7 @@ final class OpenLoop {
         drain(vertx, inFlight, now + DRAIN_MS * 1_000_000L, done);
       }
     });
-    return done.future();
+    return done.future().onComplete(stopped -> stats.endWindow());
   }
 
   /**

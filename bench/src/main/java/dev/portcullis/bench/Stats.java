@@ -52,7 +52,14 @@ final class Stats {
     }
   }
 
-  void endWindow() {
+  /**
+   * Closes the measured window; only the first call counts. The load loops call it from a timer and again when
+   * they stop, since a timer that fires late would otherwise leave a finished run's window open (a negative rate).
+   */
+  synchronized void endWindow() {
+    if (windowEnd != 0 || windowStart == 0) {
+      return;
+    }
     recording = false;
     windowEnd = System.nanoTime();
     if (sampler != null) {
