@@ -126,7 +126,8 @@ public final class Logins {
               + ": is not verified yet; complete the verification (POST /auth/resend-verification sends a code)"));
     }
     // The login time is written with the session (or when the hosted flow's code is redeemed), not here: one
-    // write of the user's row per login. A rehash that cannot run now (a full pool) waits for a later login.
+    // write of the user's row per login. A rehash that cannot be done now (a full pool, a failed write) waits for a
+    // later login rather than failing this one.
     Future<Void> rehashed = hashing.needsRehash(user.passwordHash())
         ? hashing.hash(password)
             .compose(fresh -> users.change(userId, user.passwordHash(), fresh))
@@ -136,10 +137,10 @@ public final class Logins {
               }
             })
             .<Void>mapEmpty()
-            .otherwise(full -> null)
+            .otherwise(notNow -> null)
         : Future.succeededFuture();
     return rehashed
-        .compose(recorded -> {
+        .compose(done -> {
           metrics.login("success");
           Future<Void> audited = audit.record(AuditEvent.of(AuditEvent.PASSWORD_LOGIN_SUCCEEDED, request.appId(),
                   request.requestId(), request.clientIp())
