@@ -131,12 +131,12 @@ public final class Logins {
     Future<Void> rehashed = hashing.needsRehash(user.passwordHash())
         ? hashing.hash(password)
             .compose(fresh -> users.change(userId, user.passwordHash(), fresh))
-            .onSuccess(replaced -> {
+            .<Void>map(replaced -> {
               if (replaced) {
                 metrics.changed("rehash");
               }
+              return null;
             })
-            .<Void>mapEmpty()
             .otherwise(notNow -> null)
         : Future.succeededFuture();
     return rehashed
