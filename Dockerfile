@@ -4,7 +4,7 @@
 #     -e PORTCULLIS_MASTER_KEY=... portcullis:0.1.0
 
 # ---- build stage --------------------------------------------------------------------------------
-FROM maven:3.9-eclipse-temurin-17 AS build
+FROM maven:3.9-eclipse-temurin-25 AS build
 WORKDIR /build
 
 # Dependencies first: this layer is only rebuilt when pom.xml changes, not on every source edit.
@@ -16,7 +16,11 @@ COPY conf ./conf
 RUN mvn -B -DskipTests package
 
 # ---- runtime stage ------------------------------------------------------------------------------
-FROM eclipse-temurin:17-jre
+FROM eclipse-temurin:25-jre
+
+# Access tokens are signed by the system's OpenSSL 3 (token.Libcrypto), about three times the JDK's rate: the
+# image must have libcrypto.so.3 (the base image's ca-certificates brings it), or the build stops here.
+RUN ldconfig -p | grep -q 'libcrypto\.so\.3 ' || { echo "libcrypto.so.3 missing from the base image" >&2; exit 1; }
 
 # A fixed numeric uid/gid, so Kubernetes can check runAsNonRoot without resolving names.
 RUN groupadd --system --gid 10001 portcullis \

@@ -12,6 +12,7 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$ROOT/.ci/java.sh"
 JAR="$ROOT/target/portcullis.jar"
 OUT="$ROOT/src/main/cds/portcullis.classlist"
 PG_ADMIN_URL=${BENCH_PG_ADMIN_URL:-"postgresql://postgres@127.0.0.1:5432/postgres"}

@@ -23,6 +23,8 @@ set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # the gateway checkout to build and run: this repository unless told otherwise
 ROOT=${BENCH_GATEWAY_DIR:-$(dirname "$BENCH_DIR")}
+# Java 25 for the gateway and the harness (both call OpenSSL through the foreign function API)
+source "$(dirname "$BENCH_DIR")/.ci/java.sh"
 
 DURATION=${BENCH_DURATION:-25}
 WARMUP=${BENCH_WARMUP:-20}
@@ -284,9 +286,9 @@ baseline_argon2() {
 }
 
 baseline_sign() {
-  log "baseline: raw RS256 signing on $(nproc) threads, ${WARMUP}s warm-up then ${DURATION}s"
+  log "baseline: raw RS256 signing by OpenSSL, then by the JDK, on $(nproc) threads, ${WARMUP}s warm-up then ${DURATION}s each"
   bench_java sign --warmup "$WARMUP" --duration "$DURATION" --out "$OUT/sign.json" > /dev/null
-  log "sign: $(jq -c '{sign_per_s, sign_per_s_per_core, verify_per_s}' "$OUT/sign.json")"
+  log "sign: $(jq -c '{openssl_sign_per_s, sign_per_s, sign_per_s_per_core, verify_per_s}' "$OUT/sign.json")"
 }
 
 baseline_bare() {

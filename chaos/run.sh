@@ -21,6 +21,7 @@ set -euo pipefail
 
 CHAOS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$CHAOS_DIR")
+source "$ROOT/.ci/java.sh"
 EXPERIMENTS=${CHAOS_EXPERIMENTS:-"single-use kill redis postgres rolling spike sentinel soak"}
 SOAK_MINUTES=${SOAK_MINUTES:-30}
 LOAD_SECONDS=${CHAOS_LOAD_SECONDS:-40}

@@ -56,9 +56,9 @@ public final class AppDirectory {
   private final UnknownApps unknown;
   private final Counter loads;
   private final Counter unknownHits;
-  private final Map<UUID, Entry> cache = new LinkedHashMap<>(64, 0.75f, true) {
+  private final Map<UUID, Entry> cache = new LinkedHashMap<UUID, AppDirectory.Entry>(64, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<UUID, Entry> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<UUID, AppDirectory.Entry> eldest) {
       return size() > MAX_ENTRIES;
     }
   };

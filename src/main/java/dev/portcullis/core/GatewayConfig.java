@@ -26,6 +26,7 @@ public final class GatewayConfig {
   public static final String REDIS_MODE = "PORTCULLIS_REDIS_MODE";
   public static final String REDIS_MASTER_NAME = "PORTCULLIS_REDIS_MASTER_NAME";
   public static final String ISSUER = "PORTCULLIS_ISSUER";
+  public static final String SIGNING_PROVIDER = "PORTCULLIS_SIGNING_PROVIDER";
   public static final String BACKEND_TIMEOUT_MS = "PORTCULLIS_BACKEND_TIMEOUT_MS";
   public static final String ADMIN_KEY = "PORTCULLIS_ADMIN_KEY";
   public static final String MASTER_KEY = "PORTCULLIS_MASTER_KEY";
@@ -79,6 +80,7 @@ public final class GatewayConfig {
     config.redisMode();
     config.redisNodes();
     config.issuerUrl();
+    config.signingProvider();
     config.channel(OTP_EMAIL_CHANNEL, true);
     config.channel(OTP_SMS_CHANNEL, false);
     if (!config.devMode()) {
@@ -150,6 +152,24 @@ public final class GatewayConfig {
       return RedisMode.valueOf(value.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(REDIS_MODE + " must be one of standalone, sentinel, cluster, got '" + value + "'");
+    }
+  }
+
+  /**
+   * What computes RS256 signatures: the system's OpenSSL 3 when it loads ({@code auto}), OpenSSL or fail to start
+   * ({@code openssl}), or the JDK ({@code jdk}).
+   */
+  public enum SigningProvider { AUTO, OPENSSL, JDK }
+
+  public SigningProvider signingProvider() {
+    String value = optional(SIGNING_PROVIDER);
+    if (value == null) {
+      return SigningProvider.AUTO;
+    }
+    try {
+      return SigningProvider.valueOf(value.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(SIGNING_PROVIDER + " must be one of auto, openssl, jdk, got '" + value + "'");
     }
   }
 

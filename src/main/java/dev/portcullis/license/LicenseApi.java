@@ -28,7 +28,7 @@ public record LicenseApi(AdminApi admin, DeviceApi devices) {
     LicenseGenerations generations = new LicenseGenerations(vertx, redis);
     CallLimits limits = new CallLimits(redis, LicenseSettings.from(config), new KnownGenerations().listen(vertx));
     KeyAuth auth = new KeyAuth(apps, keys, licenses, limits, metrics);
-    Certificates certificates = new Certificates(new LicenseCertificates(vertx, config.issuer(), pg, masterKey));
+    Certificates certificates = new Certificates(new LicenseCertificates(vertx, config, pg, masterKey));
     return new LicenseApi(
         new AdminApi(new PolicyRepository(pg), licenses, keys, sessions, audit, generations),
         new DeviceApi(new SecurityEvents(vertx), auth, new Seats(pg), licenses, certificates, sessions, audit, metrics,

@@ -1,6 +1,7 @@
 package dev.portcullis.token;
 
 import dev.portcullis.app.App;
+import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Postgres;
 import io.vertx.core.Future;
@@ -20,9 +21,9 @@ public final class LicenseCertificates {
   private final String issuer;
   private final SigningKeys keys;
 
-  public LicenseCertificates(Vertx vertx, String issuer, Postgres pg, MasterKey masterKey) {
-    this.issuer = issuer;
-    this.keys = new SigningKeys(vertx, new SigningKeyStore(pg), masterKey);
+  public LicenseCertificates(Vertx vertx, GatewayConfig config, Postgres pg, MasterKey masterKey) {
+    this.issuer = config.issuer();
+    this.keys = new SigningKeys(vertx, new SigningKeyStore(pg), masterKey, config.signingProvider());
   }
 
   /** Adds iss, aud and iat to the license's own claims (sub, did, fpr, ent, lic_exp, exp) and signs them. */

@@ -12,11 +12,13 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Optional;
 
 /**
- * RS256 (RSASSA-PKCS1-v1_5 with SHA-256) with the JDK's {@code java.security}, for one key. A {@link Signature}
- * is not thread-safe: an instance belongs to one verticle instance (one event loop), which is how
- * {@link SigningKeys} and {@link VerificationKeys} keep them, so no call waits on a lock.
+ * RS256 (RSASSA-PKCS1-v1_5 with SHA-256) for one key: signed by OpenSSL when {@link Libcrypto} is given, else,
+ * and always verified, with the JDK's {@code java.security}. A {@link Signature} is not thread-safe: an instance
+ * belongs to one verticle instance (one event loop), which is how {@link SigningKeys} and
+ * {@link VerificationKeys} keep them, so no call waits on a lock.
  */
 final class Rs256 {
 
@@ -24,10 +26,12 @@ final class Rs256 {
 
   private final Signature signature;
   private final PrivateKey privateKey;
+  private final Libcrypto.PrivateKey nativeKey;
   private final PublicKey publicKey;
 
-  private Rs256(PrivateKey privateKey, PublicKey publicKey) {
+  private Rs256(PrivateKey privateKey, Libcrypto.PrivateKey nativeKey, PublicKey publicKey) {
     this.privateKey = privateKey;
+    this.nativeKey = nativeKey;
     this.publicKey = publicKey;
     try {
       this.signature = Signature.getInstance(ALGORITHM);
@@ -36,11 +40,17 @@ final class Rs256 {
     }
   }
 
-  /** For signing, from a PKCS#8 PEM ({@code BEGIN PRIVATE KEY}); the caller wipes the PEM. */
-  static Rs256 signing(byte[] privatePem) {
+  /**
+   * For signing, from a PKCS#8 PEM ({@code BEGIN PRIVATE KEY}), by OpenSSL when {@code openssl} is present; the
+   * caller wipes the PEM.
+   */
+  static Rs256 signing(byte[] privatePem, Optional<Libcrypto> openssl) {
     byte[] der = der(privatePem);
     try {
-      return new Rs256(KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der)), null);
+      if (openssl.isPresent()) {
+        return new Rs256(null, openssl.get().privateKey(der), null);
+      }
+      return new Rs256(KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der)), null, null);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("not an RSA private key", e);
     } finally {
@@ -53,13 +63,16 @@ final class Rs256 {
     try {
       PublicKey key = KeyFactory.getInstance("RSA")
           .generatePublic(new X509EncodedKeySpec(der(publicPem.getBytes(StandardCharsets.US_ASCII))));
-      return new Rs256(null, key);
+      return new Rs256(null, null, key);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("not an RSA public key", e);
     }
   }
 
   byte[] sign(byte[] input) {
+    if (nativeKey != null) {
+      return nativeKey.signSha256(input);
+    }
     try {
       signature.initSign(privateKey);
       signature.update(input);
@@ -103,6 +116,6 @@ final class Rs256 {
 
   @Override
   public String toString() {
-    return "Rs256[" + (privateKey != null ? "signing" : "verifying") + "]";
+    return "Rs256[" + (publicKey == null ? "signing" : "verifying") + "]";
   }
 }

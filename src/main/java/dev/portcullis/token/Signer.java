@@ -5,12 +5,13 @@ import dev.portcullis.core.Secrets;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * One decrypted private signing key of one verticle instance: signs access tokens as JWS compact with the
  * header {@code {"alg":"RS256","typ":"at+jwt","kid":...}}.
  *
- * <p>The header segment is encoded once per key; the signature comes from {@link Rs256} (the JDK). Vert.x
+ * <p>The header segment is encoded once per key; the signature comes from {@link Rs256} (OpenSSL or the JDK). Vert.x
  * Auth's {@code JWTAuth.generateToken} is not used because it always writes {@code typ: JWT}, and RFC 9068
  * access tokens must say {@code at+jwt}. Each verticle instance keeps its own Signer per key, so event loops
  * never share a {@code Signature}. Not a record, so the key can never reach a log line through toString.
@@ -42,10 +43,10 @@ final class Signer {
   }
 
   /** Decrypts a sealed PKCS#8 PEM (see {@link SigningKeyMaterial}); the plaintext is wiped once parsed. */
-  static Signer unseal(MasterKey masterKey, String kid, byte[] sealed) {
+  static Signer unseal(MasterKey masterKey, String kid, byte[] sealed, Optional<Libcrypto> openssl) {
     byte[] pem = masterKey.decrypt(sealed, kid);
     try {
-      return new Signer(kid, Rs256.signing(pem));
+      return new Signer(kid, Rs256.signing(pem, openssl));
     } finally {
       Arrays.fill(pem, (byte) 0);
     }

@@ -1,11 +1,13 @@
 package dev.portcullis.token;
 
 import dev.portcullis.app.AppDirectory;
+import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.MasterKey;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -22,13 +24,16 @@ final class SigningKeys {
   private final Vertx vertx;
   private final SigningKeyStore store;
   private final MasterKey masterKey;
+  private final Optional<Libcrypto> openssl;
   private final TtlCache<UUID, Signer> current = new TtlCache<>(CURRENT_TTL_MS, MAX_KEYS);
   private final Map<String, Signer> unsealed = new HashMap<>();
 
-  SigningKeys(Vertx vertx, SigningKeyStore store, MasterKey masterKey) {
+  /** {@code provider}: what signs (see {@link Libcrypto#forProvider}); fails when OpenSSL is required and absent. */
+  SigningKeys(Vertx vertx, SigningKeyStore store, MasterKey masterKey, GatewayConfig.SigningProvider provider) {
     this.vertx = vertx;
     this.store = store;
     this.masterKey = masterKey;
+    this.openssl = Libcrypto.forProvider(provider);
   }
 
   Future<Signer> current(UUID appId) {
@@ -61,7 +66,7 @@ final class SigningKeys {
     if (unsealed.size() >= MAX_KEYS) {
       unsealed.clear();
     }
-    Signer signer = Signer.unseal(masterKey, sealed.kid(), sealed.privateSealed());
+    Signer signer = Signer.unseal(masterKey, sealed.kid(), sealed.privateSealed(), openssl);
     unsealed.put(sealed.kid(), signer);
     return signer;
   }

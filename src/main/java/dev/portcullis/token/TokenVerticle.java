@@ -31,7 +31,7 @@ public final class TokenVerticle extends VerticleBase {
     TokenMetrics metrics = new TokenMetrics(Metrics.registry(vertx));
     SigningKeyStore keyStore = new SigningKeyStore(pg);
     Revocations revocations = new Revocations(redis);
-    SigningKeys signingKeys = new SigningKeys(vertx, keyStore, masterKey);
+    SigningKeys signingKeys = new SigningKeys(vertx, keyStore, masterKey, config.signingProvider());
     AccessTokens accessTokens = new AccessTokens(config.issuer(), signingKeys, metrics);
     IdTokens idTokens = new IdTokens(signingKeys, metrics);
     TokenService tokens = new TokenService(new AppDirectory(new AppRepository(pg), masterKey), new SessionStore(pg),

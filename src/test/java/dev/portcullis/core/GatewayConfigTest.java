@@ -102,6 +102,15 @@ class GatewayConfigTest {
   }
 
   @Test
+  @DisplayName("the RS256 signer is OpenSSL when it loads unless configured; an unknown provider names its key")
+  void signingProvider() {
+    assertEquals(GatewayConfig.SigningProvider.AUTO, GatewayConfig.from(valid()).signingProvider());
+    assertEquals(GatewayConfig.SigningProvider.JDK,
+        GatewayConfig.from(valid().put(GatewayConfig.SIGNING_PROVIDER, "JDK")).signingProvider());
+    assertNamed(GatewayConfig.SIGNING_PROVIDER, valid().put(GatewayConfig.SIGNING_PROVIDER, "bouncycastle"));
+  }
+
+  @Test
   @DisplayName("an unknown Redis mode, a node list in standalone mode or a bad node names its key")
   void badRedisTopology() {
     assertNamed(GatewayConfig.REDIS_MODE, valid().put(GatewayConfig.REDIS_MODE, "replicated"));

@@ -18,7 +18,7 @@ public final class Bench {
   private Bench() {
   }
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) throws Throwable {
     if (args.length == 0) {
       System.err.println("usage: java -jar portcullis-bench.jar sign|bare|load|proc|jfr|report --key value ...");
       System.exit(2);

@@ -16,8 +16,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The raw RS256 rate of this JVM on all cores: plain threads, each signing (then verifying) JWT-shaped
- * inputs with {@code SHA256withRSA} and a 2048-bit key. This is the ceiling for {@code /auth/refresh}
- * (one signature per refresh) and for OTP verify.
+ * inputs with a 2048-bit key, first by the system's OpenSSL as the gateway signs ({@link OpensslSigner}), then
+ * by the JDK's {@code SHA256withRSA} (the gateway's signer until December 2026, and the baseline of the
+ * earlier runs). The OpenSSL rate is the ceiling for {@code /auth/refresh} (one signature per refresh) and for
+ * OTP verify.
  */
 final class SignBench {
 
@@ -31,7 +33,7 @@ final class SignBench {
   private SignBench() {
   }
 
-  static void main(Args args) throws Exception {
+  static void main(Args args) throws Throwable {
     int threads = args.integer("threads", Runtime.getRuntime().availableProcessors());
     int warmup = args.integer("warmup", 3);
     int duration = args.integer("duration", 15);
@@ -40,15 +42,22 @@ final class SignBench {
     generator.initialize(2048);
     KeyPair keys = generator.generateKeyPair();
 
-    double signRate = measure(threads, warmup, duration, () -> signer(keys.getPrivate()));
+    OpensslSigner openssl = new OpensslSigner(keys.getPrivate().getEncoded());
     byte[] input = signingInput(1).getBytes(StandardCharsets.UTF_8);
     byte[] signature = sign(keys.getPrivate(), input);
+    if (!java.util.Arrays.equals(signature, openssl.sign(input))) {
+      throw new IllegalStateException("OpenSSL and the JDK disagree on a PKCS#1 v1.5 signature");
+    }
+    double opensslRate = measure(threads, warmup, duration, () -> opensslSigner(openssl));
+    double signRate = measure(threads, warmup, duration, () -> signer(keys.getPrivate()));
     double verifyRate = measure(threads, 1, verifySeconds, () -> verifier(keys.getPublic(), input, signature));
 
     JsonObject result = new JsonObject()
         .put("threads", threads)
         .put("cores", Runtime.getRuntime().availableProcessors())
         .put("duration_s", duration)
+        .put("openssl_sign_per_s", Math.round(opensslRate))
+        .put("openssl_sign_per_s_per_core", Math.round(opensslRate / threads))
         .put("sign_per_s", Math.round(signRate))
         .put("sign_per_s_per_core", Math.round(signRate / threads))
         .put("verify_per_s", Math.round(verifyRate))
@@ -62,7 +71,7 @@ final class SignBench {
 
   /** One unit of work; returns something so the JIT cannot drop it. */
   interface Op {
-    int run() throws Exception;
+    int run() throws Throwable;
   }
 
   interface OpFactory {
@@ -93,7 +102,7 @@ final class SignBench {
               counted++;
             }
           }
-        } catch (Exception e) {
+        } catch (Throwable e) {
           throw new IllegalStateException(e);
         }
         total.addAndGet(counted);
@@ -118,6 +127,11 @@ final class SignBench {
       signature.update(input);
       return B64.encodeToString(signature.sign()).length();
     };
+  }
+
+  private static Op opensslSigner(OpensslSigner openssl) {
+    long[] counter = {0};
+    return () -> B64.encodeToString(openssl.sign(signingInput(++counter[0]).getBytes(StandardCharsets.UTF_8))).length();
   }
 
   private static Op verifier(PublicKey key, byte[] input, byte[] signed) throws Exception {
