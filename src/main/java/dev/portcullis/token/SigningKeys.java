@@ -36,6 +36,11 @@ final class SigningKeys {
     this.openssl = Libcrypto.forProvider(provider);
   }
 
+  /** openssl or jdk: what signs with these keys. */
+  String provider() {
+    return openssl.isPresent() ? "openssl" : "jdk";
+  }
+
   Future<Signer> current(UUID appId) {
     return current.get(appId, this::load);
   }

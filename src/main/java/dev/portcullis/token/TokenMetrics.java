@@ -1,6 +1,7 @@
 package dev.portcullis.token;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
@@ -8,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The token counters and the signing timer: {@code portcullis_tokens_issued_total{grant}},
  * {@code portcullis_token_refreshes_total{outcome}}, {@code portcullis_refresh_reuse_detected_total},
- * {@code portcullis_sessions_revoked_total{reason}}, {@code portcullis_token_signing_seconds}.
+ * {@code portcullis_sessions_revoked_total{reason}}, {@code portcullis_token_signing_seconds}, and
+ * {@code portcullis_token_signer{provider}} (always 1: which library signs, openssl or jdk).
  */
 final class TokenMetrics {
 
@@ -31,6 +33,13 @@ final class TokenMetrics {
         .register(registry);
     this.signing = Timer.builder("portcullis.token.signing")
         .description("Time to sign one access token")
+        .register(registry);
+  }
+
+  void signer(String provider) {
+    Gauge.builder("portcullis.token.signer", () -> 1)
+        .description("What signs access tokens (always 1): openssl, or jdk where OpenSSL 3 is not used")
+        .tag("provider", provider)
         .register(registry);
   }
 

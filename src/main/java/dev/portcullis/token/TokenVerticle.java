@@ -32,6 +32,7 @@ public final class TokenVerticle extends VerticleBase {
     SigningKeyStore keyStore = new SigningKeyStore(pg);
     Revocations revocations = new Revocations(redis);
     SigningKeys signingKeys = new SigningKeys(vertx, keyStore, masterKey, config.signingProvider());
+    metrics.signer(signingKeys.provider());
     AccessTokens accessTokens = new AccessTokens(config.issuer(), signingKeys, metrics);
     IdTokens idTokens = new IdTokens(signingKeys, metrics);
     TokenService tokens = new TokenService(new AppDirectory(new AppRepository(pg), masterKey), new SessionStore(pg),

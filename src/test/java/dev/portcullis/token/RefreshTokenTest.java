@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.Secrets;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.GatewayExtension;
@@ -183,7 +184,7 @@ class RefreshTokenTest {
   }
 
   @Test
-  @DisplayName("counts issued tokens, refreshes, reuse detections, revocations and signing time")
+  @DisplayName("counts issued tokens, refreshes, reuse detections, revocations and signing time, and names the signer")
   void metrics() {
     String first = login(noGraceApp).getString("refresh_token");
     refresh(noGraceApp, first);
@@ -195,6 +196,8 @@ class RefreshTokenTest {
         "portcullis_token_signing_seconds_count")) {
       assertTrue(metrics.contains(name), name);
     }
+    String signer = Libcrypto.forProvider(GatewayConfig.SigningProvider.AUTO).isPresent() ? "openssl" : "jdk";
+    assertTrue(metrics.contains("portcullis_token_signer{provider=\"" + signer + "\"} 1.0"), metrics);
   }
 
   /** Sends the same refresh RACERS times at once, over as many connections. */
