@@ -33,6 +33,8 @@ psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" -c "CRE
   PORTCULLIS_REDIS_URL=${BENCH_REDIS_URL:-"redis://127.0.0.1:6379"} \
   PORTCULLIS_REDIS_PREFIX="classlist:$(date +%s):" \
   PORTCULLIS_MASTER_KEY="$(head -c 32 /dev/urandom | base64)" \
+  PORTCULLIS_ISSUER="http://127.0.0.1:$HTTP_PORT" \
+  PORTCULLIS_ADMIN_KEY="pck_$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
   java -XX:MaxRAM=768m -XX:MaxRAMPercentage=75 -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
     -XX:DumpLoadedClassList="$WORK/classlist" -jar "$JAR") > "$WORK/gateway.log" 2>&1 &
 pid=$!
