@@ -15,3 +15,8 @@ if [ -z "${JAVA_HOME:-}" ] || [ ! -x "$JAVA_HOME/bin/java" ] || [ "$(java_featur
   exit 1
 fi
 export PATH="$JAVA_HOME/bin:$PATH"
+# Maven 3.8's own Guava calls sun.misc.Unsafe, which Java 24+ warns about on every build: allowed for Maven only.
+case " ${MAVEN_OPTS:-} " in
+  *" --sun-misc-unsafe-memory-access="*) ;;
+  *) export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" ;;
+esac

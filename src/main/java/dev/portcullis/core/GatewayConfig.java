@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
  * The gateway's configuration: {@code conf/portcullis.yaml} overridden by environment variables of the same
@@ -144,15 +145,7 @@ public final class GatewayConfig {
   public enum RedisMode { STANDALONE, SENTINEL, CLUSTER }
 
   public RedisMode redisMode() {
-    String value = optional(REDIS_MODE);
-    if (value == null) {
-      return RedisMode.STANDALONE;
-    }
-    try {
-      return RedisMode.valueOf(value.toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(REDIS_MODE + " must be one of standalone, sentinel, cluster, got '" + value + "'");
-    }
+    return choice(REDIS_MODE, RedisMode.STANDALONE);
   }
 
   /**
@@ -162,14 +155,23 @@ public final class GatewayConfig {
   public enum SigningProvider { AUTO, OPENSSL, JDK }
 
   public SigningProvider signingProvider() {
-    String value = optional(SIGNING_PROVIDER);
+    return choice(SIGNING_PROVIDER, SigningProvider.AUTO);
+  }
+
+  /** One of an enum's constants, written in any case; {@code fallback} when unset. */
+  private <E extends Enum<E>> E choice(String key, E fallback) {
+    String value = optional(key);
     if (value == null) {
-      return SigningProvider.AUTO;
+      return fallback;
     }
+    Class<E> type = fallback.getDeclaringClass();
     try {
-      return SigningProvider.valueOf(value.toUpperCase(Locale.ROOT));
+      return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(SIGNING_PROVIDER + " must be one of auto, openssl, jdk, got '" + value + "'");
+      String allowed = Arrays.stream(type.getEnumConstants())
+          .map(constant -> constant.name().toLowerCase(Locale.ROOT))
+          .collect(Collectors.joining(", "));
+      throw new IllegalArgumentException(key + " must be one of " + allowed + ", got '" + value + "'");
     }
   }
 
