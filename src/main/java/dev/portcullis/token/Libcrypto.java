@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 /**
  * RS256 signatures by the system's OpenSSL 3 ({@code libcrypto.so.3}), called through Java's foreign function
  * API. On the 2-core bench machine OpenSSL signs 3,970 times a second per core against the JDK's 1,218 (its
- * assembly uses the CPU's wide multiply instructions; the JDK's Montgomery code does not), with the same bytes:
- * RSASSA-PKCS1-v1_5 is deterministic. Loaded once per process; where it does not load (no OpenSSL 3, native
+ * x86-64 assembly against the JDK's portable Montgomery code), with the same bytes: RSASSA-PKCS1-v1_5 is
+ * deterministic. Loaded once per process; where it does not load (no OpenSSL 3, native
  * access denied) the JDK signs, unless {@code PORTCULLIS_SIGNING_PROVIDER=openssl} asks to fail instead.
  * OpenSSL's RSA is blinded and constant-time like the JDK's. Verification stays with the JDK: it is cheap.
  */
@@ -46,7 +46,8 @@ final class Libcrypto {
   private final MemorySegment sha256;
 
   private Libcrypto(Linker linker, SymbolLookup library) throws Throwable {
-    privateKeyFromDer = handle(linker, library, "d2i_AutoPrivateKey", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+    privateKeyFromDer = handle(linker, library, "d2i_AutoPrivateKey",
+        FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
     keyFree = handle(linker, library, "EVP_PKEY_free", FunctionDescriptor.ofVoid(ADDRESS));
     keyType = handle(linker, library, "EVP_PKEY_get_base_id", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     keySize = handle(linker, library, "EVP_PKEY_get_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));

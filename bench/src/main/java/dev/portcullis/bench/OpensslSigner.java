@@ -20,7 +20,8 @@ final class OpensslSigner {
 
   private static final Linker LINKER = Linker.nativeLinker();
   private static final SymbolLookup LIBRARY = SymbolLookup.libraryLookup("libcrypto.so.3", Arena.global());
-  private static final MethodHandle FROM_DER = handle("d2i_AutoPrivateKey", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+  private static final MethodHandle FROM_DER = handle("d2i_AutoPrivateKey",
+      FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
   private static final MethodHandle CONTEXT_NEW = handle("EVP_MD_CTX_new", FunctionDescriptor.of(ADDRESS));
   private static final MethodHandle CONTEXT_FREE = handle("EVP_MD_CTX_free", FunctionDescriptor.ofVoid(ADDRESS));
   private static final MethodHandle SIGN_INIT = handle("EVP_DigestSignInit",
