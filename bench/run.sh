@@ -10,7 +10,7 @@
 # All traffic goes to 127.0.0.1. Knobs (environment):
 #   BENCH_DURATION (s, measured part of each scenario, default 25), BENCH_WARMUP (s, default 20),
 #   BENCH_CONNECTIONS (load-generator users, default 8), BENCH_WRK_CONNECTIONS (default 32),
-#   BENCH_WRK_THREADS (default 1), BENCH_SCENARIOS (default "sign argon2 bare me me-rate refresh otp mix license-verify password
+#   BENCH_WRK_THREADS (default 1), BENCH_SCENARIOS (default "sign argon2 bare me me-rate refresh otp otp-returning mix license-verify password
 #   keycloak"),
 #   BENCH_JFR=1 (JFR profiles of the me, me-rate, refresh, otp, password and license-verify scenarios), BENCH_GATEWAY_JAVA_OPTS, BENCH_KEYCLOAK_VERSION,
 #   BENCH_SKIP_BUILD=1 (reuse the built jars), BENCH_NICE (nice level of everything started, default 0),
@@ -32,7 +32,7 @@ WARMUP=${BENCH_WARMUP:-20}
 CONNECTIONS=${BENCH_CONNECTIONS:-8}
 WRK_CONNECTIONS=${BENCH_WRK_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
-SCENARIOS=${BENCH_SCENARIOS:-"sign argon2 bare me me-rate refresh otp mix license-verify password password-me keycloak"}
+SCENARIOS=${BENCH_SCENARIOS:-"sign argon2 bare me me-rate refresh otp otp-returning mix license-verify password password-me keycloak"}
 JFR=${BENCH_JFR:-0}
 ANALYZE_EVERY=${BENCH_ANALYZE_EVERY:-5}
 NICE=${BENCH_NICE:-0}
@@ -348,7 +348,8 @@ start_gateway() {
 
   local app
   app=$(curl -fsS -X POST "http://127.0.0.1:$GW_PORT/v1/apps" -H "Authorization: Bearer $ADMIN_KEY" \
-    -H 'Content-Type: application/json' -d "{\"name\":\"Bench\",\"slug\":\"bench-$(date +%s)\"}")
+    -H 'Content-Type: application/json' -d "{\"name\":\"Bench\",\"slug\":\"bench-$(date +%s)\",
+      \"settings\":{\"otp_resend_cooldown\":0,\"otp_max_sends_per_hour\":1000}}")
   APP_ID=$(jq -r .app_id <<<"$app")
   APP_SECRET=$(jq -r .app_secret <<<"$app")
   log "app $APP_ID created"
@@ -402,6 +403,7 @@ gateway_scenarios() {
     load otp otp
     jfr_summary otp
   fi
+  has otp-returning && load otp-returning otp-returning
   has mix && load mix mix
   # password logins: 16 users made by signup + verify, then challenge + login in a closed loop
   if has password; then
@@ -527,7 +529,7 @@ main() {
   has sign && baseline_sign
   has argon2 && baseline_argon2
   has bare && baseline_bare
-  if has me || has me-rate || has refresh || has otp || has mix || has license-verify || has password || has password-me; then
+  if has me || has me-rate || has refresh || has otp || has otp-returning || has mix || has license-verify || has password || has password-me; then
     start_gateway
     gateway_scenarios
     stop_gateway

@@ -90,6 +90,11 @@ final class LoadMain {
           .compose(sessions -> writeTokens(vertx, args.string("tokens-out"), sessions));
       case "otp" -> ClosedLoop.run(vertx, stats, users(connections, () -> gateway::otpPair), warmup, duration)
           .map(new JsonObject());
+      case "otp-returning" -> {
+        int pool = args.integer("identities", 1_000);
+        yield ClosedLoop.run(vertx, stats, users(connections, () -> () -> gateway.returningOtpPair(pool)), warmup,
+            duration).map(new JsonObject().put("identities", pool));
+      }
       case "refresh" -> sessions(connections, connections, gateway::otpPair).compose(sessions ->
           ClosedLoop.run(vertx, stats, users(sessions, session -> chain(session, gateway)), warmup, duration)
               .map(new JsonObject().put("sessions", sessions.size())));

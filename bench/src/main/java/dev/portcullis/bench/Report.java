@@ -61,6 +61,7 @@ final class Report {
     Double meRate = load("Portcullis GET /auth/me at 70% of its maximum, open loop", "me-rate", "me", "req/s");
     Double refresh = load("Portcullis POST /auth/refresh chains", "refresh", "refresh", "refreshes/s");
     Double otp = load("Portcullis OTP send + verify pairs", "otp", "otp-pair", "pairs/s");
+    load("Portcullis OTP send + verify pairs, returning users (1,000 in turn)", "otp-returning", "otp-pair", "pairs/s");
     Double mix = load("Portcullis mix 70% me / 20% refresh / 10% OTP pairs", "mix", null, "req/s");
     Double passwordLogins = load("Portcullis challenge + POST /auth/login (password)", "password", "password-login",
         "logins/s");
@@ -252,7 +253,7 @@ final class Report {
   /** The gateway's own timers over each scenario (warm-up included): where a request's time goes inside it. */
   private void gatewayMetrics(StringBuilder md) throws IOException {
     StringBuilder rowsMd = new StringBuilder();
-    for (String name : List.of("me", "me-max", "me-rate", "refresh", "otp", "mix", "license-verify")) {
+    for (String name : List.of("me", "me-max", "me-rate", "refresh", "otp", "otp-returning", "mix", "license-verify")) {
       JsonObject m = read(name + ".gateway-metrics");
       if (m == null) {
         continue;
@@ -284,12 +285,13 @@ final class Report {
   }
 
   private void mixDetail(StringBuilder md) throws IOException {
-    for (String name : List.of("otp", "mix")) {
+    for (String name : List.of("otp", "otp-returning", "mix")) {
       JsonObject result = read(name);
       if (result == null) {
         continue;
       }
-      md.append("\n").append(name.equals("mix") ? "Mix" : "OTP pairs").append(", per request: ");
+      md.append("\n").append(name.equals("mix") ? "Mix" : name.equals("otp") ? "OTP pairs" : "OTP pairs of returning users")
+          .append(", per request: ");
       JsonObject ops = result.getJsonObject("ops");
       List<String> parts = new ArrayList<>();
       for (String op : ops.fieldNames()) {
@@ -315,7 +317,8 @@ final class Report {
 
   private double maxGatewayRss() throws IOException {
     double max = 0;
-    for (String name : List.of("me.proc", "me-max", "me-rate", "refresh", "otp", "mix", "license-verify.proc")) {
+    for (String name : List.of("me.proc", "me-max", "me-rate", "refresh", "otp", "otp-returning", "mix",
+        "license-verify.proc")) {
       JsonObject result = read(name);
       JsonObject proc = result == null ? null : name.endsWith(".proc") ? result : result.getJsonObject("server");
       if (proc != null) {
@@ -327,7 +330,7 @@ final class Report {
 
   private long gatewayErrors() throws IOException {
     long errors = 0;
-    for (String name : List.of("me-sessions", "me-max", "me-rate", "refresh", "otp", "mix")) {
+    for (String name : List.of("me-sessions", "me-max", "me-rate", "refresh", "otp", "otp-returning", "mix")) {
       JsonObject result = read(name);
       errors += result == null ? 0 : result.getLong("errors_total", 0L);
     }
