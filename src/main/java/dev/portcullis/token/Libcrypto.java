@@ -31,7 +31,10 @@ final class Libcrypto {
   static final String LIBRARY = "libcrypto.so.3";
   private static final int EVP_PKEY_RSA = 6;
 
-  private static final Optional<Libcrypto> SYSTEM = load(LIBRARY);
+  /** Loaded on first use, so a gateway configured for the JDK never opens the library. */
+  private static final class SystemLibrary {
+    static final Optional<Libcrypto> LOADED = load(LIBRARY);
+  }
 
   private final String version;
   private final MethodHandle privateKeyFromDer;
@@ -68,13 +71,13 @@ final class Libcrypto {
   static Optional<Libcrypto> forProvider(GatewayConfig.SigningProvider provider) {
     return switch (provider) {
       case JDK -> Optional.empty();
-      case AUTO -> SYSTEM;
+      case AUTO -> SystemLibrary.LOADED;
       case OPENSSL -> {
-        if (SYSTEM.isEmpty()) {
+        if (SystemLibrary.LOADED.isEmpty()) {
           throw new IllegalStateException(GatewayConfig.SIGNING_PROVIDER + " is openssl but " + LIBRARY
               + " could not be loaded (see the log line before this one)");
         }
-        yield SYSTEM;
+        yield SystemLibrary.LOADED;
       }
     };
   }
@@ -83,7 +86,7 @@ final class Libcrypto {
   static Optional<Libcrypto> load(String name) {
     try {
       Libcrypto loaded = new Libcrypto(Linker.nativeLinker(), SymbolLookup.libraryLookup(name, Arena.global()));
-      LOG.info("RS256 signing by {} ({}) when the configuration allows it", loaded.version, name);
+      LOG.info("RS256 signing by {} ({})", loaded.version, name);
       return Optional.of(loaded);
     } catch (Throwable unavailable) {
       LOG.info("RS256 signing by the JDK: {} is not usable here ({})", name, unavailable.toString());
