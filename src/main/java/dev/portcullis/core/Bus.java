@@ -59,6 +59,9 @@ public final class Bus {
   /** Tokens: a new session for a user who just proved who they are → the token response. */
   public static final Address<TokenMessages.Issue, TokenMessages.Grant> TOKEN_ISSUE =
       new Address<>("portcullis.token.issue", TokenMessages.Issue.class, TokenMessages.Grant.class);
+  /** Tokens: a new session for an identity's user, made when missing, in one statement → the token response. */
+  public static final Address<TokenMessages.SignIn, TokenMessages.Grant> TOKEN_SIGN_IN =
+      new Address<>("portcullis.token.sign-in", TokenMessages.SignIn.class, TokenMessages.Grant.class);
   /** Tokens: spends a refresh token → the token response with its successor. */
   public static final Address<TokenMessages.Refresh, TokenMessages.Grant> TOKEN_REFRESH =
       new Address<>("portcullis.token.refresh", TokenMessages.Refresh.class, TokenMessages.Grant.class);

@@ -14,6 +14,7 @@ import dev.portcullis.core.messages.OtpMessages.Proven;
 import dev.portcullis.core.messages.OtpMessages.Verify;
 import dev.portcullis.core.messages.TokenMessages.Grant;
 import dev.portcullis.core.messages.TokenMessages.Issue;
+import dev.portcullis.core.messages.TokenMessages.SignIn;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import java.util.ArrayList;
@@ -21,8 +22,8 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * {@code OTP_VERIFY}: consumes a code atomically in Redis, then finds or creates the user of its identity and
- * asks the token service for the token response while the code's audit events are being stored.
+ * {@code OTP_VERIFY} and {@code OTP_PROVE}: consume a code atomically in Redis, then the user of its identity is
+ * found or made and, for a login, a session opened; the code's audit events are stored before the answer.
  */
 public final class OtpVerifier {
 
@@ -49,9 +50,15 @@ public final class OtpVerifier {
     this.devices = devices;
   }
 
-  /** {@code OTP_VERIFY}: consumes the code and answers the token response of a new session. */
+  /**
+   * {@code OTP_VERIFY}: consumes the code and answers the token response of a new session. Without a device the
+   * token service finds or makes the user and opens its session in one statement, and records the code's events
+   * with its own; a device's license must be checked against the user first, so that login finds the user before.
+   */
   public Future<Grant> verify(Verify request) {
-    return consume(request, (call, found, recorded) -> issue(call, found, recorded, request));
+    return consume(request, (call, otpRequestId, identity) -> request.deviceId() == null
+        ? signIn(call, otpRequestId, identity)
+        : withUser(call, otpRequestId, identity, (found, recorded) -> issue(call, found, recorded, request)));
   }
 
   /**
@@ -59,16 +66,21 @@ public final class OtpVerifier {
    * open theirs when the app redeems the flow's authorization code). The limits and events are the same.
    */
   public Future<Proven> prove(Verify request) {
-    return consume(request, (call, found, recorded) -> recorded.map(
-        stored -> new Proven(found.user().id(), found.user().toJson(), found.created())));
+    return consume(request, (call, otpRequestId, identity) -> withUser(call, otpRequestId, identity,
+        (found, recorded) -> recorded.map(stored -> new Proven(found.user().id(), found.user().toJson(), found.created()))));
   }
 
-  /** What follows a consumed code, once the user is found or made and the code's events are being recorded. */
+  /** What follows a code verified for an identity. */
+  private interface Verified<T> {
+    Future<T> apply(Call call, String otpRequestId, Identity identity);
+  }
+
+  /** What follows a verified code once its user is found or made and the code's events are being recorded. */
   private interface Finish<T> {
-    Future<T> apply(Call call, UserRepository.Found found, Future<Void> recorded);
+    Future<T> apply(UserRepository.Found found, Future<Void> recorded);
   }
 
-  private <T> Future<T> consume(Verify request, Finish<T> finish) {
+  private <T> Future<T> consume(Verify request, Verified<T> verified) {
     Call call = new Call(request.appId(), request.requestId(), request.clientIp(), request.tenantId());
     String otp = request.otp();
     if (otp == null) {
@@ -85,7 +97,10 @@ public final class OtpVerifier {
       case BURNED -> burned(call, id, outcome.retryAfterMs());
       case LOCKED -> locked(call, id, outcome.retryAfterMs());
       case INVALID -> invalid(call, id, outcome);
-      case VERIFIED -> verified(call, id, outcome.identity(), finish);
+      case VERIFIED -> {
+        metrics.verified();
+        yield verified.apply(call, id, outcome.identity());
+      }
     });
   }
 
@@ -142,8 +157,16 @@ public final class OtpVerifier {
         "otp: wrong code", new JsonObject().put("attempts_left", outcome.attemptsLeft())));
   }
 
-  private <T> Future<T> verified(Call call, String otpRequestId, Identity identity, Finish<T> finish) {
-    metrics.verified();
+  /** The session of a verified code: user, session and the code's events in the token service's one sign-in. */
+  private Future<Grant> signIn(Call call, String otpRequestId, Identity identity) {
+    String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
+    String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
+    return bus.request(Bus.TOKEN_SIGN_IN, new SignIn(call.appId(), email, phone, call.tenantId(), call.requestId(),
+        call.clientIp(), List.of(verifiedEvent(call, otpRequestId, identity)), userCreatedEvent(call, identity)));
+  }
+
+  /** Finds or makes the identity's user, then goes on while the code's events are being recorded. */
+  private <T> Future<T> withUser(Call call, String otpRequestId, Identity identity, Finish<T> finish) {
     String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
     String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
     return users.findOrCreate(call.appId(), email, phone)
@@ -151,16 +174,22 @@ public final class OtpVerifier {
         .compose(found -> {
           UUID userId = found.user().id();
           List<AuditEvent> events = new ArrayList<>();
-          events.add(call.event(AuditEvent.OTP_VERIFIED, otpRequestId).withUser(userId)
-              .with("channel", identity.kind().channel()));
+          events.add(verifiedEvent(call, otpRequestId, identity).withUser(userId));
           if (found.created()) {
-            events.add(AuditEvent.of(AuditEvent.USER_CREATED, call.appId(), call.requestId(), call.clientIp())
-                .withUser(userId)
-                .with(identity.kind().field(), identity.masked()));
+            events.add(userCreatedEvent(call, identity).withUser(userId));
           }
           // Recorded first, so the audit verticle receives these events before the token service's token.issued.
-          return finish.apply(call, found, audit.record(events));
+          return finish.apply(found, audit.record(events));
         });
+  }
+
+  private static AuditEvent verifiedEvent(Call call, String otpRequestId, Identity identity) {
+    return call.event(AuditEvent.OTP_VERIFIED, otpRequestId).with("channel", identity.kind().channel());
+  }
+
+  private static AuditEvent userCreatedEvent(Call call, Identity identity) {
+    return AuditEvent.of(AuditEvent.USER_CREATED, call.appId(), call.requestId(), call.clientIp())
+        .with(identity.kind().field(), identity.masked());
   }
 
   /** The session of a verified code, bound to the device the request names (with its license key) if any. */

@@ -4,6 +4,7 @@ import dev.portcullis.app.App;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.audit.AuditOutbox;
 import dev.portcullis.core.Postgres;
+import dev.portcullis.user.UserRepository;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -50,6 +51,9 @@ final class SessionStore {
           + "login AS (UPDATE users SET last_login_at = now() WHERE id = (SELECT user_id FROM s)) "
           + "SELECT " + SESSION_COLUMNS + " FROM s JOIN users u ON u.id = s.user_id";
 
+  private static final String SIGN_IN_BY_EMAIL = signIn("email");
+  private static final String SIGN_IN_BY_PHONE = signIn("phone");
+
   /** Why {@link #CREATE} made no session: no such user, a disabled one, or not a member of the tenant. */
   private static final String WHY_NO_SESSION =
       "SELECT u.disabled, ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM tenant_members m "
@@ -74,6 +78,27 @@ final class SessionStore {
           + "s AS (UPDATE sessions SET last_used_at = now(), tenant_id = coalesce($4, tenant_id) "
           + "WHERE id = (SELECT session_id FROM spent) RETURNING *) "
           + "SELECT " + SESSION_COLUMNS + " FROM s JOIN users u ON u.id = s.user_id";
+
+  /**
+   * {@link #CREATE} for the user of an identity, found or made in the same statement ({@link
+   * UserRepository#identityUser}, $1–$3): session $4 with ttl $5, refresh token $6, tenant $7, client IP $8. The
+   * user's row is answered whether or not a session could be made (a disabled user, or not a member of the
+   * tenant); a user made here is never disabled nor a member of any tenant, so it has logged in exactly when
+   * there is no tenant. A found user's identity is marked verified, as the sign-in proved it.
+   */
+  private static String signIn(String column) {
+    String verified = column + "_verified";
+    return "WITH " + UserRepository.identityUser(column, "CASE WHEN $7::uuid IS NULL THEN now() END") + ", "
+        + "s AS (INSERT INTO sessions (id, app_id, user_id, expires_at, tenant_id, client_ip, last_used_at) "
+        + "SELECT $4, u.app_id, u.id, now() + $5::int * interval '1 second', $7, $8, now() FROM u "
+        + "WHERE NOT u.disabled AND ($7::uuid IS NULL OR EXISTS "
+        + "(SELECT 1 FROM tenant_members m WHERE m.tenant_id = $7 AND m.user_id = u.id)) RETURNING *), "
+        + "t AS (INSERT INTO refresh_tokens (token_hash, session_id, expires_at) SELECT $6, id, expires_at FROM s), "
+        + "login AS (UPDATE users SET " + verified + " = true, "
+        + "last_login_at = CASE WHEN EXISTS (SELECT 1 FROM s) THEN now() ELSE last_login_at END "
+        + "WHERE id = (SELECT id FROM found) AND (EXISTS (SELECT 1 FROM s) OR NOT " + verified + ")) "
+        + "SELECT u.created, u.disabled, " + SESSION_COLUMNS + " FROM u LEFT JOIN s ON s.user_id = u.id";
+  }
 
   /** Everything needed to judge a token that could not be spent. */
   private static final String INSPECT =
@@ -156,6 +181,33 @@ final class SessionStore {
     Tuple args = Tuple.of(sessionId, userId, appId, ttlSeconds, Buffer.buffer(tokenHash), tenantId, clientIp)
         .addUUID(deviceId);
     return pg.run(pool -> pool.preparedQuery(CREATE).execute(args)).map(SessionStore::session);
+  }
+
+  /**
+   * What a sign-in made: the identity's user ({@code created} when made by it) and its new session, which is null
+   * when the user is disabled or not a member of the tenant.
+   */
+  record SignedIn(UUID userId, boolean created, boolean disabled, SessionRow session) {
+  }
+
+  /**
+   * The user of this email or phone (exactly one is non-null), made when missing, and a new session of it, in
+   * one statement; null when a concurrent first sign-in of the identity was making its user (nothing written:
+   * try again).
+   */
+  Future<SignedIn> signIn(String email, String phone, UUID appId, UUID sessionId, int ttlSeconds, byte[] tokenHash,
+                          UUID tenantId, String clientIp) {
+    String sql = email != null ? SIGN_IN_BY_EMAIL : SIGN_IN_BY_PHONE;
+    Tuple args = Tuple.of(UUID.randomUUID(), appId, email != null ? email : phone, sessionId, ttlSeconds,
+        Buffer.buffer(tokenHash), tenantId).addString(clientIp);
+    return pg.run(pool -> pool.preparedQuery(sql).execute(args)).map(rows -> {
+      Row row = first(rows);
+      if (row == null) {
+        return null;
+      }
+      SessionRow session = row.getUUID("session_id") == null ? null : SessionRow.of(row);
+      return new SignedIn(row.getUUID("user_id"), row.getBoolean("created"), row.getBoolean("disabled"), session);
+    });
   }
 
   /** Why no session was created: null when the app has no such user, else (disabled, member of the tenant). */

@@ -17,7 +17,11 @@ import dev.portcullis.core.messages.TokenMessages.Logout;
 import dev.portcullis.core.messages.TokenMessages.Refresh;
 import dev.portcullis.core.messages.TokenMessages.Revoke;
 import dev.portcullis.core.messages.TokenMessages.Revoked;
+import dev.portcullis.core.messages.TokenMessages.SignIn;
+import dev.portcullis.user.UserRepository;
+import io.vertx.pgclient.PgException;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -33,6 +37,7 @@ final class TokenService {
 
   static final String REASON_LOGOUT = "logout";
   static final String REASON_REUSE = "refresh_token_reused";
+  private static final String FOREIGN_KEY_VIOLATION = "23503";
 
   private final AppDirectory apps;
   private final SessionStore sessions;
@@ -42,11 +47,14 @@ final class TokenService {
   private final AuditLog audit;
   private final TokenMetrics metrics;
   private final SecurityEvents securityEvents;
+  private final UserRepository users;
 
-  TokenService(AppDirectory apps, SessionStore sessions, AccessTokens accessTokens, RefreshTokens refreshTokens,
-               Revocations revocations, AuditLog audit, TokenMetrics metrics, SecurityEvents securityEvents) {
+  TokenService(AppDirectory apps, SessionStore sessions, UserRepository users, AccessTokens accessTokens,
+               RefreshTokens refreshTokens, Revocations revocations, AuditLog audit, TokenMetrics metrics,
+               SecurityEvents securityEvents) {
     this.apps = apps;
     this.sessions = sessions;
+    this.users = users;
     this.accessTokens = accessTokens;
     this.refreshTokens = refreshTokens;
     this.published = new SessionRevocations(sessions, revocations, audit);
@@ -61,6 +69,72 @@ final class TokenService {
    */
   Future<Grant> issue(Issue request) {
     return app(request.appId()).compose(app -> login(app, request.userId(), request.newUser(), request));
+  }
+
+  /**
+   * {@link dev.portcullis.core.Bus#TOKEN_SIGN_IN}: the identity's user (made when missing) and a new session of it
+   * in one statement, then the proof's events, {@code user.created} and {@code token.issued} in one audit
+   * submission while the access token is signed. A disabled user ({@code 403 user_disabled}) or one outside the
+   * tenant ({@code 403 forbidden}) gets no session, and the proof's events are recorded all the same.
+   */
+  Future<Grant> signIn(SignIn request) {
+    return app(request.appId()).compose(app -> signIn(app, request, 1)).onSuccess(answered -> metrics.issued(true));
+  }
+
+  private Future<Grant> signIn(App app, SignIn request, int retries) {
+    String refreshToken = RefreshTokens.newToken();
+    return sessions.signIn(request.email(), request.phone(), app.id(), UUID.randomUUID(),
+            app.settings().refreshTokenTtl(), RefreshTokens.hash(refreshToken), request.tenantId(), request.clientIp())
+        .recover(failure -> proofAfterFailure(request, failure))
+        .compose(signedIn -> {
+          if (signedIn == null) {
+            return retries > 0
+                ? signIn(app, request, retries - 1)
+                : Future.failedFuture(new IllegalStateException("no user after a second sign-in statement"));
+          }
+          List<AuditEvent> events = provenBy(request, signedIn.userId(), signedIn.created());
+          SessionStore.SessionRow session = signedIn.session();
+          if (session == null) {
+            ApiException refusal = signedIn.disabled()
+                ? new ApiException(ErrorCode.USER_DISABLED, "the user is disabled")
+                : notMember();
+            return audit.record(events).compose(stored -> Future.failedFuture(refusal));
+          }
+          events.add(event(AuditEvent.TOKEN_ISSUED, request, session));
+          // A user made by this statement got its default roles from a trigger the statement's snapshot does not see.
+          Future<SessionStore.SessionRow> withRoles = signedIn.created()
+              ? sessions.view(session.id())
+              : Future.succeededFuture(session);
+          return withRoles.transform(viewed -> viewed.succeeded() && viewed.result() != null
+              ? answer(app, viewed.result(), refreshToken, signedIn.created(), events, null)
+              : audit.record(events).compose(stored -> Future.failedFuture(viewed.failed()
+                  ? viewed.cause()
+                  : new IllegalStateException("session " + session.id() + " vanished after its sign-in"))));
+        });
+  }
+
+  /**
+   * The sign-in statement failed, so it wrote nothing; the proof is spent all the same. Its events are recorded
+   * with the identity's user, found or made here as a login that got no further would leave it, and the answer
+   * is the failure. An app deleted meanwhile answers {@code invalid_client}, with no event.
+   */
+  private Future<SessionStore.SignedIn> proofAfterFailure(SignIn request, Throwable failure) {
+    if (failure instanceof PgException pg && FOREIGN_KEY_VIOLATION.equals(pg.getSqlState())) {
+      return Future.failedFuture(AppDirectory.invalidClient());
+    }
+    return users.findOrCreate(request.appId(), request.email(), request.phone())
+        .compose(found -> audit.record(provenBy(request, found.user().id(), found.created())))
+        .transform(recorded -> Future.failedFuture(failure));
+  }
+
+  /** The sign-in's proof events for this user, then {@code user.created} when the sign-in made it. */
+  private static List<AuditEvent> provenBy(SignIn request, UUID userId, boolean created) {
+    List<AuditEvent> events = new ArrayList<>();
+    request.proof().forEach(event -> events.add(event.withUser(userId)));
+    if (created && request.newUser() != null) {
+      events.add(request.newUser().withUser(userId));
+    }
+    return events;
   }
 
   /**
@@ -195,14 +269,19 @@ final class TokenService {
   }
 
   /**
-   * Records the event and signs a fresh access token (as {@code issuer} when not null), then answers the token
+   * Records the events and signs a fresh access token (as {@code issuer} when not null), then answers the token
    * response. The event goes to the audit verticle first, so its commit runs while this loop signs: the answer
    * waits for the later of the two rather than their sum. The session row is committed already, so the event is
    * true even when the signing fails.
    */
   private Future<Grant> answer(App app, SessionStore.SessionRow session, String refreshToken, boolean newUser,
                                AuditEvent event, String issuer) {
-    Future<Void> recorded = audit.record(event);
+    return answer(app, session, refreshToken, newUser, List.of(event), issuer);
+  }
+
+  private Future<Grant> answer(App app, SessionStore.SessionRow session, String refreshToken, boolean newUser,
+                               List<AuditEvent> events, String issuer) {
+    Future<Void> recorded = audit.record(events);
     Future<String> signed = accessTokens.issue(app, session, issuer);
     return Future.all(recorded, signed)
         .map(both -> response(app, signed.result(), refreshToken, session, newUser));

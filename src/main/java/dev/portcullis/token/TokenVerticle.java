@@ -10,8 +10,10 @@ import dev.portcullis.core.Metrics;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import dev.portcullis.security.SecurityEvents;
+import dev.portcullis.user.UserRepository;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import java.util.List;
 
 /**
  * Signs access tokens, creates, rotates and revokes sessions and refresh tokens, and introspects access
@@ -36,16 +38,17 @@ public final class TokenVerticle extends VerticleBase {
     AccessTokens accessTokens = new AccessTokens(config.issuer(), signingKeys, metrics);
     IdTokens idTokens = new IdTokens(signingKeys, metrics);
     TokenService tokens = new TokenService(new AppDirectory(new AppRepository(pg), masterKey), new SessionStore(pg),
-        accessTokens, new RefreshTokens(masterKey), revocations, new AuditLog(new Bus(vertx)), metrics,
-        new SecurityEvents(vertx));
+        new UserRepository(pg), accessTokens, new RefreshTokens(masterKey), revocations, new AuditLog(new Bus(vertx)),
+        metrics, new SecurityEvents(vertx));
     Introspection introspection = Introspection.create(vertx, config, pg, redis);
-    return Future.all(
+    return Future.all(List.of(
         Bus.serve(vertx, Bus.TOKEN_ISSUE, tokens::issue).completion(),
+        Bus.serve(vertx, Bus.TOKEN_SIGN_IN, tokens::signIn).completion(),
         Bus.serve(vertx, Bus.TOKEN_REFRESH, tokens::refresh).completion(),
         Bus.serve(vertx, Bus.TOKEN_LOGOUT, tokens::logout).completion(),
         Bus.serve(vertx, Bus.TOKEN_REVOKE, tokens::revoke).completion(),
         Bus.serve(vertx, Bus.TOKEN_INTROSPECT, introspection::serve).completion(),
-        Bus.serve(vertx, Bus.TOKEN_SIGN_ID_TOKEN, idTokens::sign).completion());
+        Bus.serve(vertx, Bus.TOKEN_SIGN_ID_TOKEN, idTokens::sign).completion()));
   }
 
   @Override

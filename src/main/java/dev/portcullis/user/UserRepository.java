@@ -199,13 +199,27 @@ public final class UserRepository {
    */
   private static String findOrInsert(String column) {
     String verified = column + "_verified";
-    return "WITH found AS (SELECT " + User.COLUMNS + " FROM users WHERE app_id = $2 AND " + column + " = $3), "
-        + "verify AS (UPDATE users SET " + verified + " = true WHERE id = (SELECT id FROM found) AND NOT " + verified + "), "
-        + "inserted AS (INSERT INTO users (id, app_id, " + column + ", " + verified + ") "
-        + "SELECT $1::uuid, $2::uuid, $3::text, true "
-        + "WHERE NOT EXISTS (SELECT 1 FROM found) ON CONFLICT DO NOTHING RETURNING " + User.COLUMNS + ") "
-        + "SELECT " + User.COLUMNS + ", false AS created FROM found "
-        + "UNION ALL SELECT " + User.COLUMNS + ", true AS created FROM inserted";
+    return "WITH " + identityUser(column, "NULL::timestamptz") + ", "
+        + "verify AS (UPDATE users SET " + verified + " = true WHERE id = (SELECT id FROM found) AND NOT (SELECT verified FROM found)) "
+        + "SELECT " + User.COLUMNS + ", created FROM u";
+  }
+
+  /**
+   * The user of an identity as three CTEs, over $1 (the id of a user made now), $2 (the app) and $3 (the email or
+   * phone, by {@code column}): {@code found} (the existing user, with {@code disabled} and whether the identity is
+   * {@code verified}), {@code inserted} (the user made, its identity verified, when none was found; its
+   * {@code last_login_at} is the SQL expression {@code lastLoginAt}) and {@code u} (whichever of the two, with
+   * {@code created}). Concurrent first logins make one user: the losing insert waits for the winner's commit and
+   * does nothing, so the loser's {@code u} is empty (a new statement then finds the winner's row).
+   */
+  public static String identityUser(String column, String lastLoginAt) {
+    String verified = column + "_verified";
+    String columns = User.COLUMNS + ", disabled, " + verified + " AS verified";
+    return "found AS (SELECT " + columns + " FROM users WHERE app_id = $2 AND " + column + " = $3), "
+        + "inserted AS (INSERT INTO users (id, app_id, " + column + ", " + verified + ", last_login_at) "
+        + "SELECT $1::uuid, $2::uuid, $3::text, true, " + lastLoginAt + " "
+        + "WHERE NOT EXISTS (SELECT 1 FROM found) ON CONFLICT DO NOTHING RETURNING " + columns + "), "
+        + "u AS (SELECT *, false AS created FROM found UNION ALL SELECT *, true AS created FROM inserted)";
   }
 
   private static String insert(String column) {

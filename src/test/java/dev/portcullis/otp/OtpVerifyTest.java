@@ -162,6 +162,47 @@ class OtpVerifyTest {
   }
 
   @Test
+  @DisplayName("a first login whose user another transaction is making waits for it, then signs in as that user")
+  void firstLoginWhileTheUserIsBeingMade() throws Exception {
+    OtpClient client = OtpClient.forNewApp(gateway, "verify-user-race", new JsonObject());
+    String requestId = client.sent("email", "quinn@example.com");
+    String code = receiver.awaitCode(requestId);
+    UUID made = UUID.randomUUID();
+    try (Connection db = gateway.jdbc()) {
+      db.setAutoCommit(false);
+      try (PreparedStatement insert = db.prepareStatement("INSERT INTO users (id, app_id, email) VALUES (?, ?, ?)")) {
+        insert.setObject(1, made);
+        insert.setObject(2, UUID.fromString(client.appId()));
+        insert.setString(3, "quinn@example.com");
+        insert.executeUpdate();
+      }
+      CompletableFuture<ApiResponse> login = client.verifyAsync(requestId, code);
+      Await.until("the sign-in to wait for the uncommitted user", Duration.ofSeconds(5), OtpVerifyTest::signInWaitsOnALock);
+      db.commit();
+      ApiResponse answer = login.join();
+      assertEquals(200, answer.status(), answer.body());
+      assertEquals(false, answer.json().getBoolean("new_user"));
+      assertEquals(made.toString(), answer.json().getJsonObject("user").getString("id"));
+    }
+    assertEquals(1, countUsers(client.appId(), "quinn@example.com"));
+    Await.until("otp.verified of the login", Duration.ofSeconds(5),
+        () -> audit.events(AuditEvent.OTP_VERIFIED, requestId).size() == 1);
+    assertEquals(made.toString(), audit.events(AuditEvent.OTP_VERIFIED, requestId).get(0).getString("user_id"));
+  }
+
+  private static boolean signInWaitsOnALock() {
+    try (Connection db = gateway.jdbc();
+         PreparedStatement query = db.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE "
+             + "datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO sessions%'");
+         ResultSet rows = query.executeQuery()) {
+      rows.next();
+      return rows.getInt(1) > 0;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   @DisplayName("200 concurrent wrong guesses raise the attempts counter by exactly 200 and only the first "
       + "otp_max_attempts get an otp_invalid answer")
   void wrongCodeRace() {

@@ -1,5 +1,6 @@
 package dev.portcullis.core.messages;
 
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Bus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -46,6 +47,22 @@ public final class TokenMessages {
 
     public Issue withIssuer(String oidcIssuer) {
       return new Issue(appId, userId, newUser, requestId, clientIp, tenantId, deviceId, entitlements, oidcIssuer);
+    }
+  }
+
+  /**
+   * A new session for whoever owns this email or phone (exactly one is non-null) in the app, made a user first
+   * when nobody does: the user, the session and its first refresh token are one statement. {@code proof} are
+   * the events of how the identity was proven (e.g. {@code otp.verified}), without a user: the token service
+   * names the user in each and records them with {@code user.created} (from {@code newUser}, only when this
+   * login made the user) and {@code token.issued}, in order, as one submission. They are recorded also when
+   * no session can be made (the proof was spent); {@code tenantId} may be null.
+   */
+  public record SignIn(UUID appId, String email, String phone, UUID tenantId, String requestId, String clientIp,
+                       List<AuditEvent> proof, AuditEvent newUser) implements Bus.Request {
+
+    public SignIn {
+      proof = List.copyOf(proof);
     }
   }
 
