@@ -175,7 +175,8 @@ final class Report {
           .append("; load average at start ").append(machine.getString("load_average_at_start"))
           .append(". Gateway commit ").append(machine.getString("commit")).append(", JVM options `")
           .append(machine.getString("gateway_java_opts")).append("`. Each scenario: ").append(machine.getInteger("warmup_s"))
-          .append(" s warm-up, ").append(machine.getInteger("duration_s")).append(" s measured; load generator ")
+          .append(" s warm-up (password logins ").append(machine.getInteger("password_warmup_s", machine.getInteger("warmup_s")))
+          .append(" s), ").append(machine.getInteger("duration_s")).append(" s measured; load generator ")
           .append(machine.getInteger("connections")).append(" users, wrk ").append(machine.getInteger("wrk_threads"))
           .append(" thread × ").append(machine.getInteger("wrk_connections")).append(" connections")
           .append(run == null ? "" : "; whole run " + run.getLong("wall_s") + " s").append(".\n");
