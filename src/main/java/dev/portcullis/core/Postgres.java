@@ -21,6 +21,13 @@ public final class Postgres {
 
   public static final String UNIQUE_VIOLATION = "23505";
 
+  /**
+   * The longest statement the client keeps prepared per connection. The client's default, 2,048 characters,
+   * leaves a longer statement unnamed: parsed and planned again on every call (0.7 ms of Postgres CPU for the
+   * OTP sign-in's, more than it takes to run). {@code StatementLengthTest} holds every statement under this.
+   */
+  public static final int CACHED_SQL_LIMIT = 8_192;
+
   private final Pool pool;
   private final long timeoutMs;
 
@@ -42,6 +49,7 @@ public final class Postgres {
         .setDatabase(url.database())
         .setUser(url.user())
         .setCachePreparedStatements(true)
+        .setPreparedStatementCacheSqlLimit(CACHED_SQL_LIMIT)
         .setPipeliningLimit(16);
     if (url.password() != null) {
       connect.setPassword(url.password());

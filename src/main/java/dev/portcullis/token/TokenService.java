@@ -131,8 +131,8 @@ final class TokenService {
   private static List<AuditEvent> provenBy(SignIn request, UUID userId, boolean created) {
     List<AuditEvent> events = new ArrayList<>();
     request.proof().forEach(event -> events.add(event.withUser(userId)));
-    if (created && request.newUser() != null) {
-      events.add(request.newUser().withUser(userId));
+    if (created && request.userCreated() != null) {
+      events.add(request.userCreated().withUser(userId));
     }
     return events;
   }

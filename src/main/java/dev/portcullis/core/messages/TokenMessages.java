@@ -53,13 +53,13 @@ public final class TokenMessages {
   /**
    * A new session for whoever owns this email or phone (exactly one is non-null) in the app, made a user first
    * when nobody does: the user, the session and its first refresh token are one statement. {@code proof} are
-   * the events of how the identity was proven (e.g. {@code otp.verified}), without a user: the token service
-   * names the user in each and records them with {@code user.created} (from {@code newUser}, only when this
-   * login made the user) and {@code token.issued}, in order, as one submission. They are recorded also when
-   * no session can be made (the proof was spent); {@code tenantId} may be null.
+   * the events of how the identity was proven (e.g. {@code otp.verified}) and {@code userCreated} the event of
+   * a user made by this login, all without a user: the token service names the user in each and records them
+   * with {@code token.issued}, in that order, as one submission; the proof's events (and {@code userCreated})
+   * also when no session can be made, as the proof is spent. {@code tenantId} may be null.
    */
   public record SignIn(UUID appId, String email, String phone, UUID tenantId, String requestId, String clientIp,
-                       List<AuditEvent> proof, AuditEvent newUser) implements Bus.Request {
+                       List<AuditEvent> proof, AuditEvent userCreated) implements Bus.Request {
 
     public SignIn {
       proof = List.copyOf(proof);
