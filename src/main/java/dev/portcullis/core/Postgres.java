@@ -43,17 +43,7 @@ public final class Postgres {
   /** A pool of its own (shared by name within the process), for a writer that must not queue behind requests. */
   public static Postgres create(Vertx vertx, GatewayConfig config, String name, int maxSize) {
     PgUrl url = config.pgUrl();
-    PgConnectOptions connect = new PgConnectOptions()
-        .setHost(url.host())
-        .setPort(url.port())
-        .setDatabase(url.database())
-        .setUser(url.user())
-        .setCachePreparedStatements(true)
-        .setPreparedStatementCacheSqlLimit(CACHED_SQL_LIMIT)
-        .setPipeliningLimit(16);
-    if (url.password() != null) {
-      connect.setPassword(url.password());
-    }
+    PgConnectOptions connect = connectOptions(url);
     PoolOptions options = new PoolOptions()
         .setMaxSize(maxSize)
         .setShared(true)
@@ -65,7 +55,23 @@ public final class Postgres {
     return new Postgres(pool, config.backendTimeoutMs());
   }
 
-  /** Runs a statement (or several) on the pool. */
+  /** How every pool connects: prepared statements cached per connection, up to {@link #CACHED_SQL_LIMIT}. */
+  static PgConnectOptions connectOptions(PgUrl url) {
+    PgConnectOptions connect = new PgConnectOptions()
+        .setHost(url.host())
+        .setPort(url.port())
+        .setDatabase(url.database())
+        .setUser(url.user())
+        .setCachePreparedStatements(true)
+        .setPreparedStatementCacheSqlLimit(CACHED_SQL_LIMIT)
+        .setPipeliningLimit(16);
+    if (url.password() != null) {
+      connect.setPassword(url.password());
+    }
+    return connect;
+  }
+
+    /** Runs a statement (or several) on the pool. */
   public <T> Future<T> run(Function<Pool, Future<T>> work) {
     return guard(work.apply(pool));
   }
