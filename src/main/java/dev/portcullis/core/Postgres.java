@@ -24,7 +24,7 @@ public final class Postgres {
   /**
    * The longest statement the client keeps prepared per connection. The client's default, 2,048 characters,
    * leaves a longer statement unnamed: parsed and planned again on every call (0.7 ms of Postgres CPU for the
-   * OTP sign-in's, more than it takes to run). {@code StatementLengthTest} holds every statement under this.
+   * OTP sign-in's, more than it takes to run). {@code StatementCacheTest} holds every statement under this.
    */
   public static final int CACHED_SQL_LIMIT = 8_192;
 
@@ -71,7 +71,7 @@ public final class Postgres {
     return connect;
   }
 
-    /** Runs a statement (or several) on the pool. */
+  /** Runs a statement (or several) on the pool. */
   public <T> Future<T> run(Function<Pool, Future<T>> work) {
     return guard(work.apply(pool));
   }

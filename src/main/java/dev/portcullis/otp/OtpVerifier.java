@@ -67,7 +67,8 @@ public final class OtpVerifier {
    */
   public Future<Proven> prove(Verify request) {
     return consume(request, (call, otpRequestId, identity) -> withUser(call, otpRequestId, identity,
-        (found, recorded) -> recorded.map(stored -> new Proven(found.user().id(), found.user().toJson(), found.created()))));
+        (found, recorded) -> recorded.map(
+            stored -> new Proven(found.user().id(), found.user().toJson(), found.created()))));
   }
 
   /** What follows a code verified for an identity. */

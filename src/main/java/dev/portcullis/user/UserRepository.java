@@ -200,7 +200,8 @@ public final class UserRepository {
   private static String findOrInsert(String column) {
     String verified = column + "_verified";
     return "WITH " + identityUser(column, "NULL::timestamptz") + ", "
-        + "verify AS (UPDATE users SET " + verified + " = true WHERE id = (SELECT id FROM found) AND NOT (SELECT verified FROM found)) "
+        + "verify AS (UPDATE users SET " + verified + " = true "
+        + "WHERE id = (SELECT id FROM found) AND NOT (SELECT verified FROM found)) "
         + "SELECT " + User.COLUMNS + ", created FROM u";
   }
 
