@@ -160,17 +160,15 @@ public final class OtpVerifier {
 
   /** The session of a verified code: user, session and the code's events in the token service's one sign-in. */
   private Future<Grant> signIn(Call call, String otpRequestId, Identity identity) {
-    String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
-    String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
-    return bus.request(Bus.TOKEN_SIGN_IN, new SignIn(call.appId(), email, phone, call.tenantId(), call.requestId(),
-        call.clientIp(), List.of(verifiedEvent(call, otpRequestId, identity)), userCreatedEvent(call, identity)));
+    return bus.request(Bus.TOKEN_SIGN_IN, new SignIn(call.appId(), valueIf(identity, Identity.Kind.EMAIL),
+        valueIf(identity, Identity.Kind.PHONE), call.tenantId(), call.requestId(), call.clientIp(),
+        List.of(verifiedEvent(call, otpRequestId, identity)), userCreatedEvent(call, identity)));
   }
 
   /** Finds or makes the identity's user, then goes on while the code's events are being recorded. */
   private <T> Future<T> withUser(Call call, String otpRequestId, Identity identity, Finish<T> finish) {
-    String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
-    String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
-    return users.findOrCreate(call.appId(), email, phone)
+    return users.findOrCreate(call.appId(), valueIf(identity, Identity.Kind.EMAIL),
+            valueIf(identity, Identity.Kind.PHONE))
         .recover(OtpVerifier::appGone)
         .compose(found -> {
           UUID userId = found.user().id();
@@ -182,6 +180,11 @@ public final class OtpVerifier {
           // Recorded first, so the audit verticle receives these events before the token service's token.issued.
           return finish.apply(found, audit.record(events));
         });
+  }
+
+  /** The identity's email or phone when it is of that kind, else null. */
+  private static String valueIf(Identity identity, Identity.Kind kind) {
+    return identity.kind() == kind ? identity.value() : null;
   }
 
   private static AuditEvent verifiedEvent(Call call, String otpRequestId, Identity identity) {
