@@ -17,7 +17,8 @@
 #   BENCH_SKIP_BUILD=1 (reuse the built jars), BENCH_NICE (nice level of everything started, default 0),
 #   BENCH_GATEWAY_DIR (another checkout of the gateway to build and measure; default: this repository),
 #   BENCH_ANALYZE_EVERY (s between ANALYZEs of users, sessions, refresh_tokens while a scenario runs, when autovacuum
-#   is off; default 5, 0 = none).
+#   is off; default 5, 0 = none), BENCH_AUTOGROUP (0 or 1: kernel.sched_autogroup_enabled for the run, restored
+#   on exit; needs root; default: as the machine has it, recorded in machine.json).
 # The gateway starts with the AppCDS archive the Dockerfile makes (see cds_archive) when the checkout has a class list.
 set -euo pipefail
 
@@ -39,6 +40,8 @@ SCENARIOS=${BENCH_SCENARIOS:-"sign argon2 bare me me-rate refresh otp otp-return
 JFR=${BENCH_JFR:-0}
 ANALYZE_EVERY=${BENCH_ANALYZE_EVERY:-5}
 NICE=${BENCH_NICE:-0}
+AUTOGROUP=${BENCH_AUTOGROUP:-}
+AUTOGROUP_FILE=/proc/sys/kernel/sched_autogroup_enabled
 KEYCLOAK_VERSION=${BENCH_KEYCLOAK_VERSION:-26.4.7}
 # The gateway as the Dockerfile runs it, in a container of the k8s Deployment's memory limit (768Mi).
 GATEWAY_JAVA_OPTS=${BENCH_GATEWAY_JAVA_OPTS:-"-XX:MaxRAM=768m -XX:MaxRAMPercentage=75 -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError"}
@@ -78,6 +81,14 @@ cleanup() {
   done
 }
 trap cleanup EXIT
+
+# With autogroup on, the kernel schedules each session (Redis, Postgres, the gateway) as one group of equal weight,
+# so the hashing threads' nice value ranks them only against the gateway's own threads (README, "autogroup").
+AUTOGROUP_BEFORE=$(cat "$AUTOGROUP_FILE" 2>/dev/null || echo unknown)
+if [[ -n "$AUTOGROUP" && "$AUTOGROUP" != "$AUTOGROUP_BEFORE" ]]; then
+  echo "$AUTOGROUP" > "$AUTOGROUP_FILE" || { echo "BENCH_AUTOGROUP needs root (writes $AUTOGROUP_FILE)" >&2; exit 1; }
+  trap 'cleanup; echo "$AUTOGROUP_BEFORE" > "$AUTOGROUP_FILE"' EXIT
+fi
 
 stop_pid() { # pid [seconds]: SIGTERM, then SIGKILL after the grace period
   local pid=$1 grace=${2:-30}
@@ -170,12 +181,13 @@ machine() {
     --arg kernel "$(uname -sr)" \
     --arg wrk "$(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2)" \
     --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+    --arg autogroup "$(cat "$AUTOGROUP_FILE" 2>/dev/null || echo unknown)" \
     --arg commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
     --arg duration "$DURATION" --arg warmup "$WARMUP" --arg password_warmup "$PASSWORD_WARMUP" \
     --arg connections "$CONNECTIONS" \
     --arg wrk_connections "$WRK_CONNECTIONS" --arg wrk_threads "$WRK_THREADS" --arg gateway_opts "$GATEWAY_JAVA_OPTS" \
     '{run: $run, nproc: ($nproc|tonumber), cpu: $cpu, memory: $mem, java: $java, kernel: $kernel, wrk: $wrk,
-      load_average_at_start: $load, commit: $commit, duration_s: ($duration|tonumber), warmup_s: ($warmup|tonumber),
+      load_average_at_start: $load, sched_autogroup_enabled: $autogroup, commit: $commit, duration_s: ($duration|tonumber), warmup_s: ($warmup|tonumber),
       password_warmup_s: ($password_warmup|tonumber),
       connections: ($connections|tonumber), wrk_connections: ($wrk_connections|tonumber),
       wrk_threads: ($wrk_threads|tonumber), gateway_java_opts: $gateway_opts}' > "$OUT/machine.json"

@@ -173,6 +173,7 @@ final class Report {
           .append("), ").append(machine.getString("memory")).append(" memory, ").append(machine.getString("java"))
           .append(", ").append(machine.getString("kernel")).append(", ").append(machine.getString("wrk"))
           .append("; load average at start ").append(machine.getString("load_average_at_start"))
+          .append("; kernel.sched_autogroup_enabled ").append(machine.getString("sched_autogroup_enabled", "unknown"))
           .append(". Gateway commit ").append(machine.getString("commit")).append(", JVM options `")
           .append(machine.getString("gateway_java_opts")).append("`. Each scenario: ").append(machine.getInteger("warmup_s"))
           .append(" s warm-up (password logins ").append(machine.getInteger("password_warmup_s", machine.getInteger("warmup_s")))
