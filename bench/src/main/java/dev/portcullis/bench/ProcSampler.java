@@ -29,6 +29,7 @@ final class ProcSampler {
   private long[] startEventLoops;
   private long[] startSelf;
   private double machineBusyCores;
+  private double stolenCores;
   private long startNanos;
   private long maxRssKb;
   private long lastRssKb;
@@ -62,6 +63,8 @@ final class ProcSampler {
     long[] machine = machineTicks();
     Map<Long, long[]> endAll = allProcesses();
     machineBusyCores = (machine[0] - startMachine[0]) / (double) Math.max(1, machine[1] - startMachine[1])
+        * Runtime.getRuntime().availableProcessors();
+    stolenCores = (machine[2] - startMachine[2]) / (double) Math.max(1, machine[1] - startMachine[1])
         * Runtime.getRuntime().availableProcessors();
     double busy = machine[0] - startMachine[0];
     double all = machine[1] - startMachine[1];
@@ -143,8 +146,10 @@ final class ProcSampler {
       attributed += cores;
       json.put(group, round(cores));
     }
+    // time the hypervisor gave this VM's runnable CPUs to someone else: counted busy by /proc/stat, run by nobody here
+    json.put("steal", round(stolenCores));
     // softirq (loopback networking), interrupts, and processes that ended within the window
-    return json.put("kernel_and_unattributed", round(Math.max(0, machineBusyCores - attributed)));
+    return json.put("kernel_and_unattributed", round(Math.max(0, machineBusyCores - attributed - stolenCores)));
   }
 
   private static final long OTHER = 0;
@@ -232,7 +237,7 @@ final class ProcSampler {
     return 0;
   }
 
-  /** {busy, total} jiffies of all CPUs. */
+  /** {busy, total, steal} jiffies of all CPUs (busy includes steal). */
   private static long[] machineTicks() {
     String[] cpu = read("/proc/stat").split("\n")[0].trim().split("\\s+");
     long total = 0;
@@ -240,7 +245,8 @@ final class ProcSampler {
       total += Long.parseLong(cpu[i]);
     }
     long idle = Long.parseLong(cpu[4]) + Long.parseLong(cpu[5]);
-    return new long[] {total - idle, total};
+    long steal = cpu.length > 8 ? Long.parseLong(cpu[8]) : 0;
+    return new long[] {total - idle, total, steal};
   }
 
   private static String read(String file) {

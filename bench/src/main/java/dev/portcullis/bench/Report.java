@@ -234,11 +234,11 @@ final class Report {
   /** Where the machine's cores went in each scenario: the server, the load generator, Redis, Postgres, the rest. */
   private void cpuSplit(StringBuilder md) {
     String[] groups = {"server", "load_generator", "redis", "postgres", "postgres_autovacuum", "postgres_background",
-        "other", "kernel_and_unattributed"};
+        "other", "steal", "kernel_and_unattributed"};
     md.append("\nWhere the cores went over each measured window (cores; \"other\" is work on the machine outside this ")
-        .append("run, \"kernel\" mostly loopback networking):\n\n")
-        .append("| scenario | server | load generator | Redis | Postgres backends | Postgres autovacuum | Postgres checkpointer, WAL writer | other | kernel |\n")
-        .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        .append("run, \"steal\" time the hypervisor gave this VM's cores to other guests, \"kernel\" mostly loopback networking):\n\n")
+        .append("| scenario | server | load generator | Redis | Postgres backends | Postgres autovacuum | Postgres checkpointer, WAL writer | other | steal | kernel |\n")
+        .append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Row row : rows) {
       JsonObject split = row.proc() == null ? null : row.proc().getJsonObject("cpu_cores_by_process");
       if (split == null) {
