@@ -83,7 +83,8 @@ cleanup() {
 trap cleanup EXIT
 
 # With autogroup on, the kernel schedules each session (Redis, Postgres, the gateway) as one group of equal weight,
-# so the hashing threads' nice value ranks them only against the gateway's own threads (README, "autogroup").
+# so the hashing threads' nice value ranks them only against the gateway's own threads
+# (bench/README.md, "`/auth/me` while the hashing pool is full").
 AUTOGROUP_BEFORE=$(cat "$AUTOGROUP_FILE" 2>/dev/null || echo unknown)
 if [[ -n "$AUTOGROUP" && "$AUTOGROUP" != "$AUTOGROUP_BEFORE" ]]; then
   echo "$AUTOGROUP" > "$AUTOGROUP_FILE" || { echo "BENCH_AUTOGROUP needs root (writes $AUTOGROUP_FILE)" >&2; exit 1; }
