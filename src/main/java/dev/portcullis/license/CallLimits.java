@@ -128,6 +128,7 @@ final class CallLimits {
       return requests;
     }).onComplete(replies -> {
       if (replies.failed()) {
+        leased.forEach(counter -> lease(counter).notGranted(toLease.get(counter)));
         for (Call call : batch) {
           leases.held(call.ipCounter()).release();
           leases.held(call.keyCounter()).release();

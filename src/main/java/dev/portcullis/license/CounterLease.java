@@ -2,9 +2,12 @@ package dev.portcullis.license;
 
 /**
  * The counts of one rate-limit counter that this event loop holds from Redis for the current window: what it
- * may still hand out without asking, what of that is promised to calls waiting for their turn's answer, and
- * how many counts to ask for next. A lease is granted only up to the limit: of {@code n} counts that took the
- * window's total to {@code t}, those numbered at most the limit are this loop's to hand out.
+ * may still hand out without asking, what of that is promised to calls waiting for their turn's answer, what is
+ * asked for and not yet answered, and how many counts to ask for next. A lease is granted only up to the limit:
+ * of {@code n} counts that took the window's total to {@code t}, those numbered at most the limit are this
+ * loop's to hand out. Each lease covers the calls it was asked for; what it asks beyond them is spare, and the
+ * spare held and asked for together stays under the largest lease, so counts this loop holds unused (refused
+ * to every other loop) never reach a lease, however many turns wait on Redis at once.
  */
 final class CounterLease {
 
@@ -15,6 +18,8 @@ final class CounterLease {
   private long windowEndsAt;
   private long available;
   private long promised;
+  /** Counts asked of Redis and not yet answered. */
+  private long leasing;
   private long nextLease = 1;
   private boolean windowFull;
 
@@ -38,13 +43,18 @@ final class CounterLease {
     if (free >= calls || windowFull) {
       return 0;
     }
-    long lease = Math.max(calls - Math.max(free, 0), nextLease);
+    long needed = calls - Math.max(free, 0);
+    // spare once every lease in flight is answered and the promised calls have taken their counts
+    long spareAhead = Math.max(0, available + leasing - promised + needed);
+    long spare = Math.max(0, Math.min(nextLease - needed, maxLease - 1 - spareAhead));
     nextLease = Math.min(maxLease, nextLease * 2);
-    return lease;
+    leasing += needed + spare;
+    return needed + spare;
   }
 
   /** What Redis answered to a lease of {@code leased} counts: the window's total after it and its time left. */
   void granted(long leased, long total, long remainingMs, long now) {
+    leasing -= leased;
     available += Math.max(0, Math.min(leased, limit - (total - leased)));
     windowEndsAt = now + remainingMs;
     windowFull = total >= limit;
@@ -68,6 +78,11 @@ final class CounterLease {
       return true;
     }
     return false;
+  }
+
+  /** A lease of {@code leased} counts that Redis did not answer: nothing of it was granted. */
+  void notGranted(long leased) {
+    leasing -= leased;
   }
 
   /** Withdraws a promise whose call failed before it was counted (Redis did not answer). */

@@ -32,6 +32,60 @@ class CounterLeaseTest {
   }
 
   @Test
+  @DisplayName("while a lease is in flight, the next turns ask only for their own calls: the spare held and asked for stays under a lease")
+  void spareStaysUnderALeaseWithLeasesInFlight() {
+    CounterLease lease = new CounterLease(320);
+    long total = 0;
+    for (int i = 0; i < 5; i++) {
+      long size = lease.toLease(1, NOW);
+      total += size;
+      lease.granted(size, total, 60_000, NOW);
+      assertTrue(lease.take());
+      while (lease.spareNow(NOW)) {
+        lease.takeSpare();
+      }
+    }
+    long first = lease.toLease(1, NOW);
+    long second = lease.toLease(1, NOW);
+    long third = lease.toLease(2, NOW);
+    assertEquals(10, first, "a full lease: the call's count and 9 spare");
+    assertEquals(1, second, "9 spare are already asked for");
+    assertEquals(2, third);
+    lease.granted(third, total + third, 60_000, NOW);
+    lease.granted(second, total + third + second, 60_000, NOW);
+    lease.granted(first, total + third + second + first, 60_000, NOW);
+    for (int call = 0; call < 4; call++) {
+      assertTrue(lease.take(), "every waiting call gets its count, whatever order the answers came in");
+    }
+    int spare = 0;
+    while (lease.spareNow(NOW)) {
+      lease.takeSpare();
+      spare++;
+    }
+    assertEquals(9, spare);
+  }
+
+  @Test
+  @DisplayName("a lease Redis did not answer is not counted as asked for")
+  void unansweredLease() {
+    CounterLease lease = new CounterLease(320);
+    long total = 0;
+    for (int i = 0; i < 5; i++) {
+      long size = lease.toLease(1, NOW);
+      total += size;
+      lease.granted(size, total, 60_000, NOW);
+      assertTrue(lease.take());
+      while (lease.spareNow(NOW)) {
+        lease.takeSpare();
+      }
+    }
+    long lost = lease.toLease(1, NOW);
+    lease.notGranted(lost);
+    lease.release();
+    assertEquals(10, lease.toLease(1, NOW), "the spare of the lost lease may be asked for again");
+  }
+
+  @Test
   @DisplayName("of a lease that crosses the limit only the counts up to the limit are handed out, then the window refuses without Redis")
   void grantStopsAtTheLimit() {
     CounterLease lease = new CounterLease(320);
