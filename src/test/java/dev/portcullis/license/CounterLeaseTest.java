@@ -35,16 +35,7 @@ class CounterLeaseTest {
   @DisplayName("while a lease is in flight, the next turns ask only for their own calls: the spare held and asked for stays under a lease")
   void spareStaysUnderALeaseWithLeasesInFlight() {
     CounterLease lease = new CounterLease(320);
-    long total = 0;
-    for (int i = 0; i < 5; i++) {
-      long size = lease.toLease(1, NOW);
-      total += size;
-      lease.granted(size, total, 60_000, NOW);
-      assertTrue(lease.take());
-      while (lease.spareNow(NOW)) {
-        lease.takeSpare();
-      }
-    }
+    long total = grownToFullLeases(lease);
     long first = lease.toLease(1, NOW);
     long second = lease.toLease(1, NOW);
     long third = lease.toLease(2, NOW);
@@ -69,16 +60,7 @@ class CounterLeaseTest {
   @DisplayName("a lease Redis did not answer is not counted as asked for")
   void unansweredLease() {
     CounterLease lease = new CounterLease(320);
-    long total = 0;
-    for (int i = 0; i < 5; i++) {
-      long size = lease.toLease(1, NOW);
-      total += size;
-      lease.granted(size, total, 60_000, NOW);
-      assertTrue(lease.take());
-      while (lease.spareNow(NOW)) {
-        lease.takeSpare();
-      }
-    }
+    grownToFullLeases(lease);
     long lost = lease.toLease(1, NOW);
     lease.notGranted(lost);
     lease.release();
@@ -132,5 +114,20 @@ class CounterLeaseTest {
     assertTrue(lease.take());
     assertTrue(lease.spareNow(NOW + 999));
     assertFalse(lease.spareNow(NOW + 1_000), "the window ended: counts held from it are not handed out");
+  }
+
+  /** Leases 1, 2, 4, 8 and 10 counts (a limit of 320), each used up: the next lease is a full one. The window's total. */
+  private static long grownToFullLeases(CounterLease lease) {
+    long total = 0;
+    for (int i = 0; i < 5; i++) {
+      long size = lease.toLease(1, NOW);
+      total += size;
+      lease.granted(size, total, 60_000, NOW);
+      assertTrue(lease.take());
+      while (lease.spareNow(NOW)) {
+        lease.takeSpare();
+      }
+    }
+    return total;
   }
 }
