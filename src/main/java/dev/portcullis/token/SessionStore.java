@@ -31,6 +31,15 @@ final class SessionStore {
       + "JOIN licenses l ON l.id = d.license_id JOIN license_policies p ON p.id = l.policy_id "
       + "WHERE d.id = s.device_id) AS entitlements";
 
+  /**
+   * Selected by the statements that write a session or spend a refresh token: their transaction commits without
+   * waiting for its WAL to reach the disk. Each of them is followed by the answer's audit events, whose
+   * commit is synchronous and comes later in the WAL, and the answer waits for it (TokenService#answer): flushing
+   * the WAL up to that commit makes this one durable too, before any client is told of it. What a crash loses
+   * in between was never answered, as if the request had not come. Spares a disk flush per login and refresh.
+   */
+  private static final String FLUSHED_WITH_ITS_AUDIT_EVENTS = "set_config('synchronous_commit', 'off', true) AS synchronous_commit, ";
+
   private static final String SESSION_COLUMNS =
       "s.id AS session_id, s.app_id, s.created_at AS session_created_at, s.expires_at AS session_expires_at, "
           + "floor(extract(epoch FROM s.expires_at - now()))::int AS refresh_expires_in, "
@@ -49,7 +58,7 @@ final class SessionStore {
           + "(SELECT 1 FROM tenant_members m WHERE m.tenant_id = $6 AND m.user_id = u.id)) RETURNING *), "
           + "t AS (INSERT INTO refresh_tokens (token_hash, session_id, expires_at) SELECT $5, id, expires_at FROM s), "
           + "login AS (UPDATE users SET last_login_at = now() WHERE id = (SELECT user_id FROM s)) "
-          + "SELECT " + SESSION_COLUMNS + " FROM s JOIN users u ON u.id = s.user_id";
+          + "SELECT " + FLUSHED_WITH_ITS_AUDIT_EVENTS + SESSION_COLUMNS + " FROM s JOIN users u ON u.id = s.user_id";
 
   private static final String SIGN_IN_BY_EMAIL = signIn("email");
   private static final String SIGN_IN_BY_PHONE = signIn("phone");
@@ -77,7 +86,7 @@ final class SessionStore {
           + "SELECT $2, session_id, expires_at FROM spent), "
           + "s AS (UPDATE sessions SET last_used_at = now(), tenant_id = coalesce($4, tenant_id) "
           + "WHERE id = (SELECT session_id FROM spent) RETURNING *) "
-          + "SELECT " + SESSION_COLUMNS + " FROM s JOIN users u ON u.id = s.user_id";
+          + "SELECT " + FLUSHED_WITH_ITS_AUDIT_EVENTS + SESSION_COLUMNS + " FROM s JOIN users u ON u.id = s.user_id";
 
   /**
    * {@link #CREATE} for the user of an identity, found or made in the same statement ({@link
@@ -97,7 +106,7 @@ final class SessionStore {
         + "login AS (UPDATE users SET " + verified + " = true, "
         + "last_login_at = CASE WHEN EXISTS (SELECT 1 FROM s) THEN now() ELSE last_login_at END "
         + "WHERE id = (SELECT id FROM found) AND (EXISTS (SELECT 1 FROM s) OR NOT " + verified + ")) "
-        + "SELECT u.created, u.disabled, " + SESSION_COLUMNS + " FROM u LEFT JOIN s ON s.user_id = u.id";
+        + "SELECT " + FLUSHED_WITH_ITS_AUDIT_EVENTS + "u.created, u.disabled, " + SESSION_COLUMNS + " FROM u LEFT JOIN s ON s.user_id = u.id";
   }
 
   /** Everything needed to judge a token that could not be spent. */
