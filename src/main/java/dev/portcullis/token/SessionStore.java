@@ -38,7 +38,8 @@ final class SessionStore {
    * the WAL up to that commit makes this one durable too, before any client is told of it. What a crash loses
    * in between was never answered, as if the request had not come. Spares a disk flush per login and refresh.
    */
-  private static final String FLUSHED_WITH_ITS_AUDIT_EVENTS = "set_config('synchronous_commit', 'off', true) AS synchronous_commit, ";
+  private static final String FLUSHED_WITH_ITS_AUDIT_EVENTS =
+      "set_config('synchronous_commit', 'off', true) AS synchronous_commit, ";
 
   private static final String SESSION_COLUMNS =
       "s.id AS session_id, s.app_id, s.created_at AS session_created_at, s.expires_at AS session_expires_at, "
@@ -106,7 +107,8 @@ final class SessionStore {
         + "login AS (UPDATE users SET " + verified + " = true, "
         + "last_login_at = CASE WHEN EXISTS (SELECT 1 FROM s) THEN now() ELSE last_login_at END "
         + "WHERE id = (SELECT id FROM found) AND (EXISTS (SELECT 1 FROM s) OR NOT " + verified + ")) "
-        + "SELECT " + FLUSHED_WITH_ITS_AUDIT_EVENTS + "u.created, u.disabled, " + SESSION_COLUMNS + " FROM u LEFT JOIN s ON s.user_id = u.id";
+        + "SELECT " + FLUSHED_WITH_ITS_AUDIT_EVENTS + "u.created, u.disabled, " + SESSION_COLUMNS
+        + " FROM u LEFT JOIN s ON s.user_id = u.id";
   }
 
   /** Everything needed to judge a token that could not be spent. */
