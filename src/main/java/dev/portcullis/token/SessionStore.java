@@ -74,7 +74,8 @@ final class SessionStore {
    * session is read by primary key in a scalar subquery, not joined: joined, a planner with stale statistics
    * walks every live session of the app through {@code sessions_user} for each refresh. With a tenant ($4),
    * the session's user must be a member of it, and the session is bound to it from now on; without, it keeps
-   * its tenant. The session's row is answered as this statement left it.
+   * its tenant. The session's row is answered as this statement left it, and whether it switched tenant: the
+   * main query reads {@code sessions} in the statement's snapshot, before its update.
    */
   private static final String ROTATE =
       "WITH spent AS (UPDATE refresh_tokens rt SET spent_at = now(), successor_hash = $2 "
@@ -87,7 +88,9 @@ final class SessionStore {
           + "SELECT $2, session_id, expires_at FROM spent), "
           + "s AS (UPDATE sessions SET last_used_at = now(), tenant_id = coalesce($4, tenant_id) "
           + "WHERE id = (SELECT session_id FROM spent) RETURNING *) "
-          + "SELECT " + FLUSHED_WITH_ITS_AUDIT_EVENTS + SESSION_COLUMNS + " FROM s JOIN users u ON u.id = s.user_id";
+          + "SELECT " + FLUSHED_WITH_ITS_AUDIT_EVENTS + SESSION_COLUMNS + ", CASE WHEN $4::uuid IS NULL THEN false "
+          + "ELSE (SELECT before.tenant_id FROM sessions before WHERE before.id = s.id) IS DISTINCT FROM $4 END "
+          + "AS tenant_switched FROM s JOIN users u ON u.id = s.user_id";
 
   /**
    * {@link #CREATE} for the user of an identity, found or made in the same statement ({@link
@@ -230,9 +233,17 @@ final class SessionStore {
         });
   }
 
-  Future<SessionRow> rotate(byte[] presentedHash, byte[] successorHash, UUID appId, UUID tenantId) {
+  /** A refresh token spent and its successor stored: the session as it is now, and whether it changed tenant. */
+  record Rotation(SessionRow session, boolean tenantSwitched) {
+  }
+
+  /** Null when the token could not be spent (see {@link #ROTATE}). */
+  Future<Rotation> rotate(byte[] presentedHash, byte[] successorHash, UUID appId, UUID tenantId) {
     Tuple args = Tuple.of(Buffer.buffer(presentedHash), Buffer.buffer(successorHash), appId, tenantId);
-    return pg.run(pool -> pool.preparedQuery(ROTATE).execute(args)).map(SessionStore::session);
+    return pg.run(pool -> pool.preparedQuery(ROTATE).execute(args)).map(rows -> {
+      Row row = first(rows);
+      return row == null ? null : new Rotation(SessionRow.of(row), row.getBoolean("tenant_switched"));
+    });
   }
 
   /** The token and its session, or null when no such token was ever issued. */

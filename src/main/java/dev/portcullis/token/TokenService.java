@@ -18,6 +18,7 @@ import dev.portcullis.core.messages.TokenMessages.Refresh;
 import dev.portcullis.core.messages.TokenMessages.Revoke;
 import dev.portcullis.core.messages.TokenMessages.Revoked;
 import dev.portcullis.core.messages.TokenMessages.SignIn;
+import dev.portcullis.user.UserChanges;
 import dev.portcullis.user.UserRepository;
 import io.vertx.pgclient.PgException;
 import io.vertx.core.json.JsonObject;
@@ -48,13 +49,15 @@ final class TokenService {
   private final TokenMetrics metrics;
   private final SecurityEvents securityEvents;
   private final UserRepository users;
+  private final UserChanges userChanges;
 
-  TokenService(AppDirectory apps, SessionStore sessions, UserRepository users, AccessTokens accessTokens,
-               RefreshTokens refreshTokens, Revocations revocations, AuditLog audit, TokenMetrics metrics,
-               SecurityEvents securityEvents) {
+  TokenService(AppDirectory apps, SessionStore sessions, UserRepository users, UserChanges userChanges,
+               AccessTokens accessTokens, RefreshTokens refreshTokens, Revocations revocations, AuditLog audit,
+               TokenMetrics metrics, SecurityEvents securityEvents) {
     this.apps = apps;
     this.sessions = sessions;
     this.users = users;
+    this.userChanges = userChanges;
     this.accessTokens = accessTokens;
     this.refreshTokens = refreshTokens;
     this.published = new SessionRevocations(sessions, revocations, audit);
@@ -149,8 +152,26 @@ final class TokenService {
     byte[] successorHash = RefreshTokens.hash(successor);
     return app(appId).compose(app -> sessions.rotate(hash, successorHash, appId, request.tenantId())
         .compose(rotated -> rotated != null
-            ? answerRefresh(app, rotated, successor, false, request)
+            ? viewsRefreshed(rotated).compose(ignored -> answerRefresh(app, rotated.session(), successor, false, request))
             : judgeUnspendable(app, hash, successor, successorHash, request)));
+  }
+
+  /**
+   * A session that switched tenant has other roles and another tid: the user's change marker makes every
+   * process's cached view of it ({@link Introspection}) reload, so {@code /auth/me} shows the switch at once. The
+   * rotation is committed, so a failed marker write is logged, not answered: the views then catch up within
+   * {@link Introspection#VIEW_TTL_MS}.
+   */
+  private Future<Void> viewsRefreshed(SessionStore.Rotation rotated) {
+    if (!rotated.tenantSwitched()) {
+      return Future.succeededFuture();
+    }
+    UUID userId = rotated.session().userId();
+    return userChanges.changed(userId).recover(failure -> {
+      LOG.warn("session {} switched tenant, but the change marker of user {} could not be written: {}",
+          rotated.session().id(), userId, failure.getMessage());
+      return Future.succeededFuture();
+    });
   }
 
   /**

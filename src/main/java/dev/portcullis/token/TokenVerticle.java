@@ -10,6 +10,7 @@ import dev.portcullis.core.Metrics;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import dev.portcullis.security.SecurityEvents;
+import dev.portcullis.user.UserChanges;
 import dev.portcullis.user.UserRepository;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -38,7 +39,7 @@ public final class TokenVerticle extends VerticleBase {
     AccessTokens accessTokens = new AccessTokens(config.issuer(), signingKeys, metrics);
     IdTokens idTokens = new IdTokens(signingKeys, metrics);
     TokenService tokens = new TokenService(new AppDirectory(new AppRepository(pg), masterKey), new SessionStore(pg),
-        new UserRepository(pg), accessTokens, new RefreshTokens(masterKey), revocations, new AuditLog(new Bus(vertx)),
+        new UserRepository(pg), new UserChanges(redis), accessTokens, new RefreshTokens(masterKey), revocations, new AuditLog(new Bus(vertx)),
         metrics, new SecurityEvents(vertx));
     Introspection introspection = Introspection.create(vertx, config, pg, redis);
     return Future.all(List.of(

@@ -153,7 +153,8 @@ class TenantsAndRolesTest {
   }
 
   @Test
-  @DisplayName("a refresh may switch tenant (members only, 403 otherwise) and keeps the tenant without tenant_id")
+  @DisplayName("a refresh may switch tenant (members only, 403 otherwise), /auth/me shows it at once on every process, "
+      + "and the session keeps its tenant without tenant_id")
   void refreshSwitchesTenant() throws Exception {
     EndUsers app = EndUsers.newApp(gateway, inbox, "tenants-refresh");
     String email = email();
@@ -171,11 +172,21 @@ class TenantsAndRolesTest {
     ApiResponse refused = app.refresh(kept.getString("refresh_token"), c);
     assertEquals(403, refused.status(), refused.body());
     assertEquals("forbidden", refused.error());
-    JsonObject switched = ok(app.refresh(kept.getString("refresh_token"), b), 200);
-    JWTClaimsSet switchedClaims = app.verifiedClaims(switched.getString("access_token"));
-    assertEquals(b, switchedClaims.getStringClaim("tid"));
-    assertEquals(List.of("USER", "BUYER"), switchedClaims.getStringListClaim("roles"));
-    assertEquals(b, ok(app.me(switched.getString("access_token")), 200).getJsonObject("session").getString("tenant_id"));
+    try (TestGateway other = gateway.sibling()) {
+      String[] keptBearer = dev.portcullis.testing.Http.bearer(kept.getString("access_token"));
+      assertEquals(a, ok(other.http().get("/auth/me", keptBearer), 200).getJsonObject("session").getString("tenant_id"),
+          "the other process has the session's view cached now");
+      assertEquals(a, ok(app.me(kept.getString("access_token")), 200).getJsonObject("session").getString("tenant_id"));
+      JsonObject switched = ok(app.refresh(kept.getString("refresh_token"), b), 200);
+      JWTClaimsSet switchedClaims = app.verifiedClaims(switched.getString("access_token"));
+      assertEquals(b, switchedClaims.getStringClaim("tid"));
+      assertEquals(List.of("USER", "BUYER"), switchedClaims.getStringListClaim("roles"));
+      for (JsonObject me : List.of(ok(app.me(switched.getString("access_token")), 200),
+          ok(other.http().get("/auth/me", dev.portcullis.testing.Http.bearer(switched.getString("access_token"))), 200))) {
+        assertEquals(b, me.getJsonObject("session").getString("tenant_id"), "the switch shows at once: " + me);
+        assertEquals(new JsonArray().add("USER").add("BUYER"), me.getJsonArray("roles"), "with the new tenant's roles");
+      }
+    }
   }
 
   @Test

@@ -56,7 +56,7 @@ class SessionCommitTest {
     assertNotNull(signedIn.session());
     assertEquals("on", synchronousCommit());
 
-    SessionStore.SessionRow rotated = sessions.rotate(first, second, appId, null).await(10, TimeUnit.SECONDS);
+    SessionStore.SessionRow rotated = sessions.rotate(first, second, appId, null).await(10, TimeUnit.SECONDS).session();
     assertNotNull(rotated);
     assertEquals(sessionId, rotated.id());
     assertEquals("on", synchronousCommit());
