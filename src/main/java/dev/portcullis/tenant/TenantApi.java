@@ -151,9 +151,11 @@ public final class TenantApi {
         throw ApiException.invalid(field, "is not a field of this request (roles)");
       }
     }
-    Roles.Refs roles = body.getValue("roles") == null
-        ? new Roles.Refs(java.util.List.of(), java.util.List.of())
-        : Roles.refs("roles", body.getValue("roles"));
+    if (body.getValue("roles") == null) {
+      // A PUT replaces the member's roles: a missing field must not read as "none" and wipe them.
+      throw ApiException.invalid("roles", "is required ([] for a member without roles in this tenant)");
+    }
+    Roles.Refs roles = Roles.refs("roles", body.getValue("roles"));
     Tenant tenant = tenant(ctx);
     UUID userId = userId(ctx);
     tenants.putMember(tenant.appId(), tenant.id(), userId, roles)

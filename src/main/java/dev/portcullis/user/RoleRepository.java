@@ -1,5 +1,6 @@
 package dev.portcullis.user;
 
+import dev.portcullis.app.AppSettings;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
@@ -36,10 +37,15 @@ public final class RoleRepository {
   private static final String LIST = "SELECT " + Role.COLUMNS + " FROM roles WHERE app_id = $1 AND id > $2 "
       + "ORDER BY id LIMIT $3";
   private static final String LOCK_CATALOGUE = "SELECT 1 FROM pg_advisory_xact_lock(hashtextextended('roles:' || $1::uuid::text, 0))";
-  private static final String INSERT = "INSERT INTO roles (app_id, id, name, description) "
-      + "SELECT $1, GREATEST(" + (Roles.FIRST_CUSTOM_ID - 1) + ", coalesce(max(id), 0)) + 1, $2, $3 FROM roles "
-      + "WHERE app_id = $1 RETURNING " + Role.COLUMNS;
-  private static final String FIND_FOR_DELETE = "SELECT " + Role.COLUMNS + " FROM roles "
+  /** The app's next custom role id: one past the last it handed out (V101), so a deleted role's id is never reused. */
+  private static final String INSERT = "WITH next AS (UPDATE apps SET last_role_id = GREATEST(last_role_id, "
+      + (Roles.FIRST_CUSTOM_ID - 1) + ") + 1 WHERE id = $1 RETURNING last_role_id) "
+      + "INSERT INTO roles (app_id, id, name, description) SELECT $1, last_role_id, $2, $3 FROM next "
+      + "RETURNING " + Role.COLUMNS;
+  /** The role, and whether the app's default_roles names it (stored by name; by id in older settings). */
+  private static final String FIND_FOR_DELETE = "SELECT " + Role.COLUMNS + ", coalesce((SELECT a.settings -> '"
+      + AppSettings.DEFAULT_ROLES + "' FROM apps a WHERE a.id = $1), '[\"USER\"]'::jsonb) "
+      + "@> ANY(ARRAY[to_jsonb(name), to_jsonb(id::text)]) AS is_default FROM roles "
       + "WHERE app_id = $1 AND (name = ANY($2) OR id = ANY($3)) FOR UPDATE";
   private static final String DROP_GRANTS = "DELETE FROM user_roles WHERE app_id = $1 AND role_id = $2 RETURNING user_id";
   private static final String DROP_MEMBER_GRANTS = "UPDATE tenant_members SET roles = array_remove(roles, $2) "
@@ -97,7 +103,8 @@ public final class RoleRepository {
 
   /**
    * Deletes a custom role with every grant of it, app-wide and in tenants, in one transaction. Null when the
-   * app has no such role; {@code 400} for a built-in.
+   * app has no such role; {@code 400} for a built-in; {@code 409} while the app's default_roles names it (new
+   * users would otherwise be given whichever role takes the name later).
    */
   public Future<Deleted> delete(UUID appId, Roles.Refs ref) {
     Tuple find = Tuple.of(appId, ref.names().toArray(new String[0]), ref.ids().toArray(new Integer[0]));
@@ -108,6 +115,10 @@ public final class RoleRepository {
       Role role = Role.fromRow(rows.iterator().next());
       if (role.builtin()) {
         return Future.failedFuture(ApiException.invalid("role", role.name() + " is built in and cannot be deleted"));
+      }
+      if (rows.iterator().next().getBoolean("is_default")) {
+        return Future.failedFuture(new ApiException(ErrorCode.CONFLICT, "role: " + role.name()
+            + " is in the app's settings.default_roles; take it out of that setting first"));
       }
       Tuple key = Tuple.of(appId, role.id());
       Set<UUID> holders = new LinkedHashSet<>();

@@ -248,6 +248,15 @@ class TenantsAndRolesTest {
     String stranger = other.signIn(email()).getJsonObject("user").getString("id");
     assertEquals(404, app.http().put(app.path("/tenants/" + id + "/members/" + stranger),
         new JsonObject().put("roles", new JsonArray()), ADMIN).status(), "a user of another app");
+    String member = app.signIn(email()).getJsonObject("user").getString("id");
+    member(app, id, member, new JsonArray().add("SELLER"));
+    for (JsonObject noRoles : List.of(new JsonObject(), new JsonObject().putNull("roles"))) {
+      ApiResponse refused = app.http().put(app.path("/tenants/" + id + "/members/" + member), noRoles, ADMIN);
+      assertEquals(400, refused.status(), refused.body());
+      assertTrue(refused.json().getString("message").startsWith("roles"), refused.body());
+    }
+    assertEquals(new JsonArray().add("SELLER"), ok(app.http().get(app.path("/tenants/" + id + "/members"), ADMIN), 200)
+        .getJsonArray("members").getJsonObject(0).getJsonArray("roles"), "a PUT without roles changes nothing");
   }
 
   @Test
@@ -270,5 +279,28 @@ class TenantsAndRolesTest {
     assertEquals(List.of("BUYER", "MEMBER"), app.verifiedClaims(tokens.getString("access_token")).getStringListClaim("roles"));
     JsonObject made = ok(app.http().post(app.path("/users"), new JsonObject().put("email", email()), ADMIN), 201);
     assertEquals(new JsonArray().add("BUYER").add("MEMBER"), made.getJsonArray("roles"));
+  }
+
+  @Test
+  @DisplayName("a role in default_roles cannot be deleted (409), and a deleted role's id is never given to another role")
+  void deletedRoles() {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "roles-deleted");
+    ok(app.http().post(app.path("/roles"), new JsonObject().put("name", "TRIAL"), ADMIN), 201);
+    ok(app.http().patch(app.path(""), new JsonObject().put("settings",
+        new JsonObject().put("default_roles", new JsonArray().add("USER").add("TRIAL"))), ADMIN), 200);
+    ApiResponse inUse = app.http().delete(app.path("/roles/TRIAL"), ADMIN);
+    assertEquals(409, inUse.status(), inUse.body());
+    assertEquals("conflict", inUse.error());
+    assertTrue(inUse.json().getString("message").contains("default_roles"), inUse.body());
+    assertEquals(409, app.http().delete(app.path("/roles/100"), ADMIN).status(), "by id too");
+    ok(app.http().patch(app.path(""), new JsonObject().put("settings",
+        new JsonObject().put("default_roles", new JsonArray().add("USER"))), ADMIN), 200);
+    ok(app.http().delete(app.path("/roles/TRIAL"), ADMIN), 200);
+    JsonObject again = ok(app.http().post(app.path("/roles"), new JsonObject().put("name", "TRIAL"), ADMIN), 201);
+    assertEquals(101, again.getInteger("id"), "the deleted role's id 100 stays unused");
+    ok(app.http().delete(app.path("/roles/101"), ADMIN), 200);
+    assertEquals(102, ok(app.http().post(app.path("/roles"), new JsonObject().put("name", "OTHER"), ADMIN), 201)
+        .getInteger("id"));
+    assertEquals(404, app.http().delete(app.path("/roles/100"), ADMIN).status(), "a deleted id names no role");
   }
 }
