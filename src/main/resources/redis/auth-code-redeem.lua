@@ -3,9 +3,11 @@
 --
 -- KEYS[1] the code's key
 -- ARGV: 1 app id, 2 '1' when the client authenticated, 3 S256 of the presented code_verifier ('' for none),
---       4 redirect target to match ('' when the exchange names none)
+--       4 redirect target to match ('' when the exchange names none), 5 the kind of flow the endpoint redeems
 -- Returns one of
---   {'invalid'}                    unknown, expired, or another app's code
+--   {'invalid'}                    unknown, expired, another app's code, or a code of another kind of flow (an
+--                                  OpenID Connect code at the Autz.org userinfo endpoint, or the reverse): left
+--                                  as it was, so the endpoint it was issued for can still redeem it
 --   {'unauthenticated'}            a code without PKCE presented without client credentials
 --   {'verifier'}                   PKCE challenge and verifier disagree (the code stays redeemable)
 --   {'reused', session}            already redeemed: now marked reused; session '' when none was issued yet
@@ -13,6 +15,10 @@
 local code = redis.call('HMGET', KEYS[1], 'app', 'redirect', 'challenge', 'user', 'new_user', 'expires_at', 'state',
   'session', 'data')
 if not code[1] or code[1] ~= ARGV[1] then
+  return {'invalid'}
+end
+local decoded, data = pcall(cjson.decode, code[9] or '{}')
+if not decoded or type(data) ~= 'table' or data['kind'] ~= ARGV[5] then
   return {'invalid'}
 end
 if code[7] ~= 'fresh' then

@@ -50,15 +50,18 @@ public final class AuthCodes {
   }
 
   /**
-   * Redeems a code for the app. {@code authenticated}: the client presented its credentials; {@code verifier}: the
-   * PKCE code_verifier or null; {@code redirect}: the redirect target the exchange names, or null.
+   * Redeems a code for the app. {@code kind}: the flow kind whose codes the endpoint takes (the {@code kind} of the
+   * grant's data); a code of another kind is invalid there and stays redeemable where it belongs.
+   * {@code authenticated}: the client presented its credentials; {@code verifier}: the PKCE code_verifier or null;
+   * {@code redirect}: the redirect target the exchange names, or null.
    */
-  public Future<Redemption> redeem(UUID appId, String code, boolean authenticated, String verifier, String redirect) {
+  public Future<Redemption> redeem(UUID appId, String kind, String code, boolean authenticated, String verifier,
+                                   String redirect) {
     if (code == null || code.isEmpty() || code.length() > 128) {
       return Future.succeededFuture(new Redemption(Verdict.INVALID, null, false, null, null));
     }
     List<String> args = List.of(appId.toString(), authenticated ? "1" : "0",
-        verifier == null ? "" : Tokens.s256(verifier), redirect == null ? "" : redirect);
+        verifier == null ? "" : Tokens.s256(verifier), redirect == null ? "" : redirect, kind);
     return REDEEM.run(redis, List.of(key(code)), args).map(AuthCodes::redemption);
   }
 

@@ -43,27 +43,29 @@ public final class CodeExchange {
   }
 
   /**
+   * @param kind          the flow kind whose codes this endpoint takes ({@link AutzKind#NAME} or OpenID Connect's)
    * @param authenticated the client presented valid credentials for {@code appId}
    * @param verifier      the PKCE code_verifier, or null
    * @param redirect      the redirect target the request names (OpenID Connect's redirect_uri), or null
    */
-  public Future<Exchanged> exchange(UUID appId, String code, boolean authenticated, String verifier, String redirect,
-                                    FlowKind.Visit visit) {
-    return exchange(appId, code, authenticated, verifier, redirect, visit, null);
+  public Future<Exchanged> exchange(UUID appId, String kind, String code, boolean authenticated, String verifier,
+                                    String redirect, FlowKind.Visit visit) {
+    return exchange(appId, kind, code, authenticated, verifier, redirect, visit, null);
   }
 
   /** The same, the session's access tokens carrying {@code issuer} when not null (OpenID Connect's per-app issuer). */
-  public Future<Exchanged> exchange(UUID appId, String code, boolean authenticated, String verifier, String redirect,
-                                    FlowKind.Visit visit, String issuer) {
-    return codes.redeem(appId, code, authenticated, verifier, redirect).compose(redemption -> switch (redemption.verdict()) {
-      case OK -> issue(appId, code, redemption, visit, issuer);
-      case REUSED -> reused(appId, redemption.issuedSession(), visit);
-      case UNAUTHENTICATED -> refused(new ApiException(ErrorCode.INVALID_CLIENT,
-          "this code was issued without a code_challenge: authenticate with HTTP Basic app_id:app_secret"));
-      case VERIFIER -> refused(new ApiException(ErrorCode.INVALID_GRANT,
-          "code_verifier: does not match the code_challenge of this code"));
-      case INVALID -> refused(invalidGrant());
-    });
+  public Future<Exchanged> exchange(UUID appId, String kind, String code, boolean authenticated, String verifier,
+                                    String redirect, FlowKind.Visit visit, String issuer) {
+    return codes.redeem(appId, kind, code, authenticated, verifier, redirect)
+        .compose(redemption -> switch (redemption.verdict()) {
+          case OK -> issue(appId, code, redemption, visit, issuer);
+          case REUSED -> reused(appId, redemption.issuedSession(), visit);
+          case UNAUTHENTICATED -> refused(new ApiException(ErrorCode.INVALID_CLIENT,
+              "this code was issued without a code_challenge: authenticate with HTTP Basic app_id:app_secret"));
+          case VERIFIER -> refused(new ApiException(ErrorCode.INVALID_GRANT,
+              "code_verifier: does not match the code_challenge of this code"));
+          case INVALID -> refused(invalidGrant());
+        });
   }
 
   private Future<Exchanged> issue(UUID appId, String code, AuthCodes.Redemption redemption, FlowKind.Visit visit,

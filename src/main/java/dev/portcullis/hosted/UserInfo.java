@@ -42,7 +42,7 @@ final class UserInfo {
           "authenticate with HTTP Basic app_id:app_secret, or give the code_verifier of a PKCE flow"));
       return;
     }
-    exchange.exchange(appId, code, client != null, verifier, null, FlowEngine.visit(ctx))
+    exchange.exchange(appId, AutzKind.NAME, code, client != null, verifier, null, FlowEngine.visit(ctx))
         .compose(done -> users.userData(appId, UUID.fromString(done.user().getString("id"))))
         .compose(user -> user == null
             ? Future.failedFuture(CodeExchange.invalidGrant())

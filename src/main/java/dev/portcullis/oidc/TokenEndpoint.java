@@ -10,7 +10,6 @@ import dev.portcullis.core.Failures;
 import dev.portcullis.core.Issuers;
 import dev.portcullis.core.messages.TokenMessages.Grant;
 import dev.portcullis.core.messages.TokenMessages.Refresh;
-import dev.portcullis.core.messages.TokenMessages.Revoke;
 import dev.portcullis.core.messages.TokenMessages.SignIdToken;
 import dev.portcullis.hosted.CodeExchange;
 import dev.portcullis.hosted.FlowKind;
@@ -121,15 +120,9 @@ final class TokenEndpoint {
     }
     String issuer = Issuers.oidc(gatewayIssuer, app.id());
     FlowKind.Visit visit = visit(ctx);
-    return exchange.exchange(app.id(), code, true, verifier, redirect, visit, issuer).compose(done -> {
+    return exchange.exchange(app.id(), OidcKind.NAME, code, true, verifier, redirect, visit, issuer).compose(done -> {
       JsonObject data = done.data();
       UUID sessionId = UUID.fromString(CodeExchange.sessionOf(done.tokens().accessToken()));
-      if (!OidcKind.NAME.equals(data.getString("kind"))) {
-        // A code of another kind of flow (an Autz.org onboarding): it carries no scope, so no OIDC session.
-        return bus.request(Bus.TOKEN_REVOKE, Revoke.session(app.id(), sessionId, "not_an_oidc_code", null,
-                visit.requestId(), visit.clientIp()))
-            .compose(revoked -> Future.failedFuture(OAuthError.invalidGrant("code was not issued by authorize")));
-      }
       Set<String> scopes = Scopes.granted(data.getString("scope"));
       long authTime = data.getLong("auth_time");
       String amr = data.getString("amr");

@@ -216,6 +216,12 @@ class HostedSignInTest {
     assertEquals("invalid_grant", wrong.error());
     ApiResponse basicOnly = fixture.gateway.http().get(base, "Authorization", HostedFixture.basic(app));
     assertEquals("invalid_grant", basicOnly.error(), "a PKCE code also needs its verifier");
+    ApiResponse atTokenEndpoint = fixture.gateway.http().send("POST", "/oidc/" + appId + "/token",
+        "grant_type=authorization_code&code=" + FormBrowser.encode(code) + "&redirect_uri=" + FormBrowser.encode(CALLBACK)
+            + "&code_verifier=" + verifier,
+        "Content-Type", "application/x-www-form-urlencoded", "Authorization", HostedFixture.basic(app));
+    assertEquals(400, atTokenEndpoint.status(), atTokenEndpoint.body());
+    assertEquals("invalid_grant", atTokenEndpoint.json().getString("error"), "an onboarding code is no OIDC code");
     ApiResponse right = fixture.gateway.http().get(base + "&code_verifier=" + verifier);
     assertEquals(200, right.status(), right.toString());
     assertEquals("pkce@example.com", right.json().getJsonObject("user").getString("email"));

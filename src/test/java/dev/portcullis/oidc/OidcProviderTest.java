@@ -309,6 +309,17 @@ class OidcProviderTest {
     assertEquals("invalid_request", noVerifier.json().getString("error"));
     assertEquals("no-store", noVerifier.header("Cache-Control"));
 
+    // The Autz.org userinfo endpoint takes its own flows' codes only: an OIDC code there gives no profile beyond
+    // the granted scopes, with or without client credentials, and stays redeemable at the token endpoint.
+    String autzUserinfo = "/api/client/" + appId + "/userinfo?code=" + FormBrowser.encode(code.getValue())
+        + "&code_verifier=" + FormBrowser.encode(started.verifier().getValue());
+    for (ApiResponse elsewhere : List.of(gateway.http().get(autzUserinfo),
+        gateway.http().get(autzUserinfo, "Authorization", basicHeader()))) {
+      assertEquals(400, elsewhere.status(), elsewhere.body());
+      assertEquals("invalid_grant", elsewhere.error());
+      assertFalse(elsewhere.body().contains("bo@example.com"), elsewhere.body());
+    }
+
     TokenResponse first = exchange(code, CALLBACK, started.verifier());
     assertTrue(first.indicatesSuccess(), first.toString());
     OIDCTokenResponse tokens = (OIDCTokenResponse) first.toSuccessResponse();
