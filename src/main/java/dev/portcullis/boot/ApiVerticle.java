@@ -60,6 +60,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -183,6 +184,10 @@ public final class ApiVerticle extends VerticleBase {
     router.post("/oidc/:app_id/token").handler(oidc::token);
     router.post("/oidc/:app_id/revoke").handler(oidc::revoke);
     router.post("/oidc/:app_id/userinfo").handler(oidc::userInfo);
+    // Any other method there is 405: the JSON body parser's catch-all below would otherwise leave the router a 404.
+    for (String postOnly : List.of("/hosted/:app_id/flow", "/oidc/:app_id/token", "/oidc/:app_id/revoke")) {
+      router.route(postOnly).handler(ApiVerticle::postOnly);
+    }
     router.route().handler(JsonBody::handle);
 
     // End users, through their client backend
@@ -308,6 +313,11 @@ public final class ApiVerticle extends VerticleBase {
     router.errorHandler(404, ErrorResponder.forStatus(404));
     router.errorHandler(405, ErrorResponder.forStatus(405));
     return router;
+  }
+
+  private static void postOnly(RoutingContext ctx) {
+    ctx.response().putHeader("Allow", "POST");
+    ctx.fail(405);
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.portcullis.http;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Failures;
+import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -36,7 +37,20 @@ public final class ErrorResponder {
       // Vert.x Web's own refusals, such as a query string with a malformed %-escape.
       return fromStatus(http.getStatusCode());
     }
+    if (malformedForm(cause)) {
+      return new ApiException(ErrorCode.INVALID_REQUEST, "malformed form body: check its %-escapes");
+    }
     return cause != null ? Failures.toApi(cause) : fromStatus(status);
+  }
+
+  /** Netty's form decoder refusing the body (a bad %-escape in a form post): the client's mistake, not ours. */
+  private static boolean malformedForm(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof HttpPostRequestDecoder.ErrorDataDecoderException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void answer(RoutingContext ctx, ApiException failure, Throwable cause) {

@@ -42,6 +42,15 @@ class HttpConventionsTest {
     ApiResponse response = gateway.http().delete("/auth/send-otp");
     assertEquals(405, response.status());
     assertEquals("method_not_allowed", response.error());
+    String appId = java.util.UUID.randomUUID().toString();
+    for (String formPost : java.util.List.of("/oidc/" + appId + "/token", "/oidc/" + appId + "/revoke",
+        "/hosted/" + appId + "/flow")) {
+      for (ApiResponse other : java.util.List.of(gateway.http().get(formPost), gateway.http().delete(formPost))) {
+        assertEquals(405, other.status(), formPost + ": " + other.body());
+        assertEquals("method_not_allowed", other.error());
+        assertEquals("POST", other.header("Allow"));
+      }
+    }
   }
 
   @Test
@@ -117,6 +126,20 @@ class HttpConventionsTest {
     String[] answer = raw("GET /v1/apps?limit=%zz", "Authorization: Bearer " + TestGateway.ADMIN_KEY);
     assertTrue(answer[0].startsWith("HTTP/1.1 400 "), answer[0]);
     assertEquals("invalid_request", new JsonObject(answer[1]).getString("error"), answer[1]);
+  }
+
+  @Test
+  @DisplayName("a form body with a malformed %-escape answers 400 invalid_request, not 500")
+  void malformedFormEscape() {
+    String appId = java.util.UUID.randomUUID().toString();
+    for (String path : java.util.List.of("/oidc/" + appId + "/token", "/oidc/" + appId + "/revoke",
+        "/oidc/" + appId + "/userinfo", "/hosted/" + appId + "/flow")) {
+      for (String body : java.util.List.of("grant_type=%ZZ", "token=abc%")) {
+        ApiResponse answer = gateway.http().send("POST", path, body, "Content-Type", "application/x-www-form-urlencoded");
+        assertEquals(400, answer.status(), path + " " + body + ": " + answer.body());
+        assertEquals("invalid_request", answer.error(), answer.body());
+      }
+    }
   }
 
   @Test
