@@ -95,7 +95,7 @@ public final class Postgres {
   }
 
   private <T> Future<T> guard(Future<T> operation) {
-    return operation
+    return RequestContext.carried(operation)
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .recover(failure -> failure instanceof ApiException || Failures.isBug(failure)
             || failure instanceof PgException pg && !isOutage(pg)

@@ -82,7 +82,7 @@ public final class RedisStore {
   }
 
   private <T> Future<T> bounded(Future<T> reply) {
-    return reply
+    return RequestContext.carried(reply)
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .recover(failure -> Failures.isBug(failure) || isErrorReply(failure) && !isOutage(failure) && !isLostConnection(failure)
             ? Future.failedFuture(failure)

@@ -1,6 +1,7 @@
 package dev.portcullis.core;
 
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.spi.context.storage.ContextLocal;
 
@@ -42,6 +43,16 @@ public final class RequestContext {
     } catch (RuntimeException unknownLocal) {
       // a Vert.x instance built before the local was registered has no slot for it: no id in its logs
     }
+  }
+
+  /**
+   * The same result, with the caller's request id bound again where it arrives. A client's reply (Redis,
+   * Postgres) comes on the context of the connection it was sent on, which may be the context of whichever
+   * request opened that connection; what runs after the reply, and the lines it logs, would carry that id.
+   */
+  public static <T> Future<T> carried(Future<T> reply) {
+    String requestId = currentId();
+    return requestId == null ? reply : reply.andThen(done -> bind(requestId));
   }
 
   /** The request id of the work running on this thread now, or null. */

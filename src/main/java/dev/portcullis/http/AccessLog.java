@@ -2,6 +2,7 @@ package dev.portcullis.http;
 
 import static net.logstash.logback.argument.StructuredArguments.kv;
 
+import dev.portcullis.core.RequestContext;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
@@ -41,14 +42,24 @@ public final class AccessLog implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     long started = System.nanoTime();
-    ctx.addEndHandler(done -> LOG.info("{} {} {} {} {} {}",
-        kv("request_id", RequestIds.of(ctx)),
+    ctx.addEndHandler(done -> log(ctx, started));
+    ctx.next();
+  }
+
+  /**
+   * The id goes to the line's MDC (one {@code request_id} field in JSON lines) and, as plain text, to its message:
+   * bound here because the response may end on another context than the request's (after a client's reply).
+   */
+  private void log(RoutingContext ctx, long started) {
+    String requestId = RequestIds.of(ctx);
+    RequestContext.bind(requestId);
+    LOG.info("request_id={} {} {} {} {} {}",
+        requestId,
         kv("method", ctx.request().method().name()),
         kv("route", template(ctx.request().method(), ctx.request().path())),
         kv("status", ctx.response().getStatusCode()),
         kv("duration_ms", (System.nanoTime() - started) / 1_000_000),
-        kv("app_id", appId(ctx))));
-    ctx.next();
+        kv("app_id", appId(ctx)));
   }
 
   /** The route template the request matched (the table is read once, after it is complete), or "unmatched". */

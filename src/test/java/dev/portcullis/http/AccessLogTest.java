@@ -119,6 +119,33 @@ class AccessLogTest {
   }
 
   @Test
+  @DisplayName("requests answered after a Redis or Postgres reply log their own id, not the id of the request that "
+      + "opened the connection")
+  void requestIdAfterClientReplies() {
+    JsonObject app = gateway.createApp("access-log-replies");
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      String id = "reply-id-" + i;
+      ids.add(id);
+      // A wrong secret or an unknown app: the client-failure counter in Redis, then the refusal; every other one a
+      // refresh of an unknown token, which reads Postgres before its refusal.
+      JsonObject body = new JsonObject().put("app_id", i % 4 == 0 ? "not-an-app" : app.getString("app_id"))
+          .put("app_secret", i % 2 == 0 ? "wrong" : app.getString("app_secret"));
+      String path = i % 2 == 0 ? "/auth/send-otp" : "/auth/refresh";
+      body.put(i % 2 == 0 ? "email" : "refresh_token", i % 2 == 0 ? "r@example.com" : "unknown-" + i);
+      assertEquals(401, gateway.http().post(path, body, "X-Request-Id", id).status());
+    }
+    Await.until("the access lines", Duration.ofSeconds(5), () -> ids.stream().allMatch(id -> !access(id).isEmpty()));
+    for (ILoggingEvent line : capture.events.stream().filter(event -> event.getLoggerName().equals("portcullis.access")
+        && event.getFormattedMessage().contains("request_id=reply-id-")).toList()) {
+      assertTrue(line.getFormattedMessage().startsWith("request_id=" + line.getMDCPropertyMap().get("request_id") + " "),
+          "the line's MDC id is its own: " + line.getMDCPropertyMap() + " " + line.getFormattedMessage());
+      assertEquals(0, line.getArgumentArray() == null ? 0 : java.util.Arrays.stream(line.getArgumentArray())
+          .filter(arg -> arg.toString().startsWith("request_id=")).count(), "no second request_id field in JSON lines");
+    }
+  }
+
+  @Test
   @DisplayName("PORTCULLIS_LOG_FORMAT=json selects JSON lines, and text is the default")
   void formats() throws Exception {
     assertEquals(LogstashEncoder.class, rootEncoder("json").getClass());
