@@ -7,12 +7,14 @@
 -- ARGV: 1 identity+network state key prefix (+ name ':' net), 2 mac of the presented code, 3 request id,
 --       4 consecutive failures that lock, 5 first lockout ms, 6 longest lockout ms, 7 state ttl ms,
 --       8 pending codes key prefix (+ name), 9 wrong codes key prefix (+ name), 10 signed-in networks key
---       prefix (+ name), 11 window ms, 12 bucket ms, 13 how long a network stays signed in, ms
+--       prefix (+ name), 11 window ms, 12 bucket ms, 13 how long a network stays signed in, ms,
+--       14 the network of the verifying request ('' when it gave no client_ip)
 -- Every key named from a prefix shares the request's hash slot ({app}).
 -- Returns one of
 --   {'expired'}                          unknown, expired, replaced or already used
 --   {'burned', retry_after_ms}           max attempts reached earlier; a wrong code is still counted
---   {'locked', retry_after_ms}           the identity is locked out on this network after too many failures
+--   {'locked', retry_after_ms}           the identity is locked out on the code's network, or on the network
+--                                        the verification comes from, after too many failures
 --   {'verified', identity}               consumed
 --   {'invalid', attempts_left, locked_ms, identity} wrong code; attempts_left 0 means this guess burned the request
 
@@ -40,6 +42,11 @@ if attempts >= max then
   return {'burned', math.max(wait_for('cooldown_until'), wait_for('locked_until'))}
 end
 local locked = wait_for('locked_until')
+if ARGV[14] ~= '' and ARGV[14] ~= network then
+  -- A network locked out of this identity verifies no code of it, whichever network asked for the code.
+  local elsewhere = tonumber(redis.call('HGET', ARGV[1] .. name .. ':' .. ARGV[14], 'locked_until') or 0) - now
+  locked = math.max(locked, elsewhere)
+end
 if locked > 0 then
   return {'locked', locked}
 end

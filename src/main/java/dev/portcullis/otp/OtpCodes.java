@@ -46,6 +46,12 @@ public final class OtpCodes {
     return name("ip|" + appId + "|" + network);
   }
 
+  /** {@link #networkName} of the client network of {@code clientIp}, or null when no IP was given. */
+  public String networkNameOf(UUID appId, String clientIp) {
+    String network = ClientNetwork.of(clientIp);
+    return network == null ? null : networkName(appId, network);
+  }
+
   private String name(String input) {
     // 128 bits are plenty to keep names apart and keep keys short.
     return HEX.formatHex(Secrets.hmacSha256(nameKey, input), 0, 16);

@@ -103,7 +103,8 @@ public final class OtpStore {
     return SEND.run(redis, keys, args).map(OtpStore::sendOutcome);
   }
 
-  public Future<VerifyOutcome> verify(UUID appId, String requestId, String codeMac) {
+  /** {@code networkName}: the verifying request's network as {@link OtpCodes#networkName} names it, or null. */
+  public Future<VerifyOutcome> verify(UUID appId, String requestId, String codeMac, String networkName) {
     String tag = tag(appId);
     List<String> args = List.of(
         redis.key("otp-id", tag, ""),
@@ -118,7 +119,8 @@ public final class OtpStore {
         redis.key("otp-signed-in", tag, ""),
         Long.toString(WINDOW_MS),
         Long.toString(BUCKET_MS),
-        Long.toString(SIGNED_IN_NETWORK_TTL_MS));
+        Long.toString(SIGNED_IN_NETWORK_TTL_MS),
+        networkName == null ? "" : networkName);
     return VERIFY.run(redis, List.of(requestKey(appId, requestId)), args).map(OtpStore::verifyOutcome);
   }
 

@@ -93,7 +93,7 @@ public final class OtpVerifier {
     }
     String id = otpRequestId.toString();
     String mac = codes.mac(call.appId(), id, otp.trim());
-    return store.verify(call.appId(), id, mac).compose(outcome -> switch (outcome.verdict()) {
+    return store.verify(call.appId(), id, mac, codes.networkNameOf(call.appId(), call.clientIp())).compose(outcome -> switch (outcome.verdict()) {
       case EXPIRED -> expired(call, id);
       case BURNED -> burned(call, id, outcome.retryAfterMs());
       case LOCKED -> locked(call, id, outcome.retryAfterMs());

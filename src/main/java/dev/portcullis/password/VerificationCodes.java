@@ -106,7 +106,8 @@ public final class VerificationCodes {
     AuditEvent failed = AuditEvent.of(AuditEvent.OTP_FAILED, appId, requestId, clientIp)
         .with("otp_request_id", publicId)
         .with("purpose", purpose.prefix);
-    return store.verify(appId, storeId, codes.mac(appId, storeId, code.trim())).compose(outcome -> switch (outcome.verdict()) {
+    String network = codes.networkNameOf(appId, clientIp);
+    return store.verify(appId, storeId, codes.mac(appId, storeId, code.trim()), network).compose(outcome -> switch (outcome.verdict()) {
       case VERIFIED -> {
         metrics.verified();
         yield Future.succeededFuture(outcome.identity());

@@ -45,7 +45,8 @@ class OtpNetworkRulesTest {
   }
 
   @Test
-  @DisplayName("a stranger's wrong codes lock the identity out on the stranger's network only: the user still signs in")
+  @DisplayName("a stranger's wrong codes lock the identity out on the stranger's network only, for sends and "
+      + "verifications (of any network's code): the user still signs in")
   void strangerCannotLockUserOut() {
     OtpClient client = OtpClient.forNewApp(gateway, "net-lockout", NO_COOLDOWN.copy().put("otp_max_attempts", 10));
     String strangers = sent(client, "victim@example.com", STRANGER);
@@ -57,7 +58,12 @@ class OtpNetworkRulesTest {
     assertRateLimited(client.send("email", "victim@example.com", STRANGER), 50, 60);
 
     String users = sent(client, "victim@example.com", USER_NETWORK);
-    assertEquals(200, client.verify(users, receiver.awaitCode(users)).status(), "the user is not locked out");
+    String usersCode = receiver.awaitCode(users);
+    ApiResponse fromLockedNetwork = client.verify(new JsonObject().put("otp_request_id", users).put("otp", usersCode)
+        .put("client_ip", STRANGER));
+    assertRateLimited(fromLockedNetwork, 50, 60);
+    assertEquals(200, client.verify(new JsonObject().put("otp_request_id", users).put("otp", usersCode)
+        .put("client_ip", USER_NETWORK)).status(), "the user is not locked out, and the refused try spent nothing");
   }
 
   @Test
