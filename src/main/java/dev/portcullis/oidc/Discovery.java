@@ -37,8 +37,7 @@ final class Discovery {
             ctx.fail(new ApiException(ErrorCode.NOT_FOUND, "app_id: no such app"));
             return;
           }
-          ctx.response().putHeader("Cache-Control", "public, max-age=300");
-          Responses.ok(ctx, document(Issuers.oidc(gatewayIssuer, appId)));
+          Responses.cacheable(ctx, document(Issuers.oidc(gatewayIssuer, appId)), 300);
         })
         .onFailure(ctx::fail);
   }
