@@ -93,7 +93,8 @@ public final class OtpVerifier {
     }
     String id = otpRequestId.toString();
     String mac = codes.mac(call.appId(), id, otp.trim());
-    return store.verify(call.appId(), id, mac, codes.networkNameOf(call.appId(), call.clientIp())).compose(outcome -> switch (outcome.verdict()) {
+    String network = codes.networkNameOf(call.appId(), call.clientIp());
+    return store.verify(call.appId(), id, mac, network).compose(outcome -> switch (outcome.verdict()) {
       case EXPIRED -> expired(call, id);
       case BURNED -> burned(call, id, outcome.retryAfterMs());
       case LOCKED -> locked(call, id, outcome.retryAfterMs());

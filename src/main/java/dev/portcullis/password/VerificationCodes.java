@@ -107,7 +107,8 @@ public final class VerificationCodes {
         .with("otp_request_id", publicId)
         .with("purpose", purpose.prefix);
     String network = codes.networkNameOf(appId, clientIp);
-    return store.verify(appId, storeId, codes.mac(appId, storeId, code.trim()), network).compose(outcome -> switch (outcome.verdict()) {
+    String mac = codes.mac(appId, storeId, code.trim());
+    return store.verify(appId, storeId, mac, network).compose(outcome -> switch (outcome.verdict()) {
       case VERIFIED -> {
         metrics.verified();
         yield Future.succeededFuture(outcome.identity());

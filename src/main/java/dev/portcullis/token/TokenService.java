@@ -152,7 +152,8 @@ final class TokenService {
     byte[] successorHash = RefreshTokens.hash(successor);
     return app(appId).compose(app -> sessions.rotate(hash, successorHash, appId, request.tenantId())
         .compose(rotated -> rotated != null
-            ? viewsRefreshed(rotated).compose(ignored -> answerRefresh(app, rotated.session(), successor, false, request))
+            ? viewsRefreshed(rotated)
+                .compose(ignored -> answerRefresh(app, rotated.session(), successor, false, request))
             : judgeUnspendable(app, hash, successor, successorHash, request)));
   }
 

@@ -39,8 +39,8 @@ public final class TokenVerticle extends VerticleBase {
     AccessTokens accessTokens = new AccessTokens(config.issuer(), signingKeys, metrics);
     IdTokens idTokens = new IdTokens(signingKeys, metrics);
     TokenService tokens = new TokenService(new AppDirectory(new AppRepository(pg), masterKey), new SessionStore(pg),
-        new UserRepository(pg), new UserChanges(redis), accessTokens, new RefreshTokens(masterKey), revocations, new AuditLog(new Bus(vertx)),
-        metrics, new SecurityEvents(vertx));
+        new UserRepository(pg), new UserChanges(redis), accessTokens, new RefreshTokens(masterKey), revocations,
+        new AuditLog(new Bus(vertx)), metrics, new SecurityEvents(vertx));
     Introspection introspection = Introspection.create(vertx, config, pg, redis);
     return Future.all(List.of(
         Bus.serve(vertx, Bus.TOKEN_ISSUE, tokens::issue).completion(),
