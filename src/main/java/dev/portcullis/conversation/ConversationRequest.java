@@ -32,6 +32,10 @@ record ConversationRequest(String userKey, String returnUrl, JsonObject query, L
       throw ApiException.invalid("query", "must be an object");
     }
     List<List<String>> sets = requireOneOf(query.getValue("identity"));
+    if (!sets.isEmpty() && !app.settings().hosted().sms() && sets.stream().allMatch(set -> set.contains("PHONE"))) {
+      throw ApiException.invalid("query.identity.requireOneOf", "every set needs PHONE, which this app's hosted "
+          + "pages cannot prove: they sign in with a phone only when the app's hosted_sms setting is true");
+    }
     Object auth = query.getValue("auth");
     if (auth != null && !(auth instanceof JsonObject)) {
       throw ApiException.invalid("query.auth", "must be an object");

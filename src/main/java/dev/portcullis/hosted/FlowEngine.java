@@ -23,6 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -230,6 +232,18 @@ public final class FlowEngine {
     // How the user proved it (OpenID Connect's amr): the step that signed them in, a password or a code.
     String amr = flow.step() == Flow.Step.PASSWORD ? "pwd" : "otp";
     Flow done = flow.signedIn(proven.user().copy().put("amr", amr), proven.newUser());
+    if (!completable(done)) {
+      // Every set asks for an email or phone this user does not have: no answer on this page can complete one.
+      String needed = String.join(" or ", neededIdentities(done));
+      if (flow.fixedIdentity()) {
+        HostedPages.problem(ctx, 400, turn.app(),
+            "This sign-in needs the " + needed + " of your account, which it does not have.");
+        return Future.succeededFuture();
+      }
+      Flow again = flow.withIdentity(null).at(Flow.Step.IDENTITY);
+      return flows.save(turn.browser(), again).compose(saved -> show(ctx, turn.app(), again,
+          Input.error("This service needs your " + needed + ": sign in with it.")));
+    }
     if (done.ask().isEmpty()) {
       return complete(ctx, turn, done, Map.of());
     }
@@ -258,10 +272,16 @@ public final class FlowEngine {
     return complete(ctx, turn, flow, answers);
   }
 
-  /** The fields still missing from the first set of {@code anyOf} nearest to complete, or none when one is. */
+  /**
+   * The fields still missing from the first set of {@code anyOf} nearest to complete, or none when one is. A set
+   * that needs an email or phone the user lacks is skipped: the page cannot ask for those, only the sign-in proves them.
+   */
   private static List<String> missing(Flow flow, Map<String, String> answers) {
     List<String> fewest = null;
     for (List<String> set : flow.anyOf()) {
+      if (!provenHas(flow.user(), set)) {
+        continue;
+      }
       List<String> missing = set.stream()
           .filter(field -> !AnswerFields.PROVEN.contains(field) && !answers.containsKey(field))
           .toList();
@@ -270,6 +290,29 @@ public final class FlowEngine {
       }
     }
     return fewest == null ? List.of() : fewest;
+  }
+
+  /** Some set of {@code anyOf} (or none asked) has every email or phone it names on the signed-in user. */
+  private static boolean completable(Flow flow) {
+    return flow.anyOf().isEmpty() || flow.anyOf().stream().anyMatch(set -> provenHas(flow.user(), set));
+  }
+
+  private static boolean provenHas(JsonObject user, List<String> set) {
+    return set.stream().filter(AnswerFields.PROVEN::contains)
+        .allMatch(field -> user.getString(field.equals("EMAIL") ? "email" : "phone") != null);
+  }
+
+  /** "email address" and/or "phone number": what the sets ask the sign-in to prove and this user lacks. */
+  private static List<String> neededIdentities(Flow flow) {
+    Set<String> needed = new TreeSet<>();
+    for (List<String> set : flow.anyOf()) {
+      for (String field : set) {
+        if (AnswerFields.PROVEN.contains(field) && !provenHas(flow.user(), List.of(field))) {
+          needed.add(field.equals("EMAIL") ? "email address" : "phone number");
+        }
+      }
+    }
+    return List.copyOf(needed);
   }
 
   /** Ends the flow once (a double submit finds it gone), lets its kind issue, and redirects. */

@@ -120,6 +120,35 @@ class ConversationTest {
   }
 
   @Test
+  @DisplayName("requireOneOf is kept: PHONE alone without hosted_sms is 400, and a sign-in that cannot complete any "
+      + "set goes back to the identity step instead of finishing")
+  void requireOneOfKept() {
+    JsonObject phoneOnly = new JsonObject().put("identity", new JsonObject().put("requireOneOf",
+        new JsonArray().add(new JsonArray().add("PHONE"))));
+    ApiResponse refused = create(new JsonObject().put("userKey", "uk-phone").put("returnUrl", RETURN)
+        .put("query", phoneOnly), "application/json");
+    assertEquals(400, refused.status(), refused.body());
+    assertTrue(refused.json().getString("message").startsWith("query.identity.requireOneOf"), refused.body());
+
+    JsonObject smsApp = fixture.app("convo-sms", List.of(RETURN), new JsonObject().put("hosted_sms", true));
+    ApiResponse made = fixture.gateway.http().send("POST", "/api/conversations", new JsonObject()
+        .put("userKey", "uk-phone").put("returnUrl", RETURN).put("query", new JsonObject().put("identity",
+            new JsonObject().put("requireOneOf", new JsonArray().add(new JsonArray().add("PHONE")
+                .add("PERSON_NAME_FIRSTNAME"))))).encode(),
+        "Content-Type", "application/json", "Authorization", HostedFixture.basic(smsApp));
+    assertEquals(201, made.status(), made.body());
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page page = browser.get(path(made.json()));
+    FormBrowser.Page after = fixture.signIn(browser, page, "no-phone@example.com");
+    assertEquals(400, after.status(), "the identity step again, with the error: " + after);
+    assertTrue(after.body().contains("needs your phone number"), after.body());
+    assertTrue(after.body().contains("name=\"identity\""), "back at the identity step");
+    ApiResponse status = fixture.gateway.http().get("/api/conversations/" + made.json().getString("id"),
+        "Authorization", HostedFixture.basic(smsApp));
+    assertTrue(List.of("CREATED", "IN_PROGRESS").contains(status.json().getString("status")), status.body());
+  }
+
+  @Test
   @DisplayName("an unknown challenge finishes the conversation at once with auth FAILED")
   void unknownChallenge() {
     JsonObject conversation = created(new JsonObject().put("auth", new JsonObject()
