@@ -1,6 +1,7 @@
 package dev.portcullis.token;
 
 import dev.portcullis.app.App;
+import dev.portcullis.core.Issuers;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -17,6 +18,11 @@ final class AccessTokens {
     this.issuer = issuer;
     this.keys = keys;
     this.metrics = metrics;
+  }
+
+  /** The issuer of the app's OpenID Connect sessions' tokens. */
+  String oidcIssuer(UUID appId) {
+    return Issuers.oidc(issuer, appId);
   }
 
   /**

@@ -41,6 +41,9 @@ final class SessionStore {
   private static final String FLUSHED_WITH_ITS_AUDIT_EVENTS =
       "set_config('synchronous_commit', 'off', true) AS synchronous_commit, ";
 
+  /** Whether the session was opened through OpenID Connect: its tokens carry the app's OIDC issuer. */
+  private static final String OIDC_SESSION = "EXISTS (SELECT 1 FROM oidc_sessions o WHERE o.session_id = s.id) AS oidc";
+
   private static final String SESSION_COLUMNS =
       "s.id AS session_id, s.app_id, s.created_at AS session_created_at, s.expires_at AS session_expires_at, "
           + "floor(extract(epoch FROM s.expires_at - now()))::int AS refresh_expires_in, "
@@ -90,7 +93,7 @@ final class SessionStore {
           + "WHERE id = (SELECT session_id FROM spent) RETURNING *) "
           + "SELECT " + FLUSHED_WITH_ITS_AUDIT_EVENTS + SESSION_COLUMNS + ", CASE WHEN $4::uuid IS NULL THEN false "
           + "ELSE (SELECT before.tenant_id FROM sessions before WHERE before.id = s.id) IS DISTINCT FROM $4 END "
-          + "AS tenant_switched FROM s JOIN users u ON u.id = s.user_id";
+          + "AS tenant_switched, " + OIDC_SESSION + " FROM s JOIN users u ON u.id = s.user_id";
 
   /**
    * {@link #CREATE} for the user of an identity, found or made in the same statement ({@link
@@ -116,7 +119,8 @@ final class SessionStore {
 
   /** Everything needed to judge a token that could not be spent. */
   private static final String INSPECT =
-      "SELECT " + SESSION_COLUMNS + ", rt.expires_at > now() AS live, rt.spent_at IS NOT NULL AS spent, "
+      "SELECT " + SESSION_COLUMNS + ", " + OIDC_SESSION + ", rt.expires_at > now() AS live, "
+          + "rt.spent_at IS NOT NULL AS spent, "
           + "coalesce(rt.spent_at > now() - $2::int * interval '1 second', false) AS in_grace, "
           + "rt.successor_hash, (succ.token_hash IS NOT NULL AND succ.spent_at IS NULL) AS successor_live "
           + "FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id JOIN users u ON u.id = s.user_id "
@@ -181,7 +185,7 @@ final class SessionStore {
 
   /** A refresh token that could not be spent, and why. */
   record Presented(SessionRow session, boolean live, boolean spent, boolean inGrace, byte[] successorHash,
-                   boolean successorLive) {
+                   boolean successorLive, boolean oidc) {
   }
 
   private final Postgres pg;
@@ -233,8 +237,11 @@ final class SessionStore {
         });
   }
 
-  /** A refresh token spent and its successor stored: the session as it is now, and whether it changed tenant. */
-  record Rotation(SessionRow session, boolean tenantSwitched) {
+  /**
+   * A refresh token spent and its successor stored: the session as it is now, whether it changed tenant, and
+   * whether it is an OpenID Connect session.
+   */
+  record Rotation(SessionRow session, boolean tenantSwitched, boolean oidc) {
   }
 
   /** Null when the token could not be spent (see {@link #ROTATE}). */
@@ -242,7 +249,8 @@ final class SessionStore {
     Tuple args = Tuple.of(Buffer.buffer(presentedHash), Buffer.buffer(successorHash), appId, tenantId);
     return pg.run(pool -> pool.preparedQuery(ROTATE).execute(args)).map(rows -> {
       Row row = first(rows);
-      return row == null ? null : new Rotation(SessionRow.of(row), row.getBoolean("tenant_switched"));
+      return row == null ? null
+          : new Rotation(SessionRow.of(row), row.getBoolean("tenant_switched"), row.getBoolean("oidc"));
     });
   }
 
@@ -257,7 +265,7 @@ final class SessionStore {
           Buffer successor = row.getBuffer("successor_hash");
           return new Presented(SessionRow.of(row), row.getBoolean("live"), row.getBoolean("spent"),
               row.getBoolean("in_grace"), successor == null ? null : successor.getBytes(),
-              row.getBoolean("successor_live"));
+              row.getBoolean("successor_live"), row.getBoolean("oidc"));
         });
   }
 

@@ -153,7 +153,8 @@ final class TokenService {
     return app(appId).compose(app -> sessions.rotate(hash, successorHash, appId, request.tenantId())
         .compose(rotated -> rotated != null
             ? viewsRefreshed(rotated)
-                .compose(ignored -> answerRefresh(app, rotated.session(), successor, false, request))
+                .compose(ignored ->
+                    answerRefresh(app, rotated.session(), rotated.oidc(), successor, false, request))
             : judgeUnspendable(app, hash, successor, successorHash, request)));
   }
 
@@ -237,7 +238,7 @@ final class TokenService {
       boolean retry = presented.spent() && presented.inGrace() && presented.successorLive()
           && presented.successorHash() != null && Secrets.constantTimeEquals(presented.successorHash(), successorHash);
       if (retry && !session.revoked()) {
-        return answerRefresh(app, session, successor, true, request);
+        return answerRefresh(app, session, presented.oidc(), successor, true, request);
       }
       if (presented.spent() && !retry) {
         return reuseDetected(session, request);
@@ -279,10 +280,15 @@ final class TokenService {
     return new ApiException(ErrorCode.FORBIDDEN, "tenant_id: the user is not a member of this tenant");
   }
 
-  private Future<Grant> answerRefresh(App app, SessionStore.SessionRow session, String refreshToken,
-                                      boolean replay, Bus.Request request) {
+  /**
+   * The refreshed session's token response. An OpenID Connect session's access tokens keep the app's OIDC issuer
+   * whichever endpoint refreshed it (the token endpoint names it; the REST API's refresh finds it from the session).
+   */
+  private Future<Grant> answerRefresh(App app, SessionStore.SessionRow session, boolean oidcSession,
+                                      String refreshToken, boolean replay, Bus.Request request) {
     AuditEvent refreshed = event(AuditEvent.TOKEN_REFRESHED, request, session).with("grace_replay", replay);
-    String issuer = request instanceof Refresh refresh ? refresh.issuer() : null;
+    String named = request instanceof Refresh refresh ? refresh.issuer() : null;
+    String issuer = named != null || !oidcSession ? named : accessTokens.oidcIssuer(app.id());
     return answer(app, session, refreshToken, false, refreshed, issuer)
         .onSuccess(answered -> {
           metrics.refreshed(replay);

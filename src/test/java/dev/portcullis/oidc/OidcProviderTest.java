@@ -353,6 +353,21 @@ class OidcProviderTest {
   }
 
   @Test
+  @DisplayName("an OIDC session refreshed through the REST API keeps the OIDC issuer in its access tokens")
+  void restRefreshKeepsOidcIssuer() throws Exception {
+    Started started = authenticationRequest("openid offline_access");
+    AuthorizationCode code = signIn(started, "ed@example.com").toSuccessResponse().getAuthorizationCode();
+    OIDCTokenResponse tokens = (OIDCTokenResponse) exchange(code, CALLBACK, started.verifier()).toSuccessResponse();
+    ApiResponse rest = gateway.http().post("/auth/refresh", new JsonObject().put("app_id", appId)
+        .put("app_secret", app.getString("app_secret"))
+        .put("refresh_token", tokens.getOIDCTokens().getRefreshToken().getValue()));
+    assertEquals(200, rest.status(), rest.body());
+    String access = rest.json().getString("access_token");
+    assertEquals(issuer, com.nimbusds.jwt.SignedJWT.parse(access).getJWTClaimsSet().getIssuer());
+    assertEquals(200, userinfo(access).status(), "still an OIDC session's token");
+  }
+
+  @Test
   @DisplayName("revoking a refresh or access token ends its session; unknown tokens answer 200; the client must authenticate")
   void revocation() throws Exception {
     Started started = authenticationRequest("openid offline_access");
