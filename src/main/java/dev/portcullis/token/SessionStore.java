@@ -46,7 +46,7 @@ final class SessionStore {
 
   private static final String SESSION_COLUMNS =
       "s.id AS session_id, s.app_id, s.created_at AS session_created_at, s.expires_at AS session_expires_at, "
-          + "floor(extract(epoch FROM s.expires_at - now()))::int AS refresh_expires_in, "
+          + "round(extract(epoch FROM s.expires_at - now()))::int AS refresh_expires_in, "
           + "s.revoked_at IS NOT NULL AS revoked, "
           + "u.id AS user_id, u.email, u.phone, u.created_at AS user_created_at, s.tenant_id, s.device_id, "
           + SessionRoles.EFFECTIVE + " AS roles, " + ENTITLEMENTS;

@@ -54,6 +54,7 @@ class OtpVerifyTest {
     assertNotNull(body.getString("access_token"));
     assertNotNull(body.getString("refresh_token"));
     assertEquals(900, body.getInteger("expires_in"));
+    assertEquals(2592000, body.getInteger("refresh_expires_in"), "the whole refresh_token_ttl, also for a new user");
     assertEquals(true, body.getBoolean("new_user"));
     JsonObject user = body.getJsonObject("user");
     assertEquals("kim@example.com", user.getString("email"));
