@@ -163,12 +163,17 @@ public final class ConversationApi {
     return audit.record(events);
   }
 
-  /** Answers in the media type the backend spoke: Authologic's own when it asked for it or sent it. */
+  /**
+   * Answers in the media type the backend spoke: Authologic's own when it asked for it, or sent it and did not ask
+   * for plain JSON by name (an {@code Accept} of {@code *}{@code /*}, as most clients send, leaves the choice to what
+   * it sent).
+   */
   private static void answer(RoutingContext ctx, int status, JsonObject body) {
     String accept = ctx.request().getHeader("Accept");
+    String asked = accept == null ? "" : accept.toLowerCase(Locale.ROOT);
     String sent = ctx.request().getHeader("Content-Type");
-    boolean authologic = accept != null ? accept.toLowerCase(Locale.ROOT).contains(AUTHOLOGIC)
-        : sent != null && sent.toLowerCase(Locale.ROOT).startsWith(AUTHOLOGIC);
+    boolean authologic = asked.contains(AUTHOLOGIC) || !asked.contains("application/json")
+        && sent != null && sent.toLowerCase(Locale.ROOT).startsWith(AUTHOLOGIC);
     ctx.response()
         .setStatusCode(status)
         .putHeader("Content-Type", authologic ? AUTHOLOGIC : "application/json")

@@ -182,6 +182,15 @@ class ConversationTest {
     JsonObject body = new JsonObject().put("userKey", "k").put("returnUrl", RETURN).put("query", new JsonObject());
     ApiResponse vendor = create(body, AUTHOLOGIC);
     assertEquals(AUTHOLOGIC, vendor.header("Content-Type"));
+    for (String anything : List.of("*/*", "application/*")) {
+      ApiResponse wildcard = fixture.gateway.http().send("POST", "/api/conversations", body.encode(), "Content-Type",
+          AUTHOLOGIC, "Accept", anything, "Authorization", HostedFixture.basic(app));
+      assertEquals(201, wildcard.status(), wildcard.body());
+      assertEquals(AUTHOLOGIC, wildcard.header("Content-Type"), "Accept " + anything + ": in kind");
+    }
+    ApiResponse plainAsked = fixture.gateway.http().send("POST", "/api/conversations", body.encode(), "Content-Type",
+        AUTHOLOGIC, "Accept", "application/json", "Authorization", HostedFixture.basic(app));
+    assertEquals("application/json", plainAsked.header("Content-Type"), "plain JSON asked for by name");
     ApiResponse json = create(body, "application/json");
     assertEquals(201, json.status());
     assertEquals("application/json", json.header("Content-Type"));
