@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +68,12 @@ public final class DevMode {
     if (blank(config.getValue(GatewayConfig.ISSUER))) {
       config.put(GatewayConfig.ISSUER, "http://localhost:" + config.getValue(GatewayConfig.HTTP_PORT));
     }
-    config.put(GatewayConfig.OTP_EMAIL_CHANNEL, "log").put(GatewayConfig.OTP_SMS_CHANNEL, "log");
+    // Codes go to the log unless a channel was configured (every key can be overridden, in dev mode too).
+    for (String channel : List.of(GatewayConfig.OTP_EMAIL_CHANNEL, GatewayConfig.OTP_SMS_CHANNEL)) {
+      if (blank(config.getValue(channel))) {
+        config.put(channel, "log");
+      }
+    }
     LOG.info("DEV MODE: API on http://localhost:{}, management on http://localhost:{}", config.getValue(GatewayConfig.HTTP_PORT),
         config.getValue(GatewayConfig.MANAGEMENT_PORT));
     LOG.info("DEV MODE: admin key (Authorization: Bearer ...): {}", config.getString(GatewayConfig.ADMIN_KEY));
