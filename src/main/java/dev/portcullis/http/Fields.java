@@ -48,6 +48,20 @@ public final class Fields {
     throw ApiException.invalid(field, "must be a UUID");
   }
 
+  /**
+   * The licence {@code key} of a login that binds its session to device {@code deviceId}: required with a device,
+   * refused without one (a key alone binds nothing, and silently ignoring it would leave the session unbound).
+   */
+  public static String deviceKey(JsonObject body, java.util.UUID deviceId) {
+    if (deviceId != null) {
+      return requiredString(body, "key");
+    }
+    if (body.getValue("key") != null) {
+      throw ApiException.invalid("device_id", "is required with key (the device the session is bound to)");
+    }
+    return null;
+  }
+
   public static boolean optionalBoolean(JsonObject body, String field, boolean fallback) {
     Object value = body.getValue(field);
     if (value == null) {

@@ -38,8 +38,9 @@ public final class OtpApi {
         Fields.optionalUuid(body, "tenant_id"));
     // A session bound to a licensed device: the device id and that device's license key, checked at login.
     UUID deviceId = Fields.optionalUuid(body, "device_id");
+    String key = Fields.deviceKey(body, deviceId);
     if (deviceId != null) {
-      request = request.withDevice(deviceId, Fields.requiredString(body, "key"));
+      request = request.withDevice(deviceId, key);
     }
     Responses.answer(ctx, bus.request(Bus.OTP_VERIFY, request).map(Grant::toJson));
   }

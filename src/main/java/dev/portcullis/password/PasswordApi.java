@@ -55,9 +55,11 @@ public final class PasswordApi {
 
   public void verify(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
+    UUID deviceId = optionalUuid(body, "device_id");
     PasswordMessages.Verify request = new PasswordMessages.Verify(ClientAuth.appId(ctx),
         Fields.requiredString(body, "verification_id"), Fields.requiredString(body, "code"),
-        optionalUuid(body, "tenant_id"), RequestIds.of(ctx), Requests.clientIp(ctx));
+        optionalUuid(body, "tenant_id"), deviceId, Fields.deviceKey(body, deviceId), RequestIds.of(ctx),
+        Requests.clientIp(ctx));
     Responses.answer(ctx, bus.request(Bus.PASSWORD_VERIFY, request).map(TokenMessages.Grant::toJson));
   }
 
@@ -78,7 +80,7 @@ public final class PasswordApi {
         Fields.optionalString(body, "email"), Fields.optionalString(body, "phone"),
         Fields.requiredString(body, "password"), Fields.optionalString(body, "challenge_token"),
         Fields.optionalString(body, "pow_solution"), optionalUuid(body, "tenant_id"), deviceId,
-        deviceId == null ? null : Fields.requiredString(body, "key"), RequestIds.of(ctx), Requests.clientIp(ctx));
+        Fields.deviceKey(body, deviceId), RequestIds.of(ctx), Requests.clientIp(ctx));
     Responses.answer(ctx, bus.request(Bus.PASSWORD_LOGIN, request).map(TokenMessages.Grant::toJson));
   }
 

@@ -66,10 +66,10 @@ public final class PasswordVerticle extends VerticleBase {
     HashingSettings hashingSettings = HashingSettings.from(config);
     HashingPool pool = HashingPool.shared(vertx, hashingSettings, registry);
     return PasswordHasher.create(hashingSettings.argon2id(), pool).compose(hashing -> {
-      Logins logins = new Logins(apps, passwords, hashing, challenges, failures, bus, audit, metrics,
-          new DeviceBinding(pg, masterKey));
+      DeviceBinding devices = new DeviceBinding(pg, masterKey);
+      Logins logins = new Logins(apps, passwords, hashing, challenges, failures, bus, audit, metrics, devices);
       Signups signups = new Signups(apps, new UserRepository(pg), passwords, hashing, challenges, codes, store, names,
-          bus, audit, metrics, changes);
+          bus, audit, metrics, changes, devices);
       Resets resets = new Resets(apps, passwords, hashing, challenges, codes, failures, bus, audit, metrics, changes);
       return Future.all(java.util.List.of(
           Bus.serve(vertx, Bus.PASSWORD_CHALLENGE, body -> challenges.issue(apps, body)).completion(),

@@ -6,6 +6,7 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
+import dev.portcullis.license.DeviceBinding;
 import dev.portcullis.otp.Identity;
 import dev.portcullis.otp.OtpCodes;
 import dev.portcullis.user.UserChanges;
@@ -15,6 +16,7 @@ import dev.portcullis.core.messages.PasswordMessages.Pending;
 import dev.portcullis.core.messages.PasswordMessages.Resend;
 import dev.portcullis.core.messages.PasswordMessages.Signup;
 import dev.portcullis.core.messages.PasswordMessages.Verify;
+import dev.portcullis.core.messages.TokenMessages;
 import dev.portcullis.core.messages.TokenMessages.Grant;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -44,11 +46,13 @@ public final class Signups {
   private final AuditLog audit;
   private final PasswordMetrics metrics;
   private final UserChanges changes;
+  private final DeviceBinding devices;
 
   public Signups(AppDirectory apps, UserRepository users, UserPasswords passwords, PasswordHasher hashing,
                  Challenges challenges, VerificationCodes codes, PasswordStore store, OtpCodes names, Bus bus,
-                 AuditLog audit, PasswordMetrics metrics, UserChanges changes) {
+                 AuditLog audit, PasswordMetrics metrics, UserChanges changes, DeviceBinding devices) {
     this.changes = changes;
+    this.devices = devices;
     this.apps = apps;
     this.users = users;
     this.passwords = passwords;
@@ -98,7 +102,7 @@ public final class Signups {
               request.requestId(), request.clientIp())
           .compose(identity -> store.takePendingSignup(request.appId(), names.identityName(request.appId(), identity),
                   verificationId.toString())
-              .compose(pending -> complete(request, identity, verificationId.toString(), pending, message.tenantId())));
+              .compose(pending -> complete(request, identity, verificationId.toString(), pending, message)));
     });
   }
 
@@ -177,7 +181,7 @@ public final class Signups {
 
   /** The code was right: the user is made (or found) with the pending password, verified, and signed in. */
   private Future<Grant> complete(PasswordRequest request, Identity identity, String verificationId,
-                                 JsonObject pending, UUID tenantId) {
+                                 JsonObject pending, Verify message) {
     String column = PasswordRequest.column(identity);
     return users.findOrCreate(request.appId(), PasswordRequest.email(identity), PasswordRequest.phone(identity))
         .compose(found -> {
@@ -203,7 +207,12 @@ public final class Signups {
                   .with(identity.kind().field(), identity.masked()));
             }
             Future<Void> audited = audit.record(events);
-            Future<Grant> issued = bus.request(Bus.TOKEN_ISSUE, request.issue(userId, found.created(), tenantId));
+            TokenMessages.Issue login = request.issue(userId, found.created(), message.tenantId());
+            // A session on a licensed device, as a login's: bound only when the device's license key proves it.
+            Future<TokenMessages.Issue> issue = message.deviceId() == null
+                ? Future.succeededFuture(login)
+                : devices.bind(login, message.deviceId(), message.licenseKey());
+            Future<Grant> issued = issue.compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound));
             return PasswordRequest.afterAudit(audited, issued);
           });
         });

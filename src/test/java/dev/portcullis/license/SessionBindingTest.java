@@ -149,6 +149,32 @@ class SessionBindingTest {
     assertEquals(deviceId, LicenseFixture.claims(bound.json().getString("access_token")).getString("did"));
   }
 
+  @Test
+  @DisplayName("a sign-up's verification binds a device with its license key, like a login; a key without device_id is 400")
+  void signupVerificationBindsTheDevice() {
+    String key = licenses.license(policy).getString("key");
+    String deviceId = licenses.activated(key, "fp-signup");
+    ApiResponse signup = gateway.http().post("/auth/signup", credentials().put("email", "newdevice@example.com")
+        .put("password", "correct horse battery staple"));
+    assertEquals(202, signup.status(), signup.body());
+    String verificationId = signup.json().getString("verification_id");
+    JsonObject verify = credentials().put("verification_id", verificationId)
+        .put("code", inbox.awaitCode(verificationId));
+
+    for (String path : List.of("/auth/verify", "/auth/verify-otp", "/auth/login")) {
+      ApiResponse keyAlone = gateway.http().post(path, credentials().put("key", key).put("verification_id", verificationId)
+          .put("code", "000000").put("otp_request_id", UUID.randomUUID().toString()).put("otp", "000000")
+          .put("email", "newdevice@example.com").put("password", "x"));
+      assertEquals(400, keyAlone.status(), path + ": " + keyAlone.body());
+      assertEquals("invalid_request", keyAlone.error());
+      assertEquals(true, keyAlone.json().getString("message").startsWith("device_id"), keyAlone.body());
+    }
+
+    ApiResponse bound = gateway.http().post("/auth/verify", verify.copy().put("device_id", deviceId).put("key", key));
+    assertEquals(200, bound.status(), bound.body());
+    assertEquals(deviceId, LicenseFixture.claims(bound.json().getString("access_token")).getString("did"));
+  }
+
   private static String userId(String email) {
     ApiResponse login = login(email, new JsonObject());
     assertEquals(200, login.status(), login.body());

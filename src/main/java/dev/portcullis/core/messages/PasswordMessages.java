@@ -60,9 +60,12 @@ public final class PasswordMessages {
     }
   }
 
-  /** Spends a verification code; the reply is the token response. */
-  public record Verify(UUID appId, String verificationId, String code, UUID tenantId, String requestId,
-                       String clientIp) implements Bus.Request {
+  /**
+   * Spends a verification code; the reply is the token response. {@code deviceId} binds the session as a
+   * {@link Login}'s does, with its {@code licenseKey}.
+   */
+  public record Verify(UUID appId, String verificationId, String code, UUID tenantId, UUID deviceId,
+                       String licenseKey, String requestId, String clientIp) implements Bus.Request {
 
     @Override
     public String toString() {
