@@ -55,16 +55,35 @@ public final class OwnerSignup {
 
   /** The OTP send for this identity, or empty when it may not become an owner (the refusal is then recorded). */
   Future<Optional<Send>> sendFor(Identity identity, String requestId, String clientIp) {
-    return owners.find(identity).compose(owner -> {
-      if (owner.isEmpty() && !policy.allowsNew(identity)) {
-        return refuse(identity, requestId, clientIp).map(Optional.empty());
+    return owners.find(identity).compose(owner -> mayAsk(owner, identity).compose(allowed -> {
+      if (!allowed) {
+        return refuse(identity, requestId, clientIp).map(Optional.<Send>empty());
       }
       String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
       String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
       // The console sends codes by its otp_channels (email only by default), except to an owner who has only a phone.
       boolean phoneOnly = owner.map(found -> found.email() == null).orElse(false);
       return Future.succeededFuture(Optional.of(new Send(App.CONSOLE_ID, email, phone, requestId, clientIp, phoneOnly)));
-    });
+    }));
+  }
+
+  /**
+   * Whether this identity may be sent a code: an owner always; anyone else as the sign-up policy says, and a phone
+   * only when the console sends codes by SMS. Otherwise a phone that is no owner's would be refused for the
+   * channel ({@code 400}) where a phone-only owner's is sent a code, and the answer would tell them apart.
+   */
+  private Future<Boolean> mayAsk(Optional<OwnerRepository.Owner> owner, Identity identity) {
+    if (owner.isPresent()) {
+      return Future.succeededFuture(true);
+    }
+    if (!policy.allowsNew(identity)) {
+      return Future.succeededFuture(false);
+    }
+    if (identity.kind() != Identity.Kind.PHONE) {
+      return Future.succeededFuture(true);
+    }
+    return apps.find(App.CONSOLE_ID)
+        .map(console -> console.map(app -> app.settings().otpChannels().contains("sms")).orElse(false));
   }
 
   /** What a refused identity is answered: a fresh request id and the console's timings, as a real send answers. */

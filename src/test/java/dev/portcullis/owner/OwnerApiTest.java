@@ -81,6 +81,23 @@ class OwnerApiTest {
   }
 
   @Test
+  @DisplayName("with sign-up open and an email-only console, a phone that is no owner's gets the answer a phone-only "
+      + "owner gets, and no code")
+  void phonesNotEnumerable() {
+    ApiResponse created = http().post("/v1/owners", new JsonObject().put("phone", "+6289123400088"),
+        Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(201, created.status(), created.body());
+    ApiResponse owner = http().post("/v1/owners/send-otp", new JsonObject().put("phone", "+6289123400088"));
+    ApiResponse stranger = http().post("/v1/owners/send-otp", new JsonObject().put("phone", "+6289123400099"));
+    assertEquals(200, owner.status(), owner.body());
+    assertEquals(200, stranger.status(), stranger.body());
+    assertEquals(owner.json().fieldNames(), stranger.json().fieldNames());
+    assertEquals(owner.json().getInteger("expires_in"), stranger.json().getInteger("expires_in"));
+    inbox.awaitCall(owner.json().getString("otp_request_id"));
+    assertTrue(inbox.callsFor(stranger.json().getString("otp_request_id")).isEmpty(), "no code for the stranger");
+  }
+
+  @Test
   @DisplayName("an owner signs in with a code: send-otp answers the request, verify-otp a token response with owner")
   void signInWithCode() {
     String email = email();
