@@ -24,6 +24,7 @@ import dev.portcullis.http.AdmissionControl;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.ErrorResponder;
+import dev.portcullis.http.InvalidRequests;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.TrustedProxies;
@@ -118,6 +119,7 @@ public final class ApiVerticle extends VerticleBase {
             .setPort(config.httpPort())
             .setIdleTimeout(60)
             .setIdleTimeoutUnit(TimeUnit.SECONDS))
+        .invalidRequestHandler(InvalidRequests::answer)
         .requestHandler(routes(Router.router(vertx), guards, apis));
     return server.listen();
   }

@@ -129,6 +129,23 @@ class HttpConventionsTest {
   }
 
   @Test
+  @DisplayName("requests the HTTP decoder refuses (a huge request line or header, a garbled request line) answer the "
+      + "JSON error contract with a request id")
+  void undecodableRequests() {
+    String[][] answers = {
+        raw("GET /v1/apps/" + "a".repeat(9000)),
+        raw("GET /auth/me", "X-Filler: " + "b".repeat(20_000)),
+        raw("GET /auth/me HTTP/1.1 trailing-garbage")};
+    // The decoder answers in HTTP/1.0 when it could not read the request's version.
+    String[] statuses = {" 414 ", " 431 ", " 400 "};
+    for (int i = 0; i < answers.length; i++) {
+      assertTrue(answers[i][0].startsWith("HTTP/1.") && answers[i][0].contains(statuses[i]), answers[i][0]);
+      assertEquals("invalid_request", new JsonObject(answers[i][1]).getString("error"), answers[i][1]);
+      assertTrue(answers[i][2].toLowerCase(java.util.Locale.ROOT).contains("x-request-id: "), answers[i][2]);
+    }
+  }
+
+  @Test
   @DisplayName("a form body with a malformed %-escape answers 400 invalid_request, not 500")
   void malformedFormEscape() {
     String appId = java.util.UUID.randomUUID().toString();
@@ -170,7 +187,8 @@ class HttpConventionsTest {
       socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.US_ASCII));
       String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       int blank = response.indexOf("\r\n\r\n");
-      return new String[] {response.substring(0, response.indexOf("\r\n")), response.substring(blank + 4)};
+      return new String[] {response.substring(0, response.indexOf("\r\n")), response.substring(blank + 4),
+          response.substring(0, blank)};
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
