@@ -253,12 +253,15 @@ public final class FlowEngine {
 
   private Future<Void> profile(RoutingContext ctx, Turn turn, Flow flow) {
     Map<String, String> given = new LinkedHashMap<>();
+    for (String field : flow.ask()) {
+      String raw = turn.field(field);
+      given.put(field, raw == null ? "" : raw);
+    }
     Map<String, String> answers = new LinkedHashMap<>();
     try {
+      // Every field is kept as given before any is judged: an error shows the whole form again as it was filled in.
       for (String field : flow.ask()) {
-        String raw = turn.field(field);
-        given.put(field, raw == null ? "" : raw);
-        AnswerFields.read(field, raw).ifPresent(value -> answers.put(field, value));
+        AnswerFields.read(field, turn.field(field)).ifPresent(value -> answers.put(field, value));
       }
     } catch (IllegalArgumentException invalid) {
       return show(ctx, turn.app(), flow, new Input(invalid.getMessage(), null, null, given));

@@ -138,6 +138,18 @@ class HostedSignInTest {
   }
 
   @Test
+  @DisplayName("a profile answer that is refused shows the form again with every field as it was filled in")
+  void profileKeepsWhatWasTyped() {
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page page = browser.get(onboarding(CALLBACK, "st-typed"));
+    FormBrowser.Page profile = fixture.signIn(browser, page, "typed@example.com");
+    FormBrowser.Page refused = browser.submit(profile, Map.of("name", "x".repeat(300), "dob", "1990-02-14",
+        "action", "profile"));
+    assertEquals(400, refused.status(), refused.toString());
+    assertTrue(refused.body().contains("value=\"1990-02-14\""), "the birth date typed is kept: " + refused.body());
+  }
+
+  @Test
   @DisplayName("a link without state or code_challenge is refused with a 400 page")
   void missingState() {
     FormBrowser.Page page = fixture.browser().get(onboarding(CALLBACK, null));
