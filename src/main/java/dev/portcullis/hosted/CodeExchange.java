@@ -74,7 +74,7 @@ public final class CodeExchange {
     Issue request = Issue.login(appId, userId, redemption.newUser(), visit.requestId(), visit.clientIp())
         .withIssuer(issuer);
     return bus.request(Bus.TOKEN_ISSUE, request).compose(tokens -> {
-      String sessionId = sessionOf(tokens.accessToken());
+      String sessionId = tokens.sessionId().toString();
       return codes.issued(code, sessionId).compose(recorded -> {
         if (!recorded) {
           // Presented again while this presentation was issuing: the reuse found no session to revoke, so this does.
@@ -112,12 +112,5 @@ public final class CodeExchange {
 
   static ApiException invalidGrant() {
     return new ApiException(ErrorCode.INVALID_GRANT, "code: unknown, expired, or not issued to this app");
-  }
-
-  /** The session id ({@code sid}) of an access token the token service has just signed for this exchange. */
-  public static String sessionOf(String accessToken) {
-    String[] parts = accessToken.split("\\.");
-    JsonObject claims = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
-    return claims.getString("sid");
   }
 }

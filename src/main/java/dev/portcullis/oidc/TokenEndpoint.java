@@ -122,7 +122,7 @@ final class TokenEndpoint {
     FlowKind.Visit visit = visit(ctx);
     return exchange.exchange(app.id(), OidcKind.NAME, code, true, verifier, redirect, visit, issuer).compose(done -> {
       JsonObject data = done.data();
-      UUID sessionId = UUID.fromString(CodeExchange.sessionOf(done.tokens().accessToken()));
+      UUID sessionId = done.tokens().sessionId();
       Set<String> scopes = Scopes.granted(data.getString("scope"));
       long authTime = data.getLong("auth_time");
       String amr = data.getString("amr");

@@ -54,13 +54,33 @@ public final class Logins {
 
   /** {@code PASSWORD_LOGIN}: the token response. */
   public Future<Grant> login(Login message) {
-    return signIn(message, (request, userId, audited) -> {
+    return signIn(message, (request, userId, audited, provenHash) -> {
       TokenMessages.Issue login = request.issue(userId, false, message.tenantId());
       // A session on a licensed device: bound only when the device's license key proves it.
       Future<TokenMessages.Issue> issue = message.deviceId() == null
           ? Future.succeededFuture(login)
           : devices.bind(login, message.deviceId(), message.licenseKey());
-      return PasswordRequest.afterAudit(audited, issue.compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound)));
+      Future<Grant> issued = issue.compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound))
+          .compose(grant -> unlessPasswordChanged(request, userId, provenHash, grant));
+      return PasswordRequest.afterAudit(audited, issued);
+    });
+  }
+
+  /**
+   * The session a login opened stands only while the password it proved is still the user's. A reset or change
+   * revokes every session, but a login that checked the old password just before could store its session just
+   * after that revocation ran. A reset or change stores its new hash before it revokes, so a hash read here, once
+   * the session is stored, that is still the one this login proved means any revocation comes later and ends it.
+   */
+  private Future<Grant> unlessPasswordChanged(PasswordRequest request, UUID userId, String provenHash, Grant grant) {
+    return users.byId(request.appId(), userId).compose(now -> {
+      if (now != null && provenHash.equals(now.passwordHash())) {
+        return Future.succeededFuture(grant);
+      }
+      Revoke revoke = Revoke.session(request.appId(), grant.sessionId(), "password_changed", PasswordRequest.USER_ACTOR,
+          request.requestId(), request.clientIp());
+      return bus.request(Bus.TOKEN_REVOKE, revoke).compose(revoked -> Future.failedFuture(new ApiException(
+          ErrorCode.INVALID_CREDENTIALS, "the password was changed meanwhile: sign in with the new one")));
     });
   }
 
@@ -69,13 +89,16 @@ public final class Logins {
    * and no session (the hosted pages open theirs when the app redeems the flow's authorization code).
    */
   public Future<OtpMessages.Proven> prove(Login message) {
-    return signIn(message, (request, userId, audited) -> audited.compose(stored -> users.byId(request.appId(), userId))
+    return signIn(message, (request, userId, audited, provenHash) -> audited.compose(stored -> users.byId(request.appId(), userId))
         .map(user -> new OtpMessages.Proven(userId, user.user().toJson(), false)));
   }
 
-  /** What a right password leads to, once its event is being recorded. */
+  /**
+   * What a right password leads to, once its event is being recorded. {@code provenHash}: the user's stored hash
+   * as this login left it (the one it verified, or its rehash).
+   */
   private interface Admitted<T> {
-    Future<T> apply(PasswordRequest request, UUID userId, Future<Void> audited);
+    Future<T> apply(PasswordRequest request, UUID userId, Future<Void> audited, String provenHash);
   }
 
   private <T> Future<T> signIn(Login message, Admitted<T> admitted) {
@@ -128,25 +151,25 @@ public final class Logins {
     // The login time is written with the session (or when the hosted flow's code is redeemed), not here: one
     // write of the user's row per login. A rehash that cannot be done now (a full pool, a failed write) waits for a
     // later login rather than failing this one.
-    Future<Void> rehashed = hashing.needsRehash(user.passwordHash())
+    String verified = user.passwordHash();
+    Future<String> rehashed = hashing.needsRehash(verified)
         ? hashing.hash(password)
-            .compose(fresh -> users.change(userId, user.passwordHash(), fresh))
-            .<Void>map(replaced -> {
+            .compose(fresh -> users.change(userId, verified, fresh).map(replaced -> {
               if (replaced) {
                 metrics.changed("rehash");
               }
-              return null;
-            })
-            .otherwise(notNow -> null)
-        : Future.succeededFuture();
+              return replaced ? fresh : verified;
+            }))
+            .otherwise(notNow -> verified)
+        : Future.succeededFuture(verified);
     return rehashed
-        .compose(done -> {
+        .compose(provenHash -> {
           metrics.login("success");
           Future<Void> audited = audit.record(AuditEvent.of(AuditEvent.PASSWORD_LOGIN_SUCCEEDED, request.appId(),
                   request.requestId(), request.clientIp())
               .withUser(userId)
               .with(identity.kind().field(), identity.masked()));
-          return admitted.apply(request, userId, audited);
+          return admitted.apply(request, userId, audited, provenHash);
         });
   }
 

@@ -320,6 +320,48 @@ class PasswordFlowTest {
     }
   }
 
+  @Test
+  @DisplayName("a login whose password is reset or changed between its check and its session ends with no session: "
+      + "401 invalid_credentials")
+  void passwordChangedDuringLogin() throws Exception {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-race", new JsonObject().put("otp_resend_cooldown", 0));
+    String email = "race@example.com";
+    String verificationId = client.signup(email, "tangerine skyline 42").json().getString("verification_id");
+    assertEquals(200, client.verify(verificationId, receiver.awaitCode(verificationId)).status());
+    String liveSessions = "SELECT count(*)::text FROM sessions s JOIN users u ON u.id = s.user_id "
+        + "WHERE u.app_id = ?::uuid AND u.email = ? AND s.revoked_at IS NULL";
+    String before = scalar(liveSessions, client.appId(), email);
+    // A reset commits its new hash (and then revokes every session) while the login is issuing its session.
+    io.vertx.core.Handler<io.vertx.core.eventbus.DeliveryContext<Object>> resetMeanwhile = delivery -> {
+      if (dev.portcullis.core.Bus.TOKEN_ISSUE.name().equals(delivery.message().address())) {
+        scalar("UPDATE users SET password_hash = 'reset-meanwhile' WHERE app_id = ?::uuid AND email = ? "
+            + "RETURNING id::text", client.appId(), email);
+      }
+      delivery.next();
+    };
+    gateway.vertx().eventBus().addOutboundInterceptor(resetMeanwhile);
+    try {
+      ApiResponse login = client.login(email, "tangerine skyline 42", null);
+      assertEquals(401, login.status(), login.body());
+      assertEquals("invalid_credentials", login.error());
+    } finally {
+      gateway.vertx().eventBus().removeOutboundInterceptor(resetMeanwhile);
+    }
+    assertEquals(before, scalar(liveSessions, client.appId(), email), "the login's session was revoked");
+  }
+
+  private static String scalar(String sql, String appId, String email) {
+    try (Connection connection = gateway.jdbc(); PreparedStatement query = connection.prepareStatement(sql)) {
+      query.setString(1, appId);
+      query.setString(2, email);
+      try (ResultSet rows = query.executeQuery()) {
+        return rows.next() ? rows.getString(1) : null;
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   private static String passwordHash(String appId, String email) {
     return column(appId, email, "password_hash");
   }

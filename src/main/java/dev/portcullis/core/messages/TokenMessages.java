@@ -146,6 +146,14 @@ public final class TokenMessages {
   public record Grant(String accessToken, int expiresIn, String refreshToken, int refreshExpiresIn, UUID userId,
                       JsonObject user, boolean newUser) {
 
+    /** The session of this grant: the {@code sid} of the access token the token service has just signed. */
+    public UUID sessionId() {
+      String[] parts = accessToken.split("\\.");
+      JsonObject claims = new JsonObject(new String(java.util.Base64.getUrlDecoder().decode(parts[1]),
+          java.nio.charset.StandardCharsets.UTF_8));
+      return UUID.fromString(claims.getString("sid"));
+    }
+
     public JsonObject toJson() {
       return new JsonObject()
           .put("token_type", "Bearer")
