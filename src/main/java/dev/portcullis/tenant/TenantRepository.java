@@ -94,7 +94,8 @@ public final class TenantRepository {
   /** Adds or updates a membership (the tenant is the app's); null when the app has no such user. */
   public Future<Put> putMember(UUID appId, UUID tenantId, UUID userId, Roles.Refs roles) {
     Tuple params = RoleRepository.withRefs(Tuple.of(appId, userId), roles).addUUID(tenantId);
-    return pg.run(pool -> pool.preparedQuery(PUT_MEMBER).execute(params)).map(rows -> {
+    return pg.inTransaction(conn -> conn.preparedQuery(RoleRepository.LOCK_USER).execute(Tuple.of(userId))
+        .compose(locked -> conn.preparedQuery(PUT_MEMBER).execute(params))).map(rows -> {
       Row row = rows.iterator().next();
       if (!row.getBoolean("found")) {
         return null;

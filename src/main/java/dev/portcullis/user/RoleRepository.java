@@ -65,6 +65,14 @@ public final class RoleRepository {
   private static final String RESOLVE = "WITH " + WANTED + " SELECT $2::uuid IS NULL AS unused, (SELECT ok FROM ok) AS ok, "
       + "ARRAY(SELECT name FROM wanted ORDER BY id) AS roles";
 
+  /**
+   * Taken before a statement that replaces a user's roles (app-wide or in a tenant), in its transaction: two
+   * replacements of one user's roles run one after the other, the second seeing the first's rows, so the roles end
+   * as one of the requested sets and never their union. {@code NO KEY UPDATE} leaves the user's sessions free to
+   * be created meanwhile.
+   */
+  public static final String LOCK_USER = "SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE";
+
   /** Replaces the app-wide roles of user $2 in one statement; nothing changes unless the user and every role exist. */
   private static final String REPLACE_USER_ROLES = "WITH " + WANTED + ", "
       + "target AS (SELECT id FROM users WHERE id = $2 AND app_id = $1), "
@@ -140,7 +148,8 @@ public final class RoleRepository {
    * naming the first unknown role when a role does not exist (then nothing changes).
    */
   public Future<Change> replaceUserRoles(UUID appId, UUID userId, Roles.Refs refs) {
-    return pg.run(pool -> pool.preparedQuery(REPLACE_USER_ROLES).execute(withRefs(Tuple.of(appId, userId), refs)))
+    return pg.inTransaction(conn -> conn.preparedQuery(LOCK_USER).execute(Tuple.of(userId))
+            .compose(locked -> conn.preparedQuery(REPLACE_USER_ROLES).execute(withRefs(Tuple.of(appId, userId), refs))))
         .map(rows -> {
           Row row = rows.iterator().next();
           if (!row.getBoolean("found")) {

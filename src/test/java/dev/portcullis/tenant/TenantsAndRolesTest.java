@@ -90,6 +90,31 @@ class TenantsAndRolesTest {
   }
 
   @Test
+  @DisplayName("concurrent PUTs of a user's roles, app-wide and in a tenant, end as one of the requested sets, never a mix")
+  void concurrentReplacements() {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "roles-replace-race");
+    String userId = app.signIn(email()).getJsonObject("user").getString("id");
+    String tenantId = tenant(app, "race-shop");
+    List<String> sets = List.of("SELLER", "BUYER", "SEMIADMIN", "ADMIN");
+    for (String path : List.of("/users/" + userId + "/roles", "/tenants/" + tenantId + "/members/" + userId)) {
+      for (int round = 0; round < 10; round++) {
+        List<java.util.concurrent.CompletableFuture<ApiResponse>> puts = new java.util.ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+          puts.add(app.http().sendAsync("PUT", app.path(path), new JsonObject()
+                  .put("roles", new JsonArray().add(sets.get(i % sets.size()))).encode(),
+              "Content-Type", "application/json", ADMIN[0], ADMIN[1]));
+        }
+        puts.forEach(put -> assertEquals(200, put.join().status(), put.join().body()));
+        JsonArray roles = path.startsWith("/users")
+            ? ok(app.http().get(app.path("/users/" + userId), ADMIN), 200).getJsonArray("roles")
+            : ok(app.http().get(app.path("/tenants/" + tenantId + "/members"), ADMIN), 200).getJsonArray("members")
+                .getJsonObject(0).getJsonArray("roles");
+        assertEquals(1, roles.size(), path + ": one requested set, not a mix: " + roles);
+      }
+    }
+  }
+
+  @Test
   @DisplayName("PUT roles replaces a user's app-wide roles: /auth/me shows them at once on every process, the next token carries them")
   void appWideRoles() throws Exception {
     EndUsers app = EndUsers.newApp(gateway, inbox, "roles-grants");
