@@ -27,8 +27,12 @@ final class Revocation {
   static final String REVOKED = "oidc.token_revoked";
   static final String REASON = "oidc_revocation";
 
+  /**
+   * Refusals that still answer 200 (RFC 7009 2.2: an invalid token is no error of the request): unknown, expired,
+   * revoked, and a spent refresh token, whose session the logout path has just revoked as a reuse.
+   */
   private static final Set<ErrorCode> UNKNOWN = Set.of(ErrorCode.INVALID_REFRESH_TOKEN, ErrorCode.INVALID_TOKEN,
-      ErrorCode.SESSION_REVOKED, ErrorCode.INVALID_REQUEST);
+      ErrorCode.SESSION_REVOKED, ErrorCode.INVALID_REQUEST, ErrorCode.REFRESH_TOKEN_REUSED);
 
   private final OidcClients clients;
   private final Bus bus;

@@ -390,6 +390,16 @@ class OidcProviderTest {
     assertEquals(401, userinfo(access).status(), "revoke then userinfo");
     assertEquals("invalid_grant", refresh(tokens.getOIDCTokens().getRefreshToken()).toErrorResponse().getErrorObject().getCode());
     assertFalse(audit.of(Revocation.REVOKED, appId).isEmpty());
+
+    // A spent refresh token (RFC 7009 2.2: an invalid token is answered 200), its session ending as a reuse.
+    Started again = authenticationRequest("openid offline_access");
+    AuthorizationCode second = signIn(again, "dj@example.com").toSuccessResponse().getAuthorizationCode();
+    RefreshToken spent = ((OIDCTokenResponse) exchange(second, CALLBACK, again.verifier()).toSuccessResponse())
+        .getOIDCTokens().getRefreshToken();
+    OIDCTokenResponse rotated = (OIDCTokenResponse) refresh(spent).toSuccessResponse();
+    ApiResponse spentRevoked = form(revoke, Map.of("token", spent.getValue()), "Authorization", basicHeader());
+    assertEquals(200, spentRevoked.status(), spentRevoked.toString());
+    assertEquals(401, userinfo(rotated.getOIDCTokens().getAccessToken().getValue()).status(), "the session ended");
   }
 
   @Test
