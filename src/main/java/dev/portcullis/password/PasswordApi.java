@@ -11,9 +11,9 @@ import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
+import dev.portcullis.user.Profiles;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -24,8 +24,6 @@ import java.util.UUID;
  */
 public final class PasswordApi {
 
-  private static final Set<String> PROFILE_FIELDS = Set.of("name", "address", "gender", "dob");
-  private static final int MAX_PROFILE_VALUE = 500;
 
   private final Bus bus;
 
@@ -46,7 +44,9 @@ public final class PasswordApi {
     PasswordMessages.Signup request = new PasswordMessages.Signup(ClientAuth.appId(ctx),
         Fields.optionalString(body, "email"), Fields.optionalString(body, "phone"),
         Fields.requiredString(body, "password"), Fields.optionalString(body, "challenge_token"),
-        Fields.optionalString(body, "pow_solution"), profile(body),
+        // Checked as the admin API checks a profile: whatever a sign-up stores, every answer of it must hold.
+        Fields.optionalString(body, "pow_solution"),
+        body.getValue("profile") == null ? null : Profiles.read(body.getValue("profile"), false),
         Fields.optionalBoolean(body, "terms_accepted", false), RequestIds.of(ctx), Requests.clientIp(ctx));
     bus.request(Bus.PASSWORD_SIGNUP, request)
         .onSuccess(pending -> Responses.json(ctx, 202, pending.toJson()))
@@ -119,23 +119,5 @@ public final class PasswordApi {
       throw ApiException.invalid(field, "must be a UUID");
     }
     return id;
-  }
-
-  /** {name, address, gender, dob}, each an optional string: nothing else is stored. */
-  private static JsonObject profile(JsonObject body) {
-    JsonObject profile = Fields.optionalObject(body, "profile");
-    if (profile == null) {
-      return null;
-    }
-    for (String field : profile.fieldNames()) {
-      if (!PROFILE_FIELDS.contains(field)) {
-        throw ApiException.invalid("profile." + field, "is not a profile field (name, address, gender, dob)");
-      }
-      String value = Fields.optionalString(profile, field);
-      if (value != null && value.length() > MAX_PROFILE_VALUE) {
-        throw ApiException.invalid("profile." + field, "must be at most " + MAX_PROFILE_VALUE + " characters");
-      }
-    }
-    return profile.copy();
   }
 }

@@ -7,7 +7,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Map;
 
 /** The profile fields {name, address, gender, dob}: strings within bounds, dob an ISO date in the past. */
-final class Profiles {
+public final class Profiles {
 
   private static final Map<String, Integer> MAX_LENGTH = Map.of("name", 200, "address", 500, "gender", 50, "dob", 10);
 
@@ -18,7 +18,7 @@ final class Profiles {
    * The profile fields of a request, checked and trimmed. In a change ({@code change} true) a null value
    * removes the field; in a new profile it is the same as leaving it out.
    */
-  static JsonObject read(Object value, boolean change) {
+  public static JsonObject read(Object value, boolean change) {
     if (value == null) {
       return change ? null : new JsonObject();
     }

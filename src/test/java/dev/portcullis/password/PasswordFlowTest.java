@@ -225,6 +225,13 @@ class PasswordFlowTest {
     assertEquals(400, refused.status(), refused.body());
     assertEquals("invalid_request", refused.error());
     assertTrue(refused.json().getString("message").startsWith("terms_accepted"));
+    // A sign-up's profile is held to the admin API's rules: what it stores, every answer of the user must hold.
+    for (JsonObject bad : List.of(new JsonObject().put("dob", "notadate"), new JsonObject().put("name", "n".repeat(201)),
+        new JsonObject().put("gender", "g".repeat(51)))) {
+      ApiResponse badProfile = client.post("/auth/signup", body.copy().put("terms_accepted", true).put("profile", bad));
+      assertEquals(400, badProfile.status(), badProfile.body());
+      assertTrue(badProfile.json().getString("message").startsWith("profile."), badProfile.body());
+    }
     ApiResponse accepted = client.post("/auth/signup", body.copy().put("terms_accepted", true)
         .put("profile", new JsonObject().put("name", "Fay")));
     assertEquals(202, accepted.status(), accepted.body());
