@@ -7,6 +7,7 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.Secrets;
 import dev.portcullis.core.GatewayConfig;
 import io.vertx.core.Future;
 import dev.portcullis.core.messages.OtpMessages.Send;
@@ -80,7 +81,7 @@ public final class OtpSender {
         .compose(app -> {
           // The console app (owner sign-in) keeps SMS for owners who have nothing but a phone.
           boolean phoneOnlyOwner = app.isConsole() && request.ownerPhoneOnly();
-          if (!phoneOnlyOwner) {
+          if (!phoneOnlyOwner && !request.silent()) {
             checkPolicy(app.settings(), identity);
           }
           return issue(app, identity, network, request);
@@ -103,7 +104,8 @@ public final class OtpSender {
   private Future<Sent> issue(App app, Identity identity, String network, Send request) {
     AppSettings settings = app.settings();
     String otpRequestId = UUID.randomUUID().toString();
-    String code = OtpCodes.generate(settings.otpLength());
+    // A silent request's code is no code at all (random text no digits can match), and it is never delivered.
+    String code = request.silent() ? Secrets.randomToken(24) : OtpCodes.generate(settings.otpLength());
     boolean sms = identity.kind() == Identity.Kind.PHONE;
     OtpStore.SendRequest send = limits.request(app, otpRequestId, identity, codes, code, network);
     String requestId = request.requestId();
@@ -111,6 +113,10 @@ public final class OtpSender {
     return store.send(send).compose(outcome -> {
       if (!outcome.accepted()) {
         return refused(app.id(), identity, outcome, requestId, clientIp);
+      }
+      Sent answer = new Sent(otpRequestId, identity.kind().channel(), settings.otpTtl(), settings.otpResendCooldown());
+      if (request.silent()) {
+        return Future.succeededFuture(answer);
       }
       metrics.sent(identity.kind());
       AuditEvent sent = AuditEvent.of(AuditEvent.OTP_SENT, app.id(), requestId, clientIp)
@@ -121,7 +127,7 @@ public final class OtpSender {
           requestId, clientIp);
       return audit.record(sent)
           .onSuccess(v -> delivery.deliver(message))
-          .map(v -> new Sent(otpRequestId, identity.kind().channel(), settings.otpTtl(), settings.otpResendCooldown()));
+          .map(v -> answer);
     });
   }
 

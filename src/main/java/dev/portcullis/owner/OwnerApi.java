@@ -62,13 +62,12 @@ public final class OwnerApi {
   public void sendOtp(RoutingContext ctx) {
     Identity identity = identity(JsonBody.of(ctx));
     Responses.answer(ctx, signup.sendFor(identity, RequestIds.of(ctx), Requests.callerIp(ctx))
-        .compose(send -> send.isEmpty()
-            ? signup.decoy()
-            : bus.request(Bus.OTP_SEND, send.get()).map(sent -> {
-              JsonObject answer = sent.toJson();
-              answer.remove("channel");
-              return answer;
-            })));
+        .compose(send -> bus.request(Bus.OTP_SEND, send))
+        .map(sent -> {
+          JsonObject answer = sent.toJson();
+          answer.remove("channel");
+          return answer;
+        }));
   }
 
   public void verifyOtp(RoutingContext ctx) {

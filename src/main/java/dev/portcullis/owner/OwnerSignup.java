@@ -2,7 +2,6 @@ package dev.portcullis.owner;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
-import dev.portcullis.app.AppSettings;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.AuditEvent;
@@ -18,11 +17,10 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import java.util.Optional;
-import java.util.UUID;
 
 /**
  * Who may be sent an owner code ({@code PORTCULLIS_OWNER_SIGNUP}), and owners the operator creates. An
- * identity that may not become an owner gets a decoy answer (the shape of a real one, no code); the refusal is
+ * identity that may not become an owner gets a silent request (a real one's answers, no code); the refusal is
  * audited ({@code owner.signup_refused}) and reported to the security webhook at most once a minute per
  * client network, so a pumping run cannot flood the receiver either.
  */
@@ -53,17 +51,22 @@ public final class OwnerSignup {
         .register(metrics);
   }
 
-  /** The OTP send for this identity, or empty when it may not become an owner (the refusal is then recorded). */
-  Future<Optional<Send>> sendFor(Identity identity, String requestId, String clientIp) {
+  /**
+   * The OTP send for this identity. One that may not become an owner gets a silent one (the refusal recorded):
+   * kept and limited like a real request, so its cooldown, attempts and limits answer as an owner's do, but with
+   * no code sent and none that could match.
+   */
+  Future<Send> sendFor(Identity identity, String requestId, String clientIp) {
+    String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
+    String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
     return owners.find(identity).compose(owner -> mayAsk(owner, identity).compose(allowed -> {
       if (!allowed) {
-        return refuse(identity, requestId, clientIp).map(Optional.<Send>empty());
+        return refuse(identity, requestId, clientIp)
+            .map(refused -> new Send(App.CONSOLE_ID, email, phone, requestId, clientIp).asSilent());
       }
-      String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
-      String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
       // The console sends codes by its otp_channels (email only by default), except to an owner who has only a phone.
       boolean phoneOnly = owner.map(found -> found.email() == null).orElse(false);
-      return Future.succeededFuture(Optional.of(new Send(App.CONSOLE_ID, email, phone, requestId, clientIp, phoneOnly)));
+      return Future.succeededFuture(new Send(App.CONSOLE_ID, email, phone, requestId, clientIp, phoneOnly));
     }));
   }
 
@@ -84,17 +87,6 @@ public final class OwnerSignup {
     }
     return apps.find(App.CONSOLE_ID)
         .map(console -> console.map(app -> app.settings().otpChannels().contains("sms")).orElse(false));
-  }
-
-  /** What a refused identity is answered: a fresh request id and the console's timings, as a real send answers. */
-  Future<JsonObject> decoy() {
-    return apps.find(App.CONSOLE_ID).map(console -> {
-      AppSettings settings = console.orElseThrow().settings();
-      return new JsonObject()
-          .put("otp_request_id", UUID.randomUUID().toString())
-          .put("expires_in", settings.otpTtl())
-          .put("resend_after", settings.otpResendCooldown());
-    });
   }
 
   /** Creates an owner for the operator; {@code 409 conflict} when the identity is one already. */

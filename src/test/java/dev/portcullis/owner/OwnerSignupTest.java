@@ -55,7 +55,21 @@ class OwnerSignupTest {
     assertTrue(inbox.callsFor(requestId).isEmpty(), "no code was sent");
     ApiResponse verified = gateway.http().post("/v1/owners/verify-otp",
         new JsonObject().put("otp_request_id", requestId).put("otp", "123456"));
-    assertEquals("otp_expired", verified.error());
+    assertEquals("otp_invalid", verified.error(), "a wrong code, as for an owner: " + verified.body());
+    assertEquals(4, verified.json().getInteger("attempts_left"));
+    ApiResponse again = gateway.http().post("/v1/owners/send-otp", new JsonObject().put("email", "stranger@example.com"));
+    assertEquals(429, again.status(), "the resend cooldown holds, as for an owner: " + again.body());
+
+    ApiResponse created = gateway.http().post("/v1/owners", new JsonObject().put("email", "known@example.com"),
+        Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(201, created.status(), created.body());
+    ApiResponse owner = gateway.http().post("/v1/owners/send-otp", new JsonObject().put("email", "known@example.com"));
+    assertEquals(200, owner.status(), owner.body());
+    ApiResponse ownerWrong = gateway.http().post("/v1/owners/verify-otp",
+        new JsonObject().put("otp_request_id", owner.json().getString("otp_request_id")).put("otp", "000000x"));
+    assertEquals(verified.error(), ownerWrong.error());
+    assertEquals(429, gateway.http().post("/v1/owners/send-otp", new JsonObject().put("email", "known@example.com"))
+        .status());
   }
 
   @Test

@@ -15,11 +15,23 @@ public final class OtpMessages {
    * {@code ownerPhoneOnly}: for the console app only, the identity is an owner who has nothing but a phone, who
    * gets an SMS whatever the console's {@code otp_channels}.
    */
-  public record Send(UUID appId, String email, String phone, String requestId, String clientIp, boolean ownerPhoneOnly)
-      implements Bus.Request {
+  public record Send(UUID appId, String email, String phone, String requestId, String clientIp, boolean ownerPhoneOnly,
+                     boolean silent) implements Bus.Request {
 
     public Send(UUID appId, String email, String phone, String requestId, String clientIp) {
-      this(appId, email, phone, requestId, clientIp, false);
+      this(appId, email, phone, requestId, clientIp, false, false);
+    }
+
+    public Send(UUID appId, String email, String phone, String requestId, String clientIp, boolean ownerPhoneOnly) {
+      this(appId, email, phone, requestId, clientIp, ownerPhoneOnly, false);
+    }
+
+    /**
+     * The same request, kept and limited like a real one but with a code nobody is sent and no code can match:
+     * for an identity that must get a real request's answers (cooldown, attempts) without a code.
+     */
+    public Send asSilent() {
+      return new Send(appId, email, phone, requestId, clientIp, ownerPhoneOnly, true);
     }
   }
 
