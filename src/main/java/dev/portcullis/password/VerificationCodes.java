@@ -84,9 +84,8 @@ public final class VerificationCodes {
       if (!outcome.accepted()) {
         return refused(send, outcome);
       }
-      deliver(send, publicId, code);
-      return Future.succeededFuture(new Issued(publicId, send.identity().kind().channel(), app.settings().otpTtl(),
-          app.settings().otpResendCooldown()));
+      return deliver(send, publicId, code).map(sent -> new Issued(publicId, send.identity().kind().channel(),
+          app.settings().otpTtl(), app.settings().otpResendCooldown()));
     });
   }
 
@@ -146,15 +145,23 @@ public final class VerificationCodes {
     return new ApiException(ErrorCode.OTP_EXPIRED, "the request is unknown, expired or already used; request a new code");
   }
 
-  private void deliver(Send send, String publicId, String code) {
+  /** Sends the code (or the notice) once its {@code otp.sent} event is stored; nothing for {@link Delivery#NONE}. */
+  private Future<Void> deliver(Send send, String publicId, String code) {
     if (send.delivery() == Delivery.NONE) {
-      return;
+      return Future.succeededFuture();
     }
     App app = send.app();
     boolean notice = send.delivery() == Delivery.NOTICE;
     metrics.sent(send.identity().kind());
-    delivery.deliver(new OtpMessage(send.identity(), notice ? null : code, app.id(), app.name(), publicId,
-        app.settings().otpTtl(), send.requestId(), send.clientIp(), notice ? send.notice() : null));
+    AuditEvent sent = AuditEvent.of(AuditEvent.OTP_SENT, app.id(), send.requestId(), send.clientIp())
+        .with("channel", send.identity().kind().channel())
+        .with("to", send.identity().masked())
+        .with("otp_request_id", publicId)
+        .with("purpose", send.purpose().prefix)
+        .with("notice", notice);
+    OtpMessage message = new OtpMessage(send.identity(), notice ? null : code, app.id(), app.name(), publicId,
+        app.settings().otpTtl(), send.requestId(), send.clientIp(), notice ? send.notice() : null);
+    return audit.record(sent).onSuccess(stored -> delivery.deliver(message));
   }
 
   private Future<Issued> refused(Send send, OtpStore.SendOutcome outcome) {

@@ -260,6 +260,10 @@ class PasswordFlowTest {
     ApiResponse resent = client.post("/auth/resend-verification", new JsonObject().put("email", "gus@example.com"));
     assertEquals(200, resent.status(), resent.body());
     String id = resent.json().getString("verification_id");
+    assertTrue(audit.events(AuditEvent.OTP_SENT, id).stream().anyMatch(event ->
+            resent.header("X-Request-Id").equals(event.getString("request_id"))
+                && "signup".equals(event.getJsonObject("data").getString("purpose"))),
+        "the code sent is audited with its request's id: " + audit.events(AuditEvent.OTP_SENT));
     ApiResponse verified = client.verify(id, receiver.awaitCode(id));
     assertEquals(200, verified.status(), verified.body());
     assertEquals(false, verified.json().getBoolean("new_user"));
