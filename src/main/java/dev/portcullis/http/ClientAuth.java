@@ -61,7 +61,7 @@ public final class ClientAuth implements Handler<RoutingContext> {
       try {
         String decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
         int colon = decoded.indexOf(':');
-        if (colon > 0) {
+        if (colon > 0 && agrees(JsonBody.of(ctx), decoded.substring(0, colon), decoded.substring(colon + 1))) {
           return new String[] {decoded.substring(0, colon), decoded.substring(colon + 1)};
         }
       } catch (IllegalArgumentException ignored) {
@@ -73,5 +73,15 @@ public final class ClientAuth implements Handler<RoutingContext> {
     Object id = body.getValue("app_id");
     Object secret = body.getValue("app_secret");
     return new String[] {id instanceof String s ? s : null, secret instanceof String s ? s : null};
+  }
+
+  /**
+   * Credentials in the body besides HTTP Basic must be the same ones: a call that names two apps, or two secrets,
+   * is refused rather than read as one of them.
+   */
+  private static boolean agrees(JsonObject body, String basicId, String basicSecret) {
+    Object id = body.getValue("app_id");
+    Object secret = body.getValue("app_secret");
+    return (id == null || basicId.equals(id)) && (secret == null || basicSecret.equals(secret));
   }
 }

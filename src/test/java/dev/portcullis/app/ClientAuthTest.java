@@ -75,6 +75,17 @@ class ClientAuthTest {
   void basicCredentials() {
     ApiResponse response = refresh(new JsonObject(), "Authorization", basic(id(), secret()));
     assertNotEquals("invalid_client", response.error(), response.body());
+    ApiResponse same = refresh(new JsonObject().put("app_id", id()).put("app_secret", secret()),
+        "Authorization", basic(id(), secret()));
+    assertNotEquals("invalid_client", same.error(), "the same credentials twice: " + same.body());
+    JsonObject other = gateway.createApp("client-auth-other");
+    for (JsonObject body : List.of(new JsonObject().put("app_id", other.getString("app_id")),
+        new JsonObject().put("app_id", other.getString("app_id")).put("app_secret", other.getString("app_secret")),
+        new JsonObject().put("app_secret", "wrong"))) {
+      ApiResponse disagreeing = refresh(body, "Authorization", basic(id(), secret()));
+      assertEquals(401, disagreeing.status(), "Basic and body credentials that disagree: " + disagreeing.body());
+      assertEquals("invalid_client", disagreeing.error());
+    }
   }
 
   @Test
