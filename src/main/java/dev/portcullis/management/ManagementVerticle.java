@@ -5,6 +5,8 @@ import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.Metrics;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
+import dev.portcullis.http.ErrorResponder;
+import dev.portcullis.http.RequestIds;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -33,6 +35,8 @@ public final class ManagementVerticle extends VerticleBase {
     probe.check();
     vertx.setPeriodic(BackendProbe.INTERVAL_MS, id -> probe.check());
     Router router = Router.router(vertx);
+    // The public port's conventions here too: a request id on every answer, errors in the JSON contract.
+    router.route().handler(RequestIds::handle);
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(this::ready);
     // The public half of the key that signs exported audit months (README, Audit log: Retention).
@@ -43,6 +47,9 @@ public final class ManagementVerticle extends VerticleBase {
     if (registry instanceof PrometheusMeterRegistry prometheus) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
     }
+    router.route().failureHandler(ErrorResponder::handle);
+    router.errorHandler(404, ErrorResponder.forStatus(404));
+    router.errorHandler(405, ErrorResponder.forStatus(405));
     server = vertx.createHttpServer().requestHandler(router);
     return server.listen(config.managementPort());
   }

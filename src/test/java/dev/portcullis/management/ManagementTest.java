@@ -24,6 +24,12 @@ class ManagementTest {
   void healthAndMetrics() {
     try (TestGateway gateway = TestGateway.start()) {
       assertEquals(200, gateway.management().get("/health/live").status());
+      ApiResponse echoed = gateway.management().get("/health/live", "X-Request-Id", "probe-42");
+      assertEquals("probe-42", echoed.header("X-Request-Id"), "the public port's request ids here too");
+      ApiResponse unknown = gateway.management().get("/no-such-path");
+      assertEquals(404, unknown.status());
+      assertEquals("not_found", unknown.error(), unknown.body());
+      assertEquals(405, gateway.management().post("/health/live", new io.vertx.core.json.JsonObject()).status());
       ApiResponse ready = gateway.management().get("/health/ready");
       assertEquals(200, ready.status());
       assertEquals("up", ready.json().getJsonObject("checks").getString("postgres"));
