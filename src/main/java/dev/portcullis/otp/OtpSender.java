@@ -42,8 +42,14 @@ public final class OtpSender {
      */
     public OtpStore.SendRequest request(App app, String storeId, Identity identity, OtpCodes codes, String code,
                                         String network) {
+      return request(app, storeId, identity, codes, code, network, true);
+    }
+
+    /** {@code delivered} false: a silent request, which sends no SMS and so spends none of the app's SMS budget. */
+    OtpStore.SendRequest request(App app, String storeId, Identity identity, OtpCodes codes, String code,
+                                 String network, boolean delivered) {
       AppSettings settings = app.settings();
-      boolean sms = identity.kind() == Identity.Kind.PHONE;
+      boolean sms = delivered && identity.kind() == Identity.Kind.PHONE;
       return new OtpStore.SendRequest(app.id(), storeId, identity, codes.identityName(app.id(), identity),
           codes.mac(app.id(), storeId, code), settings.otpMaxAttempts(), settings.otpTtl(),
           settings.otpResendCooldown(), settings.otpMaxSendsPerHour(),
@@ -106,8 +112,7 @@ public final class OtpSender {
     String otpRequestId = UUID.randomUUID().toString();
     // A silent request's code is no code at all (random text no digits can match), and it is never delivered.
     String code = request.silent() ? Secrets.randomToken(24) : OtpCodes.generate(settings.otpLength());
-    boolean sms = identity.kind() == Identity.Kind.PHONE;
-    OtpStore.SendRequest send = limits.request(app, otpRequestId, identity, codes, code, network);
+    OtpStore.SendRequest send = limits.request(app, otpRequestId, identity, codes, code, network, !request.silent());
     String requestId = request.requestId();
     String clientIp = request.clientIp();
     return store.send(send).compose(outcome -> {
