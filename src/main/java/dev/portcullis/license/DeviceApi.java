@@ -139,10 +139,11 @@ public final class DeviceApi {
                                  String fingerprint) {
     Device device = activation.device();
     License license = activation.license();
+    // A repeat activation takes no seat, but hands out a new certificate: recorded as a checkout's is.
     Future<Void> recorded = activation.created()
         ? generations.bump(caller.app().id()).compose(bumped -> audit.record(
             event(ctx, caller, LicenseEvents.DEVICE_ACTIVATED).with("device_id", device.id().toString())))
-        : Future.succeededFuture();
+        : audit.record(event(ctx, caller, LicenseEvents.CERTIFICATE_ISSUED).with("device_id", device.id().toString()));
     return recorded
         .compose(stored -> certificates.issue(caller.app(), license, device.id(), fingerprint))
         .map(certificate -> {

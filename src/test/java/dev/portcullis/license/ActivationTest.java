@@ -69,6 +69,9 @@ class ActivationTest {
     assertEquals(200, again.status(), again.body());
     assertEquals(first.json().getString("device_id"), again.json().getString("device_id"));
     assertEquals(1, licenses.liveDevices(license.getString("license_id")));
+    String requestId = again.header("X-Request-Id");
+    assertTrue(audit.of(LicenseEvents.CERTIFICATE_ISSUED, licenses.appId()).stream()
+        .anyMatch(event -> requestId.equals(event.getString("request_id"))), "the new certificate is audited");
     ApiResponse other = licenses.device("activate", key, "fp-desktop");
     assertEquals(403, other.status());
     assertEquals("device_limit_reached", other.error());
