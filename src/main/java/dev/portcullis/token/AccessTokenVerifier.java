@@ -29,6 +29,7 @@ final class AccessTokenVerifier {
   private static final int MAX_TOKEN_LENGTH = 8 * 1024;
   private static final Pattern KID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
   private static final Base64.Decoder BASE64URL = Base64.getUrlDecoder();
+  private static final Base64.Encoder BASE64URL_OUT = Base64.getUrlEncoder().withoutPadding();
 
   private final String issuer;
   private final VerificationKeys keys;
@@ -84,7 +85,7 @@ final class AccessTokenVerifier {
     if (key == null || !key.publishedAt(now)) {
       return Future.failedFuture(invalid("is signed with an unknown key"));
     }
-    byte[] signature = decode(parts[2]);
+    byte[] signature = canonical(parts[2]);
     byte[] signingInput = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
     if (signature == null || !key.verify(signature, signingInput)) {
       return Future.failedFuture(invalid("has a bad signature"));
@@ -138,6 +139,16 @@ final class AccessTokenVerifier {
     } catch (RuntimeException notJson) {
       return null;
     }
+  }
+
+  /**
+   * The signature's bytes, only from their one canonical spelling: base64url leaves spare bits in the last
+   * character, so one signature has several spellings, and each would verify (and take its own place among the
+   * verified tokens) as another token.
+   */
+  private static byte[] canonical(String segment) {
+    byte[] bytes = decode(segment);
+    return bytes != null && BASE64URL_OUT.encodeToString(bytes).equals(segment) ? bytes : null;
   }
 
   private static byte[] decode(String segment) {

@@ -129,6 +129,21 @@ class AccessTokenVerificationTest {
   }
 
   @Test
+  @DisplayName("accepts a signature in its one canonical base64url spelling only (the last character's spare bits set "
+      + "is another spelling of the same signature)")
+  void nonCanonicalSignature() {
+    String[] parts = genuine.split("\\.");
+    String signature = parts[2];
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    int last = alphabet.indexOf(signature.charAt(signature.length() - 1));
+    // 256 bytes fill 341 characters and 2 bits of the 342nd: its 4 low bits are spare, and zero when canonical.
+    String respelled = signature.substring(0, signature.length() - 1) + alphabet.charAt(last | 0b01);
+    assertTrue(java.util.Arrays.equals(Base64.getUrlDecoder().decode(signature), Base64.getUrlDecoder().decode(respelled)),
+        "the same signature bytes");
+    assertInvalid(parts[0] + "." + parts[1] + "." + respelled);
+  }
+
+  @Test
   @DisplayName("refuses a token signed with a key of unknown kid")
   void unknownKid() throws Exception {
     assertInvalid(rs256(attackerKey.getPrivate(), "attacker-key-0001", genuineClaims));
