@@ -147,6 +147,13 @@ class OidcProviderTest {
         .findFirst().orElseThrow().json().getString("code");
   }
 
+  /** A user's tokens from a whole sign-in with scope {@code openid offline_access} (so with a refresh token). */
+  private static OIDCTokenResponse offlineTokens(String email) throws Exception {
+    Started started = authenticationRequest("openid offline_access");
+    AuthorizationCode code = signIn(started, email).toSuccessResponse().getAuthorizationCode();
+    return (OIDCTokenResponse) exchange(code, CALLBACK, started.verifier()).toSuccessResponse();
+  }
+
   private static ClientSecretBasic basic() {
     return new ClientSecretBasic(new ClientID(appId), new Secret(app.getString("app_secret")));
   }
@@ -338,9 +345,7 @@ class OidcProviderTest {
   @Test
   @DisplayName("a refresh token used twice is invalid_grant (refresh_token_reused) and ends the session")
   void refreshReuse() throws Exception {
-    Started started = authenticationRequest("openid offline_access");
-    AuthorizationCode code = signIn(started, "cy@example.com").toSuccessResponse().getAuthorizationCode();
-    OIDCTokenResponse tokens = (OIDCTokenResponse) exchange(code, CALLBACK, started.verifier()).toSuccessResponse();
+    OIDCTokenResponse tokens = offlineTokens("cy@example.com");
     RefreshToken original = tokens.getOIDCTokens().getRefreshToken();
     OIDCTokenResponse rotated = (OIDCTokenResponse) refresh(original).toSuccessResponse();
 
@@ -355,9 +360,7 @@ class OidcProviderTest {
   @Test
   @DisplayName("an OIDC session refreshed through the REST API keeps the OIDC issuer in its access tokens")
   void restRefreshKeepsOidcIssuer() throws Exception {
-    Started started = authenticationRequest("openid offline_access");
-    AuthorizationCode code = signIn(started, "ed@example.com").toSuccessResponse().getAuthorizationCode();
-    OIDCTokenResponse tokens = (OIDCTokenResponse) exchange(code, CALLBACK, started.verifier()).toSuccessResponse();
+    OIDCTokenResponse tokens = offlineTokens("ed@example.com");
     ApiResponse rest = gateway.http().post("/auth/refresh", new JsonObject().put("app_id", appId)
         .put("app_secret", app.getString("app_secret"))
         .put("refresh_token", tokens.getOIDCTokens().getRefreshToken().getValue()));
@@ -370,9 +373,7 @@ class OidcProviderTest {
   @Test
   @DisplayName("revoking a refresh or access token ends its session; unknown tokens answer 200; the client must authenticate")
   void revocation() throws Exception {
-    Started started = authenticationRequest("openid offline_access");
-    AuthorizationCode code = signIn(started, "di@example.com").toSuccessResponse().getAuthorizationCode();
-    OIDCTokenResponse tokens = (OIDCTokenResponse) exchange(code, CALLBACK, started.verifier()).toSuccessResponse();
+    OIDCTokenResponse tokens = offlineTokens("di@example.com");
     String access = tokens.getOIDCTokens().getAccessToken().getValue();
     String revoke = "/oidc/" + appId + "/revoke";
 
@@ -392,10 +393,7 @@ class OidcProviderTest {
     assertFalse(audit.of(Revocation.REVOKED, appId).isEmpty());
 
     // A spent refresh token (RFC 7009 2.2: an invalid token is answered 200), its session ending as a reuse.
-    Started again = authenticationRequest("openid offline_access");
-    AuthorizationCode second = signIn(again, "dj@example.com").toSuccessResponse().getAuthorizationCode();
-    RefreshToken spent = ((OIDCTokenResponse) exchange(second, CALLBACK, again.verifier()).toSuccessResponse())
-        .getOIDCTokens().getRefreshToken();
+    RefreshToken spent = offlineTokens("dj@example.com").getOIDCTokens().getRefreshToken();
     OIDCTokenResponse rotated = (OIDCTokenResponse) refresh(spent).toSuccessResponse();
     ApiResponse spentRevoked = form(revoke, Map.of("token", spent.getValue()), "Authorization", basicHeader());
     assertEquals(200, spentRevoked.status(), spentRevoked.toString());

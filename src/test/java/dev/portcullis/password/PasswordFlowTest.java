@@ -382,16 +382,7 @@ class PasswordFlowTest {
   }
 
   private static String column(String appId, String email, String column) {
-    String sql = "SELECT " + column + "::text FROM users WHERE app_id = ?::uuid AND email = ?";
-    try (Connection connection = gateway.jdbc(); PreparedStatement query = connection.prepareStatement(sql)) {
-      query.setString(1, appId);
-      query.setString(2, email);
-      try (ResultSet rows = query.executeQuery()) {
-        return rows.next() ? rows.getString(1) : null;
-      }
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return scalar("SELECT " + column + "::text FROM users WHERE app_id = ?::uuid AND email = ?", appId, email);
   }
 
   private static void insertUser(String appId, String email, String hash, boolean verified, boolean disabled)
