@@ -277,7 +277,8 @@ public final class FlowEngine {
 
   /**
    * The fields still missing from the first set of {@code anyOf} nearest to complete, or none when one is. A set
-   * that needs an email or phone the user lacks is skipped: the page cannot ask for those, only the sign-in proves them.
+   * that needs an email or phone the user lacks is skipped: the page cannot ask for those, only the sign-in
+   * proves them.
    */
   private static List<String> missing(Flow flow, Map<String, String> answers) {
     List<String> fewest = null;

@@ -89,7 +89,8 @@ public final class Logins {
    * and no session (the hosted pages open theirs when the app redeems the flow's authorization code).
    */
   public Future<OtpMessages.Proven> prove(Login message) {
-    return signIn(message, (request, userId, audited, provenHash) -> audited.compose(stored -> users.byId(request.appId(), userId))
+    return signIn(message, (request, userId, audited, provenHash) -> audited
+        .compose(stored -> users.byId(request.appId(), userId))
         .map(user -> new OtpMessages.Proven(userId, user.user().toJson(), false)));
   }
 
