@@ -177,6 +177,9 @@ public final class Bus {
         }
         ApiException failure = Failures.toApi(done.cause());
         if (Failures.isInternal(failure) && !failure.logged()) {
+          if (message.body() instanceof Request request) {
+            RequestContext.bind(request.requestId());
+          }
           LOG.error("{} failed for request {}", address.name(),
               message.body() instanceof Request request ? request.requestId() : null, done.cause());
           failure.markLogged();

@@ -3,6 +3,7 @@ package dev.portcullis.http;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Failures;
+import dev.portcullis.core.RequestContext;
 import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerResponse;
@@ -43,10 +44,24 @@ public final class ErrorResponder {
     return cause != null ? Failures.toApi(cause) : fromStatus(status);
   }
 
-  /** Netty's form decoder refusing the body (a bad %-escape in a form post): the client's mistake, not ours. */
+  /**
+   * Netty's form decoder refusing the body (a bad %-escape in a form post): the client's mistake, not ours. A bad
+   * escape in a value comes wrapped; one in a field's name comes as the bare IllegalArgumentException of the
+   * decoder's own frames.
+   */
   private static boolean malformedForm(Throwable cause) {
     for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof HttpPostRequestDecoder.ErrorDataDecoderException) {
+      if (t instanceof HttpPostRequestDecoder.ErrorDataDecoderException
+          || t instanceof IllegalArgumentException && fromFormDecoder(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean fromFormDecoder(Throwable failure) {
+    for (StackTraceElement frame : failure.getStackTrace()) {
+      if (frame.getClassName().startsWith("io.netty.handler.codec.http.multipart.")) {
         return true;
       }
     }
@@ -56,6 +71,8 @@ public final class ErrorResponder {
   private static void answer(RoutingContext ctx, ApiException failure, Throwable cause) {
     int status = failure.code().status();
     if (status >= 500 && !failure.logged()) {
+      // A failure can arrive on another context than the request's (a client's reply): its line carries this id.
+      RequestContext.bind(RequestIds.of(ctx));
       if (Failures.isInternal(failure)) {
         LOG.error("request {} {} {} failed", RequestIds.of(ctx), ctx.request().method(), ctx.request().path(), cause);
       } else {

@@ -3,14 +3,16 @@ package dev.portcullis.http;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Parses every request body as one JSON object (an empty body is an empty object). Bodies with another
- * media type are {@code 415}, anything but a JSON object is {@code 400 invalid_request}.
+ * Parses every request body as one JSON object (an empty body is an empty object, except for a PATCH, which
+ * must say what to change). Bodies with another media type are {@code 415}, anything but a JSON object is
+ * {@code 400 invalid_request}, and so is a string holding the NUL character, which no Postgres text can store.
  */
 public final class JsonBody {
 
@@ -22,6 +24,10 @@ public final class JsonBody {
   public static void handle(RoutingContext ctx) {
     Buffer raw = ctx.body().buffer();
     if (raw == null || raw.length() == 0) {
+      if (ctx.request().method() == HttpMethod.PATCH) {
+        ctx.fail(new ApiException(ErrorCode.INVALID_REQUEST, "body must be a JSON object of the fields to change"));
+        return;
+      }
       ctx.put(KEY, new JsonObject());
       ctx.next();
       return;
@@ -42,6 +48,11 @@ public final class JsonBody {
       ctx.fail(new ApiException(ErrorCode.INVALID_REQUEST, "body must be a JSON object"));
       return;
     }
+    String withNul = withNul(object, "");
+    if (withNul != null) {
+      ctx.fail(ApiException.invalid(withNul, "must not contain the NUL character"));
+      return;
+    }
     ctx.put(KEY, object);
     ctx.next();
   }
@@ -49,6 +60,33 @@ public final class JsonBody {
   public static JsonObject of(RoutingContext ctx) {
     JsonObject body = ctx.get(KEY);
     return body == null ? new JsonObject() : body;
+  }
+
+  /** The path of the first key or string (at any depth) holding U+0000, or null when there is none. */
+  private static String withNul(Object value, String path) {
+    if (value instanceof String text) {
+      return text.indexOf('\u0000') >= 0 ? path : null;
+    }
+    if (value instanceof JsonObject object) {
+      for (String key : object.fieldNames()) {
+        String field = path.isEmpty() ? key : path + "." + key;
+        if (key.indexOf('\u0000') >= 0) {
+          return path.isEmpty() ? "body" : path;
+        }
+        String found = withNul(object.getValue(key), field);
+        if (found != null) {
+          return found;
+        }
+      }
+    } else if (value instanceof io.vertx.core.json.JsonArray array) {
+      for (int i = 0; i < array.size(); i++) {
+        String found = withNul(array.getValue(i), path + "[" + i + "]");
+        if (found != null) {
+          return found;
+        }
+      }
+    }
+    return null;
   }
 
   private static boolean isJson(String contentType) {

@@ -146,12 +146,31 @@ class HttpConventionsTest {
   }
 
   @Test
+  @DisplayName("a JSON string holding the NUL character (which Postgres cannot store) is 400 naming its field, not 500")
+  void nulCharacter() {
+    String[] admin = {"Authorization", "Bearer " + TestGateway.ADMIN_KEY};
+    ApiResponse app = gateway.http().post("/v1/apps", new JsonObject().put("name", "a\u0000b").put("slug", "nul-app"),
+        admin);
+    assertEquals(400, app.status(), app.body());
+    assertTrue(app.json().getString("message").startsWith("name"), app.body());
+    String appId = gateway.createApp("nul-app-2").getString("app_id");
+    ApiResponse user = gateway.http().post("/v1/apps/" + appId + "/users", new JsonObject().put("email", "n@example.com")
+        .put("profile", new JsonObject().put("name", "x\u0000")), admin);
+    assertEquals(400, user.status(), user.body());
+    assertTrue(user.json().getString("message").startsWith("profile.name"), user.body());
+    ApiResponse emptyPatch = gateway.http().send("PATCH", "/v1/apps/" + appId, "", "Content-Type", "application/json",
+        admin[0], admin[1]);
+    assertEquals(400, emptyPatch.status(), "a PATCH must say what to change: " + emptyPatch.body());
+    assertEquals("invalid_request", emptyPatch.error());
+  }
+
+  @Test
   @DisplayName("a form body with a malformed %-escape answers 400 invalid_request, not 500")
   void malformedFormEscape() {
     String appId = java.util.UUID.randomUUID().toString();
     for (String path : java.util.List.of("/oidc/" + appId + "/token", "/oidc/" + appId + "/revoke",
         "/oidc/" + appId + "/userinfo", "/hosted/" + appId + "/flow")) {
-      for (String body : java.util.List.of("grant_type=%ZZ", "token=abc%")) {
+      for (String body : java.util.List.of("grant_type=%ZZ", "token=abc%", "%%%&&=&==")) {
         ApiResponse answer = gateway.http().send("POST", path, body, "Content-Type", "application/x-www-form-urlencoded");
         assertEquals(400, answer.status(), path + " " + body + ": " + answer.body());
         assertEquals("invalid_request", answer.error(), answer.body());
