@@ -67,6 +67,23 @@ class LicenseAdminTest {
   }
 
   @Test
+  @DisplayName("a licence outlives its user: deleting the user leaves the licence, issued to no user, and its devices working")
+  void licenceOutlivesItsUser() {
+    ApiResponse user = licenses.admin("POST", "/users", new JsonObject().put("email", "leaving@example.com"));
+    assertEquals(201, user.status(), user.body());
+    String userId = user.json().getString("id");
+    JsonObject license = licenses.license(licenses.policy(2), userId);
+    String key = license.getString("key");
+    assertEquals(201, licenses.device("activate", key, "fp-leaving").status());
+    assertEquals(200, licenses.admin("DELETE", "/users/" + userId, null).status());
+    ApiResponse kept = licenses.admin("GET", "/licenses/" + license.getString("license_id"), null);
+    assertEquals(200, kept.status(), kept.body());
+    assertNull(kept.json().getValue("user_id"));
+    assertEquals(1, kept.json().getJsonArray("devices").size());
+    assertEquals("VALID", licenses.device("verify", key, "fp-leaving").json().getString("code"));
+  }
+
+  @Test
   @DisplayName("policy fields out of API.md's ranges answer 400 invalid_request naming the field")
   void policyValidation() {
     for (JsonObject bad : List.of(
