@@ -183,7 +183,8 @@ public final class AdminApi {
                 : live ? licenses.deactivate(appId, deviceId, "removed")
                     .compose(changed -> generations.bump(appId).map(changed)) : Future.succeededFuture(false))
             .compose(changed -> !changed ? Future.succeededFuture() : sessions.revoke(appId, List.of(deviceId),
-                    LicenseEvents.REASON_DEVICE_DEACTIVATED, RequestIds.of(ctx), Requests.callerIp(ctx))
+                    LicenseEvents.REASON_DEVICE_DEACTIVATED, RequestIds.of(ctx), Requests.callerIp(ctx),
+                    AdminAuth.principal(ctx).toAudit())
                 .compose(revoked -> audit(ctx, LicenseEvents.DEVICE_DEACTIVATED, license.userId(), new JsonObject()
                     .put("license_id", license.id().toString())
                     .put("device_id", deviceId.toString())
@@ -218,7 +219,7 @@ public final class AdminApi {
           Future<Integer> revoked = generations.bump(appId).compose(bumped -> sessionReason == null
               ? Future.succeededFuture(0)
               : licenses.deviceIds(licenseId).compose(devices -> sessions.revoke(appId, devices, sessionReason,
-                  RequestIds.of(ctx), Requests.callerIp(ctx))));
+                  RequestIds.of(ctx), Requests.callerIp(ctx), AdminAuth.principal(ctx).toAudit())));
           return revoked.compose(count -> audit(ctx, eventType, before.userId(), new JsonObject()
               .put("license_id", licenseId.toString())
               .put("from", before.status())

@@ -4,6 +4,7 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.UUID;
 
@@ -25,11 +26,17 @@ public final class DeviceSessions {
 
   /** Revokes the live sessions of the app bound to these devices; completes with how many, once audited. */
   public Future<Integer> revoke(UUID appId, List<UUID> deviceIds, String reason, String requestId, String clientIp) {
+    return revoke(appId, deviceIds, reason, requestId, clientIp, null);
+  }
+
+  /** The same, each {@code session.revoked} event naming {@code actor} as {@code by} (an admin act). */
+  public Future<Integer> revoke(UUID appId, List<UUID> deviceIds, String reason, String requestId, String clientIp,
+                                JsonObject actor) {
     if (deviceIds.isEmpty()) {
       return Future.succeededFuture(0);
     }
     return sessions.revokeBoundTo(appId, deviceIds,
-            SessionRevocations.events(appId, reason, requestId, clientIp, null, List.of()))
+            SessionRevocations.events(appId, reason, requestId, clientIp, actor, List.of()))
         .compose(published::published)
         .map(done -> done.owners().size());
   }

@@ -85,6 +85,11 @@ class SessionBindingTest {
     assertEquals(401, me.status(), me.body());
     assertEquals("session_revoked", me.error());
     assertEquals(200, me(unbound).status(), "the user's other sessions stay");
+    String sid = LicenseFixture.claims(bound).getString("sid");
+    dev.portcullis.testing.Await.until("session.revoked naming who suspended", java.time.Duration.ofSeconds(10),
+        () -> licenses.count("SELECT count(*) FROM audit_events WHERE type = 'session.revoked' "
+            + "AND data->>'session_id' = ? AND data->>'reason' = 'license_suspended' AND data->'by' IS NOT NULL",
+            sid) == 1);
   }
 
   @Test
