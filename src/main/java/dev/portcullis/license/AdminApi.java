@@ -62,9 +62,9 @@ public final class AdminApi {
   }
 
   public void listPolicies(RoutingContext ctx) {
-    policies.list(appId(ctx))
-        .onSuccess(list -> Responses.ok(ctx, new JsonObject().put("policies",
-            new JsonArray(list.stream().map(Policy::toJson).toList()))))
+    AppCursor cursor = AppCursor.parse(ctx.queryParams().get("cursor"));
+    policies.list(appId(ctx), cursor, limit(ctx))
+        .onSuccess(page -> Responses.ok(ctx, page.toJson("policies", Policy::toJson)))
         .onFailure(ctx::fail);
   }
 

@@ -1,26 +1,25 @@
 package dev.portcullis.license;
 
+import dev.portcullis.app.AppCursor;
 import dev.portcullis.core.Postgres;
+import dev.portcullis.user.Page;
 import io.vertx.core.Future;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 
 /** SQL for license policies, kept in one place. */
 final class PolicyRepository {
 
-  static final int MAX_LISTED = 1000;
   private static final String FOREIGN_KEY_VIOLATION = "23503";
 
   private static final String INSERT = "INSERT INTO license_policies (id, app_id, name, max_devices, duration_seconds, "
       + "entitlements, heartbeat_interval, offline_ttl, max_activations_per_day) "
       + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING " + Policy.COLUMNS;
   private static final String LIST = "SELECT " + Policy.COLUMNS + " FROM license_policies WHERE app_id = $1 "
-      + "ORDER BY created_at DESC, id DESC LIMIT " + MAX_LISTED;
+      + "AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT $4";
   private static final String FIND = "SELECT " + Policy.COLUMNS + " FROM license_policies WHERE id = $1 AND app_id = $2";
   private static final String UPDATE = "UPDATE license_policies SET name = $3, max_devices = $4, duration_seconds = $5, "
       + "entitlements = $6, heartbeat_interval = $7, offline_ttl = $8, max_activations_per_day = $9, updated_at = now() "
@@ -37,12 +36,12 @@ final class PolicyRepository {
     return pg.run(pool -> pool.preparedQuery(INSERT).execute(values(policy))).map(PolicyRepository::first);
   }
 
-  Future<List<Policy>> list(UUID appId) {
-    return pg.run(pool -> pool.preparedQuery(LIST).execute(Tuple.of(appId))).map(rows -> {
-      List<Policy> policies = new ArrayList<>();
-      rows.forEach(row -> policies.add(Policy.fromRow(row)));
-      return policies;
-    });
+  /** One page of the app's policies, newest first, keyset-paged as licences are. */
+  Future<Page<Policy>> list(UUID appId, AppCursor after, int limit) {
+    Tuple args = Tuple.tuple().addUUID(appId).addOffsetDateTime(after.createdAt()).addUUID(after.id())
+        .addInteger(limit + 1);
+    return pg.run(pool -> pool.preparedQuery(LIST).execute(args)).map(rows -> Page.of(rows, limit, Policy::fromRow,
+        policy -> new AppCursor(policy.createdAt(), policy.id()).encode()));
   }
 
   /** The policy of the app, or null. */

@@ -63,6 +63,16 @@ class LicenseAdminTest {
     assertEquals("Team", licenses.admin("GET", path, null).json().getString("name"));
     JsonArray listed = licenses.admin("GET", "/license-policies", null).json().getJsonArray("policies");
     assertTrue(listed.stream().anyMatch(p -> created.getString("policy_id").equals(((JsonObject) p).getString("policy_id"))));
+    // Paged like every list: limit and cursor, newest first.
+    licenses.policy(new JsonObject().put("name", "Second").put("max_devices", 1));
+    JsonObject first = licenses.admin("GET", "/license-policies?limit=1", null).json();
+    assertEquals(1, first.getJsonArray("policies").size());
+    assertNotNull(first.getString("next_cursor"));
+    JsonObject second = licenses.admin("GET", "/license-policies?limit=1&cursor=" + first.getString("next_cursor"), null)
+        .json();
+    assertTrue(!first.getJsonArray("policies").getJsonObject(0).getString("policy_id")
+        .equals(second.getJsonArray("policies").getJsonObject(0).getString("policy_id")), "the next page moves on");
+    assertEquals(400, licenses.admin("GET", "/license-policies?limit=0", null).status());
     assertEquals(1, audit.of(LicenseEvents.POLICY_CHANGED, licenses.appId()).size());
   }
 
