@@ -51,15 +51,15 @@ public final class AccessLog implements Handler<RoutingContext> {
    * bound here because the response may end on another context than the request's (after a client's reply).
    */
   private void log(RoutingContext ctx, long started) {
-    String requestId = RequestIds.of(ctx);
+    line(RequestIds.of(ctx), ctx.request().method().name(), template(ctx.request().method(), ctx.request().path()),
+        ctx.response().getStatusCode(), (System.nanoTime() - started) / 1_000_000, appId(ctx));
+  }
+
+  /** The access line of one request, its id bound for the line's MDC as well. */
+  static void line(String requestId, String method, String route, int status, long durationMs, String appId) {
     RequestContext.bind(requestId);
-    LOG.info("request_id={} {} {} {} {} {}",
-        requestId,
-        kv("method", ctx.request().method().name()),
-        kv("route", template(ctx.request().method(), ctx.request().path())),
-        kv("status", ctx.response().getStatusCode()),
-        kv("duration_ms", (System.nanoTime() - started) / 1_000_000),
-        kv("app_id", appId(ctx)));
+    LOG.info("request_id={} {} {} {} {} {}", requestId, kv("method", method), kv("route", route),
+        kv("status", status), kv("duration_ms", durationMs), kv("app_id", appId));
   }
 
   /** The route template the request matched (the table is read once, after it is complete), or "unmatched". */

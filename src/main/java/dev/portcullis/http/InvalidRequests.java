@@ -2,12 +2,9 @@ package dev.portcullis.http;
 
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
-import dev.portcullis.core.RequestContext;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.http.HttpServerRequest;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Requests the HTTP decoder refused before any route saw them (a request line or headers too long, a malformed
@@ -15,8 +12,6 @@ import org.slf4j.LoggerFactory;
  * line, instead of Vert.x's empty body. The connection is closed after, as Vert.x does: its framing is in doubt.
  */
 public final class InvalidRequests {
-
-  private static final Logger ACCESS = LoggerFactory.getLogger("portcullis.access");
 
   private InvalidRequests() {
   }
@@ -36,9 +31,7 @@ public final class InvalidRequests {
       message = "malformed request: the request line or a header could not be read";
     }
     String requestId = RequestIds.newId();
-    RequestContext.bind(requestId);
-    ACCESS.info("request_id={} method={} route=unmatched status={} duration_ms=0 app_id=null", requestId,
-        request.method() == null ? "-" : request.method().name(), status);
+    AccessLog.line(requestId, request.method() == null ? "-" : request.method().name(), "unmatched", status, 0, null);
     request.response()
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")

@@ -6,6 +6,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -48,9 +49,9 @@ public final class JsonBody {
       ctx.fail(new ApiException(ErrorCode.INVALID_REQUEST, "body must be a JSON object"));
       return;
     }
-    String withNul = withNul(object, "");
-    if (withNul != null) {
-      ctx.fail(ApiException.invalid(withNul, "must not contain the NUL character"));
+    String nulAt = nulAt(object);
+    if (nulAt != null) {
+      ctx.fail(ApiException.invalid(nulAt.isEmpty() ? "body" : nulAt, "must not contain the NUL character"));
       return;
     }
     ctx.put(KEY, object);
@@ -62,31 +63,37 @@ public final class JsonBody {
     return body == null ? new JsonObject() : body;
   }
 
-  /** The path of the first key or string (at any depth) holding U+0000, or null when there is none. */
-  private static String withNul(Object value, String path) {
+  /**
+   * Where the first key or string holding U+0000 is, relative to {@code value} ("" for the value itself or a key of
+   * it), or null when there is none: the path is built only on the way back from a find.
+   */
+  private static String nulAt(Object value) {
     if (value instanceof String text) {
-      return text.indexOf('\u0000') >= 0 ? path : null;
+      return text.indexOf('\u0000') >= 0 ? "" : null;
     }
     if (value instanceof JsonObject object) {
       for (String key : object.fieldNames()) {
-        String field = path.isEmpty() ? key : path + "." + key;
         if (key.indexOf('\u0000') >= 0) {
-          return path.isEmpty() ? "body" : path;
+          return "";
         }
-        String found = withNul(object.getValue(key), field);
-        if (found != null) {
-          return found;
+        String below = nulAt(object.getValue(key));
+        if (below != null) {
+          return key + step(below);
         }
       }
-    } else if (value instanceof io.vertx.core.json.JsonArray array) {
+    } else if (value instanceof JsonArray array) {
       for (int i = 0; i < array.size(); i++) {
-        String found = withNul(array.getValue(i), path + "[" + i + "]");
-        if (found != null) {
-          return found;
+        String below = nulAt(array.getValue(i));
+        if (below != null) {
+          return "[" + i + "]" + step(below);
         }
       }
     }
     return null;
+  }
+
+  private static String step(String below) {
+    return below.isEmpty() || below.startsWith("[") ? below : "." + below;
   }
 
   private static boolean isJson(String contentType) {

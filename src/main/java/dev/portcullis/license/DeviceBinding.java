@@ -27,9 +27,13 @@ public final class DeviceBinding {
   /**
    * The login bound to the device, with the license's entitlements; fails with {@code invalid_license} (unknown
    * key, or the device is not a live device of it), {@code forbidden} (the license is another user's) or
-   * {@code license_expired} | {@code license_suspended} | {@code license_revoked}.
+   * {@code license_expired} | {@code license_suspended} | {@code license_revoked}. No device asked for
+   * ({@code deviceId} null): the login as it is.
    */
   public Future<Issue> bind(Issue login, UUID deviceId, String key) {
+    if (deviceId == null) {
+      return Future.succeededFuture(login);
+    }
     if (key == null || key.isBlank()) {
       return Future.failedFuture(ApiException.invalid("key", "is required with device_id (the device's license key)"));
     }

@@ -94,6 +94,15 @@ public final class OtpSender {
         });
   }
 
+  /** {@code otp.sent}: the channel, the masked address and the request id of a code on its way. */
+  public static AuditEvent sentEvent(UUID appId, Identity identity, String otpRequestId, String requestId,
+                                     String clientIp) {
+    return AuditEvent.of(AuditEvent.OTP_SENT, appId, requestId, clientIp)
+        .with("channel", identity.kind().channel())
+        .with("to", identity.masked())
+        .with("otp_request_id", otpRequestId);
+  }
+
   /** Whether the app sends codes to this identity's channel (and country): 400 or 403 when it does not. */
   public static void checkPolicy(AppSettings settings, Identity identity) {
     String channel = identity.kind().channel();
@@ -124,10 +133,7 @@ public final class OtpSender {
         return Future.succeededFuture(answer);
       }
       metrics.sent(identity.kind());
-      AuditEvent sent = AuditEvent.of(AuditEvent.OTP_SENT, app.id(), requestId, clientIp)
-          .with("channel", identity.kind().channel())
-          .with("to", identity.masked())
-          .with("otp_request_id", otpRequestId);
+      AuditEvent sent = sentEvent(app.id(), identity, otpRequestId, requestId, clientIp);
       OtpMessage message = new OtpMessage(identity, code, app.id(), app.name(), otpRequestId, settings.otpTtl(),
           requestId, clientIp);
       return audit.record(sent)

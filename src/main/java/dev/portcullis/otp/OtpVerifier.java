@@ -201,9 +201,7 @@ public final class OtpVerifier {
   private Future<Grant> issue(Call call, UserRepository.Found found, Future<Void> recorded, Verify request) {
     Issue login = Issue.login(call.appId(), found.user().id(), found.created(), call.requestId(), call.clientIp())
         .withTenant(call.tenantId());
-    Future<Issue> issue = request.deviceId() == null
-        ? Future.succeededFuture(login)
-        : devices.bind(login, request.deviceId(), request.licenseKey());
+    Future<Issue> issue = devices.bind(login, request.deviceId(), request.licenseKey());
     return bothDone(recorded, issue.compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound)));
   }
 

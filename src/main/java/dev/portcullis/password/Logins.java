@@ -57,10 +57,8 @@ public final class Logins {
     return signIn(message, (request, userId, audited, provenHash) -> {
       TokenMessages.Issue login = request.issue(userId, false, message.tenantId());
       // A session on a licensed device: bound only when the device's license key proves it.
-      Future<TokenMessages.Issue> issue = message.deviceId() == null
-          ? Future.succeededFuture(login)
-          : devices.bind(login, message.deviceId(), message.licenseKey());
-      Future<Grant> issued = issue.compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound))
+      Future<Grant> issued = devices.bind(login, message.deviceId(), message.licenseKey())
+          .compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound))
           .compose(grant -> unlessPasswordChanged(request, userId, provenHash, grant));
       return PasswordRequest.afterAudit(audited, issued);
     });

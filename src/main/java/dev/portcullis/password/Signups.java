@@ -209,10 +209,8 @@ public final class Signups {
             Future<Void> audited = audit.record(events);
             TokenMessages.Issue login = request.issue(userId, found.created(), message.tenantId());
             // A session on a licensed device, as a login's: bound only when the device's license key proves it.
-            Future<TokenMessages.Issue> issue = message.deviceId() == null
-                ? Future.succeededFuture(login)
-                : devices.bind(login, message.deviceId(), message.licenseKey());
-            Future<Grant> issued = issue.compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound));
+            Future<Grant> issued = devices.bind(login, message.deviceId(), message.licenseKey())
+                .compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound));
             return PasswordRequest.afterAudit(audited, issued);
           });
         });

@@ -153,10 +153,7 @@ public final class VerificationCodes {
     App app = send.app();
     boolean notice = send.delivery() == Delivery.NOTICE;
     metrics.sent(send.identity().kind());
-    AuditEvent sent = AuditEvent.of(AuditEvent.OTP_SENT, app.id(), send.requestId(), send.clientIp())
-        .with("channel", send.identity().kind().channel())
-        .with("to", send.identity().masked())
-        .with("otp_request_id", publicId)
+    AuditEvent sent = OtpSender.sentEvent(app.id(), send.identity(), publicId, send.requestId(), send.clientIp())
         .with("purpose", send.purpose().prefix)
         .with("notice", notice);
     OtpMessage message = new OtpMessage(send.identity(), notice ? null : code, app.id(), app.name(), publicId,

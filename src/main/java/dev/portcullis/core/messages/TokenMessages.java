@@ -4,6 +4,8 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Bus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 
@@ -149,8 +151,7 @@ public final class TokenMessages {
     /** The session of this grant: the {@code sid} of the access token the token service has just signed. */
     public UUID sessionId() {
       String[] parts = accessToken.split("\\.");
-      JsonObject claims = new JsonObject(new String(java.util.Base64.getUrlDecoder().decode(parts[1]),
-          java.nio.charset.StandardCharsets.UTF_8));
+      JsonObject claims = new JsonObject(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
       return UUID.fromString(claims.getString("sid"));
     }
 
