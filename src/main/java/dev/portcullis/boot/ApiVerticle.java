@@ -27,6 +27,7 @@ import dev.portcullis.http.ErrorResponder;
 import dev.portcullis.http.InvalidRequests;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
+import dev.portcullis.http.RouteTemplates;
 import dev.portcullis.http.TrustedProxies;
 import dev.portcullis.license.LicenseApi;
 import dev.portcullis.oidc.OidcApi;
@@ -174,7 +175,8 @@ public final class ApiVerticle extends VerticleBase {
    */
   static Router routes(Router router, Guards guard, Apis api) {
     router.route().handler(RequestIds::handle);
-    router.route().handler(new AccessLog(router));
+    RouteTemplates templates = new RouteTemplates(router);
+    router.route().handler(new AccessLog(templates));
     router.route().handler(guard.proxies());
     router.route().handler(guard.admission());
     router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));
@@ -313,7 +315,7 @@ public final class ApiVerticle extends VerticleBase {
     router.route().failureHandler(ErrorResponder::handle);
     router.errorHandler(400, ErrorResponder.forStatus(400));
     router.errorHandler(404, ErrorResponder.forStatus(404));
-    router.errorHandler(405, ErrorResponder.forStatus(405));
+    router.errorHandler(405, ErrorResponder.methodNotAllowed(templates));
     return router;
   }
 

@@ -4,16 +4,8 @@ import static net.logstash.logback.argument.StructuredArguments.kv;
 
 import dev.portcullis.core.RequestContext;
 import io.vertx.core.Handler;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.ext.web.Route;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,18 +17,10 @@ import org.slf4j.LoggerFactory;
 public final class AccessLog implements Handler<RoutingContext> {
 
   private static final Logger LOG = LoggerFactory.getLogger("portcullis.access");
-  private static final Pattern PARAM = Pattern.compile(":[A-Za-z_][A-Za-z0-9_]*");
+  private final RouteTemplates routes;
 
-  private record Template(Pattern pattern, String path, java.util.Set<HttpMethod> methods) {
-  }
-
-  private final Router router;
-  private List<Template> templates;
-  /** "METHOD /path" of the routes without parameters seen so far, to their template (themselves). */
-  private final Map<String, String> staticRoutes = new HashMap<>();
-
-  public AccessLog(Router router) {
-    this.router = router;
+  public AccessLog(RouteTemplates routes) {
+    this.routes = routes;
   }
 
   @Override
@@ -51,7 +35,7 @@ public final class AccessLog implements Handler<RoutingContext> {
    * bound here because the response may end on another context than the request's (after a client's reply).
    */
   private void log(RoutingContext ctx, long started) {
-    line(RequestIds.of(ctx), ctx.request().method().name(), template(ctx.request().method(), ctx.request().path()),
+    line(RequestIds.of(ctx), ctx.request().method().name(), routes.template(ctx.request().method(), ctx.request().path()),
         ctx.response().getStatusCode(), (System.nanoTime() - started) / 1_000_000, appId(ctx));
   }
 
@@ -60,39 +44,6 @@ public final class AccessLog implements Handler<RoutingContext> {
     RequestContext.bind(requestId);
     LOG.info("request_id={} {} {} {} {} {}", requestId, kv("method", method), kv("route", route),
         kv("status", status), kv("duration_ms", durationMs), kv("app_id", appId));
-  }
-
-  /** The route template the request matched (the table is read once, after it is complete), or "unmatched". */
-  String template(HttpMethod method, String path) {
-    if (templates == null) {
-      List<Template> built = new ArrayList<>();
-      for (Route route : router.getRoutes()) {
-        if (route.getPath() != null) {
-          String regex = PARAM.matcher(Pattern.quote(route.getPath())).replaceAll("\\\\E[^/]+\\\\Q");
-          built.add(new Template(Pattern.compile(regex), route.getPath(), route.methods()));
-        }
-      }
-      templates = built;
-    }
-    String key = method.name() + " " + path;
-    String known = staticRoutes.get(key);
-    if (known != null) {
-      return known;
-    }
-    String fallback = null;
-    for (Template template : templates) {
-      if (path != null && template.pattern().matcher(path).matches()) {
-        if (template.methods() == null || template.methods().isEmpty() || template.methods().contains(method)) {
-          if (template.path().equals(path)) {
-            // A route without parameters: its requests skip the scan next time (at most one entry per such route).
-            staticRoutes.put(key, path);
-          }
-          return template.path();
-        }
-        fallback = template.path();
-      }
-    }
-    return fallback != null ? fallback : "unmatched";
   }
 
   private static String appId(RoutingContext ctx) {

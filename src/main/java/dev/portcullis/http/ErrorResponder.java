@@ -33,6 +33,20 @@ public final class ErrorResponder {
     return ctx -> answer(ctx, fromStatus(status), ctx.failure());
   }
 
+  /**
+   * The router's 405 (a path it knows, another method), with the {@code Allow} header RFC 9110 requires: the
+   * methods the path's routes take.
+   */
+  public static Handler<RoutingContext> methodNotAllowed(RouteTemplates routes) {
+    return ctx -> {
+      String allowed = routes.allowed(ctx.request().path());
+      if (!allowed.isEmpty()) {
+        ctx.response().putHeader("Allow", allowed);
+      }
+      answer(ctx, fromStatus(405), ctx.failure());
+    };
+  }
+
   private static ApiException classify(Throwable cause, int status) {
     if (cause instanceof HttpException http) {
       // Vert.x Web's own refusals, such as a query string with a malformed %-escape.

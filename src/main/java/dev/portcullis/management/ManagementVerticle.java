@@ -7,6 +7,7 @@ import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import dev.portcullis.http.ErrorResponder;
 import dev.portcullis.http.RequestIds;
+import dev.portcullis.http.RouteTemplates;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -49,7 +50,7 @@ public final class ManagementVerticle extends VerticleBase {
     }
     router.route().failureHandler(ErrorResponder::handle);
     router.errorHandler(404, ErrorResponder.forStatus(404));
-    router.errorHandler(405, ErrorResponder.forStatus(405));
+    router.errorHandler(405, ErrorResponder.methodNotAllowed(new RouteTemplates(router)));
     server = vertx.createHttpServer().requestHandler(router);
     return server.listen(config.managementPort());
   }

@@ -37,12 +37,18 @@ class HttpConventionsTest {
   }
 
   @Test
-  @DisplayName("a known path with the wrong method answers a JSON 405")
+  @DisplayName("a known path with the wrong method answers a JSON 405 whose Allow lists the path's methods")
   void wrongMethod() {
     ApiResponse response = gateway.http().delete("/auth/send-otp");
     assertEquals(405, response.status());
     assertEquals("method_not_allowed", response.error());
+    assertEquals("POST", response.header("Allow"));
+    assertEquals("GET", gateway.http().delete("/auth/me").header("Allow"));
     String appId = java.util.UUID.randomUUID().toString();
+    assertEquals("GET, POST", gateway.http().delete("/oidc/" + appId + "/userinfo").header("Allow"));
+    ApiResponse user = gateway.http().post("/v1/apps/" + appId + "/users/" + appId, new JsonObject());
+    assertEquals(405, user.status());
+    assertEquals("DELETE, GET, PATCH", user.header("Allow"));
     for (String formPost : java.util.List.of("/oidc/" + appId + "/token", "/oidc/" + appId + "/revoke",
         "/hosted/" + appId + "/flow")) {
       for (ApiResponse other : java.util.List.of(gateway.http().get(formPost), gateway.http().delete(formPost))) {

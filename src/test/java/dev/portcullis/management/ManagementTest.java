@@ -29,7 +29,9 @@ class ManagementTest {
       ApiResponse unknown = gateway.management().get("/no-such-path");
       assertEquals(404, unknown.status());
       assertEquals("not_found", unknown.error(), unknown.body());
-      assertEquals(405, gateway.management().post("/health/live", new io.vertx.core.json.JsonObject()).status());
+      ApiResponse post = gateway.management().post("/health/live", new io.vertx.core.json.JsonObject());
+      assertEquals(405, post.status());
+      assertEquals("GET", post.header("Allow"));
       ApiResponse ready = gateway.management().get("/health/ready");
       assertEquals(200, ready.status());
       assertEquals("up", ready.json().getJsonObject("checks").getString("postgres"));
