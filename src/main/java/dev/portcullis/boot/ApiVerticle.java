@@ -26,6 +26,7 @@ import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.ErrorResponder;
 import dev.portcullis.http.InvalidRequests;
 import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.PathSegments;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.RouteTemplates;
 import dev.portcullis.http.TrustedProxies;
@@ -177,6 +178,7 @@ public final class ApiVerticle extends VerticleBase {
     router.route().handler(RequestIds::handle);
     RouteTemplates templates = new RouteTemplates(router);
     router.route().handler(new AccessLog(templates));
+    router.route().handler(PathSegments::check);
     router.route().handler(guard.proxies());
     router.route().handler(guard.admission());
     router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));

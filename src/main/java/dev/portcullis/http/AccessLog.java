@@ -35,7 +35,7 @@ public final class AccessLog implements Handler<RoutingContext> {
    * bound here because the response may end on another context than the request's (after a client's reply).
    */
   private void log(RoutingContext ctx, long started) {
-    line(RequestIds.of(ctx), ctx.request().method().name(), routes.template(ctx.request().method(), ctx.request().path()),
+    line(RequestIds.of(ctx), ctx.request().method().name(), routes.template(ctx.request().method(), ctx.normalizedPath()),
         ctx.response().getStatusCode(), (System.nanoTime() - started) / 1_000_000, appId(ctx));
   }
 

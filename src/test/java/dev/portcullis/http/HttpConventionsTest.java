@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.GatewayExtension;
+import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -57,6 +58,22 @@ class HttpConventionsTest {
         assertEquals("POST", other.header("Allow"));
       }
     }
+  }
+
+  @Test
+  @DisplayName("a path with a dot or empty segment is 400, never the route it would reduce to (users/.. is the app)")
+  void dotSegments() {
+    String appId = gateway.createApp("dot-segments").getString("app_id");
+    String[] admin = Http.bearer(TestGateway.ADMIN_KEY);
+    for (String path : java.util.List.of("/users/..", "/users/%2E%2E", "/users/.%2e", "/tenants/%2e%2E",
+        "/x/../users", "/./users", "//users", "/users//x")) {
+      ApiResponse response = gateway.http().delete("/v1/apps/" + appId + path, admin);
+      assertEquals(400, response.status(), path + ": " + response.body());
+      assertEquals("invalid_request", response.error());
+    }
+    assertEquals(200, gateway.http().get("/v1/apps/" + appId, admin).status(), "the app is still there");
+    assertEquals(200, gateway.http().get("/v1/apps/" + appId + "/users/", admin).status(), "a trailing slash is fine");
+    assertEquals(200, gateway.http().get("/v1/apps/" + appId + "/jwks.json").status());
   }
 
   @Test
