@@ -67,8 +67,12 @@ public final class OtpVerifier {
    */
   public Future<Proven> prove(Verify request) {
     return consume(request, (call, otpRequestId, identity) -> withUser(call, otpRequestId, identity,
-        (found, recorded) -> recorded.map(
-            stored -> new Proven(found.user().id(), found.user().toJson(), found.created()))));
+        (found, recorded) -> found.disabled()
+            // A disabled user proves the code and gets nothing, as at verify-otp: a conversation's result, for one,
+            // is a sign-in its backend trusts without another check.
+            ? recorded.compose(stored -> Future.<Proven>failedFuture(
+                new ApiException(ErrorCode.USER_DISABLED, "the user is disabled")))
+            : recorded.map(stored -> new Proven(found.user().id(), found.user().toJson(), found.created()))));
   }
 
   /** What follows a code verified for an identity. */

@@ -18,7 +18,8 @@ import java.util.UUID;
 public final class UserRepository {
 
   /** A user and whether this call created it. */
-  public record Found(User user, boolean created) {
+  /** A login's user, made now ({@code created}) or found; {@code disabled} as it was read. */
+  public record Found(User user, boolean created, boolean disabled) {
   }
 
   /** A PATCH: whether the user was disabled before, the user after, and the role change (null without roles). */
@@ -27,8 +28,10 @@ public final class UserRepository {
 
   private static final String FIND_OR_INSERT_BY_EMAIL = findOrInsert("email");
   private static final String FIND_OR_INSERT_BY_PHONE = findOrInsert("phone");
-  private static final String BY_EMAIL = "SELECT " + User.COLUMNS + " FROM users WHERE app_id = $1 AND email = $2";
-  private static final String BY_PHONE = "SELECT " + User.COLUMNS + " FROM users WHERE app_id = $1 AND phone = $2";
+  private static final String BY_EMAIL = "SELECT " + User.COLUMNS + ", disabled, false AS created FROM users "
+      + "WHERE app_id = $1 AND email = $2";
+  private static final String BY_PHONE = "SELECT " + User.COLUMNS + ", disabled, false AS created FROM users "
+      + "WHERE app_id = $1 AND phone = $2";
 
   /** The admin list: newest first, keyset-paged on (created_at, id); served by users_app_page. */
   private static final String PAGE_HEAD = "SELECT " + User.FULL_COLUMNS + " FROM users u "
@@ -82,7 +85,7 @@ public final class UserRepository {
     return pg.run(pool -> pool.preparedQuery(sql).execute(params))
         .compose(rows -> rows.rowCount() > 0
             ? Future.succeededFuture(found(rows.iterator().next()))
-            : find(appId, email, phone).map(user -> new Found(user, false)));
+            : find(appId, email, phone));
   }
 
   /** A page of the app's users, newest first, matching {@code q} (an id, an email or a phone prefix) when given. */
@@ -182,11 +185,11 @@ public final class UserRepository {
     params.addString(prefix).addString(UserSearch.upperBound(prefix)).addString(UserSearch.like(prefix));
   }
 
-  private Future<User> find(UUID appId, String email, String phone) {
+  private Future<Found> find(UUID appId, String email, String phone) {
     String sql = email != null ? BY_EMAIL : BY_PHONE;
     return pg.run(pool -> pool.preparedQuery(sql).execute(Tuple.of(appId, email != null ? email : phone)))
         .compose(rows -> rows.rowCount() > 0
-            ? Future.succeededFuture(firstUser(rows))
+            ? Future.succeededFuture(found(rows.iterator().next()))
             : Future.failedFuture(new IllegalStateException("user of app " + appId + " vanished after a conflict")));
   }
 
@@ -202,7 +205,7 @@ public final class UserRepository {
     return "WITH " + identityUser(column, "NULL::timestamptz") + ", "
         + "verify AS (UPDATE users SET " + verified + " = true "
         + "WHERE id = (SELECT id FROM found) AND NOT (SELECT verified FROM found)) "
-        + "SELECT " + User.COLUMNS + ", created FROM u";
+        + "SELECT " + User.COLUMNS + ", disabled, created FROM u";
   }
 
   /**
@@ -228,7 +231,7 @@ public final class UserRepository {
   }
 
   private static Found found(Row row) {
-    return new Found(User.fromRow(row), row.getBoolean("created"));
+    return new Found(User.fromRow(row), row.getBoolean("created"), row.getBoolean("disabled"));
   }
 
   private static User firstUser(RowSet<Row> rows) {

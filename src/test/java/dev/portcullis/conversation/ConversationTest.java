@@ -120,6 +120,35 @@ class ConversationTest {
   }
 
   @Test
+  @DisplayName("a disabled user's right code finishes nothing: the page says so and the conversation stays open")
+  void disabledUser() {
+    JsonObject registered = created(registration());
+    assertEquals(302, register(fixture.browser(), registered, "off@example.com").status());
+    String challenge = read(registered.getString("id")).getJsonObject("result").getJsonObject("auth")
+        .getString("challenge");
+    String[] admin = dev.portcullis.testing.Http.bearer(dev.portcullis.testing.TestGateway.ADMIN_KEY);
+    String users = "/v1/apps/" + app.getString("app_id") + "/users";
+    String userId = fixture.gateway.http().get(users + "?q=off@example.com", admin).json().getJsonArray("users")
+        .getJsonObject(0).getString("id");
+    assertEquals(200, fixture.gateway.http().patch(users + "/" + userId, new JsonObject().put("disabled", true),
+        admin).status());
+
+    JsonObject login = created(new JsonObject().put("auth", new JsonObject().put("challenge", challenge)));
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page page = browser.get(path(login));
+    int before = fixture.codesSentTo("off@example.com");
+    FormBrowser.Page codeStep = browser.submit(page, Map.of("action", "send_code"));
+    FormBrowser.Page refused = browser.submit(codeStep, Map.of("code", fixture.code("off@example.com", before),
+        "action", "verify"));
+    assertEquals(400, refused.status(), refused.toString());
+    assertTrue(refused.body().contains("This account is disabled."), refused.body());
+    JsonObject after = read(login.getString("id"));
+    assertEquals("IN_PROGRESS", after.getString("status"), after.encode());
+    assertTrue(!after.containsKey("result") || after.getValue("result") == null
+        || !after.getJsonObject("result").containsKey("auth"), after.encode());
+  }
+
+  @Test
   @DisplayName("requireOneOf is kept: PHONE alone without hosted_sms is 400, and a sign-in that cannot complete any "
       + "set goes back to the identity step instead of finishing")
   void requireOneOfKept() {
