@@ -27,6 +27,13 @@ final class Scopes {
     return scopes;
   }
 
+  /** Every scope a space-separated scope parameter names, known or not, each once. */
+  static Set<String> named(String requested) {
+    Set<String> scopes = new LinkedHashSet<>();
+    Arrays.stream(requested.split(" ")).filter(scope -> !scope.isEmpty()).forEach(scopes::add);
+    return scopes;
+  }
+
   static String join(Set<String> scopes) {
     return String.join(" ", scopes);
   }

@@ -154,7 +154,7 @@ final class TokenEndpoint {
       }
       Set<String> scopes = Scopes.granted(granted.scope());
       String asked = form.get("scope");
-      if (asked != null && !scopes.containsAll(Set.of(asked.split(" ")))) {
+      if (asked != null && !scopes.containsAll(Scopes.named(asked))) {
         return Future.failedFuture(OAuthError.invalidScope("scope may only name scopes granted before"));
       }
       return bus.request(Bus.TOKEN_REFRESH, new Refresh(app.id(), token, visit.requestId(), visit.clientIp(), null, issuer))

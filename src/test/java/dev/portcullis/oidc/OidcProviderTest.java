@@ -358,6 +358,21 @@ class OidcProviderTest {
   }
 
   @Test
+  @DisplayName("a refresh's scope may repeat or narrow the granted scopes (200), never widen them (invalid_scope)")
+  void refreshScope() throws Exception {
+    OIDCTokenResponse tokens = offlineTokens("sc@example.com");
+    String token = "/oidc/" + appId + "/token";
+    ApiResponse wider = form(token, Map.of("grant_type", "refresh_token", "scope", "openid email",
+        "refresh_token", tokens.getOIDCTokens().getRefreshToken().getValue()), "Authorization", basicHeader());
+    assertEquals(400, wider.status(), wider.body());
+    assertEquals("invalid_scope", wider.json().getString("error"));
+    ApiResponse repeated = form(token, Map.of("grant_type", "refresh_token", "scope", "openid  openid",
+        "refresh_token", tokens.getOIDCTokens().getRefreshToken().getValue()), "Authorization", basicHeader());
+    assertEquals(200, repeated.status(), repeated.body());
+    assertNotNull(repeated.json().getString("access_token"));
+  }
+
+  @Test
   @DisplayName("an OIDC session refreshed through the REST API keeps the OIDC issuer in its access tokens")
   void restRefreshKeepsOidcIssuer() throws Exception {
     OIDCTokenResponse tokens = offlineTokens("ed@example.com");
