@@ -6,9 +6,12 @@ import dev.portcullis.core.ApiException;
 import dev.portcullis.hosted.AnswerFields;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 
@@ -20,13 +23,16 @@ record ConversationRequest(String userKey, String returnUrl, JsonObject query, L
   private static final int MAX_USER_KEY = 256;
   private static final int MAX_URL = 2048;
   private static final int MAX_SETS = 10;
+  /** Stands in for {@link #PLACEHOLDER} while a return URL is checked: braces are not allowed in a URL. */
+  private static final String SAMPLE_ID = "00000000-0000-0000-0000-000000000000";
 
   static ConversationRequest parse(JsonObject body, App app) {
     String userKey = string(body, "userKey", MAX_USER_KEY);
     String returnUrl = string(body, "returnUrl", MAX_URL);
     if (!matchesCallback(app, returnUrl)) {
       throw ApiException.invalid("returnUrl",
-          "its origin and path must equal those of one of the app's callback_urls (only the query may differ)");
+          "must be a URL in ASCII (%-encode anything else) whose origin and path equal those of one of the app's "
+              + "callback_urls (only the query may differ; no fragment)");
     }
     if (!(body.getValue("query") instanceof JsonObject query)) {
       throw ApiException.invalid("query", "must be an object");
@@ -67,18 +73,50 @@ record ConversationRequest(String userKey, String returnUrl, JsonObject query, L
   }
 
   /**
-   * Scheme, user-info, host, port and path of the return URL equal, character for character, those of one of the
-   * app's callback URLs; the query may differ (it usually carries {conversationId}); no fragment.
+   * The return URL is a valid absolute URL in printable ASCII (so it can be a {@code Location} as it is), with
+   * {@code {conversationId}} in its query at most and no fragment, and its origin (scheme and host without regard
+   * to case, port with the scheme's default filled in) and path equal those of one of the app's callback URLs;
+   * the query may differ.
    */
   static boolean matchesCallback(App app, String returnUrl) {
-    if (returnUrl.contains("#")) {
+    if (beforeQuery(returnUrl).contains(PLACEHOLDER)) {
       return false;
     }
-    String originAndPath = beforeQuery(returnUrl);
-    if (originAndPath.contains(PLACEHOLDER) || !originAndPath.matches("https?://[^/?]+(/.*)?")) {
+    URI url = parse(returnUrl.replace(PLACEHOLDER, SAMPLE_ID));
+    if (url == null || url.getRawFragment() != null) {
       return false;
     }
-    return app.callbackUrls().stream().anyMatch(callback -> beforeQuery(callback).equals(originAndPath));
+    return app.callbackUrls().stream().map(ConversationRequest::parse)
+        .anyMatch(callback -> callback != null && sameOriginAndPath(callback, url));
+  }
+
+  /** An absolute http(s) URL with a host, of printable ASCII only; else null. */
+  private static URI parse(String url) {
+    for (int i = 0; i < url.length(); i++) {
+      if (url.charAt(i) <= ' ' || url.charAt(i) > '~') {
+        return null;
+      }
+    }
+    try {
+      URI uri = new URI(url);
+      String scheme = uri.getScheme();
+      boolean web = "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
+      return web && uri.getHost() != null ? uri : null;
+    } catch (URISyntaxException e) {
+      return null;
+    }
+  }
+
+  private static boolean sameOriginAndPath(URI callback, URI url) {
+    return callback.getScheme().equalsIgnoreCase(url.getScheme())
+        && callback.getHost().equalsIgnoreCase(url.getHost())
+        && port(callback) == port(url)
+        && Objects.equals(callback.getRawUserInfo(), url.getRawUserInfo())
+        && Objects.equals(callback.getRawPath(), url.getRawPath());
+  }
+
+  private static int port(URI uri) {
+    return uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
   }
 
   private static String beforeQuery(String url) {

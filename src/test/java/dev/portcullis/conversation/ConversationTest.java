@@ -235,13 +235,26 @@ class ConversationTest {
       "https://evil.example.com/return",
       "https://user@shop.example.com/return",
       "https://shop.example.com/return#x",
-      "https://shop.example.com/{conversationId}"})
-  @DisplayName("a returnUrl whose origin or path differs from every callback URL is 400 invalid_request")
+      "https://shop.example.com/{conversationId}",
+      "https://shop.example.com/return?a=\r\nX-Injected: 1",
+      "https://shop.example.com/return?a=b c",
+      "https://shop.example.com/return?n=\u00e9"})
+  @DisplayName("a returnUrl that is no ASCII URL, or whose origin or path differs from every callback URL, is 400")
   void returnUrlRefused(String returnUrl) {
     ApiResponse response = create(new JsonObject().put("userKey", "k").put("returnUrl", returnUrl)
         .put("query", new JsonObject()), "application/json");
     assertEquals(400, response.status(), response.toString());
     assertEquals("invalid_request", response.error());
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @ValueSource(strings = {"https://SHOP.example.com/return?c={conversationId}", "https://shop.example.com:443/return",
+      "https://shop.example.com/return?n=%C3%A9"})
+  @DisplayName("the origin is compared as an origin: the host's case and the scheme's default port do not matter")
+  void returnUrlSameOrigin(String returnUrl) {
+    ApiResponse response = create(new JsonObject().put("userKey", "k").put("returnUrl", returnUrl)
+        .put("query", new JsonObject()), "application/json");
+    assertEquals(201, response.status(), response.toString());
   }
 
   @Test
