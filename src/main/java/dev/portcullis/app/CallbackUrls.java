@@ -6,8 +6,8 @@ import java.net.URISyntaxException;
 import java.util.List;
 
 /**
- * Callback URLs: absolute {@code https} URLs (or {@code http} on localhost / 127.0.0.1 for development),
- * no wildcards, no fragments, stored exactly as given and later matched exactly.
+ * Callback URLs: absolute {@code https} URLs (or {@code http} on localhost / 127.0.0.1 for development) in
+ * ASCII, no wildcards, no fragments, stored exactly as given and later matched exactly.
  */
 public final class CallbackUrls {
 
@@ -34,6 +34,10 @@ public final class CallbackUrls {
     String field = "callback_urls";
     if (url.length() > MAX_LENGTH || url.contains("*")) {
       throw ApiException.invalid(field, "'" + shorten(url) + "' must be an absolute URL without wildcards");
+    }
+    if (!url.chars().allMatch(c -> c > ' ' && c <= '~')) {
+      // Sent back as a Location header as it is: %-encoded, as a browser's redirect_uri arrives.
+      throw ApiException.invalid(field, "'" + shorten(url) + "' must be in ASCII: %-encode other characters");
     }
     URI uri;
     try {
