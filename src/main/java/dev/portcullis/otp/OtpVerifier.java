@@ -148,12 +148,7 @@ public final class OtpVerifier {
         .with("attempts_left", outcome.attemptsLeft());
     events.add(outcome.lockedMs() > 0 ? failed.with("locked_for", OtpRefusals.seconds(outcome.lockedMs())) : failed);
     if (outcome.lockedMs() > 0) {
-      securityEvents.publish(SecurityEvents.IDENTITY_LOCKED_OUT, call.appId(), null, null, new JsonObject()
-          .put("reason", "otp_failures")
-          .put("channel", outcome.identity().kind().channel())
-          .put("identity", outcome.identity().masked())
-          .put("client_ip", call.clientIp())
-          .put("locked_for", OtpRefusals.seconds(outcome.lockedMs())));
+      reportLockout(call, outcome);
     }
     if (outcome.attemptsLeft() == 0) {
       metrics.burned();
@@ -161,6 +156,21 @@ public final class OtpVerifier {
     }
     return OtpRefusals.after(audit.record(events), new ApiException(ErrorCode.OTP_INVALID,
         "otp: wrong code", new JsonObject().put("attempts_left", outcome.attemptsLeft())));
+  }
+
+  /** Tells the security webhook, naming the identity's user when it has one; the answer does not wait for it. */
+  private void reportLockout(Call call, OtpStore.VerifyOutcome outcome) {
+    Identity identity = outcome.identity();
+    JsonObject data = new JsonObject()
+        .put("reason", "otp_failures")
+        .put("channel", identity.kind().channel())
+        .put(identity.kind().field(), identity.masked())
+        .put("client_ip", call.clientIp())
+        .put("locked_for", OtpRefusals.seconds(outcome.lockedMs()));
+    users.idOf(call.appId(), valueIf(identity, Identity.Kind.EMAIL), valueIf(identity, Identity.Kind.PHONE))
+        .otherwise((UUID) null)
+        .onSuccess(userId -> securityEvents.publish(SecurityEvents.IDENTITY_LOCKED_OUT, call.appId(), userId, null,
+            data));
   }
 
   /** The session of a verified code: user, session and the code's events in the token service's one sign-in. */

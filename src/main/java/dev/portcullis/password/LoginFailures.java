@@ -85,6 +85,7 @@ public final class LoginFailures {
             metrics.lockout("identity_network");
             events.add(attempt.event(AuditEvent.PASSWORD_LOCKED_OUT).with("locked_for", seconds));
             alerts.emit(SecurityEvents.IDENTITY_LOCKED_OUT, attempt.appId(), attempt.userId(), new JsonObject()
+                .put("reason", "password_failures")
                 .put(attempt.identity().kind().field(), attempt.identity().masked())
                 .put("client_ip", attempt.clientIp())
                 .put("locked_for", seconds));

@@ -88,6 +88,13 @@ public final class UserRepository {
             : find(appId, email, phone));
   }
 
+  /** The id of the identity's user in the app, or null when it has none. */
+  public Future<UUID> idOf(UUID appId, String email, String phone) {
+    String sql = email != null ? BY_EMAIL : BY_PHONE;
+    return pg.run(pool -> pool.preparedQuery(sql).execute(Tuple.of(appId, email != null ? email : phone)))
+        .map(rows -> rows.rowCount() > 0 ? rows.iterator().next().getUUID("id") : null);
+  }
+
   /** A page of the app's users, newest first, matching {@code q} (an id, an email or a phone prefix) when given. */
   public Future<Page<User>> page(UUID appId, String q, String cursor, int limit) {
     UserSearch search = UserSearch.parse(q);

@@ -67,26 +67,39 @@ class OtpNetworkRulesTest {
   }
 
   @Test
-  @DisplayName("a lock-out is reported to the security webhook as identity.locked_out, with the identity masked")
+  @DisplayName("a lock-out is reported to the security webhook as identity.locked_out, naming the identity's user "
+      + "(null when it has none), the identity masked")
   void lockoutReported() {
     OtpClient client = OtpClient.forNewApp(gateway, "net-lockout-event", NO_COOLDOWN.copy().put("otp_max_attempts", 10));
-    String requestId = sent(client, "locked@example.com", STRANGER);
+    String first = sent(client, "locked@example.com", USER_NETWORK);
+    ApiResponse signedIn = client.verify(new JsonObject().put("otp_request_id", first)
+        .put("otp", receiver.awaitCode(first)).put("client_ip", USER_NETWORK));
+    String userId = signedIn.json().getJsonObject("user").getString("id");
+
+    JsonObject event = lockOut(client, "locked@example.com");
+    assertEquals(userId, event.getString("user_id"), event.encode());
+    assertEquals("otp_failures", event.getJsonObject("data").getString("reason"));
+    assertTrue(event.getJsonObject("data").getString("email").contains("*"), event.encode());
+    assertTrue(!event.encode().contains("locked@example.com"), "no full email");
+    assertEquals(null, lockOut(client, "nobody@example.com").getString("user_id"));
+  }
+
+  /** Ten wrong codes from the stranger's network; the identity.locked_out event that follows. */
+  private static JsonObject lockOut(OtpClient client, String email) {
+    String requestId = sent(client, email, STRANGER);
     String code = receiver.awaitCode(requestId);
     String wrong = code.equals("000000") ? "111111" : "000000";
     for (int i = 0; i < 10; i++) {
       client.verify(requestId, wrong);
     }
-    Await.until("identity.locked_out", Duration.ofSeconds(10), () -> receiver.calls().stream()
-        .anyMatch(call -> "identity.locked_out".equals(call.json().getString("type"))
-            && client.appId().equals(call.json().getString("app_id"))));
-    JsonObject event = receiver.calls().stream()
+    String masked = email.charAt(0) + "***" + email.substring(email.indexOf('@'));
+    java.util.function.Supplier<java.util.Optional<JsonObject>> event = () -> receiver.calls().stream()
         .map(WebhookReceiver.Call::json)
-        .filter(json -> "identity.locked_out".equals(json.getString("type")) && client.appId().equals(json.getString("app_id")))
-        .findFirst()
-        .orElseThrow();
-    assertEquals(null, event.getString("user_id"));
-    assertTrue(event.getJsonObject("data").getString("identity").contains("*"), event.encode());
-    assertTrue(!event.encode().contains("locked@example.com"), "no full email");
+        .filter(json -> "identity.locked_out".equals(json.getString("type")) && client.appId().equals(json.getString("app_id"))
+            && masked.equals(json.getJsonObject("data").getString("email")))
+        .findFirst();
+    Await.until("identity.locked_out of " + masked, Duration.ofSeconds(10), () -> event.get().isPresent());
+    return event.get().orElseThrow();
   }
 
   @Test
