@@ -109,7 +109,24 @@ public final class ErrorResponder {
     if (failure.retryAfter() >= 0) {
       response.putHeader("Retry-After", Long.toString(failure.retryAfter()));
     }
+    String challenge = challenge(failure.code());
+    if (challenge != null && response.headers().get("WWW-Authenticate") == null) {
+      response.putHeader("WWW-Authenticate", challenge);
+    }
     response.end(failure.toJson().toBuffer());
+  }
+
+  /**
+   * The {@code WWW-Authenticate} of a 401 that is about HTTP authentication (RFC 9110 §11.6.1 wants one on every
+   * such answer): client credentials are HTTP Basic (or the body's), access tokens and admin keys Bearer (RFC 6750).
+   * The other 401s (a wrong code, password or licence key) are about the request's content, and name no scheme.
+   */
+  private static String challenge(ErrorCode code) {
+    return switch (code) {
+      case INVALID_CLIENT -> "Basic realm=\"portcullis\", charset=\"UTF-8\"";
+      case INVALID_TOKEN, SESSION_REVOKED -> "Bearer realm=\"portcullis\", error=\"invalid_token\"";
+      default -> null;
+    };
   }
 
   private static ApiException fromStatus(int status) {

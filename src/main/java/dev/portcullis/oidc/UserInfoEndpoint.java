@@ -17,7 +17,7 @@ import java.util.UUID;
  * {@code GET|POST /oidc/{app_id}/userinfo} (OpenID Connect Core §5.3): the Bearer access token of an OpenID Connect
  * session of the app (header, or {@code access_token} in a form body, RFC 6750) → {@code sub} and the claims of the
  * scopes the user granted. A bad, expired or revoked token is {@code 401 invalid_token} with
- * {@code WWW-Authenticate: Bearer error="invalid_token"}.
+ * {@code WWW-Authenticate: Bearer realm="oidc", error="invalid_token"}; no token at all, the same without the error.
  */
 final class UserInfoEndpoint {
 
@@ -40,8 +40,14 @@ final class UserInfoEndpoint {
       ctx.fail(invalid);
       return;
     }
-    if (token == null || appId == null) {
-      refuse(ctx, new ApiException(ErrorCode.INVALID_TOKEN, "Authorization: a Bearer access token is required"));
+    if (token == null || token.isEmpty()) {
+      // RFC 6750 §3.1: a request with no token at all gets the challenge without an error code.
+      ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"oidc\"");
+      ctx.fail(new ApiException(ErrorCode.INVALID_TOKEN, "Authorization: a Bearer access token is required"));
+      return;
+    }
+    if (appId == null) {
+      refuse(ctx, new ApiException(ErrorCode.INVALID_TOKEN, "the access token is not one of this issuer"));
       return;
     }
     bus.request(Bus.TOKEN_INTROSPECT, new Introspect(token, appId, RequestIds.of(ctx)))
@@ -86,7 +92,7 @@ final class UserInfoEndpoint {
   }
 
   private static void refuse(RoutingContext ctx, ApiException failure) {
-    ctx.response().putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"oidc\", error=\"invalid_token\"");
     ctx.fail(failure);
   }
 }

@@ -77,6 +77,23 @@ class HttpConventionsTest {
   }
 
   @Test
+  @DisplayName("a 401 about HTTP authentication names its scheme in WWW-Authenticate: Basic for clients, Bearer for tokens")
+  void authenticationChallenges() {
+    String appId = java.util.UUID.randomUUID().toString();
+    String basic = "Basic realm=\"portcullis\", charset=\"UTF-8\"";
+    ApiResponse client = gateway.http().post("/auth/send-otp", new JsonObject().put("app_id", appId)
+        .put("app_secret", "wrong").put("email", "a@example.com"));
+    assertEquals(401, client.status());
+    assertEquals(basic, client.header("WWW-Authenticate"));
+    ApiResponse userinfo = gateway.http().get("/api/client/" + appId + "/userinfo?code=x");
+    assertEquals(401, userinfo.status(), userinfo.body());
+    assertEquals(basic, userinfo.header("WWW-Authenticate"));
+    ApiResponse me = gateway.http().get("/auth/me", Http.bearer("not-a-token"));
+    assertEquals(401, me.status());
+    assertEquals("Bearer realm=\"portcullis\", error=\"invalid_token\"", me.header("WWW-Authenticate"));
+  }
+
+  @Test
   @DisplayName("the caller's X-Request-Id is echoed")
   void requestIdEchoed() {
     ApiResponse response = gateway.http().get("/nowhere", "X-Request-Id", "trace-abc-123");

@@ -358,6 +358,18 @@ class OidcProviderTest {
   }
 
   @Test
+  @DisplayName("userinfo without a token is a bare Bearer challenge (RFC 6750 §3.1); with a bad one, invalid_token")
+  void userinfoChallenges() {
+    ApiResponse none = gateway.http().get("/oidc/" + appId + "/userinfo");
+    assertEquals(401, none.status());
+    assertEquals("Bearer realm=\"oidc\"", none.header("WWW-Authenticate"));
+    ApiResponse bad = userinfo("not-a-token");
+    assertEquals(401, bad.status());
+    assertEquals("Bearer realm=\"oidc\", error=\"invalid_token\"", bad.header("WWW-Authenticate"));
+    assertEquals("invalid_token", bad.json().getString("error"));
+  }
+
+  @Test
   @DisplayName("a refresh's scope may repeat or narrow the granted scopes (200), never widen them (invalid_scope)")
   void refreshScope() throws Exception {
     OIDCTokenResponse tokens = offlineTokens("sc@example.com");
