@@ -190,11 +190,12 @@ public final class ApiVerticle extends VerticleBase {
     router.post("/oidc/:app_id/token").handler(oidc::token);
     router.post("/oidc/:app_id/revoke").handler(oidc::revoke);
     router.post("/oidc/:app_id/userinfo").handler(oidc::userInfo);
+    router.post("/oidc/:app_id/authorize").handler(oidc::authorize);
     // Any other method there is 405: the JSON body parser's catch-all below would otherwise leave the router a 404.
     for (String postOnly : List.of("/hosted/:app_id/flow", "/oidc/:app_id/token", "/oidc/:app_id/revoke")) {
       router.route(postOnly).handler(ApiVerticle::postOnly);
     }
-    router.route().handler(JsonBody::handle);
+    router.route().handler(new JsonBody(templates));
 
     // End users, through their client backend
     router.post("/auth/send-otp").handler(guard.client()).handler(api.otp()::send);

@@ -2,6 +2,7 @@ package dev.portcullis.http;
 
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
@@ -15,18 +16,22 @@ import io.vertx.ext.web.RoutingContext;
  * must say what to change). Bodies with another media type are {@code 415}, anything but a JSON object is
  * {@code 400 invalid_request}, and so is a string holding the NUL character, which no Postgres text can store.
  */
-public final class JsonBody {
+public final class JsonBody implements Handler<RoutingContext> {
 
   private static final String KEY = "json_body";
 
-  private JsonBody() {
+  private final RouteTemplates routes;
+
+  public JsonBody(RouteTemplates routes) {
+    this.routes = routes;
   }
 
-  public static void handle(RoutingContext ctx) {
+  @Override
+  public void handle(RoutingContext ctx) {
     Buffer raw = ctx.body().buffer();
     if (raw == null || raw.length() == 0) {
       if (ctx.request().method() == HttpMethod.PATCH) {
-        ctx.fail(new ApiException(ErrorCode.INVALID_REQUEST, "body must be a JSON object of the fields to change"));
+        refuse(ctx, new ApiException(ErrorCode.INVALID_REQUEST, "body must be a JSON object of the fields to change"));
         return;
       }
       ctx.put(KEY, new JsonObject());
@@ -35,27 +40,36 @@ public final class JsonBody {
     }
     String type = ctx.request().getHeader("Content-Type");
     if (type != null && !isJson(type)) {
-      ctx.fail(new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json"));
+      refuse(ctx, new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json"));
       return;
     }
     Object parsed;
     try {
       parsed = Json.decodeValue(raw);
     } catch (DecodeException e) {
-      ctx.fail(new ApiException(ErrorCode.INVALID_REQUEST, "body is not valid JSON"));
+      refuse(ctx, new ApiException(ErrorCode.INVALID_REQUEST, "body is not valid JSON"));
       return;
     }
     if (!(parsed instanceof JsonObject object)) {
-      ctx.fail(new ApiException(ErrorCode.INVALID_REQUEST, "body must be a JSON object"));
+      refuse(ctx, new ApiException(ErrorCode.INVALID_REQUEST, "body must be a JSON object"));
       return;
     }
     String nulAt = nulAt(object);
     if (nulAt != null) {
-      ctx.fail(ApiException.invalid(nulAt.isEmpty() ? "body" : nulAt, "must not contain the NUL character"));
+      refuse(ctx, ApiException.invalid(nulAt.isEmpty() ? "body" : nulAt, "must not contain the NUL character"));
       return;
     }
     ctx.put(KEY, object);
     ctx.next();
+  }
+
+  /** The body's refusal, when a route takes it; else the router's own 404 or 405 answers, as without a body. */
+  private void refuse(RoutingContext ctx, ApiException refusal) {
+    if (routes.routed(ctx.request().method(), ctx.normalizedPath())) {
+      ctx.fail(refusal);
+    } else {
+      ctx.next();
+    }
   }
 
   public static JsonObject of(RoutingContext ctx) {

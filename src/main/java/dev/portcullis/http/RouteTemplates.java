@@ -59,6 +59,17 @@ public final class RouteTemplates {
     return fallback != null ? fallback : "unmatched";
   }
 
+  /** Some route names this method and a template matching this path. */
+  public boolean routed(HttpMethod method, String path) {
+    for (Template template : templates()) {
+      if (path != null && template.methods() != null && template.methods().contains(method)
+          && template.pattern().matcher(path).matches()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The methods the routes matching this path take, as an {@code Allow} header lists them; empty when none. */
   public String allowed(String path) {
     Set<String> methods = new TreeSet<>();

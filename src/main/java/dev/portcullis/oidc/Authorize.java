@@ -13,6 +13,7 @@ import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
 import java.util.Optional;
@@ -63,7 +64,8 @@ final class Authorize {
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
     Future<Optional<App>> app = appId == null ? Future.succeededFuture(Optional.empty()) : apps.find(appId);
     app.compose(found -> {
-          MultiMap query = ctx.queryParams();
+          // OpenID Connect Core §3.1.2.1: GET with a query, or POST with the same parameters as a form body.
+          MultiMap query = ctx.request().method() == HttpMethod.POST ? ctx.request().formAttributes() : ctx.queryParams();
           String page = found.isEmpty() ? "This app does not exist." : pageRefusal(found.get(), query);
           if (page != null) {
             metrics.authorize("refused");

@@ -94,6 +94,19 @@ class HttpConventionsTest {
   }
 
   @Test
+  @DisplayName("a body nobody takes is not judged: another method is 405 and an unknown path 404, whatever its type")
+  void bodyOfNoRoute() {
+    String[] form = {"Content-Type", "application/x-www-form-urlencoded"};
+    assertEquals(405, gateway.http().send("POST", "/auth/me", "a=b", form).status());
+    String appId = java.util.UUID.randomUUID().toString();
+    assertEquals(405, gateway.http().send("POST", "/oidc/" + appId + "/.well-known/openid-configuration", "a=b", form)
+        .status());
+    assertEquals(404, gateway.http().send("POST", "/no/such/path", "a=b", form).status());
+    assertEquals(404, gateway.http().send("POST", "/no/such/path", "[1]", "Content-Type", "application/json").status());
+    assertEquals(415, gateway.http().send("POST", "/auth/send-otp", "a=b", form).status(), "a route's body is judged");
+  }
+
+  @Test
   @DisplayName("the caller's X-Request-Id is echoed")
   void requestIdEchoed() {
     ApiResponse response = gateway.http().get("/nowhere", "X-Request-Id", "trace-abc-123");

@@ -282,6 +282,28 @@ class OidcProviderTest {
   }
 
   @Test
+  @DisplayName("authorize takes its parameters as a form POST too (OpenID Connect Core 3.1.2.1), and signs in the same")
+  void authorizeByPost() {
+    FormBrowser browser = new FormBrowser(gateway.config().httpPort());
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("client_id", appId);
+    params.put("redirect_uri", CALLBACK);
+    params.put("response_type", "code");
+    params.put("scope", "openid");
+    params.put("state", "st-post");
+    params.put("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    params.put("code_challenge_method", "S256");
+    FormBrowser.Page page = browser.post("/oidc/" + appId + "/authorize", params);
+    assertEquals(200, page.status(), page.toString());
+    assertTrue(page.body().contains("name=\"identity\""), page.body());
+    params.put("response_type", "token");
+    FormBrowser.Page refused = browser.post("/oidc/" + appId + "/authorize", params);
+    assertEquals(302, refused.status(), refused.toString());
+    assertEquals("unsupported_response_type", query(refused.location()).get("error"));
+    assertEquals("st-post", query(refused.location()).get("state"));
+  }
+
+  @Test
   @DisplayName("authorize shows an error page, never a redirect, for an unregistered redirect_uri or another client_id")
   void authorizeErrorPages() {
     FormBrowser browser = new FormBrowser(gateway.config().httpPort());
