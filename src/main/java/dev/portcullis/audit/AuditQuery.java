@@ -55,8 +55,12 @@ record AuditQuery(String type, UUID userId, Instant since, Instant until, int li
       return null;
     }
     try {
-      // An unencoded '+' of an offset arrives as a space.
-      return OffsetDateTime.parse(value.replace(' ', '+')).toInstant();
+      // An unencoded '+' of an offset arrives as a space. RFC 3339 years have four digits, which Postgres can hold.
+      OffsetDateTime time = OffsetDateTime.parse(value.replace(' ', '+'));
+      if (time.getYear() < 1 || time.getYear() > 9999 || !Character.isDigit(value.charAt(0))) {
+        throw new DateTimeParseException("year out of RFC 3339's range", value, 0);
+      }
+      return time.toInstant();
     } catch (DateTimeParseException e) {
       throw ApiException.invalid(name, "must be an RFC 3339 time such as 2026-01-31T12:00:00Z");
     }

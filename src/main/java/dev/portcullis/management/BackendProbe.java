@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -16,6 +17,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class BackendProbe {
 
   static final long INTERVAL_MS = 5_000;
+  /**
+   * A store that has not answered within this is reported down: readiness must answer well inside the kubelet's
+   * probe timeout (2 s in k8s/deployment.yaml) while a store hangs, or every pod would leave the Service.
+   */
+  static final long ANSWER_WITHIN_MS = 500;
 
   private final Postgres pg;
   private final RedisStore redis;
@@ -31,8 +37,10 @@ final class BackendProbe {
 
   /** Each dependency's state, {@code up} or {@code down}; also updates the gauges. */
   Future<JsonObject> check() {
-    Future<Boolean> postgres = pg.run(pool -> pool.query("SELECT 1").execute()).map(true).otherwise(false);
-    Future<Boolean> redisCheck = redis.send(Command.PING).map(true).otherwise(false);
+    Future<Boolean> postgres = pg.run(pool -> pool.query("SELECT 1").execute()).map(true)
+        .timeout(ANSWER_WITHIN_MS, TimeUnit.MILLISECONDS).otherwise(false);
+    Future<Boolean> redisCheck = redis.send(Command.PING).map(true)
+        .timeout(ANSWER_WITHIN_MS, TimeUnit.MILLISECONDS).otherwise(false);
     return Future.join(postgres, redisCheck).transform(done -> {
       postgresUp.set(postgres.result() ? 1 : 0);
       redisUp.set(redisCheck.result() ? 1 : 0);

@@ -20,7 +20,7 @@ public final class OtpMetrics {
   private final Map<String, Counter> failed = new ConcurrentHashMap<>();
   private final Map<String, Counter> rateLimited = new ConcurrentHashMap<>();
   private final Map<String, Counter> deliveryFailures = new ConcurrentHashMap<>();
-  private final Counter verified;
+  private final Map<Identity.Kind, Counter> verified = new EnumMap<>(Identity.Kind.class);
   private final Counter burned;
   private final MeterRegistry registry;
 
@@ -29,8 +29,8 @@ public final class OtpMetrics {
     // Filled here and never written again: safe to read from any thread.
     for (Identity.Kind kind : Identity.Kind.values()) {
       sent.put(kind, counter("portcullis.otp.sent", "codes accepted for delivery", "channel", kind.channel()));
+      verified.put(kind, counter("portcullis.otp.verified", "codes verified", "channel", kind.channel()));
     }
-    this.verified = Counter.builder("portcullis.otp.verified").description("codes verified").register(registry);
     this.burned = Counter.builder("portcullis.otp.burned").description("OTP requests burned by wrong codes")
         .register(registry);
   }
@@ -40,9 +40,9 @@ public final class OtpMetrics {
     sent.get(kind).increment();
   }
 
-  /** portcullis_otp_verified_total */
-  public void verified() {
-    verified.increment();
+  /** portcullis_otp_verified_total{channel=email|sms} */
+  public void verified(Identity.Kind kind) {
+    verified.get(kind).increment();
   }
 
   /** portcullis_otp_failed_total{reason=invalid|expired|burned}: verifications that did not succeed. */

@@ -104,7 +104,7 @@ public final class OtpVerifier {
       case LOCKED -> locked(call, id, outcome.retryAfterMs());
       case INVALID -> invalid(call, id, outcome);
       case VERIFIED -> {
-        metrics.verified();
+        metrics.verified(outcome.identity().kind());
         yield verified.apply(call, id, outcome.identity());
       }
     });

@@ -109,7 +109,7 @@ public final class VerificationCodes {
     String mac = codes.mac(appId, storeId, code.trim());
     return store.verify(appId, storeId, mac, network).compose(outcome -> switch (outcome.verdict()) {
       case VERIFIED -> {
-        metrics.verified();
+        metrics.verified(outcome.identity().kind());
         yield Future.succeededFuture(outcome.identity());
       }
       case EXPIRED -> {

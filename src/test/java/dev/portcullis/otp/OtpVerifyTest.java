@@ -135,7 +135,7 @@ class OtpVerifyTest {
     String usedCode = receiver.awaitCode(used);
     assertEquals(200, client.verify(used, usedCode).status());
     assertExpired(client.verify(used, usedCode));
-    assertTrue(gateway.management().get("/metrics").body().contains("portcullis_otp_verified_total"), "verified counter");
+    assertTrue(gateway.management().get("/metrics").body().contains("portcullis_otp_verified_total{channel=\"email\"}"), "verified counter");
   }
 
   @Test
