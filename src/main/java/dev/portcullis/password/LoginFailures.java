@@ -88,13 +88,13 @@ public final class LoginFailures {
                 .put("reason", "password_failures")
                 .put(attempt.identity().kind().field(), attempt.identity().masked())
                 .put("client_ip", attempt.clientIp())
-                .put("locked_for", seconds));
+                .put("locked_for", seconds), attempt.requestId());
           }
           if (failure.consecutive() == Difficulty.CONSECUTIVE_CEILING) {
             alerts.emit(SecurityEvents.CHALLENGE_DIFFICULTY_RAISED, attempt.appId(), attempt.userId(), new JsonObject()
                 .put(attempt.identity().kind().field(), attempt.identity().masked())
                 .put("consecutive_failures", failure.consecutive())
-                .put("reason", "consecutive_failures"));
+                .put("reason", "consecutive_failures"), attempt.requestId());
           }
           return OtpRefusals.after(audit.record(events), invalidCredentials());
         });

@@ -1,5 +1,6 @@
 package dev.portcullis.password;
 
+import dev.portcullis.core.RequestContext;
 import dev.portcullis.security.SecurityEvents;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,8 +27,12 @@ public final class SecurityAlerts {
     this.registry = registry;
   }
 
-  /** {@code userId} is null for an identity without a user; {@code data} holds masked values only. */
-  public void emit(String type, UUID appId, UUID userId, JsonObject data) {
+  /**
+   * {@code userId} is null for an identity without a user; {@code data} holds masked values only. The log line
+   * carries {@code requestId}, bound here: this runs after a store's reply, on whichever context that came.
+   */
+  public void emit(String type, UUID appId, UUID userId, JsonObject data, String requestId) {
+    RequestContext.bind(requestId);
     events.publish(type, appId, userId, null, data);
     Counter.builder("portcullis.security.events").description("security events raised").tag("type", type)
         .register(registry).increment();

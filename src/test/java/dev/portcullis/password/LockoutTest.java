@@ -64,6 +64,36 @@ class LockoutTest {
   }
 
   @Test
+  @DisplayName("the lock-out's log line carries the id of the request that caused it, not an earlier one's")
+  void lockoutLogLineCarriesItsRequestId() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "lo-log", settings());
+    List<String[]> lines = new CopyOnWriteArrayList<>();
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(SecurityAlerts.class);
+    ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> appender = new ch.qos.logback.core
+        .AppenderBase<>() {
+      @Override
+      protected void append(ch.qos.logback.classic.spi.ILoggingEvent event) {
+        lines.add(new String[] {event.getMDCPropertyMap().get("request_id"), event.getFormattedMessage()});
+      }
+    };
+    appender.start();
+    logger.addAppender(appender);
+    try {
+      for (int i = 0; i < 3; i++) {
+        client.login("ursa@example.com", "wrong password " + i, "203.0.113.21");
+      }
+      String causedBy = audit.one(AuditEvent.PASSWORD_LOCKED_OUT, client.appId()).getString("request_id");
+      Await.until("the lock-out's log line", Duration.ofSeconds(5),
+          () -> lines.stream().anyMatch(line -> line[1].contains(client.appId())));
+      String[] line = lines.stream().filter(l -> l[1].contains(client.appId())).findFirst().orElseThrow();
+      assertEquals(causedBy, line[0], line[1]);
+    } finally {
+      logger.detachAppender(appender);
+    }
+  }
+
+  @Test
   @DisplayName("the next lock-out of that identity and network lasts twice as long")
   void doubling() {
     PasswordClient client = PasswordClient.forNewApp(gateway, "lo-double", settings());
