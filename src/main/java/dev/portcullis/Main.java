@@ -22,6 +22,10 @@ import sun.misc.Signal;
  */
 public final class Main {
 
+  static {
+    LogFormat.textUnlessKnown(); // before the first logger below starts logback
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
   private static final long STOP_SECONDS = 30;
 

@@ -15,6 +15,19 @@ public final class LogFormat {
   private LogFormat() {
   }
 
+  /**
+   * Before logging starts: logback includes {@code logback-<format>.xml}, so an unknown format would leave it
+   * without an appender and the message refusing that format unseen. Logging starts as text then, and the
+   * configuration's check stops the start with its message; a known format is lower-cased for the file's name.
+   */
+  public static void textUnlessKnown() {
+    String given = System.getProperty(GatewayConfig.LOG_FORMAT, System.getenv(GatewayConfig.LOG_FORMAT));
+    if (given != null) {
+      String lower = given.toLowerCase(java.util.Locale.ROOT);
+      System.setProperty(GatewayConfig.LOG_FORMAT, lower.equals("json") ? "json" : "text");
+    }
+  }
+
   public static void apply(GatewayConfig config) {
     String wanted = config.logFormat();
     String active = System.getProperty(GatewayConfig.LOG_FORMAT, System.getenv(GatewayConfig.LOG_FORMAT));

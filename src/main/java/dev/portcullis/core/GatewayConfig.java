@@ -70,8 +70,10 @@ public final class GatewayConfig {
   /** Validates the merged configuration; throws {@link IllegalArgumentException} naming the bad key. */
   public static GatewayConfig from(JsonObject json) {
     GatewayConfig config = new GatewayConfig(json.copy());
-    config.port(HTTP_PORT);
-    config.port(MANAGEMENT_PORT);
+    if (config.port(HTTP_PORT) == config.port(MANAGEMENT_PORT) && config.port(HTTP_PORT) != 0) {
+      // Vert.x would share the port between the two servers, answering each request from either at random.
+      throw new IllegalArgumentException(MANAGEMENT_PORT + " must differ from " + HTTP_PORT);
+    }
     config.intIn(HTTP_INSTANCES, 0, 256);
     config.httpMaxInFlight();
     config.intIn(PG_POOL_SIZE, 1, 1000);
@@ -442,6 +444,9 @@ public final class GatewayConfig {
   }
 
   private void webhookSettings(String channelKey, String urlKey) {
+    if (optional(urlKey) != null) {
+      secureUrl(urlKey); // also while another channel is chosen: switching the channel later must not be what fails
+    }
     if (!"webhook".equals(string(channelKey))) {
       return;
     }

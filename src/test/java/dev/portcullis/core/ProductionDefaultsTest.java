@@ -69,6 +69,16 @@ class ProductionDefaultsTest {
         .put(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, "http://10.0.0.8/email"));
     assertRefused(GatewayConfig.SECURITY_WEBHOOK_URL, withSecret.copy()
         .put(GatewayConfig.SECURITY_WEBHOOK_URL, "http://siem.example.com/in"));
+    assertRefused(GatewayConfig.OTP_SMS_WEBHOOK_URL, withSecret.copy()
+        .put(GatewayConfig.OTP_SMS_WEBHOOK_URL, "http://notify.example.com/sms")); // set while the channel is log
+  }
+
+  @Test
+  @DisplayName("the management port may not be the API's: Vert.x would share it between both servers")
+  void portsDiffer() {
+    assertRefused(GatewayConfig.MANAGEMENT_PORT, production().put(GatewayConfig.HTTP_PORT, 18080)
+        .put(GatewayConfig.MANAGEMENT_PORT, 18080));
+    GatewayConfig.from(production().put(GatewayConfig.HTTP_PORT, 0).put(GatewayConfig.MANAGEMENT_PORT, 0));
   }
 
   @Test

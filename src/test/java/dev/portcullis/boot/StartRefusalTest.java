@@ -1,0 +1,48 @@
+package dev.portcullis.boot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.testing.TestBackends;
+import dev.portcullis.testing.TestGateway;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("A start refused by its configuration")
+class StartRefusalTest {
+
+  @Test
+  @DisplayName("an unknown PORTCULLIS_LOG_FORMAT stops the start with exit 1 and one line naming the key")
+  void unknownLogFormat() throws Exception {
+    Path log = Files.createTempFile("portcullis-refused", ".log");
+    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), "dev.portcullis.Main")
+        .directory(new File("."))
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    Map<String, String> env = builder.environment();
+    env.put(GatewayConfig.LOG_FORMAT, "xml");
+    env.put(GatewayConfig.PG_URL, TestBackends.newDatabase().toUrl());
+    env.put(GatewayConfig.REDIS_URL, TestBackends.redisUrl());
+    env.put(GatewayConfig.MASTER_KEY, TestGateway.TEST_MASTER_KEY);
+    env.put(GatewayConfig.ADMIN_KEY, TestGateway.ADMIN_KEY);
+    env.put(GatewayConfig.ISSUER, "http://localhost:1");
+    env.put(GatewayConfig.HTTP_PORT, Integer.toString(TestBackends.freePort()));
+    env.put(GatewayConfig.MANAGEMENT_PORT, Integer.toString(TestBackends.freePort()));
+    Process process = builder.start();
+    try {
+      assertTrue(process.waitFor(60, TimeUnit.SECONDS), "exited");
+      String text = Files.readString(log);
+      assertEquals(1, process.exitValue(), text);
+      assertTrue(text.contains("did not start: " + GatewayConfig.LOG_FORMAT + " must be json or text"), text);
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+}
