@@ -1,9 +1,12 @@
 package dev.portcullis.token;
 
 import dev.portcullis.core.Bus;
+import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.Failures;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.LocalMap;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -12,28 +15,58 @@ import java.util.UUID;
  * dropped when its keys change ({@code APP_CHANGED}, from this process or relayed from another) and lives at
  * most {@link #TTL_MS} otherwise (a retired key's publication ending is not announced). Unknown app ids are
  * cached too (negative entries, bounded with the rest), so random ids cost no query each.
+ *
+ * <p>While Postgres cannot be reached, an app's JWKS is answered from the last one any verticle of the process
+ * loaded (a Vert.x local map of encoded JSON, dropped on the app's change like the entries): API.md keeps the JWKS
+ * answering through a store's outage, and no key can change meanwhile.
  */
 final class JwksCache {
 
   static final long TTL_MS = 60_000;
   private static final int MAX_ENTRIES = 10_000;
 
+  static final String LAST_LOADED_MAP = "portcullis.jwks.last-loaded";
+
   private final SigningKeyStore keys;
   private final TtlCache<UUID, Optional<JsonObject>> cache = new TtlCache<>(TTL_MS, MAX_ENTRIES);
+  private final LocalMap<String, String> lastLoaded;
 
-  JwksCache(SigningKeyStore keys) {
+  JwksCache(Vertx vertx, SigningKeyStore keys) {
     this.keys = keys;
+    this.lastLoaded = vertx.sharedData().getLocalMap(LAST_LOADED_MAP);
   }
 
   /** Drops an app's entry whenever any process announces a change to it (its keys, or its existence). */
   JwksCache listen(Vertx vertx) {
-    Bus.listen(vertx, Bus.APP_CHANGED, changed -> cache.forget(changed.appId()));
+    Bus.listen(vertx, Bus.APP_CHANGED, changed -> {
+      cache.forget(changed.appId());
+      lastLoaded.remove(changed.appId().toString());
+    });
     return this;
   }
 
-  /** The app's JWKS, or empty when there is no such app. */
+  /** The app's JWKS, or empty when there is no such app; the last one loaded while Postgres is unavailable. */
   Future<Optional<JsonObject>> of(UUID appId) {
-    return cache.get(appId, id -> keys.published(id)
-        .map(published -> published == null ? Optional.<JsonObject>empty() : Optional.of(Jwks.of(published))));
+    return cache.get(appId, this::load).recover(failure -> {
+      String last = lastLoaded.get(appId.toString());
+      return last != null && Failures.toApi(failure).code() == ErrorCode.UNAVAILABLE
+          ? Future.succeededFuture(Optional.of(new JsonObject(last)))
+          : Future.failedFuture(failure);
+    });
+  }
+
+  private Future<Optional<JsonObject>> load(UUID appId) {
+    return keys.published(appId).map(published -> {
+      if (published == null) {
+        lastLoaded.remove(appId.toString());
+        return Optional.empty();
+      }
+      JsonObject jwks = Jwks.of(published);
+      if (lastLoaded.size() >= MAX_ENTRIES) {
+        lastLoaded.clear();
+      }
+      lastLoaded.put(appId.toString(), jwks.encode());
+      return Optional.of(jwks);
+    });
   }
 }

@@ -37,7 +37,7 @@ public final class TokenApi {
   public TokenApi(Vertx vertx, Bus bus, Introspection introspection, SigningKeyStore keys) {
     this.bus = bus;
     this.introspection = introspection;
-    this.jwks = new JwksCache(keys).listen(vertx);
+    this.jwks = new JwksCache(vertx, keys).listen(vertx);
   }
 
   public void refresh(RoutingContext ctx) {

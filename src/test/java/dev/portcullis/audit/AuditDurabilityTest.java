@@ -13,6 +13,7 @@ import dev.portcullis.core.PgUrl;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.TestBackends;
+import dev.portcullis.testing.TcpProxy;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;

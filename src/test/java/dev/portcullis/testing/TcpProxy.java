@@ -1,4 +1,4 @@
-package dev.portcullis.audit;
+package dev.portcullis.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * refused) and restore on the same port: Postgres becoming unreachable, without stopping the shared server.
  * Plain threads: it runs beside the gateway, never on an event loop.
  */
-final class TcpProxy implements AutoCloseable {
+public final class TcpProxy implements AutoCloseable {
 
   private final String targetHost;
   private final int targetPort;
@@ -29,18 +29,18 @@ final class TcpProxy implements AutoCloseable {
     this.port = port;
   }
 
-  static TcpProxy start(String targetHost, int targetPort, int port) throws IOException {
+  public static TcpProxy start(String targetHost, int targetPort, int port) throws IOException {
     TcpProxy proxy = new TcpProxy(targetHost, targetPort, port);
     proxy.restore();
     return proxy;
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
   /** Listens again: new connections reach Postgres. */
-  synchronized void restore() throws IOException {
+  public synchronized void restore() throws IOException {
     ServerSocket listening = new ServerSocket();
     listening.setReuseAddress(true);
     listening.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
@@ -51,7 +51,7 @@ final class TcpProxy implements AutoCloseable {
   }
 
   /** Drops every open connection and refuses new ones. */
-  synchronized void cut() throws IOException {
+  public synchronized void cut() throws IOException {
     server.close();
     for (Socket socket : sockets) {
       socket.close();
