@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running gateway: migrates the schema, then deploys Audit, then Token and OTP together, then the HTTP
- * verticles, then the management server. {@link #stop()} undeploys in reverse (management, HTTP, OTP, Token,
- * Audit), so in-flight requests finish and the audit verticle flushes last.
+ * verticles, then the management server. {@link #stop()} turns readiness to 503, undeploys in reverse (HTTP,
+ * OTP, Token, Audit), so in-flight requests finish and the audit verticle flushes, and the management server last.
  */
 public final class Gateway {
 
@@ -33,6 +33,7 @@ public final class Gateway {
   private final Vertx vertx;
   private final GatewayConfig config;
   private final Deque<String> deployments = new ArrayDeque<>();
+  private String management;
 
   private Gateway(Vertx vertx, GatewayConfig config) {
     this.vertx = vertx;
@@ -77,8 +78,24 @@ public final class Gateway {
     return vertx;
   }
 
-  /** Undeploys in reverse order of deployment: management, HTTP (draining), OTP, Token, then Audit (flushing). */
+  /**
+   * Readiness answers 503 from now on, then everything else undeploys in reverse order of deployment (HTTP
+   * draining, OTP, Token, then Audit flushing) and the management server last, so the kubelet hears "not ready"
+   * and "alive" through the whole drain rather than a refused connection.
+   */
   public Future<Void> stop() {
+    ManagementVerticle.stopping(vertx);
+    return undeployAll().compose(v -> {
+      if (management == null) {
+        return Future.succeededFuture();
+      }
+      String id = management;
+      management = null;
+      return vertx.undeploy(id).otherwiseEmpty();
+    });
+  }
+
+  private Future<Void> undeployAll() {
     if (deployments.isEmpty()) {
       return Future.succeededFuture();
     }
@@ -90,7 +107,7 @@ public final class Gateway {
           LOG.warn("undeploy failed: {}", failure.getMessage());
           return Future.succeededFuture();
         })
-        .compose(v -> stop());
+        .compose(v -> undeployAll());
   }
 
   /**
@@ -104,9 +121,18 @@ public final class Gateway {
             .setInstances(step.instances())))
         .toList();
     return Future.join(started)
-        .onComplete(done -> started.stream()
-            .filter(Future::succeeded)
-            .forEach(deployment -> deployments.push(deployment.result())))
+        .onComplete(done -> {
+          for (int i = 0; i < steps.size(); i++) {
+            if (!started.get(i).succeeded()) {
+              continue;
+            }
+            if (steps.get(i).verticle() == ManagementVerticle.class) {
+              management = started.get(i).result(); // undeployed last: readiness and liveness answer through the drain
+            } else {
+              deployments.push(started.get(i).result());
+            }
+          }
+        })
         .mapEmpty();
   }
 

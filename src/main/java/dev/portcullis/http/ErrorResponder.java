@@ -6,6 +6,7 @@ import dev.portcullis.core.Failures;
 import dev.portcullis.core.RequestContext;
 import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
@@ -22,6 +23,12 @@ public final class ErrorResponder {
 
   public static void handle(RoutingContext ctx) {
     Throwable cause = ctx.failure();
+    if (cause instanceof HttpClosedException) {
+      // The connection closed before the request was whole (the client left, or a drain ended): nobody to answer.
+      LOG.debug("request {} {} {} ended with its connection", RequestIds.of(ctx), ctx.request().method(),
+          ctx.request().path());
+      return;
+    }
     answer(ctx, classify(cause, ctx.statusCode()), cause);
   }
 

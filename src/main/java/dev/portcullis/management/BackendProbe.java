@@ -44,10 +44,15 @@ final class BackendProbe {
     return Future.join(postgres, redisCheck).transform(done -> {
       postgresUp.set(postgres.result() ? 1 : 0);
       redisUp.set(redisCheck.result() ? 1 : 0);
-      return Future.succeededFuture(new JsonObject()
-          .put("postgres", postgres.result() ? "up" : "down")
-          .put("redis", redisCheck.result() ? "up" : "down"));
+      return Future.succeededFuture(last());
     });
+  }
+
+  /** Each dependency's state as the last check found it. */
+  JsonObject last() {
+    return new JsonObject()
+        .put("postgres", postgresUp.get() == 1 ? "up" : "down")
+        .put("redis", redisUp.get() == 1 ? "up" : "down");
   }
 
   private static void gauge(MeterRegistry registry, String backend, AtomicInteger up) {

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -20,6 +21,9 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 
 /** The management port: liveness, readiness (with the state of Postgres and Redis), Prometheus metrics. */
 public final class ManagementVerticle extends VerticleBase {
+
+  private static final String LIFECYCLE = "portcullis.lifecycle";
+  private static final String STOPPING = "stopping";
 
   private HttpServer server;
   private Postgres pg;
@@ -61,12 +65,22 @@ public final class ManagementVerticle extends VerticleBase {
   }
 
   /**
-   * Ready from the moment this verticle is up (it deploys last) until SIGTERM undeploys it (first). Postgres and
+   * Ready from the moment this verticle is up (it deploys last) until SIGTERM ({@link #stopping}). Postgres and
    * Redis are shared by every pod, so their outage does not take a pod out of the Service: the body says which
    * is down, and the routes that need it answer 503 unavailable themselves.
    */
   private void ready(RoutingContext ctx) {
+    if (vertx.sharedData().<String, Boolean>getLocalMap(LIFECYCLE).get(STOPPING) != null) {
+      // No new probe while draining: the stores' clients are closing with the verticles that share them.
+      json(ctx, 503, new JsonObject().put("status", "stopping").put("checks", probe.last()));
+      return;
+    }
     probe.check().onSuccess(checks -> json(ctx, 200, new JsonObject().put("status", "up").put("checks", checks)));
+  }
+
+  /** From now on readiness answers 503 (SIGTERM: the pod drains, and should get no new traffic). */
+  public static void stopping(Vertx vertx) {
+    vertx.sharedData().<String, Boolean>getLocalMap(LIFECYCLE).put(STOPPING, true);
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {

@@ -52,6 +52,52 @@ class ManagementTest {
   }
 
   @Test
+  @DisplayName("after SIGTERM readiness answers 503 and liveness 200 while in-flight requests drain")
+  void notReadyWhileDraining() throws Exception {
+    TestGateway gateway = TestGateway.start();
+    try (java.net.Socket inFlight = new java.net.Socket("127.0.0.1", gateway.config().httpPort())) {
+      // A request whose body is still arriving: the drain waits for it.
+      inFlight.getOutputStream().write(("POST /auth/send-otp HTTP/1.1\r\nHost: localhost\r\n"
+          + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{").getBytes(
+          java.nio.charset.StandardCharsets.US_ASCII));
+      inFlight.getOutputStream().flush();
+      Await.until("the request to be in flight", Duration.ofSeconds(5), () -> gateway.management().get("/metrics")
+          .body().contains("vertx_http_server_active_requests"));
+      // Its own thread: the common pool (one thread on two cores) also runs the test HTTP client's stages.
+      java.util.concurrent.FutureTask<Void> stopped = new java.util.concurrent.FutureTask<>(gateway::stop, null);
+      new Thread(stopped, "sigterm").start();
+      Await.until("readiness 503 while draining", Duration.ofSeconds(10),
+          () -> gateway.management().get("/health/ready").status() == 503);
+      assertEquals("stopping", gateway.management().get("/health/ready").json().getString("status"));
+      assertEquals(200, gateway.management().get("/health/live").status());
+      assertFalse(stopped.isDone(), "still draining");
+      java.util.List<String> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+      ch.qos.logback.classic.Logger responder = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+          .getLogger(dev.portcullis.http.ErrorResponder.class);
+      ch.qos.logback.core.AppenderBase<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+          new ch.qos.logback.core.AppenderBase<>() {
+            @Override
+            protected void append(ch.qos.logback.classic.spi.ILoggingEvent event) {
+              if (event.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN)) {
+                errors.add(event.getFormattedMessage());
+              }
+            }
+          };
+      appender.start();
+      responder.addAppender(appender);
+      try {
+        inFlight.close(); // the client leaves mid-body: no answer to give, and no 5xx to log
+        stopped.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      } finally {
+        responder.detachAppender(appender);
+      }
+      assertEquals(java.util.List.of(), errors);
+    } finally {
+      gateway.close();
+    }
+  }
+
+  @Test
   @DisplayName("readiness stays 200 while Redis is unreachable, says Redis is down, and says up when it is back")
   void readinessReportsRedis() throws Exception {
     int port = TestBackends.freePort();
