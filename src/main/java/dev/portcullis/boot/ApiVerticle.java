@@ -315,6 +315,7 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/oidc/:app_id/authorize").handler(oidc::authorize);
     router.get("/oidc/:app_id/userinfo").handler(oidc::userInfo);
 
+    RouteTemplates.headWithGet(router);
     router.route().failureHandler(ErrorResponder::handle);
     router.errorHandler(400, ErrorResponder.forStatus(400));
     router.errorHandler(404, ErrorResponder.forStatus(404));

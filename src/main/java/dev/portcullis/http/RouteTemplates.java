@@ -36,6 +36,15 @@ public final class RouteTemplates {
     this.router = router;
   }
 
+  /** Every GET route of the table answers HEAD too, as RFC 9110 §9.1 asks: its headers, no body (Vert.x drops it). */
+  public static void headWithGet(Router router) {
+    for (Route route : router.getRoutes()) {
+      if (route.methods() != null && route.methods().contains(HttpMethod.GET)) {
+        route.method(HttpMethod.HEAD);
+      }
+    }
+  }
+
   /** The route template the request matched, or "unmatched". */
   public String template(HttpMethod method, String path) {
     String key = method.name() + " " + path;

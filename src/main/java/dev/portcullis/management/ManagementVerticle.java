@@ -52,6 +52,7 @@ public final class ManagementVerticle extends VerticleBase {
     if (registry instanceof PrometheusMeterRegistry prometheus) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
     }
+    RouteTemplates.headWithGet(router);
     router.route().failureHandler(ErrorResponder::handle);
     router.errorHandler(404, ErrorResponder.forStatus(404));
     router.errorHandler(405, ErrorResponder.methodNotAllowed(new RouteTemplates(router)));

@@ -44,12 +44,12 @@ class HttpConventionsTest {
     assertEquals(405, response.status());
     assertEquals("method_not_allowed", response.error());
     assertEquals("POST", response.header("Allow"));
-    assertEquals("GET", gateway.http().delete("/auth/me").header("Allow"));
+    assertEquals("GET, HEAD", gateway.http().delete("/auth/me").header("Allow"));
     String appId = java.util.UUID.randomUUID().toString();
-    assertEquals("GET, POST", gateway.http().delete("/oidc/" + appId + "/userinfo").header("Allow"));
+    assertEquals("GET, HEAD, POST", gateway.http().delete("/oidc/" + appId + "/userinfo").header("Allow"));
     ApiResponse user = gateway.http().post("/v1/apps/" + appId + "/users/" + appId, new JsonObject());
     assertEquals(405, user.status());
-    assertEquals("DELETE, GET, PATCH", user.header("Allow"));
+    assertEquals("DELETE, GET, HEAD, PATCH", user.header("Allow"));
     for (String formPost : java.util.List.of("/oidc/" + appId + "/token", "/oidc/" + appId + "/revoke",
         "/hosted/" + appId + "/flow")) {
       for (ApiResponse other : java.util.List.of(gateway.http().get(formPost), gateway.http().delete(formPost))) {
@@ -104,6 +104,17 @@ class HttpConventionsTest {
     assertEquals(404, gateway.http().send("POST", "/no/such/path", "a=b", form).status());
     assertEquals(404, gateway.http().send("POST", "/no/such/path", "[1]", "Content-Type", "application/json").status());
     assertEquals(415, gateway.http().send("POST", "/auth/send-otp", "a=b", form).status(), "a route's body is judged");
+  }
+
+  @Test
+  @DisplayName("a GET route answers HEAD with its status and headers and no body")
+  void head() {
+    String appId = gateway.createApp("head-jwks").getString("app_id");
+    ApiResponse jwks = gateway.http().send("HEAD", "/v1/apps/" + appId + "/jwks.json", null);
+    assertEquals(200, jwks.status());
+    assertEquals("", jwks.body());
+    assertNotNull(jwks.header("Cache-Control"));
+    assertEquals(200, gateway.management().send("HEAD", "/health/live", null).status());
   }
 
   @Test

@@ -31,7 +31,7 @@ class ManagementTest {
       assertEquals("not_found", unknown.error(), unknown.body());
       ApiResponse post = gateway.management().post("/health/live", new io.vertx.core.json.JsonObject());
       assertEquals(405, post.status());
-      assertEquals("GET", post.header("Allow"));
+      assertEquals("GET, HEAD", post.header("Allow"));
       ApiResponse ready = gateway.management().get("/health/ready");
       assertEquals(200, ready.status());
       assertEquals("up", ready.json().getJsonObject("checks").getString("postgres"));
