@@ -118,6 +118,19 @@ class HttpConventionsTest {
   }
 
   @Test
+  @DisplayName("a body with a comment, or a field given twice, is 400 invalid_request (the latter naming the field)")
+  void strictJson() {
+    String[] json = {"Content-Type", "application/json"};
+    ApiResponse comment = gateway.http().send("POST", "/auth/send-otp", "{/* c */\"email\":\"a@example.com\"}", json);
+    assertEquals(400, comment.status(), comment.body());
+    assertEquals("invalid_request", comment.error());
+    ApiResponse twice = gateway.http().send("POST", "/auth/send-otp",
+        "{\"app_secret\":\"wrong\",\"app_secret\":\"right\"}", json);
+    assertEquals(400, twice.status(), twice.body());
+    assertTrue(twice.json().getString("message").startsWith("app_secret"), twice.body());
+  }
+
+  @Test
   @DisplayName("the caller's X-Request-Id is echoed")
   void requestIdEchoed() {
     ApiResponse response = gateway.http().get("/nowhere", "X-Request-Id", "trace-abc-123");
