@@ -139,8 +139,7 @@ class AuditDurabilityTest {
   void postgresDownIsUnavailable() throws Exception {
     PgUrl database = TestBackends.newDatabase();
     try (TcpProxy proxy = TcpProxy.start(database.host(), database.port(), TestBackends.freePort());
-         TestGateway gateway = TestGateway.start(new JsonObject().put(GatewayConfig.PG_URL,
-             new PgUrl("127.0.0.1", proxy.port(), database.database(), database.user(), database.password()).toUrl()))) {
+         TestGateway gateway = TestGateway.start(new JsonObject().put(GatewayConfig.PG_URL, proxy.pgUrl(database)))) {
       AuditLog log = new AuditLog(new Bus(gateway.vertx()));
       UUID app = UUID.randomUUID();
       log.record(event(app, "before")).await(10, TimeUnit.SECONDS);

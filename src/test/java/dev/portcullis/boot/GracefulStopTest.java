@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.Await;
+import dev.portcullis.testing.GatewayProcess;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestBackends;
 import dev.portcullis.testing.TestGateway;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,11 +31,7 @@ class GracefulStopTest {
     int httpPort = TestBackends.freePort();
     int managementPort = TestBackends.freePort();
     Path log = Files.createTempFile("portcullis-stop", ".log");
-    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "dev.portcullis.Main")
-        .directory(new File("."))
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder builder = GatewayProcess.builder(log);
     Map<String, String> env = builder.environment();
     env.put(GatewayConfig.PG_URL, TestBackends.newDatabase().toUrl());
     env.put(GatewayConfig.REDIS_URL, TestBackends.redisUrl());

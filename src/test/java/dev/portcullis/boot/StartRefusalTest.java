@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.testing.GatewayProcess;
 import dev.portcullis.testing.TestBackends;
 import dev.portcullis.testing.TestGateway;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -21,11 +21,7 @@ class StartRefusalTest {
   @DisplayName("an unknown PORTCULLIS_LOG_FORMAT stops the start with exit 1 and one line naming the key")
   void unknownLogFormat() throws Exception {
     Path log = Files.createTempFile("portcullis-refused", ".log");
-    ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), "dev.portcullis.Main")
-        .directory(new File("."))
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile());
+    ProcessBuilder builder = GatewayProcess.builder(log);
     Map<String, String> env = builder.environment();
     env.put(GatewayConfig.LOG_FORMAT, "xml");
     env.put(GatewayConfig.PG_URL, TestBackends.newDatabase().toUrl());

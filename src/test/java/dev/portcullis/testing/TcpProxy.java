@@ -1,5 +1,6 @@
 package dev.portcullis.testing;
 
+import dev.portcullis.core.PgUrl;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,6 +34,11 @@ public final class TcpProxy implements AutoCloseable {
     TcpProxy proxy = new TcpProxy(targetHost, targetPort, port);
     proxy.restore();
     return proxy;
+  }
+
+  /** The URL of {@code database} reached through this proxy (started towards that database's host and port). */
+  public String pgUrl(PgUrl database) {
+    return new PgUrl("127.0.0.1", port, database.database(), database.user(), database.password()).toUrl();
   }
 
   public int port() {

@@ -26,8 +26,7 @@ class JwksOutageTest {
   void lastLoadedWhilePostgresIsDown() throws Exception {
     PgUrl database = TestBackends.newDatabase();
     try (TcpProxy proxy = TcpProxy.start(database.host(), database.port(), TestBackends.freePort());
-         TestGateway gateway = TestGateway.start(new JsonObject().put(GatewayConfig.PG_URL,
-             new PgUrl("127.0.0.1", proxy.port(), database.database(), database.user(), database.password()).toUrl()))) {
+         TestGateway gateway = TestGateway.start(new JsonObject().put(GatewayConfig.PG_URL, proxy.pgUrl(database)))) {
       UUID appId = UUID.fromString(gateway.createApp("jwks-outage").getString("app_id"));
       Postgres pg = Postgres.create(gateway.vertx(), gateway.config());
       JwksCache warm = new JwksCache(gateway.vertx(), new SigningKeyStore(pg));
