@@ -85,9 +85,9 @@ public final class OtpSender {
     return apps.find(request.appId())
         .map(app -> app.orElseThrow(AppDirectory::invalidClient))
         .compose(app -> {
-          // The console app (owner sign-in) keeps SMS for owners who have nothing but a phone.
-          boolean phoneOnlyOwner = app.isConsole() && request.ownerPhoneOnly();
-          if (!phoneOnlyOwner && !request.silent()) {
+          if (app.isConsole()) {
+            checkConsolePolicy(app.settings(), identity);
+          } else if (!request.silent()) {
             checkPolicy(app.settings(), identity);
           }
           return issue(app, identity, network, request);
@@ -109,10 +109,28 @@ public final class OtpSender {
     if (!settings.otpChannels().contains(channel)) {
       throw ApiException.invalid(identity.kind().field(), "this app does not send codes by " + channel);
     }
+    if (identity.kind() == Identity.Kind.PHONE) {
+      checkCountry(settings, identity);
+    }
+  }
+
+  private static void checkCountry(AppSettings settings, Identity phone) {
     List<String> countries = settings.smsAllowedCountries();
-    if (identity.kind() == Identity.Kind.PHONE && countries != null && !countries.contains(identity.country())) {
-      throw new ApiException(ErrorCode.FORBIDDEN,
-          "phone: this app does not send SMS to country " + identity.country());
+    if (countries != null && !countries.contains(phone.country())) {
+      throw new ApiException(ErrorCode.FORBIDDEN, "phone: this app does not send SMS to country " + phone.country());
+    }
+  }
+
+  /**
+   * The console's rules, the same for every owner request, real or silent, whoever's identity it is: codes by
+   * email only while its otp_channels has email, SMS only to its allowed countries. Whether a phone is sent a
+   * code at all (SMS off, or to an owner with nothing but a phone) was decided before, as a silent request.
+   */
+  private static void checkConsolePolicy(AppSettings settings, Identity identity) {
+    if (identity.kind() == Identity.Kind.EMAIL) {
+      checkPolicy(settings, identity);
+    } else {
+      checkCountry(settings, identity);
     }
   }
 

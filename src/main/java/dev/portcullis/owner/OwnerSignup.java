@@ -16,7 +16,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
-import java.util.Optional;
 
 /**
  * Who may be sent an owner code ({@code PORTCULLIS_OWNER_SIGNUP}), and owners the operator creates. An
@@ -54,37 +53,25 @@ public final class OwnerSignup {
   /**
    * The OTP send for this identity. One that may not become an owner gets a silent one (the refusal recorded):
    * kept and limited like a real request, so its cooldown, attempts and limits answer as an owner's do, but with
-   * no code sent and none that could match.
+   * no code sent and none that could match. So does a phone while the console sends no SMS, unless it is the
+   * only identity of its owner: an owner who also has an email signs in with that. Nothing else here depends on
+   * whether the identity is an owner's; the console's channel and country rules apply to every request alike
+   * ({@code OtpSender}), so no answer tells an owner's identity from a stranger's.
    */
   Future<Send> sendFor(Identity identity, String requestId, String clientIp) {
     String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
     String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
-    return owners.find(identity).compose(owner -> mayAsk(owner, identity).compose(allowed -> {
-      if (!allowed) {
-        return refuse(identity, requestId, clientIp)
-            .map(refused -> new Send(App.CONSOLE_ID, email, phone, requestId, clientIp).asSilent());
-      }
-      // The console sends codes by its otp_channels (email only by default), except to an owner who has only a phone.
+    return owners.find(identity).compose(owner -> consoleSendsSms().compose(sms -> {
       boolean phoneOnly = owner.map(found -> found.email() == null).orElse(false);
-      return Future.succeededFuture(new Send(App.CONSOLE_ID, email, phone, requestId, clientIp, phoneOnly));
+      boolean refused = owner.isEmpty() && !policy.allowsNew(identity);
+      boolean smsWithheld = identity.kind() == Identity.Kind.PHONE && !sms && !phoneOnly;
+      Send send = new Send(App.CONSOLE_ID, email, phone, requestId, clientIp, phoneOnly);
+      Future<Void> recorded = refused ? refuse(identity, requestId, clientIp) : Future.succeededFuture();
+      return recorded.map(done -> refused || smsWithheld ? send.asSilent() : send);
     }));
   }
 
-  /**
-   * Whether this identity may be sent a code: an owner always; anyone else as the sign-up policy says, and a phone
-   * only when the console sends codes by SMS. Otherwise a phone that is no owner's would be refused for the
-   * channel ({@code 400}) where a phone-only owner's is sent a code, and the answer would tell them apart.
-   */
-  private Future<Boolean> mayAsk(Optional<OwnerRepository.Owner> owner, Identity identity) {
-    if (owner.isPresent()) {
-      return Future.succeededFuture(true);
-    }
-    if (!policy.allowsNew(identity)) {
-      return Future.succeededFuture(false);
-    }
-    if (identity.kind() != Identity.Kind.PHONE) {
-      return Future.succeededFuture(true);
-    }
+  private Future<Boolean> consoleSendsSms() {
     return apps.find(App.CONSOLE_ID)
         .map(console -> console.map(app -> app.settings().otpChannels().contains("sms")).orElse(false));
   }

@@ -153,6 +153,50 @@ class OwnerSignupTest {
     assertEquals("sms", inbox.awaitCall(sent.json().getString("otp_request_id")).json().getString("channel"));
   }
 
+  @Test
+  @DisplayName("the console's channels and countries answer an owner's identity and a stranger's alike")
+  void consolePolicyTellsNoOwnerApart() {
+    String[] admin = Http.bearer(TestGateway.ADMIN_KEY);
+    assertEquals(201, gateway.http().post("/v1/owners", new JsonObject().put("email", "held@example.com"), admin).status());
+    assertEquals(201, gateway.http().post("/v1/owners", new JsonObject().put("phone", "+6289123400088"), admin).status());
+    try {
+      consoleSettings(new JsonObject().put("otp_channels", new JsonArray().add("sms")), "email", 400);
+      ApiResponse owner = gateway.http().post("/v1/owners/send-otp", new JsonObject().put("email", "held@example.com"));
+      ApiResponse stranger = gateway.http().post("/v1/owners/send-otp", new JsonObject().put("email", "nobody@example.com"));
+      assertEquals(owner.status() + " " + owner.json().getString("message"),
+          stranger.status() + " " + stranger.json().getString("message"));
+
+      consoleSettings(new JsonObject().put("otp_channels", new JsonArray().add("email").add("sms"))
+          .put("sms_allowed_countries", new JsonArray().add("US")), "phone", 403);
+      ApiResponse phoneOwner = gateway.http().post("/v1/owners/send-otp", new JsonObject().put("phone", "+6289123400088"));
+      ApiResponse phoneStranger = gateway.http().post("/v1/owners/send-otp",
+          new JsonObject().put("phone", "+6289123400099"));
+      assertEquals(phoneOwner.status() + " " + phoneOwner.json().getString("message"),
+          phoneStranger.status() + " " + phoneStranger.json().getString("message"));
+    } finally {
+      consoleSettings(new JsonObject().put("otp_channels", new JsonArray().add("email")).putNull("sms_allowed_countries"),
+          "email", 200);
+    }
+  }
+
+  /**
+   * Changes the console's settings and waits until every OTP verticle's cache of them has turned (each keeps the
+   * app up to half a second): strangers' fresh identities of {@code kind} answer {@code status} four times running.
+   */
+  private static void consoleSettings(JsonObject settings, String kind, int status) {
+    ApiResponse changed = gateway.http().patch(CONSOLE, new JsonObject().put("settings", settings),
+        Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(200, changed.status(), changed.body());
+    java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger fresh = new java.util.concurrent.atomic.AtomicInteger(10);
+    Await.until("the console's new settings everywhere", Duration.ofSeconds(10), () -> {
+      String identity = kind.equals("email") ? "settle" + fresh.incrementAndGet() + "@example.com"
+          : "+62891234" + (10000 + fresh.incrementAndGet());
+      boolean turned = gateway.http().post("/v1/owners/send-otp", new JsonObject().put(kind, identity)).status() == status;
+      return turned ? running.incrementAndGet() >= 4 : running.getAndSet(0) < 0;
+    });
+  }
+
   private static List<JsonObject> refusals() {
     return inbox.calls().stream()
         .map(WebhookReceiver.Call::json)
