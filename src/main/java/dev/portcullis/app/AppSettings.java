@@ -246,11 +246,12 @@ public final class AppSettings {
     if (!(value instanceof Number number) || number.doubleValue() != Math.rint(number.doubleValue())) {
       throw ApiException.invalid(field, "must be an integer");
     }
-    long parsed = number.longValue();
-    if (parsed < range.min() || parsed > range.max()) {
+    // Compared as a double: longValue() keeps only the low 64 bits of a larger integer, so 2^64 + 60 read as 60.
+    double whole = number.doubleValue();
+    if (whole < range.min() || whole > range.max()) {
       throw ApiException.invalid(field, "must be between " + range.min() + " and " + range.max());
     }
-    return (int) parsed;
+    return (int) whole;
   }
 
   private static boolean bool(String key, Object value) {

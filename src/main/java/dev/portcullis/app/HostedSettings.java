@@ -88,7 +88,7 @@ public final class HostedSettings {
         yield flag;
       }
       case HOSTED_TITLE -> {
-        if (value != null && (!(value instanceof String title) || title.isBlank() || title.length() > MAX_TITLE)) {
+        if (value != null && (!(value instanceof String title) || title.isBlank() || title.codePointCount(0, title.length()) > MAX_TITLE)) {
           throw ApiException.invalid(name, "must be a string of 1 to " + MAX_TITLE + " characters, or null");
         }
         yield value;

@@ -50,7 +50,7 @@ public final class Roles {
       if (item instanceof String name && NAME.matcher(name).matches()) {
         names.add(name);
       } else if (item instanceof Number number && number.doubleValue() == Math.rint(number.doubleValue())
-          && number.longValue() >= 1 && number.longValue() <= Integer.MAX_VALUE) {
+          && number.doubleValue() >= 1 && number.doubleValue() <= Integer.MAX_VALUE) {
         ids.add(number.intValue());
       } else {
         throw ApiException.invalid(field, "holds " + describe(item) + ", which is neither a role name nor a role id");

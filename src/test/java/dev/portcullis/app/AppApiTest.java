@@ -286,6 +286,13 @@ class AppApiTest {
         .put("settings", new JsonObject().put("otp_length", 11)), ADMIN);
     assertEquals(400, badSetting.status());
     assertTrue(badSetting.json().getString("message").contains("settings.otp_length"), badSetting.body());
+    // Beyond 64 bits: 2^64 + 60 and -(2^64) + 4 are out of range, not 60 and 4 (their low 64 bits).
+    for (String huge : List.of("{\"settings\":{\"access_token_ttl\":18446744073709551676}}",
+        "{\"settings\":{\"otp_length\":-18446744073709551612}}", "{\"settings\":{\"default_roles\":[18446744073709551621]}}")) {
+      ApiResponse refused = http().send("PATCH", "/v1/apps/" + id, huge, "Content-Type", "application/json",
+          "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
+      assertEquals(400, refused.status(), huge + ": " + refused.body());
+    }
     ApiResponse slug = http().patch("/v1/apps/" + id, new JsonObject().put("slug", "renamed"), ADMIN);
     assertEquals(400, slug.status());
     assertTrue(slug.json().getString("message").startsWith("slug"), slug.body());

@@ -86,12 +86,18 @@ class HostedPagesTest {
         new JsonObject().put("hosted_logo_url", "javascript:alert(1)"),
         new JsonObject().put("profile_fields", new JsonArray().add("name").add("password")),
         new JsonObject().put("hosted_sms", "yes"),
-        new JsonObject().put("hosted_title", "")) ) {
+        new JsonObject().put("hosted_title", ""),
+        new JsonObject().put("hosted_title", "\uD83D\uDE00".repeat(81))) ) {
       ApiResponse response = gateway.http().patch("/v1/apps/" + appId, new JsonObject().put("settings", bad),
           "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
       assertEquals(400, response.status(), bad + " " + response);
       assertEquals("invalid_request", response.error());
     }
+    assertEquals(200, gateway.http().patch("/v1/apps/" + appId, new JsonObject().put("settings", new JsonObject()
+            .put("hosted_title", "\uD83D\uDE00".repeat(80))), "Authorization", "Bearer " + TestGateway.ADMIN_KEY).status(),
+        "80 characters, counted as code points");
+    assertEquals(200, gateway.http().patch("/v1/apps/" + appId, new JsonObject().put("settings", new JsonObject()
+        .putNull("hosted_title")), "Authorization", "Bearer " + TestGateway.ADMIN_KEY).status());
     ApiResponse defaults = gateway.http().get("/v1/apps/" + appId, "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
     JsonObject settings = defaults.json().getJsonObject("settings");
     assertEquals(new JsonArray(), settings.getJsonArray("profile_fields"));
