@@ -5,8 +5,11 @@
 --     success or a reset clears) raise its challenges' difficulty, never lock it out;
 --   the network across identities, and the app as a whole.
 --
--- KEYS[1] identity state: hash {w, we, c, n:<net>, ne:<net>, nl:<net>, nk:<net>}
--- KEYS[2] failures from the client network, KEYS[3] failures in the app (fixed window counters)
+-- It also ends the attempt the gate reserved (password-login-gate.lua).
+--
+-- KEYS[1] identity state: hash {w, we, c, n:<net>, ne:<net>, nl:<net>, nk:<net>, p:<net>, pe:<net>}
+-- KEYS[2] failures from the client network, KEYS[3] failures in the app (fixed window counters),
+-- KEYS[4] attempts in flight from the client network
 -- ARGV: 1 client network name (or 'none'), 2 failures that lock the identity out from a network,
 --       3 failure window ms, 4 first lockout ms, 5 longest lockout ms, 6 count the network (1) or not (0),
 --       7 identity state ttl ms, 8 app window ms
@@ -23,6 +26,13 @@ local function count(field, ends)
     redis.call('HSET', state, field, 0, ends, now + window)
   end
   return redis.call('HINCRBY', state, field, 1)
+end
+
+if tonumber(redis.call('HGET', state, 'p:' .. net) or 0) > 0 then
+  redis.call('HINCRBY', state, 'p:' .. net, -1)
+end
+if tonumber(redis.call('GET', KEYS[4]) or 0) > 0 then
+  redis.call('DECR', KEYS[4])
 end
 
 local locked_ms = 0

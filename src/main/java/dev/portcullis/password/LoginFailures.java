@@ -4,6 +4,7 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.Failures;
 import dev.portcullis.otp.Identity;
 import dev.portcullis.otp.OtpCodes;
 import dev.portcullis.otp.OtpRefusals;
@@ -49,23 +50,36 @@ public final class LoginFailures {
     this.alerts = alerts;
   }
 
-  /** Succeeds when a password may be checked; fails with {@code 429 rate_limited} during a lock-out. */
+  /**
+   * Succeeds when a password may be checked, reserving the attempt: until it ends ({@link #failed},
+   * {@link #succeeded} or {@link #unchecked}) it counts against the limits as a failure would, so that concurrent
+   * guesses cannot check more passwords than the limits allow. Fails with {@code 429 rate_limited} during a
+   * lock-out, or when the attempts already in flight would reach one.
+   */
   public Future<Void> gate(Attempt attempt) {
-    return store.gate(attempt.appId(), identityName(attempt), networkName(attempt), attempt.maxFailuresPerNetwork())
+    return store.gate(attempt.appId(), identityName(attempt), networkName(attempt), attempt.maxFailures(),
+            attempt.maxFailuresPerNetwork())
         .compose(gate -> {
           if (gate.open()) {
             return Future.succeededFuture();
           }
           boolean network = "network".equals(gate.refusedFor());
-          metrics.login("locked_out");
-          metrics.lockout(network ? "network" : "identity_network");
+          boolean busy = "busy".equals(gate.refusedFor());
+          metrics.login(busy ? "in_flight" : "locked_out");
+          if (!busy) {
+            metrics.lockout(network ? "network" : "identity_network");
+          }
           long seconds = OtpRefusals.seconds(gate.retryAfterMs());
+          String identity = attempt.identity().kind().field();
           String message = network
               ? "client_ip: too many failed password logins from this network; retry in " + seconds + " s"
-              : attempt.identity().kind().field() + ": too many failed password logins from this network; "
-                  + "password login is locked for " + seconds + " s";
+              : busy
+                  ? identity + ": other password logins of this identity from this network are being checked; "
+                      + "retry in " + seconds + " s"
+                  : identity + ": too many failed password logins from this network; "
+                      + "password login is locked for " + seconds + " s";
           AuditEvent refused = attempt.event(AuditEvent.RATE_LIMITED)
-              .with("reason", network ? "password_network" : "password_lockout");
+              .with("reason", network ? "password_network" : busy ? "password_in_flight" : "password_lockout");
           return OtpRefusals.after(audit.record(refused),
               ApiException.rateLimited(ErrorCode.RATE_LIMITED, message, seconds));
         });
@@ -102,7 +116,18 @@ public final class LoginFailures {
 
   /** A correct password: this identity's failures from this network and its streak are forgotten. */
   public Future<Void> succeeded(Attempt attempt) {
-    return store.success(attempt.appId(), identityName(attempt), networkName(attempt));
+    return store.settle(attempt.appId(), identityName(attempt), networkName(attempt), true);
+  }
+
+  /**
+   * After a gated attempt ends in {@code failure}: unless that was the counted wrong password (401
+   * invalid_credentials), the reservation is given back, e.g. when the hashing pool was full. Given back after a
+   * right password too (a disabled user, say), where the success already cleared it: nothing goes below zero.
+   */
+  public void unchecked(Attempt attempt, Throwable failure) {
+    if (Failures.toApi(failure).code() != ErrorCode.INVALID_CREDENTIALS) {
+      store.settle(attempt.appId(), identityName(attempt), networkName(attempt), false);
+    }
   }
 
   /** A completed reset: every lock-out of the identity, from every network, is lifted. */

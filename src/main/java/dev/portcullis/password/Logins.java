@@ -103,11 +103,14 @@ public final class Logins {
   private <T> Future<T> signIn(Login message, Admitted<T> admitted) {
     Identity identity = Identity.of(message.email(), message.phone());
     String password = PasswordPolicy.normalise(PasswordRequest.required("password", message.password()));
-    return PasswordRequest.of(apps, message.appId(), message).compose(request ->
-        challenges.check(request.challenge("login", identity), message.challengeToken(), message.powSolution())
-            .compose(passed -> failures.gate(request.attempt(identity, null, "login")))
-            .compose(open -> users.find(request.appId(), PasswordRequest.column(identity), identity.value()))
-            .compose(user -> check(request, identity, user, password, admitted)));
+    return PasswordRequest.of(apps, message.appId(), message).compose(request -> {
+      LoginFailures.Attempt gated = request.attempt(identity, null, "login");
+      return challenges.check(request.challenge("login", identity), message.challengeToken(), message.powSolution())
+          .compose(passed -> failures.gate(gated))
+          .compose(open -> users.find(request.appId(), PasswordRequest.column(identity), identity.value())
+              .compose(user -> check(request, identity, user, password, admitted))
+              .onFailure(failure -> failures.unchecked(gated, failure)));
+    });
   }
 
   /** {@code PASSWORD_CHANGE}: the other sessions of the user end; the reply counts them. */
@@ -185,8 +188,9 @@ public final class Logins {
     }
     LoginFailures.Attempt attempt = request.attempt(identity, user.user().id(), "change_password");
     return failures.gate(attempt)
-        .compose(open -> hashing.verify(current, user.passwordHash()))
-        .compose(matches -> matches ? failures.succeeded(attempt) : failures.failed(attempt))
+        .compose(open -> hashing.verify(current, user.passwordHash())
+            .compose(matches -> matches ? failures.succeeded(attempt) : failures.<Void>failed(attempt))
+            .onFailure(failure -> failures.unchecked(attempt, failure)))
         .compose(cleared -> hashing.hash(next))
         .compose(hash -> users.change(user.user().id(), user.passwordHash(), hash))
         .compose(changed -> changed

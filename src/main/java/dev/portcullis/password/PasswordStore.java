@@ -31,10 +31,13 @@ public final class PasswordStore {
   private static final RedisScript CONSUME = RedisScript.load("password-challenge-consume.lua");
   private static final RedisScript GATE = RedisScript.load("password-login-gate.lua");
   private static final RedisScript FAILURE = RedisScript.load("password-login-failure.lua");
+  private static final RedisScript SETTLE = RedisScript.load("password-login-settle.lua");
+  /** An attempt the gate reserved counts as in flight at most this long (a hash takes at most 30 s). */
+  static final long IN_FLIGHT_MS = 60_000L;
   private static final RedisScript TAKE_SIGNUP = RedisScript.load("password-signup-take.lua");
   private static final RedisScript REBIND_SIGNUP = RedisScript.load("password-signup-rebind.lua");
 
-  /** Whether a login may be tried: {@code reason} null when it may, else "locked" or "network". */
+  /** Whether a login may be tried: {@code reason} null when it may, else "locked", "network" or "busy". */
   public record Gate(String refusedFor, long retryAfterMs) {
 
     public boolean open() {
@@ -77,27 +80,33 @@ public final class PasswordStore {
         .map(reply -> "ok".equals(reply.get(0).toString()) ? reply.get(1).toInteger() : -1);
   }
 
-  public Future<Gate> gate(UUID appId, String identityName, String networkName, int networkLimit) {
-    List<String> keys = List.of(identityKey(appId, identityName), networkKey(appId, networkName));
-    List<String> args = List.of(network(networkName), Integer.toString(networkName == null ? 0 : networkLimit));
+  /** Whether a password may be checked now; when it may, the attempt is reserved until it fails or settles. */
+  public Future<Gate> gate(UUID appId, String identityName, String networkName, int maxFailures, int networkLimit) {
+    List<String> keys = List.of(identityKey(appId, identityName), networkKey(appId, networkName),
+        inFlightKey(appId, networkName));
+    List<String> args = List.of(network(networkName), Integer.toString(networkName == null ? 0 : networkLimit),
+        Integer.toString(maxFailures), Long.toString(IN_FLIGHT_MS));
     return GATE.run(redis, keys, args).map(reply -> "ok".equals(reply.get(0).toString())
         ? new Gate(null, 0)
         : new Gate(reply.get(0).toString(), reply.get(1).toLong()));
   }
 
   public Future<Failure> failure(UUID appId, String identityName, String networkName, int maxFailures) {
-    List<String> keys = List.of(identityKey(appId, identityName), networkKey(appId, networkName), appKey(appId));
+    List<String> keys = List.of(identityKey(appId, identityName), networkKey(appId, networkName), appKey(appId),
+        inFlightKey(appId, networkName));
     List<String> args = List.of(network(networkName), Integer.toString(maxFailures), Long.toString(FAILURE_WINDOW_MS),
         Long.toString(FIRST_LOCKOUT_MS), Long.toString(LONGEST_LOCKOUT_MS), networkName == null ? "0" : "1",
         Long.toString(STATE_TTL_MS), Long.toString(VOLUME_WINDOW_MS));
     return FAILURE.run(redis, keys, args).map(reply -> new Failure(reply.get(0).toLong(), reply.get(1).toLong()));
   }
 
-  /** A correct password: this identity's counters from this network, and its streak, are cleared; nothing else. */
-  public Future<Void> success(UUID appId, String identityName, String networkName) {
-    String net = network(networkName);
-    return redis.send(Command.HDEL, identityKey(appId, identityName), "n:" + net, "ne:" + net, "nl:" + net,
-        "nk:" + net, "w", "we", "c").mapEmpty();
+  /**
+   * Ends a reserved attempt that is no failure: a correct password ({@code right}), which also clears this identity's
+   * counters from this network and its streak, nothing else; or one that could not be checked.
+   */
+  public Future<Void> settle(UUID appId, String identityName, String networkName, boolean right) {
+    return SETTLE.run(redis, List.of(identityKey(appId, identityName), inFlightKey(appId, networkName)),
+        List.of(network(networkName), right ? "1" : "0")).mapEmpty();
   }
 
   /** A completed reset: every counter and lock-out of the identity, from every network, is cleared. */
@@ -135,6 +144,10 @@ public final class PasswordStore {
 
   private String networkKey(UUID appId, String networkName) {
     return redis.key("pw-net", tag(appId), network(networkName));
+  }
+
+  private String inFlightKey(UUID appId, String networkName) {
+    return redis.key("pw-net-flight", tag(appId), network(networkName));
   }
 
   private String appKey(UUID appId) {

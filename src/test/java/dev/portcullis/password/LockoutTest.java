@@ -64,6 +64,42 @@ class LockoutTest {
   }
 
   @Test
+  @DisplayName("concurrent guesses check no more passwords than the limits allow: per identity and network, and per "
+      + "network across identities")
+  void concurrentGuessesStayWithinTheLimits() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "lo-race",
+        settings().put("password_max_failures_per_network", 10));
+    signUp(client, "race@example.com");
+    List<ApiResponse> guesses = concurrently(16, i -> new JsonObject().put("email", "race@example.com")
+        .put("password", i == 15 ? PASSWORD : "wrong password " + i).put("client_ip", "203.0.113.40"), client);
+    assertTrue(checked(guesses) <= 3, "at most password_max_failures passwords checked: " + statuses(guesses));
+
+    List<ApiResponse> spread = concurrently(30, i -> new JsonObject().put("email", "spread" + i + "@example.com")
+        .put("password", "wrong password").put("client_ip", "203.0.113.41"), client);
+    assertTrue(checked(spread) <= 10, "at most the network's limit checked: " + statuses(spread));
+  }
+
+  private static List<ApiResponse> concurrently(int count, java.util.function.IntFunction<JsonObject> body,
+                                                PasswordClient client) {
+    List<java.util.concurrent.CompletableFuture<ApiResponse>> sent = new java.util.ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      sent.add(client.postAsync("/auth/login", body.apply(i)));
+    }
+    List<ApiResponse> answers = sent.stream().map(java.util.concurrent.CompletableFuture::join).toList();
+    answers.forEach(answer -> assertTrue(List.of(200, 401, 429, 503).contains(answer.status()), answer.toString()));
+    return answers;
+  }
+
+  /** The answers that checked a password: a success, or a counted wrong one. */
+  private static long checked(List<ApiResponse> answers) {
+    return answers.stream().filter(answer -> answer.status() == 200 || answer.status() == 401).count();
+  }
+
+  private static List<Integer> statuses(List<ApiResponse> answers) {
+    return answers.stream().map(ApiResponse::status).toList();
+  }
+
+  @Test
   @DisplayName("the lock-out's log line carries the id of the request that caused it, not an earlier one's")
   void lockoutLogLineCarriesItsRequestId() {
     PasswordClient client = PasswordClient.forNewApp(gateway, "lo-log", settings());
