@@ -1,6 +1,7 @@
 package dev.portcullis.otp;
 
 import dev.portcullis.core.AuditEvent;
+import dev.portcullis.core.RequestContext;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.webhook.Backoff;
 import io.vertx.core.Future;
@@ -50,11 +51,14 @@ public final class OtpDelivery {
   }
 
   private Future<Void> attempt(DeliveryChannel channel, OtpMessage message) {
+    // Each try runs on a later turn of the loop (a timer, for retries), where another request's id may be bound.
+    RequestContext.bind(message.requestId());
     return channel.deliver(message).onFailure(failure -> LOG.debug("OTP delivery by {} for request {} failed ({})",
         channel.name(), message.requestId(), failure.getMessage()));
   }
 
   private Future<Void> givenUp(DeliveryChannel channel, OtpMessage message, Throwable failure) {
+    RequestContext.bind(message.requestId());
     LOG.warn("OTP delivery by {} to {} failed for request {}: {}", channel.name(), message.to().masked(),
         message.requestId(), failure.getMessage());
     metrics.deliveryFailed(message.to().kind(), channel.name());
