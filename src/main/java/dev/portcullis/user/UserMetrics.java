@@ -14,7 +14,7 @@ public final class UserMetrics {
 
   public UserMetrics(MeterRegistry registry) {
     this.registry = registry;
-    this.created = Counter.builder("portcullis.users.created").description("Users created through the admin API")
+    this.created = Counter.builder("portcullis.users.added").description("Users created through the admin API")
         .register(registry);
     this.disabled = Counter.builder("portcullis.users.disabled").description("Users disabled").register(registry);
     this.deleted = Counter.builder("portcullis.users.deleted").description("Users deleted (personal data erased)")

@@ -99,6 +99,9 @@ class UserAdminApiTest {
         .filter(e -> user.getString("id").equals(e.getString("user_id"))).findFirst().orElseThrow();
     assertFalse(event.encode().contains(email), "the audit event holds the full email: " + event);
     assertEquals("operator", event.getJsonObject("data").getString("actor"));
+    String metrics = gateway.management().get("/metrics").body();
+    assertTrue(metrics.lines().anyMatch(line -> line.startsWith("portcullis_users_added_total ")
+        && !line.endsWith(" 0.0")), "counted under the name the README gives");
   }
 
   @Test
