@@ -3,15 +3,18 @@ package dev.portcullis.app;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.AuditEvent;
+import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.RedisScript;
 import dev.portcullis.core.RedisStore;
+import dev.portcullis.core.messages.AppMessages;
 import dev.portcullis.http.SourceNetwork;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
 import java.time.Instant;
@@ -58,6 +61,7 @@ public final class ClientFailures {
   private final Vertx vertx;
   private final RedisStore redis;
   private final AuditLog audit;
+  private final Bus bus;
   private final long windowMs;
   private final long graceMs;
   private final int limitPerIp;
@@ -72,10 +76,12 @@ public final class ClientFailures {
     }
   };
   private long timer = -1;
+  private MessageConsumer<AppMessages.CallerBlocked> blocked;
   private boolean flushing;
 
   public ClientFailures(Vertx vertx, RedisStore redis, AuditLog audit, GatewayConfig config, MeterRegistry metrics) {
     this.vertx = vertx;
+    this.bus = new Bus(vertx);
     this.redis = redis;
     this.audit = audit;
     this.windowMs = config.integer(GatewayConfig.CLIENT_FAILURE_WINDOW_MS, 60_000, 500, 3_600_000);
@@ -92,15 +98,23 @@ public final class ClientFailures {
         .register(metrics);
   }
 
-  /** Starts the periodic flush of closed windows on this verticle's context. */
+  /**
+   * Starts the periodic flush of closed windows on this verticle's context, and hears the callers the other
+   * verticles of the process block, so that none of them answers such a caller before learning it on its own.
+   */
   public ClientFailures start() {
     long period = Math.max(100, Math.min(5_000, windowMs / 4));
     timer = vertx.setPeriodic(period, id -> flush());
+    blocked = Bus.listen(vertx, Bus.CLIENT_BLOCKED, caller -> blockedUntil.merge(caller.limitKey(),
+        caller.untilMillis(), Math::max));
     return this;
   }
 
   public void stop() {
     vertx.cancelTimer(timer);
+    if (blocked != null) {
+      blocked.unregister();
+    }
   }
 
   /** The 429 to answer at once when {@code callerIp} is over its failure limit, else null. */
@@ -140,8 +154,10 @@ public final class ClientFailures {
         Long.toString(KEEP_MS), Long.toString(windowMs + graceMs));
     return COUNT.run(redis, keys, args)
         .map(reply -> {
-          if (reply.toLong() > limitPerIp) {
-            blockedUntil.put(ipKey, window + windowMs);
+          Long known = blockedUntil.get(ipKey);
+          if (reply.toLong() > limitPerIp && (known == null || known < window + windowMs)) {
+            // This verticle hears its own publication too.
+            bus.publish(Bus.CLIENT_BLOCKED, new AppMessages.CallerBlocked(ipKey, window + windowMs));
           }
           return (Void) null;
         })

@@ -2,7 +2,7 @@ package dev.portcullis.core.messages;
 
 import java.util.UUID;
 
-/** Published when an app changes: {@code Bus.APP_CHANGED}. */
+/** Published when an app changes ({@code Bus.APP_CHANGED}), and when a caller goes over its failure limit. */
 public final class AppMessages {
 
   private AppMessages() {
@@ -17,5 +17,12 @@ public final class AppMessages {
     public Changed(UUID appId, String change) {
       this(appId, change, false);
     }
+  }
+
+  /**
+   * A caller (its per-IP limit key) went over its failed client authentications ({@code Bus.CLIENT_BLOCKED},
+   * local): every HTTP verticle of the process refuses it until {@code untilMillis}.
+   */
+  public record CallerBlocked(String limitKey, long untilMillis) {
   }
 }
