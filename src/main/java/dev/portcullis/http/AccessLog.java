@@ -17,6 +17,8 @@ import org.slf4j.LoggerFactory;
 public final class AccessLog implements Handler<RoutingContext> {
 
   private static final Logger LOG = LoggerFactory.getLogger("portcullis.access");
+  private static final String APP_KEY = "access_log_app_id";
+
   private final RouteTemplates routes;
 
   public AccessLog(RouteTemplates routes) {
@@ -46,8 +48,16 @@ public final class AccessLog implements Handler<RoutingContext> {
         kv("status", status), kv("duration_ms", durationMs), kv("app_id", appId));
   }
 
+  /** The app a request turned out to be for, where neither client credentials nor the path name it. */
+  public static void app(RoutingContext ctx, UUID appId) {
+    ctx.put(APP_KEY, appId);
+  }
+
   private static String appId(RoutingContext ctx) {
     UUID client = ClientAuth.appId(ctx);
+    if (client == null) {
+      client = ctx.get(APP_KEY);
+    }
     if (client != null) {
       return client.toString();
     }

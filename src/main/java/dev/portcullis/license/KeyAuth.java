@@ -4,6 +4,7 @@ import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.http.AccessLog;
 import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
@@ -94,6 +95,7 @@ final class KeyAuth {
               return Future.failedFuture(invalidLicense());
             }
             LicenseRepository.Keyed keyed = found.result().keyed();
+            AccessLog.app(ctx, known.id());
             return Future.succeededFuture(new Caller(known, keyed.license(), keyed.device(), clientIp,
                 cached ? found.result().kept() : null));
           });

@@ -48,7 +48,26 @@ public final class Introspection {
    * A session as introspection answers it (and /auth/me, encoded), and the user's change marker it was loaded
    * under; reply and answer are null when there is no such session or user.
    */
-  private record SessionView(SessionStore.SessionRow session, Introspected reply, Buffer answer, String userMarker) {
+  /** What {@code GET /auth/me} answers: the encoded body, and the session's app (for the access log). */
+  public interface MeAnswer {
+
+    UUID appId();
+
+    Buffer body();
+  }
+
+  private record SessionView(SessionStore.SessionRow session, Introspected reply, Buffer answer, String userMarker)
+      implements MeAnswer {
+
+    @Override
+    public UUID appId() {
+      return session.appId();
+    }
+
+    @Override
+    public Buffer body() {
+      return answer;
+    }
 
     static SessionView of(SessionStore.SessionRow session, User user, String userMarker) {
       if (session == null || user == null) {
@@ -82,8 +101,8 @@ public final class Introspection {
   }
 
   /** {@code /auth/me}: the answer of any app's live token, encoded. */
-  public Future<Buffer> introspect(String accessToken) {
-    return view(accessToken, null).map(SessionView::answer);
+  public Future<MeAnswer> introspect(String accessToken) {
+    return view(accessToken, null).map(view -> view);
   }
 
   /** Verifies the token; expectedApp, when not null, is the only app whose tokens are accepted. */

@@ -8,6 +8,7 @@ import dev.portcullis.core.messages.TokenMessages.Grant;
 import dev.portcullis.core.messages.TokenMessages.LoggedOut;
 import dev.portcullis.core.messages.TokenMessages.Logout;
 import dev.portcullis.core.messages.TokenMessages.Refresh;
+import dev.portcullis.http.AccessLog;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.Fields;
@@ -61,7 +62,10 @@ public final class TokenApi {
       return;
     }
     introspection.introspect(token)
-        .onSuccess(result -> Responses.ok(ctx, result))
+        .onSuccess(answer -> {
+          AccessLog.app(ctx, answer.appId());
+          Responses.ok(ctx, answer.body());
+        })
         .onFailure(ctx::fail);
   }
 

@@ -14,6 +14,7 @@ import ch.qos.logback.core.AppenderBase;
 import ch.qos.logback.core.ConsoleAppender;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
+import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -80,6 +81,22 @@ class AccessLogTest {
     assertTrue(line.contains("status=200"), line);
     assertTrue(line.contains("duration_ms="), line);
     assertTrue(line.contains("app_id=" + appId), line);
+  }
+
+  @Test
+  @DisplayName("a request whose app only its body or token names (a licence call) logs that app once it is known")
+  void appFromTheKey() {
+    String appId = gateway.createApp("access-log-licence").getString("app_id");
+    String[] admin = Http.bearer(TestGateway.ADMIN_KEY);
+    String policy = gateway.http().post("/v1/apps/" + appId + "/license-policies",
+        new JsonObject().put("name", "basic").put("max_devices", 1), admin).json().getString("policy_id");
+    String key = gateway.http().post("/v1/apps/" + appId + "/licenses", new JsonObject().put("policy_id", policy), admin)
+        .json().getString("key");
+    ApiResponse verified = gateway.http().post("/licenses/verify", new JsonObject().put("app_id", appId)
+        .put("key", key), "X-Request-Id", "caller-id-licence");
+    assertEquals(200, verified.status(), verified.body());
+    Await.until("the access line", Duration.ofSeconds(5), () -> !access("caller-id-licence").isEmpty());
+    assertTrue(access("caller-id-licence").get(0).contains("app_id=" + appId), access("caller-id-licence").toString());
   }
 
   @Test
