@@ -23,7 +23,7 @@ public final class LicenseCertificates {
 
   public LicenseCertificates(Vertx vertx, GatewayConfig config, Postgres pg, MasterKey masterKey) {
     this.issuer = config.issuer();
-    this.keys = new SigningKeys(vertx, new SigningKeyStore(pg), masterKey, config.signingProvider());
+    this.keys = new SigningKeys(vertx, new SigningKeyStore(pg), masterKey, config.signingProvider()).listen();
   }
 
   /** Adds iss, aud and iat to the license's own claims (sub, did, fpr, ent, lic_exp, exp) and signs them. */

@@ -1,6 +1,7 @@
 package dev.portcullis.token;
 
 import dev.portcullis.app.AppDirectory;
+import dev.portcullis.core.Bus;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.MasterKey;
 import io.vertx.core.Future;
@@ -11,8 +12,8 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The current signing key of each app, for one Token verticle instance. Which key is current is re-read at
- * most every {@link #CURRENT_TTL_MS} (a rotation shows within about a second); a key is decrypted once per
+ * The current signing key of each app, for one Token verticle instance. Which key is current is re-read when the
+ * app changes ({@link #listen}), and at most every {@link #CURRENT_TTL_MS} otherwise; a key is decrypted once per
  * instance and then kept in memory. An app without a key (the console app after migration) gets one,
  * generated on a worker; two processes racing to create it end up with one key.
  */
@@ -34,6 +35,15 @@ final class SigningKeys {
     this.store = store;
     this.masterKey = masterKey;
     this.openssl = Libcrypto.forProvider(provider);
+  }
+
+  /**
+   * Drops an app's current key whenever any process announces a change to the app (a rotation, relayed from
+   * other processes too), so the next token is signed with the new key; the TTL bounds a missed announcement.
+   */
+  SigningKeys listen() {
+    Bus.listen(vertx, Bus.APP_CHANGED, changed -> current.forget(changed.appId()));
+    return this;
   }
 
   /** openssl or jdk: what signs with these keys. */

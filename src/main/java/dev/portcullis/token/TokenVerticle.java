@@ -34,7 +34,7 @@ public final class TokenVerticle extends VerticleBase {
     TokenMetrics metrics = new TokenMetrics(Metrics.registry(vertx));
     SigningKeyStore keyStore = new SigningKeyStore(pg);
     Revocations revocations = new Revocations(redis);
-    SigningKeys signingKeys = new SigningKeys(vertx, keyStore, masterKey, config.signingProvider());
+    SigningKeys signingKeys = new SigningKeys(vertx, keyStore, masterKey, config.signingProvider()).listen();
     metrics.signer(signingKeys.provider());
     AccessTokens accessTokens = new AccessTokens(config.issuer(), signingKeys, metrics);
     IdTokens idTokens = new IdTokens(signingKeys, metrics);
