@@ -162,7 +162,7 @@ public final class AuditCli {
   private GatewayConfig config() {
     Vertx vertx = Vertx.vertx();
     try {
-      return ConfigLoader.load(vertx, overrides, true).await(30, TimeUnit.SECONDS);
+      return GatewayConfig.forTool(ConfigLoader.loadRaw(vertx, overrides, true).await(30, TimeUnit.SECONDS));
     } catch (Exception e) {
       throw new IllegalArgumentException("configuration: " + e.getMessage());
     } finally {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.AuditEvent;
+import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
@@ -144,6 +145,17 @@ class AuditRetentionTest {
     JsonObject published = gateway.management().get("/audit/export-key").json();
     assertEquals(cli("audit-export-key").json(), published);
     assertEquals("Ed25519", published.getString("alg"));
+
+    // The command needs the master key alone: no issuer or admin key, which only a running gateway needs.
+    JsonObject masterKeyOnly = new JsonObject()
+        .put(GatewayConfig.MASTER_KEY, gateway.config().json().getString(GatewayConfig.MASTER_KEY))
+        .putNull(GatewayConfig.ISSUER).putNull(GatewayConfig.ADMIN_KEY);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int status = new AuditCli(masterKeyOnly, new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), Clock.systemUTC()).run("audit-export-key");
+    assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
+    assertEquals(published, new JsonObject(out.toString(StandardCharsets.UTF_8).trim()));
   }
 
   @Test
