@@ -46,7 +46,7 @@ public final class ErrorResponder {
    */
   public static Handler<RoutingContext> methodNotAllowed(RouteTemplates routes) {
     return ctx -> {
-      String allowed = routes.allowed(ctx.request().path());
+      String allowed = routes.allowed(ctx.normalizedPath());
       if (!allowed.isEmpty()) {
         ctx.response().putHeader("Allow", allowed);
       }
