@@ -64,6 +64,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -120,7 +121,9 @@ public final class ApiVerticle extends VerticleBase {
     server = vertx.createHttpServer(new HttpServerOptions()
             .setPort(config.httpPort())
             .setIdleTimeout(60)
-            .setIdleTimeoutUnit(TimeUnit.SECONDS))
+            .setIdleTimeoutUnit(TimeUnit.SECONDS)
+            // A form field may be as long as a whole body (Vert.x's default, 8 KiB, failed a longer one with a 500).
+            .setMaxFormAttributeSize(BODY_LIMIT_BYTES))
         .invalidRequestHandler(InvalidRequests::answer)
         .requestHandler(routes(Router.router(vertx), guards, apis));
     return server.listen();
@@ -315,7 +318,8 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/oidc/:app_id/authorize").handler(oidc::authorize);
     router.get("/oidc/:app_id/userinfo").handler(oidc::userInfo);
 
-    RouteTemplates.headWithGet(router);
+    RouteTemplates.headWithGet(router,
+        Set.of("/onboarding/:app_id", "/hosted/conversations/:id", "/oidc/:app_id/authorize"));
     router.route().failureHandler(ErrorResponder::handle);
     router.errorHandler(400, ErrorResponder.forStatus(400));
     router.errorHandler(404, ErrorResponder.forStatus(404));

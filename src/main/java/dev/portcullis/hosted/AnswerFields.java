@@ -48,7 +48,8 @@ public final class AnswerFields {
   static StepPage.Field view(String name, String value) {
     Definition field = FIELDS.get(name);
     List<String> options = field.rule() == Rule.CHOICE ? GENDERS : List.of();
-    return new StepPage.Field(name, field.label(), field.type(), field.autocomplete(), value, options);
+    return new StepPage.Field(name, field.label(), field.type(), field.autocomplete(), value, options,
+        field.maxLength());
   }
 
   /** The normalised answer, empty when the field was left blank; a problem is an {@link IllegalArgumentException}. */

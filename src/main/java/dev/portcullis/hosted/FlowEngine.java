@@ -448,6 +448,9 @@ public final class FlowEngine {
       return;
     }
     int status = api.code().status();
+    if (api.retryAfter() >= 0) {
+      ctx.response().putHeader("Retry-After", Long.toString(api.retryAfter()));
+    }
     HostedPages.problem(ctx, status, null, switch (status) {
       case 503 -> "Sign-in is unavailable right now. Try again in a moment.";
       case 500 -> "Something went wrong. Go back to the app and try again.";

@@ -16,7 +16,8 @@ public record StepPage(String title, String logoUrl, String appName, String acti
                        String powToken, int powDifficulty, List<Field> fields) {
 
   /** One answer field of the profile step. {@code options} is empty for a free-text field. */
-  public record Field(String name, String label, String type, String autocomplete, String value, List<String> options) {
+  public record Field(String name, String label, String type, String autocomplete, String value, List<String> options,
+                      int maxLength) {
   }
 
   public boolean hasError() {

@@ -36,10 +36,15 @@ public final class RouteTemplates {
     this.router = router;
   }
 
-  /** Every GET route of the table answers HEAD too, as RFC 9110 §9.1 asks: its headers, no body (Vert.x drops it). */
-  public static void headWithGet(Router router) {
+  /**
+   * Every GET route of the table answers HEAD too, as RFC 9110 §9.1 asks: its headers, no body (Vert.x drops it).
+   * Not the {@code startingGets}: GETs that start something (a sign-in flow, a conversation's binding to its first
+   * browser), which a HEAD, a safe method that link checkers send, must not do.
+   */
+  public static void headWithGet(Router router, Set<String> startingGets) {
     for (Route route : router.getRoutes()) {
-      if (route.methods() != null && route.methods().contains(HttpMethod.GET)) {
+      if (route.methods() != null && route.methods().contains(HttpMethod.GET)
+          && !startingGets.contains(route.getPath())) {
         route.method(HttpMethod.HEAD);
       }
     }

@@ -18,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.Set;
 
 /** The management port: liveness, readiness (with the state of Postgres and Redis), Prometheus metrics. */
 public final class ManagementVerticle extends VerticleBase {
@@ -52,7 +53,7 @@ public final class ManagementVerticle extends VerticleBase {
     if (registry instanceof PrometheusMeterRegistry prometheus) {
       router.get("/metrics").handler(PrometheusScrapingHandler.create(prometheus));
     }
-    RouteTemplates.headWithGet(router);
+    RouteTemplates.headWithGet(router, Set.of());
     router.route().failureHandler(ErrorResponder::handle);
     router.errorHandler(404, ErrorResponder.forStatus(404));
     router.errorHandler(405, ErrorResponder.methodNotAllowed(new RouteTemplates(router)));

@@ -149,6 +149,21 @@ class ConversationTest {
   }
 
   @Test
+  @DisplayName("a HEAD of the url (a link checker's) neither binds it nor moves it on; the address field takes 500 characters")
+  void headBindsNothing() {
+    JsonObject conversation = created(new JsonObject().put("identity", new JsonObject().put("requireOneOf",
+        new JsonArray().add(new JsonArray().add("ADDRESS").add("EMAIL")))));
+    ApiResponse head = fixture.gateway.http().send("HEAD", path(conversation), null);
+    assertEquals(null, head.header("Set-Cookie"), head.toString());
+    assertEquals("CREATED", read(conversation.getString("id")).getString("status"));
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page page = browser.get(path(conversation));
+    assertEquals(200, page.status(), "the first real browser still opens it: " + page);
+    FormBrowser.Page fields = fixture.signIn(browser, page, "head@example.com");
+    assertTrue(fields.body().contains("maxlength=\"500\""), fields.body());
+  }
+
+  @Test
   @DisplayName("requireOneOf is kept: PHONE alone without hosted_sms is 400, and a sign-in that cannot complete any "
       + "set goes back to the identity step instead of finishing")
   void requireOneOfKept() {

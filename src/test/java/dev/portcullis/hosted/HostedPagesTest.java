@@ -78,6 +78,20 @@ class HostedPagesTest {
   }
 
   @Test
+  @DisplayName("a form field longer than 8 KiB (a long password in a wide script) is judged like any other, never a 500")
+  void longFormFields() {
+    String appId = app("pages-long", new JsonObject()).getString("app_id");
+    String[] form = {"Content-Type", "application/x-www-form-urlencoded"};
+    String long9k = "a".repeat(9_000);
+    ApiResponse step = gateway.http().send("POST", "/hosted/" + appId + "/flow", "identity=" + long9k, form);
+    assertEquals(400, step.status(), step.body());
+    assertTrue(step.header("Content-Type").startsWith("text/html"), step.toString());
+    ApiResponse token = gateway.http().send("POST", "/oidc/" + appId + "/token",
+        "grant_type=authorization_code&code=" + long9k, form);
+    assertTrue(token.status() == 400 || token.status() == 401, token.toString());
+  }
+
+  @Test
   @DisplayName("hosted settings are validated with the app's other settings")
   void settingsValidated() {
     String appId = app("pages-settings", new JsonObject()).getString("app_id");
