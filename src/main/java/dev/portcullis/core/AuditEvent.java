@@ -12,6 +12,8 @@ import java.util.UUID;
 public record AuditEvent(String type, UUID appId, UUID userId, String requestId, String clientIp, JsonObject data) {
 
   public static final String OTP_SENT = "otp.sent";
+  /** A verification or reset code asked for an identity that gets none (no account, or nothing to verify). */
+  public static final String OTP_WITHHELD = "otp.withheld";
   public static final String OTP_VERIFIED = "otp.verified";
   public static final String OTP_FAILED = "otp.failed";
   public static final String OTP_BURNED = "otp.burned";

@@ -145,12 +145,20 @@ public final class VerificationCodes {
     return new ApiException(ErrorCode.OTP_EXPIRED, "the request is unknown, expired or already used; request a new code");
   }
 
-  /** Sends the code (or the notice) once its {@code otp.sent} event is stored; nothing for {@link Delivery#NONE}. */
+  /**
+   * Sends the code (or the notice) once its {@code otp.sent} event is stored. For {@link Delivery#NONE} nothing is
+   * sent, but {@code otp.withheld} is stored the same way: the answer waits for one audit write either way, so its
+   * time does not tell an identity that has an account from one that has none.
+   */
   private Future<Void> deliver(Send send, String publicId, String code) {
-    if (send.delivery() == Delivery.NONE) {
-      return Future.succeededFuture();
-    }
     App app = send.app();
+    if (send.delivery() == Delivery.NONE) {
+      return audit.record(AuditEvent.of(AuditEvent.OTP_WITHHELD, app.id(), send.requestId(), send.clientIp())
+          .with("channel", send.identity().kind().channel())
+          .with("to", send.identity().masked())
+          .with("otp_request_id", publicId)
+          .with("purpose", send.purpose().prefix));
+    }
     boolean notice = send.delivery() == Delivery.NOTICE;
     metrics.sent(send.identity().kind());
     AuditEvent sent = OtpSender.sentEvent(app.id(), send.identity(), publicId, send.requestId(), send.clientIp())

@@ -144,6 +144,10 @@ class PasswordFlowTest {
     assertSameShape(fakeWrong, realWrong);
     assertEquals(4, fakeWrong.json().getInteger("attempts_left"), "an unknown reset_id counts attempts like a real one");
     assertTrue(receiver.callsFor(fakeId).isEmpty(), "no code is sent for an identity without an account");
+    // ... but one audit write is made before the answer, as for a real one's otp.sent: the timing tells nothing.
+    assertTrue(audit.events(AuditEvent.OTP_WITHHELD).stream().anyMatch(event ->
+        fakeId.equals(event.getJsonObject("data").getString("otp_request_id"))
+            && fakeReset.header("X-Request-Id").equals(event.getString("request_id"))), audit.events(AuditEvent.OTP_WITHHELD).toString());
   }
 
   @Test
