@@ -31,8 +31,9 @@ public final class AdminPasswords implements PasswordHashing {
 
   @Override
   public Future<String> hash(App app, String password, Identity identity) {
-    String normalised = PasswordPolicy.normalise(password);
+    String normalised;
     try {
+      normalised = PasswordPolicy.normalise("password", password);
       PasswordPolicy.of(app.settings()).check("password", normalised, identity);
     } catch (ApiException weak) {
       return Future.failedFuture(weak);

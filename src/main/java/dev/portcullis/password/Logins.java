@@ -102,7 +102,7 @@ public final class Logins {
 
   private <T> Future<T> signIn(Login message, Admitted<T> admitted) {
     Identity identity = Identity.of(message.email(), message.phone());
-    String password = PasswordPolicy.normalise(PasswordRequest.required("password", message.password()));
+    String password = PasswordRequest.password("password", message.password());
     return PasswordRequest.of(apps, message.appId(), message).compose(request -> {
       LoginFailures.Attempt gated = request.attempt(identity, null, "login");
       return challenges.check(request.challenge("login", identity), message.challengeToken(), message.powSolution())
@@ -115,8 +115,8 @@ public final class Logins {
 
   /** {@code PASSWORD_CHANGE}: the other sessions of the user end; the reply counts them. */
   public Future<LoggedOut> change(Change message) {
-    String current = PasswordPolicy.normalise(PasswordRequest.required("current_password", message.currentPassword()));
-    String next = PasswordPolicy.normalise(PasswordRequest.required("new_password", message.newPassword()));
+    String current = PasswordRequest.password("current_password", message.currentPassword());
+    String next = PasswordRequest.password("new_password", message.newPassword());
     return PasswordRequest.of(apps, message.appId(), message).compose(request ->
         bus.request(Bus.TOKEN_INTROSPECT, new Introspect(message.accessToken(), request.appId(), request.requestId()))
             .compose(me -> users.byId(request.appId(), me.userId())

@@ -44,8 +44,22 @@ public final class PasswordPolicy {
         settings.passwordRequireClasses());
   }
 
-  /** The form a password is hashed and compared in: NFKC, so one password typed on two keyboards is one. */
-  public static String normalise(String password) {
+  /**
+   * The form a password is hashed and compared in: NFKC, so one password typed on two keyboards is one. Text
+   * with a lone UTF-16 surrogate (a JSON {@code \ud800} escape) is no Unicode text and is {@code 400}: its UTF-8
+   * for the hash would turn each into {@code ?}, making distinct passwords one.
+   */
+  public static String normalise(String field, String password) {
+    for (int i = 0; i < password.length(); i++) {
+      char c = password.charAt(i);
+      boolean paired = Character.isHighSurrogate(c) && i + 1 < password.length()
+          && Character.isLowSurrogate(password.charAt(i + 1));
+      if (paired) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw ApiException.invalid(field, "is not valid Unicode text (a lone surrogate)");
+      }
+    }
     return Normalizer.normalize(password, Normalizer.Form.NFKC);
   }
 

@@ -38,6 +38,11 @@ record PasswordRequest(App app, String requestId, String clientIp, String networ
     return value;
   }
 
+  /** A required password field, in the form it is judged and hashed in ({@link PasswordPolicy#normalise}). */
+  static String password(String field, String value) {
+    return PasswordPolicy.normalise(field, required(field, value));
+  }
+
   Challenges.Call challenge(String purpose, Identity identity) {
     return new Challenges.Call(app, purpose, identity, network, requestId, clientIp);
   }

@@ -19,7 +19,7 @@ public final class ProofOfWork {
     if (difficulty <= 0) {
       return true;
     }
-    if (solution == null || solution.isEmpty() || solution.length() > MAX_SOLUTION_LENGTH) {
+    if (solution == null || solution.isEmpty() || solution.codePointCount(0, solution.length()) > MAX_SOLUTION_LENGTH) {
       return false;
     }
     return leadingZeroBits(Secrets.sha256(challengeToken + ":" + solution)) >= difficulty;

@@ -74,7 +74,7 @@ public final class Resets {
   /** {@code PASSWORD_RESET}: the new password is set and every session of the user revoked; the reply counts them. */
   public Future<LoggedOut> reset(Reset message) {
     String code = PasswordRequest.required("code", message.code());
-    String password = PasswordPolicy.normalise(PasswordRequest.required("new_password", message.newPassword()));
+    String password = PasswordRequest.password("new_password", message.newPassword());
     UUID resetId = AppDirectory.parseUuid(PasswordRequest.required("reset_id", message.resetId()));
     return PasswordRequest.of(apps, message.appId(), message).compose(request -> {
       PasswordPolicy policy = PasswordPolicy.of(request.app().settings());

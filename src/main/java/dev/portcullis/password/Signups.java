@@ -69,7 +69,7 @@ public final class Signups {
   /** {@code PASSWORD_SIGNUP}: the 202 body. */
   public Future<Pending> signup(Signup message) {
     Identity identity = Identity.of(message.email(), message.phone());
-    String password = PasswordPolicy.normalise(PasswordRequest.required("password", message.password()));
+    String password = PasswordRequest.password("password", message.password());
     return PasswordRequest.of(apps, message.appId(), message).compose(request -> {
       App app = request.app();
       try {

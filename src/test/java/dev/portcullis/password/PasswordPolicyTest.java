@@ -1,6 +1,7 @@
 package dev.portcullis.password;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.ApiException;
@@ -27,7 +28,17 @@ class PasswordPolicyTest {
     assertEquals(List.of(), DEFAULT.reasons("\uD83D\uDE00".repeat(8), KIM));
     // the full-width "ｐａｓｓｗｏｒｄ１" is "password1" after NFKC: common
     assertEquals(List.of(PasswordPolicy.COMMON),
-        DEFAULT.reasons(PasswordPolicy.normalise("\uFF50\uFF41\uFF53\uFF53\uFF57\uFF4F\uFF52\uFF44\uFF11"), KIM));
+        DEFAULT.reasons(PasswordPolicy.normalise("password", "\uFF50\uFF41\uFF53\uFF53\uFF57\uFF4F\uFF52\uFF44\uFF11"), KIM));
+  }
+
+  @Test
+  @DisplayName("refuses text with a lone surrogate, whose UTF-8 would make distinct passwords one; keeps a pair")
+  void loneSurrogates() {
+    for (String lone : List.of("lone surrogate pw \uD800\uD800", "\uDFFF".repeat(8), "pass\uD83Dword!")) {
+      ApiException refused = assertThrows(ApiException.class, () -> PasswordPolicy.normalise("password", lone));
+      assertTrue(refused.getMessage().startsWith("password"), refused.getMessage());
+    }
+    assertEquals("smile \uD83D\uDE00 please", PasswordPolicy.normalise("password", "smile \uD83D\uDE00 please"));
   }
 
   @Test
