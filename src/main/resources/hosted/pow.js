@@ -1,7 +1,7 @@
 // Proof of work for the hosted pages (loaded as a file: the pages' CSP allows no inline script). A form with
 // data-pow-token and data-pow-difficulty > 0 gets its pow_solution filled before it is sent: the first counter
 // such that SHA-256(token + ":" + counter) begins with `difficulty` zero bits. Without JavaScript the field stays
-// empty and the server offers email codes only.
+// empty and the server offers email codes only (a code by SMS needs the same work as a password try).
 (function () {
   'use strict';
 
@@ -38,7 +38,7 @@
     });
     form.addEventListener('submit', function (event) {
       var submitter = event.submitter;
-      if (field.value || (submitter && submitter.value === 'send_code')) {
+      if (field.value) {
         return;
       }
       event.preventDefault();

@@ -8,6 +8,7 @@ import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Failures;
+import dev.portcullis.core.ProofOfWork;
 import dev.portcullis.core.Secrets;
 import dev.portcullis.core.messages.OtpMessages;
 import dev.portcullis.http.RequestIds;
@@ -182,6 +183,10 @@ public final class FlowEngine {
 
   private Future<Void> password(RoutingContext ctx, Turn turn, Flow flow) {
     if ("send_code".equals(turn.field("action"))) {
+      if (unsolvedForSms(flow, turn.field("pow_solution"))) {
+        return show(ctx, turn.app(), flow, Input.error("Sending a code by SMS needs JavaScript here. "
+            + "Sign in with an email address instead."));
+      }
       return sendCode(ctx, turn, flow, null);
     }
     String password = turn.field("password");
@@ -196,7 +201,7 @@ public final class FlowEngine {
       return identity.kind() == Identity.Kind.EMAIL
           ? sendCode(ctx, turn, flow, "Signing in with a password needs JavaScript here, so we sent you a code instead.")
           : show(ctx, turn.app(), flow, Input.error("Signing in with a password needs JavaScript here. "
-              + "Send yourself a code instead."));
+              + "Sign in with an email address instead."));
     }
     return passwords.signIn(turn.app(), identity, password, flow.challenge(), unsolved ? null : solution,
             turn.visit().clientIp(), turn.visit().requestId())
@@ -209,6 +214,16 @@ public final class FlowEngine {
                   return flows.save(turn.browser(), retry)
                       .compose(saved -> show(ctx, turn.app(), retry, Input.error(message(failure))));
                 }));
+  }
+
+  /**
+   * A code by SMS asked for at a password step whose challenge has a difficulty, without its proof of work (no
+   * JavaScript ran): such a step offers email codes only, so SMS costs a script the same work as a password try.
+   */
+  private static boolean unsolvedForSms(Flow flow, String solution) {
+    PasswordSignIn.Challenge challenge = flow.challenge();
+    return Identity.fromQualified(flow.identity()).kind() == Identity.Kind.PHONE && challenge != null
+        && challenge.difficulty() > 0 && !ProofOfWork.solves(challenge.token(), solution, challenge.difficulty());
   }
 
   private Future<Void> code(RoutingContext ctx, Turn turn, Flow flow) {

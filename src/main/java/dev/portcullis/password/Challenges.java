@@ -6,6 +6,7 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.ProofOfWork;
 import dev.portcullis.core.Secrets;
 import dev.portcullis.otp.Identity;
 import dev.portcullis.otp.OtpCodes;

@@ -323,4 +323,33 @@ class HostedSignInTest {
     assertEquals(200, info.status(), info.toString());
     assertEquals("pat@example.com", info.json().getJsonObject("user").getString("email"));
   }
+
+  @Test
+  @DisplayName("at a password step with a difficulty, a code by SMS needs the proof of work too (no script: email only)")
+  void smsCodeNeedsTheWork() {
+    JsonObject smsApp = fixture.app("hosted-sms-work", List.of(CALLBACK),
+        new JsonObject().put("hosted_sms", true).put("require_verified_identity", false));
+    String smsAppId = smsApp.getString("app_id");
+    String phone = "+6281234500077";
+    ApiResponse created = fixture.gateway.http().post("/v1/apps/" + smsAppId + "/users", new JsonObject()
+        .put("phone", phone).put("password", "Correct-Horse-Battery-9"),
+        "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
+    assertEquals(201, created.status(), created.toString());
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page page = browser.get("/onboarding/" + smsAppId + "?state=sms&callback_url=" + FormBrowser.encode(CALLBACK));
+    FormBrowser.Page passwordStep = browser.submit(page, Map.of("identity", phone));
+    FormBrowser.Page wrong = browser.submit(passwordStep, Map.of("password", "not-the-password", "action", "password"));
+    assertTrue(wrong.body().contains("data-pow-difficulty=\"") && !wrong.body().contains("data-pow-difficulty=\"0\""),
+        "a failure raised the difficulty: " + wrong.body());
+
+    long smsBefore = fixture.receiver.calls().stream().filter(call -> phone.equals(call.json().getString("to"))).count();
+    FormBrowser.Page refused = browser.submit(wrong, Map.of("action", "send_code"));
+    assertEquals(400, refused.status(), refused.toString());
+    assertTrue(refused.body().contains("needs JavaScript"), refused.body());
+    FormBrowser.Page codeStep = browser.submit(refused, Map.of("action", "send_code", "pow_solution", refused.powSolution()));
+    assertEquals(200, codeStep.status(), codeStep.toString());
+    assertTrue(codeStep.body().contains("name=\"code\""), codeStep.body());
+    dev.portcullis.testing.Await.until("the SMS", java.time.Duration.ofSeconds(10), () -> fixture.receiver.calls().stream()
+        .filter(call -> phone.equals(call.json().getString("to"))).count() == smsBefore + 1);
+  }
 }

@@ -1,5 +1,6 @@
 package dev.portcullis.password;
 
+import dev.portcullis.core.ProofOfWork;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

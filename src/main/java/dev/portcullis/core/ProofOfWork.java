@@ -1,6 +1,4 @@
-package dev.portcullis.password;
-
-import dev.portcullis.core.Secrets;
+package dev.portcullis.core;
 
 /**
  * The proof of work a challenge may ask for: a {@code pow_solution} of at most 64 characters such that
