@@ -318,6 +318,7 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/oidc/:app_id/authorize").handler(oidc::authorize);
     router.get("/oidc/:app_id/userinfo").handler(oidc::userInfo);
 
+    router.route("/hosted/*").failureHandler(HostedApi::failed);
     RouteTemplates.headWithGet(router,
         Set.of("/onboarding/:app_id", "/hosted/conversations/:id", "/oidc/:app_id/authorize"));
     router.route().failureHandler(ErrorResponder::handle);

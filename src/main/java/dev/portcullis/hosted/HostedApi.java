@@ -2,10 +2,14 @@ package dev.portcullis.hosted;
 
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.audit.AuditLog;
+import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
+import dev.portcullis.core.Failures;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
+import dev.portcullis.http.ErrorResponder;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -46,6 +50,29 @@ public final class HostedApi {
   }
 
   /** {@code GET /api/client/{app_id}/userinfo}, after the client guard when credentials are presented. */
+  /**
+   * A failure of any {@code /hosted/...} request (its method, its body's size, a bug): an HTML page, as every
+   * hosted answer is; the address bar may show a flow's post address, and reloading it must not show JSON.
+   */
+  public static void failed(RoutingContext ctx) {
+    if (ctx.failure() instanceof HttpClosedException) {
+      return; // the browser left: nobody to answer
+    }
+    if (ctx.failure() != null) {
+      ApiException failure = ErrorResponder.failureOf(ctx);
+      FlowEngine.failed(ctx, Failures.isInternal(failure) ? ctx.failure() : failure);
+      return;
+    }
+    int status = ctx.statusCode();
+    if (status == 405) {
+      ctx.response().putHeader("Allow", "POST");
+    }
+    HostedPages.problem(ctx, status, null, status == 405
+        ? "This address takes the sign-in form's answers. Go back to the app and start again."
+        : status == 413 ? "That was more than a sign-in form sends. Go back and try again."
+        : "This sign-in cannot go on. Go back to the app and start again.");
+  }
+
   public void userInfo(RoutingContext ctx) {
     userInfo.answer(ctx);
   }

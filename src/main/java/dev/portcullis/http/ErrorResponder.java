@@ -54,6 +54,11 @@ public final class ErrorResponder {
     };
   }
 
+  /** The request's failure as the error contract names it (a malformed form body is 400, say, not a bug). */
+  public static ApiException failureOf(RoutingContext ctx) {
+    return classify(ctx.failure(), ctx.statusCode());
+  }
+
   private static ApiException classify(Throwable cause, int status) {
     if (cause instanceof HttpException http) {
       // Vert.x Web's own refusals, such as a query string with a malformed %-escape.

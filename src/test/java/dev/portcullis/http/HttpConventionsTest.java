@@ -50,14 +50,18 @@ class HttpConventionsTest {
     ApiResponse user = gateway.http().post("/v1/apps/" + appId + "/users/" + appId, new JsonObject());
     assertEquals(405, user.status());
     assertEquals("DELETE, GET, HEAD, PATCH", user.header("Allow"));
-    for (String formPost : java.util.List.of("/oidc/" + appId + "/token", "/oidc/" + appId + "/revoke",
-        "/hosted/" + appId + "/flow")) {
+    for (String formPost : java.util.List.of("/oidc/" + appId + "/token", "/oidc/" + appId + "/revoke")) {
       for (ApiResponse other : java.util.List.of(gateway.http().get(formPost), gateway.http().delete(formPost))) {
         assertEquals(405, other.status(), formPost + ": " + other.body());
         assertEquals("method_not_allowed", other.error());
         assertEquals("POST", other.header("Allow"));
       }
     }
+    // The hosted pages answer in HTML, their errors too: a reloaded flow address shows a page, not JSON.
+    ApiResponse reloaded = gateway.http().get("/hosted/" + appId + "/flow");
+    assertEquals(405, reloaded.status(), reloaded.body());
+    assertEquals("POST", reloaded.header("Allow"));
+    assertTrue(reloaded.header("Content-Type").startsWith("text/html"), reloaded.toString());
   }
 
   @Test
@@ -250,7 +254,11 @@ class HttpConventionsTest {
       for (String body : java.util.List.of("grant_type=%ZZ", "token=abc%", "%%%&&=&==")) {
         ApiResponse answer = gateway.http().send("POST", path, body, "Content-Type", "application/x-www-form-urlencoded");
         assertEquals(400, answer.status(), path + " " + body + ": " + answer.body());
-        assertEquals("invalid_request", answer.error(), answer.body());
+        if (path.startsWith("/hosted/")) {
+          assertTrue(answer.header("Content-Type").startsWith("text/html"), "a hosted page's error is a page");
+        } else {
+          assertEquals("invalid_request", answer.error(), answer.body());
+        }
       }
     }
   }
