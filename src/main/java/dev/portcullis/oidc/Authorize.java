@@ -11,6 +11,7 @@ import dev.portcullis.hosted.FlowEngine;
 import dev.portcullis.hosted.HostedPages;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
+import io.netty.handler.codec.http.QueryStringEncoder;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;
@@ -61,11 +62,14 @@ final class Authorize {
       ctx.fail(flooding);
       return;
     }
+    if (ctx.request().method() == HttpMethod.POST) {
+      getInstead(ctx);
+      return;
+    }
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
     Future<Optional<App>> app = appId == null ? Future.succeededFuture(Optional.empty()) : apps.find(appId);
     app.compose(found -> {
-          // OpenID Connect Core §3.1.2.1: GET with a query, or POST with the same parameters as a form body.
-          MultiMap query = ctx.request().method() == HttpMethod.POST ? ctx.request().formAttributes() : ctx.queryParams();
+          MultiMap query = ctx.queryParams();
           String page = found.isEmpty() ? "This app does not exist." : pageRefusal(found.get(), query);
           if (page != null) {
             metrics.authorize("refused");
@@ -90,6 +94,21 @@ final class Authorize {
           return audit.record(event).compose(stored -> engine.begin(ctx, found.get(), flow));
         })
         .onFailure(failure -> FlowEngine.failed(ctx, failure));
+  }
+
+  /**
+   * OpenID Connect Core §3.1.2.1: authorize takes POST with the parameters as a form body too. It answers with a
+   * 303 to the same request as a GET: a relying party's form posts from its own site, where the browser's
+   * SameSite=Lax cookie is not sent, and a flow started there would replace that cookie and end the flows of the
+   * browser's other tabs; the top-level GET that follows carries it.
+   */
+  private static void getInstead(RoutingContext ctx) {
+    QueryStringEncoder query = new QueryStringEncoder(ctx.request().path());
+    ctx.request().formAttributes().forEach(param -> query.addParam(param.getKey(), param.getValue()));
+    ctx.response().setStatusCode(303)
+        .putHeader("Location", query.toString())
+        .putHeader("Cache-Control", "no-store")
+        .end();
   }
 
   /** Why this request gets an error page: the client or its redirect_uri is not known to be the app's. */

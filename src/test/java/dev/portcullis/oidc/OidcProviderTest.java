@@ -293,11 +293,15 @@ class OidcProviderTest {
     params.put("state", "st-post");
     params.put("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     params.put("code_challenge_method", "S256");
-    FormBrowser.Page page = browser.post("/oidc/" + appId + "/authorize", params);
+    // Answered with a 303 to the same request as a GET, which carries the browser's SameSite=Lax cookie.
+    FormBrowser.Page seeOther = browser.post("/oidc/" + appId + "/authorize", params);
+    assertEquals(303, seeOther.status(), seeOther.toString());
+    assertEquals(null, seeOther.header("Set-Cookie"), "no flow, no cookie, until the GET");
+    FormBrowser.Page page = browser.get(seeOther.location());
     assertEquals(200, page.status(), page.toString());
     assertTrue(page.body().contains("name=\"identity\""), page.body());
     params.put("response_type", "token");
-    FormBrowser.Page refused = browser.post("/oidc/" + appId + "/authorize", params);
+    FormBrowser.Page refused = browser.get(browser.post("/oidc/" + appId + "/authorize", params).location());
     assertEquals(302, refused.status(), refused.toString());
     assertEquals("unsupported_response_type", query(refused.location()).get("error"));
     assertEquals("st-post", query(refused.location()).get("state"));
