@@ -343,6 +343,12 @@ class AuditEventsEndToEndTest {
         .put("new_password", "quietly humming kettle").put("client_ip", END_USER_IP), "e2e-pw-reset");
     assertEquals(200, reset.status(), reset.body());
     row(AuditEvent.PASSWORD_RESET_COMPLETED, "e2e-pw-reset", appId, END_USER_IP, user);
+    ApiResponse unknownReset = post("/auth/request-password-reset", credentials(app).put("email", "nobody-e2e@example.com")
+        .put("client_ip", END_USER_IP), "e2e-pw-reset-unknown");
+    assertEquals(200, unknownReset.status(), unknownReset.body());
+    assertEquals(unknownReset.json().getString("reset_id"),
+        row(AuditEvent.OTP_WITHHELD, "e2e-pw-reset-unknown", appId, END_USER_IP, null).getJsonObject("data")
+            .getString("otp_request_id"));
 
     for (int attempt = 1; attempt <= 3; attempt++) {
       ApiResponse refused = post("/auth/login", credentials(app).put("email", email).put("password", "not it at all")

@@ -79,10 +79,15 @@ public final class TestGateway implements AutoCloseable {
   }
 
   private static TestGateway launch(JsonObject overrides, PgUrl database) {
+    // A test may fix the HTTP port, to name it in PORTCULLIS_ISSUER (OpenID Connect discovery follows that URL)
+    int httpPort = overrides.getInteger(GatewayConfig.HTTP_PORT, TestBackends.freePort());
+    int managementPort = TestBackends.freePort();
+    while (managementPort == httpPort) {
+      managementPort = TestBackends.freePort(); // the kernel may hand a port it just freed out again
+    }
     JsonObject config = overrides.copy()
-        // A test may fix the HTTP port, to name it in PORTCULLIS_ISSUER (OpenID Connect discovery follows that URL)
-        .put(GatewayConfig.HTTP_PORT, overrides.getInteger(GatewayConfig.HTTP_PORT, TestBackends.freePort()))
-        .put(GatewayConfig.MANAGEMENT_PORT, TestBackends.freePort());
+        .put(GatewayConfig.HTTP_PORT, httpPort)
+        .put(GatewayConfig.MANAGEMENT_PORT, managementPort);
     Vertx vertx = GatewayVertx.create(new VertxOptions()
         .setBlockedThreadCheckInterval(500)
         .setMaxEventLoopExecuteTime(2)
