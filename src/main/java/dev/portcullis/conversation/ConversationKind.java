@@ -38,6 +38,13 @@ final class ConversationKind implements FlowKind {
     return NAME;
   }
 
+  @Override
+  public Future<Boolean> stillOpen(App app, Flow flow) {
+    UUID conversationId = UUID.fromString(flow.data().getString("conversation_id"));
+    return store.find(conversationId, app.id()).map(conversation -> conversation != null
+        && ("CREATED".equals(conversation.status()) || "IN_PROGRESS".equals(conversation.status())));
+  }
+
   static JsonObject data(Conversation conversation, UUID challengedUser) {
     return new JsonObject()
         .put("conversation_id", conversation.id().toString())

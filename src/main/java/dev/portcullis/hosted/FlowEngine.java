@@ -147,12 +147,18 @@ public final class FlowEngine {
       // A form of an earlier step (the back button): show where the flow is now.
       return show(ctx, turn.app(), flow, Input.NONE);
     }
-    return switch (flow.step()) {
-      case IDENTITY -> identity(ctx, turn, flow);
-      case PASSWORD -> password(ctx, turn, flow);
-      case CODE -> code(ctx, turn, flow);
-      case PROFILE -> profile(ctx, turn, flow);
-    };
+    return kinds.get(flow.kind()).stillOpen(turn.app(), flow).compose(open -> {
+      if (!open) {
+        HostedPages.problem(ctx, 400, turn.app(), "This sign-in is over. Go back to the app.");
+        return Future.<Void>succeededFuture();
+      }
+      return switch (flow.step()) {
+        case IDENTITY -> identity(ctx, turn, flow);
+        case PASSWORD -> password(ctx, turn, flow);
+        case CODE -> code(ctx, turn, flow);
+        case PROFILE -> profile(ctx, turn, flow);
+      };
+    });
   }
 
   private Future<Void> identity(RoutingContext ctx, Turn turn, Flow flow) {

@@ -25,6 +25,14 @@ public interface FlowKind {
   Future<String> complete(App app, Flow flow, JsonObject user, boolean newUser, Map<String, String> answers,
                           Visit visit);
 
+  /**
+   * Whether a flow of this kind may still take a step: a conversation finished (or expired) in another tab of the
+   * browser may not, or its next step would send a code and make a user for nothing.
+   */
+  default Future<Boolean> stillOpen(App app, Flow flow) {
+    return Future.succeededFuture(true);
+  }
+
   /** Who is asking, for audit events and limits. */
   record Visit(String requestId, String clientIp) {
   }

@@ -164,6 +164,25 @@ class ConversationTest {
   }
 
   @Test
+  @DisplayName("a second tab of a conversation finished in the first sends no code and makes no user")
+  void finishedInAnotherTab() {
+    JsonObject conversation = created(new JsonObject().put("auth", new JsonObject()));
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page first = browser.get(path(conversation));
+    FormBrowser.Page second = browser.get(path(conversation));
+    assertEquals(200, second.status(), second.toString());
+    FormBrowser.Page codeStep = fixture.toCodeStep(browser, first, "tab-one@example.com");
+    FormBrowser.Page done = browser.submit(codeStep, Map.of("code", fixture.code("tab-one@example.com", 0),
+        "action", "verify"));
+    assertEquals(302, done.status(), done.toString());
+
+    FormBrowser.Page late = browser.submit(second, Map.of("identity", "tab-two@example.com"));
+    assertEquals(400, late.status(), late.toString());
+    assertTrue(late.body().contains("This sign-in is over"), late.body());
+    assertEquals(0, fixture.codesSentTo("tab-two@example.com"), "no code for a conversation that is over");
+  }
+
+  @Test
   @DisplayName("requireOneOf is kept: PHONE alone without hosted_sms is 400, and a sign-in that cannot complete any "
       + "set goes back to the identity step instead of finishing")
   void requireOneOfKept() {
