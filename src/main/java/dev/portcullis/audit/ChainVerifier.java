@@ -49,7 +49,10 @@ final class ChainVerifier {
       return false;
     }
     checked++;
-    if (event.seq() != seq + 1) {
+    if (head != null && event.seq() > head.seq()) {
+      // A row past the head no writer put there (writers move the head with their rows): inserted behind its back.
+      broken = firstBroken(event, "beyond_head");
+    } else if (event.seq() != seq + 1) {
       broken = firstBroken(event, "seq_gap");
     } else if (!ChainHash.link(chainKey, keyedFrom, hash, event).equals(event.hash())) {
       broken = firstBroken(event, "hash_mismatch");

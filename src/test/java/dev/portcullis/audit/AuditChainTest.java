@@ -195,4 +195,17 @@ class AuditChainTest {
     assertEquals(9L, result.getJsonObject("first_broken").getLong("seq"));
     assertEquals("head_mismatch", result.getJsonObject("first_broken").getString("reason"));
   }
+
+  @Test
+  @DisplayName("a row inserted past the chain head is caught, naming it")
+  void rowPastTheHeadIsCaught() throws SQLException {
+    UUID app = appWithEvents(3);
+    superuser("INSERT INTO audit_events (id, app_id, seq, at, type, data, hash) VALUES (gen_random_uuid(), '" + app
+        + "', 4, now(), 'app.deleted', '{}', repeat('a', 64))");
+
+    JsonObject result = verify(app);
+    assertEquals(false, result.getBoolean("ok"), result.encode());
+    assertEquals(4L, result.getJsonObject("first_broken").getLong("seq"));
+    assertEquals("beyond_head", result.getJsonObject("first_broken").getString("reason"));
+  }
 }
