@@ -213,6 +213,11 @@ final class TokenService {
             // Only a thief or a replay holds a spent token: its session is revoked as on a refresh with it.
             return reuseDetected(session, request).map(never -> new LoggedOut(0));
           }
+          if (session.revoked()) {
+            // Its session is over already: the token no longer speaks for the user, so it ends nothing else
+            // (with everywhere, an old device's token would otherwise sign the user out of every session).
+            return Future.succeededFuture(new LoggedOut(0));
+          }
           SessionStore.Events events = SessionRevocations.events(appId, REASON_LOGOUT, request.requestId(),
               request.clientIp(), null, List.of());
           Future<SessionStore.Revocation> revoked = everywhere

@@ -82,6 +82,21 @@ class LogoutTest {
   }
 
   @Test
+  @DisplayName("the token of a session already ended ends nothing else, with everywhere too: revoked 0")
+  void endedSessionEndsNothing() {
+    UUID user = user(app);
+    JsonObject old = login(user);
+    JsonObject current = login(user);
+    assertEquals(1, TokenFixture.logout(gateway.http(), app, old.getString("refresh_token"), false).json()
+        .getInteger("revoked"));
+    ApiResponse again = TokenFixture.logout(gateway.http(), app, old.getString("refresh_token"), true);
+    assertEquals(200, again.status(), again.body());
+    assertEquals(0, again.json().getInteger("revoked"));
+    assertEquals(200, TokenFixture.me(gateway.http(), current.getString("access_token")).status(),
+        "the user's other session lives on");
+  }
+
+  @Test
   @DisplayName("a refresh token of another app, or an unknown one, cannot log out: 401 invalid_refresh_token")
   void foreignToken() {
     JsonObject tokens = login(user(app));
