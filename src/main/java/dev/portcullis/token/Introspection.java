@@ -14,6 +14,7 @@ import dev.portcullis.core.messages.TokenMessages.Introspected;
 import dev.portcullis.user.User;
 import dev.portcullis.user.UserChanges;
 import dev.portcullis.user.UserRepository;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.function.Function;
@@ -147,6 +148,10 @@ public final class Introspection {
     }
     if (session.revoked()) {
       return Future.failedFuture(revoked());
+    }
+    if (session.expiresAt().toInstant().isBefore(Instant.now())) {
+      // Its session's absolute end has passed, whatever the token's own exp (issued near that end, it outlives it).
+      return Future.failedFuture(AccessTokenVerifier.invalid("belongs to a session that has ended"));
     }
     return Future.succeededFuture(view);
   }

@@ -97,6 +97,19 @@ class LogoutTest {
   }
 
   @Test
+  @DisplayName("an access token whose session has reached its end is 401 invalid_token, though its own exp is later")
+  void endedSessionsTokens() throws Exception {
+    JsonObject tokens = login(user(app));
+    try (java.sql.Connection db = gateway.jdbc(); java.sql.Statement statement = db.createStatement()) {
+      statement.executeUpdate("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = '"
+          + sid(tokens) + "'");
+    }
+    ApiResponse me = TokenFixture.me(gateway.http(), tokens.getString("access_token"));
+    assertEquals(401, me.status(), me.body());
+    assertEquals("invalid_token", me.error());
+  }
+
+  @Test
   @DisplayName("a refresh token of another app, or an unknown one, cannot log out: 401 invalid_refresh_token")
   void foreignToken() {
     JsonObject tokens = login(user(app));
