@@ -66,7 +66,12 @@ public final class OwnerSignup {
       boolean refused = owner.isEmpty() && !policy.allowsNew(identity);
       boolean smsWithheld = identity.kind() == Identity.Kind.PHONE && !sms && !phoneOnly;
       Send send = new Send(App.CONSOLE_ID, email, phone, requestId, clientIp, phoneOnly);
-      Future<Void> recorded = refused ? refuse(identity, requestId, clientIp) : Future.succeededFuture();
+      Future<Void> recorded = refused ? refuse(identity, requestId, clientIp)
+          : smsWithheld ? audit.record(AuditEvent.of(AuditEvent.OTP_WITHHELD, App.CONSOLE_ID, requestId, clientIp)
+              .with("channel", identity.kind().channel())
+              .with("to", identity.masked())
+              .with("reason", "sms_off"))
+          : Future.succeededFuture();
       return recorded.map(done -> refused || smsWithheld ? send.asSilent() : send);
     }));
   }

@@ -154,6 +154,19 @@ class OwnerSignupTest {
   }
 
   @Test
+  @DisplayName("with sign-up open, a phone while the console sends no SMS gets a silent request, audited as otp.withheld")
+  void smsWithheldIsAudited() {
+    try (TestGateway open = TestGateway.start(new JsonObject().put(GatewayConfig.OWNER_SIGNUP, "open"))) {
+      ApiResponse sent = open.http().post("/v1/owners/send-otp", new JsonObject().put("phone", "+6289123400055"),
+          "X-Request-Id", "withheld-sms");
+      assertEquals(200, sent.status(), sent.body());
+      List<JsonObject> rows = dev.portcullis.audit.AuditTrail.ofRequest(open, "withheld-sms");
+      assertTrue(rows.stream().anyMatch(row -> "otp.withheld".equals(row.getString("type"))
+          && "sms_off".equals(row.getJsonObject("data").getString("reason"))), rows.toString());
+    }
+  }
+
+  @Test
   @DisplayName("the console's channels and countries answer an owner's identity and a stranger's alike")
   void consolePolicyTellsNoOwnerApart() {
     String[] admin = Http.bearer(TestGateway.ADMIN_KEY);
