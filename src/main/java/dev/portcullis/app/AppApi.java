@@ -1,6 +1,7 @@
 package dev.portcullis.app;
 
 import dev.portcullis.core.AuditEvent;
+import dev.portcullis.core.Failures;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
@@ -201,7 +202,18 @@ public final class AppApi {
           keyRotations.increment();
           Responses.ok(ctx, new JsonObject().put("kid", key.kid()).put("jwt_public_key", key.publicPem()));
         })
-        .onFailure(ctx::fail);
+        .onFailure(failure -> refusedRotation(ctx, id, failure));
+  }
+
+  /** A rotation over the hourly limit is a rate-limited auth event like any other: recorded, then answered. */
+  private void refusedRotation(RoutingContext ctx, UUID appId, Throwable failure) {
+    if (Failures.toApi(failure).code() != ErrorCode.RATE_LIMITED) {
+      ctx.fail(failure);
+      return;
+    }
+    JsonObject data = AdminAuth.principal(ctx).toAudit().put("reason", "key_rotations").put("action", "rotate_signing_key");
+    audit.record(new AuditEvent(AuditEvent.RATE_LIMITED, appId, null, RequestIds.of(ctx), Requests.callerIp(ctx), data))
+        .onComplete(recorded -> ctx.fail(failure));
   }
 
   /** Records an admin event with who did it; completes once it is stored. */

@@ -94,6 +94,9 @@ class JwksHardeningTest {
     ApiResponse refused = gateway.http().post("/v1/apps/" + appId + "/rotate-signing-key", null, ADMIN);
     assertEquals(429, refused.status(), refused.body());
     assertEquals("rate_limited", refused.error());
+    assertTrue(dev.portcullis.audit.AuditTrail.ofRequest(gateway, refused.header("X-Request-Id")).stream()
+        .anyMatch(row -> "rate_limited".equals(row.getString("type"))
+            && "key_rotations".equals(row.getJsonObject("data").getString("reason"))), "the refusal is audited");
     assertTrue(Long.parseLong(refused.header("Retry-After")) > 3000, refused.header("Retry-After"));
     assertTrue(gateway.http().get("/v1/apps/" + appId + "/jwks.json").json().getJsonArray("keys").size()
         <= AppRepository.MAX_PUBLISHED_KEYS, "published keys are capped");
