@@ -308,6 +308,7 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/hosted/conversations/:id").handler(conversations::open);
     router.get("/hosted/static/hosted.css").handler(pages::stylesheet);
     router.get("/hosted/static/pow.js").handler(pages::powScript);
+    router.get("/hosted/static/once.js").handler(pages::onceScript);
     router.get("/api/client/:app_id/userinfo").handler(guard.clientIfPresented()).handler(pages::userInfo);
     router.post("/api/conversations").handler(guard.client()).handler(conversations::create);
     router.get("/api/conversations/:id").handler(guard.client()).handler(conversations::read);

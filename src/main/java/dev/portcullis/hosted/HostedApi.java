@@ -85,6 +85,10 @@ public final class HostedApi {
     assets.powScript(ctx);
   }
 
+  public void onceScript(RoutingContext ctx) {
+    assets.onceScript(ctx);
+  }
+
   public FlowEngine engine() {
     return engine;
   }

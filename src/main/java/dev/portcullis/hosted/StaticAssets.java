@@ -6,11 +6,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 
-/** The hosted pages' stylesheet and proof-of-work script, read once from the classpath and served from memory. */
+/** The hosted pages' stylesheet and scripts (proof of work, send-once), read once from the classpath and served from memory. */
 final class StaticAssets {
 
   private final Buffer stylesheet = load("hosted.css");
   private final Buffer powScript = load("pow.js");
+  private final Buffer onceScript = load("once.js");
 
   void stylesheet(RoutingContext ctx) {
     serve(ctx, "text/css; charset=utf-8", stylesheet);
@@ -18,6 +19,10 @@ final class StaticAssets {
 
   void powScript(RoutingContext ctx) {
     serve(ctx, "text/javascript; charset=utf-8", powScript);
+  }
+
+  void onceScript(RoutingContext ctx) {
+    serve(ctx, "text/javascript; charset=utf-8", onceScript);
   }
 
   private static void serve(RoutingContext ctx, String type, Buffer body) {

@@ -123,7 +123,8 @@ class OpenApiContractTest {
       "POST /hosted/{app_id}/flow",
       "GET /hosted/conversations/{id}",
       "GET /hosted/static/hosted.css",
-      "GET /hosted/static/pow.js");
+      "GET /hosted/static/pow.js",
+      "GET /hosted/static/once.js");
 
   private static final Set<String> MANAGEMENT_PATHS =
       Set.of("/health/live", "/health/ready", "/metrics", "/audit/export-key");

@@ -14,9 +14,11 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 
@@ -116,6 +118,28 @@ class HostedBrowserTest {
     }
   }
 
+  @Test
+  @DisplayName("a double click sends a form once: the second post would spend a code the first already spent")
+  void formSentOnce() throws Exception {
+    WebDriver driver = Chromium.start(true);
+    try {
+      driver.get(gateway("/onboarding/" + app.getString("app_id") + "?callback_url="
+          + FormBrowser.encode(backend.callbackUrl()) + "&state=" + FormBrowser.encode(backend.newState())));
+      // Two submit events as two clicks raise them; each says whether the browser would send the form.
+      Object sent = ((JavascriptExecutor) driver).executeScript(
+          "var form = document.querySelector('form');"
+              + "function click() {"
+              + "  var event = new SubmitEvent('submit', {bubbles: true, cancelable: true});"
+              + "  form.dispatchEvent(event);"
+              + "  return !event.defaultPrevented;"
+              + "}"
+              + "return [click(), click()];");
+      assertEquals(List.of(true, false), sent);
+    } finally {
+      driver.quit();
+    }
+  }
+
   /** The identity and code steps, checking on each page that every input a user sees has a label. */
   private static void signIn(WebDriver driver, String email) {
     assertEveryInputLabelled(driver);
@@ -164,7 +188,7 @@ class HostedBrowserTest {
     assertEquals(1, driver.findElements(By.cssSelector("script[src='/hosted/static/pow.js']")).size());
     assertEquals(0, driver.findElements(By.cssSelector("script:not([src])")).size(), "no inline script");
     if (enabled) {
-      Object answer = ((org.openqa.selenium.JavascriptExecutor) driver).executeScript("return 1 + 1;");
+      Object answer = ((JavascriptExecutor) driver).executeScript("return 1 + 1;");
       assertEquals(2L, answer);
     }
   }

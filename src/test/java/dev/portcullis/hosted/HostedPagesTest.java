@@ -75,6 +75,10 @@ class HostedPagesTest {
     assertEquals(200, script.status());
     assertTrue(script.header("Content-Type").startsWith("text/javascript"));
     assertTrue(script.body().contains("crypto.subtle.digest('SHA-256'"));
+    FormBrowser.Page once = browser.get("/hosted/static/once.js");
+    assertEquals(200, once.status());
+    assertTrue(once.header("Content-Type").startsWith("text/javascript"));
+    assertTrue(page.body().contains("<script src=\"/hosted/static/once.js\" defer></script>"), page.body());
   }
 
   @Test
