@@ -10,7 +10,7 @@
 --                                  as it was, so the endpoint it was issued for can still redeem it
 --   {'unauthenticated'}            a code without PKCE presented without client credentials
 --   {'verifier'}                   PKCE challenge and verifier disagree (the code stays redeemable)
---   {'reused', session}            already redeemed: now marked reused; session '' when none was issued yet
+--   {'reused', session, user}      already redeemed: now marked reused; session '' when none was issued yet
 --   {'ok', user, new_user, data}   redeemed
 local code = redis.call('HMGET', KEYS[1], 'app', 'redirect', 'challenge', 'user', 'new_user', 'expires_at', 'state',
   'session', 'data')
@@ -23,7 +23,7 @@ if not decoded or type(data) ~= 'table' or data['kind'] ~= ARGV[5] then
 end
 if code[7] ~= 'fresh' then
   redis.call('HSET', KEYS[1], 'state', 'reused')
-  return {'reused', code[8] or ''}
+  return {'reused', code[8] or '', code[4] or ''}
 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

@@ -30,7 +30,7 @@ public final class AuthCodes {
 
   public enum Verdict { OK, INVALID, UNAUTHENTICATED, VERIFIER, REUSED }
 
-  /** {@code grant} when OK; {@code issuedSession} (may be null) when REUSED. */
+  /** {@code user} when OK or REUSED; {@code issuedSession} (may be null) when REUSED. */
   public record Redemption(Verdict verdict, JsonObject user, boolean newUser, JsonObject data, String issuedSession) {
   }
 
@@ -77,7 +77,9 @@ public final class AuthCodes {
           new JsonObject(reply.get(3).toString()), null);
       case REUSED -> {
         String session = reply.get(1).toString();
-        yield new Redemption(verdict, null, false, null, session.isEmpty() ? null : session);
+        String user = reply.get(2).toString();
+        yield new Redemption(verdict, user.isEmpty() ? null : new JsonObject(user), false, null,
+            session.isEmpty() ? null : session);
       }
       default -> new Redemption(verdict, null, false, null, null);
     };

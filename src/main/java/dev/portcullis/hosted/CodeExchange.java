@@ -59,7 +59,7 @@ public final class CodeExchange {
     return codes.redeem(appId, kind, code, authenticated, verifier, redirect)
         .compose(redemption -> switch (redemption.verdict()) {
           case OK -> issue(appId, code, redemption, visit, issuer);
-          case REUSED -> reused(appId, redemption.issuedSession(), visit);
+          case REUSED -> reused(appId, redemption.issuedSession(), userOf(redemption), visit);
           case UNAUTHENTICATED -> refused(new ApiException(ErrorCode.INVALID_CLIENT,
               "this code was issued without a code_challenge: authenticate with HTTP Basic app_id:app_secret"));
           case VERIFIER -> refused(new ApiException(ErrorCode.INVALID_GRANT,
@@ -70,7 +70,7 @@ public final class CodeExchange {
 
   private Future<Exchanged> issue(UUID appId, String code, AuthCodes.Redemption redemption, FlowKind.Visit visit,
                                   String issuer) {
-    UUID userId = UUID.fromString(redemption.user().getString("id"));
+    UUID userId = userOf(redemption);
     Issue request = Issue.login(appId, userId, redemption.newUser(), visit.requestId(), visit.clientIp())
         .withIssuer(issuer);
     return bus.request(Bus.TOKEN_ISSUE, request).compose(tokens -> {
@@ -78,7 +78,7 @@ public final class CodeExchange {
       return codes.issued(code, sessionId).compose(recorded -> {
         if (!recorded) {
           // Presented again while this presentation was issuing: the reuse found no session to revoke, so this does.
-          return reused(appId, sessionId, visit);
+          return reused(appId, sessionId, userId, visit);
         }
         metrics.codeExchange("exchanged");
         AuditEvent event = AuditEvent.of(EXCHANGED, appId, visit.requestId(), visit.clientIp())
@@ -91,9 +91,14 @@ public final class CodeExchange {
     });
   }
 
-  private Future<Exchanged> reused(UUID appId, String sessionId, FlowKind.Visit visit) {
+  private static UUID userOf(AuthCodes.Redemption redemption) {
+    return redemption.user() == null ? null : UUID.fromString(redemption.user().getString("id"));
+  }
+
+  private Future<Exchanged> reused(UUID appId, String sessionId, UUID userId, FlowKind.Visit visit) {
     metrics.codeExchange("reused");
     AuditEvent event = AuditEvent.of(REUSED, appId, visit.requestId(), visit.clientIp())
+        .withUser(userId)
         .with("session_id", sessionId);
     Future<Revoked> revoked = sessionId == null
         ? Future.succeededFuture(new Revoked(0))

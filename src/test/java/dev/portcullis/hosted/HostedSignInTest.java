@@ -205,7 +205,9 @@ class HostedSignInTest {
       assertEquals(1, sessions);
     }
     assertNotNull(userId);
-    assertTrue(audit.of(CodeExchange.REUSED, appId).size() >= 1);
+    String user = userId;
+    assertTrue(audit.of(CodeExchange.REUSED, appId).stream().anyMatch(event -> user.equals(event.getString("user_id"))),
+        "the reuse names whose code it was: " + audit.of(CodeExchange.REUSED, appId));
   }
 
   @Test
