@@ -160,20 +160,10 @@ final class TokenService {
 
   /**
    * A session that switched tenant has other roles and another tid: the user's change marker makes every
-   * process's cached view of it ({@link Introspection}) reload, so {@code /auth/me} shows the switch at once. The
-   * rotation is committed, so a failed marker write is logged, not answered: the views then catch up within
-   * {@link Introspection#VIEW_TTL_MS}.
+   * process's cached view of it ({@link Introspection}) reload, so {@code /auth/me} shows the switch at once.
    */
   private Future<Void> viewsRefreshed(SessionStore.Rotation rotated) {
-    if (!rotated.tenantSwitched()) {
-      return Future.succeededFuture();
-    }
-    UUID userId = rotated.session().userId();
-    return userChanges.changed(userId).recover(failure -> {
-      LOG.warn("session {} switched tenant, but the change marker of user {} could not be written: {}",
-          rotated.session().id(), userId, failure.getMessage());
-      return Future.succeededFuture();
-    });
+    return rotated.tenantSwitched() ? userChanges.changed(rotated.session().userId()) : Future.succeededFuture();
   }
 
   /**
