@@ -12,8 +12,9 @@ public final class Failures {
 
   /**
    * Classifies a failure. Outages are already {@code unavailable} ApiExceptions when they get here (see
-   * {@link Postgres} and {@link RedisStore}), and an event-bus timeout becomes one here; anything else that is
-   * not a domain outcome is a bug and becomes {@code internal_error}.
+   * {@link Postgres} and {@link RedisStore}), and an event-bus timeout becomes one here; a write that refers to a
+   * row deleted meanwhile is {@code not_found}; anything else that is not a domain outcome is a bug and becomes
+   * {@code internal_error}.
    */
   public static ApiException toApi(Throwable failure) {
     if (failure instanceof ApiException api) {
@@ -21,6 +22,11 @@ public final class Failures {
     }
     if (failure instanceof ReplyException reply) {
       return fromReply(reply);
+    }
+    String missing = Postgres.missingReference(failure);
+    if (missing != null) {
+      // Checked before the write, then deleted by a concurrent request: as if the write had come a moment later.
+      return new ApiException(ErrorCode.NOT_FOUND, missing + ": no longer exists (deleted while this request ran)");
     }
     return new ApiException(ErrorCode.INTERNAL_ERROR, "internal error");
   }

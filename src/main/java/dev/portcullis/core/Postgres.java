@@ -10,6 +10,8 @@ import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlConnection;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The Postgres pool of one verticle (a named, shared pool: all verticles of a process use the same
@@ -20,6 +22,8 @@ import java.util.function.Function;
 public final class Postgres {
 
   public static final String UNIQUE_VIOLATION = "23505";
+  private static final String FOREIGN_KEY_VIOLATION = "23503";
+  private static final Pattern LAST_ID = Pattern.compile("(?:^|_)([a-z]+_id)$");
 
   /**
    * The longest statement the client keeps prepared per connection. The client's default, 2,048 characters,
@@ -92,6 +96,29 @@ public final class Postgres {
 
   public static boolean isUniqueViolation(Throwable failure) {
     return failure instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState());
+  }
+
+  public static boolean isForeignKeyViolation(Throwable failure) {
+    return failure instanceof PgException pg && FOREIGN_KEY_VIOLATION.equals(pg.getSqlState());
+  }
+
+  /**
+   * The column of a row written with a reference to a row that is not there (deleted while the request ran): the
+   * last {@code *_id} of the violated key, named {@code <table>_<columns>_fkey} as Postgres names them. Null for
+   * any other failure, and for a delete that rows still refer to (its constraint belongs to the other table).
+   */
+  public static String missingReference(Throwable failure) {
+    if (!(failure instanceof PgException pg) || !FOREIGN_KEY_VIOLATION.equals(pg.getSqlState())
+        || pg.getTable() == null || pg.getConstraint() == null) {
+      return null;
+    }
+    String prefix = pg.getTable() + "_";
+    String constraint = pg.getConstraint();
+    if (!constraint.startsWith(prefix) || !constraint.endsWith("_fkey")) {
+      return null;
+    }
+    Matcher column = LAST_ID.matcher(constraint.substring(prefix.length(), constraint.length() - "_fkey".length()));
+    return column.find() ? column.group(1) : null;
   }
 
   private <T> Future<T> guard(Future<T> operation) {

@@ -4,7 +4,6 @@ import dev.portcullis.app.AppCursor;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.user.Page;
 import io.vertx.core.Future;
-import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
@@ -13,7 +12,6 @@ import java.util.UUID;
 /** SQL for license policies, kept in one place. */
 final class PolicyRepository {
 
-  private static final String FOREIGN_KEY_VIOLATION = "23503";
 
   private static final String INSERT = "INSERT INTO license_policies (id, app_id, name, max_devices, duration_seconds, "
       + "entitlements, heartbeat_interval, offline_ttl, max_activations_per_day) "
@@ -60,7 +58,7 @@ final class PolicyRepository {
   }
 
   static boolean isInUse(Throwable failure) {
-    return failure instanceof PgException pg && FOREIGN_KEY_VIOLATION.equals(pg.getSqlState());
+    return Postgres.isForeignKeyViolation(failure);
   }
 
   private static Tuple values(Policy policy) {

@@ -16,7 +16,7 @@ import dev.portcullis.core.messages.TokenMessages.Grant;
 import dev.portcullis.core.messages.TokenMessages.Issue;
 import dev.portcullis.core.messages.TokenMessages.SignIn;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgException;
+import dev.portcullis.core.Postgres;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -26,8 +26,6 @@ import java.util.UUID;
  * found or made and, for a login, a session opened; the code's audit events are stored before the answer.
  */
 public final class OtpVerifier {
-
-  private static final String FOREIGN_KEY_VIOLATION = "23503";
 
   private final OtpStore store;
   private final OtpCodes codes;
@@ -232,7 +230,7 @@ public final class OtpVerifier {
 
   /** The app was deleted while its user was signing in: the client's credentials are no longer valid. */
   private static Future<UserRepository.Found> appGone(Throwable failure) {
-    return failure instanceof PgException pg && FOREIGN_KEY_VIOLATION.equals(pg.getSqlState())
+    return "app_id".equals(Postgres.missingReference(failure))
         ? Future.failedFuture(AppDirectory.invalidClient())
         : Future.failedFuture(failure);
   }

@@ -6,6 +6,7 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
+import dev.portcullis.core.Postgres;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Secrets;
 import dev.portcullis.security.SecurityEvents;
@@ -20,7 +21,6 @@ import dev.portcullis.core.messages.TokenMessages.Revoked;
 import dev.portcullis.core.messages.TokenMessages.SignIn;
 import dev.portcullis.user.UserChanges;
 import dev.portcullis.user.UserRepository;
-import io.vertx.pgclient.PgException;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +38,6 @@ final class TokenService {
 
   static final String REASON_LOGOUT = "logout";
   static final String REASON_REUSE = "refresh_token_reused";
-  private static final String FOREIGN_KEY_VIOLATION = "23503";
 
   private final AppDirectory apps;
   private final SessionStore sessions;
@@ -119,11 +118,16 @@ final class TokenService {
   /**
    * The sign-in statement failed, so it wrote nothing; the proof is spent all the same. Its events are recorded
    * with the identity's user, found or made here as a login that got no further would leave it, and the answer
-   * is the failure. An app deleted meanwhile answers {@code invalid_client}, with no event.
+   * is the failure. An app deleted meanwhile answers {@code invalid_client}, with no event; a user deleted
+   * meanwhile answers null, so the sign-in runs again and makes the identity a new one.
    */
   private Future<SessionStore.SignedIn> proofAfterFailure(SignIn request, Throwable failure) {
-    if (failure instanceof PgException pg && FOREIGN_KEY_VIOLATION.equals(pg.getSqlState())) {
+    String missing = Postgres.missingReference(failure);
+    if ("app_id".equals(missing)) {
       return Future.failedFuture(AppDirectory.invalidClient());
+    }
+    if ("user_id".equals(missing)) {
+      return Future.succeededFuture(null);
     }
     return users.findOrCreate(request.appId(), request.email(), request.phone())
         .compose(found -> audit.record(provenBy(request, found.user().id(), found.created())))
