@@ -55,11 +55,22 @@ final class SessionStore {
    * Creates a session for an enabled user of the app and its first refresh token, bound to tenant $6 when it is
    * not null (the user must be a member), and records the login time; no row when any of that does not hold.
    */
+  /**
+   * The session's device is live and its license active, checked again as the session is written (the login
+   * checked them before): the device's and license's rows are share-locked, so a deactivation, suspension or
+   * revocation either commits first and is seen here, or waits and then finds this session to revoke.
+   */
+  private static final String LIVE_DEVICE = "(SELECT 1 FROM license_devices d JOIN licenses l ON l.id = d.license_id "
+      + "WHERE d.id = $8 AND d.deactivated_at IS NULL AND l.app_id = u.app_id AND l.status = 'active' "
+      + "AND (l.expires_at IS NULL OR l.expires_at > now()) AND (l.user_id IS NULL OR l.user_id = u.id) "
+      + "FOR SHARE OF d, l)";
+
   private static final String CREATE =
       "WITH s AS (INSERT INTO sessions (id, app_id, user_id, expires_at, tenant_id, client_ip, last_used_at, device_id) "
           + "SELECT $1, u.app_id, u.id, now() + $4::int * interval '1 second', $6, $7, now(), $8::uuid FROM users u "
           + "WHERE u.id = $2 AND u.app_id = $3 AND NOT u.disabled AND ($6::uuid IS NULL OR EXISTS "
-          + "(SELECT 1 FROM tenant_members m WHERE m.tenant_id = $6 AND m.user_id = u.id)) RETURNING *), "
+          + "(SELECT 1 FROM tenant_members m WHERE m.tenant_id = $6 AND m.user_id = u.id)) AND ($8::uuid IS NULL OR "
+          + "EXISTS " + LIVE_DEVICE + ") RETURNING *), "
           + "t AS (INSERT INTO refresh_tokens (token_hash, session_id, expires_at) SELECT $5, id, expires_at FROM s), "
           + "login AS (UPDATE users SET last_login_at = now() WHERE id = (SELECT user_id FROM s)) "
           + "SELECT " + FLUSHED_WITH_ITS_AUDIT_EVENTS + SESSION_COLUMNS + " FROM s JOIN users u ON u.id = s.user_id";
@@ -67,7 +78,10 @@ final class SessionStore {
   private static final String SIGN_IN_BY_EMAIL = signIn("email");
   private static final String SIGN_IN_BY_PHONE = signIn("phone");
 
-  /** Why {@link #CREATE} made no session: no such user, a disabled one, or not a member of the tenant. */
+  /**
+   * Why {@link #CREATE} made no session: no such user, a disabled one, or not a member of the tenant (or, when
+   * none of these, its device was deactivated or its license changed meanwhile).
+   */
   private static final String WHY_NO_SESSION =
       "SELECT u.disabled, ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM tenant_members m "
           + "WHERE m.tenant_id = $3 AND m.user_id = u.id)) AS member FROM users u WHERE u.id = $1 AND u.app_id = $2";

@@ -260,18 +260,23 @@ final class TokenService {
         .compose(session -> session != null
             ? answer(app, session, refreshToken, newUser, event(AuditEvent.TOKEN_ISSUED, request, session),
                 request.issuer())
-            : whyNoSession(userId, app.id(), request.tenantId()))
+            : whyNoSession(userId, app.id(), request.tenantId(), request.deviceId()))
         .onSuccess(answered -> metrics.issued(true));
   }
 
-  private Future<Grant> whyNoSession(UUID userId, UUID appId, UUID tenantId) {
+  private Future<Grant> whyNoSession(UUID userId, UUID appId, UUID tenantId, UUID deviceId) {
     return sessions.whyNoSession(userId, appId, tenantId).compose(why -> {
       if (why == null) {
         return Future.failedFuture(ApiException.invalid("user.id", "is not a user of this app"));
       }
-      return Future.failedFuture(why[0]
-          ? new ApiException(ErrorCode.USER_DISABLED, "the user is disabled")
-          : notMember());
+      if (why[0]) {
+        return Future.failedFuture(new ApiException(ErrorCode.USER_DISABLED, "the user is disabled"));
+      }
+      if (!why[1] || deviceId == null) {
+        return Future.failedFuture(notMember());
+      }
+      return Future.failedFuture(new ApiException(ErrorCode.INVALID_LICENSE,
+          "device_id: was deactivated, or its license suspended, revoked or expired, during this login"));
     });
   }
 

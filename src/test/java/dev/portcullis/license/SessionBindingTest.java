@@ -10,9 +10,15 @@ import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
+import dev.portcullis.testing.Await;
 import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -108,6 +114,37 @@ class SessionBindingTest {
 
     assertEquals(200, licenses.admin("POST", "/licenses/" + license.getString("license_id") + "/revoke", null).status());
     assertEquals("session_revoked", me(onSecond).error());
+  }
+
+  @Test
+  @DisplayName("a device deactivated while a login binds to it leaves that login without a session")
+  void deactivationDuringTheLogin() throws Exception {
+    String key = licenses.license(policy).getString("key");
+    String deviceId = licenses.activated(key, "fp-racing");
+    ApiResponse sent = gateway.http().post("/auth/send-otp", credentials().put("email", "racing@example.com"));
+    String requestId = sent.json().getString("otp_request_id");
+    JsonObject verify = credentials().put("otp_request_id", requestId).put("otp", inbox.awaitCode(requestId))
+        .put("device_id", deviceId).put("key", key);
+    // The deactivation holds the device's row, uncommitted, while the login checks the binding and writes its
+    // session: the check reads the committed device (live), the write must wait for the deactivation and see it.
+    try (Connection deactivation = gateway.jdbc()) {
+      deactivation.setAutoCommit(false);
+      try (PreparedStatement update = deactivation.prepareStatement(
+          "UPDATE license_devices SET deactivated_at = now(), deactivation_reason = 'deactivated' WHERE id = ?")) {
+        update.setObject(1, UUID.fromString(deviceId));
+        assertEquals(1, update.executeUpdate());
+      }
+      CompletableFuture<ApiResponse> login = gateway.http().postAsync("/auth/verify-otp", verify);
+      Await.until("the login's session write waiting for the device", Duration.ofSeconds(10), () -> login.isDone()
+          || licenses.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+              + "AND query LIKE 'WITH s AS (INSERT INTO sessions%'") == 1);
+      deactivation.commit();
+      ApiResponse answer = login.get(10, TimeUnit.SECONDS);
+      assertEquals(401, answer.status(), answer.body());
+      assertEquals("invalid_license", answer.error());
+    }
+    assertEquals(0, licenses.count("SELECT count(*) FROM sessions WHERE device_id = ? AND revoked_at IS NULL",
+        UUID.fromString(deviceId)));
   }
 
   @Test
