@@ -197,20 +197,22 @@ final class TokenService {
     UUID appId = request.appId();
     String token = presentedToken(request.refreshToken());
     boolean everywhere = request.everywhere();
-    return sessions.inspect(RefreshTokens.hash(token), 0)
+    return app(appId)
+        .compose(app -> sessions.inspect(RefreshTokens.hash(token), app.settings().refreshReuseGraceSeconds()))
         .compose(presented -> {
           if (presented == null || !appId.equals(presented.session().appId()) || !presented.live()) {
             return Future.failedFuture(invalidRefreshToken());
           }
           SessionStore.SessionRow session = presented.session();
-          if (presented.spent()) {
-            // Only a thief or a replay holds a spent token: its session is revoked as on a refresh with it.
-            return reuseDetected(session, request).map(never -> new LoggedOut(0));
-          }
           if (session.revoked()) {
             // Its session is over already: the token no longer speaks for the user, so it ends nothing else
             // (with everywhere, an old device's token would otherwise sign the user out of every session).
             return Future.succeededFuture(new LoggedOut(0));
+          }
+          if (presented.spent() && !(presented.inGrace() && presented.successorLive())) {
+            // Only a thief or a replay holds a spent token: its session is revoked as on a refresh with it. The
+            // token spent moments ago by a refresh whose successor is unused yet is the client's own race instead.
+            return reuseDetected(session, request).map(never -> new LoggedOut(0));
           }
           SessionStore.Events events = SessionRevocations.events(appId, REASON_LOGOUT, request.requestId(),
               request.clientIp(), null, List.of());
