@@ -19,19 +19,28 @@ public final class LicenseCertificates {
   public static final String AUDIENCE_SUFFIX = ":license";
 
   private final String issuer;
+  private final SigningKeyStore store;
   private final SigningKeys keys;
 
   public LicenseCertificates(Vertx vertx, GatewayConfig config, Postgres pg, MasterKey masterKey) {
     this.issuer = config.issuer();
-    this.keys = new SigningKeys(vertx, new SigningKeyStore(pg), masterKey, config.signingProvider()).listen();
+    this.store = new SigningKeyStore(pg);
+    this.keys = new SigningKeys(vertx, store, masterKey, config.signingProvider()).listen();
   }
 
-  /** Adds iss, aud and iat to the license's own claims (sub, did, fpr, ent, lic_exp, exp) and signs them. */
+  /**
+   * Adds iss, aud and iat to the license's own claims (sub, did, fpr, ent, lic_exp, exp) and signs them. A
+   * certificate lives for days, far past the access tokens a key rotation keeps the old key published for: its
+   * key is kept in the JWKS until the certificate's exp before it is answered.
+   */
   public Future<String> sign(App app, JsonObject claims, long issuedAtEpochSecond) {
     JsonObject all = claims.copy()
         .put("iss", issuer)
         .put("aud", app.slug() + AUDIENCE_SUFFIX)
         .put("iat", issuedAtEpochSecond);
-    return keys.current(app.id()).map(signer -> signer.signCertificate(all));
+    return keys.current(app.id()).compose(signer -> {
+      String certificate = signer.signCertificate(all);
+      return store.keepPublishedUntil(app.id(), signer.kid(), claims.getLong("exp")).map(certificate);
+    });
   }
 }

@@ -43,6 +43,15 @@ public final class SigningKeyStore {
   private static final String RAISE_PUBLISH_FLOOR =
       "UPDATE signing_keys SET publish_floor = GREATEST(publish_floor, now() + $2::int * interval '1 second') "
           + "WHERE app_id = $1 AND retired_at IS NULL";
+  /**
+   * A key's certificates may live until $3 (an epoch second; a minute for clocks, then rounded up to the hour so
+   * that one write serves an hour of checkouts): its publish floor, and its publish_until when it was retired meanwhile, are at least that.
+   */
+  private static final String KEEP_PUBLISHED_UNTIL =
+      "UPDATE signing_keys SET publish_floor = GREATEST(publish_floor, until), "
+          + "publish_until = CASE WHEN retired_at IS NULL THEN publish_until ELSE GREATEST(publish_until, until) END "
+          + "FROM (SELECT to_timestamp(ceil(($3::bigint + 60) / 3600.0) * 3600) AS until) u "
+          + "WHERE app_id = $1 AND kid = $2 AND (publish_floor IS NULL OR publish_floor < until)";
   private static final String DROP_EXPIRED = "DELETE FROM signing_keys WHERE app_id = $1 AND publish_until < now()";
   private static final String RETIRE =
       "UPDATE signing_keys SET retired_at = clock_timestamp(), "
@@ -134,6 +143,12 @@ public final class SigningKeyStore {
   /** The app's current key, once retired, stays published at least {@code seconds} from now. */
   public static Future<Void> raisePublishFloor(SqlConnection conn, UUID appId, int seconds) {
     return conn.preparedQuery(RAISE_PUBLISH_FLOOR).execute(Tuple.of(appId, seconds)).mapEmpty();
+  }
+
+  /** The key stays in the app's JWKS at least until {@code epochSecond} (a long-lived token it signed expires). */
+  Future<Void> keepPublishedUntil(UUID appId, String kid, long epochSecond) {
+    return pg.run(pool -> pool.preparedQuery(KEEP_PUBLISHED_UNTIL).execute(Tuple.of(appId, kid, epochSecond)))
+        .mapEmpty();
   }
 
   private static Row first(RowSet<Row> rows) {

@@ -67,6 +67,27 @@ class CertificateTest {
   }
 
   @Test
+  @DisplayName("a certificate's key stays in the JWKS after a key rotation until the certificate expires, not the access tokens")
+  void keyPublishedWhileItsCertificatesLive() throws Exception {
+    JsonObject policy = licenses.policy(new JsonObject().put("name", "Week offline").put("max_devices", 1)
+        .put("offline_ttl", 7 * 86_400));
+    String key = licenses.license(policy).getString("key");
+    licenses.activated(key, "fp-rotation");
+    ApiResponse checkout = licenses.device("checkout", key, "fp-rotation");
+    assertEquals(200, checkout.status(), checkout.body());
+    String certificate = checkout.json().getString("certificate");
+    String kid = com.nimbusds.jose.JWSObject.parse(certificate).getHeader().getKeyID();
+
+    ApiResponse rotated = gateway.http().post("/v1/apps/" + licenses.appId() + "/rotate-signing-key", null,
+        Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(200, rotated.status(), rotated.body());
+    long expires = offlineCheck(certificate, "certificate-app").getExpirationTime().getTime() / 1000;
+    long publishedUntil = licenses.count("SELECT extract(epoch FROM publish_until)::bigint FROM signing_keys "
+        + "WHERE kid = ? AND retired_at IS NOT NULL", kid);
+    assertTrue(publishedUntil >= expires, "published until " + publishedUntil + ", the certificate lives until " + expires);
+  }
+
+  @Test
   @DisplayName("a certificate of a license expiring before offline_ttl ends expires with the license")
   void expiresWithTheLicense() throws Exception {
     JsonObject policy = licenses.policy(new JsonObject().put("name", "Month").put("max_devices", 1)
