@@ -109,7 +109,10 @@ public final class AppDirectory {
     long now = System.nanoTime();
     Entry entry = cache.get(id);
     if (entry != null && now - entry.loadedAt() < TTL_NANOS) {
-      return entry.app();
+      // A new future for a loaded app: the cached one belongs to the context of the request that loaded it, and
+      // what a caller composes on it would run there, its log lines carrying that other request's id.
+      Future<Optional<App>> cached = entry.app();
+      return cached.succeeded() ? Future.succeededFuture(cached.result()) : cached;
     }
     if (unknown != null && unknown.contains(id, System.currentTimeMillis())) {
       unknownHits.increment();
