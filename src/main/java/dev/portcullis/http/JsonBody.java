@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
 /**
  * Parses every request body as one JSON object (an empty body is an empty object, except for a PATCH, which
  * must say what to change). Bodies with another media type are {@code 415}, anything but a JSON object is
- * {@code 400 invalid_request}, and so is a string holding the NUL character, which no Postgres text can store.
+ * {@code 400 invalid_request}, and so is a field no store could keep as sent: a string holding NUL or a lone
+ * UTF-16 surrogate, a number beyond a double's range.
  */
 public final class JsonBody implements Handler<RoutingContext> {
 
@@ -71,9 +72,9 @@ public final class JsonBody implements Handler<RoutingContext> {
       refuse(ctx, new ApiException(ErrorCode.INVALID_REQUEST, "body must be a JSON object"));
       return;
     }
-    String nulAt = nulAt(object);
-    if (nulAt != null) {
-      refuse(ctx, ApiException.invalid(nulAt.isEmpty() ? "body" : nulAt, "must not contain the NUL character"));
+    Flaw flaw = flawIn(object);
+    if (flaw != null) {
+      refuse(ctx, ApiException.invalid(flaw.path().isEmpty() ? "body" : flaw.path(), flaw.problem()));
       return;
     }
     ctx.put(KEY, object);
@@ -94,37 +95,65 @@ public final class JsonBody implements Handler<RoutingContext> {
     return body == null ? new JsonObject() : body;
   }
 
+  /** What no field may hold, and where (relative to the value scanned; "" for the value itself or a key of it). */
+  private record Flaw(String path, String problem) {
+
+    Flaw under(String step) {
+      return new Flaw(step + (path.isEmpty() || path.startsWith("[") ? path : "." + path), problem);
+    }
+  }
+
   /**
-   * Where the first key or string holding U+0000 is, relative to {@code value} ("" for the value itself or a key of
-   * it), or null when there is none: the path is built only on the way back from a find.
+   * The first key or value no field may hold, or null: a string with U+0000, which no Postgres text can store; a
+   * lone UTF-16 surrogate (an escaped half of a pair), which every encoder would turn into "?", so that two
+   * distinct values stored as one; a number too large for a double, which would be stored as "Infinity". The
+   * path is built only on the way back from a find.
    */
-  private static String nulAt(Object value) {
+  private static Flaw flawIn(Object value) {
     if (value instanceof String text) {
-      return text.indexOf('\u0000') >= 0 ? "" : null;
+      return textFlaw(text);
+    }
+    if (value instanceof Double number && number.isInfinite()) {
+      return new Flaw("", "is too large a number");
     }
     if (value instanceof JsonObject object) {
       for (String key : object.fieldNames()) {
-        if (key.indexOf('\u0000') >= 0) {
-          return "";
+        Flaw inKey = textFlaw(key);
+        if (inKey != null) {
+          return inKey;
         }
-        String below = nulAt(object.getValue(key));
+        Flaw below = flawIn(object.getValue(key));
         if (below != null) {
-          return key + step(below);
+          return below.under(key);
         }
       }
     } else if (value instanceof JsonArray array) {
       for (int i = 0; i < array.size(); i++) {
-        String below = nulAt(array.getValue(i));
+        Flaw below = flawIn(array.getValue(i));
         if (below != null) {
-          return "[" + i + "]" + step(below);
+          return below.under("[" + i + "]");
         }
       }
     }
     return null;
   }
 
-  private static String step(String below) {
-    return below.isEmpty() || below.startsWith("[") ? below : "." + below;
+  private static Flaw textFlaw(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\u0000') {
+        return new Flaw("", "must not contain the NUL character");
+      }
+      if (Character.isSurrogate(c)) {
+        boolean paired = Character.isHighSurrogate(c) && i + 1 < text.length()
+            && Character.isLowSurrogate(text.charAt(i + 1));
+        if (!paired) {
+          return new Flaw("", "is not valid Unicode (a lone UTF-16 surrogate)");
+        }
+        i++;
+      }
+    }
+    return null;
   }
 
   private static boolean isJson(String contentType) {

@@ -246,6 +246,25 @@ class HttpConventionsTest {
   }
 
   @Test
+  @DisplayName("a lone UTF-16 surrogate or a number beyond a double is 400 naming its field, never stored as ? or Infinity")
+  void unstorableValues() {
+    String[] admin = {"Authorization", "Bearer " + TestGateway.ADMIN_KEY, "Content-Type", "application/json"};
+    ApiResponse lone = gateway.http().send("POST", "/v1/apps", "{\"name\":\"a\\ud800\",\"slug\":\"lone-app\"}", admin);
+    assertEquals(400, lone.status(), lone.body());
+    assertTrue(lone.json().getString("message").startsWith("name: is not valid Unicode"), lone.body());
+    ApiResponse reversed = gateway.http().send("POST", "/v1/apps", "{\"name\":\"a\\udc00\\ud83d\",\"slug\":\"rev-app\"}", admin);
+    assertEquals(400, reversed.status(), reversed.body());
+    ApiResponse paired = gateway.http().send("POST", "/v1/apps", "{\"name\":\"a\\ud83d\\ude00\",\"slug\":\"pair-app\"}", admin);
+    assertEquals(201, paired.status(), paired.body());
+    assertEquals("a\ud83d\ude00", paired.json().getString("name"));
+    String appId = paired.json().getString("app_id");
+    ApiResponse huge = gateway.http().send("POST", "/v1/apps/" + appId + "/users",
+        "{\"email\":\"huge@example.com\",\"profile\":{\"name\":\"x\",\"extra\":[1e400]}}", admin);
+    assertEquals(400, huge.status(), huge.body());
+    assertTrue(huge.json().getString("message").startsWith("profile.extra[0]: is too large a number"), huge.body());
+  }
+
+  @Test
   @DisplayName("a form body with a malformed %-escape answers 400 invalid_request, not 500")
   void malformedFormEscape() {
     String appId = java.util.UUID.randomUUID().toString();
