@@ -48,6 +48,15 @@ class ManagementTest {
       assertTrue(metrics.contains("vertx_redis_"), "Redis client metrics");
       assertTrue(metrics.contains("vertx_sql_"), "SQL client metrics");
       assertFalse(metrics.contains(appId), "no raw path or id in any label");
+
+      // A stranger's made-up methods must not each become a series: they count as "other".
+      for (int i = 0; i < 3; i++) {
+        assertEquals(404, gateway.http().send("M0DE" + i, "/x", null).status());
+        assertEquals(404, gateway.management().send("M1DE" + i, "/x", null).status());
+      }
+      String after = gateway.management().get("/metrics").body();
+      assertFalse(after.contains("M0DE") || after.contains("M1DE"), "no made-up method in a label");
+      assertTrue(after.contains("method=\"other\""), "made-up methods counted as other");
     }
   }
 
