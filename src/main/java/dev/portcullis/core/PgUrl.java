@@ -3,9 +3,23 @@ package dev.portcullis.core;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
-/** A {@code postgresql://user:pass@host:port/db} URL, split into what the reactive and JDBC drivers need. */
-public record PgUrl(String host, int port, String database, String user, String password) {
+/**
+ * A {@code postgresql://user:pass@host:port/db} URL, split into what the reactive and JDBC drivers need. Of libpq's
+ * parameters it takes {@code sslmode} (disable, allow, prefer, require, verify-ca, verify-full; both drivers get
+ * it) and {@code sslrootcert} (a PEM file of the CA to trust; without it verify-ca and verify-full trust the JVM's
+ * CAs); any other parameter is refused rather than silently ignored, as a TLS setting once was.
+ */
+public record PgUrl(String host, int port, String database, String user, String password, String sslMode,
+                    String sslRootCert) {
+
+  public static final List<String> SSL_MODES =
+      List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+
+  public PgUrl(String host, int port, String database, String user, String password) {
+    this(host, port, database, user, password, null, null);
+  }
 
   public static PgUrl parse(String key, String value) {
     URI uri;
@@ -28,15 +42,50 @@ public record PgUrl(String host, int port, String database, String user, String 
       user = decode(parts[0]);
       password = parts.length > 1 ? decode(parts[1]) : null;
     }
-    return new PgUrl(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(), decode(path), user, password);
+    String sslMode = null;
+    String sslRootCert = null;
+    if (uri.getRawQuery() != null) {
+      for (String pair : uri.getRawQuery().split("&")) {
+        String[] parts = pair.split("=", 2);
+        String name = decode(parts[0]);
+        String given = parts.length > 1 ? decode(parts[1]) : "";
+        switch (name) {
+          case "sslmode" -> {
+            if (!SSL_MODES.contains(given)) {
+              throw new IllegalArgumentException(key + ": sslmode must be one of " + String.join(", ", SSL_MODES));
+            }
+            sslMode = given;
+          }
+          case "sslrootcert" -> sslRootCert = given;
+          default -> throw new IllegalArgumentException(key + ": unknown parameter " + name
+              + " (sslmode and sslrootcert are understood)");
+        }
+      }
+    }
+    if (sslRootCert != null && (sslMode == null || !sslMode.startsWith("verify-"))) {
+      throw new IllegalArgumentException(key + ": sslrootcert needs sslmode=verify-ca or verify-full");
+    }
+    return new PgUrl(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(), decode(path), user, password, sslMode,
+        sslRootCert);
   }
 
+  /** The pgjdbc URL, TLS parameters included (verify-* without a root certificate trusts the JVM's CAs). */
   public String jdbcUrl() {
-    return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+    String url = "jdbc:postgresql://" + host + ":" + port + "/" + database;
+    if (sslMode == null) {
+      return url;
+    }
+    url += "?sslmode=" + sslMode;
+    if (sslRootCert != null) {
+      url += "&sslrootcert=" + encode(sslRootCert);
+    } else if (sslMode.startsWith("verify-")) {
+      url += "&sslfactory=org.postgresql.ssl.DefaultJavaSSLFactory";
+    }
+    return url;
   }
 
   public PgUrl withDatabase(String other) {
-    return new PgUrl(host, port, other, user, password);
+    return new PgUrl(host, port, other, user, password, sslMode, sslRootCert);
   }
 
   /** The URL without its password, for log lines. */
@@ -52,7 +101,11 @@ public record PgUrl(String host, int port, String database, String user, String 
 
   public String toUrl() {
     String auth = password == null ? encode(user) : encode(user) + ":" + encode(password);
-    return "postgresql://" + auth + "@" + host + ":" + port + "/" + database;
+    String url = "postgresql://" + auth + "@" + host + ":" + port + "/" + database;
+    if (sslMode != null) {
+      url += "?sslmode=" + sslMode + (sslRootCert == null ? "" : "&sslrootcert=" + encode(sslRootCert));
+    }
+    return url;
   }
 
   private static String encode(String text) {

@@ -5,6 +5,9 @@ import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgException;
+import io.vertx.pgclient.SslMode;
+import io.vertx.core.net.ClientSSLOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlConnection;
@@ -71,6 +74,19 @@ public final class Postgres {
         .setPipeliningLimit(16);
     if (url.password() != null) {
       connect.setPassword(url.password());
+    }
+    if (url.sslMode() != null) {
+      connect.setSslMode(SslMode.of(url.sslMode()));
+      // As libpq: up to require the channel is encrypted but the server unchecked; verify-ca checks its
+      // certificate (against sslrootcert, else the JVM's CAs), verify-full its host name too.
+      boolean verify = url.sslMode().startsWith("verify-");
+      ClientSSLOptions tls = new ClientSSLOptions()
+          .setTrustAll(!verify)
+          .setHostnameVerificationAlgorithm("verify-full".equals(url.sslMode()) ? "HTTPS" : "");
+      if (url.sslRootCert() != null) {
+        tls.setTrustOptions(new PemTrustOptions().addCertPath(url.sslRootCert()));
+      }
+      connect.setSslOptions(tls);
     }
     return connect;
   }
