@@ -50,6 +50,7 @@ public final class DevMode {
     }
     Migrations.createDatabaseIfMissing(pg);
 
+    GatewayConfig.checkRedisUrl(raw.getString(GatewayConfig.REDIS_URL));
     URI redis = URI.create(raw.getString(GatewayConfig.REDIS_URL));
     int redisPort = redis.getPort() < 0 ? 6379 : redis.getPort();
     if (!Ports.reachable(redis.getHost(), redisPort)) {

@@ -329,6 +329,11 @@ public final class GatewayConfig {
     checkUrl(key, value, "redis", "rediss");
   }
 
+  /** Refuses a {@link #REDIS_URL} node that is not a redis:// or rediss:// URL with a host, naming the key. */
+  public static void checkRedisUrl(String value) {
+    redisUrl(REDIS_URL, value);
+  }
+
   private static void checkUrl(String key, String value, String... schemes) {
     URI uri;
     try {

@@ -23,7 +23,7 @@ public final class RedisTopologies {
         .setMaxPoolWaiting(4096)
         .setMaxWaitingHandlers(65536);
     config.redisNodes().forEach(options::addConnectionString);
-    options.getNetClientOptions().setConnectTimeout((int) config.backendTimeoutMs());
+    tcp(options, config);
     return switch (config.redisMode()) {
       case STANDALONE -> options.setType(RedisClientType.STANDALONE);
       case SENTINEL -> options.setType(RedisClientType.SENTINEL)
@@ -46,8 +46,15 @@ public final class RedisTopologies {
     }
     RedisOptions options = new RedisOptions().setType(RedisClientType.STANDALONE)
         .setConnectionString(config.redisNodes().get(0));
-    options.getNetClientOptions().setConnectTimeout((int) config.backendTimeoutMs());
+    tcp(options, config);
     return options;
+  }
+
+  /** The connect timeout, and for rediss:// nodes a check of the server's name against its certificate. */
+  private static void tcp(RedisOptions options, GatewayConfig config) {
+    options.getNetClientOptions()
+        .setConnectTimeout((int) config.backendTimeoutMs())
+        .setHostnameVerificationAlgorithm("HTTPS");
   }
 
   /** Whether one pipeline may hold keys of different hash slots (not on a Cluster, whose nodes own slots). */
