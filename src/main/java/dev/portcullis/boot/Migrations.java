@@ -1,11 +1,13 @@
 package dev.portcullis.boot;
 
 import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.PgUrl;
 import dev.portcullis.core.Postgres;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Row;
+import java.security.MessageDigest;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -44,7 +46,37 @@ public final class Migrations {
             ? Future.succeededFuture(false)
             : alreadyApplied(vertx, owner, scripts.get()))
         .compose(applied -> applied ? Future.succeededFuture() : flyway(vertx, owner))
+        .compose(v -> checkMasterKey(vertx, owner))
         .compose(v -> grantRuntimeRole(vertx, config));
+  }
+
+  /**
+   * Records the master key's digest at the first start and refuses any later start with another key: the app
+   * secrets, private signing keys, refresh and OTP hashes and audit chain keys of this database all derive from it,
+   * so another key would answer every client invalid_client and write audit links that never verify.
+   */
+  static Future<Void> checkMasterKey(Vertx vertx, GatewayConfig owner) {
+    byte[] digest = MasterKey.checkDigest(owner.masterKey());
+    return vertx.executeBlocking(() -> {
+      try (Connection db = connect(owner.pgUrl())) {
+        try (PreparedStatement record = db.prepareStatement(
+            "INSERT INTO master_key_check (digest) VALUES (?) ON CONFLICT DO NOTHING")) {
+          record.setBytes(1, digest);
+          record.executeUpdate();
+        }
+        try (Statement query = db.createStatement();
+             ResultSet row = query.executeQuery("SELECT digest FROM master_key_check")) {
+          if (row.next() && !MessageDigest.isEqual(digest, row.getBytes(1))) {
+            throw new IllegalStateException(GatewayConfig.MASTER_KEY + " is not the key this database was first "
+                + "started with: its app secrets, signing keys and audit links would all be wrong; start with that key");
+          }
+        }
+        return null;
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot check " + GatewayConfig.MASTER_KEY + " against "
+            + owner.pgUrl().redacted() + ": " + e.getMessage());
+      }
+    }, false);
   }
 
   /** The configuration with PORTCULLIS_PG_URL replaced by the migration URL (itself when that is unset). */

@@ -33,6 +33,11 @@ public final class MasterKey {
     return new MasterKey(config.masterKey());
   }
 
+  /** What a database records of the key it was first started with: a keyed hash of a fixed label. */
+  public static byte[] checkDigest(byte[] master) {
+    return Secrets.hmacSha256(master, "portcullis/master-key-check");
+  }
+
   /** Keyed hash an app secret is stored as. */
   public byte[] appSecretHash(String secret) {
     return Secrets.hmacSha256(appSecretKey, secret);

@@ -65,6 +65,20 @@ class MigrationsTest {
   }
 
   @Test
+  @DisplayName("a start with another master key than the database's first is refused, naming PORTCULLIS_MASTER_KEY")
+  void anotherMasterKeyIsRefused() throws Exception {
+    PgUrl database = TestBackends.newDatabase();
+    Migrations.migrate(vertx, config(database)).await(60, TimeUnit.SECONDS);
+    Migrations.migrate(vertx, config(database)).await(60, TimeUnit.SECONDS);
+
+    String otherKey = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    GatewayConfig other = ConfigLoader.load(vertx, config(database).json().put(GatewayConfig.MASTER_KEY, otherKey),
+        false).await(10, TimeUnit.SECONDS);
+    Exception refused = assertThrows(Exception.class, () -> Migrations.migrate(vertx, other).await(60, TimeUnit.SECONDS));
+    assertTrue(refused.getMessage().startsWith(GatewayConfig.MASTER_KEY + " is not the key"), refused.getMessage());
+  }
+
+  @Test
   @DisplayName("a history that lacks one of the jar's scripts is not up to date")
   void missingScriptIsNotUpToDate() throws Exception {
     PgUrl database = TestBackends.newDatabase();
