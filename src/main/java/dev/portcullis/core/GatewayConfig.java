@@ -403,6 +403,12 @@ public final class GatewayConfig {
       throw new IllegalArgumentException(ISSUER + " is required outside dev mode (the https URL clients reach)");
     }
     secureUrl(ISSUER);
+    // OpenID Connect Discovery 3 and RFC 8414 2: an issuer has no query or fragment; every endpoint URL is built
+    // by appending to it, and user info would hand credentials to every client.
+    URI issuer = URI.create(string(ISSUER));
+    if (issuer.getRawQuery() != null || issuer.getRawFragment() != null || issuer.getRawUserInfo() != null) {
+      throw new IllegalArgumentException(ISSUER + " must have no query, fragment or user info");
+    }
   }
 
   /**

@@ -65,6 +65,12 @@ class GatewayConfigTest {
     assertNamed(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, valid().put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook"));
     assertNamed(GatewayConfig.ADMIN_KEY, valid().put(GatewayConfig.ADMIN_KEY, "CHANGE-ME"));
     assertNamed(GatewayConfig.ADMIN_KEY, valid().put(GatewayConfig.ADMIN_KEY, "short"));
+    for (String issuer : new String[] {"https://auth.example.com/base?tenant=1", "https://auth.example.com/#x",
+        "https://user:pw@auth.example.com"}) {
+      assertNamed(GatewayConfig.ISSUER, valid().put(GatewayConfig.ISSUER, issuer));
+    }
+    assertEquals("https://auth.example.com/base",
+        GatewayConfig.from(valid().put(GatewayConfig.ISSUER, "https://auth.example.com/base")).issuer());
   }
 
   private static void assertNamed(String key, JsonObject json) {
