@@ -121,7 +121,7 @@ public final class ErrorResponder {
     if (failure.retryAfter() >= 0) {
       response.putHeader("Retry-After", Long.toString(failure.retryAfter()));
     }
-    String challenge = challenge(failure.code());
+    String challenge = challenge(failure.code(), ctx.request().getHeader("Authorization") != null);
     if (challenge != null && response.headers().get("WWW-Authenticate") == null) {
       response.putHeader("WWW-Authenticate", challenge);
     }
@@ -132,11 +132,14 @@ public final class ErrorResponder {
    * The {@code WWW-Authenticate} of a 401 that is about HTTP authentication (RFC 9110 §11.6.1 wants one on every
    * such answer): client credentials are HTTP Basic (or the body's), access tokens and admin keys Bearer (RFC 6750).
    * The other 401s (a wrong code, password or licence key) are about the request's content, and name no scheme.
+   * A request that presented no credentials at all gets no error code in its Bearer challenge (RFC 6750 §3.1).
    */
-  private static String challenge(ErrorCode code) {
+  private static String challenge(ErrorCode code, boolean presented) {
     return switch (code) {
       case INVALID_CLIENT -> "Basic realm=\"portcullis\", charset=\"UTF-8\"";
-      case INVALID_TOKEN, SESSION_REVOKED -> "Bearer realm=\"portcullis\", error=\"invalid_token\"";
+      case INVALID_TOKEN, SESSION_REVOKED -> presented
+          ? "Bearer realm=\"portcullis\", error=\"invalid_token\""
+          : "Bearer realm=\"portcullis\"";
       default -> null;
     };
   }

@@ -95,6 +95,9 @@ class HttpConventionsTest {
     ApiResponse me = gateway.http().get("/auth/me", Http.bearer("not-a-token"));
     assertEquals(401, me.status());
     assertEquals("Bearer realm=\"portcullis\", error=\"invalid_token\"", me.header("WWW-Authenticate"));
+    ApiResponse anonymous = gateway.http().get("/auth/me");
+    assertEquals(401, anonymous.status());
+    assertEquals("Bearer realm=\"portcullis\"", anonymous.header("WWW-Authenticate"), "RFC 6750 3.1: no credentials, no error");
   }
 
   @Test
