@@ -5,6 +5,7 @@ import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import dev.portcullis.core.ApiException;
+import java.net.IDN;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -43,10 +44,11 @@ public record Identity(Kind kind, String value, String country) {
   public static final int MAX_EMAIL_LENGTH = 254;
   private static final int MAX_PHONE_INPUT = 40;
   private static final String UNKNOWN_COUNTRY = "ZZ";
-  // ASCII dot-atom local part and a host name with a letter TLD: what mail providers accept in practice.
+  // ASCII dot-atom local part and a host name with a letter TLD or an internationalised one (xn--, IDNA's ASCII
+  // form, which a domain in Unicode is turned into first): what mail providers accept in practice.
   private static final Pattern EMAIL = Pattern.compile(
       "[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-          + "@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,63}");
+          + "@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})");
   private static final PhoneNumberUtil PHONES = PhoneNumberUtil.getInstance();
 
   /** Exactly one of {@code email} and {@code phone} (blank counts as absent), normalised and checked. */
@@ -62,11 +64,12 @@ public record Identity(Kind kind, String value, String country) {
     if (hasPhone) {
       return phone(phone);
     }
-    throw ApiException.invalid("email", "email or phone is required");
+    throw ApiException.invalid(email == null && phone != null ? "phone" : "email",
+        email == null && phone == null ? "email or phone is required" : "is empty: give an email or a phone");
   }
 
   public static Identity email(String raw) {
-    String email = raw.trim().toLowerCase(Locale.ROOT);
+    String email = asciiDomain(raw.trim().toLowerCase(Locale.ROOT));
     if (email.length() > MAX_EMAIL_LENGTH) {
       throw ApiException.invalid("email", "must be at most " + MAX_EMAIL_LENGTH + " characters");
     }
@@ -75,6 +78,20 @@ public record Identity(Kind kind, String value, String country) {
       throw ApiException.invalid("email", "is not a valid email address");
     }
     return new Identity(Kind.EMAIL, email, null);
+  }
+
+  /** The address with its domain in IDNA's ASCII form (bücher.de → xn--bcher-kva.de); as it was when that fails. */
+  private static String asciiDomain(String email) {
+    int at = email.lastIndexOf('@');
+    if (at < 0) {
+      return email;
+    }
+    try {
+      return email.substring(0, at + 1) + IDN.toASCII(email.substring(at + 1), IDN.USE_STD3_ASCII_RULES)
+          .toLowerCase(Locale.ROOT);
+    } catch (IllegalArgumentException notADomain) {
+      return email;
+    }
   }
 
   public static Identity phone(String raw) {

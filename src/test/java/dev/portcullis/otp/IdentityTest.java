@@ -47,6 +47,15 @@ class IdentityTest {
     assertEquals("alice.smith+otp@example.co.uk", Identity.of("  Alice.Smith+OTP@Example.CO.uk ", null).value());
   }
 
+  @Test
+  @DisplayName("internationalised domains are accepted, in IDNA's ASCII form, whichever form they are given in")
+  void internationalisedDomains() {
+    assertEquals("user@example.xn--p1ai", Identity.of("user@example.xn--p1ai", null).value());
+    assertEquals("user@xn--bcher-kva.de", Identity.of("User@Bücher.de", null).value());
+    assertEquals("user@xn--bcher-kva.de", Identity.of("user@xn--bcher-kva.de", null).value());
+    assertEquals("user@xn--e1afmkfd.xn--p1ai", Identity.of("user@пример.рф", null).value());
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"alice", "alice@", "@example.com", "alice@example", "alice@@example.com", "al ice@example.com",
       "alice@exa_mple.com", "alice..b@example.com", "alice@example.com\r\nBcc: x@y.z", "\"al\"@example.com"})
@@ -74,6 +83,8 @@ class IdentityTest {
         .getMessage().startsWith("phone:"));
     assertTrue(assertThrows(ApiException.class, () -> Identity.of(null, null)).getMessage().startsWith("email:"));
     assertTrue(assertThrows(ApiException.class, () -> Identity.of(" ", "")).getMessage().startsWith("email:"));
+    assertTrue(assertThrows(ApiException.class, () -> Identity.of(null, "")).getMessage().startsWith("phone:"),
+        "the field sent empty is the one named");
   }
 
   @Test
