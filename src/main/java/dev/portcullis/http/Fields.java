@@ -120,7 +120,7 @@ public final class Fields {
 
   /**
    * The end user's IP as the client backend reported it, or null. Only an IPv4 or IPv6 literal is accepted
-   * (parsed without DNS), so what rate limits count and the audit log keeps is always an address.
+   * (parsed without DNS), so what rate limits count and the audit log keeps is always an address, in one form.
    */
   public static String clientIp(JsonObject body) {
     String ip = optionalString(body, "client_ip");
@@ -131,6 +131,7 @@ public final class Fields {
     if (trimmed.length() > 45 || !(NetUtil.isValidIpV4Address(trimmed) || NetUtil.isValidIpV6Address(trimmed))) {
       throw ApiException.invalid("client_ip", "must be an IPv4 or IPv6 address");
     }
-    return trimmed.toLowerCase(java.util.Locale.ROOT);
+    // One address is one string everywhere it is kept (192.000.002.072, ::ffff:192.0.2.72 → 192.0.2.72).
+    return SourceNetwork.canonical(trimmed);
   }
 }

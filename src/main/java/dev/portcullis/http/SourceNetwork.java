@@ -40,6 +40,15 @@ public final class SourceNetwork {
     return HexFormat.of().formatHex(bytes, 0, 8) + "::/64";
   }
 
+  /**
+   * The address in one canonical form (an IPv4-mapped address as its IPv4 address, octets without leading zeros,
+   * IPv6 as RFC 5952 writes it), or null when {@code ip} is no address: what the audit log and sessions keep.
+   */
+  public static String canonical(String ip) {
+    byte[] bytes = bytes(ip);
+    return bytes == null ? null : NetUtil.bytesToIpAddress(bytes);
+  }
+
   private static byte[] bytes(String ip) {
     byte[] bytes = ip == null ? null : NetUtil.createByteArrayFromIpAddressString(ip);
     if (bytes != null && bytes.length == 16 && isV4Mapped(bytes)) {

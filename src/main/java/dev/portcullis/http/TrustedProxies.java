@@ -77,7 +77,9 @@ public final class TrustedProxies implements Handler<RoutingContext> {
   public void handle(RoutingContext ctx) {
     var peer = ctx.request().remoteAddress();
     String peerIp = peer == null ? null : peer.hostAddress();
-    ctx.put(KEY, caller(peerIp, ctx.request().headers().getAll("X-Forwarded-For")));
+    String caller = caller(peerIp, ctx.request().headers().getAll("X-Forwarded-For"));
+    String canonical = SourceNetwork.canonical(caller);
+    ctx.put(KEY, canonical == null ? caller : canonical);
     ctx.next();
   }
 
