@@ -4,6 +4,7 @@ import dev.portcullis.core.ApiException;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.http.AdminAuth;
+import dev.portcullis.app.AppDirectory;
 import dev.portcullis.app.AppRepository;
 import dev.portcullis.http.Responses;
 import io.vertx.core.Future;
@@ -70,10 +71,9 @@ public final class AuditApi {
    * chain and the chain of a deleted app. Anything else is 404, so ids of other owners' apps do not leak.
    */
   private Future<UUID> visibleChain(RoutingContext ctx) {
-    UUID appId;
-    try {
-      appId = UUID.fromString(ctx.pathParam("app_id"));
-    } catch (IllegalArgumentException e) {
+    // The canonical form only, as every other /v1/apps/{app_id} route (UUID.fromString also takes 0-0-0-0-1).
+    UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
+    if (appId == null) {
       return notFound();
     }
     AdminAuth.Principal principal = AdminAuth.principal(ctx);
