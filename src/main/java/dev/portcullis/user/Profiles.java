@@ -6,7 +6,7 @@ import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
 
-/** The profile fields {name, address, gender, dob}: strings within bounds, dob an ISO date in the past. */
+/** The profile fields {name, address, gender, dob}: strings within bounds, dob an ISO date from 1850 to today. */
 public final class Profiles {
 
   private static final Map<String, Integer> MAX_LENGTH = Map.of("name", 200, "address", 500, "gender", 50, "dob", 10);
@@ -62,7 +62,7 @@ public final class Profiles {
     try {
       LocalDate date = LocalDate.parse(text);
       if (date.isAfter(LocalDate.now()) || date.getYear() < 1850) {
-        throw ApiException.invalid(path, "must be a date in the past");
+        throw ApiException.invalid(path, "must be a date from 1850-01-01 to today");
       }
     } catch (DateTimeParseException e) {
       throw ApiException.invalid(path, "must be a date as YYYY-MM-DD");

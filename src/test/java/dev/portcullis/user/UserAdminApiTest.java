@@ -118,6 +118,9 @@ class UserAdminApiTest {
         new JsonObject().put("email", email()).put("profile", new JsonObject().put("dob", "tomorrow")), ADMIN);
     assertEquals(400, badDob.status());
     assertTrue(badDob.json().getString("message").contains("profile.dob"), badDob.body());
+    ApiResponse ancientDob = shop.http().post(shop.path("/users"),
+        new JsonObject().put("email", email()).put("profile", new JsonObject().put("dob", "1800-01-01")), ADMIN);
+    assertEquals("profile.dob: must be a date from 1850-01-01 to today", ancientDob.json().getString("message"));
     assertEquals(400, shop.http().post(shop.path("/users"), new JsonObject().put("email", email()).put("admin", true),
         ADMIN).status());
   }
