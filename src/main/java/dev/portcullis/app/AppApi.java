@@ -123,6 +123,7 @@ public final class AppApi {
         throw ApiException.invalid(field, "cannot be changed (name, callback_urls and settings can)");
       }
     }
+    Fields.notNull(body, "name", "callback_urls", "settings");
     if (AppAccess.app(ctx).app().isConsole() && !body.fieldNames().stream().allMatch("settings"::equals)) {
       throw ApiException.invalid(body.fieldNames().stream().filter(field -> !field.equals("settings")).findFirst()
           .orElseThrow(), "cannot be changed on the console app (its settings can)");

@@ -119,6 +119,18 @@ public final class Fields {
   }
 
   /**
+   * Refuses a field given as null among {@code fields}: a PATCH's typed field is changed or left out, and a null
+   * read as "left out" would answer 200 for a change that never happened.
+   */
+  public static void notNull(JsonObject body, String... fields) {
+    for (String field : fields) {
+      if (body.containsKey(field) && body.getValue(field) == null) {
+        throw ApiException.invalid(field, "must not be null (leave it out to keep it as it is)");
+      }
+    }
+  }
+
+  /**
    * The end user's IP as the client backend reported it, or null. Only an IPv4 or IPv6 literal is accepted
    * (parsed without DNS), so what rate limits count and the audit log keeps is always an address, in one form.
    */

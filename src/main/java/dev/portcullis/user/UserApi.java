@@ -99,6 +99,7 @@ public final class UserApi {
   public void update(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     onlyFields(body, EDITABLE);
+    Fields.notNull(body, "profile", "roles", "disabled");
     JsonObject profile = Profiles.read(body.getValue("profile"), true);
     Roles.Refs given = body.getValue("roles") == null ? null : Roles.refs("roles", body.getValue("roles"));
     Boolean disabled = body.getValue("disabled") == null ? null : Fields.optionalBoolean(body, "disabled", false);

@@ -268,6 +268,28 @@ class HttpConventionsTest {
   }
 
   @Test
+  @DisplayName("a PATCH field given as null is 400 naming it, not a 200 that changed nothing")
+  void nullPatchFields() {
+    String[] admin = {"Authorization", "Bearer " + TestGateway.ADMIN_KEY};
+    String appId = gateway.createApp("null-patch").getString("app_id");
+    for (String field : java.util.List.of("name", "callback_urls", "settings")) {
+      ApiResponse patched = gateway.http().patch("/v1/apps/" + appId, new JsonObject().putNull(field), admin);
+      assertEquals(400, patched.status(), field + ": " + patched.body());
+      assertTrue(patched.json().getString("message").startsWith(field + ": must not be null"), patched.body());
+    }
+    ApiResponse user = gateway.http().post("/v1/apps/" + appId + "/users", new JsonObject().put("email", "np@example.com"),
+        admin);
+    for (String field : java.util.List.of("roles", "disabled", "profile")) {
+      ApiResponse patched = gateway.http().patch("/v1/apps/" + appId + "/users/" + user.json().getString("id"),
+          new JsonObject().putNull(field), admin);
+      assertEquals(400, patched.status(), field + ": " + patched.body());
+    }
+    ApiResponse profileField = gateway.http().patch("/v1/apps/" + appId + "/users/" + user.json().getString("id"),
+        new JsonObject().put("profile", new JsonObject().putNull("name")), admin);
+    assertEquals(200, profileField.status(), "a profile field's null still removes it: " + profileField.body());
+  }
+
+  @Test
   @DisplayName("a form body with a malformed %-escape answers 400 invalid_request, not 500")
   void malformedFormEscape() {
     String appId = java.util.UUID.randomUUID().toString();
