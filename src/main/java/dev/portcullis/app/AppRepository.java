@@ -46,6 +46,8 @@ public final class AppRepository {
       + "AS published_wait FROM signing_keys WHERE app_id = $1";
   /** Serializes app creation per owner across every process; class id 21 keeps clear of other locks. */
   private static final String LOCK_OWNER = "SELECT pg_advisory_xact_lock(21, hashtext($1::text))";
+  private static final String MISSING_ROLES = "SELECT n FROM unnest($2::text[]) n "
+      + "WHERE NOT EXISTS (SELECT 1 FROM roles r WHERE r.app_id = $1 AND r.name = n)";
   private static final String COUNT_OWNED = "SELECT count(*) FROM apps WHERE owner_id = $1";
 
   /** Apps with the key that currently signs (the newest unretired one). */
@@ -155,7 +157,8 @@ public final class AppRepository {
           AppSettings settings = AppSettings.merge(before.settings(), settingsChanges);
           Tuple values = Tuple.of(id, name == null ? before.name() : name,
               new JsonArray(callbackUrls == null ? before.callbackUrls() : callbackUrls), settings.toJson());
-          return conn.preparedQuery(UPDATE_APP).execute(values)
+          return defaultRolesExist(conn, id, settingsChanges)
+              .compose(exist -> conn.preparedQuery(UPDATE_APP).execute(values))
               .map(updated -> new Change(before, first(updated, App::fromRow)))
               .compose(change -> keepShortenedTtlPublished(conn, change).map(change))
               .compose(change -> {
@@ -163,6 +166,22 @@ public final class AppRepository {
                 return changed == null ? Future.succeededFuture(change) : AuditOutbox.stage(conn, changed).map(change);
               });
         }));
+  }
+
+  /**
+   * The default_roles a change sets still name roles of the app, read under the app's row lock, which a role's
+   * deletion takes too: checked before the lock, a role deleted meanwhile would be every new user's default.
+   */
+  private static Future<Void> defaultRolesExist(SqlConnection conn, UUID id, JsonObject settingsChanges) {
+    JsonArray names = settingsChanges == null ? null : settingsChanges.getJsonArray(AppSettings.DEFAULT_ROLES);
+    if (names == null || names.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    String[] wanted = names.stream().map(String::valueOf).toArray(String[]::new);
+    return conn.preparedQuery(MISSING_ROLES).execute(Tuple.tuple().addUUID(id).addArrayOfString(wanted)).compose(rows -> rows.size() == 0
+        ? Future.succeededFuture()
+        : Future.failedFuture(ApiException.invalid("settings." + AppSettings.DEFAULT_ROLES, "no role "
+            + rows.iterator().next().getString(0) + " in this app (it was deleted meanwhile)")));
   }
 
   /** Replaces the secret hash; false when the app does not exist. */

@@ -47,6 +47,7 @@ public final class RoleRepository {
       + AppSettings.DEFAULT_ROLES + "' FROM apps a WHERE a.id = $1), '[\"USER\"]'::jsonb) "
       + "@> ANY(ARRAY[to_jsonb(name), to_jsonb(id::text)]) AS is_default FROM roles "
       + "WHERE app_id = $1 AND (name = ANY($2) OR id = ANY($3)) FOR UPDATE";
+  private static final String LOCK_APP = "SELECT 1 FROM apps WHERE id = $1 FOR UPDATE";
   private static final String DROP_GRANTS = "DELETE FROM user_roles WHERE app_id = $1 AND role_id = $2 RETURNING user_id";
   private static final String DROP_MEMBER_GRANTS = "UPDATE tenant_members SET roles = array_remove(roles, $2) "
       + "WHERE app_id = $1 AND roles @> ARRAY[$2::int] RETURNING user_id";
@@ -116,7 +117,9 @@ public final class RoleRepository {
    */
   public Future<Deleted> delete(UUID appId, Roles.Refs ref) {
     Tuple find = Tuple.of(appId, ref.names().toArray(new String[0]), ref.ids().toArray(new Integer[0]));
-    return pg.inTransaction(conn -> conn.preparedQuery(FIND_FOR_DELETE).execute(find).compose(rows -> {
+    // The app's row first, as a settings change holds it: the default_roles read next is the committed one.
+    return pg.inTransaction(conn -> conn.preparedQuery(LOCK_APP).execute(Tuple.of(appId))
+        .compose(locked -> conn.preparedQuery(FIND_FOR_DELETE).execute(find)).compose(rows -> {
       if (rows.size() == 0) {
         return Future.succeededFuture(null);
       }

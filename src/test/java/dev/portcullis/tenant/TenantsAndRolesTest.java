@@ -307,6 +307,39 @@ class TenantsAndRolesTest {
   }
 
   @Test
+  @DisplayName("a role deleted while a settings change names it in default_roles makes that change 400, never a dangling default")
+  void defaultRoleDeletedMeanwhile() throws Exception {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "roles-racing");
+    ok(app.http().post(app.path("/roles"), new JsonObject().put("name", "FLEETING"), ADMIN), 201);
+    // The deletion holds the app's row (as a role's deletion does) while the change checks the role and waits for
+    // the row; the deletion then commits.
+    try (java.sql.Connection deletion = gateway.jdbc()) {
+      deletion.setAutoCommit(false);
+      try (java.sql.PreparedStatement lock = deletion.prepareStatement("SELECT 1 FROM apps WHERE id = ? FOR UPDATE")) {
+        lock.setObject(1, java.util.UUID.fromString(app.appId()));
+        lock.executeQuery().close();
+      }
+      java.util.concurrent.CompletableFuture<ApiResponse> change = app.http().sendAsync("PATCH", app.path(""),
+          new JsonObject().put("settings", new JsonObject().put("default_roles", new JsonArray().add("FLEETING")))
+              .encode(), "Content-Type", "application/json", ADMIN[0], ADMIN[1]);
+      dev.portcullis.testing.Await.until("the change waiting for the app's row", java.time.Duration.ofSeconds(10),
+          () -> change.isDone() || gateway.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+              + "AND query LIKE '%FROM apps%FOR UPDATE%'") == 1);
+      try (java.sql.PreparedStatement delete = deletion.prepareStatement(
+          "DELETE FROM roles WHERE app_id = ? AND name = 'FLEETING'")) {
+        delete.setObject(1, java.util.UUID.fromString(app.appId()));
+        assertEquals(1, delete.executeUpdate());
+      }
+      deletion.commit();
+      ApiResponse answer = change.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(400, answer.status(), answer.body());
+      assertTrue(answer.json().getString("message").startsWith("settings.default_roles"), answer.body());
+    }
+    assertEquals(new JsonArray().add("USER"), ok(app.http().get(app.path(""), ADMIN), 200).getJsonObject("settings")
+        .getJsonArray("default_roles"));
+  }
+
+  @Test
   @DisplayName("a role in default_roles cannot be deleted (409), and a deleted role's id is never given to another role")
   void deletedRoles() {
     EndUsers app = EndUsers.newApp(gateway, inbox, "roles-deleted");
