@@ -56,7 +56,6 @@ final class LicenseRepository {
       + "JOIN licenses l ON l.id = d.license_id WHERE d.id = $1 AND d.license_id = $2 AND l.app_id = $3";
   private static final String HEARTBEAT = "UPDATE license_devices SET last_heartbeat_at = now(), last_seen_at = now() "
       + "WHERE id = $1 AND deactivated_at IS NULL RETURNING last_heartbeat_at";
-  private static final String SEEN = "UPDATE license_devices SET last_seen_at = now() WHERE id = $1";
 
   /** One page of licenses, newest first, and the cursor of the next page (null on the last). */
   record Page(List<License> licenses, String nextCursor) {
@@ -175,10 +174,6 @@ final class LicenseRepository {
   Future<java.time.OffsetDateTime> heartbeat(UUID deviceId) {
     return pg.run(pool -> pool.preparedQuery(HEARTBEAT).execute(Tuple.of(deviceId)))
         .map(rows -> first(rows, row -> row.getOffsetDateTime("last_heartbeat_at")));
-  }
-
-  Future<Void> seen(UUID deviceId) {
-    return pg.run(pool -> pool.preparedQuery(SEEN).execute(Tuple.of(deviceId))).mapEmpty();
   }
 
   private static <T> T first(RowSet<Row> rows, Function<Row, T> mapper) {

@@ -88,6 +88,19 @@ class HousekeepingTest {
   }
 
   @Test
+  @DisplayName("a checkout is the device's heartbeat: a HEARTBEAT_DEAD device that checks out a certificate verifies VALID")
+  void checkoutIsAHeartbeat() {
+    String key = licenses.license(heartbeatPolicy).getString("key");
+    String deviceId = licenses.activated(key, "fp-offline-beat");
+    silence(deviceId, INTERVAL * 3 / 2);
+    assertEquals("HEARTBEAT_DEAD", licenses.device("verify", key, "fp-offline-beat").json().getString("code"));
+    ApiResponse checkout = licenses.device("checkout", key, "fp-offline-beat");
+    assertEquals(200, checkout.status(), checkout.body());
+    ApiResponse verified = licenses.device("verify", key, "fp-offline-beat");
+    assertEquals("VALID", verified.json().getString("code"), "online and offline agree: " + verified.body());
+  }
+
+  @Test
   @DisplayName("only one gateway process culls a device: it is audited once across two processes")
   void onePodAtATime() {
     String key = licenses.license(heartbeatPolicy).getString("key");
