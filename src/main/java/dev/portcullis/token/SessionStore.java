@@ -58,12 +58,13 @@ final class SessionStore {
   /**
    * The session's device is live and its license active, checked again as the session is written (the login
    * checked them before): the device's and license's rows are share-locked, so a deactivation, suspension or
-   * revocation either commits first and is seen here, or waits and then finds this session to revoke.
+   * revocation either commits first and is seen here, or waits and then finds this session to revoke. The license
+   * is locked before the device, in the order an activation takes them, so the two cannot deadlock.
    */
-  private static final String LIVE_DEVICE = "(SELECT 1 FROM license_devices d JOIN licenses l ON l.id = d.license_id "
+  private static final String LIVE_DEVICE = "(SELECT 1 FROM licenses l JOIN license_devices d ON d.license_id = l.id "
       + "WHERE d.id = $8 AND d.deactivated_at IS NULL AND l.app_id = u.app_id AND l.status = 'active' "
       + "AND (l.expires_at IS NULL OR l.expires_at > now()) AND (l.user_id IS NULL OR l.user_id = u.id) "
-      + "FOR SHARE OF d, l)";
+      + "FOR SHARE OF l, d)";
 
   private static final String CREATE =
       "WITH s AS (INSERT INTO sessions (id, app_id, user_id, expires_at, tenant_id, client_ip, last_used_at, device_id) "
