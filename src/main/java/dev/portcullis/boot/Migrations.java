@@ -51,9 +51,9 @@ public final class Migrations {
   }
 
   /**
-   * Records the master key's digest at the first start and refuses any later start with another key: the app
-   * secrets, private signing keys, refresh and OTP hashes and audit chain keys of this database all derive from it,
-   * so another key would answer every client invalid_client and write audit links that never verify.
+   * Records the master key's digest at the first start and refuses any later start with another key (dev mode
+   * warns): the app secrets, private signing keys, refresh and OTP hashes and audit chain keys of this database all
+   * derive from it, so another key would answer every client invalid_client and write audit links that never verify.
    */
   static Future<Void> checkMasterKey(Vertx vertx, GatewayConfig owner) {
     byte[] digest = MasterKey.checkDigest(owner.masterKey());
@@ -67,8 +67,14 @@ public final class Migrations {
         try (Statement query = db.createStatement();
              ResultSet row = query.executeQuery("SELECT digest FROM master_key_check")) {
           if (row.next() && !MessageDigest.isEqual(digest, row.getBytes(1))) {
-            throw new IllegalStateException(GatewayConfig.MASTER_KEY + " is not the key this database was first "
-                + "started with: its app secrets, signing keys and audit links would all be wrong; start with that key");
+            String mismatch = GatewayConfig.MASTER_KEY + " is not the key this database was first started with: its "
+                + "app secrets, signing keys and audit links would all be wrong";
+            if (!owner.devMode()) {
+              throw new IllegalStateException(mismatch + "; start with that key");
+            }
+            // Dev mode keeps its key per checkout (.portcullis-dev/): another checkout on the same database gets on
+            // with new apps, as before, but is told why the old ones fail.
+            LOG.warn("{} (dev mode goes on: apps made under the other key will not work)", mismatch);
           }
         }
         return null;

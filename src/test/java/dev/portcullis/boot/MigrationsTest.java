@@ -65,7 +65,7 @@ class MigrationsTest {
   }
 
   @Test
-  @DisplayName("a start with another master key than the database's first is refused, naming PORTCULLIS_MASTER_KEY")
+  @DisplayName("a start with another master key than the database's first is refused, naming PORTCULLIS_MASTER_KEY (dev mode warns)")
   void anotherMasterKeyIsRefused() throws Exception {
     PgUrl database = TestBackends.newDatabase();
     Migrations.migrate(vertx, config(database)).await(60, TimeUnit.SECONDS);
@@ -76,6 +76,10 @@ class MigrationsTest {
         false).await(10, TimeUnit.SECONDS);
     Exception refused = assertThrows(Exception.class, () -> Migrations.migrate(vertx, other).await(60, TimeUnit.SECONDS));
     assertTrue(refused.getMessage().startsWith(GatewayConfig.MASTER_KEY + " is not the key"), refused.getMessage());
+
+    GatewayConfig devCheckout = ConfigLoader.load(vertx, other.json().put(GatewayConfig.DEV_MODE, true), false)
+        .await(10, TimeUnit.SECONDS);
+    Migrations.migrate(vertx, devCheckout).await(60, TimeUnit.SECONDS);
   }
 
   @Test
