@@ -9,13 +9,18 @@ import java.util.List;
  * A {@code postgresql://user:pass@host:port/db} URL, split into what the reactive and JDBC drivers need. Of libpq's
  * parameters it takes {@code sslmode} (disable, allow, prefer, require, verify-ca, verify-full; both drivers get
  * it) and {@code sslrootcert} (a PEM file of the CA to trust; without it verify-ca and verify-full trust the JVM's
- * CAs); any other parameter is refused rather than silently ignored, as a TLS setting once was.
+ * CAs); a few that change nothing that matters here (application_name, connect_timeout, keepalives…) are ignored,
+ * and any other is refused rather than silently ignored, as a TLS setting once was.
  */
 public record PgUrl(String host, int port, String database, String user, String password, String sslMode,
                     String sslRootCert) {
 
   public static final List<String> SSL_MODES =
       List.of("disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+
+  /** libpq parameters whose absence changes nothing that matters here: accepted and ignored. */
+  private static final List<String> HARMLESS = List.of("application_name", "fallback_application_name",
+      "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout");
 
   public PgUrl(String host, int port, String database, String user, String password) {
     this(host, port, database, user, password, null, null);
@@ -57,8 +62,12 @@ public record PgUrl(String host, int port, String database, String user, String 
             sslMode = given;
           }
           case "sslrootcert" -> sslRootCert = given;
-          default -> throw new IllegalArgumentException(key + ": unknown parameter " + name
-              + " (sslmode and sslrootcert are understood)");
+          default -> {
+            if (!HARMLESS.contains(name)) {
+              throw new IllegalArgumentException(key + ": unknown parameter " + name
+                  + " (sslmode and sslrootcert are understood; " + String.join(", ", HARMLESS) + " are ignored)");
+            }
+          }
         }
       }
     }

@@ -68,7 +68,10 @@ class PgTlsTest {
     assertEquals("/etc/ca.pem", full.sslRootCert());
     assertEquals("jdbc:postgresql://db:5432/auth?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem", full.jdbcUrl());
     assertEquals(full, PgUrl.parse(GatewayConfig.PG_URL, full.toUrl()));
-    for (String bad : new String[] {"?ssl=true", "?sslmode=required", "?sslmode=require&sslrootcert=%2Fca.pem"}) {
+    assertEquals(null, PgUrl.parse(GatewayConfig.PG_URL,
+        "postgresql://app@db:5432/auth?application_name=gw&connect_timeout=5").sslMode(), "harmless ones are ignored");
+    for (String bad : new String[] {"?ssl=true", "?sslmode=required", "?sslmode=require&sslrootcert=%2Fca.pem",
+        "?options=-c%20search_path%3Dother", "?sslcert=%2Fclient.pem"}) {
       IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
           () -> PgUrl.parse(GatewayConfig.PG_URL, "postgresql://app@db:5432/auth" + bad));
       assertTrue(refused.getMessage().startsWith(GatewayConfig.PG_URL), refused.getMessage());
