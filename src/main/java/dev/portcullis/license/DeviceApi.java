@@ -127,19 +127,24 @@ public final class DeviceApi {
         .compose(caller -> refuseUnlessActive(caller.license())
             .compose(active -> liveDevice(caller))
             // A checkout is the device online: it counts as its heartbeat (and revives a device that had missed
-            // two, as a heartbeat does), so verify never calls HEARTBEAT_DEAD a device holding a fresh certificate.
-            .compose(device -> certificates.issue(caller.app(), caller.license(), device.id(), fingerprint)
-                .compose(certificate -> Future.join(heartbeat(caller, device),
-                        audit.record(event(ctx, caller, LicenseEvents.CERTIFICATE_ISSUED)
-                            .with("device_id", device.id().toString())))
+            // one, as a heartbeat does), so verify never calls HEARTBEAT_DEAD a device holding a fresh certificate.
+            // The heartbeat comes first: a device deactivated since it was looked up gets no certificate.
+            .compose(device -> heartbeat(caller, device)
+                .compose(beat -> certificates.issue(caller.app(), caller.license(), device.id(), fingerprint))
+                .compose(certificate -> audit.record(event(ctx, caller, LicenseEvents.CERTIFICATE_ISSUED)
+                        .with("device_id", device.id().toString()))
                     .map(recorded -> certificate))))
         .onSuccess(certificate -> Responses.ok(ctx, new JsonObject().put("certificate", certificate)))
         .onFailure(ctx::fail);
   }
 
   private Future<Void> heartbeat(KeyAuth.Caller caller, Device device) {
-    return licenses.heartbeat(device.id()).compose(at -> at != null && device.heartbeatDead()
-        ? generations.bump(caller.app().id()) : Future.succeededFuture());
+    return licenses.heartbeat(device.id()).compose(at -> {
+      if (at == null) {
+        return Future.failedFuture(notActivated());
+      }
+      return device.heartbeatDead() ? generations.bump(caller.app().id()) : Future.succeededFuture();
+    });
   }
 
   private Future<Void> activated(RoutingContext ctx, KeyAuth.Caller caller, Seats.Activation activation,

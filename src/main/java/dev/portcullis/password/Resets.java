@@ -16,6 +16,8 @@ import dev.portcullis.core.messages.TokenMessages.LoggedOut;
 import dev.portcullis.core.messages.TokenMessages.Revoke;
 import io.vertx.core.Future;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code PASSWORD_RESET_REQUEST} and {@code PASSWORD_RESET}. A reset request answers the same for any
@@ -24,6 +26,8 @@ import java.util.UUID;
  * code, and lifts the identity's lock-outs.
  */
 public final class Resets {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Resets.class);
 
   private final AppDirectory apps;
   private final UserPasswords users;
@@ -106,11 +110,12 @@ public final class Resets {
                                      String password) {
     Revoke revoke = Revoke.user(request.appId(), userId, "password_reset", PasswordRequest.USER_ACTOR,
         request.requestId(), request.clientIp());
+    // Once the password is stored, what must happen comes first (sessions revoked, the event recorded); the
+    // lock-outs' clearing, a Redis write that can fail, last and logged, so it cannot leave sessions alive.
     return hashing.hash(password)
         .compose(hash -> users.reset(userId, PasswordRequest.column(identity), hash))
         .compose(stored -> changes.changed(userId))
-        .compose(stored -> failures.cleared(request.appId(), identity))
-        .compose(cleared -> bus.request(Bus.TOKEN_REVOKE, revoke))
+        .compose(stored -> bus.request(Bus.TOKEN_REVOKE, revoke))
         .compose(revoked -> {
           metrics.changed("reset");
           int count = revoked.revoked();
@@ -121,6 +126,13 @@ public final class Resets {
                   .with("reset_id", resetId)
                   .with("revoked_sessions", count))
               .map(recorded -> new LoggedOut(count));
-        });
+        })
+        .compose(answer -> failures.cleared(request.appId(), identity)
+            .recover(failure -> {
+              LOG.warn("password reset of user {} done, but its lock-outs could not be cleared: {}", userId,
+                  failure.getMessage());
+              return Future.succeededFuture();
+            })
+            .map(answer));
   }
 }

@@ -101,6 +101,29 @@ class HousekeepingTest {
   }
 
   @Test
+  @DisplayName("a device deactivated while it checks out gets no certificate: 404, as a device not activated")
+  void checkoutOfADeviceDeactivatedMeanwhile() throws Exception {
+    String key = licenses.license(heartbeatPolicy).getString("key");
+    String deviceId = licenses.activated(key, "fp-leaving");
+    try (java.sql.Connection deactivation = gateway.jdbc()) {
+      deactivation.setAutoCommit(false);
+      try (java.sql.PreparedStatement update = deactivation.prepareStatement(
+          "UPDATE license_devices SET deactivated_at = now(), deactivation_reason = 'deactivated' WHERE id = ?")) {
+        update.setObject(1, UUID.fromString(deviceId));
+        assertEquals(1, update.executeUpdate());
+      }
+      java.util.concurrent.CompletableFuture<ApiResponse> checkout = gateway.http().postAsync("/licenses/checkout",
+          new JsonObject().put("app_id", licenses.appId()).put("key", key).put("fingerprint", "fp-leaving"));
+      Await.until("the checkout waiting for the device's row", Duration.ofSeconds(10), () -> checkout.isDone()
+          || licenses.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+              + "AND query LIKE 'UPDATE license_devices SET last_heartbeat_at%'") == 1);
+      deactivation.commit();
+      ApiResponse answer = checkout.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(404, answer.status(), answer.body());
+    }
+  }
+
+  @Test
   @DisplayName("only one gateway process culls a device: it is audited once across two processes")
   void onePodAtATime() {
     String key = licenses.license(heartbeatPolicy).getString("key");
