@@ -8,6 +8,8 @@ import io.vertx.pgclient.PgException;
 import io.vertx.pgclient.SslMode;
 import io.vertx.core.net.ClientSSLOptions;
 import io.vertx.core.net.PemTrustOptions;
+import io.vertx.core.net.TrustOptions;
+import javax.net.ssl.TrustManagerFactory;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlConnection;
@@ -85,10 +87,23 @@ public final class Postgres {
           .setHostnameVerificationAlgorithm("verify-full".equals(url.sslMode()) ? "HTTPS" : "");
       if (url.sslRootCert() != null) {
         tls.setTrustOptions(new PemTrustOptions().addCertPath(url.sslRootCert()));
+      } else if (verify) {
+        // The pg client wants trust named for verify-*: the JVM's own CAs (cacerts, or javax.net.ssl.trustStore).
+        tls.setTrustOptions(TrustOptions.wrap(jvmTrust()));
       }
       connect.setSslOptions(tls);
     }
     return connect;
+  }
+
+  private static TrustManagerFactory jvmTrust() {
+    try {
+      TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      factory.init((java.security.KeyStore) null);
+      return factory;
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("the JVM's trusted CAs cannot be read: " + e.getMessage(), e);
+    }
   }
 
   /** Runs a statement (or several) on the pool. */

@@ -46,6 +46,29 @@ class PgTlsTest {
   }
 
   @Test
+  @DisplayName("verify-ca and verify-full without sslrootcert build a pool that trusts the JVM's CAs (the pg client needs trust named)")
+  void verifyModesTrustTheJvm() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      for (String mode : new String[] {"verify-ca", "verify-full"}) {
+        PgUrl url = PgUrl.parse(GatewayConfig.PG_URL, TestBackends.postgres().toUrl() + "?sslmode=" + mode);
+        Pool pool = PgBuilder.pool().connectingTo(Postgres.connectOptions(url)).using(vertx).build();
+        try {
+          // This server has no TLS: the connection must fail in the handshake, not on missing trust options.
+          Throwable failure = pool.query("SELECT 1").execute().map((Throwable) null)
+              .otherwise(refused -> refused).await(20, TimeUnit.SECONDS);
+          assertTrue(failure != null && !String.valueOf(failure.getMessage()).contains("Trust options"),
+              mode + ": " + failure);
+        } finally {
+          pool.close().await(10, TimeUnit.SECONDS);
+        }
+      }
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   @DisplayName("with sslmode=require migrations (JDBC) never talk to Postgres in plaintext either")
   void jdbcRequiresTls() {
     PgUrl url = requiring();
