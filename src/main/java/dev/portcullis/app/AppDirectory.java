@@ -161,7 +161,9 @@ public final class AppDirectory {
       return null;
     }
     try {
-      return UUID.fromString(text);
+      UUID id = UUID.fromString(text);
+      // UUID.fromString also takes misplaced dashes, a sign, overflowing groups: only the canonical text names it.
+      return id.toString().equalsIgnoreCase(text) ? id : null;
     } catch (IllegalArgumentException e) {
       return null;
     }

@@ -136,11 +136,12 @@ public final class Postgres {
   /**
    * The column of a row written with a reference to a row that is not there (deleted while the request ran): the
    * last {@code *_id} of the violated key, named {@code <table>_<columns>_fkey} as Postgres names them. Null for
-   * any other failure, and for a delete that rows still refer to (its constraint belongs to the other table).
+   * any other failure, and for a delete that rows still refer to (Postgres words that one "update or delete on").
    */
   public static String missingReference(Throwable failure) {
     if (!(failure instanceof PgException pg) || !FOREIGN_KEY_VIOLATION.equals(pg.getSqlState())
-        || pg.getTable() == null || pg.getConstraint() == null) {
+        || pg.getTable() == null || pg.getConstraint() == null
+        || pg.getErrorMessage() == null || !pg.getErrorMessage().startsWith("insert or update on table")) {
       return null;
     }
     String prefix = pg.getTable() + "_";

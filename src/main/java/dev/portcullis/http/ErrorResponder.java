@@ -121,7 +121,9 @@ public final class ErrorResponder {
     if (failure.retryAfter() >= 0) {
       response.putHeader("Retry-After", Long.toString(failure.retryAfter()));
     }
-    String challenge = challenge(failure.code(), ctx.request().getHeader("Authorization") != null);
+    String authorization = ctx.request().getHeader("Authorization");
+    boolean bearer = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7);
+    String challenge = challenge(failure.code(), bearer);
     if (challenge != null && response.headers().get("WWW-Authenticate") == null) {
       response.putHeader("WWW-Authenticate", challenge);
     }
@@ -132,7 +134,8 @@ public final class ErrorResponder {
    * The {@code WWW-Authenticate} of a 401 that is about HTTP authentication (RFC 9110 §11.6.1 wants one on every
    * such answer): client credentials are HTTP Basic (or the body's), access tokens and admin keys Bearer (RFC 6750).
    * The other 401s (a wrong code, password or licence key) are about the request's content, and name no scheme.
-   * A request that presented no credentials at all gets no error code in its Bearer challenge (RFC 6750 §3.1).
+   * A request that presented no bearer token (none at all, or another scheme) gets no error code in its Bearer
+   * challenge (RFC 6750 §3.1).
    */
   private static String challenge(ErrorCode code, boolean presented) {
     return switch (code) {

@@ -98,6 +98,7 @@ public final class TenantApi {
   public void update(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
     onlyNameAndSlug(body);
+    Fields.notNull(body, "name", "slug");
     String rawName = Fields.optionalString(body, "name");
     String rawSlug = Fields.optionalString(body, "slug");
     String name = rawName == null ? null : name(rawName);

@@ -47,7 +47,8 @@ public final class RoleRepository {
       + AppSettings.DEFAULT_ROLES + "' FROM apps a WHERE a.id = $1), '[\"USER\"]'::jsonb) "
       + "@> ANY(ARRAY[to_jsonb(name), to_jsonb(id::text)]) AS is_default FROM roles "
       + "WHERE app_id = $1 AND (name = ANY($2) OR id = ANY($3)) FOR UPDATE";
-  private static final String LOCK_APP = "SELECT 1 FROM apps WHERE id = $1 FOR UPDATE";
+  /** NO KEY: it serialises with a settings change (FOR UPDATE) but lets the app's users and sessions be inserted. */
+  private static final String LOCK_APP = "SELECT 1 FROM apps WHERE id = $1 FOR NO KEY UPDATE";
   private static final String DROP_GRANTS = "DELETE FROM user_roles WHERE app_id = $1 AND role_id = $2 RETURNING user_id";
   private static final String DROP_MEMBER_GRANTS = "UPDATE tenant_members SET roles = array_remove(roles, $2) "
       + "WHERE app_id = $1 AND roles @> ARRAY[$2::int] RETURNING user_id";

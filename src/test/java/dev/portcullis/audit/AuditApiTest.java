@@ -202,7 +202,8 @@ class AuditApiTest {
   @DisplayName("an unknown app, or an id that is not a UUID in its canonical form, is 404 not_found for the log and verify")
   void unknownApp() {
     for (String path : List.of("/v1/apps/" + UUID.randomUUID() + "/audit", "/v1/apps/" + UUID.randomUUID() + "/audit/verify",
-        "/v1/apps/not-a-uuid/audit", "/v1/apps/0-0-0-0-0/audit", "/v1/apps/0-0-0-0-0/audit/verify")) {
+        "/v1/apps/not-a-uuid/audit", "/v1/apps/0-0-0-0-0/audit", "/v1/apps/0-0-0-0-0/audit/verify",
+        "/v1/apps/000000000-000-0000-0000-000000000000/audit", "/v1/apps/+" + UUID.randomUUID().toString().substring(1))) {
       ApiResponse response = gateway.http().get(path, Http.bearer(TestGateway.ADMIN_KEY));
       assertEquals(404, response.status(), path);
       assertEquals("not_found", response.error(), path);

@@ -98,6 +98,8 @@ class HttpConventionsTest {
     ApiResponse anonymous = gateway.http().get("/auth/me");
     assertEquals(401, anonymous.status());
     assertEquals("Bearer realm=\"portcullis\"", anonymous.header("WWW-Authenticate"), "RFC 6750 3.1: no credentials, no error");
+    ApiResponse otherScheme = gateway.http().get("/auth/me", "Authorization", "Basic Zm9vOmJhcg==");
+    assertEquals("Bearer realm=\"portcullis\"", otherScheme.header("WWW-Authenticate"), "another scheme: no error either");
   }
 
   @Test
@@ -281,6 +283,13 @@ class HttpConventionsTest {
         admin);
     for (String field : java.util.List.of("roles", "disabled", "profile")) {
       ApiResponse patched = gateway.http().patch("/v1/apps/" + appId + "/users/" + user.json().getString("id"),
+          new JsonObject().putNull(field), admin);
+      assertEquals(400, patched.status(), field + ": " + patched.body());
+    }
+    ApiResponse tenant = gateway.http().post("/v1/apps/" + appId + "/tenants",
+        new JsonObject().put("name", "Null Co").put("slug", "null-co"), admin);
+    for (String field : java.util.List.of("name", "slug")) {
+      ApiResponse patched = gateway.http().patch("/v1/apps/" + appId + "/tenants/" + tenant.json().getString("tenant_id"),
           new JsonObject().putNull(field), admin);
       assertEquals(400, patched.status(), field + ": " + patched.body());
     }
