@@ -80,6 +80,14 @@ public final class FlowEngine {
 
   /** Starts a flow whose target the kind has verified, in this browser, and shows its first step. */
   public Future<Void> begin(RoutingContext ctx, App app, Flow flow) {
+    return begin(ctx, app, flow, null);
+  }
+
+  /**
+   * The same, recording {@code started} (when not null) once the network's start limit let the flow through, so a
+   * stranger over the limit writes no audit row per request.
+   */
+  public Future<Void> begin(RoutingContext ctx, App app, Flow flow, AuditEvent started) {
     if (!kinds.containsKey(flow.kind())) {
       return Future.failedFuture(new IllegalStateException("no flow kind " + flow.kind()));
     }
@@ -92,7 +100,8 @@ public final class FlowEngine {
       }
       String browser = cookie.ensure(ctx);
       metrics.flow(flow.kind(), "started");
-      return flows.save(browser, flow).compose(saved -> show(ctx, app, flow, Input.NONE));
+      Future<Void> recorded = started == null ? Future.succeededFuture() : audit.record(started);
+      return recorded.compose(stored -> flows.save(browser, flow)).compose(saved -> show(ctx, app, flow, Input.NONE));
     });
   }
 

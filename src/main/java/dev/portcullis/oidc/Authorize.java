@@ -91,7 +91,7 @@ final class Authorize {
               .with("flow_id", flow.id())
               .with("scope", Scopes.join(scopes))
               .with("redirect_uri", redirect);
-          return audit.record(event).compose(stored -> engine.begin(ctx, found.get(), flow));
+          return engine.begin(ctx, found.get(), flow, event);
         })
         .onFailure(failure -> FlowEngine.failed(ctx, failure));
   }

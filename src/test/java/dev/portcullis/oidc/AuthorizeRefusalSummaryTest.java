@@ -27,6 +27,8 @@ class AuthorizeRefusalSummaryTest {
 
   private static final String CALLBACK = "https://rp.example.com/cb";
   private static final int REFUSALS = 12;
+  /** FlowStarts.PER_MINUTE: the flows one network may start in a minute (README, hosted sign-in). */
+  private static final int STARTS_PER_MINUTE = 60;
 
   @RegisterExtension
   static final GatewayExtension env = GatewayExtension.create()
@@ -55,6 +57,28 @@ class AuthorizeRefusalSummaryTest {
     for (JsonObject row : rows) {
       assertEquals("127.0.0.0/24", row.getJsonObject("data").getString("network"), row.encode());
     }
+  }
+
+  @Test
+  @DisplayName("authorization requests beyond the network's flow starts get 429 and write no audit row each")
+  void startsOverTheLimitWriteNothing() {
+    JsonObject app = gateway.createApp(new JsonObject().put("name", "Flooded RP").put("slug", "flooded-rp")
+        .put("callback_urls", new JsonArray(List.of(CALLBACK))));
+    UUID appId = UUID.fromString(app.getString("app_id"));
+    FormBrowser browser = new FormBrowser(gateway.config().httpPort());
+    String url = "/oidc/" + appId + "/authorize?client_id=" + appId + "&redirect_uri=" + FormBrowser.encode(CALLBACK)
+        + "&response_type=code&scope=openid&state=s&code_challenge_method=S256"
+        + "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    int limited = 0;
+    for (int i = 0; i < STARTS_PER_MINUTE + 10; i++) {
+      if (browser.get(url).status() == 429) {
+        limited++;
+      }
+    }
+    assertTrue(limited >= 10, limited + " answered 429");
+    long started = AuditTrail.rows(gateway, appId).stream()
+        .filter(row -> Authorize.STARTED.equals(row.getString("type"))).count();
+    assertTrue(started <= STARTS_PER_MINUTE, started + " oidc.authorize rows");
   }
 
   private static List<JsonObject> refused(UUID appId) {
