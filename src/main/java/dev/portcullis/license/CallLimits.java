@@ -64,11 +64,12 @@ final class CallLimits {
   }
 
   /**
-   * Counts the call; fails with {@code 429 rate_limited} when the IP or the key is over its limit, else answers
-   * the app's license generation.
+   * Counts the call; fails with {@code 429 rate_limited} when the caller's network or the key is over its limit,
+   * else answers the app's license generation. {@code caller}: what the per-IP limit counts (an address, an IPv6
+   * /64, prefixed by the app when a backend reported it).
    */
-  Future<Counted> count(String clientIp, byte[] keyHash, UUID appId) {
-    String ipCounter = redis.key("{license:ip:" + (clientIp == null ? "unknown" : clientIp) + "}");
+  Future<Counted> count(String caller, byte[] keyHash, UUID appId) {
+    String ipCounter = redis.key("{license:ip:" + (caller == null ? "unknown" : caller) + "}");
     String keyCounter = redis.key("{license:key:" + HexFormat.of().formatHex(keyHash, 0, 16) + "}");
     long now = System.currentTimeMillis();
     String generation = known.of(appId, now);

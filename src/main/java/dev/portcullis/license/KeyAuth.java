@@ -7,6 +7,7 @@ import dev.portcullis.core.ErrorCode;
 import dev.portcullis.http.AccessLog;
 import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.Fields;
+import dev.portcullis.http.SourceNetwork;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.Requests;
 import io.vertx.core.Future;
@@ -80,7 +81,11 @@ final class KeyAuth {
     // A malformed app id, or one other than the authenticated backend's, finds nothing after the same work.
     UUID appId = parsed == null || backend != null && !backend.equals(parsed) ? NO_APP : parsed;
     byte[] keyHash = keys.hash(appId, key);
-    return limits.count(clientIp, keyHash, appId)
+    // The address a backend reports is counted for its app only: one app must not use up another's, nor a
+    // device's own; an IPv6 address counts by its /64, as every per-network limit does.
+    String network = SourceNetwork.limitKey(clientIp);
+    String ipCounter = backend != null && Fields.clientIp(body) != null ? backend + "|" + network : network;
+    return limits.count(ipCounter, keyHash, appId)
         .onFailure(limited -> metrics.refused("rate_limited"))
         .compose(counted -> {
           Future<Optional<App>> app = apps.find(appId);

@@ -238,8 +238,21 @@ class ActivationTest {
     ApiResponse refused = licenses.device(gateway.http(), "verify", key, wrongSecret);
     assertEquals(401, refused.status());
     assertEquals("invalid_client", refused.error());
-    String ipCounter = gateway.redisPrefix() + "{license:ip:198.51.100.9}";
+    // A backend's client_ip is counted for its app alone: another app cannot use up this address's calls.
+    String appId = licenses.appId();
+    String ipCounter = gateway.redisPrefix() + "{license:ip:" + appId + "|198.51.100.9}";
     assertEquals(1, gateway.redis(io.vertx.redis.client.Command.GET, ipCounter).toLong(), "counted once, with the secret");
+    assertEquals(null, gateway.redis(io.vertx.redis.client.Command.GET, gateway.redisPrefix() + "{license:ip:198.51.100.9}"),
+        "not on the address's own counter");
+
+    // An IPv6 address counts by its /64, as every per-network limit does.
+    for (String address : List.of("2001:db8:1:2::5", "2001:db8:1:2::6")) {
+      assertEquals(200, licenses.device(gateway.http(), "verify", key, backend.copy().put("client_ip", address)).status());
+    }
+    String v6Counter = gateway.redisPrefix() + "{license:ip:" + appId + "|"
+        + dev.portcullis.http.SourceNetwork.limitKey("2001:db8:1:2::5") + "}";
+    // Counts are leased (1, then 2, ...): two calls on one counter reserve at least 2, on two counters 1 each.
+    assertTrue(gateway.redis(io.vertx.redis.client.Command.GET, v6Counter).toLong() >= 2, "one /64, one counter");
   }
 
   private static List<ApiResponse> activateConcurrently(String key, int devices, List<Http> gateways) {
