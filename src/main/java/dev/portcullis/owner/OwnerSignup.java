@@ -66,13 +66,15 @@ public final class OwnerSignup {
       boolean refused = owner.isEmpty() && !policy.allowsNew(identity);
       boolean smsWithheld = identity.kind() == Identity.Kind.PHONE && !sms && !phoneOnly;
       Send send = new Send(App.CONSOLE_ID, email, phone, requestId, clientIp, phoneOnly);
-      Future<Void> recorded = refused ? refuse(identity, requestId, clientIp)
-          : smsWithheld ? audit.record(AuditEvent.of(AuditEvent.OTP_WITHHELD, App.CONSOLE_ID, requestId, clientIp)
+      if (refused) {
+        return Future.succeededFuture(send.asSilent(refuse(identity, requestId, clientIp)));
+      }
+      return Future.succeededFuture(smsWithheld
+          ? send.asSilent(AuditEvent.of(AuditEvent.OTP_WITHHELD, App.CONSOLE_ID, requestId, clientIp)
               .with("channel", identity.kind().channel())
               .with("to", identity.masked())
               .with("reason", "sms_off"))
-          : Future.succeededFuture();
-      return recorded.map(done -> refused || smsWithheld ? send.asSilent() : send);
+          : send);
     }));
   }
 
@@ -95,11 +97,12 @@ public final class OwnerSignup {
             .map(owner));
   }
 
-  private Future<Void> refuse(Identity identity, String requestId, String clientIp) {
+  /** Counts and reports a refused sign-up; its event is recorded by the send, once the limits let it through. */
+  private AuditEvent refuse(Identity identity, String requestId, String clientIp) {
     refusals.increment();
-    AuditEvent event = AuditEvent.of(SIGNUP_REFUSED, App.CONSOLE_ID, requestId, clientIp)
+    reportOncePerMinute(identity, clientIp);
+    return AuditEvent.of(SIGNUP_REFUSED, App.CONSOLE_ID, requestId, clientIp)
         .with(identity.kind().field(), identity.masked());
-    return audit.record(event).onSuccess(stored -> reportOncePerMinute(identity, clientIp));
   }
 
   private void reportOncePerMinute(Identity identity, String clientIp) {

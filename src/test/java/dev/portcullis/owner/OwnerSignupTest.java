@@ -167,6 +167,25 @@ class OwnerSignupTest {
   }
 
   @Test
+  @DisplayName("a stranger's flood of the console writes no audit row per request: 429s and unknown code requests are counted only")
+  void strangersCannotGrowTheAuditLog() {
+    try (TestGateway closed = TestGateway.start(new JsonObject().put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 3))) {
+      java.util.UUID console = java.util.UUID.fromString("00000000-0000-0000-0000-000000000001");
+      int before = dev.portcullis.audit.AuditTrail.rows(closed, console).size();
+      for (int i = 0; i < 20; i++) {
+        ApiResponse verified = closed.http().post("/v1/owners/verify-otp", new JsonObject()
+            .put("otp_request_id", java.util.UUID.randomUUID().toString()).put("otp", "123456"));
+        assertEquals("otp_expired", verified.error(), verified.body());
+        closed.http().post("/v1/owners/send-otp", new JsonObject().put("email", "flood" + i + "@example.com"));
+      }
+      List<JsonObject> written = dev.portcullis.audit.AuditTrail.rows(closed, console);
+      List<String> types = written.subList(before, written.size()).stream().map(row -> row.getString("type")).toList();
+      assertEquals(List.of("owner.signup_refused", "owner.signup_refused", "owner.signup_refused"), types,
+          "the three sends within the per-IP limit, nothing for the 17 refused nor the 20 unknown ids");
+    }
+  }
+
+  @Test
   @DisplayName("the console's channels and countries answer an owner's identity and a stranger's alike")
   void consolePolicyTellsNoOwnerApart() {
     String[] admin = Http.bearer(TestGateway.ADMIN_KEY);

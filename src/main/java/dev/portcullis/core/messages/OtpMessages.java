@@ -1,5 +1,6 @@
 package dev.portcullis.core.messages;
 
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Bus;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
@@ -16,22 +17,23 @@ public final class OtpMessages {
    * gets an SMS whatever the console's {@code otp_channels}.
    */
   public record Send(UUID appId, String email, String phone, String requestId, String clientIp, boolean ownerPhoneOnly,
-                     boolean silent) implements Bus.Request {
+                     boolean silent, AuditEvent withheld) implements Bus.Request {
 
     public Send(UUID appId, String email, String phone, String requestId, String clientIp) {
-      this(appId, email, phone, requestId, clientIp, false, false);
+      this(appId, email, phone, requestId, clientIp, false, false, null);
     }
 
     public Send(UUID appId, String email, String phone, String requestId, String clientIp, boolean ownerPhoneOnly) {
-      this(appId, email, phone, requestId, clientIp, ownerPhoneOnly, false);
+      this(appId, email, phone, requestId, clientIp, ownerPhoneOnly, false, null);
     }
 
     /**
      * The same request, kept and limited like a real one but with a code nobody is sent and no code can match:
-     * for an identity that must get a real request's answers (cooldown, attempts) without a code.
+     * for an identity that must get a real request's answers (cooldown, attempts) without a code. {@code why} is
+     * recorded where a real request records its otp.sent: only once the limits let it through.
      */
-    public Send asSilent() {
-      return new Send(appId, email, phone, requestId, clientIp, ownerPhoneOnly, true);
+    public Send asSilent(AuditEvent why) {
+      return new Send(appId, email, phone, requestId, clientIp, ownerPhoneOnly, true, why);
     }
   }
 
