@@ -4,6 +4,8 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Failures;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.RedisStore;
+import dev.portcullis.core.FixedWindow;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.Secrets;
 import dev.portcullis.http.AdminAuth;
@@ -32,6 +34,9 @@ import java.util.regex.Pattern;
 /** The admin API for apps ({@code /v1/apps}): the operator sees every client app, an owner its own. */
 public final class AppApi {
 
+  /** Apps one owner may create an hour (at least its app limit, so a first setup is never refused). */
+  static final int CREATIONS_PER_HOUR = 20;
+
   private static final Pattern SLUG = Pattern.compile("[a-z0-9-]{3,40}");
   private static final int NAME_MAX = 100;
   private static final Set<String> EDITABLE = Set.of("name", "callback_urls", "settings");
@@ -48,12 +53,18 @@ public final class AppApi {
   private final int maxAppsPerOwner;
   private final Counter created;
   private final Counter deleted;
+  private final RedisStore redis;
+  private final FixedWindow creations;
   private final Counter secretRotations;
   private final Counter keyRotations;
 
   public AppApi(Vertx vertx, AppRepository apps, MasterKey masterKey, AuditLog audit, String issuer,
-                MeterRegistry metrics, DefaultRoles defaultRoles, int maxAppsPerOwner) {
+                MeterRegistry metrics, DefaultRoles defaultRoles, int maxAppsPerOwner, RedisStore redis) {
     this.vertx = vertx;
+    this.redis = redis;
+    // An owner's creations an hour, counted before the RSA key is made: deleting and creating again must not
+    // turn the per-owner app limit into a key-generation loop on the gateway's cores.
+    this.creations = new FixedWindow(redis, Math.max(CREATIONS_PER_HOUR, maxAppsPerOwner), 3_600_000);
     this.defaultRoles = defaultRoles;
     this.apps = apps;
     this.masterKey = masterKey;
@@ -79,7 +90,12 @@ public final class AppApi {
     String secret = newSecret();
     AdminAuth.Principal principal = AdminAuth.principal(ctx);
     AuditOutbox.Staged[] staged = new AuditOutbox.Staged[1];
-    defaultRoles.resolve(null, requested.toJson())
+    Future<Long> wait = principal.ownerId() == null ? Future.succeededFuture(0L)
+        : creations.count(redis.key("app-creations", "{" + principal.ownerId() + "}"));
+    wait.compose(seconds -> seconds == 0 ? Future.succeededFuture() : Future.failedFuture(ApiException.rateLimited(
+            ErrorCode.RATE_LIMITED, "apps: at most " + Math.max(CREATIONS_PER_HOUR, maxAppsPerOwner)
+                + " made an hour per owner; retry in " + seconds + " s", seconds)))
+        .compose(allowed -> defaultRoles.resolve(null, requested.toJson()))
         .map(resolved -> AppSettings.merge(AppSettings.defaults(), resolved))
         .compose(settings -> vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey), false)
             .compose(key -> apps

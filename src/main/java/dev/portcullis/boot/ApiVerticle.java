@@ -111,7 +111,7 @@ public final class ApiVerticle extends VerticleBase {
         new OwnerApi(bus, audit, metrics, new OwnerSignup(new OwnerRepository(pg), OwnerSignupPolicy.from(config),
             appDirectory, redis, audit, new SecurityEvents(vertx), metrics)),
         new AppApi(vertx, apps, masterKey, audit, config.issuer(), metrics,
-            new DefaultRoles(new RoleRepository(pg)), config.maxAppsPerOwner()),
+            new DefaultRoles(new RoleRepository(pg)), config.maxAppsPerOwner(), redis),
         new AuditApi(apps, new AuditReader(pg), config.masterKey()),
         users(bus, audit, metrics, config),
         new PasswordApi(bus),

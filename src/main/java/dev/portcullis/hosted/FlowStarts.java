@@ -1,10 +1,9 @@
 package dev.portcullis.hosted;
 
-import dev.portcullis.core.RedisScript;
+import dev.portcullis.core.FixedWindow;
 import dev.portcullis.core.RedisStore;
 import dev.portcullis.otp.ClientNetwork;
 import io.vertx.core.Future;
-import java.util.List;
 
 /**
  * How many flows one client network (an IPv4 address, an IPv6 /64) may start per minute. Every start stores a
@@ -13,13 +12,13 @@ import java.util.List;
 final class FlowStarts {
 
   static final int PER_MINUTE = 60;
-  private static final long WINDOW_MS = 60_000;
-  private static final RedisScript COUNT = RedisScript.load("hosted-start.lua");
 
   private final RedisStore redis;
+  private final FixedWindow window;
 
   FlowStarts(RedisStore redis) {
     this.redis = redis;
+    this.window = new FixedWindow(redis, PER_MINUTE, 60_000);
   }
 
   /** Seconds to wait before this network may start another flow; 0 when it may now. */
@@ -28,8 +27,6 @@ final class FlowStarts {
     if (network == null) {
       return Future.succeededFuture(0L);
     }
-    String key = redis.key("hosted-starts", "{" + Tokens.sha256Hex(network) + "}");
-    return COUNT.run(redis, List.of(key), List.of(Integer.toString(PER_MINUTE), Long.toString(WINDOW_MS)))
-        .map(reply -> reply.get(0).toInteger() == 1 ? 0L : Math.max(1, (reply.get(1).toLong() + 999) / 1000));
+    return window.count(redis.key("hosted-starts", "{" + Tokens.sha256Hex(network) + "}"));
   }
 }

@@ -122,6 +122,25 @@ class OwnerSignupTest {
   }
 
   @Test
+  @DisplayName("an owner creates at most 20 apps an hour, deletions or not: the 21st is 429 before any key is made")
+  void appCreationsPerHourCapped() {
+    gateway.http().post("/v1/owners", new JsonObject().put("email", "churn@example.com"), Http.bearer(TestGateway.ADMIN_KEY));
+    String[] owner = Http.bearer(SignIns.owner(gateway, inbox, "churn@example.com").getString("access_token"));
+    for (int i = 0; i < 20; i++) {
+      ApiResponse app = gateway.http().post("/v1/apps", new JsonObject().put("name", "C" + i).put("slug", "churn-" + i),
+          owner);
+      assertEquals(201, app.status(), app.body());
+      assertEquals(200, gateway.http().delete("/v1/apps/" + app.json().getString("app_id"), owner).status());
+    }
+    ApiResponse over = gateway.http().post("/v1/apps", new JsonObject().put("name", "C20").put("slug", "churn-20"),
+        owner);
+    assertEquals(429, over.status(), over.body());
+    assertEquals("rate_limited", over.error());
+    assertTrue(Long.parseLong(over.header("Retry-After")) > 0);
+    assertEquals(0, gateway.count("SELECT count(*) FROM apps WHERE slug = 'churn-20'"));
+  }
+
+  @Test
   @DisplayName("the console's settings are the operator's alone, and send owner codes by email only by default")
   void consoleSettings() {
     ApiResponse read = gateway.http().get(CONSOLE, Http.bearer(TestGateway.ADMIN_KEY));

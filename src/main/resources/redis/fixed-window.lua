@@ -1,5 +1,5 @@
--- Counts a flow start of one client network in a fixed one-minute window, in one step.
--- KEYS[1] the network's counter; ARGV: 1 limit, 2 window ms
+-- Counts one event in a fixed window, in one step (a network's hosted flow starts, an owner's app creations).
+-- KEYS[1] the counter; ARGV: 1 limit, 2 window ms
 -- Returns {allowed (1|0), ms until the window ends}
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then
