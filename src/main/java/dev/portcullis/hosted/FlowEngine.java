@@ -442,7 +442,11 @@ public final class FlowEngine {
             : "That code is not right, and no attempts are left. Send a new code.";
       }
       case OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED -> "This code can no longer be used. Send a new code.";
-      case RATE_LIMITED -> "Too many attempts. Try again in " + Math.max(1, api.retryAfter()) + " seconds.";
+      case RATE_LIMITED -> String.valueOf(api.getMessage()).contains("SMS budget")
+          // The app's own ceiling, not anything this user did.
+          ? "Codes by text message cannot be sent right now. Use an email address, or try again in "
+              + Math.max(1, api.retryAfter()) + " seconds."
+          : "Too many attempts. Try again in " + Math.max(1, api.retryAfter()) + " seconds.";
       case INVALID_REQUEST, FORBIDDEN -> "This app cannot send a code to that address.";
       case INVALID_CLIENT -> "This app is no longer available.";
       case INVALID_CREDENTIALS -> "The email address or password is not right.";
