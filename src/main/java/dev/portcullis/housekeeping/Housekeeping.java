@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
  * One housekeeping run: on one connection, takes a Postgres advisory lock without waiting (so one pod at a time
  * does the work, and a pod that finds it taken skips the run), then deletes in small batches, each its own
  * statement (short locks, no long transaction): expired sessions (their refresh tokens go by cascade), refresh
- * tokens past their expiry, and retired signing keys no longer published. Releases the lock on the same
- * connection.
+ * tokens past their expiry, retired signing keys no longer published, and conversations expired 30 days ago.
+ * Releases the lock on the same connection.
  */
 public final class Housekeeping {
 
@@ -21,6 +21,9 @@ public final class Housekeeping {
   /** Class 30 of the two-int advisory locks: clear of the per-app locks (20, 21). */
   private static final String TRY_LOCK = "SELECT pg_try_advisory_lock(30, 1) AS locked";
   private static final String UNLOCK = "SELECT pg_advisory_unlock(30, 1)";
+
+  /** How long a conversation's result stays readable after the conversation expired. */
+  public static final int CONVERSATIONS_KEPT_DAYS = 30;
 
   /** What one kind of batch deletes: at most $1 rows. */
   private record Sweep(String name, String sql) {
@@ -32,7 +35,9 @@ public final class Housekeeping {
       new Sweep("refresh_tokens", "DELETE FROM refresh_tokens WHERE token_hash IN "
           + "(SELECT token_hash FROM refresh_tokens WHERE expires_at < now() LIMIT $1)"),
       new Sweep("signing_keys", "DELETE FROM signing_keys WHERE kid IN (SELECT kid FROM signing_keys "
-          + "WHERE retired_at IS NOT NULL AND publish_until < now() LIMIT $1)"));
+          + "WHERE retired_at IS NOT NULL AND publish_until < now() LIMIT $1)"),
+      new Sweep("conversations", "DELETE FROM conversations WHERE id IN (SELECT id FROM conversations "
+          + "WHERE expires_at < now() - interval '" + CONVERSATIONS_KEPT_DAYS + " days' LIMIT $1)"));
 
   private final Postgres pg;
   private final int batchSize;

@@ -48,9 +48,17 @@ class HousekeepingTest {
     update("INSERT INTO signing_keys (kid, app_id, public_pem, private_enc, retired_at, publish_until) "
         + "VALUES ('published-kid', ?, 'pem', '\\x00', now(), now() + interval '1 hour')", appId);
 
+    update("INSERT INTO conversations (id, app_id, user_key, return_url, query, status, expires_at) VALUES "
+        + "('00000000-0000-0000-0000-0000000000c1', ?, 'u', 'https://x/cb', '{}', 'CREATED', now() - interval '31 days'), "
+        + "('00000000-0000-0000-0000-0000000000c2', ?, 'u', 'https://x/cb', '{}', 'FINISHED', now() - interval '29 days')",
+        appId, appId);
+
     Await.until("expired rows deleted", Duration.ofSeconds(10),
         () -> count("SELECT count(*) FROM sessions WHERE expires_at < now()") == 0
-            && count("SELECT count(*) FROM signing_keys WHERE kid = 'old-kid'") == 0);
+            && count("SELECT count(*) FROM signing_keys WHERE kid = 'old-kid'") == 0
+            && count("SELECT count(*) FROM conversations WHERE id = '00000000-0000-0000-0000-0000000000c1'") == 0);
+    assertEquals(1, count("SELECT count(*) FROM conversations WHERE id = '00000000-0000-0000-0000-0000000000c2'"),
+        "a conversation expired 29 days ago is still readable");
     assertEquals(1, count("SELECT count(*) FROM sessions WHERE id = '" + live + "'"));
     assertEquals(1, count("SELECT count(*) FROM refresh_tokens WHERE session_id = '" + live + "'"));
     assertEquals(0, count("SELECT count(*) FROM refresh_tokens WHERE expires_at < now()"));
