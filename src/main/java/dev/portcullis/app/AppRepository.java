@@ -37,12 +37,19 @@ public final class AppRepository {
   /** Rotations of one app's signing key per hour, and keys one app may publish at once. */
   public static final int MAX_ROTATIONS_PER_HOUR = 10;
   public static final int MAX_PUBLISHED_KEYS = 10;
+  /**
+   * A retired key published for its access tokens (at most a day and a minute more). A key kept longer is kept for
+   * offline licence certificates it signed; it does not count against MAX_PUBLISHED_KEYS, or an owner could not
+   * rotate away a suspect key for as long as a certificate lives (30 days by default).
+   */
+  private static final String FOR_ACCESS_TOKENS =
+      "(publish_until > now() AND publish_until <= now() + interval '1 day 60 seconds')";
   private static final String ROTATION_LIMITS = "SELECT "
       + "count(*) FILTER (WHERE created_at > now() - interval '1 hour') AS recent, "
       + "coalesce(ceil(extract(epoch FROM min(created_at) FILTER (WHERE created_at > now() - interval '1 hour') "
       + "+ interval '1 hour' - now())), 0)::bigint AS recent_wait, "
-      + "count(*) FILTER (WHERE publish_until IS NULL OR publish_until > now()) AS published, "
-      + "coalesce(ceil(extract(epoch FROM min(publish_until) FILTER (WHERE publish_until > now()) - now())), 0)::bigint "
+      + "count(*) FILTER (WHERE publish_until IS NULL OR " + FOR_ACCESS_TOKENS + ") AS published, "
+      + "coalesce(ceil(extract(epoch FROM min(publish_until) FILTER (WHERE " + FOR_ACCESS_TOKENS + ") - now())), 0)::bigint "
       + "AS published_wait FROM signing_keys WHERE app_id = $1";
   /** Serializes app creation per owner across every process; class id 21 keeps clear of other locks. */
   private static final String LOCK_OWNER = "SELECT pg_advisory_xact_lock(21, hashtext($1::text))";

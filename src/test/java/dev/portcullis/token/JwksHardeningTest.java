@@ -101,4 +101,22 @@ class JwksHardeningTest {
     assertTrue(gateway.http().get("/v1/apps/" + appId + "/jwks.json").json().getJsonArray("keys").size()
         <= AppRepository.MAX_PUBLISHED_KEYS, "published keys are capped");
   }
+
+  @Test
+  @DisplayName("keys kept only for offline certificates do not count against the published cap: a rotation still goes")
+  void certificateKeysDoNotBlockRotation() throws Exception {
+    String appId = gateway.createApp("jwks-certificates").getString("app_id");
+    try (java.sql.Connection db = gateway.jdbc(); java.sql.PreparedStatement insert = db.prepareStatement(
+        "INSERT INTO signing_keys (kid, app_id, public_pem, private_enc, created_at, retired_at, publish_until) "
+            + "VALUES (?, ?, 'pem', '\\x00', now() - interval '2 hours', now() - interval '2 hours', "
+            + "now() + interval '30 days')")) {
+      for (int i = 0; i < AppRepository.MAX_PUBLISHED_KEYS; i++) {
+        insert.setString(1, "certificate-kid-" + i);
+        insert.setObject(2, UUID.fromString(appId));
+        insert.executeUpdate();
+      }
+    }
+    ApiResponse rotated = gateway.http().post("/v1/apps/" + appId + "/rotate-signing-key", null, ADMIN);
+    assertEquals(200, rotated.status(), "a suspect key can be rotated away whatever certificates live: " + rotated.body());
+  }
 }
