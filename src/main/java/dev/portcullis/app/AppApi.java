@@ -34,8 +34,8 @@ import java.util.regex.Pattern;
 /** The admin API for apps ({@code /v1/apps}): the operator sees every client app, an owner its own. */
 public final class AppApi {
 
-  /** Apps one owner may create an hour (at least its app limit, so a first setup is never refused). */
-  static final int CREATIONS_PER_HOUR = 20;
+  /** Apps one owner may create an hour, at least: twice its app limit, so a setup and a redo are never refused. */
+  static final int CREATIONS_PER_HOUR = 40;
 
   private static final Pattern SLUG = Pattern.compile("[a-z0-9-]{3,40}");
   private static final int NAME_MAX = 100;
@@ -62,9 +62,6 @@ public final class AppApi {
                 MeterRegistry metrics, DefaultRoles defaultRoles, int maxAppsPerOwner, RedisStore redis) {
     this.vertx = vertx;
     this.redis = redis;
-    // An owner's creations an hour, counted before the RSA key is made: deleting and creating again must not
-    // turn the per-owner app limit into a key-generation loop on the gateway's cores.
-    this.creations = new FixedWindow(redis, Math.max(CREATIONS_PER_HOUR, maxAppsPerOwner), 3_600_000);
     this.defaultRoles = defaultRoles;
     this.apps = apps;
     this.masterKey = masterKey;
@@ -72,10 +69,17 @@ public final class AppApi {
     this.issuer = issuer;
     this.metrics = metrics;
     this.maxAppsPerOwner = maxAppsPerOwner;
+    // An owner's creations an hour, counted before the RSA key is made: deleting and creating again must not
+    // turn the per-owner app limit into a key-generation loop on the gateway's cores.
+    this.creations = new FixedWindow(redis, creationsPerHour(), 3_600_000);
     this.created = counter("portcullis.app.creations", "Apps created");
     this.deleted = counter("portcullis.app.deletions", "Apps deleted");
     this.secretRotations = counter("portcullis.app.secret.rotations", "App secrets rotated");
     this.keyRotations = counter("portcullis.app.signing.key.rotations", "App signing keys rotated");
+  }
+
+  private int creationsPerHour() {
+    return Math.max(CREATIONS_PER_HOUR, 2 * maxAppsPerOwner);
   }
 
   public void create(RoutingContext ctx) {
@@ -90,11 +94,13 @@ public final class AppApi {
     String secret = newSecret();
     AdminAuth.Principal principal = AdminAuth.principal(ctx);
     AuditOutbox.Staged[] staged = new AuditOutbox.Staged[1];
-    Future<Long> wait = principal.ownerId() == null ? Future.succeededFuture(0L)
-        : creations.count(redis.key("app-creations", "{" + principal.ownerId() + "}"));
-    wait.compose(seconds -> seconds == 0 ? Future.succeededFuture() : Future.failedFuture(ApiException.rateLimited(
-            ErrorCode.RATE_LIMITED, "apps: at most " + Math.max(CREATIONS_PER_HOUR, maxAppsPerOwner)
-                + " made an hour per owner; retry in " + seconds + " s", seconds)))
+    // What is refused anyway (the owner's app limit, a taken slug) is refused before it counts against the hour.
+    apps.creationRefusal(principal.ownerId(), slug, maxAppsPerOwner)
+        .compose(allowed -> principal.ownerId() == null ? Future.succeededFuture(0L)
+            : creations.count(redis.key("app-creations", "{" + principal.ownerId() + "}")))
+        .compose(seconds -> seconds == 0 ? Future.succeededFuture() : Future.failedFuture(ApiException.rateLimited(
+            ErrorCode.RATE_LIMITED, "apps: at most " + creationsPerHour() + " made an hour per owner; retry in "
+                + seconds + " s", seconds)))
         .compose(allowed -> defaultRoles.resolve(null, requested.toJson()))
         .map(resolved -> AppSettings.merge(AppSettings.defaults(), resolved))
         .compose(settings -> vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey), false)

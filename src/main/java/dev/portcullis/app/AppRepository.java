@@ -56,6 +56,8 @@ public final class AppRepository {
   private static final String MISSING_ROLES = "SELECT n FROM unnest($2::text[]) n "
       + "WHERE NOT EXISTS (SELECT 1 FROM roles r WHERE r.app_id = $1 AND r.name = n)";
   private static final String COUNT_OWNED = "SELECT count(*) FROM apps WHERE owner_id = $1";
+  private static final String PRECHECK = "SELECT (SELECT count(*) FROM apps WHERE owner_id = $1) AS owned, "
+      + "EXISTS (SELECT 1 FROM apps WHERE slug = $2) AS taken";
 
   /** Apps with the key that currently signs (the newest unretired one). */
   private static final String WITH_KEY =
@@ -135,6 +137,24 @@ public final class AppRepository {
         .compose(ok -> conn.preparedQuery(INSERT_APP).execute(app))
         .compose(rows -> SigningKeyStore.insert(conn, id, key).map(ignored -> first(rows, App::fromRow)))
         .compose(created -> AuditOutbox.stage(conn, event.apply(id)).map(created)));
+  }
+
+  /**
+   * The refusals a creation can know before any work: {@code 403} when the owner already holds {@code maxPerOwner}
+   * apps, {@code 409} when the slug is taken. {@link #create} checks both again where it counts (under the lock,
+   * and the unique index); this spares a refused request the RSA key and a place in the owner's hourly quota.
+   */
+  public Future<Void> creationRefusal(UUID ownerId, String slug, int maxPerOwner) {
+    return pg.run(pool -> pool.preparedQuery(PRECHECK).execute(Tuple.of(ownerId, slug))).compose(rows -> {
+      Row row = rows.iterator().next();
+      if (ownerId != null && row.getLong("owned") >= maxPerOwner) {
+        return Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN,
+            "an owner may hold at most " + maxPerOwner + " apps (PORTCULLIS_MAX_APPS_PER_OWNER)"));
+      }
+      return row.getBoolean("taken")
+          ? Future.failedFuture(new ApiException(ErrorCode.CONFLICT, "slug: '" + slug + "' is taken"))
+          : Future.succeededFuture();
+    });
   }
 
   private static Future<Void> underOwnerLimit(SqlConnection conn, UUID ownerId, int maxPerOwner) {
