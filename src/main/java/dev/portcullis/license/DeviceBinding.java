@@ -52,7 +52,7 @@ public final class DeviceBinding {
       }
       if (!found.deviceLive()) {
         return Future.failedFuture(new ApiException(ErrorCode.INVALID_LICENSE,
-            "device_id: not an active device of this license"));
+            "device_id: not an active device of this license (deactivated, or silent past its heartbeat interval)"));
       }
       return Future.succeededFuture(login.withDevice(deviceId,
           license.entitlements().stream().map(String::valueOf).toList()));

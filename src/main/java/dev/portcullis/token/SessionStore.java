@@ -62,7 +62,9 @@ final class SessionStore {
    * is locked before the device, in the order an activation takes them, so the two cannot deadlock.
    */
   private static final String LIVE_DEVICE = "(SELECT 1 FROM licenses l JOIN license_devices d ON d.license_id = l.id "
+      + "JOIN license_policies p ON p.id = l.policy_id "
       + "WHERE d.id = $8 AND d.deactivated_at IS NULL AND l.app_id = u.app_id AND l.status = 'active' "
+      + "AND (p.heartbeat_interval IS NULL OR d.last_heartbeat_at >= now() - p.heartbeat_interval * interval '1 second') "
       + "AND (l.expires_at IS NULL OR l.expires_at > now()) AND (l.user_id IS NULL OR l.user_id = u.id) "
       + "FOR SHARE OF l, d)";
 

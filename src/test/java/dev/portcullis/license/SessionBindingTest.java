@@ -148,6 +148,24 @@ class SessionBindingTest {
   }
 
   @Test
+  @DisplayName("a device silent past its heartbeat interval (verify: HEARTBEAT_DEAD) cannot bind a session")
+  void silentDeviceCannotBind() {
+    JsonObject heartbeat = licenses.policy(new JsonObject().put("name", "Heartbeat binding").put("max_devices", 1)
+        .put("heartbeat_interval", 60));
+    String key = licenses.license(heartbeat).getString("key");
+    String deviceId = licenses.activated(key, "fp-silent-login");
+    licenses.update("UPDATE license_devices SET last_heartbeat_at = now() - interval '90 seconds' WHERE id = ?",
+        UUID.fromString(deviceId));
+    assertEquals("HEARTBEAT_DEAD", licenses.device("verify", key, "fp-silent-login").json().getString("code"));
+    ApiResponse login = login("silent@example.com", new JsonObject().put("device_id", deviceId).put("key", key));
+    assertEquals(401, login.status(), login.body());
+    assertEquals("invalid_license", login.error());
+    assertEquals(200, licenses.device("heartbeat", key, "fp-silent-login").status());
+    assertEquals(200, login("silent@example.com", new JsonObject().put("device_id", deviceId).put("key", key)).status(),
+        "a heartbeat brings it back");
+  }
+
+  @Test
   @DisplayName("a device id without its key, with a wrong key or of another user's license cannot bind a session")
   void bindingNeedsTheKey() {
     JsonObject owned = licenses.license(policy, userId("owner@example.com"));
