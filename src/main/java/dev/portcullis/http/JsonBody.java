@@ -14,6 +14,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.jackson.JacksonCodec;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -58,8 +62,13 @@ public final class JsonBody implements Handler<RoutingContext> {
       refuse(ctx, new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json"));
       return;
     }
+    String text = strictUtf8(raw.getBytes());
+    if (text == null) {
+      refuse(ctx, new ApiException(ErrorCode.INVALID_REQUEST, "body is not valid UTF-8 (RFC 8259 8.1)"));
+      return;
+    }
     Object parsed;
-    try (JsonParser parser = STRICT.createParser(raw.getBytes())) {
+    try (JsonParser parser = STRICT.createParser(text)) {
       parsed = JacksonCodec.fromParser(parser, Object.class);
     } catch (DecodeException | IOException e) {
       Matcher twice = DUPLICATE.matcher(String.valueOf(e.getMessage()));
@@ -87,6 +96,22 @@ public final class JsonBody implements Handler<RoutingContext> {
       ctx.fail(refusal);
     } else {
       ctx.next();
+    }
+  }
+
+  /**
+   * The body as text, or null when it is not well-formed UTF-8: the JSON parser would decode overlong forms
+   * ({@code C0 AF} as "/"), so bytes that differ would reach the gateway as one string.
+   */
+  private static String strictUtf8(byte[] bytes) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException malformed) {
+      return null;
     }
   }
 

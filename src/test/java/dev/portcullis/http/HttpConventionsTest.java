@@ -267,6 +267,11 @@ class HttpConventionsTest {
         "{\"email\":\"huge@example.com\",\"profile\":{\"name\":\"x\",\"extra\":[1e400]}}", admin);
     assertEquals(400, huge.status(), huge.body());
     assertTrue(huge.json().getString("message").startsWith("profile.extra[0]: is too large a number"), huge.body());
+    // Overlong UTF-8 (C0 AF is "/" spelt in two bytes) is no UTF-8 at all: 400, not a name holding "/".
+    byte[] overlong = "{\"name\":\"x\u00c0\u00af\",\"slug\":\"overlong-app\"}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    ApiResponse refused = gateway.http().sendBytes("POST", "/v1/apps", overlong, admin);
+    assertEquals(400, refused.status(), refused.body());
+    assertEquals("invalid_request", refused.error());
   }
 
   @Test

@@ -55,9 +55,20 @@ public final class Http {
   }
 
   public CompletableFuture<ApiResponse> sendAsync(String method, String path, String body, String... headers) {
+    return sendAsync(method, path,
+        body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body), headers);
+  }
+
+  /** A body of raw bytes, which need not be UTF-8 at all. */
+  public ApiResponse sendBytes(String method, String path, byte[] body, String... headers) {
+    return sendAsync(method, path, HttpRequest.BodyPublishers.ofByteArray(body), headers).join();
+  }
+
+  private CompletableFuture<ApiResponse> sendAsync(String method, String path, HttpRequest.BodyPublisher body,
+                                                   String... headers) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
         .timeout(Duration.ofSeconds(30))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        .method(method, body);
     for (int i = 0; i + 1 < headers.length; i += 2) {
       request.header(headers[i], headers[i + 1]);
     }
