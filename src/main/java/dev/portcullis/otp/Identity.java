@@ -44,8 +44,8 @@ public record Identity(Kind kind, String value, String country) {
   public static final int MAX_EMAIL_LENGTH = 254;
   private static final int MAX_PHONE_INPUT = 40;
   private static final String UNKNOWN_COUNTRY = "ZZ";
-  // ASCII dot-atom local part and a host name with a letter TLD or an internationalised one (xn--, IDNA's ASCII
-  // form, which a domain in Unicode is turned into first): what mail providers accept in practice.
+  // ASCII dot-atom local part and a host name with a letter TLD or an internationalised one in its ASCII form
+  // (xn--): what mail providers accept in practice.
   private static final Pattern EMAIL = Pattern.compile(
       "[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
           + "@([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+([a-z]{2,63}|xn--[a-z0-9-]{1,59})");
@@ -69,29 +69,30 @@ public record Identity(Kind kind, String value, String country) {
   }
 
   public static Identity email(String raw) {
-    String email = asciiDomain(raw.trim().toLowerCase(Locale.ROOT));
+    String email = raw.trim().toLowerCase(Locale.ROOT);
     if (email.length() > MAX_EMAIL_LENGTH) {
       throw ApiException.invalid("email", "must be at most " + MAX_EMAIL_LENGTH + " characters");
     }
     int at = email.lastIndexOf('@');
-    if (!EMAIL.matcher(email).matches() || at > 64) {
-      throw ApiException.invalid("email", "is not a valid email address");
+    if (!EMAIL.matcher(email).matches() || at > 64 || !labelsDecode(email)) {
+      throw ApiException.invalid("email", "is not a valid email address (an internationalised domain in its "
+          + "ASCII form, xn--…)");
     }
     return new Identity(Kind.EMAIL, email, null);
   }
 
-  /** The address with its domain in IDNA's ASCII form (bücher.de → xn--bcher-kva.de); as it was when that fails. */
-  private static String asciiDomain(String email) {
-    int at = email.lastIndexOf('@');
-    if (at < 0) {
-      return email;
+  /**
+   * Whether every xn-- label of the domain is punycode that decodes. A domain in Unicode is not converted here:
+   * Java's IDN is IDNA2003, which maps faß.de to fass.de, another domain under IDNA2008, so it must come in its
+   * ASCII form, converted by a caller that knows which rules its users' mail providers follow.
+   */
+  private static boolean labelsDecode(String email) {
+    for (String label : email.substring(email.lastIndexOf('@') + 1).split("\\.")) {
+      if (label.startsWith("xn--") && IDN.toUnicode(label).equals(label)) {
+        return false;
+      }
     }
-    try {
-      return email.substring(0, at + 1) + IDN.toASCII(email.substring(at + 1), IDN.USE_STD3_ASCII_RULES)
-          .toLowerCase(Locale.ROOT);
-    } catch (IllegalArgumentException notADomain) {
-      return email;
-    }
+    return true;
   }
 
   public static Identity phone(String raw) {
