@@ -51,10 +51,20 @@ public final class SourceNetwork {
 
   private static byte[] bytes(String ip) {
     byte[] bytes = ip == null ? null : NetUtil.createByteArrayFromIpAddressString(ip);
-    if (bytes != null && bytes.length == 16 && isV4Mapped(bytes)) {
+    if (bytes != null && bytes.length == 16 && (isV4Mapped(bytes) || isV4Compatible(bytes))) {
       return new byte[] {bytes[12], bytes[13], bytes[14], bytes[15]};
     }
     return bytes;
+  }
+
+  /** ::a.b.c.d (RFC 4291's deprecated form), however it is written; not :: nor ::1 and their like. */
+  private static boolean isV4Compatible(byte[] bytes) {
+    for (int i = 0; i < 12; i++) {
+      if (bytes[i] != 0) {
+        return false;
+      }
+    }
+    return bytes[12] != 0 || bytes[13] != 0;
   }
 
   private static boolean isV4Mapped(byte[] bytes) {

@@ -27,7 +27,7 @@ class ClientIpTest {
          AuditTap audit = new AuditTap(gateway)) {
       JsonObject app = gateway.createApp("client-ip");
       List<String> written = List.of("192.000.002.072", "::ffff:192.0.2.72", "0:0:0:0:0:ffff:c000:248",
-          "2001:DB8:0:0:0:0:0:1");
+          "::c000:248", "2001:DB8:0:0:0:0:0:1");
       for (int i = 0; i < written.size(); i++) {
         assertEquals(200, gateway.http().post("/auth/send-otp", new JsonObject().put("app_id", app.getString("app_id"))
             .put("app_secret", app.getString("app_secret")).put("email", "ip" + i + "@example.com")
@@ -35,8 +35,8 @@ class ClientIpTest {
       }
       assertEquals(200, gateway.http().post("/v1/owners/send-otp", new JsonObject().put("email", "o@example.com"),
           "X-Forwarded-For", "[::ffff:198.51.100.9]").status());
-      Await.until("the otp.sent events", Duration.ofSeconds(5), () -> audit.events(AuditEvent.OTP_SENT).size() >= 5);
-      assertEquals(List.of("192.0.2.72", "192.0.2.72", "192.0.2.72", "2001:db8::1", "198.51.100.9"),
+      Await.until("the otp.sent events", Duration.ofSeconds(5), () -> audit.events(AuditEvent.OTP_SENT).size() >= 6);
+      assertEquals(List.of("192.0.2.72", "192.0.2.72", "192.0.2.72", "192.0.2.72", "2001:db8::1", "198.51.100.9"),
           audit.events(AuditEvent.OTP_SENT).stream().map(event -> event.getString("client_ip")).toList());
     }
   }
