@@ -59,15 +59,16 @@ public final class AnswerFields {
     if (value.isEmpty()) {
       return Optional.empty();
     }
-    if (value.length() > field.maxLength() || CONTROL.matcher(value).find()) {
+    // U+FFFD: what the form decoder leaves of bytes that were no UTF-8, which the JSON API refuses as well.
+    if (value.length() > field.maxLength() || CONTROL.matcher(value).find() || value.indexOf('\uFFFD') >= 0) {
       throw new IllegalArgumentException(field.label() + " is too long or holds characters it cannot hold.");
     }
     switch (field.rule()) {
       case DATE -> {
         try {
           LocalDate date = LocalDate.parse(value);
-          if (date.isBefore(LocalDate.of(1900, 1, 1)) || date.isAfter(LocalDate.now())) {
-            throw new IllegalArgumentException(field.label() + " must be a date between 1900 and today.");
+          if (date.isBefore(LocalDate.of(1850, 1, 1)) || date.isAfter(LocalDate.now())) {
+            throw new IllegalArgumentException(field.label() + " must be a date from 1850-01-01 to today.");
           }
         } catch (DateTimeParseException e) {
           throw new IllegalArgumentException(field.label() + " must be a date such as 1990-02-14.");
