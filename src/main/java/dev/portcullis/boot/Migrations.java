@@ -59,6 +59,11 @@ public final class Migrations {
     byte[] digest = MasterKey.checkDigest(owner.masterKey());
     return vertx.executeBlocking(() -> {
       try (Connection db = connect(owner.pgUrl())) {
+        if (!sealsExistingKeys(db, new MasterKey(owner.masterKey()))) {
+          // A database from before this check, upgraded under another key: never record that key as its own.
+          mismatch(owner);
+          return null;
+        }
         try (PreparedStatement record = db.prepareStatement(
             "INSERT INTO master_key_check (digest) VALUES (?) ON CONFLICT DO NOTHING")) {
           record.setBytes(1, digest);
@@ -67,14 +72,7 @@ public final class Migrations {
         try (Statement query = db.createStatement();
              ResultSet row = query.executeQuery("SELECT digest FROM master_key_check")) {
           if (row.next() && !MessageDigest.isEqual(digest, row.getBytes(1))) {
-            String mismatch = GatewayConfig.MASTER_KEY + " is not the key this database was first started with: its "
-                + "app secrets, signing keys and audit links would all be wrong";
-            if (!owner.devMode()) {
-              throw new IllegalStateException(mismatch + "; start with that key");
-            }
-            // Dev mode keeps its key per checkout (.portcullis-dev/): another checkout on the same database gets on
-            // with new apps, as before, but is told why the old ones fail.
-            LOG.warn("{} (dev mode goes on: apps made under the other key will not work)", mismatch);
+            mismatch(owner);
           }
         }
         return null;
@@ -145,6 +143,37 @@ public final class Migrations {
             + owner.redacted() + " (" + GatewayConfig.PG_MIGRATION_URL + "): " + e.getMessage());
       }
     }, false);
+  }
+
+  private static void mismatch(GatewayConfig owner) {
+    String mismatch = GatewayConfig.MASTER_KEY + " is not the key this database was first started with: its "
+        + "app secrets, signing keys and audit links would all be wrong";
+    if (!owner.devMode()) {
+      throw new IllegalStateException(mismatch + "; start with that key");
+    }
+    // Dev mode keeps its key per checkout (.portcullis-dev/): another checkout on the same database gets on with
+    // new apps, as before, but is told why the old ones fail.
+    LOG.warn("{} (dev mode goes on: apps made under the other key will not work)", mismatch);
+  }
+
+  /**
+   * Before the database holds a digest (a first start, or the first since this check came): true when it has no
+   * signing key yet, or when this key opens its oldest one.
+   */
+  private static boolean sealsExistingKeys(Connection db, MasterKey key) throws SQLException {
+    try (Statement query = db.createStatement(); ResultSet row = query.executeQuery(
+        "SELECT k.kid, k.private_enc FROM signing_keys k WHERE NOT EXISTS (SELECT 1 FROM master_key_check) "
+            + "ORDER BY k.created_at LIMIT 1")) {
+      if (!row.next()) {
+        return true;
+      }
+      try {
+        key.decrypt(row.getBytes("private_enc"), row.getString("kid"));
+        return true;
+      } catch (IllegalStateException wrongKey) {
+        return false;
+      }
+    }
   }
 
   /** Serialises the runtime-role grants of pods that start together: "pcgrants" as a bigint. */

@@ -83,6 +83,32 @@ class MigrationsTest {
   }
 
   @Test
+  @DisplayName("a database from before the key check, upgraded under another key, is refused: its signing keys say whose it is")
+  void upgradeUnderAnotherKeyIsRefused() throws Exception {
+    PgUrl database = TestBackends.newDatabase();
+    Migrations.migrate(vertx, config(database)).await(60, TimeUnit.SECONDS);
+    // As an older release left it: a signing key sealed under the test key, and no recorded digest.
+    dev.portcullis.token.SigningKeyMaterial sealed = dev.portcullis.token.SigningKeyMaterial.generate(
+        new dev.portcullis.core.MasterKey(java.util.Base64.getDecoder().decode(TestGateway.TEST_MASTER_KEY)));
+    try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
+         java.sql.PreparedStatement insert = connection.prepareStatement("INSERT INTO signing_keys "
+             + "(kid, app_id, public_pem, private_enc) VALUES (?, '00000000-0000-0000-0000-000000000001', ?, ?)")) {
+      insert.setString(1, sealed.kid());
+      insert.setString(2, sealed.publicPem());
+      insert.setBytes(3, sealed.privateSealed());
+      insert.executeUpdate();
+    }
+    execute(database, "DELETE FROM master_key_check");
+
+    String otherKey = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    GatewayConfig other = ConfigLoader.load(vertx, config(database).json().put(GatewayConfig.MASTER_KEY, otherKey),
+        false).await(10, TimeUnit.SECONDS);
+    Exception refused = assertThrows(Exception.class, () -> Migrations.migrate(vertx, other).await(60, TimeUnit.SECONDS));
+    assertTrue(refused.getMessage().startsWith(GatewayConfig.MASTER_KEY + " is not the key"), refused.getMessage());
+    Migrations.migrate(vertx, config(database)).await(60, TimeUnit.SECONDS);
+  }
+
+  @Test
   @DisplayName("a history that lacks one of the jar's scripts is not up to date")
   void missingScriptIsNotUpToDate() throws Exception {
     PgUrl database = TestBackends.newDatabase();
