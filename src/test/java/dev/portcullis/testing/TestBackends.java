@@ -62,6 +62,19 @@ public final class TestBackends {
     return redisUrl;
   }
 
+  /** Flyway on {@code database} with the gateway's scripts, up to {@code target} ("latest" for all): for migration tests. */
+  public static org.flywaydb.core.Flyway flyway(PgUrl database, String target) {
+    return org.flywaydb.core.Flyway.configure()
+        .dataSource(database.jdbcUrl(), database.user(), database.password())
+        .locations("classpath:db/migration")
+        .target(target)
+        .load();
+  }
+
+  public static java.sql.Connection connect(PgUrl database) throws java.sql.SQLException {
+    return java.sql.DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
+  }
+
   /** A new, empty database for one test class. */
   public static PgUrl newDatabase() {
     PgUrl url = postgres().withDatabase("pc_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16)

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.portcullis.core.PgUrl;
 import dev.portcullis.testing.TestBackends;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -55,14 +54,10 @@ class RolesMigrationTest {
   }
 
   private static Flyway flyway(PgUrl database, String target) {
-    return Flyway.configure()
-        .dataSource(database.jdbcUrl(), database.user(), database.password())
-        .locations("classpath:db/migration")
-        .target(target)
-        .load();
+    return TestBackends.flyway(database, target);
   }
 
-  private static Connection connect(PgUrl database) throws SQLException {
-    return DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
+  private static Connection connect(PgUrl database) throws java.sql.SQLException {
+    return TestBackends.connect(database);
   }
 }
