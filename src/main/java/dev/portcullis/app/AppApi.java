@@ -94,15 +94,16 @@ public final class AppApi {
     String secret = newSecret();
     AdminAuth.Principal principal = AdminAuth.principal(ctx);
     AuditOutbox.Staged[] staged = new AuditOutbox.Staged[1];
-    // What is refused anyway (the owner's app limit, a taken slug) is refused before it counts against the hour.
-    apps.creationRefusal(principal.ownerId(), slug, maxAppsPerOwner)
-        .compose(allowed -> principal.ownerId() == null ? Future.succeededFuture(0L)
-            : creations.count(redis.key("app-creations", "{" + principal.ownerId() + "}")))
-        .compose(seconds -> seconds == 0 ? Future.succeededFuture() : Future.failedFuture(ApiException.rateLimited(
-            ErrorCode.RATE_LIMITED, "apps: at most " + creationsPerHour() + " made an hour per owner; retry in "
-                + seconds + " s", seconds)))
-        .compose(allowed -> defaultRoles.resolve(null, requested.toJson()))
+    // What is refused anyway (unknown default roles, the owner's app limit, a taken slug) is refused before it
+    // counts against the hour.
+    defaultRoles.resolve(null, requested.toJson())
         .map(resolved -> AppSettings.merge(AppSettings.defaults(), resolved))
+        .compose(settings -> apps.creationRefusal(principal.ownerId(), slug, maxAppsPerOwner)
+            .compose(allowed -> principal.ownerId() == null ? Future.succeededFuture(0L)
+                : creations.count(redis.key("app-creations", "{" + principal.ownerId() + "}")))
+            .compose(seconds -> seconds == 0 ? Future.succeededFuture(settings) : Future.failedFuture(
+                ApiException.rateLimited(ErrorCode.RATE_LIMITED, "apps: at most " + creationsPerHour()
+                    + " made an hour per owner; retry in " + seconds + " s", seconds))))
         .compose(settings -> vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey), false)
             .compose(key -> apps
                 .create(principal.ownerId(), name, slug, masterKey.appSecretHash(secret), callbackUrls, settings, key,
