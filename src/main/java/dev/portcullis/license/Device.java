@@ -15,13 +15,16 @@ record Device(UUID id, UUID licenseId, String fingerprint, String name, String p
               OffsetDateTime lastSeenAt, OffsetDateTime lastHeartbeatAt, OffsetDateTime deactivatedAt,
               String deactivationReason, boolean heartbeatDead) {
 
+  /** A device {@code d} silent past the heartbeat interval of its policy {@code p}: what verify calls HEARTBEAT_DEAD. */
+  static final String SILENT = "(p.heartbeat_interval IS NOT NULL "
+      + "AND d.last_heartbeat_at < now() - p.heartbeat_interval * interval '1 second')";
+
   /** Columns of {@code license_devices d}, aliased with a {@code d_} prefix, and of the policy {@code p}. */
   static final String COLUMNS = "d.id AS d_id, d.license_id AS d_license_id, d.fingerprint AS d_fingerprint, "
       + "d.name AS d_name, d.platform AS d_platform, d.activated_at AS d_activated_at, "
       + "d.last_seen_at AS d_last_seen_at, d.last_heartbeat_at AS d_last_heartbeat_at, "
       + "d.deactivated_at AS d_deactivated_at, d.deactivation_reason AS d_deactivation_reason, "
-      + "coalesce(d.deactivated_at IS NULL AND p.heartbeat_interval IS NOT NULL "
-      + "AND d.last_heartbeat_at < now() - p.heartbeat_interval * interval '1 second', false) AS d_heartbeat_dead";
+      + "coalesce(d.deactivated_at IS NULL AND " + SILENT + ", false) AS d_heartbeat_dead";
 
   /** The device of a row, or null when the row's device columns are empty (an outer join found none). */
   static Device fromRow(Row row) {

@@ -40,11 +40,13 @@ final class LicenseRepository {
   private static final String BY_KEY = "SELECT " + License.COLUMNS + ", " + Device.COLUMNS + License.FROM
       + "LEFT JOIN license_devices d ON d.license_id = l.id AND d.fingerprint = $3 AND d.deactivated_at IS NULL "
       + "WHERE l.key_hash = $1 AND l.app_id = $2";
-  /** The license of a presented key, and whether a device id is one of its live devices. */
-  /** Live: not deactivated, and not silent past its heartbeat interval (what verify calls HEARTBEAT_DEAD). */
+  /**
+   * The license of a presented key, and whether a device id is one of its live devices: not deactivated, and not
+   * silent past its heartbeat interval.
+   */
   private static final String BY_KEY_AND_DEVICE = "SELECT " + License.COLUMNS + ", EXISTS (SELECT 1 FROM license_devices d "
-      + "WHERE d.id = $3 AND d.license_id = l.id AND d.deactivated_at IS NULL AND (p.heartbeat_interval IS NULL "
-      + "OR d.last_heartbeat_at >= now() - p.heartbeat_interval * interval '1 second')) AS device_live" + License.FROM
+      + "WHERE d.id = $3 AND d.license_id = l.id AND d.deactivated_at IS NULL AND NOT " + Device.SILENT
+      + ") AS device_live" + License.FROM
       + "WHERE l.key_hash = $1 AND l.app_id = $2";
 
   private static final String DEVICES = "SELECT " + Device.COLUMNS + " FROM license_devices d "

@@ -12,7 +12,6 @@ import java.util.UUID;
 /** SQL for license policies, kept in one place. */
 final class PolicyRepository {
 
-
   private static final String INSERT = "INSERT INTO license_policies (id, app_id, name, max_devices, duration_seconds, "
       + "entitlements, heartbeat_interval, offline_ttl, max_activations_per_day) "
       + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING " + Policy.COLUMNS;
