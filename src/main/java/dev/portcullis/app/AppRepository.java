@@ -205,7 +205,8 @@ public final class AppRepository {
       return Future.succeededFuture();
     }
     String[] wanted = names.stream().map(String::valueOf).toArray(String[]::new);
-    return conn.preparedQuery(MISSING_ROLES).execute(Tuple.tuple().addUUID(id).addArrayOfString(wanted)).compose(rows -> rows.size() == 0
+    Tuple args = Tuple.tuple().addUUID(id).addArrayOfString(wanted);
+    return conn.preparedQuery(MISSING_ROLES).execute(args).compose(rows -> rows.size() == 0
         ? Future.succeededFuture()
         : Future.failedFuture(ApiException.invalid("settings." + AppSettings.DEFAULT_ROLES, "no role "
             + rows.iterator().next().getString(0) + " in this app (it was deleted meanwhile)")));
