@@ -5,7 +5,6 @@ import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import dev.portcullis.core.ApiException;
-import java.net.IDN;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -83,12 +82,12 @@ public record Identity(Kind kind, String value, String country) {
 
   /**
    * Whether every xn-- label of the domain is punycode that decodes. A domain in Unicode is not converted here:
-   * Java's IDN is IDNA2003, which maps faß.de to fass.de, another domain under IDNA2008, so it must come in its
-   * ASCII form, converted by a caller that knows which rules its users' mail providers follow.
+   * IDNA2003 maps faß.de to fass.de, another domain under IDNA2008, so it must come in its ASCII form, converted by
+   * a caller that knows which rules its users' mail providers follow.
    */
   private static boolean labelsDecode(String email) {
     for (String label : email.substring(email.lastIndexOf('@') + 1).split("\\.")) {
-      if (label.startsWith("xn--") && IDN.toUnicode(label).equals(label)) {
+      if (label.startsWith("xn--") && !Punycode.decodes(label)) {
         return false;
       }
     }

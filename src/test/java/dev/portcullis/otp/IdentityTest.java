@@ -54,8 +54,13 @@ class IdentityTest {
     assertEquals("user@example.xn--p1ai", Identity.of("user@example.xn--p1ai", null).value());
     assertEquals("user@xn--bcher-kva.de", Identity.of("User@xn--Bcher-kva.de", null).value());
     assertEquals("user@xn--e1afmkfd.xn--p1ai", Identity.of("user@xn--e1afmkfd.xn--p1ai", null).value());
+    // valid under IDNA2008 but not IDNA2003: faß, a final sigma, a zero-width joiner, Japanese
+    for (String domain : List.of("xn--fa-hia.de", "xn--mxa8ab.gr", "xn--ab-m1t.com", "xn--wgv71a119e.jp")) {
+      assertEquals("user@" + domain, Identity.of("user@" + domain, null).value());
+    }
     // IDNA2003 (Java's IDN) would make faß.de fass.de, another domain under IDNA2008: no conversion here.
-    for (String refused : List.of("user@faß.de", "user@bücher.de", "user@xn--zz.de")) {
+    for (String refused : List.of("user@faß.de", "user@bücher.de", "user@xn--zz.de", "user@xn--abc-.de",
+        "user@xn--99999999999a.de", "user@xn--.de")) {
       ApiException failure = assertThrows(ApiException.class, () -> Identity.of(refused, null), refused);
       assertTrue(failure.getMessage().startsWith("email:"), failure.getMessage());
     }
