@@ -151,11 +151,13 @@ public final class DeviceApi {
                                  String fingerprint) {
     Device device = activation.device();
     License license = activation.license();
-    // A repeat activation takes no seat, but hands out a new certificate: recorded as a checkout's is.
-    Future<Void> recorded = activation.created()
-        ? generations.bump(caller.app().id()).compose(bumped -> audit.record(
-            event(ctx, caller, LicenseEvents.DEVICE_ACTIVATED).with("device_id", device.id().toString())))
-        : audit.record(event(ctx, caller, LicenseEvents.CERTIFICATE_ISSUED).with("device_id", device.id().toString()));
+    // A repeat activation takes no seat, but hands out a new certificate: recorded as a checkout's is. Like a
+    // checkout it counts as a heartbeat, so a device it revives is live again for every process's cached verify.
+    Future<Void> bumped = activation.created() || activation.revived()
+        ? generations.bump(caller.app().id()) : Future.succeededFuture();
+    Future<Void> recorded = bumped.compose(done -> activation.created()
+        ? audit.record(event(ctx, caller, LicenseEvents.DEVICE_ACTIVATED).with("device_id", device.id().toString()))
+        : audit.record(event(ctx, caller, LicenseEvents.CERTIFICATE_ISSUED).with("device_id", device.id().toString())));
     return recorded
         .compose(stored -> certificates.issue(caller.app(), license, device.id(), fingerprint))
         .map(certificate -> {

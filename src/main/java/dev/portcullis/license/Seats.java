@@ -6,8 +6,10 @@ import dev.portcullis.core.Postgres;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.util.Iterator;
 import java.util.UUID;
 
 /**
@@ -27,10 +29,15 @@ final class Seats {
       + "ceil(extract(epoch FROM min(activated_at) FILTER (WHERE activated_at > now() - interval '1 day') "
       + "+ interval '1 day' - now()))::bigint AS cap_frees_in "
       + "FROM license_devices WHERE license_id = $1";
-  private static final String REACTIVATE = "UPDATE license_devices d SET last_seen_at = now(), "
+  /** A repeat activation is the device online, as a heartbeat is: it revives a device that had gone silent. */
+  private static final String REACTIVATE = "WITH before AS (SELECT d.id, " + Device.SILENT + " AS silent "
+      + "FROM license_devices d JOIN licenses l ON l.id = d.license_id JOIN license_policies p ON p.id = l.policy_id "
+      + "WHERE d.id = $1) "
+      + "UPDATE license_devices d SET last_seen_at = now(), last_heartbeat_at = now(), "
       + "name = coalesce($2, d.name), platform = coalesce($3, d.platform) "
-      + "FROM licenses l JOIN license_policies p ON p.id = l.policy_id "
-      + "WHERE d.id = $1 AND l.id = d.license_id RETURNING " + Device.COLUMNS;
+      + "FROM before, licenses l JOIN license_policies p ON p.id = l.policy_id "
+      + "WHERE d.id = $1 AND before.id = d.id AND l.id = d.license_id RETURNING before.silent AS revived, "
+      + Device.COLUMNS;
   private static final String INSERT = "WITH d AS (INSERT INTO license_devices (id, license_id, app_id, fingerprint, name, "
       + "platform) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *) SELECT " + Device.COLUMNS
       + " FROM d JOIN licenses l ON l.id = d.license_id JOIN license_policies p ON p.id = l.policy_id";
@@ -41,10 +48,11 @@ final class Seats {
    * {@code max_activations_per_day}) for the audit event and the security webhook. A refusal writes nothing,
    * so it is an outcome of a committed transaction rather than a failure.
    */
-  record Activation(License license, Device device, boolean created, ApiException refusal, String refusedFor) {
+  record Activation(License license, Device device, boolean created, boolean revived, ApiException refusal,
+                    String refusedFor) {
 
     static Activation refused(License license, ApiException refusal, String refusedFor) {
-      return new Activation(license, null, false, refusal, refusedFor);
+      return new Activation(license, null, false, false, refusal, refusedFor);
     }
   }
 
@@ -72,7 +80,9 @@ final class Seats {
     UUID existing = counts.getUUID("existing");
     if (existing != null) {
       return conn.preparedQuery(REACTIVATE).execute(Tuple.of(existing, name, platform))
-          .map(rows -> new Activation(license, Device.fromRow(rows.iterator().next()), false, null, null));
+          .map(RowSet::iterator)
+          .map(Iterator::next)
+          .map(row -> new Activation(license, Device.fromRow(row), false, row.getBoolean("revived"), null, null));
     }
     long today = counts.getLong("today");
     if (today >= license.maxActivationsPerDay()) {
@@ -91,6 +101,6 @@ final class Seats {
     }
     Tuple args = Tuple.of(UUID.randomUUID(), license.id(), appId, fingerprint, name, platform);
     return conn.preparedQuery(INSERT).execute(args)
-        .map(rows -> new Activation(license, Device.fromRow(rows.iterator().next()), true, null, null));
+        .map(rows -> new Activation(license, Device.fromRow(rows.iterator().next()), true, false, null, null));
   }
 }

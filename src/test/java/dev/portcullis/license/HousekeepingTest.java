@@ -101,6 +101,20 @@ class HousekeepingTest {
   }
 
   @Test
+  @DisplayName("a repeat activation is a heartbeat too: it hands out a certificate, so the device verifies VALID after it")
+  void repeatActivationIsAHeartbeat() {
+    String key = licenses.license(heartbeatPolicy).getString("key");
+    String deviceId = licenses.activated(key, "fp-again-beat");
+    silence(deviceId, INTERVAL * 3 / 2);
+    assertEquals("HEARTBEAT_DEAD", licenses.device("verify", key, "fp-again-beat").json().getString("code"));
+    ApiResponse again = licenses.device("activate", key, "fp-again-beat");
+    assertEquals(200, again.status(), again.body());
+    assertEquals(deviceId, again.json().getString("device_id"));
+    ApiResponse verified = licenses.device("verify", key, "fp-again-beat");
+    assertEquals("VALID", verified.json().getString("code"), "online and offline agree: " + verified.body());
+  }
+
+  @Test
   @DisplayName("a device deactivated while it checks out gets no certificate: 404, as a device not activated")
   void checkoutOfADeviceDeactivatedMeanwhile() throws Exception {
     String key = licenses.license(heartbeatPolicy).getString("key");
