@@ -62,6 +62,11 @@ public final class UserRepository {
       + "FROM (SELECT id, disabled FROM users WHERE id = $2 AND app_id = $1 FOR UPDATE) old "
       + "WHERE u.id = old.id RETURNING old.disabled AS was_disabled";
   private static final String DELETE = "DELETE FROM users WHERE id = $1 AND app_id = $2";
+  /**
+   * The user's licences, issued to no user before the user row goes: a device-bound login locks the licence, then
+   * the user; the delete's own ON DELETE SET NULL would lock them the other way round, a deadlock.
+   */
+  private static final String RELEASE_LICENSES = "UPDATE licenses SET user_id = NULL WHERE user_id = $1 AND app_id = $2";
   /** A user's live sessions, newest first, keyset-paged on (created_at, id); served by sessions_user_page. */
   private static final String SESSIONS = "SELECT " + LiveSession.COLUMNS + " FROM sessions "
       + "WHERE user_id = $1 AND app_id = $2 AND revoked_at IS NULL AND expires_at > now() "
@@ -166,7 +171,10 @@ public final class UserRepository {
 
   /** Deletes the user and with it their personal data, roles, memberships and sessions; false when there is none. */
   public Future<Boolean> delete(UUID appId, UUID userId) {
-    return pg.run(pool -> pool.preparedQuery(DELETE).execute(Tuple.of(userId, appId))).map(rows -> rows.rowCount() > 0);
+    Tuple user = Tuple.of(userId, appId);
+    return pg.inTransaction(conn -> conn.preparedQuery(RELEASE_LICENSES).execute(user)
+        .compose(released -> conn.preparedQuery(DELETE).execute(user))
+        .map(rows -> rows.rowCount() > 0));
   }
 
   /** A page of the user's live sessions (the caller has checked that the user is the app's). */

@@ -94,6 +94,36 @@ class LicenseAdminTest {
   }
 
   @Test
+  @DisplayName("deleting a user while a login on their licensed device holds the licence waits for it, no deadlock")
+  void userDeleteWaitsForALoginOnTheirLicence() throws Exception {
+    ApiResponse user = licenses.admin("POST", "/users", new JsonObject().put("email", "deleted-mid-login@example.com"));
+    String userId = user.json().getString("id");
+    JsonObject license = licenses.license(licenses.policy(2), userId);
+    try (java.sql.Connection login = gateway.jdbc()) {
+      // what a device-bound login's session write does: the licence share-locked first, then the user row
+      login.setAutoCommit(false);
+      try (java.sql.PreparedStatement share = login.prepareStatement("SELECT 1 FROM licenses WHERE id = ? FOR SHARE")) {
+        share.setObject(1, UUID.fromString(license.getString("license_id")));
+        share.executeQuery().close();
+      }
+      java.util.concurrent.CompletableFuture<ApiResponse> delete = gateway.http().sendAsync("DELETE",
+          "/v1/apps/" + licenses.appId() + "/users/" + userId, null,
+          "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
+      dev.portcullis.testing.Await.until("the delete waiting for the licence", java.time.Duration.ofSeconds(10),
+          () -> delete.isDone() || licenses.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+              + "AND state = 'active' AND backend_type = 'client backend'") == 1);
+      try (java.sql.PreparedStatement touch = login.prepareStatement("UPDATE users SET last_login_at = now() WHERE id = ?")) {
+        touch.setObject(1, UUID.fromString(userId));
+        assertEquals(1, touch.executeUpdate(), "the login reaches the user row: no deadlock");
+      }
+      login.commit();
+      ApiResponse deleted = delete.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(200, deleted.status(), deleted.body());
+    }
+    assertNull(licenses.admin("GET", "/licenses/" + license.getString("license_id"), null).json().getValue("user_id"));
+  }
+
+  @Test
   @DisplayName("policy fields out of API.md's ranges answer 400 invalid_request naming the field")
   void policyValidation() {
     for (JsonObject bad : List.of(
