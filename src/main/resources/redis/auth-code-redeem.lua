@@ -9,7 +9,8 @@
 --                                  OpenID Connect code at the Autz.org userinfo endpoint, or the reverse): left
 --                                  as it was, so the endpoint it was issued for can still redeem it
 --   {'unauthenticated'}            a code without PKCE presented without client credentials
---   {'verifier'}                   PKCE challenge and verifier disagree (the code stays redeemable)
+--   {'verifier'}                   PKCE challenge and verifier disagree: the code is spent (marked reused), so a
+--                                  verifier cannot be guessed at, and a later presentation is reported as reuse
 --   {'reused', session, user}      already redeemed: now marked reused; session '' when none was issued yet
 --   {'ok', user, new_user, data}   redeemed
 local code = redis.call('HMGET', KEYS[1], 'app', 'redirect', 'challenge', 'user', 'new_user', 'expires_at', 'state',
@@ -38,6 +39,7 @@ if code[3] == '' then
     return {'unauthenticated'}
   end
 elseif ARGV[3] ~= code[3] then
+  redis.call('HSET', KEYS[1], 'state', 'reused')
   return {'verifier'}
 end
 redis.call('HSET', KEYS[1], 'state', 'redeemed')

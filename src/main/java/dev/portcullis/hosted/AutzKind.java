@@ -40,7 +40,8 @@ public final class AutzKind implements FlowKind {
     JsonObject data = flow.data();
     String callback = data.getString("callback_url");
     String state = data.getString("state");
-    return users.saveProfile(app.id(), UUID.fromString(user.getString("id")), answers)
+    return FlowKind.stillRegistered(app, callback)
+        .compose(registered -> users.saveProfile(app.id(), UUID.fromString(user.getString("id")), answers))
         .compose(saved -> codes.issue(new AuthCodes.Grant(app.id(), callback, data.getString("code_challenge"), user,
             newUser, new JsonObject().put("kind", NAME))))
         .map(code -> callback + (callback.contains("?") ? "&" : "?") + "auth_code=" + encode(code)

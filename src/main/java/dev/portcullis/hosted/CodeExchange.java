@@ -63,7 +63,7 @@ public final class CodeExchange {
           case UNAUTHENTICATED -> refused(new ApiException(ErrorCode.INVALID_CLIENT,
               "this code was issued without a code_challenge: authenticate with HTTP Basic app_id:app_secret"));
           case VERIFIER -> refused(new ApiException(ErrorCode.INVALID_GRANT,
-              "code_verifier: does not match the code_challenge of this code"));
+              "code_verifier: does not match the code_challenge of this code; the code is spent"));
           case INVALID -> refused(invalidGrant());
         });
   }
@@ -73,7 +73,7 @@ public final class CodeExchange {
     UUID userId = userOf(redemption);
     Issue request = Issue.login(appId, userId, redemption.newUser(), visit.requestId(), visit.clientIp())
         .withIssuer(issuer);
-    return bus.request(Bus.TOKEN_ISSUE, request).compose(tokens -> {
+    return bus.request(Bus.TOKEN_ISSUE, request).recover(CodeExchange::userGone).compose(tokens -> {
       String sessionId = tokens.sessionId().toString();
       return codes.issued(code, sessionId).compose(recorded -> {
         if (!recorded) {
@@ -91,6 +91,13 @@ public final class CodeExchange {
     });
   }
 
+  /** The only request a code's login can get wrong is its user: deleted since the code was issued, a dead grant. */
+  private static Future<Grant> userGone(Throwable failure) {
+    return Future.failedFuture(failure instanceof ApiException api && api.code() == ErrorCode.INVALID_REQUEST
+        ? new ApiException(ErrorCode.INVALID_GRANT, "code: the user it was issued for no longer exists")
+        : failure);
+  }
+
   private static UUID userOf(AuthCodes.Redemption redemption) {
     return redemption.user() == null ? null : UUID.fromString(redemption.user().getString("id"));
   }
@@ -106,14 +113,23 @@ public final class CodeExchange {
             visit.requestId(), visit.clientIp()));
     return revoked
         .compose(done -> audit.record(event))
-        .compose(stored -> Future.failedFuture(new ApiException(ErrorCode.INVALID_GRANT,
-            "code: was already used; the session it issued has been revoked")));
+        .compose(stored -> Future.failedFuture(new ApiException(ErrorCode.INVALID_GRANT, sessionId == null
+            ? "code: was already presented, and is spent"
+            : "code: was already used; the session it issued has been revoked")));
   }
 
   private Future<Exchanged> refused(ApiException failure) {
     metrics.codeExchange("refused");
     return Future.failedFuture(failure);
   }
+
+  /** RFC 7636 §4.1: 43 to 128 characters of the unreserved set; anything else is no verifier a client made. */
+  public static boolean wellFormedVerifier(String verifier) {
+    return verifier.length() >= 43 && verifier.length() <= 128 && verifier.chars().allMatch(c -> c >= 'A' && c <= 'Z'
+        || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~');
+  }
+
+  public static final String VERIFIER_SYNTAX = "must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636)";
 
   static ApiException invalidGrant() {
     return new ApiException(ErrorCode.INVALID_GRANT, "code: unknown, expired, or not issued to this app");

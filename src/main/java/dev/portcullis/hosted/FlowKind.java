@@ -1,6 +1,8 @@
 package dev.portcullis.hosted;
 
 import dev.portcullis.app.App;
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
@@ -31,6 +33,16 @@ public interface FlowKind {
    */
   default Future<Boolean> stillOpen(App app, Flow flow) {
     return Future.succeededFuture(true);
+  }
+
+  /**
+   * The flow's redirect target is still one of the app's callback URLs: an owner who removes a compromised one
+   * must not have its flows (30 minutes long) keep sending codes there.
+   */
+  static Future<Void> stillRegistered(App app, String target) {
+    return app.callbackUrls().stream().anyMatch(target::equals) ? Future.succeededFuture()
+        : Future.failedFuture(new ApiException(ErrorCode.INVALID_REQUEST,
+            "the app no longer accepts this redirect address; start again from the app"));
   }
 
   /** Who is asking, for audit events and limits. */

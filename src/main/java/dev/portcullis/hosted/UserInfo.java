@@ -42,6 +42,10 @@ final class UserInfo {
           "authenticate with HTTP Basic app_id:app_secret, or give the code_verifier of a PKCE flow"));
       return;
     }
+    if (verifier != null && !verifier.isEmpty() && !CodeExchange.wellFormedVerifier(verifier)) {
+      ctx.fail(ApiException.invalid("code_verifier", CodeExchange.VERIFIER_SYNTAX));
+      return;
+    }
     exchange.exchange(appId, AutzKind.NAME, code, client != null, verifier, null, FlowEngine.visit(ctx))
         .compose(done -> users.userData(appId, UUID.fromString(done.user().getString("id"))))
         .compose(user -> user == null

@@ -53,7 +53,8 @@ final class OidcKind implements FlowKind {
         .put("amr", user.getString("amr", "otp"));
     JsonObject publicUser = user.copy();
     publicUser.remove("amr");
-    return users.saveProfile(app.id(), UUID.fromString(user.getString("id")), answers)
+    return FlowKind.stillRegistered(app, redirect)
+        .compose(registered -> users.saveProfile(app.id(), UUID.fromString(user.getString("id")), answers))
         .compose(saved -> codes.issue(new AuthCodes.Grant(app.id(), redirect, data.getString("code_challenge"),
             publicUser, newUser, codeData)))
         .map(code -> RedirectUris.withParams(redirect, "code", code, "state", data.getString("state")));

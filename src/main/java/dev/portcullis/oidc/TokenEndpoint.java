@@ -118,6 +118,12 @@ final class TokenEndpoint {
     if (blank(verifier)) {
       return Future.failedFuture(OAuthError.invalidRequest("code_verifier is required (PKCE)"));
     }
+    if (!CodeExchange.wellFormedVerifier(verifier)) {
+      return Future.failedFuture(OAuthError.invalidRequest("code_verifier " + CodeExchange.VERIFIER_SYNTAX));
+    }
+    if (app.callbackUrls().stream().noneMatch(redirect::equals)) {
+      return Future.failedFuture(OAuthError.invalidGrant("redirect_uri: is not one of the app's callback URLs"));
+    }
     String issuer = Issuers.oidc(gatewayIssuer, app.id());
     FlowKind.Visit visit = visit(ctx);
     return exchange.exchange(app.id(), OidcKind.NAME, code, true, verifier, redirect, visit, issuer).compose(done -> {

@@ -211,25 +211,18 @@ class HostedSignInTest {
   }
 
   @Test
-  @DisplayName("PKCE: a wrong code_verifier is invalid_grant, the right one alone redeems the code")
+  @DisplayName("PKCE: a malformed code_verifier is invalid_request, the right one alone redeems the code")
   void pkce() throws Exception {
     String verifier = "verifier-" + "x".repeat(50);
-    String challenge = Base64.getUrlEncoder().withoutPadding()
-        .encodeToString(MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
-    String start = "/onboarding/" + appId + "?callback_url=" + FormBrowser.encode(CALLBACK) + "&code_challenge="
-        + challenge + "&code_challenge_method=S256";
-    FormBrowser.Page done = completeFlow(fixture.browser(), start, "pkce@example.com");
-    Map<String, String> params = query(done.location());
-    assertNull(params.get("state"));
-    String code = params.get("auth_code");
+    String code = pkceCode(verifier, "pkce@example.com");
     String base = "/api/client/" + appId + "/userinfo?code=" + FormBrowser.encode(code);
 
     assertEquals(401, fixture.gateway.http().get(base).status(), "neither Basic nor a verifier");
-    ApiResponse wrong = fixture.gateway.http().get(base + "&code_verifier=wrong-" + "y".repeat(50));
-    assertEquals(400, wrong.status());
-    assertEquals("invalid_grant", wrong.error());
-    ApiResponse basicOnly = fixture.gateway.http().get(base, "Authorization", HostedFixture.basic(app));
-    assertEquals("invalid_grant", basicOnly.error(), "a PKCE code also needs its verifier");
+    for (String malformed : List.of("short", "x".repeat(129), "has space " + "x".repeat(40), "é".repeat(43))) {
+      ApiResponse refused = fixture.gateway.http().get(base + "&code_verifier=" + FormBrowser.encode(malformed));
+      assertEquals(400, refused.status(), malformed);
+      assertEquals("invalid_request", refused.error(), malformed);
+    }
     ApiResponse atTokenEndpoint = fixture.gateway.http().send("POST", "/oidc/" + appId + "/token",
         "grant_type=authorization_code&code=" + FormBrowser.encode(code) + "&redirect_uri=" + FormBrowser.encode(CALLBACK)
             + "&code_verifier=" + verifier,
@@ -239,6 +232,38 @@ class HostedSignInTest {
     ApiResponse right = fixture.gateway.http().get(base + "&code_verifier=" + verifier);
     assertEquals(200, right.status(), right.toString());
     assertEquals("pkce@example.com", right.json().getJsonObject("user").getString("email"));
+  }
+
+  @Test
+  @DisplayName("PKCE: a wrong code_verifier, or none with Basic, is invalid_grant and spends the code: no guessing")
+  void wrongVerifierSpendsTheCode() throws Exception {
+    String verifier = "verifier-" + "z".repeat(50);
+    String wrongFirst = "/api/client/" + appId + "/userinfo?code="
+        + FormBrowser.encode(pkceCode(verifier, "pkce-guessed@example.com"));
+    ApiResponse wrong = fixture.gateway.http().get(wrongFirst + "&code_verifier=wrong-" + "y".repeat(50));
+    assertEquals(400, wrong.status());
+    assertEquals("invalid_grant", wrong.error());
+    ApiResponse right = fixture.gateway.http().get(wrongFirst + "&code_verifier=" + verifier);
+    assertEquals(400, right.status(), right.body());
+    assertEquals("invalid_grant", right.error(), "the code was spent by the wrong verifier");
+
+    String basicFirst = "/api/client/" + appId + "/userinfo?code="
+        + FormBrowser.encode(pkceCode(verifier, "pkce-basic@example.com"));
+    ApiResponse basicOnly = fixture.gateway.http().get(basicFirst, "Authorization", HostedFixture.basic(app));
+    assertEquals("invalid_grant", basicOnly.error(), "a PKCE code also needs its verifier");
+    assertEquals("invalid_grant", fixture.gateway.http().get(basicFirst + "&code_verifier=" + verifier).error());
+  }
+
+  /** The code of a PKCE onboarding flow of {@code email}. */
+  private String pkceCode(String verifier, String email) throws Exception {
+    String challenge = Base64.getUrlEncoder().withoutPadding()
+        .encodeToString(MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
+    String start = "/onboarding/" + appId + "?callback_url=" + FormBrowser.encode(CALLBACK) + "&code_challenge="
+        + challenge + "&code_challenge_method=S256";
+    FormBrowser.Page done = completeFlow(fixture.browser(), start, email);
+    Map<String, String> params = query(done.location());
+    assertNull(params.get("state"));
+    return params.get("auth_code");
   }
 
   @Test
@@ -291,6 +316,26 @@ class HostedSignInTest {
     dev.portcullis.testing.Await.until("an SMS to " + phone, java.time.Duration.ofSeconds(10),
         () -> fixture.receiver.calls().stream().anyMatch(call -> phone.equals(call.json().getString("to"))
             && "sms".equals(call.json().getString("channel"))));
+  }
+
+  @Test
+  @DisplayName("a callback URL removed while a flow runs gets no code: the flow ends on an error page")
+  void callbackRemovedMidFlow() {
+    String removable = "https://old.example.com/cb";
+    JsonObject changing = fixture.app("hosted-changing", List.of(CALLBACK, removable),
+        new JsonObject().put("profile_fields", new io.vertx.core.json.JsonArray(List.of("name"))));
+    String changingId = changing.getString("app_id");
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page page = browser.get("/onboarding/" + changingId + "?state=mid&callback_url=" + FormBrowser.encode(removable));
+    FormBrowser.Page profile = fixture.signIn(browser, page, "removed-callback@example.com");
+    ApiResponse patched = fixture.gateway.http().send("PATCH", "/v1/apps/" + changingId,
+        new JsonObject().put("callback_urls", new io.vertx.core.json.JsonArray(List.of(CALLBACK))).encode(),
+        "Content-Type", "application/json", "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
+    assertEquals(200, patched.status(), patched.toString());
+    FormBrowser.Page done = browser.submit(profile, Map.of("name", "Kim Lee", "action", "profile"));
+    assertEquals(400, done.status(), done.toString());
+    assertNull(done.location(), "no redirect to the removed URL");
+    assertTrue(done.body().contains("cannot go on"), done.body());
   }
 
   @Test

@@ -324,14 +324,59 @@ class OidcProviderTest {
   }
 
   @Test
-  @DisplayName("a wrong code_verifier and a redirect_uri mismatch are invalid_grant; a reused code revokes what the first use issued")
+  @DisplayName("a wrong code_verifier is invalid_grant and spends the code; a malformed one is invalid_request")
+  void wrongVerifierSpendsTheCode() throws Exception {
+    Started started = authenticationRequest("openid email");
+    AuthorizationCode code = signIn(started, "bo-guessed@example.com").toSuccessResponse().getAuthorizationCode();
+    for (String malformed : List.of("short", "x".repeat(129), "has space " + "x".repeat(40))) {
+      ApiResponse refused = form("/oidc/" + appId + "/token", Map.of("grant_type", "authorization_code",
+          "code", code.getValue(), "redirect_uri", CALLBACK, "code_verifier", malformed), "Authorization", basicHeader());
+      assertEquals(400, refused.status(), malformed);
+      assertEquals("invalid_request", refused.json().getString("error"), malformed);
+    }
+    TokenResponse wrongVerifier = exchange(code, CALLBACK, new CodeVerifier());
+    assertEquals("invalid_grant", wrongVerifier.toErrorResponse().getErrorObject().getCode());
+    TokenResponse right = exchange(code, CALLBACK, started.verifier());
+    assertFalse(right.indicatesSuccess(), "the wrong verifier spent the code");
+    assertEquals("invalid_grant", right.toErrorResponse().getErrorObject().getCode());
+  }
+
+  @Test
+  @DisplayName("a code is invalid_grant once its redirect_uri is removed from the app's callback URLs, and a deleted user's too")
+  void deadGrants() throws Exception {
+    Started started = authenticationRequest("openid email");
+    AuthorizationCode code = signIn(started, "bo-removed@example.com").toSuccessResponse().getAuthorizationCode();
+    String other = "https://rp.example.com/other";
+    assertEquals(200, patchCallbacks(List.of(other)).status());
+    try {
+      TokenResponse refused = exchange(code, CALLBACK, started.verifier());
+      assertEquals("invalid_grant", refused.toErrorResponse().getErrorObject().getCode());
+    } finally {
+      assertEquals(200, patchCallbacks(List.of(CALLBACK)).status());
+    }
+
+    Started again = authenticationRequest("openid email");
+    AuthorizationCode orphan = signIn(again, "bo-deleted@example.com").toSuccessResponse().getAuthorizationCode();
+    String userId = gateway.http().get("/v1/apps/" + appId + "/users?q=bo-deleted%40example.com",
+        "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY)
+        .json().getJsonArray("users").getJsonObject(0).getString("id");
+    assertEquals(200, gateway.http().send("DELETE", "/v1/apps/" + appId + "/users/" + userId, null,
+        "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY).status());
+    TokenResponse gone = exchange(orphan, CALLBACK, again.verifier());
+    assertEquals("invalid_grant", gone.toErrorResponse().getErrorObject().getCode(), gone.toErrorResponse().toString());
+  }
+
+  private static ApiResponse patchCallbacks(List<String> urls) {
+    return gateway.http().send("PATCH", "/v1/apps/" + appId,
+        new JsonObject().put("callback_urls", new JsonArray(urls)).encode(),
+        "Content-Type", "application/json", "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
+  }
+
+  @Test
+  @DisplayName("a redirect_uri mismatch is invalid_grant; a reused code revokes what the first use issued")
   void codeExchangeErrors() throws Exception {
     Started started = authenticationRequest("openid email");
     AuthorizationCode code = signIn(started, "bo@example.com").toSuccessResponse().getAuthorizationCode();
-
-    TokenResponse wrongVerifier = exchange(code, CALLBACK, new CodeVerifier());
-    assertFalse(wrongVerifier.indicatesSuccess());
-    assertEquals("invalid_grant", wrongVerifier.toErrorResponse().getErrorObject().getCode());
 
     TokenResponse wrongRedirect = exchange(code, CALLBACK + "/other", started.verifier());
     assertEquals("invalid_grant", wrongRedirect.toErrorResponse().getErrorObject().getCode());
