@@ -67,7 +67,8 @@ public final class RedisStore {
     if (!replicaAcks.enabled()) {
       return send(write);
     }
-    return bounded(client.batch(replicaAcks.withWait(write))).map(replicaAcks::writeReply);
+    return bounded(client.batch(replicaAcks.withWait(write))).compose(replies -> RequestContext.carried(
+        replicaAcks.writeReply(replies)));
   }
 
   /**
@@ -120,6 +121,6 @@ public final class RedisStore {
   }
 
   public Future<Void> close() {
-    return client.close();
+    return client.close().compose(closed -> replicaAcks.close());
   }
 }

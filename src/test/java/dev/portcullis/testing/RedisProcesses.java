@@ -136,6 +136,21 @@ public final class RedisProcesses implements AutoCloseable {
     };
   }
 
+  /** Whether every sentinel calls the master's replica down (subjectively, or its link lost). */
+  public boolean replicaDownForSentinels() {
+    return sentinelPorts.stream().allMatch(port -> replicaDown(port));
+  }
+
+  /** Whether the first sentinel, the one a gateway asks first, still calls the replica healthy. */
+  public boolean replicaHealthyForFirstSentinel() {
+    return !replicaDown(sentinelPorts.get(0));
+  }
+
+  private static boolean replicaDown(int sentinel) {
+    String flags = field(cli(sentinel, "SENTINEL", "REPLICAS", MASTER_NAME), "flags");
+    return flags.contains("s_down") || flags.contains("disconnected");
+  }
+
   /** Runs one {@code redis-cli} command against a local port and returns its raw output. */
   public static String cli(int port, String... command) {
     List<String> line = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port)));

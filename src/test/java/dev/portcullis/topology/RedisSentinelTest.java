@@ -41,7 +41,8 @@ class RedisSentinelTest extends RedisTopologyContract {
   }
 
   @Test
-  @DisplayName("a consumed code waits for the replica's acknowledgement; with the replica frozen it still stands, and is counted")
+  @DisplayName("a consumed code waits for the replica's acknowledgement; unacknowledged, it is 503 while the sentinels "
+      + "call the replica healthy (a fail-over could undo it), and stands once they call it down")
   void decisionsWaitForTheReplica() throws Exception {
     redis.awaitReplicaInSync();
     // A replica starved of CPU may miss the 250 ms acknowledgement now and then: one of three logins must see
@@ -54,12 +55,22 @@ class RedisSentinelTest extends RedisTopologyContract {
       acknowledged = before == unreplicatedWrites();
     }
     assertTrue(acknowledged, "with a live replica every decision is acknowledged");
+    String earlyId = send("frozen-early-" + UUID.randomUUID() + "@example.com").json().getString("otp_request_id");
+    String earlyCode = receiver.awaitCode(earlyId);
     String requestId = send("frozen-" + UUID.randomUUID() + "@example.com").json().getString("otp_request_id");
     String code = receiver.awaitCode(requestId);
     try (AutoCloseable frozen = redis.freezeReplica()) {
-      ApiResponse login = verify(requestId, code);
-      assertEquals(200, login.status(), login.body());
+      ApiResponse early = verify(earlyId, earlyCode);
+      // Read after the answer: a replica the sentinel calls healthy now was healthy when the gateway asked.
+      if (redis.replicaHealthyForFirstSentinel()) {
+        assertEquals(503, early.status(), "no acknowledgement, no explanation: " + early.body());
+        assertEquals("unavailable", early.error());
+      }
       assertTrue(unreplicatedWrites() > before, "the unacknowledged decision is counted");
+      Await.until("the sentinels to call the frozen replica down", Duration.ofSeconds(15),
+          redis::replicaDownForSentinels);
+      ApiResponse login = verify(requestId, code);
+      assertEquals(200, login.status(), "with the replica down, the master alone holds the decision: " + login.body());
     }
     assertEquals("otp_expired", verify(requestId, code).error());
   }
