@@ -26,6 +26,7 @@ import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.ErrorResponder;
 import dev.portcullis.http.InvalidRequests;
 import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.NulCharacters;
 import dev.portcullis.http.PathSegments;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.RouteTemplates;
@@ -185,6 +186,7 @@ public final class ApiVerticle extends VerticleBase {
     router.route().handler(guard.proxies());
     router.route().handler(guard.admission());
     router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));
+    router.route().handler(NulCharacters::check);
     // The hosted pages' forms post application/x-www-form-urlencoded: before the JSON body parser, which refuses it
     HostedApi pages = api.hosted().pages();
     router.post("/hosted/:app_id/flow").handler(pages::submit);

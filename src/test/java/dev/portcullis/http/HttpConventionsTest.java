@@ -251,6 +251,23 @@ class HttpConventionsTest {
   }
 
   @Test
+  @DisplayName("a NUL character in a query string or a form body is 400, not a 500 from Postgres")
+  void nulInQueryOrForm() {
+    String[] admin = {"Authorization", "Bearer " + TestGateway.ADMIN_KEY};
+    String appId = gateway.createApp("nul-query").getString("app_id");
+    for (String path : java.util.List.of("/v1/apps/" + appId + "/users?q=a%00b", "/v1/apps/" + appId + "/audit?type=a%00b")) {
+      ApiResponse refused = gateway.http().get(path, admin);
+      assertEquals(400, refused.status(), path + " -> " + refused.body());
+      assertEquals("invalid_request", refused.error());
+    }
+    ApiResponse form = gateway.http().send("POST", "/oidc/" + appId + "/token", "grant_type=a%00b",
+        "Content-Type", "application/x-www-form-urlencoded");
+    assertEquals(400, form.status(), form.body());
+    assertEquals(200, gateway.http().get("/v1/apps/" + appId + "/users?q=a%2500b", admin).status(),
+        "an encoded percent sign followed by 00 is no NUL");
+  }
+
+  @Test
   @DisplayName("a lone UTF-16 surrogate or a number beyond a double is 400 naming its field, never stored as ? or Infinity")
   void unstorableValues() {
     String[] admin = {"Authorization", "Bearer " + TestGateway.ADMIN_KEY, "Content-Type", "application/json"};
