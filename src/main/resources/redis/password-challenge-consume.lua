@@ -1,9 +1,16 @@
 -- Spends a challenge token: the first presentation deletes it, so of any number of concurrent submissions
--- exactly one goes on. A token presented for another purpose or identity is spent too, and refused.
+-- exactly one goes on. A token presented for another purpose or identity is spent too, and refused. Also reads
+-- what the difficulty would be now: failures since the challenge was issued raise the work it must carry, or
+-- tokens taken while nothing had failed yet would all be free guesses later.
 --
 -- KEYS[1] the challenge: hash {purpose, name, difficulty}
--- ARGV: 1 purpose, 2 identity name
--- Returns {'ok', difficulty} or {'invalid'}.
+-- KEYS[2] identity state: hash {w, we, c, ...}
+-- KEYS[3] failures from the client network (fixed window counter)
+-- KEYS[4] failures in the app (fixed window counter)
+-- KEYS[5] challenges issued to the client network (fixed window counter)
+-- ARGV: 1 purpose, 2 identity name, 3 read the network (1) or not (0: no client IP)
+-- Returns {'ok', difficulty at issue, identity failures in window, consecutive identity failures,
+--          network failures, app failures, network challenges in window} or {'invalid'}.
 
 local challenge = redis.call('HMGET', KEYS[1], 'purpose', 'name', 'difficulty')
 if not challenge[1] then
@@ -13,4 +20,17 @@ redis.call('DEL', KEYS[1])
 if challenge[1] ~= ARGV[1] or challenge[2] ~= ARGV[2] then
   return {'invalid'}
 end
-return {'ok', tonumber(challenge[3])}
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local state = redis.call('HMGET', KEYS[2], 'w', 'we', 'c')
+local identity_failures = 0
+if tonumber(state[2] or 0) > now then
+  identity_failures = tonumber(state[1] or 0)
+end
+local network_failures, volume = 0, 0
+if ARGV[3] == '1' then
+  network_failures = tonumber(redis.call('GET', KEYS[3]) or 0)
+  volume = tonumber(redis.call('GET', KEYS[5]) or 0)
+end
+return {'ok', tonumber(challenge[3]), identity_failures, tonumber(state[3] or 0), network_failures,
+  tonumber(redis.call('GET', KEYS[4]) or 0), volume}

@@ -84,18 +84,23 @@ public final class Challenges {
     if (token.length() > MAX_TOKEN_LENGTH) {
       return Future.failedFuture(invalid("challenge_token: unknown, expired or already used"));
     }
-    String identityName = names.identityName(call.app().id(), call.identity());
-    return store.consumeChallenge(call.app().id(), hash(token), call.purpose(), identityName)
-        .compose(difficulty -> {
-          if (difficulty < 0) {
+    App app = call.app();
+    String identityName = names.identityName(app.id(), call.identity());
+    String networkName = call.network() == null ? null : names.networkName(app.id(), call.network());
+    return store.consumeChallenge(app.id(), hash(token), call.purpose(), identityName, networkName)
+        .compose(spent -> {
+          if (spent == null) {
             metrics.challengeRefused("unknown");
             return Future.failedFuture(invalid(
                 "challenge_token: unknown, expired, already used, or issued for another purpose or identity"));
           }
+          // Failures since the token was issued raise its price: tokens taken before any failure are no free guesses.
+          int difficulty = Math.max(spent.issuedDifficulty(), spent.now().of(app.settings().powMaxDifficulty()));
           if (!ProofOfWork.solves(token, powSolution, difficulty)) {
             metrics.challengeRefused("pow");
-            return Future.failedFuture(invalid("pow_solution: does not solve the challenge at difficulty "
-                + difficulty + "; get a new challenge"));
+            return Future.failedFuture(invalid("pow_solution: does not solve the challenge at difficulty " + difficulty
+                + (difficulty > spent.issuedDifficulty() ? " (it rose since the challenge was issued)" : "")
+                + "; get a new challenge"));
           }
           return Future.succeededFuture();
         });

@@ -115,6 +115,29 @@ class ChallengeTest {
   }
 
   @Test
+  @DisplayName("tokens taken before any failure are no free guesses: failures since their issue raise the work they need")
+  void prefetchedTokensPayTheRisenDifficulty() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "ch-prefetch", new JsonObject());
+    List<String> tokens = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ApiResponse challenge = client.challenge("login", "pia@example.com", "198.51.100.30");
+      assertNull(challenge.json().getValue("pow"), "nothing failed yet: " + challenge.body());
+      tokens.add(challenge.json().getString("challenge_token"));
+    }
+    JsonObject guess = new JsonObject().put("email", "pia@example.com").put("password", "a guessed password")
+        .put("client_ip", "198.51.100.30");
+    assertEquals("invalid_credentials", client.post("/auth/login", guess.copy().put("challenge_token", tokens.get(0)))
+        .error());
+    ApiResponse free = client.post("/auth/login", guess.copy().put("challenge_token", tokens.get(1)));
+    assertEquals(401, free.status(), free.body());
+    assertEquals("invalid_challenge", free.error(), "the failure raised the price of the prefetched token");
+    assertTrue(free.json().getString("message").contains("rose"), free.body());
+    ApiResponse paid = client.post("/auth/login", guess.copy().put("challenge_token", tokens.get(2))
+        .put("pow_solution", PowSolver.solve(tokens.get(2), 10)));
+    assertEquals("invalid_credentials", paid.error(), "a token solved at the new difficulty is let through: " + paid.body());
+  }
+
+  @Test
   @DisplayName("with challenge_required false no token is needed, but a token sent anyway is checked")
   void optional() {
     PasswordClient client = PasswordClient.forNewApp(gateway, "ch-optional",
