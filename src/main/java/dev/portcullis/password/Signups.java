@@ -102,8 +102,20 @@ public final class Signups {
               request.requestId(), request.clientIp())
           .compose(identity -> store.takePendingSignup(request.appId(), names.identityName(request.appId(), identity),
                   verificationId.toString())
+              .compose(pending -> pending != null ? Future.succeededFuture(pending) : superseded(request, identity))
               .compose(pending -> complete(request, identity, verificationId.toString(), pending, message)));
     });
+  }
+
+  /**
+   * A right code with no pending signup of its own: fine for a user who exists unverified (made by an admin, a resend
+   * sent the code), but for an identity with no user the signup moved on to a newer verification (a resend, a
+   * second signup), which alone carries the password: this one is expired, or it would make a user without it.
+   */
+  private Future<JsonObject> superseded(PasswordRequest request, Identity identity) {
+    return passwords.find(request.appId(), PasswordRequest.column(identity), identity.value())
+        .compose(existing -> existing != null ? Future.succeededFuture(null)
+            : Future.failedFuture(VerificationCodes.expired()));
   }
 
   /** {@code PASSWORD_RESEND}: a new code for a pending verification or an identity. */

@@ -278,6 +278,34 @@ class PasswordFlowTest {
   }
 
   @Test
+  @DisplayName("a signup moved on by a resend (anyone may ask one) leaves its first code expired, never a user without "
+      + "the password; the newest code makes the user with it")
+  void supersededSignupCode() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-moved", new JsonObject()
+        .put("challenge_required", false).put("otp_resend_cooldown", 0));
+    ApiResponse signup = client.signup("lia@example.com", "tangerine skyline 42");
+    assertEquals(202, signup.status(), signup.body());
+    String first = signup.json().getString("verification_id");
+    String firstCode = receiver.awaitCode(first);
+    ApiResponse resent = client.post("/auth/resend-verification", new JsonObject().put("email", "lia@example.com")
+        .put("client_ip", "198.51.100.77"));
+    assertEquals(200, resent.status(), resent.body());
+    String second = resent.json().getString("verification_id");
+
+    ApiResponse old = client.verify(first, firstCode);
+    assertEquals(401, old.status(), old.body());
+    assertEquals("otp_expired", old.error());
+    ApiResponse users = gateway.http().get("/v1/apps/" + client.appId() + "/users?q=lia%40example.com",
+        Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(0, users.json().getJsonArray("users").size(), "no user without the password: " + users.body());
+
+    ApiResponse verified = client.verify(second, receiver.awaitCode(second));
+    assertEquals(200, verified.status(), verified.body());
+    assertEquals(true, verified.json().getBoolean("new_user"));
+    assertEquals(200, client.login("lia@example.com", "tangerine skyline 42", null).status(), "the password came along");
+  }
+
+  @Test
   @DisplayName("a user an admin creates with a password is refused as unverified after the right password until a "
       + "code verifies it; once disabled it is refused as disabled, again only after the right password")
   void adminCreatedUser() {
