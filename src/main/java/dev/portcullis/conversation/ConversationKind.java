@@ -80,7 +80,7 @@ final class ConversationKind implements FlowKind {
       if (authResult != null) {
         result.put("auth", authResult);
       }
-      return store.finish(conversationId, result).compose(returnUrl -> {
+      return store.finish(conversationId, result, userId).compose(returnUrl -> {
         if (returnUrl == null) {
           return Future.failedFuture(new ApiException(ErrorCode.INVALID_REQUEST, "conversation is over"));
         }

@@ -36,7 +36,7 @@ final class ConversationStore {
           + "WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM bound)";
 
   private static final String FINISH =
-      "UPDATE conversations SET status = 'FINISHED', result = $2, finished_at = now() "
+      "UPDATE conversations SET status = 'FINISHED', result = $2, user_id = $3, finished_at = now() "
           + "WHERE id = $1 AND status = 'IN_PROGRESS' AND expires_at > now() RETURNING return_url";
 
   private static final String CREDENTIALS =
@@ -90,9 +90,12 @@ final class ConversationStore {
         });
   }
 
-  /** Stores the result; the return URL, or null when the conversation was no longer in progress. */
-  Future<String> finish(UUID id, JsonObject result) {
-    return pg.run(pool -> pool.preparedQuery(FINISH).execute(Tuple.of(id, result)))
+  /**
+   * Stores the user's result; the return URL, or null when the conversation was no longer in progress. The
+   * conversation is deleted with the user: its result is their data.
+   */
+  Future<String> finish(UUID id, JsonObject result, UUID userId) {
+    return pg.run(pool -> pool.preparedQuery(FINISH).execute(Tuple.of(id, result, userId)))
         .map(rows -> rows.rowCount() == 0 ? null : rows.iterator().next().getString("return_url"));
   }
 

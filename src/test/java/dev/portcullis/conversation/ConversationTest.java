@@ -120,6 +120,23 @@ class ConversationTest {
   }
 
   @Test
+  @DisplayName("deleting a user erases their conversations' results (identity fields, token, challenge): 404 after")
+  void deletedUsersConversationsGo() {
+    JsonObject conversation = created(registration());
+    String id = conversation.getString("id");
+    assertEquals(302, register(fixture.browser(), conversation, "erased@example.com").status());
+    assertEquals("FINISHED", read(id).getString("status"));
+    String admin = "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY;
+    String users = "/v1/apps/" + app.getString("app_id") + "/users";
+    String userId = fixture.gateway.http().get(users + "?q=erased%40example.com", "Authorization", admin)
+        .json().getJsonArray("users").getJsonObject(0).getString("id");
+    assertEquals(200, fixture.gateway.http().send("DELETE", users + "/" + userId, null, "Authorization", admin).status());
+    ApiResponse gone = fixture.gateway.http().get("/api/conversations/" + id, "Accept", "application/json",
+        "Authorization", HostedFixture.basic(app));
+    assertEquals(404, gone.status(), "the result was the deleted user's data: " + gone.body());
+  }
+
+  @Test
   @DisplayName("a disabled user's right code finishes nothing: the page says so and the conversation stays open")
   void disabledUser() {
     JsonObject registered = created(registration());
