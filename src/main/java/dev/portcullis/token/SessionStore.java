@@ -121,7 +121,9 @@ final class SessionStore {
    */
   private static String signIn(String column) {
     String verified = column + "_verified";
-    return "WITH " + UserRepository.identityUser(column, "CASE WHEN $7::uuid IS NULL THEN now() END") + ", "
+    // A new identity is a member of no tenant: a sign-in naming one makes no user it could only refuse.
+    return "WITH " + UserRepository.identityUser(column, "CASE WHEN $7::uuid IS NULL THEN now() END", "$7::uuid IS NULL")
+        + ", "
         + "s AS (INSERT INTO sessions (id, app_id, user_id, expires_at, tenant_id, client_ip, last_used_at) "
         + "SELECT $4, u.app_id, u.id, now() + $5::int * interval '1 second', $7, $8, now() FROM u "
         + "WHERE NOT u.disabled AND ($7::uuid IS NULL OR EXISTS "

@@ -90,8 +90,12 @@ final class TokenService {
         .recover(failure -> proofAfterFailure(request, failure))
         .compose(signedIn -> {
           if (signedIn == null) {
-            return retries > 0
-                ? signIn(app, request, retries - 1)
+            if (retries > 0) {
+              return signIn(app, request, retries - 1);
+            }
+            // Still no user: the identity is new and names a tenant, so the statement made none. The proof is spent.
+            return request.tenantId() != null
+                ? audit.record(provenBy(request, null, false)).compose(stored -> Future.failedFuture(notMember()))
                 : Future.failedFuture(new IllegalStateException("no user after a second sign-in statement"));
           }
           List<AuditEvent> events = provenBy(request, signedIn.userId(), signedIn.created());

@@ -217,7 +217,7 @@ public final class UserRepository {
    */
   private static String findOrInsert(String column) {
     String verified = column + "_verified";
-    return "WITH " + identityUser(column, "NULL::timestamptz") + ", "
+    return "WITH " + identityUser(column, "NULL::timestamptz", "true") + ", "
         + "verify AS (UPDATE users SET " + verified + " = true "
         + "WHERE id = (SELECT id FROM found) AND NOT (SELECT verified FROM found)) "
         + "SELECT " + User.COLUMNS + ", disabled, created FROM u";
@@ -229,15 +229,17 @@ public final class UserRepository {
    * {@code verified}), {@code inserted} (the user made, its identity verified, when none was found; its
    * {@code last_login_at} is the SQL expression {@code lastLoginAt}) and {@code u} (whichever of the two, with
    * {@code created}). Concurrent first logins make one user: the losing insert waits for the winner's commit and
-   * does nothing, so the loser's {@code u} is empty (a new statement then finds the winner's row).
+   * does nothing, so the loser's {@code u} is empty (a new statement then finds the winner's row). No user is made
+   * when the SQL condition {@code insertWhen} is false ({@code u} is empty then too).
    */
-  public static String identityUser(String column, String lastLoginAt) {
+  public static String identityUser(String column, String lastLoginAt, String insertWhen) {
     String verified = column + "_verified";
     String columns = User.COLUMNS + ", disabled, " + verified + " AS verified";
     return "found AS (SELECT " + columns + " FROM users WHERE app_id = $2 AND " + column + " = $3), "
         + "inserted AS (INSERT INTO users (id, app_id, " + column + ", " + verified + ", last_login_at) "
         + "SELECT $1::uuid, $2::uuid, $3::text, true, " + lastLoginAt + " "
-        + "WHERE NOT EXISTS (SELECT 1 FROM found) ON CONFLICT DO NOTHING RETURNING " + columns + "), "
+        + "WHERE NOT EXISTS (SELECT 1 FROM found) AND " + insertWhen + " ON CONFLICT DO NOTHING RETURNING " + columns
+        + "), "
         + "u AS (SELECT *, false AS created FROM found UNION ALL SELECT *, true AS created FROM inserted)";
   }
 

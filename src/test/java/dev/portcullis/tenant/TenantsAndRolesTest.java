@@ -178,6 +178,21 @@ class TenantsAndRolesTest {
   }
 
   @Test
+  @DisplayName("a first login naming a tenant is 403 and makes no user: the next login reports new_user true")
+  void firstLoginIntoATenantMakesNoUser() {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "tenants-first");
+    String email = email();
+    String school = tenant(app, "school-first");
+    ApiResponse refused = app.login(email, school);
+    assertEquals(403, refused.status(), refused.body());
+    assertEquals("forbidden", refused.error());
+    ApiResponse users = app.http().get(app.path("/users?q=" + java.net.URLEncoder.encode(email,
+        java.nio.charset.StandardCharsets.UTF_8)), ADMIN);
+    assertEquals(0, ok(users, 200).getJsonArray("users").size(), "no user for a login that could not go on");
+    assertEquals(true, ok(app.login(email, null), 200).getBoolean("new_user"));
+  }
+
+  @Test
   @DisplayName("a refresh may switch tenant (members only, 403 otherwise), /auth/me shows it at once on every process, "
       + "and the session keeps its tenant without tenant_id")
   void refreshSwitchesTenant() throws Exception {
