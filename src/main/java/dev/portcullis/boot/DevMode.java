@@ -50,14 +50,20 @@ public final class DevMode {
     }
     Migrations.createDatabaseIfMissing(pg);
 
-    GatewayConfig.checkRedisUrl(raw.getString(GatewayConfig.REDIS_URL));
-    URI redis = URI.create(raw.getString(GatewayConfig.REDIS_URL));
-    int redisPort = redis.getPort() < 0 ? 6379 : redis.getPort();
-    if (!Ports.reachable(redis.getHost(), redisPort)) {
-      LOG.info("no Redis at {}:{}: starting an embedded one (data in {})", redis.getHost(), redisPort, HOME.resolve("redis"));
-      embedded("Redis", redis.getHost() + ":" + redisPort,
-          () -> EmbeddedBackends.startRedis(HOME.resolve("redis"), EMBEDDED_REDIS_PORT, true));
+    // One URL, or with sentinel or cluster a comma-separated list of nodes: the embedded Redis stands in only when
+    // none answers, and it is a standalone one.
+    List<URI> redisNodes = java.util.Arrays.stream(raw.getString(GatewayConfig.REDIS_URL).split(","))
+        .map(String::trim)
+        .peek(GatewayConfig::checkRedisUrl)
+        .map(URI::create)
+        .toList();
+    if (redisNodes.stream().noneMatch(node -> Ports.reachable(node.getHost(), node.getPort() < 0 ? 6379 : node.getPort()))) {
+      URI first = redisNodes.get(0);
+      String where = first.getHost() + ":" + (first.getPort() < 0 ? 6379 : first.getPort());
+      LOG.info("no Redis at {}: starting an embedded standalone one (data in {})", where, HOME.resolve("redis"));
+      embedded("Redis", where, () -> EmbeddedBackends.startRedis(HOME.resolve("redis"), EMBEDDED_REDIS_PORT, true));
       config.put(GatewayConfig.REDIS_URL, "redis://127.0.0.1:" + EMBEDDED_REDIS_PORT);
+      config.put(GatewayConfig.REDIS_MODE, "standalone");
     }
 
     if (config.getValue(GatewayConfig.MASTER_KEY) == null) {

@@ -49,4 +49,14 @@ class DevModeTest {
     JsonObject unset = DevMode.prepare(vertx, raw()).await(60, TimeUnit.SECONDS);
     assertEquals("log", unset.getString(GatewayConfig.OTP_EMAIL_CHANNEL));
   }
+
+  @Test
+  @DisplayName("a sentinel or cluster node list, as README documents it, is taken as it is when a node answers")
+  void redisNodeList() throws Exception {
+    String nodes = "redis://127.0.0.1:6379, redis://127.0.0.1:6380";
+    JsonObject configured = DevMode.prepare(vertx, raw().put(GatewayConfig.REDIS_MODE, "sentinel")
+        .put(GatewayConfig.REDIS_URL, nodes)).await(60, TimeUnit.SECONDS);
+    assertEquals(nodes, configured.getString(GatewayConfig.REDIS_URL));
+    assertEquals("sentinel", configured.getString(GatewayConfig.REDIS_MODE));
+  }
 }
