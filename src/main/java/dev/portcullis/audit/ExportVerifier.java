@@ -88,6 +88,9 @@ final class ExportVerifier {
       return Result.broken(0, trailer.keyId(), trailer.month(), lines, null, null, "bad_signature",
           "signed by key " + trailer.keyId() + ", not by the key given (" + keyId + ")");
     }
+    if (trailer.signature() == null) {
+      return Result.broken(0, keyId, trailer.month(), lines, null, null, "bad_signature", "the trailer has no signature");
+    }
     if (!ExportSigningKey.verify(key, trailer.signedText(), trailer.signature())) {
       return Result.broken(0, keyId, trailer.month(), lines, null, null, "bad_signature",
           "the trailer's signature does not verify: the trailer was changed");

@@ -204,6 +204,27 @@ class AuditRetentionTest {
   }
 
   @Test
+  @DisplayName("a trailer without its signature is reported as bad_signature, like any other broken trailer")
+  void unsignedTrailerIsBadSignature() throws IOException {
+    YearMonth month = monthsBack(9);
+    appWithEvents(at(month, 10), at(month, 20));
+    Path file = exported(month, null);
+    List<String> lines = new ArrayList<>(Files.readAllLines(file));
+    JsonObject trailer = new JsonObject(lines.get(lines.size() - 1));
+    trailer.remove("signature");
+    lines.set(lines.size() - 1, trailer.encode());
+    Path unsigned = dir.resolve("unsigned.jsonl");
+    Files.write(unsigned, lines);
+
+    Run run = verify(unsigned);
+
+    assertEquals(1, run.status(), run.err());
+    assertEquals("bad_signature", run.json().getJsonObject("first_broken").getString("reason"), run.out());
+    assertEquals(3L, run.json().getJsonObject("first_broken").getLong("line"));
+    assertTrue(run.err().contains("line 3: bad_signature"), run.err());
+  }
+
+  @Test
   @DisplayName("a month is detached only once every event of it is in a verified export; the database's verify then starts after the export")
   void detachAfterExport() {
     YearMonth month = monthsBack(4);
