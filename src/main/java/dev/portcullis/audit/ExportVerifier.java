@@ -112,6 +112,8 @@ final class ExportVerifier {
         StoredEvent event;
         try {
           event = StoredEvent.fromJson(new JsonObject(line));
+        } catch (IllegalArgumentException e) {
+          return broken(checked, keyId, trailer, number, null, "malformed", "not an audit event: " + e.getMessage());
         } catch (RuntimeException e) {
           return broken(checked, keyId, trailer, number, null, "malformed", "not an audit event");
         }

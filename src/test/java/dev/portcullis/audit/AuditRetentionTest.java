@@ -204,6 +204,26 @@ class AuditRetentionTest {
   }
 
   @Test
+  @DisplayName("an event line with a field no event has is malformed, even though the hash does not cover that field")
+  void unknownFieldIsMalformed() throws IOException {
+    YearMonth month = monthsBack(10);
+    appWithEvents(at(month, 10), at(month, 20), at(month, 30));
+    Path file = exported(month, null);
+    List<String> lines = new ArrayList<>(Files.readAllLines(file));
+    lines.set(1, new JsonObject(lines.get(1)).put("extra", "x").encode());
+    Path extra = dir.resolve("extra.jsonl");
+    Files.write(extra, lines);
+
+    Run run = cli("audit-verify", extra.toString());
+
+    assertEquals(1, run.status(), run.out());
+    JsonObject broken = run.json().getJsonObject("first_broken");
+    assertEquals("malformed", broken.getString("reason"));
+    assertEquals(2L, broken.getLong("line"));
+    assertTrue(broken.getString("detail").contains("extra"), broken.encode());
+  }
+
+  @Test
   @DisplayName("a trailer without its signature is reported as bad_signature, like any other broken trailer")
   void unsignedTrailerIsBadSignature() throws IOException {
     YearMonth month = monthsBack(9);
