@@ -113,10 +113,11 @@ final class AuditExporter {
       for (ExportFile.Chain range : ranges(month, appId)) {
         chains.add(write(range, writer));
       }
-      ExportFile.Trailer trailer = new ExportFile.Trailer(month.toString(), appId == null ? null : appId.toString(),
-          StoredEvent.format(clock.instant().truncatedTo(ChronoUnit.MICROS)), null, chains, null).signed(key);
+      ExportFile.Trailer trailer = new ExportFile.Trailer(ExportFile.FORMAT, month.toString(),
+          appId == null ? null : appId.toString(), StoredEvent.format(clock.instant().truncatedTo(ChronoUnit.MICROS)),
+          null, chains, null).signed(key);
       writer.write(trailer.line());
-      writer.newLine();
+      writer.write('\n');
     } finally {
       db.rollback();
       db.setAutoCommit(autoCommit);
@@ -138,7 +139,7 @@ final class AuditExporter {
         while (rows.next()) {
           long keyedFrom = rows.getLong("keyed_from_seq");
           ranges.add(new ExportFile.Chain(rows.getObject("app_id", UUID.class), rows.getLong("first_seq"),
-              rows.getLong("last_seq"), null, null, 0, rows.wasNull() ? null : keyedFrom));
+              rows.getLong("last_seq"), null, null, 0, rows.wasNull() ? null : keyedFrom, null));
         }
       }
     }
@@ -147,7 +148,7 @@ final class AuditExporter {
       long first = Math.max(range.firstSeq(), exportedThrough(range.appId(), range.firstSeq(), month) + 1);
       if (first <= range.lastSeq()) {
         anchored.add(new ExportFile.Chain(range.appId(), first, range.lastSeq(), hashBefore(range.appId(), first), null, 0,
-            range.keyedFromSeq()));
+            range.keyedFromSeq(), null));
       }
     }
     return anchored;
@@ -185,10 +186,11 @@ final class AuditExporter {
     throw new IllegalStateException("app " + app + ": event " + (seq - 1) + " is neither stored nor the head of an export");
   }
 
-  /** Streams the range's events as lines; answers the range with its head hash and event count. */
+  /** Streams the range's events as lines; answers the range with its head hash, event count and lines' digest. */
   private ExportFile.Chain write(ExportFile.Chain range, BufferedWriter writer) throws SQLException, IOException {
     long events = 0;
     String head = range.previousHash();
+    MessageDigest digest = ExportFile.eventsDigest();
     try (PreparedStatement query = db.prepareStatement(EVENTS)) {
       query.setFetchSize(FETCH);
       query.setObject(1, range.appId());
@@ -197,15 +199,17 @@ final class AuditExporter {
       try (ResultSet rows = query.executeQuery()) {
         while (rows.next()) {
           StoredEvent event = event(rows);
-          writer.write(event.toJson().encode());
-          writer.newLine();
+          String line = event.toJson().encode();
+          writer.write(line);
+          writer.write('\n');
+          ExportFile.digest(digest, line);
           head = event.hash();
           events++;
         }
       }
     }
     return new ExportFile.Chain(range.appId(), range.firstSeq(), range.lastSeq(), range.previousHash(), head, events,
-        range.keyedFromSeq());
+        range.keyedFromSeq(), HexFormat.of().formatHex(digest.digest()));
   }
 
   private void record(YearMonth month, List<ExportFile.Chain> chains, String sha256) throws SQLException {
