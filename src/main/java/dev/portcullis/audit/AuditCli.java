@@ -90,7 +90,7 @@ public final class AuditCli {
     GatewayConfig config = config();
     try (Connection db = connect(config)) {
       AuditExporter.Exported exported = new AuditExporter(db, ExportSigningKey.fromMasterKey(config.masterKey()),
-              ChainHash.key(config.masterKey()), clock)
+              ChainHash.key(config.masterKey()), ExportLedger.key(config.masterKey()), clock)
           .export(month, app == null ? null : uuid(app), file);
       out.println(exported.toJson().put("month", month.toString()).put("verified", true).encode());
     }

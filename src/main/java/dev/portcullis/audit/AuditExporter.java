@@ -52,7 +52,8 @@ final class AuditExporter {
   private static final String EVENTS =
       "SELECT " + StoredEvent.COLUMNS + " FROM audit_events WHERE app_id = ? AND seq BETWEEN ? AND ? ORDER BY seq";
   private static final String RECORD =
-      "INSERT INTO audit_exports (month, app_id, first_seq, last_seq, head_hash, file_sha256, key_id) VALUES (?, ?, ?, ?, ?, ?, ?)";
+      "INSERT INTO audit_exports (month, app_id, first_seq, last_seq, head_hash, file_sha256, key_id, mac) "
+          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
   private static final int FETCH = 1000;
 
   /** What was exported: the file, its SHA-256 and its chains. */
@@ -72,13 +73,18 @@ final class AuditExporter {
   private final Connection db;
   private final ExportSigningKey key;
   private final byte[] chainKey;
+  private final byte[] ledgerKey;
   private final Clock clock;
 
-  /** {@code chainKey}: the audit chain key ({@link ChainHash#key}), with which the written file is checked. */
-  AuditExporter(Connection db, ExportSigningKey key, byte[] chainKey, Clock clock) {
+  /**
+   * {@code chainKey}: the audit chain key ({@link ChainHash#key}), with which the written file is checked;
+   * {@code ledgerKey}: the key that authenticates the ledger's rows ({@link ExportLedger#key}).
+   */
+  AuditExporter(Connection db, ExportSigningKey key, byte[] chainKey, byte[] ledgerKey, Clock clock) {
     this.db = db;
     this.key = key;
     this.chainKey = chainKey;
+    this.ledgerKey = ledgerKey;
     this.clock = clock;
   }
 
@@ -215,6 +221,8 @@ final class AuditExporter {
   private void record(YearMonth month, List<ExportFile.Chain> chains, String sha256) throws SQLException {
     try (PreparedStatement insert = db.prepareStatement(RECORD)) {
       for (ExportFile.Chain chain : chains) {
+        ExportLedger.Entry entry = new ExportLedger.Entry(month, chain.appId(), chain.firstSeq(), chain.lastSeq(),
+            chain.headHash(), sha256, key.keyId(), null);
         insert.setObject(1, month.atDay(1));
         insert.setObject(2, chain.appId());
         insert.setLong(3, chain.firstSeq());
@@ -222,6 +230,7 @@ final class AuditExporter {
         insert.setString(5, chain.headHash());
         insert.setString(6, sha256);
         insert.setString(7, key.keyId());
+        insert.setString(8, entry.expectedMac(ledgerKey));
         insert.addBatch();
       }
       insert.executeBatch();

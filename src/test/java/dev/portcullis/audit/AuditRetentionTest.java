@@ -2,6 +2,7 @@ package dev.portcullis.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.AuditEvent;
@@ -16,6 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.YearMonth;
@@ -273,6 +277,34 @@ class AuditRetentionTest {
     assertEquals(true, verified.json().getBoolean("ok"), verified.body());
     assertEquals(2, verified.json().getInteger("events_checked"));
     assertEquals(3L, verified.json().getLong("archived_through_seq"));
+  }
+
+  @Test
+  @DisplayName("a ledger row written without the master key does not hide deleted events from verify, and the ledger is append-only")
+  void forgedLedgerRowIsNotTrusted() throws Exception {
+    YearMonth month = monthsBack(11);
+    UUID app = appWithEvents(at(month, 10), at(month, 20), at(month, 30), at(month, 40), at(month, 50), at(month, 60));
+    String fourth = AuditTrail.rows(gateway, app).get(3).getString("hash");
+    // As a superuser without the master key: the events go, and a ledger row claims an earlier month exported them.
+    try (Connection db = gateway.jdbc(); Statement statement = db.createStatement()) {
+      statement.execute("SET session_replication_role = replica");
+      statement.execute("DELETE FROM audit_events WHERE app_id = '" + app + "' AND seq <= 4");
+      statement.execute("INSERT INTO audit_exports (month, app_id, first_seq, last_seq, head_hash, file_sha256, key_id) "
+          + "VALUES ('" + month.minusMonths(1).atDay(1) + "', '" + app + "', 1, 4, '" + fourth + "', 'forged', 'forged')");
+      statement.execute("SET session_replication_role = origin");
+    }
+
+    ApiResponse verified = AuditTrail.verify(gateway, app);
+
+    assertEquals(false, verified.json().getBoolean("ok"), verified.body());
+    assertEquals("seq_gap", verified.json().getJsonObject("first_broken").getString("reason"));
+    assertEquals(5L, verified.json().getJsonObject("first_broken").getLong("seq"));
+    assertNull(verified.json().getValue("archived_through_seq"));
+
+    SQLException refused = assertThrows(SQLException.class,
+        () -> ChainSeed.execute(gateway, "DELETE FROM audit_exports WHERE app_id = '" + app + "'"));
+    assertTrue(refused.getMessage().contains("append-only"), refused.getMessage());
+    assertThrows(SQLException.class, () -> ChainSeed.execute(gateway, "UPDATE audit_exports SET last_seq = 5 WHERE app_id = '" + app + "'"));
   }
 
   @Test
