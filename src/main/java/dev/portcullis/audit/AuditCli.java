@@ -29,7 +29,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The audit log's retention path on the command line ({@code java -jar portcullis.jar <command>}):
  * <pre>
- * audit-export --month YYYY-MM [--app APP_ID] --out FILE   export a closed month, verify the file, record it
+ * audit-export --month YYYY-MM [--app APP_ID] --out FILE [--overwrite]
+ *                                                          export a closed month, verify the file, record it
  * audit-verify FILE [--pubkey PEM_FILE]                    check an exported file without the database
  *                                                          (keyed links only with PORTCULLIS_MASTER_KEY)
  * audit-detach --month YYYY-MM [--drop]                    detach (and drop) a month every event of which is exported
@@ -86,12 +87,13 @@ public final class AuditCli {
     YearMonth month = month(option(args, "--month", true));
     String app = option(args, "--app", false);
     Path file = Path.of(option(args, "--out", true));
+    boolean overwrite = args.remove("--overwrite");
     noneLeft(args);
     GatewayConfig config = config();
     try (Connection db = connect(config)) {
       AuditExporter.Exported exported = new AuditExporter(db, ExportSigningKey.fromMasterKey(config.masterKey()),
               ChainHash.key(config.masterKey()), ExportLedger.key(config.masterKey()), clock)
-          .export(month, app == null ? null : uuid(app), file);
+          .export(month, app == null ? null : uuid(app), file, overwrite);
       out.println(exported.toJson().put("month", month.toString()).put("verified", true).encode());
     }
     return 0;
@@ -183,7 +185,7 @@ public final class AuditCli {
 
   private int usage(String problem) {
     err.println(problem);
-    err.println("usage: java -jar portcullis.jar audit-export --month YYYY-MM [--app APP_ID] --out FILE");
+    err.println("usage: java -jar portcullis.jar audit-export --month YYYY-MM [--app APP_ID] --out FILE [--overwrite]");
     err.println("       java -jar portcullis.jar audit-verify FILE [--pubkey PEM_FILE]");
     err.println("       java -jar portcullis.jar audit-detach --month YYYY-MM [--drop]");
     err.println("       java -jar portcullis.jar audit-export-key");

@@ -54,6 +54,12 @@ final class AuditExporter {
   private static final String RECORD =
       "INSERT INTO audit_exports (month, app_id, first_seq, last_seq, head_hash, file_sha256, key_id, mac) "
           + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+  /** Whether the month's partition exists, is attached, and whether the ledger holds an export of the month. */
+  private static final String MONTH_STATE =
+      "SELECT to_regclass(?) IS NOT NULL AS present, EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = 'audit_events'::regclass "
+          + "AND inhrelid = to_regclass(?)) AS attached, EXISTS (SELECT 1 FROM audit_exports WHERE month = ?) AS exported";
+  private static final String EXPORTED_BEFORE =
+      "SELECT file_sha256, exported_at FROM audit_exports WHERE app_id = ? AND month = ? ORDER BY id LIMIT 1";
   private static final int FETCH = 1000;
 
   /** What was exported: the file, its SHA-256 and its chains. */
@@ -88,11 +94,16 @@ final class AuditExporter {
     this.clock = clock;
   }
 
-  Exported export(YearMonth month, UUID appId, Path out) throws SQLException, IOException {
+  /** {@code overwrite}: whether an existing file at {@code out} may be replaced. */
+  Exported export(YearMonth month, UUID appId, Path out, boolean overwrite) throws SQLException, IOException {
     Instant end = month.plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
     if (end.isAfter(clock.instant())) {
       throw new IllegalArgumentException("month " + month + " is not closed yet: only a past month can be exported");
     }
+    if (!overwrite && Files.exists(out)) {
+      throw new IllegalArgumentException(out + " exists: nothing written (--overwrite replaces it)");
+    }
+    refuseLeftMonth(month);
     Path partial = out.resolveSibling(out.getFileName() + ".partial");
     try {
       List<ExportFile.Chain> chains = writeFile(month, appId, partial);
@@ -106,6 +117,45 @@ final class AuditExporter {
       return new Exported(out, sha256, chains);
     } finally {
       Files.deleteIfExists(partial);
+    }
+  }
+
+  /**
+   * Refuses a month whose events already left the database: exported from what is left, its file would be
+   * empty, or miss the detached events, and still verify.
+   */
+  private void refuseLeftMonth(YearMonth month) throws SQLException {
+    String partition = AuditPartitions.name(month);
+    try (PreparedStatement query = db.prepareStatement(MONTH_STATE)) {
+      query.setString(1, partition);
+      query.setString(2, partition);
+      query.setObject(3, month.atDay(1));
+      try (ResultSet rows = query.executeQuery()) {
+        rows.next();
+        if (rows.getBoolean("present") && !rows.getBoolean("attached")) {
+          throw new IllegalStateException("month " + month + " was detached (" + partition + " is no longer a partition of "
+              + "audit_events): its events are in the export recorded for it, not in the database");
+        }
+        if (!rows.getBoolean("present") && rows.getBoolean("exported")) {
+          throw new IllegalStateException("month " + month + " was detached and dropped (" + partition + " is gone): its "
+              + "events are in the export recorded for it, not in the database");
+        }
+      }
+    }
+  }
+
+  /** Refuses an app whose part of the month is already in the ledger: a second export would add a second row. */
+  private void refuseExportedAgain(YearMonth month, UUID app) throws SQLException {
+    try (PreparedStatement query = db.prepareStatement(EXPORTED_BEFORE)) {
+      query.setObject(1, app);
+      query.setObject(2, month.atDay(1));
+      try (ResultSet rows = query.executeQuery()) {
+        if (rows.next()) {
+          throw new IllegalStateException("month " + month + " of app " + app + " is already exported (file sha256 "
+              + rows.getString("file_sha256") + ", at " + rows.getObject("exported_at", OffsetDateTime.class)
+              + "): nothing written; keep that file");
+        }
+      }
     }
   }
 
@@ -151,6 +201,7 @@ final class AuditExporter {
     }
     List<ExportFile.Chain> anchored = new ArrayList<>();
     for (ExportFile.Chain range : ranges) {
+      refuseExportedAgain(month, range.appId());
       long first = Math.max(range.firstSeq(), exportedThrough(range.appId(), range.firstSeq(), month) + 1);
       if (first <= range.lastSeq()) {
         anchored.add(new ExportFile.Chain(range.appId(), first, range.lastSeq(), hashBefore(range.appId(), first), null, 0,

@@ -348,6 +348,71 @@ class AuditRetentionTest {
   }
 
   @Test
+  @DisplayName("a month an app already exported is not exported again: the second export names the first and adds no row")
+  void exportTwiceRefused() {
+    YearMonth month = monthsBack(12);
+    UUID app = appWithEvents(at(month, 10), at(month, 20));
+    exported(month, app);
+    String sha256 = ChainSeed.scalar(gateway, "SELECT file_sha256 FROM audit_exports WHERE app_id = '" + app + "'");
+    Path again = dir.resolve("again.jsonl");
+
+    Run run = cli("audit-export", "--month", month.toString(), "--out", again.toString());
+
+    assertEquals(1, run.status(), run.out());
+    assertTrue(run.err().contains("already exported") && run.err().contains(sha256), run.err());
+    assertTrue(Files.notExists(again));
+    assertEquals("1", ChainSeed.scalar(gateway, "SELECT count(*) FROM audit_exports WHERE app_id = '" + app + "'"));
+  }
+
+  @Test
+  @DisplayName("a detached month is not exported again from what is left, and audit-detach --drop then drops its table")
+  void detachedMonthThenDrop() {
+    YearMonth month = monthsBack(13);
+    UUID app = appWithEvents(at(month, 10), at(month, 20));
+    exported(month, app);
+    assertEquals(0, cli("audit-detach", "--month", month.toString()).status());
+    Path late = dir.resolve("late.jsonl");
+
+    Run export = cli("audit-export", "--month", month.toString(), "--out", late.toString());
+    assertEquals(1, export.status(), export.out());
+    assertTrue(export.err().contains("was detached"), export.err());
+    assertTrue(Files.notExists(late));
+
+    Run plain = cli("audit-detach", "--month", month.toString());
+    assertEquals(1, plain.status());
+    assertTrue(plain.err().contains("already detached"), plain.err());
+
+    Run drop = cli("audit-detach", "--month", month.toString(), "--drop");
+    assertEquals(0, drop.status(), drop.err());
+    assertEquals(true, drop.json().getBoolean("dropped"));
+    assertEquals(2L, drop.json().getLong("events"));
+    assertNull(ChainSeed.scalar(gateway, "SELECT to_regclass('" + AuditPartitions.name(month) + "')"));
+
+    Run dropped = cli("audit-export", "--month", month.toString(), "--out", late.toString());
+    assertEquals(1, dropped.status(), dropped.out());
+    assertTrue(dropped.err().contains("detached and dropped"), dropped.err());
+  }
+
+  @Test
+  @DisplayName("audit-export does not replace an existing file unless --overwrite says so")
+  void existingFileKept() throws IOException {
+    YearMonth month = monthsBack(14);
+    UUID app = appWithEvents(at(month, 10));
+    Path file = dir.resolve("kept.jsonl");
+    Files.writeString(file, "an earlier export\n");
+
+    Run refused = cli("audit-export", "--month", month.toString(), "--app", app.toString(), "--out", file.toString());
+    assertEquals(1, refused.status(), refused.out());
+    assertTrue(refused.err().contains("exists") && refused.err().contains("--overwrite"), refused.err());
+    assertEquals("an earlier export\n", Files.readString(file));
+
+    Run replaced = cli("audit-export", "--month", month.toString(), "--app", app.toString(), "--out", file.toString(),
+        "--overwrite");
+    assertEquals(0, replaced.status(), replaced.err());
+    assertEquals(0, verify(file).status());
+  }
+
+  @Test
   @DisplayName("the current month cannot be exported or detached: it is not closed")
   void currentMonthRefused() {
     YearMonth now = monthsBack(0);
