@@ -60,6 +60,13 @@ final class AuditExporter {
           + "AND inhrelid = to_regclass(?)) AS attached, EXISTS (SELECT 1 FROM audit_exports WHERE month = ?) AS exported";
   private static final String EXPORTED_BEFORE =
       "SELECT file_sha256, exported_at FROM audit_exports WHERE app_id = ? AND month = ? ORDER BY id LIMIT 1";
+  /** A ledger row of an earlier release (no MAC) that matches a chain of a verified file exactly. */
+  private static final String UNSEALED =
+      "SELECT key_id, (SELECT count(*) FROM audit_exports AS s WHERE s.month = x.month AND s.app_id = x.app_id "
+          + "AND s.first_seq = x.first_seq AND s.last_seq = x.last_seq AND s.head_hash = x.head_hash "
+          + "AND s.file_sha256 = x.file_sha256 AND s.mac IS NOT NULL) AS sealed "
+          + "FROM audit_exports AS x WHERE month = ? AND app_id = ? AND first_seq = ? AND last_seq = ? AND head_hash = ? "
+          + "AND file_sha256 = ? AND mac IS NULL ORDER BY id LIMIT 1";
   private static final int FETCH = 1000;
 
   /** What was exported: the file, its SHA-256 and its chains. */
@@ -157,6 +164,46 @@ final class AuditExporter {
         }
       }
     }
+  }
+
+  /**
+   * Authenticates the ledger rows an earlier release recorded for {@code file} (rows without a MAC, which
+   * {@code GET /audit/verify} does not trust): only once the file verifies under the export key and the chain key,
+   * and only rows that match one of its chains and its SHA-256 exactly. The ledger is append-only, so each such row
+   * gets an authenticated copy; a row already copied is left alone. Answers the chains sealed now.
+   */
+  List<ExportFile.Chain> seal(Path file) throws SQLException, IOException {
+    ExportVerifier.Result verified = ExportVerifier.verify(file, key.publicKey(), chainKey);
+    if (!verified.ok()) {
+      throw new IllegalStateException("the file does not verify, nothing sealed: " + verified.toJson().encode());
+    }
+    String sha256 = sha256(file);
+    ExportFile.Trailer trailer = ExportFile.trailer(file);
+    YearMonth month = YearMonth.parse(trailer.month());
+    List<ExportFile.Chain> unsealed = new ArrayList<>();
+    for (ExportFile.Chain chain : trailer.chains()) {
+      try (PreparedStatement query = db.prepareStatement(UNSEALED)) {
+        query.setObject(1, month.atDay(1));
+        query.setObject(2, chain.appId());
+        query.setLong(3, chain.firstSeq());
+        query.setLong(4, chain.lastSeq());
+        query.setString(5, chain.headHash());
+        query.setString(6, sha256);
+        try (ResultSet rows = query.executeQuery()) {
+          if (!rows.next()) {
+            throw new IllegalStateException("app " + chain.appId() + ": no ledger row without a MAC records this file's "
+                + "chain (seqs " + chain.firstSeq() + ".." + chain.lastSeq() + ", sha256 " + sha256 + "): nothing sealed");
+          }
+          if (rows.getLong("sealed") == 0) {
+            unsealed.add(chain);
+          }
+        }
+      }
+    }
+    if (!unsealed.isEmpty()) {
+      record(month, unsealed, sha256);
+    }
+    return unsealed;
   }
 
   /** Writes the month's chains and the signed trailer from one snapshot of the database. */

@@ -2,7 +2,11 @@ package dev.portcullis.audit;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -68,6 +72,20 @@ final class ExportFile {
           json.getString("previous_hash"), json.getString("head_hash"), json.getLong("events"),
           json.getLong("keyed_from_seq"), eventsSha256);
     }
+  }
+
+  /** The trailer on the file's last line; throws when there is none. */
+  static Trailer trailer(Path file) throws IOException {
+    String last = null;
+    try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+        last = line;
+      }
+    }
+    if (last == null) {
+      throw new IllegalArgumentException(file + " is empty");
+    }
+    return Trailer.parse(new JsonObject(last));
   }
 
   /** A fresh digest for a chain's {@code events_sha256}: feed it each event line with {@link #digest}. */

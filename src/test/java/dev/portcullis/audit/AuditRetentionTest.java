@@ -308,6 +308,39 @@ class AuditRetentionTest {
   }
 
   @Test
+  @DisplayName("a ledger row of an earlier release (no MAC) is not trusted by verify until audit-ledger-seal authenticates it from its verified file")
+  void legacyLedgerRowSealedFromItsFile() throws Exception {
+    YearMonth month = monthsBack(15);
+    UUID app = appWithEvents(at(month, 10), at(month, 20), at(monthsBack(0), 0));
+    Path file = exported(month, app);
+    // The row as a release before V106 recorded it: no MAC.
+    ChainSeed.execute(gateway, "ALTER TABLE audit_exports DISABLE TRIGGER audit_exports_append_only",
+        "UPDATE audit_exports SET mac = NULL WHERE app_id = '" + app + "'",
+        "ALTER TABLE audit_exports ENABLE TRIGGER audit_exports_append_only");
+    assertEquals(0, cli("audit-detach", "--month", month.toString()).status());
+    ApiResponse untrusted = AuditTrail.verify(gateway, app);
+    assertEquals(false, untrusted.json().getBoolean("ok"), untrusted.body());
+    assertEquals("seq_gap", untrusted.json().getJsonObject("first_broken").getString("reason"));
+
+    Run sealed = cli("audit-ledger-seal", file.toString());
+
+    assertEquals(0, sealed.status(), sealed.err());
+    assertEquals(List.of(app.toString()), sealed.json().getJsonArray("sealed").getList());
+    ApiResponse trusted = AuditTrail.verify(gateway, app);
+    assertEquals(true, trusted.json().getBoolean("ok"), trusted.body());
+    assertEquals(2L, trusted.json().getLong("archived_through_seq"));
+    assertEquals(0, cli("audit-ledger-seal", file.toString()).json().getJsonArray("sealed").size(), "sealed once only");
+
+    List<String> lines = new ArrayList<>(Files.readAllLines(file));
+    lines.set(0, new JsonObject(lines.get(0)).put("client_ip", "203.0.113.1").encode());
+    Path changed = dir.resolve("changed.jsonl");
+    Files.write(changed, lines);
+    Run refused = cli("audit-ledger-seal", changed.toString());
+    assertEquals(1, refused.status(), refused.out());
+    assertTrue(refused.err().contains("does not verify"), refused.err());
+  }
+
+  @Test
   @DisplayName("events that clock skew put across a month boundary are exported with their chain, and both months verify and detach")
   void skewAcrossBoundary() throws IOException {
     YearMonth month = monthsBack(6);
