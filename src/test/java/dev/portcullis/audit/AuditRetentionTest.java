@@ -313,7 +313,7 @@ class AuditRetentionTest {
     YearMonth month = monthsBack(15);
     UUID app = appWithEvents(at(month, 10), at(month, 20), at(monthsBack(0), 0));
     Path file = exported(month, app);
-    // The row as a release before V106 recorded it: no MAC.
+    // The row as a release before V107 recorded it: no MAC.
     ChainSeed.execute(gateway, "ALTER TABLE audit_exports DISABLE TRIGGER audit_exports_append_only",
         "UPDATE audit_exports SET mac = NULL WHERE app_id = '" + app + "'",
         "ALTER TABLE audit_exports ENABLE TRIGGER audit_exports_append_only");
