@@ -22,12 +22,17 @@ public final class AuditApi {
   private final AppRepository apps;
   private final AuditReader reader;
   private final byte[] chainKey;
+  private final byte[] ledgerKey;
 
-  /** {@code masterKey}: PORTCULLIS_MASTER_KEY, whose audit-chain purpose key checks the keyed links. */
+  /**
+   * {@code masterKey}: PORTCULLIS_MASTER_KEY, whose audit-chain purpose key checks the keyed links and whose
+   * ledger purpose key the rows of audit_exports.
+   */
   public AuditApi(AppRepository apps, AuditReader reader, byte[] masterKey) {
     this.apps = apps;
     this.reader = reader;
     this.chainKey = ChainHash.key(masterKey);
+    this.ledgerKey = ExportLedger.key(masterKey);
   }
 
   public void list(RoutingContext ctx) {
@@ -46,7 +51,7 @@ public final class AuditApi {
         .compose(appId -> reader.head(appId)
             .compose(head -> head == null
                 ? Future.succeededFuture(new ChainVerifier(null, chainKey))
-                : reader.archivedThrough(appId, head)
+                : reader.archivedThrough(appId, head, ledgerKey)
                     .compose(archived -> walk(appId, head, new ChainVerifier(head, archived, chainKey)))))
         .map(ChainVerifier::result)
         .onSuccess(body -> Responses.ok(ctx, body))

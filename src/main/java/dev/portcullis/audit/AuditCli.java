@@ -4,6 +4,7 @@ import dev.portcullis.boot.ConfigLoader;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.PgUrl;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -29,10 +30,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * The audit log's retention path on the command line ({@code java -jar portcullis.jar <command>}):
  * <pre>
- * audit-export --month YYYY-MM [--app APP_ID] --out FILE   export a closed month, verify the file, record it
+ * audit-export --month YYYY-MM [--app APP_ID] --out FILE [--overwrite]
+ *                                                          export a closed month, verify the file, record it
  * audit-verify FILE [--pubkey PEM_FILE]                    check an exported file without the database
  *                                                          (keyed links only with PORTCULLIS_MASTER_KEY)
  * audit-detach --month YYYY-MM [--drop]                    detach (and drop) a month every event of which is exported
+ * audit-ledger-seal FILE                                   authenticate the ledger rows an earlier release recorded
+ *                                                          for FILE (they have no MAC), once FILE verifies
  * audit-export-key                                         print the export key's public half (PEM) and key id
  * </pre>
  * Configuration as for the gateway (conf/portcullis.yaml, then environment variables). Commands that touch the
@@ -41,7 +45,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AuditCli {
 
-  public static final Set<String> COMMANDS = Set.of("audit-export", "audit-verify", "audit-detach", "audit-export-key");
+  public static final Set<String> COMMANDS = Set.of("audit-export", "audit-verify", "audit-detach", "audit-export-key",
+      "audit-ledger-seal");
 
   private static final String PG_MIGRATION_URL = "PORTCULLIS_PG_MIGRATION_URL";
   private static final String DETACH = "SELECT audit_partition_detach(?, ?)";
@@ -69,6 +74,7 @@ public final class AuditCli {
         case "audit-verify" -> verify(rest);
         case "audit-detach" -> detach(rest);
         case "audit-export-key" -> exportKey(rest);
+        case "audit-ledger-seal" -> seal(rest);
         default -> usage("unknown command " + command);
       };
     } catch (Usage e) {
@@ -86,12 +92,13 @@ public final class AuditCli {
     YearMonth month = month(option(args, "--month", true));
     String app = option(args, "--app", false);
     Path file = Path.of(option(args, "--out", true));
+    boolean overwrite = args.remove("--overwrite");
     noneLeft(args);
     GatewayConfig config = config();
     try (Connection db = connect(config)) {
       AuditExporter.Exported exported = new AuditExporter(db, ExportSigningKey.fromMasterKey(config.masterKey()),
-              ChainHash.key(config.masterKey()), clock)
-          .export(month, app == null ? null : uuid(app), file);
+              ChainHash.key(config.masterKey()), ExportLedger.key(config.masterKey()), clock)
+          .export(month, app == null ? null : uuid(app), file, overwrite);
       out.println(exported.toJson().put("month", month.toString()).put("verified", true).encode());
     }
     return 0;
@@ -153,6 +160,22 @@ public final class AuditCli {
     return 0;
   }
 
+  private int seal(List<String> args) throws IOException, SQLException {
+    if (args.size() != 1) {
+      throw new Usage("audit-ledger-seal takes one FILE");
+    }
+    Path file = Path.of(args.get(0));
+    GatewayConfig config = config();
+    try (Connection db = connect(config)) {
+      List<ExportFile.Chain> sealed = new AuditExporter(db, ExportSigningKey.fromMasterKey(config.masterKey()),
+              ChainHash.key(config.masterKey()), ExportLedger.key(config.masterKey()), clock)
+          .seal(file);
+      out.println(new JsonObject().put("file", file.toString())
+          .put("sealed", new JsonArray(sealed.stream().map(chain -> chain.appId().toString()).toList())).encode());
+    }
+    return 0;
+  }
+
   private int exportKey(List<String> args) {
     noneLeft(args);
     out.println(ExportSigningKey.published(config().masterKey()).encode());
@@ -183,10 +206,11 @@ public final class AuditCli {
 
   private int usage(String problem) {
     err.println(problem);
-    err.println("usage: java -jar portcullis.jar audit-export --month YYYY-MM [--app APP_ID] --out FILE");
+    err.println("usage: java -jar portcullis.jar audit-export --month YYYY-MM [--app APP_ID] --out FILE [--overwrite]");
     err.println("       java -jar portcullis.jar audit-verify FILE [--pubkey PEM_FILE]");
     err.println("       java -jar portcullis.jar audit-detach --month YYYY-MM [--drop]");
     err.println("       java -jar portcullis.jar audit-export-key");
+    err.println("       java -jar portcullis.jar audit-ledger-seal FILE");
     return 2;
   }
 

@@ -52,7 +52,21 @@ final class AuditExporter {
   private static final String EVENTS =
       "SELECT " + StoredEvent.COLUMNS + " FROM audit_events WHERE app_id = ? AND seq BETWEEN ? AND ? ORDER BY seq";
   private static final String RECORD =
-      "INSERT INTO audit_exports (month, app_id, first_seq, last_seq, head_hash, file_sha256, key_id) VALUES (?, ?, ?, ?, ?, ?, ?)";
+      "INSERT INTO audit_exports (month, app_id, first_seq, last_seq, head_hash, file_sha256, key_id, mac) "
+          + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+  /** Whether the month's partition exists, is attached, and whether the ledger holds an export of the month. */
+  private static final String MONTH_STATE =
+      "SELECT to_regclass(?) IS NOT NULL AS present, EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = 'audit_events'::regclass "
+          + "AND inhrelid = to_regclass(?)) AS attached, EXISTS (SELECT 1 FROM audit_exports WHERE month = ?) AS exported";
+  private static final String EXPORTED_BEFORE =
+      "SELECT file_sha256, exported_at FROM audit_exports WHERE app_id = ? AND month = ? ORDER BY id LIMIT 1";
+  /** A ledger row of an earlier release (no MAC) that matches a chain of a verified file exactly. */
+  private static final String UNSEALED =
+      "SELECT key_id, (SELECT count(*) FROM audit_exports AS s WHERE s.month = x.month AND s.app_id = x.app_id "
+          + "AND s.first_seq = x.first_seq AND s.last_seq = x.last_seq AND s.head_hash = x.head_hash "
+          + "AND s.file_sha256 = x.file_sha256 AND s.mac IS NOT NULL) AS sealed "
+          + "FROM audit_exports AS x WHERE month = ? AND app_id = ? AND first_seq = ? AND last_seq = ? AND head_hash = ? "
+          + "AND file_sha256 = ? AND mac IS NULL ORDER BY id LIMIT 1";
   private static final int FETCH = 1000;
 
   /** What was exported: the file, its SHA-256 and its chains. */
@@ -72,21 +86,31 @@ final class AuditExporter {
   private final Connection db;
   private final ExportSigningKey key;
   private final byte[] chainKey;
+  private final byte[] ledgerKey;
   private final Clock clock;
 
-  /** {@code chainKey}: the audit chain key ({@link ChainHash#key}), with which the written file is checked. */
-  AuditExporter(Connection db, ExportSigningKey key, byte[] chainKey, Clock clock) {
+  /**
+   * {@code chainKey}: the audit chain key ({@link ChainHash#key}), with which the written file is checked;
+   * {@code ledgerKey}: the key that authenticates the ledger's rows ({@link ExportLedger#key}).
+   */
+  AuditExporter(Connection db, ExportSigningKey key, byte[] chainKey, byte[] ledgerKey, Clock clock) {
     this.db = db;
     this.key = key;
     this.chainKey = chainKey;
+    this.ledgerKey = ledgerKey;
     this.clock = clock;
   }
 
-  Exported export(YearMonth month, UUID appId, Path out) throws SQLException, IOException {
+  /** {@code overwrite}: whether an existing file at {@code out} may be replaced. */
+  Exported export(YearMonth month, UUID appId, Path out, boolean overwrite) throws SQLException, IOException {
     Instant end = month.plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
     if (end.isAfter(clock.instant())) {
       throw new IllegalArgumentException("month " + month + " is not closed yet: only a past month can be exported");
     }
+    if (!overwrite && Files.exists(out)) {
+      throw new IllegalArgumentException(out + " exists: nothing written (--overwrite replaces it)");
+    }
+    refuseLeftMonth(month);
     Path partial = out.resolveSibling(out.getFileName() + ".partial");
     try {
       List<ExportFile.Chain> chains = writeFile(month, appId, partial);
@@ -103,6 +127,85 @@ final class AuditExporter {
     }
   }
 
+  /**
+   * Refuses a month whose events already left the database: exported from what is left, its file would be
+   * empty, or miss the detached events, and still verify.
+   */
+  private void refuseLeftMonth(YearMonth month) throws SQLException {
+    String partition = AuditPartitions.name(month);
+    try (PreparedStatement query = db.prepareStatement(MONTH_STATE)) {
+      query.setString(1, partition);
+      query.setString(2, partition);
+      query.setObject(3, month.atDay(1));
+      try (ResultSet rows = query.executeQuery()) {
+        rows.next();
+        if (rows.getBoolean("present") && !rows.getBoolean("attached")) {
+          throw new IllegalStateException("month " + month + " was detached (" + partition + " is no longer a partition of "
+              + "audit_events): its events are in the export recorded for it, not in the database");
+        }
+        if (!rows.getBoolean("present") && rows.getBoolean("exported")) {
+          throw new IllegalStateException("month " + month + " was detached and dropped (" + partition + " is gone): its "
+              + "events are in the export recorded for it, not in the database");
+        }
+      }
+    }
+  }
+
+  /** Refuses an app whose part of the month is already in the ledger: a second export would add a second row. */
+  private void refuseExportedAgain(YearMonth month, UUID app) throws SQLException {
+    try (PreparedStatement query = db.prepareStatement(EXPORTED_BEFORE)) {
+      query.setObject(1, app);
+      query.setObject(2, month.atDay(1));
+      try (ResultSet rows = query.executeQuery()) {
+        if (rows.next()) {
+          throw new IllegalStateException("month " + month + " of app " + app + " is already exported (file sha256 "
+              + rows.getString("file_sha256") + ", at " + rows.getObject("exported_at", OffsetDateTime.class)
+              + "): nothing written; keep that file");
+        }
+      }
+    }
+  }
+
+  /**
+   * Authenticates the ledger rows an earlier release recorded for {@code file} (rows without a MAC, which
+   * {@code GET /audit/verify} does not trust): only once the file verifies under the export key and the chain key,
+   * and only rows that match one of its chains and its SHA-256 exactly. The ledger is append-only, so each such row
+   * gets an authenticated copy; a row already copied is left alone. Answers the chains sealed now.
+   */
+  List<ExportFile.Chain> seal(Path file) throws SQLException, IOException {
+    ExportVerifier.Result verified = ExportVerifier.verify(file, key.publicKey(), chainKey);
+    if (!verified.ok()) {
+      throw new IllegalStateException("the file does not verify, nothing sealed: " + verified.toJson().encode());
+    }
+    String sha256 = sha256(file);
+    ExportFile.Trailer trailer = ExportFile.trailer(file);
+    YearMonth month = YearMonth.parse(trailer.month());
+    List<ExportFile.Chain> unsealed = new ArrayList<>();
+    for (ExportFile.Chain chain : trailer.chains()) {
+      try (PreparedStatement query = db.prepareStatement(UNSEALED)) {
+        query.setObject(1, month.atDay(1));
+        query.setObject(2, chain.appId());
+        query.setLong(3, chain.firstSeq());
+        query.setLong(4, chain.lastSeq());
+        query.setString(5, chain.headHash());
+        query.setString(6, sha256);
+        try (ResultSet rows = query.executeQuery()) {
+          if (!rows.next()) {
+            throw new IllegalStateException("app " + chain.appId() + ": no ledger row without a MAC records this file's "
+                + "chain (seqs " + chain.firstSeq() + ".." + chain.lastSeq() + ", sha256 " + sha256 + "): nothing sealed");
+          }
+          if (rows.getLong("sealed") == 0) {
+            unsealed.add(chain);
+          }
+        }
+      }
+    }
+    if (!unsealed.isEmpty()) {
+      record(month, unsealed, sha256);
+    }
+    return unsealed;
+  }
+
   /** Writes the month's chains and the signed trailer from one snapshot of the database. */
   private List<ExportFile.Chain> writeFile(YearMonth month, UUID appId, Path file) throws SQLException, IOException {
     List<ExportFile.Chain> chains = new ArrayList<>();
@@ -113,10 +216,11 @@ final class AuditExporter {
       for (ExportFile.Chain range : ranges(month, appId)) {
         chains.add(write(range, writer));
       }
-      ExportFile.Trailer trailer = new ExportFile.Trailer(month.toString(), appId == null ? null : appId.toString(),
-          StoredEvent.format(clock.instant().truncatedTo(ChronoUnit.MICROS)), null, chains, null).signed(key);
+      ExportFile.Trailer trailer = new ExportFile.Trailer(ExportFile.FORMAT, month.toString(),
+          appId == null ? null : appId.toString(), StoredEvent.format(clock.instant().truncatedTo(ChronoUnit.MICROS)),
+          null, chains, null).signed(key);
       writer.write(trailer.line());
-      writer.newLine();
+      writer.write('\n');
     } finally {
       db.rollback();
       db.setAutoCommit(autoCommit);
@@ -138,16 +242,17 @@ final class AuditExporter {
         while (rows.next()) {
           long keyedFrom = rows.getLong("keyed_from_seq");
           ranges.add(new ExportFile.Chain(rows.getObject("app_id", UUID.class), rows.getLong("first_seq"),
-              rows.getLong("last_seq"), null, null, 0, rows.wasNull() ? null : keyedFrom));
+              rows.getLong("last_seq"), null, null, 0, rows.wasNull() ? null : keyedFrom, null));
         }
       }
     }
     List<ExportFile.Chain> anchored = new ArrayList<>();
     for (ExportFile.Chain range : ranges) {
+      refuseExportedAgain(month, range.appId());
       long first = Math.max(range.firstSeq(), exportedThrough(range.appId(), range.firstSeq(), month) + 1);
       if (first <= range.lastSeq()) {
         anchored.add(new ExportFile.Chain(range.appId(), first, range.lastSeq(), hashBefore(range.appId(), first), null, 0,
-            range.keyedFromSeq()));
+            range.keyedFromSeq(), null));
       }
     }
     return anchored;
@@ -185,10 +290,11 @@ final class AuditExporter {
     throw new IllegalStateException("app " + app + ": event " + (seq - 1) + " is neither stored nor the head of an export");
   }
 
-  /** Streams the range's events as lines; answers the range with its head hash and event count. */
+  /** Streams the range's events as lines; answers the range with its head hash, event count and lines' digest. */
   private ExportFile.Chain write(ExportFile.Chain range, BufferedWriter writer) throws SQLException, IOException {
     long events = 0;
     String head = range.previousHash();
+    MessageDigest digest = ExportFile.eventsDigest();
     try (PreparedStatement query = db.prepareStatement(EVENTS)) {
       query.setFetchSize(FETCH);
       query.setObject(1, range.appId());
@@ -197,20 +303,24 @@ final class AuditExporter {
       try (ResultSet rows = query.executeQuery()) {
         while (rows.next()) {
           StoredEvent event = event(rows);
-          writer.write(event.toJson().encode());
-          writer.newLine();
+          String line = event.toJson().encode();
+          writer.write(line);
+          writer.write('\n');
+          ExportFile.digest(digest, line);
           head = event.hash();
           events++;
         }
       }
     }
     return new ExportFile.Chain(range.appId(), range.firstSeq(), range.lastSeq(), range.previousHash(), head, events,
-        range.keyedFromSeq());
+        range.keyedFromSeq(), HexFormat.of().formatHex(digest.digest()));
   }
 
   private void record(YearMonth month, List<ExportFile.Chain> chains, String sha256) throws SQLException {
     try (PreparedStatement insert = db.prepareStatement(RECORD)) {
       for (ExportFile.Chain chain : chains) {
+        ExportLedger.Entry entry = new ExportLedger.Entry(month, chain.appId(), chain.firstSeq(), chain.lastSeq(),
+            chain.headHash(), sha256, key.keyId(), null);
         insert.setObject(1, month.atDay(1));
         insert.setObject(2, chain.appId());
         insert.setLong(3, chain.firstSeq());
@@ -218,6 +328,7 @@ final class AuditExporter {
         insert.setString(5, chain.headHash());
         insert.setString(6, sha256);
         insert.setString(7, key.keyId());
+        insert.setString(8, entry.expectedMac(ledgerKey));
         insert.addBatch();
       }
       insert.executeBatch();

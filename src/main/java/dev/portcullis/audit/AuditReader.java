@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,13 +19,21 @@ public final class AuditReader {
       SELECT + "app_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq LIMIT $4";
   private static final String HEAD = "SELECT seq, hash, keyed_from_seq FROM audit_chain_heads WHERE app_id = $1";
   /**
-   * Where a chain's stored part starts once its older months left by the retention path: the export that
-   * holds the event just before the oldest stored one (or, with none stored, the head's).
+   * Where a chain's stored part may start once its older months left by the retention path: the exports that
+   * hold the event just before the oldest stored one (or, with none stored, the head's), latest first. Only
+   * exports of a month that has ended and whose partition is no longer attached: while a month's partition is
+   * attached its events are in the database, and an export of it explains no missing one. Each row's MAC is
+   * checked by the caller ({@link ExportLedger}).
    */
   private static final String ARCHIVED_THROUGH =
       "WITH oldest AS (SELECT coalesce((SELECT min(seq) FROM audit_events WHERE app_id = $1), $2 + 1) AS seq) "
-          + "SELECT x.last_seq AS seq, x.head_hash AS hash, $3::bigint AS keyed_from_seq FROM oldest, audit_exports AS x WHERE x.app_id = $1 "
-          + "AND oldest.seq > 1 AND x.first_seq <= oldest.seq AND x.last_seq + 1 >= oldest.seq ORDER BY x.last_seq DESC LIMIT 1";
+          + "SELECT x.month, x.first_seq, x.last_seq, x.head_hash, x.file_sha256, x.key_id, x.mac "
+          + "FROM oldest, audit_exports AS x WHERE x.app_id = $1 "
+          + "AND oldest.seq > 1 AND x.first_seq <= oldest.seq AND x.last_seq + 1 >= oldest.seq "
+          + "AND (x.month + interval '1 month')::timestamp AT TIME ZONE 'UTC' <= now() "
+          + "AND NOT EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = 'audit_events'::regclass "
+          + "AND inhrelid = to_regclass('audit_events_' || to_char(x.month, 'YYYY_MM'))) "
+          + "ORDER BY x.last_seq DESC";
 
   /** A chain's head: its last event's seq and hash, and the seq from which its links are keyed. */
   record Head(long seq, String hash, long keyedFromSeq) {
@@ -84,11 +93,22 @@ public final class AuditReader {
 
   /**
    * The last seq and hash of the chain's exported and detached part, or null when the stored events start at
-   * the chain's beginning (or nothing records what came before them).
+   * the chain's beginning or no authentic ledger row (its MAC valid under {@code ledgerKey}) records what came
+   * before them: a forged or legacy row is not trusted, so the walk then reports the missing events.
    */
-  Future<Head> archivedThrough(UUID appId, Head head) {
-    return pg.run(pool -> pool.preparedQuery(ARCHIVED_THROUGH).execute(Tuple.of(appId, head.seq(), head.keyedFromSeq())))
-        .map(AuditReader::head);
+  Future<Head> archivedThrough(UUID appId, Head head, byte[] ledgerKey) {
+    return pg.run(pool -> pool.preparedQuery(ARCHIVED_THROUGH).execute(Tuple.of(appId, head.seq())))
+        .map(rows -> {
+          for (Row row : rows) {
+            ExportLedger.Entry entry = new ExportLedger.Entry(YearMonth.from(row.getLocalDate("month")), appId,
+                row.getLong("first_seq"), row.getLong("last_seq"), row.getString("head_hash"),
+                row.getString("file_sha256"), row.getString("key_id"), row.getString("mac"));
+            if (entry.authentic(ledgerKey)) {
+              return new Head(entry.lastSeq(), entry.headHash(), head.keyedFromSeq());
+            }
+          }
+          return null;
+        });
   }
 
   private static Head head(RowSet<Row> rows) {

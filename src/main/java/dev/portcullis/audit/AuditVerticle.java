@@ -11,6 +11,8 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.time.Instant;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Receives audit events ({@link Bus#AUDIT_RECORD}) and stores them by group commit, hash-chained per app.
@@ -29,10 +31,21 @@ public final class AuditVerticle extends VerticleBase {
   private MessageConsumer<AuditMessages.Record> consumer;
   /** How often staged events (AuditOutbox) move into the chain; a drain that finds a full batch goes on at once. */
   private static final long OUTBOX_INTERVAL_MS = 100;
+  /**
+   * After a failed drain the next waits this long, doubling per failure up to {@link #OUTBOX_BACKOFF_MAX_MS}, and
+   * back to the interval after a success: while the audit log refuses inserts, retrying every 100 ms only
+   * multiplied the failures (and their stack traces). The staged events wait in the outbox meanwhile.
+   */
+  private static final long OUTBOX_BACKOFF_FIRST_MS = 200;
+  private static final long OUTBOX_BACKOFF_MAX_MS = 5_000;
+  private static final Logger LOG = LoggerFactory.getLogger(AuditVerticle.class);
   private long outboxTimer;
   private Postgres outboxPg;
   private AuditLog outboxLog;
   private boolean draining;
+  /** 0 while drains succeed, else the wait after the last failed one. */
+  private long outboxBackoffMs;
+  private long outboxNotBeforeNanos;
 
   @Override
   public Future<?> start() {
@@ -71,17 +84,36 @@ public final class AuditVerticle extends VerticleBase {
 
   /** One drain at a time per process; pods drain side by side (SKIP LOCKED). */
   private void drainOutbox() {
-    if (draining) {
+    if (draining || outboxBackoffMs > 0 && System.nanoTime() - outboxNotBeforeNanos < 0) {
       return;
     }
     draining = true;
     AuditOutbox.drain(outboxPg, outboxLog::record)
         .onComplete(done -> {
           draining = false;
-          if (done.succeeded() && done.result() == AuditOutbox.BATCH) {
+          if (done.failed()) {
+            backOff(done.cause());
+            return;
+          }
+          if (outboxBackoffMs > 0) {
+            LOG.info("audit outbox: staged events move into the chain again");
+            outboxBackoffMs = 0;
+          }
+          if (done.result() == AuditOutbox.BATCH) {
             drainOutbox();
           }
         });
+  }
+
+  /** Waits longer before the next drain; logs once per step, so a lasting failure logs once, not every try. */
+  private void backOff(Throwable cause) {
+    long next = outboxBackoffMs == 0 ? OUTBOX_BACKOFF_FIRST_MS : Math.min(outboxBackoffMs * 2, OUTBOX_BACKOFF_MAX_MS);
+    if (next != outboxBackoffMs) {
+      LOG.warn("audit outbox: staged events could not be moved into the chain ({}); they stay staged, next try in {} ms{}",
+          cause.getMessage(), next, next == OUTBOX_BACKOFF_MAX_MS ? " and then every " + next + " ms until one succeeds" : "");
+    }
+    outboxBackoffMs = next;
+    outboxNotBeforeNanos = System.nanoTime() + next * 1_000_000;
   }
 
   private Future<AuditMessages.Stored> record(AuditMessages.Record message) {

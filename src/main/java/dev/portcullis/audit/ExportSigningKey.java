@@ -78,6 +78,9 @@ public final class ExportSigningKey {
   }
 
   static boolean verify(PublicKey key, String text, String signatureBase64Url) {
+    if (signatureBase64Url == null) {
+      return false;
+    }
     try {
       byte[] signed = Base64.getUrlDecoder().decode(signatureBase64Url);
       Signature signature = Signature.getInstance(ALGORITHM);

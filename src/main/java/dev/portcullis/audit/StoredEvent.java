@@ -7,6 +7,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -21,6 +23,8 @@ record StoredEvent(UUID id, UUID appId, long seq, Instant at, String type, UUID 
       .withZone(ZoneOffset.UTC);
 
   static final String COLUMNS = "id, app_id, seq, at, type, user_id, request_id, client_ip, data, hash";
+  /** The fields of {@link #toJson()}, every one always present (null when empty): all an exported line may hold. */
+  static final Set<String> FIELDS = Set.of(COLUMNS.split(", "));
 
   /** A received event, not yet placed in its chain. */
   static StoredEvent received(AuditEvent event, Instant at) {
@@ -53,8 +57,19 @@ record StoredEvent(UUID id, UUID appId, long seq, Instant at, String type, UUID 
         row.getString("hash"));
   }
 
-  /** An event as {@link #toJson()} wrote it (an exported file's line); throws on a missing or malformed field. */
+  /**
+   * An event as {@link #toJson()} wrote it (an exported file's line); throws on a missing, unknown or malformed
+   * field. An unknown field is refused rather than ignored: the hash does not cover it, so nothing would show
+   * that it was added.
+   */
   static StoredEvent fromJson(JsonObject json) {
+    if (!FIELDS.equals(json.fieldNames())) {
+      Set<String> unknown = new TreeSet<>(json.fieldNames());
+      unknown.removeAll(FIELDS);
+      Set<String> missing = new TreeSet<>(FIELDS);
+      missing.removeAll(json.fieldNames());
+      throw new IllegalArgumentException(unknown.isEmpty() ? "missing field(s) " + missing : "unknown field(s) " + unknown);
+    }
     String userId = json.getString("user_id");
     JsonObject data = json.getJsonObject("data");
     return new StoredEvent(UUID.fromString(json.getString("id")), UUID.fromString(json.getString("app_id")),

@@ -2,6 +2,7 @@ package dev.portcullis.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.AuditEvent;
@@ -16,6 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.YearMonth;
@@ -204,6 +208,47 @@ class AuditRetentionTest {
   }
 
   @Test
+  @DisplayName("an event line with a field no event has is malformed, even though the hash does not cover that field")
+  void unknownFieldIsMalformed() throws IOException {
+    YearMonth month = monthsBack(10);
+    appWithEvents(at(month, 10), at(month, 20), at(month, 30));
+    Path file = exported(month, null);
+    List<String> lines = new ArrayList<>(Files.readAllLines(file));
+    lines.set(1, new JsonObject(lines.get(1)).put("extra", "x").encode());
+    Path extra = dir.resolve("extra.jsonl");
+    Files.write(extra, lines);
+
+    Run run = cli("audit-verify", extra.toString());
+
+    assertEquals(1, run.status(), run.out());
+    JsonObject broken = run.json().getJsonObject("first_broken");
+    assertEquals("malformed", broken.getString("reason"));
+    assertEquals(2L, broken.getLong("line"));
+    assertTrue(broken.getString("detail").contains("extra"), broken.encode());
+  }
+
+  @Test
+  @DisplayName("a trailer without its signature is reported as bad_signature, like any other broken trailer")
+  void unsignedTrailerIsBadSignature() throws IOException {
+    YearMonth month = monthsBack(9);
+    appWithEvents(at(month, 10), at(month, 20));
+    Path file = exported(month, null);
+    List<String> lines = new ArrayList<>(Files.readAllLines(file));
+    JsonObject trailer = new JsonObject(lines.get(lines.size() - 1));
+    trailer.remove("signature");
+    lines.set(lines.size() - 1, trailer.encode());
+    Path unsigned = dir.resolve("unsigned.jsonl");
+    Files.write(unsigned, lines);
+
+    Run run = verify(unsigned);
+
+    assertEquals(1, run.status(), run.err());
+    assertEquals("bad_signature", run.json().getJsonObject("first_broken").getString("reason"), run.out());
+    assertEquals(3L, run.json().getJsonObject("first_broken").getLong("line"));
+    assertTrue(run.err().contains("line 3: bad_signature"), run.err());
+  }
+
+  @Test
   @DisplayName("a month is detached only once every event of it is in a verified export; the database's verify then starts after the export")
   void detachAfterExport() {
     YearMonth month = monthsBack(4);
@@ -232,6 +277,67 @@ class AuditRetentionTest {
     assertEquals(true, verified.json().getBoolean("ok"), verified.body());
     assertEquals(2, verified.json().getInteger("events_checked"));
     assertEquals(3L, verified.json().getLong("archived_through_seq"));
+  }
+
+  @Test
+  @DisplayName("a ledger row written without the master key does not hide deleted events from verify, and the ledger is append-only")
+  void forgedLedgerRowIsNotTrusted() throws Exception {
+    YearMonth month = monthsBack(11);
+    UUID app = appWithEvents(at(month, 10), at(month, 20), at(month, 30), at(month, 40), at(month, 50), at(month, 60));
+    String fourth = AuditTrail.rows(gateway, app).get(3).getString("hash");
+    // As a superuser without the master key: the events go, and a ledger row claims an earlier month exported them.
+    try (Connection db = gateway.jdbc(); Statement statement = db.createStatement()) {
+      statement.execute("SET session_replication_role = replica");
+      statement.execute("DELETE FROM audit_events WHERE app_id = '" + app + "' AND seq <= 4");
+      statement.execute("INSERT INTO audit_exports (month, app_id, first_seq, last_seq, head_hash, file_sha256, key_id) "
+          + "VALUES ('" + month.minusMonths(1).atDay(1) + "', '" + app + "', 1, 4, '" + fourth + "', 'forged', 'forged')");
+      statement.execute("SET session_replication_role = origin");
+    }
+
+    ApiResponse verified = AuditTrail.verify(gateway, app);
+
+    assertEquals(false, verified.json().getBoolean("ok"), verified.body());
+    assertEquals("seq_gap", verified.json().getJsonObject("first_broken").getString("reason"));
+    assertEquals(5L, verified.json().getJsonObject("first_broken").getLong("seq"));
+    assertNull(verified.json().getValue("archived_through_seq"));
+
+    SQLException refused = assertThrows(SQLException.class,
+        () -> ChainSeed.execute(gateway, "DELETE FROM audit_exports WHERE app_id = '" + app + "'"));
+    assertTrue(refused.getMessage().contains("append-only"), refused.getMessage());
+    assertThrows(SQLException.class, () -> ChainSeed.execute(gateway, "UPDATE audit_exports SET last_seq = 5 WHERE app_id = '" + app + "'"));
+  }
+
+  @Test
+  @DisplayName("a ledger row of an earlier release (no MAC) is not trusted by verify until audit-ledger-seal authenticates it from its verified file")
+  void legacyLedgerRowSealedFromItsFile() throws Exception {
+    YearMonth month = monthsBack(15);
+    UUID app = appWithEvents(at(month, 10), at(month, 20), at(monthsBack(0), 0));
+    Path file = exported(month, app);
+    // The row as a release before V107 recorded it: no MAC.
+    ChainSeed.execute(gateway, "ALTER TABLE audit_exports DISABLE TRIGGER audit_exports_append_only",
+        "UPDATE audit_exports SET mac = NULL WHERE app_id = '" + app + "'",
+        "ALTER TABLE audit_exports ENABLE TRIGGER audit_exports_append_only");
+    assertEquals(0, cli("audit-detach", "--month", month.toString()).status());
+    ApiResponse untrusted = AuditTrail.verify(gateway, app);
+    assertEquals(false, untrusted.json().getBoolean("ok"), untrusted.body());
+    assertEquals("seq_gap", untrusted.json().getJsonObject("first_broken").getString("reason"));
+
+    Run sealed = cli("audit-ledger-seal", file.toString());
+
+    assertEquals(0, sealed.status(), sealed.err());
+    assertEquals(List.of(app.toString()), sealed.json().getJsonArray("sealed").getList());
+    ApiResponse trusted = AuditTrail.verify(gateway, app);
+    assertEquals(true, trusted.json().getBoolean("ok"), trusted.body());
+    assertEquals(2L, trusted.json().getLong("archived_through_seq"));
+    assertEquals(0, cli("audit-ledger-seal", file.toString()).json().getJsonArray("sealed").size(), "sealed once only");
+
+    List<String> lines = new ArrayList<>(Files.readAllLines(file));
+    lines.set(0, new JsonObject(lines.get(0)).put("client_ip", "203.0.113.1").encode());
+    Path changed = dir.resolve("changed.jsonl");
+    Files.write(changed, lines);
+    Run refused = cli("audit-ledger-seal", changed.toString());
+    assertEquals(1, refused.status(), refused.out());
+    assertTrue(refused.err().contains("does not verify"), refused.err());
   }
 
   @Test
@@ -272,6 +378,71 @@ class AuditRetentionTest {
     assertEquals("0", ChainSeed.scalar(gateway, "SELECT count(*) FROM audit_exports WHERE app_id = '" + app + "'"));
     assertEquals(1, cli("audit-detach", "--month", month.toString()).status());
     assertTrue(attached(month));
+  }
+
+  @Test
+  @DisplayName("a month an app already exported is not exported again: the second export names the first and adds no row")
+  void exportTwiceRefused() {
+    YearMonth month = monthsBack(12);
+    UUID app = appWithEvents(at(month, 10), at(month, 20));
+    exported(month, app);
+    String sha256 = ChainSeed.scalar(gateway, "SELECT file_sha256 FROM audit_exports WHERE app_id = '" + app + "'");
+    Path again = dir.resolve("again.jsonl");
+
+    Run run = cli("audit-export", "--month", month.toString(), "--out", again.toString());
+
+    assertEquals(1, run.status(), run.out());
+    assertTrue(run.err().contains("already exported") && run.err().contains(sha256), run.err());
+    assertTrue(Files.notExists(again));
+    assertEquals("1", ChainSeed.scalar(gateway, "SELECT count(*) FROM audit_exports WHERE app_id = '" + app + "'"));
+  }
+
+  @Test
+  @DisplayName("a detached month is not exported again from what is left, and audit-detach --drop then drops its table")
+  void detachedMonthThenDrop() {
+    YearMonth month = monthsBack(13);
+    UUID app = appWithEvents(at(month, 10), at(month, 20));
+    exported(month, app);
+    assertEquals(0, cli("audit-detach", "--month", month.toString()).status());
+    Path late = dir.resolve("late.jsonl");
+
+    Run export = cli("audit-export", "--month", month.toString(), "--out", late.toString());
+    assertEquals(1, export.status(), export.out());
+    assertTrue(export.err().contains("was detached"), export.err());
+    assertTrue(Files.notExists(late));
+
+    Run plain = cli("audit-detach", "--month", month.toString());
+    assertEquals(1, plain.status());
+    assertTrue(plain.err().contains("already detached"), plain.err());
+
+    Run drop = cli("audit-detach", "--month", month.toString(), "--drop");
+    assertEquals(0, drop.status(), drop.err());
+    assertEquals(true, drop.json().getBoolean("dropped"));
+    assertEquals(2L, drop.json().getLong("events"));
+    assertNull(ChainSeed.scalar(gateway, "SELECT to_regclass('" + AuditPartitions.name(month) + "')"));
+
+    Run dropped = cli("audit-export", "--month", month.toString(), "--out", late.toString());
+    assertEquals(1, dropped.status(), dropped.out());
+    assertTrue(dropped.err().contains("detached and dropped"), dropped.err());
+  }
+
+  @Test
+  @DisplayName("audit-export does not replace an existing file unless --overwrite says so")
+  void existingFileKept() throws IOException {
+    YearMonth month = monthsBack(14);
+    UUID app = appWithEvents(at(month, 10));
+    Path file = dir.resolve("kept.jsonl");
+    Files.writeString(file, "an earlier export\n");
+
+    Run refused = cli("audit-export", "--month", month.toString(), "--app", app.toString(), "--out", file.toString());
+    assertEquals(1, refused.status(), refused.out());
+    assertTrue(refused.err().contains("exists") && refused.err().contains("--overwrite"), refused.err());
+    assertEquals("an earlier export\n", Files.readString(file));
+
+    Run replaced = cli("audit-export", "--month", month.toString(), "--app", app.toString(), "--out", file.toString(),
+        "--overwrite");
+    assertEquals(0, replaced.status(), replaced.err());
+    assertEquals(0, verify(file).status());
   }
 
   @Test

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Exports of chains with keyed links, and what the offline verifier checks with and without the master key. */
-@DisplayName("Exported keyed chains: checked with the master key, signature and SHA-256 part without it")
+@DisplayName("Exported keyed chains: links recomputed with the master key, every line held to the signed digest without it")
 class KeyedExportTest {
 
   private static final byte[] CHAIN_KEY = ChainHash.key(Base64.getDecoder().decode(TestGateway.TEST_MASTER_KEY));
@@ -106,8 +106,9 @@ class KeyedExportTest {
 
     Run publicOnly = cli(withoutMasterKey(), "audit-verify", file.toString(), "--pubkey", pubkey().toString());
     assertEquals(0, publicOnly.status(), publicOnly.err());
-    assertEquals(2, publicOnly.json().getInteger("events_checked"));
-    assertEquals(3, publicOnly.json().getInteger("keyed_events_unchecked"));
+    assertEquals(5, publicOnly.json().getInteger("events_checked"), "every line is covered by the signed digest");
+    assertEquals(3, publicOnly.json().getInteger("keyed_links_unchecked"));
+    assertFalse(publicOnly.json().containsKey("keyed_events_unchecked"));
 
     // A keyed event altered in the file: the master key's verifier names it.
     List<String> altered = new ArrayList<>(lines);
@@ -128,6 +129,84 @@ class KeyedExportTest {
     Files.write(movedFile, moved);
     Run refused = cli(withoutMasterKey(), "audit-verify", movedFile.toString(), "--pubkey", pubkey().toString());
     assertEquals(1, refused.status());
+    assertEquals("bad_signature", refused.json().getJsonObject("first_broken").getString("reason"));
+  }
+
+  @Test
+  @DisplayName("with the public key alone, any change to an event line of a chain keyed from seq 1 fails verification")
+  void publicKeyAloneCatchesChangedEvents() throws IOException {
+    YearMonth month = YearMonth.now(ZoneOffset.UTC).minusMonths(5);
+    UUID app = UUID.randomUUID();
+    ChainSeed.seedKeyed(gateway, app, List.of(at(month, 10), at(month, 20), at(month, 30), at(month, 40)), 0, CHAIN_KEY);
+    ChainSeed.scalar(gateway, "SELECT audit_partitions_ensure(2)");
+    Path file = dir.resolve("keyed-from-1.jsonl");
+    Run exported = cli(gateway.config().json(), "audit-export", "--month", month.toString(), "--app", app.toString(),
+        "--out", file.toString());
+    assertEquals(0, exported.status(), exported.err());
+    List<String> lines = Files.readAllLines(file);
+    Path pem = pubkey();
+
+    Run intact = cli(withoutMasterKey(), "audit-verify", file.toString(), "--pubkey", pem.toString());
+    assertEquals(0, intact.status(), intact.out());
+    assertEquals(4, intact.json().getInteger("events_checked"));
+    assertEquals(4, intact.json().getInteger("keyed_links_unchecked"));
+
+    JsonObject second = new JsonObject(lines.get(1));
+    List<JsonObject> changes = List.of(
+        second.copy().put("data", new JsonObject().put("n", 99)),
+        second.copy().put("data", second.getJsonObject("data").copy().put("added", true)),
+        second.copy().put("user_id", UUID.randomUUID().toString()),
+        second.copy().put("client_ip", "203.0.113.66"),
+        second.copy().put("hash", "f".repeat(64)));
+    for (JsonObject changed : changes) {
+      List<String> altered = new ArrayList<>(lines);
+      altered.set(1, changed.encode());
+      Path alteredFile = dir.resolve("changed.jsonl");
+      Files.write(alteredFile, altered);
+      Run run = cli(withoutMasterKey(), "audit-verify", alteredFile.toString(), "--pubkey", pem.toString());
+      assertEquals(1, run.status(), changed.encode() + " passed: " + run.out());
+      assertEquals("digest_mismatch", run.json().getJsonObject("first_broken").getString("reason"), run.out());
+    }
+  }
+
+  @Test
+  @DisplayName("a file of the first format (no events_sha256) still verifies; without the master key its keyed events are counted unchecked")
+  void firstFormatStillVerifies() throws IOException {
+    YearMonth month = YearMonth.now(ZoneOffset.UTC).minusMonths(6);
+    UUID app = UUID.randomUUID();
+    ChainSeed.seedKeyed(gateway, app, List.of(at(month, 10), at(month, 20), at(month, 30)), 1, CHAIN_KEY);
+    ChainSeed.scalar(gateway, "SELECT audit_partitions_ensure(2)");
+    Path file = dir.resolve("v2.jsonl");
+    Run exported = cli(gateway.config().json(), "audit-export", "--month", month.toString(), "--app", app.toString(),
+        "--out", file.toString());
+    assertEquals(0, exported.status(), exported.err());
+    // The same month as the first format wrote it: no events_sha256, format /1, signed by the same key.
+    List<String> lines = new ArrayList<>(Files.readAllLines(file));
+    JsonObject content = new JsonObject(lines.get(3)).getJsonObject("trailer");
+    content.put("format", ExportFile.FORMAT_V1);
+    content.getJsonArray("chains").getJsonObject(0).remove("events_sha256");
+    ExportSigningKey key = ExportSigningKey.fromMasterKey(Base64.getDecoder().decode(TestGateway.TEST_MASTER_KEY));
+    lines.set(3, new JsonObject().put("trailer", content).put("signature", key.sign(CanonicalJson.encode(content))).encode());
+    Path v1 = dir.resolve("v1.jsonl");
+    Files.write(v1, lines);
+
+    Run withKey = cli(gateway.config().json(), "audit-verify", v1.toString(), "--pubkey", pubkey().toString());
+    assertEquals(0, withKey.status(), withKey.out());
+    assertEquals(3, withKey.json().getInteger("events_checked"));
+    Run publicOnly = cli(withoutMasterKey(), "audit-verify", v1.toString(), "--pubkey", pubkey().toString());
+    assertEquals(0, publicOnly.status(), publicOnly.out());
+    assertEquals(1, publicOnly.json().getInteger("events_checked"));
+    assertEquals(2, publicOnly.json().getInteger("keyed_events_unchecked"));
+
+    // A first-format trailer cannot pass off a current-format file: the format is signed.
+    List<String> downgraded = new ArrayList<>(Files.readAllLines(file));
+    JsonObject relabelled = new JsonObject(downgraded.get(3));
+    relabelled.getJsonObject("trailer").put("format", ExportFile.FORMAT_V1);
+    relabelled.getJsonObject("trailer").getJsonArray("chains").getJsonObject(0).remove("events_sha256");
+    downgraded.set(3, relabelled.encode());
+    Path downgradedFile = dir.resolve("downgraded.jsonl");
+    Files.write(downgradedFile, downgraded);
+    Run refused = cli(withoutMasterKey(), "audit-verify", downgradedFile.toString(), "--pubkey", pubkey().toString());
     assertEquals("bad_signature", refused.json().getJsonObject("first_broken").getString("reason"));
   }
 }
