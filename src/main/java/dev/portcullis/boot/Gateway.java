@@ -43,7 +43,7 @@ public final class Gateway {
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config) {
     Gateway gateway = new Gateway(vertx, config);
     long started = System.nanoTime();
-    Future<Void> deployed = Migrations.migrate(vertx, config);
+    Future<Void> deployed = RedisTopologyCheck.verify(vertx, config).compose(checked -> Migrations.migrate(vertx, config));
     for (List<Step> stage : plan(config, Runtime.getRuntime().availableProcessors())) {
       deployed = deployed.compose(v -> gateway.deployTogether(stage));
     }

@@ -50,6 +50,14 @@ public final class RedisTopologies {
     return options;
   }
 
+  /** Options for a plain connection to one node of the configuration (a sentinel, a cluster node, the server). */
+  public static RedisOptions nodeOptions(GatewayConfig config, String node) {
+    RedisOptions options = new RedisOptions().setType(RedisClientType.STANDALONE).setConnectionString(node)
+        .setMaxPoolSize(1);
+    tcp(options, config);
+    return options;
+  }
+
   /** The connect timeout, and for rediss:// nodes a check of the server's name against its certificate. */
   private static void tcp(RedisOptions options, GatewayConfig config) {
     options.getNetClientOptions()

@@ -2,11 +2,14 @@ package dev.portcullis.topology;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.RedisProcesses;
+import dev.portcullis.testing.TestGateway;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,6 +76,28 @@ class RedisSentinelTest extends RedisTopologyContract {
       assertEquals(200, login.status(), "with the replica down, the master alone holds the decision: " + login.body());
     }
     assertEquals("otp_expired", verify(requestId, code).error());
+  }
+
+  @Test
+  @DisplayName("a configuration naming the wrong kind of Redis node stops the start with one message naming the key")
+  void wrongKindOfNodeStopsTheStart() {
+    int sentinel = Integer.parseInt(redis.nodesUrl().split(",")[0].replaceAll(".*:", ""));
+    String master = "redis://127.0.0.1:" + redis.masterPort();
+    java.util.Map<io.vertx.core.json.JsonObject, String> wrong = java.util.Map.of(
+        new io.vertx.core.json.JsonObject().put(GatewayConfig.REDIS_MODE, "standalone")
+            .put(GatewayConfig.REDIS_URL, "redis://127.0.0.1:" + sentinel), GatewayConfig.REDIS_MODE + "=sentinel",
+        new io.vertx.core.json.JsonObject().put(GatewayConfig.REDIS_MODE, "sentinel")
+            .put(GatewayConfig.REDIS_URL, redis.nodesUrl()).put(GatewayConfig.REDIS_MASTER_NAME, "nosuch"),
+        GatewayConfig.REDIS_MASTER_NAME,
+        new io.vertx.core.json.JsonObject().put(GatewayConfig.REDIS_MODE, "cluster").put(GatewayConfig.REDIS_URL, master),
+        "is no Redis Cluster node",
+        new io.vertx.core.json.JsonObject().put(GatewayConfig.REDIS_MODE, "sentinel").put(GatewayConfig.REDIS_URL, master),
+        "is no Redis Sentinel");
+    wrong.forEach((config, named) -> {
+      IllegalStateException refused = assertThrows(IllegalStateException.class, () -> TestGateway.start(config));
+      Throwable cause = refused.getCause();
+      assertTrue(cause != null && cause.getMessage().contains(named), config + " -> " + cause);
+    });
   }
 
   private static double unreplicatedWrites() {
