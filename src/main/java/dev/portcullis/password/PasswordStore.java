@@ -130,15 +130,20 @@ public final class PasswordStore {
   }
 
   /** True when the identity has a pending signup. */
-  public Future<Boolean> hasPendingSignup(UUID appId, String identityName) {
-    return redis.send(Command.EXISTS, pendingKey(appId, identityName))
-        .map(reply -> reply != null && reply.toInteger() == 1);
+  /** The verification id the identity's pending signup belongs to, or null when it has none. */
+  public Future<String> pendingSignupOf(UUID appId, String identityName) {
+    return redis.send(Command.GET, pendingKey(appId, identityName))
+        .map(reply -> reply == null ? null : new JsonObject(reply.toString()).getString("verification_id"));
   }
 
-  /** A resent code takes over the identity's pending signup (if any), which now lives as long as that code. */
-  public Future<Void> rebindPendingSignup(UUID appId, String identityName, String verificationId, long ttlMs) {
+  /**
+   * A resent code takes over the identity's pending signup, which now lives as long as that code: any pending
+   * signup for a resend by identity ({@code resent} null), only that verification's for a resend of {@code resent}.
+   */
+  public Future<Void> rebindPendingSignup(UUID appId, String identityName, String verificationId, long ttlMs,
+                                          String resent) {
     return REBIND_SIGNUP.run(redis, List.of(pendingKey(appId, identityName)),
-        List.of(verificationId, Long.toString(ttlMs))).mapEmpty();
+        List.of(verificationId, Long.toString(ttlMs), resent == null ? "" : resent)).mapEmpty();
   }
 
   /** The identity's pending signup of this verification, removed; null when there is none for it. */

@@ -123,16 +123,21 @@ public final class Signups {
     return PasswordRequest.of(apps, message.appId(), message).compose(request -> {
       String given = message.verificationId();
       if (given == null) {
-        return resendTo(request, Identity.of(message.email(), message.phone()));
+        return resendTo(request, Identity.of(message.email(), message.phone()), null);
       }
       UUID verificationId = AppDirectory.parseUuid(given);
       if (verificationId == null) {
         return Future.failedFuture(VerificationCodes.expired());
       }
-      return codes.peek(request.appId(), VerificationCodes.Purpose.SIGNUP, verificationId.toString())
+      String resent = verificationId.toString();
+      return codes.peek(request.appId(), VerificationCodes.Purpose.SIGNUP, resent)
           .compose(identity -> identity == null
               ? Future.failedFuture(VerificationCodes.expired())
-              : resendTo(request, identity));
+              : store.pendingSignupOf(request.appId(), names.identityName(request.appId(), identity))
+                  // a signup replaced by a newer one is over: its resend would carry the newer one's password
+                  .compose(owner -> owner != null && !owner.equals(resent)
+                      ? Future.failedFuture(VerificationCodes.expired())
+                      : resendTo(request, identity, resent)));
     });
   }
 
@@ -140,18 +145,18 @@ public final class Signups {
    * A new code for a pending signup, or for a user whose identity is not verified yet (made by an admin, say);
    * for anyone else the same answer, the same limits, and nothing sent.
    */
-  private Future<Pending> resendTo(PasswordRequest request, Identity identity) {
+  private Future<Pending> resendTo(PasswordRequest request, Identity identity, String resent) {
     App app = request.app();
     String identityName = names.identityName(app.id(), identity);
     long ttlMs = app.settings().otpTtl() * 1000L;
-    return store.hasPendingSignup(app.id(), identityName)
+    return store.pendingSignupOf(app.id(), identityName)
         .compose(pending -> passwords.find(app.id(), PasswordRequest.column(identity), identity.value())
-            .map(user -> pending || user != null && !user.verified(PasswordRequest.column(identity))))
+            .map(user -> pending != null || user != null && !user.verified(PasswordRequest.column(identity))))
         .compose(deliver -> codes.send(new VerificationCodes.Send(app, identity, request.network(),
             VerificationCodes.Purpose.SIGNUP,
             deliver ? VerificationCodes.Delivery.CODE : VerificationCodes.Delivery.NONE, null, request.requestId(),
             request.clientIp())))
-        .compose(sent -> store.rebindPendingSignup(app.id(), identityName, sent.id(), ttlMs).map(sent))
+        .compose(sent -> store.rebindPendingSignup(app.id(), identityName, sent.id(), ttlMs, resent).map(sent))
         .map(Signups::answer);
   }
 
@@ -198,7 +203,10 @@ public final class Signups {
     return users.findOrCreate(request.appId(), PasswordRequest.email(identity), PasswordRequest.phone(identity))
         .compose(found -> {
           UUID userId = found.user().id();
-          Future<Void> stored = pending == null
+          // A pending password applies only to the user this code makes: a user made meanwhile (by an admin, an OTP
+          // login) keeps what it has, or a stranger's signup could set the password of an account it does not own.
+          boolean withPassword = pending != null && found.created();
+          Future<Void> stored = !withPassword
               ? passwords.markVerified(userId, column)
               : passwords.completeSignup(userId, column, pending.getString("password_hash"),
                   pending.getJsonObject("profile"), terms(pending));
@@ -211,7 +219,7 @@ public final class Signups {
                 .withUser(userId)
                 .with("channel", identity.kind().channel())
                 .with("verification_id", verificationId)
-                .with("password_set", pending != null));
+                .with("password_set", withPassword));
             if (found.created()) {
               events.add(AuditEvent.of(AuditEvent.USER_CREATED, request.appId(), request.requestId(),
                       request.clientIp())

@@ -306,6 +306,34 @@ class PasswordFlowTest {
   }
 
   @Test
+  @DisplayName("a stranger's signup never reaches the owner's account: the replaced signup's resend is otp_expired, and "
+      + "a pending password does not land on a user made meanwhile")
+  void strangersPasswordNeverApplies() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-stranger", new JsonObject()
+        .put("challenge_required", false).put("otp_resend_cooldown", 0));
+    ApiResponse victim = client.post("/auth/signup", new JsonObject().put("email", "max@example.com")
+        .put("password", "victim pass phrase 11").put("client_ip", "198.51.100.1"));
+    String first = victim.json().getString("verification_id");
+    assertEquals(202, client.post("/auth/signup", new JsonObject().put("email", "max@example.com")
+        .put("password", "attacker pass phrase 22").put("client_ip", "203.0.113.9")).status());
+    ApiResponse resent = client.post("/auth/resend-verification", new JsonObject().put("verification_id", first));
+    assertEquals(401, resent.status(), "the replaced signup is over: " + resent.body());
+    assertEquals("otp_expired", resent.error());
+
+    assertEquals(202, client.post("/auth/signup", new JsonObject().put("email", "ned@example.com")
+        .put("password", "attacker pass phrase 22").put("client_ip", "203.0.113.9")).status());
+    assertEquals(201, gateway.http().post("/v1/apps/" + client.appId() + "/users",
+        new JsonObject().put("email", "ned@example.com"), Http.bearer(TestGateway.ADMIN_KEY)).status());
+    String id = client.post("/auth/resend-verification", new JsonObject().put("email", "ned@example.com"))
+        .json().getString("verification_id");
+    ApiResponse verified = client.verify(id, receiver.awaitCode(id));
+    assertEquals(200, verified.status(), verified.body());
+    assertEquals(false, verified.json().getBoolean("new_user"));
+    assertEquals("invalid_credentials", client.login("ned@example.com", "attacker pass phrase 22", null).error(),
+        "the stranger's pending password did not land on the user the admin made");
+  }
+
+  @Test
   @DisplayName("a user an admin creates with a password is refused as unverified after the right password until a "
       + "code verifies it; once disabled it is refused as disabled, again only after the right password")
   void adminCreatedUser() {
