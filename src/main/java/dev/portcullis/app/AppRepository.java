@@ -38,10 +38,11 @@ public final class AppRepository {
   public static final int MAX_ROTATIONS_PER_HOUR = 10;
   public static final int MAX_PUBLISHED_KEYS = 10;
   /**
-   * Keys one app may publish at once counting those kept for offline certificates: without it, rotating and checking
-   * out in a loop would keep thousands of keys for a year in every verifier's JWKS.
+   * Retired keys one app keeps published for the offline certificates they signed: a rotation beyond it takes the
+   * oldest out of the JWKS (never refused, so a suspect key can always be rotated away); without it, rotating and
+   * checking out in a loop would keep thousands of keys for a year in every verifier's JWKS.
    */
-  public static final int MAX_PUBLISHED_KEYS_WITH_CERTIFICATES = 40;
+  public static final int MAX_KEPT_FOR_CERTIFICATES = 30;
   /**
    * A retired key published for its access tokens (at most a day and a minute more). A key kept longer is kept for
    * offline licence certificates it signed; it does not count against MAX_PUBLISHED_KEYS, or an owner could not
@@ -55,10 +56,7 @@ public final class AppRepository {
       + "+ interval '1 hour' - now())), 0)::bigint AS recent_wait, "
       + "count(*) FILTER (WHERE publish_until IS NULL OR " + FOR_ACCESS_TOKENS + ") AS published, "
       + "coalesce(ceil(extract(epoch FROM min(publish_until) FILTER (WHERE " + FOR_ACCESS_TOKENS + ") - now())), 0)::bigint "
-      + "AS published_wait, "
-      + "count(*) FILTER (WHERE publish_until IS NULL OR publish_until > now()) AS all_published, "
-      + "coalesce(ceil(extract(epoch FROM min(publish_until) FILTER (WHERE publish_until > now()) - now())), 0)::bigint "
-      + "AS all_published_wait FROM signing_keys WHERE app_id = $1";
+      + "AS published_wait FROM signing_keys WHERE app_id = $1";
   /** Serializes app creation per owner across every process; class id 21 keeps clear of other locks. */
   private static final String LOCK_OWNER = "SELECT pg_advisory_xact_lock(21, hashtext($1::text))";
   private static final String MISSING_ROLES = "SELECT n FROM unnest($2::text[]) n "
@@ -253,6 +251,8 @@ public final class AppRepository {
           int publishSeconds = app.settings().accessTokenTtl() + KEY_PUBLISH_MARGIN_SECONDS;
           return rotationAllowed(conn, id)
               .compose(allowed -> SigningKeyStore.retire(conn, id, publishSeconds))
+              .compose(ignored -> SigningKeyStore.capKeptForCertificates(conn, id, publishSeconds,
+                  MAX_KEPT_FOR_CERTIFICATES))
               .compose(ignored -> SigningKeyStore.insert(conn, id, key))
               .compose(ignored -> AuditOutbox.stage(conn, event))
               .map(true);
@@ -284,12 +284,6 @@ public final class AppRepository {
       return Future.failedFuture(ApiException.rateLimited(ErrorCode.RATE_LIMITED,
           "this app already publishes " + MAX_PUBLISHED_KEYS + " keys; retry in " + wait + " s, when the oldest "
               + "retired one stops being published", wait));
-    }
-    if (row.getLong("all_published") >= MAX_PUBLISHED_KEYS_WITH_CERTIFICATES) {
-      long wait = Math.max(1, row.getLong("all_published_wait"));
-      return Future.failedFuture(ApiException.rateLimited(ErrorCode.RATE_LIMITED,
-          "this app already publishes " + MAX_PUBLISHED_KEYS_WITH_CERTIFICATES + " keys, most kept for the offline "
-              + "licence certificates they signed; retry in " + wait + " s, when the first of them expires", wait));
     }
     return Future.succeededFuture();
   }

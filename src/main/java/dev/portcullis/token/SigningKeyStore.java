@@ -53,6 +53,12 @@ public final class SigningKeyStore {
           + "FROM (SELECT to_timestamp(ceil(($3::bigint + 60) / 3600.0) * 3600) AS until) u "
           + "WHERE app_id = $1 AND kid = $2 AND (publish_floor IS NULL OR publish_floor < until)";
   private static final String DROP_EXPIRED = "DELETE FROM signing_keys WHERE app_id = $1 AND publish_until < now()";
+  private static final String CAP_KEPT =
+      "UPDATE signing_keys SET publish_until = LEAST(publish_until, "
+          + "GREATEST(retired_at + $2::int * interval '1 second', clock_timestamp())), "
+          + "publish_floor = NULL WHERE app_id = $1 AND kid IN (SELECT kid FROM signing_keys WHERE app_id = $1 "
+          + "AND retired_at IS NOT NULL AND publish_until > clock_timestamp() + $2::int * interval '1 second' "
+          + "ORDER BY created_at DESC OFFSET $3)";
   private static final String RETIRE =
       "UPDATE signing_keys SET retired_at = clock_timestamp(), "
           + "publish_until = GREATEST(clock_timestamp() + $2::int * interval '1 second', publish_floor) "
@@ -138,6 +144,17 @@ public final class SigningKeyStore {
     return conn.preparedQuery(DROP_EXPIRED).execute(Tuple.of(appId))
         .compose(ignored -> conn.preparedQuery(RETIRE).execute(Tuple.of(appId, publishSeconds)))
         .mapEmpty();
+  }
+
+  /**
+   * Keeps at most {@code keep} retired keys published beyond their access tokens for the offline certificates they
+   * signed: older ones leave the JWKS once their access tokens could have expired ({@code publishSeconds} after
+   * their retirement, at once for most), and
+   * the certificates they signed stop verifying offline (a device checks out a new one online). The number of keys
+   * that left.
+   */
+  public static Future<Integer> capKeptForCertificates(SqlConnection conn, UUID appId, int publishSeconds, int keep) {
+    return conn.preparedQuery(CAP_KEPT).execute(Tuple.of(appId, publishSeconds, keep)).map(rows -> rows.rowCount());
   }
 
   /** The app's current key, once retired, stays published at least {@code seconds} from now. */
