@@ -7,10 +7,10 @@
 -- KEYS[2] identity state: hash {w, we, c, ...}
 -- KEYS[3] failures from the client network (fixed window counter)
 -- KEYS[4] failures in the app (fixed window counter)
--- KEYS[5] challenges issued to the client network (fixed window counter)
 -- ARGV: 1 purpose, 2 identity name, 3 read the network (1) or not (0: no client IP)
 -- Returns {'ok', difficulty at issue, identity failures in window, consecutive identity failures,
---          network failures, app failures, network challenges in window} or {'invalid'}.
+--          network failures, app failures} or {'invalid'}. (Not the volume of challenges: a shared network's
+--          fetches since are no reason to refuse this one.)
 
 local challenge = redis.call('HMGET', KEYS[1], 'purpose', 'name', 'difficulty')
 if not challenge[1] then
@@ -27,10 +27,9 @@ local identity_failures = 0
 if tonumber(state[2] or 0) > now then
   identity_failures = tonumber(state[1] or 0)
 end
-local network_failures, volume = 0, 0
+local network_failures = 0
 if ARGV[3] == '1' then
   network_failures = tonumber(redis.call('GET', KEYS[3]) or 0)
-  volume = tonumber(redis.call('GET', KEYS[5]) or 0)
 end
 return {'ok', tonumber(challenge[3]), identity_failures, tonumber(state[3] or 0), network_failures,
-  tonumber(redis.call('GET', KEYS[4]) or 0), volume}
+  tonumber(redis.call('GET', KEYS[4]) or 0)}

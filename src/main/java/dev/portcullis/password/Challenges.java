@@ -95,7 +95,8 @@ public final class Challenges {
                 "challenge_token: unknown, expired, already used, or issued for another purpose or identity"));
           }
           // Failures since the token was issued raise its price: tokens taken before any failure are no free guesses.
-          int difficulty = Math.max(spent.issuedDifficulty(), spent.now().of(app.settings().powMaxDifficulty()));
+          // Only failures: the volume of challenges a shared network fetched since is no reason to refuse this one.
+          int difficulty = Math.max(spent.issuedDifficulty(), spent.failuresNow().of(app.settings().powMaxDifficulty()));
           if (!ProofOfWork.solves(token, powSolution, difficulty)) {
             metrics.challengeRefused("pow");
             return Future.failedFuture(invalid("pow_solution: does not solve the challenge at difficulty " + difficulty

@@ -74,19 +74,19 @@ public final class PasswordStore {
         .mapEmpty();
   }
 
-  /** A spent challenge: the difficulty it was issued at, and the counts the difficulty would come from now. */
-  public record Spent(int issuedDifficulty, Difficulty now) {
+  /** A spent challenge: the difficulty it was issued at, and the failure counts the difficulty would come from now. */
+  public record Spent(int issuedDifficulty, Difficulty failuresNow) {
   }
 
   /** Spends a challenge; what it carries when it was live and bound to this purpose and identity, else null. */
   public Future<Spent> consumeChallenge(UUID appId, String tokenHash, String purpose, String identityName,
                                         String networkName) {
     List<String> keys = List.of(challengeKey(appId, tokenHash), identityKey(appId, identityName),
-        networkKey(appId, networkName), appKey(appId), redis.key("pw-volume", tag(appId), network(networkName)));
+        networkKey(appId, networkName), appKey(appId));
     return CONSUME.run(redis, keys, List.of(purpose, identityName, networkName == null ? "0" : "1"))
         .map(reply -> !"ok".equals(reply.get(0).toString()) ? null : new Spent(reply.get(1).toInteger(),
             new Difficulty(reply.get(2).toLong(), reply.get(3).toLong(), reply.get(4).toLong(), reply.get(5).toLong(),
-                reply.get(6).toLong())));
+                0)));
   }
 
   /** Whether a password may be checked now; when it may, the attempt is reserved until it fails or settles. */

@@ -138,6 +138,24 @@ class ChallengeTest {
   }
 
   @Test
+  @DisplayName("challenges a shared network fetches after this one was issued do not raise its price: only failures do")
+  void neighboursVolumeDoesNotRaiseAnIssuedToken() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "ch-neighbours", new JsonObject());
+    String network = "198.51.100.40";
+    assertEquals("invalid_credentials", client.login("ula@example.com", "a mistyped password", network).error());
+    ApiResponse challenge = client.challenge("login", "ula@example.com", network);
+    assertEquals(10, challenge.json().getJsonObject("pow").getInteger("difficulty"), challenge.body());
+    String token = challenge.json().getString("challenge_token");
+    for (int i = 0; i < 31; i++) {
+      assertEquals(200, client.challenge("login", "neighbour" + i + "@example.com", network).status());
+    }
+    ApiResponse login = client.post("/auth/login", new JsonObject().put("email", "ula@example.com")
+        .put("password", "another mistyped one").put("client_ip", network).put("challenge_token", token)
+        .put("pow_solution", PowSolver.solve(token, 10)));
+    assertEquals("invalid_credentials", login.error(), "the token's own work still suffices: " + login.body());
+  }
+
+  @Test
   @DisplayName("with challenge_required false no token is needed, but a token sent anyway is checked")
   void optional() {
     PasswordClient client = PasswordClient.forNewApp(gateway, "ch-optional",
