@@ -260,9 +260,13 @@ class HttpConventionsTest {
       assertEquals(400, refused.status(), path + " -> " + refused.body());
       assertEquals("invalid_request", refused.error());
     }
-    ApiResponse form = gateway.http().send("POST", "/oidc/" + appId + "/token", "grant_type=a%00b",
+    ApiResponse form = gateway.http().send("POST", "/hosted/" + appId + "/flow", "flow_id=a%00b&step=identity",
         "Content-Type", "application/x-www-form-urlencoded");
     assertEquals(400, form.status(), form.body());
+    ApiResponse oauth = gateway.http().send("POST", "/oidc/" + appId + "/token",
+        "grant_type=authorization_code&code=a%00b&redirect_uri=x&code_verifier=" + "v".repeat(43),
+        "Content-Type", "application/x-www-form-urlencoded");
+    assertTrue(oauth.json().containsKey("error_description"), "OAuth's error shape at the token endpoint: " + oauth.body());
     assertEquals(200, gateway.http().get("/v1/apps/" + appId + "/users?q=a%2500b", admin).status(),
         "an encoded percent sign followed by 00 is no NUL");
   }
