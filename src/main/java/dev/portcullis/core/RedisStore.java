@@ -64,7 +64,7 @@ public final class RedisStore {
    * too where a fail-over could otherwise lose it (see {@link ReplicaAcks}).
    */
   public Future<Response> sendDecision(Request write) {
-    if (!replicaAcks.enabled()) {
+    if (!replicaAcks.enabled() || replicaAcks.noReplicaUp()) {
       return send(write);
     }
     return bounded(client.batch(replicaAcks.withWait(write))).compose(replies -> RequestContext.carried(

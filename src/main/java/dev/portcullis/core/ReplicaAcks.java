@@ -40,6 +40,18 @@ final class ReplicaAcks {
     return enabled;
   }
 
+  /**
+   * While the sentinels just said no replica is up (a lone master, a replica dead), a decision stands on the master
+   * alone without waiting 250 ms for an acknowledgement that cannot come: counted, and sent plainly.
+   */
+  boolean noReplicaUp() {
+    if (sentinels.knownAllDown()) {
+      unreplicated.increment();
+      return true;
+    }
+    return false;
+  }
+
   Future<Void> close() {
     return sentinels == null ? Future.succeededFuture() : sentinels.close();
   }

@@ -22,6 +22,8 @@ final class SentinelView {
 
   private static final Set<String> DOWN_FLAGS = Set.of("s_down", "o_down", "disconnected");
   private static final long FRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+  /** How long one sentinel may take to answer: they answer from memory, and a hung one must not hold decisions. */
+  private static final long SENTINEL_TIMEOUT_MS = 300;
 
   private final List<Redis> sentinels;
   private final String masterName;
@@ -40,59 +42,72 @@ final class SentinelView {
         })
         .toList();
     this.masterName = config.redisMasterName();
-    this.timeoutMs = config.backendTimeoutMs();
+    this.timeoutMs = Math.min(config.backendTimeoutMs(), SENTINEL_TIMEOUT_MS);
   }
 
   /**
-   * True when the sentinels see no fail-over under way and every replica of the master down; false otherwise. One
-   * answer serves the decisions of the next half second: with a replica down, every decision asks.
+   * True when a majority of the configured sentinels see no fail-over under way and every replica of the master
+   * down, or not replicating; false otherwise (one sentinel on the wrong side of a partition is not enough). One
+   * answer serves the decisions of the next half second.
    */
   Future<Boolean> replicasAllDown() {
     long now = System.nanoTime();
     if (recent == null || now - askedAt > FRESH_NANOS) {
       askedAt = now;
-      recent = ask(0);
+      List<Future<Boolean>> answers = sentinels.stream().map(this::ask).toList();
+      recent = Future.join(answers).transform(done -> Future.succeededFuture(
+          answers.stream().filter(answer -> answer.succeeded() && answer.result()).count() > sentinels.size() / 2));
     }
     return recent;
   }
 
-  private Future<Boolean> ask(int index) {
-    if (index >= sentinels.size()) {
-      return Future.succeededFuture(false);
-    }
-    Redis sentinel = sentinels.get(index);
+  /** True while a fresh answer says every replica is down: a decision then needs no acknowledgement to wait for. */
+  boolean knownAllDown() {
+    return recent != null && System.nanoTime() - askedAt <= FRESH_NANOS && recent.succeeded() && recent.result();
+  }
+
+  private Future<Boolean> ask(Redis sentinel) {
     return sentinel.send(Request.cmd(Command.SENTINEL).arg("MASTER").arg(masterName))
         .compose(master -> flags(master).contains("failover_in_progress") ? Future.succeededFuture(false)
             : sentinel.send(Request.cmd(Command.SENTINEL).arg("REPLICAS").arg(masterName))
                 .map(SentinelView::allDown))
-        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
-        .recover(unanswered -> ask(index + 1));
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
   Future<Void> close() {
     return Future.all(sentinels.stream().map(Redis::close).toList()).mapEmpty();
   }
 
+  /**
+   * Every replica is down, or not replicating from the master (a resync after a restart, an old master not yet
+   * converted after a fail-over): none of them could acknowledge, nor would a sentinel promote it.
+   */
   private static boolean allDown(Response replicas) {
     for (Response replica : replicas) {
-      if (flags(replica).stream().noneMatch(DOWN_FLAGS::contains)) {
+      boolean down = List.of(field(replica, "flags").split(",")).stream().anyMatch(DOWN_FLAGS::contains)
+          || !"ok".equals(field(replica, "master-link-status"));
+      if (!down) {
         return false;
       }
     }
     return true;
   }
 
-  /** The flags field of a sentinel's description of an instance: a map in RESP3, key-value pairs in RESP2. */
   private static List<String> flags(Response instance) {
+    return List.of(field(instance, "flags").split(","));
+  }
+
+  /** A field of a sentinel's description of an instance (a map in RESP3, key-value pairs in RESP2), or "". */
+  private static String field(Response instance, String name) {
     if (instance.isMap()) {
-      Response flags = instance.get("flags");
-      return flags == null ? List.of() : List.of(flags.toString().split(","));
+      Response value = instance.get(name);
+      return value == null ? "" : value.toString();
     }
     for (int i = 0; i + 1 < instance.size(); i += 2) {
-      if ("flags".equals(instance.get(i).toString())) {
-        return List.of(instance.get(i + 1).toString().split(","));
+      if (name.equals(instance.get(i).toString())) {
+        return instance.get(i + 1).toString();
       }
     }
-    return List.of();
+    return "";
   }
 }

@@ -138,7 +138,7 @@ public final class RedisProcesses implements AutoCloseable {
 
   /** Whether every sentinel calls the master's replica down (subjectively, or its link lost). */
   public boolean replicaDownForSentinels() {
-    return sentinelPorts.stream().allMatch(port -> replicaDown(port));
+    return sentinelPorts.stream().allMatch(RedisProcesses::replicaDown);
   }
 
   /** Whether the first sentinel, the one a gateway asks first, still calls the replica healthy. */
@@ -146,9 +146,12 @@ public final class RedisProcesses implements AutoCloseable {
     return !replicaDown(sentinelPorts.get(0));
   }
 
+  /** As the gateway judges it: down, disconnected, or not replicating (its link to the master not ok). */
   private static boolean replicaDown(int sentinel) {
-    String flags = field(cli(sentinel, "SENTINEL", "REPLICAS", MASTER_NAME), "flags");
-    return flags.contains("s_down") || flags.contains("disconnected");
+    String replicas = cli(sentinel, "SENTINEL", "REPLICAS", MASTER_NAME);
+    String flags = field(replicas, "flags");
+    return flags.contains("s_down") || flags.contains("disconnected")
+        || !field(replicas, "master-link-status").equals("ok");
   }
 
   /** Runs one {@code redis-cli} command against a local port and returns its raw output. */
@@ -193,6 +196,8 @@ public final class RedisProcesses implements AutoCloseable {
   public void awaitReplicaInSync() {
     Await.until("the replica to be in sync", Duration.ofSeconds(20),
         () -> cli(masterPort(), "INFO", "replication").contains("state=online"));
+    Await.until("every sentinel to see the replica replicating", Duration.ofSeconds(30),
+        () -> sentinelPorts.stream().noneMatch(RedisProcesses::replicaDown));
   }
 
   private void awaitSentinelsSeeEachOther() {
