@@ -127,7 +127,13 @@ public final class ErrorResponder {
     if (challenge != null && response.headers().get("WWW-Authenticate") == null) {
       response.putHeader("WWW-Authenticate", challenge);
     }
-    response.end(failure.toJson().toBuffer());
+    io.vertx.core.json.JsonObject body = failure.toJson();
+    String path = ctx.request().path();
+    if (path != null && path.startsWith("/oidc/")) {
+      // OAuth clients read error_description (RFC 6749 §5.2), also of a failure before the endpoint's own handler
+      body.put("error_description", failure.getMessage());
+    }
+    response.end(body.toBuffer());
   }
 
   /**

@@ -267,6 +267,10 @@ class HttpConventionsTest {
         "grant_type=authorization_code&code=a%00b&redirect_uri=x&code_verifier=" + "v".repeat(43),
         "Content-Type", "application/x-www-form-urlencoded");
     assertTrue(oauth.json().containsKey("error_description"), "OAuth's error shape at the token endpoint: " + oauth.body());
+    ApiResponse malformed = gateway.http().send("POST", "/oidc/" + appId + "/token", "code=%zz",
+        "Content-Type", "application/x-www-form-urlencoded");
+    assertEquals(400, malformed.status(), malformed.body());
+    assertTrue(malformed.json().containsKey("error_description"), "also before the endpoint's handler: " + malformed.body());
     assertEquals(200, gateway.http().get("/v1/apps/" + appId + "/users?q=a%2500b", admin).status(),
         "an encoded percent sign followed by 00 is no NUL");
   }
