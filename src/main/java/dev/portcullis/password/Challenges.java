@@ -99,6 +99,11 @@ public final class Challenges {
           int difficulty = Math.max(spent.issuedDifficulty(), spent.failuresNow().of(app.settings().powMaxDifficulty()));
           if (!ProofOfWork.solves(token, powSolution, difficulty)) {
             metrics.challengeRefused("pow");
+            if (powSolution != null && powSolution.codePointCount(0, powSolution.length())
+                > ProofOfWork.MAX_SOLUTION_LENGTH) {
+              return Future.failedFuture(invalid("pow_solution: must be at most " + ProofOfWork.MAX_SOLUTION_LENGTH
+                  + " characters; get a new challenge"));
+            }
             return Future.failedFuture(invalid("pow_solution: does not solve the challenge at difficulty " + difficulty
                 + (difficulty > spent.issuedDifficulty() ? " (it rose since the challenge was issued)" : "")
                 + "; get a new challenge"));

@@ -156,6 +156,21 @@ class ChallengeTest {
   }
 
   @Test
+  @DisplayName("a pow_solution over 64 characters is refused saying so, not as a wrong solution")
+  void overlongSolution() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "ch-long", new JsonObject());
+    assertEquals("invalid_credentials", client.login("vin@example.com", "a mistyped password", null).error());
+    ApiResponse challenge = client.challenge("login", "vin@example.com", null);
+    assertEquals(10, challenge.json().getJsonObject("pow").getInteger("difficulty"));
+    String token = challenge.json().getString("challenge_token");
+    ApiResponse refused = client.post("/auth/login", new JsonObject().put("email", "vin@example.com")
+        .put("password", "some password here").put("challenge_token", token).put("pow_solution", "7".repeat(65)));
+    assertEquals("invalid_challenge", refused.error());
+    assertTrue(refused.json().getString("message").startsWith("pow_solution: must be at most 64 characters"),
+        refused.body());
+  }
+
+  @Test
   @DisplayName("with challenge_required false no token is needed, but a token sent anyway is checked")
   void optional() {
     PasswordClient client = PasswordClient.forNewApp(gateway, "ch-optional",
