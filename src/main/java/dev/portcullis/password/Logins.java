@@ -59,9 +59,17 @@ public final class Logins {
       // A session on a licensed device: bound only when the device's license key proves it.
       Future<Grant> issued = devices.bind(login, message.deviceId(), message.licenseKey())
           .compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound))
+          .recover(Logins::userGone)
           .compose(grant -> unlessPasswordChanged(request, userId, provenHash, grant));
       return PasswordRequest.afterAudit(audited, issued);
     });
+  }
+
+  /** The only request field a login's session can get wrong is its user: deleted since the password was checked. */
+  private static Future<Grant> userGone(Throwable failure) {
+    return Future.failedFuture(failure instanceof ApiException api && api.code() == ErrorCode.INVALID_REQUEST
+        ? LoginFailures.invalidCredentials()
+        : failure);
   }
 
   /**
