@@ -57,7 +57,23 @@ public final class OtpVerifier {
   public Future<Grant> verify(Verify request) {
     return consume(request, (call, otpRequestId, identity) -> request.deviceId() == null
         ? signIn(call, otpRequestId, identity)
-        : withUser(call, otpRequestId, identity, (found, recorded) -> issue(call, found, recorded, request)));
+        : unlessNewInTenant(call, otpRequestId, identity)
+            .compose(goOn -> withUser(call, otpRequestId, identity, (found, recorded) -> issue(call, found, recorded,
+                request))));
+  }
+
+  /**
+   * A new identity is a member of no tenant: a login naming one is refused (its code spent, its proof recorded)
+   * before a user is made, so that the next login still reports new_user.
+   */
+  private Future<Void> unlessNewInTenant(Call call, String otpRequestId, Identity identity) {
+    if (call.tenantId() == null) {
+      return Future.succeededFuture();
+    }
+    return users.idOf(call.appId(), valueIf(identity, Identity.Kind.EMAIL), valueIf(identity, Identity.Kind.PHONE))
+        .compose(userId -> userId != null ? Future.succeededFuture()
+            : audit.record(List.of(verifiedEvent(call, otpRequestId, identity))).compose(stored -> Future.failedFuture(
+                new ApiException(ErrorCode.FORBIDDEN, "tenant_id: the user is not a member of this tenant"))));
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Bus;
 import dev.portcullis.license.DeviceBinding;
 import dev.portcullis.otp.Identity;
@@ -100,6 +101,7 @@ public final class Signups {
       }
       return codes.verify(request.appId(), VerificationCodes.Purpose.SIGNUP, verificationId.toString(), code,
               request.requestId(), request.clientIp())
+          .compose(identity -> unlessNewInTenant(request, identity, message.tenantId()))
           .compose(identity -> store.takePendingSignup(request.appId(), names.identityName(request.appId(), identity),
                   verificationId.toString())
               .compose(pending -> pending != null ? Future.succeededFuture(pending) : superseded(request, identity))
@@ -116,6 +118,20 @@ public final class Signups {
     return passwords.find(request.appId(), PasswordRequest.column(identity), identity.value())
         .compose(existing -> existing != null ? Future.succeededFuture(null)
             : Future.failedFuture(VerificationCodes.expired()));
+  }
+
+  /**
+   * A new identity is a member of no tenant: a verification naming one is refused before the pending signup is
+   * taken or a user made (a resend by identity, then a verify without the tenant, still applies the password).
+   */
+  private Future<Identity> unlessNewInTenant(PasswordRequest request, Identity identity, UUID tenantId) {
+    if (tenantId == null) {
+      return Future.succeededFuture(identity);
+    }
+    return passwords.find(request.appId(), PasswordRequest.column(identity), identity.value())
+        .compose(existing -> existing != null ? Future.succeededFuture(identity)
+            : Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN,
+                "tenant_id: the user is not a member of this tenant")));
   }
 
   /** {@code PASSWORD_RESEND}: a new code for a pending verification or an identity. */

@@ -64,6 +64,21 @@ class SessionBindingTest {
   }
 
   @Test
+  @DisplayName("a first device-bound login naming a tenant is 403 and makes no user: the next login reports new_user")
+  void firstDeviceLoginIntoATenantMakesNoUser() {
+    String key = licenses.license(policy).getString("key");
+    String deviceId = licenses.activated(key, "fp-tenant");
+    JsonObject binding = new JsonObject().put("device_id", deviceId).put("key", key);
+    ApiResponse refused = login("tenant-device@example.com", binding.copy().put("tenant_id", UUID.randomUUID().toString()));
+    assertEquals(403, refused.status(), refused.body());
+    assertEquals("forbidden", refused.error());
+    assertEquals(0, licenses.count("SELECT count(*) FROM users WHERE email = ?", "tenant-device@example.com"));
+    ApiResponse login = login("tenant-device@example.com", binding);
+    assertEquals(200, login.status(), login.body());
+    assertEquals(true, login.json().getBoolean("new_user"));
+  }
+
+  @Test
   @DisplayName("a login without a device carries neither did nor ent")
   void unboundLogin() {
     ApiResponse login = login("plain@example.com", new JsonObject());

@@ -306,6 +306,27 @@ class PasswordFlowTest {
   }
 
   @Test
+  @DisplayName("a signup verified naming a tenant is 403 and makes no user; a resend and a verify without it then do")
+  void signupVerifiedIntoATenant() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-tenant", new JsonObject()
+        .put("challenge_required", false).put("otp_resend_cooldown", 0));
+    String first = client.signup("tia@example.com", "tangerine skyline 42").json().getString("verification_id");
+    ApiResponse refused = client.post("/auth/verify", new JsonObject().put("verification_id", first)
+        .put("code", receiver.awaitCode(first)).put("tenant_id", java.util.UUID.randomUUID().toString()));
+    assertEquals(403, refused.status(), refused.body());
+    assertEquals("forbidden", refused.error());
+    ApiResponse users = gateway.http().get("/v1/apps/" + client.appId() + "/users?q=tia%40example.com",
+        Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(0, users.json().getJsonArray("users").size(), "no user for a verification that could not go on");
+    String again = client.post("/auth/resend-verification", new JsonObject().put("email", "tia@example.com"))
+        .json().getString("verification_id");
+    ApiResponse verified = client.verify(again, receiver.awaitCode(again));
+    assertEquals(200, verified.status(), verified.body());
+    assertEquals(true, verified.json().getBoolean("new_user"));
+    assertEquals(200, client.login("tia@example.com", "tangerine skyline 42", null).status());
+  }
+
+  @Test
   @DisplayName("a stranger's signup never reaches the owner's account: the replaced signup's resend is otp_expired, and "
       + "a pending password does not land on a user made meanwhile")
   void strangersPasswordNeverApplies() {
