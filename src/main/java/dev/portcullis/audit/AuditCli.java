@@ -147,7 +147,15 @@ public final class AuditCli {
     YearMonth month = month(option(args, "--month", true));
     boolean drop = args.remove("--drop");
     noneLeft(args);
-    try (Connection db = connect(config()); PreparedStatement call = db.prepareStatement(DETACH)) {
+    GatewayConfig config = config();
+    try (Connection db = connect(config); PreparedStatement call = db.prepareStatement(DETACH)) {
+      // An open month is the database function's to refuse, naming why
+      String uncovered = !month.isBefore(YearMonth.now(clock)) ? null
+          : new LedgerCoverage(db, ExportLedger.key(config.masterKey())).uncovered(month);
+      if (uncovered != null) {
+        err.println("audit-detach failed: " + uncovered);
+        return 1;
+      }
       call.setObject(1, month.atDay(1));
       call.setBoolean(2, drop);
       try (ResultSet rows = call.executeQuery()) {
