@@ -14,7 +14,8 @@ import java.util.List;
  * before it died would verify again on the new one. So in sentinel mode a decision's write is pipelined with
  * {@code WAIT 1 <ms>} on the same connection, and its answer waits for the replica's acknowledgement. When no
  * replica acknowledges in time, {@code portcullis_redis_unreplicated_writes_total} counts it, and the sentinels are
- * asked why: with every replica down (or none) the decision stands on the master alone; with a replica they still
+ * asked why ({@link SentinelView}): with every replica down (or none) the decision stands on the master alone; with
+ * a replica they still
  * call healthy, or a fail-over under way (a planned one promotes the replica while the old master still takes
  * writes, which it drops when it follows the new one), the answer is {@code 503 unavailable}, never a decision a
  * fail-over could undo. A replica that dies is thus felt for the sentinels' down-after-milliseconds.

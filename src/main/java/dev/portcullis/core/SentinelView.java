@@ -4,8 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisClientType;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.List;
@@ -33,13 +31,7 @@ final class SentinelView {
 
   SentinelView(Vertx vertx, GatewayConfig config) {
     this.sentinels = config.redisNodes().stream()
-        .map(node -> {
-          RedisOptions options = new RedisOptions().setType(RedisClientType.STANDALONE).setConnectionString(node)
-              .setMaxPoolSize(1).setMaxPoolWaiting(64);
-          options.getNetClientOptions().setConnectTimeout((int) config.backendTimeoutMs())
-              .setHostnameVerificationAlgorithm("HTTPS");
-          return Redis.createClient(vertx, options);
-        })
+        .map(node -> Redis.createClient(vertx, RedisTopologies.nodeOptions(config, node).setMaxPoolWaiting(64)))
         .toList();
     this.masterName = config.redisMasterName();
     this.timeoutMs = Math.min(config.backendTimeoutMs(), SENTINEL_TIMEOUT_MS);
@@ -84,7 +76,7 @@ final class SentinelView {
    */
   private static boolean allDown(Response replicas) {
     for (Response replica : replicas) {
-      boolean down = List.of(field(replica, "flags").split(",")).stream().anyMatch(DOWN_FLAGS::contains)
+      boolean down = flags(replica).stream().anyMatch(DOWN_FLAGS::contains)
           || !"ok".equals(field(replica, "master-link-status"));
       if (!down) {
         return false;
