@@ -28,6 +28,11 @@ public final class ApiException extends RuntimeException {
     return new ApiException(ErrorCode.INVALID_REQUEST, field + ": " + problem);
   }
 
+  /** A login or refresh naming a tenant its user is no member of (a new identity is a member of none). */
+  public static ApiException notTenantMember() {
+    return new ApiException(ErrorCode.FORBIDDEN, "tenant_id: the user is not a member of this tenant");
+  }
+
   public static ApiException unavailable(String what) {
     return new ApiException(ErrorCode.UNAVAILABLE, what + " is unavailable, retry shortly",
         new JsonObject().put("retry_after", 1));

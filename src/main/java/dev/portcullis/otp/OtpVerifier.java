@@ -72,8 +72,8 @@ public final class OtpVerifier {
     }
     return users.idOf(call.appId(), valueIf(identity, Identity.Kind.EMAIL), valueIf(identity, Identity.Kind.PHONE))
         .compose(userId -> userId != null ? Future.succeededFuture()
-            : audit.record(List.of(verifiedEvent(call, otpRequestId, identity))).compose(stored -> Future.failedFuture(
-                new ApiException(ErrorCode.FORBIDDEN, "tenant_id: the user is not a member of this tenant"))));
+            : audit.record(List.of(verifiedEvent(call, otpRequestId, identity)))
+                .compose(stored -> Future.failedFuture(ApiException.notTenantMember())));
   }
 
   /**

@@ -5,7 +5,6 @@ import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
-import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Bus;
 import dev.portcullis.license.DeviceBinding;
 import dev.portcullis.otp.Identity;
@@ -130,8 +129,7 @@ public final class Signups {
     }
     return passwords.find(request.appId(), PasswordRequest.column(identity), identity.value())
         .compose(existing -> existing != null ? Future.succeededFuture(identity)
-            : Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN,
-                "tenant_id: the user is not a member of this tenant")));
+            : Future.failedFuture(ApiException.notTenantMember()));
   }
 
   /** {@code PASSWORD_RESEND}: a new code for a pending verification or an identity. */

@@ -287,7 +287,7 @@ final class TokenService {
   }
 
   private static ApiException notMember() {
-    return new ApiException(ErrorCode.FORBIDDEN, "tenant_id: the user is not a member of this tenant");
+    return ApiException.notTenantMember();
   }
 
   /**
