@@ -60,10 +60,11 @@ final class RedisTopologyCheck {
           ? refuse(where + " is no Redis Sentinel (redis_mode " + mode + "): " + GatewayConfig.REDIS_URL
               + " lists the sentinels in sentinel mode")
           : client.send(Request.cmd(Command.SENTINEL).arg("GET-MASTER-ADDR-BY-NAME").arg(config.redisMasterName()))
-              .compose(address -> address == null || address.size() == 0
-                  ? refuse("the sentinel at " + where + " knows no master named '" + config.redisMasterName()
-                      + "': check " + GatewayConfig.REDIS_MASTER_NAME)
-                  : Future.succeededFuture());
+              // a sentinel that will not say (an ACL, an error) is not judged; only a nil answer names no master
+              .transform(asked -> asked.failed() || asked.result() != null && asked.result().size() > 0
+                  ? Future.<Void>succeededFuture()
+                  : refuse("the sentinel at " + where + " knows no master named '" + config.redisMasterName()
+                      + "': check " + GatewayConfig.REDIS_MASTER_NAME));
     };
   }
 

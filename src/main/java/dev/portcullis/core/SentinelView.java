@@ -39,7 +39,7 @@ final class SentinelView {
 
   /**
    * True when a majority of the configured sentinels see no fail-over under way and every replica of the master
-   * down, or not replicating; false otherwise (one sentinel on the wrong side of a partition is not enough). One
+   * down, or long out of touch; false otherwise (one sentinel on the wrong side of a partition is not enough). One
    * answer serves the decisions of the next half second.
    */
   Future<Boolean> replicasAllDown() {
@@ -62,7 +62,7 @@ final class SentinelView {
     return sentinel.send(Request.cmd(Command.SENTINEL).arg("MASTER").arg(masterName))
         .compose(master -> flags(master).contains("failover_in_progress") ? Future.succeededFuture(false)
             : sentinel.send(Request.cmd(Command.SENTINEL).arg("REPLICAS").arg(masterName))
-                .map(SentinelView::allDown))
+                .map(replicas -> allDown(replicas, number(field(master, "down-after-milliseconds")))))
         .timeout(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
@@ -71,18 +71,29 @@ final class SentinelView {
   }
 
   /**
-   * Every replica is down, or not replicating from the master (a resync after a restart, an old master not yet
-   * converted after a fail-over): none of them could acknowledge, nor would a sentinel promote it.
+   * Every replica is down, or has not replicated from the master for longer than a sentinel would still promote it
+   * (ten times {@code down-after-milliseconds}, as Sentinel's replica selection counts): none of them could
+   * acknowledge, nor take over with less than the master holds. A replica in a fresh resync is still promotable,
+   * so it does not count as down.
    */
-  private static boolean allDown(Response replicas) {
+  private static boolean allDown(Response replicas, long downAfterMs) {
     for (Response replica : replicas) {
       boolean down = flags(replica).stream().anyMatch(DOWN_FLAGS::contains)
-          || !"ok".equals(field(replica, "master-link-status"));
+          || !"ok".equals(field(replica, "master-link-status"))
+          && downAfterMs > 0 && number(field(replica, "master-link-down-time")) > 10 * downAfterMs;
       if (!down) {
         return false;
       }
     }
     return true;
+  }
+
+  private static long number(String value) {
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   private static List<String> flags(Response instance) {

@@ -147,11 +147,7 @@ public final class Signups {
       return codes.peek(request.appId(), VerificationCodes.Purpose.SIGNUP, resent)
           .compose(identity -> identity == null
               ? Future.failedFuture(VerificationCodes.expired())
-              : store.pendingSignupOf(request.appId(), names.identityName(request.appId(), identity))
-                  // a signup replaced by a newer one is over: its resend would carry the newer one's password
-                  .compose(owner -> owner != null && !owner.equals(resent)
-                      ? Future.failedFuture(VerificationCodes.expired())
-                      : resendTo(request, identity, resent)));
+              : resendTo(request, identity, resent));
     });
   }
 
@@ -163,9 +159,12 @@ public final class Signups {
     App app = request.app();
     String identityName = names.identityName(app.id(), identity);
     long ttlMs = app.settings().otpTtl() * 1000L;
+    // A resend of a verification id whose signup a newer one replaced sends nothing (its code would carry the newer
+    // one's password), with the same answer as for anyone else: no telling whether an account exists.
     return store.pendingSignupOf(app.id(), identityName)
-        .compose(pending -> passwords.find(app.id(), PasswordRequest.column(identity), identity.value())
-            .map(user -> pending != null || user != null && !user.verified(PasswordRequest.column(identity))))
+        .map(pending -> pending != null && (resent == null || pending.equals(resent)))
+        .compose(ownPending -> passwords.find(app.id(), PasswordRequest.column(identity), identity.value())
+            .map(user -> ownPending || user != null && !user.verified(PasswordRequest.column(identity))))
         .compose(deliver -> codes.send(new VerificationCodes.Send(app, identity, request.network(),
             VerificationCodes.Purpose.SIGNUP,
             deliver ? VerificationCodes.Delivery.CODE : VerificationCodes.Delivery.NONE, null, request.requestId(),

@@ -146,12 +146,16 @@ public final class RedisProcesses implements AutoCloseable {
     return !replicaDown(sentinelPorts.get(0));
   }
 
-  /** As the gateway judges it: down, disconnected, or not replicating (its link to the master not ok). */
+  /** Down or disconnected, as the gateway judges it (a link out of touch for ten down-after periods too). */
   private static boolean replicaDown(int sentinel) {
+    String flags = field(cli(sentinel, "SENTINEL", "REPLICAS", MASTER_NAME), "flags");
+    return flags.contains("s_down") || flags.contains("disconnected");
+  }
+
+  /** Whether the sentinel sees the replica replicating (its link to the master ok). */
+  private static boolean replicating(int sentinel) {
     String replicas = cli(sentinel, "SENTINEL", "REPLICAS", MASTER_NAME);
-    String flags = field(replicas, "flags");
-    return flags.contains("s_down") || flags.contains("disconnected")
-        || !field(replicas, "master-link-status").equals("ok");
+    return !replicaDown(sentinel) && field(replicas, "master-link-status").equals("ok");
   }
 
   /** Runs one {@code redis-cli} command against a local port and returns its raw output. */
@@ -197,7 +201,7 @@ public final class RedisProcesses implements AutoCloseable {
     Await.until("the replica to be in sync", Duration.ofSeconds(20),
         () -> cli(masterPort(), "INFO", "replication").contains("state=online"));
     Await.until("every sentinel to see the replica replicating", Duration.ofSeconds(30),
-        () -> sentinelPorts.stream().noneMatch(RedisProcesses::replicaDown));
+        () -> sentinelPorts.stream().allMatch(RedisProcesses::replicating));
   }
 
   private void awaitSentinelsSeeEachOther() {

@@ -35,7 +35,8 @@ class RedisSentinelTest extends RedisTopologyContract {
     int after = redis.failover();
 
     assertNotEquals(before, after);
-    Await.until("a send to be accepted by the new master", Duration.ofSeconds(15),
+    // Decisions are 503 until the old master follows the new one and a replica acknowledges again (README)
+    Await.until("a send to be accepted by the new master", Duration.ofSeconds(45),
         () -> send("after-" + UUID.randomUUID() + "@example.com").status() == 200);
     ApiResponse again = verify(requestId, code);
     assertEquals(401, again.status(), again.body());
