@@ -5,7 +5,8 @@
 -- signup replaced carries a stranger's password, which the code sent to the identity must never apply.
 --
 -- KEYS[1] the pending signup (see password-signup-take.lua)
--- ARGV: 1 the new verification id, 2 time to live ms, 3 the verification id resent ('' for a resend by identity)
+-- ARGV: 1 the new verification id, 2 time to live ms, 3 the verification id resent ('' for a resend by identity,
+--       which moves on no contested signup: see password-signup-put.lua)
 -- Returns 1 when a pending signup moved on, else 0.
 
 local pending = redis.call('GET', KEYS[1])
@@ -14,6 +15,9 @@ if not pending then
 end
 local decoded = cjson.decode(pending)
 if ARGV[3] ~= '' and decoded['verification_id'] ~= ARGV[3] then
+  return 0
+end
+if ARGV[3] == '' and decoded['contested'] then
   return 0
 end
 decoded['verification_id'] = ARGV[1]

@@ -35,6 +35,7 @@ public final class PasswordStore {
   /** An attempt the gate reserved counts as in flight at most this long (a hash takes at most 30 s). */
   static final long IN_FLIGHT_MS = 60_000L;
   private static final RedisScript TAKE_SIGNUP = RedisScript.load("password-signup-take.lua");
+  private static final RedisScript PUT_SIGNUP = RedisScript.load("password-signup-put.lua");
   private static final RedisScript REBIND_SIGNUP = RedisScript.load("password-signup-rebind.lua");
 
   /** Whether a login may be tried: {@code reason} null when it may, else "locked", "network" or "busy". */
@@ -124,16 +125,25 @@ public final class PasswordStore {
   }
 
   /** Keeps a signup until its code is verified; a second signup of the identity replaces the first. */
+  /** Keeps the signup pending; one that replaces another is marked contested (see password-signup-put.lua). */
   public Future<Void> putPendingSignup(UUID appId, String identityName, JsonObject pending, long ttlMs) {
-    return redis.send(Command.SET, pendingKey(appId, identityName), pending.encode(), "PX", Long.toString(ttlMs))
-        .mapEmpty();
+    return PUT_SIGNUP.run(redis, List.of(pendingKey(appId, identityName)),
+        List.of(pending.encode(), Long.toString(ttlMs))).mapEmpty();
   }
 
-  /** True when the identity has a pending signup. */
-  /** The verification id the identity's pending signup belongs to, or null when it has none. */
-  public Future<String> pendingSignupOf(UUID appId, String identityName) {
-    return redis.send(Command.GET, pendingKey(appId, identityName))
-        .map(reply -> reply == null ? null : new JsonObject(reply.toString()).getString("verification_id"));
+  /** Whose an identity's pending signup is: its verification id, and whether a later signup replaced another. */
+  public record PendingOwner(String verificationId, boolean contested) {
+  }
+
+  /** The identity's pending signup's owner, or null when it has none. */
+  public Future<PendingOwner> pendingSignupOf(UUID appId, String identityName) {
+    return redis.send(Command.GET, pendingKey(appId, identityName)).map(reply -> {
+      if (reply == null) {
+        return null;
+      }
+      JsonObject pending = new JsonObject(reply.toString());
+      return new PendingOwner(pending.getString("verification_id"), pending.getBoolean("contested", false));
+    });
   }
 
   /**

@@ -159,10 +159,12 @@ public final class Signups {
     App app = request.app();
     String identityName = names.identityName(app.id(), identity);
     long ttlMs = app.settings().otpTtl() * 1000L;
-    // A resend of a verification id whose signup a newer one replaced sends nothing (its code would carry the newer
-    // one's password), with the same answer as for anyone else: no telling whether an account exists.
+    // A resend of a verification id whose signup a newer one replaced, or by identity of a signup that replaced
+    // another, sends nothing (its code would carry whoever signed up last's password, a stranger's perhaps), with
+    // the same answer as for anyone else: no telling whether an account exists.
     return store.pendingSignupOf(app.id(), identityName)
-        .map(pending -> pending != null && (resent == null || pending.equals(resent)))
+        .map(pending -> pending != null
+            && (resent == null ? !pending.contested() : pending.verificationId().equals(resent)))
         .compose(ownPending -> passwords.find(app.id(), PasswordRequest.column(identity), identity.value())
             .map(user -> ownPending || user != null && !user.verified(PasswordRequest.column(identity))))
         .compose(deliver -> codes.send(new VerificationCodes.Send(app, identity, request.network(),

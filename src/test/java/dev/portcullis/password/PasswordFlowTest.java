@@ -327,8 +327,8 @@ class PasswordFlowTest {
   }
 
   @Test
-  @DisplayName("a stranger's signup never reaches the owner's account: the replaced signup's resend is otp_expired, and "
-      + "a pending password does not land on a user made meanwhile")
+  @DisplayName("a stranger's signup never reaches the owner's account: no resend carries a replacing signup, and a "
+      + "pending password does not land on a user made meanwhile")
   void strangersPasswordNeverApplies() {
     PasswordClient client = PasswordClient.forNewApp(gateway, "pw-stranger", new JsonObject()
         .put("challenge_required", false).put("otp_resend_cooldown", 0));
@@ -343,6 +343,17 @@ class PasswordFlowTest {
     dev.portcullis.testing.Await.until("the resend of the replaced signup withheld", java.time.Duration.ofSeconds(5),
         () -> !audit.events(AuditEvent.OTP_WITHHELD, withheld).isEmpty());
     assertTrue(audit.events(AuditEvent.OTP_SENT, withheld).isEmpty(), "no code carries the stranger's password");
+    ApiResponse byEmail = client.post("/auth/resend-verification", new JsonObject().put("email", "max@example.com")
+        .put("client_ip", "198.51.100.1"));
+    assertEquals(200, byEmail.status(), byEmail.body());
+    String alsoWithheld = byEmail.json().getString("verification_id");
+    dev.portcullis.testing.Await.until("the resend by email of a contested signup withheld",
+        java.time.Duration.ofSeconds(5), () -> !audit.events(AuditEvent.OTP_WITHHELD, alsoWithheld).isEmpty());
+    ApiResponse again = client.post("/auth/signup", new JsonObject().put("email", "max@example.com")
+        .put("password", "victim pass phrase 11").put("client_ip", "198.51.100.1"));
+    String own = again.json().getString("verification_id");
+    assertEquals(200, client.verify(own, receiver.awaitCode(own)).status(), "signing up again is the way back");
+    assertEquals(200, client.login("max@example.com", "victim pass phrase 11", null).status());
 
     assertEquals(202, client.post("/auth/signup", new JsonObject().put("email", "ned@example.com")
         .put("password", "attacker pass phrase 22").put("client_ip", "203.0.113.9")).status());
