@@ -282,8 +282,9 @@ public final class AppRepository {
     if (row.getLong("published") >= MAX_PUBLISHED_KEYS) {
       long wait = Math.max(1, row.getLong("published_wait"));
       return Future.failedFuture(ApiException.rateLimited(ErrorCode.RATE_LIMITED,
-          "this app already publishes " + MAX_PUBLISHED_KEYS + " keys; retry in " + wait + " s, when the oldest "
-              + "retired one stops being published", wait));
+          "this app already publishes " + MAX_PUBLISHED_KEYS + " keys for its access tokens (besides any kept for "
+              + "offline certificates); retry in " + wait + " s, when the oldest retired one stops being published",
+          wait));
     }
     return Future.succeededFuture();
   }

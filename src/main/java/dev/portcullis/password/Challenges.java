@@ -96,7 +96,8 @@ public final class Challenges {
           }
           // Failures since the token was issued raise its price: tokens taken before any failure are no free guesses.
           // Only failures: the volume of challenges a shared network fetched since is no reason to refuse this one.
-          int difficulty = Math.max(spent.issuedDifficulty(), spent.failuresNow().of(app.settings().powMaxDifficulty()));
+          int difficulty = Math.max(spent.issuedDifficulty(),
+              spent.failuresNow().of(app.settings().powMaxDifficulty()));
           if (!ProofOfWork.solves(token, powSolution, difficulty)) {
             metrics.challengeRefused("pow");
             if (powSolution != null && powSolution.codePointCount(0, powSolution.length())
