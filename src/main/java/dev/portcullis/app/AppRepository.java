@@ -251,8 +251,9 @@ public final class AppRepository {
           int publishSeconds = app.settings().accessTokenTtl() + KEY_PUBLISH_MARGIN_SECONDS;
           return rotationAllowed(conn, id)
               .compose(allowed -> SigningKeyStore.retire(conn, id, publishSeconds))
-              .compose(ignored -> SigningKeyStore.capKeptForCertificates(conn, id, publishSeconds,
-                  MAX_KEPT_FOR_CERTIFICATES))
+              // Beyond the longest access token any TTL ever gave (a floor raised for a shortened TTL is no certificate's)
+              .compose(ignored -> SigningKeyStore.capKeptForCertificates(conn, id,
+                  AppSettings.MAX_ACCESS_TOKEN_TTL + KEY_PUBLISH_MARGIN_SECONDS, MAX_KEPT_FOR_CERTIFICATES))
               .compose(ignored -> SigningKeyStore.insert(conn, id, key))
               .compose(ignored -> AuditOutbox.stage(conn, event))
               .map(true);

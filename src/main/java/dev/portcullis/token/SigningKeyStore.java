@@ -147,9 +147,9 @@ public final class SigningKeyStore {
   }
 
   /**
-   * Keeps at most {@code keep} retired keys published beyond their access tokens for the offline certificates they
-   * signed: older ones leave the JWKS once their access tokens could have expired ({@code publishSeconds} after
-   * their retirement, at once for most), and
+   * Keeps at most {@code keep} retired keys published beyond any access token for the offline certificates they
+   * signed: older ones leave the JWKS once their access tokens could have expired ({@code publishSeconds}, the
+   * longest access token TTL and its margin, after their retirement; at once for most), and
    * the certificates they signed stop verifying offline (a device checks out a new one online). The number of keys
    * that left.
    */

@@ -127,8 +127,8 @@ class JwksHardeningTest {
     int kept = AppRepository.MAX_KEPT_FOR_CERTIFICATES + 5;
     try (java.sql.Connection db = gateway.jdbc(); java.sql.PreparedStatement insert = db.prepareStatement(
         "INSERT INTO signing_keys (kid, app_id, public_pem, private_enc, created_at, retired_at, publish_until) "
-            + "SELECT ?, app_id, public_pem, '\\x00', now() - interval '2 hours' - ? * interval '1 minute', "
-            + "now() - interval '2 hours', now() + interval '300 days' FROM signing_keys WHERE app_id = ? "
+            + "SELECT ?, app_id, public_pem, '\\x00', now() - interval '2 days' - ? * interval '1 minute', "
+            + "now() - interval '2 days', now() + interval '300 days' FROM signing_keys WHERE app_id = ? "
             + "AND retired_at IS NULL")) {
       for (int i = 0; i < kept; i++) {
         insert.setString(1, "capped-kid-" + i);
