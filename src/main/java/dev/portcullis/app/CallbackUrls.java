@@ -52,7 +52,10 @@ public final class CallbackUrls {
     boolean local = host.equals("localhost") || host.equals("127.0.0.1");
     boolean ok = "https".equals(uri.getScheme()) || ("http".equals(uri.getScheme()) && local);
     if (!ok) {
-      throw ApiException.invalid(field, "'" + shorten(url) + "' must use https (http only for localhost)");
+      String scheme = uri.getScheme();
+      throw ApiException.invalid(field, "'" + shorten(url) + "' must use https (http only for localhost)"
+          + (scheme.equals(scheme.toLowerCase(java.util.Locale.ROOT)) ? "" : ", the scheme in lower case: "
+              + "callback URLs are compared character for character"));
     }
   }
 

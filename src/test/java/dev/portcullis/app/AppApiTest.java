@@ -193,6 +193,15 @@ class AppApiTest {
   }
 
   @Test
+  @DisplayName("a callback URL with an upper-case scheme is refused saying the scheme must be lower case")
+  void upperCaseScheme() {
+    ApiResponse response = http().post("/v1/apps", new JsonObject().put("name", "X").put("slug", slug())
+        .put("callback_urls", new JsonArray().add("HTTPS://shop.example.com/cb")), ADMIN);
+    assertEquals(400, response.status(), response.body());
+    assertTrue(response.json().getString("message").contains("lower case"), response.body());
+  }
+
+  @Test
   @DisplayName("getting an app shows its current public key and never its secret")
   void getApp() {
     JsonObject app = gateway.createApp(slug());
