@@ -12,7 +12,7 @@
 --   {'verifier'}                   PKCE challenge and verifier disagree: the code is spent (marked reused), so a
 --                                  verifier cannot be guessed at, and a later presentation is reported as reuse
 --   {'reused', session, user}      already redeemed: now marked reused; session '' when none was issued yet
---   {'ok', user, new_user, data}   redeemed
+--   {'ok', user, new_user, data, redirect}   redeemed
 local code = redis.call('HMGET', KEYS[1], 'app', 'redirect', 'challenge', 'user', 'new_user', 'expires_at', 'state',
   'session', 'data')
 if not code[1] or code[1] ~= ARGV[1] then
@@ -43,4 +43,4 @@ elseif ARGV[3] ~= code[3] then
   return {'verifier'}
 end
 redis.call('HSET', KEYS[1], 'state', 'redeemed')
-return {'ok', code[4], code[5], code[9]}
+return {'ok', code[4], code[5], code[9], code[2]}

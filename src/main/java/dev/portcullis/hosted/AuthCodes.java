@@ -30,8 +30,12 @@ public final class AuthCodes {
 
   public enum Verdict { OK, INVALID, UNAUTHENTICATED, VERIFIER, REUSED }
 
-  /** {@code user} when OK or REUSED; {@code issuedSession} (may be null) when REUSED. */
-  public record Redemption(Verdict verdict, JsonObject user, boolean newUser, JsonObject data, String issuedSession) {
+  /**
+   * {@code user} when OK or REUSED; {@code issuedSession} (may be null) when REUSED; {@code redirect}, the target the
+   * code was issued for, when OK.
+   */
+  public record Redemption(Verdict verdict, JsonObject user, boolean newUser, JsonObject data, String issuedSession,
+                           String redirect) {
   }
 
   private final RedisStore redis;
@@ -58,7 +62,7 @@ public final class AuthCodes {
   public Future<Redemption> redeem(UUID appId, String kind, String code, boolean authenticated, String verifier,
                                    String redirect) {
     if (code == null || code.isEmpty() || code.length() > 128) {
-      return Future.succeededFuture(new Redemption(Verdict.INVALID, null, false, null, null));
+      return Future.succeededFuture(new Redemption(Verdict.INVALID, null, false, null, null, null));
     }
     List<String> args = List.of(appId.toString(), authenticated ? "1" : "0",
         verifier == null ? "" : Tokens.s256(verifier), redirect == null ? "" : redirect, kind);
@@ -74,14 +78,14 @@ public final class AuthCodes {
     Verdict verdict = Verdict.valueOf(reply.get(0).toString().toUpperCase(java.util.Locale.ROOT));
     return switch (verdict) {
       case OK -> new Redemption(verdict, new JsonObject(reply.get(1).toString()), "1".equals(reply.get(2).toString()),
-          new JsonObject(reply.get(3).toString()), null);
+          new JsonObject(reply.get(3).toString()), null, reply.get(4).toString());
       case REUSED -> {
         String session = reply.get(1).toString();
         String user = reply.get(2).toString();
         yield new Redemption(verdict, user.isEmpty() ? null : new JsonObject(user), false, null,
-            session.isEmpty() ? null : session);
+            session.isEmpty() ? null : session, null);
       }
-      default -> new Redemption(verdict, null, false, null, null);
+      default -> new Redemption(verdict, null, false, null, null, null);
     };
   }
 

@@ -1,6 +1,7 @@
 package dev.portcullis.hosted;
 
 import dev.portcullis.core.AuditEvent;
+import dev.portcullis.app.AppDirectory;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
@@ -31,12 +32,14 @@ public final class CodeExchange {
   }
 
   private final AuthCodes codes;
+  private final AppDirectory apps;
   private final Bus bus;
   private final AuditLog audit;
   private final HostedMetrics metrics;
 
-  public CodeExchange(AuthCodes codes, Bus bus, AuditLog audit, HostedMetrics metrics) {
+  public CodeExchange(AuthCodes codes, AppDirectory apps, Bus bus, AuditLog audit, HostedMetrics metrics) {
     this.codes = codes;
+    this.apps = apps;
     this.bus = bus;
     this.audit = audit;
     this.metrics = metrics;
@@ -58,7 +61,10 @@ public final class CodeExchange {
                                     String redirect, FlowKind.Visit visit, String issuer) {
     return codes.redeem(appId, kind, code, authenticated, verifier, redirect)
         .compose(redemption -> switch (redemption.verdict()) {
-          case OK -> issue(appId, code, redemption, visit, issuer);
+          case OK -> stillRegistered(appId, redemption.redirect())
+              .compose(registered -> registered ? issue(appId, code, redemption, visit, issuer)
+                  : refused(new ApiException(ErrorCode.INVALID_GRANT,
+                      "code: its redirect target is no longer one of the app's callback URLs")));
           case REUSED -> reused(appId, redemption.issuedSession(), userOf(redemption), visit);
           case UNAUTHENTICATED -> refused(new ApiException(ErrorCode.INVALID_CLIENT,
               "this code was issued without a code_challenge: authenticate with HTTP Basic app_id:app_secret"));
@@ -96,6 +102,11 @@ public final class CodeExchange {
     return Future.failedFuture(failure instanceof ApiException api && api.code() == ErrorCode.INVALID_REQUEST
         ? new ApiException(ErrorCode.INVALID_GRANT, "code: the user it was issued for no longer exists")
         : failure);
+  }
+
+  /** The code's redirect target is still one of the app's callback URLs: one removed after the code was issued is not. */
+  private Future<Boolean> stillRegistered(UUID appId, String redirect) {
+    return apps.find(appId).map(app -> app.isPresent() && app.get().callbackUrls().contains(redirect));
   }
 
   private static UUID userOf(AuthCodes.Redemption redemption) {

@@ -339,6 +339,30 @@ class HostedSignInTest {
   }
 
   @Test
+  @DisplayName("a code whose callback URL was removed after it was issued is invalid_grant at the exchange")
+  void callbackRemovedAfterTheCode() {
+    String removable = "https://gone.example.com/cb";
+    JsonObject changing = fixture.app("hosted-code-orphan", List.of(CALLBACK, removable),
+        new JsonObject().put("profile_fields", new io.vertx.core.json.JsonArray(List.of("name"))));
+    String changingId = changing.getString("app_id");
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page page = browser.get("/onboarding/" + changingId + "?state=late&callback_url="
+        + FormBrowser.encode(removable));
+    FormBrowser.Page profile = fixture.signIn(browser, page, "orphan-code@example.com");
+    FormBrowser.Page done = browser.submit(profile, Map.of("name", "Kim Lee", "action", "profile"));
+    assertEquals(302, done.status(), done.toString());
+    String code = query(done.location()).get("auth_code");
+    ApiResponse patched = fixture.gateway.http().send("PATCH", "/v1/apps/" + changingId,
+        new JsonObject().put("callback_urls", new io.vertx.core.json.JsonArray(List.of(CALLBACK))).encode(),
+        "Content-Type", "application/json", "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
+    assertEquals(200, patched.status(), patched.toString());
+    ApiResponse exchanged = fixture.gateway.http().get("/api/client/" + changingId + "/userinfo?code="
+        + FormBrowser.encode(code), "Authorization", HostedFixture.basic(changing));
+    assertEquals(400, exchanged.status(), exchanged.body());
+    assertEquals("invalid_grant", exchanged.error());
+  }
+
+  @Test
   @DisplayName("a user with a password signs in with it (a wrong one is refused and may be tried again)")
   void passwordSignIn() {
     JsonObject pwApp = fixture.app("hosted-password", List.of(CALLBACK),
