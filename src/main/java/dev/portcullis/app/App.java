@@ -16,6 +16,14 @@ import java.util.UUID;
 public record App(UUID id, UUID ownerId, String name, String slug, byte[] secretHash, List<String> callbackUrls,
                   AppSettings settings, OffsetDateTime createdAt) {
 
+  /**
+   * Whether {@code url} is exactly one of the app's callback URLs, character for character (RFC 9700): no prefix,
+   * pattern or normalisation. Null is none.
+   */
+  public boolean registers(String url) {
+    return url != null && callbackUrls.contains(url);
+  }
+
   public static final UUID CONSOLE_ID = UUID.fromString("00000000-0000-0000-0000-000000000001");
 
   public static final String COLUMNS = "id, owner_id, name, slug, secret_hash, callback_urls, settings, created_at";

@@ -106,7 +106,7 @@ public final class CodeExchange {
 
   /** The code's redirect target is still one of the app's callback URLs: one removed after the code was issued is not. */
   private Future<Boolean> stillRegistered(UUID appId, String redirect) {
-    return apps.find(appId).map(app -> app.isPresent() && app.get().callbackUrls().contains(redirect));
+    return apps.find(appId).map(app -> app.isPresent() && app.get().registers(redirect));
   }
 
   private static UUID userOf(AuthCodes.Redemption redemption) {

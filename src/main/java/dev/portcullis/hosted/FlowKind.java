@@ -40,7 +40,7 @@ public interface FlowKind {
    * must not have its flows (30 minutes long) keep sending codes there.
    */
   static Future<Void> stillRegistered(App app, String target) {
-    return app.callbackUrls().stream().anyMatch(target::equals) ? Future.succeededFuture()
+    return app.registers(target) ? Future.succeededFuture()
         : Future.failedFuture(new ApiException(ErrorCode.INVALID_REQUEST,
             "the app no longer accepts this redirect address; start again from the app"));
   }

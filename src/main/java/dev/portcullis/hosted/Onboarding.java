@@ -58,7 +58,7 @@ final class Onboarding {
       }
     }
     String callback = query.get("callback_url");
-    if (callback == null || !registered(app, callback)) {
+    if (!app.registers(callback)) {
       return "The link's callback_url is not one this app registered.";
     }
     String state = blankToNull(query.get("state"));
@@ -77,11 +77,6 @@ final class Onboarding {
       return "The link gives a code_challenge_method without a code_challenge.";
     }
     return null;
-  }
-
-  /** Exactly one of the app's callback URLs, character for character: no prefix, pattern or normalisation. */
-  static boolean registered(App app, String callback) {
-    return app.callbackUrls().stream().anyMatch(callback::equals);
   }
 
   private static String blankToNull(String value) {

@@ -122,7 +122,7 @@ final class Authorize {
       return "The link's client_id is not this app.";
     }
     String redirect = query.get("redirect_uri");
-    if (redirect == null || app.callbackUrls().stream().noneMatch(redirect::equals)) {
+    if (!app.registers(redirect)) {
       return "The link's redirect_uri is not one this app registered.";
     }
     return null;

@@ -121,7 +121,7 @@ final class TokenEndpoint {
     if (!CodeExchange.wellFormedVerifier(verifier)) {
       return Future.failedFuture(OAuthError.invalidRequest("code_verifier " + CodeExchange.VERIFIER_SYNTAX));
     }
-    if (app.callbackUrls().stream().noneMatch(redirect::equals)) {
+    if (!app.registers(redirect)) {
       return Future.failedFuture(OAuthError.invalidGrant("redirect_uri: is not one of the app's callback URLs"));
     }
     String issuer = Issuers.oidc(gatewayIssuer, app.id());
