@@ -318,21 +318,37 @@ class HostedSignInTest {
             && "sms".equals(call.json().getString("channel"))));
   }
 
-  @Test
-  @DisplayName("a callback URL removed while a flow runs gets no code: the flow ends on an error page")
-  void callbackRemovedMidFlow() {
-    String removable = "https://old.example.com/cb";
-    JsonObject changing = fixture.app("hosted-changing", List.of(CALLBACK, removable),
+  private static final String SECOND_CALLBACK = "https://second.example.com/cb";
+
+  /** A browser at the profile step of a flow to an app's second callback URL. */
+  private record SignedInElsewhere(JsonObject app, FormBrowser browser, FormBrowser.Page profile) {
+    String appId() {
+      return app.getString("app_id");
+    }
+  }
+
+  private static SignedInElsewhere signedInAtASecondCallback(String slug, String email) {
+    JsonObject app = fixture.app(slug, List.of(CALLBACK, SECOND_CALLBACK),
         new JsonObject().put("profile_fields", new io.vertx.core.json.JsonArray(List.of("name"))));
-    String changingId = changing.getString("app_id");
     FormBrowser browser = fixture.browser();
-    FormBrowser.Page page = browser.get("/onboarding/" + changingId + "?state=mid&callback_url=" + FormBrowser.encode(removable));
-    FormBrowser.Page profile = fixture.signIn(browser, page, "removed-callback@example.com");
-    ApiResponse patched = fixture.gateway.http().send("PATCH", "/v1/apps/" + changingId,
+    FormBrowser.Page page = browser.get("/onboarding/" + app.getString("app_id") + "?state=second&callback_url="
+        + FormBrowser.encode(SECOND_CALLBACK));
+    return new SignedInElsewhere(app, browser, fixture.signIn(browser, page, email));
+  }
+
+  private static void removeSecondCallback(String appId) {
+    ApiResponse patched = fixture.gateway.http().send("PATCH", "/v1/apps/" + appId,
         new JsonObject().put("callback_urls", new io.vertx.core.json.JsonArray(List.of(CALLBACK))).encode(),
         "Content-Type", "application/json", "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
     assertEquals(200, patched.status(), patched.toString());
-    FormBrowser.Page done = browser.submit(profile, Map.of("name", "Kim Lee", "action", "profile"));
+  }
+
+  @Test
+  @DisplayName("a callback URL removed while a flow runs gets no code: the flow ends on an error page")
+  void callbackRemovedMidFlow() {
+    SignedInElsewhere flow = signedInAtASecondCallback("hosted-changing", "removed-callback@example.com");
+    removeSecondCallback(flow.appId());
+    FormBrowser.Page done = flow.browser().submit(flow.profile(), Map.of("name", "Kim Lee", "action", "profile"));
     assertEquals(400, done.status(), done.toString());
     assertNull(done.location(), "no redirect to the removed URL");
     assertTrue(done.body().contains("cannot go on"), done.body());
@@ -341,23 +357,13 @@ class HostedSignInTest {
   @Test
   @DisplayName("a code whose callback URL was removed after it was issued is invalid_grant at the exchange")
   void callbackRemovedAfterTheCode() {
-    String removable = "https://gone.example.com/cb";
-    JsonObject changing = fixture.app("hosted-code-orphan", List.of(CALLBACK, removable),
-        new JsonObject().put("profile_fields", new io.vertx.core.json.JsonArray(List.of("name"))));
-    String changingId = changing.getString("app_id");
-    FormBrowser browser = fixture.browser();
-    FormBrowser.Page page = browser.get("/onboarding/" + changingId + "?state=late&callback_url="
-        + FormBrowser.encode(removable));
-    FormBrowser.Page profile = fixture.signIn(browser, page, "orphan-code@example.com");
-    FormBrowser.Page done = browser.submit(profile, Map.of("name", "Kim Lee", "action", "profile"));
+    SignedInElsewhere flow = signedInAtASecondCallback("hosted-code-orphan", "orphan-code@example.com");
+    FormBrowser.Page done = flow.browser().submit(flow.profile(), Map.of("name", "Kim Lee", "action", "profile"));
     assertEquals(302, done.status(), done.toString());
     String code = query(done.location()).get("auth_code");
-    ApiResponse patched = fixture.gateway.http().send("PATCH", "/v1/apps/" + changingId,
-        new JsonObject().put("callback_urls", new io.vertx.core.json.JsonArray(List.of(CALLBACK))).encode(),
-        "Content-Type", "application/json", "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
-    assertEquals(200, patched.status(), patched.toString());
-    ApiResponse exchanged = fixture.gateway.http().get("/api/client/" + changingId + "/userinfo?code="
-        + FormBrowser.encode(code), "Authorization", HostedFixture.basic(changing));
+    removeSecondCallback(flow.appId());
+    ApiResponse exchanged = fixture.gateway.http().get("/api/client/" + flow.appId() + "/userinfo?code="
+        + FormBrowser.encode(code), "Authorization", HostedFixture.basic(flow.app()));
     assertEquals(400, exchanged.status(), exchanged.body());
     assertEquals("invalid_grant", exchanged.error());
   }
