@@ -25,28 +25,42 @@ public final class DeviceBinding {
   }
 
   /**
-   * The login bound to the device, with the license's entitlements; fails with {@code invalid_license} (unknown
-   * key, or the device is not a live device of it), {@code forbidden} (the license is another user's) or
-   * {@code license_expired} | {@code license_suspended} | {@code license_revoked}. No device asked for
-   * ({@code deviceId} null): the login as it is.
+   * The refusals a device's key earns whoever presents it: {@code invalid_license} (unknown key, or the device is
+   * not a live device of it) or {@code license_expired} | {@code license_suspended} | {@code license_revoked}.
+   * Checked before a first login makes its user, so that a bad key makes no account; whose license it is needs the
+   * user, which {@link #bind} checks. No device asked for ({@code deviceId} null): nothing to check.
+   */
+  public Future<Void> precheck(UUID appId, UUID deviceId, String key) {
+    return deviceId == null ? Future.succeededFuture() : usable(appId, deviceId, key).mapEmpty();
+  }
+
+  /**
+   * The login bound to the device, with the license's entitlements; fails as {@link #precheck} does, or with
+   * {@code forbidden} when the license is another user's. No device asked for ({@code deviceId} null): the login as
+   * it is.
    */
   public Future<Issue> bind(Issue login, UUID deviceId, String key) {
     if (deviceId == null) {
       return Future.succeededFuture(login);
     }
+    return usable(login.appId(), deviceId, key).compose(license -> {
+      if (license.userId() != null && !license.userId().equals(login.userId())) {
+        return Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN, "key: this license belongs to another user"));
+      }
+      return Future.succeededFuture(login.withDevice(deviceId,
+          license.entitlements().stream().map(String::valueOf).toList()));
+    });
+  }
+
+  private Future<License> usable(UUID appId, UUID deviceId, String key) {
     if (key == null || key.isBlank()) {
       return Future.failedFuture(ApiException.invalid("key", "is required with device_id (the device's license key)"));
     }
-    UUID appId = login.appId();
     return licenses.byKeyAndDevice(appId, keys.hash(appId, key), deviceId).compose(found -> {
       if (found == null) {
         return Future.failedFuture(KeyAuth.invalidLicense());
       }
-      License license = found.license();
-      if (license.userId() != null && !license.userId().equals(login.userId())) {
-        return Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN, "key: this license belongs to another user"));
-      }
-      ApiException refusal = license.refusal();
+      ApiException refusal = found.license().refusal();
       if (refusal != null) {
         return Future.failedFuture(refusal);
       }
@@ -54,8 +68,7 @@ public final class DeviceBinding {
         return Future.failedFuture(new ApiException(ErrorCode.INVALID_LICENSE,
             "device_id: not an active device of this license (deactivated, or silent past its heartbeat interval)"));
       }
-      return Future.succeededFuture(login.withDevice(deviceId,
-          license.entitlements().stream().map(String::valueOf).toList()));
+      return Future.succeededFuture(found.license());
     });
   }
 }

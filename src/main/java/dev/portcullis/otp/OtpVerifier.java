@@ -57,7 +57,9 @@ public final class OtpVerifier {
   public Future<Grant> verify(Verify request) {
     return consume(request, (call, otpRequestId, identity) -> request.deviceId() == null
         ? signIn(call, otpRequestId, identity)
-        : unlessNewInTenant(call, otpRequestId, identity)
+        : devices.precheck(call.appId(), request.deviceId(), request.licenseKey())
+            .recover(refused -> refuseBeforeUser(call, otpRequestId, identity, refused))
+            .compose(goOn -> unlessNewInTenant(call, otpRequestId, identity))
             .compose(goOn -> withUser(call, otpRequestId, identity, (found, recorded) -> issue(call, found, recorded,
                 request))));
   }
@@ -72,8 +74,13 @@ public final class OtpVerifier {
     }
     return users.idOf(call.appId(), valueIf(identity, Identity.Kind.EMAIL), valueIf(identity, Identity.Kind.PHONE))
         .compose(userId -> userId != null ? Future.succeededFuture()
-            : audit.record(List.of(verifiedEvent(call, otpRequestId, identity)))
-                .compose(stored -> Future.failedFuture(ApiException.notTenantMember())));
+            : refuseBeforeUser(call, otpRequestId, identity, ApiException.notTenantMember()));
+  }
+
+  /** A login refused after its code was spent but before a user is made: the code's proof is recorded all the same. */
+  private Future<Void> refuseBeforeUser(Call call, String otpRequestId, Identity identity, Throwable refusal) {
+    return audit.record(List.of(verifiedEvent(call, otpRequestId, identity)))
+        .compose(stored -> Future.failedFuture(refusal));
   }
 
   /**

@@ -101,6 +101,9 @@ public final class Signups {
       return codes.verify(request.appId(), VerificationCodes.Purpose.SIGNUP, verificationId.toString(), code,
               request.requestId(), request.clientIp())
           .compose(identity -> unlessNewInTenant(request, identity, message.tenantId()))
+          // a bad device key refuses before the pending signup is taken, so that it makes no user
+          .compose(identity -> devices.precheck(request.appId(), message.deviceId(), message.licenseKey())
+              .map(identity))
           .compose(identity -> store.takePendingSignup(request.appId(), names.identityName(request.appId(), identity),
                   verificationId.toString())
               .compose(pending -> pending != null ? Future.succeededFuture(pending) : superseded(request, identity))

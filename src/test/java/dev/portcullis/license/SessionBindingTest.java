@@ -79,6 +79,40 @@ class SessionBindingTest {
   }
 
   @Test
+  @DisplayName("a first login with a wrong key or a revoked license's device is refused and makes no user, by OTP or sign-up")
+  void badKeyMakesNoUser() {
+    JsonObject revoked = licenses.license(policy);
+    String revokedDevice = licenses.activated(revoked.getString("key"), "fp-revoked");
+    ApiResponse revoke = licenses.admin("POST", "/licenses/" + revoked.getString("license_id") + "/revoke", new JsonObject());
+    assertEquals(200, revoke.status(), revoke.body());
+    String key = licenses.license(policy).getString("key");
+    String deviceId = licenses.activated(key, "fp-first");
+
+    ApiResponse wrongKey = login("first-bad-key@example.com", new JsonObject().put("device_id", deviceId)
+        .put("key", "ABCDE-FGHJK-MNPQR-STVWX-YZ012"));
+    assertEquals(401, wrongKey.status(), wrongKey.body());
+    assertEquals("invalid_license", wrongKey.error());
+    ApiResponse revokedLicense = login("first-bad-key@example.com", new JsonObject().put("device_id", revokedDevice)
+        .put("key", revoked.getString("key")));
+    assertEquals(403, revokedLicense.status(), revokedLicense.body());
+    assertEquals("license_revoked", revokedLicense.error());
+    assertEquals(0, licenses.count("SELECT count(*) FROM users WHERE email = ?", "first-bad-key@example.com"));
+    ApiResponse login = login("first-bad-key@example.com", new JsonObject().put("device_id", deviceId).put("key", key));
+    assertEquals(200, login.status(), login.body());
+    assertEquals(true, login.json().getBoolean("new_user"));
+
+    ApiResponse signup = gateway.http().post("/auth/signup", credentials().put("email", "signup-bad-key@example.com")
+        .put("password", "correct horse battery staple"));
+    assertEquals(202, signup.status(), signup.body());
+    String verificationId = signup.json().getString("verification_id");
+    ApiResponse refused = gateway.http().post("/auth/verify", credentials().put("verification_id", verificationId)
+        .put("code", inbox.awaitCode(verificationId)).put("device_id", revokedDevice).put("key", revoked.getString("key")));
+    assertEquals(403, refused.status(), refused.body());
+    assertEquals("license_revoked", refused.error());
+    assertEquals(0, licenses.count("SELECT count(*) FROM users WHERE email = ?", "signup-bad-key@example.com"));
+  }
+
+  @Test
   @DisplayName("a login without a device carries neither did nor ent")
   void unboundLogin() {
     ApiResponse login = login("plain@example.com", new JsonObject());
