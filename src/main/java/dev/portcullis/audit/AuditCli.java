@@ -50,6 +50,7 @@ public final class AuditCli {
 
   private static final String PG_MIGRATION_URL = "PORTCULLIS_PG_MIGRATION_URL";
   private static final String DETACH = "SELECT audit_partition_detach(?, ?)";
+  private static final String RETENTION_LOCK = "SELECT pg_try_advisory_lock(hashtext('portcullis.audit-retention'))";
 
   private final JsonObject overrides;
   private final PrintStream out;
@@ -95,7 +96,7 @@ public final class AuditCli {
     boolean overwrite = args.remove("--overwrite");
     noneLeft(args);
     GatewayConfig config = config();
-    try (Connection db = connect(config)) {
+    try (Connection db = connectAlone(config)) {
       AuditExporter.Exported exported = new AuditExporter(db, ExportSigningKey.fromMasterKey(config.masterKey()),
               ChainHash.key(config.masterKey()), ExportLedger.key(config.masterKey()), clock)
           .export(month, app == null ? null : uuid(app), file, overwrite);
@@ -148,7 +149,7 @@ public final class AuditCli {
     boolean drop = args.remove("--drop");
     noneLeft(args);
     GatewayConfig config = config();
-    try (Connection db = connect(config); PreparedStatement call = db.prepareStatement(DETACH)) {
+    try (Connection db = connectAlone(config); PreparedStatement call = db.prepareStatement(DETACH)) {
       // An open month is the database function's to refuse, naming why
       String uncovered = !month.isBefore(YearMonth.now(clock)) ? null
           : new LedgerCoverage(db, ExportLedger.key(config.masterKey())).uncovered(month);
@@ -174,7 +175,7 @@ public final class AuditCli {
     }
     Path file = Path.of(args.get(0));
     GatewayConfig config = config();
-    try (Connection db = connect(config)) {
+    try (Connection db = connectAlone(config)) {
       List<ExportFile.Chain> sealed = new AuditExporter(db, ExportSigningKey.fromMasterKey(config.masterKey()),
               ChainHash.key(config.masterKey()), ExportLedger.key(config.masterKey()), clock)
           .seal(file);
@@ -198,6 +199,26 @@ public final class AuditCli {
       throw new IllegalArgumentException("configuration: " + e.getMessage());
     } finally {
       vertx.close();
+    }
+  }
+
+  /**
+   * A connection holding the retention lock, or a refusal when another export, detach or seal holds it: each
+   * checks the ledger and then writes it, so two at once could both pass the check (two exports of one month).
+   * The lock is the session's and goes with the connection.
+   */
+  private static Connection connectAlone(GatewayConfig config) throws SQLException {
+    Connection db = connect(config);
+    try (PreparedStatement lock = db.prepareStatement(RETENTION_LOCK); ResultSet locked = lock.executeQuery()) {
+      locked.next();
+      if (!locked.getBoolean(1)) {
+        throw new IllegalStateException("another audit-export, audit-detach or audit-ledger-seal is running against "
+            + "this database: nothing done; run this one after it");
+      }
+      return db;
+    } catch (SQLException | RuntimeException e) {
+      db.close();
+      throw e;
     }
   }
 

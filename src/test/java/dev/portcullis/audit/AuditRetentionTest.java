@@ -412,6 +412,26 @@ class AuditRetentionTest {
   }
 
   @Test
+  @DisplayName("while another export, detach or seal runs, an export is refused before it reads or writes anything")
+  void oneRetentionCommandAtATime() throws Exception {
+    YearMonth month = monthsBack(14);
+    UUID app = appWithEvents(at(month, 10), at(month, 20));
+    Path file = dir.resolve("meanwhile.jsonl");
+    try (Connection running = gateway.jdbc(); Statement lock = running.createStatement()) {
+      lock.execute("SELECT pg_advisory_lock(hashtext('portcullis.audit-retention'))");
+
+      Run export = cli("audit-export", "--month", month.toString(), "--app", app.toString(), "--out", file.toString());
+
+      assertEquals(1, export.status(), export.out());
+      assertTrue(export.err().contains("another audit-export"), export.err());
+      assertTrue(Files.notExists(file));
+      assertEquals("0", ChainSeed.scalar(gateway, "SELECT count(*) FROM audit_exports WHERE app_id = '" + app + "'"));
+    }
+    assertEquals(0, cli("audit-export", "--month", month.toString(), "--app", app.toString(), "--out", file.toString())
+        .status(), "the lock goes with the connection that held it");
+  }
+
+  @Test
   @DisplayName("a detached month is not exported again from what is left, and audit-detach --drop then drops its table")
   void detachedMonthThenDrop() {
     YearMonth month = monthsBack(13);
