@@ -41,8 +41,11 @@ final class ConversationKind implements FlowKind {
   @Override
   public Future<Boolean> stillOpen(App app, Flow flow) {
     UUID conversationId = UUID.fromString(flow.data().getString("conversation_id"));
+    // A returnUrl the app's callback URLs no longer cover ends the conversation's page, as a removed callback ends
+    // the other kinds' flows: the owner removed it for a reason.
     return store.find(conversationId, app.id()).map(conversation -> conversation != null
-        && ("CREATED".equals(conversation.status()) || "IN_PROGRESS".equals(conversation.status())));
+        && ("CREATED".equals(conversation.status()) || "IN_PROGRESS".equals(conversation.status()))
+        && ConversationRequest.matchesCallback(app, conversation.returnUrl()));
   }
 
   static JsonObject data(Conversation conversation, UUID challengedUser) {

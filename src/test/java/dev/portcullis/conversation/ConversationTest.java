@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.hosted.FormBrowser;
 import dev.portcullis.hosted.HostedFixture;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -197,6 +198,31 @@ class ConversationTest {
     assertEquals(400, late.status(), late.toString());
     assertTrue(late.body().contains("This sign-in is over"), late.body());
     assertEquals(0, fixture.codesSentTo("tab-two@example.com"), "no code for a conversation that is over");
+  }
+
+  @Test
+  @DisplayName("a returnUrl whose callback URL the app removed while the page was open ends the page: no code is sent")
+  void returnUrlRemovedMidConversation() {
+    String removed = "https://old.example.com/return";
+    JsonObject changing = fixture.app("convo-changing", List.of(RETURN, removed), new JsonObject());
+    ApiResponse response = fixture.gateway.http().send("POST", "/api/conversations", new JsonObject()
+            .put("userKey", "uk-2").put("returnUrl", removed).put("query", new JsonObject().put("auth", new JsonObject()))
+            .encode(),
+        "Content-Type", "application/json", "Authorization", HostedFixture.basic(changing));
+    assertEquals(201, response.status(), response.toString());
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page page = browser.get(path(response.json()));
+    assertEquals(200, page.status(), page.toString());
+    ApiResponse patched = fixture.gateway.http().send("PATCH", "/v1/apps/" + changing.getString("app_id"),
+        new JsonObject().put("callback_urls", new JsonArray().add(RETURN)).encode(),
+        "Content-Type", "application/json", "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
+    assertEquals(200, patched.status(), patched.toString());
+
+    FormBrowser.Page refused = browser.submit(page, Map.of("identity", "removed-return@example.com"));
+
+    assertEquals(400, refused.status(), refused.toString());
+    assertTrue(refused.body().contains("This sign-in is over"), refused.body());
+    assertEquals(0, fixture.codesSentTo("removed-return@example.com"));
   }
 
   @Test
