@@ -40,6 +40,7 @@ public final class AppApi {
   private static final Pattern SLUG = Pattern.compile("[a-z0-9-]{3,40}");
   private static final int NAME_MAX = 100;
   private static final Set<String> EDITABLE = Set.of("name", "callback_urls", "settings");
+  private static final Set<String> CREATABLE = Set.of("name", "slug", "callback_urls", "settings");
   private static final int DEFAULT_PAGE = 100;
   private static final int MAX_PAGE = 500;
 
@@ -84,6 +85,7 @@ public final class AppApi {
 
   public void create(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
+    Fields.onlyFields(body, CREATABLE);
     String name = name(Fields.requiredString(body, "name"));
     String slug = Fields.requiredString(body, "slug");
     if (!SLUG.matcher(slug).matches()) {

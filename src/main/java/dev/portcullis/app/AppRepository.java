@@ -34,7 +34,7 @@ public final class AppRepository {
   private static final String INSERT_APP =
       "INSERT INTO apps (id, owner_id, name, slug, secret_hash, callback_urls, settings) VALUES ($1, $2, $3, $4, $5, $6, $7) "
           + "RETURNING " + App.COLUMNS;
-  /** Rotations of one app's signing key per hour, and keys one app may publish at once. */
+  /** Signing keys made for one app per hour (its first key and its rotations), and keys one app may publish at once. */
   public static final int MAX_ROTATIONS_PER_HOUR = 10;
   public static final int MAX_PUBLISHED_KEYS = 10;
   /**
@@ -278,7 +278,8 @@ public final class AppRepository {
     if (row.getLong("recent") >= MAX_ROTATIONS_PER_HOUR) {
       long wait = Math.max(1, row.getLong("recent_wait"));
       return Future.failedFuture(ApiException.rateLimited(ErrorCode.RATE_LIMITED,
-          "at most " + MAX_ROTATIONS_PER_HOUR + " signing key rotations an hour per app; retry in " + wait + " s", wait));
+          "at most " + MAX_ROTATIONS_PER_HOUR + " signing keys made an hour per app (the app's first key among them); "
+              + "retry in " + wait + " s", wait));
     }
     if (row.getLong("published") >= MAX_PUBLISHED_KEYS) {
       long wait = Math.max(1, row.getLong("published_wait"));

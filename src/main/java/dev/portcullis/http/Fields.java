@@ -6,11 +6,26 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** Typed reads of request fields: a wrong type is {@code 400 invalid_request} naming the field. */
 public final class Fields {
 
   private Fields() {
+  }
+
+  /**
+   * Refuses a field the request does not take, naming it and those it does: a misspelt optional field would
+   * otherwise be dropped in silence.
+   */
+  public static void onlyFields(JsonObject body, Set<String> allowed) {
+    for (String field : body.fieldNames()) {
+      if (!allowed.contains(field)) {
+        throw ApiException.invalid(field, "is not a field of this request ("
+            + String.join(", ", new TreeSet<>(allowed)) + ")");
+      }
+    }
   }
 
   public static String requiredString(JsonObject body, String field) {

@@ -51,7 +51,8 @@ public final class RouteTemplates {
   }
 
   /** The route template the request matched, or "unmatched". */
-  public String template(HttpMethod method, String path) {
+  public String template(HttpMethod method, String requested) {
+    String path = withoutTrailingSlash(requested);
     String key = method.name() + " " + path;
     String known = staticRoutes.get(key);
     if (known != null) {
@@ -73,8 +74,17 @@ public final class RouteTemplates {
     return fallback != null ? fallback : "unmatched";
   }
 
+  /**
+   * The path as the router matches it: Vert.x Web serves a route's path with one trailing slash too, so the
+   * templates must name such requests as well.
+   */
+  private static String withoutTrailingSlash(String path) {
+    return path != null && path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+  }
+
   /** Some route names this method and a template matching this path. */
-  public boolean routed(HttpMethod method, String path) {
+  public boolean routed(HttpMethod method, String requested) {
+    String path = withoutTrailingSlash(requested);
     for (Template template : templates()) {
       if (path != null && template.methods() != null && template.methods().contains(method)
           && template.pattern().matcher(path).matches()) {
@@ -85,7 +95,8 @@ public final class RouteTemplates {
   }
 
   /** The methods the routes matching this path take, as an {@code Allow} header lists them; empty when none. */
-  public String allowed(String path) {
+  public String allowed(String requested) {
+    String path = withoutTrailingSlash(requested);
     Set<String> methods = new TreeSet<>();
     for (Template template : templates()) {
       if (path != null && template.methods() != null && template.pattern().matcher(path).matches()) {

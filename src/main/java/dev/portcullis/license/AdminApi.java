@@ -33,6 +33,7 @@ public final class AdminApi {
   private static final int DEFAULT_PAGE = 100;
   private static final int MAX_PAGE = 500;
   private static final int NAME_MAX = 200;
+  private static final Set<String> LICENSE_FIELDS = Set.of("policy_id", "user_id", "name", "metadata");
   private static final int METADATA_MAX_BYTES = 4096;
   private static final Set<String> STATUSES = Set.of(License.ACTIVE, License.SUSPENDED, License.REVOKED, License.EXPIRED);
 
@@ -99,6 +100,7 @@ public final class AdminApi {
 
   public void createLicense(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
+    Fields.onlyFields(body, LICENSE_FIELDS);
     UUID appId = appId(ctx);
     UUID policyId = requiredUuid(body, "policy_id");
     UUID userId = Fields.optionalUuid(body, "user_id");

@@ -57,11 +57,7 @@ final class PolicyRules {
   }
 
   private static void onlyKnownFields(JsonObject body) {
-    for (String field : body.fieldNames()) {
-      if (!FIELDS.contains(field)) {
-        throw ApiException.invalid(field, "is not a policy field");
-      }
-    }
+    Fields.onlyFields(body, FIELDS);
   }
 
   private static String name(String raw) {

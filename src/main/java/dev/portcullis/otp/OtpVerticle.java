@@ -41,7 +41,9 @@ public final class OtpVerticle extends VerticleBase {
     OtpDelivery delivery = new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), metrics, audit,
         config.integer(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, 1, 60_000));
     OtpSender.Limits limits = OtpSender.Limits.from(config);
-    OtpSender sender = new OtpSender(new AppDirectory(new AppRepository(pg), masterKey), store, codes, delivery,
+    AppDirectory apps = new AppDirectory(new AppRepository(pg), masterKey);
+    apps.listen(vertx);
+    OtpSender sender = new OtpSender(apps, store, codes, delivery,
         metrics, audit, limits);
     OtpVerifier verifier = new OtpVerifier(store, codes, new UserRepository(pg), bus, metrics, audit,
         new DeviceBinding(pg, masterKey), new SecurityEvents(vertx));

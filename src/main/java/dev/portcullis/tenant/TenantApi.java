@@ -21,6 +21,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
@@ -147,11 +148,7 @@ public final class TenantApi {
 
   public void putMember(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    for (String field : body.fieldNames()) {
-      if (!field.equals("roles")) {
-        throw ApiException.invalid(field, "is not a field of this request (roles)");
-      }
-    }
+    Fields.onlyFields(body, Set.of("roles"));
     if (body.getValue("roles") == null) {
       // A PUT replaces the member's roles: a missing field must not read as "none" and wipe them.
       throw ApiException.invalid("roles", "is required ([] for a member without roles in this tenant)");
@@ -207,11 +204,7 @@ public final class TenantApi {
   }
 
   private static void onlyNameAndSlug(JsonObject body) {
-    for (String field : body.fieldNames()) {
-      if (!field.equals("name") && !field.equals("slug")) {
-        throw ApiException.invalid(field, "is not a field of a tenant (name, slug)");
-      }
-    }
+    Fields.onlyFields(body, Set.of("name", "slug"));
   }
 
   private static String name(String raw) {

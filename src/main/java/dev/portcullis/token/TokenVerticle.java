@@ -38,7 +38,9 @@ public final class TokenVerticle extends VerticleBase {
     metrics.signer(signingKeys.provider());
     AccessTokens accessTokens = new AccessTokens(config.issuer(), signingKeys, metrics);
     IdTokens idTokens = new IdTokens(signingKeys, metrics);
-    TokenService tokens = new TokenService(new AppDirectory(new AppRepository(pg), masterKey), new SessionStore(pg),
+    AppDirectory apps = new AppDirectory(new AppRepository(pg), masterKey);
+    apps.listen(vertx);
+    TokenService tokens = new TokenService(apps, new SessionStore(pg),
         new UserRepository(pg), new UserChanges(redis), accessTokens, new RefreshTokens(masterKey), revocations,
         new AuditLog(new Bus(vertx)), metrics, new SecurityEvents(vertx));
     Introspection introspection = Introspection.create(vertx, config, pg, redis);

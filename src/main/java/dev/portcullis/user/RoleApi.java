@@ -35,7 +35,7 @@ public final class RoleApi {
 
   public void create(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    UserApi.onlyFields(body, Set.of("name", "description"));
+    Fields.onlyFields(body, Set.of("name", "description"));
     String name = Fields.requiredString(body, "name");
     if (!Roles.NAME.matcher(name).matches()) {
       throw ApiException.invalid("name", "must match " + Roles.NAME.pattern());

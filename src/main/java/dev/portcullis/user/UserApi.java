@@ -76,7 +76,7 @@ public final class UserApi {
 
   public void create(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    onlyFields(body, CREATABLE);
+    Fields.onlyFields(body, CREATABLE);
     Identity identity = Identity.of(Fields.optionalString(body, "email"), Fields.optionalString(body, "phone"));
     JsonObject profile = Profiles.read(body.getValue("profile"), false);
     Roles.Refs given = body.getValue("roles") == null ? null : Roles.refs("roles", body.getValue("roles"));
@@ -98,7 +98,7 @@ public final class UserApi {
 
   public void update(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    onlyFields(body, EDITABLE);
+    Fields.onlyFields(body, EDITABLE);
     Fields.notNull(body, "profile", "roles", "disabled");
     JsonObject profile = Profiles.read(body.getValue("profile"), true);
     Roles.Refs given = body.getValue("roles") == null ? null : Roles.refs("roles", body.getValue("roles"));
@@ -161,7 +161,7 @@ public final class UserApi {
 
   public void replaceRoles(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    onlyFields(body, Set.of("roles"));
+    Fields.onlyFields(body, Set.of("roles"));
     if (body.getValue("roles") == null) {
       throw ApiException.invalid("roles", "is required");
     }
@@ -235,13 +235,6 @@ public final class UserApi {
     return out;
   }
 
-  static void onlyFields(JsonObject body, Set<String> allowed) {
-    for (String field : body.fieldNames()) {
-      if (!allowed.contains(field)) {
-        throw ApiException.invalid(field, "is not a field of this request (" + String.join(", ", allowed.stream().sorted().toList()) + ")");
-      }
-    }
-  }
 
   static UUID appId(RoutingContext ctx) {
     return AppAccess.app(ctx).app().id();

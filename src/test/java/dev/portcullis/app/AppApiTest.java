@@ -121,6 +121,19 @@ class AppApiTest {
     assertEquals("conflict", again.error());
   }
 
+  @Test
+  @DisplayName("a field POST /v1/apps does not take (a misspelt callback_urls) is 400 naming it, and no app is made")
+  void unknownFieldRefused() {
+    String slug = slug();
+    ApiResponse response = http().post("/v1/apps", new JsonObject().put("name", "Typo").put("slug", slug)
+        .put("callbak_urls", new io.vertx.core.json.JsonArray().add("https://t.example.com/cb")), ADMIN);
+    assertEquals(400, response.status(), response.body());
+    assertEquals("invalid_request", response.error());
+    assertTrue(response.json().getString("message").startsWith("callbak_urls: is not a field"), response.body());
+    assertEquals(201, http().post("/v1/apps", new JsonObject().put("name", "Typo").put("slug", slug), ADMIN).status(),
+        "the slug was not taken by the refused request");
+  }
+
   @ParameterizedTest(name = "slug \"{0}\"")
   @ValueSource(strings = {"ab", "Upper-Case", "under_score", "with space", "portcullis:console",
       "a-slug-that-is-far-too-long-to-be-accepted-here"})

@@ -81,6 +81,12 @@ class AccessLogTest {
     assertTrue(line.contains("status=200"), line);
     assertTrue(line.contains("duration_ms="), line);
     assertTrue(line.contains("app_id=" + appId), line);
+
+    ApiResponse slashed = gateway.http().get("/v1/apps/" + appId + "/jwks.json/", "X-Request-Id", "caller-id-slash");
+    assertEquals(200, slashed.status(), "the router serves a trailing slash");
+    Await.until("the access line", Duration.ofSeconds(5), () -> !access("caller-id-slash").isEmpty());
+    assertTrue(access("caller-id-slash").get(0).contains("route=/v1/apps/:app_id/jwks.json "),
+        "logged by the template it was served by: " + access("caller-id-slash"));
   }
 
   @Test

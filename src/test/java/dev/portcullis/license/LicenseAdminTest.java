@@ -124,7 +124,7 @@ class LicenseAdminTest {
   }
 
   @Test
-  @DisplayName("policy fields out of API.md's ranges answer 400 invalid_request naming the field")
+  @DisplayName("policy fields out of API.md's ranges, and a field a licence does not take, answer 400 invalid_request naming the field")
   void policyValidation() {
     for (JsonObject bad : List.of(
         new JsonObject().put("name", "x").put("max_devices", 0),
@@ -137,6 +137,10 @@ class LicenseAdminTest {
       assertEquals(400, answer.status(), bad + " -> " + answer.body());
       assertEquals("invalid_request", answer.error());
     }
+    ApiResponse misspelt = licenses.admin("POST", "/licenses", new JsonObject()
+        .put("policy_id", licenses.policy(1).getString("policy_id")).put("userid", UUID.randomUUID().toString()));
+    assertEquals(400, misspelt.status(), misspelt.body());
+    assertTrue(misspelt.json().getString("message").startsWith("userid: is not a field"), misspelt.body());
   }
 
   @Test

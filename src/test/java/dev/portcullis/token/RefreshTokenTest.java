@@ -87,6 +87,23 @@ class RefreshTokenTest {
   }
 
   @Test
+  @DisplayName("a grace set to 0 applies at once: the spent token presented right after the PATCH is reuse")
+  void graceChangeAppliesAtOnce() {
+    JsonObject changing = gateway.createApp("refresh-grace-change");
+    String first = login(changing).getString("refresh_token");
+    assertEquals(200, refresh(changing, first).status(), "the app's settings are now cached");
+    ApiResponse patched = gateway.http().send("PATCH", "/v1/apps/" + changing.getString("app_id"),
+        new JsonObject().put("settings", new JsonObject().put("refresh_reuse_grace_seconds", 0)).encode(),
+        "Content-Type", "application/json", "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
+    assertEquals(200, patched.status(), patched.body());
+
+    ApiResponse again = refresh(changing, first);
+
+    assertEquals(401, again.status(), again.body());
+    assertEquals("refresh_token_reused", again.error());
+  }
+
+  @Test
   @DisplayName("after the grace window, the spent token is refresh_token_reused and the whole session is revoked")
   void reuseAfterWindowRevokesSession() {
     JsonObject login = login(app);
