@@ -68,12 +68,20 @@ final class SessionStore {
       + "AND (l.expires_at IS NULL OR l.expires_at > now()) AND (l.user_id IS NULL OR l.user_id = u.id) "
       + "FOR SHARE OF l, d)";
 
+  /**
+   * The user's row is locked as its session is written, in the mode the login's own update of it takes anyway: a
+   * disable (or delete) committed after this statement's snapshot is seen (the row is read again, and a disabled
+   * user gets no session), and one that comes later waits for this login's commit, so the revocation that follows
+   * it finds this session. Taken after the device's locks, in the order a user's deletion takes them.
+   */
+  private static final String USER_LOCK = " FOR NO KEY UPDATE";
+
   private static final String CREATE =
       "WITH s AS (INSERT INTO sessions (id, app_id, user_id, expires_at, tenant_id, client_ip, last_used_at, device_id) "
           + "SELECT $1, u.app_id, u.id, now() + $4::int * interval '1 second', $6, $7, now(), $8::uuid FROM users u "
           + "WHERE u.id = $2 AND u.app_id = $3 AND NOT u.disabled AND ($6::uuid IS NULL OR EXISTS "
           + "(SELECT 1 FROM tenant_members m WHERE m.tenant_id = $6 AND m.user_id = u.id)) AND ($8::uuid IS NULL OR "
-          + "EXISTS " + LIVE_DEVICE + ") RETURNING *), "
+          + "EXISTS " + LIVE_DEVICE + ")" + USER_LOCK + " OF u RETURNING *), "
           + "t AS (INSERT INTO refresh_tokens (token_hash, session_id, expires_at) SELECT $5, id, expires_at FROM s), "
           + "login AS (UPDATE users SET last_login_at = now() WHERE id = (SELECT user_id FROM s)) "
           + "SELECT " + FLUSHED_WITH_ITS_AUDIT_EVENTS + SESSION_COLUMNS + " FROM s JOIN users u ON u.id = s.user_id";
@@ -122,7 +130,8 @@ final class SessionStore {
   private static String signIn(String column) {
     String verified = column + "_verified";
     // A new identity is a member of no tenant: a sign-in naming one makes no user it could only refuse.
-    return "WITH " + UserRepository.identityUser(column, "CASE WHEN $7::uuid IS NULL THEN now() END", "$7::uuid IS NULL")
+    return "WITH " + UserRepository.identityUser(column, "CASE WHEN $7::uuid IS NULL THEN now() END", "$7::uuid IS NULL",
+        USER_LOCK)
         + ", "
         + "s AS (INSERT INTO sessions (id, app_id, user_id, expires_at, tenant_id, client_ip, last_used_at) "
         + "SELECT $4, u.app_id, u.id, now() + $5::int * interval '1 second', $7, $8, now() FROM u "

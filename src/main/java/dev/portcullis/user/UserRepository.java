@@ -217,7 +217,7 @@ public final class UserRepository {
    */
   private static String findOrInsert(String column) {
     String verified = column + "_verified";
-    return "WITH " + identityUser(column, "NULL::timestamptz", "true") + ", "
+    return "WITH " + identityUser(column, "NULL::timestamptz", "true", "") + ", "
         + "verify AS (UPDATE users SET " + verified + " = true "
         + "WHERE id = (SELECT id FROM found) AND NOT (SELECT verified FROM found)) "
         + "SELECT " + User.COLUMNS + ", disabled, created FROM u";
@@ -230,12 +230,13 @@ public final class UserRepository {
    * {@code last_login_at} is the SQL expression {@code lastLoginAt}) and {@code u} (whichever of the two, with
    * {@code created}). Concurrent first logins make one user: the losing insert waits for the winner's commit and
    * does nothing, so the loser's {@code u} is empty (a new statement then finds the winner's row). No user is made
-   * when the SQL condition {@code insertWhen} is false ({@code u} is empty then too).
+   * when the SQL condition {@code insertWhen} is false ({@code u} is empty then too). {@code lock}: a locking clause
+   * for the found user's row, or empty.
    */
-  public static String identityUser(String column, String lastLoginAt, String insertWhen) {
+  public static String identityUser(String column, String lastLoginAt, String insertWhen, String lock) {
     String verified = column + "_verified";
     String columns = User.COLUMNS + ", disabled, " + verified + " AS verified";
-    return "found AS (SELECT " + columns + " FROM users WHERE app_id = $2 AND " + column + " = $3), "
+    return "found AS (SELECT " + columns + " FROM users WHERE app_id = $2 AND " + column + " = $3" + lock + "), "
         + "inserted AS (INSERT INTO users (id, app_id, " + column + ", " + verified + ", last_login_at) "
         + "SELECT $1::uuid, $2::uuid, $3::text, true, " + lastLoginAt + " "
         + "WHERE NOT EXISTS (SELECT 1 FROM found) AND " + insertWhen + " ON CONFLICT DO NOTHING RETURNING " + columns

@@ -222,6 +222,36 @@ class UserAdminApiTest {
   }
 
   @Test
+  @DisplayName("a login whose user is disabled while it runs opens no session: it waits for the disable and is refused")
+  void loginRacingADisable() throws Exception {
+    String email = email();
+    String userId = shop.signIn(email).getJsonObject("user").getString("id");
+    ApiResponse sent = shop.http().post("/auth/send-otp", shop.credentials().put("email", email));
+    assertEquals(200, sent.status(), sent.body());
+    String requestId = sent.json().getString("otp_request_id");
+    JsonObject verify = shop.credentials().put("otp_request_id", requestId).put("otp", inbox.awaitCode(requestId));
+    try (java.sql.Connection disabling = gateway.jdbc()) {
+      // the disable's update, committed only once the login has read the user as it was
+      disabling.setAutoCommit(false);
+      try (java.sql.PreparedStatement disable = disabling.prepareStatement("UPDATE users SET disabled = true WHERE id = ?")) {
+        disable.setObject(1, UUID.fromString(userId));
+        assertEquals(1, disable.executeUpdate());
+      }
+      java.util.concurrent.CompletableFuture<ApiResponse> login = shop.http().sendAsync("POST", "/auth/verify-otp",
+          verify.encode(), "Content-Type", "application/json");
+      dev.portcullis.testing.Await.until("the login waiting for the user's row", java.time.Duration.ofSeconds(10),
+          () -> login.isDone() || ((Number) shop.sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+              + "AND datname = current_database() AND backend_type = 'client backend'")).intValue() == 1);
+      disabling.commit();
+      ApiResponse answer = login.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(403, answer.status(), answer.body());
+      assertEquals("user_disabled", answer.error());
+    }
+    assertEquals(1L, ((Number) shop.sql("SELECT count(*) FROM sessions WHERE user_id = ?", UUID.fromString(userId)))
+        .longValue(), "only the session from before the disable");
+  }
+
+  @Test
   @DisplayName("disabling a user revokes its live access token at once, refuses its logins, and tells the security webhook")
   void disablesUser() {
     String email = email();
