@@ -6,6 +6,7 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.Failures;
 import dev.portcullis.license.DeviceBinding;
 import dev.portcullis.otp.Identity;
 import dev.portcullis.user.UserPasswords;
@@ -65,11 +66,16 @@ public final class Logins {
     });
   }
 
-  /** The only request field a login's session can get wrong is its user: deleted since the password was checked. */
+  /**
+   * The only request field a login's session can get wrong is its user: deleted since the password was checked,
+   * before the session's write (no such user) or during it (the write's reference to the user fails). Either way
+   * the identity now has no user, which a login answers as it does for any such identity.
+   */
   private static Future<Grant> userGone(Throwable failure) {
-    return Future.failedFuture(failure instanceof ApiException api && api.code() == ErrorCode.INVALID_REQUEST
-        ? LoginFailures.invalidCredentials()
-        : failure);
+    ApiException api = Failures.toApi(failure);
+    boolean gone = api.code() == ErrorCode.INVALID_REQUEST
+        || api.code() == ErrorCode.NOT_FOUND && api.getMessage().startsWith("user_id:");
+    return Future.failedFuture(gone ? LoginFailures.invalidCredentials() : failure);
   }
 
   /**

@@ -36,8 +36,13 @@ class DeletedMeanwhileTest {
 
   /** The next insert into {@code table} fails as if the row its {@code column} refers to had just been deleted. */
   private static void violateOnce(String table, String column) {
+    violateOnce(table, column, table);
+  }
+
+  /** {@link #violateOnce(String, String)} by a trigger named after {@code name}, for a table's second trigger. */
+  private static void violateOnce(String table, String column, String name) {
     String constraint = table + "_" + column + "_fkey";
-    String name = "violate_once_" + table;
+    name = "violate_once_" + name;
     // A sequence counts outside the transaction, which the violation rolls back: the trigger fires once.
     shop.sql("CREATE SEQUENCE " + name);
     shop.sql("CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
@@ -49,8 +54,28 @@ class DeletedMeanwhileTest {
   }
 
   /** How many times the trigger of {@link #violateOnce} has fired. */
-  private static long fired(String table) {
-    return ((Number) shop.sql("SELECT last_value FROM violate_once_" + table)).longValue();
+  private static long fired(String name) {
+    return ((Number) shop.sql("SELECT last_value FROM violate_once_" + name)).longValue();
+  }
+
+  @Test
+  @DisplayName("a password login whose user is deleted as its session is written is 401 invalid_credentials, not 404")
+  void passwordLoginOfAUserDeletedMeanwhile() {
+    JsonObject app = gateway.createApp(new JsonObject().put("name", "Passwords").put("slug", "deleted-meanwhile-pw")
+        .put("settings", new JsonObject().put("challenge_required", false).put("require_verified_identity", false)));
+    String appId = app.getString("app_id");
+    JsonObject credentials = new JsonObject().put("email", "vanishing-pw@example.com")
+        .put("password", "correct horse battery staple");
+    ApiResponse made = shop.http().post("/v1/apps/" + appId + "/users", credentials, EndUsers.ADMIN);
+    assertEquals(201, made.status(), made.body());
+    violateOnce("sessions", "user_id", "password_login");
+
+    ApiResponse login = shop.http().post("/auth/login", credentials.copy().put("app_id", appId)
+        .put("app_secret", app.getString("app_secret")));
+
+    assertEquals(401, login.status(), login.body());
+    assertEquals("invalid_credentials", login.error());
+    assertEquals(1, fired("password_login"));
   }
 
   @Test
