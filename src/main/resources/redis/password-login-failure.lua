@@ -9,10 +9,11 @@
 --
 -- KEYS[1] identity state: hash {w, we, c, n:<net>, ne:<net>, nl:<net>, nk:<net>, p:<net>, pe:<net>}
 -- KEYS[2] failures from the client network, KEYS[3] failures in the app (fixed window counters),
--- KEYS[4] attempts in flight from the client network
+-- KEYS[4] attempts in flight from the client network, KEYS[5] the identity's password checks in flight
+--   (password-challenge-consume.lua)
 -- ARGV: 1 client network name (or 'none'), 2 failures that lock the identity out from a network,
 --       3 failure window ms, 4 first lockout ms, 5 longest lockout ms, 6 count the network (1) or not (0),
---       7 identity state ttl ms, 8 app window ms
+--       7 identity state ttl ms, 8 app window ms, 9 the hash of the challenge the attempt spent, or ''
 -- Returns {locked_ms, consecutive failures}.
 
 local t = redis.call('TIME')
@@ -33,6 +34,9 @@ if tonumber(redis.call('HGET', state, 'p:' .. net) or 0) > 0 then
 end
 if tonumber(redis.call('GET', KEYS[4]) or 0) > 0 then
   redis.call('DECR', KEYS[4])
+end
+if ARGV[9] ~= '' then
+  redis.call('ZREM', KEYS[5], ARGV[9])
 end
 
 local locked_ms = 0

@@ -23,7 +23,8 @@ import java.util.Set;
 public final class Challenges {
 
   public static final int TTL_SECONDS = 120;
-  public static final Set<String> PURPOSES = Set.of("signup", "login", "reset");
+  static final String LOGIN = "login";
+  public static final Set<String> PURPOSES = Set.of("signup", LOGIN, "reset");
   private static final int TOKEN_BYTES = 32;
   private static final int MAX_TOKEN_LENGTH = 128;
 
@@ -87,7 +88,8 @@ public final class Challenges {
     App app = call.app();
     String identityName = names.identityName(app.id(), call.identity());
     String networkName = call.network() == null ? null : names.networkName(app.id(), call.network());
-    return store.consumeChallenge(app.id(), hash(token), call.purpose(), identityName, networkName)
+    boolean startsCheck = LOGIN.equals(call.purpose());
+    return store.consumeChallenge(app.id(), hash(token), call.purpose(), identityName, networkName, startsCheck)
         .compose(spent -> {
           if (spent == null) {
             metrics.challengeRefused("unknown");
@@ -100,6 +102,9 @@ public final class Challenges {
               spent.failuresNow().of(app.settings().powMaxDifficulty()));
           if (!ProofOfWork.solves(token, powSolution, difficulty)) {
             metrics.challengeRefused("pow");
+            if (startsCheck) {
+              store.released(app.id(), identityName, hash(token));
+            }
             if (powSolution != null && powSolution.codePointCount(0, powSolution.length())
                 > ProofOfWork.MAX_SOLUTION_LENGTH) {
               return Future.failedFuture(invalid("pow_solution: must be at most " + ProofOfWork.MAX_SOLUTION_LENGTH
@@ -125,6 +130,14 @@ public final class Challenges {
 
   static ApiException invalid(String message) {
     return new ApiException(ErrorCode.INVALID_CHALLENGE, message);
+  }
+
+  /**
+   * What names a login's password check in flight once its challenge is spent ({@link PasswordStore#consumeChallenge}):
+   * the token's hash, or null without a token.
+   */
+  static String spendId(String token) {
+    return token == null || token.length() > MAX_TOKEN_LENGTH ? null : hash(token);
   }
 
   /** Redis keeps the token's hash only: a read of Redis does not hand out live tokens. */

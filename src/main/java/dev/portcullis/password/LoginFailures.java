@@ -24,8 +24,19 @@ import java.util.UUID;
 public final class LoginFailures {
 
   /** Who is trying, from where, for which app; {@code userId} is null when the identity has no user. */
+  /** {@code challenge}: the hash of the challenge a login spent (its password check in flight), or null. */
   public record Attempt(UUID appId, Identity identity, String network, UUID userId, int maxFailures,
-                        int maxFailuresPerNetwork, String action, String requestId, String clientIp) {
+                        int maxFailuresPerNetwork, String action, String requestId, String clientIp, String challenge) {
+
+    Attempt of(UUID user) {
+      return new Attempt(appId, identity, network, user, maxFailures, maxFailuresPerNetwork, action, requestId, clientIp,
+          challenge);
+    }
+
+    Attempt spending(String challengeHash) {
+      return new Attempt(appId, identity, network, userId, maxFailures, maxFailuresPerNetwork, action, requestId,
+          clientIp, challengeHash);
+    }
 
     AuditEvent event(String type) {
       return AuditEvent.of(type, appId, requestId, clientIp)
@@ -63,6 +74,9 @@ public final class LoginFailures {
           if (gate.open()) {
             return Future.succeededFuture();
           }
+          if (attempt.challenge() != null) {
+            store.released(attempt.appId(), identityName(attempt), attempt.challenge());
+          }
           boolean network = "network".equals(gate.refusedFor());
           boolean busy = "busy".equals(gate.refusedFor());
           metrics.login(busy ? "in_flight" : "locked_out");
@@ -87,7 +101,8 @@ public final class LoginFailures {
 
   /** Counts a wrong password and fails with {@code 401 invalid_credentials} once it is recorded. */
   public <T> Future<T> failed(Attempt attempt) {
-    return store.failure(attempt.appId(), identityName(attempt), networkName(attempt), attempt.maxFailures())
+    return store.failure(attempt.appId(), identityName(attempt), networkName(attempt), attempt.maxFailures(),
+            attempt.challenge())
         .compose(failure -> {
           metrics.login("invalid_credentials");
           List<AuditEvent> events = new ArrayList<>();
@@ -116,7 +131,7 @@ public final class LoginFailures {
 
   /** A correct password: this identity's failures from this network and its streak are forgotten. */
   public Future<Void> succeeded(Attempt attempt) {
-    return store.settle(attempt.appId(), identityName(attempt), networkName(attempt), true);
+    return store.settle(attempt.appId(), identityName(attempt), networkName(attempt), true, attempt.challenge());
   }
 
   /**
@@ -126,7 +141,7 @@ public final class LoginFailures {
    */
   public void unchecked(Attempt attempt, Throwable failure) {
     if (Failures.toApi(failure).code() != ErrorCode.INVALID_CREDENTIALS) {
-      store.settle(attempt.appId(), identityName(attempt), networkName(attempt), false);
+      store.settle(attempt.appId(), identityName(attempt), networkName(attempt), false, attempt.challenge());
     }
   }
 

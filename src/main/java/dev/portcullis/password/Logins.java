@@ -118,11 +118,13 @@ public final class Logins {
     Identity identity = Identity.of(message.email(), message.phone());
     String password = PasswordRequest.password("password", message.password());
     return PasswordRequest.of(apps, message.appId(), message).compose(request -> {
-      LoginFailures.Attempt gated = request.attempt(identity, null, "login");
-      return challenges.check(request.challenge("login", identity), message.challengeToken(), message.powSolution())
+      LoginFailures.Attempt gated = request.attempt(identity, null, Challenges.LOGIN)
+          .spending(Challenges.spendId(message.challengeToken()));
+      return challenges.check(request.challenge(Challenges.LOGIN, identity), message.challengeToken(),
+              message.powSolution())
           .compose(passed -> failures.gate(gated))
           .compose(open -> users.find(request.appId(), PasswordRequest.column(identity), identity.value())
-              .compose(user -> check(request, identity, user, password, admitted))
+              .compose(user -> check(request, gated, user, password, admitted))
               .onFailure(failure -> failures.unchecked(gated, failure)));
     });
   }
@@ -139,10 +141,11 @@ public final class Logins {
                     : change(request, user, UUID.fromString(me.session().getString("id")), current, next))));
   }
 
-  private <T> Future<T> check(PasswordRequest request, Identity identity, UserPasswords.Credentials user,
+  private <T> Future<T> check(PasswordRequest request, LoginFailures.Attempt gated, UserPasswords.Credentials user,
                               String password, Admitted<T> admitted) {
     String stored = user == null ? null : user.passwordHash();
-    LoginFailures.Attempt attempt = request.attempt(identity, user == null ? null : user.user().id(), "login");
+    Identity identity = gated.identity();
+    LoginFailures.Attempt attempt = gated.of(user == null ? null : user.user().id());
     return hashing.verify(password, stored).compose(matches -> {
       if (!matches) {
         return failures.failed(attempt);

@@ -49,7 +49,7 @@ record PasswordRequest(App app, String requestId, String clientIp, String networ
 
   LoginFailures.Attempt attempt(Identity identity, UUID userId, String action) {
     return new LoginFailures.Attempt(app.id(), identity, network, userId, app.settings().passwordMaxFailures(),
-        app.settings().passwordMaxFailuresPerNetwork(), action, requestId, clientIp);
+        app.settings().passwordMaxFailuresPerNetwork(), action, requestId, clientIp, null);
   }
 
   /**

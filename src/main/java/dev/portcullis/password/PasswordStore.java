@@ -79,12 +79,18 @@ public final class PasswordStore {
   public record Spent(int issuedDifficulty, Difficulty failuresNow) {
   }
 
-  /** Spends a challenge; what it carries when it was live and bound to this purpose and identity, else null. */
+  /**
+   * Spends a challenge; what it carries when it was live and bound to this purpose and identity, else null. A spend
+   * that {@code startsCheck} (a login's) counts as a password check in flight for the identity, named by the token's
+   * hash, until the attempt fails or settles ({@link #failure}, {@link #settle}, {@link #released}); the checks
+   * already in flight count as failures in what it answers.
+   */
   public Future<Spent> consumeChallenge(UUID appId, String tokenHash, String purpose, String identityName,
-                                        String networkName) {
+                                        String networkName, boolean startsCheck) {
     List<String> keys = List.of(challengeKey(appId, tokenHash), identityKey(appId, identityName),
-        networkKey(appId, networkName), appKey(appId));
-    return CONSUME.run(redis, keys, List.of(purpose, identityName, networkName == null ? "0" : "1"))
+        networkKey(appId, networkName), appKey(appId), checksKey(appId, identityName));
+    return CONSUME.run(redis, keys, List.of(purpose, identityName, networkName == null ? "0" : "1",
+            startsCheck ? tokenHash : "", Long.toString(IN_FLIGHT_MS)))
         .map(reply -> !"ok".equals(reply.get(0).toString()) ? null : new Spent(reply.get(1).toInteger(),
             new Difficulty(reply.get(2).toLong(), reply.get(3).toLong(), reply.get(4).toLong(), reply.get(5).toLong(),
                 0)));
@@ -101,22 +107,31 @@ public final class PasswordStore {
         : new Gate(reply.get(0).toString(), reply.get(1).toLong()));
   }
 
-  public Future<Failure> failure(UUID appId, String identityName, String networkName, int maxFailures) {
+  /** {@code challenge}: the hash of the challenge the attempt spent, or null. */
+  public Future<Failure> failure(UUID appId, String identityName, String networkName, int maxFailures,
+                                 String challenge) {
     List<String> keys = List.of(identityKey(appId, identityName), networkKey(appId, networkName), appKey(appId),
-        inFlightKey(appId, networkName));
+        inFlightKey(appId, networkName), checksKey(appId, identityName));
     List<String> args = List.of(network(networkName), Integer.toString(maxFailures), Long.toString(FAILURE_WINDOW_MS),
         Long.toString(FIRST_LOCKOUT_MS), Long.toString(LONGEST_LOCKOUT_MS), networkName == null ? "0" : "1",
-        Long.toString(STATE_TTL_MS), Long.toString(VOLUME_WINDOW_MS));
+        Long.toString(STATE_TTL_MS), Long.toString(VOLUME_WINDOW_MS), challenge == null ? "" : challenge);
     return FAILURE.run(redis, keys, args).map(reply -> new Failure(reply.get(0).toLong(), reply.get(1).toLong()));
   }
 
   /**
    * Ends a reserved attempt that is no failure: a correct password ({@code right}), which also clears this identity's
-   * counters from this network and its streak, nothing else; or one that could not be checked.
+   * counters from this network and its streak, nothing else; or one that could not be checked. {@code challenge}:
+   * the hash of the challenge the attempt spent, or null.
    */
-  public Future<Void> settle(UUID appId, String identityName, String networkName, boolean right) {
-    return SETTLE.run(redis, List.of(identityKey(appId, identityName), inFlightKey(appId, networkName)),
-        List.of(network(networkName), right ? "1" : "0")).mapEmpty();
+  public Future<Void> settle(UUID appId, String identityName, String networkName, boolean right, String challenge) {
+    return SETTLE.run(redis, List.of(identityKey(appId, identityName), inFlightKey(appId, networkName),
+            checksKey(appId, identityName)),
+        List.of(network(networkName), right ? "1" : "0", challenge == null ? "" : challenge)).mapEmpty();
+  }
+
+  /** Ends the in-flight count of a login's spent challenge whose attempt checks no password after all. */
+  public Future<Void> released(UUID appId, String identityName, String challenge) {
+    return redis.send(Command.ZREM, checksKey(appId, identityName), challenge).mapEmpty();
   }
 
   /** A completed reset: every counter and lock-out of the identity, from every network, is cleared. */
@@ -164,6 +179,10 @@ public final class PasswordStore {
 
   private String identityKey(UUID appId, String identityName) {
     return redis.key("pw-id", tag(appId), identityName);
+  }
+
+  private String checksKey(UUID appId, String identityName) {
+    return redis.key("pw-id-checks", tag(appId), identityName);
   }
 
   private String networkKey(UUID appId, String networkName) {

@@ -138,6 +138,26 @@ class ChallengeTest {
   }
 
   @Test
+  @DisplayName("tokens taken before any failure and spent at once from many networks are no free guesses either: "
+      + "the checks in flight count as failures")
+  void prefetchedTokensSpentAtOnce() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "ch-burst", new JsonObject());
+    List<JsonObject> guesses = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      String network = "198.51.100." + (40 + i);
+      ApiResponse challenge = client.challenge("login", "bea@example.com", network);
+      assertNull(challenge.json().getValue("pow"), "nothing failed yet: " + challenge.body());
+      guesses.add(new JsonObject().put("email", "bea@example.com").put("password", "guess number " + i)
+          .put("client_ip", network).put("challenge_token", challenge.json().getString("challenge_token")));
+    }
+    List<CompletableFuture<ApiResponse>> calls = guesses.stream().map(guess -> client.postAsync("/auth/login", guess))
+        .toList();
+    List<String> errors = calls.stream().map(CompletableFuture::join).map(ApiResponse::error).toList();
+    assertEquals(1, errors.stream().filter("invalid_credentials"::equals).count(), errors.toString());
+    assertEquals(7, errors.stream().filter("invalid_challenge"::equals).count(), errors.toString());
+  }
+
+  @Test
   @DisplayName("challenges a shared network fetches after this one was issued do not raise its price: only failures do")
   void neighboursVolumeDoesNotRaiseAnIssuedToken() {
     PasswordClient client = PasswordClient.forNewApp(gateway, "ch-neighbours", new JsonObject());
