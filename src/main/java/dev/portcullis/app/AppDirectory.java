@@ -4,6 +4,7 @@ import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.MasterKey;
+import dev.portcullis.core.RequestContext;
 import dev.portcullis.core.Secrets;
 import dev.portcullis.core.messages.AppMessages;
 import io.micrometer.core.instrument.Counter;
@@ -110,9 +111,10 @@ public final class AppDirectory {
     Entry entry = cache.get(id);
     if (entry != null && now - entry.loadedAt() < TTL_NANOS) {
       // A new future for a loaded app: the cached one belongs to the context of the request that loaded it, and
-      // what a caller composes on it would run there, its log lines carrying that other request's id.
+      // what a caller composes on it would run there, its log lines carrying that other request's id. One still
+      // loading brings each waiting caller its own id back when it completes.
       Future<Optional<App>> cached = entry.app();
-      return cached.succeeded() ? Future.succeededFuture(cached.result()) : cached;
+      return cached.succeeded() ? Future.succeededFuture(cached.result()) : RequestContext.carried(cached);
     }
     if (unknown != null && unknown.contains(id, System.currentTimeMillis())) {
       unknownHits.increment();

@@ -1,6 +1,7 @@
 package dev.portcullis.token;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -31,6 +32,7 @@ class ReuseLogRequestIdTest {
   /** The request ids of TokenService's warnings, as logback's MDC holds them for each line. */
   private static final class Warnings extends AppenderBase<ILoggingEvent> implements AutoCloseable {
     private final List<String> requestIds = new CopyOnWriteArrayList<>();
+    private final List<String> lines = new CopyOnWriteArrayList<>();
     private final Logger logger = (Logger) LoggerFactory.getLogger(TokenService.class);
 
     Warnings() {
@@ -41,6 +43,7 @@ class ReuseLogRequestIdTest {
     @Override
     protected void append(ILoggingEvent event) {
       requestIds.add(event.getMDCPropertyMap().get(RequestIdTurboFilter.MDC_KEY));
+      lines.add(event.getMDCPropertyMap().get(RequestIdTurboFilter.MDC_KEY) + " " + event.getFormattedMessage());
     }
 
     @Override
@@ -66,6 +69,31 @@ class ReuseLogRequestIdTest {
         assertEquals("refresh_token_reused", reuse.error(), reuse.body());
       }
       assertEquals(List.of("reuse-0", "reuse-1", "reuse-2", "reuse-3"), warnings.requestIds);
+    }
+  }
+
+  @Test
+  @DisplayName("is each racing request's own id when many present one spent token at once")
+  void racingReuseLinesCarryTheirOwnRequests() {
+    EndUsers shop = EndUsers.newApp(gateway, inbox, "reuse-log-race");
+    assertEquals(200, shop.http().patch(shop.path(""), new JsonObject().put("settings",
+        new JsonObject().put("refresh_reuse_grace_seconds", 0)), EndUsers.ADMIN).status());
+    try (Warnings warnings = new Warnings()) {
+      for (int round = 0; round < 3; round++) {
+        JsonObject body = shop.credentials()
+            .put("refresh_token", shop.signIn("reuse-race@example.com").getString("refresh_token"));
+        List<java.util.concurrent.CompletableFuture<ApiResponse>> racers = new java.util.ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+          racers.add(shop.http().sendAsync("POST", "/auth/refresh", body.encode(), "Content-Type", "application/json",
+              "X-Request-Id", "race-" + round + "-" + i));
+        }
+        racers.forEach(java.util.concurrent.CompletableFuture::join);
+      }
+      assertTrue(warnings.lines.size() >= 3, warnings.lines.toString());
+      for (String line : warnings.lines) {
+        String mdc = line.substring(0, line.indexOf(' '));
+        assertTrue(line.endsWith("(request " + mdc + ")"), "the line's MDC id is its own request's: " + line);
+      }
     }
   }
 }
