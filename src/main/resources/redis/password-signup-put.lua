@@ -6,9 +6,9 @@
 -- KEYS[1] the pending signup (see password-signup-take.lua)
 -- ARGV: 1 the pending signup's JSON, 2 time to live ms
 
+-- Written either way, true or false: a pending signup without the field is an earlier release's, which could not
+-- tell, and counts as contested.
 local pending = cjson.decode(ARGV[1])
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  pending['contested'] = true
-end
+pending['contested'] = redis.call('EXISTS', KEYS[1]) == 1
 redis.call('SET', KEYS[1], cjson.encode(pending), 'PX', ARGV[2])
 return 1

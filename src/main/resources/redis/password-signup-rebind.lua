@@ -17,7 +17,7 @@ local decoded = cjson.decode(pending)
 if ARGV[3] ~= '' and decoded['verification_id'] ~= ARGV[3] then
   return 0
 end
-if ARGV[3] == '' and decoded['contested'] then
+if ARGV[3] == '' and decoded['contested'] ~= false then
   return 0
 end
 decoded['verification_id'] = ARGV[1]

@@ -157,7 +157,7 @@ public final class PasswordStore {
         return null;
       }
       JsonObject pending = new JsonObject(reply.toString());
-      return new PendingOwner(pending.getString("verification_id"), pending.getBoolean("contested", false));
+      return new PendingOwner(pending.getString("verification_id"), pending.getBoolean("contested", true));
     });
   }
 

@@ -20,6 +20,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -324,6 +325,50 @@ class PasswordFlowTest {
     assertEquals(200, verified.status(), verified.body());
     assertEquals(true, verified.json().getBoolean("new_user"));
     assertEquals(200, client.login("tia@example.com", "tangerine skyline 42", null).status());
+  }
+
+  @Test
+  @DisplayName("a pending signup an earlier release wrote (no contested mark) counts as contested: a resend by email "
+      + "sends nothing, a resend of its verification id still does")
+  void earlierReleasesPendingSignupCountsAsContested() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-legacy-pending", new JsonObject()
+        .put("challenge_required", false).put("otp_resend_cooldown", 0));
+    String byEmail = client.post("/auth/resend-verification", new JsonObject()
+        .put("email", legacyPendingSignup(client, "old@example.com"))).json().getString("verification_id");
+    dev.portcullis.testing.Await.until("the resend by email withheld", java.time.Duration.ofSeconds(5),
+        () -> !audit.events(AuditEvent.OTP_WITHHELD, byEmail).isEmpty());
+
+    PasswordClient other = PasswordClient.forNewApp(gateway, "pw-legacy-pending-id", new JsonObject()
+        .put("challenge_required", false).put("otp_resend_cooldown", 0));
+    String verificationId = other.post("/auth/signup", new JsonObject().put("email", "older@example.com")
+        .put("password", "pending pass phrase 33")).json().getString("verification_id");
+    legacyPendingSignup(other, "older@example.com");
+    ApiResponse resent = other.post("/auth/resend-verification", new JsonObject().put("verification_id", verificationId));
+    assertEquals(200, resent.status(), resent.body());
+    String byId = resent.json().getString("verification_id");
+    assertEquals(200, other.verify(byId, receiver.awaitCode(byId)).status(), "its own verification id still works");
+    assertEquals(200, other.login("older@example.com", "pending pass phrase 33", null).status());
+  }
+
+  /** The identity's pending signup (made now if there is none) as an earlier release wrote it: no contested mark. */
+  private static String legacyPendingSignup(PasswordClient client, String email) {
+    String key = gateway.redisPrefix() + "pw-signup:{" + client.appId() + "}:";
+    List<String> rewritten = new ArrayList<>();
+    if (gateway.redis(io.vertx.redis.client.Command.KEYS, key + "*").size() == 0) {
+      assertEquals(202, client.post("/auth/signup", new JsonObject().put("email", email)
+          .put("password", "pending pass phrase 33")).status());
+    }
+    for (io.vertx.redis.client.Response found : gateway.redis(io.vertx.redis.client.Command.KEYS, key + "*")) {
+      JsonObject legacy = new JsonObject(gateway.redis(io.vertx.redis.client.Command.GET, found.toString()).toString());
+      if (!legacy.containsKey("password_hash")) {
+        continue;
+      }
+      legacy.remove("contested");
+      gateway.redis(io.vertx.redis.client.Command.SET, found.toString(), legacy.encode(), "KEEPTTL");
+      rewritten.add(found.toString());
+    }
+    assertEquals(1, rewritten.size(), "one pending signup rewritten: " + rewritten);
+    return email;
   }
 
   @Test
