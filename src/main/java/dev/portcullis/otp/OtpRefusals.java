@@ -42,8 +42,7 @@ public final class OtpRefusals {
   /** A verification refused before its code is checked: {@code reason} as the store's LOCKED outcome gives it. */
   public static String verifyLockedMessage(String reason, String field, long seconds) {
     return "identity_failures".equals(reason)
-        ? field + ": too many wrong codes for this identity in the last hour; codes requested from networks that "
-            + "never signed it in are not checked for " + seconds + " s"
+        ? field + ": too many wrong codes for this identity in the last hour; retry in " + seconds + " s"
         : lockoutMessage(field, seconds);
   }
 
