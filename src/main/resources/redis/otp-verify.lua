@@ -1,20 +1,25 @@
 -- Checks a code against its request in one atomic step, so a code verifies at most once and every wrong
 -- guess is counted exactly once however many arrive together. Failures lock out the identity on the network
 -- the code was requested from (not the identity everywhere), and count towards the identity's hourly ceiling of
--- wrong codes across networks; a success marks that network as one that has signed this identity in.
+-- wrong codes across networks; a success marks that network as one that has signed this identity in. Once the
+-- ceiling is reached, no code of the identity is checked (right or wrong) unless the code was requested from, or
+-- the verification comes from, a network that has signed it in: else many networks would multiply the guesses.
 --
 -- KEYS[1] the request: hash {identity, name, net, mac, attempts, max}
 -- ARGV: 1 identity+network state key prefix (+ name ':' net), 2 mac of the presented code, 3 request id,
 --       4 consecutive failures that lock, 5 first lockout ms, 6 longest lockout ms, 7 state ttl ms,
 --       8 pending codes key prefix (+ name), 9 wrong codes key prefix (+ name), 10 signed-in networks key
 --       prefix (+ name), 11 window ms, 12 bucket ms, 13 how long a network stays signed in, ms,
---       14 the network of the verifying request ('' when it gave no client_ip)
+--       14 the network of the verifying request ('' when it gave no client_ip), 15 the identity's wrong codes an
+--       hour across networks, in units of the request's max attempts
 -- Every key named from a prefix shares the request's hash slot ({app}).
 -- Returns one of
 --   {'expired'}                          unknown, expired, replaced or already used
 --   {'burned', retry_after_ms}           max attempts reached earlier; a wrong code is still counted
---   {'locked', retry_after_ms}           the identity is locked out on the code's network, or on the network
---                                        the verification comes from, after too many failures
+--   {'locked', retry_after_ms, reason}   reason 'lockout': the identity is locked out on the code's network, or on
+--                                        the network the verification comes from, after too many failures;
+--                                        'identity_failures': its hourly ceiling of wrong codes is reached and
+--                                        neither network has signed it in
 --   {'verified', identity}               consumed
 --   {'invalid', attempts_left, locked_ms, identity} wrong code; attempts_left 0 means this guess burned the request
 
@@ -48,7 +53,53 @@ if ARGV[14] ~= '' and ARGV[14] ~= network then
   locked = math.max(locked, elsewhere)
 end
 if locked > 0 then
-  return {'locked', locked}
+  return {'locked', locked, 'lockout'}
+end
+
+local bucket = tonumber(ARGV[12])
+local window = tonumber(ARGV[11])
+local wrong = ARGV[9] .. name
+local signed_in = ARGV[10] .. name
+
+-- Whether a network that signed this identity in asks: the code's own, or the verifying request's.
+local function trusted()
+  for _, net in ipairs({network, ARGV[14]}) do
+    if net ~= '' and net ~= 'none' and redis.call('SISMEMBER', signed_in, net) == 1 then
+      return true
+    end
+  end
+  return false
+end
+
+-- Wrong codes of the identity in the window; when at the ceiling, how long until the oldest leave it.
+local function ceiling_wait()
+  local ceiling = tonumber(ARGV[15]) * max
+  local first_bucket = math.floor(now / bucket) - math.floor(window / bucket) + 1
+  local fields = redis.call('HGETALL', wrong)
+  local total, live = 0, {}
+  for i = 1, #fields, 2 do
+    local b, c = tonumber(fields[i]), tonumber(fields[i + 1])
+    if b >= first_bucket then
+      total = total + c
+      live[#live + 1] = {b, c}
+    end
+  end
+  if total < ceiling then
+    return 0
+  end
+  table.sort(live, function(x, y) return x[1] < y[1] end)
+  for _, entry in ipairs(live) do
+    total = total - entry[2]
+    if total < ceiling then
+      return (entry[1] + math.floor(window / bucket)) * bucket - now
+    end
+  end
+  return window
+end
+
+local over = ceiling_wait()
+if over > 0 and not trusted() then
+  return {'locked', over, 'identity_failures'}
 end
 if matches then
   redis.call('DEL', KEYS[1])
@@ -58,7 +109,6 @@ if matches then
   end
   redis.call('HDEL', state, 'failures', 'lockouts')
   if network ~= 'none' then
-    local signed_in = ARGV[10] .. name
     redis.call('SADD', signed_in, network)
     redis.call('PEXPIRE', signed_in, ARGV[13])
   end
@@ -69,10 +119,8 @@ attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 if attempts >= max then
   redis.call('ZREM', pending, ARGV[3])
 end
-local bucket = tonumber(ARGV[12])
-local wrong = ARGV[9] .. name
 redis.call('HINCRBY', wrong, math.floor(now / bucket), 1)
-redis.call('PEXPIRE', wrong, tonumber(ARGV[11]) + bucket)
+redis.call('PEXPIRE', wrong, window + bucket)
 local failures = redis.call('HINCRBY', state, 'failures', 1)
 local ttl = tonumber(ARGV[7])
 local locked_ms = 0

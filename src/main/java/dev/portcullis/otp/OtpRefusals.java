@@ -39,6 +39,13 @@ public final class OtpRefusals {
     return field + ": too many wrong codes; sending and verifying codes is locked for " + seconds + " s";
   }
 
+  /** A verification refused before its code is checked: {@code reason} as the store's LOCKED outcome gives it. */
+  public static String verifyLockedMessage(String reason, String field, long seconds) {
+    return "identity_failures".equals(reason)
+        ? field + ": too many wrong codes for this identity in the last hour; retry in " + seconds + " s"
+        : lockoutMessage(field, seconds);
+  }
+
   /** Fails with {@code refusal} once the audit event of the refusal is recorded, or could not be. */
   public static <T> Future<T> after(Future<Void> audited, Throwable refusal) {
     return audited.transform(ignored -> Future.failedFuture(refusal));

@@ -37,19 +37,15 @@ public final class OtpSender {
 
     /**
      * What the store is asked for one code ({@code storeId}) under every limit: the identity's and the network's
-     * (or the app's bucket of requests without a client IP, when {@code network} is null), the app's, and for an
-     * SMS the app's SMS budgets under the operator's ceiling.
+     * (or the app's bucket of requests without a client IP, when {@code network} is null), the app's, and for a
+     * phone the app's SMS budgets under the operator's ceiling. A silent request to a phone meets and spends
+     * them too, though no SMS goes out: were it exempt, a spent budget would refuse only the phones that really
+     * get codes (the console's owners) and so tell them apart.
      */
     public OtpStore.SendRequest request(App app, String storeId, Identity identity, OtpCodes codes, String code,
                                         String network) {
-      return request(app, storeId, identity, codes, code, network, true);
-    }
-
-    /** {@code delivered} false: a silent request, which sends no SMS and so spends none of the app's SMS budget. */
-    OtpStore.SendRequest request(App app, String storeId, Identity identity, OtpCodes codes, String code,
-                                 String network, boolean delivered) {
       AppSettings settings = app.settings();
-      boolean sms = delivered && identity.kind() == Identity.Kind.PHONE;
+      boolean sms = identity.kind() == Identity.Kind.PHONE;
       return new OtpStore.SendRequest(app.id(), storeId, identity, codes.identityName(app.id(), identity),
           codes.mac(app.id(), storeId, code), settings.otpMaxAttempts(), settings.otpTtl(),
           settings.otpResendCooldown(), settings.otpMaxSendsPerHour(),
@@ -139,7 +135,7 @@ public final class OtpSender {
     String otpRequestId = UUID.randomUUID().toString();
     // A silent request's code is no code at all (random text no digits can match), and it is never delivered.
     String code = request.silent() ? Secrets.randomToken(24) : OtpCodes.generate(settings.otpLength());
-    OtpStore.SendRequest send = limits.request(app, otpRequestId, identity, codes, code, network, !request.silent());
+    OtpStore.SendRequest send = limits.request(app, otpRequestId, identity, codes, code, network);
     String requestId = request.requestId();
     String clientIp = request.clientIp();
     return store.send(send).compose(outcome -> {

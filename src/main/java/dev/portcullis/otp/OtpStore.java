@@ -27,7 +27,10 @@ public final class OtpStore {
   static final long STATE_TTL_MS = 86_400_000;
   /** Pending codes one identity may have across client networks. */
   static final int PENDING_PER_IDENTITY = 3;
-  /** Wrong codes per hour one identity may collect across networks, in units of the app's otp_max_attempts. */
+  /**
+   * Wrong codes per hour one identity may collect across networks, in units of the app's otp_max_attempts (of a
+   * code's own request, at verification); beyond, networks that never signed it in neither send nor verify.
+   */
   static final int WRONG_CODES_PER_IDENTITY_IN_ATTEMPTS = 3;
   /** How long a network that signed an identity in stays open to it beyond the identity's ceilings. */
   static final long SIGNED_IN_NETWORK_TTL_MS = 30L * 86_400_000;
@@ -56,8 +59,13 @@ public final class OtpStore {
 
   public enum Verdict { EXPIRED, BURNED, LOCKED, VERIFIED, INVALID }
 
-  /** {@code identity} is set when VERIFIED or INVALID; {@code attemptsLeft} and {@code lockedMs} when INVALID. */
-  public record VerifyOutcome(Verdict verdict, Identity identity, int attemptsLeft, long retryAfterMs, long lockedMs) {
+  /**
+   * {@code identity} is set when VERIFIED or INVALID; {@code attemptsLeft} and {@code lockedMs} when INVALID;
+   * {@code lockedFor} when LOCKED: {@code lockout} (too many failures on a network) or {@code identity_failures}
+   * (the identity's hourly ceiling of wrong codes, for networks that never signed it in).
+   */
+  public record VerifyOutcome(Verdict verdict, Identity identity, int attemptsLeft, long retryAfterMs, long lockedMs,
+                              String lockedFor) {
   }
 
   private final RedisStore redis;
@@ -120,7 +128,8 @@ public final class OtpStore {
         Long.toString(WINDOW_MS),
         Long.toString(BUCKET_MS),
         Long.toString(SIGNED_IN_NETWORK_TTL_MS),
-        networkName == null ? "" : networkName);
+        networkName == null ? "" : networkName,
+        Integer.toString(WRONG_CODES_PER_IDENTITY_IN_ATTEMPTS));
     return VERIFY.run(redis, List.of(requestKey(appId, requestId)), args).map(OtpStore::verifyOutcome);
   }
 
@@ -147,11 +156,12 @@ public final class OtpStore {
   private static VerifyOutcome verifyOutcome(Response reply) {
     Verdict verdict = Verdict.valueOf(reply.get(0).toString().toUpperCase(java.util.Locale.ROOT));
     return switch (verdict) {
-      case EXPIRED -> new VerifyOutcome(verdict, null, 0, 0, 0);
-      case BURNED, LOCKED -> new VerifyOutcome(verdict, null, 0, reply.get(1).toLong(), 0);
-      case VERIFIED -> new VerifyOutcome(verdict, Identity.fromQualified(reply.get(1).toString()), 0, 0, 0);
+      case EXPIRED -> new VerifyOutcome(verdict, null, 0, 0, 0, null);
+      case BURNED -> new VerifyOutcome(verdict, null, 0, reply.get(1).toLong(), 0, null);
+      case LOCKED -> new VerifyOutcome(verdict, null, 0, reply.get(1).toLong(), 0, reply.get(2).toString());
+      case VERIFIED -> new VerifyOutcome(verdict, Identity.fromQualified(reply.get(1).toString()), 0, 0, 0, null);
       case INVALID -> new VerifyOutcome(verdict, Identity.fromQualified(reply.get(3).toString()), reply.get(1).toInteger(), 0,
-          reply.get(2).toLong());
+          reply.get(2).toLong(), null);
     };
   }
 }

@@ -123,7 +123,7 @@ public final class OtpVerifier {
     return store.verify(call.appId(), id, mac, network).compose(outcome -> switch (outcome.verdict()) {
       case EXPIRED -> expired(call, id);
       case BURNED -> burned(call, id, outcome.retryAfterMs());
-      case LOCKED -> locked(call, id, outcome.retryAfterMs());
+      case LOCKED -> locked(call, id, outcome.lockedFor(), outcome.retryAfterMs());
       case INVALID -> invalid(call, id, outcome);
       case VERIFIED -> {
         metrics.verified(outcome.identity().kind());
@@ -160,12 +160,12 @@ public final class OtpVerifier {
             "otp: too many wrong codes for this request; request a new code", seconds));
   }
 
-  private <T> Future<T> locked(Call call, String otpRequestId, long retryAfterMs) {
-    metrics.rateLimited("lockout");
+  private <T> Future<T> locked(Call call, String otpRequestId, String reason, long retryAfterMs) {
+    metrics.rateLimited(reason);
     long seconds = OtpRefusals.seconds(retryAfterMs);
-    AuditEvent event = call.event(AuditEvent.RATE_LIMITED, otpRequestId).with("reason", "lockout").with("action", "verify");
-    return OtpRefusals.after(audit.record(event),
-        ApiException.rateLimited(ErrorCode.RATE_LIMITED, OtpRefusals.lockoutMessage("otp", seconds), seconds));
+    AuditEvent event = call.event(AuditEvent.RATE_LIMITED, otpRequestId).with("reason", reason).with("action", "verify");
+    return OtpRefusals.after(audit.record(event), ApiException.rateLimited(ErrorCode.RATE_LIMITED,
+        OtpRefusals.verifyLockedMessage(reason, "otp", seconds), seconds));
   }
 
   private <T> Future<T> invalid(Call call, String otpRequestId, OtpStore.VerifyOutcome outcome) {

@@ -124,10 +124,11 @@ public final class VerificationCodes {
                 "code: too many wrong codes for this request; request a new code", seconds));
       }
       case LOCKED -> {
-        metrics.rateLimited("lockout");
+        metrics.rateLimited(outcome.lockedFor());
         long seconds = OtpRefusals.seconds(outcome.retryAfterMs());
-        yield OtpRefusals.after(audit.record(failed.with("reason", "lockout")),
-            ApiException.rateLimited(ErrorCode.RATE_LIMITED, OtpRefusals.lockoutMessage("code", seconds), seconds));
+        yield OtpRefusals.after(audit.record(failed.with("reason", outcome.lockedFor())),
+            ApiException.rateLimited(ErrorCode.RATE_LIMITED,
+                OtpRefusals.verifyLockedMessage(outcome.lockedFor(), "code", seconds), seconds));
       }
       case INVALID -> {
         metrics.failed("invalid");

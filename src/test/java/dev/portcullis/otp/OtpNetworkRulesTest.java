@@ -11,7 +11,9 @@ import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -158,6 +160,67 @@ class OtpNetworkRulesTest {
       client.verify(requestId, wrong);
     }
     assertRateLimited(client.send("email", "guess@example.com", "192.0.2.9"), 60, 3_600);
+  }
+
+  @Test
+  @DisplayName("past the wrong-code ceiling, networks that never signed the identity in get no code checked, right or "
+      + "wrong (429 rate_limited); a network that signed it in still verifies")
+  void wrongCodeCeilingHoldsAtVerification() {
+    OtpClient client = OtpClient.forNewApp(gateway, "net-wrong-verify",
+        NO_COOLDOWN.copy().put("otp_max_attempts", 5).put("otp_max_sends_per_hour", 100));
+    String home = sent(client, "target@example.com", USER_NETWORK);
+    assertEquals(200, verifyFrom(client, home, receiver.awaitCode(home), USER_NETWORK).status());
+
+    List<String> networks = List.of("192.0.2.41", "192.0.2.42", "192.0.2.43", "192.0.2.44", "192.0.2.45");
+    Map<String, String> pending = new HashMap<>();
+    int wrongCodesChecked = 0;
+    for (String network : networks.subList(0, 3)) {
+      pending.put(network, sent(client, "target@example.com", network));
+    }
+    for (String network : networks.subList(0, 2)) {
+      wrongCodesChecked += guessToExhaustion(client, pending.get(network), network);
+    }
+    assertEquals(10, wrongCodesChecked);
+    for (String network : networks.subList(3, 5)) {
+      pending.put(network, sent(client, "target@example.com", network));
+    }
+    for (String network : networks.subList(2, 5)) {
+      wrongCodesChecked += guessToExhaustion(client, pending.get(network), network);
+    }
+    assertEquals(15, wrongCodesChecked, "3 x otp_max_attempts wrong codes checked in the hour, not 25");
+
+    String untrusted = pending.get("192.0.2.45");
+    ApiResponse rightCode = verifyFrom(client, untrusted, receiver.awaitCode(untrusted), "192.0.2.45");
+    assertRateLimited(rightCode, 60, 3_600);
+    String again = sent(client, "target@example.com", USER_NETWORK);
+    assertEquals(200, verifyFrom(client, again, receiver.awaitCode(again), USER_NETWORK).status(),
+        "the network that signed the identity in");
+  }
+
+  /**
+   * Wrong codes for a pending code, from the network it was sent from, until the request burns (429
+   * otp_attempts_exceeded) or the identity's ceiling refuses the check (429 rate_limited): how many were checked.
+   */
+  private static int guessToExhaustion(OtpClient client, String requestId, String network) {
+    String code = receiver.awaitCode(requestId);
+    String wrong = code.equals("0".repeat(code.length())) ? "1".repeat(code.length()) : "0".repeat(code.length());
+    for (int checked = 0; ; checked++) {
+      ApiResponse guess = verifyFrom(client, requestId, wrong, network);
+      if (guess.status() != 401) {
+        assertEquals(429, guess.status(), guess.body());
+        if ("rate_limited".equals(guess.error())) {
+          assertRateLimited(guess, 60, 3_600);
+        } else {
+          assertEquals("otp_attempts_exceeded", guess.error(), guess.body());
+        }
+        return checked;
+      }
+      assertEquals("otp_invalid", guess.error(), guess.body());
+    }
+  }
+
+  private static ApiResponse verifyFrom(OtpClient client, String requestId, String otp, String clientIp) {
+    return client.verify(new JsonObject().put("otp_request_id", requestId).put("otp", otp).put("client_ip", clientIp));
   }
 
   @Test

@@ -236,6 +236,57 @@ class OwnerSignupTest {
     }
   }
 
+  @Test
+  @DisplayName("with sign-up closed, the console's SMS budget per country answers an owner's phone and a refused "
+      + "stranger's alike: whichever comes first spends it")
+  void smsBudgetTellsNoOwnerApartWhenClosed() {
+    try (TestGateway closed = TestGateway.start(inbox.channels().put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1000))) {
+      assertSmsBudgetTellsNoOwnerApart(closed);
+    }
+  }
+
+  @Test
+  @DisplayName("with sign-up open and the console's SMS off, the console's SMS budget per country answers a "
+      + "phone-only owner and a withheld stranger's phone alike")
+  void smsBudgetTellsNoOwnerApartWhenOpen() {
+    try (TestGateway open = TestGateway.start(inbox.channels().put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1000)
+        .put(GatewayConfig.OWNER_SIGNUP, "open"))) {
+      assertSmsBudgetTellsNoOwnerApart(open);
+    }
+  }
+
+  /**
+   * With a budget of one SMS per country an hour: in Indonesia a stranger's phone asks first, then the owner's,
+   * then another stranger's; in the US the owner's first, then a stranger's, then the owner's again. Both
+   * countries answer alike, request by request: 200, then the spent budget.
+   */
+  private static void assertSmsBudgetTellsNoOwnerApart(TestGateway console) {
+    String[] admin = Http.bearer(TestGateway.ADMIN_KEY);
+    ApiResponse changed = console.http().patch(CONSOLE, new JsonObject().put("settings", new JsonObject()
+        .put("sms_max_sends_per_hour_per_country", 1).put("otp_resend_cooldown", 0)), admin);
+    assertEquals(200, changed.status(), changed.body());
+    for (String owner : List.of("+6289123400101", "+14155552680")) {
+      assertEquals(201, console.http().post("/v1/owners", new JsonObject().put("phone", owner), admin).status());
+    }
+
+    List<String> indonesia = answers(console, "+6289123400102", "+6289123400101", "+6289123400103");
+    List<String> us = answers(console, "+14155552680", "+14155552681", "+14155552680");
+
+    assertEquals(indonesia, us, "the same answers whether the owner asks first or not");
+    assertEquals("200", us.get(0));
+    assertTrue(us.get(1).startsWith("429 rate_limited phone: this app's SMS budget for this country"), us.get(1));
+    assertEquals(us.get(1), us.get(2));
+  }
+
+  /** The console's answers to these phones' code requests, in turn: status, error and message (digits as N). */
+  private static List<String> answers(TestGateway console, String... phones) {
+    return java.util.Arrays.stream(phones).map(phone -> {
+      ApiResponse sent = console.http().post("/v1/owners/send-otp", new JsonObject().put("phone", phone));
+      return sent.status() == 200 ? "200"
+          : sent.status() + " " + sent.error() + " " + sent.json().getString("message").replaceAll("[0-9]+", "N");
+    }).toList();
+  }
+
   /**
    * Changes the console's settings and waits until every OTP verticle's cache of them has turned (each keeps the
    * app up to half a second): strangers' fresh identities of {@code kind} answer {@code status} four times running.
