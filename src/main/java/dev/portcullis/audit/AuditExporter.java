@@ -54,10 +54,14 @@ final class AuditExporter {
   private static final String RECORD =
       "INSERT INTO audit_exports (month, app_id, first_seq, last_seq, head_hash, file_sha256, key_id, mac) "
           + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-  /** Whether the month's partition exists, is attached, and whether the ledger holds an export of the month. */
+  /**
+   * Whether the month's partition exists, is attached, whether the ledger holds an export of the month, and
+   * whether its events still sit in the DEFAULT partition (written before the month had one).
+   */
   private static final String MONTH_STATE =
       "SELECT to_regclass(?) IS NOT NULL AS present, EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = 'audit_events'::regclass "
-          + "AND inhrelid = to_regclass(?)) AS attached, EXISTS (SELECT 1 FROM audit_exports WHERE month = ?) AS exported";
+          + "AND inhrelid = to_regclass(?)) AS attached, EXISTS (SELECT 1 FROM audit_exports WHERE month = ?) AS exported, "
+          + "EXISTS (SELECT 1 FROM audit_events_default WHERE at >= ? AND at < ?) AS in_default";
   private static final String EXPORTED_BEFORE =
       "SELECT file_sha256, exported_at FROM audit_exports WHERE app_id = ? AND month = ? ORDER BY id LIMIT 1";
   /** A ledger row of an earlier release (no MAC) that matches a chain of a verified file exactly. */
@@ -137,8 +141,14 @@ final class AuditExporter {
       query.setString(1, partition);
       query.setString(2, partition);
       query.setObject(3, month.atDay(1));
+      query.setObject(4, month.atDay(1).atStartOfDay().atOffset(ZoneOffset.UTC));
+      query.setObject(5, month.plusMonths(1).atDay(1).atStartOfDay().atOffset(ZoneOffset.UTC));
       try (ResultSet rows = query.executeQuery()) {
         rows.next();
+        if (!rows.getBoolean("present") && rows.getBoolean("in_default")) {
+          throw new IllegalStateException("month " + month + " has no partition yet: its events are in the DEFAULT "
+              + "partition; start a gateway (its partition job moves them into " + partition + ") and run this again");
+        }
         if (rows.getBoolean("present") && !rows.getBoolean("attached")) {
           throw new IllegalStateException("month " + month + " was detached (" + partition + " is no longer a partition of "
               + "audit_events): its events are in the export recorded for it, not in the database");

@@ -414,7 +414,7 @@ class AuditRetentionTest {
   @Test
   @DisplayName("while another export, detach or seal runs, an export is refused before it reads or writes anything")
   void oneRetentionCommandAtATime() throws Exception {
-    YearMonth month = monthsBack(14);
+    YearMonth month = monthsBack(16);
     UUID app = appWithEvents(at(month, 10), at(month, 20));
     Path file = dir.resolve("meanwhile.jsonl");
     try (Connection running = gateway.jdbc(); Statement lock = running.createStatement()) {
@@ -429,6 +429,23 @@ class AuditRetentionTest {
     }
     assertEquals(0, cli("audit-export", "--month", month.toString(), "--app", app.toString(), "--out", file.toString())
         .status(), "the lock goes with the connection that held it");
+  }
+
+  @Test
+  @DisplayName("an exported month whose events still sit in the DEFAULT partition is refused saying so, not as dropped")
+  void monthStillInDefault() {
+    YearMonth month = monthsBack(17);
+    UUID app = UUID.randomUUID();
+    ChainSeed.seed(gateway, app, List.of(at(month, 10), at(month, 20)));
+    ChainSeed.scalar(gateway, "INSERT INTO audit_exports (month, app_id, first_seq, last_seq, head_hash, file_sha256, "
+        + "key_id) VALUES ('" + month.atDay(1) + "', '" + app + "', 1, 2, '" + "0".repeat(64) + "', 'x', 'k') RETURNING 1");
+    Path file = dir.resolve("default.jsonl");
+
+    Run export = cli("audit-export", "--month", month.toString(), "--out", file.toString());
+
+    assertEquals(1, export.status(), export.out());
+    assertTrue(export.err().contains("DEFAULT partition"), export.err());
+    assertTrue(Files.notExists(file));
   }
 
   @Test
