@@ -50,7 +50,8 @@ public final class AuditCli {
 
   private static final String PG_MIGRATION_URL = "PORTCULLIS_PG_MIGRATION_URL";
   private static final String DETACH = "SELECT audit_partition_detach(?, ?)";
-  private static final String RETENTION_LOCK = "SELECT pg_try_advisory_lock(hashtext('portcullis.audit-retention'))";
+  /** Class 31 of the gateway's two-key advisory locks (Housekeeping 30, app creation 20 and 21). */
+  private static final String RETENTION_LOCK = "SELECT pg_try_advisory_lock(31, 1)";
 
   private final JsonObject overrides;
   private final PrintStream out;

@@ -27,8 +27,8 @@ public final class DeviceBinding {
   /**
    * The refusals a device's key earns whoever presents it: {@code invalid_license} (unknown key, or the device is
    * not a live device of it) or {@code license_expired} | {@code license_suspended} | {@code license_revoked}.
-   * Checked before a first login makes its user, so that a bad key makes no account; whose license it is needs the
-   * user, which {@link #bind} checks. No device asked for ({@code deviceId} null): nothing to check.
+   * A first login checks them before it makes its user, so that a bad key makes no account; whose license it is
+   * needs the user, which {@link #bind} checks. No device asked for ({@code deviceId} null): nothing to check.
    */
   public Future<Void> precheck(UUID appId, UUID deviceId, String key) {
     return deviceId == null ? Future.succeededFuture() : usable(appId, deviceId, key).mapEmpty();

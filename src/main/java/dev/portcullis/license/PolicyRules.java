@@ -27,7 +27,7 @@ final class PolicyRules {
   }
 
   static Policy create(UUID id, UUID appId, JsonObject body) {
-    onlyKnownFields(body);
+    Fields.onlyFields(body, FIELDS);
     return new Policy(id, appId, name(Fields.requiredString(body, "name")),
         requiredInt(body, "max_devices", 1, 100_000),
         optionalLong(body, "duration_seconds", 1, MAX_DURATION),
@@ -41,7 +41,7 @@ final class PolicyRules {
 
   /** The policy with the PATCH applied; a field given as null clears it where null means something (duration, heartbeat). */
   static Policy patch(Policy current, JsonObject body) {
-    onlyKnownFields(body);
+    Fields.onlyFields(body, FIELDS);
     return new Policy(current.id(), current.appId(),
         body.containsKey("name") ? name(Fields.requiredString(body, "name")) : current.name(),
         body.containsKey("max_devices") ? requiredInt(body, "max_devices", 1, 100_000) : current.maxDevices(),
@@ -56,9 +56,6 @@ final class PolicyRules {
         current.createdAt(), current.updatedAt());
   }
 
-  private static void onlyKnownFields(JsonObject body) {
-    Fields.onlyFields(body, FIELDS);
-  }
 
   private static String name(String raw) {
     String name = raw.trim();

@@ -57,24 +57,29 @@ public final class OtpVerifier {
   public Future<Grant> verify(Verify request) {
     return consume(request, (call, otpRequestId, identity) -> request.deviceId() == null
         ? signIn(call, otpRequestId, identity)
-        : devices.precheck(call.appId(), request.deviceId(), request.licenseKey())
-            .recover(refused -> refuseBeforeUser(call, otpRequestId, identity, refused))
-            .compose(goOn -> unlessNewInTenant(call, otpRequestId, identity))
+        : beforeFirstUser(call, otpRequestId, identity, request)
             .compose(goOn -> withUser(call, otpRequestId, identity, (found, recorded) -> issue(call, found, recorded,
                 request))));
   }
 
   /**
-   * A new identity is a member of no tenant: a login naming one is refused (its code spent, its proof recorded)
-   * before a user is made, so that the next login still reports new_user.
+   * What refuses a device-bound login of an identity without a user before one is made (its code spent, its proof
+   * recorded), so that a refused first login makes no account and the next one still reports new_user: a tenant
+   * (a new identity is a member of none), a key or device the login cannot bind. A user found goes on; binding
+   * checks the same for it once the user is known.
    */
-  private Future<Void> unlessNewInTenant(Call call, String otpRequestId, Identity identity) {
-    if (call.tenantId() == null) {
-      return Future.succeededFuture();
-    }
+  private Future<Void> beforeFirstUser(Call call, String otpRequestId, Identity identity, Verify request) {
     return users.idOf(call.appId(), valueIf(identity, Identity.Kind.EMAIL), valueIf(identity, Identity.Kind.PHONE))
-        .compose(userId -> userId != null ? Future.succeededFuture()
-            : refuseBeforeUser(call, otpRequestId, identity, ApiException.notTenantMember()));
+        .compose(userId -> {
+          if (userId != null) {
+            return Future.succeededFuture();
+          }
+          if (call.tenantId() != null) {
+            return refuseBeforeUser(call, otpRequestId, identity, ApiException.notTenantMember());
+          }
+          return devices.precheck(call.appId(), request.deviceId(), request.licenseKey())
+              .recover(refused -> refuseBeforeUser(call, otpRequestId, identity, refused));
+        });
   }
 
   /** A login refused after its code was spent but before a user is made: the code's proof is recorded all the same. */

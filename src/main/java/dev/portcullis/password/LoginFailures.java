@@ -23,8 +23,10 @@ import java.util.UUID;
  */
 public final class LoginFailures {
 
-  /** Who is trying, from where, for which app; {@code userId} is null when the identity has no user. */
-  /** {@code challenge}: the hash of the challenge a login spent (its password check in flight), or null. */
+  /**
+   * Who is trying, from where, for which app; {@code userId} is null when the identity has no user, {@code challenge}
+   * the hash of the challenge a login spent (its password check in flight), or null.
+   */
   public record Attempt(UUID appId, Identity identity, String network, UUID userId, int maxFailures,
                         int maxFailuresPerNetwork, String action, String requestId, String clientIp, String challenge) {
 
@@ -70,12 +72,9 @@ public final class LoginFailures {
   public Future<Void> gate(Attempt attempt) {
     return store.gate(attempt.appId(), identityName(attempt), networkName(attempt), attempt.maxFailures(),
             attempt.maxFailuresPerNetwork())
-        .compose(gate -> {
+        .<Void>compose(gate -> {
           if (gate.open()) {
             return Future.succeededFuture();
-          }
-          if (attempt.challenge() != null) {
-            store.released(attempt.appId(), identityName(attempt), attempt.challenge());
           }
           boolean network = "network".equals(gate.refusedFor());
           boolean busy = "busy".equals(gate.refusedFor());
@@ -96,6 +95,12 @@ public final class LoginFailures {
               .with("reason", network ? "password_network" : busy ? "password_in_flight" : "password_lockout");
           return OtpRefusals.after(audit.record(refused),
               ApiException.rateLimited(ErrorCode.RATE_LIMITED, message, seconds));
+        })
+        // refused, or the gate could not be asked: the spent challenge checks no password after all
+        .onFailure(notPassed -> {
+          if (attempt.challenge() != null) {
+            store.released(attempt.appId(), identityName(attempt), attempt.challenge());
+          }
         });
   }
 

@@ -100,10 +100,7 @@ public final class Signups {
       }
       return codes.verify(request.appId(), VerificationCodes.Purpose.SIGNUP, verificationId.toString(), code,
               request.requestId(), request.clientIp())
-          .compose(identity -> unlessNewInTenant(request, identity, message.tenantId()))
-          // a bad device key refuses before the pending signup is taken, so that it makes no user
-          .compose(identity -> devices.precheck(request.appId(), message.deviceId(), message.licenseKey())
-              .map(identity))
+          .compose(identity -> beforeFirstUser(request, identity, message))
           .compose(identity -> store.takePendingSignup(request.appId(), names.identityName(request.appId(), identity),
                   verificationId.toString())
               .compose(pending -> pending != null ? Future.succeededFuture(pending) : superseded(request, identity))
@@ -123,16 +120,23 @@ public final class Signups {
   }
 
   /**
-   * A new identity is a member of no tenant: a verification naming one is refused before the pending signup is
-   * taken or a user made (a resend by identity, then a verify without the tenant, still applies the password).
+   * What refuses a verification of an identity without a user before the pending signup is taken or a user made
+   * (a resend by identity, then a verify without it, still applies the password): a tenant (a new identity is a
+   * member of none), a device key the login cannot bind. A user found goes on; binding checks it once known.
    */
-  private Future<Identity> unlessNewInTenant(PasswordRequest request, Identity identity, UUID tenantId) {
-    if (tenantId == null) {
+  private Future<Identity> beforeFirstUser(PasswordRequest request, Identity identity, Verify message) {
+    if (message.tenantId() == null && message.deviceId() == null) {
       return Future.succeededFuture(identity);
     }
-    return passwords.find(request.appId(), PasswordRequest.column(identity), identity.value())
-        .compose(existing -> existing != null ? Future.succeededFuture(identity)
-            : Future.failedFuture(ApiException.notTenantMember()));
+    return passwords.find(request.appId(), PasswordRequest.column(identity), identity.value()).compose(existing -> {
+      if (existing != null) {
+        return Future.succeededFuture(identity);
+      }
+      if (message.tenantId() != null) {
+        return Future.failedFuture(ApiException.notTenantMember());
+      }
+      return devices.precheck(request.appId(), message.deviceId(), message.licenseKey()).map(identity);
+    });
   }
 
   /** {@code PASSWORD_RESEND}: a new code for a pending verification or an identity. */

@@ -52,10 +52,6 @@ final class SessionStore {
           + SessionRoles.EFFECTIVE + " AS roles, " + ENTITLEMENTS;
 
   /**
-   * Creates a session for an enabled user of the app and its first refresh token, bound to tenant $6 when it is
-   * not null (the user must be a member), and records the login time; no row when any of that does not hold.
-   */
-  /**
    * The session's device is live and its license active, checked again as the session is written (the login
    * checked them before): the device's and license's rows are share-locked, so a deactivation, suspension or
    * revocation either commits first and is seen here, or waits and then finds this session to revoke. The license
@@ -76,6 +72,10 @@ final class SessionStore {
    */
   private static final String USER_LOCK = " FOR NO KEY UPDATE";
 
+  /**
+   * Creates a session for an enabled user of the app and its first refresh token, bound to tenant $6 when it is
+   * not null (the user must be a member), and records the login time; no row when any of that does not hold.
+   */
   private static final String CREATE =
       "WITH s AS (INSERT INTO sessions (id, app_id, user_id, expires_at, tenant_id, client_ip, last_used_at, device_id) "
           + "SELECT $1, u.app_id, u.id, now() + $4::int * interval '1 second', $6, $7, now(), $8::uuid FROM users u "

@@ -235,7 +235,6 @@ public final class UserApi {
     return out;
   }
 
-
   static UUID appId(RoutingContext ctx) {
     return AppAccess.app(ctx).app().id();
   }
