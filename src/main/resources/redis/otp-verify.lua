@@ -72,6 +72,8 @@ local function trusted()
 end
 
 -- Wrong codes of the identity in the window; when at the ceiling, how long until the oldest leave it.
+-- The window arithmetic of otp-send.lua's sends() and retry_after(), which refuse the identity's sends at the same
+-- ceiling: keep the two in step (Redis scripts share no code).
 local function ceiling_wait()
   local ceiling = tonumber(ARGV[15]) * max
   local first_bucket = math.floor(now / bucket) - math.floor(window / bucket) + 1
