@@ -446,7 +446,9 @@ public final class FlowEngine {
           // The app's own ceiling, not anything this user did.
           ? "Codes by text message cannot be sent right now. Use an email address, or try again in "
               + Math.max(1, api.retryAfter()) + " seconds."
-          : "Too many attempts. Try again in " + Math.max(1, api.retryAfter()) + " seconds.";
+          : String.valueOf(api.getMessage()).contains("under way")
+              ? "Another sign-in to this account is being checked. Try again in a moment."
+              : "Too many attempts. Try again in " + Math.max(1, api.retryAfter()) + " seconds.";
       case INVALID_REQUEST, FORBIDDEN -> "This app cannot send a code to that address.";
       case INVALID_CLIENT -> "This app is no longer available.";
       case INVALID_CREDENTIALS -> "The email address or password is not right.";

@@ -98,9 +98,19 @@ public final class Challenges {
           }
           // Failures since the token was issued raise its price: tokens taken before any failure are no free guesses.
           // Only failures: the volume of challenges a shared network fetched since is no reason to refuse this one.
-          int difficulty = Math.max(spent.issuedDifficulty(),
-              spent.failuresNow().of(app.settings().powMaxDifficulty()));
-          if (!ProofOfWork.solves(token, powSolution, difficulty)) {
+          int max = app.settings().powMaxDifficulty();
+          int difficulty = Math.max(spent.issuedDifficulty(), spent.failuresNow().of(max));
+          boolean solved = ProofOfWork.solves(token, powSolution, difficulty);
+          if (solved && spent.checksInFlight() > 0 && !ProofOfWork.solves(token, powSolution,
+              Math.max(difficulty, spent.failuresNow().withChecksInFlight(spent.checksInFlight()).of(max)))) {
+            // Other checks of the identity are running: any of them may be a failure, and tokens spent together
+            // would each be a free guess. A moment later they are over, and a new challenge asks what is due.
+            metrics.challengeRefused("in_flight");
+            store.released(app.id(), identityName, hash(token));
+            return Future.failedFuture(ApiException.rateLimited(ErrorCode.RATE_LIMITED, call.identity().kind().field()
+                + ": other password checks of this identity are under way; retry in 1 s with a new challenge", 1));
+          }
+          if (!solved) {
             metrics.challengeRefused("pow");
             if (startsCheck) {
               store.released(app.id(), identityName, hash(token));

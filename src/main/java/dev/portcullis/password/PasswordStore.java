@@ -59,7 +59,7 @@ public final class PasswordStore {
   /** The counts a new challenge's difficulty comes from; counts the challenge in its network's volume. */
   public Future<Difficulty> difficultyInputs(UUID appId, String identityName, String networkName) {
     List<String> keys = List.of(identityKey(appId, identityName), networkKey(appId, networkName), appKey(appId),
-        redis.key("pw-volume", tag(appId), network(networkName)));
+        redis.key("pw-volume", tag(appId), network(networkName)), checksKey(appId, identityName));
     List<String> args = List.of(networkName == null ? "0" : "1", Long.toString(VOLUME_WINDOW_MS));
     return COUNTS.run(redis, keys, args).map(reply -> new Difficulty(reply.get(0).toLong(), reply.get(1).toLong(),
         reply.get(2).toLong(), reply.get(3).toLong(), reply.get(4).toLong()));
@@ -75,8 +75,11 @@ public final class PasswordStore {
         .mapEmpty();
   }
 
-  /** A spent challenge: the difficulty it was issued at, and the failure counts the difficulty would come from now. */
-  public record Spent(int issuedDifficulty, Difficulty failuresNow) {
+  /**
+   * A spent challenge: the difficulty it was issued at, the failure counts the difficulty would come from now, and
+   * the identity's other password checks in flight.
+   */
+  public record Spent(int issuedDifficulty, Difficulty failuresNow, long checksInFlight) {
   }
 
   /**
@@ -93,7 +96,7 @@ public final class PasswordStore {
             startsCheck ? tokenHash : "", Long.toString(IN_FLIGHT_MS)))
         .map(reply -> !"ok".equals(reply.get(0).toString()) ? null : new Spent(reply.get(1).toInteger(),
             new Difficulty(reply.get(2).toLong(), reply.get(3).toLong(), reply.get(4).toLong(), reply.get(5).toLong(),
-                0)));
+                0), reply.get(6).toLong()));
   }
 
   /** Whether a password may be checked now; when it may, the attempt is reserved until it fails or settles. */
