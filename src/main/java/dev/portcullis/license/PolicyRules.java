@@ -56,7 +56,6 @@ final class PolicyRules {
         current.createdAt(), current.updatedAt());
   }
 
-
   private static String name(String raw) {
     String name = raw.trim();
     if (name.isEmpty() || name.length() > NAME_MAX) {
