@@ -5,8 +5,6 @@
 -- KEYS[2] failures from the client network (fixed window counter)
 -- KEYS[3] failures in the app (fixed window counter)
 -- KEYS[4] challenges issued to the client network (fixed window counter)
--- KEYS[5] the identity's password checks in flight (password-challenge-consume.lua): they count as its failures, so
---   a challenge issued while one runs asks for the work its spend will
 -- ARGV: 1 count the network (1) or not (0: no client IP), 2 volume window ms
 -- Returns {identity failures in window, consecutive identity failures, network failures, app failures,
 --          network challenges in window}
@@ -14,9 +12,9 @@
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local state = redis.call('HMGET', KEYS[1], 'w', 'we', 'c')
-local identity_failures = redis.call('ZCOUNT', KEYS[5], now, '+inf')
+local identity_failures = 0
 if tonumber(state[2] or 0) > now then
-  identity_failures = identity_failures + tonumber(state[1] or 0)
+  identity_failures = tonumber(state[1] or 0)
 end
 local consecutive = tonumber(state[3] or 0)
 local network_failures, volume = 0, 0

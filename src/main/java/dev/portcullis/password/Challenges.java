@@ -107,8 +107,12 @@ public final class Challenges {
             // would each be a free guess. A moment later they are over, and a new challenge asks what is due.
             metrics.challengeRefused("in_flight");
             store.released(app.id(), identityName, hash(token));
-            return Future.failedFuture(ApiException.rateLimited(ErrorCode.RATE_LIMITED, call.identity().kind().field()
-                + ": other password checks of this identity are under way; retry in 1 s with a new challenge", 1));
+            AuditEvent refused = AuditEvent.of(AuditEvent.RATE_LIMITED, app.id(), call.requestId(), call.clientIp())
+                .with("reason", "password_checks_in_flight")
+                .with(call.identity().kind().field(), call.identity().masked());
+            return audit.record(refused).transform(recorded -> Future.failedFuture(ApiException.rateLimited(
+                ErrorCode.RATE_LIMITED, call.identity().kind().field()
+                    + ": other password checks of this identity are under way; retry in 1 s with a new challenge", 1)));
           }
           if (!solved) {
             metrics.challengeRefused("pow");

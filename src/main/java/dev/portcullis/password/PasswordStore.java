@@ -59,7 +59,7 @@ public final class PasswordStore {
   /** The counts a new challenge's difficulty comes from; counts the challenge in its network's volume. */
   public Future<Difficulty> difficultyInputs(UUID appId, String identityName, String networkName) {
     List<String> keys = List.of(identityKey(appId, identityName), networkKey(appId, networkName), appKey(appId),
-        redis.key("pw-volume", tag(appId), network(networkName)), checksKey(appId, identityName));
+        redis.key("pw-volume", tag(appId), network(networkName)));
     List<String> args = List.of(networkName == null ? "0" : "1", Long.toString(VOLUME_WINDOW_MS));
     return COUNTS.run(redis, keys, args).map(reply -> new Difficulty(reply.get(0).toLong(), reply.get(1).toLong(),
         reply.get(2).toLong(), reply.get(3).toLong(), reply.get(4).toLong()));

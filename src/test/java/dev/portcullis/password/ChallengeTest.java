@@ -146,7 +146,7 @@ class ChallengeTest {
     for (int i = 0; i < 8; i++) {
       String network = "198.51.100." + (40 + i);
       ApiResponse challenge = client.challenge("login", "bea@example.com", network);
-      assertNull(challenge.json().getValue("pow"), "nothing failed yet: " + challenge.body());
+      assertNull(challenge.json().getValue("pow"), "nothing failed yet, nothing in flight: " + challenge.body());
       guesses.add(new JsonObject().put("email", "bea@example.com").put("password", "guess number " + i)
           .put("client_ip", network).put("challenge_token", challenge.json().getString("challenge_token")));
     }
@@ -182,6 +182,11 @@ class ChallengeTest {
         assertEquals(429, answer.status(), answer.body());
         assertEquals("1", answer.header("Retry-After"));
         assertTrue(answer.json().getString("message").contains("under way"), answer.body());
+        String requestId = answer.header("X-Request-Id");
+        dev.portcullis.testing.Await.until("the refusal's audit event", java.time.Duration.ofSeconds(5),
+            () -> audit.of(AuditEvent.RATE_LIMITED, client.appId()).stream().anyMatch(event ->
+                requestId.equals(event.getString("request_id"))
+                    && "password_checks_in_flight".equals(event.getJsonObject("data").getString("reason"))));
       }
     }
     ApiResponse retried = client.login("dev@example.com", "two devices one password", "198.51.100.61");
