@@ -11,13 +11,14 @@
 -- ARGV: 1 purpose, 2 identity name, 3 read the network (1) or not (0: no client IP), 4 the token's hash when the
 --       spend starts a password check (a login), else '', 5 how long a check counts as in flight at most (ms)
 -- Returns {'ok', difficulty at issue, identity failures in window, consecutive identity failures, network failures,
---          app failures, the identity's other checks in flight} or {'invalid'}. (Not the volume of challenges: a
---          shared network's fetches since are no reason to refuse this one.)
+--          app failures, checks of the identity ahead of this one, this check's score} or {'invalid'}. (Not the
+--          volume of challenges: a shared network's fetches since are no reason to refuse this one.)
 --
--- A login's spend counts as a check in flight until its attempt fails or settles (password-login-failure.lua,
--- password-login-settle.lua remove it), and the caller counts the checks in flight as failures: tokens taken while
--- nothing had failed, spent all at once from many networks, would otherwise all be free guesses before the first
--- of them is counted.
+-- A login's spend is a password check in flight until its attempt fails or settles (password-login-failure.lua,
+-- password-login-settle.lua remove it). Checks of one identity are ordered by (score, token hash); one with
+-- checks ahead waits for them (password-checks-ahead.lua) and is judged by the failures they leave: tokens taken
+-- while nothing had failed, spent all at once from many networks, would otherwise all be free guesses before the
+-- first of them is counted.
 
 local challenge = redis.call('HMGET', KEYS[1], 'purpose', 'name', 'difficulty')
 if not challenge[1] then
@@ -34,17 +35,23 @@ local identity_failures = 0
 if tonumber(state[2] or 0) > now then
   identity_failures = tonumber(state[1] or 0)
 end
-local in_flight = 0
+local ahead, score = 0, 0
 if ARGV[4] ~= '' then
   local ttl = tonumber(ARGV[5])
   redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
-  in_flight = redis.call('ZCARD', KEYS[5])
-  redis.call('ZADD', KEYS[5], now + ttl, ARGV[4])
+  score = now + ttl
+  redis.call('ZADD', KEYS[5], score, ARGV[4])
   redis.call('PEXPIRE', KEYS[5], ttl)
+  ahead = redis.call('ZCOUNT', KEYS[5], '-inf', '(' .. score)
+  for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], score, score)) do
+    if member < ARGV[4] then
+      ahead = ahead + 1
+    end
+  end
 end
 local network_failures = 0
 if ARGV[3] == '1' then
   network_failures = tonumber(redis.call('GET', KEYS[3]) or 0)
 end
 return {'ok', tonumber(challenge[3]), identity_failures, tonumber(state[3] or 0), network_failures,
-  tonumber(redis.call('GET', KEYS[4]) or 0), in_flight}
+  tonumber(redis.call('GET', KEYS[4]) or 0), ahead, score}

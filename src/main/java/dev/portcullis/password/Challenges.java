@@ -11,10 +11,12 @@ import dev.portcullis.core.Secrets;
 import dev.portcullis.otp.Identity;
 import dev.portcullis.otp.OtpCodes;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import dev.portcullis.core.messages.PasswordMessages.Challenge;
 import dev.portcullis.core.messages.PasswordMessages.Challenged;
 import java.util.HexFormat;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Challenge tokens: short-lived (120 s), single use, bound to an app, a purpose and an identity, asking for
@@ -27,6 +29,9 @@ public final class Challenges {
   public static final Set<String> PURPOSES = Set.of("signup", LOGIN, "reset");
   private static final int TOKEN_BYTES = 32;
   private static final int MAX_TOKEN_LENGTH = 128;
+  /** How long a login's check waits for the checks of its identity ahead of it (a password hash each, queued). */
+  private static final long WAIT_FOR_CHECKS_AHEAD_NANOS = TimeUnit.SECONDS.toNanos(3);
+  private static final long CHECKS_AHEAD_POLL_MS = 20;
 
   /** One issue or check: the app, the purpose and whose identity, from which network. */
   public record Call(App app, String purpose, Identity identity, String network, String requestId, String clientIp) {
@@ -36,8 +41,10 @@ public final class Challenges {
   private final OtpCodes names;
   private final AuditLog audit;
   private final PasswordMetrics metrics;
+  private final Vertx vertx;
 
-  public Challenges(PasswordStore store, OtpCodes names, AuditLog audit, PasswordMetrics metrics) {
+  public Challenges(Vertx vertx, PasswordStore store, OtpCodes names, AuditLog audit, PasswordMetrics metrics) {
+    this.vertx = vertx;
     this.store = store;
     this.names = names;
     this.audit = audit;
@@ -89,47 +96,68 @@ public final class Challenges {
     String identityName = names.identityName(app.id(), call.identity());
     String networkName = call.network() == null ? null : names.networkName(app.id(), call.network());
     boolean startsCheck = LOGIN.equals(call.purpose());
-    return store.consumeChallenge(app.id(), hash(token), call.purpose(), identityName, networkName, startsCheck)
+    String spendId = hash(token);
+    return store.consumeChallenge(app.id(), spendId, call.purpose(), identityName, networkName, startsCheck)
         .compose(spent -> {
           if (spent == null) {
             metrics.challengeRefused("unknown");
             return Future.failedFuture(invalid(
                 "challenge_token: unknown, expired, already used, or issued for another purpose or identity"));
           }
-          // Failures since the token was issued raise its price: tokens taken before any failure are no free guesses.
-          // Only failures: the volume of challenges a shared network fetched since is no reason to refuse this one.
-          int max = app.settings().powMaxDifficulty();
-          int difficulty = Math.max(spent.issuedDifficulty(), spent.failuresNow().of(max));
-          boolean solved = ProofOfWork.solves(token, powSolution, difficulty);
-          if (solved && spent.checksInFlight() > 0 && !ProofOfWork.solves(token, powSolution,
-              Math.max(difficulty, spent.failuresNow().withChecksInFlight(spent.checksInFlight()).of(max)))) {
-            // Other checks of the identity are running: any of them may be a failure, and tokens spent together
-            // would each be a free guess. A moment later they are over, and a new challenge asks what is due.
-            metrics.challengeRefused("in_flight");
-            store.released(app.id(), identityName, hash(token));
-            AuditEvent refused = AuditEvent.of(AuditEvent.RATE_LIMITED, app.id(), call.requestId(), call.clientIp())
-                .with("reason", "password_checks_in_flight")
-                .with(call.identity().kind().field(), call.identity().masked());
-            return audit.record(refused).transform(recorded -> Future.failedFuture(ApiException.rateLimited(
-                ErrorCode.RATE_LIMITED, call.identity().kind().field()
-                    + ": other password checks of this identity are under way; retry in 1 s with a new challenge", 1)));
-          }
-          if (!solved) {
-            metrics.challengeRefused("pow");
-            if (startsCheck) {
-              store.released(app.id(), identityName, hash(token));
-            }
-            if (powSolution != null && powSolution.codePointCount(0, powSolution.length())
-                > ProofOfWork.MAX_SOLUTION_LENGTH) {
-              return Future.failedFuture(invalid("pow_solution: must be at most " + ProofOfWork.MAX_SOLUTION_LENGTH
-                  + " characters; get a new challenge"));
-            }
-            return Future.failedFuture(invalid("pow_solution: does not solve the challenge at difficulty " + difficulty
-                + (difficulty > spent.issuedDifficulty() ? " (it rose since the challenge was issued)" : "")
-                + "; get a new challenge"));
-          }
-          return Future.succeededFuture();
+          long deadline = System.nanoTime() + WAIT_FOR_CHECKS_AHEAD_NANOS;
+          return afterChecksAhead(call, identityName, networkName, spendId, spent.score(),
+                  new PasswordStore.Ahead(spent.checksAhead(), spent.failuresNow()), deadline)
+              .compose(failuresNow -> judge(call, token, powSolution, spent.issuedDifficulty(), failuresNow))
+              .onFailure(refused -> {
+                if (startsCheck) {
+                  store.released(app.id(), identityName, spendId);
+                }
+              });
         });
+  }
+
+  /**
+   * The failure counts a login's check is judged by, once no check of its identity is ahead of it: each ahead may
+   * be a failure, and checks spent together would otherwise each be a free guess. Waits for them (they take a
+   * password hash each), or refuses with {@code 429 rate_limited} when they do not end in time.
+   */
+  private Future<Difficulty> afterChecksAhead(Call call, String identityName, String networkName, String spendId,
+                                              long score, PasswordStore.Ahead ahead, long deadline) {
+    if (ahead.checks() == 0) {
+      return Future.succeededFuture(ahead.failuresNow());
+    }
+    if (System.nanoTime() - deadline > 0) {
+      metrics.challengeRefused("in_flight");
+      AuditEvent refused = AuditEvent.of(AuditEvent.RATE_LIMITED, call.app().id(), call.requestId(), call.clientIp())
+          .with("reason", "password_checks_in_flight")
+          .with(call.identity().kind().field(), call.identity().masked());
+      return audit.record(refused).transform(recorded -> Future.failedFuture(ApiException.rateLimited(
+          ErrorCode.RATE_LIMITED, call.identity().kind().field()
+              + ": other password checks of this identity are under way; retry in 1 s with a new challenge", 1)));
+    }
+    return vertx.timer(CHECKS_AHEAD_POLL_MS, TimeUnit.MILLISECONDS)
+        .compose(waited -> store.checksAhead(call.app().id(), identityName, networkName, spendId, score))
+        .compose(now -> afterChecksAhead(call, identityName, networkName, spendId, score, now, deadline));
+  }
+
+  /**
+   * The token's work against the higher of its issue difficulty and what the failures call for now: failures since
+   * it was issued raise its price, so tokens taken before any failure are no free guesses. Only failures: the volume
+   * of challenges a shared network fetched since is no reason to refuse this one.
+   */
+  private Future<Void> judge(Call call, String token, String powSolution, int issuedDifficulty, Difficulty failuresNow) {
+    int difficulty = Math.max(issuedDifficulty, failuresNow.of(call.app().settings().powMaxDifficulty()));
+    if (ProofOfWork.solves(token, powSolution, difficulty)) {
+      return Future.succeededFuture();
+    }
+    metrics.challengeRefused("pow");
+    if (powSolution != null && powSolution.codePointCount(0, powSolution.length()) > ProofOfWork.MAX_SOLUTION_LENGTH) {
+      return Future.failedFuture(invalid("pow_solution: must be at most " + ProofOfWork.MAX_SOLUTION_LENGTH
+          + " characters; get a new challenge"));
+    }
+    return Future.failedFuture(invalid("pow_solution: does not solve the challenge at difficulty " + difficulty
+        + (difficulty > issuedDifficulty ? " (it rose since the challenge was issued)" : "")
+        + "; get a new challenge"));
   }
 
   private Future<Void> recordIssued(Call call, int difficulty) {

@@ -26,12 +26,6 @@ public record Difficulty(long identityFailures, long consecutiveFailures, long n
   static final int APP_FAILURES_PER_STEP = 10;
   static final int CHALLENGES_PER_STEP = 30;
 
-  /** The same counts with {@code checks} more failures of the identity (password checks still in flight). */
-  public Difficulty withChecksInFlight(long checks) {
-    return new Difficulty(identityFailures + checks, consecutiveFailures, networkFailures, appFailures,
-        networkChallenges);
-  }
-
   public int of(int max) {
     if (consecutiveFailures >= CONSECUTIVE_CEILING) {
       return max;

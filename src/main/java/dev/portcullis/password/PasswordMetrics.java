@@ -30,7 +30,7 @@ public final class PasswordMetrics {
     difficulty.record(bits);
   }
 
-  /** portcullis_challenges_refused_total{reason=unknown|pow|in_flight} */
+  /** portcullis_challenges_refused_total{reason=unknown|pow|in_flight}; in_flight: waited too long for checks ahead */
   public void challengeRefused(String reason) {
     counter("portcullis.challenges.refused", "challenges refused", "reason", reason).increment();
   }

@@ -29,6 +29,7 @@ public final class PasswordStore {
 
   private static final RedisScript COUNTS = RedisScript.load("password-challenge-counts.lua");
   private static final RedisScript CONSUME = RedisScript.load("password-challenge-consume.lua");
+  private static final RedisScript AHEAD = RedisScript.load("password-checks-ahead.lua");
   private static final RedisScript GATE = RedisScript.load("password-login-gate.lua");
   private static final RedisScript FAILURE = RedisScript.load("password-login-failure.lua");
   private static final RedisScript SETTLE = RedisScript.load("password-login-settle.lua");
@@ -77,16 +78,20 @@ public final class PasswordStore {
 
   /**
    * A spent challenge: the difficulty it was issued at, the failure counts the difficulty would come from now, and
-   * the identity's other password checks in flight.
+   * for a login's check the identity's checks ahead of it and its score (their order, see {@link #checksAhead}).
    */
-  public record Spent(int issuedDifficulty, Difficulty failuresNow, long checksInFlight) {
+  public record Spent(int issuedDifficulty, Difficulty failuresNow, long checksAhead, long score) {
+  }
+
+  /** The identity's checks still ahead of a waiting one, and the failure counts they have left so far. */
+  public record Ahead(long checks, Difficulty failuresNow) {
   }
 
   /**
    * Spends a challenge; what it carries when it was live and bound to this purpose and identity, else null. A spend
-   * that {@code startsCheck} (a login's) counts as a password check in flight for the identity, named by the token's
-   * hash, until the attempt fails or settles ({@link #failure}, {@link #settle}, {@link #released}); the checks
-   * already in flight count as failures in what it answers.
+   * that {@code startsCheck} (a login's) is a password check in flight for the identity, named by the token's hash,
+   * until the attempt fails or settles ({@link #failure}, {@link #settle}, {@link #released}), and is answered with
+   * the identity's checks ahead of it.
    */
   public Future<Spent> consumeChallenge(UUID appId, String tokenHash, String purpose, String identityName,
                                         String networkName, boolean startsCheck) {
@@ -96,7 +101,16 @@ public final class PasswordStore {
             startsCheck ? tokenHash : "", Long.toString(IN_FLIGHT_MS)))
         .map(reply -> !"ok".equals(reply.get(0).toString()) ? null : new Spent(reply.get(1).toInteger(),
             new Difficulty(reply.get(2).toLong(), reply.get(3).toLong(), reply.get(4).toLong(), reply.get(5).toLong(),
-                0), reply.get(6).toLong()));
+                0), reply.get(6).toLong(), reply.get(7).toLong()));
+  }
+
+  /** For a login's check spent with checks ahead ({@link #consumeChallenge}): those still ahead, and the failures. */
+  public Future<Ahead> checksAhead(UUID appId, String identityName, String networkName, String challenge, long score) {
+    List<String> keys = List.of(identityKey(appId, identityName), networkKey(appId, networkName), appKey(appId),
+        checksKey(appId, identityName));
+    return AHEAD.run(redis, keys, List.of(challenge, Long.toString(score), networkName == null ? "0" : "1"))
+        .map(reply -> new Ahead(reply.get(0).toLong(), new Difficulty(reply.get(1).toLong(), reply.get(2).toLong(),
+            reply.get(3).toLong(), reply.get(4).toLong(), 0)));
   }
 
   /** Whether a password may be checked now; when it may, the attempt is reserved until it fails or settles. */

@@ -61,7 +61,7 @@ public final class PasswordVerticle extends VerticleBase {
         new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), otpMetrics, audit,
             config.integer(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, 1, 60_000)), otpMetrics, audit,
         OtpSender.Limits.from(config));
-    Challenges challenges = new Challenges(store, names, audit, metrics);
+    Challenges challenges = new Challenges(vertx, store, names, audit, metrics);
     LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(new SecurityEvents(vertx), registry));
     HashingSettings hashingSettings = HashingSettings.from(config);
     HashingPool pool = HashingPool.shared(vertx, hashingSettings, registry);
