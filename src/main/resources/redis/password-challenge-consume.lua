@@ -15,8 +15,8 @@
 --          volume of challenges: a shared network's fetches since are no reason to refuse this one.)
 --
 -- A login's spend is a password check in flight until its attempt fails or settles (password-login-failure.lua,
--- password-login-settle.lua remove it). Checks of one identity are ordered by (score, token hash); one with
--- checks ahead waits for them (password-checks-ahead.lua) and is judged by the failures they leave: tokens taken
+-- password-login-settle.lua remove it). Checks of one identity are ordered by their scores; one with checks ahead
+-- waits for them (password-checks-ahead.lua) and is judged by the failures they leave: tokens taken
 -- while nothing had failed, spent all at once from many networks, would otherwise all be free guesses before the
 -- first of them is counted.
 
@@ -39,15 +39,16 @@ local ahead, score = 0, 0
 if ARGV[4] ~= '' then
   local ttl = tonumber(ARGV[5])
   redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
+  -- Scores rise strictly in the order the checks were spent (a millisecond later than the last, when it lapses no
+  -- sooner), so every check already in the set is ahead of this one, and none spent later is.
   score = now + ttl
-  redis.call('ZADD', KEYS[5], score, ARGV[4])
-  redis.call('PEXPIRE', KEYS[5], ttl)
-  ahead = redis.call('ZCOUNT', KEYS[5], '-inf', '(' .. score)
-  for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], score, score)) do
-    if member < ARGV[4] then
-      ahead = ahead + 1
-    end
+  local last = redis.call('ZRANGE', KEYS[5], -1, -1, 'WITHSCORES')
+  if last[2] and tonumber(last[2]) >= score then
+    score = tonumber(last[2]) + 1
   end
+  ahead = redis.call('ZCARD', KEYS[5])
+  redis.call('ZADD', KEYS[5], score, ARGV[4])
+  redis.call('PEXPIRE', KEYS[5], score - now)
 end
 local network_failures = 0
 if ARGV[3] == '1' then

@@ -105,7 +105,7 @@ public final class Challenges {
                 "challenge_token: unknown, expired, already used, or issued for another purpose or identity"));
           }
           long deadline = System.nanoTime() + WAIT_FOR_CHECKS_AHEAD_NANOS;
-          return afterChecksAhead(call, identityName, networkName, spendId, spent.score(),
+          return afterChecksAhead(call, identityName, networkName, spent.score(),
                   new PasswordStore.Ahead(spent.checksAhead(), spent.failuresNow()), deadline)
               .compose(failuresNow -> judge(call, token, powSolution, spent.issuedDifficulty(), failuresNow))
               .onFailure(refused -> {
@@ -121,8 +121,8 @@ public final class Challenges {
    * be a failure, and checks spent together would otherwise each be a free guess. Waits for them (they take a
    * password hash each), or refuses with {@code 429 rate_limited} when they do not end in time.
    */
-  private Future<Difficulty> afterChecksAhead(Call call, String identityName, String networkName, String spendId,
-                                              long score, PasswordStore.Ahead ahead, long deadline) {
+  private Future<Difficulty> afterChecksAhead(Call call, String identityName, String networkName, long score,
+                                              PasswordStore.Ahead ahead, long deadline) {
     if (ahead.checks() == 0) {
       return Future.succeededFuture(ahead.failuresNow());
     }
@@ -136,8 +136,8 @@ public final class Challenges {
               + ": other password checks of this identity are under way; retry in 1 s with a new challenge", 1)));
     }
     return vertx.timer(CHECKS_AHEAD_POLL_MS, TimeUnit.MILLISECONDS)
-        .compose(waited -> store.checksAhead(call.app().id(), identityName, networkName, spendId, score))
-        .compose(now -> afterChecksAhead(call, identityName, networkName, spendId, score, now, deadline));
+        .compose(waited -> store.checksAhead(call.app().id(), identityName, networkName, score))
+        .compose(now -> afterChecksAhead(call, identityName, networkName, score, now, deadline));
   }
 
   /**

@@ -105,10 +105,10 @@ public final class PasswordStore {
   }
 
   /** For a login's check spent with checks ahead ({@link #consumeChallenge}): those still ahead, and the failures. */
-  public Future<Ahead> checksAhead(UUID appId, String identityName, String networkName, String challenge, long score) {
+  public Future<Ahead> checksAhead(UUID appId, String identityName, String networkName, long score) {
     List<String> keys = List.of(identityKey(appId, identityName), networkKey(appId, networkName), appKey(appId),
         checksKey(appId, identityName));
-    return AHEAD.run(redis, keys, List.of(challenge, Long.toString(score), networkName == null ? "0" : "1"))
+    return AHEAD.run(redis, keys, List.of(Long.toString(score), networkName == null ? "0" : "1"))
         .map(reply -> new Ahead(reply.get(0).toLong(), new Difficulty(reply.get(1).toLong(), reply.get(2).toLong(),
             reply.get(3).toLong(), reply.get(4).toLong(), 0)));
   }
