@@ -104,10 +104,9 @@ public final class Challenges {
             return Future.failedFuture(invalid(
                 "challenge_token: unknown, expired, already used, or issued for another purpose or identity"));
           }
-          long deadline = System.nanoTime() + WAIT_FOR_CHECKS_AHEAD_NANOS;
-          return afterChecksAhead(call, identityName, networkName, spent.score(),
-                  new PasswordStore.Ahead(spent.checksAhead(), spent.failuresNow()), deadline)
-              .compose(failuresNow -> judge(call, token, powSolution, spent.issuedDifficulty(), failuresNow))
+          Spend spend = new Spend(call, identityName, networkName, token, powSolution, spent.issuedDifficulty(),
+              spent.score(), System.nanoTime() + WAIT_FOR_CHECKS_AHEAD_NANOS);
+          return afterChecksAhead(spend, new PasswordStore.Ahead(spent.checksAhead(), spent.failuresNow()))
               .onFailure(refused -> {
                 if (startsCheck) {
                   store.released(app.id(), identityName, spendId);
@@ -116,17 +115,24 @@ public final class Challenges {
         });
   }
 
+  /** A spent token on its way to a password check: what judges it, and until when it may wait. */
+  private record Spend(Call call, String identityName, String networkName, String token, String powSolution,
+                       int issuedDifficulty, long score, long deadline) {
+  }
+
   /**
-   * The failure counts a login's check is judged by, once no check of its identity is ahead of it: each ahead may
-   * be a failure, and checks spent together would otherwise each be a free guess. Waits for them (they take a
-   * password hash each), or refuses with {@code 429 rate_limited} when they do not end in time.
+   * Passes once the token's work covers the failures counted so far and no check of its identity is ahead of it:
+   * each ahead may be a failure, and checks spent together would otherwise each be a free guess. Judged at once and
+   * again after each wait (failures only rise meanwhile), so work that falls short never waits; waits for the checks
+   * ahead (a password hash each), or refuses with {@code 429 rate_limited} when they do not end in time.
    */
-  private Future<Difficulty> afterChecksAhead(Call call, String identityName, String networkName, long score,
-                                              PasswordStore.Ahead ahead, long deadline) {
-    if (ahead.checks() == 0) {
-      return Future.succeededFuture(ahead.failuresNow());
+  private Future<Void> afterChecksAhead(Spend spend, PasswordStore.Ahead ahead) {
+    Call call = spend.call();
+    Future<Void> judged = judge(call, spend.token(), spend.powSolution(), spend.issuedDifficulty(), ahead.failuresNow());
+    if (judged.failed() || ahead.checks() == 0) {
+      return judged;
     }
-    if (System.nanoTime() - deadline > 0) {
+    if (System.nanoTime() - spend.deadline() > 0) {
       metrics.challengeRefused("in_flight");
       AuditEvent refused = AuditEvent.of(AuditEvent.RATE_LIMITED, call.app().id(), call.requestId(), call.clientIp())
           .with("reason", "password_checks_in_flight")
@@ -136,8 +142,8 @@ public final class Challenges {
               + ": other password checks of this identity are under way; retry in 1 s with a new challenge", 1)));
     }
     return vertx.timer(CHECKS_AHEAD_POLL_MS, TimeUnit.MILLISECONDS)
-        .compose(waited -> store.checksAhead(call.app().id(), identityName, networkName, score))
-        .compose(now -> afterChecksAhead(call, identityName, networkName, score, now, deadline));
+        .compose(waited -> store.checksAhead(call.app().id(), spend.identityName(), spend.networkName(), spend.score()))
+        .compose(now -> afterChecksAhead(spend, now));
   }
 
   /**

@@ -35,6 +35,12 @@ public final class PasswordStore {
   private static final RedisScript SETTLE = RedisScript.load("password-login-settle.lua");
   /** An attempt the gate reserved counts as in flight at most this long (a hash takes at most 30 s). */
   static final long IN_FLIGHT_MS = 60_000L;
+  /**
+   * A spent login's check counts as in flight for its identity at most this long: a check left behind (its process
+   * stopped, its removal lost) holds the identity's later logins waiting until then, so shorter than a reservation,
+   * still well beyond a queued hash.
+   */
+  static final long CHECK_LAPSE_MS = 10_000L;
   private static final RedisScript TAKE_SIGNUP = RedisScript.load("password-signup-take.lua");
   private static final RedisScript PUT_SIGNUP = RedisScript.load("password-signup-put.lua");
   private static final RedisScript REBIND_SIGNUP = RedisScript.load("password-signup-rebind.lua");
@@ -98,7 +104,7 @@ public final class PasswordStore {
     List<String> keys = List.of(challengeKey(appId, tokenHash), identityKey(appId, identityName),
         networkKey(appId, networkName), appKey(appId), checksKey(appId, identityName));
     return CONSUME.run(redis, keys, List.of(purpose, identityName, networkName == null ? "0" : "1",
-            startsCheck ? tokenHash : "", Long.toString(IN_FLIGHT_MS)))
+            startsCheck ? tokenHash : "", Long.toString(CHECK_LAPSE_MS)))
         .map(reply -> !"ok".equals(reply.get(0).toString()) ? null : new Spent(reply.get(1).toInteger(),
             new Difficulty(reply.get(2).toLong(), reply.get(3).toLong(), reply.get(4).toLong(), reply.get(5).toLong(),
                 0), reply.get(6).toLong(), reply.get(7).toLong()));

@@ -159,6 +159,36 @@ class ChallengeTest {
   }
 
   @Test
+  @DisplayName("with a check of the identity ahead, work that falls short is refused at once, and work that suffices "
+      + "waits for it, then 429 with Retry-After")
+  void checksAheadAreWaitedForOnlyWithTheWork() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "ch-ahead", new JsonObject());
+    JsonObject guess = new JsonObject().put("email", "ken@example.com").put("password", "a guessed password")
+        .put("client_ip", "198.51.100.70");
+    String first = client.challenge("login", "ken@example.com", "198.51.100.70").json().getString("challenge_token");
+    assertEquals("invalid_credentials", client.post("/auth/login", guess.copy().put("challenge_token", first)).error());
+    // a check of the identity that will not end within the wait: its gateway stopped mid-way, say
+    String checks = gateway.redisPrefix() + "pw-id-checks:{" + client.appId() + "}:"
+        + new dev.portcullis.otp.OtpCodes(dev.portcullis.core.MasterKey.from(gateway.config()))
+            .identityName(java.util.UUID.fromString(client.appId()), dev.portcullis.otp.Identity.email("ken@example.com"));
+    gateway.redis(io.vertx.redis.client.Command.ZADD, checks, Long.toString(System.currentTimeMillis() + 60_000),
+        "a-check-left-behind");
+
+    String unsolved = client.challenge("login", "ken@example.com", "198.51.100.70").json().getString("challenge_token");
+    ApiResponse refused = client.post("/auth/login", guess.copy().put("challenge_token", unsolved));
+    assertEquals("invalid_challenge", refused.error(), "no work, no wait: " + refused.body());
+
+    String solved = client.challenge("login", "ken@example.com", "198.51.100.70").json().getString("challenge_token");
+    ApiResponse waited = client.post("/auth/login", guess.copy().put("challenge_token", solved)
+        .put("pow_solution", PowSolver.solve(solved, 10)));
+    assertEquals(429, waited.status(), waited.body());
+    assertEquals("rate_limited", waited.error());
+    assertEquals("1", waited.header("Retry-After"));
+    assertEquals(1, gateway.redis(io.vertx.redis.client.Command.ZCARD, checks).toInteger(),
+        "only the check left behind: the refused ones ended");
+  }
+
+  @Test
   @DisplayName("four devices signing in with the right password at the same moment all get in: each check waits for "
       + "those of the identity ahead of it")
   void devicesAtOnceAllGetIn() {
