@@ -95,7 +95,7 @@ public final class FlowEngine {
       if (wait > 0) {
         metrics.flow(flow.kind(), "rate_limited");
         ctx.response().putHeader("Retry-After", Long.toString(wait));
-        HostedPages.problem(ctx, 429, app, "Too many sign-ins from your network. Try again in " + wait + " seconds.");
+        HostedPages.problem(ctx, 429, app, "Too many sign-ins from your network. Try again in " + seconds(wait) + ".");
         return Future.succeededFuture();
       }
       String browser = cookie.ensure(ctx);
@@ -433,6 +433,12 @@ public final class FlowEngine {
   }
 
   /** What the user is told about a refused step: never more than the API would say. */
+  /** "1 second", "30 seconds": a wait as the page says it (at least a second). */
+  private static String seconds(long wait) {
+    long shown = Math.max(1, wait);
+    return shown + (shown == 1 ? " second" : " seconds");
+  }
+
   private static String message(Throwable failure) {
     ApiException api = Failures.toApi(failure);
     return switch (api.code()) {
@@ -445,10 +451,10 @@ public final class FlowEngine {
       case RATE_LIMITED -> String.valueOf(api.getMessage()).contains("SMS budget")
           // The app's own ceiling, not anything this user did.
           ? "Codes by text message cannot be sent right now. Use an email address, or try again in "
-              + Math.max(1, api.retryAfter()) + " seconds."
+              + seconds(api.retryAfter()) + "."
           : String.valueOf(api.getMessage()).contains("under way")
               ? "Another sign-in to this account is being checked. Try again in a moment."
-              : "Too many attempts. Try again in " + Math.max(1, api.retryAfter()) + " seconds.";
+              : "Too many attempts. Try again in " + seconds(api.retryAfter()) + ".";
       case INVALID_REQUEST, FORBIDDEN -> "This app cannot send a code to that address.";
       case INVALID_CLIENT -> "This app is no longer available.";
       case INVALID_CREDENTIALS -> "The email address or password is not right.";

@@ -134,7 +134,9 @@ class HostedPagesTest {
       page = start(browser, app);
     }
     assertEquals(429, page.status(), page.toString());
-    assertTrue(Integer.parseInt(page.header("Retry-After")) >= 1);
+    int wait = Integer.parseInt(page.header("Retry-After"));
+    assertTrue(wait >= 1);
     assertTrue(page.body().contains("Too many sign-ins"));
+    assertTrue(page.body().contains("Try again in " + wait + (wait == 1 ? " second." : " seconds.")), page.body());
   }
 }
