@@ -113,6 +113,23 @@ class SessionBindingTest {
   }
 
   @Test
+  @DisplayName("a user's login refused for a bad key keeps its user on the code's otp.verified audit event")
+  void refusedLoginOfAUserIsAuditedWithTheUser() {
+    String userId = userId("known-bad-key@example.com");
+    String deviceId = licenses.activated(licenses.license(policy).getString("key"), "fp-known");
+    ApiResponse sent = gateway.http().post("/auth/send-otp", credentials().put("email", "known-bad-key@example.com"));
+    String requestId = sent.json().getString("otp_request_id");
+    ApiResponse refused = gateway.http().post("/auth/verify-otp", credentials().put("otp_request_id", requestId)
+        .put("otp", inbox.awaitCode(requestId)).put("device_id", deviceId).put("key", "ABCDE-FGHJK-MNPQR-STVWX-YZ012"));
+    assertEquals(401, refused.status(), refused.body());
+    assertEquals("invalid_license", refused.error());
+    Await.until("the code's otp.verified event", Duration.ofSeconds(5), () -> licenses.count(
+        "SELECT count(*) FROM audit_events WHERE type = 'otp.verified' AND data->>'otp_request_id' = ?", requestId) == 1);
+    assertEquals(1, licenses.count("SELECT count(*) FROM audit_events WHERE type = 'otp.verified' "
+        + "AND data->>'otp_request_id' = ? AND user_id = ?::uuid", requestId, userId));
+  }
+
+  @Test
   @DisplayName("a login without a device carries neither did nor ent")
   void unboundLogin() {
     ApiResponse login = login("plain@example.com", new JsonObject());
