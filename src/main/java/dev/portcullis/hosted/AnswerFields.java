@@ -45,6 +45,11 @@ public final class AnswerFields {
     return PROVEN.contains(name) || name.equals(name.toUpperCase(java.util.Locale.ROOT)) && FIELDS.containsKey(name);
   }
 
+  /** True for a field the user's profile keeps ({@code name}, {@code address}, {@code gender}, {@code dob}). */
+  static boolean isProfileField(String name) {
+    return FIELDS.containsKey(name) && name.equals(name.toLowerCase(java.util.Locale.ROOT));
+  }
+
   static StepPage.Field view(String name, String value) {
     Definition field = FIELDS.get(name);
     List<String> options = field.rule() == Rule.CHOICE ? GENDERS : List.of();

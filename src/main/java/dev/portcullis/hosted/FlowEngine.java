@@ -54,11 +54,13 @@ public final class FlowEngine {
   private final HostedMetrics metrics;
   private final PasswordSignIn passwords;
   private final FlowStarts starts;
+  private final HostedUsers users;
   private final Map<String, FlowKind> kinds = new LinkedHashMap<>();
 
   public FlowEngine(AppDirectory apps, FlowStore flows, FlowStarts starts, BrowserCookie cookie, Bus bus,
-                    AuditLog audit, HostedMetrics metrics, PasswordSignIn passwords) {
+                    AuditLog audit, HostedMetrics metrics, PasswordSignIn passwords, HostedUsers users) {
     this.starts = starts;
+    this.users = users;
     this.apps = apps;
     this.flows = flows;
     this.cookie = cookie;
@@ -277,8 +279,23 @@ public final class FlowEngine {
     if (done.ask().isEmpty()) {
       return complete(ctx, turn, done, Map.of());
     }
-    Flow atProfile = done.at(Flow.Step.PROFILE);
-    return flows.save(turn.browser(), atProfile).compose(saved -> show(ctx, turn.app(), atProfile, Input.NONE));
+    return savedAnswers(turn.app().id(), done).compose(saved -> {
+      if (missing(done, saved).isEmpty()) {
+        // A returning user whose profile holds every field asked: nothing to ask.
+        return complete(ctx, turn, done, saved);
+      }
+      Flow atProfile = done.at(Flow.Step.PROFILE);
+      return flows.save(turn.browser(), atProfile)
+          .compose(stored -> show(ctx, turn.app(), atProfile, new Input(null, null, null, saved)));
+    });
+  }
+
+  /** What the user's profile already holds of the fields the flow asks (a conversation's fields it never keeps). */
+  private Future<Map<String, String>> savedAnswers(UUID appId, Flow flow) {
+    List<String> kept = flow.ask().stream().filter(AnswerFields::isProfileField).toList();
+    return kept.isEmpty()
+        ? Future.succeededFuture(Map.of())
+        : users.savedAnswers(appId, UUID.fromString(flow.user().getString("id")), kept);
   }
 
   private Future<Void> profile(RoutingContext ctx, Turn turn, Flow flow) {

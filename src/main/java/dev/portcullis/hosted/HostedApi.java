@@ -32,7 +32,7 @@ public final class HostedApi {
     codes = new AuthCodes(redis);
     HostedUsers users = new HostedUsers(pg);
     engine = new FlowEngine(apps, new FlowStore(redis), new FlowStarts(redis), new BrowserCookie(issuer), bus, audit,
-        metrics, passwords)
+        metrics, passwords, users)
         .register(new AutzKind(codes, users));
     exchange = new CodeExchange(codes, apps, bus, audit, metrics);
     onboarding = new Onboarding(apps, engine, metrics);

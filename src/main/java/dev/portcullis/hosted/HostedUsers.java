@@ -5,6 +5,8 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -30,6 +32,24 @@ public final class HostedUsers {
     JsonObject profile = new JsonObject();
     answers.forEach(profile::put);
     return pg.run(pool -> pool.preparedQuery(SAVE_PROFILE).execute(Tuple.of(userId, appId, profile))).mapEmpty();
+  }
+
+  /**
+   * The answers the user's profile already holds for {@code fields} (blank ones left out): a returning user is not
+   * asked again for what the app keeps.
+   */
+  public Future<Map<String, String>> savedAnswers(UUID appId, UUID userId, List<String> fields) {
+    return pg.run(pool -> pool.preparedQuery(USER_DATA).execute(Tuple.of(userId, appId))).map(rows -> {
+      Map<String, String> saved = new LinkedHashMap<>();
+      if (rows.rowCount() > 0 && rows.iterator().next().getValue("profile") instanceof JsonObject profile) {
+        for (String field : fields) {
+          if (profile.getValue(field) instanceof String value && !value.isBlank()) {
+            saved.put(field, value);
+          }
+        }
+      }
+      return saved;
+    });
   }
 
   /** The Autz.org UserData of a user: {id, name, email, phone, address, gender, dob}, or null when it is gone. */

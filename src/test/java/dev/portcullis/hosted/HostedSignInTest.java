@@ -108,6 +108,47 @@ class HostedSignInTest {
     assertTrue(audit.allEncoded().indexOf(params.get("auth_code")) < 0, "no code in any audit event");
   }
 
+  @Test
+  @DisplayName("a returning user whose profile holds every field asked goes straight back to the app")
+  void returningUserNotAskedAgain() {
+    String email = "returning@example.com";
+    ApiResponse made = fixture.gateway.http().send("POST", "/v1/apps/" + appId + "/users",
+        new JsonObject().put("email", email)
+            .put("profile", new JsonObject().put("name", "Kim Lee").put("dob", "1990-02-14")).encode(),
+        "Content-Type", "application/json", "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
+    assertEquals(201, made.status(), made.toString());
+
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page done = fixture.signIn(browser, browser.get(onboarding(CALLBACK, "st-2")), email);
+    assertEquals(302, done.status(), "no profile step: " + done);
+    Map<String, String> params = query(done.location());
+    assertEquals("st-2", params.get("state"));
+    JsonObject user = userinfo(params.get("auth_code"), "Authorization", HostedFixture.basic(app)).json()
+        .getJsonObject("user");
+    assertEquals("Kim Lee", user.getString("name"));
+    assertEquals("1990-02-14", user.getString("dob"));
+  }
+
+  @Test
+  @DisplayName("a user whose profile lacks a field asked is asked for it, with what the profile holds filled in")
+  void profileStepFilledWithWhatIsKept() {
+    JsonObject more = fixture.app("hosted-more", List.of(CALLBACK),
+        new JsonObject().put("profile_fields", new io.vertx.core.json.JsonArray(List.of("name", "address"))));
+    String moreId = more.getString("app_id");
+    String email = "partly@example.com";
+    ApiResponse made = fixture.gateway.http().send("POST", "/v1/apps/" + moreId + "/users",
+        new JsonObject().put("email", email).put("profile", new JsonObject().put("name", "Ada <Byron>")).encode(),
+        "Content-Type", "application/json", "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
+    assertEquals(201, made.status(), made.toString());
+
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page profile = fixture.signIn(browser, browser.get("/onboarding/" + moreId + "?state=s&callback_url="
+        + FormBrowser.encode(CALLBACK)), email);
+    assertEquals(200, profile.status(), profile.toString());
+    assertTrue(profile.body().contains("value=\"Ada &lt;Byron>\""), "the kept name, escaped: " + profile.body());
+    assertTrue(profile.body().contains("name=\"address\" type=\"text\" maxlength"), profile.body());
+  }
+
   @ParameterizedTest(name = "[{index}] {0}")
   @ValueSource(strings = {
       "https://shop.example.com/auth/callback/",          // trailing slash
