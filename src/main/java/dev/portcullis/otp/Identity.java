@@ -99,6 +99,11 @@ public record Identity(Kind kind, String value, String country) {
     if (input.length() > MAX_PHONE_INPUT || !input.startsWith("+") && !input.startsWith("(+")) {
       throw ApiException.invalid("phone", "must be an international number: + and the country code");
     }
+    // The parser reads letters as keypad digits ("+1 650 253 OOOO" is +16502536666) and drops an extension: a
+    // number that looks like one user's would reach another's phone.
+    if (input.codePoints().anyMatch(Character::isLetter)) {
+      throw ApiException.invalid("phone", "must be digits only: no letters or extension");
+    }
     PhoneNumber number;
     try {
       number = PHONES.parse(input, null);

@@ -35,6 +35,16 @@ class IdentityTest {
     assertTrue(refused.getMessage().startsWith("phone:"), refused.getMessage());
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"+1 650 253 OOOO", "+1-800-FLOWERS", "+62 89123456678abc", "+1 650 253 0000 ext 5",
+      "+1 650 253 0000 x5"})
+  @DisplayName("a phone with letters is refused, not read as keypad digits or an extension of another number")
+  void lettersInPhones(String spelling) {
+    ApiException refused = assertThrows(ApiException.class, () -> Identity.of(null, spelling));
+    assertEquals(ErrorCode.INVALID_REQUEST, refused.code());
+    assertTrue(refused.getMessage().startsWith("phone:"), refused.getMessage());
+  }
+
   @Test
   @DisplayName("a North American number is placed in its own country, not the calling code's main one")
   void countryOfNumber() {
