@@ -39,9 +39,12 @@ final class TtlCache<K, V> {
     long started = System.nanoTime();
     Future<V> load = loader.apply(key);
     loading.put(key, load);
-    return load
-        .onSuccess(value -> put(key, value, started))
-        .onComplete(done -> loading.remove(key, load));
+    return load.onComplete(done -> {
+      // A load forgotten while under way (the key changed meanwhile) answers its callers but is not kept.
+      if (loading.remove(key, load) && done.succeeded()) {
+        put(key, done.result(), started);
+      }
+    });
   }
 
   /** Loads the key again whatever is cached (a load already under way is shared), and keeps the result. */
@@ -56,9 +59,10 @@ final class TtlCache<K, V> {
     loading.remove(key);
   }
 
-  /** Drops every entry whose value matches, e.g. the negative ones. */
+  /** Drops every entry whose value matches, e.g. the negative ones, and every load under way (it may match). */
   void forgetIf(java.util.function.Predicate<V> test) {
     entries.values().removeIf(entry -> test.test(entry.value()));
+    loading.clear();
   }
 
   /**

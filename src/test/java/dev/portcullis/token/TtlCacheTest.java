@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.testing.Await;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.DisplayName;
@@ -35,5 +36,27 @@ class TtlCacheTest {
     cache.get("k", key -> Future.succeededFuture(++loads[0]));
     assertEquals(1, cache.get("k", key -> Future.succeededFuture(++loads[0])).result());
     assertTrue(loads[0] == 1);
+  }
+
+  @Test
+  @DisplayName("a load under way when its key is forgotten (a key rotated meanwhile) is not kept")
+  void forgottenLoadNotKept() {
+    TtlCache<String, String> cache = new TtlCache<>(60_000, 10);
+    Promise<String> stale = Promise.promise();
+    cache.get("app", key -> stale.future());
+    cache.forget("app");
+    stale.complete("old key set");
+    assertEquals("new key set", cache.get("app", key -> Future.succeededFuture("new key set")).result());
+  }
+
+  @Test
+  @DisplayName("a load under way when matching entries are forgotten is not kept either (an unknown kid just stored)")
+  void loadUnderWayNotKeptAfterForgetIf() {
+    TtlCache<String, Boolean> unknown = new TtlCache<>(60_000, 10);
+    Promise<Boolean> lookup = Promise.promise();
+    unknown.get("kid-2", key -> lookup.future());
+    unknown.forgetIf(Boolean.TRUE::equals);
+    lookup.complete(true);
+    assertEquals(false, unknown.get("kid-2", key -> Future.succeededFuture(false)).result());
   }
 }
