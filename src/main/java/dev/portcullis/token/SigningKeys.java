@@ -64,7 +64,7 @@ final class SigningKeys {
   }
 
   private Future<Void> create(UUID appId) {
-    return vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey))
+    return vertx.executeBlocking(() -> SigningKeyMaterial.generate(masterKey), false)
         .compose(key -> store.insertIfNone(appId, key))
         // A first key is a key change: every process's JWKS and key caches of the app learn of it.
         .onSuccess(inserted -> AppDirectory.announce(vertx, appId, "key"));
