@@ -5,7 +5,6 @@ import dev.portcullis.core.RedisStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
 import java.util.List;
 import java.util.UUID;
 
@@ -28,6 +27,7 @@ public final class PasswordStore {
   private static final String NO_NETWORK = "none";
 
   private static final RedisScript COUNTS = RedisScript.load("password-challenge-counts.lua");
+  private static final RedisScript STORE = RedisScript.load("password-challenge-store.lua");
   private static final RedisScript CONSUME = RedisScript.load("password-challenge-consume.lua");
   private static final RedisScript AHEAD = RedisScript.load("password-checks-ahead.lua");
   private static final RedisScript GATE = RedisScript.load("password-login-gate.lua");
@@ -74,11 +74,8 @@ public final class PasswordStore {
 
   public Future<Void> storeChallenge(UUID appId, String tokenHash, String purpose, String identityName, int difficulty,
                                      long ttlMs) {
-    String key = challengeKey(appId, tokenHash);
-    return redis.batch(List.of(
-            Request.cmd(Command.HSET).arg(key).arg("purpose").arg(purpose).arg("name").arg(identityName)
-                .arg("difficulty").arg(difficulty),
-            Request.cmd(Command.PEXPIRE).arg(key).arg(ttlMs)))
+    return STORE.run(redis, List.of(challengeKey(appId, tokenHash)),
+            List.of(purpose, identityName, Integer.toString(difficulty), Long.toString(ttlMs)))
         .mapEmpty();
   }
 
