@@ -410,7 +410,8 @@ public final class FlowEngine {
     FlowKind.Visit visit = visit(ctx);
     metrics.shown(flow.kind(), flow.step());
     AuditEvent shown = event(PAGE_SHOWN, visit, flow).with("step", flow.step().name().toLowerCase(java.util.Locale.ROOT));
-    return audit.record(shown).onSuccess(stored -> {
+    // In map, not onSuccess: a page that fails to build is a failed step (an error page), not a browser left waiting.
+    return audit.record(shown).map(stored -> {
       StepPage base = HostedPages.step(app, flow, input.error());
       String masked = flow.identity() == null ? null : Identity.fromQualified(flow.identity()).masked();
       List<StepPage.Field> fields = new ArrayList<>();
@@ -423,6 +424,7 @@ public final class FlowEngine {
           challenge == null || challenge.difficulty() == 0 ? null : challenge.token(),
           challenge == null ? 0 : challenge.difficulty(), fields);
       HostedPages.render(ctx, input.error() == null ? 200 : 400, template(flow.step()), page);
+      return null;
     });
   }
 
