@@ -6,6 +6,7 @@ import dev.portcullis.app.ClientFailures;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.AuditEvent;
+import dev.portcullis.core.Issuers;
 import dev.portcullis.hosted.Flow;
 import dev.portcullis.hosted.FlowEngine;
 import dev.portcullis.hosted.HostedPages;
@@ -47,8 +48,11 @@ final class Authorize {
   private final AuditLog audit;
   private final OidcMetrics metrics;
   private final ClientFailures failures;
+  private final String gatewayIssuer;
 
-  Authorize(AppDirectory apps, FlowEngine engine, AuditLog audit, OidcMetrics metrics, ClientFailures failures) {
+  Authorize(String gatewayIssuer, AppDirectory apps, FlowEngine engine, AuditLog audit, OidcMetrics metrics,
+            ClientFailures failures) {
+    this.gatewayIssuer = gatewayIssuer;
     this.apps = apps;
     this.engine = engine;
     this.audit = audit;
@@ -169,7 +173,11 @@ final class Authorize {
       return new Refusal("invalid_request", "code_challenge is not an S256 challenge");
     }
     String prompt = query.get("prompt");
-    if (prompt != null && List.of(prompt.split(" ")).contains("none")) {
+    List<String> prompts = prompt == null ? List.of() : List.of(prompt.trim().split(" +"));
+    if (prompts.contains("none") && prompts.size() > 1) {
+      return new Refusal("invalid_request", "prompt none cannot be combined with another value");
+    }
+    if (prompts.contains("none")) {
       // The hosted pages keep no sign-in session of their own: every authorization needs the user.
       return new Refusal("login_required", "the user must sign in");
     }
@@ -185,7 +193,8 @@ final class Authorize {
     metrics.authorize("redirected_error");
     return failures.count(REFUSED, app.id(), Requests.callerIp(ctx)).onSuccess(counted -> redirect(ctx,
         RedirectUris.withParams(redirect,
-        "error", refusal.error(), "error_description", refusal.description(), "state", state)));
+        "error", refusal.error(), "error_description", refusal.description(), "state", state,
+        "iss", Issuers.oidc(gatewayIssuer, app.id()))));
   }
 
   static void redirect(RoutingContext ctx, String location) {

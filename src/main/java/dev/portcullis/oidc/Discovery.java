@@ -59,6 +59,7 @@ final class Discovery {
         .put("token_endpoint_auth_methods_supported", new JsonArray(CLIENT_AUTH))
         .put("revocation_endpoint_auth_methods_supported", new JsonArray(CLIENT_AUTH))
         .put("code_challenge_methods_supported", new JsonArray().add("S256"))
+        .put("authorization_response_iss_parameter_supported", true)
         .put("prompt_values_supported", new JsonArray().add("none").add("login"))
         .put("claims_supported", new JsonArray(CLAIMS))
         .put("claims_parameter_supported", false)

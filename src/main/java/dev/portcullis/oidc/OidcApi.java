@@ -27,12 +27,12 @@ public final class OidcApi {
   public OidcApi(String gatewayIssuer, Postgres pg, Bus bus, AuditLog audit, AppDirectory apps,
                  ClientAuthenticator authenticator, ClientFailures failures, HostedApi hosted, MeterRegistry registry) {
     OidcMetrics metrics = new OidcMetrics(registry);
-    hosted.engine().register(new OidcKind(hosted.codes(), new HostedUsers(pg)));
+    hosted.engine().register(new OidcKind(hosted.codes(), new HostedUsers(pg), gatewayIssuer));
     OidcClients clients = new OidcClients(authenticator);
     OidcSessions sessions = new OidcSessions(pg);
     UserClaims claims = new UserClaims(pg);
     discovery = new Discovery(gatewayIssuer, apps);
-    authorize = new Authorize(apps, hosted.engine(), audit, metrics, failures);
+    authorize = new Authorize(gatewayIssuer, apps, hosted.engine(), audit, metrics, failures);
     token = new TokenEndpoint(gatewayIssuer, apps, clients, hosted.exchange(), sessions, claims, bus, audit, metrics);
     userInfo = new UserInfoEndpoint(bus, sessions, claims);
     revocation = new Revocation(clients, bus, audit, metrics);

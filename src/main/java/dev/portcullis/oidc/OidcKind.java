@@ -1,6 +1,7 @@
 package dev.portcullis.oidc;
 
 import dev.portcullis.app.App;
+import dev.portcullis.core.Issuers;
 import dev.portcullis.hosted.AuthCodes;
 import dev.portcullis.hosted.Flow;
 import dev.portcullis.hosted.FlowKind;
@@ -13,7 +14,7 @@ import java.util.UUID;
 
 /**
  * OpenID Connect's authorization code flow on the hosted pages: the flow ends with
- * {@code 302 <redirect_uri>?code=<code>&state=<state>}, the code (the hosted pages' code store: single use, 60 s,
+ * {@code 302 <redirect_uri>?code=<code>&state=<state>&iss=<issuer>}, the code (the hosted pages' code store: single use, 60 s,
  * PKCE) bound to the app, the redirect_uri and the S256 challenge, and carrying the scope, nonce, auth_time and
  * amr the token endpoint puts in the ID token.
  */
@@ -23,10 +24,12 @@ final class OidcKind implements FlowKind {
 
   private final AuthCodes codes;
   private final HostedUsers users;
+  private final String gatewayIssuer;
 
-  OidcKind(AuthCodes codes, HostedUsers users) {
+  OidcKind(AuthCodes codes, HostedUsers users, String gatewayIssuer) {
     this.codes = codes;
     this.users = users;
+    this.gatewayIssuer = gatewayIssuer;
   }
 
   @Override
@@ -57,6 +60,8 @@ final class OidcKind implements FlowKind {
         .compose(registered -> users.saveProfile(app.id(), UUID.fromString(user.getString("id")), answers))
         .compose(saved -> codes.issue(new AuthCodes.Grant(app.id(), redirect, data.getString("code_challenge"),
             publicUser, newUser, codeData)))
-        .map(code -> RedirectUris.withParams(redirect, "code", code, "state", data.getString("state")));
+        // RFC 9207's iss: every app is its own issuer on this host, so a client of several can tell which answered.
+        .map(code -> RedirectUris.withParams(redirect, "code", code, "state", data.getString("state"),
+            "iss", Issuers.oidc(gatewayIssuer, app.id())));
   }
 }

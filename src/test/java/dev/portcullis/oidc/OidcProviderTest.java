@@ -211,6 +211,8 @@ class OidcProviderTest {
     AuthenticationResponse response = signIn(started, "ana@example.com");
     assertTrue(response.indicatesSuccess(), response.toString());
     assertEquals(started.state(), response.getState());
+    assertTrue(provider.supportsAuthorizationResponseIssuerParam(), "RFC 9207 advertised");
+    assertEquals(issuer, response.getIssuer().getValue(), "RFC 9207: the answer names its issuer");
     AuthorizationCode code = response.toSuccessResponse().getAuthorizationCode();
 
     TokenResponse tokens = exchange(code, CALLBACK, started.verifier());
@@ -270,6 +272,8 @@ class OidcProviderTest {
     cases.put(ok + "&response_type=code&scope=openid" + challenge, "invalid_request");
     cases.put(ok + "&response_type=code&scope=email" + challenge + "&code_challenge_method=S256", "invalid_scope");
     cases.put(ok + "&response_type=code&scope=openid&prompt=none" + challenge + "&code_challenge_method=S256", "login_required");
+    cases.put(ok + "&response_type=code&scope=openid&prompt=none+login" + challenge + "&code_challenge_method=S256",
+        "invalid_request");
     cases.put(ok + "&response_type=token&scope=openid" + challenge + "&code_challenge_method=S256", "unsupported_response_type");
     cases.forEach((url, error) -> {
       FormBrowser.Page page = browser.get(url);
@@ -278,6 +282,7 @@ class OidcProviderTest {
       Map<String, String> params = query(page.location());
       assertEquals(error, params.get("error"), url);
       assertEquals("st-1", params.get("state"), url);
+      assertEquals(issuer, params.get("iss"), "RFC 9207 on an error too: " + url);
     });
   }
 
