@@ -3,16 +3,22 @@ package dev.portcullis.app;
 import dev.portcullis.core.ApiException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Callback URLs: absolute {@code https} URLs (or {@code http} on localhost / 127.0.0.1 for development) in
- * ASCII, no wildcards, no fragments, stored exactly as given and later matched exactly.
+ * ASCII, no wildcards, no fragments, no query parameter the sign-in's answer adds, stored exactly as given and
+ * later matched exactly.
  */
 public final class CallbackUrls {
 
   private static final int MAX_URLS = 20;
   private static final int MAX_LENGTH = 2048;
+  private static final Set<String> RESERVED_PARAMETERS =
+      Set.of("code", "state", "iss", "error", "error_description", "error_uri", "auth_code");
 
   private CallbackUrls() {
   }
@@ -49,6 +55,12 @@ public final class CallbackUrls {
     if (!uri.isAbsolute() || host == null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
       throw ApiException.invalid(field, "'" + shorten(url) + "' must be an absolute URL with a host, no fragment");
     }
+    String reserved = reservedParameter(uri.getRawQuery());
+    if (reserved != null) {
+      // The answer appends these: a client would read two codes or two states, and could not tell which is ours.
+      throw ApiException.invalid(field, "'" + shorten(url) + "' must not carry the parameter '" + reserved
+          + "' in its query: the sign-in's answer adds it");
+    }
     boolean local = host.equals("localhost") || host.equals("127.0.0.1");
     boolean ok = "https".equals(uri.getScheme()) || ("http".equals(uri.getScheme()) && local);
     if (!ok) {
@@ -57,6 +69,20 @@ public final class CallbackUrls {
           + (scheme.equals(scheme.toLowerCase(java.util.Locale.ROOT)) ? "" : ", the scheme in lower case: "
               + "callback URLs are compared character for character"));
     }
+  }
+
+  /** The first query parameter the sign-in's redirect adds itself (Autz.org's or OpenID Connect's), or null. */
+  private static String reservedParameter(String rawQuery) {
+    if (rawQuery == null) {
+      return null;
+    }
+    for (String pair : rawQuery.split("&")) {
+      String name = URLDecoder.decode(pair.split("=", 2)[0], StandardCharsets.UTF_8);
+      if (RESERVED_PARAMETERS.contains(name)) {
+        return name;
+      }
+    }
+    return null;
   }
 
   private static String shorten(String url) {

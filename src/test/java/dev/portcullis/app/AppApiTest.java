@@ -195,8 +195,11 @@ class AppApiTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"http://shop.example.com/cb", "https://*.example.com/cb", "https://shop.example.com/*",
       "/relative/cb", "ftp://example.com/cb", "https://example.com/cb#frag", "localhost:3000/cb", "not a url",
-      "https://user:pw@example.com/cb", "https://example.com/caf\u00e9"})
-  @DisplayName("a callback URL that is not absolute https in ASCII, or has a wildcard, is 400 naming callback_urls")
+      "https://user:pw@example.com/cb", "https://example.com/caf\u00e9", "https://example.com/cb?x=1&code=zzz",
+      "https://example.com/cb?state=s", "https://example.com/cb?%69ss=x", "https://example.com/cb?error",
+      "https://example.com/cb?auth_code=1"})
+  @DisplayName("a callback URL that is not absolute https in ASCII, has a wildcard, or carries a parameter the answer "
+      + "adds (code, state, iss, error...) is 400 naming callback_urls")
   void badCallbackUrl(String url) {
     ApiResponse response = http().post("/v1/apps", new JsonObject().put("name", "X").put("slug", slug())
         .put("callback_urls", new JsonArray().add(url)), ADMIN);
