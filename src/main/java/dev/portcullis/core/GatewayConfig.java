@@ -91,6 +91,7 @@ public final class GatewayConfig {
     config.pgUrl();
     config.redisMode();
     config.redisNodes();
+    config.redisPrefix();
     config.issuerUrl();
     config.signingProvider();
     config.channel(OTP_EMAIL_CHANNEL, true);
@@ -210,6 +211,10 @@ public final class GatewayConfig {
 
   public String redisPrefix() {
     String prefix = optional(REDIS_PREFIX);
+    if (prefix != null && (prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0)) {
+      // A brace would become the hash tag of every key, so the keys of one script would no longer share a slot.
+      throw new IllegalArgumentException(REDIS_PREFIX + " must not contain '{' or '}'");
+    }
     return prefix == null ? "pc:" : prefix;
   }
 

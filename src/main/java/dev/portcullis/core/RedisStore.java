@@ -67,7 +67,7 @@ public final class RedisStore {
     if (!replicaAcks.enabled() || replicaAcks.noReplicaUp()) {
       return send(write);
     }
-    return bounded(client.batch(replicaAcks.withWait(write))).compose(replies -> RequestContext.carried(
+    return pipelined(replicaAcks.withWait(write)).compose(replies -> RequestContext.carried(
         replicaAcks.writeReply(replies)));
   }
 
@@ -79,7 +79,14 @@ public final class RedisStore {
     if (!pipelinesAcrossSlots) {
       return Future.all(requests.stream().map(this::send).toList()).map(CompositeFuture::list);
     }
-    return bounded(client.batch(requests));
+    return pipelined(requests);
+  }
+
+  private Future<List<Response>> pipelined(List<Request> requests) {
+    // A batch on a connection being switched to a new master (a Sentinel fail-over) can succeed with no replies.
+    return bounded(client.batch(requests)).compose(replies -> replies == null || replies.size() != requests.size()
+        ? Future.failedFuture(ApiException.unavailable("redis"))
+        : Future.succeededFuture(replies));
   }
 
   private <T> Future<T> bounded(Future<T> reply) {

@@ -8,6 +8,7 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,15 +38,19 @@ public final class RedisSubscription {
   }
 
   private final Vertx vertx;
-  private final Redis client;
+  private final List<Redis> clients;
   private final String channel;
   private final Listener listener;
   private RedisConnection connection;
+  /** The client subscribing now; the next one is tried after a failed or lost connection. */
+  private int current;
   private boolean closed;
 
   private RedisSubscription(Vertx vertx, GatewayConfig config, String channel, Listener listener) {
     this.vertx = vertx;
-    this.client = Redis.createClient(vertx, RedisTopologies.subscriberOptions(config));
+    this.clients = RedisTopologies.subscriberOptions(config).stream()
+        .map(options -> Redis.createClient(vertx, options))
+        .toList();
     this.channel = channel;
     this.listener = listener;
   }
@@ -61,7 +66,7 @@ public final class RedisSubscription {
     if (closed) {
       return;
     }
-    client.connect()
+    clients.get(current).connect()
         .compose(connected -> {
           connection = connected;
           connected.handler(this::receive);
@@ -80,6 +85,7 @@ public final class RedisSubscription {
           if (connection != null) {
             lost(connection, failure.getMessage());
           } else {
+            current = (current + 1) % clients.size();
             vertx.setTimer(RECONNECT_MS, id -> subscribe());
           }
         });
@@ -101,6 +107,7 @@ public final class RedisSubscription {
     }
     LOG.warn("subscription to {} lost: {}; resubscribing", channel, why);
     listener.down();
+    current = (current + 1) % clients.size();
     vertx.setTimer(RECONNECT_MS, id -> subscribe());
   }
 
@@ -115,6 +122,6 @@ public final class RedisSubscription {
   public Future<Void> close() {
     closed = true;
     connection = null;
-    return client.close();
+    return Future.all(clients.stream().map(Redis::close).toList()).mapEmpty();
   }
 }

@@ -4,6 +4,7 @@ import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.RedisReplicas;
 import io.vertx.redis.client.RedisRole;
+import java.util.List;
 
 /**
  * The Redis client options of the configured topology ({@link GatewayConfig#REDIS_MODE}).
@@ -40,14 +41,16 @@ public final class RedisTopologies {
    * listens on one node as a plain connection (a cluster client routes commands by key, and SUBSCRIBE has none);
    * the other topologies subscribe as they connect.
    */
-  public static RedisOptions subscriberOptions(GatewayConfig config) {
+  public static List<RedisOptions> subscriberOptions(GatewayConfig config) {
     if (config.redisMode() != GatewayConfig.RedisMode.CLUSTER) {
-      return options(config);
+      return List.of(options(config));
     }
-    RedisOptions options = new RedisOptions().setType(RedisClientType.STANDALONE)
-        .setConnectionString(config.redisNodes().get(0));
-    tcp(options, config);
-    return options;
+    // Any node delivers a cluster's (unsharded) messages: one per configured node, tried in turn while one is down.
+    return config.redisNodes().stream().map(node -> {
+      RedisOptions options = new RedisOptions().setType(RedisClientType.STANDALONE).setConnectionString(node);
+      tcp(options, config);
+      return options;
+    }).toList();
   }
 
   /** Options for a plain connection to one node of the configuration (a sentinel, a cluster node, the server). */

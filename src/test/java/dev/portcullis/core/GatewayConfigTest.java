@@ -65,6 +65,8 @@ class GatewayConfigTest {
     assertNamed(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, valid().put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook"));
     assertNamed(GatewayConfig.ADMIN_KEY, valid().put(GatewayConfig.ADMIN_KEY, "CHANGE-ME"));
     assertNamed(GatewayConfig.ADMIN_KEY, valid().put(GatewayConfig.ADMIN_KEY, "short"));
+    assertNamed(GatewayConfig.REDIS_PREFIX, valid().put(GatewayConfig.REDIS_PREFIX, "pc{"));
+    assertNamed(GatewayConfig.REDIS_PREFIX, valid().put(GatewayConfig.REDIS_PREFIX, "pc}:"));
     for (String issuer : new String[] {"https://auth.example.com/base?tenant=1", "https://auth.example.com/#x",
         "https://user:pw@auth.example.com"}) {
       assertNamed(GatewayConfig.ISSUER, valid().put(GatewayConfig.ISSUER, issuer));
