@@ -15,12 +15,16 @@ public final class Responses {
     encoded(ctx, status, body.toBuffer());
   }
 
-  /** 200 with a public document caches may keep for {@code maxAgeSeconds} (the JWKS). */
+  /**
+   * 200 with a public document caches may keep for {@code maxAgeSeconds} (a JWKS, an OpenID Connect discovery
+   * document), readable by a page of any origin: it holds nothing a stranger may not see.
+   */
   public static void cacheable(RoutingContext ctx, JsonObject body, int maxAgeSeconds) {
     ctx.response()
         .setStatusCode(200)
         .putHeader("Content-Type", "application/json")
         .putHeader("Cache-Control", "public, max-age=" + maxAgeSeconds)
+        .putHeader("Access-Control-Allow-Origin", "*")
         .end(body.toBuffer());
   }
 

@@ -550,7 +550,10 @@ class OidcProviderTest {
     assertEquals(new JsonObject().put("sub", posted.json().getString("sub")), posted.json(),
         "an email user with the phone scope has no phone claims, and no email claims without the email scope");
     assertEquals(404, gateway.http().get("/oidc/" + java.util.UUID.randomUUID() + "/.well-known/openid-configuration").status());
-    assertEquals("public, max-age=300", gateway.http().get("/oidc/" + appId + "/.well-known/openid-configuration")
-        .header("Cache-Control"), "discovery is cacheable, as the README says");
+    ApiResponse discovery = gateway.http().get("/oidc/" + appId + "/.well-known/openid-configuration");
+    assertEquals("public, max-age=300", discovery.header("Cache-Control"), "discovery is cacheable, as the README says");
+    assertEquals("*", discovery.header("Access-Control-Allow-Origin"), "a browser client may read discovery");
+    assertEquals("*", gateway.http().get("/oidc/" + appId + "/jwks.json").header("Access-Control-Allow-Origin"),
+        "and the keys");
   }
 }
