@@ -56,6 +56,11 @@ public final class ClientFailures {
   private static final long KEEP_MS = 86_400_000L;
   private static final long CLAIM_MS = 30_000;
   private static final int MAX_BLOCKED = 10_000;
+  /** Summaries of one window: beyond them, new networks are counted under {@link #OTHER_NETWORKS}. */
+  static final int MAX_SUMMARIES_PER_WINDOW = 5_000;
+  static final String OTHER_NETWORKS = "other";
+  /** Summaries recorded at once: a window's flush never fills the audit queue that requests wait on. */
+  private static final int FLUSH_BATCH = 200;
   private static final String TAG = "{client-failures}";
 
   private final Vertx vertx;
@@ -151,7 +156,8 @@ public final class ClientFailures {
     List<String> keys = List.of(redis.key(TAG, "window", Long.toString(window)), redis.key(TAG, "windows"),
         redis.key(TAG, "ip", Long.toString(window), ipKey));
     List<String> args = List.of(type + "|" + appId + "|" + SourceNetwork.of(callerIp), Long.toString(window),
-        Long.toString(KEEP_MS), Long.toString(windowMs + graceMs));
+        Long.toString(KEEP_MS), Long.toString(windowMs + graceMs), Integer.toString(MAX_SUMMARIES_PER_WINDOW),
+        type + "|" + appId + "|" + OTHER_NETWORKS);
     return COUNT.run(redis, keys, args)
         .map(reply -> {
           Long known = blockedUntil.get(ipKey);
@@ -192,22 +198,35 @@ public final class ClientFailures {
     String claim = redis.key(TAG, "claim", start);
     String hash = redis.key(TAG, "window", start);
     return redis.send(Command.SET, claim, owner, "NX", "PX", Long.toString(CLAIM_MS))
-        .compose(claimed -> claimed == null ? Future.<Void>succeededFuture() : summarise(start, hash)
+        .compose(claimed -> claimed == null ? Future.<Void>succeededFuture() : summarise(start, hash, claim)
             .eventually(() -> redis.send(Command.DEL, claim)));
   }
 
-  private Future<Void> summarise(String start, String hash) {
+  private Future<Void> summarise(String start, String hash, String claim) {
     return redis.send(Command.HGETALL, hash)
-        .compose(counts -> writeAll(start, hash, counts))
+        .compose(counts -> writeAll(start, hash, claim, counts))
         .compose(ignored -> redis.send(Command.HLEN, hash))
         .compose(left -> left == null || left.toLong() == 0
             ? redis.send(Command.ZREM, redis.key(TAG, "windows"), start).<Void>mapEmpty()
             : Future.<Void>succeededFuture());
   }
 
-  private Future<Void> writeAll(String start, String hash, Response counts) {
+  /** The window's summaries, {@link #FLUSH_BATCH} at a time, the claim renewed before each batch. */
+  private Future<Void> writeAll(String start, String hash, String claim, Response counts) {
+    List<String> fields = new ArrayList<>(counts.getKeys());
+    Future<Void> chain = Future.succeededFuture();
+    for (int from = 0; from < fields.size(); from += FLUSH_BATCH) {
+      List<String> batch = fields.subList(from, Math.min(fields.size(), from + FLUSH_BATCH));
+      chain = chain
+          .compose(ignored -> redis.send(Command.PEXPIRE, claim, Long.toString(CLAIM_MS)))
+          .compose(ignored -> write(start, hash, counts, batch));
+    }
+    return chain;
+  }
+
+  private Future<Void> write(String start, String hash, Response counts, List<String> fields) {
     List<Future<?>> written = new ArrayList<>();
-    for (String field : counts.getKeys()) {
+    for (String field : fields) {
       String[] parts = field.split("\\|", 3); // "<event type>|<app id>|<network>", as count() writes it
       UUID appId = AppDirectory.parseUuid(parts[1]);
       long count = counts.get(field).toLong();

@@ -134,4 +134,29 @@ class ClientFailureSummaryTest {
       assertNotEquals("invalid_client", refresh(sibling, fresh.toString(), secret, "192.0.2.7").error());
     }
   }
+
+  @Test
+  @DisplayName("beyond the summaries a window holds, new networks share one 'other' summary (a stranger with many "
+      + "networks cannot make the flush write an audit event for each, review finding)")
+  void networksBeyondTheCapShareOneSummary() throws Exception {
+    String script;
+    try (java.io.InputStream in = ClientFailures.class.getResourceAsStream("/redis/client-failure.lua")) {
+      script = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    String prefix = gateway.redisPrefix() + "cap-test:" + UUID.randomUUID() + ":";
+    String hash = prefix + "window";
+    for (String network : List.of("198.51.100.0/24", "203.0.113.0/24", "192.0.2.0/24", "198.18.0.0/24")) {
+      gateway.redis(io.vertx.redis.client.Command.EVAL, script, 3, hash, prefix + "windows", prefix + "ip:" + network,
+          "client.auth_failed|app|" + network, 0, 60_000, 60_000, 2, "client.auth_failed|app|"
+              + ClientFailures.OTHER_NETWORKS);
+    }
+    gateway.redis(io.vertx.redis.client.Command.EVAL, script, 3, hash, prefix + "windows", prefix + "ip:again",
+        "client.auth_failed|app|198.51.100.0/24", 0, 60_000, 60_000, 2, "client.auth_failed|app|other");
+    io.vertx.redis.client.Response fields = gateway.redis(io.vertx.redis.client.Command.HGETALL, hash);
+    assertEquals(Set.of("client.auth_failed|app|198.51.100.0/24", "client.auth_failed|app|203.0.113.0/24",
+        "client.auth_failed|app|other"), fields.getKeys());
+    assertEquals(2, fields.get("client.auth_failed|app|198.51.100.0/24").toInteger(), "a known network still counts");
+    assertEquals(2, fields.get("client.auth_failed|app|other").toInteger());
+    gateway.redis(io.vertx.redis.client.Command.DEL, hash, prefix + "windows");
+  }
 }
