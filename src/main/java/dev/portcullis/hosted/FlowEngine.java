@@ -477,8 +477,11 @@ public final class FlowEngine {
       case INVALID_REQUEST, FORBIDDEN -> "This app cannot send a code to that address.";
       case INVALID_CLIENT -> "This app is no longer available.";
       case INVALID_CREDENTIALS -> "The email address or password is not right.";
-      // The page's proof of work no longer suffices (failures raised it meanwhile): the page comes back with more.
-      case INVALID_CHALLENGE -> "Please try again: this page needed a little more work first.";
+      // The page's challenge lapsed (the page stayed open past its lifetime) or its proof of work no longer
+      // suffices (failures raised it meanwhile): either way the page comes back with a new one.
+      case INVALID_CHALLENGE -> String.valueOf(api.getMessage()).startsWith("challenge_token")
+          ? "This page was open too long. Please enter your password again."
+          : "Please try again: this page needed a little more work first.";
       case USER_DISABLED -> "This account is disabled.";
       case IDENTITY_NOT_VERIFIED -> "This address is not verified yet. Send yourself a code instead.";
       case UNAVAILABLE -> "Sign-in is unavailable right now. Try again in a moment.";

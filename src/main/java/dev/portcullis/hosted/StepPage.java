@@ -20,6 +20,11 @@ public record StepPage(String title, String logoUrl, String appName, String acti
                       int maxLength) {
   }
 
+  /** True when a code asked for instead of a password needs the page's proof of work: a text message, not an email. */
+  public boolean codeNeedsWork() {
+    return powDifficulty > 0 && masked != null && !masked.contains("@");
+  }
+
   public boolean hasError() {
     return error != null;
   }

@@ -140,6 +140,41 @@ class HostedBrowserTest {
     }
   }
 
+  @Test
+  @DisplayName("after a wrong password the step asks for proof of work: the page's script solves it and the right "
+      + "password signs in")
+  void passwordWithProofOfWork() throws Exception {
+    String email = "pow-browser@example.com";
+    // A user the operator made has no verified address; this app lets such users sign in with their password.
+    ApiResponse patched = fixture.gateway.http().patch("/v1/apps/" + app.getString("app_id"), new JsonObject()
+            .put("settings", new JsonObject().put("require_verified_identity", false)),
+        "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
+    assertEquals(200, patched.status(), patched.toString());
+    ApiResponse created = fixture.gateway.http().post("/v1/apps/" + app.getString("app_id") + "/users",
+        new JsonObject().put("email", email).put("password", "Correct-Horse-Battery-9")
+            .put("profile", new JsonObject().put("name", "Pow User")),
+        "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
+    assertEquals(201, created.status(), created.toString());
+    WebDriver driver = Chromium.start(true);
+    try {
+      driver.get(gateway("/onboarding/" + app.getString("app_id") + "?callback_url="
+          + FormBrowser.encode(backend.callbackUrl()) + "&state=" + FormBrowser.encode(backend.newState())));
+      Chromium.fill(driver, "identity", email);
+      Chromium.submit(driver);
+      awaitInput(driver, "password");
+      Chromium.fill(driver, "password", "not-the-password");
+      driver.findElement(By.cssSelector("button[value=password]")).click();
+      awaitElement(driver, "error");
+      String difficulty = driver.findElement(By.cssSelector("form[data-pow-token]")).getAttribute("data-pow-difficulty");
+      assertTrue(Integer.parseInt(difficulty) > 0, "a failure raised the difficulty: " + difficulty);
+      Chromium.fill(driver, "password", "Correct-Horse-Battery-9");
+      driver.findElement(By.cssSelector("button[value=password]")).click();
+      assertEquals(email + "|Pow User", awaitElement(driver, "signed-in").getText());
+    } finally {
+      driver.quit();
+    }
+  }
+
   /** The identity and code steps, checking on each page that every input a user sees has a label. */
   private static void signIn(WebDriver driver, String email) {
     assertEveryInputLabelled(driver);

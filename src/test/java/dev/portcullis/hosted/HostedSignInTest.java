@@ -443,6 +443,34 @@ class HostedSignInTest {
   }
 
   @Test
+  @DisplayName("a password step whose challenge lapsed (the page stayed open) says so, and the next try signs in")
+  void lapsedChallenge() {
+    JsonObject lapseApp = fixture.app("hosted-lapse", List.of(CALLBACK), new JsonObject().put("require_verified_identity", false));
+    String lapseAppId = lapseApp.getString("app_id");
+    ApiResponse created = fixture.gateway.http().post("/v1/apps/" + lapseAppId + "/users", new JsonObject()
+        .put("email", "lapse@example.com").put("password", "Correct-Horse-Battery-9"),
+        "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
+    assertEquals(201, created.status(), created.toString());
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page page = browser.get("/onboarding/" + lapseAppId + "?state=l&callback_url=" + FormBrowser.encode(CALLBACK));
+    FormBrowser.Page passwordStep = browser.submit(page, Map.of("identity", "lapse@example.com"));
+    assertTrue(passwordStep.body().contains("name=\"password\""), passwordStep.toString());
+    // What 120 s of an open page do: the page's challenge is gone.
+    String pattern = fixture.gateway.redisPrefix() + "pw-challenge:{" + lapseAppId + "}:*";
+    io.vertx.redis.client.Response keys = fixture.gateway.redis(io.vertx.redis.client.Command.KEYS, pattern);
+    assertEquals(1, keys.size(), "the page's one challenge");
+    fixture.gateway.redis(io.vertx.redis.client.Command.DEL, keys.get(0).toString());
+
+    FormBrowser.Page lapsed = browser.submit(passwordStep, Map.of("password", "Correct-Horse-Battery-9",
+        "action", "password"));
+    assertEquals(400, lapsed.status(), lapsed.toString());
+    assertTrue(lapsed.body().contains("open too long"), lapsed.body());
+    FormBrowser.Page done = browser.submit(lapsed, Map.of("password", "Correct-Horse-Battery-9", "action", "password",
+        "pow_solution", lapsed.powSolution()));
+    assertEquals(302, done.status(), done.toString());
+  }
+
+  @Test
   @DisplayName("at a password step with a difficulty, a code by SMS needs the proof of work too (no script: email only)")
   void smsCodeNeedsTheWork() {
     JsonObject smsApp = fixture.app("hosted-sms-work", List.of(CALLBACK),
