@@ -3,6 +3,7 @@ package dev.portcullis.app;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Failures;
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.DisplayText;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.RedisStore;
 import dev.portcullis.core.FixedWindow;
@@ -265,6 +266,10 @@ public final class AppApi {
     String name = raw.trim();
     if (name.isEmpty() || name.length() > NAME_MAX) {
       throw ApiException.invalid("name", "must be 1 to " + NAME_MAX + " characters");
+    }
+    if (!DisplayText.isClean(name)) {
+      // The name is shown on the hosted pages and in every code's message.
+      throw ApiException.invalid("name", "must not contain control or text-direction characters");
     }
     return name;
   }

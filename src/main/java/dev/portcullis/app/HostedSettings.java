@@ -1,6 +1,7 @@
 package dev.portcullis.app;
 
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.DisplayText;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
@@ -90,6 +91,9 @@ public final class HostedSettings {
       case HOSTED_TITLE -> {
         if (value != null && (!(value instanceof String title) || title.isBlank() || title.codePointCount(0, title.length()) > MAX_TITLE)) {
           throw ApiException.invalid(name, "must be a string of 1 to " + MAX_TITLE + " characters, or null");
+        }
+        if (value != null && !DisplayText.isClean((String) value)) {
+          throw ApiException.invalid(name, "must not contain control or text-direction characters");
         }
         yield value;
       }

@@ -1,5 +1,6 @@
 package dev.portcullis.hosted;
 
+import dev.portcullis.core.DisplayText;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
@@ -23,7 +24,6 @@ public final class AnswerFields {
   }
 
   private static final List<String> GENDERS = List.of("female", "male", "other");
-  private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
   private static final Map<String, Definition> FIELDS = new LinkedHashMap<>();
 
   static {
@@ -65,7 +65,7 @@ public final class AnswerFields {
       return Optional.empty();
     }
     // U+FFFD: what the form decoder leaves of bytes that were no UTF-8, which the JSON API refuses as well.
-    if (value.length() > field.maxLength() || CONTROL.matcher(value).find() || value.indexOf('\uFFFD') >= 0) {
+    if (value.length() > field.maxLength() || !DisplayText.isClean(value) || value.indexOf('\uFFFD') >= 0) {
       throw new IllegalArgumentException(field.label() + " is too long or holds characters it cannot hold.");
     }
     switch (field.rule()) {

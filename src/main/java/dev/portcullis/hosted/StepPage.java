@@ -29,6 +29,11 @@ public record StepPage(String title, String logoUrl, String appName, String acti
     return error != null;
   }
 
+  /** The value of {@code aria-invalid} for the step's inputs: "true" with an error, else none. */
+  public String invalid() {
+    return error == null ? null : "true";
+  }
+
   /** The value of {@code aria-describedby} for the step's inputs: the error, when there is one. */
   public String describedBy() {
     return error == null ? null : "error";

@@ -1,6 +1,7 @@
 package dev.portcullis.user;
 
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.DisplayText;
 import io.vertx.core.json.JsonObject;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -45,6 +46,10 @@ public final class Profiles {
       String trimmed = text.trim();
       if (trimmed.length() > max) {
         throw ApiException.invalid(path, "must be at most " + max + " characters");
+      }
+      // An address may run over lines; nothing else may hide or reorder text where it is shown.
+      if (!DisplayText.isClean(field.equals("address") ? trimmed.replaceAll("\r?\n", " ") : trimmed)) {
+        throw ApiException.invalid(path, "must not contain control or text-direction characters");
       }
       if (field.equals("dob") && !trimmed.isEmpty()) {
         dob(path, trimmed);

@@ -134,6 +134,18 @@ class AppApiTest {
         "the slug was not taken by the refused request");
   }
 
+  @Test
+  @DisplayName("an app name or page title with control or text-direction characters is 400 naming the field")
+  void hiddenCharactersRefused() {
+    ApiResponse name = http().post("/v1/apps", new JsonObject().put("name", "Shop \u202Epot").put("slug", slug()), ADMIN);
+    assertEquals(400, name.status(), name.body());
+    assertTrue(name.json().getString("message").startsWith("name"), name.body());
+    ApiResponse title = http().post("/v1/apps", new JsonObject().put("name", "Shop").put("slug", slug())
+        .put("settings", new JsonObject().put("hosted_title", "b\u0007c\u001b[31m")), ADMIN);
+    assertEquals(400, title.status(), title.body());
+    assertTrue(title.json().getString("message").startsWith("settings.hosted_title"), title.body());
+  }
+
   @ParameterizedTest(name = "slug \"{0}\"")
   @ValueSource(strings = {"ab", "Upper-Case", "under_score", "with space", "portcullis:console",
       "a-slug-that-is-far-too-long-to-be-accepted-here"})

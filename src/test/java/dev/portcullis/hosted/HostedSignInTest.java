@@ -188,6 +188,11 @@ class HostedSignInTest {
         "action", "profile"));
     assertEquals(400, refused.status(), refused.toString());
     assertTrue(refused.body().contains("value=\"1990-02-14\""), "the birth date typed is kept: " + refused.body());
+    assertTrue(refused.body().contains("aria-describedby=\"error\" aria-invalid=\"true\""),
+        "a screen reader hears the inputs are in error: " + refused.body());
+    FormBrowser.Page reversed = browser.submit(refused, Map.of("name", "\u202Eevil", "dob", "1990-02-14",
+        "action", "profile"));
+    assertEquals(400, reversed.status(), "a text-direction override is refused: " + reversed);
   }
 
   @Test

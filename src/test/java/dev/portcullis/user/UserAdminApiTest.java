@@ -121,6 +121,15 @@ class UserAdminApiTest {
     ApiResponse ancientDob = shop.http().post(shop.path("/users"),
         new JsonObject().put("email", email()).put("profile", new JsonObject().put("dob", "1800-01-01")), ADMIN);
     assertEquals("profile.dob: must be a date from 1850-01-01 to today", ancientDob.json().getString("message"));
+    for (String hidden : new String[] {"\u202Eevil", "be\u0007ll", "x\u2066y"}) {
+      ApiResponse reordered = shop.http().post(shop.path("/users"),
+          new JsonObject().put("email", email()).put("profile", new JsonObject().put("name", hidden)), ADMIN);
+      assertEquals(400, reordered.status(), reordered.body());
+      assertTrue(reordered.json().getString("message").startsWith("profile.name"), reordered.body());
+    }
+    ApiResponse lines = shop.http().post(shop.path("/users"), new JsonObject().put("email", email())
+        .put("profile", new JsonObject().put("address", "1 Main St\nSpringfield")), ADMIN);
+    assertEquals(201, lines.status(), "an address may run over lines: " + lines.body());
     assertEquals(400, shop.http().post(shop.path("/users"), new JsonObject().put("email", email()).put("admin", true),
         ADMIN).status());
   }

@@ -1,0 +1,20 @@
+package dev.portcullis.core;
+
+import java.util.regex.Pattern;
+
+/**
+ * Text that pages, codes' messages and the console show as it was given (an app's name, a page title, a profile
+ * answer): no control characters and no bidirectional overrides or isolates, which would let a value reorder or
+ * hide what is printed around it ("\u202Eevil" shows reversed).
+ */
+public final class DisplayText {
+
+  private static final Pattern HIDDEN = Pattern.compile("[\\p{Cntrl}\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069]");
+
+  private DisplayText() {
+  }
+
+  public static boolean isClean(String text) {
+    return !HIDDEN.matcher(text).find();
+  }
+}
