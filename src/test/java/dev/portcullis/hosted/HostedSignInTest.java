@@ -448,6 +448,20 @@ class HostedSignInTest {
   }
 
   @Test
+  @DisplayName("a code typed in full-width digits (a phone's keyboard in another script) is read as the code")
+  void fullWidthCode() {
+    FormBrowser browser = fixture.browser();
+    String email = "fullwidth@example.com";
+    int before = fixture.codesSentTo(email);
+    FormBrowser.Page codeStep = fixture.toCodeStep(browser, browser.get(onboarding(CALLBACK, "fw")), email);
+    StringBuilder typed = new StringBuilder();
+    fixture.code(email, before).chars().forEach(c -> typed.append((char) (c - '0' + '\uFF10')));
+    FormBrowser.Page next = browser.submit(codeStep, Map.of("code", typed.toString(), "action", "verify"));
+    assertEquals(200, next.status(), next.toString());
+    assertTrue(next.body().contains("name=\"name\""), "signed in, at the profile step: " + next.body());
+  }
+
+  @Test
   @DisplayName("a password step whose challenge lapsed (the page stayed open) says so, and the next try signs in")
   void lapsedChallenge() {
     JsonObject lapseApp = fixture.app("hosted-lapse", List.of(CALLBACK), new JsonObject().put("require_verified_identity", false));
