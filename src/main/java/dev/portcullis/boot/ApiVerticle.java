@@ -181,7 +181,11 @@ public final class ApiVerticle extends VerticleBase {
   static Router routes(Router router, Guards guard, Apis api) {
     router.route().handler(RequestIds::handle);
     RouteTemplates templates = new RouteTemplates(router);
-    router.route().handler(new AccessLog(templates));
+    AccessLog accessLog = new AccessLog(templates);
+    router.route().handler(accessLog);
+    // A request the router refused before any handler ran (no Host header) gets its id and access line here
+    router.route().failureHandler(RequestIds::handleFailure);
+    router.route().failureHandler(accessLog::handleFailure);
     router.route().handler(PathSegments::check);
     router.route().handler(guard.proxies());
     router.route().handler(guard.admission());

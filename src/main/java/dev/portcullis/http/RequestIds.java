@@ -17,12 +17,27 @@ public final class RequestIds {
   }
 
   public static void handle(RoutingContext ctx) {
+    assign(ctx);
+    ctx.next();
+  }
+
+  /**
+   * For a failure route: an id for the requests the router refused before any handler ran (no {@code Host}
+   * header, a path that does not start with "/"), so that their answer carries one too.
+   */
+  public static void handleFailure(RoutingContext ctx) {
+    if (ctx.get(KEY) == null) {
+      assign(ctx);
+    }
+    ctx.next();
+  }
+
+  private static void assign(RoutingContext ctx) {
     String given = ctx.request().getHeader(HEADER);
     String id = given != null && SANE.matcher(given).matches() ? given : newId();
     ctx.put(KEY, id);
     RequestContext.bind(id);
     ctx.response().putHeader(HEADER, id);
-    ctx.next();
   }
 
   /**

@@ -43,6 +43,7 @@ public final class ManagementVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     // The public port's conventions here too: a request id on every answer, errors in the JSON contract.
     router.route().handler(RequestIds::handle);
+    router.route().failureHandler(RequestIds::handleFailure);
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(this::ready);
     // The public half of the key that signs exported audit months (README, Audit log: Retention).
@@ -55,6 +56,7 @@ public final class ManagementVerticle extends VerticleBase {
     }
     RouteTemplates.headWithGet(router, Set.of());
     router.route().failureHandler(ErrorResponder::handle);
+    router.errorHandler(400, ErrorResponder.forStatus(400));
     router.errorHandler(404, ErrorResponder.forStatus(404));
     router.errorHandler(405, ErrorResponder.methodNotAllowed(new RouteTemplates(router)));
     server = vertx.createHttpServer().requestHandler(router);
