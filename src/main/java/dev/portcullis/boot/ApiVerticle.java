@@ -22,6 +22,7 @@ import dev.portcullis.hosted.BusPasswords;
 import dev.portcullis.http.AccessLog;
 import dev.portcullis.http.AdmissionControl;
 import dev.portcullis.http.AdminAuth;
+import dev.portcullis.http.BodyFraming;
 import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.ErrorResponder;
 import dev.portcullis.http.InvalidRequests;
@@ -119,14 +120,15 @@ public final class ApiVerticle extends VerticleBase {
         LicenseApi.create(vertx, config, pg, redis, masterKey, appDirectory, audit, metrics),
         hosted(config, bus, audit, appDirectory, clientAuthentication, metrics));
 
+    BodyFraming framing = new BodyFraming();
     server = vertx.createHttpServer(new HttpServerOptions()
             .setPort(config.httpPort())
             .setIdleTimeout(60)
             .setIdleTimeoutUnit(TimeUnit.SECONDS)
             // A form field may be as long as a whole body (Vert.x's default, 8 KiB, failed a longer one with a 500).
             .setMaxFormAttributeSize(BODY_LIMIT_BYTES))
-        .invalidRequestHandler(InvalidRequests::answer)
-        .requestHandler(routes(Router.router(vertx), guards, apis));
+        .invalidRequestHandler(framing.guardInvalid(InvalidRequests::answer))
+        .requestHandler(framing.guard(routes(Router.router(vertx), guards, apis)));
     return server.listen();
   }
 

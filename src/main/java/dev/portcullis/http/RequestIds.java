@@ -1,6 +1,7 @@
 package dev.portcullis.http;
 
 import dev.portcullis.core.RequestContext;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -33,8 +34,7 @@ public final class RequestIds {
   }
 
   private static void assign(RoutingContext ctx) {
-    String given = ctx.request().getHeader(HEADER);
-    String id = given != null && SANE.matcher(given).matches() ? given : newId();
+    String id = of(ctx.request());
     ctx.put(KEY, id);
     RequestContext.bind(id);
     ctx.response().putHeader(HEADER, id);
@@ -49,6 +49,12 @@ public final class RequestIds {
     long high = (random.nextLong() & ~0xF000L) | 0x4000L;
     long low = (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
     return new UUID(high, low).toString();
+  }
+
+  /** The caller's id when it is sane, else a new one. */
+  static String of(HttpServerRequest request) {
+    String given = request.getHeader(HEADER);
+    return given != null && SANE.matcher(given).matches() ? given : newId();
   }
 
   public static String of(RoutingContext ctx) {

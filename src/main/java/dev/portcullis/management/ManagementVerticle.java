@@ -5,7 +5,9 @@ import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.Metrics;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
+import dev.portcullis.http.BodyFraming;
 import dev.portcullis.http.ErrorResponder;
+import dev.portcullis.http.InvalidRequests;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.RouteTemplates;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -59,7 +61,10 @@ public final class ManagementVerticle extends VerticleBase {
     router.errorHandler(400, ErrorResponder.forStatus(400));
     router.errorHandler(404, ErrorResponder.forStatus(404));
     router.errorHandler(405, ErrorResponder.methodNotAllowed(new RouteTemplates(router)));
-    server = vertx.createHttpServer().requestHandler(router);
+    BodyFraming framing = new BodyFraming();
+    server = vertx.createHttpServer()
+        .invalidRequestHandler(framing.guardInvalid(InvalidRequests::answer))
+        .requestHandler(framing.guard(router));
     return server.listen(config.managementPort());
   }
 

@@ -132,15 +132,19 @@ class AccessLogTest {
   }
 
   @Test
-  @DisplayName("a request without a Host header, or whose chunks cannot be read, logs its 400 and no error")
+  @DisplayName("a request without a Host header, with a Transfer-Encoding other than chunked, or whose chunks cannot "
+      + "be read logs its 400 and no error")
   void refusedRequests() {
     MalformedRequestsTest.exchange(gateway.config().httpPort(),
         "GET /v1/apps HTTP/1.1\r\nX-Request-Id: caller-id-no-host\r\nConnection: close\r\n\r\n");
     MalformedRequestsTest.exchange(gateway.config().httpPort(), "POST /v1/apps HTTP/1.1\r\nHost: x\r\n"
         + "X-Request-Id: caller-id-chunk\r\nAuthorization: Bearer " + TestGateway.ADMIN_KEY + "\r\n"
         + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
-    Await.until("the access lines", Duration.ofSeconds(5),
-        () -> !access("caller-id-no-host").isEmpty() && !access("caller-id-chunk").isEmpty());
+    MalformedRequestsTest.exchange(gateway.config().httpPort(), "POST /v1/apps HTTP/1.1\r\nHost: x\r\n"
+        + "X-Request-Id: caller-id-te\r\nTransfer-Encoding: xchunked\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    Await.until("the access lines", Duration.ofSeconds(5), () -> !access("caller-id-no-host").isEmpty()
+        && !access("caller-id-chunk").isEmpty() && !access("caller-id-te").isEmpty());
+    assertTrue(access("caller-id-te").get(0).contains("status=400"), access("caller-id-te").toString());
     assertTrue(access("caller-id-no-host").get(0).contains("status=400"), access("caller-id-no-host").toString());
     assertTrue(access("caller-id-chunk").get(0).contains("status=400"), access("caller-id-chunk").toString());
     assertEquals(List.of(), errors("caller-id-no-host"));

@@ -73,6 +73,25 @@ class MalformedRequestsTest {
   }
 
   @Test
+  @DisplayName("a Transfer-Encoding other than chunked is 400 before the body is read: a request hidden in the body "
+      + "is never answered")
+  void unknownTransferEncoding() {
+    String hidden = "GET /no/such/path HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (String coding : List.of("xchunked", "gzip, chunked", "chunked, identity")) {
+      Answer answer = exchange(gateway.config().httpPort(), "POST /v1/apps HTTP/1.1\r\nHost: x\r\n" + ADMIN
+          + "Content-Type: application/json\r\nTransfer-Encoding: " + coding + "\r\n\r\n" + hidden);
+      assertEquals(400, answer.status(), coding + ": " + answer.text());
+      assertEquals("invalid_request", answer.json().getString("error"), answer.text());
+      assertNotNull(answer.header("X-Request-Id"), answer.text());
+      assertEquals(1, answer.statusLines(), "one answer only, the hidden request unanswered: " + answer.text());
+      assertTrue(answer.closed(), "the connection closes after: " + answer.text());
+    }
+    Answer twice = exchange(gateway.config().httpPort(), "POST /v1/apps HTTP/1.1\r\nHost: x\r\n" + ADMIN
+        + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    assertEquals(400, twice.status(), twice.text());
+  }
+
+  @Test
   @DisplayName("OPTIONS * carries a request id, and a malformed %-escape on the management port answers JSON")
   void asteriskAndManagementEscape() {
     Answer asterisk = exchange(gateway.config().httpPort(), "OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
