@@ -92,6 +92,20 @@ class MalformedRequestsTest {
   }
 
   @Test
+  @DisplayName("a multipart body on a JSON endpoint is 415, not an empty object that runs the call")
+  void multipartOnJson() {
+    String appId = gateway.createApp("multipart-json").getString("app_id");
+    String body = "--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\ny\r\n--b--\r\n";
+    ApiResponse rotated = gateway.http().send("POST", "/v1/apps/" + appId + "/rotate-signing-key", body,
+        "Content-Type", "multipart/form-data; boundary=b", "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
+    assertEquals(415, rotated.status(), rotated.body());
+    assertEquals("unsupported_media_type", rotated.error());
+    ApiResponse empty = gateway.http().send("POST", "/v1/apps/" + appId + "/rotate-signing-key", "",
+        "Content-Type", "application/x-www-form-urlencoded", "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
+    assertEquals(200, empty.status(), "an empty body of any type is still no body: " + empty.body());
+  }
+
+  @Test
   @DisplayName("OPTIONS * carries a request id, and a malformed %-escape on the management port answers JSON")
   void asteriskAndManagementEscape() {
     Answer asterisk = exchange(gateway.config().httpPort(), "OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
