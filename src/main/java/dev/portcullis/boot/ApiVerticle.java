@@ -29,6 +29,7 @@ import dev.portcullis.http.InvalidRequests;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.NulCharacters;
 import dev.portcullis.http.PathSegments;
+import dev.portcullis.http.RepeatedAuthorization;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.RouteTemplates;
 import dev.portcullis.http.TrustedProxies;
@@ -189,6 +190,7 @@ public final class ApiVerticle extends VerticleBase {
     router.route().failureHandler(RequestIds::handleFailure);
     router.route().failureHandler(accessLog::handleFailure);
     router.route().handler(PathSegments::check);
+    router.route().handler(RepeatedAuthorization::check);
     router.route().handler(guard.proxies());
     router.route().handler(guard.admission());
     router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));

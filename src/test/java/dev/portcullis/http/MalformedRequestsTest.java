@@ -106,6 +106,28 @@ class MalformedRequestsTest {
   }
 
   @Test
+  @DisplayName("a request with two Authorization headers is 400 invalid_request whichever comes first, Bearer or Basic")
+  void repeatedAuthorization() {
+    JsonObject app = gateway.createApp("repeated-authorization");
+    String good = "Authorization: Bearer " + TestGateway.ADMIN_KEY + "\r\n";
+    String bad = "Authorization: Bearer not-the-key\r\n";
+    for (String headers : List.of(good + bad, bad + good)) {
+      Answer answer = exchange(gateway.config().httpPort(),
+          "GET /v1/apps HTTP/1.1\r\nHost: x\r\n" + headers + "Connection: close\r\n\r\n");
+      assertEquals(400, answer.status(), answer.text());
+      assertEquals("invalid_request", answer.json().getString("error"), answer.text());
+    }
+    String basic = "Authorization: Basic " + java.util.Base64.getEncoder().encodeToString(
+        (app.getString("app_id") + ":" + app.getString("app_secret")).getBytes(StandardCharsets.UTF_8)) + "\r\n";
+    String body = "{\"email\":\"twice@example.com\"}";
+    Answer client = exchange(gateway.config().httpPort(), "POST /auth/send-otp HTTP/1.1\r\nHost: x\r\n" + basic
+        + "Authorization: Basic Zm9vOmJhcg==\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
+        + "\r\nConnection: close\r\n\r\n" + body);
+    assertEquals(400, client.status(), client.text());
+    assertEquals("invalid_request", client.json().getString("error"), client.text());
+  }
+
+  @Test
   @DisplayName("OPTIONS * carries a request id, and a malformed %-escape on the management port answers JSON")
   void asteriskAndManagementEscape() {
     Answer asterisk = exchange(gateway.config().httpPort(), "OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
