@@ -22,12 +22,14 @@ import dev.portcullis.hosted.BusPasswords;
 import dev.portcullis.http.AccessLog;
 import dev.portcullis.http.AdmissionControl;
 import dev.portcullis.http.AdminAuth;
+import dev.portcullis.http.BodyFraming;
 import dev.portcullis.http.ClientAuth;
 import dev.portcullis.http.ErrorResponder;
 import dev.portcullis.http.InvalidRequests;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.NulCharacters;
 import dev.portcullis.http.PathSegments;
+import dev.portcullis.http.RepeatedAuthorization;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.RouteTemplates;
 import dev.portcullis.http.TrustedProxies;
@@ -119,14 +121,15 @@ public final class ApiVerticle extends VerticleBase {
         LicenseApi.create(vertx, config, pg, redis, masterKey, appDirectory, audit, metrics),
         hosted(config, bus, audit, appDirectory, clientAuthentication, metrics));
 
+    BodyFraming framing = new BodyFraming();
     server = vertx.createHttpServer(new HttpServerOptions()
             .setPort(config.httpPort())
             .setIdleTimeout(60)
             .setIdleTimeoutUnit(TimeUnit.SECONDS)
             // A form field may be as long as a whole body (Vert.x's default, 8 KiB, failed a longer one with a 500).
             .setMaxFormAttributeSize(BODY_LIMIT_BYTES))
-        .invalidRequestHandler(InvalidRequests::answer)
-        .requestHandler(routes(Router.router(vertx), guards, apis));
+        .invalidRequestHandler(framing.guardInvalid(InvalidRequests::answer))
+        .requestHandler(framing.guard(routes(Router.router(vertx), guards, apis)));
     return server.listen();
   }
 
@@ -181,8 +184,13 @@ public final class ApiVerticle extends VerticleBase {
   static Router routes(Router router, Guards guard, Apis api) {
     router.route().handler(RequestIds::handle);
     RouteTemplates templates = new RouteTemplates(router);
-    router.route().handler(new AccessLog(templates));
+    AccessLog accessLog = new AccessLog(templates);
+    router.route().handler(accessLog);
+    // A request the router refused before any handler ran (no Host header) gets its id and access line here
+    router.route().failureHandler(RequestIds::handleFailure);
+    router.route().failureHandler(accessLog::handleFailure);
     router.route().handler(PathSegments::check);
+    router.route().handler(RepeatedAuthorization::check);
     router.route().handler(guard.proxies());
     router.route().handler(guard.admission());
     router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));

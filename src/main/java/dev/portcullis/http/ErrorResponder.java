@@ -4,6 +4,7 @@ import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Failures;
 import dev.portcullis.core.RequestContext;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpClosedException;
@@ -27,6 +28,17 @@ public final class ErrorResponder {
       // The connection closed before the request was whole (the client left, or a drain ended): nobody to answer.
       LOG.debug("request {} {} {} ended with its connection", RequestIds.of(ctx), ctx.request().method(),
           ctx.request().path());
+      return;
+    }
+    if (!malformedForm(cause) && brokenFraming(cause)) {
+      // The body's framing could not be read (a malformed chunk): the connection's bytes can no longer be split into
+      // requests, so it closes after this answer. Closed at once, which flushes the answer first: the decoder closes it
+      // right after this handler returns, dropping anything not yet flushed.
+      LOG.debug("request {} {} {}: body framing refused: {}", RequestIds.of(ctx), ctx.request().method(),
+          ctx.request().path(), cause.toString());
+      ctx.response().putHeader("Connection", "close");
+      send(ctx, new ApiException(ErrorCode.INVALID_REQUEST, "malformed request body: its chunked framing could not be read"));
+      ctx.request().connection().close();
       return;
     }
     answer(ctx, classify(cause, ctx.statusCode()), cause);
@@ -60,6 +72,9 @@ public final class ErrorResponder {
   }
 
   private static ApiException classify(Throwable cause, int status) {
+    if (cause instanceof ApiException api) {
+      return api;
+    }
     if (cause instanceof HttpException http) {
       // Vert.x Web's own refusals, such as a query string with a malformed %-escape.
       return fromStatus(http.getStatusCode());
@@ -67,7 +82,30 @@ public final class ErrorResponder {
     if (malformedForm(cause)) {
       return new ApiException(ErrorCode.INVALID_REQUEST, "malformed form body: check its %-escapes");
     }
+    if (status >= 400 && status < 500) {
+      // Vert.x's refusal of the request itself, with the status it chose: a missing Host header (400), an Expect
+      // other than 100-continue (417). The exception only says why.
+      return fromStatus(status);
+    }
     return cause != null ? Failures.toApi(cause) : fromStatus(status);
+  }
+
+  /**
+   * Netty's HTTP decoder refusing the body's framing (a chunk size that is not hex or overflows, a chunk extension
+   * it will not read), as it reaches the body handler: the decoder's own exception, or one thrown in its frames.
+   */
+  private static boolean brokenFraming(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof DecoderException) {
+        return true;
+      }
+      for (StackTraceElement frame : t.getStackTrace()) {
+        if (frame.getClassName().startsWith("io.netty.handler.codec.http.HttpObjectDecoder")) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /**
@@ -111,6 +149,9 @@ public final class ErrorResponder {
 
   public static void send(RoutingContext ctx, ApiException failure) {
     HttpServerResponse response = ctx.response();
+    if (response.closed()) {
+      return;
+    }
     if (response.headWritten()) {
       response.reset();
       return;
@@ -160,7 +201,12 @@ public final class ErrorResponder {
       case 405 -> new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "method not allowed on this path");
       case 413 -> new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than 64 KiB");
       case 415 -> new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json");
-      default -> new ApiException(ErrorCode.INTERNAL_ERROR, "internal error");
+      case 417 -> new ApiException(ErrorCode.INVALID_REQUEST, "Expect: only 100-continue is supported");
+      // Any other refusal of the request by Vert.x (406, 408, 411, 414, 431, ...): the contract has no code of its
+      // own for it, and it is the client's, never a 500.
+      default -> status >= 400 && status < 500
+          ? new ApiException(ErrorCode.INVALID_REQUEST, "malformed request: check the path, headers and body")
+          : new ApiException(ErrorCode.INTERNAL_ERROR, "internal error");
     };
   }
 }

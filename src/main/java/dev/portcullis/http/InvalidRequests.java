@@ -30,14 +30,24 @@ public final class InvalidRequests {
       status = 400;
       message = "malformed request: the request line or a header could not be read";
     }
-    String requestId = RequestIds.newId();
+    refuse(request, status, message);
+  }
+
+  /**
+   * Answers {@code invalid_request} with the status and message, logs the access line, and closes the connection.
+   * Closed at once, which flushes the answer first: the decoder may fail on the bytes that follow in the same read
+   * (a body it reads by another framing) and close the connection itself, dropping an answer not yet flushed.
+   */
+  static void refuse(HttpServerRequest request, int status, String message) {
+    String requestId = RequestIds.of(request);
     AccessLog.line(requestId, request.method() == null ? "-" : request.method().name(), "unmatched", status, 0, null);
     request.response()
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .putHeader("Cache-Control", "no-store")
+        .putHeader("Connection", "close")
         .putHeader(RequestIds.HEADER, requestId)
-        .end(new ApiException(ErrorCode.INVALID_REQUEST, message).toJson().toBuffer())
-        .onComplete(done -> request.connection().close());
+        .end(new ApiException(ErrorCode.INVALID_REQUEST, message).toJson().toBuffer());
+    request.connection().close();
   }
 }

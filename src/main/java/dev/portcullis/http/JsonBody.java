@@ -48,6 +48,13 @@ public final class JsonBody implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     Buffer raw = ctx.body().buffer();
+    String type = ctx.request().getHeader("Content-Type");
+    if (type != null && !isJson(type) && (raw != null && raw.length() > 0 || declaresBody(ctx))) {
+      // Judged before the empty-body case: the body handler keeps a multipart body out of the buffer (as form
+      // fields), so that such a body looked like none at all.
+      refuse(ctx, new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json"));
+      return;
+    }
     if (raw == null || raw.length() == 0) {
       if (ctx.request().method() == HttpMethod.PATCH) {
         refuse(ctx, new ApiException(ErrorCode.INVALID_REQUEST, "body must be a JSON object of the fields to change"));
@@ -55,11 +62,6 @@ public final class JsonBody implements Handler<RoutingContext> {
       }
       ctx.put(KEY, new JsonObject());
       ctx.next();
-      return;
-    }
-    String type = ctx.request().getHeader("Content-Type");
-    if (type != null && !isJson(type)) {
-      refuse(ctx, new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json"));
       return;
     }
     String text = strictUtf8(raw.getBytes());
@@ -179,6 +181,15 @@ public final class JsonBody implements Handler<RoutingContext> {
       }
     }
     return null;
+  }
+
+  /** A request that says it sends a body: chunked, or a Content-Length above 0 (an empty one with any type is none). */
+  private static boolean declaresBody(RoutingContext ctx) {
+    if (ctx.request().headers().contains("Transfer-Encoding")) {
+      return true;
+    }
+    String length = ctx.request().getHeader("Content-Length");
+    return length != null && !length.trim().equals("0");
   }
 
   private static boolean isJson(String contentType) {

@@ -1,6 +1,7 @@
 package dev.portcullis.http;
 
 import dev.portcullis.core.RequestContext;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -17,12 +18,26 @@ public final class RequestIds {
   }
 
   public static void handle(RoutingContext ctx) {
-    String given = ctx.request().getHeader(HEADER);
-    String id = given != null && SANE.matcher(given).matches() ? given : newId();
+    assign(ctx);
+    ctx.next();
+  }
+
+  /**
+   * For a failure route: an id for the requests the router refused before any handler ran (no {@code Host}
+   * header, a path that does not start with "/"), so that their answer carries one too.
+   */
+  public static void handleFailure(RoutingContext ctx) {
+    if (ctx.get(KEY) == null) {
+      assign(ctx);
+    }
+    ctx.next();
+  }
+
+  private static void assign(RoutingContext ctx) {
+    String id = of(ctx.request());
     ctx.put(KEY, id);
     RequestContext.bind(id);
     ctx.response().putHeader(HEADER, id);
-    ctx.next();
   }
 
   /**
@@ -34,6 +49,12 @@ public final class RequestIds {
     long high = (random.nextLong() & ~0xF000L) | 0x4000L;
     long low = (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
     return new UUID(high, low).toString();
+  }
+
+  /** The caller's id when it is sane, else a new one. */
+  static String of(HttpServerRequest request) {
+    String given = request.getHeader(HEADER);
+    return given != null && SANE.matcher(given).matches() ? given : newId();
   }
 
   public static String of(RoutingContext ctx) {

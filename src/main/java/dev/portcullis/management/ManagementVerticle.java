@@ -5,7 +5,9 @@ import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.Metrics;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
+import dev.portcullis.http.BodyFraming;
 import dev.portcullis.http.ErrorResponder;
+import dev.portcullis.http.InvalidRequests;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.RouteTemplates;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -43,6 +45,7 @@ public final class ManagementVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     // The public port's conventions here too: a request id on every answer, errors in the JSON contract.
     router.route().handler(RequestIds::handle);
+    router.route().failureHandler(RequestIds::handleFailure);
     router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "up")));
     router.get("/health/ready").handler(this::ready);
     // The public half of the key that signs exported audit months (README, Audit log: Retention).
@@ -55,9 +58,13 @@ public final class ManagementVerticle extends VerticleBase {
     }
     RouteTemplates.headWithGet(router, Set.of());
     router.route().failureHandler(ErrorResponder::handle);
+    router.errorHandler(400, ErrorResponder.forStatus(400));
     router.errorHandler(404, ErrorResponder.forStatus(404));
     router.errorHandler(405, ErrorResponder.methodNotAllowed(new RouteTemplates(router)));
-    server = vertx.createHttpServer().requestHandler(router);
+    BodyFraming framing = new BodyFraming();
+    server = vertx.createHttpServer()
+        .invalidRequestHandler(framing.guardInvalid(InvalidRequests::answer))
+        .requestHandler(framing.guard(router));
     return server.listen(config.managementPort());
   }
 

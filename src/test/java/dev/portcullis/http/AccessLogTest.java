@@ -119,6 +119,59 @@ class AccessLogTest {
   }
 
   @Test
+  @DisplayName("a path with a malformed %-escape logs its 400 as unmatched, with no error logged")
+  void malformedEscape() {
+    MalformedRequestsTest.Answer answer = MalformedRequestsTest.exchange(gateway.config().httpPort(),
+        "GET /v1/apps/%/secret-x HTTP/1.1\r\nHost: x\r\nX-Request-Id: caller-id-escape\r\nConnection: close\r\n\r\n");
+    assertEquals(400, answer.status(), answer.text());
+    Await.until("the access line", Duration.ofSeconds(5), () -> !access("caller-id-escape").isEmpty());
+    String line = access("caller-id-escape").get(0);
+    assertTrue(line.contains("route=unmatched") && line.contains("status=400"), line);
+    assertFalse(line.contains("secret-x"), line);
+    assertEquals(List.of(), errors("caller-id-escape"));
+  }
+
+  @Test
+  @DisplayName("a request without a Host header, with a Transfer-Encoding other than chunked, or whose chunks cannot "
+      + "be read logs its 400 and no error")
+  void refusedRequests() {
+    MalformedRequestsTest.exchange(gateway.config().httpPort(),
+        "GET /v1/apps HTTP/1.1\r\nX-Request-Id: caller-id-no-host\r\nConnection: close\r\n\r\n");
+    MalformedRequestsTest.exchange(gateway.config().httpPort(), "POST /v1/apps HTTP/1.1\r\nHost: x\r\n"
+        + "X-Request-Id: caller-id-chunk\r\nAuthorization: Bearer " + TestGateway.ADMIN_KEY + "\r\n"
+        + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
+    MalformedRequestsTest.exchange(gateway.config().httpPort(), "POST /v1/apps HTTP/1.1\r\nHost: x\r\n"
+        + "X-Request-Id: caller-id-te\r\nTransfer-Encoding: xchunked\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    Await.until("the access lines", Duration.ofSeconds(5), () -> !access("caller-id-no-host").isEmpty()
+        && !access("caller-id-chunk").isEmpty() && !access("caller-id-te").isEmpty());
+    assertTrue(access("caller-id-te").get(0).contains("status=400"), access("caller-id-te").toString());
+    assertTrue(access("caller-id-no-host").get(0).contains("status=400"), access("caller-id-no-host").toString());
+    assertTrue(access("caller-id-chunk").get(0).contains("status=400"), access("caller-id-chunk").toString());
+    assertEquals(List.of(), errors("caller-id-no-host"));
+    assertEquals(List.of(), errors("caller-id-chunk"));
+  }
+
+  @Test
+  @DisplayName("a request whose client left before the body was whole is logged as aborted (status 0), not 200")
+  void abortedRequest() throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.config().httpPort())) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(("POST /v1/apps HTTP/1.1\r\nHost: x\r\nX-Request-Id: caller-id-left\r\n"
+          + "Authorization: Bearer " + TestGateway.ADMIN_KEY + "\r\nContent-Type: application/json\r\n"
+          + "Content-Length: 100\r\nExpect: 100-continue\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      // The body handler's 100 Continue: the request is being served, waiting for its body
+      byte[] interim = new byte[25];
+      assertTrue(socket.getInputStream().read(interim) > 0);
+      assertTrue(new String(interim, java.nio.charset.StandardCharsets.US_ASCII).startsWith("HTTP/1.1 100"));
+      socket.getOutputStream().write("{\"name\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+    }
+    Await.until("the access line", Duration.ofSeconds(5), () -> !access("caller-id-left").isEmpty());
+    assertTrue(access("caller-id-left").get(0).contains("status=0 "), access("caller-id-left").toString());
+  }
+
+  @Test
   @DisplayName("every log line written while serving a request carries its id, in the service verticles too")
   void requestIdOnEveryLine() {
     JsonObject app = gateway.createApp("access-log-otp");
@@ -190,6 +243,16 @@ class AccessLogTest {
     Object encoder = appender.getEncoder();
     context.stop();
     return encoder;
+  }
+
+  /** The WARN and ERROR lines logged while serving the request. */
+  private static List<String> errors(String requestId) {
+    return capture.events.stream()
+        .filter(event -> event.getLevel().isGreaterOrEqual(Level.WARN))
+        .filter(event -> requestId.equals(event.getMDCPropertyMap().get("request_id"))
+            || event.getFormattedMessage().contains(requestId))
+        .map(event -> event.getLevel() + " " + event.getFormattedMessage())
+        .toList();
   }
 
   private static List<String> access(String requestId) {

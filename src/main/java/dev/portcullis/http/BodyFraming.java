@@ -1,0 +1,68 @@
+package dev.portcullis.http;
+
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.WeakHashMap;
+
+/**
+ * Request smuggling hygiene (RFC 9112 §6.1, §6.3), in front of the router: a request whose body length is in
+ * doubt is answered {@code 400 invalid_request} before its body is read, and its connection closed. That is a
+ * {@code Transfer-Encoding} other than exactly {@code chunked} (the decoder ignores one it does not know, such as
+ * {@code xchunked}, reads no body and would parse the body's bytes as the next request; it reads {@code gzip,
+ * chunked} as chunked but nothing here decodes gzip), and a {@code Transfer-Encoding} in an HTTP/1.0 request.
+ * Requests the decoder already read after such a one on the same connection (pipelined, or hidden in the body)
+ * are never answered: the connection closes once the refusal is written.
+ *
+ * <p>One instance per HTTP verticle: its connections are all served on that verticle's event loop.
+ */
+public final class BodyFraming {
+
+  private final Set<HttpConnection> refused = Collections.newSetFromMap(new WeakHashMap<>());
+
+  /** The server's request handler: the requests with a sound framing go on to {@code next}. */
+  public Handler<HttpServerRequest> guard(Handler<HttpServerRequest> next) {
+    return request -> {
+      if (refused.contains(request.connection())) {
+        return; // read from a connection whose framing was refused; it closes once that refusal is written
+      }
+      String problem = problem(request);
+      if (problem == null) {
+        next.handle(request);
+        return;
+      }
+      refused.add(request.connection());
+      InvalidRequests.refuse(request, 400, problem);
+    };
+  }
+
+  /** The server's handler of requests the decoder refused, which also stay unanswered on a refused connection. */
+  public Handler<HttpServerRequest> guardInvalid(Handler<HttpServerRequest> next) {
+    return request -> {
+      if (!refused.contains(request.connection())) {
+        next.handle(request);
+      }
+    };
+  }
+
+  static String problem(HttpServerRequest request) {
+    List<String> codings = request.headers().getAll("Transfer-Encoding");
+    if (codings.isEmpty()) {
+      return null;
+    }
+    if (request.version() == HttpVersion.HTTP_1_0) {
+      return "malformed request: Transfer-Encoding is not allowed in HTTP/1.0";
+    }
+    if (codings.size() != 1 || !codings.get(0).trim().equalsIgnoreCase("chunked")) {
+      return "malformed request: the only Transfer-Encoding accepted is chunked";
+    }
+    if (request.headers().contains("Content-Length")) {
+      return "malformed request: Transfer-Encoding and Content-Length must not both be given";
+    }
+    return null;
+  }
+}

@@ -1,0 +1,196 @@
+package dev.portcullis.http;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.GatewayExtension;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+@DisplayName("Malformed requests: answered in the JSON error contract with a request id, never 500, never smuggled")
+class MalformedRequestsTest {
+
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create();
+
+  // Set by env before any test of the class runs.
+  private static TestGateway gateway;
+
+  private static final String ADMIN = "Authorization: Bearer " + TestGateway.ADMIN_KEY + "\r\n";
+  private static final Pattern STATUS_LINE = Pattern.compile("(?m)^HTTP/1\\.[01] (\\d{3}) ");
+
+  @Test
+  @DisplayName("an HTTP/1.1 request without a Host header is 400 invalid_request with a request id, on both ports")
+  void noHost() {
+    for (int port : new int[] {gateway.config().httpPort(), gateway.config().managementPort()}) {
+      Answer answer = exchange(port, "GET /v1/apps HTTP/1.1\r\n" + ADMIN + "Connection: close\r\n\r\n");
+      assertEquals(400, answer.status(), answer.text());
+      assertEquals("invalid_request", answer.json().getString("error"), answer.text());
+      assertNotNull(answer.header("X-Request-Id"), answer.text());
+    }
+  }
+
+  @Test
+  @DisplayName("an Expect other than 100-continue is 400 invalid_request, not the body handler's 417 as a 500")
+  void unknownExpectation() {
+    Answer answer = exchange(gateway.config().httpPort(), "POST /v1/apps HTTP/1.1\r\nHost: x\r\n" + ADMIN
+        + "Expect: fancy\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+    assertEquals(400, answer.status(), answer.text());
+    assertEquals("invalid_request", answer.json().getString("error"), answer.text());
+    assertNotNull(answer.header("X-Request-Id"), answer.text());
+  }
+
+  @Test
+  @DisplayName("a chunk size that is not hex or overflows, or a chunk extension, is 400 invalid_request and the "
+      + "connection closes")
+  void malformedChunks() {
+    for (String chunk : List.of("zz\r\n{}\r\n0\r\n\r\n", "ffffffffffffffff\r\n{}\r\n0\r\n\r\n",
+        "2;foo=bar\r\n{}\r\n0\r\n\r\n")) {
+      Answer answer = exchange(gateway.config().httpPort(), "POST /v1/apps HTTP/1.1\r\nHost: x\r\n" + ADMIN
+          + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk);
+      assertEquals(400, answer.status(), chunk + ": " + answer.text());
+      assertEquals("invalid_request", answer.json().getString("error"), answer.text());
+      assertNotNull(answer.header("X-Request-Id"), answer.text());
+      assertTrue(answer.closed(), "the connection closes after: " + answer.text());
+    }
+  }
+
+  @Test
+  @DisplayName("a Transfer-Encoding other than chunked is 400 before the body is read: a request hidden in the body "
+      + "is never answered")
+  void unknownTransferEncoding() {
+    String hidden = "GET /no/such/path HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (String coding : List.of("xchunked", "gzip, chunked", "chunked, identity")) {
+      Answer answer = exchange(gateway.config().httpPort(), "POST /v1/apps HTTP/1.1\r\nHost: x\r\n" + ADMIN
+          + "Content-Type: application/json\r\nTransfer-Encoding: " + coding + "\r\n\r\n" + hidden);
+      assertEquals(400, answer.status(), coding + ": " + answer.text());
+      assertEquals("invalid_request", answer.json().getString("error"), answer.text());
+      assertNotNull(answer.header("X-Request-Id"), answer.text());
+      assertEquals(1, answer.statusLines(), "one answer only, the hidden request unanswered: " + answer.text());
+      assertTrue(answer.closed(), "the connection closes after: " + answer.text());
+    }
+    Answer twice = exchange(gateway.config().httpPort(), "POST /v1/apps HTTP/1.1\r\nHost: x\r\n" + ADMIN
+        + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+    assertEquals(400, twice.status(), twice.text());
+  }
+
+  @Test
+  @DisplayName("a multipart body on a JSON endpoint is 415, not an empty object that runs the call")
+  void multipartOnJson() {
+    String appId = gateway.createApp("multipart-json").getString("app_id");
+    String body = "--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\ny\r\n--b--\r\n";
+    ApiResponse rotated = gateway.http().send("POST", "/v1/apps/" + appId + "/rotate-signing-key", body,
+        "Content-Type", "multipart/form-data; boundary=b", "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
+    assertEquals(415, rotated.status(), rotated.body());
+    assertEquals("unsupported_media_type", rotated.error());
+    ApiResponse empty = gateway.http().send("POST", "/v1/apps/" + appId + "/rotate-signing-key", "",
+        "Content-Type", "application/x-www-form-urlencoded", "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
+    assertEquals(200, empty.status(), "an empty body of any type is still no body: " + empty.body());
+  }
+
+  @Test
+  @DisplayName("a request with two Authorization headers is 400 invalid_request whichever comes first, Bearer or Basic")
+  void repeatedAuthorization() {
+    JsonObject app = gateway.createApp("repeated-authorization");
+    String good = "Authorization: Bearer " + TestGateway.ADMIN_KEY + "\r\n";
+    String bad = "Authorization: Bearer not-the-key\r\n";
+    for (String headers : List.of(good + bad, bad + good)) {
+      Answer answer = exchange(gateway.config().httpPort(),
+          "GET /v1/apps HTTP/1.1\r\nHost: x\r\n" + headers + "Connection: close\r\n\r\n");
+      assertEquals(400, answer.status(), answer.text());
+      assertEquals("invalid_request", answer.json().getString("error"), answer.text());
+    }
+    String basic = "Authorization: Basic " + java.util.Base64.getEncoder().encodeToString(
+        (app.getString("app_id") + ":" + app.getString("app_secret")).getBytes(StandardCharsets.UTF_8)) + "\r\n";
+    String body = "{\"email\":\"twice@example.com\"}";
+    Answer client = exchange(gateway.config().httpPort(), "POST /auth/send-otp HTTP/1.1\r\nHost: x\r\n" + basic
+        + "Authorization: Basic Zm9vOmJhcg==\r\nContent-Type: application/json\r\nContent-Length: " + body.length()
+        + "\r\nConnection: close\r\n\r\n" + body);
+    assertEquals(400, client.status(), client.text());
+    assertEquals("invalid_request", client.json().getString("error"), client.text());
+  }
+
+  @Test
+  @DisplayName("OPTIONS * carries a request id, and a malformed %-escape on the management port answers JSON")
+  void asteriskAndManagementEscape() {
+    Answer asterisk = exchange(gateway.config().httpPort(), "OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertEquals(404, asterisk.status(), asterisk.text());
+    assertNotNull(asterisk.header("X-Request-Id"), asterisk.text());
+    Answer escape = exchange(gateway.config().managementPort(), "GET /health/% HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertEquals(400, escape.status(), escape.text());
+    assertEquals("invalid_request", escape.json().getString("error"), escape.text());
+    assertNotNull(escape.header("X-Request-Id"), escape.text());
+  }
+
+  /** What came back on one connection: every byte until the server closed it (or went quiet for 5 s). */
+  record Answer(String text, boolean closed) {
+
+    int status() {
+      Matcher line = STATUS_LINE.matcher(text);
+      return line.find() ? Integer.parseInt(line.group(1)) : -1;
+    }
+
+    int statusLines() {
+      return (int) STATUS_LINE.matcher(text).results().count();
+    }
+
+    String header(String name) {
+      String head = text.contains("\r\n\r\n") ? text.substring(0, text.indexOf("\r\n\r\n")) : text;
+      for (String line : head.split("\r\n")) {
+        if (line.toLowerCase(Locale.ROOT).startsWith(name.toLowerCase(Locale.ROOT) + ":")) {
+          return line.substring(name.length() + 1).trim();
+        }
+      }
+      return null;
+    }
+
+    JsonObject json() {
+      int start = text.indexOf("\r\n\r\n");
+      assertFalse(start < 0, "no body: " + text);
+      String body = text.substring(start + 4);
+      int end = body.indexOf("HTTP/1.");
+      return new JsonObject(end > 0 ? body.substring(0, end) : body);
+    }
+  }
+
+  static Answer exchange(int port, String request) {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().flush();
+      InputStream in = socket.getInputStream();
+      ByteArrayOutputStream read = new ByteArrayOutputStream();
+      byte[] buffer = new byte[4096];
+      boolean closed = true;
+      try {
+        for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+          read.write(buffer, 0, n);
+        }
+      } catch (SocketTimeoutException open) {
+        closed = false;
+      } catch (IOException reset) {
+        closed = true; // a reset after the answer is a close too
+      }
+      return new Answer(read.toString(StandardCharsets.ISO_8859_1), closed);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
