@@ -329,7 +329,10 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/oidc/:app_id/authorize").handler(oidc::authorize);
     router.get("/oidc/:app_id/userinfo").handler(oidc::userInfo);
 
-    router.route("/hosted/*").failureHandler(HostedApi::failed);
+    // What a browser loads is refused with a page, whatever refused it (admission control, a store down)
+    for (String page : List.of("/hosted/*", "/onboarding/*", "/oidc/:app_id/authorize")) {
+      router.route(page).failureHandler(HostedApi::failed);
+    }
     RouteTemplates.headWithGet(router,
         Set.of("/onboarding/:app_id", "/hosted/conversations/:id", "/oidc/:app_id/authorize"));
     router.route().failureHandler(ErrorResponder::handle);

@@ -35,7 +35,8 @@ public final class AdmissionControl implements Handler<RoutingContext> {
   public void handle(RoutingContext ctx) {
     if (maxInFlight > 0 && inFlight >= maxInFlight) {
       rejected.increment();
-      ErrorResponder.send(ctx, AT_CAPACITY);
+      // Through the failure handlers, so a browser's page is refused with a page, an API call with JSON.
+      ctx.fail(AT_CAPACITY);
       return;
     }
     inFlight++;
