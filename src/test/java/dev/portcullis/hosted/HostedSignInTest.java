@@ -414,20 +414,33 @@ class HostedSignInTest {
     assertEquals("invalid_grant", exchanged.error());
   }
 
-  @Test
-  @DisplayName("a user with a password signs in with it (a wrong one is refused and may be tried again)")
-  void passwordSignIn() {
-    JsonObject pwApp = fixture.app("hosted-password", List.of(CALLBACK),
-        new JsonObject().put("require_verified_identity", false));
+  /** A browser at the password step of a new app's flow, for a user the operator made with a password. */
+  private record AtPassword(JsonObject app, FormBrowser browser, FormBrowser.Page page) {
+  }
+
+  private static AtPassword atPasswordStep(String slug, String email, String state) {
+    JsonObject pwApp = fixture.app(slug, List.of(CALLBACK), new JsonObject().put("require_verified_identity", false));
     String pwAppId = pwApp.getString("app_id");
     ApiResponse created = fixture.gateway.http().post("/v1/apps/" + pwAppId + "/users", new JsonObject()
-        .put("email", "pat@example.com").put("password", "Correct-Horse-Battery-9"),
+        .put("email", email).put("password", "Correct-Horse-Battery-9"),
         "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
     assertEquals(201, created.status(), created.toString());
     FormBrowser browser = fixture.browser();
-    FormBrowser.Page page = browser.get("/onboarding/" + pwAppId + "?state=pw&callback_url=" + FormBrowser.encode(CALLBACK));
-    FormBrowser.Page passwordStep = browser.submit(page, Map.of("identity", "pat@example.com"));
+    FormBrowser.Page page = browser.get("/onboarding/" + pwAppId + "?state=" + state + "&callback_url="
+        + FormBrowser.encode(CALLBACK));
+    FormBrowser.Page passwordStep = browser.submit(page, Map.of("identity", email));
     assertTrue(passwordStep.body().contains("name=\"password\""), passwordStep.toString());
+    return new AtPassword(pwApp, browser, passwordStep);
+  }
+
+  @Test
+  @DisplayName("a user with a password signs in with it (a wrong one is refused and may be tried again)")
+  void passwordSignIn() {
+    AtPassword at = atPasswordStep("hosted-password", "pat@example.com", "pw");
+    JsonObject pwApp = at.app();
+    String pwAppId = pwApp.getString("app_id");
+    FormBrowser browser = at.browser();
+    FormBrowser.Page passwordStep = at.page();
     assertTrue(passwordStep.body().contains("Send me a code instead"));
     assertTrue(passwordStep.body().contains("<label for=\"password\">"));
 
@@ -464,16 +477,10 @@ class HostedSignInTest {
   @Test
   @DisplayName("a password step whose challenge lapsed (the page stayed open) says so, and the next try signs in")
   void lapsedChallenge() {
-    JsonObject lapseApp = fixture.app("hosted-lapse", List.of(CALLBACK), new JsonObject().put("require_verified_identity", false));
-    String lapseAppId = lapseApp.getString("app_id");
-    ApiResponse created = fixture.gateway.http().post("/v1/apps/" + lapseAppId + "/users", new JsonObject()
-        .put("email", "lapse@example.com").put("password", "Correct-Horse-Battery-9"),
-        "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
-    assertEquals(201, created.status(), created.toString());
-    FormBrowser browser = fixture.browser();
-    FormBrowser.Page page = browser.get("/onboarding/" + lapseAppId + "?state=l&callback_url=" + FormBrowser.encode(CALLBACK));
-    FormBrowser.Page passwordStep = browser.submit(page, Map.of("identity", "lapse@example.com"));
-    assertTrue(passwordStep.body().contains("name=\"password\""), passwordStep.toString());
+    AtPassword at = atPasswordStep("hosted-lapse", "lapse@example.com", "l");
+    String lapseAppId = at.app().getString("app_id");
+    FormBrowser browser = at.browser();
+    FormBrowser.Page passwordStep = at.page();
     // What 120 s of an open page do: the page's challenge is gone.
     String pattern = fixture.gateway.redisPrefix() + "pw-challenge:{" + lapseAppId + "}:*";
     io.vertx.redis.client.Response keys = fixture.gateway.redis(io.vertx.redis.client.Command.KEYS, pattern);
