@@ -13,12 +13,18 @@
 -- KEYS[7] the identity's wrong codes: hash {bucket -> count}
 -- KEYS[8] the networks that have signed this identity in: set
 -- KEYS[9] the app's SMS sends, KEYS[10] the app's SMS sends to this country: hashes {bucket -> count}
--- ARGV: 1 request key prefix, 2 request id, 3 identity, 4 identity name, 5 code mac, 6 max attempts,
---       7 code ttl ms, 8 cooldown ms, 9 identity+network limit, 10 network limit, 11 app limit,
---       12 window ms, 13 bucket ms, 14 state ttl ms, 15 network name ('none' without a client IP),
---       16 pending codes per identity, 17 wrong codes per identity and hour, 18 SMS limit (0: not an SMS),
---       19 SMS limit per country (0: not an SMS)
--- Returns {'ok'} or {'refused', reason, retry_after_ms}.
+-- KEYS[11] the request this send replaces: the one KEYS[1]'s 'current' named when the caller read it (KEYS[5]
+--          when it named none)
+-- ARGV: 1 the request id KEYS[1]'s 'current' held when the caller read it ('' for none), 2 request id,
+--       3 identity, 4 identity name, 5 code mac, 6 max attempts, 7 code ttl ms, 8 cooldown ms,
+--       9 identity+network limit, 10 network limit, 11 app limit, 12 window ms, 13 bucket ms, 14 state ttl ms,
+--       15 network name ('none' without a client IP), 16 pending codes per identity, 17 wrong codes per identity
+--       and hour, 18 SMS limit (0: not an SMS), 19 SMS limit per country (0: not an SMS)
+-- Returns {'ok'}, {'refused', reason, retry_after_ms}, or {'stale'} when 'current' changed since the caller read it
+-- (a concurrent send): nothing was written, and the caller reads it again and retries.
+--
+-- Every key the script touches is in KEYS, the previous request's too, so that Redis Cluster sees them all: while
+-- the app's slot migrates, a node lacking some of them answers TRYAGAIN instead of running the script without them.
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -67,6 +73,9 @@ if cooldown_until > now then
 end
 
 local previous = redis.call('HGET', state, 'current')
+if (previous or '') ~= ARGV[1] then
+  return {'stale'}
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
 local trusted = network ~= 'none' and redis.call('SISMEMBER', KEYS[8], network) == 1
 if not trusted then
@@ -115,7 +124,7 @@ for _, limit in ipairs(limits) do
 end
 local ttl = tonumber(ARGV[7])
 if previous then
-  redis.call('DEL', ARGV[1] .. previous)
+  redis.call('DEL', KEYS[11])
   redis.call('ZREM', KEYS[6], previous)
 end
 redis.call('HSET', KEYS[5], 'identity', ARGV[3], 'name', ARGV[4], 'net', network, 'mac', ARGV[5], 'attempts', 0,

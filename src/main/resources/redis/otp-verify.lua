@@ -6,15 +6,23 @@
 -- the verification comes from, a network that has signed it in: else many networks would multiply the guesses.
 --
 -- KEYS[1] the request: hash {identity, name, net, mac, attempts, max}
--- ARGV: 1 identity+network state key prefix (+ name ':' net), 2 mac of the presented code, 3 request id,
---       4 consecutive failures that lock, 5 first lockout ms, 6 longest lockout ms, 7 state ttl ms,
---       8 pending codes key prefix (+ name), 9 wrong codes key prefix (+ name), 10 signed-in networks key
---       prefix (+ name), 11 window ms, 12 bucket ms, 13 how long a network stays signed in, ms,
---       14 the network of the verifying request ('' when it gave no client_ip), 15 the identity's wrong codes an
---       hour across networks, in units of the request's max attempts
--- Every key named from a prefix shares the request's hash slot ({app}).
+-- KEYS[2] identity+network state of the code's network (name ':' net): hash {current, failures, lockouts, locked_until}
+-- KEYS[3] identity+network state of the verifying request's network (KEYS[2] when it is the same or none)
+-- KEYS[4] the identity's pending codes: zset, KEYS[5] its wrong codes: hash {bucket -> count}, KEYS[6] the
+--         networks that have signed it in: set
+-- ARGV: 1 mac of the presented code, 2 request id, 3 consecutive failures that lock, 4 first lockout ms,
+--       5 longest lockout ms, 6 state ttl ms, 7 window ms, 8 bucket ms, 9 how long a network stays signed in, ms,
+--       10 the network of the verifying request ('' when it gave no client_ip), 11 the identity's wrong codes an
+--       hour across networks, in units of the request's max attempts, 12 and 13 the request's name and net as the
+--       caller read them to name KEYS[2..6]
+-- Every key the script touches is in KEYS (all in the request's hash slot, {app}), so that Redis Cluster sees them
+-- all: while the app's slot migrates, a node lacking some of them answers TRYAGAIN instead of running the script
+-- without the identity's lockout and counts. The caller names them from the request's name and net, read just
+-- before; the script checks that the request still has those (a request's fields never change, so it always
+-- does) and answers {'stale'}, writing nothing, if not.
 -- Returns one of
 --   {'expired'}                          unknown, expired, replaced or already used
+--   {'stale'}                            the request's name or net is not the caller's ARGV[12] and ARGV[13]
 --   {'burned', retry_after_ms}           max attempts reached earlier; a wrong code is still counted
 --   {'locked', retry_after_ms, reason}   reason 'lockout': the identity is locked out on the code's network, or on
 --                                        the network the verification comes from, after too many failures;
@@ -27,13 +35,16 @@ local request = redis.call('HMGET', KEYS[1], 'identity', 'name', 'mac', 'attempt
 if not request[1] then
   return {'expired'}
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local name = request[2]
 local network = request[6] or 'none'
-local state = ARGV[1] .. name .. ':' .. network
-local pending = ARGV[8] .. name
-local matches = request[3] == ARGV[2]
+if name ~= ARGV[12] or network ~= ARGV[13] then
+  return {'stale'}
+end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local state = KEYS[2]
+local pending = KEYS[4]
+local matches = request[3] == ARGV[1]
 local attempts, max = tonumber(request[4]), tonumber(request[5])
 
 local function wait_for(field)
@@ -47,23 +58,23 @@ if attempts >= max then
   return {'burned', math.max(wait_for('cooldown_until'), wait_for('locked_until'))}
 end
 local locked = wait_for('locked_until')
-if ARGV[14] ~= '' and ARGV[14] ~= network then
+if ARGV[10] ~= '' and ARGV[10] ~= network then
   -- A network locked out of this identity verifies no code of it, whichever network asked for the code.
-  local elsewhere = tonumber(redis.call('HGET', ARGV[1] .. name .. ':' .. ARGV[14], 'locked_until') or 0) - now
+  local elsewhere = tonumber(redis.call('HGET', KEYS[3], 'locked_until') or 0) - now
   locked = math.max(locked, elsewhere)
 end
 if locked > 0 then
   return {'locked', locked, 'lockout'}
 end
 
-local bucket = tonumber(ARGV[12])
-local window = tonumber(ARGV[11])
-local wrong = ARGV[9] .. name
-local signed_in = ARGV[10] .. name
+local bucket = tonumber(ARGV[8])
+local window = tonumber(ARGV[7])
+local wrong = KEYS[5]
+local signed_in = KEYS[6]
 
 -- Whether a network that signed this identity in asks: the code's own, or the verifying request's.
 local function trusted()
-  for _, net in ipairs({network, ARGV[14]}) do
+  for _, net in ipairs({network, ARGV[10]}) do
     if net ~= '' and net ~= 'none' and redis.call('SISMEMBER', signed_in, net) == 1 then
       return true
     end
@@ -75,7 +86,7 @@ end
 -- The window arithmetic of otp-send.lua's sends() and retry_after(), which refuse the identity's sends at the same
 -- ceiling: keep the two in step (Redis scripts share no code).
 local function ceiling_wait()
-  local ceiling = tonumber(ARGV[15]) * max
+  local ceiling = tonumber(ARGV[11]) * max
   local first_bucket = math.floor(now / bucket) - math.floor(window / bucket) + 1
   local fields = redis.call('HGETALL', wrong)
   local total, live = 0, {}
@@ -105,30 +116,30 @@ if over > 0 and not trusted() then
 end
 if matches then
   redis.call('DEL', KEYS[1])
-  redis.call('ZREM', pending, ARGV[3])
-  if redis.call('HGET', state, 'current') == ARGV[3] then
+  redis.call('ZREM', pending, ARGV[2])
+  if redis.call('HGET', state, 'current') == ARGV[2] then
     redis.call('HDEL', state, 'current')
   end
   redis.call('HDEL', state, 'failures', 'lockouts')
   if network ~= 'none' then
     redis.call('SADD', signed_in, network)
-    redis.call('PEXPIRE', signed_in, ARGV[13])
+    redis.call('PEXPIRE', signed_in, ARGV[9])
   end
   return {'verified', request[1]}
 end
 
 attempts = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
 if attempts >= max then
-  redis.call('ZREM', pending, ARGV[3])
+  redis.call('ZREM', pending, ARGV[2])
 end
 redis.call('HINCRBY', wrong, math.floor(now / bucket), 1)
 redis.call('PEXPIRE', wrong, window + bucket)
 local failures = redis.call('HINCRBY', state, 'failures', 1)
-local ttl = tonumber(ARGV[7])
+local ttl = tonumber(ARGV[6])
 local locked_ms = 0
-if failures >= tonumber(ARGV[4]) then
+if failures >= tonumber(ARGV[3]) then
   local lockouts = redis.call('HINCRBY', state, 'lockouts', 1)
-  locked_ms = math.min(tonumber(ARGV[5]) * 2 ^ (lockouts - 1), tonumber(ARGV[6]))
+  locked_ms = math.min(tonumber(ARGV[4]) * 2 ^ (lockouts - 1), tonumber(ARGV[5]))
   redis.call('HSET', state, 'failures', 0, 'locked_until', now + locked_ms)
 end
 redis.call('PEXPIRE', state, ttl + locked_ms)

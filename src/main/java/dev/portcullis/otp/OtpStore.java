@@ -1,5 +1,6 @@
 package dev.portcullis.otp;
 
+import dev.portcullis.core.ApiException;
 import dev.portcullis.core.RedisScript;
 import dev.portcullis.core.RedisStore;
 import io.vertx.core.Future;
@@ -7,12 +8,19 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The Redis side of OTP: pending requests, rate limits and lockouts, changed only by two atomic scripts.
  *
  * <p>Every key of an app carries the app id as a hash tag ({@code {app}}), so both scripts touch one hash slot
- * and run unchanged on Redis Cluster.
+ * and run unchanged on Redis Cluster. Each script is handed every key it touches, as Redis requires: a Cluster node
+ * checks the declared keys only, and while the app's slot migrates it runs a script only where all of them are
+ * (else TRYAGAIN, a 503); a key named inside the script would be silently absent on the importing node, and with it
+ * the identity's lockout. The keys that depend on stored state (the request's identity and network at a verify, the
+ * code a send replaces) are read first; the script checks they still hold and answers {@code stale} otherwise,
+ * having written nothing, and the call is made again. The decision itself stays one script, so it is as atomic as
+ * before: the read only names keys, and a name that went stale is caught inside the script.
  */
 public final class OtpStore {
 
@@ -36,6 +44,11 @@ public final class OtpStore {
   static final long SIGNED_IN_NETWORK_TTL_MS = 30L * 86_400_000;
   /** The network name of requests without a client IP: they share one bucket per app. */
   public static final String NO_NETWORK = "none";
+  /**
+   * Reads and script runs one call makes at most when concurrent sends keep changing what it read: each round one
+   * of them wins, so a burst of this many sends to one identity and network all get through.
+   */
+  static final int STALE_ATTEMPTS = 16;
 
   private static final RedisScript SEND = RedisScript.load("otp-send.lua");
   private static final RedisScript VERIFY = RedisScript.load("otp-verify.lua");
@@ -68,6 +81,8 @@ public final class OtpStore {
                               String lockedFor) {
   }
 
+  private static final VerifyOutcome EXPIRED_OUTCOME = new VerifyOutcome(Verdict.EXPIRED, null, 0, 0, 0, null);
+
   private final RedisStore redis;
 
   public OtpStore(RedisStore redis) {
@@ -75,21 +90,40 @@ public final class OtpStore {
   }
 
   public Future<SendOutcome> send(SendRequest send) {
+    return send(send, 1);
+  }
+
+  private Future<SendOutcome> send(SendRequest send, int attempt) {
+    String state = redis.key("otp-id", tag(send.appId()), send.identityName(), send.networkName());
+    return redis.send(Command.HGET, state, "current")
+        .compose(current -> SEND.run(redis, sendKeys(send, state, current), sendArgs(send, current)))
+        .compose(reply -> isStale(reply)
+            ? again(attempt, () -> send(send, attempt + 1))
+            : Future.succeededFuture(sendOutcome(reply)));
+  }
+
+  /** The keys of otp-send.lua; {@code current}: the request the identity's state named when read, or null. */
+  private List<String> sendKeys(SendRequest send, String state, Response current) {
     String tag = tag(send.appId());
     String country = send.identity().kind() == Identity.Kind.PHONE ? send.identity().country() : "-";
-    List<String> keys = List.of(
-        redis.key("otp-id", tag, send.identityName(), send.networkName()),
+    String request = requestKey(send.appId(), send.requestId());
+    return List.of(
+        state,
         redis.key("otp-rate", tag, "id", send.identityName(), send.networkName()),
         redis.key("otp-rate", tag, "ip", send.networkName()),
         redis.key("otp-rate", tag, "app"),
-        requestKey(send.appId(), send.requestId()),
+        request,
         redis.key("otp-pending", tag, send.identityName()),
         redis.key("otp-wrong", tag, send.identityName()),
         redis.key("otp-signed-in", tag, send.identityName()),
         redis.key("otp-rate", tag, "sms"),
-        redis.key("otp-rate", tag, "sms", country));
-    List<String> args = List.of(
-        redis.key("otp", tag, ""),
+        redis.key("otp-rate", tag, "sms", country),
+        current == null ? request : requestKey(send.appId(), current.toString()));
+  }
+
+  private static List<String> sendArgs(SendRequest send, Response current) {
+    return List.of(
+        current == null ? "" : current.toString(),
         send.requestId(),
         send.identity().qualified(),
         send.identityName(),
@@ -108,29 +142,69 @@ public final class OtpStore {
         Integer.toString(WRONG_CODES_PER_IDENTITY_IN_ATTEMPTS * send.maxAttempts()),
         Integer.toString(send.smsLimit()),
         Integer.toString(send.smsCountryLimit()));
-    return SEND.run(redis, keys, args).map(OtpStore::sendOutcome);
   }
 
   /** {@code networkName}: the verifying request's network as {@link OtpCodes#networkName} names it, or null. */
   public Future<VerifyOutcome> verify(UUID appId, String requestId, String codeMac, String networkName) {
+    return verify(appId, requestId, codeMac, networkName, 1);
+  }
+
+  private Future<VerifyOutcome> verify(UUID appId, String requestId, String codeMac, String networkName, int attempt) {
+    String request = requestKey(appId, requestId);
+    return redis.send(Command.HMGET, request, "name", "net").compose(fields -> {
+      if (fields.get(0) == null) {
+        // what the script answers too when the request is gone
+        return Future.succeededFuture(EXPIRED_OUTCOME);
+      }
+      String name = fields.get(0).toString();
+      String network = fields.get(1) == null ? NO_NETWORK : fields.get(1).toString();
+      String verifying = networkName == null ? "" : networkName;
+      return VERIFY.run(redis, verifyKeys(appId, request, name, network, verifying),
+              verifyArgs(requestId, codeMac, verifying, name, network))
+          .compose(reply -> isStale(reply)
+              ? again(attempt, () -> verify(appId, requestId, codeMac, networkName, attempt + 1))
+              : Future.succeededFuture(verifyOutcome(reply)));
+    });
+  }
+
+  /** The keys of otp-verify.lua, named from the request's identity name and network. */
+  private List<String> verifyKeys(UUID appId, String request, String name, String network, String verifying) {
     String tag = tag(appId);
-    List<String> args = List.of(
-        redis.key("otp-id", tag, ""),
+    String state = redis.key("otp-id", tag, name, network);
+    return List.of(
+        request,
+        state,
+        verifying.isEmpty() || verifying.equals(network) ? state : redis.key("otp-id", tag, name, verifying),
+        redis.key("otp-pending", tag, name),
+        redis.key("otp-wrong", tag, name),
+        redis.key("otp-signed-in", tag, name));
+  }
+
+  private static List<String> verifyArgs(String requestId, String codeMac, String verifying, String name,
+                                         String network) {
+    return List.of(
         codeMac,
         requestId,
         Integer.toString(LOCKOUT_AFTER_FAILURES),
         Long.toString(FIRST_LOCKOUT_MS),
         Long.toString(LONGEST_LOCKOUT_MS),
         Long.toString(STATE_TTL_MS),
-        redis.key("otp-pending", tag, ""),
-        redis.key("otp-wrong", tag, ""),
-        redis.key("otp-signed-in", tag, ""),
         Long.toString(WINDOW_MS),
         Long.toString(BUCKET_MS),
         Long.toString(SIGNED_IN_NETWORK_TTL_MS),
-        networkName == null ? "" : networkName,
-        Integer.toString(WRONG_CODES_PER_IDENTITY_IN_ATTEMPTS));
-    return VERIFY.run(redis, List.of(requestKey(appId, requestId)), args).map(OtpStore::verifyOutcome);
+        verifying,
+        Integer.toString(WRONG_CODES_PER_IDENTITY_IN_ATTEMPTS),
+        name,
+        network);
+  }
+
+  private static boolean isStale(Response reply) {
+    return "stale".equals(reply.get(0).toString());
+  }
+
+  /** One more read and run after a stale one, or 503 once {@link #STALE_ATTEMPTS} went stale. */
+  private static <T> Future<T> again(int attempt, Supplier<Future<T>> call) {
+    return attempt < STALE_ATTEMPTS ? call.get() : Future.failedFuture(ApiException.unavailable("redis"));
   }
 
   /** The identity a live request was sent to, or null when it is unknown, expired or used. */
@@ -156,7 +230,7 @@ public final class OtpStore {
   private static VerifyOutcome verifyOutcome(Response reply) {
     Verdict verdict = Verdict.valueOf(reply.get(0).toString().toUpperCase(java.util.Locale.ROOT));
     return switch (verdict) {
-      case EXPIRED -> new VerifyOutcome(verdict, null, 0, 0, 0, null);
+      case EXPIRED -> EXPIRED_OUTCOME;
       case BURNED -> new VerifyOutcome(verdict, null, 0, reply.get(1).toLong(), 0, null);
       case LOCKED -> new VerifyOutcome(verdict, null, 0, reply.get(1).toLong(), 0, reply.get(2).toString());
       case VERIFIED -> new VerifyOutcome(verdict, Identity.fromQualified(reply.get(1).toString()), 0, 0, 0, null);

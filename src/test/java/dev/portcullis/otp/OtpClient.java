@@ -45,6 +45,10 @@ final class OtpClient {
     return http.post("/auth/send-otp", credentials().mergeIn(body));
   }
 
+  CompletableFuture<ApiResponse> sendAsync(String field, String value) {
+    return http.postAsync("/auth/send-otp", credentials().put(field, value));
+  }
+
   /** Sends and returns the otp_request_id, failing when the send is refused. */
   String sent(String field, String value) {
     ApiResponse response = send(field, value);

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.DisplayName;
@@ -201,6 +202,27 @@ class OtpSendTest {
     assertNotEquals(-1, event.encode().indexOf("email"));
     assertFalse(event.encode().contains(code), "the code is not audited");
     assertFalse(event.encode().contains("dave@"), "the full address is not audited");
+  }
+
+  @Test
+  @DisplayName("ten sends at once to one identity of an app without a resend cooldown are all answered 200, and only "
+      + "one of their codes is left alive")
+  void concurrentSendsReplaceEachOther() {
+    OtpClient client = OtpClient.forNewApp(gateway, "send-burst",
+        new JsonObject().put("otp_resend_cooldown", 0).put("otp_max_sends_per_hour", 20));
+    List<CompletableFuture<ApiResponse>> sends = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      sends.add(client.sendAsync("email", "burst@example.com"));
+    }
+    List<String> requestIds = new ArrayList<>();
+    for (CompletableFuture<ApiResponse> send : sends) {
+      ApiResponse response = send.join();
+      assertEquals(200, response.status(), response.body());
+      requestIds.add(response.json().getString("otp_request_id"));
+    }
+    List<String> alive = keys(gateway.redisPrefix() + "otp:{" + client.appId() + "}:*");
+    assertEquals(1, alive.size(), alive.toString());
+    assertTrue(requestIds.stream().anyMatch(id -> alive.get(0).endsWith(":" + id)), alive.toString());
   }
 
   private static List<String> keys(String pattern) {

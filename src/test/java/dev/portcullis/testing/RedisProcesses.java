@@ -165,6 +165,14 @@ public final class RedisProcesses implements AutoCloseable {
     return run(line);
   }
 
+  /**
+   * Runs several commands on one {@code redis-cli} connection (one a line, as redis-cli reads them from its input),
+   * for those that only hold for the connection they are sent on ({@code ASKING}); returns the raw output.
+   */
+  public static String cliSession(int port, List<String> commands) {
+    return run(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port)), String.join("\n", commands) + "\n");
+  }
+
   private int server(String... args) {
     int port = TestBackends.freePort();
     List<String> line = new ArrayList<>(List.of("redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
@@ -242,9 +250,15 @@ public final class RedisProcesses implements AutoCloseable {
   }
 
   private static String run(List<String> command) {
+    return run(command, "");
+  }
+
+  private static String run(List<String> command, String input) {
     try {
       Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      process.getOutputStream().close();
+      try (var stdin = process.getOutputStream()) {
+        stdin.write(input.getBytes(StandardCharsets.UTF_8));
+      }
       if (!process.waitFor(20, TimeUnit.SECONDS)) {
         process.destroyForcibly();
         throw new IllegalStateException("timed out: " + command);
