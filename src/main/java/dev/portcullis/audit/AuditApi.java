@@ -12,27 +12,37 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /** {@code GET /v1/apps/{app_id}/audit} (newest first, cursor pages) and {@code /audit/verify} (the chain). */
 public final class AuditApi {
 
   /** Rows per round trip while verifying: a long chain is streamed, never loaded at once. */
   private static final int VERIFY_PAGE = 1000;
+  /** The most events one {@code /audit/verify} request checks; a longer chain answers a cursor to go on. */
+  public static final String VERIFY_MAX_EVENTS = "PORTCULLIS_AUDIT_VERIFY_MAX_EVENTS";
+  /** How long one {@code /audit/verify} request walks before it answers a cursor to go on. */
+  public static final String VERIFY_BUDGET_MS = "PORTCULLIS_AUDIT_VERIFY_BUDGET_MS";
 
   private final AppRepository apps;
   private final AuditReader reader;
   private final byte[] chainKey;
   private final byte[] ledgerKey;
+  private final int verifyMaxEvents;
+  private final long verifyBudgetNanos;
 
   /**
    * {@code masterKey}: PORTCULLIS_MASTER_KEY, whose audit-chain purpose key checks the keyed links and whose
-   * ledger purpose key the rows of audit_exports.
+   * ledger purpose key the rows of audit_exports. A verify request checks at most {@code verifyMaxEvents} events
+   * and walks for about {@code verifyBudgetMs} at most (its last page may run over).
    */
-  public AuditApi(AppRepository apps, AuditReader reader, byte[] masterKey) {
+  public AuditApi(AppRepository apps, AuditReader reader, byte[] masterKey, int verifyMaxEvents, long verifyBudgetMs) {
     this.apps = apps;
     this.reader = reader;
     this.chainKey = ChainHash.key(masterKey);
     this.ledgerKey = ExportLedger.key(masterKey);
+    this.verifyMaxEvents = verifyMaxEvents;
+    this.verifyBudgetNanos = TimeUnit.MILLISECONDS.toNanos(verifyBudgetMs);
   }
 
   public void list(RoutingContext ctx) {
@@ -46,28 +56,48 @@ public final class AuditApi {
         .onFailure(ctx::fail);
   }
 
+  /**
+   * Walks the chain oldest first, from its start (or the end of its exported part), or from where an earlier
+   * answer's {@code next_cursor} stopped, until the end, a break, or the request's bound (events or time).
+   */
   public void verify(RoutingContext ctx) {
+    String cursor = ctx.queryParams().get("cursor");
+    long deadline = System.nanoTime() + verifyBudgetNanos;
     visibleChain(ctx)
-        .compose(appId -> reader.head(appId)
-            .compose(head -> head == null
-                ? Future.succeededFuture(new ChainVerifier(null, chainKey))
-                : reader.archivedThrough(appId, head, ledgerKey)
-                    .compose(archived -> walk(appId, head, new ChainVerifier(head, archived, chainKey)))))
+        .compose(appId -> reader.head(appId).compose(head -> {
+          ChainVerifier.Resume resume = cursor == null || cursor.isBlank() ? null
+              : ChainVerifier.Resume.parse(cursor.trim(), appId);
+          if (resume != null && (head == null || resume.seq() > head.seq())) {
+            return Future.failedFuture(ApiException.invalid("cursor", "is past the end of this app's chain"));
+          }
+          return head == null
+              ? Future.succeededFuture(new ChainVerifier(appId, null, chainKey))
+              : reader.archivedThrough(appId, head, ledgerKey)
+                  .compose(archived -> walk(appId, new ChainVerifier(appId, head, archived, resume, chainKey), deadline));
+        }))
         .map(ChainVerifier::result)
         .onSuccess(body -> Responses.ok(ctx, body))
         .onFailure(ctx::fail);
   }
 
-  private Future<ChainVerifier> walk(UUID appId, AuditReader.Head head, ChainVerifier verifier) {
+  private Future<ChainVerifier> walk(UUID appId, ChainVerifier verifier, long deadline) {
+    int page = (int) Math.min(VERIFY_PAGE, verifyMaxEvents - verifier.checked());
     // To the end of the stored rows, not the head's seq: a row inserted past the head is a break too.
-    return reader.chain(appId, verifier.seq(), Long.MAX_VALUE, VERIFY_PAGE)
+    return reader.chain(appId, verifier.seq(), Long.MAX_VALUE, page)
         .compose(events -> {
           for (StoredEvent event : events) {
             if (!verifier.accept(event)) {
               return Future.succeededFuture(verifier);
             }
           }
-          return events.size() < VERIFY_PAGE ? Future.succeededFuture(verifier) : walk(appId, head, verifier);
+          if (events.size() < page) {
+            return Future.succeededFuture(verifier);
+          }
+          if (verifier.checked() >= verifyMaxEvents || System.nanoTime() - deadline >= 0) {
+            verifier.cut();
+            return Future.succeededFuture(verifier);
+          }
+          return walk(appId, verifier, deadline);
         });
   }
 

@@ -45,6 +45,16 @@ public final class AuditOutbox {
     return conn.preparedQuery(STAGE).execute(Tuple.of(staged.id(), staged.event().toJson())).mapEmpty();
   }
 
+  /** Stages these events on the caller's connection, inside the caller's transaction, in one round trip. */
+  public static Future<Void> stageAll(SqlConnection conn, List<Staged> staged) {
+    if (staged.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return conn.preparedQuery(STAGE)
+        .executeBatch(staged.stream().map(event -> Tuple.of(event.id(), event.event().toJson())).toList())
+        .mapEmpty();
+  }
+
   /**
    * After the change committed: records the staged event in the chain (the answer waits for it, as for any
    * event) and deletes its row. If either fails the change stays acknowledged: its event is durable in the

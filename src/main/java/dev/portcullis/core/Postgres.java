@@ -106,6 +106,14 @@ public final class Postgres {
     }
   }
 
+  /**
+   * The same pool with another bound on each call: for periodic jobs, whose work is not request-sized. The bound
+   * fails the caller's future only; a transaction it cuts short still commits when its work succeeds.
+   */
+  public Postgres withTimeout(long timeoutMs) {
+    return new Postgres(pool, timeoutMs);
+  }
+
   /** Runs a statement (or several) on the pool. */
   public <T> Future<T> run(Function<Pool, Future<T>> work) {
     return guard(work.apply(pool));

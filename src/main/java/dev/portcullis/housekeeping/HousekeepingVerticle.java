@@ -9,7 +9,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs {@link Housekeeping} every {@code PORTCULLIS_HOUSEKEEPING_INTERVAL_MS} (one instance per process; one
- * process at a time does the work, through the advisory lock). A run never overlaps the previous one.
+ * process at a time does the work, through the advisory lock each batch takes). A run never overlaps the previous one.
  */
 public final class HousekeepingVerticle extends VerticleBase {
 

@@ -1,6 +1,5 @@
 package dev.portcullis.license;
 
-import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.GatewayConfig;
@@ -11,16 +10,15 @@ import dev.portcullis.token.DeviceSessions;
 import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs {@link Housekeeping} every {@code PORTCULLIS_LICENSE_JOB_INTERVAL_MS} (one instance per process; one
- * process per round across the deployment), then revokes the sessions bound to culled devices and expired
- * licenses and records what happened. Publishes the number of live devices as a gauge.
+ * process per batch across the deployment; a round never overlaps this process's previous one). The rounds revoke
+ * the sessions bound to culled devices and expired licenses and record what happened, each batch in the
+ * transaction of its changes. Publishes the number of live devices as a gauge.
  */
 public final class LicenseHousekeepingVerticle extends VerticleBase {
 
@@ -31,25 +29,23 @@ public final class LicenseHousekeepingVerticle extends VerticleBase {
   private Postgres pg;
   private RedisStore redis;
   private Housekeeping housekeeping;
-  private DeviceSessions sessions;
-  private AuditLog audit;
-  private LicenseMetrics metrics;
   private long timer = -1;
   private boolean running;
 
   @Override
   public Future<?> start() {
     GatewayConfig config = GatewayConfig.from(config());
-    pg = Postgres.create(vertx, config);
+    LicenseSettings settings = LicenseSettings.from(config);
+    // A batch is not a request: it gets the job's bound, not the request-sized PORTCULLIS_BACKEND_TIMEOUT_MS
+    pg = Postgres.create(vertx, config).withTimeout(settings.jobTimeoutMs());
     redis = RedisStore.create(vertx, config);
-    audit = new AuditLog(new Bus(vertx));
-    housekeeping = new Housekeeping(pg);
-    sessions = new DeviceSessions(pg, redis, audit);
-    metrics = new LicenseMetrics(Metrics.registry(vertx));
+    AuditLog audit = new AuditLog(new Bus(vertx));
+    housekeeping = new Housekeeping(pg, new DeviceSessions(pg, redis, audit),
+        new LicenseMetrics(Metrics.registry(vertx)), config.integer(GatewayConfig.HOUSEKEEPING_BATCH_SIZE, 500, 1, 100_000));
     Gauge.builder("portcullis.license.devices.active", liveDevices, AtomicLong::get)
         .description("Devices holding a seat, across the deployment (as of the last housekeeping round)")
         .register(Metrics.registry(vertx));
-    timer = vertx.setPeriodic(LicenseSettings.from(config).jobIntervalMs(), tick -> round());
+    timer = vertx.setPeriodic(settings.jobIntervalMs(), tick -> round());
     return Future.succeededFuture();
   }
 
@@ -58,39 +54,18 @@ public final class LicenseHousekeepingVerticle extends VerticleBase {
       return;
     }
     running = true;
-    String requestId = JOB + ":" + System.currentTimeMillis();
-    housekeeping.run()
-        .compose(done -> done.ran() ? afterRound(done, requestId) : Future.succeededFuture())
-        .onFailure(failure -> LOG.warn("license housekeeping round failed: {}", failure.getMessage()))
+    housekeeping.run(JOB + ":" + System.currentTimeMillis())
+        .onSuccess(this::afterRound)
+        .onFailure(failure -> LOG.warn("license housekeeping round failed (what its batches committed stands, "
+            + "with its sessions revoked and its events staged): {}", failure.getMessage()))
         .onComplete(done -> running = false);
   }
 
-  private Future<Void> afterRound(Housekeeping.Round round, String requestId) {
+  private void afterRound(Housekeeping.Round round) {
+    if (!round.ran()) {
+      return;
+    }
     liveDevices.set(round.liveDevices());
-    if (!round.culled().isEmpty()) {
-      metrics.heartbeatsMissed(round.culled().size());
-    }
-    List<Future<Void>> work = new ArrayList<>();
-    for (Housekeeping.Change culled : round.culled()) {
-      work.add(revokeAndRecord(culled, LicenseEvents.REASON_DEVICE_DEACTIVATED, AuditEvent.of(
-              LicenseEvents.DEVICE_DEACTIVATED, culled.appId(), requestId, null)
-          .with("device_id", culled.devices().get(0).toString())
-          .with("reason", "heartbeat_dead"), requestId));
-    }
-    for (Housekeeping.Change expired : round.expired()) {
-      work.add(revokeAndRecord(expired, LicenseEvents.REASON_LICENSE_EXPIRED,
-          AuditEvent.of(LicenseEvents.EXPIRED, expired.appId(), requestId, null), requestId));
-    }
-    return Future.join(work).mapEmpty();
-  }
-
-  private Future<Void> revokeAndRecord(Housekeeping.Change change, String reason, AuditEvent event, String requestId) {
-    return sessions.revoke(change.appId(), change.devices(), reason, requestId, null)
-        .compose(revoked -> audit.record(event
-            .withUser(change.userId())
-            .with("actor", "housekeeping")
-            .with("license_id", change.licenseId().toString())
-            .with("sessions_revoked", revoked)));
   }
 
   @Override

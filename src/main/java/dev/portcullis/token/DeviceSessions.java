@@ -1,11 +1,16 @@
 package dev.portcullis.token;
 
 import dev.portcullis.audit.AuditLog;
+import dev.portcullis.audit.AuditOutbox;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.SqlConnection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -39,5 +44,33 @@ public final class DeviceSessions {
             SessionRevocations.events(appId, reason, requestId, clientIp, actor, List.of()))
         .compose(published::published)
         .map(done -> done.owners().size());
+  }
+
+  /** A session revoked in a caller's transaction ({@link #revokeIn}), with the device it was bound to. */
+  public record Revoked(UUID sessionId, UUID appId, UUID userId, UUID deviceId) {
+  }
+
+  /**
+   * On the caller's connection, inside its transaction: revokes the live sessions bound to these devices, of
+   * whichever app. The caller stages their {@link #event}s in the same transaction, so the revocations and their
+   * events commit with the change that caused them, and calls {@link #published} after the commit.
+   */
+  public static Future<List<Revoked>> revokeIn(SqlConnection conn, List<UUID> deviceIds) {
+    return SessionStore.revokeBoundTo(conn, deviceIds);
+  }
+
+  /** The {@code session.revoked} event of a session revoked by {@link #revokeIn}. */
+  public static AuditEvent event(Revoked session, String reason, String requestId) {
+    return SessionRevocations.event(session.appId(), session.sessionId(), session.userId(), reason, requestId, null);
+  }
+
+  /**
+   * After the commit of a {@link #revokeIn}: writes the sessions' Redis markers and records the staged events
+   * in the chain (what fails stays in the outbox for the audit verticle); never fails.
+   */
+  public Future<Void> published(List<Revoked> revoked, List<AuditOutbox.Staged> staged) {
+    Map<UUID, UUID> owners = new LinkedHashMap<>();
+    revoked.forEach(session -> owners.put(session.sessionId(), session.userId()));
+    return published.published(new SessionStore.Revocation(owners, staged)).mapEmpty();
   }
 }

@@ -38,14 +38,19 @@ final class SessionRevocations {
       List<AuditOutbox.Staged> staged = new ArrayList<>(alsoRecord.size() + owners.size());
       alsoRecord.forEach(event -> staged.add(AuditOutbox.Staged.of(event)));
       owners.forEach((sessionId, userId) -> {
-        AuditEvent event = AuditEvent.of(AuditEvent.SESSION_REVOKED, appId, requestId, clientIp)
-            .withUser(userId)
-            .with("session_id", sessionId.toString())
-            .with("reason", reason);
+        AuditEvent event = event(appId, sessionId, userId, reason, requestId, clientIp);
         staged.add(AuditOutbox.Staged.of(actor == null ? event : event.with("by", actor)));
       });
       return staged;
     };
+  }
+
+  /** The {@code session.revoked} event of one session. */
+  static AuditEvent event(UUID appId, UUID sessionId, UUID userId, String reason, String requestId, String clientIp) {
+    return AuditEvent.of(AuditEvent.SESSION_REVOKED, appId, requestId, clientIp)
+        .withUser(userId)
+        .with("session_id", sessionId.toString())
+        .with("reason", reason);
   }
 
   /** After the commit: the markers and the events; completes with the revocation, never fails. */

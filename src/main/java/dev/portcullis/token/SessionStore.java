@@ -11,8 +11,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -175,6 +177,11 @@ final class SessionStore {
   private static final String REVOKE_DEVICES =
       "UPDATE sessions SET revoked_at = now() "
           + "WHERE app_id = $1 AND device_id = ANY($2) AND revoked_at IS NULL RETURNING id, user_id";
+
+  /** The live sessions bound to these devices, of whichever app, revoked in the caller's transaction. */
+  private static final String REVOKE_ON_DEVICES =
+      "UPDATE sessions SET revoked_at = now() "
+          + "WHERE device_id = ANY($1) AND revoked_at IS NULL RETURNING id, app_id, user_id, device_id";
 
   /** A session and its user, as answered to clients. */
   record SessionRow(UUID id, UUID appId, OffsetDateTime createdAt, OffsetDateTime expiresAt, int refreshExpiresIn,
@@ -341,6 +348,21 @@ final class SessionStore {
   Future<Revocation> revokeBoundTo(UUID appId, List<UUID> deviceIds, Events events) {
     return revokeWith(REVOKE_DEVICES, Tuple.tuple().addUUID(appId).addArrayOfUUID(deviceIds.toArray(new UUID[0])),
         events);
+  }
+
+  /** On the caller's connection, inside its transaction: revokes the live sessions bound to these devices. */
+  static Future<List<DeviceSessions.Revoked>> revokeBoundTo(SqlConnection conn, List<UUID> deviceIds) {
+    if (deviceIds.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return conn.preparedQuery(REVOKE_ON_DEVICES)
+        .execute(Tuple.tuple().addArrayOfUUID(deviceIds.toArray(new UUID[0])))
+        .map(rows -> {
+          List<DeviceSessions.Revoked> revoked = new ArrayList<>(rows.size());
+          rows.forEach(row -> revoked.add(new DeviceSessions.Revoked(row.getUUID("id"), row.getUUID("app_id"),
+              row.getUUID("user_id"), row.getUUID("device_id"))));
+          return revoked;
+        });
   }
 
   /**

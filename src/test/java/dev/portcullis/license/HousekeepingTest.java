@@ -28,7 +28,8 @@ class HousekeepingTest {
 
   @RegisterExtension
   static final GatewayExtension env = GatewayExtension.create().sibling().auditTap()
-      .config(LicenseSettings.JOB_INTERVAL_MS, 100);
+      .config(LicenseSettings.JOB_INTERVAL_MS, 100)
+      .config(dev.portcullis.core.GatewayConfig.HOUSEKEEPING_BATCH_SIZE, 2);
 
   private static TestGateway gateway;
   private static TestGateway sibling;
@@ -162,6 +163,32 @@ class HousekeepingTest {
         "SELECT count(*) FROM sessions WHERE id = ? AND revoked_at IS NOT NULL", session) == 1);
     String marker = gateway.redisPrefix() + "revoked:" + session;
     assertEquals(1, gateway.redis(io.vertx.redis.client.Command.EXISTS, marker).toInteger(), "the Redis marker");
+  }
+
+  @Test
+  @DisplayName("more silent devices than a batch takes (2 here) are all culled, each with its session revoked and audited")
+  void cullsInBatches() {
+    JsonObject license = licenses.license(licenses.policy(new JsonObject().put("name", "Fleet").put("max_devices", 5)
+        .put("heartbeat_interval", INTERVAL)));
+    String key = license.getString("key");
+    java.util.List<String> devices = new java.util.ArrayList<>();
+    java.util.List<UUID> sessions = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      devices.add(licenses.activated(key, "fp-fleet-" + i));
+      sessions.add(boundSession(devices.get(i)));
+    }
+    // one statement, so the five fall silent for the same round
+    licenses.update("UPDATE license_devices SET last_heartbeat_at = now() - ? * interval '1 second' "
+        + "WHERE license_id = ?", INTERVAL * 3, UUID.fromString(license.getString("license_id")));
+    Await.until("the fleet is culled", Duration.ofSeconds(5),
+        () -> licenses.liveDevices(license.getString("license_id")) == 0);
+    for (int i = 0; i < 5; i++) {
+      UUID session = sessions.get(i);
+      String deviceId = devices.get(i);
+      Await.until("session " + i + " revoked", Duration.ofSeconds(5), () -> licenses.count(
+          "SELECT count(*) FROM sessions WHERE id = ? AND revoked_at IS NOT NULL", session) == 1);
+      Await.until("device " + i + " audited", Duration.ofSeconds(5), () -> culledEvents(deviceId) == 1);
+    }
   }
 
   /** A session of a new user bound to the device, inserted as a login would store it. */
