@@ -21,7 +21,7 @@ import java.util.function.Function;
 public final class AuditOutbox {
 
   private static final String STAGE = "INSERT INTO audit_outbox (event_id, event) VALUES ($1, $2)";
-  private static final String UNSTAGE = "DELETE FROM audit_outbox WHERE event_id = $1";
+  private static final String UNSTAGE = "DELETE FROM audit_outbox WHERE event_id = ANY($1)";
   /** Rows the request that staged them did not record (it died, or the audit log was down): older than a moment. */
   private static final String OLDEST = "SELECT id, event, staged_at FROM audit_outbox "
       + "WHERE staged_at < now() - interval '5 seconds' ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED";
@@ -51,8 +51,17 @@ public final class AuditOutbox {
    * outbox and the audit verticle records it moments later.
    */
   public static Future<Void> record(Postgres pg, AuditLog audit, Staged staged) {
-    return audit.record(staged.event())
-        .compose(recorded -> pg.run(pool -> pool.preparedQuery(UNSTAGE).execute(Tuple.of(staged.id()))))
+    return record(pg, audit, List.of(staged));
+  }
+
+  /** The same for the events of one change, recorded in order in one batch. */
+  public static Future<Void> record(Postgres pg, AuditLog audit, List<Staged> staged) {
+    if (staged.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    UUID[] ids = staged.stream().map(Staged::id).toArray(UUID[]::new);
+    return audit.record(staged.stream().map(Staged::event).toList())
+        .compose(recorded -> pg.run(pool -> pool.preparedQuery(UNSTAGE).execute(Tuple.tuple().addArrayOfUUID(ids))))
         .<Void>mapEmpty()
         .otherwiseEmpty();
   }
