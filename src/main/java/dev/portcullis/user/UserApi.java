@@ -110,7 +110,8 @@ public final class UserApi {
     AuditStaging.Batch batch = events.batch();
     users.update(appId, userId, profile, disabled, given, batch.events(updated -> updateEvents(ctx, updated, profile)))
         .compose(UserApi::found)
-        .compose(updated -> batch.recorded(updated).compose(recorded -> afterUpdate(ctx, updated)).map(updated.user()))
+        .compose(updated -> batch.recorded(updated).compose(recorded -> afterUpdate(ctx, updated, disabled))
+            .map(updated.user()))
         .onSuccess(user -> Responses.ok(ctx, answer(user)))
         .onFailure(ctx::fail);
   }
@@ -133,11 +134,15 @@ public final class UserApi {
     return recorded;
   }
 
-  /** After the update committed: revokes a newly disabled user's sessions and marks the user changed. */
-  private Future<Void> afterUpdate(RoutingContext ctx, UserRepository.Updated updated) {
+  /**
+   * After the update committed: revokes a disabled user's sessions and marks the user changed. Whenever the request
+   * disables, not only the first time: the retry of a disabling whose revocation failed after its commit (the user
+   * disabled already) ends the sessions it left.
+   */
+  private Future<Void> afterUpdate(RoutingContext ctx, UserRepository.Updated updated, Boolean disabled) {
     User user = updated.user();
     boolean newlyDisabled = user.disabled() && !updated.wasDisabled();
-    Future<Void> revoked = newlyDisabled
+    Future<Void> revoked = user.disabled() && Boolean.TRUE.equals(disabled)
         ? revokeAll(ctx, user.appId(), user.id(), "user_disabled").mapEmpty()
         : Future.succeededFuture();
     return revoked

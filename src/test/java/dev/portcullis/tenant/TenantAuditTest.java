@@ -5,15 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.AuditCut;
+import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A membership change and its audit event commit together: with the audit log cut off after the removal committed
@@ -26,23 +26,13 @@ class TenantAuditTest {
 
   private static final String[] ADMIN = Http.bearer(TestGateway.ADMIN_KEY);
 
-  private static TestGateway gateway;
-  private static String appId;
-
-  @BeforeAll
-  static void start() {
-    gateway = TestGateway.start();
-    appId = gateway.createApp("tenant-audit").getString("app_id");
-  }
-
-  @AfterAll
-  static void stop() {
-    gateway.close();
-  }
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create();
 
   @Test
   @DisplayName("a member removal whose audit append is cut off is acknowledged, and its event reaches the chain")
-  void memberRemoval() throws Exception {
+  void memberRemoval(TestGateway gateway) throws Exception {
+    String appId = gateway.createApp("tenant-audit").getString("app_id");
     String tenantId = created(gateway.http().post("/v1/apps/" + appId + "/tenants",
         new JsonObject().put("name", "Acme").put("slug", "acme"), ADMIN)).getString("tenant_id");
     String userId = created(gateway.http().post("/v1/apps/" + appId + "/users",
