@@ -25,9 +25,9 @@ public final class AuditOutbox {
   /** Rows the request that staged them did not record (it died, or the audit log was down): older than a moment. */
   private static final String OLDEST = "SELECT id, event, staged_at FROM audit_outbox "
       + "WHERE staged_at < now() - interval '5 seconds' ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED";
-  // at most one audit message's worth of events per batch
   private static final String DELETE = "DELETE FROM audit_outbox WHERE id = ANY($1)";
-  static final int BATCH = 100;
+  /** At most one audit message's worth of events (EventRules.MAX_EVENTS_PER_MESSAGE) per batch. */
+  static final int BATCH = EventRules.MAX_EVENTS_PER_MESSAGE;
 
   private AuditOutbox() {
   }
@@ -54,14 +54,23 @@ public final class AuditOutbox {
     return record(pg, audit, List.of(staged));
   }
 
-  /** The same for the events of one change, recorded in order in one batch. */
+  /**
+   * The same for the events of one change, recorded in order, one audit message per {@link #BATCH} events (the
+   * most one message may carry), and their rows deleted in one statement.
+   */
   public static Future<Void> record(Postgres pg, AuditLog audit, List<Staged> staged) {
     if (staged.isEmpty()) {
       return Future.succeededFuture();
     }
+    Future<Void> recorded = Future.succeededFuture();
+    for (int from = 0; from < staged.size(); from += BATCH) {
+      List<AuditEvent> events = staged.subList(from, Math.min(staged.size(), from + BATCH)).stream()
+          .map(Staged::event).toList();
+      recorded = recorded.compose(previous -> audit.record(events));
+    }
     UUID[] ids = staged.stream().map(Staged::id).toArray(UUID[]::new);
-    return audit.record(staged.stream().map(Staged::event).toList())
-        .compose(recorded -> pg.run(pool -> pool.preparedQuery(UNSTAGE).execute(Tuple.tuple().addArrayOfUUID(ids))))
+    return recorded
+        .compose(done -> pg.run(pool -> pool.preparedQuery(UNSTAGE).execute(Tuple.tuple().addArrayOfUUID(ids))))
         .<Void>mapEmpty()
         .otherwiseEmpty();
   }
