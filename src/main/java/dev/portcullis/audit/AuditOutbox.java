@@ -21,13 +21,13 @@ import java.util.function.Function;
 public final class AuditOutbox {
 
   private static final String STAGE = "INSERT INTO audit_outbox (event_id, event) VALUES ($1, $2)";
-  private static final String UNSTAGE = "DELETE FROM audit_outbox WHERE event_id = $1";
+  private static final String UNSTAGE = "DELETE FROM audit_outbox WHERE event_id = ANY($1)";
   /** Rows the request that staged them did not record (it died, or the audit log was down): older than a moment. */
   private static final String OLDEST = "SELECT id, event, staged_at FROM audit_outbox "
       + "WHERE staged_at < now() - interval '5 seconds' ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED";
-  // at most one audit message's worth of events per batch
   private static final String DELETE = "DELETE FROM audit_outbox WHERE id = ANY($1)";
-  static final int BATCH = 100;
+  /** At most one audit message's worth of events (EventRules.MAX_EVENTS_PER_MESSAGE) per batch. */
+  static final int BATCH = EventRules.MAX_EVENTS_PER_MESSAGE;
 
   private AuditOutbox() {
   }
@@ -61,8 +61,26 @@ public final class AuditOutbox {
    * outbox and the audit verticle records it moments later.
    */
   public static Future<Void> record(Postgres pg, AuditLog audit, Staged staged) {
-    return audit.record(staged.event())
-        .compose(recorded -> pg.run(pool -> pool.preparedQuery(UNSTAGE).execute(Tuple.of(staged.id()))))
+    return record(pg, audit, List.of(staged));
+  }
+
+  /**
+   * The same for the events of one change, recorded in order, one audit message per {@link #BATCH} events (the
+   * most one message may carry), and their rows deleted in one statement.
+   */
+  public static Future<Void> record(Postgres pg, AuditLog audit, List<Staged> staged) {
+    if (staged.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Future<Void> recorded = Future.succeededFuture();
+    for (int from = 0; from < staged.size(); from += BATCH) {
+      List<AuditEvent> events = staged.subList(from, Math.min(staged.size(), from + BATCH)).stream()
+          .map(Staged::event).toList();
+      recorded = recorded.compose(previous -> audit.record(events));
+    }
+    UUID[] ids = staged.stream().map(Staged::id).toArray(UUID[]::new);
+    return recorded
+        .compose(done -> pg.run(pool -> pool.preparedQuery(UNSTAGE).execute(Tuple.tuple().addArrayOfUUID(ids))))
         .<Void>mapEmpty()
         .otherwiseEmpty();
   }

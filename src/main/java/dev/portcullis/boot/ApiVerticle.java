@@ -10,6 +10,7 @@ import dev.portcullis.app.UnknownApps;
 import dev.portcullis.audit.AuditApi;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.audit.AuditReader;
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.conversation.ConversationApi;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.GatewayConfig;
@@ -45,6 +46,7 @@ import dev.portcullis.password.AdminPasswords;
 import dev.portcullis.password.PasswordApi;
 import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.token.Introspection;
+import dev.portcullis.token.SessionEnds;
 import dev.portcullis.token.SigningKeyStore;
 import dev.portcullis.tenant.TenantApi;
 import dev.portcullis.tenant.TenantRepository;
@@ -138,14 +140,14 @@ public final class ApiVerticle extends VerticleBase {
   /** The users, roles and tenants admin API, sharing one change marker, one audit sender and one set of metrics. */
   private UserApis users(Bus bus, AuditLog audit, MeterRegistry metrics, GatewayConfig config) {
     UserChanges changes = new UserChanges(redis);
-    UserEvents events = new UserEvents(audit);
+    UserEvents events = new UserEvents(new AuditStaging(pg, audit));
     UserMetrics userMetrics = new UserMetrics(metrics);
     RoleRepository roles = new RoleRepository(pg);
     return new UserApis(
         new UserApi(vertx, bus, new UserRepository(pg), roles, changes, events, userMetrics,
             AdminPasswords.create(vertx, config, metrics)),
         new RoleApi(roles, changes, events),
-        new TenantApi(bus, new TenantRepository(pg), changes, events, userMetrics));
+        new TenantApi(new SessionEnds(pg, redis, audit, metrics), new TenantRepository(pg), changes, events, userMetrics));
   }
 
   /** The hosted sign-in pages and the conversations that run on them. */

@@ -4,7 +4,6 @@ import dev.portcullis.app.AppAccess;
 import dev.portcullis.app.AppCursor;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.AuditEvent;
-import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
@@ -14,7 +13,6 @@ import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
-import dev.portcullis.token.DeviceSessions;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -40,24 +38,21 @@ public final class AdminApi {
   private final PolicyRepository policies;
   private final LicenseRepository licenses;
   private final LicenseKeys keys;
-  private final DeviceSessions sessions;
-  private final AuditLog audit;
-  private final LicenseGenerations generations;
+  private final LicenseChanges changes;
 
-  AdminApi(PolicyRepository policies, LicenseRepository licenses, LicenseKeys keys, DeviceSessions sessions,
-           AuditLog audit, LicenseGenerations generations) {
+  AdminApi(PolicyRepository policies, LicenseRepository licenses, LicenseKeys keys, LicenseChanges changes) {
     this.policies = policies;
     this.licenses = licenses;
     this.keys = keys;
-    this.sessions = sessions;
-    this.audit = audit;
-    this.generations = generations;
+    this.changes = changes;
   }
 
   public void createPolicy(RoutingContext ctx) {
     Policy policy = PolicyRules.create(UUID.randomUUID(), appId(ctx), JsonBody.of(ctx));
-    policies.create(policy)
-        .compose(created -> audit(ctx, LicenseEvents.POLICY_CREATED, null, policyData(created)).map(created))
+    LicenseChanges.Change change = change(ctx);
+    policies.create(policy, change.events(created -> List.of(event(ctx, LicenseEvents.POLICY_CREATED, null,
+            policyData(created)))))
+        .compose(change::recorded)
         .onSuccess(created -> Responses.json(ctx, 201, created.toJson()))
         .onFailure(ctx::fail);
   }
@@ -75,25 +70,27 @@ public final class AdminApi {
 
   public void updatePolicy(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
+    LicenseChanges.Change change = change(ctx);
     policy(ctx)
-        .compose(current -> policies.update(PolicyRules.patch(current, body)))
+        .compose(current -> policies.update(PolicyRules.patch(current, body), change.events(updated -> List.of(
+            event(ctx, LicenseEvents.POLICY_CHANGED, null,
+                policyData(updated).put("fields", new JsonArray(List.copyOf(body.fieldNames()))))))))
         .compose(updated -> updated == null ? Future.failedFuture(policyNotFound())
-            : generations.bump(updated.appId()).map(updated))
-        .compose(updated -> audit(ctx, LicenseEvents.POLICY_CHANGED, null,
-            policyData(updated).put("fields", new JsonArray(List.copyOf(body.fieldNames())))).map(updated))
+            : change.committed().map(updated))
         .onSuccess(updated -> Responses.ok(ctx, updated.toJson()))
         .onFailure(ctx::fail);
   }
 
   public void deletePolicy(RoutingContext ctx) {
     UUID policyId = pathId(ctx, "policy_id");
-    (policyId == null ? Future.<Boolean>succeededFuture(false) : policies.delete(appId(ctx), policyId))
+    LicenseChanges.Change change = change(ctx);
+    (policyId == null ? Future.<Boolean>succeededFuture(false) : policies.delete(appId(ctx), policyId,
+            change.events(deleted -> List.of(event(ctx, LicenseEvents.POLICY_DELETED, null,
+                new JsonObject().put("policy_id", deleted.toString()))))))
         .recover(failure -> PolicyRepository.isInUse(failure)
             ? Future.failedFuture(new ApiException(ErrorCode.CONFLICT, "policy_id: licenses still use this policy"))
             : Future.failedFuture(failure))
-        .compose(deleted -> deleted ? generations.bump(appId(ctx)) : Future.failedFuture(policyNotFound()))
-        .compose(deleted -> audit(ctx, LicenseEvents.POLICY_DELETED, null,
-            new JsonObject().put("policy_id", policyId.toString())))
+        .compose(deleted -> deleted ? change.committed() : Future.failedFuture(policyNotFound()))
         .onSuccess(done -> Responses.ok(ctx, new JsonObject().put("policy_id", policyId.toString()).put("deleted", true)))
         .onFailure(ctx::fail);
   }
@@ -115,21 +112,23 @@ public final class AdminApi {
     String key = LicenseKeys.generate();
     UUID id = UUID.randomUUID();
     Future<Boolean> userKnown = userId == null ? Future.succeededFuture(true) : licenses.isUserOf(appId, userId);
+    LicenseChanges.Change change = change(ctx);
     userKnown
         .compose(known -> known ? Future.succeededFuture()
             : Future.failedFuture(ApiException.invalid("user_id", "no such user in this app")))
         .compose(ok -> licenses.create(id, appId, policyId, userId, keys.hash(appId, key), LicenseKeys.hint(key), name,
-            metadata == null ? new JsonObject() : metadata))
+            metadata == null ? new JsonObject() : metadata, change.events(created -> List.of(
+                event(ctx, LicenseEvents.CREATED, created.userId(), new JsonObject()
+                    .put("license_id", created.id().toString())
+                    .put("policy_id", created.policyId().toString())
+                    .put("key_hint", created.keyHint()))))))
         .recover(failure -> Postgres.isUniqueViolation(failure)
             ? Future.failedFuture(new ApiException(ErrorCode.CONFLICT, "key: collision, retry"))
             : Future.failedFuture(failure))
         .compose(created -> created == null
             ? Future.failedFuture(ApiException.invalid("policy_id", "no such policy in this app"))
             : Future.succeededFuture(created))
-        .compose(created -> audit(ctx, LicenseEvents.CREATED, created.userId(), new JsonObject()
-            .put("license_id", created.id().toString())
-            .put("policy_id", created.policyId().toString())
-            .put("key_hint", created.keyHint())).map(created))
+        .compose(change::recorded)
         .onSuccess(created -> Responses.json(ctx, 201, created.toJson().put("key", key)))
         .onFailure(ctx::fail);
   }
@@ -177,21 +176,20 @@ public final class AdminApi {
   public void deleteDevice(RoutingContext ctx) {
     UUID appId = appId(ctx);
     UUID deviceId = pathId(ctx, "device_id");
+    LicenseChanges.Change change = change(ctx);
     license(ctx)
         .compose(license -> (deviceId == null ? Future.<Boolean>succeededFuture(null)
                 : licenses.deviceLive(appId, license.id(), deviceId))
             .compose(live -> live == null
                 ? Future.failedFuture(new ApiException(ErrorCode.NOT_FOUND, "device_id: no such device of this license"))
-                : live ? licenses.deactivate(appId, deviceId, "removed")
-                    .compose(changed -> generations.bump(appId).map(changed)) : Future.succeededFuture(false))
-            .compose(changed -> !changed ? Future.succeededFuture() : sessions.revoke(appId, List.of(deviceId),
-                    LicenseEvents.REASON_DEVICE_DEACTIVATED, RequestIds.of(ctx), Requests.callerIp(ctx),
-                    AdminAuth.principal(ctx).toAudit())
-                .compose(revoked -> audit(ctx, LicenseEvents.DEVICE_DEACTIVATED, license.userId(), new JsonObject()
-                    .put("license_id", license.id().toString())
-                    .put("device_id", deviceId.toString())
-                    .put("reason", "removed")
-                    .put("sessions_revoked", revoked)))))
+                : live ? licenses.deactivate(appId, deviceId, "removed", (conn, device) -> change.endSessions(conn,
+                    List.of(device), LicenseEvents.REASON_DEVICE_DEACTIVATED, event(ctx, LicenseEvents.DEVICE_DEACTIVATED,
+                        license.userId(), new JsonObject()
+                            .put("license_id", license.id().toString())
+                            .put("device_id", device.toString())
+                            .put("reason", "removed"))))
+                : Future.succeededFuture(false))
+            .compose(changed -> changed ? change.committed() : Future.succeededFuture()))
         .onSuccess(done -> Responses.ok(ctx, new JsonObject().put("device_id", deviceId.toString())
             .put("deactivated", true)))
         .onFailure(ctx::fail);
@@ -205,7 +203,12 @@ public final class AdminApi {
   private void transition(RoutingContext ctx, List<String> from, String to, String eventType, String sessionReason) {
     UUID appId = appId(ctx);
     UUID licenseId = pathId(ctx, "license_id");
-    (licenseId == null ? Future.<License>succeededFuture(null) : licenses.transition(appId, licenseId, from, to))
+    LicenseChanges.Change change = change(ctx);
+    (licenseId == null ? Future.<License>succeededFuture(null) : licenses.transition(appId, licenseId, from, to,
+        (conn, before) -> LicenseRepository.deviceIds(conn, licenseId).compose(devices -> change.endSessions(conn,
+            devices, sessionReason, event(ctx, eventType, before.userId(), new JsonObject()
+                .put("license_id", licenseId.toString())
+                .put("from", before.status()))))))
         .compose(before -> {
           if (before == null) {
             return Future.failedFuture(licenseNotFound());
@@ -218,14 +221,7 @@ public final class AdminApi {
             return Future.failedFuture(new ApiException(ErrorCode.CONFLICT,
                 "license_id: a " + before.status() + " license cannot be made " + to));
           }
-          Future<Integer> revoked = generations.bump(appId).compose(bumped -> sessionReason == null
-              ? Future.succeededFuture(0)
-              : licenses.deviceIds(licenseId).compose(devices -> sessions.revoke(appId, devices, sessionReason,
-                  RequestIds.of(ctx), Requests.callerIp(ctx), AdminAuth.principal(ctx).toAudit())));
-          return revoked.compose(count -> audit(ctx, eventType, before.userId(), new JsonObject()
-              .put("license_id", licenseId.toString())
-              .put("from", before.status())
-              .put("sessions_revoked", count)));
+          return change.committed();
         })
         .compose(done -> licenses.find(appId, licenseId))
         .onSuccess(license -> Responses.ok(ctx, license.toJson()))
@@ -244,9 +240,14 @@ public final class AdminApi {
         .compose(license -> license == null ? Future.failedFuture(licenseNotFound()) : Future.succeededFuture(license));
   }
 
-  private Future<Void> audit(RoutingContext ctx, String type, UUID userId, JsonObject data) {
+  /** A change of this request, its sessions' revocations and events naming the owner or operator who made it. */
+  private LicenseChanges.Change change(RoutingContext ctx) {
+    return changes.begin(appId(ctx), RequestIds.of(ctx), Requests.callerIp(ctx), AdminAuth.principal(ctx).toAudit());
+  }
+
+  private static AuditEvent event(RoutingContext ctx, String type, UUID userId, JsonObject data) {
     JsonObject all = AdminAuth.principal(ctx).toAudit().mergeIn(data);
-    return audit.record(new AuditEvent(type, appId(ctx), userId, RequestIds.of(ctx), Requests.callerIp(ctx), all));
+    return new AuditEvent(type, appId(ctx), userId, RequestIds.of(ctx), Requests.callerIp(ctx), all);
   }
 
   private static JsonObject policyData(Policy policy) {

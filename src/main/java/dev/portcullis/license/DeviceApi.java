@@ -9,7 +9,6 @@ import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Responses;
-import dev.portcullis.token.DeviceSessions;
 import io.vertx.core.Future;
 import dev.portcullis.security.SecurityEvents;
 import io.vertx.core.json.JsonObject;
@@ -32,19 +31,19 @@ public final class DeviceApi {
   private final Seats seats;
   private final LicenseRepository licenses;
   private final Certificates certificates;
-  private final DeviceSessions sessions;
+  private final LicenseChanges changes;
   private final AuditLog audit;
   private final LicenseMetrics metrics;
   private final LicenseGenerations generations;
 
   DeviceApi(SecurityEvents security, KeyAuth auth, Seats seats, LicenseRepository licenses, Certificates certificates,
-            DeviceSessions sessions, AuditLog audit, LicenseMetrics metrics, LicenseGenerations generations) {
+            LicenseChanges changes, AuditLog audit, LicenseMetrics metrics, LicenseGenerations generations) {
     this.security = security;
     this.auth = auth;
     this.seats = seats;
     this.licenses = licenses;
     this.certificates = certificates;
-    this.sessions = sessions;
+    this.changes = changes;
     this.audit = audit;
     this.metrics = metrics;
     this.generations = generations;
@@ -56,11 +55,18 @@ public final class DeviceApi {
     String name = bounded(body, "name", NAME_MAX);
     String platform = bounded(body, "platform", PLATFORM_MAX);
     auth.authenticate(ctx, fingerprint)
-        .compose(caller -> refuseUnlessActive(caller.license())
-            .compose(active -> seats.activate(caller.license().id(), caller.app().id(), fingerprint, name, platform))
-            .compose(activation -> activation.refusal() != null
-                ? refused(ctx, caller, activation)
-                : activated(ctx, caller, activation, fingerprint)))
+        .compose(caller -> {
+          LicenseChanges.Change change = change(ctx, caller);
+          // A repeat activation takes no seat, but hands out a new certificate: recorded as a checkout's is.
+          return refuseUnlessActive(caller.license())
+              .compose(active -> seats.activate(caller.license().id(), caller.app().id(), fingerprint, name, platform,
+                  change.events(activation -> List.of(event(ctx, caller, activation.created()
+                      ? LicenseEvents.DEVICE_ACTIVATED : LicenseEvents.CERTIFICATE_ISSUED)
+                      .with("device_id", activation.device().id().toString())))))
+              .compose(activation -> activation.refusal() != null
+                  ? refused(ctx, caller, activation)
+                  : activated(ctx, caller, change, activation, fingerprint));
+        })
         .onFailure(ctx::fail);
   }
 
@@ -107,16 +113,16 @@ public final class DeviceApi {
   public void deactivate(RoutingContext ctx) {
     String fingerprint = fingerprint(JsonBody.of(ctx), true);
     auth.authenticate(ctx, fingerprint)
-        .compose(caller -> liveDevice(caller)
-            .compose(device -> licenses.deactivate(caller.app().id(), device.id(), "deactivated")
-                .compose(done -> done ? generations.bump(caller.app().id()).map(device)
-                    : Future.failedFuture(notActivated())))
-            .compose(device -> sessions.revoke(caller.app().id(), List.of(device.id()),
-                    LicenseEvents.REASON_DEVICE_DEACTIVATED, RequestIds.of(ctx), caller.clientIp())
-                .compose(revoked -> audit.record(event(ctx, caller, LicenseEvents.DEVICE_DEACTIVATED)
-                    .with("device_id", device.id().toString())
-                    .with("reason", "deactivated")
-                    .with("sessions_revoked", revoked)))))
+        .compose(caller -> {
+          LicenseChanges.Change change = change(ctx, caller);
+          return liveDevice(caller)
+              .compose(device -> licenses.deactivate(caller.app().id(), device.id(), "deactivated",
+                  (conn, deactivated) -> change.endSessions(conn, List.of(deactivated),
+                      LicenseEvents.REASON_DEVICE_DEACTIVATED, event(ctx, caller, LicenseEvents.DEVICE_DEACTIVATED)
+                          .with("device_id", deactivated.toString())
+                          .with("reason", "deactivated"))))
+              .compose(done -> done ? change.committed() : Future.failedFuture(notActivated()));
+        })
         .onSuccess(done -> Responses.ok(ctx, new JsonObject().put("deactivated", true)))
         .onFailure(ctx::fail);
   }
@@ -147,17 +153,14 @@ public final class DeviceApi {
     });
   }
 
-  private Future<Void> activated(RoutingContext ctx, KeyAuth.Caller caller, Seats.Activation activation,
-                                 String fingerprint) {
+  private Future<Void> activated(RoutingContext ctx, KeyAuth.Caller caller, LicenseChanges.Change change,
+                                 Seats.Activation activation, String fingerprint) {
     Device device = activation.device();
     License license = activation.license();
-    // A repeat activation takes no seat, but hands out a new certificate: recorded as a checkout's is. Like a
-    // checkout it counts as a heartbeat, so a device it revives is live again for every process's cached verify.
-    Future<Void> bumped = activation.created() || activation.revived()
-        ? generations.bump(caller.app().id()) : Future.succeededFuture();
-    Future<Void> recorded = bumped.compose(done -> activation.created()
-        ? audit.record(event(ctx, caller, LicenseEvents.DEVICE_ACTIVATED).with("device_id", device.id().toString()))
-        : audit.record(event(ctx, caller, LicenseEvents.CERTIFICATE_ISSUED).with("device_id", device.id().toString())));
+    // Like a checkout a repeat activation counts as a heartbeat, so a device it revives is live again for every
+    // process's cached verify.
+    Future<Void> recorded = activation.created() || activation.revived()
+        ? change.committed() : change.recorded(null);
     return recorded
         .compose(stored -> certificates.issue(caller.app(), license, device.id(), fingerprint))
         .map(certificate -> {
@@ -198,6 +201,11 @@ public final class DeviceApi {
 
   private static Future<Device> liveDevice(KeyAuth.Caller caller) {
     return caller.device() == null ? Future.failedFuture(notActivated()) : Future.succeededFuture(caller.device());
+  }
+
+  /** A change the device makes: its session revocations and events name no actor, the license is the caller. */
+  private LicenseChanges.Change change(RoutingContext ctx, KeyAuth.Caller caller) {
+    return changes.begin(caller.app().id(), RequestIds.of(ctx), caller.clientIp(), null);
   }
 
   private static AuditEvent event(RoutingContext ctx, KeyAuth.Caller caller, String type) {

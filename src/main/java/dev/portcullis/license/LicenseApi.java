@@ -2,12 +2,13 @@ package dev.portcullis.license;
 
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.audit.AuditLog;
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import dev.portcullis.security.SecurityEvents;
-import dev.portcullis.token.DeviceSessions;
+import dev.portcullis.token.SessionEnds;
 import dev.portcullis.token.LicenseCertificates;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
@@ -24,14 +25,14 @@ public record LicenseApi(AdminApi admin, DeviceApi devices) {
     LicenseKeys keys = new LicenseKeys(masterKey);
     LicenseRepository licenses = new LicenseRepository(pg);
     LicenseMetrics metrics = new LicenseMetrics(registry);
-    DeviceSessions sessions = new DeviceSessions(pg, redis, audit);
     LicenseGenerations generations = new LicenseGenerations(vertx, redis);
     CallLimits limits = new CallLimits(redis, LicenseSettings.from(config), new KnownGenerations().listen(vertx));
     KeyAuth auth = new KeyAuth(apps, keys, licenses, limits, metrics);
     Certificates certificates = new Certificates(new LicenseCertificates(vertx, config, pg, masterKey));
+    LicenseChanges changes = new LicenseChanges(new SessionEnds(pg, redis, audit, registry), new AuditStaging(pg, audit), generations);
     return new LicenseApi(
-        new AdminApi(new PolicyRepository(pg), licenses, keys, sessions, audit, generations),
-        new DeviceApi(new SecurityEvents(vertx), auth, new Seats(pg), licenses, certificates, sessions, audit, metrics,
+        new AdminApi(new PolicyRepository(pg), licenses, keys, changes),
+        new DeviceApi(new SecurityEvents(vertx), auth, new Seats(pg), licenses, certificates, changes, audit, metrics,
             generations));
   }
 }

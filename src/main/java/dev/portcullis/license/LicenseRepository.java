@@ -1,12 +1,14 @@
 package dev.portcullis.license;
 
 import dev.portcullis.app.AppCursor;
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.Postgres;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
@@ -79,12 +81,13 @@ final class LicenseRepository {
     this.pg = pg;
   }
 
-  /** The new license, or null when the app has no such policy. */
+  /** The new license, or null when the app has no such policy; {@code audit} runs in the insert's transaction. */
   Future<License> create(UUID id, UUID appId, UUID policyId, UUID userId, byte[] keyHash, String keyHint, String name,
-                         JsonObject metadata) {
+                         JsonObject metadata, AuditStaging.Step<License> audit) {
     Tuple args = Tuple.tuple().addUUID(id).addUUID(appId).addUUID(policyId).addUUID(userId)
         .addBuffer(Buffer.buffer(keyHash)).addString(keyHint).addString(name).addValue(metadata);
-    return pg.run(pool -> pool.preparedQuery(INSERT).execute(args)).map(rows -> first(rows, License::fromRow));
+    return pg.inTransaction(conn -> conn.preparedQuery(INSERT).execute(args)
+        .compose(rows -> audit.after(conn, first(rows, License::fromRow))));
   }
 
   Future<Boolean> isUserOf(UUID appId, UUID userId) {
@@ -114,16 +117,17 @@ final class LicenseRepository {
 
   /**
    * Moves a license from one of {@code from} to {@code to} under a row lock. Answers the license as it was
-   * before (null when the app has none of that id); the status is changed only when it was one of {@code from}.
+   * before (null when the app has none of that id); the status is changed only when it was one of {@code from},
+   * and then {@code then} runs on the license as it was, in the same transaction.
    */
-  Future<License> transition(UUID appId, UUID id, List<String> from, String to) {
+  Future<License> transition(UUID appId, UUID id, List<String> from, String to, AuditStaging.Step<License> then) {
     return pg.inTransaction(conn -> conn.preparedQuery(LOCK).execute(Tuple.of(id, appId))
         .compose(rows -> {
           License before = first(rows, License::fromRow);
           if (before == null || !from.contains(storedStatus(before))) {
             return Future.succeededFuture(before);
           }
-          return conn.preparedQuery(SET_STATUS).execute(Tuple.of(id, to)).map(before);
+          return conn.preparedQuery(SET_STATUS).execute(Tuple.of(id, to)).compose(set -> then.after(conn, before));
         }));
   }
 
@@ -153,19 +157,23 @@ final class LicenseRepository {
     });
   }
 
-  /** Every device the license ever had: the sessions bound to any of them go when the license does. */
-  Future<List<UUID>> deviceIds(UUID licenseId) {
-    return pg.run(pool -> pool.preparedQuery(DEVICE_IDS).execute(Tuple.of(licenseId))).map(rows -> {
+  /** Every device the license ever had, read in the caller's transaction: the sessions bound to any of them go when the license does. */
+  static Future<List<UUID>> deviceIds(SqlConnection conn, UUID licenseId) {
+    return conn.preparedQuery(DEVICE_IDS).execute(Tuple.of(licenseId)).map(rows -> {
       List<UUID> ids = new ArrayList<>();
       rows.forEach(row -> ids.add(row.getUUID("id")));
       return ids;
     });
   }
 
-  /** True when this call deactivated the device (of a license of the app), false when it was not live. */
-  Future<Boolean> deactivate(UUID appId, UUID deviceId, String reason) {
-    return pg.run(pool -> pool.preparedQuery(DEACTIVATE).execute(Tuple.of(deviceId, appId, reason)))
-        .map(rows -> rows.rowCount() > 0);
+  /**
+   * True when this call deactivated the device (of a license of the app), with {@code then} run on its id in the
+   * same transaction; false when it was not live.
+   */
+  Future<Boolean> deactivate(UUID appId, UUID deviceId, String reason, AuditStaging.Step<UUID> then) {
+    return pg.inTransaction(conn -> conn.preparedQuery(DEACTIVATE).execute(Tuple.of(deviceId, appId, reason))
+        .compose(rows -> then.after(conn, rows.rowCount() > 0 ? deviceId : null))
+        .map(deactivated -> deactivated != null));
   }
 
   /** Null when the license of the app has no such device, else whether it is live. */

@@ -1,6 +1,7 @@
 package dev.portcullis.license;
 
 import dev.portcullis.app.AppCursor;
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.user.Page;
 import io.vertx.core.Future;
@@ -29,8 +30,10 @@ final class PolicyRepository {
     this.pg = pg;
   }
 
-  Future<Policy> create(Policy policy) {
-    return pg.run(pool -> pool.preparedQuery(INSERT).execute(values(policy))).map(PolicyRepository::first);
+  /** Inserts the policy and runs {@code audit} on it, in one transaction. */
+  Future<Policy> create(Policy policy, AuditStaging.Step<Policy> audit) {
+    return pg.inTransaction(conn -> conn.preparedQuery(INSERT).execute(values(policy))
+        .compose(rows -> audit.after(conn, first(rows))));
   }
 
   /** One page of the app's policies, newest first, keyset-paged as licences are. */
@@ -46,14 +49,20 @@ final class PolicyRepository {
     return pg.run(pool -> pool.preparedQuery(FIND).execute(Tuple.of(id, appId))).map(PolicyRepository::first);
   }
 
-  /** The updated policy, or null when the app has no such policy. */
-  Future<Policy> update(Policy policy) {
-    return pg.run(pool -> pool.preparedQuery(UPDATE).execute(values(policy))).map(PolicyRepository::first);
+  /** The updated policy, or null when the app has no such policy; {@code audit} runs in the update's transaction. */
+  Future<Policy> update(Policy policy, AuditStaging.Step<Policy> audit) {
+    return pg.inTransaction(conn -> conn.preparedQuery(UPDATE).execute(values(policy))
+        .compose(rows -> audit.after(conn, first(rows))));
   }
 
-  /** True when deleted, false when there was none; fails with a foreign-key violation while licenses use it. */
-  Future<Boolean> delete(UUID appId, UUID id) {
-    return pg.run(pool -> pool.preparedQuery(DELETE).execute(Tuple.of(id, appId))).map(rows -> rows.rowCount() > 0);
+  /**
+   * True when deleted (with {@code audit} run on its id in the same transaction), false when there was none; fails
+   * with a foreign-key violation while licenses use it.
+   */
+  Future<Boolean> delete(UUID appId, UUID id, AuditStaging.Step<UUID> audit) {
+    return pg.inTransaction(conn -> conn.preparedQuery(DELETE).execute(Tuple.of(id, appId))
+        .compose(rows -> audit.after(conn, rows.rowCount() > 0 ? id : null))
+        .map(deleted -> deleted != null));
   }
 
   static boolean isInUse(Throwable failure) {

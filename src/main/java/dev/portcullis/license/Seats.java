@@ -1,5 +1,6 @@
 package dev.portcullis.license;
 
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
@@ -62,7 +63,9 @@ final class Seats {
     this.pg = pg;
   }
 
-  Future<Activation> activate(UUID licenseId, UUID appId, String fingerprint, String name, String platform) {
+  /** Takes a seat; {@code audit} runs on a seat taken or held (not on a refusal) in the same transaction. */
+  Future<Activation> activate(UUID licenseId, UUID appId, String fingerprint, String name, String platform,
+                              AuditStaging.Step<Activation> audit) {
     return pg.inTransaction(conn -> conn.preparedQuery(LOCK_LICENSE).execute(Tuple.of(licenseId))
         .compose(rows -> {
           License license = License.fromRow(rows.iterator().next());
@@ -71,7 +74,9 @@ final class Seats {
               ? Future.failedFuture(refusal)
               : conn.preparedQuery(COUNT).execute(Tuple.of(licenseId, fingerprint))
                   .compose(counted -> takeSeat(conn, license, appId, counted.iterator().next(), fingerprint, name,
-                      platform));
+                      platform))
+                  .compose(activation -> activation.refusal() != null ? Future.succeededFuture(activation)
+                      : audit.after(conn, activation));
         }));
   }
 

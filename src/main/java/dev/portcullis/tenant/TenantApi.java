@@ -2,16 +2,16 @@ package dev.portcullis.tenant;
 
 import dev.portcullis.app.AppAccess;
 import dev.portcullis.app.AppDirectory;
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.ApiException;
-import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
-import dev.portcullis.core.messages.TokenMessages.Revoke;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
+import dev.portcullis.token.SessionEnds;
 import dev.portcullis.user.Page;
 import dev.portcullis.user.Roles;
 import dev.portcullis.user.UserChanges;
@@ -21,6 +21,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -35,14 +36,15 @@ public final class TenantApi {
   private static final int NAME_MAX = 100;
   private static final String KEY = "admin_tenant";
 
-  private final Bus bus;
+  private final SessionEnds sessions;
   private final TenantRepository tenants;
   private final UserChanges changes;
   private final UserEvents events;
   private final UserMetrics metrics;
 
-  public TenantApi(Bus bus, TenantRepository tenants, UserChanges changes, UserEvents events, UserMetrics metrics) {
-    this.bus = bus;
+  public TenantApi(SessionEnds sessions, TenantRepository tenants, UserChanges changes, UserEvents events,
+                   UserMetrics metrics) {
+    this.sessions = sessions;
     this.tenants = tenants;
     this.changes = changes;
     this.events = events;
@@ -55,10 +57,10 @@ public final class TenantApi {
     String name = name(Fields.requiredString(body, "name"));
     String slug = slug(Fields.requiredString(body, "slug"));
     UUID appId = appId(ctx);
-    tenants.create(appId, name, slug)
-        .compose(tenant -> events.record(UserEvents.event(ctx, UserEvents.TENANT_CREATED, appId, null)
-                .with("tenant_id", tenant.id().toString()).with("slug", slug))
-            .map(tenant))
+    AuditStaging.Batch batch = events.batch();
+    tenants.create(appId, name, slug, batch.events(tenant -> List.of(UserEvents.event(ctx, UserEvents.TENANT_CREATED,
+            appId, null).with("tenant_id", tenant.id().toString()).with("slug", slug))))
+        .compose(batch::recorded)
         .onSuccess(tenant -> {
           metrics.tenantChange("created");
           Responses.json(ctx, 201, tenant.toJson());
@@ -105,9 +107,8 @@ public final class TenantApi {
     String name = rawName == null ? null : name(rawName);
     String slug = rawSlug == null ? null : slug(rawSlug);
     Tenant before = tenant(ctx);
-    tenants.update(before.appId(), before.id(), name, slug)
-        .compose(after -> after == null ? Future.failedFuture(noSuchTenant()) : Future.succeededFuture(after))
-        .compose(after -> {
+    AuditStaging.Batch batch = events.batch();
+    tenants.update(before.appId(), before.id(), name, slug, batch.events(after -> {
           JsonArray fields = new JsonArray();
           if (!after.name().equals(before.name())) {
             fields.add("name");
@@ -115,23 +116,22 @@ public final class TenantApi {
           if (!after.slug().equals(before.slug())) {
             fields.add("slug");
           }
-          return fields.isEmpty() ? Future.succeededFuture(after)
-              : events.record(UserEvents.event(ctx, UserEvents.TENANT_CHANGED, after.appId(), null)
-                  .with("tenant_id", after.id().toString()).with("fields", fields)).map(after);
-        })
+          return fields.isEmpty() ? List.of() : List.of(UserEvents.event(ctx, UserEvents.TENANT_CHANGED, after.appId(),
+              null).with("tenant_id", after.id().toString()).with("fields", fields));
+        }))
+        .compose(after -> after == null ? Future.failedFuture(noSuchTenant()) : batch.recorded(after))
         .onSuccess(after -> Responses.ok(ctx, after.toJson()))
         .onFailure(ctx::fail);
   }
 
-  /** Deletes the tenant first (no login or refresh can bind to it any more), then revokes the sessions bound to it. */
+  /** Deletes the tenant and revokes the sessions bound to it in one transaction, with the events of both. */
   public void delete(RoutingContext ctx) {
     Tenant tenant = tenant(ctx);
-    tenants.delete(tenant.appId(), tenant.id())
-        .compose(deleted -> deleted ? Future.succeededFuture() : Future.failedFuture(noSuchTenant()))
-        .compose(ignored -> revoke(ctx, tenant, null, "tenant_deleted"))
-        .compose(revoked -> events.record(UserEvents.event(ctx, UserEvents.TENANT_DELETED, tenant.appId(), null)
-            .with("tenant_id", tenant.id().toString())
-            .with("sessions_revoked", revoked)))
+    SessionEnds.Ending ending = ending(ctx, tenant);
+    tenants.delete(tenant.appId(), tenant.id(), (conn, deleted) -> ending.tenant(conn, deleted, null, "tenant_deleted",
+            UserEvents.event(ctx, UserEvents.TENANT_DELETED, tenant.appId(), null)
+                .with("tenant_id", tenant.id().toString())))
+        .compose(deleted -> deleted ? ending.committed() : Future.failedFuture(noSuchTenant()))
         .onSuccess(ignored -> {
           metrics.tenantChange("deleted");
           Responses.ok(ctx, new JsonObject().put("tenant_id", tenant.id().toString()).put("deleted", true));
@@ -156,37 +156,31 @@ public final class TenantApi {
     Roles.Refs roles = Roles.refs("roles", body.getValue("roles"));
     Tenant tenant = tenant(ctx);
     UUID userId = userId(ctx);
-    tenants.putMember(tenant.appId(), tenant.id(), userId, roles)
+    AuditStaging.Batch batch = events.batch();
+    tenants.putMember(tenant.appId(), tenant.id(), userId, roles, batch.events(put -> List.of(UserEvents.event(ctx,
+            put.added() ? UserEvents.MEMBER_ADDED : UserEvents.MEMBER_CHANGED, tenant.appId(), userId)
+            .with("tenant_id", tenant.id().toString())
+            .with("roles", new JsonArray(put.member().roles())))))
         .compose(put -> put == null ? Future.failedFuture(noSuchUser()) : Future.succeededFuture(put))
-        .compose(put -> {
-          boolean changed = put.added() || !put.rolesBefore().equals(put.member().roles());
-          if (!changed) {
-            return Future.succeededFuture(put);
-          }
-          String type = put.added() ? UserEvents.MEMBER_ADDED : UserEvents.MEMBER_CHANGED;
-          return changes.changed(userId)
-              .compose(ignored -> events.record(UserEvents.event(ctx, type, tenant.appId(), userId)
-                  .with("tenant_id", tenant.id().toString())
-                  .with("roles", new JsonArray(put.member().roles()))))
-              .onSuccess(ignored -> metrics.tenantChange(put.added() ? "member_added" : "member_changed"))
-              .map(put);
-        })
+        .compose(put -> !put.changed() ? Future.succeededFuture(put) : batch.recorded(put)
+            .compose(ignored -> changes.changed(userId))
+            .onSuccess(ignored -> metrics.tenantChange(put.added() ? "member_added" : "member_changed"))
+            .map(put))
         .onSuccess(put -> Responses.ok(ctx, put.member().toJson().put("tenant_id", tenant.id().toString())))
         .onFailure(ctx::fail);
   }
 
-  /** Removes the membership first (no new session can bind), then revokes the member's sessions bound to it. */
+  /** Removes the membership and revokes the member's sessions bound to it in one transaction, with their events. */
   public void removeMember(RoutingContext ctx) {
     Tenant tenant = tenant(ctx);
     UUID userId = userId(ctx);
-    tenants.removeMember(tenant.id(), userId)
-        .compose(removed -> removed ? Future.succeededFuture()
+    SessionEnds.Ending ending = ending(ctx, tenant);
+    tenants.removeMember(tenant.id(), userId, (conn, removed) -> ending.tenant(conn, tenant.id(), removed,
+            "member_removed", UserEvents.event(ctx, UserEvents.MEMBER_REMOVED, tenant.appId(), userId)
+                .with("tenant_id", tenant.id().toString())))
+        .compose(removed -> removed ? ending.committed()
             : Future.failedFuture(new ApiException(ErrorCode.NOT_FOUND, "user_id: not a member of this tenant")))
-        .compose(ignored -> revoke(ctx, tenant, userId, "member_removed"))
-        .compose(revoked -> changes.changed(userId).map(revoked))
-        .compose(revoked -> events.record(UserEvents.event(ctx, UserEvents.MEMBER_REMOVED, tenant.appId(), userId)
-            .with("tenant_id", tenant.id().toString())
-            .with("sessions_revoked", revoked)))
+        .compose(ignored -> changes.changed(userId))
         .onSuccess(ignored -> {
           metrics.tenantChange("member_removed");
           Responses.ok(ctx, new JsonObject()
@@ -197,10 +191,10 @@ public final class TenantApi {
         .onFailure(ctx::fail);
   }
 
-  /** Revokes the sessions bound to the tenant (of one user when userId is not null) through the token service. */
-  private Future<Integer> revoke(RoutingContext ctx, Tenant tenant, UUID userId, String reason) {
-    return bus.request(Bus.TOKEN_REVOKE, Revoke.tenant(tenant.appId(), tenant.id(), userId, reason,
-        AdminAuth.principal(ctx).toAudit(), RequestIds.of(ctx), Requests.callerIp(ctx))).map(revoked -> revoked.revoked());
+  /** A change of this request that ends sessions bound to the tenant, their events naming who made it. */
+  private SessionEnds.Ending ending(RoutingContext ctx, Tenant tenant) {
+    return sessions.begin(events.batch(), tenant.appId(), RequestIds.of(ctx), Requests.callerIp(ctx),
+        AdminAuth.principal(ctx).toAudit());
   }
 
   private static void onlyNameAndSlug(JsonObject body) {

@@ -1,6 +1,7 @@
 package dev.portcullis.tenant;
 
 import dev.portcullis.app.AppCursor;
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
@@ -20,6 +21,10 @@ public final class TenantRepository {
 
   /** A membership as PUT left it: whether it is new, and its roles before (empty when new) and after. */
   public record Put(Member member, boolean added, List<String> rolesBefore) {
+
+    public boolean changed() {
+      return added || !rolesBefore.equals(member.roles());
+    }
   }
 
   private static final String INSERT = "INSERT INTO tenants (id, app_id, name, slug) VALUES ($1, $2, $3, $4) "
@@ -56,9 +61,10 @@ public final class TenantRepository {
     this.pg = pg;
   }
 
-  public Future<Tenant> create(UUID appId, String name, String slug) {
-    return pg.run(pool -> pool.preparedQuery(INSERT).execute(Tuple.of(UUID.randomUUID(), appId, name, slug)))
-        .map(TenantRepository::first)
+  /** The new tenant, {@code audit} run on it in the same transaction. */
+  public Future<Tenant> create(UUID appId, String name, String slug, AuditStaging.Step<Tenant> audit) {
+    return pg.inTransaction(conn -> conn.preparedQuery(INSERT).execute(Tuple.of(UUID.randomUUID(), appId, name, slug))
+            .compose(rows -> audit.after(conn, first(rows))))
         .recover(failure -> slugTaken(failure, slug));
   }
 
@@ -73,16 +79,21 @@ public final class TenantRepository {
         .map(rows -> Page.of(rows, limit, Tenant::fromRow, tenant -> new AppCursor(tenant.createdAt(), tenant.id()).encode()));
   }
 
-  /** Changes name and slug (each when not null); null when the app has no such tenant. */
-  public Future<Tenant> update(UUID appId, UUID tenantId, String name, String slug) {
-    return pg.run(pool -> pool.preparedQuery(UPDATE).execute(Tuple.of(tenantId, appId, name, slug)))
-        .map(TenantRepository::first)
+  /**
+   * Changes name and slug (each when not null), {@code audit} run on the tenant as it is now in the same
+   * transaction; null when the app has no such tenant.
+   */
+  public Future<Tenant> update(UUID appId, UUID tenantId, String name, String slug, AuditStaging.Step<Tenant> audit) {
+    return pg.inTransaction(conn -> conn.preparedQuery(UPDATE).execute(Tuple.of(tenantId, appId, name, slug))
+            .compose(rows -> audit.after(conn, first(rows))))
         .recover(failure -> slugTaken(failure, slug));
   }
 
-  /** Deletes the tenant and its memberships; false when there was none. */
-  public Future<Boolean> delete(UUID appId, UUID tenantId) {
-    return pg.run(pool -> pool.preparedQuery(DELETE).execute(Tuple.of(tenantId, appId))).map(rows -> rows.rowCount() > 0);
+  /** Deletes the tenant and its memberships, {@code then} run in the same transaction; false when there was none. */
+  public Future<Boolean> delete(UUID appId, UUID tenantId, AuditStaging.Step<UUID> then) {
+    return pg.inTransaction(conn -> conn.preparedQuery(DELETE).execute(Tuple.of(tenantId, appId))
+        .compose(rows -> then.after(conn, rows.rowCount() > 0 ? tenantId : null))
+        .map(deleted -> deleted != null));
   }
 
   public Future<Page<Member>> members(UUID tenantId, String cursor, int limit) {
@@ -91,29 +102,35 @@ public final class TenantRepository {
         .map(rows -> Page.of(rows, limit, Member::fromRow, member -> new AppCursor(member.addedAt(), member.userId()).encode()));
   }
 
-  /** Adds or updates a membership (the tenant is the app's); null when the app has no such user. */
-  public Future<Put> putMember(UUID appId, UUID tenantId, UUID userId, Roles.Refs roles) {
+  /**
+   * Adds or updates a membership (the tenant is the app's), {@code audit} run on it in the same transaction when
+   * it changed anything; null when the app has no such user.
+   */
+  public Future<Put> putMember(UUID appId, UUID tenantId, UUID userId, Roles.Refs roles, AuditStaging.Step<Put> audit) {
     Tuple params = RoleRepository.withRefs(Tuple.of(appId, userId), roles).addUUID(tenantId);
     return pg.inTransaction(conn -> conn.preparedQuery(RoleRepository.LOCK_USER).execute(Tuple.of(userId))
-        .compose(locked -> conn.preparedQuery(PUT_MEMBER).execute(params))).map(rows -> {
-      Row row = rows.iterator().next();
-      if (!row.getBoolean("found")) {
-        return null;
-      }
-      List<String> names = List.of(row.getArrayOfStrings("role_names"));
-      if (!row.getBoolean("ok")) {
-        throw RoleRepository.unknownRole("roles", roles, names);
-      }
-      String[] before = row.getArrayOfStrings("before");
-      OffsetDateTime addedAt = row.getOffsetDateTime("added_at");
-      return new Put(new Member(userId, names, addedAt), before == null, before == null ? List.of() : List.of(before));
-    });
+        .compose(locked -> conn.preparedQuery(PUT_MEMBER).execute(params)).compose(rows -> {
+          Row row = rows.iterator().next();
+          if (!row.getBoolean("found")) {
+            return Future.succeededFuture();
+          }
+          List<String> names = List.of(row.getArrayOfStrings("role_names"));
+          if (!row.getBoolean("ok")) {
+            return Future.failedFuture(RoleRepository.unknownRole("roles", roles, names));
+          }
+          String[] before = row.getArrayOfStrings("before");
+          OffsetDateTime addedAt = row.getOffsetDateTime("added_at");
+          Put put = new Put(new Member(userId, names, addedAt), before == null,
+              before == null ? List.of() : List.of(before));
+          return put.changed() ? audit.after(conn, put) : Future.succeededFuture(put);
+        }));
   }
 
-  /** Removes a membership; false when the user was not a member. */
-  public Future<Boolean> removeMember(UUID tenantId, UUID userId) {
-    return pg.run(pool -> pool.preparedQuery(REMOVE_MEMBER).execute(Tuple.of(tenantId, userId)))
-        .map(rows -> rows.rowCount() > 0);
+  /** Removes a membership, {@code then} run in the same transaction; false when the user was not a member. */
+  public Future<Boolean> removeMember(UUID tenantId, UUID userId, AuditStaging.Step<UUID> then) {
+    return pg.inTransaction(conn -> conn.preparedQuery(REMOVE_MEMBER).execute(Tuple.of(tenantId, userId))
+        .compose(rows -> then.after(conn, rows.rowCount() > 0 ? userId : null))
+        .map(removed -> removed != null));
   }
 
   private static String roleHead() {

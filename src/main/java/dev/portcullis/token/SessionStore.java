@@ -341,13 +341,23 @@ final class SessionStore {
 
   /** Revokes the live sessions bound to a tenant (of one user when userId is not null). */
   Future<Revocation> revokeTenant(UUID appId, UUID tenantId, UUID userId, Events events) {
-    return revokeWith(REVOKE_TENANT, Tuple.of(tenantId, appId, userId), events);
+    return pg.inTransaction(conn -> revokeTenant(conn, appId, tenantId, userId, events));
+  }
+
+  /** The same in the caller's transaction. */
+  static Future<Revocation> revokeTenant(SqlConnection conn, UUID appId, UUID tenantId, UUID userId, Events events) {
+    return revokeWith(conn, REVOKE_TENANT, Tuple.of(tenantId, appId, userId), events);
   }
 
   /** Revokes every live session of the app bound to one of these devices. */
   Future<Revocation> revokeBoundTo(UUID appId, List<UUID> deviceIds, Events events) {
-    return revokeWith(REVOKE_DEVICES, Tuple.tuple().addUUID(appId).addArrayOfUUID(deviceIds.toArray(new UUID[0])),
-        events);
+    return pg.inTransaction(conn -> revokeBoundTo(conn, appId, deviceIds, events));
+  }
+
+  /** The same in the caller's transaction. */
+  static Future<Revocation> revokeBoundTo(SqlConnection conn, UUID appId, List<UUID> deviceIds, Events events) {
+    return revokeWith(conn, REVOKE_DEVICES,
+        Tuple.tuple().addUUID(appId).addArrayOfUUID(deviceIds.toArray(new UUID[0])), events);
   }
 
   /** On the caller's connection, inside its transaction: revokes the live sessions bound to these devices. */
@@ -370,11 +380,15 @@ final class SessionStore {
    * row left behind is moved into the chain by the audit verticle, see {@link AuditOutbox#record}).
    */
   Future<Void> recordStaged(AuditLog audit, List<AuditOutbox.Staged> staged) {
-    return Future.join(staged.stream().map(event -> AuditOutbox.record(pg, audit, event)).toList()).mapEmpty();
+    return AuditOutbox.record(pg, audit, staged);
   }
 
   private Future<Revocation> revokeWith(String sql, Tuple args, Events events) {
-    return pg.inTransaction(conn -> conn.preparedQuery(sql).execute(args).compose(rows -> {
+    return pg.inTransaction(conn -> revokeWith(conn, sql, args, events));
+  }
+
+  private static Future<Revocation> revokeWith(SqlConnection conn, String sql, Tuple args, Events events) {
+    return conn.preparedQuery(sql).execute(args).compose(rows -> {
       Map<UUID, UUID> owners = owners(rows);
       List<AuditOutbox.Staged> staged = events.apply(owners);
       Future<Void> stored = Future.succeededFuture();
@@ -382,7 +396,7 @@ final class SessionStore {
         stored = stored.compose(previous -> AuditOutbox.stage(conn, event));
       }
       return stored.map(done -> new Revocation(owners, staged));
-    }));
+    });
   }
 
   private static Map<UUID, UUID> owners(RowSet<Row> rows) {

@@ -1,5 +1,6 @@
 package dev.portcullis.user;
 
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.http.Fields;
@@ -8,6 +9,7 @@ import dev.portcullis.http.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
@@ -45,10 +47,10 @@ public final class RoleApi {
       throw ApiException.invalid("description", "must be at most " + DESCRIPTION_MAX + " characters");
     }
     UUID appId = UserApi.appId(ctx);
-    roles.create(appId, name, description)
-        .compose(role -> events.record(UserEvents.event(ctx, UserEvents.ROLE_CREATED, appId, null)
-                .with("role", role.name()).with("role_id", role.id()))
-            .map(role))
+    AuditStaging.Batch batch = events.batch();
+    roles.create(appId, name, description, batch.events(role -> List.of(
+            UserEvents.event(ctx, UserEvents.ROLE_CREATED, appId, null).with("role", role.name()).with("role_id", role.id()))))
+        .compose(batch::recorded)
         .onSuccess(role -> Responses.json(ctx, 201, role.toJson()))
         .onFailure(ctx::fail);
   }
@@ -57,16 +59,16 @@ public final class RoleApi {
   public void delete(RoutingContext ctx) {
     Roles.Refs ref = Roles.ref("role", ctx.pathParam("role"));
     UUID appId = UserApi.appId(ctx);
-    roles.delete(appId, ref)
+    AuditStaging.Batch batch = events.batch();
+    roles.delete(appId, ref, batch.events(deleted -> List.of(UserEvents.event(ctx, UserEvents.ROLE_DELETED, appId, null)
+            .with("role", deleted.role().name())
+            .with("role_id", deleted.role().id())
+            .with("holders", deleted.holders().size()))))
         .compose(deleted -> deleted == null
             ? Future.failedFuture(new ApiException(ErrorCode.NOT_FOUND, "role: no such role in this app"))
             : Future.succeededFuture(deleted))
         .compose(deleted -> changes.changed(deleted.holders())
-            .compose(ignored -> events.record(UserEvents.event(ctx, UserEvents.ROLE_DELETED, appId, null)
-                .with("role", deleted.role().name())
-                .with("role_id", deleted.role().id())
-                .with("holders", deleted.holders().size())))
-            .map(deleted))
+            .compose(ignored -> batch.recorded(deleted)))
         .onSuccess(deleted -> Responses.ok(ctx, new JsonObject()
             .put("name", deleted.role().name())
             .put("id", deleted.role().id())

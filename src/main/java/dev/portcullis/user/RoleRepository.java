@@ -1,6 +1,7 @@
 package dev.portcullis.user;
 
 import dev.portcullis.app.AppSettings;
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
@@ -101,11 +102,14 @@ public final class RoleRepository {
         .map(rows -> Page.of(rows, limit, Role::fromRow, role -> Integer.toString(role.id())));
   }
 
-  /** A custom role with the next free id (from 100); {@code 409 conflict} when the name is taken. */
-  public Future<Role> create(UUID appId, String name, String description) {
+  /**
+   * A custom role with the next free id (from 100), {@code audit} run on it in the same transaction;
+   * {@code 409 conflict} when the name is taken.
+   */
+  public Future<Role> create(UUID appId, String name, String description, AuditStaging.Step<Role> audit) {
     return pg.inTransaction(conn -> conn.preparedQuery(LOCK_CATALOGUE).execute(Tuple.of(appId))
-            .compose(locked -> conn.preparedQuery(INSERT).execute(Tuple.of(appId, name, description))))
-        .map(rows -> Role.fromRow(rows.iterator().next()))
+            .compose(locked -> conn.preparedQuery(INSERT).execute(Tuple.of(appId, name, description)))
+            .compose(rows -> audit.after(conn, Role.fromRow(rows.iterator().next()))))
         .recover(failure -> Postgres.isUniqueViolation(failure)
             ? Future.failedFuture(new ApiException(ErrorCode.CONFLICT, "name: the role '" + name + "' exists"))
             : Future.failedFuture(failure));
@@ -114,9 +118,10 @@ public final class RoleRepository {
   /**
    * Deletes a custom role with every grant of it, app-wide and in tenants, in one transaction. Null when the
    * app has no such role; {@code 400} for a built-in; {@code 409} while the app's default_roles names it (new
-   * users would otherwise be given whichever role takes the name later).
+   * users would otherwise be given whichever role takes the name later). {@code audit} runs on what was deleted
+   * in the same transaction.
    */
-  public Future<Deleted> delete(UUID appId, Roles.Refs ref) {
+  public Future<Deleted> delete(UUID appId, Roles.Refs ref, AuditStaging.Step<Deleted> audit) {
     Tuple find = Tuple.of(appId, ref.names().toArray(new String[0]), ref.ids().toArray(new Integer[0]));
     // The app's row first, as a settings change holds it: the default_roles read next is the committed one.
     return pg.inTransaction(conn -> conn.preparedQuery(LOCK_APP).execute(Tuple.of(appId))
@@ -143,28 +148,31 @@ public final class RoleRepository {
             members.forEach(row -> holders.add(row.getUUID("user_id")));
             return conn.preparedQuery(DELETE).execute(key);
           })
-          .map(deleted -> new Deleted(role, List.copyOf(holders)));
+          .compose(deleted -> audit.after(conn, new Deleted(role, List.copyOf(holders))));
     }));
   }
 
   /**
    * Replaces the app-wide roles of a user in one statement. Null when the app has no such user; {@code 400}
-   * naming the first unknown role when a role does not exist (then nothing changes).
+   * naming the first unknown role when a role does not exist (then nothing changes). {@code audit} runs on a
+   * change that granted or revoked a role, in the same transaction.
    */
-  public Future<Change> replaceUserRoles(UUID appId, UUID userId, Roles.Refs refs) {
+  public Future<Change> replaceUserRoles(UUID appId, UUID userId, Roles.Refs refs, AuditStaging.Step<Change> audit) {
     return pg.inTransaction(conn -> conn.preparedQuery(LOCK_USER).execute(Tuple.of(userId))
-            .compose(locked -> conn.preparedQuery(REPLACE_USER_ROLES).execute(withRefs(Tuple.of(appId, userId), refs))))
-        .map(rows -> {
+        .compose(locked -> conn.preparedQuery(REPLACE_USER_ROLES).execute(withRefs(Tuple.of(appId, userId), refs)))
+        .compose(rows -> {
           Row row = rows.iterator().next();
           if (!row.getBoolean("found")) {
-            return null;
+            return Future.succeededFuture();
           }
           List<String> roles = List.of(row.getArrayOfStrings("roles"));
           if (!row.getBoolean("ok")) {
-            throw unknownRole("roles", refs, roles);
+            return Future.failedFuture(unknownRole("roles", refs, roles));
           }
-          return new Change(roles, List.of(row.getArrayOfStrings("granted")), List.of(row.getArrayOfStrings("revoked")));
-        });
+          Change change = new Change(roles, List.of(row.getArrayOfStrings("granted")),
+              List.of(row.getArrayOfStrings("revoked")));
+          return change.changed() ? audit.after(conn, change) : Future.succeededFuture(change);
+        }));
   }
 
   /** The names of the roles {@code refs} gives, in id order; {@code 400} naming {@code field} for an unknown one. */

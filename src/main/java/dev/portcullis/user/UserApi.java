@@ -4,6 +4,7 @@ import dev.portcullis.app.App;
 import dev.portcullis.app.AppAccess;
 import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.app.AppDirectory;
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Bus;
@@ -83,12 +84,13 @@ public final class UserApi {
     String password = Fields.optionalString(body, "password");
     App app = AppAccess.app(ctx).app();
     Future<String> hash = password == null ? Future.succeededFuture() : passwords.hash(app, password, identity);
-    hash.compose(passwordHash -> users.create(app.id(), identity, profile, given, passwordHash))
-        .compose(created -> events.record(UserEvents.event(ctx, UserEvents.USER_CREATED, app.id(), created.id())
+    AuditStaging.Batch batch = events.batch();
+    hash.compose(passwordHash -> users.create(app.id(), identity, profile, given, passwordHash, batch.events(created ->
+            List.of(UserEvents.event(ctx, UserEvents.USER_CREATED, app.id(), created.id())
                 .with(identity.kind().field(), identity.masked())
                 .with("roles", new JsonArray(created.roles()))
-                .with("has_password", created.hasPassword()))
-            .map(created))
+                .with("has_password", created.hasPassword())))))
+        .compose(batch::recorded)
         .onSuccess(created -> {
           metrics.created();
           Responses.json(ctx, 201, answer(created));
@@ -105,15 +107,17 @@ public final class UserApi {
     Boolean disabled = body.getValue("disabled") == null ? null : Fields.optionalBoolean(body, "disabled", false);
     UUID appId = appId(ctx);
     UUID userId = userId(ctx);
-    users.update(appId, userId, profile, disabled, given)
+    AuditStaging.Batch batch = events.batch();
+    users.update(appId, userId, profile, disabled, given, batch.events(updated -> updateEvents(ctx, updated, profile)))
         .compose(UserApi::found)
-        .compose(updated -> afterUpdate(ctx, updated, profile).map(updated.user()))
+        .compose(updated -> batch.recorded(updated).compose(recorded -> afterUpdate(ctx, updated, disabled))
+            .map(updated.user()))
         .onSuccess(user -> Responses.ok(ctx, answer(user)))
         .onFailure(ctx::fail);
   }
 
-  /** Revokes a newly disabled user's sessions, marks the user changed, and records what changed. */
-  private Future<Void> afterUpdate(RoutingContext ctx, UserRepository.Updated updated, JsonObject profile) {
+  /** The events of an update: staged with it, so they commit with it. */
+  private static List<AuditEvent> updateEvents(RoutingContext ctx, UserRepository.Updated updated, JsonObject profile) {
     User user = updated.user();
     List<AuditEvent> recorded = new ArrayList<>();
     if (profile != null && !profile.isEmpty()) {
@@ -123,17 +127,26 @@ public final class UserApi {
     if (updated.roles() != null) {
       recorded.addAll(roleEvents(ctx, user.appId(), user.id(), updated.roles()));
     }
-    boolean newlyDisabled = user.disabled() && !updated.wasDisabled();
     if (user.disabled() != updated.wasDisabled()) {
-      recorded.add(UserEvents.event(ctx, newlyDisabled ? UserEvents.USER_DISABLED : UserEvents.USER_ENABLED,
+      recorded.add(UserEvents.event(ctx, user.disabled() ? UserEvents.USER_DISABLED : UserEvents.USER_ENABLED,
           user.appId(), user.id()));
     }
-    Future<Void> revoked = newlyDisabled
+    return recorded;
+  }
+
+  /**
+   * After the update committed: revokes a disabled user's sessions and marks the user changed. Whenever the request
+   * disables, not only the first time: the retry of a disabling whose revocation failed after its commit (the user
+   * disabled already) ends the sessions it left.
+   */
+  private Future<Void> afterUpdate(RoutingContext ctx, UserRepository.Updated updated, Boolean disabled) {
+    User user = updated.user();
+    boolean newlyDisabled = user.disabled() && !updated.wasDisabled();
+    Future<Void> revoked = user.disabled() && Boolean.TRUE.equals(disabled)
         ? revokeAll(ctx, user.appId(), user.id(), "user_disabled").mapEmpty()
         : Future.succeededFuture();
     return revoked
         .compose(ignored -> changes.changed(user.id()))
-        .compose(ignored -> events.record(recorded))
         .onSuccess(ignored -> {
           if (newlyDisabled) {
             metrics.disabled();
@@ -145,13 +158,14 @@ public final class UserApi {
   public void delete(RoutingContext ctx) {
     UUID appId = appId(ctx);
     UUID userId = userId(ctx);
+    AuditStaging.Batch batch = events.batch();
     // Sessions are revoked (and published to every process) before the row goes, so no token outlives the user.
     users.get(appId, userId)
         .compose(UserApi::found)
         .compose(user -> revokeAll(ctx, appId, userId, "user_deleted"))
-        .compose(revoked -> users.delete(appId, userId))
-        .compose(deleted -> deleted ? Future.succeededFuture() : Future.failedFuture(noSuchUser()))
-        .compose(ignored -> events.record(UserEvents.event(ctx, UserEvents.USER_DELETED, appId, userId)))
+        .compose(revoked -> users.delete(appId, userId, batch.events(deleted ->
+            List.of(UserEvents.event(ctx, UserEvents.USER_DELETED, appId, deleted)))))
+        .compose(deleted -> deleted ? batch.recorded(null) : Future.failedFuture(noSuchUser()))
         .onSuccess(ignored -> {
           metrics.deleted();
           Responses.ok(ctx, new JsonObject().put("user_id", userId.toString()).put("deleted", true));
@@ -168,10 +182,11 @@ public final class UserApi {
     Roles.Refs given = Roles.refs("roles", body.getValue("roles"));
     UUID appId = appId(ctx);
     UUID userId = userId(ctx);
-    roles.replaceUserRoles(appId, userId, given)
+    AuditStaging.Batch batch = events.batch();
+    roles.replaceUserRoles(appId, userId, given, batch.events(change -> roleEvents(ctx, appId, userId, change)))
         .compose(UserApi::found)
-        .compose(change -> !change.changed() ? Future.succeededFuture(change) : changes.changed(userId)
-            .compose(ignored -> events.record(roleEvents(ctx, appId, userId, change)))
+        .compose(change -> !change.changed() ? Future.succeededFuture(change) : batch.recorded(change)
+            .compose(ignored -> changes.changed(userId))
             .onSuccess(ignored -> metrics.roleChanged())
             .map(change))
         .onSuccess(change -> Responses.ok(ctx, new JsonObject()

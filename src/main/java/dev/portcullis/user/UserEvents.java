@@ -1,14 +1,12 @@
 package dev.portcullis.user;
 
-import dev.portcullis.audit.AuditLog;
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
-import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.util.List;
 import java.util.UUID;
 
 /**
@@ -33,10 +31,15 @@ public final class UserEvents {
   public static final String MEMBER_CHANGED = "member.changed";
   public static final String MEMBER_REMOVED = "member.removed";
 
-  private final AuditLog audit;
+  private final AuditStaging staging;
 
-  public UserEvents(AuditLog audit) {
-    this.audit = audit;
+  public UserEvents(AuditStaging staging) {
+    this.staging = staging;
+  }
+
+  /** The events of one change, staged in its transaction and recorded after it (audit before acknowledgement). */
+  public AuditStaging.Batch batch() {
+    return staging.batch();
   }
 
   /** An event of this admin request about the app (and a user, when userId is not null), with its actor. */
@@ -47,14 +50,5 @@ public final class UserEvents {
       event = event.with(key, actor.getValue(key));
     }
     return event;
-  }
-
-  /** Stores the events; completes once they are committed. */
-  public Future<Void> record(List<AuditEvent> events) {
-    return audit.record(events);
-  }
-
-  public Future<Void> record(AuditEvent event) {
-    return audit.record(event);
   }
 }

@@ -1,6 +1,7 @@
 package dev.portcullis.user;
 
 import dev.portcullis.app.AppCursor;
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
@@ -134,15 +135,17 @@ public final class UserRepository {
    * Creates an unverified user. {@code roles} null gives the app's default_roles; {@code passwordHash} is an
    * Argon2id PHC string made by the password capability, or null for a user who signs in with codes.
    * {@code 409 conflict} when the identity exists, {@code 400} for an unknown role (then nothing is created).
+   * {@code audit} runs on the new user in the same transaction.
    */
-  public Future<User> create(UUID appId, Identity identity, JsonObject profile, Roles.Refs roles, String passwordHash) {
+  public Future<User> create(UUID appId, Identity identity, JsonObject profile, Roles.Refs roles, String passwordHash,
+                             AuditStaging.Step<User> audit) {
     UUID id = UUID.randomUUID();
     String sql = identity.kind() == Identity.Kind.EMAIL ? INSERT_BY_EMAIL : INSERT_BY_PHONE;
     Tuple values = Tuple.of(id, appId, identity.value(), profile, passwordHash);
     return pg.inTransaction(conn -> conn.preparedQuery(sql).execute(values)
             .compose(inserted -> roles == null ? Future.succeededFuture() : replaceRoles(conn, appId, id, roles))
             .compose(ignored -> conn.preparedQuery(GET).execute(Tuple.of(id, appId)))
-            .map(UserRepository::firstUser))
+            .compose(rows -> audit.after(conn, firstUser(rows))))
         .recover(failure -> Postgres.isUniqueViolation(failure)
             ? Future.failedFuture(new ApiException(ErrorCode.CONFLICT,
                 identity.kind().field() + ": a user with this " + identity.kind().field() + " exists"))
@@ -151,9 +154,11 @@ public final class UserRepository {
 
   /**
    * Changes profile fields (merged; a null value removes the field), {@code disabled} and the app-wide roles,
-   * each only when given, in one transaction. Null when the app has no such user.
+   * each only when given, in one transaction, with {@code audit} run on what changed. Null when the app has no such
+   * user.
    */
-  public Future<Updated> update(UUID appId, UUID userId, JsonObject profileChanges, Boolean disabled, Roles.Refs roles) {
+  public Future<Updated> update(UUID appId, UUID userId, JsonObject profileChanges, Boolean disabled, Roles.Refs roles,
+                                AuditStaging.Step<Updated> audit) {
     Tuple change = Tuple.of(appId, userId, profileChanges, disabled);
     return pg.inTransaction(conn -> conn.preparedQuery(UPDATE).execute(change).compose(updated -> {
       if (updated.size() == 0) {
@@ -165,16 +170,21 @@ public final class UserRepository {
       return before.compose(old -> (roles == null ? Future.<Void>succeededFuture() : replaceRoles(conn, appId, userId, roles))
           .compose(ignored -> conn.preparedQuery(GET).execute(Tuple.of(userId, appId)))
           .map(UserRepository::firstUser)
-          .map(after -> new Updated(wasDisabled, after, old == null ? null : RoleRepository.Change.between(old.roles(), after.roles()))));
+          .map(after -> new Updated(wasDisabled, after, old == null ? null : RoleRepository.Change.between(old.roles(), after.roles())))
+          .compose(changed -> audit.after(conn, changed)));
     }));
   }
 
-  /** Deletes the user and with it their personal data, roles, memberships and sessions; false when there is none. */
-  public Future<Boolean> delete(UUID appId, UUID userId) {
+  /**
+   * Deletes the user and with it their personal data, roles, memberships and sessions, with {@code audit} run on
+   * the user's id in the same transaction; false when there is none.
+   */
+  public Future<Boolean> delete(UUID appId, UUID userId, AuditStaging.Step<UUID> audit) {
     Tuple user = Tuple.of(userId, appId);
     return pg.inTransaction(conn -> conn.preparedQuery(RELEASE_LICENSES).execute(user)
         .compose(released -> conn.preparedQuery(DELETE).execute(user))
-        .map(rows -> rows.rowCount() > 0));
+        .compose(rows -> audit.after(conn, rows.rowCount() > 0 ? userId : null))
+        .map(deleted -> deleted != null));
   }
 
   /** A page of the user's live sessions (the caller has checked that the user is the app's). */

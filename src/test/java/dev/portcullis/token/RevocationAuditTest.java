@@ -123,6 +123,23 @@ class RevocationAuditTest {
     assertRevokedAndAudited(tokens, session, "logout");
   }
 
+  @Test
+  @DisplayName("a logout everywhere ending more sessions than one audit message carries records every event at once")
+  void manySessions() {
+    UUID user = TokenFixture.user(gateway, appId, "audit-many@example.com");
+    JsonObject tokens = null;
+    for (int i = 0; i < 101; i++) {
+      tokens = TokenFixture.login(gateway, appId, user);
+    }
+    ApiResponse logout = TokenFixture.logout(gateway.http(), app, tokens.getString("refresh_token"), true);
+    assertEquals(200, logout.status(), logout.body());
+    // Before the outbox's own drain (rows older than five seconds): the request recorded them itself.
+    Await.until("the outbox emptied by the request", Duration.ofSeconds(4),
+        () -> gateway.count("SELECT count(*) FROM audit_outbox") == 0);
+    assertEquals(101, gateway.count("SELECT count(*) FROM audit_events WHERE type = 'session.revoked' "
+        + "AND user_id = '" + user + "'"));
+  }
+
   private static String sessionOf(JsonObject tokens) {
     return TokenFixture.claims(tokens.getString("access_token")).getString("sid");
   }

@@ -1,0 +1,57 @@
+package dev.portcullis.tenant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
+import dev.portcullis.testing.AuditCut;
+import dev.portcullis.testing.GatewayExtension;
+import dev.portcullis.testing.Http;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A membership change and its audit event commit together: with the audit log cut off after the removal committed
+ * ({@link dev.portcullis.testing.AuditCut}), it is still acknowledged, its {@code member.removed} stored with it and
+ * in the chain once the audit log is back. Recorded after the commit instead, the member was gone with no event,
+ * and a retry answered 404.
+ */
+@DisplayName("Tenants: audit before acknowledgement")
+class TenantAuditTest {
+
+  private static final String[] ADMIN = Http.bearer(TestGateway.ADMIN_KEY);
+
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create();
+
+  @Test
+  @DisplayName("a member removal whose audit append is cut off is acknowledged, and its event reaches the chain")
+  void memberRemoval(TestGateway gateway) throws Exception {
+    String appId = gateway.createApp("tenant-audit").getString("app_id");
+    String tenantId = created(gateway.http().post("/v1/apps/" + appId + "/tenants",
+        new JsonObject().put("name", "Acme").put("slug", "acme"), ADMIN)).getString("tenant_id");
+    String userId = created(gateway.http().post("/v1/apps/" + appId + "/users",
+        new JsonObject().put("email", "tenant-audit@example.com"), ADMIN)).getString("id");
+    String member = "/v1/apps/" + appId + "/tenants/" + tenantId + "/members/" + userId;
+    ApiResponse added = gateway.http().put(member, new JsonObject().put("roles", new JsonArray()), ADMIN);
+    assertEquals(200, added.status(), added.body());
+    ApiResponse removed;
+    try (AuditCut cut = AuditCut.of(gateway, appId)) {
+      removed = cut.during(() -> gateway.http().sendAsync("DELETE", member, null, ADMIN[0], ADMIN[1]));
+    }
+    assertEquals(200, removed.status(), removed.body());
+    Await.until("member.removed in the chain", Duration.ofSeconds(20), () -> gateway.count("SELECT count(*) "
+        + "FROM audit_events WHERE type = 'member.removed' AND user_id = '" + userId + "' "
+        + "AND data->>'tenant_id' = '" + tenantId + "' AND data->>'sessions_revoked' = '0'") == 1);
+  }
+
+  private static JsonObject created(ApiResponse response) {
+    assertEquals(201, response.status(), response.body());
+    return response.json();
+  }
+}
