@@ -17,8 +17,9 @@ import io.vertx.ext.web.RoutingContext;
  */
 public final class AdmissionControl implements Handler<RoutingContext> {
 
+  /** Counted by the metric, never logged one by one: under overload a line each would add to the load. */
   private static final ApiException AT_CAPACITY = new ApiException(ErrorCode.UNAVAILABLE,
-      "the gateway is at capacity, retry shortly", new JsonObject().put("retry_after", 1));
+      "the gateway is at capacity, retry shortly", new JsonObject().put("retry_after", 1)).markLogged();
 
   private final int maxInFlight;
   private final Counter rejected;

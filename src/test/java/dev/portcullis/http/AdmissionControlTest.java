@@ -24,10 +24,19 @@ class AdmissionControlTest {
         .put(GatewayConfig.HTTP_MAX_IN_FLIGHT, 1))) {
       JsonObject app = gateway.createApp("admission");
       JsonObject credentials = new JsonObject().put("app_id", app.getString("app_id")).put("app_secret", app.getString("app_secret"));
+      ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+          new ch.qos.logback.core.read.ListAppender<>();
+      lines.start();
+      ch.qos.logback.classic.Logger responder = (ch.qos.logback.classic.Logger)
+          org.slf4j.LoggerFactory.getLogger(ErrorResponder.class);
+      responder.addAppender(lines);
       List<CompletableFuture<ApiResponse>> calls = IntStream.range(0, 30)
           .mapToObj(i -> gateway.http().postAsync("/auth/send-otp", credentials.copy().put("email", "burst-" + i + "@example.com")))
           .toList();
       List<ApiResponse> answers = calls.stream().map(CompletableFuture::join).toList();
+      responder.detachAppender(lines);
+      assertTrue(lines.list.stream().noneMatch(line -> line.getFormattedMessage().contains("at capacity")),
+          "refusals are counted, not logged one by one (a line each under overload adds to it): " + lines.list);
 
       List<ApiResponse> refused = answers.stream()
           .filter(answer -> answer.status() == 503 && answer.json().getString("message").contains("at capacity"))
