@@ -1,6 +1,6 @@
-// Sends each form of a hosted page once (loaded as a file: the pages' CSP allows no inline script). On a double
-// click the browser shows the answer to the second post, and the first post has spent the step's single-use code:
-// the user, already signed in, would land on an error page.
+// Sends each form of a hosted page once, and puts the focus on a field in error (loaded as a file: the pages' CSP
+// allows no inline script). On a double click the browser shows the answer to the second post, and the first post
+// has spent the step's single-use code: the user, already signed in, would land on an error page.
 (function () {
   'use strict';
 
@@ -17,6 +17,15 @@
       return;
     }
     sent.add(event.target);
+  });
+
+  // A page answering a step in error: the field in error takes the focus, so a screen reader reads it with the
+  // error it is described by (a role="alert" present at load is not always announced).
+  document.addEventListener('DOMContentLoaded', function () {
+    var invalid = document.querySelector('[aria-invalid="true"]');
+    if (invalid) {
+      invalid.focus();
+    }
   });
 
   // Back to this page from the browser's history: its forms may be sent again.

@@ -165,6 +165,8 @@ class HostedBrowserTest {
       Chromium.fill(driver, "password", "not-the-password");
       driver.findElement(By.cssSelector("button[value=password]")).click();
       awaitElement(driver, "error");
+      assertEquals("password", driver.switchTo().activeElement().getAttribute("id"),
+          "the field in error has the focus, so a screen reader reads it with its error");
       String difficulty = driver.findElement(By.cssSelector("form[data-pow-token]")).getAttribute("data-pow-difficulty");
       assertTrue(Integer.parseInt(difficulty) > 0, "a failure raised the difficulty: " + difficulty);
       Chromium.fill(driver, "password", "Correct-Horse-Battery-9");
