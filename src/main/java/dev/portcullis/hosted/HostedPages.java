@@ -7,6 +7,7 @@ import gg.jte.output.StringOutput;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * Renders the hosted pages (jte templates compiled at build time, HTML-escaped) and writes them with the
@@ -21,6 +22,8 @@ public final class HostedPages {
   static final String CSP = "default-src 'self'; img-src 'self' https:; object-src 'none'; base-uri 'none'; "
       + "frame-ancestors 'none'";
 
+  private static final String GO_BACK = "Go back to the app and start again.";
+  private static final Pattern GUIDED = Pattern.compile("(?i)go back|start again|try again");
   private static final TemplateEngine TEMPLATES = TemplateEngine.createPrecompiled(ContentType.Html);
 
   /** The page of a flow's step: its form posts back to the app's flow route. */
@@ -30,12 +33,16 @@ public final class HostedPages {
         app.settings().hosted().sms(), null, 0, List.of());
   }
 
-  /** A page without a form: the flow cannot go on (bad link, expired flow, refused callback). */
+  /**
+   * A page without a form: the flow cannot go on (bad link, expired flow, refused callback). A message that does not
+   * say what to do next is told to go back to the app.
+   */
   static StepPage problem(App app, String message) {
     String title = app == null ? "Sign-in" : title(app);
     String name = app == null ? title : app.name();
+    String shown = GUIDED.matcher(message).find() ? message : message + " " + GO_BACK;
     return new StepPage(title, app == null ? null : app.settings().hosted().logoUrl(), name, null, null, null, null,
-        message, null, null, null, false, null, 0, List.of());
+        shown, null, null, null, false, null, 0, List.of());
   }
 
   static void render(RoutingContext ctx, int status, String template, StepPage page) {

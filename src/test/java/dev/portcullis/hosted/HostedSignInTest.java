@@ -398,6 +398,7 @@ class HostedSignInTest {
     assertEquals(400, done.status(), done.toString());
     assertNull(done.location(), "no redirect to the removed URL");
     assertTrue(done.body().contains("cannot go on"), done.body());
+    assertEquals(1, done.body().split("Go back to the app", -1).length - 1, "said once: " + done.body());
   }
 
   @Test
