@@ -480,7 +480,10 @@ public final class FlowEngine {
               + seconds(api.retryAfter()) + "."
           : String.valueOf(api.getMessage()).contains("under way")
               ? "Another sign-in to this account is being checked. Try again in a moment."
-              : "Too many attempts. Try again in " + seconds(api.retryAfter()) + ".";
+              : String.valueOf(api.getMessage()).contains("moments ago")
+                  // the resend cooldown: nothing the user did wrong
+                  ? "We sent a code moments ago. You can ask for a new one in " + seconds(api.retryAfter()) + "."
+                  : "Too many attempts. Try again in " + seconds(api.retryAfter()) + ".";
       case INVALID_REQUEST, FORBIDDEN -> "This app cannot send a code to that address.";
       case INVALID_CLIENT -> "This app is no longer available.";
       case INVALID_CREDENTIALS -> "The email address or password is not right.";

@@ -462,6 +462,16 @@ class HostedSignInTest {
   }
 
   @Test
+  @DisplayName("asking for a new code within the resend cooldown says when one can be sent, not 'too many attempts'")
+  void resendTooSoon() {
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page codeStep = fixture.toCodeStep(browser, browser.get(onboarding(CALLBACK, "rs")), "resend@example.com");
+    FormBrowser.Page again = browser.submit(codeStep, Map.of("action", "resend"));
+    assertTrue(again.body().contains("We sent a code moments ago. You can ask for a new one in"), again.body());
+    assertTrue(!again.body().contains("Too many attempts"), again.body());
+  }
+
+  @Test
   @DisplayName("a code typed in full-width digits (a phone's keyboard in another script) is read as the code")
   void fullWidthCode() {
     FormBrowser browser = fixture.browser();
