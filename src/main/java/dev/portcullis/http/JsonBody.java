@@ -183,9 +183,12 @@ public final class JsonBody implements Handler<RoutingContext> {
     return null;
   }
 
-  /** A request that says it sends a body: chunked, or a Content-Length above 0 (an empty one with any type is none). */
+  /**
+   * A request that sent a body the body handler kept out of the buffer: form fields it read, or a Content-Length
+   * above 0. An empty body of any type is none, chunked or not (curl's {@code -d ''} sends a form type).
+   */
   private static boolean declaresBody(RoutingContext ctx) {
-    if (ctx.request().headers().contains("Transfer-Encoding")) {
+    if (!ctx.request().formAttributes().isEmpty() || !ctx.fileUploads().isEmpty()) {
       return true;
     }
     String length = ctx.request().getHeader("Content-Length");

@@ -103,6 +103,10 @@ class MalformedRequestsTest {
     ApiResponse empty = gateway.http().send("POST", "/v1/apps/" + appId + "/rotate-signing-key", "",
         "Content-Type", "application/x-www-form-urlencoded", "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
     assertEquals(200, empty.status(), "an empty body of any type is still no body: " + empty.body());
+    Answer chunked = exchange(gateway.config().httpPort(), "POST /v1/apps/" + appId + "/rotate-signing-key HTTP/1.1\r\n"
+        + "Host: x\r\nAuthorization: Bearer " + TestGateway.ADMIN_KEY + "\r\nContent-Type: application/x-www-form-urlencoded"
+        + "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n");
+    assertEquals(200, chunked.status(), "nor is an empty chunked one (a client streaming nothing): " + chunked.text());
   }
 
   @Test
