@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
  */
 public final class DisplayText {
 
-  private static final Pattern HIDDEN = Pattern.compile("[\\p{Cntrl}\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069]");
+  // Not U+200E/U+200F: the plain direction marks of right-to-left and mixed-script names reorder nothing around them.
+  private static final Pattern HIDDEN = Pattern.compile("[\\p{Cntrl}\\u202A-\\u202E\\u2066-\\u2069]");
 
   private DisplayText() {
   }

@@ -127,6 +127,9 @@ class UserAdminApiTest {
       assertEquals(400, reordered.status(), reordered.body());
       assertTrue(reordered.json().getString("message").startsWith("profile.name"), reordered.body());
     }
+    ApiResponse marked = shop.http().post(shop.path("/users"), new JsonObject().put("email", email())
+        .put("profile", new JsonObject().put("name", "\u05D3\u05D5\u05D3 \u200FCohen")), ADMIN);
+    assertEquals(201, marked.status(), "a right-to-left mark in a mixed-script name is ordinary text: " + marked.body());
     ApiResponse lines = shop.http().post(shop.path("/users"), new JsonObject().put("email", email())
         .put("profile", new JsonObject().put("address", "1 Main St\nSpringfield")), ADMIN);
     assertEquals(201, lines.status(), "an address may run over lines: " + lines.body());
