@@ -1,6 +1,7 @@
 package dev.portcullis.otp;
 
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.RedisScript;
 import dev.portcullis.core.RedisStore;
 import io.vertx.core.Future;
@@ -202,9 +203,13 @@ public final class OtpStore {
     return "stale".equals(reply.get(0).toString());
   }
 
-  /** One more read and run after a stale one, or 503 once {@link #STALE_ATTEMPTS} went stale. */
+  /**
+   * One more read and run after a stale one; once {@link #STALE_ATTEMPTS} went stale, {@code 429}: a burst of sends
+   * to one identity from one network kept replacing each other's codes (Redis is fine, the client is hurried).
+   */
   private static <T> Future<T> again(int attempt, Supplier<Future<T>> call) {
-    return attempt < STALE_ATTEMPTS ? call.get() : Future.failedFuture(ApiException.unavailable("redis"));
+    return attempt < STALE_ATTEMPTS ? call.get() : Future.failedFuture(ApiException.rateLimited(ErrorCode.RATE_LIMITED,
+        "too many codes are being sent to this identity at once; retry in 1 s", 1));
   }
 
   /** The identity a live request was sent to, or null when it is unknown, expired or used. */
