@@ -56,28 +56,26 @@ class AdmissionControlTest {
 
   @Test
   @DisplayName("a hosted page refused at capacity is an HTML page with Retry-After, not a JSON body (browser probe)")
-  void hostedRefusalIsAPage() throws Exception {
+  void hostedRefusalIsAPage() {
     try (TestGateway gateway = TestGateway.start(new JsonObject()
         .put(GatewayConfig.HTTP_INSTANCES, 1)
-        .put(GatewayConfig.HTTP_MAX_IN_FLIGHT, 1));
-         java.net.Socket held = new java.net.Socket("127.0.0.1", gateway.config().httpPort())) {
+        .put(GatewayConfig.HTTP_MAX_IN_FLIGHT, 1))) {
       JsonObject app = gateway.createApp("admission-page");
-      // A request whose body never finishes holds the one slot.
-      held.getOutputStream().write(("POST /auth/send-otp HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-          + "Content-Length: 100\r\n\r\n{\"app_id\"").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      held.getOutputStream().flush();
       String onboarding = "/onboarding/" + app.getString("app_id") + "?state=s&callback_url=https%3A%2F%2Fx.example%2Fcb";
+      // Bursts of page loads against a limit of one, until one of them is refused.
       ApiResponse[] refused = new ApiResponse[1];
-      dev.portcullis.testing.Await.until("a refusal at capacity", java.time.Duration.ofSeconds(10), () -> {
-        refused[0] = gateway.http().get(onboarding);
-        return refused[0].status() == 503;
+      dev.portcullis.testing.Await.until("a page refused at capacity", java.time.Duration.ofSeconds(20), () -> {
+        refused[0] = IntStream.range(0, 30)
+            .mapToObj(i -> gateway.http().sendAsync("GET", onboarding, null))
+            .toList().stream()
+            .map(CompletableFuture::join)
+            .filter(answer -> answer.status() == 503)
+            .findFirst().orElse(null);
+        return refused[0] != null;
       });
       assertTrue(refused[0].header("Content-Type").startsWith("text/html"), refused[0].toString());
       assertEquals("1", refused[0].header("Retry-After"));
       assertTrue(refused[0].header("Content-Security-Policy").contains("frame-ancestors 'none'"), refused[0].toString());
-      ApiResponse api = gateway.http().get("/v1/apps", "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
-      assertEquals(503, api.status(), "the API still answers JSON: " + api);
-      assertEquals("unavailable", api.error());
     }
   }
 }
