@@ -47,7 +47,7 @@ class HousekeepingLostAnswerTest {
     JsonObject policy = licenses.policy(new JsonObject().put("name", "Heartbeat").put("max_devices", 1)
         .put("heartbeat_interval", INTERVAL));
     String deviceId = licenses.activated(licenses.license(policy).getString("key"), "fp-lost-cull");
-    UUID session = boundSession(deviceId);
+    UUID session = licenses.boundSession(deviceId);
 
     heldThrough("UPDATE license_devices d SET deactivated_at", "SELECT 1 FROM license_devices WHERE id = ? FOR UPDATE",
         UUID.fromString(deviceId),
@@ -69,7 +69,7 @@ class HousekeepingLostAnswerTest {
     JsonObject license = licenses.license(licenses.policy(2));
     UUID licenseId = UUID.fromString(license.getString("license_id"));
     String deviceId = licenses.activated(license.getString("key"), "fp-lost-expiry");
-    UUID session = boundSession(deviceId);
+    UUID session = licenses.boundSession(deviceId);
 
     heldThrough("UPDATE licenses l SET expiry_handled_at", "SELECT 1 FROM licenses WHERE id = ? FOR UPDATE", licenseId,
         () -> licenses.update("UPDATE licenses SET expires_at = now() - interval '1 second' WHERE id = ?", licenseId));
@@ -111,17 +111,5 @@ class HousekeepingLostAnswerTest {
               + "AND now() - query_start > ? * interval '1 millisecond'", statement + "%", WAITED_MS) == 1);
       holder.commit();
     }
-  }
-
-  /** A session of a new user bound to the device, inserted as a login would store it. */
-  private static UUID boundSession(String deviceId) {
-    UUID user = UUID.randomUUID();
-    UUID session = UUID.randomUUID();
-    licenses.update("INSERT INTO users (id, app_id, email) VALUES (?, ?, ?)", user, UUID.fromString(licenses.appId()),
-        user + "@example.com");
-    licenses.update("INSERT INTO sessions (id, app_id, user_id, expires_at, device_id) "
-        + "VALUES (?, ?, ?, now() + interval '1 hour', ?)", session, UUID.fromString(licenses.appId()), user,
-        UUID.fromString(deviceId));
-    return session;
   }
 }

@@ -156,7 +156,7 @@ class HousekeepingTest {
   void expiryRevokesSessions() {
     JsonObject license = licenses.license(licenses.policy(2));
     String deviceId = licenses.activated(license.getString("key"), "fp-expiring");
-    UUID session = boundSession(deviceId);
+    UUID session = licenses.boundSession(deviceId);
     licenses.update("UPDATE licenses SET expires_at = now() - interval '1 second' WHERE id = ?",
         UUID.fromString(license.getString("license_id")));
     Await.until("the bound session is revoked", Duration.ofSeconds(5), () -> licenses.count(
@@ -175,7 +175,7 @@ class HousekeepingTest {
     java.util.List<UUID> sessions = new java.util.ArrayList<>();
     for (int i = 0; i < 5; i++) {
       devices.add(licenses.activated(key, "fp-fleet-" + i));
-      sessions.add(boundSession(devices.get(i)));
+      sessions.add(licenses.boundSession(devices.get(i)));
     }
     // one statement, so the five fall silent for the same round
     licenses.update("UPDATE license_devices SET last_heartbeat_at = now() - ? * interval '1 second' "
@@ -189,18 +189,6 @@ class HousekeepingTest {
           "SELECT count(*) FROM sessions WHERE id = ? AND revoked_at IS NOT NULL", session) == 1);
       Await.until("device " + i + " audited", Duration.ofSeconds(5), () -> culledEvents(deviceId) == 1);
     }
-  }
-
-  /** A session of a new user bound to the device, inserted as a login would store it. */
-  private static UUID boundSession(String deviceId) {
-    UUID user = UUID.randomUUID();
-    UUID session = UUID.randomUUID();
-    licenses.update("INSERT INTO users (id, app_id, email) VALUES (?, ?, ?)", user, UUID.fromString(licenses.appId()),
-        user + "@example.com");
-    licenses.update("INSERT INTO sessions (id, app_id, user_id, expires_at, device_id) "
-        + "VALUES (?, ?, ?, now() + interval '1 hour', ?)", session, UUID.fromString(licenses.appId()), user,
-        UUID.fromString(deviceId));
-    return session;
   }
 
   private static void silence(String deviceId, int seconds) {

@@ -111,6 +111,18 @@ final class LicenseFixture {
     }
   }
 
+  /** A session of a new user bound to the device, inserted as a login would store it. */
+  UUID boundSession(String deviceId) {
+    UUID user = UUID.randomUUID();
+    UUID session = UUID.randomUUID();
+    update("INSERT INTO users (id, app_id, email) VALUES (?, ?, ?)", user, UUID.fromString(appId()),
+        user + "@example.com");
+    update("INSERT INTO sessions (id, app_id, user_id, expires_at, device_id) "
+        + "VALUES (?, ?, ?, now() + interval '1 hour', ?)", session, UUID.fromString(appId()), user,
+        UUID.fromString(deviceId));
+    return session;
+  }
+
   long liveDevices(String licenseId) {
     return count("SELECT count(*) FROM license_devices WHERE license_id = ? AND deactivated_at IS NULL",
         UUID.fromString(licenseId));
