@@ -36,7 +36,7 @@ public final class AppChangeRelay extends VerticleBase {
   public Future<?> start() {
     GatewayConfig config = GatewayConfig.from(config());
     channel = config.redisPrefix() + "app-changed";
-    publisher = Redis.createClient(vertx, RedisTopologies.options(config));
+    publisher = RedisTopologies.client(vertx, config);
     Bus.listen(vertx, Bus.APP_CHANGED, this::sendOut);
     subscription = RedisSubscription.open(vertx, config, channel, this::receive);
     return Future.succeededFuture();

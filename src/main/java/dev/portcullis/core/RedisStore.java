@@ -42,7 +42,7 @@ public final class RedisStore {
   }
 
   public static RedisStore create(Vertx vertx, GatewayConfig config) {
-    return new RedisStore(Redis.createClient(vertx, RedisTopologies.options(config)), config.redisPrefix(),
+    return new RedisStore(RedisTopologies.client(vertx, config), config.redisPrefix(),
         config.backendTimeoutMs(), RedisTopologies.pipelinesAcrossSlots(config), new ReplicaAcks(vertx, config));
   }
 

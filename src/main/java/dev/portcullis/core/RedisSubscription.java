@@ -9,6 +9,7 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,12 +17,14 @@ import org.slf4j.LoggerFactory;
  * One Redis channel subscribed on a connection of its own, kept up: a lost connection is reconnected a second
  * later, for as long as the subscription is open. It tells its owner each message's payload, and when it comes
  * up (the SUBSCRIBE was confirmed: every message published from then on arrives) and goes down (messages
- * published from then on may be lost). Runs on the context of the verticle that opened it.
+ * published from then on may be lost). A connection that stops answering PINGs counts as lost. Runs on the
+ * context of the verticle that opened it.
  */
 public final class RedisSubscription {
 
   private static final Logger LOG = LoggerFactory.getLogger(RedisSubscription.class);
   private static final long RECONNECT_MS = 1_000;
+  private static final long PING_EVERY_MS = 1_000;
 
   /** What a subscription tells its owner. */
   public interface Listener {
@@ -41,9 +44,13 @@ public final class RedisSubscription {
   private final List<Redis> clients;
   private final String channel;
   private final Listener listener;
+  private final long timeoutMs;
   private RedisConnection connection;
   /** The client subscribing now; the next one is tried after a failed or lost connection. */
   private int current;
+  /** Counts the attempts to subscribe, so that a connection made after its attempt was given up is closed. */
+  private long attempt;
+  private long pinger = -1;
   private boolean closed;
 
   private RedisSubscription(Vertx vertx, GatewayConfig config, String channel, Listener listener) {
@@ -53,6 +60,7 @@ public final class RedisSubscription {
         .toList();
     this.channel = channel;
     this.listener = listener;
+    this.timeoutMs = config.backendTimeoutMs();
   }
 
   /** Subscribes to {@code channel} (the full name, prefix included) and keeps the subscription up until closed. */
@@ -62,25 +70,41 @@ public final class RedisSubscription {
     return subscription;
   }
 
+  /**
+   * Connects, names the connection and subscribes, all within the backend timeout: a node that takes the
+   * connection and never answers is given up, and the next one tried.
+   */
   private void subscribe() {
     if (closed) {
       return;
     }
+    long thisAttempt = ++attempt;
     clients.get(current).connect()
         .compose(connected -> {
+          if (thisAttempt != attempt || closed) {
+            connected.close();
+            return Future.failedFuture("given up");
+          }
           connection = connected;
           connected.handler(this::receive);
           connected.exceptionHandler(failure -> lost(connected, failure.getMessage()));
           connected.endHandler(ended -> lost(connected, "connection closed"));
           return connected.send(Request.cmd(Command.CLIENT).arg("SETNAME").arg(clientName(channel)))
-              .compose(named -> connected.send(Request.cmd(Command.SUBSCRIBE).arg(channel)));
+              .compose(named -> connected.send(Request.cmd(Command.SUBSCRIBE).arg(channel)))
+              .map(subscribed -> connected);
         })
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .onSuccess(subscribed -> {
           if (!closed) {
+            pinger = vertx.setPeriodic(PING_EVERY_MS, id -> ping(subscribed));
             listener.up();
           }
         })
         .onFailure(failure -> {
+          if (thisAttempt != attempt) {
+            return;
+          }
+          attempt++;
           LOG.warn("not subscribed to {}: {}; retrying", channel, failure.getMessage());
           if (connection != null) {
             lost(connection, failure.getMessage());
@@ -89,6 +113,16 @@ public final class RedisSubscription {
             vertx.setTimer(RECONNECT_MS, id -> subscribe());
           }
         });
+  }
+
+  /**
+   * A subscribed connection to a node that hangs stays open and delivers nothing: it is asked for a PONG every
+   * second, and one that does not come within the backend timeout counts as the connection lost.
+   */
+  private void ping(RedisConnection subscribed) {
+    subscribed.send(Request.cmd(Command.PING))
+        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
+        .onFailure(failure -> lost(subscribed, "no answer to PING within " + timeoutMs + " ms"));
   }
 
   /** The name the subscribing connection gives itself, so {@code CLIENT LIST} tells what it is. */
@@ -101,6 +135,7 @@ public final class RedisSubscription {
       return;
     }
     connection = null;
+    stopPinging();
     lostConnection.close();
     if (closed) {
       return;
@@ -109,6 +144,13 @@ public final class RedisSubscription {
     listener.down();
     current = (current + 1) % clients.size();
     vertx.setTimer(RECONNECT_MS, id -> subscribe());
+  }
+
+  private void stopPinging() {
+    if (pinger >= 0) {
+      vertx.cancelTimer(pinger);
+      pinger = -1;
+    }
   }
 
   private void receive(Response message) {
@@ -122,6 +164,7 @@ public final class RedisSubscription {
   public Future<Void> close() {
     closed = true;
     connection = null;
+    stopPinging();
     return Future.all(clients.stream().map(Redis::close).toList()).mapEmpty();
   }
 }

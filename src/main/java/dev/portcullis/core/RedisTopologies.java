@@ -1,10 +1,13 @@
 package dev.portcullis.core;
 
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.RedisReplicas;
 import io.vertx.redis.client.RedisRole;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The Redis client options of the configured topology ({@link GatewayConfig#REDIS_MODE}).
@@ -12,19 +15,34 @@ import java.util.List;
  * <p>Every read goes to a master: Sentinel connections ask the sentinels for the current master and follow a
  * fail-over, and Cluster reads never go to a replica, because a replica may not have a consumed code or a
  * revocation yet, and single-use decisions must see the last write.
+ *
+ * <p>A node that hangs (it holds its connections and answers nothing) must not hold the gateway: a connection that
+ * reads nothing for {@code PORTCULLIS_BACKEND_TIMEOUT_MS} (at least a second) is closed, which fails what waits on
+ * it, and a Cluster client asks the nodes that answer for its slot map ({@link ClusterSeeds}).
  */
 public final class RedisTopologies {
 
   private RedisTopologies() {
   }
 
-  public static RedisOptions options(GatewayConfig config) {
+  /** The client of the configured topology. */
+  public static Redis client(Vertx vertx, GatewayConfig config) {
+    RedisOptions options = options(config);
+    if (config.redisMode() != GatewayConfig.RedisMode.CLUSTER) {
+      return Redis.createClient(vertx, options);
+    }
+    ClusterSeeds seeds = new ClusterSeeds(vertx, config, options);
+    return new SeededClusterClient(Redis.createClusterClient(vertx, options, seeds), seeds);
+  }
+
+  private static RedisOptions options(GatewayConfig config) {
     RedisOptions options = new RedisOptions()
         .setMaxPoolSize(8)
         .setMaxPoolWaiting(4096)
         .setMaxWaitingHandlers(65536);
     config.redisNodes().forEach(options::addConnectionString);
     tcp(options, config);
+    closeSilent(options, config);
     return switch (config.redisMode()) {
       case STANDALONE -> options.setType(RedisClientType.STANDALONE);
       case SENTINEL -> options.setType(RedisClientType.SENTINEL)
@@ -39,11 +57,14 @@ public final class RedisTopologies {
   /**
    * Options for a pub/sub subscriber. A Cluster broadcasts every PUBLISH to all its nodes, so a subscriber
    * listens on one node as a plain connection (a cluster client routes commands by key, and SUBSCRIBE has none);
-   * the other topologies subscribe as they connect.
+   * the other topologies subscribe as they connect. A subscribed connection reads nothing while nothing is
+   * published, so it is not closed for silence: {@link RedisSubscription} pings it instead.
    */
   public static List<RedisOptions> subscriberOptions(GatewayConfig config) {
     if (config.redisMode() != GatewayConfig.RedisMode.CLUSTER) {
-      return List.of(options(config));
+      RedisOptions options = options(config);
+      options.getNetClientOptions().setReadIdleTimeout(0);
+      return List.of(options);
     }
     // Any node delivers a cluster's (unsharded) messages: one per configured node, tried in turn while one is down.
     return config.redisNodes().stream().map(node -> {
@@ -58,6 +79,7 @@ public final class RedisTopologies {
     RedisOptions options = new RedisOptions().setType(RedisClientType.STANDALONE).setConnectionString(node)
         .setMaxPoolSize(1);
     tcp(options, config);
+    closeSilent(options, config);
     return options;
   }
 
@@ -66,6 +88,13 @@ public final class RedisTopologies {
     options.getNetClientOptions()
         .setConnectTimeout((int) config.backendTimeoutMs())
         .setHostnameVerificationAlgorithm("HTTPS");
+  }
+
+  /** Closes a connection that reads nothing for the backend timeout (at least a second): a hung node's. */
+  private static void closeSilent(RedisOptions options, GatewayConfig config) {
+    options.getNetClientOptions()
+        .setReadIdleTimeout((int) Math.max(config.backendTimeoutMs(), 1_000))
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
   }
 
   /** Whether one pipeline may hold keys of different hash slots (not on a Cluster, whose nodes own slots). */

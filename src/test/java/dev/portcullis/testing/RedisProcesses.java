@@ -91,6 +91,36 @@ public final class RedisProcesses implements AutoCloseable {
     }
   }
 
+  /**
+   * Adds a fourth master that holds no slots (a node waiting for a resharding): the Cluster serves every slot without
+   * it, so it can hang or die with no key lost. Returns its port, listed first by {@link #nodesUrl()}.
+   */
+  public int addEmptyMaster() {
+    int first = dataPorts.get(0);
+    int port = server("--port", "%d", "--cluster-enabled", "yes", "--cluster-config-file", "nodes-%d.conf",
+        "--cluster-node-timeout", "2000");
+    dataPorts.remove(Integer.valueOf(port));
+    dataPorts.add(0, port);
+    assertOk(cli(first, "CLUSTER", "MEET", "127.0.0.1", Integer.toString(port)));
+    Await.until("every node to know the new master", Duration.ofSeconds(20), () -> dataPorts.stream()
+        .allMatch(node -> cli(node, "CLUSTER", "NODES").lines().filter(line -> line.contains("master")
+            && !line.contains("fail") && !line.contains("handshake")).count() == 4));
+    return port;
+  }
+
+  /** Freezes the process on that port (SIGSTOP: it keeps its connections and answers nothing) until closed. */
+  public AutoCloseable freeze(int port) {
+    long pid = byPort.get(port).pid();
+    run(List.of("kill", "-STOP", Long.toString(pid)));
+    return () -> run(List.of("kill", "-CONT", Long.toString(pid)));
+  }
+
+  private static void assertOk(String reply) {
+    if (!reply.strip().equals("OK")) {
+      throw new IllegalStateException("redis answered " + reply);
+    }
+  }
+
   /** The value of {@code PORTCULLIS_REDIS_URL}: the sentinels of a Sentinel set, the nodes of a Cluster. */
   public String nodesUrl() {
     List<Integer> ports = sentinelPorts.isEmpty() ? dataPorts : sentinelPorts;
