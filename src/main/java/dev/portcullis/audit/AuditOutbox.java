@@ -5,6 +5,7 @@ import dev.portcullis.core.Postgres;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
@@ -14,17 +15,24 @@ import java.util.function.Function;
 
 /**
  * Audit events staged in the transaction of the change they record ({@link #stage}), so the change and its
- * event commit together or not at all; {@link #drain} moves them into the hash chain (through the audit
- * verticle's group commit) and then deletes them. At least once: a crash between the append and the delete
- * appends a staged event again on the next drain, never loses it.
+ * event commit together or not at all; then moved into the hash chain (through the audit verticle's group commit)
+ * and deleted, by the request that staged them ({@link #record}) or, if it could not, by the audit verticle's
+ * {@link #drain}. Exactly once: whoever moves a row holds its lock until the row is deleted, so the two never move
+ * one row together, and an event is stored under the id it was staged with, so a row left behind after its event
+ * reached the chain (a crash between the two) is deleted, not appended again.
  */
 public final class AuditOutbox {
 
   private static final String STAGE = "INSERT INTO audit_outbox (event_id, event) VALUES ($1, $2)";
-  private static final String UNSTAGE = "DELETE FROM audit_outbox WHERE event_id = ANY($1)";
+  /** The staged rows of a request that nobody else is moving, and whether each one's event is in the chain already. */
+  private static final String CLAIM = "SELECT o.id, o.event_id, o.event, "
+      + "EXISTS (SELECT 1 FROM audit_events e WHERE e.id = o.event_id) AS stored "
+      + "FROM audit_outbox o WHERE o.event_id = ANY($1) ORDER BY o.id FOR UPDATE OF o SKIP LOCKED";
   /** Rows the request that staged them did not record (it died, or the audit log was down): older than a moment. */
-  private static final String OLDEST = "SELECT id, event, staged_at FROM audit_outbox "
-      + "WHERE staged_at < now() - interval '5 seconds' ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED";
+  private static final String OLDEST = "SELECT o.id, o.event_id, o.event, "
+      + "EXISTS (SELECT 1 FROM audit_events e WHERE e.id = o.event_id) AS stored "
+      + "FROM audit_outbox o WHERE o.staged_at < now() - interval '5 seconds' ORDER BY o.id LIMIT $1 "
+      + "FOR UPDATE OF o SKIP LOCKED";
   private static final String DELETE = "DELETE FROM audit_outbox WHERE id = ANY($1)";
   /** At most one audit message's worth of events (EventRules.MAX_EVENTS_PER_MESSAGE) per batch. */
   static final int BATCH = EventRules.MAX_EVENTS_PER_MESSAGE;
@@ -32,11 +40,12 @@ public final class AuditOutbox {
   private AuditOutbox() {
   }
 
-  /** An event with the id it is staged under. */
+  /** An event with the id it is staged under, and will be stored under. */
   public record Staged(UUID id, AuditEvent event) {
 
     public static Staged of(AuditEvent event) {
-      return new Staged(UUID.randomUUID(), event);
+      UUID id = UUID.randomUUID();
+      return new Staged(id, event.withId(id));
     }
   }
 
@@ -66,41 +75,52 @@ public final class AuditOutbox {
 
   /**
    * The same for the events of one change, recorded in order, one audit message per {@link #BATCH} events (the
-   * most one message may carry), and their rows deleted in one statement.
+   * most one message may carry), and their rows deleted in the transaction that locked them.
    */
   public static Future<Void> record(Postgres pg, AuditLog audit, List<Staged> staged) {
     if (staged.isEmpty()) {
       return Future.succeededFuture();
     }
-    Future<Void> recorded = Future.succeededFuture();
-    for (int from = 0; from < staged.size(); from += BATCH) {
-      List<AuditEvent> events = staged.subList(from, Math.min(staged.size(), from + BATCH)).stream()
-          .map(Staged::event).toList();
-      recorded = recorded.compose(previous -> audit.record(events));
-    }
     UUID[] ids = staged.stream().map(Staged::id).toArray(UUID[]::new);
-    return recorded
-        .compose(done -> pg.run(pool -> pool.preparedQuery(UNSTAGE).execute(Tuple.tuple().addArrayOfUUID(ids))))
+    return pg.inTransaction(conn -> conn.preparedQuery(CLAIM).execute(Tuple.tuple().addArrayOfUUID(ids))
+            .compose(rows -> move(conn, rows, events -> appendInBatches(audit, events))))
         .<Void>mapEmpty()
         .otherwiseEmpty();
   }
 
+  private static Future<Void> appendInBatches(AuditLog audit, List<AuditEvent> events) {
+    Future<Void> recorded = Future.succeededFuture();
+    for (int from = 0; from < events.size(); from += BATCH) {
+      List<AuditEvent> batch = events.subList(from, Math.min(events.size(), from + BATCH));
+      recorded = recorded.compose(previous -> audit.record(batch));
+    }
+    return recorded;
+  }
+
   /** Records a batch of staged events with {@code append} (the audit log) and deletes them; the number moved. */
   static Future<Integer> drain(Postgres pg, Function<List<AuditEvent>, Future<Void>> append) {
-    return pg.inTransaction(conn -> conn.preparedQuery(OLDEST).execute(Tuple.of(BATCH)).compose(rows -> {
-      if (rows.size() == 0) {
-        return Future.succeededFuture(0);
+    return pg.inTransaction(conn -> conn.preparedQuery(OLDEST).execute(Tuple.of(BATCH))
+        .compose(rows -> move(conn, rows, append).map(rows.size())));
+  }
+
+  /**
+   * Appends the events of the locked rows that the chain does not hold yet, then deletes every locked row, in the
+   * transaction that holds their locks.
+   */
+  private static Future<Void> move(SqlConnection conn, RowSet<Row> rows, Function<List<AuditEvent>, Future<Void>> append) {
+    if (rows.size() == 0) {
+      return Future.succeededFuture();
+    }
+    List<AuditEvent> events = new ArrayList<>(rows.size());
+    List<Long> ids = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      ids.add(row.getLong("id"));
+      if (!row.getBoolean("stored")) {
+        events.add(event((JsonObject) row.getValue("event")).withId(row.getUUID("event_id")));
       }
-      List<AuditEvent> events = new ArrayList<>(rows.size());
-      List<Long> ids = new ArrayList<>(rows.size());
-      for (Row row : rows) {
-        ids.add(row.getLong("id"));
-        events.add(event((JsonObject) row.getValue("event")));
-      }
-      return append.apply(events)
-          .compose(appended -> conn.preparedQuery(DELETE).execute(Tuple.of(ids.toArray(new Long[0]))))
-          .map(deleted -> ids.size());
-    }));
+    }
+    Future<Void> appended = events.isEmpty() ? Future.succeededFuture() : append.apply(events);
+    return appended.compose(done -> conn.preparedQuery(DELETE).execute(Tuple.of(ids.toArray(new Long[0])))).mapEmpty();
   }
 
   private static AuditEvent event(JsonObject json) {

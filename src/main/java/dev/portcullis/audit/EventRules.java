@@ -53,7 +53,7 @@ final class EventRules {
     }
     UUID appId = event.appId() == null ? AuditEvent.SYSTEM_APP : event.appId();
     return new AuditEvent(type, appId, event.userId(), text("request_id", event.requestId(), 128),
-        text("client_ip", event.clientIp(), 64), data(event.data()));
+        text("client_ip", event.clientIp(), 64), data(event.data()), event.id());
   }
 
   /** The data as it will read back from jsonb: re-parsed from its JSON text, within size, keys and strings checked. */

@@ -26,9 +26,9 @@ record StoredEvent(UUID id, UUID appId, long seq, Instant at, String type, UUID 
   /** The fields of {@link #toJson()}, every one always present (null when empty): all an exported line may hold. */
   static final Set<String> FIELDS = Set.of(COLUMNS.split(", "));
 
-  /** A received event, not yet placed in its chain. */
+  /** A received event, not yet placed in its chain, under the id it was staged with if it was. */
   static StoredEvent received(AuditEvent event, Instant at) {
-    return new StoredEvent(UUID.randomUUID(), event.appId(), 0, at.truncatedTo(ChronoUnit.MICROS), event.type(),
+    return new StoredEvent(event.id() == null ? UUID.randomUUID() : event.id(), event.appId(), 0, at.truncatedTo(ChronoUnit.MICROS), event.type(),
         event.userId(), event.requestId(), event.clientIp(), event.data(), null);
   }
 

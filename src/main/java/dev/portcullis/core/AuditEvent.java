@@ -7,9 +7,16 @@ import java.util.UUID;
  * One auth event as it travels to the audit verticle. {@code data} is small (at most 4 KiB of JSON) and
  * never holds a secret, a code, a token or a password: the audit verticle refuses an event whose data has a
  * key such as {@code password}, {@code code}, {@code otp}, {@code token} or {@code refresh_token} (see
- * {@code EventRules}), and the sender's request fails with {@code internal_error}.
+ * {@code EventRules}), and the sender's request fails with {@code internal_error}. {@code id} is the id the log
+ * stores it under: null for a new one, or the id it was staged under in the outbox, so that a staged event the
+ * log already holds is known as such and never stored twice.
  */
-public record AuditEvent(String type, UUID appId, UUID userId, String requestId, String clientIp, JsonObject data) {
+public record AuditEvent(String type, UUID appId, UUID userId, String requestId, String clientIp, JsonObject data,
+                         UUID id) {
+
+  public AuditEvent(String type, UUID appId, UUID userId, String requestId, String clientIp, JsonObject data) {
+    this(type, appId, userId, requestId, clientIp, data, null);
+  }
 
   public static final String OTP_SENT = "otp.sent";
   /** A verification or reset code asked for an identity that gets none (no account, or nothing to verify). */
@@ -50,11 +57,15 @@ public record AuditEvent(String type, UUID appId, UUID userId, String requestId,
   }
 
   public AuditEvent withUser(UUID user) {
-    return new AuditEvent(type, appId, user, requestId, clientIp, data);
+    return new AuditEvent(type, appId, user, requestId, clientIp, data, id);
   }
 
   public AuditEvent with(String key, Object value) {
-    return new AuditEvent(type, appId, userId, requestId, clientIp, data.copy().put(key, value));
+    return new AuditEvent(type, appId, userId, requestId, clientIp, data.copy().put(key, value), id);
+  }
+
+  public AuditEvent withId(UUID storedAs) {
+    return new AuditEvent(type, appId, userId, requestId, clientIp, data, storedAs);
   }
 
   public JsonObject toJson() {

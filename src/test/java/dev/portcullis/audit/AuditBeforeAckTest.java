@@ -66,6 +66,30 @@ class AuditBeforeAckTest {
     Await.until("the outbox emptied", Duration.ofSeconds(10), () -> count("SELECT count(*) FROM audit_outbox") == 0);
   }
 
+  /**
+   * A process that dies after a staged event reached the chain and before its outbox row was deleted leaves the
+   * row behind (recreated here from the stored event, as the crash would have left it): the next drain must see
+   * the event is in the chain already, not append it a second time.
+   */
+  @Test
+  @DisplayName("a staged event left in the outbox after it reached the chain (a crash before the row's delete) is not "
+      + "recorded twice")
+  void leftoverStagedEventIsNotRecordedTwice() throws Exception {
+    JsonObject app = gateway.createApp("ack-leftover");
+    String appId = app.getString("app_id");
+    assertEquals(200, gateway.http().post("/v1/apps/" + appId + "/rotate-secret", null, ADMIN).status());
+    String rotated = "SELECT count(*) FROM audit_events WHERE app_id = '" + appId + "' AND type = 'app.secret_rotated'";
+    Await.until("the event in the chain", Duration.ofSeconds(10), () -> count(rotated) == 1);
+    Await.until("the outbox emptied", Duration.ofSeconds(10), () -> count("SELECT count(*) FROM audit_outbox") == 0);
+
+    execute("INSERT INTO audit_outbox (event_id, event, staged_at) "
+        + "SELECT id, jsonb_build_object('type', type, 'app_id', app_id, 'user_id', user_id, 'request_id', request_id, "
+        + "'client_ip', client_ip, 'data', data), now() - interval '1 minute' "
+        + "FROM audit_events WHERE app_id = '" + appId + "' AND type = 'app.secret_rotated'");
+    Await.until("the leftover row drained", Duration.ofSeconds(10), () -> count("SELECT count(*) FROM audit_outbox") == 0);
+    assertEquals(1, count(rotated), "app.secret_rotated events in the chain");
+  }
+
   private static void execute(String sql) throws Exception {
     try (Connection connection = gateway.jdbc(); Statement statement = connection.createStatement()) {
       statement.execute(sql);
