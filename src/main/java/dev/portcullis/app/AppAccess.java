@@ -11,7 +11,7 @@ import java.util.UUID;
  * Guard for {@code /v1/apps/:app_id/...}, after {@link AdminAuth}: loads the app (fresh, not cached) and puts
  * it on the context. An id that is malformed, unknown or another owner's is {@code 404 not_found}, so an owner
  * cannot even learn which ids exist. The console app is the operator's alone (its OTP settings decide who can
- * be sent owner codes): an owner gets {@code 404} for it too.
+ * be sent owner codes, and its users are the owners): an owner gets {@code 404} for it too.
  */
 public final class AppAccess implements Handler<RoutingContext> {
 
@@ -29,7 +29,10 @@ public final class AppAccess implements Handler<RoutingContext> {
     load(ctx, false);
   }
 
-  /** For {@code GET} and {@code PATCH /v1/apps/:app_id}: the operator also reaches the console app's settings. */
+  /**
+   * For reading and changing the console app's settings, and for reading, disabling and enabling its users (the
+   * owners) and ending their sessions: the operator also reaches the console app there.
+   */
   public Handler<RoutingContext> withConsole() {
     return ctx -> load(ctx, true);
   }

@@ -265,14 +265,16 @@ public final class ApiVerticle extends VerticleBase {
     // Users, roles and tenants of an app (admin API); tenant routes load :tenant_id (404 when not the app's)
     UserApi users = api.users().users();
     String user = "/v1/apps/:app_id/users/:user_id";
-    router.get("/v1/apps/:app_id/users").handler(guard.admin()).handler(guard.appAccess()).handler(users::list);
+    router.get("/v1/apps/:app_id/users").handler(guard.admin()).handler(guard.appAccess().withConsole())
+        .handler(users::list);
     router.post("/v1/apps/:app_id/users").handler(guard.admin()).handler(guard.appAccess()).handler(users::create);
-    router.get(user).handler(guard.admin()).handler(guard.appAccess()).handler(users::get);
-    router.patch(user).handler(guard.admin()).handler(guard.appAccess()).handler(users::update);
+    router.get(user).handler(guard.admin()).handler(guard.appAccess().withConsole()).handler(users::get);
+    router.patch(user).handler(guard.admin()).handler(guard.appAccess().withConsole()).handler(users::update);
     router.delete(user).handler(guard.admin()).handler(guard.appAccess()).handler(users::delete);
     router.put(user + "/roles").handler(guard.admin()).handler(guard.appAccess()).handler(users::replaceRoles);
-    router.get(user + "/sessions").handler(guard.admin()).handler(guard.appAccess()).handler(users::sessions);
-    router.delete("/v1/apps/:app_id/sessions/:session_id").handler(guard.admin()).handler(guard.appAccess())
+    router.get(user + "/sessions").handler(guard.admin()).handler(guard.appAccess().withConsole())
+        .handler(users::sessions);
+    router.delete("/v1/apps/:app_id/sessions/:session_id").handler(guard.admin()).handler(guard.appAccess().withConsole())
         .handler(users::revokeSession);
     RoleApi roles = api.users().roles();
     router.get("/v1/apps/:app_id/roles").handler(guard.admin()).handler(guard.appAccess()).handler(roles::list);

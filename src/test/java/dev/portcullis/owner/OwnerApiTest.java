@@ -120,6 +120,52 @@ class OwnerApiTest {
     assertTrue(tokens.getBoolean("new_user"), "the owner is created on first success");
   }
 
+  /**
+   * Owners are the console app's users, so the operator stops one the way an owner stops a user of its app. Before,
+   * the console app was 404 on every user route, even for the operator: a stolen owner refresh token or a departed
+   * owner kept control of its apps until someone edited the database (probe finding).
+   */
+  @Test
+  @DisplayName("the operator lists owners and disables one: its tokens stop at once, it cannot sign in, its apps keep "
+      + "serving; enabled again it signs in; owners reach none of this and nobody deletes an owner this way")
+  void operatorDisablesAnOwner() {
+    String email = email();
+    JsonObject tokens = SignIns.owner(gateway, inbox, email);
+    String ownerId = tokens.getJsonObject("owner").getString("id");
+    JsonObject app = createApp(tokens, slug());
+    String owners = "/v1/apps/" + App.CONSOLE_ID + "/users";
+
+    ApiResponse listed = http().get(owners + "?q=" + email, ADMIN);
+    assertEquals(200, listed.status(), listed.body());
+    assertEquals(List.of(ownerId), listed.json().getJsonArray("users").stream()
+        .map(user -> ((JsonObject) user).getString("id")).toList());
+    JsonObject other = SignIns.owner(gateway, inbox, email());
+    assertEquals(404, http().get(owners, bearer(other)).status(), "an owner does not see the other owners");
+    assertEquals(404, http().patch(owners + "/" + ownerId, new JsonObject().put("disabled", true), bearer(other)).status());
+
+    ApiResponse disabled = http().patch(owners + "/" + ownerId, new JsonObject().put("disabled", true), ADMIN);
+    assertEquals(200, disabled.status(), disabled.body());
+    assertEquals(true, disabled.json().getBoolean("disabled"));
+    assertEquals(401, http().get("/v1/apps", bearer(tokens)).status(), "the owner's access token stops at once");
+    ApiResponse refreshed = http().post("/v1/owners/refresh",
+        new JsonObject().put("refresh_token", tokens.getString("refresh_token")));
+    assertEquals(401, refreshed.status(), refreshed.body());
+    ApiResponse sent = http().post("/v1/owners/send-otp", new JsonObject().put("email", email));
+    assertEquals(200, sent.status(), sent.body());
+    String requestId = sent.json().getString("otp_request_id");
+    ApiResponse signIn = http().post("/v1/owners/verify-otp", new JsonObject().put("otp_request_id", requestId)
+        .put("otp", inbox.awaitCode(requestId)));
+    assertEquals(403, signIn.status(), signIn.body());
+    assertEquals("user_disabled", signIn.error());
+    assertEquals(200, http().get("/v1/apps/" + app.getString("app_id") + "/jwks.json").status(), "its apps keep serving");
+
+    assertEquals(404, http().delete(owners + "/" + ownerId, ADMIN).status(), "an owner is not deleted this way");
+    assertEquals(200, http().patch(owners + "/" + ownerId, new JsonObject().put("disabled", false), ADMIN).status());
+    JsonObject again = SignIns.owner(gateway, inbox, email);
+    assertEquals(ownerId, again.getJsonObject("owner").getString("id"));
+    assertEquals(200, http().get("/v1/apps/" + app.getString("app_id"), bearer(again)).status(), "and holds its apps");
+  }
+
   @Test
   @DisplayName("signing in again finds the same owner, and the sign-in is audited under the console app")
   void signInAgainSameOwner() {
