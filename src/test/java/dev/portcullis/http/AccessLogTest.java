@@ -229,6 +229,25 @@ class AccessLogTest {
     assertFalse(rootEncoder(null) instanceof LogstashEncoder);
   }
 
+  /**
+   * An operator who copies the packaged configuration and turns the root logger to DEBUG to troubleshoot must not
+   * get codes in the log: at DEBUG the Vert.x SMTP client logs every message it sends, code and address included
+   * (secrets probe).
+   */
+  @Test
+  @DisplayName("with the root logger at DEBUG the SMTP client's conversation (codes, full addresses) is still not logged")
+  void smtpConversationNeverLogged() throws Exception {
+    LoggerContext context = new LoggerContext();
+    JoranConfigurator configurator = new JoranConfigurator();
+    configurator.setContext(context);
+    configurator.doConfigure(AccessLogTest.class.getResource("/logback.xml"));
+    context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(Level.DEBUG);
+    assertTrue(context.getLogger("dev.portcullis.otp.OtpSender").isDebugEnabled(), "the root level applies");
+    assertFalse(context.getLogger("io.vertx.ext.mail.impl.SMTPConnection").isDebugEnabled());
+    assertFalse(context.getLogger("io.vertx.ext.mail.impl.SMTPSendMail").isDebugEnabled());
+    context.stop();
+  }
+
   private static Object rootEncoder(String format) throws Exception {
     LoggerContext context = new LoggerContext();
     if (format != null) {
