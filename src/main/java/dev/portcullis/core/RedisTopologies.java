@@ -16,11 +16,14 @@ import java.util.concurrent.TimeUnit;
  * fail-over, and Cluster reads never go to a replica, because a replica may not have a consumed code or a
  * revocation yet, and single-use decisions must see the last write.
  *
- * <p>A node that hangs (it holds its connections and answers nothing) must not hold the gateway: a connection that
- * reads nothing for {@code PORTCULLIS_BACKEND_TIMEOUT_MS} (at least a second) is closed, which fails what waits on
- * it, and a Cluster client asks the nodes that answer for its slot map ({@link ClusterSeeds}).
+ * <p>A node that hangs (it holds its connections and answers nothing) must not hold the gateway for good: a
+ * connection left without an answer for longer than any request waits is closed, which fails what still waits on
+ * it ({@link #closeSilent}), and a Cluster client asks the nodes that answer for its slot map ({@link ClusterSeeds}).
  */
 public final class RedisTopologies {
+
+  private static final int UNUSED_CLOSE_MS = 5_000;
+  private static final int POOL_CHECK_MS = 1_000;
 
   private RedisTopologies() {
   }
@@ -90,10 +93,18 @@ public final class RedisTopologies {
         .setHostnameVerificationAlgorithm("HTTPS");
   }
 
-  /** Closes a connection that reads nothing for the backend timeout (at least a second): a hung node's. */
+  /**
+   * Closes a connection that has waited on an answer for longer than any request waits: a hung node's. Reading
+   * nothing is no proof by itself, since an idle pooled connection reads nothing either, and closing one just as a
+   * request takes it would fail that request. So the pool closes connections unused for
+   * {@link #UNUSED_CLOSE_MS} (checked every {@link #POOL_CHECK_MS}; taking a connection and this check exclude each
+   * other), and a connection that reads nothing for longer than that, the check's period and the backend timeout
+   * together has had a request waiting on it for longer than the gateway waits.
+   */
   private static void closeSilent(RedisOptions options, GatewayConfig config) {
+    options.setPoolRecycleTimeout(UNUSED_CLOSE_MS).setPoolCleanerInterval(POOL_CHECK_MS);
     options.getNetClientOptions()
-        .setReadIdleTimeout((int) Math.max(config.backendTimeoutMs(), 1_000))
+        .setReadIdleTimeout((int) (UNUSED_CLOSE_MS + POOL_CHECK_MS + config.backendTimeoutMs() + POOL_CHECK_MS))
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
   }
 
