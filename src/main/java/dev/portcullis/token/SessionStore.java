@@ -67,6 +67,15 @@ final class SessionStore {
       + "FOR SHARE OF l, d)";
 
   /**
+   * The session {@code s} is on no device, or on one that still holds a seat of an active, unexpired license. Ending
+   * a seat revokes its sessions in a step of its own (and on an older process during a rolling upgrade, in a second
+   * transaction a crash could skip): a refresh checks the seat itself, so a session that step missed is not renewed.
+   */
+  private static final String SEAT_HELD = "(s.device_id IS NULL OR EXISTS (SELECT 1 FROM license_devices d "
+      + "JOIN licenses l ON l.id = d.license_id WHERE d.id = s.device_id AND d.deactivated_at IS NULL "
+      + "AND l.status = 'active' AND (l.expires_at IS NULL OR l.expires_at > now())))";
+
+  /**
    * The user's row is locked as its session is written, in the mode the login's own update of it takes anyway: a
    * disable (or delete) committed after this statement's snapshot is seen (the row is read again, and a disabled
    * user gets no session), and one that comes later waits for this login's commit, so the revocation that follows
@@ -112,7 +121,7 @@ final class SessionStore {
           + "WHERE rt.token_hash = $1 AND rt.spent_at IS NULL AND rt.expires_at > now() "
           + "AND (SELECT s.app_id FROM sessions s WHERE s.id = rt.session_id AND s.revoked_at IS NULL "
           + "AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM tenant_members m WHERE m.tenant_id = $4 "
-          + "AND m.user_id = s.user_id))) = $3 "
+          + "AND m.user_id = s.user_id)) AND " + SEAT_HELD + ") = $3 "
           + "RETURNING rt.session_id, rt.expires_at), "
           + "successor AS (INSERT INTO refresh_tokens (token_hash, session_id, expires_at) "
           + "SELECT $2, session_id, expires_at FROM spent), "
@@ -152,7 +161,8 @@ final class SessionStore {
       "SELECT " + SESSION_COLUMNS + ", " + OIDC_SESSION + ", rt.expires_at > now() AS live, "
           + "rt.spent_at IS NOT NULL AS spent, "
           + "coalesce(rt.spent_at > now() - $2::int * interval '1 second', false) AS in_grace, "
-          + "rt.successor_hash, (succ.token_hash IS NOT NULL AND succ.spent_at IS NULL) AS successor_live "
+          + "rt.successor_hash, (succ.token_hash IS NOT NULL AND succ.spent_at IS NULL) AS successor_live, "
+          + SEAT_HELD + " AS seat_held "
           + "FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id JOIN users u ON u.id = s.user_id "
           + "LEFT JOIN refresh_tokens succ ON succ.token_hash = rt.successor_hash WHERE rt.token_hash = $1";
 
@@ -220,7 +230,7 @@ final class SessionStore {
 
   /** A refresh token that could not be spent, and why. */
   record Presented(SessionRow session, boolean live, boolean spent, boolean inGrace, byte[] successorHash,
-                   boolean successorLive, boolean oidc) {
+                   boolean successorLive, boolean oidc, boolean seatHeld) {
   }
 
   private final Postgres pg;
@@ -300,7 +310,7 @@ final class SessionStore {
           Buffer successor = row.getBuffer("successor_hash");
           return new Presented(SessionRow.of(row), row.getBoolean("live"), row.getBoolean("spent"),
               row.getBoolean("in_grace"), successor == null ? null : successor.getBytes(),
-              row.getBoolean("successor_live"), row.getBoolean("oidc"));
+              row.getBoolean("successor_live"), row.getBoolean("oidc"), row.getBoolean("seat_held"));
         });
   }
 

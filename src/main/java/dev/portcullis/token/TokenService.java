@@ -231,7 +231,8 @@ final class TokenService {
   /**
    * The token could not be spent. Unknown, of another app or expired: invalid. Spent moments ago and its
    * successor not yet used: the same successor again (the client's retry). Spent otherwise, or an older
-   * ancestor: reuse, and the session is revoked. Not spent but its session revoked: session_revoked.
+   * ancestor: reuse, and the session is revoked. Not spent but its session revoked, or its device without a seat:
+   * session_revoked.
    */
   private Future<Grant> judgeUnspendable(App app, byte[] hash, String successor, byte[] successorHash,
                                          Bus.Request request) {
@@ -247,6 +248,10 @@ final class TokenService {
       }
       if (presented.spent() && !retry) {
         return reuseDetected(session, request);
+      }
+      if (!presented.spent() && !session.revoked() && !presented.seatHeld()) {
+        return Future.failedFuture(new ApiException(ErrorCode.SESSION_REVOKED,
+            "refresh_token: its device was deactivated, or its license suspended, revoked or expired"));
       }
       if (!presented.spent() && !session.revoked() && request instanceof Refresh refresh && refresh.tenantId() != null) {
         // Live, unspent and of a live session: only the tenant check kept the rotation from spending it.

@@ -182,6 +182,36 @@ class SessionBindingTest {
     assertEquals("session_revoked", me(onSecond).error());
   }
 
+  /**
+   * Ending a device's seat revokes its sessions, but in a separate step (before this release, in a second
+   * transaction, and still so on an older process during a rolling upgrade): a session that step missed must not
+   * refresh for ever (upgrade probe). The deactivation and the suspension are written here as that step left them.
+   */
+  @Test
+  @DisplayName("a bound session whose device was deactivated, or whose license was suspended, without the session being "
+      + "revoked is not refreshed: 401 session_revoked, and the refresh token is not spent")
+  void refreshChecksTheDevice() {
+    JsonObject license = licenses.license(policy);
+    String key = license.getString("key");
+    String deviceId = licenses.activated(key, "fp-orphan");
+    ApiResponse login = login("orphan@example.com", new JsonObject().put("device_id", deviceId).put("key", key));
+    assertEquals(200, login.status(), login.body());
+    JsonObject refresh = credentials().put("refresh_token", login.json().getString("refresh_token"));
+
+    licenses.update("UPDATE license_devices SET deactivated_at = now() WHERE id = ?", UUID.fromString(deviceId));
+    ApiResponse refused = gateway.http().post("/auth/refresh", refresh);
+    assertEquals(401, refused.status(), refused.body());
+    assertEquals("session_revoked", refused.error());
+
+    licenses.update("UPDATE license_devices SET deactivated_at = NULL WHERE id = ?", UUID.fromString(deviceId));
+    licenses.update("UPDATE licenses SET status = 'suspended' WHERE id = ?", UUID.fromString(license.getString("license_id")));
+    assertEquals("session_revoked", gateway.http().post("/auth/refresh", refresh).error());
+
+    licenses.update("UPDATE licenses SET status = 'active' WHERE id = ?", UUID.fromString(license.getString("license_id")));
+    ApiResponse refreshed = gateway.http().post("/auth/refresh", refresh);
+    assertEquals(200, refreshed.status(), "the token was not spent by the refused refreshes: " + refreshed.body());
+  }
+
   @Test
   @DisplayName("a device deactivated while a login binds to it leaves that login without a session")
   void deactivationDuringTheLogin() throws Exception {
