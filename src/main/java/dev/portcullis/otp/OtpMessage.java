@@ -1,6 +1,7 @@
 package dev.portcullis.otp;
 
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
 import java.util.UUID;
 
 /**
@@ -10,7 +11,12 @@ import java.util.UUID;
  *     telling the owner of an account that someone tried to sign up with it again
  */
 public record OtpMessage(Identity to, String code, UUID appId, String appName, String otpRequestId, int ttlSeconds,
-                         String requestId, String clientIp, String notice) {
+                         String requestId, String clientIp, String notice, Instant at) {
+
+  public OtpMessage(Identity to, String code, UUID appId, String appName, String otpRequestId, int ttlSeconds,
+                    String requestId, String clientIp, String notice) {
+    this(to, code, appId, appName, otpRequestId, ttlSeconds, requestId, clientIp, notice, Instant.now());
+  }
 
   public OtpMessage(Identity to, String code, UUID appId, String appName, String otpRequestId, int ttlSeconds,
                     String requestId, String clientIp) {
@@ -30,7 +36,11 @@ public record OtpMessage(Identity to, String code, UUID appId, String appName, S
     return "Your " + safeAppName() + (notice != null ? " account" : " sign-in code");
   }
 
-  /** The webhook body of API.md ("OTP delivery"). */
+  /**
+   * The webhook body of API.md ("OTP delivery"), with {@code at}, when the message was made, under the signature
+   * (the same on every retry): a receiver refuses a call older than five minutes, so a captured one cannot be
+   * replayed to send the text again.
+   */
   public JsonObject webhookBody() {
     return new JsonObject()
         .put("channel", to.kind().channel())
@@ -38,7 +48,8 @@ public record OtpMessage(Identity to, String code, UUID appId, String appName, S
         .put("code", code)
         .put("message", text())
         .put("app_id", appId.toString())
-        .put("otp_request_id", otpRequestId);
+        .put("otp_request_id", otpRequestId)
+        .put("at", at.toString());
   }
 
   /** The app name without control characters, so it can go into a mail header. */

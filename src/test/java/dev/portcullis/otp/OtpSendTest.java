@@ -63,7 +63,11 @@ class OtpSendTest {
     WebhookReceiver.Call call = receiver.awaitCall(body.getString("otp_request_id"));
     assertEquals("sha256=" + hmacHex(WebhookReceiver.SECRET, call.body()), call.signature());
     JsonObject message = call.json();
-    assertEquals(Set.of("channel", "to", "code", "message", "app_id", "otp_request_id"), message.fieldNames());
+    assertEquals(Set.of("channel", "to", "code", "message", "app_id", "otp_request_id", "at"), message.fieldNames());
+    // signed with the body, so a receiver can refuse a captured call replayed later (as the security webhook's)
+    java.time.Duration age = java.time.Duration.between(java.time.Instant.parse(message.getString("at")),
+        java.time.Instant.now());
+    assertTrue(!age.isNegative() && age.toSeconds() < 60, "at: " + message.getString("at"));
     assertEquals("email", message.getString("channel"));
     assertEquals("alice@example.com", message.getString("to"));
     assertTrue(code.matches("[0-9]{6}"), code);
