@@ -232,7 +232,9 @@ public final class Migrations {
             .outOfOrder(true)
             .load()
             .migrate();
-        LOG.info("schema at version {} ({} migrations applied)", result.targetSchemaVersion, result.migrationsExecuted);
+        // nothing applied (a schema already current, or newer after a rollback): Flyway names no target version
+        String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : result.initialSchemaVersion;
+        LOG.info("schema at version {} ({} migrations applied)", version, result.migrationsExecuted);
         return null;
       } catch (FlywayException e) {
         throw new IllegalStateException("cannot migrate " + url.redacted() + " (" + (config.optional(
