@@ -6,8 +6,9 @@ import java.util.HexFormat;
 import java.util.UUID;
 
 /**
- * Codes and the keyed hashes the OTP state is stored under. Redis never sees a code, an email, a phone or an
- * IP: codes are stored as an HMAC bound to their request, and identities and IPs appear in keys only as HMACs.
+ * Codes and the keyed hashes the OTP state is stored under. Redis never sees a code or an IP: codes are stored as
+ * an HMAC bound to their request, and identities and IPs appear in keys only as HMACs. A request's hash holds the
+ * email or phone it was sent to (a verification signs that identity in) for the code's lifetime.
  */
 public final class OtpCodes {
 
