@@ -20,8 +20,12 @@ public record App(UUID id, UUID ownerId, String name, String slug, byte[] secret
    * Whether {@code url} is exactly one of the app's callback URLs, character for character (RFC 9700): no prefix,
    * pattern or normalisation. Null is none.
    */
+  /**
+   * Whether the URL is one of the app's callback URLs and one the rules still accept (a URL stored before a rule
+   * was added, or by an older process during a rolling upgrade, may carry a parameter the answer adds itself).
+   */
   public boolean registers(String url) {
-    return url != null && callbackUrls.contains(url);
+    return url != null && callbackUrls.contains(url) && CallbackUrls.usable(url);
   }
 
   public static final UUID CONSOLE_ID = UUID.fromString("00000000-0000-0000-0000-000000000001");

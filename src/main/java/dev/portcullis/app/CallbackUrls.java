@@ -71,6 +71,15 @@ public final class CallbackUrls {
     }
   }
 
+  /** Whether a stored callback URL may be answered: its query carries no parameter the answer adds itself. */
+  static boolean usable(String url) {
+    try {
+      return reservedParameter(new URI(url).getRawQuery()) == null;
+    } catch (URISyntaxException | IllegalArgumentException e) {
+      return false;
+    }
+  }
+
   /** The first query parameter the sign-in's redirect adds itself (Autz.org's or OpenID Connect's), or null. */
   private static String reservedParameter(String rawQuery) {
     if (rawQuery == null) {

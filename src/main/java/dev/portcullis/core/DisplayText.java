@@ -18,4 +18,12 @@ public final class DisplayText {
   public static boolean isClean(String text) {
     return !HIDDEN.matcher(text).find();
   }
+
+  /**
+   * The text without those characters, for showing a value stored before they were refused (or by an older
+   * process during a rolling upgrade); null stays null.
+   */
+  public static String shown(String text) {
+    return text == null ? null : HIDDEN.matcher(text).replaceAll("");
+  }
 }

@@ -1,6 +1,7 @@
 package dev.portcullis.hosted;
 
 import dev.portcullis.app.App;
+import dev.portcullis.core.DisplayText;
 import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.StringOutput;
@@ -28,7 +29,8 @@ public final class HostedPages {
 
   /** The page of a flow's step: its form posts back to the app's flow route. */
   static StepPage step(App app, Flow flow, String error) {
-    return new StepPage(title(app), app.settings().hosted().logoUrl(), app.name(), "/hosted/" + app.id() + "/flow",
+    return new StepPage(title(app), app.settings().hosted().logoUrl(), DisplayText.shown(app.name()),
+        "/hosted/" + app.id() + "/flow",
         flow.id(), flow.csrf(), flow.step().name().toLowerCase(java.util.Locale.ROOT), error, null, null, null,
         app.settings().hosted().sms(), null, 0, List.of());
   }
@@ -39,7 +41,7 @@ public final class HostedPages {
    */
   static StepPage problem(App app, String message) {
     String title = app == null ? "Sign-in" : title(app);
-    String name = app == null ? title : app.name();
+    String name = app == null ? title : DisplayText.shown(app.name());
     String shown = GUIDED.matcher(message).find() ? message : message + " " + GO_BACK;
     return new StepPage(title, app == null ? null : app.settings().hosted().logoUrl(), name, null, null, null, null,
         shown, null, null, null, false, null, 0, List.of());
@@ -75,6 +77,6 @@ public final class HostedPages {
 
   private static String title(App app) {
     String title = app.settings().hosted().title();
-    return title != null ? title : app.name();
+    return DisplayText.shown(title != null ? title : app.name());
   }
 }

@@ -1,5 +1,6 @@
 package dev.portcullis.otp;
 
+import dev.portcullis.core.DisplayText;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.UUID;
@@ -52,9 +53,12 @@ public record OtpMessage(Identity to, String code, UUID appId, String appName, S
         .put("at", at.toString());
   }
 
-  /** The app name without control characters, so it can go into a mail header. */
+  /**
+   * The app name without control characters (so it can go into a mail header) nor text-direction overrides, which
+   * a name stored before they were refused may still hold.
+   */
   public String safeAppName() {
-    return appName.replaceAll("\\p{Cntrl}", " ").trim();
+    return DisplayText.shown(appName.replaceAll("\\p{Cntrl}", " ")).trim();
   }
 
   /** Without the code: a record's default toString would print it. */

@@ -1,6 +1,7 @@
 package dev.portcullis.hosted;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.GatewayConfig;
@@ -79,6 +80,38 @@ class HostedPagesTest {
     assertEquals(200, once.status());
     assertTrue(once.header("Content-Type").startsWith("text/javascript"));
     assertTrue(page.body().contains("<script src=\"/hosted/static/once.js\" defer></script>"), page.body());
+  }
+
+  /**
+   * Names, titles and callback URLs stored before their rules were tightened (or by an older process during a rolling
+   * upgrade) keep the characters and parameters the rules now refuse (upgrade probe): the page still must not show
+   * them, and such a callback gets no code.
+   */
+  @Test
+  @DisplayName("an app name or title stored with control or text-direction characters is shown without them, and a "
+      + "stored callback URL with a parameter the answer adds is refused as a callback")
+  void legacyValuesAreNotServed() throws Exception {
+    JsonObject app = app("pages-legacy", new JsonObject());
+    String legacyCallback = "https://legacy.example.com/cb?code=1";
+    try (java.sql.Connection db = gateway.jdbc();
+        java.sql.PreparedStatement update = db.prepareStatement("UPDATE apps SET name = ?, "
+            + "settings = settings || jsonb_build_object('hosted_title', ?::text), "
+            + "callback_urls = callback_urls || jsonb_build_array(?::text) WHERE id = ?::uuid")) {
+      update.setString(1, "Evil\u202eppA");
+      update.setString(2, "Bell\u0007Title");
+      update.setString(3, legacyCallback);
+      update.setString(4, app.getString("app_id"));
+      assertEquals(1, update.executeUpdate());
+    }
+    FormBrowser browser = new FormBrowser(gateway.config().httpPort());
+    FormBrowser.Page page = start(browser, app);
+    assertEquals(200, page.status(), page.body());
+    assertTrue(page.body().contains("BellTitle"), page.body());
+    assertFalse(page.body().contains("\u0007") || page.body().contains("\u202e"), page.body());
+
+    FormBrowser.Page refused = browser.get("/onboarding/" + app.getString("app_id") + "?state=s&callback_url="
+        + FormBrowser.encode(legacyCallback));
+    assertEquals(400, refused.status(), refused.body());
   }
 
   @Test
