@@ -51,6 +51,7 @@ public final class RedisSubscription {
   /** Counts the attempts to subscribe, so that a connection made after its attempt was given up is closed. */
   private long attempt;
   private long pinger = -1;
+  private long heardAtNanos;
   private boolean closed;
 
   private RedisSubscription(Vertx vertx, GatewayConfig config, String channel, Listener listener) {
@@ -96,6 +97,7 @@ public final class RedisSubscription {
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .onSuccess(subscribed -> {
           if (!closed) {
+            heard();
             pinger = vertx.setPeriodic(PING_EVERY_MS, id -> ping(subscribed));
             listener.up();
           }
@@ -116,13 +118,21 @@ public final class RedisSubscription {
   }
 
   /**
-   * A subscribed connection to a node that hangs stays open and delivers nothing: it is asked for a PONG every
-   * second, and one that does not come within the backend timeout counts as the connection lost.
+   * A subscribed connection to a node that hangs stays open and delivers nothing: it is sent a PING every second,
+   * and when nothing at all has arrived on it for the backend timeout past the last second's PING, it counts as lost.
+   * Whatever arrives counts, not only the PING's own answer: the client hands a PONG that reaches it just behind a
+   * published message to the message handler instead (the message takes the PING's place in its queue).
    */
   private void ping(RedisConnection subscribed) {
-    subscribed.send(Request.cmd(Command.PING))
-        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
-        .onFailure(failure -> lost(subscribed, "no answer to PING within " + timeoutMs + " ms"));
+    if (System.nanoTime() - heardAtNanos > TimeUnit.MILLISECONDS.toNanos(timeoutMs + PING_EVERY_MS)) {
+      lost(subscribed, "nothing heard for " + (timeoutMs + PING_EVERY_MS) + " ms, PINGs included");
+      return;
+    }
+    subscribed.send(Request.cmd(Command.PING)).onSuccess(pong -> heard());
+  }
+
+  private void heard() {
+    heardAtNanos = System.nanoTime();
   }
 
   /** The name the subscribing connection gives itself, so {@code CLIENT LIST} tells what it is. */
@@ -154,6 +164,7 @@ public final class RedisSubscription {
   }
 
   private void receive(Response message) {
+    heard();
     if (message == null || message.type() != ResponseType.PUSH && message.type() != ResponseType.MULTI
         || message.size() < 3 || !"message".equals(message.get(0).toString())) {
       return;
