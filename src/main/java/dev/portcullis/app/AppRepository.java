@@ -24,10 +24,12 @@ import java.util.function.Function;
 public final class AppRepository {
 
   /**
-   * Seconds a retired signing key stays published beyond the access token TTL: covers clock skew between
-   * the gateway and token verifiers, and token verticles that still sign with a cached key or TTL for a moment.
+   * Seconds a retired signing key stays published beyond the access token TTL: covers the verifiers' expiry
+   * leeway (30 s here, 60 s in common JWT libraries), clock skew between gateway processes and verifiers (a token
+   * signed by a process running ahead expires later), and token verticles that still sign with a cached key or TTL
+   * for a moment. It was 60 s, less than a realistic skew plus a leeway (clock probe).
    */
-  public static final int KEY_PUBLISH_MARGIN_SECONDS = 60;
+  public static final int KEY_PUBLISH_MARGIN_SECONDS = 300;
 
   private static final String SELECT_BY_ID = "SELECT " + App.COLUMNS + " FROM apps WHERE id = $1";
   private static final String LOCK_BY_ID = SELECT_BY_ID + " FOR UPDATE";

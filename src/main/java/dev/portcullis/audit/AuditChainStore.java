@@ -9,8 +9,10 @@ import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -54,19 +56,31 @@ final class AuditChainStore {
           + "FROM unnest($1::uuid[], $2::bigint[], $3::text[]) AS v(app_id, seq, hash) WHERE h.app_id = v.app_id";
 
   /**
+   * How far back a staged event's earlier copy is looked for: it was appended moments before its row was claimed
+   * again (a crash before the row's delete, a chain stalled past the request's timeout). Bounding {@code at} lets the
+   * lookup skip every older monthly partition.
+   */
+  private static final String RECENT = "s.at > now() - interval '1 day'";
+  private static final String ALREADY_STORED =
+      "SELECT s.id FROM audit_events AS s WHERE s.id = ANY($1::uuid[]) AND " + RECENT;
+
+  /**
    * The fast path in one statement. {@code current} locks the batch's heads in app-id order, like
    * {@link #LOCK_HEADS}; under READ COMMITTED a head another transaction moved meanwhile is re-read after the
    * lock wait, so it holds the latest committed heads. Only when every one is still at the expected (seq, hash)
    * do the heads move, and each app's events are inserted only with its moved head, so a chain's head and
    * events never part. Otherwise nothing is written, and the answer carries the current heads to try again from.
+   * Nothing is written either when a staged event of the batch ($16) is in the log already: the locking
+   * transaction then leaves it out.
    */
   private static final String APPEND =
       "WITH expected AS (SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::bigint[], $5::text[]) "
           + "AS x(app_id, seq, hash, new_seq, new_hash)), "
           + "current AS (SELECT app_id, seq, hash, keyed_from_seq FROM audit_chain_heads WHERE app_id = ANY($1::uuid[]) "
           + "ORDER BY app_id FOR UPDATE), "
-          + "verdict AS (SELECT count(*) = cardinality($1::uuid[]) AS unchanged FROM current AS c JOIN expected AS x "
-          + "ON c.app_id = x.app_id AND c.seq = x.seq AND c.hash = x.hash), "
+          + "verdict AS (SELECT count(*) = cardinality($1::uuid[]) AND (cardinality($16::uuid[]) = 0 OR NOT EXISTS "
+          + "(SELECT 1 FROM audit_events AS s WHERE s.id = ANY($16::uuid[]) AND " + RECENT + ")) AS unchanged "
+          + "FROM current AS c JOIN expected AS x ON c.app_id = x.app_id AND c.seq = x.seq AND c.hash = x.hash), "
           + "moved AS (UPDATE audit_chain_heads AS h SET seq = x.new_seq, hash = x.new_hash FROM expected AS x, verdict "
           + "WHERE verdict.unchanged AND h.app_id = x.app_id AND h.seq = x.seq AND h.hash = x.hash "
           + "RETURNING h.app_id), "
@@ -86,7 +100,8 @@ final class AuditChainStore {
    * events, all only if no head moved since; else writes nothing. {@code expected} and {@code next} have the
    * same apps.
    */
-  Future<Appended> append(Map<UUID, Head> expected, Map<UUID, Head> next, List<StoredEvent> events) {
+  Future<Appended> append(Map<UUID, Head> expected, Map<UUID, Head> next, List<StoredEvent> events,
+                          UUID[] staged) {
     int n = expected.size();
     UUID[] ids = expected.keySet().toArray(UUID[]::new);
     Long[] seqs = new Long[n];
@@ -100,7 +115,7 @@ final class AuditChainStore {
       newHashes[i] = next.get(ids[i]).hash();
     }
     Tuple heads = Tuple.tuple().addValue(ids).addValue(seqs).addValue(hashes).addValue(newSeqs).addValue(newHashes);
-    return pg.run(pool -> pool.preparedQuery(APPEND).execute(withEvents(heads, events)))
+    return pg.run(pool -> pool.preparedQuery(APPEND).execute(withEvents(heads, events).addValue(staged)))
         .map(rows -> {
           long moved = 0;
           long stored = 0;
@@ -132,6 +147,18 @@ final class AuditChainStore {
     return conn.preparedQuery(LOCK_HEADS)
         .execute(Tuple.of(apps.toArray(UUID[]::new)))
         .map(AuditChainStore::heads);
+  }
+
+  /** Which of these staged events' ids the log holds already (read after the heads were locked). */
+  Future<Set<UUID>> alreadyStored(SqlConnection conn, UUID[] staged) {
+    if (staged.length == 0) {
+      return Future.succeededFuture(Set.of());
+    }
+    return conn.preparedQuery(ALREADY_STORED).execute(Tuple.of(staged)).map(rows -> {
+      Set<UUID> stored = new HashSet<>();
+      rows.forEach(row -> stored.add(row.getUUID("id")));
+      return stored;
+    });
   }
 
   /** Inserts the chained events. */

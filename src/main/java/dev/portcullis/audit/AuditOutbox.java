@@ -44,9 +44,23 @@ public final class AuditOutbox {
   public record Staged(UUID id, AuditEvent event) {
 
     public static Staged of(AuditEvent event) {
-      UUID id = UUID.randomUUID();
+      UUID id = stagedId();
       return new Staged(id, event.withId(id));
     }
+  }
+
+  /**
+   * A random id marked as a staged event's: version 8 (RFC 9562's custom version) where a new event's is 4, so the
+   * chain's writer knows which events of a batch may be in the log already ({@link #isStaged}) and looks only
+   * those up.
+   */
+  static UUID stagedId() {
+    UUID random = UUID.randomUUID();
+    return new UUID(random.getMostSignificantBits() & ~0xF000L | 0x8000L, random.getLeastSignificantBits());
+  }
+
+  static boolean isStaged(UUID id) {
+    return id.version() == 8;
   }
 
   /** Stages the event on the caller's connection, inside the caller's transaction. */

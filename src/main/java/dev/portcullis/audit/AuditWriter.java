@@ -69,34 +69,43 @@ final class AuditWriter {
     this.metrics = metrics;
   }
 
-  /** Stores the events in order, each after the current head of its app; fails as a whole. */
-  Future<Void> write(List<StoredEvent> events) {
+  /**
+   * Stores the events in order, each after the current head of its app; fails as a whole. A staged event
+   * ({@link AuditOutbox#isStaged}) may arrive more than once (sent by its request and again by the outbox drain,
+   * when the first append outlived the request's wait): it is stored once, its later copies left out.
+   */
+  Future<Void> write(List<StoredEvent> batch) {
+    Map<UUID, StoredEvent> byId = new LinkedHashMap<>();
+    batch.forEach(event -> byId.putIfAbsent(event.id(), event));
+    List<StoredEvent> events = List.copyOf(byId.values());
+    UUID[] staged = events.stream().map(StoredEvent::id).filter(AuditOutbox::isStaged).toArray(UUID[]::new);
     List<UUID> apps = events.stream().map(StoredEvent::appId).distinct().toList();
     Future<Void> written = lastHeads.keySet().containsAll(apps)
-        ? append(events, apps, lastHeads, APPEND_RETRIES)
-        : writeLocked(events, apps);
+        ? append(events, staged, apps, lastHeads, APPEND_RETRIES)
+        : writeLocked(events, staged, apps);
     return written.onFailure(failed -> apps.forEach(lastHeads::remove));
   }
 
-  private Future<Void> append(List<StoredEvent> events, List<UUID> apps, Map<UUID, Head> from, int retries) {
-    return appendOnce(events, apps, from).compose(attempt -> {
+  private Future<Void> append(List<StoredEvent> events, UUID[] staged, List<UUID> apps, Map<UUID, Head> from,
+                              int retries) {
+    return appendOnce(events, staged, apps, from).compose(attempt -> {
       if (attempt.stored()) {
         return Future.succeededFuture();
       }
       metrics.conflict();
       apps.forEach(lastHeads::remove);
       return retries > 0 && attempt.currentHeads().keySet().containsAll(apps)
-          ? append(events, apps, attempt.currentHeads(), retries - 1)
-          : writeLocked(events, apps);
+          ? append(events, staged, apps, attempt.currentHeads(), retries - 1)
+          : writeLocked(events, staged, apps);
     });
   }
 
   /** One try of the fast path, chaining the events from the heads {@code from}. */
-  private Future<Attempt> appendOnce(List<StoredEvent> events, List<UUID> apps, Map<UUID, Head> from) {
+  private Future<Attempt> appendOnce(List<StoredEvent> events, UUID[] staged, List<UUID> apps, Map<UUID, Head> from) {
     Map<UUID, Head> expected = new LinkedHashMap<>();
     apps.forEach(app -> expected.put(app, from.get(app)));
     Chained chained = chain(events, expected);
-    return store.append(expected, chained.heads(), chained.events()).compose(appended -> {
+    return store.append(expected, chained.heads(), chained.events(), staged).compose(appended -> {
       if (appended.moved() == 0) {
         return Future.succeededFuture(new Attempt(false, appended.current()));
       }
@@ -109,8 +118,11 @@ final class AuditWriter {
     });
   }
 
-  /** The locking transaction: reads the current heads under lock, so it cannot fork a chain. */
-  private Future<Void> writeLocked(List<StoredEvent> events, List<UUID> apps) {
+  /**
+   * The locking transaction: reads the current heads under lock, so it cannot fork a chain. A staged event already
+   * in the log is left out: any earlier copy's append held these locks, so it has committed or left nothing.
+   */
+  private Future<Void> writeLocked(List<StoredEvent> events, UUID[] staged, List<UUID> apps) {
     List<UUID> newApps = apps.stream().filter(app -> !knownHeads.contains(app)).toList();
     return store.inTransaction(conn -> store.ensureHeads(conn, newApps)
             .compose(v -> store.lockHeads(conn, apps))
@@ -120,8 +132,12 @@ final class AuditWriter {
                 apps.forEach(knownHeads::remove);
                 return Future.failedFuture(new ApiException(ErrorCode.INTERNAL_ERROR, "audit chain head missing"));
               }
-              Chained chained = chain(events, heads);
-              return store.insert(conn, chained.events()).compose(v -> store.moveHeads(conn, chained.heads())).map(chained);
+              return store.alreadyStored(conn, staged).compose(stored -> {
+                List<StoredEvent> fresh = events.stream().filter(event -> !stored.contains(event.id())).toList();
+                Chained chained = chain(fresh, heads);
+                return fresh.isEmpty() ? Future.succeededFuture(chained)
+                    : store.insert(conn, chained.events()).compose(v -> store.moveHeads(conn, chained.heads())).map(chained);
+              });
             }))
         .map(chained -> {
           remember(chained.heads());

@@ -26,6 +26,13 @@ final class AccessTokenVerifier {
   record Claims(UUID appId, UUID userId, UUID sessionId) {
   }
 
+  /**
+   * Seconds a token is still accepted past its {@code exp}: the process that issued it may run a little behind this
+   * one (RFC 7519 §4.1.4 allows a small leeway; common JWT libraries take 60 s). Without it, a token with a short
+   * lifetime from a process 90 s behind was refused at once by the others.
+   */
+  public static final int EXPIRY_LEEWAY_SECONDS = 30;
+
   private static final int MAX_TOKEN_LENGTH = 8 * 1024;
   private static final Pattern KID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
   private static final Base64.Decoder BASE64URL = Base64.getUrlDecoder();
@@ -73,7 +80,7 @@ final class AccessTokenVerifier {
       verified.forget(token);
       return Future.failedFuture(invalid("is signed with an unknown key"));
     }
-    if (known.expiresAtEpochSecond() <= now.toEpochSecond()) {
+    if (known.expiresAtEpochSecond() + EXPIRY_LEEWAY_SECONDS <= now.toEpochSecond()) {
       verified.forget(token);
       return Future.failedFuture(invalid("has expired"));
     }
@@ -95,7 +102,7 @@ final class AccessTokenVerifier {
       return Future.failedFuture(invalid("is not for this issuer and audience"));
     }
     Object exp = claims.getValue("exp");
-    if (!(exp instanceof Number expires) || expires.longValue() <= now.toEpochSecond()) {
+    if (!(exp instanceof Number expires) || expires.longValue() + EXPIRY_LEEWAY_SECONDS <= now.toEpochSecond()) {
       return Future.failedFuture(invalid("has expired"));
     }
     UUID appId = uuid(claims.getValue("app_id"));

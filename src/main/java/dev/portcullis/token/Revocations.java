@@ -1,5 +1,6 @@
 package dev.portcullis.token;
 
+import dev.portcullis.app.AppRepository;
 import dev.portcullis.app.AppSettings;
 import dev.portcullis.core.Metrics;
 import dev.portcullis.core.RedisStore;
@@ -35,7 +36,12 @@ final class Revocations {
 
   private static final Logger LOG = LoggerFactory.getLogger(Revocations.class);
 
-  static final long MARKER_TTL_SECONDS = AppSettings.MAX_ACCESS_TOKEN_TTL + 60L;
+  /**
+   * As long as any access token of the session may still be accepted: the longest TTL, the verifiers' expiry
+   * leeway, and the skew of a process running ahead (whose tokens expire that much later), which the retired
+   * signing keys' publication margin allows for too.
+   */
+  static final long MARKER_TTL_SECONDS = AppSettings.MAX_ACCESS_TOKEN_TTL + (long) AppRepository.KEY_PUBLISH_MARGIN_SECONDS;
 
   /** Waits between the attempts to write a marker (after the first, which the revocation's answer waits for). */
   static final long[] RETRY_DELAYS_MS = {100, 250, 500, 1_000, 2_000, 4_000, 8_000, 15_000, 30_000};

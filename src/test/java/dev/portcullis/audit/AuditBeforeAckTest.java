@@ -90,6 +90,34 @@ class AuditBeforeAckTest {
     assertEquals(1, count(rotated), "app.secret_rotated events in the chain");
   }
 
+  /**
+   * A chain stalled past the request's timeout and the outbox's five seconds: the request gave up on its append
+   * (which went on waiting, and committed later) and the drain appended the staged event again, once a round
+   * (regression probe: 2 copies after a 7 s stall, 3 after 12 s).
+   */
+  @Test
+  @DisplayName("a staged event whose chain is held locked for seconds is stored once, however often it was sent "
+      + "meanwhile")
+  void stalledChainStoresOnce() throws Exception {
+    JsonObject app = gateway.createApp("ack-stalled");
+    String appId = app.getString("app_id");
+    String rotated = "SELECT count(*) FROM audit_events WHERE app_id = '" + appId + "' AND type = 'app.secret_rotated'";
+    Await.until("the app's chain head", Duration.ofSeconds(10),
+        () -> count("SELECT count(*) FROM audit_chain_heads WHERE app_id = '" + appId + "'") == 1);
+    try (Connection holder = gateway.jdbc(); Statement lock = holder.createStatement()) {
+      holder.setAutoCommit(false);
+      lock.execute("SELECT seq FROM audit_chain_heads WHERE app_id = '" + appId + "' FOR UPDATE");
+      assertEquals(200, gateway.http().post("/v1/apps/" + appId + "/rotate-secret", null, ADMIN).status());
+      // the drain claims the staged row only once it is five seconds old: hold the chain past two of its rounds
+      Await.until("the drain to have sent the staged event again", Duration.ofSeconds(30),
+          () -> count("SELECT count(*) FROM audit_outbox WHERE staged_at < now() - interval '8 seconds'") > 0);
+      holder.commit();
+    }
+    Await.until("the outbox emptied", Duration.ofSeconds(30), () -> count("SELECT count(*) FROM audit_outbox") == 0);
+    Await.until("the event in the chain", Duration.ofSeconds(10), () -> count(rotated) >= 1);
+    assertEquals(1, count(rotated), "app.secret_rotated events in the chain");
+  }
+
   private static void execute(String sql) throws Exception {
     try (Connection connection = gateway.jdbc(); Statement statement = connection.createStatement()) {
       statement.execute(sql);

@@ -188,25 +188,38 @@ class AccessTokenVerificationTest {
   }
 
   @Test
-  @DisplayName("refuses an expired token")
+  @DisplayName("refuses a token expired for longer than the clock leeway")
   void expired() throws Exception {
     long now = System.currentTimeMillis() / 1000;
-    ApiResponse response = TokenFixture.me(gateway.http(),
-        rs256(appKey, kid, genuineClaims.copy().put("iat", now - 1000).put("exp", now - 5)));
+    ApiResponse response = TokenFixture.me(gateway.http(), rs256(appKey, kid, genuineClaims.copy()
+        .put("iat", now - 1000).put("exp", now - AccessTokenVerifier.EXPIRY_LEEWAY_SECONDS - 5)));
     assertEquals(401, response.status());
     assertEquals("invalid_token", response.error());
   }
 
+  /** A token from a process whose clock runs behind this one's looks expired early (clock probe: 90 s skew). */
   @Test
-  @DisplayName("a token accepted before is refused once it expires, although it was verified and remembered")
+  @DisplayName("accepts a token whose exp passed a few seconds ago, as one from a process running behind would look")
+  void expiryLeeway() throws Exception {
+    long now = System.currentTimeMillis() / 1000;
+    ApiResponse response = TokenFixture.me(gateway.http(),
+        rs256(appKey, kid, genuineClaims.copy().put("iat", now - 900).put("exp", now - 10)));
+    assertEquals(200, response.status(), response.body());
+  }
+
+  @Test
+  @DisplayName("a token accepted before is refused once it expires (past the leeway), although it was verified and "
+      + "remembered")
   void expiresAfterBeingAccepted() throws Exception {
     long now = System.currentTimeMillis() / 1000;
-    String shortLived = rs256(appKey, kid, genuineClaims.copy().put("iat", now).put("exp", now + 2));
+    long exp = now - AccessTokenVerifier.EXPIRY_LEEWAY_SECONDS + 2;
+    String shortLived = rs256(appKey, kid, genuineClaims.copy().put("iat", now - 60).put("exp", exp));
     assertEquals(200, TokenFixture.me(gateway.http(), shortLived).status());
     assertEquals(200, TokenFixture.me(gateway.http(), shortLived).status());
     Await.until("the remembered token to expire", Duration.ofSeconds(6),
         () -> "invalid_token".equals(TokenFixture.me(gateway.http(), shortLived).error()));
-    assertTrue(System.currentTimeMillis() / 1000 >= now + 2, "refused only once exp has passed");
+    assertTrue(System.currentTimeMillis() / 1000 >= exp + AccessTokenVerifier.EXPIRY_LEEWAY_SECONDS,
+        "refused only once exp and the leeway have passed");
   }
 
   @Test
