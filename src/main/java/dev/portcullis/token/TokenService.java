@@ -243,15 +243,17 @@ final class TokenService {
       SessionStore.SessionRow session = presented.session();
       boolean retry = presented.spent() && presented.inGrace() && presented.successorLive()
           && presented.successorHash() != null && Secrets.constantTimeEquals(presented.successorHash(), successorHash);
-      if (retry && !session.revoked()) {
+      if (retry && !session.revoked() && presented.seatHeld()) {
         return answerRefresh(app, session, presented.oidc(), successor, true, request);
+      }
+      if (retry && !session.revoked()) {
+        return Future.failedFuture(seatGone());
       }
       if (presented.spent() && !retry) {
         return reuseDetected(session, request);
       }
       if (!presented.spent() && !session.revoked() && !presented.seatHeld()) {
-        return Future.failedFuture(new ApiException(ErrorCode.SESSION_REVOKED,
-            "refresh_token: its device was deactivated, or its license suspended, revoked or expired"));
+        return Future.failedFuture(seatGone());
       }
       if (!presented.spent() && !session.revoked() && request instanceof Refresh refresh && refresh.tenantId() != null) {
         // Live, unspent and of a live session: only the tenant check kept the rotation from spending it.
@@ -289,6 +291,11 @@ final class TokenService {
       return Future.failedFuture(new ApiException(ErrorCode.INVALID_LICENSE,
           "device_id: was deactivated, or its license suspended, revoked or expired, during this login"));
     });
+  }
+
+  private static ApiException seatGone() {
+    return new ApiException(ErrorCode.SESSION_REVOKED,
+        "refresh_token: its device was deactivated, or its license suspended, revoked or expired");
   }
 
   private static ApiException notMember() {

@@ -210,6 +210,13 @@ class SessionBindingTest {
     licenses.update("UPDATE licenses SET status = 'active' WHERE id = ?", UUID.fromString(license.getString("license_id")));
     ApiResponse refreshed = gateway.http().post("/auth/refresh", refresh);
     assertEquals(200, refreshed.status(), "the token was not spent by the refused refreshes: " + refreshed.body());
+
+    // within the reuse grace window the spent token is answered again, as a lost answer's retry: not once the seat
+    // is gone either (regression probe)
+    licenses.update("UPDATE license_devices SET deactivated_at = now() WHERE id = ?", UUID.fromString(deviceId));
+    ApiResponse replayed = gateway.http().post("/auth/refresh", refresh);
+    assertEquals(401, replayed.status(), replayed.body());
+    assertEquals("session_revoked", replayed.error());
   }
 
   @Test
