@@ -38,6 +38,8 @@ public final class UserApi {
 
   private static final Set<String> CREATABLE = Set.of("email", "phone", "password", "profile", "roles");
   private static final Set<String> EDITABLE = Set.of("profile", "roles", "disabled");
+  /** An owner (a user of the console app) is only disabled or enabled by the operator: it has no roles nor profile. */
+  private static final Set<String> EDITABLE_OWNER = Set.of("disabled");
 
   private final Vertx vertx;
   private final Bus bus;
@@ -100,7 +102,7 @@ public final class UserApi {
 
   public void update(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    Fields.onlyFields(body, EDITABLE);
+    Fields.onlyFields(body, App.CONSOLE_ID.equals(appId(ctx)) ? EDITABLE_OWNER : EDITABLE);
     Fields.notNull(body, "profile", "roles", "disabled");
     JsonObject profile = Profiles.read(body.getValue("profile"), true);
     Roles.Refs given = body.getValue("roles") == null ? null : Roles.refs("roles", body.getValue("roles"));

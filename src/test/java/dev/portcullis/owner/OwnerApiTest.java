@@ -143,6 +143,11 @@ class OwnerApiTest {
     assertEquals(404, http().get(owners, bearer(other)).status(), "an owner does not see the other owners");
     assertEquals(404, http().patch(owners + "/" + ownerId, new JsonObject().put("disabled", true), bearer(other)).status());
 
+    ApiResponse roles = http().patch(owners + "/" + ownerId, new JsonObject().put("roles", new JsonArray()), ADMIN);
+    assertEquals(400, roles.status(), "an owner has no roles to change: " + roles.body());
+    assertEquals(400, http().patch(owners + "/" + ownerId, new JsonObject().put("profile", new JsonObject()
+        .put("name", "Renamed")), ADMIN).status(), "nor a profile");
+
     ApiResponse disabled = http().patch(owners + "/" + ownerId, new JsonObject().put("disabled", true), ADMIN);
     assertEquals(200, disabled.status(), disabled.body());
     assertEquals(true, disabled.json().getBoolean("disabled"));
