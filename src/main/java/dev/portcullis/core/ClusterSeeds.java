@@ -16,12 +16,14 @@ import java.util.function.Supplier;
  * The configured Cluster nodes in the order the client asks them for the slot map: those that answered a PING
  * lately first. The client asks them one after another, so a first node that hangs (it takes the connection and
  * never answers) held every request up for as long as it hung, and the nodes behind it were never asked. The nodes
- * are pinged at most once a second, and only while the client connects; the first answer waits for one round.
+ * are pinged at most once a second, and only while the client connects; the first answer, and the first after an
+ * idle spell, waits for that round.
  * One instance belongs to one client, on one verticle's event loop.
  */
 final class ClusterSeeds implements Supplier<Future<RedisClusterConnectOptions>> {
 
   private static final long PROBE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final long WAIT_AFTER_NANOS = TimeUnit.SECONDS.toNanos(3);
   /** Nodes answer a PING from memory; one slower than this is behind the others for the next second. */
   private static final long PING_TIMEOUT_MS = 300;
 
@@ -40,11 +42,17 @@ final class ClusterSeeds implements Supplier<Future<RedisClusterConnectOptions>>
         .toList();
   }
 
+  /**
+   * The order of the last probe while it is fresh; a probe over a second old is renewed behind the scenes, and
+   * one over {@link #WAIT_AFTER_NANOS} old (the first, or after an idle spell, when a node may have hung meanwhile) is
+   * waited for: at most one ping timeout.
+   */
   @Override
   public Future<RedisClusterConnectOptions> get() {
-    if (!probing && (ordered == null || System.nanoTime() - probedAt > PROBE_EVERY_NANOS)) {
+    long age = System.nanoTime() - probedAt;
+    if (!probing && (ordered == null || age > PROBE_EVERY_NANOS)) {
       Future<RedisClusterConnectOptions> next = probe();
-      if (ordered == null) {
+      if (ordered == null || age > WAIT_AFTER_NANOS) {
         ordered = next;
       } else {
         next.onSuccess(answer -> ordered = Future.succeededFuture(answer));
