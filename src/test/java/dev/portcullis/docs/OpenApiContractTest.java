@@ -353,7 +353,7 @@ class OpenApiContractTest {
         .map(parameter -> map(parameter, "parameter"))
         .anyMatch(parameter -> "X-Portcullis-Signature".equals(parameter.get("name")) && "header".equals(parameter.get("in")));
     assertTrue(signed, "X-Portcullis-Signature header");
-    assertEquals(List.of("channel", "to", "code", "message", "app_id", "otp_request_id"),
+    assertEquals(List.of("channel", "to", "code", "message", "app_id", "otp_request_id", "at"),
         list(schema("OtpDelivery").get("required"), "OtpDelivery required"));
   }
 
