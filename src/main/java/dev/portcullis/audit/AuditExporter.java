@@ -18,6 +18,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
@@ -91,6 +92,13 @@ final class AuditExporter {
   private final ExportSigningKey key;
   private final byte[] chainKey;
   private final byte[] ledgerKey;
+  /**
+   * How long after a month's end it may be exported. Events are dated by the clock of the gateway process that
+   * received them: one running behind still writes events into a month other processes have left, and an export
+   * taken at once would leave them in no file, so the month could never be detached (clock probe).
+   */
+  static final Duration CLOSING_GRACE = Duration.ofMinutes(10);
+
   private final Clock clock;
 
   /**
@@ -105,11 +113,19 @@ final class AuditExporter {
     this.clock = clock;
   }
 
+  private Instant databaseNow() throws SQLException {
+    try (PreparedStatement query = db.prepareStatement("SELECT now()"); ResultSet rows = query.executeQuery()) {
+      rows.next();
+      return rows.getObject(1, OffsetDateTime.class).toInstant();
+    }
+  }
+
   /** {@code overwrite}: whether an existing file at {@code out} may be replaced. */
   Exported export(YearMonth month, UUID appId, Path out, boolean overwrite) throws SQLException, IOException {
     Instant end = month.plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
-    if (end.isAfter(clock.instant())) {
-      throw new IllegalArgumentException("month " + month + " is not closed yet: only a past month can be exported");
+    if (end.isAfter(clock.instant()) || end.plus(CLOSING_GRACE).isAfter(databaseNow())) {
+      throw new IllegalArgumentException("month " + month + " is not closed yet: a month can be exported "
+          + CLOSING_GRACE.toMinutes() + " minutes after its end by this machine's and the database's clocks");
     }
     if (!overwrite && Files.exists(out)) {
       throw new IllegalArgumentException(out + " exists: nothing written (--overwrite replaces it)");
