@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Whether this process reaches Postgres and Redis: asked by readiness, and every few seconds for the gauge
- * {@code portcullis_backend_up{backend}} (1 up, 0 down) that the "store down" alert watches.
+ * {@code portcullis_backend_up{backend}} (1 up, 0 down) that the "store down" alert watches, and for how far this
+ * process's clock is from the database's ({@link ClockSkew}).
  */
 final class BackendProbe {
 
@@ -23,21 +24,31 @@ final class BackendProbe {
    */
   static final long ANSWER_WITHIN_MS = 500;
 
+  /** The database's clock, which the probe also reads for {@link ClockSkew}. */
+  private static final String NOW = "SELECT extract(epoch FROM clock_timestamp())::float8";
+
   private final Postgres pg;
   private final RedisStore redis;
+  private final ClockSkew skew;
   private final AtomicInteger postgresUp = new AtomicInteger();
   private final AtomicInteger redisUp = new AtomicInteger();
 
   BackendProbe(Postgres pg, RedisStore redis, MeterRegistry registry) {
     this.pg = pg;
     this.redis = redis;
+    this.skew = new ClockSkew(registry);
     gauge(registry, "postgres", postgresUp);
     gauge(registry, "redis", redisUp);
   }
 
   /** Each dependency's state, {@code up} or {@code down}; also updates the gauges. */
   Future<JsonObject> check() {
-    Future<Boolean> postgres = pg.run(pool -> pool.query("SELECT 1").execute()).map(true)
+    long sent = System.currentTimeMillis();
+    Future<Boolean> postgres = pg.run(pool -> pool.query(NOW).execute())
+        .map(rows -> {
+          skew.measured(sent, System.currentTimeMillis(), rows.iterator().next().getDouble(0));
+          return true;
+        })
         .timeout(ANSWER_WITHIN_MS, TimeUnit.MILLISECONDS).otherwise(false);
     Future<Boolean> redisCheck = redis.send(Command.PING).map(true)
         .timeout(ANSWER_WITHIN_MS, TimeUnit.MILLISECONDS).otherwise(false);

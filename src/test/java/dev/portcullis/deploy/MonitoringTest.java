@@ -113,7 +113,7 @@ class MonitoringTest {
     List<String> expressions = ruleExpressions();
     Set<String> alerts = ruleNames();
     for (String required : List.of("PortcullisHigh5xxRate", "PortcullisAuditLagHigh", "PortcullisOtpDeliveryFailures",
-        "PortcullisRefreshReuseSpike", "PortcullisStoreDown")) {
+        "PortcullisRefreshReuseSpike", "PortcullisStoreDown", "PortcullisClockSkew")) {
       assertTrue(alerts.contains(required), "alert " + required + " is defined: " + alerts);
     }
     assertAllKnown("alerts", expressions);

@@ -48,6 +48,11 @@ class ManagementTest {
       assertTrue(metrics.contains("vertx_redis_"), "Redis client metrics");
       assertTrue(metrics.contains("vertx_sql_"), "SQL client metrics");
       assertFalse(metrics.contains(appId), "no raw path or id in any label");
+      java.util.regex.Matcher offset = java.util.regex.Pattern
+          .compile("(?m)^portcullis_clock_offset_seconds (\\S+)$").matcher(metrics);
+      assertTrue(offset.find(), "the clock offset gauge");
+      assertTrue(Math.abs(Double.parseDouble(offset.group(1))) < 2, "this test's process and Postgres share a clock: "
+          + offset.group(0));
 
       // A stranger's made-up methods must not each become a series: they count as "other".
       for (int i = 0; i < 3; i++) {
