@@ -52,12 +52,8 @@ public final class AuditStaging {
 
     /** Stages the events on the caller's connection, inside the caller's transaction. */
     public Future<Void> stage(SqlConnection conn, List<AuditEvent> events) {
-      Future<Void> stored = Future.succeededFuture();
-      for (AuditEvent event : events) {
-        AuditOutbox.Staged one = AuditOutbox.Staged.of(event);
-        stored = stored.compose(previous -> AuditOutbox.stage(conn, one)).onSuccess(done -> staged.add(one));
-      }
-      return stored;
+      List<AuditOutbox.Staged> these = events.stream().map(AuditOutbox.Staged::of).toList();
+      return AuditOutbox.stageAll(conn, these).onSuccess(done -> staged.addAll(these));
     }
 
     /** The step that stages the events of what the change changed (none for an empty list). */

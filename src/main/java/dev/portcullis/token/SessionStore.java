@@ -114,7 +114,9 @@ final class SessionStore {
    * walks every live session of the app through {@code sessions_user} for each refresh. With a tenant ($4),
    * the session's user must be a member of it, and the session is bound to it from now on; without, it keeps
    * its tenant. The session's row is answered as this statement left it, and whether it switched tenant: the
-   * main query reads {@code sessions} in the statement's snapshot, before its update.
+   * main query reads {@code sessions} in the statement's snapshot, before its update. A revocation committed while
+   * the statement waited for the session's row lock is seen there (the row is read again after the wait): the
+   * statement then answers no row, and the refresh is judged as one of a revoked session.
    */
   private static final String ROTATE =
       "WITH spent AS (UPDATE refresh_tokens rt SET spent_at = now(), successor_hash = $2 "
@@ -126,7 +128,7 @@ final class SessionStore {
           + "successor AS (INSERT INTO refresh_tokens (token_hash, session_id, expires_at) "
           + "SELECT $2, session_id, expires_at FROM spent), "
           + "s AS (UPDATE sessions SET last_used_at = now(), tenant_id = coalesce($4, tenant_id) "
-          + "WHERE id = (SELECT session_id FROM spent) RETURNING *) "
+          + "WHERE id = (SELECT session_id FROM spent) AND revoked_at IS NULL RETURNING *) "
           + "SELECT " + FLUSHED_WITH_ITS_AUDIT_EVENTS + SESSION_COLUMNS + ", CASE WHEN $4::uuid IS NULL THEN false "
           + "ELSE (SELECT before.tenant_id FROM sessions before WHERE before.id = s.id) IS DISTINCT FROM $4 END "
           + "AS tenant_switched, " + OIDC_SESSION + " FROM s JOIN users u ON u.id = s.user_id";
@@ -401,11 +403,7 @@ final class SessionStore {
     return conn.preparedQuery(sql).execute(args).compose(rows -> {
       Map<UUID, UUID> owners = owners(rows);
       List<AuditOutbox.Staged> staged = events.apply(owners);
-      Future<Void> stored = Future.succeededFuture();
-      for (AuditOutbox.Staged event : staged) {
-        stored = stored.compose(previous -> AuditOutbox.stage(conn, event));
-      }
-      return stored.map(done -> new Revocation(owners, staged));
+      return AuditOutbox.stageAll(conn, staged).map(done -> new Revocation(owners, staged));
     });
   }
 

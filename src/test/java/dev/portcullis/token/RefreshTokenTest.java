@@ -222,6 +222,33 @@ class RefreshTokenTest {
   }
 
   /** Sends the same refresh RACERS times at once, over as many connections. */
+  /**
+   * A revocation that commits while the refresh waits for the session's row (a user with thousands of sessions
+   * being disabled holds them for seconds): the refresh read the session live before the wait, and answered new
+   * tokens of the revoked session (scale probe).
+   */
+  @Test
+  @DisplayName("a refresh that waits on a revocation in progress answers session_revoked once it commits, not new tokens")
+  void refreshBehindARevocation() throws Exception {
+    JsonObject tokens = login(app);
+    String sid = sid(tokens);
+    try (Connection revoker = gateway.jdbc(); PreparedStatement revoke = revoker.prepareStatement(
+        "UPDATE sessions SET revoked_at = now() WHERE id = ?::uuid")) {
+      revoker.setAutoCommit(false);
+      revoke.setString(1, sid);
+      assertEquals(1, revoke.executeUpdate());
+      CompletableFuture<ApiResponse> refreshed = gateway.http().postAsync("/auth/refresh",
+          TokenFixture.credentials(app).put("refresh_token", tokens.getString("refresh_token")));
+      dev.portcullis.testing.Await.until("the refresh to wait for the session's row", java.time.Duration.ofSeconds(10),
+          () -> count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?",
+              "%UPDATE sessions SET last_used_at%") > 0);
+      revoker.commit();
+      ApiResponse answer = refreshed.join();
+      assertEquals(401, answer.status(), answer.body());
+      assertEquals("session_revoked", answer.error());
+    }
+  }
+
   private static List<ApiResponse> race(JsonObject client, String token) {
     JsonObject body = TokenFixture.credentials(client).put("refresh_token", token);
     List<CompletableFuture<ApiResponse>> calls = IntStream.range(0, RACERS)
