@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -138,6 +139,52 @@ class RevocationAuditTest {
         () -> gateway.count("SELECT count(*) FROM audit_outbox") == 0);
     assertEquals(101, gateway.count("SELECT count(*) FROM audit_events WHERE type = 'session.revoked' "
         + "AND user_id = '" + user + "'"));
+  }
+
+  /**
+   * A user with thousands of sessions, disabled: staging one event per session one statement at a time outlived
+   * the request's timeout (503 while it committed later), and the markers, sent all at once, overran the Redis
+   * client and failed their first write (scale probe).
+   */
+  @Test
+  @DisplayName("disabling a user with 5,000 sessions answers 200, revokes and audits every one, and writes every "
+      + "marker at the first attempt")
+  void thousandsOfSessions() {
+    UUID user = TokenFixture.user(gateway, appId, "audit-thousands@example.com");
+    List<String> sessions = java.util.stream.IntStream.range(0, 5000).mapToObj(i -> UUID.randomUUID().toString())
+        .toList();
+    try (java.sql.Connection db = gateway.jdbc(); java.sql.PreparedStatement insert = db.prepareStatement(
+        "INSERT INTO sessions (id, app_id, user_id, expires_at) SELECT s::uuid, ?::uuid, ?::uuid, "
+            + "now() + interval '1 hour' FROM unnest(?::text[]) AS s")) {
+      insert.setString(1, appId);
+      insert.setString(2, user.toString());
+      insert.setArray(3, db.createArrayOf("text", sessions.toArray()));
+      assertEquals(5000, insert.executeUpdate());
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    double retriedBefore = markerRetries();
+    ApiResponse disabled = gateway.http().patch("/v1/apps/" + appId + "/users/" + user,
+        new JsonObject().put("disabled", true), dev.portcullis.testing.Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(200, disabled.status(), disabled.body());
+    assertEquals(0, gateway.count("SELECT count(*) FROM sessions WHERE user_id = '" + user + "' AND revoked_at IS NULL"));
+    long markers = 0;
+    for (int from = 0; from < sessions.size(); from += 500) {
+      Object[] keys = sessions.subList(from, from + 500).stream().map(id -> gateway.redisPrefix() + "revoked:" + id)
+          .toArray();
+      markers += gateway.redis(io.vertx.redis.client.Command.EXISTS, keys).toLong();
+    }
+    assertEquals(5000, markers, "revocation markers in Redis");
+    assertEquals(retriedBefore, markerRetries(), "markers retried");
+    Await.until("every session.revoked event in the chain", Duration.ofSeconds(60), () -> gateway.count(
+        "SELECT count(*) FROM audit_events WHERE type = 'session.revoked' AND user_id = '" + user + "'") == 5000);
+  }
+
+  private static double markerRetries() {
+    java.util.regex.Matcher retried = java.util.regex.Pattern
+        .compile("(?m)^portcullis_revocation_marker_failures_total\\{[^}]*outcome=\"retried\"[^}]*\\} (\\S+)$")
+        .matcher(gateway.management().get("/metrics").body());
+    return retried.find() ? Double.parseDouble(retried.group(1)) : 0;
   }
 
   private static String sessionOf(JsonObject tokens) {
