@@ -13,6 +13,7 @@ import javax.net.ssl.TrustManagerFactory;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlConnection;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -45,14 +46,28 @@ public final class Postgres {
     this.timeoutMs = timeoutMs;
   }
 
+  /**
+   * The requests' pool. Its statements wait on a lock no longer than a request waits ({@code lock_timeout}, answered
+   * 503 like an outage): one still waiting after its request had answered kept its connection, and a few requests
+   * behind one long transaction (an app being deleted, thousands of sessions being revoked) took every connection,
+   * so every other app's requests answered 503 too.
+   */
   public static Postgres create(Vertx vertx, GatewayConfig config) {
-    return create(vertx, config, "portcullis-pg", config.pgPoolSize());
+    return create(vertx, config, "portcullis-pg", config.pgPoolSize(),
+        Map.of("lock_timeout", Long.toString(config.backendTimeoutMs())));
   }
 
   /** A pool of its own (shared by name within the process), for a writer that must not queue behind requests. */
   public static Postgres create(Vertx vertx, GatewayConfig config, String name, int maxSize) {
+    return create(vertx, config, name, maxSize, Map.of());
+  }
+
+  /** {@code settings}: server settings every connection of the pool starts with (sent at connection start). */
+  private static Postgres create(Vertx vertx, GatewayConfig config, String name, int maxSize,
+                                 Map<String, String> settings) {
     PgUrl url = config.pgUrl();
     PgConnectOptions connect = connectOptions(url);
+    settings.forEach(connect::addProperty);
     PoolOptions options = new PoolOptions()
         .setMaxSize(maxSize)
         .setShared(true)
@@ -170,9 +185,13 @@ public final class Postgres {
             : Future.failedFuture(ApiException.unavailable("postgres")));
   }
 
-  /** Connection exceptions (08), insufficient resources (53) and operator intervention (57P: shutdown, starting). */
+  /**
+   * Connection exceptions (08), insufficient resources (53), operator intervention (57P: shutdown, starting), and a
+   * lock waited on past {@code lock_timeout} (55P03).
+   */
   private static boolean isOutage(PgException failure) {
     String state = failure.getSqlState();
-    return state != null && (state.startsWith("08") || state.startsWith("53") || state.startsWith("57P"));
+    return state != null && (state.startsWith("08") || state.startsWith("53") || state.startsWith("57P")
+        || state.equals("55P03"));
   }
 }

@@ -47,8 +47,8 @@ class BackendOutageTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"57P01", "57P03", "53300", "08006"})
-  @DisplayName("a Postgres that says it is shutting down, starting or out of connections is 503 unavailable")
+  @ValueSource(strings = {"57P01", "57P03", "53300", "08006", "55P03"})
+  @DisplayName("a Postgres that says it is shutting down, starting or out of connections, or a lock waited on too long, is 503 unavailable")
   void postgresOutageStates(String sqlState) throws Exception {
     Throwable failure = failureOf(() -> pg.run(pool -> pool.query(raise(sqlState)).execute()));
     assertEquals(ErrorCode.UNAVAILABLE, assertInstanceOf(ApiException.class, failure).code());
