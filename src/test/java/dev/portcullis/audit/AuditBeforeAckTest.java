@@ -75,10 +75,9 @@ class AuditBeforeAckTest {
   @DisplayName("a staged event left in the outbox after it reached the chain (a crash before the row's delete) is not "
       + "recorded twice")
   void leftoverStagedEventIsNotRecordedTwice() throws Exception {
-    JsonObject app = gateway.createApp("ack-leftover");
-    String appId = app.getString("app_id");
+    String appId = gateway.createApp("ack-leftover").getString("app_id");
     assertEquals(200, gateway.http().post("/v1/apps/" + appId + "/rotate-secret", null, ADMIN).status());
-    String rotated = "SELECT count(*) FROM audit_events WHERE app_id = '" + appId + "' AND type = 'app.secret_rotated'";
+    String rotated = rotations(appId);
     Await.until("the event in the chain", Duration.ofSeconds(10), () -> count(rotated) == 1);
     Await.until("the outbox emptied", Duration.ofSeconds(10), () -> count("SELECT count(*) FROM audit_outbox") == 0);
 
@@ -99,9 +98,8 @@ class AuditBeforeAckTest {
   @DisplayName("a staged event whose chain is held locked for seconds is stored once, however often it was sent "
       + "meanwhile")
   void stalledChainStoresOnce() throws Exception {
-    JsonObject app = gateway.createApp("ack-stalled");
-    String appId = app.getString("app_id");
-    String rotated = "SELECT count(*) FROM audit_events WHERE app_id = '" + appId + "' AND type = 'app.secret_rotated'";
+    String appId = gateway.createApp("ack-stalled").getString("app_id");
+    String rotated = rotations(appId);
     Await.until("the app's chain head", Duration.ofSeconds(10),
         () -> count("SELECT count(*) FROM audit_chain_heads WHERE app_id = '" + appId + "'") == 1);
     try (Connection holder = gateway.jdbc(); Statement lock = holder.createStatement()) {
@@ -116,6 +114,11 @@ class AuditBeforeAckTest {
     Await.until("the outbox emptied", Duration.ofSeconds(30), () -> count("SELECT count(*) FROM audit_outbox") == 0);
     Await.until("the event in the chain", Duration.ofSeconds(10), () -> count(rotated) >= 1);
     assertEquals(1, count(rotated), "app.secret_rotated events in the chain");
+  }
+
+  /** The query counting the app's app.secret_rotated events in the chain. */
+  private static String rotations(String appId) {
+    return "SELECT count(*) FROM audit_events WHERE app_id = '" + appId + "' AND type = 'app.secret_rotated'";
   }
 
   private static void execute(String sql) throws Exception {
