@@ -60,7 +60,7 @@ final class AuditChainStore {
    * again (a crash before the row's delete, a chain stalled past the request's timeout). Bounding {@code at} lets the
    * lookup skip every older monthly partition.
    */
-  private static final String RECENT = "s.at > now() - interval '1 day'";
+  static final String RECENT = "s.at > now() - interval '7 days'";
   private static final String ALREADY_STORED =
       "SELECT s.id FROM audit_events AS s WHERE s.id = ANY($1::uuid[]) AND " + RECENT;
 

@@ -29,11 +29,11 @@ public final class AuditOutbox {
   private static final int STAGE_CHUNK = 5_000;
   /** The staged rows of a request that nobody else is moving, and whether each one's event is in the chain already. */
   private static final String CLAIM = "SELECT o.id, o.event_id, o.event, "
-      + "EXISTS (SELECT 1 FROM audit_events e WHERE e.id = o.event_id) AS stored "
+      + "EXISTS (SELECT 1 FROM audit_events s WHERE s.id = o.event_id AND " + AuditChainStore.RECENT + ") AS stored "
       + "FROM audit_outbox o WHERE o.event_id = ANY($1) ORDER BY o.id FOR UPDATE OF o SKIP LOCKED";
   /** Rows the request that staged them did not record (it died, or the audit log was down): older than a moment. */
   private static final String OLDEST = "SELECT o.id, o.event_id, o.event, "
-      + "EXISTS (SELECT 1 FROM audit_events e WHERE e.id = o.event_id) AS stored "
+      + "EXISTS (SELECT 1 FROM audit_events s WHERE s.id = o.event_id AND " + AuditChainStore.RECENT + ") AS stored "
       + "FROM audit_outbox o WHERE o.staged_at < now() - interval '5 seconds' ORDER BY o.id LIMIT $1 "
       + "FOR UPDATE OF o SKIP LOCKED";
   private static final String DELETE = "DELETE FROM audit_outbox WHERE id = ANY($1)";
