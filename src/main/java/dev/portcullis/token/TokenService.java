@@ -243,11 +243,9 @@ final class TokenService {
       SessionStore.SessionRow session = presented.session();
       boolean retry = presented.spent() && presented.inGrace() && presented.successorLive()
           && presented.successorHash() != null && Secrets.constantTimeEquals(presented.successorHash(), successorHash);
-      if (retry && !session.revoked() && presented.seatHeld()) {
-        return answerRefresh(app, session, presented.oidc(), successor, true, request);
-      }
       if (retry && !session.revoked()) {
-        return Future.failedFuture(seatGone());
+        return presented.seatHeld() ? answerRefresh(app, session, presented.oidc(), successor, true, request)
+            : Future.failedFuture(seatGone());
       }
       if (presented.spent() && !retry) {
         return reuseDetected(session, request);
