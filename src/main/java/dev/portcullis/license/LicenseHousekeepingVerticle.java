@@ -36,8 +36,9 @@ public final class LicenseHousekeepingVerticle extends VerticleBase {
   public Future<?> start() {
     GatewayConfig config = GatewayConfig.from(config());
     LicenseSettings settings = LicenseSettings.from(config);
-    // A batch is not a request: it gets the job's bound, not the request-sized PORTCULLIS_BACKEND_TIMEOUT_MS
-    pg = Postgres.create(vertx, config).withTimeout(settings.jobTimeoutMs());
+    // A batch is not a request: it gets the job's bound, not the request-sized PORTCULLIS_BACKEND_TIMEOUT_MS, and a
+    // pool of its own, without the requests' lock_timeout (a batch may wait on a device or licence row a while)
+    pg = Postgres.create(vertx, config, "portcullis-license-jobs", 2).withTimeout(settings.jobTimeoutMs());
     redis = RedisStore.create(vertx, config);
     AuditLog audit = new AuditLog(new Bus(vertx));
     housekeeping = new Housekeeping(pg, new DeviceSessions(pg, redis, audit),
