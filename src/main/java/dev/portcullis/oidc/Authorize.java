@@ -145,7 +145,8 @@ final class Authorize {
         return new Refusal("invalid_request", name + " is longer than " + MAX_PARAM + " characters");
       }
     }
-    if (query.contains("request") || query.contains("request_uri")) {
+    // RFC 6749 §3.1: a parameter sent without a value is treated as omitted.
+    if (!blank(query.get("request")) || !blank(query.get("request_uri"))) {
       return new Refusal("invalid_request", "request objects are not supported");
     }
     String responseType = query.get("response_type");
@@ -156,7 +157,7 @@ final class Authorize {
       return new Refusal("unsupported_response_type", "only response_type=code is supported");
     }
     String mode = query.get("response_mode");
-    if (mode != null && !"query".equals(mode)) {
+    if (!blank(mode) && !"query".equals(mode)) {
       return new Refusal("invalid_request", "only response_mode=query is supported");
     }
     if (!Scopes.granted(query.get("scope")).contains(Scopes.OPENID)) {

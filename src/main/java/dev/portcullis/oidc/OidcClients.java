@@ -55,12 +55,13 @@ final class OidcClients {
     MultiMap form = ctx.request().formAttributes();
     String header = ctx.request().getHeader("Authorization");
     if (header != null && header.regionMatches(true, 0, "Basic ", 0, 6)) {
-      if (form.contains("client_secret")) {
+      // RFC 6749 §3.2: a parameter sent without a value is treated as omitted.
+      if (form.getAll("client_secret").stream().anyMatch(secret -> !secret.isEmpty())) {
         throw OAuthError.invalidRequest("use one client authentication method, not both");
       }
       String[] basic = basic(header.substring(6).trim());
       String formId = form.get("client_id");
-      if (formId != null && !formId.equals(basic[0])) {
+      if (formId != null && !formId.isEmpty() && !formId.equals(basic[0])) {
         throw OAuthError.invalidRequest("client_id differs from the authenticated client");
       }
       return basic;

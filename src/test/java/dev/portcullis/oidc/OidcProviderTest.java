@@ -329,6 +329,22 @@ class OidcProviderTest {
   }
 
   @Test
+  @DisplayName("a parameter sent without a value counts as omitted (RFC 6749 §3.1, §3.2): an empty response_mode or "
+      + "request starts the sign-in, an empty client_secret or client_id beside Basic credentials is no second method")
+  void emptyParametersAreOmitted() {
+    FormBrowser browser = new FormBrowser(gateway.config().httpPort());
+    FormBrowser.Page page = browser.get("/oidc/" + appId + "/authorize?client_id=" + appId + "&redirect_uri="
+        + FormBrowser.encode(CALLBACK) + "&response_type=code&scope=openid&state=s&code_challenge="
+        + "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&response_mode=&request=&request_uri=");
+    assertEquals(200, page.status(), page.toString());
+    assertTrue(page.body().contains("name=\"identity\""), page.body());
+    ApiResponse refresh = form("/oidc/" + appId + "/token", Map.of("grant_type", "refresh_token", "refresh_token", "x",
+        "client_secret", "", "client_id", ""), "Authorization", basicHeader());
+    assertEquals(400, refresh.status(), refresh.body());
+    assertEquals("invalid_grant", refresh.json().getString("error"), refresh.body());
+  }
+
+  @Test
   @DisplayName("a wrong code_verifier is invalid_grant and spends the code; a malformed one is invalid_request")
   void wrongVerifierSpendsTheCode() throws Exception {
     Started started = authenticationRequest("openid email");
