@@ -31,7 +31,9 @@ public final class AppRepository {
    */
   public static final int KEY_PUBLISH_MARGIN_SECONDS = 300;
 
-  private static final String SELECT_BY_ID = "SELECT " + App.COLUMNS + " FROM apps WHERE id = $1";
+  /** An app being deleted (deleted_at set, its rows going in the background) is no longer there for any request. */
+  private static final String LIVE = "apps.deleted_at IS NULL";
+  private static final String SELECT_BY_ID = "SELECT " + App.COLUMNS + " FROM apps WHERE id = $1 AND " + LIVE;
   private static final String LOCK_BY_ID = SELECT_BY_ID + " FOR UPDATE";
   private static final String INSERT_APP =
       "INSERT INTO apps (id, owner_id, name, slug, secret_hash, callback_urls, settings) VALUES ($1, $2, $3, $4, $5, $6, $7) "
@@ -63,25 +65,29 @@ public final class AppRepository {
   private static final String LOCK_OWNER = "SELECT pg_advisory_xact_lock(21, hashtext($1::text))";
   private static final String MISSING_ROLES = "SELECT n FROM unnest($2::text[]) n "
       + "WHERE NOT EXISTS (SELECT 1 FROM roles r WHERE r.app_id = $1 AND r.name = n)";
-  private static final String COUNT_OWNED = "SELECT count(*) FROM apps WHERE owner_id = $1";
-  private static final String PRECHECK = "SELECT (SELECT count(*) FROM apps WHERE owner_id = $1) AS owned, "
-      + "EXISTS (SELECT 1 FROM apps WHERE slug = $2) AS taken";
+  private static final String COUNT_OWNED = "SELECT count(*) FROM apps WHERE owner_id = $1 AND " + LIVE;
+  private static final String PRECHECK =
+      "SELECT (SELECT count(*) FROM apps WHERE owner_id = $1 AND " + LIVE + ") AS owned, "
+          + "EXISTS (SELECT 1 FROM apps WHERE slug = $2 AND " + LIVE + ") AS taken";
 
   /** Apps with the key that currently signs (the newest unretired one). */
   private static final String WITH_KEY =
       "SELECT " + App.COLUMNS + ", k.kid, k.public_pem FROM apps " + SigningKeyStore.CURRENT_KEY_OF_APPS;
-  private static final String VIEW_BY_ID = WITH_KEY + "WHERE apps.id = $1";
-  private static final String PAGE = " AND (apps.created_at, apps.id) < ($2, $3) "
+  private static final String VIEW_BY_ID = WITH_KEY + "WHERE apps.id = $1 AND " + LIVE;
+  private static final String PAGE = " AND " + LIVE + " AND (apps.created_at, apps.id) < ($2, $3) "
       + "ORDER BY apps.created_at DESC, apps.id DESC LIMIT $4";
   private static final String LIST_ALL = WITH_KEY + "WHERE apps.id <> $1" + PAGE;
   private static final String LIST_OWNED = WITH_KEY + "WHERE apps.owner_id = $1" + PAGE;
 
   private static final String UPDATE_APP =
-      "UPDATE apps SET name = $2, callback_urls = $3, settings = $4, updated_at = now() WHERE id = $1 RETURNING "
+      "UPDATE apps SET name = $2, callback_urls = $3, settings = $4, updated_at = now() WHERE id = $1 AND " + LIVE
+          + " RETURNING "
           + App.COLUMNS;
   private static final String UPDATE_SECRET =
-      "UPDATE apps SET secret_hash = $2, updated_at = now() WHERE id = $1 AND id <> $3";
-  private static final String DELETE_APP = "DELETE FROM apps WHERE id = $1 AND id <> $2";
+      "UPDATE apps SET secret_hash = $2, updated_at = now() WHERE id = $1 AND id <> $3 AND " + LIVE;
+  /** Marks the app deleted; {@code Housekeeping} removes its rows in batches, then the app row. */
+  private static final String DELETE_APP =
+      "UPDATE apps SET deleted_at = now(), updated_at = now() WHERE id = $1 AND id <> $2 AND " + LIVE;
 
   /** Records a staged event once its change committed (see {@link AuditOutbox#record}). */
   public Future<Void> recordStaged(AuditLog audit, AuditOutbox.Staged staged) {
@@ -229,7 +235,10 @@ public final class AppRepository {
             : AuditOutbox.stage(conn, event).map(true)));
   }
 
-  /** Deletes the app with its keys, users, sessions and tokens; false when it does not exist. */
+  /**
+   * Deletes the app: from now on it is not found, its slug is free and its credentials and tokens are refused;
+   * housekeeping removes its users, sessions, tokens, licences and keys in batches. False when it does not exist.
+   */
   public Future<Boolean> delete(UUID id, AuditOutbox.Staged event) {
     return pg.inTransaction(conn -> conn.preparedQuery(DELETE_APP).execute(Tuple.of(id, App.CONSOLE_ID))
         .compose(rows -> rows.rowCount() == 0

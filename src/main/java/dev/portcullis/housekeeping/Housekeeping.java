@@ -10,9 +10,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One housekeeping run: deletes in small batches, each its own short transaction: expired sessions (their refresh
- * tokens go by cascade), refresh tokens past their expiry, retired signing keys no longer published, and
- * conversations expired 30 days ago. Each batch first takes a transaction-level Postgres advisory lock without
- * waiting, so one pod at a time does the work; a pod that finds it taken ends its run there. The lock goes with
+ * tokens go by cascade), refresh tokens past their expiry, retired signing keys no longer published, conversations
+ * expired 30 days ago, and the rows of deleted apps (their licences, conversations, users with their sessions and
+ * tenants with their members, then the app row with what little remains). Each batch first takes a
+ * transaction-level Postgres advisory lock without waiting, so one pod at a time does the work; a pod that finds it
+ * taken ends its run there. The lock goes with
  * the batch's commit: a session-level lock taken and released by separate statements would, behind a pooler in
  * transaction mode (docs/capacity.md), be taken on one server connection and released on another (leaked: every
  * pod skips until that connection closes, or two pods sweep at once).
@@ -26,9 +28,28 @@ public final class Housekeeping {
   /** How long a conversation's result stays readable after the conversation expired. */
   public static final int CONVERSATIONS_KEPT_DAYS = 30;
 
-  /** What one kind of batch deletes: at most $1 rows. */
-  private record Sweep(String name, String sql) {
+  /**
+   * A deleted app's rows go in more batches a run than expired ones: there are many at once (every user of the app)
+   * and no reason to keep them, but each batch stays as short.
+   */
+  private static final int PURGE_BATCHES_FACTOR = 10;
+
+  /** What one kind of batch deletes: at most $1 rows; a run takes up to maxBatches times {@code factor} batches. */
+  private record Sweep(String name, String sql, int factor) {
+
+    Sweep(String name, String sql) {
+      this(name, sql, 1);
+    }
+
+    /** Rows of {@code table} (primary key {@code id}) whose app is deleted, through its index on app_id. */
+    static Sweep ofDeletedApps(String table) {
+      return new Sweep(table + " of deleted apps", "DELETE FROM " + table + " WHERE id IN (SELECT t.id FROM apps a "
+          + "CROSS JOIN LATERAL (SELECT id FROM " + table + " WHERE app_id = a.id LIMIT $1) t "
+          + "WHERE a.deleted_at IS NOT NULL LIMIT $1)", PURGE_BATCHES_FACTOR);
+    }
   }
+
+  private static final String HOLDS_NO = " AND NOT EXISTS (SELECT 1 FROM %s WHERE app_id = a.id)";
 
   private static final List<Sweep> SWEEPS = List.of(
       new Sweep("sessions", "DELETE FROM sessions WHERE id IN "
@@ -38,7 +59,15 @@ public final class Housekeeping {
       new Sweep("signing_keys", "DELETE FROM signing_keys WHERE kid IN (SELECT kid FROM signing_keys "
           + "WHERE retired_at IS NOT NULL AND publish_until < now() LIMIT $1)"),
       new Sweep("conversations", "DELETE FROM conversations WHERE id IN (SELECT id FROM conversations "
-          + "WHERE expires_at < now() - interval '" + CONVERSATIONS_KEPT_DAYS + " days' LIMIT $1)"));
+          + "WHERE expires_at < now() - interval '" + CONVERSATIONS_KEPT_DAYS + " days' LIMIT $1)"),
+      Sweep.ofDeletedApps("licenses"),
+      Sweep.ofDeletedApps("conversations"),
+      Sweep.ofDeletedApps("users"),
+      Sweep.ofDeletedApps("tenants"),
+      // Last, once the big tables hold nothing of it: the cascade takes its roles, keys, policies and credentials.
+      new Sweep("deleted apps", "DELETE FROM apps WHERE id IN (SELECT id FROM apps a WHERE deleted_at IS NOT NULL"
+          + HOLDS_NO.formatted("licenses") + HOLDS_NO.formatted("conversations") + HOLDS_NO.formatted("users")
+          + HOLDS_NO.formatted("tenants") + " LIMIT $1)"));
 
   private final Postgres pg;
   private final int batchSize;
@@ -80,7 +109,7 @@ public final class Housekeeping {
       if (count < 0) {
         return Future.succeededFuture(new Swept(deleted, true));
       }
-      return count < batchSize || batches + 1 >= maxBatches
+      return count < batchSize || batches + 1 >= maxBatches * sweep.factor()
           ? Future.succeededFuture(new Swept(deleted + count, false))
           : sweep(sweep, batches + 1, deleted + count);
     });

@@ -37,7 +37,7 @@ public final class SigningKeyStore {
           + "WHERE NOT EXISTS (SELECT 1 FROM signing_keys WHERE app_id = $2 AND retired_at IS NULL)";
   private static final String VERIFICATION_KEY =
       "SELECT k.kid, k.app_id, k.public_pem, k.publish_until, a.slug FROM signing_keys k "
-          + "JOIN apps a ON a.id = k.app_id WHERE k.kid = $1";
+          + "JOIN apps a ON a.id = k.app_id WHERE k.kid = $1 AND a.deleted_at IS NULL";
   private static final String INSERT =
       "INSERT INTO signing_keys (kid, app_id, public_pem, private_enc, created_at) VALUES ($1, $2, $3, $4, clock_timestamp())";
   private static final String RAISE_PUBLISH_FLOOR =
@@ -65,7 +65,8 @@ public final class SigningKeyStore {
           + "WHERE app_id = $1 AND retired_at IS NULL";
   private static final String PUBLISHED =
       "SELECT a.id, k.kid, k.public_pem FROM apps a LEFT JOIN signing_keys k ON k.app_id = a.id "
-          + "AND (k.publish_until IS NULL OR k.publish_until > now()) WHERE a.id = $1 ORDER BY k.created_at DESC";
+          + "AND (k.publish_until IS NULL OR k.publish_until > now()) WHERE a.id = $1 AND a.deleted_at IS NULL "
+          + "ORDER BY k.created_at DESC";
 
   /** A sealed private key as stored. */
   record Sealed(String kid, byte[] privateSealed) {
