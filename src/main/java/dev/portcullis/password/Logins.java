@@ -209,19 +209,26 @@ public final class Logins {
             .compose(matches -> matches ? failures.succeeded(attempt) : failures.<Void>failed(attempt))
             .onFailure(failure -> failures.unchecked(attempt, failure)))
         .compose(cleared -> hashing.hash(next))
-        .compose(hash -> users.change(user.user().id(), user.passwordHash(), hash))
-        .compose(changed -> changed
-            ? revokeOthers(request, user.user().id(), sessionId)
-            : Future.failedFuture(new ApiException(ErrorCode.CONFLICT,
-                "the password was changed by another request meanwhile; sign in again")))
-        .compose(revoked -> {
+        // The other sessions are revoked before the change: when that fails, nothing changed and the same request
+        // can be sent again. Revoked only after it, a failure left them live behind a committed password, and the
+        // retry was refused (its current_password no longer is).
+        .compose(hash -> revokeOthers(request, user.user().id(), sessionId)
+            .compose(before -> users.change(user.user().id(), user.passwordHash(), hash)
+                .compose(changed -> changed ? Future.succeededFuture(before)
+                    : Future.failedFuture(new ApiException(ErrorCode.CONFLICT,
+                        "the password was changed by another request meanwhile; sign in again")))))
+        // And again after it, for a session a login with the old password made in between; the change is
+        // recorded whether or not that second round answers.
+        .compose(before -> revokeOthers(request, user.user().id(), sessionId).transform(after -> {
+          int revoked = before + (after.succeeded() ? after.result() : 0);
           metrics.changed("change");
           return audit.record(AuditEvent.of(AuditEvent.PASSWORD_CHANGED, request.appId(), request.requestId(),
                       request.clientIp())
                   .withUser(user.user().id())
                   .with("revoked_sessions", revoked))
-              .map(stored -> new LoggedOut(revoked));
-        });
+              .compose(stored -> after.succeeded() ? Future.succeededFuture(new LoggedOut(revoked))
+                  : Future.failedFuture(after.cause()));
+        }));
   }
 
   private Future<Integer> revokeOthers(PasswordRequest request, UUID userId, UUID keptSessionId) {

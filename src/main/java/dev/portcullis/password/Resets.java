@@ -110,23 +110,26 @@ public final class Resets {
                                      String password) {
     Revoke revoke = Revoke.user(request.appId(), userId, "password_reset", PasswordRequest.USER_ACTOR,
         request.requestId(), request.clientIp());
-    // Once the password is stored, what must happen comes first (sessions revoked, the event recorded); the
-    // lock-outs' clearing, a Redis write that can fail, last and logged, so it cannot leave sessions alive.
+    // Every session is revoked before the new password is stored: when that fails, the password is unchanged (the
+    // spent code is asked anew) rather than stored with the sessions it was reset against still live. Again after
+    // it, for a session a login with the old password made in between; the reset is recorded whether or not that
+    // second round answers. The lock-outs' clearing, a Redis write that can fail, comes last and is logged.
     return hashing.hash(password)
-        .compose(hash -> users.reset(userId, PasswordRequest.column(identity), hash))
-        .compose(stored -> changes.changed(userId))
-        .compose(stored -> bus.request(Bus.TOKEN_REVOKE, revoke))
-        .compose(revoked -> {
+        .compose(hash -> bus.request(Bus.TOKEN_REVOKE, revoke)
+            .compose(before -> users.reset(userId, PasswordRequest.column(identity), hash).map(before.revoked())))
+        .compose(before -> changes.changed(userId).map(before))
+        .compose(before -> bus.request(Bus.TOKEN_REVOKE, revoke).transform(after -> {
           metrics.changed("reset");
-          int count = revoked.revoked();
+          int count = before + (after.succeeded() ? after.result().revoked() : 0);
           return audit.record(AuditEvent.of(AuditEvent.PASSWORD_RESET_COMPLETED, request.appId(), request.requestId(),
                       request.clientIp())
                   .withUser(userId)
                   .with(identity.kind().field(), identity.masked())
                   .with("reset_id", resetId)
                   .with("revoked_sessions", count))
-              .map(recorded -> new LoggedOut(count));
-        })
+              .compose(recorded -> after.succeeded() ? Future.succeededFuture(new LoggedOut(count))
+                  : Future.failedFuture(after.cause()));
+        }))
         .compose(answer -> failures.cleared(request.appId(), identity)
             .recover(failure -> {
               LOG.warn("password reset of user {} done, but its lock-outs could not be cleared: {}", userId,

@@ -501,6 +501,57 @@ class PasswordFlowTest {
     assertEquals(before, scalar(liveSessions, client.appId(), email), "the login's session was revoked");
   }
 
+  @Test
+  @DisplayName("a change or reset whose revocation fails (the user's sessions held locked) stores no password: the same "
+      + "change sent again works and ends the other session, a new reset code ends them all")
+  void revocationFailureChangesNothing() throws Exception {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-revoke-fails",
+        new JsonObject().put("otp_resend_cooldown", 0));
+    String email = "locked@example.com";
+    String verificationId = client.signup(email, "tangerine skyline 42").json().getString("verification_id");
+    String other = client.verify(verificationId, receiver.awaitCode(verificationId)).json().getString("access_token");
+    String access = client.login(email, "tangerine skyline 42", null).json().getString("access_token");
+    String hash = passwordHash(client.appId(), email);
+
+    ApiResponse change = whileSessionsLocked(client.appId(), email,
+        () -> client.change(access, "tangerine skyline 42", "marmalade orbit 77"));
+    assertEquals(503, change.status(), change.body());
+    assertEquals(hash, passwordHash(client.appId(), email), "no password stored while its sessions stay live");
+    ApiResponse again = client.change(access, "tangerine skyline 42", "marmalade orbit 77");
+    assertEquals(200, again.status(), again.body());
+    assertEquals(1, again.json().getInteger("revoked"));
+    assertEquals("session_revoked", gateway.http().get("/auth/me", Http.bearer(other)).error());
+
+    String changed = passwordHash(client.appId(), email);
+    String firstReset = client.requestReset(email).json().getString("reset_id");
+    ApiResponse reset = whileSessionsLocked(client.appId(), email,
+        () -> client.reset(firstReset, receiver.awaitCode(firstReset), "quietly humming kettle"));
+    assertEquals(503, reset.status(), reset.body());
+    assertEquals(changed, passwordHash(client.appId(), email));
+    assertEquals(200, gateway.http().get("/auth/me", Http.bearer(access)).status());
+    String secondReset = client.requestReset(email).json().getString("reset_id");
+    ApiResponse retried = client.reset(secondReset, receiver.awaitCode(secondReset), "quietly humming kettle");
+    assertEquals(200, retried.status(), retried.body());
+    assertEquals("session_revoked", gateway.http().get("/auth/me", Http.bearer(access)).error());
+  }
+
+  private static ApiResponse whileSessionsLocked(String appId, String email,
+                                                 java.util.function.Supplier<ApiResponse> request) throws Exception {
+    try (Connection connection = gateway.jdbc(); PreparedStatement lock = connection.prepareStatement(
+        "SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.app_id = ?::uuid AND u.email = ? "
+            + "FOR UPDATE OF s")) {
+      connection.setAutoCommit(false);
+      lock.setString(1, appId);
+      lock.setString(2, email);
+      lock.executeQuery().close();
+      try {
+        return request.get();
+      } finally {
+        connection.rollback();
+      }
+    }
+  }
+
   private static String scalar(String sql, String appId, String email) {
     try (Connection connection = gateway.jdbc(); PreparedStatement query = connection.prepareStatement(sql)) {
       query.setString(1, appId);
