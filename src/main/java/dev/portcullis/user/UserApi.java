@@ -137,24 +137,21 @@ public final class UserApi {
   }
 
   /**
-   * After the update committed: revokes a disabled user's sessions and marks the user changed. Whenever the request
-   * disables, not only the first time: the retry of a disabling whose revocation failed after its commit (the user
-   * disabled already) ends the sessions it left.
+   * After the update committed: reports a newly disabled user, revokes a disabled user's sessions and marks the user
+   * changed. The report comes first, as the commit it follows: reported after the revocation, it was lost when the
+   * revocation failed, and the retry found the user disabled already. The revocation runs whenever the request
+   * disables, not only the first time: that retry ends the sessions the failed one left.
    */
   private Future<Void> afterUpdate(RoutingContext ctx, UserRepository.Updated updated, Boolean disabled) {
     User user = updated.user();
-    boolean newlyDisabled = user.disabled() && !updated.wasDisabled();
+    if (user.disabled() && !updated.wasDisabled()) {
+      metrics.disabled();
+      reportDisabled(user);
+    }
     Future<Void> revoked = user.disabled() && Boolean.TRUE.equals(disabled)
         ? revokeAll(ctx, user.appId(), user.id(), "user_disabled").mapEmpty()
         : Future.succeededFuture();
-    return revoked
-        .compose(ignored -> changes.changed(user.id()))
-        .onSuccess(ignored -> {
-          if (newlyDisabled) {
-            metrics.disabled();
-            reportDisabled(user);
-          }
-        });
+    return revoked.eventually(() -> changes.changed(user.id()));
   }
 
   public void delete(RoutingContext ctx) {

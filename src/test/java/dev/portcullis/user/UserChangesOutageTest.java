@@ -4,19 +4,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.audit.AuditTrail;
+import dev.portcullis.core.Bus;
 import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.messages.TokenMessages.Grant;
+import dev.portcullis.core.messages.TokenMessages.Issue;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
+import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TcpProxy;
 import dev.portcullis.testing.TestBackends;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-@DisplayName("User changes while Redis is down")
+@DisplayName("User changes whose follow-up fails after the commit: Redis down, a session row held locked")
 class UserChangesOutageTest {
 
   private static final String[] ADMIN = {"Authorization", "Bearer " + TestGateway.ADMIN_KEY};
@@ -49,5 +59,46 @@ class UserChangesOutageTest {
       assertEquals(new JsonArray().add("ADMIN"), stored.getJsonArray("roles"));
       assertEquals(true, stored.getBoolean("disabled"));
     }
+  }
+
+  @Test
+  @DisplayName("a disabling whose revocation fails after the commit (a session row held locked) still tells the "
+      + "security webhook, once: the retry that ends the sessions finds the user disabled already")
+  void disablingReportedThoughRevocationFails() throws Exception {
+    try (TestGateway gateway = TestGateway.start(new JsonObject().put(GatewayConfig.BACKEND_TIMEOUT_MS, 500))) {
+      List<JsonObject> reported = new CopyOnWriteArrayList<>();
+      gateway.vertx().eventBus().<JsonObject>consumer(UserApi.SECURITY_EVENTS, message -> reported.add(message.body()));
+      UUID appId = UUID.fromString(gateway.createApp("revocation-outage").getString("app_id"));
+      ApiResponse created = gateway.http().post("/v1/apps/" + appId + "/users",
+          new JsonObject().put("email", "revoked-later@example.com"), ADMIN);
+      String userId = created.json().getString("id");
+      String accessToken = gateway.vertx().eventBus().<Grant>request(Bus.TOKEN_ISSUE.name(),
+              Issue.login(appId, UUID.fromString(userId), false, "test-" + UUID.randomUUID(), "203.0.113.7"))
+          .map(reply -> reply.body().toJson().getString("access_token")).await(10, TimeUnit.SECONDS);
+      String user = "/v1/apps/" + appId + "/users/" + userId;
+
+      ApiResponse failed;
+      try (Connection db = gateway.jdbc(); Statement lock = db.createStatement()) {
+        db.setAutoCommit(false);
+        lock.execute("SELECT 1 FROM sessions WHERE user_id = '" + userId + "' FOR UPDATE");
+        failed = gateway.http().patch(user, new JsonObject().put("disabled", true), ADMIN);
+        db.rollback();
+      }
+      assertEquals(503, failed.status(), "the sessions could not be revoked: " + failed);
+      assertEquals(true, gateway.http().get(user, ADMIN).json().getBoolean("disabled"), "the disabling committed");
+      Await.until("user.disabled reported though the revocation failed", Duration.ofSeconds(5),
+          () -> disabledReports(reported, userId) == 1);
+
+      ApiResponse retried = gateway.http().patch(user, new JsonObject().put("disabled", true), ADMIN);
+      assertEquals(200, retried.status(), retried.toString());
+      assertEquals(401, gateway.http().get("/auth/me", Http.bearer(accessToken)).status());
+      assertTrue(gateway.management().get("/metrics").body().contains("portcullis_users_disabled_total 1.0"));
+      assertEquals(1, disabledReports(reported, userId), "reported once: " + reported);
+    }
+  }
+
+  private static long disabledReports(List<JsonObject> reported, String userId) {
+    return reported.stream().filter(event -> "user.disabled".equals(event.getString("type"))
+        && userId.equals(event.getString("user_id"))).count();
   }
 }
