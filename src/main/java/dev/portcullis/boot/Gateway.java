@@ -22,9 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running gateway: migrates the schema, then deploys Audit, then Token and OTP together, then the HTTP
- * verticles, then the management server. {@link #stop()} turns readiness to 503, undeploys in reverse (HTTP,
- * OTP, Token, Audit), so in-flight requests finish and the audit verticle flushes, and the management server last.
+ * One running gateway: starts the management server (live, not yet ready), migrates the schema, then deploys Audit,
+ * then Token and OTP together, then the HTTP verticles, then turns readiness on. {@link #stop()} turns readiness
+ * to 503, undeploys in reverse (HTTP, OTP, Token, Audit), so in-flight requests finish and the audit verticle
+ * flushes, and the management server last.
  */
 public final class Gateway {
 
@@ -43,21 +44,25 @@ public final class Gateway {
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config) {
     Gateway gateway = new Gateway(vertx, config);
     long started = System.nanoTime();
-    Future<Void> deployed = RedisTopologyCheck.verify(vertx, config).compose(checked -> Migrations.migrate(vertx, config));
+    // Liveness answers through a long migration (a startup probe counts its failures), readiness says "starting".
+    Future<Void> deployed = gateway.deployTogether(List.of(new Step(ManagementVerticle.class, 1)))
+        .compose(up -> RedisTopologyCheck.verify(vertx, config))
+        .compose(checked -> Migrations.migrate(vertx, config));
     for (List<Step> stage : plan(config, Runtime.getRuntime().availableProcessors())) {
       deployed = deployed.compose(v -> gateway.deployTogether(stage));
     }
     return deployed
+        .onSuccess(v -> ManagementVerticle.started(vertx))
         .onSuccess(v -> LOG.info("ready in {} ms: API on port {}, management on port {}",
             (System.nanoTime() - started) / 1_000_000, config.httpPort(), config.managementPort()))
         .map(gateway);
   }
 
   /**
-   * The stages of the boot, in order: a stage starts when the one before is up, and the verticles of one stage
-   * start together. Audit is up before anything that sends it events; Token and OTP only answer bus messages,
-   * and nothing sends them any before HTTP listens, so they need not wait for each other; HTTP listens only
-   * once every service consumes; management (readiness) comes last.
+   * The stages of the boot after the migration, in order: a stage starts when the one before is up, and the
+   * verticles of one stage start together. Audit is up before anything that sends it events; Token and OTP only
+   * answer bus messages, and nothing sends them any before HTTP listens, so they need not wait for each other;
+   * HTTP listens only once every service consumes. (The management server is up before the migration.)
    */
   static List<List<Step>> plan(GatewayConfig config, int cores) {
     return List.of(
@@ -66,8 +71,7 @@ public final class Gateway {
             new Step(PasswordVerticle.class, cores), new Step(LicenseHousekeepingVerticle.class, 1),
             new Step(SecurityWebhookVerticle.class, 1), new Step(HousekeepingVerticle.class, 1),
             new Step(AppChangeRelay.class, 1), new Step(LicenseChangeRelay.class, 1)),
-        List.of(new Step(ApiVerticle.class, config.httpInstances())),
-        List.of(new Step(ManagementVerticle.class, 1)));
+        List.of(new Step(ApiVerticle.class, config.httpInstances())));
   }
 
   public GatewayConfig config() {

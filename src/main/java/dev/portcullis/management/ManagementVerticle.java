@@ -17,6 +17,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.LocalMap;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.micrometer.PrometheusScrapingHandler;
@@ -27,6 +28,7 @@ public final class ManagementVerticle extends VerticleBase {
 
   private static final String LIFECYCLE = "portcullis.lifecycle";
   private static final String STOPPING = "stopping";
+  private static final String STARTED = "started";
 
   private HttpServer server;
   private Postgres pg;
@@ -74,22 +76,33 @@ public final class ManagementVerticle extends VerticleBase {
   }
 
   /**
-   * Ready from the moment this verticle is up (it deploys last) until SIGTERM ({@link #stopping}). Postgres and
-   * Redis are shared by every pod, so their outage does not take a pod out of the Service: the body says which
-   * is down, and the routes that need it answer 503 unavailable themselves.
+   * Ready once the gateway has started ({@link #started}: this verticle is up first, through the migration) until
+   * SIGTERM ({@link #stopping}). Postgres and Redis are shared by every pod, so their outage does not take a pod
+   * out of the Service: the body says which is down, and the routes that need it answer 503 unavailable themselves.
    */
   private void ready(RoutingContext ctx) {
-    if (vertx.sharedData().<String, Boolean>getLocalMap(LIFECYCLE).get(STOPPING) != null) {
+    if (lifecycle(vertx).get(STOPPING) != null) {
       // No new probe while draining: the stores' clients are closing with the verticles that share them.
       json(ctx, 503, new JsonObject().put("status", "stopping").put("checks", probe.last()));
       return;
     }
-    probe.check().onSuccess(checks -> json(ctx, 200, new JsonObject().put("status", "up").put("checks", checks)));
+    boolean started = lifecycle(vertx).get(STARTED) != null;
+    probe.check().onSuccess(checks -> json(ctx, started ? 200 : 503,
+        new JsonObject().put("status", started ? "up" : "starting").put("checks", checks)));
+  }
+
+  /** From now on readiness answers 200: every verticle is up and the public port listens. */
+  public static void started(Vertx vertx) {
+    lifecycle(vertx).put(STARTED, true);
   }
 
   /** From now on readiness answers 503 (SIGTERM: the pod drains, and should get no new traffic). */
   public static void stopping(Vertx vertx) {
-    vertx.sharedData().<String, Boolean>getLocalMap(LIFECYCLE).put(STOPPING, true);
+    lifecycle(vertx).put(STOPPING, true);
+  }
+
+  private static LocalMap<String, Boolean> lifecycle(Vertx vertx) {
+    return vertx.sharedData().getLocalMap(LIFECYCLE);
   }
 
   private static void json(RoutingContext ctx, int status, JsonObject body) {
