@@ -10,6 +10,7 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * Before the start, asks the configured Redis nodes what they are, so that a configuration naming the wrong kind
@@ -18,6 +19,9 @@ import java.util.concurrent.TimeUnit;
  * server without cluster support. A node that does not answer is not judged: an outage does not stop the start.
  */
 final class RedisTopologyCheck {
+
+  /** The error replies of a server that answered: ERR (e.g. "DB index is out of range"), WRONGPASS, NOAUTH, NOPERM. */
+  private static final Pattern REPLY_ERROR = Pattern.compile("(ERR|WRONGPASS|NOAUTH|NOPERM) ");
 
   private RedisTopologyCheck() {
   }
@@ -38,7 +42,7 @@ final class RedisTopologyCheck {
         .map(Response::toString)
         .timeout(timeout, TimeUnit.MILLISECONDS);
     Future<Void> judged = info.transform(answered -> answered.failed()
-        ? Future.succeededFuture()
+        ? refusedSetup(node, answered.cause())
         : judge(client, config, where(node), answered.result()).timeout(timeout, TimeUnit.MILLISECONDS));
     return judged.eventually(() -> client.close());
   }
@@ -66,6 +70,18 @@ final class RedisTopologyCheck {
                   : refuse("the sentinel at " + where + " knows no master named '" + config.redisMasterName()
                       + "': check " + GatewayConfig.REDIS_MASTER_NAME));
     };
+  }
+
+  /**
+   * A node that answered the connection's setup (AUTH, SELECT) with an error reply is misconfigured, not down: a
+   * wrong password, a database number the server does not have. Started anyway, every request that reached it was
+   * a 500. A node that did not answer at all is not judged.
+   */
+  private static Future<Void> refusedSetup(String node, Throwable failure) {
+    String message = failure.getMessage();
+    return message != null && REPLY_ERROR.matcher(message).lookingAt()
+        ? refuse(where(node) + " refused the connection: " + message + "; check " + GatewayConfig.REDIS_URL)
+        : Future.succeededFuture();
   }
 
   private static Future<Void> refuse(String message) {

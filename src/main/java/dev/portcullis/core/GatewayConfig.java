@@ -332,6 +332,10 @@ public final class GatewayConfig {
 
   private static void redisUrl(String key, String value) {
     checkUrl(key, value, "redis", "rediss");
+    String path = URI.create(value).getRawPath();
+    if (path != null && !path.isEmpty() && !path.matches("/\\d{0,5}")) {
+      throw new IllegalArgumentException(key + ": the path, if any, is the database number (redis://host:6379/0)");
+    }
   }
 
   /** Refuses a {@link #REDIS_URL} node that is not a redis:// or rediss:// URL with a host, naming the key. */
@@ -346,12 +350,16 @@ public final class GatewayConfig {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(key + " is not a valid URL");
     }
+    boolean known = false;
     for (String scheme : schemes) {
-      if (scheme.equalsIgnoreCase(uri.getScheme()) && uri.getHost() != null) {
-        return;
-      }
+      known |= scheme.equalsIgnoreCase(uri.getScheme()) && uri.getHost() != null;
     }
-    throw new IllegalArgumentException(key + " must be a " + String.join(" or ", schemes) + " URL with a host");
+    if (!known) {
+      throw new IllegalArgumentException(key + " must be a " + String.join(" or ", schemes) + " URL with a host");
+    }
+    if (uri.getPort() == 0 || uri.getPort() > 65535) {
+      throw new IllegalArgumentException(key + ": the port must be 1 to 65535");
+    }
   }
 
   private void channel(String key, boolean smtpAllowed) {

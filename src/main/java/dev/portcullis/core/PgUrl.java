@@ -36,6 +36,9 @@ public record PgUrl(String host, int port, String database, String user, String 
     if (!"postgresql".equals(uri.getScheme()) && !"postgres".equals(uri.getScheme()) || uri.getHost() == null) {
       throw new IllegalArgumentException(key + " must look like postgresql://user:pass@host:port/db");
     }
+    if (uri.getPort() == 0 || uri.getPort() > 65535) {
+      throw new IllegalArgumentException(key + ": the port must be 1 to 65535");
+    }
     String path = uri.getRawPath() == null ? "" : uri.getRawPath().replaceFirst("^/", "");
     if (path.isEmpty()) {
       throw new IllegalArgumentException(key + " must name a database: postgresql://user@host:port/db");

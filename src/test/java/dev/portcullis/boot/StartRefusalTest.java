@@ -1,6 +1,7 @@
 package dev.portcullis.boot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.GatewayConfig;
@@ -40,5 +41,16 @@ class StartRefusalTest {
     } finally {
       process.destroyForcibly();
     }
+  }
+
+  @Test
+  @DisplayName("a Redis that answers the connection's setup with an error (a database number it does not have) stops "
+      + "the start naming PORTCULLIS_REDIS_URL: started anyway, every request that reached it was a 500")
+  void redisSetupRefused() {
+    io.vertx.core.json.JsonObject config = new io.vertx.core.json.JsonObject()
+        .put(GatewayConfig.REDIS_URL, TestBackends.redisUrl() + "/99");
+    IllegalStateException refused = assertThrows(IllegalStateException.class, () -> TestGateway.start(config));
+    String message = String.valueOf(refused.getCause());
+    assertTrue(message.contains(GatewayConfig.REDIS_URL) && message.contains("DB index"), message);
   }
 }

@@ -61,6 +61,11 @@ class GatewayConfigTest {
     assertNamed(GatewayConfig.HTTP_PORT, valid().put(GatewayConfig.HTTP_PORT, "eighty"));
     assertNamed(GatewayConfig.PG_URL, valid().put(GatewayConfig.PG_URL, "mysql://x/y"));
     assertNamed(GatewayConfig.REDIS_URL, valid().put(GatewayConfig.REDIS_URL, "http://cache"));
+    assertNamed(GatewayConfig.REDIS_URL, valid().put(GatewayConfig.REDIS_URL, "redis://cache:6379/abc"));
+    assertNamed(GatewayConfig.REDIS_URL, valid().put(GatewayConfig.REDIS_URL, "redis://cache:99999"));
+    assertNamed(GatewayConfig.PG_URL, valid().put(GatewayConfig.PG_URL, "postgresql://u@db:99999/portcullis"));
+    assertEquals(java.util.List.of("redis://cache:6379/2"),
+        GatewayConfig.from(valid().put(GatewayConfig.REDIS_URL, "redis://cache:6379/2")).redisNodes());
     assertNamed(GatewayConfig.OTP_SMS_CHANNEL, valid().put(GatewayConfig.OTP_SMS_CHANNEL, "smtp"));
     assertNamed(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, valid().put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook"));
     assertNamed(GatewayConfig.ADMIN_KEY, valid().put(GatewayConfig.ADMIN_KEY, "CHANGE-ME"));
