@@ -89,9 +89,9 @@ public final class ClientFailures {
     this.bus = new Bus(vertx);
     this.redis = redis;
     this.audit = audit;
-    this.windowMs = config.integer(GatewayConfig.CLIENT_FAILURE_WINDOW_MS, 60_000, 500, 3_600_000);
+    this.windowMs = config.clientFailureWindowMs();
     this.graceMs = Math.min(2_000, windowMs / 2);
-    this.limitPerIp = config.integer(GatewayConfig.CLIENT_FAILURES_PER_MINUTE_PER_IP, 600, 1, 1_000_000);
+    this.limitPerIp = config.clientFailuresPerMinutePerIp();
     this.uncounted = Counter.builder("portcullis.client.auth.failures.uncounted")
         .description("Failed client authentications Redis could not count into a summary")
         .register(metrics);

@@ -3,6 +3,7 @@ package dev.portcullis.audit;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.app.AppRepository;
@@ -23,6 +24,14 @@ public final class AuditApi {
   public static final String VERIFY_MAX_EVENTS = "PORTCULLIS_AUDIT_VERIFY_MAX_EVENTS";
   /** How long one {@code /audit/verify} request walks before it answers a cursor to go on. */
   public static final String VERIFY_BUDGET_MS = "PORTCULLIS_AUDIT_VERIFY_BUDGET_MS";
+
+  public static int verifyMaxEvents(GatewayConfig config) {
+    return config.integer(VERIFY_MAX_EVENTS, 100_000, 1, 100_000_000);
+  }
+
+  public static int verifyBudgetMs(GatewayConfig config) {
+    return config.integer(VERIFY_BUDGET_MS, 10_000, 100, 600_000);
+  }
 
   private final AppRepository apps;
   private final AuditReader reader;

@@ -39,8 +39,8 @@ final class AuditPartitions {
   AuditPartitions(Vertx vertx, Postgres pg, GatewayConfig config, MeterRegistry registry) {
     this.vertx = vertx;
     this.pg = pg;
-    this.monthsAhead = setting(config, MONTHS_AHEAD, 2, 0, 24);
-    this.intervalMs = setting(config, INTERVAL_SECONDS, 3600, 1, 86_400) * 1000L;
+    this.monthsAhead = monthsAhead(config);
+    this.intervalMs = intervalMs(config);
     this.created = Counter.builder("portcullis.audit.partitions.added")
         .description("Monthly audit partitions this process created (ahead of time, or for rows found in DEFAULT)")
         .register(registry);
@@ -83,6 +83,14 @@ final class AuditPartitions {
   /** The partition of a month, as V100's {@code audit_partition_create} names it. */
   static String name(YearMonth month) {
     return String.format("audit_events_%04d_%02d", month.getYear(), month.getMonthValue());
+  }
+
+  static int monthsAhead(GatewayConfig config) {
+    return setting(config, MONTHS_AHEAD, 2, 0, 24);
+  }
+
+  static long intervalMs(GatewayConfig config) {
+    return setting(config, INTERVAL_SECONDS, 3600, 1, 86_400) * 1000L;
   }
 
   private static int setting(GatewayConfig config, String key, int fallback, int min, int max) {

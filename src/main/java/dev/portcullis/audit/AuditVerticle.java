@@ -47,6 +47,14 @@ public final class AuditVerticle extends VerticleBase {
   private long outboxBackoffMs;
   private long outboxNotBeforeNanos;
 
+  /** Throws naming the key when one of the audit log's settings is bad (checked before the schema migrates). */
+  public static void checkSettings(GatewayConfig config) {
+    AuditPartitions.monthsAhead(config);
+    AuditPartitions.intervalMs(config);
+    AuditApi.verifyMaxEvents(config);
+    AuditApi.verifyBudgetMs(config);
+  }
+
   @Override
   public Future<?> start() {
     GatewayConfig config = GatewayConfig.from(config());

@@ -42,6 +42,11 @@ public final class Gateway {
   }
 
   public static Future<Gateway> start(Vertx vertx, GatewayConfig config) {
+    try {
+      SettingsCheck.verify(config);
+    } catch (IllegalArgumentException bad) {
+      return Future.failedFuture(bad);
+    }
     Gateway gateway = new Gateway(vertx, config);
     long started = System.nanoTime();
     // Liveness answers through a long migration (a startup probe counts its failures), readiness says "starting".

@@ -109,8 +109,13 @@ public final class GatewayConfig {
     config.validateOwnerSignup();
     config.logFormat();
     config.maxAppsPerOwner();
-    if ("smtp".equals(config.string(OTP_EMAIL_CHANNEL)) && config.optional(SMTP_HOST) == null) {
-      throw new IllegalArgumentException(SMTP_HOST + " is required when " + OTP_EMAIL_CHANNEL + " is smtp");
+    config.clientFailureWindowMs();
+    config.clientFailuresPerMinutePerIp();
+    config.housekeepingBatchSize();
+    config.housekeepingIntervalMs();
+    config.otpDeliveryBackoffMs();
+    if ("smtp".equals(config.string(OTP_EMAIL_CHANNEL))) {
+      config.smtpSettings();
     }
     return config;
   }
@@ -394,6 +399,47 @@ public final class GatewayConfig {
 
   public int maxAppsPerOwner() {
     return integer(MAX_APPS_PER_OWNER, 20, 1, 1_000_000);
+  }
+
+  public int clientFailureWindowMs() {
+    return integer(CLIENT_FAILURE_WINDOW_MS, 60_000, 500, 3_600_000);
+  }
+
+  public int clientFailuresPerMinutePerIp() {
+    return integer(CLIENT_FAILURES_PER_MINUTE_PER_IP, 600, 1, 1_000_000);
+  }
+
+  /** Rows one delete statement of a housekeeping job takes (sessions, tokens, keys; licences and devices). */
+  public int housekeepingBatchSize() {
+    return integer(HOUSEKEEPING_BATCH_SIZE, 500, 1, 100_000);
+  }
+
+  public int housekeepingIntervalMs() {
+    return integer(HOUSEKEEPING_INTERVAL_MS, 300_000, 100, 86_400_000);
+  }
+
+  /** The wait before an OTP delivery's first retry (codes and password verification codes alike). */
+  public int otpDeliveryBackoffMs() {
+    return integer(OTP_DELIVERY_BACKOFF_MS, 500, 1, 60_000);
+  }
+
+  /** sender@example.com, or Name <sender@example.com>. */
+  private static final String ADDRESS = "[^@\\s<>]+@[^@\\s<>.]+(\\.[^@\\s<>.]+)+";
+  private static final java.util.regex.Pattern SENDER =
+      java.util.regex.Pattern.compile(ADDRESS + "|[^<>]*<" + ADDRESS + ">");
+
+  /** With the smtp email channel: a host, a port, STARTTLS true or false, and a sender address. */
+  private void smtpSettings() {
+    if (optional(SMTP_HOST) == null) {
+      throw new IllegalArgumentException(SMTP_HOST + " is required when " + OTP_EMAIL_CHANNEL + " is smtp");
+    }
+    integer(SMTP_PORT, 1, 65535);
+    bool(SMTP_STARTTLS);
+    String from = string(SMTP_FROM);
+    if (!SENDER.matcher(from).matches()) {
+      throw new IllegalArgumentException(SMTP_FROM + " must be an email address: sender@example.com, or "
+          + "Name <sender@example.com>");
+    }
   }
 
   private void validateOwnerSignup() {

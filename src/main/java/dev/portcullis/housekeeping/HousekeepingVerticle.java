@@ -25,8 +25,8 @@ public final class HousekeepingVerticle extends VerticleBase {
   public Future<?> start() {
     GatewayConfig config = GatewayConfig.from(config());
     pg = Postgres.create(vertx, config, "portcullis-housekeeping", 1);
-    housekeeping = new Housekeeping(pg, config.integer(GatewayConfig.HOUSEKEEPING_BATCH_SIZE, 500, 1, 100_000), 20);
-    interval = config.integer(GatewayConfig.HOUSEKEEPING_INTERVAL_MS, 300_000, 100, 86_400_000);
+    housekeeping = new Housekeeping(pg, config.housekeepingBatchSize(), 20);
+    interval = config.housekeepingIntervalMs();
     schedule();
     return Future.succeededFuture();
   }

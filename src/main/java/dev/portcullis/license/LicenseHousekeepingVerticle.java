@@ -42,7 +42,7 @@ public final class LicenseHousekeepingVerticle extends VerticleBase {
     redis = RedisStore.create(vertx, config);
     AuditLog audit = new AuditLog(new Bus(vertx));
     housekeeping = new Housekeeping(pg, new DeviceSessions(pg, redis, audit),
-        new LicenseMetrics(Metrics.registry(vertx)), config.integer(GatewayConfig.HOUSEKEEPING_BATCH_SIZE, 500, 1, 100_000));
+        new LicenseMetrics(Metrics.registry(vertx)), config.housekeepingBatchSize());
     Gauge.builder("portcullis.license.devices.active", liveDevices, AtomicLong::get)
         .description("Devices holding a seat, across the deployment (as of the last housekeeping round)")
         .register(Metrics.registry(vertx));

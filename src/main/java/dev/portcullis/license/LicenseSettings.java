@@ -3,7 +3,7 @@ package dev.portcullis.license;
 import dev.portcullis.core.GatewayConfig;
 
 /** The gateway-wide settings of licenses (environment variables, defaults in conf/portcullis.yaml). */
-record LicenseSettings(int callsPerMinutePerIp, int callsPerMinutePerKey, long jobIntervalMs, long jobTimeoutMs) {
+public record LicenseSettings(int callsPerMinutePerIp, int callsPerMinutePerKey, long jobIntervalMs, long jobTimeoutMs) {
 
   static final String CALLS_PER_MINUTE_PER_IP = "PORTCULLIS_LICENSE_CALLS_PER_MINUTE_PER_IP";
   static final String CALLS_PER_MINUTE_PER_KEY = "PORTCULLIS_LICENSE_CALLS_PER_MINUTE_PER_KEY";
@@ -12,7 +12,7 @@ record LicenseSettings(int callsPerMinutePerIp, int callsPerMinutePerKey, long j
   /** How long one of the job's database calls (a batch's transaction) may take before the job stops waiting. */
   static final String JOB_TIMEOUT_MS = "PORTCULLIS_LICENSE_JOB_TIMEOUT_MS";
 
-  static LicenseSettings from(GatewayConfig config) {
+  public static LicenseSettings from(GatewayConfig config) {
     return new LicenseSettings(
         integer(config, CALLS_PER_MINUTE_PER_IP, 600, 1, 100_000_000),
         integer(config, CALLS_PER_MINUTE_PER_KEY, 120, 1, 100_000_000),

@@ -39,7 +39,7 @@ public final class OtpVerticle extends VerticleBase {
     OtpStore store = new OtpStore(redis);
     OtpCodes codes = new OtpCodes(masterKey);
     OtpDelivery delivery = new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), metrics, audit,
-        config.integer(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, 1, 60_000));
+        config.otpDeliveryBackoffMs());
     OtpSender.Limits limits = OtpSender.Limits.from(config);
     AppDirectory apps = new AppDirectory(new AppRepository(pg), masterKey);
     apps.listen(vertx);

@@ -5,6 +5,7 @@ import dev.portcullis.otp.Identity;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Who may become an owner by asking for a code ({@code PORTCULLIS_OWNER_SIGNUP}): anyone ({@code open}), the
@@ -12,6 +13,9 @@ import java.util.Locale;
  * ({@code closed}: the operator creates owners with {@code POST /v1/owners}). Existing owners always sign in.
  */
 public final class OwnerSignupPolicy {
+
+  /** An email address, or {@code @} and a domain with a dot. */
+  private static final Pattern ENTRY = Pattern.compile("[^@\\s,]*@[^@\\s,.]+(\\.[^@\\s,.]+)+");
 
   private final String mode;
   private final List<String> allowlist;
@@ -27,6 +31,13 @@ public final class OwnerSignupPolicy {
         .map(entry -> entry.trim().toLowerCase(Locale.ROOT))
         .filter(entry -> !entry.isEmpty())
         .toList();
+    for (String entry : allowlist) {
+      // An entry that can match no email (example.com without its @) refused every sign-up, silently.
+      if (!ENTRY.matcher(entry).matches()) {
+        throw new IllegalArgumentException(GatewayConfig.OWNER_ALLOWLIST + ": '" + entry
+            + "' is neither an email address nor @domain");
+      }
+    }
     return new OwnerSignupPolicy(config.ownerSignup(), allowlist);
   }
 

@@ -59,7 +59,7 @@ public final class PasswordVerticle extends VerticleBase {
     UserChanges changes = new UserChanges(redis);
     VerificationCodes codes = new VerificationCodes(new OtpStore(redis), names,
         new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), otpMetrics, audit,
-            config.integer(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, 1, 60_000)), otpMetrics, audit,
+            config.otpDeliveryBackoffMs()), otpMetrics, audit,
         OtpSender.Limits.from(config));
     Challenges challenges = new Challenges(vertx, store, names, audit, metrics);
     LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(new SecurityEvents(vertx), registry));

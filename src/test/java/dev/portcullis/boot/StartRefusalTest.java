@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.PgUrl;
 import dev.portcullis.testing.GatewayProcess;
 import dev.portcullis.testing.TestBackends;
 import dev.portcullis.testing.TestGateway;
@@ -14,6 +15,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 @DisplayName("A start refused by its configuration")
 class StartRefusalTest {
@@ -52,5 +55,26 @@ class StartRefusalTest {
     IllegalStateException refused = assertThrows(IllegalStateException.class, () -> TestGateway.start(config));
     String message = String.valueOf(refused.getCause());
     assertTrue(message.contains(GatewayConfig.REDIS_URL) && message.contains("DB index"), message);
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource({"PORTCULLIS_PASSWORD_HASH_NICE, 25", "PORTCULLIS_LICENSE_CALLS_PER_MINUTE_PER_IP, 0",
+      "PORTCULLIS_OTP_SENDS_PER_HOUR_PER_IP, many", "PORTCULLIS_AUDIT_PARTITIONS_AHEAD, 99",
+      "PORTCULLIS_AUDIT_VERIFY_BUDGET_MS, 1", "PORTCULLIS_HOUSEKEEPING_BATCH_SIZE, 0",
+      "PORTCULLIS_OWNER_ALLOWLIST, example.com"})
+  @DisplayName("a bad setting of a capability stops the start naming its key before the schema migrates")
+  void refusedBeforeTheMigration(String key, String value) throws Exception {
+    PgUrl database = TestBackends.newDatabase();
+    io.vertx.core.json.JsonObject config = new io.vertx.core.json.JsonObject()
+        .put(GatewayConfig.PG_URL, database.toUrl()).put(key, value);
+    IllegalStateException refused = assertThrows(IllegalStateException.class, () -> TestGateway.start(config));
+    String message = String.valueOf(refused.getCause());
+    assertTrue(message.contains(key), message);
+    try (java.sql.Connection db = TestBackends.connect(database);
+         java.sql.ResultSet tables = db.createStatement().executeQuery(
+             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")) {
+      tables.next();
+      assertEquals(0, tables.getInt(1), "no migration ran");
+    }
   }
 }

@@ -64,6 +64,13 @@ class GatewayConfigTest {
     assertNamed(GatewayConfig.REDIS_URL, valid().put(GatewayConfig.REDIS_URL, "redis://cache:6379/abc"));
     assertNamed(GatewayConfig.REDIS_URL, valid().put(GatewayConfig.REDIS_URL, "redis://cache:99999"));
     assertNamed(GatewayConfig.PG_URL, valid().put(GatewayConfig.PG_URL, "postgresql://u@db:99999/portcullis"));
+    assertNamed(GatewayConfig.CLIENT_FAILURE_WINDOW_MS, valid().put(GatewayConfig.CLIENT_FAILURE_WINDOW_MS, 10));
+    assertNamed(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, valid().put(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, "soon"));
+    JsonObject smtp = valid().put(GatewayConfig.OTP_EMAIL_CHANNEL, "smtp").put(GatewayConfig.SMTP_HOST, "mail")
+        .put(GatewayConfig.SMTP_PORT, 587);
+    assertNamed(GatewayConfig.SMTP_FROM, smtp.copy().put(GatewayConfig.SMTP_FROM, "not an email"));
+    assertNamed(GatewayConfig.SMTP_PORT, smtp.copy().put(GatewayConfig.SMTP_FROM, "a@b.example").put(GatewayConfig.SMTP_PORT, 0));
+    GatewayConfig.from(smtp.copy().put(GatewayConfig.SMTP_FROM, "Shop <no-reply@shop.example.com>"));
     assertEquals(java.util.List.of("redis://cache:6379/2"),
         GatewayConfig.from(valid().put(GatewayConfig.REDIS_URL, "redis://cache:6379/2")).redisNodes());
     assertNamed(GatewayConfig.OTP_SMS_CHANNEL, valid().put(GatewayConfig.OTP_SMS_CHANNEL, "smtp"));
