@@ -153,8 +153,10 @@ public final class AdminApi {
 
   public void getLicense(RoutingContext ctx) {
     license(ctx)
-        .compose(license -> licenses.devices(license.id()).map(devices -> license.toJson().put("devices",
-            new JsonArray(devices.stream().map(device -> device.toJson(license.heartbeatInterval())).toList()))))
+        .compose(license -> licenses.devices(license.id()).map(devices -> license.toJson()
+            .put("devices", new JsonArray(devices.listed().stream()
+                .map(device -> device.toJson(license.heartbeatInterval())).toList()))
+            .put("device_count", devices.total())))
         .onSuccess(answer -> Responses.ok(ctx, answer))
         .onFailure(ctx::fail);
   }

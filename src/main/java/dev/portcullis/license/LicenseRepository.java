@@ -51,7 +51,7 @@ final class LicenseRepository {
       + ") AS device_live" + License.FROM
       + "WHERE l.key_hash = $1 AND l.app_id = $2";
 
-  private static final String DEVICES = "SELECT " + Device.COLUMNS + " FROM license_devices d "
+  private static final String DEVICES = "SELECT " + Device.COLUMNS + ", count(*) OVER () AS total FROM license_devices d "
       + "JOIN licenses l ON l.id = d.license_id JOIN license_policies p ON p.id = l.policy_id "
       + "WHERE d.license_id = $1 ORDER BY d.deactivated_at IS NULL DESC, d.activated_at DESC LIMIT " + MAX_DEVICES_LISTED;
   private static final String DEVICE_IDS = "SELECT id FROM license_devices WHERE license_id = $1";
@@ -149,11 +149,20 @@ final class LicenseRepository {
         .map(rows -> first(rows, row -> new Bindable(License.fromRow(row), row.getBoolean("device_live"))));
   }
 
-  Future<List<Device>> devices(UUID licenseId) {
+  /** The devices listed with a licence (at most {@link #MAX_DEVICES_LISTED}) and how many it has in all. */
+  record Devices(List<Device> listed, long total) {
+  }
+
+  /** Live devices first, then the newest; {@code total} counts every device, deactivated ones too. */
+  Future<Devices> devices(UUID licenseId) {
     return pg.run(pool -> pool.preparedQuery(DEVICES).execute(Tuple.of(licenseId))).map(rows -> {
       List<Device> devices = new ArrayList<>();
-      rows.forEach(row -> devices.add(Device.fromRow(row)));
-      return devices;
+      long total = 0;
+      for (Row row : rows) {
+        devices.add(Device.fromRow(row));
+        total = row.getLong("total");
+      }
+      return new Devices(devices, total);
     });
   }
 

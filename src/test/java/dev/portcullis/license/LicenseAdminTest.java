@@ -175,6 +175,7 @@ class LicenseAdminTest {
     assertEquals(200, read.status(), read.body());
     assertFalse(read.body().contains(key), "the key is never answered again");
     assertEquals(new JsonArray(), read.json().getJsonArray("devices"));
+    assertEquals(0, read.json().getLong("device_count"));
     assertFalse(audit.allEncoded().contains(key), "nor audited");
     try (var connection = gateway.jdbc(); var rows = connection.createStatement().executeQuery(
         "SELECT key_hash, key_hint FROM licenses WHERE id = '" + created.getString("license_id") + "'")) {
@@ -240,6 +241,25 @@ class LicenseAdminTest {
     assertEquals(1, audit.of(LicenseEvents.REVOKED, licenses.appId()).stream()
         .filter(event -> license.getString("license_id").equals(event.getJsonObject("data").getString("license_id")))
         .count());
+  }
+
+  @Test
+  @DisplayName("a license lists at most 1,000 devices, live ones first, and says how many it has in all")
+  void deviceListIsCapped() throws Exception {
+    JsonObject license = licenses.license(licenses.policy(1));
+    String live = licenses.activated(license.getString("key"), "fp-live");
+    try (var connection = gateway.jdbc(); var insert = connection.prepareStatement(
+        "INSERT INTO license_devices (id, license_id, app_id, fingerprint, activated_at, deactivated_at) "
+            + "SELECT gen_random_uuid(), ?::uuid, ?::uuid, 'fp-' || g, now() - interval '1 hour', now() "
+            + "FROM generate_series(1, 1004) g")) {
+      insert.setString(1, license.getString("license_id"));
+      insert.setString(2, licenses.appId());
+      insert.executeUpdate();
+    }
+    JsonObject read = licenses.admin("GET", "/licenses/" + license.getString("license_id"), null).json();
+    assertEquals(1000, read.getJsonArray("devices").size());
+    assertEquals(1005, read.getLong("device_count"));
+    assertEquals(live, read.getJsonArray("devices").getJsonObject(0).getString("device_id"));
   }
 
   @Test
