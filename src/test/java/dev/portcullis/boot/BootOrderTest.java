@@ -40,18 +40,9 @@ class BootOrderTest {
   @Test
   @DisplayName("the public port's very first requests are answered by the Token and OTP services, never by a missing consumer")
   void servicesConsumeBeforeThePortOpens() throws Exception {
-    PgUrl database = TestBackends.newDatabase();
     int httpPort = TestBackends.freePort();
-    JsonObject overrides = new JsonObject()
-        .put(GatewayConfig.PG_URL, database.toUrl())
-        .put(GatewayConfig.REDIS_URL, TestBackends.redisUrl())
-        .put(GatewayConfig.REDIS_PREFIX, TestBackends.newRedisPrefix())
-        .put(GatewayConfig.MASTER_KEY, TestGateway.TEST_MASTER_KEY)
-        .put(GatewayConfig.ADMIN_KEY, TestGateway.ADMIN_KEY)
-        .put(GatewayConfig.ISSUER, "http://localhost:8080")
-        .put(GatewayConfig.OWNER_SIGNUP, "open")
-        .put(GatewayConfig.HTTP_PORT, httpPort)
-        .put(GatewayConfig.MANAGEMENT_PORT, TestBackends.freePort());
+    JsonObject overrides = overrides(TestBackends.newDatabase(), httpPort, TestBackends.freePort())
+        .put(GatewayConfig.OWNER_SIGNUP, "open");
     Vertx vertx = GatewayVertx.create();
     try {
       Future<Gateway> starting = ConfigLoader.load(vertx, overrides, false)
@@ -82,15 +73,7 @@ class BootOrderTest {
     TestBackends.flyway(database, "110").migrate();
     int httpPort = TestBackends.freePort();
     int managementPort = TestBackends.freePort();
-    JsonObject overrides = new JsonObject()
-        .put(GatewayConfig.PG_URL, database.toUrl())
-        .put(GatewayConfig.REDIS_URL, TestBackends.redisUrl())
-        .put(GatewayConfig.REDIS_PREFIX, TestBackends.newRedisPrefix())
-        .put(GatewayConfig.MASTER_KEY, TestGateway.TEST_MASTER_KEY)
-        .put(GatewayConfig.ADMIN_KEY, TestGateway.ADMIN_KEY)
-        .put(GatewayConfig.ISSUER, "http://localhost:8080")
-        .put(GatewayConfig.HTTP_PORT, httpPort)
-        .put(GatewayConfig.MANAGEMENT_PORT, managementPort);
+    JsonObject overrides = overrides(database, httpPort, managementPort);
     Vertx vertx = GatewayVertx.create();
     try (java.sql.Connection migrationHeld = TestBackends.connect(database)) {
       migrationHeld.setAutoCommit(false);
@@ -116,6 +99,18 @@ class BootOrderTest {
     } finally {
       vertx.close().await(30, TimeUnit.SECONDS);
     }
+  }
+
+  private static JsonObject overrides(PgUrl database, int httpPort, int managementPort) {
+    return new JsonObject()
+        .put(GatewayConfig.PG_URL, database.toUrl())
+        .put(GatewayConfig.REDIS_URL, TestBackends.redisUrl())
+        .put(GatewayConfig.REDIS_PREFIX, TestBackends.newRedisPrefix())
+        .put(GatewayConfig.MASTER_KEY, TestGateway.TEST_MASTER_KEY)
+        .put(GatewayConfig.ADMIN_KEY, TestGateway.ADMIN_KEY)
+        .put(GatewayConfig.ISSUER, "http://localhost:8080")
+        .put(GatewayConfig.HTTP_PORT, httpPort)
+        .put(GatewayConfig.MANAGEMENT_PORT, managementPort);
   }
 
   private static boolean answers(Http http, String path) {
