@@ -81,8 +81,8 @@ public final class Logins {
   /**
    * The session a login opened stands only while the password it proved is still the user's. A reset or change
    * revokes every session, but a login that checked the old password just before could store its session just
-   * after that revocation ran. A reset or change stores its new hash before it revokes, so a hash read here, once
-   * the session is stored, that is still the one this login proved means any revocation comes later and ends it.
+   * after that revocation ran. A reset or change revokes again once its new hash is stored, so a hash read here,
+   * once the session is stored, that is still the one this login proved means that revocation comes later and ends it.
    */
   private Future<Grant> unlessPasswordChanged(PasswordRequest request, UUID userId, String provenHash, Grant grant) {
     return users.byId(request.appId(), userId).compose(now -> {
@@ -173,7 +173,7 @@ public final class Logins {
     String verified = user.passwordHash();
     Future<String> rehashed = hashing.needsRehash(verified)
         ? hashing.hash(password)
-            .compose(fresh -> users.change(userId, verified, fresh).map(replaced -> {
+            .compose(fresh -> users.rehash(userId, verified, fresh).map(replaced -> {
               if (replaced) {
                 metrics.changed("rehash");
               }
@@ -209,14 +209,14 @@ public final class Logins {
             .compose(matches -> matches ? failures.succeeded(attempt) : failures.<Void>failed(attempt))
             .onFailure(failure -> failures.unchecked(attempt, failure)))
         .compose(cleared -> hashing.hash(next))
-        // The other sessions are revoked before the change: when that fails, nothing changed and the same request
-        // can be sent again. Revoked only after it, a failure left them live behind a committed password, and the
-        // retry was refused (its current_password no longer is).
-        .compose(hash -> revokeOthers(request, user.user().id(), sessionId)
-            .compose(before -> users.change(user.user().id(), user.passwordHash(), hash)
-                .compose(changed -> changed ? Future.succeededFuture(before)
-                    : Future.failedFuture(new ApiException(ErrorCode.CONFLICT,
-                        "the password was changed by another request meanwhile; sign in again")))))
+        // The other sessions are revoked before the change (with the user's row held): when that fails, nothing
+        // changed and the same request can be sent again. Revoked only after it, a failure left them live behind a
+        // committed password, and the retry was refused (its current_password no longer is).
+        .compose(hash -> users.change(user.user().id(), user.passwordHash(), hash,
+            () -> revokeOthers(request, user.user().id(), sessionId)))
+        .compose(before -> before != null ? Future.succeededFuture(before)
+            : Future.failedFuture(new ApiException(ErrorCode.CONFLICT,
+                "the password was changed by another request meanwhile; sign in again")))
         // And again after it, for a session a login with the old password made in between; the change is
         // recorded whether or not that second round answers.
         .compose(before -> revokeOthers(request, user.user().id(), sessionId).transform(after -> {

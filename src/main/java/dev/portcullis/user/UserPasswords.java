@@ -8,6 +8,7 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The password side of the users table, kept in one place: password hashes (Argon2id PHC strings, never
@@ -43,8 +44,11 @@ public final class UserPasswords {
       "UPDATE users SET password_hash = $2, email_verified = true WHERE id = $1";
   private static final String RESET_PHONE =
       "UPDATE users SET password_hash = $2, phone_verified = true WHERE id = $1";
+  /** NO KEY: concurrent changes queue here, while logins may still insert sessions that refer to the user. */
+  private static final String HOLD_HASH = "SELECT password_hash FROM users WHERE id = $1 FOR NO KEY UPDATE";
+  private static final String CHANGE = "UPDATE users SET password_hash = $2 WHERE id = $1";
   /** Only while the hash is still the one that was verified, so a concurrent change is never overwritten. */
-  private static final String CHANGE = "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2";
+  private static final String REHASH = "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2";
 
   private final Postgres pg;
 
@@ -81,10 +85,28 @@ public final class UserPasswords {
     return pg.run(pool -> pool.preparedQuery(sql).execute(Tuple.of(userId, passwordHash))).mapEmpty();
   }
 
-  /** True when the password was changed; false when another change came first. */
-  public Future<Boolean> change(UUID userId, String verifiedHash, String newHash) {
-    return pg.run(pool -> pool.preparedQuery(CHANGE).execute(Tuple.of(userId, verifiedHash, newHash)))
+  /** A login's rehash under newer parameters: true when stored, false when a change came first. */
+  public Future<Boolean> rehash(UUID userId, String verifiedHash, String newHash) {
+    return pg.run(pool -> pool.preparedQuery(REHASH).execute(Tuple.of(userId, verifiedHash, newHash)))
         .map(rows -> rows.rowCount() == 1);
+  }
+
+  /**
+   * Replaces the verified hash with {@code newHash}, running {@code beforeStoring} (the revocation of the user's other
+   * sessions) first, with the user's row held: concurrent changes go one after the other, and one that finds the hash
+   * replaced meanwhile runs nothing. Revoking before the lock was held, the change that lost revoked the session of
+   * the one that won. The answer of {@code beforeStoring}, or null when another change came first.
+   */
+  public Future<Integer> change(UUID userId, String verifiedHash, String newHash,
+                                Supplier<Future<Integer>> beforeStoring) {
+    return pg.inTransaction(conn -> conn.preparedQuery(HOLD_HASH).execute(Tuple.of(userId)).compose(rows -> {
+      String current = rows.size() == 0 ? null : rows.iterator().next().getString("password_hash");
+      if (!verifiedHash.equals(current)) {
+        return Future.succeededFuture(null);
+      }
+      return beforeStoring.get().compose(result -> conn.preparedQuery(CHANGE).execute(Tuple.of(userId, newHash))
+          .map(result));
+    }));
   }
 
   private static String completeSignup(String verifiedColumn) {

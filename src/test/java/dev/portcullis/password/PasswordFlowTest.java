@@ -535,6 +535,36 @@ class PasswordFlowTest {
     assertEquals("session_revoked", gateway.http().get("/auth/me", Http.bearer(access)).error());
   }
 
+  @Test
+  @DisplayName("two changes at once from two sessions: one wins and keeps its session, the other is 409 and revokes "
+      + "nothing")
+  void concurrentChangesKeepTheWinnersSession() throws Exception {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-two-changes",
+        new JsonObject().put("otp_resend_cooldown", 0));
+    String email = "twice@example.com";
+    String verificationId = client.signup(email, "tangerine skyline 42").json().getString("verification_id");
+    String third = client.verify(verificationId, receiver.awaitCode(verificationId)).json().getString("access_token");
+    for (int round = 0; round < 3; round++) {
+      String current = round == 0 ? "tangerine skyline 42" : "winner number " + (round - 1) + " password";
+      String first = client.login(email, current, null).json().getString("access_token");
+      String second = client.login(email, current, null).json().getString("access_token");
+      String next = "winner number " + round + " password";
+      java.util.concurrent.CompletableFuture<ApiResponse> one = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> client.change(first, current, next));
+      java.util.concurrent.CompletableFuture<ApiResponse> two = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> client.change(second, current, next));
+      ApiResponse a = one.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      ApiResponse b = two.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(java.util.Set.of(200, 409), java.util.Set.of(a.status(), b.status()), a + " / " + b);
+      String winner = a.status() == 200 ? first : second;
+      String loser = a.status() == 200 ? second : first;
+      assertEquals(200, gateway.http().get("/auth/me", Http.bearer(winner)).status(), "the winner keeps its session");
+      assertEquals("session_revoked", gateway.http().get("/auth/me", Http.bearer(loser)).error());
+      assertEquals("session_revoked", gateway.http().get("/auth/me", Http.bearer(third)).error());
+      third = winner;
+    }
+  }
+
   private static ApiResponse whileSessionsLocked(String appId, String email,
                                                  java.util.function.Supplier<ApiResponse> request) throws Exception {
     try (Connection connection = gateway.jdbc(); PreparedStatement lock = connection.prepareStatement(
