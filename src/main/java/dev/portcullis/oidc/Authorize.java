@@ -37,7 +37,7 @@ final class Authorize {
   private static final Pattern CHALLENGE = Pattern.compile("[A-Za-z0-9_-]{43}");
   private static final int MAX_PARAM = 1024;
   private static final List<String> SINGLE = List.of("client_id", "redirect_uri", "response_type", "scope", "state",
-      "nonce", "code_challenge", "code_challenge_method", "prompt", "response_mode");
+      "nonce", "code_challenge", "code_challenge_method", "prompt", "response_mode", "request", "request_uri");
 
   /** A refusal sent back to the client, with the OAuth error code. */
   private record Refusal(String error, String description) {

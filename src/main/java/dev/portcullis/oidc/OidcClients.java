@@ -60,6 +60,9 @@ final class OidcClients {
         throw OAuthError.invalidRequest("use one client authentication method, not both");
       }
       String[] basic = basic(header.substring(6).trim());
+      if (form.getAll("client_id").size() > 1) {
+        throw OAuthError.invalidRequest("client_id is given more than once");
+      }
       String formId = form.get("client_id");
       if (formId != null && !formId.isEmpty() && !formId.equals(basic[0])) {
         throw OAuthError.invalidRequest("client_id differs from the authenticated client");

@@ -342,6 +342,18 @@ class OidcProviderTest {
         "client_secret", "", "client_id", ""), "Authorization", basicHeader());
     assertEquals(400, refresh.status(), refresh.body());
     assertEquals("invalid_grant", refresh.json().getString("error"), refresh.body());
+
+    // An empty copy first does not hide a second, non-empty one.
+    FormBrowser.Page smuggled = browser.get("/oidc/" + appId + "/authorize?client_id=" + appId + "&redirect_uri="
+        + FormBrowser.encode(CALLBACK) + "&response_type=code&scope=openid&state=s&code_challenge="
+        + "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256&request=&request=eyJhbGciOiJub25lIn0.e30.");
+    assertEquals(302, smuggled.status(), smuggled.toString());
+    assertEquals("invalid_request", query(smuggled.location()).get("error"));
+    ApiResponse otherClient = gateway.http().send("POST", "/oidc/" + appId + "/token",
+        "grant_type=refresh_token&refresh_token=x&client_id=&client_id=someone-else",
+        "Content-Type", "application/x-www-form-urlencoded", "Authorization", basicHeader());
+    assertEquals(400, otherClient.status(), otherClient.body());
+    assertEquals("invalid_request", otherClient.json().getString("error"), otherClient.body());
   }
 
   @Test
