@@ -36,16 +36,21 @@ final class Housekeeping {
 
   private static final String TRY_LOCK = "SELECT pg_try_advisory_xact_lock($1) AS locked";
 
+  /**
+   * The licence's app is not being deleted (alias l): its licences wait for housekeeping's purge, which would
+   * otherwise come after events in the deleted app's audit chain and revocations of its sessions.
+   */
+  private static final String APP_LIVE = "EXISTS (SELECT 1 FROM apps a WHERE a.id = l.app_id AND a.deleted_at IS NULL)";
   /** A device of a heartbeat policy silent for two intervals (aliases d, l, p). */
   private static final String SILENT = "d.deactivated_at IS NULL AND p.heartbeat_interval IS NOT NULL "
-      + "AND d.last_heartbeat_at < now() - 2 * p.heartbeat_interval * interval '1 second'";
+      + "AND d.last_heartbeat_at < now() - 2 * p.heartbeat_interval * interval '1 second' AND " + APP_LIVE;
   /** At most $1 silent devices; the outer conditions are checked again on the row it locks. */
   private static final String CULL = "UPDATE license_devices d SET deactivated_at = now(), "
       + "deactivation_reason = 'heartbeat_dead' FROM licenses l JOIN license_policies p ON p.id = l.policy_id "
       + "WHERE d.license_id = l.id AND " + SILENT + " AND d.id IN (SELECT d.id FROM license_devices d "
       + "JOIN licenses l ON l.id = d.license_id JOIN license_policies p ON p.id = l.policy_id WHERE " + SILENT
       + " LIMIT $1) RETURNING d.id, d.license_id, l.app_id, l.user_id";
-  private static final String EXPIRED = "l.expires_at <= now() AND l.expiry_handled_at IS NULL";
+  private static final String EXPIRED = "l.expires_at <= now() AND l.expiry_handled_at IS NULL AND " + APP_LIVE;
   /** At most $1 newly expired licenses, with all their devices (live or not: a session may outlive a device). */
   private static final String EXPIRE = "UPDATE licenses l SET expiry_handled_at = now() WHERE " + EXPIRED
       + " AND l.id IN (SELECT l.id FROM licenses l WHERE " + EXPIRED + " LIMIT $1) "

@@ -191,6 +191,27 @@ class HousekeepingTest {
     }
   }
 
+  @Test
+  @DisplayName("the licences of an app being deleted are left to its purge: neither culled nor expired, no event")
+  void deletedAppLeftToThePurge() {
+    LicenseFixture deleted = new LicenseFixture(gateway, gateway.createApp("housekeeping-deleted"));
+    JsonObject license = deleted.license(deleted.policy(new JsonObject().put("name", "Heartbeat").put("max_devices", 1)
+        .put("heartbeat_interval", INTERVAL)));
+    String deviceId = deleted.activated(license.getString("key"), "fp-deleted-app");
+    JsonObject control = licenses.license(heartbeatPolicy);
+    String controlDevice = licenses.activated(control.getString("key"), "fp-control");
+    deleted.update("UPDATE apps SET deleted_at = now() WHERE id = ?", UUID.fromString(deleted.appId()));
+    deleted.update("UPDATE licenses SET expires_at = now() - interval '1 second' WHERE id = ?",
+        UUID.fromString(license.getString("license_id")));
+    silence(deviceId, INTERVAL * 3);
+    silence(controlDevice, INTERVAL * 3);
+    Await.until("the live app's silent device culled", Duration.ofSeconds(5), () -> culledEvents(controlDevice) == 1);
+    assertEquals(1, deleted.liveDevices(license.getString("license_id")));
+    assertEquals(0, deleted.count("SELECT count(*) FROM licenses WHERE id = ? AND expiry_handled_at IS NOT NULL",
+        UUID.fromString(license.getString("license_id"))));
+    assertEquals(0, culledEvents(deviceId));
+  }
+
   private static void silence(String deviceId, int seconds) {
     licenses.update("UPDATE license_devices SET last_heartbeat_at = now() - ? * interval '1 second' WHERE id = ?",
         seconds, UUID.fromString(deviceId));
