@@ -2,6 +2,7 @@ package dev.portcullis.boot;
 
 import dev.portcullis.audit.AuditVerticle;
 import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.http.TrustedProxies;
 import dev.portcullis.license.LicenseSettings;
 import dev.portcullis.otp.OtpSender;
 import dev.portcullis.owner.OwnerSignupPolicy;
@@ -19,6 +20,7 @@ final class SettingsCheck {
   }
 
   static void verify(GatewayConfig config) {
+    TrustedProxies.parse(GatewayConfig.TRUSTED_PROXIES, config.optional(GatewayConfig.TRUSTED_PROXIES));
     HashingSettings.from(config);
     LicenseSettings.from(config);
     OtpSender.Limits.from(config);
