@@ -28,6 +28,9 @@ public final class AuthCodes {
   public record Grant(UUID appId, String redirect, String challenge, JsonObject user, boolean newUser, JsonObject data) {
   }
 
+  /** Where a password sign-in's {@code Proven.credential} rides: in the flow's user, then in the code's data. */
+  static final String CREDENTIAL = "credential";
+
   public enum Verdict { OK, INVALID, UNAUTHENTICATED, VERIFIER, REUSED }
 
   /**
@@ -47,9 +50,16 @@ public final class AuthCodes {
   /** Stores a grant and answers its new code. */
   public Future<String> issue(Grant grant) {
     String code = Tokens.random(CODE_BYTES);
+    // The password's credential goes with the code's data, never with the user it answers.
+    JsonObject user = grant.user().copy();
+    JsonObject data = grant.data() == null ? new JsonObject() : grant.data().copy();
+    Object credential = user.remove(CREDENTIAL);
+    if (credential != null) {
+      data.put(CREDENTIAL, credential);
+    }
     List<String> args = List.of(grant.appId().toString(), grant.redirect(),
-        grant.challenge() == null ? "" : grant.challenge(), grant.user().encode(), grant.newUser() ? "1" : "0",
-        Long.toString(TTL_MS), Long.toString(TOMBSTONE_MS), (grant.data() == null ? new JsonObject() : grant.data()).encode());
+        grant.challenge() == null ? "" : grant.challenge(), user.encode(), grant.newUser() ? "1" : "0",
+        Long.toString(TTL_MS), Long.toString(TOMBSTONE_MS), data.encode());
     return ISSUE.run(redis, List.of(key(code)), args).map(code);
   }
 

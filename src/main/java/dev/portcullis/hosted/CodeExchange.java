@@ -6,6 +6,7 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.messages.OtpMessages;
 import dev.portcullis.core.messages.TokenMessages.Grant;
 import dev.portcullis.core.messages.TokenMessages.Issue;
 import dev.portcullis.core.messages.TokenMessages.Revoke;
@@ -33,13 +34,16 @@ public final class CodeExchange {
 
   private final AuthCodes codes;
   private final AppDirectory apps;
+  private final HostedUsers users;
   private final Bus bus;
   private final AuditLog audit;
   private final HostedMetrics metrics;
 
-  public CodeExchange(AuthCodes codes, AppDirectory apps, Bus bus, AuditLog audit, HostedMetrics metrics) {
+  public CodeExchange(AuthCodes codes, AppDirectory apps, HostedUsers users, Bus bus, AuditLog audit,
+                      HostedMetrics metrics) {
     this.codes = codes;
     this.apps = apps;
+    this.users = users;
     this.bus = bus;
     this.audit = audit;
     this.metrics = metrics;
@@ -84,8 +88,10 @@ public final class CodeExchange {
       return codes.issued(code, sessionId).compose(recorded -> {
         if (!recorded) {
           // Presented again while this presentation was issuing: the reuse found no session to revoke, so this does.
-          return reused(appId, sessionId, userId, visit);
+          return reused(appId, sessionId, userId, visit).<Void>mapEmpty();
         }
+        return unlessPasswordChanged(appId, userId, redemption.data().getString(AuthCodes.CREDENTIAL), tokens, visit);
+      }).compose(ignored -> {
         metrics.codeExchange("exchanged");
         AuditEvent event = AuditEvent.of(EXCHANGED, appId, visit.requestId(), visit.clientIp())
             .withUser(userId)
@@ -94,6 +100,29 @@ public final class CodeExchange {
         return audit.record(event).map(v -> new Exchanged(redemption.user(), redemption.newUser(), tokens,
             redemption.data()));
       });
+    });
+  }
+
+  /**
+   * A code a password sign-in made opens a session only while that password is still the user's: a change or reset
+   * between the sign-in and the exchange revoked every session then live, so the session this exchange just stored
+   * is revoked in turn. (As a password login's, the hash is read once the session is stored: a change that stores
+   * its hash after this read revokes the session itself.)
+   */
+  private Future<Void> unlessPasswordChanged(UUID appId, UUID userId, String credential, Grant tokens,
+                                             FlowKind.Visit visit) {
+    if (credential == null) {
+      return Future.succeededFuture();
+    }
+    return users.passwordHash(appId, userId).compose(hash -> {
+      if (credential.equals(OtpMessages.Proven.credential(hash))) {
+        return Future.succeededFuture();
+      }
+      metrics.codeExchange("refused");
+      Revoke revoke = Revoke.session(appId, tokens.sessionId(), "password_changed", null, visit.requestId(),
+          visit.clientIp());
+      return bus.request(Bus.TOKEN_REVOKE, revoke).compose(revoked -> Future.failedFuture(new ApiException(
+          ErrorCode.INVALID_GRANT, "code: the user's password changed after this sign-in; sign in again")));
     });
   }
 

@@ -270,7 +270,11 @@ public final class FlowEngine {
     metrics.passed(flow.kind(), flow.step());
     // How the user proved it (OpenID Connect's amr): the step that signed them in, a password or a code.
     String amr = flow.step() == Flow.Step.PASSWORD ? "pwd" : "otp";
-    Flow done = flow.signedIn(proven.user().copy().put("amr", amr), proven.newUser());
+    JsonObject signedIn = proven.user().copy().put("amr", amr);
+    if (proven.credential() != null) {
+      signedIn.put(AuthCodes.CREDENTIAL, proven.credential());
+    }
+    Flow done = flow.signedIn(signedIn, proven.newUser());
     if (!completable(done)) {
       // Every set asks for an email or phone this user does not have: no answer on this page can complete one.
       String needed = String.join(" or ", neededIdentities(done));

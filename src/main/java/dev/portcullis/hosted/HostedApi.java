@@ -34,7 +34,7 @@ public final class HostedApi {
     engine = new FlowEngine(apps, new FlowStore(redis), new FlowStarts(redis), new BrowserCookie(issuer), bus, audit,
         metrics, passwords, users)
         .register(new AutzKind(codes, users));
-    exchange = new CodeExchange(codes, apps, bus, audit, metrics);
+    exchange = new CodeExchange(codes, apps, users, bus, audit, metrics);
     onboarding = new Onboarding(apps, engine, metrics);
     userInfo = new UserInfo(exchange, users);
   }

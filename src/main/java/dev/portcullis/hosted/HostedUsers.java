@@ -18,6 +18,8 @@ public final class HostedUsers {
   private static final String USER_DATA =
       "SELECT id, email, phone, profile FROM users WHERE id = $1 AND app_id = $2";
 
+  private static final String PASSWORD_HASH = "SELECT password_hash FROM users WHERE id = $1 AND app_id = $2";
+
   private final Postgres pg;
 
   public HostedUsers(Postgres pg) {
@@ -50,6 +52,12 @@ public final class HostedUsers {
       }
       return saved;
     });
+  }
+
+  /** The user's stored password hash, or null (no password, or no such user). */
+  public Future<String> passwordHash(UUID appId, UUID userId) {
+    return pg.run(pool -> pool.preparedQuery(PASSWORD_HASH).execute(Tuple.of(userId, appId)))
+        .map(rows -> rows.rowCount() == 0 ? null : rows.iterator().next().getString("password_hash"));
   }
 
   /** The Autz.org UserData of a user: {id, name, email, phone, address, gender, dob}, or null when it is gone. */

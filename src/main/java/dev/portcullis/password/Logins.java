@@ -103,7 +103,8 @@ public final class Logins {
   public Future<OtpMessages.Proven> prove(Login message) {
     return signIn(message, (request, userId, audited, provenHash) -> audited
         .compose(stored -> users.byId(request.appId(), userId))
-        .map(user -> new OtpMessages.Proven(userId, user.user().toJson(), false)));
+        .map(user -> new OtpMessages.Proven(userId, user.user().toJson(), false,
+            OtpMessages.Proven.credential(provenHash))));
   }
 
   /**

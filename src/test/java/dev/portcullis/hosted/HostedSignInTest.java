@@ -415,6 +415,29 @@ class HostedSignInTest {
     assertEquals("invalid_grant", exchanged.error());
   }
 
+  @Test
+  @DisplayName("a code a password sign-in made is invalid_grant once the password changed, and leaves no live session")
+  void passwordChangedBeforeTheExchange() throws Exception {
+    AtPassword at = atPasswordStep("hosted-password-changed", "changed-meanwhile@example.com", "pc");
+    FormBrowser.Page done = at.browser().submit(at.page(), Map.of("password", "Correct-Horse-Battery-9",
+        "action", "password"));
+    assertEquals(302, done.status(), done.toString());
+    String appId = at.app().getString("app_id");
+    // A change or reset elsewhere stores another hash (and revokes the sessions then live: none yet).
+    try (var db = fixture.gateway.jdbc(); var change = db.prepareStatement(
+        "UPDATE users SET password_hash = 'changed-elsewhere' WHERE app_id = ?::uuid AND email = ?")) {
+      change.setString(1, appId);
+      change.setString(2, "changed-meanwhile@example.com");
+      assertEquals(1, change.executeUpdate());
+    }
+    ApiResponse exchanged = fixture.gateway.http().get("/api/client/" + appId + "/userinfo?code="
+        + FormBrowser.encode(query(done.location()).get("auth_code")), "Authorization", HostedFixture.basic(at.app()));
+    assertEquals(400, exchanged.status(), exchanged.body());
+    assertEquals("invalid_grant", exchanged.error());
+    assertEquals(0, fixture.gateway.count("SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id "
+        + "WHERE u.app_id = '" + appId + "' AND s.revoked_at IS NULL"));
+  }
+
   /** A browser at the password step of a new app's flow, for a user the operator made with a password. */
   private record AtPassword(JsonObject app, FormBrowser browser, FormBrowser.Page page) {
   }

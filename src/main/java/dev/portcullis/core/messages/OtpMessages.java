@@ -2,6 +2,7 @@ package dev.portcullis.core.messages;
 
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Bus;
+import dev.portcullis.core.Secrets;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 
@@ -78,7 +79,20 @@ public final class OtpMessages {
     }
   }
 
-  /** The user a consumed code proves ({@code Bus.OTP_PROVE}): the user's public JSON, made on first sign-in. */
-  public record Proven(UUID userId, JsonObject user, boolean newUser) {
+  /**
+   * The user a consumed code ({@code Bus.OTP_PROVE}) or a password ({@code Bus.PASSWORD_PROVE}) proves: the user's
+   * public JSON, made on first sign-in. {@code credential}: for a password, {@link #credential(String)} of the stored
+   * hash it matched, so what the proof opens later can tell that the password changed meanwhile; null for a code.
+   */
+  public record Proven(UUID userId, JsonObject user, boolean newUser, String credential) {
+
+    public Proven(UUID userId, JsonObject user, boolean newUser) {
+      this(userId, user, newUser, null);
+    }
+
+    /** A digest of a stored password hash: equal while the password is unchanged, and no hash itself. */
+    public static String credential(String passwordHash) {
+      return passwordHash == null ? null : Secrets.base64Url(Secrets.sha256(passwordHash));
+    }
   }
 }
