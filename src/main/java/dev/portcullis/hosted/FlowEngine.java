@@ -204,6 +204,8 @@ public final class FlowEngine {
         return show(ctx, turn.app(), flow, Input.error("Sending a code by SMS needs JavaScript here. "
             + "Sign in with an email address instead."));
       }
+      // Leaving for a code passes the password step: counted as not passed, the step looked like every user's exit.
+      metrics.passed(flow.kind(), flow.step());
       return sendCode(ctx, turn, flow, null);
     }
     String password = turn.field("password");

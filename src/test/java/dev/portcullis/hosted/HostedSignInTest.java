@@ -552,10 +552,20 @@ class HostedSignInTest {
     FormBrowser.Page refused = browser.submit(wrong, Map.of("action", "send_code"));
     assertEquals(400, refused.status(), refused.toString());
     assertTrue(refused.body().contains("needs JavaScript"), refused.body());
+    double passedBefore = passedPasswordSteps();
     FormBrowser.Page codeStep = browser.submit(refused, Map.of("action", "send_code", "pow_solution", refused.powSolution()));
     assertEquals(200, codeStep.status(), codeStep.toString());
+    assertEquals(passedBefore + 1, passedPasswordSteps(), "leaving for a code passes the password step");
     assertTrue(codeStep.body().contains("name=\"code\""), codeStep.body());
     dev.portcullis.testing.Await.until("the SMS", java.time.Duration.ofSeconds(10), () -> fixture.receiver.calls().stream()
         .filter(call -> phone.equals(call.json().getString("to"))).count() == smsBefore + 1);
+  }
+
+  private static double passedPasswordSteps() {
+    return fixture.gateway.management().get("/metrics").body().lines()
+        .filter(line -> line.startsWith("portcullis_hosted_steps_total{") && line.contains("event=\"passed\"")
+            && line.contains("kind=\"autz\"") && line.contains("step=\"password\""))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .sum();
   }
 }
