@@ -17,7 +17,8 @@
 --          when it named none)
 -- ARGV: 1 the request id KEYS[1]'s 'current' held when the caller read it ('' for none), 2 request id,
 --       3 identity, 4 identity name, 5 code mac, 6 max attempts, 7 code ttl ms, 8 cooldown ms,
---       9 identity+network limit, 10 network limit, 11 app limit, 12 window ms, 13 bucket ms, 14 state ttl ms,
+--       9 identity+network limit, 10 network limit, 11 app limit, 12 window ms, 13 bucket ms, 14 (unused: the
+--       state lives as long as its code and cooldown, or as verify's failures keep it),
 --       15 network name ('none' without a client IP), 16 pending codes per identity, 17 wrong codes per identity
 --       and hour, 18 SMS limit (0: not an SMS), 19 SMS limit per country (0: not an SMS)
 -- Returns {'ok'}, {'refused', reason, retry_after_ms}, or {'stale'} when 'current' changed since the caller read it
@@ -135,5 +136,10 @@ if redis.call('PTTL', KEYS[6]) < ttl then
   redis.call('PEXPIRE', KEYS[6], ttl)
 end
 redis.call('HSET', state, 'current', ARGV[2], 'cooldown_until', now + tonumber(ARGV[8]))
-redis.call('PEXPIRE', state, ARGV[14])
+-- As long as the code and its cooldown need it; failures and lock-outs (written by verify) keep it longer. Kept a
+-- day after every send, one such key per login stayed in Redis for a day holding only a passed cooldown.
+local keep = math.max(ttl, tonumber(ARGV[8]))
+if redis.call('PTTL', state) < keep then
+  redis.call('PEXPIRE', state, keep)
+end
 return {'ok'}

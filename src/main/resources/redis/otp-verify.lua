@@ -121,6 +121,15 @@ if matches then
     redis.call('HDEL', state, 'current')
   end
   redis.call('HDEL', state, 'failures', 'lockouts')
+  if redis.call('HEXISTS', state, 'current') == 0 then
+    -- Nothing left to count: the state lives on only for its cooldown (not the day a failure would keep it).
+    local cooldown = tonumber(redis.call('HGET', state, 'cooldown_until') or 0) - now
+    if cooldown > 0 then
+      redis.call('PEXPIRE', state, cooldown)
+    else
+      redis.call('DEL', state)
+    end
+  end
   if network ~= 'none' then
     redis.call('SADD', signed_in, network)
     redis.call('PEXPIRE', signed_in, ARGV[9])

@@ -80,6 +80,25 @@ class OtpVerifyTest {
   }
 
   @Test
+  @DisplayName("after a login the identity's state in Redis lives only for its resend cooldown; after a wrong code, a day")
+  void stateOutlivesNoCooldown() {
+    OtpClient client = OtpClient.forNewApp(gateway, "verify-state-ttl", new JsonObject().put("otp_resend_cooldown", 30));
+    String requestId = client.sent("email", "brief@example.com");
+    assertEquals(401, client.verify(requestId, "000000".equals(receiver.awaitCode(requestId)) ? "111111" : "000000")
+        .status());
+    assertTrue(stateTtlMs(client) > 3_600_000, "a wrong code is remembered");
+    assertEquals(200, client.verify(requestId, receiver.awaitCode(requestId)).status());
+    long ttl = stateTtlMs(client);
+    assertTrue(ttl > 0 && ttl <= 30_000, "the cooldown only, not a day: " + ttl + " ms");
+  }
+
+  private static long stateTtlMs(OtpClient client) {
+    var keys = gateway.redis(Command.KEYS, gateway.redisPrefix() + "otp-id:{" + client.appId() + "}:*");
+    assertEquals(1, keys.size(), "one identity state");
+    return gateway.redis(Command.PTTL, keys.get(0).toString()).toLong();
+  }
+
+  @Test
   @DisplayName("a phone login creates a user with the E.164 phone and no email")
   void phoneLogin() {
     OtpClient client = OtpClient.forNewApp(gateway, "verify-phone", new JsonObject());
