@@ -1,0 +1,75 @@
+package dev.portcullis.password;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+@DisplayName("A hash made under weaker Argon2id settings than the current ones")
+class OutdatedHashTimingTest {
+
+  private static TestGateway gateway;
+
+  @BeforeAll
+  static void start() {
+    gateway = TestGateway.start(new JsonObject().put(HashingSettings.MEMORY_KIB, 65_536));
+  }
+
+  @AfterAll
+  static void stop() {
+    gateway.close();
+  }
+
+  @Test
+  @DisplayName("costs a wrong password at least the current settings' work, as an unknown email does: the answer's time "
+      + "does not tell that the account exists before its next sign-in rehashes it")
+  void wrongPasswordCostsTheCurrentWork() throws Exception {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "outdated-hash", new JsonObject()
+        .put("challenge_required", false).put("password_max_failures", 100));
+    String outdated = new Argon2id(1024, 1, 1).hash("Correct-Horse-Battery-9");
+    try (Connection db = gateway.jdbc(); PreparedStatement insert = db.prepareStatement(
+        "INSERT INTO users (id, app_id, email, email_verified, password_hash) VALUES (?, ?::uuid, ?, true, ?)")) {
+      insert.setObject(1, UUID.randomUUID());
+      insert.setString(2, client.appId());
+      insert.setString(3, "old-hash@example.com");
+      insert.setString(4, outdated);
+      insert.executeUpdate();
+    }
+    List<Long> existing = new ArrayList<>();
+    List<Long> unknown = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      existing.add(wrongLoginNanos(client, "old-hash@example.com", i));
+      unknown.add(wrongLoginNanos(client, "nobody-" + i + "@example.com", i));
+    }
+    long existingMedian = median(existing);
+    long unknownMedian = median(unknown);
+    // Without the dummy's work the outdated check took ~1 ms against ~100 ms: a single request told them apart.
+    assertTrue(existingMedian * 10 >= unknownMedian * 7,
+        "outdated " + existingMedian / 1_000_000 + " ms, unknown " + unknownMedian / 1_000_000 + " ms");
+  }
+
+  private static long wrongLoginNanos(PasswordClient client, String email, int round) {
+    long started = System.nanoTime();
+    ApiResponse refused = client.post("/auth/login", new JsonObject().put("email", email)
+        .put("password", "not the password " + round).put("client_ip", "198.51.100." + (round + 1)));
+    long took = System.nanoTime() - started;
+    assertEquals("invalid_credentials", refused.error(), refused.body());
+    return took;
+  }
+
+  private static long median(List<Long> values) {
+    List<Long> sorted = values.stream().sorted().toList();
+    return sorted.get(sorted.size() / 2);
+  }
+}
