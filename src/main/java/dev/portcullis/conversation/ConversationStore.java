@@ -27,13 +27,16 @@ final class ConversationStore {
    * Binds an open conversation to the first browser that opens it, in one statement: a second browser finds
    * no row. The second SELECT tells why (unknown, over, or bound elsewhere) without a second round trip.
    */
+  /** The conversation's app is not being deleted: its link then answers as an unknown one, and binds nothing. */
+  private static final String APP_LIVE =
+      "EXISTS (SELECT 1 FROM apps a WHERE a.id = conversations.app_id AND a.deleted_at IS NULL)";
   private static final String BIND =
       "WITH bound AS (UPDATE conversations SET browser_hash = $2, status = 'IN_PROGRESS' "
           + "WHERE id = $1 AND status <> 'FINISHED' AND expires_at > now() "
-          + "AND (browser_hash IS NULL OR browser_hash = $2) RETURNING " + Conversation.COLUMNS + ") "
-          + "SELECT *, false AS elsewhere FROM bound UNION ALL "
+          + "AND (browser_hash IS NULL OR browser_hash = $2) AND " + APP_LIVE + " RETURNING " + Conversation.COLUMNS
+          + ") SELECT *, false AS elsewhere FROM bound UNION ALL "
           + "SELECT " + Conversation.COLUMNS + ", true AS elsewhere FROM conversations "
-          + "WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM bound)";
+          + "WHERE id = $1 AND " + APP_LIVE + " AND NOT EXISTS (SELECT 1 FROM bound)";
 
   private static final String FINISH =
       "UPDATE conversations SET status = 'FINISHED', result = $2, user_id = $3, finished_at = now() "

@@ -66,6 +66,24 @@ class ConversationTest {
     return java.net.URI.create(url).getPath();
   }
 
+  @Test
+  @DisplayName("the link of a conversation whose app was deleted answers as an unknown link (404) and binds nothing")
+  void deletedAppsLink() {
+    JsonObject doomed = fixture.app("convo-deleted", List.of(RETURN + "?from=portcullis"), new JsonObject());
+    ApiResponse made = fixture.gateway.http().send("POST", "/api/conversations", new JsonObject().put("userKey", "uk-9")
+            .put("returnUrl", RETURN + "?conversation={conversationId}").put("query", registration()).encode(),
+        "Content-Type", AUTHOLOGIC, "Accept", AUTHOLOGIC, "Authorization", HostedFixture.basic(doomed));
+    assertEquals(201, made.status(), made.toString());
+    String appId = doomed.getString("app_id");
+    assertEquals(200, fixture.gateway.http().delete("/v1/apps/" + appId,
+        "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY).status());
+    FormBrowser.Page page = fixture.browser().get(path(made.json()));
+    assertEquals(404, page.status(), page.toString());
+    assertTrue(page.body().contains("This sign-in link is not valid."), page.body());
+    assertEquals(0, fixture.gateway.count("SELECT count(*) FROM conversations WHERE app_id = '" + appId
+        + "' AND (status <> 'CREATED' OR browser_hash IS NOT NULL)"));
+  }
+
   private static JsonObject registration() {
     return new JsonObject()
         .put("identity", new JsonObject().put("requireOneOf", new JsonArray()
