@@ -11,16 +11,18 @@
 -- KEYS[5] the new request: hash {identity, name, net, mac, attempts, max}
 -- KEYS[6] the identity's pending codes: zset {request id -> expiry ms}
 -- KEYS[7] the identity's wrong codes: hash {bucket -> count}
--- KEYS[8] the networks that have signed this identity in: set
+-- KEYS[8] the networks that signed this identity in, as an earlier release kept them: set (read only)
 -- KEYS[9] the app's SMS sends, KEYS[10] the app's SMS sends to this country: hashes {bucket -> count}
 -- KEYS[11] the request this send replaces: the one KEYS[1]'s 'current' named when the caller read it (KEYS[5]
 --          when it named none)
+-- KEYS[12] the networks that signed this identity in: zset {network -> last sign-in ms}
 -- ARGV: 1 the request id KEYS[1]'s 'current' held when the caller read it ('' for none), 2 request id,
 --       3 identity, 4 identity name, 5 code mac, 6 max attempts, 7 code ttl ms, 8 cooldown ms,
 --       9 identity+network limit, 10 network limit, 11 app limit, 12 window ms, 13 bucket ms, 14 (unused: the
 --       state lives as long as its code and cooldown, or as verify's failures keep it),
 --       15 network name ('none' without a client IP), 16 pending codes per identity, 17 wrong codes per identity
---       and hour, 18 SMS limit (0: not an SMS), 19 SMS limit per country (0: not an SMS)
+--       and hour, 18 SMS limit (0: not an SMS), 19 SMS limit per country (0: not an SMS), 20 how long a network
+--       stays signed in, ms
 -- Returns {'ok'}, {'refused', reason, retry_after_ms}, or {'stale'} when 'current' changed since the caller read it
 -- (a concurrent send): nothing was written, and the caller reads it again and retries.
 --
@@ -78,7 +80,9 @@ if (previous or '') ~= ARGV[1] then
   return {'stale'}
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
-local trusted = network ~= 'none' and redis.call('SISMEMBER', KEYS[8], network) == 1
+local signed_at = tonumber(redis.call('ZSCORE', KEYS[12], network) or 0)
+local trusted = network ~= 'none' and (signed_at > now - tonumber(ARGV[20])
+  or redis.call('SISMEMBER', KEYS[8], network) == 1)
 if not trusted then
   local max_wrong = tonumber(ARGV[17])
   local wrong, live = sends(KEYS[7])

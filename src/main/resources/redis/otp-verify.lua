@@ -9,7 +9,8 @@
 -- KEYS[2] identity+network state of the code's network (name ':' net): hash {current, failures, lockouts, locked_until}
 -- KEYS[3] identity+network state of the verifying request's network (KEYS[2] when it is the same or none)
 -- KEYS[4] the identity's pending codes: zset, KEYS[5] its wrong codes: hash {bucket -> count}, KEYS[6] the
---         networks that have signed it in: set
+--         networks that signed it in, as an earlier release kept them: set (read only), KEYS[7] the networks that
+--         signed it in: zset {network -> last sign-in ms}, the 50 newest of ARGV[9]
 -- ARGV: 1 mac of the presented code, 2 request id, 3 consecutive failures that lock, 4 first lockout ms,
 --       5 longest lockout ms, 6 state ttl ms, 7 window ms, 8 bucket ms, 9 how long a network stays signed in, ms,
 --       10 the network of the verifying request ('' when it gave no client_ip), 11 the identity's wrong codes an
@@ -71,11 +72,14 @@ local bucket = tonumber(ARGV[8])
 local window = tonumber(ARGV[7])
 local wrong = KEYS[5]
 local signed_in = KEYS[6]
+local signed_in_at = KEYS[7]
+local signed_in_ms = tonumber(ARGV[9])
 
--- Whether a network that signed this identity in asks: the code's own, or the verifying request's.
+-- Whether a network that signed this identity in (within ARGV[9]) asks: the code's own, or the verifying request's.
 local function trusted()
   for _, net in ipairs({network, ARGV[10]}) do
-    if net ~= '' and net ~= 'none' and redis.call('SISMEMBER', signed_in, net) == 1 then
+    if net ~= '' and net ~= 'none' and (tonumber(redis.call('ZSCORE', signed_in_at, net) or 0) > now - signed_in_ms
+        or redis.call('SISMEMBER', signed_in, net) == 1) then
       return true
     end
   end
@@ -131,8 +135,14 @@ if matches then
     end
   end
   if network ~= 'none' then
-    redis.call('SADD', signed_in, network)
-    redis.call('PEXPIRE', signed_in, ARGV[9])
+    -- Each network with its last sign-in: one unused for 30 days is no longer trusted, and the newest 50 are kept.
+    redis.call('ZADD', signed_in_at, now, network)
+    redis.call('ZREMRANGEBYSCORE', signed_in_at, '-inf', now - signed_in_ms)
+    local kept = redis.call('ZCARD', signed_in_at)
+    if kept > 50 then
+      redis.call('ZREMRANGEBYRANK', signed_in_at, 0, kept - 51)
+    end
+    redis.call('PEXPIRE', signed_in_at, signed_in_ms)
   end
   return {'verified', request[1]}
 end

@@ -43,6 +43,12 @@ public final class OtpStore {
   static final int WRONG_CODES_PER_IDENTITY_IN_ATTEMPTS = 3;
   /** How long a network that signed an identity in stays open to it beyond the identity's ceilings. */
   static final long SIGNED_IN_NETWORK_TTL_MS = 30L * 86_400_000;
+  /**
+   * The networks that signed an identity in, each with its last sign-in (a sorted set, the 50 newest of the last
+   * 30 days). It replaces a set ("otp-signed-in", still read until its keys expire) that kept every network while
+   * the identity signed in anywhere once a month, and grew with each one.
+   */
+  static final String SIGNED_IN_AT = "otp-signed-in-at";
   /** The network name of requests without a client IP: they share one bucket per app. */
   public static final String NO_NETWORK = "none";
   /**
@@ -119,7 +125,8 @@ public final class OtpStore {
         redis.key("otp-signed-in", tag, send.identityName()),
         redis.key("otp-rate", tag, "sms"),
         redis.key("otp-rate", tag, "sms", country),
-        current == null ? request : requestKey(send.appId(), current.toString()));
+        current == null ? request : requestKey(send.appId(), current.toString()),
+        redis.key(SIGNED_IN_AT, tag, send.identityName()));
   }
 
   private static List<String> sendArgs(SendRequest send, Response current) {
@@ -142,7 +149,8 @@ public final class OtpStore {
         Integer.toString(PENDING_PER_IDENTITY),
         Integer.toString(WRONG_CODES_PER_IDENTITY_IN_ATTEMPTS * send.maxAttempts()),
         Integer.toString(send.smsLimit()),
-        Integer.toString(send.smsCountryLimit()));
+        Integer.toString(send.smsCountryLimit()),
+        Long.toString(SIGNED_IN_NETWORK_TTL_MS));
   }
 
   /** {@code networkName}: the verifying request's network as {@link OtpCodes#networkName} names it, or null. */
@@ -178,7 +186,8 @@ public final class OtpStore {
         verifying.isEmpty() || verifying.equals(network) ? state : redis.key("otp-id", tag, name, verifying),
         redis.key("otp-pending", tag, name),
         redis.key("otp-wrong", tag, name),
-        redis.key("otp-signed-in", tag, name));
+        redis.key("otp-signed-in", tag, name),
+        redis.key(SIGNED_IN_AT, tag, name));
   }
 
   private static List<String> verifyArgs(String requestId, String codeMac, String verifying, String name,

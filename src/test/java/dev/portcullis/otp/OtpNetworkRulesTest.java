@@ -149,6 +149,49 @@ class OtpNetworkRulesTest {
   }
 
   @Test
+  @DisplayName("the identity keeps the 50 networks that signed it in last; one whose sign-in is over 30 days old is "
+      + "open no more past the pending ceiling")
+  void signedInNetworksAge() {
+    OtpClient client = OtpClient.forNewApp(gateway, "net-age", NO_COOLDOWN);
+    for (int i = 1; i <= 51; i++) {
+      String requestId = sent(client, "roams@example.com", "10." + i + ".0.1");
+      assertEquals(200, client.verify(requestId, receiver.awaitCode(requestId)).status());
+    }
+    var keys = gateway.redis(io.vertx.redis.client.Command.KEYS,
+        gateway.redisPrefix() + "otp-signed-in-at:{" + client.appId() + "}:*");
+    assertEquals(1, keys.size());
+    String key = keys.get(0).toString();
+    assertEquals(50, gateway.redis(io.vertx.redis.client.Command.ZCARD, key).toInteger(), "the 50 newest kept");
+    long monthAgo = System.currentTimeMillis() - 31L * 86_400_000;
+    for (var member : gateway.redis(io.vertx.redis.client.Command.ZRANGE, key, "0", "-1")) {
+      gateway.redis(io.vertx.redis.client.Command.ZADD, key, Long.toString(monthAgo), member.toString());
+    }
+    for (int i = 1; i <= 3; i++) {
+      sent(client, "roams@example.com", "192.0.2." + i);
+    }
+    assertRateLimited(client.send("email", "roams@example.com", "10.51.0.1"), 1, 300);
+  }
+
+  @Test
+  @DisplayName("a network an earlier release recorded as signed in (a set, until it expires) stays open")
+  void earlierReleasesSignedInSet() {
+    OtpClient client = OtpClient.forNewApp(gateway, "net-legacy", NO_COOLDOWN);
+    String home = sent(client, "kept@example.com", USER_NETWORK);
+    assertEquals(200, client.verify(home, receiver.awaitCode(home)).status());
+    String key = gateway.redis(io.vertx.redis.client.Command.KEYS,
+        gateway.redisPrefix() + "otp-signed-in-at:{" + client.appId() + "}:*").get(0).toString();
+    String network = gateway.redis(io.vertx.redis.client.Command.ZRANGE, key, "0", "-1").get(0).toString();
+    gateway.redis(io.vertx.redis.client.Command.DEL, key);
+    String legacy = key.replace("otp-signed-in-at:", "otp-signed-in:");
+    gateway.redis(io.vertx.redis.client.Command.SADD, legacy, network);
+    gateway.redis(io.vertx.redis.client.Command.PEXPIRE, legacy, "60000");
+    for (int i = 1; i <= 3; i++) {
+      sent(client, "kept@example.com", "192.0.2." + i);
+    }
+    assertEquals(200, client.send("email", "kept@example.com", USER_NETWORK).status());
+  }
+
+  @Test
   @DisplayName("across networks an identity gets at most 3 x otp_max_attempts wrong codes an hour")
   void wrongCodeCeiling() {
     OtpClient client = OtpClient.forNewApp(gateway, "net-wrong", NO_COOLDOWN.copy().put("otp_max_attempts", 2));
