@@ -29,6 +29,27 @@ local function count(field, ends)
   return redis.call('HINCRBY', state, field, 1)
 end
 
+-- The fields of other networks that hold nothing live: the failure window ended, no attempt in flight, and no
+-- lockout within a state's lifetime (its count doubles the next one). Kept until that network's own success, a
+-- guesser spread over many networks grew this one key by four fields a network for a day after it stopped.
+local fields = redis.call('HGETALL', state)
+local value, networks = {}, {}
+for i = 1, #fields, 2 do
+  value[fields[i]] = tonumber(fields[i + 1]) or 0
+  local other = string.match(fields[i], '^n[elk]?:(.*)$') or string.match(fields[i], '^pe?:(.*)$')
+  if other then
+    networks[other] = true
+  end
+end
+local state_ttl = tonumber(ARGV[7])
+for other in pairs(networks) do
+  if other ~= net and (value['ne:' .. other] or 0) <= now and (value['pe:' .. other] or 0) <= now
+      and (value['nl:' .. other] or 0) + state_ttl <= now then
+    redis.call('HDEL', state, 'n:' .. other, 'ne:' .. other, 'nl:' .. other, 'nk:' .. other, 'p:' .. other,
+        'pe:' .. other)
+  end
+end
+
 if tonumber(redis.call('HGET', state, 'p:' .. net) or 0) > 0 then
   redis.call('HINCRBY', state, 'p:' .. net, -1)
 end

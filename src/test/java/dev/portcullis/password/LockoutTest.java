@@ -161,6 +161,38 @@ class LockoutTest {
   }
 
   @Test
+  @DisplayName("the identity's state drops the fields of networks with nothing live (window over, no attempt, no recent "
+      + "lock-out) at the next failure, and keeps the failing network's")
+  void spentNetworksAreDropped() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "lo-prune", settings());
+    signUp(client, "spread@example.com");
+    for (int i = 0; i < 6; i++) {
+      assertEquals("invalid_credentials", client.login("spread@example.com", "wrong password", "192.0.2." + (40 + i)).error());
+    }
+    var keys = gateway.redis(io.vertx.redis.client.Command.KEYS,
+        gateway.redisPrefix() + "pw-id:{" + client.appId() + "}:*");
+    assertEquals(1, keys.size());
+    String key = keys.get(0).toString();
+    var fields = gateway.redis(io.vertx.redis.client.Command.HKEYS, key);
+    java.util.List<String> windows = new java.util.ArrayList<>();
+    fields.forEach(field -> {
+      if (field.toString().startsWith("ne:") || field.toString().startsWith("pe:")) {
+        windows.add(field.toString());
+      }
+    });
+    assertTrue(windows.size() >= 6, windows.toString());
+    for (String window : windows) {
+      gateway.redis(io.vertx.redis.client.Command.HSET, key, window, "1"); // their windows ended long ago
+    }
+    assertEquals("invalid_credentials", client.login("spread@example.com", "wrong password", "192.0.2.99").error());
+    java.util.Set<String> left = new java.util.TreeSet<>();
+    gateway.redis(io.vertx.redis.client.Command.HKEYS, key).forEach(field -> left.add(field.toString()));
+    // Network names are digests: of the seven networks, only the one failing now keeps its fields.
+    assertEquals(1, left.stream().filter(field -> field.startsWith("n:")).count(), "spent networks dropped: " + left);
+    assertEquals(1, left.stream().filter(field -> field.startsWith("ne:")).count(), left.toString());
+  }
+
+  @Test
   @DisplayName("beyond password_max_failures_per_network failures across identities the network gets 429")
   void perNetworkAcrossIdentities() {
     PasswordClient client = PasswordClient.forNewApp(gateway, "lo-sweep",
