@@ -23,13 +23,16 @@ final class Seats {
 
   private static final String LOCK_LICENSE = "SELECT " + License.COLUMNS + License.FROM
       + "WHERE l.id = $1 FOR UPDATE OF l";
+  /**
+   * Each count reads only the rows it counts, through its index (the live devices; the last day's activations): a
+   * licence's deactivated devices stay as its history, and one aggregate over all of them, under the licence's
+   * lock, grew with every device a churning licence (containers, CI) ever had.
+   */
   private static final String COUNT = "SELECT "
       + "(SELECT id FROM license_devices WHERE license_id = $1 AND fingerprint = $2 AND deactivated_at IS NULL) AS existing, "
-      + "count(*) FILTER (WHERE deactivated_at IS NULL) AS live, "
-      + "count(*) FILTER (WHERE activated_at > now() - interval '1 day') AS today, "
-      + "ceil(extract(epoch FROM min(activated_at) FILTER (WHERE activated_at > now() - interval '1 day') "
-      + "+ interval '1 day' - now()))::bigint AS cap_frees_in "
-      + "FROM license_devices WHERE license_id = $1";
+      + "(SELECT count(*) FROM license_devices WHERE license_id = $1 AND deactivated_at IS NULL) AS live, "
+      + "count(*) AS today, ceil(extract(epoch FROM min(activated_at) + interval '1 day' - now()))::bigint AS cap_frees_in "
+      + "FROM license_devices WHERE license_id = $1 AND activated_at > now() - interval '1 day'";
   /** A repeat activation is the device online, as a heartbeat is: it revives a device that had gone silent. */
   private static final String REACTIVATE = "WITH before AS (SELECT d.id, " + Device.SILENT + " AS silent "
       + "FROM license_devices d JOIN licenses l ON l.id = d.license_id JOIN license_policies p ON p.id = l.policy_id "
