@@ -57,6 +57,15 @@ public final class Postgres {
         Map.of("lock_timeout", Long.toString(config.backendTimeoutMs())));
   }
 
+  /**
+   * A pool of its own (shared by name within the process) whose statements wait on a lock no longer than a request's:
+   * for a transaction that holds a row while another verticle works on the requests' pool. On that pool, enough of
+   * them at once held every connection while each waited for one more.
+   */
+  public static Postgres createBesideRequests(Vertx vertx, GatewayConfig config, String name, int maxSize) {
+    return create(vertx, config, name, maxSize, Map.of("lock_timeout", Long.toString(config.backendTimeoutMs())));
+  }
+
   /** A pool of its own (shared by name within the process), for a writer that must not queue behind requests. */
   public static Postgres create(Vertx vertx, GatewayConfig config, String name, int maxSize) {
     return create(vertx, config, name, maxSize, Map.of());
@@ -127,6 +136,11 @@ public final class Postgres {
    */
   public Postgres withTimeout(long timeoutMs) {
     return new Postgres(pool, timeoutMs);
+  }
+
+  /** How long a call waits before its caller is answered 503 (the backend timeout, or a job's own bound). */
+  public long timeoutMs() {
+    return timeoutMs;
   }
 
   /** Runs a statement (or several) on the pool. */

@@ -32,7 +32,12 @@ import io.vertx.ext.web.client.WebClient;
  */
 public final class PasswordVerticle extends VerticleBase {
 
+  /** Concurrent password changes per process; more wait for a connection, within the backend timeout. */
+  private static final int CHANGES_POOL_SIZE = 4;
+
   private Postgres pg;
+  /** Password changes' transactions: each holds its user's row while the token service revokes on the other pool. */
+  private Postgres changesPg;
   private RedisStore redis;
   private WebClient web;
   private MailClient mail;
@@ -41,6 +46,7 @@ public final class PasswordVerticle extends VerticleBase {
   public Future<?> start() {
     GatewayConfig config = GatewayConfig.from(config());
     pg = Postgres.create(vertx, config);
+    changesPg = Postgres.createBesideRequests(vertx, config, "portcullis-password-changes", CHANGES_POOL_SIZE);
     redis = RedisStore.create(vertx, config);
     web = WebClient.create(vertx);
     mail = DeliveryChannels.mailClient(vertx, config);
@@ -55,7 +61,7 @@ public final class PasswordVerticle extends VerticleBase {
     OtpMetrics otpMetrics = new OtpMetrics(registry);
     PasswordMetrics metrics = new PasswordMetrics(registry);
     PasswordStore store = new PasswordStore(redis);
-    UserPasswords passwords = new UserPasswords(pg);
+    UserPasswords passwords = new UserPasswords(pg, changesPg);
     UserChanges changes = new UserChanges(redis);
     VerificationCodes codes = new VerificationCodes(new OtpStore(redis), names,
         new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), otpMetrics, audit,
@@ -88,6 +94,6 @@ public final class PasswordVerticle extends VerticleBase {
   public Future<?> stop() {
     web.close();
     Future<Void> mailClosed = mail == null ? Future.succeededFuture() : mail.close();
-    return Future.join(mailClosed, pg.close(), redis.close());
+    return Future.join(mailClosed, pg.close(), changesPg.close(), redis.close());
   }
 }

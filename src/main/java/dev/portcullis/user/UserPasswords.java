@@ -1,5 +1,7 @@
 package dev.portcullis.user;
 
+import dev.portcullis.core.ApiException;
+import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -8,6 +10,7 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -51,9 +54,12 @@ public final class UserPasswords {
   private static final String REHASH = "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2";
 
   private final Postgres pg;
+  private final Postgres changes;
 
-  public UserPasswords(Postgres pg) {
+  /** {@code changes}: a pool of its own for {@link #change}, whose transaction waits on the requests' pool. */
+  public UserPasswords(Postgres pg, Postgres changes) {
     this.pg = pg;
+    this.changes = changes;
   }
 
   /** The user of an identity ({@code column} "email" or "phone"), or null when the app has none. */
@@ -99,13 +105,19 @@ public final class UserPasswords {
    */
   public Future<Integer> change(UUID userId, String verifiedHash, String newHash,
                                 Supplier<Future<Integer>> beforeStoring) {
-    return pg.inTransaction(conn -> conn.preparedQuery(HOLD_HASH).execute(Tuple.of(userId)).compose(rows -> {
-      String current = rows.size() == 0 ? null : rows.iterator().next().getString("password_hash");
+    return changes.inTransaction(conn -> conn.preparedQuery(HOLD_HASH).execute(Tuple.of(userId)).compose(rows -> {
+      if (rows.size() == 0) {
+        // Deleted meanwhile (its sessions with it): not "changed by another request".
+        return Future.failedFuture(new ApiException(ErrorCode.SESSION_REVOKED, "the user no longer exists"));
+      }
+      String current = rows.iterator().next().getString("password_hash");
       if (!verifiedHash.equals(current)) {
         return Future.succeededFuture(null);
       }
-      return beforeStoring.get().compose(result -> conn.preparedQuery(CHANGE).execute(Tuple.of(userId, newHash))
-          .map(result));
+      // Bounded within the transaction's own bound: a revocation answering later would let the change commit after its
+      // caller was told 503 (rolled back here, the sessions it revoked stay revoked).
+      return beforeStoring.get().timeout(changes.timeoutMs() / 2, TimeUnit.MILLISECONDS)
+          .compose(result -> conn.preparedQuery(CHANGE).execute(Tuple.of(userId, newHash)).map(result));
     }));
   }
 
