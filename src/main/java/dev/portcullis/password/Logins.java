@@ -174,11 +174,12 @@ public final class Logins {
     String verified = user.passwordHash();
     Future<String> rehashed = hashing.needsRehash(verified)
         ? hashing.hash(password)
-            .compose(fresh -> users.rehash(userId, verified, fresh).map(replaced -> {
+            .compose(fresh -> users.rehash(userId, verified, fresh).compose(replaced -> {
               if (replaced) {
                 metrics.changed("rehash");
+                return Future.succeededFuture(fresh);
               }
-              return replaced ? fresh : verified;
+              return storedMeanwhile(request.appId(), userId, password, verified);
             }))
             .otherwise(notNow -> verified)
         : Future.succeededFuture(verified);
@@ -191,6 +192,19 @@ public final class Logins {
               .with(identity.kind().field(), identity.masked()));
           return admitted.apply(request, userId, audited, provenHash);
         });
+  }
+
+  /**
+   * The hash this login proved when its rehash lost to another write: another login's rehash of the same password
+   * (then the stored hash verifies it, and is the one proven), or a change or reset (then it does not, and the
+   * verified hash stays the proven one, which what the login opens is then checked against). Kept as the verified
+   * hash, a concurrent sign-in's rehash made this one look like a sign-in with a changed password: refused.
+   */
+  private Future<String> storedMeanwhile(UUID appId, UUID userId, String password, String verified) {
+    return users.byId(appId, userId).compose(now -> now == null || now.passwordHash() == null
+        || now.passwordHash().equals(verified)
+        ? Future.succeededFuture(verified)
+        : hashing.verify(password, now.passwordHash()).map(same -> same ? now.passwordHash() : verified));
   }
 
   private Future<LoggedOut> change(PasswordRequest request, UserPasswords.Credentials user, UUID sessionId,

@@ -59,6 +59,34 @@ class OutdatedHashTimingTest {
         "outdated " + existingMedian / 1_000_000 + " ms, unknown " + unknownMedian / 1_000_000 + " ms");
   }
 
+  @Test
+  @DisplayName("concurrent right passwords on it all sign in: one rehashes it, the others prove the hash it stored "
+      + "(kept to the hash they verified, they were refused as sign-ins with a changed password)")
+  void concurrentRehashes() throws Exception {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "outdated-concurrent", new JsonObject()
+        .put("challenge_required", false).put("password_max_failures", 100));
+    String outdated = new Argon2id(1024, 1, 1).hash("Correct-Horse-Battery-9");
+    try (Connection db = gateway.jdbc(); PreparedStatement insert = db.prepareStatement(
+        "INSERT INTO users (id, app_id, email, email_verified, password_hash) VALUES (?, ?::uuid, ?, true, ?)")) {
+      insert.setObject(1, UUID.randomUUID());
+      insert.setString(2, client.appId());
+      insert.setString(3, "rehashed-twice@example.com");
+      insert.setString(4, outdated);
+      insert.executeUpdate();
+    }
+    List<java.util.concurrent.CompletableFuture<ApiResponse>> logins = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      logins.add(client.postAsync("/auth/login", new JsonObject().put("email", "rehashed-twice@example.com")
+          .put("password", "Correct-Horse-Battery-9").put("client_ip", "198.51.100." + (20 + i))));
+    }
+    for (var login : logins) {
+      ApiResponse answer = login.get(30, java.util.concurrent.TimeUnit.SECONDS);
+      assertEquals(200, answer.status(), answer.body());
+      assertEquals(200, gateway.http().get("/auth/me",
+          dev.portcullis.testing.Http.bearer(answer.json().getString("access_token"))).status());
+    }
+  }
+
   private static long wrongLoginNanos(PasswordClient client, String email, int round) {
     long started = System.nanoTime();
     ApiResponse refused = client.post("/auth/login", new JsonObject().put("email", email)
