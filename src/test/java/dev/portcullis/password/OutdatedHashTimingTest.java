@@ -35,17 +35,7 @@ class OutdatedHashTimingTest {
   @DisplayName("costs a wrong password at least the current settings' work, as an unknown email does: the answer's time "
       + "does not tell that the account exists before its next sign-in rehashes it")
   void wrongPasswordCostsTheCurrentWork() throws Exception {
-    PasswordClient client = PasswordClient.forNewApp(gateway, "outdated-hash", new JsonObject()
-        .put("challenge_required", false).put("password_max_failures", 100));
-    String outdated = new Argon2id(1024, 1, 1).hash("Correct-Horse-Battery-9");
-    try (Connection db = gateway.jdbc(); PreparedStatement insert = db.prepareStatement(
-        "INSERT INTO users (id, app_id, email, email_verified, password_hash) VALUES (?, ?::uuid, ?, true, ?)")) {
-      insert.setObject(1, UUID.randomUUID());
-      insert.setString(2, client.appId());
-      insert.setString(3, "old-hash@example.com");
-      insert.setString(4, outdated);
-      insert.executeUpdate();
-    }
+    PasswordClient client = withOutdatedUser("outdated-hash", "old-hash@example.com");
     List<Long> existing = new ArrayList<>();
     List<Long> unknown = new ArrayList<>();
     for (int i = 0; i < 7; i++) {
@@ -63,17 +53,7 @@ class OutdatedHashTimingTest {
   @DisplayName("concurrent right passwords on it all sign in: one rehashes it, the others prove the hash it stored "
       + "(kept to the hash they verified, they were refused as sign-ins with a changed password)")
   void concurrentRehashes() throws Exception {
-    PasswordClient client = PasswordClient.forNewApp(gateway, "outdated-concurrent", new JsonObject()
-        .put("challenge_required", false).put("password_max_failures", 100));
-    String outdated = new Argon2id(1024, 1, 1).hash("Correct-Horse-Battery-9");
-    try (Connection db = gateway.jdbc(); PreparedStatement insert = db.prepareStatement(
-        "INSERT INTO users (id, app_id, email, email_verified, password_hash) VALUES (?, ?::uuid, ?, true, ?)")) {
-      insert.setObject(1, UUID.randomUUID());
-      insert.setString(2, client.appId());
-      insert.setString(3, "rehashed-twice@example.com");
-      insert.setString(4, outdated);
-      insert.executeUpdate();
-    }
+    PasswordClient client = withOutdatedUser("outdated-concurrent", "rehashed-twice@example.com");
     List<java.util.concurrent.CompletableFuture<ApiResponse>> logins = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       logins.add(client.postAsync("/auth/login", new JsonObject().put("email", "rehashed-twice@example.com")
@@ -85,6 +65,21 @@ class OutdatedHashTimingTest {
       assertEquals(200, gateway.http().get("/auth/me",
           dev.portcullis.testing.Http.bearer(answer.json().getString("access_token"))).status());
     }
+  }
+
+  /** A new app with a user whose password hash was made under far weaker settings (as before an upgrade of them). */
+  private static PasswordClient withOutdatedUser(String slug, String email) throws Exception {
+    PasswordClient client = PasswordClient.forNewApp(gateway, slug, new JsonObject()
+        .put("challenge_required", false).put("password_max_failures", 100));
+    try (Connection db = gateway.jdbc(); PreparedStatement insert = db.prepareStatement(
+        "INSERT INTO users (id, app_id, email, email_verified, password_hash) VALUES (?, ?::uuid, ?, true, ?)")) {
+      insert.setObject(1, UUID.randomUUID());
+      insert.setString(2, client.appId());
+      insert.setString(3, email);
+      insert.setString(4, new Argon2id(1024, 1, 1).hash("Correct-Horse-Battery-9"));
+      insert.executeUpdate();
+    }
+    return client;
   }
 
   private static long wrongLoginNanos(PasswordClient client, String email, int round) {
