@@ -508,8 +508,7 @@ class PasswordFlowTest {
     PasswordClient client = PasswordClient.forNewApp(gateway, "pw-revoke-fails",
         new JsonObject().put("otp_resend_cooldown", 0));
     String email = "locked@example.com";
-    String verificationId = client.signup(email, "tangerine skyline 42").json().getString("verification_id");
-    String other = client.verify(verificationId, receiver.awaitCode(verificationId)).json().getString("access_token");
+    String other = signedUp(client, email);
     String access = client.login(email, "tangerine skyline 42", null).json().getString("access_token");
     String hash = passwordHash(client.appId(), email);
 
@@ -543,8 +542,7 @@ class PasswordFlowTest {
     PasswordClient client = PasswordClient.forNewApp(gateway, "pw-two-changes",
         new JsonObject().put("otp_resend_cooldown", 0));
     String email = "twice@example.com";
-    String verificationId = client.signup(email, "tangerine skyline 42").json().getString("verification_id");
-    String third = client.verify(verificationId, receiver.awaitCode(verificationId)).json().getString("access_token");
+    String third = signedUp(client, email);
     for (int round = 0; round < 3; round++) {
       String current = round == 0 ? "tangerine skyline 42" : "winner number " + (round - 1) + " password";
       String first = client.login(email, current, null).json().getString("access_token");
@@ -564,6 +562,12 @@ class PasswordFlowTest {
       assertEquals("session_revoked", gateway.http().get("/auth/me", Http.bearer(third)).error());
       third = winner;
     }
+  }
+
+  /** Signs a new user up with "tangerine skyline 42" and verifies it: the access token of the signup's session. */
+  private static String signedUp(PasswordClient client, String email) {
+    String verificationId = client.signup(email, "tangerine skyline 42").json().getString("verification_id");
+    return client.verify(verificationId, receiver.awaitCode(verificationId)).json().getString("access_token");
   }
 
   private static ApiResponse whileSessionsLocked(String appId, String email,
