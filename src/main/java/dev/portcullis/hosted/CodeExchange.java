@@ -6,7 +6,6 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
-import dev.portcullis.core.messages.OtpMessages;
 import dev.portcullis.core.messages.TokenMessages.Grant;
 import dev.portcullis.core.messages.TokenMessages.Issue;
 import dev.portcullis.core.messages.TokenMessages.Revoke;
@@ -114,8 +113,8 @@ public final class CodeExchange {
     if (credential == null) {
       return Future.succeededFuture();
     }
-    return users.passwordHash(appId, userId).compose(hash -> {
-      if (credential.equals(OtpMessages.Proven.credential(hash))) {
+    return users.stillProves(appId, userId, credential).compose(proven -> {
+      if (proven) {
         return Future.succeededFuture();
       }
       metrics.codeExchange("refused");

@@ -1,6 +1,7 @@
 package dev.portcullis.hosted;
 
 import dev.portcullis.core.Postgres;
+import dev.portcullis.core.messages.OtpMessages;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -18,7 +19,8 @@ public final class HostedUsers {
   private static final String USER_DATA =
       "SELECT id, email, phone, profile FROM users WHERE id = $1 AND app_id = $2";
 
-  private static final String PASSWORD_HASH = "SELECT password_hash FROM users WHERE id = $1 AND app_id = $2";
+  private static final String PASSWORD =
+      "SELECT password_hash, password_generation FROM users WHERE id = $1 AND app_id = $2";
 
   private final Postgres pg;
 
@@ -54,10 +56,16 @@ public final class HostedUsers {
     });
   }
 
-  /** The user's stored password hash, or null (no password, or no such user). */
-  public Future<String> passwordHash(UUID appId, UUID userId) {
-    return pg.run(pool -> pool.preparedQuery(PASSWORD_HASH).execute(Tuple.of(userId, appId)))
-        .map(rows -> rows.rowCount() == 0 ? null : rows.iterator().next().getString("password_hash"));
+  /** Whether the user's password is still the one a sign-in's {@code credential} proved (false: no such user). */
+  public Future<Boolean> stillProves(UUID appId, UUID userId, String credential) {
+    return pg.run(pool -> pool.preparedQuery(PASSWORD).execute(Tuple.of(userId, appId))).map(rows -> {
+      if (rows.rowCount() == 0) {
+        return false;
+      }
+      Row row = rows.iterator().next();
+      return OtpMessages.Proven.stillProves(credential, row.getString("password_hash"),
+          row.getLong("password_generation"));
+    });
   }
 
   /** The Autz.org UserData of a user: {id, name, email, phone, address, gender, dob}, or null when it is gone. */

@@ -55,13 +55,13 @@ public final class Logins {
 
   /** {@code PASSWORD_LOGIN}: the token response. */
   public Future<Grant> login(Login message) {
-    return signIn(message, (request, userId, audited, provenHash) -> {
+    return signIn(message, (request, userId, audited, generation) -> {
       TokenMessages.Issue login = request.issue(userId, false, message.tenantId());
       // A session on a licensed device: bound only when the device's license key proves it.
       Future<Grant> issued = devices.bind(login, message.deviceId(), message.licenseKey())
           .compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound))
           .recover(Logins::userGone)
-          .compose(grant -> unlessPasswordChanged(request, userId, provenHash, grant));
+          .compose(grant -> unlessPasswordChanged(request, userId, generation, grant));
       return PasswordRequest.afterAudit(audited, issued);
     });
   }
@@ -81,12 +81,13 @@ public final class Logins {
   /**
    * The session a login opened stands only while the password it proved is still the user's. A reset or change
    * revokes every session, but a login that checked the old password just before could store its session just
-   * after that revocation ran. A reset or change revokes again once its new hash is stored, so a hash read here,
-   * once the session is stored, that is still the one this login proved means that revocation comes later and ends it.
+   * after that revocation ran. A reset or change revokes again once its new hash is stored, so a password generation
+   * read here, once the session is stored, that is still the one this login proved means that revocation comes later
+   * and ends it. (Another login's rehash stores another hash of the same password, in the same generation.)
    */
-  private Future<Grant> unlessPasswordChanged(PasswordRequest request, UUID userId, String provenHash, Grant grant) {
+  private Future<Grant> unlessPasswordChanged(PasswordRequest request, UUID userId, long generation, Grant grant) {
     return users.byId(request.appId(), userId).compose(now -> {
-      if (now != null && provenHash.equals(now.passwordHash())) {
+      if (now != null && now.passwordGeneration() == generation) {
         return Future.succeededFuture(grant);
       }
       Revoke revoke = Revoke.session(request.appId(), grant.sessionId(), "password_changed", PasswordRequest.USER_ACTOR,
@@ -101,18 +102,18 @@ public final class Logins {
    * and no session (the hosted pages open theirs when the app redeems the flow's authorization code).
    */
   public Future<OtpMessages.Proven> prove(Login message) {
-    return signIn(message, (request, userId, audited, provenHash) -> audited
+    return signIn(message, (request, userId, audited, generation) -> audited
         .compose(stored -> users.byId(request.appId(), userId))
         .map(user -> new OtpMessages.Proven(userId, user.user().toJson(), false,
-            OtpMessages.Proven.credential(provenHash))));
+            OtpMessages.Proven.credential(generation))));
   }
 
   /**
-   * What a right password leads to, once its event is being recorded. {@code provenHash}: the user's stored hash
-   * as this login left it (the one it verified, or its rehash).
+   * What a right password leads to, once its event is being recorded. {@code generation}: the password generation
+   * of the hash this login verified.
    */
   private interface Admitted<T> {
-    Future<T> apply(PasswordRequest request, UUID userId, Future<Void> audited, String provenHash);
+    Future<T> apply(PasswordRequest request, UUID userId, Future<Void> audited, long generation);
   }
 
   private <T> Future<T> signIn(Login message, Admitted<T> admitted) {
@@ -170,41 +171,29 @@ public final class Logins {
     }
     // The login time is written with the session (or when the hosted flow's code is redeemed), not here: one
     // write of the user's row per login. A rehash that cannot be done now (a full pool, a failed write) waits for a
-    // later login rather than failing this one.
+    // later login rather than failing this one; one that lost to another write proves the generation read with the
+    // hash all the same (another login's rehash kept it, a change did not and is caught later).
     String verified = user.passwordHash();
-    Future<String> rehashed = hashing.needsRehash(verified)
+    Future<Void> rehashed = hashing.needsRehash(verified)
         ? hashing.hash(password)
-            .compose(fresh -> users.rehash(userId, verified, fresh).compose(replaced -> {
+            .compose(fresh -> users.rehash(userId, verified, fresh))
+            .onSuccess(replaced -> {
               if (replaced) {
                 metrics.changed("rehash");
-                return Future.succeededFuture(fresh);
               }
-              return storedMeanwhile(request.appId(), userId, password, verified);
-            }))
-            .otherwise(notNow -> verified)
-        : Future.succeededFuture(verified);
+            })
+            .<Void>mapEmpty()
+            .otherwise((Void) null)
+        : Future.succeededFuture();
     return rehashed
-        .compose(provenHash -> {
+        .compose(done -> {
           metrics.login("success");
           Future<Void> audited = audit.record(AuditEvent.of(AuditEvent.PASSWORD_LOGIN_SUCCEEDED, request.appId(),
                   request.requestId(), request.clientIp())
               .withUser(userId)
               .with(identity.kind().field(), identity.masked()));
-          return admitted.apply(request, userId, audited, provenHash);
+          return admitted.apply(request, userId, audited, user.passwordGeneration());
         });
-  }
-
-  /**
-   * The hash this login proved when its rehash lost to another write: another login's rehash of the same password
-   * (then the stored hash verifies it, and is the one proven), or a change or reset (then it does not, and the
-   * verified hash stays the proven one, which what the login opens is then checked against). Kept as the verified
-   * hash, a concurrent sign-in's rehash made this one look like a sign-in with a changed password: refused.
-   */
-  private Future<String> storedMeanwhile(UUID appId, UUID userId, String password, String verified) {
-    return users.byId(appId, userId).compose(now -> now == null || now.passwordHash() == null
-        || now.passwordHash().equals(verified)
-        ? Future.succeededFuture(verified)
-        : hashing.verify(password, now.passwordHash()).map(same -> same ? now.passwordHash() : verified));
   }
 
   private Future<LoggedOut> change(PasswordRequest request, UserPasswords.Credentials user, UUID sessionId,
@@ -227,7 +216,7 @@ public final class Logins {
         // The other sessions are revoked before the change (with the user's row held): when that fails, nothing
         // changed and the same request can be sent again. Revoked only after it, a failure left them live behind a
         // committed password, and the retry was refused (its current_password no longer is).
-        .compose(hash -> users.change(user.user().id(), user.passwordHash(), hash,
+        .compose(hash -> users.change(user.user().id(), user.passwordGeneration(), hash,
             () -> revokeOthers(request, user.user().id(), sessionId)))
         .compose(before -> before != null ? Future.succeededFuture(before)
             : Future.failedFuture(new ApiException(ErrorCode.CONFLICT,

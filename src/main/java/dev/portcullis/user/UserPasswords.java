@@ -20,9 +20,12 @@ import java.util.function.Supplier;
  */
 public final class UserPasswords {
 
-  /** A user as a password login sees it. {@code passwordHash} is null for a user who never set a password. */
-  public record Credentials(User user, String passwordHash, boolean emailVerified, boolean phoneVerified,
-                            boolean disabled) {
+  /**
+   * A user as a password login sees it. {@code passwordHash} is null for a user who never set a password;
+   * {@code passwordGeneration} counts the passwords set (a rehash of the same one is not counted).
+   */
+  public record Credentials(User user, String passwordHash, long passwordGeneration, boolean emailVerified,
+                            boolean phoneVerified, boolean disabled) {
 
     /** Whether the channel of {@code column} ("email" or "phone") has been proven. */
     public boolean verified(String column) {
@@ -31,26 +34,31 @@ public final class UserPasswords {
   }
 
   private static final String CREDENTIAL_COLUMNS =
-      User.COLUMNS + ", password_hash, email_verified, phone_verified, disabled";
+      User.COLUMNS + ", password_hash, password_generation, email_verified, phone_verified, disabled";
   private static final String BY_EMAIL =
       "SELECT " + CREDENTIAL_COLUMNS + " FROM users WHERE app_id = $1 AND email = $2";
   private static final String BY_PHONE =
       "SELECT " + CREDENTIAL_COLUMNS + " FROM users WHERE app_id = $1 AND phone = $2";
   private static final String BY_ID =
       "SELECT " + CREDENTIAL_COLUMNS + " FROM users WHERE app_id = $1 AND id = $2";
+  private static final String NEXT_GENERATION = "password_generation = password_generation + 1";
   /** A verified signup: the password is set unless the user (made by a code login meanwhile) already has one. */
   private static final String COMPLETE_SIGNUP_EMAIL = completeSignup("email_verified");
   private static final String COMPLETE_SIGNUP_PHONE = completeSignup("phone_verified");
   private static final String VERIFY_EMAIL = "UPDATE users SET email_verified = true WHERE id = $1";
   private static final String VERIFY_PHONE = "UPDATE users SET phone_verified = true WHERE id = $1";
   private static final String RESET_EMAIL =
-      "UPDATE users SET password_hash = $2, email_verified = true WHERE id = $1";
+      "UPDATE users SET password_hash = $2, " + NEXT_GENERATION + ", email_verified = true WHERE id = $1";
   private static final String RESET_PHONE =
-      "UPDATE users SET password_hash = $2, phone_verified = true WHERE id = $1";
+      "UPDATE users SET password_hash = $2, " + NEXT_GENERATION + ", phone_verified = true WHERE id = $1";
   /** NO KEY: concurrent changes queue here, while logins may still insert sessions that refer to the user. */
-  private static final String HOLD_HASH = "SELECT password_hash FROM users WHERE id = $1 FOR NO KEY UPDATE";
-  private static final String CHANGE = "UPDATE users SET password_hash = $2 WHERE id = $1";
-  /** Only while the hash is still the one that was verified, so a concurrent change is never overwritten. */
+  private static final String HOLD_PASSWORD =
+      "SELECT password_generation FROM users WHERE id = $1 FOR NO KEY UPDATE";
+  private static final String CHANGE = "UPDATE users SET password_hash = $2, " + NEXT_GENERATION + " WHERE id = $1";
+  /**
+   * Only while the hash is still the one that was verified, so a concurrent change is never overwritten. The same
+   * password: its generation stays.
+   */
   private static final String REHASH = "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2";
 
   private final Postgres pg;
@@ -98,20 +106,20 @@ public final class UserPasswords {
   }
 
   /**
-   * Replaces the verified hash with {@code newHash}, running {@code beforeStoring} (the revocation of the user's other
-   * sessions) first, with the user's row held: concurrent changes go one after the other, and one that finds the hash
-   * replaced meanwhile runs nothing. Revoking before the lock was held, the change that lost revoked the session of
-   * the one that won. The answer of {@code beforeStoring}, or null when another change came first.
+   * Replaces the verified password (of generation {@code verifiedGeneration}) with {@code newHash}, running
+   * {@code beforeStoring} (the revocation of the user's other sessions) first, with the user's row held: concurrent
+   * changes go one after the other, and one that finds the password replaced meanwhile runs nothing (a login's rehash
+   * of the same password does not count). Revoking before the lock was held, the change that lost revoked the session
+   * of the one that won. The answer of {@code beforeStoring}, or null when another change came first.
    */
-  public Future<Integer> change(UUID userId, String verifiedHash, String newHash,
+  public Future<Integer> change(UUID userId, long verifiedGeneration, String newHash,
                                 Supplier<Future<Integer>> beforeStoring) {
-    return changes.inTransaction(conn -> conn.preparedQuery(HOLD_HASH).execute(Tuple.of(userId)).compose(rows -> {
+    return changes.inTransaction(conn -> conn.preparedQuery(HOLD_PASSWORD).execute(Tuple.of(userId)).compose(rows -> {
       if (rows.size() == 0) {
         // Deleted meanwhile (its sessions with it): not "changed by another request".
         return Future.failedFuture(new ApiException(ErrorCode.SESSION_REVOKED, "the user no longer exists"));
       }
-      String current = rows.iterator().next().getString("password_hash");
-      if (!verifiedHash.equals(current)) {
+      if (rows.iterator().next().getLong("password_generation") != verifiedGeneration) {
         return Future.succeededFuture(null);
       }
       // Bounded within the transaction's own bound: a revocation answering later would let the change commit after its
@@ -123,6 +131,7 @@ public final class UserPasswords {
 
   private static String completeSignup(String verifiedColumn) {
     return "UPDATE users SET " + verifiedColumn + " = true, password_hash = coalesce(password_hash, $2), "
+        + "password_generation = password_generation + CASE WHEN password_hash IS NULL THEN 1 ELSE 0 END, "
         + "profile = CASE WHEN profile = '{}'::jsonb THEN $3::jsonb ELSE profile END, "
         + "terms_accepted_at = coalesce($4, terms_accepted_at), last_login_at = now() WHERE id = $1";
   }
@@ -133,7 +142,7 @@ public final class UserPasswords {
       return null;
     }
     Row row = iterator.next();
-    return new Credentials(User.fromRow(row), row.getString("password_hash"), row.getBoolean("email_verified"),
-        row.getBoolean("phone_verified"), row.getBoolean("disabled"));
+    return new Credentials(User.fromRow(row), row.getString("password_hash"), row.getLong("password_generation"),
+        row.getBoolean("email_verified"), row.getBoolean("phone_verified"), row.getBoolean("disabled"));
   }
 }

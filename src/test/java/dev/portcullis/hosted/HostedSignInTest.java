@@ -423,19 +423,52 @@ class HostedSignInTest {
         "action", "password"));
     assertEquals(302, done.status(), done.toString());
     String appId = at.app().getString("app_id");
-    // A change or reset elsewhere stores another hash (and revokes the sessions then live: none yet).
-    try (var db = fixture.gateway.jdbc(); var change = db.prepareStatement(
-        "UPDATE users SET password_hash = 'changed-elsewhere' WHERE app_id = ?::uuid AND email = ?")) {
-      change.setString(1, appId);
-      change.setString(2, "changed-meanwhile@example.com");
-      assertEquals(1, change.executeUpdate());
-    }
-    ApiResponse exchanged = fixture.gateway.http().get("/api/client/" + appId + "/userinfo?code="
-        + FormBrowser.encode(query(done.location()).get("auth_code")), "Authorization", HostedFixture.basic(at.app()));
+    // A change or reset elsewhere stores another password (and revokes the sessions then live: none yet).
+    storeHash(appId, "changed-meanwhile@example.com",
+        new dev.portcullis.password.Argon2id(1024, 1, 1).hash("Another-Horse-Battery-7"), true);
+    ApiResponse exchanged = exchange(at.app(), done);
     assertEquals(400, exchanged.status(), exchanged.body());
     assertEquals("invalid_grant", exchanged.error());
-    assertEquals(0, fixture.gateway.count("SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id "
-        + "WHERE u.app_id = '" + appId + "' AND s.revoked_at IS NULL"));
+    assertEquals(0, liveSessions(appId));
+  }
+
+  @Test
+  @DisplayName("a code a password sign-in made still opens a session after another login rehashed the same password "
+      + "(compared with the hash, the rehash read as a changed password and refused the code)")
+  void passwordRehashedBeforeTheExchange() throws Exception {
+    AtPassword at = atPasswordStep("hosted-password-rehashed", "rehashed-meanwhile@example.com", "pr");
+    FormBrowser.Page done = at.browser().submit(at.page(), Map.of("password", "Correct-Horse-Battery-9",
+        "action", "password"));
+    assertEquals(302, done.status(), done.toString());
+    String appId = at.app().getString("app_id");
+    // What a login under other Argon2id settings stores: another hash of the same password.
+    storeHash(appId, "rehashed-meanwhile@example.com",
+        new dev.portcullis.password.Argon2id(1024, 1, 1).hash("Correct-Horse-Battery-9"), false);
+    ApiResponse exchanged = exchange(at.app(), done);
+    assertEquals(200, exchanged.status(), exchanged.body());
+    assertEquals(1, liveSessions(appId));
+  }
+
+  /** Stores {@code hash} as the user's password hash, as a change or reset does, or as a rehash ({@code changed} false). */
+  private static void storeHash(String appId, String email, String hash, boolean changed) throws Exception {
+    try (var db = fixture.gateway.jdbc(); var store = db.prepareStatement("UPDATE users SET password_hash = ?, "
+        + "password_generation = password_generation + ? WHERE app_id = ?::uuid AND email = ?")) {
+      store.setString(1, hash);
+      store.setInt(2, changed ? 1 : 0);
+      store.setString(3, appId);
+      store.setString(4, email);
+      assertEquals(1, store.executeUpdate());
+    }
+  }
+
+  private static ApiResponse exchange(JsonObject app, FormBrowser.Page done) {
+    return fixture.gateway.http().get("/api/client/" + app.getString("app_id") + "/userinfo?code="
+        + FormBrowser.encode(query(done.location()).get("auth_code")), "Authorization", HostedFixture.basic(app));
+  }
+
+  private static long liveSessions(String appId) {
+    return fixture.gateway.count("SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id "
+        + "WHERE u.app_id = '" + appId + "' AND s.revoked_at IS NULL");
   }
 
   /** A browser at the password step of a new app's flow, for a user the operator made with a password. */

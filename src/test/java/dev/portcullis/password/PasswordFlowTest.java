@@ -477,28 +477,51 @@ class PasswordFlowTest {
   void passwordChangedDuringLogin() throws Exception {
     PasswordClient client = PasswordClient.forNewApp(gateway, "pw-race", new JsonObject().put("otp_resend_cooldown", 0));
     String email = "race@example.com";
-    String verificationId = client.signup(email, "tangerine skyline 42").json().getString("verification_id");
-    assertEquals(200, client.verify(verificationId, receiver.awaitCode(verificationId)).status());
-    String liveSessions = "SELECT count(*)::text FROM sessions s JOIN users u ON u.id = s.user_id "
-        + "WHERE u.app_id = ?::uuid AND u.email = ? AND s.revoked_at IS NULL";
-    String before = scalar(liveSessions, client.appId(), email);
-    // A reset commits its new hash (and then revokes every session) while the login is issuing its session.
-    io.vertx.core.Handler<io.vertx.core.eventbus.DeliveryContext<Object>> resetMeanwhile = delivery -> {
+    assertNotNull(signedUp(client, email));
+    String before = liveSessions(client, email);
+    // A reset commits its new password (and then revokes every session) while the login is issuing its session.
+    ApiResponse login = loginWhileStoring(client, email,
+        "'reset-meanwhile', password_generation = password_generation + 1");
+    assertEquals(401, login.status(), login.body());
+    assertEquals("invalid_credentials", login.error());
+    assertEquals(before, liveSessions(client, email), "the login's session was revoked");
+  }
+
+  @Test
+  @DisplayName("a login during which another login rehashed the same password keeps its session (compared with the "
+      + "hash, the rehash read as a changed password: 401)")
+  void passwordRehashedDuringLogin() throws Exception {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-rehash-race",
+        new JsonObject().put("otp_resend_cooldown", 0));
+    String email = "rehash-race@example.com";
+    assertNotNull(signedUp(client, email));
+    String before = liveSessions(client, email);
+    ApiResponse login = loginWhileStoring(client, email,
+        "'" + new Argon2id(1024, 1, 1).hash("tangerine skyline 42") + "'");
+    assertEquals(200, login.status(), login.body());
+    assertEquals(String.valueOf(Long.parseLong(before) + 1), liveSessions(client, email));
+  }
+
+  /** A login of the user, the users row updated with {@code SET password_hash = <assignment>} as it issues its session. */
+  private static ApiResponse loginWhileStoring(PasswordClient client, String email, String assignment) {
+    io.vertx.core.Handler<io.vertx.core.eventbus.DeliveryContext<Object>> storeMeanwhile = delivery -> {
       if (dev.portcullis.core.Bus.TOKEN_ISSUE.name().equals(delivery.message().address())) {
-        scalar("UPDATE users SET password_hash = 'reset-meanwhile' WHERE app_id = ?::uuid AND email = ? "
+        scalar("UPDATE users SET password_hash = " + assignment + " WHERE app_id = ?::uuid AND email = ? "
             + "RETURNING id::text", client.appId(), email);
       }
       delivery.next();
     };
-    gateway.vertx().eventBus().addOutboundInterceptor(resetMeanwhile);
+    gateway.vertx().eventBus().addOutboundInterceptor(storeMeanwhile);
     try {
-      ApiResponse login = client.login(email, "tangerine skyline 42", null);
-      assertEquals(401, login.status(), login.body());
-      assertEquals("invalid_credentials", login.error());
+      return client.login(email, "tangerine skyline 42", null);
     } finally {
-      gateway.vertx().eventBus().removeOutboundInterceptor(resetMeanwhile);
+      gateway.vertx().eventBus().removeOutboundInterceptor(storeMeanwhile);
     }
-    assertEquals(before, scalar(liveSessions, client.appId(), email), "the login's session was revoked");
+  }
+
+  private static String liveSessions(PasswordClient client, String email) {
+    return scalar("SELECT count(*)::text FROM sessions s JOIN users u ON u.id = s.user_id "
+        + "WHERE u.app_id = ?::uuid AND u.email = ? AND s.revoked_at IS NULL", client.appId(), email);
   }
 
   @Test

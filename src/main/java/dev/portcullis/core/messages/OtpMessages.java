@@ -81,18 +81,31 @@ public final class OtpMessages {
 
   /**
    * The user a consumed code ({@code Bus.OTP_PROVE}) or a password ({@code Bus.PASSWORD_PROVE}) proves: the user's
-   * public JSON, made on first sign-in. {@code credential}: for a password, {@link #credential(String)} of the stored
-   * hash it matched, so what the proof opens later can tell that the password changed meanwhile; null for a code.
+   * public JSON, made on first sign-in. {@code credential}: for a password, {@link #credential(long)} of the
+   * password's generation, so what the proof opens later can tell that the password changed meanwhile; null for a code.
    */
   public record Proven(UUID userId, JsonObject user, boolean newUser, String credential) {
+
+    private static final String GENERATION = "generation:";
 
     public Proven(UUID userId, JsonObject user, boolean newUser) {
       this(userId, user, newUser, null);
     }
 
-    /** A digest of a stored password hash: equal while the password is unchanged, and no hash itself. */
-    public static String credential(String passwordHash) {
-      return passwordHash == null ? null : Secrets.base64Url(Secrets.sha256(passwordHash));
+    /** The credential of a password sign-in: the generation of the password it proved. */
+    public static String credential(long passwordGeneration) {
+      return GENERATION + passwordGeneration;
+    }
+
+    /**
+     * Whether the user's password is still the one a sign-in's {@code credential} proved. A credential made before
+     * the generation was counted (V112, in a code issued across the upgrade) is a digest of the stored hash.
+     */
+    public static boolean stillProves(String credential, String passwordHash, long passwordGeneration) {
+      if (credential.startsWith(GENERATION)) {
+        return credential.equals(credential(passwordGeneration));
+      }
+      return passwordHash != null && credential.equals(Secrets.base64Url(Secrets.sha256(passwordHash)));
     }
   }
 }
