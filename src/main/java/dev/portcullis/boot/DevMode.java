@@ -69,8 +69,11 @@ public final class DevMode {
     if (config.getValue(GatewayConfig.MASTER_KEY) == null) {
       config.put(GatewayConfig.MASTER_KEY, keptSecret("master.key", Base64.getEncoder().encodeToString(Secrets.randomBytes(32))));
     }
+    // Where the admin key is, never the key: a log line carries no secret, in dev mode either.
+    String adminKeyFrom = "PORTCULLIS_ADMIN_KEY";
     if (config.getValue(GatewayConfig.ADMIN_KEY) == null) {
       config.put(GatewayConfig.ADMIN_KEY, keptSecret("admin.key", "pca_" + Secrets.randomToken(32)));
+      adminKeyFrom = HOME.resolve("admin.key").toString();
     }
     if (blank(config.getValue(GatewayConfig.ISSUER))) {
       config.put(GatewayConfig.ISSUER, "http://localhost:" + config.getValue(GatewayConfig.HTTP_PORT));
@@ -83,7 +86,7 @@ public final class DevMode {
     }
     LOG.info("DEV MODE: API on http://localhost:{}, management on http://localhost:{}", config.getValue(GatewayConfig.HTTP_PORT),
         config.getValue(GatewayConfig.MANAGEMENT_PORT));
-    LOG.info("DEV MODE: admin key (Authorization: Bearer ...): {}", config.getString(GatewayConfig.ADMIN_KEY));
+    LOG.info("DEV MODE: admin key (Authorization: Bearer ...) in {}", adminKeyFrom);
     return config;
   }
 

@@ -1,8 +1,10 @@
 package dev.portcullis.boot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.testing.LogCapture;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.Base64;
@@ -12,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-@DisplayName("start-dev: codes go to the log unless a channel is configured")
+@DisplayName("start-dev: codes go to the log unless a channel is configured; the admin key does not")
 class DevModeTest {
 
   private static Vertx vertx;
@@ -48,6 +50,18 @@ class DevModeTest {
     assertEquals("log", configured.getString(GatewayConfig.OTP_SMS_CHANNEL));
     JsonObject unset = DevMode.prepare(vertx, raw()).await(60, TimeUnit.SECONDS);
     assertEquals("log", unset.getString(GatewayConfig.OTP_EMAIL_CHANNEL));
+  }
+
+  @Test
+  @DisplayName("says where the admin key is, never the key itself (a log line carries no secret)")
+  void adminKeyNotLogged() throws Exception {
+    try (LogCapture log = new LogCapture()) {
+      DevMode.prepare(vertx, raw()).await(60, TimeUnit.SECONDS);
+      assertTrue(log.lines().stream().anyMatch(line -> line.contains("admin key") && line.contains("PORTCULLIS_ADMIN_KEY")),
+          String.join("\n", log.lines()));
+      assertTrue(log.lines().stream().noneMatch(line -> line.contains("pca_dev-mode-test")),
+          String.join("\n", log.lines()));
+    }
   }
 
   @Test

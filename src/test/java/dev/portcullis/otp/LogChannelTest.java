@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portcullis.testing.LogCapture;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.DisplayName;

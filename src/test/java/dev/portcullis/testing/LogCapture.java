@@ -1,4 +1,4 @@
-package dev.portcullis.otp;
+package dev.portcullis.testing;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -8,12 +8,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.LoggerFactory;
 
 /** Every log line of the JVM while it is open (formatted message plus any exception text). */
-final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
+public final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
 
   private final List<String> lines = new CopyOnWriteArrayList<>();
   private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
 
-  LogCapture() {
+  public LogCapture() {
     setName("test-capture");
     start();
     root.addAppender(this);
@@ -25,7 +25,7 @@ final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoClosea
     lines.add(event.getLoggerName() + " " + event.getFormattedMessage() + thrown);
   }
 
-  List<String> lines() {
+  public List<String> lines() {
     return List.copyOf(lines);
   }
 
