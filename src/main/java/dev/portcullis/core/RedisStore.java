@@ -19,11 +19,13 @@ import java.util.concurrent.TimeUnit;
 public final class RedisStore {
 
   /**
-   * Error replies of a Redis that cannot serve right now (restart, failover, a script running too long), and
+   * Error replies of a Redis that cannot serve right now (restart, failover, a script running too long, a master
+   * short of the replicas its {@code min-replicas-to-write} asks for), and
    * the client's own CONNECTION_CLOSED, raised as an error reply when the connection drops under a call.
    */
   private static final List<String> OUTAGES =
-      List.of("LOADING", "READONLY", "MASTERDOWN", "BUSY", "CLUSTERDOWN", "TRYAGAIN", "OOM", "CONNECTION_CLOSED");
+      List.of("LOADING", "READONLY", "MASTERDOWN", "BUSY", "CLUSTERDOWN", "TRYAGAIN", "OOM", "CONNECTION_CLOSED",
+          "NOREPLICAS");
 
   private static final java.util.regex.Pattern BATCH_ERROR = java.util.regex.Pattern.compile("-?ERR \\[\\d+\\] ");
 

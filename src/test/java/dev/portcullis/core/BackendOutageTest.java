@@ -73,8 +73,10 @@ class BackendOutageTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"LOADING Redis is loading the dataset in memory", "READONLY You can't write against a read only replica.",
-      "MASTERDOWN Link with MASTER is down", "BUSY Redis is busy running a script", "CLUSTERDOWN The cluster is down"})
-  @DisplayName("a Redis that says it is loading, read-only, busy or down is 503 unavailable")
+      "MASTERDOWN Link with MASTER is down", "BUSY Redis is busy running a script", "CLUSTERDOWN The cluster is down",
+      "NOREPLICAS Not enough good replicas to write."})
+  @DisplayName("a Redis that says it is loading, read-only, busy, down or short of the replicas min-replicas-to-write "
+      + "asks for is 503 unavailable")
   void redisOutageStates(String error) throws Exception {
     try (ErringRedis redis = new ErringRedis(error)) {
       RedisStore store = RedisStore.create(vertx, config(TestBackends.newDatabase().toUrl(), redis.url()));
