@@ -37,9 +37,9 @@ public final class RedisScript {
   }
 
   public Future<Response> run(RedisStore redis, List<String> keys, List<String> args) {
-    return redis.sendDecision(build(Command.EVALSHA, sha, keys, args))
+    return redis.sendDecision(keys.get(0), build(Command.EVALSHA, sha, keys, args))
         .recover(failure -> isNoScript(failure)
-            ? redis.sendDecision(build(Command.EVAL, source, keys, args))
+            ? redis.sendDecision(keys.get(0), build(Command.EVAL, source, keys, args))
             : Future.failedFuture(failure));
   }
 

@@ -44,8 +44,9 @@ public final class RedisStore {
   }
 
   public static RedisStore create(Vertx vertx, GatewayConfig config) {
-    return new RedisStore(RedisTopologies.client(vertx, config), config.redisPrefix(),
-        config.backendTimeoutMs(), RedisTopologies.pipelinesAcrossSlots(config), new ReplicaAcks(vertx, config));
+    Redis client = RedisTopologies.client(vertx, config);
+    return new RedisStore(client, config.redisPrefix(), config.backendTimeoutMs(),
+        RedisTopologies.pipelinesAcrossSlots(config), new ReplicaAcks(vertx, config, client));
   }
 
   /** The full key of a logical key: {@code prefix + parts joined by ':'}. */
@@ -63,14 +64,17 @@ public final class RedisStore {
 
   /**
    * A write that records a single-use decision (a consumed code, a revocation): answered once a replica holds it
-   * too where a fail-over could otherwise lose it (see {@link ReplicaAcks}).
+   * too where a fail-over could otherwise lose it (see {@link ReplicaAcks}). {@code key}: the write's (first) key,
+   * which in a Cluster names the master it goes to.
    */
-  public Future<Response> sendDecision(Request write) {
-    if (!replicaAcks.enabled() || replicaAcks.noReplicaUp()) {
+  public Future<Response> sendDecision(String key, Request write) {
+    if (!replicaAcks.enabled() || replicaAcks.noReplicaUp(key)) {
       return send(write);
     }
+    // One batch, so one connection: WAIT counts the replicas holding this connection's writes. A Cluster sends a
+    // batch to the master of its one keyed request.
     return pipelined(replicaAcks.withWait(write)).compose(replies -> RequestContext.carried(
-        replicaAcks.writeReply(replies)));
+        replicaAcks.writeReply(key, replies)));
   }
 
   /**

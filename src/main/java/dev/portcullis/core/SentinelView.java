@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * replica they still call healthy, or a fail-over in progress, does not: the write may be on a master that is being
  * replaced, and a decision acted on there could be undone. One instance belongs to one verticle's event loop.
  */
-final class SentinelView {
+final class SentinelView implements ReplicaAcks.Replicas {
 
   private static final Set<String> DOWN_FLAGS = Set.of("s_down", "o_down", "disconnected");
   private static final long FRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
@@ -40,9 +40,10 @@ final class SentinelView {
   /**
    * True when a majority of the configured sentinels see no fail-over under way and every replica of the master
    * down, or long out of touch; false otherwise (one sentinel on the wrong side of a partition is not enough). One
-   * answer serves the decisions of the next half second.
+   * answer serves the decisions of the next half second. The sentinels watch one master, whatever the key.
    */
-  Future<Boolean> replicasAllDown() {
+  @Override
+  public Future<Boolean> allDown(String key) {
     long now = System.nanoTime();
     if (recent == null || now - askedAt > FRESH_NANOS) {
       askedAt = now;
@@ -53,8 +54,8 @@ final class SentinelView {
     return recent;
   }
 
-  /** True while a fresh answer says every replica is down: a decision then needs no acknowledgement to wait for. */
-  boolean knownAllDown() {
+  @Override
+  public boolean knownAllDown(String key) {
     return recent != null && System.nanoTime() - askedAt <= FRESH_NANOS && recent.succeeded() && recent.result();
   }
 
@@ -66,7 +67,8 @@ final class SentinelView {
         .timeout(timeoutMs, TimeUnit.MILLISECONDS);
   }
 
-  Future<Void> close() {
+  @Override
+  public Future<Void> close() {
     return Future.all(sentinels.stream().map(Redis::close).toList()).mapEmpty();
   }
 

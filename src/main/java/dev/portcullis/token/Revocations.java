@@ -110,7 +110,8 @@ final class Revocations {
   }
 
   private void attempt(UUID session, int retry, Promise<Void> firstAttempt) {
-    redis.sendDecision(Request.cmd(Command.SET, key(session), "1", "EX", Long.toString(MARKER_TTL_SECONDS)))
+    redis.sendDecision(key(session), Request.cmd(Command.SET, key(session), "1", "EX",
+            Long.toString(MARKER_TTL_SECONDS)))
         .onComplete(written -> {
           if (firstAttempt != null) {
             firstAttempt.complete();

@@ -71,16 +71,38 @@ public final class RedisProcesses implements AutoCloseable {
 
   /** Three masters sharing the 16384 slots, no replicas. */
   public static RedisProcesses cluster() {
+    return cluster(0, 2000);
+  }
+
+  /**
+   * Three masters sharing the 16384 slots, each with a replica in sync. A node is called failing after 5 s without
+   * an answer, so a replica frozen for less stays healthy in the cluster's eyes.
+   */
+  public static RedisProcesses clusterWithReplicas() {
+    RedisProcesses cluster = cluster(1, 5_000);
+    try {
+      Await.until("every replica to be in sync", Duration.ofSeconds(30), () -> cluster.dataPorts.stream()
+          .map(port -> cli(port, "INFO", "replication"))
+          .filter(info -> info.contains("role:master"))
+          .allMatch(info -> info.contains("state=online")));
+      return cluster;
+    } catch (RuntimeException | Error e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  private static RedisProcesses cluster(int replicasPerMaster, int nodeTimeoutMs) {
     requireBinaries("redis-server", "redis-cli");
     RedisProcesses cluster = new RedisProcesses(tempDir("pc-cluster"));
     try {
-      for (int i = 0; i < 3; i++) {
+      for (int i = 0; i < 3 * (1 + replicasPerMaster); i++) {
         cluster.server("--port", "%d", "--cluster-enabled", "yes", "--cluster-config-file", "nodes-%d.conf",
-            "--cluster-node-timeout", "2000");
+            "--cluster-node-timeout", Integer.toString(nodeTimeoutMs));
       }
       List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
       cluster.dataPorts.forEach(port -> create.add("127.0.0.1:" + port));
-      create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
+      create.addAll(List.of("--cluster-replicas", Integer.toString(replicasPerMaster), "--cluster-yes"));
       run(create);
       Await.until("the cluster to cover every slot on every node", Duration.ofSeconds(20), () -> cluster.dataPorts.stream()
           .allMatch(port -> cli(port, "CLUSTER", "INFO").contains("cluster_state:ok")));
@@ -89,6 +111,59 @@ public final class RedisProcesses implements AutoCloseable {
       cluster.close();
       throw e;
     }
+  }
+
+  /**
+   * Freezes (SIGSTOP) the replica of the master that serves the slot of {@code hashTag}, until the returned handle
+   * is closed (SIGCONT, then waits for that master to see it in sync again).
+   */
+  public AutoCloseable freezeClusterReplicaServing(String hashTag) {
+    String[][] pair = masterAndReplicaServing(hashTag);
+    int masterPort = clusterPort(pair[0]);
+    long pid = byPort.get(clusterPort(pair[1])).pid();
+    run(List.of("kill", "-STOP", Long.toString(pid)));
+    return () -> {
+      run(List.of("kill", "-CONT", Long.toString(pid)));
+      Await.until("the replica to be in sync again", Duration.ofSeconds(30),
+          () -> cli(masterPort, "INFO", "replication").contains("state=online"));
+    };
+  }
+
+  /** Whether the master serving {@code hashTag}'s slot calls its replica failing ({@code fail} or {@code fail?}). */
+  public boolean clusterReplicaFailing(String hashTag) {
+    return masterAndReplicaServing(hashTag)[1][2].contains("fail");
+  }
+
+  /** The {@code CLUSTER NODES} fields, as the master itself sees them, of the master serving a slot and its replica. */
+  private String[][] masterAndReplicaServing(String hashTag) {
+    int first = dataPorts.get(0);
+    int slot = Integer.parseInt(cli(first, "CLUSTER", "KEYSLOT", "{" + hashTag + "}").strip());
+    String[] owner = nodes(first).stream().filter(node -> node[2].contains("master") && serves(node, slot))
+        .findFirst().orElseThrow();
+    List<String[]> seen = nodes(clusterPort(owner));
+    String[] master = seen.stream().filter(node -> node[0].equals(owner[0])).findFirst().orElseThrow();
+    String[] replica = seen.stream().filter(node -> node[3].equals(master[0])).findFirst().orElseThrow();
+    return new String[][] {master, replica};
+  }
+
+  private static List<String[]> nodes(int port) {
+    return cli(port, "CLUSTER", "NODES").lines().map(line -> line.strip().split(" ")).toList();
+  }
+
+  private static boolean serves(String[] node, int slot) {
+    for (int i = 8; i < node.length; i++) {
+      String[] range = node[i].split("-");
+      if (!node[i].startsWith("[") && Integer.parseInt(range[0]) <= slot
+          && slot <= Integer.parseInt(range[range.length - 1])) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The data port of a {@code CLUSTER NODES} line's {@code ip:port@cport}. */
+  private static int clusterPort(String[] node) {
+    return Integer.parseInt(node[1].substring(node[1].indexOf(':') + 1, node[1].indexOf('@')));
   }
 
   /**

@@ -104,12 +104,4 @@ class RedisSentinelTest extends RedisTopologyContract {
       assertTrue(cause != null && cause.getMessage().contains(named), config + " -> " + cause);
     });
   }
-
-  private static double unreplicatedWrites() {
-    String metrics = gateway.management().get("/metrics").body();
-    return metrics.lines()
-        .filter(line -> line.startsWith("portcullis_redis_unreplicated_writes_total"))
-        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-        .sum();
-  }
 }

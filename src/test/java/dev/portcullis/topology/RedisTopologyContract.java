@@ -32,13 +32,18 @@ abstract class RedisTopologyContract {
 
   /** Starts a gateway in that mode on those Redis processes, and one app with a short resend cooldown. */
   protected static void startOn(RedisProcesses processes, String mode) {
+    startOn(processes, mode, mode);
+  }
+
+  /** The same, the app's slug ending in {@code name}. */
+  protected static void startOn(RedisProcesses processes, String mode, String name) {
     redis = processes;
     receiver = new WebhookReceiver();
     gateway = TestGateway.start(receiver.channels()
         .put(GatewayConfig.REDIS_MODE, mode)
         .put(GatewayConfig.REDIS_URL, processes.nodesUrl())
         .put(GatewayConfig.REDIS_MASTER_NAME, RedisProcesses.MASTER_NAME));
-    app = gateway.createApp(new JsonObject().put("name", "Topology").put("slug", "topology-" + mode)
+    app = gateway.createApp(new JsonObject().put("name", "Topology").put("slug", "topology-" + name)
         .put("settings", new JsonObject().put("otp_resend_cooldown", 30)));
   }
 
@@ -111,6 +116,15 @@ abstract class RedisTopologyContract {
     ApiResponse refresh = gateway.http().post("/auth/refresh", credentials()
         .put("refresh_token", sessions.get(1).getString("refresh_token")));
     assertEquals(200, refresh.status(), refresh.body());
+  }
+
+  /** portcullis_redis_unreplicated_writes_total: decisions no replica acknowledged in time. */
+  protected static double unreplicatedWrites() {
+    String metrics = gateway.management().get("/metrics").body();
+    return metrics.lines()
+        .filter(line -> line.startsWith("portcullis_redis_unreplicated_writes_total"))
+        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   /** A session of a new user, by OTP. */
