@@ -41,7 +41,8 @@ public final class Migrations {
   public static Future<Void> migrate(Vertx vertx, GatewayConfig config) {
     // Schema work runs as the migration role (the tables' owner): PORTCULLIS_PG_MIGRATION_URL when set.
     GatewayConfig owner = asMigrationRole(config);
-    return vertx.executeBlocking(MigrationScripts::read, false)
+    return refuseAnotherKeyBeforeMigrating(vertx, owner)
+        .compose(v -> vertx.executeBlocking(MigrationScripts::read, false))
         .compose(scripts -> scripts.isEmpty()
             ? Future.succeededFuture(false)
             : alreadyApplied(vertx, owner, scripts.get()))
@@ -59,7 +60,7 @@ public final class Migrations {
     byte[] digest = MasterKey.checkDigest(owner.masterKey());
     return vertx.executeBlocking(() -> {
       try (Connection db = connect(owner.pgUrl())) {
-        if (!sealsExistingKeys(db, new MasterKey(owner.masterKey()))) {
+        if (!sealsExistingKeys(db, new MasterKey(owner.masterKey()), true)) {
           // A database from before this check, upgraded under another key: never record that key as its own.
           mismatch(owner);
           return null;
@@ -81,6 +82,45 @@ public final class Migrations {
             + owner.pgUrl().redacted() + ": " + e.getMessage());
       }
     }, false);
+  }
+
+  /**
+   * The same check, read only, before any script runs: a pod started under another key must not migrate the schema
+   * under the pods still serving before it is refused. A database too old for the check's table is judged by its
+   * oldest signing key; one without either (a first start), or that cannot be read yet, is left to Flyway and to
+   * {@link #checkMasterKey} after it.
+   */
+  static Future<Void> refuseAnotherKeyBeforeMigrating(Vertx vertx, GatewayConfig owner) {
+    if (owner.devMode()) {
+      // Dev mode only warns, once, after migrating.
+      return Future.succeededFuture();
+    }
+    byte[] digest = MasterKey.checkDigest(owner.masterKey());
+    return vertx.executeBlocking(() -> {
+      boolean another;
+      try (Connection db = connect(owner.pgUrl()); Statement query = db.createStatement();
+           ResultSet tables = query.executeQuery("SELECT to_regclass('master_key_check') IS NOT NULL, "
+               + "to_regclass('signing_keys') IS NOT NULL")) {
+        tables.next();
+        boolean checked = tables.getBoolean(1);
+        boolean keyed = tables.getBoolean(2);
+        byte[] recorded = checked ? recordedDigest(db) : null;
+        another = recorded != null ? !MessageDigest.isEqual(digest, recorded)
+            : keyed && !sealsExistingKeys(db, new MasterKey(owner.masterKey()), checked);
+      } catch (SQLException unreadable) {
+        return null;
+      }
+      if (another) {
+        mismatch(owner);
+      }
+      return null;
+    }, false);
+  }
+
+  private static byte[] recordedDigest(Connection db) throws SQLException {
+    try (Statement query = db.createStatement(); ResultSet row = query.executeQuery("SELECT digest FROM master_key_check")) {
+      return row.next() ? row.getBytes(1) : null;
+    }
   }
 
   /** The configuration with PORTCULLIS_PG_URL replaced by the migration URL (itself when that is unset). */
@@ -158,11 +198,12 @@ public final class Migrations {
 
   /**
    * Before the database holds a digest (a first start, or the first since this check came): true when it has no
-   * signing key yet, or when this key opens its oldest one.
+   * signing key yet, or when this key opens its oldest one. {@code checkTable}: whether master_key_check exists.
    */
-  private static boolean sealsExistingKeys(Connection db, MasterKey key) throws SQLException {
+  private static boolean sealsExistingKeys(Connection db, MasterKey key, boolean checkTable) throws SQLException {
     try (Statement query = db.createStatement(); ResultSet row = query.executeQuery(
-        "SELECT k.kid, k.private_enc FROM signing_keys k WHERE NOT EXISTS (SELECT 1 FROM master_key_check) "
+        "SELECT k.kid, k.private_enc FROM signing_keys k "
+            + (checkTable ? "WHERE NOT EXISTS (SELECT 1 FROM master_key_check) " : "")
             + "ORDER BY k.created_at LIMIT 1")) {
       if (!row.next()) {
         return true;

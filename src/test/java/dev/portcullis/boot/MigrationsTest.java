@@ -109,6 +109,31 @@ class MigrationsTest {
   }
 
   @Test
+  @DisplayName("a start under another key is refused before any script runs: the schema stays at the version the "
+      + "pods still serving use")
+  void anotherKeyMigratesNothing() throws Exception {
+    PgUrl database = TestBackends.newDatabase();
+    Migrations.migrate(vertx, config(database)).await(60, TimeUnit.SECONDS);
+    // One script fewer in the history, as the previous release left it (the script's work itself stays: run again,
+    // it would fail, as any script run under the wrong key must not get to).
+    String latest = MigrationScripts.latest(MigrationScripts.read().orElseThrow());
+    execute(database, "DELETE FROM flyway_schema_history WHERE version = '" + latest + "'");
+
+    String otherKey = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    GatewayConfig other = ConfigLoader.load(vertx, config(database).json().put(GatewayConfig.MASTER_KEY, otherKey),
+        false).await(10, TimeUnit.SECONDS);
+    Exception refused = assertThrows(Exception.class, () -> Migrations.migrate(vertx, other).await(60, TimeUnit.SECONDS));
+    assertTrue(refused.getMessage().startsWith(GatewayConfig.MASTER_KEY + " is not the key"), refused.getMessage());
+    try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
+         Statement query = connection.createStatement();
+         java.sql.ResultSet applied = query.executeQuery(
+             "SELECT count(*) FROM flyway_schema_history WHERE version = '" + latest + "'")) {
+      applied.next();
+      assertEquals(0, applied.getInt(1), "V" + latest + " was not applied under the other key");
+    }
+  }
+
+  @Test
   @DisplayName("a history that lacks one of the jar's scripts is not up to date")
   void missingScriptIsNotUpToDate() throws Exception {
     PgUrl database = TestBackends.newDatabase();
