@@ -38,6 +38,6 @@ public final class AdminPasswords implements PasswordHashing {
     } catch (ApiException weak) {
       return Future.failedFuture(weak);
     }
-    return pool.submit(() -> argon2id.hash(normalised));
+    return pool.submit(app.id(), () -> argon2id.hash(normalised));
   }
 }

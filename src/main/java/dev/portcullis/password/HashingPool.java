@@ -12,7 +12,9 @@ import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
+import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -20,8 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The one place password hashes are computed in a process: a named worker pool sized to the cores, with a
  * bounded number of hashes admitted at once (running plus waiting). When that many are in flight, a new one is
  * refused at once with {@code 503 unavailable} and {@code Retry-After}, instead of queueing without end while
- * its caller times out. Shared by every verticle instance of one Vert.x (like a connection pool), so the bound
- * holds for the whole process.
+ * its caller times out. One app holds at most half of that bound (rounded up): another app's flood of wrong
+ * passwords (its own backend's, or strangers' through its hosted page) leaves the other half to the others. Shared
+ * by every verticle instance of one Vert.x (like a connection pool), so the bounds hold for the whole process.
  */
 public final class HashingPool {
 
@@ -31,19 +34,29 @@ public final class HashingPool {
 
   private final WorkerExecutor workers;
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** Per app with hashes in flight (atomic per key through compute); an app with none has no entry. */
+  private final ConcurrentHashMap<UUID, Integer> inFlightByApp = new ConcurrentHashMap<>();
   private final int capacity;
+  private final int appShare;
   private final int threads;
   private final int nice;
   private final Counter rejected;
+  private final Counter rejectedForApp;
   private final Timer hashTime;
 
   private HashingPool(Vertx vertx, HashingSettings settings, MeterRegistry registry) {
     this.threads = settings.threads();
     this.capacity = settings.capacity();
+    this.appShare = (capacity + 1) / 2;
     this.nice = settings.nice();
     this.workers = vertx.createSharedWorkerExecutor(NAME, threads, MAX_HASH_SECONDS, TimeUnit.SECONDS);
     this.rejected = Counter.builder("portcullis.password.hash.rejected")
         .description("password hashes refused with 503 because the hashing pool was full")
+        .tag("reason", "pool_full")
+        .register(registry);
+    this.rejectedForApp = Counter.builder("portcullis.password.hash.rejected")
+        .description("password hashes refused with 503 because the hashing pool was full")
+        .tag("reason", "app_share")
         .register(registry);
     this.hashTime = Timer.builder("portcullis.password.hash.duration")
         .description("time one Argon2id hash or verification took on the hashing pool")
@@ -66,10 +79,19 @@ public final class HashingPool {
         .pool();
   }
 
-  /** Runs {@code work} on the pool, or fails at once with 503 when the pool already holds its capacity. */
-  public <T> Future<T> submit(Callable<T> work) {
+  /**
+   * Runs {@code work} for that app on the pool, or fails at once with 503 when the pool already holds its capacity,
+   * or the app its share of it.
+   */
+  public <T> Future<T> submit(UUID appId, Callable<T> work) {
+    if (inFlightByApp.merge(appId, 1, Integer::sum) > appShare) {
+      release(appId);
+      rejectedForApp.increment();
+      return Future.failedFuture(saturated());
+    }
     if (inFlight.incrementAndGet() > capacity) {
       inFlight.decrementAndGet();
+      release(appId);
       rejected.increment();
       return Future.failedFuture(saturated());
     }
@@ -81,7 +103,15 @@ public final class HashingPool {
             hashTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
           }
         }, false)
-        .andThen(done -> inFlight.decrementAndGet());
+        .andThen(done -> {
+          inFlight.decrementAndGet();
+          release(appId);
+        });
+  }
+
+  /** One hash of the app less in flight; an app with none left leaves the map (apps come and go by the thousand). */
+  private void release(UUID appId) {
+    inFlightByApp.computeIfPresent(appId, (id, count) -> count == 1 ? null : count - 1);
   }
 
   /** Runs start-up work (the dummy hash) on the pool, outside the admission bound: a start is never refused. */

@@ -148,7 +148,7 @@ public final class Logins {
     String stored = user == null ? null : user.passwordHash();
     Identity identity = gated.identity();
     LoginFailures.Attempt attempt = gated.of(user == null ? null : user.user().id());
-    return hashing.verify(password, stored).compose(matches -> {
+    return hashing.verify(request.appId(), password, stored).compose(matches -> {
       if (!matches) {
         return failures.failed(attempt);
       }
@@ -175,7 +175,7 @@ public final class Logins {
     // hash all the same (another login's rehash kept it, a change did not and is caught later).
     String verified = user.passwordHash();
     Future<Void> rehashed = hashing.needsRehash(verified)
-        ? hashing.hash(password)
+        ? hashing.hash(request.appId(), password)
             .compose(fresh -> users.rehash(userId, verified, fresh))
             .onSuccess(replaced -> {
               if (replaced) {
@@ -209,10 +209,10 @@ public final class Logins {
     }
     LoginFailures.Attempt attempt = request.attempt(identity, user.user().id(), "change_password");
     return failures.gate(attempt)
-        .compose(open -> hashing.verify(current, user.passwordHash())
+        .compose(open -> hashing.verify(request.appId(), current, user.passwordHash())
             .compose(matches -> matches ? failures.succeeded(attempt) : failures.<Void>failed(attempt))
             .onFailure(failure -> failures.unchecked(attempt, failure)))
-        .compose(cleared -> hashing.hash(next))
+        .compose(cleared -> hashing.hash(request.appId(), next))
         // The other sessions are revoked before the change (with the user's row held): when that fails, nothing
         // changed and the same request can be sent again. Revoked only after it, a failure left them live behind a
         // committed password, and the retry was refused (its current_password no longer is).

@@ -2,6 +2,7 @@ package dev.portcullis.password;
 
 import dev.portcullis.core.Secrets;
 import io.vertx.core.Future;
+import java.util.UUID;
 
 /**
  * Hashing and checking passwords on the {@link HashingPool}, never on the caller's thread. A check against no
@@ -30,26 +31,26 @@ public final class PasswordHasher {
         .map(dummy -> new PasswordHasher(parameters, pool, dummy));
   }
 
-  /** The PHC string of a new hash of the (normalised) password. */
-  public Future<String> hash(String password) {
-    return pool.submit(() -> parameters.hash(password));
+  /** The PHC string of a new hash of the (normalised) password, for a user of that app. */
+  public Future<String> hash(UUID appId, String password) {
+    return pool.submit(appId, () -> parameters.hash(password));
   }
 
   /** True when the password matches {@code phc}; false, after the same work, when {@code phc} is null. */
-  public Future<Boolean> verify(String password, String phc) {
+  public Future<Boolean> verify(UUID appId, String password, String phc) {
     if (phc == null) {
-      return pool.submit(() -> {
+      return pool.submit(appId, () -> {
         Argon2id.verify(password, dummyHash);
         return false;
       });
     }
     if (!parameters.needsRehash(phc)) {
-      return pool.submit(() -> Argon2id.verify(password, phc));
+      return pool.submit(appId, () -> Argon2id.verify(password, phc));
     }
     // A hash made under older settings (the next sign-in rehashes it) checks in what those cost: weaker ones, made
     // before the operator raised them, answered a wrong password in 22 ms where an unknown email took 313, so one
     // request told that the account exists. The dummy's work is added: such a check costs at least the current work.
-    return pool.submit(() -> {
+    return pool.submit(appId, () -> {
       boolean matches = Argon2id.verify(password, phc);
       Argon2id.verify(password, dummyHash);
       return matches;

@@ -114,7 +114,7 @@ public final class Resets {
     // spent code is asked anew) rather than stored with the sessions it was reset against still live. Again after
     // it, for a session a login with the old password made in between; the reset is recorded whether or not that
     // second round answers. The lock-outs' clearing, a Redis write that can fail, comes last and is logged.
-    return hashing.hash(password)
+    return hashing.hash(request.appId(), password)
         .compose(hash -> bus.request(Bus.TOKEN_REVOKE, revoke)
             .compose(before -> users.reset(userId, PasswordRequest.column(identity), hash).map(before.revoked())))
         .compose(before -> changes.changed(userId).map(before))

@@ -82,7 +82,7 @@ public final class Signups {
         throw ApiException.invalid("terms_accepted", "must be true: this app requires accepting its terms");
       }
       return challenges.check(request.challenge("signup", identity), message.challengeToken(), message.powSolution())
-          .compose(passed -> hashing.hash(password))
+          .compose(passed -> hashing.hash(request.appId(), password))
           .compose(hash -> passwords.find(app.id(), PasswordRequest.column(identity), identity.value())
               .compose(existing -> existing != null
                   ? notifyExisting(request, identity, existing.user().id())

@@ -31,7 +31,7 @@ class HashingPriorityTest {
     try {
       HashingPool pool = HashingPool.shared(vertx, new HashingSettings(Argon2id.DEFAULT, 1, 1, nice),
           new SimpleMeterRegistry());
-      return pool.submit(HashingPriorityTest::niceOfThisThread).toCompletionStage().toCompletableFuture()
+      return pool.submit(java.util.UUID.randomUUID(), HashingPriorityTest::niceOfThisThread).toCompletionStage().toCompletableFuture()
           .get(10, TimeUnit.SECONDS);
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
