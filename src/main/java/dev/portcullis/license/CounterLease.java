@@ -65,6 +65,11 @@ final class CounterLease {
     return now < windowEndsAt && available > promised;
   }
 
+  /** True when the window is known full here and this loop holds no count for another call: refused, unasked. */
+  boolean refusesNow(long now) {
+    return now < windowEndsAt && windowFull && available <= promised;
+  }
+
   /** Hands a spare count ({@link #spareNow}) to a call that does not wait for Redis. */
   void takeSpare() {
     available--;

@@ -227,6 +227,40 @@ class ActivationTest {
   }
 
   @Test
+  @DisplayName("calls from an address over its per-minute limit are refused without counting their keys: random "
+      + "keys leave Redis one counter each only up to the limit")
+  void refusedAddressesCountNoKeys() {
+    JsonObject backend = new JsonObject().put("client_ip", "198.51.100.77")
+        .put("app_secret", licenses.app().getString("app_secret"));
+    long before = keyCounters();
+    int refused = 0;
+    for (int i = 0; i < 700; i++) {
+      String random = UUID.randomUUID().toString().replace("-", "").substring(0, 25);
+      String key = String.join("-", random.substring(0, 5), random.substring(5, 10), random.substring(10, 15),
+          random.substring(15, 20), random.substring(20, 25)).toUpperCase(java.util.Locale.ROOT);
+      if (licenses.device(gateway.http(), "verify", key, backend).status() == 429) {
+        refused++;
+      }
+    }
+    assertTrue(refused >= 90, "beyond 600 a minute the address is refused: " + refused);
+    long counted = keyCounters() - before;
+    assertTrue(counted <= 620, "a key counter per admitted call only: " + counted);
+  }
+
+  /** The per-key call counters in Redis (one a key called this minute). */
+  private static long keyCounters() {
+    long count = 0;
+    String cursor = "0";
+    do {
+      io.vertx.redis.client.Response page = gateway.redis(io.vertx.redis.client.Command.SCAN, cursor, "MATCH",
+          gateway.redisPrefix() + "{license:key:*", "COUNT", "10000");
+      cursor = page.get(0).toString();
+      count += page.get(1).size();
+    } while (!"0".equals(cursor));
+    return count;
+  }
+
+  @Test
   @DisplayName("a client_ip counts only when the call carries the app secret")
   void clientIpNeedsTheSecret() {
     String key = licenses.license(licenses.policy(1)).getString("key");
