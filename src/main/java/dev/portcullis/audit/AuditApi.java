@@ -9,6 +9,7 @@ import dev.portcullis.app.AppDirectory;
 import dev.portcullis.app.AppRepository;
 import dev.portcullis.http.Responses;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -39,6 +40,8 @@ public final class AuditApi {
   private final byte[] ledgerKey;
   private final int verifyMaxEvents;
   private final long verifyBudgetNanos;
+  /** One verification at a time on this event loop: each holds a worker for seconds and reads the chain in pages. */
+  private boolean verifying;
 
   /**
    * {@code masterKey}: PORTCULLIS_MASTER_KEY, whose audit-chain purpose key checks the keyed links and whose
@@ -70,9 +73,18 @@ public final class AuditApi {
    * answer's {@code next_cursor} stopped, until the end, a break, or the request's bound (events or time).
    */
   public void verify(RoutingContext ctx) {
+    if (verifying) {
+      // Checked before the caller's app: a verification runs for seconds, so one owner's loop of them would take
+      // every event loop's share of the database and the CPU from every other app's sign-ins.
+      ctx.fail(ApiException.rateLimited(ErrorCode.RATE_LIMITED,
+          "another audit chain verification is running on this server; retry in 1 s", 1));
+      return;
+    }
+    verifying = true;
     String cursor = ctx.queryParams().get("cursor");
     long deadline = System.nanoTime() + verifyBudgetNanos;
-    visibleChain(ctx)
+    // Composed, so that whatever fails, even at once, ends this verification (else the loop's next ones are all 429).
+    Future.succeededFuture().compose(started -> visibleChain(ctx))
         .compose(appId -> reader.head(appId).compose(head -> {
           ChainVerifier.Resume resume = cursor == null || cursor.isBlank() ? null
               : ChainVerifier.Resume.parse(cursor.trim(), appId);
@@ -85,6 +97,7 @@ public final class AuditApi {
                   .compose(archived -> walk(appId, new ChainVerifier(appId, head, archived, resume, chainKey), deadline));
         }))
         .map(ChainVerifier::result)
+        .onComplete(done -> verifying = false)
         .onSuccess(body -> Responses.ok(ctx, body))
         .onFailure(ctx::fail);
   }
@@ -93,13 +106,14 @@ public final class AuditApi {
     int page = (int) Math.min(VERIFY_PAGE, verifyMaxEvents - verifier.checked());
     // To the end of the stored rows, not the head's seq: a row inserted past the head is a break too.
     return reader.chain(appId, verifier.seq(), Long.MAX_VALUE, page)
-        .compose(events -> {
-          for (StoredEvent event : events) {
-            if (!verifier.accept(event)) {
-              return Future.succeededFuture(verifier);
-            }
+        // A page's links are a thousand HMACs: tens of milliseconds of CPU, on a worker, not on the event loop.
+        .compose(events -> Vertx.currentContext().owner().executeBlocking(() -> accepted(verifier, events), false)
+            .map(whole -> new Page(events.size(), whole)))
+        .compose(read -> {
+          if (!read.whole()) {
+            return Future.succeededFuture(verifier);
           }
-          if (events.size() < page) {
+          if (read.size() < page) {
             return Future.succeededFuture(verifier);
           }
           if (verifier.checked() >= verifyMaxEvents || System.nanoTime() - deadline >= 0) {
@@ -108,6 +122,19 @@ public final class AuditApi {
           }
           return walk(appId, verifier, deadline);
         });
+  }
+
+  private record Page(int size, boolean whole) {
+  }
+
+  /** Checks a page's events in order: false at the first that breaks the chain. */
+  private static boolean accepted(ChainVerifier verifier, java.util.List<StoredEvent> events) {
+    for (StoredEvent event : events) {
+      if (!verifier.accept(event)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
