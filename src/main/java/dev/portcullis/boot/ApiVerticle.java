@@ -37,6 +37,7 @@ import dev.portcullis.http.TrustedProxies;
 import dev.portcullis.license.LicenseApi;
 import dev.portcullis.oidc.OidcApi;
 import dev.portcullis.otp.OtpApi;
+import dev.portcullis.otp.OtpSender;
 import dev.portcullis.owner.ConsoleOwners;
 import dev.portcullis.owner.OwnerApi;
 import dev.portcullis.owner.OwnerRepository;
@@ -152,7 +153,8 @@ public final class ApiVerticle extends VerticleBase {
   /** The hosted sign-in pages and the conversations that run on them. */
   private HostedApis hosted(GatewayConfig config, Bus bus, AuditLog audit, AppDirectory apps,
                             ClientAuthentication clientAuthentication, MeterRegistry metrics) {
-    HostedApi hosted = new HostedApi(config.issuer(), pg, redis, bus, audit, apps, metrics, new BusPasswords(bus));
+    HostedApi hosted = new HostedApi(config.issuer(), pg, redis, bus, audit, apps, metrics, new BusPasswords(bus),
+        OtpSender.Limits.from(config).smsCeiling());
     OidcApi oidc = new OidcApi(config.issuer(), pg, bus, audit, apps, clientAuthentication, clientFailures,
         hosted, metrics);
     return new HostedApis(hosted, new ConversationApi(config.issuer(), pg, audit, apps, hosted), oidc);

@@ -54,12 +54,15 @@ public final class FlowEngine {
   private final HostedMetrics metrics;
   private final PasswordSignIn passwords;
   private final FlowStarts starts;
+  private final HostedSmsBudget smsBudget;
   private final HostedUsers users;
   private final Map<String, FlowKind> kinds = new LinkedHashMap<>();
 
-  public FlowEngine(AppDirectory apps, FlowStore flows, FlowStarts starts, BrowserCookie cookie, Bus bus,
-                    AuditLog audit, HostedMetrics metrics, PasswordSignIn passwords, HostedUsers users) {
+  public FlowEngine(AppDirectory apps, FlowStore flows, FlowStarts starts, HostedSmsBudget smsBudget,
+                    BrowserCookie cookie, Bus bus, AuditLog audit, HostedMetrics metrics, PasswordSignIn passwords,
+                    HostedUsers users) {
     this.starts = starts;
+    this.smsBudget = smsBudget;
     this.users = users;
     this.apps = apps;
     this.flows = flows;
@@ -403,6 +406,16 @@ public final class FlowEngine {
     if (identity.kind() == Identity.Kind.PHONE && !turn.app().settings().hosted().sms()) {
       return show(ctx, turn.app(), flow, Input.error("This app does not send codes by text message."));
     }
+    if (identity.kind() == Identity.Kind.PHONE) {
+      return smsBudget.waitFor(turn.app(), identity).compose(wait -> wait > 0
+          ? show(ctx, turn.app(), flow, Input.error("Codes by text message cannot be sent from this page right now. "
+              + "Sign in with an email address instead, or try again later."))
+          : deliver(ctx, turn, flow, identity, notice));
+    }
+    return deliver(ctx, turn, flow, identity, notice);
+  }
+
+  private Future<Void> deliver(RoutingContext ctx, Turn turn, Flow flow, Identity identity, String notice) {
     boolean email = identity.kind() == Identity.Kind.EMAIL;
     OtpMessages.Send send = new OtpMessages.Send(turn.app().id(), email ? identity.value() : null,
         email ? null : identity.value(), turn.visit().requestId(), turn.visit().clientIp());

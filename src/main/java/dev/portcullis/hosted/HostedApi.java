@@ -26,13 +26,14 @@ public final class HostedApi {
   private final CodeExchange exchange;
   private final HostedMetrics metrics;
 
+  /** {@code smsCeiling}: the operator's ceiling of any app's SMS budget (PORTCULLIS_SMS_MAX_SENDS_PER_HOUR_PER_APP). */
   public HostedApi(String issuer, Postgres pg, RedisStore redis, Bus bus, AuditLog audit, AppDirectory apps,
-                   MeterRegistry registry, PasswordSignIn passwords) {
+                   MeterRegistry registry, PasswordSignIn passwords, int smsCeiling) {
     metrics = new HostedMetrics(registry);
     codes = new AuthCodes(redis);
     HostedUsers users = new HostedUsers(pg);
-    engine = new FlowEngine(apps, new FlowStore(redis), new FlowStarts(redis), new BrowserCookie(issuer), bus, audit,
-        metrics, passwords, users)
+    engine = new FlowEngine(apps, new FlowStore(redis), new FlowStarts(redis), new HostedSmsBudget(redis, smsCeiling),
+        new BrowserCookie(issuer), bus, audit, metrics, passwords, users)
         .register(new AutzKind(codes, users));
     exchange = new CodeExchange(codes, apps, users, bus, audit, metrics);
     onboarding = new Onboarding(apps, engine, metrics);

@@ -364,6 +364,30 @@ class HostedSignInTest {
             && "sms".equals(call.json().getString("channel"))));
   }
 
+  @Test
+  @DisplayName("the hosted pages spend at most half of the app's SMS budget for a country: strangers sending codes "
+      + "to numbers they chose leave the other half to the app's own backend")
+  void hostedSmsSpendsHalfTheBudget() {
+    JsonObject app = fixture.app("hosted-sms-budget", List.of(CALLBACK), new JsonObject().put("hosted_sms", true)
+        .put("hosted_password", false).put("sms_max_sends_per_hour_per_country", 4));
+    int sent = 0;
+    for (int i = 0; i < 4; i++) {
+      FormBrowser browser = fixture.browser();
+      FormBrowser.Page page = browser.submit(browser.get("/onboarding/" + app.getString("app_id")
+          + "?state=b&callback_url=" + FormBrowser.encode(CALLBACK)), Map.of("identity", "+1415555010" + i));
+      if (page.body().contains("name=\"code\"")) {
+        sent++;
+      } else {
+        assertTrue(page.body().contains("cannot be sent from this page"), page.toString());
+      }
+    }
+    assertEquals(2, sent, "half of a budget of 4");
+    ApiResponse backend = fixture.gateway.http().post("/auth/send-otp", new JsonObject()
+        .put("app_id", app.getString("app_id")).put("app_secret", app.getString("app_secret"))
+        .put("phone", "+14155550199"));
+    assertEquals(200, backend.status(), backend.body());
+  }
+
   private static final String SECOND_CALLBACK = "https://second.example.com/cb";
 
   /** A browser at the profile step of a flow to an app's second callback URL. */
