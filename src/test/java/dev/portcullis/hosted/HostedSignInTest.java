@@ -442,52 +442,47 @@ class HostedSignInTest {
   @Test
   @DisplayName("a code a password sign-in made is invalid_grant once the password changed, and leaves no live session")
   void passwordChangedBeforeTheExchange() throws Exception {
-    AtPassword at = atPasswordStep("hosted-password-changed", "changed-meanwhile@example.com", "pc");
-    FormBrowser.Page done = at.browser().submit(at.page(), Map.of("password", "Correct-Horse-Battery-9",
-        "action", "password"));
-    assertEquals(302, done.status(), done.toString());
-    String appId = at.app().getString("app_id");
     // A change or reset elsewhere stores another password (and revokes the sessions then live: none yet).
-    storeHash(appId, "changed-meanwhile@example.com",
-        new dev.portcullis.password.Argon2id(1024, 1, 1).hash("Another-Horse-Battery-7"), true);
-    ApiResponse exchanged = exchange(at.app(), done);
-    assertEquals(400, exchanged.status(), exchanged.body());
-    assertEquals("invalid_grant", exchanged.error());
-    assertEquals(0, liveSessions(appId));
+    Exchanged after = exchangedAfterStoring("hosted-password-changed", "Another-Horse-Battery-7", true);
+    assertEquals(400, after.answer().status(), after.answer().body());
+    assertEquals("invalid_grant", after.answer().error());
+    assertEquals(0, liveSessions(after.appId()));
   }
 
   @Test
   @DisplayName("a code a password sign-in made still opens a session after another login rehashed the same password "
       + "(compared with the hash, the rehash read as a changed password and refused the code)")
   void passwordRehashedBeforeTheExchange() throws Exception {
-    AtPassword at = atPasswordStep("hosted-password-rehashed", "rehashed-meanwhile@example.com", "pr");
+    // What a login under other Argon2id settings stores: another hash of the same password.
+    Exchanged after = exchangedAfterStoring("hosted-password-rehashed", "Correct-Horse-Battery-9", false);
+    assertEquals(200, after.answer().status(), after.answer().body());
+    assertEquals(1, liveSessions(after.appId()));
+  }
+
+  private record Exchanged(String appId, ApiResponse answer) {
+  }
+
+  /**
+   * A password sign-in's code, exchanged after a hash of {@code password} was stored for its user: as a change or
+   * reset stores it ({@code changed}), or as another login's rehash does.
+   */
+  private static Exchanged exchangedAfterStoring(String slug, String password, boolean changed) throws Exception {
+    String email = slug + "@example.com";
+    AtPassword at = atPasswordStep(slug, email, "st");
     FormBrowser.Page done = at.browser().submit(at.page(), Map.of("password", "Correct-Horse-Battery-9",
         "action", "password"));
     assertEquals(302, done.status(), done.toString());
     String appId = at.app().getString("app_id");
-    // What a login under other Argon2id settings stores: another hash of the same password.
-    storeHash(appId, "rehashed-meanwhile@example.com",
-        new dev.portcullis.password.Argon2id(1024, 1, 1).hash("Correct-Horse-Battery-9"), false);
-    ApiResponse exchanged = exchange(at.app(), done);
-    assertEquals(200, exchanged.status(), exchanged.body());
-    assertEquals(1, liveSessions(appId));
-  }
-
-  /** Stores {@code hash} as the user's password hash, as a change or reset does, or as a rehash ({@code changed} false). */
-  private static void storeHash(String appId, String email, String hash, boolean changed) throws Exception {
     try (var db = fixture.gateway.jdbc(); var store = db.prepareStatement("UPDATE users SET password_hash = ?, "
         + "password_generation = password_generation + ? WHERE app_id = ?::uuid AND email = ?")) {
-      store.setString(1, hash);
+      store.setString(1, new dev.portcullis.password.Argon2id(1024, 1, 1).hash(password));
       store.setInt(2, changed ? 1 : 0);
       store.setString(3, appId);
       store.setString(4, email);
       assertEquals(1, store.executeUpdate());
     }
-  }
-
-  private static ApiResponse exchange(JsonObject app, FormBrowser.Page done) {
-    return fixture.gateway.http().get("/api/client/" + app.getString("app_id") + "/userinfo?code="
-        + FormBrowser.encode(query(done.location()).get("auth_code")), "Authorization", HostedFixture.basic(app));
+    return new Exchanged(appId, fixture.gateway.http().get("/api/client/" + appId + "/userinfo?code="
+        + FormBrowser.encode(query(done.location()).get("auth_code")), "Authorization", HostedFixture.basic(at.app())));
   }
 
   private static long liveSessions(String appId) {

@@ -475,34 +475,40 @@ class PasswordFlowTest {
   @DisplayName("a login whose password is reset or changed between its check and its session ends with no session: "
       + "401 invalid_credentials")
   void passwordChangedDuringLogin() throws Exception {
-    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-race", new JsonObject().put("otp_resend_cooldown", 0));
-    String email = "race@example.com";
-    assertNotNull(signedUp(client, email));
-    String before = liveSessions(client, email);
     // A reset commits its new password (and then revokes every session) while the login is issuing its session.
-    ApiResponse login = loginWhileStoring(client, email,
-        "'reset-meanwhile', password_generation = password_generation + 1");
-    assertEquals(401, login.status(), login.body());
-    assertEquals("invalid_credentials", login.error());
-    assertEquals(before, liveSessions(client, email), "the login's session was revoked");
+    LoginMeanwhile race = loginWhileStoring("pw-race", "'reset-meanwhile', password_generation = password_generation + 1");
+    assertEquals(401, race.login().status(), race.login().body());
+    assertEquals("invalid_credentials", race.login().error());
+    assertEquals(race.sessionsBefore(), race.sessionsAfter(), "the login's session was revoked");
   }
 
   @Test
   @DisplayName("a login during which another login rehashed the same password keeps its session (compared with the "
       + "hash, the rehash read as a changed password: 401)")
   void passwordRehashedDuringLogin() throws Exception {
-    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-rehash-race",
-        new JsonObject().put("otp_resend_cooldown", 0));
-    String email = "rehash-race@example.com";
-    assertNotNull(signedUp(client, email));
-    String before = liveSessions(client, email);
-    ApiResponse login = loginWhileStoring(client, email,
+    LoginMeanwhile race = loginWhileStoring("pw-rehash-race",
         "'" + new Argon2id(1024, 1, 1).hash("tangerine skyline 42") + "'");
-    assertEquals(200, login.status(), login.body());
-    assertEquals(String.valueOf(Long.parseLong(before) + 1), liveSessions(client, email));
+    assertEquals(200, race.login().status(), race.login().body());
+    assertEquals(String.valueOf(Long.parseLong(race.sessionsBefore()) + 1), race.sessionsAfter());
   }
 
-  /** A login of the user, the users row updated with {@code SET password_hash = <assignment>} as it issues its session. */
+  /** A login's answer, and its user's live sessions before and after it. */
+  private record LoginMeanwhile(ApiResponse login, String sessionsBefore, String sessionsAfter) {
+  }
+
+  /**
+   * A signed-up user of a new app logs in while its users row is updated with {@code SET password_hash =
+   * <assignment>}, as the login issues its session.
+   */
+  private static LoginMeanwhile loginWhileStoring(String slug, String assignment) {
+    PasswordClient client = PasswordClient.forNewApp(gateway, slug, new JsonObject().put("otp_resend_cooldown", 0));
+    String email = slug + "@example.com";
+    assertNotNull(signedUp(client, email));
+    String before = liveSessions(client, email);
+    ApiResponse login = loginWhileStoring(client, email, assignment);
+    return new LoginMeanwhile(login, before, liveSessions(client, email));
+  }
+
   private static ApiResponse loginWhileStoring(PasswordClient client, String email, String assignment) {
     io.vertx.core.Handler<io.vertx.core.eventbus.DeliveryContext<Object>> storeMeanwhile = delivery -> {
       if (dev.portcullis.core.Bus.TOKEN_ISSUE.name().equals(delivery.message().address())) {
