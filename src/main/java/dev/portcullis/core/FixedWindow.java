@@ -20,11 +20,6 @@ public final class FixedWindow {
 
   /** Counts one event on {@code key}: 0 when it is within the limit, else the seconds until the window ends. */
   public Future<Long> count(String key) {
-    return count(key, limit);
-  }
-
-  /** The same under another limit than this window's own (one that differs by key). */
-  public Future<Long> count(String key, int limit) {
     return COUNT.run(redis, List.of(key), List.of(Integer.toString(limit), Long.toString(windowMs)))
         .map(reply -> reply.get(0).toInteger() == 1 ? 0L : Math.max(1, (reply.get(1).toLong() + 999) / 1000));
   }

@@ -407,10 +407,10 @@ public final class FlowEngine {
       return show(ctx, turn.app(), flow, Input.error("This app does not send codes by text message."));
     }
     if (identity.kind() == Identity.Kind.PHONE) {
-      return smsBudget.waitFor(turn.app(), identity).compose(wait -> wait > 0
-          ? show(ctx, turn.app(), flow, Input.error("Codes by text message cannot be sent from this page right now. "
-              + "Sign in with an email address instead, or try again later."))
-          : deliver(ctx, turn, flow, identity, notice));
+      return smsBudget.admits(turn.app(), identity).compose(admitted -> admitted
+          ? deliver(ctx, turn, flow, identity, notice)
+          : show(ctx, turn.app(), flow, Input.error("Codes by text message cannot be sent from this page right now. "
+              + "Sign in with an email address instead, or try again later.")));
     }
     return deliver(ctx, turn, flow, identity, notice);
   }
@@ -425,7 +425,11 @@ public final class FlowEngine {
           AuditEvent event = event(CODE_SENT, turn.visit(), flow)
               .with("channel", identity.kind().channel())
               .with("otp_request_id", sent.otpRequestId());
-          return Future.join(flows.save(turn.browser(), waiting), audit.record(event))
+          // Counted once sent; a count Redis missed is an SMS the share does not hold back, not a failed page.
+          Future<Void> counted = identity.kind() == Identity.Kind.PHONE
+              ? smsBudget.sent(turn.app(), identity).otherwise((Void) null)
+              : Future.succeededFuture();
+          return Future.join(flows.save(turn.browser(), waiting), audit.record(event), counted)
               .compose(saved -> show(ctx, turn.app(), waiting, new Input(null, notice, null, Map.of())));
         },
         failure -> show(ctx, turn.app(), flow, Input.error(message(failure))));

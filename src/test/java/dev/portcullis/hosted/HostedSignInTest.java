@@ -1,6 +1,7 @@
 package dev.portcullis.hosted;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -372,9 +373,7 @@ class HostedSignInTest {
         .put("hosted_password", false).put("sms_max_sends_per_hour_per_country", 4));
     int sent = 0;
     for (int i = 0; i < 4; i++) {
-      FormBrowser browser = fixture.browser();
-      FormBrowser.Page page = browser.submit(browser.get("/onboarding/" + app.getString("app_id")
-          + "?state=b&callback_url=" + FormBrowser.encode(CALLBACK)), Map.of("identity", "+1415555010" + i));
+      FormBrowser.Page page = hostedIdentity(app, "+1415555010" + i);
       if (page.body().contains("name=\"code\"")) {
         sent++;
       } else {
@@ -386,6 +385,29 @@ class HostedSignInTest {
         .put("app_id", app.getString("app_id")).put("app_secret", app.getString("app_secret"))
         .put("phone", "+14155550199"));
     assertEquals(200, backend.status(), backend.body());
+  }
+
+  @Test
+  @DisplayName("only codes sent count against the hosted pages' SMS share: numbers of a country the app does not serve, "
+      + "refused, leave it whole (counted, a stranger's refused tries closed the pages' SMS for everyone)")
+  void refusedSmsTriesCountNothing() {
+    JsonObject app = fixture.app("hosted-sms-refused", List.of(CALLBACK), new JsonObject().put("hosted_sms", true)
+        .put("hosted_password", false).put("sms_allowed_countries", new io.vertx.core.json.JsonArray().add("US"))
+        .put("sms_max_sends_per_hour", 4));
+    for (int i = 0; i < 3; i++) {
+      FormBrowser.Page refused = hostedIdentity(app, "+4479460000" + (10 + i));
+      assertFalse(refused.body().contains("name=\"code\""), refused.toString());
+      assertFalse(refused.body().contains("cannot be sent from this page"), refused.toString());
+    }
+    FormBrowser.Page sent = hostedIdentity(app, "+14155550142");
+    assertTrue(sent.body().contains("name=\"code\""), sent.toString());
+  }
+
+  /** A new browser's flow of the app, at its identity step given {@code identity}: the page that answers. */
+  private static FormBrowser.Page hostedIdentity(JsonObject app, String identity) {
+    FormBrowser browser = fixture.browser();
+    return browser.submit(browser.get("/onboarding/" + app.getString("app_id") + "?state=b&callback_url="
+        + FormBrowser.encode(CALLBACK)), Map.of("identity", identity));
   }
 
   private static final String SECOND_CALLBACK = "https://second.example.com/cb";
