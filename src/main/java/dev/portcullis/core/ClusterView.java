@@ -23,8 +23,8 @@ final class ClusterView implements ReplicaAcks.Replicas {
 
   private static final Set<String> DOWN_FLAGS = Set.of("fail", "fail?", "noaddr", "handshake", "nofailover");
   private static final long FRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
-  /** How long a view still lets decisions skip the wait while a fresher one is being asked for. */
-  private static final long USABLE_NANOS = TimeUnit.SECONDS.toNanos(5);
+  /** How often a view that lets decisions skip the wait is asked for again, behind them, while they flow. */
+  private static final long RENEW_NANOS = TimeUnit.SECONDS.toNanos(5);
   private static final long NODES_TIMEOUT_MS = 300;
   private static final int SLOTS = 16384;
 
@@ -48,20 +48,21 @@ final class ClusterView implements ReplicaAcks.Replicas {
   }
 
   /**
-   * Before a decision: the last view, while under 5 s old, asking for a fresher one once it is half a second old.
-   * So a cluster without replicas does not make a decision wait 250 ms every half second for an acknowledgement that
-   * cannot come; a replica that came back is waited for from the next view on.
+   * Before a decision: whether the last view called every replica of the key's master down, however old, asking for
+   * a fresher one behind the decision once it is 5 s old. So a cluster without replicas does not make a decision wait
+   * 250 ms for an acknowledgement that cannot come, after an idle spell either, and a replica that came back is waited
+   * for within 5 s. A view that saw a live replica is not asked for again: a missed acknowledgement asks
+   * ({@link #allDown}), and a healthy cluster is never asked at all.
    */
   @Override
   public boolean knownAllDown(String key) {
-    if (known == null) {
+    if (known == null || !known.replicasAllDown(slot(key))) {
       return false;
     }
-    long age = System.nanoTime() - knownAt;
-    if (age > FRESH_NANOS) {
+    if (System.nanoTime() - knownAt > RENEW_NANOS) {
       ask(key);
     }
-    return age <= USABLE_NANOS && known.replicasAllDown(slot(key));
+    return true;
   }
 
   @Override
