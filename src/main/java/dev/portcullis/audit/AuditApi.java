@@ -13,6 +13,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -21,6 +24,7 @@ public final class AuditApi {
 
   /** Rows per round trip while verifying: a long chain is streamed, never loaded at once. */
   private static final int VERIFY_PAGE = 1000;
+  private static final int VERIFYING_PER_LOOP = 2;
   /** The most events one {@code /audit/verify} request checks; a longer chain answers a cursor to go on. */
   public static final String VERIFY_MAX_EVENTS = "PORTCULLIS_AUDIT_VERIFY_MAX_EVENTS";
   /** How long one {@code /audit/verify} request walks before it answers a cursor to go on. */
@@ -40,8 +44,11 @@ public final class AuditApi {
   private final byte[] ledgerKey;
   private final int verifyMaxEvents;
   private final long verifyBudgetNanos;
-  /** One verification at a time on this event loop: each holds a worker for seconds and reads the chain in pages. */
-  private boolean verifying;
+  /**
+   * Verifications running on this event loop, and whose (the operator, or an owner's id): each holds a worker for
+   * seconds and reads the chain in pages. One per caller, and two in all, at a time.
+   */
+  private final Set<String> verifyingFor = new HashSet<>();
 
   /**
    * {@code masterKey}: PORTCULLIS_MASTER_KEY, whose audit-chain purpose key checks the keyed links and whose
@@ -73,14 +80,18 @@ public final class AuditApi {
    * answer's {@code next_cursor} stopped, until the end, a break, or the request's bound (events or time).
    */
   public void verify(RoutingContext ctx) {
-    if (verifying) {
-      // Checked before the caller's app: a verification runs for seconds, so one owner's loop of them would take
-      // every event loop's share of the database and the CPU from every other app's sign-ins.
-      ctx.fail(ApiException.rateLimited(ErrorCode.RATE_LIMITED,
-          "another audit chain verification is running on this server; retry in 1 s", 1));
+    // Checked before the caller's app: a verification runs for seconds, so one owner's loop of them would take
+    // every event loop's share of the database and the CPU from every other app's sign-ins. One per caller, so that
+    // one caller's loop of them cannot keep the others' out either.
+    AdminAuth.Principal principal = AdminAuth.principal(ctx);
+    String caller = principal.operator() ? "operator" : String.valueOf(principal.ownerId());
+    if (verifyingFor.contains(caller) || verifyingFor.size() >= VERIFYING_PER_LOOP) {
+      ctx.fail(ApiException.rateLimited(ErrorCode.RATE_LIMITED, verifyingFor.contains(caller)
+          ? "your previous audit chain verification is still running; retry in 1 s"
+          : "other audit chain verifications are running on this server; retry in 1 s", 1));
       return;
     }
-    verifying = true;
+    verifyingFor.add(caller);
     String cursor = ctx.queryParams().get("cursor");
     long deadline = System.nanoTime() + verifyBudgetNanos;
     // Composed, so that whatever fails, even at once, ends this verification (else the loop's next ones are all 429).
@@ -97,7 +108,7 @@ public final class AuditApi {
                   .compose(archived -> walk(appId, new ChainVerifier(appId, head, archived, resume, chainKey), deadline));
         }))
         .map(ChainVerifier::result)
-        .onComplete(done -> verifying = false)
+        .onComplete(done -> verifyingFor.remove(caller))
         .onSuccess(body -> Responses.ok(ctx, body))
         .onFailure(ctx::fail);
   }
@@ -128,7 +139,7 @@ public final class AuditApi {
   }
 
   /** Checks a page's events in order: false at the first that breaks the chain. */
-  private static boolean accepted(ChainVerifier verifier, java.util.List<StoredEvent> events) {
+  private static boolean accepted(ChainVerifier verifier, List<StoredEvent> events) {
     for (StoredEvent event : events) {
       if (!verifier.accept(event)) {
         return false;
