@@ -22,9 +22,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The one place password hashes are computed in a process: a named worker pool sized to the cores, with a
  * bounded number of hashes admitted at once (running plus waiting). When that many are in flight, a new one is
  * refused at once with {@code 503 unavailable} and {@code Retry-After}, instead of queueing without end while
- * its caller times out. One app holds at most half of that bound (rounded up): another app's flood of wrong
- * passwords (its own backend's, or strangers' through its hosted page) leaves the other half to the others. Shared
- * by every verticle instance of one Vert.x (like a connection pool), so the bounds hold for the whole process.
+ * its caller times out. Beyond half of that bound (rounded up), an app's hashes are admitted only while a quarter
+ * of the bound (at least one) stays free for the other apps: an app alone has most of the pool, and another app's
+ * flood of wrong passwords (its own backend's, or strangers' through its hosted page) leaves the others that
+ * quarter at least. Shared by every verticle instance of one Vert.x (like a connection pool), so the bounds hold for
+ * the whole process.
  */
 public final class HashingPool {
 
@@ -38,6 +40,8 @@ public final class HashingPool {
   private final ConcurrentHashMap<UUID, Integer> inFlightByApp = new ConcurrentHashMap<>();
   private final int capacity;
   private final int appShare;
+  /** Slots an app beyond its share leaves free, for the others. */
+  private final int reserve;
   private final int threads;
   private final int nice;
   private final Counter rejected;
@@ -48,6 +52,7 @@ public final class HashingPool {
     this.threads = settings.threads();
     this.capacity = settings.capacity();
     this.appShare = (capacity + 1) / 2;
+    this.reserve = Math.max(1, capacity / 4);
     this.nice = settings.nice();
     this.workers = vertx.createSharedWorkerExecutor(NAME, threads, MAX_HASH_SECONDS, TimeUnit.SECONDS);
     this.rejected = Counter.builder("portcullis.password.hash.rejected")
@@ -55,7 +60,8 @@ public final class HashingPool {
         .tag("reason", "pool_full")
         .register(registry);
     this.rejectedForApp = Counter.builder("portcullis.password.hash.rejected")
-        .description("password hashes refused with 503 because the hashing pool was full")
+        .description("password hashes refused with 503 because their app, beyond half the pool, would have taken "
+            + "the slots kept for the other apps")
         .tag("reason", "app_share")
         .register(registry);
     this.hashTime = Timer.builder("portcullis.password.hash.duration")
@@ -81,18 +87,16 @@ public final class HashingPool {
 
   /**
    * Runs {@code work} for that app on the pool, or fails at once with 503 when the pool already holds its capacity,
-   * or the app its share of it.
+   * or when the app, beyond its share, would take the slots kept for the others.
    */
   public <T> Future<T> submit(UUID appId, Callable<T> work) {
-    if (inFlightByApp.merge(appId, 1, Integer::sum) > appShare) {
-      release(appId);
-      rejectedForApp.increment();
-      return Future.failedFuture(saturated());
-    }
-    if (inFlight.incrementAndGet() > capacity) {
+    int ofApp = inFlightByApp.merge(appId, 1, Integer::sum);
+    int total = inFlight.incrementAndGet();
+    boolean full = total > capacity;
+    if (full || ofApp > appShare && total > capacity - reserve) {
       inFlight.decrementAndGet();
       release(appId);
-      rejected.increment();
+      (full ? rejected : rejectedForApp).increment();
       return Future.failedFuture(saturated());
     }
     return workers.<T>executeBlocking(() -> {
