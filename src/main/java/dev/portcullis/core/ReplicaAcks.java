@@ -29,7 +29,7 @@ final class ReplicaAcks {
     /** Asked afresh at most every half second: true when every replica of the key's master is down. */
     Future<Boolean> allDown(String key);
 
-    /** True while a fresh answer says so: a decision then needs no acknowledgement to wait for. */
+    /** True while the topology's last answer says so (each view says how long that holds): no wait then. */
     boolean knownAllDown(String key);
 
     Future<Void> close();
@@ -49,7 +49,8 @@ final class ReplicaAcks {
       case STANDALONE -> null;
     };
     this.unreplicated = Counter.builder("portcullis.redis.unreplicated.writes")
-        .description("Redis writes of single-use decisions that no replica acknowledged within " + TIMEOUT_MS + " ms")
+        .description("Redis writes of single-use decisions that stood on a master alone: no replica acknowledged "
+            + "them within " + TIMEOUT_MS + " ms, or none was up")
         .register(Metrics.registry(vertx));
   }
 
