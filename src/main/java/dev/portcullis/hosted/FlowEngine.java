@@ -407,7 +407,7 @@ public final class FlowEngine {
       return show(ctx, turn.app(), flow, Input.error("This app does not send codes by text message."));
     }
     if (identity.kind() == Identity.Kind.PHONE) {
-      return smsBudget.admits(turn.app(), identity).compose(admitted -> admitted
+      return smsBudget.reserve(turn.app(), identity).compose(reserved -> reserved
           ? deliver(ctx, turn, flow, identity, notice)
           : show(ctx, turn.app(), flow, Input.error("Codes by text message cannot be sent from this page right now. "
               + "Sign in with an email address instead, or try again later.")));
@@ -425,14 +425,16 @@ public final class FlowEngine {
           AuditEvent event = event(CODE_SENT, turn.visit(), flow)
               .with("channel", identity.kind().channel())
               .with("otp_request_id", sent.otpRequestId());
-          // Counted once sent; a count Redis missed is an SMS the share does not hold back, not a failed page.
-          Future<Void> counted = identity.kind() == Identity.Kind.PHONE
-              ? smsBudget.sent(turn.app(), identity).otherwise((Void) null)
-              : Future.succeededFuture();
-          return Future.join(flows.save(turn.browser(), waiting), audit.record(event), counted)
+          return Future.join(flows.save(turn.browser(), waiting), audit.record(event))
               .compose(saved -> show(ctx, turn.app(), waiting, new Input(null, notice, null, Map.of())));
         },
-        failure -> show(ctx, turn.app(), flow, Input.error(message(failure))));
+        failure -> {
+          // Not sent: its place in the hosted pages' SMS share goes back (a release Redis missed keeps it taken).
+          Future<Void> released = identity.kind() == Identity.Kind.PHONE
+              ? smsBudget.release(turn.app(), identity).otherwise((Void) null)
+              : Future.succeededFuture();
+          return released.compose(done -> show(ctx, turn.app(), flow, Input.error(message(failure))));
+        });
   }
 
   /** Renders the flow's current step, after recording that it was shown. */

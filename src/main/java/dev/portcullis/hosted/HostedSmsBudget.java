@@ -1,67 +1,55 @@
 package dev.portcullis.hosted;
 
 import dev.portcullis.app.App;
-import dev.portcullis.core.FixedWindow;
+import dev.portcullis.core.RedisScript;
 import dev.portcullis.core.RedisStore;
 import dev.portcullis.otp.Identity;
 import io.vertx.core.Future;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.util.List;
 
 /**
  * The share of an app's SMS budgets its hosted pages may spend in an hour: half of each, rounded down (the app's
  * hourly budget and its budget per country, under the operator's ceiling). The pages are open to anyone who knows
  * the app id, so strangers sending codes to numbers they chose could otherwise spend all of it, and the app's own
- * backend would then get 429 for the rest of the hour. Only codes sent count, in fixed hourly windows per app and
- * per country: counting attempts, a stranger's refused ones (a country the app does not serve, a cooldown) closed the
- * pages' SMS for everyone without a single SMS sent.
+ * backend would then get 429 for the rest of the hour. A send reserves its place in both hourly windows at once
+ * (one script, so a burst cannot pass the same count) and gives it back when its code is not sent: counting tries,
+ * a stranger's refused ones (a country the app does not serve, a cooldown) closed the pages' SMS for everyone
+ * without a single SMS sent.
  */
 final class HostedSmsBudget {
 
   private static final long HOUR_MS = 3_600_000;
+  private static final RedisScript RESERVE = RedisScript.load("hosted-sms-reserve.lua");
+  private static final RedisScript RELEASE = RedisScript.load("hosted-sms-release.lua");
 
   private final RedisStore redis;
-  private final FixedWindow window;
   private final int ceiling;
 
   HostedSmsBudget(RedisStore redis, int ceiling) {
     this.redis = redis;
-    this.window = new FixedWindow(redis, Integer.MAX_VALUE, HOUR_MS);
     this.ceiling = ceiling;
   }
 
-  /**
-   * Whether the app's hosted pages may send an SMS to this phone's country now: read, not counted (a few sends at
-   * once may each be admitted by the same count, and go over by as many).
-   */
-  Future<Boolean> admits(App app, Identity phone) {
+  /** Takes a place for an SMS to this phone's country: false when the pages' share of either budget is spent. */
+  Future<Boolean> reserve(App app, Identity phone) {
     int hourly = half(app.settings().smsMaxSendsPerHour());
     int perCountry = half(app.settings().smsMaxSendsPerHourPerCountry());
     if (hourly == 0 || perCountry == 0) {
       return Future.succeededFuture(false);
     }
-    return redis.batch(List.of(Request.cmd(Command.GET).arg(hourlyKey(app)),
-            Request.cmd(Command.GET).arg(countryKey(app, phone))))
-        .map(counts -> count(counts.get(0)) < hourly && count(counts.get(1)) < perCountry);
+    return RESERVE.run(redis, keys(app, phone),
+            List.of(Integer.toString(hourly), Integer.toString(perCountry), Long.toString(HOUR_MS)))
+        .map(reply -> reply.toInteger() == 1);
   }
 
-  /** Counts an SMS the pages sent. */
-  Future<Void> sent(App app, Identity phone) {
-    return Future.join(window.count(hourlyKey(app)), window.count(countryKey(app, phone))).mapEmpty();
+  /** Gives back the place of a code that was not sent. */
+  Future<Void> release(App app, Identity phone) {
+    return RELEASE.run(redis, keys(app, phone), List.of()).mapEmpty();
   }
 
-  private String hourlyKey(App app) {
-    return redis.key("hosted-sms", "{" + app.id() + "}");
-  }
-
-  private String countryKey(App app, Identity phone) {
-    return redis.key("hosted-sms", "{" + app.id() + "}", country(phone));
-  }
-
-  private static long count(Response value) {
-    return value == null ? 0 : value.toLong();
+  private List<String> keys(App app, Identity phone) {
+    String tag = "{" + app.id() + "}";
+    return List.of(redis.key("hosted-sms", tag), redis.key("hosted-sms", tag, country(phone)));
   }
 
   /** A flow keeps the number alone ({@link Identity#fromQualified}): its country is read from it again. */

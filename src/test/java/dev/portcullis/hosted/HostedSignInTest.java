@@ -403,6 +403,31 @@ class HostedSignInTest {
     assertTrue(sent.body().contains("name=\"code\""), sent.toString());
   }
 
+  @Test
+  @DisplayName("a burst of hosted SMS sends at once takes the hosted share and no more (read, then counted after the "
+      + "send, every send of a burst passed the same count)")
+  void hostedSmsBurstKeepsToTheShare() throws Exception {
+    JsonObject app = fixture.app("hosted-sms-burst", List.of(CALLBACK), new JsonObject().put("hosted_sms", true)
+        .put("hosted_password", false).put("sms_max_sends_per_hour_per_country", 4));
+    java.util.concurrent.ExecutorService browsers = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<java.util.concurrent.Future<FormBrowser.Page>> pages = new java.util.ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        String phone = "+1415555020" + i;
+        pages.add(browsers.submit(() -> hostedIdentity(app, phone)));
+      }
+      int sent = 0;
+      for (java.util.concurrent.Future<FormBrowser.Page> page : pages) {
+        if (page.get(30, java.util.concurrent.TimeUnit.SECONDS).body().contains("name=\"code\"")) {
+          sent++;
+        }
+      }
+      assertEquals(2, sent, "half of a budget of 4, however many ask at once");
+    } finally {
+      browsers.shutdownNow();
+    }
+  }
+
   /** A new browser's flow of the app, at its identity step given {@code identity}: the page that answers. */
   private static FormBrowser.Page hostedIdentity(JsonObject app, String identity) {
     FormBrowser browser = fixture.browser();
