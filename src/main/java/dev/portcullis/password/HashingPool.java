@@ -22,11 +22,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The one place password hashes are computed in a process: a named worker pool sized to the cores, with a
  * bounded number of hashes admitted at once (running plus waiting). When that many are in flight, a new one is
  * refused at once with {@code 503 unavailable} and {@code Retry-After}, instead of queueing without end while
- * its caller times out. Beyond half of that bound (rounded up), an app's hashes are admitted only while a quarter
- * of the bound (at least one) stays free for the other apps: an app alone has most of the pool, and another app's
- * flood of wrong passwords (its own backend's, or strangers' through its hosted page) leaves the others that
- * quarter at least. Shared by every verticle instance of one Vert.x (like a connection pool), so the bounds hold for
- * the whole process.
+ * its caller times out. The last quarter of the bound (at least one) takes only hashes of apps holding no more
+ * than a quarter each: an app alone has three quarters of the pool, and floods of wrong passwords (an app's own
+ * backend's, or strangers' through its hosted page), of one app or several, leave the other apps that quarter.
+ * Shared by every verticle instance of one Vert.x (like a connection pool), so the bounds hold for the whole
+ * process.
  */
 public final class HashingPool {
 
@@ -39,8 +39,7 @@ public final class HashingPool {
   /** Per app with hashes in flight (atomic per key through compute); an app with none has no entry. */
   private final ConcurrentHashMap<UUID, Integer> inFlightByApp = new ConcurrentHashMap<>();
   private final int capacity;
-  private final int appShare;
-  /** Slots an app beyond its share leaves free, for the others. */
+  /** The last slots, for apps holding no more than this many hashes each. */
   private final int reserve;
   private final int threads;
   private final int nice;
@@ -51,7 +50,6 @@ public final class HashingPool {
   private HashingPool(Vertx vertx, HashingSettings settings, MeterRegistry registry) {
     this.threads = settings.threads();
     this.capacity = settings.capacity();
-    this.appShare = (capacity + 1) / 2;
     this.reserve = Math.max(1, capacity / 4);
     this.nice = settings.nice();
     this.workers = vertx.createSharedWorkerExecutor(NAME, threads, MAX_HASH_SECONDS, TimeUnit.SECONDS);
@@ -60,8 +58,8 @@ public final class HashingPool {
         .tag("reason", "pool_full")
         .register(registry);
     this.rejectedForApp = Counter.builder("portcullis.password.hash.rejected")
-        .description("password hashes refused with 503 because their app, beyond half the pool, would have taken "
-            + "the slots kept for the other apps")
+        .description("password hashes refused with 503 because their app, holding more than a quarter of the pool, "
+            + "would have taken the last quarter, kept for the other apps")
         .tag("reason", "app_share")
         .register(registry);
     this.hashTime = Timer.builder("portcullis.password.hash.duration")
@@ -87,13 +85,13 @@ public final class HashingPool {
 
   /**
    * Runs {@code work} for that app on the pool, or fails at once with 503 when the pool already holds its capacity,
-   * or when the app, beyond its share, would take the slots kept for the others.
+   * or when the app, holding more than a quarter of it, would take the last quarter, kept for the others.
    */
   public <T> Future<T> submit(UUID appId, Callable<T> work) {
     int ofApp = inFlightByApp.merge(appId, 1, Integer::sum);
     int total = inFlight.incrementAndGet();
     boolean full = total > capacity;
-    if (full || ofApp > appShare && total > capacity - reserve) {
+    if (full || total > capacity - reserve && ofApp > reserve) {
       inFlight.decrementAndGet();
       release(appId);
       (full ? rejected : rejectedForApp).increment();
