@@ -88,7 +88,7 @@ public final class AuditApi {
     if (verifyingFor.contains(caller) || verifyingFor.size() >= VERIFYING_PER_LOOP) {
       ctx.fail(ApiException.rateLimited(ErrorCode.RATE_LIMITED, verifyingFor.contains(caller)
           ? "your previous audit chain verification is still running; retry in 1 s"
-          : "other audit chain verifications are running on this server; retry in 1 s", 1));
+          : "audit chain verification is busy on this server; retry in 1 s", 1));
       return;
     }
     verifyingFor.add(caller);
