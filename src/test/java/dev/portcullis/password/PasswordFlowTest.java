@@ -40,7 +40,7 @@ class PasswordFlowTest {
   @DisplayName("signup makes no user until its code is verified; then login, change and reset each work and revoke "
       + "what they should, and the code login keeps working for the same user")
   void wholePath() {
-    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-path", new JsonObject().put("otp_resend_cooldown", 0));
+    PasswordClient client = withoutCooldown("pw-path");
     String email = "ana@example.com";
     ApiResponse signup = client.signup(email, "tangerine skyline 42");
     assertEquals(202, signup.status(), signup.body());
@@ -114,7 +114,7 @@ class PasswordFlowTest {
   @DisplayName("an identity with an account and one without get the same answers at signup, login and reset, "
       + "and the account's password is not replaced")
   void noEnumeration() {
-    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-enum", new JsonObject().put("otp_resend_cooldown", 0));
+    PasswordClient client = withoutCooldown("pw-enum");
     String existing = "bo@example.com";
     String verificationId = client.signup(existing, "tangerine skyline 42").json().getString("verification_id");
     assertEquals(200, client.verify(verificationId, receiver.awaitCode(verificationId)).status());
@@ -501,7 +501,7 @@ class PasswordFlowTest {
    * <assignment>}, as the login issues its session.
    */
   private static LoginMeanwhile loginWhileStoring(String slug, String assignment) {
-    PasswordClient client = PasswordClient.forNewApp(gateway, slug, new JsonObject().put("otp_resend_cooldown", 0));
+    PasswordClient client = withoutCooldown(slug);
     String email = slug + "@example.com";
     assertNotNull(signedUp(client, email));
     String before = liveSessions(client, email);
@@ -525,6 +525,11 @@ class PasswordFlowTest {
     }
   }
 
+  /** A client of a new app whose codes may be sent again at once. */
+  private static PasswordClient withoutCooldown(String slug) {
+    return PasswordClient.forNewApp(gateway, slug, new JsonObject().put("otp_resend_cooldown", 0));
+  }
+
   private static String liveSessions(PasswordClient client, String email) {
     return scalar("SELECT count(*)::text FROM sessions s JOIN users u ON u.id = s.user_id "
         + "WHERE u.app_id = ?::uuid AND u.email = ? AND s.revoked_at IS NULL", client.appId(), email);
@@ -534,8 +539,7 @@ class PasswordFlowTest {
   @DisplayName("a change or reset whose revocation fails (the user's sessions held locked) stores no password: the same "
       + "change sent again works and ends the other session, a new reset code ends them all")
   void revocationFailureChangesNothing() throws Exception {
-    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-revoke-fails",
-        new JsonObject().put("otp_resend_cooldown", 0));
+    PasswordClient client = withoutCooldown("pw-revoke-fails");
     String email = "locked@example.com";
     String other = signedUp(client, email);
     String access = client.login(email, "tangerine skyline 42", null).json().getString("access_token");
@@ -569,8 +573,7 @@ class PasswordFlowTest {
   @DisplayName("two changes at once from two sessions: one wins and keeps its session, the other is 409 and revokes "
       + "nothing")
   void concurrentChangesKeepTheWinnersSession() throws Exception {
-    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-two-changes",
-        new JsonObject().put("otp_resend_cooldown", 0));
+    PasswordClient client = withoutCooldown("pw-two-changes");
     String email = "twice@example.com";
     String third = signedUp(client, email);
     for (int round = 0; round < 3; round++) {
