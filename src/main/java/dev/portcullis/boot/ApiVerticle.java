@@ -5,6 +5,7 @@ import dev.portcullis.app.AppApi;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.app.AppRepository;
 import dev.portcullis.app.ClientAuthentication;
+import dev.portcullis.app.AppIdGuard;
 import dev.portcullis.app.ClientFailures;
 import dev.portcullis.app.UnknownApps;
 import dev.portcullis.audit.AuditApi;
@@ -110,7 +111,8 @@ public final class ApiVerticle extends VerticleBase {
         client,
         new AdminAuth(config.adminKey(), new ConsoleOwners(bus)),
         new AppAccess(apps),
-        client.whenPresented());
+        client.whenPresented(),
+        new AppIdGuard(appDirectory, UnknownApps.of(vertx), clientFailures));
     Apis apis = new Apis(
         new OtpApi(bus),
         new TokenApi(vertx, bus, Introspection.create(vertx, config, pg, redis), new SigningKeyStore(pg)),
@@ -163,7 +165,7 @@ public final class ApiVerticle extends VerticleBase {
   /** What a route may require before its handler runs; admission control comes before every route. */
   record Guards(TrustedProxies proxies, AdmissionControl admission, ClientAuth client, AdminAuth admin,
                 AppAccess appAccess,
-                Handler<RoutingContext> clientIfPresented) {
+                Handler<RoutingContext> clientIfPresented, AppIdGuard appId) {
   }
 
   /** One handler object per capability. */
@@ -184,7 +186,8 @@ public final class ApiVerticle extends VerticleBase {
    * app_id + app_secret ({@code 401 invalid_client}); {@code admin} is the admin key or an owner's access
    * token ({@code 401 invalid_token}), and {@code appAccess} after it loads {@code :app_id} when the caller
    * may see it ({@code 404} otherwise); {@code clientIfPresented} checks client credentials only when a call
-   * carries them. No guard: the handler checks what it needs itself.
+   * carries them; {@code appId} counts the unknown app ids an anonymous caller names toward its failure limit
+   * ({@code 429} beyond it). No guard: the handler checks what it needs itself.
    */
   static Router routes(Router router, Guards guard, Apis api) {
     router.route().handler(RequestIds::handle);
@@ -202,13 +205,13 @@ public final class ApiVerticle extends VerticleBase {
     router.route().handler(NulCharacters::check);
     // The hosted pages' forms post application/x-www-form-urlencoded: before the JSON body parser, which refuses it
     HostedApi pages = api.hosted().pages();
-    router.post("/hosted/:app_id/flow").handler(pages::submit);
+    router.post("/hosted/:app_id/flow").handler(guard.appId()).handler(pages::submit);
     // OpenID Connect's token, revocation and userinfo posts are form-encoded too, as OAuth clients send them
     OidcApi oidc = api.hosted().oidc();
     router.post("/oidc/:app_id/token").handler(oidc::token);
     router.post("/oidc/:app_id/revoke").handler(oidc::revoke);
-    router.post("/oidc/:app_id/userinfo").handler(oidc::userInfo);
-    router.post("/oidc/:app_id/authorize").handler(oidc::authorize);
+    router.post("/oidc/:app_id/userinfo").handler(guard.appId()).handler(oidc::userInfo);
+    router.post("/oidc/:app_id/authorize").handler(guard.appId()).handler(oidc::authorize);
     // Any other method there is 405: the JSON body parser's catch-all below would otherwise leave the router a 404.
     for (String postOnly : List.of("/hosted/:app_id/flow", "/oidc/:app_id/token", "/oidc/:app_id/revoke")) {
       router.route(postOnly).handler(ApiVerticle::postOnly);
@@ -221,7 +224,7 @@ public final class ApiVerticle extends VerticleBase {
     router.post("/auth/refresh").handler(guard.client()).handler(api.tokens()::refresh);
     router.post("/auth/logout").handler(guard.client()).handler(api.tokens()::logout);
     router.get("/auth/me").handler(api.tokens()::me);
-    router.get("/v1/apps/:app_id/jwks.json").handler(api.tokens()::jwks);
+    router.get("/v1/apps/:app_id/jwks.json").handler(guard.appId()).handler(api.tokens()::jwks);
 
     // Licensed devices: authenticated by the license key (and the client's credentials when presented). Near the
     // top with the other hot paths: the router tries the routes in order, matching the patterned ones by regex.
@@ -321,20 +324,21 @@ public final class ApiVerticle extends VerticleBase {
 
     // Hosted sign-in pages (HTML; their errors are pages too) and the APIs that go with them
     ConversationApi conversations = api.hosted().conversations();
-    router.get("/onboarding/:app_id").handler(pages::onboarding);
+    router.get("/onboarding/:app_id").handler(guard.appId()).handler(pages::onboarding);
     router.get("/hosted/conversations/:id").handler(conversations::open);
     router.get("/hosted/static/hosted.css").handler(pages::stylesheet);
     router.get("/hosted/static/pow.js").handler(pages::powScript);
     router.get("/hosted/static/once.js").handler(pages::onceScript);
-    router.get("/api/client/:app_id/userinfo").handler(guard.clientIfPresented()).handler(pages::userInfo);
+    router.get("/api/client/:app_id/userinfo").handler(guard.appId()).handler(guard.clientIfPresented())
+        .handler(pages::userInfo);
     router.post("/api/conversations").handler(guard.client()).handler(conversations::create);
     router.get("/api/conversations/:id").handler(guard.client()).handler(conversations::read);
 
     // OpenID Connect, one issuer per app ({PORTCULLIS_ISSUER}/oidc/{app_id}); the form posts are above
-    router.get("/oidc/:app_id/.well-known/openid-configuration").handler(oidc::discovery);
-    router.get("/oidc/:app_id/jwks.json").handler(api.tokens()::jwks);
-    router.get("/oidc/:app_id/authorize").handler(oidc::authorize);
-    router.get("/oidc/:app_id/userinfo").handler(oidc::userInfo);
+    router.get("/oidc/:app_id/.well-known/openid-configuration").handler(guard.appId()).handler(oidc::discovery);
+    router.get("/oidc/:app_id/jwks.json").handler(guard.appId()).handler(api.tokens()::jwks);
+    router.get("/oidc/:app_id/authorize").handler(guard.appId()).handler(oidc::authorize);
+    router.get("/oidc/:app_id/userinfo").handler(guard.appId()).handler(oidc::userInfo);
 
     // What a browser loads is refused with a page, whatever refused it (admission control, a store down)
     for (String page : List.of("/hosted/*", "/onboarding/*", "/oidc/:app_id/authorize")) {

@@ -50,7 +50,6 @@ public final class HostedApi {
     engine.submit(ctx);
   }
 
-  /** {@code GET /api/client/{app_id}/userinfo}, after the client guard when credentials are presented. */
   /**
    * A failure of any {@code /hosted/...} request (its method, its body's size, a bug): an HTML page, as every
    * hosted answer is; the address bar may show a flow's post address, and reloading it must not show JSON.
@@ -74,6 +73,7 @@ public final class HostedApi {
         : "This sign-in cannot go on. Go back to the app and start again.");
   }
 
+  /** {@code GET /api/client/{app_id}/userinfo}, after the client guard when credentials are presented. */
   public void userInfo(RoutingContext ctx) {
     userInfo.answer(ctx);
   }

@@ -3,7 +3,6 @@ package dev.portcullis.oidc;
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.app.ClientFailures;
-import dev.portcullis.core.ApiException;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.Issuers;
@@ -61,11 +60,6 @@ final class Authorize {
   }
 
   void handle(RoutingContext ctx) {
-    ApiException flooding = failures.refusal(Requests.callerIp(ctx));
-    if (flooding != null) {
-      ctx.fail(flooding);
-      return;
-    }
     if (ctx.request().method() == HttpMethod.POST) {
       getInstead(ctx);
       return;

@@ -11,6 +11,7 @@ import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -110,6 +111,41 @@ class ClientFailureLimitTest {
       String statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
           java.nio.charset.StandardCharsets.US_ASCII)).readLine();
       return Integer.parseInt(statusLine.split(" ")[1]);
+    }
+  }
+
+  @Test
+  @DisplayName("random app ids on the anonymous routes count as failures; one stale id asked for again does not")
+  void randomAppIdsCutOff() {
+    Await.until("the start of a minute", Duration.ofSeconds(65), () -> System.currentTimeMillis() % 60_000 < 45_000);
+    String flooder = "198.51.100.150";
+    double loadsBefore = PrometheusText.counter(gateway, "portcullis_app_cache_loads_total");
+    List<String> routes = List.of("/oidc/%s/.well-known/openid-configuration", "/v1/apps/%s/jwks.json",
+        "/onboarding/%s", "/oidc/%s/jwks.json");
+    int notFound = 0;
+    ApiResponse last = null;
+    for (int i = 0; i < 2 * LIMIT; i++) {
+      last = gateway.http().get(routes.get(i % routes.size()).formatted(UUID.randomUUID()), "X-Forwarded-For", flooder);
+      if (last.status() != 429) {
+        // The onboarding page refuses an unknown app as a bad link (400), the others as not found.
+        assertTrue(last.status() == 404 || last.status() == 400, last.status() + " " + last.body());
+        notFound++;
+      }
+    }
+    assertEquals(429, last.status(), last.body());
+    assertTrue(Long.parseLong(last.header("Retry-After")) >= 1);
+    assertTrue(notFound <= LIMIT + 1, notFound + " unknown apps looked up before the cut-off");
+    double loads = PrometheusText.counter(gateway, "portcullis_app_cache_loads_total") - loadsBefore;
+    assertTrue(loads <= LIMIT + 1, loads + " database look-ups for " + 2 * LIMIT + " random ids");
+    // The flooding address is refused even for a real app until the window ends; any other address is served.
+    String realDiscovery = "/oidc/" + app.getString("app_id") + "/.well-known/openid-configuration";
+    assertEquals(429, gateway.http().get(realDiscovery, "X-Forwarded-For", flooder).status());
+    assertEquals(200, gateway.http().get(realDiscovery, "X-Forwarded-For", "198.51.100.151").status());
+
+    // An id that no longer exists, asked for again and again (a stale configuration), counts once per process.
+    String stale = "/oidc/" + UUID.randomUUID() + "/.well-known/openid-configuration";
+    for (int i = 0; i < 3 * LIMIT; i++) {
+      assertEquals(404, gateway.http().get(stale, "X-Forwarded-For", "198.51.100.152").status(), "request " + i);
     }
   }
 

@@ -91,6 +91,22 @@ class ClientFailureSummaryTest {
   }
 
   @Test
+  @DisplayName("unknown app ids named on anonymous routes are summarised on the system chain, per network")
+  void unknownAppIdsSummarised() {
+    for (int i = 0; i < 4; i++) {
+      String id = UUID.randomUUID().toString();
+      assertEquals(404, gateway.http().get("/oidc/" + id + "/.well-known/openid-configuration",
+          "X-Forwarded-For", "192.0.2.71").status());
+      assertEquals(404, sibling.http().get("/v1/apps/" + id + "/jwks.json", "X-Forwarded-For", "192.0.2.72").status());
+    }
+    Await.until("the summary of the unknown ids", Duration.ofSeconds(30), () -> AuditTrail.rows(gateway,
+            AuditEvent.SYSTEM_APP).stream()
+        .filter(row -> AppIdGuard.UNKNOWN_APP.equals(row.getString("type")))
+        .filter(row -> "192.0.2.0/24".equals(row.getJsonObject("data").getString("network")))
+        .mapToLong(row -> row.getJsonObject("data").getLong("count")).sum() == 8);
+  }
+
+  @Test
   @DisplayName("a flood of one random app id for longer than any per-verticle cache costs one database query")
   void unknownAppIdsCostOneQuery() {
     String unknownApp = UUID.randomUUID().toString();
