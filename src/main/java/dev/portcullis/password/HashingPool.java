@@ -23,8 +23,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * bounded number of hashes admitted at once (running plus waiting). When that many are in flight, a new one is
  * refused at once with {@code 503 unavailable} and {@code Retry-After}, instead of queueing without end while
  * its caller times out. The last quarter of the bound (at least one) takes only hashes of apps holding no more
- * than a quarter each: an app alone has three quarters of the pool, and floods of wrong passwords (an app's own
- * backend's, or strangers' through its hosted page), of one app or several, leave the other apps that quarter.
+ * than a quarter each and not flooding (none of their hashes refused while they held others, until they hold none):
+ * an app alone has three quarters of the pool, and floods of wrong passwords (an app's own backend's, or strangers'
+ * through its hosted page), of one app or several, leave the other apps that quarter once each flood has met a
+ * refusal.
  * Shared by every verticle instance of one Vert.x (like a connection pool), so the bounds hold for the whole
  * process.
  */
@@ -37,7 +39,7 @@ public final class HashingPool {
   private final WorkerExecutor workers;
   private final AtomicInteger inFlight = new AtomicInteger();
   /** Per app with hashes in flight (atomic per key through compute); an app with none has no entry. */
-  private final ConcurrentHashMap<UUID, Integer> inFlightByApp = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<UUID, Holding> inFlightByApp = new ConcurrentHashMap<>();
   private final int capacity;
   /** The last slots, for apps holding no more than this many hashes each. */
   private final int reserve;
@@ -58,8 +60,8 @@ public final class HashingPool {
         .tag("reason", "pool_full")
         .register(registry);
     this.rejectedForApp = Counter.builder("portcullis.password.hash.rejected")
-        .description("password hashes refused with 503 because their app, holding more than a quarter of the pool, "
-            + "would have taken the last quarter, kept for the other apps")
+        .description("password hashes refused with 503 because their app, holding more than a quarter of the pool "
+            + "or flooding it, would have taken the last quarter, kept for the other apps")
         .tag("reason", "app_share")
         .register(registry);
     this.hashTime = Timer.builder("portcullis.password.hash.duration")
@@ -76,6 +78,22 @@ public final class HashingPool {
   private record Holder(HashingPool pool) implements Shareable {
   }
 
+  /**
+   * An app's hashes in flight, and whether one of its hashes was refused while it held others: such an app is
+   * flooding, and keeps out of the last quarter until it holds none.
+   */
+  private record Holding(int count, boolean refused) {
+
+    Holding plusOne() {
+      return new Holding(count + 1, refused);
+    }
+
+    /** One less, marked refused when {@code refusal}; null when none is left. */
+    Holding minusOne(boolean refusal) {
+      return count == 1 ? null : new Holding(count - 1, refused || refusal);
+    }
+  }
+
   /** The pool of this Vert.x, created by the first caller with these sizes. */
   public static HashingPool shared(Vertx vertx, HashingSettings settings, MeterRegistry registry) {
     LocalMap<String, Holder> map = vertx.sharedData().getLocalMap(MAP);
@@ -85,15 +103,16 @@ public final class HashingPool {
 
   /**
    * Runs {@code work} for that app on the pool, or fails at once with 503 when the pool already holds its capacity,
-   * or when the app, holding more than a quarter of it, would take the last quarter, kept for the others.
+   * or when the app would take the last quarter, kept for the others, while holding more than a quarter of the pool
+   * or after one of its hashes was refused while it held others (until it holds none).
    */
   public <T> Future<T> submit(UUID appId, Callable<T> work) {
-    int ofApp = inFlightByApp.merge(appId, 1, Integer::sum);
+    Holding ofApp = inFlightByApp.merge(appId, new Holding(1, false), (held, one) -> held.plusOne());
     int total = inFlight.incrementAndGet();
     boolean full = total > capacity;
-    if (full || total > capacity - reserve && ofApp > reserve) {
+    if (full || total > capacity - reserve && (ofApp.count() > reserve || ofApp.refused())) {
       inFlight.decrementAndGet();
-      release(appId);
+      inFlightByApp.computeIfPresent(appId, (id, held) -> held.minusOne(true));
       (full ? rejected : rejectedForApp).increment();
       return Future.failedFuture(saturated());
     }
@@ -113,7 +132,7 @@ public final class HashingPool {
 
   /** One hash of the app less in flight; an app with none left leaves the map (apps come and go by the thousand). */
   private void release(UUID appId) {
-    inFlightByApp.computeIfPresent(appId, (id, count) -> count == 1 ? null : count - 1);
+    inFlightByApp.computeIfPresent(appId, (id, held) -> held.minusOne(false));
   }
 
   /** Runs start-up work (the dummy hash) on the pool, outside the admission bound: a start is never refused. */

@@ -21,7 +21,7 @@ class HashingShareTest {
 
   /**
    * One slow hashing thread and room for seven waiting: eight hashes at once, the last two for apps holding at most
-   * two.
+   * two. Floods of several apps: {@link HashingReserveTest}, where which app holds what is exact.
    */
   @RegisterExtension
   static final GatewayExtension env = GatewayExtension.create()
@@ -33,26 +33,6 @@ class HashingShareTest {
       .put("password_max_failures", 100);
 
   static TestGateway gateway;
-
-  @Test
-  @DisplayName("two apps' floods of wrong passwords leave the last quarter of the pool free: a third app's logins are "
-      + "still checked, not 503 (a flood took all of it; then two floods took the quarter kept from one)")
-  void floodsLeaveTheOthersTheLastQuarter() {
-    awaitIdlePool();
-    PasswordClient noisy = PasswordClient.forNewApp(gateway, "hash-share-noisy", OPEN);
-    PasswordClient noisier = PasswordClient.forNewApp(gateway, "hash-share-noisier", OPEN);
-    PasswordClient quiet = PasswordClient.forNewApp(gateway, "hash-share-quiet", OPEN);
-    List<CompletableFuture<ApiResponse>> flood = new ArrayList<>(wrongLogins(noisy, "flood", 8));
-    flood.addAll(wrongLogins(noisier, "floods", 8));
-    Await.until("the floods' hashes to be in flight", Duration.ofSeconds(10), () -> inFlight() >= 6);
-    for (CompletableFuture<ApiResponse> login : wrongLogins(quiet, "quiet", 2)) {
-      ApiResponse answer = login.join();
-      assertEquals("invalid_credentials", answer.error(), "checked, not refused: " + answer.body());
-    }
-    List<ApiResponse> flooded = flood.stream().map(CompletableFuture::join).toList();
-    assertTrue(flooded.stream().filter(answer -> answer.status() == 503).count() >= 8,
-        "the floods get six hashes at once: " + flooded);
-  }
 
   @Test
   @DisplayName("an app alone has more than half of the pool (held to half, a single-app install lost half its room "
