@@ -6,6 +6,7 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
+import dev.portcullis.core.Digits;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Failures;
 import dev.portcullis.core.ProofOfWork;
@@ -252,7 +253,7 @@ public final class FlowEngine {
     if ("resend".equals(turn.field("action"))) {
       return sendCode(ctx, turn, flow, "We sent a new code.");
     }
-    String code = asciiDigits(Optional.ofNullable(turn.field("code")).orElse("").strip());
+    String code = Digits.ascii(Optional.ofNullable(turn.field("code")).orElse("").strip());
     if (code.isEmpty()) {
       return show(ctx, turn.app(), flow, Input.error("Enter the code we sent you."));
     }
@@ -262,13 +263,6 @@ public final class FlowEngine {
         .compose(
             proven -> signedIn(ctx, turn, flow, proven),
             failure -> show(ctx, turn.app(), flow, Input.error(message(failure))));
-  }
-
-  /** A code as typed on a phone's keyboard in another script (full-width or Arabic-Indic digits): ASCII digits. */
-  static String asciiDigits(String typed) {
-    StringBuilder ascii = new StringBuilder(typed.length());
-    typed.codePoints().forEach(c -> ascii.appendCodePoint(Character.isDigit(c) ? '0' + Character.digit(c, 10) : c));
-    return ascii.toString();
   }
 
   private Future<Void> signedIn(RoutingContext ctx, Turn turn, Flow flow, OtpMessages.Proven proven) {

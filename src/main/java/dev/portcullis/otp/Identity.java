@@ -5,6 +5,7 @@ import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberFormat;
 import com.google.i18n.phonenumbers.Phonenumber.PhoneNumber;
 import dev.portcullis.core.ApiException;
+import java.text.Normalizer;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -81,17 +82,37 @@ public record Identity(Kind kind, String value, String country) {
   }
 
   /**
-   * Whether every xn-- label of the domain is punycode that decodes. A domain in Unicode is not converted here:
-   * IDNA2003 maps faß.de to fass.de, another domain under IDNA2008, so it must come in its ASCII form, converted by
-   * a caller that knows which rules its users' mail providers follow.
+   * Whether every xn-- label of the domain is Punycode of a label a registry could hold: decoding, and in the one
+   * form IDNA2008 allows (NFKC, lower case, no format, control, space, private-use or unassigned code point but the
+   * two joiners). A caller that encoded another form of the same name (decomposed, upper case, fullwidth) would
+   * otherwise make a second identity of it. A domain in Unicode is not converted here: IDNA2003 maps faß.de to
+   * fass.de, another domain under IDNA2008, so it must come in its ASCII form, converted by a caller that knows
+   * which rules its users' mail providers follow.
    */
   private static boolean labelsDecode(String email) {
     for (String label : email.substring(email.lastIndexOf('@') + 1).split("\\.")) {
-      if (label.startsWith("xn--") && !Punycode.decodes(label)) {
+      if (label.startsWith("xn--") && !registrable(Punycode.decode(label))) {
         return false;
       }
     }
     return true;
+  }
+
+  private static boolean registrable(String label) {
+    return label != null && Normalizer.isNormalized(label, Normalizer.Form.NFKC)
+        && label.equals(label.toLowerCase(Locale.ROOT))
+        && label.codePoints().allMatch(Identity::allowedInLabel);
+  }
+
+  private static boolean allowedInLabel(int codePoint) {
+    if (codePoint == 0x200C || codePoint == 0x200D) {
+      return true; // ZWNJ and ZWJ: IDNA2008 allows them in context (Persian, Indic scripts)
+    }
+    return switch (Character.getType(codePoint)) {
+      case Character.FORMAT, Character.CONTROL, Character.SPACE_SEPARATOR, Character.LINE_SEPARATOR,
+           Character.PARAGRAPH_SEPARATOR, Character.PRIVATE_USE, Character.UNASSIGNED, Character.SURROGATE -> false;
+      default -> true;
+    };
   }
 
   public static Identity phone(String raw) {
@@ -109,6 +130,10 @@ public record Identity(Kind kind, String value, String country) {
       number = PHONES.parse(input, null);
     } catch (NumberParseException e) {
       throw ApiException.invalid("phone", "is not a phone number");
+    }
+    if (number.hasExtension()) {
+      // Written without letters too: "+1 212 555 3000;5", ",5", "#5".
+      throw ApiException.invalid("phone", "must be digits only: no letters or extension");
     }
     if (!PHONES.isPossibleNumber(number)) {
       throw ApiException.invalid("phone", "is not a possible phone number");

@@ -6,6 +6,7 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
+import dev.portcullis.core.Digits;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.license.DeviceBinding;
 import dev.portcullis.security.SecurityEvents;
@@ -123,7 +124,7 @@ public final class OtpVerifier {
       return expired(call, null);
     }
     String id = otpRequestId.toString();
-    String mac = codes.mac(call.appId(), id, otp.trim());
+    String mac = codes.mac(call.appId(), id, Digits.ascii(otp.trim()));
     String network = codes.networkNameOf(call.appId(), call.clientIp());
     return store.verify(call.appId(), id, mac, network).compose(outcome -> switch (outcome.verdict()) {
       case EXPIRED -> expired(call, id);

@@ -1,9 +1,12 @@
 package dev.portcullis.otp;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * Whether an {@code xn--} label is Punycode (RFC 3492) that decodes to at least one non-ASCII code point. Java's
- * {@link java.net.IDN} cannot tell: it applies IDNA2003's round trip and hands back its input for labels valid under
- * IDNA2008 (faß, final sigma, joiners), so it would refuse real domains.
+ * The Unicode form of an {@code xn--} label that is Punycode (RFC 3492) decoding to at least one non-ASCII code
+ * point. Java's {@link java.net.IDN} cannot tell: it applies IDNA2003's round trip and hands back its input for
+ * labels valid under IDNA2008 (faß, final sigma, joiners), so it would refuse real domains.
  */
 final class Punycode {
   private static final int BASE = 36;
@@ -18,16 +21,20 @@ final class Punycode {
   private Punycode() {
   }
 
-  static boolean decodes(String label) {
+  /** The label's Unicode form, or null when it is not Punycode that decodes to at least one non-ASCII code point. */
+  static String decode(String label) {
     if (!label.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
-      return false;
+      return null;
     }
     String input = label.substring(PREFIX.length());
     int delimiter = input.lastIndexOf('-');
-    int length = Math.max(delimiter, 0);
     int in = delimiter > 0 ? delimiter + 1 : 0;
     if (in >= input.length()) {
-      return false;
+      return null;
+    }
+    List<Integer> output = new ArrayList<>();
+    for (int b = 0; b < Math.max(delimiter, 0); b++) {
+      output.add((int) input.charAt(b));
     }
     long n = INITIAL_N;
     long i = 0;
@@ -37,11 +44,11 @@ final class Punycode {
       long weight = 1;
       for (int k = BASE; ; k += BASE) {
         if (in >= input.length()) {
-          return false;
+          return null;
         }
         int digit = digit(input.charAt(in++));
         if (digit < 0) {
-          return false;
+          return null;
         }
         i += digit * weight;
         int threshold = k <= bias ? T_MIN : Math.min(k - bias, T_MAX);
@@ -50,19 +57,22 @@ final class Punycode {
         }
         weight *= BASE - threshold;
         if (i > Character.MAX_CODE_POINT * 64L || weight > Character.MAX_CODE_POINT * 64L) {
-          return false;
+          return null;
         }
       }
-      length++;
+      int length = output.size() + 1;
       bias = adapt(i - oldI, length, oldI == 0);
       n += i / length;
       i %= length;
       if (n > Character.MAX_CODE_POINT || n >= Character.MIN_SURROGATE && n <= Character.MAX_SURROGATE) {
-        return false;
+        return null;
       }
+      output.add((int) i, (int) n);
       i++;
     }
-    return true;
+    StringBuilder decoded = new StringBuilder();
+    output.forEach(decoded::appendCodePoint);
+    return decoded.toString();
   }
 
   private static int digit(char c) {

@@ -1,11 +1,11 @@
 package dev.portcullis.owner;
 
+import dev.portcullis.core.ApiException;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.otp.Identity;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * Who may become an owner by asking for a code ({@code PORTCULLIS_OWNER_SIGNUP}): anyone ({@code open}), the
@@ -13,9 +13,6 @@ import java.util.regex.Pattern;
  * ({@code closed}: the operator creates owners with {@code POST /v1/owners}). Existing owners always sign in.
  */
 public final class OwnerSignupPolicy {
-
-  /** An email address, or {@code @} and a domain with a dot. */
-  private static final Pattern ENTRY = Pattern.compile("[^@\\s,]*@[^@\\s,.]+(\\.[^@\\s,.]+)+");
 
   private final String mode;
   private final List<String> allowlist;
@@ -32,13 +29,24 @@ public final class OwnerSignupPolicy {
         .filter(entry -> !entry.isEmpty())
         .toList();
     for (String entry : allowlist) {
-      // An entry that can match no email (example.com without its @) refused every sign-up, silently.
-      if (!ENTRY.matcher(entry).matches()) {
+      // An entry that can match no email (example.com without its @, a domain in Unicode) refused every sign-up
+      // it was meant for, silently.
+      if (!matchable(entry)) {
         throw new IllegalArgumentException(GatewayConfig.OWNER_ALLOWLIST + ": '" + entry
-            + "' is neither an email address nor @domain");
+            + "' is neither an email address nor @domain as sign-ups give them (a domain in its ASCII form, xn--…)");
       }
     }
     return new OwnerSignupPolicy(config.ownerSignup(), allowlist);
+  }
+
+  /** Whether some email, normalised as every sign-up's is, equals the entry or ends with it ({@code @domain}). */
+  private static boolean matchable(String entry) {
+    try {
+      String email = entry.startsWith("@") ? "x" + entry : entry;
+      return Identity.email(email).value().equals(email) && email.substring(email.lastIndexOf('@')).contains(".");
+    } catch (ApiException e) {
+      return false;
+    }
   }
 
   /** Whether an identity that is not an owner yet may become one by signing in. */

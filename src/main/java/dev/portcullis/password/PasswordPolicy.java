@@ -2,6 +2,7 @@ package dev.portcullis.password;
 
 import dev.portcullis.app.AppSettings;
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.Digits;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.otp.Identity;
 import io.vertx.core.json.JsonArray;
@@ -87,6 +88,10 @@ public final class PasswordPolicy {
 
   /** Fails with {@code 400 weak_password} and its {@code reasons} when {@code normalised} is refused. */
   public void check(String field, String normalised, Identity identity) {
+    if (normalised.codePoints().anyMatch(c -> Character.getType(c) == Character.UNASSIGNED)) {
+      // NFKC leaves it as it is today; a later Unicode version may map it, and the stored hash would stop matching.
+      throw ApiException.invalid(field, "holds a character Unicode has not assigned yet");
+    }
     List<String> reasons = reasons(normalised, identity);
     if (!reasons.isEmpty()) {
       throw weak(field, reasons);
@@ -132,7 +137,7 @@ public final class PasswordPolicy {
       // the subscriber number without its country code, as people write it at home
       parts.add(digits.length() > 8 ? digits.substring(digits.length() - 8) : digits);
     }
-    String digitsOnly = lower.replaceAll("[^0-9]", "");
+    String digitsOnly = Digits.ascii(lower).replaceAll("[^0-9]", "");
     for (String part : parts) {
       if (part.length() >= MIN_IDENTITY_PART
           && (lower.contains(part) || identity.kind() == Identity.Kind.PHONE && digitsOnly.contains(part))) {

@@ -4,6 +4,7 @@ import dev.portcullis.app.App;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.Digits;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.otp.Identity;
 import dev.portcullis.otp.OtpCodes;
@@ -106,7 +107,7 @@ public final class VerificationCodes {
         .with("otp_request_id", publicId)
         .with("purpose", purpose.prefix);
     String network = codes.networkNameOf(appId, clientIp);
-    String mac = codes.mac(appId, storeId, code.trim());
+    String mac = codes.mac(appId, storeId, Digits.ascii(code.trim()));
     return store.verify(appId, storeId, mac, network).compose(outcome -> switch (outcome.verdict()) {
       case VERIFIED -> {
         metrics.verified(outcome.identity().kind());

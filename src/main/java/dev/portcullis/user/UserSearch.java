@@ -1,6 +1,7 @@
 package dev.portcullis.user;
 
 import dev.portcullis.app.AppDirectory;
+import dev.portcullis.core.Digits;
 import java.util.Locale;
 import java.util.UUID;
 
@@ -30,8 +31,9 @@ record UserSearch(Kind kind, UUID id, String emailPrefix, String phonePrefix) {
       return new UserSearch(Kind.ID, id, null, null);
     }
     String email = trimmed.toLowerCase(Locale.ROOT);
-    String digits = trimmed.replaceAll("[^0-9]", "");
-    boolean phoneLike = !digits.isEmpty() && trimmed.matches("[0-9+()\\s.\\-]+");
+    String ascii = Digits.ascii(trimmed);
+    String digits = ascii.replaceAll("[^0-9]", "");
+    boolean phoneLike = !digits.isEmpty() && ascii.matches("(?U)[0-9+()\\s.\\-]+");
     return phoneLike
         ? new UserSearch(Kind.PHONE_OR_EMAIL, null, email, "+" + digits)
         : new UserSearch(Kind.EMAIL, null, email, null);

@@ -61,7 +61,8 @@ class StartRefusalTest {
   @CsvSource({"PORTCULLIS_PASSWORD_HASH_NICE, 25", "PORTCULLIS_LICENSE_CALLS_PER_MINUTE_PER_IP, 0",
       "PORTCULLIS_OTP_SENDS_PER_HOUR_PER_IP, many", "PORTCULLIS_AUDIT_PARTITIONS_AHEAD, 99",
       "PORTCULLIS_AUDIT_VERIFY_BUDGET_MS, 1", "PORTCULLIS_HOUSEKEEPING_BATCH_SIZE, 0",
-      "PORTCULLIS_OWNER_ALLOWLIST, example.com", "PORTCULLIS_TRUSTED_PROXIES, 10.0.0.0/33"})
+      "PORTCULLIS_OWNER_ALLOWLIST, example.com", "PORTCULLIS_OWNER_ALLOWLIST, @bücher.de",
+      "PORTCULLIS_TRUSTED_PROXIES, 10.0.0.0/33"})
   @DisplayName("a bad setting of a capability stops the start naming its key before the schema migrates")
   void refusedBeforeTheMigration(String key, String value) throws Exception {
     PgUrl database = TestBackends.newDatabase();

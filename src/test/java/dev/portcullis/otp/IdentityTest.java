@@ -45,6 +45,15 @@ class IdentityTest {
     assertTrue(refused.getMessage().startsWith("phone:"), refused.getMessage());
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"+1 212 555 3000;5", "+1 212 555 3000,5", "+1 212 555 3000,,5", "+1 212 555 3000 #5",
+      "+1 212 555 3000 ~5", "+1 212 555 3000 \uFF5E5", "+1 212 555 3000 \uFF035"})
+  @DisplayName("an extension written without letters is refused too: two extensions of one line are two people")
+  void extensionsInPhones(String spelling) {
+    ApiException refused = assertThrows(ApiException.class, () -> Identity.of(null, spelling));
+    assertTrue(refused.getMessage().startsWith("phone:"), refused.getMessage());
+  }
+
   @Test
   @DisplayName("a North American number is placed in its own country, not the calling code's main one")
   void countryOfNumber() {
@@ -70,7 +79,11 @@ class IdentityTest {
     }
     // IDNA2003 (Java's IDN) would make faß.de fass.de, another domain under IDNA2008: no conversion here.
     for (String refused : List.of("user@faß.de", "user@bücher.de", "user@xn--zz.de", "user@xn--abc-.de",
-        "user@xn--99999999999a.de", "user@xn--.de")) {
+        "user@xn--99999999999a.de", "user@xn--.de",
+        // bücher decomposed (u and U+0308), bÜcher, a full-width b, with U+200B, with U+202E: another spelling of a
+        // name, or no name a registry would hold, each of which would be an identity of its own
+        "user@xn--bucher-xyd.de", "user@xn--bcher-2pa.de", "user@xn--cher-zra77610b.de", "user@xn--bcher-kva1776c.de",
+        "user@xn--bcher-kva4107c.de")) {
       ApiException failure = assertThrows(ApiException.class, () -> Identity.of(refused, null), refused);
       assertTrue(failure.getMessage().startsWith("email:"), failure.getMessage());
     }

@@ -99,6 +99,17 @@ class OtpVerifyTest {
   }
 
   @Test
+  @DisplayName("a code typed in full-width digits is the code, as on the hosted pages (it was a wrong attempt)")
+  void fullWidthDigits() {
+    OtpClient client = OtpClient.forNewApp(gateway, "verify-full-width", new JsonObject());
+    String requestId = client.sent("email", "wide@example.com");
+    StringBuilder wide = new StringBuilder();
+    receiver.awaitCode(requestId).chars().forEach(digit -> wide.append((char) (0xFF10 + digit - '0')));
+    ApiResponse response = client.verify(requestId, wide.toString());
+    assertEquals(200, response.status(), response.body());
+  }
+
+  @Test
   @DisplayName("a phone login creates a user with the E.164 phone and no email")
   void phoneLogin() {
     OtpClient client = OtpClient.forNewApp(gateway, "verify-phone", new JsonObject());

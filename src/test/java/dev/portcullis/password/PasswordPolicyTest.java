@@ -58,12 +58,25 @@ class PasswordPolicyTest {
   }
 
   @Test
+  @DisplayName("a character Unicode has not assigned is refused when a password is set: a later version may map it")
+  void unassignedCharacters() {
+    ApiException refused = assertThrows(ApiException.class,
+        () -> DEFAULT.check("password", PasswordPolicy.normalise("password", "abc\u0378defghij-long"), KIM));
+    assertEquals(ErrorCode.INVALID_REQUEST, refused.code());
+    assertTrue(refused.getMessage().startsWith("password:"), refused.getMessage());
+    DEFAULT.check("password", PasswordPolicy.normalise("password", "abc\u00e9defghij-long"), KIM);
+  }
+
+  @Test
   @DisplayName("refuses a password that contains the email, its local part, or the phone's digits")
   void containsIdentity() {
     assertEquals(List.of(PasswordPolicy.CONTAINS_IDENTITY), DEFAULT.reasons("Kimberly-rocks-2024", KIM));
     Identity phone = Identity.phone("+6289123456678");
     assertEquals(List.of(PasswordPolicy.CONTAINS_IDENTITY), DEFAULT.reasons("my 8912-3456-678 pw", phone));
     assertEquals(List.of(), DEFAULT.reasons("tangerine-skyline-42", phone));
+    assertEquals(List.of(PasswordPolicy.CONTAINS_IDENTITY),
+        DEFAULT.reasons("x \u0668\u0669\u0661\u0662\u0663\u0664\u0665\u0666\u0666\u0667\u0668 y", phone),
+        "the phone's digits typed in Arabic-Indic digits (NFKC keeps them)");
   }
 
   @Test

@@ -182,6 +182,10 @@ class UserAdminApiTest {
     assertEquals(List.of(third.getString("id")), ids(app, "zed_"), "_ is a character, not a wildcard");
     assertEquals(List.of(second.getString("id")), ids(app, "62-891"));
     assertEquals(List.of(second.getString("id")), ids(app, "+62891"));
+    assertEquals(List.of(second.getString("id")), ids(app, "+\u0666\u0662\u0668\u0669\u0661"),
+        "Arabic-Indic digits, as the phone itself is accepted in them");
+    assertEquals(List.of(second.getString("id")), ids(app, "\uFF16\uFF12\u3000\uFF18\uFF19\uFF11"),
+        "full-width digits and space");
     assertEquals(List.of(first.getString("id")), ids(app, first.getString("id")));
     assertEquals(List.of(), ids(app, "nobody"));
     assertEquals(400, app.http().get(app.path("/users?limit=501"), ADMIN).status());
