@@ -47,6 +47,7 @@ public final class Gateway {
     } catch (IllegalArgumentException bad) {
       return Future.failedFuture(bad);
     }
+    LibraryLogLevels.hold();
     Gateway gateway = new Gateway(vertx, config);
     long started = System.nanoTime();
     // Liveness answers through a long migration (a startup probe counts its failures), readiness says "starting".
