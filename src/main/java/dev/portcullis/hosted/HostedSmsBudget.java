@@ -19,8 +19,8 @@ import java.util.List;
 final class HostedSmsBudget {
 
   private static final long HOUR_MS = 3_600_000;
-  private static final RedisScript RESERVE = RedisScript.load("hosted-sms-reserve.lua");
-  private static final RedisScript RELEASE = RedisScript.load("hosted-sms-release.lua");
+  private static final RedisScript RESERVE = RedisScript.load("window-reserve.lua");
+  private static final RedisScript RELEASE = RedisScript.load("window-release.lua");
 
   private final RedisStore redis;
   private final int ceiling;
@@ -39,7 +39,7 @@ final class HostedSmsBudget {
     }
     return RESERVE.run(redis, keys(app, phone),
             List.of(Integer.toString(hourly), Integer.toString(perCountry), Long.toString(HOUR_MS)))
-        .map(reply -> reply.toInteger() == 1);
+        .map(reply -> reply.get(0).toInteger() == 1);
   }
 
   /** Gives back the place of a code that was not sent. */

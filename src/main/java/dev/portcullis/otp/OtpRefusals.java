@@ -31,6 +31,10 @@ public final class OtpRefusals {
       case "sms_hourly" -> "phone: this app's SMS budget for the last hour is spent; retry in " + seconds + " s";
       case "sms_country_hourly" -> "phone: this app's SMS budget for this country in the last hour is spent; retry in "
           + seconds + " s";
+      case OperatorSmsBudget.OWNER_HOURLY -> "phone: the SMS budget of this app's owner for the last hour is spent; "
+          + "retry in " + seconds + " s";
+      case OperatorSmsBudget.GATEWAY_HOURLY -> "phone: the service's SMS budget for the last hour is spent; retry in "
+          + seconds + " s";
       default -> "too many codes were sent for this app in the last hour; retry in " + seconds + " s";
     };
   }

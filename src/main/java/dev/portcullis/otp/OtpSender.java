@@ -25,20 +25,24 @@ public final class OtpSender {
    * Hourly send limits across identities (from the gateway configuration): per client network, for the app's
    * one bucket of requests without a client IP, per app, and the operator's ceiling of any app's SMS budget.
    */
-  public record Limits(int perNetwork, int withoutClientIp, int perApp, int smsCeiling) {
+  public record Limits(int perNetwork, int withoutClientIp, int perApp, int smsCeiling, int smsPerOwner,
+                       int smsPerGateway) {
 
     public static Limits from(GatewayConfig config) {
       return new Limits(
           config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1, 100_000_000),
           config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_WITHOUT_CLIENT_IP, 1_000, 1, 100_000_000),
           config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, 1, 100_000_000),
-          config.integer(GatewayConfig.SMS_MAX_SENDS_PER_HOUR_PER_APP, 1_000, 1, 100_000_000));
+          config.integer(GatewayConfig.SMS_MAX_SENDS_PER_HOUR_PER_APP, 1_000, 1, 100_000_000),
+          config.integer(GatewayConfig.SMS_MAX_SENDS_PER_HOUR_PER_OWNER, 5_000, 0, 100_000_000),
+          config.integer(GatewayConfig.SMS_MAX_SENDS_PER_HOUR, OperatorSmsBudget.NONE, 0, 100_000_000));
     }
 
     /**
      * What the store is asked for one code ({@code storeId}) under every limit: the identity's and the network's
      * (or the app's bucket of requests without a client IP, when {@code network} is null), the app's, and for a
-     * phone the app's SMS budgets under the operator's ceiling. A silent request to a phone meets and spends
+     * phone the app's SMS budgets under the operator's ceiling, and the operator's ceilings of the app's owner and
+     * of the gateway ({@link OperatorSmsBudget}). A silent request to a phone meets and spends
      * them too, though no SMS goes out: were it exempt, a spent budget would refuse only the phones that really
      * get codes (the console's owners) and so tell them apart.
      */
@@ -52,7 +56,8 @@ public final class OtpSender {
           network == null ? OtpStore.NO_NETWORK : codes.networkName(app.id(), network),
           network == null ? withoutClientIp : perNetwork, perApp,
           sms ? Math.min(settings.smsMaxSendsPerHour(), smsCeiling) : 0,
-          sms ? Math.min(settings.smsMaxSendsPerHourPerCountry(), smsCeiling) : 0);
+          sms ? Math.min(settings.smsMaxSendsPerHourPerCountry(), smsCeiling) : 0,
+          app.ownerId(), sms ? smsPerOwner : OperatorSmsBudget.NONE, sms ? smsPerGateway : OperatorSmsBudget.NONE);
     }
   }
 

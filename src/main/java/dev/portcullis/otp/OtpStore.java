@@ -66,7 +66,8 @@ public final class OtpStore {
    */
   public record SendRequest(UUID appId, String requestId, Identity identity, String identityName, String codeMac,
                             int maxAttempts, int ttlSeconds, int cooldownSeconds, int identityLimit,
-                            String networkName, int networkLimit, int appLimit, int smsLimit, int smsCountryLimit) {
+                            String networkName, int networkLimit, int appLimit, int smsLimit, int smsCountryLimit,
+                            UUID ownerId, int ownerSmsLimit, int gatewaySmsLimit) {
   }
 
   /** An accepted send, or a refusal with its reason and how long to wait. */
@@ -91,13 +92,23 @@ public final class OtpStore {
   private static final VerifyOutcome EXPIRED_OUTCOME = new VerifyOutcome(Verdict.EXPIRED, null, 0, 0, 0, null);
 
   private final RedisStore redis;
+  private final OperatorSmsBudget operatorBudget;
 
   public OtpStore(RedisStore redis) {
     this.redis = redis;
+    this.operatorBudget = new OperatorSmsBudget(redis);
   }
 
+  /** Counts a send under every limit and stores its code, or refuses it; the operator's SMS ceilings first. */
   public Future<SendOutcome> send(SendRequest send) {
-    return send(send, 1);
+    return operatorBudget.reserve(send.ownerId(), send.ownerSmsLimit(), send.gatewaySmsLimit())
+        .compose(reservation -> reservation.refused()
+            ? Future.succeededFuture(new SendOutcome(reservation.refusedFor(), reservation.retryAfterMs()))
+            : send(send, 1).andThen(sent -> {
+              if (sent.failed() || !sent.result().accepted()) {
+                operatorBudget.release(reservation);
+              }
+            }));
   }
 
   private Future<SendOutcome> send(SendRequest send, int attempt) {

@@ -1,0 +1,89 @@
+package dev.portcullis.otp;
+
+import dev.portcullis.core.RedisScript;
+import dev.portcullis.core.RedisStore;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The operator's SMS ceilings above every app's own budgets: one owner's SMS across all their apps
+ * ({@code PORTCULLIS_SMS_MAX_SENDS_PER_HOUR_PER_OWNER}; an owner with 20 apps could otherwise spend 20 apps'
+ * ceilings) and the whole gateway's ({@code PORTCULLIS_SMS_MAX_SENDS_PER_HOUR}, what the operator's SMS provider
+ * account may spend). A send reserves its place in each before the app's own limits are counted, and gives it back
+ * when the send is refused or fails. Each counter is one key in a hash slot of its own (the owner's, the gateway's),
+ * so each is its own script call.
+ */
+final class OperatorSmsBudget {
+
+  /** A limit of 0: no ceiling. */
+  static final int NONE = 0;
+  static final String OWNER_HOURLY = "sms_owner_hourly";
+  static final String GATEWAY_HOURLY = "sms_gateway_hourly";
+
+  private static final long HOUR_MS = 3_600_000;
+  private static final RedisScript RESERVE = RedisScript.load("window-reserve.lua");
+  private static final RedisScript RELEASE = RedisScript.load("window-release.lua");
+
+  /** What a send took: the counters to give back, or the ceiling that refused it and how long until it opens. */
+  record Reservation(List<String> keys, String refusedFor, long retryAfterMs) {
+
+    boolean refused() {
+      return refusedFor != null;
+    }
+  }
+
+  private record Ceiling(String key, int limit, String reason) {
+  }
+
+  private final RedisStore redis;
+
+  OperatorSmsBudget(RedisStore redis) {
+    this.redis = redis;
+  }
+
+  /** Takes a place under each ceiling that applies to an SMS of that owner's app (null: the console), or none. */
+  Future<Reservation> reserve(UUID ownerId, int ownerLimit, int gatewayLimit) {
+    List<Ceiling> ceilings = new ArrayList<>();
+    if (ownerId != null && ownerLimit != NONE) {
+      ceilings.add(new Ceiling(redis.key("sms-owner", "{" + ownerId + "}"), ownerLimit, OWNER_HOURLY));
+    }
+    if (gatewayLimit != NONE) {
+      ceilings.add(new Ceiling(redis.key("sms-gateway", "{sms-gateway}"), gatewayLimit, GATEWAY_HOURLY));
+    }
+    return reserve(ceilings, 0, new ArrayList<>());
+  }
+
+  private Future<Reservation> reserve(List<Ceiling> ceilings, int next, List<String> taken) {
+    if (next == ceilings.size()) {
+      return Future.succeededFuture(new Reservation(taken, null, 0));
+    }
+    Ceiling ceiling = ceilings.get(next);
+    return RESERVE.run(redis, List.of(ceiling.key()), List.of(Integer.toString(ceiling.limit()), Long.toString(HOUR_MS)))
+        .recover(failure -> release(taken).transform(ignored -> Future.failedFuture(failure)))
+        .compose(reply -> {
+          if (reply.get(0).toInteger() == 1) {
+            taken.add(ceiling.key());
+            return reserve(ceilings, next + 1, taken);
+          }
+          return release(taken).map(released -> new Reservation(List.of(), ceiling.reason(), reply.get(1).toLong()));
+        });
+  }
+
+  /** Gives back what a reservation took; never fails (a lost release costs one place until the hour ends). */
+  Future<Void> release(Reservation reservation) {
+    return release(reservation.keys());
+  }
+
+  private Future<Void> release(List<String> keys) {
+    if (keys.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Future<?>> released = new ArrayList<>();
+    for (String key : keys) {
+      released.add(RELEASE.run(redis, List.of(key), List.of()));
+    }
+    return Future.join(released).<Void>mapEmpty().otherwiseEmpty();
+  }
+}
