@@ -13,6 +13,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -25,6 +27,8 @@ public final class AuditApi {
   /** Rows per round trip while verifying: a long chain is streamed, never loaded at once. */
   private static final int VERIFY_PAGE = 1000;
   private static final int VERIFYING_PER_LOOP = 2;
+  /** Callers waiting for one of the loop's two places, first come first served, one entry each. */
+  private static final int WAITING_PER_LOOP = 8;
   /** The most events one {@code /audit/verify} request checks; a longer chain answers a cursor to go on. */
   public static final String VERIFY_MAX_EVENTS = "PORTCULLIS_AUDIT_VERIFY_MAX_EVENTS";
   /** How long one {@code /audit/verify} request walks before it answers a cursor to go on. */
@@ -49,6 +53,14 @@ public final class AuditApi {
    * seconds and reads the chain in pages. One per caller, and two in all, at a time.
    */
   private final Set<String> verifyingFor = new HashSet<>();
+  /**
+   * Verifications asked for while both places were taken, in order: a place that frees goes to the first of them,
+   * not to whoever asks next, so two callers looping verifications cannot keep a third out.
+   */
+  private final Deque<Waiting> waiting = new ArrayDeque<>();
+
+  private record Waiting(String caller, RoutingContext ctx, long timer) {
+  }
 
   /**
    * {@code masterKey}: PORTCULLIS_MASTER_KEY, whose audit-chain purpose key checks the keyed links and whose
@@ -85,12 +97,47 @@ public final class AuditApi {
     // one caller's loop of them cannot keep the others' out either.
     AdminAuth.Principal principal = AdminAuth.principal(ctx);
     String caller = principal.operator() ? "operator" : String.valueOf(principal.ownerId());
-    if (verifyingFor.contains(caller) || verifyingFor.size() >= VERIFYING_PER_LOOP) {
-      ctx.fail(ApiException.rateLimited(ErrorCode.RATE_LIMITED, verifyingFor.contains(caller)
-          ? "your previous audit chain verification is still running; retry in 1 s"
-          : "audit chain verification is busy on this server; retry in 1 s", 1));
+    if (verifyingFor.contains(caller) || waiting.stream().anyMatch(queued -> queued.caller().equals(caller))) {
+      ctx.fail(ApiException.rateLimited(ErrorCode.RATE_LIMITED,
+          "your previous audit chain verification is still running; retry in 1 s", 1));
       return;
     }
+    if (verifyingFor.size() < VERIFYING_PER_LOOP) {
+      run(ctx, caller);
+    } else if (waiting.size() < WAITING_PER_LOOP) {
+      // Waits at most as long as a verification walks: by then one of the two places has freed, or something is wrong.
+      Waiting queued = new Waiting(caller, ctx, ctx.vertx().setTimer(verifyBudgetNanos / 1_000_000 + 1_000,
+          late -> giveUp(caller)));
+      waiting.add(queued);
+    } else {
+      ctx.fail(busy());
+    }
+  }
+
+  private static ApiException busy() {
+    return ApiException.rateLimited(ErrorCode.RATE_LIMITED, "audit chain verification is busy on this server; retry "
+        + "in 1 s", 1);
+  }
+
+  private void giveUp(String caller) {
+    waiting.stream().filter(queued -> queued.caller().equals(caller)).findFirst().ifPresent(queued -> {
+      waiting.remove(queued);
+      queued.ctx().fail(busy());
+    });
+  }
+
+  /** The next waiting verification whose caller is still there, once a place has freed. */
+  private void next() {
+    while (verifyingFor.size() < VERIFYING_PER_LOOP && !waiting.isEmpty()) {
+      Waiting queued = waiting.poll();
+      queued.ctx().vertx().cancelTimer(queued.timer());
+      if (!queued.ctx().response().closed()) {
+        run(queued.ctx(), queued.caller());
+      }
+    }
+  }
+
+  private void run(RoutingContext ctx, String caller) {
     verifyingFor.add(caller);
     String cursor = ctx.queryParams().get("cursor");
     long deadline = System.nanoTime() + verifyBudgetNanos;
@@ -108,7 +155,10 @@ public final class AuditApi {
                   .compose(archived -> walk(appId, new ChainVerifier(appId, head, archived, resume, chainKey), deadline));
         }))
         .map(ChainVerifier::result)
-        .onComplete(done -> verifyingFor.remove(caller))
+        .onComplete(done -> {
+          verifyingFor.remove(caller);
+          next();
+        })
         .onSuccess(body -> Responses.ok(ctx, body))
         .onFailure(ctx::fail);
   }
