@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
+import dev.portcullis.testing.TempDirs;
 import dev.portcullis.testing.TestBackends;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.time.Duration;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -124,7 +124,7 @@ class ManagementTest {
       assertEquals(200, gateway.http().get("/v1/apps/" + appId + "/jwks.json").status(), "the JWKS keeps answering");
 
       RedisServer redis = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
-          .setting("dir " + Files.createTempDirectory("pc-redis")).build();
+          .setting("dir " + TempDirs.create("pc-redis")).build();
       redis.start();
       try {
         Await.until("readiness to report Redis up", Duration.ofSeconds(10),

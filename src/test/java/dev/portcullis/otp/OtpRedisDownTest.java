@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
+import dev.portcullis.testing.TempDirs;
 import dev.portcullis.testing.TestBackends;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
@@ -51,7 +51,7 @@ class OtpRedisDownTest {
 
   private static RedisServer startRedis(int port) throws Exception {
     RedisServer redis = RedisServer.newRedisServer().port(port).bind("127.0.0.1")
-        .setting("dir " + Files.createTempDirectory("pc-otp-redis")).build();
+        .setting("dir " + TempDirs.create("pc-otp-redis")).build();
     redis.start();
     return redis;
   }

@@ -1,7 +1,6 @@
 package dev.portcullis.testing;
 
 import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -40,7 +39,7 @@ public final class Chromium {
   }
 
   public static WebDriver start(boolean javascript) throws Exception {
-    Path profile = Files.createTempDirectory("portcullis-chromium");
+    Path profile = TempDirs.create("portcullis-chromium");
     ChromeOptions options = new ChromeOptions();
     options.setBinary(BINARIES.stream().filter(path -> new File(path).canExecute()).findFirst().orElseThrow());
     options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

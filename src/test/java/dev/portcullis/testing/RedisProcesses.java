@@ -389,11 +389,7 @@ public final class RedisProcesses implements AutoCloseable {
   }
 
   private static Path tempDir(String prefix) {
-    try {
-      return Files.createTempDirectory(prefix);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TempDirs.create(prefix);
   }
 
   private static void write(Path file, String text) {
