@@ -107,7 +107,7 @@ public final class FlowEngine {
       String browser = cookie.ensure(ctx);
       metrics.flow(flow.kind(), "started");
       Future<Void> recorded = started == null ? Future.succeededFuture() : audit.record(started);
-      return recorded.compose(stored -> flows.save(browser, flow)).compose(saved -> show(ctx, app, flow, Input.NONE));
+      return recorded.compose(stored -> flows.save(browser, flow)).compose(saved -> enter(ctx, app, flow, Input.NONE));
     });
   }
 
@@ -196,7 +196,7 @@ public final class FlowEngine {
       return passwords.challenge(turn.app(), identity, turn.visit().clientIp(), turn.visit().requestId())
           .compose(challenge -> {
             Flow atPassword = identified.atPassword(challenge);
-            return flows.save(turn.browser(), atPassword).compose(saved -> show(ctx, turn.app(), atPassword, Input.NONE));
+            return flows.save(turn.browser(), atPassword).compose(saved -> enter(ctx, turn.app(), atPassword, Input.NONE));
           });
     }
     return sendCode(ctx, turn, identified, null);
@@ -283,7 +283,7 @@ public final class FlowEngine {
         return Future.succeededFuture();
       }
       Flow again = flow.withIdentity(null).at(Flow.Step.IDENTITY);
-      return flows.save(turn.browser(), again).compose(saved -> show(ctx, turn.app(), again,
+      return flows.save(turn.browser(), again).compose(saved -> enter(ctx, turn.app(), again,
           Input.error("This service needs your " + needed + ": sign in with it.")));
     }
     if (done.ask().isEmpty()) {
@@ -296,7 +296,7 @@ public final class FlowEngine {
       }
       Flow atProfile = done.at(Flow.Step.PROFILE);
       return flows.save(turn.browser(), atProfile)
-          .compose(stored -> show(ctx, turn.app(), atProfile, new Input(null, null, null, saved)));
+          .compose(stored -> enter(ctx, turn.app(), atProfile, new Input(null, null, null, saved)));
     });
   }
 
@@ -420,7 +420,7 @@ public final class FlowEngine {
               .with("channel", identity.kind().channel())
               .with("otp_request_id", sent.otpRequestId());
           return Future.join(flows.save(turn.browser(), waiting), audit.record(event))
-              .compose(saved -> show(ctx, turn.app(), waiting, new Input(null, notice, null, Map.of())));
+              .compose(saved -> enter(ctx, turn.app(), waiting, new Input(null, notice, null, Map.of())));
         },
         failure -> {
           // Not sent: its place in the hosted pages' SMS share goes back (a release Redis missed keeps it taken).
@@ -431,13 +431,22 @@ public final class FlowEngine {
         });
   }
 
-  /** Renders the flow's current step, after recording that it was shown. */
+  /**
+   * Renders the step the flow has just entered, after recording that it was shown. Only entering a step is
+   * audited: a step shown again (an error, the back button's form) is counted in the metrics only, so a stranger
+   * posting a flow's form in a loop cannot add an audit row, which is never deleted, per post.
+   */
+  private Future<Void> enter(RoutingContext ctx, App app, Flow flow, Input input) {
+    AuditEvent shown = event(PAGE_SHOWN, visit(ctx), flow)
+        .with("step", flow.step().name().toLowerCase(java.util.Locale.ROOT));
+    return audit.record(shown).compose(stored -> show(ctx, app, flow, input));
+  }
+
+  /** Renders the flow's current step. */
   private Future<Void> show(RoutingContext ctx, App app, Flow flow, Input input) {
-    FlowKind.Visit visit = visit(ctx);
     metrics.shown(flow.kind(), flow.step());
-    AuditEvent shown = event(PAGE_SHOWN, visit, flow).with("step", flow.step().name().toLowerCase(java.util.Locale.ROOT));
     // In map, not onSuccess: a page that fails to build is a failed step (an error page), not a browser left waiting.
-    return audit.record(shown).map(stored -> {
+    return Future.succeededFuture().map(started -> {
       StepPage base = HostedPages.step(app, flow, input.error());
       String masked = flow.identity() == null ? null : Identity.fromQualified(flow.identity()).masked();
       List<StepPage.Field> fields = new ArrayList<>();

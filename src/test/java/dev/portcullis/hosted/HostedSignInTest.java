@@ -221,6 +221,28 @@ class HostedSignInTest {
   }
 
   @Test
+  @DisplayName("a flow's form posted again and again (errors, the back button's form) adds no audit row per post, "
+      + "only entering a step does (a stranger's 3,000 posts added 3,000 rows that are never deleted)")
+  void repostsAddNoAuditRows() {
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page page = browser.get(onboarding(CALLBACK, "s"));
+    String flowId = page.hidden().get("flow_id");
+    for (int i = 0; i < 5; i++) {
+      assertEquals(400, browser.submit(page, Map.of("identity", "not an address " + i)).status());
+    }
+    FormBrowser.Page next = browser.submit(page, Map.of("identity", "reposted@example.com"));
+    assertEquals(200, next.status(), next.toString());
+    for (int i = 0; i < 5; i++) {
+      assertEquals(200, browser.submit(page, Map.of("identity", "reposted@example.com")).status(),
+          "the identity step's form again: the step the flow is at, shown again");
+    }
+    List<JsonObject> shown = audit.events(FlowEngine.PAGE_SHOWN).stream()
+        .filter(event -> flowId.equals(event.getJsonObject("data").getString("flow_id"))).toList();
+    assertEquals(List.of("identity", next.hidden().get("step")),
+        shown.stream().map(event -> event.getJsonObject("data").getString("step")).toList());
+  }
+
+  @Test
   @DisplayName("a flow's form posted from another browser finds no flow")
   void flowBoundToBrowser() {
     FormBrowser.Page page = fixture.browser().get(onboarding(CALLBACK, "s"));
