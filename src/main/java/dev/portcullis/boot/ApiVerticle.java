@@ -159,7 +159,8 @@ public final class ApiVerticle extends VerticleBase {
         OtpSender.Limits.from(config).smsCeiling());
     OidcApi oidc = new OidcApi(config.issuer(), pg, bus, audit, apps, clientAuthentication, clientFailures,
         hosted, metrics);
-    return new HostedApis(hosted, new ConversationApi(config.issuer(), pg, audit, apps, hosted), oidc);
+    return new HostedApis(hosted, new ConversationApi(config.issuer(), pg, redis, audit, apps, hosted,
+        config.integer(GatewayConfig.CONVERSATIONS_PER_HOUR_PER_APP, 100_000, 1, 100_000_000)), oidc);
   }
 
   /** What a route may require before its handler runs; admission control comes before every route. */

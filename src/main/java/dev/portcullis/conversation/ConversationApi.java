@@ -6,7 +6,9 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.FixedWindow;
 import dev.portcullis.core.Postgres;
+import dev.portcullis.core.RedisStore;
 import dev.portcullis.core.Secrets;
 import dev.portcullis.hosted.BrowserCookie;
 import dev.portcullis.hosted.Flow;
@@ -38,10 +40,22 @@ public final class ConversationApi {
   private final AuditLog audit;
   private final FlowEngine engine;
   private final ConversationStore store;
+  private final RedisStore redis;
+  private final FixedWindow creations;
+  private final int creationsPerHour;
   private final String issuer;
 
-  public ConversationApi(String issuer, Postgres pg, AuditLog audit, AppDirectory apps, HostedApi hosted) {
+  /**
+   * {@code creationsPerHour}: conversations one app may create in an hour
+   * ({@code PORTCULLIS_CONVERSATIONS_PER_HOUR_PER_APP}): each is a row of the shared database, and one app's
+   * backend in a loop must not fill it for every tenant.
+   */
+  public ConversationApi(String issuer, Postgres pg, RedisStore redis, AuditLog audit, AppDirectory apps,
+                         HostedApi hosted, int creationsPerHour) {
     this.apps = apps;
+    this.redis = redis;
+    this.creationsPerHour = creationsPerHour;
+    this.creations = new FixedWindow(redis, creationsPerHour, 3_600_000);
     this.audit = audit;
     this.store = new ConversationStore(pg);
     this.engine = hosted.engine().register(new ConversationKind(store, audit));
@@ -51,7 +65,14 @@ public final class ConversationApi {
   /** {@code POST /api/conversations} (client guard). */
   public void create(RoutingContext ctx) {
     clientApp(ctx)
-        .compose(app -> create(ctx, app, ConversationRequest.parse(JsonBody.of(ctx), app)))
+        .compose(app -> {
+          ConversationRequest request = ConversationRequest.parse(JsonBody.of(ctx), app);
+          return creations.count(redis.key("conversation-creations", "{" + app.id() + "}"))
+              .compose(wait -> wait > 0
+                  ? Future.failedFuture(ApiException.rateLimited(ErrorCode.RATE_LIMITED, "conversations: at most "
+                      + creationsPerHour + " an hour per app; retry in " + wait + " s", wait))
+                  : create(ctx, app, request));
+        })
         .onFailure(ctx::fail);
   }
 

@@ -48,6 +48,7 @@ public final class GatewayConfig {
   public static final String SMS_MAX_SENDS_PER_HOUR_PER_APP = "PORTCULLIS_SMS_MAX_SENDS_PER_HOUR_PER_APP";
   public static final String SMS_MAX_SENDS_PER_HOUR_PER_OWNER = "PORTCULLIS_SMS_MAX_SENDS_PER_HOUR_PER_OWNER";
   public static final String SMS_MAX_SENDS_PER_HOUR = "PORTCULLIS_SMS_MAX_SENDS_PER_HOUR";
+  public static final String CONVERSATIONS_PER_HOUR_PER_APP = "PORTCULLIS_CONVERSATIONS_PER_HOUR_PER_APP";
   public static final String OWNER_SIGNUP = "PORTCULLIS_OWNER_SIGNUP";
   public static final String OWNER_ALLOWLIST = "PORTCULLIS_OWNER_ALLOWLIST";
   public static final String MAX_APPS_PER_OWNER = "PORTCULLIS_MAX_APPS_PER_OWNER";

@@ -27,6 +27,8 @@ public final class Housekeeping {
 
   /** How long a conversation's result stays readable after the conversation expired. */
   public static final int CONVERSATIONS_KEPT_DAYS = 30;
+  /** How long a conversation no browser ever opened (no result to read) is kept after it expired. */
+  public static final int UNOPENED_CONVERSATIONS_KEPT_DAYS = 1;
 
   /**
    * A deleted app's rows go in more batches a run than expired ones: there are many at once (every user of the app)
@@ -60,6 +62,9 @@ public final class Housekeeping {
           + "WHERE retired_at IS NOT NULL AND publish_until < now() LIMIT $1)"),
       new Sweep("conversations", "DELETE FROM conversations WHERE id IN (SELECT id FROM conversations "
           + "WHERE expires_at < now() - interval '" + CONVERSATIONS_KEPT_DAYS + " days' LIMIT $1)"),
+      new Sweep("unopened conversations", "DELETE FROM conversations WHERE id IN (SELECT id FROM conversations "
+          + "WHERE status = 'CREATED' AND expires_at < now() - interval '" + UNOPENED_CONVERSATIONS_KEPT_DAYS
+          + " days' LIMIT $1)"),
       Sweep.ofDeletedApps("licenses"),
       Sweep.ofDeletedApps("conversations"),
       Sweep.ofDeletedApps("users"),

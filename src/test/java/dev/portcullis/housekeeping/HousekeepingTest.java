@@ -50,13 +50,18 @@ class HousekeepingTest {
 
     update("INSERT INTO conversations (id, app_id, user_key, return_url, query, status, expires_at) VALUES "
         + "('00000000-0000-0000-0000-0000000000c1', ?, 'u', 'https://x/cb', '{}', 'CREATED', now() - interval '31 days'), "
-        + "('00000000-0000-0000-0000-0000000000c2', ?, 'u', 'https://x/cb', '{}', 'FINISHED', now() - interval '29 days')",
-        appId, appId);
+        + "('00000000-0000-0000-0000-0000000000c2', ?, 'u', 'https://x/cb', '{}', 'FINISHED', now() - interval '29 days'), "
+        + "('00000000-0000-0000-0000-0000000000c3', ?, 'u', 'https://x/cb', '{}', 'CREATED', now() - interval '25 hours'), "
+        + "('00000000-0000-0000-0000-0000000000c4', ?, 'u', 'https://x/cb', '{}', 'CREATED', now() - interval '23 hours')",
+        appId, appId, appId, appId);
 
     Await.until("expired rows deleted", Duration.ofSeconds(10),
         () -> count("SELECT count(*) FROM sessions WHERE expires_at < now()") == 0
             && count("SELECT count(*) FROM signing_keys WHERE kid = 'old-kid'") == 0
-            && count("SELECT count(*) FROM conversations WHERE id = '00000000-0000-0000-0000-0000000000c1'") == 0);
+            && count("SELECT count(*) FROM conversations WHERE id = '00000000-0000-0000-0000-0000000000c1'") == 0
+            && count("SELECT count(*) FROM conversations WHERE id = '00000000-0000-0000-0000-0000000000c3'") == 0);
+    assertEquals(1, count("SELECT count(*) FROM conversations WHERE id = '00000000-0000-0000-0000-0000000000c4'"),
+        "a conversation no browser opened is kept a day after it expired, not 30 (nothing to read; rows by the million)");
     assertEquals(1, count("SELECT count(*) FROM conversations WHERE id = '00000000-0000-0000-0000-0000000000c2'"),
         "a conversation expired 29 days ago is still readable");
     assertEquals(1, count("SELECT count(*) FROM sessions WHERE id = '" + live + "'"));
