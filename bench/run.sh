@@ -12,7 +12,8 @@
 #   BENCH_PASSWORD_WARMUP (s, warm-up of the password-login scenarios, Portcullis's and Keycloak's; default 100),
 #   BENCH_CONNECTIONS (load-generator users, default 8), BENCH_WRK_CONNECTIONS (default 32),
 #   BENCH_WRK_THREADS (default 1), BENCH_SCENARIOS (default "sign argon2 bare me me-rate refresh otp otp-returning mix license-verify password
-#   keycloak"),
+#   password-me keycloak"), BENCH_PASSWORD_ME_RATE (/auth/me rate of password-me, default 2000),
+#   BENCH_KEYCLOAK_JAVA_HOME (the JDK Keycloak runs on, default /usr/lib/jvm/java-17-openjdk-amd64),
 #   BENCH_JFR=1 (JFR profiles of the me, me-rate, refresh, otp, password and license-verify scenarios), BENCH_GATEWAY_JAVA_OPTS, BENCH_KEYCLOAK_VERSION,
 #   BENCH_SKIP_BUILD=1 (reuse the built jars), BENCH_NICE (nice level of everything started, default 0),
 #   BENCH_GATEWAY_DIR (another checkout of the gateway to build and measure; default: this repository),

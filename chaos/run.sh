@@ -23,6 +23,13 @@ CHAOS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$CHAOS_DIR")
 source "$ROOT/.ci/java.sh"
 EXPERIMENTS=${CHAOS_EXPERIMENTS:-"single-use kill redis postgres rolling spike sentinel soak"}
+for experiment in $EXPERIMENTS; do
+  case "$experiment" in
+    single-use|kill|redis|postgres|rolling|spike|sentinel|soak) ;;
+    *) echo "unknown experiment '$experiment': CHAOS_EXPERIMENTS takes single-use kill redis postgres rolling spike" \
+         "sentinel soak (redis runs both redis-restart and redis-flush)" >&2; exit 2 ;;
+  esac
+done
 SOAK_MINUTES=${SOAK_MINUTES:-30}
 LOAD_SECONDS=${CHAOS_LOAD_SECONDS:-40}
 USERS=${CHAOS_USERS:-8}
