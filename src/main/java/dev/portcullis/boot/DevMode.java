@@ -42,7 +42,8 @@ public final class DevMode {
 
     PgUrl pg = PgUrl.parse(GatewayConfig.PG_URL, raw.getString(GatewayConfig.PG_URL));
     if (!Ports.reachable(pg.host(), pg.port())) {
-      LOG.info("no Postgres at {}:{}: starting an embedded one if this jar has it (data in {})", pg.host(), pg.port(), HOME.resolve("postgres"));
+      LOG.info("no Postgres at {}:{}: starting an embedded one if this jar has it (data in {})", pg.host(), pg.port(),
+          HOME.resolve("postgres"));
       embedded("Postgres", pg.host() + ":" + pg.port(),
           () -> EmbeddedBackends.startPostgres(HOME.resolve("postgres"), EMBEDDED_PG_PORT));
       pg = new PgUrl("127.0.0.1", EMBEDDED_PG_PORT, pg.database(), "postgres", null);
@@ -60,7 +61,8 @@ public final class DevMode {
     if (redisNodes.stream().noneMatch(node -> Ports.reachable(node.getHost(), node.getPort() < 0 ? 6379 : node.getPort()))) {
       URI first = redisNodes.get(0);
       String where = first.getHost() + ":" + (first.getPort() < 0 ? 6379 : first.getPort());
-      LOG.info("no Redis at {}: starting an embedded standalone one if this jar has it (data in {})", where, HOME.resolve("redis"));
+      LOG.info("no Redis at {}: starting an embedded standalone one if this jar has it (data in {})", where,
+          HOME.resolve("redis"));
       embedded("Redis", where, () -> EmbeddedBackends.startRedis(HOME.resolve("redis"), EMBEDDED_REDIS_PORT, true));
       config.put(GatewayConfig.REDIS_URL, "redis://127.0.0.1:" + EMBEDDED_REDIS_PORT);
       config.put(GatewayConfig.REDIS_MODE, "standalone");
