@@ -17,6 +17,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
@@ -52,6 +53,7 @@ public final class AuditCli {
   private static final String DETACH = "SELECT audit_partition_detach(?, ?)";
   /** Class 31 of the gateway's two-key advisory locks (Housekeeping 30, app creation 20 and 21). */
   private static final String RETENTION_LOCK = "SELECT pg_try_advisory_lock(31, 1)";
+  private static final String RETENTION_UNLOCK = "SELECT pg_advisory_unlock(31, 1)";
 
   private final JsonObject overrides;
   private final PrintStream out;
@@ -97,7 +99,8 @@ public final class AuditCli {
     boolean overwrite = args.remove("--overwrite");
     noneLeft(args);
     GatewayConfig config = config();
-    try (Connection db = connectAlone(config)) {
+    try (Alone alone = connectAlone(config)) {
+      Connection db = alone.db();
       AuditExporter.Exported exported = new AuditExporter(db, ExportSigningKey.fromMasterKey(config.masterKey()),
               ChainHash.key(config.masterKey()), ExportLedger.key(config.masterKey()), clock)
           .export(month, app == null ? null : uuid(app), file, overwrite);
@@ -150,7 +153,8 @@ public final class AuditCli {
     boolean drop = args.remove("--drop");
     noneLeft(args);
     GatewayConfig config = config();
-    try (Connection db = connectAlone(config); PreparedStatement call = db.prepareStatement(DETACH)) {
+    try (Alone alone = connectAlone(config); PreparedStatement call = alone.db().prepareStatement(DETACH)) {
+      Connection db = alone.db();
       // An open month is the database function's to refuse, naming why
       String uncovered = !month.isBefore(YearMonth.now(clock)) ? null
           : new LedgerCoverage(db, ExportLedger.key(config.masterKey())).uncovered(month);
@@ -176,7 +180,8 @@ public final class AuditCli {
     }
     Path file = Path.of(args.get(0));
     GatewayConfig config = config();
-    try (Connection db = connectAlone(config)) {
+    try (Alone alone = connectAlone(config)) {
+      Connection db = alone.db();
       List<ExportFile.Chain> sealed = new AuditExporter(db, ExportSigningKey.fromMasterKey(config.masterKey()),
               ChainHash.key(config.masterKey()), ExportLedger.key(config.masterKey()), clock)
           .seal(file);
@@ -208,7 +213,7 @@ public final class AuditCli {
    * checks the ledger and then writes it, so two at once could both pass the check (two exports of one month).
    * The lock is the session's and goes with the connection.
    */
-  private static Connection connectAlone(GatewayConfig config) throws SQLException {
+  private static Alone connectAlone(GatewayConfig config) throws SQLException {
     Connection db = connect(config);
     try (PreparedStatement lock = db.prepareStatement(RETENTION_LOCK); ResultSet locked = lock.executeQuery()) {
       locked.next();
@@ -216,10 +221,29 @@ public final class AuditCli {
         throw new IllegalStateException("another audit-export, audit-detach or audit-ledger-seal is running against "
             + "this database: nothing done; run this one after it");
       }
-      return db;
+      return new Alone(db);
     } catch (SQLException | RuntimeException e) {
       db.close();
       throw e;
+    }
+  }
+
+  /**
+   * A connection holding the retention lock. Closing it releases the lock first: a closed connection's server
+   * process lets go of its locks only as it exits, and a command run right after this one (an export, then its
+   * detach) found the lock still held and did nothing.
+   */
+  private record Alone(Connection db) implements AutoCloseable {
+
+    @Override
+    public void close() throws SQLException {
+      try (Statement unlock = db.createStatement()) {
+        unlock.execute(RETENTION_UNLOCK);
+      } catch (SQLException broken) {
+        // The connection is gone, and its lock with it.
+      } finally {
+        db.close();
+      }
     }
   }
 

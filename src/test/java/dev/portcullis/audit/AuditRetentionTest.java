@@ -368,8 +368,10 @@ class AuditRetentionTest {
     assertEquals(0, verify(later).status());
     assertEquals(4, Files.readAllLines(earlier).size(), "seqs 1..3, the second from the next month, and the trailer");
     assertEquals(2, Files.readAllLines(later).size(), "seq 4 and the trailer");
-    assertEquals(0, cli("audit-detach", "--month", month.toString(), "--drop").status());
-    assertEquals(0, cli("audit-detach", "--month", next.toString()).status());
+    Run dropped = cli("audit-detach", "--month", month.toString(), "--drop");
+    assertEquals(0, dropped.status(), dropped.err());
+    Run detached = cli("audit-detach", "--month", next.toString());
+    assertEquals(0, detached.status(), detached.err());
     assertNull(ChainSeed.scalar(gateway, "SELECT to_regclass('" + AuditPartitions.name(month) + "')"));
   }
 
