@@ -59,7 +59,8 @@ public final class Housekeeping {
       new Sweep("refresh_tokens", "DELETE FROM refresh_tokens WHERE token_hash IN "
           + "(SELECT token_hash FROM refresh_tokens WHERE expires_at < now() LIMIT $1)"),
       new Sweep("signing_keys", "DELETE FROM signing_keys WHERE kid IN (SELECT kid FROM signing_keys "
-          + "WHERE retired_at IS NOT NULL AND publish_until < now() LIMIT $1)"),
+          + "WHERE retired_at IS NOT NULL AND publish_until < now() AND created_at < now() - interval '1 hour' "
+          + "LIMIT $1)"),
       new Sweep("conversations", "DELETE FROM conversations WHERE id IN (SELECT id FROM conversations "
           + "WHERE expires_at < now() - interval '" + CONVERSATIONS_KEPT_DAYS + " days' LIMIT $1)"),
       new Sweep("unopened conversations", "DELETE FROM conversations WHERE id IN (SELECT id FROM conversations "

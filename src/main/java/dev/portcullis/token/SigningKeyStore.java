@@ -52,7 +52,12 @@ public final class SigningKeyStore {
           + "publish_until = CASE WHEN retired_at IS NULL THEN publish_until ELSE GREATEST(publish_until, until) END "
           + "FROM (SELECT to_timestamp(ceil(($3::bigint + 60) / 3600.0) * 3600) AS until) u "
           + "WHERE app_id = $1 AND kid = $2 AND (publish_floor IS NULL OR publish_floor < until)";
-  private static final String DROP_EXPIRED = "DELETE FROM signing_keys WHERE app_id = $1 AND publish_until < now()";
+  /**
+   * A key's row outlives its publication by up to an hour from its creation: the hourly limit of keys made per app
+   * counts the rows made in the last hour (deleted sooner, a key retired at once freed its place in minutes).
+   */
+  private static final String DROP_EXPIRED = "DELETE FROM signing_keys WHERE app_id = $1 AND publish_until < now() "
+      + "AND created_at < now() - interval '1 hour'";
   private static final String CAP_KEPT =
       "UPDATE signing_keys SET publish_until = LEAST(publish_until, "
           + "GREATEST(retired_at + $2::int * interval '1 second', clock_timestamp())), "

@@ -43,8 +43,13 @@ class HousekeepingTest {
       session(user, "-1 hour");
     }
     UUID live = session(user, "1 hour");
+    update("INSERT INTO signing_keys (kid, app_id, public_pem, private_enc, created_at, retired_at, publish_until) "
+        + "VALUES ('old-kid', ?, 'pem', '\\x00', now() - interval '3 hours', now() - interval '2 hours', "
+        + "now() - interval '1 hour')", appId);
+    // Its publication is over, but it was made within the hour: it counts toward the hourly limit of keys made.
     update("INSERT INTO signing_keys (kid, app_id, public_pem, private_enc, retired_at, publish_until) "
-        + "VALUES ('old-kid', ?, 'pem', '\\x00', now() - interval '2 hours', now() - interval '1 hour')", appId);
+        + "VALUES ('recent-kid', ?, 'pem', '\\x00', now() - interval '30 minutes', now() - interval '1 minute')",
+        appId);
     update("INSERT INTO signing_keys (kid, app_id, public_pem, private_enc, retired_at, publish_until) "
         + "VALUES ('published-kid', ?, 'pem', '\\x00', now(), now() + interval '1 hour')", appId);
 
@@ -68,6 +73,8 @@ class HousekeepingTest {
     assertEquals(1, count("SELECT count(*) FROM refresh_tokens WHERE session_id = '" + live + "'"));
     assertEquals(0, count("SELECT count(*) FROM refresh_tokens WHERE expires_at < now()"));
     assertEquals(1, count("SELECT count(*) FROM signing_keys WHERE kid = 'published-kid'"));
+    assertEquals(1, count("SELECT count(*) FROM signing_keys WHERE kid = 'recent-kid'"),
+        "a key made within the hour is kept until the hour is over");
   }
 
   @Test

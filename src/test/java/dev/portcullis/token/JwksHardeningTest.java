@@ -103,6 +103,28 @@ class JwksHardeningTest {
   }
 
   @Test
+  @DisplayName("keys whose publication ended still count for the hour they were made in (deleting them at the next "
+      + "rotation let 24 keys be made in 14 minutes)")
+  void rotationsLimitedAfterPublicationEnds() throws Exception {
+    String appId = gateway.createApp("jwks-rotations-ended").getString("app_id");
+    int half = AppRepository.MAX_ROTATIONS_PER_HOUR / 2;
+    for (int i = 1; i < half; i++) {
+      assertEquals(200, gateway.http().post("/v1/apps/" + appId + "/rotate-signing-key", null, ADMIN).status());
+    }
+    try (java.sql.Connection db = gateway.jdbc(); java.sql.Statement sql = db.createStatement()) {
+      // As a short access_token_ttl makes it minutes after each rotation.
+      sql.executeUpdate("UPDATE signing_keys SET publish_until = now() - interval '1 second' WHERE app_id = '" + appId
+          + "' AND retired_at IS NOT NULL");
+    }
+    int more = 0;
+    while (gateway.http().post("/v1/apps/" + appId + "/rotate-signing-key", null, ADMIN).status() == 200) {
+      more++;
+      assertTrue(more <= AppRepository.MAX_ROTATIONS_PER_HOUR, "rotations never refused");
+    }
+    assertEquals(AppRepository.MAX_ROTATIONS_PER_HOUR - half, more, "keys made this hour, the ended ones included");
+  }
+
+  @Test
   @DisplayName("keys kept only for offline certificates do not count against the published cap: a rotation still goes")
   void certificateKeysDoNotBlockRotation() throws Exception {
     String appId = gateway.createApp("jwks-certificates").getString("app_id");
