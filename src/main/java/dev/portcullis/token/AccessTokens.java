@@ -44,7 +44,7 @@ final class AccessTokens {
           .put("sub", userId.toString())
           .put("aud", app.slug())
           .put("iat", now)
-          .put("exp", now + app.settings().accessTokenTtl())
+          .put("exp", now + session.accessTokenTtl(app.settings().accessTokenTtl()))
           .put("jti", UUID.randomUUID().toString())
           .put("sid", sessionId.toString())
           .put("app_id", app.id().toString())

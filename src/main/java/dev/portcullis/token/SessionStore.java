@@ -213,6 +213,15 @@ final class SessionStore {
           row.getValue("entitlements") instanceof JsonArray ent ? ent : new JsonArray());
     }
 
+    /**
+     * How long an access token of this session lives: the app's {@code access_token_ttl}, but never past the
+     * session's end (by Postgres's clock), since a resource server that checks tokens offline would take one for
+     * that long after the session ended. At least a second.
+     */
+    int accessTokenTtl(int appTtl) {
+      return Math.max(1, Math.min(appTtl, refreshExpiresIn));
+    }
+
     /** The claims a session bound to a device adds to its access tokens: did and ent; none otherwise. */
     JsonObject deviceClaims() {
       return deviceId == null

@@ -99,6 +99,23 @@ class OtpVerifyTest {
   }
 
   @Test
+  @DisplayName("an access token never outlives its session: exp and expires_in stop at the session's end (a resource "
+      + "server checking tokens offline took one for access_token_ttl after the session ended)")
+  void accessTokenEndsWithItsSession() {
+    OtpClient client = OtpClient.forNewApp(gateway, "verify-short-session",
+        new JsonObject().put("access_token_ttl", 900).put("refresh_token_ttl", 300));
+    String requestId = client.sent("email", "brief.session@example.com");
+    ApiResponse response = client.verify(requestId, receiver.awaitCode(requestId));
+    assertEquals(200, response.status(), response.body());
+    int expiresIn = response.json().getInteger("expires_in");
+    assertTrue(expiresIn <= 300 && expiresIn >= 290, "expires_in " + expiresIn);
+    String payload = response.json().getString("access_token").split("\\.")[1];
+    JsonObject claims = new JsonObject(new String(java.util.Base64.getUrlDecoder().decode(payload),
+        java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(expiresIn, claims.getLong("exp") - claims.getLong("iat"));
+  }
+
+  @Test
   @DisplayName("a code typed in full-width digits is the code, as on the hosted pages (it was a wrong attempt)")
   void fullWidthDigits() {
     OtpClient client = OtpClient.forNewApp(gateway, "verify-full-width", new JsonObject());
