@@ -8,12 +8,13 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * The operator's SMS ceilings above every app's own budgets: one owner's SMS across all their apps
+ * The operator's SMS ceilings above every client app's own budgets: one owner's SMS across all their apps
  * ({@code PORTCULLIS_SMS_MAX_SENDS_PER_HOUR_PER_OWNER}; an owner with 20 apps could otherwise spend 20 apps'
- * ceilings) and the whole gateway's ({@code PORTCULLIS_SMS_MAX_SENDS_PER_HOUR}, what the operator's SMS provider
- * account may spend). A send reserves its place in each before the app's own limits are counted, and gives it back
- * when the send is refused or fails. Each counter is one key in a hash slot of its own (the owner's, the gateway's),
- * so each is its own script call.
+ * ceilings) and all client apps' together ({@code PORTCULLIS_SMS_MAX_SENDS_PER_HOUR}, what the operator's SMS
+ * provider account may spend on them). A send takes its place in each once the app's own limits have taken it
+ * ({@link OtpStore#send}), so only sends that go out spend them. The console is left to its own budgets: anyone may
+ * ask it for a code, and its requests for identities that are no owners send nothing. Each counter is one key in a
+ * hash slot of its own (the owner's, the gateway's), so each is its own script call.
  */
 final class OperatorSmsBudget {
 
@@ -26,8 +27,8 @@ final class OperatorSmsBudget {
   private static final RedisScript RESERVE = RedisScript.load("window-reserve.lua");
   private static final RedisScript RELEASE = RedisScript.load("window-release.lua");
 
-  /** What a send took: the counters to give back, or the ceiling that refused it and how long until it opens. */
-  record Reservation(List<String> keys, String refusedFor, long retryAfterMs) {
+  /** A place taken under every ceiling, or the ceiling that refused it and how long until that opens. */
+  record Reservation(String refusedFor, long retryAfterMs) {
 
     boolean refused() {
       return refusedFor != null;
@@ -57,7 +58,7 @@ final class OperatorSmsBudget {
 
   private Future<Reservation> reserve(List<Ceiling> ceilings, int next, List<String> taken) {
     if (next == ceilings.size()) {
-      return Future.succeededFuture(new Reservation(taken, null, 0));
+      return Future.succeededFuture(new Reservation(null, 0));
     }
     Ceiling ceiling = ceilings.get(next);
     return RESERVE.run(redis, List.of(ceiling.key()), List.of(Integer.toString(ceiling.limit()), Long.toString(HOUR_MS)))
@@ -67,15 +68,11 @@ final class OperatorSmsBudget {
             taken.add(ceiling.key());
             return reserve(ceilings, next + 1, taken);
           }
-          return release(taken).map(released -> new Reservation(List.of(), ceiling.reason(), reply.get(1).toLong()));
+          return release(taken).map(released -> new Reservation(ceiling.reason(), reply.get(1).toLong()));
         });
   }
 
-  /** Gives back what a reservation took; never fails (a lost release costs one place until the hour ends). */
-  Future<Void> release(Reservation reservation) {
-    return release(reservation.keys());
-  }
-
+  /** Gives back the places a send took before another ceiling refused it; never fails (a lost one is an hour's). */
   private Future<Void> release(List<String> keys) {
     if (keys.isEmpty()) {
       return Future.succeededFuture();

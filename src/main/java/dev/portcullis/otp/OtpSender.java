@@ -57,7 +57,8 @@ public final class OtpSender {
           network == null ? withoutClientIp : perNetwork, perApp,
           sms ? Math.min(settings.smsMaxSendsPerHour(), smsCeiling) : 0,
           sms ? Math.min(settings.smsMaxSendsPerHourPerCountry(), smsCeiling) : 0,
-          app.ownerId(), sms ? smsPerOwner : OperatorSmsBudget.NONE, sms ? smsPerGateway : OperatorSmsBudget.NONE);
+          app.ownerId(), sms ? smsPerOwner : OperatorSmsBudget.NONE,
+          sms && !app.isConsole() ? smsPerGateway : OperatorSmsBudget.NONE);
     }
   }
 

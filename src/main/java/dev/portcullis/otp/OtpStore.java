@@ -99,16 +99,18 @@ public final class OtpStore {
     this.operatorBudget = new OperatorSmsBudget(redis);
   }
 
-  /** Counts a send under every limit and stores its code, or refuses it; the operator's SMS ceilings first. */
+  /**
+   * Counts a send under every limit and stores its code, or refuses it. The operator's SMS ceilings come last, once
+   * the app's own limits took the send: reserved first, sends the app's limits then refused held places meanwhile,
+   * and a burst of them refused other apps' SMS in the owner's name. A send the ceilings refuse has spent its place
+   * in the app's budgets and replaced the identity's pending code from its network, as a send does, but no code
+   * goes out: the ceilings are spent then, and SMS sign-ins wait for the hour anyway.
+   */
   public Future<SendOutcome> send(SendRequest send) {
-    return operatorBudget.reserve(send.ownerId(), send.ownerSmsLimit(), send.gatewaySmsLimit())
-        .compose(reservation -> reservation.refused()
-            ? Future.succeededFuture(new SendOutcome(reservation.refusedFor(), reservation.retryAfterMs()))
-            : send(send, 1).andThen(sent -> {
-              if (sent.failed() || !sent.result().accepted()) {
-                operatorBudget.release(reservation);
-              }
-            }));
+    return send(send, 1).compose(outcome -> !outcome.accepted() ? Future.succeededFuture(outcome)
+        : operatorBudget.reserve(send.ownerId(), send.ownerSmsLimit(), send.gatewaySmsLimit())
+            .map(reservation -> reservation.refused()
+                ? new SendOutcome(reservation.refusedFor(), reservation.retryAfterMs()) : outcome));
   }
 
   private Future<SendOutcome> send(SendRequest send, int attempt) {

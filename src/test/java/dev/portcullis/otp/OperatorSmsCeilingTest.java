@@ -10,6 +10,9 @@ import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -63,8 +66,15 @@ class OperatorSmsCeilingTest {
   }
 
   @Test
-  @DisplayName("an owner's apps share the owner's ceiling, all apps the gateway's; a refused send takes no place")
+  @DisplayName("an owner's apps share the owner's ceiling, client apps the gateway's; sends the app's own limits "
+      + "refuse take no place, even many at once, and the console's requests that send nothing take none")
   void ceilings() {
+    for (int i = 0; i < PER_APP; i++) {
+      // Not owners, and the console sends no SMS: a request the same as an owner's, with no SMS sent (it spends the
+      // console's own budget, capped like any app's by PER_APP). Charged to the gateway's, alice's last would fail.
+      assertEquals(200, gateway.http().post("/v1/owners/send-otp", new JsonObject().put("phone", "+1415555020" + i))
+          .status());
+    }
     String alice = SignIns.owner(gateway, receiver, "alice-sms@example.com").getString("access_token");
     String bob = SignIns.owner(gateway, receiver, "bob-sms@example.com").getString("access_token");
     OtpClient first = ownersApp(alice, "sms-alice-1");
@@ -72,11 +82,16 @@ class OperatorSmsCeilingTest {
     OtpClient bobs = ownersApp(bob, "sms-bob-1");
 
     sends(first, "+14155550101");
-    // Refused by the app's cooldown after the owner's place was taken: the place is given back.
-    assertEquals("rate_limited", first.send("phone", "+14155550101", "192.0.2.30").error());
     sends(first, "+14155550102");
     sends(first, "+14155550103");
+    // The first app's budget is spent: a burst of its sends, each refused by it, beside one of the second app's.
+    List<CompletableFuture<ApiResponse>> doomed = IntStream.range(0, 20)
+        .mapToObj(i -> first.sendAsync("phone", "+1415555011" + (i % 10))).toList();
     sends(second, "+14155550104");
+    for (ApiResponse refusal : doomed.stream().map(CompletableFuture::join).toList()) {
+      assertEquals(429, refusal.status(), refusal.body());
+      assertTrue(refusal.json().getString("message").contains("this app's SMS budget"), refusal.body());
+    }
     refused(second.send("phone", "+14155550105", "192.0.2.30"), "owner", OperatorSmsBudget.OWNER_HOURLY);
     assertEquals(200, second.send("email", "still@example.com", "192.0.2.30").status(), "email is not SMS");
 
