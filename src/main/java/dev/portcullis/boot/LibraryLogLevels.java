@@ -3,39 +3,86 @@ package dev.portcullis.boot;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
-import java.util.Map;
+import ch.qos.logback.classic.spi.LoggerContextListener;
+import ch.qos.logback.classic.turbo.TurboFilter;
+import ch.qos.logback.core.spi.FilterReply;
+import java.util.List;
 import org.slf4j.LoggerFactory;
+import org.slf4j.Marker;
 
 /**
- * Libraries whose detailed levels log secrets, held above those levels whatever the logging configuration says:
- * an operator who raises the root (or {@code io.vertx}) level to chase a problem must not write codes to the log.
- * The packaged {@code logback.xml} pins them too; this covers a configuration of the operator's own.
+ * Libraries whose detailed levels log secrets, held at INFO whatever the logging configuration says: an operator who
+ * raises the root, {@code io.vertx} or one of their own loggers to chase a problem must not write codes to the log.
+ * At TRACE the router logs every request URL (the hosted code exchange's {@code auth_code} and
+ * {@code code_verifier}); at DEBUG it logs a form's undecodable field whole ({@code code=...%zz}), and the SMTP client
+ * every message it sends. A turbo filter, so a logger below these that a configuration sets on its own is held too;
+ * put back after every reconfiguration (a scanned file's reload resets the context). The packaged
+ * {@code logback.xml} names them as well.
  */
-final class LibraryLogLevels {
+final class LibraryLogLevels extends TurboFilter {
 
-  private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(LibraryLogLevels.class);
-
-  /** The logger, the most detailed level it may log at, and what it would write below it. */
-  private static final Map<String, Level> QUIETEST = Map.of(
-      // TRACE: the router's every request URL, the hosted code exchange's auth_code and code_verifier included
-      "io.vertx.ext.web", Level.DEBUG,
-      // DEBUG: every message the SMTP client sends, its code and full address
-      "io.vertx.ext.mail", Level.INFO);
+  private static final List<String> HELD = List.of("io.vertx.ext.web", "io.vertx.ext.mail");
 
   private LibraryLogLevels() {
   }
 
-  /** Raises each such logger that would log below its floor to the floor; says so once per logger. */
+  /** Installs the filter in the logging context, once, and keeps it there across resets. */
   static void hold() {
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
       return;
     }
-    QUIETEST.forEach((name, floor) -> {
-      Logger logger = context.getLogger(name);
-      if (!logger.getEffectiveLevel().isGreaterOrEqual(floor)) {
-        logger.setLevel(floor);
-        LOG.warn("{} held at {}: at a more detailed level it logs secrets", name, floor);
+    synchronized (LibraryLogLevels.class) {
+      if (context.getTurboFilterList().stream().noneMatch(LibraryLogLevels.class::isInstance)) {
+        install(context);
+        context.addListener(new Reinstall());
       }
-    });
+    }
+  }
+
+  private static void install(LoggerContext context) {
+    LibraryLogLevels filter = new LibraryLogLevels();
+    filter.setContext(context);
+    filter.start();
+    context.addTurboFilter(filter);
+  }
+
+  @Override
+  public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
+    if (level == null || level.isGreaterOrEqual(Level.INFO)) {
+      return FilterReply.NEUTRAL;
+    }
+    String name = logger.getName();
+    for (String held : HELD) {
+      if (name.startsWith(held) && (name.length() == held.length() || name.charAt(held.length()) == '.')) {
+        return FilterReply.DENY;
+      }
+    }
+    return FilterReply.NEUTRAL;
+  }
+
+  /** Puts the filter back after a reset, which empties the context's turbo filters. */
+  private static final class Reinstall implements LoggerContextListener {
+
+    @Override
+    public boolean isResetResistant() {
+      return true;
+    }
+
+    @Override
+    public void onReset(LoggerContext context) {
+      install(context);
+    }
+
+    @Override
+    public void onStart(LoggerContext context) {
+    }
+
+    @Override
+    public void onStop(LoggerContext context) {
+    }
+
+    @Override
+    public void onLevelChange(Logger logger, Level level) {
+    }
   }
 }

@@ -1,39 +1,50 @@
 package dev.portcullis.boot;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.util.ContextInitializer;
 import dev.portcullis.testing.LogCapture;
 import dev.portcullis.testing.TestGateway;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
-@DisplayName("Libraries that log secrets at detailed levels are held above them")
+@DisplayName("Libraries that log secrets at detailed levels are held at INFO")
 class LibraryLogLevelsTest {
 
+  private static final List<String> DETAILED = List.of("io.vertx.ext.web", "io.vertx.ext.web.impl.RouterImpl",
+      "io.vertx.ext.web.RoutingContext", "io.vertx.ext.mail");
+
   @Test
-  @DisplayName("with io.vertx.ext.web set to TRACE, the hosted code exchange's URL (auth_code, code_verifier) is not "
-      + "logged (probe h80 redeemed a logged pair)")
-  void routerTraceHeld() {
-    Logger web = (Logger) LoggerFactory.getLogger("io.vertx.ext.web");
-    Logger mail = (Logger) LoggerFactory.getLogger("io.vertx.ext.mail");
-    web.setLevel(Level.TRACE);
-    mail.setLevel(Level.DEBUG);
+  @DisplayName("with the router's loggers at TRACE, by name or by parent, and after the logging configuration is "
+      + "loaded again, no line carries a code, a verifier or an undecodable form field (probes h80, h86)")
+  void detailedLevelsHeld() throws Exception {
     String code = "canary-code-" + UUID.randomUUID();
     String verifier = "canary-verifier-" + UUID.randomUUID();
-    try (TestGateway gateway = TestGateway.start(); LogCapture log = new LogCapture()) {
-      gateway.http().get("/api/client/" + UUID.randomUUID() + "/userinfo?code=" + code + "&code_verifier=" + verifier);
-      assertTrue(log.lines().stream().noneMatch(line -> line.contains(code) || line.contains(verifier)),
-          "no line carries the code or the verifier");
-      assertEquals(Level.DEBUG, web.getEffectiveLevel());
-      assertEquals(Level.INFO, mail.getEffectiveLevel());
+    String formCode = "canary-form-" + UUID.randomUUID();
+    try (TestGateway gateway = TestGateway.start()) {
+      LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+      // A scanned configuration's reload resets the context, as this does, before it sets its levels.
+      context.reset();
+      new ContextInitializer(context).autoConfig();
+      DETAILED.forEach(name -> ((Logger) LoggerFactory.getLogger(name)).setLevel(Level.TRACE));
+      try (LogCapture log = new LogCapture()) {
+        gateway.http().get("/api/client/" + UUID.randomUUID() + "/userinfo?code=" + code + "&code_verifier=" + verifier);
+        gateway.http().send("POST", "/oidc/" + UUID.randomUUID() + "/token",
+            "grant_type=authorization_code&code=" + formCode + "%zz", "Content-Type",
+            "application/x-www-form-urlencoded");
+        List<String> lines = log.lines();
+        assertTrue(lines.stream().noneMatch(line -> line.contains(code) || line.contains(verifier)
+            || line.contains(formCode)), "no line carries a secret: " + lines.stream()
+            .filter(line -> line.contains("canary")).toList());
+      }
     } finally {
-      web.setLevel(null);
-      mail.setLevel(null);
+      DETAILED.forEach(name -> ((Logger) LoggerFactory.getLogger(name)).setLevel(null));
     }
   }
 }
