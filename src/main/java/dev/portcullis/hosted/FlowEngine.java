@@ -412,7 +412,7 @@ public final class FlowEngine {
   private Future<Void> deliver(RoutingContext ctx, Turn turn, Flow flow, Identity identity, String notice) {
     boolean email = identity.kind() == Identity.Kind.EMAIL;
     OtpMessages.Send send = new OtpMessages.Send(turn.app().id(), email ? identity.value() : null,
-        email ? null : identity.value(), turn.visit().requestId(), turn.visit().clientIp());
+        email ? null : identity.value(), turn.visit().requestId(), turn.visit().clientIp()).asAnonymous();
     return bus.request(Bus.OTP_SEND, send).compose(
         sent -> {
           Flow waiting = flow.withCode(sent.otpRequestId());

@@ -146,7 +146,7 @@ public final class OtpSender {
     String clientIp = request.clientIp();
     return store.send(send).compose(outcome -> {
       if (!outcome.accepted()) {
-        return refused(app.id(), identity, outcome, requestId, clientIp);
+        return refused(app.id(), identity, outcome, request);
       }
       Sent answer = new Sent(otpRequestId, identity.kind().channel(), settings.otpTtl(), settings.otpResendCooldown());
       if (request.silent()) {
@@ -163,18 +163,19 @@ public final class OtpSender {
     });
   }
 
-  private Future<Sent> refused(UUID appId, Identity identity, OtpStore.SendOutcome outcome, String requestId,
-                                     String clientIp) {
+  private Future<Sent> refused(UUID appId, Identity identity, OtpStore.SendOutcome outcome, Send request) {
     String reason = outcome.refusedFor();
     long seconds = OtpRefusals.seconds(outcome.retryAfterMs());
     metrics.rateLimited(reason);
-    AuditEvent event = AuditEvent.of(AuditEvent.RATE_LIMITED, appId, requestId, clientIp)
+    AuditEvent event = AuditEvent.of(AuditEvent.RATE_LIMITED, appId, request.requestId(), request.clientIp())
         .with("reason", reason)
         .with("action", "send")
         .with("channel", identity.kind().channel());
     ApiException refusal = ApiException.rateLimited(ErrorCode.RATE_LIMITED,
         OtpRefusals.sendMessage(reason, identity, seconds), seconds);
-    // The console's sends are anyone's to make: its refusals are counted in metrics, not one audit row each.
-    return App.CONSOLE_ID.equals(appId) ? Future.failedFuture(refusal) : OtpRefusals.after(audit.record(event), refusal);
+    // The console's sends and the hosted pages' are anyone's to make, again and again: their refusals are counted in
+    // the metrics, not one audit row each.
+    return App.CONSOLE_ID.equals(appId) || request.anonymous() ? Future.failedFuture(refusal)
+        : OtpRefusals.after(audit.record(event), refusal);
   }
 }

@@ -56,7 +56,7 @@ public final class OtpVerifier {
    * with its own; a device's license must be checked against the user first, so that login finds the user before.
    */
   public Future<Grant> verify(Verify request) {
-    return consume(request, (call, otpRequestId, identity) -> request.deviceId() == null
+    return consume(request, false, (call, otpRequestId, identity) -> request.deviceId() == null
         ? signIn(call, otpRequestId, identity)
         : beforeFirstUser(call, otpRequestId, identity, request)
             .compose(goOn -> withUser(call, otpRequestId, identity, (found, recorded) -> issue(call, found, recorded,
@@ -91,10 +91,12 @@ public final class OtpVerifier {
 
   /**
    * {@code OTP_PROVE}: consumes the code and answers the user it proves, without a session (the hosted pages
-   * open theirs when the app redeems the flow's authorization code). The limits and events are the same.
+   * open theirs when the app redeems the flow's authorization code). The limits and events are the same, but for
+   * refusals that name no code checked (a request expired, burned or locked): the pages are anyone's to post, again
+   * and again, so those are counted in the metrics, not written to the audit log one row per post.
    */
   public Future<Proven> prove(Verify request) {
-    return consume(request, (call, otpRequestId, identity) -> withUser(call, otpRequestId, identity,
+    return consume(request, true, (call, otpRequestId, identity) -> withUser(call, otpRequestId, identity,
         (found, recorded) -> found.disabled()
             // A disabled user proves the code and gets nothing, as at verify-otp: a conversation's result, for one,
             // is a sign-in its backend trusts without another check.
@@ -113,8 +115,10 @@ public final class OtpVerifier {
     Future<T> apply(UserRepository.Found found, Future<Void> recorded);
   }
 
-  private <T> Future<T> consume(Verify request, Verified<T> verified) {
-    Call call = new Call(request.appId(), request.requestId(), request.clientIp(), request.tenantId());
+  /** {@code anonymous}: asked for by whoever posts a hosted page, not by the app's authenticated backend. */
+  private <T> Future<T> consume(Verify request, boolean anonymous, Verified<T> verified) {
+    Call call = new Call(request.appId(), request.requestId(), request.clientIp(), request.tenantId(),
+        anonymous || App.CONSOLE_ID.equals(request.appId()));
     String otp = request.otp();
     if (otp == null) {
       throw ApiException.invalid("otp", "is required");
@@ -138,7 +142,8 @@ public final class OtpVerifier {
     });
   }
 
-  private record Call(UUID appId, String requestId, String clientIp, UUID tenantId) {
+  /** {@code anyones}: refusals that check no code are counted in the metrics only (the console, the hosted pages). */
+  private record Call(UUID appId, String requestId, String clientIp, UUID tenantId, boolean anyones) {
 
     AuditEvent event(String type, String otpRequestId) {
       return AuditEvent.of(type, appId, requestId, clientIp).with("otp_request_id", otpRequestId);
@@ -149,9 +154,9 @@ public final class OtpVerifier {
     metrics.failed("expired");
     ApiException expired = new ApiException(ErrorCode.OTP_EXPIRED,
         "otp_request_id: unknown, expired or already used; request a new code");
-    if (App.CONSOLE_ID.equals(call.appId())) {
-      // Anyone may present any id to the console: an id that names no live request names nobody, and writing a
-      // row for each would let a stranger grow the audit log without bound. Counted in the metrics only.
+    if (call.anyones()) {
+      // Anyone may present any id to the console or post a hosted page again: an id that names no live request
+      // names nobody, and writing a row for each would let a stranger grow the audit log without bound.
       return Future.failedFuture(expired);
     }
     return OtpRefusals.after(audit.record(call.event(AuditEvent.OTP_FAILED, otpRequestId).with("reason", "expired")),
@@ -161,17 +166,21 @@ public final class OtpVerifier {
   private <T> Future<T> burned(Call call, String otpRequestId, long retryAfterMs) {
     metrics.failed("burned");
     long seconds = OtpRefusals.seconds(retryAfterMs);
-    return OtpRefusals.after(audit.record(call.event(AuditEvent.OTP_FAILED, otpRequestId).with("reason", "burned")),
-        ApiException.rateLimited(ErrorCode.OTP_ATTEMPTS_EXCEEDED,
-            "otp: too many wrong codes for this request; request a new code", seconds));
+    ApiException burned = ApiException.rateLimited(ErrorCode.OTP_ATTEMPTS_EXCEEDED,
+        "otp: too many wrong codes for this request; request a new code", seconds);
+    // The request's otp.burned was recorded with its last wrong code; what follows it checks no code.
+    return call.anyones() ? Future.failedFuture(burned)
+        : OtpRefusals.after(audit.record(call.event(AuditEvent.OTP_FAILED, otpRequestId).with("reason", "burned")),
+            burned);
   }
 
   private <T> Future<T> locked(Call call, String otpRequestId, String reason, long retryAfterMs) {
     metrics.rateLimited(reason);
     long seconds = OtpRefusals.seconds(retryAfterMs);
     AuditEvent event = call.event(AuditEvent.RATE_LIMITED, otpRequestId).with("reason", reason).with("action", "verify");
-    return OtpRefusals.after(audit.record(event), ApiException.rateLimited(ErrorCode.RATE_LIMITED,
-        OtpRefusals.verifyLockedMessage(reason, "otp", seconds), seconds));
+    ApiException locked = ApiException.rateLimited(ErrorCode.RATE_LIMITED,
+        OtpRefusals.verifyLockedMessage(reason, "otp", seconds), seconds);
+    return call.anyones() ? Future.failedFuture(locked) : OtpRefusals.after(audit.record(event), locked);
   }
 
   private <T> Future<T> invalid(Call call, String otpRequestId, OtpStore.VerifyOutcome outcome) {

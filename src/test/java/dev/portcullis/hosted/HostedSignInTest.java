@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
 import io.vertx.core.json.JsonObject;
@@ -240,6 +241,29 @@ class HostedSignInTest {
         .filter(event -> flowId.equals(event.getJsonObject("data").getString("flow_id"))).toList();
     assertEquals(List.of("identity", next.hidden().get("step")),
         shown.stream().map(event -> event.getJsonObject("data").getString("step")).toList());
+  }
+
+  @Test
+  @DisplayName("refusals of a hosted code step that check no code (a resend inside its cooldown, a code posted to a "
+      + "burned request) are counted, not audited one row per post (h86: 2,387 rows in 5 s from one flow)")
+  void codeStepRefusalsAddNoAuditRows() {
+    JsonObject strict = fixture.app("hosted-strict", List.of(CALLBACK), new JsonObject()
+        .put("otp_resend_cooldown", 60).put("otp_max_attempts", 2).put("hosted_password", false));
+    String strictId = strict.getString("app_id");
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page codeStep = fixture.toCodeStep(browser, browser.get("/onboarding/" + strictId + "?callback_url="
+        + FormBrowser.encode(CALLBACK) + "&state=s"), "reposting@example.com");
+    for (int i = 0; i < 5; i++) {
+      assertEquals(400, browser.submit(codeStep, Map.of("action", "resend")).status(), "inside the cooldown");
+    }
+    assertEquals(List.of(), audit.of(AuditEvent.RATE_LIMITED, strictId));
+    for (int i = 0; i < 6; i++) {
+      browser.submit(codeStep, Map.of("code", "00000" + i, "action", "verify"));
+    }
+    List<String> failures = audit.of(AuditEvent.OTP_FAILED, strictId).stream()
+        .map(event -> event.getJsonObject("data").getString("reason")).toList();
+    assertEquals(List.of("invalid", "invalid"), failures, "the two wrong codes, then nothing for the burned request");
+    assertEquals(1, audit.of(AuditEvent.OTP_BURNED, strictId).size());
   }
 
   @Test

@@ -18,14 +18,22 @@ public final class OtpMessages {
    * gets an SMS whatever the console's {@code otp_channels}.
    */
   public record Send(UUID appId, String email, String phone, String requestId, String clientIp, boolean ownerPhoneOnly,
-                     boolean silent, AuditEvent withheld) implements Bus.Request {
+                     boolean silent, AuditEvent withheld, boolean anonymous) implements Bus.Request {
 
     public Send(UUID appId, String email, String phone, String requestId, String clientIp) {
-      this(appId, email, phone, requestId, clientIp, false, false, null);
+      this(appId, email, phone, requestId, clientIp, false, false, null, false);
     }
 
     public Send(UUID appId, String email, String phone, String requestId, String clientIp, boolean ownerPhoneOnly) {
-      this(appId, email, phone, requestId, clientIp, ownerPhoneOnly, false, null);
+      this(appId, email, phone, requestId, clientIp, ownerPhoneOnly, false, null, false);
+    }
+
+    /**
+     * The same request, asked for by whoever posts a hosted page (not by the app's authenticated backend): its
+     * refusals are counted in the metrics, not written to the audit log one row per post.
+     */
+    public Send asAnonymous() {
+      return new Send(appId, email, phone, requestId, clientIp, ownerPhoneOnly, silent, withheld, true);
     }
 
     /**
@@ -34,7 +42,7 @@ public final class OtpMessages {
      * recorded where a real request records its otp.sent: only once the limits let it through.
      */
     public Send asSilent(AuditEvent why) {
-      return new Send(appId, email, phone, requestId, clientIp, ownerPhoneOnly, true, why);
+      return new Send(appId, email, phone, requestId, clientIp, ownerPhoneOnly, true, why, anonymous);
     }
   }
 
