@@ -135,7 +135,8 @@ public final class ClientFailures {
       return null;
     }
     limited.increment();
-    return ApiException.rateLimited(ErrorCode.RATE_LIMITED, "too many failed client authentications from this address",
+    return ApiException.rateLimited(ErrorCode.RATE_LIMITED,
+        "too many failed client authentications or requests for apps that do not exist from this address",
         (until - now + 999) / 1000);
   }
 

@@ -556,6 +556,7 @@ public final class FlowEngine {
       ctx.response().putHeader("Retry-After", Long.toString(api.retryAfter()));
     }
     HostedPages.problem(ctx, status, null, switch (status) {
+      case 429 -> "Too many attempts from your network. Try again in " + seconds(api.retryAfter()) + ".";
       case 503 -> "Sign-in is unavailable right now. Try again in a moment.";
       case 500 -> "Something went wrong. Go back to the app and try again.";
       default -> "This sign-in cannot go on. Go back to the app and start again.";

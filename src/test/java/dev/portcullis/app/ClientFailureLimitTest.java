@@ -116,7 +116,7 @@ class ClientFailureLimitTest {
 
   @Test
   @DisplayName("random app ids on the anonymous routes count as failures; one stale id asked for again does not")
-  void randomAppIdsCutOff() {
+  void randomAppIdsCutOff() throws java.io.IOException {
     Await.until("the start of a minute", Duration.ofSeconds(65), () -> System.currentTimeMillis() % 60_000 < 45_000);
     String flooder = "198.51.100.150";
     double loadsBefore = PrometheusText.counter(gateway, "portcullis_app_cache_loads_total");
@@ -147,6 +147,30 @@ class ClientFailureLimitTest {
     for (int i = 0; i < 3 * LIMIT; i++) {
       assertEquals(404, gateway.http().get(stale, "X-Forwarded-For", "198.51.100.152").status(), "request " + i);
     }
+    // ...also when many ask at once, before it is remembered: they share one query, and count once (h86: 60 at once
+    // counted 60, and their address was then refused the real app).
+    String fresh = "/oidc/" + UUID.randomUUID() + "/.well-known/openid-configuration";
+    List<java.net.Socket> together = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 2 * LIMIT; i++) {
+        together.add(new java.net.Socket("127.0.0.1", gateway.config().httpPort()));
+      }
+      for (java.net.Socket socket : together) {
+        socket.getOutputStream().write(("GET " + fresh + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+            + "X-Forwarded-For: 198.51.100.153\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      }
+      for (java.net.Socket socket : together) {
+        String statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+            java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+        assertEquals("HTTP/1.1 404 Not Found", statusLine);
+      }
+    } finally {
+      for (java.net.Socket socket : together) {
+        socket.close();
+      }
+    }
+    assertEquals(200, gateway.http().get(realDiscovery, "X-Forwarded-For", "198.51.100.153").status(),
+        "the address is not refused");
   }
 
   @Test
