@@ -17,16 +17,18 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /**
  * The one place password hashes are computed in a process: a named worker pool sized to the cores, with a
  * bounded number of hashes admitted at once (running plus waiting). When that many are in flight, a new one is
  * refused at once with {@code 503 unavailable} and {@code Retry-After}, instead of queueing without end while
  * its caller times out. The last quarter of the bound (at least one) takes only hashes of apps holding no more
- * than a quarter each and not flooding (none of their hashes refused while they held others, until they hold none):
+ * than a quarter each and not flooding (none of their hashes refused in the last second while they held others):
  * an app alone has three quarters of the pool, and floods of wrong passwords (an app's own backend's, or strangers'
  * through its hosted page), of one app or several, leave the other apps that quarter once each flood has met a
- * refusal.
+ * refusal. A flood meets one again and again, so it stays out; a quiet app refused once, the pool being full, is
+ * back a second later though it never stopped holding a hash.
  * Shared by every verticle instance of one Vert.x (like a connection pool), so the bounds hold for the whole
  * process.
  */
@@ -35,6 +37,9 @@ public final class HashingPool {
   public static final String NAME = "portcullis-password-hashing";
   private static final String MAP = "portcullis.password.hashing";
   private static final long MAX_HASH_SECONDS = 30;
+  /** How long a refusal while holding other hashes marks an app as flooding. */
+  static final long FLOODING_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final long NEVER = Long.MIN_VALUE;
 
   private final WorkerExecutor workers;
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -48,8 +53,10 @@ public final class HashingPool {
   private final Counter rejected;
   private final Counter rejectedForApp;
   private final Timer hashTime;
+  private final LongSupplier nanoClock;
 
-  private HashingPool(Vertx vertx, HashingSettings settings, MeterRegistry registry) {
+  private HashingPool(Vertx vertx, HashingSettings settings, MeterRegistry registry, LongSupplier nanoClock) {
+    this.nanoClock = nanoClock;
     this.threads = settings.threads();
     this.capacity = settings.capacity();
     this.reserve = Math.max(1, capacity / 4);
@@ -79,40 +86,55 @@ public final class HashingPool {
   }
 
   /**
-   * An app's hashes in flight, and whether one of its hashes was refused while it held others: such an app is
-   * flooding, and keeps out of the last quarter until it holds none.
+   * An app's hashes in flight, and when one of its hashes was last refused while it held others ({@link #NEVER}):
+   * for {@link #FLOODING_NANOS} after, the app is flooding and keeps out of the last quarter.
    */
-  private record Holding(int count, boolean refused) {
+  private record Holding(int count, long refusedAt) {
 
     Holding plusOne() {
-      return new Holding(count + 1, refused);
+      return new Holding(count + 1, refusedAt);
     }
 
-    /** One less, marked refused when {@code refusal}; null when none is left. */
-    Holding minusOne(boolean refusal) {
-      return count == 1 ? null : new Holding(count - 1, refused || refusal);
+    /** One less; null when none is left. */
+    Holding minusOne() {
+      return count == 1 ? null : new Holding(count - 1, refusedAt);
+    }
+
+    /** One less, refused at {@code now} while holding others; null when none is left. */
+    Holding refused(long now) {
+      return count == 1 ? null : new Holding(count - 1, now);
+    }
+
+    boolean flooding(long now) {
+      return refusedAt != NEVER && now - refusedAt < FLOODING_NANOS;
     }
   }
 
   /** The pool of this Vert.x, created by the first caller with these sizes. */
   public static HashingPool shared(Vertx vertx, HashingSettings settings, MeterRegistry registry) {
     LocalMap<String, Holder> map = vertx.sharedData().getLocalMap(MAP);
-    return map.computeIfAbsent("pool", ignored -> new Holder(new HashingPool(vertx, settings, registry)))
+    return map.computeIfAbsent("pool", ignored -> new Holder(create(vertx, settings, registry, System::nanoTime)))
         .pool();
+  }
+
+  /** A pool of its own, on that clock (tests drive time). */
+  static HashingPool create(Vertx vertx, HashingSettings settings, MeterRegistry registry, LongSupplier nanoClock) {
+    return new HashingPool(vertx, settings, registry, nanoClock);
   }
 
   /**
    * Runs {@code work} for that app on the pool, or fails at once with 503 when the pool already holds its capacity,
    * or when the app would take the last quarter, kept for the others, while holding more than a quarter of the pool
-   * or after one of its hashes was refused while it held others (until it holds none).
+   * or within a second of a refusal of one of its hashes while it held others.
    */
   public <T> Future<T> submit(UUID appId, Callable<T> work) {
-    Holding ofApp = inFlightByApp.merge(appId, new Holding(1, false), (held, one) -> held.plusOne());
+    long now = nanoClock.getAsLong();
+    Holding ofApp = inFlightByApp.merge(appId, new Holding(1, NEVER), (held, one) -> held.plusOne());
     int total = inFlight.incrementAndGet();
     boolean full = total > capacity;
-    if (full || total > capacity - reserve && (ofApp.count() > reserve || ofApp.refused())) {
+    if (full || total > capacity - reserve && (ofApp.count() > reserve || ofApp.flooding(now))) {
       inFlight.decrementAndGet();
-      inFlightByApp.computeIfPresent(appId, (id, held) -> held.minusOne(true));
+      inFlightByApp.computeIfPresent(appId, (id, held) -> held.refused(now));
       (full ? rejected : rejectedForApp).increment();
       return Future.failedFuture(saturated());
     }
@@ -132,7 +154,7 @@ public final class HashingPool {
 
   /** One hash of the app less in flight; an app with none left leaves the map (apps come and go by the thousand). */
   private void release(UUID appId) {
-    inFlightByApp.computeIfPresent(appId, (id, held) -> held.minusOne(false));
+    inFlightByApp.computeIfPresent(appId, (id, held) -> held.minusOne());
   }
 
   /** Runs start-up work (the dummy hash) on the pool, outside the admission bound: a start is never refused. */

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -29,6 +30,8 @@ class HashingReserveTest {
 
   private Vertx vertx;
   private HashingPool pool;
+  /** The pool's clock, moved by the tests. */
+  private final AtomicLong now = new AtomicLong();
   private final List<CountDownLatch> running = new ArrayList<>();
 
   /** A hash of that app that runs until {@link #finish} lets it; failed at once when the pool refuses it. */
@@ -49,8 +52,8 @@ class HashingReserveTest {
   @BeforeEach
   void start() {
     vertx = Vertx.vertx();
-    pool = HashingPool.shared(vertx, new HashingSettings(Argon2id.DEFAULT, CAPACITY, CAPACITY, 0),
-        new SimpleMeterRegistry());
+    pool = HashingPool.create(vertx, new HashingSettings(Argon2id.DEFAULT, CAPACITY, CAPACITY, 0),
+        new SimpleMeterRegistry(), now::get);
   }
 
   @AfterEach
@@ -81,6 +84,25 @@ class HashingReserveTest {
     assertTrue(hash(noisy).failed());
     assertFalse(hash(quiet).failed(), "the place goes to the quiet app");
     assertTrue(hash(quiet).failed(), "the pool is full again");
+  }
+
+  @Test
+  @DisplayName("a quiet app refused once, the pool being full, takes the last quarter again a second later though it "
+      + "never stopped holding a hash (h86: marked until it held none, a steady app stayed out for good)")
+  void aRefusalIsForgottenInASecond() {
+    UUID flood = UUID.randomUUID();
+    UUID quiet = UUID.randomUUID();
+    for (int i = 0; i < 6; i++) {
+      assertFalse(hash(flood).failed());
+    }
+    Future<Integer> first = hash(quiet);
+    CountDownLatch firstRunning = running.get(running.size() - 1);
+    assertFalse(hash(quiet).failed());
+    assertTrue(hash(quiet).failed(), "the pool is full");
+    finish(first, firstRunning);
+    assertTrue(hash(quiet).failed(), "within a second of its refusal");
+    now.addAndGet(HashingPool.FLOODING_NANOS);
+    assertFalse(hash(quiet).failed(), "a second later, holding one, it takes the free place");
   }
 
   @Test
