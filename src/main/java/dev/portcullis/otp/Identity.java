@@ -83,11 +83,12 @@ public record Identity(Kind kind, String value, String country) {
 
   /**
    * Whether every xn-- label of the domain is Punycode of a label a registry could hold: decoding, and in the one
-   * form IDNA2008 allows (NFKC, lower case, no format, control, space, private-use or unassigned code point but the
-   * two joiners). A caller that encoded another form of the same name (decomposed, upper case, fullwidth) would
-   * otherwise make a second identity of it. A domain in Unicode is not converted here: IDNA2003 maps faß.de to
-   * fass.de, another domain under IDNA2008, so it must come in its ASCII form, converted by a caller that knows
-   * which rules its users' mail providers follow.
+   * form IDNA2008 allows (NFKC and case-folded, no format, control, space, symbol, private-use, unassigned or
+   * default-ignorable code point; the joiners only where IDNA2008's context rules let them: after a virama, or a
+   * ZWNJ in Arabic script). A caller that encoded another form of the same name (decomposed, upper case,
+   * full-width, with an invisible variation selector) would otherwise make a second identity of it. A domain in
+   * Unicode is not converted here: IDNA2003 maps faß.de to fass.de, another domain under IDNA2008, so it must come
+   * in its ASCII form, converted by a caller that knows which rules its users' mail providers follow.
    */
   private static boolean labelsDecode(String email) {
     for (String label : email.substring(email.lastIndexOf('@') + 1).split("\\.")) {
@@ -98,21 +99,57 @@ public record Identity(Kind kind, String value, String country) {
     return true;
   }
 
+  private static final int ZWNJ = 0x200C;
+  private static final int ZWJ = 0x200D;
+
   private static boolean registrable(String label) {
-    return label != null && Normalizer.isNormalized(label, Normalizer.Form.NFKC)
-        && label.equals(label.toLowerCase(Locale.ROOT))
-        && label.codePoints().allMatch(Identity::allowedInLabel);
+    if (label == null || !Normalizer.isNormalized(label, Normalizer.Form.NFKC)) {
+      return false;
+    }
+    int[] points = label.codePoints().toArray();
+    boolean arabic = label.codePoints().anyMatch(c -> Character.UnicodeScript.of(c) == Character.UnicodeScript.ARABIC);
+    for (int i = 0; i < points.length; i++) {
+      int c = points[i];
+      if (c == ZWNJ || c == ZWJ) {
+        // CONTEXTJ (RFC 5892 A.1, A.2): after a virama (a combining mark), or a ZWNJ between Arabic-script letters.
+        boolean afterVirama = i > 0 && Character.getType(points[i - 1]) == Character.NON_SPACING_MARK;
+        if (!afterVirama && !(c == ZWNJ && arabic)) {
+          return false;
+        }
+      } else if (!caseFolded(c) || !allowedInLabel(c)) {
+        return false;
+      }
+    }
+    return true;
   }
 
-  private static boolean allowedInLabel(int codePoint) {
-    if (codePoint == 0x200C || codePoint == 0x200D) {
-      return true; // ZWNJ and ZWJ: IDNA2008 allows them in context (Persian, Indic scripts)
+  /** Whether case folding keeps {@code c}: lower case, and Cherokee's capitals (to which its small letters fold). */
+  private static boolean caseFolded(int c) {
+    if (c >= 0x13A0 && c <= 0x13F5) {
+      return true;
     }
-    return switch (Character.getType(codePoint)) {
+    if (c >= 0x13F8 && c <= 0x13FD || c >= 0xAB70 && c <= 0xABBF) {
+      return false;
+    }
+    return Character.toLowerCase(c) == c;
+  }
+
+  private static boolean allowedInLabel(int c) {
+    if (c == 0x0640 || c == 0x07FA || defaultIgnorable(c)) {
+      return false; // tatweel and NKo lajanyalan are DISALLOWED; ignorables are invisible
+    }
+    return switch (Character.getType(c)) {
       case Character.FORMAT, Character.CONTROL, Character.SPACE_SEPARATOR, Character.LINE_SEPARATOR,
-           Character.PARAGRAPH_SEPARATOR, Character.PRIVATE_USE, Character.UNASSIGNED, Character.SURROGATE -> false;
+           Character.PARAGRAPH_SEPARATOR, Character.PRIVATE_USE, Character.UNASSIGNED, Character.SURROGATE,
+           Character.MATH_SYMBOL, Character.CURRENCY_SYMBOL, Character.MODIFIER_SYMBOL, Character.OTHER_SYMBOL -> false;
       default -> true;
     };
+  }
+
+  /** Default_Ignorable_Code_Point characters that are not format characters (those are refused by their type). */
+  private static boolean defaultIgnorable(int c) {
+    return c == 0x034F || c == 0x115F || c == 0x1160 || c == 0x17B4 || c == 0x17B5 || c >= 0x180B && c <= 0x180F
+        || c == 0x3164 || c >= 0xFE00 && c <= 0xFE0F || c == 0xFFA0 || c >= 0xE0100 && c <= 0xE01EF;
   }
 
   public static Identity phone(String raw) {

@@ -73,8 +73,10 @@ class IdentityTest {
     assertEquals("user@example.xn--p1ai", Identity.of("user@example.xn--p1ai", null).value());
     assertEquals("user@xn--bcher-kva.de", Identity.of("User@xn--Bcher-kva.de", null).value());
     assertEquals("user@xn--e1afmkfd.xn--p1ai", Identity.of("user@xn--e1afmkfd.xn--p1ai", null).value());
-    // valid under IDNA2008 but not IDNA2003: faß, a final sigma, a zero-width joiner, Japanese
-    for (String domain : List.of("xn--fa-hia.de", "xn--mxa8ab.gr", "xn--ab-m1t.com", "xn--wgv71a119e.jp")) {
+    // valid under IDNA2008 but not IDNA2003: faß, a final sigma, Japanese, Persian with a ZWNJ, Sinhala with a ZWJ
+    // after its virama, Cherokee in capitals (to which its small letters fold)
+    for (String domain : List.of("xn--fa-hia.de", "xn--mxa8ab.gr", "xn--wgv71a119e.jp", "xn--mgbn2ecje63gr19l.ir",
+        "xn--10cl1a0b660p.lk", "xn--f9dt7l.com")) {
       assertEquals("user@" + domain, Identity.of("user@" + domain, null).value());
     }
     // IDNA2003 (Java's IDN) would make faß.de fass.de, another domain under IDNA2008: no conversion here.
@@ -83,7 +85,12 @@ class IdentityTest {
         // bücher decomposed (u and U+0308), bÜcher, a full-width b, with U+200B, with U+202E: another spelling of a
         // name, or no name a registry would hold, each of which would be an identity of its own
         "user@xn--bucher-xyd.de", "user@xn--bcher-2pa.de", "user@xn--cher-zra77610b.de", "user@xn--bcher-kva1776c.de",
-        "user@xn--bcher-kva4107c.de")) {
+        "user@xn--bcher-kva4107c.de",
+        // a ZWJ between Latin letters, bücher with a CGJ, a variation selector, a Mongolian selector or a ZWJ,
+        // Cherokee in small letters, an emoji, a snowman, a tatweel (probe h86)
+        "user@xn--ab-m1t.com", "user@xn--bcher-kva972b.de", "user@xn--bcher-kva72646b.de",
+        "user@xn--bcher-kva9342b.de", "user@xn--bcher-kva5876c.de", "user@xn--tz9ata7l.com", "user@xn--ls8h.la",
+        "user@xn--n3h.com", "user@xn--wgbh6at.com")) {
       ApiException failure = assertThrows(ApiException.class, () -> Identity.of(refused, null), refused);
       assertTrue(failure.getMessage().startsWith("email:"), failure.getMessage());
     }
