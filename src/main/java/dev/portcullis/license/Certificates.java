@@ -40,7 +40,8 @@ final class Certificates {
         .put("lic_exp", licenseExpiry)
         .put("exp", expires)
         .put("jti", UUID.randomUUID().toString());
-    return signer.sign(app, claims, now);
+    // Postgres judged the licence live; a pod whose clock runs ahead may already be past lic_exp: never iat > exp.
+    return signer.sign(app, claims, Math.min(now, expires));
   }
 
   static String sha256Hex(String text) {

@@ -23,7 +23,8 @@ final class IdTokenClaims {
         .put("azp", appId.toString())
         .put("iat", now)
         .put("exp", now + lifetimeSeconds)
-        .put("auth_time", authTime)
+        // Stamped by the pod that finished the sign-in: one whose clock ran ahead would put it after iat, even exp.
+        .put("auth_time", Math.min(authTime, now))
         .put("amr", new JsonArray().add(amr));
     if (nonce != null) {
       claims.put("nonce", nonce);
