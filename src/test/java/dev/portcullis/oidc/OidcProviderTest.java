@@ -513,15 +513,17 @@ class OidcProviderTest {
     assertEquals("invalid_client", anonymous.json().getString("error"));
     assertNotNull(anonymous.header("WWW-Authenticate"));
 
+    int revocations = audit.of(Revocation.REVOKED, appId).size();
     assertEquals(200, form(revoke, Map.of("token", "no-such-token"), "Authorization", basicHeader()).status());
     assertEquals(200, userinfo(access).status());
+    assertEquals(revocations, audit.of(Revocation.REVOKED, appId).size(), "a revocation that revoked nothing");
 
     ApiResponse revoked = form(revoke, Map.of("token", tokens.getOIDCTokens().getRefreshToken().getValue(),
         "token_type_hint", "refresh_token"), "Authorization", basicHeader());
     assertEquals(200, revoked.status(), revoked.toString());
     assertEquals(401, userinfo(access).status(), "revoke then userinfo");
     assertEquals("invalid_grant", refresh(tokens.getOIDCTokens().getRefreshToken()).toErrorResponse().getErrorObject().getCode());
-    assertFalse(audit.of(Revocation.REVOKED, appId).isEmpty());
+    assertEquals(revocations + 1, audit.of(Revocation.REVOKED, appId).size());
 
     // A spent refresh token (RFC 7009 2.2: an invalid token is answered 200), its session ending as a reuse.
     RefreshToken spent = offlineTokens("dj@example.com").getOIDCTokens().getRefreshToken();
