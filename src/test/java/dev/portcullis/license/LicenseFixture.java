@@ -129,7 +129,7 @@ final class LicenseFixture {
   }
 
   static JsonObject claims(String jwt) {
-    return new JsonObject(new String(Base64.getUrlDecoder().decode(jwt.split("\\.")[1]), StandardCharsets.UTF_8));
+    return dev.portcullis.testing.JwtClaims.of(jwt);
   }
 
   static JsonObject header(String jwt) {

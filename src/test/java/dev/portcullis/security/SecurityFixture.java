@@ -6,10 +6,8 @@ import dev.portcullis.testing.TestGateway;
 import dev.portcullis.core.messages.TokenMessages.Grant;
 import dev.portcullis.core.messages.TokenMessages.Issue;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.util.Base64;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -54,6 +52,6 @@ final class SecurityFixture {
   }
 
   static JsonObject claims(String jwt) {
-    return new JsonObject(new String(Base64.getUrlDecoder().decode(jwt.split("\\.")[1]), StandardCharsets.UTF_8));
+    return dev.portcullis.testing.JwtClaims.of(jwt);
   }
 }
