@@ -34,6 +34,8 @@ final class LibraryLogLevels extends TurboFilter {
     synchronized (LibraryLogLevels.class) {
       if (context.getTurboFilterList().stream().noneMatch(LibraryLogLevels.class::isInstance)) {
         install(context);
+      }
+      if (context.getCopyOfListenerList().stream().noneMatch(Reinstall.class::isInstance)) {
         context.addListener(new Reinstall());
       }
     }
@@ -43,7 +45,9 @@ final class LibraryLogLevels extends TurboFilter {
     LibraryLogLevels filter = new LibraryLogLevels();
     filter.setContext(context);
     filter.start();
-    context.addTurboFilter(filter);
+    // First: a turbo filter of the configuration's own that answers ACCEPT (a DynamicThresholdFilter, say) would
+    // otherwise decide before this one.
+    context.getTurboFilterList().add(0, filter);
   }
 
   @Override

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.classic.util.ContextInitializer;
+import ch.qos.logback.core.spi.FilterReply;
 import dev.portcullis.testing.LogCapture;
 import dev.portcullis.testing.TestGateway;
 import java.util.List;
@@ -13,9 +15,34 @@ import java.util.UUID;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
+import org.slf4j.Marker;
 
 @DisplayName("Libraries that log secrets at detailed levels are held at INFO")
 class LibraryLogLevelsTest {
+
+  @Test
+  @DisplayName("a turbo filter of the configuration's own that accepts everything, there before the gateway started, "
+      + "does not let the router's TRACE lines through (h87: appended after it, the hold never decided)")
+  void aConfigurationsAcceptingFilterComesSecond() {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    context.getTurboFilterList().removeIf(LibraryLogLevels.class::isInstance);
+    TurboFilter acceptAll = new TurboFilter() {
+      @Override
+      public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params,
+                                Throwable t) {
+        return FilterReply.ACCEPT;
+      }
+    };
+    acceptAll.start();
+    context.addTurboFilter(acceptAll);
+    String code = "canary-accepted-" + UUID.randomUUID();
+    try (TestGateway gateway = TestGateway.start(); LogCapture log = new LogCapture()) {
+      gateway.http().get("/api/client/" + UUID.randomUUID() + "/userinfo?code=" + code);
+      assertTrue(log.lines().stream().noneMatch(line -> line.contains(code)), "no line carries the code");
+    } finally {
+      context.getTurboFilterList().remove(acceptAll);
+    }
+  }
 
   private static final List<String> DETAILED = List.of("io.vertx.ext.web", "io.vertx.ext.web.impl.RouterImpl",
       "io.vertx.ext.web.RoutingContext", "io.vertx.ext.mail");
