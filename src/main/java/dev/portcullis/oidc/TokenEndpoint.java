@@ -139,7 +139,7 @@ final class TokenEndpoint {
           .with("scope", Scopes.join(scopes));
       return sessions.record(sessionId, app.id(), Scopes.join(scopes), signedInAt, amr)
           .compose(recorded -> idToken(app, issuer, done.tokens().userId(), scopes, authTime, amr,
-              data.getString("nonce"), visit))
+              data.getString("nonce"), done.tokens().expiresIn(), visit))
           .compose(idToken -> audit.record(event).map(stored -> response(app, done.tokens(), idToken, scopes)));
     });
   }
@@ -169,20 +169,20 @@ final class TokenEndpoint {
                 .withUser(tokens.userId())
                 .with("session_id", granted.sessionId().toString());
             return idToken(app, issuer, tokens.userId(), scopes, granted.authTime().toEpochSecond(), granted.amr(), null,
-                    visit)
+                    tokens.expiresIn(), visit)
                 .compose(idToken -> audit.record(event).map(stored -> response(app, tokens, idToken, scopes)));
           });
     });
   }
 
+  /** {@code lifetime}: the access token's (access_token_ttl, but not past the session's end). */
   private Future<String> idToken(App app, String issuer, UUID userId, Set<String> scopes, long authTime, String amr,
-                                 String nonce, FlowKind.Visit visit) {
+                                 String nonce, int lifetime, FlowKind.Visit visit) {
     return userClaims.of(app.id(), userId, scopes).compose(claims -> {
       if (claims == null) {
         return Future.failedFuture(OAuthError.invalidGrant("the user is no longer active"));
       }
-      JsonObject idClaims = IdTokenClaims.of(issuer, app.id(), claims, authTime, amr, nonce,
-          app.settings().accessTokenTtl());
+      JsonObject idClaims = IdTokenClaims.of(issuer, app.id(), claims, authTime, amr, nonce, lifetime);
       return bus.request(Bus.TOKEN_SIGN_ID_TOKEN, new SignIdToken(app.id(), idClaims, visit.requestId()))
           .map(signed -> signed.idToken());
     });

@@ -153,7 +153,8 @@ public record Identity(Kind kind, String value, String country) {
   }
 
   public static Identity phone(String raw) {
-    String input = raw.trim();
+    // A full-width plus, as Japanese and Chinese input methods type it, is the plus (libphonenumber reads it so too).
+    String input = raw.trim().replace('\uFF0B', '+');
     if (input.length() > MAX_PHONE_INPUT || !input.startsWith("+") && !input.startsWith("(+")) {
       throw ApiException.invalid("phone", "must be an international number: + and the country code");
     }

@@ -17,7 +17,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class IdentityTest {
 
   @ParameterizedTest
-  @ValueSource(strings = {"+62-89123456678", "+62 891 2345 6678", "(+62) 891-2345-6678", "+6289123456678", " +62 0891 2345 6678 "})
+  @ValueSource(strings = {"+62-89123456678", "+62 891 2345 6678", "(+62) 891-2345-6678", "+6289123456678", " +62 0891 2345 6678 ",
+      "\uFF0B62 891 2345 6678", "(\uFF0B62) 891-2345-6678"})
   @DisplayName("every spelling of a phone number becomes the same E.164 number")
   void phoneSpellings(String spelling) {
     Identity phone = Identity.of(null, spelling);
