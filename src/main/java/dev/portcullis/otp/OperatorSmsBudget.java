@@ -11,8 +11,9 @@ import java.util.UUID;
  * The operator's SMS ceilings above every client app's own budgets: one owner's SMS across all their apps
  * ({@code PORTCULLIS_SMS_MAX_SENDS_PER_HOUR_PER_OWNER}; an owner with 20 apps could otherwise spend 20 apps'
  * ceilings) and all client apps' together ({@code PORTCULLIS_SMS_MAX_SENDS_PER_HOUR}, what the operator's SMS
- * provider account may spend on them). A send takes its place in each once the app's own limits have taken it
- * ({@link OtpStore#send}), so only sends that go out spend them. The console is left to its own budgets: anyone may
+ * provider account may spend on them). A send is refused at once while one is spent ({@link #spent}), and takes its
+ * place in each only once the app's own limits have taken it ({@link OtpStore#send}), so only sends that go out
+ * spend them. The console is left to its own budgets: anyone may
  * ask it for a code, and its requests for identities that are no owners send nothing. Each counter is one key in a
  * hash slot of its own (the owner's, the gateway's), so each is its own script call.
  */
@@ -26,6 +27,7 @@ final class OperatorSmsBudget {
   private static final long HOUR_MS = 3_600_000;
   private static final RedisScript RESERVE = RedisScript.load("window-reserve.lua");
   private static final RedisScript RELEASE = RedisScript.load("window-release.lua");
+  private static final RedisScript PEEK = RedisScript.load("window-peek.lua");
 
   /** A place taken under every ceiling, or the ceiling that refused it and how long until that opens. */
   record Reservation(String refusedFor, long retryAfterMs) {
@@ -44,8 +46,8 @@ final class OperatorSmsBudget {
     this.redis = redis;
   }
 
-  /** Takes a place under each ceiling that applies to an SMS of that owner's app (null: the console), or none. */
-  Future<Reservation> reserve(UUID ownerId, int ownerLimit, int gatewayLimit) {
+  /** The ceilings that apply to an SMS of that owner's app (a null owner: none of the owner's). */
+  private List<Ceiling> ceilings(UUID ownerId, int ownerLimit, int gatewayLimit) {
     List<Ceiling> ceilings = new ArrayList<>();
     if (ownerId != null && ownerLimit != NONE) {
       ceilings.add(new Ceiling(redis.key("sms-owner", "{" + ownerId + "}"), ownerLimit, OWNER_HOURLY));
@@ -53,7 +55,27 @@ final class OperatorSmsBudget {
     if (gatewayLimit != NONE) {
       ceilings.add(new Ceiling(redis.key("sms-gateway", "{sms-gateway}"), gatewayLimit, GATEWAY_HOURLY));
     }
-    return reserve(ceilings, 0, new ArrayList<>());
+    return ceilings;
+  }
+
+  /**
+   * Whether a ceiling is spent already, taking nothing: a send it would refuse is then refused before the app's own
+   * limits count it or it replaces the identity's pending code.
+   */
+  Future<Reservation> spent(UUID ownerId, int ownerLimit, int gatewayLimit) {
+    List<Future<Reservation>> peeks = new ArrayList<>();
+    for (Ceiling ceiling : ceilings(ownerId, ownerLimit, gatewayLimit)) {
+      peeks.add(PEEK.run(redis, List.of(ceiling.key()), List.of(Integer.toString(ceiling.limit()), Long.toString(HOUR_MS)))
+          .map(reply -> reply.get(0).toInteger() == 1 ? new Reservation(null, 0)
+              : new Reservation(ceiling.reason(), reply.get(1).toLong())));
+    }
+    return Future.all(peeks).map(all -> peeks.stream().map(Future::result).filter(Reservation::refused).findFirst()
+        .orElse(new Reservation(null, 0)));
+  }
+
+  /** Takes a place under each ceiling that applies to an SMS of that owner's app, or none. */
+  Future<Reservation> reserve(UUID ownerId, int ownerLimit, int gatewayLimit) {
+    return reserve(ceilings(ownerId, ownerLimit, gatewayLimit), 0, new ArrayList<>());
   }
 
   private Future<Reservation> reserve(List<Ceiling> ceilings, int next, List<String> taken) {

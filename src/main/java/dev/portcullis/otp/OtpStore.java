@@ -100,17 +100,21 @@ public final class OtpStore {
   }
 
   /**
-   * Counts a send under every limit and stores its code, or refuses it. The operator's SMS ceilings come last, once
-   * the app's own limits took the send: reserved first, sends the app's limits then refused held places meanwhile,
-   * and a burst of them refused other apps' SMS in the owner's name. A send the ceilings refuse has spent its place
-   * in the app's budgets and replaced the identity's pending code from its network, as a send does, but no code
-   * goes out: the ceilings are spent then, and SMS sign-ins wait for the hour anyway.
+   * Counts a send under every limit and stores its code, or refuses it. While an operator's SMS ceiling is spent, a
+   * send is refused before anything else is counted; otherwise the ceilings take their place last, once the app's
+   * own limits took the send: reserved first, sends the app's limits then refused held places meanwhile, and a burst
+   * of them refused other apps' SMS in the owner's name. Only a send that meets a ceiling filled between the two
+   * steps has spent its place in the app's budgets and replaced the identity's pending code without a code going
+   * out.
    */
   public Future<SendOutcome> send(SendRequest send) {
-    return send(send, 1).compose(outcome -> !outcome.accepted() ? Future.succeededFuture(outcome)
-        : operatorBudget.reserve(send.ownerId(), send.ownerSmsLimit(), send.gatewaySmsLimit())
-            .map(reservation -> reservation.refused()
-                ? new SendOutcome(reservation.refusedFor(), reservation.retryAfterMs()) : outcome));
+    return operatorBudget.spent(send.ownerId(), send.ownerSmsLimit(), send.gatewaySmsLimit())
+        .compose(spent -> spent.refused()
+            ? Future.succeededFuture(new SendOutcome(spent.refusedFor(), spent.retryAfterMs()))
+            : send(send, 1).compose(outcome -> !outcome.accepted() ? Future.succeededFuture(outcome)
+                : operatorBudget.reserve(send.ownerId(), send.ownerSmsLimit(), send.gatewaySmsLimit())
+                    .map(reservation -> reservation.refused()
+                        ? new SendOutcome(reservation.refusedFor(), reservation.retryAfterMs()) : outcome)));
   }
 
   private Future<SendOutcome> send(SendRequest send, int attempt) {
