@@ -12,9 +12,11 @@ import java.util.UUID;
 /**
  * Guard for the anonymous routes that name an app in their path (the hosted pages, OpenID Connect's public
  * endpoints, the JWKS). A stranger cycling random app ids there costs one Postgres query per id, so a look-up
- * that finds no app counts as a failure of the caller's address ({@link ClientFailures}, summarised as
- * {@value #UNKNOWN_APP}), and an address over the failure limit is answered {@code 429 rate_limited} before
- * any look-up. Ids already remembered as unknown cost no query and count nothing, nor do requests for an id this
+ * that finds no app counts toward a limit of the caller's address ({@link ClientFailures#unknownAppsRefusal},
+ * summarised as {@value #UNKNOWN_APP}), and an address over it is answered {@code 429 rate_limited} before any
+ * look-up, but for apps known to exist ({@link KnownApps}): a page making its visitors' browsers ask for random ids
+ * cannot keep them from a real app, nor their backend from its credentials (a limit apart from failed client
+ * authentications, which are refused here too). Ids already remembered as unknown cost no query and count nothing, nor do requests for an id this
  * verticle is looking up already (they share its query), so a stale id a whole network keeps asking for counts once
  * per verticle and 30 s; a malformed id costs nothing either and goes on to the route's own answer. The route's
  * handler then finds the app in {@link AppDirectory}'s cache. Event-loop confined: one guard per HTTP verticle.
@@ -25,13 +27,15 @@ public final class AppIdGuard implements Handler<RoutingContext> {
 
   private final AppDirectory directory;
   private final UnknownApps unknown;
+  private final KnownApps known;
   private final ClientFailures failures;
   /** Ids this verticle is looking up now: concurrent requests for one id share its query, and count once. */
   private final Set<UUID> lookingUp = new HashSet<>();
 
-  public AppIdGuard(AppDirectory directory, UnknownApps unknown, ClientFailures failures) {
+  public AppIdGuard(AppDirectory directory, UnknownApps unknown, KnownApps known, ClientFailures failures) {
     this.directory = directory;
     this.unknown = unknown;
+    this.known = known;
     this.failures = failures;
   }
 
@@ -44,13 +48,24 @@ public final class AppIdGuard implements Handler<RoutingContext> {
       return;
     }
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
-    if (appId == null || unknown.contains(appId, System.currentTimeMillis()) || !lookingUp.add(appId)) {
+    long now = System.currentTimeMillis();
+    ApiException unknownApps = failures.unknownAppsRefusal(callerIp);
+    if (unknownApps != null && (appId == null || !known.contains(appId, now))) {
+      ctx.fail(unknownApps);
+      return;
+    }
+    if (appId == null || unknown.contains(appId, now) || known.contains(appId, now) || !lookingUp.add(appId)) {
       ctx.next();
       return;
     }
     directory.find(appId)
-        .compose(found -> found.isPresent() ? Future.<Void>succeededFuture()
-            : failures.count(UNKNOWN_APP, null, callerIp))
+        .compose(found -> {
+          if (found.isPresent()) {
+            known.remember(appId, System.currentTimeMillis());
+            return Future.<Void>succeededFuture();
+          }
+          return failures.count(UNKNOWN_APP, null, callerIp);
+        })
         .onComplete(ignored -> {
           lookingUp.remove(appId);
           ctx.next();

@@ -124,7 +124,23 @@ public final class ClientFailures {
 
   /** The 429 to answer at once when {@code callerIp} is over its failure limit, else null. */
   public ApiException refusal(String callerIp) {
-    String key = SourceNetwork.limitKey(callerIp);
+    return refusal(SourceNetwork.limitKey(callerIp), "too many failed client authentications from this address");
+  }
+
+  /**
+   * The 429 to answer at once when {@code callerIp} named too many app ids that do not exist, else null: a limit of
+   * its own, so that a web page making its visitors' browsers ask for random ids cannot get their address's backend
+   * refused its correct credentials.
+   */
+  public ApiException unknownAppsRefusal(String callerIp) {
+    return refusal(unknownAppsKey(callerIp), "too many requests for apps that do not exist from this address");
+  }
+
+  private static String unknownAppsKey(String callerIp) {
+    return "unknown-apps|" + SourceNetwork.limitKey(callerIp);
+  }
+
+  private ApiException refusal(String key, String message) {
     Long until = blockedUntil.get(key);
     if (until == null) {
       return null;
@@ -135,9 +151,7 @@ public final class ClientFailures {
       return null;
     }
     limited.increment();
-    return ApiException.rateLimited(ErrorCode.RATE_LIMITED,
-        "too many failed client authentications or requests for apps that do not exist from this address",
-        (until - now + 999) / 1000);
+    return ApiException.rateLimited(ErrorCode.RATE_LIMITED, message, (until - now + 999) / 1000);
   }
 
   /** Counts one failed client authentication of {@code callerIp} against {@code appId}; never fails. */
@@ -148,12 +162,13 @@ public final class ClientFailures {
   /**
    * Counts one anonymous failure of kind {@code type} (the audit event its summary is written as) of
    * {@code callerIp} against {@code appId} (the system app when unknown); never fails. It counts toward the
-   * caller's per-IP failure limit like a failed client authentication.
+   * caller's per-IP failure limit like a failed client authentication; an unknown app id
+   * ({@link AppIdGuard#UNKNOWN_APP}) toward a limit of the same size of its own.
    */
   public Future<Void> count(String type, UUID appId, String callerIp) {
     long now = System.currentTimeMillis();
     long window = now - Math.floorMod(now, windowMs);
-    String ipKey = SourceNetwork.limitKey(callerIp);
+    String ipKey = AppIdGuard.UNKNOWN_APP.equals(type) ? unknownAppsKey(callerIp) : SourceNetwork.limitKey(callerIp);
     List<String> keys = List.of(redis.key(TAG, "window", Long.toString(window)), redis.key(TAG, "windows"),
         redis.key(TAG, "ip", Long.toString(window), ipKey));
     List<String> args = List.of(type + "|" + appId + "|" + SourceNetwork.of(callerIp), Long.toString(window),

@@ -7,6 +7,7 @@ import dev.portcullis.app.AppRepository;
 import dev.portcullis.app.ClientAuthentication;
 import dev.portcullis.app.AppIdGuard;
 import dev.portcullis.app.ClientFailures;
+import dev.portcullis.app.KnownApps;
 import dev.portcullis.app.UnknownApps;
 import dev.portcullis.audit.AuditApi;
 import dev.portcullis.audit.AuditLog;
@@ -112,7 +113,7 @@ public final class ApiVerticle extends VerticleBase {
         new AdminAuth(config.adminKey(), new ConsoleOwners(bus)),
         new AppAccess(apps),
         client.whenPresented(),
-        new AppIdGuard(appDirectory, UnknownApps.of(vertx), clientFailures));
+        new AppIdGuard(appDirectory, UnknownApps.of(vertx), KnownApps.of(vertx), clientFailures));
     Apis apis = new Apis(
         new OtpApi(bus),
         new TokenApi(vertx, bus, Introspection.create(vertx, config, pg, redis), new SigningKeyStore(pg)),

@@ -1,0 +1,45 @@
+package dev.portcullis.app;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.shareddata.LocalMap;
+import io.vertx.core.shareddata.Shareable;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * App ids found to exist lately, shared by every verticle of one gateway process: an address refused for naming too
+ * many ids that do not exist is still served the apps it names that do (their look-ups are cached, cheap), so a page
+ * that makes its visitors' browsers ask for random ids cannot keep them from signing in to a real app. Each id is
+ * remembered for {@link #TTL_MS}, at most {@link #MAX_ENTRIES} (the oldest goes first); a deleted app's id may stay
+ * a minute, its requests then answered by its routes as any unknown app's.
+ */
+public final class KnownApps implements Shareable {
+
+  static final long TTL_MS = 60_000;
+  static final int MAX_ENTRIES = 10_000;
+  private static final String MAP = "portcullis.known-apps";
+
+  private final Map<UUID, Long> expiries = new LinkedHashMap<>(64, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<UUID, Long> eldest) {
+      return size() > MAX_ENTRIES;
+    }
+  };
+
+  /** The one set of this Vert.x instance (one gateway process). */
+  public static KnownApps of(Vertx vertx) {
+    LocalMap<String, KnownApps> map = vertx.sharedData().getLocalMap(MAP);
+    return map.computeIfAbsent("known", ignored -> new KnownApps());
+  }
+
+  public synchronized boolean contains(UUID id, long nowMs) {
+    Long expiry = expiries.get(id);
+    return expiry != null && expiry > nowMs;
+  }
+
+  public synchronized void remember(UUID id, long nowMs) {
+    expiries.remove(id);
+    expiries.put(id, nowMs + TTL_MS);
+  }
+}
