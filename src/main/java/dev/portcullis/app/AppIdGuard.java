@@ -14,12 +14,15 @@ import java.util.UUID;
  * endpoints, the JWKS). A stranger cycling random app ids there costs one Postgres query per id, so a look-up
  * that finds no app counts toward a limit of the caller's address ({@link ClientFailures#unknownAppsRefusal},
  * summarised as {@value #UNKNOWN_APP}), and an address over it is answered {@code 429 rate_limited} before any
- * look-up, but for apps known to exist ({@link KnownApps}): a page making its visitors' browsers ask for random ids
- * cannot keep them from a real app, nor their backend from its credentials (a limit apart from failed client
- * authentications, which are refused here too). Ids already remembered as unknown cost no query and count nothing, nor do requests for an id this
- * verticle is looking up already (they share its query), so a stale id a whole network keeps asking for counts once
- * per verticle and 30 s; a malformed id costs nothing either and goes on to the route's own answer. The route's
- * handler then finds the app in {@link AppDirectory}'s cache. Event-loop confined: one guard per HTTP verticle.
+ * look-up, but for apps known to exist ({@link KnownApps}: asked for in the last minute on this process), so a page
+ * making its visitors' browsers ask for random ids cannot keep them from an app others use, nor their backend from
+ * its credentials (a limit apart from failed client authentications, which are refused here too). An app nobody
+ * asked for in that minute is refused to such an address until it ends: telling it from a random id takes the
+ * query the limit saves. Ids already remembered as unknown cost no query and count nothing, nor do requests for an
+ * id this verticle is looking up already (they share its query), so a stale id a whole network keeps asking for
+ * counts once per verticle and 30 s; a malformed id costs nothing either and goes on to the route's own answer.
+ * The route's handler then finds the app in {@link AppDirectory}'s cache. Event-loop confined: one guard per HTTP
+ * verticle.
  */
 public final class AppIdGuard implements Handler<RoutingContext> {
 
@@ -49,12 +52,16 @@ public final class AppIdGuard implements Handler<RoutingContext> {
     }
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
     long now = System.currentTimeMillis();
+    if (appId == null || known.contains(appId, now)) {
+      ctx.next();
+      return;
+    }
     ApiException unknownApps = failures.unknownAppsRefusal(callerIp);
-    if (unknownApps != null && (appId == null || !known.contains(appId, now))) {
+    if (unknownApps != null) {
       ctx.fail(unknownApps);
       return;
     }
-    if (appId == null || unknown.contains(appId, now) || known.contains(appId, now) || !lookingUp.add(appId)) {
+    if (unknown.contains(appId, now) || !lookingUp.add(appId)) {
       ctx.next();
       return;
     }

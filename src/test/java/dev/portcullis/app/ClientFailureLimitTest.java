@@ -145,6 +145,8 @@ class ClientFailureLimitTest {
     String realDiscovery = "/oidc/" + app.getString("app_id") + "/.well-known/openid-configuration";
     assertEquals(200, gateway.http().get(realDiscovery, "X-Forwarded-For", "198.51.100.151").status());
     assertEquals(200, gateway.http().get(realDiscovery, "X-Forwarded-For", flooder).status());
+    assertEquals(404, gateway.http().get("/v1/apps/not-a-uuid/jwks.json", "X-Forwarded-For", flooder).status(),
+        "a malformed id costs no look-up: the route's own answer");
     assertTrue(authenticated(refresh(app.getString("app_secret"), flooder)), "its backend's credentials");
 
     // An id that no longer exists, asked for again and again (a stale configuration), counts once per process.
