@@ -3,8 +3,6 @@ package dev.portcullis.app;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -20,12 +18,7 @@ public final class KnownApps implements Shareable {
   static final int MAX_ENTRIES = 10_000;
   private static final String MAP = "portcullis.known-apps";
 
-  private final Map<UUID, Long> expiries = new LinkedHashMap<>(64, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<UUID, Long> eldest) {
-      return size() > MAX_ENTRIES;
-    }
-  };
+  private final ExpiringIds ids = new ExpiringIds(MAX_ENTRIES);
 
   /** The one set of this Vert.x instance (one gateway process). */
   public static KnownApps of(Vertx vertx) {
@@ -34,12 +27,10 @@ public final class KnownApps implements Shareable {
   }
 
   public synchronized boolean contains(UUID id, long nowMs) {
-    Long expiry = expiries.get(id);
-    return expiry != null && expiry > nowMs;
+    return ids.contains(id, nowMs);
   }
 
   public synchronized void remember(UUID id, long nowMs) {
-    expiries.remove(id);
-    expiries.put(id, nowMs + TTL_MS);
+    ids.put(id, nowMs + TTL_MS);
   }
 }

@@ -3,8 +3,6 @@ package dev.portcullis.app;
 import io.vertx.core.Vertx;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.core.shareddata.Shareable;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -20,12 +18,7 @@ public final class UnknownApps implements Shareable {
   static final int MAX_ENTRIES = 10_000;
   private static final String MAP = "portcullis.unknown-apps";
 
-  private final Map<UUID, Long> expiries = new LinkedHashMap<>(64, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<UUID, Long> eldest) {
-      return size() > MAX_ENTRIES;
-    }
-  };
+  private final ExpiringIds ids = new ExpiringIds(MAX_ENTRIES);
   private long epoch;
 
   /** The one set of this Vert.x instance (one gateway process). */
@@ -36,15 +29,7 @@ public final class UnknownApps implements Shareable {
 
   /** Whether {@code id} is remembered as not existing. */
   public synchronized boolean contains(UUID id, long nowMs) {
-    Long expiry = expiries.get(id);
-    if (expiry == null) {
-      return false;
-    }
-    if (expiry <= nowMs) {
-      expiries.remove(id);
-      return false;
-    }
-    return true;
+    return ids.contains(id, nowMs);
   }
 
   /** The epoch to hand back to {@link #remember} once a look-up that started now found nothing. */
@@ -55,17 +40,16 @@ public final class UnknownApps implements Shareable {
   /** Remembers {@code id} as unknown, unless some id was forgotten since the look-up began. */
   public synchronized void remember(UUID id, long startedAtEpoch, long nowMs) {
     if (startedAtEpoch == epoch) {
-      expiries.remove(id);
-      expiries.put(id, nowMs + TTL_MS);
+      ids.put(id, nowMs + TTL_MS);
     }
   }
 
   public synchronized void forget(UUID id) {
     epoch++;
-    expiries.remove(id);
+    ids.remove(id);
   }
 
   public synchronized int size() {
-    return expiries.size();
+    return ids.size();
   }
 }
