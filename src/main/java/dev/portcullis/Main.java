@@ -42,8 +42,8 @@ public final class Main {
     }
     boolean dev = args.length > 0 && args[0].equals("start-dev");
     if (args.length > 0 && !dev) {
-      LOG.error("usage: java -jar portcullis.jar [start-dev | audit-export | audit-verify | audit-detach | audit-export-key "
-          + "| audit-ledger-seal]");
+      LOG.error("usage: java -jar portcullis.jar [start-dev | audit-export | audit-verify | audit-detach "
+          + "| audit-export-key | audit-ledger-seal]");
       System.exit(2);
     }
     Vertx vertx = GatewayVertx.create();

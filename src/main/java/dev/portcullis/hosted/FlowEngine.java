@@ -196,7 +196,8 @@ public final class FlowEngine {
       return passwords.challenge(turn.app(), identity, turn.visit().clientIp(), turn.visit().requestId())
           .compose(challenge -> {
             Flow atPassword = identified.atPassword(challenge);
-            return flows.save(turn.browser(), atPassword).compose(saved -> enter(ctx, turn.app(), atPassword, Input.NONE));
+            return flows.save(turn.browser(), atPassword)
+                .compose(saved -> enter(ctx, turn.app(), atPassword, Input.NONE));
           });
     }
     return sendCode(ctx, turn, identified, null);

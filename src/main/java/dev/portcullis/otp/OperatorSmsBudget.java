@@ -13,9 +13,9 @@ import java.util.UUID;
  * ceilings) and all client apps' together ({@code PORTCULLIS_SMS_MAX_SENDS_PER_HOUR}, what the operator's SMS
  * provider account may spend on them). A send is refused at once while one is spent ({@link #spent}), and takes its
  * place in each only once the app's own limits have taken it ({@link OtpStore#send}), so only sends that go out
- * spend them. The console is left to its own budgets: anyone may
- * ask it for a code, and its requests for identities that are no owners send nothing. Each counter is one key in a
- * hash slot of its own (the owner's, the gateway's), so each is its own script call.
+ * spend them. The console is left to its own budgets: anyone may ask it for a code, and its requests for
+ * identities that are no owners send nothing. Each counter is one key in a hash slot of its own (the owner's, the
+ * gateway's), so each is its own script call.
  */
 final class OperatorSmsBudget {
 
@@ -29,7 +29,7 @@ final class OperatorSmsBudget {
   private static final RedisScript RELEASE = RedisScript.load("window-release.lua");
   private static final RedisScript PEEK = RedisScript.load("window-peek.lua");
 
-  /** A place taken under every ceiling, or the ceiling that refused it and how long until that opens. */
+  /** Room under every ceiling (or a place taken), or the ceiling that refuses a send and how long it stays shut. */
   record Reservation(String refusedFor, long retryAfterMs) {
 
     boolean refused() {
@@ -38,6 +38,11 @@ final class OperatorSmsBudget {
   }
 
   private record Ceiling(String key, int limit, String reason) {
+
+    /** The arguments of the window scripts: the limit, and the window in ms. */
+    List<String> args() {
+      return List.of(Integer.toString(limit), Long.toString(HOUR_MS));
+    }
   }
 
   private final RedisStore redis;
@@ -65,7 +70,7 @@ final class OperatorSmsBudget {
   Future<Reservation> spent(UUID ownerId, int ownerLimit, int gatewayLimit) {
     List<Future<Reservation>> peeks = new ArrayList<>();
     for (Ceiling ceiling : ceilings(ownerId, ownerLimit, gatewayLimit)) {
-      peeks.add(PEEK.run(redis, List.of(ceiling.key()), List.of(Integer.toString(ceiling.limit()), Long.toString(HOUR_MS)))
+      peeks.add(PEEK.run(redis, List.of(ceiling.key()), ceiling.args())
           .map(reply -> reply.get(0).toInteger() == 1 ? new Reservation(null, 0)
               : new Reservation(ceiling.reason(), reply.get(1).toLong())));
     }
@@ -83,7 +88,7 @@ final class OperatorSmsBudget {
       return Future.succeededFuture(new Reservation(null, 0));
     }
     Ceiling ceiling = ceilings.get(next);
-    return RESERVE.run(redis, List.of(ceiling.key()), List.of(Integer.toString(ceiling.limit()), Long.toString(HOUR_MS)))
+    return RESERVE.run(redis, List.of(ceiling.key()), ceiling.args())
         .recover(failure -> release(taken).transform(ignored -> Future.failedFuture(failure)))
         .compose(reply -> {
           if (reply.get(0).toInteger() == 1) {
