@@ -181,6 +181,37 @@ class ClientFailureLimitTest {
   }
 
   @Test
+  @DisplayName("random app ids asked for all at once from one address cost no more queries than its limit (h88: 77 "
+      + "for a limit of 20 with 100 in flight, each passing the check before any miss was counted)")
+  void randomAppIdsAtOnce() throws java.io.IOException {
+    Await.until("the start of a minute", Duration.ofSeconds(65), () -> System.currentTimeMillis() % 60_000 < 45_000);
+    double loadsBefore = PrometheusText.counter(gateway, "portcullis_app_cache_loads_total");
+    List<java.net.Socket> together = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 3 * LIMIT; i++) {
+        together.add(new java.net.Socket("127.0.0.1", gateway.config().httpPort()));
+      }
+      for (java.net.Socket socket : together) {
+        socket.getOutputStream().write(("GET /v1/apps/" + UUID.randomUUID() + "/jwks.json HTTP/1.1\r\nHost: localhost\r\n"
+            + "Connection: close\r\nX-Forwarded-For: 198.51.100.160\r\n\r\n")
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      }
+      for (java.net.Socket socket : together) {
+        String statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+            java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+        assertTrue("HTTP/1.1 404 Not Found".equals(statusLine) || "HTTP/1.1 429 Too Many Requests".equals(statusLine),
+            statusLine);
+      }
+    } finally {
+      for (java.net.Socket socket : together) {
+        socket.close();
+      }
+    }
+    double loads = PrometheusText.counter(gateway, "portcullis_app_cache_loads_total") - loadsBefore;
+    assertTrue(loads <= LIMIT + 1, loads + " database look-ups for " + 3 * LIMIT + " random ids at once");
+  }
+
+  @Test
   @DisplayName("an IPv6 caller is limited by its /64")
   void ipv6ByNetwork() {
     Await.until("the start of a minute", Duration.ofSeconds(65), () -> System.currentTimeMillis() % 60_000 < 45_000);
