@@ -143,9 +143,16 @@ public final class AppDirectory {
     }
   }
 
-  /** Makes this directory forget apps as soon as any verticle of this process announces a change. */
+  /**
+   * Makes this directory forget apps as soon as any verticle of this process announces a change, and the process's
+   * {@link KnownApps} too (a deleted app is not served to an address refused for unknown ids).
+   */
   public MessageConsumer<AppMessages.Changed> listen(Vertx vertx) {
-    return Bus.listen(vertx, Bus.APP_CHANGED, changed -> forget(changed.appId()));
+    KnownApps known = KnownApps.of(vertx);
+    return Bus.listen(vertx, Bus.APP_CHANGED, changed -> {
+      forget(changed.appId());
+      known.forget(changed.appId());
+    });
   }
 
   /** Tells every verticle of this process that an app's secret, keys, settings or existence changed. */

@@ -128,16 +128,18 @@ public final class ClientFailures {
   }
 
   /**
-   * The 429 to answer at once when {@code callerIp} named too many app ids that do not exist, else null: a limit of
-   * its own, so that a web page making its visitors' browsers ask for random ids cannot get their address's backend
-   * refused its correct credentials.
+   * The 429 to answer at once when {@code callerIp} made too many anonymous failures ({@link #countAnonymous}: app
+   * ids that do not exist, refused OpenID Connect authorization requests), else null: a limit of its own, so that a
+   * web page making its visitors' browsers send such requests cannot get their address's backend refused its
+   * correct credentials, nor a page's failed client authentications keep the visitors from a sign-in page.
    */
-  public ApiException unknownAppsRefusal(String callerIp) {
-    return refusal(unknownAppsKey(callerIp), "too many requests for apps that do not exist from this address");
+  public ApiException anonymousRefusal(String callerIp) {
+    return refusal(anonymousKey(callerIp), "too many requests for apps that do not exist or refused sign-in requests "
+        + "from this address");
   }
 
-  private static String unknownAppsKey(String callerIp) {
-    return "unknown-apps|" + SourceNetwork.limitKey(callerIp);
+  private static String anonymousKey(String callerIp) {
+    return "anonymous|" + SourceNetwork.limitKey(callerIp);
   }
 
   private ApiException refusal(String key, String message) {
@@ -161,14 +163,20 @@ public final class ClientFailures {
 
   /**
    * Counts one anonymous failure of kind {@code type} (the audit event its summary is written as) of
-   * {@code callerIp} against {@code appId} (the system app when unknown); never fails. It counts toward the
-   * caller's per-IP failure limit like a failed client authentication; an unknown app id
-   * ({@link AppIdGuard#UNKNOWN_APP}) toward a limit of the same size of its own.
+   * {@code callerIp} against {@code appId} (the system app when unknown), toward the caller's per-IP limit of
+   * anonymous failures ({@link #anonymousRefusal}); never fails.
    */
-  public Future<Void> count(String type, UUID appId, String callerIp) {
+  public Future<Void> countAnonymous(String type, UUID appId, String callerIp) {
+    return count(type, appId, callerIp, anonymousKey(callerIp));
+  }
+
+  private Future<Void> count(String type, UUID appId, String callerIp) {
+    return count(type, appId, callerIp, SourceNetwork.limitKey(callerIp));
+  }
+
+  private Future<Void> count(String type, UUID appId, String callerIp, String ipKey) {
     long now = System.currentTimeMillis();
     long window = now - Math.floorMod(now, windowMs);
-    String ipKey = AppIdGuard.UNKNOWN_APP.equals(type) ? unknownAppsKey(callerIp) : SourceNetwork.limitKey(callerIp);
     List<String> keys = List.of(redis.key(TAG, "window", Long.toString(window)), redis.key(TAG, "windows"),
         redis.key(TAG, "ip", Long.toString(window), ipKey));
     List<String> args = List.of(type + "|" + appId + "|" + SourceNetwork.of(callerIp), Long.toString(window),

@@ -9,8 +9,8 @@ import java.util.UUID;
  * App ids found to exist lately, shared by every verticle of one gateway process: an address refused for naming too
  * many ids that do not exist is still served the apps it names that do (their look-ups are cached, cheap), so a page
  * that makes its visitors' browsers ask for random ids cannot keep them from signing in to a real app. Each id is
- * remembered for {@link #TTL_MS}, at most {@link #MAX_ENTRIES} (the oldest goes first); a deleted app's id may stay
- * a minute, its requests then answered by its routes as any unknown app's.
+ * remembered for {@link #TTL_MS} from its last request, at most {@link #MAX_ENTRIES} (the oldest goes first), and
+ * dropped when a change to the app is announced ({@link AppDirectory#listen}).
  */
 public final class KnownApps implements Shareable {
 
@@ -32,5 +32,10 @@ public final class KnownApps implements Shareable {
 
   public synchronized void remember(UUID id, long nowMs) {
     ids.put(id, nowMs + TTL_MS);
+  }
+
+  /** Drops an app whose existence or settings changed (a deleted one's requests are looked up again). */
+  public synchronized void forget(UUID id) {
+    ids.remove(id);
   }
 }

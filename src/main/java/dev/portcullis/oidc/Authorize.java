@@ -182,11 +182,11 @@ final class Authorize {
   /**
    * An anonymous caller can repeat a refused request at will, so a refusal is not audited one by one: it is
    * counted into one {@code oidc.authorize_refused} summary per app, source network and minute
-   * ({@link ClientFailures}), and toward the caller's per-IP failure limit.
+   * ({@link ClientFailures}), and toward the caller's per-IP limit of anonymous failures.
    */
   private Future<Void> refuse(RoutingContext ctx, App app, String redirect, String state, Refusal refusal) {
     metrics.authorize("redirected_error");
-    return failures.count(REFUSED, app.id(), Requests.callerIp(ctx)).onSuccess(counted -> redirect(ctx,
+    return failures.countAnonymous(REFUSED, app.id(), Requests.callerIp(ctx)).onSuccess(counted -> redirect(ctx,
         RedirectUris.withParams(redirect,
         "error", refusal.error(), "error_description", refusal.description(), "state", state,
         "iss", Issuers.oidc(gatewayIssuer, app.id()))));
