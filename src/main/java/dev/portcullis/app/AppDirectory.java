@@ -109,7 +109,9 @@ public final class AppDirectory {
   public Future<Optional<App>> find(UUID id) {
     long now = System.nanoTime();
     Entry entry = cache.get(id);
-    if (entry != null && now - entry.loadedAt() < TTL_NANOS) {
+    // A load still under way is shared however long it takes: a new one every half second piled up queries on a
+    // Postgres already slow.
+    if (entry != null && (now - entry.loadedAt() < TTL_NANOS || !entry.app().isComplete())) {
       // A new future for a loaded app: the cached one belongs to the context of the request that loaded it, and
       // what a caller composes on it would run there, its log lines carrying that other request's id. One still
       // loading brings each waiting caller its own id back when it completes.
@@ -145,13 +147,15 @@ public final class AppDirectory {
 
   /**
    * Makes this directory forget apps as soon as any verticle of this process announces a change, and the process's
-   * {@link KnownApps} too (a deleted app is not served to an address refused for unknown ids).
+   * {@link KnownApps} a deleted one (not served to an address refused for unknown ids).
    */
   public MessageConsumer<AppMessages.Changed> listen(Vertx vertx) {
     KnownApps known = KnownApps.of(vertx);
     return Bus.listen(vertx, Bus.APP_CHANGED, changed -> {
       forget(changed.appId());
-      known.forget(changed.appId());
+      if ("deleted".equals(changed.change())) {
+        known.forget(changed.appId()); // any other change leaves the app there, and in use
+      }
     });
   }
 

@@ -31,7 +31,8 @@ import java.util.UUID;
  * up already (they share its query), so a stale id a whole network keeps asking for counts once per verticle and
  * 30 s; a malformed id costs nothing either and goes on to the route's own answer. A miss counts only once its query
  * answered, so an address runs at most {@value #LOOKUPS_IN_FLIGHT_PER_ADDRESS} look-ups at once on a verticle and
- * the next ones wait their turn (at most {@value #WAITING_PER_ADDRESS}; beyond, {@code 429}). The route's handler
+ * the next ones wait their turn (at most {@value #WAITING_PER_ADDRESS}, each a backend timeout at most; beyond,
+ * {@code 429}, and {@code 503} once Postgres could not answer a look-up). The route's handler
  * then finds the app in {@link AppDirectory}'s cache. Event-loop confined: one guard per HTTP verticle.
  */
 public final class AppIdGuard implements Handler<RoutingContext> {
@@ -49,16 +50,24 @@ public final class AppIdGuard implements Handler<RoutingContext> {
   /** Per address with look-ups running on this verticle: how many, and the requests waiting for one to end. */
   private final Map<String, Lookups> lookupsOf = new HashMap<>();
 
+  private final long backendTimeoutMs;
+
   private static final class Lookups {
     private int running;
-    private final Deque<RoutingContext> waiting = new ArrayDeque<>();
+    private final Deque<Waiting> waiting = new ArrayDeque<>();
   }
 
-  public AppIdGuard(AppDirectory directory, UnknownApps unknown, KnownApps known, ClientFailures failures) {
+  private record Waiting(RoutingContext ctx, long sinceMs) {
+  }
+
+  /** {@code backendTimeoutMs}: the longest a request waits its turn (PORTCULLIS_BACKEND_TIMEOUT_MS), then 503. */
+  public AppIdGuard(AppDirectory directory, UnknownApps unknown, KnownApps known, ClientFailures failures,
+                    long backendTimeoutMs) {
     this.directory = directory;
     this.unknown = unknown;
     this.known = known;
     this.failures = failures;
+    this.backendTimeoutMs = backendTimeoutMs;
   }
 
   @Override
@@ -90,7 +99,7 @@ public final class AppIdGuard implements Handler<RoutingContext> {
       if (lookups.waiting.size() >= WAITING_PER_ADDRESS) {
         ctx.fail(ApiException.rateLimited(ErrorCode.RATE_LIMITED, "too many requests at once from this address", 1));
       } else {
-        lookups.waiting.add(ctx);
+        lookups.waiting.add(new Waiting(ctx, now));
       }
       return;
     }
@@ -104,21 +113,31 @@ public final class AppIdGuard implements Handler<RoutingContext> {
           }
           return failures.countAnonymous(UNKNOWN_APP, null, callerIp);
         })
-        .onComplete(ignored -> {
+        .onComplete(looked -> {
           lookingUp.remove(appId);
           ctx.next();
           lookups.running--;
-          resumeWaiting(address, lookups);
+          resumeWaiting(address, lookups, looked.failed());
         });
   }
 
   /**
    * Hands the address's waiting requests to the guard again, each checked afresh (the address may be refused now,
-   * its id known), until one takes the freed place or none waits.
+   * its id known), until one takes the freed place or none waits. When the look-up that ended could not reach
+   * Postgres, or a request has waited a backend timeout, it is answered {@code 503} instead: one look-up at a time
+   * after another, a queue behind an unreachable store would wait past the connections' idle timeout.
    */
-  private void resumeWaiting(String address, Lookups lookups) {
+  private void resumeWaiting(String address, Lookups lookups, boolean storeFailed) {
+    long now = System.currentTimeMillis();
+    while (!lookups.waiting.isEmpty()
+        && (storeFailed || now - lookups.waiting.peek().sinceMs() >= backendTimeoutMs)) {
+      Waiting late = lookups.waiting.poll();
+      if (!late.ctx().response().closed()) {
+        late.ctx().fail(ApiException.unavailable("the app directory"));
+      }
+    }
     while (lookups.running < LOOKUPS_IN_FLIGHT_PER_ADDRESS && !lookups.waiting.isEmpty()) {
-      RoutingContext next = lookups.waiting.poll();
+      RoutingContext next = lookups.waiting.poll().ctx();
       if (!next.response().closed()) {
         handle(next);
       }

@@ -113,7 +113,8 @@ public final class ApiVerticle extends VerticleBase {
         new AdminAuth(config.adminKey(), new ConsoleOwners(bus)),
         new AppAccess(apps),
         client.whenPresented(),
-        new AppIdGuard(appDirectory, UnknownApps.of(vertx), KnownApps.of(vertx), clientFailures));
+        new AppIdGuard(appDirectory, UnknownApps.of(vertx), KnownApps.of(vertx), clientFailures,
+            config.backendTimeoutMs()));
     Apis apis = new Apis(
         new OtpApi(bus),
         new TokenApi(vertx, bus, Introspection.create(vertx, config, pg, redis), new SigningKeyStore(pg)),

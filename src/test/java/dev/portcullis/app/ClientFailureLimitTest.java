@@ -152,6 +152,11 @@ class ClientFailureLimitTest {
     assertEquals(404, gateway.http().get("/v1/apps/not-a-uuid/jwks.json", "X-Forwarded-For", flooder).status(),
         "a malformed id costs no look-up: the route's own answer");
     assertTrue(authenticated(refresh(app.getString("app_secret"), flooder)), "its backend's credentials");
+    // A change to the app other than its deletion leaves it known (h90: a rename had it refused to the address).
+    assertEquals(200, gateway.http().send("PATCH", "/v1/apps/" + app.getString("app_id"),
+        new JsonObject().put("name", "Failure limit renamed").encode(), "Content-Type", "application/json",
+        "Authorization", "Bearer " + TestGateway.ADMIN_KEY).status());
+    assertEquals(200, gateway.http().get(realDiscovery, "X-Forwarded-For", flooder).status(), "after a rename");
 
     // An id that no longer exists, asked for again and again (a stale configuration), counts once per process.
     String stale = "/oidc/" + UUID.randomUUID() + "/.well-known/openid-configuration";
