@@ -79,8 +79,7 @@ public final class AppIdGuard implements Handler<RoutingContext> {
       ctx.next();
       return;
     }
-    if (known.contains(appId, now)) {
-      known.remember(appId, now); // kept while it is in use
+    if (known.keep(appId, now)) {
       ctx.next();
       return;
     }

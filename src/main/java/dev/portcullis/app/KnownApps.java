@@ -26,8 +26,13 @@ public final class KnownApps implements Shareable {
     return map.computeIfAbsent("known", ignored -> new KnownApps());
   }
 
-  public synchronized boolean contains(UUID id, long nowMs) {
-    return ids.contains(id, nowMs);
+  /** Whether {@code id} is known at {@code nowMs}; if so, it is kept another {@link #TTL_MS} (it is in use). */
+  public synchronized boolean keep(UUID id, long nowMs) {
+    if (!ids.contains(id, nowMs)) {
+      return false;
+    }
+    ids.put(id, nowMs + TTL_MS);
+    return true;
   }
 
   public synchronized void remember(UUID id, long nowMs) {
