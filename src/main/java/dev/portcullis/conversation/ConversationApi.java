@@ -40,6 +40,7 @@ public final class ConversationApi {
   private final AuditLog audit;
   private final FlowEngine engine;
   private final ConversationStore store;
+  private final ConversationKind kind;
   private final RedisStore redis;
   private final FixedWindow creations;
   private final int creationsPerHour;
@@ -58,7 +59,8 @@ public final class ConversationApi {
     this.creations = new FixedWindow(redis, creationsPerHour, 3_600_000);
     this.audit = audit;
     this.store = new ConversationStore(pg);
-    this.engine = hosted.engine().register(new ConversationKind(store, audit));
+    this.kind = new ConversationKind(store, audit);
+    this.engine = hosted.engine().register(kind);
     this.issuer = issuer.replaceAll("/+$", "");
   }
 
@@ -155,8 +157,9 @@ public final class ConversationApi {
         : store.challenged(app.id(), UUID.fromString(challenge));
     return challenged.compose(user -> {
       if (challenge != null && user == null) {
-        HostedPages.problem(ctx, 400, app, "This sign-in is over.");
-        return Future.succeededFuture();
+        // Its user was deleted after the conversation was made.
+        return kind.failUnknownChallenge(app, conversation.id(), FlowEngine.visit(ctx))
+            .onSuccess(v -> HostedPages.problem(ctx, 400, app, "This sign-in is over."));
       }
       String identity = user == null ? null
           : user.method().equals("phone") ? "phone:" + user.phone() : "email:" + user.email();

@@ -39,13 +39,40 @@ final class ConversationKind implements FlowKind {
   }
 
   @Override
-  public Future<Boolean> stillOpen(App app, Flow flow) {
+  public Future<Boolean> stillOpen(App app, Flow flow, Visit visit) {
     UUID conversationId = UUID.fromString(flow.data().getString("conversation_id"));
     // A returnUrl the app's callback URLs no longer cover ends the conversation's page, as a removed callback ends
     // the other kinds' flows: the owner removed it for a reason.
-    return store.find(conversationId, app.id()).map(conversation -> conversation != null
-        && ("CREATED".equals(conversation.status()) || "IN_PROGRESS".equals(conversation.status()))
-        && ConversationRequest.matchesCallback(app, conversation.returnUrl()));
+    return store.find(conversationId, app.id()).compose(conversation -> {
+      if (conversation == null || !conversation.open()
+          || !ConversationRequest.matchesCallback(app, conversation.returnUrl())) {
+        return Future.succeededFuture(false);
+      }
+      String challenged = flow.data().getString("challenged_user");
+      if (challenged == null) {
+        return Future.succeededFuture(true);
+      }
+      // The user the challenge named was deleted since the page opened: its next step would send a code to the
+      // erased address and make a new user of it.
+      return store.challenged(app.id(), UUID.fromString(conversation.challenge())).compose(user -> user != null
+          && user.userId().toString().equals(challenged)
+          ? Future.succeededFuture(true)
+          : failUnknownChallenge(app, conversationId, visit).map(false));
+    });
+  }
+
+  /**
+   * Ends a conversation whose challenge names no user (any more) as one created with an unknown challenge ends:
+   * FINISHED, with auth FAILED, so the backend does not wait out its expiry.
+   */
+  Future<Void> failUnknownChallenge(App app, UUID conversationId, Visit visit) {
+    JsonObject failed = new JsonObject().put("auth", new JsonObject().put("status", "FAILED"));
+    return store.finish(conversationId, failed, null).compose(returnUrl -> returnUrl == null
+        ? Future.succeededFuture()
+        : audit.record(AuditEvent.of(FINISHED, app.id(), visit.requestId(), visit.clientIp())
+            .with("conversation_id", conversationId.toString())
+            .with("auth_status", "FAILED")
+            .with("reason", "unknown_challenge")));
   }
 
   static JsonObject data(Conversation conversation, UUID challengedUser) {

@@ -162,7 +162,7 @@ public final class FlowEngine {
       // A form of an earlier step (the back button): show where the flow is now.
       return show(ctx, turn.app(), flow, Input.NONE);
     }
-    return kinds.get(flow.kind()).stillOpen(turn.app(), flow).compose(open -> {
+    return kinds.get(flow.kind()).stillOpen(turn.app(), flow, turn.visit()).compose(open -> {
       if (!open) {
         HostedPages.problem(ctx, 400, turn.app(), "This sign-in is over. Go back to the app.");
         return Future.<Void>succeededFuture();
@@ -377,10 +377,29 @@ public final class FlowEngine {
     return List.copyOf(needed);
   }
 
-  /** Ends the flow once (a double submit finds it gone), lets its kind issue, and redirects. */
+  /**
+   * Ends the flow once (a double submit finds it gone), lets its kind issue, and redirects. The user proved an
+   * identity up to half an hour ago (the profile step waits): one disabled or deleted since gets nothing, since a
+   * conversation's result has no later redemption that would check.
+   */
   private Future<Void> complete(RoutingContext ctx, Turn turn, Flow flow, Map<String, String> answers) {
     FlowKind kind = kinds.get(flow.kind());
     UUID userId = UUID.fromString(flow.user().getString("id"));
+    return users.standing(turn.app().id(), userId).compose(standing -> switch (standing) {
+      case DISABLED -> {
+        HostedPages.problem(ctx, 403, turn.app(), "This account is disabled.");
+        yield Future.<Void>succeededFuture();
+      }
+      case GONE -> {
+        HostedPages.problem(ctx, 400, turn.app(), "This sign-in cannot go on. Go back to the app and start again.");
+        yield Future.<Void>succeededFuture();
+      }
+      case ACTIVE -> finish(ctx, turn, flow, answers, kind, userId);
+    });
+  }
+
+  private Future<Void> finish(RoutingContext ctx, Turn turn, Flow flow, Map<String, String> answers, FlowKind kind,
+                              UUID userId) {
     return flows.finish(turn.browser(), flow).compose(finished -> {
       if (!finished) {
         HostedPages.problem(ctx, 400, turn.app(), GONE);
@@ -539,7 +558,7 @@ public final class FlowEngine {
         .with("flow_id", flow.id());
   }
 
-  static FlowKind.Visit visit(RoutingContext ctx) {
+  public static FlowKind.Visit visit(RoutingContext ctx) {
     return new FlowKind.Visit(RequestIds.of(ctx), Requests.callerIp(ctx));
   }
 

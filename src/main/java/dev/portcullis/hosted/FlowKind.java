@@ -31,7 +31,7 @@ public interface FlowKind {
    * Whether a flow of this kind may still take a step: a conversation finished (or expired) in another tab of the
    * browser may not, or its next step would send a code and make a user for nothing.
    */
-  default Future<Boolean> stillOpen(App app, Flow flow) {
+  default Future<Boolean> stillOpen(App app, Flow flow, Visit visit) {
     return Future.succeededFuture(true);
   }
 

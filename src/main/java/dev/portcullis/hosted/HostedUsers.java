@@ -19,6 +19,8 @@ public final class HostedUsers {
   private static final String USER_DATA =
       "SELECT id, email, phone, profile FROM users WHERE id = $1 AND app_id = $2";
 
+  private static final String DISABLED = "SELECT disabled FROM users WHERE id = $1 AND app_id = $2";
+
   private static final String PASSWORD =
       "SELECT password_hash, password_generation FROM users WHERE id = $1 AND app_id = $2";
 
@@ -53,6 +55,19 @@ public final class HostedUsers {
         }
       }
       return saved;
+    });
+  }
+
+  /** What a flow signed in as may still finish as: the user may have been disabled or deleted since. */
+  public enum Standing { ACTIVE, DISABLED, GONE }
+
+  /** The user's standing now, read at the end of a flow that proved it minutes ago. */
+  public Future<Standing> standing(UUID appId, UUID userId) {
+    return pg.run(pool -> pool.preparedQuery(DISABLED).execute(Tuple.of(userId, appId))).map(rows -> {
+      if (rows.rowCount() == 0) {
+        return Standing.GONE;
+      }
+      return rows.iterator().next().getBoolean("disabled") ? Standing.DISABLED : Standing.ACTIVE;
     });
   }
 

@@ -184,6 +184,73 @@ class ConversationTest {
         || !after.getJsonObject("result").containsKey("auth"), after.encode());
   }
 
+  private static String userId(String email) {
+    return fixture.gateway.http().get("/v1/apps/" + app.getString("app_id") + "/users?q=" + email,
+            dev.portcullis.testing.Http.bearer(TestGateway.ADMIN_KEY))
+        .json().getJsonArray("users").getJsonObject(0).getString("id");
+  }
+
+  private static void changeUser(String method, String email, JsonObject body) {
+    ApiResponse changed = fixture.gateway.http().send(method, "/v1/apps/" + app.getString("app_id") + "/users/"
+            + userId(email), body == null ? null : body.encode(), "Content-Type", "application/json",
+        "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
+    assertEquals(200, changed.status(), changed.toString());
+  }
+
+  @Test
+  @DisplayName("a user disabled while the profile step is open finishes nothing when it is sent: no token, no result")
+  void disabledAtProfileStep() {
+    JsonObject conversation = created(registration());
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page fields = fixture.signIn(browser, browser.get(path(conversation)), "late-off@example.com");
+    assertTrue(fields.body().contains("name=\"PERSON_NAME_FIRSTNAME\""), fields.toString());
+    changeUser("PATCH", "late-off@example.com", new JsonObject().put("disabled", true));
+
+    FormBrowser.Page refused = browser.submit(fields, Map.of("PERSON_NAME_FIRSTNAME", "Kim",
+        "PERSON_NAME_LASTNAME", "Lee", "action", "profile"));
+
+    assertEquals(403, refused.status(), refused.toString());
+    assertTrue(refused.body().contains("This account is disabled."), refused.body());
+    JsonObject after = read(conversation.getString("id"));
+    assertEquals("IN_PROGRESS", after.getString("status"), after.encode());
+    assertEquals(0, fixture.gateway.count("SELECT count(*) FROM conversation_credentials WHERE user_id = '"
+        + userId("late-off@example.com") + "'"), "no token or challenge was made for the disabled user");
+  }
+
+  @Test
+  @DisplayName("an authentication whose challenged user is deleted ends FINISHED with auth FAILED, whether its page "
+      + "opens after the deletion or was open before it; no code goes to the erased address and no user is made")
+  void challengedUserDeleted() {
+    JsonObject registered = created(registration());
+    assertEquals(302, register(fixture.browser(), registered, "gone-later@example.com").status());
+    String challenge = read(registered.getString("id")).getJsonObject("result").getJsonObject("auth")
+        .getString("challenge");
+    JsonObject openedAfter = created(new JsonObject().put("auth", new JsonObject().put("challenge", challenge)));
+    JsonObject openedBefore = created(new JsonObject().put("auth", new JsonObject().put("challenge", challenge)));
+    FormBrowser early = fixture.browser();
+    FormBrowser.Page page = early.get(path(openedBefore));
+    assertEquals(200, page.status(), page.toString());
+    int sent = fixture.codesSentTo("gone-later@example.com");
+    changeUser("DELETE", "gone-later@example.com", null);
+
+    FormBrowser.Page late = fixture.browser().get(path(openedAfter));
+    assertEquals(400, late.status(), late.toString());
+    FormBrowser.Page refused = early.submit(page, Map.of("action", "send_code"));
+    assertEquals(400, refused.status(), refused.toString());
+    assertTrue(refused.body().contains("This sign-in is over"), refused.body());
+
+    for (JsonObject conversation : List.of(openedAfter, openedBefore)) {
+      JsonObject read = read(conversation.getString("id"));
+      assertEquals("FINISHED", read.getString("status"), read.encode());
+      assertEquals("FAILED", read.getJsonObject("result").getJsonObject("auth").getString("status"));
+    }
+    assertEquals(sent, fixture.codesSentTo("gone-later@example.com"), "no code to the erased address");
+    assertEquals(0, fixture.gateway.count("SELECT count(*) FROM users WHERE email = 'gone-later@example.com'"));
+    assertEquals(2, fixture.gateway.count("SELECT count(*) FROM audit_events WHERE type = 'conversation.finished'"
+        + " AND data->>'reason' = 'unknown_challenge' AND data->>'conversation_id' IN ('"
+        + openedAfter.getString("id") + "', '" + openedBefore.getString("id") + "')"));
+  }
+
   @Test
   @DisplayName("a HEAD of the url (a link checker's) neither binds it nor moves it on; the address field takes 500 characters")
   void headBindsNothing() {
