@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * channel, and every change another process published is announced here as a local {@code APP_CHANGED}
  * (marked {@code remote}, so it is not sent back out). So a rotated key, a rotated secret, a new or deleted
  * app reach every process's caches (client auth, JWKS, verification keys and their negative entries) in
- * milliseconds instead of at their expiry. A lost subscription reconnects; the caches' own TTLs bound what a
- * message lost meanwhile can cost.
+ * milliseconds instead of at their expiry. A lost subscription reconnects, and once it is up again every cache
+ * drops all it holds, since a change announced meanwhile may never arrive (the JWKS would have published a
+ * rotated-away key set for a minute).
  */
 public final class AppChangeRelay extends VerticleBase {
 
@@ -31,6 +32,7 @@ public final class AppChangeRelay extends VerticleBase {
   private Redis publisher;
   private RedisSubscription subscription;
   private String channel;
+  private boolean lost;
 
   @Override
   public Future<?> start() {
@@ -38,7 +40,25 @@ public final class AppChangeRelay extends VerticleBase {
     channel = config.redisPrefix() + "app-changed";
     publisher = RedisTopologies.client(vertx, config);
     Bus.listen(vertx, Bus.APP_CHANGED, this::sendOut);
-    subscription = RedisSubscription.open(vertx, config, channel, this::receive);
+    subscription = RedisSubscription.open(vertx, config, channel, new RedisSubscription.Listener() {
+      @Override
+      public void message(String payload) {
+        receive(payload);
+      }
+
+      @Override
+      public void up() {
+        if (lost) {
+          lost = false;
+          new Bus(vertx).publish(Bus.APP_CHANGES_MISSED, new AppMessages.ChangesMissed());
+        }
+      }
+
+      @Override
+      public void down() {
+        lost = true;
+      }
+    });
     return Future.succeededFuture();
   }
 

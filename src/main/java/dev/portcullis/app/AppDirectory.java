@@ -12,7 +12,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -146,12 +145,19 @@ public final class AppDirectory {
   }
 
   /**
-   * Makes this directory forget apps as soon as any verticle of this process announces a change, and the process's
-   * {@link KnownApps} a deleted one (not served to an address refused for unknown ids).
+   * Makes this directory forget apps as soon as any verticle of this process announces a change (all of them when
+   * changes may have been missed), and the process's {@link KnownApps} a deleted one (not served to an address
+   * refused for unknown ids).
    */
-  public MessageConsumer<AppMessages.Changed> listen(Vertx vertx) {
+  public void listen(Vertx vertx) {
     KnownApps known = KnownApps.of(vertx);
-    return Bus.listen(vertx, Bus.APP_CHANGED, changed -> {
+    Bus.listen(vertx, Bus.APP_CHANGES_MISSED, missed -> {
+      cache.clear();
+      if (unknown != null) {
+        unknown.forgetAll();
+      }
+    });
+    Bus.listen(vertx, Bus.APP_CHANGED, changed -> {
       forget(changed.appId());
       if ("deleted".equals(changed.change())) {
         known.forget(changed.appId()); // any other change leaves the app there, and in use

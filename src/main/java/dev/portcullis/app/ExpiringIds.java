@@ -41,6 +41,10 @@ final class ExpiringIds {
     expiries.remove(id);
   }
 
+  void clear() {
+    expiries.clear();
+  }
+
   int size() {
     return expiries.size();
   }

@@ -49,6 +49,11 @@ public final class UnknownApps implements Shareable {
     ids.remove(id);
   }
 
+  public synchronized void forgetAll() {
+    epoch++;
+    ids.clear();
+  }
+
   public synchronized int size() {
     return ids.size();
   }

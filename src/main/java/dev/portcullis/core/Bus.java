@@ -122,6 +122,8 @@ public final class Bus {
    */
   public static final Address<AppMessages.Changed, Void> APP_CHANGED =
       new Address<>("portcullis.app.changed", AppMessages.Changed.class, Void.class);
+  public static final Address<AppMessages.ChangesMissed, Void> APP_CHANGES_MISSED =
+      new Address<>("portcullis.app.changes-missed", AppMessages.ChangesMissed.class, Void.class);
   /** Client authentication (published, local): a caller over its failure limit, refused by every HTTP verticle. */
   public static final Address<AppMessages.CallerBlocked, Void> CLIENT_BLOCKED =
       new Address<>("portcullis.client.blocked", AppMessages.CallerBlocked.class, Void.class);

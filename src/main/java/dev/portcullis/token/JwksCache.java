@@ -38,6 +38,7 @@ final class JwksCache {
 
   /** Drops an app's entry whenever any process announces a change to it (its keys, or its existence). */
   JwksCache listen(Vertx vertx) {
+    Bus.listen(vertx, Bus.APP_CHANGES_MISSED, missed -> cache.forgetIf(any -> true));
     Bus.listen(vertx, Bus.APP_CHANGED, changed -> {
       cache.forget(changed.appId());
       lastLoaded.remove(changed.appId().toString());

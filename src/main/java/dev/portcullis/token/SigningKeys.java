@@ -43,6 +43,7 @@ final class SigningKeys {
    */
   SigningKeys listen() {
     Bus.listen(vertx, Bus.APP_CHANGED, changed -> current.forget(changed.appId()));
+    Bus.listen(vertx, Bus.APP_CHANGES_MISSED, missed -> current.forgetIf(any -> true));
     return this;
   }
 

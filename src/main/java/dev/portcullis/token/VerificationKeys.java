@@ -65,6 +65,10 @@ final class VerificationKeys {
    * it changes.
    */
   VerificationKeys listen(Vertx vertx) {
+    Bus.listen(vertx, Bus.APP_CHANGES_MISSED, missed -> {
+      unknown.forgetIf(any -> true);
+      cache.forgetIf(any -> true);
+    });
     Bus.listen(vertx, Bus.APP_CHANGED, changed -> {
       unknown.forgetIf(Boolean.TRUE::equals);
       cache.forgetIf(key -> key != null && key.appId().equals(changed.appId()));

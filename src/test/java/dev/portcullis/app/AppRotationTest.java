@@ -154,6 +154,44 @@ class AppRotationTest {
   }
 
   @Test
+  @DisplayName("a change whose announcement was lost while the relay's subscription was down shows in the JWKS once "
+      + "it is up again, not at the cache's expiry a minute later")
+  void lostAnnouncementShowsAfterResubscribing() throws Exception {
+    String id = newApp().getString("app_id");
+    String jwks = "/v1/apps/" + id + "/jwks.json";
+    for (int i = 0; i < 8; i++) {
+      assertEquals(200, gateway.http().get(jwks).status(), "every HTTP verticle caches the JWKS");
+    }
+    // A deletion that announced nothing: the state an announcement lost in transit leaves behind.
+    try (Connection db = gateway.jdbc();
+         PreparedStatement delete = db.prepareStatement("UPDATE apps SET deleted_at = now() WHERE id = ?")) {
+      delete.setObject(1, UUID.fromString(id));
+      assertEquals(1, delete.executeUpdate());
+    }
+    assertEquals(200, gateway.http().get(jwks).status(), "unannounced, the cached JWKS is still served");
+
+    String name = dev.portcullis.core.RedisSubscription.clientName(gateway.redisPrefix() + "app-changed");
+    int dropped = 0;
+    for (String client : gateway.redis(io.vertx.redis.client.Command.CLIENT, "LIST", "TYPE", "pubsub").toString()
+        .split("\n")) {
+      if (client.contains(" name=" + name + " ")) {
+        String clientId = client.substring(client.indexOf("id=") + 3, client.indexOf(' '));
+        dropped += gateway.redis(io.vertx.redis.client.Command.CLIENT, "KILL", "ID", clientId).toInteger();
+      }
+    }
+    assertTrue(dropped > 0, "the relays' subscriptions were found and closed");
+
+    Await.until("every HTTP verticle answers 404 for the deleted app", Duration.ofSeconds(10), () -> {
+      for (int i = 0; i < 8; i++) {
+        if (gateway.http().get(jwks).status() != 404) {
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+
+  @Test
   @DisplayName("after a rotation the JWKS holds both keys, new tokens use the new key and old tokens still verify")
   void jwksAfterRotation() throws Exception {
     JsonObject app = newApp();

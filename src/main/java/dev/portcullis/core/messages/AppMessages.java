@@ -20,6 +20,13 @@ public final class AppMessages {
   }
 
   /**
+   * Changes other processes announced may have been lost ({@code Bus.APP_CHANGES_MISSED}, local): the relay's
+   * subscription was down and is up again, so every cache of apps or keys drops all it holds.
+   */
+  public record ChangesMissed() {
+  }
+
+  /**
    * A caller (its per-IP limit key) went over its failed client authentications ({@code Bus.CLIENT_BLOCKED},
    * local): every HTTP verticle of the process refuses it until {@code untilMillis}.
    */
