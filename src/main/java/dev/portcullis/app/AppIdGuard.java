@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 /**
  * Guard for the anonymous routes that name an app in their path (the hosted pages, OpenID Connect's public
@@ -40,6 +41,7 @@ public final class AppIdGuard implements Handler<RoutingContext> {
   static final String UNKNOWN_APP = "client.unknown_app";
   static final int LOOKUPS_IN_FLIGHT_PER_ADDRESS = 4;
   static final int WAITING_PER_ADDRESS = 64;
+  private static final Predicate<UUID> NOTHING = appId -> false;
 
   private final AppDirectory directory;
   private final UnknownApps unknown;
@@ -57,7 +59,7 @@ public final class AppIdGuard implements Handler<RoutingContext> {
     private final Deque<Waiting> waiting = new ArrayDeque<>();
   }
 
-  private record Waiting(RoutingContext ctx, long sinceMs) {
+  private record Waiting(RoutingContext ctx, Predicate<UUID> servedWithoutStore, long sinceMs) {
   }
 
   /** {@code backendTimeoutMs}: the longest a request waits its turn (PORTCULLIS_BACKEND_TIMEOUT_MS), then 503. */
@@ -72,6 +74,19 @@ public final class AppIdGuard implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
+    handle(ctx, NOTHING);
+  }
+
+  /**
+   * The guard for a route that can answer for some apps while Postgres is unavailable (the JWKS, from the copy last
+   * loaded): a look-up that could not reach Postgres passes those on to it. Every other request is answered
+   * {@code 503} then, not handed to a route that would wait a second backend timeout on the same query.
+   */
+  public Handler<RoutingContext> servingWhenStoreFails(Predicate<UUID> servedWithoutStore) {
+    return ctx -> handle(ctx, servedWithoutStore);
+  }
+
+  private void handle(RoutingContext ctx, Predicate<UUID> servedWithoutStore) {
     String callerIp = Requests.callerIp(ctx);
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
     long now = System.currentTimeMillis();
@@ -98,7 +113,7 @@ public final class AppIdGuard implements Handler<RoutingContext> {
       if (lookups.waiting.size() >= WAITING_PER_ADDRESS) {
         ctx.fail(ApiException.rateLimited(ErrorCode.RATE_LIMITED, "too many requests at once from this address", 1));
       } else {
-        lookups.waiting.add(new Waiting(ctx, now));
+        lookups.waiting.add(new Waiting(ctx, servedWithoutStore, now));
       }
       return;
     }
@@ -114,7 +129,11 @@ public final class AppIdGuard implements Handler<RoutingContext> {
         })
         .onComplete(looked -> {
           lookingUp.remove(appId);
-          ctx.next();
+          if (looked.succeeded()) {
+            ctx.next();
+          } else {
+            storeFailed(ctx, appId, servedWithoutStore);
+          }
           lookups.running--;
           resumeWaiting(address, lookups, looked.failed());
         });
@@ -126,19 +145,27 @@ public final class AppIdGuard implements Handler<RoutingContext> {
    * Postgres, or a request has waited a backend timeout, it is answered {@code 503} instead: one look-up at a time
    * after another, a queue behind an unreachable store would wait past the connections' idle timeout.
    */
+  private static void storeFailed(RoutingContext ctx, UUID appId, Predicate<UUID> servedWithoutStore) {
+    if (servedWithoutStore.test(appId)) {
+      ctx.next();
+    } else {
+      ctx.fail(ApiException.unavailable("the app directory"));
+    }
+  }
+
   private void resumeWaiting(String address, Lookups lookups, boolean storeFailed) {
     long now = System.currentTimeMillis();
     while (!lookups.waiting.isEmpty()
         && (storeFailed || now - lookups.waiting.peek().sinceMs() >= backendTimeoutMs)) {
       Waiting late = lookups.waiting.poll();
       if (!late.ctx().response().closed()) {
-        late.ctx().fail(ApiException.unavailable("the app directory"));
+        storeFailed(late.ctx(), AppDirectory.parseUuid(late.ctx().pathParam("app_id")), late.servedWithoutStore());
       }
     }
     while (lookups.running < LOOKUPS_IN_FLIGHT_PER_ADDRESS && !lookups.waiting.isEmpty()) {
-      RoutingContext next = lookups.waiting.poll().ctx();
-      if (!next.response().closed()) {
-        handle(next);
+      Waiting next = lookups.waiting.poll();
+      if (!next.ctx().response().closed()) {
+        handle(next.ctx(), next.servedWithoutStore());
       }
     }
     if (lookups.running == 0 && lookups.waiting.isEmpty()) {

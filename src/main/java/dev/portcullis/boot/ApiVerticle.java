@@ -208,6 +208,8 @@ public final class ApiVerticle extends VerticleBase {
     router.route().handler(NulCharacters::check);
     // The hosted pages' forms post application/x-www-form-urlencoded: before the JSON body parser, which refuses it
     HostedApi pages = api.hosted().pages();
+    // The JWKS answers from its last copy while Postgres is unavailable, for apps it has one of.
+    Handler<RoutingContext> jwksGuard = guard.appId().servingWhenStoreFails(api.tokens()::servesJwksWithoutStore);
     router.post("/hosted/:app_id/flow").handler(guard.appId()).handler(pages::submit);
     // OpenID Connect's token, revocation and userinfo posts are form-encoded too, as OAuth clients send them
     OidcApi oidc = api.hosted().oidc();
@@ -227,7 +229,7 @@ public final class ApiVerticle extends VerticleBase {
     router.post("/auth/refresh").handler(guard.client()).handler(api.tokens()::refresh);
     router.post("/auth/logout").handler(guard.client()).handler(api.tokens()::logout);
     router.get("/auth/me").handler(api.tokens()::me);
-    router.get("/v1/apps/:app_id/jwks.json").handler(guard.appId()).handler(api.tokens()::jwks);
+    router.get("/v1/apps/:app_id/jwks.json").handler(jwksGuard).handler(api.tokens()::jwks);
 
     // Licensed devices: authenticated by the license key (and the client's credentials when presented). Near the
     // top with the other hot paths: the router tries the routes in order, matching the patterned ones by regex.
@@ -339,7 +341,7 @@ public final class ApiVerticle extends VerticleBase {
 
     // OpenID Connect, one issuer per app ({PORTCULLIS_ISSUER}/oidc/{app_id}); the form posts are above
     router.get("/oidc/:app_id/.well-known/openid-configuration").handler(guard.appId()).handler(oidc::discovery);
-    router.get("/oidc/:app_id/jwks.json").handler(guard.appId()).handler(api.tokens()::jwks);
+    router.get("/oidc/:app_id/jwks.json").handler(jwksGuard).handler(api.tokens()::jwks);
     router.get("/oidc/:app_id/authorize").handler(guard.appId()).handler(oidc::authorize);
     router.get("/oidc/:app_id/userinfo").handler(guard.appId()).handler(oidc::userInfo);
 

@@ -46,6 +46,11 @@ final class JwksCache {
     return this;
   }
 
+  /** Whether a copy of the app's JWKS is kept to answer while Postgres is unavailable. */
+  boolean keepsLastLoaded(UUID appId) {
+    return lastLoaded.containsKey(appId.toString());
+  }
+
   /** The app's JWKS, or empty when there is no such app; the last one loaded while Postgres is unavailable. */
   Future<Optional<JsonObject>> of(UUID appId) {
     return cache.get(appId, this::load).recover(failure -> {

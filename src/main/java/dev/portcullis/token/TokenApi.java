@@ -1,6 +1,7 @@
 package dev.portcullis.token;
 
 import dev.portcullis.app.AppDirectory;
+import dev.portcullis.app.UnknownApps;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
@@ -34,11 +35,13 @@ public final class TokenApi {
   private final Bus bus;
   private final Introspection introspection;
   private final JwksCache jwks;
+  private final UnknownApps unknownApps;
 
   public TokenApi(Vertx vertx, Bus bus, Introspection introspection, SigningKeyStore keys) {
     this.bus = bus;
     this.introspection = introspection;
     this.jwks = new JwksCache(vertx, keys).listen(vertx);
+    this.unknownApps = UnknownApps.of(vertx);
   }
 
   public void refresh(RoutingContext ctx) {
@@ -69,9 +72,15 @@ public final class TokenApi {
         .onFailure(ctx::fail);
   }
 
+  /** Whether the JWKS route answers for this app while Postgres is unavailable, from the copy it last loaded. */
+  public boolean servesJwksWithoutStore(UUID appId) {
+    return appId != null && jwks.keepsLastLoaded(appId);
+  }
+
   public void jwks(RoutingContext ctx) {
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
-    if (appId == null) {
+    // An id the guard found no app for: every verticle would otherwise load its JWKS to find it empty.
+    if (appId == null || unknownApps.contains(appId, System.currentTimeMillis())) {
       ctx.fail(notFound());
       return;
     }

@@ -72,6 +72,22 @@ class AppIdGuardQueueTest {
   }
 
   @Test
+  @DisplayName("a look-up that Postgres could not answer is answered 503 by the guard, not handed to the route to "
+      + "wait on the same query a second time (h91: twice the backend timeout, two queries)")
+  void failedLookUpNotRepeated() throws Exception {
+    double before = PrometheusText.counter(gateway, "portcullis_app_cache_loads_total");
+    try (Connection db = gateway.jdbc(); Statement lock = db.createStatement()) {
+      db.setAutoCommit(false);
+      lock.execute("LOCK TABLE apps IN ACCESS EXCLUSIVE MODE");
+      String status = status(ask("/oidc/" + UUID.randomUUID() + "/.well-known/openid-configuration",
+          "198.51.100.182"));
+      db.rollback();
+      assertTrue(status != null && status.startsWith("HTTP/1.1 503"), String.valueOf(status));
+    }
+    assertEquals(1, PrometheusText.counter(gateway, "portcullis_app_cache_loads_total") - before, 0.0);
+  }
+
+  @Test
   @DisplayName("requests for one id while its look-up is slow share that look-up however long it takes (h90: a new "
       + "query every half second)")
   void slowLookUpShared() throws Exception {
