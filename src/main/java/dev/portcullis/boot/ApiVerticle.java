@@ -33,6 +33,7 @@ import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.NulCharacters;
 import dev.portcullis.http.PathSegments;
 import dev.portcullis.http.RepeatedAuthorization;
+import dev.portcullis.http.RequestBodies;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.RouteTemplates;
 import dev.portcullis.http.TrustedProxies;
@@ -70,7 +71,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -204,7 +204,7 @@ public final class ApiVerticle extends VerticleBase {
     router.route().handler(RepeatedAuthorization::check);
     router.route().handler(guard.proxies());
     router.route().handler(guard.admission());
-    router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES));
+    router.route().handler(new RequestBodies(BODY_LIMIT_BYTES));
     router.route().handler(NulCharacters::check);
     // The hosted pages' forms post application/x-www-form-urlencoded: before the JSON body parser, which refuses it
     HostedApi pages = api.hosted().pages();

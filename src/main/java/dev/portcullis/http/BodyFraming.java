@@ -18,6 +18,11 @@ import java.util.WeakHashMap;
  * Requests the decoder already read after such a one on the same connection (pipelined, or hidden in the body)
  * are never answered: the connection closes once the refusal is written.
  *
+ * <p>A chunked request is answered, but its connection serves no other: it may also have carried a
+ * {@code Content-Length}, which the decoder drops without a trace, so a proxy in front that read that length
+ * instead would take the chunked body's tail for a request of its own (RFC 9112 §6.1: close after such a request).
+ * Its answer says {@code Connection: close}, and a request read after it on the connection closes it unanswered.
+ *
  * <p>One instance per HTTP verticle: its connections are all served on that verticle's event loop.
  */
 public final class BodyFraming {
@@ -28,10 +33,16 @@ public final class BodyFraming {
   public Handler<HttpServerRequest> guard(Handler<HttpServerRequest> next) {
     return request -> {
       if (refused.contains(request.connection())) {
-        return; // read from a connection whose framing was refused; it closes once that refusal is written
+        // read from a connection whose framing was refused, or after a chunked request: never answered
+        request.connection().close();
+        return;
       }
       String problem = problem(request);
       if (problem == null) {
+        if (request.version() == HttpVersion.HTTP_1_1 && request.headers().contains("Transfer-Encoding")) {
+          refused.add(request.connection());
+          request.response().putHeader("Connection", "close");
+        }
         next.handle(request);
         return;
       }

@@ -30,7 +30,7 @@ public final class ErrorResponder {
           ctx.request().path());
       return;
     }
-    if (!malformedForm(cause) && brokenFraming(cause)) {
+    if (!malformedForm(cause) && !tooManyFormFields(cause) && brokenFraming(cause)) {
       // The body's framing could not be read (a malformed chunk): the connection's bytes can no longer be split into
       // requests, so it closes after this answer. Closed at once, which flushes the answer first: the decoder closes it
       // right after this handler returns, dropping anything not yet flushed.
@@ -82,6 +82,9 @@ public final class ErrorResponder {
     if (malformedForm(cause)) {
       return new ApiException(ErrorCode.INVALID_REQUEST, "malformed form body: check its %-escapes");
     }
+    if (tooManyFormFields(cause)) {
+      return new ApiException(ErrorCode.INVALID_REQUEST, "form body: too many fields, or a field too long");
+    }
     if (status >= 400 && status < 500) {
       // Vert.x's refusal of the request itself, with the status it chose: a missing Host header (400), an Expect
       // other than 100-continue (417). The exception only says why.
@@ -117,6 +120,17 @@ public final class ErrorResponder {
     for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof HttpPostRequestDecoder.ErrorDataDecoderException
           || t instanceof IllegalArgumentException && fromFormDecoder(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Netty's form decoder over its limits: a decoder exception, but of a body whose framing was sound. */
+  private static boolean tooManyFormFields(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof HttpPostRequestDecoder.TooManyFormFieldsException
+          || t instanceof HttpPostRequestDecoder.TooLongFormFieldException) {
         return true;
       }
     }
