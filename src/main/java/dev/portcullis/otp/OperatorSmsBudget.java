@@ -3,6 +3,7 @@ package dev.portcullis.otp;
 import dev.portcullis.core.RedisScript;
 import dev.portcullis.core.RedisStore;
 import io.vertx.core.Future;
+import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -14,8 +15,16 @@ import java.util.UUID;
  * provider account may spend on them). A send is refused at once while one is spent ({@link #spent}), and takes its
  * place in each only once the app's own limits have taken it ({@link OtpStore#send}), so only sends that go out
  * spend them. The console is left to its own budgets: anyone may ask it for a code, and its requests for
- * identities that are no owners send nothing. Each counter is one key in a hash slot of its own (the owner's, the
- * gateway's), so each is its own script call.
+ * identities that are no owners send nothing. Each ceiling's counters are keys of a hash slot of their own (the
+ * owner's, the gateway's), so each ceiling is its own script call.
+ *
+ * <p>Anonymous sends (the hosted pages, which anyone who knows an app id may post) spend at most half of each
+ * ceiling, rounded down (a ceiling of 1 leaves them none), as {@code HostedSmsBudget} keeps half of each app's
+ * budget: otherwise strangers sending codes to numbers they chose spent the owner's whole ceiling through the pages
+ * (every app's backend of that owner then got 429 for the hour), or the gateway's (every owner's). Such a send
+ * counts on the ceiling's counter and on the strangers' share beside it, both in one script call (taken and given
+ * back together); the backend's sends count on the ceiling's counter only, so the whole ceiling stays theirs and the
+ * strangers' share never takes more than half of it.
  */
 final class OperatorSmsBudget {
 
@@ -23,6 +32,9 @@ final class OperatorSmsBudget {
   static final int NONE = 0;
   static final String OWNER_HOURLY = "sms_owner_hourly";
   static final String GATEWAY_HOURLY = "sms_gateway_hourly";
+  /** The anonymous sends' share of a ceiling is spent (the ceiling itself may not be). */
+  static final String OWNER_ANONYMOUS_HOURLY = "sms_owner_anonymous_hourly";
+  static final String GATEWAY_ANONYMOUS_HOURLY = "sms_gateway_anonymous_hourly";
 
   private static final long HOUR_MS = 3_600_000;
   private static final RedisScript RESERVE = RedisScript.load("window-reserve.lua");
@@ -37,11 +49,31 @@ final class OperatorSmsBudget {
     }
   }
 
-  private record Ceiling(String key, int limit, String reason) {
+  private static final Reservation ROOM = new Reservation(null, 0);
 
-    /** The arguments of the window scripts: the limit, and the window in ms. */
+  /** One hourly window of a ceiling: its key, its limit, and the reason a send it refuses is given. */
+  private record Counter(String key, int limit, String reason) {
+  }
+
+  /** One ceiling's counters, all in one hash slot: the ceiling's own, and for an anonymous send its share. */
+  private record Ceiling(List<Counter> counters) {
+
+    List<String> keys() {
+      return counters.stream().map(Counter::key).toList();
+    }
+
+    /** The arguments of the window scripts: each counter's limit, then the window in ms. */
     List<String> args() {
-      return List.of(Integer.toString(limit), Long.toString(HOUR_MS));
+      List<String> args = new ArrayList<>();
+      counters.forEach(counter -> args.add(Integer.toString(counter.limit())));
+      args.add(Long.toString(HOUR_MS));
+      return args;
+    }
+
+    /** Room, or the refusal a script answered: {0, ms until the full window ends, its index in KEYS from 1}. */
+    Reservation outcome(Response reply) {
+      return reply.get(0).toInteger() == 1 ? ROOM
+          : new Reservation(counters.get(reply.get(2).toInteger() - 1).reason(), reply.get(1).toLong());
     }
   }
 
@@ -51,62 +83,80 @@ final class OperatorSmsBudget {
     this.redis = redis;
   }
 
-  /** The ceilings that apply to an SMS of that owner's app (a null owner: none of the owner's). */
-  private List<Ceiling> ceilings(UUID ownerId, int ownerLimit, int gatewayLimit) {
+  /**
+   * The ceilings that apply to an SMS of that owner's app (a null owner: none of the owner's); {@code anonymous}: the
+   * send was asked for on a hosted page, and meets each ceiling's anonymous share too.
+   */
+  private List<Ceiling> ceilings(UUID ownerId, int ownerLimit, int gatewayLimit, boolean anonymous) {
     List<Ceiling> ceilings = new ArrayList<>();
     if (ownerId != null && ownerLimit != NONE) {
-      ceilings.add(new Ceiling(redis.key("sms-owner", "{" + ownerId + "}"), ownerLimit, OWNER_HOURLY));
+      String tag = "{" + ownerId + "}";
+      ceilings.add(ceiling(new Counter(redis.key("sms-owner", tag), ownerLimit, OWNER_HOURLY),
+          new Counter(redis.key("sms-owner-anon", tag), half(ownerLimit), OWNER_ANONYMOUS_HOURLY), anonymous));
     }
     if (gatewayLimit != NONE) {
-      ceilings.add(new Ceiling(redis.key("sms-gateway", "{sms-gateway}"), gatewayLimit, GATEWAY_HOURLY));
+      String tag = "{sms-gateway}";
+      ceilings.add(ceiling(new Counter(redis.key("sms-gateway", tag), gatewayLimit, GATEWAY_HOURLY),
+          new Counter(redis.key("sms-gateway-anon", tag), half(gatewayLimit), GATEWAY_ANONYMOUS_HOURLY), anonymous));
     }
     return ceilings;
   }
 
+  private static Ceiling ceiling(Counter whole, Counter anonymousShare, boolean anonymous) {
+    return new Ceiling(anonymous ? List.of(whole, anonymousShare) : List.of(whole));
+  }
+
+  /** Half, rounded down: a ceiling of 1 leaves anonymous sends none, and the backends their one. */
+  private static int half(int limit) {
+    return limit / 2;
+  }
+
   /**
-   * Whether a ceiling is spent already, taking nothing: a send it would refuse is then refused before the app's own
-   * limits count it or it replaces the identity's pending code.
+   * Whether a ceiling (or, for an anonymous send, its share) is spent already, taking nothing: a send it would refuse
+   * is then refused before the app's own limits count it or it replaces the identity's pending code.
    */
-  Future<Reservation> spent(UUID ownerId, int ownerLimit, int gatewayLimit) {
+  Future<Reservation> spent(UUID ownerId, int ownerLimit, int gatewayLimit, boolean anonymous) {
     List<Future<Reservation>> peeks = new ArrayList<>();
-    for (Ceiling ceiling : ceilings(ownerId, ownerLimit, gatewayLimit)) {
-      peeks.add(PEEK.run(redis, List.of(ceiling.key()), ceiling.args())
-          .map(reply -> reply.get(0).toInteger() == 1 ? new Reservation(null, 0)
-              : new Reservation(ceiling.reason(), reply.get(1).toLong())));
+    for (Ceiling ceiling : ceilings(ownerId, ownerLimit, gatewayLimit, anonymous)) {
+      peeks.add(PEEK.run(redis, ceiling.keys(), ceiling.args()).map(ceiling::outcome));
     }
     return Future.all(peeks).map(all -> peeks.stream().map(Future::result).filter(Reservation::refused).findFirst()
-        .orElse(new Reservation(null, 0)));
+        .orElse(ROOM));
   }
 
-  /** Takes a place under each ceiling that applies to an SMS of that owner's app, or none. */
-  Future<Reservation> reserve(UUID ownerId, int ownerLimit, int gatewayLimit) {
-    return reserve(ceilings(ownerId, ownerLimit, gatewayLimit), 0, new ArrayList<>());
+  /** Takes a place under each ceiling (and anonymous share) that applies to an SMS of that owner's app, or none. */
+  Future<Reservation> reserve(UUID ownerId, int ownerLimit, int gatewayLimit, boolean anonymous) {
+    return reserve(ceilings(ownerId, ownerLimit, gatewayLimit, anonymous), 0, new ArrayList<>());
   }
 
-  private Future<Reservation> reserve(List<Ceiling> ceilings, int next, List<String> taken) {
+  private Future<Reservation> reserve(List<Ceiling> ceilings, int next, List<Ceiling> taken) {
     if (next == ceilings.size()) {
-      return Future.succeededFuture(new Reservation(null, 0));
+      return Future.succeededFuture(ROOM);
     }
     Ceiling ceiling = ceilings.get(next);
-    return RESERVE.run(redis, List.of(ceiling.key()), ceiling.args())
+    return RESERVE.run(redis, ceiling.keys(), ceiling.args())
         .recover(failure -> release(taken).transform(ignored -> Future.failedFuture(failure)))
         .compose(reply -> {
-          if (reply.get(0).toInteger() == 1) {
-            taken.add(ceiling.key());
+          Reservation outcome = ceiling.outcome(reply);
+          if (!outcome.refused()) {
+            taken.add(ceiling);
             return reserve(ceilings, next + 1, taken);
           }
-          return release(taken).map(released -> new Reservation(ceiling.reason(), reply.get(1).toLong()));
+          return release(taken).map(released -> outcome);
         });
   }
 
-  /** Gives back the places a send took before another ceiling refused it; never fails (a lost one is an hour's). */
-  private Future<Void> release(List<String> keys) {
-    if (keys.isEmpty()) {
+  /**
+   * Gives back the places a send took before another ceiling refused it, each ceiling's counters in one call; never
+   * fails (a lost one is an hour's).
+   */
+  private Future<Void> release(List<Ceiling> ceilings) {
+    if (ceilings.isEmpty()) {
       return Future.succeededFuture();
     }
     List<Future<?>> released = new ArrayList<>();
-    for (String key : keys) {
-      released.add(RELEASE.run(redis, List.of(key), List.of()));
+    for (Ceiling ceiling : ceilings) {
+      released.add(RELEASE.run(redis, ceiling.keys(), List.of()));
     }
     return Future.join(released).<Void>mapEmpty().otherwiseEmpty();
   }

@@ -44,10 +44,19 @@ public final class OtpSender {
      * phone the app's SMS budgets under the operator's ceiling, and the operator's ceilings of the app's owner and
      * of the gateway ({@link OperatorSmsBudget}). A silent request to a phone meets and spends
      * them too, though no SMS goes out: were it exempt, a spent budget would refuse only the phones that really
-     * get codes (the console's owners) and so tell them apart.
+     * get codes (the console's owners) and so tell them apart. Asked for by the app's backend.
      */
     public OtpStore.SendRequest request(App app, String storeId, Identity identity, OtpCodes codes, String code,
                                         String network) {
+      return request(app, storeId, identity, codes, code, network, false);
+    }
+
+    /**
+     * The same, {@code anonymous} when whoever posts a hosted page asked for it: the operator's ceilings then let it
+     * spend only their anonymous share ({@link OperatorSmsBudget}).
+     */
+    OtpStore.SendRequest request(App app, String storeId, Identity identity, OtpCodes codes, String code,
+                                 String network, boolean anonymous) {
       AppSettings settings = app.settings();
       boolean sms = identity.kind() == Identity.Kind.PHONE;
       return new OtpStore.SendRequest(app.id(), storeId, identity, codes.identityName(app.id(), identity),
@@ -58,7 +67,7 @@ public final class OtpSender {
           sms ? Math.min(settings.smsMaxSendsPerHour(), smsCeiling) : 0,
           sms ? Math.min(settings.smsMaxSendsPerHourPerCountry(), smsCeiling) : 0,
           app.ownerId(), sms ? smsPerOwner : OperatorSmsBudget.NONE,
-          sms && !app.isConsole() ? smsPerGateway : OperatorSmsBudget.NONE);
+          sms && !app.isConsole() ? smsPerGateway : OperatorSmsBudget.NONE, anonymous);
     }
   }
 
@@ -141,7 +150,8 @@ public final class OtpSender {
     String otpRequestId = UUID.randomUUID().toString();
     // A silent request's code is no code at all (random text no digits can match), and it is never delivered.
     String code = request.silent() ? Secrets.randomToken(24) : OtpCodes.generate(settings.otpLength());
-    OtpStore.SendRequest send = limits.request(app, otpRequestId, identity, codes, code, network);
+    OtpStore.SendRequest send = limits.request(app, otpRequestId, identity, codes, code, network,
+        request.anonymous());
     String requestId = request.requestId();
     String clientIp = request.clientIp();
     return store.send(send).compose(outcome -> {

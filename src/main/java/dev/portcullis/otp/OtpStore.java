@@ -62,12 +62,13 @@ public final class OtpStore {
 
   /**
    * What a send asks for. {@code networkName} is {@link #NO_NETWORK} when the client backend gave no client IP;
-   * {@code smsLimit} and {@code smsCountryLimit} are 0 for an email.
+   * {@code smsLimit} and {@code smsCountryLimit} are 0 for an email; {@code anonymous}: asked for on a hosted page,
+   * not by the app's backend, so it spends only the anonymous share of the operator's ceilings.
    */
   public record SendRequest(UUID appId, String requestId, Identity identity, String identityName, String codeMac,
                             int maxAttempts, int ttlSeconds, int cooldownSeconds, int identityLimit,
                             String networkName, int networkLimit, int appLimit, int smsLimit, int smsCountryLimit,
-                            UUID ownerId, int ownerSmsLimit, int gatewaySmsLimit) {
+                            UUID ownerId, int ownerSmsLimit, int gatewaySmsLimit, boolean anonymous) {
   }
 
   /** An accepted send, or a refusal with its reason and how long to wait. */
@@ -108,11 +109,12 @@ public final class OtpStore {
    * out.
    */
   public Future<SendOutcome> send(SendRequest send) {
-    return operatorBudget.spent(send.ownerId(), send.ownerSmsLimit(), send.gatewaySmsLimit())
+    return operatorBudget.spent(send.ownerId(), send.ownerSmsLimit(), send.gatewaySmsLimit(), send.anonymous())
         .compose(spent -> spent.refused()
             ? Future.succeededFuture(new SendOutcome(spent.refusedFor(), spent.retryAfterMs()))
             : send(send, 1).compose(outcome -> !outcome.accepted() ? Future.succeededFuture(outcome)
-                : operatorBudget.reserve(send.ownerId(), send.ownerSmsLimit(), send.gatewaySmsLimit())
+                : operatorBudget.reserve(send.ownerId(), send.ownerSmsLimit(), send.gatewaySmsLimit(),
+                        send.anonymous())
                     .map(reservation -> reservation.refused()
                         ? new SendOutcome(reservation.refusedFor(), reservation.retryAfterMs()) : outcome)));
   }

@@ -1,0 +1,155 @@
+package dev.portcullis.otp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.core.RedisStore;
+import dev.portcullis.testing.TestBackends;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/** The operator's SMS ceilings on Redis alone: what anonymous (hosted) sends may take of them, and backends. */
+@DisplayName("The anonymous share of the operator's SMS ceilings")
+class OperatorSmsBudgetTest {
+
+  private static final int NONE = OperatorSmsBudget.NONE;
+
+  private static Vertx vertx;
+  private static RedisStore redis;
+  private static OperatorSmsBudget budget;
+
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.vertx();
+    redis = RedisStore.create(vertx, GatewayConfig.from(new JsonObject()
+        .put(GatewayConfig.HTTP_PORT, 0)
+        .put(GatewayConfig.MANAGEMENT_PORT, 0)
+        .put(GatewayConfig.HTTP_INSTANCES, 1)
+        // never connected to: the budget is Redis alone
+        .put(GatewayConfig.PG_URL, "postgresql://postgres@127.0.0.1:5432/unused")
+        .put(GatewayConfig.PG_POOL_SIZE, 1)
+        .put(GatewayConfig.REDIS_URL, TestBackends.redisUrl())
+        .put(GatewayConfig.REDIS_PREFIX, TestBackends.newRedisPrefix())
+        .put(GatewayConfig.ISSUER, "http://localhost:8080")
+        .put(GatewayConfig.BACKEND_TIMEOUT_MS, 2000)
+        .put(GatewayConfig.OTP_EMAIL_CHANNEL, "log")
+        .put(GatewayConfig.OTP_SMS_CHANNEL, "log")
+        .put(GatewayConfig.DEV_MODE, true)));
+    budget = new OperatorSmsBudget(redis);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (redis != null) {
+      on(() -> redis.close());
+    }
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  @DisplayName("anonymous sends take half an owner's ceiling, rounded down; backends the rest of it")
+  void anonymousSendsStopAtHalf() throws Exception {
+    UUID owner = UUID.randomUUID();
+    assertRoom(() -> budget.reserve(owner, 5, NONE, true));
+    assertRoom(() -> budget.reserve(owner, 5, NONE, true));
+    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.spent(owner, 5, NONE, true));
+    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.reserve(owner, 5, NONE, true));
+    assertRoom(() -> budget.spent(owner, 5, NONE, false));
+    for (int i = 0; i < 3; i++) {
+      assertRoom(() -> budget.reserve(owner, 5, NONE, false));
+    }
+    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.spent(owner, 5, NONE, false));
+    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.reserve(owner, 5, NONE, false));
+  }
+
+  @Test
+  @DisplayName("a ceiling of 1 leaves anonymous sends none, and the backends their one")
+  void ceilingOfOne() throws Exception {
+    UUID owner = UUID.randomUUID();
+    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.spent(owner, 1, NONE, true));
+    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.reserve(owner, 1, NONE, true));
+    assertRoom(() -> budget.reserve(owner, 1, NONE, false));
+    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.reserve(owner, 1, NONE, false));
+  }
+
+  @Test
+  @DisplayName("backends that spent a ceiling refuse anonymous sends by the ceiling itself, though their share is whole")
+  void backendsSpendTheWholeCeiling() throws Exception {
+    UUID owner = UUID.randomUUID();
+    for (int i = 0; i < 4; i++) {
+      assertRoom(() -> budget.reserve(owner, 4, NONE, false));
+    }
+    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.spent(owner, 4, NONE, true));
+    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.reserve(owner, 4, NONE, true));
+  }
+
+  @Test
+  @DisplayName("a burst of anonymous sends at once takes the anonymous share and no more")
+  void burstKeepsToTheShare() throws Exception {
+    UUID owner = UUID.randomUUID();
+    List<OperatorSmsBudget.Reservation> all = on(() -> {
+      List<Future<OperatorSmsBudget.Reservation>> burst = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        burst.add(budget.reserve(owner, 10, NONE, true));
+      }
+      return Future.all(burst).map(done -> burst.stream().map(Future::result).toList());
+    });
+    assertEquals(5, all.stream().filter(reservation -> !reservation.refused()).count(), all.toString());
+  }
+
+  @Test
+  @DisplayName("the gateway's ceiling has its anonymous share too, and a send it refuses gives back both of the "
+      + "owner's places it took")
+  void gatewayShareAndRelease() throws Exception {
+    UUID owner = UUID.randomUUID();
+    // The gateway's share of 1 is none: each anonymous send takes the owner's places, then is refused and gives
+    // them back. Were either kept, the owner's share (2) or ceiling (4) would refuse the sends below.
+    for (int i = 0; i < 3; i++) {
+      assertRefused(OperatorSmsBudget.GATEWAY_ANONYMOUS_HOURLY, () -> budget.reserve(owner, 4, 1, true));
+    }
+    assertRoom(() -> budget.reserve(owner, 4, NONE, true));
+    assertRoom(() -> budget.reserve(owner, 4, NONE, true));
+    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.reserve(owner, 4, NONE, true));
+    assertRoom(() -> budget.reserve(owner, 4, NONE, false));
+    assertRoom(() -> budget.reserve(owner, 4, NONE, false));
+    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.reserve(owner, 4, NONE, false));
+  }
+
+  private static void assertRoom(Supplier<Future<OperatorSmsBudget.Reservation>> call) throws Exception {
+    OperatorSmsBudget.Reservation reservation = on(call);
+    assertFalse(reservation.refused(), reservation.toString());
+  }
+
+  private static void assertRefused(String reason, Supplier<Future<OperatorSmsBudget.Reservation>> call)
+      throws Exception {
+    OperatorSmsBudget.Reservation reservation = on(call);
+    assertEquals(reason, reservation.refusedFor(), reservation.toString());
+    assertTrue(reservation.retryAfterMs() > 3_000_000 && reservation.retryAfterMs() <= 3_600_000,
+        "until the hour ends: " + reservation);
+  }
+
+  private static <T> T on(Supplier<Future<T>> call) throws Exception {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    vertx.runOnContext(ignored -> call.get().onComplete(done -> {
+      if (done.succeeded()) {
+        result.complete(done.result());
+      } else {
+        result.completeExceptionally(done.cause());
+      }
+    }));
+    return result.get(10, TimeUnit.SECONDS);
+  }
+}
