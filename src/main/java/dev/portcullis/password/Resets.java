@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * {@code PASSWORD_RESET_REQUEST} and {@code PASSWORD_RESET}. A reset request answers the same for any
  * identity, and its {@code reset_id} behaves the same (stored, counted, burned by wrong codes): only a real
  * account is sent the code. A reset revokes every session of the user, verifies the identity that received the
- * code, and lifts the identity's lock-outs.
+ * code, and lifts the identity's lock-outs; for a disabled user it does none of that and answers as an expired code.
  */
 public final class Resets {
 
@@ -100,10 +100,35 @@ public final class Resets {
                 request.clientIp());
           })
           .compose(identity -> users.find(request.appId(), PasswordRequest.column(identity), identity.value())
-              .compose(user -> user == null
-                  ? Future.failedFuture(VerificationCodes.expired())
-                  : complete(request, identity, user.user().id(), id, password)));
+              .compose(user -> {
+                if (user == null) {
+                  return Future.failedFuture(VerificationCodes.expired());
+                }
+                if (user.disabled()) {
+                  return disabled(request, user.user().id(), id);
+                }
+                return complete(request, identity, user.user().id(), id, password);
+              }));
     });
+  }
+
+  /**
+   * A disabled user's credentials are not changed by whoever holds the code: refused as an expired code is (the
+   * code is spent), with no password, verified flag or lock-out touched.
+   */
+  private <T> Future<T> disabled(PasswordRequest request, UUID userId, String resetId) {
+    return codes.unusable(request.appId(), VerificationCodes.Purpose.RESET, resetId, userId, "user_disabled",
+        request.requestId(), request.clientIp());
+  }
+
+  /**
+   * The new password was not stored, its user disabled (or deleted) since it was read: refused as an expired code,
+   * audited when the user is still there.
+   */
+  private Future<Integer> notStored(PasswordRequest request, UUID userId, String resetId) {
+    return users.byId(request.appId(), userId).compose(now -> now == null
+        ? Future.failedFuture(VerificationCodes.expired())
+        : disabled(request, userId, resetId));
   }
 
   private Future<LoggedOut> complete(PasswordRequest request, Identity identity, UUID userId, String resetId,
@@ -113,10 +138,13 @@ public final class Resets {
     // Every session is revoked before the new password is stored: when that fails, the password is unchanged (the
     // spent code is asked anew) rather than stored with the sessions it was reset against still live. Again after
     // it, for a session a login with the old password made in between; the reset is recorded whether or not that
-    // second round answers. The lock-outs' clearing, a Redis write that can fail, comes last and is logged.
+    // second round answers. The lock-outs' clearing, a Redis write that can fail, comes last and is logged. The
+    // store itself checks that the user is still enabled, so a disable committed since the user was read stops it.
     return hashing.hash(request.appId(), password)
         .compose(hash -> bus.request(Bus.TOKEN_REVOKE, revoke)
-            .compose(before -> users.reset(userId, PasswordRequest.column(identity), hash).map(before.revoked())))
+            .compose(before -> users.reset(userId, PasswordRequest.column(identity), hash)
+                .compose(stored -> stored ? Future.succeededFuture(before.revoked())
+                    : notStored(request, userId, resetId))))
         .compose(before -> changes.changed(userId).map(before))
         .compose(before -> bus.request(Bus.TOKEN_REVOKE, revoke).transform(after -> {
           metrics.changed("reset");

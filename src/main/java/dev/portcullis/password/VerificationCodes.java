@@ -103,9 +103,7 @@ public final class VerificationCodes {
   public Future<Identity> verify(UUID appId, Purpose purpose, String publicId, String code, String requestId,
                                  String clientIp) {
     String storeId = purpose.storeId(publicId);
-    AuditEvent failed = AuditEvent.of(AuditEvent.OTP_FAILED, appId, requestId, clientIp)
-        .with("otp_request_id", publicId)
-        .with("purpose", purpose.prefix);
+    AuditEvent failed = failedEvent(appId, purpose, publicId, requestId, clientIp);
     String network = codes.networkNameOf(appId, clientIp);
     String mac = codes.mac(appId, storeId, Digits.ascii(code.trim()));
     return store.verify(appId, storeId, mac, network).compose(outcome -> switch (outcome.verdict()) {
@@ -141,6 +139,25 @@ public final class VerificationCodes {
                 new JsonObject().put("attempts_left", outcome.attemptsLeft())));
       }
     });
+  }
+
+  /**
+   * A verified code that its user may not use after all (disabled meanwhile): answered as an expired code is, so
+   * that the code's holder learns nothing of the user's standing; recorded as {@code otp.failed} with the reason.
+   */
+  public <T> Future<T> unusable(UUID appId, Purpose purpose, String publicId, UUID userId, String reason,
+                                String requestId, String clientIp) {
+    AuditEvent refused = failedEvent(appId, purpose, publicId, requestId, clientIp)
+        .withUser(userId)
+        .with("reason", reason);
+    return OtpRefusals.after(audit.record(refused), expired());
+  }
+
+  private static AuditEvent failedEvent(UUID appId, Purpose purpose, String publicId, String requestId,
+                                        String clientIp) {
+    return AuditEvent.of(AuditEvent.OTP_FAILED, appId, requestId, clientIp)
+        .with("otp_request_id", publicId)
+        .with("purpose", purpose.prefix);
   }
 
   static ApiException expired() {

@@ -47,10 +47,14 @@ public final class UserPasswords {
   private static final String COMPLETE_SIGNUP_PHONE = completeSignup("phone_verified");
   private static final String VERIFY_EMAIL = "UPDATE users SET email_verified = true WHERE id = $1";
   private static final String VERIFY_PHONE = "UPDATE users SET phone_verified = true WHERE id = $1";
-  private static final String RESET_EMAIL =
-      "UPDATE users SET password_hash = $2, " + NEXT_GENERATION + ", email_verified = true WHERE id = $1";
-  private static final String RESET_PHONE =
-      "UPDATE users SET password_hash = $2, " + NEXT_GENERATION + ", phone_verified = true WHERE id = $1";
+  /**
+   * Only for a user still enabled: the statement waits for a disable that holds the row, and reads the row again
+   * after it (a disable committed meanwhile is seen), so a disabled user's password is never replaced.
+   */
+  private static final String RESET_EMAIL = "UPDATE users SET password_hash = $2, " + NEXT_GENERATION
+      + ", email_verified = true WHERE id = $1 AND NOT disabled";
+  private static final String RESET_PHONE = "UPDATE users SET password_hash = $2, " + NEXT_GENERATION
+      + ", phone_verified = true WHERE id = $1 AND NOT disabled";
   /** NO KEY: concurrent changes queue here, while logins may still insert sessions that refer to the user. */
   private static final String HOLD_PASSWORD =
       "SELECT password_generation FROM users WHERE id = $1 FOR NO KEY UPDATE";
@@ -93,10 +97,14 @@ public final class UserPasswords {
     return pg.run(pool -> pool.preparedQuery(sql).execute(Tuple.of(userId))).mapEmpty();
   }
 
-  /** A reset: the new password, and the identity that received the code counts as verified. */
-  public Future<Void> reset(UUID userId, String column, String passwordHash) {
+  /**
+   * A reset: the new password, and the identity that received the code counts as verified. True when stored; false,
+   * with nothing changed, when the user is disabled or gone (as of the write, not of an earlier read).
+   */
+  public Future<Boolean> reset(UUID userId, String column, String passwordHash) {
     String sql = "email".equals(column) ? RESET_EMAIL : RESET_PHONE;
-    return pg.run(pool -> pool.preparedQuery(sql).execute(Tuple.of(userId, passwordHash))).mapEmpty();
+    return pg.run(pool -> pool.preparedQuery(sql).execute(Tuple.of(userId, passwordHash)))
+        .map(rows -> rows.rowCount() == 1);
   }
 
   /** A login's rehash under newer parameters: true when stored, false when a change came first. */

@@ -570,6 +570,89 @@ class PasswordFlowTest {
   }
 
   @Test
+  @DisplayName("a reset code of a user disabled after asking for it answers as an expired code and is spent: the "
+      + "password, the unverified identity and the lock-out stay, and the refusal, not a reset, is recorded")
+  void resetOfDisabledUserRefused() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-reset-disabled", new JsonObject()
+        .put("otp_resend_cooldown", 0).put("password_max_failures", 3).put("pow_max_difficulty", 0));
+    String email = "disabled-later@example.com";
+    ApiResponse created = gateway.http().post("/v1/apps/" + client.appId() + "/users",
+        new JsonObject().put("email", email).put("password", "tangerine skyline 42"),
+        Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(201, created.status(), created.body());
+    String userId = created.json().getString("id");
+    for (int i = 0; i < 3; i++) {
+      assertEquals("invalid_credentials", client.login(email, "wrong password " + i, null).error());
+    }
+    assertEquals("rate_limited", client.login(email, "tangerine skyline 42", null).error());
+    String hash = passwordHash(client.appId(), email);
+    String resetId = client.requestReset(email).json().getString("reset_id");
+    String code = receiver.awaitCode(resetId);
+    ApiResponse disabled = gateway.http().patch("/v1/apps/" + client.appId() + "/users/" + userId,
+        new JsonObject().put("disabled", true), Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(200, disabled.status(), disabled.body());
+
+    ApiResponse reset = client.reset(resetId, code, "quietly humming kettle");
+    assertEquals(401, reset.status(), reset.body());
+    assertEquals("otp_expired", reset.error(), "as an expired code: no word of the user being disabled");
+    assertEquals(hash, passwordHash(client.appId(), email), "the password stays");
+    assertFalse(emailVerified(client.appId(), email), "the identity is not verified by the refused reset");
+    assertEquals("rate_limited", client.login(email, "tangerine skyline 42", null).error(), "the lock-out stays");
+    assertEquals("otp_expired", client.reset(resetId, code, "quietly humming kettle").error());
+
+    List<JsonObject> stored = AuditTrail.rows(gateway, java.util.UUID.fromString(client.appId()));
+    assertTrue(stored.stream().noneMatch(row -> AuditEvent.PASSWORD_RESET_COMPLETED.equals(row.getString("type"))),
+        stored.toString());
+    List<String> reasons = stored.stream()
+        .filter(row -> AuditEvent.OTP_FAILED.equals(row.getString("type"))
+            && resetId.equals(row.getJsonObject("data").getString("otp_request_id")))
+        .map(row -> row.getJsonObject("data").getString("reason"))
+        .toList();
+    assertEquals(List.of("user_disabled", "expired"), reasons, "refused once, then spent: " + stored);
+    JsonObject refused = stored.stream()
+        .filter(row -> AuditEvent.OTP_FAILED.equals(row.getString("type"))
+            && "user_disabled".equals(row.getJsonObject("data").getString("reason")))
+        .findFirst().orElseThrow();
+    assertEquals(userId, refused.getString("user_id"));
+    assertEquals("reset", refused.getJsonObject("data").getString("purpose"));
+  }
+
+  @Test
+  @DisplayName("a reset whose user is disabled while it runs (the disable holding the user's row as the new password "
+      + "is stored) stores nothing and answers as an expired code")
+  void resetRacingADisableRefused() throws Exception {
+    PasswordClient client = withoutCooldown("pw-reset-disable-race");
+    String email = "disabled-meanwhile@example.com";
+    assertNotNull(signedUp(client, email));
+    String hash = passwordHash(client.appId(), email);
+    String resetId = client.requestReset(email).json().getString("reset_id");
+    String code = receiver.awaitCode(resetId);
+
+    ApiResponse reset;
+    try (Connection connection = gateway.jdbc(); PreparedStatement disable = connection.prepareStatement(
+        "UPDATE users SET disabled = true WHERE app_id = ?::uuid AND email = ?")) {
+      connection.setAutoCommit(false);
+      disable.setString(1, client.appId());
+      disable.setString(2, email);
+      assertEquals(1, disable.executeUpdate());
+      java.util.concurrent.CompletableFuture<ApiResponse> pending = client.postAsync("/auth/reset-password",
+          new JsonObject().put("reset_id", resetId).put("code", code).put("new_password", "quietly humming kettle"));
+      // The reset read the user enabled (the disable is not committed yet); its write waits for the disable's lock.
+      Await.until("the reset's write waiting for the disable", Duration.ofSeconds(20), () -> pending.isDone()
+          || gateway.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+              + "AND query LIKE 'UPDATE users SET password_hash%'") > 0);
+      connection.commit();
+      reset = pending.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    assertEquals(401, reset.status(), reset.body());
+    assertEquals("otp_expired", reset.error());
+    assertEquals(hash, passwordHash(client.appId(), email), "the disabled user's password stays");
+    assertTrue(audit.of(AuditEvent.PASSWORD_RESET_COMPLETED, client.appId()).isEmpty());
+    assertEquals(List.of("user_disabled"), audit.events(AuditEvent.OTP_FAILED, resetId).stream()
+        .map(event -> event.getJsonObject("data").getString("reason")).toList());
+  }
+
+  @Test
   @DisplayName("two changes at once from two sessions: one wins and keeps its session, the other is 409 and revokes "
       + "nothing")
   void concurrentChangesKeepTheWinnersSession() throws Exception {
