@@ -162,14 +162,30 @@ public final class UserApi {
     users.get(appId, userId)
         .compose(UserApi::found)
         .compose(user -> revokeAll(ctx, appId, userId, "user_deleted"))
-        .compose(revoked -> users.delete(appId, userId, batch.events(deleted ->
-            List.of(UserEvents.event(ctx, UserEvents.USER_DELETED, appId, deleted)))))
+        .compose(revoked -> users.delete(appId, userId, batch.events(deleted -> deleteEvents(ctx, appId, deleted))))
         .compose(deleted -> deleted ? batch.recorded(null) : Future.failedFuture(noSuchUser()))
         .onSuccess(ignored -> {
           metrics.deleted();
           Responses.ok(ctx, new JsonObject().put("user_id", userId.toString()).put("deleted", true));
         })
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * The events of a deletion, staged with it: {@code user.deleted} with the number of licences it detached, and a
+   * {@code license.detached} for each (one event per licence, as {@code session.revoked} per session: no bound on a
+   * user's licences, none on the events' data), since such a licence now binds sessions of any user.
+   */
+  private static List<AuditEvent> deleteEvents(RoutingContext ctx, UUID appId, UserRepository.Deleted deleted) {
+    List<AuditEvent> events = new ArrayList<>();
+    events.add(UserEvents.event(ctx, UserEvents.USER_DELETED, appId, deleted.userId())
+        .with("licenses_detached", deleted.detachedLicenses().size()));
+    for (UUID license : deleted.detachedLicenses()) {
+      events.add(UserEvents.event(ctx, UserEvents.LICENSE_DETACHED, appId, deleted.userId())
+          .with("license_id", license.toString())
+          .with("reason", "user_deleted"));
+    }
+    return events;
   }
 
   public void replaceRoles(RoutingContext ctx) {

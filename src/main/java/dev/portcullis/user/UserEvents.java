@@ -20,6 +20,8 @@ public final class UserEvents {
   public static final String USER_DISABLED = "user.disabled";
   public static final String USER_ENABLED = "user.enabled";
   public static final String USER_DELETED = "user.deleted";
+  /** A licence of a deleted user, issued to no user from then on: it binds sessions of any user who shows its key. */
+  public static final String LICENSE_DETACHED = "license.detached";
   public static final String ROLE_CREATED = "role.created";
   public static final String ROLE_DELETED = "role.deleted";
   public static final String ROLE_GRANTED = "role.granted";

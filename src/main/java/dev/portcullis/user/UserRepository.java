@@ -12,6 +12,8 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 
@@ -21,6 +23,10 @@ public final class UserRepository {
   /** A user and whether this call created it. */
   /** A login's user, made now ({@code created}) or found; {@code disabled} as it was read. */
   public record Found(User user, boolean created, boolean disabled) {
+  }
+
+  /** A deleted user, and the licences it held: issued to no user from then on (their ids, ordered). */
+  public record Deleted(UUID userId, List<UUID> detachedLicenses) {
   }
 
   /** A PATCH: whether the user was disabled before, the user after, and the role change (null without roles). */
@@ -65,9 +71,11 @@ public final class UserRepository {
   private static final String DELETE = "DELETE FROM users WHERE id = $1 AND app_id = $2";
   /**
    * The user's licences, issued to no user before the user row goes: a device-bound login locks the licence, then
-   * the user; the delete's own ON DELETE SET NULL would lock them the other way round, a deadlock.
+   * the user; the delete's own ON DELETE SET NULL would lock them the other way round, a deadlock. Their ids are
+   * answered for the deletion's audit events, which commit with it.
    */
-  private static final String RELEASE_LICENSES = "UPDATE licenses SET user_id = NULL WHERE user_id = $1 AND app_id = $2";
+  private static final String RELEASE_LICENSES =
+      "UPDATE licenses SET user_id = NULL WHERE user_id = $1 AND app_id = $2 RETURNING id";
   /** A user's live sessions, newest first, keyset-paged on (created_at, id); served by sessions_user_page. */
   private static final String SESSIONS = "SELECT " + LiveSession.COLUMNS + " FROM sessions "
       + "WHERE user_id = $1 AND app_id = $2 AND revoked_at IS NULL AND expires_at > now() "
@@ -176,15 +184,23 @@ public final class UserRepository {
   }
 
   /**
-   * Deletes the user and with it their personal data, roles, memberships and sessions, with {@code audit} run on
-   * the user's id in the same transaction; false when there is none.
+   * Deletes the user and with it their personal data, roles, memberships and sessions, their licences released to
+   * no user, with {@code audit} run on the user's id and those licences in the same transaction; false when there is
+   * none.
    */
-  public Future<Boolean> delete(UUID appId, UUID userId, AuditStaging.Step<UUID> audit) {
+  public Future<Boolean> delete(UUID appId, UUID userId, AuditStaging.Step<Deleted> audit) {
     Tuple user = Tuple.of(userId, appId);
     return pg.inTransaction(conn -> conn.preparedQuery(RELEASE_LICENSES).execute(user)
-        .compose(released -> conn.preparedQuery(DELETE).execute(user))
-        .compose(rows -> audit.after(conn, rows.rowCount() > 0 ? userId : null))
+        .compose(released -> conn.preparedQuery(DELETE).execute(user)
+            .compose(rows -> audit.after(conn, rows.rowCount() > 0 ? new Deleted(userId, ids(released)) : null)))
         .map(deleted -> deleted != null));
+  }
+
+  private static List<UUID> ids(RowSet<Row> rows) {
+    List<UUID> ids = new ArrayList<>();
+    rows.forEach(row -> ids.add(row.getUUID("id")));
+    ids.sort(Comparator.comparing(UUID::toString));
+    return List.copyOf(ids);
   }
 
   /** A page of the user's live sessions (the caller has checked that the user is the app's). */

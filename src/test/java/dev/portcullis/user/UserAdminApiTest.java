@@ -309,7 +309,59 @@ class UserAdminApiTest {
     JsonObject event = audit.one("user.deleted", shop.appId());
     assertEquals(userId, event.getString("user_id"));
     assertFalse(event.encode().contains(email));
+    assertEquals(0, event.getJsonObject("data").getInteger("licenses_detached"));
     assertEquals(404, shop.http().delete(shop.path("/users/" + userId), ADMIN).status());
+  }
+
+  @Test
+  @DisplayName("deleting a user records the licences it detached (now issued to no user) in the deletion's audit "
+      + "events: user.deleted counts them and a license.detached names each")
+  void deletionAuditsDetachedLicenses() {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "users-licences");
+    ApiResponse created = app.http().post(app.path("/users"), new JsonObject().put("email", email()), ADMIN);
+    assertEquals(201, created.status(), created.body());
+    String userId = created.json().getString("id");
+    ApiResponse policy = app.http().post(app.path("/license-policies"),
+        new JsonObject().put("name", "Seats").put("max_devices", 2), ADMIN);
+    assertEquals(201, policy.status(), policy.body());
+    String policyId = policy.json().getString("policy_id");
+    Set<String> held = Set.of(license(app, policyId, userId), license(app, policyId, userId));
+    String nobodys = license(app, policyId, null);
+
+    ApiResponse deleted = app.http().delete(app.path("/users/" + userId), ADMIN);
+    assertEquals(200, deleted.status(), deleted.body());
+    for (String license : held) {
+      assertNull(app.http().get(app.path("/licenses/" + license), ADMIN).json().getValue("user_id"));
+    }
+
+    List<JsonObject> stored = dev.portcullis.audit.AuditTrail.rows(gateway, UUID.fromString(app.appId()));
+    JsonObject userDeleted = stored.stream().filter(row -> "user.deleted".equals(row.getString("type")))
+        .findFirst().orElseThrow(() -> new AssertionError("no user.deleted in " + stored));
+    assertEquals(userId, userDeleted.getString("user_id"));
+    assertEquals(2, userDeleted.getJsonObject("data").getInteger("licenses_detached"), userDeleted.encode());
+    List<JsonObject> detached = stored.stream()
+        .filter(row -> "license.detached".equals(row.getString("type")))
+        .toList();
+    assertEquals(held, Set.copyOf(detached.stream().map(row -> row.getJsonObject("data").getString("license_id"))
+        .toList()), "one event per licence of the user, none for another: " + stored);
+    for (JsonObject row : detached) {
+      assertEquals(userId, row.getString("user_id"));
+      assertEquals("user_deleted", row.getJsonObject("data").getString("reason"));
+      assertEquals("operator", row.getJsonObject("data").getString("actor"), row.encode());
+      assertEquals(userDeleted.getString("request_id"), row.getString("request_id"), "the deletion's own events");
+    }
+    assertFalse(detached.stream().anyMatch(row -> nobodys.equals(row.getJsonObject("data").getString("license_id"))));
+  }
+
+  /** A new licence of the policy, issued to the user (null: to no user); its id. */
+  private static String license(EndUsers app, String policyId, String userId) {
+    JsonObject body = new JsonObject().put("policy_id", policyId);
+    if (userId != null) {
+      body.put("user_id", userId);
+    }
+    ApiResponse created = app.http().post(app.path("/licenses"), body, ADMIN);
+    assertEquals(201, created.status(), created.body());
+    return created.json().getString("license_id");
   }
 
   @Test
