@@ -161,7 +161,7 @@ public final class ApiVerticle extends VerticleBase {
         OtpSender.Limits.from(config).smsCeiling());
     OidcApi oidc = new OidcApi(config.issuer(), pg, bus, audit, apps, clientAuthentication, clientFailures,
         hosted, metrics);
-    return new HostedApis(hosted, new ConversationApi(config.issuer(), pg, redis, audit, apps, hosted,
+    return new HostedApis(hosted, new ConversationApi(config.issuer(), pg, redis, audit, apps, clientFailures, hosted,
         config.integer(GatewayConfig.CONVERSATIONS_PER_HOUR_PER_APP, 100_000, 1, 100_000_000)), oidc);
   }
 

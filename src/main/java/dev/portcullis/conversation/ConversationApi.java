@@ -2,6 +2,7 @@ package dev.portcullis.conversation;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
+import dev.portcullis.app.ClientFailures;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
@@ -35,8 +36,11 @@ public final class ConversationApi {
 
   static final String CREATED = "conversation.created";
   static final String AUTHOLOGIC = "application/vnd.authologic.v1.1+json";
+  /** The summary an unknown conversation link's visit counts under, toward the address's anonymous failures. */
+  static final String UNKNOWN_LINK = "client.unknown_conversation";
 
   private final AppDirectory apps;
+  private final ClientFailures failures;
   private final AuditLog audit;
   private final FlowEngine engine;
   private final ConversationStore store;
@@ -52,8 +56,9 @@ public final class ConversationApi {
    * backend in a loop must not fill it for every tenant.
    */
   public ConversationApi(String issuer, Postgres pg, RedisStore redis, AuditLog audit, AppDirectory apps,
-                         HostedApi hosted, int creationsPerHour) {
+                         ClientFailures failures, HostedApi hosted, int creationsPerHour) {
     this.apps = apps;
+    this.failures = failures;
     this.redis = redis;
     this.creationsPerHour = creationsPerHour;
     this.creations = new FixedWindow(redis, creationsPerHour, 3_600_000);
@@ -121,19 +126,29 @@ public final class ConversationApi {
         .onFailure(ctx::fail);
   }
 
-  /** The conversation's url: binds it to this browser on first open, then shows the flow's first step. */
+  /**
+   * The conversation's url: binds it to this browser on first open, then shows the flow's first step. Each open is
+   * a query, so a link that names no conversation counts toward the address's anonymous failures (as an unknown app
+   * id does), and an address over them is refused before any query.
+   */
   public void open(RoutingContext ctx) {
     UUID id = AppDirectory.parseUuid(ctx.pathParam("id"));
     if (id == null) {
       HostedPages.problem(ctx, 404, null, "This sign-in link is not valid.");
       return;
     }
+    String callerIp = Requests.callerIp(ctx);
+    ApiException refusal = failures.anonymousRefusal(callerIp);
+    if (refusal != null) {
+      FlowEngine.failed(ctx, refusal);
+      return;
+    }
     String browser = engine.cookie().ensure(ctx);
     store.bind(id, Secrets.sha256(browser))
         .compose(conversation -> {
           if (conversation == null) {
-            HostedPages.problem(ctx, 404, null, "This sign-in link is not valid.");
-            return Future.succeededFuture();
+            return failures.countAnonymous(UNKNOWN_LINK, null, callerIp)
+                .onComplete(counted -> HostedPages.problem(ctx, 404, null, "This sign-in link is not valid."));
           }
           return apps.find(conversation.appId()).compose(app -> {
             if (app.isEmpty() || !conversation.open()) {

@@ -190,6 +190,29 @@ class ClientFailureLimitTest {
   }
 
   @Test
+  @DisplayName("random conversation links count as anonymous failures: beyond the limit, 429 before any query "
+      + "(h91: 500 random links, 500 queries)")
+  void randomConversationLinksCutOff() {
+    Await.until("the start of a minute", Duration.ofSeconds(65), () -> System.currentTimeMillis() % 60_000 < 45_000);
+    String flooder = "198.51.100.160";
+    int notFound = 0;
+    ApiResponse last = null;
+    for (int i = 0; i < 2 * LIMIT; i++) {
+      last = gateway.http().get("/hosted/conversations/" + UUID.randomUUID(), "X-Forwarded-For", flooder);
+      if (last.status() != 429) {
+        assertEquals(404, last.status(), last.body());
+        notFound++;
+      }
+    }
+    assertEquals(429, last.status(), last.body());
+    assertTrue(last.body().contains("Too many attempts from your network"), last.body());
+    assertTrue(Long.parseLong(last.header("Retry-After")) >= 1);
+    assertTrue(notFound <= LIMIT + 1, notFound + " unknown links looked up before the cut-off");
+    assertEquals(404, gateway.http().get("/hosted/conversations/" + UUID.randomUUID(), "X-Forwarded-For",
+        "198.51.100.161").status(), "another address is still looked up");
+  }
+
+  @Test
   @DisplayName("random app ids asked for all at once from one address cost no more queries than its limit (h88: 77 "
       + "for a limit of 20 with 100 in flight, each passing the check before any miss was counted)")
   void randomAppIdsAtOnce() throws java.io.IOException {
