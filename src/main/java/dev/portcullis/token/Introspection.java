@@ -90,7 +90,7 @@ public final class Introspection {
   }
 
   public static Introspection create(Vertx vertx, GatewayConfig config, Postgres pg, RedisStore redis) {
-    VerificationKeys keys = new VerificationKeys(new SigningKeyStore(pg)).listen(vertx);
+    VerificationKeys keys = new VerificationKeys(new SigningKeyStore(pg), config.backendTimeoutMs()).listen(vertx);
     return new Introspection(new AccessTokenVerifier(config.issuer(), keys),
         new RevocationChecks(redis, new Revocations(redis)), new SessionStore(pg), new UserRepository(pg),
         Revocations.pending(vertx));

@@ -49,14 +49,24 @@ final class VerificationKeys {
 
   /** How long an unknown kid is remembered as unknown, unless a key change is announced first. */
   static final long UNKNOWN_TTL_MS = 60_000;
+  static final int UNSEEN_AT_ONCE = 4;
+  static final int UNSEEN_WAITING = 64;
 
   private final SigningKeyStore store;
   private final TtlCache<String, Key> cache = new TtlCache<>(TTL_MS, 10_000);
   /** Whether a kid is unknown (bounded): a flood of tokens naming one made-up kid costs one query a minute. */
   private final TtlCache<String, Boolean> unknown = new TtlCache<>(UNKNOWN_TTL_MS, 10_000);
+  /**
+   * The look-ups of kids this verticle has not seen in the last minute, a few at a time: tokens naming a new made-up
+   * kid each would otherwise take a Postgres connection each, as many as the pool has. Kids seen are looked up again
+   * (each second) outside this line, so such a flood never holds up the tokens of known keys.
+   */
+  private final LookupLine unseen;
 
-  VerificationKeys(SigningKeyStore store) {
+  /** {@code backendTimeoutMs}: the longest a look-up of an unseen kid waits its turn, then 503. */
+  VerificationKeys(SigningKeyStore store, long backendTimeoutMs) {
     this.store = store;
+    this.unseen = new LookupLine(UNSEEN_AT_ONCE, UNSEEN_WAITING, backendTimeoutMs, "the signing keys");
   }
 
   /**
@@ -78,7 +88,7 @@ final class VerificationKeys {
 
   /** The key with this kid, or null when there is none. */
   Future<Key> find(String kid) {
-    return unknown.get(kid, id -> lookup(id).map(key -> key == null))
+    return unknown.get(kid, id -> unseen.run(() -> lookup(id)).map(key -> key == null))
         .compose(isUnknown -> isUnknown ? Future.succeededFuture((Key) null) : lookup(kid));
   }
 
