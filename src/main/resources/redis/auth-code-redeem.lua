@@ -3,7 +3,10 @@
 --
 -- KEYS[1] the code's key
 -- ARGV: 1 app id, 2 '1' when the client authenticated, 3 S256 of the presented code_verifier ('' for none),
---       4 redirect target to match ('' when the exchange names none), 5 the kind of flow the endpoint redeems
+--       4 redirect target to match ('' when the exchange names none), 5 the kind of flow the endpoint redeems,
+--       6 how long a presented code is kept as a tombstone, in ms
+-- A code presented (redeemed, or spent by a wrong verifier) keeps only its user's id from then on: the user's
+-- email, phone and profile are not kept in Redis for the tombstone's ten minutes.
 -- Returns one of
 --   {'invalid'}                    unknown, expired, another app's code, or a code of another kind of flow (an
 --                                  OpenID Connect code at the Autz.org userinfo endpoint, or the reverse): left
@@ -22,6 +25,13 @@ local decoded, data = pcall(cjson.decode, code[9] or '{}')
 if not decoded or type(data) ~= 'table' or data['kind'] ~= ARGV[5] then
   return {'invalid'}
 end
+local function spend(state)
+  local decoded_user, user = pcall(cjson.decode, code[4] or '')
+  local id = decoded_user and type(user) == 'table' and user['id'] or nil
+  local kept = id and cjson.encode({id = id}) or ''
+  redis.call('HSET', KEYS[1], 'state', state, 'user', kept)
+  redis.call('PEXPIRE', KEYS[1], ARGV[6])
+end
 if code[7] ~= 'fresh' then
   redis.call('HSET', KEYS[1], 'state', 'reused')
   return {'reused', code[8] or '', code[4] or ''}
@@ -39,8 +49,8 @@ if code[3] == '' then
     return {'unauthenticated'}
   end
 elseif ARGV[3] ~= code[3] then
-  redis.call('HSET', KEYS[1], 'state', 'reused')
+  spend('reused')
   return {'verifier'}
 end
-redis.call('HSET', KEYS[1], 'state', 'redeemed')
+spend('redeemed')
 return {'ok', code[4], code[5], code[9], code[2]}

@@ -17,7 +17,10 @@ public final class AuthCodes {
 
   public static final int CODE_BYTES = 32;
   public static final long TTL_MS = 60_000;
-  /** How long a redeemed or expired code is remembered, so that a late second presentation is seen as reuse. */
+  /**
+   * How long a presented code is remembered (its user's id alone), so that a late second presentation is seen as
+   * reuse; a code never presented is gone at its expiry, with the user's data it held.
+   */
   static final long TOMBSTONE_MS = 600_000;
 
   private static final RedisScript ISSUE = RedisScript.load("auth-code-issue.lua");
@@ -75,7 +78,8 @@ public final class AuthCodes {
       return Future.succeededFuture(new Redemption(Verdict.INVALID, null, false, null, null, null));
     }
     List<String> args = List.of(appId.toString(), authenticated ? "1" : "0",
-        verifier == null ? "" : Tokens.s256(verifier), redirect == null ? "" : redirect, kind);
+        verifier == null ? "" : Tokens.s256(verifier), redirect == null ? "" : redirect, kind,
+        Long.toString(TOMBSTONE_MS));
     return REDEEM.run(redis, List.of(key(code)), args).map(AuthCodes::redemption);
   }
 

@@ -276,6 +276,26 @@ class HostedSignInTest {
   }
 
   @Test
+  @DisplayName("a code holds the user's data only while it may be redeemed: once presented only the user's id is "
+      + "kept for reuse detection, and one never presented is gone at its expiry (h94: email and profile for 10 min)")
+  void codesKeepNoUserData() {
+    FormBrowser.Page done = completeFlow(fixture.browser(), onboarding(CALLBACK, "s"), "kept@example.com");
+    String code = query(done.location()).get("auth_code");
+    String key = fixture.gateway.redisPrefix() + "authz-code:{" + Tokens.sha256Hex(code) + "}";
+    long fresh = fixture.gateway.redis(io.vertx.redis.client.Command.PTTL, key).toLong();
+    assertTrue(fresh > 0 && fresh <= AuthCodes.TTL_MS, "an unpresented code lives as long as it is valid: " + fresh);
+
+    ApiResponse exchanged = userinfo(code, "Authorization", HostedFixture.basic(app));
+    assertEquals(200, exchanged.status(), exchanged.body());
+    JsonObject kept = new JsonObject(fixture.gateway.redis(io.vertx.redis.client.Command.HGET, key, "user").toString());
+    assertEquals(new JsonObject().put("id", exchanged.json().getJsonObject("user", exchanged.json())
+        .getString("id")), kept, "only the id stays");
+    assertTrue(fixture.gateway.redis(io.vertx.redis.client.Command.PTTL, key).toLong() > AuthCodes.TTL_MS,
+        "kept as a tombstone");
+    assertEquals("invalid_grant", userinfo(code, "Authorization", HostedFixture.basic(app)).error());
+  }
+
+  @Test
   @DisplayName("a code used twice is invalid_grant, and the session its first use issued is revoked")
   void codeReuse() throws Exception {
     FormBrowser.Page done = completeFlow(fixture.browser(), onboarding(CALLBACK, "s"), "reuse@example.com");
