@@ -267,11 +267,8 @@ public final class AppApi {
     if (name.isEmpty() || name.length() > NAME_MAX) {
       throw ApiException.invalid("name", "must be 1 to " + NAME_MAX + " characters");
     }
-    if (!DisplayText.isClean(name)) {
-      // The name is shown on the hosted pages and in every code's message.
-      throw ApiException.invalid("name", "must not contain control or text-direction characters");
-    }
-    return name;
+    // The name is shown on the hosted pages and in every code's message.
+    return DisplayText.require("name", name);
   }
 
   private static int limit(RoutingContext ctx) {

@@ -92,10 +92,7 @@ public final class HostedSettings {
         if (value != null && (!(value instanceof String title) || title.isBlank() || title.codePointCount(0, title.length()) > MAX_TITLE)) {
           throw ApiException.invalid(name, "must be a string of 1 to " + MAX_TITLE + " characters, or null");
         }
-        if (value != null && !DisplayText.isClean((String) value)) {
-          throw ApiException.invalid(name, "must not contain control or text-direction characters");
-        }
-        yield value;
+        yield DisplayText.require(name, (String) value);
       }
       default -> logoUrl(name, value);
     };

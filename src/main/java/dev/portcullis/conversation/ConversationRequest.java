@@ -3,6 +3,7 @@ package dev.portcullis.conversation;
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.DisplayText;
 import dev.portcullis.hosted.AnswerFields;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -27,7 +28,7 @@ record ConversationRequest(String userKey, String returnUrl, JsonObject query, L
   private static final String SAMPLE_ID = "00000000-0000-0000-0000-000000000000";
 
   static ConversationRequest parse(JsonObject body, App app) {
-    String userKey = string(body, "userKey", MAX_USER_KEY);
+    String userKey = DisplayText.require("userKey", string(body, "userKey", MAX_USER_KEY));
     String returnUrl = string(body, "returnUrl", MAX_URL);
     if (!matchesCallback(app, returnUrl)) {
       throw ApiException.invalid("returnUrl",

@@ -20,6 +20,17 @@ public final class DisplayText {
   }
 
   /**
+   * {@code text} as given when it is clean, else {@code 400 invalid_request} naming {@code field}: the one wording
+   * of this refusal for every display string a request sets. Null (an optional field left out) passes.
+   */
+  public static String require(String field, String text) {
+    if (text != null && !isClean(text)) {
+      throw ApiException.invalid(field, "must not contain control or text-direction characters");
+    }
+    return text;
+  }
+
+  /**
    * The text without those characters, for showing a value stored before they were refused (or by an older
    * process during a rolling upgrade); null stays null.
    */

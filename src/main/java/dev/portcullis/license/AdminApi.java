@@ -5,6 +5,7 @@ import dev.portcullis.app.AppCursor;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.DisplayText;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.http.AdminAuth;
@@ -105,6 +106,7 @@ public final class AdminApi {
     if (name != null && name.length() > NAME_MAX) {
       throw ApiException.invalid("name", "must be at most " + NAME_MAX + " characters");
     }
+    DisplayText.require("name", name);
     JsonObject metadata = Fields.optionalObject(body, "metadata");
     if (metadata != null && metadata.toBuffer().length() > METADATA_MAX_BYTES) {
       throw ApiException.invalid("metadata", "must be at most " + METADATA_MAX_BYTES + " bytes of JSON");

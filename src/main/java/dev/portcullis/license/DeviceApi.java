@@ -4,6 +4,7 @@ import dev.portcullis.app.App;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.DisplayText;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
@@ -226,11 +227,12 @@ public final class DeviceApi {
     return fingerprint;
   }
 
+  /** A device's own description of itself (name, platform), shown to the owner as the device sent it. */
   private static String bounded(JsonObject body, String field, int max) {
     String value = Fields.optionalString(body, field);
     if (value != null && value.length() > max) {
       throw ApiException.invalid(field, "must be at most " + max + " characters");
     }
-    return value;
+    return DisplayText.require(field, value);
   }
 }

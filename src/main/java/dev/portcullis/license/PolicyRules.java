@@ -1,6 +1,7 @@
 package dev.portcullis.license;
 
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.DisplayText;
 import dev.portcullis.http.Fields;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -61,7 +62,7 @@ final class PolicyRules {
     if (name.isEmpty() || name.length() > NAME_MAX) {
       throw ApiException.invalid("name", "must be 1 to " + NAME_MAX + " characters");
     }
-    return name;
+    return DisplayText.require("name", name);
   }
 
   private static JsonArray entitlements(JsonObject body) {

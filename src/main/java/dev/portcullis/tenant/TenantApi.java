@@ -4,6 +4,7 @@ import dev.portcullis.app.AppAccess;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.DisplayText;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.Fields;
@@ -206,7 +207,7 @@ public final class TenantApi {
     if (name.isEmpty() || name.length() > NAME_MAX) {
       throw ApiException.invalid("name", "must be 1 to " + NAME_MAX + " characters");
     }
-    return name;
+    return DisplayText.require("name", name);
   }
 
   private static String slug(String slug) {

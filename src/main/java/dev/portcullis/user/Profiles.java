@@ -48,9 +48,7 @@ public final class Profiles {
         throw ApiException.invalid(path, "must be at most " + max + " characters");
       }
       // An address may run over lines; nothing else may hide or reorder text where it is shown.
-      if (!DisplayText.isClean(field.equals("address") ? trimmed.replaceAll("\r?\n", " ") : trimmed)) {
-        throw ApiException.invalid(path, "must not contain control or text-direction characters");
-      }
+      DisplayText.require(path, field.equals("address") ? trimmed.replaceAll("\r?\n", " ") : trimmed);
       if (field.equals("dob") && !trimmed.isEmpty()) {
         dob(path, trimmed);
       }

@@ -2,6 +2,7 @@ package dev.portcullis.user;
 
 import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.ApiException;
+import dev.portcullis.core.DisplayText;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
@@ -46,6 +47,7 @@ public final class RoleApi {
     if (description != null && description.length() > DESCRIPTION_MAX) {
       throw ApiException.invalid("description", "must be at most " + DESCRIPTION_MAX + " characters");
     }
+    DisplayText.require("description", description);
     UUID appId = UserApi.appId(ctx);
     AuditStaging.Batch batch = events.batch();
     roles.create(appId, name, description, batch.events(role -> List.of(

@@ -447,4 +447,23 @@ class ConversationTest {
     assertEquals("EXPIRED", read(id).getString("status"));
     assertEquals(400, fixture.browser().get(path(conversation)).status());
   }
+
+  @Test
+  @DisplayName("a userKey with a control or text-direction character is 400 naming userKey; accents, CJK, emoji and "
+      + "direction marks are ordinary text")
+  void userKeyHiddenCharacters() {
+    for (String hidden : List.of("a\u0001b", "a\u202Eb", "a\u2066b")) {
+      ApiResponse refused = create(new JsonObject().put("userKey", hidden).put("returnUrl", RETURN)
+          .put("query", new JsonObject()), "application/json");
+      assertEquals(400, refused.status(), refused.toString());
+      assertEquals("invalid_request", refused.error());
+      assertEquals("userKey: must not contain control or text-direction characters", refused.json().getString("message"));
+    }
+    String ordinary = "client-J\u00fcrgen \u5c71\u7530 \uD83D\uDE00 \u05D3\u05D5\u05D3\u200F\u200E";
+    ApiResponse made = create(new JsonObject().put("userKey", ordinary).put("returnUrl", RETURN)
+        .put("query", new JsonObject()), "application/json");
+    assertEquals(201, made.status(), made.toString());
+    assertEquals(ordinary, made.json().getString("userKey"));
+    assertEquals(ordinary, read(made.json().getString("id")).getString("userKey"));
+  }
 }

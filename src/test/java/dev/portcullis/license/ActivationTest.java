@@ -302,4 +302,33 @@ class ActivationTest {
     answers.stream().filter(answer -> answer.status() == 403)
         .forEach(answer -> assertEquals("device_limit_reached", answer.error()));
   }
+
+  @Test
+  @DisplayName("a device name or platform with a control or text-direction character is 400 naming the field, on a "
+      + "first activation and a repeat; accents, CJK, emoji and direction marks are ordinary text")
+  void deviceTextHiddenCharacters() {
+    String key = licenses.license(licenses.policy(2)).getString("key");
+    for (String hidden : List.of("a\u0001b", "a\u202Eb", "a\u2066b")) {
+      for (String field : List.of("name", "platform")) {
+        ApiResponse refused = licenses.device(gateway.http(), "activate", key,
+            new JsonObject().put("fingerprint", "fp-text").put(field, hidden));
+        assertEquals(400, refused.status(), refused.body());
+        assertEquals(field + ": must not contain control or text-direction characters",
+            refused.json().getString("message"));
+      }
+    }
+    String name = "Portable de Ren\u00e9e \u30ce\u30fc\u30c8 \uD83D\uDCBB \u05D3\u05D5\u05D3\u200F\u200E";
+    String platform = "macOS 15 \u00e9dition \u65e5\u672c\u8a9e";
+    ApiResponse activated = licenses.device(gateway.http(), "activate", key,
+        new JsonObject().put("fingerprint", "fp-text").put("name", name).put("platform", platform));
+    assertEquals(201, activated.status(), "no refused call took the seat: " + activated.body());
+    assertEquals(name, activated.json().getJsonObject("device").getString("name"));
+    assertEquals(platform, activated.json().getJsonObject("device").getString("platform"));
+    ApiResponse renamed = licenses.device(gateway.http(), "activate", key,
+        new JsonObject().put("fingerprint", "fp-text").put("name", "x\u202Ey"));
+    assertEquals(400, renamed.status(), "a repeat activation would store the name: " + renamed.body());
+    ApiResponse again = licenses.device(gateway.http(), "activate", key, new JsonObject().put("fingerprint", "fp-text"));
+    assertEquals(200, again.status(), again.body());
+    assertEquals(name, again.json().getJsonObject("device").getString("name"));
+  }
 }

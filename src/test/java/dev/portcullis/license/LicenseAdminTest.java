@@ -303,4 +303,33 @@ class LicenseAdminTest {
         new JsonObject(), Http.bearer(bob)).status());
     assertEquals(200, gateway.http().get(base + "/licenses", Http.bearer(alice)).status());
   }
+
+  @Test
+  @DisplayName("a policy or licence name with a control or text-direction character is 400 naming name, on create and "
+      + "on a policy's change; accents, CJK, emoji and direction marks are ordinary text")
+  void namesHiddenCharacters() {
+    // An app of its own: its policy.changed event is not one policyLifecycle counts.
+    LicenseFixture own = new LicenseFixture(gateway, gateway.createApp("admin-licenses-text"));
+    String ordinary = "\u00c9quipe \u6771\u4eac \uD83D\uDE80 \u05D3\u05D5\u05D3 \u200FPro\u200E";
+    JsonObject policy = own.policy(new JsonObject().put("name", ordinary).put("max_devices", 2));
+    assertEquals(ordinary, policy.getString("name"));
+    String path = "/license-policies/" + policy.getString("policy_id");
+    JsonObject license = own.licenseFrom(new JsonObject().put("policy_id", policy.getString("policy_id"))
+        .put("name", ordinary));
+    assertEquals(ordinary, license.getString("name"));
+    for (String hidden : List.of("a\u0001b", "a\u202Eb", "a\u2066b")) {
+      for (ApiResponse refused : List.of(
+          own.admin("POST", "/license-policies", new JsonObject().put("name", hidden).put("max_devices", 1)),
+          own.admin("PATCH", path, new JsonObject().put("name", hidden)),
+          own.admin("POST", "/licenses", new JsonObject().put("policy_id", policy.getString("policy_id"))
+              .put("name", hidden)))) {
+        assertEquals(400, refused.status(), refused.body());
+        assertEquals("name: must not contain control or text-direction characters", refused.json().getString("message"));
+      }
+    }
+    assertEquals(ordinary, own.admin("GET", path, null).json().getString("name"), "a refused change changes nothing");
+    ApiResponse renamed = own.admin("PATCH", path, new JsonObject().put("name", "Pro \u00e9t\u00e9 \u590f"));
+    assertEquals(200, renamed.status(), renamed.body());
+    assertEquals("Pro \u00e9t\u00e9 \u590f", renamed.json().getString("name"));
+  }
 }

@@ -376,4 +376,30 @@ class TenantsAndRolesTest {
         .getInteger("id"));
     assertEquals(404, app.http().delete(app.path("/roles/100"), ADMIN).status(), "a deleted id names no role");
   }
+
+  @Test
+  @DisplayName("a tenant name with a control or text-direction character is 400 naming name, on create and on change; "
+      + "accents, CJK, emoji and direction marks are ordinary text")
+  void tenantNameHiddenCharacters() {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "tenants-text");
+    String ordinary = "Caf\u00e9 \u6771\u4eac \uD83C\uDF89 \u05D3\u05D5\u05D3 \u200FCohen\u200E";
+    JsonObject created = ok(app.http().post(app.path("/tenants"), new JsonObject().put("name", ordinary)
+        .put("slug", "text-ok"), ADMIN), 201);
+    assertEquals(ordinary, created.getString("name"));
+    String path = app.path("/tenants/" + created.getString("tenant_id"));
+    for (String hidden : List.of("a\u0001b", "a\u202Eb", "a\u2066b")) {
+      ApiResponse refused = app.http().post(app.path("/tenants"), new JsonObject().put("name", hidden)
+          .put("slug", "text-refused"), ADMIN);
+      assertEquals(400, refused.status(), refused.body());
+      assertEquals("name: must not contain control or text-direction characters", refused.json().getString("message"));
+      ApiResponse changed = app.http().patch(path, new JsonObject().put("name", hidden), ADMIN);
+      assertEquals(400, changed.status(), changed.body());
+      assertEquals("name: must not contain control or text-direction characters", changed.json().getString("message"));
+    }
+    assertEquals(List.of("text-ok"), ok(app.http().get(app.path("/tenants"), ADMIN), 200).getJsonArray("tenants").stream()
+        .map(t -> ((JsonObject) t).getString("slug")).toList(), "a refused create makes no tenant");
+    assertEquals(ordinary, ok(app.http().get(path, ADMIN), 200).getString("name"), "a refused change changes nothing");
+    assertEquals("Z\u00fcrich \u5317", ok(app.http().patch(path, new JsonObject().put("name", "Z\u00fcrich \u5317"), ADMIN),
+        200).getString("name"));
+  }
 }

@@ -440,4 +440,23 @@ class UserAdminApiTest {
     assertEquals(200, gateway.http().get(userPath, ADMIN).status(), "the operator sees every app");
     assertEquals(401, gateway.http().get(base).status());
   }
+
+  @Test
+  @DisplayName("a role description with a control or text-direction character is 400 naming description; "
+      + "accents, CJK, emoji and direction marks are ordinary text")
+  void roleDescriptionHiddenCharacters() {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "roles-text");
+    for (String hidden : List.of("a\u0001b", "a\u202Eb", "a\u2066b")) {
+      ApiResponse refused = app.http().post(app.path("/roles"), new JsonObject().put("name", "EDITOR")
+          .put("description", hidden), ADMIN);
+      assertEquals(400, refused.status(), refused.body());
+      assertEquals("description: must not contain control or text-direction characters",
+          refused.json().getString("message"));
+    }
+    String ordinary = "R\u00e9dacteur \u7de8\u96c6\u8005 \u270D\uFE0F \u05D3\u05D5\u05D3 \u200Fpages\u200E";
+    ApiResponse created = app.http().post(app.path("/roles"), new JsonObject().put("name", "EDITOR")
+        .put("description", ordinary), ADMIN);
+    assertEquals(201, created.status(), "the refused ones made no EDITOR: " + created.body());
+    assertEquals(ordinary, created.json().getString("description"));
+  }
 }
