@@ -5,7 +5,9 @@ import java.util.HexFormat;
 
 /**
  * The source network of a caller's address, as failure summaries group it: an IPv4 address's /24, an IPv6
- * address's /64 (an IPv4-mapped IPv6 address counts as its IPv4 address). Parsed without DNS and written in one
+ * address's /64 (an IPv4-mapped IPv6 address counts as its IPv4 address, and so does one of NAT64's well-known
+ * prefix {@code 64:ff9b::/96}, RFC 6052: behind a translator every IPv4 client would otherwise share one /64, and one
+ * stranger's failures refuse them all). Parsed without DNS and written in one
  * canonical form ({@code 203.0.113.0/24}, {@code 20010db8000000aa::/64}).
  */
 public final class SourceNetwork {
@@ -51,7 +53,7 @@ public final class SourceNetwork {
 
   private static byte[] bytes(String ip) {
     byte[] bytes = ip == null ? null : NetUtil.createByteArrayFromIpAddressString(ip);
-    if (bytes != null && bytes.length == 16 && (isV4Mapped(bytes) || isV4Compatible(bytes))) {
+    if (bytes != null && bytes.length == 16 && (isV4Mapped(bytes) || isV4Compatible(bytes) || isNat64(bytes))) {
       return new byte[] {bytes[12], bytes[13], bytes[14], bytes[15]};
     }
     return bytes;
@@ -65,6 +67,19 @@ public final class SourceNetwork {
       }
     }
     return bytes[12] != 0 || bytes[13] != 0;
+  }
+
+  /** 64:ff9b::a.b.c.d, the well-known prefix of IPv4/IPv6 translation (RFC 6052 §2.1). */
+  private static boolean isNat64(byte[] bytes) {
+    if (bytes[0] != 0 || bytes[1] != 0x64 || bytes[2] != (byte) 0xff || bytes[3] != (byte) 0x9b) {
+      return false;
+    }
+    for (int i = 4; i < 12; i++) {
+      if (bytes[i] != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isV4Mapped(byte[] bytes) {
