@@ -141,7 +141,9 @@ record ConversationRequest(String userKey, String returnUrl, JsonObject query, L
       List<String> names = new ArrayList<>();
       for (Object field : fields) {
         if (!(field instanceof String name) || !AnswerFields.isIdentityField(name)) {
-          throw ApiException.invalid("query.identity.requireOneOf", "unknown field " + field + "; known: "
+          // Named back only when it looks like a field name: a 50 KB string was answered whole.
+          String named = field instanceof String text && text.matches("[A-Za-z_]{1,40}") ? " " + text : "";
+          throw ApiException.invalid("query.identity.requireOneOf", "unknown field" + named + "; known: "
               + "PERSON_NAME_FIRSTNAME, PERSON_NAME_LASTNAME, PERSON_DATE_OF_BIRTH, EMAIL, PHONE, ADDRESS");
         }
         if (!names.contains(name)) {

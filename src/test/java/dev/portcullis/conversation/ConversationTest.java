@@ -340,6 +340,20 @@ class ConversationTest {
   }
 
   @Test
+  @DisplayName("an unknown requireOneOf field is named back only when it looks like a field name (h92: a 50 KB string "
+      + "was answered whole)")
+  void unknownFieldNamedBriefly() {
+    for (String field : List.of("NICKNAME", "x".repeat(50_000))) {
+      ApiResponse refused = create(new JsonObject().put("userKey", "uk-field").put("returnUrl", RETURN)
+          .put("query", new JsonObject().put("identity", new JsonObject().put("requireOneOf",
+              new JsonArray().add(new JsonArray().add(field))))), "application/json");
+      assertEquals(400, refused.status(), refused.body());
+      assertTrue(refused.body().length() < 1_000, "answered in " + refused.body().length() + " characters");
+      assertEquals(field.length() < 40, refused.json().getString("message").contains(field), refused.body());
+    }
+  }
+
+  @Test
   @DisplayName("an unknown challenge finishes the conversation at once with auth FAILED")
   void unknownChallenge() {
     JsonObject conversation = created(new JsonObject().put("auth", new JsonObject()
