@@ -14,7 +14,9 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.audit.AuditReader;
 import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.conversation.ConversationApi;
+import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
+import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Metrics;
@@ -22,6 +24,7 @@ import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import dev.portcullis.hosted.HostedApi;
 import dev.portcullis.hosted.BusPasswords;
+import dev.portcullis.hosted.FlowEngine;
 import dev.portcullis.http.AccessLog;
 import dev.portcullis.http.AdmissionControl;
 import dev.portcullis.http.AdminAuth;
@@ -352,10 +355,23 @@ public final class ApiVerticle extends VerticleBase {
     RouteTemplates.headWithGet(router,
         Set.of("/onboarding/:app_id", "/hosted/conversations/:id", "/oidc/:app_id/authorize"));
     router.route().failureHandler(ErrorResponder::handle);
-    router.errorHandler(400, ErrorResponder.forStatus(400));
+    // The router's own 400 (a query with a malformed %-escape, refused before any route) is a page there too.
+    Handler<RoutingContext> badRequest = ErrorResponder.forStatus(400);
+    router.errorHandler(400, ctx -> {
+      if (isBrowserPage(ctx.request().path())) {
+        FlowEngine.failed(ctx, new ApiException(ErrorCode.INVALID_REQUEST, "malformed query string"));
+      } else {
+        badRequest.handle(ctx);
+      }
+    });
     router.errorHandler(404, ErrorResponder.forStatus(404));
     router.errorHandler(405, ErrorResponder.methodNotAllowed(templates));
     return router;
+  }
+
+  private static boolean isBrowserPage(String path) {
+    return path != null && (path.startsWith("/hosted/") || path.startsWith("/onboarding/")
+        || path.startsWith("/oidc/") && path.endsWith("/authorize"));
   }
 
   private static void postOnly(RoutingContext ctx) {

@@ -143,6 +143,24 @@ class MalformedRequestsTest {
   }
 
   @Test
+  @DisplayName("a malformed %-escape in a browser page's query string is answered with a page, as any other refusal "
+      + "there is; on the API, in the JSON error contract (h92: JSON on the pages)")
+  void malformedQueryOnPages() {
+    String app = java.util.UUID.randomUUID().toString();
+    for (String path : List.of("/onboarding/" + app + "?state=%zz", "/oidc/" + app + "/authorize?client_id=%zz",
+        "/hosted/conversations/" + app + "?x=%zz")) {
+      Answer answer = exchange(gateway.config().httpPort(), "GET " + path + " HTTP/1.1\r\nHost: x\r\n"
+          + "Connection: close\r\n\r\n");
+      assertEquals(400, answer.status(), path + ": " + answer.text());
+      assertTrue(String.valueOf(answer.header("Content-Type")).startsWith("text/html"), path + ": " + answer.text());
+    }
+    Answer api = exchange(gateway.config().httpPort(), "GET /v1/apps?limit=%zz HTTP/1.1\r\nHost: x\r\n" + ADMIN
+        + "Connection: close\r\n\r\n");
+    assertEquals(400, api.status(), api.text());
+    assertEquals("invalid_request", api.json().getString("error"), api.text());
+  }
+
+  @Test
   @DisplayName("a multipart body on a JSON endpoint is 415, not an empty object that runs the call")
   void multipartOnJson() {
     String appId = gateway.createApp("multipart-json").getString("app_id");
