@@ -139,12 +139,7 @@ public final class AppIdGuard implements Handler<RoutingContext> {
         });
   }
 
-  /**
-   * Hands the address's waiting requests to the guard again, each checked afresh (the address may be refused now,
-   * its id known), until one takes the freed place or none waits. When the look-up that ended could not reach
-   * Postgres, or a request has waited a backend timeout, it is answered {@code 503} instead: one look-up at a time
-   * after another, a queue behind an unreachable store would wait past the connections' idle timeout.
-   */
+  /** A look-up Postgres could not answer: 503, but for a route that can answer for this app without it. */
   private static void storeFailed(RoutingContext ctx, UUID appId, Predicate<UUID> servedWithoutStore) {
     if (servedWithoutStore.test(appId)) {
       ctx.next();
@@ -153,6 +148,12 @@ public final class AppIdGuard implements Handler<RoutingContext> {
     }
   }
 
+  /**
+   * Hands the address's waiting requests to the guard again, each checked afresh (the address may be refused now,
+   * its id known), until one takes the freed place or none waits. When the look-up that ended could not reach
+   * Postgres, or a request has waited a backend timeout, it is answered {@code 503} instead: one look-up at a time
+   * after another, a queue behind an unreachable store would wait past the connections' idle timeout.
+   */
   private void resumeWaiting(String address, Lookups lookups, boolean storeFailed) {
     long now = System.currentTimeMillis();
     while (!lookups.waiting.isEmpty()

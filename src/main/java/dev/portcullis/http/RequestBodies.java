@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Reads request bodies with Vert.x Web's body handler, within two limits of its own. It never merges form fields
+ * Reads request bodies with Vert.x Web's body handler, with two rules of its own. It never merges form fields
  * into the request's parameters: that parses the query string inside the body's end handler, where a malformed
  * %-escape threw past the request, which then went unanswered until its connection's idle timeout, holding an
  * admission slot (the routes read {@code formAttributes()} anyway). And a form or multipart body on a method that
