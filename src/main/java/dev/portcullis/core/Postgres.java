@@ -15,6 +15,8 @@ import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlConnection;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -153,9 +155,31 @@ public final class Postgres {
     return guard(pool.withConnection(work));
   }
 
-  /** Runs work in one transaction: committed when the future succeeds, rolled back when it fails. */
+  /**
+   * Runs work in one transaction: committed when the future succeeds, rolled back when it fails. The deadline decides
+   * the outcome, not only how long the caller waits: work that ends after it is rolled back, and work that ended
+   * before it is committed and the commit's outcome awaited, so a {@code 503} never hides a commit (a disable answered
+   * 503 had committed without the revocation of its sessions that follows the commit). The work is not cut short (its
+   * statements would go on outside the transaction once it had been rolled back); the caller waits for it, a second
+   * deadline at most. Work that has not begun when the deadline passes (no connection yet) is answered {@code 503} at
+   * once, and never begins.
+   */
   public <T> Future<T> inTransaction(Function<SqlConnection, Future<T>> work) {
-    return guard(pool.withTransaction(work));
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    AtomicBoolean begun = new AtomicBoolean();
+    Future<T> transaction = RequestContext.carried(pool.withTransaction(conn -> {
+      if (!begun.compareAndSet(false, true) || System.nanoTime() - deadline >= 0) {
+        return Future.failedFuture(ApiException.unavailable("postgres"));
+      }
+      return work.apply(conn).compose(result -> System.nanoTime() - deadline >= 0
+          ? Future.failedFuture(ApiException.unavailable("postgres"))
+          : Future.succeededFuture(result));
+    }));
+    return outage(transaction.timeout(timeoutMs, TimeUnit.MILLISECONDS).recover(failure ->
+        failure instanceof TimeoutException && !begun.compareAndSet(false, true)
+            // Begun: its outcome is the answer (bounded again: a server that hangs mid-commit stays unknown).
+            ? transaction.timeout(timeoutMs, TimeUnit.MILLISECONDS)
+            : Future.failedFuture(failure)));
   }
 
   public Future<Void> close() {
@@ -191,12 +215,15 @@ public final class Postgres {
   }
 
   private <T> Future<T> guard(Future<T> operation) {
-    return RequestContext.carried(operation)
-        .timeout(timeoutMs, TimeUnit.MILLISECONDS)
-        .recover(failure -> failure instanceof ApiException || Failures.isBug(failure)
-            || failure instanceof PgException pg && !isOutage(pg)
-            ? Future.failedFuture(failure)
-            : Future.failedFuture(ApiException.unavailable("postgres")));
+    return outage(RequestContext.carried(operation).timeout(timeoutMs, TimeUnit.MILLISECONDS));
+  }
+
+  /** Any failure that is not the request's own nor a bug is Postgres being unavailable. */
+  private static <T> Future<T> outage(Future<T> operation) {
+    return operation.recover(failure -> failure instanceof ApiException || Failures.isBug(failure)
+        || failure instanceof PgException pg && !isOutage(pg)
+        ? Future.failedFuture(failure)
+        : Future.failedFuture(ApiException.unavailable("postgres")));
   }
 
   /**

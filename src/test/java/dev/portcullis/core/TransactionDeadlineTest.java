@@ -1,0 +1,65 @@
+package dev.portcullis.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
+import dev.portcullis.testing.GatewayExtension;
+import dev.portcullis.testing.Http;
+import dev.portcullis.testing.TestGateway;
+import io.vertx.core.json.JsonObject;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** A transaction that outlives its request's deadline, made slow by a trigger of the test's own. */
+@DisplayName("Transactions past the backend timeout")
+class TransactionDeadlineTest {
+
+  private static final String[] ADMIN = Http.bearer(TestGateway.ADMIN_KEY);
+  private static final int TIMEOUT_MS = 1_000;
+
+  @RegisterExtension
+  static final GatewayExtension env = GatewayExtension.create().config(GatewayConfig.BACKEND_TIMEOUT_MS, TIMEOUT_MS);
+
+  private static TestGateway gateway;
+
+  /**
+   * The deadline stopped the wait, not the transaction: a disable answered 503 committed a moment later, without the
+   * revocation of sessions that follows a commit, so the disabled user's sessions lived on (probe h96).
+   */
+  @Test
+  @DisplayName("a change answered 503 because its transaction outlived the deadline is rolled back, not committed "
+      + "after the answer")
+  void answered503NeverCommits() throws Exception {
+    String app = gateway.createApp("deadline").getString("app_id");
+    ApiResponse created = gateway.http().post("/v1/apps/" + app + "/users",
+        new JsonObject().put("email", "late@example.com"), ADMIN);
+    assertEquals(201, created.status(), created.body());
+    String user = created.json().getString("id");
+    try (Connection db = gateway.jdbc(); Statement ddl = db.createStatement()) {
+      ddl.execute("CREATE FUNCTION test_slow_disable() RETURNS trigger LANGUAGE plpgsql AS "
+          + "$$ BEGIN PERFORM pg_sleep(" + 1.5 * TIMEOUT_MS / 1000 + "); RETURN NEW; END $$");
+      ddl.execute("CREATE TRIGGER test_slow_disable BEFORE UPDATE ON users FOR EACH ROW WHEN (NEW.disabled) "
+          + "EXECUTE FUNCTION test_slow_disable()");
+      try {
+        ApiResponse answered = gateway.http().patch("/v1/apps/" + app + "/users/" + user,
+            new JsonObject().put("disabled", true), ADMIN);
+        assertEquals(503, answered.status(), answered.body());
+        Await.until("the gateway's transactions are over", Duration.ofSeconds(10),
+            () -> gateway.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                + "AND pid <> pg_backend_pid() AND state <> 'idle' AND query ILIKE '%users%'") == 0);
+        assertEquals(0, gateway.count("SELECT count(*) FROM users WHERE id = '" + user + "' AND disabled"),
+            "answered 503, the user is not disabled");
+        assertEquals(0, gateway.count("SELECT count(*) FROM audit_events WHERE type = 'user.disabled' "
+            + "AND user_id = '" + user + "'"));
+      } finally {
+        ddl.execute("DROP TRIGGER test_slow_disable ON users");
+        ddl.execute("DROP FUNCTION test_slow_disable()");
+      }
+    }
+  }
+}
