@@ -37,6 +37,8 @@ import java.util.function.Function;
 public final class Introspection {
 
   static final long VIEW_TTL_MS = 5_000;
+  /** The connections, per process, that look up kids no verticle has seen lately. */
+  static final int UNSEEN_KID_CONNECTIONS = 2;
 
   private final AccessTokenVerifier verifier;
   private final RevocationChecks revocations;
@@ -90,7 +92,11 @@ public final class Introspection {
   }
 
   public static Introspection create(Vertx vertx, GatewayConfig config, Postgres pg, RedisStore redis) {
-    VerificationKeys keys = new VerificationKeys(new SigningKeyStore(pg), config.backendTimeoutMs()).listen(vertx);
+    // Shared by name: every verticle of the process looks unseen kids up on the same two connections.
+    SigningKeyStore unseen = new SigningKeyStore(Postgres.createBesideRequests(vertx, config, "portcullis-unseen-kids",
+        UNSEEN_KID_CONNECTIONS));
+    VerificationKeys keys = new VerificationKeys(new SigningKeyStore(pg), unseen, config.backendTimeoutMs())
+        .listen(vertx);
     return new Introspection(new AccessTokenVerifier(config.issuer(), keys),
         new RevocationChecks(redis, new Revocations(redis)), new SessionStore(pg), new UserRepository(pg),
         Revocations.pending(vertx));

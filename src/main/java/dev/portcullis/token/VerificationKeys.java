@@ -4,6 +4,8 @@ import dev.portcullis.core.Bus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.OffsetDateTime;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -51,6 +53,7 @@ final class VerificationKeys {
   static final long UNKNOWN_TTL_MS = 60_000;
   static final int UNSEEN_AT_ONCE = 4;
   static final int UNSEEN_WAITING = 64;
+  static final int SEEN_MAX = 10_000;
 
   private final SigningKeyStore store;
   private final TtlCache<String, Key> cache = new TtlCache<>(TTL_MS, 10_000);
@@ -62,10 +65,27 @@ final class VerificationKeys {
    * (each second) outside this line, so such a flood never holds up the tokens of known keys.
    */
   private final LookupLine unseen;
+  /**
+   * The kids that named a key, with when they last did (most recently used last): kept while used, apart from the
+   * unknown-kid cache, which a flood of made-up kids fills (and so empties) and whose entries expire from their load.
+   */
+  private final Map<String, Long> seen = new LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+      return size() > SEEN_MAX;
+    }
+  };
 
-  /** {@code backendTimeoutMs}: the longest a look-up of an unseen kid waits its turn, then 503. */
-  VerificationKeys(SigningKeyStore store, long backendTimeoutMs) {
+  private final SigningKeyStore unseenStore;
+
+  /**
+   * {@code unseenStore}: the store unseen kids are looked up in, on a small pool of its own so that their look-ups
+   * never wait for, nor hold, the requests' connections; {@code backendTimeoutMs}: the longest such a look-up waits
+   * its turn, then 503.
+   */
+  VerificationKeys(SigningKeyStore store, SigningKeyStore unseenStore, long backendTimeoutMs) {
     this.store = store;
+    this.unseenStore = unseenStore;
     this.unseen = new LookupLine(UNSEEN_AT_ONCE, UNSEEN_WAITING, backendTimeoutMs, "the signing keys");
   }
 
@@ -88,12 +108,27 @@ final class VerificationKeys {
 
   /** The key with this kid, or null when there is none. */
   Future<Key> find(String kid) {
-    return unknown.get(kid, id -> unseen.run(() -> lookup(id)).map(key -> key == null))
-        .compose(isUnknown -> isUnknown ? Future.succeededFuture((Key) null) : lookup(kid));
+    long now = System.currentTimeMillis();
+    Long last = seen.get(kid);
+    Future<Key> found = last != null && now - last < UNKNOWN_TTL_MS
+        ? lookup(kid)
+        : unknown.get(kid, id -> unseen.run(() -> cache.get(id, this::loadUnseen)).map(key -> key == null))
+            .compose(isUnknown -> isUnknown ? Future.succeededFuture((Key) null) : lookup(kid));
+    return found.onSuccess(key -> {
+      if (key == null) {
+        seen.remove(kid);
+      } else {
+        seen.put(kid, now);
+      }
+    });
   }
 
   private Future<Key> lookup(String kid) {
     return cache.get(kid, id -> store.byKid(id).map(VerificationKeys::toKey));
+  }
+
+  private Future<Key> loadUnseen(String kid) {
+    return unseenStore.byKid(kid).map(VerificationKeys::toKey);
   }
 
   private static Key toKey(SigningKeyStore.PublicKeyRow row) {
