@@ -205,6 +205,7 @@ public final class ApiVerticle extends VerticleBase {
     router.route().failureHandler(accessLog::handleFailure);
     router.route().handler(PathSegments::check);
     router.route().handler(RepeatedAuthorization::check);
+    router.route().handler(BodyFraming::closeAfterChunked);
     router.route().handler(guard.proxies());
     router.route().handler(guard.admission());
     router.route().handler(new RequestBodies(BODY_LIMIT_BYTES));

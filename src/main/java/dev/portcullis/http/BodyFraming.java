@@ -4,6 +4,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.ext.web.RoutingContext;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
@@ -49,6 +50,22 @@ public final class BodyFraming {
       refused.add(request.connection());
       InvalidRequests.refuse(request, 400, problem);
     };
+  }
+
+  /**
+   * The router's first handler: once a chunked HTTP/1.1 request's answer is written, its connection closes, as that
+   * answer's {@code Connection: close} says (Vert.x keeps a connection open whatever the answer's headers say).
+   */
+  public static void closeAfterChunked(RoutingContext ctx) {
+    if (ctx.request().version() == HttpVersion.HTTP_1_1 && ctx.request().headers().contains("Transfer-Encoding")) {
+      // Only once written: a broken chunk fails the response first, and its refusal still has to be written.
+      ctx.addEndHandler(ended -> {
+        if (ended.succeeded()) {
+          ctx.request().connection().close();
+        }
+      });
+    }
+    ctx.next();
   }
 
   /** The server's handler of requests the decoder refused, which also stay unanswered on a refused connection. */

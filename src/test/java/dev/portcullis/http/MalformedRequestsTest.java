@@ -103,6 +103,11 @@ class MalformedRequestsTest {
     assertEquals(1, answer.statusLines(), "one answer only: " + answer.text());
     assertEquals("close", answer.header("Connection"), answer.text());
     assertTrue(answer.closed(), "the connection closes after: " + answer.text());
+    // Nothing after its last chunk: the connection closes all the same, as its answer said (h95: left open).
+    Answer alone = exchange(gateway.config().httpPort(), "POST /auth/login HTTP/1.1\r\nHost: x\r\n"
+        + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+    assertEquals(1, alone.statusLines(), alone.text());
+    assertTrue(alone.closed(), "the connection closes after: " + alone.text());
   }
 
   @Test
