@@ -9,8 +9,10 @@ import java.util.regex.Pattern;
  */
 public final class DisplayText {
 
-  // Not U+200E/U+200F: the plain direction marks of right-to-left and mixed-script names reorder nothing around them.
-  private static final Pattern HIDDEN = Pattern.compile("[\\p{Cntrl}\\u202A-\\u202E\\u2066-\\u2069]");
+  // \p{Cc}: the C1 controls too (U+0080-U+009F, \p{Cntrl} is ASCII's alone); the line and paragraph separators
+  // U+2028/U+2029 break a line as a newline does. Not U+200E/U+200F: the plain direction marks of right-to-left and
+  // mixed-script names reorder nothing around them.
+  private static final Pattern HIDDEN = Pattern.compile("[\\p{Cc}\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]");
 
   private DisplayText() {
   }

@@ -387,7 +387,8 @@ class TenantsAndRolesTest {
         .put("slug", "text-ok"), ADMIN), 201);
     assertEquals(ordinary, created.getString("name"));
     String path = app.path("/tenants/" + created.getString("tenant_id"));
-    for (String hidden : List.of("a\u0001b", "a\u202Eb", "a\u2066b")) {
+    // C1 controls and the line separator too (h95: U+0085, U+009B and U+2028 were taken)
+    for (String hidden : List.of("a\u0001b", "a\u202Eb", "a\u2066b", "c1\u0085nel", "csi\u009b31m", "ls\u2028line")) {
       ApiResponse refused = app.http().post(app.path("/tenants"), new JsonObject().put("name", hidden)
           .put("slug", "text-refused"), ADMIN);
       assertEquals(400, refused.status(), refused.body());
