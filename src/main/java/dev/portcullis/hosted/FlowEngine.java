@@ -385,15 +385,12 @@ public final class FlowEngine {
   private Future<Void> complete(RoutingContext ctx, Turn turn, Flow flow, Map<String, String> answers) {
     FlowKind kind = kinds.get(flow.kind());
     UUID userId = UUID.fromString(flow.user().getString("id"));
+    // A refused flow ends: re-enabling the user must not let this page finish the proof it held.
     return users.standing(turn.app().id(), userId).compose(standing -> switch (standing) {
-      case DISABLED -> {
-        HostedPages.problem(ctx, 403, turn.app(), "This account is disabled.");
-        yield Future.<Void>succeededFuture();
-      }
-      case GONE -> {
-        HostedPages.problem(ctx, 400, turn.app(), "This sign-in cannot go on. Go back to the app and start again.");
-        yield Future.<Void>succeededFuture();
-      }
+      case DISABLED -> flows.finish(turn.browser(), flow)
+          .onSuccess(ended -> HostedPages.problem(ctx, 403, turn.app(), "This account is disabled.")).<Void>mapEmpty();
+      case GONE -> flows.finish(turn.browser(), flow).onSuccess(ended -> HostedPages.problem(ctx, 400, turn.app(),
+          "This sign-in cannot go on. Go back to the app and start again.")).<Void>mapEmpty();
       case ACTIVE -> finish(ctx, turn, flow, answers, kind, userId);
     });
   }

@@ -211,6 +211,11 @@ class ConversationTest {
 
     assertEquals(403, refused.status(), refused.toString());
     assertTrue(refused.body().contains("This account is disabled."), refused.body());
+    // Enabled again, the page's held proof does not finish it (h95: the same form posted again did).
+    changeUser("PATCH", "late-off@example.com", new JsonObject().put("disabled", false));
+    FormBrowser.Page again = browser.submit(fields, Map.of("PERSON_NAME_FIRSTNAME", "Kim",
+        "PERSON_NAME_LASTNAME", "Lee", "action", "profile"));
+    assertEquals(400, again.status(), again.toString());
     JsonObject after = read(conversation.getString("id"));
     assertEquals("IN_PROGRESS", after.getString("status"), after.encode());
     assertEquals(0, fixture.gateway.count("SELECT count(*) FROM conversation_credentials WHERE user_id = '"
