@@ -57,10 +57,13 @@ public final class RoleRepository {
 
   /**
    * The roles a request names ({@code $3} names, {@code $4} ids) resolved against the catalogue of app
-   * {@code $1}, and whether every one of them exists: the head of every statement that grants roles.
+   * {@code $1}, and whether every one of them exists: the head of every statement that grants roles. The roles are
+   * held (FOR SHARE) until the grant commits: a tenant member's roles are ids in an array, which no foreign key
+   * guards, so a grant racing the role's deletion kept the deleted id (the deletion's sweep of the members could not
+   * see the grant's uncommitted row); now one waits for the other, and a grant after the deletion finds no role.
    */
   public static final String WANTED = "wanted AS (SELECT id, name FROM roles WHERE app_id = $1 AND (name = ANY($3::text[]) "
-      + "OR id = ANY($4::int[]))), "
+      + "OR id = ANY($4::int[])) FOR SHARE), "
       + "ok AS (SELECT NOT EXISTS (SELECT 1 FROM unnest($3::text[]) n WHERE n NOT IN (SELECT name FROM wanted)) "
       + "AND NOT EXISTS (SELECT 1 FROM unnest($4::int[]) i WHERE i NOT IN (SELECT id FROM wanted)) AS ok)";
 

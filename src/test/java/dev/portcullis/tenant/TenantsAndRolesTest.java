@@ -378,6 +378,34 @@ class TenantsAndRolesTest {
   }
 
   @Test
+  @DisplayName("a member's role granted while the role is being deleted is refused once the deletion commits, not "
+      + "kept as a dead id (h96: 19 of 30 races kept it)")
+  void grantRacingRoleDeletion() throws Exception {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "tenants-role-race");
+    ok(app.http().post(app.path("/roles"), new JsonObject().put("name", "DOOMED"), ADMIN), 201);
+    String tenantId = tenant(app, "race");
+    String userId = app.signIn(email()).getJsonObject("user").getString("id");
+    Object roleId = app.sql("SELECT id FROM roles WHERE app_id = ?::uuid AND name = 'DOOMED'", app.appId());
+    try (java.sql.Connection db = gateway.jdbc(); java.sql.Statement deletion = db.createStatement()) {
+      db.setAutoCommit(false);
+      // The deletion's own statements, not yet committed: the role held, its member grants swept, the role gone.
+      deletion.execute("SELECT 1 FROM roles WHERE id = " + roleId + " FOR UPDATE");
+      deletion.execute("UPDATE tenant_members SET roles = array_remove(roles, " + roleId + ") WHERE roles @> ARRAY["
+          + roleId + "]");
+      deletion.execute("DELETE FROM roles WHERE id = " + roleId);
+      java.util.concurrent.CompletableFuture<ApiResponse> grant = app.http().sendAsync("PUT",
+          app.path("/tenants/" + tenantId + "/members/" + userId), new JsonObject().put("roles",
+              new JsonArray().add("USER").add("DOOMED")).encode(), "Content-Type", "application/json", ADMIN[0], ADMIN[1]);
+      dev.portcullis.testing.Await.until("the grant waits for the deletion", java.time.Duration.ofSeconds(10),
+          () -> grant.isDone() || gateway.count("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+              + "current_database() AND wait_event_type = 'Lock' AND query LIKE '%tenant_members%'") > 0);
+      db.commit();
+      assertEquals(400, grant.join().status(), grant.join().body());
+    }
+    assertEquals(0, gateway.count("SELECT count(*) FROM tenant_members WHERE roles @> ARRAY[" + roleId + "]"));
+  }
+
+  @Test
   @DisplayName("a tenant name with a control or text-direction character is 400 naming name, on create and on change; "
       + "accents, CJK, emoji and direction marks are ordinary text")
   void tenantNameHiddenCharacters() {
