@@ -21,8 +21,14 @@ import java.util.UUID;
  */
 final class Seats {
 
+  /**
+   * The policy's row is held too (shared): a statement waiting on the licence's lock reads again only the rows it
+   * locks, so an activation queued behind another used the policy as it stood when it started (two devices took
+   * seats of a policy a PATCH had just cut to one); now a policy change waits for the activations under way, and the
+   * ones after it read it as changed.
+   */
   private static final String LOCK_LICENSE = "SELECT " + License.COLUMNS + License.FROM
-      + "WHERE l.id = $1 FOR UPDATE OF l";
+      + "WHERE l.id = $1 FOR UPDATE OF l FOR SHARE OF p";
   /**
    * Each count reads only the rows it counts, through its index (the live devices; the last day's activations): a
    * licence's deactivated devices stay as its history, and one aggregate over all of them, under the licence's

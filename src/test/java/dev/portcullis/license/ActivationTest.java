@@ -331,4 +331,31 @@ class ActivationTest {
     assertEquals(200, again.status(), again.body());
     assertEquals(name, again.json().getJsonObject("device").getString("name"));
   }
+
+  @Test
+  @DisplayName("activations queued behind a licence's lock read its policy as it is when they get the lock: a policy "
+      + "cut to one device meanwhile gives one seat (h96: both activated under the old limit)")
+  void policyChangedWhileQueued() throws Exception {
+    JsonObject policy = licenses.policy(6);
+    JsonObject license = licenses.license(policy);
+    String key = license.getString("key");
+    java.util.List<java.util.concurrent.CompletableFuture<ApiResponse>> queued;
+    try (java.sql.Connection db = gateway.jdbc(); java.sql.Statement lock = db.createStatement()) {
+      db.setAutoCommit(false);
+      lock.execute("SELECT 1 FROM licenses WHERE id = '" + license.getString("license_id") + "' FOR UPDATE");
+      queued = java.util.List.of(licenses.activateAsync(gateway.http(), key, "fp-queued-1"),
+          licenses.activateAsync(gateway.http(), key, "fp-queued-2"));
+      dev.portcullis.testing.Await.until("both activations wait on the licence", java.time.Duration.ofSeconds(10),
+          () -> gateway.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+              + "AND wait_event_type = 'Lock' AND query LIKE '%license_policies%'") == 2);
+      ApiResponse cut = licenses.admin("PATCH", "/license-policies/" + policy.getString("policy_id"),
+          new JsonObject().put("max_devices", 1));
+      assertEquals(200, cut.status(), cut.body());
+      db.rollback();
+    }
+    long seated = queued.stream().map(java.util.concurrent.CompletableFuture::join)
+        .filter(answer -> answer.status() == 201).count();
+    assertEquals(1, seated, queued.stream().map(f -> f.join().body()).toList().toString());
+    assertEquals(1, licenses.liveDevices(license.getString("license_id")));
+  }
 }
