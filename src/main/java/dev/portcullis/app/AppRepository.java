@@ -63,6 +63,12 @@ public final class AppRepository {
       + "AS published_wait FROM signing_keys WHERE app_id = $1";
   /** Serializes app creation per owner across every process; class id 21 keeps clear of other locks. */
   private static final String LOCK_OWNER = "SELECT pg_advisory_xact_lock(21, hashtext($1::text))";
+  /**
+   * The owner's row, held (shared) until the app is stored: a disable waits for a creation under way, and one that
+   * committed first refuses it. The owner was checked when the request was authenticated, but the RSA key made since
+   * takes a while: creations that passed that check went on after the disable had answered.
+   */
+  private static final String OWNER_ENABLED = "SELECT disabled FROM users WHERE id = $1 FOR SHARE";
   private static final String MISSING_ROLES = "SELECT n FROM unnest($2::text[]) n "
       + "WHERE NOT EXISTS (SELECT 1 FROM roles r WHERE r.app_id = $1 AND r.name = n)";
   private static final String COUNT_OWNED = "SELECT count(*) FROM apps WHERE owner_id = $1 AND " + LIVE;
@@ -176,7 +182,10 @@ public final class AppRepository {
       return Future.succeededFuture();
     }
     return conn.preparedQuery(LOCK_OWNER).execute(Tuple.of(ownerId.toString()))
-        .compose(locked -> conn.preparedQuery(COUNT_OWNED).execute(Tuple.of(ownerId)))
+        .compose(locked -> conn.preparedQuery(OWNER_ENABLED).execute(Tuple.of(ownerId)))
+        .compose(owner -> owner.rowCount() == 1 && !owner.iterator().next().getBoolean("disabled")
+            ? conn.preparedQuery(COUNT_OWNED).execute(Tuple.of(ownerId))
+            : Future.failedFuture(new ApiException(ErrorCode.USER_DISABLED, "this owner account is disabled")))
         .compose(rows -> rows.iterator().next().getLong(0) < maxPerOwner
             ? Future.succeededFuture()
             : Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN,

@@ -362,4 +362,29 @@ class OwnerApiTest {
     JsonArray apps = list.json().getJsonArray("apps");
     return apps.stream().map(app -> ((JsonObject) app).getString("app_id")).toList();
   }
+
+  @Test
+  @DisplayName("an app creation that passed the owner's check before a disable committed is refused when it stores the "
+      + "app (h96: created while the RSA key was made, after the disable had answered)")
+  void creationRacingTheOwnersDisable() throws Exception {
+    JsonObject tokens = SignIns.owner(gateway, inbox, email());
+    String ownerId = tokens.getJsonObject("owner").getString("id");
+    String slug = slug();
+    try (Connection db = gateway.jdbc(); Statement disable = db.createStatement()) {
+      db.setAutoCommit(false);
+      // The disable, not yet committed: it holds the owner's row.
+      disable.executeUpdate("UPDATE users SET disabled = true WHERE id = '" + ownerId + "'");
+      java.util.concurrent.CompletableFuture<ApiResponse> create = http().sendAsync("POST", "/v1/apps",
+          new JsonObject().put("name", "App " + slug).put("slug", slug).encode(), "Content-Type", "application/json",
+          bearer(tokens)[0], bearer(tokens)[1]);
+      dev.portcullis.testing.Await.until("the creation waits on the owner", java.time.Duration.ofSeconds(10),
+          () -> create.isDone() || gateway.count("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+              + "current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM users%'") > 0);
+      db.commit();
+      ApiResponse answered = create.join();
+      assertEquals(403, answered.status(), answered.body());
+      assertEquals("user_disabled", answered.error());
+    }
+    assertEquals(0, gateway.count("SELECT count(*) FROM apps WHERE slug = '" + slug + "'"));
+  }
 }
