@@ -77,6 +77,23 @@ class UnseenKidLookupTest {
     }
   }
 
+  /**
+   * Sends {@link #REQUESTS} tokens naming made-up kids while the keys' table is locked, and waits until those beyond
+   * the line's places were answered 503 (the line is full); their answers.
+   */
+  private static List<CompletableFuture<String>> fillTheLine(java.util.concurrent.ExecutorService clients) {
+    List<CompletableFuture<String>> answers = new ArrayList<>();
+    for (int i = 0; i < REQUESTS; i++) {
+      String token = madeUpToken();
+      answers.add(CompletableFuture.supplyAsync(() -> statusOf(token), clients));
+    }
+    int beyondTheLine = REQUESTS - VerificationKeys.UNSEEN_AT_ONCE - VerificationKeys.UNSEEN_WAITING;
+    Await.until(beyondTheLine + " answered 503 while the table is still locked", Duration.ofSeconds(15),
+        () -> answers.stream().filter(answer -> answer.isDone()
+            && answer.join().startsWith("HTTP/1.1 503")).count() >= beyondTheLine);
+    return answers;
+  }
+
   @Test
   @DisplayName("with Postgres slow, a flood of made-up kids holds two connections of their own, four look-ups and 64 "
       + "waiting; the rest are 503 at once (h91: a query per kid, as many at once as the pool allows)")
@@ -85,15 +102,7 @@ class UnseenKidLookupTest {
     try (Connection db = gateway.jdbc(); Statement lock = db.createStatement()) {
       db.setAutoCommit(false);
       lock.execute("LOCK TABLE signing_keys IN ACCESS EXCLUSIVE MODE");
-      List<CompletableFuture<String>> answers = new ArrayList<>();
-      for (int i = 0; i < REQUESTS; i++) {
-        String token = madeUpToken();
-        answers.add(CompletableFuture.supplyAsync(() -> statusOf(token), clients));
-      }
-      int beyondTheLine = REQUESTS - VerificationKeys.UNSEEN_AT_ONCE - VerificationKeys.UNSEEN_WAITING;
-      Await.until(beyondTheLine + " answered 503 while the table is still locked", Duration.ofSeconds(15),
-          () -> answers.stream().filter(answer -> answer.isDone()
-              && answer.join().startsWith("HTTP/1.1 503")).count() >= beyondTheLine);
+      List<CompletableFuture<String>> answers = fillTheLine(clients);
       assertEquals(Introspection.UNSEEN_KID_CONNECTIONS, gateway.count("SELECT count(*) FROM pg_locks l "
           + "JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'signing_keys' AND NOT l.granted"),
           "look-ups waiting on the table: only those of the unseen kids' own connections");
@@ -121,14 +130,7 @@ class UnseenKidLookupTest {
     try (Connection db = gateway.jdbc(); Statement lock = db.createStatement()) {
       db.setAutoCommit(false);
       lock.execute("LOCK TABLE signing_keys IN ACCESS EXCLUSIVE MODE");
-      List<CompletableFuture<String>> fakes = new ArrayList<>();
-      for (int i = 0; i < REQUESTS; i++) {
-        String fake = madeUpToken();
-        fakes.add(CompletableFuture.supplyAsync(() -> statusOf(fake), clients));
-      }
-      int beyondTheLine = REQUESTS - VerificationKeys.UNSEEN_AT_ONCE - VerificationKeys.UNSEEN_WAITING;
-      Await.until("the line is full", Duration.ofSeconds(15), () -> fakes.stream()
-          .filter(answer -> answer.isDone() && answer.join().startsWith("HTTP/1.1 503")).count() >= beyondTheLine);
+      fillTheLine(clients);
       CompletableFuture<String> known = CompletableFuture.supplyAsync(() -> statusOf(token), clients);
       // Answered at once only if refused by the full line; otherwise it waits on the lock like any known key.
       Await.until("the known token is answered or waits on the table", Duration.ofSeconds(10), () -> known.isDone()
