@@ -42,10 +42,17 @@ public final class Postgres {
 
   private final Pool pool;
   private final long timeoutMs;
+  /**
+   * Requests' pools: a transaction still running at the deadline is rolled back, since its caller is answered 503.
+   * Jobs' and writers' pools: it commits when its work succeeds, since nobody is told otherwise and a batch that
+   * always outlived the bound would otherwise never make progress.
+   */
+  private final boolean deadlineRollsBack;
 
-  private Postgres(Pool pool, long timeoutMs) {
+  private Postgres(Pool pool, long timeoutMs, boolean deadlineRollsBack) {
     this.pool = pool;
     this.timeoutMs = timeoutMs;
+    this.deadlineRollsBack = deadlineRollsBack;
   }
 
   /**
@@ -56,7 +63,7 @@ public final class Postgres {
    */
   public static Postgres create(Vertx vertx, GatewayConfig config) {
     return create(vertx, config, "portcullis-pg", config.pgPoolSize(),
-        Map.of("lock_timeout", Long.toString(config.backendTimeoutMs())));
+        Map.of("lock_timeout", Long.toString(config.backendTimeoutMs())), true);
   }
 
   /**
@@ -65,17 +72,20 @@ public final class Postgres {
    * them at once held every connection while each waited for one more.
    */
   public static Postgres createBesideRequests(Vertx vertx, GatewayConfig config, String name, int maxSize) {
-    return create(vertx, config, name, maxSize, Map.of("lock_timeout", Long.toString(config.backendTimeoutMs())));
+    return create(vertx, config, name, maxSize, Map.of("lock_timeout", Long.toString(config.backendTimeoutMs())), true);
   }
 
-  /** A pool of its own (shared by name within the process), for a writer that must not queue behind requests. */
+  /**
+   * A pool of its own (shared by name within the process), for a writer that must not queue behind requests or a
+   * periodic job: a transaction past its bound still commits (see {@link #inTransaction}).
+   */
   public static Postgres create(Vertx vertx, GatewayConfig config, String name, int maxSize) {
-    return create(vertx, config, name, maxSize, Map.of());
+    return create(vertx, config, name, maxSize, Map.of(), false);
   }
 
   /** {@code settings}: server settings every connection of the pool starts with (sent at connection start). */
   private static Postgres create(Vertx vertx, GatewayConfig config, String name, int maxSize,
-                                 Map<String, String> settings) {
+                                 Map<String, String> settings, boolean deadlineRollsBack) {
     PgUrl url = config.pgUrl();
     PgConnectOptions connect = connectOptions(url);
     settings.forEach(connect::addProperty);
@@ -87,7 +97,7 @@ public final class Postgres {
         .setConnectionTimeout((int) config.backendTimeoutMs())
         .setConnectionTimeoutUnit(TimeUnit.MILLISECONDS);
     Pool pool = PgBuilder.pool().with(options).connectingTo(connect).using(vertx).build();
-    return new Postgres(pool, config.backendTimeoutMs());
+    return new Postgres(pool, config.backendTimeoutMs(), deadlineRollsBack);
   }
 
   /** How every pool connects: prepared statements cached per connection, up to {@link #CACHED_SQL_LIMIT}. */
@@ -133,11 +143,11 @@ public final class Postgres {
   }
 
   /**
-   * The same pool with another bound on each call: for periodic jobs, whose work is not request-sized. The bound
-   * fails the caller's future only; a transaction it cuts short still commits when its work succeeds.
+   * The same pool with another bound on each call: for periodic jobs, whose work is not request-sized. On a job's
+   * pool the bound fails the caller's future only; a transaction it cuts short still commits when its work succeeds.
    */
   public Postgres withTimeout(long timeoutMs) {
-    return new Postgres(pool, timeoutMs);
+    return new Postgres(pool, timeoutMs, deadlineRollsBack);
   }
 
   /** How long a call waits before its caller is answered 503 (the backend timeout, or a job's own bound). */
@@ -156,8 +166,8 @@ public final class Postgres {
   }
 
   /**
-   * Runs work in one transaction: committed when the future succeeds, rolled back when it fails. The deadline decides
-   * the outcome, not only how long the caller waits: work that ends after it is rolled back, and work that ended
+   * Runs work in one transaction: committed when the future succeeds, rolled back when it fails. On a requests' pool
+   * the deadline decides the outcome, not only how long the caller waits: work that ends after it is rolled back, and work that ended
    * before it is committed and the commit's outcome awaited, so a {@code 503} never hides a commit (a disable answered
    * 503 had committed without the revocation of its sessions that follows the commit). The work is not cut short (its
    * statements would go on outside the transaction once it had been rolled back); the caller waits for it, a second
@@ -165,6 +175,9 @@ public final class Postgres {
    * once, and never begins.
    */
   public <T> Future<T> inTransaction(Function<SqlConnection, Future<T>> work) {
+    if (!deadlineRollsBack) {
+      return guard(pool.withTransaction(work));
+    }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
     AtomicBoolean begun = new AtomicBoolean();
     Future<T> transaction = RequestContext.carried(pool.withTransaction(conn -> {

@@ -23,7 +23,8 @@ class TransactionDeadlineTest {
   private static final int TIMEOUT_MS = 1_000;
 
   @RegisterExtension
-  static final GatewayExtension env = GatewayExtension.create().config(GatewayConfig.BACKEND_TIMEOUT_MS, TIMEOUT_MS);
+  static final GatewayExtension env = GatewayExtension.create().config(GatewayConfig.BACKEND_TIMEOUT_MS, TIMEOUT_MS)
+      .config(GatewayConfig.HOUSEKEEPING_INTERVAL_MS, 200);
 
   private static TestGateway gateway;
 
@@ -59,6 +60,31 @@ class TransactionDeadlineTest {
       } finally {
         ddl.execute("DROP TRIGGER test_slow_disable ON users");
         ddl.execute("DROP FUNCTION test_slow_disable()");
+      }
+    }
+  }
+
+  /** A job's batch has no caller to answer: one that outlives the bound still commits, or the job never progresses. */
+  @Test
+  @DisplayName("a housekeeping batch that outlives the backend timeout still commits: the job makes progress under a "
+      + "slow Postgres (h97: rolled back on every run)")
+  void slowJobBatchCommits() throws Exception {
+    String app = gateway.createApp("deadline-job").getString("app_id");
+    String user = gateway.http().post("/v1/apps/" + app + "/users", new JsonObject().put("email", "old@example.com"),
+        ADMIN).json().getString("id");
+    try (Connection db = gateway.jdbc(); Statement ddl = db.createStatement()) {
+      ddl.execute("CREATE FUNCTION test_slow_sweep() RETURNS trigger LANGUAGE plpgsql AS "
+          + "$$ BEGIN PERFORM pg_sleep(" + 1.5 * TIMEOUT_MS / 1000 + "); RETURN NULL; END $$");
+      ddl.execute("CREATE TRIGGER test_slow_sweep AFTER DELETE ON sessions FOR EACH STATEMENT "
+          + "EXECUTE FUNCTION test_slow_sweep()");
+      try {
+        ddl.executeUpdate("INSERT INTO sessions (id, app_id, user_id, expires_at) SELECT gen_random_uuid(), '" + app
+            + "', '" + user + "', now() - interval '1 hour' FROM generate_series(1, 3)");
+        Await.until("the expired sessions swept", Duration.ofSeconds(30),
+            () -> gateway.count("SELECT count(*) FROM sessions WHERE user_id = '" + user + "'") == 0);
+      } finally {
+        ddl.execute("DROP TRIGGER test_slow_sweep ON sessions");
+        ddl.execute("DROP FUNCTION test_slow_sweep()");
       }
     }
   }
