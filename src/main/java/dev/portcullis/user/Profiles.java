@@ -48,7 +48,7 @@ public final class Profiles {
         throw ApiException.invalid(path, "must be at most " + max + " characters");
       }
       // An address may run over lines; nothing else may hide or reorder text where it is shown.
-      DisplayText.require(path, field.equals("address") ? trimmed.replaceAll("\r?\n", " ") : trimmed);
+      DisplayText.require(path, field.equals("address") ? trimmed.replaceAll("\r?\n|[\u2028\u2029]", " ") : trimmed);
       if (field.equals("dob") && !trimmed.isEmpty()) {
         dob(path, trimmed);
       }
