@@ -10,9 +10,11 @@ import java.util.regex.Pattern;
 public final class DisplayText {
 
   // \p{Cc}: the C1 controls too (U+0080-U+009F, \p{Cntrl} is ASCII's alone); the line and paragraph separators
-  // U+2028/U+2029 break a line as a newline does. Not U+200E/U+200F: the plain direction marks of right-to-left and
-  // mixed-script names reorder nothing around them.
-  private static final Pattern HIDDEN = Pattern.compile("[\\p{Cc}\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u2069]");
+  // U+2028/U+2029 break a line as a newline does; U+206A-U+206F (deprecated shaping and swapping controls) and
+  // U+FFF9-U+FFFB (interlinear annotation) change how the text around them is shown. Not U+200E/U+200F: the plain
+  // direction marks of right-to-left and mixed-script names reorder nothing around them; nor the joiners names need.
+  private static final Pattern HIDDEN =
+      Pattern.compile("[\\p{Cc}\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u206F\\uFFF9-\\uFFFB]");
 
   private DisplayText() {
   }

@@ -416,7 +416,8 @@ class TenantsAndRolesTest {
     assertEquals(ordinary, created.getString("name"));
     String path = app.path("/tenants/" + created.getString("tenant_id"));
     // C1 controls and the line separator too (h95: U+0085, U+009B and U+2028 were taken)
-    for (String hidden : List.of("a\u0001b", "a\u202Eb", "a\u2066b", "c1\u0085nel", "csi\u009b31m", "ls\u2028line")) {
+    for (String hidden : List.of("a\u0001b", "a\u202Eb", "a\u2066b", "c1\u0085nel", "csi\u009b31m", "ls\u2028line",
+        "swap\u206Ax", "note\uFFF9x")) {
       ApiResponse refused = app.http().post(app.path("/tenants"), new JsonObject().put("name", hidden)
           .put("slug", "text-refused"), ADMIN);
       assertEquals(400, refused.status(), refused.body());
