@@ -167,12 +167,12 @@ public final class Postgres {
 
   /**
    * Runs work in one transaction: committed when the future succeeds, rolled back when it fails. On a requests' pool
-   * the deadline decides the outcome, not only how long the caller waits: work that ends after it is rolled back, and work that ended
-   * before it is committed and the commit's outcome awaited, so a {@code 503} never hides a commit (a disable answered
-   * 503 had committed without the revocation of its sessions that follows the commit). The work is not cut short (its
-   * statements would go on outside the transaction once it had been rolled back); the caller waits for it, a second
-   * deadline at most. Work that has not begun when the deadline passes (no connection yet) is answered {@code 503} at
-   * once, and never begins.
+   * the deadline decides the outcome, not only how long the caller waits: work that ends after it is rolled back, and
+   * work that ended before it is committed and the commit's outcome awaited, so a {@code 503} never hides a commit (a
+   * disable answered 503 had committed without the revocation of its sessions that follows the commit). The work is
+   * not cut short (its statements would go on outside the transaction once it had been rolled back); the caller waits
+   * for it, a second deadline at most. Work that has not begun when the deadline passes (no connection yet) is
+   * answered {@code 503} at once, and never begins.
    */
   public <T> Future<T> inTransaction(Function<SqlConnection, Future<T>> work) {
     if (!deadlineRollsBack) {

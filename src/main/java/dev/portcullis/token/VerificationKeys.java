@@ -56,6 +56,7 @@ final class VerificationKeys {
   static final int SEEN_MAX = 10_000;
 
   private final SigningKeyStore store;
+  private final SigningKeyStore unseenStore;
   private final TtlCache<String, Key> cache = new TtlCache<>(TTL_MS, 10_000);
   /** Whether a kid is unknown (bounded): a flood of tokens naming one made-up kid costs one query a minute. */
   private final TtlCache<String, Boolean> unknown = new TtlCache<>(UNKNOWN_TTL_MS, 10_000);
@@ -75,8 +76,6 @@ final class VerificationKeys {
       return size() > SEEN_MAX;
     }
   };
-
-  private final SigningKeyStore unseenStore;
 
   /**
    * {@code unseenStore}: the store unseen kids are looked up in, on a small pool of its own so that their look-ups

@@ -395,7 +395,8 @@ class TenantsAndRolesTest {
       deletion.execute("DELETE FROM roles WHERE id = " + roleId);
       java.util.concurrent.CompletableFuture<ApiResponse> grant = app.http().sendAsync("PUT",
           app.path("/tenants/" + tenantId + "/members/" + userId), new JsonObject().put("roles",
-              new JsonArray().add("USER").add("DOOMED")).encode(), "Content-Type", "application/json", ADMIN[0], ADMIN[1]);
+              new JsonArray().add("USER").add("DOOMED")).encode(), "Content-Type", "application/json",
+          ADMIN[0], ADMIN[1]);
       dev.portcullis.testing.Await.until("the grant waits for the deletion", java.time.Duration.ofSeconds(10),
           () -> grant.isDone() || gateway.count("SELECT count(*) FROM pg_stat_activity WHERE datname = "
               + "current_database() AND wait_event_type = 'Lock' AND query LIKE '%tenant_members%'") > 0);

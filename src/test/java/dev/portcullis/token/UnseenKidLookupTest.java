@@ -63,7 +63,8 @@ class UnseenKidLookupTest {
   private static boolean subscribed() {
     String name = dev.portcullis.core.RedisSubscription.clientName(gateway.redisPrefix() + "app-changed");
     return java.util.Arrays.stream(gateway.redis(io.vertx.redis.client.Command.CLIENT, "LIST", "TYPE", "pubsub")
-        .toString().split("\n")).anyMatch(client -> client.contains(" name=" + name + " ") && client.contains(" sub=1 "));
+        .toString().split("\n"))
+        .anyMatch(client -> client.contains(" name=" + name + " ") && client.contains(" sub=1 "));
   }
 
   private static String statusOf(String token) {
