@@ -103,7 +103,10 @@ public final class UserPasswords {
    */
   public Future<Boolean> reset(UUID userId, String column, String passwordHash) {
     String sql = "email".equals(column) ? RESET_EMAIL : RESET_PHONE;
-    return pg.run(pool -> pool.preparedQuery(sql).execute(Tuple.of(userId, passwordHash)))
+    // In a transaction, so that the deadline rolls back a write still running at it: a reset answered 503 had
+    // replaced the password once the statement ended, with the rest of the reset (its second revocation, its
+    // audit event, the lock-outs' clearing) never run.
+    return pg.inTransaction(conn -> conn.preparedQuery(sql).execute(Tuple.of(userId, passwordHash)))
         .map(rows -> rows.rowCount() == 1);
   }
 

@@ -715,6 +715,41 @@ class PasswordFlowTest {
     }
   }
 
+  @Test
+  @DisplayName("a reset whose write outlives the request's deadline is answered 503 and changes no password (h98: "
+      + "the password changed after the 503, with no reset_completed event)")
+  void slowResetRolledBack() throws Exception {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-reset-slow", new JsonObject()
+        .put("otp_resend_cooldown", 0).put("pow_max_difficulty", 0));
+    String email = "slow-reset@example.com";
+    ApiResponse created = gateway.http().post("/v1/apps/" + client.appId() + "/users",
+        new JsonObject().put("email", email).put("password", "tangerine skyline 42"),
+        Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(201, created.status(), created.body());
+    String userId = created.json().getString("id");
+    String hash = passwordHash(client.appId(), email);
+    String resetId = client.requestReset(email).json().getString("reset_id");
+    String code = receiver.awaitCode(resetId);
+    long sleepSeconds = 2 * gateway.config().backendTimeoutMs() / 1000 + 1;
+    try (java.sql.Connection db = gateway.jdbc(); java.sql.Statement ddl = db.createStatement()) {
+      ddl.execute("CREATE FUNCTION test_slow_reset() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep("
+          + sleepSeconds + "); RETURN NEW; END $$");
+      ddl.execute("CREATE TRIGGER test_slow_reset BEFORE UPDATE OF password_hash ON users FOR EACH ROW "
+          + "WHEN (NEW.id = '" + userId + "') EXECUTE FUNCTION test_slow_reset()");
+      try {
+        ApiResponse reset = client.reset(resetId, code, "quietly humming kettle");
+        assertEquals(503, reset.status(), reset.body());
+        Await.until("the reset's statement is over", java.time.Duration.ofSeconds(sleepSeconds + 10),
+            () -> gateway.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                + "AND pid <> pg_backend_pid() AND state <> 'idle' AND query ILIKE '%password_hash%'") == 0);
+      } finally {
+        ddl.execute("DROP TRIGGER test_slow_reset ON users");
+        ddl.execute("DROP FUNCTION test_slow_reset()");
+      }
+    }
+    assertEquals(hash, passwordHash(client.appId(), email), "answered 503, the password stays");
+  }
+
   private static String passwordHash(String appId, String email) {
     return column(appId, email, "password_hash");
   }
