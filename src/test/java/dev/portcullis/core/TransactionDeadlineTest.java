@@ -41,26 +41,17 @@ class TransactionDeadlineTest {
         new JsonObject().put("email", "late@example.com"), ADMIN);
     assertEquals(201, created.status(), created.body());
     String user = created.json().getString("id");
-    try (Connection db = gateway.jdbc(); Statement ddl = db.createStatement()) {
-      ddl.execute("CREATE FUNCTION test_slow_disable() RETURNS trigger LANGUAGE plpgsql AS "
-          + "$$ BEGIN PERFORM pg_sleep(" + 1.5 * TIMEOUT_MS / 1000 + "); RETURN NEW; END $$");
-      ddl.execute("CREATE TRIGGER test_slow_disable BEFORE UPDATE ON users FOR EACH ROW WHEN (NEW.disabled) "
-          + "EXECUTE FUNCTION test_slow_disable()");
-      try {
-        ApiResponse answered = gateway.http().patch("/v1/apps/" + app + "/users/" + user,
-            new JsonObject().put("disabled", true), ADMIN);
-        assertEquals(503, answered.status(), answered.body());
-        Await.until("the gateway's transactions are over", Duration.ofSeconds(10),
-            () -> gateway.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                + "AND pid <> pg_backend_pid() AND state <> 'idle' AND query ILIKE '%users%'") == 0);
-        assertEquals(0, gateway.count("SELECT count(*) FROM users WHERE id = '" + user + "' AND disabled"),
-            "answered 503, the user is not disabled");
-        assertEquals(0, gateway.count("SELECT count(*) FROM audit_events WHERE type = 'user.disabled' "
-            + "AND user_id = '" + user + "'"));
-      } finally {
-        ddl.execute("DROP TRIGGER test_slow_disable ON users");
-        ddl.execute("DROP FUNCTION test_slow_disable()");
-      }
+    try (SlowTrigger slow = new SlowTrigger("users", "BEFORE UPDATE ON users FOR EACH ROW WHEN (NEW.disabled)")) {
+      ApiResponse answered = gateway.http().patch("/v1/apps/" + app + "/users/" + user,
+          new JsonObject().put("disabled", true), ADMIN);
+      assertEquals(503, answered.status(), answered.body());
+      Await.until("the gateway's transactions are over", Duration.ofSeconds(10),
+          () -> gateway.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+              + "AND pid <> pg_backend_pid() AND state <> 'idle' AND query ILIKE '%users%'") == 0);
+      assertEquals(0, gateway.count("SELECT count(*) FROM users WHERE id = '" + user + "' AND disabled"),
+          "answered 503, the user is not disabled");
+      assertEquals(0, gateway.count("SELECT count(*) FROM audit_events WHERE type = 'user.disabled' "
+          + "AND user_id = '" + user + "'"));
     }
   }
 
@@ -72,19 +63,37 @@ class TransactionDeadlineTest {
     String app = gateway.createApp("deadline-job").getString("app_id");
     String user = gateway.http().post("/v1/apps/" + app + "/users", new JsonObject().put("email", "old@example.com"),
         ADMIN).json().getString("id");
-    try (Connection db = gateway.jdbc(); Statement ddl = db.createStatement()) {
-      ddl.execute("CREATE FUNCTION test_slow_sweep() RETURNS trigger LANGUAGE plpgsql AS "
-          + "$$ BEGIN PERFORM pg_sleep(" + 1.5 * TIMEOUT_MS / 1000 + "); RETURN NULL; END $$");
-      ddl.execute("CREATE TRIGGER test_slow_sweep AFTER DELETE ON sessions FOR EACH STATEMENT "
-          + "EXECUTE FUNCTION test_slow_sweep()");
-      try {
-        ddl.executeUpdate("INSERT INTO sessions (id, app_id, user_id, expires_at) SELECT gen_random_uuid(), '" + app
-            + "', '" + user + "', now() - interval '1 hour' FROM generate_series(1, 3)");
-        Await.until("the expired sessions swept", Duration.ofSeconds(30),
-            () -> gateway.count("SELECT count(*) FROM sessions WHERE user_id = '" + user + "'") == 0);
-      } finally {
-        ddl.execute("DROP TRIGGER test_slow_sweep ON sessions");
-        ddl.execute("DROP FUNCTION test_slow_sweep()");
+    try (SlowTrigger slow = new SlowTrigger("sessions", "AFTER DELETE ON sessions FOR EACH STATEMENT");
+         Connection db = gateway.jdbc(); Statement insert = db.createStatement()) {
+      insert.executeUpdate("INSERT INTO sessions (id, app_id, user_id, expires_at) SELECT gen_random_uuid(), '" + app
+          + "', '" + user + "', now() - interval '1 hour' FROM generate_series(1, 3)");
+      Await.until("the expired sessions swept", Duration.ofSeconds(30),
+          () -> gateway.count("SELECT count(*) FROM sessions WHERE user_id = '" + user + "'") == 0);
+    }
+  }
+
+  /** A trigger of the test's own that sleeps one and a half backend timeouts; dropped when closed. */
+  private static final class SlowTrigger implements AutoCloseable {
+
+    private final Connection db;
+    private final String table;
+
+    /** {@code timing}: when it fires, e.g. {@code BEFORE UPDATE ON users FOR EACH ROW}. */
+    SlowTrigger(String table, String timing) throws java.sql.SQLException {
+      this.db = gateway.jdbc();
+      this.table = table;
+      try (Statement ddl = db.createStatement()) {
+        ddl.execute("CREATE FUNCTION test_slow() RETURNS trigger LANGUAGE plpgsql AS "
+            + "$$ BEGIN PERFORM pg_sleep(" + 1.5 * TIMEOUT_MS / 1000 + "); RETURN NEW; END $$");
+        ddl.execute("CREATE TRIGGER test_slow " + timing + " EXECUTE FUNCTION test_slow()");
+      }
+    }
+
+    @Override
+    public void close() throws java.sql.SQLException {
+      try (db; Statement ddl = db.createStatement()) {
+        ddl.execute("DROP TRIGGER test_slow ON " + table);
+        ddl.execute("DROP FUNCTION test_slow()");
       }
     }
   }
