@@ -222,18 +222,18 @@ public final class Signups {
   private Future<Grant> complete(PasswordRequest request, Identity identity, String verificationId,
                                  JsonObject pending, Verify message) {
     String column = PasswordRequest.column(identity);
-    return users.findOrCreate(request.appId(), PasswordRequest.email(identity), PasswordRequest.phone(identity))
+    // The identity of a user found is marked verified by the statement that finds it.
+    return users.findOrCreate(request.appId(), PasswordRequest.email(identity), PasswordRequest.phone(identity),
+            // A pending password applies only to the user this code makes: a user made meanwhile (by an admin, an OTP
+            // login) keeps what it has, or a stranger's signup could set the password of an account it does not own.
+            (conn, found) -> pending == null || !found.created() ? Future.succeededFuture(found)
+                : UserPasswords.completeSignup(conn, found.user().id(), column, pending.getString("password_hash"),
+                    pending.getJsonObject("profile"), terms(pending)).map(found))
         .compose(found -> {
           UUID userId = found.user().id();
-          // A pending password applies only to the user this code makes: a user made meanwhile (by an admin, an OTP
-          // login) keeps what it has, or a stranger's signup could set the password of an account it does not own.
           boolean withPassword = pending != null && found.created();
-          Future<Void> stored = !withPassword
-              ? passwords.markVerified(userId, column)
-              : passwords.completeSignup(userId, column, pending.getString("password_hash"),
-                  pending.getJsonObject("profile"), terms(pending));
           // /auth/me of the user's live sessions shows the verified identity at once
-          return stored.compose(done -> changes.changed(userId)).compose(done -> {
+          return changes.changed(userId).compose(done -> {
             metrics.signup("verified");
             List<AuditEvent> events = new ArrayList<>();
             events.add(AuditEvent.of(AuditEvent.IDENTITY_VERIFIED, request.appId(), request.requestId(),

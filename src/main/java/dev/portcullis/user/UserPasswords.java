@@ -7,6 +7,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.util.UUID;
@@ -45,8 +46,6 @@ public final class UserPasswords {
   /** A verified signup: the password is set unless the user (made by a code login meanwhile) already has one. */
   private static final String COMPLETE_SIGNUP_EMAIL = completeSignup("email_verified");
   private static final String COMPLETE_SIGNUP_PHONE = completeSignup("phone_verified");
-  private static final String VERIFY_EMAIL = "UPDATE users SET email_verified = true WHERE id = $1";
-  private static final String VERIFY_PHONE = "UPDATE users SET phone_verified = true WHERE id = $1";
   /**
    * Only for a user still enabled: the statement waits for a disable that holds the row, and reads the row again
    * after it (a disable committed meanwhile is seen), so a disabled user's password is never replaced.
@@ -84,17 +83,15 @@ public final class UserPasswords {
     return pg.run(pool -> pool.preparedQuery(BY_ID).execute(Tuple.of(appId, userId))).map(UserPasswords::credentials);
   }
 
-  /** The verified identity, the password (unless one is set already), the profile when empty, the terms time. */
-  public Future<Void> completeSignup(UUID userId, String column, String passwordHash, JsonObject profile,
-                                     OffsetDateTime termsAcceptedAt) {
+  /**
+   * The verified identity, the password (unless one is set already), the profile when empty, the terms time: on
+   * {@code conn}, the transaction that made the user.
+   */
+  public static Future<Void> completeSignup(SqlConnection conn, UUID userId, String column, String passwordHash,
+                                            JsonObject profile, OffsetDateTime termsAcceptedAt) {
     String sql = "email".equals(column) ? COMPLETE_SIGNUP_EMAIL : COMPLETE_SIGNUP_PHONE;
     Tuple args = Tuple.of(userId, passwordHash, profile == null ? new JsonObject() : profile, termsAcceptedAt);
-    return pg.run(pool -> pool.preparedQuery(sql).execute(args)).mapEmpty();
-  }
-
-  public Future<Void> markVerified(UUID userId, String column) {
-    String sql = "email".equals(column) ? VERIFY_EMAIL : VERIFY_PHONE;
-    return pg.run(pool -> pool.preparedQuery(sql).execute(Tuple.of(userId))).mapEmpty();
+    return conn.preparedQuery(sql).execute(args).mapEmpty();
   }
 
   /**

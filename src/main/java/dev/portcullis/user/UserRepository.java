@@ -10,17 +10,18 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.BiFunction;
 
 /** SQL for users, kept in one place. */
 public final class UserRepository {
 
-  /** A user and whether this call created it. */
   /** A login's user, made now ({@code created}) or found; {@code disabled} as it was read. */
   public record Found(User user, boolean created, boolean disabled) {
   }
@@ -94,12 +95,26 @@ public final class UserRepository {
    * waits for the winner's commit and does nothing, and the loser then reads the winner's row.
    */
   public Future<Found> findOrCreate(UUID appId, String email, String phone) {
+    return pg.run(pool -> findOrCreate(pool, appId, email, phone));
+  }
+
+  /**
+   * As {@link #findOrCreate(UUID, String, String)}, with {@code then} run on the user in the same transaction: a
+   * signup's user is made with its password or not at all (made in a statement of its own, a deadline that fell
+   * between the two left a user without the password it signed up with, its pending signup spent).
+   */
+  public <T> Future<T> findOrCreate(UUID appId, String email, String phone,
+                                    BiFunction<SqlConnection, Found, Future<T>> then) {
+    return pg.inTransaction(conn -> findOrCreate(conn, appId, email, phone).compose(found -> then.apply(conn, found)));
+  }
+
+  private static Future<Found> findOrCreate(SqlClient client, UUID appId, String email, String phone) {
     String sql = email != null ? FIND_OR_INSERT_BY_EMAIL : FIND_OR_INSERT_BY_PHONE;
     Tuple params = Tuple.of(UUID.randomUUID(), appId, email != null ? email : phone);
-    return pg.run(pool -> pool.preparedQuery(sql).execute(params))
+    return client.preparedQuery(sql).execute(params)
         .compose(rows -> rows.rowCount() > 0
             ? Future.succeededFuture(found(rows.iterator().next()))
-            : find(appId, email, phone));
+            : find(client, appId, email, phone));
   }
 
   /** The id of the identity's user in the app, or null when it has none. */
@@ -226,9 +241,9 @@ public final class UserRepository {
     params.addString(prefix).addString(UserSearch.upperBound(prefix)).addString(UserSearch.like(prefix));
   }
 
-  private Future<Found> find(UUID appId, String email, String phone) {
+  private static Future<Found> find(SqlClient client, UUID appId, String email, String phone) {
     String sql = email != null ? BY_EMAIL : BY_PHONE;
-    return pg.run(pool -> pool.preparedQuery(sql).execute(Tuple.of(appId, email != null ? email : phone)))
+    return client.preparedQuery(sql).execute(Tuple.of(appId, email != null ? email : phone))
         .compose(rows -> rows.rowCount() > 0
             ? Future.succeededFuture(found(rows.iterator().next()))
             : Future.failedFuture(new IllegalStateException("user of app " + appId + " vanished after a conflict")));

@@ -719,35 +719,78 @@ class PasswordFlowTest {
   @DisplayName("a reset whose write outlives the request's deadline is answered 503 and changes no password (h98: "
       + "the password changed after the 503, with no reset_completed event)")
   void slowResetRolledBack() throws Exception {
-    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-reset-slow", new JsonObject()
-        .put("otp_resend_cooldown", 0).put("pow_max_difficulty", 0));
+    PasswordClient client = withoutCooldown("pw-reset-slow");
     String email = "slow-reset@example.com";
     ApiResponse created = gateway.http().post("/v1/apps/" + client.appId() + "/users",
         new JsonObject().put("email", email).put("password", "tangerine skyline 42"),
         Http.bearer(TestGateway.ADMIN_KEY));
     assertEquals(201, created.status(), created.body());
-    String userId = created.json().getString("id");
     String hash = passwordHash(client.appId(), email);
     String resetId = client.requestReset(email).json().getString("reset_id");
     String code = receiver.awaitCode(resetId);
-    long sleepSeconds = 2 * gateway.config().backendTimeoutMs() / 1000 + 1;
-    try (java.sql.Connection db = gateway.jdbc(); java.sql.Statement ddl = db.createStatement()) {
-      ddl.execute("CREATE FUNCTION test_slow_reset() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep("
-          + sleepSeconds + "); RETURN NEW; END $$");
-      ddl.execute("CREATE TRIGGER test_slow_reset BEFORE UPDATE OF password_hash ON users FOR EACH ROW "
-          + "WHEN (NEW.id = '" + userId + "') EXECUTE FUNCTION test_slow_reset()");
-      try {
-        ApiResponse reset = client.reset(resetId, code, "quietly humming kettle");
-        assertEquals(503, reset.status(), reset.body());
-        Await.until("the reset's statement is over", java.time.Duration.ofSeconds(sleepSeconds + 10),
-            () -> gateway.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                + "AND pid <> pg_backend_pid() AND state <> 'idle' AND query ILIKE '%password_hash%'") == 0);
-      } finally {
-        ddl.execute("DROP TRIGGER test_slow_reset ON users");
-        ddl.execute("DROP FUNCTION test_slow_reset()");
-      }
+    try (SlowPasswordWrite slow = new SlowPasswordWrite(email)) {
+      ApiResponse reset = client.reset(resetId, code, "quietly humming kettle");
+      assertEquals(503, reset.status(), reset.body());
+      slow.awaitOver();
     }
     assertEquals(hash, passwordHash(client.appId(), email), "answered 503, the password stays");
+  }
+
+  @Test
+  @DisplayName("a verification whose password write outlives the request's deadline is answered 503 and makes no "
+      + "user: the identity can sign up again (the user was made, without its password, in a statement of its own)")
+  void slowSignupMakesNoUser() throws Exception {
+    PasswordClient client = withoutCooldown("pw-signup-slow");
+    String email = "slow-signup@example.com";
+    String verificationId = client.signup(email, "tangerine skyline 42").json().getString("verification_id");
+    String code = receiver.awaitCode(verificationId);
+    try (SlowPasswordWrite slow = new SlowPasswordWrite(email)) {
+      ApiResponse verified = client.verify(verificationId, code);
+      assertEquals(503, verified.status(), verified.body());
+      slow.awaitOver();
+    }
+    assertEquals(0, gateway.count("SELECT count(*) FROM users WHERE app_id = '" + client.appId()
+        + "' AND email = '" + email + "'"), "answered 503, no user");
+    String again = client.signup(email, "marmalade orbit 77").json().getString("verification_id");
+    ApiResponse verified = client.verify(again, receiver.awaitCode(again));
+    assertEquals(200, verified.status(), verified.body());
+    assertEquals(true, verified.json().getBoolean("new_user"));
+    assertEquals(200, client.login(email, "marmalade orbit 77", null).status());
+  }
+
+  /**
+   * A trigger of the test's own that holds every write of a password to the identity's user for two backend
+   * timeouts and a second; dropped when closed.
+   */
+  private static final class SlowPasswordWrite implements AutoCloseable {
+
+    private final Connection db;
+    private final long seconds = 2 * gateway.config().backendTimeoutMs() / 1000 + 1;
+
+    SlowPasswordWrite(String email) throws java.sql.SQLException {
+      db = gateway.jdbc();
+      try (java.sql.Statement ddl = db.createStatement()) {
+        ddl.execute("CREATE FUNCTION test_slow_password() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            + "PERFORM pg_sleep(" + seconds + "); RETURN NEW; END $$");
+        ddl.execute("CREATE TRIGGER test_slow_password BEFORE UPDATE OF password_hash ON users FOR EACH ROW "
+            + "WHEN (NEW.email = '" + email + "') EXECUTE FUNCTION test_slow_password()");
+      }
+    }
+
+    /** Polls until no statement of the gateway's on the users' passwords runs any more. */
+    void awaitOver() {
+      Await.until("the slowed statement is over", Duration.ofSeconds(seconds + 10),
+          () -> gateway.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+              + "AND pid <> pg_backend_pid() AND state <> 'idle' AND query ILIKE '%password_hash%'") == 0);
+    }
+
+    @Override
+    public void close() throws java.sql.SQLException {
+      try (db; java.sql.Statement ddl = db.createStatement()) {
+        ddl.execute("DROP TRIGGER test_slow_password ON users");
+        ddl.execute("DROP FUNCTION test_slow_password()");
+      }
+    }
   }
 
   private static String passwordHash(String appId, String email) {
