@@ -97,7 +97,13 @@ public final class FlowEngine {
     if (!kinds.containsKey(flow.kind())) {
       return Future.failedFuture(new IllegalStateException("no flow kind " + flow.kind()));
     }
-    return starts.waitFor(visit(ctx).clientIp()).compose(wait -> {
+    if (!navigation(ctx)) {
+      // Counted, an image or a fetch of another site's page would spend its visitors' starts at this app.
+      metrics.flow(flow.kind(), "not_navigation");
+      HostedPages.problem(ctx, 403, app, "Open this page in your browser's address bar or from a link.");
+      return Future.succeededFuture();
+    }
+    return starts.waitFor(app.id(), visit(ctx).clientIp()).compose(wait -> {
       if (wait > 0) {
         metrics.flow(flow.kind(), "rate_limited");
         ctx.response().putHeader("Retry-After", Long.toString(wait));
@@ -109,6 +115,15 @@ public final class FlowEngine {
       Future<Void> recorded = started == null ? Future.succeededFuture() : audit.record(started);
       return recorded.compose(stored -> flows.save(browser, flow)).compose(saved -> enter(ctx, app, flow, Input.NONE));
     });
+  }
+
+  /**
+   * Whether the browser loads the page as a page (its {@code Sec-Fetch-Dest} is {@code document}, or not sent: older
+   * browsers, backends' own clients), not as an image, a script, a frame or a fetch that another site's page makes.
+   */
+  private static boolean navigation(RoutingContext ctx) {
+    String destination = ctx.request().getHeader("Sec-Fetch-Dest");
+    return destination == null || destination.equals("document");
   }
 
   /** {@code POST /hosted/{app_id}/flow}: one step's form. */

@@ -23,7 +23,10 @@ public final class HostedMetrics {
     step(kind, step, "passed");
   }
 
-  /** started, completed, refused (a bad link), expired (a form of a flow that is gone). */
+  /**
+   * started, completed, refused (a bad link), expired (a form of a flow that is gone), rate_limited, not_navigation
+   * (a start loaded as an image, a frame or a fetch).
+   */
   public void flow(String kind, String outcome) {
     Counter.builder("portcullis.hosted.flows")
         .description("Hosted flows by kind and outcome")

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.otp.ClientNetwork;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
 import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
@@ -157,19 +159,52 @@ class HostedPagesTest {
   }
 
   @Test
-  @Order(Integer.MAX_VALUE) // uses up this network's starts for the minute: last
-  @DisplayName("one network starts at most 60 flows a minute; beyond, a 429 page with Retry-After")
-  void flowStartsLimited() {
-    JsonObject app = app("pages-flood", new JsonObject());
-    FormBrowser browser = new FormBrowser(gateway.config().httpPort());
-    FormBrowser.Page page = start(browser, app);
-    for (int i = 0; i < FlowStarts.PER_MINUTE + 5 && page.status() == 200; i++) {
-      page = start(browser, app);
+  @DisplayName("a start loaded as an image, a frame or a fetch is a 403 page and spends none of the network's starts: "
+      + "another site's page cannot spend its visitors' starts by loading an app's links")
+  void subresourceStartsRefused() {
+    JsonObject app = app("pages-embedded", new JsonObject());
+    String path = "/onboarding/" + app.getString("app_id") + "?state=s&callback_url=" + FormBrowser.encode(CALLBACK);
+    for (String destination : List.of("image", "iframe", "script", "empty")) {
+      for (int i = 0; i < FlowStarts.PER_APP_PER_MINUTE / 4 + 1; i++) {
+        ApiResponse refused = gateway.http().get(path, "Sec-Fetch-Dest", destination);
+        assertEquals(403, refused.status(), destination + " " + refused.body());
+      }
     }
+    assertEquals(200, gateway.http().get(path, "Sec-Fetch-Dest", "document").status());
+    assertEquals(200, start(new FormBrowser(gateway.config().httpPort()), app).status());
+  }
+
+  @Test
+  @Order(Integer.MAX_VALUE) // uses up this network's starts for the minute: last
+  @DisplayName("one network starts at most 60 flows a minute at one app, which keeps it from no other app, and 600 at "
+      + "all apps together; beyond, a 429 page with Retry-After")
+  void flowStartsLimited() {
+    FormBrowser browser = new FormBrowser(gateway.config().httpPort());
+    FormBrowser.Page page = startUntilRefused(browser, app("pages-flood", new JsonObject()));
     assertEquals(429, page.status(), page.toString());
     int wait = Integer.parseInt(page.header("Retry-After"));
     assertTrue(wait >= 1);
     assertTrue(page.body().contains("Too many sign-ins"));
     assertTrue(page.body().contains("Try again in " + wait + (wait == 1 ? " second." : " seconds.")), page.body());
+
+    JsonObject other = app("pages-flood-other", new JsonObject());
+    assertEquals(200, start(browser, other).status(), "starts at one app keep the network from no other");
+
+    // The network's starts at all apps together, as if spent: a fresh app's first start is refused.
+    String network = Tokens.sha256Hex(ClientNetwork.of("127.0.0.1"));
+    gateway.redis(Command.SET, gateway.redisPrefix() + "hosted-starts:{" + network + "}", FlowStarts.PER_MINUTE,
+        "PX", 60_000);
+    page = start(browser, app("pages-flood-last", new JsonObject()));
+    assertEquals(429, page.status(), page.toString());
+    assertEquals(429, start(browser, other).status(), "and at every other app");
+  }
+
+  /** Starts flows at the app until one is refused or more than the app's limit were started: the last page. */
+  private static FormBrowser.Page startUntilRefused(FormBrowser browser, JsonObject app) {
+    FormBrowser.Page page = start(browser, app);
+    for (int i = 0; i < FlowStarts.PER_APP_PER_MINUTE && page.status() == 200; i++) {
+      page = start(browser, app);
+    }
+    return page;
   }
 }
