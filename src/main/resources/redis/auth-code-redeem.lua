@@ -14,7 +14,9 @@
 --   {'unauthenticated'}            a code without PKCE presented without client credentials
 --   {'verifier'}                   PKCE challenge and verifier disagree: the code is spent (marked reused), so a
 --                                  verifier cannot be guessed at, and a later presentation is reported as reuse
---   {'reused', session, user}      already redeemed: now marked reused; session '' when none was issued yet
+--   {'reused', session, user}      already presented, now by the client or with the right verifier: marked
+--                                  reused; session '' when none was issued yet (a presentation by anyone else of
+--                                  a code already presented is {'invalid'}, and changes nothing)
 --   {'ok', user, new_user, data, redirect}   redeemed
 local code = redis.call('HMGET', KEYS[1], 'app', 'redirect', 'challenge', 'user', 'new_user', 'expires_at', 'state',
   'session', 'data')
@@ -32,7 +34,15 @@ local function spend(state)
   redis.call('HSET', KEYS[1], 'state', state, 'user', kept)
   redis.call('PEXPIRE', KEYS[1], ARGV[6])
 end
+if code[3] == '' and ARGV[2] ~= '1' then
+  return {'unauthenticated'}
+end
 if code[7] ~= 'fresh' then
+  -- Only a presenter who could have redeemed the code reports its reuse, which revokes the session it opened: the
+  -- client, or whoever holds the PKCE verifier. Anyone who saw the code (it rides in a URL) could log its user out.
+  if ARGV[2] ~= '1' and ARGV[3] ~= code[3] then
+    return {'invalid'}
+  end
   redis.call('HSET', KEYS[1], 'state', 'reused')
   return {'reused', code[8] or '', code[4] or ''}
 end
@@ -44,11 +54,7 @@ end
 if ARGV[4] ~= '' and ARGV[4] ~= code[2] then
   return {'invalid'}
 end
-if code[3] == '' then
-  if ARGV[2] ~= '1' then
-    return {'unauthenticated'}
-  end
-elseif ARGV[3] ~= code[3] then
+if code[3] ~= '' and ARGV[3] ~= code[3] then
   spend('reused')
   return {'verifier'}
 end

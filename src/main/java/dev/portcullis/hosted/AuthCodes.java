@@ -4,6 +4,7 @@ import dev.portcullis.core.RedisScript;
 import dev.portcullis.core.RedisStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
 import java.util.List;
 import java.util.UUID;
@@ -86,6 +87,12 @@ public final class AuthCodes {
   /** Records the session the redeemed code issued; false when the code was presented again meanwhile. */
   public Future<Boolean> issued(String code, String sessionId) {
     return ISSUED.run(redis, List.of(key(code)), List.of(sessionId)).map(reply -> "ok".equals(reply.toString()));
+  }
+
+  /** False when the redeemed code was presented again since (that presentation revoked the session it issued). */
+  public Future<Boolean> stillRedeemed(String code) {
+    return redis.send(Command.HGET, key(code), "state")
+        .map(state -> state == null || !"reused".equals(state.toString()));
   }
 
   private static Redemption redemption(Response reply) {

@@ -103,6 +103,17 @@ public final class CodeExchange {
   }
 
   /**
+   * The last step before a redeemed code's tokens are answered, once everything else is done: a presentation of the
+   * code while they were being made revoked their session, and is refused too, so neither presentation of a code
+   * raced by two gets tokens.
+   */
+  public Future<Void> beforeAnswering(String code) {
+    return codes.stillRedeemed(code).compose(alone -> alone ? Future.succeededFuture()
+        : refused(new ApiException(ErrorCode.INVALID_GRANT,
+            "code: was presented again while its tokens were made; the session it opened has been revoked")));
+  }
+
+  /**
    * A code a password sign-in made opens a session only while that password is still the user's: a change or reset
    * between the sign-in and the exchange revoked every session then live, so the session this exchange just stored
    * is revoked in turn. (As a password login's, the hash is read once the session is stored: a change that stores
@@ -157,7 +168,7 @@ public final class CodeExchange {
             : "code: was already used; the session it issued has been revoked")));
   }
 
-  private Future<Exchanged> refused(ApiException failure) {
+  private <T> Future<T> refused(ApiException failure) {
     metrics.codeExchange("refused");
     return Future.failedFuture(failure);
   }

@@ -50,7 +50,7 @@ final class UserInfo {
         .compose(done -> users.userData(appId, UUID.fromString(done.user().getString("id"))))
         .compose(user -> user == null
             ? Future.failedFuture(CodeExchange.invalidGrant())
-            : Future.succeededFuture(new JsonObject().put("user", user)))
+            : exchange.beforeAnswering(code).map(alone -> new JsonObject().put("user", user)))
         .onSuccess(body -> Responses.ok(ctx, body))
         .onFailure(ctx::fail);
   }

@@ -140,7 +140,9 @@ final class TokenEndpoint {
       return sessions.record(sessionId, app.id(), Scopes.join(scopes), signedInAt, amr)
           .compose(recorded -> idToken(app, issuer, done.tokens().userId(), scopes, authTime, amr,
               data.getString("nonce"), done.tokens().expiresIn(), visit))
-          .compose(idToken -> audit.record(event).map(stored -> response(app, done.tokens(), idToken, scopes)));
+          .compose(idToken -> audit.record(event)
+              .compose(stored -> exchange.beforeAnswering(code))
+              .map(alone -> response(app, done.tokens(), idToken, scopes)));
     });
   }
 

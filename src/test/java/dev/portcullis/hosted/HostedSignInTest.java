@@ -324,6 +324,34 @@ class HostedSignInTest {
   }
 
   @Test
+  @DisplayName("a spent code presented again by someone who could not have redeemed it (no client credentials for a "
+      + "code without PKCE, a wrong code_verifier for one with) revokes nothing: a code seen in a URL cannot log its "
+      + "user out (h22); the client's own second presentation still does")
+  void strangersReplayRevokesNothing() throws Exception {
+    String email = "replayed@example.com";
+    String code = query(completeFlow(fixture.browser(), onboarding(CALLBACK, "s"), email).location()).get("auth_code");
+    assertEquals(200, userinfo(code, "Authorization", HostedFixture.basic(app)).status());
+    String stranger = "/api/client/" + appId + "/userinfo?code=" + FormBrowser.encode(code) + "&code_verifier="
+        + "v".repeat(43);
+    assertEquals("invalid_client", fixture.gateway.http().get(stranger).error());
+    assertEquals(1, liveSessionsOf(email), "the stranger's replay revoked nothing");
+
+    String verifier = "verifier-" + "r".repeat(50);
+    String pkceEmail = "replayed-pkce@example.com";
+    String pkce = "/api/client/" + appId + "/userinfo?code=" + FormBrowser.encode(pkceCode(verifier, pkceEmail));
+    assertEquals(200, fixture.gateway.http().get(pkce + "&code_verifier=" + verifier).status());
+    assertEquals("invalid_grant", fixture.gateway.http().get(pkce + "&code_verifier=" + "w".repeat(43)).error());
+    assertEquals(1, liveSessionsOf(pkceEmail), "a wrong verifier revoked nothing");
+    assertEquals("invalid_grant", fixture.gateway.http().get(pkce + "&code_verifier=" + verifier).error());
+    assertEquals(0, liveSessionsOf(pkceEmail), "the right verifier's second presentation is a reuse");
+  }
+
+  private long liveSessionsOf(String email) {
+    return fixture.gateway.count("SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.app_id = '"
+        + appId + "' AND u.email = '" + email + "' AND s.revoked_at IS NULL");
+  }
+
+  @Test
   @DisplayName("PKCE: a malformed code_verifier is invalid_request, the right one alone redeems the code")
   void pkce() throws Exception {
     String verifier = "verifier-" + "x".repeat(50);

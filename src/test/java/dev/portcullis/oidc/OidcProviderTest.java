@@ -52,10 +52,14 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -444,6 +448,45 @@ class OidcProviderTest {
     assertEquals(401, after.status(), "the first use's tokens are revoked: " + after);
     assertTrue(after.header("WWW-Authenticate").startsWith("Bearer"));
     assertEquals(401, gateway.http().get("/auth/me", Http.bearer(access)).status());
+  }
+
+  @Test
+  @DisplayName("a code presented again while its first presentation is still making its tokens: neither gets tokens, "
+      + "and the session the first opened is revoked (h22: the first answered 200 with tokens already revoked)")
+  void racedCodeGivesNoTokens() throws Exception {
+    Started started = authenticationRequest("openid email");
+    String email = "raced@example.com";
+    AuthorizationCode code = signIn(started, email).toSuccessResponse().getAuthorizationCode();
+    CompletableFuture<TokenResponse> first;
+    try (Connection db = gateway.jdbc(); Statement ddl = db.createStatement()) {
+      // The first presentation's session is opened; its OpenID Connect record is held until the second one is over.
+      ddl.execute("CREATE FUNCTION test_slow_oidc() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+          + "PERFORM pg_sleep(" + gateway.config().backendTimeoutMs() / 4000.0 + "); RETURN NEW; END $$");
+      ddl.execute("CREATE TRIGGER test_slow_oidc BEFORE INSERT ON oidc_sessions FOR EACH ROW "
+          + "EXECUTE FUNCTION test_slow_oidc()");
+      try {
+        first = CompletableFuture.supplyAsync(() -> {
+          try {
+            return exchange(code, CALLBACK, started.verifier());
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+        Await.until("the first presentation records its session", Duration.ofSeconds(10),
+            () -> gateway.count("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+                + "AND query LIKE 'INSERT INTO oidc_sessions%'") == 1);
+        TokenResponse second = exchange(code, CALLBACK, started.verifier());
+        assertEquals("invalid_grant", second.toErrorResponse().getErrorObject().getCode());
+        TokenResponse firstAnswer = first.get(30, TimeUnit.SECONDS);
+        assertFalse(firstAnswer.indicatesSuccess(), "the first presentation gets no tokens: " + firstAnswer);
+        assertEquals("invalid_grant", firstAnswer.toErrorResponse().getErrorObject().getCode());
+      } finally {
+        ddl.execute("DROP TRIGGER test_slow_oidc ON oidc_sessions");
+        ddl.execute("DROP FUNCTION test_slow_oidc()");
+      }
+    }
+    assertEquals(0, gateway.count("SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id "
+        + "WHERE u.app_id = '" + appId + "' AND u.email = '" + email + "' AND s.revoked_at IS NULL"));
   }
 
   @Test
