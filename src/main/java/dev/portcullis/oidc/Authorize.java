@@ -139,9 +139,12 @@ final class Authorize {
         return new Refusal("invalid_request", name + " is longer than " + MAX_PARAM + " characters");
       }
     }
-    // RFC 6749 §3.1: a parameter sent without a value is treated as omitted.
-    if (!blank(query.get("request")) || !blank(query.get("request_uri"))) {
-      return new Refusal("invalid_request", "request objects are not supported");
+    // RFC 6749 §3.1: a parameter sent without a value is treated as omitted. The error codes: OpenID Connect Core §6.
+    if (!blank(query.get("request"))) {
+      return new Refusal("request_not_supported", "request objects are not supported");
+    }
+    if (!blank(query.get("request_uri"))) {
+      return new Refusal("request_uri_not_supported", "request objects are not supported");
     }
     String responseType = query.get("response_type");
     if (blank(responseType)) {

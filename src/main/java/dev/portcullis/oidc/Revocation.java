@@ -51,7 +51,8 @@ final class Revocation {
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
     MultiMap form = ctx.request().formAttributes();
     FlowKind.Visit visit = TokenEndpoint.visit(ctx);
-    clients.authenticate(ctx, appId)
+    TokenEndpoint.formEncoded(ctx)
+        .compose(ok -> clients.authenticate(ctx, appId))
         .compose(client -> {
           String token = form.get("token");
           if (token == null || token.isEmpty() || form.getAll("token").size() > 1) {

@@ -209,7 +209,7 @@ final class TokenEndpoint {
         .orElseGet(() -> Future.failedFuture(OAuthError.invalidClient())));
   }
 
-  private static Future<Void> formEncoded(RoutingContext ctx) {
+  static Future<Void> formEncoded(RoutingContext ctx) {
     String type = ctx.request().getHeader("Content-Type");
     if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
       return Future.failedFuture(OAuthError.invalidRequest("the body must be application/x-www-form-urlencoded"));

@@ -37,6 +37,7 @@ final class UserInfoEndpoint {
     try {
       token = bearer(ctx);
     } catch (ApiException invalid) {
+      ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"oidc\", error=\"invalid_request\"");
       ctx.fail(invalid);
       return;
     }

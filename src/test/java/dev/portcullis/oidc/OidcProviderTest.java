@@ -264,7 +264,9 @@ class OidcProviderTest {
   }
 
   @Test
-  @DisplayName("authorize refuses by redirect, with error and state: no PKCE, plain PKCE, no openid scope, prompt=none, another response_type")
+  @DisplayName("authorize refuses by redirect, with error and state: no PKCE, plain PKCE, no openid scope, prompt=none, "
+      + "another response_type, request objects (OpenID Connect Core §6: request_not_supported, "
+      + "request_uri_not_supported)")
   void authorizeRedirectErrors() {
     FormBrowser browser = new FormBrowser(gateway.config().httpPort());
     String ok = "/oidc/" + appId + "/authorize?client_id=" + appId + "&redirect_uri=" + FormBrowser.encode(CALLBACK)
@@ -279,6 +281,10 @@ class OidcProviderTest {
     cases.put(ok + "&response_type=code&scope=openid&prompt=none+login" + challenge + "&code_challenge_method=S256",
         "invalid_request");
     cases.put(ok + "&response_type=token&scope=openid" + challenge + "&code_challenge_method=S256", "unsupported_response_type");
+    cases.put(ok + "&response_type=code&scope=openid" + challenge + "&code_challenge_method=S256&request=e30.e30.",
+        "request_not_supported");
+    cases.put(ok + "&response_type=code&scope=openid" + challenge + "&code_challenge_method=S256&request_uri="
+        + FormBrowser.encode("https://rp.example.com/request.jwt"), "request_uri_not_supported");
     cases.forEach((url, error) -> {
       FormBrowser.Page page = browser.get(url);
       assertEquals(302, page.status(), url + " -> " + page);
@@ -505,7 +511,8 @@ class OidcProviderTest {
   }
 
   @Test
-  @DisplayName("userinfo without a token is a bare Bearer challenge (RFC 6750 §3.1); with a bad one, invalid_token")
+  @DisplayName("userinfo without a token is a bare Bearer challenge (RFC 6750 §3.1); with a bad one, invalid_token; "
+      + "with two, invalid_request")
   void userinfoChallenges() {
     ApiResponse none = gateway.http().get("/oidc/" + appId + "/userinfo");
     assertEquals(401, none.status());
@@ -514,6 +521,11 @@ class OidcProviderTest {
     assertEquals(401, bad.status());
     assertEquals("Bearer realm=\"oidc\", error=\"invalid_token\"", bad.header("WWW-Authenticate"));
     assertEquals("invalid_token", bad.json().getString("error"));
+    ApiResponse twice = gateway.http().send("POST", "/oidc/" + appId + "/userinfo", "access_token=a.b.c",
+        "Content-Type", "application/x-www-form-urlencoded", "Authorization", "Bearer a.b.c");
+    assertEquals(400, twice.status());
+    assertEquals("Bearer realm=\"oidc\", error=\"invalid_request\"", twice.header("WWW-Authenticate"),
+        "RFC 6750 §3: a malformed request's challenge says so");
   }
 
   @Test
@@ -545,7 +557,8 @@ class OidcProviderTest {
   }
 
   @Test
-  @DisplayName("revoking a refresh or access token ends its session; unknown tokens answer 200; the client must authenticate")
+  @DisplayName("revoking a refresh or access token ends its session; unknown tokens answer 200; the client must authenticate "
+      + "and send a form")
   void revocation() throws Exception {
     OIDCTokenResponse tokens = offlineTokens("di@example.com");
     String access = tokens.getOIDCTokens().getAccessToken().getValue();
@@ -555,6 +568,12 @@ class OidcProviderTest {
     assertEquals(401, anonymous.status());
     assertEquals("invalid_client", anonymous.json().getString("error"));
     assertNotNull(anonymous.header("WWW-Authenticate"));
+
+    ApiResponse json = gateway.http().send("POST", revoke, new JsonObject().put("token", access).encode(),
+        "Content-Type", "application/json", "Authorization", basicHeader());
+    assertEquals(400, json.status());
+    assertEquals("the body must be application/x-www-form-urlencoded", json.json().getString("error_description"));
+    assertEquals(200, userinfo(access).status());
 
     int revocations = audit.of(Revocation.REVOKED, appId).size();
     assertEquals(200, form(revoke, Map.of("token", "no-such-token"), "Authorization", basicHeader()).status());
