@@ -263,12 +263,8 @@ public final class AppApi {
   }
 
   private static String name(String raw) {
-    String name = raw.trim();
-    if (name.isEmpty() || name.length() > NAME_MAX) {
-      throw ApiException.invalid("name", "must be 1 to " + NAME_MAX + " characters");
-    }
     // The name is shown on the hosted pages and in every code's message.
-    return DisplayText.require("name", name);
+    return DisplayText.name(raw, NAME_MAX);
   }
 
   private static int limit(RoutingContext ctx) {

@@ -16,7 +16,31 @@ public final class DisplayText {
   private static final Pattern HIDDEN =
       Pattern.compile("[\\p{Cc}\\u2028\\u2029\\u202A-\\u202E\\u2066-\\u206F\\uFFF9-\\uFFFB]");
 
+  /**
+   * A character that shows something: a letter, digit, punctuation or symbol, but not the Hangul fillers (letters
+   * by category, blank on screen) nor the blank Braille pattern.
+   */
+  private static final Pattern VISIBLE =
+      Pattern.compile("[\\p{L}\\p{N}\\p{P}\\p{S}&&[^\\u115F\\u1160\\u3164\\uFFA0\\u2800]]");
+
   private DisplayText() {
+  }
+
+  /**
+   * A name an owner gives (an app's, a tenant's, a policy's), trimmed: 1 to {@code max} characters, clean, and with
+   * at least one character that shows (one of zero-width spaces or fillers alone lists as a blank), else
+   * {@code 400 invalid_request} naming {@code name}.
+   */
+  public static String name(String raw, int max) {
+    String name = raw.trim();
+    if (name.isEmpty() || name.length() > max) {
+      throw ApiException.invalid("name", "must be 1 to " + max + " characters");
+    }
+    require("name", name);
+    if (!VISIBLE.matcher(name).find()) {
+      throw ApiException.invalid("name", "must contain a letter, digit, punctuation mark or symbol");
+    }
+    return name;
   }
 
   public static boolean isClean(String text) {

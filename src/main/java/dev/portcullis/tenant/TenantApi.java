@@ -203,11 +203,7 @@ public final class TenantApi {
   }
 
   private static String name(String raw) {
-    String name = raw.trim();
-    if (name.isEmpty() || name.length() > NAME_MAX) {
-      throw ApiException.invalid("name", "must be 1 to " + NAME_MAX + " characters");
-    }
-    return DisplayText.require("name", name);
+    return DisplayText.name(raw, NAME_MAX);
   }
 
   private static String slug(String slug) {

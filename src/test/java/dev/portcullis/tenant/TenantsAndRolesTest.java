@@ -407,8 +407,8 @@ class TenantsAndRolesTest {
   }
 
   @Test
-  @DisplayName("a tenant name with a control or text-direction character is 400 naming name, on create and on change; "
-      + "accents, CJK, emoji and direction marks are ordinary text")
+  @DisplayName("a tenant name with a control or text-direction character, or with nothing to see, is 400 naming name, "
+      + "on create and on change; accents, CJK, emoji and direction marks are ordinary text")
   void tenantNameHiddenCharacters() {
     EndUsers app = EndUsers.newApp(gateway, inbox, "tenants-text");
     String ordinary = "Caf\u00e9 \u6771\u4eac \uD83C\uDF89 \u05D3\u05D5\u05D3 \u200FCohen\u200E";
@@ -426,6 +426,13 @@ class TenantsAndRolesTest {
       ApiResponse changed = app.http().patch(path, new JsonObject().put("name", hidden), ADMIN);
       assertEquals(400, changed.status(), changed.body());
       assertEquals("name: must not contain control or text-direction characters", changed.json().getString("message"));
+    }
+    // Nothing to see (h21: accepted, listed as a blank): zero-width space, BOM, word joiner with a soft hyphen, the
+    // Hangul filler, a tag character, the blank Braille pattern.
+    for (String blank : List.of("\u200B", "\uFEFF", "\u2060\u00AD", "\u3164", "\uDB40\uDC41", "\u2800 \u200C")) {
+      ApiResponse refused = app.http().patch(path, new JsonObject().put("name", blank), ADMIN);
+      assertEquals(400, refused.status(), refused.body());
+      assertEquals("name: must contain a letter, digit, punctuation mark or symbol", refused.json().getString("message"));
     }
     assertEquals(List.of("text-ok"), ok(app.http().get(app.path("/tenants"), ADMIN), 200).getJsonArray("tenants").stream()
         .map(t -> ((JsonObject) t).getString("slug")).toList(), "a refused create makes no tenant");
