@@ -127,14 +127,17 @@ public final class ConversationApi {
   }
 
   /**
-   * The conversation's url: binds it to this browser on first open, then shows the flow's first step. Each open is
-   * a query, so a link that names no conversation counts toward the address's anonymous failures (as an unknown app
-   * id does), and an address over them is refused before any query.
+   * The conversation's url: binds it to this browser on first open (loaded as a page only), then shows the flow's
+   * first step. Each open is a query, so a link that names no conversation counts toward the address's anonymous
+   * failures (as an unknown app id does), and an address over them is refused before any query.
    */
   public void open(RoutingContext ctx) {
     UUID id = AppDirectory.parseUuid(ctx.pathParam("id"));
     if (id == null) {
       HostedPages.problem(ctx, 404, null, "This sign-in link is not valid.");
+      return;
+    }
+    if (engine.refusedAsSubresource(ctx, null, ConversationKind.NAME)) {
       return;
     }
     String callerIp = Requests.callerIp(ctx);

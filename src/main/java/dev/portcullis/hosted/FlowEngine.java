@@ -97,10 +97,7 @@ public final class FlowEngine {
     if (!kinds.containsKey(flow.kind())) {
       return Future.failedFuture(new IllegalStateException("no flow kind " + flow.kind()));
     }
-    if (!navigation(ctx)) {
-      // Counted, an image or a fetch of another site's page would spend its visitors' starts at this app.
-      metrics.flow(flow.kind(), "not_navigation");
-      HostedPages.problem(ctx, 403, app, "Open this page in your browser's address bar or from a link.");
+    if (refusedAsSubresource(ctx, app, flow.kind())) {
       return Future.succeededFuture();
     }
     return starts.waitFor(app.id(), visit(ctx).clientIp()).compose(wait -> {
@@ -118,12 +115,18 @@ public final class FlowEngine {
   }
 
   /**
-   * Whether the browser loads the page as a page (its {@code Sec-Fetch-Dest} is {@code document}, or not sent: older
-   * browsers, backends' own clients), not as an image, a script, a frame or a fetch that another site's page makes.
+   * Answers a 403 page, and true, unless the browser loads the page as a page (its {@code Sec-Fetch-Dest} is
+   * {@code document}, or not sent: older browsers, backends' own clients): an image, a script, a frame or a fetch
+   * that another site's page makes would otherwise spend its visitors' starts at an app, or bind their links.
    */
-  private static boolean navigation(RoutingContext ctx) {
+  public boolean refusedAsSubresource(RoutingContext ctx, App app, String kind) {
     String destination = ctx.request().getHeader("Sec-Fetch-Dest");
-    return destination == null || destination.equals("document");
+    if (destination == null || destination.equals("document")) {
+      return false;
+    }
+    metrics.flow(kind, "not_navigation");
+    HostedPages.problem(ctx, 403, app, "Open this page in your browser's address bar or from a link.");
+    return true;
   }
 
   /** {@code POST /hosted/{app_id}/flow}: one step's form. */

@@ -371,9 +371,14 @@ class ConversationTest {
   }
 
   @Test
-  @DisplayName("the url works only in the first browser that opens it")
+  @DisplayName("the url works only in the first browser that opens it as a page: loaded as an image or a fetch, it is a "
+      + "403 page and binds nothing")
   void boundToFirstBrowser() {
     JsonObject conversation = created(new JsonObject().put("auth", new JsonObject()));
+    for (String destination : List.of("image", "empty", "iframe")) {
+      ApiResponse embedded = fixture.gateway.http().get(path(conversation), "Sec-Fetch-Dest", destination);
+      assertEquals(403, embedded.status(), destination + " " + embedded.body());
+    }
     FormBrowser first = fixture.browser();
     assertEquals(200, first.get(path(conversation)).status());
     FormBrowser.Page second = fixture.browser().get(path(conversation));
