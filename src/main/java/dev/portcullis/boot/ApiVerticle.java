@@ -122,7 +122,7 @@ public final class ApiVerticle extends VerticleBase {
         new OtpApi(bus),
         new TokenApi(vertx, bus, Introspection.create(vertx, config, pg, redis), new SigningKeyStore(pg)),
         new OwnerApi(bus, audit, metrics, new OwnerSignup(new OwnerRepository(pg), OwnerSignupPolicy.from(config),
-            appDirectory, redis, audit, new SecurityEvents(vertx), metrics)),
+            appDirectory, redis, new AuditStaging(pg, audit), new SecurityEvents(vertx), metrics)),
         new AppApi(vertx, apps, masterKey, audit, config.issuer(), metrics,
             new DefaultRoles(new RoleRepository(pg)), config.maxAppsPerOwner(), redis),
         new AuditApi(apps, new AuditReader(pg), config.masterKey(),

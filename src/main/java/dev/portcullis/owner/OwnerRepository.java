@@ -1,6 +1,7 @@
 package dev.portcullis.owner;
 
 import dev.portcullis.app.App;
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.otp.Identity;
 import io.vertx.core.Future;
@@ -46,10 +47,16 @@ public final class OwnerRepository {
         .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(Owner.of(rows.iterator().next())));
   }
 
-  /** Creates the owner; empty when one with this identity exists already. */
-  Future<Optional<Owner>> create(Identity identity) {
+  /**
+   * Creates the owner, with {@code audit} run on it in the same transaction; empty when one with this identity exists
+   * already.
+   */
+  Future<Optional<Owner>> create(Identity identity, AuditStaging.Step<Owner> audit) {
     String sql = identity.kind() == Identity.Kind.EMAIL ? INSERT_EMAIL : INSERT_PHONE;
-    return pg.run(pool -> pool.preparedQuery(sql).execute(Tuple.of(UUID.randomUUID(), App.CONSOLE_ID, identity.value())))
-        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(Owner.of(rows.iterator().next())));
+    Tuple values = Tuple.of(UUID.randomUUID(), App.CONSOLE_ID, identity.value());
+    return pg.inTransaction(conn -> conn.preparedQuery(sql).execute(values)
+            .map(rows -> rows.size() == 0 ? null : Owner.of(rows.iterator().next()))
+            .compose(owner -> audit.after(conn, owner)))
+        .map(Optional::ofNullable);
   }
 }

@@ -2,7 +2,7 @@ package dev.portcullis.owner;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
-import dev.portcullis.audit.AuditLog;
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.ErrorCode;
@@ -16,6 +16,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
+import java.util.List;
 
 /**
  * Who may be sent an owner code ({@code PORTCULLIS_OWNER_SIGNUP}), and owners the operator creates. An
@@ -33,17 +34,17 @@ public final class OwnerSignup {
   private final OwnerSignupPolicy policy;
   private final AppDirectory apps;
   private final RedisStore redis;
-  private final AuditLog audit;
+  private final AuditStaging staging;
   private final SecurityEvents securityEvents;
   private final Counter refusals;
 
   public OwnerSignup(OwnerRepository owners, OwnerSignupPolicy policy, AppDirectory apps, RedisStore redis,
-                     AuditLog audit, SecurityEvents securityEvents, MeterRegistry metrics) {
+                     AuditStaging staging, SecurityEvents securityEvents, MeterRegistry metrics) {
     this.owners = owners;
     this.policy = policy;
     this.apps = apps;
     this.redis = redis;
-    this.audit = audit;
+    this.staging = staging;
     this.securityEvents = securityEvents;
     this.refusals = Counter.builder("portcullis.owner.signup.refusals")
         .description("Codes asked for by identities that may not become owners (answered, not sent)")
@@ -83,18 +84,21 @@ public final class OwnerSignup {
         .map(console -> console.map(app -> app.settings().otpChannels().contains("sms")).orElse(false));
   }
 
-  /** Creates an owner for the operator; {@code 409 conflict} when the identity is one already. */
+  /**
+   * Creates an owner for the operator, its {@code owner.created} staged in the same transaction (so a 503 leaves
+   * neither); {@code 409 conflict} when the identity is one already.
+   */
   Future<OwnerRepository.Owner> create(Identity identity, String requestId, String clientIp) {
-    return owners.create(identity)
-        .compose(created -> created
-            .map(Future::succeededFuture)
-            .orElseGet(() -> Future.failedFuture(new ApiException(ErrorCode.CONFLICT,
-                identity.kind().field() + ": already an owner"))))
-        .compose(owner -> audit.record(AuditEvent.of(OWNER_CREATED, App.CONSOLE_ID, requestId, clientIp)
+    AuditStaging.Batch batch = staging.batch();
+    return owners.create(identity, batch.events(owner -> List.of(
+            AuditEvent.of(OWNER_CREATED, App.CONSOLE_ID, requestId, clientIp)
                 .withUser(owner.id())
                 .with("actor", "operator")
-                .with(identity.kind().field(), identity.masked()))
-            .map(owner));
+                .with(identity.kind().field(), identity.masked()))))
+        .compose(created -> created
+            .map(batch::recorded)
+            .orElseGet(() -> Future.failedFuture(new ApiException(ErrorCode.CONFLICT,
+                identity.kind().field() + ": already an owner"))));
   }
 
   /** Counts and reports a refused sign-up; its event is recorded by the send, once the limits let it through. */

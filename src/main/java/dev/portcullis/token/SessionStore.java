@@ -265,14 +265,14 @@ final class SessionStore {
   }
 
   /**
-   * The user of this email or phone (exactly one is non-null), made when missing, and a new session of it, in
-   * one statement; null when a concurrent first sign-in of the identity was making its user (nothing written:
-   * try again).
+   * The user of this email or phone (exactly one is non-null), made when missing (with id {@code newUserId}), and a
+   * new session of it, in one statement; null when a concurrent first sign-in of the identity was making its user
+   * (nothing written: try again).
    */
-  Future<SignedIn> signIn(String email, String phone, UUID appId, UUID sessionId, int ttlSeconds, byte[] tokenHash,
-                          UUID tenantId, String clientIp) {
+  Future<SignedIn> signIn(String email, String phone, UUID appId, UUID newUserId, UUID sessionId, int ttlSeconds,
+                          byte[] tokenHash, UUID tenantId, String clientIp) {
     String sql = email != null ? SIGN_IN_BY_EMAIL : SIGN_IN_BY_PHONE;
-    Tuple args = Tuple.of(UUID.randomUUID(), appId, email != null ? email : phone, sessionId, ttlSeconds,
+    Tuple args = Tuple.of(newUserId, appId, email != null ? email : phone, sessionId, ttlSeconds,
         Buffer.buffer(tokenHash), tenantId).addString(clientIp);
     return pg.run(pool -> pool.preparedQuery(sql).execute(args)).map(rows -> {
       Row row = first(rows);

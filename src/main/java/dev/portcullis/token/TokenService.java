@@ -85,9 +85,10 @@ final class TokenService {
 
   private Future<Grant> signIn(App app, SignIn request, int retries) {
     String refreshToken = RefreshTokens.newToken();
-    return sessions.signIn(request.email(), request.phone(), app.id(), UUID.randomUUID(),
+    UUID newUserId = UUID.randomUUID();
+    return sessions.signIn(request.email(), request.phone(), app.id(), newUserId, UUID.randomUUID(),
             app.settings().refreshTokenTtl(), RefreshTokens.hash(refreshToken), request.tenantId(), request.clientIp())
-        .recover(failure -> proofAfterFailure(request, failure))
+        .recover(failure -> proofAfterFailure(request, newUserId, failure))
         .compose(signedIn -> {
           if (signedIn == null) {
             if (retries > 0) {
@@ -120,12 +121,14 @@ final class TokenService {
   }
 
   /**
-   * The sign-in statement failed, so it wrote nothing; the proof is spent all the same. Its events are recorded
-   * with the identity's user, found or made here as a login that got no further would leave it, and the answer
-   * is the failure. An app deleted meanwhile answers {@code invalid_client}, with no event; a user deleted
-   * meanwhile answers null, so the sign-in runs again and makes the identity a new one.
+   * The sign-in statement failed; the proof is spent all the same. Its events are recorded with the identity's user,
+   * found or made here as a login that got no further would leave it, and the answer is the failure. A statement
+   * that outlived the deadline (503) may still commit: a user found with {@code newUserId} was made by it, so it is
+   * audited as created (this lookup's insert waits for that statement's). An app deleted meanwhile answers
+   * {@code invalid_client}, with no event; a user deleted meanwhile answers null, so the sign-in runs again and makes
+   * the identity a new one.
    */
-  private Future<SessionStore.SignedIn> proofAfterFailure(SignIn request, Throwable failure) {
+  private Future<SessionStore.SignedIn> proofAfterFailure(SignIn request, UUID newUserId, Throwable failure) {
     String missing = Postgres.missingReference(failure);
     if ("app_id".equals(missing)) {
       return Future.failedFuture(AppDirectory.invalidClient());
@@ -134,7 +137,8 @@ final class TokenService {
       return Future.succeededFuture(null);
     }
     return users.findOrCreate(request.appId(), request.email(), request.phone())
-        .compose(found -> audit.record(provenBy(request, found.user().id(), found.created())))
+        .compose(found -> audit.record(provenBy(request, found.user().id(),
+            found.created() || found.user().id().equals(newUserId))))
         .transform(recorded -> Future.failedFuture(failure));
   }
 

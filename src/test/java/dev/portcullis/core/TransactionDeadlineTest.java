@@ -55,6 +55,30 @@ class TransactionDeadlineTest {
     }
   }
 
+  /** The owner was inserted by a statement of its own and audited after it: a 503 hid the insert and lost its event. */
+  @Test
+  @DisplayName("an owner create answered 503 because its insert outlived the deadline leaves no owner and no event; "
+      + "its retry creates the owner and audits owner.created")
+  void ownerCreateAnswered503LeavesNothing() throws Exception {
+    String email = "slow-owner1@example.com";
+    try (SlowTrigger slow = new SlowTrigger("users",
+        "BEFORE INSERT ON users FOR EACH ROW WHEN (NEW.email LIKE 'slow%')")) {
+      ApiResponse answered = gateway.http().post("/v1/owners", new JsonObject().put("email", email), ADMIN);
+      assertEquals(503, answered.status(), answered.body());
+      Await.until("the gateway's transactions are over", Duration.ofSeconds(10),
+          () -> gateway.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+              + "AND pid <> pg_backend_pid() AND state <> 'idle' AND query ILIKE '%users%'") == 0);
+      assertEquals(0, gateway.count("SELECT count(*) FROM users WHERE email = '" + email + "'"),
+          "answered 503, no owner");
+    }
+    ApiResponse retried = gateway.http().post("/v1/owners", new JsonObject().put("email", email), ADMIN);
+    assertEquals(201, retried.status(), retried.body());
+    String owner = retried.json().getJsonObject("owner").getString("id");
+    Await.until("owner.created of the owner", Duration.ofSeconds(10),
+        () -> gateway.count("SELECT count(*) FROM audit_events WHERE type = 'owner.created' "
+            + "AND user_id = '" + owner + "'") == 1);
+  }
+
   /** A job's batch has no caller to answer: one that outlives the bound still commits, or the job never progresses. */
   @Test
   @DisplayName("a housekeeping batch that outlives the backend timeout still commits: the job makes progress under a "

@@ -51,8 +51,8 @@ class SessionCommitTest {
     byte[] second = RefreshTokens.hash(RefreshTokens.newToken());
     UUID sessionId = UUID.randomUUID();
 
-    SessionStore.SignedIn signedIn = sessions.signIn("una@example.com", null, appId, sessionId, 3600, first, null,
-        "203.0.113.7").await(10, TimeUnit.SECONDS);
+    SessionStore.SignedIn signedIn = sessions.signIn("una@example.com", null, appId, UUID.randomUUID(), sessionId, 3600,
+        first, null, "203.0.113.7").await(10, TimeUnit.SECONDS);
     assertNotNull(signedIn.session());
     assertEquals("on", synchronousCommit());
 
