@@ -90,12 +90,14 @@ public final class UserRepository {
 
   /**
    * The user of this email or phone (exactly one of them is non-null) in this app, created when there is
-   * none: one round trip, whether the user is found or made. The login proves the channel, so it is marked
+   * none: one statement, whether the user is found or made. The login proves the channel, so it is marked
    * verified (written only when it was not yet). Concurrent first logins make one user: the losing insert
-   * waits for the winner's commit and does nothing, and the loser then reads the winner's row.
+   * waits for the winner's commit and does nothing, and the loser then reads the winner's row. In a transaction, so
+   * a statement that outlives the deadline (answered 503) is rolled back: committed after the answer, it made a
+   * user whose {@code user.created} nobody recorded.
    */
   public Future<Found> findOrCreate(UUID appId, String email, String phone) {
-    return pg.run(pool -> findOrCreate(pool, appId, email, phone));
+    return pg.inTransaction(conn -> findOrCreate(conn, appId, email, phone));
   }
 
   /**
