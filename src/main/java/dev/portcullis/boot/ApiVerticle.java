@@ -150,11 +150,12 @@ public final class ApiVerticle extends VerticleBase {
     UserEvents events = new UserEvents(new AuditStaging(pg, audit));
     UserMetrics userMetrics = new UserMetrics(metrics);
     RoleRepository roles = new RoleRepository(pg);
+    SessionEnds sessionEnds = new SessionEnds(pg, redis, audit, metrics);
     return new UserApis(
         new UserApi(vertx, bus, new UserRepository(pg), roles, changes, events, userMetrics,
-            AdminPasswords.create(vertx, config, metrics)),
+            AdminPasswords.create(vertx, config, metrics), sessionEnds),
         new RoleApi(roles, changes, events),
-        new TenantApi(new SessionEnds(pg, redis, audit, metrics), new TenantRepository(pg), changes, events, userMetrics));
+        new TenantApi(sessionEnds, new TenantRepository(pg), changes, events, userMetrics));
   }
 
   /** The hosted sign-in pages and the conversations that run on them. */

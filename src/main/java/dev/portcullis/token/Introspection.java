@@ -59,8 +59,8 @@ public final class Introspection {
     Buffer body();
   }
 
-  private record SessionView(SessionStore.SessionRow session, Introspected reply, Buffer answer, String userMarker)
-      implements MeAnswer {
+  private record SessionView(SessionStore.SessionRow session, boolean userDisabled, Introspected reply, Buffer answer,
+                             String userMarker) implements MeAnswer {
 
     @Override
     public UUID appId() {
@@ -74,11 +74,11 @@ public final class Introspection {
 
     static SessionView of(SessionStore.SessionRow session, User user, String userMarker) {
       if (session == null || user == null) {
-        return new SessionView(null, null, null, userMarker);
+        return new SessionView(null, false, null, null, userMarker);
       }
       Introspected reply = new Introspected(session.appId(), session.userId(), user.toJson(), session.sessionJson(),
           session.roles());
-      return new SessionView(session, reply, reply.toJson().toBuffer(), userMarker);
+      return new SessionView(session, user.disabled(), reply, reply.toJson().toBuffer(), userMarker);
     }
   }
 
@@ -152,7 +152,8 @@ public final class Introspection {
     if (session == null || !session.userId().equals(claims.userId()) || !session.appId().equals(claims.appId())) {
       return Future.failedFuture(AccessTokenVerifier.invalid("belongs to no known session"));
     }
-    if (session.revoked()) {
+    if (session.revoked() || view.userDisabled()) {
+      // A disabled user's sessions are revoked with the disable; its row, read anyway, refuses any one left over.
       return Future.failedFuture(revoked());
     }
     if (session.expiresAt().toInstant().isBefore(Instant.now())) {

@@ -19,11 +19,11 @@ import java.util.function.Function;
 
 /**
  * Sessions ended by an admin change in that change's own transaction (a license suspended or revoked, a device
- * deactivated, a tenant deleted, a member removed): the change, the {@code revoked_at} updates and every audit
- * event of them (staged in the change's {@link AuditStaging.Batch}) commit together or not at all, so a retry
- * of a change that failed finds the sessions still to end and ends them, audited. After the commit the
- * revocation markers are written ({@link Revocations#publish}) and the events recorded in the chain; then the
- * revocation runs once more on its own, as it did before it moved into the change's transaction: a login that
+ * deactivated, a tenant deleted, a member removed, a user disabled or deleted): the change, the {@code revoked_at}
+ * updates and every audit event of them (staged in the change's {@link AuditStaging.Batch}) commit together or not
+ * at all, so a retry of a change that failed finds the sessions still to end and ends them, audited. After the
+ * commit the revocation markers are written ({@link Revocations#publish}) and the events recorded in the chain; then
+ * the revocation runs once more on its own, as it did before it moved into the change's transaction: a login that
  * read the license, device or membership before the change committed may have bound a session after the
  * revocation's statement, and that one is ended (and audited) too.
  */
@@ -86,6 +86,15 @@ public final class SessionEnds {
     }
 
     /**
+     * Revokes every live session of the user in the app ({@code reason}) and stages their events. Not run again
+     * after the commit: a login locks the user's row, so one that committed first is seen here, and one that waits
+     * for this change finds the user disabled or gone.
+     */
+    public Future<Void> user(SqlConnection conn, UUID userId, String reason) {
+      return ended(conn, SessionStore.revokeAll(conn, appId, userId, none -> List.of()), reason, null);
+    }
+
+    /**
      * After the commit: the revoked sessions' markers and every staged event in the chain, then the revocation
      * once more for sessions bound meanwhile; fails only when that last one does.
      */
@@ -103,6 +112,7 @@ public final class SessionEnds {
       return done;
     }
 
+    /** Stages a session.revoked per revoked session, and {@code event} (when not null) with how many. */
     private Future<Void> ended(SqlConnection conn, Future<SessionStore.Revocation> revocation, String reason,
                                AuditEvent event) {
       return revocation.compose(done -> {
@@ -111,7 +121,9 @@ public final class SessionEnds {
         List<AuditEvent> events = new ArrayList<>();
         SessionRevocations.events(appId, reason, requestId, clientIp, actor, List.of()).apply(done.owners())
             .forEach(staged -> events.add(staged.event()));
-        events.add(event.with("sessions_revoked", done.owners().size()));
+        if (event != null) {
+          events.add(event.with("sessions_revoked", done.owners().size()));
+        }
         return batch.stage(conn, events);
       });
     }

@@ -116,12 +116,14 @@ final class SessionStore {
    * its tenant. The session's row is answered as this statement left it, and whether it switched tenant: the
    * main query reads {@code sessions} in the statement's snapshot, before its update. A revocation committed while
    * the statement waited for the session's row lock is seen there (the row is read again after the wait): the
-   * statement then answers no row, and the refresh is judged as one of a revoked session.
+   * statement then answers no row, and the refresh is judged as one of a revoked session. So is a refresh of a
+   * disabled user's session (its user read by primary key), should a revocation have missed it.
    */
   private static final String ROTATE =
       "WITH spent AS (UPDATE refresh_tokens rt SET spent_at = now(), successor_hash = $2 "
           + "WHERE rt.token_hash = $1 AND rt.spent_at IS NULL AND rt.expires_at > now() "
-          + "AND (SELECT s.app_id FROM sessions s WHERE s.id = rt.session_id AND s.revoked_at IS NULL "
+          + "AND (SELECT s.app_id FROM sessions s JOIN users u ON u.id = s.user_id "
+          + "WHERE s.id = rt.session_id AND s.revoked_at IS NULL AND NOT u.disabled "
           + "AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM tenant_members m WHERE m.tenant_id = $4 "
           + "AND m.user_id = s.user_id)) AND " + SEAT_HELD + ") = $3 "
           + "RETURNING rt.session_id, rt.expires_at), "
@@ -164,7 +166,7 @@ final class SessionStore {
           + "rt.spent_at IS NOT NULL AS spent, "
           + "coalesce(rt.spent_at > now() - $2::int * interval '1 second', false) AS in_grace, "
           + "rt.successor_hash, (succ.token_hash IS NOT NULL AND succ.spent_at IS NULL) AS successor_live, "
-          + SEAT_HELD + " AS seat_held "
+          + SEAT_HELD + " AS seat_held, u.disabled AS user_disabled "
           + "FROM refresh_tokens rt JOIN sessions s ON s.id = rt.session_id JOIN users u ON u.id = s.user_id "
           + "LEFT JOIN refresh_tokens succ ON succ.token_hash = rt.successor_hash WHERE rt.token_hash = $1";
 
@@ -241,7 +243,12 @@ final class SessionStore {
 
   /** A refresh token that could not be spent, and why. */
   record Presented(SessionRow session, boolean live, boolean spent, boolean inGrace, byte[] successorHash,
-                   boolean successorLive, boolean oidc, boolean seatHeld) {
+                   boolean successorLive, boolean oidc, boolean seatHeld, boolean userDisabled) {
+
+    /** Its session is revoked, or its user disabled: either way the token speaks for no one any more. */
+    boolean ended() {
+      return session.revoked() || userDisabled;
+    }
   }
 
   private final Postgres pg;
@@ -321,7 +328,8 @@ final class SessionStore {
           Buffer successor = row.getBuffer("successor_hash");
           return new Presented(SessionRow.of(row), row.getBoolean("live"), row.getBoolean("spent"),
               row.getBoolean("in_grace"), successor == null ? null : successor.getBytes(),
-              row.getBoolean("successor_live"), row.getBoolean("oidc"), row.getBoolean("seat_held"));
+              row.getBoolean("successor_live"), row.getBoolean("oidc"), row.getBoolean("seat_held"),
+              row.getBoolean("user_disabled"));
         });
   }
 
@@ -353,6 +361,11 @@ final class SessionStore {
   /** Revokes every live session of a user in an app but {@code except} (null: none spared). */
   Future<Revocation> revokeAll(UUID appId, UUID userId, UUID except, Events events) {
     return revokeWith(REVOKE_USER, Tuple.of(appId, userId, except), events);
+  }
+
+  /** The same in the caller's transaction. */
+  static Future<Revocation> revokeAll(SqlConnection conn, UUID appId, UUID userId, Events events) {
+    return revokeWith(conn, REVOKE_USER, Tuple.of(appId, userId, null), events);
   }
 
   /** Revokes the session when it is a live one of the app. */

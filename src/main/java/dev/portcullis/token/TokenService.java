@@ -235,8 +235,8 @@ final class TokenService {
   /**
    * The token could not be spent. Unknown, of another app or expired: invalid. Spent moments ago and its
    * successor not yet used: the same successor again (the client's retry). Spent otherwise, or an older
-   * ancestor: reuse, and the session is revoked. Not spent but its session revoked, or its device without a seat:
-   * session_revoked.
+   * ancestor: reuse, and the session is revoked. Not spent but its session revoked (or its user disabled), or its
+   * device without a seat: session_revoked.
    */
   private Future<Grant> judgeUnspendable(App app, byte[] hash, String successor, byte[] successorHash,
                                          Bus.Request request) {
@@ -247,21 +247,22 @@ final class TokenService {
       SessionStore.SessionRow session = presented.session();
       boolean retry = presented.spent() && presented.inGrace() && presented.successorLive()
           && presented.successorHash() != null && Secrets.constantTimeEquals(presented.successorHash(), successorHash);
-      if (retry && !session.revoked()) {
+      if (retry && !presented.ended()) {
         return presented.seatHeld() ? answerRefresh(app, session, presented.oidc(), successor, true, request)
             : Future.failedFuture(seatGone());
       }
       if (presented.spent() && !retry) {
         return reuseDetected(session, request);
       }
-      if (!presented.spent() && !session.revoked() && !presented.seatHeld()) {
+      if (!presented.spent() && !presented.ended() && !presented.seatHeld()) {
         return Future.failedFuture(seatGone());
       }
-      if (!presented.spent() && !session.revoked() && request instanceof Refresh refresh && refresh.tenantId() != null) {
+      if (!presented.spent() && !presented.ended() && request instanceof Refresh refresh
+          && refresh.tenantId() != null) {
         // Live, unspent and of a live session: only the tenant check kept the rotation from spending it.
         return Future.failedFuture(notMember());
       }
-      return Future.failedFuture(session.revoked()
+      return Future.failedFuture(presented.ended()
           ? new ApiException(ErrorCode.SESSION_REVOKED, "refresh_token: its session has been revoked")
           : invalidRefreshToken());
     });

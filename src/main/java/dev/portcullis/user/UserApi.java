@@ -17,6 +17,7 @@ import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
 import dev.portcullis.otp.Identity;
+import dev.portcullis.token.SessionEnds;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -49,11 +50,13 @@ public final class UserApi {
   private final UserEvents events;
   private final UserMetrics metrics;
   private final PasswordHashing passwords;
+  private final SessionEnds sessions;
 
   public UserApi(Vertx vertx, Bus bus, UserRepository users, RoleRepository roles, UserChanges changes,
-                 UserEvents events, UserMetrics metrics, PasswordHashing passwords) {
+                 UserEvents events, UserMetrics metrics, PasswordHashing passwords, SessionEnds sessions) {
     this.vertx = vertx;
     this.bus = bus;
+    this.sessions = sessions;
     this.users = users;
     this.roles = roles;
     this.changes = changes;
@@ -110,10 +113,15 @@ public final class UserApi {
     UUID appId = appId(ctx);
     UUID userId = userId(ctx);
     AuditStaging.Batch batch = events.batch();
-    users.update(appId, userId, profile, disabled, given, batch.events(updated -> updateEvents(ctx, updated, profile)))
+    SessionEnds.Ending ending = ending(ctx, batch, appId);
+    AuditStaging.Step<UserRepository.Updated> staged = batch.events(updated -> updateEvents(ctx, updated, profile));
+    // A request that disables ends the sessions in its own transaction (also when the user was disabled already: a
+    // retry ends whatever an older process's disable left), so a deadline rolls both back or commits both.
+    users.update(appId, userId, profile, disabled, given, (conn, updated) -> staged.run(conn, updated)
+            .compose(done -> Boolean.TRUE.equals(disabled)
+                ? ending.user(conn, userId, "user_disabled") : Future.succeededFuture()))
         .compose(UserApi::found)
-        .compose(updated -> batch.recorded(updated).compose(recorded -> afterUpdate(ctx, updated, disabled))
-            .map(updated.user()))
+        .compose(updated -> afterUpdate(updated, ending).map(updated.user()))
         .onSuccess(user -> Responses.ok(ctx, answer(user)))
         .onFailure(ctx::fail);
   }
@@ -137,33 +145,27 @@ public final class UserApi {
   }
 
   /**
-   * After the update committed: reports a newly disabled user, revokes a disabled user's sessions and marks the user
-   * changed. The report comes first, as the commit it follows: reported after the revocation, it was lost when the
-   * revocation failed, and the retry found the user disabled already. The revocation runs whenever the request
-   * disables, not only the first time: that retry ends the sessions the failed one left.
+   * After the update committed (with the revocation of a disabled user's sessions): reports a newly disabled user,
+   * publishes the revocations, records the events and marks the user changed.
    */
-  private Future<Void> afterUpdate(RoutingContext ctx, UserRepository.Updated updated, Boolean disabled) {
+  private Future<Void> afterUpdate(UserRepository.Updated updated, SessionEnds.Ending ending) {
     User user = updated.user();
     if (user.disabled() && !updated.wasDisabled()) {
       metrics.disabled();
       reportDisabled(user);
     }
-    Future<Void> revoked = user.disabled() && Boolean.TRUE.equals(disabled)
-        ? revokeAll(ctx, user.appId(), user.id(), "user_disabled").mapEmpty()
-        : Future.succeededFuture();
-    return revoked.eventually(() -> changes.changed(user.id()));
+    return ending.committed().eventually(() -> changes.changed(user.id()));
   }
 
   public void delete(RoutingContext ctx) {
     UUID appId = appId(ctx);
     UUID userId = userId(ctx);
     AuditStaging.Batch batch = events.batch();
-    // Sessions are revoked (and published to every process) before the row goes, so no token outlives the user.
-    users.get(appId, userId)
-        .compose(UserApi::found)
-        .compose(user -> revokeAll(ctx, appId, userId, "user_deleted"))
-        .compose(revoked -> users.delete(appId, userId, batch.events(deleted -> deleteEvents(ctx, appId, deleted))))
-        .compose(deleted -> deleted ? batch.recorded(null) : Future.failedFuture(noSuchUser()))
+    SessionEnds.Ending ending = ending(ctx, batch, appId);
+    // Sessions are revoked in the deletion's transaction, published to every process after its commit.
+    users.delete(appId, userId, conn -> ending.user(conn, userId, "user_deleted"),
+            batch.events(deleted -> deleteEvents(ctx, appId, deleted)))
+        .compose(deleted -> deleted ? ending.committed() : Future.failedFuture(noSuchUser()))
         .onSuccess(ignored -> {
           metrics.deleted();
           Responses.ok(ctx, new JsonObject().put("user_id", userId.toString()).put("deleted", true));
@@ -235,9 +237,9 @@ public final class UserApi {
         .onFailure(ctx::fail);
   }
 
-  private Future<Integer> revokeAll(RoutingContext ctx, UUID appId, UUID userId, String reason) {
-    return bus.request(Bus.TOKEN_REVOKE, Revoke.user(appId, userId, reason, AdminAuth.principal(ctx).toAudit(),
-        RequestIds.of(ctx), Requests.callerIp(ctx))).map(revoked -> revoked.revoked());
+  /** A change of this request that ends sessions of the app, their events naming who made it. */
+  private SessionEnds.Ending ending(RoutingContext ctx, AuditStaging.Batch batch, UUID appId) {
+    return sessions.begin(batch, appId, RequestIds.of(ctx), Requests.callerIp(ctx), AdminAuth.principal(ctx).toAudit());
   }
 
   /** The security webhook's {@code user.disabled}: fire and forget, never holding the request up. */

@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /** SQL for users, kept in one place. */
 public final class UserRepository {
@@ -203,11 +204,13 @@ public final class UserRepository {
   /**
    * Deletes the user and with it their personal data, roles, memberships and sessions, their licences released to
    * no user, with {@code audit} run on the user's id and those licences in the same transaction; false when there is
-   * none.
+   * none. {@code endSessions} runs in that transaction before the row goes (the sessions go with it).
    */
-  public Future<Boolean> delete(UUID appId, UUID userId, AuditStaging.Step<Deleted> audit) {
+  public Future<Boolean> delete(UUID appId, UUID userId, Function<SqlConnection, Future<Void>> endSessions,
+                                AuditStaging.Step<Deleted> audit) {
     Tuple user = Tuple.of(userId, appId);
     return pg.inTransaction(conn -> conn.preparedQuery(RELEASE_LICENSES).execute(user)
+        .compose(released -> endSessions.apply(conn).map(released))
         .compose(released -> conn.preparedQuery(DELETE).execute(user)
             .compose(rows -> audit.after(conn, rows.rowCount() > 0 ? new Deleted(userId, ids(released)) : null)))
         .map(deleted -> deleted != null));

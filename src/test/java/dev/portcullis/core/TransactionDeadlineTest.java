@@ -6,6 +6,7 @@ import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
+import dev.portcullis.testing.SlowTrigger;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -41,7 +42,7 @@ class TransactionDeadlineTest {
         new JsonObject().put("email", "late@example.com"), ADMIN);
     assertEquals(201, created.status(), created.body());
     String user = created.json().getString("id");
-    try (SlowTrigger slow = new SlowTrigger("users", "BEFORE UPDATE ON users FOR EACH ROW WHEN (NEW.disabled)")) {
+    try (SlowTrigger slow = slow("users", "BEFORE UPDATE ON users FOR EACH ROW WHEN (NEW.disabled)")) {
       ApiResponse answered = gateway.http().patch("/v1/apps/" + app + "/users/" + user,
           new JsonObject().put("disabled", true), ADMIN);
       assertEquals(503, answered.status(), answered.body());
@@ -87,7 +88,7 @@ class TransactionDeadlineTest {
     String app = gateway.createApp("deadline-job").getString("app_id");
     String user = gateway.http().post("/v1/apps/" + app + "/users", new JsonObject().put("email", "old@example.com"),
         ADMIN).json().getString("id");
-    try (SlowTrigger slow = new SlowTrigger("sessions", "AFTER DELETE ON sessions FOR EACH STATEMENT");
+    try (SlowTrigger slow = slow("sessions", "AFTER DELETE ON sessions FOR EACH STATEMENT");
          Connection db = gateway.jdbc(); Statement insert = db.createStatement()) {
       insert.executeUpdate("INSERT INTO sessions (id, app_id, user_id, expires_at) SELECT gen_random_uuid(), '" + app
           + "', '" + user + "', now() - interval '1 hour' FROM generate_series(1, 3)");
@@ -97,28 +98,7 @@ class TransactionDeadlineTest {
   }
 
   /** A trigger of the test's own that sleeps one and a half backend timeouts; dropped when closed. */
-  private static final class SlowTrigger implements AutoCloseable {
-
-    private final Connection db;
-    private final String table;
-
-    /** {@code timing}: when it fires, e.g. {@code BEFORE UPDATE ON users FOR EACH ROW}. */
-    SlowTrigger(String table, String timing) throws java.sql.SQLException {
-      this.db = gateway.jdbc();
-      this.table = table;
-      try (Statement ddl = db.createStatement()) {
-        ddl.execute("CREATE FUNCTION test_slow() RETURNS trigger LANGUAGE plpgsql AS "
-            + "$$ BEGIN PERFORM pg_sleep(" + 1.5 * TIMEOUT_MS / 1000 + "); RETURN NEW; END $$");
-        ddl.execute("CREATE TRIGGER test_slow " + timing + " EXECUTE FUNCTION test_slow()");
-      }
-    }
-
-    @Override
-    public void close() throws java.sql.SQLException {
-      try (db; Statement ddl = db.createStatement()) {
-        ddl.execute("DROP TRIGGER test_slow ON " + table);
-        ddl.execute("DROP FUNCTION test_slow()");
-      }
-    }
+  private static SlowTrigger slow(String table, String timing) throws java.sql.SQLException {
+    return new SlowTrigger(gateway, table, timing, TIMEOUT_MS * 3 / 2);
   }
 }

@@ -249,6 +249,40 @@ class RefreshTokenTest {
     }
   }
 
+  /** Its sessions are revoked with the disable; a session that revocation missed still must not be renewed. */
+  @Test
+  @DisplayName("a disabled user's session left unrevoked refreshes no more: session_revoked, also for the grace replay "
+      + "of a token spent before the disable")
+  void disabledUsersSessionRefreshesNoMore() {
+    JsonObject tokens = login(app);
+    String first = tokens.getString("refresh_token");
+    String second = refresh(app, first).json().getString("refresh_token");
+    disable(tokens);
+    ApiResponse refreshed = refresh(app, second);
+    assertEquals(401, refreshed.status(), refreshed.body());
+    assertEquals("session_revoked", refreshed.error());
+    ApiResponse replayed = refresh(app, first);
+    assertEquals(401, replayed.status(), replayed.body());
+    assertEquals("session_revoked", replayed.error());
+    assertEquals(1L, count("SELECT count(*) FROM sessions WHERE id = ?::uuid AND revoked_at IS NULL", sid(tokens)));
+  }
+
+  @Test
+  @DisplayName("/auth/me refuses the access token of a disabled user's session left unrevoked: session_revoked")
+  void disabledUsersAccessTokenRefused() {
+    JsonObject tokens = login(app);
+    disable(tokens);
+    ApiResponse me = TokenFixture.me(gateway.http(), tokens.getString("access_token"));
+    assertEquals(401, me.status(), me.body());
+    assertEquals("session_revoked", me.error());
+  }
+
+  /** Disables the user in SQL only, its sessions left as they are (as a revocation that never ran would). */
+  private static void disable(JsonObject tokens) {
+    TokenFixture.update(gateway, "UPDATE users SET disabled = true WHERE id = ?",
+        UUID.fromString(tokens.getJsonObject("user").getString("id")));
+  }
+
   private static List<ApiResponse> race(JsonObject client, String token) {
     JsonObject body = TokenFixture.credentials(client).put("refresh_token", token);
     List<CompletableFuture<ApiResponse>> calls = IntStream.range(0, RACERS)
