@@ -197,6 +197,8 @@ public final class ApiVerticle extends VerticleBase {
    * ({@code 429} beyond it). No guard: the handler checks what it needs itself.
    */
   static Router routes(Router router, Guards guard, Apis api) {
+    // First: whichever handler answers a chunked request, or the router itself, its connection closes after
+    BodyFraming.closeAfterChunked(router);
     router.route().handler(RequestIds::handle);
     RouteTemplates templates = new RouteTemplates(router);
     AccessLog accessLog = new AccessLog(templates);
@@ -206,7 +208,6 @@ public final class ApiVerticle extends VerticleBase {
     router.route().failureHandler(accessLog::handleFailure);
     router.route().handler(PathSegments::check);
     router.route().handler(RepeatedAuthorization::check);
-    router.route().handler(BodyFraming::closeAfterChunked);
     router.route().handler(guard.proxies());
     router.route().handler(guard.admission());
     router.route().handler(new RequestBodies(BODY_LIMIT_BYTES));

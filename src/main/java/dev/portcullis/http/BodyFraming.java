@@ -4,6 +4,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Collections;
 import java.util.List;
@@ -28,6 +29,8 @@ import java.util.WeakHashMap;
  */
 public final class BodyFraming {
 
+  private static final String CLOSING_KEY = "close_after_chunked";
+
   private final Set<HttpConnection> refused = Collections.newSetFromMap(new WeakHashMap<>());
 
   /** The server's request handler: the requests with a sound framing go on to {@code next}. */
@@ -40,7 +43,7 @@ public final class BodyFraming {
       }
       String problem = problem(request);
       if (problem == null) {
-        if (request.version() == HttpVersion.HTTP_1_1 && request.headers().contains("Transfer-Encoding")) {
+        if (chunked(request)) {
           refused.add(request.connection());
           request.response().putHeader("Connection", "close");
         }
@@ -53,11 +56,19 @@ public final class BodyFraming {
   }
 
   /**
-   * The router's first handler: once a chunked HTTP/1.1 request's answer is written, its connection closes, as that
-   * answer's {@code Connection: close} says (Vert.x keeps a connection open whatever the answer's headers say).
+   * Installs, as the router's first route, the close of a chunked HTTP/1.1 request's connection once its answer is
+   * written, as that answer's {@code Connection: close} says (Vert.x keeps a connection open whatever the answer's
+   * headers say). As a failure handler too: the router refuses some requests (no Host header) before any handler.
    */
-  public static void closeAfterChunked(RoutingContext ctx) {
-    if (ctx.request().version() == HttpVersion.HTTP_1_1 && ctx.request().headers().contains("Transfer-Encoding")) {
+  public static void closeAfterChunked(Router router) {
+    router.route()
+        .handler(BodyFraming::closeAfterChunked)
+        .failureHandler(BodyFraming::closeAfterChunked);
+  }
+
+  private static void closeAfterChunked(RoutingContext ctx) {
+    if (chunked(ctx.request()) && ctx.get(CLOSING_KEY) == null) {
+      ctx.put(CLOSING_KEY, true);
       // Only once written: a broken chunk fails the response first, and its refusal still has to be written.
       ctx.addEndHandler(ended -> {
         if (ended.succeeded()) {
@@ -66,6 +77,10 @@ public final class BodyFraming {
       });
     }
     ctx.next();
+  }
+
+  private static boolean chunked(HttpServerRequest request) {
+    return request.version() == HttpVersion.HTTP_1_1 && request.headers().contains("Transfer-Encoding");
   }
 
   /** The server's handler of requests the decoder refused, which also stay unanswered on a refused connection. */

@@ -45,6 +45,7 @@ public final class ManagementVerticle extends VerticleBase {
     probe.check();
     vertx.setPeriodic(BackendProbe.INTERVAL_MS, id -> probe.check());
     Router router = Router.router(vertx);
+    BodyFraming.closeAfterChunked(router);
     // The public port's conventions here too: a request id on every answer, errors in the JSON contract.
     router.route().handler(RequestIds::handle);
     router.route().failureHandler(RequestIds::handleFailure);

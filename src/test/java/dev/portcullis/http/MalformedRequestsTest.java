@@ -111,6 +111,27 @@ class MalformedRequestsTest {
   }
 
   @Test
+  @DisplayName("a chunked request refused before any route's handler (a dot segment, two Authorization headers, no "
+      + "Host) closes its connection once answered, not at the idle timeout")
+  void chunkedRefusedEarly() {
+    String chunked = "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+    List<String> requests = List.of(
+        "POST /v1/../auth/me HTTP/1.1\r\nHost: x\r\n" + chunked,
+        "POST /auth/./me HTTP/1.1\r\nHost: x\r\n" + chunked,
+        "POST /auth/me HTTP/1.1\r\nHost: x\r\n" + ADMIN + "Authorization: Basic eDp5\r\n" + chunked,
+        "POST /auth/me HTTP/1.1\r\n" + chunked);
+    for (String request : requests) {
+      Answer answer = exchange(gateway.config().httpPort(), request);
+      assertEquals(400, answer.status(), request + answer.text());
+      assertEquals("close", answer.header("Connection"), answer.text());
+      assertTrue(answer.closed(), "the connection closes after: " + request + answer.text());
+    }
+    Answer management = exchange(gateway.config().managementPort(), "POST /health HTTP/1.1\r\n" + chunked);
+    assertEquals(400, management.status(), management.text());
+    assertTrue(management.closed(), "the management port's connection closes after: " + management.text());
+  }
+
+  @Test
   @DisplayName("a form body with a malformed %-escape in the query string is answered at once, not left to the idle "
       + "timeout holding an admission slot (h92)")
   void formWithMalformedQuery() {
