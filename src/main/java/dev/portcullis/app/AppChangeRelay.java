@@ -50,7 +50,7 @@ public final class AppChangeRelay extends VerticleBase {
       public void up() {
         if (lost) {
           lost = false;
-          new Bus(vertx).publish(Bus.APP_CHANGES_MISSED, new AppMessages.ChangesMissed());
+          Bus.publish(vertx, Bus.APP_CHANGES_MISSED, new AppMessages.ChangesMissed());
         }
       }
 
@@ -87,7 +87,7 @@ public final class AppChangeRelay extends VerticleBase {
     }
     UUID appId = AppDirectory.parseUuid(body.getString("app_id"));
     if (appId != null) {
-      new Bus(vertx).publish(Bus.APP_CHANGED, new AppMessages.Changed(appId, body.getString("change"), true));
+      Bus.publish(vertx, Bus.APP_CHANGED, new AppMessages.Changed(appId, body.getString("change"), true));
     }
   }
 

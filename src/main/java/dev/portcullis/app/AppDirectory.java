@@ -167,7 +167,7 @@ public final class AppDirectory {
 
   /** Tells every verticle of this process that an app's secret, keys, settings or existence changed. */
   public static void announce(Vertx vertx, UUID appId, String change) {
-    new Bus(vertx).publish(Bus.APP_CHANGED, new AppMessages.Changed(appId, change));
+    Bus.publish(vertx, Bus.APP_CHANGED, new AppMessages.Changed(appId, change));
   }
 
   /** The one answer to every failed client authentication. */

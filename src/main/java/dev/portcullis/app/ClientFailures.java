@@ -66,7 +66,6 @@ public final class ClientFailures {
   private final Vertx vertx;
   private final RedisStore redis;
   private final AuditLog audit;
-  private final Bus bus;
   private final long windowMs;
   private final long graceMs;
   private final int limitPerIp;
@@ -86,7 +85,6 @@ public final class ClientFailures {
 
   public ClientFailures(Vertx vertx, RedisStore redis, AuditLog audit, GatewayConfig config, MeterRegistry metrics) {
     this.vertx = vertx;
-    this.bus = new Bus(vertx);
     this.redis = redis;
     this.audit = audit;
     this.windowMs = config.clientFailureWindowMs();
@@ -187,7 +185,7 @@ public final class ClientFailures {
           Long known = blockedUntil.get(ipKey);
           if (reply.toLong() > limitPerIp && (known == null || known < window + windowMs)) {
             // This verticle hears its own publication too.
-            bus.publish(Bus.CLIENT_BLOCKED, new AppMessages.CallerBlocked(ipKey, window + windowMs));
+            Bus.publish(vertx, Bus.CLIENT_BLOCKED, new AppMessages.CallerBlocked(ipKey, window + windowMs));
           }
           return (Void) null;
         })

@@ -67,7 +67,7 @@ public final class AuditVerticle extends VerticleBase {
     consumer = Bus.serve(vertx, Bus.AUDIT_RECORD, this::record);
     outboxPg = Postgres.create(vertx, config, "portcullis-audit-outbox", 1);
     // Staged events go through the bus like any other, so every reader of the audit stream sees them.
-    outboxLog = new AuditLog(new Bus(vertx));
+    outboxLog = new AuditLog(new Bus(vertx, config));
     outboxTimer = vertx.setPeriodic(OUTBOX_INTERVAL_MS, id -> drainOutbox());
     return Future.join(consumer.completion(), connect());
   }

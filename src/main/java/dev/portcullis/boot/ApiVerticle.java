@@ -99,7 +99,7 @@ public final class ApiVerticle extends VerticleBase {
     redis = RedisStore.create(vertx, config);
     MasterKey masterKey = MasterKey.from(config);
     MeterRegistry metrics = Metrics.registry(vertx);
-    Bus bus = new Bus(vertx);
+    Bus bus = new Bus(vertx, config);
     AuditLog audit = new AuditLog(bus);
     AppRepository apps = new AppRepository(pg);
     AppDirectory appDirectory = new AppDirectory(apps, masterKey, UnknownApps.of(vertx), metrics);

@@ -137,28 +137,42 @@ public final class Bus {
   public static final Address<LicenseMessages.Relay, Void> LICENSE_RELAY =
       new Address<>("portcullis.license.relay", LicenseMessages.Relay.class, Void.class);
 
-  public static final long SEND_TIMEOUT_MS = 10_000;
+  /** The send timeout under the default backend timeout, and the least under any. */
+  private static final long MIN_SEND_TIMEOUT_MS = 10_000;
+  /**
+   * Backend timeouts a reply may take, as many as the defaults always allowed: a transaction's two
+   * ({@link Postgres#inTransaction}) and the bounded steps before and after it (the app's load, a Redis check, the
+   * audit). A request answered 503 by the bus would hide the outcome of work that still commits behind it.
+   */
+  private static final int BACKEND_TIMEOUTS_PER_REPLY = 5;
 
-  private static final DeliveryOptions OPTIONS = new DeliveryOptions().setSendTimeout(SEND_TIMEOUT_MS);
   private static final Set<EventBus> WITH_CODEC = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
 
   private final Vertx vertx;
+  private final DeliveryOptions options;
 
-  public Bus(Vertx vertx) {
+  public Bus(Vertx vertx, GatewayConfig config) {
     this.vertx = vertx;
+    this.options = new DeliveryOptions().setSendTimeout(sendTimeoutMs(config));
     install(vertx);
+  }
+
+  /** How long a request waits for its reply, derived from {@code PORTCULLIS_BACKEND_TIMEOUT_MS}. */
+  private static long sendTimeoutMs(GatewayConfig config) {
+    return Math.max(MIN_SEND_TIMEOUT_MS, BACKEND_TIMEOUTS_PER_REPLY * config.backendTimeoutMs());
   }
 
   /** Sends a request and maps a failed reply back to the ApiException the service raised. */
   public <Q, P> Future<P> request(Address<Q, P> address, Q body) {
     return vertx.eventBus()
-        .<P>request(address.name(), body, OPTIONS)
+        .<P>request(address.name(), body, options)
         .map(Message::body)
         .recover(failure -> Future.failedFuture(Failures.toApi(failure)));
   }
 
   /** Publishes to every consumer of this process. */
-  public <Q> void publish(Address<Q, Void> address, Q body) {
+  public static <Q> void publish(Vertx vertx, Address<Q, Void> address, Q body) {
+    install(vertx);
     vertx.eventBus().publish(address.name(), body);
   }
 

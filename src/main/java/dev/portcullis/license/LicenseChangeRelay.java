@@ -23,7 +23,6 @@ public final class LicenseChangeRelay extends VerticleBase {
   static final long ANNOUNCE_MS = 1_000;
 
   private RedisSubscription subscription;
-  private Bus bus;
   private long epoch;
   /** Written on this verticle's event loop, read by the gauge on the scraping thread. */
   private volatile boolean up;
@@ -31,7 +30,6 @@ public final class LicenseChangeRelay extends VerticleBase {
   @Override
   public Future<?> start() {
     GatewayConfig config = GatewayConfig.from(config());
-    bus = new Bus(vertx);
     Gauge.builder("portcullis.license.generation.relay.up", () -> up ? 1 : 0)
         .description("1 while license changes made by other processes reach this one as they happen; 0 while "
             + "every license verify reads its app's generation from Redis instead")
@@ -42,7 +40,7 @@ public final class LicenseChangeRelay extends VerticleBase {
           public void message(String payload) {
             UUID appId = AppDirectory.parseUuid(payload);
             if (appId != null) {
-              bus.publish(Bus.LICENSE_CHANGED, new LicenseMessages.Changed(appId));
+              Bus.publish(vertx, Bus.LICENSE_CHANGED, new LicenseMessages.Changed(appId));
             }
           }
 
@@ -64,7 +62,7 @@ public final class LicenseChangeRelay extends VerticleBase {
   }
 
   private void announce() {
-    bus.publish(Bus.LICENSE_RELAY, new LicenseMessages.Relay(epoch, up));
+    Bus.publish(vertx, Bus.LICENSE_RELAY, new LicenseMessages.Relay(epoch, up));
   }
 
   @Override

@@ -57,6 +57,6 @@ final class LicenseGenerations {
           LOG.warn("license generation of app {} not replaced: {}", appId, failure.getMessage());
           return Future.succeededFuture();
         })
-        .onComplete(done -> new Bus(vertx).publish(Bus.LICENSE_CHANGED, new LicenseMessages.Changed(appId)));
+        .onComplete(done -> Bus.publish(vertx, Bus.LICENSE_CHANGED, new LicenseMessages.Changed(appId)));
   }
 }

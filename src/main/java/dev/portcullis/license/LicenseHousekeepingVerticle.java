@@ -40,7 +40,7 @@ public final class LicenseHousekeepingVerticle extends VerticleBase {
     // pool of its own, without the requests' lock_timeout (a batch may wait on a device or licence row a while)
     pg = Postgres.create(vertx, config, "portcullis-license-jobs", 2).withTimeout(settings.jobTimeoutMs());
     redis = RedisStore.create(vertx, config);
-    AuditLog audit = new AuditLog(new Bus(vertx));
+    AuditLog audit = new AuditLog(new Bus(vertx, config));
     housekeeping = new Housekeeping(pg, new DeviceSessions(pg, redis, audit),
         new LicenseMetrics(Metrics.registry(vertx)), config.housekeepingBatchSize());
     Gauge.builder("portcullis.license.devices.active", liveDevices, AtomicLong::get)

@@ -33,7 +33,7 @@ public final class OtpVerticle extends VerticleBase {
     web = WebClient.create(vertx);
     mail = DeliveryChannels.mailClient(vertx, config);
     MasterKey masterKey = MasterKey.from(config);
-    Bus bus = new Bus(vertx);
+    Bus bus = new Bus(vertx, config);
     AuditLog audit = new AuditLog(bus);
     OtpMetrics metrics = new OtpMetrics(Metrics.registry(vertx));
     OtpStore store = new OtpStore(redis);

@@ -52,7 +52,7 @@ public final class PasswordVerticle extends VerticleBase {
     mail = DeliveryChannels.mailClient(vertx, config);
     MasterKey masterKey = MasterKey.from(config);
     MeterRegistry registry = Metrics.registry(vertx);
-    Bus bus = new Bus(vertx);
+    Bus bus = new Bus(vertx, config);
     AuditLog audit = new AuditLog(bus);
     AppDirectory apps = new AppDirectory(new AppRepository(pg), masterKey);
     // settings changed by an owner apply to the next request, as in every verticle that caches apps

@@ -48,7 +48,7 @@ class AuditApiTest {
 
   @BeforeAll
   static void start() {
-    audit = new AuditLog(new Bus(gateway.vertx()));
+    audit = new AuditLog(new Bus(gateway.vertx(), gateway.config()));
   }
 
   private static AuditEvent event(String type, UUID app, String requestId) {

@@ -97,7 +97,7 @@ class AuditAppendTest {
   @DisplayName("a batch that timed out and then committed leaves no stale head behind: the next batch chains after its events")
   void timedOutBatchIsNotGuessedPast() throws Exception {
     try (TestGateway gateway = TestGateway.start(new JsonObject().put(GatewayConfig.BACKEND_TIMEOUT_MS, 1000))) {
-      AuditLog log = new AuditLog(new Bus(gateway.vertx()));
+      AuditLog log = new AuditLog(new Bus(gateway.vertx(), gateway.config()));
       UUID app = UUID.randomUUID();
       record(gateway, event(app, "before"));
       double before = conflicts(gateway);

@@ -75,7 +75,7 @@ class AuditDurabilityTest {
   @DisplayName("stopping the gateway commits every event it holds: each acknowledged record is stored, chains stay whole")
   void stopCommitsWhatItHolds() throws Exception {
     try (TestGateway gateway = TestGateway.start()) {
-      AuditLog log = new AuditLog(new Bus(gateway.vertx()));
+      AuditLog log = new AuditLog(new Bus(gateway.vertx(), gateway.config()));
       List<UUID> apps = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID());
       List<Future<Void>> sent = IntStream.range(0, 1500)
           .mapToObj(i -> log.record(event(apps.get(i % 3), "burst-" + i)))
@@ -107,7 +107,7 @@ class AuditDurabilityTest {
     // This test is about the chains, not latency: a loaded CI machine must not turn a slow batch into a 503.
     JsonObject patient = new JsonObject().put(GatewayConfig.BACKEND_TIMEOUT_MS, 10_000);
     try (TestGateway first = TestGateway.start(patient); TestGateway second = first.sibling()) {
-      List<AuditLog> logs = List.of(new AuditLog(new Bus(first.vertx())), new AuditLog(new Bus(second.vertx())));
+      List<AuditLog> logs = List.of(new AuditLog(new Bus(first.vertx(), first.config())), new AuditLog(new Bus(second.vertx(), second.config())));
       List<UUID> apps = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID());
       List<Future<Void>> sent = new ArrayList<>();
       for (int i = 0; i < 900; i++) {
@@ -140,7 +140,7 @@ class AuditDurabilityTest {
     PgUrl database = TestBackends.newDatabase();
     try (TcpProxy proxy = TcpProxy.start(database.host(), database.port(), TestBackends.freePort());
          TestGateway gateway = TestGateway.start(new JsonObject().put(GatewayConfig.PG_URL, proxy.pgUrl(database)))) {
-      AuditLog log = new AuditLog(new Bus(gateway.vertx()));
+      AuditLog log = new AuditLog(new Bus(gateway.vertx(), gateway.config()));
       UUID app = UUID.randomUUID();
       log.record(event(app, "before")).await(10, TimeUnit.SECONDS);
 

@@ -79,7 +79,7 @@ public final class AuditTrail {
   /** Records events through the event bus, as a verticle would, and waits until they are stored. */
   public static void record(TestGateway gateway, AuditEvent... events) {
     try {
-      new AuditLog(new Bus(gateway.vertx())).record(List.of(events)).await(20, TimeUnit.SECONDS);
+      new AuditLog(new Bus(gateway.vertx(), gateway.config())).record(List.of(events)).await(20, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("recording failed", e);
     }

@@ -100,7 +100,7 @@ class AuthActionsAuditTest {
   /** Logs the user in as OTP verification does: TOKEN_ISSUE over the event bus. */
   private static JsonObject login(UUID appId, UUID user) throws Exception {
     Issue request = Issue.login(appId, user, false, "login-" + UUID.randomUUID(), "203.0.113.7");
-    return new Bus(gateway.vertx()).request(Bus.TOKEN_ISSUE, request).map(Grant::toJson).await(10, TimeUnit.SECONDS);
+    return new Bus(gateway.vertx(), gateway.config()).request(Bus.TOKEN_ISSUE, request).map(Grant::toJson).await(10, TimeUnit.SECONDS);
   }
 
   private static ApiResponse post(String path, JsonObject app, String requestId, String refreshToken) {

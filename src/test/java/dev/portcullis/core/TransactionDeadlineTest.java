@@ -22,6 +22,7 @@ class TransactionDeadlineTest {
 
   private static final String[] ADMIN = Http.bearer(TestGateway.ADMIN_KEY);
   private static final int TIMEOUT_MS = 1_000;
+  /** One and a half backend timeouts. */
 
   @RegisterExtension
   static final GatewayExtension env = GatewayExtension.create().config(GatewayConfig.BACKEND_TIMEOUT_MS, TIMEOUT_MS)
@@ -62,8 +63,7 @@ class TransactionDeadlineTest {
       + "its retry creates the owner and audits owner.created")
   void ownerCreateAnswered503LeavesNothing() throws Exception {
     String email = "slow-owner1@example.com";
-    try (SlowTrigger slow = new SlowTrigger("users",
-        "BEFORE INSERT ON users FOR EACH ROW WHEN (NEW.email LIKE 'slow%')")) {
+    try (SlowTrigger slow = slow("users", "BEFORE INSERT ON users FOR EACH ROW WHEN (NEW.email LIKE 'slow%')")) {
       ApiResponse answered = gateway.http().post("/v1/owners", new JsonObject().put("email", email), ADMIN);
       assertEquals(503, answered.status(), answered.body());
       Await.until("the gateway's transactions are over", Duration.ofSeconds(10),

@@ -91,7 +91,7 @@ class SigningKeyTest {
 
   /** What the API does after a key change, so every process drops its cached JWKS and keys of the app. */
   private static void announceKeyChange(String appId) {
-    new Bus(gateway.vertx()).publish(Bus.APP_CHANGED, new AppMessages.Changed(UUID.fromString(appId), "key"));
+    Bus.publish(gateway.vertx(), Bus.APP_CHANGED, new AppMessages.Changed(UUID.fromString(appId), "key"));
   }
 
   private static List<String> publishedKids(String appId) {
