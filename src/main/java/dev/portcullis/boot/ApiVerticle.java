@@ -197,7 +197,7 @@ public final class ApiVerticle extends VerticleBase {
    * ({@code 429} beyond it). No guard: the handler checks what it needs itself.
    */
   static Router routes(Router router, Guards guard, Apis api) {
-    // First: whichever handler answers a chunked request, or the router itself, its connection closes after
+    // First: whichever handler answers a chunked request, or the router itself, its connection closes after it.
     BodyFraming.closeAfterChunked(router);
     router.route().handler(RequestIds::handle);
     RouteTemplates templates = new RouteTemplates(router);
