@@ -137,6 +137,8 @@ public final class ApiVerticle extends VerticleBase {
             .setPort(config.httpPort())
             .setIdleTimeout(60)
             .setIdleTimeoutUnit(TimeUnit.SECONDS)
+            // HTTP/1.1 only: over an h2c upgrade the framing checks and the JSON error contract did not hold.
+            .setHttp2ClearTextEnabled(false)
             // A form field may be as long as a whole body (Vert.x's default, 8 KiB, failed a longer one with a 500).
             .setMaxFormAttributeSize(BODY_LIMIT_BYTES))
         .invalidRequestHandler(framing.guardInvalid(InvalidRequests::answer))

@@ -16,6 +16,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.LocalMap;
 import io.vertx.ext.web.Router;
@@ -65,7 +66,7 @@ public final class ManagementVerticle extends VerticleBase {
     router.errorHandler(404, ErrorResponder.forStatus(404));
     router.errorHandler(405, ErrorResponder.methodNotAllowed(new RouteTemplates(router)));
     BodyFraming framing = new BodyFraming();
-    server = vertx.createHttpServer()
+    server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
         .invalidRequestHandler(framing.guardInvalid(InvalidRequests::answer))
         .requestHandler(framing.guard(router));
     return server.listen(config.managementPort());

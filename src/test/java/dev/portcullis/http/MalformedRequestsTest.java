@@ -48,6 +48,18 @@ class MalformedRequestsTest {
   }
 
   @Test
+  @DisplayName("an upgrade to HTTP/2 over cleartext (h2c) is not taken, on both ports: the request is answered over "
+      + "HTTP/1.1 (h26: switched, and its refusals skipped the JSON contract)")
+  void noCleartextHttp2() {
+    for (int port : new int[] {gateway.config().httpPort(), gateway.config().managementPort()}) {
+      Answer answer = exchange(port, "GET /no-such-route HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+          + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n");
+      assertEquals(404, answer.status(), answer.text());
+      assertEquals("not_found", answer.json().getString("error"), answer.text());
+    }
+  }
+
+  @Test
   @DisplayName("an Expect other than 100-continue is 400 invalid_request, not the body handler's 417 as a 500")
   void unknownExpectation() {
     Answer answer = exchange(gateway.config().httpPort(), "POST /v1/apps HTTP/1.1\r\nHost: x\r\n" + ADMIN
