@@ -3,6 +3,7 @@ package dev.portcullis.http;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import io.vertx.core.Handler;
@@ -74,8 +75,9 @@ public final class JsonBody implements Handler<RoutingContext> {
       parsed = JacksonCodec.fromParser(parser, Object.class);
     } catch (DecodeException | IOException e) {
       Matcher twice = DUPLICATE.matcher(String.valueOf(e.getMessage()));
-      refuse(ctx, twice.find()
-          ? ApiException.invalid(twice.group(1), "is given twice in the body")
+      refuse(ctx, twice.find() ? ApiException.invalid(twice.group(1), "is given twice in the body")
+          : beyondLimits(e) ? new ApiException(ErrorCode.INVALID_REQUEST,
+              "body is nested too deeply, or holds too long a number or string")
           : new ApiException(ErrorCode.INVALID_REQUEST, "body is not valid JSON (RFC 8259: no comments)"));
       return;
     }
@@ -90,6 +92,16 @@ public final class JsonBody implements Handler<RoutingContext> {
     }
     ctx.put(KEY, object);
     ctx.next();
+  }
+
+  /** The parser's own bounds (nesting depth, number and string lengths): valid JSON, but not taken. */
+  private static boolean beyondLimits(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof StreamConstraintsException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The body's refusal, when a route takes it; else the router's own 404 or 405 answers, as without a body. */

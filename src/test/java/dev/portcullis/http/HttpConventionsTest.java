@@ -147,11 +147,19 @@ class HttpConventionsTest {
   }
 
   @Test
-  @DisplayName("a body that is not JSON is 400 invalid_request")
+  @DisplayName("a body that is not JSON is 400 invalid_request; one beyond the parser's bounds says so (h26: called "
+      + "invalid JSON)")
   void notJson() {
     ApiResponse response = gateway.http().send("POST", "/auth/send-otp", "{not json", "Content-Type", "application/json");
     assertEquals(400, response.status());
     assertEquals("invalid_request", response.error());
+    for (String bounded : new String[] {"{\"a\":" + "[".repeat(1001) + "]".repeat(1001) + "}",
+        "{\"a\":" + "9".repeat(5000) + "}"}) {
+      ApiResponse refused = gateway.http().send("POST", "/auth/send-otp", bounded, "Content-Type", "application/json");
+      assertEquals(400, refused.status(), refused.body());
+      assertEquals("body is nested too deeply, or holds too long a number or string",
+          refused.json().getString("message"));
+    }
   }
 
   @Test
