@@ -3,8 +3,9 @@
 -- elsewhere cannot lock a user out, spend the user's sends or cancel the user's code. Across networks, an
 -- identity has at most ARGV[16] pending codes and ARGV[17] wrong codes an hour; beyond them, networks that never
 -- signed this identity in are refused (networks that have, stay open). Then the hourly limits per client
--- network (or the app's bucket of requests without a client IP), per app, and the app's SMS budgets (in total
--- and per country). Only an accepted send counts or writes anything.
+-- network (or the app's bucket of requests without a client IP), per app (and for an anonymous send, the share of
+-- it such sends may spend), and the app's SMS budgets (in total and per country). Only an accepted send counts or
+-- writes anything.
 --
 -- KEYS[1] identity+network state: hash {current, cooldown_until, failures, lockouts, locked_until}
 -- KEYS[2] identity+network sends, KEYS[3] client network sends, KEYS[4] app sends: hashes {bucket -> count}
@@ -16,13 +17,16 @@
 -- KEYS[11] the request this send replaces: the one KEYS[1]'s 'current' named when the caller read it (KEYS[5]
 --          when it named none)
 -- KEYS[12] the networks that signed this identity in: zset {network -> last sign-in ms}
+-- KEYS[13] the app's anonymous sends (its hosted pages', the console's to identities that are no owner's): hashes
+--          {bucket -> count}
 -- ARGV: 1 the request id KEYS[1]'s 'current' held when the caller read it ('' for none), 2 request id,
 --       3 identity, 4 identity name, 5 code mac, 6 max attempts, 7 code ttl ms, 8 cooldown ms,
 --       9 identity+network limit, 10 network limit, 11 app limit, 12 window ms, 13 bucket ms, 14 (unused: the
 --       state lives as long as its code and cooldown, or as verify's failures keep it),
 --       15 network name ('none' without a client IP), 16 pending codes per identity, 17 wrong codes per identity
 --       and hour, 18 SMS limit (0: not an SMS), 19 SMS limit per country (0: not an SMS), 20 how long a network
---       stays signed in, ms
+--       stays signed in, ms, 21 the anonymous sends' share of the app limit (-1: not an anonymous send; 0: they get
+--       none)
 -- Returns {'ok'}, {'refused', reason, retry_after_ms}, or {'stale'} when 'current' changed since the caller read it
 -- (a concurrent send): nothing was written, and the caller reads it again and retries.
 --
@@ -109,11 +113,17 @@ local limits = {
   {KEYS[2], tonumber(ARGV[9]), 'identity_hourly'},
   {KEYS[3], tonumber(ARGV[10]), network == 'none' and 'no_client_ip_hourly' or 'ip_hourly'},
   {KEYS[4], tonumber(ARGV[11]), 'app_hourly'},
-  {KEYS[9], tonumber(ARGV[18]), 'sms_hourly'},
-  {KEYS[10], tonumber(ARGV[19]), 'sms_country_hourly'},
 }
+-- An anonymous send counts on the app's counter and on its share beside it, so the backend keeps the rest of the
+-- app limit; a share of 0 refuses every anonymous send, so it is applied, not skipped, when 0.
+local anonymous_share = tonumber(ARGV[21])
+if anonymous_share >= 0 then
+  limits[#limits + 1] = {KEYS[13], anonymous_share, 'app_anonymous_hourly', true}
+end
+limits[#limits + 1] = {KEYS[9], tonumber(ARGV[18]), 'sms_hourly'}
+limits[#limits + 1] = {KEYS[10], tonumber(ARGV[19]), 'sms_country_hourly'}
 for _, limit in ipairs(limits) do
-  if limit[2] > 0 then
+  if limit[2] > 0 or limit[4] then
     local total, live = sends(limit[1])
     if total >= limit[2] then
       return {'refused', limit[3], retry_after(total, live, limit[2])}

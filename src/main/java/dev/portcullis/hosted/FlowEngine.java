@@ -528,6 +528,25 @@ public final class FlowEngine {
     return shown + (shown == 1 ? " second" : " seconds");
   }
 
+  private static String rateLimited(String message, String retry) {
+    if (message.contains("SMS budget")) {
+      // The app's own ceiling, not anything this user did.
+      return "Codes by text message cannot be sent right now. Use an email address, or try again in " + retry + ".";
+    }
+    if (message.contains("under way")) {
+      return "Another sign-in to this account is being checked. Try again in a moment.";
+    }
+    if (message.contains("open to anyone")) {
+      // The pages' share of the app's hourly codes: nothing this user did either.
+      return "Codes cannot be sent from this page right now. Try again in " + retry + ".";
+    }
+    if (message.contains("moments ago")) {
+      // the resend cooldown: nothing the user did wrong
+      return "We sent a code moments ago. You can ask for a new one in " + retry + ".";
+    }
+    return "Too many attempts. Try again in " + retry + ".";
+  }
+
   private static String message(Throwable failure) {
     ApiException api = Failures.toApi(failure);
     return switch (api.code()) {
@@ -537,16 +556,7 @@ public final class FlowEngine {
             : "That code is not right, and no attempts are left. Send a new code.";
       }
       case OTP_EXPIRED, OTP_ATTEMPTS_EXCEEDED -> "This code can no longer be used. Send a new code.";
-      case RATE_LIMITED -> String.valueOf(api.getMessage()).contains("SMS budget")
-          // The app's own ceiling, not anything this user did.
-          ? "Codes by text message cannot be sent right now. Use an email address, or try again in "
-              + seconds(api.retryAfter()) + "."
-          : String.valueOf(api.getMessage()).contains("under way")
-              ? "Another sign-in to this account is being checked. Try again in a moment."
-              : String.valueOf(api.getMessage()).contains("moments ago")
-                  // the resend cooldown: nothing the user did wrong
-                  ? "We sent a code moments ago. You can ask for a new one in " + seconds(api.retryAfter()) + "."
-                  : "Too many attempts. Try again in " + seconds(api.retryAfter()) + ".";
+      case RATE_LIMITED -> rateLimited(String.valueOf(api.getMessage()), seconds(api.retryAfter()));
       case INVALID_REQUEST, FORBIDDEN -> "This app cannot send a code to that address.";
       case INVALID_CLIENT -> "This app is no longer available.";
       case INVALID_CREDENTIALS -> "The email address or password is not right.";

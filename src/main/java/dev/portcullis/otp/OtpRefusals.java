@@ -31,6 +31,9 @@ public final class OtpRefusals {
       case "sms_hourly" -> "phone: this app's SMS budget for the last hour is spent; retry in " + seconds + " s";
       case "sms_country_hourly" -> "phone: this app's SMS budget for this country in the last hour is spent; retry in "
           + seconds + " s";
+      // Only anonymous sends (hosted pages, the console's to identities that are no owner's) meet it.
+      case OtpStore.APP_ANONYMOUS_HOURLY -> "the share of this app's codes that requests open to anyone may have sent "
+          + "in the last hour is spent; retry in " + seconds + " s";
       case OperatorSmsBudget.OWNER_HOURLY -> "phone: the SMS budget of this app's owner for the last hour is spent; "
           + "retry in " + seconds + " s";
       case OperatorSmsBudget.GATEWAY_HOURLY -> "phone: the service's SMS budget for the last hour is spent; retry in "

@@ -52,8 +52,9 @@ public final class OtpSender {
     }
 
     /**
-     * The same, {@code anonymous} when whoever posts a hosted page asked for it: the operator's ceilings then let it
-     * spend only their anonymous share ({@link OperatorSmsBudget}).
+     * The same, {@code anonymous} when anyone may have asked for it (a hosted page; the console, for an identity that
+     * is no owner's): the app's hourly limit ({@link OtpStore#anonymousShare}) and the operator's ceilings
+     * ({@link OperatorSmsBudget}) then let it spend only their anonymous share.
      */
     OtpStore.SendRequest request(App app, String storeId, Identity identity, OtpCodes codes, String code,
                                  String network, boolean anonymous) {

@@ -60,10 +60,14 @@ public final class OtpStore {
   private static final RedisScript SEND = RedisScript.load("otp-send.lua");
   private static final RedisScript VERIFY = RedisScript.load("otp-verify.lua");
 
+  /** Why a send is refused when the anonymous sends' share of the app's hourly limit is spent. */
+  static final String APP_ANONYMOUS_HOURLY = "app_anonymous_hourly";
+
   /**
    * What a send asks for. {@code networkName} is {@link #NO_NETWORK} when the client backend gave no client IP;
-   * {@code smsLimit} and {@code smsCountryLimit} are 0 for an email; {@code anonymous}: asked for on a hosted page,
-   * not by the app's backend, so it spends only the anonymous share of the operator's ceilings.
+   * {@code smsLimit} and {@code smsCountryLimit} are 0 for an email; {@code anonymous}: asked for by anyone, not by
+   * the app's backend (a hosted page; the console for an identity that is no owner's), so it spends only the
+   * anonymous share of the app's limit ({@link #anonymousShare}) and of the operator's ceilings.
    */
   public record SendRequest(UUID appId, String requestId, Identity identity, String identityName, String codeMac,
                             int maxAttempts, int ttlSeconds, int cooldownSeconds, int identityLimit,
@@ -145,7 +149,18 @@ public final class OtpStore {
         redis.key("otp-rate", tag, "sms"),
         redis.key("otp-rate", tag, "sms", country),
         current == null ? request : requestKey(send.appId(), current.toString()),
-        redis.key(SIGNED_IN_AT, tag, send.identityName()));
+        redis.key(SIGNED_IN_AT, tag, send.identityName()),
+        redis.key("otp-rate", tag, "app-anon"));
+  }
+
+  /**
+   * How many of the app's hourly sends anonymous ones may be: half, rounded down (a limit of 1 leaves them none). The
+   * hosted pages and the console's sign-in are open to anyone, and strangers with many networks otherwise spent the
+   * whole limit: the app's backend (on the console, every owner) then got 429 for the hour. They count on the app's
+   * counter too, so the backend's sends keep the whole limit and the strangers' never take more than half of it.
+   */
+  static int anonymousShare(int appLimit) {
+    return appLimit / 2;
   }
 
   private static List<String> sendArgs(SendRequest send, Response current) {
@@ -169,7 +184,8 @@ public final class OtpStore {
         Integer.toString(WRONG_CODES_PER_IDENTITY_IN_ATTEMPTS * send.maxAttempts()),
         Integer.toString(send.smsLimit()),
         Integer.toString(send.smsCountryLimit()),
-        Long.toString(SIGNED_IN_NETWORK_TTL_MS));
+        Long.toString(SIGNED_IN_NETWORK_TTL_MS),
+        Integer.toString(send.anonymous() ? anonymousShare(send.appLimit()) : -1));
   }
 
   /** {@code networkName}: the verifying request's network as {@link OtpCodes#networkName} names it, or null. */
