@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 /**
@@ -24,11 +25,12 @@ import java.util.function.LongSupplier;
  * bounded number of hashes admitted at once (running plus waiting). When that many are in flight, a new one is
  * refused at once with {@code 503 unavailable} and {@code Retry-After}, instead of queueing without end while
  * its caller times out. The last quarter of the bound (at least one) takes only hashes of apps holding no more
- * than a quarter each and not flooding (none of their hashes refused in the last second while they held others):
- * an app alone has three quarters of the pool, and floods of wrong passwords (an app's own backend's, or strangers'
- * through its hosted page), of one app or several, leave the other apps that quarter once each flood has met a
- * refusal. A flood meets one again and again, so it stays out; a quiet app refused once, the pool being full, is
- * back a second later though it never stopped holding a hash.
+ * than a quarter each and not flooding (none of their hashes refused in the last second, whether or not they held
+ * others): an app alone has three quarters of the pool, and floods of wrong passwords (an app's own backend's, or
+ * strangers' through its hosted page), of one app or several, even of many apps holding one hash each, leave the
+ * other apps that quarter once each flood has met a refusal. A flood meets one again and again, so it stays out; a
+ * quiet app refused once, the pool being full, is back a second later (as {@code Retry-After} says) though it never
+ * stopped holding a hash.
  * Shared by every verticle instance of one Vert.x (like a connection pool), so the bounds hold for the whole
  * process.
  */
@@ -37,14 +39,18 @@ public final class HashingPool {
   public static final String NAME = "portcullis-password-hashing";
   private static final String MAP = "portcullis.password.hashing";
   private static final long MAX_HASH_SECONDS = 30;
-  /** How long a refusal while holding other hashes marks an app as flooding. */
+  /** How long a refusal of one of its hashes marks an app as flooding. */
   static final long FLOODING_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long NEVER = Long.MIN_VALUE;
 
   private final WorkerExecutor workers;
   private final AtomicInteger inFlight = new AtomicInteger();
-  /** Per app with hashes in flight (atomic per key through compute); an app with none has no entry. */
+  /**
+   * Per app with hashes in flight or refused within {@link #FLOODING_NANOS} (atomic per key through compute); any
+   * other app has no entry, and {@link #sweep} drops the marks of apps that stopped trying.
+   */
   private final ConcurrentHashMap<UUID, Holding> inFlightByApp = new ConcurrentHashMap<>();
+  private final AtomicLong lastSweep;
   private final int capacity;
   /** The last slots, for apps holding no more than this many hashes each. */
   private final int reserve;
@@ -57,6 +63,7 @@ public final class HashingPool {
 
   private HashingPool(Vertx vertx, HashingSettings settings, MeterRegistry registry, LongSupplier nanoClock) {
     this.nanoClock = nanoClock;
+    this.lastSweep = new AtomicLong(nanoClock.getAsLong());
     this.threads = settings.threads();
     this.capacity = settings.capacity();
     this.reserve = Math.max(1, capacity / 4);
@@ -86,8 +93,9 @@ public final class HashingPool {
   }
 
   /**
-   * An app's hashes in flight, and when one of its hashes was last refused while it held others ({@link #NEVER}):
-   * for {@link #FLOODING_NANOS} after, the app is flooding and keeps out of the last quarter.
+   * An app's hashes in flight, and when one of its hashes was last refused ({@link #NEVER}): for
+   * {@link #FLOODING_NANOS} after, the app is flooding and keeps out of the last quarter, even holding none (a flood
+   * of many apps holding one hash each is refused while each holds nothing else).
    */
   private record Holding(int count, long refusedAt) {
 
@@ -95,18 +103,22 @@ public final class HashingPool {
       return new Holding(count + 1, refusedAt);
     }
 
-    /** One less; null when none is left. */
-    Holding minusOne() {
-      return count == 1 ? null : new Holding(count - 1, refusedAt);
+    /** One less; null when none is left and the app is not flooding. */
+    Holding minusOne(long now) {
+      return count == 1 && !flooding(now) ? null : new Holding(count - 1, refusedAt);
     }
 
-    /** One less, refused at {@code now} while holding others; null when none is left. */
+    /** One less, refused at {@code now}: kept even holding none, until the mark expires. */
     Holding refused(long now) {
-      return count == 1 ? null : new Holding(count - 1, now);
+      return new Holding(count - 1, now);
     }
 
     boolean flooding(long now) {
       return refusedAt != NEVER && now - refusedAt < FLOODING_NANOS;
+    }
+
+    boolean forgotten(long now) {
+      return count == 0 && !flooding(now);
     }
   }
 
@@ -125,10 +137,11 @@ public final class HashingPool {
   /**
    * Runs {@code work} for that app on the pool, or fails at once with 503 when the pool already holds its capacity,
    * or when the app would take the last quarter, kept for the others, while holding more than a quarter of the pool
-   * or within a second of a refusal of one of its hashes while it held others.
+   * or within a second of a refusal of one of its hashes.
    */
   public <T> Future<T> submit(UUID appId, Callable<T> work) {
     long now = nanoClock.getAsLong();
+    sweep(now);
     Holding ofApp = inFlightByApp.merge(appId, new Holding(1, NEVER), (held, one) -> held.plusOne());
     int total = inFlight.incrementAndGet();
     boolean full = total > capacity;
@@ -152,9 +165,27 @@ public final class HashingPool {
         });
   }
 
-  /** One hash of the app less in flight; an app with none left leaves the map (apps come and go by the thousand). */
+  /** One hash of the app less in flight; an app with none left and not flooding leaves the map. */
   private void release(UUID appId) {
-    inFlightByApp.computeIfPresent(appId, (id, held) -> held.minusOne());
+    long now = nanoClock.getAsLong();
+    inFlightByApp.computeIfPresent(appId, (id, held) -> held.minusOne(now));
+  }
+
+  /**
+   * At most once a mark's lifetime, drops the expired marks of apps holding none (apps come and go by the thousand,
+   * and one refused once and never again has no later call to drop its entry): the map holds the apps in flight and
+   * those refused within the last two seconds.
+   */
+  private void sweep(long now) {
+    long last = lastSweep.get();
+    if (now - last >= FLOODING_NANOS && lastSweep.compareAndSet(last, now)) {
+      inFlightByApp.values().removeIf(held -> held.forgotten(now));
+    }
+  }
+
+  /** Apps in the map (tests check that it stays bounded). */
+  int tracked() {
+    return inFlightByApp.size();
   }
 
   /** Runs start-up work (the dummy hash) on the pool, outside the admission bound: a start is never refused. */

@@ -1,5 +1,6 @@
 package dev.portcullis.password;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,7 +9,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -106,8 +109,9 @@ class HashingReserveTest {
   }
 
   @Test
-  @DisplayName("an app refused while it held others may take the last quarter again once it held none")
-  void aFloodEndsWhenItsHashesDo() {
+  @DisplayName("an app refused keeps out of the last quarter for a second though it holds none any more, then takes "
+      + "it again")
+  void aFloodEndsASecondAfterItsLastRefusal() {
     UUID burst = UUID.randomUUID();
     UUID other = UUID.randomUUID();
     for (int i = 0; i < 6; i++) {
@@ -119,6 +123,79 @@ class HashingReserveTest {
     for (int i = 0; i < 2; i++) {
       finish(own.get(i), ownRunning.get(i));
     }
-    assertFalse(hash(burst).failed(), "holding none, the app is not flooding any more");
+    assertTrue(hash(burst).failed(), "holding none, within a second of its refusal");
+    now.addAndGet(HashingPool.FLOODING_NANOS);
+    assertFalse(hash(burst).failed(), "a second later the app is not flooding any more");
+  }
+
+  /** A hash of a flooding app, running until the test lets it finish. */
+  private record Flood(UUID app, Future<Integer> hash, CountDownLatch latch) {
+  }
+
+  @Test
+  @DisplayName("floods of many apps holding one hash each leave the last quarter to a quiet app that retries after "
+      + "Retry-After (probe: with 20 apps holding one each, another app's logins were 38 of 43 refused, pool_full: "
+      + "an app refused holding nothing else lost its mark)")
+  void manyAppsHoldingOneEachLeaveTheLastQuarter() {
+    Deque<Flood> floodsRunning = new ArrayDeque<>();
+    List<UUID> floodsRefused = new ArrayList<>();
+    for (int i = 0; i < CAPACITY + 2; i++) {
+      floodsRefused.add(UUID.randomUUID());
+    }
+    floodsTry(floodsRefused, floodsRunning);
+    assertEquals(CAPACITY, floodsRunning.size(), "one hash each fills the pool");
+    UUID quiet = UUID.randomUUID();
+    assertTrue(hash(quiet).failed(), "the pool is full");
+    int served = 0;
+    for (int round = 0; round < 6; round++) {
+      // the quiet app waits the second of Retry-After; the floods try again and again meanwhile
+      for (int half = 0; half < 2; half++) {
+        now.addAndGet(HashingPool.FLOODING_NANOS / 2);
+        floodsTry(floodsRefused, floodsRunning);
+      }
+      Flood done = floodsRunning.removeFirst();
+      finish(done.hash(), done.latch());
+      floodsTry(floodsRefused, floodsRunning);
+      Future<Integer> login = hash(quiet);
+      CountDownLatch loginRunning = running.get(running.size() - 1);
+      floodsRefused.add(done.app());
+      floodsTry(floodsRefused, floodsRunning);
+      if (!login.failed()) {
+        served++;
+        finish(login, loginRunning);
+      }
+    }
+    assertEquals(6, served, "the quiet app is served each time it comes back");
+    assertEquals(CAPACITY - 1, floodsRunning.size(), "the floods keep all but the quiet app's place");
+  }
+
+  /** Each refused flooding app tries once more, at once. */
+  private void floodsTry(List<UUID> refused, Deque<Flood> floodsRunning) {
+    for (UUID app : List.copyOf(refused)) {
+      Future<Integer> hash = hash(app);
+      if (!hash.failed()) {
+        refused.remove(app);
+        floodsRunning.addLast(new Flood(app, hash, running.get(running.size() - 1)));
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("the marks of apps refused once and never again are gone a second later, however many apps they were")
+  void marksExpire() {
+    UUID one = UUID.randomUUID();
+    UUID two = UUID.randomUUID();
+    for (int i = 0; i < 6; i++) {
+      assertFalse(hash(one).failed());
+    }
+    assertFalse(hash(two).failed());
+    assertFalse(hash(two).failed());
+    for (int i = 0; i < 1_000; i++) {
+      assertTrue(hash(UUID.randomUUID()).failed(), "the pool is full");
+    }
+    assertEquals(1_002, pool.tracked());
+    now.addAndGet(HashingPool.FLOODING_NANOS);
+    assertTrue(hash(UUID.randomUUID()).failed(), "the pool is full");
+    assertEquals(3, pool.tracked(), "the two apps holding hashes and the one just refused");
   }
 }
