@@ -6,6 +6,7 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.DisplayText;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.OncePerWindow;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
@@ -26,6 +27,8 @@ public final class DeviceApi {
   private static final int FINGERPRINT_MAX = 255;
   private static final int NAME_MAX = 255;
   private static final int PLATFORM_MAX = 64;
+  /** A licence's refusals for one reason are reported (webhook, audit row) at most once in this window. */
+  static final long REFUSAL_REPORT_MS = 60_000;
 
   private final SecurityEvents security;
   private final KeyAuth auth;
@@ -36,9 +39,11 @@ public final class DeviceApi {
   private final AuditLog audit;
   private final LicenseMetrics metrics;
   private final LicenseGenerations generations;
+  private final OncePerWindow refusalReports;
 
   DeviceApi(SecurityEvents security, KeyAuth auth, Seats seats, LicenseRepository licenses, Certificates certificates,
-            LicenseChanges changes, AuditLog audit, LicenseMetrics metrics, LicenseGenerations generations) {
+            LicenseChanges changes, AuditLog audit, LicenseMetrics metrics, LicenseGenerations generations,
+            OncePerWindow refusalReports) {
     this.security = security;
     this.auth = auth;
     this.seats = seats;
@@ -48,6 +53,7 @@ public final class DeviceApi {
     this.audit = audit;
     this.metrics = metrics;
     this.generations = generations;
+    this.refusalReports = refusalReports;
   }
 
   public void activate(RoutingContext ctx) {
@@ -175,20 +181,33 @@ public final class DeviceApi {
         });
   }
 
-  /** A seat limit refused the device: audited, counted, reported to the security webhook, then answered. */
+  /**
+   * A seat limit refused the device: counted, and answered. The first refusal of a minute per licence and reason is
+   * also audited and reported to the security webhook; the rest, which any holder of the key can repeat, are only
+   * counted ({@code portcullis_license_refusals_total}).
+   */
   private Future<Void> refused(RoutingContext ctx, KeyAuth.Caller caller, Seats.Activation activation) {
     License license = activation.license();
     metrics.refused(activation.refusedFor());
-    JsonObject data = new JsonObject()
-        .put("license_id", license.id().toString())
-        .put("reason", activation.refusedFor())
-        .put("max_devices", license.maxDevices())
-        .put("max_activations_per_day", license.maxActivationsPerDay());
+    String reportKey = refusalReports.key("license-refused", "{" + license.id() + "}", activation.refusedFor());
+    return refusalReports.firstOrUnknown(reportKey)
+        .compose(report -> report ? report(ctx, caller, activation, reportKey) : Future.succeededFuture())
+        .transform(reported -> Future.failedFuture(activation.refusal()));
+  }
+
+  private Future<Void> report(RoutingContext ctx, KeyAuth.Caller caller, Seats.Activation activation,
+                              String reportKey) {
+    License license = activation.license();
     if (activation.refusal().code() == ErrorCode.DEVICE_LIMIT_REACHED) {
-      security.publish(SecurityEvents.LICENSE_DEVICE_LIMIT_REACHED, caller.app().id(), license.userId(), null, data);
+      security.publish(SecurityEvents.LICENSE_DEVICE_LIMIT_REACHED, caller.app().id(), license.userId(), null,
+          new JsonObject()
+              .put("license_id", license.id().toString())
+              .put("reason", activation.refusedFor())
+              .put("max_devices", license.maxDevices())
+              .put("max_activations_per_day", license.maxActivationsPerDay()));
     }
     AuditEvent event = event(ctx, caller, LicenseEvents.ACTIVATION_REFUSED).with("reason", activation.refusedFor());
-    return audit.record(event).transform(stored -> Future.failedFuture(activation.refusal()));
+    return audit.record(event).recover(failed -> refusalReports.forget(reportKey, failed));
   }
 
   private Future<Void> refuseUnlessActive(License license) {

@@ -6,6 +6,7 @@ import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Postgres;
+import dev.portcullis.core.OncePerWindow;
 import dev.portcullis.core.RedisStore;
 import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.token.SessionEnds;
@@ -33,6 +34,6 @@ public record LicenseApi(AdminApi admin, DeviceApi devices) {
     return new LicenseApi(
         new AdminApi(new PolicyRepository(pg), licenses, keys, changes),
         new DeviceApi(new SecurityEvents(vertx), auth, new Seats(pg), licenses, certificates, changes, audit, metrics,
-            generations));
+            generations, new OncePerWindow(redis, DeviceApi.REFUSAL_REPORT_MS)));
   }
 }

@@ -6,6 +6,7 @@ import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.OncePerWindow;
 import dev.portcullis.core.RedisStore;
 import dev.portcullis.core.messages.OtpMessages.Send;
 import dev.portcullis.otp.ClientNetwork;
@@ -15,7 +16,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Command;
 import java.util.List;
 
 /**
@@ -33,7 +33,7 @@ public final class OwnerSignup {
   private final OwnerRepository owners;
   private final OwnerSignupPolicy policy;
   private final AppDirectory apps;
-  private final RedisStore redis;
+  private final OncePerWindow refusalReports;
   private final AuditStaging staging;
   private final SecurityEvents securityEvents;
   private final Counter refusals;
@@ -43,7 +43,7 @@ public final class OwnerSignup {
     this.owners = owners;
     this.policy = policy;
     this.apps = apps;
-    this.redis = redis;
+    this.refusalReports = new OncePerWindow(redis, REFUSAL_REPORT_MS);
     this.staging = staging;
     this.securityEvents = securityEvents;
     this.refusals = Counter.builder("portcullis.owner.signup.refusals")
@@ -114,10 +114,9 @@ public final class OwnerSignup {
 
   private void reportOncePerMinute(Identity identity, String clientIp) {
     String network = clientIp == null ? "unknown" : ClientNetwork.of(clientIp);
-    redis.send(Command.SET, redis.key("security", "{owner-signup-refused}", network), "1", "NX", "PX",
-            Long.toString(REFUSAL_REPORT_MS))
-        .onSuccess(reply -> {
-          if (reply != null) {
+    refusalReports.first(refusalReports.key("security", "{owner-signup-refused}", network))
+        .onSuccess(first -> {
+          if (first) {
             securityEvents.publish(SecurityEvents.OWNER_SIGNUP_REFUSED, App.CONSOLE_ID, null, null, new JsonObject()
                 .put(identity.kind().field(), identity.masked())
                 .put("client_ip", clientIp));

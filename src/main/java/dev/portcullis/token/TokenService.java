@@ -6,8 +6,10 @@ import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
+import dev.portcullis.core.OncePerWindow;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.ErrorCode;
+import dev.portcullis.core.RedisStore;
 import dev.portcullis.core.Secrets;
 import dev.portcullis.security.SecurityEvents;
 import io.vertx.core.Future;
@@ -38,6 +40,8 @@ final class TokenService {
 
   static final String REASON_LOGOUT = "logout";
   static final String REASON_REUSE = "refresh_token_reused";
+  /** A session's reuse is reported (webhook, audit row) at most once in this window, however often replayed. */
+  static final long REUSE_REPORT_MS = 60_000;
 
   private final AppDirectory apps;
   private final SessionStore sessions;
@@ -49,10 +53,11 @@ final class TokenService {
   private final SecurityEvents securityEvents;
   private final UserRepository users;
   private final UserChanges userChanges;
+  private final OncePerWindow reuseReports;
 
   TokenService(AppDirectory apps, SessionStore sessions, UserRepository users, UserChanges userChanges,
                AccessTokens accessTokens, RefreshTokens refreshTokens, Revocations revocations, AuditLog audit,
-               TokenMetrics metrics, SecurityEvents securityEvents) {
+               TokenMetrics metrics, SecurityEvents securityEvents, RedisStore redis) {
     this.apps = apps;
     this.sessions = sessions;
     this.users = users;
@@ -63,6 +68,7 @@ final class TokenService {
     this.audit = audit;
     this.metrics = metrics;
     this.securityEvents = securityEvents;
+    this.reuseReports = new OncePerWindow(redis, REUSE_REPORT_MS);
   }
 
   /**
@@ -340,16 +346,29 @@ final class TokenService {
         .map(both -> response(app, signed.result(), refreshToken, session, newUser));
   }
 
+  /**
+   * Revokes the session of a spent token and answers {@code 401 refresh_token_reused}. Every reuse is counted, but
+   * only the first of a minute per session is reported (webhook, {@code token.reuse_detected}): later replays of a
+   * token, which anyone holding it can send, change nothing and would otherwise flood both.
+   */
   private Future<Grant> reuseDetected(SessionStore.SessionRow session, Bus.Request request) {
     metrics.reuseDetected();
-    LOG.warn("refresh token reuse detected: revoking session {} of app {} (request {})", session.id(),
-        session.appId(), request.requestId());
-    securityEvents.publish(SecurityEvents.REFRESH_TOKEN_REUSED, session.appId(), session.userId(), session.id(),
-        new JsonObject().put("request_id", request.requestId()));
-    // The detection is recorded with the revocation, in its transaction, also when the session was revoked already.
-    List<AuditEvent> detected = List.of(event(AuditEvent.REFRESH_REUSE_DETECTED, request, session));
-    return sessions.revoke(session.id(), SessionRevocations.events(session.appId(), REASON_REUSE, request.requestId(),
-            request.clientIp(), null, detected))
+    String reportKey = reuseReports.key("reuse-reported", "{" + session.id() + "}");
+    return reuseReports.firstOrUnknown(reportKey).compose(report -> {
+      if (report) {
+        LOG.warn("refresh token reuse detected: revoking session {} of app {} (request {})", session.id(),
+            session.appId(), request.requestId());
+        securityEvents.publish(SecurityEvents.REFRESH_TOKEN_REUSED, session.appId(), session.userId(), session.id(),
+            new JsonObject().put("request_id", request.requestId()));
+      }
+      // The detection is recorded with the revocation, in its transaction, also when the session was revoked already.
+      List<AuditEvent> detected = report
+          ? List.of(event(AuditEvent.REFRESH_REUSE_DETECTED, request, session))
+          : List.<AuditEvent>of();
+      return sessions.revoke(session.id(), SessionRevocations.events(session.appId(), REASON_REUSE,
+              request.requestId(), request.clientIp(), null, detected))
+          .recover(failed -> report ? reuseReports.forget(reportKey, failed) : Future.failedFuture(failed));
+    })
         .compose(done -> afterRevocation(done, REASON_REUSE))
         .compose(stored -> Future.failedFuture(new ApiException(ErrorCode.REFRESH_TOKEN_REUSED,
             "refresh_token: was already used; its session has been revoked")));

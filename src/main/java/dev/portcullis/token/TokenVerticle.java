@@ -42,7 +42,7 @@ public final class TokenVerticle extends VerticleBase {
     apps.listen(vertx);
     TokenService tokens = new TokenService(apps, new SessionStore(pg),
         new UserRepository(pg), new UserChanges(redis), accessTokens, new RefreshTokens(masterKey), revocations,
-        new AuditLog(new Bus(vertx, config)), metrics, new SecurityEvents(vertx));
+        new AuditLog(new Bus(vertx, config)), metrics, new SecurityEvents(vertx), redis);
     Introspection introspection = Introspection.create(vertx, config, pg, redis);
     return Future.all(List.of(
         Bus.serve(vertx, Bus.TOKEN_ISSUE, tokens::issue).completion(),

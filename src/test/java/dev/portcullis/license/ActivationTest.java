@@ -105,6 +105,53 @@ class ActivationTest {
   }
 
   @Test
+  @DisplayName("five seat refusals of one license within a minute are each counted, but audited and reported once")
+  void refusalsReportedOncePerMinute() {
+    JsonObject license = licenses.license(licenses.policy(1));
+    licenses.activated(license.getString("key"), "fp-held");
+    JsonObject marker = licenses.license(licenses.policy(1));
+    licenses.activated(marker.getString("key"), "fp-held");
+    List<JsonObject> webhook = new java.util.concurrent.CopyOnWriteArrayList<>();
+    var consumer = gateway.vertx().eventBus().<JsonObject>localConsumer(SecurityEvents.ADDRESS,
+        message -> webhook.add(message.body()));
+    try {
+      double before = refusals();
+      for (int i = 0; i < 5; i++) {
+        ApiResponse refused = licenses.device("activate", license.getString("key"), "fp-other-" + i);
+        assertEquals(403, refused.status(), refused.body());
+        assertEquals("device_limit_reached", refused.error());
+      }
+      assertEquals(before + 5, refusals(), "every refusal counted");
+      // Another license's refusal, raised after the five, marks when their events would have arrived.
+      assertEquals(403, licenses.device("activate", marker.getString("key"), "fp-other").status());
+      dev.portcullis.testing.Await.until("the marker's security event", java.time.Duration.ofSeconds(5),
+          () -> !reports(webhook, marker).isEmpty());
+      assertEquals(1, reports(webhook, license).size(), "one license.device_limit_reached");
+      assertEquals(1, audit.of(LicenseEvents.ACTIVATION_REFUSED, licenses.appId()).stream()
+          .filter(event -> license.getString("license_id").equals(event.getJsonObject("data").getString("license_id")))
+          .count(), "one license.activation_refused");
+    } finally {
+      consumer.unregister();
+    }
+  }
+
+  private static List<JsonObject> reports(List<JsonObject> webhook, JsonObject license) {
+    return webhook.stream()
+        .filter(event -> "license.device_limit_reached".equals(event.getString("type")))
+        .filter(event -> license.getString("license_id").equals(event.getJsonObject("data").getString("license_id")))
+        .toList();
+  }
+
+  private static double refusals() {
+    String name = "portcullis_license_refusals_total{reason=\"device_limit_reached\"} ";
+    return gateway.management().get("/metrics").body().lines()
+        .filter(line -> line.startsWith(name))
+        .mapToDouble(line -> Double.parseDouble(line.substring(name.length())))
+        .findFirst()
+        .orElse(0);
+  }
+
+  @Test
   @DisplayName("more than max_activations_per_day activations of one license in 24 hours answer 429 rate_limited")
   void dailyActivationCap() {
     JsonObject policy = licenses.policy(new JsonObject().put("name", "Capped").put("max_devices", 1)

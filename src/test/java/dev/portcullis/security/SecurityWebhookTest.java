@@ -75,6 +75,36 @@ class SecurityWebhookTest {
   }
 
   @Test
+  @DisplayName("a spent refresh token replayed five times is reported once: one webhook call, one reuse row")
+  void replaysReportedOnce() {
+    double before = metric("portcullis_refresh_reuse_detected_total");
+    JsonObject login = SecurityFixture.login(gateway, app, "replayed@example.com");
+    String first = login.getString("refresh_token");
+    assertEquals(200, SecurityFixture.refresh(gateway, app, first).status());
+    for (int i = 0; i < 5; i++) {
+      ApiResponse replay = SecurityFixture.refresh(gateway, app, first);
+      assertEquals(401, replay.status(), replay.body());
+      assertEquals("refresh_token_reused", replay.error());
+    }
+    assertEquals(before + 5, metric("portcullis_refresh_reuse_detected_total"), "every replay counted");
+
+    // Another session's reuse, raised after the replays, marks when theirs would have arrived.
+    JsonObject marker = SecurityFixture.login(gateway, app, "replay-marker@example.com");
+    String markerToken = marker.getString("refresh_token");
+    SecurityFixture.refresh(gateway, app, markerToken);
+    SecurityFixture.refresh(gateway, app, markerToken);
+    Await.until("the marker's event and row", Duration.ofSeconds(10),
+        () -> eventsFor(SecurityFixture.sessionId(marker)).size() == 1 && reuseRows(marker) == 1);
+    assertEquals(1, eventsFor(SecurityFixture.sessionId(login)).size(), "one refresh_token.reused");
+    assertEquals(1, reuseRows(login), "one token.reuse_detected");
+  }
+
+  private static long reuseRows(JsonObject login) {
+    return gateway.count("SELECT count(*) FROM audit_events WHERE type = 'token.reuse_detected' "
+        + "AND data->>'session_id' = '" + SecurityFixture.sessionId(login) + "'");
+  }
+
+  @Test
   @DisplayName("a receiver that fails is retried with back-off until it takes the event")
   void retried() {
     AtomicInteger calls = new AtomicInteger();
@@ -157,8 +187,12 @@ class SecurityWebhookTest {
   }
 
   private static double failures() {
+    return metric("portcullis_security_webhook_failures_total");
+  }
+
+  private static double metric(String name) {
     return gateway.management().get("/metrics").body().lines()
-        .filter(line -> line.startsWith("portcullis_security_webhook_failures_total "))
+        .filter(line -> line.startsWith(name + " "))
         .mapToDouble(line -> Double.parseDouble(line.substring(line.indexOf(' ') + 1)))
         .findFirst()
         .orElse(0);
