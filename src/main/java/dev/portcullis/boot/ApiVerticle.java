@@ -135,8 +135,8 @@ public final class ApiVerticle extends VerticleBase {
     BodyFraming framing = new BodyFraming();
     server = vertx.createHttpServer(new HttpServerOptions()
             .setPort(config.httpPort())
-            .setIdleTimeout(60)
-            .setIdleTimeoutUnit(TimeUnit.SECONDS)
+            .setIdleTimeout(idleTimeoutMs(config))
+            .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
             // HTTP/1.1 only: over an h2c upgrade the framing checks and the JSON error contract did not hold.
             .setHttp2ClearTextEnabled(false)
             // A form field may be as long as a whole body (Vert.x's default, 8 KiB, failed a longer one with a 500).
@@ -144,6 +144,14 @@ public final class ApiVerticle extends VerticleBase {
         .invalidRequestHandler(framing.guardInvalid(InvalidRequests::answer))
         .requestHandler(framing.guard(routes(Router.router(vertx), guards, apis)));
     return server.listen();
+  }
+
+  /**
+   * A minute, or longer than the longest wait for an answer (the bus's, under a long backend timeout): a connection
+   * counts as idle while its request waits, and one closed before the answer got no 503 at all.
+   */
+  static int idleTimeoutMs(GatewayConfig config) {
+    return (int) Math.max(60_000, Bus.sendTimeoutMs(config) + 10_000);
   }
 
   /** The users, roles and tenants admin API, sharing one change marker, one audit sender and one set of metrics. */

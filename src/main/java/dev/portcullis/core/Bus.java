@@ -158,7 +158,7 @@ public final class Bus {
   }
 
   /** How long a request waits for its reply, derived from {@code PORTCULLIS_BACKEND_TIMEOUT_MS}. */
-  private static long sendTimeoutMs(GatewayConfig config) {
+  public static long sendTimeoutMs(GatewayConfig config) {
     return Math.max(MIN_SEND_TIMEOUT_MS, BACKEND_TIMEOUTS_PER_REPLY * config.backendTimeoutMs());
   }
 

@@ -62,8 +62,7 @@ public final class Postgres {
    * so every other app's requests answered 503 too.
    */
   public static Postgres create(Vertx vertx, GatewayConfig config) {
-    return create(vertx, config, "portcullis-pg", config.pgPoolSize(),
-        Map.of("lock_timeout", Long.toString(config.backendTimeoutMs())), true);
+    return create(vertx, config, "portcullis-pg", config.pgPoolSize(), requestBounds(config), true);
   }
 
   /**
@@ -72,7 +71,17 @@ public final class Postgres {
    * them at once held every connection while each waited for one more.
    */
   public static Postgres createBesideRequests(Vertx vertx, GatewayConfig config, String name, int maxSize) {
-    return create(vertx, config, name, maxSize, Map.of("lock_timeout", Long.toString(config.backendTimeoutMs())), true);
+    return create(vertx, config, name, maxSize, requestBounds(config), true);
+  }
+
+  /**
+   * A requests' pool's statements wait on a lock, and run, no longer than a request waits: one single statement
+   * (autocommit, outside {@link #inTransaction}) that outlived its 503 committed after it, e.g. a first sign-in's
+   * user and session with none of their audit events, since the events' own write then timed out behind it.
+   */
+  private static Map<String, String> requestBounds(GatewayConfig config) {
+    String bound = Long.toString(config.backendTimeoutMs());
+    return Map.of("lock_timeout", bound, "statement_timeout", bound);
   }
 
   /**
@@ -240,12 +249,12 @@ public final class Postgres {
   }
 
   /**
-   * Connection exceptions (08), insufficient resources (53), operator intervention (57P: shutdown, starting), and a
-   * lock waited on past {@code lock_timeout} (55P03).
+   * Connection exceptions (08), insufficient resources (53), operator intervention (57P: shutdown, starting), a
+   * lock waited on past {@code lock_timeout} (55P03), and a statement cancelled at {@code statement_timeout} (57014).
    */
   private static boolean isOutage(PgException failure) {
     String state = failure.getSqlState();
     return state != null && (state.startsWith("08") || state.startsWith("53") || state.startsWith("57P")
-        || state.equals("55P03"));
+        || state.equals("55P03") || state.equals("57014"));
   }
 }

@@ -37,38 +37,73 @@ class SlowSignInAuditTest {
    * its user as an existing one, so the user was never audited as created.
    */
   @Test
-  @DisplayName("a first sign-in answered 503 whose statement commits after the answer still audits user.created "
-      + "for the user it made")
-  void lateCommitStillAuditsTheNewUser() throws Exception {
+  @DisplayName("a first sign-in answered 503 whose statement outlives the deadline still audits user.created for the "
+      + "user it leaves")
+  void lateStatementStillAuditsTheNewUser() throws Exception {
     JsonObject app = gateway.createApp("slow-sign-in");
-    String appId = app.getString("app_id");
     String email = "slow-first@example.com";
-    JsonObject credentials = new JsonObject().put("app_id", appId).put("app_secret", app.getString("app_secret"));
+    try (AutoCloseable slow = slowSessions(app, 1.5 * TIMEOUT_MS / 1000)) {
+      ApiResponse answered = gateway.http().post("/auth/verify-otp", verification(app, email));
+      assertEquals(503, answered.status(), answered.body());
+      awaitCreatedAudited(app, email);
+    }
+  }
+
+  /**
+   * h27: a statement slower than the fallback's own deadline committed its user and session with no event at all (the
+   * fallback's audit timed out behind it): the requests' statement_timeout now ends it at the deadline.
+   */
+  @Test
+  @DisplayName("a first sign-in whose statement would run three backend timeouts is cancelled at the deadline: "
+      + "answered 503, it leaves no session, and the user the proof leaves is audited as created")
+  void statementCancelledAtTheDeadline() throws Exception {
+    JsonObject app = gateway.createApp("slower-sign-in");
+    String email = "slower-first@example.com";
+    try (AutoCloseable slow = slowSessions(app, 3.0 * TIMEOUT_MS / 1000)) {
+      ApiResponse answered = gateway.http().post("/auth/verify-otp", verification(app, email));
+      assertEquals(503, answered.status(), answered.body());
+      awaitCreatedAudited(app, email);
+      Await.until("no statement of the gateway's on sessions runs", Duration.ofSeconds(10),
+          () -> gateway.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+              + "AND pid <> pg_backend_pid() AND state = 'active' AND query ILIKE '%INSERT INTO sessions%'") == 0);
+    }
+    assertEquals(0, gateway.count("SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id "
+        + "WHERE u.app_id = '" + app.getString("app_id") + "' AND u.email = '" + email + "'"),
+        "answered 503, no session");
+  }
+
+  private static void awaitCreatedAudited(JsonObject app, String email) {
+    String appId = app.getString("app_id");
+    Await.until("user.created of the identity's user", Duration.ofSeconds(10),
+        () -> gateway.count("SELECT count(*) FROM audit_events e JOIN users u ON u.id = e.user_id "
+            + "WHERE e.type = '" + AuditEvent.USER_CREATED + "' AND u.app_id = '" + appId + "' "
+            + "AND u.email = '" + email + "'") == 1);
+  }
+
+  /** A proven code of a new identity at the app: the body of its verify-otp. */
+  private static JsonObject verification(JsonObject app, String email) {
+    JsonObject credentials = new JsonObject().put("app_id", app.getString("app_id"))
+        .put("app_secret", app.getString("app_secret"));
     ApiResponse sent = gateway.http().post("/auth/send-otp", credentials.copy().put("email", email));
     assertEquals(200, sent.status(), sent.body());
     String otpRequestId = sent.json().getString("otp_request_id");
-    JsonObject verify = credentials.copy().put("otp_request_id", otpRequestId)
-        .put("otp", receiver.awaitCode(otpRequestId));
+    return credentials.copy().put("otp_request_id", otpRequestId).put("otp", receiver.awaitCode(otpRequestId));
+  }
 
-    try (Connection db = gateway.jdbc(); Statement ddl = db.createStatement()) {
+  /** Every session insert of the app sleeps {@code seconds}, until closed. */
+  private static AutoCloseable slowSessions(JsonObject app, double seconds) throws java.sql.SQLException {
+    Connection db = gateway.jdbc();
+    try (Statement ddl = db.createStatement()) {
       ddl.execute("CREATE FUNCTION test_slow_session() RETURNS trigger LANGUAGE plpgsql AS "
-          + "$$ BEGIN PERFORM pg_sleep(" + 1.5 * TIMEOUT_MS / 1000 + "); RETURN NEW; END $$");
+          + "$$ BEGIN PERFORM pg_sleep(" + seconds + "); RETURN NEW; END $$");
       ddl.execute("CREATE TRIGGER test_slow_session BEFORE INSERT ON sessions FOR EACH ROW WHEN (NEW.app_id = '"
-          + UUID.fromString(appId) + "') EXECUTE FUNCTION test_slow_session()");
-      try {
-        ApiResponse answered = gateway.http().post("/auth/verify-otp", verify);
-        assertEquals(503, answered.status(), answered.body());
-        Await.until("the sign-in's user committed", Duration.ofSeconds(10),
-            () -> gateway.count("SELECT count(*) FROM users WHERE app_id = '" + appId + "' AND email = '" + email
-                + "'") == 1);
-        Await.until("user.created of the user the sign-in made", Duration.ofSeconds(10),
-            () -> gateway.count("SELECT count(*) FROM audit_events e JOIN users u ON u.id = e.user_id "
-                + "WHERE e.type = '" + AuditEvent.USER_CREATED + "' AND u.app_id = '" + appId + "' "
-                + "AND u.email = '" + email + "'") == 1);
-      } finally {
+          + UUID.fromString(app.getString("app_id")) + "') EXECUTE FUNCTION test_slow_session()");
+    }
+    return () -> {
+      try (db; Statement ddl = db.createStatement()) {
         ddl.execute("DROP TRIGGER test_slow_session ON sessions");
         ddl.execute("DROP FUNCTION test_slow_session()");
       }
-    }
+    };
   }
 }
