@@ -92,7 +92,7 @@ public final class HostedSettings {
         if (value != null && (!(value instanceof String title) || title.isBlank() || title.codePointCount(0, title.length()) > MAX_TITLE)) {
           throw ApiException.invalid(name, "must be a string of 1 to " + MAX_TITLE + " characters, or null");
         }
-        yield DisplayText.require(name, (String) value);
+        yield value == null ? null : DisplayText.requireVisible(name, (String) value);
       }
       default -> logoUrl(name, value);
     };

@@ -18,10 +18,11 @@ public final class DisplayText {
 
   /**
    * A character that shows something: a letter, digit, punctuation or symbol, but not the Hangul fillers (letters
-   * by category, blank on screen) nor the blank Braille pattern.
+   * by category, blank on screen), the blank Braille pattern nor the musical null notehead (symbols that draw
+   * nothing).
    */
   private static final Pattern VISIBLE =
-      Pattern.compile("[\\p{L}\\p{N}\\p{P}\\p{S}&&[^\\u115F\\u1160\\u3164\\uFFA0\\u2800]]");
+      Pattern.compile("[\\p{L}\\p{N}\\p{P}\\p{S}&&[^\\u115F\\u1160\\u3164\\uFFA0\\u2800\\x{1D159}]]");
 
   private DisplayText() {
   }
@@ -36,11 +37,19 @@ public final class DisplayText {
     if (name.isEmpty() || name.length() > max) {
       throw ApiException.invalid("name", "must be 1 to " + max + " characters");
     }
-    require("name", name);
-    if (!VISIBLE.matcher(name).find()) {
-      throw ApiException.invalid("name", "must contain a letter, digit, punctuation mark or symbol");
+    return requireVisible("name", name);
+  }
+
+  /**
+   * {@code text} as given when it is clean and shows something (one character of those that draw: a text of
+   * zero-width spaces or fillers alone shows as a blank), else {@code 400 invalid_request} naming {@code field}.
+   */
+  public static String requireVisible(String field, String text) {
+    require(field, text);
+    if (!VISIBLE.matcher(text).find()) {
+      throw ApiException.invalid(field, "must contain a letter, digit, punctuation mark or symbol");
     }
-    return name;
+    return text;
   }
 
   public static boolean isClean(String text) {

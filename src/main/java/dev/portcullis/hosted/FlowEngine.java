@@ -115,13 +115,15 @@ public final class FlowEngine {
   }
 
   /**
-   * Answers a 403 page, and true, unless the browser loads the page as a page (its {@code Sec-Fetch-Dest} is
-   * {@code document}, or not sent: older browsers, backends' own clients): an image, a script, a frame or a fetch
-   * that another site's page makes would otherwise spend its visitors' starts at an app, or bind their links.
+   * Answers a 403 page, and true, unless the browser loads the page as a page its user opened (its
+   * {@code Sec-Fetch-Dest} is {@code document}, or not sent: older browsers, backends' own clients; and not a
+   * prefetch): an image, a script, a frame, a fetch or a prefetch that another site's page makes would otherwise
+   * spend its visitors' starts at an app, or bind their links. A prefetch refused is fetched again when followed.
    */
   public boolean refusedAsSubresource(RoutingContext ctx, App app, String kind) {
     String destination = ctx.request().getHeader("Sec-Fetch-Dest");
-    if (destination == null || destination.equals("document")) {
+    String purpose = ctx.request().getHeader("Sec-Purpose");
+    if ((destination == null || destination.equals("document")) && (purpose == null || !purpose.contains("prefetch"))) {
       return false;
     }
     metrics.flow(kind, "not_navigation");

@@ -140,6 +140,7 @@ class HostedPagesTest {
         new JsonObject().put("profile_fields", new JsonArray().add("name").add("password")),
         new JsonObject().put("hosted_sms", "yes"),
         new JsonObject().put("hosted_title", ""),
+        new JsonObject().put("hosted_title", "\u200B\u3164"),
         new JsonObject().put("hosted_title", "\uD83D\uDE00".repeat(81))) ) {
       ApiResponse response = gateway.http().patch("/v1/apps/" + appId, new JsonObject().put("settings", bad),
           "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
@@ -159,8 +160,8 @@ class HostedPagesTest {
   }
 
   @Test
-  @DisplayName("a start loaded as an image, a frame or a fetch is a 403 page and spends none of the network's starts: "
-      + "another site's page cannot spend its visitors' starts by loading an app's links")
+  @DisplayName("a start loaded as an image, a frame, a fetch or a prefetch is a 403 page and spends none of the "
+      + "network's starts: another site's page cannot spend its visitors' starts by loading an app's links")
   void subresourceStartsRefused() {
     JsonObject app = app("pages-embedded", new JsonObject());
     String path = "/onboarding/" + app.getString("app_id") + "?state=s&callback_url=" + FormBrowser.encode(CALLBACK);
@@ -169,6 +170,10 @@ class HostedPagesTest {
         ApiResponse refused = gateway.http().get(path, "Sec-Fetch-Dest", destination);
         assertEquals(403, refused.status(), destination + " " + refused.body());
       }
+    }
+    for (String prefetch : List.of("prefetch", "prefetch;prerender")) {
+      ApiResponse refused = gateway.http().get(path, "Sec-Fetch-Dest", "document", "Sec-Purpose", prefetch);
+      assertEquals(403, refused.status(), prefetch + " " + refused.body());
     }
     assertEquals(200, gateway.http().get(path, "Sec-Fetch-Dest", "document").status());
     assertEquals(200, start(new FormBrowser(gateway.config().httpPort()), app).status());

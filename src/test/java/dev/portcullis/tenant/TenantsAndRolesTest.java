@@ -428,8 +428,9 @@ class TenantsAndRolesTest {
       assertEquals("name: must not contain control or text-direction characters", changed.json().getString("message"));
     }
     // Nothing to see (h21: accepted, listed as a blank): zero-width space, BOM, word joiner with a soft hyphen, the
-    // Hangul filler, a tag character, the blank Braille pattern.
-    for (String blank : List.of("\u200B", "\uFEFF", "\u2060\u00AD", "\u3164", "\uDB40\uDC41", "\u2800 \u200C")) {
+    // Hangul filler, a tag character, the blank Braille pattern, the musical null notehead (h27).
+    for (String blank : List.of("\u200B", "\uFEFF", "\u2060\u00AD", "\u3164", "\uDB40\uDC41", "\u2800 \u200C",
+        "\uD834\uDD59")) {
       ApiResponse refused = app.http().patch(path, new JsonObject().put("name", blank), ADMIN);
       assertEquals(400, refused.status(), refused.body());
       assertEquals("name: must contain a letter, digit, punctuation mark or symbol", refused.json().getString("message"));
