@@ -66,8 +66,8 @@ public final class OtpStore {
   /**
    * What a send asks for. {@code networkName} is {@link #NO_NETWORK} when the client backend gave no client IP;
    * {@code smsLimit} and {@code smsCountryLimit} are 0 for an email; {@code anonymous}: asked for by anyone, not by
-   * the app's backend (a hosted page; the console for an identity that is no owner's), so it spends only the
-   * anonymous share of the app's limit ({@link #anonymousShare}) and of the operator's ceilings.
+   * the app's backend (a hosted page; the console), so it spends only the anonymous share of the app's limit
+   * ({@link #anonymousShare}; not from a network that signed the identity in) and of the operator's ceilings.
    */
   public record SendRequest(UUID appId, String requestId, Identity identity, String identityName, String codeMac,
                             int maxAttempts, int ttlSeconds, int cooldownSeconds, int identityLimit,

@@ -55,10 +55,10 @@ public final class OwnerSignup {
    * The OTP send for this identity. One that may not become an owner gets a silent one (the refusal recorded):
    * kept and limited like a real request, so its cooldown, attempts and limits answer as an owner's do, but with
    * no code sent and none that could match. So does a phone while the console sends no SMS, unless it is the
-   * only identity of its owner: an owner who also has an email signs in with that. A send to an identity that is no
-   * owner's is anonymous: it spends only the strangers' half of the console's hourly limit. Nothing else here
-   * depends on whether the identity is an owner's; the console's channel and country rules apply to every request
-   * alike ({@code OtpSender}), so no answer tells an owner's identity from a stranger's while that half lasts.
+   * only identity of its owner: an owner who also has an email signs in with that. Every send is anonymous: it
+   * spends the strangers' half of the console's hourly limit unless its network signed the identity in. Nothing else
+   * here depends on whether the identity is an owner's; the console's channel and country rules apply to every
+   * request alike ({@code OtpSender}), so no answer tells an owner's identity from a stranger's.
    */
   Future<Send> sendFor(Identity identity, String requestId, String clientIp) {
     String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
@@ -68,8 +68,9 @@ public final class OwnerSignup {
       boolean refused = owner.isEmpty() && !policy.allowsNew(identity);
       boolean smsWithheld = identity.kind() == Identity.Kind.PHONE && !sms && !phoneOnly;
       Send asked = new Send(App.CONSOLE_ID, email, phone, requestId, clientIp, phoneOnly);
-      // Strangers' sends spend at most half of the console's hourly limit, so they cannot keep owners from signing in.
-      Send send = owner.isPresent() ? asked : asked.asAnonymous();
+      // Anyone may ask for any address's code, an owner's too: every send spends the strangers' half of the console's
+      // hourly limit, but one from a network that signed the identity in (OtpStore), so owners keep the other half.
+      Send send = asked.asAnonymous();
       if (refused) {
         return Future.succeededFuture(send.asSilent(refuse(identity, requestId, clientIp)));
       }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portcullis.app.App;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.hosted.FormBrowser;
 import dev.portcullis.owner.SignIns;
@@ -70,8 +71,9 @@ class AnonymousOtpShareTest {
   }
 
   @Test
-  @DisplayName("identities that are no owners yet send half the console's hourly codes, and existing owners still "
-      + "sign in with the other half")
+  @DisplayName("strangers' console sends spend half the console's hourly codes; beyond, an owner signs in from a "
+      + "network it signed in from before, and is answered as a stranger anywhere else (h28: strangers spent the "
+      + "owners' half by asking for codes to an owner's address)")
   void consoleStrangersSpendHalf() {
     try (WebhookReceiver receiver = new WebhookReceiver();
          TestGateway gateway = gateway(receiver, "open")) {
@@ -89,26 +91,42 @@ class AnonymousOtpShareTest {
     }
   }
 
-  /** Strangers ask the console for codes until their half is spent; two existing owners then still get theirs. */
+  /**
+   * An owner signs in (a stranger's send until then), strangers ask the console for codes until their half is spent,
+   * and an owner who never signed in is then refused as they are; the owner who did still gets a code from there.
+   */
   private static void strangersThenOwners(TestGateway gateway, WebhookReceiver receiver) {
+    ApiResponse noCooldown = gateway.http().patch("/v1/apps/" + App.CONSOLE_ID, new JsonObject().put("settings",
+        new JsonObject().put("otp_resend_cooldown", 0)), Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(200, noCooldown.status(), noCooldown.body());
     for (String email : new String[] {"owner-a@example.com", "owner-b@example.com"}) {
       ApiResponse created = gateway.http().post("/v1/owners", new JsonObject().put("email", email),
           Http.bearer(TestGateway.ADMIN_KEY));
       assertEquals(201, created.status(), created.body());
     }
-    for (int i = 0; i < PER_APP; i++) {
+    ownerSignsIn(gateway, receiver, "owner-a@example.com");
+    for (int i = 1; i < PER_APP; i++) {
       ApiResponse sent = gateway.http().post("/v1/owners/send-otp",
           new JsonObject().put("email", "stranger" + i + "@example.com"));
       assertEquals(i < PER_APP / 2 ? 200 : 429, sent.status(), i + ": " + sent.body());
     }
-    for (String email : new String[] {"owner-a@example.com", "owner-b@example.com"}) {
-      ApiResponse sent = gateway.http().post("/v1/owners/send-otp", new JsonObject().put("email", email));
-      assertEquals(200, sent.status(), email + ": owners keep the half strangers cannot spend: " + sent.body());
-      String requestId = sent.json().getString("otp_request_id");
-      ApiResponse verified = gateway.http().post("/v1/owners/verify-otp", new JsonObject()
-          .put("otp_request_id", requestId).put("otp", receiver.awaitCode(requestId)));
-      assertEquals(200, verified.status(), verified.body());
-    }
+    ApiResponse stranger = gateway.http().post("/v1/owners/send-otp",
+        new JsonObject().put("email", "stranger-last@example.com"));
+    ApiResponse newOwner = gateway.http().post("/v1/owners/send-otp",
+        new JsonObject().put("email", "owner-b@example.com"));
+    assertEquals(429, newOwner.status(), newOwner.body());
+    assertEquals(stranger.json().getString("message"), newOwner.json().getString("message"),
+        "an owner's address from a network it never signed in from is answered as a stranger's");
+    ownerSignsIn(gateway, receiver, "owner-a@example.com");
+  }
+
+  private static void ownerSignsIn(TestGateway gateway, WebhookReceiver receiver, String email) {
+    ApiResponse sent = gateway.http().post("/v1/owners/send-otp", new JsonObject().put("email", email));
+    assertEquals(200, sent.status(), email + ": " + sent.body());
+    String requestId = sent.json().getString("otp_request_id");
+    ApiResponse verified = gateway.http().post("/v1/owners/verify-otp", new JsonObject()
+        .put("otp_request_id", requestId).put("otp", receiver.awaitCode(requestId)));
+    assertEquals(200, verified.status(), verified.body());
   }
 
   /** A new browser's flow of the app, at its identity step given {@code email}: the page that answers. */
