@@ -26,7 +26,8 @@
 --       15 network name ('none' without a client IP), 16 pending codes per identity, 17 wrong codes per identity
 --       and hour, 18 SMS limit (0: not an SMS), 19 SMS limit per country (0: not an SMS), 20 how long a network
 --       stays signed in, ms, 21 the anonymous sends' share of the app limit (-1: not an anonymous send; 0: they get
---       none), which an anonymous send from a network that signed the identity in does not count on
+--       none), 22 '1' when an anonymous send from a network that signed the identity in does not count on it
+--       (the console's), else '0'
 -- Returns {'ok'}, {'refused', reason, retry_after_ms}, or {'stale'} when 'current' changed since the caller read it
 -- (a concurrent send): nothing was written, and the caller reads it again and retries.
 --
@@ -115,11 +116,12 @@ local limits = {
   {KEYS[4], tonumber(ARGV[11]), 'app_hourly'},
 }
 -- An anonymous send counts on the app's counter and on its share beside it, so the backend keeps the rest of the
--- app limit; a share of 0 refuses every anonymous send, so it is applied, not skipped, when 0. One from a network
--- that signed this identity in (its user at a usual desk, an owner at the console) is the user's own, not a
--- stranger's: otherwise strangers asking for codes to a known address spent the half kept for them.
+-- app limit; a share of 0 refuses every anonymous send, so it is applied, not skipped, when 0. On the console
+-- (ARGV[22] '1'), which has no backend, one from a network that signed this identity in (an owner at a usual desk)
+-- is the owner's own: otherwise strangers asking for codes to a known owner's address spent the half kept for
+-- owners. Not on an app's hosted pages, where anyone may sign in throwaway identities to make a network trusted.
 local anonymous_share = tonumber(ARGV[21])
-if anonymous_share >= 0 and not trusted then
+if anonymous_share >= 0 and not (trusted and ARGV[22] == '1') then
   limits[#limits + 1] = {KEYS[13], anonymous_share, 'app_anonymous_hourly', true}
 end
 limits[#limits + 1] = {KEYS[9], tonumber(ARGV[18]), 'sms_hourly'}

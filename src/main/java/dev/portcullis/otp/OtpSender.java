@@ -53,8 +53,8 @@ public final class OtpSender {
 
     /**
      * The same, {@code anonymous} when anyone may have asked for it (a hosted page; the console): the app's hourly
-     * limit ({@link OtpStore#anonymousShare}, unless its network signed the identity in) and the operator's ceilings
-     * ({@link OperatorSmsBudget}) then let it spend only their anonymous share.
+     * limit ({@link OtpStore#anonymousShare}; on the console, unless its network signed the identity in) and the
+     * operator's ceilings ({@link OperatorSmsBudget}) then let it spend only their anonymous share.
      */
     OtpStore.SendRequest request(App app, String storeId, Identity identity, OtpCodes codes, String code,
                                  String network, boolean anonymous) {

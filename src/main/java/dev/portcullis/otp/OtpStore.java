@@ -1,5 +1,6 @@
 package dev.portcullis.otp;
 
+import dev.portcullis.app.App;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.RedisScript;
@@ -67,7 +68,8 @@ public final class OtpStore {
    * What a send asks for. {@code networkName} is {@link #NO_NETWORK} when the client backend gave no client IP;
    * {@code smsLimit} and {@code smsCountryLimit} are 0 for an email; {@code anonymous}: asked for by anyone, not by
    * the app's backend (a hosted page; the console), so it spends only the anonymous share of the app's limit
-   * ({@link #anonymousShare}; not from a network that signed the identity in) and of the operator's ceilings.
+   * ({@link #anonymousShare}; on the console, not from a network that signed the identity in) and of the operator's
+   * ceilings.
    */
   public record SendRequest(UUID appId, String requestId, Identity identity, String identityName, String codeMac,
                             int maxAttempts, int ttlSeconds, int cooldownSeconds, int identityLimit,
@@ -185,7 +187,9 @@ public final class OtpStore {
         Integer.toString(send.smsLimit()),
         Integer.toString(send.smsCountryLimit()),
         Long.toString(SIGNED_IN_NETWORK_TTL_MS),
-        Integer.toString(send.anonymous() ? anonymousShare(send.appLimit()) : -1));
+        Integer.toString(send.anonymous() ? anonymousShare(send.appLimit()) : -1),
+        // The console has no backend: its owners at networks they signed in from keep the other half.
+        App.CONSOLE_ID.equals(send.appId()) ? "1" : "0");
   }
 
   /** {@code networkName}: the verifying request's network as {@link OtpCodes#networkName} names it, or null. */

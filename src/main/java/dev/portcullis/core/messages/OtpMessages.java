@@ -30,9 +30,9 @@ public final class OtpMessages {
 
     /**
      * The same request, asked for by anyone (whoever posts a hosted page, or the console's sign-in), not by the app's
-     * authenticated backend: it spends only the anonymous share of the app's hourly limit (unless from a network that
-     * signed the identity in) and of the operator's SMS ceilings, and its refusals are counted in the metrics, not
-     * written to the audit log one row per post.
+     * authenticated backend: it spends only the anonymous share of the app's hourly limit (on the console, unless
+     * from a network that signed the identity in) and of the operator's SMS ceilings, and its refusals are counted in
+     * the metrics, not written to the audit log one row per post.
      */
     public Send asAnonymous() {
       return new Send(appId, email, phone, requestId, clientIp, ownerPhoneOnly, silent, withheld, true);
