@@ -6,11 +6,10 @@ import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.GatewayExtension;
+import dev.portcullis.testing.SlowTrigger;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -41,22 +40,14 @@ class SlowDeviceLoginTest {
     String key = licenses.license(licenses.policy(3)).getString("key");
     JsonObject binding = new JsonObject().put("device_id", licenses.activated(key, "fp-slow")).put("key", key);
     String email = "slow-device@example.com";
-    try (Connection db = gateway.jdbc(); Statement ddl = db.createStatement()) {
-      ddl.execute("CREATE FUNCTION test_slow_user() RETURNS trigger LANGUAGE plpgsql AS "
-          + "$$ BEGIN PERFORM pg_sleep(" + 1.5 * TIMEOUT_MS / 1000 + "); RETURN NEW; END $$");
-      ddl.execute("CREATE TRIGGER test_slow_user BEFORE INSERT ON users FOR EACH ROW "
-          + "WHEN (NEW.email = '" + email + "') EXECUTE FUNCTION test_slow_user()");
-      try {
-        ApiResponse answered = login(licenses, email, binding);
-        assertEquals(503, answered.status(), answered.body());
-        Await.until("the gateway's statements on users are over", Duration.ofSeconds(10),
-            () -> gateway.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                + "AND pid <> pg_backend_pid() AND state <> 'idle' AND query ILIKE '%users%'") == 0);
-        assertEquals(0, licenses.count("SELECT count(*) FROM users WHERE email = ?", email), "answered 503, no user");
-      } finally {
-        ddl.execute("DROP TRIGGER test_slow_user ON users");
-        ddl.execute("DROP FUNCTION test_slow_user()");
-      }
+    try (SlowTrigger slow = new SlowTrigger(gateway, "users",
+        "BEFORE INSERT ON users FOR EACH ROW WHEN (NEW.email = '" + email + "')", TIMEOUT_MS * 3 / 2)) {
+      ApiResponse answered = login(licenses, email, binding);
+      assertEquals(503, answered.status(), answered.body());
+      Await.until("the gateway's statements on users are over", Duration.ofSeconds(10),
+          () -> gateway.count("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+              + "AND pid <> pg_backend_pid() AND state <> 'idle' AND query ILIKE '%users%'") == 0);
+      assertEquals(0, licenses.count("SELECT count(*) FROM users WHERE email = ?", email), "answered 503, no user");
     }
     ApiResponse login = login(licenses, email, binding);
     assertEquals(200, login.status(), login.body());

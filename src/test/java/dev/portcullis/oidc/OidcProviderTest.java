@@ -44,6 +44,7 @@ import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.Http;
+import dev.portcullis.testing.SlowTrigger;
 import dev.portcullis.testing.TestBackends;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
@@ -52,8 +53,6 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -463,33 +462,24 @@ class OidcProviderTest {
     Started started = authenticationRequest("openid email");
     String email = "raced@example.com";
     AuthorizationCode code = signIn(started, email).toSuccessResponse().getAuthorizationCode();
-    CompletableFuture<TokenResponse> first;
-    try (Connection db = gateway.jdbc(); Statement ddl = db.createStatement()) {
-      // The first presentation's session is opened; its OpenID Connect record is held until the second one is over.
-      ddl.execute("CREATE FUNCTION test_slow_oidc() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-          + "PERFORM pg_sleep(" + gateway.config().backendTimeoutMs() / 4000.0 + "); RETURN NEW; END $$");
-      ddl.execute("CREATE TRIGGER test_slow_oidc BEFORE INSERT ON oidc_sessions FOR EACH ROW "
-          + "EXECUTE FUNCTION test_slow_oidc()");
-      try {
-        first = CompletableFuture.supplyAsync(() -> {
-          try {
-            return exchange(code, CALLBACK, started.verifier());
-          } catch (Exception e) {
-            throw new IllegalStateException(e);
-          }
-        });
-        Await.until("the first presentation records its session", Duration.ofSeconds(10),
-            () -> gateway.count("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-                + "AND query LIKE 'INSERT INTO oidc_sessions%'") == 1);
-        TokenResponse second = exchange(code, CALLBACK, started.verifier());
-        assertEquals("invalid_grant", second.toErrorResponse().getErrorObject().getCode());
-        TokenResponse firstAnswer = first.get(30, TimeUnit.SECONDS);
-        assertFalse(firstAnswer.indicatesSuccess(), "the first presentation gets no tokens: " + firstAnswer);
-        assertEquals("invalid_grant", firstAnswer.toErrorResponse().getErrorObject().getCode());
-      } finally {
-        ddl.execute("DROP TRIGGER test_slow_oidc ON oidc_sessions");
-        ddl.execute("DROP FUNCTION test_slow_oidc()");
-      }
+    // The first presentation's session is opened; its OpenID Connect record is held until the second one is over.
+    try (SlowTrigger slow = new SlowTrigger(gateway, "oidc_sessions", "BEFORE INSERT ON oidc_sessions FOR EACH ROW",
+        gateway.config().backendTimeoutMs() / 4)) {
+      CompletableFuture<TokenResponse> first = CompletableFuture.supplyAsync(() -> {
+        try {
+          return exchange(code, CALLBACK, started.verifier());
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      Await.until("the first presentation records its session", Duration.ofSeconds(10),
+          () -> gateway.count("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+              + "AND query LIKE 'INSERT INTO oidc_sessions%'") == 1);
+      TokenResponse second = exchange(code, CALLBACK, started.verifier());
+      assertEquals("invalid_grant", second.toErrorResponse().getErrorObject().getCode());
+      TokenResponse firstAnswer = first.get(30, TimeUnit.SECONDS);
+      assertFalse(firstAnswer.indicatesSuccess(), "the first presentation gets no tokens: " + firstAnswer);
+      assertEquals("invalid_grant", firstAnswer.toErrorResponse().getErrorObject().getCode());
     }
     assertEquals(0, gateway.count("SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id "
         + "WHERE u.app_id = '" + appId + "' AND u.email = '" + email + "' AND s.revoked_at IS NULL"));

@@ -7,11 +7,10 @@ import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.GatewayExtension;
+import dev.portcullis.testing.SlowTrigger;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.DisplayName;
@@ -42,7 +41,7 @@ class SlowSignInAuditTest {
   void lateStatementStillAuditsTheNewUser() throws Exception {
     JsonObject app = gateway.createApp("slow-sign-in");
     String email = "slow-first@example.com";
-    try (AutoCloseable slow = slowSessions(app, 1.5 * TIMEOUT_MS / 1000)) {
+    try (SlowTrigger slow = slowSessions(app, 1.5 * TIMEOUT_MS / 1000)) {
       ApiResponse answered = gateway.http().post("/auth/verify-otp", verification(app, email));
       assertEquals(503, answered.status(), answered.body());
       awaitCreatedAudited(app, email);
@@ -59,7 +58,7 @@ class SlowSignInAuditTest {
   void statementCancelledAtTheDeadline() throws Exception {
     JsonObject app = gateway.createApp("slower-sign-in");
     String email = "slower-first@example.com";
-    try (AutoCloseable slow = slowSessions(app, 3.0 * TIMEOUT_MS / 1000)) {
+    try (SlowTrigger slow = slowSessions(app, 3.0 * TIMEOUT_MS / 1000)) {
       ApiResponse answered = gateway.http().post("/auth/verify-otp", verification(app, email));
       assertEquals(503, answered.status(), answered.body());
       awaitCreatedAudited(app, email);
@@ -91,19 +90,8 @@ class SlowSignInAuditTest {
   }
 
   /** Every session insert of the app sleeps {@code seconds}, until closed. */
-  private static AutoCloseable slowSessions(JsonObject app, double seconds) throws java.sql.SQLException {
-    Connection db = gateway.jdbc();
-    try (Statement ddl = db.createStatement()) {
-      ddl.execute("CREATE FUNCTION test_slow_session() RETURNS trigger LANGUAGE plpgsql AS "
-          + "$$ BEGIN PERFORM pg_sleep(" + seconds + "); RETURN NEW; END $$");
-      ddl.execute("CREATE TRIGGER test_slow_session BEFORE INSERT ON sessions FOR EACH ROW WHEN (NEW.app_id = '"
-          + UUID.fromString(app.getString("app_id")) + "') EXECUTE FUNCTION test_slow_session()");
-    }
-    return () -> {
-      try (db; Statement ddl = db.createStatement()) {
-        ddl.execute("DROP TRIGGER test_slow_session ON sessions");
-        ddl.execute("DROP FUNCTION test_slow_session()");
-      }
-    };
+  private static SlowTrigger slowSessions(JsonObject app, double seconds) throws java.sql.SQLException {
+    return new SlowTrigger(gateway, "sessions", "BEFORE INSERT ON sessions FOR EACH ROW WHEN (NEW.app_id = '"
+        + UUID.fromString(app.getString("app_id")) + "')", (long) (seconds * 1000));
   }
 }

@@ -13,6 +13,7 @@ import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.Http;
+import dev.portcullis.testing.SlowTrigger;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
@@ -764,17 +765,12 @@ class PasswordFlowTest {
    */
   private static final class SlowPasswordWrite implements AutoCloseable {
 
-    private final Connection db;
     private final long seconds = 2 * gateway.config().backendTimeoutMs() / 1000 + 1;
+    private final SlowTrigger trigger;
 
     SlowPasswordWrite(String email) throws java.sql.SQLException {
-      db = gateway.jdbc();
-      try (java.sql.Statement ddl = db.createStatement()) {
-        ddl.execute("CREATE FUNCTION test_slow_password() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            + "PERFORM pg_sleep(" + seconds + "); RETURN NEW; END $$");
-        ddl.execute("CREATE TRIGGER test_slow_password BEFORE UPDATE OF password_hash ON users FOR EACH ROW "
-            + "WHEN (NEW.email = '" + email + "') EXECUTE FUNCTION test_slow_password()");
-      }
+      trigger = new SlowTrigger(gateway, "users", "BEFORE UPDATE OF password_hash ON users FOR EACH ROW "
+          + "WHEN (NEW.email = '" + email + "')", seconds * 1000);
     }
 
     /** Polls until no statement of the gateway's on the users' passwords runs any more. */
@@ -786,10 +782,7 @@ class PasswordFlowTest {
 
     @Override
     public void close() throws java.sql.SQLException {
-      try (db; java.sql.Statement ddl = db.createStatement()) {
-        ddl.execute("DROP TRIGGER test_slow_password ON users");
-        ddl.execute("DROP FUNCTION test_slow_password()");
-      }
+      trigger.close();
     }
   }
 
