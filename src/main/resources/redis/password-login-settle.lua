@@ -1,6 +1,8 @@
 -- Ends an attempt the gate reserved (password-login-gate.lua) without counting it as a failure: a right password,
 -- which also clears the identity's counters from this network and its streak, or an attempt that could not be
--- checked (the hashing pool full, a store down).
+-- checked (the hashing pool full, a store down). Either ends only its own reservation: the other attempts still in
+-- flight from the network keep theirs, so a success beside concurrent guesses admits no more of them than the
+-- limit.
 --
 -- KEYS[1] identity state, KEYS[2] attempts in flight from the client network, KEYS[3] the identity's password checks
 -- in flight (password-challenge-consume.lua)
@@ -9,9 +11,9 @@
 
 local state, net = KEYS[1], ARGV[1]
 if ARGV[2] == '1' then
-  redis.call('HDEL', state, 'n:' .. net, 'ne:' .. net, 'nl:' .. net, 'nk:' .. net, 'w', 'we', 'c',
-      'p:' .. net, 'pe:' .. net)
-elseif tonumber(redis.call('HGET', state, 'p:' .. net) or 0) > 0 then
+  redis.call('HDEL', state, 'n:' .. net, 'ne:' .. net, 'nl:' .. net, 'nk:' .. net, 'w', 'we', 'c')
+end
+if tonumber(redis.call('HGET', state, 'p:' .. net) or 0) > 0 then
   redis.call('HINCRBY', state, 'p:' .. net, -1)
 end
 if tonumber(redis.call('GET', KEYS[2]) or 0) > 0 then

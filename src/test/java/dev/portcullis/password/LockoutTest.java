@@ -71,12 +71,39 @@ class LockoutTest {
         settings().put("password_max_failures_per_network", 10));
     signUp(client, "race@example.com");
     List<ApiResponse> guesses = concurrently(16, i -> new JsonObject().put("email", "race@example.com")
-        .put("password", i == 15 ? PASSWORD : "wrong password " + i).put("client_ip", "203.0.113.40"), client);
+        .put("password", "wrong password " + i).put("client_ip", "203.0.113.40"), client);
     assertTrue(checked(guesses) <= 3, "at most password_max_failures passwords checked: " + statuses(guesses));
+    assertRateLimited(client.login("race@example.com", PASSWORD, "203.0.113.40"), 1, 60);
 
     List<ApiResponse> spread = concurrently(30, i -> new JsonObject().put("email", "spread" + i + "@example.com")
         .put("password", "wrong password").put("client_ip", "203.0.113.41"), client);
     assertTrue(checked(spread) <= 10, "at most the network's limit checked: " + statuses(spread));
+  }
+
+  @Test
+  @DisplayName("a right password ends only its own reservation: guesses still in flight from the network keep "
+      + "theirs, so no more of the next guesses are checked than the limit allows")
+  void successKeepsOtherAttemptsInFlight() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "lo-inflight", settings());
+    signUp(client, "flight@example.com");
+    assertEquals("invalid_credentials", client.login("flight@example.com", "wrong password", "203.0.113.44").error());
+    String key = gateway.redis(Command.KEYS, gateway.redisPrefix() + "pw-id:{" + client.appId() + "}:*")
+        .get(0).toString();
+    String network = null;
+    for (Response field : gateway.redis(Command.HKEYS, key)) {
+      if (field.toString().startsWith("n:")) {
+        network = field.toString().substring(2);
+      }
+    }
+    long now = gateway.redis(Command.TIME).get(0).toLong() * 1000;
+    // A guess from the same network is being checked (reserved by the gate, not yet failed).
+    gateway.redis(Command.HSET, key, "p:" + network, "1", "pe:" + network, Long.toString(now + 60_000));
+
+    assertEquals(200, client.login("flight@example.com", PASSWORD, "203.0.113.44").status());
+    assertEquals(401, client.login("flight@example.com", "wrong password 1", "203.0.113.44").status());
+    assertEquals(401, client.login("flight@example.com", "wrong password 2", "203.0.113.44").status());
+    assertEquals(429, client.login("flight@example.com", "wrong password 3", "203.0.113.44").status(),
+        "two failures and the guess in flight reach password_max_failures");
   }
 
   private static List<ApiResponse> concurrently(int count, java.util.function.IntFunction<JsonObject> body,
