@@ -166,13 +166,28 @@ public final class FlowEngine {
     }
   }
 
-  /** What a re-shown step keeps of the user's input, and what it tells them. */
-  private record Input(String error, String notice, String identity, Map<String, String> answers) {
+  /**
+   * What a re-shown step keeps of the user's input, and what it tells them; with an error, the page's status (400,
+   * or 503 with its Retry-After when a store is down, so a client and the operators' alerts see an outage as one).
+   */
+  private record Input(String error, String notice, String identity, Map<String, String> answers, int status,
+                       long retryAfter) {
 
     static final Input NONE = new Input(null, null, null, Map.of());
 
+    Input(String error, String notice, String identity, Map<String, String> answers) {
+      this(error, notice, identity, answers, 400, -1);
+    }
+
     static Input error(String message) {
       return new Input(message, null, null, Map.of());
+    }
+
+    static Input failed(Throwable failure) {
+      ApiException api = Failures.toApi(failure);
+      return api.code() == ErrorCode.UNAVAILABLE
+          ? new Input(message(failure), null, null, Map.of(), 503, Math.max(1, api.retryAfter()))
+          : error(message(failure));
     }
   }
 
@@ -256,7 +271,7 @@ public final class FlowEngine {
                 .compose(next -> {
                   Flow retry = flow.atPassword(next);
                   return flows.save(turn.browser(), retry)
-                      .compose(saved -> show(ctx, turn.app(), retry, Input.error(message(failure))));
+                      .compose(saved -> show(ctx, turn.app(), retry, Input.failed(failure)));
                 }));
   }
 
@@ -283,7 +298,7 @@ public final class FlowEngine {
     return bus.request(Bus.OTP_PROVE, verify)
         .compose(
             proven -> signedIn(ctx, turn, flow, proven),
-            failure -> show(ctx, turn.app(), flow, Input.error(message(failure))));
+            failure -> show(ctx, turn.app(), flow, Input.failed(failure)));
   }
 
   private Future<Void> signedIn(RoutingContext ctx, Turn turn, Flow flow, OtpMessages.Proven proven) {
@@ -464,7 +479,7 @@ public final class FlowEngine {
           Future<Void> released = identity.kind() == Identity.Kind.PHONE
               ? smsBudget.release(turn.app(), identity).otherwise((Void) null)
               : Future.succeededFuture();
-          return released.compose(done -> show(ctx, turn.app(), flow, Input.error(message(failure))));
+          return released.compose(done -> show(ctx, turn.app(), flow, Input.failed(failure)));
         });
   }
 
@@ -495,7 +510,10 @@ public final class FlowEngine {
           base.csrf(), base.step(), base.error(), input.notice(), input.identity(), masked, base.allowPhone(),
           challenge == null || challenge.difficulty() == 0 ? null : challenge.token(),
           challenge == null ? 0 : challenge.difficulty(), fields);
-      HostedPages.render(ctx, input.error() == null ? 200 : 400, template(flow.step()), page);
+      if (input.error() != null && input.retryAfter() >= 0) {
+        ctx.response().putHeader("Retry-After", Long.toString(input.retryAfter()));
+      }
+      HostedPages.render(ctx, input.error() == null ? 200 : input.status(), template(flow.step()), page);
       return null;
     });
   }

@@ -1,9 +1,11 @@
 package dev.portcullis.otp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.hosted.FormBrowser;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.GatewayExtension;
@@ -12,13 +14,14 @@ import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A first sign-in whose statement outlives the request's deadline, made slow by a trigger of the test's own. */
-@DisplayName("POST /auth/verify-otp past the backend timeout and the audit log")
+@DisplayName("First sign-ins past the backend timeout: the answer and the audit log")
 class SlowSignInAuditTest {
 
   private static final int TIMEOUT_MS = 1_000;
@@ -69,6 +72,34 @@ class SlowSignInAuditTest {
     assertEquals(0, gateway.count("SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id "
         + "WHERE u.app_id = '" + app.getString("app_id") + "' AND u.email = '" + email + "'"),
         "answered 503, no session");
+  }
+
+  /** h29: the hosted code step re-rendered a store's failure as a 400 page, without Retry-After. */
+  @Test
+  @DisplayName("a hosted sign-in whose new user cannot be stored in time re-renders the code step as a 503 page with "
+      + "Retry-After, not a 400")
+  void hostedStepPastTheDeadlineIsUnavailable() throws Exception {
+    String callback = "https://shop.example.com/callback";
+    JsonObject app = gateway.createApp(new JsonObject().put("name", "Slow hosted").put("slug", "slow-hosted")
+        .put("callback_urls", new io.vertx.core.json.JsonArray().add(callback)));
+    String email = "slow-hosted@example.com";
+    FormBrowser browser = new FormBrowser(gateway.config().httpPort());
+    FormBrowser.Page identityStep = browser.get("/onboarding/" + app.getString("app_id") + "?state=s&callback_url="
+        + FormBrowser.encode(callback));
+    FormBrowser.Page passwordStep = browser.submit(identityStep, Map.of("identity", email));
+    FormBrowser.Page codeStep = browser.submit(passwordStep, Map.of("action", "send_code"));
+    assertTrue(codeStep.body().contains("name=\"code\""), codeStep.toString());
+    Await.until("the code sent to " + email, Duration.ofSeconds(10),
+        () -> receiver.calls().stream().anyMatch(call -> email.equals(call.json().getString("to"))));
+    String code = receiver.calls().stream().filter(call -> email.equals(call.json().getString("to"))).findFirst()
+        .orElseThrow().json().getString("code");
+    try (SlowTrigger slow = new SlowTrigger(gateway, "users", "BEFORE INSERT ON users FOR EACH ROW WHEN (NEW.app_id = '"
+        + UUID.fromString(app.getString("app_id")) + "')", 3 * TIMEOUT_MS)) {
+      FormBrowser.Page refused = browser.submit(codeStep, Map.of("code", code, "action", "verify"));
+      assertEquals(503, refused.status(), refused.toString());
+      assertTrue(Long.parseLong(refused.header("Retry-After")) >= 1, refused.toString());
+      assertTrue(refused.body().contains("Sign-in is unavailable right now"), refused.body());
+    }
   }
 
   private static void awaitCreatedAudited(JsonObject app, String email) {
