@@ -243,7 +243,8 @@ public final class DeviceApi {
     if (fingerprint != null && (fingerprint.isBlank() || fingerprint.length() > FINGERPRINT_MAX)) {
       throw ApiException.invalid("fingerprint", "must be 1 to " + FINGERPRINT_MAX + " characters");
     }
-    return fingerprint;
+    // Shown to the owner in the device list, like the device's name.
+    return DisplayText.require("fingerprint", fingerprint);
   }
 
   /** A device's own description of itself (name, platform), shown to the owner as the device sent it. */

@@ -351,12 +351,12 @@ class ActivationTest {
   }
 
   @Test
-  @DisplayName("a device name or platform with a control or text-direction character is 400 naming the field, on a "
-      + "first activation and a repeat; accents, CJK, emoji and direction marks are ordinary text")
+  @DisplayName("a device name, platform or fingerprint with a control or text-direction character is 400 naming the "
+      + "field, on a first activation and a repeat; accents, CJK, emoji and direction marks are ordinary text")
   void deviceTextHiddenCharacters() {
     String key = licenses.license(licenses.policy(2)).getString("key");
-    for (String hidden : List.of("a\u0001b", "a\u202Eb", "a\u2066b")) {
-      for (String field : List.of("name", "platform")) {
+    for (String hidden : List.of("a\u0001b", "a\u202Eb", "a\u2066b", "a\u001b[2Jb")) {
+      for (String field : List.of("name", "platform", "fingerprint")) {
         ApiResponse refused = licenses.device(gateway.http(), "activate", key,
             new JsonObject().put("fingerprint", "fp-text").put(field, hidden));
         assertEquals(400, refused.status(), refused.body());
