@@ -152,8 +152,10 @@ public final class Introspection {
     if (session == null || !session.userId().equals(claims.userId()) || !session.appId().equals(claims.appId())) {
       return Future.failedFuture(AccessTokenVerifier.invalid("belongs to no known session"));
     }
-    if (session.revoked() || view.userDisabled()) {
+    if (session.revoked() || view.userDisabled() || session.licenseExpired()) {
       // A disabled user's sessions are revoked with the disable; its row, read anyway, refuses any one left over.
+      // A device's license that expired revokes its sessions at that moment (API.md), not at the housekeeping
+      // job's next run, which writes the revocation later.
       return Future.failedFuture(revoked());
     }
     if (session.expiresAt().toInstant().isBefore(Instant.now())) {

@@ -13,6 +13,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,6 +35,14 @@ final class SessionStore {
       + "WHERE d.id = s.device_id) AS entitlements";
 
   /**
+   * When the license of the session's device expires (null: never, or no device), in seconds from now by Postgres's
+   * clock: the session's access tokens end with it, and introspection refuses the session from then on, without
+   * waiting for the housekeeping job that revokes it.
+   */
+  private static final String LICENSE_EXPIRES_IN = "(SELECT round(extract(epoch FROM l.expires_at - now()))::int "
+      + "FROM license_devices d JOIN licenses l ON l.id = d.license_id WHERE d.id = s.device_id) AS license_expires_in";
+
+  /**
    * Selected by the statements that write a session or spend a refresh token: their transaction commits without
    * waiting for its WAL to reach the disk. Each of them is followed by the answer's audit events, whose
    * commit is synchronous and comes later in the WAL, and the answer waits for it (TokenService#answer): flushing
@@ -51,7 +60,7 @@ final class SessionStore {
           + "round(extract(epoch FROM s.expires_at - now()))::int AS refresh_expires_in, "
           + "s.revoked_at IS NOT NULL AS revoked, "
           + "u.id AS user_id, u.email, u.phone, u.created_at AS user_created_at, s.tenant_id, s.device_id, "
-          + SessionRoles.EFFECTIVE + " AS roles, " + ENTITLEMENTS;
+          + SessionRoles.EFFECTIVE + " AS roles, " + ENTITLEMENTS + ", " + LICENSE_EXPIRES_IN;
 
   /**
    * The session's device is live and its license active, checked again as the session is written (the login
@@ -198,9 +207,10 @@ final class SessionStore {
           + "WHERE device_id = ANY($1) AND revoked_at IS NULL RETURNING id, app_id, user_id, device_id";
 
   /** A session and its user, as answered to clients. */
+  /** {@code licenseEndsAt}: when the license of the session's device expires, by this process's clock; or null. */
   record SessionRow(UUID id, UUID appId, OffsetDateTime createdAt, OffsetDateTime expiresAt, int refreshExpiresIn,
                     boolean revoked, UUID userId, JsonObject user, UUID tenantId, UUID deviceId, List<String> roles,
-                    JsonArray entitlements) {
+                    JsonArray entitlements, Integer licenseExpiresIn, Instant licenseEndsAt) {
 
     static SessionRow of(Row row) {
       JsonObject user = new JsonObject()
@@ -212,16 +222,24 @@ final class SessionStore {
           row.getOffsetDateTime("session_created_at"), row.getOffsetDateTime("session_expires_at"),
           Math.max(0, row.getInteger("refresh_expires_in")), row.getBoolean("revoked"), row.getUUID("user_id"), user,
           row.getUUID("tenant_id"), row.getUUID("device_id"), List.of(row.getArrayOfStrings("roles")),
-          row.getValue("entitlements") instanceof JsonArray ent ? ent : new JsonArray());
+          row.getValue("entitlements") instanceof JsonArray ent ? ent : new JsonArray(),
+          row.getInteger("license_expires_in"), row.getInteger("license_expires_in") == null ? null
+              : Instant.now().plusSeconds(row.getInteger("license_expires_in")));
     }
 
     /**
      * How long an access token of this session lives: the app's {@code access_token_ttl}, but never past the
-     * session's end (by Postgres's clock), since a resource server that checks tokens offline would take one for
-     * that long after the session ended. At least a second.
+     * session's end nor its device's license's expiry (by Postgres's clock), since a resource server that checks
+     * tokens offline would take one, and its {@code ent}, for that long after either ended. At least a second.
      */
     int accessTokenTtl(int appTtl) {
-      return Math.max(1, Math.min(appTtl, refreshExpiresIn));
+      int ttl = Math.min(appTtl, refreshExpiresIn);
+      return Math.max(1, licenseExpiresIn == null ? ttl : Math.min(ttl, licenseExpiresIn));
+    }
+
+    /** Whether the license of the session's device has expired (its sessions end with it). */
+    boolean licenseExpired() {
+      return licenseEndsAt != null && !licenseEndsAt.isAfter(Instant.now());
     }
 
     /** The claims a session bound to a device adds to its access tokens: did and ent; none otherwise. */

@@ -1,6 +1,7 @@
 package dev.portcullis.license;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -29,7 +30,9 @@ class SessionBindingTest {
 
   @RegisterExtension
   static final GatewayExtension env = GatewayExtension.create().webhook()
-      .config(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1000);
+      .config(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IP, 1000)
+      // The housekeeping job that revokes an expired license's sessions stays out of these tests' way.
+      .config("PORTCULLIS_LICENSE_JOB_INTERVAL_MS", 3_600_000);
 
   private static WebhookReceiver inbox;
   private static TestGateway gateway;
@@ -162,6 +165,27 @@ class SessionBindingTest {
         () -> licenses.count("SELECT count(*) FROM audit_events WHERE type = 'session.revoked' "
             + "AND data->>'session_id' = ? AND data->>'reason' = 'license_suspended' AND data->'by' IS NOT NULL",
             sid) == 1);
+  }
+
+  @Test
+  @DisplayName("a bound session ends when its license expires, not at the housekeeping job's next run: its access "
+      + "tokens expire with the license, and /auth/me answers session_revoked from then on (h33)")
+  void licenseExpiryEndsBoundSessions() {
+    JsonObject license = licenses.license(policy);
+    String key = license.getString("key");
+    String deviceId = licenses.activated(key, "fp-expiring");
+    licenses.update("UPDATE licenses SET expires_at = now() + interval '2 seconds' WHERE id = ?",
+        UUID.fromString(license.getString("license_id")));
+    ApiResponse login = login("expiring@example.com", new JsonObject().put("device_id", deviceId).put("key", key));
+    String bound = accessToken(login);
+    JsonObject claims = LicenseFixture.claims(bound);
+    assertTrue(claims.getLong("exp") - claims.getLong("iat") <= 2, "the token ends with the license: " + claims);
+    assertTrue(login.json().getInteger("expires_in") <= 2, login.body());
+    String unbound = accessToken(login("expiring@example.com", new JsonObject()));
+
+    dev.portcullis.testing.Await.until("/auth/me to refuse the session of the expired license",
+        java.time.Duration.ofSeconds(10), () -> "session_revoked".equals(me(bound).error()));
+    assertEquals(200, me(unbound).status(), "the user's other sessions stay");
   }
 
   @Test
