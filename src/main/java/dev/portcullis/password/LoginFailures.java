@@ -140,9 +140,9 @@ public final class LoginFailures {
   }
 
   /**
-   * After a gated attempt ends in {@code failure}: unless that was the counted wrong password (401
-   * invalid_credentials), the reservation is given back, e.g. when the hashing pool was full. Given back after a
-   * right password too (a disabled user, say), where the success already cleared it: nothing goes below zero.
+   * After a gated attempt ends in {@code failure} before its password was settled: unless that was the counted
+   * wrong password (401 invalid_credentials), the reservation is given back, e.g. when the hashing pool was full.
+   * Never after {@link #succeeded}, which ended it: a second give-back would end another guess's reservation.
    */
   public void unchecked(Attempt attempt, Throwable failure) {
     if (Failures.toApi(failure).code() != ErrorCode.INVALID_CREDENTIALS) {

@@ -125,9 +125,12 @@ public final class Logins {
       return challenges.check(request.challenge(Challenges.LOGIN, identity), message.challengeToken(),
               message.powSolution())
           .compose(passed -> failures.gate(gated))
+          // Only the check ends the reservation on a failure: past a right password (settled then), a refusal or a
+          // failed session must not give back a reservation again, which would be another guess's.
           .compose(open -> users.find(request.appId(), PasswordRequest.column(identity), identity.value())
-              .compose(user -> check(request, gated, user, password, admitted))
-              .onFailure(failure -> failures.unchecked(gated, failure)));
+              .compose(user -> check(request, gated, user, password))
+              .onFailure(failure -> failures.unchecked(gated, failure)))
+          .compose(user -> admit(request, identity, user, password, admitted));
     });
   }
 
@@ -143,16 +146,16 @@ public final class Logins {
                     : change(request, user, UUID.fromString(me.session().getString("id")), current, next))));
   }
 
-  private <T> Future<T> check(PasswordRequest request, LoginFailures.Attempt gated, UserPasswords.Credentials user,
-                              String password, Admitted<T> admitted) {
+  /** The user whose password this is, once the right password has settled its attempt; else a counted failure. */
+  private Future<UserPasswords.Credentials> check(PasswordRequest request, LoginFailures.Attempt gated,
+                                                  UserPasswords.Credentials user, String password) {
     String stored = user == null ? null : user.passwordHash();
-    Identity identity = gated.identity();
     LoginFailures.Attempt attempt = gated.of(user == null ? null : user.user().id());
     return hashing.verify(request.appId(), password, stored).compose(matches -> {
       if (!matches) {
         return failures.failed(attempt);
       }
-      return failures.succeeded(attempt).compose(cleared -> admit(request, identity, user, password, admitted));
+      return failures.succeeded(attempt).map(user);
     });
   }
 

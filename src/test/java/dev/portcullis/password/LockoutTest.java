@@ -81,8 +81,8 @@ class LockoutTest {
   }
 
   @Test
-  @DisplayName("a right password ends only its own reservation: guesses still in flight from the network keep "
-      + "theirs, so no more of the next guesses are checked than the limit allows")
+  @DisplayName("a right password ends only its own reservation, once, also when the login is refused after it: guesses "
+      + "still in flight from the network keep theirs, so no more of the next guesses are checked than the limit allows")
   void successKeepsOtherAttemptsInFlight() {
     PasswordClient client = PasswordClient.forNewApp(gateway, "lo-inflight", settings());
     signUp(client, "flight@example.com");
@@ -99,6 +99,11 @@ class LockoutTest {
     // A guess from the same network is being checked (reserved by the gate, not yet failed).
     gateway.redis(Command.HSET, key, "p:" + network, "1", "pe:" + network, Long.toString(now + 60_000));
 
+    // Right, then refused for a tenant the user is not in (h31: ended a second time, another guess's reservation).
+    ApiResponse foreignTenant = client.post("/auth/login", client.solved("login", "flight@example.com", "203.0.113.44")
+        .put("email", "flight@example.com").put("password", PASSWORD).put("client_ip", "203.0.113.44")
+        .put("tenant_id", java.util.UUID.randomUUID().toString()));
+    assertEquals(403, foreignTenant.status(), foreignTenant.body());
     assertEquals(200, client.login("flight@example.com", PASSWORD, "203.0.113.44").status());
     assertEquals(401, client.login("flight@example.com", "wrong password 1", "203.0.113.44").status());
     assertEquals(401, client.login("flight@example.com", "wrong password 2", "203.0.113.44").status());
