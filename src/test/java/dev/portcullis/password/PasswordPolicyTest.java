@@ -49,6 +49,19 @@ class PasswordPolicyTest {
   }
 
   @Test
+  @DisplayName("text too long to ever be a password is left as it is, not expanded by NFKC (U+FDFA is 18 characters), "
+      + "and refused as too long alone; a password of 1024 decomposed characters is still normalised")
+  void tooLongIsNotNormalised() {
+    String expanding = "\uFDFA".repeat(21_500);
+    assertEquals(expanding.length(), PasswordPolicy.normalise("password", expanding).length(),
+        "h32: 387,000 characters after NFKC");
+    assertEquals(List.of(PasswordPolicy.TOO_LONG), DEFAULT.reasons(expanding, KIM));
+    // four code points that compose into one (U+1F87), 1024 times
+    String decomposed = "\u03B1\u0314\u0342\u0345".repeat(PasswordPolicy.MAX_LENGTH);
+    assertTrue("\u1F87".repeat(PasswordPolicy.MAX_LENGTH).equals(PasswordPolicy.normalise("password", decomposed)));
+  }
+
+  @Test
   @DisplayName("refuses the bundled common passwords in any case, unless the app turns the list off")
   void common() {
     assertTrue(CommonPasswords.size() == 10_000, "10,000 entries, got " + CommonPasswords.size());
