@@ -7,8 +7,10 @@
 -- KEYS[1] identity state (see password-login-failure.lua; p:<net> attempts in flight, pe:<net> when they lapse)
 -- KEYS[2] failures from the client network, KEYS[3] attempts in flight from the client network
 -- ARGV: 1 client network name (or 'none'), 2 network failure limit (0: no limit, no client IP),
---       3 failures that lock the identity out from a network, 4 how long a reservation lasts at most (ms)
--- Returns {'ok'}, {'locked', retry_after_ms}, {'network', retry_after_ms} or {'busy', retry_after_ms}.
+--       3 failures that lock the identity out from a network, 4 how long a reservation lasts at most (ms),
+--       5 consecutive failures of the identity (from any network) past which this check is refused (0: none)
+-- Returns {'ok'}, {'locked', retry_after_ms}, {'network', retry_after_ms}, {'busy', retry_after_ms} or
+-- {'ceiling', retry_after_ms}.
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -17,6 +19,12 @@ local ttl = tonumber(ARGV[4])
 local locked_until = tonumber(redis.call('HGET', state, 'nl:' .. net) or 0)
 if locked_until > now then
   return {'locked', locked_until - now}
+end
+-- A check that carries no proof of work (a password change) stops at the consecutive failures that raise a login's
+-- difficulty to its maximum: until a success or a reset clears them (the state's lifetime at most).
+local ceiling = tonumber(ARGV[5])
+if ceiling > 0 and tonumber(redis.call('HGET', state, 'c') or 0) >= ceiling then
+  return {'ceiling', math.max(1000, redis.call('PTTL', state))}
 end
 
 local function live(field, ends)

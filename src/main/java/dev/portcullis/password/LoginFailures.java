@@ -27,6 +27,9 @@ public final class LoginFailures {
    * Who is trying, from where, for which app; {@code userId} is null when the identity has no user, {@code challenge}
    * the hash of the challenge a login spent (its password check in flight), or null.
    */
+  /** The action of a password change's check of the current password. */
+  static final String CHANGE_PASSWORD = "change_password";
+
   public record Attempt(UUID appId, Identity identity, String network, UUID userId, int maxFailures,
                         int maxFailuresPerNetwork, String action, String requestId, String clientIp, String challenge) {
 
@@ -70,11 +73,16 @@ public final class LoginFailures {
    * lock-out, or when the attempts already in flight would reach one.
    */
   public Future<Void> gate(Attempt attempt) {
+    // A password change takes no challenge, so no proof of work slows its guesses: it stops at NIST's ceiling.
+    int ceiling = CHANGE_PASSWORD.equals(attempt.action()) ? Difficulty.CONSECUTIVE_CEILING : 0;
     return store.gate(attempt.appId(), identityName(attempt), networkName(attempt), attempt.maxFailures(),
-            attempt.maxFailuresPerNetwork())
+            attempt.maxFailuresPerNetwork(), ceiling)
         .<Void>compose(gate -> {
           if (gate.open()) {
             return Future.succeededFuture();
+          }
+          if ("ceiling".equals(gate.refusedFor())) {
+            return ceilingReached(attempt, gate);
           }
           boolean network = "network".equals(gate.refusedFor());
           boolean busy = "busy".equals(gate.refusedFor());
@@ -102,6 +110,20 @@ public final class LoginFailures {
             store.released(attempt.appId(), identityName(attempt), attempt.challenge());
           }
         });
+  }
+
+  /**
+   * {@code 429}: the identity's consecutive failures reached the ceiling, and this check has no proof of work to ask
+   * for; a sign-in (with its challenge) or a reset clears them.
+   */
+  private Future<Void> ceilingReached(Attempt attempt, PasswordStore.Gate gate) {
+    metrics.login("locked_out");
+    metrics.lockout("identity");
+    long seconds = OtpRefusals.seconds(gate.retryAfterMs());
+    AuditEvent refused = attempt.event(AuditEvent.RATE_LIMITED).with("reason", "password_consecutive_failures");
+    return OtpRefusals.after(audit.record(refused), ApiException.rateLimited(ErrorCode.RATE_LIMITED,
+        "current_password: too many failed password attempts for this account; sign in again, or reset the "
+            + "password, first", seconds));
   }
 
   /** Counts a wrong password and fails with {@code 401 invalid_credentials} once it is recorded. */

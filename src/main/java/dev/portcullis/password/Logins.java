@@ -210,7 +210,7 @@ public final class Logins {
       metrics.weak();
       return Future.failedFuture(weak);
     }
-    LoginFailures.Attempt attempt = request.attempt(identity, user.user().id(), "change_password");
+    LoginFailures.Attempt attempt = request.attempt(identity, user.user().id(), LoginFailures.CHANGE_PASSWORD);
     return failures.gate(attempt)
         .compose(open -> hashing.verify(request.appId(), current, user.passwordHash())
             .compose(matches -> matches ? failures.succeeded(attempt) : failures.<Void>failed(attempt))

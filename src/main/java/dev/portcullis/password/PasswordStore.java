@@ -116,12 +116,16 @@ public final class PasswordStore {
             reply.get(3).toLong(), reply.get(4).toLong(), 0)));
   }
 
-  /** Whether a password may be checked now; when it may, the attempt is reserved until it fails or settles. */
-  public Future<Gate> gate(UUID appId, String identityName, String networkName, int maxFailures, int networkLimit) {
+  /**
+   * Whether a password may be checked now; when it may, the attempt is reserved until it fails or settles.
+   * {@code ceiling}: the identity's consecutive failures past which it may not (0: no such bound).
+   */
+  public Future<Gate> gate(UUID appId, String identityName, String networkName, int maxFailures, int networkLimit,
+                           int ceiling) {
     List<String> keys = List.of(identityKey(appId, identityName), networkKey(appId, networkName),
         inFlightKey(appId, networkName));
     List<String> args = List.of(network(networkName), Integer.toString(networkName == null ? 0 : networkLimit),
-        Integer.toString(maxFailures), Long.toString(IN_FLIGHT_MS));
+        Integer.toString(maxFailures), Long.toString(IN_FLIGHT_MS), Integer.toString(ceiling));
     return GATE.run(redis, keys, args).map(reply -> "ok".equals(reply.get(0).toString())
         ? new Gate(null, 0)
         : new Gate(reply.get(0).toString(), reply.get(1).toLong()));
