@@ -1,8 +1,9 @@
 -- Issues a code for an identity, or refuses it, in one atomic step. Lock-outs, the resend cooldown, the hourly
 -- send limit and code replacement are keyed on the identity AND the requesting client network, so a stranger
 -- elsewhere cannot lock a user out, spend the user's sends or cancel the user's code. Across networks, an
--- identity has at most ARGV[16] pending codes and ARGV[17] wrong codes an hour; beyond them, networks that never
--- signed this identity in are refused (networks that have, stay open). Then the hourly limits per client
+-- identity has at most ARGV[16] pending codes and ARGV[17] wrong codes an hour, and is sent at most ARGV[23] codes
+-- an hour by networks that never signed it in; beyond them, networks that never signed this identity in are refused
+-- (networks that have, stay open, and their sends do not count on ARGV[23]). Then the hourly limits per client
 -- network (or the app's bucket of requests without a client IP), per app (and for an anonymous send, the share of
 -- it such sends may spend), and the app's SMS budgets (in total and per country). Only an accepted send counts or
 -- writes anything.
@@ -19,6 +20,7 @@
 -- KEYS[12] the networks that signed this identity in: zset {network -> last sign-in ms}
 -- KEYS[13] the app's anonymous sends (its hosted pages', the console's to identities that are no owner's): hashes
 --          {bucket -> count}
+-- KEYS[14] the identity's sends from networks that never signed it in, across all of them: hash {bucket -> count}
 -- ARGV: 1 the request id KEYS[1]'s 'current' held when the caller read it ('' for none), 2 request id,
 --       3 identity, 4 identity name, 5 code mac, 6 max attempts, 7 code ttl ms, 8 cooldown ms,
 --       9 identity+network limit, 10 network limit, 11 app limit, 12 window ms, 13 bucket ms, 14 (unused: the
@@ -27,7 +29,7 @@
 --       and hour, 18 SMS limit (0: not an SMS), 19 SMS limit per country (0: not an SMS), 20 how long a network
 --       stays signed in, ms, 21 the anonymous sends' share of the app limit (-1: not an anonymous send; 0: they get
 --       none), 22 '1' when an anonymous send from a network that signed the identity in does not count on it
---       (the console's), else '0'
+--       (the console's), else '0', 23 sends an hour to the identity from networks that never signed it in
 -- Returns {'ok'}, {'refused', reason, retry_after_ms}, or {'stale'} when 'current' changed since the caller read it
 -- (a concurrent send): nothing was written, and the caller reads it again and retries.
 --
@@ -105,8 +107,24 @@ if not trusted then
       end
     end
   end
+  -- Sends from networks that never signed this identity in, across all of them. The per-network hourly limit
+  -- alone let a stranger rotating networks (an IPv6 /48 holds 65,536 /64s) have a code or a signup notice sent to
+  -- one address every time a pending code expired: about 120 emails an hour (probe h32). When both refuse, the one
+  -- that lasts longer is answered, so Retry-After does not name a time at which the other still refuses.
+  local untrusted_limit = tonumber(ARGV[23])
+  local untrusted, untrusted_live = sends(KEYS[14])
+  local refusal = nil
   if others >= tonumber(ARGV[16]) then
-    return {'refused', 'identity_pending', earliest - now}
+    refusal = {'refused', 'identity_pending', earliest - now}
+  end
+  if untrusted >= untrusted_limit then
+    local wait = retry_after(untrusted, untrusted_live, untrusted_limit)
+    if refusal == nil or wait > refusal[3] then
+      refusal = {'refused', 'identity_untrusted_hourly', wait}
+    end
+  end
+  if refusal then
+    return refusal
   end
 end
 
@@ -140,6 +158,10 @@ for _, limit in ipairs(limits) do
     redis.call('HINCRBY', limit[1], current_bucket, 1)
     redis.call('PEXPIRE', limit[1], window + bucket)
   end
+end
+if not trusted then
+  redis.call('HINCRBY', KEYS[14], current_bucket, 1)
+  redis.call('PEXPIRE', KEYS[14], window + bucket)
 end
 local ttl = tonumber(ARGV[7])
 if previous then

@@ -28,6 +28,9 @@ public final class OtpRefusals {
           + seconds + " s";
       case "identity_failures" -> field + ": too many wrong codes for this " + field + " in the last hour; retry in "
           + seconds + " s";
+      // The same words whether or not the identity has an account: a signup's notice counts as a code does.
+      case OtpStore.IDENTITY_UNTRUSTED_HOURLY -> field + ": too many codes were sent to this " + field
+          + " in the last hour from networks it has not signed in from; retry in " + seconds + " s";
       case "sms_hourly" -> "phone: this app's SMS budget for the last hour is spent; retry in " + seconds + " s";
       case "sms_country_hourly" -> "phone: this app's SMS budget for this country in the last hour is spent; retry in "
           + seconds + " s";

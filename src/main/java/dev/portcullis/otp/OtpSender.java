@@ -22,11 +22,20 @@ import java.util.UUID;
 public final class OtpSender {
 
   /**
-   * Hourly send limits across identities (from the gateway configuration): per client network, for the app's
-   * one bucket of requests without a client IP, per app, and the operator's ceiling of any app's SMS budget.
+   * Hourly send limits from the gateway configuration: per client network, for the app's one bucket of requests
+   * without a client IP, per app, and the operator's ceiling of any app's SMS budget (across identities), and per
+   * identity from the networks that never signed it in (across networks: {@code perIdentityUntrusted}).
    */
   public record Limits(int perNetwork, int withoutClientIp, int perApp, int smsCeiling, int smsPerOwner,
-                       int smsPerGateway) {
+                       int smsPerGateway, int perIdentityUntrusted) {
+
+    /**
+     * Codes (and signup notices) an identity may be sent in an hour from networks that never signed it in, all of
+     * them together: twice an app's default {@code otp_max_sends_per_hour} (5, per network), enough for a user
+     * trying a few devices or a backend without {@code client_ip}, and a twelfth of what a stranger rotating
+     * networks could have sent before (about 120 an hour, probe h32).
+     */
+    static final int DEFAULT_PER_IDENTITY_UNTRUSTED = 10;
 
     public static Limits from(GatewayConfig config) {
       return new Limits(
@@ -35,7 +44,9 @@ public final class OtpSender {
           config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_APP, 1, 100_000_000),
           config.integer(GatewayConfig.SMS_MAX_SENDS_PER_HOUR_PER_APP, 1_000, 1, 100_000_000),
           config.integer(GatewayConfig.SMS_MAX_SENDS_PER_HOUR_PER_OWNER, 5_000, 0, 100_000_000),
-          config.integer(GatewayConfig.SMS_MAX_SENDS_PER_HOUR, OperatorSmsBudget.NONE, 0, 100_000_000));
+          config.integer(GatewayConfig.SMS_MAX_SENDS_PER_HOUR, OperatorSmsBudget.NONE, 0, 100_000_000),
+          config.integer(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IDENTITY, DEFAULT_PER_IDENTITY_UNTRUSTED, 1,
+              100_000_000));
     }
 
     /**
@@ -68,7 +79,7 @@ public final class OtpSender {
           sms ? Math.min(settings.smsMaxSendsPerHour(), smsCeiling) : 0,
           sms ? Math.min(settings.smsMaxSendsPerHourPerCountry(), smsCeiling) : 0,
           app.ownerId(), sms ? smsPerOwner : OperatorSmsBudget.NONE,
-          sms && !app.isConsole() ? smsPerGateway : OperatorSmsBudget.NONE, anonymous);
+          sms && !app.isConsole() ? smsPerGateway : OperatorSmsBudget.NONE, anonymous, perIdentityUntrusted);
     }
   }
 

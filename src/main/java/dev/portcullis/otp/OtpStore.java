@@ -63,18 +63,25 @@ public final class OtpStore {
 
   /** Why a send is refused when the anonymous sends' share of the app's hourly limit is spent. */
   static final String APP_ANONYMOUS_HOURLY = "app_anonymous_hourly";
+  /**
+   * Why a send is refused when the identity was sent {@code untrustedIdentityLimit} codes (or signup notices) in the
+   * last hour by networks that never signed it in, across all of them.
+   */
+  static final String IDENTITY_UNTRUSTED_HOURLY = "identity_untrusted_hourly";
 
   /**
    * What a send asks for. {@code networkName} is {@link #NO_NETWORK} when the client backend gave no client IP;
    * {@code smsLimit} and {@code smsCountryLimit} are 0 for an email; {@code anonymous}: asked for by anyone, not by
    * the app's backend (a hosted page; the console), so it spends only the anonymous share of the app's limit
    * ({@link #anonymousShare}; on the console, not from a network that signed the identity in) and of the operator's
-   * ceilings.
+   * ceilings. {@code untrustedIdentityLimit}: the sends an hour the identity may get from networks that never signed
+   * it in, all of them together ({@link #IDENTITY_UNTRUSTED_HOURLY}); a network that did is not limited by it.
    */
   public record SendRequest(UUID appId, String requestId, Identity identity, String identityName, String codeMac,
                             int maxAttempts, int ttlSeconds, int cooldownSeconds, int identityLimit,
                             String networkName, int networkLimit, int appLimit, int smsLimit, int smsCountryLimit,
-                            UUID ownerId, int ownerSmsLimit, int gatewaySmsLimit, boolean anonymous) {
+                            UUID ownerId, int ownerSmsLimit, int gatewaySmsLimit, boolean anonymous,
+                            int untrustedIdentityLimit) {
   }
 
   /** An accepted send, or a refusal with its reason and how long to wait. */
@@ -152,7 +159,8 @@ public final class OtpStore {
         redis.key("otp-rate", tag, "sms", country),
         current == null ? request : requestKey(send.appId(), current.toString()),
         redis.key(SIGNED_IN_AT, tag, send.identityName()),
-        redis.key("otp-rate", tag, "app-anon"));
+        redis.key("otp-rate", tag, "app-anon"),
+        redis.key("otp-rate", tag, "id-untrusted", send.identityName()));
   }
 
   /**
@@ -189,7 +197,8 @@ public final class OtpStore {
         Long.toString(SIGNED_IN_NETWORK_TTL_MS),
         Integer.toString(send.anonymous() ? anonymousShare(send.appLimit()) : -1),
         // The console has no backend: its owners at networks they signed in from keep the other half.
-        App.CONSOLE_ID.equals(send.appId()) ? "1" : "0");
+        App.CONSOLE_ID.equals(send.appId()) ? "1" : "0",
+        Integer.toString(send.untrustedIdentityLimit()));
   }
 
   /** {@code networkName}: the verifying request's network as {@link OtpCodes#networkName} names it, or null. */

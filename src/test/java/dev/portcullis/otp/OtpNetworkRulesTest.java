@@ -37,6 +37,9 @@ class OtpNetworkRulesTest {
     gateway = TestGateway.start(receiver.channels()
         .put(GatewayConfig.OTP_SENDS_PER_HOUR_WITHOUT_CLIENT_IP, WITHOUT_CLIENT_IP)
         .put(GatewayConfig.SMS_MAX_SENDS_PER_HOUR_PER_APP, SMS_CEILING)
+        // signedInNetworksAge signs one identity in from 51 new networks in an hour, each first send from a network
+        // that had not signed it in yet; the cap on those sends has its own tests (OtpRecipientCapTest).
+        .put(GatewayConfig.OTP_SENDS_PER_HOUR_PER_IDENTITY, 100)
         .put(GatewayConfig.SECURITY_WEBHOOK_URL, receiver.url()));
   }
 

@@ -63,6 +63,22 @@ final class PasswordClient {
     return post("/auth/signup", solved("signup", email, null).put("email", email).put("password", password));
   }
 
+  /** A signup from the end user's client_ip, its challenge asked for from there too. */
+  ApiResponse signup(String email, String password, String clientIp) {
+    return post("/auth/signup", solved("signup", email, clientIp).put("email", email).put("password", password)
+        .put("client_ip", clientIp));
+  }
+
+  ApiResponse verify(String verificationId, String code, String clientIp) {
+    return post("/auth/verify", new JsonObject().put("verification_id", verificationId).put("code", code)
+        .put("client_ip", clientIp));
+  }
+
+  ApiResponse requestReset(String email, String clientIp) {
+    return post("/auth/request-password-reset", solved("reset", email, clientIp).put("email", email)
+        .put("client_ip", clientIp));
+  }
+
   ApiResponse login(String email, String password, String clientIp) {
     JsonObject body = solved("login", email, clientIp).put("email", email).put("password", password);
     if (clientIp != null) {
