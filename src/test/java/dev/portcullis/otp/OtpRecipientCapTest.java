@@ -2,18 +2,22 @@ package dev.portcullis.otp;
 
 import static dev.portcullis.otp.OtpRateLimitTest.assertRateLimited;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.AuditEvent;
+import dev.portcullis.hosted.FormBrowser;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -92,6 +96,33 @@ class OtpRecipientCapTest {
     }
     expirePendingCodes(client.appId());
     assertRateLimited(client.send("email", "roamer@example.com", network(CAP)), 3_400, 3_600);
+  }
+
+  @Test
+  @DisplayName("the hosted pages' sends (anonymous) meet the same cap: past it the page asks to try again later")
+  void hostedPagesCapped() {
+    String callback = "https://shop.example.com/auth/callback";
+    JsonObject app = gateway.createApp(new JsonObject().put("name", "Shop cap").put("slug", "cap-hosted")
+        .put("callback_urls", new JsonArray().add(callback)).put("settings", new JsonObject()
+            .put("hosted_password", false).put("otp_resend_cooldown", 0).put("otp_max_sends_per_hour", 2 * CAP)));
+    // The pages see the test's own address, a network that never signed the identity in: above the per-network
+    // limit of 5 (raised here to 20), the cap across networks is what refuses.
+    for (int i = 1; i <= CAP; i++) {
+      FormBrowser.Page page = hostedIdentity(app, callback, "hosted-victim@example.com");
+      assertTrue(page.body().contains("name=\"code\""), i + ": " + page);
+    }
+    FormBrowser.Page refused = hostedIdentity(app, callback, "hosted-victim@example.com");
+    assertFalse(refused.body().contains("name=\"code\""), refused.toString());
+    assertTrue(refused.body().contains("Too many attempts. Try again in"), refused.toString());
+    assertTrue(hostedIdentity(app, callback, "hosted-other@example.com").body().contains("name=\"code\""),
+        "another identity has its own cap");
+  }
+
+  private static FormBrowser.Page hostedIdentity(JsonObject app, String callback, String email) {
+    FormBrowser browser = new FormBrowser(gateway.config().httpPort());
+    FormBrowser.Page start = browser.get("/onboarding/" + app.getString("app_id") + "?state=cap&callback_url="
+        + FormBrowser.encode(callback));
+    return browser.submit(start, Map.of("identity", email));
   }
 
   /** A client IP in the i-th IPv6 /64 of a documentation /48: each is a network of its own. */
