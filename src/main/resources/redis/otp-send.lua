@@ -111,13 +111,14 @@ if not trusted then
   -- alone let a stranger rotating networks (an IPv6 /48 holds 65,536 /64s) have a code or a signup notice sent to
   -- one address every time a pending code expired: about 120 emails an hour (probe h32). When both refuse, the one
   -- that lasts longer is answered, so Retry-After does not name a time at which the other still refuses.
+  -- Without a client IP every send comes from one bucket, which ARGV[9] already limits per identity.
   local untrusted_limit = tonumber(ARGV[23])
   local untrusted, untrusted_live = sends(KEYS[14])
   local refusal = nil
   if others >= tonumber(ARGV[16]) then
     refusal = {'refused', 'identity_pending', earliest - now}
   end
-  if untrusted >= untrusted_limit then
+  if network ~= 'none' and untrusted >= untrusted_limit then
     local wait = retry_after(untrusted, untrusted_live, untrusted_limit)
     if refusal == nil or wait > refusal[3] then
       refusal = {'refused', 'identity_untrusted_hourly', wait}
@@ -159,7 +160,7 @@ for _, limit in ipairs(limits) do
     redis.call('PEXPIRE', limit[1], window + bucket)
   end
 end
-if not trusted then
+if not trusted and network ~= 'none' then
   redis.call('HINCRBY', KEYS[14], current_bucket, 1)
   redis.call('PEXPIRE', KEYS[14], window + bucket)
 end
