@@ -32,8 +32,8 @@ public final class OtpSender {
     /**
      * Codes (and signup notices) an identity may be sent in an hour from networks that never signed it in, all of
      * them together: twice an app's default {@code otp_max_sends_per_hour} (5, per network), enough for a user
-     * trying a few devices or a backend without {@code client_ip}, and a twelfth of what a stranger rotating
-     * networks could have sent before (about 120 an hour, probe h32).
+     * trying a few devices, and a twelfth of what a stranger rotating networks could have sent before (about 120 an
+     * hour, probe h32). Requests without {@code client_ip} are not counted: their one bucket has its own limit.
      */
     static final int DEFAULT_PER_IDENTITY_UNTRUSTED = 10;
 
