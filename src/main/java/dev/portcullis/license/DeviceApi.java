@@ -58,7 +58,9 @@ public final class DeviceApi {
 
   public void activate(RoutingContext ctx) {
     JsonObject body = JsonBody.of(ctx);
-    String fingerprint = fingerprint(body, true);
+    // Shown to the owner in the device list, like the device's name: checked where a device is made. The other
+    // calls only look a device up, so one activated before this rule keeps its heartbeats and its way out (h35).
+    String fingerprint = DisplayText.require("fingerprint", fingerprint(body, true));
     String name = bounded(body, "name", NAME_MAX);
     String platform = bounded(body, "platform", PLATFORM_MAX);
     auth.authenticate(ctx, fingerprint)
@@ -243,8 +245,7 @@ public final class DeviceApi {
     if (fingerprint != null && (fingerprint.isBlank() || fingerprint.length() > FINGERPRINT_MAX)) {
       throw ApiException.invalid("fingerprint", "must be 1 to " + FINGERPRINT_MAX + " characters");
     }
-    // Shown to the owner in the device list, like the device's name.
-    return DisplayText.require("fingerprint", fingerprint);
+    return fingerprint;
   }
 
   /** A device's own description of itself (name, platform), shown to the owner as the device sent it. */

@@ -380,6 +380,20 @@ class ActivationTest {
   }
 
   @Test
+  @DisplayName("a device activated before fingerprints refused control characters keeps its calls: verify, heartbeat, "
+      + "checkout and deactivate find it (h35)")
+  void olderFingerprintKeepsItsCalls() {
+    String key = licenses.license(licenses.policy(2)).getString("key");
+    String deviceId = licenses.activated(key, "fp-older");
+    String multiLine = "cpu:abc\tdisk:def\n";
+    licenses.update("UPDATE license_devices SET fingerprint = ? WHERE id = ?", multiLine, UUID.fromString(deviceId));
+    for (String call : List.of("verify", "heartbeat", "checkout", "deactivate")) {
+      ApiResponse answer = licenses.device(call, key, multiLine);
+      assertEquals(200, answer.status(), call + ": " + answer.body());
+    }
+  }
+
+  @Test
   @DisplayName("activations queued behind a licence's lock read its policy as it is when they get the lock: a policy "
       + "cut to one device meanwhile gives one seat (h96: both activated under the old limit)")
   void policyChangedWhileQueued() throws Exception {
