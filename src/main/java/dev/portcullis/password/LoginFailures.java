@@ -122,8 +122,8 @@ public final class LoginFailures {
     long seconds = OtpRefusals.seconds(gate.retryAfterMs());
     AuditEvent refused = attempt.event(AuditEvent.RATE_LIMITED).with("reason", "password_consecutive_failures");
     return OtpRefusals.after(audit.record(refused), ApiException.rateLimited(ErrorCode.RATE_LIMITED,
-        "current_password: too many failed password attempts for this account; sign in again, or reset the "
-            + "password, first", seconds));
+        "current_password: too many failed password attempts for this account; sign in with the password (a "
+            + "code sign-in does not clear them) or reset it first", seconds));
   }
 
   /** Counts a wrong password and fails with {@code 401 invalid_credentials} once it is recorded. */

@@ -27,6 +27,11 @@ public final class PasswordPolicy {
    * multiplies some characters eighteenfold (U+FDFA), and a body of them cost an event loop 20 ms a request.
    */
   static final int NORMALISABLE_LENGTH = 8 * MAX_LENGTH;
+  /**
+   * Combining marks in a row that a password may hold (Unicode's stream-safe bound, UAX #15): NFKC reorders a run of
+   * them in time that grows with its square, and 8,000 of them held an event loop 60 ms (h35).
+   */
+  static final int MAX_MARKS_IN_A_ROW = 30;
   /** Parts of an identity shorter than this are not searched for: "ab" in a password says nothing. */
   private static final int MIN_IDENTITY_PART = 4;
 
@@ -58,17 +63,30 @@ public final class PasswordPolicy {
    * password comes back as it is ({@link #NORMALISABLE_LENGTH}): refused as too long, or never matching a hash.
    */
   public static String normalise(String field, String password) {
+    int marks = 0;
     for (int i = 0; i < password.length(); i++) {
       char c = password.charAt(i);
       boolean paired = Character.isHighSurrogate(c) && i + 1 < password.length()
           && Character.isLowSurrogate(password.charAt(i + 1));
+      if (!paired && Character.isSurrogate(c)) {
+        throw ApiException.invalid(field, "is not valid Unicode text (a lone surrogate)");
+      }
+      marks = isMark(paired ? password.codePointAt(i) : c) ? marks + 1 : 0;
+      if (marks > MAX_MARKS_IN_A_ROW) {
+        throw ApiException.invalid(field, "holds more than " + MAX_MARKS_IN_A_ROW + " combining marks in a row");
+      }
       if (paired) {
         i++;
-      } else if (Character.isSurrogate(c)) {
-        throw ApiException.invalid(field, "is not valid Unicode text (a lone surrogate)");
       }
     }
     return password.length() > NORMALISABLE_LENGTH ? password : Normalizer.normalize(password, Normalizer.Form.NFKC);
+  }
+
+  /** The characters NFKC may reorder (every one with a non-zero combining class is among them). */
+  private static boolean isMark(int codePoint) {
+    int type = Character.getType(codePoint);
+    return type == Character.NON_SPACING_MARK || type == Character.COMBINING_SPACING_MARK
+        || type == Character.ENCLOSING_MARK;
   }
 
   /** The reasons {@code normalised} is refused (empty when it is acceptable); {@code identity} may be null. */

@@ -62,6 +62,18 @@ class PasswordPolicyTest {
   }
 
   @Test
+  @DisplayName("more than 30 combining marks in a row are refused before NFKC, whose reordering of them grows with the "
+      + "square of their number; 30 are text like any other")
+  void longRunsOfMarks() {
+    String run = "a" + "\u0301".repeat(4095) + "\u0316".repeat(4096); // h35: 60 ms of NFKC at 8,192 units
+    ApiException refused = assertThrows(ApiException.class, () -> PasswordPolicy.normalise("password", run));
+    assertEquals("password: holds more than 30 combining marks in a row", refused.getMessage());
+    String thirty = "zalgo " + "\u0316\u0301".repeat(15) + " passphrase";
+    assertEquals(java.text.Normalizer.normalize(thirty, java.text.Normalizer.Form.NFKC),
+        PasswordPolicy.normalise("password", thirty));
+  }
+
+  @Test
   @DisplayName("refuses the bundled common passwords in any case, unless the app turns the list off")
   void common() {
     assertTrue(CommonPasswords.size() == 10_000, "10,000 entries, got " + CommonPasswords.size());
