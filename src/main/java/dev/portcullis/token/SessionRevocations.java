@@ -45,6 +45,26 @@ final class SessionRevocations {
     };
   }
 
+  /**
+   * The events of a revocation of many sessions of one user: one {@code session.revoked} without a session id, with
+   * how many ({@code sessions_revoked}) and {@code by}: actor, when not null; none when nothing was revoked.
+   */
+  static SessionStore.Events summary(UUID appId, UUID userId, String reason, String requestId, String clientIp,
+                                     JsonObject actor) {
+    return owners -> owners.isEmpty() ? List.of()
+        : List.of(AuditOutbox.Staged.of(summaryEvent(appId, userId, owners.size(), reason, requestId, clientIp, actor)));
+  }
+
+  /** The one {@code session.revoked} event of {@code sessions} sessions of a user (see {@link #summary}). */
+  static AuditEvent summaryEvent(UUID appId, UUID userId, int sessions, String reason, String requestId,
+                                 String clientIp, JsonObject actor) {
+    AuditEvent event = AuditEvent.of(AuditEvent.SESSION_REVOKED, appId, requestId, clientIp)
+        .withUser(userId)
+        .with("sessions_revoked", sessions)
+        .with("reason", reason);
+    return actor == null ? event : event.with("by", actor);
+  }
+
   /** The {@code session.revoked} event of one session. */
   static AuditEvent event(UUID appId, UUID sessionId, UUID userId, String reason, String requestId, String clientIp) {
     return AuditEvent.of(AuditEvent.SESSION_REVOKED, appId, requestId, clientIp)

@@ -197,6 +197,32 @@ final class SessionStore {
           + "WHERE app_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now() "
           + "AND ($3::uuid IS NULL OR id <> $3) RETURNING id, user_id";
 
+  /**
+   * At most $3 live sessions of a user in an app: what a disable revokes in its own transaction, the rest in batches
+   * after it ({@link #revokeOfDisabled}). The ids are picked first, then updated by primary key: written as
+   * {@code id IN (SELECT ...)}, the planner hashed the picked ids and scanned the whole table for them, each batch.
+   * The outer condition skips a row revoked meanwhile.
+   */
+  private static final String REVOKE_USER_UP_TO =
+      "UPDATE sessions SET revoked_at = now() WHERE id = ANY (ARRAY(SELECT id FROM sessions "
+          + "WHERE app_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > now() LIMIT $3)) "
+          + "AND revoked_at IS NULL RETURNING id, user_id";
+
+  /** Whether the user is disabled, its row share-locked: an enable waits for the batch that read it. */
+  private static final String USER_DISABLED = "SELECT disabled FROM users WHERE id = $2 AND app_id = $1 FOR SHARE";
+
+  /** A user's session rows, counted up to $3 (served by sessions_by_user). */
+  private static final String COUNT_USER_SESSIONS =
+      "SELECT count(*) AS n FROM (SELECT 1 FROM sessions WHERE user_id = $2 AND app_id = $1 LIMIT $3) s";
+
+  /**
+   * At most $3 session rows of a user, deleted (their refresh tokens with them), each answered with whether it was
+   * live: the batches that clear a user with many sessions before its deletion (by primary key, as above).
+   */
+  private static final String DELETE_USER_SESSIONS =
+      "DELETE FROM sessions WHERE id = ANY (ARRAY(SELECT id FROM sessions WHERE user_id = $2 AND app_id = $1 "
+          + "LIMIT $3)) RETURNING id, user_id, revoked_at IS NULL AND expires_at > now() AS live";
+
   private static final String REVOKE_DEVICES =
       "UPDATE sessions SET revoked_at = now() "
           + "WHERE app_id = $1 AND device_id = ANY($2) AND revoked_at IS NULL RETURNING id, user_id";
@@ -384,6 +410,55 @@ final class SessionStore {
   /** The same in the caller's transaction. */
   static Future<Revocation> revokeAll(SqlConnection conn, UUID appId, UUID userId, Events events) {
     return revokeWith(conn, REVOKE_USER, Tuple.of(appId, userId, null), events);
+  }
+
+  /** At most {@code limit} live sessions of a user in an app revoked, in the caller's transaction. */
+  static Future<Revocation> revokeSome(SqlConnection conn, UUID appId, UUID userId, int limit, Events events) {
+    return revokeWith(conn, REVOKE_USER_UP_TO, Tuple.of(appId, userId, limit), events);
+  }
+
+  /**
+   * In a transaction of its own: at most {@code limit} live sessions of the user revoked, only while the user is
+   * disabled (none otherwise). Any live session of a disabled user is one its disable left to revoke: a login
+   * makes none for a disabled user. The user's row is share-locked, so an enable waits for the batch.
+   */
+  Future<Revocation> revokeOfDisabled(UUID appId, UUID userId, int limit, Events events) {
+    Tuple user = Tuple.of(appId, userId);
+    return pg.inTransaction(conn -> conn.preparedQuery(USER_DISABLED).execute(user).compose(rows -> {
+      Row row = first(rows);
+      return row == null || !row.getBoolean("disabled")
+          ? Future.succeededFuture(new Revocation(Map.of(), List.of()))
+          : revokeWith(conn, REVOKE_USER_UP_TO, Tuple.of(appId, userId, limit), events);
+    }));
+  }
+
+  /** How many session rows (live or not) the user has, counted up to {@code limit}. */
+  Future<Integer> countUpTo(UUID appId, UUID userId, int limit) {
+    return pg.run(pool -> pool.preparedQuery(COUNT_USER_SESSIONS).execute(Tuple.of(appId, userId, limit)))
+        .map(rows -> first(rows).getLong("n").intValue());
+  }
+
+  /** Session rows deleted by one batch: how many, and the live ones among them, ended with their events. */
+  record Cleared(int rows, Revocation live) {
+  }
+
+  /**
+   * In a transaction of its own: at most {@code limit} session rows of the user deleted, their refresh tokens with
+   * them; the events of the live ones among them staged in it.
+   */
+  Future<Cleared> deleteSome(UUID appId, UUID userId, int limit, Events events) {
+    return pg.inTransaction(conn -> conn.preparedQuery(DELETE_USER_SESSIONS)
+        .execute(Tuple.of(appId, userId, limit))
+        .compose(rows -> {
+          Map<UUID, UUID> live = new LinkedHashMap<>();
+          rows.forEach(row -> {
+            if (row.getBoolean("live")) {
+              live.put(row.getUUID("id"), row.getUUID("user_id"));
+            }
+          });
+          List<AuditOutbox.Staged> staged = events.apply(live);
+          return AuditOutbox.stageAll(conn, staged).map(done -> new Cleared(rows.size(), new Revocation(live, staged)));
+        }));
   }
 
   /** Revokes the session when it is a live one of the app. */

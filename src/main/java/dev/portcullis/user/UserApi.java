@@ -116,10 +116,14 @@ public final class UserApi {
     SessionEnds.Ending ending = ending(ctx, batch, appId);
     AuditStaging.Step<UserRepository.Updated> staged = batch.events(updated -> updateEvents(ctx, updated, profile));
     // A request that disables ends the sessions in its own transaction (also when the user was disabled already: a
-    // retry ends whatever an older process's disable left), so a deadline rolls both back or commits both.
-    users.update(appId, userId, profile, disabled, given, (conn, updated) -> staged.run(conn, updated)
-            .compose(done -> Boolean.TRUE.equals(disabled)
-                ? ending.user(conn, userId, "user_disabled") : Future.succeededFuture()))
+    // retry ends whatever an older process's disable left), so a deadline rolls both back or commits both: up to
+    // SessionEnds.EVENT_PER_SESSION_UP_TO of them, the rest in batches after the commit (the disabled user's
+    // sessions are refused meanwhile). An enable first revokes whatever a disable left, so none comes back.
+    Future<Void> leftovers = Boolean.FALSE.equals(disabled) ? ending.beforeEnabling(userId) : Future.succeededFuture();
+    leftovers.compose(cleared -> users.update(appId, userId, profile, disabled, given,
+            (conn, updated) -> staged.run(conn, updated)
+                .compose(done -> Boolean.TRUE.equals(disabled)
+                    ? ending.disabledUser(conn, userId) : Future.succeededFuture())))
         .compose(UserApi::found)
         .compose(updated -> afterUpdate(updated, ending).map(updated.user()))
         .onSuccess(user -> Responses.ok(ctx, answer(user)))
@@ -146,7 +150,8 @@ public final class UserApi {
 
   /**
    * After the update committed (with the revocation of a disabled user's sessions): reports a newly disabled user,
-   * publishes the revocations, records the events and marks the user changed.
+   * publishes the revocations, records the events and marks the user changed; then revokes the sessions the
+   * disable's transaction left, if any (never failing: the disable is committed).
    */
   private Future<Void> afterUpdate(UserRepository.Updated updated, SessionEnds.Ending ending) {
     User user = updated.user();
@@ -154,7 +159,7 @@ public final class UserApi {
       metrics.disabled();
       reportDisabled(user);
     }
-    return ending.committed().eventually(() -> changes.changed(user.id()));
+    return ending.committed().eventually(() -> changes.changed(user.id())).compose(done -> ending.remaining());
   }
 
   public void delete(RoutingContext ctx) {
@@ -162,10 +167,14 @@ public final class UserApi {
     UUID userId = userId(ctx);
     AuditStaging.Batch batch = events.batch();
     SessionEnds.Ending ending = ending(ctx, batch, appId);
-    // Sessions are revoked in the deletion's transaction, published to every process after its commit.
-    users.delete(appId, userId, conn -> ending.user(conn, userId, "user_deleted"),
-            batch.events(deleted -> deleteEvents(ctx, appId, deleted)))
-        .compose(deleted -> deleted ? ending.committed() : Future.failedFuture(noSuchUser()))
+    // Sessions are revoked in the deletion's transaction, published to every process after its commit; a user with
+    // more than SessionEnds.EVENT_PER_SESSION_UP_TO sessions has them deleted in batches first, so that transaction
+    // stays small.
+    ending.clearBeforeDeletion(userId)
+        .compose(cleared -> users.delete(appId, userId, conn -> ending.user(conn, userId, SessionEnds.USER_DELETED),
+            batch.events(deleted -> deleteEvents(ctx, appId, deleted))))
+        .compose(deleted -> deleted
+            ? ending.committed().eventually(() -> changes.changed(userId)) : Future.failedFuture(noSuchUser()))
         .onSuccess(ignored -> {
           metrics.deleted();
           Responses.ok(ctx, new JsonObject().put("user_id", userId.toString()).put("deleted", true));
