@@ -184,6 +184,29 @@ public record Identity(Kind kind, String value, String country) {
     return kind.field() + ":" + value;
   }
 
+  /**
+   * The mailbox an email lands in, for counting what is sent to it: the local part without a {@code +tag}, and at
+   * Gmail without dots ({@code googlemail.com} is {@code gmail.com}), so one inbox's variants are one; a phone as it
+   * is. Never the identity itself: {@code a+b@x} is still its own account.
+   */
+  public String mailbox() {
+    if (kind != Kind.EMAIL) {
+      return qualified();
+    }
+    int at = value.lastIndexOf('@');
+    String local = value.substring(0, at);
+    String domain = value.substring(at + 1);
+    int tag = local.indexOf('+');
+    if (tag > 0) {
+      local = local.substring(0, tag);
+    }
+    if (domain.equals("gmail.com") || domain.equals("googlemail.com")) {
+      local = local.replace(".", "");
+      domain = "gmail.com";
+    }
+    return kind.field() + ":" + local + "@" + domain;
+  }
+
   /** The identity as {@link #qualified()} wrote it (already normalised; the country is not kept). */
   public static Identity fromQualified(String qualified) {
     int colon = qualified.indexOf(':');

@@ -42,6 +42,11 @@ public final class OtpCodes {
     return name("identity|" + appId + "|" + identity.qualified());
   }
 
+  /** The name of an identity's mailbox ({@link Identity#mailbox}) inside Redis keys. */
+  public String mailboxName(UUID appId, Identity identity) {
+    return name("mailbox|" + appId + "|" + identity.mailbox());
+  }
+
   /** The name of a client IP (or IPv6 /64 network, see {@link ClientNetwork}) inside Redis keys. */
   public String networkName(UUID appId, String network) {
     return name("ip|" + appId + "|" + network);

@@ -79,7 +79,8 @@ public final class OtpSender {
           sms ? Math.min(settings.smsMaxSendsPerHour(), smsCeiling) : 0,
           sms ? Math.min(settings.smsMaxSendsPerHourPerCountry(), smsCeiling) : 0,
           app.ownerId(), sms ? smsPerOwner : OperatorSmsBudget.NONE,
-          sms && !app.isConsole() ? smsPerGateway : OperatorSmsBudget.NONE, anonymous, perIdentityUntrusted);
+          sms && !app.isConsole() ? smsPerGateway : OperatorSmsBudget.NONE, anonymous, perIdentityUntrusted,
+          codes.mailboxName(app.id(), identity));
     }
   }
 

@@ -60,6 +60,7 @@ public final class OtpStore {
 
   private static final RedisScript SEND = RedisScript.load("otp-send.lua");
   private static final RedisScript VERIFY = RedisScript.load("otp-verify.lua");
+  private static final RedisScript SIGNED_IN = RedisScript.load("otp-signed-in.lua");
 
   /** Why a send is refused when the anonymous sends' share of the app's hourly limit is spent. */
   static final String APP_ANONYMOUS_HOURLY = "app_anonymous_hourly";
@@ -74,14 +75,15 @@ public final class OtpStore {
    * {@code smsLimit} and {@code smsCountryLimit} are 0 for an email; {@code anonymous}: asked for by anyone, not by
    * the app's backend (a hosted page; the console), so it spends only the anonymous share of the app's limit
    * ({@link #anonymousShare}; on the console, not from a network that signed the identity in) and of the operator's
-   * ceilings. {@code untrustedIdentityLimit}: the sends an hour the identity may get from networks that never signed
-   * it in, all of them together ({@link #IDENTITY_UNTRUSTED_HOURLY}); a network that did is not limited by it.
+   * ceilings. {@code untrustedIdentityLimit}: the sends an hour the identity's mailbox ({@code mailboxName}) may get
+   * from networks that never signed the identity in, all of them together ({@link #IDENTITY_UNTRUSTED_HOURLY}); a
+   * network that did is not limited by it.
    */
   public record SendRequest(UUID appId, String requestId, Identity identity, String identityName, String codeMac,
                             int maxAttempts, int ttlSeconds, int cooldownSeconds, int identityLimit,
                             String networkName, int networkLimit, int appLimit, int smsLimit, int smsCountryLimit,
                             UUID ownerId, int ownerSmsLimit, int gatewaySmsLimit, boolean anonymous,
-                            int untrustedIdentityLimit) {
+                            int untrustedIdentityLimit, String mailboxName) {
   }
 
   /** An accepted send, or a refusal with its reason and how long to wait. */
@@ -160,7 +162,8 @@ public final class OtpStore {
         current == null ? request : requestKey(send.appId(), current.toString()),
         redis.key(SIGNED_IN_AT, tag, send.identityName()),
         redis.key("otp-rate", tag, "app-anon"),
-        redis.key("otp-rate", tag, "id-untrusted", send.identityName()));
+        // Per mailbox: a+1@x, a+2@x (and at Gmail a.b@, ab@) land in one inbox (h36).
+        redis.key("otp-rate", tag, "id-untrusted", send.mailboxName()));
   }
 
   /**
@@ -222,6 +225,16 @@ public final class OtpStore {
               ? again(attempt, () -> verify(appId, requestId, codeMac, networkName, attempt + 1))
               : Future.succeededFuture(verifyOutcome(reply)));
     });
+  }
+
+  /**
+   * A network ({@link OtpCodes#networkName}) signed the identity in without a code (a right password): it stays open
+   * to the identity beyond its ceilings across networks, as after a verified code, so strangers who spend those
+   * ceilings do not keep a password user from its reset and verification codes where it signs in (h36).
+   */
+  public Future<Void> signedIn(UUID appId, String identityName, String networkName) {
+    return SIGNED_IN.run(redis, List.of(redis.key(SIGNED_IN_AT, tag(appId), identityName)),
+        List.of(networkName, Long.toString(SIGNED_IN_NETWORK_TTL_MS))).mapEmpty();
   }
 
   /** The keys of otp-verify.lua, named from the request's identity name and network. */

@@ -7,6 +7,7 @@ import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Failures;
 import dev.portcullis.otp.Identity;
 import dev.portcullis.otp.OtpCodes;
+import dev.portcullis.otp.OtpStore;
 import dev.portcullis.otp.OtpRefusals;
 import dev.portcullis.security.SecurityEvents;
 import io.vertx.core.Future;
@@ -52,14 +53,16 @@ public final class LoginFailures {
   }
 
   private final PasswordStore store;
+  private final OtpStore codes;
   private final OtpCodes names;
   private final AuditLog audit;
   private final PasswordMetrics metrics;
   private final SecurityAlerts alerts;
 
-  public LoginFailures(PasswordStore store, OtpCodes names, AuditLog audit, PasswordMetrics metrics,
+  public LoginFailures(PasswordStore store, OtpStore codes, OtpCodes names, AuditLog audit, PasswordMetrics metrics,
                        SecurityAlerts alerts) {
     this.store = store;
+    this.codes = codes;
     this.names = names;
     this.audit = audit;
     this.metrics = metrics;
@@ -156,9 +159,16 @@ public final class LoginFailures {
         });
   }
 
-  /** A correct password: this identity's failures from this network and its streak are forgotten. */
+  /**
+   * A correct password: this identity's failures from this network and its streak are forgotten, and the network
+   * counts as one that signed the identity in for its codes ({@link OtpStore#signedIn}; best effort).
+   */
   public Future<Void> succeeded(Attempt attempt) {
-    return store.settle(attempt.appId(), identityName(attempt), networkName(attempt), true, attempt.challenge());
+    String network = networkName(attempt);
+    Future<Void> trusted = network == null ? Future.succeededFuture()
+        : codes.signedIn(attempt.appId(), identityName(attempt), network).otherwise((Void) null);
+    return Future.join(store.settle(attempt.appId(), identityName(attempt), network, true, attempt.challenge()),
+        trusted).mapEmpty();
   }
 
   /**

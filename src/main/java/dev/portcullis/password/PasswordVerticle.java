@@ -63,12 +63,14 @@ public final class PasswordVerticle extends VerticleBase {
     PasswordStore store = new PasswordStore(redis);
     UserPasswords passwords = new UserPasswords(pg, changesPg);
     UserChanges changes = new UserChanges(redis);
-    VerificationCodes codes = new VerificationCodes(new OtpStore(redis), names,
+    OtpStore otpStore = new OtpStore(redis);
+    VerificationCodes codes = new VerificationCodes(otpStore, names,
         new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), otpMetrics, audit,
             config.otpDeliveryBackoffMs()), otpMetrics, audit,
         OtpSender.Limits.from(config));
     Challenges challenges = new Challenges(vertx, store, names, audit, metrics);
-    LoginFailures failures = new LoginFailures(store, names, audit, metrics, new SecurityAlerts(new SecurityEvents(vertx), registry));
+    LoginFailures failures = new LoginFailures(store, otpStore, names, audit, metrics,
+        new SecurityAlerts(new SecurityEvents(vertx), registry));
     HashingSettings hashingSettings = HashingSettings.from(config);
     HashingPool pool = HashingPool.shared(vertx, hashingSettings, registry);
     return PasswordHasher.create(hashingSettings.argon2id(), pool).compose(hashing -> {

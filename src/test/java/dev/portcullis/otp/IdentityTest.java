@@ -56,6 +56,17 @@ class IdentityTest {
   }
 
   @Test
+  @DisplayName("an email's mailbox, what sends to it are counted on, drops a +tag, and at Gmail the dots and the "
+      + "googlemail domain; the identity itself keeps them")
+  void mailbox() {
+    assertEquals("email:victim@example.com", Identity.email("Victim+Shop@Example.com").mailbox());
+    assertEquals("email:victim@gmail.com", Identity.email("v.ic.tim+1@googlemail.com").mailbox());
+    assertEquals("email:v.ictim@example.com", Identity.email("v.ictim@example.com").mailbox(), "dots count elsewhere");
+    assertEquals("email:v.ic.tim+1@googlemail.com", Identity.email("v.ic.tim+1@googlemail.com").qualified());
+    assertEquals("phone:+442079460000", Identity.phone("+44 20 7946 0000").mailbox());
+  }
+
+  @Test
   @DisplayName("a North American number is placed in its own country, not the calling code's main one")
   void countryOfNumber() {
     assertEquals("CA", Identity.phone("+1 613 555 0123").country());

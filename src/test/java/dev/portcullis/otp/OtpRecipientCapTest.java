@@ -63,6 +63,8 @@ class OtpRecipientCapTest {
     assertTrue(refused.json().getString("message").startsWith("email: too many codes were sent to this email"),
         refused.body());
     assertRateLimited(client.send("email", "VICTIM@example.com", network(CAP + 2)), 3_400, 3_600);
+    // h36: a +tag is another identity, but the same inbox
+    assertRateLimited(client.send("email", "victim+shop@example.com", network(CAP + 3)), 3_400, 3_600);
 
     assertTrue(gateway.management().get("/metrics").body()
         .contains("portcullis_otp_rate_limited_total{reason=\"identity_untrusted_hourly\"}"), "counted by reason");

@@ -93,6 +93,29 @@ class SignupRecipientCapTest {
     Await.until("the notice home", Duration.ofSeconds(10), () -> deliveredTo(existing) == CAP + 1);
   }
 
+  @Test
+  @DisplayName("a network where the password signed the account in is open to its codes like one a code signed it "
+      + "in from: strangers who spent the cap do not keep a password user from a reset there (h36)")
+  void passwordSignInOpensItsNetwork() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "cap-password-home",
+        new JsonObject().put("otp_resend_cooldown", 0));
+    String email = "password-user@example.com";
+    String office = "198.51.100.80";
+    ApiResponse signup = client.signup(email, PASSWORD, HOME);
+    String verificationId = signup.json().getString("verification_id");
+    assertEquals(200, client.verify(verificationId, receiver.awaitCode(verificationId), HOME).status());
+    assertEquals(200, client.login(email, PASSWORD, office).status(), "signs in at the office, by password only");
+
+    for (int i = 1; i < CAP; i++) { // the signup from home counted as the first
+      expirePendingCodes(client.appId());
+      assertEquals(202, client.signup(email, PASSWORD, network(100 + i)).status());
+    }
+    expirePendingCodes(client.appId());
+    assertEquals(429, client.requestReset(email, network(200)).status(), "strangers spent the cap");
+    ApiResponse reset = client.requestReset(email, office);
+    assertEquals(200, reset.status(), "the office signed the account in: " + reset.body());
+  }
+
   /** A client IP in the i-th IPv6 /64 of a documentation /48: each is a network of its own. */
   private static String network(int i) {
     return "2001:db8:78:" + Integer.toHexString(i) + "::1";
