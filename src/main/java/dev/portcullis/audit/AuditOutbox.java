@@ -31,10 +31,14 @@ public final class AuditOutbox {
   private static final String CLAIM = "SELECT o.id, o.event_id, o.event, "
       + "EXISTS (SELECT 1 FROM audit_events s WHERE s.id = o.event_id AND " + AuditChainStore.RECENT + ") AS stored "
       + "FROM audit_outbox o WHERE o.event_id = ANY($1) ORDER BY o.id FOR UPDATE OF o SKIP LOCKED";
-  /** Rows the request that staged them did not record (it died, or the audit log was down): older than a moment. */
+  /**
+   * Rows the request that staged them did not record (it died, or the audit log was down): older than a moment. Two
+   * seconds: a request records its own within milliseconds, and one still at it when the drain comes loses nothing
+   * (the row locks keep the two apart); the events of a cut-off request reach the chain sooner.
+   */
   private static final String OLDEST = "SELECT o.id, o.event_id, o.event, "
       + "EXISTS (SELECT 1 FROM audit_events s WHERE s.id = o.event_id AND " + AuditChainStore.RECENT + ") AS stored "
-      + "FROM audit_outbox o WHERE o.staged_at < now() - interval '5 seconds' ORDER BY o.id LIMIT $1 "
+      + "FROM audit_outbox o WHERE o.staged_at < now() - interval '2 seconds' ORDER BY o.id LIMIT $1 "
       + "FOR UPDATE OF o SKIP LOCKED";
   private static final String DELETE = "DELETE FROM audit_outbox WHERE id = ANY($1)";
   /** At most one audit message's worth of events (EventRules.MAX_EVENTS_PER_MESSAGE) per batch. */

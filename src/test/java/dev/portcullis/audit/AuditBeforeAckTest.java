@@ -90,7 +90,7 @@ class AuditBeforeAckTest {
   }
 
   /**
-   * A chain stalled past the request's timeout and the outbox's five seconds: the request gave up on its append
+   * A chain stalled past the request's timeout and the outbox's two seconds: the request gave up on its append
    * (which went on waiting, and committed later) and the drain appended the staged event again, once a round
    * (regression probe: 2 copies after a 7 s stall, 3 after 12 s).
    */
@@ -106,7 +106,7 @@ class AuditBeforeAckTest {
       holder.setAutoCommit(false);
       lock.execute("SELECT seq FROM audit_chain_heads WHERE app_id = '" + appId + "' FOR UPDATE");
       assertEquals(200, gateway.http().post("/v1/apps/" + appId + "/rotate-secret", null, ADMIN).status());
-      // the drain claims the staged row only once it is five seconds old: hold the chain past two of its rounds
+      // the drain claims the staged row only once it is two seconds old: hold the chain past a few of its rounds
       Await.until("the drain to have sent the staged event again", Duration.ofSeconds(30),
           () -> count("SELECT count(*) FROM audit_outbox WHERE staged_at < now() - interval '8 seconds'") > 0);
       holder.commit();

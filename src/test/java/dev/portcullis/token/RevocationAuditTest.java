@@ -134,8 +134,8 @@ class RevocationAuditTest {
     }
     ApiResponse logout = TokenFixture.logout(gateway.http(), app, tokens.getString("refresh_token"), true);
     assertEquals(200, logout.status(), logout.body());
-    // Before the outbox's own drain (rows older than five seconds): the request recorded them itself.
-    Await.until("the outbox emptied by the request", Duration.ofSeconds(4),
+    // Before the outbox's own drain (rows older than two seconds): the request recorded them itself.
+    Await.until("the outbox emptied by the request", Duration.ofMillis(1_500),
         () -> gateway.count("SELECT count(*) FROM audit_outbox") == 0);
     assertEquals(101, gateway.count("SELECT count(*) FROM audit_events WHERE type = 'session.revoked' "
         + "AND user_id = '" + user + "'"));
