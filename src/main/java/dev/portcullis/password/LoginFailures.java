@@ -159,16 +159,21 @@ public final class LoginFailures {
         });
   }
 
-  /**
-   * A correct password: this identity's failures from this network and its streak are forgotten, and the network
-   * counts as one that signed the identity in for its codes ({@link OtpStore#signedIn}; best effort).
-   */
+  /** A correct password: this identity's failures from this network and its streak are forgotten. */
   public Future<Void> succeeded(Attempt attempt) {
-    String network = networkName(attempt);
-    Future<Void> trusted = network == null ? Future.succeededFuture()
-        : codes.signedIn(attempt.appId(), identityName(attempt), network).otherwise((Void) null);
-    return Future.join(store.settle(attempt.appId(), identityName(attempt), network, true, attempt.challenge()),
-        trusted).mapEmpty();
+    return store.settle(attempt.appId(), identityName(attempt), networkName(attempt), true, attempt.challenge());
+  }
+
+  /**
+   * A sign-in by password was admitted (the user enabled, its identity verified where the app asks for it): its
+   * network counts as one that signed the identity in, for the identity's codes ({@link OtpStore#signedIn}; best
+   * effort). Not at a right password alone: a refused login, or a password set for an address nobody proved, would
+   * open networks to that inbox (h37).
+   */
+  public Future<Void> signedIn(UUID appId, Identity identity, String network) {
+    return network == null ? Future.succeededFuture()
+        : codes.signedIn(appId, names.identityName(appId, identity), names.networkName(appId, network))
+            .otherwise((Void) null);
   }
 
   /**

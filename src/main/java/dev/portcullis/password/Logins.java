@@ -188,7 +188,7 @@ public final class Logins {
             .<Void>mapEmpty()
             .otherwise((Void) null)
         : Future.succeededFuture();
-    return rehashed
+    return Future.join(rehashed, failures.signedIn(request.appId(), identity, request.network()))
         .compose(done -> {
           metrics.login("success");
           Future<Void> audited = audit.record(AuditEvent.of(AuditEvent.PASSWORD_LOGIN_SUCCEEDED, request.appId(),

@@ -116,6 +116,33 @@ class SignupRecipientCapTest {
     assertEquals(200, reset.status(), "the office signed the account in: " + reset.body());
   }
 
+  @Test
+  @DisplayName("a right password whose login is refused (a disabled user) opens no network to the identity's codes "
+      + "(h37)")
+  void refusedLoginOpensNothing() throws Exception {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "cap-refused-login",
+        new JsonObject().put("otp_resend_cooldown", 0));
+    String email = "disabled-user@example.com";
+    String elsewhere = "198.51.100.90";
+    ApiResponse signup = client.signup(email, PASSWORD, HOME);
+    String verificationId = signup.json().getString("verification_id");
+    assertEquals(200, client.verify(verificationId, receiver.awaitCode(verificationId), HOME).status());
+    try (java.sql.Connection db = gateway.jdbc(); java.sql.PreparedStatement disable = db.prepareStatement(
+        "UPDATE users SET disabled = true WHERE app_id = ?::uuid AND email = ?")) {
+      disable.setString(1, client.appId());
+      disable.setString(2, email);
+      assertEquals(1, disable.executeUpdate());
+    }
+    assertEquals("user_disabled", client.login(email, PASSWORD, elsewhere).error());
+
+    for (int i = 1; i < CAP; i++) {
+      expirePendingCodes(client.appId());
+      assertEquals(202, client.signup(email, PASSWORD, network(300 + i)).status());
+    }
+    expirePendingCodes(client.appId());
+    assertEquals(429, client.requestReset(email, elsewhere).status(), "the refused login's network is a stranger's");
+  }
+
   /** A client IP in the i-th IPv6 /64 of a documentation /48: each is a network of its own. */
   private static String network(int i) {
     return "2001:db8:78:" + Integer.toHexString(i) + "::1";
