@@ -250,11 +250,13 @@ public final class Postgres {
 
   /**
    * Connection exceptions (08), insufficient resources (53), operator intervention (57P: shutdown, starting), a
-   * lock waited on past {@code lock_timeout} (55P03), and a statement cancelled at {@code statement_timeout} (57014).
+   * lock waited on past {@code lock_timeout} (55P03), a statement cancelled at {@code statement_timeout} (57014), and
+   * a transaction Postgres rolled back as a deadlock's or a serialization's victim (40P01, 40001): all end in a
+   * {@code 503} whose retry may well pass, never a 500 (h37: two deletions of one user with many sessions).
    */
   private static boolean isOutage(PgException failure) {
     String state = failure.getSqlState();
     return state != null && (state.startsWith("08") || state.startsWith("53") || state.startsWith("57P")
-        || state.equals("55P03") || state.equals("57014"));
+        || state.equals("55P03") || state.equals("57014") || state.equals("40P01") || state.equals("40001"));
   }
 }

@@ -185,6 +185,29 @@ class DisableDeadlineTest {
     assertTrue(types(userId).contains(UserEvents.USER_DELETED), types(userId).toString());
   }
 
+  @Test
+  @DisplayName("a change Postgres rolls back as a deadlock's victim answers 503 with Retry-After, not 500 (h37: two "
+      + "deletions of a user with many sessions deadlocked)")
+  void deadlockVictimIsUnavailable() throws Exception {
+    String userId = shop.signIn(email()).getJsonObject("user").getString("id");
+    try (Connection db = gateway.jdbc(); java.sql.Statement ddl = db.createStatement()) {
+      ddl.execute("CREATE FUNCTION test_deadlock() RETURNS trigger LANGUAGE plpgsql AS "
+          + "$$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = 'deadlock_detected'; END $$");
+      ddl.execute("CREATE TRIGGER test_deadlock BEFORE UPDATE ON users FOR EACH ROW WHEN (NEW.id = '" + userId
+          + "') EXECUTE FUNCTION test_deadlock()");
+      try {
+        ApiResponse answered = shop.http().patch(shop.path("/users/" + userId),
+            new JsonObject().put("disabled", true), EndUsers.ADMIN);
+        assertEquals(503, answered.status(), answered.body());
+        assertEquals("unavailable", answered.error());
+        assertTrue(Long.parseLong(answered.header("Retry-After")) >= 1, answered.toString());
+      } finally {
+        ddl.execute("DROP TRIGGER test_deadlock ON users");
+        ddl.execute("DROP FUNCTION test_deadlock()");
+      }
+    }
+  }
+
   /** {@link #SESSIONS} more live sessions of the user, each with a refresh token, as that many logins leave. */
   private static void manySessions(String userId) throws Exception {
     try (Connection db = gateway.jdbc();
