@@ -1,4 +1,4 @@
--- Records that a client network signed an identity in by other means than a code (a right password), as
+-- Records that a client network signed an identity in by other means than a code (an admitted password sign-in), as
 -- otp-verify.lua records a verified code's: the network stays open to the identity beyond its ceilings across
 -- networks (pending codes, wrong codes, the sends from networks that never signed it in) for ARGV[2] ms.
 --

@@ -228,9 +228,9 @@ public final class OtpStore {
   }
 
   /**
-   * A network ({@link OtpCodes#networkName}) signed the identity in without a code (a right password): it stays open
-   * to the identity beyond its ceilings across networks, as after a verified code, so strangers who spend those
-   * ceilings do not keep a password user from its reset and verification codes where it signs in (h36).
+   * A network ({@link OtpCodes#networkName}) signed the identity in without a code (an admitted password sign-in):
+   * it stays open to the identity beyond its ceilings across networks, as after a verified code, so strangers who
+   * spend those ceilings do not keep a password user from its reset and verification codes where it signs in (h36).
    */
   public Future<Void> signedIn(UUID appId, String identityName, String networkName) {
     return SIGNED_IN.run(redis, List.of(redis.key(SIGNED_IN_AT, tag(appId), identityName)),

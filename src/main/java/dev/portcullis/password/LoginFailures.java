@@ -24,13 +24,13 @@ import java.util.UUID;
  */
 public final class LoginFailures {
 
+  /** The action of a password change's check of the current password. */
+  static final String CHANGE_PASSWORD = "change_password";
+
   /**
    * Who is trying, from where, for which app; {@code userId} is null when the identity has no user, {@code challenge}
    * the hash of the challenge a login spent (its password check in flight), or null.
    */
-  /** The action of a password change's check of the current password. */
-  static final String CHANGE_PASSWORD = "change_password";
-
   public record Attempt(UUID appId, Identity identity, String network, UUID userId, int maxFailures,
                         int maxFailuresPerNetwork, String action, String requestId, String clientIp, String challenge) {
 
@@ -117,7 +117,7 @@ public final class LoginFailures {
 
   /**
    * {@code 429}: the identity's consecutive failures reached the ceiling, and this check has no proof of work to ask
-   * for; a sign-in (with its challenge) or a reset clears them.
+   * for; a password sign-in (with its challenge) or a reset clears them.
    */
   private Future<Void> ceilingReached(Attempt attempt, PasswordStore.Gate gate) {
     metrics.login("locked_out");
