@@ -80,12 +80,43 @@ class GracefulStopTest {
       String text = logText(log);
       assertEquals(0, process.exitValue(), text);
       assertTrue(text.contains("stopped"), text);
-      List<String> traces = text.lines().filter(line -> line.startsWith("\tat ") || line.contains("Exception")).toList();
+      List<String> traces = withoutMetricsRace(text).stream()
+          .filter(line -> line.startsWith("\tat ") || line.contains("Exception")).toList();
       assertFalse(!traces.isEmpty(), "stack traces in the log of a clean stop:\n" + text);
     } finally {
       hammering.set(false);
       process.destroyForcibly();
     }
+  }
+
+  /**
+   * The log's lines without Vert.x's own races on a connection the server is closing (Vert.x 5.0 with its Micrometer
+   * metrics): a request read on it finds its socket metric gone and throws in VertxHttpServerMetrics, then in
+   * Http1xServerRequest as the connection ends; Netty logs each as a warning with its trace, and the request is
+   * dropped with its connection. The test's clients reuse connections the gateway closes after its refusals, so this
+   * happens now and then, before the stop as well as during it. Only such traces go: a NullPointerException none of
+   * whose frames is the gateway's.
+   */
+  private static List<String> withoutMetricsRace(String text) {
+    List<String> lines = text.lines().toList();
+    List<String> kept = new java.util.ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      int end = i + 1;
+      while (end < lines.size() && lines.get(end).startsWith("\tat ")) {
+        end++;
+      }
+      List<String> frames = lines.subList(i + 1, end);
+      boolean libraryRace = lines.get(i).contains("java.lang.NullPointerException") && !frames.isEmpty()
+          && frames.stream().noneMatch(frame -> frame.contains("dev.portcullis."));
+      if (!libraryRace) {
+        kept.add(lines.get(i));
+        kept.addAll(frames);
+      }
+      i = end - 1;
+    }
+    // Netty's warning line that announces such a trace names the same exception
+    return kept.stream().filter(line -> !(line.contains("was thrown by a user handler's exceptionCaught()")
+        && line.contains("java.lang.NullPointerException"))).toList();
   }
 
   private static String logText(Path log) {
