@@ -239,6 +239,7 @@ final class SessionStore {
                     JsonArray entitlements, Integer licenseExpiresIn, Instant licenseEndsAt) {
 
     static SessionRow of(Row row) {
+      Integer licenseExpiresIn = row.getInteger("license_expires_in");
       JsonObject user = new JsonObject()
           .put("id", row.getUUID("user_id").toString())
           .put("email", row.getString("email"))
@@ -249,8 +250,7 @@ final class SessionStore {
           Math.max(0, row.getInteger("refresh_expires_in")), row.getBoolean("revoked"), row.getUUID("user_id"), user,
           row.getUUID("tenant_id"), row.getUUID("device_id"), List.of(row.getArrayOfStrings("roles")),
           row.getValue("entitlements") instanceof JsonArray ent ? ent : new JsonArray(),
-          row.getInteger("license_expires_in"), row.getInteger("license_expires_in") == null ? null
-              : Instant.now().plusSeconds(row.getInteger("license_expires_in")));
+          licenseExpiresIn, licenseExpiresIn == null ? null : Instant.now().plusSeconds(licenseExpiresIn));
     }
 
     /**

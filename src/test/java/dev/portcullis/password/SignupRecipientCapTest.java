@@ -101,16 +101,10 @@ class SignupRecipientCapTest {
         new JsonObject().put("otp_resend_cooldown", 0));
     String email = "password-user@example.com";
     String office = "198.51.100.80";
-    ApiResponse signup = client.signup(email, PASSWORD, HOME);
-    String verificationId = signup.json().getString("verification_id");
-    assertEquals(200, client.verify(verificationId, receiver.awaitCode(verificationId), HOME).status());
+    signedUpAtHome(client, email);
     assertEquals(200, client.login(email, PASSWORD, office).status(), "signs in at the office, by password only");
 
-    for (int i = 1; i < CAP; i++) { // the signup from home counted as the first
-      expirePendingCodes(client.appId());
-      assertEquals(202, client.signup(email, PASSWORD, network(100 + i)).status());
-    }
-    expirePendingCodes(client.appId());
+    strangersSpendTheCap(client, email, 100);
     assertEquals(429, client.requestReset(email, network(200)).status(), "strangers spent the cap");
     ApiResponse reset = client.requestReset(email, office);
     assertEquals(200, reset.status(), "the office signed the account in: " + reset.body());
@@ -124,9 +118,7 @@ class SignupRecipientCapTest {
         new JsonObject().put("otp_resend_cooldown", 0));
     String email = "disabled-user@example.com";
     String elsewhere = "198.51.100.90";
-    ApiResponse signup = client.signup(email, PASSWORD, HOME);
-    String verificationId = signup.json().getString("verification_id");
-    assertEquals(200, client.verify(verificationId, receiver.awaitCode(verificationId), HOME).status());
+    signedUpAtHome(client, email);
     try (java.sql.Connection db = gateway.jdbc(); java.sql.PreparedStatement disable = db.prepareStatement(
         "UPDATE users SET disabled = true WHERE app_id = ?::uuid AND email = ?")) {
       disable.setString(1, client.appId());
@@ -135,12 +127,23 @@ class SignupRecipientCapTest {
     }
     assertEquals("user_disabled", client.login(email, PASSWORD, elsewhere).error());
 
+    strangersSpendTheCap(client, email, 300);
+    assertEquals(429, client.requestReset(email, elsewhere).status(), "the refused login's network is a stranger's");
+  }
+
+  /** An account signed up and verified from {@link #HOME}: that signup is the first send on the cap. */
+  private static void signedUpAtHome(PasswordClient client, String email) {
+    String verificationId = client.signup(email, PASSWORD, HOME).json().getString("verification_id");
+    assertEquals(200, client.verify(verificationId, receiver.awaitCode(verificationId), HOME).status());
+  }
+
+  /** The rest of the hour's cap spent by signups from strangers' networks (from {@code first} on). */
+  private static void strangersSpendTheCap(PasswordClient client, String email, int first) {
     for (int i = 1; i < CAP; i++) {
       expirePendingCodes(client.appId());
-      assertEquals(202, client.signup(email, PASSWORD, network(300 + i)).status());
+      assertEquals(202, client.signup(email, PASSWORD, network(first + i)).status());
     }
     expirePendingCodes(client.appId());
-    assertEquals(429, client.requestReset(email, elsewhere).status(), "the refused login's network is a stranger's");
   }
 
   /** A client IP in the i-th IPv6 /64 of a documentation /48: each is a network of its own. */
