@@ -9,7 +9,7 @@
 -- writes anything.
 --
 -- KEYS[1] identity+network state: hash {current, cooldown_until, failures, lockouts, locked_until}
--- KEYS[2] identity+network sends, KEYS[3] client network sends, KEYS[4] app sends: hashes {bucket -> count}
+-- KEYS[2] mailbox+network sends (an identity's mailbox: its +tag variants too), KEYS[3] client network sends, KEYS[4] app sends: hashes {bucket -> count}
 -- KEYS[5] the new request: hash {identity, name, net, mac, attempts, max}
 -- KEYS[6] the identity's pending codes: zset {request id -> expiry ms}
 -- KEYS[7] the identity's wrong codes: hash {bucket -> count}
@@ -23,7 +23,7 @@
 -- KEYS[14] the identity's sends from networks that never signed it in, across all of them: hash {bucket -> count}
 -- ARGV: 1 the request id KEYS[1]'s 'current' held when the caller read it ('' for none), 2 request id,
 --       3 identity, 4 identity name, 5 code mac, 6 max attempts, 7 code ttl ms, 8 cooldown ms,
---       9 identity+network limit, 10 network limit, 11 app limit, 12 window ms, 13 bucket ms, 14 (unused: the
+--       9 mailbox+network limit, 10 network limit, 11 app limit, 12 window ms, 13 bucket ms, 14 (unused: the
 --       state lives as long as its code and cooldown, or as verify's failures keep it),
 --       15 network name ('none' without a client IP), 16 pending codes per identity, 17 wrong codes per identity
 --       and hour, 18 SMS limit (0: not an SMS), 19 SMS limit per country (0: not an SMS), 20 how long a network
@@ -111,7 +111,7 @@ if not trusted then
   -- alone let a stranger rotating networks (an IPv6 /48 holds 65,536 /64s) have a code or a signup notice sent to
   -- one address every time a pending code expired: about 120 emails an hour (probe h32). When both refuse, the one
   -- that lasts longer is answered, so Retry-After does not name a time at which the other still refuses.
-  -- Without a client IP every send comes from one bucket, which ARGV[9] already limits per identity.
+  -- Without a client IP every send comes from one bucket, which ARGV[9] already limits per mailbox.
   local untrusted_limit = tonumber(ARGV[23])
   local untrusted, untrusted_live = sends(KEYS[14])
   local refusal = nil

@@ -150,7 +150,8 @@ public final class OtpStore {
     String request = requestKey(send.appId(), send.requestId());
     return List.of(
         state,
-        redis.key("otp-rate", tag, "id", send.identityName(), send.networkName()),
+        // Per mailbox and network: one network's +tags (or Gmail's dots) share what it may send to one inbox (h41).
+        redis.key("otp-rate", tag, "id", send.mailboxName(), send.networkName()),
         redis.key("otp-rate", tag, "ip", send.networkName()),
         redis.key("otp-rate", tag, "app"),
         request,

@@ -81,6 +81,22 @@ class OtpRecipientCapTest {
   }
 
   @Test
+  @DisplayName("one network's sends to an inbox's +tags share otp_max_sends_per_hour, with or without client_ip "
+      + "(probe h41: each tag had its own, so one network spent the inbox's whole cap)")
+  void tagsShareTheNetworkLimit() {
+    OtpClient client = OtpClient.forNewApp(gateway, "cap-otp-tags", new JsonObject().put("otp_resend_cooldown", 0)
+        .put("otp_max_sends_per_hour", 3));
+    for (int i = 1; i <= 3; i++) {
+      sent(client, "tagged+" + i + "@example.com", HOME);
+      assertEquals(200, client.send("email", "untagged+" + i + "@example.com").status(), "without client_ip");
+    }
+    assertRateLimited(client.send("email", "tagged+4@example.com", HOME), 3_400, 3_600);
+    assertRateLimited(client.send("email", "untagged+4@example.com"), 3_400, 3_600);
+    assertEquals(200, client.send("email", "tagged+4@example.com", network(1)).status(),
+        "another network has its own limit");
+  }
+
+  @Test
   @DisplayName("sends from a network that signed the identity in do not count on the cap")
   void trustedSendsDoNotCount() {
     OtpClient client = OtpClient.forNewApp(gateway, "cap-otp-home", new JsonObject().put("otp_resend_cooldown", 0)
