@@ -169,6 +169,9 @@ final class ExportVerifier {
       }
     }
     for (ExportFile.Chain chain : trailer.chains()) {
+      if (finished.contains(chain.appId())) {
+        continue; // ended when the file moved on to the next chain; its digest is spent
+      }
       Result ended = end(walks.get(chain.appId()), checked, keyId, trailer, trailerLine);
       if (ended != null) {
         return ended;

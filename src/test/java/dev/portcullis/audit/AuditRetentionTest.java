@@ -134,6 +134,22 @@ class AuditRetentionTest {
   }
 
   @Test
+  @DisplayName("a month of several apps exports in one file without --app, and the file verifies (probe h43: each "
+      + "chain's digest was read twice, so every file of two chains or more failed its own check)")
+  void exportSeveralChains() throws IOException {
+    YearMonth month = monthsBack(18);
+    UUID first = appWithEvents(at(month, 10), at(month, 20));
+    UUID second = appWithEvents(at(month, 30));
+
+    Run verified = verify(exported(month, null));
+    assertEquals(0, verified.status(), verified.err());
+    assertEquals(true, verified.json().getBoolean("ok"));
+    assertEquals(3, verified.json().getInteger("events_checked"));
+    assertEquals("2", ChainSeed.scalar(gateway, "SELECT count(*) FROM audit_exports WHERE app_id IN ('" + first
+        + "', '" + second + "')"));
+  }
+
+  @Test
   @DisplayName("without --pubkey, audit-verify checks the signature with the key derived from the master key")
   void verifyWithMasterKey() {
     YearMonth month = monthsBack(7);
