@@ -254,6 +254,12 @@ final class TokenService {
       boolean retry = presented.spent() && presented.inGrace() && presented.successorLive()
           && presented.successorHash() != null && Secrets.constantTimeEquals(presented.successorHash(), successorHash);
       if (retry && !presented.ended()) {
+        if (request instanceof Refresh refresh && refresh.tenantId() != null
+            && !refresh.tenantId().equals(session.tenantId())) {
+          // A retry is answered with what its first refresh chose; naming another tenant, it is not that request.
+          return Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN,
+              "tenant_id: a retry of a spent refresh token must name the tenant its first refresh chose"));
+        }
         return presented.seatHeld() ? answerRefresh(app, session, presented.oidc(), successor, true, request)
             : Future.failedFuture(seatGone());
       }

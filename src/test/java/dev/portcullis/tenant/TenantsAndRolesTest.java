@@ -230,6 +230,32 @@ class TenantsAndRolesTest {
   }
 
   @Test
+  @DisplayName("a retry of a spent refresh token within the grace answers its first refresh only for that "
+      + "refresh's tenant (or none): another tenant's, a member's or not, is 403 (probe h42: 200, tenant unchanged)")
+  void retryKeepsTheFirstRefreshsTenant() throws Exception {
+    EndUsers app = EndUsers.newApp(gateway, inbox, "tenants-retry");
+    String email = email();
+    String userId = app.signIn(email).getJsonObject("user").getString("id");
+    String a = tenant(app, "shop-a");
+    String b = tenant(app, "shop-b");
+    String c = tenant(app, "shop-c");
+    member(app, a, userId, new JsonArray().add("SELLER"));
+    member(app, b, userId, new JsonArray().add("BUYER"));
+    String spent = ok(app.login(email, a), 200).getString("refresh_token");
+    String successor = ok(app.refresh(spent, b), 200).getString("refresh_token");
+
+    for (String other : List.of(a, c)) {
+      ApiResponse refused = app.refresh(spent, other);
+      assertEquals(403, refused.status(), refused.body());
+      assertEquals("forbidden", refused.error());
+    }
+    assertEquals(successor, ok(app.refresh(spent, b), 200).getString("refresh_token"));
+    assertEquals(successor, ok(app.refresh(spent, null), 200).getString("refresh_token"));
+    String access = ok(app.refresh(successor, null), 200).getString("access_token");
+    assertEquals(b, app.verifiedClaims(access).getStringClaim("tid"), "the session lives on in the first's tenant");
+  }
+
+  @Test
   @DisplayName("removing a member, or deleting a tenant, revokes the sessions bound to it and no others")
   void removalRevokes() {
     EndUsers app = EndUsers.newApp(gateway, inbox, "tenants-revoke");
