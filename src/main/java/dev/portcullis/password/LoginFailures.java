@@ -165,10 +165,10 @@ public final class LoginFailures {
   }
 
   /**
-   * A sign-in by password was admitted (the user enabled, its identity verified where the app asks for it): its
-   * network counts as one that signed the identity in, for the identity's codes ({@link OtpStore#signedIn}; best
-   * effort). Not at a right password alone: a refused login, or a password set for an address nobody proved, would
-   * open networks to that inbox (h37).
+   * A sign-in by password was admitted (the user enabled) for a verified identity, whatever the app's
+   * require_verified_identity: its network counts as one that signed the identity in, for the identity's codes
+   * ({@link OtpStore#signedIn}; best effort). Not at a right password alone: a refused login, or a password set for an
+   * address nobody proved, would open networks to that inbox (h37, h41).
    */
   public Future<Void> signedIn(UUID appId, Identity identity, String network) {
     return network == null ? Future.succeededFuture()

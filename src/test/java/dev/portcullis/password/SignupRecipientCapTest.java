@@ -9,6 +9,7 @@ import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.GatewayExtension;
+import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
@@ -129,6 +130,26 @@ class SignupRecipientCapTest {
 
     strangersSpendTheCap(client, email, 300);
     assertEquals(429, client.requestReset(email, elsewhere).status(), "the refused login's network is a stranger's");
+  }
+
+  @Test
+  @DisplayName("a sign-in of an identity nobody verified (an app without require_verified_identity, a password the "
+      + "admin API set) opens no network to the identity's codes (h41)")
+  void unverifiedSignInOpensNothing() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "cap-unverified-login",
+        new JsonObject().put("otp_resend_cooldown", 0).put("require_verified_identity", false));
+    String email = "unproven@example.com";
+    String office = "198.51.100.95";
+    ApiResponse made = gateway.http().post("/v1/apps/" + client.appId() + "/users",
+        new JsonObject().put("email", email).put("password", PASSWORD), Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(201, made.status(), made.body());
+    assertEquals(false, made.json().getBoolean("email_verified"));
+    ApiResponse login = client.login(email, PASSWORD, office);
+    assertEquals(200, login.status(), "the app signs unverified identities in: " + login.body());
+
+    assertEquals(200, client.requestReset(email, HOME).status(), "the first send on the cap");
+    strangersSpendTheCap(client, email, 400);
+    assertEquals(429, client.requestReset(email, office).status(), "the unverified sign-in's network is a stranger's");
   }
 
   /** An account signed up and verified from {@link #HOME}: that signup is the first send on the cap. */
