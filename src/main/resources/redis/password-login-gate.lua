@@ -8,23 +8,18 @@
 -- KEYS[2] failures from the client network, KEYS[3] attempts in flight from the client network
 -- ARGV: 1 client network name (or 'none'), 2 network failure limit (0: no limit, no client IP),
 --       3 failures that lock the identity out from a network, 4 how long a reservation lasts at most (ms),
---       5 consecutive failures of the identity (from any network) past which this check is refused (0: none)
--- Returns {'ok'}, {'locked', retry_after_ms}, {'network', retry_after_ms}, {'busy', retry_after_ms} or
--- {'ceiling', retry_after_ms}.
+--       5 '1' when this check may be refused, '0' when it is only reserved: a password change, whose guesses its
+--         session bounds (password-change-reserve.lua), so that strangers' failures never stop a token holder's change
+-- Returns {'ok'}, {'locked', retry_after_ms}, {'network', retry_after_ms} or {'busy', retry_after_ms}.
 
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local state, net = KEYS[1], ARGV[1]
 local ttl = tonumber(ARGV[4])
+local refusable = ARGV[5] == '1'
 local locked_until = tonumber(redis.call('HGET', state, 'nl:' .. net) or 0)
-if locked_until > now then
+if refusable and locked_until > now then
   return {'locked', locked_until - now}
-end
--- A check that carries no proof of work (a password change) stops at the consecutive failures that raise a login's
--- difficulty to its maximum: until a success or a reset clears them (the state's lifetime at most).
-local ceiling = tonumber(ARGV[5])
-if ceiling > 0 and tonumber(redis.call('HGET', state, 'c') or 0) >= ceiling then
-  return {'ceiling', math.max(1000, redis.call('PTTL', state))}
 end
 
 local function live(field, ends)
@@ -34,14 +29,14 @@ local function live(field, ends)
   return 0
 end
 local pending = live('p:' .. net, 'pe:' .. net)
-if live('n:' .. net, 'ne:' .. net) + pending >= tonumber(ARGV[3]) then
+if refusable and live('n:' .. net, 'ne:' .. net) + pending >= tonumber(ARGV[3]) then
   return {'busy', 1000}
 end
 
 local limit = tonumber(ARGV[2])
 if limit > 0 then
   local failures = tonumber(redis.call('GET', KEYS[2]) or 0)
-  if failures + tonumber(redis.call('GET', KEYS[3]) or 0) >= limit then
+  if refusable and failures + tonumber(redis.call('GET', KEYS[3]) or 0) >= limit then
     return {'network', failures >= limit and math.max(1, redis.call('PTTL', KEYS[2])) or 1000}
   end
   redis.call('INCR', KEYS[3])

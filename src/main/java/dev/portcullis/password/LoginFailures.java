@@ -73,19 +73,16 @@ public final class LoginFailures {
    * Succeeds when a password may be checked, reserving the attempt: until it ends ({@link #failed},
    * {@link #succeeded} or {@link #unchecked}) it counts against the limits as a failure would, so that concurrent
    * guesses cannot check more passwords than the limits allow. Fails with {@code 429 rate_limited} during a
-   * lock-out, or when the attempts already in flight would reach one.
+   * lock-out, or when the attempts already in flight would reach one. A password change's check is never refused
+   * here: its session bounds its guesses ({@link ChangeAllowance}), and these lock-outs are ones strangers' wrong
+   * logins start.
    */
   public Future<Void> gate(Attempt attempt) {
-    // A password change takes no challenge, so no proof of work slows its guesses: it stops at NIST's ceiling.
-    int ceiling = CHANGE_PASSWORD.equals(attempt.action()) ? Difficulty.CONSECUTIVE_CEILING : 0;
     return store.gate(attempt.appId(), identityName(attempt), networkName(attempt), attempt.maxFailures(),
-            attempt.maxFailuresPerNetwork(), ceiling)
+            attempt.maxFailuresPerNetwork(), !CHANGE_PASSWORD.equals(attempt.action()))
         .<Void>compose(gate -> {
           if (gate.open()) {
             return Future.succeededFuture();
-          }
-          if ("ceiling".equals(gate.refusedFor())) {
-            return ceilingReached(attempt, gate);
           }
           boolean network = "network".equals(gate.refusedFor());
           boolean busy = "busy".equals(gate.refusedFor());
@@ -113,20 +110,6 @@ public final class LoginFailures {
             store.released(attempt.appId(), identityName(attempt), attempt.challenge());
           }
         });
-  }
-
-  /**
-   * {@code 429}: the identity's consecutive failures reached the ceiling, and this check has no proof of work to ask
-   * for; a password sign-in (with its challenge) or a reset clears them.
-   */
-  private Future<Void> ceilingReached(Attempt attempt, PasswordStore.Gate gate) {
-    metrics.login("locked_out");
-    metrics.lockout("identity");
-    long seconds = OtpRefusals.seconds(gate.retryAfterMs());
-    AuditEvent refused = attempt.event(AuditEvent.RATE_LIMITED).with("reason", "password_consecutive_failures");
-    return OtpRefusals.after(audit.record(refused), ApiException.rateLimited(ErrorCode.RATE_LIMITED,
-        "current_password: too many failed password attempts for this account; sign in with the password (a "
-            + "code sign-in does not clear them) or reset it first", seconds));
   }
 
   /** Counts a wrong password and fails with {@code 401 invalid_credentials} once it is recorded. */

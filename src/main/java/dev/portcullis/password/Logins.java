@@ -39,9 +39,11 @@ public final class Logins {
   private final AuditLog audit;
   private final PasswordMetrics metrics;
   private final DeviceBinding devices;
+  private final ChangeAllowance allowance;
 
   public Logins(AppDirectory apps, UserPasswords users, PasswordHasher hashing, Challenges challenges,
-                LoginFailures failures, Bus bus, AuditLog audit, PasswordMetrics metrics, DeviceBinding devices) {
+                LoginFailures failures, Bus bus, AuditLog audit, PasswordMetrics metrics, DeviceBinding devices,
+                ChangeAllowance allowance) {
     this.apps = apps;
     this.users = users;
     this.hashing = hashing;
@@ -51,6 +53,7 @@ public final class Logins {
     this.audit = audit;
     this.metrics = metrics;
     this.devices = devices;
+    this.allowance = allowance;
   }
 
   /** {@code PASSWORD_LOGIN}: the token response. */
@@ -216,10 +219,17 @@ public final class Logins {
       return Future.failedFuture(weak);
     }
     LoginFailures.Attempt attempt = request.attempt(identity, user.user().id(), LoginFailures.CHANGE_PASSWORD);
-    return failures.gate(attempt)
+    return allowance.reserve(attempt, sessionId)
+        .compose(reserved -> failures.gate(attempt)
+            .onFailure(notGated -> allowance.unchecked(attempt, sessionId, notGated)))
         .compose(open -> hashing.verify(request.appId(), current, user.passwordHash())
-            .compose(matches -> matches ? failures.succeeded(attempt) : failures.<Void>failed(attempt))
-            .onFailure(failure -> failures.unchecked(attempt, failure)))
+            .compose(matches -> matches
+                ? failures.succeeded(attempt).compose(settled -> allowance.cleared(attempt, sessionId))
+                : failures.<Void>failed(attempt))
+            .onFailure(failure -> {
+              failures.unchecked(attempt, failure);
+              allowance.unchecked(attempt, sessionId, failure);
+            }))
         .compose(cleared -> hashing.hash(request.appId(), next))
         // The other sessions are revoked before the change (with the user's row held): when that fails, nothing
         // changed and the same request can be sent again. Revoked only after it, a failure left them live behind a

@@ -33,6 +33,8 @@ public final class PasswordStore {
   private static final RedisScript GATE = RedisScript.load("password-login-gate.lua");
   private static final RedisScript FAILURE = RedisScript.load("password-login-failure.lua");
   private static final RedisScript SETTLE = RedisScript.load("password-login-settle.lua");
+  private static final RedisScript RESERVE_CHANGE = RedisScript.load("password-change-reserve.lua");
+  private static final RedisScript RELEASE_CHANGE = RedisScript.load("password-change-release.lua");
   /** An attempt the gate reserved counts as in flight at most this long (a hash takes at most 30 s). */
   static final long IN_FLIGHT_MS = 60_000L;
   /**
@@ -117,15 +119,15 @@ public final class PasswordStore {
   }
 
   /**
-   * Whether a password may be checked now; when it may, the attempt is reserved until it fails or settles.
-   * {@code ceiling}: the identity's consecutive failures past which it may not (0: no such bound).
+   * Whether a password may be checked now; when it may, the attempt is reserved until it fails or settles. An attempt
+   * that is not {@code refusable} (bounded elsewhere) is only reserved.
    */
   public Future<Gate> gate(UUID appId, String identityName, String networkName, int maxFailures, int networkLimit,
-                           int ceiling) {
+                           boolean refusable) {
     List<String> keys = List.of(identityKey(appId, identityName), networkKey(appId, networkName),
         inFlightKey(appId, networkName));
     List<String> args = List.of(network(networkName), Integer.toString(networkName == null ? 0 : networkLimit),
-        Integer.toString(maxFailures), Long.toString(IN_FLIGHT_MS), Integer.toString(ceiling));
+        Integer.toString(maxFailures), Long.toString(IN_FLIGHT_MS), refusable ? "1" : "0");
     return GATE.run(redis, keys, args).map(reply -> "ok".equals(reply.get(0).toString())
         ? new Gate(null, 0)
         : new Gate(reply.get(0).toString(), reply.get(1).toLong()));
@@ -156,6 +158,26 @@ public final class PasswordStore {
   /** Ends the in-flight count of a login's spent challenge whose attempt checks no password after all. */
   public Future<Void> released(UUID appId, String identityName, String challenge) {
     return redis.send(Command.ZREM, checksKey(appId, identityName), challenge).mapEmpty();
+  }
+
+  /**
+   * Reserves the check of a session's current password at a password change: 0 when reserved, else how long (ms)
+   * until the session's {@code allowance} of wrong ones within {@code windowMs} is renewed.
+   */
+  public Future<Long> reserveChange(UUID appId, UUID sessionId, int allowance, long windowMs) {
+    return RESERVE_CHANGE.run(redis, List.of(changeKey(appId, sessionId)),
+            List.of(Integer.toString(allowance), Long.toString(windowMs)))
+        .map(reply -> "ok".equals(reply.get(0).toString()) ? 0L : reply.get(1).toLong());
+  }
+
+  /** Gives back a reservation of {@link #reserveChange} whose check never ran. */
+  public Future<Void> releaseChange(UUID appId, UUID sessionId) {
+    return RELEASE_CHANGE.run(redis, List.of(changeKey(appId, sessionId)), List.of()).mapEmpty();
+  }
+
+  /** A right current password: the session's count of wrong ones is forgotten. */
+  public Future<Void> clearChange(UUID appId, UUID sessionId) {
+    return redis.send(Command.DEL, changeKey(appId, sessionId)).mapEmpty();
   }
 
   /** A completed reset: every counter and lock-out of the identity, from every network, is cleared. */
@@ -207,6 +229,10 @@ public final class PasswordStore {
 
   private String checksKey(UUID appId, String identityName) {
     return redis.key("pw-id-checks", tag(appId), identityName);
+  }
+
+  private String changeKey(UUID appId, UUID sessionId) {
+    return redis.key("pw-change", tag(appId), sessionId.toString());
   }
 
   private String networkKey(UUID appId, String networkName) {

@@ -75,7 +75,8 @@ public final class PasswordVerticle extends VerticleBase {
     HashingPool pool = HashingPool.shared(vertx, hashingSettings, registry);
     return PasswordHasher.create(hashingSettings.argon2id(), pool).compose(hashing -> {
       DeviceBinding devices = new DeviceBinding(pg, masterKey);
-      Logins logins = new Logins(apps, passwords, hashing, challenges, failures, bus, audit, metrics, devices);
+      Logins logins = new Logins(apps, passwords, hashing, challenges, failures, bus, audit, metrics, devices,
+          new ChangeAllowance(store, audit, metrics));
       Signups signups = new Signups(apps, new UserRepository(pg), passwords, hashing, challenges, codes, store, names,
           bus, audit, metrics, changes, devices);
       Resets resets = new Resets(apps, passwords, hashing, challenges, codes, failures, bus, audit, metrics, changes);

@@ -111,31 +111,6 @@ class LockoutTest {
         "two failures and the guess in flight reach password_max_failures");
   }
 
-  @Test
-  @DisplayName("a password change, which takes no proof of work, is 429 once the identity has 100 consecutive "
-      + "failures, even with the right current password, until a sign-in clears them (h32)")
-  void changeStopsAtTheCeiling() {
-    PasswordClient client = PasswordClient.forNewApp(gateway, "lo-ceiling", settings());
-    signUp(client, "ceiling@example.com");
-    ApiResponse login = client.login("ceiling@example.com", PASSWORD, "203.0.113.60");
-    assertEquals(200, login.status(), login.body());
-    String accessToken = login.json().getString("access_token");
-    assertEquals("invalid_credentials", client.change(accessToken, "wrong password", "a brand new passphrase 1").error());
-    String key = gateway.redis(Command.KEYS, gateway.redisPrefix() + "pw-id:{" + client.appId() + "}:*")
-        .get(0).toString();
-    gateway.redis(Command.HSET, key, "c", "100"); // guesses from a hundred networks, as h32 made them
-
-    ApiResponse refused = client.change(accessToken, PASSWORD, "a brand new passphrase 1");
-    assertRateLimited(refused, 1, 86_400);
-    assertEquals(1, audit.of(AuditEvent.RATE_LIMITED, client.appId()).stream()
-        .filter(event -> "password_consecutive_failures".equals(event.getJsonObject("data").getString("reason")))
-        .count());
-
-    assertEquals(200, client.login("ceiling@example.com", PASSWORD, "198.51.100.61").status(), "a sign-in clears them");
-    ApiResponse changed = client.change(accessToken, PASSWORD, "a brand new passphrase 1");
-    assertEquals(200, changed.status(), changed.body());
-  }
-
   private static List<ApiResponse> concurrently(int count, java.util.function.IntFunction<JsonObject> body,
                                                 PasswordClient client) {
     List<java.util.concurrent.CompletableFuture<ApiResponse>> sent = new java.util.ArrayList<>();
