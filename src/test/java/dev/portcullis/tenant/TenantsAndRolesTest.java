@@ -192,18 +192,28 @@ class TenantsAndRolesTest {
     assertEquals(true, ok(app.login(email, null), 200).getBoolean("new_user"));
   }
 
+  /** A signed-up user who is a SELLER in shop a and a BUYER in shop b, and no member of shop c. */
+  private record ThreeShops(EndUsers app, String email, String a, String b, String c) {
+    static ThreeShops of(EndUsers app) {
+      String email = TenantsAndRolesTest.email();
+      String userId = app.signIn(email).getJsonObject("user").getString("id");
+      ThreeShops shops = new ThreeShops(app, email, tenant(app, "shop-a"), tenant(app, "shop-b"), tenant(app, "shop-c"));
+      member(app, shops.a(), userId, new JsonArray().add("SELLER"));
+      member(app, shops.b(), userId, new JsonArray().add("BUYER"));
+      return shops;
+    }
+  }
+
   @Test
   @DisplayName("a refresh may switch tenant (members only, 403 otherwise), /auth/me shows it at once on every process, "
       + "and the session keeps its tenant without tenant_id")
   void refreshSwitchesTenant() throws Exception {
-    EndUsers app = EndUsers.newApp(gateway, inbox, "tenants-refresh");
-    String email = email();
-    String userId = app.signIn(email).getJsonObject("user").getString("id");
-    String a = tenant(app, "shop-a");
-    String b = tenant(app, "shop-b");
-    String c = tenant(app, "shop-c");
-    member(app, a, userId, new JsonArray().add("SELLER"));
-    member(app, b, userId, new JsonArray().add("BUYER"));
+    ThreeShops shops = ThreeShops.of(EndUsers.newApp(gateway, inbox, "tenants-refresh"));
+    EndUsers app = shops.app();
+    String email = shops.email();
+    String a = shops.a();
+    String b = shops.b();
+    String c = shops.c();
     JsonObject tokens = ok(app.login(email, a), 200);
     JsonObject kept = ok(app.refresh(tokens.getString("refresh_token"), null), 200);
     JWTClaimsSet keptClaims = app.verifiedClaims(kept.getString("access_token"));
@@ -233,14 +243,12 @@ class TenantsAndRolesTest {
   @DisplayName("a retry of a spent refresh token within the grace answers its first refresh only for that "
       + "refresh's tenant (or none): another tenant's, a member's or not, is 403 (probe h42: 200, tenant unchanged)")
   void retryKeepsTheFirstRefreshsTenant() throws Exception {
-    EndUsers app = EndUsers.newApp(gateway, inbox, "tenants-retry");
-    String email = email();
-    String userId = app.signIn(email).getJsonObject("user").getString("id");
-    String a = tenant(app, "shop-a");
-    String b = tenant(app, "shop-b");
-    String c = tenant(app, "shop-c");
-    member(app, a, userId, new JsonArray().add("SELLER"));
-    member(app, b, userId, new JsonArray().add("BUYER"));
+    ThreeShops shops = ThreeShops.of(EndUsers.newApp(gateway, inbox, "tenants-retry"));
+    EndUsers app = shops.app();
+    String email = shops.email();
+    String a = shops.a();
+    String b = shops.b();
+    String c = shops.c();
     String spent = ok(app.login(email, a), 200).getString("refresh_token");
     String successor = ok(app.refresh(spent, b), 200).getString("refresh_token");
 
