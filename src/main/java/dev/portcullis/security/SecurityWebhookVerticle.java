@@ -7,9 +7,11 @@ import dev.portcullis.webhook.SignedWebhook;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.WebClient;
 import java.util.List;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,7 +60,9 @@ public final class SecurityWebhookVerticle extends VerticleBase {
       return;
     }
     inFlight++;
-    backoff.run(() -> webhook.post(event.toBuffer()))
+    // Retries send the same body, so a receiver that took an earlier try can tell the event by its id (h43).
+    Buffer body = event.copy().put("id", UUID.randomUUID().toString()).toBuffer();
+    backoff.run(() -> webhook.post(body))
         .onFailure(failure -> {
           failures.increment();
           LOG.warn("security event {} of app {} not delivered: {}", event.getString("type"), event.getString("app_id"),

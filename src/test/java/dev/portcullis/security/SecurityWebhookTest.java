@@ -1,6 +1,7 @@
 package dev.portcullis.security;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -117,6 +118,14 @@ class SecurityWebhookTest {
         () -> eventsFor(SecurityFixture.sessionId(login)).size() == 2);
     List<WebhookReceiver.Call> both = eventsFor(SecurityFixture.sessionId(login));
     assertEquals(both.get(0).json(), both.get(1).json(), "the same event again");
+    // probe h43: the tries had no id to tell them by; each event has its own, the same on every try
+    UUID id = UUID.fromString(both.get(0).json().getString("id"));
+    JsonObject other = SecurityFixture.login(gateway, app, "retry-other@example.com");
+    SecurityFixture.refresh(gateway, app, other.getString("refresh_token"));
+    SecurityFixture.refresh(gateway, app, other.getString("refresh_token"));
+    Await.until("the other session's event", Duration.ofSeconds(10),
+        () -> eventsFor(SecurityFixture.sessionId(other)).size() == 1);
+    assertNotEquals(id.toString(), eventsFor(SecurityFixture.sessionId(other)).get(0).json().getString("id"));
   }
 
   @Test
