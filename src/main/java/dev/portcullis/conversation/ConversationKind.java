@@ -39,6 +39,11 @@ final class ConversationKind implements FlowKind {
   }
 
   @Override
+  public boolean needsProvenIdentity() {
+    return true;
+  }
+
+  @Override
   public Future<Boolean> stillOpen(App app, Flow flow, Visit visit) {
     UUID conversationId = UUID.fromString(flow.data().getString("conversation_id"));
     // A returnUrl the app's callback URLs no longer cover ends the conversation's page, as a removed callback ends

@@ -303,6 +303,11 @@ public final class FlowEngine {
 
   private Future<Void> signedIn(RoutingContext ctx, Turn turn, Flow flow, OtpMessages.Proven proven) {
     metrics.passed(flow.kind(), flow.step());
+    if (flow.step() == Flow.Step.PASSWORD && kinds.get(flow.kind()).needsProvenIdentity()
+        && !proven.user().getBoolean(Identity.fromQualified(flow.identity()).kind().field() + "_verified", false)) {
+      // The right password of an identity nobody proved (h45): a code proves it before the flow goes on.
+      return sendCode(ctx, turn, flow, "Enter the code we sent to confirm this address is yours.");
+    }
     // How the user proved it (OpenID Connect's amr): the step that signed them in, a password or a code.
     String amr = flow.step() == Flow.Step.PASSWORD ? "pwd" : "otp";
     JsonObject signedIn = proven.user().copy().put("amr", amr);

@@ -28,6 +28,15 @@ public interface FlowKind {
                           Visit visit);
 
   /**
+   * Whether the identity a flow of this kind signs in with must have been proven by a code: a conversation's result
+   * hands its backend the email or phone as proven (API.md), and a password the app's backend set for an address
+   * nobody proved (an app without {@code require_verified_identity}) is no such proof.
+   */
+  default boolean needsProvenIdentity() {
+    return false;
+  }
+
+  /**
    * Whether a flow of this kind may still take a step: a conversation finished (or expired) in another tab of the
    * browser may not, or its next step would send a code and make a user for nothing.
    */

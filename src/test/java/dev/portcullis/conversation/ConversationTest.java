@@ -139,6 +139,41 @@ class ConversationTest {
   }
 
   @Test
+  @DisplayName("a right password for an email nobody proved (a user the backend made, on an app without "
+      + "require_verified_identity) is followed by a code to it: the result's EMAIL is a proven one (probe h45)")
+  void passwordOfAnUnprovenEmailAsksForItsCode() {
+    JsonObject open = fixture.app("convo-unproven", List.of(RETURN + "?from=portcullis"),
+        new JsonObject().put("require_verified_identity", false));
+    String openId = open.getString("app_id");
+    String email = "unproven@example.com";
+    ApiResponse made = fixture.gateway.http().post("/v1/apps/" + openId + "/users", new JsonObject()
+        .put("email", email).put("password", "Correct-Horse-Battery-9"),
+        "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
+    assertEquals(false, made.json().getBoolean("email_verified"), made.toString());
+    ApiResponse conversation = fixture.gateway.http().send("POST", "/api/conversations", new JsonObject()
+            .put("userKey", "uk-unproven").put("returnUrl", RETURN).put("query", new JsonObject()
+                .put("identity", new JsonObject().put("requireOneOf", new JsonArray().add(new JsonArray().add("EMAIL"))))
+                .put("auth", new JsonObject())).encode(),
+        "Content-Type", "application/json", "Accept", "application/json", "Authorization", HostedFixture.basic(open));
+    assertEquals(201, conversation.status(), conversation.toString());
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page passwordStep = browser.submit(browser.get(path(conversation.json())), Map.of("identity", email));
+    assertTrue(passwordStep.body().contains("name=\"password\""), passwordStep.toString());
+
+    int before = fixture.codesSentTo(email);
+    FormBrowser.Page codeStep = browser.submit(passwordStep, Map.of("password", "Correct-Horse-Battery-9",
+        "action", "password"));
+    assertTrue(codeStep.body().contains("name=\"code\""), "the code step, not the return: " + codeStep);
+    FormBrowser.Page done = browser.submit(codeStep, Map.of("code", fixture.code(email, before), "action", "verify"));
+    assertEquals(302, done.status(), done.toString());
+    ApiResponse result = fixture.gateway.http().get("/api/conversations/" + conversation.json().getString("id"),
+        "Accept", "application/json", "Authorization", HostedFixture.basic(open));
+    assertEquals(email, result.json().getJsonObject("result").getJsonObject("identity").getString("EMAIL"));
+    assertEquals(1, fixture.gateway.count("SELECT count(*) FROM users WHERE app_id = '" + openId
+        + "' AND email_verified"), "the code proved it");
+  }
+
+  @Test
   @DisplayName("deleting a user erases their conversations' results (identity fields, token, challenge): 404 after")
   void deletedUsersConversationsGo() {
     JsonObject conversation = created(registration());
