@@ -157,6 +157,9 @@ record ConversationRequest(String userKey, String returnUrl, JsonObject query, L
 
   private static String string(JsonObject body, String field, int max) {
     Object value = body.getValue(field);
+    if (value != null && !(value instanceof String)) {
+      throw ApiException.invalid(field, "must be a string");
+    }
     if (!(value instanceof String text) || text.isBlank()) {
       throw ApiException.invalid(field, "is required");
     }

@@ -508,8 +508,8 @@ class ConversationTest {
   }
 
   @Test
-  @DisplayName("a userKey with a control or text-direction character is 400 naming userKey; accents, CJK, emoji and "
-      + "direction marks are ordinary text")
+  @DisplayName("a userKey with a control or text-direction character, or no string, is 400 naming userKey; accents, "
+      + "CJK, emoji and direction marks are ordinary text")
   void userKeyHiddenCharacters() {
     for (String hidden : List.of("a\u0001b", "a\u202Eb", "a\u2066b")) {
       ApiResponse refused = create(new JsonObject().put("userKey", hidden).put("returnUrl", RETURN)
@@ -518,6 +518,10 @@ class ConversationTest {
       assertEquals("invalid_request", refused.error());
       assertEquals("userKey: must not contain control or text-direction characters", refused.json().getString("message"));
     }
+    ApiResponse number = create(new JsonObject().put("userKey", 5).put("returnUrl", RETURN)
+        .put("query", new JsonObject()), "application/json");
+    assertEquals(400, number.status(), number.toString());
+    assertEquals("userKey: must be a string", number.json().getString("message"), "probe h45: 'is required'");
     String ordinary = "client-J\u00fcrgen \u5c71\u7530 \uD83D\uDE00 \u05D3\u05D5\u05D3\u200F\u200E";
     ApiResponse made = create(new JsonObject().put("userKey", ordinary).put("returnUrl", RETURN)
         .put("query", new JsonObject()), "application/json");
