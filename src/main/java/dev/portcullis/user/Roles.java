@@ -49,6 +49,8 @@ public final class Roles {
     for (Object item : array) {
       if (item instanceof String name && NAME.matcher(name).matches()) {
         names.add(name);
+      } else if (item instanceof String digits && digits.matches("[0-9]{1,9}") && Integer.parseInt(digits) >= 1) {
+        ids.add(Integer.parseInt(digits)); // an id as a path gives it: no name starts with a digit
       } else if (item instanceof Number number && number.doubleValue() == Math.rint(number.doubleValue())
           && number.doubleValue() >= 1 && number.doubleValue() <= Integer.MAX_VALUE) {
         ids.add(number.intValue());

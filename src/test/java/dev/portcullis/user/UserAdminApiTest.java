@@ -153,12 +153,15 @@ class UserAdminApiTest {
   }
 
   @Test
-  @DisplayName("accepts roles by name or numeric id and answers names")
+  @DisplayName("accepts roles by name or numeric id (a number or its digits) and answers names")
   void rolesByNameOrId() {
     JsonObject user = create(new JsonObject().put("phone", "+62-89123456678")
         .put("roles", new JsonArray().add(5).add("SELLER").add(2)));
     assertEquals("+6289123456678", user.getString("phone"));
     assertEquals(new JsonArray().add("SELLER").add("ADMIN"), user.getJsonArray("roles"));
+    JsonObject idsAsText = create(new JsonObject().put("email", email()).put("roles", new JsonArray().add("5").add("2")));
+    assertEquals(new JsonArray().add("SELLER").add("ADMIN"), idsAsText.getJsonArray("roles"),
+        "an id as a string, as a path gives it (probe h44: 400)");
   }
 
   @Test
