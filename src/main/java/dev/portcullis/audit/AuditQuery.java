@@ -33,13 +33,10 @@ record AuditQuery(String type, UUID userId, Instant since, Instant until, int li
   }
 
   /**
-   * A parameter, or null when it is absent or empty ({@code ?type=&limit=10} filters by nothing but limit). Given
-   * twice, it is refused: filtering by one of them would answer a question the caller did not ask.
+   * A parameter, or null when it is absent or empty ({@code ?type=&limit=10} filters by nothing but limit). One
+   * given twice never gets here ({@link dev.portcullis.http.RepeatedQueryParameters}).
    */
   private static String param(MultiMap params, String name) {
-    if (params.getAll(name).size() > 1) {
-      throw ApiException.invalid(name, "must be given at most once");
-    }
     String value = params.get(name);
     return value == null || value.isBlank() ? null : value.trim();
   }

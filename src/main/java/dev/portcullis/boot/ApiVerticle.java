@@ -36,6 +36,7 @@ import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.NulCharacters;
 import dev.portcullis.http.PathSegments;
 import dev.portcullis.http.RepeatedAuthorization;
+import dev.portcullis.http.RepeatedQueryParameters;
 import dev.portcullis.http.RequestBodies;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.RouteTemplates;
@@ -222,6 +223,8 @@ public final class ApiVerticle extends VerticleBase {
     router.route().handler(guard.admission());
     router.route().handler(new RequestBodies(BODY_LIMIT_BYTES));
     router.route().handler(NulCharacters::check);
+    router.route("/v1/*").handler(RepeatedQueryParameters::check);
+    router.route("/api/*").handler(RepeatedQueryParameters::check);
     // The hosted pages' forms post application/x-www-form-urlencoded: before the JSON body parser, which refuses it
     HostedApi pages = api.hosted().pages();
     // The JWKS answers from its last copy while Postgres is unavailable, for apps it has one of.

@@ -176,7 +176,7 @@ class UserAdminApiTest {
   }
 
   @Test
-  @DisplayName("lists newest first and searches by exact id, email prefix and phone prefix")
+  @DisplayName("lists newest first and searches by exact id, email prefix and phone prefix; a parameter given twice is 400")
   void listsAndSearches() {
     EndUsers app = EndUsers.newApp(gateway, inbox, "users-search");
     JsonObject first = app.http().post(app.path("/users"), new JsonObject().put("email", "zed.first@example.com"), ADMIN).json();
@@ -196,6 +196,10 @@ class UserAdminApiTest {
     assertEquals(400, app.http().get(app.path("/users?limit=501"), ADMIN).status());
     assertEquals(400, app.http().get(app.path("/users?limit=0"), ADMIN).status());
     assertEquals(400, app.http().get(app.path("/users?cursor=garbage!"), ADMIN).status());
+    // probe h46: the first q was searched; no parameter of the API is a list
+    ApiResponse twice = app.http().get(app.path("/users?q=zed&q=62"), ADMIN);
+    assertEquals(400, twice.status(), twice.body());
+    assertEquals("q: must be given at most once", twice.json().getString("message"));
   }
 
   private static List<String> ids(EndUsers app, String q) {

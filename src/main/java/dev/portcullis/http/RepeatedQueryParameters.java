@@ -1,0 +1,26 @@
+package dev.portcullis.http;
+
+import dev.portcullis.core.ApiException;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * Refuses an API request that gives a query parameter more than once ({@code 400 invalid_request} naming it): no
+ * parameter of the API is a list, and answering by the first of {@code ?status=active&status=bogus} answers a
+ * question the caller did not ask (h43, h46).
+ */
+public final class RepeatedQueryParameters {
+
+  private RepeatedQueryParameters() {
+  }
+
+  public static void check(RoutingContext ctx) {
+    var params = ctx.queryParams();
+    for (String name : params.names()) {
+      if (params.getAll(name).size() > 1) {
+        ctx.fail(ApiException.invalid(name, "must be given at most once"));
+        return;
+      }
+    }
+    ctx.next();
+  }
+}
