@@ -170,9 +170,12 @@ public final class LoginFailures {
     }
   }
 
-  /** A completed reset: every lock-out of the identity, from every network, is lifted. */
-  public Future<Void> cleared(UUID appId, Identity identity) {
-    return store.clearIdentity(appId, names.identityName(appId, identity));
+  /**
+   * A completed reset: every lock-out of the identity, from every network, is lifted, and the user's count of wrong
+   * current passwords at password changes.
+   */
+  public Future<Void> cleared(UUID appId, Identity identity, UUID userId) {
+    return store.clearIdentity(appId, names.identityName(appId, identity), userId);
   }
 
   public static ApiException invalidCredentials() {

@@ -221,14 +221,14 @@ public final class Logins {
     LoginFailures.Attempt attempt = request.attempt(identity, user.user().id(), LoginFailures.CHANGE_PASSWORD);
     return allowance.reserve(attempt, sessionId)
         .compose(reserved -> failures.gate(attempt)
-            .onFailure(notGated -> allowance.unchecked(attempt, sessionId, notGated)))
+            .onFailure(notGated -> allowance.ended(attempt, sessionId, notGated)))
         .compose(open -> hashing.verify(request.appId(), current, user.passwordHash())
             .compose(matches -> matches
                 ? failures.succeeded(attempt).compose(settled -> allowance.cleared(attempt, sessionId))
                 : failures.<Void>failed(attempt))
             .onFailure(failure -> {
               failures.unchecked(attempt, failure);
-              allowance.unchecked(attempt, sessionId, failure);
+              allowance.ended(attempt, sessionId, failure);
             }))
         .compose(cleared -> hashing.hash(request.appId(), next))
         // The other sessions are revoked before the change (with the user's row held): when that fails, nothing

@@ -40,7 +40,7 @@ public final class PasswordMetrics {
     counter("portcullis.password.logins", "password logins by outcome", "outcome", outcome).increment();
   }
 
-  /** portcullis_password_lockouts_total{scope=identity_network|network|session (a session's password changes)} */
+  /** portcullis_password_lockouts_total{scope=identity_network|network|session|user (password changes)} */
   public void lockout(String scope) {
     counter("portcullis.password.lockouts", "password logins refused or locked by a lock-out", "scope", scope)
         .increment();

@@ -34,7 +34,7 @@ public final class PasswordStore {
   private static final RedisScript FAILURE = RedisScript.load("password-login-failure.lua");
   private static final RedisScript SETTLE = RedisScript.load("password-login-settle.lua");
   private static final RedisScript RESERVE_CHANGE = RedisScript.load("password-change-reserve.lua");
-  private static final RedisScript RELEASE_CHANGE = RedisScript.load("password-change-release.lua");
+  private static final RedisScript SETTLE_CHANGE = RedisScript.load("password-change-settle.lua");
   /** An attempt the gate reserved counts as in flight at most this long (a hash takes at most 30 s). */
   static final long IN_FLIGHT_MS = 60_000L;
   /**
@@ -161,28 +161,41 @@ public final class PasswordStore {
   }
 
   /**
-   * Reserves the check of a session's current password at a password change: 0 when reserved, else how long (ms)
-   * until the session's {@code allowance} of wrong ones within {@code windowMs} is renewed.
+   * Reserves the check of a current password at a password change, for the session and its user
+   * (password-change-reserve.lua): a {@link Gate} open when reserved, else refused for {@code spent} (the session's
+   * allowance), {@code ceiling} (the user's wrong ones in a row) or {@code busy} (checks in flight).
    */
-  public Future<Long> reserveChange(UUID appId, UUID sessionId, int allowance, long windowMs) {
-    return RESERVE_CHANGE.run(redis, List.of(changeKey(appId, sessionId)),
-            List.of(Integer.toString(allowance), Long.toString(windowMs)))
-        .map(reply -> "ok".equals(reply.get(0).toString()) ? 0L : reply.get(1).toLong());
+  public Future<Gate> reserveChange(UUID appId, UUID sessionId, UUID userId, ChangeLimits limits) {
+    return RESERVE_CHANGE.run(redis, changeKeys(appId, sessionId, userId), List.of(
+            Integer.toString(limits.perSession()), Long.toString(limits.sessionWindowMs()),
+            Integer.toString(limits.perUser()), Long.toString(limits.userWindowMs())))
+        .map(reply -> "ok".equals(reply.get(0).toString())
+            ? new Gate(null, 0)
+            : new Gate(reply.get(0).toString(), reply.get(1).toLong()));
   }
 
-  /** Gives back a reservation of {@link #reserveChange} whose check never ran. */
-  public Future<Void> releaseChange(UUID appId, UUID sessionId) {
-    return RELEASE_CHANGE.run(redis, List.of(changeKey(appId, sessionId)), List.of()).mapEmpty();
+  /** Ends a check of {@link #reserveChange}: counted when the password was {@code wrong}, else given back. */
+  public Future<Void> settleChange(UUID appId, UUID sessionId, UUID userId, boolean wrong, ChangeLimits limits) {
+    return SETTLE_CHANGE.run(redis, changeKeys(appId, sessionId, userId), List.of(wrong ? "1" : "0",
+        Long.toString(limits.sessionWindowMs()), Long.toString(limits.userWindowMs()))).mapEmpty();
   }
 
-  /** A right current password: the session's count of wrong ones is forgotten. */
-  public Future<Void> clearChange(UUID appId, UUID sessionId) {
-    return redis.send(Command.DEL, changeKey(appId, sessionId)).mapEmpty();
+  /** A right current password: the session's and the user's counts of wrong ones are forgotten. */
+  public Future<Void> clearChange(UUID appId, UUID sessionId, UUID userId) {
+    List<String> keys = changeKeys(appId, sessionId, userId);
+    return redis.send(Command.DEL, keys.get(0), keys.get(1)).mapEmpty();
   }
 
-  /** A completed reset: every counter and lock-out of the identity, from every network, is cleared. */
-  public Future<Void> clearIdentity(UUID appId, String identityName) {
-    return redis.send(Command.DEL, identityKey(appId, identityName)).mapEmpty();
+  /** The wrong current passwords a password change may be sent with, and how long they are counted. */
+  public record ChangeLimits(int perSession, long sessionWindowMs, int perUser, long userWindowMs) {
+  }
+
+  /**
+   * A completed reset: every counter and lock-out of the identity, from every network, is cleared, and the user's
+   * wrong current passwords at password changes.
+   */
+  public Future<Void> clearIdentity(UUID appId, String identityName, UUID userId) {
+    return redis.send(Command.DEL, identityKey(appId, identityName), userChangeKey(appId, userId)).mapEmpty();
   }
 
   /** Keeps a signup until its code is verified; a second signup of the identity replaces the first. */
@@ -231,8 +244,12 @@ public final class PasswordStore {
     return redis.key("pw-id-checks", tag(appId), identityName);
   }
 
-  private String changeKey(UUID appId, UUID sessionId) {
-    return redis.key("pw-change", tag(appId), sessionId.toString());
+  private List<String> changeKeys(UUID appId, UUID sessionId, UUID userId) {
+    return List.of(redis.key("pw-change", tag(appId), sessionId.toString()), userChangeKey(appId, userId));
+  }
+
+  private String userChangeKey(UUID appId, UUID userId) {
+    return redis.key("pw-change-user", tag(appId), userId.toString());
   }
 
   private String networkKey(UUID appId, String networkName) {

@@ -158,7 +158,7 @@ public final class Resets {
               .compose(recorded -> after.succeeded() ? Future.succeededFuture(new LoggedOut(count))
                   : Future.failedFuture(after.cause()));
         }))
-        .compose(answer -> failures.cleared(request.appId(), identity)
+        .compose(answer -> failures.cleared(request.appId(), identity, userId)
             .recover(failure -> {
               LOG.warn("password reset of user {} done, but its lock-outs could not be cleared: {}", userId,
                   failure.getMessage());
