@@ -39,6 +39,8 @@ final class ExportVerifier {
     private final MessageDigest lines;
     private long seq;
     private String hash;
+    /** The file's line of the chain's latest event: where a chain that ends wrong is blamed (0: none yet). */
+    private long lastLine;
 
     Walk(ExportFile.Chain chain) {
       this.chain = chain;
@@ -166,6 +168,7 @@ final class ExportVerifier {
         }
         walk.seq = event.seq();
         walk.hash = event.hash();
+        walk.lastLine = number;
       }
     }
     for (ExportFile.Chain chain : trailer.chains()) {
@@ -180,8 +183,12 @@ final class ExportVerifier {
     return new Result(true, checked, keyId, trailer.month(), 0, null, null, null, null, unchecked, linksUnchecked);
   }
 
-  /** Null when the chain reached its signed head with the signed lines, else why not, blamed on {@code line}. */
-  private static Result end(Walk walk, long checked, String keyId, ExportFile.Trailer trailer, long line) {
+  /**
+   * Null when the chain reached its signed head with the signed lines, else why not, blamed on the chain's last
+   * line, or {@code line} when it has none in the file.
+   */
+  private static Result end(Walk walk, long checked, String keyId, ExportFile.Trailer trailer, long noLine) {
+    long line = walk.lastLine > 0 ? walk.lastLine : noLine;
     if (walk.seq != walk.chain.lastSeq() || !walk.hash.equals(walk.chain.headHash())) {
       return Result.broken(checked, keyId, trailer.month(), line, walk.chain.appId().toString(), walk.seq + 1,
           "head_mismatch", walk.seq == walk.chain.lastSeq()

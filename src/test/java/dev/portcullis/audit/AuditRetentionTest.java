@@ -141,12 +141,24 @@ class AuditRetentionTest {
     UUID first = appWithEvents(at(month, 10), at(month, 20));
     UUID second = appWithEvents(at(month, 30));
 
-    Run verified = verify(exported(month, null));
+    Path file = exported(month, null);
+    Run verified = verify(file);
     assertEquals(0, verified.status(), verified.err());
     assertEquals(true, verified.json().getBoolean("ok"));
     assertEquals(3, verified.json().getInteger("events_checked"));
     assertEquals("2", ChainSeed.scalar(gateway, "SELECT count(*) FROM audit_exports WHERE app_id IN ('" + first
         + "', '" + second + "')"));
+
+    // A line of the file's first chain reformatted: blamed on that chain's last line (h46: the next chain's first)
+    List<String> lines = new java.util.ArrayList<>(Files.readAllLines(file));
+    String firstApp = new JsonObject(lines.get(0)).getString("app_id");
+    long chainEnd = lines.stream().takeWhile(line -> firstApp.equals(new JsonObject(line).getString("app_id"))).count();
+    lines.set(0, lines.get(0).replaceFirst("\\{", "{ "));
+    Path altered = dir.resolve("several-altered.jsonl");
+    Files.write(altered, lines);
+    JsonObject broken = verify(altered).json().getJsonObject("first_broken");
+    assertEquals("digest_mismatch", broken.getString("reason"), broken.encode());
+    assertEquals(chainEnd, broken.getLong("line"), broken.encode());
   }
 
   @Test
