@@ -217,6 +217,8 @@ public final class ApiVerticle extends VerticleBase {
     // A request the router refused before any handler ran (no Host header) gets its id and access line here
     router.route().failureHandler(RequestIds::handleFailure);
     router.route().failureHandler(accessLog::handleFailure);
+    // Conversations answer their errors in the backend's media type, also those of the checks just below
+    router.route("/api/conversations*").handler(ConversationApi::errorsInKind);
     router.route().handler(PathSegments::check);
     router.route().handler(RepeatedAuthorization::check);
     router.route().handler(guard.proxies());

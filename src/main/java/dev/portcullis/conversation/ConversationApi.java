@@ -17,6 +17,7 @@ import dev.portcullis.hosted.FlowEngine;
 import dev.portcullis.hosted.HostedApi;
 import dev.portcullis.hosted.HostedPages;
 import dev.portcullis.http.ClientAuth;
+import dev.portcullis.http.ErrorResponder;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
@@ -211,16 +212,30 @@ public final class ConversationApi {
    * it sent).
    */
   private static void answer(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", authologic(ctx) ? AUTHOLOGIC : "application/json")
+        .putHeader("Cache-Control", "no-store")
+        .end(body.toBuffer());
+  }
+
+  private static boolean authologic(RoutingContext ctx) {
     String accept = ctx.request().getHeader("Accept");
     String asked = accept == null ? "" : accept.toLowerCase(Locale.ROOT);
     String sent = ctx.request().getHeader("Content-Type");
-    boolean authologic = asked.contains(AUTHOLOGIC) || !asked.contains("application/json")
+    return asked.contains(AUTHOLOGIC) || !asked.contains("application/json")
         && sent != null && sent.toLowerCase(Locale.ROOT).startsWith(AUTHOLOGIC);
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader("Content-Type", authologic ? AUTHOLOGIC : "application/json")
-        .putHeader("Cache-Control", "no-store")
-        .end(body.toBuffer());
+  }
+
+  /**
+   * Before the body is read: this API's errors (a malformed body included) come in the media type its answers
+   * would, as API.md's "answered in kind" asks (h45: always application/json).
+   */
+  public static void errorsInKind(RoutingContext ctx) {
+    if (authologic(ctx)) {
+      ctx.put(ErrorResponder.MEDIA_TYPE, AUTHOLOGIC);
+    }
+    ctx.next();
   }
 
   private static ApiException notFound() {

@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
 public final class ErrorResponder {
 
   private static final Logger LOG = LoggerFactory.getLogger(ErrorResponder.class);
+  /** Routing-context key: the media type an API answers its errors in, where not application/json. */
+  public static final String MEDIA_TYPE = "portcullis.errors.media-type";
 
   private ErrorResponder() {
   }
@@ -171,7 +173,8 @@ public final class ErrorResponder {
       return;
     }
     response.setStatusCode(failure.code().status());
-    response.putHeader("Content-Type", "application/json");
+    String mediaType = ctx.get(MEDIA_TYPE);
+    response.putHeader("Content-Type", mediaType == null ? "application/json" : mediaType);
     response.putHeader("Cache-Control", "no-store");
     if (failure.retryAfter() >= 0) {
       response.putHeader("Retry-After", Long.toString(failure.retryAfter()));

@@ -427,7 +427,7 @@ class ConversationTest {
   }
 
   @Test
-  @DisplayName("the answer comes in the media type the backend spoke")
+  @DisplayName("the answer comes in the media type the backend spoke, and so do its errors")
   void mediaTypes() {
     JsonObject body = new JsonObject().put("userKey", "k").put("returnUrl", RETURN).put("query", new JsonObject());
     ApiResponse vendor = create(body, AUTHOLOGIC);
@@ -445,6 +445,18 @@ class ConversationTest {
     assertEquals(201, json.status());
     assertEquals("application/json", json.header("Content-Type"));
     assertNotNull(json.json().getString("url"));
+
+    // Errors too, a malformed body included (h45: always application/json)
+    ApiResponse malformed = fixture.gateway.http().send("POST", "/api/conversations", "{not json", "Content-Type",
+        AUTHOLOGIC, "Accept", AUTHOLOGIC, "Authorization", HostedFixture.basic(app));
+    assertEquals(400, malformed.status(), malformed.body());
+    assertEquals(AUTHOLOGIC, malformed.header("Content-Type"));
+    assertEquals("invalid_request", malformed.error());
+    ApiResponse unknown = fixture.gateway.http().send("GET", "/api/conversations/" + java.util.UUID.randomUUID(), null,
+        "Accept", AUTHOLOGIC, "Authorization", HostedFixture.basic(app));
+    assertEquals(404, unknown.status(), unknown.body());
+    assertEquals(AUTHOLOGIC, unknown.header("Content-Type"));
+    assertEquals("application/json", create(new JsonObject(), "application/json").header("Content-Type"));
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
