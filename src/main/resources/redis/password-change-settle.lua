@@ -1,22 +1,22 @@
--- Ends a check reserved by password-change-reserve.lua: a wrong current password is counted for the session and
--- the user (ARGV[1] '1'), a check that never ran (the hashing pool full, a store down) is given back ('0'). A key
--- gone meanwhile (a right password deleted it, or its time ran out) is not made again by a give-back; a wrong
--- password then starts it anew, with its lifetime.
+-- Ends a check reserved by password-change-reserve.lua: its reservation goes, and a wrong current password is
+-- counted for the session and the user (ARGV[1] '1'); a check that never ran (the hashing pool full, a store down)
+-- only goes ('0'). A key gone meanwhile (a right password deleted it, or its time ran out) is not made again by a
+-- give-back; a wrong password then starts it anew, with its lifetime.
 --
--- KEYS[1] the session's checks, KEYS[2] the user's: hashes {wrong, inflight}
--- ARGV: 1 '1' for a wrong password, '0' for a give-back, 2 the session count's lifetime (ms), 3 the user's (ms)
+-- KEYS[1] the session's checks, KEYS[2] the user's: hashes {wrong -> count, r:<reservation> -> lapses at ms}
+-- ARGV: 1 '1' for a wrong password, '0' for a give-back, 2 the session count's lifetime (ms), 3 the user's (ms),
+--       4 the reservation's id
 
-local wrong = ARGV[1] == '1'
+-- Counted before the reservation goes: a hash whose last field went would be deleted, and made again without its
+-- lifetime.
 for i, key in ipairs(KEYS) do
-  local exists = redis.call('EXISTS', key) == 1
-  if exists and tonumber(redis.call('HGET', key, 'inflight') or 0) > 0 then
-    redis.call('HINCRBY', key, 'inflight', -1)
-  end
-  if wrong then
+  if ARGV[1] == '1' then
+    local exists = redis.call('EXISTS', key) == 1
     redis.call('HINCRBY', key, 'wrong', 1)
     if not exists or i == 2 then
       redis.call('PEXPIRE', key, ARGV[i + 1])
     end
   end
+  redis.call('HDEL', key, 'r:' .. ARGV[4])
 end
 return 1

@@ -306,7 +306,7 @@ public final class FlowEngine {
     if (flow.step() == Flow.Step.PASSWORD && kinds.get(flow.kind()).needsProvenIdentity()
         && !proven.user().getBoolean(Identity.fromQualified(flow.identity()).kind().field() + "_verified", false)) {
       // The right password of an identity nobody proved (h45): a code proves it before the flow goes on.
-      return sendCode(ctx, turn, flow, "Enter the code we sent to confirm this address is yours.");
+      return sendCode(ctx, turn, flow, "Enter the code we sent to confirm it is yours.");
     }
     // How the user proved it (OpenID Connect's amr): the step that signed them in, a password or a code.
     String amr = flow.step() == Flow.Step.PASSWORD ? "pwd" : "otp";

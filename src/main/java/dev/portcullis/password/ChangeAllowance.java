@@ -37,14 +37,38 @@ public final class ChangeAllowance {
     this.metrics = metrics;
   }
 
+  /** A reserved check of a session's current password, until it {@link #ended} or was {@link #cleared}. */
+  public final class Reservation {
+    private final LoginFailures.Attempt attempt;
+    private final UUID sessionId;
+    private final String id = UUID.randomUUID().toString();
+
+    private Reservation(LoginFailures.Attempt attempt, UUID sessionId) {
+      this.attempt = attempt;
+      this.sessionId = sessionId;
+    }
+
+    /** The check ended in {@code failure}: a wrong password is counted, anything else given back. */
+    public void ended(Throwable failure) {
+      boolean wrong = Failures.toApi(failure).code() == ErrorCode.INVALID_CREDENTIALS;
+      store.settleChange(attempt.appId(), sessionId, attempt.userId(), id, wrong, LIMITS);
+    }
+
+    /** A right current password: the session's and the user's wrong ones are forgotten (best effort). */
+    public Future<Void> cleared() {
+      return store.clearChange(attempt.appId(), sessionId, attempt.userId()).otherwise((Void) null);
+    }
+  }
+
   /**
-   * Reserves the check of the current password until it {@link #ended} (or was {@link #cleared}); {@code 429
-   * rate_limited} once the session or the user has spent its wrong ones, or while checks in flight would.
+   * Reserves the check of the current password; {@code 429 rate_limited} once the user or the session has spent its
+   * wrong ones, or while checks in flight would.
    */
-  public Future<Void> reserve(LoginFailures.Attempt attempt, UUID sessionId) {
-    return store.reserveChange(attempt.appId(), sessionId, attempt.userId(), LIMITS).compose(gate -> {
+  public Future<Reservation> reserve(LoginFailures.Attempt attempt, UUID sessionId) {
+    Reservation reservation = new Reservation(attempt, sessionId);
+    return store.reserveChange(attempt.appId(), sessionId, attempt.userId(), reservation.id, LIMITS).compose(gate -> {
       if (gate.open()) {
-        return Future.succeededFuture();
+        return Future.succeededFuture(reservation);
       }
       long seconds = OtpRefusals.seconds(gate.retryAfterMs());
       String reason;
@@ -74,16 +98,5 @@ public final class ChangeAllowance {
       return OtpRefusals.after(audit.record(refused), ApiException.rateLimited(ErrorCode.RATE_LIMITED, message,
           seconds));
     });
-  }
-
-  /** After a reserved check ends in {@code failure}: a wrong password is counted, anything else given back. */
-  public void ended(LoginFailures.Attempt attempt, UUID sessionId, Throwable failure) {
-    boolean wrong = Failures.toApi(failure).code() == ErrorCode.INVALID_CREDENTIALS;
-    store.settleChange(attempt.appId(), sessionId, attempt.userId(), wrong, LIMITS);
-  }
-
-  /** A right current password: the session's and the user's wrong ones are forgotten (best effort). */
-  public Future<Void> cleared(LoginFailures.Attempt attempt, UUID sessionId) {
-    return store.clearChange(attempt.appId(), sessionId, attempt.userId()).otherwise((Void) null);
   }
 }

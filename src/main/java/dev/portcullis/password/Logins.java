@@ -107,7 +107,9 @@ public final class Logins {
   public Future<OtpMessages.Proven> prove(Login message) {
     return signIn(message, (request, userId, audited, generation) -> audited
         .compose(stored -> users.byId(request.appId(), userId))
-        .map(user -> new OtpMessages.Proven(userId, user.user().toJson(), false,
+        // The credentials' row holds the verified flags a user's own JSON, read from it, leaves false (h47).
+        .map(user -> new OtpMessages.Proven(userId, user.user().toJson()
+            .put("email_verified", user.emailVerified()).put("phone_verified", user.phoneVerified()), false,
             OtpMessages.Proven.credential(generation))));
   }
 
@@ -220,16 +222,16 @@ public final class Logins {
     }
     LoginFailures.Attempt attempt = request.attempt(identity, user.user().id(), LoginFailures.CHANGE_PASSWORD);
     return allowance.reserve(attempt, sessionId)
-        .compose(reserved -> failures.gate(attempt)
-            .onFailure(notGated -> allowance.ended(attempt, sessionId, notGated)))
-        .compose(open -> hashing.verify(request.appId(), current, user.passwordHash())
-            .compose(matches -> matches
-                ? failures.succeeded(attempt).compose(settled -> allowance.cleared(attempt, sessionId))
-                : failures.<Void>failed(attempt))
-            .onFailure(failure -> {
-              failures.unchecked(attempt, failure);
-              allowance.ended(attempt, sessionId, failure);
-            }))
+        .compose(reservation -> failures.gate(attempt)
+            .onFailure(reservation::ended)
+            .compose(open -> hashing.verify(request.appId(), current, user.passwordHash())
+                .compose(matches -> matches
+                    ? failures.succeeded(attempt).compose(settled -> reservation.cleared())
+                    : failures.<Void>failed(attempt))
+                .onFailure(failure -> {
+                  failures.unchecked(attempt, failure);
+                  reservation.ended(failure);
+                })))
         .compose(cleared -> hashing.hash(request.appId(), next))
         // The other sessions are revoked before the change (with the user's row held): when that fails, nothing
         // changed and the same request can be sent again. Revoked only after it, a failure left them live behind a

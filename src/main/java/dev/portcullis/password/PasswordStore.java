@@ -165,19 +165,22 @@ public final class PasswordStore {
    * (password-change-reserve.lua): a {@link Gate} open when reserved, else refused for {@code spent} (the session's
    * allowance), {@code ceiling} (the user's wrong ones in a row) or {@code busy} (checks in flight).
    */
-  public Future<Gate> reserveChange(UUID appId, UUID sessionId, UUID userId, ChangeLimits limits) {
+  public Future<Gate> reserveChange(UUID appId, UUID sessionId, UUID userId, String reservation,
+                                   ChangeLimits limits) {
     return RESERVE_CHANGE.run(redis, changeKeys(appId, sessionId, userId), List.of(
             Integer.toString(limits.perSession()), Long.toString(limits.sessionWindowMs()),
-            Integer.toString(limits.perUser()), Long.toString(limits.userWindowMs())))
+            Integer.toString(limits.perUser()), Long.toString(limits.userWindowMs()), reservation,
+            Long.toString(IN_FLIGHT_MS)))
         .map(reply -> "ok".equals(reply.get(0).toString())
             ? new Gate(null, 0)
             : new Gate(reply.get(0).toString(), reply.get(1).toLong()));
   }
 
   /** Ends a check of {@link #reserveChange}: counted when the password was {@code wrong}, else given back. */
-  public Future<Void> settleChange(UUID appId, UUID sessionId, UUID userId, boolean wrong, ChangeLimits limits) {
+  public Future<Void> settleChange(UUID appId, UUID sessionId, UUID userId, String reservation, boolean wrong,
+                                   ChangeLimits limits) {
     return SETTLE_CHANGE.run(redis, changeKeys(appId, sessionId, userId), List.of(wrong ? "1" : "0",
-        Long.toString(limits.sessionWindowMs()), Long.toString(limits.userWindowMs()))).mapEmpty();
+        Long.toString(limits.sessionWindowMs()), Long.toString(limits.userWindowMs()), reservation)).mapEmpty();
   }
 
   /** A right current password: the session's and the user's counts of wrong ones are forgotten. */

@@ -171,6 +171,20 @@ class ConversationTest {
     assertEquals(email, result.json().getJsonObject("result").getJsonObject("identity").getString("EMAIL"));
     assertEquals(1, fixture.gateway.count("SELECT count(*) FROM users WHERE app_id = '" + openId
         + "' AND email_verified"), "the code proved it");
+
+    // Proven now, the password alone finishes the next one (h47: a code was asked after every password)
+    conversation = fixture.gateway.http().send("POST", "/api/conversations", new JsonObject()
+            .put("userKey", "uk-proven").put("returnUrl", RETURN).put("query", new JsonObject()
+                .put("identity", new JsonObject().put("requireOneOf", new JsonArray().add(new JsonArray().add("EMAIL"))))
+                .put("auth", new JsonObject())).encode(),
+        "Content-Type", "application/json", "Accept", "application/json", "Authorization", HostedFixture.basic(open));
+    FormBrowser next = fixture.browser();
+    passwordStep = next.submit(next.get(path(conversation.json())), Map.of("identity", email));
+    int sent = fixture.codesSentTo(email);
+    FormBrowser.Page returned = next.submit(passwordStep, Map.of("password", "Correct-Horse-Battery-9",
+        "action", "password"));
+    assertEquals(302, returned.status(), returned.toString());
+    assertEquals(sent, fixture.codesSentTo(email), "no code");
   }
 
   @Test

@@ -11,6 +11,7 @@ import dev.portcullis.testing.Http;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -154,6 +155,25 @@ class ChangeAttemptsTest {
     assertEquals(200, client.reset(resetId, receiver.awaitCode(resetId), NEW_PASSWORD).status());
     ApiResponse afterReset = client.change(login(client, email, NEW_PASSWORD), NEW_PASSWORD, PASSWORD);
     assertEquals(200, afterReset.status(), afterReset.body());
+  }
+
+  @Test
+  @DisplayName("a reservation a dead process left behind stops counting once it lapses: the session's checks are not "
+      + "refused as busy for the rest of the day (probe h47)")
+  void lapsedReservationsDoNotCount() throws Exception {
+    PasswordClient client = newApp("ca-lapsed");
+    String access = userWithSession(client, "lapsed@example.com");
+    assertEquals(401, client.change(access, "first typo", NEW_PASSWORD).status());
+    String sessionId = com.nimbusds.jwt.SignedJWT.parse(access).getJWTClaimsSet().getStringClaim("sid");
+    String key = gateway.redisPrefix() + "pw-change:{" + client.appId() + "}:" + sessionId;
+    for (int i = 0; i < ALLOWANCE; i++) {
+      gateway.redis(Command.HSET, key, "r:crashed-" + i, "1"); // lapsed long ago
+    }
+    for (int i = 1; i < ALLOWANCE; i++) {
+      ApiResponse wrong = client.change(access, "typo " + i, NEW_PASSWORD);
+      assertEquals(401, wrong.status(), wrong.body());
+    }
+    LockoutTest.assertRateLimited(client.change(access, PASSWORD, NEW_PASSWORD), 86_000, 86_400);
   }
 
   /**
