@@ -27,11 +27,12 @@ final class AccessTokenVerifier {
   }
 
   /**
-   * Seconds a token is still accepted past its {@code exp}: the process that issued it may run a little behind this
-   * one (RFC 7519 §4.1.4 allows a small leeway; common JWT libraries take 60 s). Without it, a token with a short
-   * lifetime from a process 90 s behind was refused at once by the others.
+   * Seconds a token is still accepted past its {@code exp}: one, the resolution of {@code exp}, so that a process a
+   * fraction of a second behind the issuer does not refuse it early. API.md has an expired token refused, and a
+   * client that waits out its token's lifetime must see that (h48: 30 s of leeway answered 200 for half a minute);
+   * processes kept on NTP differ by far less, and a skew past 5 s is logged and alerted on (README, "Clocks").
    */
-  public static final int EXPIRY_LEEWAY_SECONDS = 30;
+  public static final int EXPIRY_LEEWAY_SECONDS = 1;
 
   private static final int MAX_TOKEN_LENGTH = 8 * 1024;
   private static final Pattern KID = Pattern.compile("[A-Za-z0-9_-]{8,64}");
