@@ -232,7 +232,8 @@ public final class ConversationApi {
    * would, as API.md's "answered in kind" asks (h45: always application/json).
    */
   public static void errorsInKind(RoutingContext ctx) {
-    if (authologic(ctx)) {
+    String path = ctx.normalizedPath();
+    if ((path.equals("/api/conversations") || path.startsWith("/api/conversations/")) && authologic(ctx)) {
       ctx.put(ErrorResponder.MEDIA_TYPE, AUTHOLOGIC);
     }
     ctx.next();
