@@ -39,6 +39,12 @@ public final class HashingPool {
   public static final String NAME = "portcullis-password-hashing";
   private static final String MAP = "portcullis.password.hashing";
   private static final long MAX_HASH_SECONDS = 30;
+  /**
+   * A hash that waited this long for a thread is not started but refused (503): its caller waits 10 s at most, and a
+   * check that outlived its request could spend a change's reservation that had lapsed meanwhile (h49), so a
+   * password is never checked for nobody.
+   */
+  static final long MAX_QUEUE_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
   /** How long a refusal of one of its hashes marks an app as flooding. */
   static final long FLOODING_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final long NEVER = Long.MIN_VALUE;
@@ -151,7 +157,12 @@ public final class HashingPool {
       (full ? rejected : rejectedForApp).increment();
       return Future.failedFuture(saturated());
     }
+    long queuedAt = now;
     return workers.<T>executeBlocking(() -> {
+          if (nanoClock.getAsLong() - queuedAt > MAX_QUEUE_WAIT_NANOS) {
+            rejected.increment();
+            throw saturated();
+          }
           long started = System.nanoTime();
           try {
             return niced(work).call();

@@ -66,6 +66,29 @@ class HashingReserveTest {
   }
 
   @Test
+  @DisplayName("a hash that waited for a thread longer than its caller would is refused (503) and never run (h49: "
+      + "checks outlived their requests and their reservations)")
+  void staleHashIsNotRun() {
+    HashingPool single = HashingPool.create(vertx, new HashingSettings(Argon2id.DEFAULT, 1, 2, 0),
+        new SimpleMeterRegistry(), now::get);
+    UUID app = UUID.randomUUID();
+    CountDownLatch first = new CountDownLatch(1);
+    Future<Integer> busy = single.submit(app, () -> first.await(30, TimeUnit.SECONDS) ? 1 : 0);
+    running.add(first);
+    java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+    Future<Integer> waiting = single.submit(app, () -> {
+      ran.set(true);
+      return 2;
+    });
+    now.addAndGet(HashingPool.MAX_QUEUE_WAIT_NANOS + 1);
+    finish(busy, first);
+    Await.until("the waiting hash to end", Duration.ofSeconds(10), waiting::isComplete);
+    assertTrue(waiting.failed(), "refused");
+    assertEquals("unavailable", ((dev.portcullis.core.ApiException) waiting.cause()).code().code());
+    assertFalse(ran.get(), "never run");
+  }
+
+  @Test
   @DisplayName("a second flood that took the last quarter before its first refusal cannot take it again; "
       + "a quiet app can (holding no more than a quarter, a flood took it back as each hash finished)")
   void floodsKeepOutOfTheLastQuarter() {
