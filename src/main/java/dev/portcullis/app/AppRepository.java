@@ -25,7 +25,7 @@ public final class AppRepository {
 
   /**
    * Seconds a retired signing key stays published beyond the access token TTL: covers the verifiers' expiry
-   * leeway (30 s here, 60 s in common JWT libraries), clock skew between gateway processes and verifiers (a token
+   * leeway (1 s here, 60 s in common JWT libraries), clock skew between gateway processes and verifiers (a token
    * signed by a process running ahead expires later), and token verticles that still sign with a cached key or TTL
    * for a moment. It was 60 s, less than a realistic skew plus a leeway (clock probe).
    */
