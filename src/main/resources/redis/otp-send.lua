@@ -9,7 +9,8 @@
 -- writes anything.
 --
 -- KEYS[1] identity+network state: hash {current, cooldown_until, failures, lockouts, locked_until}
--- KEYS[2] mailbox+network sends (an identity's mailbox: its +tag variants too), KEYS[3] client network sends, KEYS[4] app sends: hashes {bucket -> count}
+-- KEYS[2] mailbox+network sends (an identity's mailbox: its +tag variants too), KEYS[3] client network sends,
+-- KEYS[4] app sends: hashes {bucket -> count}
 -- KEYS[5] the new request: hash {identity, name, net, mac, attempts, max}
 -- KEYS[6] the identity's pending codes: zset {request id -> expiry ms}
 -- KEYS[7] the identity's wrong codes: hash {bucket -> count}

@@ -13,7 +13,7 @@ public final class RepeatedQueryParameters {
   private RepeatedQueryParameters() {
   }
 
-  /** On the {@code /v1} and {@code /api} routes (the hosted pages and OpenID Connect answer such requests their way). */
+  /** On the {@code /v1} and {@code /api} routes: the hosted pages and OpenID Connect answer such requests their way. */
   public static void check(RoutingContext ctx) {
     String path = ctx.normalizedPath();
     if (!path.startsWith("/v1/") && !path.startsWith("/api/")) {

@@ -74,8 +74,8 @@ public final class LoginFailures {
    * {@link #succeeded} or {@link #unchecked}) it counts against the limits as a failure would, so that concurrent
    * guesses cannot check more passwords than the limits allow. Fails with {@code 429 rate_limited} during a
    * lock-out, or when the attempts already in flight would reach one. A password change's check is never refused
-   * here: its session bounds its guesses ({@link ChangeAllowance}), and these lock-outs are ones strangers' wrong
-   * logins start.
+   * here: its session and its user bound its guesses ({@link ChangeAllowance}), and these lock-outs are ones
+   * strangers' wrong logins start.
    */
   public Future<Void> gate(Attempt attempt) {
     return store.gate(attempt.appId(), identityName(attempt), networkName(attempt), attempt.maxFailures(),

@@ -91,6 +91,10 @@ class ConversationTest {
         .put("auth", new JsonObject());
   }
 
+  private static JsonObject emailOnly() {
+    return new JsonObject().put("requireOneOf", new JsonArray().add(new JsonArray().add("EMAIL")));
+  }
+
   /** Opens the url, signs in with the email's code, answers the name fields; the final redirect. */
   private static FormBrowser.Page register(FormBrowser browser, JsonObject conversation, String email) {
     FormBrowser.Page page = browser.get(path(conversation));
@@ -152,8 +156,7 @@ class ConversationTest {
     assertEquals(false, made.json().getBoolean("email_verified"), made.toString());
     ApiResponse conversation = fixture.gateway.http().send("POST", "/api/conversations", new JsonObject()
             .put("userKey", "uk-unproven").put("returnUrl", RETURN).put("query", new JsonObject()
-                .put("identity", new JsonObject().put("requireOneOf", new JsonArray().add(new JsonArray().add("EMAIL"))))
-                .put("auth", new JsonObject())).encode(),
+                .put("identity", emailOnly()).put("auth", new JsonObject())).encode(),
         "Content-Type", "application/json", "Accept", "application/json", "Authorization", HostedFixture.basic(open));
     assertEquals(201, conversation.status(), conversation.toString());
     FormBrowser browser = fixture.browser();
@@ -175,8 +178,7 @@ class ConversationTest {
     // Proven now, the password alone finishes the next one (h47: a code was asked after every password)
     conversation = fixture.gateway.http().send("POST", "/api/conversations", new JsonObject()
             .put("userKey", "uk-proven").put("returnUrl", RETURN).put("query", new JsonObject()
-                .put("identity", new JsonObject().put("requireOneOf", new JsonArray().add(new JsonArray().add("EMAIL"))))
-                .put("auth", new JsonObject())).encode(),
+                .put("identity", emailOnly()).put("auth", new JsonObject())).encode(),
         "Content-Type", "application/json", "Accept", "application/json", "Authorization", HostedFixture.basic(open));
     FormBrowser next = fixture.browser();
     passwordStep = next.submit(next.get(path(conversation.json())), Map.of("identity", email));

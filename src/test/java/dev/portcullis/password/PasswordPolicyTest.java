@@ -97,7 +97,8 @@ class PasswordPolicyTest {
       }
     }
     assertEquals(List.of(), missed, "characters that NFKC turns into a mark but the count of a run skips");
-    assertTrue(!PasswordPolicy.isMark(0x00B4) && !PasswordPolicy.isMark(0x309B), "a spacing accent begins with a space");
+    assertTrue(!PasswordPolicy.isMark(0x00B4) && !PasswordPolicy.isMark(0x309B),
+        "a spacing accent begins with a space");
     assertTrue(!PasswordPolicy.isMark('a') && !PasswordPolicy.isMark(0x1F87), "a letter, with its marks or not");
   }
 

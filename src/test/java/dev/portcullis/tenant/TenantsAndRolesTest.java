@@ -197,7 +197,8 @@ class TenantsAndRolesTest {
     static ThreeShops of(EndUsers app) {
       String email = TenantsAndRolesTest.email();
       String userId = app.signIn(email).getJsonObject("user").getString("id");
-      ThreeShops shops = new ThreeShops(app, email, tenant(app, "shop-a"), tenant(app, "shop-b"), tenant(app, "shop-c"));
+      ThreeShops shops = new ThreeShops(app, email, tenant(app, "shop-a"), tenant(app, "shop-b"),
+          tenant(app, "shop-c"));
       member(app, shops.a(), userId, new JsonArray().add("SELLER"));
       member(app, shops.b(), userId, new JsonArray().add("BUYER"));
       return shops;

@@ -159,7 +159,8 @@ class UserAdminApiTest {
         .put("roles", new JsonArray().add(5).add("SELLER").add(2)));
     assertEquals("+6289123456678", user.getString("phone"));
     assertEquals(new JsonArray().add("SELLER").add("ADMIN"), user.getJsonArray("roles"));
-    JsonObject idsAsText = create(new JsonObject().put("email", email()).put("roles", new JsonArray().add("5").add("2")));
+    JsonObject idsAsText = create(new JsonObject().put("email", email())
+        .put("roles", new JsonArray().add("5").add("2")));
     assertEquals(new JsonArray().add("SELLER").add("ADMIN"), idsAsText.getJsonArray("roles"),
         "an id as a string, as a path gives it (probe h44: 400)");
   }
@@ -176,7 +177,8 @@ class UserAdminApiTest {
   }
 
   @Test
-  @DisplayName("lists newest first and searches by exact id, email prefix and phone prefix; a parameter given twice is 400")
+  @DisplayName("lists newest first and searches by exact id, email prefix and phone prefix; a parameter given twice "
+      + "is 400")
   void listsAndSearches() {
     EndUsers app = EndUsers.newApp(gateway, inbox, "users-search");
     JsonObject first = app.http().post(app.path("/users"), new JsonObject().put("email", "zed.first@example.com"), ADMIN).json();
