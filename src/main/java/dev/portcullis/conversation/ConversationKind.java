@@ -108,7 +108,7 @@ final class ConversationKind implements FlowKind {
                 .put("challenge", pair.challenge().toString()));
     return auth.compose(authResult -> {
       JsonObject result = new JsonObject();
-      JsonObject identity = identity(data, user, answers, method);
+      JsonObject identity = identity(data, user, answers);
       if (identity != null) {
         result.put("identity", identity);
       }
@@ -129,12 +129,8 @@ final class ConversationKind implements FlowKind {
     });
   }
 
-  /**
-   * The requested identity fields, flat and keyed by their names; null when none were requested. {@code method}: the
-   * identity the flow proved ({@code email} or {@code phone}); the user's other one is given only when it was proven
-   * too (h49: a row holding an unverified email beside the phone signed in with handed the email over).
-   */
-  private static JsonObject identity(JsonObject data, JsonObject user, Map<String, String> answers, String method) {
+  /** The requested identity fields, flat and keyed by their names; null when none were requested. */
+  private static JsonObject identity(JsonObject data, JsonObject user, Map<String, String> answers) {
     var sets = data.getJsonArray("fields");
     if (sets == null || sets.isEmpty()) {
       return null;
@@ -143,8 +139,8 @@ final class ConversationKind implements FlowKind {
     sets.forEach(set -> ((io.vertx.core.json.JsonArray) set).forEach(field -> {
       String name = (String) field;
       String value = switch (name) {
-        case "EMAIL" -> proven(user, method, "email") ? user.getString("email") : null;
-        case "PHONE" -> proven(user, method, "phone") ? user.getString("phone") : null;
+        case "EMAIL" -> user.getString("email");
+        case "PHONE" -> user.getString("phone");
         default -> answers.get(name);
       };
       if (value != null && AnswerFields.isIdentityField(name)) {
@@ -152,9 +148,5 @@ final class ConversationKind implements FlowKind {
       }
     }));
     return identity;
-  }
-
-  private static boolean proven(JsonObject user, String method, String field) {
-    return method.equals(field) || user.getBoolean(field + "_verified", false);
   }
 }

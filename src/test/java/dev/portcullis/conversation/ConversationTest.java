@@ -190,25 +190,6 @@ class ConversationTest {
   }
 
   @Test
-  @DisplayName("the result gives the identity the user proved, and the user's other one only when it was proven too "
-      + "(probe h49: an unverified phone beside the email signed in with was handed over)")
-  void unprovenSecondIdentityLeftOut() {
-    String email = "two-ids@example.com";
-    JsonObject user = fixture.gateway.http().post("/v1/apps/" + app.getString("app_id") + "/users",
-        new JsonObject().put("email", email), "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY)
-        .json();
-    fixture.gateway.count("WITH u AS (UPDATE users SET phone = '+14155550149' WHERE id = '" + user.getString("id")
-        + "' RETURNING 1) SELECT count(*) FROM u");
-    JsonObject conversation = created(new JsonObject().put("identity", new JsonObject().put("requireOneOf",
-        new JsonArray().add(new JsonArray().add("EMAIL")).add(new JsonArray().add("PHONE")))));
-    FormBrowser browser = fixture.browser();
-    FormBrowser.Page done = fixture.signIn(browser, browser.get(path(conversation)), email);
-    assertEquals(302, done.status(), done.toString());
-    JsonObject identity = read(conversation.getString("id")).getJsonObject("result").getJsonObject("identity");
-    assertEquals(new JsonObject().put("EMAIL", email), identity);
-  }
-
-  @Test
   @DisplayName("deleting a user erases their conversations' results (identity fields, token, challenge): 404 after")
   void deletedUsersConversationsGo() {
     JsonObject conversation = created(registration());
