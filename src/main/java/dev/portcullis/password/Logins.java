@@ -21,6 +21,7 @@ import dev.portcullis.core.messages.TokenMessages.Revoked;
 import dev.portcullis.core.messages.OtpMessages;
 import dev.portcullis.core.messages.TokenMessages;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code PASSWORD_LOGIN} and {@code PASSWORD_CHANGE}. A login spends its challenge, passes the lock-out gate,
@@ -29,6 +30,9 @@ import java.util.UUID;
  * after the same work. Only a correct password learns that the identity is unverified or the user disabled.
  */
 public final class Logins {
+
+  /** How long a sign-in's best-effort rehash may wait for a hashing thread. */
+  private static final long REHASH_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final AppDirectory apps;
   private final UserPasswords users;
@@ -183,7 +187,9 @@ public final class Logins {
     // hash all the same (another login's rehash kept it, a change did not and is caught later).
     String verified = user.passwordHash();
     Future<Void> rehashed = hashing.needsRehash(verified)
-        ? hashing.hash(request.appId(), password)
+        // At most a second's wait for a thread: the session must not wait on a busy pool for a best-effort rehash
+        // (h50: a login answered 503 at 10 s issued its session a moment later).
+        ? hashing.hash(request.appId(), password, hashing.startBy(REHASH_WAIT_NANOS))
             .compose(fresh -> users.rehash(userId, verified, fresh))
             .onSuccess(replaced -> {
               if (replaced) {
@@ -221,10 +227,13 @@ public final class Logins {
       return Future.failedFuture(weak);
     }
     LoginFailures.Attempt attempt = request.attempt(identity, user.user().id(), LoginFailures.CHANGE_PASSWORD);
+    // Both hashes (the current password's, the new one) start by one deadline, so the change ends before its
+    // caller stops waiting: a change answered 503 must not commit afterwards (h50).
+    long startBy = hashing.startBy(HashingPool.MAX_QUEUE_WAIT_NANOS);
     return allowance.reserve(attempt, sessionId)
         .compose(reservation -> failures.gate(attempt)
             .onFailure(reservation::ended)
-            .compose(open -> hashing.verify(request.appId(), current, user.passwordHash())
+            .compose(open -> hashing.verify(request.appId(), current, user.passwordHash(), startBy)
                 .compose(matches -> matches
                     ? failures.succeeded(attempt).compose(settled -> reservation.cleared())
                     : failures.<Void>failed(attempt))
@@ -232,7 +241,7 @@ public final class Logins {
                   failures.unchecked(attempt, failure);
                   reservation.ended(failure);
                 })))
-        .compose(cleared -> hashing.hash(request.appId(), next))
+        .compose(cleared -> hashing.hash(request.appId(), next, startBy))
         // The other sessions are revoked before the change (with the user's row held): when that fails, nothing
         // changed and the same request can be sent again. Revoked only after it, a failure left them live behind a
         // committed password, and the retry was refused (its current_password no longer is).

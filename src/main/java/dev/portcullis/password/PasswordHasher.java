@@ -33,19 +33,34 @@ public final class PasswordHasher {
 
   /** The PHC string of a new hash of the (normalised) password, for a user of that app. */
   public Future<String> hash(UUID appId, String password) {
-    return pool.submit(appId, () -> parameters.hash(password));
+    return hash(appId, password, startBy(HashingPool.MAX_QUEUE_WAIT_NANOS));
+  }
+
+  /** As {@link #hash(UUID, String)}, refused (503) unless a thread takes it by {@code startBy} ({@link #startBy}). */
+  public Future<String> hash(UUID appId, String password, long startBy) {
+    return pool.submit(appId, () -> parameters.hash(password), startBy);
+  }
+
+  /** A deadline {@code waitNanos} from now, on the pool's clock, for the calls that take one. */
+  public long startBy(long waitNanos) {
+    return pool.startBy(waitNanos);
   }
 
   /** True when the password matches {@code phc}; false, after the same work, when {@code phc} is null. */
   public Future<Boolean> verify(UUID appId, String password, String phc) {
+    return verify(appId, password, phc, startBy(HashingPool.MAX_QUEUE_WAIT_NANOS));
+  }
+
+  /** As {@link #verify(UUID, String, String)}, refused (503) unless a thread takes it by {@code startBy}. */
+  public Future<Boolean> verify(UUID appId, String password, String phc, long startBy) {
     if (phc == null) {
       return pool.submit(appId, () -> {
         Argon2id.verify(password, dummyHash);
         return false;
-      });
+      }, startBy);
     }
     if (!parameters.needsRehash(phc)) {
-      return pool.submit(appId, () -> Argon2id.verify(password, phc));
+      return pool.submit(appId, () -> Argon2id.verify(password, phc), startBy);
     }
     // A hash made under older settings (the next sign-in rehashes it) checks in what those cost: weaker ones, made
     // before the operator raised them, answered a wrong password in 22 ms where an unknown email took 313, so one
@@ -54,7 +69,7 @@ public final class PasswordHasher {
       boolean matches = Argon2id.verify(password, phc);
       Argon2id.verify(password, dummyHash);
       return matches;
-    });
+    }, startBy);
   }
 
   public boolean needsRehash(String phc) {

@@ -73,8 +73,13 @@ class HashingReserveTest {
         new SimpleMeterRegistry(), now::get);
     UUID app = UUID.randomUUID();
     CountDownLatch first = new CountDownLatch(1);
-    Future<Integer> busy = single.submit(app, () -> first.await(30, TimeUnit.SECONDS) ? 1 : 0);
+    CountDownLatch firstStarted = new CountDownLatch(1);
+    Future<Integer> busy = single.submit(app, () -> {
+      firstStarted.countDown();
+      return first.await(30, TimeUnit.SECONDS) ? 1 : 0;
+    });
     running.add(first);
+    Await.until("the first hash to hold the thread", Duration.ofSeconds(10), () -> firstStarted.getCount() == 0);
     java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
     Future<Integer> waiting = single.submit(app, () -> {
       ran.set(true);
@@ -85,6 +90,22 @@ class HashingReserveTest {
     Await.until("the waiting hash to end", Duration.ofSeconds(10), waiting::isComplete);
     assertTrue(waiting.failed(), "refused");
     assertEquals("unavailable", ((dev.portcullis.core.ApiException) waiting.cause()).code().code());
+    assertFalse(ran.get(), "never run");
+  }
+
+  @Test
+  @DisplayName("a hash given a deadline a request's first hash set is refused (503) and never run once it has passed, "
+      + "though a thread is free (h50: a change's second hash ran past its caller's wait and committed)")
+  void deadlinePassedIsNotRun() {
+    java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+    long startBy = pool.startBy(HashingPool.MAX_QUEUE_WAIT_NANOS);
+    now.addAndGet(HashingPool.MAX_QUEUE_WAIT_NANOS + 1);
+    Future<Integer> late = pool.submit(UUID.randomUUID(), () -> {
+      ran.set(true);
+      return 1;
+    }, startBy);
+    Await.until("the late hash to end", Duration.ofSeconds(10), late::isComplete);
+    assertTrue(late.failed(), "refused");
     assertFalse(ran.get(), "never run");
   }
 
