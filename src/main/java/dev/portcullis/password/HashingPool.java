@@ -77,7 +77,8 @@ public final class HashingPool {
     this.nice = settings.nice();
     this.workers = vertx.createSharedWorkerExecutor(NAME, threads, MAX_HASH_SECONDS, TimeUnit.SECONDS);
     this.rejected = Counter.builder("portcullis.password.hash.rejected")
-        .description("password hashes refused with 503 because the hashing pool was full")
+        .description("password hashes refused with 503: the pool was full (pool_full), their app would have taken "
+            + "the last quarter (app_share), or no thread took them by their request's deadline (waited)")
         .tag("reason", "pool_full")
         .register(registry);
     this.rejectedForApp = Counter.builder("portcullis.password.hash.rejected")

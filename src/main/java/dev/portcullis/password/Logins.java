@@ -128,6 +128,8 @@ public final class Logins {
   private <T> Future<T> signIn(Login message, Admitted<T> admitted) {
     Identity identity = Identity.of(message.email(), message.phone());
     String password = PasswordRequest.password("password", message.password());
+    // The check and a rehash start by one deadline, so the sign-in ends before its caller stops waiting (h51).
+    long startBy = hashing.startBy(HashingPool.MAX_QUEUE_WAIT_NANOS);
     return PasswordRequest.of(apps, message.appId(), message).compose(request -> {
       LoginFailures.Attempt gated = request.attempt(identity, null, Challenges.LOGIN)
           .spending(Challenges.spendId(message.challengeToken()));
@@ -137,9 +139,9 @@ public final class Logins {
           // Only the check ends the reservation on a failure: past a right password (settled then), a refusal or a
           // failed session must not give back a reservation again, which would be another guess's.
           .compose(open -> users.find(request.appId(), PasswordRequest.column(identity), identity.value())
-              .compose(user -> check(request, gated, user, password))
+              .compose(user -> check(request, gated, user, password, startBy))
               .onFailure(failure -> failures.unchecked(gated, failure)))
-          .compose(user -> admit(request, identity, user, password, admitted));
+          .compose(user -> admit(request, identity, user, password, admitted, startBy));
     });
   }
 
@@ -157,10 +159,10 @@ public final class Logins {
 
   /** The user whose password this is, once the right password has settled its attempt; else a counted failure. */
   private Future<UserPasswords.Credentials> check(PasswordRequest request, LoginFailures.Attempt gated,
-                                                  UserPasswords.Credentials user, String password) {
+                                                  UserPasswords.Credentials user, String password, long startBy) {
     String stored = user == null ? null : user.passwordHash();
     LoginFailures.Attempt attempt = gated.of(user == null ? null : user.user().id());
-    return hashing.verify(request.appId(), password, stored).compose(matches -> {
+    return hashing.verify(request.appId(), password, stored, startBy).compose(matches -> {
       if (!matches) {
         return failures.failed(attempt);
       }
@@ -170,7 +172,7 @@ public final class Logins {
 
   /** The password was right: the user may still be disabled or unverified, else a session is issued. */
   private <T> Future<T> admit(PasswordRequest request, Identity identity, UserPasswords.Credentials user,
-                              String password, Admitted<T> admitted) {
+                              String password, Admitted<T> admitted, long startBy) {
     UUID userId = user.user().id();
     if (user.disabled()) {
       return refuse(request, identity, userId, "user_disabled",
@@ -187,9 +189,9 @@ public final class Logins {
     // hash all the same (another login's rehash kept it, a change did not and is caught later).
     String verified = user.passwordHash();
     Future<Void> rehashed = hashing.needsRehash(verified)
-        // At most a second's wait for a thread: the session must not wait on a busy pool for a best-effort rehash
-        // (h50: a login answered 503 at 10 s issued its session a moment later).
-        ? hashing.hash(request.appId(), password, hashing.startBy(REHASH_WAIT_NANOS))
+        // At most a second's wait for a thread, and by the sign-in's deadline: the session must not wait on a busy
+        // pool for a best-effort rehash (h50, h51: a login answered 503 at 10 s issued its session a moment later).
+        ? hashing.hash(request.appId(), password, Math.min(startBy, hashing.startBy(REHASH_WAIT_NANOS)))
             .compose(fresh -> users.rehash(userId, verified, fresh))
             .onSuccess(replaced -> {
               if (replaced) {
