@@ -92,12 +92,22 @@ public final class TestBackends {
     return "pctest:" + UUID.randomUUID().toString().substring(0, 8) + ":";
   }
 
+  /**
+   * A port free now, below Linux's ephemeral range (32768 and up): a port the kernel handed out as ephemeral could be
+   * given next to an outgoing connection (a Postgres or Redis client of the gateway starting on it), and the
+   * gateway's listen then failed (BootOrderTest waited a minute for a management port that never opened).
+   */
   public static int freePort() {
-    try (var socket = new java.net.ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int port = random.nextInt(20_000, 32_000);
+      try (var socket = new java.net.ServerSocket(port)) {
+        socket.setReuseAddress(true);
+        return port;
+      } catch (java.io.IOException taken) {
+        // another one
+      }
     }
+    throw new IllegalStateException("no free port between 20000 and 32000");
   }
 }
