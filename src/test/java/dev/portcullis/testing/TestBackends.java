@@ -93,21 +93,23 @@ public final class TestBackends {
   }
 
   /**
-   * A port free now, below Linux's ephemeral range (32768 and up): a port the kernel handed out as ephemeral could be
-   * given next to an outgoing connection (a Postgres or Redis client of the gateway starting on it), and the
-   * gateway's listen then failed (BootOrderTest waited a minute for a management port that never opened).
+   * A port free now, below Linux's ephemeral range (32768 and up), and so is the port 10,000 above it (a Redis
+   * cluster node's bus): a port the kernel handed out as ephemeral could be given next to an outgoing connection (a
+   * Postgres or Redis client of the gateway starting on it), and the gateway's listen then failed (BootOrderTest
+   * waited a minute for a management port that never opened).
    */
   public static int freePort() {
     java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
     for (int attempt = 0; attempt < 100; attempt++) {
-      int port = random.nextInt(20_000, 32_000);
-      try (var socket = new java.net.ServerSocket(port)) {
+      int port = random.nextInt(10_000, 22_000);
+      try (var socket = new java.net.ServerSocket(port); var bus = new java.net.ServerSocket(port + 10_000)) {
         socket.setReuseAddress(true);
+        bus.setReuseAddress(true);
         return port;
       } catch (java.io.IOException taken) {
         // another one
       }
     }
-    throw new IllegalStateException("no free port between 20000 and 32000");
+    throw new IllegalStateException("no free port between 10000 and 22000");
   }
 }
