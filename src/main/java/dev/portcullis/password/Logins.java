@@ -149,12 +149,16 @@ public final class Logins {
   public Future<LoggedOut> change(Change message) {
     String current = PasswordRequest.password("current_password", message.currentPassword());
     String next = PasswordRequest.password("new_password", message.newPassword());
+    // Both hashes (the current password's, the new one) start by one deadline from the change's arrival, so the
+    // change ends before its caller stops waiting: a change answered 503 must not commit afterwards (h50).
+    long startBy = hashing.startBy(HashingPool.MAX_QUEUE_WAIT_NANOS);
     return PasswordRequest.of(apps, message.appId(), message).compose(request ->
         bus.request(Bus.TOKEN_INTROSPECT, new Introspect(message.accessToken(), request.appId(), request.requestId()))
             .compose(me -> users.byId(request.appId(), me.userId())
                 .compose(user -> user == null
                     ? Future.failedFuture(new ApiException(ErrorCode.INVALID_TOKEN, "access_token: its user is gone"))
-                    : change(request, user, UUID.fromString(me.session().getString("id")), current, next))));
+                    : change(request, user, UUID.fromString(me.session().getString("id")), current, next,
+                        startBy))));
   }
 
   /** The user whose password this is, once the right password has settled its attempt; else a counted failure. */
@@ -218,7 +222,7 @@ public final class Logins {
   }
 
   private Future<LoggedOut> change(PasswordRequest request, UserPasswords.Credentials user, UUID sessionId,
-                                   String current, String next) {
+                                   String current, String next, long startBy) {
     Identity identity = user.user().email() != null
         ? Identity.email(user.user().email())
         : Identity.phone(user.user().phone());
@@ -229,9 +233,6 @@ public final class Logins {
       return Future.failedFuture(weak);
     }
     LoginFailures.Attempt attempt = request.attempt(identity, user.user().id(), LoginFailures.CHANGE_PASSWORD);
-    // Both hashes (the current password's, the new one) start by one deadline, so the change ends before its
-    // caller stops waiting: a change answered 503 must not commit afterwards (h50).
-    long startBy = hashing.startBy(HashingPool.MAX_QUEUE_WAIT_NANOS);
     return allowance.reserve(attempt, sessionId)
         .compose(reservation -> failures.gate(attempt)
             .onFailure(reservation::ended)
