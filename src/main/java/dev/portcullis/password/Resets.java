@@ -87,7 +87,9 @@ public final class Resets {
       }
       String id = resetId.toString();
       // The policy is checked before the code is spent (a weak password must not cost the user the code), with the
-      // identity the request was sent to when it is still live.
+      // identity the request was sent to when it is still live. So is the hash, when a request is live: a 503 of a
+      // full hashing pool leaves the code for the retry (a wrong code costs a hash, as a wrong password does, within
+      // the code's attempts).
       return codes.peek(request.appId(), VerificationCodes.Purpose.RESET, id)
           .compose(pendingFor -> {
             try {
@@ -96,10 +98,14 @@ public final class Resets {
               metrics.weak();
               return Future.failedFuture(weak);
             }
-            return codes.verify(request.appId(), VerificationCodes.Purpose.RESET, id, code, request.requestId(),
-                request.clientIp());
+            Future<String> hashed = pendingFor == null ? Future.succeededFuture()
+                : hashing.hash(request.appId(), password);
+            return hashed.compose(hash -> codes.verify(request.appId(), VerificationCodes.Purpose.RESET, id, code,
+                    request.requestId(), request.clientIp())
+                .map(identity -> new Spent(identity, hash)));
           })
-          .compose(identity -> users.find(request.appId(), PasswordRequest.column(identity), identity.value())
+          .compose(spent -> users.find(request.appId(), PasswordRequest.column(spent.identity()),
+                  spent.identity().value())
               .compose(user -> {
                 if (user == null) {
                   return Future.failedFuture(VerificationCodes.expired());
@@ -107,9 +113,15 @@ public final class Resets {
                 if (user.disabled()) {
                   return disabled(request, user.user().id(), id);
                 }
-                return complete(request, identity, user.user().id(), id, password);
+                Future<String> hash = spent.hash() != null ? Future.succeededFuture(spent.hash())
+                    : hashing.hash(request.appId(), password);
+                return hash.compose(phc -> complete(request, spent.identity(), user.user().id(), id, phc));
               }));
     });
+  }
+
+  /** A reset code spent for its identity, with the new password's hash when it was computed first (else null). */
+  private record Spent(Identity identity, String hash) {
   }
 
   /**
@@ -132,7 +144,7 @@ public final class Resets {
   }
 
   private Future<LoggedOut> complete(PasswordRequest request, Identity identity, UUID userId, String resetId,
-                                     String password) {
+                                     String hash) {
     Revoke revoke = Revoke.user(request.appId(), userId, "password_reset", PasswordRequest.USER_ACTOR,
         request.requestId(), request.clientIp());
     // Every session is revoked before the new password is stored: when that fails, the password is unchanged (the
@@ -140,11 +152,10 @@ public final class Resets {
     // it, for a session a login with the old password made in between; the reset is recorded whether or not that
     // second round answers. The lock-outs' clearing, a Redis write that can fail, comes last and is logged. The
     // store itself checks that the user is still enabled, so a disable committed since the user was read stops it.
-    return hashing.hash(request.appId(), password)
-        .compose(hash -> bus.request(Bus.TOKEN_REVOKE, revoke)
-            .compose(before -> users.reset(userId, PasswordRequest.column(identity), hash)
-                .compose(stored -> stored ? Future.succeededFuture(before.revoked())
-                    : notStored(request, userId, resetId))))
+    return bus.request(Bus.TOKEN_REVOKE, revoke)
+        .compose(before -> users.reset(userId, PasswordRequest.column(identity), hash)
+            .compose(stored -> stored ? Future.succeededFuture(before.revoked())
+                : notStored(request, userId, resetId)))
         .compose(before -> changes.changed(userId).map(before))
         .compose(before -> bus.request(Bus.TOKEN_REVOKE, revoke).transform(after -> {
           metrics.changed("reset");
