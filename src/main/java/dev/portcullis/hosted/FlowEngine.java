@@ -20,6 +20,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,6 +45,8 @@ public final class FlowEngine {
   public static final String PAGE_SHOWN = "hosted.page_shown";
   public static final String CODE_SENT = "hosted.code_sent";
   public static final String COMPLETED = "hosted.completed";
+  /** The epoch second the user proved the identity, in the flow's user once signed in. */
+  public static final String AUTH_TIME = "auth_time";
 
   private static final String GONE = "This sign-in page has expired or was opened elsewhere.";
 
@@ -308,9 +311,11 @@ public final class FlowEngine {
       // The right password of an identity nobody proved (h45): a code proves it before the flow goes on.
       return sendCode(ctx, turn, flow, "Enter the code we sent to confirm it is yours.");
     }
-    // How the user proved it (OpenID Connect's amr): the step that signed them in, a password or a code.
+    // How and when the user proved it (OpenID Connect's amr and auth_time): the step that signed them in, a password
+    // or a code, and now, not when a later profile step finishes the flow (h53).
     String amr = flow.step() == Flow.Step.PASSWORD ? "pwd" : "otp";
-    JsonObject signedIn = proven.user().copy().put("amr", amr);
+    JsonObject signedIn = proven.user().copy().put("amr", amr)
+        .put(AUTH_TIME, Instant.now().getEpochSecond());
     if (proven.credential() != null) {
       signedIn.put(AuthCodes.CREDENTIAL, proven.credential());
     }

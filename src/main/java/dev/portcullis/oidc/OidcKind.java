@@ -4,6 +4,7 @@ import dev.portcullis.app.App;
 import dev.portcullis.core.Issuers;
 import dev.portcullis.hosted.AuthCodes;
 import dev.portcullis.hosted.Flow;
+import dev.portcullis.hosted.FlowEngine;
 import dev.portcullis.hosted.FlowKind;
 import dev.portcullis.hosted.HostedUsers;
 import io.vertx.core.Future;
@@ -52,10 +53,11 @@ final class OidcKind implements FlowKind {
         .put("kind", NAME)
         .put("scope", data.getString("scope"))
         .put("nonce", data.getString("nonce"))
-        .put("auth_time", Instant.now().getEpochSecond())
+        .put("auth_time", user.getLong(FlowEngine.AUTH_TIME, Instant.now().getEpochSecond()))
         .put("amr", user.getString("amr", "otp"));
     JsonObject publicUser = user.copy();
     publicUser.remove("amr");
+    publicUser.remove(FlowEngine.AUTH_TIME);
     return FlowKind.stillRegistered(app, redirect)
         .compose(registered -> users.saveProfile(app.id(), UUID.fromString(user.getString("id")), answers))
         .compose(saved -> codes.issue(new AuthCodes.Grant(app.id(), redirect, data.getString("code_challenge"),

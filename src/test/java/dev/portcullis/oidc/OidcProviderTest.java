@@ -54,6 +54,7 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -260,6 +261,39 @@ class OidcProviderTest {
     assertFalse(audit.of(Authorize.STARTED, appId).isEmpty());
     assertTrue(audit.of(TokenEndpoint.CODE_EXCHANGED, appId).stream().anyMatch(e -> userId.equals(e.getString("user_id"))));
     assertTrue(audit.of(TokenEndpoint.REFRESHED, appId).stream().anyMatch(e -> userId.equals(e.getString("user_id"))));
+  }
+
+  @Test
+  @DisplayName("auth_time is when the code was accepted, not when a later profile step finished the sign-in (h53: "
+      + "OpenID Connect Core §2)")
+  void authTimeIsTheSignIn() throws Exception {
+    Started started = authenticationRequest("openid profile");
+    FormBrowser browser = new FormBrowser(gateway.config().httpPort());
+    String email = "later@example.com";
+    FormBrowser.Page page = browser.get(started.request().toURI().toString());
+    int before = codesSentTo(email);
+    FormBrowser.Page codeStep = browser.submit(page, Map.of("identity", email));
+    if (codeStep.body().contains("name=\"password\"")) {
+      codeStep = browser.submit(codeStep, Map.of("action", "send_code"));
+    }
+    FormBrowser.Page profile = browser.submit(codeStep, Map.of("code", code(email, before), "action", "verify"));
+    long signedInBy = Instant.now().getEpochSecond();
+    assertTrue(profile.body().contains("name=\"name\""), "a new user is asked the profile: " + profile);
+    Await.until("the clock to pass two seconds after the code", Duration.ofSeconds(5),
+        () -> Instant.now().getEpochSecond() >= signedInBy + 2);
+    FormBrowser.Page done = browser.submit(profile, Map.of("name", "Lea Late", "address", "Rua Nova 2, Porto",
+        "action", "profile"));
+    assertEquals(302, done.status(), done.toString());
+    AuthorizationCode code = AuthenticationResponseParser.parse(URI.create(done.location())).toSuccessResponse()
+        .getAuthorizationCode();
+
+    OIDCTokenResponse tokens = (OIDCTokenResponse) exchange(code, CALLBACK, started.verifier()).toSuccessResponse();
+    IDTokenClaimsSet claims = new IDTokenValidator(new Issuer(issuer), new ClientID(appId), JWSAlgorithm.RS256,
+        provider.getJWKSetURI().toURL()).validate(tokens.getOIDCTokens().getIDToken(), started.nonce());
+    long authTime = claims.getAuthenticationTime().toInstant().getEpochSecond();
+    assertTrue(authTime <= signedInBy, "auth_time " + authTime + " is at most the second the code was accepted by, "
+        + signedInBy);
+    assertTrue(claims.getIssueTime().toInstant().getEpochSecond() >= signedInBy + 2, "issued after the profile step");
   }
 
   @Test
