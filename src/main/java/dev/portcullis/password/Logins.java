@@ -3,6 +3,7 @@ package dev.portcullis.password;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.ErrorCode;
@@ -20,6 +21,7 @@ import dev.portcullis.core.messages.TokenMessages.Revoke;
 import dev.portcullis.core.messages.TokenMessages.Revoked;
 import dev.portcullis.core.messages.OtpMessages;
 import dev.portcullis.core.messages.TokenMessages;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -44,10 +46,12 @@ public final class Logins {
   private final PasswordMetrics metrics;
   private final DeviceBinding devices;
   private final ChangeAllowance allowance;
+  private final AuditStaging staging;
 
   public Logins(AppDirectory apps, UserPasswords users, PasswordHasher hashing, Challenges challenges,
-                LoginFailures failures, Bus bus, AuditLog audit, PasswordMetrics metrics, DeviceBinding devices,
-                ChangeAllowance allowance) {
+                LoginFailures failures, Bus bus, AuditLog audit, AuditStaging staging, PasswordMetrics metrics,
+                DeviceBinding devices, ChangeAllowance allowance) {
+    this.staging = staging;
     this.apps = apps;
     this.users = users;
     this.hashing = hashing;
@@ -111,10 +115,12 @@ public final class Logins {
   public Future<OtpMessages.Proven> prove(Login message) {
     return signIn(message, (request, userId, audited, generation) -> audited
         .compose(stored -> users.byId(request.appId(), userId))
-        // The credentials' row holds the verified flags a user's own JSON, read from it, leaves false (h47).
-        .map(user -> new OtpMessages.Proven(userId, user.user().toJson()
-            .put("email_verified", user.emailVerified()).put("phone_verified", user.phoneVerified()), false,
-            OtpMessages.Proven.credential(generation))));
+        // The credentials' row holds the verified flags a user's own JSON, read from it, leaves false (h47). A user
+        // deleted since the check is answered as any identity without a user is (h52).
+        .compose(user -> user == null ? Future.failedFuture(LoginFailures.invalidCredentials())
+            : Future.succeededFuture(new OtpMessages.Proven(userId, user.user().toJson()
+                .put("email_verified", user.emailVerified()).put("phone_verified", user.phoneVerified()), false,
+                OtpMessages.Proven.credential(generation)))));
   }
 
   /**
@@ -233,6 +239,7 @@ public final class Logins {
       return Future.failedFuture(weak);
     }
     LoginFailures.Attempt attempt = request.attempt(identity, user.user().id(), LoginFailures.CHANGE_PASSWORD);
+    AuditStaging.Batch events = staging.batch();
     return allowance.reserve(attempt, sessionId)
         .compose(reservation -> failures.gate(attempt)
             .onFailure(reservation::ended)
@@ -248,20 +255,23 @@ public final class Logins {
         // The other sessions are revoked before the change (with the user's row held): when that fails, nothing
         // changed and the same request can be sent again. Revoked only after it, a failure left them live behind a
         // committed password, and the retry was refused (its current_password no longer is).
+        // Its event is staged in the change's transaction: recorded after the commit, it could fail and answer 503
+        // for a committed change (h52).
         .compose(hash -> users.change(user.user().id(), user.passwordGeneration(), hash,
-            () -> revokeOthers(request, user.user().id(), sessionId)))
+            () -> revokeOthers(request, user.user().id(), sessionId),
+            events.events(before -> List.of(AuditEvent.of(AuditEvent.PASSWORD_CHANGED, request.appId(),
+                    request.requestId(), request.clientIp())
+                .withUser(user.user().id())
+                .with("revoked_sessions", before)))))
         .compose(before -> before != null ? Future.succeededFuture(before)
             : Future.failedFuture(new ApiException(ErrorCode.CONFLICT,
                 "the password was changed by another request meanwhile; sign in again")))
-        // And again after it, for a session a login with the old password made in between; the change is
-        // recorded whether or not that second round answers.
+        // And again after it, for a session a login with the old password made in between (its own session.revoked
+        // events count it); the change is recorded whether or not that second round answers.
         .compose(before -> revokeOthers(request, user.user().id(), sessionId).transform(after -> {
           int revoked = before + (after.succeeded() ? after.result() : 0);
           metrics.changed("change");
-          return audit.record(AuditEvent.of(AuditEvent.PASSWORD_CHANGED, request.appId(), request.requestId(),
-                      request.clientIp())
-                  .withUser(user.user().id())
-                  .with("revoked_sessions", revoked))
+          return events.recorded(revoked)
               .compose(stored -> after.succeeded() ? Future.succeededFuture(new LoggedOut(revoked))
                   : Future.failedFuture(after.cause()));
         }));

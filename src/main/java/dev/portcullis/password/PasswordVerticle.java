@@ -3,6 +3,7 @@ package dev.portcullis.password;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.app.AppRepository;
 import dev.portcullis.audit.AuditLog;
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.MasterKey;
@@ -75,11 +76,13 @@ public final class PasswordVerticle extends VerticleBase {
     HashingPool pool = HashingPool.shared(vertx, hashingSettings, registry);
     return PasswordHasher.create(hashingSettings.argon2id(), pool).compose(hashing -> {
       DeviceBinding devices = new DeviceBinding(pg, masterKey);
-      Logins logins = new Logins(apps, passwords, hashing, challenges, failures, bus, audit, metrics, devices,
+      AuditStaging staging = new AuditStaging(pg, audit);
+      Logins logins = new Logins(apps, passwords, hashing, challenges, failures, bus, audit, staging, metrics, devices,
           new ChangeAllowance(store, audit, metrics));
       Signups signups = new Signups(apps, new UserRepository(pg), passwords, hashing, challenges, codes, store, names,
           bus, audit, metrics, changes, devices);
-      Resets resets = new Resets(apps, passwords, hashing, challenges, codes, failures, bus, audit, metrics, changes);
+      Resets resets = new Resets(apps, passwords, hashing, challenges, codes, failures, bus, audit, staging, metrics,
+          changes);
       return Future.all(java.util.List.of(
           Bus.serve(vertx, Bus.PASSWORD_CHALLENGE, body -> challenges.issue(apps, body)).completion(),
           Bus.serve(vertx, Bus.PASSWORD_SIGNUP, signups::signup).completion(),

@@ -4,6 +4,7 @@ import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.AuditEvent;
 import dev.portcullis.audit.AuditLog;
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import dev.portcullis.otp.Identity;
@@ -15,6 +16,7 @@ import dev.portcullis.core.messages.PasswordMessages.ResetPending;
 import dev.portcullis.core.messages.TokenMessages.LoggedOut;
 import dev.portcullis.core.messages.TokenMessages.Revoke;
 import io.vertx.core.Future;
+import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,10 +41,12 @@ public final class Resets {
   private final AuditLog audit;
   private final PasswordMetrics metrics;
   private final UserChanges changes;
+  private final AuditStaging staging;
 
   public Resets(AppDirectory apps, UserPasswords users, PasswordHasher hashing, Challenges challenges,
-                VerificationCodes codes, LoginFailures failures, Bus bus, AuditLog audit, PasswordMetrics metrics,
-                UserChanges changes) {
+                VerificationCodes codes, LoginFailures failures, Bus bus, AuditLog audit, AuditStaging staging,
+                PasswordMetrics metrics, UserChanges changes) {
+    this.staging = staging;
     this.changes = changes;
     this.apps = apps;
     this.users = users;
@@ -152,20 +156,24 @@ public final class Resets {
     // it, for a session a login with the old password made in between; the reset is recorded whether or not that
     // second round answers. The lock-outs' clearing, a Redis write that can fail, comes last and is logged. The
     // store itself checks that the user is still enabled, so a disable committed since the user was read stops it.
+    // Its event is staged in the reset's transaction: recorded after the commit, it could fail and answer 503 for a
+    // stored password, with the lock-outs left as they were (h52).
+    AuditStaging.Batch events = staging.batch();
     return bus.request(Bus.TOKEN_REVOKE, revoke)
-        .compose(before -> users.reset(userId, PasswordRequest.column(identity), hash)
+        .compose(before -> users.reset(userId, PasswordRequest.column(identity), hash,
+                events.events(user -> List.of(AuditEvent.of(AuditEvent.PASSWORD_RESET_COMPLETED, request.appId(),
+                        request.requestId(), request.clientIp())
+                    .withUser(user)
+                    .with(identity.kind().field(), identity.masked())
+                    .with("reset_id", resetId)
+                    .with("revoked_sessions", before.revoked()))))
             .compose(stored -> stored ? Future.succeededFuture(before.revoked())
                 : notStored(request, userId, resetId)))
         .compose(before -> changes.changed(userId).map(before))
         .compose(before -> bus.request(Bus.TOKEN_REVOKE, revoke).transform(after -> {
           metrics.changed("reset");
           int count = before + (after.succeeded() ? after.result().revoked() : 0);
-          return audit.record(AuditEvent.of(AuditEvent.PASSWORD_RESET_COMPLETED, request.appId(), request.requestId(),
-                      request.clientIp())
-                  .withUser(userId)
-                  .with(identity.kind().field(), identity.masked())
-                  .with("reset_id", resetId)
-                  .with("revoked_sessions", count))
+          return events.recorded(count)
               .compose(recorded -> after.succeeded() ? Future.succeededFuture(new LoggedOut(count))
                   : Future.failedFuture(after.cause()));
         }))

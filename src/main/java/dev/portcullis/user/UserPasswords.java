@@ -1,5 +1,6 @@
 package dev.portcullis.user;
 
+import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Postgres;
@@ -10,6 +11,7 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -96,15 +98,17 @@ public final class UserPasswords {
 
   /**
    * A reset: the new password, and the identity that received the code counts as verified. True when stored; false,
-   * with nothing changed, when the user is disabled or gone (as of the write, not of an earlier read).
+   * with nothing changed, when the user is disabled or gone (as of the write, not of an earlier read). {@code audit}
+   * runs on the user's id in the same transaction when stored.
    */
-  public Future<Boolean> reset(UUID userId, String column, String passwordHash) {
+  public Future<Boolean> reset(UUID userId, String column, String passwordHash, AuditStaging.Step<UUID> audit) {
     String sql = "email".equals(column) ? RESET_EMAIL : RESET_PHONE;
     // In a transaction, so that the deadline rolls back a write still running at it: a reset answered 503 had
     // replaced the password once the statement ended, with the rest of the reset (its second revocation, its
-    // audit event, the lock-outs' clearing) never run.
-    return pg.inTransaction(conn -> conn.preparedQuery(sql).execute(Tuple.of(userId, passwordHash)))
-        .map(rows -> rows.rowCount() == 1);
+    // audit event, the lock-outs' clearing) never run. Its audit event is staged in it (h52).
+    return pg.inTransaction(conn -> conn.preparedQuery(sql).execute(Tuple.of(userId, passwordHash))
+            .compose(rows -> audit.after(conn, rows.rowCount() == 1 ? userId : null)))
+        .map(Objects::nonNull);
   }
 
   /** A login's rehash under newer parameters: true when stored, false when a change came first. */
@@ -118,10 +122,11 @@ public final class UserPasswords {
    * {@code beforeStoring} (the revocation of the user's other sessions) first, with the user's row held: concurrent
    * changes go one after the other, and one that finds the password replaced meanwhile runs nothing (a login's rehash
    * of the same password does not count). Revoking before the lock was held, the change that lost revoked the session
-   * of the one that won. The answer of {@code beforeStoring}, or null when another change came first.
+   * of the one that won. The answer of {@code beforeStoring}, or null when another change came first. {@code audit}
+   * runs on that answer in the same transaction when stored.
    */
   public Future<Integer> change(UUID userId, long verifiedGeneration, String newHash,
-                                Supplier<Future<Integer>> beforeStoring) {
+                                Supplier<Future<Integer>> beforeStoring, AuditStaging.Step<Integer> audit) {
     return changes.inTransaction(conn -> conn.preparedQuery(HOLD_PASSWORD).execute(Tuple.of(userId)).compose(rows -> {
       if (rows.size() == 0) {
         // Deleted meanwhile (its sessions with it): not "changed by another request".
@@ -133,7 +138,8 @@ public final class UserPasswords {
       // Bounded within the transaction's own bound: a revocation answering later would let the change commit after its
       // caller was told 503 (rolled back here, the sessions it revoked stay revoked).
       return beforeStoring.get().timeout(changes.timeoutMs() / 2, TimeUnit.MILLISECONDS)
-          .compose(result -> conn.preparedQuery(CHANGE).execute(Tuple.of(userId, newHash)).map(result));
+          .compose(result -> conn.preparedQuery(CHANGE).execute(Tuple.of(userId, newHash)).map(result))
+          .compose(result -> audit.after(conn, result));
     }));
   }
 
