@@ -84,6 +84,8 @@ public final class Resets {
     String code = PasswordRequest.required("code", message.code());
     String password = PasswordRequest.password("new_password", message.newPassword());
     UUID resetId = AppDirectory.parseUuid(PasswordRequest.required("reset_id", message.resetId()));
+    // The hash starts by a deadline from the reset's arrival, as a change's and a sign-in's do (h52).
+    long startBy = hashing.startBy(HashingPool.MAX_QUEUE_WAIT_NANOS);
     return PasswordRequest.of(apps, message.appId(), message).compose(request -> {
       PasswordPolicy policy = PasswordPolicy.of(request.app().settings());
       if (resetId == null) {
@@ -103,7 +105,7 @@ public final class Resets {
               return Future.failedFuture(weak);
             }
             Future<String> hashed = pendingFor == null ? Future.succeededFuture()
-                : hashing.hash(request.appId(), password);
+                : hashing.hash(request.appId(), password, startBy);
             return hashed.compose(hash -> codes.verify(request.appId(), VerificationCodes.Purpose.RESET, id, code,
                     request.requestId(), request.clientIp())
                 .map(identity -> new Spent(identity, hash)));
@@ -118,7 +120,7 @@ public final class Resets {
                   return disabled(request, user.user().id(), id);
                 }
                 Future<String> hash = spent.hash() != null ? Future.succeededFuture(spent.hash())
-                    : hashing.hash(request.appId(), password);
+                    : hashing.hash(request.appId(), password, startBy);
                 return hash.compose(phc -> complete(request, spent.identity(), user.user().id(), id, phc));
               }));
     });
