@@ -12,6 +12,7 @@ import dev.portcullis.core.Secrets;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.QueryParams;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
@@ -128,7 +129,7 @@ public final class AppApi {
 
   public void list(RoutingContext ctx) {
     int limit = limit(ctx);
-    String cursor = ctx.queryParams().get("cursor");
+    String cursor = QueryParams.of(ctx).get("cursor");
     apps.list(AdminAuth.principal(ctx).ownerId(), cursor, limit)
         .onSuccess(page -> {
           JsonArray apps = new JsonArray();
@@ -268,6 +269,6 @@ public final class AppApi {
   }
 
   private static int limit(RoutingContext ctx) {
-    return Fields.pageLimit(ctx.queryParams().get("limit"), DEFAULT_PAGE, MAX_PAGE);
+    return Fields.pageLimit(QueryParams.of(ctx).get("limit"), DEFAULT_PAGE, MAX_PAGE);
   }
 }

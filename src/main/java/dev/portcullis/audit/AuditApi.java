@@ -7,6 +7,7 @@ import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.app.AppRepository;
+import dev.portcullis.http.QueryParams;
 import dev.portcullis.http.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -77,7 +78,7 @@ public final class AuditApi {
   }
 
   public void list(RoutingContext ctx) {
-    AuditQuery query = AuditQuery.from(ctx.queryParams());
+    AuditQuery query = AuditQuery.from(QueryParams.of(ctx));
     visibleChain(ctx)
         .compose(appId -> reader.page(appId, query))
         .map(page -> new JsonObject()
@@ -139,7 +140,7 @@ public final class AuditApi {
 
   private void run(RoutingContext ctx, String caller) {
     verifyingFor.add(caller);
-    String cursor = ctx.queryParams().get("cursor");
+    String cursor = QueryParams.of(ctx).get("cursor");
     long deadline = System.nanoTime() + verifyBudgetNanos;
     // Composed, so that whatever fails, even at once, ends this verification (else the loop's next ones are all 429).
     Future.succeededFuture().compose(started -> visibleChain(ctx))

@@ -2,6 +2,7 @@ package dev.portcullis.hosted;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
+import dev.portcullis.http.QueryParams;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.ext.web.RoutingContext;
@@ -34,13 +35,13 @@ final class Onboarding {
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
     Future<Optional<App>> app = appId == null ? Future.succeededFuture(Optional.empty()) : apps.find(appId);
     app.compose(found -> {
-          String refusal = found.isEmpty() ? "This app does not exist." : refusal(found.get(), ctx.queryParams());
+          String refusal = found.isEmpty() ? "This app does not exist." : refusal(found.get(), QueryParams.of(ctx));
           if (refusal != null) {
             metrics.flow(AutzKind.NAME, "refused");
             HostedPages.problem(ctx, 400, found.orElse(null), refusal);
             return Future.succeededFuture();
           }
-          MultiMap query = ctx.queryParams();
+          MultiMap query = QueryParams.of(ctx);
           List<String> ask = found.get().settings().hosted().profileFields();
           Flow flow = Flow.start(appId, AutzKind.NAME, null, ask, List.of(ask),
               AutzKind.data(query.get("callback_url"), blankToNull(query.get("state")),

@@ -4,6 +4,7 @@ import dev.portcullis.app.AppDirectory;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.http.ClientAuth;
+import dev.portcullis.http.QueryParams;
 import dev.portcullis.http.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -31,8 +32,8 @@ final class UserInfo {
       ctx.fail(AppDirectory.invalidClient());
       return;
     }
-    String code = ctx.queryParams().get("code");
-    String verifier = ctx.queryParams().get("code_verifier");
+    String code = QueryParams.of(ctx).get("code");
+    String verifier = QueryParams.of(ctx).get("code_verifier");
     if (code == null || code.isEmpty()) {
       ctx.fail(ApiException.invalid("code", "is required"));
       return;

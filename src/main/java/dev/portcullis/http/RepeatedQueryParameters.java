@@ -20,7 +20,7 @@ public final class RepeatedQueryParameters {
       ctx.next();
       return;
     }
-    var params = ctx.queryParams();
+    var params = QueryParams.of(ctx);
     for (String name : params.names()) {
       if (params.getAll(name).size() > 1) {
         ctx.fail(ApiException.invalid(name, "must be given at most once"));

@@ -11,6 +11,7 @@ import dev.portcullis.core.Postgres;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.QueryParams;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
@@ -59,7 +60,7 @@ public final class AdminApi {
   }
 
   public void listPolicies(RoutingContext ctx) {
-    AppCursor cursor = AppCursor.parse(ctx.queryParams().get("cursor"));
+    AppCursor cursor = AppCursor.parse(QueryParams.of(ctx).get("cursor"));
     policies.list(appId(ctx), cursor, limit(ctx))
         .onSuccess(page -> Responses.ok(ctx, page.toJson("policies", Policy::toJson)))
         .onFailure(ctx::fail);
@@ -136,16 +137,16 @@ public final class AdminApi {
   }
 
   public void listLicenses(RoutingContext ctx) {
-    String userParam = ctx.queryParams().get("user_id");
+    String userParam = QueryParams.of(ctx).get("user_id");
     UUID userId = userParam == null ? null : AppDirectory.parseUuid(userParam);
     if (userParam != null && userId == null) {
       throw ApiException.invalid("user_id", "must be a UUID");
     }
-    String status = ctx.queryParams().get("status");
+    String status = QueryParams.of(ctx).get("status");
     if (status != null && !STATUSES.contains(status)) {
       throw ApiException.invalid("status", "must be one of active, suspended, revoked, expired");
     }
-    AppCursor cursor = AppCursor.parse(ctx.queryParams().get("cursor"));
+    AppCursor cursor = AppCursor.parse(QueryParams.of(ctx).get("cursor"));
     licenses.list(appId(ctx), userId, status, cursor, limit(ctx))
         .onSuccess(page -> Responses.ok(ctx, new JsonObject()
             .put("licenses", new JsonArray(page.licenses().stream().map(License::toJson).toList()))
@@ -275,7 +276,7 @@ public final class AdminApi {
   }
 
   private static int limit(RoutingContext ctx) {
-    return Fields.pageLimit(ctx.queryParams().get("limit"), DEFAULT_PAGE, MAX_PAGE);
+    return Fields.pageLimit(QueryParams.of(ctx).get("limit"), DEFAULT_PAGE, MAX_PAGE);
   }
 
   private static ApiException policyNotFound() {

@@ -9,6 +9,7 @@ import dev.portcullis.core.Issuers;
 import dev.portcullis.hosted.Flow;
 import dev.portcullis.hosted.FlowEngine;
 import dev.portcullis.hosted.HostedPages;
+import dev.portcullis.http.QueryParams;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
 import io.netty.handler.codec.http.QueryStringEncoder;
@@ -67,7 +68,7 @@ final class Authorize {
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
     Future<Optional<App>> app = appId == null ? Future.succeededFuture(Optional.empty()) : apps.find(appId);
     app.compose(found -> {
-          MultiMap query = ctx.queryParams();
+          MultiMap query = QueryParams.of(ctx);
           String page = found.isEmpty() ? "This app does not exist." : pageRefusal(found.get(), query);
           if (page != null) {
             metrics.authorize("refused");

@@ -9,6 +9,7 @@ import dev.portcullis.core.ErrorCode;
 import dev.portcullis.http.AdminAuth;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.QueryParams;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
@@ -71,7 +72,7 @@ public final class TenantApi {
 
   public void list(RoutingContext ctx) {
     int limit = Page.limit(ctx);
-    tenants.page(appId(ctx), ctx.queryParams().get("cursor"), limit)
+    tenants.page(appId(ctx), QueryParams.of(ctx).get("cursor"), limit)
         .onSuccess(page -> Responses.ok(ctx, page.toJson("tenants", Tenant::toJson)))
         .onFailure(ctx::fail);
   }
@@ -142,7 +143,7 @@ public final class TenantApi {
 
   public void members(RoutingContext ctx) {
     int limit = Page.limit(ctx);
-    tenants.members(tenant(ctx).id(), ctx.queryParams().get("cursor"), limit)
+    tenants.members(tenant(ctx).id(), QueryParams.of(ctx).get("cursor"), limit)
         .onSuccess(page -> Responses.ok(ctx, page.toJson("members", Member::toJson)))
         .onFailure(ctx::fail);
   }

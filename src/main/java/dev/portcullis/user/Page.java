@@ -1,6 +1,7 @@
 package dev.portcullis.user;
 
 import dev.portcullis.http.Fields;
+import dev.portcullis.http.QueryParams;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -36,6 +37,6 @@ public record Page<T>(List<T> items, String nextCursor) {
 
   /** The {@code limit} query parameter: 1 to {@link #MAX_LIMIT}, {@link #DEFAULT_LIMIT} when absent. */
   public static int limit(RoutingContext ctx) {
-    return Fields.pageLimit(ctx.queryParams().get("limit"), DEFAULT_LIMIT, MAX_LIMIT);
+    return Fields.pageLimit(QueryParams.of(ctx).get("limit"), DEFAULT_LIMIT, MAX_LIMIT);
   }
 }

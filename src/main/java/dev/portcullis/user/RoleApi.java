@@ -6,6 +6,7 @@ import dev.portcullis.core.DisplayText;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.http.Fields;
 import dev.portcullis.http.JsonBody;
+import dev.portcullis.http.QueryParams;
 import dev.portcullis.http.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -31,7 +32,7 @@ public final class RoleApi {
 
   public void list(RoutingContext ctx) {
     int limit = Page.limit(ctx);
-    roles.list(UserApi.appId(ctx), ctx.queryParams().get("cursor"), limit)
+    roles.list(UserApi.appId(ctx), QueryParams.of(ctx).get("cursor"), limit)
         .onSuccess(page -> Responses.ok(ctx, page.toJson("roles", Role::toJson)))
         .onFailure(ctx::fail);
   }

@@ -2,6 +2,7 @@ package dev.portcullis.user;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppAccess;
+import dev.portcullis.http.QueryParams;
 import dev.portcullis.security.SecurityEvents;
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.audit.AuditStaging;
@@ -67,7 +68,7 @@ public final class UserApi {
 
   public void list(RoutingContext ctx) {
     int limit = Page.limit(ctx);
-    users.page(appId(ctx), ctx.queryParams().get("q"), ctx.queryParams().get("cursor"), limit)
+    users.page(appId(ctx), QueryParams.of(ctx).get("q"), QueryParams.of(ctx).get("cursor"), limit)
         .onSuccess(page -> Responses.ok(ctx, page.toJson("users", User::toJson)))
         .onFailure(ctx::fail);
   }
@@ -227,7 +228,7 @@ public final class UserApi {
     UUID userId = userId(ctx);
     users.get(appId, userId)
         .compose(UserApi::found)
-        .compose(user -> users.sessions(appId, userId, ctx.queryParams().get("cursor"), limit))
+        .compose(user -> users.sessions(appId, userId, QueryParams.of(ctx).get("cursor"), limit))
         .onSuccess(page -> Responses.ok(ctx, page.toJson("sessions", LiveSession::toJson)))
         .onFailure(ctx::fail);
   }

@@ -330,6 +330,20 @@ class OidcProviderTest {
   }
 
   @Test
+  @DisplayName("a semicolon in the query is part of a value, not a separator: a state with one comes back whole and "
+      + "cannot carry another parameter (h52)")
+  void semicolonIsPartOfTheValue() {
+    FormBrowser browser = new FormBrowser(gateway.config().httpPort());
+    FormBrowser.Page page = browser.get("/oidc/" + appId + "/authorize?client_id=" + appId + "&redirect_uri="
+        + FormBrowser.encode(CALLBACK) + "&state=ab;prompt=login&nonce=n-1&response_type=code&scope=openid&prompt=none"
+        + "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256");
+    assertEquals(302, page.status(), page.toString());
+    Map<String, String> params = query(page.location());
+    assertEquals("login_required", params.get("error"), page.location());
+    assertEquals("ab;prompt=login", params.get("state"), page.location());
+  }
+
+  @Test
   @DisplayName("authorize takes its parameters as a form POST too (OpenID Connect Core 3.1.2.1), and signs in the same")
   void authorizeByPost() {
     FormBrowser browser = new FormBrowser(gateway.config().httpPort());
