@@ -81,11 +81,12 @@ public final class ErrorResponder {
       // Vert.x Web's own refusals, such as a query string with a malformed %-escape.
       return fromStatus(http.getStatusCode());
     }
-    if (malformedForm(cause)) {
-      return new ApiException(ErrorCode.INVALID_REQUEST, "malformed form body: check its %-escapes");
-    }
     if (tooManyFormFields(cause)) {
       return new ApiException(ErrorCode.INVALID_REQUEST, "form body: too many fields, or a field too long");
+    }
+    if (malformedForm(cause)) {
+      return new ApiException(ErrorCode.INVALID_REQUEST, "malformed form body: check its %-escapes and its multipart "
+          + "boundary");
     }
     if (status >= 400 && status < 500) {
       // Vert.x's refusal of the request itself, with the status it chose: a missing Host header (400), an Expect
@@ -116,12 +117,13 @@ public final class ErrorResponder {
   /**
    * Netty's form decoder refusing the body (a bad %-escape in a form post): the client's mistake, not ours. A bad
    * escape in a value comes wrapped; one in a field's name comes as the bare IllegalArgumentException of the
-   * decoder's own frames.
+   * decoder's own frames, and an empty or unterminated multipart boundary as the index error of its header parsing
+   * (h55: a 500 on every body route).
    */
   private static boolean malformedForm(Throwable cause) {
     for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
       if (t instanceof HttpPostRequestDecoder.ErrorDataDecoderException
-          || t instanceof IllegalArgumentException && fromFormDecoder(t)) {
+          || (t instanceof IllegalArgumentException || t instanceof IndexOutOfBoundsException) && fromFormDecoder(t)) {
         return true;
       }
     }

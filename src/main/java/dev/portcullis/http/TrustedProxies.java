@@ -90,7 +90,7 @@ public final class TrustedProxies implements Handler<RoutingContext> {
     }
     List<String> hops = new ArrayList<>();
     for (String line : forwardedFor) {
-      for (String hop : line.split(",")) {
+      for (String hop : line.split(",", -1)) {
         hops.add(hop.trim());
       }
     }

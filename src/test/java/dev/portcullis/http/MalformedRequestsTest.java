@@ -217,6 +217,21 @@ class MalformedRequestsTest {
   }
 
   @Test
+  @DisplayName("a multipart Content-Type with an empty or broken boundary is 400 invalid_request, not 500, wherever it "
+      + "is sent (h55)")
+  void brokenMultipartBoundary() {
+    String app = java.util.UUID.randomUUID().toString();
+    for (String type : List.of("multipart/form-data; boundary=", "multipart/form-data;boundary= ",
+        "multipart/form-data; boundary=\"", "multipart/form-data; boundary=\";\"")) {
+      for (String path : List.of("/auth/send-otp", "/v1/apps/" + app + "/roles", "/oidc/" + app + "/token", "/nope")) {
+        ApiResponse answer = gateway.http().send("POST", path, "x", "Content-Type", type);
+        assertEquals(400, answer.status(), type + " " + path + ": " + answer.body());
+        assertEquals("invalid_request", answer.error(), type + " " + path + ": " + answer.body());
+      }
+    }
+  }
+
+  @Test
   @DisplayName("a request with two Authorization headers is 400 invalid_request whichever comes first, Bearer or Basic")
   void repeatedAuthorization() {
     JsonObject app = gateway.createApp("repeated-authorization");

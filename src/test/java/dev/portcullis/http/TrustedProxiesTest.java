@@ -45,6 +45,11 @@ class TrustedProxiesTest {
   void malformedHop() {
     assertEquals("10.1.2.3", LB.caller("10.1.2.3", List.of("evil")));
     assertEquals("198.51.100.9", LB.caller("10.1.2.3", List.of("1.2.3.4, not-an-ip, 198.51.100.9")));
+    // Empty hops are malformed too: a header of commas alone had no hop at all, and the walk failed (h55: a 500)
+    assertEquals("10.1.2.3", LB.caller("10.1.2.3", List.of(",")));
+    assertEquals("10.1.2.3", LB.caller("10.1.2.3", List.of(",,,", ",,")));
+    assertEquals("10.1.2.3", LB.caller("10.1.2.3", List.of("")));
+    assertEquals("198.51.100.9", LB.caller("10.1.2.3", List.of("1.2.3.4,,198.51.100.9")));
   }
 
   @Test
