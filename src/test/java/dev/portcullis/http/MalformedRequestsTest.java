@@ -232,6 +232,20 @@ class MalformedRequestsTest {
   }
 
   @Test
+  @DisplayName("a body that does not arrive within 10 s of its request is 400 invalid_request and its connection "
+      + "closed: a trickling client held its admission place for as long as it liked (h55)")
+  void bodyDeadline() {
+    long started = System.nanoTime();
+    Answer answer = exchange(gateway.config().httpPort(), "POST /auth/challenge HTTP/1.1\r\nHost: x\r\n"
+        + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{", false, 30_000);
+    long seconds = (System.nanoTime() - started) / 1_000_000_000;
+    assertEquals(400, answer.status(), answer.text());
+    assertEquals("invalid_request", answer.json().getString("error"), answer.text());
+    assertTrue(answer.closed(), "the connection is closed: " + answer.text());
+    assertTrue(seconds >= 9 && seconds < 25, "answered after " + seconds + " s");
+  }
+
+  @Test
   @DisplayName("a request with two Authorization headers is 400 invalid_request whichever comes first, Bearer or Basic")
   void repeatedAuthorization() {
     JsonObject app = gateway.createApp("repeated-authorization");
@@ -302,8 +316,13 @@ class MalformedRequestsTest {
 
   /** {@code oneAnswer}: read one answer (by its Content-Length), not until the server closes or 5 s pass. */
   static Answer exchange(int port, String request, boolean oneAnswer) {
+    return exchange(port, request, oneAnswer, 5_000);
+  }
+
+  /** {@code quietMs}: how long a read waits for more before the connection counts as open. */
+  static Answer exchange(int port, String request, boolean oneAnswer, int quietMs) {
     try (Socket socket = new Socket("127.0.0.1", port)) {
-      socket.setSoTimeout(5000);
+      socket.setSoTimeout(quietMs);
       socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
       socket.getOutputStream().flush();
       InputStream in = socket.getInputStream();
