@@ -622,6 +622,10 @@ public final class FlowEngine {
     ApiException api = Failures.toApi(failure);
     if (Failures.isInternal(api)) {
       LOG.error("hosted request {} failed", RequestIds.of(ctx), failure);
+    } else if (api.code().status() >= 500 && !api.logged()) {
+      // As the API's 503s are: which store failed, once per request (h55).
+      LOG.warn("hosted request {} {} {} answered {}: {}", RequestIds.of(ctx), ctx.request().method(),
+          ctx.request().path(), api.code().status(), api.getMessage());
     }
     if (ctx.response().headWritten()) {
       return;

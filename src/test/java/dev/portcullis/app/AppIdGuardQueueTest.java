@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.GatewayConfig;
+import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.GatewayExtension;
+import dev.portcullis.testing.LogCapture;
 import dev.portcullis.testing.TestGateway;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -85,6 +87,25 @@ class AppIdGuardQueueTest {
       assertTrue(status != null && status.startsWith("HTTP/1.1 503"), String.valueOf(status));
     }
     assertEquals(1, PrometheusText.counter(gateway, "portcullis_app_cache_loads_total") - before, 0.0);
+  }
+
+  @Test
+  @DisplayName("a page answered 503 because Postgres could not answer logs why, once, with its request id, as the "
+      + "API's 503s do (h55: the pages' 503s had only their access line)")
+  void pageUnavailableIsLogged() throws Exception {
+    try (LogCapture logs = new LogCapture(); Connection db = gateway.jdbc(); Statement lock = db.createStatement()) {
+      db.setAutoCommit(false);
+      lock.execute("LOCK TABLE apps IN ACCESS EXCLUSIVE MODE");
+      ApiResponse page = gateway.http().send("GET", "/onboarding/" + UUID.randomUUID()
+          + "?callback_url=https%3A%2F%2Fcb.example.com%2Fcb&state=s", null, "X-Forwarded-For", "198.51.100.183");
+      db.rollback();
+      assertEquals(503, page.status(), page.body());
+      String id = page.header("X-Request-Id");
+      List<String> lines = logs.lines().stream().filter(line -> line.contains(id) && line.contains("answered 503"))
+          .toList();
+      assertEquals(1, lines.size(), logs.lines().toString());
+      assertTrue(lines.get(0).contains("unavailable"), lines.get(0));
+    }
   }
 
   @Test
