@@ -35,11 +35,11 @@ import dev.portcullis.http.InvalidRequests;
 import dev.portcullis.http.JsonBody;
 import dev.portcullis.http.NulCharacters;
 import dev.portcullis.http.PathSegments;
-import dev.portcullis.http.RepeatedAuthorization;
 import dev.portcullis.http.RepeatedQueryParameters;
 import dev.portcullis.http.RequestBodies;
 import dev.portcullis.http.RequestIds;
 import dev.portcullis.http.RouteTemplates;
+import dev.portcullis.http.SingleHeaders;
 import dev.portcullis.http.TrustedProxies;
 import dev.portcullis.license.LicenseApi;
 import dev.portcullis.oidc.OidcApi;
@@ -222,7 +222,7 @@ public final class ApiVerticle extends VerticleBase {
     // it matched.
     router.route().handler(ConversationApi::errorsInKind);
     router.route().handler(PathSegments::check);
-    router.route().handler(RepeatedAuthorization::check);
+    router.route().handler(SingleHeaders::check);
     router.route().handler(guard.proxies());
     router.route().handler(guard.admission());
     router.route().handler(new RequestBodies(BODY_LIMIT_BYTES));

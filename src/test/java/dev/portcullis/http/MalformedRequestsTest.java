@@ -268,6 +268,17 @@ class MalformedRequestsTest {
   }
 
   @Test
+  @DisplayName("a request with two Host headers is 400 invalid_request (RFC 9112 §3.2; h55)")
+  void repeatedHost() {
+    for (String path : List.of("/v1/apps", "/auth/me", "/oidc/" + java.util.UUID.randomUUID() + "/jwks.json")) {
+      Answer answer = exchange(gateway.config().httpPort(),
+          "GET " + path + " HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n" + ADMIN + "Connection: close\r\n\r\n");
+      assertEquals(400, answer.status(), path + ": " + answer.text());
+      assertEquals("invalid_request", answer.json().getString("error"), answer.text());
+    }
+  }
+
+  @Test
   @DisplayName("OPTIONS * carries a request id, and a malformed %-escape on the management port answers JSON")
   void asteriskAndManagementEscape() {
     Answer asterisk = exchange(gateway.config().httpPort(), "OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
