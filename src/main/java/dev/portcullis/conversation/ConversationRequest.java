@@ -36,7 +36,7 @@ record ConversationRequest(String userKey, String returnUrl, JsonObject query, L
               + "callback_urls (only the query may differ; no fragment)");
     }
     if (!(body.getValue("query") instanceof JsonObject query)) {
-      throw ApiException.invalid("query", "must be an object");
+      throw ApiException.invalid("query", body.getValue("query") == null ? "is required" : "must be an object");
     }
     List<List<String>> sets = requireOneOf(query.getValue("identity"));
     if (!sets.isEmpty() && !app.settings().hosted().sms() && sets.stream().allMatch(set -> set.contains("PHONE"))) {
@@ -129,8 +129,10 @@ record ConversationRequest(String userKey, String returnUrl, JsonObject query, L
     if (identity == null) {
       return List.of();
     }
-    if (!(identity instanceof JsonObject json) || !(json.getValue("requireOneOf") instanceof JsonArray sets)
-        || sets.isEmpty() || sets.size() > MAX_SETS) {
+    if (!(identity instanceof JsonObject json)) {
+      throw ApiException.invalid("query.identity", "must be an object");
+    }
+    if (!(json.getValue("requireOneOf") instanceof JsonArray sets) || sets.isEmpty() || sets.size() > MAX_SETS) {
       throw ApiException.invalid("query.identity.requireOneOf", "must be an array of 1 to " + MAX_SETS + " field lists");
     }
     List<List<String>> out = new ArrayList<>();

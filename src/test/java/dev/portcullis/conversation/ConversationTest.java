@@ -10,6 +10,7 @@ import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -407,6 +408,23 @@ class ConversationTest {
       assertTrue(refused.body().length() < 1_000, "answered in " + refused.body().length() + " characters");
       assertEquals(field.length() < 40, refused.json().getString("message").contains(field), refused.body());
     }
+  }
+
+  @Test
+  @DisplayName("a query of the wrong shape is refused naming the field that is wrong (h52)")
+  void queryShapeErrorsNameTheField() {
+    Map<Object, String> cases = new LinkedHashMap<>();
+    cases.put(5, "query.identity: must be an object");
+    cases.put(new JsonObject().put("requireOneOf", 5), "query.identity.requireOneOf: must be an array");
+    for (Map.Entry<Object, String> one : cases.entrySet()) {
+      ApiResponse refused = create(new JsonObject().put("userKey", "uk-shape").put("returnUrl", RETURN)
+          .put("query", new JsonObject().put("identity", one.getKey())), "application/json");
+      assertEquals(400, refused.status(), refused.body());
+      assertTrue(refused.json().getString("message").startsWith(one.getValue()), refused.body());
+    }
+    ApiResponse noQuery = create(new JsonObject().put("userKey", "uk-shape").put("returnUrl", RETURN),
+        "application/json");
+    assertEquals("query: is required", noQuery.json().getString("message"), noQuery.body());
   }
 
   @Test
