@@ -124,6 +124,17 @@ class OidcProviderTest {
   /** Follows the authorize redirect through the hosted pages (email code, profile) to the redirect_uri. */
   private static AuthenticationResponse signIn(Started started, String email) throws Exception {
     FormBrowser browser = new FormBrowser(gateway.config().httpPort());
+    FormBrowser.Page next = codeAccepted(browser, started, email);
+    if (next.status() == 200 && next.body().contains("name=\"name\"")) {
+      next = browser.submit(next, Map.of("name", "Ana Lima", "address", "Rua Augusta 1, Lisboa", "action", "profile"));
+    }
+    assertEquals(302, next.status(), next.toString());
+    assertTrue(next.location().startsWith(CALLBACK + "?code="), next.location());
+    return AuthenticationResponseParser.parse(URI.create(next.location()));
+  }
+
+  /** The page after the hosted pages took the email's code: the profile step, or the redirect to the client. */
+  private static FormBrowser.Page codeAccepted(FormBrowser browser, Started started, String email) {
     FormBrowser.Page page = browser.get(started.request().toURI().toString());
     assertEquals(200, page.status(), page.toString());
     int before = codesSentTo(email);
@@ -132,13 +143,7 @@ class OidcProviderTest {
       // The hosted password step (hosted_password defaults to true): ask for a code instead.
       codeStep = browser.submit(codeStep, Map.of("action", "send_code"));
     }
-    FormBrowser.Page next = browser.submit(codeStep, Map.of("code", code(email, before), "action", "verify"));
-    if (next.status() == 200 && next.body().contains("name=\"name\"")) {
-      next = browser.submit(next, Map.of("name", "Ana Lima", "address", "Rua Augusta 1, Lisboa", "action", "profile"));
-    }
-    assertEquals(302, next.status(), next.toString());
-    assertTrue(next.location().startsWith(CALLBACK + "?code="), next.location());
-    return AuthenticationResponseParser.parse(URI.create(next.location()));
+    return browser.submit(codeStep, Map.of("code", code(email, before), "action", "verify"));
   }
 
   private static int codesSentTo(String address) {
@@ -269,14 +274,7 @@ class OidcProviderTest {
   void authTimeIsTheSignIn() throws Exception {
     Started started = authenticationRequest("openid profile");
     FormBrowser browser = new FormBrowser(gateway.config().httpPort());
-    String email = "later@example.com";
-    FormBrowser.Page page = browser.get(started.request().toURI().toString());
-    int before = codesSentTo(email);
-    FormBrowser.Page codeStep = browser.submit(page, Map.of("identity", email));
-    if (codeStep.body().contains("name=\"password\"")) {
-      codeStep = browser.submit(codeStep, Map.of("action", "send_code"));
-    }
-    FormBrowser.Page profile = browser.submit(codeStep, Map.of("code", code(email, before), "action", "verify"));
+    FormBrowser.Page profile = codeAccepted(browser, started, "later@example.com");
     long signedInBy = Instant.now().getEpochSecond();
     assertTrue(profile.body().contains("name=\"name\""), "a new user is asked the profile: " + profile);
     Await.until("the clock to pass two seconds after the code", Duration.ofSeconds(5),
