@@ -15,7 +15,8 @@
 --       5 longest lockout ms, 6 state ttl ms, 7 window ms, 8 bucket ms, 9 how long a network stays signed in, ms,
 --       10 the network of the verifying request ('' when it gave no client_ip), 11 the identity's wrong codes an
 --       hour across networks, in units of the request's max attempts, 12 and 13 the request's name and net as the
---       caller read them to name KEYS[2..6]
+--       caller read them to name KEYS[2..6], 14 'check' to leave a right code unspent (its answer 'verified' all the
+--       same: the code would verify; a wrong one counts as ever), else 'spend'
 -- Every key the script touches is in KEYS (all in the request's hash slot, {app}), so that Redis Cluster sees them
 -- all: while the app's slot migrates, a node lacking some of them answers TRYAGAIN instead of running the script
 -- without the identity's lockout and counts. The caller names them from the request's name and net, read just
@@ -117,6 +118,9 @@ end
 local over = ceiling_wait()
 if over > 0 and not trusted() then
   return {'locked', over, 'identity_failures'}
+end
+if matches and ARGV[14] == 'check' then
+  return {'verified', request[1]}
 end
 if matches then
   redis.call('DEL', KEYS[1])

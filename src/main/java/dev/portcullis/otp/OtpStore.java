@@ -207,10 +207,19 @@ public final class OtpStore {
 
   /** {@code networkName}: the verifying request's network as {@link OtpCodes#networkName} names it, or null. */
   public Future<VerifyOutcome> verify(UUID appId, String requestId, String codeMac, String networkName) {
-    return verify(appId, requestId, codeMac, networkName, 1);
+    return verify(appId, requestId, codeMac, networkName, false, 1);
   }
 
-  private Future<VerifyOutcome> verify(UUID appId, String requestId, String codeMac, String networkName, int attempt) {
+  /**
+   * As {@link #verify}, but a right code is left unspent (answered VERIFIED: it would verify); a wrong one is counted
+   * and refused as there. For work that must be done before the code is spent and may fail (a password's hash).
+   */
+  public Future<VerifyOutcome> check(UUID appId, String requestId, String codeMac, String networkName) {
+    return verify(appId, requestId, codeMac, networkName, true, 1);
+  }
+
+  private Future<VerifyOutcome> verify(UUID appId, String requestId, String codeMac, String networkName,
+                                       boolean checkOnly, int attempt) {
     String request = requestKey(appId, requestId);
     return redis.send(Command.HMGET, request, "name", "net").compose(fields -> {
       if (fields.get(0) == null) {
@@ -221,9 +230,9 @@ public final class OtpStore {
       String network = fields.get(1) == null ? NO_NETWORK : fields.get(1).toString();
       String verifying = networkName == null ? "" : networkName;
       return VERIFY.run(redis, verifyKeys(appId, request, name, network, verifying),
-              verifyArgs(requestId, codeMac, verifying, name, network))
+              verifyArgs(requestId, codeMac, verifying, name, network, checkOnly))
           .compose(reply -> isStale(reply)
-              ? again(attempt, () -> verify(appId, requestId, codeMac, networkName, attempt + 1))
+              ? again(attempt, () -> verify(appId, requestId, codeMac, networkName, checkOnly, attempt + 1))
               : Future.succeededFuture(verifyOutcome(reply)));
     });
   }
@@ -253,7 +262,7 @@ public final class OtpStore {
   }
 
   private static List<String> verifyArgs(String requestId, String codeMac, String verifying, String name,
-                                         String network) {
+                                         String network, boolean checkOnly) {
     return List.of(
         codeMac,
         requestId,
@@ -267,7 +276,8 @@ public final class OtpStore {
         verifying,
         Integer.toString(WRONG_CODES_PER_IDENTITY_IN_ATTEMPTS),
         name,
-        network);
+        network,
+        checkOnly ? "check" : "spend");
   }
 
   private static boolean isStale(Response reply) {

@@ -93,9 +93,9 @@ public final class Resets {
       }
       String id = resetId.toString();
       // The policy is checked before the code is spent (a weak password must not cost the user the code), with the
-      // identity the request was sent to when it is still live. So is the hash, when a request is live: a 503 of a
-      // full hashing pool leaves the code for the retry (a wrong code costs a hash, as a wrong password does, within
-      // the code's attempts).
+      // identity the request was sent to when it is still live. So is the hash, once the code is known to be right:
+      // a 503 of a full hashing pool leaves the code for the retry, and a wrong code (or one of a burned or locked
+      // request) costs no hash (h56).
       return codes.peek(request.appId(), VerificationCodes.Purpose.RESET, id)
           .compose(pendingFor -> {
             try {
@@ -104,30 +104,23 @@ public final class Resets {
               metrics.weak();
               return Future.failedFuture(weak);
             }
-            Future<String> hashed = pendingFor == null ? Future.succeededFuture()
-                : hashing.hash(request.appId(), password, startBy);
-            return hashed.compose(hash -> codes.verify(request.appId(), VerificationCodes.Purpose.RESET, id, code,
-                    request.requestId(), request.clientIp())
-                .map(identity -> new Spent(identity, hash)));
+            return codes.check(request.appId(), VerificationCodes.Purpose.RESET, id, code, request.requestId(),
+                request.clientIp());
           })
-          .compose(spent -> users.find(request.appId(), PasswordRequest.column(spent.identity()),
-                  spent.identity().value())
-              .compose(user -> {
-                if (user == null) {
-                  return Future.failedFuture(VerificationCodes.expired());
-                }
-                if (user.disabled()) {
-                  return disabled(request, user.user().id(), id);
-                }
-                Future<String> hash = spent.hash() != null ? Future.succeededFuture(spent.hash())
-                    : hashing.hash(request.appId(), password, startBy);
-                return hash.compose(phc -> complete(request, spent.identity(), user.user().id(), id, phc));
-              }));
+          .compose(right -> hashing.hash(request.appId(), password, startBy))
+          .compose(hash -> codes.verify(request.appId(), VerificationCodes.Purpose.RESET, id, code, request.requestId(),
+                  request.clientIp())
+              .compose(identity -> users.find(request.appId(), PasswordRequest.column(identity), identity.value())
+                  .compose(user -> {
+                    if (user == null) {
+                      return Future.failedFuture(VerificationCodes.expired());
+                    }
+                    if (user.disabled()) {
+                      return disabled(request, user.user().id(), id);
+                    }
+                    return complete(request, identity, user.user().id(), id, hash);
+                  })));
     });
-  }
-
-  /** A reset code spent for its identity, with the new password's hash when it was computed first (else null). */
-  private record Spent(Identity identity, String hash) {
   }
 
   /**

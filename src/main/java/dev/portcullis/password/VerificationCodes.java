@@ -102,14 +102,32 @@ public final class VerificationCodes {
    */
   public Future<Identity> verify(UUID appId, Purpose purpose, String publicId, String code, String requestId,
                                  String clientIp) {
+    return settle(appId, purpose, publicId, code, requestId, clientIp, false);
+  }
+
+  /**
+   * The identity a right code would verify, the code left unspent; a wrong code is counted, audited and refused as
+   * {@link #verify} does. For work that must succeed before the code is spent, done only for a right code.
+   */
+  public Future<Identity> check(UUID appId, Purpose purpose, String publicId, String code, String requestId,
+                                String clientIp) {
+    return settle(appId, purpose, publicId, code, requestId, clientIp, true);
+  }
+
+  private Future<Identity> settle(UUID appId, Purpose purpose, String publicId, String code, String requestId,
+                                  String clientIp, boolean checkOnly) {
     String storeId = purpose.storeId(publicId);
     AuditEvent failed = failedEvent(appId, purpose, publicId, requestId, clientIp);
     String network = codes.networkNameOf(appId, clientIp);
     String mac = codes.mac(appId, storeId, Digits.ascii(code.trim()));
-    return store.verify(appId, storeId, mac, network).compose(outcome -> switch (outcome.verdict()) {
+    Future<OtpStore.VerifyOutcome> outcome = checkOnly ? store.check(appId, storeId, mac, network)
+        : store.verify(appId, storeId, mac, network);
+    return outcome.compose(checked -> switch (checked.verdict()) {
       case VERIFIED -> {
-        metrics.verified(outcome.identity().kind());
-        yield Future.succeededFuture(outcome.identity());
+        if (!checkOnly) {
+          metrics.verified(checked.identity().kind());
+        }
+        yield Future.succeededFuture(checked.identity());
       }
       case EXPIRED -> {
         metrics.failed("expired");
@@ -117,26 +135,26 @@ public final class VerificationCodes {
       }
       case BURNED -> {
         metrics.failed("burned");
-        long seconds = OtpRefusals.seconds(outcome.retryAfterMs());
+        long seconds = OtpRefusals.seconds(checked.retryAfterMs());
         yield OtpRefusals.after(audit.record(failed.with("reason", "burned")),
             ApiException.rateLimited(ErrorCode.OTP_ATTEMPTS_EXCEEDED,
                 "code: too many wrong codes for this request; request a new code", seconds));
       }
       case LOCKED -> {
-        metrics.rateLimited(outcome.lockedFor());
-        long seconds = OtpRefusals.seconds(outcome.retryAfterMs());
-        yield OtpRefusals.after(audit.record(failed.with("reason", outcome.lockedFor())),
+        metrics.rateLimited(checked.lockedFor());
+        long seconds = OtpRefusals.seconds(checked.retryAfterMs());
+        yield OtpRefusals.after(audit.record(failed.with("reason", checked.lockedFor())),
             ApiException.rateLimited(ErrorCode.RATE_LIMITED,
-                OtpRefusals.verifyLockedMessage(outcome.lockedFor(), "code", seconds), seconds));
+                OtpRefusals.verifyLockedMessage(checked.lockedFor(), "code", seconds), seconds));
       }
       case INVALID -> {
         metrics.failed("invalid");
-        if (outcome.attemptsLeft() == 0) {
+        if (checked.attemptsLeft() == 0) {
           metrics.burned();
         }
-        yield OtpRefusals.after(audit.record(failed.with("reason", "invalid").with("attempts_left", outcome.attemptsLeft())),
+        yield OtpRefusals.after(audit.record(failed.with("reason", "invalid").with("attempts_left", checked.attemptsLeft())),
             new ApiException(ErrorCode.OTP_INVALID, "code: wrong code",
-                new JsonObject().put("attempts_left", outcome.attemptsLeft())));
+                new JsonObject().put("attempts_left", checked.attemptsLeft())));
       }
     });
   }

@@ -68,9 +68,30 @@ class ResetUnderLoadTest {
     assertEquals(200, login.status(), login.body());
   }
 
+  @Test
+  @DisplayName("a wrong code costs no hash, nor do tries on a request its wrong codes burned (h56: each one hashed, "
+      + "without end)")
+  void wrongCodesCostNoHash() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "reset-wrong", new JsonObject()
+        .put("challenge_required", false).put("otp_resend_cooldown", 0));
+    String resetId = client.requestReset("nobody@example.com").json().getString("reset_id");
+    Await.until("the hashing pool to be idle", Duration.ofSeconds(30), () -> inFlight() == 0);
+    double before = metric("portcullis_password_hash_duration_seconds_count");
+    List<String> answers = IntStream.range(0, 8)
+        .mapToObj(i -> client.reset(resetId, "000000", "quietly humming kettle").error())
+        .toList();
+    assertEquals(List.of("otp_invalid", "otp_invalid", "otp_invalid", "otp_invalid", "otp_invalid",
+        "otp_attempts_exceeded", "otp_attempts_exceeded", "otp_attempts_exceeded"), answers);
+    assertEquals(before, metric("portcullis_password_hash_duration_seconds_count"), "hashes");
+  }
+
   private static double inFlight() {
+    return metric("portcullis_password_hash_in_flight");
+  }
+
+  private static double metric(String name) {
     return gateway.management().get("/metrics").body().lines()
-        .filter(line -> line.startsWith("portcullis_password_hash_in_flight "))
+        .filter(line -> line.startsWith(name + " "))
         .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
         .sum();
   }
