@@ -15,9 +15,13 @@ record Device(UUID id, UUID licenseId, String fingerprint, String name, String p
               OffsetDateTime lastSeenAt, OffsetDateTime lastHeartbeatAt, OffsetDateTime deactivatedAt,
               String deactivationReason, boolean heartbeatDead) {
 
-  /** A device {@code d} silent past the heartbeat interval of its policy {@code p}: what verify calls HEARTBEAT_DEAD. */
+  /**
+   * A device {@code d} silent past the heartbeat interval of its policy {@code p}, counted from its last heartbeat
+   * and from when the policy took that interval (V113): what verify calls HEARTBEAT_DEAD.
+   */
   static final String SILENT = "(p.heartbeat_interval IS NOT NULL "
-      + "AND d.last_heartbeat_at < now() - p.heartbeat_interval * interval '1 second')";
+      + "AND d.last_heartbeat_at < now() - p.heartbeat_interval * interval '1 second' "
+      + "AND p.heartbeat_since < now() - p.heartbeat_interval * interval '1 second')";
 
   /** Columns of {@code license_devices d}, aliased with a {@code d_} prefix, and of the policy {@code p}. */
   static final String COLUMNS = "d.id AS d_id, d.license_id AS d_license_id, d.fingerprint AS d_fingerprint, "

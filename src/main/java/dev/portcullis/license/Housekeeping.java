@@ -41,9 +41,13 @@ final class Housekeeping {
    * otherwise come after events in the deleted app's audit chain and revocations of its sessions.
    */
   private static final String APP_LIVE = "EXISTS (SELECT 1 FROM apps a WHERE a.id = l.app_id AND a.deleted_at IS NULL)";
-  /** A device of a heartbeat policy silent for two intervals (aliases d, l, p). */
+  /**
+   * A device of a heartbeat policy silent for two intervals, since its last heartbeat and since the policy took that
+   * interval (aliases d, l, p).
+   */
   private static final String SILENT = "d.deactivated_at IS NULL AND p.heartbeat_interval IS NOT NULL "
-      + "AND d.last_heartbeat_at < now() - 2 * p.heartbeat_interval * interval '1 second' AND " + APP_LIVE;
+      + "AND d.last_heartbeat_at < now() - 2 * p.heartbeat_interval * interval '1 second' "
+      + "AND p.heartbeat_since < now() - 2 * p.heartbeat_interval * interval '1 second' AND " + APP_LIVE;
   /** At most $1 silent devices; the outer conditions are checked again on the row it locks. */
   private static final String CULL = "UPDATE license_devices d SET deactivated_at = now(), "
       + "deactivation_reason = 'heartbeat_dead' FROM licenses l JOIN license_policies p ON p.id = l.policy_id "

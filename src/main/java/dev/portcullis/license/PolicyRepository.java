@@ -20,7 +20,9 @@ final class PolicyRepository {
       + "AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT $4";
   private static final String FIND = "SELECT " + Policy.COLUMNS + " FROM license_policies WHERE id = $1 AND app_id = $2";
   private static final String UPDATE = "UPDATE license_policies SET name = $3, max_devices = $4, duration_seconds = $5, "
-      + "entitlements = $6, heartbeat_interval = $7, offline_ttl = $8, max_activations_per_day = $9, updated_at = now() "
+      + "entitlements = $6, heartbeat_interval = $7, offline_ttl = $8, max_activations_per_day = $9, updated_at = now(), "
+      // A new interval counts from now for devices that kept the old one (or none): see V113.
+      + "heartbeat_since = CASE WHEN heartbeat_interval IS DISTINCT FROM $7 THEN now() ELSE heartbeat_since END "
       + "WHERE id = $1 AND app_id = $2 RETURNING " + Policy.COLUMNS;
   private static final String DELETE = "DELETE FROM license_policies WHERE id = $1 AND app_id = $2";
 

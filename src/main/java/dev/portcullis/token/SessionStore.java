@@ -71,7 +71,8 @@ final class SessionStore {
   private static final String LIVE_DEVICE = "(SELECT 1 FROM licenses l JOIN license_devices d ON d.license_id = l.id "
       + "JOIN license_policies p ON p.id = l.policy_id "
       + "WHERE d.id = $8 AND d.deactivated_at IS NULL AND l.app_id = u.app_id AND l.status = 'active' "
-      + "AND (p.heartbeat_interval IS NULL OR d.last_heartbeat_at >= now() - p.heartbeat_interval * interval '1 second') "
+      + "AND (p.heartbeat_interval IS NULL OR d.last_heartbeat_at >= now() - p.heartbeat_interval * interval '1 second' "
+      + "OR p.heartbeat_since >= now() - p.heartbeat_interval * interval '1 second') "
       + "AND (l.expires_at IS NULL OR l.expires_at > now()) AND (l.user_id IS NULL OR l.user_id = u.id) "
       + "FOR SHARE OF l, d)";
 

@@ -139,6 +139,32 @@ class HousekeepingTest {
   }
 
   @Test
+  @DisplayName("a policy that starts asking for heartbeats gives its devices the new interval from then: none is "
+      + "dead or culled at once (h57: every device of the policy culled at the next round)")
+  void heartbeatsTurnedOnCountFromThen() {
+    JsonObject quiet = licenses.policy(new JsonObject().put("name", "Quiet").put("max_devices", 1));
+    JsonObject license = licenses.license(quiet);
+    String key = license.getString("key");
+    String deviceId = licenses.activated(key, "fp-long-quiet");
+    silence(deviceId, INTERVAL * 5);
+
+    ApiResponse changed = licenses.admin("PATCH", "/license-policies/" + quiet.getString("policy_id"),
+        new JsonObject().put("heartbeat_interval", INTERVAL));
+    assertEquals(200, changed.status(), changed.body());
+    long rounds = System.nanoTime() + 500_000_000L;
+    Await.until("half a second of the job's rounds", Duration.ofSeconds(2), () -> System.nanoTime() > rounds);
+    assertEquals(1, licenses.liveDevices(license.getString("license_id")), "not culled");
+    assertEquals("VALID", licenses.device("verify", key, "fp-long-quiet").json().getString("code"));
+
+    // Once the policy has asked for two intervals, its silent device is culled as any other.
+    licenses.update("UPDATE license_policies SET heartbeat_since = now() - ? * interval '1 second' WHERE id = ?",
+        INTERVAL * 2 + 5, UUID.fromString(quiet.getString("policy_id")));
+    Await.until("the silent device is culled", Duration.ofSeconds(5),
+        () -> licenses.liveDevices(license.getString("license_id")) == 0);
+    assertEquals("heartbeat_dead", deactivationReason(deviceId));
+  }
+
+  @Test
   @DisplayName("only one gateway process culls a device: it is audited once across two processes")
   void onePodAtATime() {
     String key = licenses.license(heartbeatPolicy).getString("key");
