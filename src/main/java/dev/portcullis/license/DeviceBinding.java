@@ -25,13 +25,16 @@ public final class DeviceBinding {
   }
 
   /**
-   * The refusals a device's key earns whoever presents it: {@code invalid_license} (unknown key, or the device is
-   * not a live device of it) or {@code license_expired} | {@code license_suspended} | {@code license_revoked}.
-   * A first login checks them before it makes its user, so that a bad key makes no account; whose license it is
-   * needs the user, which {@link #bind} checks. No device asked for ({@code deviceId} null): nothing to check.
+   * For a first login (an identity with no user yet), before it makes its user, so that a key it cannot bind makes
+   * no account: the refusals a device's key earns whoever presents it, {@code invalid_license} (unknown key, or the
+   * device is not a live device of it) or {@code license_expired} | {@code license_suspended} |
+   * {@code license_revoked}, and {@code forbidden} for a license issued to a user, which cannot be one not made yet
+   * (h57: the account was made, then the binding refused). No device asked for ({@code deviceId} null): nothing to
+   * check.
    */
   public Future<Void> precheck(UUID appId, UUID deviceId, String key) {
-    return deviceId == null ? Future.succeededFuture() : usable(appId, deviceId, key).mapEmpty();
+    return deviceId == null ? Future.succeededFuture() : usable(appId, deviceId, key).compose(license ->
+        license.userId() != null ? Future.failedFuture(anotherUsers()) : Future.succeededFuture());
   }
 
   /**
@@ -45,11 +48,15 @@ public final class DeviceBinding {
     }
     return usable(login.appId(), deviceId, key).compose(license -> {
       if (license.userId() != null && !license.userId().equals(login.userId())) {
-        return Future.failedFuture(new ApiException(ErrorCode.FORBIDDEN, "key: this license belongs to another user"));
+        return Future.failedFuture(anotherUsers());
       }
       return Future.succeededFuture(login.withDevice(deviceId,
           license.entitlements().stream().map(String::valueOf).toList()));
     });
+  }
+
+  private static ApiException anotherUsers() {
+    return new ApiException(ErrorCode.FORBIDDEN, "key: this license belongs to another user");
   }
 
   private Future<License> usable(UUID appId, UUID deviceId, String key) {

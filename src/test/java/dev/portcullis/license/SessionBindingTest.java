@@ -116,6 +116,35 @@ class SessionBindingTest {
   }
 
   @Test
+  @DisplayName("a first login with the device of another user's license is 403 and makes no user, by OTP or sign-up "
+      + "(h57: refused, but the account was made)")
+  void anotherUsersLicenseMakesNoUser() {
+    String owner = userId("license-owner@example.com");
+    String key = licenses.license(policy, owner).getString("key");
+    String deviceId = licenses.activated(key, "fp-owners");
+
+    ApiResponse byCode = login("first-not-theirs@example.com", new JsonObject().put("device_id", deviceId)
+        .put("key", key));
+    assertEquals(403, byCode.status(), byCode.body());
+    assertEquals("forbidden", byCode.error());
+    assertEquals(0, licenses.count("SELECT count(*) FROM users WHERE email = ?", "first-not-theirs@example.com"));
+
+    ApiResponse signup = gateway.http().post("/auth/signup", credentials().put("email", "signup-not-theirs@example.com")
+        .put("password", "correct horse battery staple"));
+    assertEquals(202, signup.status(), signup.body());
+    String verificationId = signup.json().getString("verification_id");
+    ApiResponse refused = gateway.http().post("/auth/verify", credentials().put("verification_id", verificationId)
+        .put("code", inbox.awaitCode(verificationId)).put("device_id", deviceId).put("key", key));
+    assertEquals(403, refused.status(), refused.body());
+    assertEquals("forbidden", refused.error());
+    assertEquals(0, licenses.count("SELECT count(*) FROM users WHERE email = ?", "signup-not-theirs@example.com"));
+
+    ApiResponse theOwner = login("license-owner@example.com", new JsonObject().put("device_id", deviceId)
+        .put("key", key));
+    assertEquals(200, theOwner.status(), "the owner's own login binds: " + theOwner.body());
+  }
+
+  @Test
   @DisplayName("a user's login refused for a bad key keeps its user on the code's otp.verified audit event")
   void refusedLoginOfAUserIsAuditedWithTheUser() {
     String userId = userId("known-bad-key@example.com");
