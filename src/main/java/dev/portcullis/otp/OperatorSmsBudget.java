@@ -24,7 +24,9 @@ import java.util.UUID;
  * (every app's backend of that owner then got 429 for the hour), or the gateway's (every owner's). Such a send
  * counts on the ceiling's counter and on the strangers' share beside it, both in one script call (taken and given
  * back together); the backend's sends count on the ceiling's counter only, so the whole ceiling stays theirs and the
- * strangers' share never takes more than half of it.
+ * strangers' share never takes more than half of it. And the strangers at one owner's pages take at most a quarter of
+ * the gateway's share (at least one send): one tenant's hosted page under attack spent it all, and every other
+ * tenant's pages could send no SMS for the hour (h58).
  */
 final class OperatorSmsBudget {
 
@@ -35,6 +37,8 @@ final class OperatorSmsBudget {
   /** The anonymous sends' share of a ceiling is spent (the ceiling itself may not be). */
   static final String OWNER_ANONYMOUS_HOURLY = "sms_owner_anonymous_hourly";
   static final String GATEWAY_ANONYMOUS_HOURLY = "sms_gateway_anonymous_hourly";
+  /** The part of the gateway's anonymous share one owner's pages may take is spent. */
+  static final String GATEWAY_OWNER_ANONYMOUS_HOURLY = "sms_gateway_owner_anonymous_hourly";
 
   private static final long HOUR_MS = 3_600_000;
   private static final RedisScript RESERVE = RedisScript.load("window-reserve.lua");
@@ -96,14 +100,27 @@ final class OperatorSmsBudget {
     }
     if (gatewayLimit != NONE) {
       String tag = "{sms-gateway}";
-      ceilings.add(ceiling(new Counter(redis.key("sms-gateway", tag), gatewayLimit, GATEWAY_HOURLY),
-          new Counter(redis.key("sms-gateway-anon", tag), half(gatewayLimit), GATEWAY_ANONYMOUS_HOURLY), anonymous));
+      Counter whole = new Counter(redis.key("sms-gateway", tag), gatewayLimit, GATEWAY_HOURLY);
+      Counter share = new Counter(redis.key("sms-gateway-anon", tag), half(gatewayLimit), GATEWAY_ANONYMOUS_HOURLY);
+      if (anonymous && ownerId != null) {
+        // The owner's part of the share: a key of the gateway's hash slot, so that one script call takes all three.
+        Counter ownersPart = new Counter(redis.key("sms-gateway-anon", tag, ownerId.toString()),
+            ownerPart(half(gatewayLimit)), GATEWAY_OWNER_ANONYMOUS_HOURLY);
+        ceilings.add(new Ceiling(List.of(whole, share, ownersPart)));
+      } else {
+        ceilings.add(ceiling(whole, share, anonymous));
+      }
     }
     return ceilings;
   }
 
   private static Ceiling ceiling(Counter whole, Counter anonymousShare, boolean anonymous) {
     return new Ceiling(anonymous ? List.of(whole, anonymousShare) : List.of(whole));
+  }
+
+  /** A quarter of the gateway's anonymous share, at least one send (none when the share is none). */
+  private static int ownerPart(int share) {
+    return share == 0 ? 0 : Math.max(1, share / 4);
   }
 
   /** Half, rounded down: a ceiling of 1 leaves anonymous sends none, and the backends their one. */

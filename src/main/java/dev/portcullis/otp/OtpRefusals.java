@@ -42,7 +42,8 @@ public final class OtpRefusals {
       case OperatorSmsBudget.GATEWAY_HOURLY -> "phone: the service's SMS budget for the last hour is spent; retry in "
           + seconds + " s";
       // Only hosted pages meet these, and whoever posts them is told nothing about the app's owner or other apps.
-      case OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, OperatorSmsBudget.GATEWAY_ANONYMOUS_HOURLY ->
+      case OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, OperatorSmsBudget.GATEWAY_ANONYMOUS_HOURLY,
+           OperatorSmsBudget.GATEWAY_OWNER_ANONYMOUS_HOURLY ->
           "phone: the share of the SMS budget that sign-in pages open to anyone may spend in the last hour is spent; "
               + "retry in " + seconds + " s";
       default -> "too many codes were sent for this app in the last hour; retry in " + seconds + " s";

@@ -111,6 +111,20 @@ class OperatorSmsBudgetTest {
   }
 
   @Test
+  @DisplayName("one owner's pages take at most a quarter of the gateway's anonymous share: another owner's pages still "
+      + "send (h58: one tenant under attack shut SMS out of every hosted page for the hour)")
+  void oneOwnerTakesAQuarterOfTheGatewayShare() throws Exception {
+    UUID attacked = UUID.randomUUID();
+    UUID other = UUID.randomUUID();
+    // A gateway ceiling of 16: its anonymous share 8, an owner's part of it 2.
+    assertRoom(() -> budget.reserve(attacked, NONE, 16, true));
+    assertRoom(() -> budget.reserve(attacked, NONE, 16, true));
+    assertRefused(OperatorSmsBudget.GATEWAY_OWNER_ANONYMOUS_HOURLY, () -> budget.reserve(attacked, NONE, 16, true));
+    assertRoom(() -> budget.reserve(other, NONE, 16, true));
+    assertRoom(() -> budget.reserve(attacked, NONE, 16, false));
+  }
+
+  @Test
   @DisplayName("the gateway's ceiling has its anonymous share too, and a send it refuses gives back both of the "
       + "owner's places it took")
   void gatewayShareAndRelease() throws Exception {
