@@ -14,13 +14,14 @@ import java.util.List;
  * backend would then get 429 for the rest of the hour. A send reserves its place in both hourly windows at once
  * (one script, so a burst cannot pass the same count) and gives it back when its code is not sent: counting tries,
  * a stranger's refused ones (a country the app does not serve, a cooldown) closed the pages' SMS for everyone
- * without a single SMS sent.
+ * without a single SMS sent. The windows slide, as the budgets they are half of do (one-minute buckets).
  */
 final class HostedSmsBudget {
 
   private static final long HOUR_MS = 3_600_000;
-  private static final RedisScript RESERVE = RedisScript.load("window-reserve.lua");
-  private static final RedisScript RELEASE = RedisScript.load("window-release.lua");
+  private static final long BUCKET_MS = 60_000;
+  private static final RedisScript RESERVE = RedisScript.load("sliding-reserve.lua");
+  private static final RedisScript RELEASE = RedisScript.load("sliding-release.lua");
 
   private final RedisStore redis;
   private final int ceiling;
@@ -38,18 +39,20 @@ final class HostedSmsBudget {
       return Future.succeededFuture(false);
     }
     return RESERVE.run(redis, keys(app, phone),
-            List.of(Integer.toString(hourly), Integer.toString(perCountry), Long.toString(HOUR_MS)))
+            List.of(Integer.toString(hourly), Integer.toString(perCountry), Long.toString(HOUR_MS),
+                Long.toString(BUCKET_MS)))
         .map(reply -> reply.get(0).toInteger() == 1);
   }
 
   /** Gives back the place of a code that was not sent. */
   Future<Void> release(App app, Identity phone) {
-    return RELEASE.run(redis, keys(app, phone), List.of()).mapEmpty();
+    return RELEASE.run(redis, keys(app, phone), List.of(Long.toString(BUCKET_MS))).mapEmpty();
   }
 
   private List<String> keys(App app, Identity phone) {
+    // Hashes of buckets: named apart from the fixed windows' counters (strings) an earlier release kept.
     String tag = "{" + app.id() + "}";
-    return List.of(redis.key("hosted-sms", tag), redis.key("hosted-sms", tag, country(phone)));
+    return List.of(redis.key("hosted-sms-hour", tag), redis.key("hosted-sms-hour", tag, country(phone)));
   }
 
   /** A flow keeps the number alone ({@link Identity#fromQualified}): its country is read from it again. */

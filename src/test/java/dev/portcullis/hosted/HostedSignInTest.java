@@ -482,6 +482,43 @@ class HostedSignInTest {
   }
 
   @Test
+  @DisplayName("the hosted pages' SMS share slides over the hour as the budget it is half of: sends 59 minutes old "
+      + "still count, 61 minutes old no longer (h58: a fixed window let strangers take a share at its end and another "
+      + "at the next one's start, the whole budget in one sliding hour)")
+  void hostedSmsShareSlides() {
+    JsonObject app = fixture.app("hosted-sms-slides", List.of(CALLBACK), new JsonObject().put("hosted_sms", true)
+        .put("hosted_password", false).put("sms_max_sends_per_hour_per_country", 4));
+    for (int i = 0; i < 2; i++) {
+      assertTrue(hostedIdentity(app, "+1415555030" + i).body().contains("name=\"code\""), "sent " + i);
+    }
+    assertTrue(hostedIdentity(app, "+14155550302").body().contains("cannot be sent from this page"));
+
+    ageHostedShare(app.getString("app_id"), 59);
+    assertTrue(hostedIdentity(app, "+14155550303").body().contains("cannot be sent from this page"),
+        "the two sends 59 minutes ago are in the hour");
+    ageHostedShare(app.getString("app_id"), 2);
+    assertTrue(hostedIdentity(app, "+14155550304").body().contains("name=\"code\""),
+        "61 minutes ago they left it");
+  }
+
+  /** Moves every count of the app's hosted SMS share {@code minutes} into the past, as time passing would. */
+  private static void ageHostedShare(String appId, int minutes) {
+    String pattern = fixture.gateway.redisPrefix() + "hosted-sms-hour:{" + appId + "}*";
+    io.vertx.redis.client.Response keys = fixture.gateway.redis(io.vertx.redis.client.Command.KEYS, pattern);
+    assertTrue(keys.size() > 0, "the share's counters: " + pattern);
+    for (io.vertx.redis.client.Response key : keys) {
+      io.vertx.redis.client.Response buckets = fixture.gateway.redis(io.vertx.redis.client.Command.HGETALL,
+          key.toString());
+      for (String bucket : buckets.getKeys()) {
+        long count = buckets.get(bucket).toLong();
+        fixture.gateway.redis(io.vertx.redis.client.Command.HDEL, key.toString(), bucket);
+        fixture.gateway.redis(io.vertx.redis.client.Command.HINCRBY, key.toString(),
+            Long.toString(Long.parseLong(bucket) - minutes), Long.toString(count));
+      }
+    }
+  }
+
+  @Test
   @DisplayName("only codes sent count against the hosted pages' SMS share: numbers of a country the app does not serve, "
       + "refused, leave it whole (counted, a stranger's refused tries closed the pages' SMS for everyone)")
   void refusedSmsTriesCountNothing() {
