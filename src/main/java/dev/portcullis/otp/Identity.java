@@ -229,6 +229,23 @@ public record Identity(Kind kind, String value, String country) {
     return "Identity[" + kind.field() + " " + masked() + "]";
   }
 
+  /**
+   * A phone number whose calls or texts the caller pays extra for (premium rate, shared cost; the ITU's +979 among
+   * them): a code sent there spends the operator's money on the number's owner, whoever asked for it (h58).
+   */
+  public boolean premiumRate() {
+    if (kind != Kind.PHONE) {
+      return false;
+    }
+    try {
+      PhoneNumberUtil.PhoneNumberType type = PHONES.getNumberType(PHONES.parse(value, null));
+      return type == PhoneNumberUtil.PhoneNumberType.PREMIUM_RATE
+          || type == PhoneNumberUtil.PhoneNumberType.SHARED_COST;
+    } catch (NumberParseException e) {
+      return false;
+    }
+  }
+
   private static String country(PhoneNumber number) {
     String region = PHONES.getRegionCodeForNumber(number);
     if (region != null) {

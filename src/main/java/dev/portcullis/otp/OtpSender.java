@@ -143,6 +143,9 @@ public final class OtpSender {
     if (countries != null && !countries.contains(phone.country())) {
       throw new ApiException(ErrorCode.FORBIDDEN, "phone: this app does not send SMS to country " + phone.country());
     }
+    if (phone.premiumRate()) {
+      throw new ApiException(ErrorCode.FORBIDDEN, "phone: codes are not sent to premium-rate or shared-cost numbers");
+    }
   }
 
   /**

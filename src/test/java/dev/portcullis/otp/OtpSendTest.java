@@ -191,6 +191,20 @@ class OtpSendTest {
   }
 
   @Test
+  @DisplayName("an SMS to a premium-rate or shared-cost number is 403 forbidden whatever the app's countries: a stranger "
+      + "would spend the operator's money on the number's owner (h58)")
+  void premiumRateRefused() {
+    OtpClient client = OtpClient.forNewApp(gateway, "send-premium", new JsonObject());
+    for (String premium : List.of("+979123456789", "+1 900 555 0100", "+44 909 879 0000")) {
+      ApiResponse refused = client.send("phone", premium);
+      assertEquals(403, refused.status(), premium + ": " + refused.body());
+      assertEquals("forbidden", refused.error());
+      assertTrue(refused.json().getString("message").contains("premium-rate"), refused.body());
+    }
+    assertEquals(200, client.send("phone", "+44 7700 900123").status(), "a mobile number of the same country");
+  }
+
+  @Test
   @DisplayName("a send is counted per channel and audited with a masked address, never the code")
   void countedAndAudited() {
     OtpClient client = OtpClient.forNewApp(gateway, "send-metrics", new JsonObject());
