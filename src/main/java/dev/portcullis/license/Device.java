@@ -13,7 +13,7 @@ import java.util.UUID;
  */
 record Device(UUID id, UUID licenseId, String fingerprint, String name, String platform, OffsetDateTime firstSeenAt,
               OffsetDateTime lastSeenAt, OffsetDateTime lastHeartbeatAt, OffsetDateTime deactivatedAt,
-              String deactivationReason, boolean heartbeatDead) {
+              String deactivationReason, boolean heartbeatDead, OffsetDateTime heartbeatFrom) {
 
   /**
    * A device {@code d} silent past the heartbeat interval of its policy {@code p}, counted from its last heartbeat
@@ -28,7 +28,9 @@ record Device(UUID id, UUID licenseId, String fingerprint, String name, String p
       + "d.name AS d_name, d.platform AS d_platform, d.activated_at AS d_activated_at, "
       + "d.last_seen_at AS d_last_seen_at, d.last_heartbeat_at AS d_last_heartbeat_at, "
       + "d.deactivated_at AS d_deactivated_at, d.deactivation_reason AS d_deactivation_reason, "
-      + "coalesce(d.deactivated_at IS NULL AND " + SILENT + ", false) AS d_heartbeat_dead";
+      + "coalesce(d.deactivated_at IS NULL AND " + SILENT + ", false) AS d_heartbeat_dead, "
+      // Whence the next heartbeat is due: the last one, or the policy's taking its interval when later (V113).
+      + "greatest(d.last_heartbeat_at, p.heartbeat_since) AS d_heartbeat_from";
 
   /** The device of a row, or null when the row's device columns are empty (an outer join found none). */
   static Device fromRow(Row row) {
@@ -39,7 +41,8 @@ record Device(UUID id, UUID licenseId, String fingerprint, String name, String p
     return new Device(id, row.getUUID("d_license_id"), row.getString("d_fingerprint"), row.getString("d_name"),
         row.getString("d_platform"), row.getOffsetDateTime("d_activated_at"), row.getOffsetDateTime("d_last_seen_at"),
         row.getOffsetDateTime("d_last_heartbeat_at"), row.getOffsetDateTime("d_deactivated_at"),
-        row.getString("d_deactivation_reason"), row.getBoolean("d_heartbeat_dead"));
+        row.getString("d_deactivation_reason"), row.getBoolean("d_heartbeat_dead"),
+        row.getOffsetDateTime("d_heartbeat_from"));
   }
 
   boolean active() {
@@ -48,7 +51,7 @@ record Device(UUID id, UUID licenseId, String fingerprint, String name, String p
 
   /** When the next heartbeat is due, or null when the license wants none (or the device is gone). */
   OffsetDateTime nextHeartbeatBefore(Integer heartbeatInterval) {
-    return heartbeatInterval == null || !active() ? null : lastHeartbeatAt.plusSeconds(heartbeatInterval);
+    return heartbeatInterval == null || !active() ? null : heartbeatFrom.plusSeconds(heartbeatInterval);
   }
 
   JsonObject toJson(Integer heartbeatInterval) {

@@ -119,8 +119,8 @@ final class VerifyCache {
       until = Math.min(until, millis(license.expiresAt()));
     }
     Device device = keyed.device();
-    if (device != null && license.heartbeatInterval() != null && device.lastHeartbeatAt() != null) {
-      until = Math.min(until, millis(device.lastHeartbeatAt()) + license.heartbeatInterval() * 1000L);
+    if (device != null && license.heartbeatInterval() != null && device.heartbeatFrom() != null) {
+      until = Math.min(until, millis(device.heartbeatFrom()) + license.heartbeatInterval() * 1000L);
     }
     return until;
   }

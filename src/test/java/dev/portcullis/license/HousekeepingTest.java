@@ -154,7 +154,12 @@ class HousekeepingTest {
     long rounds = System.nanoTime() + 500_000_000L;
     Await.until("half a second of the job's rounds", Duration.ofSeconds(2), () -> System.nanoTime() > rounds);
     assertEquals(1, licenses.liveDevices(license.getString("license_id")), "not culled");
-    assertEquals("VALID", licenses.device("verify", key, "fp-long-quiet").json().getString("code"));
+    ApiResponse verified = licenses.device("verify", key, "fp-long-quiet");
+    assertEquals("VALID", verified.json().getString("code"));
+    long due = java.time.Instant.parse(verified.json().getJsonObject("device").getString("next_heartbeat_before"))
+        .getEpochSecond();
+    assertTrue(Math.abs(due - (java.time.Instant.now().getEpochSecond() + INTERVAL)) <= 2,
+        "the next heartbeat is due one interval after the PATCH, not long past (h59): " + verified.body());
 
     // Once the policy has asked for two intervals, its silent device is culled as any other.
     licenses.update("UPDATE license_policies SET heartbeat_since = now() - ? * interval '1 second' WHERE id = ?",
