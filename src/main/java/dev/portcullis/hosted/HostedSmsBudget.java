@@ -40,7 +40,7 @@ final class HostedSmsBudget {
     }
     return RESERVE.run(redis, keys(app, phone),
             List.of(Integer.toString(hourly), Integer.toString(perCountry), Long.toString(HOUR_MS),
-                Long.toString(BUCKET_MS)))
+                Long.toString(BUCKET_MS), "reserve"))
         .map(reply -> reply.get(0).toInteger() == 1);
   }
 

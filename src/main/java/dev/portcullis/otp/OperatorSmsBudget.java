@@ -41,9 +41,12 @@ final class OperatorSmsBudget {
   static final String GATEWAY_OWNER_ANONYMOUS_HOURLY = "sms_gateway_owner_anonymous_hourly";
 
   private static final long HOUR_MS = 3_600_000;
-  private static final RedisScript RESERVE = RedisScript.load("window-reserve.lua");
-  private static final RedisScript RELEASE = RedisScript.load("window-release.lua");
-  private static final RedisScript PEEK = RedisScript.load("window-peek.lua");
+  private static final long BUCKET_MS = 60_000;
+  /**
+   * Sliding hours of one-minute buckets: fixed windows, each from its own first send, let strangers past half (h59).
+   */
+  private static final RedisScript RESERVE = RedisScript.load("sliding-reserve.lua");
+  private static final RedisScript RELEASE = RedisScript.load("sliding-release.lua");
 
   /** Room under every ceiling (or a place taken), or the ceiling that refuses a send and how long it stays shut. */
   record Reservation(String refusedFor, long retryAfterMs) {
@@ -55,7 +58,7 @@ final class OperatorSmsBudget {
 
   private static final Reservation ROOM = new Reservation(null, 0);
 
-  /** One hourly window of a ceiling: its key, its limit, and the reason a send it refuses is given. */
+  /** One sliding hour of a ceiling: its key, its limit, and the reason a send it refuses is given. */
   private record Counter(String key, int limit, String reason) {
   }
 
@@ -66,15 +69,17 @@ final class OperatorSmsBudget {
       return counters.stream().map(Counter::key).toList();
     }
 
-    /** The arguments of the window scripts: each counter's limit, then the window in ms. */
-    List<String> args() {
+    /** The arguments of sliding-reserve.lua: each counter's limit, the window and bucket in ms, and the mode. */
+    List<String> args(String mode) {
       List<String> args = new ArrayList<>();
       counters.forEach(counter -> args.add(Integer.toString(counter.limit())));
       args.add(Long.toString(HOUR_MS));
+      args.add(Long.toString(BUCKET_MS));
+      args.add(mode);
       return args;
     }
 
-    /** Room, or the refusal a script answered: {0, ms until the full window ends, its index in KEYS from 1}. */
+    /** Room, or the refusal a script answered: {0, ms until a place is free again, its index in KEYS from 1}. */
     Reservation outcome(Response reply) {
       return reply.get(0).toInteger() == 1 ? ROOM
           : new Reservation(counters.get(reply.get(2).toInteger() - 1).reason(), reply.get(1).toLong());
@@ -95,16 +100,17 @@ final class OperatorSmsBudget {
     List<Ceiling> ceilings = new ArrayList<>();
     if (ownerId != null && ownerLimit != NONE) {
       String tag = "{" + ownerId + "}";
-      ceilings.add(ceiling(new Counter(redis.key("sms-owner", tag), ownerLimit, OWNER_HOURLY),
-          new Counter(redis.key("sms-owner-anon", tag), half(ownerLimit), OWNER_ANONYMOUS_HOURLY), anonymous));
+      ceilings.add(ceiling(new Counter(redis.key("sms-owner-hour", tag), ownerLimit, OWNER_HOURLY),
+          new Counter(redis.key("sms-owner-anon-hour", tag), half(ownerLimit), OWNER_ANONYMOUS_HOURLY), anonymous));
     }
     if (gatewayLimit != NONE) {
       String tag = "{sms-gateway}";
-      Counter whole = new Counter(redis.key("sms-gateway", tag), gatewayLimit, GATEWAY_HOURLY);
-      Counter share = new Counter(redis.key("sms-gateway-anon", tag), half(gatewayLimit), GATEWAY_ANONYMOUS_HOURLY);
+      Counter whole = new Counter(redis.key("sms-gateway-hour", tag), gatewayLimit, GATEWAY_HOURLY);
+      Counter share = new Counter(redis.key("sms-gateway-anon-hour", tag), half(gatewayLimit),
+          GATEWAY_ANONYMOUS_HOURLY);
       if (anonymous && ownerId != null) {
         // The owner's part of the share: a key of the gateway's hash slot, so that one script call takes all three.
-        Counter ownersPart = new Counter(redis.key("sms-gateway-anon", tag, ownerId.toString()),
+        Counter ownersPart = new Counter(redis.key("sms-gateway-anon-hour", tag, ownerId.toString()),
             ownerPart(half(gatewayLimit)), GATEWAY_OWNER_ANONYMOUS_HOURLY);
         ceilings.add(new Ceiling(List.of(whole, share, ownersPart)));
       } else {
@@ -135,7 +141,7 @@ final class OperatorSmsBudget {
   Future<Reservation> spent(UUID ownerId, int ownerLimit, int gatewayLimit, boolean anonymous) {
     List<Future<Reservation>> peeks = new ArrayList<>();
     for (Ceiling ceiling : ceilings(ownerId, ownerLimit, gatewayLimit, anonymous)) {
-      peeks.add(PEEK.run(redis, ceiling.keys(), ceiling.args()).map(ceiling::outcome));
+      peeks.add(RESERVE.run(redis, ceiling.keys(), ceiling.args("peek")).map(ceiling::outcome));
     }
     return Future.all(peeks).map(all -> peeks.stream().map(Future::result).filter(Reservation::refused).findFirst()
         .orElse(ROOM));
@@ -151,7 +157,7 @@ final class OperatorSmsBudget {
       return Future.succeededFuture(ROOM);
     }
     Ceiling ceiling = ceilings.get(next);
-    return RESERVE.run(redis, ceiling.keys(), ceiling.args())
+    return RESERVE.run(redis, ceiling.keys(), ceiling.args("reserve"))
         .recover(failure -> release(taken).transform(ignored -> Future.failedFuture(failure)))
         .compose(reply -> {
           Reservation outcome = ceiling.outcome(reply);
@@ -173,7 +179,7 @@ final class OperatorSmsBudget {
     }
     List<Future<?>> released = new ArrayList<>();
     for (Ceiling ceiling : ceilings) {
-      released.add(RELEASE.run(redis, ceiling.keys(), List.of()));
+      released.add(RELEASE.run(redis, ceiling.keys(), List.of(Long.toString(BUCKET_MS))));
     }
     return Future.join(released).<Void>mapEmpty().otherwiseEmpty();
   }

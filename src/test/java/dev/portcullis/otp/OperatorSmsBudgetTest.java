@@ -142,6 +142,41 @@ class OperatorSmsBudgetTest {
     assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.reserve(owner, 4, NONE, false));
   }
 
+  @Test
+  @DisplayName("a ceiling and its anonymous share slide over the hour together: sends 59 minutes old still count, and "
+      + "the refusal says when the oldest leaves; 61 minutes old no longer (h59: fixed windows, each from its own first "
+      + "send, let strangers take 15 of a ceiling of 16)")
+  void ceilingsSlide() throws Exception {
+    UUID owner = UUID.randomUUID();
+    assertRoom(() -> budget.reserve(owner, 4, NONE, true));
+    assertRoom(() -> budget.reserve(owner, 4, NONE, true));
+    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.reserve(owner, 4, NONE, true));
+
+    age("*{" + owner + "}*", 59);
+    OperatorSmsBudget.Reservation late = on(() -> budget.reserve(owner, 4, NONE, true));
+    assertEquals(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, late.refusedFor(), late.toString());
+    assertTrue(late.retryAfterMs() > 0 && late.retryAfterMs() <= 60_000, "until the oldest minute leaves: " + late);
+    age("*{" + owner + "}*", 2);
+    assertRoom(() -> budget.reserve(owner, 4, NONE, true));
+  }
+
+  /** Moves every count of the counters matching {@code pattern} {@code minutes} into the past, as time would. */
+  private static void age(String pattern, int minutes) throws Exception {
+    io.vertx.redis.client.Response keys = on(() -> redis.send(io.vertx.redis.client.Command.KEYS,
+        redis.key(pattern)));
+    assertTrue(keys.size() > 0, "the counters of " + pattern);
+    for (io.vertx.redis.client.Response key : keys) {
+      io.vertx.redis.client.Response buckets = on(() -> redis.send(io.vertx.redis.client.Command.HGETALL,
+          key.toString()));
+      for (String bucket : buckets.getKeys()) {
+        long count = buckets.get(bucket).toLong();
+        on(() -> redis.send(io.vertx.redis.client.Command.HDEL, key.toString(), bucket));
+        on(() -> redis.send(io.vertx.redis.client.Command.HINCRBY, key.toString(),
+            Long.toString(Long.parseLong(bucket) - minutes), Long.toString(count)));
+      }
+    }
+  }
+
   private static void assertRoom(Supplier<Future<OperatorSmsBudget.Reservation>> call) throws Exception {
     OperatorSmsBudget.Reservation reservation = on(call);
     assertFalse(reservation.refused(), reservation.toString());
