@@ -1,16 +1,12 @@
--- Gives back a reservation of sliding-reserve.lua whose SMS was not sent: one count of the newest bucket that holds
--- one (the reservation's, or the one before it when a minute turned in between). A counter that expired meanwhile
--- stays gone.
--- KEYS: the counters the reservation took; ARGV[1]: the bucket in ms
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local current_bucket = math.floor(now / tonumber(ARGV[1]))
+-- Gives back a reservation of sliding-reserve.lua whose SMS was not sent, to the bucket it was taken in: taken
+-- from a newer one when a minute turned in between, it left the reservation's count to leave the hour a minute
+-- later than the send it took from, and the ceiling could be passed by one for that minute (h60). A counter that
+-- expired meanwhile (or whose bucket left the hour) stays as it is; so does a key that is not a hash.
+-- KEYS: the counters the reservation took; ARGV[1]: the bucket it was taken in
+local bucket = ARGV[1]
 for i = 1, #KEYS do
-  for b = current_bucket, current_bucket - 1, -1 do
-    if tonumber(redis.call('HGET', KEYS[i], b) or '0') > 0 then
-      redis.call('HINCRBY', KEYS[i], b, -1)
-      break
-    end
+  if redis.call('TYPE', KEYS[i])['ok'] == 'hash' and tonumber(redis.call('HGET', KEYS[i], bucket) or '0') > 0 then
+    redis.call('HINCRBY', KEYS[i], bucket, -1)
   end
 end
 return 1

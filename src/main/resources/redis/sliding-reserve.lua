@@ -6,8 +6,10 @@
 -- so the backends got 429 (h58, h59).
 -- KEYS: the counters, hashes {bucket -> count} (one hash slot); ARGV[i]: the limit of KEYS[i];
 -- ARGV[#KEYS + 1]: the window in ms, ARGV[#KEYS + 2]: the bucket in ms, ARGV[#KEYS + 3]: 'peek' or 'reserve'
--- Returns {1, 0} when reserved (or free), else {0, ms until enough counts leave the window for one more, the index
--- in KEYS of the counter that refused}
+-- Returns {1, 0, bucket} when reserved (the bucket sliding-release.lua gives the place back to) or free, else
+-- {0, ms until enough counts leave the window for one more, the index in KEYS of the counter that refused}.
+-- A key that is not a hash (a stray one; none of an earlier release has these names) counts as empty: it is
+-- dropped, not left to fail every send (h60).
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[#KEYS + 1])
@@ -16,6 +18,10 @@ local current_bucket = math.floor(now / bucket)
 local first_bucket = current_bucket - math.floor(window / bucket) + 1
 
 for i = 1, #KEYS do
+  local kind = redis.call('TYPE', KEYS[i])['ok']
+  if kind ~= 'hash' and kind ~= 'none' then
+    redis.call('DEL', KEYS[i])
+  end
   local fields = redis.call('HGETALL', KEYS[i])
   local total, live = 0, {}
   for j = 1, #fields, 2 do
@@ -42,10 +48,10 @@ for i = 1, #KEYS do
   end
 end
 if ARGV[#KEYS + 3] == 'peek' then
-  return {1, 0}
+  return {1, 0, current_bucket}
 end
 for i = 1, #KEYS do
   redis.call('HINCRBY', KEYS[i], current_bucket, 1)
   redis.call('PEXPIRE', KEYS[i], window + bucket)
 end
-return {1, 0}
+return {1, 0, current_bucket}

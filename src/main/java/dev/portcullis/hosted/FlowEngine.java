@@ -463,15 +463,17 @@ public final class FlowEngine {
       return show(ctx, turn.app(), flow, Input.error("This app does not send codes by text message."));
     }
     if (identity.kind() == Identity.Kind.PHONE) {
-      return smsBudget.reserve(turn.app(), identity).compose(reserved -> reserved
-          ? deliver(ctx, turn, flow, identity, notice)
+      return smsBudget.reserve(turn.app(), identity).compose(place -> place != null
+          ? deliver(ctx, turn, flow, identity, notice, place)
           : show(ctx, turn.app(), flow, Input.error("Codes by text message cannot be sent from this page right now. "
               + "Sign in with an email address instead, or try again later.")));
     }
-    return deliver(ctx, turn, flow, identity, notice);
+    return deliver(ctx, turn, flow, identity, notice, null);
   }
 
-  private Future<Void> deliver(RoutingContext ctx, Turn turn, Flow flow, Identity identity, String notice) {
+  /** {@code place}: the SMS's place in the pages' share (null for an email). */
+  private Future<Void> deliver(RoutingContext ctx, Turn turn, Flow flow, Identity identity, String notice,
+                               HostedSmsBudget.Place place) {
     boolean email = identity.kind() == Identity.Kind.EMAIL;
     OtpMessages.Send send = new OtpMessages.Send(turn.app().id(), email ? identity.value() : null,
         email ? null : identity.value(), turn.visit().requestId(), turn.visit().clientIp()).asAnonymous();
@@ -486,8 +488,8 @@ public final class FlowEngine {
         },
         failure -> {
           // Not sent: its place in the hosted pages' SMS share goes back (a release Redis missed keeps it taken).
-          Future<Void> released = identity.kind() == Identity.Kind.PHONE
-              ? smsBudget.release(turn.app(), identity).otherwise((Void) null)
+          Future<Void> released = place != null
+              ? smsBudget.release(turn.app(), identity, place).otherwise((Void) null)
               : Future.succeededFuture();
           return released.compose(done -> show(ctx, turn.app(), flow, Input.failed(failure)));
         });

@@ -31,22 +31,26 @@ final class HostedSmsBudget {
     this.ceiling = ceiling;
   }
 
-  /** Takes a place for an SMS to this phone's country: false when the pages' share of either budget is spent. */
-  Future<Boolean> reserve(App app, Identity phone) {
+  /** A place taken in the pages' share: the minute's bucket it is given back to. */
+  record Place(long bucket) {
+  }
+
+  /** Takes a place for an SMS to this phone's country: null when the pages' share of either budget is spent. */
+  Future<Place> reserve(App app, Identity phone) {
     int hourly = half(app.settings().smsMaxSendsPerHour());
     int perCountry = half(app.settings().smsMaxSendsPerHourPerCountry());
     if (hourly == 0 || perCountry == 0) {
-      return Future.succeededFuture(false);
+      return Future.succeededFuture();
     }
     return RESERVE.run(redis, keys(app, phone),
             List.of(Integer.toString(hourly), Integer.toString(perCountry), Long.toString(HOUR_MS),
                 Long.toString(BUCKET_MS), "reserve"))
-        .map(reply -> reply.get(0).toInteger() == 1);
+        .map(reply -> reply.get(0).toInteger() == 1 ? new Place(reply.get(2).toLong()) : null);
   }
 
   /** Gives back the place of a code that was not sent. */
-  Future<Void> release(App app, Identity phone) {
-    return RELEASE.run(redis, keys(app, phone), List.of(Long.toString(BUCKET_MS))).mapEmpty();
+  Future<Void> release(App app, Identity phone, Place place) {
+    return RELEASE.run(redis, keys(app, phone), List.of(Long.toString(place.bucket()))).mapEmpty();
   }
 
   private List<String> keys(App app, Identity phone) {

@@ -152,7 +152,11 @@ final class OperatorSmsBudget {
     return reserve(ceilings(ownerId, ownerLimit, gatewayLimit, anonymous), 0, new ArrayList<>());
   }
 
-  private Future<Reservation> reserve(List<Ceiling> ceilings, int next, List<Ceiling> taken) {
+  /** A place a send took under a ceiling: the minute's bucket it is given back to. */
+  private record Taken(Ceiling ceiling, String bucket) {
+  }
+
+  private Future<Reservation> reserve(List<Ceiling> ceilings, int next, List<Taken> taken) {
     if (next == ceilings.size()) {
       return Future.succeededFuture(ROOM);
     }
@@ -162,7 +166,7 @@ final class OperatorSmsBudget {
         .compose(reply -> {
           Reservation outcome = ceiling.outcome(reply);
           if (!outcome.refused()) {
-            taken.add(ceiling);
+            taken.add(new Taken(ceiling, reply.get(2).toString()));
             return reserve(ceilings, next + 1, taken);
           }
           return release(taken).map(released -> outcome);
@@ -173,13 +177,13 @@ final class OperatorSmsBudget {
    * Gives back the places a send took before another ceiling refused it, each ceiling's counters in one call; never
    * fails (a lost one is an hour's).
    */
-  private Future<Void> release(List<Ceiling> ceilings) {
-    if (ceilings.isEmpty()) {
+  private Future<Void> release(List<Taken> places) {
+    if (places.isEmpty()) {
       return Future.succeededFuture();
     }
     List<Future<?>> released = new ArrayList<>();
-    for (Ceiling ceiling : ceilings) {
-      released.add(RELEASE.run(redis, ceiling.keys(), List.of(Long.toString(BUCKET_MS))));
+    for (Taken place : places) {
+      released.add(RELEASE.run(redis, place.ceiling().keys(), List.of(place.bucket())));
     }
     return Future.join(released).<Void>mapEmpty().otherwiseEmpty();
   }

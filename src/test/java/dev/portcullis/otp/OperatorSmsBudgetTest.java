@@ -160,6 +160,33 @@ class OperatorSmsBudgetTest {
     assertRoom(() -> budget.reserve(owner, 4, NONE, true));
   }
 
+  @Test
+  @DisplayName("a counter key that is not a hash (a stray one) counts as empty instead of failing every send (h60)")
+  void strayKeyCountsAsEmpty() throws Exception {
+    UUID owner = UUID.randomUUID();
+    String key = redis.key("sms-owner-hour", "{" + owner + "}");
+    on(() -> redis.send(io.vertx.redis.client.Command.SET, key, "5"));
+    assertRoom(() -> budget.reserve(owner, 4, NONE, false));
+    assertRoom(() -> budget.spent(owner, 4, NONE, false));
+  }
+
+  @Test
+  @DisplayName("a place is given back to the minute it was taken in, not to a newer one's sends (h60: taken from the "
+      + "newer minute, the ceiling could be passed by one a minute for an hour later)")
+  void givenBackToItsMinute() throws Exception {
+    dev.portcullis.core.RedisScript reserve = dev.portcullis.core.RedisScript.load("sliding-reserve.lua");
+    dev.portcullis.core.RedisScript release = dev.portcullis.core.RedisScript.load("sliding-release.lua");
+    String key = redis.key("test-hour", "{" + UUID.randomUUID() + "}");
+    io.vertx.redis.client.Response taken = on(() -> reserve.run(redis, List.of(key),
+        List.of("10", "3600000", "60000", "reserve")));
+    String bucket = taken.get(2).toString();
+    String next = Long.toString(Long.parseLong(bucket) + 1);
+    on(() -> redis.send(io.vertx.redis.client.Command.HINCRBY, key, next, "2"));
+    on(() -> release.run(redis, List.of(key), List.of(bucket)));
+    assertEquals(0, on(() -> redis.send(io.vertx.redis.client.Command.HGET, key, bucket)).toInteger());
+    assertEquals(2, on(() -> redis.send(io.vertx.redis.client.Command.HGET, key, next)).toInteger());
+  }
+
   /** Moves every count of the counters matching {@code pattern} {@code minutes} into the past, as time would. */
   private static void age(String pattern, int minutes) throws Exception {
     io.vertx.redis.client.Response keys = on(() -> redis.send(io.vertx.redis.client.Command.KEYS,
