@@ -2,6 +2,7 @@ package dev.portcullis.license;
 
 import dev.portcullis.app.AppCursor;
 import dev.portcullis.audit.AuditStaging;
+import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Postgres;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
@@ -60,8 +61,16 @@ final class LicenseRepository {
       + "RETURNING d.id";
   private static final String DEVICE_OF_LICENSE = "SELECT d.deactivated_at IS NULL AS live FROM license_devices d "
       + "JOIN licenses l ON l.id = d.license_id WHERE d.id = $1 AND d.license_id = $2 AND l.app_id = $3";
-  private static final String HEARTBEAT = "UPDATE license_devices SET last_heartbeat_at = now(), last_seen_at = now() "
-      + "WHERE id = $1 AND deactivated_at IS NULL RETURNING last_heartbeat_at";
+  /**
+   * The licence row is read under a share lock: a revocation, suspension or expiry committing while the call was on
+   * its way is waited for and seen, so a checkout racing it gets no certificate (probe h57).
+   */
+  private static final String HEARTBEAT = "WITH l AS (SELECT " + License.COLUMNS + License.FROM
+      + "JOIN license_devices d ON d.license_id = l.id WHERE d.id = $1 FOR SHARE OF l), "
+      + "beat AS (UPDATE license_devices d SET last_heartbeat_at = now(), last_seen_at = now() FROM l "
+      + "WHERE d.id = $1 AND d.deactivated_at IS NULL AND l.status = 'active' AND NOT l.expired "
+      + "RETURNING d.last_heartbeat_at) "
+      + "SELECT l.*, beat.last_heartbeat_at FROM l LEFT JOIN beat ON true";
 
   /** One page of licenses, newest first, and the cursor of the next page (null on the last). */
   record Page(List<License> licenses, String nextCursor) {
@@ -191,10 +200,16 @@ final class LicenseRepository {
         .map(rows -> first(rows, row -> row.getBoolean("live")));
   }
 
-  /** Records a heartbeat; null when the device is no longer live. */
+  /**
+   * Records a heartbeat; null when the device is no longer live, the licence's refusal when it is no longer active.
+   */
   Future<java.time.OffsetDateTime> heartbeat(UUID deviceId) {
-    return pg.run(pool -> pool.preparedQuery(HEARTBEAT).execute(Tuple.of(deviceId)))
-        .map(rows -> first(rows, row -> row.getOffsetDateTime("last_heartbeat_at")));
+    return pg.run(pool -> pool.preparedQuery(HEARTBEAT).execute(Tuple.of(deviceId))).compose(rows -> {
+      Row row = first(rows, found -> found);
+      ApiException refusal = row == null ? null : License.fromRow(row).refusal();
+      return refusal != null ? Future.failedFuture(refusal)
+          : Future.succeededFuture(row == null ? null : row.getOffsetDateTime("last_heartbeat_at"));
+    });
   }
 
   private static <T> T first(RowSet<Row> rows, Function<Row, T> mapper) {

@@ -120,21 +120,40 @@ class HousekeepingTest {
   void checkoutOfADeviceDeactivatedMeanwhile() throws Exception {
     String key = licenses.license(heartbeatPolicy).getString("key");
     String deviceId = licenses.activated(key, "fp-leaving");
-    try (java.sql.Connection deactivation = gateway.jdbc()) {
-      deactivation.setAutoCommit(false);
-      try (java.sql.PreparedStatement update = deactivation.prepareStatement(
-          "UPDATE license_devices SET deactivated_at = now(), deactivation_reason = 'deactivated' WHERE id = ?")) {
-        update.setObject(1, UUID.fromString(deviceId));
-        assertEquals(1, update.executeUpdate());
+    ApiResponse answer = checkoutDuring("UPDATE license_devices SET deactivated_at = now(), "
+        + "deactivation_reason = 'deactivated' WHERE id = ?", UUID.fromString(deviceId), key, "fp-leaving");
+    assertEquals(404, answer.status(), answer.body());
+  }
+
+  @Test
+  @DisplayName("a licence revoked while a device checks out gets no certificate: 403 license_revoked (h57: the "
+      + "certificate was issued after the revocation committed)")
+  void checkoutOfALicenseRevokedMeanwhile() throws Exception {
+    JsonObject license = licenses.license(heartbeatPolicy);
+    String key = license.getString("key");
+    licenses.activated(key, "fp-revoked-meanwhile");
+    // The revocation's transaction is under way when the checkout arrives, and commits while it waits.
+    ApiResponse answer = checkoutDuring("UPDATE licenses SET status = 'revoked', updated_at = now() WHERE id = ?",
+        UUID.fromString(license.getString("license_id")), key, "fp-revoked-meanwhile");
+    assertEquals(403, answer.status(), answer.body());
+    assertEquals("license_revoked", answer.error(), answer.body());
+  }
+
+  /** A checkout sent while {@code update} holds its row uncommitted; the update commits once the checkout waits. */
+  private static ApiResponse checkoutDuring(String update, UUID id, String key, String fingerprint) throws Exception {
+    try (java.sql.Connection change = gateway.jdbc()) {
+      change.setAutoCommit(false);
+      try (java.sql.PreparedStatement statement = change.prepareStatement(update)) {
+        statement.setObject(1, id);
+        assertEquals(1, statement.executeUpdate());
       }
       java.util.concurrent.CompletableFuture<ApiResponse> checkout = gateway.http().postAsync("/licenses/checkout",
-          new JsonObject().put("app_id", licenses.appId()).put("key", key).put("fingerprint", "fp-leaving"));
-      Await.until("the checkout waiting for the device's row", Duration.ofSeconds(10), () -> checkout.isDone()
+          new JsonObject().put("app_id", licenses.appId()).put("key", key).put("fingerprint", fingerprint));
+      Await.until("the checkout waiting for the changed row", Duration.ofSeconds(10), () -> checkout.isDone()
           || licenses.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-              + "AND query LIKE 'UPDATE license_devices SET last_heartbeat_at%'") == 1);
-      deactivation.commit();
-      ApiResponse answer = checkout.get(10, java.util.concurrent.TimeUnit.SECONDS);
-      assertEquals(404, answer.status(), answer.body());
+              + "AND query LIKE '%UPDATE license_devices d SET last_heartbeat_at%'") == 1);
+      change.commit();
+      return checkout.get(10, java.util.concurrent.TimeUnit.SECONDS);
     }
   }
 
