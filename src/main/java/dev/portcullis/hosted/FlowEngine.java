@@ -487,8 +487,9 @@ public final class FlowEngine {
               .compose(saved -> enter(ctx, turn.app(), waiting, new Input(null, notice, null, Map.of())));
         },
         failure -> {
-          // Not sent: its place in the hosted pages' SMS share goes back (a release Redis missed keeps it taken).
-          Future<Void> released = place != null
+          // Refused, so not sent: its place in the hosted pages' SMS share goes back (a release Redis missed keeps it
+          // taken). A 503 keeps it: a send the page stopped waiting for may still have gone out (probe h60).
+          Future<Void> released = place != null && Failures.toApi(failure).code().status() < 500
               ? smsBudget.release(turn.app(), identity, place).otherwise((Void) null)
               : Future.succeededFuture();
           return released.compose(done -> show(ctx, turn.app(), flow, Input.failed(failure)));

@@ -535,6 +535,33 @@ class HostedSignInTest {
   }
 
   @Test
+  @DisplayName("a hosted SMS send answered 503 keeps its place in the pages' share: the page cannot know the code did "
+      + "not go out (h60: a send the page stopped waiting for gave its place back, and was sent)")
+  void unavailableSendKeepsItsPlace() throws Exception {
+    JsonObject app = fixture.app("hosted-sms-503", List.of(CALLBACK), new JsonObject().put("hosted_sms", true)
+        .put("hosted_password", false).put("sms_max_sends_per_hour_per_country", 4));
+    String appId = app.getString("app_id");
+    FormBrowser browser = fixture.browser();
+    FormBrowser.Page identity = browser.get("/onboarding/" + appId + "?state=u&callback_url="
+        + FormBrowser.encode(CALLBACK));
+    dev.portcullis.testing.Await.until("the app's chain head", java.time.Duration.ofSeconds(10),
+        () -> fixture.gateway.count("SELECT count(*) FROM audit_chain_heads WHERE app_id = '" + appId + "'") == 1);
+    try (java.sql.Connection holder = fixture.gateway.jdbc();
+         java.sql.PreparedStatement lock = holder.prepareStatement(
+             "SELECT seq FROM audit_chain_heads WHERE app_id = ?::uuid FOR UPDATE")) {
+      holder.setAutoCommit(false);
+      lock.setString(1, appId);
+      lock.execute();
+      FormBrowser.Page unavailable = browser.submit(identity, Map.of("identity", "+14155550401"));
+      assertEquals(503, unavailable.status(), unavailable.toString());
+      holder.commit();
+    }
+    assertTrue(hostedIdentity(app, "+14155550402").body().contains("name=\"code\""), "the share's second place");
+    assertTrue(hostedIdentity(app, "+14155550403").body().contains("cannot be sent from this page"),
+        "the 503's place is still taken");
+  }
+
+  @Test
   @DisplayName("a burst of hosted SMS sends at once takes the hosted share and no more (read, then counted after the "
       + "send, every send of a burst passed the same count)")
   void hostedSmsBurstKeepsToTheShare() throws Exception {
