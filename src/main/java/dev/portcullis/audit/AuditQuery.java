@@ -1,6 +1,7 @@
 package dev.portcullis.audit;
 
 import dev.portcullis.core.ApiException;
+import dev.portcullis.http.Fields;
 import io.vertx.core.MultiMap;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -73,12 +74,7 @@ record AuditQuery(String type, UUID userId, Instant since, Instant until, int li
     if (value == null) {
       return DEFAULT_LIMIT;
     }
-    int limit;
-    try {
-      limit = Integer.parseInt(value);
-    } catch (NumberFormatException e) {
-      throw ApiException.invalid("limit", "must be an integer from 1 to " + MAX_LIMIT);
-    }
+    int limit = Fields.positiveInt(value);
     if (limit < 1 || limit > MAX_LIMIT) {
       throw ApiException.invalid("limit", "must be an integer from 1 to " + MAX_LIMIT);
     }

@@ -12,6 +12,8 @@ import java.util.TreeSet;
 /** Typed reads of request fields: a wrong type is {@code 400 invalid_request} naming the field. */
 public final class Fields {
 
+  private static final java.util.regex.Pattern ASCII_NUMBER = java.util.regex.Pattern.compile("[0-9]{1,9}");
+
   private Fields() {
   }
 
@@ -122,15 +124,19 @@ public final class Fields {
     if (raw == null) {
       return fallback;
     }
-    try {
-      int limit = Integer.parseInt(raw);
-      if (limit >= 1 && limit <= max) {
-        return limit;
-      }
-    } catch (NumberFormatException ignored) {
-      // answered below
+    int limit = positiveInt(raw);
+    if (limit >= 1 && limit <= max) {
+      return limit;
     }
     throw ApiException.invalid("limit", "must be an integer between 1 and " + max);
+  }
+
+  /**
+   * {@code text} as a number of at most nine ASCII digits, else -1: {@link Integer#parseInt} also takes a sign and
+   * any script's digits ({@code １０}), which no client means.
+   */
+  public static int positiveInt(String text) {
+    return text != null && ASCII_NUMBER.matcher(text).matches() ? Integer.parseInt(text) : -1;
   }
 
   /**

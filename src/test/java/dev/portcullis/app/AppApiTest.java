@@ -276,7 +276,8 @@ class AppApiTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"limit=0", "limit=501", "limit=ten", "cursor=not-a-cursor"})
+  @ValueSource(strings = {"limit=0", "limit=501", "limit=ten", "limit=%EF%BC%91%EF%BC%90", "limit=%2B5",
+      "cursor=not-a-cursor"})
   @DisplayName("a bad limit or cursor is 400 invalid_request naming it")
   void badPaging(String query) {
     ApiResponse response = http().get("/v1/apps?" + query, ADMIN);
