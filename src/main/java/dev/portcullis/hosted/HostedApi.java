@@ -37,7 +37,7 @@ public final class HostedApi {
         .register(new AutzKind(codes, users));
     exchange = new CodeExchange(codes, apps, users, bus, audit, metrics);
     onboarding = new Onboarding(apps, engine, metrics);
-    userInfo = new UserInfo(exchange, users);
+    userInfo = new UserInfo(exchange, users, apps);
   }
 
   /** {@code GET /onboarding/{app_id}}: starts an Autz.org flow. */

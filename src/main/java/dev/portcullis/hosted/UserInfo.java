@@ -9,20 +9,26 @@ import dev.portcullis.http.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.UUID;
 
 /**
  * {@code GET /api/client/{app_id}/userinfo?code=&code_verifier=}: the Autz.org UserInfo API. Authenticated with
- * HTTP Basic, or, for a code issued with a code_challenge, by the code_verifier alone.
+ * HTTP Basic, or, for a code issued with a code_challenge, by the code_verifier alone. That second way is for clients
+ * that keep no secret, single-page apps among them: a browser at the origin of one of the app's callback URLs may
+ * read its answers (CORS). The request is a simple one (a GET without credentials), so no preflight is needed.
  */
 final class UserInfo {
 
   private final CodeExchange exchange;
   private final HostedUsers users;
+  private final AppDirectory apps;
 
-  UserInfo(CodeExchange exchange, HostedUsers users) {
+  UserInfo(CodeExchange exchange, HostedUsers users, AppDirectory apps) {
     this.exchange = exchange;
     this.users = users;
+    this.apps = apps;
   }
 
   void answer(RoutingContext ctx) {
@@ -47,12 +53,39 @@ final class UserInfo {
       ctx.fail(ApiException.invalid("code_verifier", CodeExchange.VERIFIER_SYNTAX));
       return;
     }
-    exchange.exchange(appId, AutzKind.NAME, code, client != null, verifier, null, FlowEngine.visit(ctx))
+    allowCallbackOrigin(ctx, appId, client)
+        .compose(allowed -> exchange.exchange(appId, AutzKind.NAME, code, client != null, verifier, null,
+            FlowEngine.visit(ctx)))
         .compose(done -> users.userData(appId, UUID.fromString(done.user().getString("id"))))
         .compose(user -> user == null
             ? Future.failedFuture(CodeExchange.invalidGrant())
             : exchange.beforeAnswering(code).map(alone -> new JsonObject().put("user", user)))
         .onSuccess(body -> Responses.ok(ctx, body))
         .onFailure(ctx::fail);
+  }
+
+  /** Lets a browser at a callback URL's origin read the answer of a PKCE redemption without a secret. */
+  private Future<Void> allowCallbackOrigin(RoutingContext ctx, UUID appId, UUID client) {
+    String origin = ctx.request().getHeader("Origin");
+    if (client != null || origin == null) {
+      return Future.succeededFuture();
+    }
+    ctx.response().putHeader("Vary", "Origin");
+    return apps.find(appId).map(app -> {
+      if (app.isPresent() && app.get().callbackUrls().stream().map(UserInfo::origin).anyMatch(origin::equals)) {
+        ctx.response().putHeader("Access-Control-Allow-Origin", origin);
+      }
+      return null;
+    });
+  }
+
+  /** The origin of a callback URL as a browser names it in {@code Origin}: scheme, host and any explicit port. */
+  private static String origin(String url) {
+    try {
+      URI parsed = new URI(url);
+      return parsed.getScheme() + "://" + parsed.getRawAuthority();
+    } catch (URISyntaxException malformed) {
+      return null;
+    }
   }
 }

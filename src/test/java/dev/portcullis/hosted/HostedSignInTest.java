@@ -396,6 +396,31 @@ class HostedSignInTest {
   }
 
   /** The code of a PKCE onboarding flow of {@code email}. */
+  @Test
+  @DisplayName("PKCE: a browser at a callback URL's origin may read the redemption's answer, success or error (CORS); "
+      + "another origin, or a request with the app secret, gets no Access-Control-Allow-Origin")
+  void pkceFromTheCallbackOrigin() throws Exception {
+    String verifier = "verifier-cors-" + "c".repeat(40);
+    String origin = "https://shop.example.com";
+    String base = "/api/client/" + appId + "/userinfo?code=";
+    ApiResponse stranger = fixture.gateway.http().get(base + "unknown&code_verifier=" + verifier,
+        "Origin", "https://evil.example.net");
+    assertEquals(400, stranger.status(), stranger.body());
+    assertNull(stranger.header("Access-Control-Allow-Origin"), "not a callback origin");
+    ApiResponse withSecret = fixture.gateway.http().get(base + "unknown", "Origin", origin,
+        "Authorization", HostedFixture.basic(app));
+    assertNull(withSecret.header("Access-Control-Allow-Origin"), "a secret has no place in a browser");
+    ApiResponse refused = fixture.gateway.http().get(base + "unknown&code_verifier=" + verifier, "Origin", origin);
+    assertEquals("invalid_grant", refused.error(), refused.body());
+    assertEquals(origin, refused.header("Access-Control-Allow-Origin"), "the error is readable too");
+    String code = pkceCode(verifier, "pkce-cors@example.com");
+    ApiResponse redeemed = fixture.gateway.http().get(base + FormBrowser.encode(code) + "&code_verifier=" + verifier,
+        "Origin", origin);
+    assertEquals(200, redeemed.status(), redeemed.body());
+    assertEquals(origin, redeemed.header("Access-Control-Allow-Origin"));
+    assertEquals("Origin", redeemed.header("Vary"));
+  }
+
   private String pkceCode(String verifier, String email) throws Exception {
     String challenge = Base64.getUrlEncoder().withoutPadding()
         .encodeToString(MessageDigest.getInstance("SHA-256").digest(verifier.getBytes(StandardCharsets.US_ASCII)));
