@@ -49,10 +49,11 @@ public final class TenantRepository {
       + "AS names FROM tenant_members m WHERE m.tenant_id = $5 AND m.user_id = $2), "
       + "up AS (INSERT INTO tenant_members (tenant_id, user_id, app_id, roles) "
       + "SELECT $5, $2, $1, ARRAY(SELECT id FROM wanted ORDER BY id) FROM target, ok WHERE ok.ok "
-      + "ON CONFLICT (tenant_id, user_id) DO UPDATE SET roles = EXCLUDED.roles RETURNING added_at) "
+      + "ON CONFLICT (tenant_id, user_id) DO UPDATE SET roles = EXCLUDED.roles "
+      + "RETURNING added_at, xmax = 0 AS inserted) "
       + "SELECT EXISTS (SELECT 1 FROM target) AS found, (SELECT ok FROM ok) AS ok, "
       + "ARRAY(SELECT name FROM wanted ORDER BY id) AS role_names, (SELECT added_at FROM up) AS added_at, "
-      + "(SELECT names FROM prev) AS before";
+      + "(SELECT inserted FROM up) AS inserted, (SELECT names FROM prev) AS before";
   private static final String REMOVE_MEMBER = "DELETE FROM tenant_members WHERE tenant_id = $1 AND user_id = $2";
 
   private final Postgres pg;
@@ -118,17 +119,24 @@ public final class TenantRepository {
           if (!row.getBoolean("ok")) {
             return Future.failedFuture(RoleRepository.unknownRole("roles", roles, names));
           }
+          // Added is what the insert did, not what the statement's snapshot showed: a removal committing while the
+          // insert waited on its row leaves a row the snapshot still saw, and the re-added member went unaudited.
+          boolean added = Boolean.TRUE.equals(row.getBoolean("inserted"));
           String[] before = row.getArrayOfStrings("before");
           OffsetDateTime addedAt = row.getOffsetDateTime("added_at");
-          Put put = new Put(new Member(userId, names, addedAt), before == null,
-              before == null ? List.of() : List.of(before));
+          Put put = new Put(new Member(userId, names, addedAt), added,
+              added || before == null ? List.of() : List.of(before));
           return put.changed() ? audit.after(conn, put) : Future.succeededFuture(put);
         }));
   }
 
-  /** Removes a membership, {@code then} run in the same transaction; false when the user was not a member. */
+  /**
+   * Removes a membership, {@code then} run in the same transaction; false when the user was not a member. The user's
+   * row is locked first, as a put does, so the two run one after the other and are audited in that order.
+   */
   public Future<Boolean> removeMember(UUID tenantId, UUID userId, AuditStaging.Step<UUID> then) {
-    return pg.inTransaction(conn -> conn.preparedQuery(REMOVE_MEMBER).execute(Tuple.of(tenantId, userId))
+    return pg.inTransaction(conn -> conn.preparedQuery(RoleRepository.LOCK_USER).execute(Tuple.of(userId))
+        .compose(locked -> conn.preparedQuery(REMOVE_MEMBER).execute(Tuple.of(tenantId, userId)))
         .compose(rows -> then.after(conn, rows.rowCount() > 0 ? userId : null))
         .map(removed -> removed != null));
   }

@@ -50,6 +50,39 @@ class TenantAuditTest {
         + "AND data->>'tenant_id' = '" + tenantId + "' AND data->>'sessions_revoked' = '0'") == 1);
   }
 
+  @Test
+  @DisplayName("a member put back while a removal of it commits is audited as added (h63: the put's snapshot still "
+      + "saw the removed row, so the re-added member had no event at all)")
+  void memberReAddedDuringARemoval(TestGateway gateway) throws Exception {
+    String appId = gateway.createApp("tenant-readd").getString("app_id");
+    String tenantId = created(gateway.http().post("/v1/apps/" + appId + "/tenants",
+        new JsonObject().put("name", "Acme").put("slug", "acme-readd"), ADMIN)).getString("tenant_id");
+    String userId = created(gateway.http().post("/v1/apps/" + appId + "/users",
+        new JsonObject().put("email", "tenant-readd@example.com"), ADMIN)).getString("id");
+    String member = "/v1/apps/" + appId + "/tenants/" + tenantId + "/members/" + userId;
+    JsonObject roles = new JsonObject().put("roles", new JsonArray().add("USER"));
+    assertEquals(200, gateway.http().put(member, roles, ADMIN).status());
+    ApiResponse put;
+    try (java.sql.Connection removal = gateway.jdbc();
+         java.sql.PreparedStatement delete = removal.prepareStatement(
+             "DELETE FROM tenant_members WHERE tenant_id = ?::uuid AND user_id = ?::uuid")) {
+      removal.setAutoCommit(false);
+      delete.setString(1, tenantId);
+      delete.setString(2, userId);
+      assertEquals(1, delete.executeUpdate());
+      java.util.concurrent.CompletableFuture<ApiResponse> putting = gateway.http().sendAsync("PUT", member,
+          roles.encode(), "X-Request-Id", "re-add", ADMIN[0], ADMIN[1], "Content-Type", "application/json");
+      Await.until("the put waiting for the removed row", Duration.ofSeconds(10), () -> putting.isDone()
+          || gateway.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+              + "AND query LIKE '%INSERT INTO tenant_members%'") == 1);
+      removal.commit();
+      put = putting.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    assertEquals(200, put.status(), put.body());
+    Await.until("member.added of the put", Duration.ofSeconds(20), () -> gateway.count("SELECT count(*) "
+        + "FROM audit_events WHERE type = 'member.added' AND request_id = 're-add' AND user_id = '" + userId + "'") == 1);
+  }
+
   private static JsonObject created(ApiResponse response) {
     assertEquals(201, response.status(), response.body());
     return response.json();
