@@ -96,7 +96,7 @@ final class OperatorSmsBudget {
    * The ceilings that apply to an SMS of that owner's app (a null owner: none of the owner's); {@code anonymous}: the
    * send was asked for on a hosted page, and meets each ceiling's anonymous share too.
    */
-  private List<Ceiling> ceilings(UUID ownerId, int ownerLimit, int gatewayLimit, boolean anonymous) {
+  private List<Ceiling> ceilings(UUID ownerId, UUID appId, int ownerLimit, int gatewayLimit, boolean anonymous) {
     List<Ceiling> ceilings = new ArrayList<>();
     if (ownerId != null && ownerLimit != NONE) {
       String tag = "{" + ownerId + "}";
@@ -108,9 +108,11 @@ final class OperatorSmsBudget {
       Counter whole = new Counter(redis.key("sms-gateway-hour", tag), gatewayLimit, GATEWAY_HOURLY);
       Counter share = new Counter(redis.key("sms-gateway-anon-hour", tag), half(gatewayLimit),
           GATEWAY_ANONYMOUS_HOURLY);
-      if (anonymous && ownerId != null) {
+      if (anonymous) {
         // The owner's part of the share: a key of the gateway's hash slot, so that one script call takes all three.
-        Counter ownersPart = new Counter(redis.key("sms-gateway-anon-hour", tag, ownerId.toString()),
+        // An app the operator made has no owner, and is a part of its own (h62: its pages took the whole share).
+        String part = ownerId != null ? ownerId.toString() : "app-" + appId;
+        Counter ownersPart = new Counter(redis.key("sms-gateway-anon-hour", tag, part),
             ownerPart(half(gatewayLimit)), GATEWAY_OWNER_ANONYMOUS_HOURLY);
         ceilings.add(new Ceiling(List.of(whole, share, ownersPart)));
       } else {
@@ -138,9 +140,9 @@ final class OperatorSmsBudget {
    * Whether a ceiling (or, for an anonymous send, its share) is spent already, taking nothing: a send it would refuse
    * is then refused before the app's own limits count it or it replaces the identity's pending code.
    */
-  Future<Reservation> spent(UUID ownerId, int ownerLimit, int gatewayLimit, boolean anonymous) {
+  Future<Reservation> spent(UUID ownerId, UUID appId, int ownerLimit, int gatewayLimit, boolean anonymous) {
     List<Future<Reservation>> peeks = new ArrayList<>();
-    for (Ceiling ceiling : ceilings(ownerId, ownerLimit, gatewayLimit, anonymous)) {
+    for (Ceiling ceiling : ceilings(ownerId, appId, ownerLimit, gatewayLimit, anonymous)) {
       peeks.add(RESERVE.run(redis, ceiling.keys(), ceiling.args("peek")).map(ceiling::outcome));
     }
     return Future.all(peeks).map(all -> peeks.stream().map(Future::result).filter(Reservation::refused).findFirst()
@@ -148,8 +150,8 @@ final class OperatorSmsBudget {
   }
 
   /** Takes a place under each ceiling (and anonymous share) that applies to an SMS of that owner's app, or none. */
-  Future<Reservation> reserve(UUID ownerId, int ownerLimit, int gatewayLimit, boolean anonymous) {
-    return reserve(ceilings(ownerId, ownerLimit, gatewayLimit, anonymous), 0, new ArrayList<>());
+  Future<Reservation> reserve(UUID ownerId, UUID appId, int ownerLimit, int gatewayLimit, boolean anonymous) {
+    return reserve(ceilings(ownerId, appId, ownerLimit, gatewayLimit, anonymous), 0, new ArrayList<>());
   }
 
   /** A place a send took under a ceiling: the minute's bucket it is given back to. */

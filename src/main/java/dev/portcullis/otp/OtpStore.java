@@ -124,12 +124,13 @@ public final class OtpStore {
    * out.
    */
   public Future<SendOutcome> send(SendRequest send) {
-    return operatorBudget.spent(send.ownerId(), send.ownerSmsLimit(), send.gatewaySmsLimit(), send.anonymous())
+    return operatorBudget.spent(send.ownerId(), send.appId(), send.ownerSmsLimit(), send.gatewaySmsLimit(),
+            send.anonymous())
         .compose(spent -> spent.refused()
             ? Future.succeededFuture(new SendOutcome(spent.refusedFor(), spent.retryAfterMs()))
             : send(send, 1).compose(outcome -> !outcome.accepted() ? Future.succeededFuture(outcome)
-                : operatorBudget.reserve(send.ownerId(), send.ownerSmsLimit(), send.gatewaySmsLimit(),
-                        send.anonymous())
+                : operatorBudget.reserve(send.ownerId(), send.appId(), send.ownerSmsLimit(),
+                        send.gatewaySmsLimit(), send.anonymous())
                     .map(reservation -> reservation.refused()
                         ? new SendOutcome(reservation.refusedFor(), reservation.retryAfterMs()) : outcome)));
   }

@@ -42,7 +42,7 @@ class AnonymousSmsShareTest {
              .put(GatewayConfig.SMS_MAX_SENDS_PER_HOUR, 0))) {
       String owner = SignIns.owner(gateway, receiver, "owner-h91@example.com").getString("access_token");
       BiFunction<String, JsonObject, JsonObject> create = (slug, settings) -> ownersApp(gateway, owner, slug, settings);
-      strangersThenBackend(gateway, create, "owner", "sms_owner_anonymous_hourly");
+      strangersThenBackend(gateway, create, 1, "owner", "sms_owner_anonymous_hourly");
     }
   }
 
@@ -57,35 +57,39 @@ class AnonymousSmsShareTest {
       BiFunction<String, JsonObject, JsonObject> create = (slug, settings) -> gateway.createApp(new JsonObject()
           .put("name", "App " + slug).put("slug", slug).put("callback_urls", new JsonArray().add(CALLBACK))
           .put("settings", settings));
-      strangersThenBackend(gateway, create, "service", "sms_gateway_anonymous_hourly");
+      strangersThenBackend(gateway, create, 2, "service", "sms_gateway_anonymous_hourly");
     }
   }
 
   /**
-   * Two hosted apps, each posted by strangers twice: the first app's two sends spend the pages' share of the ceiling,
-   * the second app's two are refused by it (each app's own hosted share would let them through). A third app's
-   * backend then sends the ceiling's other half, and is refused by the ceiling itself ({@code wording}) only after.
+   * Strangers post hosted apps: the first {@code spenders} apps' two sends spend the pages' share of the ceiling
+   * (split among them: an app with no owner is a part of the gateway's share of its own, a quarter of it), the next
+   * app's two are refused by it (each app's own hosted share would let them through). Another app's backend then
+   * sends the ceiling's other half, and is refused by the ceiling itself ({@code wording}) only after.
    */
   private static void strangersThenBackend(TestGateway gateway, BiFunction<String, JsonObject, JsonObject> create,
-                                           String wording, String shareReason) {
+                                           int spenders, String wording, String shareReason) {
     JsonObject hostedSettings = new JsonObject().put("hosted_sms", true).put("hosted_password", false)
         .put("sms_max_sends_per_hour", APP_SMS);
-    JsonObject first = create.apply("h91-pages-1", hostedSettings);
-    JsonObject second = create.apply("h91-pages-2", hostedSettings);
+    List<JsonObject> spending = new java.util.ArrayList<>();
+    for (int i = 0; i < spenders; i++) {
+      spending.add(create.apply("h91-pages-" + i, hostedSettings));
+    }
+    List<FormBrowser.Page> spent = List.of(hostedIdentity(gateway, spending.get(0), "+14155550301"),
+        hostedIdentity(gateway, spending.get(spenders - 1), "+14155550302"));
+    JsonObject refusedApp = create.apply("h91-pages-refused", hostedSettings);
     OtpClient backend = new OtpClient(gateway.http(), create.apply("h91-backend", new JsonObject()));
-
-    FormBrowser.Page firstSent = hostedIdentity(gateway, first, "+14155550301");
-    FormBrowser.Page secondSent = hostedIdentity(gateway, first, "+14155550302");
-    List<FormBrowser.Page> refused = List.of(hostedIdentity(gateway, second, "+14155550303"),
-        hostedIdentity(gateway, second, "+14155550304"));
+    List<FormBrowser.Page> refused = List.of(hostedIdentity(gateway, refusedApp, "+14155550303"),
+        hostedIdentity(gateway, refusedApp, "+14155550304"));
 
     // What the probe saw: the strangers had spent the ceiling, and the backend's first SMS got 429.
     for (String phone : List.of("+14155550305", "+14155550306")) {
       ApiResponse sent = backend.send("phone", phone, "192.0.2.40");
       assertEquals(200, sent.status(), phone + ": the backend keeps the half strangers cannot spend: " + sent.body());
     }
-    assertTrue(codeStep(firstSent), firstSent.toString());
-    assertTrue(codeStep(secondSent), secondSent.toString());
+    for (FormBrowser.Page page : spent) {
+      assertTrue(codeStep(page), page.toString());
+    }
     for (FormBrowser.Page page : refused) {
       assertFalse(codeStep(page), "the pages' share of the ceiling is spent: " + page);
       // The page tells the stranger SMS cannot be sent now, nothing about the owner or their other apps.

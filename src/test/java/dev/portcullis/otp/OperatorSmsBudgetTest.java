@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
 class OperatorSmsBudgetTest {
 
   private static final int NONE = OperatorSmsBudget.NONE;
+  /** The app of the sends: only an app without an owner is a part of the gateway's share of its own. */
+  private static final UUID APP = UUID.randomUUID();
 
   private static Vertx vertx;
   private static RedisStore redis;
@@ -34,7 +36,13 @@ class OperatorSmsBudgetTest {
   @BeforeAll
   static void start() {
     vertx = Vertx.vertx();
-    redis = RedisStore.create(vertx, GatewayConfig.from(new JsonObject()
+    redis = newStore();
+    budget = new OperatorSmsBudget(redis);
+  }
+
+  /** A Redis store of a key prefix of its own: gateway-wide counters no other test of the class has counted on. */
+  private static RedisStore newStore() {
+    return RedisStore.create(vertx, GatewayConfig.from(new JsonObject()
         .put(GatewayConfig.HTTP_PORT, 0)
         .put(GatewayConfig.MANAGEMENT_PORT, 0)
         .put(GatewayConfig.HTTP_INSTANCES, 1)
@@ -48,7 +56,6 @@ class OperatorSmsBudgetTest {
         .put(GatewayConfig.OTP_EMAIL_CHANNEL, "log")
         .put(GatewayConfig.OTP_SMS_CHANNEL, "log")
         .put(GatewayConfig.DEV_MODE, true)));
-    budget = new OperatorSmsBudget(redis);
   }
 
   @AfterAll
@@ -63,26 +70,26 @@ class OperatorSmsBudgetTest {
   @DisplayName("anonymous sends take half an owner's ceiling, rounded down; backends the rest of it")
   void anonymousSendsStopAtHalf() throws Exception {
     UUID owner = UUID.randomUUID();
-    assertRoom(() -> budget.reserve(owner, 5, NONE, true));
-    assertRoom(() -> budget.reserve(owner, 5, NONE, true));
-    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.spent(owner, 5, NONE, true));
-    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.reserve(owner, 5, NONE, true));
-    assertRoom(() -> budget.spent(owner, 5, NONE, false));
+    assertRoom(() -> budget.reserve(owner, APP, 5, NONE, true));
+    assertRoom(() -> budget.reserve(owner, APP, 5, NONE, true));
+    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.spent(owner, APP, 5, NONE, true));
+    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.reserve(owner, APP, 5, NONE, true));
+    assertRoom(() -> budget.spent(owner, APP, 5, NONE, false));
     for (int i = 0; i < 3; i++) {
-      assertRoom(() -> budget.reserve(owner, 5, NONE, false));
+      assertRoom(() -> budget.reserve(owner, APP, 5, NONE, false));
     }
-    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.spent(owner, 5, NONE, false));
-    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.reserve(owner, 5, NONE, false));
+    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.spent(owner, APP, 5, NONE, false));
+    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.reserve(owner, APP, 5, NONE, false));
   }
 
   @Test
   @DisplayName("a ceiling of 1 leaves anonymous sends none, and the backends their one")
   void ceilingOfOne() throws Exception {
     UUID owner = UUID.randomUUID();
-    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.spent(owner, 1, NONE, true));
-    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.reserve(owner, 1, NONE, true));
-    assertRoom(() -> budget.reserve(owner, 1, NONE, false));
-    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.reserve(owner, 1, NONE, false));
+    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.spent(owner, APP, 1, NONE, true));
+    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.reserve(owner, APP, 1, NONE, true));
+    assertRoom(() -> budget.reserve(owner, APP, 1, NONE, false));
+    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.reserve(owner, APP, 1, NONE, false));
   }
 
   @Test
@@ -90,10 +97,10 @@ class OperatorSmsBudgetTest {
   void backendsSpendTheWholeCeiling() throws Exception {
     UUID owner = UUID.randomUUID();
     for (int i = 0; i < 4; i++) {
-      assertRoom(() -> budget.reserve(owner, 4, NONE, false));
+      assertRoom(() -> budget.reserve(owner, APP, 4, NONE, false));
     }
-    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.spent(owner, 4, NONE, true));
-    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.reserve(owner, 4, NONE, true));
+    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.spent(owner, APP, 4, NONE, true));
+    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.reserve(owner, APP, 4, NONE, true));
   }
 
   @Test
@@ -103,7 +110,7 @@ class OperatorSmsBudgetTest {
     List<OperatorSmsBudget.Reservation> all = on(() -> {
       List<Future<OperatorSmsBudget.Reservation>> burst = new ArrayList<>();
       for (int i = 0; i < 20; i++) {
-        burst.add(budget.reserve(owner, 10, NONE, true));
+        burst.add(budget.reserve(owner, APP, 10, NONE, true));
       }
       return Future.all(burst).map(done -> burst.stream().map(Future::result).toList());
     });
@@ -117,11 +124,31 @@ class OperatorSmsBudgetTest {
     UUID attacked = UUID.randomUUID();
     UUID other = UUID.randomUUID();
     // A gateway ceiling of 16: its anonymous share 8, an owner's part of it 2.
-    assertRoom(() -> budget.reserve(attacked, NONE, 16, true));
-    assertRoom(() -> budget.reserve(attacked, NONE, 16, true));
-    assertRefused(OperatorSmsBudget.GATEWAY_OWNER_ANONYMOUS_HOURLY, () -> budget.reserve(attacked, NONE, 16, true));
-    assertRoom(() -> budget.reserve(other, NONE, 16, true));
-    assertRoom(() -> budget.reserve(attacked, NONE, 16, false));
+    assertRoom(() -> budget.reserve(attacked, APP, NONE, 16, true));
+    assertRoom(() -> budget.reserve(attacked, APP, NONE, 16, true));
+    assertRefused(OperatorSmsBudget.GATEWAY_OWNER_ANONYMOUS_HOURLY, () -> budget.reserve(attacked, APP, NONE, 16, true));
+    assertRoom(() -> budget.reserve(other, APP, NONE, 16, true));
+    assertRoom(() -> budget.reserve(attacked, APP, NONE, 16, false));
+  }
+
+  @Test
+  @DisplayName("an app the operator made, with no owner, takes at most a quarter of the gateway's anonymous share too "
+      + "(h62: its pages took the whole share, and every owner's pages were refused for the hour)")
+  void anOwnerlessAppTakesAQuarterOfTheGatewayShare() throws Exception {
+    RedisStore own = newStore();
+    try {
+      OperatorSmsBudget fresh = new OperatorSmsBudget(own);
+      UUID attackedApp = UUID.randomUUID();
+      // A gateway ceiling of 16: its anonymous share 8, a part of it 2.
+      assertRoom(() -> fresh.reserve(null, attackedApp, NONE, 16, true));
+      assertRoom(() -> fresh.reserve(null, attackedApp, NONE, 16, true));
+      assertRefused(OperatorSmsBudget.GATEWAY_OWNER_ANONYMOUS_HOURLY,
+          () -> fresh.reserve(null, attackedApp, NONE, 16, true));
+      assertRoom(() -> fresh.reserve(null, UUID.randomUUID(), NONE, 16, true));
+      assertRoom(() -> fresh.reserve(UUID.randomUUID(), attackedApp, NONE, 16, true));
+    } finally {
+      on(() -> own.close());
+    }
   }
 
   @Test
@@ -132,14 +159,14 @@ class OperatorSmsBudgetTest {
     // The gateway's share of 1 is none: each anonymous send takes the owner's places, then is refused and gives
     // them back. Were either kept, the owner's share (2) or ceiling (4) would refuse the sends below.
     for (int i = 0; i < 3; i++) {
-      assertRefused(OperatorSmsBudget.GATEWAY_ANONYMOUS_HOURLY, () -> budget.reserve(owner, 4, 1, true));
+      assertRefused(OperatorSmsBudget.GATEWAY_ANONYMOUS_HOURLY, () -> budget.reserve(owner, APP, 4, 1, true));
     }
-    assertRoom(() -> budget.reserve(owner, 4, NONE, true));
-    assertRoom(() -> budget.reserve(owner, 4, NONE, true));
-    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.reserve(owner, 4, NONE, true));
-    assertRoom(() -> budget.reserve(owner, 4, NONE, false));
-    assertRoom(() -> budget.reserve(owner, 4, NONE, false));
-    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.reserve(owner, 4, NONE, false));
+    assertRoom(() -> budget.reserve(owner, APP, 4, NONE, true));
+    assertRoom(() -> budget.reserve(owner, APP, 4, NONE, true));
+    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.reserve(owner, APP, 4, NONE, true));
+    assertRoom(() -> budget.reserve(owner, APP, 4, NONE, false));
+    assertRoom(() -> budget.reserve(owner, APP, 4, NONE, false));
+    assertRefused(OperatorSmsBudget.OWNER_HOURLY, () -> budget.reserve(owner, APP, 4, NONE, false));
   }
 
   @Test
@@ -148,16 +175,16 @@ class OperatorSmsBudgetTest {
       + "send, let strangers take 15 of a ceiling of 16)")
   void ceilingsSlide() throws Exception {
     UUID owner = UUID.randomUUID();
-    assertRoom(() -> budget.reserve(owner, 4, NONE, true));
-    assertRoom(() -> budget.reserve(owner, 4, NONE, true));
-    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.reserve(owner, 4, NONE, true));
+    assertRoom(() -> budget.reserve(owner, APP, 4, NONE, true));
+    assertRoom(() -> budget.reserve(owner, APP, 4, NONE, true));
+    assertRefused(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, () -> budget.reserve(owner, APP, 4, NONE, true));
 
     age("*{" + owner + "}*", 59);
-    OperatorSmsBudget.Reservation late = on(() -> budget.reserve(owner, 4, NONE, true));
+    OperatorSmsBudget.Reservation late = on(() -> budget.reserve(owner, APP, 4, NONE, true));
     assertEquals(OperatorSmsBudget.OWNER_ANONYMOUS_HOURLY, late.refusedFor(), late.toString());
     assertTrue(late.retryAfterMs() > 0 && late.retryAfterMs() <= 60_000, "until the oldest minute leaves: " + late);
     age("*{" + owner + "}*", 2);
-    assertRoom(() -> budget.reserve(owner, 4, NONE, true));
+    assertRoom(() -> budget.reserve(owner, APP, 4, NONE, true));
   }
 
   @Test
@@ -166,8 +193,8 @@ class OperatorSmsBudgetTest {
     UUID owner = UUID.randomUUID();
     String key = redis.key("sms-owner-hour", "{" + owner + "}");
     on(() -> redis.send(io.vertx.redis.client.Command.SET, key, "5"));
-    assertRoom(() -> budget.reserve(owner, 4, NONE, false));
-    assertRoom(() -> budget.spent(owner, 4, NONE, false));
+    assertRoom(() -> budget.reserve(owner, APP, 4, NONE, false));
+    assertRoom(() -> budget.spent(owner, APP, 4, NONE, false));
   }
 
   @Test
