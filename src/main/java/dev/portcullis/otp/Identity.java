@@ -44,6 +44,9 @@ public record Identity(Kind kind, String value, String country) {
   public static final int MAX_EMAIL_LENGTH = 254;
   private static final int MAX_PHONE_INPUT = 40;
   private static final String UNKNOWN_COUNTRY = "ZZ";
+  /** How many digits a possible number may be away from a valid premium-rate one and still be judged one. */
+  private static final int LENGTH_SLACK = 2;
+  private static final int MIN_NATIONAL_DIGITS = 4;
   // ASCII dot-atom local part and a host name with a letter TLD or an internationalised one in its ASCII form
   // (xn--): what mail providers accept in practice.
   private static final Pattern EMAIL = Pattern.compile(
@@ -238,12 +241,32 @@ public record Identity(Kind kind, String value, String country) {
       return false;
     }
     try {
-      PhoneNumberUtil.PhoneNumberType type = PHONES.getNumberType(PHONES.parse(value, null));
-      return type == PhoneNumberUtil.PhoneNumberType.PREMIUM_RATE
-          || type == PhoneNumberUtil.PhoneNumberType.SHARED_COST;
+      PhoneNumber number = PHONES.parse(value, null);
+      if (PHONES.isValidNumber(number)) {
+        return premiumType(number);
+      }
+      // Possible but of no valid length: a premium range with a digit too many or too few was let through (h62), and
+      // a network may still route it. It is judged as each valid number it is a digit or two away from.
+      String national = PHONES.getNationalSignificantNumber(number);
+      for (int change = -LENGTH_SLACK; change <= LENGTH_SLACK; change++) {
+        int length = national.length() + change;
+        if (change != 0 && length >= MIN_NATIONAL_DIGITS) {
+          String near = change < 0 ? national.substring(0, length) : national + "0".repeat(change);
+          PhoneNumber candidate = PHONES.parse("+" + number.getCountryCode() + near, null);
+          if (PHONES.isValidNumber(candidate) && premiumType(candidate)) {
+            return true;
+          }
+        }
+      }
+      return false;
     } catch (NumberParseException e) {
       return false;
     }
+  }
+
+  private static boolean premiumType(PhoneNumber number) {
+    PhoneNumberUtil.PhoneNumberType type = PHONES.getNumberType(number);
+    return type == PhoneNumberUtil.PhoneNumberType.PREMIUM_RATE || type == PhoneNumberUtil.PhoneNumberType.SHARED_COST;
   }
 
   private static String country(PhoneNumber number) {

@@ -195,13 +195,16 @@ class OtpSendTest {
       + "would spend the operator's money on the number's owner (h58)")
   void premiumRateRefused() {
     OtpClient client = OtpClient.forNewApp(gateway, "send-premium", new JsonObject());
-    for (String premium : List.of("+979123456789", "+1 900 555 0100", "+44 909 879 0000")) {
+    // The last three are a digit too long or too short for their premium range (h62: possible, not valid, and sent).
+    for (String premium : List.of("+979123456789", "+1 900 555 0100", "+44 909 879 0000", "+4990012345678",
+        "+49900123456", "+61190012345")) {
       ApiResponse refused = client.send("phone", premium);
       assertEquals(403, refused.status(), premium + ": " + refused.body());
       assertEquals("forbidden", refused.error());
       assertTrue(refused.json().getString("message").contains("premium-rate"), refused.body());
     }
     assertEquals(200, client.send("phone", "+44 7700 900123").status(), "a mobile number of the same country");
+    assertEquals(200, client.send("phone", "+49 1512 34567890").status(), "a mobile number a digit too long");
   }
 
   @Test
