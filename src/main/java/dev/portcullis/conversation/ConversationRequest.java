@@ -165,7 +165,7 @@ record ConversationRequest(String userKey, String returnUrl, JsonObject query, L
     if (!(value instanceof String text) || text.isBlank()) {
       throw ApiException.invalid(field, "is required");
     }
-    if (text.length() > max) {
+    if (DisplayText.characters(text) > max) {
       throw ApiException.invalid(field, "must be at most " + max + " characters");
     }
     return text;

@@ -28,13 +28,21 @@ public final class DisplayText {
   }
 
   /**
+   * The characters of {@code text} as a reader counts them, and as Postgres's {@code char_length} does: code points,
+   * so a limit of 100 takes 100 emoji, not 50 (h63: String.length counts UTF-16 units).
+   */
+  public static int characters(String text) {
+    return text.codePointCount(0, text.length());
+  }
+
+  /**
    * A name an owner gives (an app's, a tenant's, a policy's), trimmed: 1 to {@code max} characters, clean, and with
    * at least one character that shows (one of zero-width spaces or fillers alone lists as a blank), else
    * {@code 400 invalid_request} naming {@code name}.
    */
   public static String name(String raw, int max) {
     String name = raw.trim();
-    if (name.isEmpty() || name.length() > max) {
+    if (name.isEmpty() || characters(name) > max) {
       throw ApiException.invalid("name", "must be 1 to " + max + " characters");
     }
     return requireVisible("name", name);

@@ -104,7 +104,7 @@ public final class AdminApi {
     UUID policyId = requiredUuid(body, "policy_id");
     UUID userId = Fields.optionalUuid(body, "user_id");
     String name = Fields.optionalString(body, "name");
-    if (name != null && name.length() > NAME_MAX) {
+    if (name != null && DisplayText.characters(name) > NAME_MAX) {
       throw ApiException.invalid("name", "must be at most " + NAME_MAX + " characters");
     }
     DisplayText.require("name", name);

@@ -251,7 +251,7 @@ public final class DeviceApi {
   /** A device's own description of itself (name, platform), shown to the owner as the device sent it. */
   private static String bounded(JsonObject body, String field, int max) {
     String value = Fields.optionalString(body, field);
-    if (value != null && value.length() > max) {
+    if (value != null && DisplayText.characters(value) > max) {
       throw ApiException.invalid(field, "must be at most " + max + " characters");
     }
     return DisplayText.require(field, value);

@@ -44,7 +44,7 @@ public final class Profiles {
         throw ApiException.invalid(path, "must be a string or null");
       }
       String trimmed = text.trim();
-      if (trimmed.length() > max) {
+      if (DisplayText.characters(trimmed) > max) {
         throw ApiException.invalid(path, "must be at most " + max + " characters");
       }
       // An address may run over lines; nothing else may hide or reorder text where it is shown.

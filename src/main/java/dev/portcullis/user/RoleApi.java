@@ -45,7 +45,7 @@ public final class RoleApi {
       throw ApiException.invalid("name", "must match " + Roles.NAME.pattern());
     }
     String description = Fields.optionalString(body, "description");
-    if (description != null && description.length() > DESCRIPTION_MAX) {
+    if (description != null && DisplayText.characters(description) > DESCRIPTION_MAX) {
       throw ApiException.invalid("description", "must be at most " + DESCRIPTION_MAX + " characters");
     }
     DisplayText.require("description", description);

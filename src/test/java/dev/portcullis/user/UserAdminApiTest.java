@@ -137,6 +137,14 @@ class UserAdminApiTest {
     }
     assertEquals(400, shop.http().post(shop.path("/users"), new JsonObject().put("email", email()).put("admin", true),
         ADMIN).status());
+    // A limit of characters counts characters: 200 emoji are 400 UTF-16 units (h63: refused past 100).
+    String emoji = "\uD83D\uDE00";
+    ApiResponse longest = shop.http().post(shop.path("/users"), new JsonObject().put("email", email())
+        .put("profile", new JsonObject().put("name", emoji.repeat(200))), ADMIN);
+    assertEquals(201, longest.status(), longest.body());
+    ApiResponse tooLong = shop.http().post(shop.path("/users"), new JsonObject().put("email", email())
+        .put("profile", new JsonObject().put("name", emoji.repeat(201))), ADMIN);
+    assertEquals("profile.name: must be at most 200 characters", tooLong.json().getString("message"));
   }
 
   @Test
