@@ -32,6 +32,16 @@ public final class AuditOutbox {
       + "EXISTS (SELECT 1 FROM audit_events s WHERE s.id = o.event_id AND " + AuditChainStore.RECENT + ") AS stored "
       + "FROM audit_outbox o WHERE o.event_id = ANY($1) ORDER BY o.id FOR UPDATE OF o SKIP LOCKED";
   /**
+   * Rows staged before a request's own about the same users (or, for events of no user, the same app) that are still
+   * waiting: changes of one user run one after the other under its row lock, and each stages its events before it
+   * commits, so these are the earlier changes' events. They go into the chain first, waited for while another
+   * request moves them (h63: two changes of one member were logged in the reverse of the order they took effect).
+   */
+  private static final String EARLIER = "SELECT o.id, o.event_id, o.event, "
+      + "EXISTS (SELECT 1 FROM audit_events s WHERE s.id = o.event_id AND " + AuditChainStore.RECENT + ") AS stored "
+      + "FROM audit_outbox o WHERE o.id < (SELECT min(m.id) FROM audit_outbox m WHERE m.event_id = ANY($1)) "
+      + "AND coalesce(o.event->>'user_id', 'app:' || (o.event->>'app_id')) = ANY($2) ORDER BY o.id FOR UPDATE OF o";
+  /**
    * Rows the request that staged them did not record (it died, or the audit log was down): older than a moment. Two
    * seconds: a request records its own within milliseconds, and one still at it when the drain comes loses nothing
    * (the row locks keep the two apart); the events of a cut-off request reach the chain sooner.
@@ -110,10 +120,21 @@ public final class AuditOutbox {
       return Future.succeededFuture();
     }
     UUID[] ids = staged.stream().map(Staged::id).toArray(UUID[]::new);
-    return pg.inTransaction(conn -> conn.preparedQuery(CLAIM).execute(Tuple.tuple().addArrayOfUUID(ids))
+    String[] subjects = staged.stream().map(one -> subject(one.event())).distinct().toArray(String[]::new);
+    return pg.inTransaction(conn -> conn.preparedQuery(EARLIER).execute(Tuple.tuple().addArrayOfUUID(ids)
+                .addArrayOfString(subjects))
+            .compose(earlier -> move(conn, earlier, events -> appendInBatches(audit, events)))
+            .compose(moved -> conn.preparedQuery(CLAIM).execute(Tuple.tuple().addArrayOfUUID(ids)))
             .compose(rows -> move(conn, rows, events -> appendInBatches(audit, events))))
         .<Void>mapEmpty()
         .otherwiseEmpty();
+  }
+
+  /** Whom an event is about, as {@link #EARLIER} matches it: its user, or its app for an event of no user. */
+  private static String subject(AuditEvent event) {
+    JsonObject json = event.toJson();
+    String user = json.getString("user_id");
+    return user != null ? user : "app:" + json.getString("app_id");
   }
 
   private static Future<Void> appendInBatches(AuditLog audit, List<AuditEvent> events) {

@@ -83,6 +83,40 @@ class TenantAuditTest {
         + "FROM audit_events WHERE type = 'member.added' AND request_id = 're-add' AND user_id = '" + userId + "'") == 1);
   }
 
+  @Test
+  @DisplayName("a change of a member whose earlier change is still staged puts the earlier one in the chain first "
+      + "(h63: two changes of one member, committed in one order, were logged in the other)")
+  void earlierStagedChangeFirst(TestGateway gateway) throws Exception {
+    String appId = gateway.createApp("tenant-order").getString("app_id");
+    String tenantId = created(gateway.http().post("/v1/apps/" + appId + "/tenants",
+        new JsonObject().put("name", "Acme").put("slug", "acme-order"), ADMIN)).getString("tenant_id");
+    String userId = created(gateway.http().post("/v1/apps/" + appId + "/users",
+        new JsonObject().put("email", "tenant-order@example.com"), ADMIN)).getString("id");
+    // The earlier change committed with its event staged, and its request has not moved it yet.
+    java.util.UUID random = java.util.UUID.randomUUID();
+    java.util.UUID stagedId = new java.util.UUID(random.getMostSignificantBits() & ~0xF000L | 0x8000L,
+        random.getLeastSignificantBits());
+    JsonObject earlier = new JsonObject().put("type", "member.added").put("app_id", appId).put("user_id", userId)
+        .put("request_id", "earlier").put("client_ip", "192.0.2.1")
+        .put("data", new JsonObject().put("tenant_id", tenantId).put("roles", new JsonArray()));
+    try (java.sql.Connection staging = gateway.jdbc();
+         java.sql.PreparedStatement insert = staging.prepareStatement(
+             "INSERT INTO audit_outbox (event_id, event) VALUES (?, ?::jsonb)")) {
+      insert.setObject(1, stagedId);
+      insert.setString(2, earlier.encode());
+      assertEquals(1, insert.executeUpdate());
+    }
+    ApiResponse later = gateway.http().send("PUT", "/v1/apps/" + appId + "/tenants/" + tenantId + "/members/" + userId,
+        new JsonObject().put("roles", new JsonArray().add("USER")).encode(), "X-Request-Id", "later", ADMIN[0],
+        ADMIN[1], "Content-Type", "application/json");
+    assertEquals(200, later.status(), later.body());
+    Await.until("both in the chain", Duration.ofSeconds(20), () -> gateway.count("SELECT count(*) FROM audit_events "
+        + "WHERE user_id = '" + userId + "' AND request_id IN ('earlier', 'later')") == 2);
+    assertEquals(1, gateway.count("SELECT count(*) FROM audit_events a JOIN audit_events b ON b.app_id = a.app_id "
+        + "WHERE a.request_id = 'earlier' AND b.request_id = 'later' AND a.user_id = '" + userId + "' "
+        + "AND a.seq < b.seq AND a.at <= b.at"), "the earlier change first, by seq and by time");
+  }
+
   private static JsonObject created(ApiResponse response) {
     assertEquals(201, response.status(), response.body());
     return response.json();
