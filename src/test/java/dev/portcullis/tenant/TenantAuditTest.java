@@ -32,16 +32,14 @@ class TenantAuditTest {
   @Test
   @DisplayName("a member removal whose audit append is cut off is acknowledged, and its event reaches the chain")
   void memberRemoval(TestGateway gateway) throws Exception {
-    String appId = gateway.createApp("tenant-audit").getString("app_id");
-    String tenantId = created(gateway.http().post("/v1/apps/" + appId + "/tenants",
-        new JsonObject().put("name", "Acme").put("slug", "acme"), ADMIN)).getString("tenant_id");
-    String userId = created(gateway.http().post("/v1/apps/" + appId + "/users",
-        new JsonObject().put("email", "tenant-audit@example.com"), ADMIN)).getString("id");
-    String member = "/v1/apps/" + appId + "/tenants/" + tenantId + "/members/" + userId;
+    Membership membership = Membership.of(gateway, "tenant-audit");
+    String tenantId = membership.tenantId();
+    String userId = membership.userId();
+    String member = membership.path();
     ApiResponse added = gateway.http().put(member, new JsonObject().put("roles", new JsonArray()), ADMIN);
     assertEquals(200, added.status(), added.body());
     ApiResponse removed;
-    try (AuditCut cut = AuditCut.of(gateway, appId)) {
+    try (AuditCut cut = AuditCut.of(gateway, membership.appId())) {
       removed = cut.during(() -> gateway.http().sendAsync("DELETE", member, null, ADMIN[0], ADMIN[1]));
     }
     assertEquals(200, removed.status(), removed.body());
@@ -54,12 +52,9 @@ class TenantAuditTest {
   @DisplayName("a member put back while a removal of it commits is audited as added (h63: the put's snapshot still "
       + "saw the removed row, so the re-added member had no event at all)")
   void memberReAddedDuringARemoval(TestGateway gateway) throws Exception {
-    String appId = gateway.createApp("tenant-readd").getString("app_id");
-    String tenantId = created(gateway.http().post("/v1/apps/" + appId + "/tenants",
-        new JsonObject().put("name", "Acme").put("slug", "acme-readd"), ADMIN)).getString("tenant_id");
-    String userId = created(gateway.http().post("/v1/apps/" + appId + "/users",
-        new JsonObject().put("email", "tenant-readd@example.com"), ADMIN)).getString("id");
-    String member = "/v1/apps/" + appId + "/tenants/" + tenantId + "/members/" + userId;
+    Membership membership = Membership.of(gateway, "tenant-readd");
+    String userId = membership.userId();
+    String member = membership.path();
     JsonObject roles = new JsonObject().put("roles", new JsonArray().add("USER"));
     assertEquals(200, gateway.http().put(member, roles, ADMIN).status());
     ApiResponse put;
@@ -67,7 +62,7 @@ class TenantAuditTest {
          java.sql.PreparedStatement delete = removal.prepareStatement(
              "DELETE FROM tenant_members WHERE tenant_id = ?::uuid AND user_id = ?::uuid")) {
       removal.setAutoCommit(false);
-      delete.setString(1, tenantId);
+      delete.setString(1, membership.tenantId());
       delete.setString(2, userId);
       assertEquals(1, delete.executeUpdate());
       java.util.concurrent.CompletableFuture<ApiResponse> putting = gateway.http().sendAsync("PUT", member,
@@ -87,18 +82,15 @@ class TenantAuditTest {
   @DisplayName("a change of a member whose earlier change is still staged puts the earlier one in the chain first "
       + "(h63: two changes of one member, committed in one order, were logged in the other)")
   void earlierStagedChangeFirst(TestGateway gateway) throws Exception {
-    String appId = gateway.createApp("tenant-order").getString("app_id");
-    String tenantId = created(gateway.http().post("/v1/apps/" + appId + "/tenants",
-        new JsonObject().put("name", "Acme").put("slug", "acme-order"), ADMIN)).getString("tenant_id");
-    String userId = created(gateway.http().post("/v1/apps/" + appId + "/users",
-        new JsonObject().put("email", "tenant-order@example.com"), ADMIN)).getString("id");
+    Membership membership = Membership.of(gateway, "tenant-order");
+    String userId = membership.userId();
     // The earlier change committed with its event staged, and its request has not moved it yet.
     java.util.UUID random = java.util.UUID.randomUUID();
     java.util.UUID stagedId = new java.util.UUID(random.getMostSignificantBits() & ~0xF000L | 0x8000L,
         random.getLeastSignificantBits());
-    JsonObject earlier = new JsonObject().put("type", "member.added").put("app_id", appId).put("user_id", userId)
-        .put("request_id", "earlier").put("client_ip", "192.0.2.1")
-        .put("data", new JsonObject().put("tenant_id", tenantId).put("roles", new JsonArray()));
+    JsonObject earlier = new JsonObject().put("type", "member.added").put("app_id", membership.appId())
+        .put("user_id", userId).put("request_id", "earlier").put("client_ip", "192.0.2.1")
+        .put("data", new JsonObject().put("tenant_id", membership.tenantId()).put("roles", new JsonArray()));
     try (java.sql.Connection staging = gateway.jdbc();
          java.sql.PreparedStatement insert = staging.prepareStatement(
              "INSERT INTO audit_outbox (event_id, event) VALUES (?, ?::jsonb)")) {
@@ -106,7 +98,7 @@ class TenantAuditTest {
       insert.setString(2, earlier.encode());
       assertEquals(1, insert.executeUpdate());
     }
-    ApiResponse later = gateway.http().send("PUT", "/v1/apps/" + appId + "/tenants/" + tenantId + "/members/" + userId,
+    ApiResponse later = gateway.http().send("PUT", membership.path(),
         new JsonObject().put("roles", new JsonArray().add("USER")).encode(), "X-Request-Id", "later", ADMIN[0],
         ADMIN[1], "Content-Type", "application/json");
     assertEquals(200, later.status(), later.body());
@@ -115,6 +107,23 @@ class TenantAuditTest {
     assertEquals(1, gateway.count("SELECT count(*) FROM audit_events a JOIN audit_events b ON b.app_id = a.app_id "
         + "WHERE a.request_id = 'earlier' AND b.request_id = 'later' AND a.user_id = '" + userId + "' "
         + "AND a.seq < b.seq AND a.at <= b.at"), "the earlier change first, by seq and by time");
+  }
+
+  /** An app with a tenant and a user (not yet a member of it), named after {@code slug}. */
+  private record Membership(String appId, String tenantId, String userId) {
+
+    static Membership of(TestGateway gateway, String slug) {
+      String appId = gateway.createApp(slug).getString("app_id");
+      String tenantId = created(gateway.http().post("/v1/apps/" + appId + "/tenants",
+          new JsonObject().put("name", "Acme").put("slug", slug), ADMIN)).getString("tenant_id");
+      String userId = created(gateway.http().post("/v1/apps/" + appId + "/users",
+          new JsonObject().put("email", slug + "@example.com"), ADMIN)).getString("id");
+      return new Membership(appId, tenantId, userId);
+    }
+
+    String path() {
+      return "/v1/apps/" + appId + "/tenants/" + tenantId + "/members/" + userId;
+    }
   }
 
   private static JsonObject created(ApiResponse response) {
