@@ -12,6 +12,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
@@ -32,6 +33,11 @@ public final class Main {
    * stop that waits on a hung Postgres or Redis gives up here, logged, rather than being killed mid-flush.
    */
   private static final long STOP_BUDGET_MS = 22_000;
+  /**
+   * Set by the first SIGTERM or SIGINT: a second one (Ctrl-C twice, a supervisor signalling the process group) ran
+   * a second stop beside the first, whose closing of Vert.x cut the drain short (h65).
+   */
+  private static final AtomicBoolean STOPPING = new AtomicBoolean();
 
   private Main() {
   }
@@ -64,6 +70,10 @@ public final class Main {
    * signal thread, never an event loop, so it may wait.
    */
   private static void stop(Vertx vertx, Gateway gateway) {
+    if (!STOPPING.compareAndSet(false, true)) {
+      LOG.info("already stopping: waiting for {}", gateway.undeploying());
+      return;
+    }
     LOG.info("stopping: draining requests and flushing the audit log");
     int status = 0;
     long deadline = System.currentTimeMillis() + STOP_BUDGET_MS;
@@ -72,7 +82,8 @@ public final class Main {
       vertx.close().await(Math.max(1_000, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
       LOG.info("stopped");
     } catch (Exception e) {
-      LOG.error("did not stop cleanly: {}", e.toString());
+      LOG.error("did not stop cleanly within {} ms ({}): still stopping {}", STOP_BUDGET_MS, e.toString(),
+          gateway.undeploying());
       status = 1;
     }
     System.exit(status);

@@ -33,7 +33,9 @@ public final class Gateway {
 
   private final Vertx vertx;
   private final GatewayConfig config;
-  private final Deque<String> deployments = new ArrayDeque<>();
+  private final Deque<Deployed> deployments = new ArrayDeque<>();
+  /** What {@link #stop()} is waiting for now, for the log of a stop that runs out of time. */
+  private volatile String undeploying = "nothing";
   private String management;
 
   private Gateway(Vertx vertx, GatewayConfig config) {
@@ -101,18 +103,21 @@ public final class Gateway {
       }
       String id = management;
       management = null;
+      undeploying = "ManagementVerticle";
       return vertx.undeploy(id).otherwiseEmpty();
-    });
+    }).onComplete(done -> undeploying = "Vert.x itself (its threads and clients)");
   }
 
   private Future<Void> undeployAll() {
     if (deployments.isEmpty()) {
       return Future.succeededFuture();
     }
-    String last = deployments.pop();
+    Deployed last = deployments.pop();
+    undeploying = last.verticle() + (deployments.isEmpty() ? "" : ", then " + deployments.size() + " more");
     long started = System.nanoTime();
-    return vertx.undeploy(last)
-        .onComplete(done -> LOG.debug("undeployed {} in {} ms", last, (System.nanoTime() - started) / 1_000_000))
+    return vertx.undeploy(last.id())
+        .onComplete(done -> LOG.debug("undeployed {} in {} ms", last.verticle(),
+            (System.nanoTime() - started) / 1_000_000))
         .recover(failure -> {
           LOG.warn("undeploy failed: {}", failure.getMessage());
           return Future.succeededFuture();
@@ -139,7 +144,7 @@ public final class Gateway {
             if (steps.get(i).verticle() == ManagementVerticle.class) {
               management = started.get(i).result(); // undeployed last: readiness and liveness answer through the drain
             } else {
-              deployments.push(started.get(i).result());
+              deployments.push(new Deployed(started.get(i).result(), steps.get(i).verticle().getSimpleName()));
             }
           }
         })
@@ -147,5 +152,13 @@ public final class Gateway {
   }
 
   record Step(Class<? extends VerticleBase> verticle, int instances) {
+  }
+
+  private record Deployed(String id, String verticle) {
+  }
+
+  /** The verticle a stop under way is waiting for (and how many are left after it): {@code nothing} when none. */
+  public String undeploying() {
+    return undeploying;
   }
 }
