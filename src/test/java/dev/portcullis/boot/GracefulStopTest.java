@@ -87,10 +87,10 @@ class GracefulStopTest {
       String text = logText(log);
       assertEquals(0, process.exitValue(), text);
       assertTrue(text.contains("stopped"), text);
-      assertEquals(signals > 1, text.contains("already stopping"), text);
       List<String> traces = withoutMetricsRace(text).stream()
           .filter(line -> line.startsWith("\tat ") || line.contains("Exception")).toList();
       assertFalse(!traces.isEmpty(), "stack traces in the log of a clean stop:\n" + text);
+      assertEquals(signals > 1, text.contains("already stopping"), text);
     } finally {
       hammering.set(false);
       process.destroyForcibly();
