@@ -144,7 +144,8 @@ public final class ApiVerticle extends VerticleBase {
             .setMaxFormAttributeSize(BODY_LIMIT_BYTES))
         .invalidRequestHandler(framing.guardInvalid(InvalidRequests::answer))
         .requestHandler(framing.guard(routes(Router.router(vertx), guards, apis)));
-    return server.listen();
+    return server.listen().recover(failure -> Future.failedFuture(GatewayConfig.listenFailure(GatewayConfig.HTTP_PORT,
+        config.httpPort(), failure)));
   }
 
   /**
@@ -177,7 +178,7 @@ public final class ApiVerticle extends VerticleBase {
     OidcApi oidc = new OidcApi(config.issuer(), pg, bus, audit, apps, clientAuthentication, clientFailures,
         hosted, metrics);
     return new HostedApis(hosted, new ConversationApi(config.issuer(), pg, redis, audit, apps, clientFailures, hosted,
-        config.integer(GatewayConfig.CONVERSATIONS_PER_HOUR_PER_APP, 100_000, 1, 100_000_000)), oidc);
+        ConversationApi.creationsPerHour(config)), oidc);
   }
 
   /** What a route may require before its handler runs; admission control comes before every route. */

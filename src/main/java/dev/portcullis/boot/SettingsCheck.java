@@ -1,6 +1,7 @@
 package dev.portcullis.boot;
 
 import dev.portcullis.audit.AuditVerticle;
+import dev.portcullis.conversation.ConversationApi;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.http.TrustedProxies;
 import dev.portcullis.license.LicenseSettings;
@@ -26,5 +27,6 @@ final class SettingsCheck {
     OtpSender.Limits.from(config);
     OwnerSignupPolicy.from(config);
     AuditVerticle.checkSettings(config);
+    ConversationApi.creationsPerHour(config);
   }
 }

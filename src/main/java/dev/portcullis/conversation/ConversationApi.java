@@ -8,6 +8,7 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.FixedWindow;
+import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
 import dev.portcullis.core.Secrets;
@@ -50,6 +51,11 @@ public final class ConversationApi {
   private final FixedWindow creations;
   private final int creationsPerHour;
   private final String issuer;
+
+  /** {@code PORTCULLIS_CONVERSATIONS_PER_HOUR_PER_APP}: 1 to 100,000,000, by default 100,000. */
+  public static int creationsPerHour(GatewayConfig config) {
+    return config.integer(GatewayConfig.CONVERSATIONS_PER_HOUR_PER_APP, 100_000, 1, 100_000_000);
+  }
 
   /**
    * {@code creationsPerHour}: conversations one app may create in an hour

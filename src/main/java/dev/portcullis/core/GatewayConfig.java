@@ -136,6 +136,11 @@ public final class GatewayConfig {
     return port(HTTP_PORT);
   }
 
+  /** A server that could not listen, named by its port's key: "Address already in use" alone named neither. */
+  public static IllegalStateException listenFailure(String key, int port, Throwable failure) {
+    return new IllegalStateException(key + " " + port + ": " + failure.getMessage(), failure);
+  }
+
   public int managementPort() {
     return port(MANAGEMENT_PORT);
   }

@@ -69,7 +69,8 @@ public final class ManagementVerticle extends VerticleBase {
     server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
         .invalidRequestHandler(framing.guardInvalid(InvalidRequests::answer))
         .requestHandler(framing.guard(router));
-    return server.listen(config.managementPort());
+    return server.listen(config.managementPort()).recover(failure -> Future.failedFuture(
+        GatewayConfig.listenFailure(GatewayConfig.MANAGEMENT_PORT, config.managementPort(), failure)));
   }
 
   @Override

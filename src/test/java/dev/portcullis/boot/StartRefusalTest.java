@@ -57,13 +57,26 @@ class StartRefusalTest {
     assertTrue(message.contains(GatewayConfig.REDIS_URL) && message.contains("DB index"), message);
   }
 
+  @Test
+  @DisplayName("a port another process holds stops the start naming its key and port (h65: 'Address already in use' "
+      + "named neither; the management port's failure is named the same way)")
+  void portTaken() throws Exception {
+    String key = GatewayConfig.HTTP_PORT;
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("0.0.0.0"))) {
+      io.vertx.core.json.JsonObject config = new io.vertx.core.json.JsonObject().put(key, taken.getLocalPort());
+      IllegalStateException refused = assertThrows(IllegalStateException.class, () -> TestGateway.start(config));
+      String message = String.valueOf(refused.getCause());
+      assertTrue(message.contains(key + " " + taken.getLocalPort() + ": "), message);
+    }
+  }
+
   @ParameterizedTest(name = "{0}={1}")
   @CsvSource({"PORTCULLIS_PASSWORD_HASH_NICE, 25", "PORTCULLIS_LICENSE_CALLS_PER_MINUTE_PER_IP, 0",
       "PORTCULLIS_OTP_SENDS_PER_HOUR_PER_IP, many", "PORTCULLIS_OTP_SENDS_PER_HOUR_PER_IDENTITY, 0",
       "PORTCULLIS_AUDIT_PARTITIONS_AHEAD, 99",
       "PORTCULLIS_AUDIT_VERIFY_BUDGET_MS, 1", "PORTCULLIS_HOUSEKEEPING_BATCH_SIZE, 0",
       "PORTCULLIS_OWNER_ALLOWLIST, example.com", "PORTCULLIS_OWNER_ALLOWLIST, @bücher.de",
-      "PORTCULLIS_TRUSTED_PROXIES, 10.0.0.0/33"})
+      "PORTCULLIS_TRUSTED_PROXIES, 10.0.0.0/33", "PORTCULLIS_CONVERSATIONS_PER_HOUR_PER_APP, abc"})
   @DisplayName("a bad setting of a capability stops the start naming its key before the schema migrates")
   void refusedBeforeTheMigration(String key, String value) throws Exception {
     PgUrl database = TestBackends.newDatabase();
