@@ -97,6 +97,11 @@ public final class FlowEngine {
    * stranger over the limit writes no audit row per request.
    */
   public Future<Void> begin(RoutingContext ctx, App app, Flow flow, AuditEvent started) {
+    return begin(ctx, app, flow, started, () -> { });
+  }
+
+  /** The same, running {@code onStarted} (a kind's own count of its starts) only once the flow got through. */
+  public Future<Void> begin(RoutingContext ctx, App app, Flow flow, AuditEvent started, Runnable onStarted) {
     if (!kinds.containsKey(flow.kind())) {
       return Future.failedFuture(new IllegalStateException("no flow kind " + flow.kind()));
     }
@@ -112,6 +117,7 @@ public final class FlowEngine {
       }
       String browser = cookie.ensure(ctx);
       metrics.flow(flow.kind(), "started");
+      onStarted.run();
       Future<Void> recorded = started == null ? Future.succeededFuture() : audit.record(started);
       return recorded.compose(stored -> flows.save(browser, flow)).compose(saved -> enter(ctx, app, flow, Input.NONE));
     });

@@ -85,12 +85,12 @@ final class Authorize {
           List<String> ask = found.get().settings().hosted().profileFields();
           Flow flow = Flow.start(appId, OidcKind.NAME, null, ask, List.of(ask), OidcKind.data(redirect, state,
               query.get("code_challenge"), blank(query.get("nonce")) ? null : query.get("nonce"), Scopes.join(scopes)));
-          metrics.authorize("started");
           AuditEvent event = AuditEvent.of(STARTED, appId, RequestIds.of(ctx), Requests.callerIp(ctx))
               .with("flow_id", flow.id())
               .with("scope", Scopes.join(scopes))
               .with("redirect_uri", redirect);
-          return engine.begin(ctx, found.get(), flow, event);
+          // Counted once the flow got through: a start the network's limit refuses is no start (h65).
+          return engine.begin(ctx, found.get(), flow, event, () -> metrics.authorize("started"));
         })
         .onFailure(failure -> FlowEngine.failed(ctx, failure));
   }

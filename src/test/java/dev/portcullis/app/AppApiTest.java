@@ -12,6 +12,7 @@ import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
+import dev.portcullis.testing.PrometheusText;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

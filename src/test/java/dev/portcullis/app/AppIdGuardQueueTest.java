@@ -7,6 +7,7 @@ import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.LogCapture;
+import dev.portcullis.testing.PrometheusText;
 import dev.portcullis.testing.TestGateway;
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -8,6 +8,7 @@ import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.hosted.FormBrowser;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.GatewayExtension;
+import dev.portcullis.testing.PrometheusText;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -69,6 +70,8 @@ class AuthorizeRefusalSummaryTest {
     String url = "/oidc/" + appId + "/authorize?client_id=" + appId + "&redirect_uri=" + FormBrowser.encode(CALLBACK)
         + "&response_type=code&scope=openid&state=s&code_challenge_method=S256"
         + "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    String startedSeries = "portcullis_oidc_authorize_total{outcome=\"started\"}";
+    double startedBefore = PrometheusText.counter(gateway, startedSeries);
     int limited = 0;
     for (int i = 0; i < STARTS_PER_MINUTE + 10; i++) {
       if (browser.get(url).status() == 429) {
@@ -76,6 +79,8 @@ class AuthorizeRefusalSummaryTest {
       }
     }
     assertTrue(limited >= 10, limited + " answered 429");
+    assertEquals(STARTS_PER_MINUTE + 10 - limited, PrometheusText.counter(gateway, startedSeries) - startedBefore,
+        "only the flows that got through are counted as started (h65: the refused ones were too)");
     long started = AuditTrail.rows(gateway, appId).stream()
         .filter(row -> Authorize.STARTED.equals(row.getString("type"))).count();
     assertTrue(started <= STARTS_PER_MINUTE, started + " oidc.authorize rows");
