@@ -53,6 +53,8 @@ public final class RedisSubscription {
   private long pinger = -1;
   private long heardAtNanos;
   private boolean closed;
+  /** Whether this outage was logged: a Redis down for minutes logged a warning per retry, twice a second. */
+  private boolean outageLogged;
 
   private RedisSubscription(Vertx vertx, GatewayConfig config, String channel, Listener listener) {
     this.vertx = vertx;
@@ -97,6 +99,10 @@ public final class RedisSubscription {
         .timeout(timeoutMs, TimeUnit.MILLISECONDS)
         .onSuccess(subscribed -> {
           if (!closed) {
+            if (outageLogged) {
+              LOG.info("subscribed to {} again", channel);
+              outageLogged = false;
+            }
             heard();
             pinger = vertx.setPeriodic(PING_EVERY_MS, id -> ping(subscribed));
             listener.up();
@@ -107,7 +113,11 @@ public final class RedisSubscription {
             return;
           }
           attempt++;
-          LOG.warn("not subscribed to {}: {}; retrying", channel, failure.getMessage());
+          if (!outageLogged) {
+            LOG.warn("not subscribed to {}: {}; retrying every {} ms until it is", channel, failure.getMessage(),
+                RECONNECT_MS);
+            outageLogged = true;
+          }
           if (connection != null) {
             lost(connection, failure.getMessage());
           } else {
