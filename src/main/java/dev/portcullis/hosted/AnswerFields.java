@@ -64,7 +64,8 @@ public final class AnswerFields {
       return Optional.empty();
     }
     // U+FFFD: what the form decoder leaves of bytes that were no UTF-8, which the JSON API refuses as well.
-    if (DisplayText.characters(value) > field.maxLength() || !DisplayText.isClean(value) || value.indexOf('\uFFFD') >= 0) {
+    if (DisplayText.characters(value) > field.maxLength() || !DisplayText.isClean(value)
+        || value.indexOf('\uFFFD') >= 0) {
       throw new IllegalArgumentException(field.label() + " is too long or holds characters it cannot hold.");
     }
     switch (field.rule()) {

@@ -126,7 +126,8 @@ class OperatorSmsBudgetTest {
     // A gateway ceiling of 16: its anonymous share 8, an owner's part of it 2.
     assertRoom(() -> budget.reserve(attacked, APP, NONE, 16, true));
     assertRoom(() -> budget.reserve(attacked, APP, NONE, 16, true));
-    assertRefused(OperatorSmsBudget.GATEWAY_OWNER_ANONYMOUS_HOURLY, () -> budget.reserve(attacked, APP, NONE, 16, true));
+    assertRefused(OperatorSmsBudget.GATEWAY_OWNER_ANONYMOUS_HOURLY,
+        () -> budget.reserve(attacked, APP, NONE, 16, true));
     assertRoom(() -> budget.reserve(other, APP, NONE, 16, true));
     assertRoom(() -> budget.reserve(attacked, APP, NONE, 16, false));
   }

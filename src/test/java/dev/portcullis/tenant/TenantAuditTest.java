@@ -75,7 +75,8 @@ class TenantAuditTest {
     }
     assertEquals(200, put.status(), put.body());
     Await.until("member.added of the put", Duration.ofSeconds(20), () -> gateway.count("SELECT count(*) "
-        + "FROM audit_events WHERE type = 'member.added' AND request_id = 're-add' AND user_id = '" + userId + "'") == 1);
+        + "FROM audit_events WHERE type = 'member.added' AND request_id = 're-add' "
+        + "AND user_id = '" + userId + "'") == 1);
   }
 
   @Test
