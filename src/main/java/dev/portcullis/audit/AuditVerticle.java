@@ -60,8 +60,8 @@ public final class AuditVerticle extends VerticleBase {
     GatewayConfig config = GatewayConfig.from(config());
     pg = Postgres.create(vertx, config, "portcullis-audit", POOL_SIZE);
     metrics = new AuditMetrics(Metrics.registry(vertx));
-    commits = new GroupCommit(vertx, new AuditWriter(new AuditChainStore(pg), metrics,
-        ChainHash.key(config.masterKey()))::write, metrics);
+    AuditWriter writer = new AuditWriter(new AuditChainStore(pg), metrics, ChainHash.key(config.masterKey()));
+    commits = new GroupCommit(vertx, writer::write, writer::rewrite, config.backendTimeoutMs() / 2, metrics);
     partitions = new AuditPartitions(vertx, pg, config, Metrics.registry(vertx));
     partitions.start();
     consumer = Bus.serve(vertx, Bus.AUDIT_RECORD, this::record);

@@ -86,6 +86,20 @@ final class AuditWriter {
     return written.onFailure(failed -> apps.forEach(lastHeads::remove));
   }
 
+  /**
+   * Writes a batch whose write failed again, under the heads' locks: a write whose connection was lost may have
+   * committed all the same, so each of its events (new ones too) is looked up and left out when stored.
+   */
+  Future<Void> rewrite(List<StoredEvent> batch) {
+    Map<UUID, StoredEvent> byId = new LinkedHashMap<>();
+    batch.forEach(event -> byId.putIfAbsent(event.id(), event));
+    List<StoredEvent> events = List.copyOf(byId.values());
+    List<UUID> apps = events.stream().map(StoredEvent::appId).distinct().toList();
+    apps.forEach(lastHeads::remove);
+    return writeLocked(events, byId.keySet().toArray(UUID[]::new), apps)
+        .onFailure(failed -> apps.forEach(lastHeads::remove));
+  }
+
   private Future<Void> append(List<StoredEvent> events, UUID[] staged, List<UUID> apps, Map<UUID, Head> from,
                               int retries) {
     return appendOnce(events, staged, apps, from).compose(attempt -> {

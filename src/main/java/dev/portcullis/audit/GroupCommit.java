@@ -28,6 +28,7 @@ final class GroupCommit {
   static final int MAX_BATCH_EVENTS = 500;
   /** Beyond this many uncommitted events new senders get 503 rather than growing the heap while Postgres is slow. */
   static final int MAX_PENDING_EVENTS = 20_000;
+  private static final long REWRITE_AFTER_MS = 50;
 
   private static final Logger LOG = LoggerFactory.getLogger(GroupCommit.class);
 
@@ -36,6 +37,9 @@ final class GroupCommit {
 
   private final Vertx vertx;
   private final Function<List<StoredEvent>, Future<Void>> writer;
+  /** Writes a failed batch again, leaving out what its first write stored after all; null: no second write. */
+  private final Function<List<StoredEvent>, Future<Void>> rewriter;
+  private final long rewriteWithinNanos;
   private final AuditMetrics metrics;
   private final ArrayDeque<Sender> queue = new ArrayDeque<>();
   private int queuedEvents;
@@ -45,8 +49,21 @@ final class GroupCommit {
   private Promise<Void> drained;
 
   GroupCommit(Vertx vertx, Function<List<StoredEvent>, Future<Void>> writer, AuditMetrics metrics) {
+    this(vertx, writer, null, 0, metrics);
+  }
+
+  /**
+   * {@code rewriter}: a batch whose write failed as unavailable within {@code rewriteWithinMs} (a connection lost
+   * under it, as a Postgres backend terminated or restarted: not a timeout) is written once more, on another
+   * connection, before its senders are failed. A login's session commits before its events: written once, a lost
+   * connection left the session with no event at all and answered 503 (h67).
+   */
+  GroupCommit(Vertx vertx, Function<List<StoredEvent>, Future<Void>> writer,
+              Function<List<StoredEvent>, Future<Void>> rewriter, long rewriteWithinMs, AuditMetrics metrics) {
     this.vertx = vertx;
     this.writer = writer;
+    this.rewriter = rewriter;
+    this.rewriteWithinNanos = rewriteWithinMs * 1_000_000;
     this.metrics = metrics;
   }
 
@@ -107,6 +124,7 @@ final class GroupCommit {
     long started = System.nanoTime();
     Future.succeededFuture(events)
         .compose(writer)
+        .recover(failure -> rewrite(events, failure, started))
         .onComplete(done -> {
           writing = false;
           writingEvents = 0;
@@ -121,6 +139,16 @@ final class GroupCommit {
           // Whatever arrived during this commit has waited long enough: write it at once.
           flush();
         });
+  }
+
+  private Future<Void> rewrite(List<StoredEvent> events, Throwable failure, long started) {
+    if (rewriter == null || Failures.toApi(failure).code() != ErrorCode.UNAVAILABLE
+        || System.nanoTime() - started > rewriteWithinNanos) {
+      return Future.failedFuture(failure);
+    }
+    LOG.warn("audit batch of {} events not stored ({}); writing it again", events.size(), failure.getMessage());
+    // A moment later: the pool has then let go of the lost connection, and hands out another.
+    return vertx.timer(REWRITE_AFTER_MS).compose(waited -> rewriter.apply(events));
   }
 
   private ApiException failed(List<StoredEvent> events, Throwable cause) {

@@ -135,6 +135,45 @@ class AuditDurabilityTest {
   }
 
   @Test
+  @DisplayName("a record whose connection is lost under its write is written again and stored once (h67: a login's "
+      + "session committed, its events were lost with the connection, and it answered 503)")
+  void lostConnectionIsWrittenAgain() throws Exception {
+    try (TestGateway gateway = TestGateway.start();
+         Connection holder = gateway.jdbc();
+         Connection killer = gateway.jdbc()) {
+      UUID app = UUID.randomUUID();
+      AuditTrail.record(gateway, event(app, "before"));
+      holder.setAutoCommit(false);
+      try (PreparedStatement lock = holder.prepareStatement(
+          "SELECT seq FROM audit_chain_heads WHERE app_id = ? FOR UPDATE")) {
+        lock.setObject(1, app);
+        lock.execute();
+      }
+      CompletableFuture<Void> recorded = new AuditLog(new Bus(gateway.vertx(), gateway.config()))
+          .record(List.of(event(app, "lost"))).toCompletionStage().toCompletableFuture();
+      int first = waitingWriter(gateway, -1);
+      try (PreparedStatement terminate = killer.prepareStatement("SELECT pg_terminate_backend(?)")) {
+        terminate.setInt(1, first);
+        terminate.execute();
+      }
+      waitingWriter(gateway, first);
+      holder.commit();
+      recorded.get(20, TimeUnit.SECONDS);
+      List<JsonObject> rows = AuditTrail.rows(gateway, app);
+      assertEquals(List.of("before", "lost"), rows.stream().map(row -> row.getString("request_id")).toList());
+      assertContiguous(rows);
+    }
+  }
+
+  /** The pid of the audit writer's backend waiting for the chain head's lock, other than {@code not}. */
+  private static int waitingWriter(TestGateway gateway, int not) {
+    String waiting = "SELECT coalesce(max(pid), -1) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        + "AND query LIKE '%audit_chain_heads%' AND pid <> " + not;
+    Await.until("an audit write waiting for the head", Duration.ofSeconds(10), () -> gateway.count(waiting) > 0);
+    return (int) gateway.count(waiting);
+  }
+
+  @Test
   @DisplayName("while Postgres is unreachable a record fails with 503 unavailable, and the log recovers when it returns")
   void postgresDownIsUnavailable() throws Exception {
     PgUrl database = TestBackends.newDatabase();
