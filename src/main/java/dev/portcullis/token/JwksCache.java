@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.LocalMap;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -26,6 +27,8 @@ final class JwksCache {
   private static final int MAX_ENTRIES = 10_000;
 
   static final String LAST_LOADED_MAP = "portcullis.jwks.last-loaded";
+  /** The app changes (AppMessages.Changed) that leave its signing keys as they were. */
+  private static final Set<String> KEYS_UNCHANGED = Set.of("settings", "secret");
 
   private final SigningKeyStore keys;
   private final TtlCache<UUID, Optional<JsonObject>> cache = new TtlCache<>(TTL_MS, MAX_ENTRIES);
@@ -36,12 +39,18 @@ final class JwksCache {
     this.lastLoaded = vertx.sharedData().getLocalMap(LAST_LOADED_MAP);
   }
 
-  /** Drops an app's entry whenever any process announces a change to it (its keys, or its existence). */
+  /**
+   * Drops an app's entry whenever any process announces a change to its keys or its existence. A change of its
+   * settings or secret leaves its keys as they were: dropping the copy on those too left a JWKS that a PATCH had
+   * touched unanswered through the next Postgres outage (h67).
+   */
   JwksCache listen(Vertx vertx) {
     Bus.listen(vertx, Bus.APP_CHANGES_MISSED, missed -> cache.forgetIf(any -> true));
     Bus.listen(vertx, Bus.APP_CHANGED, changed -> {
-      cache.forget(changed.appId());
-      lastLoaded.remove(changed.appId().toString());
+      if (!KEYS_UNCHANGED.contains(changed.change())) {
+        cache.forget(changed.appId());
+        lastLoaded.remove(changed.appId().toString());
+      }
     });
     return this;
   }

@@ -29,9 +29,21 @@ class JwksOutageTest {
          TestGateway gateway = TestGateway.start(new JsonObject().put(GatewayConfig.PG_URL, proxy.pgUrl(database)))) {
       UUID appId = UUID.fromString(gateway.createApp("jwks-outage").getString("app_id"));
       Postgres pg = Postgres.create(gateway.vertx(), gateway.config());
-      JwksCache warm = new JwksCache(gateway.vertx(), new SigningKeyStore(pg));
+      JwksCache warm = new JwksCache(gateway.vertx(), new SigningKeyStore(pg)).listen(gateway.vertx());
       JsonObject loaded = warm.of(appId).await(10, TimeUnit.SECONDS).orElseThrow();
       UUID unknown = UUID.randomUUID();
+      // A change that leaves the keys as they were keeps the copy (h67: a rename dropped it, and the JWKS was 503);
+      // a key change, announced after it by the same sender, is seen once the settings change was.
+      UUID rotated = UUID.fromString(gateway.createApp("jwks-rotated").getString("app_id"));
+      warm.of(rotated).await(10, TimeUnit.SECONDS);
+      io.vertx.core.Vertx vertx = gateway.vertx();
+      vertx.runOnContext(announce -> {
+        dev.portcullis.app.AppDirectory.announce(vertx, appId, "settings");
+        dev.portcullis.app.AppDirectory.announce(vertx, rotated, "key");
+      });
+      dev.portcullis.testing.Await.until("the key change seen", java.time.Duration.ofSeconds(10),
+          () -> !warm.keepsLastLoaded(rotated));
+      assertTrue(warm.keepsLastLoaded(appId), "the renamed app's copy is kept");
 
       proxy.cut();
       JwksCache cold = new JwksCache(gateway.vertx(), new SigningKeyStore(pg));
