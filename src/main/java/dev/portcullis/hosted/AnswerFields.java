@@ -49,11 +49,11 @@ public final class AnswerFields {
     return FIELDS.containsKey(name) && name.equals(name.toLowerCase(java.util.Locale.ROOT));
   }
 
-  static StepPage.Field view(String name, String value) {
+  static StepPage.Field view(String name, String value, boolean invalid) {
     Definition field = FIELDS.get(name);
     List<String> options = field.rule() == Rule.CHOICE ? GENDERS : List.of();
     return new StepPage.Field(name, field.label(), field.type(), field.autocomplete(), value, options,
-        field.maxLength());
+        field.maxLength(), invalid);
   }
 
   /** The normalised answer, empty when the field was left blank; a problem is an {@link IllegalArgumentException}. */

@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
 public final class FlowEngine {
 
   private static final Logger LOG = LoggerFactory.getLogger(FlowEngine.class);
+  /** The same words for an email and a phone sign-in (h69: a phone's user was told of an email address). */
+  private static final String WRONG_PASSWORD = "That password is not right for this email address or phone number.";
 
   public static final String PAGE_SHOWN = "hosted.page_shown";
   public static final String CODE_SENT = "hosted.code_sent";
@@ -179,23 +181,29 @@ public final class FlowEngine {
    * What a re-shown step keeps of the user's input, and what it tells them; with an error, the page's status (400,
    * or 503 with its Retry-After when a store is down, so a client and the operators' alerts see an outage as one).
    */
+  /** {@code invalid}: the profile fields the error is about (only they are marked invalid for a screen reader). */
   private record Input(String error, String notice, String identity, Map<String, String> answers, int status,
-                       long retryAfter) {
+                       long retryAfter, Set<String> invalid) {
 
     static final Input NONE = new Input(null, null, null, Map.of());
 
     Input(String error, String notice, String identity, Map<String, String> answers) {
-      this(error, notice, identity, answers, 400, -1);
+      this(error, notice, identity, answers, 400, -1, Set.of());
     }
 
     static Input error(String message) {
       return new Input(message, null, null, Map.of());
     }
 
+    /** The profile form again as it was filled in, with {@code fields} in error. */
+    static Input inFields(String message, Map<String, String> given, List<String> fields) {
+      return new Input(message, null, null, given, 400, -1, Set.copyOf(fields));
+    }
+
     static Input failed(Throwable failure) {
       ApiException api = Failures.toApi(failure);
       return api.code() == ErrorCode.UNAVAILABLE
-          ? new Input(message(failure), null, null, Map.of(), 503, Math.max(1, api.retryAfter()))
+          ? new Input(message(failure), null, null, Map.of(), 503, Math.max(1, api.retryAfter()), Set.of())
           : error(message(failure));
     }
   }
@@ -367,18 +375,18 @@ public final class FlowEngine {
       given.put(field, raw == null ? "" : raw);
     }
     Map<String, String> answers = new LinkedHashMap<>();
-    try {
-      // Every field is kept as given before any is judged: an error shows the whole form again as it was filled in.
-      for (String field : flow.ask()) {
+    // Every field is kept as given before any is judged: an error shows the whole form again as it was filled in.
+    for (String field : flow.ask()) {
+      try {
         AnswerFields.read(field, turn.field(field)).ifPresent(value -> answers.put(field, value));
+      } catch (IllegalArgumentException invalid) {
+        return show(ctx, turn.app(), flow, Input.inFields(invalid.getMessage(), given, List.of(field)));
       }
-    } catch (IllegalArgumentException invalid) {
-      return show(ctx, turn.app(), flow, new Input(invalid.getMessage(), null, null, given));
     }
     List<String> missing = missing(flow, answers);
     if (!missing.isEmpty()) {
-      return show(ctx, turn.app(), flow, new Input("Please fill in: "
-          + String.join(", ", missing.stream().map(AnswerFields::label).toList()) + ".", null, null, given));
+      return show(ctx, turn.app(), flow, Input.inFields("Please fill in: "
+          + String.join(", ", missing.stream().map(AnswerFields::label).toList()) + ".", given, missing));
     }
     metrics.passed(flow.kind(), Flow.Step.PROFILE);
     return complete(ctx, turn, flow, answers);
@@ -522,7 +530,8 @@ public final class FlowEngine {
       String masked = flow.identity() == null ? null : Identity.fromQualified(flow.identity()).masked();
       List<StepPage.Field> fields = new ArrayList<>();
       if (flow.step() == Flow.Step.PROFILE) {
-        flow.ask().forEach(field -> fields.add(AnswerFields.view(field, input.answers().get(field))));
+        flow.ask().forEach(field -> fields.add(AnswerFields.view(field, input.answers().get(field),
+            input.invalid().contains(field))));
       }
       PasswordSignIn.Challenge challenge = flow.step() == Flow.Step.PASSWORD ? flow.challenge() : null;
       StepPage page = new StepPage(base.title(), base.logoUrl(), base.appName(), base.action(), base.flowId(),
@@ -598,7 +607,7 @@ public final class FlowEngine {
       case RATE_LIMITED -> rateLimited(String.valueOf(api.getMessage()), seconds(api.retryAfter()));
       case INVALID_REQUEST, FORBIDDEN -> "This app cannot send a code to that address.";
       case INVALID_CLIENT -> "This app is no longer available.";
-      case INVALID_CREDENTIALS -> "The email address or password is not right.";
+      case INVALID_CREDENTIALS -> WRONG_PASSWORD;
       // The page's challenge lapsed (the page stayed open past its lifetime) or its proof of work no longer
       // suffices (failures raised it meanwhile): either way the page comes back with a new one.
       case INVALID_CHALLENGE -> String.valueOf(api.getMessage()).startsWith("challenge_token")
@@ -611,7 +620,7 @@ public final class FlowEngine {
         if (api.code() == ErrorCode.INTERNAL_ERROR) {
           LOG.error("hosted step failed", failure);
         }
-        yield api.code().status() == 401 ? "The email address or password is not right." : "Something went wrong. Try again.";
+        yield api.code().status() == 401 ? WRONG_PASSWORD : "Something went wrong. Try again.";
       }
     };
   }

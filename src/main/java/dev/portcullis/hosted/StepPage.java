@@ -15,9 +15,17 @@ public record StepPage(String title, String logoUrl, String appName, String acti
                        String step, String error, String notice, String identity, String masked, boolean allowPhone,
                        String powToken, int powDifficulty, List<Field> fields) {
 
-  /** One answer field of the profile step. {@code options} is empty for a free-text field. */
+  /**
+   * One answer field of the profile step. {@code options} is empty for a free-text field; {@code invalid}: the page's
+   * error is about this field.
+   */
   public record Field(String name, String label, String type, String autocomplete, String value, List<String> options,
-                      int maxLength) {
+                      int maxLength, boolean invalid) {
+
+    /** The value of this input's {@code aria-invalid}: "true" when the error is about it, else none. */
+    public String ariaInvalid() {
+      return invalid ? "true" : null;
+    }
   }
 
   /** True when a code asked for instead of a password needs the page's proof of work: a text message, not an email. */
