@@ -67,6 +67,8 @@ public final class HashingPool {
   private final Counter waitedTooLong;
   private final Timer hashTime;
   private final LongSupplier nanoClock;
+  /** About how long one check under the current settings takes in this process: 0 until the first is timed. */
+  private final AtomicLong typicalCheckNanos = new AtomicLong();
 
   private HashingPool(Vertx vertx, HashingSettings settings, MeterRegistry registry, LongSupplier nanoClock) {
     this.nanoClock = nanoClock;
@@ -231,6 +233,16 @@ public final class HashingPool {
       ThreadNice.apply(nice);
       return work.call();
     };
+  }
+
+  /** Moves the typical check time a quarter of the way towards a check's {@code nanos}; the first one sets it. */
+  void checked(long nanos) {
+    typicalCheckNanos.updateAndGet(typical -> typical == 0 ? nanos : typical + (nanos - typical) / 4);
+  }
+
+  /** How long a check under the current settings typically takes here, 0 before the first was timed. */
+  long typicalCheckNanos() {
+    return typicalCheckNanos.get();
   }
 
   public int threads() {

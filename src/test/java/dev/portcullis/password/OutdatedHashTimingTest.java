@@ -23,7 +23,8 @@ class OutdatedHashTimingTest {
 
   @BeforeAll
   static void start() {
-    gateway = TestGateway.start(new JsonObject().put(HashingSettings.MEMORY_KIB, 65_536));
+    gateway = TestGateway.start(new JsonObject().put(HashingSettings.MEMORY_KIB, 65_536)
+        .put(HashingSettings.ITERATIONS, 3));
   }
 
   @AfterAll
@@ -50,6 +51,23 @@ class OutdatedHashTimingTest {
   }
 
   @Test
+  @DisplayName("costs no more than the current work either: a hash two thirds as costly as the current settings' is "
+      + "not answered slower than an unknown email (h68: its work plus a whole dummy check took 1.5 times as long)")
+  void wrongPasswordCostsNoMoreThanTheCurrentWork() throws Exception {
+    PasswordClient client = withOutdatedUser("outdated-close", "close-hash@example.com", new Argon2id(65_536, 2, 1));
+    List<Long> existing = new ArrayList<>();
+    List<Long> unknown = new ArrayList<>();
+    for (int i = 0; i < 9; i++) {
+      unknown.add(wrongLoginNanos(client, "nobody-close-" + i + "@example.com", i));
+      existing.add(wrongLoginNanos(client, "close-hash@example.com", i));
+    }
+    long existingMedian = median(existing);
+    long unknownMedian = median(unknown);
+    assertTrue(existingMedian * 10 <= unknownMedian * 13,
+        "outdated " + existingMedian / 1_000_000 + " ms, unknown " + unknownMedian / 1_000_000 + " ms");
+  }
+
+  @Test
   @DisplayName("concurrent right passwords on it all sign in: one rehashes it, the others prove the hash it stored "
       + "(kept to the hash they verified, they were refused as sign-ins with a changed password)")
   void concurrentRehashes() throws Exception {
@@ -69,6 +87,10 @@ class OutdatedHashTimingTest {
 
   /** A new app with a user whose password hash was made under far weaker settings (as before an upgrade of them). */
   private static PasswordClient withOutdatedUser(String slug, String email) throws Exception {
+    return withOutdatedUser(slug, email, new Argon2id(1024, 1, 1));
+  }
+
+  private static PasswordClient withOutdatedUser(String slug, String email, Argon2id outdated) throws Exception {
     PasswordClient client = PasswordClient.forNewApp(gateway, slug, new JsonObject()
         .put("challenge_required", false).put("password_max_failures", 100));
     try (Connection db = gateway.jdbc(); PreparedStatement insert = db.prepareStatement(
@@ -76,7 +98,7 @@ class OutdatedHashTimingTest {
       insert.setObject(1, UUID.randomUUID());
       insert.setString(2, client.appId());
       insert.setString(3, email);
-      insert.setString(4, new Argon2id(1024, 1, 1).hash("Correct-Horse-Battery-9"));
+      insert.setString(4, outdated.hash("Correct-Horse-Battery-9"));
       insert.executeUpdate();
     }
     return client;
