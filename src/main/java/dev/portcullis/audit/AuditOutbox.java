@@ -40,16 +40,20 @@ public final class AuditOutbox {
   private static final String EARLIER = "SELECT o.id, o.event_id, o.event, "
       + "EXISTS (SELECT 1 FROM audit_events s WHERE s.id = o.event_id AND " + AuditChainStore.RECENT + ") AS stored "
       + "FROM audit_outbox o WHERE o.id < (SELECT min(m.id) FROM audit_outbox m WHERE m.event_id = ANY($1)) "
-      + "AND coalesce(o.event->>'user_id', 'app:' || (o.event->>'app_id')) = ANY($2) ORDER BY o.id FOR UPDATE OF o";
+      + "AND " + subject("o") + " = ANY($2) ORDER BY o.id FOR UPDATE OF o";
   /**
    * Rows the request that staged them did not record (it died, or the audit log was down): older than a moment. Two
    * seconds: a request records its own within milliseconds, and one still at it when the drain comes loses nothing
-   * (the row locks keep the two apart); the events of a cut-off request reach the chain sooner.
+   * (the row locks keep the two apart); the events of a cut-off request reach the chain sooner. A row is left for a
+   * later round while an earlier row about the same subject stays behind (another mover holds it, or it was not
+   * taken): moved before it, a change was chained ahead of the one it followed (h66, under load).
    */
-  private static final String OLDEST = "SELECT o.id, o.event_id, o.event, "
-      + "EXISTS (SELECT 1 FROM audit_events s WHERE s.id = o.event_id AND " + AuditChainStore.RECENT + ") AS stored "
-      + "FROM audit_outbox o WHERE o.staged_at < now() - interval '2 seconds' ORDER BY o.id LIMIT $1 "
-      + "FOR UPDATE OF o SKIP LOCKED";
+  private static final String OLDEST = "WITH taken AS (SELECT o.id, o.event_id, o.event FROM audit_outbox o "
+      + "WHERE o.staged_at < now() - interval '2 seconds' ORDER BY o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED) "
+      + "SELECT t.id, t.event_id, t.event, "
+      + "EXISTS (SELECT 1 FROM audit_events s WHERE s.id = t.event_id AND " + AuditChainStore.RECENT + ") AS stored "
+      + "FROM taken t WHERE NOT EXISTS (SELECT 1 FROM audit_outbox e WHERE e.id < t.id "
+      + "AND " + subject("e") + " = " + subject("t") + " AND e.id NOT IN (SELECT id FROM taken)) ORDER BY t.id";
   private static final String DELETE = "DELETE FROM audit_outbox WHERE id = ANY($1)";
   /** At most one audit message's worth of events (EventRules.MAX_EVENTS_PER_MESSAGE) per batch. */
   static final int BATCH = EventRules.MAX_EVENTS_PER_MESSAGE;
@@ -130,7 +134,12 @@ public final class AuditOutbox {
         .otherwiseEmpty();
   }
 
-  /** Whom an event is about, as {@link #EARLIER} matches it: its user, or its app for an event of no user. */
+  /** Whom the staged event of row {@code alias} is about, as SQL: its user, or its app for an event of no user. */
+  private static String subject(String alias) {
+    return "coalesce(" + alias + ".event->>'user_id', 'app:' || (" + alias + ".event->>'app_id'))";
+  }
+
+  /** Whom an event is about, as {@link #subject(String)} reads it of a staged row. */
   private static String subject(AuditEvent event) {
     JsonObject json = event.toJson();
     String user = json.getString("user_id");

@@ -89,6 +89,42 @@ class AuditBeforeAckTest {
     assertEquals(1, count(rotated), "app.secret_rotated events in the chain");
   }
 
+  @Test
+  @DisplayName("the drain leaves a staged event while an earlier one about the same user is held by another mover, "
+      + "and chains both in their order once it is free (h66: the later one was chained first)")
+  void drainKeepsASubjectsOrder() throws Exception {
+    String appId = gateway.createApp("ack-order").getString("app_id");
+    String user = java.util.UUID.randomUUID().toString();
+    for (String requestId : java.util.List.of("first", "second")) {
+      stageOld(appId, user, requestId);
+    }
+    stageOld(appId, java.util.UUID.randomUUID().toString(), "unrelated");
+    try (Connection mover = gateway.jdbc(); Statement lock = mover.createStatement()) {
+      mover.setAutoCommit(false);
+      lock.execute("SELECT id FROM audit_outbox WHERE event->>'request_id' = 'first' FOR UPDATE");
+      Await.until("the drain's round past the held row", Duration.ofSeconds(20), () -> count("SELECT count(*) "
+          + "FROM audit_events WHERE app_id = '" + appId + "' AND request_id = 'unrelated'") == 1);
+      assertEquals(0, count("SELECT count(*) FROM audit_events WHERE app_id = '" + appId + "' "
+          + "AND request_id = 'second'"), "the later event waits for the earlier one");
+      mover.commit();
+    }
+    Await.until("both in the chain", Duration.ofSeconds(20), () -> count("SELECT count(*) FROM audit_events "
+        + "WHERE app_id = '" + appId + "' AND request_id IN ('first', 'second')") == 2);
+    assertEquals(1, count("SELECT count(*) FROM audit_events a JOIN audit_events b ON b.app_id = a.app_id "
+        + "WHERE a.app_id = '" + appId + "' AND a.request_id = 'first' AND b.request_id = 'second' AND a.seq < b.seq"));
+  }
+
+  /** Stages an event about {@code user} as a request that never recorded it would have left it, a minute ago. */
+  private static void stageOld(String appId, String user, String requestId) throws Exception {
+    java.util.UUID random = java.util.UUID.randomUUID();
+    java.util.UUID staged = new java.util.UUID(random.getMostSignificantBits() & ~0xF000L | 0x8000L,
+        random.getLeastSignificantBits());
+    JsonObject event = new JsonObject().put("type", "role.granted").put("app_id", appId).put("user_id", user)
+        .put("request_id", requestId).put("client_ip", "192.0.2.1").put("data", new JsonObject());
+    execute("INSERT INTO audit_outbox (event_id, event, staged_at) VALUES ('" + staged + "', '" + event.encode()
+        + "'::jsonb, now() - interval '1 minute')");
+  }
+
   /**
    * A chain stalled past the request's timeout and the outbox's two seconds: the request gave up on its append
    * (which went on waiting, and committed later) and the drain appended the staged event again, once a round
