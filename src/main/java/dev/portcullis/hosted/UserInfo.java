@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Locale;
 import java.util.UUID;
 
 /**
@@ -38,30 +39,31 @@ final class UserInfo {
       ctx.fail(AppDirectory.invalidClient());
       return;
     }
+    // The origin first: a browser reads the request's refusals as well as its answer.
+    allowCallbackOrigin(ctx, appId, client)
+        .compose(allowed -> redeem(ctx, appId, client))
+        .onSuccess(body -> Responses.ok(ctx, body))
+        .onFailure(ctx::fail);
+  }
+
+  private Future<JsonObject> redeem(RoutingContext ctx, UUID appId, UUID client) {
     String code = QueryParams.of(ctx).get("code");
     String verifier = QueryParams.of(ctx).get("code_verifier");
     if (code == null || code.isEmpty()) {
-      ctx.fail(ApiException.invalid("code", "is required"));
-      return;
+      return Future.failedFuture(ApiException.invalid("code", "is required"));
     }
     if (client == null && (verifier == null || verifier.isEmpty())) {
-      ctx.fail(new ApiException(ErrorCode.INVALID_CLIENT,
+      return Future.failedFuture(new ApiException(ErrorCode.INVALID_CLIENT,
           "authenticate with HTTP Basic app_id:app_secret, or give the code_verifier of a PKCE flow"));
-      return;
     }
     if (verifier != null && !verifier.isEmpty() && !CodeExchange.wellFormedVerifier(verifier)) {
-      ctx.fail(ApiException.invalid("code_verifier", CodeExchange.VERIFIER_SYNTAX));
-      return;
+      return Future.failedFuture(ApiException.invalid("code_verifier", CodeExchange.VERIFIER_SYNTAX));
     }
-    allowCallbackOrigin(ctx, appId, client)
-        .compose(allowed -> exchange.exchange(appId, AutzKind.NAME, code, client != null, verifier, null,
-            FlowEngine.visit(ctx)))
+    return exchange.exchange(appId, AutzKind.NAME, code, client != null, verifier, null, FlowEngine.visit(ctx))
         .compose(done -> users.userData(appId, UUID.fromString(done.user().getString("id"))))
         .compose(user -> user == null
             ? Future.failedFuture(CodeExchange.invalidGrant())
-            : exchange.beforeAnswering(code).map(alone -> new JsonObject().put("user", user)))
-        .onSuccess(body -> Responses.ok(ctx, body))
-        .onFailure(ctx::fail);
+            : exchange.beforeAnswering(code).map(alone -> new JsonObject().put("user", user)));
   }
 
   /** Lets a browser at a callback URL's origin read the answer of a PKCE redemption without a secret. */
@@ -71,19 +73,31 @@ final class UserInfo {
       return Future.succeededFuture();
     }
     ctx.response().putHeader("Vary", "Origin");
+    String asked = origin(origin);
     return apps.find(appId).map(app -> {
-      if (app.isPresent() && app.get().callbackUrls().stream().map(UserInfo::origin).anyMatch(origin::equals)) {
+      if (asked != null && app.isPresent()
+          && app.get().callbackUrls().stream().map(UserInfo::origin).anyMatch(asked::equals)) {
         ctx.response().putHeader("Access-Control-Allow-Origin", origin);
       }
       return null;
     });
   }
 
-  /** The origin of a callback URL as a browser names it in {@code Origin}: scheme, host and any explicit port. */
-  private static String origin(String url) {
+  /**
+   * The origin of a URL as a browser serialises it in {@code Origin} (RFC 6454): scheme and host in lower case, and
+   * the port only when it is not the scheme's own. A callback registered as {@code https://Shop.example.com:443/cb}
+   * is at the origin {@code https://shop.example.com}; null for what is no http(s) URL.
+   */
+  static String origin(String url) {
     try {
       URI parsed = new URI(url);
-      return parsed.getScheme() + "://" + parsed.getRawAuthority();
+      String scheme = parsed.getScheme() == null ? null : parsed.getScheme().toLowerCase(Locale.ROOT);
+      if (parsed.getHost() == null || !("https".equals(scheme) || "http".equals(scheme))) {
+        return null;
+      }
+      int port = parsed.getPort();
+      boolean ownPort = port == -1 || port == 443 && scheme.equals("https") || port == 80 && scheme.equals("http");
+      return scheme + "://" + parsed.getHost().toLowerCase(Locale.ROOT) + (ownPort ? "" : ":" + port);
     } catch (URISyntaxException malformed) {
       return null;
     }

@@ -416,6 +416,9 @@ class HostedSignInTest {
     ApiResponse refused = fixture.gateway.http().get(base + "unknown&code_verifier=" + verifier, "Origin", origin);
     assertEquals("invalid_grant", refused.error(), refused.body());
     assertEquals(origin, refused.header("Access-Control-Allow-Origin"), "the error is readable too");
+    ApiResponse malformed = fixture.gateway.http().get(base + "unknown&code_verifier=short", "Origin", origin);
+    assertEquals("invalid_request", malformed.error(), malformed.body());
+    assertEquals(origin, malformed.header("Access-Control-Allow-Origin"), "a refusal before the exchange too (h66)");
     String code = pkceCode(verifier, "pkce-cors@example.com");
     ApiResponse redeemed = fixture.gateway.http().get(base + FormBrowser.encode(code) + "&code_verifier=" + verifier,
         "Origin", origin);
