@@ -26,7 +26,7 @@ record AuditQuery(String type, UUID userId, Instant since, Instant until, int li
       throw ApiException.invalid("type", "must be at most 64 characters");
     }
     return new AuditQuery(type, userId(param(params, "user_id")), time(params, "since"), time(params, "until"),
-        limit(param(params, "limit")), beforeSeq(param(params, "cursor")));
+        limit(emptyAsAbsent(params.get("limit"))), beforeSeq(param(params, "cursor")));
   }
 
   static String cursor(long seq) {
@@ -35,11 +35,16 @@ record AuditQuery(String type, UUID userId, Instant since, Instant until, int li
 
   /**
    * A parameter, or null when it is absent or empty ({@code ?type=&limit=10} filters by nothing but limit). One
-   * given twice never gets here ({@link dev.portcullis.http.RepeatedQueryParameters}).
+   * given twice never gets here ({@link dev.portcullis.http.RepeatedQueryParameters}). A limit given is read as it
+   * is, as every list reads it: {@code limit=+5} and {@code limit=%205} are 400 here too (h66).
    */
   private static String param(MultiMap params, String name) {
     String value = params.get(name);
     return value == null || value.isBlank() ? null : value.trim();
+  }
+
+  private static String emptyAsAbsent(String value) {
+    return value == null || value.isEmpty() ? null : value;
   }
 
   private static UUID userId(String value) {

@@ -190,7 +190,8 @@ class AuditApiTest {
     AuditTrail.record(gateway, event(AuditEvent.OTP_SENT, app, "req-bad"));
     for (String query : List.of("since=yesterday", "until=2026-13-01T00:00:00Z", "until=%2B294277-01-01T00:00:00Z",
         "since=-4713-01-01T00:00:00Z", "until=+10000-01-01T00:00:00Z", "user_id=42", "cursor=bm9wZQ",
-        "cursor=***", "limit=0", "limit=ten", "limit=%EF%BC%95", "type=otp.sent&type=user.created",
+        "cursor=***", "limit=0", "limit=ten", "limit=%EF%BC%95", "limit=%2B5", "limit=5%20",
+        "type=otp.sent&type=user.created",
         "limit=5&limit=500")) {
       ApiResponse response = AuditTrail.list(gateway, app, query);
       assertEquals(400, response.status(), query);
