@@ -123,6 +123,11 @@ public final class PasswordPolicy {
 
   /** Fails with {@code 400 weak_password} and its {@code reasons} when {@code normalised} is refused. */
   public void check(String field, String normalised, Identity identity) {
+    if (normalised.isBlank()) {
+      // As every password field of the API reads one (Fields.requiredString): the admin API stored ten spaces, which
+      // no sign-in could then send (h68). No-break spaces are spaces once normalised.
+      throw ApiException.invalid(field, "is required");
+    }
     if (normalised.codePoints().anyMatch(c -> Character.getType(c) == Character.UNASSIGNED)) {
       // NFKC leaves it as it is today; a later Unicode version may map it, and the stored hash would stop matching.
       throw ApiException.invalid(field, "holds a character Unicode has not assigned yet");
