@@ -43,9 +43,22 @@ public final class OtpDelivery {
 
   /** Starts delivering on a later turn of the event loop; the returned future says how it ended. */
   public Future<Void> deliver(OtpMessage message) {
+    return deliverAfter(message, 0);
+  }
+
+  /**
+   * Starts delivering {@code delayMs} from now (0: on the loop's next turn), so a request that answers the same
+   * whether a message goes out or not answers before the delivery's work takes the loop.
+   */
+  public Future<Void> deliverAfter(OtpMessage message, long delayMs) {
     DeliveryChannel channel = channels.get(message.to().kind());
     Promise<Void> done = Promise.promise();
-    vertx.runOnContext(ignored -> backoff.run(() -> attempt(channel, message)).onComplete(done));
+    Runnable start = () -> backoff.run(() -> attempt(channel, message)).onComplete(done);
+    if (delayMs > 0) {
+      vertx.setTimer(delayMs, id -> start.run());
+    } else {
+      vertx.runOnContext(ignored -> start.run());
+    }
     return done.future()
         .recover(failure -> givenUp(channel, message, failure));
   }
