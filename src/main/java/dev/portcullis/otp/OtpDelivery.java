@@ -32,6 +32,10 @@ public final class OtpDelivery {
    * {@code firstBackoffMs} is the wait before the first retry ({@code PORTCULLIS_OTP_DELIVERY_BACKOFF_MS}, 500 by
    * default: four attempts at most, the last 3.5 s after the first).
    */
+  /** Deliveries started and not yet ended; read and written on the owning verticle's event loop only. */
+  private int pending;
+  private Promise<Void> idle;
+
   public OtpDelivery(Vertx vertx, Map<Identity.Kind, DeliveryChannel> channels, OtpMetrics metrics, AuditLog audit,
                      long firstBackoffMs) {
     this.vertx = vertx;
@@ -59,8 +63,29 @@ public final class OtpDelivery {
     } else {
       vertx.runOnContext(ignored -> start.run());
     }
+    pending++;
     return done.future()
-        .recover(failure -> givenUp(channel, message, failure));
+        .recover(failure -> givenUp(channel, message, failure))
+        .onComplete(ended -> {
+          if (--pending == 0 && idle != null) {
+            idle.tryComplete();
+            idle = null;
+          }
+        });
+  }
+
+  /**
+   * Completes once every delivery started here has ended (sent, or given up and audited): a stopping verticle waits
+   * for it before it closes its clients, so a code whose answer went out is not dropped with them.
+   */
+  public Future<Void> finished() {
+    if (pending == 0) {
+      return Future.succeededFuture();
+    }
+    if (idle == null) {
+      idle = Promise.promise();
+    }
+    return idle.future();
   }
 
   private Future<Void> attempt(DeliveryChannel channel, OtpMessage message) {

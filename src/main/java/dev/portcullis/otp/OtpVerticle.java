@@ -24,6 +24,7 @@ public final class OtpVerticle extends VerticleBase {
   private RedisStore redis;
   private WebClient web;
   private MailClient mail;
+  private OtpDelivery delivery;
 
   @Override
   public Future<?> start() {
@@ -38,7 +39,7 @@ public final class OtpVerticle extends VerticleBase {
     OtpMetrics metrics = new OtpMetrics(Metrics.registry(vertx));
     OtpStore store = new OtpStore(redis);
     OtpCodes codes = new OtpCodes(masterKey);
-    OtpDelivery delivery = new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), metrics, audit,
+    delivery = new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), metrics, audit,
         config.otpDeliveryBackoffMs());
     OtpSender.Limits limits = OtpSender.Limits.from(config);
     AppDirectory apps = new AppDirectory(new AppRepository(pg), masterKey);
@@ -55,8 +56,11 @@ public final class OtpVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    web.close();
-    Future<Void> mailClosed = mail == null ? Future.succeededFuture() : mail.close();
-    return Future.join(mailClosed, pg.close(), redis.close());
+    Future<Void> delivered = delivery == null ? Future.succeededFuture() : delivery.finished();
+    return delivered.eventually(() -> {
+      web.close();
+      Future<Void> mailClosed = mail == null ? Future.succeededFuture() : mail.close();
+      return Future.join(mailClosed, pg.close(), redis.close());
+    });
   }
 }

@@ -42,6 +42,7 @@ public final class PasswordVerticle extends VerticleBase {
   private RedisStore redis;
   private WebClient web;
   private MailClient mail;
+  private OtpDelivery delivery;
 
   @Override
   public Future<?> start() {
@@ -65,9 +66,9 @@ public final class PasswordVerticle extends VerticleBase {
     UserPasswords passwords = new UserPasswords(pg, changesPg);
     UserChanges changes = new UserChanges(redis);
     OtpStore otpStore = new OtpStore(redis);
-    VerificationCodes codes = new VerificationCodes(otpStore, names,
-        new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), otpMetrics, audit,
-            config.otpDeliveryBackoffMs()), otpMetrics, audit,
+    delivery = new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), otpMetrics, audit,
+        config.otpDeliveryBackoffMs());
+    VerificationCodes codes = new VerificationCodes(otpStore, names, delivery, otpMetrics, audit,
         OtpSender.Limits.from(config));
     Challenges challenges = new Challenges(vertx, store, names, audit, metrics);
     LoginFailures failures = new LoginFailures(store, otpStore, names, audit, metrics,
@@ -98,8 +99,11 @@ public final class PasswordVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    web.close();
-    Future<Void> mailClosed = mail == null ? Future.succeededFuture() : mail.close();
-    return Future.join(mailClosed, pg.close(), changesPg.close(), redis.close());
+    Future<Void> delivered = delivery == null ? Future.succeededFuture() : delivery.finished();
+    return delivered.eventually(() -> {
+      web.close();
+      Future<Void> mailClosed = mail == null ? Future.succeededFuture() : mail.close();
+      return Future.join(mailClosed, pg.close(), changesPg.close(), redis.close());
+    });
   }
 }
