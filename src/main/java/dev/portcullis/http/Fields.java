@@ -119,9 +119,12 @@ public final class Fields {
     return items;
   }
 
-  /** The {@code limit} query parameter of a paged list: {@code fallback} when absent, else 1 to {@code max}. */
+  /**
+   * The {@code limit} query parameter of a paged list: {@code fallback} when absent or empty (API.md writes the lists'
+   * queries with every parameter, {@code ?q=&limit=&cursor=}), else 1 to {@code max}.
+   */
   public static int pageLimit(String raw, int fallback, int max) {
-    if (raw == null) {
+    if (raw == null || raw.isEmpty()) {
       return fallback;
     }
     int limit = positiveInt(raw);

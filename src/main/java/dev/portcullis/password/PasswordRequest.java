@@ -39,8 +39,13 @@ record PasswordRequest(App app, String requestId, String clientIp, String networ
   }
 
   /** A required password field, in the form it is judged and hashed in ({@link PasswordPolicy#normalise}). */
+  /** The password normalised (NFKC); one of spaces alone, no-break ones included once normalised, is missing (h71). */
   static String password(String field, String value) {
-    return PasswordPolicy.normalise(field, required(field, value));
+    String normalised = PasswordPolicy.normalise(field, required(field, value));
+    if (normalised.isBlank()) {
+      throw ApiException.invalid(field, "is required");
+    }
+    return normalised;
   }
 
   Challenges.Call challenge(String purpose, Identity identity) {

@@ -190,6 +190,11 @@ class PasswordFlowTest {
     ApiResponse login = client.login("cy@example.com", "any password at all", null);
     assertEquals(401, login.status(), login.body());
     assertEquals("invalid_credentials", login.error());
+    // h71: spaces were "is required", no-break spaces a full check and 401; both are no password
+    for (String blank : List.of(" ".repeat(9), "\u00A0".repeat(9), "\u202F".repeat(9))) {
+      ApiResponse spaces = client.login("cy@example.com", blank, null);
+      assertEquals("password: is required", spaces.json().getString("message"), spaces.body());
+    }
   }
 
   @Test
