@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Audit events staged in the transaction of the change they record ({@link #stage}), so the change and its
@@ -22,6 +24,8 @@ import java.util.function.Function;
  * reached the chain (a crash between the two) is deleted, not appended again.
  */
 public final class AuditOutbox {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AuditOutbox.class);
 
   private static final String STAGE = "INSERT INTO audit_outbox (event_id, event) VALUES ($1, $2)";
   private static final String STAGE_MANY =
@@ -55,6 +59,10 @@ public final class AuditOutbox {
       + "FROM taken t WHERE NOT EXISTS (SELECT 1 FROM audit_outbox e WHERE e.id < t.id "
       + "AND " + subject("e") + " = " + subject("t") + " AND e.id NOT IN (SELECT id FROM taken)) ORDER BY t.id";
   private static final String DELETE = "DELETE FROM audit_outbox WHERE id = ANY($1)";
+  /** Rows whose event the log refuses, set aside with why; deleted from the outbox with the batch they were in. */
+  private static final String REJECT = "INSERT INTO audit_outbox_rejected (id, event_id, event, staged_at, reason) "
+      + "SELECT o.id, o.event_id, o.event, o.staged_at, r.reason FROM audit_outbox o "
+      + "JOIN unnest($1::bigint[], $2::text[]) AS r(id, reason) ON r.id = o.id ON CONFLICT (id) DO NOTHING";
   /** At most one audit message's worth of events (EventRules.MAX_EVENTS_PER_MESSAGE) per batch. */
   static final int BATCH = EventRules.MAX_EVENTS_PER_MESSAGE;
 
@@ -171,14 +179,36 @@ public final class AuditOutbox {
     }
     List<AuditEvent> events = new ArrayList<>(rows.size());
     List<Long> ids = new ArrayList<>(rows.size());
+    List<Long> rejectedIds = new ArrayList<>();
+    List<String> reasons = new ArrayList<>();
     for (Row row : rows) {
       ids.add(row.getLong("id"));
       if (!row.getBoolean("stored")) {
-        events.add(event((JsonObject) row.getValue("event")).withId(row.getUUID("event_id")));
+        String problem;
+        AuditEvent event = null;
+        try {
+          event = event((JsonObject) row.getValue("event")).withId(row.getUUID("event_id"));
+          problem = EventRules.problem(event);
+        } catch (RuntimeException malformed) {
+          problem = "malformed staged row: " + malformed;
+        }
+        if (problem == null) {
+          events.add(event);
+        } else {
+          // A bug staged it: appended with the rest, it failed the whole batch at every round, for ever.
+          LOG.error("audit outbox: staged event {} refused by the audit log ({}); set aside in audit_outbox_rejected",
+              row.getUUID("event_id"), problem);
+          rejectedIds.add(row.getLong("id"));
+          reasons.add(problem);
+        }
       }
     }
-    Future<Void> appended = events.isEmpty() ? Future.succeededFuture() : append.apply(events);
-    return appended.compose(done -> conn.preparedQuery(DELETE).execute(Tuple.of(ids.toArray(new Long[0])))).mapEmpty();
+    Future<Void> setAside = rejectedIds.isEmpty() ? Future.succeededFuture()
+        : conn.preparedQuery(REJECT).execute(Tuple.tuple().addArrayOfLong(rejectedIds.toArray(new Long[0]))
+            .addArrayOfString(reasons.toArray(new String[0]))).mapEmpty();
+    return setAside
+        .compose(done -> events.isEmpty() ? Future.succeededFuture() : append.apply(events))
+        .compose(done -> conn.preparedQuery(DELETE).execute(Tuple.of(ids.toArray(new Long[0])))).mapEmpty();
   }
 
   private static AuditEvent event(JsonObject json) {

@@ -46,6 +46,16 @@ final class EventRules {
     return events;
   }
 
+  /** Why the log would refuse this event, or null when it takes it. */
+  static String problem(AuditEvent event) {
+    try {
+      event(event);
+      return null;
+    } catch (ApiException rejected) {
+      return rejected.getMessage();
+    }
+  }
+
   private static AuditEvent event(AuditEvent event) {
     String type = text("type", event.type(), 64);
     if (type == null || !TYPE.matcher(type).matches()) {

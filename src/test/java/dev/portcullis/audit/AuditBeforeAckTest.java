@@ -114,13 +114,35 @@ class AuditBeforeAckTest {
         + "WHERE a.app_id = '" + appId + "' AND a.request_id = 'first' AND b.request_id = 'second' AND a.seq < b.seq"));
   }
 
-  /** Stages an event about {@code user} as a request that never recorded it would have left it, a minute ago. */
+  @Test
+  @DisplayName("a staged event the log refuses is set aside with its reason, and its user's later events are chained "
+      + "(h71: it failed every drain round for ever, and held back every later event of its user)")
+  void refusedStagedEventIsSetAside() throws Exception {
+    String appId = gateway.createApp("ack-refused").getString("app_id");
+    String user = java.util.UUID.randomUUID().toString();
+    stageOld(appId, user, "refused", new JsonObject().put("token", "x"));
+    stageOld(appId, user, "after-refused");
+    Await.until("the outbox emptied", Duration.ofSeconds(20), () -> count("SELECT count(*) FROM audit_outbox "
+        + "WHERE event->>'app_id' = '" + appId + "'") == 0);
+    assertEquals(1, count("SELECT count(*) FROM audit_events WHERE app_id = '" + appId + "' "
+        + "AND request_id = 'after-refused'"), "the later event chained");
+    assertEquals(0, count("SELECT count(*) FROM audit_events WHERE app_id = '" + appId + "' "
+        + "AND request_id = 'refused'"));
+    assertEquals(1, count("SELECT count(*) FROM audit_outbox_rejected WHERE event->>'app_id' = '" + appId + "' "
+        + "AND event->>'request_id' = 'refused' AND reason LIKE '%token%'"), "set aside with why");
+  }
+
   private static void stageOld(String appId, String user, String requestId) throws Exception {
+    stageOld(appId, user, requestId, new JsonObject());
+  }
+
+  /** Stages an event about {@code user} as a request that never recorded it would have left it, a minute ago. */
+  private static void stageOld(String appId, String user, String requestId, JsonObject data) throws Exception {
     java.util.UUID random = java.util.UUID.randomUUID();
     java.util.UUID staged = new java.util.UUID(random.getMostSignificantBits() & ~0xF000L | 0x8000L,
         random.getLeastSignificantBits());
     JsonObject event = new JsonObject().put("type", "role.granted").put("app_id", appId).put("user_id", user)
-        .put("request_id", requestId).put("client_ip", "192.0.2.1").put("data", new JsonObject());
+        .put("request_id", requestId).put("client_ip", "192.0.2.1").put("data", data);
     execute("INSERT INTO audit_outbox (event_id, event, staged_at) VALUES ('" + staged + "', '" + event.encode()
         + "'::jsonb, now() - interval '1 minute')");
   }
