@@ -28,14 +28,14 @@ public final class OtpDelivery {
   private final AuditLog audit;
   private final Backoff backoff;
 
-  /**
-   * {@code firstBackoffMs} is the wait before the first retry ({@code PORTCULLIS_OTP_DELIVERY_BACKOFF_MS}, 500 by
-   * default: four attempts at most, the last 3.5 s after the first).
-   */
   /** Deliveries started and not yet ended; read and written on the owning verticle's event loop only. */
   private int pending;
   private Promise<Void> idle;
 
+  /**
+   * {@code firstBackoffMs} is the wait before the first retry ({@code PORTCULLIS_OTP_DELIVERY_BACKOFF_MS}, 500 by
+   * default: four attempts at most, the last 3.5 s after the first).
+   */
   public OtpDelivery(Vertx vertx, Map<Identity.Kind, DeliveryChannel> channels, OtpMetrics metrics, AuditLog audit,
                      long firstBackoffMs) {
     this.vertx = vertx;
