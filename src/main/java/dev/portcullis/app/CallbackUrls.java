@@ -6,6 +6,7 @@ import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -21,6 +22,30 @@ public final class CallbackUrls {
       Set.of("code", "state", "iss", "error", "error_description", "error_uri", "auth_code");
 
   private CallbackUrls() {
+  }
+
+  /**
+   * The origin of a URL as a browser serialises it in {@code Origin} (RFC 6454): scheme and host in lower case, and
+   * the port only when it is not the scheme's own. A callback registered as {@code https://Shop.example.com:443/cb}
+   * is at the origin {@code https://shop.example.com}; null for what is no http(s) URL with a host.
+   */
+  public static String origin(String url) {
+    try {
+      return origin(new URI(url));
+    } catch (URISyntaxException malformed) {
+      return null;
+    }
+  }
+
+  /** {@link #origin(String)} of a parsed URL. */
+  public static String origin(URI url) {
+    String scheme = url.getScheme() == null ? null : url.getScheme().toLowerCase(Locale.ROOT);
+    if (url.getHost() == null || !("https".equals(scheme) || "http".equals(scheme))) {
+      return null;
+    }
+    int port = url.getPort();
+    boolean ownPort = port == -1 || port == 443 && scheme.equals("https") || port == 80 && scheme.equals("http");
+    return scheme + "://" + url.getHost().toLowerCase(Locale.ROOT) + (ownPort ? "" : ":" + port);
   }
 
   public static List<String> validate(List<String> urls) {

@@ -2,6 +2,7 @@ package dev.portcullis.conversation;
 
 import dev.portcullis.app.App;
 import dev.portcullis.app.AppDirectory;
+import dev.portcullis.app.CallbackUrls;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.DisplayText;
 import dev.portcullis.hosted.AnswerFields;
@@ -109,15 +110,9 @@ record ConversationRequest(String userKey, String returnUrl, JsonObject query, L
   }
 
   private static boolean sameOriginAndPath(URI callback, URI url) {
-    return callback.getScheme().equalsIgnoreCase(url.getScheme())
-        && callback.getHost().equalsIgnoreCase(url.getHost())
-        && port(callback) == port(url)
+    return Objects.equals(CallbackUrls.origin(callback), CallbackUrls.origin(url))
         && Objects.equals(callback.getRawUserInfo(), url.getRawUserInfo())
         && Objects.equals(callback.getRawPath(), url.getRawPath());
-  }
-
-  private static int port(URI uri) {
-    return uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
   }
 
   private static String beforeQuery(String url) {

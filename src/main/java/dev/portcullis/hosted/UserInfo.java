@@ -1,6 +1,7 @@
 package dev.portcullis.hosted;
 
 import dev.portcullis.app.AppDirectory;
+import dev.portcullis.app.CallbackUrls;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.http.ClientAuth;
@@ -9,9 +10,6 @@ import dev.portcullis.http.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.util.Locale;
 import java.util.UUID;
 
 /**
@@ -73,33 +71,13 @@ final class UserInfo {
       return Future.succeededFuture();
     }
     ctx.response().putHeader("Vary", "Origin");
-    String asked = origin(origin);
+    String asked = CallbackUrls.origin(origin);
     return apps.find(appId).map(app -> {
       if (asked != null && app.isPresent()
-          && app.get().callbackUrls().stream().map(UserInfo::origin).anyMatch(asked::equals)) {
+          && app.get().callbackUrls().stream().map(CallbackUrls::origin).anyMatch(asked::equals)) {
         ctx.response().putHeader("Access-Control-Allow-Origin", origin);
       }
       return null;
     });
-  }
-
-  /**
-   * The origin of a URL as a browser serialises it in {@code Origin} (RFC 6454): scheme and host in lower case, and
-   * the port only when it is not the scheme's own. A callback registered as {@code https://Shop.example.com:443/cb}
-   * is at the origin {@code https://shop.example.com}; null for what is no http(s) URL.
-   */
-  static String origin(String url) {
-    try {
-      URI parsed = new URI(url);
-      String scheme = parsed.getScheme() == null ? null : parsed.getScheme().toLowerCase(Locale.ROOT);
-      if (parsed.getHost() == null || !("https".equals(scheme) || "http".equals(scheme))) {
-        return null;
-      }
-      int port = parsed.getPort();
-      boolean ownPort = port == -1 || port == 443 && scheme.equals("https") || port == 80 && scheme.equals("http");
-      return scheme + "://" + parsed.getHost().toLowerCase(Locale.ROOT) + (ownPort ? "" : ":" + port);
-    } catch (URISyntaxException malformed) {
-      return null;
-    }
   }
 }

@@ -1,4 +1,4 @@
-package dev.portcullis.hosted;
+package dev.portcullis.app;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -7,7 +7,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 @DisplayName("The origin of a callback URL, as a browser's Origin header names it")
-class UserInfoOriginTest {
+class CallbackOriginTest {
 
   @ParameterizedTest(name = "{0} -> {1}")
   @CsvSource(nullValues = "none", value = {
@@ -21,6 +21,6 @@ class UserInfoOriginTest {
       "myapp://callback, none",
       "not a url, none"})
   void origin(String url, String origin) {
-    assertEquals(origin, UserInfo.origin(url));
+    assertEquals(origin, CallbackUrls.origin(url));
   }
 }
