@@ -138,9 +138,7 @@ class AuditBeforeAckTest {
 
   /** Stages an event about {@code user} as a request that never recorded it would have left it, a minute ago. */
   private static void stageOld(String appId, String user, String requestId, JsonObject data) throws Exception {
-    java.util.UUID random = java.util.UUID.randomUUID();
-    java.util.UUID staged = new java.util.UUID(random.getMostSignificantBits() & ~0xF000L | 0x8000L,
-        random.getLeastSignificantBits());
+    java.util.UUID staged = AuditOutbox.stagedId();
     JsonObject event = new JsonObject().put("type", "role.granted").put("app_id", appId).put("user_id", user)
         .put("request_id", requestId).put("client_ip", "192.0.2.1").put("data", data);
     execute("INSERT INTO audit_outbox (event_id, event, staged_at) VALUES ('" + staged + "', '" + event.encode()

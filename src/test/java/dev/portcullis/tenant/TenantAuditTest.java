@@ -2,6 +2,8 @@ package dev.portcullis.tenant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.portcullis.audit.AuditOutbox;
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.AuditCut;
@@ -86,17 +88,15 @@ class TenantAuditTest {
     Membership membership = Membership.of(gateway, "tenant-order");
     String userId = membership.userId();
     // The earlier change committed with its event staged, and its request has not moved it yet.
-    java.util.UUID random = java.util.UUID.randomUUID();
-    java.util.UUID stagedId = new java.util.UUID(random.getMostSignificantBits() & ~0xF000L | 0x8000L,
-        random.getLeastSignificantBits());
-    JsonObject earlier = new JsonObject().put("type", "member.added").put("app_id", membership.appId())
-        .put("user_id", userId).put("request_id", "earlier").put("client_ip", "192.0.2.1")
-        .put("data", new JsonObject().put("tenant_id", membership.tenantId()).put("roles", new JsonArray()));
+    AuditOutbox.Staged earlier = AuditOutbox.Staged.of(AuditEvent.of("member.added",
+            java.util.UUID.fromString(membership.appId()), "earlier", "192.0.2.1")
+        .withUser(java.util.UUID.fromString(userId))
+        .with("tenant_id", membership.tenantId()).with("roles", new JsonArray()));
     try (java.sql.Connection staging = gateway.jdbc();
          java.sql.PreparedStatement insert = staging.prepareStatement(
              "INSERT INTO audit_outbox (event_id, event) VALUES (?, ?::jsonb)")) {
-      insert.setObject(1, stagedId);
-      insert.setString(2, earlier.encode());
+      insert.setObject(1, earlier.id());
+      insert.setString(2, earlier.event().toJson().encode());
       assertEquals(1, insert.executeUpdate());
     }
     ApiResponse later = gateway.http().send("PUT", membership.path(),
