@@ -7,6 +7,8 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** An app's settings: defaults, ranges, and validation that names the offending field. */
 public final class AppSettings {
@@ -70,7 +72,12 @@ public final class AppSettings {
       new Flag(REQUIRE_TERMS_ACCEPTANCE, false));
 
   private static final Set<String> CHANNELS = Set.of("email", "sms");
-  private static final Set<String> COUNTRIES = Set.of(Locale.getISOCountries());
+  /**
+   * ISO 3166 alpha-2, and the three codes outside it that phone numbers are placed in (Kosovo, Ascension, Tristan da
+   * Cunha): a refusal names the number's country by the same code, so the list must be able to hold it.
+   */
+  private static final Set<String> COUNTRIES = Stream.concat(Stream.of(Locale.getISOCountries()),
+      Stream.of("XK", "AC", "TA")).collect(Collectors.toUnmodifiableSet());
 
   private final JsonObject values;
 
@@ -289,7 +296,7 @@ public final class AppSettings {
     JsonArray out = new JsonArray();
     for (Object item : array) {
       if (!(item instanceof String code) || !COUNTRIES.contains(code.toUpperCase(Locale.ROOT))) {
-        throw ApiException.invalid(field, "must contain only ISO 3166 alpha-2 country codes");
+        throw ApiException.invalid(field, "must contain only ISO 3166 alpha-2 country codes (or XK, AC, TA)");
       }
       if (!out.contains(code.toUpperCase(Locale.ROOT))) {
         out.add(code.toUpperCase(Locale.ROOT));

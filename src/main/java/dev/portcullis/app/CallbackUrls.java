@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -18,6 +19,7 @@ public final class CallbackUrls {
 
   private static final int MAX_URLS = 20;
   private static final int MAX_LENGTH = 2048;
+  private static final int MAX_PORT = 65_535;
   private static final Set<String> RESERVED_PARAMETERS =
       Set.of("code", "state", "iss", "error", "error_description", "error_uri", "auth_code");
 
@@ -55,20 +57,28 @@ public final class CallbackUrls {
     if (urls.size() > MAX_URLS) {
       throw ApiException.invalid("callback_urls", "at most " + MAX_URLS + " URLs");
     }
+    Set<String> seen = new HashSet<>();
     for (String url : urls) {
       check(url);
+      if (!seen.add(url)) {
+        throw ApiException.invalid("callback_urls", "'" + shorten(url) + "' is listed twice");
+      }
     }
     return List.copyOf(urls);
   }
 
   private static void check(String url) {
     String field = "callback_urls";
-    if (url.length() > MAX_LENGTH || url.contains("*")) {
+    if (url.length() > MAX_LENGTH) {
+      throw ApiException.invalid(field, "'" + shorten(url) + "' must be at most " + MAX_LENGTH + " characters");
+    }
+    if (url.contains("*")) {
       throw ApiException.invalid(field, "'" + shorten(url) + "' must be an absolute URL without wildcards");
     }
     if (!url.chars().allMatch(c -> c > ' ' && c <= '~')) {
       // Sent back as a Location header as it is: %-encoded, as a browser's redirect_uri arrives.
-      throw ApiException.invalid(field, "'" + shorten(url) + "' must be in ASCII: %-encode other characters");
+      throw ApiException.invalid(field, "'" + shorten(url) + "' must be printable ASCII without spaces: "
+          + "%-encode other characters");
     }
     URI uri;
     try {
@@ -79,6 +89,9 @@ public final class CallbackUrls {
     String host = uri.getHost();
     if (!uri.isAbsolute() || host == null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
       throw ApiException.invalid(field, "'" + shorten(url) + "' must be an absolute URL with a host, no fragment");
+    }
+    if (uri.getPort() == 0 || uri.getPort() > MAX_PORT) {
+      throw ApiException.invalid(field, "'" + shorten(url) + "' has no valid port (1–" + MAX_PORT + ")");
     }
     String reserved = reservedParameter(uri.getRawQuery());
     if (reserved != null) {

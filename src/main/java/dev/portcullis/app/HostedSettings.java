@@ -119,8 +119,11 @@ public final class HostedSettings {
     if (value == null) {
       return null;
     }
-    if (!(value instanceof String url) || url.length() > MAX_LOGO_URL) {
+    if (!(value instanceof String url)) {
       throw ApiException.invalid(name, "must be an https URL or null");
+    }
+    if (url.length() > MAX_LOGO_URL) {
+      throw ApiException.invalid(name, "must be at most " + MAX_LOGO_URL + " characters");
     }
     try {
       URI uri = new URI(url);

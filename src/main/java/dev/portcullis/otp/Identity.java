@@ -42,6 +42,7 @@ public record Identity(Kind kind, String value, String country) {
   }
 
   public static final int MAX_EMAIL_LENGTH = 254;
+  private static final int MAX_LOCAL_PART_LENGTH = 64;
   private static final int MAX_PHONE_INPUT = 40;
   private static final String UNKNOWN_COUNTRY = "ZZ";
   /** How many digits a possible number may be away from a valid premium-rate one and still be judged one. */
@@ -76,10 +77,15 @@ public record Identity(Kind kind, String value, String country) {
     if (email.length() > MAX_EMAIL_LENGTH) {
       throw ApiException.invalid("email", "must be at most " + MAX_EMAIL_LENGTH + " characters");
     }
-    int at = email.lastIndexOf('@');
-    if (!EMAIL.matcher(email).matches() || at > 64 || !labelsDecode(email)) {
-      throw ApiException.invalid("email", "is not a valid email address (an internationalised domain in its "
-          + "ASCII form, xn--…)");
+    if (!EMAIL.matcher(email).matches()) {
+      throw ApiException.invalid("email", "is not a valid email address (ASCII only: an internationalised domain "
+          + "in its ASCII form, xn--…)");
+    }
+    if (email.lastIndexOf('@') > MAX_LOCAL_PART_LENGTH) {
+      throw ApiException.invalid("email", "must have at most " + MAX_LOCAL_PART_LENGTH + " characters before the @");
+    }
+    if (!labelsDecode(email)) {
+      throw ApiException.invalid("email", "has an xn-- label that is not the ASCII form of a registrable domain name");
     }
     return new Identity(Kind.EMAIL, email, null);
   }
@@ -176,8 +182,10 @@ public record Identity(Kind kind, String value, String country) {
       // Written without letters too: "+1 212 555 3000;5", ",5", "#5".
       throw ApiException.invalid("phone", "must be digits only: no letters or extension");
     }
-    if (!PHONES.isPossibleNumber(number)) {
-      throw ApiException.invalid("phone", "is not a possible phone number");
+    // A number dialable only inside its own area (IS_POSSIBLE_LOCAL_ONLY, "+44 1234") is no E.164 address: a code
+    // sent to it reaches nobody, or a stranger in whichever area the carrier picks.
+    if (PHONES.isPossibleNumberWithReason(number) != PhoneNumberUtil.ValidationResult.IS_POSSIBLE) {
+      throw ApiException.invalid("phone", "is not a possible phone number (with its country and area code)");
     }
     return new Identity(Kind.PHONE, PHONES.format(number, PhoneNumberFormat.E164), country(number));
   }

@@ -210,7 +210,7 @@ class AppApiTest {
       "/relative/cb", "ftp://example.com/cb", "https://example.com/cb#frag", "localhost:3000/cb", "not a url",
       "https://user:pw@example.com/cb", "https://example.com/caf\u00e9", "https://example.com/cb?x=1&code=zzz",
       "https://example.com/cb?state=s", "https://example.com/cb?%69ss=x", "https://example.com/cb?error",
-      "https://example.com/cb?auth_code=1"})
+      "https://example.com/cb?auth_code=1", "https://example.com:99999/cb", "https://example.com:0/cb"})
   @DisplayName("a callback URL that is not absolute https in ASCII, has a wildcard, or carries a parameter the answer "
       + "adds (code, state, iss, error...) is 400 naming callback_urls")
   void badCallbackUrl(String url) {
@@ -219,6 +219,21 @@ class AppApiTest {
     assertEquals(400, response.status(), response.body());
     assertEquals("invalid_request", response.error());
     assertTrue(response.json().getString("message").startsWith("callback_urls"), response.body());
+  }
+
+  @Test
+  @DisplayName("a callback URL listed twice is refused naming it, on create and on change")
+  void duplicateCallbackUrl() {
+    JsonArray twice = new JsonArray().add("https://shop.example.com/cb").add("https://shop.example.com/cb");
+    ApiResponse created = http().post("/v1/apps", new JsonObject().put("name", "X").put("slug", slug())
+        .put("callback_urls", twice), ADMIN);
+    assertEquals(400, created.status(), created.body());
+    assertTrue(created.json().getString("message").contains("listed twice"), created.body());
+    ApiResponse app = http().post("/v1/apps", new JsonObject().put("name", "X").put("slug", slug()), ADMIN);
+    ApiResponse changed = http().patch("/v1/apps/" + app.json().getString("app_id"),
+        new JsonObject().put("callback_urls", twice), ADMIN);
+    assertEquals(400, changed.status(), changed.body());
+    assertTrue(changed.json().getString("message").startsWith("callback_urls"), changed.body());
   }
 
   @Test

@@ -22,4 +22,12 @@ class AppSettingsTest {
         new JsonObject().put(AppSettings.SMS_ALLOWED_COUNTRIES, many));
     assertEquals(List.of("ID", "SG"), settings.smsAllowedCountries());
   }
+
+  @Test
+  @DisplayName("sms_allowed_countries takes the codes phone numbers are placed in outside ISO 3166 (Kosovo's XK)")
+  void countriesOfPhoneNumbers() {
+    AppSettings settings = AppSettings.merge(AppSettings.defaults(),
+        new JsonObject().put(AppSettings.SMS_ALLOWED_COUNTRIES, new JsonArray().add("rs").add("xk").add("AC")));
+    assertEquals(List.of("RS", "XK", "AC"), settings.smsAllowedCountries());
+  }
 }

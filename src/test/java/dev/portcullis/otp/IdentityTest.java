@@ -37,6 +37,26 @@ class IdentityTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"+44 1234", "+1 555 0101", "+1 234 5678", "+62 891234"})
+  @DisplayName("a number dialable only within its area (no area code) is refused: a code sent to it reaches nobody")
+  void localOnlyPhones(String spelling) {
+    ApiException refused = assertThrows(ApiException.class, () -> Identity.of(null, spelling));
+    assertEquals(ErrorCode.INVALID_REQUEST, refused.code());
+    assertTrue(refused.getMessage().startsWith("phone:"), refused.getMessage());
+  }
+
+  @Test
+  @DisplayName("a refused email is told why: its characters, its local part's length, or its xn-- label")
+  void emailRefusalsSayWhy() {
+    assertTrue(assertThrows(ApiException.class, () -> Identity.email("Äbc@example.com")).getMessage()
+        .contains("ASCII"));
+    assertTrue(assertThrows(ApiException.class, () -> Identity.email("a".repeat(65) + "@example.com")).getMessage()
+        .contains("at most 64 characters before the @"));
+    assertTrue(assertThrows(ApiException.class, () -> Identity.email("user@xn--n3h.com")).getMessage()
+        .contains("xn--"));
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"+1 650 253 OOOO", "+1-800-FLOWERS", "+62 89123456678abc", "+1 650 253 0000 ext 5",
       "+1 650 253 0000 x5"})
   @DisplayName("a phone with letters is refused, not read as keypad digits or an extension of another number")
