@@ -242,7 +242,7 @@ public final class DeviceApi {
 
   private static String fingerprint(JsonObject body, boolean required) {
     String fingerprint = required ? Fields.requiredString(body, "fingerprint") : Fields.optionalString(body, "fingerprint");
-    if (fingerprint != null && (fingerprint.isBlank() || fingerprint.length() > FINGERPRINT_MAX)) {
+    if (fingerprint != null && (fingerprint.isBlank() || DisplayText.characters(fingerprint) > FINGERPRINT_MAX)) {
       throw ApiException.invalid("fingerprint", "must be 1 to " + FINGERPRINT_MAX + " characters");
     }
     return fingerprint;

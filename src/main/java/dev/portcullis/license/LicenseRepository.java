@@ -37,7 +37,13 @@ final class LicenseRepository {
       + "OR ($3 = 'expired' AND l.status = 'active' AND l.expires_at <= now()) "
       + "OR ($3 IN ('suspended', 'revoked') AND l.status = $3)) "
       + "AND (l.created_at, l.id) < ($4, $5) ORDER BY l.created_at DESC, l.id DESC LIMIT $6";
-  private static final String SET_STATUS = "UPDATE licenses SET status = $2, updated_at = now() WHERE id = $1";
+  /**
+   * A revocation is final: the licence's expiry will need no handling (its sessions go with the revocation), so the
+   * housekeeping job records no {@code license.expired} after it.
+   */
+  private static final String SET_STATUS = "UPDATE licenses SET status = $2, updated_at = now(), "
+      + "expiry_handled_at = CASE WHEN $2 = 'revoked' THEN coalesce(expiry_handled_at, now()) "
+      + "ELSE expiry_handled_at END WHERE id = $1";
 
   /** The license of a presented key, with the live device of a fingerprint when one is given. */
   private static final String BY_KEY = "SELECT " + License.COLUMNS + ", " + Device.COLUMNS + License.FROM

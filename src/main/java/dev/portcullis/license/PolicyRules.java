@@ -34,13 +34,15 @@ final class PolicyRules {
         optionalLong(body, "duration_seconds", 1, MAX_DURATION),
         entitlements(body),
         optionalInt(body, "heartbeat_interval", 60, 604_800),
-        body.getValue("offline_ttl") == null ? DEFAULT_OFFLINE_TTL : requiredInt(body, "offline_ttl", 60, MAX_OFFLINE_TTL),
-        body.getValue("max_activations_per_day") == null
-            ? DEFAULT_MAX_ACTIVATIONS_PER_DAY : requiredInt(body, "max_activations_per_day", 1, 1000),
+        offlineTtl(body),
+        maxActivationsPerDay(body),
         null, null);
   }
 
-  /** The policy with the PATCH applied; a field given as null clears it where null means something (duration, heartbeat). */
+  /**
+   * The policy with the PATCH applied; a field given as null clears it where null means something (duration,
+   * heartbeat), and sets it back to its default where it has one (offline TTL, daily activations), as in a POST.
+   */
   static Policy patch(Policy current, JsonObject body) {
     Fields.onlyFields(body, FIELDS);
     return new Policy(current.id(), current.appId(),
@@ -51,10 +53,19 @@ final class PolicyRules {
         body.containsKey("entitlements") ? entitlements(body) : current.entitlements(),
         body.containsKey("heartbeat_interval") ? optionalInt(body, "heartbeat_interval", 60, 604_800)
             : current.heartbeatInterval(),
-        body.containsKey("offline_ttl") ? requiredInt(body, "offline_ttl", 60, MAX_OFFLINE_TTL) : current.offlineTtl(),
-        body.containsKey("max_activations_per_day") ? requiredInt(body, "max_activations_per_day", 1, 1000)
-            : current.maxActivationsPerDay(),
+        body.containsKey("offline_ttl") ? offlineTtl(body) : current.offlineTtl(),
+        body.containsKey("max_activations_per_day") ? maxActivationsPerDay(body) : current.maxActivationsPerDay(),
         current.createdAt(), current.updatedAt());
+  }
+
+  private static int offlineTtl(JsonObject body) {
+    return body.getValue("offline_ttl") == null ? DEFAULT_OFFLINE_TTL
+        : requiredInt(body, "offline_ttl", 60, MAX_OFFLINE_TTL);
+  }
+
+  private static int maxActivationsPerDay(JsonObject body) {
+    return body.getValue("max_activations_per_day") == null ? DEFAULT_MAX_ACTIVATIONS_PER_DAY
+        : requiredInt(body, "max_activations_per_day", 1, 1000);
   }
 
   private static String name(String raw) {

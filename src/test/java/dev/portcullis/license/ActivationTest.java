@@ -59,6 +59,18 @@ class ActivationTest {
   }
 
   @Test
+  @DisplayName("a fingerprint's 255-character limit counts characters, not UTF-16 units: 255 emoji fit, 256 do not (h73)")
+  void fingerprintLengthInCharacters() {
+    String key = licenses.license(licenses.policy(2)).getString("key");
+    String emoji = "\uD83D\uDE00";
+    ApiResponse longest = licenses.device("activate", key, emoji.repeat(255));
+    assertEquals(201, longest.status(), longest.body());
+    ApiResponse tooLong = licenses.device("activate", key, emoji.repeat(256));
+    assertEquals(400, tooLong.status(), tooLong.body());
+    assertTrue(tooLong.json().getString("message").startsWith("fingerprint"), tooLong.body());
+  }
+
+  @Test
   @DisplayName("activating the same fingerprint again answers 200 with the same device and takes no seat")
   void reactivationIsIdempotent() {
     JsonObject license = licenses.license(licenses.policy(1));

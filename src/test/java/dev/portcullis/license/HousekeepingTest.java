@@ -216,6 +216,26 @@ class HousekeepingTest {
   }
 
   @Test
+  @DisplayName("a revoked licence that reaches its expiry gets no license.expired event: revocation is final (h73)")
+  void revokedLicenseIsNotExpiredAgain() {
+    JsonObject revoked = licenses.license(licenses.policy(2));
+    UUID revokedId = UUID.fromString(revoked.getString("license_id"));
+    ApiResponse revocation = licenses.admin("POST", "/licenses/" + revokedId + "/revoke", new JsonObject());
+    assertEquals(200, revocation.status(), revocation.body());
+    JsonObject control = licenses.license(licenses.policy(2));
+    UUID controlId = UUID.fromString(control.getString("license_id"));
+    licenses.update("UPDATE licenses SET expires_at = now() - interval '1 second' WHERE id IN (?, ?)",
+        revokedId, controlId);
+    Await.until("the control licence's expiry audited", Duration.ofSeconds(15), () -> expiredEvents(controlId) == 1);
+    assertEquals(0, expiredEvents(revokedId));
+  }
+
+  private static long expiredEvents(UUID licenseId) {
+    return licenses.count("SELECT count(*) FROM audit_events WHERE type = ? AND data->>'license_id' = ?",
+        LicenseEvents.EXPIRED, licenseId.toString());
+  }
+
+  @Test
   @DisplayName("more silent devices than a batch takes (2 here) are all culled, each with its session revoked and audited")
   void cullsInBatches() {
     JsonObject license = licenses.license(licenses.policy(new JsonObject().put("name", "Fleet").put("max_devices", 5)

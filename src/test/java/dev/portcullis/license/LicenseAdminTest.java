@@ -73,7 +73,22 @@ class LicenseAdminTest {
     assertTrue(!first.getJsonArray("policies").getJsonObject(0).getString("policy_id")
         .equals(second.getJsonArray("policies").getJsonObject(0).getString("policy_id")), "the next page moves on");
     assertEquals(400, licenses.admin("GET", "/license-policies?limit=0", null).status());
-    assertEquals(1, audit.of(LicenseEvents.POLICY_CHANGED, licenses.appId()).size());
+    assertEquals(1, audit.of(LicenseEvents.POLICY_CHANGED, licenses.appId()).stream()
+        .filter(event -> created.getString("policy_id").equals(event.getJsonObject("data").getString("policy_id")))
+        .count());
+  }
+
+  @Test
+  @DisplayName("a PATCH that gives offline_ttl or max_activations_per_day as null sets it back to its default, as a POST "
+      + "does (h73)")
+  void patchNullIsTheDefault() {
+    JsonObject created = licenses.policy(new JsonObject().put("name", "Tight").put("max_devices", 1)
+        .put("offline_ttl", 600).put("max_activations_per_day", 3));
+    ApiResponse patched = licenses.admin("PATCH", "/license-policies/" + created.getString("policy_id"),
+        new JsonObject().putNull("offline_ttl").putNull("max_activations_per_day"));
+    assertEquals(200, patched.status(), patched.body());
+    assertEquals(2_592_000, patched.json().getInteger("offline_ttl"));
+    assertEquals(20, patched.json().getInteger("max_activations_per_day"));
   }
 
   @Test
