@@ -104,6 +104,14 @@ public final class AppDirectory {
     });
   }
 
+  /**
+   * {@link #find}, but never the console: it has no sign-in pages and no OpenID Connect provider of its own (owners
+   * sign in through the admin API), so those routes answer for it as for an unknown app.
+   */
+  public Future<Optional<App>> findSignInApp(UUID id) {
+    return find(id).map(found -> found.filter(app -> !app.isConsole()));
+  }
+
   /** The app by id through the cache; concurrent look-ups of one id share one query. */
   public Future<Optional<App>> find(UUID id) {
     long now = System.nanoTime();

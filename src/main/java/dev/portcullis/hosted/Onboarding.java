@@ -33,7 +33,7 @@ final class Onboarding {
 
   void start(RoutingContext ctx) {
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
-    Future<Optional<App>> app = appId == null ? Future.succeededFuture(Optional.empty()) : apps.find(appId);
+    Future<Optional<App>> app = appId == null ? Future.succeededFuture(Optional.empty()) : apps.findSignInApp(appId);
     app.compose(found -> {
           String refusal = found.isEmpty() ? "This app does not exist." : refusal(found.get(), QueryParams.of(ctx));
           if (refusal != null) {

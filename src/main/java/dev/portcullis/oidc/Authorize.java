@@ -66,7 +66,7 @@ final class Authorize {
       return;
     }
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
-    Future<Optional<App>> app = appId == null ? Future.succeededFuture(Optional.empty()) : apps.find(appId);
+    Future<Optional<App>> app = appId == null ? Future.succeededFuture(Optional.empty()) : apps.findSignInApp(appId);
     app.compose(found -> {
           MultiMap query = QueryParams.of(ctx);
           String page = found.isEmpty() ? "This app does not exist." : pageRefusal(found.get(), query);

@@ -31,7 +31,7 @@ final class Discovery {
 
   void handle(RoutingContext ctx) {
     UUID appId = AppDirectory.parseUuid(ctx.pathParam("app_id"));
-    (appId == null ? Future.succeededFuture(Optional.<App>empty()) : apps.find(appId))
+    (appId == null ? Future.succeededFuture(Optional.<App>empty()) : apps.findSignInApp(appId))
         .onSuccess(app -> {
           if (app.isEmpty()) {
             ctx.fail(new ApiException(ErrorCode.NOT_FOUND, "app_id: no such app"));

@@ -60,20 +60,22 @@ final class Revocation {
           }
           // Our access tokens are JWTs; our refresh tokens are opaque and never contain a dot.
           boolean access = token.indexOf('.') >= 0;
-          Future<Integer> revoked = access ? revokeAccess(client, token, visit) : revokeRefresh(client, token, visit);
+          Future<Ended> revoked = access ? revokeAccess(client, token, visit) : revokeRefresh(client, token, visit);
           return revoked.recover(failure -> UNKNOWN.contains(Failures.toApi(failure).code())
-                  ? Future.succeededFuture(0)
+                  ? Future.succeededFuture(Ended.NOTHING)
                   : Future.failedFuture(failure))
-              .compose(count -> {
-                metrics.revocation(count > 0 ? "revoked" : "unknown");
-                if (count == 0) {
+              .compose(ended -> {
+                metrics.revocation(ended.count() > 0 ? "revoked" : "unknown");
+                if (ended.count() == 0) {
                   // Nothing changed (a spent token's reuse was audited as such): a row for each would let a client
                   // loop random tokens into its audit log.
                   return Future.<Void>succeededFuture();
                 }
                 AuditEvent event = AuditEvent.of(REVOKED, client, visit.requestId(), visit.clientIp())
+                    .withUser(ended.userId())
+                    .with("session_id", ended.sessionId().toString())
                     .with("token_type", access ? "access_token" : "refresh_token")
-                    .with("sessions_revoked", count);
+                    .with("sessions_revoked", ended.count());
                 return audit.record(event);
               });
         })
@@ -88,18 +90,26 @@ final class Revocation {
         });
   }
 
-  private Future<Integer> revokeRefresh(UUID appId, String token, FlowKind.Visit visit) {
+  /** What a revocation ended: how many sessions (0 or 1), whose, and which. */
+  private record Ended(int count, UUID userId, UUID sessionId) {
+    static final Ended NOTHING = new Ended(0, null, null);
+  }
+
+  private Future<Ended> revokeRefresh(UUID appId, String token, FlowKind.Visit visit) {
     if (token.length() > 128) {
       return Future.failedFuture(new ApiException(ErrorCode.INVALID_REFRESH_TOKEN, "unknown"));
     }
-    return bus.request(Bus.TOKEN_LOGOUT, new Logout(appId, token, false, visit.requestId(), visit.clientIp()))
-        .map(loggedOut -> loggedOut.revoked());
+    return bus.request(Bus.TOKEN_LOGOUT, new Logout(appId, token, false, visit.requestId(), visit.clientIp(), REASON))
+        .map(loggedOut -> new Ended(loggedOut.revoked(), loggedOut.userId(), loggedOut.sessionId()));
   }
 
-  private Future<Integer> revokeAccess(UUID appId, String token, FlowKind.Visit visit) {
+  private Future<Ended> revokeAccess(UUID appId, String token, FlowKind.Visit visit) {
     return bus.request(Bus.TOKEN_INTROSPECT, new Introspect(token, appId, visit.requestId()))
-        .compose(live -> bus.request(Bus.TOKEN_REVOKE, Revoke.session(appId,
-            UUID.fromString(live.session().getString("id")), REASON, null, visit.requestId(), visit.clientIp())))
-        .map(revoked -> revoked.revoked());
+        .compose(live -> {
+          UUID sessionId = UUID.fromString(live.session().getString("id"));
+          return bus.request(Bus.TOKEN_REVOKE, Revoke.session(appId, sessionId, REASON, null, visit.requestId(),
+                  visit.clientIp()))
+              .map(revoked -> new Ended(revoked.revoked(), live.userId(), sessionId));
+        });
   }
 }

@@ -38,7 +38,6 @@ final class TokenService {
 
   private static final Logger LOG = LoggerFactory.getLogger(TokenService.class);
 
-  static final String REASON_LOGOUT = "logout";
   static final String REASON_REUSE = "refresh_token_reused";
   /** A session's reuse is reported (webhook, audit row) at most once in this window, however often replayed. */
   static final long REUSE_REPORT_MS = 60_000;
@@ -228,13 +227,13 @@ final class TokenService {
             // token spent moments ago by a refresh whose successor is unused yet is the client's own race instead.
             return reuseDetected(session, request).map(never -> new LoggedOut(0));
           }
-          SessionStore.Events events = SessionRevocations.events(appId, REASON_LOGOUT, request.requestId(),
+          SessionStore.Events events = SessionRevocations.events(appId, request.reason(), request.requestId(),
               request.clientIp(), null, List.of());
           Future<SessionStore.Revocation> revoked = everywhere
               ? sessions.revokeAll(appId, session.userId(), null, events)
               : sessions.revoke(session.id(), events);
-          return revoked.compose(done -> afterRevocation(done, REASON_LOGOUT))
-              .map(done -> new LoggedOut(done.owners().size()));
+          return revoked.compose(done -> afterRevocation(done, request.reason()))
+              .map(done -> new LoggedOut(done.owners().size(), session.userId(), session.id()));
         });
   }
 

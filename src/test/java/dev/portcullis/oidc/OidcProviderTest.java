@@ -384,6 +384,25 @@ class OidcProviderTest {
   }
 
   @Test
+  @DisplayName("the console app is no OpenID Connect provider and has no sign-in page: 404 and error pages, as an unknown "
+      + "app (h74)")
+  void consoleIsNoProvider() {
+    String console = "00000000-0000-0000-0000-000000000001";
+    assertEquals(404, gateway.http().get("/oidc/" + console + "/.well-known/openid-configuration").status());
+    FormBrowser browser = new FormBrowser(gateway.config().httpPort());
+    String callback = FormBrowser.encode(CALLBACK);
+    for (String url : List.of("/oidc/" + console + "/authorize?client_id=" + console + "&redirect_uri=" + callback
+            + "&response_type=code&scope=openid&state=s&code_challenge_method=S256"
+            + "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+        "/onboarding/" + console + "?callback_url=" + callback + "&state=s")) {
+      FormBrowser.Page page = browser.get(url);
+      assertTrue(page.status() == 400 || page.status() == 404, url + " " + page.status());
+      assertNull(page.location(), url);
+      assertFalse(page.body().contains("csrf_token"), "no sign-in form for the console: " + url);
+    }
+  }
+
+  @Test
   @DisplayName("a parameter sent without a value counts as omitted (RFC 6749 §3.1, §3.2): an empty response_mode or "
       + "request starts the sign-in, an empty client_secret or client_id beside Basic credentials is no second method")
   void emptyParametersAreOmitted() {
@@ -622,6 +641,17 @@ class OidcProviderTest {
     assertEquals(401, userinfo(access).status(), "revoke then userinfo");
     assertEquals("invalid_grant", refresh(tokens.getOIDCTokens().getRefreshToken()).toErrorResponse().getErrorObject().getCode());
     assertEquals(revocations + 1, audit.of(Revocation.REVOKED, appId).size());
+    // Named like every OIDC event, with its user and session; its session.revoked says why (h74: user_id null, and
+    // reason "logout" for a refresh token, "oidc_revocation" for an access token).
+    String requestId = revoked.header("X-Request-Id");
+    JsonObject event = audit.of(Revocation.REVOKED, appId).stream()
+        .filter(candidate -> requestId.equals(candidate.getString("request_id"))).findFirst().orElseThrow();
+    assertNotNull(event.getString("user_id"), event.encode());
+    assertNotNull(event.getJsonObject("data").getString("session_id"), event.encode());
+    JsonObject ended = audit.of("session.revoked", appId).stream()
+        .filter(candidate -> requestId.equals(candidate.getString("request_id"))).findFirst().orElseThrow();
+    assertEquals(Revocation.REASON, ended.getJsonObject("data").getString("reason"), ended.encode());
+    assertEquals(event.getJsonObject("data").getString("session_id"), ended.getJsonObject("data").getString("session_id"));
 
     // A spent refresh token (RFC 7009 2.2: an invalid token is answered 200), its session ending as a reuse.
     RefreshToken spent = offlineTokens("dj@example.com").getOIDCTokens().getRefreshToken();
@@ -648,6 +678,8 @@ class OidcProviderTest {
     String metrics = gateway.management().get("/metrics").body();
     assertTrue(metrics.contains("portcullis_oidc_token_requests_total{grant_type=\"other\",outcome=\"unsupported_grant_type\"}"),
         "token requests are counted by grant type and outcome");
+    assertEquals(List.of(), metrics.lines().filter(line -> line.startsWith("# HELP portcullis_"))
+        .filter(line -> line.split(" ").length <= 3).toList(), "every gateway metric says what it counts");
   }
 
   @Test

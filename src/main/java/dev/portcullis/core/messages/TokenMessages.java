@@ -135,9 +135,18 @@ public final class TokenMessages {
   public record Revoked(int revoked) {
   }
 
-  /** Revokes the refresh token's session, or with {@code everywhere} every session of its user in the app. */
-  public record Logout(UUID appId, String refreshToken, boolean everywhere, String requestId, String clientIp)
-      implements Bus.Request {
+  /**
+   * Revokes the refresh token's session, or with {@code everywhere} every session of its user in the app;
+   * {@code reason} names it in the {@code session.revoked} events and the metrics.
+   */
+  public record Logout(UUID appId, String refreshToken, boolean everywhere, String requestId, String clientIp,
+                       String reason) implements Bus.Request {
+
+    public static final String REASON = "logout";
+
+    public Logout(UUID appId, String refreshToken, boolean everywhere, String requestId, String clientIp) {
+      this(appId, refreshToken, everywhere, requestId, clientIp, REASON);
+    }
   }
 
   /** Verifies an access token; with {@code appId} (may be null), a token of any other app is {@code invalid_token}. */
@@ -167,8 +176,12 @@ public final class TokenMessages {
     }
   }
 
-  /** How many sessions a logout revoked. */
-  public record LoggedOut(int revoked) {
+  /** How many sessions a logout revoked, and whose token it was: its user and session (null when it revoked none). */
+  public record LoggedOut(int revoked, UUID userId, UUID sessionId) {
+
+    public LoggedOut(int revoked) {
+      this(revoked, null, null);
+    }
 
     public JsonObject toJson() {
       return new JsonObject().put("revoked", revoked);
