@@ -3,6 +3,7 @@ package dev.portcullis.app;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -66,7 +67,7 @@ public record App(UUID id, UUID ownerId, String name, String slug, byte[] secret
         .put("created_at", rfc3339(createdAt));
   }
 
-  /** What a PATCH changed: "name", "callback_urls" and "settings.<key>" (names only, never values). */
+  /** What a PATCH changed: "name", "callback_urls" and "settings.<key>". */
   public List<String> changesFrom(App before) {
     List<String> fields = new ArrayList<>();
     if (!name.equals(before.name)) {
@@ -83,6 +84,34 @@ public record App(UUID id, UUID ownerId, String name, String slug, byte[] secret
       }
     }
     return fields;
+  }
+
+  /**
+   * The values of what a PATCH changed, for its audit event: each field of {@link #changesFrom} with its {@code from}
+   * and {@code to} (callback URLs as the ones {@code added} and {@code removed}), in that order, each one that still
+   * fits in {@code budgetBytes} of JSON; one that does not is named by {@link #changesFrom} only.
+   */
+  public JsonObject differencesFrom(App before, int budgetBytes) {
+    JsonObject out = new JsonObject();
+    int used = 2;
+    for (String field : changesFrom(before)) {
+      JsonObject difference = field.equals("callback_urls")
+          ? new JsonObject()
+              .put("added", new JsonArray(callbackUrls.stream().filter(url -> !before.callbackUrls.contains(url)).toList()))
+              .put("removed", new JsonArray(before.callbackUrls.stream().filter(url -> !callbackUrls.contains(url)).toList()))
+          : new JsonObject().put("from", before.value(field)).put("to", value(field));
+      int size = field.length() + difference.encode().getBytes(StandardCharsets.UTF_8).length + 4;
+      if (used + size > budgetBytes) {
+        continue;
+      }
+      out.put(field, difference);
+      used += size;
+    }
+    return out;
+  }
+
+  private Object value(String field) {
+    return field.equals("name") ? name : settings.toJson().getValue(field.substring("settings.".length()));
   }
 
   private static boolean sameJson(Object a, Object b) {

@@ -28,6 +28,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -41,6 +42,8 @@ public final class AppApi {
 
   private static final Pattern SLUG = Pattern.compile("[a-z0-9-]{3,40}");
   private static final int NAME_MAX = 100;
+  /** Room for an app.changed event's values: its data holds 4 KiB, the actor and the field names included. */
+  private static final int CHANGES_BUDGET_BYTES = 3_584;
   private static final Set<String> EDITABLE = Set.of("name", "callback_urls", "settings");
   private static final Set<String> CREATABLE = Set.of("name", "slug", "callback_urls", "settings");
   private static final int DEFAULT_PAGE = 100;
@@ -167,8 +170,12 @@ public final class AppApi {
     defaultRoles.resolve(current.app().id(), settings)
         .compose(resolved -> apps.update(current.app().id(), name, callbackUrls, resolved, change -> {
           List<String> fields = change.after().changesFrom(change.before());
-          staged[0] = fields.isEmpty() ? null : staged(ctx, AuditEvent.APP_CHANGED, change.after().id(),
-              new JsonObject().put("fields", new JsonArray(fields)));
+          JsonObject data = new JsonObject().put("fields", new JsonArray(fields));
+          // What codes are sent to, and what a limit was lowered from, belong in the log: the values, within the
+          // room an event's data has (4 KiB).
+          data.put("changes", change.after().differencesFrom(change.before(),
+              CHANGES_BUDGET_BYTES - data.encode().getBytes(StandardCharsets.UTF_8).length));
+          staged[0] = fields.isEmpty() ? null : staged(ctx, AuditEvent.APP_CHANGED, change.after().id(), data);
           return staged[0];
         }))
         .compose(change -> change == null ? Future.failedFuture(AppAccess.notFound()) : Future.succeededFuture(change))

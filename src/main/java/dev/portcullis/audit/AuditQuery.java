@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.UUID;
 
@@ -69,10 +70,19 @@ record AuditQuery(String type, UUID userId, Instant since, Instant until, int li
       if (time.getYear() < 1 || time.getYear() > 9999 || !Character.isDigit(value.charAt(0))) {
         throw new DateTimeParseException("year out of RFC 3339's range", value, 0);
       }
-      return time.toInstant();
+      return upToTheMicrosecond(time.toInstant());
     } catch (DateTimeParseException e) {
       throw ApiException.invalid(name, "must be an RFC 3339 time such as 2026-01-31T12:00:00Z");
     }
+  }
+
+  /**
+   * Events are stored to the microsecond: a bound between two microseconds is moved up to the next one, which
+   * keeps {@code since} inclusive and {@code until} exclusive for every event (Postgres would round it instead).
+   */
+  static Instant upToTheMicrosecond(Instant time) {
+    Instant whole = time.truncatedTo(ChronoUnit.MICROS);
+    return whole.equals(time) ? time : whole.plus(1, ChronoUnit.MICROS);
   }
 
   private static int limit(String value) {

@@ -196,7 +196,8 @@ public final class OtpSender {
     AuditEvent event = AuditEvent.of(AuditEvent.RATE_LIMITED, appId, request.requestId(), request.clientIp())
         .with("reason", reason)
         .with("action", "send")
-        .with("channel", identity.kind().channel());
+        .with("channel", identity.kind().channel())
+        .with("to", identity.masked());
     ApiException refusal = ApiException.rateLimited(ErrorCode.RATE_LIMITED,
         OtpRefusals.sendMessage(reason, identity, seconds), seconds);
     // The console's sends and the hosted pages' are anyone's to make, again and again: their refusals are counted in

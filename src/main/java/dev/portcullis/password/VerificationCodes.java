@@ -218,7 +218,8 @@ public final class VerificationCodes {
     AuditEvent event = AuditEvent.of(AuditEvent.RATE_LIMITED, send.app().id(), send.requestId(), send.clientIp())
         .with("reason", reason)
         .with("action", send.purpose().prefix)
-        .with("channel", send.identity().kind().channel());
+        .with("channel", send.identity().kind().channel())
+        .with("to", send.identity().masked());
     return OtpRefusals.after(audit.record(event), ApiException.rateLimited(ErrorCode.RATE_LIMITED,
         OtpRefusals.sendMessage(reason, send.identity(), seconds), seconds));
   }

@@ -328,7 +328,30 @@ class AppApiTest {
     assertEquals(new JsonArray().add("name").add("callback_urls").add("settings.access_token_ttl"),
         event.getJsonObject("data").getJsonArray("fields"));
     assertEquals("operator", event.getJsonObject("data").getString("actor"));
-    assertFalse(event.encode().contains("After"), "names of fields, not their values");
+    // And their values (h76): where codes now go, and what a setting was before.
+    JsonObject changes = event.getJsonObject("data").getJsonObject("changes");
+    assertEquals(new JsonObject().put("from", "Before").put("to", "After"), changes.getJsonObject("name"));
+    assertEquals(new JsonArray().add("https://after.example.com/cb"),
+        changes.getJsonObject("callback_urls").getJsonArray("added"));
+    assertEquals(900, changes.getJsonObject("settings.access_token_ttl").getInteger("from"));
+    assertEquals(600, changes.getJsonObject("settings.access_token_ttl").getInteger("to"));
+  }
+
+  @Test
+  @DisplayName("an app.changed event keeps within an event's 4 KiB: callback URLs too long to list are named only")
+  void changeValuesWithinTheEventsRoom() {
+    String id = gateway.createApp(slug()).getString("app_id");
+    JsonArray urls = new JsonArray();
+    for (int i = 0; i < 20; i++) {
+      urls.add("https://shop.example.com/" + i + "/" + "p".repeat(1_000));
+    }
+    ApiResponse response = http().patch("/v1/apps/" + id, new JsonObject().put("callback_urls", urls)
+        .put("settings", new JsonObject().put("otp_length", 7)), ADMIN);
+    assertEquals(200, response.status(), response.body());
+    JsonObject data = audit.one(AuditEvent.APP_CHANGED, id).getJsonObject("data");
+    assertEquals(new JsonArray().add("callback_urls").add("settings.otp_length"), data.getJsonArray("fields"));
+    assertNull(data.getJsonObject("changes").getValue("callback_urls"));
+    assertEquals(7, data.getJsonObject("changes").getJsonObject("settings.otp_length").getInteger("to"));
   }
 
   @Test
