@@ -95,13 +95,16 @@ class AuditBeforeAckTest {
   void drainKeepsASubjectsOrder() throws Exception {
     String appId = gateway.createApp("ack-order").getString("app_id");
     String user = java.util.UUID.randomUUID().toString();
+    // Staged just now, so no drain round takes them (it waits two seconds) before "first" is held.
     for (String requestId : java.util.List.of("first", "second")) {
-      stageOld(appId, user, requestId);
+      stage(appId, user, requestId, new JsonObject(), "0 seconds");
     }
-    stageOld(appId, java.util.UUID.randomUUID().toString(), "unrelated");
+    stage(appId, java.util.UUID.randomUUID().toString(), "unrelated", new JsonObject(), "0 seconds");
     try (Connection mover = gateway.jdbc(); Statement lock = mover.createStatement()) {
       mover.setAutoCommit(false);
       lock.execute("SELECT id FROM audit_outbox WHERE event->>'request_id' = 'first' FOR UPDATE");
+      execute("UPDATE audit_outbox SET staged_at = now() - interval '1 minute' WHERE event->>'app_id' = '" + appId
+          + "' AND event->>'request_id' IN ('second', 'unrelated')");
       Await.until("the drain's round past the held row", Duration.ofSeconds(20), () -> count("SELECT count(*) "
           + "FROM audit_events WHERE app_id = '" + appId + "' AND request_id = 'unrelated'") == 1);
       assertEquals(0, count("SELECT count(*) FROM audit_events WHERE app_id = '" + appId + "' "
@@ -138,11 +141,15 @@ class AuditBeforeAckTest {
 
   /** Stages an event about {@code user} as a request that never recorded it would have left it, a minute ago. */
   private static void stageOld(String appId, String user, String requestId, JsonObject data) throws Exception {
+    stage(appId, user, requestId, data, "1 minute");
+  }
+
+  private static void stage(String appId, String user, String requestId, JsonObject data, String ago) throws Exception {
     java.util.UUID staged = AuditOutbox.stagedId();
     JsonObject event = new JsonObject().put("type", "role.granted").put("app_id", appId).put("user_id", user)
         .put("request_id", requestId).put("client_ip", "192.0.2.1").put("data", data);
     execute("INSERT INTO audit_outbox (event_id, event, staged_at) VALUES ('" + staged + "', '" + event.encode()
-        + "'::jsonb, now() - interval '1 minute')");
+        + "'::jsonb, now() - interval '" + ago + "')");
   }
 
   /**
