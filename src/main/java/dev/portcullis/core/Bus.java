@@ -136,6 +136,9 @@ public final class Bus {
       new Address<>("portcullis.license.changed", LicenseMessages.Changed.class, Void.class);
   public static final Address<LicenseMessages.Relay, Void> LICENSE_RELAY =
       new Address<>("portcullis.license.relay", LicenseMessages.Relay.class, Void.class);
+  /** Licences of an app lost their user, who was deleted: a new generation, so no cached verify names the user. */
+  public static final Address<LicenseMessages.Detached, Void> LICENSES_DETACHED =
+      new Address<>("portcullis.license.detached", LicenseMessages.Detached.class, Void.class);
 
   /** The send timeout under the default backend timeout, and the least under any. */
   private static final long MIN_SEND_TIMEOUT_MS = 10_000;

@@ -265,6 +265,11 @@ public final class FlowEngine {
       metrics.passed(flow.kind(), flow.step());
       return sendCode(ctx, turn, flow, null);
     }
+    if (!passwordOffered(turn.app())) {
+      // The app turned password sign-in off while this flow stood at its password step (h75: it still took one).
+      return sendCode(ctx, turn, flow, "Signing in with a password is not offered here any more, so we sent you a "
+          + "code instead.");
+    }
     String password = turn.field("password");
     if (password == null || password.isEmpty()) {
       return show(ctx, turn.app(), flow, Input.error("Enter your password, or ask for a code instead."));

@@ -6,6 +6,7 @@ import dev.portcullis.audit.AuditStaging;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.Postgres;
+import dev.portcullis.core.Bus;
 import dev.portcullis.core.OncePerWindow;
 import dev.portcullis.core.RedisStore;
 import dev.portcullis.security.SecurityEvents;
@@ -27,6 +28,7 @@ public record LicenseApi(AdminApi admin, DeviceApi devices) {
     LicenseRepository licenses = new LicenseRepository(pg);
     LicenseMetrics metrics = new LicenseMetrics(registry);
     LicenseGenerations generations = new LicenseGenerations(vertx, redis);
+    Bus.serve(vertx, Bus.LICENSES_DETACHED, detached -> generations.bump(detached.appId()));
     CallLimits limits = new CallLimits(redis, LicenseSettings.from(config), new KnownGenerations().listen(vertx));
     KeyAuth auth = new KeyAuth(apps, keys, licenses, limits, metrics);
     Certificates certificates = new Certificates(new LicenseCertificates(vertx, config, pg, masterKey));

@@ -773,6 +773,25 @@ class HostedSignInTest {
   }
 
   @Test
+  @DisplayName("a flow at its password step when the app turns hosted_password off takes no password: it sends a code "
+      + "instead (h75: the right password still signed in)")
+  void passwordTurnedOffMidFlow() {
+    AtPassword at = atPasswordStep("hosted-password-off", "pia@example.com", "off");
+    String appId = at.app().getString("app_id");
+    ApiResponse patched = fixture.gateway.http().send("PATCH", "/v1/apps/" + appId,
+        new JsonObject().put("settings", new JsonObject().put("hosted_password", false)).encode(),
+        "Content-Type", "application/json", "Authorization", "Bearer " + dev.portcullis.testing.TestGateway.ADMIN_KEY);
+    assertEquals(200, patched.status(), patched.toString());
+    int before = fixture.codesSentTo("pia@example.com");
+    FormBrowser.Page answer = at.browser().submit(at.page(), Map.of("password", "Correct-Horse-Battery-9",
+        "action", "password"));
+    assertNull(answer.location(), "no redirect with a code: " + answer);
+    assertTrue(answer.body().contains("name=\"code\""), answer.body());
+    dev.portcullis.testing.Await.until("a code sent instead", java.time.Duration.ofSeconds(5),
+        () -> fixture.codesSentTo("pia@example.com") == before + 1);
+  }
+
+  @Test
   @DisplayName("asking for a new code within the resend cooldown says when one can be sent, not 'too many attempts'")
   void resendTooSoon() {
     FormBrowser browser = fixture.browser();

@@ -1,11 +1,19 @@
 package dev.portcullis.core.messages;
 
+import dev.portcullis.core.Bus;
 import java.util.UUID;
 
-/** Published about license generations: {@code Bus.LICENSE_CHANGED} and {@code Bus.LICENSE_RELAY}. */
+/**
+ * About license generations: {@code Bus.LICENSE_CHANGED} and {@code Bus.LICENSE_RELAY} (published), and
+ * {@code Bus.LICENSES_DETACHED} (asked of the license service).
+ */
 public final class LicenseMessages {
 
   private LicenseMessages() {
+  }
+
+  /** Licences of the app were detached from their deleted user (committed). */
+  public record Detached(UUID appId, String requestId) implements Bus.Request {
   }
 
   /** The license generation of an app was replaced, by this process or (relayed through Redis) another. */
