@@ -96,9 +96,7 @@ public record App(UUID id, UUID ownerId, String name, String slug, byte[] secret
     int used = 2;
     for (String field : changesFrom(before)) {
       JsonObject difference = field.equals("callback_urls")
-          ? new JsonObject()
-              .put("added", new JsonArray(callbackUrls.stream().filter(url -> !before.callbackUrls.contains(url)).toList()))
-              .put("removed", new JsonArray(before.callbackUrls.stream().filter(url -> !callbackUrls.contains(url)).toList()))
+          ? new JsonObject().put("added", urlsMissingFrom(before)).put("removed", before.urlsMissingFrom(this))
           : new JsonObject().put("from", before.value(field)).put("to", value(field));
       int size = field.length() + difference.encode().getBytes(StandardCharsets.UTF_8).length + 4;
       if (used + size > budgetBytes) {
@@ -108,6 +106,10 @@ public record App(UUID id, UUID ownerId, String name, String slug, byte[] secret
       used += size;
     }
     return out;
+  }
+
+  private JsonArray urlsMissingFrom(App other) {
+    return new JsonArray(callbackUrls.stream().filter(url -> !other.callbackUrls.contains(url)).toList());
   }
 
   private Object value(String field) {

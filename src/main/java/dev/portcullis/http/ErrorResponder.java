@@ -219,7 +219,8 @@ public final class ErrorResponder {
       case 404 -> new ApiException(ErrorCode.NOT_FOUND, "no such resource");
       case 405 -> new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "method not allowed on this path");
       case 413 -> new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "request body is larger than 64 KiB");
-      case 415 -> new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json (or a +json type)");
+      case 415 -> new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+          "Content-Type must be application/json (or a +json type)");
       case 417 -> new ApiException(ErrorCode.INVALID_REQUEST, "Expect: only 100-continue is supported");
       // Any other refusal of the request by Vert.x (406, 408, 411, 414, 431, ...): the contract has no code of its
       // own for it, and it is the client's, never a 500.

@@ -53,7 +53,8 @@ public final class JsonBody implements Handler<RoutingContext> {
     if (type != null && !isJson(type) && (raw != null && raw.length() > 0 || declaresBody(ctx))) {
       // Judged before the empty-body case: the body handler keeps a multipart body out of the buffer (as form
       // fields), so that such a body looked like none at all.
-      refuse(ctx, new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json (or a +json type)"));
+      refuse(ctx, new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+          "Content-Type must be application/json (or a +json type)"));
       return;
     }
     if (raw == null || raw.length() == 0) {

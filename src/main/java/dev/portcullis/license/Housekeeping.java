@@ -55,8 +55,8 @@ final class Housekeeping {
       + "JOIN licenses l ON l.id = d.license_id JOIN license_policies p ON p.id = l.policy_id WHERE " + SILENT
       + " LIMIT $1) RETURNING d.id, d.license_id, l.app_id, l.user_id";
   /** Not a revoked licence: a revocation is final (an older process may have revoked it without marking it handled). */
-  private static final String EXPIRED = "l.expires_at <= now() AND l.expiry_handled_at IS NULL AND l.status <> 'revoked' "
-      + "AND " + APP_LIVE;
+  private static final String EXPIRED = "l.expires_at <= now() AND l.expiry_handled_at IS NULL "
+      + "AND l.status <> 'revoked' AND " + APP_LIVE;
   /** At most $1 newly expired licenses, with all their devices (live or not: a session may outlive a device). */
   private static final String EXPIRE = "UPDATE licenses l SET expiry_handled_at = now() WHERE " + EXPIRED
       + " AND l.id IN (SELECT l.id FROM licenses l WHERE " + EXPIRED + " LIMIT $1) "

@@ -59,7 +59,8 @@ class ActivationTest {
   }
 
   @Test
-  @DisplayName("a fingerprint's 255-character limit counts characters, not UTF-16 units: 255 emoji fit, 256 do not (h73)")
+  @DisplayName("a fingerprint's 255-character limit counts characters, not UTF-16 units: 255 emoji fit, 256 do not "
+      + "(h73)")
   void fingerprintLengthInCharacters() {
     String key = licenses.license(licenses.policy(2)).getString("key");
     String emoji = "\uD83D\uDE00";

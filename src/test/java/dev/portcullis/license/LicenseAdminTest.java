@@ -79,8 +79,8 @@ class LicenseAdminTest {
   }
 
   @Test
-  @DisplayName("a PATCH that gives offline_ttl or max_activations_per_day as null sets it back to its default, as a POST "
-      + "does (h73)")
+  @DisplayName("a PATCH that gives offline_ttl or max_activations_per_day as null sets it back to its default, as a "
+      + "POST does (h73)")
   void patchNullIsTheDefault() {
     JsonObject created = licenses.policy(new JsonObject().put("name", "Tight").put("max_devices", 1)
         .put("offline_ttl", 600).put("max_activations_per_day", 3));

@@ -384,8 +384,8 @@ class OidcProviderTest {
   }
 
   @Test
-  @DisplayName("the console app is no OpenID Connect provider and has no sign-in page: 404 and error pages, as an unknown "
-      + "app (h74)")
+  @DisplayName("the console app is no OpenID Connect provider and has no sign-in page: 404 and error pages, as an "
+      + "unknown app (h74)")
   void consoleIsNoProvider() {
     String console = "00000000-0000-0000-0000-000000000001";
     assertEquals(404, gateway.http().get("/oidc/" + console + "/.well-known/openid-configuration").status());
