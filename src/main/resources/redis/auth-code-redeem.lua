@@ -12,8 +12,9 @@
 --                                  OpenID Connect code at the Autz.org userinfo endpoint, or the reverse): left
 --                                  as it was, so the endpoint it was issued for can still redeem it
 --   {'unauthenticated'}            a code without PKCE presented without client credentials
---   {'verifier'}                   PKCE challenge and verifier disagree: the code is spent (marked reused), so a
---                                  verifier cannot be guessed at, and a later presentation is reported as reuse
+--   {'verifier'}                   PKCE challenge and verifier disagree, or one of them is missing: the code is
+--                                  spent (marked reused), so a verifier cannot be guessed at, and a later
+--                                  presentation is reported as reuse
 --   {'reused', session, user}      already presented, now by the client or with the right verifier: marked
 --                                  reused; session '' when none was issued yet (a presentation by anyone else of
 --                                  a code already presented is {'invalid'}, and changes nothing)
@@ -54,7 +55,9 @@ end
 if ARGV[4] ~= '' and ARGV[4] ~= code[2] then
   return {'invalid'}
 end
-if code[3] ~= '' and ARGV[3] ~= code[3] then
+-- Also a verifier presented for a code issued without a challenge (RFC 9700 2.1.1): a client that counts on PKCE would
+-- otherwise redeem a code an attacker obtained in a flow of their own.
+if ARGV[3] ~= code[3] then
   spend('reused')
   return {'verifier'}
 end

@@ -17,7 +17,8 @@ public final class BrowserCookie {
   private final boolean secure;
 
   public BrowserCookie(String issuer) {
-    this.secure = issuer != null && issuer.startsWith("https:");
+    // A scheme is case-insensitive (RFC 3986 3.1): HTTPS:// is https too.
+    this.secure = issuer != null && issuer.regionMatches(true, 0, "https:", 0, "https:".length());
   }
 
   /** The browser's key, or null when it sent none (or a malformed one). */

@@ -34,7 +34,8 @@ class HostedPagesTest {
   @BeforeAll
   static void start() {
     receiver = new WebhookReceiver();
-    gateway = TestGateway.start(receiver.channels().put(GatewayConfig.ISSUER, "https://auth.example.com"));
+    // The scheme in upper case, as RFC 3986 allows and the start-up check accepts (h79: the cookie lost Secure).
+    gateway = TestGateway.start(receiver.channels().put(GatewayConfig.ISSUER, "HTTPS://auth.example.com"));
   }
 
   @AfterAll
@@ -53,7 +54,7 @@ class HostedPagesTest {
   }
 
   @Test
-  @DisplayName("behind an https issuer the browser cookie is Secure, HttpOnly and SameSite=Lax")
+  @DisplayName("behind an https issuer (here HTTPS://) the browser cookie is Secure, HttpOnly and SameSite=Lax")
   void secureCookie() {
     FormBrowser.Page page = start(new FormBrowser(gateway.config().httpPort()), app("pages-cookie", new JsonObject()));
     String cookie = page.header("Set-Cookie").toLowerCase(Locale.ROOT);

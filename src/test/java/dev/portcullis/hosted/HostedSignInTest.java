@@ -398,6 +398,20 @@ class HostedSignInTest {
     assertEquals("invalid_grant", fixture.gateway.http().get(basicFirst + "&code_verifier=" + verifier).error());
   }
 
+  @Test
+  @DisplayName("PKCE: a code_verifier for a code issued without a code_challenge is invalid_grant and spends the code "
+      + "(RFC 9700 2.1.1; h79: the client that counts on PKCE redeemed an attacker's code)")
+  void verifierForACodeWithoutChallenge() throws Exception {
+    String code = query(completeFlow(fixture.browser(), onboarding(CALLBACK, "attacker"), "pkce-downgrade@example.com")
+        .location()).get("auth_code");
+    String withVerifier = "/api/client/" + appId + "/userinfo?code=" + FormBrowser.encode(code) + "&code_verifier="
+        + "v".repeat(50);
+    ApiResponse refused = fixture.gateway.http().get(withVerifier, "Authorization", HostedFixture.basic(app));
+    assertEquals(400, refused.status(), refused.body());
+    assertEquals("invalid_grant", refused.error());
+    assertEquals("invalid_grant", userinfo(code, "Authorization", HostedFixture.basic(app)).error(), "spent");
+  }
+
   /** The code of a PKCE onboarding flow of {@code email}. */
   @Test
   @DisplayName("PKCE: a browser at a callback URL's origin may read the redemption's answer, success or error (CORS); "
