@@ -29,6 +29,10 @@ public record App(UUID id, UUID ownerId, String name, String slug, byte[] secret
     return url != null && callbackUrls.contains(url) && CallbackUrls.usable(url);
   }
 
+  /** The end of a callback URL cut short in an audit event, and the least of it kept. */
+  private static final String CUT = "…";
+  private static final int MIN_URL_KEPT = 40;
+
   public static final UUID CONSOLE_ID = UUID.fromString("00000000-0000-0000-0000-000000000001");
 
   public static final String COLUMNS = "id, owner_id, name, slug, secret_hash, callback_urls, settings, created_at";
@@ -87,29 +91,50 @@ public record App(UUID id, UUID ownerId, String name, String slug, byte[] secret
   }
 
   /**
-   * The values of what a PATCH changed, for its audit event: each field of {@link #changesFrom} with its {@code from}
-   * and {@code to} (callback URLs as the ones {@code added} and {@code removed}), in that order, each one that still
-   * fits in {@code budgetBytes} of JSON; one that does not is named by {@link #changesFrom} only.
+   * The values of what a PATCH changed, for its audit event, in at most {@code budgetBytes} of JSON: callback URLs
+   * first, as the ones {@code added} and {@code removed}, each cut short (ending in {@value #CUT}) where all of them
+   * would not fit whole, so no URL that codes may now go to is left out; then each other field of
+   * {@link #changesFrom} with its {@code from} and {@code to}, each one that still fits (one that does not is named
+   * by {@link #changesFrom} only).
    */
   public JsonObject differencesFrom(App before, int budgetBytes) {
     JsonObject out = new JsonObject();
-    int used = 2;
-    for (String field : changesFrom(before)) {
-      JsonObject difference = field.equals("callback_urls")
-          ? new JsonObject().put("added", urlsMissingFrom(before)).put("removed", before.urlsMissingFrom(this))
-          : new JsonObject().put("from", before.value(field)).put("to", value(field));
-      int size = field.length() + difference.encode().getBytes(StandardCharsets.UTF_8).length + 4;
-      if (used + size > budgetBytes) {
+    List<String> fields = changesFrom(before);
+    if (fields.contains("callback_urls")) {
+      List<String> added = urlsMissingFrom(before);
+      List<String> removed = before.urlsMissingFrom(this);
+      // Two thirds of the room for the URLs (each URL's quotes, comma and cut mark take 8 bytes more).
+      int perUrl = Math.max(MIN_URL_KEPT, (budgetBytes * 2 / 3 - 48) / Math.max(1, added.size() + removed.size()) - 8);
+      out.put("callback_urls", new JsonObject().put("added", cut(added, perUrl)).put("removed", cut(removed, perUrl)));
+    }
+    int used = out.encode().getBytes(StandardCharsets.UTF_8).length;
+    if (used > budgetBytes) {
+      // Only with every settings field changed too: the URLs' counts then, never an event too large to store.
+      out.put("callback_urls", new JsonObject().put("added", urlsMissingFrom(before).size())
+          .put("removed", before.urlsMissingFrom(this).size()));
+      used = out.encode().getBytes(StandardCharsets.UTF_8).length;
+    }
+    for (String field : fields) {
+      if (field.equals("callback_urls")) {
         continue;
       }
-      out.put(field, difference);
-      used += size;
+      JsonObject difference = new JsonObject().put("from", before.value(field)).put("to", value(field));
+      int size = field.length() + difference.encode().getBytes(StandardCharsets.UTF_8).length + 4;
+      if (used + size <= budgetBytes) {
+        out.put(field, difference);
+        used += size;
+      }
     }
     return out;
   }
 
-  private JsonArray urlsMissingFrom(App other) {
-    return new JsonArray(callbackUrls.stream().filter(url -> !other.callbackUrls.contains(url)).toList());
+  private List<String> urlsMissingFrom(App other) {
+    return callbackUrls.stream().filter(url -> !other.callbackUrls.contains(url)).toList();
+  }
+
+  private static JsonArray cut(List<String> urls, int length) {
+    return new JsonArray(urls.stream().map(url -> url.length() <= length ? url : url.substring(0, length) + CUT)
+        .toList());
   }
 
   private Object value(String field) {

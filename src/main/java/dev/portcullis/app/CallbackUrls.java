@@ -87,6 +87,10 @@ public final class CallbackUrls {
       throw ApiException.invalid(field, "'" + shorten(url) + "' is not a valid URL");
     }
     String host = uri.getHost();
+    if (host == null && uri.getRawAuthority() != null && uri.getRawAuthority().matches(".*:[0-9]{6,}")) {
+      // A port beyond int: java.net.URI then reads the authority as a registry name, with no host.
+      throw ApiException.invalid(field, "'" + shorten(url) + "' has no valid port (1–" + MAX_PORT + ")");
+    }
     if (!uri.isAbsolute() || host == null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
       throw ApiException.invalid(field, "'" + shorten(url) + "' must be an absolute URL with a host, no fragment");
     }
@@ -112,7 +116,8 @@ public final class CallbackUrls {
   /** Whether a stored callback URL may be answered: its query carries no parameter the answer adds itself. */
   static boolean usable(String url) {
     try {
-      return reservedParameter(new URI(url).getRawQuery()) == null;
+      URI uri = new URI(url);
+      return reservedParameter(uri.getRawQuery()) == null && uri.getPort() != 0 && uri.getPort() <= MAX_PORT;
     } catch (URISyntaxException | IllegalArgumentException e) {
       return false;
     }

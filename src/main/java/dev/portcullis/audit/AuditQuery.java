@@ -10,6 +10,8 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The filters of {@code GET /v1/apps/{app_id}/audit}. Pages go newest first by {@code seq}; the cursor is
@@ -19,6 +21,7 @@ record AuditQuery(String type, UUID userId, Instant since, Instant until, int li
 
   static final int DEFAULT_LIMIT = 100;
   static final int MAX_LIMIT = 500;
+  private static final Pattern FINER_THAN_NANOS = Pattern.compile("(.*\\.[0-9]{9})([0-9]+)(.*)");
   private static final String CURSOR_PREFIX = "seq:";
 
   static AuditQuery from(MultiMap params) {
@@ -66,11 +69,15 @@ record AuditQuery(String type, UUID userId, Instant since, Instant until, int li
     }
     try {
       // An unencoded '+' of an offset arrives as a space. RFC 3339 years have four digits, which Postgres can hold.
-      OffsetDateTime time = OffsetDateTime.parse(value.replace(' ', '+'));
+      String text = value.replace(' ', '+');
+      // RFC 3339 takes any number of fraction digits, java.time nine: past them, only whether any is not 0 counts.
+      Matcher fraction = FINER_THAN_NANOS.matcher(text);
+      boolean finer = fraction.matches() && !fraction.group(2).chars().allMatch(c -> c == '0');
+      OffsetDateTime time = OffsetDateTime.parse(fraction.matches() ? fraction.group(1) + fraction.group(3) : text);
       if (time.getYear() < 1 || time.getYear() > 9999 || !Character.isDigit(value.charAt(0))) {
         throw new DateTimeParseException("year out of RFC 3339's range", value, 0);
       }
-      return upToTheMicrosecond(time.toInstant());
+      return upToTheMicrosecond(finer ? time.toInstant().plusNanos(1) : time.toInstant());
     } catch (DateTimeParseException e) {
       throw ApiException.invalid(name, "must be an RFC 3339 time such as 2026-01-31T12:00:00Z");
     }

@@ -61,7 +61,7 @@ final class HostedSmsBudget {
 
   /** A flow keeps the number alone ({@link Identity#fromQualified}): its country is read from it again. */
   private static String country(Identity phone) {
-    return phone.country() != null ? phone.country() : Identity.phone(phone.value()).country();
+    return phone.country() != null ? phone.country() : Identity.countryOf(phone.value());
   }
 
   /** Half, rounded down: a budget of 1 leaves the pages none, and the backend its one. */

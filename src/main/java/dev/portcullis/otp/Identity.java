@@ -78,8 +78,8 @@ public record Identity(Kind kind, String value, String country) {
       throw ApiException.invalid("email", "must be at most " + MAX_EMAIL_LENGTH + " characters");
     }
     if (!EMAIL.matcher(email).matches()) {
-      throw ApiException.invalid("email", "is not a valid email address (ASCII only: an internationalised domain "
-          + "in its ASCII form, xn--…)");
+      throw ApiException.invalid("email", email.chars().allMatch(c -> c < 0x80) ? "is not a valid email address"
+          : "is not a valid email address (ASCII only: an internationalised domain in its ASCII form, xn--…)");
     }
     if (email.lastIndexOf('@') > MAX_LOCAL_PART_LENGTH) {
       throw ApiException.invalid("email", "must have at most " + MAX_LOCAL_PART_LENGTH + " characters before the @");
@@ -216,6 +216,23 @@ public record Identity(Kind kind, String value, String country) {
       domain = "gmail.com";
     }
     return kind.field() + ":" + local + "@" + domain;
+  }
+
+  /**
+   * A user's stored email or phone (exactly one is non-null), as it was normalised when accepted: not judged again by
+   * today's rules, so a number accepted before a rule was added stays its user's (for a password change, a code).
+   */
+  public static Identity stored(String email, String phone) {
+    return email != null ? new Identity(Kind.EMAIL, email, null) : new Identity(Kind.PHONE, phone, countryOf(phone));
+  }
+
+  /** The country of a stored E.164 number, as {@link #phone} names it, or {@code ZZ} when it names none. */
+  public static String countryOf(String e164) {
+    try {
+      return country(PHONES.parse(e164, null));
+    } catch (NumberParseException e) {
+      return UNKNOWN_COUNTRY;
+    }
   }
 
   /** The identity as {@link #qualified()} wrote it (already normalised; the country is not kept). */

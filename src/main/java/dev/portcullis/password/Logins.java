@@ -229,9 +229,7 @@ public final class Logins {
 
   private Future<LoggedOut> change(PasswordRequest request, UserPasswords.Credentials user, UUID sessionId,
                                    String current, String next, long startBy) {
-    Identity identity = user.user().email() != null
-        ? Identity.email(user.user().email())
-        : Identity.phone(user.user().phone());
+    Identity identity = Identity.stored(user.user().email(), user.user().phone());
     try {
       PasswordPolicy.of(request.app().settings()).check("new_password", next, identity);
     } catch (ApiException weak) {

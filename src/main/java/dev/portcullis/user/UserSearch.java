@@ -31,7 +31,8 @@ record UserSearch(Kind kind, UUID id, String emailPrefix, String phonePrefix) {
       return new UserSearch(Kind.ID, id, null, null);
     }
     String email = trimmed.toLowerCase(Locale.ROOT);
-    String ascii = Digits.ascii(trimmed);
+    // A full-width plus, as Japanese and Chinese input methods type it, is the plus (as in Identity.phone).
+    String ascii = Digits.ascii(trimmed).replace('\uFF0B', '+');
     String digits = ascii.replaceAll("[^0-9]", "");
     boolean phoneLike = !digits.isEmpty() && ascii.matches("(?U)[0-9+()\\s.\\-]+");
     return phoneLike

@@ -210,7 +210,8 @@ class AppApiTest {
       "/relative/cb", "ftp://example.com/cb", "https://example.com/cb#frag", "localhost:3000/cb", "not a url",
       "https://user:pw@example.com/cb", "https://example.com/caf\u00e9", "https://example.com/cb?x=1&code=zzz",
       "https://example.com/cb?state=s", "https://example.com/cb?%69ss=x", "https://example.com/cb?error",
-      "https://example.com/cb?auth_code=1", "https://example.com:99999/cb", "https://example.com:0/cb"})
+      "https://example.com/cb?auth_code=1", "https://example.com:99999/cb", "https://example.com:0/cb",
+      "https://example.com:99999999999/cb"})
   @DisplayName("a callback URL that is not absolute https in ASCII, has a wildcard, or carries a parameter the answer "
       + "adds (code, state, iss, error...) is 400 naming callback_urls")
   void badCallbackUrl(String url) {
@@ -219,6 +220,17 @@ class AppApiTest {
     assertEquals(400, response.status(), response.body());
     assertEquals("invalid_request", response.error());
     assertTrue(response.json().getString("message").startsWith("callback_urls"), response.body());
+  }
+
+  @Test
+  @DisplayName("a callback URL's port outside 1-65535 is refused as such, also one beyond an int (h77)")
+  void callbackUrlPort() {
+    for (String url : List.of("https://example.com:0/cb", "https://example.com:65536/cb",
+        "https://example.com:99999999999/cb")) {
+      ApiResponse response = http().post("/v1/apps", new JsonObject().put("name", "X").put("slug", slug())
+          .put("callback_urls", new JsonArray().add(url)), ADMIN);
+      assertTrue(response.json().getString("message").contains("no valid port"), url + ": " + response.body());
+    }
   }
 
   @Test
@@ -338,20 +350,39 @@ class AppApiTest {
   }
 
   @Test
-  @DisplayName("an app.changed event keeps within an event's 4 KiB: callback URLs too long to list are named only")
+  @DisplayName("an app.changed event keeps within an event's 4 KiB and still names every callback URL added, cut "
+      + "short where all would not fit whole (h77: long URLs kept the added one out of the log)")
   void changeValuesWithinTheEventsRoom() {
     String id = gateway.createApp(slug()).getString("app_id");
-    JsonArray urls = new JsonArray();
-    for (int i = 0; i < 20; i++) {
-      urls.add("https://shop.example.com/" + i + "/" + "p".repeat(1_000));
+    JsonArray urls = new JsonArray().add("https://attacker.example/grab");
+    for (int i = 0; i < 19; i++) {
+      urls.add("https://shop.example.com/" + i + "?" + "q".repeat(2_000));
     }
+    JsonObject settings = new JsonObject().put("otp_length", 7);
     ApiResponse response = http().patch("/v1/apps/" + id, new JsonObject().put("callback_urls", urls)
-        .put("settings", new JsonObject().put("otp_length", 7)), ADMIN);
+        .put("settings", settings), ADMIN);
     assertEquals(200, response.status(), response.body());
     JsonObject data = audit.one(AuditEvent.APP_CHANGED, id).getJsonObject("data");
     assertEquals(new JsonArray().add("callback_urls").add("settings.otp_length"), data.getJsonArray("fields"));
-    assertNull(data.getJsonObject("changes").getValue("callback_urls"));
-    assertEquals(7, data.getJsonObject("changes").getJsonObject("settings.otp_length").getInteger("to"));
+    JsonArray added = data.getJsonObject("changes").getJsonObject("callback_urls").getJsonArray("added");
+    assertEquals(20, added.size());
+    assertEquals("https://attacker.example/grab", added.getString(0));
+    assertTrue(added.getString(1).startsWith("https://shop.example.com/0?q") && added.getString(1).endsWith("…"));
+
+    // Every URL replaced and every setting changed at once: the event is still stored, with what fits.
+    JsonArray others = new JsonArray();
+    for (int i = 0; i < 20; i++) {
+      others.add("https://other.example.com/" + i + "?" + "r".repeat(2_000));
+    }
+    JsonObject all = new JsonObject().put("otp_length", 5).put("otp_ttl", 120).put("otp_max_attempts", 3)
+        .put("otp_resend_cooldown", 10).put("otp_max_sends_per_hour", 9).put("access_token_ttl", 300)
+        .put("refresh_token_ttl", 3600).put("refresh_reuse_grace_seconds", 5).put("password_min_length", 12)
+        .put("pow_max_difficulty", 20).put("password_max_failures", 5).put("hosted_title", "T".repeat(80));
+    ApiResponse everything = http().patch("/v1/apps/" + id, new JsonObject().put("callback_urls", others)
+        .put("settings", all).put("name", "N".repeat(100)), ADMIN);
+    assertEquals(200, everything.status(), everything.body());
+    dev.portcullis.testing.Await.until("the second app.changed", java.time.Duration.ofSeconds(5),
+        () -> audit.of(AuditEvent.APP_CHANGED, id).size() == 2);
   }
 
   @Test

@@ -140,6 +140,11 @@ class AuditApiTest {
     String justAfter = java.time.Instant.parse(secondAt).plusNanos(500).toString();
     assertEquals(List.of("req-3"), requestIds(AuditTrail.list(gateway, app, "since=" + justAfter)));
     assertEquals(List.of("req-2", "req-1"), requestIds(AuditTrail.list(gateway, app, "until=" + justAfter)));
+    // RFC 3339 takes more than nine fraction digits (h77: 400); a trillionth of a second after it is still after it.
+    String finer = secondAt.replace("Z", "000001Z");
+    assertEquals(List.of("req-3"), requestIds(AuditTrail.list(gateway, app, "since=" + finer)));
+    assertEquals(List.of("req-3", "req-2"), requestIds(AuditTrail.list(gateway, app,
+        "since=" + secondAt.replace("Z", "000000Z"))));
   }
 
   @Test

@@ -50,6 +50,8 @@ class IdentityTest {
   void emailRefusalsSayWhy() {
     assertTrue(assertThrows(ApiException.class, () -> Identity.email("Äbc@example.com")).getMessage()
         .contains("ASCII"));
+    assertFalse(assertThrows(ApiException.class, () -> Identity.email("a..b@example.com")).getMessage()
+        .contains("ASCII"), "an ASCII address is not told to be ASCII (h77)");
     assertTrue(assertThrows(ApiException.class, () -> Identity.email("a".repeat(65) + "@example.com")).getMessage()
         .contains("at most 64 characters before the @"));
     assertTrue(assertThrows(ApiException.class, () -> Identity.email("user@xn--n3h.com")).getMessage()

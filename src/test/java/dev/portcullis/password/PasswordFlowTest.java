@@ -420,6 +420,28 @@ class PasswordFlowTest {
   }
 
   @Test
+  @DisplayName("a password change by a user whose phone was stored before today's number rules (+441234, dialable "
+      + "only in its area) works: a stored identity is not judged again (h77: 400 naming phone)")
+  void changeWithAPhoneStoredUnderOlderRules() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "pw-old-phone", new JsonObject()
+        .put("challenge_required", false).put("require_verified_identity", false));
+    ApiResponse created = gateway.http().post("/v1/apps/" + client.appId() + "/users", new JsonObject()
+        .put("phone", "+44 7911 123456").put("password", "tangerine skyline 42"), Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(201, created.status(), created.body());
+    ApiResponse login = client.post("/auth/login", new JsonObject().put("phone", "+447911123456")
+        .put("password", "tangerine skyline 42"));
+    assertEquals(200, login.status(), login.body());
+    try (java.sql.Connection db = gateway.jdbc(); java.sql.Statement update = db.createStatement()) {
+      update.executeUpdate("UPDATE users SET phone = '+441234' WHERE app_id = '" + client.appId() + "'");
+    } catch (java.sql.SQLException e) {
+      throw new IllegalStateException(e);
+    }
+    ApiResponse changed = client.change(login.json().getString("access_token"), "tangerine skyline 42",
+        "clementine harbour 77");
+    assertEquals(200, changed.status(), changed.body());
+  }
+
+  @Test
   @DisplayName("a user an admin creates with a password is refused as unverified after the right password until a "
       + "code verifies it; once disabled it is refused as disabled, again only after the right password")
   void adminCreatedUser() {

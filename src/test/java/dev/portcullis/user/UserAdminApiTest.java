@@ -207,6 +207,7 @@ class UserAdminApiTest {
         "Arabic-Indic digits, as the phone itself is accepted in them");
     assertEquals(List.of(second.getString("id")), ids(app, "\uFF16\uFF12\u3000\uFF18\uFF19\uFF11"),
         "full-width digits and space");
+    assertEquals(List.of(second.getString("id")), ids(app, "\uFF0B62891"), "a full-width plus, as phones take it (h77)");
     assertEquals(List.of(first.getString("id")), ids(app, first.getString("id")));
     assertEquals(List.of(), ids(app, "nobody"));
     assertEquals(400, app.http().get(app.path("/users?limit=501"), ADMIN).status());
