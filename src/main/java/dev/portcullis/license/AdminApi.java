@@ -74,9 +74,13 @@ public final class AdminApi {
     JsonObject body = JsonBody.of(ctx);
     LicenseChanges.Change change = change(ctx);
     policy(ctx)
-        .compose(current -> policies.update(PolicyRules.patch(current, body), change.events(updated -> List.of(
-            event(ctx, LicenseEvents.POLICY_CHANGED, null,
-                policyData(updated).put("fields", new JsonArray(List.copyOf(body.fieldNames()))))))))
+        .compose(current -> policies.update(PolicyRules.patch(current, body), change.events(updated -> {
+          // What changed, from what to what (h77: the fields given, changed or not, and no values).
+          JsonObject changes = updated.changesFrom(current);
+          return changes.isEmpty() ? List.of() : List.of(event(ctx, LicenseEvents.POLICY_CHANGED, null,
+              policyData(updated).put("fields", new JsonArray(List.copyOf(changes.fieldNames())))
+                  .put("changes", changes)));
+        })))
         .compose(updated -> updated == null ? Future.failedFuture(policyNotFound())
             : change.committed().map(updated))
         .onSuccess(updated -> Responses.ok(ctx, updated.toJson()))

@@ -73,6 +73,17 @@ class LicenseAdminTest {
     assertTrue(!first.getJsonArray("policies").getJsonObject(0).getString("policy_id")
         .equals(second.getJsonArray("policies").getJsonObject(0).getString("policy_id")), "the next page moves on");
     assertEquals(400, licenses.admin("GET", "/license-policies?limit=0", null).status());
+    List<JsonObject> changed = audit.of(LicenseEvents.POLICY_CHANGED, licenses.appId()).stream()
+        .filter(event -> created.getString("policy_id").equals(event.getJsonObject("data").getString("policy_id")))
+        .toList();
+    assertEquals(1, changed.size());
+    // What changed, from what (h77: the fields given, and no values).
+    JsonObject changes = changed.get(0).getJsonObject("data").getJsonObject("changes");
+    assertEquals(new JsonObject().put("from", 5).put("to", 7), changes.getJsonObject("max_devices"));
+    assertEquals(new JsonArray().add("pro"), changes.getJsonObject("entitlements").getJsonArray("added"));
+    assertEquals(Set.of("max_devices", "entitlements", "heartbeat_interval"), changes.fieldNames());
+    // A PATCH that changes nothing records nothing.
+    assertEquals(200, licenses.admin("PATCH", path, new JsonObject().put("max_devices", 7)).status());
     assertEquals(1, audit.of(LicenseEvents.POLICY_CHANGED, licenses.appId()).stream()
         .filter(event -> created.getString("policy_id").equals(event.getJsonObject("data").getString("policy_id")))
         .count());
