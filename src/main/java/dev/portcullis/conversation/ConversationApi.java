@@ -186,6 +186,11 @@ public final class ConversationApi {
         return kind.failUnknownChallenge(app, conversation.id(), FlowEngine.visit(ctx))
             .onSuccess(v -> HostedPages.problem(ctx, 400, app, "This sign-in is over."));
       }
+      if (!ConversationRequest.matchesCallback(app, conversation.returnUrl())) {
+        // The app's callback URLs no longer cover its returnUrl: over (EXPIRED), as on a later step.
+        return store.end(conversation.id())
+            .onSuccess(v -> HostedPages.problem(ctx, 400, app, "This sign-in is over."));
+      }
       String identity = user == null ? null
           : user.method().equals("phone") ? "phone:" + user.phone() : "email:" + user.email();
       ConversationRequest request = ConversationRequest.parse(new JsonObject()

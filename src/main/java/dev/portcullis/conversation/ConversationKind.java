@@ -46,12 +46,15 @@ final class ConversationKind implements FlowKind {
   @Override
   public Future<Boolean> stillOpen(App app, Flow flow, Visit visit) {
     UUID conversationId = UUID.fromString(flow.data().getString("conversation_id"));
-    // A returnUrl the app's callback URLs no longer cover ends the conversation's page, as a removed callback ends
-    // the other kinds' flows: the owner removed it for a reason.
+    // A returnUrl the app's callback URLs no longer cover ends the conversation, as a removed callback ends the
+    // other kinds' flows: the owner removed it for a reason. It reads EXPIRED from then on, so the backend does not
+    // wait out its 30 minutes (h79: IN_PROGRESS while its page said it was over).
     return store.find(conversationId, app.id()).compose(conversation -> {
-      if (conversation == null || !conversation.open()
-          || !ConversationRequest.matchesCallback(app, conversation.returnUrl())) {
+      if (conversation == null || !conversation.open()) {
         return Future.succeededFuture(false);
+      }
+      if (!ConversationRequest.matchesCallback(app, conversation.returnUrl())) {
+        return store.end(conversationId).map(false);
       }
       String challenged = flow.data().getString("challenged_user");
       if (challenged == null) {

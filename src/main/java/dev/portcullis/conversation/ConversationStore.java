@@ -38,6 +38,10 @@ final class ConversationStore {
           + "SELECT " + Conversation.COLUMNS + ", true AS elsewhere FROM conversations "
           + "WHERE id = $1 AND " + APP_LIVE + " AND NOT EXISTS (SELECT 1 FROM bound)";
 
+  /** Ends an unfinished conversation before its time: it reads EXPIRED from now on. */
+  private static final String END =
+      "UPDATE conversations SET expires_at = now() WHERE id = $1 AND status <> 'FINISHED' AND expires_at > now()";
+
   private static final String FINISH =
       "UPDATE conversations SET status = 'FINISHED', result = $2, user_id = $3, finished_at = now() "
           + "WHERE id = $1 AND status = 'IN_PROGRESS' AND expires_at > now() RETURNING return_url";
@@ -100,6 +104,11 @@ final class ConversationStore {
   Future<String> finish(UUID id, JsonObject result, UUID userId) {
     return pg.run(pool -> pool.preparedQuery(FINISH).execute(Tuple.of(id, result, userId)))
         .map(rows -> rows.rowCount() == 0 ? null : rows.iterator().next().getString("return_url"));
+  }
+
+  /** Ends the conversation now (EXPIRED) unless it finished: its page can no longer get it there. */
+  Future<Void> end(UUID id) {
+    return pg.run(pool -> pool.preparedQuery(END).execute(Tuple.of(id))).mapEmpty();
   }
 
   /** The user's token and challenge for the method, made on first use: the same pair every time after. */

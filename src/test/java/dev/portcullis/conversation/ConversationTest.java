@@ -54,6 +54,10 @@ class ConversationTest {
   }
 
   private static JsonObject read(String id) {
+    return read(id, app);
+  }
+
+  private static JsonObject read(String id, JsonObject app) {
     ApiResponse response = fixture.gateway.http().get("/api/conversations/" + id, "Accept", "application/json",
         "Authorization", HostedFixture.basic(app));
     assertEquals(200, response.status(), response.toString());
@@ -365,6 +369,21 @@ class ConversationTest {
     assertEquals(400, refused.status(), refused.toString());
     assertTrue(refused.body().contains("This sign-in is over"), refused.body());
     assertEquals(0, fixture.codesSentTo("removed-return@example.com"));
+    // Over for the backend too (h79: IN_PROGRESS until its 30 minutes ran out).
+    assertEquals("EXPIRED", read(response.json().getString("id"), changing).getString("status"));
+
+    // A conversation first opened after the change ends the same way.
+    ApiResponse later = fixture.gateway.http().send("POST", "/api/conversations", new JsonObject()
+            .put("userKey", "uk-3").put("returnUrl", RETURN).put("query", new JsonObject()).encode(),
+        "Content-Type", "application/json", "Authorization", HostedFixture.basic(changing));
+    assertEquals(201, later.status(), later.toString());
+    ApiResponse again = fixture.gateway.http().send("PATCH", "/v1/apps/" + changing.getString("app_id"),
+        new JsonObject().put("callback_urls", new JsonArray().add(removed)).encode(),
+        "Content-Type", "application/json", "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
+    assertEquals(200, again.status(), again.toString());
+    FormBrowser.Page opened = fixture.browser().get(path(later.json()));
+    assertEquals(400, opened.status(), opened.toString());
+    assertEquals("EXPIRED", read(later.json().getString("id"), changing).getString("status"));
   }
 
   @Test
