@@ -127,7 +127,9 @@ final class SessionStore {
    * main query reads {@code sessions} in the statement's snapshot, before its update. A revocation committed while
    * the statement waited for the session's row lock is seen there (the row is read again after the wait): the
    * statement then answers no row, and the refresh is judged as one of a revoked session. So is a refresh of a
-   * disabled user's session (its user read by primary key), should a revocation have missed it.
+   * disabled user's session (its user read by primary key), should a revocation have missed it. The session's row
+   * is locked by the check that lets the token be spent, before the spend: a revocation committed while it waited
+   * leaves the token unspent (h81: spent, then judged a reuse of a revoked session when the grace was 0).
    */
   private static final String ROTATE =
       "WITH spent AS (UPDATE refresh_tokens rt SET spent_at = now(), successor_hash = $2 "
@@ -135,7 +137,7 @@ final class SessionStore {
           + "AND (SELECT s.app_id FROM sessions s JOIN users u ON u.id = s.user_id "
           + "WHERE s.id = rt.session_id AND s.revoked_at IS NULL AND NOT u.disabled "
           + "AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM tenant_members m WHERE m.tenant_id = $4 "
-          + "AND m.user_id = s.user_id)) AND " + SEAT_HELD + ") = $3 "
+          + "AND m.user_id = s.user_id)) AND " + SEAT_HELD + " FOR NO KEY UPDATE OF s) = $3 "
           + "RETURNING rt.session_id, rt.expires_at), "
           + "successor AS (INSERT INTO refresh_tokens (token_hash, session_id, expires_at) "
           + "SELECT $2, session_id, expires_at FROM spent), "

@@ -161,6 +161,9 @@ public final class UserApi {
       metrics.disabled();
       reportDisabled(user);
     }
+    if (updated.roles() != null && updated.roles().changed()) {
+      metrics.roleChanged();
+    }
     return ending.committed().eventually(() -> changes.changed(user.id())).compose(done -> ending.remaining());
   }
 

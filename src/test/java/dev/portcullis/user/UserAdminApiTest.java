@@ -248,10 +248,13 @@ class UserAdminApiTest {
     JsonObject user = create(new JsonObject().put("email", email())
         .put("profile", new JsonObject().put("name", "Bob").put("gender", "m")));
     String path = shop.path("/users/" + user.getString("id"));
+    double roleChanges = dev.portcullis.testing.PrometheusText.counter(gateway, "portcullis_role_changes_total");
     ApiResponse patched = shop.http().patch(path, new JsonObject()
         .put("profile", new JsonObject().put("address", "1 Main St").putNull("gender"))
         .put("roles", new JsonArray().add("BUYER")), ADMIN);
     assertEquals(200, patched.status(), patched.body());
+    assertEquals(roleChanges + 1, dev.portcullis.testing.PrometheusText.counter(gateway, "portcullis_role_changes_total"),
+        "a PATCH that changes roles is counted as PUT …/roles is (h81)");
     assertEquals(new JsonObject().put("name", "Bob").put("address", "1 Main St").putNull("gender").putNull("dob"),
         patched.json().getJsonObject("profile"));
     assertEquals(new JsonArray().add("BUYER"), patched.json().getJsonArray("roles"));
