@@ -68,11 +68,11 @@ public final class PasswordVerticle extends VerticleBase {
     OtpStore otpStore = new OtpStore(redis);
     delivery = new OtpDelivery(vertx, DeliveryChannels.from(config, web, mail), otpMetrics, audit,
         config.otpDeliveryBackoffMs());
+    SecurityAlerts alerts = new SecurityAlerts(new SecurityEvents(vertx));
     VerificationCodes codes = new VerificationCodes(otpStore, names, delivery, otpMetrics, audit,
-        OtpSender.Limits.from(config));
+        OtpSender.Limits.from(config), alerts, new UserRepository(pg));
     Challenges challenges = new Challenges(vertx, store, names, audit, metrics);
-    LoginFailures failures = new LoginFailures(store, otpStore, names, audit, metrics,
-        new SecurityAlerts(new SecurityEvents(vertx), registry));
+    LoginFailures failures = new LoginFailures(store, otpStore, names, audit, metrics, alerts);
     HashingSettings hashingSettings = HashingSettings.from(config);
     HashingPool pool = HashingPool.shared(vertx, hashingSettings, registry);
     return PasswordHasher.create(hashingSettings.argon2id(), pool).compose(hashing -> {

@@ -2,8 +2,6 @@ package dev.portcullis.password;
 
 import dev.portcullis.core.RequestContext;
 import dev.portcullis.security.SecurityEvents;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -12,19 +10,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Where the password capability tells the security events webhook (API.md, "Security events webhook") what
  * happened: {@code identity.locked_out} and {@code challenge.difficulty_raised}, through the signed webhook
- * sender ({@link SecurityEvents}: fire-and-forget, never holding a request up), plus a log line (no identity in
- * clear) and a counter.
+ * sender ({@link SecurityEvents}: fire-and-forget, never holding a request up, and counted there), plus a log line
+ * (no identity in clear).
  */
 public final class SecurityAlerts {
 
   private static final Logger LOG = LoggerFactory.getLogger(SecurityAlerts.class);
 
   private final SecurityEvents events;
-  private final MeterRegistry registry;
 
-  public SecurityAlerts(SecurityEvents events, MeterRegistry registry) {
+  public SecurityAlerts(SecurityEvents events) {
     this.events = events;
-    this.registry = registry;
   }
 
   /**
@@ -34,8 +30,6 @@ public final class SecurityAlerts {
   public void emit(String type, UUID appId, UUID userId, JsonObject data, String requestId) {
     RequestContext.bind(requestId);
     events.publish(type, appId, userId, null, data);
-    Counter.builder("portcullis.security.events").description("security events raised").tag("type", type)
-        .register(registry).increment();
     LOG.warn("security event {} for app {} user {}: {}", type, appId, userId, data.encode());
   }
 }

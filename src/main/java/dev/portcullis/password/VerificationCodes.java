@@ -14,8 +14,12 @@ import dev.portcullis.otp.OtpMetrics;
 import dev.portcullis.otp.OtpRefusals;
 import dev.portcullis.otp.OtpSender;
 import dev.portcullis.otp.OtpStore;
+import dev.portcullis.security.SecurityEvents;
+import dev.portcullis.user.UserRepository;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -65,15 +69,19 @@ public final class VerificationCodes {
   private final OtpMetrics metrics;
   private final AuditLog audit;
   private final OtpSender.Limits limits;
+  private final SecurityAlerts alerts;
+  private final UserRepository users;
 
   public VerificationCodes(OtpStore store, OtpCodes codes, OtpDelivery delivery, OtpMetrics metrics, AuditLog audit,
-                           OtpSender.Limits limits) {
+                           OtpSender.Limits limits, SecurityAlerts alerts, UserRepository users) {
     this.store = store;
     this.codes = codes;
     this.delivery = delivery;
     this.metrics = metrics;
     this.audit = audit;
     this.limits = limits;
+    this.alerts = alerts;
+    this.users = users;
   }
 
   /** Issues a code under every OTP limit. */
@@ -152,14 +160,38 @@ public final class VerificationCodes {
       }
       case INVALID -> {
         metrics.failed("invalid");
+        // As a code login's wrong code is (h82: neither the lock-out nor the burn of these codes was told).
+        List<AuditEvent> events = new ArrayList<>();
+        AuditEvent wrong = failed.with("reason", "invalid").with("attempts_left", checked.attemptsLeft());
+        events.add(checked.lockedMs() > 0 ? wrong.with("locked_for", OtpRefusals.seconds(checked.lockedMs())) : wrong);
+        if (checked.lockedMs() > 0) {
+          reportLockout(appId, checked, requestId, clientIp);
+        }
         if (checked.attemptsLeft() == 0) {
           metrics.burned();
+          events.add(AuditEvent.of(AuditEvent.OTP_BURNED, appId, requestId, clientIp)
+              .with("otp_request_id", publicId)
+              .with("purpose", purpose.prefix));
         }
-        yield OtpRefusals.after(audit.record(failed.with("reason", "invalid").with("attempts_left", checked.attemptsLeft())),
-            new ApiException(ErrorCode.OTP_INVALID, "code: wrong code",
-                new JsonObject().put("attempts_left", checked.attemptsLeft())));
+        yield OtpRefusals.after(audit.record(events), new ApiException(ErrorCode.OTP_INVALID, "code: wrong code",
+            new JsonObject().put("attempts_left", checked.attemptsLeft())));
       }
     });
+  }
+
+  /** Tells the security webhook of the identity's lock-out, naming its user when it has one. */
+  private void reportLockout(UUID appId, OtpStore.VerifyOutcome checked, String requestId, String clientIp) {
+    Identity identity = checked.identity();
+    JsonObject data = new JsonObject()
+        .put("reason", "otp_failures")
+        .put("channel", identity.kind().channel())
+        .put(identity.kind().field(), identity.masked())
+        .put("client_ip", clientIp)
+        .put("locked_for", OtpRefusals.seconds(checked.lockedMs()));
+    String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
+    String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
+    users.idOf(appId, email, phone).otherwise((UUID) null)
+        .onSuccess(userId -> alerts.emit(SecurityEvents.IDENTITY_LOCKED_OUT, appId, userId, data, requestId));
   }
 
   /**

@@ -51,6 +51,10 @@ public final class SecurityWebhookVerticle extends VerticleBase {
   }
 
   private void deliver(JsonObject event) {
+    // Every event raised in this process passes here, whichever capability raised it (h82: only the password
+    // capability's were counted), with or without a URL to send it to.
+    Counter.builder("portcullis.security.events").description("security events raised, by type")
+        .tag("type", String.valueOf(event.getString("type"))).register(Metrics.registry(vertx)).increment();
     if (webhook == null) {
       return;
     }

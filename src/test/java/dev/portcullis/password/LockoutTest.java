@@ -64,6 +64,40 @@ class LockoutTest {
   }
 
   @Test
+  @DisplayName("wrong signup codes burn their request and lock the identity out as a code login's do: otp.burned, "
+      + "otp.failed with locked_for, identity.locked_out to the security webhook (h82: none of them)")
+  void wrongSignupCodesAreToldAsLoginCodesAre() {
+    PasswordClient client = PasswordClient.forNewApp(gateway, "lo-codes", settings().put("otp_resend_cooldown", 0));
+    List<JsonObject> security = new CopyOnWriteArrayList<>();
+    MessageConsumer<JsonObject> tap = gateway.vertx().eventBus()
+        .<JsonObject>consumer(SecurityEvents.ADDRESS, message -> security.add(message.body()));
+    String ip = "203.0.113.60";
+    ApiResponse signup = client.signup("vera@example.com", PASSWORD, ip);
+    assertEquals(202, signup.status(), signup.body());
+    String id = signup.json().getString("verification_id");
+    for (int round = 0; round < 2; round++) {
+      String wrong = wrongCode(receiver.awaitCode(id));
+      for (int i = 0; i < 5; i++) {
+        client.verify(id, wrong, ip);
+      }
+      if (round == 0) {
+        ApiResponse resent = client.post("/auth/resend-verification", new JsonObject().put("verification_id", id)
+            .put("client_ip", ip));
+        assertEquals(200, resent.status(), resent.body());
+        id = resent.json().getString("verification_id");
+      }
+    }
+    assertTrue(audit.of(AuditEvent.OTP_BURNED, client.appId()).size() >= 1, "the burned request is audited");
+    assertTrue(audit.of(AuditEvent.OTP_FAILED, client.appId()).stream()
+        .anyMatch(event -> event.getJsonObject("data").containsKey("locked_for")), "the lock-out is audited");
+    Await.until("identity.locked_out on the security events address", Duration.ofSeconds(5),
+        () -> security.stream().anyMatch(event -> SecurityEvents.IDENTITY_LOCKED_OUT.equals(event.getString("type"))
+            && client.appId().equals(event.getString("app_id"))
+            && "otp_failures".equals(event.getJsonObject("data").getString("reason"))));
+    tap.unregister();
+  }
+
+  @Test
   @DisplayName("concurrent guesses check no more passwords than the limits allow: per identity and network, and per "
       + "network across identities")
   void concurrentGuessesStayWithinTheLimits() {
@@ -248,6 +282,10 @@ class LockoutTest {
     String resetId = client.requestReset("tia@example.com").json().getString("reset_id");
     assertEquals(200, client.reset(resetId, receiver.awaitCode(resetId), "marmalade orbit 77").status());
     assertEquals(200, client.login("tia@example.com", "marmalade orbit 77", "203.0.113.30").status());
+  }
+
+  private static String wrongCode(String code) {
+    return (code.charAt(0) == '0' ? "1" : "0") + code.substring(1);
   }
 
   private static JsonObject settings() {

@@ -61,6 +61,8 @@ class SecurityWebhookTest {
   @Test
   @DisplayName("a reused refresh token is POSTed as refresh_token.reused, signed with the security secret")
   void reuseIsReported() {
+    String raised = "portcullis_security_events_total{type=\"refresh_token.reused\"}";
+    double before = dev.portcullis.testing.PrometheusText.counter(gateway, raised);
     JsonObject login = SecurityFixture.login(gateway, app, "reuse@example.com");
     String first = login.getString("refresh_token");
     assertEquals(200, SecurityFixture.refresh(gateway, app, first).status());
@@ -73,6 +75,8 @@ class SecurityWebhookTest {
     assertTrue(Duration.between(Instant.parse(event.getString("at")), Instant.now()).abs().getSeconds() < 60);
     assertEquals(SignedWebhook.signature(SECURITY_SECRET.getBytes(StandardCharsets.UTF_8), Buffer.buffer(call.body())),
         call.signature());
+    // Counted whichever capability raised it (h82: only the password capability's events were).
+    assertEquals(before + 1, dev.portcullis.testing.PrometheusText.counter(gateway, raised));
   }
 
   @Test
