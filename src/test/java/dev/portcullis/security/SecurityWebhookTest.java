@@ -146,6 +146,29 @@ class SecurityWebhookTest {
   }
 
   @Test
+  @DisplayName("events still being retried when the process stops are logged as not delivered (h82: dropped without "
+      + "a trace)")
+  void pendingAtStopAreLogged() {
+    WebhookReceiver failing = new WebhookReceiver();
+    failing.answer(() -> 500);
+    TestGateway stopping = TestGateway.start(new JsonObject()
+        .put(GatewayConfig.SECURITY_WEBHOOK_URL, failing.url())
+        .put(GatewayConfig.SECURITY_WEBHOOK_SECRET, SECURITY_SECRET)
+        .put(GatewayConfig.WEBHOOK_SECRET, WebhookReceiver.SECRET));
+    try (dev.portcullis.testing.LogCapture log = new dev.portcullis.testing.LogCapture()) {
+      new dev.portcullis.security.SecurityEvents(stopping.vertx())
+          .publish("user.disabled", UUID.randomUUID(), UUID.randomUUID(), null, new JsonObject());
+      Await.until("the first try refused", Duration.ofSeconds(5), () -> !failing.calls().isEmpty());
+      stopping.close();
+      assertTrue(log.lines().stream().anyMatch(line -> line.contains("1 security events not delivered")),
+          String.join("\n", log.lines()));
+    } finally {
+      stopping.close();
+      failing.close();
+    }
+  }
+
+  @Test
   @DisplayName("a receiver that does not answer never holds up the request that raised the event")
   void neverHoldsUp() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
