@@ -651,7 +651,8 @@ class OidcProviderTest {
     JsonObject ended = audit.of("session.revoked", appId).stream()
         .filter(candidate -> requestId.equals(candidate.getString("request_id"))).findFirst().orElseThrow();
     assertEquals(Revocation.REASON, ended.getJsonObject("data").getString("reason"), ended.encode());
-    assertEquals(event.getJsonObject("data").getString("session_id"), ended.getJsonObject("data").getString("session_id"));
+    assertEquals(event.getJsonObject("data").getString("session_id"),
+        ended.getJsonObject("data").getString("session_id"));
 
     // A spent refresh token (RFC 7009 2.2: an invalid token is answered 200), its session ending as a reuse.
     RefreshToken spent = offlineTokens("dj@example.com").getOIDCTokens().getRefreshToken();

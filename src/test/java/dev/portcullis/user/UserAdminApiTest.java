@@ -207,7 +207,8 @@ class UserAdminApiTest {
         "Arabic-Indic digits, as the phone itself is accepted in them");
     assertEquals(List.of(second.getString("id")), ids(app, "\uFF16\uFF12\u3000\uFF18\uFF19\uFF11"),
         "full-width digits and space");
-    assertEquals(List.of(second.getString("id")), ids(app, "\uFF0B62891"), "a full-width plus, as phones take it (h77)");
+    assertEquals(List.of(second.getString("id")), ids(app, "\uFF0B62891"),
+        "a full-width plus, as phones take it (h77)");
     assertEquals(List.of(first.getString("id")), ids(app, first.getString("id")));
     assertEquals(List.of(), ids(app, "nobody"));
     assertEquals(400, app.http().get(app.path("/users?limit=501"), ADMIN).status());
@@ -253,7 +254,8 @@ class UserAdminApiTest {
         .put("profile", new JsonObject().put("address", "1 Main St").putNull("gender"))
         .put("roles", new JsonArray().add("BUYER")), ADMIN);
     assertEquals(200, patched.status(), patched.body());
-    assertEquals(roleChanges + 1, dev.portcullis.testing.PrometheusText.counter(gateway, "portcullis_role_changes_total"),
+    assertEquals(roleChanges + 1,
+        dev.portcullis.testing.PrometheusText.counter(gateway, "portcullis_role_changes_total"),
         "a PATCH that changes roles is counted as PUT …/roles is (h81)");
     assertEquals(new JsonObject().put("name", "Bob").put("address", "1 Main St").putNull("gender").putNull("dob"),
         patched.json().getJsonObject("profile"));
