@@ -8,6 +8,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.TreeSet;
@@ -77,7 +78,8 @@ public record App(UUID id, UUID ownerId, String name, String slug, byte[] secret
     if (!name.equals(before.name)) {
       fields.add("name");
     }
-    if (!callbackUrls.equals(before.callbackUrls)) {
+    // A reordered list is the same set of callback URLs: every one is matched exactly, none before another.
+    if (!new HashSet<>(callbackUrls).equals(new HashSet<>(before.callbackUrls))) {
       fields.add("callback_urls");
     }
     JsonObject now = settings.toJson();
@@ -92,8 +94,8 @@ public record App(UUID id, UUID ownerId, String name, String slug, byte[] secret
 
   /**
    * The values of what a PATCH changed, for its audit event, in at most {@code budgetBytes} of JSON: callback URLs
-   * first, as the ones {@code added} and {@code removed}, each cut short (ending in {@value #CUT}) where all of them
-   * would not fit whole, so no URL that codes may now go to is left out; then each other field of
+   * first, as the ones {@code added} and {@code removed}, whole when they all fit, else each cut short after its
+   * origin (ending in {@value #CUT}), so no URL that codes may now go to is left out; then each other field of
    * {@link #changesFrom} with its {@code from} and {@code to}, each one that still fits (one that does not is named
    * by {@link #changesFrom} only).
    */
@@ -103,9 +105,13 @@ public record App(UUID id, UUID ownerId, String name, String slug, byte[] secret
     if (fields.contains("callback_urls")) {
       List<String> added = urlsMissingFrom(before);
       List<String> removed = before.urlsMissingFrom(this);
-      // Two thirds of the room for the URLs (each URL's quotes, comma and cut mark take 8 bytes more).
-      int perUrl = Math.max(MIN_URL_KEPT, (budgetBytes * 2 / 3 - 48) / Math.max(1, added.size() + removed.size()) - 8);
-      out.put("callback_urls", new JsonObject().put("added", cut(added, perUrl)).put("removed", cut(removed, perUrl)));
+      JsonObject whole = new JsonObject().put("added", new JsonArray(added)).put("removed", new JsonArray(removed));
+      // Up to two thirds of the room for the URLs, whole when they fit (each URL's quotes, comma and cut mark take
+      // 8 bytes more when cut).
+      int room = budgetBytes * 2 / 3;
+      int perUrl = Math.max(MIN_URL_KEPT, (room - 48) / Math.max(1, added.size() + removed.size()) - 8);
+      out.put("callback_urls", whole.encode().length() <= room ? whole
+          : new JsonObject().put("added", cut(added, perUrl)).put("removed", cut(removed, perUrl)));
     }
     int used = out.encode().getBytes(StandardCharsets.UTF_8).length;
     if (used > budgetBytes) {
@@ -132,9 +138,24 @@ public record App(UUID id, UUID ownerId, String name, String slug, byte[] secret
     return callbackUrls.stream().filter(url -> !other.callbackUrls.contains(url)).toList();
   }
 
+  /** Each URL within {@code length} characters, but never cut inside its origin: where codes go is what counts. */
   private static JsonArray cut(List<String> urls, int length) {
-    return new JsonArray(urls.stream().map(url -> url.length() <= length ? url : url.substring(0, length) + CUT)
-        .toList());
+    return new JsonArray(urls.stream().map(url -> {
+      int kept = Math.max(length, originLength(url));
+      return url.length() <= kept ? url : url.substring(0, kept) + CUT;
+    }).toList());
+  }
+
+  /** The length of the scheme, host and port that begin a callback URL (stored ones are absolute). */
+  private static int originLength(String url) {
+    int authority = url.indexOf("://");
+    if (authority < 0) {
+      return url.length();
+    }
+    int path = url.indexOf('/', authority + 3);
+    int query = url.indexOf('?', authority + 3);
+    int end = path < 0 ? query : query < 0 ? path : Math.min(path, query);
+    return end < 0 ? url.length() : end;
   }
 
   private Object value(String field) {

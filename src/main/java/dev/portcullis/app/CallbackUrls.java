@@ -91,7 +91,11 @@ public final class CallbackUrls {
       // A port beyond int: java.net.URI then reads the authority as a registry name, with no host.
       throw ApiException.invalid(field, "'" + shorten(url) + "' has no valid port (1–" + MAX_PORT + ")");
     }
-    if (!uri.isAbsolute() || host == null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+    if (uri.getRawUserInfo() != null || host == null && uri.getRawAuthority() != null
+        && uri.getRawAuthority().contains("@")) {
+      throw ApiException.invalid(field, "'" + shorten(url) + "' must not carry a user name or password");
+    }
+    if (!uri.isAbsolute() || host == null || uri.getRawFragment() != null) {
       throw ApiException.invalid(field, "'" + shorten(url) + "' must be an absolute URL with a host, no fragment");
     }
     if (uri.getPort() == 0 || uri.getPort() > MAX_PORT) {

@@ -79,7 +79,7 @@ public final class AuthCodes {
       return Future.succeededFuture(new Redemption(Verdict.INVALID, null, false, null, null, null));
     }
     List<String> args = List.of(appId.toString(), authenticated ? "1" : "0",
-        verifier == null ? "" : Tokens.s256(verifier), redirect == null ? "" : redirect, kind,
+        verifier == null || verifier.isEmpty() ? "" : Tokens.s256(verifier), redirect == null ? "" : redirect, kind,
         Long.toString(TOMBSTONE_MS));
     return REDEEM.run(redis, List.of(key(code)), args).map(AuthCodes::redemption);
   }

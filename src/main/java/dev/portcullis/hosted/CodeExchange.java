@@ -72,7 +72,8 @@ public final class CodeExchange {
           case UNAUTHENTICATED -> refused(new ApiException(ErrorCode.INVALID_CLIENT,
               "this code was issued without a code_challenge: authenticate with HTTP Basic app_id:app_secret"));
           case VERIFIER -> refused(new ApiException(ErrorCode.INVALID_GRANT,
-              "code_verifier: does not match the code_challenge of this code; the code is spent"));
+              "code_verifier: does not match this code (one issued with a code_challenge needs its code_verifier, "
+                  + "one issued without takes none); the code is spent"));
           case INVALID -> refused(invalidGrant());
         });
   }

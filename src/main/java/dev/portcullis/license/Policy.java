@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import java.time.OffsetDateTime;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -53,7 +54,11 @@ record Policy(UUID id, UUID appId, String name, int maxDevices, Long durationSec
     JsonObject then = before.toJson();
     JsonObject changes = new JsonObject();
     for (String field : CHANGEABLE) {
-      if (Objects.equals(now.getValue(field), then.getValue(field))) {
+      // Entitlements are a set: a reordered list changes nothing a token or certificate says.
+      boolean same = field.equals("entitlements")
+          ? new HashSet<>(entitlements.getList()).equals(new HashSet<>(before.entitlements.getList()))
+          : Objects.equals(now.getValue(field), then.getValue(field));
+      if (same) {
         continue;
       }
       if (!field.equals("entitlements")) {

@@ -78,7 +78,10 @@ public record Identity(Kind kind, String value, String country) {
       throw ApiException.invalid("email", "must be at most " + MAX_EMAIL_LENGTH + " characters");
     }
     if (!EMAIL.matcher(email).matches()) {
+      int at = email.lastIndexOf('@');
+      boolean asciiDomain = email.substring(at + 1).chars().allMatch(c -> c < 0x80);
       throw ApiException.invalid("email", email.chars().allMatch(c -> c < 0x80) ? "is not a valid email address"
+          : asciiDomain ? "is not a valid email address (ASCII only: a local part in other characters is not taken)"
           : "is not a valid email address (ASCII only: an internationalised domain in its ASCII form, xn--…)");
     }
     if (email.lastIndexOf('@') > MAX_LOCAL_PART_LENGTH) {

@@ -234,6 +234,16 @@ class AppApiTest {
   }
 
   @Test
+  @DisplayName("a callback URL with a user name is refused saying so (h83)")
+  void callbackUrlUserInfo() {
+    for (String url : List.of("https://user@a.example.com/cb", "https://user:pw@a.example.com/cb")) {
+      ApiResponse response = http().post("/v1/apps", new JsonObject().put("name", "X").put("slug", slug())
+          .put("callback_urls", new JsonArray().add(url)), ADMIN);
+      assertTrue(response.json().getString("message").contains("user name"), url + ": " + response.body());
+    }
+  }
+
+  @Test
   @DisplayName("a callback URL listed twice is refused naming it, on create and on change")
   void duplicateCallbackUrl() {
     JsonArray twice = new JsonArray().add("https://shop.example.com/cb").add("https://shop.example.com/cb");
@@ -368,6 +378,30 @@ class AppApiTest {
     assertEquals(20, added.size());
     assertEquals("https://attacker.example/grab", added.getString(0));
     assertTrue(added.getString(1).startsWith("https://shop.example.com/0?q") && added.getString(1).endsWith("…"));
+
+    // URLs that fit are kept whole; cut ones keep their origin, however long (h83: the attacker's domain was cut off).
+    String id2 = gateway.createApp(slug()).getString("app_id");
+    JsonArray fitting = new JsonArray().add("https://shop.example.com/cb").add("https://shop.example.com/return");
+    assertEquals(200, http().patch("/v1/apps/" + id2, new JsonObject().put("callback_urls", fitting), ADMIN).status());
+    assertEquals(fitting, audit.one(AuditEvent.APP_CHANGED, id2).getJsonObject("data").getJsonObject("changes")
+        .getJsonObject("callback_urls").getJsonArray("added"));
+    String attacker = "https://shop.example.com.login-verify-session-" + "0".repeat(60) + ".attacker.net/cb";
+    JsonArray padded = new JsonArray().add(attacker);
+    for (int i = 0; i < 19; i++) {
+      padded.add("https://shop.example.com/cb/" + "p".repeat(300) + "/" + i);
+    }
+    assertEquals(200, http().patch("/v1/apps/" + id2, new JsonObject().put("callback_urls", padded), ADMIN).status());
+    dev.portcullis.testing.Await.until("the second app.changed", java.time.Duration.ofSeconds(5),
+        () -> audit.of(AuditEvent.APP_CHANGED, id2).size() == 2);
+    assertTrue(audit.of(AuditEvent.APP_CHANGED, id2).stream().anyMatch(event -> event.encode()
+        .contains("attacker.net")), "the new destination's whole origin is in the log");
+    // Only reordered: the same set of URLs, no event.
+    JsonArray reversed = new JsonArray();
+    for (int i = padded.size() - 1; i >= 0; i--) {
+      reversed.add(padded.getString(i));
+    }
+    assertEquals(200, http().patch("/v1/apps/" + id2, new JsonObject().put("callback_urls", reversed), ADMIN).status());
+    assertEquals(2, audit.of(AuditEvent.APP_CHANGED, id2).size());
 
     // Every URL replaced and every setting changed at once: the event is still stored, with what fits.
     JsonArray others = new JsonArray();

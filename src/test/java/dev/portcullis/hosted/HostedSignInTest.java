@@ -410,6 +410,13 @@ class HostedSignInTest {
     assertEquals(400, refused.status(), refused.body());
     assertEquals("invalid_grant", refused.error());
     assertEquals("invalid_grant", userinfo(code, "Authorization", HostedFixture.basic(app)).error(), "spent");
+
+    // An empty code_verifier= (a templated URL) is no verifier: the Basic client redeems its code (h83).
+    String other = query(completeFlow(fixture.browser(), onboarding(CALLBACK, "templated"), "pkce-empty@example.com")
+        .location()).get("auth_code");
+    ApiResponse empty = fixture.gateway.http().get("/api/client/" + appId + "/userinfo?code="
+        + FormBrowser.encode(other) + "&code_verifier=", "Authorization", HostedFixture.basic(app));
+    assertEquals(200, empty.status(), empty.body());
   }
 
   /** The code of a PKCE onboarding flow of {@code email}. */

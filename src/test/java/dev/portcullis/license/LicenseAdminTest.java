@@ -82,11 +82,14 @@ class LicenseAdminTest {
     assertEquals(new JsonObject().put("from", 5).put("to", 7), changes.getJsonObject("max_devices"));
     assertEquals(new JsonArray().add("pro"), changes.getJsonObject("entitlements").getJsonArray("added"));
     assertEquals(Set.of("max_devices", "entitlements", "heartbeat_interval"), changes.fieldNames());
-    // A PATCH that changes nothing records nothing.
+    // A PATCH that changes nothing records nothing, nor one that only reorders the entitlements (h83).
     assertEquals(200, licenses.admin("PATCH", path, new JsonObject().put("max_devices", 7)).status());
-    assertEquals(1, audit.of(LicenseEvents.POLICY_CHANGED, licenses.appId()).stream()
+    licenses.admin("PATCH", path, new JsonObject().put("entitlements", new JsonArray().add("pro").add("sso")));
+    assertEquals(200, licenses.admin("PATCH", path, new JsonObject()
+        .put("entitlements", new JsonArray().add("sso").add("pro"))).status());
+    assertEquals(2, audit.of(LicenseEvents.POLICY_CHANGED, licenses.appId()).stream()
         .filter(event -> created.getString("policy_id").equals(event.getJsonObject("data").getString("policy_id")))
-        .count());
+        .count(), "the first PATCH and the one adding sso");
   }
 
   @Test

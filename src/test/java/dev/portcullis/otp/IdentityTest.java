@@ -49,7 +49,9 @@ class IdentityTest {
   @DisplayName("a refused email is told why: its characters, its local part's length, or its xn-- label")
   void emailRefusalsSayWhy() {
     assertTrue(assertThrows(ApiException.class, () -> Identity.email("Äbc@example.com")).getMessage()
-        .contains("ASCII"));
+        .contains("local part"), "the local part is what is not ASCII (h83)");
+    assertTrue(assertThrows(ApiException.class, () -> Identity.email("abc@exämple.com")).getMessage()
+        .contains("xn--"));
     assertFalse(assertThrows(ApiException.class, () -> Identity.email("a..b@example.com")).getMessage()
         .contains("ASCII"), "an ASCII address is not told to be ASCII (h77)");
     assertTrue(assertThrows(ApiException.class, () -> Identity.email("a".repeat(65) + "@example.com")).getMessage()
