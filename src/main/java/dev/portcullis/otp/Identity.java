@@ -223,7 +223,7 @@ public record Identity(Kind kind, String value, String country) {
 
   /**
    * A user's stored email or phone (exactly one is non-null), as it was normalised when accepted: not judged again by
-   * today's rules, so a number accepted before a rule was added stays its user's (for a password change, a code).
+   * today's rules, so a number accepted before a rule was added stays its user's (for a password change).
    */
   public static Identity stored(String email, String phone) {
     return email != null ? new Identity(Kind.EMAIL, email, null) : new Identity(Kind.PHONE, phone, countryOf(phone));
