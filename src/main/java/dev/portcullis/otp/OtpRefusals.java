@@ -1,6 +1,7 @@
 package dev.portcullis.otp;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 
 /** The wording and timing of OTP refusals, shared by send and verify. */
 public final class OtpRefusals {
@@ -48,6 +49,16 @@ public final class OtpRefusals {
               + "retry in " + seconds + " s";
       default -> "too many codes were sent for this app in the last hour; retry in " + seconds + " s";
     };
+  }
+
+  /** The {@code identity.locked_out} data of a lock-out by wrong codes: masked identity, network, how long. */
+  public static JsonObject lockedOutData(Identity identity, String clientIp, long lockedMs) {
+    return new JsonObject()
+        .put("reason", "otp_failures")
+        .put("channel", identity.kind().channel())
+        .put(identity.kind().field(), identity.masked())
+        .put("client_ip", clientIp)
+        .put("locked_for", seconds(lockedMs));
   }
 
   public static String lockoutMessage(String field, long seconds) {

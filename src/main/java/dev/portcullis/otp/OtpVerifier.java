@@ -204,12 +204,7 @@ public final class OtpVerifier {
   /** Tells the security webhook, naming the identity's user when it has one; the answer does not wait for it. */
   private void reportLockout(Call call, OtpStore.VerifyOutcome outcome) {
     Identity identity = outcome.identity();
-    JsonObject data = new JsonObject()
-        .put("reason", "otp_failures")
-        .put("channel", identity.kind().channel())
-        .put(identity.kind().field(), identity.masked())
-        .put("client_ip", call.clientIp())
-        .put("locked_for", OtpRefusals.seconds(outcome.lockedMs()));
+    JsonObject data = OtpRefusals.lockedOutData(identity, call.clientIp(), outcome.lockedMs());
     users.idOf(call.appId(), valueIf(identity, Identity.Kind.EMAIL), valueIf(identity, Identity.Kind.PHONE))
         .otherwise((UUID) null)
         .onSuccess(userId -> securityEvents.publish(SecurityEvents.IDENTITY_LOCKED_OUT, call.appId(), userId, null,

@@ -182,12 +182,7 @@ public final class VerificationCodes {
   /** Tells the security webhook of the identity's lock-out, naming its user when it has one. */
   private void reportLockout(UUID appId, OtpStore.VerifyOutcome checked, String requestId, String clientIp) {
     Identity identity = checked.identity();
-    JsonObject data = new JsonObject()
-        .put("reason", "otp_failures")
-        .put("channel", identity.kind().channel())
-        .put(identity.kind().field(), identity.masked())
-        .put("client_ip", clientIp)
-        .put("locked_for", OtpRefusals.seconds(checked.lockedMs()));
+    JsonObject data = OtpRefusals.lockedOutData(identity, clientIp, checked.lockedMs());
     String email = identity.kind() == Identity.Kind.EMAIL ? identity.value() : null;
     String phone = identity.kind() == Identity.Kind.PHONE ? identity.value() : null;
     users.idOf(appId, email, phone).otherwise((UUID) null)

@@ -222,25 +222,16 @@ class AppApiTest {
     assertTrue(response.json().getString("message").startsWith("callback_urls"), response.body());
   }
 
-  @Test
-  @DisplayName("a callback URL's port outside 1-65535 is refused as such, also one beyond an int (h77)")
-  void callbackUrlPort() {
-    for (String url : List.of("https://example.com:0/cb", "https://example.com:65536/cb",
-        "https://example.com:99999999999/cb")) {
-      ApiResponse response = http().post("/v1/apps", new JsonObject().put("name", "X").put("slug", slug())
-          .put("callback_urls", new JsonArray().add(url)), ADMIN);
-      assertTrue(response.json().getString("message").contains("no valid port"), url + ": " + response.body());
-    }
-  }
-
-  @Test
-  @DisplayName("a callback URL with a user name is refused saying so (h83)")
-  void callbackUrlUserInfo() {
-    for (String url : List.of("https://user@a.example.com/cb", "https://user:pw@a.example.com/cb")) {
-      ApiResponse response = http().post("/v1/apps", new JsonObject().put("name", "X").put("slug", slug())
-          .put("callback_urls", new JsonArray().add(url)), ADMIN);
-      assertTrue(response.json().getString("message").contains("user name"), url + ": " + response.body());
-    }
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"https://example.com:0/cb, no valid port", "https://example.com:65536/cb, no valid port",
+      "https://example.com:99999999999/cb, no valid port", "https://user@a.example.com/cb, user name",
+      "https://user:pw@a.example.com/cb, user name"})
+  @DisplayName("a callback URL's port outside 1-65535 (also one beyond an int, h77) or a user name in it (h83) is "
+      + "refused saying so")
+  void callbackUrlRefusalSaysWhy(String url, String reason) {
+    ApiResponse response = http().post("/v1/apps", new JsonObject().put("name", "X").put("slug", slug())
+        .put("callback_urls", new JsonArray().add(url)), ADMIN);
+    assertTrue(response.json().getString("message").contains(reason), url + ": " + response.body());
   }
 
   @Test
