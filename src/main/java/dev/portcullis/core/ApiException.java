@@ -9,6 +9,8 @@ import io.vertx.core.json.JsonObject;
 public final class ApiException extends RuntimeException {
 
   private static final String LOGGED_FIELD = "_logged";
+  /** Longer than any field of the contract (settings.hosted_terms_url and the like). */
+  private static final int MAX_SHOWN_FIELD = 64;
 
   private final ErrorCode code;
   private final JsonObject extra;
@@ -24,8 +26,19 @@ public final class ApiException extends RuntimeException {
     this.extra = extra;
   }
 
+  /**
+   * {@code 400} naming {@code field}. A field name can be the caller's own (a key no request takes), so a long one is
+   * cut: an answer must not grow with whatever a caller sends.
+   */
   public static ApiException invalid(String field, String problem) {
-    return new ApiException(ErrorCode.INVALID_REQUEST, field + ": " + problem);
+    return new ApiException(ErrorCode.INVALID_REQUEST, shown(field) + ": " + problem);
+  }
+
+  private static String shown(String field) {
+    if (field == null || field.codePointCount(0, field.length()) <= MAX_SHOWN_FIELD) {
+      return field;
+    }
+    return field.substring(0, field.offsetByCodePoints(0, MAX_SHOWN_FIELD)) + "…";
   }
 
   /** A login or refresh naming a tenant its user is no member of (a new identity is a member of none). */

@@ -1,16 +1,22 @@
 package dev.portcullis.http;
 
 import dev.portcullis.core.RequestContext;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
-/** Gives every request an id: the caller's {@code X-Request-Id} when it is sane, else a new UUID. */
+/**
+ * Gives every request an id: the caller's {@code X-Request-Id} when it is sane, else a new UUID. Its answer also
+ * tells a browser not to guess its media type: an error naming a caller's field must stay JSON, whatever it holds.
+ */
 public final class RequestIds {
 
   public static final String HEADER = "X-Request-Id";
+  private static final CharSequence NO_SNIFF_HEADER = HttpHeaders.createOptimized("X-Content-Type-Options");
+  private static final CharSequence NO_SNIFF = HttpHeaders.createOptimized("nosniff");
   private static final String KEY = "request_id";
   private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:/+=-]{1,128}");
 
@@ -37,7 +43,7 @@ public final class RequestIds {
     String id = of(ctx.request());
     ctx.put(KEY, id);
     RequestContext.bind(id);
-    ctx.response().putHeader(HEADER, id);
+    ctx.response().putHeader(HEADER, id).putHeader(NO_SNIFF_HEADER, NO_SNIFF);
   }
 
   /**

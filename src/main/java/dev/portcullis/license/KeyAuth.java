@@ -76,7 +76,9 @@ final class KeyAuth {
     UUID backend = ClientAuth.appId(ctx);
     String claimedApp = Fields.requiredString(body, "app_id");
     String key = Fields.requiredString(body, "key");
-    String clientIp = backend != null && Fields.clientIp(body) != null ? Fields.clientIp(body) : Requests.callerIp(ctx);
+    // Checked whoever calls, as every field is; counted only for an authenticated backend (a device could claim any).
+    String reported = Fields.clientIp(body);
+    String clientIp = backend != null && reported != null ? reported : Requests.callerIp(ctx);
     UUID parsed = AppDirectory.parseUuid(claimedApp);
     // A malformed app id, or one other than the authenticated backend's, finds nothing after the same work.
     UUID appId = parsed == null || backend != null && !backend.equals(parsed) ? NO_APP : parsed;
@@ -84,7 +86,7 @@ final class KeyAuth {
     // The address a backend reports is counted for its app only: one app must not use up another's, nor a
     // device's own; an IPv6 address counts by its /64, as every per-network limit does.
     String network = SourceNetwork.limitKey(clientIp);
-    String ipCounter = backend != null && Fields.clientIp(body) != null ? backend + "|" + network : network;
+    String ipCounter = backend != null && reported != null ? backend + "|" + network : network;
     return limits.count(ipCounter, keyHash, appId)
         .onFailure(limited -> metrics.refused("rate_limited"))
         .compose(counted -> {

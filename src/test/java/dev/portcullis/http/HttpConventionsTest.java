@@ -147,6 +147,21 @@ class HttpConventionsTest {
   }
 
   @Test
+  @DisplayName("a field name of the caller's is cut in the error, and no answer's media type is to be sniffed (h91)")
+  void callersFieldNamesCut() {
+    String longName = "<script>" + "x".repeat(20_000);
+    ApiResponse response = gateway.http().post("/v1/apps", new JsonObject().put("name", "N").put(longName, 1),
+        Http.bearer(TestGateway.ADMIN_KEY));
+    assertEquals(400, response.status());
+    assertEquals("invalid_request", response.error());
+    String message = response.json().getString("message");
+    assertTrue(message.startsWith("<script>xxx") && message.contains("…: is not a field of this request"), message);
+    assertTrue(response.body().length() < 1_000, "the answer does not grow with the caller's field name");
+    assertEquals("nosniff", response.header("X-Content-Type-Options"));
+    assertEquals("nosniff", gateway.http().get("/nowhere").header("X-Content-Type-Options"));
+  }
+
+  @Test
   @DisplayName("a body that is not JSON is 400 invalid_request; one beyond the parser's bounds says so (h26: called "
       + "invalid JSON)")
   void notJson() {

@@ -328,6 +328,13 @@ class ActivationTest {
     assertEquals(200, licenses.device(gateway.http(), "verify", key, spoofed).status());
     JsonObject backend = spoofed.copy().put("app_secret", licenses.app().getString("app_secret"));
     assertEquals(200, licenses.device(gateway.http(), "verify", key, backend).status());
+    // Not counted without the secret, but checked all the same, as every field is (h91: an object was taken).
+    for (Object malformed : List.<Object>of(new JsonObject().put("x", 1), 12345, "999.1.1.1")) {
+      ApiResponse wrongType = licenses.device(gateway.http(), "verify", key, new JsonObject().put("client_ip", malformed));
+      assertEquals(400, wrongType.status(), String.valueOf(malformed));
+      assertEquals("invalid_request", wrongType.error());
+      assertTrue(wrongType.json().getString("message").startsWith("client_ip:"), wrongType.body());
+    }
     JsonObject wrongSecret = spoofed.copy().put("app_secret", "pcs_wrong");
     ApiResponse refused = licenses.device(gateway.http(), "verify", key, wrongSecret);
     assertEquals(401, refused.status());
