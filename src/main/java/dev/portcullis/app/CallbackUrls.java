@@ -20,6 +20,9 @@ public final class CallbackUrls {
   private static final int MAX_URLS = 20;
   private static final int MAX_LENGTH = 2048;
   private static final int MAX_PORT = 65_535;
+  /** RFC 1035's limits of a domain name and of each of its labels. */
+  private static final int MAX_HOST = 253;
+  private static final int MAX_LABEL = 63;
   private static final Set<String> RESERVED_PARAMETERS =
       Set.of("code", "state", "iss", "error", "error_description", "error_uri", "auth_code");
 
@@ -101,6 +104,11 @@ public final class CallbackUrls {
     if (uri.getPort() == 0 || uri.getPort() > MAX_PORT) {
       throw ApiException.invalid(field, "'" + shorten(url) + "' has no valid port (1–" + MAX_PORT + ")");
     }
+    if (!host.startsWith("[") && !dnsSized(host)) {
+      // No resolver answers a longer name, and a long one only pads the audit event of a change (h86).
+      throw ApiException.invalid(field, "'" + shorten(url) + "' has a host name of over " + MAX_HOST
+          + " characters or a label of over " + MAX_LABEL);
+    }
     String reserved = reservedParameter(uri.getRawQuery());
     if (reserved != null) {
       // The answer appends these: a client would read two codes or two states, and could not tell which is ours.
@@ -117,11 +125,27 @@ public final class CallbackUrls {
     }
   }
 
-  /** Whether a stored callback URL may be answered: its query carries no parameter the answer adds itself. */
+  private static boolean dnsSized(String host) {
+    if (host.length() > MAX_HOST) {
+      return false;
+    }
+    for (String label : host.split("\\.")) {
+      if (label.length() > MAX_LABEL) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Whether a stored callback URL may be answered: it has a host and a port in range (a port beyond int leaves
+   * {@link URI} no host), and its query carries no parameter the answer adds itself.
+   */
   static boolean usable(String url) {
     try {
       URI uri = new URI(url);
-      return reservedParameter(uri.getRawQuery()) == null && uri.getPort() != 0 && uri.getPort() <= MAX_PORT;
+      return uri.getHost() != null && reservedParameter(uri.getRawQuery()) == null && uri.getPort() != 0
+          && uri.getPort() <= MAX_PORT;
     } catch (URISyntaxException | IllegalArgumentException e) {
       return false;
     }

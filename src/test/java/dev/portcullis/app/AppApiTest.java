@@ -235,6 +235,22 @@ class AppApiTest {
   }
 
   @Test
+  @DisplayName("a callback URL's host longer than DNS allows (253 characters, labels of 63) is refused (h86)")
+  void callbackHostWithinDnsLimits() {
+    String label63 = "a".repeat(63);
+    String longest = String.join(".", label63, label63, label63, "a".repeat(53) + ".example");
+    assertEquals(253, longest.length());
+    for (String host : List.of(longest + "x", "a".repeat(64) + ".example.com")) {
+      ApiResponse response = http().post("/v1/apps", new JsonObject().put("name", "X").put("slug", slug())
+          .put("callback_urls", new JsonArray().add("https://" + host + "/cb")), ADMIN);
+      assertEquals(400, response.status(), host);
+      assertTrue(response.json().getString("message").contains("host name"), response.body());
+    }
+    assertEquals(201, http().post("/v1/apps", new JsonObject().put("name", "X").put("slug", slug())
+        .put("callback_urls", new JsonArray().add("https://" + longest + "/cb")), ADMIN).status());
+  }
+
+  @Test
   @DisplayName("a callback URL listed twice is refused naming it, on create and on change")
   void duplicateCallbackUrl() {
     JsonArray twice = new JsonArray().add("https://shop.example.com/cb").add("https://shop.example.com/cb");
@@ -376,7 +392,8 @@ class AppApiTest {
     assertEquals(200, http().patch("/v1/apps/" + id2, new JsonObject().put("callback_urls", fitting), ADMIN).status());
     assertEquals(fitting, audit.one(AuditEvent.APP_CHANGED, id2).getJsonObject("data").getJsonObject("changes")
         .getJsonObject("callback_urls").getJsonArray("added"));
-    String attacker = "https://shop.example.com.login-verify-session-" + "0".repeat(60) + ".attacker.net/cb";
+    String attacker = "https://shop.example.com.login-verify-session-" + "0".repeat(40) + "." + "0".repeat(60)
+        + ".attacker.net/cb";
     JsonArray padded = new JsonArray().add(attacker);
     for (int i = 0; i < 19; i++) {
       padded.add("https://shop.example.com/cb/" + "p".repeat(300) + "/" + i);
@@ -393,6 +410,42 @@ class AppApiTest {
     }
     assertEquals(200, http().patch("/v1/apps/" + id2, new JsonObject().put("callback_urls", reversed), ADMIN).status());
     assertEquals(2, audit.of(AuditEvent.APP_CHANGED, id2).size());
+    // Nor are the settings that are sets, reordered (h86).
+    JsonObject sets = new JsonObject().put("otp_channels", new JsonArray().add("email").add("sms"))
+        .put("sms_allowed_countries", new JsonArray().add("XK").add("AC"));
+    assertEquals(200, http().patch("/v1/apps/" + id2, new JsonObject().put("settings", sets), ADMIN).status());
+    dev.portcullis.testing.Await.until("the third app.changed", java.time.Duration.ofSeconds(5),
+        () -> audit.of(AuditEvent.APP_CHANGED, id2).size() == 3);
+    JsonObject reordered = new JsonObject().put("otp_channels", new JsonArray().add("sms").add("email"))
+        .put("sms_allowed_countries", new JsonArray().add("AC").add("XK"));
+    assertEquals(200, http().patch("/v1/apps/" + id2, new JsonObject().put("settings", reordered), ADMIN).status());
+    assertEquals(3, audit.of(AuditEvent.APP_CHANGED, id2).size());
+
+    // Many long hosts (as long as DNS allows) added first, then all replaced by a short new one: the short one's
+    // domain is named, however many long ones leave (h86: counts alone hid it).
+    String id3 = gateway.createApp(slug()).getString("app_id");
+    String label63 = "a".repeat(63);
+    JsonArray longHosts = new JsonArray();
+    for (int i = 0; i < 20; i++) {
+      longHosts.add("https://" + label63 + "." + label63 + "." + label63 + ".x" + i + ".example.com/cb");
+    }
+    assertEquals(200, http().patch("/v1/apps/" + id3, new JsonObject().put("callback_urls", longHosts), ADMIN).status());
+    JsonArray evil = new JsonArray().add("https://evil.example.net/cb");
+    for (int i = 0; i < 19; i++) {
+      evil.add("https://" + label63 + "." + label63 + "." + label63 + ".y" + i + ".example.com/cb");
+    }
+    assertEquals(200, http().patch("/v1/apps/" + id3, new JsonObject().put("callback_urls", evil), ADMIN).status());
+    dev.portcullis.testing.Await.until("the second app.changed", java.time.Duration.ofSeconds(5),
+        () -> audit.of(AuditEvent.APP_CHANGED, id3).size() == 2);
+    JsonObject replaced = audit.of(AuditEvent.APP_CHANGED, id3).stream()
+        .map(event -> event.getJsonObject("data").getJsonObject("changes").getJsonObject("callback_urls"))
+        .filter(change -> change.getValue("removed") instanceof JsonArray removed && !removed.isEmpty())
+        .findFirst().orElseThrow();
+    JsonArray addedHosts = replaced.getJsonArray("added");
+    assertEquals(20, addedHosts.size(), replaced.encode());
+    assertTrue(addedHosts.contains("https://evil.example.net…"), replaced.encode());
+    assertTrue(addedHosts.getString(1).endsWith("y0.example.com…"), replaced.encode());
+    assertEquals(20, replaced.getJsonArray("removed").size());
 
     // Every URL replaced and every setting changed at once: the event is still stored, with what fits.
     JsonArray others = new JsonArray();

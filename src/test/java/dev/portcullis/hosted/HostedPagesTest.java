@@ -96,14 +96,17 @@ class HostedPagesTest {
   void legacyValuesAreNotServed() throws Exception {
     JsonObject app = app("pages-legacy", new JsonObject());
     String legacyCallback = "https://legacy.example.com/cb?code=1";
+    // A port beyond int leaves java.net.URI no host and port -1, which passed a check of the port alone (h86).
+    String legacyPort = "https://legacy.example.com:99999999999/cb";
     try (java.sql.Connection db = gateway.jdbc();
         java.sql.PreparedStatement update = db.prepareStatement("UPDATE apps SET name = ?, "
             + "settings = settings || jsonb_build_object('hosted_title', ?::text), "
-            + "callback_urls = callback_urls || jsonb_build_array(?::text) WHERE id = ?::uuid")) {
+            + "callback_urls = callback_urls || jsonb_build_array(?::text, ?::text) WHERE id = ?::uuid")) {
       update.setString(1, "Evil\u202eppA");
       update.setString(2, "Bell\u0007Title");
       update.setString(3, legacyCallback);
-      update.setString(4, app.getString("app_id"));
+      update.setString(4, legacyPort);
+      update.setString(5, app.getString("app_id"));
       assertEquals(1, update.executeUpdate());
     }
     FormBrowser browser = new FormBrowser(gateway.config().httpPort());
@@ -115,6 +118,9 @@ class HostedPagesTest {
     FormBrowser.Page refused = browser.get("/onboarding/" + app.getString("app_id") + "?state=s&callback_url="
         + FormBrowser.encode(legacyCallback));
     assertEquals(400, refused.status(), refused.body());
+    FormBrowser.Page badPort = browser.get("/onboarding/" + app.getString("app_id") + "?state=s&callback_url="
+        + FormBrowser.encode(legacyPort));
+    assertEquals(400, badPort.status(), badPort.body());
   }
 
   @Test
