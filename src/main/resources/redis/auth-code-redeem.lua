@@ -15,7 +15,8 @@
 --   {'verifier'}                   PKCE challenge and verifier disagree, or one of them is missing: the code is
 --                                  spent (marked reused), so a verifier cannot be guessed at, and a later
 --                                  presentation is reported as reuse
---   {'reused', session, user}      already presented, now by the client or with the right verifier: marked
+--   {'reused', session, user}      already presented, now by one who could have redeemed it (the client for a
+--                                  code without PKCE, the right verifier for one with it): marked
 --                                  reused; session '' when none was issued yet (a presentation by anyone else of
 --                                  a code already presented is {'invalid'}, and changes nothing)
 --   {'ok', user, new_user, data, redirect}   redeemed
@@ -40,8 +41,10 @@ if code[3] == '' and ARGV[2] ~= '1' then
 end
 if code[7] ~= 'fresh' then
   -- Only a presenter who could have redeemed the code reports its reuse, which revokes the session it opened: the
-  -- client, or whoever holds the PKCE verifier. Anyone who saw the code (it rides in a URL) could log its user out.
-  if ARGV[2] ~= '1' and ARGV[3] ~= code[3] then
+  -- client for a code without PKCE (checked above), whoever holds the verifier for one with it, the client too (the
+  -- client's credentials alone do not redeem such a code). Anyone who saw the code (it rides in a URL) could log its
+  -- user out.
+  if ARGV[3] ~= code[3] then
     return {'invalid'}
   end
   redis.call('HSET', KEYS[1], 'state', 'reused')

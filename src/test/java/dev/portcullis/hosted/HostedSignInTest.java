@@ -328,7 +328,7 @@ class HostedSignInTest {
 
   @Test
   @DisplayName("a spent code presented again by someone who could not have redeemed it (no client credentials for a "
-      + "code without PKCE, a wrong code_verifier for one with) revokes nothing: a code seen in a URL cannot log its "
+      + "code without PKCE, a wrong code_verifier or none for one with) revokes nothing: a code seen in a URL cannot log its "
       + "user out (h22); the client's own second presentation still does")
   void strangersReplayRevokesNothing() throws Exception {
     String email = "replayed@example.com";
@@ -345,6 +345,9 @@ class HostedSignInTest {
     assertEquals(200, fixture.gateway.http().get(pkce + "&code_verifier=" + verifier).status());
     assertEquals("invalid_grant", fixture.gateway.http().get(pkce + "&code_verifier=" + "w".repeat(43)).error());
     assertEquals(1, liveSessionsOf(pkceEmail), "a wrong verifier revoked nothing");
+    // The client's credentials without the verifier cannot redeem a PKCE code, so they report no reuse either (h86).
+    assertEquals("invalid_grant", fixture.gateway.http().get(pkce, "Authorization", HostedFixture.basic(app)).error());
+    assertEquals(1, liveSessionsOf(pkceEmail), "the client without the verifier revoked nothing");
     assertEquals("invalid_grant", fixture.gateway.http().get(pkce + "&code_verifier=" + verifier).error());
     assertEquals(0, liveSessionsOf(pkceEmail), "the right verifier's second presentation is a reuse");
   }
