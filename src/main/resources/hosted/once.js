@@ -20,11 +20,13 @@
   });
 
   // A page answering a step in error: the field in error takes the focus, so a screen reader reads it with the
-  // error it is described by (a role="alert" present at load is not always announced).
+  // error it is described by (a role="alert" present at load is not always announced). Else the step's first field
+  // does, ready for typing.
   document.addEventListener('DOMContentLoaded', function () {
-    var invalid = document.querySelector('[aria-invalid="true"]');
-    if (invalid) {
-      invalid.focus();
+    var field = document.querySelector('[aria-invalid="true"]')
+      || document.querySelector('form input:not([type="hidden"]), form select');
+    if (field) {
+      field.focus();
     }
   });
 

@@ -148,24 +148,22 @@ public final class FlowEngine {
     MultiMap form = ctx.request().formAttributes();
     String browser = BrowserCookie.of(ctx);
     flows.find(browser, form.get("flow_id"))
-        .compose(flow -> {
-          if (flow == null || !flow.appId().equals(appId)) {
-            metrics.flow(flow == null ? "unknown" : flow.kind(), "expired");
-            HostedPages.problem(ctx, 400, null, GONE);
+        .compose(flow -> apps.find(appId).compose(app -> {
+          if (flow == null || !flow.appId().equals(appId) || app.isEmpty()) {
+            if (flow == null || !flow.appId().equals(appId)) {
+              metrics.flow(flow == null ? "unknown" : flow.kind(), "expired");
+            }
+            // Named after the app of the address (public, as its sign-in page is), so the user knows which to go
+            // back to (h87).
+            HostedPages.problem(ctx, 400, app.filter(known -> !known.isConsole()).orElse(null), GONE);
             return Future.succeededFuture();
           }
-          return apps.find(appId).compose(app -> {
-            if (app.isEmpty()) {
-              HostedPages.problem(ctx, 400, null, GONE);
-              return Future.succeededFuture();
-            }
-            if (!csrfMatches(flow, form.get("csrf_token"))) {
-              HostedPages.problem(ctx, 403, app.get(), "This form was not sent by this page. Start again from the app.");
-              return Future.succeededFuture();
-            }
-            return step(ctx, new Turn(app.get(), browser, visit(ctx), form), flow);
-          });
-        })
+          if (!csrfMatches(flow, form.get("csrf_token"))) {
+            HostedPages.problem(ctx, 403, app.get(), "This form was not sent by this page. Start again from the app.");
+            return Future.succeededFuture();
+          }
+          return step(ctx, new Turn(app.get(), browser, visit(ctx), form), flow);
+        }))
         .onFailure(failure -> failed(ctx, failure));
   }
 
@@ -228,6 +226,16 @@ public final class FlowEngine {
     });
   }
 
+  /** What the identity step says of an identity it cannot take: an internationalised domain's rule by name (h87). */
+  private static String invalidIdentity(String raw, boolean phoneToo) {
+    int at = raw.lastIndexOf('@');
+    if (at > 0 && !raw.substring(at + 1).chars().allMatch(c -> c < 0x80)) {
+      return "Enter the email address with its domain in its ASCII form (xn--…), as your email provider shows it.";
+    }
+    return phoneToo ? "Enter a valid email address, or a phone number starting with + and the country code."
+        : "Enter a valid email address.";
+  }
+
   private Future<Void> identity(RoutingContext ctx, Turn turn, Flow flow) {
     if (flow.fixedIdentity()) {
       metrics.passed(flow.kind(), Flow.Step.IDENTITY);
@@ -238,9 +246,8 @@ public final class FlowEngine {
     try {
       identity = parseIdentity(raw, turn.app().settings().hosted().sms());
     } catch (ApiException invalid) {
-      return show(ctx, turn.app(), flow, new Input(turn.app().settings().hosted().sms()
-          ? "Enter a valid email address, or a phone number starting with + and the country code."
-          : "Enter a valid email address.", null, raw, Map.of()));
+      return show(ctx, turn.app(), flow, new Input(invalidIdentity(raw, turn.app().settings().hosted().sms()), null,
+          raw, Map.of()));
     }
     metrics.passed(flow.kind(), Flow.Step.IDENTITY);
     Flow identified = flow.withIdentity(identity.qualified());

@@ -26,6 +26,11 @@ public record StepPage(String title, String logoUrl, String appName, String acti
     public String ariaInvalid() {
       return invalid ? "true" : null;
     }
+
+    /** The value of this input's {@code aria-describedby}: the page's error when it is about this field. */
+    public String describedBy() {
+      return invalid ? "error" : null;
+    }
   }
 
   /** True when a code asked for instead of a password needs the page's proof of work: a text message, not an email. */
@@ -40,6 +45,29 @@ public record StepPage(String title, String logoUrl, String appName, String acti
   /** The value of {@code aria-invalid} for the step's inputs: "true" with an error, else none. */
   public String invalid() {
     return error == null ? null : "true";
+  }
+
+  /**
+   * The page's {@code <title>}: what the step asks for, then the app's title, so a screen reader's user tells the
+   * steps apart (h87).
+   */
+  public String pageTitle() {
+    String asked = step == null ? "Sign-in problem" : switch (step) {
+      case "password" -> "Your password";
+      case "code" -> "Your code";
+      case "profile" -> "Your details";
+      default -> "Sign in";
+    };
+    return asked + " – " + title;
+  }
+
+  /** The identity input's {@code aria-describedby}: the error, and the hint on phone numbers when it is shown. */
+  public String identityDescribedBy() {
+    String hint = allowPhone ? "identity-hint" : null;
+    if (error == null) {
+      return hint;
+    }
+    return hint == null ? "error" : "error " + hint;
   }
 
   /** The value of {@code aria-describedby} for the step's inputs: the error, when there is one. */

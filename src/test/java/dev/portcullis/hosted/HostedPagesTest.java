@@ -70,6 +70,7 @@ class HostedPagesTest {
     FormBrowser browser = new FormBrowser(gateway.config().httpPort());
     FormBrowser.Page page = start(browser, app);
     assertTrue(page.body().contains("<h1>&lt;b&gt;Shop&lt;/b&gt; &amp; co</h1>"), page.body());
+    assertTrue(page.body().contains("<title>Sign in – &lt;b&gt;Shop&lt;/b&gt; &amp; co</title>"), page.body());
     assertTrue(page.body().contains("src=\"https://cdn.example.com/logo.png?a=1&amp;b=2\""), page.body());
     assertTrue(!page.body().contains("<b>Shop</b>"));
     FormBrowser.Page css = browser.get("/hosted/static/hosted.css");

@@ -195,6 +195,9 @@ class HostedSignInTest {
     assertFalse(refused.body().matches("(?s).*<input id=\"dob\"[^>]*aria-invalid.*"),
         "and not the birth date, which was right (h69: every field was marked, and the focus went to the first): "
             + refused.body());
+    assertFalse(refused.body().matches("(?s).*<input id=\"dob\"[^>]*aria-describedby.*"),
+        "nor described by an error not about it (h87): " + refused.body());
+    assertTrue(refused.body().contains("<title>Your details – "), "each step has a title of its own: " + refused.body());
     FormBrowser.Page reversed = browser.submit(refused, Map.of("name", "\u202Eevil", "dob", "1990-02-14",
         "action", "profile"));
     assertEquals(400, reversed.status(), "a text-direction override is refused: " + reversed);
@@ -276,6 +279,8 @@ class HostedSignInTest {
     FormBrowser.Page elsewhere = fixture.browser().submit(page, Map.of("identity", "tab@example.com"));
     assertEquals(400, elsewhere.status());
     assertTrue(elsewhere.body().contains("expired"));
+    assertTrue(elsewhere.body().contains("<h1>Shop hosted-shop</h1>"), "named after the app to go back to (h87): "
+        + elsewhere.body());
   }
 
   @Test
@@ -504,10 +509,18 @@ class HostedSignInTest {
     assertEquals(400, refused.status());
     assertTrue(refused.body().contains("valid email address"), refused.body());
     assertTrue(fixture.receiver.calls().stream().noneMatch(call -> phone.equals(call.json().getString("to"))));
+    // An internationalised domain is told its rule, not that the address is invalid (h87).
+    FormBrowser.Page unicode = browser.submit(browser.get(onboarding(CALLBACK, "s")), Map.of("identity",
+        "user@bücher.de"));
+    assertEquals(400, unicode.status());
+    assertTrue(unicode.body().contains("in its ASCII form (xn--"), unicode.body());
 
     JsonObject sms = fixture.app("hosted-sms", List.of(CALLBACK), new JsonObject().put("hosted_sms", true));
-    FormBrowser.Page sent = fixture.toCodeStep(browser, browser.get("/onboarding/" + sms.getString("app_id")
-        + "?state=s&callback_url=" + FormBrowser.encode(CALLBACK)), "+62-89123456678");
+    FormBrowser.Page start = browser.get("/onboarding/" + sms.getString("app_id") + "?state=s&callback_url="
+        + FormBrowser.encode(CALLBACK));
+    assertTrue(start.body().contains("aria-describedby=\"identity-hint\"") && start.body().contains("id=\"identity-hint\""),
+        "the phone hint is read with the field (h87): " + start.body());
+    FormBrowser.Page sent = fixture.toCodeStep(browser, start, "+62-89123456678");
     assertEquals(200, sent.status(), sent.toString());
     dev.portcullis.testing.Await.until("an SMS to " + phone, java.time.Duration.ofSeconds(10),
         () -> fixture.receiver.calls().stream().anyMatch(call -> phone.equals(call.json().getString("to"))
