@@ -42,7 +42,9 @@ public final class AuditVerticle extends VerticleBase {
   private long outboxTimer;
   private Postgres outboxPg;
   private AuditLog outboxLog;
-  private boolean draining;
+  /** The outbox drain under way, or a completed future: a stop waits for it before the consumer it feeds goes. */
+  private Future<Integer> drain = Future.succeededFuture(0);
+  private boolean stopping;
   /** 0 while drains succeed, else the wait after the last failed one. */
   private long outboxBackoffMs;
   private long outboxNotBeforeNanos;
@@ -82,7 +84,11 @@ public final class AuditVerticle extends VerticleBase {
     // Everything that reached us is committed first; the senders (HTTP, services) were undeployed before.
     partitions.stop();
     vertx.cancelTimer(outboxTimer);
-    return commits.drain()
+    stopping = true;
+    // A drain under way records through the consumer and reads through the pool closed below: it ends first, or it
+    // fails on its way out and is logged as Postgres being unavailable (h94). What it leaves stays staged.
+    return drain.<Void>mapEmpty().otherwiseEmpty()
+        .compose(drained -> commits.drain())
         .eventually(consumer::unregister)
         .eventually(() -> {
           metrics.close();
@@ -92,13 +98,14 @@ public final class AuditVerticle extends VerticleBase {
 
   /** One drain at a time per process; pods drain side by side (SKIP LOCKED). */
   private void drainOutbox() {
-    if (draining || outboxBackoffMs > 0 && System.nanoTime() - outboxNotBeforeNanos < 0) {
+    if (stopping || !drain.isComplete() || outboxBackoffMs > 0 && System.nanoTime() - outboxNotBeforeNanos < 0) {
       return;
     }
-    draining = true;
-    AuditOutbox.drain(outboxPg, outboxLog::record)
+    drain = AuditOutbox.drain(outboxPg, outboxLog::record)
         .onComplete(done -> {
-          draining = false;
+          if (stopping) {
+            return;
+          }
           if (done.failed()) {
             backOff(done.cause());
             return;
