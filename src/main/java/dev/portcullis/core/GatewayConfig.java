@@ -313,7 +313,11 @@ public final class GatewayConfig {
     if (value == null) {
       return;
     }
-    if (value.length() < minLength || value.toUpperCase(Locale.ROOT).contains("CHANGE-ME")) {
+    if (value.toUpperCase(Locale.ROOT).contains("CHANGE-ME")) {
+      throw new IllegalArgumentException(key + " holds an example's CHANGE-ME placeholder: set a random value of at least "
+          + minLength + " characters");
+    }
+    if (value.length() < minLength) {
       throw new IllegalArgumentException(key + " must be a random value of at least " + minLength + " characters");
     }
   }
@@ -444,6 +448,11 @@ public final class GatewayConfig {
     }
     integer(SMTP_PORT, 1, 65535);
     bool(SMTP_STARTTLS);
+    if ((optional(SMTP_USERNAME) == null) != (optional(SMTP_PASSWORD) == null)) {
+      throw new IllegalArgumentException(SMTP_USERNAME + " and " + SMTP_PASSWORD + " go together: set both or neither");
+    }
+    // The provider sets the password's length; only the example's placeholder is refused (h88).
+    strongSecret(SMTP_PASSWORD, 1);
     String from = string(SMTP_FROM);
     if (!SENDER.matcher(from).matches()) {
       throw new IllegalArgumentException(SMTP_FROM + " must be an email address: sender@example.com, or "

@@ -43,6 +43,8 @@ public final class OtpDelivery {
     this.channels = Map.copyOf(channels);
     this.metrics = metrics;
     this.audit = audit;
+    // At 0 from the start: an alert's rate() misses a series' first increment, a pod's first failures (h88).
+    this.channels.forEach((kind, channel) -> metrics.deliveryFailures(kind, channel.name()));
   }
 
   /** Starts delivering on a later turn of the event loop; the returned future says how it ended. */

@@ -12,7 +12,8 @@ import java.util.function.Function;
  *
  * <p>Each counter is registered once and then held, so the hot path increments a counter instead of building
  * and looking up a meter per call. Counters without a label or labelled by channel exist from the start (at 0,
- * which {@code rate()} needs); those labelled by a reason or transport are registered on first use.
+ * which {@code rate()} needs), the delivery failures of each configured transport too; those labelled by a reason
+ * are registered on first use.
  */
 public final class OtpMetrics {
 
@@ -58,12 +59,17 @@ public final class OtpMetrics {
 
   /** portcullis_otp_delivery_failures_total{channel, transport}: messages given up on after the last attempt. */
   public void deliveryFailed(Identity.Kind kind, String transport) {
-    held(deliveryFailures, kind.channel() + "/" + transport, ignored -> Counter.builder("portcullis.otp.delivery.failures")
-        .description("OTP messages that could not be delivered")
-        .tag("channel", kind.channel())
-        .tag("transport", transport)
-        .register(registry))
-        .increment();
+    deliveryFailures(kind, transport).increment();
+  }
+
+  /** The delivery failures of one channel and its transport, registered (at 0) on the first call. */
+  Counter deliveryFailures(Identity.Kind kind, String transport) {
+    return held(deliveryFailures, kind.channel() + "/" + transport,
+        ignored -> Counter.builder("portcullis.otp.delivery.failures")
+            .description("OTP messages that could not be delivered")
+            .tag("channel", kind.channel())
+            .tag("transport", transport)
+            .register(registry));
   }
 
   /** portcullis_otp_rate_limited_total{reason}: sends and verifications refused by a limit or a lockout. */

@@ -76,6 +76,15 @@ class GatewayConfigTest {
     assertNamed(GatewayConfig.OTP_SMS_CHANNEL, valid().put(GatewayConfig.OTP_SMS_CHANNEL, "smtp"));
     assertNamed(GatewayConfig.OTP_EMAIL_WEBHOOK_URL, valid().put(GatewayConfig.OTP_EMAIL_CHANNEL, "webhook"));
     assertNamed(GatewayConfig.ADMIN_KEY, valid().put(GatewayConfig.ADMIN_KEY, "CHANGE-ME"));
+    // A long placeholder is told as one (h88: the length rule was given instead).
+    IllegalArgumentException placeholder = assertThrows(IllegalArgumentException.class, () -> GatewayConfig.from(
+        valid().put(GatewayConfig.ADMIN_KEY, "ADMINkeyCHANGE-ME-0123456789abc")));
+    assertTrue(placeholder.getMessage().contains("CHANGE-ME placeholder"), placeholder.getMessage());
+    JsonObject mail = smtp.copy().put(GatewayConfig.SMTP_FROM, "a@b.example");
+    assertNamed(GatewayConfig.SMTP_PASSWORD, mail.copy().put(GatewayConfig.SMTP_USERNAME, "u")
+        .put(GatewayConfig.SMTP_PASSWORD, "CHANGE-ME"));
+    assertNamed(GatewayConfig.SMTP_PASSWORD, mail.copy().put(GatewayConfig.SMTP_PASSWORD, "secret-without-user"));
+    GatewayConfig.from(mail.copy().put(GatewayConfig.SMTP_USERNAME, "u").put(GatewayConfig.SMTP_PASSWORD, "pw"));
     assertNamed(GatewayConfig.ADMIN_KEY, valid().put(GatewayConfig.ADMIN_KEY, "short"));
     assertNamed(GatewayConfig.REDIS_PREFIX, valid().put(GatewayConfig.REDIS_PREFIX, "pc{"));
     assertNamed(GatewayConfig.REDIS_PREFIX, valid().put(GatewayConfig.REDIS_PREFIX, "pc}:"));

@@ -86,6 +86,10 @@ class OtpDeliveryTest {
   @Test
   @DisplayName("a provider that keeps failing gets four attempts, then the failure is counted and audited")
   void givenUpAfterBoundedRetries() {
+    String series = "portcullis_otp_delivery_failures_total{channel=\"email\",transport=\"webhook\"}";
+    // There from the start, at 0 on a fresh gateway: an alert's rate() counts the first failure (h88).
+    assertTrue(gateway.management().get("/metrics").body().contains(series + " "), "registered before any failure");
+    double before = dev.portcullis.testing.PrometheusText.counter(gateway, series);
     receiver.answer(() -> 500);
     String requestId = client.sent("email", "down-provider@example.com");
     Await.until("the delivery failure event", Duration.ofSeconds(15),
@@ -95,8 +99,7 @@ class OtpDeliveryTest {
     assertEquals("email", data.getString("channel"));
     assertEquals("webhook", data.getString("transport"));
     assertEquals("d***@example.com", data.getString("to"));
-    assertTrue(gateway.management().get("/metrics").body().contains(
-        "portcullis_otp_delivery_failures_total{channel=\"email\",transport=\"webhook\"}"), "failures are counted");
+    assertEquals(before + 1, dev.portcullis.testing.PrometheusText.counter(gateway, series), "failures are counted");
   }
 
   @Test
