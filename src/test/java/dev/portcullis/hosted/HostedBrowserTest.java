@@ -75,7 +75,7 @@ class HostedBrowserTest {
       String email = "browser-" + javascript + "@example.com";
       driver.get(gateway("/onboarding/" + app.getString("app_id") + "?callback_url="
           + FormBrowser.encode(backend.callbackUrl()) + "&state=" + FormBrowser.encode(backend.newState())));
-      assertEquals("Sign in to Browser Shop", driver.getTitle());
+      assertEquals("Sign in – Sign in to Browser Shop", driver.getTitle());
       assertJavaScript(driver, javascript);
       signIn(driver, email);
       Chromium.fill(driver, "name", "Kim Browser");
