@@ -66,14 +66,13 @@ public final class Logins {
 
   /** {@code PASSWORD_LOGIN}: the token response. */
   public Future<Grant> login(Login message) {
-    return signIn(message, (request, userId, audited, generation) -> {
+    return signIn(message, (request, userId, generation) -> {
       TokenMessages.Issue login = request.issue(userId, false, message.tenantId());
       // A session on a licensed device: bound only when the device's license key proves it.
-      Future<Grant> issued = devices.bind(login, message.deviceId(), message.licenseKey())
+      return devices.bind(login, message.deviceId(), message.licenseKey())
           .compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound))
           .recover(Logins::userGone)
           .compose(grant -> unlessPasswordChanged(request, userId, generation, grant));
-      return PasswordRequest.afterAudit(audited, issued);
     });
   }
 
@@ -113,8 +112,7 @@ public final class Logins {
    * and no session (the hosted pages open theirs when the app redeems the flow's authorization code).
    */
   public Future<OtpMessages.Proven> prove(Login message) {
-    return signIn(message, (request, userId, audited, generation) -> audited
-        .compose(stored -> users.byId(request.appId(), userId))
+    return signIn(message, (request, userId, generation) -> users.byId(request.appId(), userId)
         // The credentials' row holds the verified flags a user's own JSON, read from it, leaves false (h47). A user
         // deleted since the check is answered as any identity without a user is (h52).
         .compose(user -> user == null ? Future.failedFuture(LoginFailures.invalidCredentials())
@@ -124,11 +122,10 @@ public final class Logins {
   }
 
   /**
-   * What a right password leads to, once its event is being recorded. {@code generation}: the password generation
-   * of the hash this login verified.
+   * What a right password leads to. {@code generation}: the password generation of the hash this login verified.
    */
   private interface Admitted<T> {
-    Future<T> apply(PasswordRequest request, UUID userId, Future<Void> audited, long generation);
+    Future<T> apply(PasswordRequest request, UUID userId, long generation);
   }
 
   private <T> Future<T> signIn(Login message, Admitted<T> admitted) {
@@ -216,14 +213,25 @@ public final class Logins {
     Future<Void> signedIn = user.verified(PasswordRequest.column(identity))
         ? failures.signedIn(request.appId(), identity, request.network())
         : Future.succeededFuture();
+    // The login's event once what it leads to stands: a session refused after the check (the password changed or
+    // the user deleted meanwhile, h95) is a failed login, not a success followed by a refusal.
     return Future.join(rehashed, signedIn)
-        .compose(done -> {
+        .compose(done -> admitted.apply(request, userId, user.passwordGeneration()))
+        .compose(result -> {
           metrics.login("success");
-          Future<Void> audited = audit.record(AuditEvent.of(AuditEvent.PASSWORD_LOGIN_SUCCEEDED, request.appId(),
-                  request.requestId(), request.clientIp())
+          return audit.record(AuditEvent.of(AuditEvent.PASSWORD_LOGIN_SUCCEEDED, request.appId(), request.requestId(),
+                  request.clientIp())
               .withUser(userId)
-              .with(identity.kind().field(), identity.masked()));
-          return admitted.apply(request, userId, audited, user.passwordGeneration());
+              .with(identity.kind().field(), identity.masked()))
+              .map(result);
+        }, failure -> {
+          ApiException refusal = Failures.toApi(failure);
+          if (refusal.code().status() >= 500) {
+            return Future.failedFuture(failure);
+          }
+          // invalid_credentials here: the password changed, or the user was deleted, since the check.
+          String reason = refusal.code() == ErrorCode.INVALID_CREDENTIALS ? "changed_meanwhile" : refusal.code().code();
+          return refuse(request, identity, userId, reason, refusal);
         });
   }
 

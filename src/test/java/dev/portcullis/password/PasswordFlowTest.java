@@ -508,6 +508,12 @@ class PasswordFlowTest {
     assertEquals(401, race.login().status(), race.login().body());
     assertEquals("invalid_credentials", race.login().error());
     assertEquals(race.sessionsBefore(), race.sessionsAfter(), "the login's session was revoked");
+    // Audited as the failed login it is, not as a success (h95).
+    Await.until("the failed login", Duration.ofSeconds(5),
+        () -> !audit.of(AuditEvent.PASSWORD_LOGIN_FAILED, race.appId()).isEmpty());
+    assertEquals("changed_meanwhile", audit.of(AuditEvent.PASSWORD_LOGIN_FAILED, race.appId()).get(0)
+        .getJsonObject("data").getString("reason"));
+    assertEquals(List.of(), audit.of(AuditEvent.PASSWORD_LOGIN_SUCCEEDED, race.appId()));
   }
 
   @Test
@@ -521,7 +527,7 @@ class PasswordFlowTest {
   }
 
   /** A login's answer, and its user's live sessions before and after it. */
-  private record LoginMeanwhile(ApiResponse login, String sessionsBefore, String sessionsAfter) {
+  private record LoginMeanwhile(String appId, ApiResponse login, String sessionsBefore, String sessionsAfter) {
   }
 
   /**
@@ -534,7 +540,7 @@ class PasswordFlowTest {
     assertNotNull(signedUp(client, email));
     String before = liveSessions(client, email);
     ApiResponse login = loginWhileStoring(client, email, assignment);
-    return new LoginMeanwhile(login, before, liveSessions(client, email));
+    return new LoginMeanwhile(client.appId(), login, before, liveSessions(client, email));
   }
 
   private static ApiResponse loginWhileStoring(PasswordClient client, String email, String assignment) {
