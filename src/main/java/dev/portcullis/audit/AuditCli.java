@@ -121,6 +121,13 @@ public final class AuditCli {
       key = ExportSigningKey.parsePem(Files.readString(Path.of(pubkey)));
       byte[] masterKey = masterKeyIfGiven();
       chainKey = masterKey == null ? null : ChainHash.key(masterKey);
+      if (masterKey != null && !ExportSigningKey.fromMasterKey(masterKey).keyId().equals(ExportSigningKey.keyId(key))) {
+        // Another master key than the one of the file's export key (rotated since): its keyed links would all read
+        // as changed events, so they are left unchecked, and said so (h93).
+        err.println("PORTCULLIS_MASTER_KEY is not the key whose export key is " + ExportSigningKey.keyId(key)
+            + ": the keyed links are left unchecked");
+        chainKey = null;
+      }
     } else {
       byte[] masterKey = config().masterKey();
       key = ExportSigningKey.fromMasterKey(masterKey).publicKey();

@@ -78,6 +78,13 @@ final class ExportVerifier {
 
   /** {@code chainKey}: the audit chain key ({@link ChainHash#key}), or null when the master key is not at hand. */
   static Result verify(Path file, PublicKey key, byte[] chainKey) throws IOException {
+    long carriageReturn = lineWithCarriageReturn(file);
+    if (carriageReturn > 0) {
+      // The reader below ends a line at "\r\n" as at "\n", so a copy whose line endings changed would pass, though
+      // its bytes are no longer those the digest and the ledger's file hash name (h93).
+      return Result.broken(0, null, null, carriageReturn, null, null, "malformed",
+          "a carriage return: an export's lines end in \\n alone (was the file's line ending changed?)");
+    }
     long lines = 0;
     String last = null;
     try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -98,7 +105,7 @@ final class ExportVerifier {
     String keyId = ExportSigningKey.keyId(key);
     if (!keyId.equals(trailer.keyId())) {
       return Result.broken(0, trailer.keyId(), trailer.month(), lines, null, null, "bad_signature",
-          "signed by key " + trailer.keyId() + ", not by the key given (" + keyId + ")");
+          "signed by key " + trailer.keyId() + ", not by the key it is verified with (" + keyId + ")");
     }
     if (trailer.signature() == null) {
       return Result.broken(0, keyId, trailer.month(), lines, null, null, "bad_signature", "the trailer has no signature");
@@ -108,6 +115,22 @@ final class ExportVerifier {
           "the trailer's signature does not verify: the trailer was changed");
     }
     return walk(file, trailer, lines, keyId, chainKey);
+  }
+
+  /** The number of the first line holding a {@code \r}, or 0. */
+  private static long lineWithCarriageReturn(Path file) throws IOException {
+    long line = 1;
+    try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file))) {
+      for (int b = in.read(); b >= 0; b = in.read()) {
+        if (b == '\r') {
+          return line;
+        }
+        if (b == '\n') {
+          line++;
+        }
+      }
+    }
+    return 0;
   }
 
   private static Result walk(Path file, ExportFile.Trailer trailer, long trailerLine, String keyId, byte[] chainKey)

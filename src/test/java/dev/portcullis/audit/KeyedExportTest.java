@@ -2,6 +2,7 @@ package dev.portcullis.audit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
@@ -167,6 +168,23 @@ class KeyedExportTest {
       assertEquals(1, run.status(), changed.encode() + " passed: " + run.out());
       assertEquals("digest_mismatch", run.json().getJsonObject("first_broken").getString("reason"), run.out());
     }
+
+    // Nor may its line endings change: the digest and the ledger name the file's bytes (h93: CRLF passed).
+    Path crlf = dir.resolve("crlf.jsonl");
+    Files.writeString(crlf, String.join("\r\n", lines) + "\r\n");
+    Run endings = cli(withoutMasterKey(), "audit-verify", crlf.toString(), "--pubkey", pem.toString());
+    assertEquals(1, endings.status(), endings.out());
+    assertEquals("malformed", endings.json().getJsonObject("first_broken").getString("reason"), endings.out());
+    assertEquals(1, endings.json().getJsonObject("first_broken").getLong("line"));
+
+    // With another master key than the file's (rotated since), the keyed links are left unchecked, said so, and the
+    // intact file verifies (h93: every link read as a changed event).
+    JsonObject rotated = gateway.config().json().put(GatewayConfig.MASTER_KEY,
+        java.util.Base64.getEncoder().encodeToString(new java.security.SecureRandom().generateSeed(32)));
+    Run otherKey = cli(rotated, "audit-verify", file.toString(), "--pubkey", pem.toString());
+    assertEquals(0, otherKey.status(), otherKey.out() + otherKey.err());
+    assertEquals(4, otherKey.json().getInteger("keyed_links_unchecked"), otherKey.out());
+    assertTrue(otherKey.err().contains("keyed links are left unchecked"), otherKey.err());
   }
 
   @Test
