@@ -109,7 +109,8 @@ final class Seats {
     long live = counts.getLong("live");
     if (live >= license.maxDevices()) {
       ApiException answer = new ApiException(ErrorCode.DEVICE_LIMIT_REACHED,
-          "key: all " + license.maxDevices() + " devices of this license are active; deactivate one first",
+          "key: " + live + " devices of this license are active, and it allows " + license.maxDevices()
+              + "; deactivate one first",
           new JsonObject().put("max_devices", license.maxDevices()));
       return Future.succeededFuture(Activation.refused(license, answer, "device_limit_reached"));
     }
