@@ -183,8 +183,15 @@ public final class OtpSender {
       AuditEvent sent = sentEvent(app.id(), identity, otpRequestId, requestId, clientIp);
       OtpMessage message = new OtpMessage(identity, code, app.id(), app.name(), otpRequestId, settings.otpTtl(),
           requestId, clientIp);
+      // The console's code goes out to an owner only (a stranger's send is silent): it leaves unseen.
       return audit.record(sent)
-          .onSuccess(v -> delivery.deliver(message))
+          .onSuccess(v -> {
+            if (app.isConsole()) {
+              delivery.deliverUnseen(message);
+            } else {
+              delivery.deliver(message);
+            }
+          })
           .map(v -> answer);
     });
   }
