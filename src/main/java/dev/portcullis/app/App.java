@@ -34,7 +34,6 @@ public record App(UUID id, UUID ownerId, String name, String slug, byte[] secret
   /** The end of a callback URL cut short in an audit event, and the least of it kept. */
   private static final String CUT = "…";
   private static final int MIN_URL_KEPT = 40;
-  private static final int HOST_END_KEPT = 32;
   /** Settings whose lists are sets (only looked up): one reordered is no change. */
   private static final Set<String> SETS = Set.of(AppSettings.OTP_CHANNELS, AppSettings.SMS_ALLOWED_COUNTRIES);
 
@@ -101,9 +100,9 @@ public record App(UUID id, UUID ownerId, String name, String slug, byte[] secret
   /**
    * The values of what a PATCH changed, for its audit event, in at most {@code budgetBytes} of JSON: callback URLs
    * first, as the ones {@code added} and {@code removed}, whole when they all fit, else each cut short after its
-   * origin (ending in {@value #CUT}), else each as its host's end, so no URL that codes may now go to is left out;
-   * then each other field of {@link #changesFrom} with its {@code from} and {@code to}, each one that still fits (one
-   * that does not is named by {@link #changesFrom} only).
+   * origin (ending in {@value #CUT}), else the added ones so and the removed ones counted, so no URL that codes may
+   * now go to is left out; then each other field of {@link #changesFrom} with its {@code from} and {@code to}, each
+   * one that still fits (one that does not is named by {@link #changesFrom} only).
    */
   public JsonObject differencesFrom(App before, int budgetBytes) {
     JsonObject out = new JsonObject();
@@ -121,8 +120,10 @@ public record App(UUID id, UUID ownerId, String name, String slug, byte[] secret
         urls = new JsonObject().put("added", cut(added, perUrl)).put("removed", cut(removed, perUrl));
       }
       if (urls.encode().length() > room) {
-        // Long hosts (h86: 17 of 207 characters hid a new short one behind counts): each host's end, its domain.
-        urls = new JsonObject().put("added", hostEnds(added)).put("removed", hostEnds(removed));
+        // Long hosts (h86: 17 of 207 characters hid a new one behind counts; h98: a host's end hid a long domain):
+        // where codes may now go, each added URL's whole origin, in all the room; those removed as a count. Twenty
+        // origins of the longest host DNS allows fit.
+        urls = new JsonObject().put("added", cut(added, MIN_URL_KEPT)).put("removed", removed.size());
       }
       out.put("callback_urls", urls);
     }
@@ -156,29 +157,6 @@ public record App(UUID id, UUID ownerId, String name, String slug, byte[] secret
     return new JsonArray(urls.stream().map(url -> {
       int kept = Math.max(length, originLength(url));
       return url.length() <= kept ? url : url.substring(0, kept) + CUT;
-    }).toList());
-  }
-
-  /**
-   * Each URL as its scheme, the end of its host (from a label, within {@value #HOST_END_KEPT} characters: the
-   * domain, which says where codes go) and its port, marked cut: 40 such URLs fit an event.
-   */
-  private static JsonArray hostEnds(List<String> urls) {
-    return new JsonArray(urls.stream().map(url -> {
-      if (!url.contains("://")) {
-        return url.substring(0, Math.min(url.length(), HOST_END_KEPT)) + CUT;
-      }
-      int hostStart = url.indexOf("://") + 3;
-      String authority = url.substring(hostStart, originLength(url));
-      int portStart = authority.startsWith("[") ? authority.indexOf(']') + 1 : authority.lastIndexOf(':');
-      String host = portStart > 0 ? authority.substring(0, portStart) : authority;
-      String port = portStart > 0 ? authority.substring(portStart) : "";
-      if (host.length() > HOST_END_KEPT) {
-        String end = host.substring(host.length() - HOST_END_KEPT);
-        int label = end.indexOf('.');
-        host = CUT + (label >= 0 && label < end.length() - 1 ? end.substring(label + 1) : end);
-      }
-      return url.substring(0, hostStart) + host + port + CUT;
     }).toList());
   }
 

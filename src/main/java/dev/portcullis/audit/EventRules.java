@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
 final class EventRules {
 
   static final int MAX_EVENTS_PER_MESSAGE = 100;
-  static final int MAX_DATA_BYTES = 4096;
+  /** Room for an app.changed event naming twenty callback URLs' origins of the longest host DNS allows. */
+  static final int MAX_DATA_BYTES = 8192;
 
   private static final Pattern TYPE = Pattern.compile("[a-z][a-z0-9_.]{0,63}");
   /** Keys that would carry a secret, a code, a token or a password (compared lower-cased, at any depth). */

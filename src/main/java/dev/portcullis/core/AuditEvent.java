@@ -4,7 +4,7 @@ import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 
 /**
- * One auth event as it travels to the audit verticle. {@code data} is small (at most 4 KiB of JSON) and
+ * One auth event as it travels to the audit verticle. {@code data} is small (at most 8 KiB of JSON) and
  * never holds a secret, a code, a token or a password: the audit verticle refuses an event whose data has a
  * key such as {@code password}, {@code code}, {@code otp}, {@code token} or {@code refresh_token} (see
  * {@code EventRules}), and the sender's request fails with {@code internal_error}. {@code id} is the id the log

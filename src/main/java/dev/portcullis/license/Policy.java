@@ -20,7 +20,7 @@ record Policy(UUID id, UUID appId, String name, int maxDevices, Long durationSec
 
   private static final List<String> CHANGEABLE = List.of("name", "max_devices", "duration_seconds",
       "entitlements", "heartbeat_interval", "offline_ttl", "max_activations_per_day");
-  /** Room for the entitlement names in a policy_changed event (an event's data holds 4 KiB). */
+  /** Room for the entitlement names in a policy_changed event (an event's data holds 8 KiB). */
   private static final int MAX_NAMES_BYTES = 2_048;
 
   static Policy fromRow(Row row) {
