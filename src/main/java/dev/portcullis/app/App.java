@@ -31,6 +31,11 @@ public record App(UUID id, UUID ownerId, String name, String slug, byte[] secret
     return url != null && callbackUrls.contains(url) && CallbackUrls.usable(url);
   }
 
+  /** The callback URLs the rules still accept (see {@link #registers}), for the matches that are not exact. */
+  public List<String> usableCallbackUrls() {
+    return callbackUrls.stream().filter(CallbackUrls::usable).toList();
+  }
+
   /** The end of a callback URL cut short in an audit event, and the least of it kept. */
   private static final String CUT = "…";
   private static final int MIN_URL_KEPT = 40;

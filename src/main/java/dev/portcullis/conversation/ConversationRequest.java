@@ -88,7 +88,8 @@ record ConversationRequest(String userKey, String returnUrl, JsonObject query, L
     if (url == null || url.getRawFragment() != null) {
       return false;
     }
-    return app.callbackUrls().stream().map(ConversationRequest::parse)
+    // Only those the rules still accept: one stored before a rule (a port out of range, h98) is no callback.
+    return app.usableCallbackUrls().stream().map(ConversationRequest::parse)
         .anyMatch(callback -> callback != null && sameOriginAndPath(callback, url));
   }
 

@@ -74,7 +74,7 @@ final class UserInfo {
     String asked = CallbackUrls.origin(origin);
     return apps.find(appId).map(app -> {
       if (asked != null && app.isPresent()
-          && app.get().callbackUrls().stream().map(CallbackUrls::origin).anyMatch(asked::equals)) {
+          && app.get().usableCallbackUrls().stream().map(CallbackUrls::origin).anyMatch(asked::equals)) {
         ctx.response().putHeader("Access-Control-Allow-Origin", origin);
       }
       return null;

@@ -41,12 +41,12 @@ public final class InvalidRequests {
   static void refuse(HttpServerRequest request, int status, String message) {
     String requestId = RequestIds.of(request);
     AccessLog.line(requestId, request.method() == null ? "-" : request.method().name(), "unmatched", status, 0, null);
+    RequestIds.headers(request.response(), requestId);
     request.response()
         .setStatusCode(status)
         .putHeader("Content-Type", "application/json")
         .putHeader("Cache-Control", "no-store")
         .putHeader("Connection", "close")
-        .putHeader(RequestIds.HEADER, requestId)
         .end(new ApiException(ErrorCode.INVALID_REQUEST, message).toJson().toBuffer());
     request.connection().close();
   }

@@ -38,7 +38,7 @@ public final class JsonBody implements Handler<RoutingContext> {
   private static final JsonFactory STRICT = JsonFactory.builder()
       .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
       .build();
-  private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '([^']{1,64})'");
+  private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '([^']+)'");
 
   private final RouteTemplates routes;
 

@@ -43,7 +43,12 @@ public final class RequestIds {
     String id = of(ctx.request());
     ctx.put(KEY, id);
     RequestContext.bind(id);
-    ctx.response().putHeader(HEADER, id).putHeader(NO_SNIFF_HEADER, NO_SNIFF);
+    headers(ctx.response(), id);
+  }
+
+  /** The headers every answer carries: its request id, and no media type guessed by a browser. */
+  static void headers(io.vertx.core.http.HttpServerResponse response, String id) {
+    response.putHeader(HEADER, id).putHeader(NO_SNIFF_HEADER, NO_SNIFF);
   }
 
   /**

@@ -544,6 +544,22 @@ class ConversationTest {
   }
 
   @Test
+  @DisplayName("a callback URL stored before the port rule (70000) is no callback for a returnUrl (h98: it was one)")
+  void storedCallbackOutOfRange() throws Exception {
+    JsonObject legacy = fixture.app("convo-legacy-port", List.of(RETURN), new JsonObject());
+    try (java.sql.Connection db = fixture.gateway.jdbc(); java.sql.PreparedStatement update = db.prepareStatement(
+        "UPDATE apps SET callback_urls = callback_urls || jsonb_build_array(?::text) WHERE id = ?::uuid")) {
+      update.setString(1, "https://shop.example.com:70000/ret2");
+      update.setString(2, legacy.getString("app_id"));
+      assertEquals(1, update.executeUpdate());
+    }
+    ApiResponse refused = fixture.gateway.http().send("POST", "/api/conversations", new JsonObject().put("userKey", "k")
+            .put("returnUrl", "https://shop.example.com:70000/ret2").put("query", new JsonObject()).encode(),
+        "Content-Type", "application/json", "Authorization", HostedFixture.basic(legacy));
+    assertEquals(400, refused.status(), refused.toString());
+  }
+
+  @Test
   @DisplayName("another app's conversation is 404, and no credentials are 401")
   void otherApps() {
     JsonObject conversation = created(new JsonObject().put("auth", new JsonObject()));

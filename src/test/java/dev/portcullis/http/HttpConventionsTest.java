@@ -137,6 +137,12 @@ class HttpConventionsTest {
         "{\"app_secret\":\"wrong\",\"app_secret\":\"right\"}", json);
     assertEquals(400, twice.status(), twice.body());
     assertTrue(twice.json().getString("message").startsWith("app_secret"), twice.body());
+    // A long name given twice is told so too, the name cut (h98: it read as invalid JSON).
+    String name = "k".repeat(80);
+    ApiResponse longTwice = gateway.http().send("POST", "/auth/send-otp",
+        "{\"" + name + "\":1,\"" + name + "\":2}", json);
+    assertEquals(400, longTwice.status(), longTwice.body());
+    assertTrue(longTwice.json().getString("message").endsWith("…: is given twice in the body"), longTwice.body());
   }
 
   @Test
@@ -251,6 +257,8 @@ class HttpConventionsTest {
       assertTrue(answers[i][0].startsWith("HTTP/1.") && answers[i][0].contains(statuses[i]), answers[i][0]);
       assertEquals("invalid_request", new JsonObject(answers[i][1]).getString("error"), answers[i][1]);
       assertTrue(answers[i][2].toLowerCase(java.util.Locale.ROOT).contains("x-request-id: "), answers[i][2]);
+      assertTrue(answers[i][2].toLowerCase(java.util.Locale.ROOT).contains("x-content-type-options: nosniff"),
+          "as every answer (h98): " + answers[i][2]);
     }
   }
 
