@@ -314,8 +314,8 @@ public final class GatewayConfig {
       return;
     }
     if (value.toUpperCase(Locale.ROOT).contains("CHANGE-ME")) {
-      throw new IllegalArgumentException(key + " holds an example's CHANGE-ME placeholder: set a random value of at least "
-          + minLength + " characters");
+      throw new IllegalArgumentException(key + " holds an example's CHANGE-ME placeholder: set the real value"
+          + (minLength > 1 ? ", a random one of at least " + minLength + " characters" : ""));
     }
     if (value.length() < minLength) {
       throw new IllegalArgumentException(key + " must be a random value of at least " + minLength + " characters");

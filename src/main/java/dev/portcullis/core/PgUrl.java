@@ -49,6 +49,10 @@ public record PgUrl(String host, int port, String database, String user, String 
       String[] parts = uri.getRawUserInfo().split(":", 2);
       user = decode(parts[0]);
       password = parts.length > 1 ? decode(parts[1]) : null;
+      if (password != null && password.toUpperCase(java.util.Locale.ROOT).contains("CHANGE-ME")) {
+        // k8s/secret.example.yaml's placeholder: a trust-authenticated Postgres would take it and say nothing (h98).
+        throw new IllegalArgumentException(key + "'s password is an example's CHANGE-ME placeholder: set the real one");
+      }
     }
     String sslMode = null;
     String sslRootCert = null;

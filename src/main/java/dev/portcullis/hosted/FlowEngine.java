@@ -226,10 +226,17 @@ public final class FlowEngine {
     });
   }
 
-  /** What the identity step says of an identity it cannot take: an internationalised domain's rule by name (h87). */
+  /**
+   * What the identity step says of an identity it cannot take: an internationalised domain's rule by name (h87), for
+   * an address that its domain's ASCII form would make valid (h98: not for one with another flaw).
+   */
   private static String invalidIdentity(String raw, boolean phoneToo) {
-    int at = raw.lastIndexOf('@');
-    if (at > 0 && !raw.substring(at + 1).chars().allMatch(c -> c < 0x80)) {
+    int at = raw.indexOf('@');
+    String local = at > 0 ? raw.substring(0, at) : "";
+    String domain = at > 0 ? raw.substring(at + 1) : "";
+    boolean asciiAddressButDomain = !local.isEmpty() && local.chars().allMatch(c -> c > ' ' && c < 0x7f)
+        && domain.indexOf('@') < 0 && domain.contains(".") && domain.chars().noneMatch(Character::isWhitespace);
+    if (asciiAddressButDomain && !domain.chars().allMatch(c -> c < 0x80)) {
       return "Enter the email address with its domain in its ASCII form (xn--…), as your email provider shows it.";
     }
     return phoneToo ? "Enter a valid email address, or a phone number starting with + and the country code."

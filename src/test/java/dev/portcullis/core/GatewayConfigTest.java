@@ -64,6 +64,8 @@ class GatewayConfigTest {
     assertNamed(GatewayConfig.REDIS_URL, valid().put(GatewayConfig.REDIS_URL, "redis://cache:6379/abc"));
     assertNamed(GatewayConfig.REDIS_URL, valid().put(GatewayConfig.REDIS_URL, "redis://cache:99999"));
     assertNamed(GatewayConfig.PG_URL, valid().put(GatewayConfig.PG_URL, "postgresql://u@db:99999/portcullis"));
+    assertNamed(GatewayConfig.PG_URL, valid().put(GatewayConfig.PG_URL,
+        "postgresql://portcullis:CHANGE-ME@postgres:5432/portcullis"));
     assertNamed(GatewayConfig.CLIENT_FAILURE_WINDOW_MS, valid().put(GatewayConfig.CLIENT_FAILURE_WINDOW_MS, 10));
     assertNamed(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, valid().put(GatewayConfig.OTP_DELIVERY_BACKOFF_MS, "soon"));
     JsonObject smtp = valid().put(GatewayConfig.OTP_EMAIL_CHANNEL, "smtp").put(GatewayConfig.SMTP_HOST, "mail")

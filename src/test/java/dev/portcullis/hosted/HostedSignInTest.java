@@ -514,6 +514,11 @@ class HostedSignInTest {
         "user@bücher.de"));
     assertEquals(400, unicode.status());
     assertTrue(unicode.body().contains("in its ASCII form (xn--"), unicode.body());
+    // Not where the ASCII form would not help (h98).
+    for (String other : List.of("ü@bücher.de", "a@b@bücher.de", "kim@bü cher.de", "kim@ü")) {
+      FormBrowser.Page page = browser.submit(browser.get(onboarding(CALLBACK, "s")), Map.of("identity", other));
+      assertFalse(page.body().contains("xn--"), other + ": " + page.body());
+    }
 
     JsonObject sms = fixture.app("hosted-sms", List.of(CALLBACK), new JsonObject().put("hosted_sms", true));
     FormBrowser.Page start = browser.get("/onboarding/" + sms.getString("app_id") + "?state=s&callback_url="
