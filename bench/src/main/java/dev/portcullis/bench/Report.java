@@ -134,10 +134,12 @@ final class Report {
     Double signRate = sign == null ? null : sign.getDouble("openssl_sign_per_s");
     Double jdkSignRate = sign == null ? null : sign.getDouble("sign_per_s");
     md.append("\n## Ratios\n\n| ratio | value | target |\n|---|---:|---|\n");
-    ratio(md, "refresh / raw signing by OpenSSL (the gateway's signer)", refresh, signRate, "≥ 0.55", 0.55);
-    ratio(md, "OTP pairs / raw signing by OpenSSL", otp, signRate, "≥ 0.35", 0.35);
-    ratio(md, "refresh / raw signing by the JDK (the baseline of earlier runs)", refresh, jdkSignRate, "–", null);
-    ratio(md, "OTP pairs / raw signing by the JDK", otp, jdkSignRate, "–", null);
+    // Issue 19's targets are of its raw RS256 signing, the JDK's (the gateway's signer when it was written). Against
+    // OpenSSL's, the gateway's signer since, 0.35 of it leaves less per OTP pair than Postgres alone spends on one.
+    ratio(md, "refresh / raw signing by the JDK (issue 19's baseline)", refresh, jdkSignRate, "≥ 0.55", 0.55);
+    ratio(md, "OTP pairs / raw signing by the JDK (issue 19's baseline)", otp, jdkSignRate, "≥ 0.35", 0.35);
+    ratio(md, "refresh / raw signing by OpenSSL (the gateway's signer since)", refresh, signRate, "–", null);
+    ratio(md, "OTP pairs / raw signing by OpenSSL", otp, signRate, "–", null);
     ratio(md, "/auth/me / bare JSON", me, bare, "≥ 0.50", 0.50);
     ratio(md, "/auth/me / Keycloak userinfo", me, kcUserinfo, "≥ 3", 3.0);
     ratio(md, "/licenses/verify / bare JSON", licenseVerify, bare, "≥ 0.50", 0.50);
@@ -147,6 +149,15 @@ final class Report {
     ratio(md, "Portcullis password logins / Keycloak password grant", passwordLogins, kcPassword, "–", null);
 
     md.append("\n## Targets\n\n| target | measured | met |\n|---|---|---|\n");
+    Double pgPerPair = perOperationMs("otp", "postgres", otp);
+    target(md, "Postgres CPU per OTP pair (sign-ups) ≤ 1 ms", pgPerPair == null ? null : fmt(pgPerPair, 2) + " ms",
+        pgPerPair == null ? null : pgPerPair <= 1.0);
+    Double gatewayPerRefresh = perOperationMs("refresh", "server", refresh);
+    Double jdkSignMs = sign == null ? null : 1000.0 / sign.getDouble("sign_per_s_per_core");
+    target(md, "gateway CPU per refresh ≤ 1.3× the JDK's raw signature ("
+            + (jdkSignMs == null ? "–" : fmt(jdkSignMs, 2) + " ms") + ")",
+        gatewayPerRefresh == null ? null : fmt(gatewayPerRefresh, 2) + " ms",
+        gatewayPerRefresh == null || jdkSignMs == null ? null : gatewayPerRefresh <= 1.3 * jdkSignMs);
     Double refreshP99 = p99("refresh", "refresh");
     target(md, "refresh p99 < 20 ms", refreshP99 == null ? null : fmt(refreshP99, 2) + " ms",
         refreshP99 == null ? null : refreshP99 < 20);
@@ -354,6 +365,17 @@ final class Report {
     Double value = div(a, b);
     md.append("| ").append(name).append(" | ").append(fmt(value, 2)).append(" | ").append(target)
         .append(min == null || value == null ? "" : value >= min ? " ✅" : " ❌").append(" |\n");
+  }
+
+  /** A process group's CPU (ms of a core) per operation of a scenario's measured window, or null. */
+  private Double perOperationMs(String scenario, String group, Double perSecond) {
+    JsonObject result = summary.getJsonObject(scenario);
+    JsonObject server = result == null ? null : result.getJsonObject("server");
+    JsonObject split = server == null ? null : server.getJsonObject("cpu_cores_by_process");
+    if (split == null || !split.containsKey(group) || perSecond == null || perSecond == 0) {
+      return null;
+    }
+    return split.getDouble(group) / perSecond * 1000.0;
   }
 
   private static void target(StringBuilder md, String target, String measured, Boolean met) {
