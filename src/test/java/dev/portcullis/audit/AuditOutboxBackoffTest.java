@@ -3,7 +3,6 @@ package dev.portcullis.audit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.portcullis.core.AuditEvent;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.TestGateway;
 import java.sql.SQLException;
@@ -32,17 +31,9 @@ class AuditOutboxBackoffTest {
   @Test
   @DisplayName("while inserts fail the drain waits longer after each failure, and once they succeed the staged event reaches the chain")
   void backsOffThenDelivers() throws SQLException {
-    UUID app = UUID.randomUUID();
     // Every try to store the staged event counts itself (a sequence survives the rollback) and is refused.
-    ChainSeed.execute(gateway,
-        "CREATE SEQUENCE outbox_tries",
-        "CREATE FUNCTION refuse_outbox_event() RETURNS trigger LANGUAGE plpgsql AS "
-            + "$$ BEGIN PERFORM nextval('outbox_tries'); RAISE EXCEPTION 'audit store refuses'; END $$",
-        "CREATE TRIGGER refuse_outbox_event BEFORE INSERT ON audit_events FOR EACH ROW "
-            + "WHEN (NEW.request_id = 'outbox-backoff') EXECUTE FUNCTION refuse_outbox_event()");
-    String event = AuditEvent.of(AuditEvent.TOKEN_REFRESHED, app, "outbox-backoff", "192.0.2.1").toJson().encode();
-    ChainSeed.execute(gateway, "INSERT INTO audit_outbox (event_id, event, staged_at) VALUES ('" + UUID.randomUUID()
-        + "', '" + event + "'::jsonb, now() - interval '1 minute')");
+    UUID app = ChainSeed.stageWatched(gateway, "outbox-backoff", "outbox_tries",
+        "RAISE EXCEPTION 'audit store refuses';");
 
     Await.until("the first try", Duration.ofSeconds(10), () -> tries() >= 1);
     long first = System.nanoTime();
@@ -53,7 +44,7 @@ class AuditOutboxBackoffTest {
     assertTrue(elapsedMs >= 2_500, "five tries within " + elapsedMs + " ms");
     assertEquals(1, gateway.count("SELECT count(*) FROM audit_outbox WHERE event->>'request_id' = 'outbox-backoff'"));
 
-    ChainSeed.execute(gateway, "DROP TRIGGER refuse_outbox_event ON audit_events");
+    ChainSeed.execute(gateway, "DROP TRIGGER outbox_tries_event ON audit_events");
     Await.until("the staged event in the chain", Duration.ofSeconds(15),
         () -> gateway.count("SELECT count(*) FROM audit_events WHERE app_id = '" + app + "'") == 1);
     Await.until("the outbox emptied", Duration.ofSeconds(5),
@@ -61,6 +52,6 @@ class AuditOutboxBackoffTest {
   }
 
   private static long tries() {
-    return gateway.count("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM outbox_tries");
+    return ChainSeed.tries(gateway, "outbox_tries");
   }
 }

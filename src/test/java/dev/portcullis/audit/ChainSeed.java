@@ -153,6 +153,31 @@ final class ChainSeed {
     }
   }
 
+  /**
+   * Stages one event of a new app, with request id {@code requestId}, in the audit outbox, a minute old; its insert
+   * into the chain first counts itself in the sequence {@code tries} (which survives a rollback), then runs
+   * {@code then} (PL/pgSQL ending the trigger: {@code RETURN NEW} or a {@code RAISE}). Returns the app's id.
+   */
+  static UUID stageWatched(TestGateway gateway, String requestId, String tries, String then) throws SQLException {
+    UUID app = UUID.randomUUID();
+    String function = tries + "_event";
+    execute(gateway,
+        "CREATE SEQUENCE " + tries,
+        "CREATE FUNCTION " + function + "() RETURNS trigger LANGUAGE plpgsql AS "
+            + "$$ BEGIN PERFORM nextval('" + tries + "'); " + then + " END $$",
+        "CREATE TRIGGER " + function + " BEFORE INSERT ON audit_events FOR EACH ROW "
+            + "WHEN (NEW.request_id = '" + requestId + "') EXECUTE FUNCTION " + function + "()");
+    String event = AuditEvent.of(AuditEvent.TOKEN_REFRESHED, app, requestId, "192.0.2.1").toJson().encode();
+    execute(gateway, "INSERT INTO audit_outbox (event_id, event, staged_at) VALUES ('" + UUID.randomUUID()
+        + "', '" + event + "'::jsonb, now() - interval '1 minute')");
+    return app;
+  }
+
+  /** How many times a sequence of {@link #stageWatched} counted. */
+  static long tries(TestGateway gateway, String tries) {
+    return gateway.count("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM " + tries);
+  }
+
   /** Runs fixed test statements as the test's database role (the owner, a superuser here). */
   static void execute(TestGateway gateway, String... statements) throws SQLException {
     try (Connection db = gateway.jdbc(); Statement statement = db.createStatement()) {
