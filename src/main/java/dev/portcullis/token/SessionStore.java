@@ -37,11 +37,9 @@ final class SessionStore {
   /**
    * When the license of the session's device expires (null: never, or no device), in seconds from now by Postgres's
    * clock: the session's access tokens end with it, and introspection refuses the session from then on, without
-   * waiting for the housekeeping job that revokes it. Whole seconds rounded down, as the session's own remaining
-   * time is: a token's {@code exp} (whole seconds from now, also rounded down) then never falls after either end
-   * (h97: rounded, it fell up to half a second after).
+   * waiting for the housekeeping job that revokes it.
    */
-  private static final String LICENSE_EXPIRES_IN = "(SELECT floor(extract(epoch FROM l.expires_at - now()))::int "
+  private static final String LICENSE_EXPIRES_IN = "(SELECT round(extract(epoch FROM l.expires_at - now()))::int "
       + "FROM license_devices d JOIN licenses l ON l.id = d.license_id WHERE d.id = s.device_id) AS license_expires_in";
 
   /**
@@ -59,7 +57,7 @@ final class SessionStore {
 
   private static final String SESSION_COLUMNS =
       "s.id AS session_id, s.app_id, s.created_at AS session_created_at, s.expires_at AS session_expires_at, "
-          + "floor(extract(epoch FROM s.expires_at - now()))::int AS refresh_expires_in, "
+          + "round(extract(epoch FROM s.expires_at - now()))::int AS refresh_expires_in, "
           + "s.revoked_at IS NOT NULL AS revoked, "
           + "u.id AS user_id, u.email, u.phone, u.created_at AS user_created_at, s.tenant_id, s.device_id, "
           + SessionRoles.EFFECTIVE + " AS roles, " + ENTITLEMENTS + ", " + LICENSE_EXPIRES_IN;

@@ -193,25 +193,6 @@ class RefreshTokenTest {
   }
 
   @Test
-  @DisplayName("a refreshed access token's exp never falls after its session's end, however the seconds fall (h97: "
-      + "the remaining time was rounded, up to half a second past the end)")
-  void accessTokenEndsWithItsSession() {
-    JsonObject login = login(app);
-    String token = login.getString("refresh_token");
-    // Early in a second, a session ending 100.6 s from now: its remaining time, rounded, was 101 s, and the token's
-    // exp, whole seconds from now, then fell 0.4 s or more after the session's end.
-    dev.portcullis.testing.Await.until("the start of a second", java.time.Duration.ofSeconds(3),
-        () -> System.currentTimeMillis() % 1000 < 100);
-    TokenFixture.update(gateway, "UPDATE sessions SET expires_at = now() + interval '100.6 seconds' WHERE id = ?::uuid",
-        sid(login));
-    ApiResponse refreshed = refresh(app, token);
-    assertEquals(200, refreshed.status(), refreshed.body());
-    long exp = TokenFixture.claims(refreshed.json().getString("access_token")).getLong("exp");
-    assertEquals(1, count("SELECT count(*) FROM sessions WHERE id = ?::uuid AND extract(epoch FROM expires_at) >= "
-        + exp, sid(login)), "exp " + exp + " after the session's end");
-  }
-
-  @Test
   @DisplayName("a missing refresh_token is 400 invalid_request, a wrong secret 401 invalid_client")
   void badRequests() {
     ApiResponse missing = gateway.http().post("/auth/refresh", TokenFixture.credentials(app));
