@@ -72,6 +72,13 @@ public final class UserRepository {
       + "WHERE u.id = old.id RETURNING old.disabled AS was_disabled";
   private static final String DELETE = "DELETE FROM users WHERE id = $1 AND app_id = $2";
   /**
+   * The user's row locked before its sessions are revoked: a login storing a session meanwhile (its reference
+   * share-locks the row) commits first and is revoked with the others, or waits and finds no user. Without it a
+   * session committed between the revocation and the delete went with the row, and no session.revoked told of it
+   * (h95). Taken after the licences, in the order a device-bound login takes them.
+   */
+  private static final String LOCK = "SELECT 1 FROM users WHERE id = $1 AND app_id = $2 FOR UPDATE";
+  /**
    * The user's licences, issued to no user before the user row goes: a device-bound login locks the licence, then
    * the user; the delete's own ON DELETE SET NULL would lock them the other way round, a deadlock. Their ids are
    * answered for the deletion's audit events, which commit with it.
@@ -210,6 +217,7 @@ public final class UserRepository {
                                 AuditStaging.Step<Deleted> audit) {
     Tuple user = Tuple.of(userId, appId);
     return pg.inTransaction(conn -> conn.preparedQuery(RELEASE_LICENSES).execute(user)
+        .compose(released -> conn.preparedQuery(LOCK).execute(user).map(released))
         .compose(released -> endSessions.apply(conn).map(released))
         .compose(released -> conn.preparedQuery(DELETE).execute(user)
             .compose(rows -> audit.after(conn, rows.rowCount() > 0 ? new Deleted(userId, ids(released)) : null)))

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portcullis.core.AuditEvent;
 import dev.portcullis.owner.SignIns;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
@@ -59,6 +60,45 @@ class UserAdminApiTest {
   @AfterAll
   static void stop() {
     securityTap.unregister();
+  }
+
+  @Test
+  @DisplayName("a session a login stores while its user is deleted is revoked with the others, its session.revoked "
+      + "with the deletion (h95: committed between the revocation and the delete, it went with the row unannounced)")
+  void deletionRevokesASessionStoredMeanwhile() throws Exception {
+    String email = email();
+    String userId = shop.signIn(email).getJsonObject("user").getString("id");
+    ApiResponse sent = shop.http().post("/auth/send-otp", shop.credentials().put("email", email));
+    String requestId = sent.json().getString("otp_request_id");
+    JsonObject verify = shop.credentials().put("otp_request_id", requestId).put("otp", inbox.awaitCode(requestId));
+    // The login's session, its reference share-locking the user row, counts itself and holds its transaction 0.5 s.
+    shop.sql("CREATE SEQUENCE stored_meanwhile");
+    shop.sql("CREATE FUNCTION stored_meanwhile() RETURNS trigger LANGUAGE plpgsql AS "
+        + "$$ BEGIN PERFORM nextval('stored_meanwhile'); PERFORM pg_sleep(0.5); RETURN NEW; END $$");
+    shop.sql("CREATE TRIGGER stored_meanwhile AFTER INSERT ON sessions FOR EACH ROW WHEN (NEW.user_id = '" + userId
+        + "'::uuid) EXECUTE FUNCTION stored_meanwhile()");
+    try {
+      java.util.concurrent.CompletableFuture<ApiResponse> login = shop.http().postAsync("/auth/verify-otp", verify);
+      Await.until("the login storing its session", java.time.Duration.ofSeconds(5), () -> ((Number) shop.sql(
+          "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM stored_meanwhile")).longValue() >= 1);
+      assertEquals(200, shop.http().delete(shop.path("/users/" + userId), ADMIN).status());
+      login.get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      shop.sql("DROP TRIGGER stored_meanwhile ON sessions");
+      shop.sql("DROP FUNCTION stored_meanwhile()");
+      shop.sql("DROP SEQUENCE stored_meanwhile");
+    }
+    Set<String> issued = sessionsIn(AuditEvent.TOKEN_ISSUED, userId);
+    Await.until("a session.revoked for each session issued", java.time.Duration.ofSeconds(5),
+        () -> sessionsIn(AuditEvent.SESSION_REVOKED, userId).containsAll(issued));
+    assertEquals(2, issued.size(), "the first sign-in's session and the one stored meanwhile: " + issued);
+  }
+
+  private static Set<String> sessionsIn(String type, String userId) {
+    Set<String> ids = new java.util.HashSet<>();
+    audit.of(type, shop.appId()).stream().filter(event -> userId.equals(event.getString("user_id")))
+        .forEach(event -> ids.add(event.getJsonObject("data").getString("session_id")));
+    return ids;
   }
 
   private static String email() {
