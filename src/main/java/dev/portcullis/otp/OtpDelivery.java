@@ -71,7 +71,7 @@ public final class OtpDelivery {
    * Starts delivering {@code delayMs} from now (0: on the loop's next turn), so a request that answers the same
    * whether a message goes out or not answers before the delivery's work takes the loop.
    */
-  public Future<Void> deliverAfter(OtpMessage message, long delayMs) {
+  private Future<Void> deliverAfter(OtpMessage message, long delayMs) {
     DeliveryChannel channel = channels.get(message.to().kind());
     Promise<Void> done = Promise.promise();
     Runnable start = () -> backoff.run(() -> attempt(channel, message)).onComplete(done);
