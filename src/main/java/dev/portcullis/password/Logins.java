@@ -64,15 +64,21 @@ public final class Logins {
     this.allowance = allowance;
   }
 
-  /** {@code PASSWORD_LOGIN}: the token response. */
+  /**
+   * {@code PASSWORD_LOGIN}: the token response. The session stands only while the password it proved is still the
+   * user's: a reset or change revokes every session, but a login that checked the old password just before could
+   * store its session just after that revocation ran. So the session's statement takes the password generation this
+   * login verified, and makes no session once another one is stored (a change waits for it otherwise, and its second
+   * revocation ends it). The login's success is recorded with the session's {@code token.issued}.
+   */
   public Future<Grant> login(Login message) {
-    return signIn(message, (request, userId, generation) -> {
-      TokenMessages.Issue login = request.issue(userId, false, message.tenantId());
+    return signIn(message, (request, userId, generation, succeeded) -> {
+      TokenMessages.Issue login = request.issue(userId, false, message.tenantId())
+          .withPasswordProof(generation, succeeded);
       // A session on a licensed device: bound only when the device's license key proves it.
       return devices.bind(login, message.deviceId(), message.licenseKey())
           .compose(bound -> bus.request(Bus.TOKEN_ISSUE, bound))
-          .recover(Logins::userGone)
-          .compose(grant -> unlessPasswordChanged(request, userId, generation, grant));
+          .recover(Logins::userGone);
     });
   }
 
@@ -89,43 +95,25 @@ public final class Logins {
   }
 
   /**
-   * The session a login opened stands only while the password it proved is still the user's. A reset or change
-   * revokes every session, but a login that checked the old password just before could store its session just
-   * after that revocation ran. A reset or change revokes again once its new hash is stored, so a password generation
-   * read here, once the session is stored, that is still the one this login proved means that revocation comes later
-   * and ends it. (Another login's rehash stores another hash of the same password, in the same generation.)
-   */
-  private Future<Grant> unlessPasswordChanged(PasswordRequest request, UUID userId, long generation, Grant grant) {
-    return users.byId(request.appId(), userId).compose(now -> {
-      if (now != null && now.passwordGeneration() == generation) {
-        return Future.succeededFuture(grant);
-      }
-      Revoke revoke = Revoke.session(request.appId(), grant.sessionId(), "password_changed", PasswordRequest.USER_ACTOR,
-          request.requestId(), request.clientIp());
-      return bus.request(Bus.TOKEN_REVOKE, revoke).compose(revoked -> Future.failedFuture(new ApiException(
-          ErrorCode.INVALID_CREDENTIALS, "the password was changed meanwhile: sign in with the new one")));
-    });
-  }
-
-  /**
    * {@code PASSWORD_PROVE}: the same checks, limits and events as a login, answering the user the password proves
    * and no session (the hosted pages open theirs when the app redeems the flow's authorization code).
    */
   public Future<OtpMessages.Proven> prove(Login message) {
-    return signIn(message, (request, userId, generation) -> users.byId(request.appId(), userId)
+    return signIn(message, (request, userId, generation, succeeded) -> users.byId(request.appId(), userId)
         // The credentials' row holds the verified flags a user's own JSON, read from it, leaves false (h47). A user
         // deleted since the check is answered as any identity without a user is (h52).
         .compose(user -> user == null ? Future.failedFuture(LoginFailures.invalidCredentials())
-            : Future.succeededFuture(new OtpMessages.Proven(userId, user.user().toJson()
+            : audit.record(succeeded).map(recorded -> new OtpMessages.Proven(userId, user.user().toJson()
                 .put("email_verified", user.emailVerified()).put("phone_verified", user.phoneVerified()), false,
                 OtpMessages.Proven.credential(generation)))));
   }
 
   /**
-   * What a right password leads to. {@code generation}: the password generation of the hash this login verified.
+   * What a right password leads to, which records {@code succeeded} once it stands. {@code generation}: the
+   * password generation of the hash this login verified.
    */
   private interface Admitted<T> {
-    Future<T> apply(PasswordRequest request, UUID userId, long generation);
+    Future<T> apply(PasswordRequest request, UUID userId, long generation, AuditEvent succeeded);
   }
 
   private <T> Future<T> signIn(Login message, Admitted<T> admitted) {
@@ -215,15 +203,15 @@ public final class Logins {
         : Future.succeededFuture();
     // The login's event once what it leads to stands: a session refused after the check (the password changed or
     // the user deleted meanwhile, h95) is a failed login, not a success followed by a refusal.
+    AuditEvent succeeded = AuditEvent.of(AuditEvent.PASSWORD_LOGIN_SUCCEEDED, request.appId(), request.requestId(),
+            request.clientIp())
+        .withUser(userId)
+        .with(identity.kind().field(), identity.masked());
     return Future.join(rehashed, signedIn)
-        .compose(done -> admitted.apply(request, userId, user.passwordGeneration()))
+        .compose(done -> admitted.apply(request, userId, user.passwordGeneration(), succeeded))
         .compose(result -> {
           metrics.login("success");
-          return audit.record(AuditEvent.of(AuditEvent.PASSWORD_LOGIN_SUCCEEDED, request.appId(), request.requestId(),
-                  request.clientIp())
-              .withUser(userId)
-              .with(identity.kind().field(), identity.masked()))
-              .map(result);
+          return Future.succeededFuture(result);
         }, failure -> {
           ApiException refusal = Failures.toApi(failure);
           if (refusal.code().status() >= 500) {

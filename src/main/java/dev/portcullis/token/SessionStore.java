@@ -95,14 +95,17 @@ final class SessionStore {
 
   /**
    * Creates a session for an enabled user of the app and its first refresh token, bound to tenant $6 when it is
-   * not null (the user must be a member), and records the login time; no row when any of that does not hold.
+   * not null (the user must be a member), and records the login time; no row when any of that does not hold. With a
+   * password generation ($9), only while the user's password is still of it: a change committed before the row lock
+   * is seen here (no session), and one that comes later waits for this commit, so its revocation finds the session.
    */
   private static final String CREATE =
       "WITH s AS (INSERT INTO sessions (id, app_id, user_id, expires_at, tenant_id, client_ip, last_used_at, device_id) "
           + "SELECT $1, u.app_id, u.id, now() + $4::int * interval '1 second', $6, $7, now(), $8::uuid FROM users u "
           + "WHERE u.id = $2 AND u.app_id = $3 AND NOT u.disabled AND ($6::uuid IS NULL OR EXISTS "
           + "(SELECT 1 FROM tenant_members m WHERE m.tenant_id = $6 AND m.user_id = u.id)) AND ($8::uuid IS NULL OR "
-          + "EXISTS " + LIVE_DEVICE + ")" + USER_LOCK + " OF u RETURNING *), "
+          + "EXISTS " + LIVE_DEVICE + ") AND ($9::bigint IS NULL OR u.password_generation = $9)" + USER_LOCK
+          + " OF u RETURNING *), "
           + "t AS (INSERT INTO refresh_tokens (token_hash, session_id, expires_at) SELECT $5, id, expires_at FROM s), "
           + "login AS (UPDATE users SET last_login_at = now() WHERE id = (SELECT user_id FROM s)) "
           + "SELECT " + FLUSHED_WITH_ITS_AUDIT_EVENTS + SESSION_COLUMNS + " FROM s JOIN users u ON u.id = s.user_id";
@@ -116,7 +119,8 @@ final class SessionStore {
    */
   private static final String WHY_NO_SESSION =
       "SELECT u.disabled, ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM tenant_members m "
-          + "WHERE m.tenant_id = $3 AND m.user_id = u.id)) AS member FROM users u WHERE u.id = $1 AND u.app_id = $2";
+          + "WHERE m.tenant_id = $3 AND m.user_id = u.id)) AS member, u.password_generation FROM users u "
+          + "WHERE u.id = $1 AND u.app_id = $2";
 
   /**
    * Spends a live token of a live session of the app and stores its successor; no row when it cannot. The
@@ -305,9 +309,9 @@ final class SessionStore {
   }
 
   Future<SessionRow> create(UUID sessionId, UUID userId, UUID appId, int ttlSeconds, byte[] tokenHash, UUID tenantId,
-                            String clientIp, UUID deviceId) {
+                            String clientIp, UUID deviceId, Long passwordGeneration) {
     Tuple args = Tuple.of(sessionId, userId, appId, ttlSeconds, Buffer.buffer(tokenHash), tenantId, clientIp)
-        .addUUID(deviceId);
+        .addUUID(deviceId).addLong(passwordGeneration);
     return pg.run(pool -> pool.preparedQuery(CREATE).execute(args)).map(SessionStore::session);
   }
 
@@ -338,13 +342,18 @@ final class SessionStore {
     });
   }
 
-  /** Why no session was created: null when the app has no such user, else (disabled, member of the tenant). */
-  Future<boolean[]> whyNoSession(UUID userId, UUID appId, UUID tenantId) {
+  /** Why no session was created: null when the app has no such user, else what the user is now. */
+  Future<UserNow> whyNoSession(UUID userId, UUID appId, UUID tenantId) {
     return pg.run(pool -> pool.preparedQuery(WHY_NO_SESSION).execute(Tuple.of(userId, appId, tenantId)))
         .map(rows -> {
           Row row = first(rows);
-          return row == null ? null : new boolean[] {row.getBoolean("disabled"), row.getBoolean("member")};
+          return row == null ? null : new UserNow(row.getBoolean("disabled"), row.getBoolean("member"),
+              row.getLong("password_generation"));
         });
+  }
+
+  /** What may have kept a user from a session: disabled, not a member of the tenant, another password. */
+  record UserNow(boolean disabled, boolean member, long passwordGeneration) {
   }
 
   /**

@@ -279,27 +279,39 @@ final class TokenService {
     });
   }
 
-  /** deviceId (in the request): the licensed device the session is bound to, its binding checked by the sender. */
+  /**
+   * deviceId (in the request): the licensed device the session is bound to, its binding checked by the sender. The
+   * request's proof is recorded with {@code token.issued}, in one submission, only when the session stands.
+   */
   private Future<Grant> login(App app, UUID userId, boolean newUser, Issue request) {
     String refreshToken = RefreshTokens.newToken();
     return sessions.create(UUID.randomUUID(), userId, app.id(), app.settings().refreshTokenTtl(),
-            RefreshTokens.hash(refreshToken), request.tenantId(), request.clientIp(), request.deviceId())
-        .compose(session -> session != null
-            ? answer(app, session, refreshToken, newUser, event(AuditEvent.TOKEN_ISSUED, request, session),
-                request.issuer())
-            : whyNoSession(userId, app.id(), request.tenantId(), request.deviceId()))
+            RefreshTokens.hash(refreshToken), request.tenantId(), request.clientIp(), request.deviceId(),
+            request.passwordGeneration())
+        .compose(session -> {
+          if (session == null) {
+            return whyNoSession(userId, app.id(), request);
+          }
+          List<AuditEvent> events = new ArrayList<>(request.proof());
+          events.add(event(AuditEvent.TOKEN_ISSUED, request, session));
+          return answer(app, session, refreshToken, newUser, events, request.issuer());
+        })
         .onSuccess(answered -> metrics.issued(true));
   }
 
-  private Future<Grant> whyNoSession(UUID userId, UUID appId, UUID tenantId, UUID deviceId) {
-    return sessions.whyNoSession(userId, appId, tenantId).compose(why -> {
+  private Future<Grant> whyNoSession(UUID userId, UUID appId, Issue request) {
+    return sessions.whyNoSession(userId, appId, request.tenantId()).compose(why -> {
       if (why == null) {
         return Future.failedFuture(ApiException.invalid("user.id", "is not a user of this app"));
       }
-      if (why[0]) {
+      if (why.disabled()) {
         return Future.failedFuture(new ApiException(ErrorCode.USER_DISABLED, "the user is disabled"));
       }
-      if (!why[1] || deviceId == null) {
+      if (request.passwordGeneration() != null && why.passwordGeneration() != request.passwordGeneration()) {
+        return Future.failedFuture(new ApiException(ErrorCode.INVALID_CREDENTIALS,
+            "the password was changed meanwhile: sign in with the new one"));
+      }
+      if (!why.member() || request.deviceId() == null) {
         return Future.failedFuture(notMember());
       }
       return Future.failedFuture(new ApiException(ErrorCode.INVALID_LICENSE,

@@ -25,30 +25,42 @@ public final class TokenMessages {
    * @param entitlements what the device's license grants (the {@code ent} claim)
    * @param issuer   the {@code iss} of the session's access tokens when not the gateway's (OpenID Connect's
    *                 per-app issuer)
+   * @param passwordGeneration the password generation the login proved: no session when the user's password has
+   *                 changed since
+   * @param proof    the events of how the user proved who they are, recorded with {@code token.issued} (before it) as
+   *                 one submission once the session stands
    */
   public record Issue(UUID appId, UUID userId, boolean newUser, String requestId, String clientIp,
-                      UUID tenantId, UUID deviceId, List<String> entitlements, String issuer) implements Bus.Request {
+                      UUID tenantId, UUID deviceId, List<String> entitlements, String issuer,
+                      Long passwordGeneration, List<AuditEvent> proof) implements Bus.Request {
 
-    public Issue(UUID appId, UUID userId, boolean newUser, String requestId, String clientIp,
-                 UUID tenantId, UUID deviceId, List<String> entitlements) {
-      this(appId, userId, newUser, requestId, clientIp, tenantId, deviceId, entitlements, null);
+    public Issue {
+      proof = proof == null ? List.of() : List.copyOf(proof);
     }
 
     public static Issue login(UUID appId, UUID userId, boolean newUser, String requestId, String clientIp) {
-      return new Issue(appId, userId, newUser, requestId, clientIp, null, null, null);
+      return new Issue(appId, userId, newUser, requestId, clientIp, null, null, null, null, null, null);
     }
 
     public Issue withTenant(UUID tenant) {
-      return new Issue(appId, userId, newUser, requestId, clientIp, tenant, deviceId, entitlements, issuer);
+      return new Issue(appId, userId, newUser, requestId, clientIp, tenant, deviceId, entitlements, issuer,
+          passwordGeneration, proof);
     }
 
     public Issue withDevice(UUID device, List<String> granted) {
       return new Issue(appId, userId, newUser, requestId, clientIp, tenantId, device,
-          granted == null ? null : List.copyOf(granted), issuer);
+          granted == null ? null : List.copyOf(granted), issuer, passwordGeneration, proof);
     }
 
     public Issue withIssuer(String oidcIssuer) {
-      return new Issue(appId, userId, newUser, requestId, clientIp, tenantId, deviceId, entitlements, oidcIssuer);
+      return new Issue(appId, userId, newUser, requestId, clientIp, tenantId, deviceId, entitlements, oidcIssuer,
+          passwordGeneration, proof);
+    }
+
+    /** A password login's session: only while the password is still the one proved, recorded with its success. */
+    public Issue withPasswordProof(long generation, AuditEvent succeeded) {
+      return new Issue(appId, userId, newUser, requestId, clientIp, tenantId, deviceId, entitlements, issuer,
+          generation, List.of(succeeded));
     }
   }
 
