@@ -68,11 +68,18 @@ public final class Challenges {
     String token = Secrets.randomToken(TOKEN_BYTES);
     String identityName = names.identityName(app.id(), call.identity());
     String networkName = call.network() == null ? null : names.networkName(app.id(), call.network());
-    return store.difficultyInputs(app.id(), identityName, networkName)
-        .map(inputs -> inputs.of(app.settings().powMaxDifficulty()))
-        .compose(difficulty -> store.storeChallenge(app.id(), hash(token), call.purpose(), identityName, difficulty,
-                TTL_SECONDS * 1000L)
-            .compose(stored -> recordIssued(call, difficulty))
+    String tokenHash = hash(token);
+    int max = app.settings().powMaxDifficulty();
+    return store.countChallenge(app.id(), identityName, networkName, tokenHash, call.purpose(), max,
+            TTL_SECONDS * 1000L)
+        .compose(counted -> {
+          int difficulty = counted.inputs().of(max);
+          // Stored at 0 only when the counts call for no work; stored (again) whenever the formula asks for some.
+          return counted.storedFree() && difficulty == 0 ? Future.succeededFuture(difficulty)
+              : store.storeChallenge(app.id(), tokenHash, call.purpose(), identityName, difficulty, TTL_SECONDS * 1000L)
+                  .map(difficulty);
+        })
+        .compose(difficulty -> recordIssued(call, difficulty)
             .map(recorded -> {
               metrics.challengeIssued(call.purpose(), difficulty);
               return new Challenged(token, TTL_SECONDS, difficulty);

@@ -26,7 +26,7 @@ public final class PasswordStore {
   static final long STATE_TTL_MS = 86_400_000L;
   private static final String NO_NETWORK = "none";
 
-  private static final RedisScript COUNTS = RedisScript.load("password-challenge-counts.lua");
+  private static final RedisScript ISSUE = RedisScript.load("password-challenge-issue.lua");
   private static final RedisScript STORE = RedisScript.load("password-challenge-store.lua");
   private static final RedisScript CONSUME = RedisScript.load("password-challenge-consume.lua");
   private static final RedisScript AHEAD = RedisScript.load("password-checks-ahead.lua");
@@ -65,13 +65,25 @@ public final class PasswordStore {
     this.redis = redis;
   }
 
-  /** The counts a new challenge's difficulty comes from; counts the challenge in its network's volume. */
-  public Future<Difficulty> difficultyInputs(UUID appId, String identityName, String networkName) {
+  /**
+   * A new challenge's first step: the counts its difficulty comes from (the challenge counted in its network's
+   * volume) and, when they call for no work at the app's highest difficulty {@code maxDifficulty}, the challenge
+   * stored at difficulty 0. Else the caller stores it ({@link #storeChallenge}) with the difficulty it computes.
+   */
+  public Future<Counted> countChallenge(UUID appId, String identityName, String networkName, String tokenHash,
+                                        String purpose, int maxDifficulty, long ttlMs) {
     List<String> keys = List.of(identityKey(appId, identityName), networkKey(appId, networkName), appKey(appId),
-        redis.key("pw-volume", tag(appId), network(networkName)));
-    List<String> args = List.of(networkName == null ? "0" : "1", Long.toString(VOLUME_WINDOW_MS));
-    return COUNTS.run(redis, keys, args).map(reply -> new Difficulty(reply.get(0).toLong(), reply.get(1).toLong(),
-        reply.get(2).toLong(), reply.get(3).toLong(), reply.get(4).toLong()));
+        redis.key("pw-volume", tag(appId), network(networkName)), challengeKey(appId, tokenHash));
+    List<String> args = List.of(networkName == null ? "0" : "1", Long.toString(VOLUME_WINDOW_MS), purpose,
+        identityName, Long.toString(ttlMs), Integer.toString(maxDifficulty),
+        Integer.toString(Difficulty.CONSECUTIVE_CEILING), Integer.toString(Difficulty.APP_FAILURES_PER_STEP));
+    return ISSUE.run(redis, keys, args).map(reply -> new Counted(new Difficulty(reply.get(0).toLong(),
+        reply.get(1).toLong(), reply.get(2).toLong(), reply.get(3).toLong(), reply.get(4).toLong()),
+        reply.get(5).toInteger() == 1));
+  }
+
+  /** What a new challenge's difficulty comes from, and whether the challenge is stored already (at difficulty 0). */
+  public record Counted(Difficulty inputs, boolean storedFree) {
   }
 
   public Future<Void> storeChallenge(UUID appId, String tokenHash, String purpose, String identityName, int difficulty,
