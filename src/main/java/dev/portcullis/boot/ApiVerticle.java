@@ -122,8 +122,9 @@ public final class ApiVerticle extends VerticleBase {
     Apis apis = new Apis(
         new OtpApi(bus),
         new TokenApi(vertx, bus, Introspection.create(vertx, config, pg, redis), new SigningKeyStore(pg)),
-        new OwnerApi(bus, audit, metrics, new OwnerSignup(new OwnerRepository(pg), OwnerSignupPolicy.from(config),
-            appDirectory, redis, new AuditStaging(pg, audit), new SecurityEvents(vertx), metrics)),
+        new OwnerApi(bus, audit, metrics, new OwnerSignup(vertx, new OwnerRepository(pg),
+            OwnerSignupPolicy.from(config), appDirectory, redis, new AuditStaging(pg, audit), new SecurityEvents(vertx),
+            metrics)),
         new AppApi(vertx, apps, masterKey, audit, config.issuer(), metrics,
             new DefaultRoles(new RoleRepository(pg)), config.maxAppsPerOwner(), redis),
         new AuditApi(apps, new AuditReader(pg), config.masterKey(),

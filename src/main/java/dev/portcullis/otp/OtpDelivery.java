@@ -64,7 +64,15 @@ public final class OtpDelivery {
    * sent 100 ms after a reset's answer was slower when the identity had an account).
    */
   public Future<Void> deliverUnseen(OtpMessage message) {
-    return deliverAfter(message, UNSEEN_AFTER_MS + ThreadLocalRandom.current().nextLong(UNSEEN_SPREAD_MS));
+    return deliverAfter(message, unseenDelayMs());
+  }
+
+  /**
+   * A random moment 0.1 to 0.6 s from now, in ms: when work that a request's answer must not reveal starts, so that
+   * it neither delays the answer nor meets a request timed against it at a known moment.
+   */
+  public static long unseenDelayMs() {
+    return UNSEEN_AFTER_MS + ThreadLocalRandom.current().nextLong(UNSEEN_SPREAD_MS);
   }
 
   /**
