@@ -91,7 +91,7 @@ public final class TrustedProxies implements Handler<RoutingContext> {
     List<String> hops = new ArrayList<>();
     for (String line : forwardedFor) {
       for (String hop : line.split(",", -1)) {
-        hops.add(hop.trim());
+        hops.add(withoutPort(hop.trim()));
       }
     }
     for (int i = hops.size() - 1; i >= 0; i--) {
@@ -105,6 +105,27 @@ public final class TrustedProxies implements Handler<RoutingContext> {
       }
     }
     return hops.get(0);
+  }
+
+  /**
+   * The address of a hop some proxies write with the port they saw ({@code 203.0.113.9:5555}, {@code
+   * [2001:db8::5]:443}, also {@code [2001:db8::5]}); any other hop as it is. Read as garbage, a port put every
+   * caller behind such a proxy in the proxy's own bucket of every per-IP limit (h101).
+   */
+  private static String withoutPort(String hop) {
+    if (hop.startsWith("[")) {
+      int close = hop.indexOf(']');
+      return close > 0 && (close == hop.length() - 1 || isPort(hop.substring(close + 1)))
+          ? hop.substring(1, close) : hop;
+    }
+    int colon = hop.indexOf(':');
+    return colon > 0 && colon == hop.lastIndexOf(':') && isPort(hop.substring(colon)) ? hop.substring(0, colon) : hop;
+  }
+
+  /** {@code :} and one to five digits. */
+  private static boolean isPort(String text) {
+    return text.length() >= 2 && text.length() <= 6 && text.charAt(0) == ':'
+        && text.substring(1).chars().allMatch(c -> c >= '0' && c <= '9');
   }
 
   private boolean trusted(String ip) {

@@ -53,6 +53,19 @@ class TrustedProxiesTest {
   }
 
   @Test
+  @DisplayName("a hop written with its port (as some load balancers append it) is its address (h101)")
+  void hopWithPort() {
+    assertEquals("203.0.113.9", LB.caller("10.1.2.3", List.of("6.6.6.6, 203.0.113.9:5555")));
+    assertEquals("2001:db9::5", LB.caller("10.1.2.3", List.of("6.6.6.6, [2001:db9::5]:443")));
+    assertEquals("2001:db9::5", LB.caller("10.1.2.3", List.of("6.6.6.6, [2001:db9::5]")));
+    assertEquals("198.51.100.9", LB.caller("10.1.2.3", List.of("198.51.100.9, 10.9.9.9:80")), "a trusted hop too");
+    assertEquals("2001:db9::1", LB.caller("10.1.2.3", List.of("2001:db9::1")), "a bare IPv6 address keeps its colons");
+    assertEquals("10.1.2.3", LB.caller("10.1.2.3", List.of("203.0.113.9:port")), "not a port: garbage");
+    assertEquals("10.1.2.3", LB.caller("10.1.2.3", List.of("203.0.113.9:123456")), "not a port: garbage");
+    assertEquals("10.1.2.3", LB.caller("10.1.2.3", List.of("[2001:db9::5]x")), "garbage");
+  }
+
+  @Test
   @DisplayName("a bad CIDR is refused naming the key")
   void badCidr() {
     IllegalArgumentException failure = assertThrows(IllegalArgumentException.class,
