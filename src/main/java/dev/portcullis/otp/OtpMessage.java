@@ -24,13 +24,28 @@ public record OtpMessage(Identity to, String code, UUID appId, String appName, S
     this(to, code, appId, appName, otpRequestId, ttlSeconds, requestId, clientIp, null);
   }
 
+  /**
+   * The most of an app's name a text message carries: the code's text stays one GSM-7 segment (160 characters), two
+   * in UCS-2. An owner's 100-character name made it three, and every SMS budget counts messages (h101).
+   */
+  static final int SMS_NAME_MAX = 30;
+
   /** The plain text a person reads, naming the app the code is for. */
   public String text() {
     if (notice != null) {
       return notice;
     }
-    return "Your " + safeAppName() + " code is " + code + ". It expires in " + duration()
+    return "Your " + shownAppName() + " code is " + code + ". It expires in " + duration()
         + ". If you did not ask for it, ignore this message.";
+  }
+
+  /** The safe app name, cut to {@link #SMS_NAME_MAX} characters in a text message. */
+  private String shownAppName() {
+    String name = safeAppName();
+    if (to.kind() != Identity.Kind.PHONE || name.codePointCount(0, name.length()) <= SMS_NAME_MAX) {
+      return name;
+    }
+    return name.substring(0, name.offsetByCodePoints(0, SMS_NAME_MAX)).trim();
   }
 
   public String subject() {

@@ -85,7 +85,7 @@ final class VerificationKeys {
   VerificationKeys(SigningKeyStore store, SigningKeyStore unseenStore, long backendTimeoutMs) {
     this.store = store;
     this.unseenStore = unseenStore;
-    this.unseen = new LookupLine(UNSEEN_AT_ONCE, UNSEEN_WAITING, backendTimeoutMs, "the signing keys");
+    this.unseen = new LookupLine(UNSEEN_AT_ONCE, UNSEEN_WAITING, backendTimeoutMs, "the signing key store");
   }
 
   /**

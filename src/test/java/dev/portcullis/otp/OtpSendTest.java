@@ -91,6 +91,20 @@ class OtpSendTest {
   }
 
   @Test
+  @DisplayName("a text message carries at most 30 characters of the app's name, so it stays one SMS (160 characters); "
+      + "an email carries the whole name (h101)")
+  void smsCutsLongAppNames() {
+    String name = "Bank alert: card blocked, call +44 20 7946 0000 or visit https://evil.example/x " + "x".repeat(20);
+    OtpClient client = new OtpClient(gateway.http(), gateway.createApp(new JsonObject().put("name", name)
+        .put("slug", "send-long-name").put("settings", new JsonObject())));
+    String sms = receiver.awaitCall(client.sent("phone", "+14155552671")).json().getString("message");
+    assertTrue(sms.length() <= 160, sms.length() + " characters: " + sms);
+    assertTrue(sms.startsWith("Your " + name.substring(0, 30).trim() + " code is "), sms);
+    String email = receiver.awaitCall(client.sent("email", "long@example.com")).json().getString("message");
+    assertTrue(email.startsWith("Your " + name + " code is "), email);
+  }
+
+  @Test
   @DisplayName("Redis holds the code only as an HMAC, and no key names an email or a phone")
   void redisHoldsNoSecrets() {
     OtpClient client = OtpClient.forNewApp(gateway, "send-redis", new JsonObject());
