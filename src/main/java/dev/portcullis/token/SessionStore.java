@@ -270,6 +270,14 @@ final class SessionStore {
       return Math.max(1, licenseExpiresIn == null ? ttl : Math.min(ttl, licenseExpiresIn));
     }
 
+    /**
+     * How long the session's refresh token is good for, as answered: never past its device's license's expiry, when
+     * the session ends too (h103: a 20-second license's session answered 30 days).
+     */
+    int refreshTokenTtl() {
+      return licenseExpiresIn == null ? refreshExpiresIn : Math.max(0, Math.min(refreshExpiresIn, licenseExpiresIn));
+    }
+
     /** Whether the license of the session's device has expired (its sessions end with it). */
     boolean licenseExpired() {
       return licenseEndsAt != null && !licenseEndsAt.isAfter(Instant.now());

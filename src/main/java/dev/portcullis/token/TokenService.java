@@ -409,7 +409,7 @@ final class TokenService {
   private static Grant response(App app, String accessToken, String refreshToken, SessionStore.SessionRow session,
                                 boolean newUser) {
     return new Grant(accessToken, session.accessTokenTtl(app.settings().accessTokenTtl()), refreshToken,
-        session.refreshExpiresIn(), session.userId(), session.user(), newUser);
+        session.refreshTokenTtl(), session.userId(), session.user(), newUser);
   }
 
   private static AuditEvent event(String type, Bus.Request request, SessionStore.SessionRow session) {

@@ -211,6 +211,7 @@ class SessionBindingTest {
     JsonObject claims = LicenseFixture.claims(bound);
     assertTrue(claims.getLong("exp") - claims.getLong("iat") <= 2, "the token ends with the license: " + claims);
     assertTrue(login.json().getInteger("expires_in") <= 2, login.body());
+    assertTrue(login.json().getInteger("refresh_expires_in") <= 2, "the refresh token too (h103): " + login.body());
     String unbound = accessToken(login("expiring@example.com", new JsonObject()));
 
     // Its token expires with the license too, a second later refused as expired (1 s of leeway): either answer

@@ -35,16 +35,16 @@ class OwnerRefusalReportTimingTest {
   }
 
   @Test
-  @DisplayName("starts when an owner's code would be delivered, well after the answer: its work does not slow a "
-      + "stranger's answer, which would tell a refused identity from an owner (h102)")
+  @DisplayName("starts when an owner's code would be delivered, 0.1 to 0.6 s after the request: its work does not "
+      + "slow a stranger's answer, which would tell a refused identity from an owner (h102)")
   void reportedAfterTheAnswer() {
+    long asked = System.nanoTime();
     ApiResponse sent = gateway.http().post("/v1/owners/send-otp", new JsonObject().put("email", "late@example.com"));
-    long answered = System.nanoTime();
     assertEquals(200, sent.status(), sent.body());
     Await.until("the refusal reported", Duration.ofSeconds(10), () -> inbox.calls().stream()
         .anyMatch(call -> "owner.signup_refused".equals(call.json().getString("type"))));
-    long afterMs = (System.nanoTime() - answered) / 1_000_000;
-    // Reported at once, the event reached the receiver a few milliseconds after the answer.
-    assertTrue(afterMs >= 50, "reported " + afterMs + " ms after the answer");
+    long afterMs = (System.nanoTime() - asked) / 1_000_000;
+    // Reported at once, the event reached the receiver a few milliseconds after the request, beside its answer.
+    assertTrue(afterMs >= 100, "reported " + afterMs + " ms after the request");
   }
 }
