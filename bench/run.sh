@@ -12,7 +12,8 @@
 #   BENCH_PASSWORD_WARMUP (s, warm-up of the password-login scenarios, Portcullis's and Keycloak's; default 100),
 #   BENCH_CONNECTIONS (load-generator users, default 8), BENCH_WRK_CONNECTIONS (default 32),
 #   BENCH_WRK_THREADS (default 1), BENCH_SCENARIOS (default "sign argon2 bare me me-rate refresh otp otp-returning mix license-verify password
-#   password-me keycloak"), BENCH_PASSWORD_ME_RATE (/auth/me rate of password-me, default 2000),
+#   password-paired password-me keycloak"), BENCH_PASSWORD_ME_RATE (/auth/me rate of password-me, default 2000),
+#   BENCH_PAIRED_ROUNDS (raw/login window pairs of password-paired, default 8), BENCH_PAIRED_WINDOW (s, default 8),
 #   BENCH_KEYCLOAK_JAVA_HOME (the JDK Keycloak runs on, default /usr/lib/jvm/java-17-openjdk-amd64),
 #   BENCH_JFR=1 (JFR profiles of the me, me-rate, refresh, otp, password and license-verify scenarios), BENCH_GATEWAY_JAVA_OPTS, BENCH_KEYCLOAK_VERSION,
 #   BENCH_SKIP_BUILD=1 (reuse the built jars), BENCH_NICE (nice level of everything started, default 0),
@@ -37,7 +38,7 @@ PASSWORD_WARMUP=${BENCH_PASSWORD_WARMUP:-100}
 CONNECTIONS=${BENCH_CONNECTIONS:-8}
 WRK_CONNECTIONS=${BENCH_WRK_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
-SCENARIOS=${BENCH_SCENARIOS:-"sign argon2 bare me me-rate refresh otp otp-returning mix license-verify password password-me keycloak"}
+SCENARIOS=${BENCH_SCENARIOS:-"sign argon2 bare me me-rate refresh otp otp-returning mix license-verify password password-paired password-me keycloak"}
 JFR=${BENCH_JFR:-0}
 ANALYZE_EVERY=${BENCH_ANALYZE_EVERY:-5}
 NICE=${BENCH_NICE:-0}
@@ -390,6 +391,16 @@ stop_gateway() {
   log "gateway: $(jq -c . "$OUT/gateway.json")"
 }
 
+# Raw Argon2id checks (the gateway idle) and password logins in alternating windows, from one warm load-generator
+# JVM, and a last raw window: each login window's ratio is to the mean of the raw windows either side of it. On a VM
+# whose hashing speed moves by a third from one ten-second window to the next, one baseline before one measured
+# window can say anything from 0.6 to 1.2; the report takes the median of the paired ratios.
+password_paired() {
+  local rounds=${BENCH_PAIRED_ROUNDS:-8} window=${BENCH_PAIRED_WINDOW:-8}
+  WARMUP=10 DURATION=0 load password-paired password-paired --users 16 --users-file "$OUT/password.users" \
+    --rounds "$rounds" --window "$window" --setup-limit $((rounds * (2 * window + 5) + window + 120))
+}
+
 gateway_scenarios() {
   if has me || has me-rate || has password-me; then
     log "me: logging in 64 users (OTP pairs) for wrk's tokens"
@@ -430,9 +441,10 @@ gateway_scenarios() {
   # password logins: 16 users made by signup + verify, then challenge + login in a closed loop
   if has password; then
     WARMUP=$PASSWORD_WARMUP jfr_start password
-    WARMUP=$PASSWORD_WARMUP load password password --users 16
+    WARMUP=$PASSWORD_WARMUP load password password --users 16 --users-file "$OUT/password.users"
     jfr_summary password
   fi
+  has password-paired && password_paired
   if has password-me; then
     # /auth/me at one open-loop rate, alone and then while 16 users' password logins keep the hashing pool full
     local me_rate=${BENCH_PASSWORD_ME_RATE:-2000}
@@ -551,7 +563,7 @@ main() {
   has sign && baseline_sign
   has argon2 && ! has password && baseline_argon2
   has bare && baseline_bare
-  if has me || has me-rate || has refresh || has otp || has otp-returning || has mix || has license-verify || has password || has password-me; then
+  if has me || has me-rate || has refresh || has otp || has otp-returning || has mix || has license-verify || has password || has password-paired || has password-me; then
     start_gateway
     gateway_scenarios
     stop_gateway

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,12 +118,16 @@ final class LoadMain {
         return ClosedLoop.run(vertx, stats, users(sessions, session -> mixUser(session, gateway, new Random(seeds.nextLong()))),
             warmup, duration).map(new JsonObject().put("mix", "70% me, 20% refresh, 10% otp pairs"));
       });
-      case "password" -> passwordUsers(args.integer("users", 16), gateway).compose(emails -> {
+      case "password" -> passwordUsers(vertx, args.integer("users", 16), args.string("users-file", null), gateway)
+          .compose(emails -> {
         AtomicInteger next = new AtomicInteger();
         return ClosedLoop.run(vertx, stats, users(connections,
                 () -> () -> gateway.passwordLogin(emails.get(next.getAndIncrement() % emails.size()))), warmup, duration)
             .map(new JsonObject().put("users", emails.size()));
       });
+      case "password-paired" -> passwordUsers(vertx, args.integer("users", 16), args.string("users-file", null), gateway)
+          .compose(emails -> new PairedPassword(vertx, gateway, emails, args.integer("pid", 0), connections)
+              .run(warmup, args.integer("rounds", 8), args.integer("window", 8)));
       case "password-me" -> {
         // /auth/me at a fixed rate while password logins in a closed loop keep the hashing pool full
         double rate = args.decimal("rate", 1000);
@@ -139,6 +144,20 @@ final class LoadMain {
       }
       default -> Future.failedFuture("unknown scenario " + scenario);
     };
+  }
+
+  /**
+   * The password users of {@code usersFile} (one email a line) when it exists; else {@code count} new ones, written
+   * to it when named, so that short runs one after another log the same users in without signing up each time.
+   */
+  private static Future<List<String>> passwordUsers(Vertx vertx, int count, String usersFile, Portcullis gateway) {
+    if (usersFile == null) {
+      return passwordUsers(count, gateway);
+    }
+    return vertx.fileSystem().exists(usersFile).compose(exists -> exists
+        ? vertx.fileSystem().readFile(usersFile).map(text -> List.of(text.toString().strip().split("\n")))
+        : passwordUsers(count, gateway).compose(emails -> vertx.fileSystem()
+            .writeFile(usersFile, Buffer.buffer(String.join("\n", emails))).map(emails)));
   }
 
   /** {@code count} password users, made one after another (signups are not what this scenario measures). */
@@ -252,7 +271,7 @@ final class LoadMain {
 
   private static Future<JsonObject> writeTokens(Vertx vertx, String file, List<Session> sessions) {
     String lines = sessions.stream().map(s -> s.accessToken).collect(Collectors.joining("\n", "", "\n"));
-    return vertx.fileSystem().writeFile(file, io.vertx.core.buffer.Buffer.buffer(lines))
+    return vertx.fileSystem().writeFile(file, Buffer.buffer(lines))
         .map(new JsonObject().put("sessions", sessions.size()).put("tokens_file", file));
   }
 

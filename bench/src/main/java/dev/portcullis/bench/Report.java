@@ -1,5 +1,6 @@
 package dev.portcullis.bench;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -88,6 +89,7 @@ final class Report {
           .append(" | ").append(procValue(row.proc(), "machine_busy_cores")).append(" |\n");
     }
     cpuSplit(md);
+    Double pairedRatio = pairedPassword(md);
     gatewayMetrics(md);
     mixDetail(md);
 
@@ -144,8 +146,10 @@ final class Report {
     ratio(md, "/auth/me / Keycloak userinfo", me, kcUserinfo, "≥ 3", 3.0);
     ratio(md, "/licenses/verify / bare JSON", licenseVerify, bare, "≥ 0.50", 0.50);
     ratio(md, "Portcullis refresh / Keycloak refresh", refresh, kcRefresh, "–", null);
-    ratio(md, "password logins / raw Argon2id checks", passwordLogins,
-        argon2 == null ? null : argon2.getDouble("checks_per_s"), "≥ 0.90", 0.90);
+    ratio(md, "password logins / raw Argon2id checks" + (pairedRatio == null ? "" : " (one window each)"), passwordLogins,
+        argon2 == null ? null : argon2.getDouble("checks_per_s"), pairedRatio == null ? "≥ 0.90" : "–",
+        pairedRatio == null ? 0.90 : null);
+    ratio(md, "password logins / raw Argon2id checks, paired windows (median)", pairedRatio, 1.0, "≥ 0.90", 0.90);
     ratio(md, "Portcullis password logins / Keycloak password grant", passwordLogins, kcPassword, "–", null);
 
     md.append("\n## Targets\n\n| target | measured | met |\n|---|---|---|\n");
@@ -240,6 +244,30 @@ final class Report {
         result.getLong("errors_total"), result.getJsonObject("server")));
     summary.put(name, result);
     return perSecond;
+  }
+
+  /** The alternating windows of {@code password-paired} and the median of their ratios, or null without them. */
+  private Double pairedPassword(StringBuilder md) throws IOException {
+    JsonObject paired = read("password-paired");
+    JsonArray rounds = paired == null ? null : paired.getJsonArray("rounds");
+    if (rounds == null || rounds.isEmpty()) {
+      return null;
+    }
+    md.append("\nPassword logins against raw Argon2id in alternating windows (`password-paired`, ")
+        .append(rounds.size()).append(" rounds; checks/s, logins/s; each ratio is to the mean of the raw windows ")
+        .append("before and after it): median ").append(fmt(paired.getDouble("median_ratio"), 3)).append(", from ")
+        .append(fmt(paired.getDouble("min_ratio"), 3)).append(" to ").append(fmt(paired.getDouble("max_ratio"), 3))
+        .append(".\n\n| round | raw before | logins | raw after | ratio | server CPU (cores) | machine busy (cores) |\n")
+        .append("|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (int i = 0; i < rounds.size(); i++) {
+      JsonObject round = rounds.getJsonObject(i);
+      md.append("| ").append(i + 1).append(" | ").append(fmt(round.getDouble("raw_before_per_s"), 1)).append(" | ")
+          .append(fmt(round.getDouble("logins_per_s"), 1)).append(" | ").append(fmt(round.getDouble("raw_after_per_s"), 1))
+          .append(" | ").append(fmt(round.getDouble("ratio"), 3)).append(" | ")
+          .append(procValue(round.getJsonObject("server"), "cpu_cores")).append(" | ")
+          .append(procValue(round.getJsonObject("server"), "machine_busy_cores")).append(" |\n");
+    }
+    return paired.getDouble("median_ratio");
   }
 
   /** Where the machine's cores went in each scenario: the server, the load generator, Redis, Postgres, the rest. */
