@@ -60,7 +60,7 @@ public final class AdminAuth implements Handler<RoutingContext> {
       ctx.next();
       return;
     }
-    owners.ownerOf(token, RequestIds.of(ctx))
+    owners.ownerOf(token, RequestIds.of(ctx), Requests.callerIp(ctx))
         .onSuccess(ownerId -> {
           ctx.put(KEY, Principal.ofOwner(ownerId));
           ctx.next();

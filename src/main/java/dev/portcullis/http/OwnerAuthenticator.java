@@ -10,5 +10,6 @@ import java.util.UUID;
 @FunctionalInterface
 public interface OwnerAuthenticator {
 
-  Future<UUID> ownerOf(String accessToken, String requestId);
+  /** {@code callerIp}: the address that presented the token (a token naming a made-up key counts against it). */
+  Future<UUID> ownerOf(String accessToken, String requestId, String callerIp);
 }

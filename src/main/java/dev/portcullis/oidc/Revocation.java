@@ -104,7 +104,7 @@ final class Revocation {
   }
 
   private Future<Ended> revokeAccess(UUID appId, String token, FlowKind.Visit visit) {
-    return bus.request(Bus.TOKEN_INTROSPECT, new Introspect(token, appId, visit.requestId()))
+    return bus.request(Bus.TOKEN_INTROSPECT, new Introspect(token, appId, visit.requestId(), visit.clientIp()))
         .compose(live -> {
           UUID sessionId = UUID.fromString(live.session().getString("id"));
           return bus.request(Bus.TOKEN_REVOKE, Revoke.session(appId, sessionId, REASON, null, visit.requestId(),

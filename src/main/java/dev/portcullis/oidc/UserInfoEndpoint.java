@@ -7,6 +7,7 @@ import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.Failures;
 import dev.portcullis.core.messages.TokenMessages.Introspect;
 import dev.portcullis.http.RequestIds;
+import dev.portcullis.http.Requests;
 import dev.portcullis.http.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -51,7 +52,7 @@ final class UserInfoEndpoint {
       refuse(ctx, new ApiException(ErrorCode.INVALID_TOKEN, "the access token is not one of this issuer"));
       return;
     }
-    bus.request(Bus.TOKEN_INTROSPECT, new Introspect(token, appId, RequestIds.of(ctx)))
+    bus.request(Bus.TOKEN_INTROSPECT, new Introspect(token, appId, RequestIds.of(ctx), Requests.callerIp(ctx)))
         .compose(live -> sessions.bySession(UUID.fromString(live.session().getString("id")), appId).compose(granted -> {
           if (granted == null) {
             return Future.failedFuture(new ApiException(ErrorCode.INVALID_TOKEN,

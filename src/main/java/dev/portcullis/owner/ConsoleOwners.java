@@ -23,11 +23,13 @@ public final class ConsoleOwners implements OwnerAuthenticator {
   }
 
   @Override
-  public Future<UUID> ownerOf(String accessToken, String requestId) {
-    return bus.request(Bus.TOKEN_INTROSPECT, new Introspect(accessToken, App.CONSOLE_ID, requestId))
+  public Future<UUID> ownerOf(String accessToken, String requestId, String callerIp) {
+    return bus.request(Bus.TOKEN_INTROSPECT, new Introspect(accessToken, App.CONSOLE_ID, requestId, callerIp))
         .recover(failure -> {
           ApiException api = Failures.toApi(failure);
-          boolean passOn = api.code().status() == 401 || api.code().status() >= 500;
+          int status = api.code().status();
+          // 429: the caller's address named too many made-up keys (with its Retry-After)
+          boolean passOn = status == 401 || status == 429 || status >= 500;
           return Future.failedFuture(passOn ? api : notValid());
         })
         .compose(reply -> App.CONSOLE_ID.equals(reply.appId()) && reply.userId() != null

@@ -48,10 +48,11 @@ final class AccessTokenVerifier {
     this.keys = keys;
   }
 
-  Future<Claims> verify(String token) {
+  /** The token's claims; {@code callerIp}, when not null, is counted and limited if it names a made-up kid. */
+  Future<Claims> verify(String token, String callerIp) {
     VerifiedTokens.Verified known = token == null ? null : verified.get(token);
     if (known != null) {
-      return keys.find(known.kid()).compose(key -> recheck(token, known, key));
+      return keys.find(known.kid(), callerIp).compose(key -> recheck(token, known, key));
     }
     String[] parts = token == null || token.length() > MAX_TOKEN_LENGTH ? new String[0] : token.split("\\.", -1);
     if (parts.length != 3 || parts[2].isEmpty()) {
@@ -68,7 +69,7 @@ final class AccessTokenVerifier {
     if (!(kid instanceof String id) || !KID.matcher(id).matches()) {
       return Future.failedFuture(invalid("has no valid kid"));
     }
-    return keys.find(id).compose(key -> check(key, id, parts)).map(checked -> {
+    return keys.find(id, callerIp).compose(key -> check(key, id, parts)).map(checked -> {
       verified.put(token, checked);
       return checked.claims();
     });

@@ -1,5 +1,6 @@
 package dev.portcullis.token;
 
+import dev.portcullis.app.ClientFailures;
 import dev.portcullis.core.ApiException;
 import dev.portcullis.core.ErrorCode;
 import dev.portcullis.core.GatewayConfig;
@@ -91,11 +92,14 @@ public final class Introspection {
     this.users = users;
   }
 
-  public static Introspection create(Vertx vertx, GatewayConfig config, Postgres pg, RedisStore redis) {
+  /** {@code failures}: where the kids that named no key are counted against the caller that presented them. */
+  public static Introspection create(Vertx vertx, GatewayConfig config, Postgres pg, RedisStore redis,
+                                     ClientFailures failures) {
     // Shared by name: every verticle of the process looks unseen kids up on the same two connections.
     SigningKeyStore unseen = new SigningKeyStore(Postgres.createBesideRequests(vertx, config, "portcullis-unseen-kids",
         UNSEEN_KID_CONNECTIONS));
-    VerificationKeys keys = new VerificationKeys(new SigningKeyStore(pg), unseen, config.backendTimeoutMs())
+    VerificationKeys keys = new VerificationKeys(new SigningKeyStore(pg), unseen, config.backendTimeoutMs(),
+        failures)
         .listen(vertx);
     return new Introspection(new AccessTokenVerifier(config.issuer(), keys),
         new RevocationChecks(redis, new Revocations(redis)), new SessionStore(pg), new UserRepository(pg),
@@ -104,17 +108,17 @@ public final class Introspection {
 
   /** The bus form: with an app id, a token of any other app is {@code invalid_token}. */
   Future<Introspected> serve(Introspect request) {
-    return view(request.accessToken(), request.appId()).map(SessionView::reply);
+    return view(request.accessToken(), request.appId(), request.callerIp()).map(SessionView::reply);
   }
 
-  /** {@code /auth/me}: the answer of any app's live token, encoded. */
-  public Future<MeAnswer> introspect(String accessToken) {
-    return view(accessToken, null).map(view -> view);
+  /** {@code /auth/me}: the answer of any app's live token, encoded; {@code callerIp} presented it. */
+  public Future<MeAnswer> introspect(String accessToken, String callerIp) {
+    return view(accessToken, null, callerIp).map(view -> view);
   }
 
   /** Verifies the token; expectedApp, when not null, is the only app whose tokens are accepted. */
-  private Future<SessionView> view(String accessToken, UUID expectedApp) {
-    return verifier.verify(accessToken).compose(claims -> {
+  private Future<SessionView> view(String accessToken, UUID expectedApp, String callerIp) {
+    return verifier.verify(accessToken, callerIp).compose(claims -> {
       if (expectedApp != null && !expectedApp.equals(claims.appId())) {
         return Future.failedFuture(AccessTokenVerifier.invalid("is not a token of this app"));
       }

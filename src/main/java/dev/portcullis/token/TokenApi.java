@@ -64,7 +64,7 @@ public final class TokenApi {
       ctx.fail(new ApiException(ErrorCode.INVALID_TOKEN, "Authorization: Bearer <access token> is required"));
       return;
     }
-    introspection.introspect(token)
+    introspection.introspect(token, Requests.callerIp(ctx))
         .onSuccess(answer -> {
           AccessLog.app(ctx, answer.appId());
           Responses.ok(ctx, answer.body());

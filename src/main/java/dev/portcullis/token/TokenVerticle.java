@@ -2,6 +2,7 @@ package dev.portcullis.token;
 
 import dev.portcullis.app.AppDirectory;
 import dev.portcullis.app.AppRepository;
+import dev.portcullis.app.ClientFailures;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.core.Bus;
 import dev.portcullis.core.GatewayConfig;
@@ -24,6 +25,7 @@ public final class TokenVerticle extends VerticleBase {
 
   private Postgres pg;
   private RedisStore redis;
+  private ClientFailures clientFailures;
 
   @Override
   public Future<?> start() {
@@ -40,10 +42,13 @@ public final class TokenVerticle extends VerticleBase {
     IdTokens idTokens = new IdTokens(signingKeys, metrics);
     AppDirectory apps = new AppDirectory(new AppRepository(pg), masterKey);
     apps.listen(vertx);
+    AuditLog audit = new AuditLog(new Bus(vertx, config));
     TokenService tokens = new TokenService(apps, new SessionStore(pg),
         new UserRepository(pg), new UserChanges(redis), accessTokens, new RefreshTokens(masterKey), revocations,
-        new AuditLog(new Bus(vertx, config)), metrics, new SecurityEvents(vertx), redis);
-    Introspection introspection = Introspection.create(vertx, config, pg, redis);
+        audit, metrics, new SecurityEvents(vertx), redis);
+    // Tokens presented anonymously over the bus (userinfo, the console, revocation) count made-up kids here.
+    clientFailures = new ClientFailures(vertx, redis, audit, config, Metrics.registry(vertx)).start();
+    Introspection introspection = Introspection.create(vertx, config, pg, redis, clientFailures);
     return Future.all(List.of(
         Bus.serve(vertx, Bus.TOKEN_ISSUE, tokens::issue).completion(),
         Bus.serve(vertx, Bus.TOKEN_SIGN_IN, tokens::signIn).completion(),
@@ -56,6 +61,9 @@ public final class TokenVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (clientFailures != null) {
+      clientFailures.stop();
+    }
     return Future.join(pg.close(), redis.close());
   }
 }

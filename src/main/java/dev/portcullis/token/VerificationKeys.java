@@ -1,5 +1,7 @@
 package dev.portcullis.token;
 
+import dev.portcullis.app.ClientFailures;
+import dev.portcullis.core.ApiException;
 import dev.portcullis.core.Bus;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -12,10 +14,17 @@ import java.util.UUID;
  * Public keys by kid, for one verticle instance (HTTP or Token), each with the app it belongs to. Entries
  * live a second, so a deleted app's keys stop verifying within about a second. Keys are only ever looked up
  * in our own database: a token's {@code jku}, {@code x5u}, {@code jwk} or {@code x5c} header is never used.
+ *
+ * <p>A kid a caller named that cost a look-up and named no key counts toward the caller's per-IP limit of
+ * anonymous failures ({@link ClientFailures#countAnonymous}, summarised as {@value #UNKNOWN_KEY}); beyond it, the
+ * caller's kids not seen lately are answered {@code 429} before any look-up, while kids that named a key in the
+ * last minute still verify. So one address cannot spend the look-up line's connections on made-up kids, nor keep
+ * a rarely used app's new key waiting behind them.
  */
 final class VerificationKeys {
 
   static final long TTL_MS = 1_000;
+  static final String UNKNOWN_KEY = "client.unknown_key";
 
   /** The public half of one signing key, ready to verify RS256 signatures. */
   static final class Key {
@@ -57,6 +66,7 @@ final class VerificationKeys {
 
   private final SigningKeyStore store;
   private final SigningKeyStore unseenStore;
+  private final ClientFailures failures;
   private final TtlCache<String, Key> cache = new TtlCache<>(TTL_MS, 10_000);
   /** Whether a kid is unknown (bounded): a flood of tokens naming one made-up kid costs one query a minute. */
   private final TtlCache<String, Boolean> unknown = new TtlCache<>(UNKNOWN_TTL_MS, 10_000);
@@ -80,11 +90,12 @@ final class VerificationKeys {
   /**
    * {@code unseenStore}: the store unseen kids are looked up in, on a small pool of its own so that their look-ups
    * never wait for, nor hold, the requests' connections; {@code backendTimeoutMs}: the longest such a look-up waits
-   * its turn, then 503.
+   * its turn, then 503; {@code failures}: where the kids that named no key are counted against their caller.
    */
-  VerificationKeys(SigningKeyStore store, SigningKeyStore unseenStore, long backendTimeoutMs) {
+  VerificationKeys(SigningKeyStore store, SigningKeyStore unseenStore, long backendTimeoutMs, ClientFailures failures) {
     this.store = store;
     this.unseenStore = unseenStore;
+    this.failures = failures;
     this.unseen = new LookupLine(UNSEEN_AT_ONCE, UNSEEN_WAITING, backendTimeoutMs, "the signing key store");
   }
 
@@ -105,14 +116,29 @@ final class VerificationKeys {
     return this;
   }
 
-  /** The key with this kid, or null when there is none. */
-  Future<Key> find(String kid) {
+  /**
+   * The key with this kid, or null when there is none. {@code callerIp}: who presented the token, counted and
+   * limited when the kid names no key; null for callers that authenticated first (their failures count there).
+   */
+  Future<Key> find(String kid, String callerIp) {
     long now = System.currentTimeMillis();
     Long last = seen.get(kid);
-    Future<Key> found = last != null && now - last < UNKNOWN_TTL_MS
-        ? lookup(kid)
-        : unknown.get(kid, id -> unseen.run(() -> cache.get(id, this::loadUnseen)).map(key -> key == null))
-            .compose(isUnknown -> isUnknown ? Future.succeededFuture((Key) null) : lookup(kid));
+    Future<Key> found;
+    if (last != null && now - last < UNKNOWN_TTL_MS) {
+      found = lookup(kid);
+    } else {
+      ApiException refusal = callerIp == null ? null : failures.anonymousRefusal(callerIp);
+      if (refusal != null) {
+        return Future.failedFuture(refusal);
+      }
+      found = unknown.get(kid, id -> unseen.run(() -> cache.get(id, this::loadUnseen)).map(key -> {
+            if (key == null && callerIp != null) {
+              failures.countAnonymous(UNKNOWN_KEY, null, callerIp);
+            }
+            return key == null;
+          }))
+          .compose(isUnknown -> isUnknown ? Future.succeededFuture((Key) null) : lookup(kid));
+    }
     return found.onSuccess(key -> {
       if (key == null) {
         seen.remove(kid);

@@ -108,6 +108,26 @@ class ClientFailureSummaryTest {
   }
 
   @Test
+  @DisplayName("tokens naming made-up kids are summarised on the system chain, per network, whichever verticle "
+      + "verified them")
+  void madeUpKidsSummarised() {
+    java.util.function.Supplier<String> madeUp = () -> java.util.Base64.getUrlEncoder().withoutPadding()
+        .encodeToString(("{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"" + UUID.randomUUID() + "\"}")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8)) + ".e30.AAAA";
+    for (int i = 0; i < 3; i++) {
+      assertEquals(401, gateway.http().get("/auth/me", "Authorization", "Bearer " + madeUp.get(),
+          "X-Forwarded-For", "192.0.2.81").status());
+      assertEquals(401, sibling.http().get("/v1/apps", "Authorization", "Bearer " + madeUp.get(),
+          "X-Forwarded-For", "192.0.2.82").status());
+    }
+    Await.until("the summary of the made-up kids", Duration.ofSeconds(30), () -> AuditTrail.rows(gateway,
+            AuditEvent.SYSTEM_APP).stream()
+        .filter(row -> "client.unknown_key".equals(row.getString("type")))
+        .filter(row -> "192.0.2.0/24".equals(row.getJsonObject("data").getString("network")))
+        .mapToLong(row -> row.getJsonObject("data").getLong("count")).sum() == 6);
+  }
+
+  @Test
   @DisplayName("a flood of one random app id for longer than any per-verticle cache costs one database query")
   void unknownAppIdsCostOneQuery() {
     String unknownApp = UUID.randomUUID().toString();

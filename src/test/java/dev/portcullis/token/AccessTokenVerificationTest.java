@@ -253,12 +253,12 @@ class AccessTokenVerificationTest {
   @DisplayName("TOKEN_INTROSPECT answers for a token of the expected app and refuses one of another app")
   void introspectOverTheBus() throws Exception {
     JsonObject me = gateway.vertx().eventBus()
-        .<Introspected>request(Bus.TOKEN_INTROSPECT.name(), new Introspect(genuine, UUID.fromString(appId), "test"))
+        .<Introspected>request(Bus.TOKEN_INTROSPECT.name(), new Introspect(genuine, UUID.fromString(appId), "test", null))
         .await(10, TimeUnit.SECONDS).body().toJson();
     assertEquals(genuineClaims.getString("sid"), me.getJsonObject("session").getString("id"));
     try {
       gateway.vertx().eventBus()
-          .request(Bus.TOKEN_INTROSPECT.name(), new Introspect(genuine, UUID.fromString(otherAppId), "test"))
+          .request(Bus.TOKEN_INTROSPECT.name(), new Introspect(genuine, UUID.fromString(otherAppId), "test", null))
           .await(10, TimeUnit.SECONDS);
       throw new AssertionError("a token of another app was accepted");
     } catch (ReplyException expected) {

@@ -161,8 +161,12 @@ public final class TokenMessages {
     }
   }
 
-  /** Verifies an access token; with {@code appId} (may be null), a token of any other app is {@code invalid_token}. */
-  public record Introspect(String accessToken, UUID appId, String requestId) implements Bus.Request {
+  /**
+   * Verifies an access token; with {@code appId} (may be null), a token of any other app is {@code invalid_token}.
+   * {@code callerIp}: the address that presented the token when it is anonymous (a made-up kid counts against it),
+   * null when the caller authenticated first.
+   */
+  public record Introspect(String accessToken, UUID appId, String requestId, String callerIp) implements Bus.Request {
   }
 
   /** The token response of API.md. {@code user} is the user's public JSON; it is never changed once sent. */
