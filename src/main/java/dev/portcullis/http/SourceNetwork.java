@@ -43,6 +43,16 @@ public final class SourceNetwork {
   }
 
   /**
+   * The /48 of an IPv6 address (a site: one customer's allocation, which holds 65,536 /64s), or null for an IPv4
+   * address or none. What a limit counts besides {@link #limitKey} where a stranger could spend the gateway's
+   * capacity one /64 after another: IPv4 addresses are scarce enough to be counted one by one.
+   */
+  public static String site(String ip) {
+    byte[] bytes = bytes(ip);
+    return bytes == null || bytes.length == 4 ? null : HexFormat.of().formatHex(bytes, 0, 6) + "::/48";
+  }
+
+  /**
    * The address in one canonical form (an IPv4-mapped address as its IPv4 address, octets without leading zeros,
    * IPv6 as RFC 5952 writes it), or null when {@code ip} is no address: what the audit log and sessions keep.
    */
