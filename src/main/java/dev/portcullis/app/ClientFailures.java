@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * window from one client IP (an IPv6 /64), every client-authenticated request from it is answered
  * {@code 429 rate_limited} with {@code Retry-After} until the window ends, before any database or HMAC work.
  * Only failures count: a backend's successful requests never do. Each verticle remembers the blocked callers
- * it has seen go over, so a blocked flood costs neither Redis nor Postgres.
+ * it has seen go over, so a blocked flood costs neither Redis nor Postgres. Anonymous failures are also counted
+ * per IPv6 /48 (a site: 65,536 /64s, one customer's allocation), which may make {@value #SITE_FACTOR} times an
+ * address's: one stranger's /48 could otherwise cost 39 million look-ups a minute, 600 from each /64.
  */
 public final class ClientFailures {
 
@@ -62,6 +64,7 @@ public final class ClientFailures {
   /** Summaries recorded at once: a window's flush never fills the audit queue that requests wait on. */
   private static final int FLUSH_BATCH = 200;
   private static final String TAG = "{client-failures}";
+  static final int SITE_FACTOR = 5;
 
   private final Vertx vertx;
   private final RedisStore redis;
@@ -133,12 +136,21 @@ public final class ClientFailures {
    * correct credentials, nor a page's failed client authentications keep the visitors from a sign-in page.
    */
   public ApiException anonymousRefusal(String callerIp) {
-    return refusal(anonymousKey(callerIp), "too many requests for apps or keys that do not exist or refused sign-in "
-        + "requests from this address");
+    ApiException refusal = refusal(anonymousKey(callerIp), "too many requests for apps or keys that do not exist or "
+        + "refused sign-in requests from this address");
+    String siteKey = anonymousSiteKey(callerIp);
+    return refusal != null || siteKey == null ? refusal : refusal(siteKey, "too many requests for apps or keys that "
+        + "do not exist or refused sign-in requests from this network");
   }
 
   private static String anonymousKey(String callerIp) {
     return "anonymous|" + SourceNetwork.limitKey(callerIp);
+  }
+
+  /** The key of the caller's /48 (IPv6 only), or null. */
+  private static String anonymousSiteKey(String callerIp) {
+    String site = SourceNetwork.site(callerIp);
+    return site == null ? null : "anonymous-site|" + site;
   }
 
   private ApiException refusal(String key, String message) {
@@ -166,27 +178,29 @@ public final class ClientFailures {
    * anonymous failures ({@link #anonymousRefusal}); never fails.
    */
   public Future<Void> countAnonymous(String type, UUID appId, String callerIp) {
-    return count(type, appId, callerIp, anonymousKey(callerIp));
+    return count(type, appId, callerIp, anonymousKey(callerIp), anonymousSiteKey(callerIp));
   }
 
   private Future<Void> count(String type, UUID appId, String callerIp) {
-    return count(type, appId, callerIp, SourceNetwork.limitKey(callerIp));
+    return count(type, appId, callerIp, SourceNetwork.limitKey(callerIp), null);
   }
 
-  private Future<Void> count(String type, UUID appId, String callerIp, String ipKey) {
+  private Future<Void> count(String type, UUID appId, String callerIp, String ipKey, String siteKey) {
     long now = System.currentTimeMillis();
     long window = now - Math.floorMod(now, windowMs);
-    List<String> keys = List.of(redis.key(TAG, "window", Long.toString(window)), redis.key(TAG, "windows"),
-        redis.key(TAG, "ip", Long.toString(window), ipKey));
+    List<String> keys = new ArrayList<>(List.of(redis.key(TAG, "window", Long.toString(window)),
+        redis.key(TAG, "windows"), redis.key(TAG, "ip", Long.toString(window), ipKey)));
+    if (siteKey != null) {
+      keys.add(redis.key(TAG, "ip", Long.toString(window), siteKey));
+    }
     List<String> args = List.of(type + "|" + appId + "|" + SourceNetwork.of(callerIp), Long.toString(window),
         Long.toString(KEEP_MS), Long.toString(windowMs + graceMs), Integer.toString(MAX_SUMMARIES_PER_WINDOW),
         type + "|" + appId + "|" + OTHER_NETWORKS);
     return COUNT.run(redis, keys, args)
         .map(reply -> {
-          Long known = blockedUntil.get(ipKey);
-          if (reply.toLong() > limitPerIp && (known == null || known < window + windowMs)) {
-            // This verticle hears its own publication too.
-            Bus.publish(vertx, Bus.CLIENT_BLOCKED, new AppMessages.CallerBlocked(ipKey, window + windowMs));
+          blockBeyond(ipKey, reply.get(0).toLong(), limitPerIp, window);
+          if (siteKey != null) {
+            blockBeyond(siteKey, reply.get(1).toLong(), (long) limitPerIp * SITE_FACTOR, window);
           }
           return (Void) null;
         })
@@ -195,6 +209,15 @@ public final class ClientFailures {
           LOG.debug("failed client authentication not counted: {}", failure.getMessage());
           return Future.succeededFuture();
         });
+  }
+
+  /** Tells every verticle that {@code key} is blocked until {@code window} ends, once it went over {@code limit}. */
+  private void blockBeyond(String key, long failures, long limit, long window) {
+    Long known = blockedUntil.get(key);
+    if (failures > limit && (known == null || known < window + windowMs)) {
+      // This verticle hears its own publication too.
+      Bus.publish(vertx, Bus.CLIENT_BLOCKED, new AppMessages.CallerBlocked(key, window + windowMs));
+    }
   }
 
   /** Writes the summaries of every closed window this process can claim. */

@@ -200,6 +200,37 @@ class ClientFailureLimitTest {
   }
 
   @Test
+  @DisplayName("an IPv6 /48 whose /64s each stay under the limit is cut off at five times it, other /48s are not "
+      + "(one stranger's 65,536 /64s, 600 look-ups a minute each)")
+  void randomAppIdsFromOneSite() {
+    awaitRoomInTheMinute();
+    String discovery = "/oidc/%s/.well-known/openid-configuration";
+    assertEquals(200, gateway.http().get(discovery.formatted(app.getString("app_id")), "X-Forwarded-For",
+        "2001:db8:79::1").status(), "the real app, asked for: known to exist");
+    int lookedUp = 0;
+    for (int network = 1; network <= 2 * ClientFailures.SITE_FACTOR; network++) {
+      for (int i = 0; i < LIMIT; i++) {
+        ApiResponse response = gateway.http().get(discovery.formatted(UUID.randomUUID()),
+            "X-Forwarded-For", "2001:db8:77:" + network + "::1");
+        if (response.status() == 429) {
+          break;
+        }
+        assertEquals(404, response.status(), response.body());
+        lookedUp++;
+      }
+    }
+    assertTrue(lookedUp <= LIMIT * ClientFailures.SITE_FACTOR + 2, lookedUp + " look-ups from one /48");
+    ApiResponse refused = gateway.http().get(discovery.formatted(UUID.randomUUID()), "X-Forwarded-For",
+        "2001:db8:77:ffff::9");
+    assertEquals(429, refused.status(), "a /64 of that /48 that made no request yet");
+    assertTrue(refused.body().contains("from this network"), refused.body());
+    assertEquals(404, gateway.http().get(discovery.formatted(UUID.randomUUID()), "X-Forwarded-For",
+        "2001:db8:78:1::1").status(), "another /48");
+    assertEquals(200, gateway.http().get(discovery.formatted(app.getString("app_id")), "X-Forwarded-For",
+        "2001:db8:77:ffff::9").status(), "an app known to exist is still served there");
+  }
+
+  @Test
   @DisplayName("random conversation links count as anonymous failures: beyond the limit, 429 before any query "
       + "(h91: 500 random links, 500 queries)")
   void randomConversationLinksCutOff() {
