@@ -11,11 +11,8 @@ import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,13 +32,6 @@ class MadeUpKidLimitTest {
 
   private static TestGateway gateway;
   private static WebhookReceiver inbox;
-
-  private static String madeUpToken() {
-    Base64.Encoder url = Base64.getUrlEncoder().withoutPadding();
-    String header = "{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"" + UUID.randomUUID() + "\"}";
-    return url.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
-        + url.encodeToString("{}".getBytes(StandardCharsets.UTF_8)) + ".AAAA";
-  }
 
   private static ApiResponse bearer(String path, String token, String from) {
     return gateway.http().get(path, "Authorization", "Bearer " + token, "X-Forwarded-For", from);
@@ -63,7 +53,7 @@ class MadeUpKidLimitTest {
     int lookedUp = 0;
     ApiResponse last = null;
     for (int i = 0; i < 3 * LIMIT; i++) {
-      last = bearer(paths.get(i % paths.size()), madeUpToken(), flooder);
+      last = bearer(paths.get(i % paths.size()), UnseenKidLookupTest.madeUpToken(), flooder);
       if (last.status() != 429) {
         assertEquals(401, last.status(), last.body());
         lookedUp++;
@@ -75,10 +65,10 @@ class MadeUpKidLimitTest {
     // Each miss is counted once its look-up answered, beside the answer: a request or two may pass meanwhile.
     assertTrue(lookedUp <= LIMIT + 3, lookedUp + " made-up kids looked up before the cut-off");
     for (String path : paths) {
-      assertEquals(429, bearer(path, madeUpToken(), flooder).status(), path);
+      assertEquals(429, bearer(path, UnseenKidLookupTest.madeUpToken(), flooder).status(), path);
     }
 
     assertEquals(200, bearer("/auth/me", token, flooder).status(), "a kid that named a key still verifies");
-    assertEquals(401, bearer("/auth/me", madeUpToken(), "198.51.100.71").status(), "another address is looked up");
+    assertEquals(401, bearer("/auth/me", UnseenKidLookupTest.madeUpToken(), "198.51.100.71").status(), "another address is looked up");
   }
 }

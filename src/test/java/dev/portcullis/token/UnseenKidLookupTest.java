@@ -41,7 +41,7 @@ class UnseenKidLookupTest {
   private static dev.portcullis.testing.WebhookReceiver inbox;
 
   /** An access token's shape, naming a kid no key has, with a signature that would not verify anyway. */
-  private static String madeUpToken() {
+  static String madeUpToken() {
     Base64.Encoder url = Base64.getUrlEncoder().withoutPadding();
     String header = "{\"alg\":\"RS256\",\"typ\":\"at+jwt\",\"kid\":\"" + UUID.randomUUID() + "\"}";
     return url.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
