@@ -129,11 +129,11 @@ public final class ClientFailures {
   }
 
   /**
-   * The 429 to answer at once when {@code callerIp} made too many anonymous failures ({@link #countAnonymous}: app
-   * ids that do not exist, refused OpenID Connect authorization requests, tokens naming keys that do not exist), else
-   * null: a limit of its own, so that a
-   * web page making its visitors' browsers send such requests cannot get their address's backend refused its
-   * correct credentials, nor a page's failed client authentications keep the visitors from a sign-in page.
+   * The 429 to answer at once when {@code callerIp}, or its IPv6 /48, made too many anonymous failures
+   * ({@link #countAnonymous}: app ids that do not exist, refused OpenID Connect authorization requests, tokens naming
+   * keys that do not exist), else null: a limit of its own, so that a web page making its visitors' browsers send
+   * such requests cannot get their address's backend refused its correct credentials, nor a page's failed client
+   * authentications keep the visitors from a sign-in page.
    */
   public ApiException anonymousRefusal(String callerIp) {
     ApiException refusal = refusal(anonymousKey(callerIp), "too many requests for apps or keys that do not exist or "

@@ -121,7 +121,8 @@ public final class ApiVerticle extends VerticleBase {
             config.backendTimeoutMs()));
     Apis apis = new Apis(
         new OtpApi(bus),
-        new TokenApi(vertx, bus, Introspection.create(vertx, config, pg, redis, clientFailures), new SigningKeyStore(pg)),
+        new TokenApi(vertx, bus, Introspection.create(vertx, config, pg, redis, clientFailures),
+            new SigningKeyStore(pg)),
         new OwnerApi(bus, audit, metrics, new OwnerSignup(vertx, new OwnerRepository(pg),
             OwnerSignupPolicy.from(config), appDirectory, redis, new AuditStaging(pg, audit), new SecurityEvents(vertx),
             metrics)),

@@ -144,7 +144,8 @@ public final class Logins {
     // change ends before its caller stops waiting: a change answered 503 must not commit afterwards (h50).
     long startBy = hashing.startBy(HashingPool.MAX_QUEUE_WAIT_NANOS);
     return PasswordRequest.of(apps, message.appId(), message).compose(request ->
-        bus.request(Bus.TOKEN_INTROSPECT, new Introspect(message.accessToken(), request.appId(), request.requestId(), null))
+        bus.request(Bus.TOKEN_INTROSPECT,
+                new Introspect(message.accessToken(), request.appId(), request.requestId(), null))
             .compose(me -> users.byId(request.appId(), me.userId())
                 .compose(user -> user == null
                     ? Future.failedFuture(new ApiException(ErrorCode.INVALID_TOKEN, "access_token: its user is gone"))

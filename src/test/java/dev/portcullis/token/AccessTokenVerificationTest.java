@@ -253,7 +253,8 @@ class AccessTokenVerificationTest {
   @DisplayName("TOKEN_INTROSPECT answers for a token of the expected app and refuses one of another app")
   void introspectOverTheBus() throws Exception {
     JsonObject me = gateway.vertx().eventBus()
-        .<Introspected>request(Bus.TOKEN_INTROSPECT.name(), new Introspect(genuine, UUID.fromString(appId), "test", null))
+        .<Introspected>request(Bus.TOKEN_INTROSPECT.name(),
+            new Introspect(genuine, UUID.fromString(appId), "test", null))
         .await(10, TimeUnit.SECONDS).body().toJson();
     assertEquals(genuineClaims.getString("sid"), me.getJsonObject("session").getString("id"));
     try {

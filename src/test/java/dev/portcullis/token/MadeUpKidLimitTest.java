@@ -69,6 +69,7 @@ class MadeUpKidLimitTest {
     }
 
     assertEquals(200, bearer("/auth/me", token, flooder).status(), "a kid that named a key still verifies");
-    assertEquals(401, bearer("/auth/me", UnseenKidLookupTest.madeUpToken(), "198.51.100.71").status(), "another address is looked up");
+    assertEquals(401, bearer("/auth/me", UnseenKidLookupTest.madeUpToken(), "198.51.100.71").status(),
+        "another address is looked up");
   }
 }
