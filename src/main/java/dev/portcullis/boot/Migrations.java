@@ -108,6 +108,11 @@ public final class Migrations {
         another = recorded != null ? !MessageDigest.isEqual(digest, recorded)
             : keyed && !sealsExistingKeys(db, new MasterKey(owner.masterKey()), checked);
       } catch (SQLException unreadable) {
+        if (unreachable(unreadable)) {
+          // No connection at all (refused, or a server that never answered within the login timeout): Flyway
+          // would only wait as long again to say so.
+          throw cannotMigrate(owner, unreadable);
+        }
         return null;
       }
       if (another) {
@@ -217,6 +222,8 @@ public final class Migrations {
     }
   }
 
+  static final int LOGIN_TIMEOUT_S = 10;
+
   /** Serialises the runtime-role grants of pods that start together: "pcgrants" as a bigint. */
   private static final long GRANTS_LOCK = 0x7063_6772_616e_7473L;
 
@@ -230,7 +237,18 @@ public final class Migrations {
     if (url.password() != null) {
       props.setProperty("password", url.password());
     }
-    return DriverManager.getConnection(url.jdbcUrl(), props);
+    return DriverManager.getConnection(jdbcUrl(url), props);
+  }
+
+  /**
+   * The JDBC URL the migrations connect with: a server that takes the connection and never answers (a pooler or a
+   * proxy in front of a dead Postgres) fails the start after {@value #LOGIN_TIMEOUT_S} s, where the driver would
+   * wait for ever, the pod alive, never ready, its log empty (h104). No socket timeout: a long migration is no hang.
+   */
+  static String jdbcUrl(PgUrl url) {
+    String jdbc = url.jdbcUrl();
+    return jdbc + (jdbc.contains("?") ? "&" : "?") + "connectTimeout=" + LOGIN_TIMEOUT_S + "&loginTimeout="
+        + LOGIN_TIMEOUT_S;
   }
 
   /** True when {@code flyway_schema_history} lists exactly these scripts, each applied successfully. */
@@ -257,7 +275,8 @@ public final class Migrations {
         })
         // No history yet (an empty database) or no answer: Flyway creates it, or says what is wrong.
         .otherwise(false)
-        .eventually(pg::close);
+        // Not waited for: a pool whose connection attempt a silent server never answers would never close (h104).
+        .onComplete(done -> pg.close());
   }
 
   private static Future<Void> flyway(Vertx vertx, GatewayConfig config) {
@@ -265,7 +284,7 @@ public final class Migrations {
     return vertx.executeBlocking(() -> {
       try {
         var result = Flyway.configure()
-            .dataSource(url.jdbcUrl(), url.user(), url.password())
+            .dataSource(jdbcUrl(url), url.user(), url.password())
             .locations("classpath:" + MigrationScripts.LOCATION)
             .connectRetries(0)
             // Each capability owns a range of versions (hardening V41-V49 after V50 landed): apply a lower
@@ -278,11 +297,21 @@ public final class Migrations {
         LOG.info("schema at version {} ({} migrations applied)", version, result.migrationsExecuted);
         return null;
       } catch (FlywayException e) {
-        throw new IllegalStateException("cannot migrate " + url.redacted() + " (" + (config.optional(
-            GatewayConfig.PG_MIGRATION_URL) == null ? GatewayConfig.PG_URL : GatewayConfig.PG_MIGRATION_URL) + "): "
-            + rootMessage(e));
+        throw cannotMigrate(config, e);
       }
     }, false);
+  }
+
+  /** The start's refusal, naming the database (without its password) and the variable it came from. */
+  private static IllegalStateException cannotMigrate(GatewayConfig config, Exception failure) {
+    return new IllegalStateException("cannot migrate " + config.pgUrl().redacted() + " (" + (config.optional(
+        GatewayConfig.PG_MIGRATION_URL) == null ? GatewayConfig.PG_URL : GatewayConfig.PG_MIGRATION_URL) + "): "
+        + rootMessage(failure));
+  }
+
+  /** True for SQLSTATE class 08, a connection exception: the server refused, dropped or never answered. */
+  private static boolean unreachable(SQLException failure) {
+    return failure.getSQLState() != null && failure.getSQLState().startsWith("08");
   }
 
   private static String rootMessage(Throwable failure) {

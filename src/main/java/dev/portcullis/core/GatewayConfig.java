@@ -18,6 +18,7 @@ public final class GatewayConfig {
   public static final String MANAGEMENT_PORT = "PORTCULLIS_MANAGEMENT_PORT";
   public static final String HTTP_INSTANCES = "PORTCULLIS_HTTP_INSTANCES";
   public static final String HTTP_MAX_IN_FLIGHT = "PORTCULLIS_HTTP_MAX_IN_FLIGHT";
+  static final int DEFAULT_HTTP_MAX_IN_FLIGHT = 256;
   public static final String PG_URL = "PORTCULLIS_PG_URL";
   /** The role Flyway runs as (the tables' owner); unset: the same as {@link #PG_URL}. */
   public static final String PG_MIGRATION_URL = "PORTCULLIS_PG_MIGRATION_URL";
@@ -150,9 +151,12 @@ public final class GatewayConfig {
     return configured == 0 ? Runtime.getRuntime().availableProcessors() : configured;
   }
 
-  /** Requests one HTTP verticle serves at once before it answers 503 at once; 0 = no limit. */
+  /**
+   * Requests one HTTP verticle serves at once before it answers 503 at once; 0 = no limit. Unset or empty (a
+   * template that left the variable blank) is the documented default, not "no limit" (h104).
+   */
   public int httpMaxInFlight() {
-    return optional(HTTP_MAX_IN_FLIGHT) == null ? 0 : intIn(HTTP_MAX_IN_FLIGHT, 0, 1_000_000);
+    return integer(HTTP_MAX_IN_FLIGHT, DEFAULT_HTTP_MAX_IN_FLIGHT, 0, 1_000_000);
   }
 
   public int pgPoolSize() {

@@ -157,6 +157,10 @@ public final class ErrorResponder {
       RequestContext.bind(RequestIds.of(ctx));
       if (Failures.isInternal(failure)) {
         LOG.error("request {} {} {} failed", RequestIds.of(ctx), ctx.request().method(), ctx.request().path(), cause);
+      } else if (ctx.response().closed()) {
+        // The client left, or the shutdown's drain closed the connection: nothing is sent (h104).
+        LOG.warn("request {} {} {} not answered, its connection closed first (it would have been {}: {})",
+            RequestIds.of(ctx), ctx.request().method(), ctx.request().path(), status, failure.getMessage());
       } else {
         LOG.warn("request {} {} {} answered {}: {}", RequestIds.of(ctx), ctx.request().method(),
             ctx.request().path(), status, failure.getMessage());

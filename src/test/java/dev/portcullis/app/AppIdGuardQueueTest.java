@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.Await;
 import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.LogCapture;
 import dev.portcullis.testing.PrometheusText;
@@ -16,6 +17,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -106,6 +108,24 @@ class AppIdGuardQueueTest {
           .toList();
       assertEquals(1, lines.size(), logs.lines().toString());
       assertTrue(lines.get(0).contains("unavailable"), lines.get(0));
+    }
+  }
+
+  @Test
+  @DisplayName("a 503 whose client left first is logged as not answered, not as answered (h104: the shutdown's drain "
+      + "closed a connection and the log said 'answered 503')")
+  void unavailableAfterTheClientLeft() throws Exception {
+    String id = UUID.randomUUID().toString();
+    try (LogCapture logs = new LogCapture(); Connection db = gateway.jdbc(); Statement lock = db.createStatement()) {
+      db.setAutoCommit(false);
+      lock.execute("LOCK TABLE apps IN ACCESS EXCLUSIVE MODE");
+      ask("/oidc/" + id + "/.well-known/openid-configuration", "198.51.100.184").close();
+      Await.until("the look-up's 503 logged", Duration.ofSeconds(3L * TIMEOUT_MS / 1000),
+          () -> logs.lines().stream().anyMatch(line -> line.contains(id) && line.contains("503")));
+      db.rollback();
+      List<String> lines = logs.lines().stream().filter(line -> line.contains(id) && line.contains("503")).toList();
+      assertEquals(1, lines.size(), lines.toString());
+      assertTrue(lines.get(0).contains("not answered, its connection closed first"), lines.get(0));
     }
   }
 

@@ -162,6 +162,36 @@ class MigrationsTest {
     return MigrationScripts.checksum(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
   }
 
+  @Test
+  @DisplayName("a Postgres that takes the connection and never answers fails the start within the login timeout, "
+      + "naming the variable (h104: the start waited for ever, the pod alive and never ready, its log empty)")
+  void silentPostgresFailsTheStart() throws Exception {
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      List<java.net.Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread acceptor = Thread.ofPlatform().daemon().start(() -> {
+        try {
+          while (true) {
+            accepted.add(silent.accept());
+          }
+        } catch (java.io.IOException closed) {
+          // the test is over
+        }
+      });
+      GatewayConfig config = config(new PgUrl("127.0.0.1", silent.getLocalPort(), "silent", "postgres", null));
+      long started = System.nanoTime();
+      Exception refused = assertThrows(Exception.class,
+          () -> Migrations.migrate(vertx, config).await(3L * Migrations.LOGIN_TIMEOUT_S, TimeUnit.SECONDS));
+      String message = String.valueOf(refused.getMessage());
+      assertTrue(message.contains("cannot migrate") && message.contains("PORTCULLIS_PG_URL"), message);
+      assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(3L * Migrations.LOGIN_TIMEOUT_S));
+      assertFalse(accepted.isEmpty(), "the migration reached the silent server");
+      acceptor.interrupt();
+      for (java.net.Socket socket : accepted) {
+        socket.close();
+      }
+    }
+  }
+
   private static GatewayConfig config(PgUrl database) throws Exception {
     JsonObject overrides = new JsonObject()
         .put(GatewayConfig.PG_URL, database.toUrl())

@@ -82,6 +82,14 @@ class ProductionDefaultsTest {
   }
 
   @Test
+  @DisplayName("admission control left blank keeps its default of 256 (h104: an empty variable turned it off)")
+  void blankAdmissionControlKeepsItsDefault() {
+    assertEquals(256, GatewayConfig.from(production().put(GatewayConfig.HTTP_MAX_IN_FLIGHT, "")).httpMaxInFlight());
+    assertEquals(256, GatewayConfig.from(production().put(GatewayConfig.HTTP_MAX_IN_FLIGHT, " ")).httpMaxInFlight());
+    assertEquals(0, GatewayConfig.from(production().put(GatewayConfig.HTTP_MAX_IN_FLIGHT, 0)).httpMaxInFlight());
+  }
+
+  @Test
   @DisplayName("owner sign-up is closed by default outside dev mode and open in dev mode")
   void ownerSignupDefaults() {
     assertEquals("closed", GatewayConfig.from(production()).ownerSignup());
