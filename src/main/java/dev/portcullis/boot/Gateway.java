@@ -49,7 +49,7 @@ public final class Gateway {
     } catch (IllegalArgumentException bad) {
       return Future.failedFuture(bad);
     }
-    UnknownSettings.warn(config);
+    UnknownSettings.warn(config.json());
     LibraryLogLevels.hold();
     Gateway gateway = new Gateway(vertx, config);
     long started = System.nanoTime();

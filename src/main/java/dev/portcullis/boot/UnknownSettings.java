@@ -1,6 +1,6 @@
 package dev.portcullis.boot;
 
-import dev.portcullis.core.GatewayConfig;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -83,14 +83,14 @@ final class UnknownSettings {
   }
 
   /** The `PORTCULLIS_*` names of the configuration that no setting has, sorted. */
-  static List<String> of(GatewayConfig config) {
-    return config.json().fieldNames().stream()
+  static List<String> of(JsonObject config) {
+    return config.fieldNames().stream()
         .filter(name -> name.startsWith(PREFIX) && !KNOWN.contains(name))
         .sorted()
         .toList();
   }
 
-  static void warn(GatewayConfig config) {
+  static void warn(JsonObject config) {
     for (String name : of(config)) {
       LOG.warn("{} is no setting of this gateway and is ignored (README, Configuration, lists them)", name);
     }
