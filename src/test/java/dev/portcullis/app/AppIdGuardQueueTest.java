@@ -9,6 +9,7 @@ import dev.portcullis.testing.Await;
 import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.LogCapture;
 import dev.portcullis.testing.PrometheusText;
+import dev.portcullis.testing.RunsAlone;
 import dev.portcullis.testing.TestGateway;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** One event loop, a short backend timeout, and look-ups held up by a lock on the apps table. */
 @DisplayName("Look-ups of unknown app ids waiting their turn while Postgres is slow")
+@RunsAlone
 class AppIdGuardQueueTest {
 
   private static final int TIMEOUT_MS = 2_000;

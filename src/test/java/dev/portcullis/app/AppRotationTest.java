@@ -19,6 +19,7 @@ import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
+import dev.portcullis.testing.RunsAlone;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Rotating app secrets and signing keys, and deleting apps, across gateway processes")
+@RunsAlone
 class AppRotationTest {
 
   private static final String[] ADMIN = Http.bearer(TestGateway.ADMIN_KEY);

@@ -12,6 +12,7 @@ import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.PrometheusText;
+import dev.portcullis.testing.RunsAlone;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * them; unknown app ids are remembered process-wide, and forgotten in every process when an app takes the id.
  */
 @DisplayName("Failed client authentications: summaries, and the cache of unknown app ids")
+@RunsAlone
 class ClientFailureSummaryTest {
 
   private static final int WINDOW_MS = 2_000;

@@ -167,7 +167,8 @@ class AuditDurabilityTest {
 
   /** The pid of the audit writer's backend waiting for the chain head's lock, other than {@code not}. */
   private static int waitingWriter(TestGateway gateway, int not) {
-    String waiting = "SELECT coalesce(max(pid), -1) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+    String waiting = "SELECT coalesce(max(pid), -1) FROM pg_stat_activity WHERE "
+        + "datname = current_database() AND wait_event_type = 'Lock' "
         + "AND query LIKE '%audit_chain_heads%' AND pid <> " + not;
     Await.until("an audit write waiting for the head", Duration.ofSeconds(10), () -> gateway.count(waiting) > 0);
     return (int) gateway.count(waiting);

@@ -105,7 +105,7 @@ class ActivationTest {
           .toList();
       assertEquals(1, refused.size(), "one audit event");
       assertEquals("device_limit_reached", refused.get(0).getJsonObject("data").getString("reason"));
-      dev.portcullis.testing.Await.until("the security event", java.time.Duration.ofSeconds(2),
+      dev.portcullis.testing.Await.until("the security event", java.time.Duration.ofSeconds(10),
           () -> webhook.stream().anyMatch(event -> license.getString("license_id")
               .equals(event.getJsonObject("data").getString("license_id"))));
       assertEquals("license.device_limit_reached", webhook.get(webhook.size() - 1).getString("type"));

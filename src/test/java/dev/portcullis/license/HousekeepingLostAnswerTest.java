@@ -107,7 +107,8 @@ class HousekeepingLostAnswerTest {
       }
       plain.execute("SELECT pg_advisory_unlock(" + Housekeeping.LOCK + ")");
       Await.until("the batch's statement waits past every bound", Duration.ofSeconds(15), () -> licenses.count(
-          "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ? "
+          "SELECT count(*) FROM pg_stat_activity WHERE "
+              + "datname = current_database() AND wait_event_type = 'Lock' AND query LIKE ? "
               + "AND now() - query_start > ? * interval '1 millisecond'", statement + "%", WAITED_MS) == 1);
       holder.commit();
     }

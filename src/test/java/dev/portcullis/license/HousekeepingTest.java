@@ -7,6 +7,7 @@ import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.AuditTap;
 import dev.portcullis.testing.GatewayExtension;
+import dev.portcullis.testing.RunsAlone;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * or a license's expiry, into the past in the database.
  */
 @DisplayName("License housekeeping")
+@RunsAlone
 class HousekeepingTest {
 
   private static final int INTERVAL = 60;
@@ -150,7 +152,8 @@ class HousekeepingTest {
       java.util.concurrent.CompletableFuture<ApiResponse> checkout = gateway.http().postAsync("/licenses/checkout",
           new JsonObject().put("app_id", licenses.appId()).put("key", key).put("fingerprint", fingerprint));
       Await.until("the checkout waiting for the changed row", Duration.ofSeconds(10), () -> checkout.isDone()
-          || licenses.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+          || licenses.count("SELECT count(*) FROM pg_stat_activity WHERE "
+              + "datname = current_database() AND wait_event_type = 'Lock' "
               + "AND query LIKE '%UPDATE license_devices d SET last_heartbeat_at%'") == 1);
       change.commit();
       return checkout.get(10, java.util.concurrent.TimeUnit.SECONDS);

@@ -147,7 +147,8 @@ class LicenseAdminTest {
           "/v1/apps/" + licenses.appId() + "/users/" + userId, null,
           "Authorization", "Bearer " + TestGateway.ADMIN_KEY);
       dev.portcullis.testing.Await.until("the delete waiting for the licence", java.time.Duration.ofSeconds(10),
-          () -> delete.isDone() || licenses.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+          () -> delete.isDone() || licenses.count("SELECT count(*) FROM pg_stat_activity WHERE "
+              + "datname = current_database() AND wait_event_type = 'Lock' "
               + "AND state = 'active' AND backend_type = 'client backend'") == 1);
       try (java.sql.PreparedStatement touch = login.prepareStatement("UPDATE users SET last_login_at = now() WHERE id = ?")) {
         touch.setObject(1, UUID.fromString(userId));

@@ -300,7 +300,8 @@ class SessionBindingTest {
       }
       CompletableFuture<ApiResponse> login = gateway.http().postAsync("/auth/verify-otp", verify);
       Await.until("the login's session write waiting for the device", Duration.ofSeconds(10), () -> login.isDone()
-          || licenses.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+          || licenses.count("SELECT count(*) FROM pg_stat_activity WHERE "
+              + "datname = current_database() AND wait_event_type = 'Lock' "
               + "AND query LIKE 'WITH s AS (INSERT INTO sessions%'") == 1);
       deactivation.commit();
       ApiResponse answer = login.get(10, TimeUnit.SECONDS);

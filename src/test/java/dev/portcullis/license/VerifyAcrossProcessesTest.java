@@ -7,6 +7,7 @@ import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
+import dev.portcullis.testing.RunsAlone;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * subscription, and a change no gateway made within the cache's five seconds.
  */
 @DisplayName("License verify across gateway processes")
+@RunsAlone
 class VerifyAcrossProcessesTest {
 
   @RegisterExtension

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.core.Postgres;
 import dev.portcullis.core.RedisStore;
+import dev.portcullis.testing.RunsAlone;
 import dev.portcullis.testing.TestBackends;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @DisplayName("The readiness probe of the stores")
+@RunsAlone
 class BackendProbeTest {
 
   @Test

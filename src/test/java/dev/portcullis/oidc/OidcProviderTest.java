@@ -538,7 +538,8 @@ class OidcProviderTest {
         }
       });
       Await.until("the first presentation records its session", Duration.ofSeconds(10),
-          () -> gateway.count("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+          () -> gateway.count("SELECT count(*) FROM pg_stat_activity WHERE "
+              + "datname = current_database() AND state = 'active' "
               + "AND query LIKE 'INSERT INTO oidc_sessions%'") == 1);
       TokenResponse second = exchange(code, CALLBACK, started.verifier());
       assertEquals("invalid_grant", second.toErrorResponse().getErrorObject().getCode());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
+import dev.portcullis.testing.RunsAlone;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 /** A gateway of its own: the refusal is reported once a minute per network, and this must be the first. */
 @DisplayName("A refused owner sign-up's security report")
+@RunsAlone
 class OwnerRefusalReportTimingTest {
 
   private static WebhookReceiver inbox;

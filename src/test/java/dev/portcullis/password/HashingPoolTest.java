@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.GatewayExtension;
 import dev.portcullis.testing.Http;
+import dev.portcullis.testing.RunsAlone;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import io.vertx.core.json.JsonObject;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("The password hashing pool")
+@RunsAlone
 class HashingPoolTest {
 
   /** One hashing thread and no waiting room: a second concurrent hash is refused. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.testing.ApiResponse;
+import dev.portcullis.testing.RunsAlone;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -17,6 +18,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @DisplayName("A hash made under weaker Argon2id settings than the current ones")
+@RunsAlone
 class OutdatedHashTimingTest {
 
   private static TestGateway gateway;

@@ -693,7 +693,8 @@ class PasswordFlowTest {
           new JsonObject().put("reset_id", resetId).put("code", code).put("new_password", "quietly humming kettle"));
       // The reset read the user enabled (the disable is not committed yet); its write waits for the disable's lock.
       Await.until("the reset's write waiting for the disable", Duration.ofSeconds(20), () -> pending.isDone()
-          || gateway.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+          || gateway.count("SELECT count(*) FROM pg_stat_activity WHERE "
+              + "datname = current_database() AND wait_event_type = 'Lock' "
               + "AND query LIKE 'UPDATE users SET password_hash%'") > 0);
       connection.commit();
       reset = pending.get(30, java.util.concurrent.TimeUnit.SECONDS);

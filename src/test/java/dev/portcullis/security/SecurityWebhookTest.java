@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
+import dev.portcullis.testing.RunsAlone;
 import dev.portcullis.testing.TestGateway;
 import dev.portcullis.testing.WebhookReceiver;
 import dev.portcullis.webhook.SignedWebhook;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @DisplayName("Security events webhook")
+@RunsAlone
 class SecurityWebhookTest {
 
   private static final String SECURITY_SECRET = "security-webhook-secret-0123456789";

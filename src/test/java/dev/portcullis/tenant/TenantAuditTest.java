@@ -70,7 +70,8 @@ class TenantAuditTest {
       java.util.concurrent.CompletableFuture<ApiResponse> putting = gateway.http().sendAsync("PUT", member,
           roles.encode(), "X-Request-Id", "re-add", ADMIN[0], ADMIN[1], "Content-Type", "application/json");
       Await.until("the put waiting for the removed row", Duration.ofSeconds(10), () -> putting.isDone()
-          || gateway.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+          || gateway.count("SELECT count(*) FROM pg_stat_activity WHERE "
+              + "datname = current_database() AND wait_event_type = 'Lock' "
               + "AND query LIKE '%INSERT INTO tenant_members%'") == 1);
       removal.commit();
       put = putting.get(10, java.util.concurrent.TimeUnit.SECONDS);

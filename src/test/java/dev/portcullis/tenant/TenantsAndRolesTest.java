@@ -373,7 +373,8 @@ class TenantsAndRolesTest {
           new JsonObject().put("settings", new JsonObject().put("default_roles", new JsonArray().add("FLEETING")))
               .encode(), "Content-Type", "application/json", ADMIN[0], ADMIN[1]);
       dev.portcullis.testing.Await.until("the change waiting for the app's row", java.time.Duration.ofSeconds(10),
-          () -> change.isDone() || gateway.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+          () -> change.isDone() || gateway.count("SELECT count(*) FROM pg_stat_activity WHERE "
+              + "datname = current_database() AND wait_event_type = 'Lock' "
               + "AND query LIKE '%FROM apps%FOR UPDATE%'") == 1);
       try (java.sql.PreparedStatement delete = deletion.prepareStatement(
           "DELETE FROM roles WHERE app_id = ? AND name = 'FLEETING'")) {

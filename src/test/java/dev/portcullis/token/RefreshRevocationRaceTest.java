@@ -62,7 +62,8 @@ class RefreshRevocationRaceTest {
       CompletableFuture<ApiResponse> refresh = gateway.http().postAsync("/auth/refresh",
           TokenFixture.credentials(app).put("refresh_token", tokens.getString("refresh_token")));
       Await.until("the refresh waiting for the session's row", Duration.ofSeconds(10), () -> refresh.isDone()
-          || gateway.count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+          || gateway.count("SELECT count(*) FROM pg_stat_activity WHERE "
+              + "datname = current_database() AND wait_event_type = 'Lock' "
               + "AND query LIKE '%UPDATE refresh_tokens rt SET spent_at%'") == 1);
       revoker.commit();
       refreshed = refresh.get(10, TimeUnit.SECONDS);

@@ -240,7 +240,8 @@ class RefreshTokenTest {
       CompletableFuture<ApiResponse> refreshed = gateway.http().postAsync("/auth/refresh",
           TokenFixture.credentials(app).put("refresh_token", tokens.getString("refresh_token")));
       dev.portcullis.testing.Await.until("the refresh to wait for the session's row", java.time.Duration.ofSeconds(10),
-          () -> count("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE ?",
+          () -> count("SELECT count(*) FROM pg_stat_activity WHERE "
+              + "datname = current_database() AND wait_event_type = 'Lock' AND query LIKE ?",
               "%UPDATE sessions SET last_used_at%") > 0);
       revoker.commit();
       ApiResponse answer = refreshed.join();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.Http;
+import dev.portcullis.testing.RunsAlone;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
  * once the outbox takes rows again each succeeds and its {@code session.revoked} event reaches the chain.
  */
 @DisplayName("Session revocation: audit before acknowledgement")
+@RunsAlone
 class RevocationAuditTest {
 
   private static final String[] ADMIN = Http.bearer(TestGateway.ADMIN_KEY);

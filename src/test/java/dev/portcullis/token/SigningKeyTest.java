@@ -9,6 +9,7 @@ import dev.portcullis.core.MasterKey;
 import dev.portcullis.core.messages.AppMessages;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.GatewayExtension;
+import dev.portcullis.testing.RunsAlone;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 @DisplayName("Signing keys")
+@RunsAlone
 class SigningKeyTest {
 
   @RegisterExtension

@@ -105,7 +105,8 @@ class UnseenKidLookupTest {
       lock.execute("LOCK TABLE signing_keys IN ACCESS EXCLUSIVE MODE");
       List<CompletableFuture<String>> answers = fillTheLine(clients);
       assertEquals(Introspection.UNSEEN_KID_CONNECTIONS, gateway.count("SELECT count(*) FROM pg_locks l "
-          + "JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'signing_keys' AND NOT l.granted"),
+          + "JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'signing_keys' AND NOT l.granted "
+          + "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
           "look-ups waiting on the table: only those of the unseen kids' own connections");
       db.rollback();
       for (CompletableFuture<String> answer : answers) {
@@ -136,7 +137,9 @@ class UnseenKidLookupTest {
       // Answered at once only if refused by the full line; otherwise it waits on the lock like any known key.
       Await.until("the known token is answered or waits on the table", Duration.ofSeconds(10), () -> known.isDone()
           || gateway.count("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-              + "WHERE c.relname = 'signing_keys' AND NOT l.granted") > Introspection.UNSEEN_KID_CONNECTIONS);
+              + "WHERE c.relname = 'signing_keys' AND NOT l.granted "
+              + "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+          > Introspection.UNSEEN_KID_CONNECTIONS);
       db.rollback();
       assertTrue(known.get().startsWith("HTTP/1.1 200"), known.get());
     } finally {

@@ -6,6 +6,7 @@ import dev.portcullis.core.GatewayConfig;
 import dev.portcullis.testing.ApiResponse;
 import dev.portcullis.testing.Await;
 import dev.portcullis.testing.RedisProcesses;
+import dev.portcullis.testing.RunsAlone;
 import dev.portcullis.testing.TestBackends;
 import dev.portcullis.testing.TestGateway;
 import io.vertx.core.json.JsonObject;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 @DisplayName("PORTCULLIS_REDIS_MODE=cluster with a configured node down or hung")
+@RunsAlone
 class RedisClusterNodeFaultTest {
 
   private static final String SUBSCRIBER = "portcullis-subscriber:";

@@ -357,7 +357,7 @@ class UserAdminApiTest {
     ApiResponse login = shop.login(email, null);
     assertEquals(403, login.status());
     assertEquals("user_disabled", login.error());
-    Await.until("user.disabled on the security webhook", Duration.ofSeconds(2), () -> securityEvents.stream()
+    Await.until("user.disabled on the security webhook", Duration.ofSeconds(10), () -> securityEvents.stream()
         .anyMatch(e -> "user.disabled".equals(e.getString("type")) && userId.equals(e.getString("user_id"))));
     assertEquals(1, audit.of("user.disabled", shop.appId()).stream().filter(e -> userId.equals(e.getString("user_id"))).count());
     assertTrue(audit.of("session.revoked", shop.appId()).stream().anyMatch(e -> userId.equals(e.getString("user_id"))
