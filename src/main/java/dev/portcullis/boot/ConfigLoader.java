@@ -22,17 +22,40 @@ public final class ConfigLoader {
 
   /** The merged configuration before validation. */
   public static Future<JsonObject> loadRaw(Vertx vertx, JsonObject overrides, boolean readEnvironment) {
+    return loadRaw(vertx, DEFAULTS_PATH, overrides, readEnvironment);
+  }
+
+  static Future<JsonObject> loadRaw(Vertx vertx, String path, JsonObject overrides, boolean readEnvironment) {
     ConfigRetrieverOptions options = new ConfigRetrieverOptions()
         .setScanPeriod(0)
         .addStore(new ConfigStoreOptions()
             .setType("file")
             .setFormat("yaml")
-            .setConfig(new JsonObject().put("path", DEFAULTS_PATH)));
+            .setConfig(new JsonObject().put("path", path)));
     if (readEnvironment) {
       options.addStore(new ConfigStoreOptions().setType("env").setConfig(new JsonObject().put("raw-data", true)));
     }
     options.addStore(new ConfigStoreOptions().setType("json").setConfig(overrides));
     ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
-    return retriever.getConfig().eventually(retriever::close);
+    return retriever.getConfig()
+        .recover(failure -> Future.failedFuture(new IllegalStateException(path + ": " + withoutQuotedLines(failure))))
+        .eventually(retriever::close);
+  }
+
+  /**
+   * The YAML parser's message without the lines it quotes from the file (indented four spaces, each followed by a
+   * caret line): the line a mistake is on may hold a secret ({@code PORTCULLIS_MASTER_KEY: ...}), and this message
+   * goes to the log. What is left names the problem, its line and its column.
+   */
+  static String withoutQuotedLines(Throwable failure) {
+    String message = String.valueOf(failure.getMessage());
+    StringBuilder kept = new StringBuilder();
+    for (String line : message.split("\n")) {
+      if (line.startsWith("    ") || line.isBlank()) {
+        continue;
+      }
+      kept.append(kept.isEmpty() ? "" : " ").append(line.trim());
+    }
+    return kept.toString();
   }
 }

@@ -8,6 +8,8 @@ import dev.portcullis.license.LicenseSettings;
 import dev.portcullis.otp.OtpSender;
 import dev.portcullis.owner.OwnerSignupPolicy;
 import dev.portcullis.password.HashingSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads, before anything starts, the settings the capability packages own (GatewayConfig checks its own): a bad
@@ -17,16 +19,27 @@ import dev.portcullis.password.HashingSettings;
  */
 final class SettingsCheck {
 
+  private static final Logger LOG = LoggerFactory.getLogger(SettingsCheck.class);
+
   private SettingsCheck() {
   }
 
   static void verify(GatewayConfig config) {
-    TrustedProxies.parse(GatewayConfig.TRUSTED_PROXIES, config.optional(GatewayConfig.TRUSTED_PROXIES));
+    warnAboutProxies(config.optional(GatewayConfig.TRUSTED_PROXIES));
     HashingSettings.from(config);
     LicenseSettings.from(config);
     OtpSender.Limits.from(config);
     OwnerSignupPolicy.from(config);
     AuditVerticle.checkSettings(config);
     ConversationApi.creationsPerHour(config);
+  }
+
+  /** Parses {@code PORTCULLIS_TRUSTED_PROXIES} (a bad CIDR stops the start) and warns about public ranges in it. */
+  static void warnAboutProxies(String list) {
+    for (String cidr : TrustedProxies.parse(GatewayConfig.TRUSTED_PROXIES, list).beyondPrivateNetworks()) {
+      LOG.warn("{} includes {}, beyond private networks: a caller from there chooses, through X-Forwarded-For, the "
+          + "address every per-IP limit counts; name only the load balancers in front of the gateway",
+          GatewayConfig.TRUSTED_PROXIES, cidr);
+    }
   }
 }

@@ -17,7 +17,12 @@ public final class TrustedProxies implements Handler<RoutingContext> {
 
   static final String KEY = "caller_ip";
 
-  private record Cidr(byte[] network, int prefix) {
+  private record Cidr(String text, byte[] network, int prefix) {
+
+    /** Whether every address of {@code other} is in this one. */
+    boolean covers(Cidr other) {
+      return other.prefix >= prefix && contains(other.network);
+    }
 
     boolean contains(byte[] address) {
       if (address.length != network.length) {
@@ -37,6 +42,13 @@ public final class TrustedProxies implements Handler<RoutingContext> {
       return (address[full] & mask) == (network[full] & mask);
     }
   }
+
+  /**
+   * Where a load balancer in front of a pod or a host usually has its address: the private IPv4 ranges, the
+   * carrier-grade NAT range some clusters give pods, loopback, link-local, IPv6 unique-local and loopback.
+   */
+  private static final List<Cidr> PRIVATE = parse("private networks", "10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, "
+      + "100.64.0.0/10, 127.0.0.0/8, 169.254.0.0/16, fc00::/7, fe80::/10, ::1").cidrs;
 
   private final List<Cidr> cidrs;
 
@@ -67,10 +79,21 @@ public final class TrustedProxies implements Handler<RoutingContext> {
         if (prefix < 0 || prefix > network.length * 8) {
           throw new IllegalArgumentException(key + ": '" + text + "' has a prefix out of range");
         }
-        cidrs.add(new Cidr(network, prefix));
+        cidrs.add(new Cidr(text, network, prefix));
       }
     }
     return new TrustedProxies(List.copyOf(cidrs));
+  }
+
+  /**
+   * The CIDRs, as written, that reach beyond private networks ({@code 0.0.0.0/0}, a public range): any caller in
+   * them chooses through {@code X-Forwarded-For} the address its per-IP limits count, so the start warns about each.
+   */
+  public List<String> beyondPrivateNetworks() {
+    return cidrs.stream()
+        .filter(cidr -> PRIVATE.stream().noneMatch(network -> network.covers(cidr)))
+        .map(Cidr::text)
+        .toList();
   }
 
   @Override
