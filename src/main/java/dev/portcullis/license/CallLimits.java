@@ -20,9 +20,9 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Per-client-IP and per-key limits of the device calls, in Redis so they hold across gateway processes: a
- * fixed one-minute window each. Each counter is its own hash slot ({@code {license:ip:...}},
- * {@code {license:key:...}}), since no script touches two of them. The key counter is named by a prefix of the
+ * Per-client-IP, per-IPv6-/48 and per-key limits of the device calls, in Redis so they hold across gateway
+ * processes: a fixed one-minute window each. Each counter is its own hash slot ({@code {license:ip:...}},
+ * {@code {license:site:...}}, {@code {license:key:...}}), since no script touches two of them. The key counter is named by a prefix of the
  * key's keyed hash, never by the key.
  *
  * <p>A counter's calls are taken from Redis in leases ({@link CounterLease}): the first call of a window on a
@@ -41,14 +41,21 @@ import java.util.UUID;
 final class CallLimits {
 
   static final long WINDOW_MS = 60_000;
+  /**
+   * How many times an address's limit an IPv6 /48 may make: a stranger's /48 holds 65,536 /64s, each with the
+   * address's limit, and each call with a random key costs a look-up and a Redis counter.
+   */
+  static final int SITE_FACTOR = 5;
   private static final String IP_REFUSAL = "client_ip: too many license calls from this address";
+  private static final String SITE_REFUSAL = "client_ip: too many license calls from this network";
   private static final RedisScript COUNT = RedisScript.load("license-rate.lua");
 
   /** A counted call: the app's license generation, as this loop knows it or Redis answered it in the same turn. */
   record Counted(String generation) {
   }
 
-  private record Call(String ipCounter, String keyCounter, UUID appId, Promise<Counted> answer) {
+  /** {@code siteCounter}: null for an IPv4 caller. */
+  private record Call(String ipCounter, String siteCounter, String keyCounter, UUID appId, Promise<Counted> answer) {
   }
 
   private final RedisStore redis;
@@ -65,12 +72,14 @@ final class CallLimits {
   }
 
   /**
-   * Counts the call; fails with {@code 429 rate_limited} when the caller's network or the key is over its limit,
-   * else answers the app's license generation. {@code caller}: what the per-IP limit counts (an address, an IPv6
-   * /64, prefixed by the app when a backend reported it).
+   * Counts the call; fails with {@code 429 rate_limited} when the caller's address, its IPv6 /48 or the key is over
+   * its limit, else answers the app's license generation. {@code caller}: what the per-IP limit counts (an address,
+   * an IPv6 /64, prefixed by the app when a backend reported it); {@code site}: the /48 of an IPv6 caller, prefixed
+   * the same way, null for IPv4.
    */
-  Future<Counted> count(String caller, byte[] keyHash, UUID appId) {
+  Future<Counted> count(String caller, String site, byte[] keyHash, UUID appId) {
     String ipCounter = redis.key("{license:ip:" + (caller == null ? "unknown" : caller) + "}");
+    String siteCounter = site == null ? null : redis.key("{license:site:" + site + "}");
     String keyCounter = redis.key("{license:key:" + HexFormat.of().formatHex(keyHash, 0, 16) + "}");
     long now = System.currentTimeMillis();
     String generation = known.of(appId, now);
@@ -80,10 +89,18 @@ final class CallLimits {
       // key's, a stranger's random keys made one Redis key each, 230,000 in 30 s, all refused.
       return Future.failedFuture(refusal(IP_REFUSAL, ip.remainingMs(now)));
     }
+    CounterLease siteLease = siteCounter == null ? null : leases.held(siteCounter);
+    if (siteLease != null && siteLease.refusesNow(now)) {
+      return Future.failedFuture(refusal(SITE_REFUSAL, siteLease.remainingMs(now)));
+    }
     CounterLease key = leases.held(keyCounter);
-    if (generation != null && ip != null && key != null && ip.spareNow(now) && key.spareNow(now)) {
+    boolean siteSpare = siteCounter == null || siteLease != null && siteLease.spareNow(now);
+    if (generation != null && ip != null && key != null && siteSpare && ip.spareNow(now) && key.spareNow(now)) {
       ip.takeSpare();
       key.takeSpare();
+      if (siteLease != null) {
+        siteLease.takeSpare();
+      }
       return Future.succeededFuture(new Counted(generation));
     }
     if (context == null) {
@@ -93,7 +110,7 @@ final class CallLimits {
     if (waiting.isEmpty()) {
       context.runOnContext(endOfTurn -> send());
     }
-    waiting.add(new Call(ipCounter, keyCounter, appId, answer));
+    waiting.add(new Call(ipCounter, siteCounter, keyCounter, appId, answer));
     return answer.future();
   }
 
@@ -107,6 +124,9 @@ final class CallLimits {
     Map<UUID, Integer> toRead = new LinkedHashMap<>();
     for (Call call : batch) {
       needed.merge(call.ipCounter(), 1, Integer::sum);
+      if (call.siteCounter() != null) {
+        needed.merge(call.siteCounter(), 1, Integer::sum);
+      }
       needed.merge(call.keyCounter(), 1, Integer::sum);
       String generation = known.of(call.appId(), now);
       if (generation != null) {
@@ -138,6 +158,9 @@ final class CallLimits {
         leased.forEach(counter -> lease(counter).notGranted(toLease.get(counter)));
         for (Call call : batch) {
           leases.held(call.ipCounter()).release();
+          if (call.siteCounter() != null) {
+            leases.held(call.siteCounter()).release();
+          }
           leases.held(call.keyCounter()).release();
           call.answer().fail(replies.cause());
         }
@@ -163,11 +186,15 @@ final class CallLimits {
 
   private void answer(Call call, String generation, long now) {
     CounterLease ip = leases.held(call.ipCounter());
+    CounterLease site = call.siteCounter() == null ? null : leases.held(call.siteCounter());
     CounterLease key = leases.held(call.keyCounter());
     boolean ipAdmits = ip.take();
+    boolean siteAdmits = site == null || site.take();
     boolean keyAdmits = key.take();
     if (!ipAdmits) {
       call.answer().fail(refusal(IP_REFUSAL, ip.remainingMs(now)));
+    } else if (!siteAdmits) {
+      call.answer().fail(refusal(SITE_REFUSAL, site.remainingMs(now)));
     } else if (!keyAdmits) {
       call.answer().fail(refusal("key: too many calls with this license key", key.remainingMs(now)));
     } else {
@@ -176,8 +203,9 @@ final class CallLimits {
   }
 
   private CounterLease lease(String counter) {
-    return leases.of(counter, () -> counter.contains("{license:ip:")
-        ? settings.callsPerMinutePerIp() : settings.callsPerMinutePerKey());
+    return leases.of(counter, () -> counter.contains("{license:ip:") ? settings.callsPerMinutePerIp()
+        : counter.contains("{license:site:") ? (long) settings.callsPerMinutePerIp() * SITE_FACTOR
+        : settings.callsPerMinutePerKey());
   }
 
   private static ApiException refusal(String message, long remainingMs) {

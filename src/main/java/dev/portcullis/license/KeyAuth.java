@@ -86,8 +86,9 @@ final class KeyAuth {
     // The address a backend reports is counted for its app only: one app must not use up another's, nor a
     // device's own; an IPv6 address counts by its /64, as every per-network limit does.
     String network = SourceNetwork.limitKey(clientIp);
-    String ipCounter = backend != null && reported != null ? backend + "|" + network : network;
-    return limits.count(ipCounter, keyHash, appId)
+    String site = SourceNetwork.site(clientIp);
+    String forApp = backend != null && reported != null ? backend + "|" : "";
+    return limits.count(forApp + network, site == null ? null : forApp + site, keyHash, appId)
         .onFailure(limited -> metrics.refused("rate_limited"))
         .compose(counted -> {
           Future<Optional<App>> app = apps.find(appId);
