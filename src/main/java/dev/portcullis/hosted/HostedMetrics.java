@@ -2,6 +2,7 @@ package dev.portcullis.hosted;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 
 /**
  * Conversion and drop-off of hosted flows: how often each step is shown and passed, per flow kind, and how flows
@@ -13,14 +14,26 @@ public final class HostedMetrics {
 
   public HostedMetrics(MeterRegistry registry) {
     this.registry = registry;
+    // The sign-in pages' series exist from the start at 0: rate() and increase() need a sample before the first
+    // event, which is otherwise lost to them after every start.
+    for (Flow.Step step : Flow.Step.values()) {
+      steps(AutzKind.NAME, step, "shown");
+      steps(AutzKind.NAME, step, "passed");
+    }
+    for (String outcome : List.of("started", "completed", "refused", "expired", "rate_limited")) {
+      flows(AutzKind.NAME, outcome);
+    }
+    for (String outcome : List.of("exchanged", "reused", "refused")) {
+      codeExchanges(outcome);
+    }
   }
 
   public void shown(String kind, Flow.Step step) {
-    step(kind, step, "shown");
+    steps(kind, step, "shown").increment();
   }
 
   public void passed(String kind, Flow.Step step) {
-    step(kind, step, "passed");
+    steps(kind, step, "passed").increment();
   }
 
   /**
@@ -28,30 +41,35 @@ public final class HostedMetrics {
    * (a start loaded as an image, a frame or a fetch).
    */
   public void flow(String kind, String outcome) {
-    Counter.builder("portcullis.hosted.flows")
-        .description("Hosted flows by kind and outcome")
-        .tag("kind", kind)
-        .tag("outcome", outcome)
-        .register(registry)
-        .increment();
+    flows(kind, outcome).increment();
   }
 
   /** exchanged, reused, refused. */
   public void codeExchange(String outcome) {
-    Counter.builder("portcullis.hosted.code.exchanges")
-        .description("Authorization code exchanges by outcome")
-        .tag("outcome", outcome)
-        .register(registry)
-        .increment();
+    codeExchanges(outcome).increment();
   }
 
-  private void step(String kind, Flow.Step step, String event) {
-    Counter.builder("portcullis.hosted.steps")
+  private Counter flows(String kind, String outcome) {
+    return Counter.builder("portcullis.hosted.flows")
+        .description("Hosted flows by kind and outcome")
+        .tag("kind", kind)
+        .tag("outcome", outcome)
+        .register(registry);
+  }
+
+  private Counter codeExchanges(String outcome) {
+    return Counter.builder("portcullis.hosted.code.exchanges")
+        .description("Authorization code exchanges by outcome")
+        .tag("outcome", outcome)
+        .register(registry);
+  }
+
+  private Counter steps(String kind, Flow.Step step, String event) {
+    return Counter.builder("portcullis.hosted.steps")
         .description("Hosted flow steps shown and passed, by kind and step")
         .tag("kind", kind)
         .tag("step", step.name().toLowerCase(java.util.Locale.ROOT))
         .tag("event", event)
-        .register(registry)
-        .increment();
+        .register(registry);
   }
 }

@@ -22,6 +22,17 @@ final class LicenseMetrics {
         .description("Device heartbeats received").register(registry);
     this.heartbeatsMissed = Counter.builder("portcullis.license.heartbeats.missed")
         .description("Devices deactivated by the housekeeping job for missing two heartbeats").register(registry);
+    // The refusals an alert reads exist from the start at 0: rate() and increase() need a sample before the first
+    // event, which is otherwise lost to them after every start.
+    java.util.List.of("invalid_license", "rate_limited", "device_limit_reached", "max_activations_per_day",
+        "license_expired").forEach(this::refusals);
+  }
+
+  private Counter refusals(String reason) {
+    return Counter.builder("portcullis.license.refusals")
+        .description("Device calls refused, by reason")
+        .tag("reason", reason)
+        .register(registry);
   }
 
   void activated(boolean created) {
@@ -30,11 +41,7 @@ final class LicenseMetrics {
 
   /** reason: device_limit_reached, max_activations_per_day, license_expired, invalid_license, rate_limited, ... */
   void refused(String reason) {
-    Counter.builder("portcullis.license.refusals")
-        .description("Device calls refused, by reason")
-        .tag("reason", reason)
-        .register(registry)
-        .increment();
+    refusals(reason).increment();
   }
 
   void heartbeat() {

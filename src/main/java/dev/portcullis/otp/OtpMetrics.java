@@ -3,6 +3,7 @@ package dev.portcullis.otp;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -12,8 +13,8 @@ import java.util.function.Function;
  *
  * <p>Each counter is registered once and then held, so the hot path increments a counter instead of building
  * and looking up a meter per call. Counters without a label or labelled by channel exist from the start (at 0,
- * which {@code rate()} needs), the delivery failures of each configured transport too; those labelled by a reason
- * are registered on first use.
+ * which {@code rate()} needs), the delivery failures of each configured transport and the main refusal reasons
+ * too; other reasons are registered on first use.
  */
 public final class OtpMetrics {
 
@@ -34,6 +35,10 @@ public final class OtpMetrics {
     }
     this.burned = Counter.builder("portcullis.otp.burned").description("OTP requests burned by wrong codes")
         .register(registry);
+    // The refusals an alert reads (SMS pumping among them) exist from the start at 0 too: rate() and increase()
+    // need a sample before the first event, which is otherwise lost to them after every start.
+    List.of("invalid", "expired", "burned").forEach(this::failedCounter);
+    List.of("identity_hourly", "ip_hourly", "sms_hourly", "sms_country_hourly").forEach(this::rateLimitedCounter);
   }
 
   /** portcullis_otp_sent_total{channel=email|sms} */
@@ -48,8 +53,11 @@ public final class OtpMetrics {
 
   /** portcullis_otp_failed_total{reason=invalid|expired|burned}: verifications that did not succeed. */
   public void failed(String reason) {
-    held(failed, reason, value -> counter("portcullis.otp.failed", "verifications refused", "reason", value))
-        .increment();
+    failedCounter(reason).increment();
+  }
+
+  private Counter failedCounter(String reason) {
+    return held(failed, reason, value -> counter("portcullis.otp.failed", "verifications refused", "reason", value));
   }
 
   /** portcullis_otp_burned_total: requests that reached their maximum of wrong codes. */
@@ -74,9 +82,12 @@ public final class OtpMetrics {
 
   /** portcullis_otp_rate_limited_total{reason}: sends and verifications refused by a limit or a lockout. */
   public void rateLimited(String reason) {
-    held(rateLimited, reason,
-        value -> counter("portcullis.otp.rate.limited", "OTP requests refused by a rate limit", "reason", value))
-        .increment();
+    rateLimitedCounter(reason).increment();
+  }
+
+  private Counter rateLimitedCounter(String reason) {
+    return held(rateLimited, reason,
+        value -> counter("portcullis.otp.rate.limited", "OTP requests refused by a rate limit", "reason", value));
   }
 
   private static Counter held(Map<String, Counter> counters, String key, Function<String, Counter> register) {

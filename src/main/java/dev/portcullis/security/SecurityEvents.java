@@ -3,6 +3,7 @@ package dev.portcullis.security;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -25,6 +26,9 @@ public final class SecurityEvents {
   public static final String USER_DISABLED = "user.disabled";
   public static final String CHALLENGE_DIFFICULTY_RAISED = "challenge.difficulty_raised";
   public static final String LICENSE_DEVICE_LIMIT_REACHED = "license.device_limit_reached";
+  /** Every type this gateway raises. */
+  public static final List<String> TYPES = List.of(REFRESH_TOKEN_REUSED, IDENTITY_LOCKED_OUT, OWNER_SIGNUP_REFUSED,
+      USER_DISABLED, CHALLENGE_DIFFICULTY_RAISED, LICENSE_DEVICE_LIMIT_REACHED);
 
   private final Vertx vertx;
 

@@ -40,6 +40,9 @@ public final class SecurityWebhookVerticle extends VerticleBase {
     failures = Counter.builder("portcullis.security.webhook.failures")
         .description("Security events the security webhook could not deliver (after retries, or dropped)")
         .register(Metrics.registry(vertx));
+    // Every type at 0 from the start: rate() and increase() need a sample before the first event, which is
+    // otherwise lost to them after every start (the first lock-out after a deploy would raise no alert).
+    SecurityEvents.TYPES.forEach(this::events);
     String url = config.optional(GatewayConfig.SECURITY_WEBHOOK_URL);
     if (url != null) {
       web = WebClient.create(vertx);
@@ -50,11 +53,15 @@ public final class SecurityWebhookVerticle extends VerticleBase {
         .completion();
   }
 
+  private Counter events(String type) {
+    return Counter.builder("portcullis.security.events").description("security events raised, by type")
+        .tag("type", type).register(Metrics.registry(vertx));
+  }
+
   private void deliver(JsonObject event) {
     // Every event raised in this process passes here, whichever capability raised it (h82: only the password
     // capability's were counted), with or without a URL to send it to.
-    Counter.builder("portcullis.security.events").description("security events raised, by type")
-        .tag("type", String.valueOf(event.getString("type"))).register(Metrics.registry(vertx)).increment();
+    events(String.valueOf(event.getString("type"))).increment();
     if (webhook == null) {
       return;
     }

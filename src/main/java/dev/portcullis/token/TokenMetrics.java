@@ -1,9 +1,11 @@
 package dev.portcullis.token;
 
+import dev.portcullis.core.messages.TokenMessages;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,6 +36,10 @@ final class TokenMetrics {
     this.signing = Timer.builder("portcullis.token.signing")
         .description("Time to sign one access token")
         .register(registry);
+    // The reasons a panel or an alert reads exist from the start at 0: rate() and increase() need a sample before
+    // the first event, which is otherwise lost to them after every start.
+    List.of(TokenMessages.Logout.REASON, TokenService.REASON_REUSE, "password_changed", "password_reset", "admin",
+        SessionEnds.USER_DISABLED, SessionEnds.USER_DELETED).forEach(this::revocations);
   }
 
   void signer(String provider) {
@@ -56,11 +62,14 @@ final class TokenMetrics {
   }
 
   void revoked(String reason, int sessions) {
-    Counter.builder("portcullis.sessions.revoked")
+    revocations(reason).increment(sessions);
+  }
+
+  private Counter revocations(String reason) {
+    return Counter.builder("portcullis.sessions.revoked")
         .description("Sessions revoked, by reason")
         .tag("reason", reason)
-        .register(registry)
-        .increment(sessions);
+        .register(registry);
   }
 
   void signed(long startedNanos) {

@@ -21,6 +21,9 @@ public final class UserMetrics {
         .register(registry);
     this.roleChanges = Counter.builder("portcullis.role.changes")
         .description("Changes of a user's app-wide or tenant roles").register(registry);
+    // At 0 from the start: rate() and increase() need a sample before the first event, otherwise lost to them.
+    java.util.List.of("created", "deleted", "member_added", "member_changed", "member_removed")
+        .forEach(this::tenantChanges);
   }
 
   public void created() {
@@ -41,7 +44,11 @@ public final class UserMetrics {
 
   /** Tenants and memberships: {@code portcullis_tenant_changes_total{change}} (created, deleted, member_added, ...). */
   public void tenantChange(String change) {
-    Counter.builder("portcullis.tenant.changes").description("Tenant and membership changes").tag("change", change)
-        .register(registry).increment();
+    tenantChanges(change).increment();
+  }
+
+  private Counter tenantChanges(String change) {
+    return Counter.builder("portcullis.tenant.changes").description("Tenant and membership changes")
+        .tag("change", change).register(registry);
   }
 }
