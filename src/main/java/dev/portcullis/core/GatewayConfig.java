@@ -445,10 +445,21 @@ public final class GatewayConfig {
   private static final java.util.regex.Pattern SENDER =
       java.util.regex.Pattern.compile(ADDRESS + "|[^<>]*<" + ADDRESS + ">");
 
+  /** A DNS name or an IPv4 address: letters, digits and hyphens in dot-separated labels. */
+  private static final String LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+  private static final java.util.regex.Pattern HOST_NAME =
+      java.util.regex.Pattern.compile(LABEL + "(\\." + LABEL + ")*");
+
   /** With the smtp email channel: a host, a port, STARTTLS true or false, and a sender address. */
   private void smtpSettings() {
-    if (optional(SMTP_HOST) == null) {
+    String host = optional(SMTP_HOST);
+    if (host == null) {
       throw new IllegalArgumentException(SMTP_HOST + " is required when " + OTP_EMAIL_CHANNEL + " is smtp");
+    }
+    // A URL or host:port here was taken, and every code's delivery failed at its first send instead (h104).
+    if (!HOST_NAME.matcher(host).matches() && !io.netty.util.NetUtil.isValidIpV6Address(host)) {
+      throw new IllegalArgumentException(SMTP_HOST + " must be a host name or an IP address, without a scheme or a "
+          + "port (the port is " + SMTP_PORT + ")");
     }
     integer(SMTP_PORT, 1, 65535);
     bool(SMTP_STARTTLS);

@@ -73,6 +73,13 @@ class GatewayConfigTest {
     assertNamed(GatewayConfig.SMTP_FROM, smtp.copy().put(GatewayConfig.SMTP_FROM, "not an email"));
     assertNamed(GatewayConfig.SMTP_PORT, smtp.copy().put(GatewayConfig.SMTP_FROM, "a@b.example").put(GatewayConfig.SMTP_PORT, 0));
     GatewayConfig.from(smtp.copy().put(GatewayConfig.SMTP_FROM, "Shop <no-reply@shop.example.com>"));
+    for (String host : new String[] {"http://mail.example.com", "mail.example.com:587", "smtp://mail", "mail/x", ""}) {
+      assertNamed(GatewayConfig.SMTP_HOST, smtp.copy().put(GatewayConfig.SMTP_FROM, "a@b.example")
+          .put(GatewayConfig.SMTP_HOST, host));
+    }
+    for (String host : new String[] {"smtp.eu-west-1.amazonaws.com", "10.0.0.25", "::1", "mail-relay"}) {
+      GatewayConfig.from(smtp.copy().put(GatewayConfig.SMTP_FROM, "a@b.example").put(GatewayConfig.SMTP_HOST, host));
+    }
     assertEquals(java.util.List.of("redis://cache:6379/2"),
         GatewayConfig.from(valid().put(GatewayConfig.REDIS_URL, "redis://cache:6379/2")).redisNodes());
     assertNamed(GatewayConfig.OTP_SMS_CHANNEL, valid().put(GatewayConfig.OTP_SMS_CHANNEL, "smtp"));
