@@ -22,8 +22,8 @@ import java.util.UUID;
 /**
  * Per-client-IP, per-IPv6-/48 and per-key limits of the device calls, in Redis so they hold across gateway
  * processes: a fixed one-minute window each. Each counter is its own hash slot ({@code {license:ip:...}},
- * {@code {license:site:...}}, {@code {license:key:...}}), since no script touches two of them. The key counter is named by a prefix of the
- * key's keyed hash, never by the key.
+ * {@code {license:site:...}}, {@code {license:key:...}}), since no script touches two of them. The key counter is
+ * named by a prefix of the key's keyed hash, never by the key.
  *
  * <p>A counter's calls are taken from Redis in leases ({@link CounterLease}): the first call of a window on a
  * counter reserves one count, each further lease of the same window twice the last, up to a thirty-second of
