@@ -43,8 +43,6 @@ public final class ManagementVerticle extends VerticleBase {
     redis = RedisStore.create(vertx, config);
     MeterRegistry registry = Metrics.registry(vertx);
     probe = new BackendProbe(pg, redis, registry);
-    probe.check();
-    vertx.setPeriodic(BackendProbe.INTERVAL_MS, id -> probe.check());
     Router router = Router.router(vertx);
     BodyFraming.closeAfterChunked(router);
     // The public port's conventions here too: a request id on every answer, errors in the JSON contract.
@@ -69,8 +67,15 @@ public final class ManagementVerticle extends VerticleBase {
     server = vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
         .invalidRequestHandler(framing.guardInvalid(InvalidRequests::answer))
         .requestHandler(framing.guard(router));
-    return server.listen(config.managementPort()).recover(failure -> Future.failedFuture(
-        GatewayConfig.listenFailure(GatewayConfig.MANAGEMENT_PORT, config.managementPort(), failure)));
+    // The stores are probed once the port is ours: a probe under way when the listen failed had its Redis
+    // connection cut by the failed deployment, logged as an error beside the one reason the start stopped (h104).
+    return server.listen(config.managementPort())
+        .onSuccess(listening -> {
+          probe.check();
+          vertx.setPeriodic(BackendProbe.INTERVAL_MS, id -> probe.check());
+        })
+        .recover(failure -> Future.failedFuture(
+            GatewayConfig.listenFailure(GatewayConfig.MANAGEMENT_PORT, config.managementPort(), failure)));
   }
 
   @Override

@@ -1,6 +1,7 @@
 package dev.portcullis.boot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,6 +68,37 @@ class StartRefusalTest {
       IllegalStateException refused = assertThrows(IllegalStateException.class, () -> TestGateway.start(config));
       String message = String.valueOf(refused.getCause());
       assertTrue(message.contains(key + " " + taken.getLocalPort() + ": "), message);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"PORTCULLIS_MANAGEMENT_PORT", "PORTCULLIS_HTTP_PORT"})
+  @DisplayName("a port another process holds stops the start with that one reason: no store client is cut off "
+      + "mid-connection and logged as an error beside it (h104: Redis 'Connection was closed')")
+  void portTakenLogsOnlyItself(String key) throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("0.0.0.0"))) {
+      Path log = Files.createTempFile("portcullis-refused", ".log");
+      ProcessBuilder builder = GatewayProcess.builder(log);
+      Map<String, String> env = builder.environment();
+      env.put(GatewayConfig.PG_URL, TestBackends.newDatabase().toUrl());
+      env.put(GatewayConfig.REDIS_URL, TestBackends.redisUrl());
+      env.put(GatewayConfig.MASTER_KEY, TestGateway.TEST_MASTER_KEY);
+      env.put(GatewayConfig.ADMIN_KEY, TestGateway.ADMIN_KEY);
+      env.put(GatewayConfig.ISSUER, "http://localhost:1");
+      env.put(GatewayConfig.HTTP_PORT, Integer.toString(TestBackends.freePort()));
+      env.put(GatewayConfig.MANAGEMENT_PORT, Integer.toString(TestBackends.freePort()));
+      env.put(key, Integer.toString(taken.getLocalPort()));
+      Process process = builder.start();
+      try {
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "exited");
+        String text = Files.readString(log);
+        assertEquals(1, process.exitValue(), text);
+        assertTrue(text.contains("did not start: " + key + " " + taken.getLocalPort()), text);
+        assertEquals(1, text.lines().filter(line -> line.contains(" ERROR ")).count(), text);
+        assertFalse(text.contains("Connection was closed"), text);
+      } finally {
+        process.destroyForcibly();
+      }
     }
   }
 
