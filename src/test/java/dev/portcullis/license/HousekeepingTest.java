@@ -214,8 +214,10 @@ class HousekeepingTest {
         UUID.fromString(license.getString("license_id")));
     Await.until("the bound session is revoked", Duration.ofSeconds(5), () -> licenses.count(
         "SELECT count(*) FROM sessions WHERE id = ? AND revoked_at IS NOT NULL", session) == 1);
+    // Written once the revocation has committed, so a moment after the row says so.
     String marker = gateway.redisPrefix() + "revoked:" + session;
-    assertEquals(1, gateway.redis(io.vertx.redis.client.Command.EXISTS, marker).toInteger(), "the Redis marker");
+    Await.until("the Redis marker", Duration.ofSeconds(5),
+        () -> gateway.redis(io.vertx.redis.client.Command.EXISTS, marker).toInteger() == 1);
   }
 
   @Test
