@@ -25,26 +25,8 @@ class StartRefusalTest {
   @Test
   @DisplayName("an unknown PORTCULLIS_LOG_FORMAT stops the start with exit 1 and one line naming the key")
   void unknownLogFormat() throws Exception {
-    Path log = Files.createTempFile("portcullis-refused", ".log");
-    ProcessBuilder builder = GatewayProcess.builder(log);
-    Map<String, String> env = builder.environment();
-    env.put(GatewayConfig.LOG_FORMAT, "xml");
-    env.put(GatewayConfig.PG_URL, TestBackends.newDatabase().toUrl());
-    env.put(GatewayConfig.REDIS_URL, TestBackends.redisUrl());
-    env.put(GatewayConfig.MASTER_KEY, TestGateway.TEST_MASTER_KEY);
-    env.put(GatewayConfig.ADMIN_KEY, TestGateway.ADMIN_KEY);
-    env.put(GatewayConfig.ISSUER, "http://localhost:1");
-    env.put(GatewayConfig.HTTP_PORT, Integer.toString(TestBackends.freePort()));
-    env.put(GatewayConfig.MANAGEMENT_PORT, Integer.toString(TestBackends.freePort()));
-    Process process = builder.start();
-    try {
-      assertTrue(process.waitFor(60, TimeUnit.SECONDS), "exited");
-      String text = Files.readString(log);
-      assertEquals(1, process.exitValue(), text);
-      assertTrue(text.contains("did not start: " + GatewayConfig.LOG_FORMAT + " must be json or text"), text);
-    } finally {
-      process.destroyForcibly();
-    }
+    String text = refusedStart(Map.of(GatewayConfig.LOG_FORMAT, "xml"));
+    assertTrue(text.contains("did not start: " + GatewayConfig.LOG_FORMAT + " must be json or text"), text);
   }
 
   @Test
@@ -77,28 +59,34 @@ class StartRefusalTest {
       + "mid-connection and logged as an error beside it (h104: Redis 'Connection was closed')")
   void portTakenLogsOnlyItself(String key) throws Exception {
     try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("0.0.0.0"))) {
-      Path log = Files.createTempFile("portcullis-refused", ".log");
-      ProcessBuilder builder = GatewayProcess.builder(log);
-      Map<String, String> env = builder.environment();
-      env.put(GatewayConfig.PG_URL, TestBackends.newDatabase().toUrl());
-      env.put(GatewayConfig.REDIS_URL, TestBackends.redisUrl());
-      env.put(GatewayConfig.MASTER_KEY, TestGateway.TEST_MASTER_KEY);
-      env.put(GatewayConfig.ADMIN_KEY, TestGateway.ADMIN_KEY);
-      env.put(GatewayConfig.ISSUER, "http://localhost:1");
-      env.put(GatewayConfig.HTTP_PORT, Integer.toString(TestBackends.freePort()));
-      env.put(GatewayConfig.MANAGEMENT_PORT, Integer.toString(TestBackends.freePort()));
-      env.put(key, Integer.toString(taken.getLocalPort()));
-      Process process = builder.start();
-      try {
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "exited");
-        String text = Files.readString(log);
-        assertEquals(1, process.exitValue(), text);
-        assertTrue(text.contains("did not start: " + key + " " + taken.getLocalPort()), text);
-        assertEquals(1, text.lines().filter(line -> line.contains(" ERROR ")).count(), text);
-        assertFalse(text.contains("Connection was closed"), text);
-      } finally {
-        process.destroyForcibly();
-      }
+      String text = refusedStart(Map.of(key, Integer.toString(taken.getLocalPort())));
+      assertTrue(text.contains("did not start: " + key + " " + taken.getLocalPort()), text);
+      assertEquals(1, text.lines().filter(line -> line.contains(" ERROR ")).count(), text);
+      assertFalse(text.contains("Connection was closed"), text);
+    }
+  }
+
+  /** Starts the jar in its own process with a valid configuration but {@code settings}: its log, once it exited 1. */
+  private static String refusedStart(Map<String, String> settings) throws Exception {
+    Path log = Files.createTempFile("portcullis-refused", ".log");
+    ProcessBuilder builder = GatewayProcess.builder(log);
+    Map<String, String> env = builder.environment();
+    env.put(GatewayConfig.PG_URL, TestBackends.newDatabase().toUrl());
+    env.put(GatewayConfig.REDIS_URL, TestBackends.redisUrl());
+    env.put(GatewayConfig.MASTER_KEY, TestGateway.TEST_MASTER_KEY);
+    env.put(GatewayConfig.ADMIN_KEY, TestGateway.ADMIN_KEY);
+    env.put(GatewayConfig.ISSUER, "http://localhost:1");
+    env.put(GatewayConfig.HTTP_PORT, Integer.toString(TestBackends.freePort()));
+    env.put(GatewayConfig.MANAGEMENT_PORT, Integer.toString(TestBackends.freePort()));
+    env.putAll(settings);
+    Process process = builder.start();
+    try {
+      assertTrue(process.waitFor(60, TimeUnit.SECONDS), "exited");
+      String text = Files.readString(log);
+      assertEquals(1, process.exitValue(), text);
+      return text;
+    } finally {
+      process.destroyForcibly();
     }
   }
 
