@@ -12,8 +12,9 @@
 #   BENCH_PASSWORD_WARMUP (s, warm-up of the password-login scenarios, Portcullis's and Keycloak's; default 100),
 #   BENCH_CONNECTIONS (load-generator users, default 8), BENCH_WRK_CONNECTIONS (default 32),
 #   BENCH_WRK_THREADS (default 1), BENCH_SCENARIOS (default "sign argon2 bare me me-rate refresh otp otp-returning mix license-verify password
-#   password-paired password-me keycloak"), BENCH_PASSWORD_ME_RATE (/auth/me rate of password-me, default 2000),
+#   password-paired password-floor password-me keycloak"), BENCH_PASSWORD_ME_RATE (/auth/me rate of password-me, default 2000),
 #   BENCH_PAIRED_ROUNDS (raw/login window pairs of password-paired, default 8), BENCH_PAIRED_WINDOW (s, default 8),
+#   BENCH_PAIRED_CLIENT (who logs in in the paired windows: wrk, the default, or java, the harness's own client),
 #   BENCH_KEYCLOAK_JAVA_HOME (the JDK Keycloak runs on, default /usr/lib/jvm/java-17-openjdk-amd64),
 #   BENCH_JFR=1 (JFR profiles of the me, me-rate, refresh, otp, password and license-verify scenarios), BENCH_GATEWAY_JAVA_OPTS, BENCH_KEYCLOAK_VERSION,
 #   BENCH_SKIP_BUILD=1 (reuse the built jars), BENCH_NICE (nice level of everything started, default 0),
@@ -38,7 +39,7 @@ PASSWORD_WARMUP=${BENCH_PASSWORD_WARMUP:-100}
 CONNECTIONS=${BENCH_CONNECTIONS:-8}
 WRK_CONNECTIONS=${BENCH_WRK_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
-SCENARIOS=${BENCH_SCENARIOS:-"sign argon2 bare me me-rate refresh otp otp-returning mix license-verify password password-paired password-me keycloak"}
+SCENARIOS=${BENCH_SCENARIOS:-"sign argon2 bare me me-rate refresh otp otp-returning mix license-verify password password-paired password-floor password-me keycloak"}
 JFR=${BENCH_JFR:-0}
 ANALYZE_EVERY=${BENCH_ANALYZE_EVERY:-5}
 NICE=${BENCH_NICE:-0}
@@ -51,7 +52,9 @@ GATEWAY_JAVA_OPTS=${BENCH_GATEWAY_JAVA_OPTS:-"-XX:MaxRAM=768m -XX:MaxRAMPercenta
 # Ports of this harness: away from the gateway's defaults, so a gateway or test running beside it is not hit.
 GW_PORT=${BENCH_GATEWAY_PORT:-18080}
 MGMT_PORT=${BENCH_MANAGEMENT_PORT:-19090}
+PAIRED_CLIENT=${BENCH_PAIRED_CLIENT:-wrk}
 BARE_PORT=18070
+FLOOR_PORT=18071
 RECEIVER_PORT=18099
 KC_PORT=18180
 KC_MGMT_PORT=19000
@@ -197,7 +200,8 @@ machine() {
 }
 
 # ---- tools --------------------------------------------------------------------------------------------------
-bench_java() { run_nice java -jar "$BENCH_JAR" "$@"; }
+# the raw Argon2id baseline hashes with the gateway's own class, from its jar without dependencies (GatewayArgon2)
+bench_java() { run_nice java -Dportcullis.bench.gateway-classes="$ROOT/target/original-portcullis.jar" -jar "$BENCH_JAR" "$@"; }
 
 # wrk_run name pid url script [env...]: a warm-up run, then the measured run with the server's CPU and RSS
 wrk_run() {
@@ -301,7 +305,7 @@ jfr_summary() { # name
 
 # ---- baselines ----------------------------------------------------------------------------------------------
 baseline_argon2() {
-  log "baseline: raw Argon2id checks (argon2-jvm, m=19456,t=2,p=1) on $(nproc) threads, ${WARMUP}s warm-up then ${DURATION}s"
+  log "baseline: raw Argon2id checks (the gateway's Argon2id class, m=19456,t=2,p=1) on $(nproc) threads, ${WARMUP}s warm-up then ${DURATION}s"
   bench_java argon2 --warmup "$WARMUP" --duration "$DURATION" --out "$OUT/argon2.json" > /dev/null
   log "argon2: $(jq -c '{checks_per_s, checks_per_s_per_core}' "$OUT/argon2.json")"
 }
@@ -321,6 +325,24 @@ baseline_bare() {
     || { log "the bare JSON server did not start: $(cat "$OUT/bare.log")"; exit 1; }
   printf 'bench-token\n' > "$OUT/bare.tokens"
   wrk_run bare "$pid" "http://127.0.0.1:$BARE_PORT" bearer.lua WRK_TOKENS="$OUT/bare.tokens" WRK_PATH=/me
+  stop_pid "$pid" 10
+}
+
+# The floor under password logins (BareHashServer): an HTTP front that checks the password with the gateway's
+# Argon2id class and nothing else, driven by the same client in the same paired windows as password-paired.
+baseline_password_floor() {
+  local rounds=${BENCH_PAIRED_ROUNDS:-8} window=${BENCH_PAIRED_WINDOW:-8}
+  log "baseline: a bare HTTP front to Argon2id on 127.0.0.1:$FLOOR_PORT, paired with raw checks"
+  nice -n "$NICE" java -Dportcullis.bench.gateway-classes="$ROOT/target/original-portcullis.jar" -jar "$BENCH_JAR" \
+    bare-hash --port "$FLOOR_PORT" --max-seconds $((rounds * (2 * window + 5) + window + 200)) > "$OUT/password-floor.log" 2>&1 &
+  local pid=$!
+  STARTED+=("$pid")
+  wait_http "http://127.0.0.1:$FLOOR_PORT/ready" 30 > /dev/null && kill -0 "$pid" \
+    || { log "the bare hash server did not start: $(cat "$OUT/password-floor.log")"; exit 1; }
+  bench_java load --scenario password-floor-paired --target "http://127.0.0.1:$FLOOR_PORT" --connections "$CONNECTIONS" \
+    --warmup 10 --duration 0 --pid "$pid" --users 16 --rounds "$rounds" --window "$window" --webhook-secret unused \
+    --app-id floor --app-secret floor --client "$PAIRED_CLIENT" --lua-dir "$BENCH_DIR/lua" \
+    --setup-limit $((rounds * (2 * window + 5) + window + 120)) --out "$OUT/password-floor.json" >&2
   stop_pid "$pid" 10
 }
 
@@ -398,7 +420,8 @@ stop_gateway() {
 password_paired() {
   local rounds=${BENCH_PAIRED_ROUNDS:-8} window=${BENCH_PAIRED_WINDOW:-8}
   WARMUP=10 DURATION=0 load password-paired password-paired --users 16 --users-file "$OUT/password.users" \
-    --rounds "$rounds" --window "$window" --setup-limit $((rounds * (2 * window + 5) + window + 120))
+    --rounds "$rounds" --window "$window" --setup-limit $((rounds * (2 * window + 5) + window + 120)) \
+    --client "$PAIRED_CLIENT" --lua-dir "$BENCH_DIR/lua"
 }
 
 gateway_scenarios() {
@@ -563,6 +586,7 @@ main() {
   has sign && baseline_sign
   has argon2 && ! has password && baseline_argon2
   has bare && baseline_bare
+  has password-floor && baseline_password_floor
   if has me || has me-rate || has refresh || has otp || has otp-returning || has mix || has license-verify || has password || has password-paired || has password-me; then
     start_gateway
     gateway_scenarios

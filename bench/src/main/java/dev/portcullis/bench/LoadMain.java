@@ -6,6 +6,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,9 +21,11 @@ import java.util.stream.Collectors;
 /**
  * The load generator. Scenarios against Portcullis: {@code sessions} (log users in, write their access tokens
  * for wrk), {@code refresh} (chains), {@code otp} (send + verify pairs), {@code mix} (70% me, 20% refresh,
- * 10% OTP pairs), {@code me} (closed loop), {@code me-rate} (open loop at {@code --rate}) and {@code password}
- * (challenge + password login). Against Keycloak: {@code kc-sessions}, {@code kc-refresh}, {@code kc-password}
- * (its password grant), {@code kc-client-credentials}. Writes one JSON result.
+ * 10% OTP pairs), {@code me} (closed loop), {@code me-rate} (open loop at {@code --rate}), {@code password}
+ * (challenge + password login), {@code password-paired} and, against the bare hash server,
+ * {@code password-floor-paired} (logins and raw checks in alternating windows: {@link PairedPassword}). Against
+ * Keycloak: {@code kc-sessions}, {@code kc-refresh}, {@code kc-password} (its password grant),
+ * {@code kc-client-credentials}. Writes one JSON result.
  */
 final class LoadMain {
 
@@ -126,8 +130,17 @@ final class LoadMain {
             .map(new JsonObject().put("users", emails.size()));
       });
       case "password-paired" -> passwordUsers(vertx, args.integer("users", 16), args.string("users-file", null), gateway)
-          .compose(emails -> new PairedPassword(vertx, gateway, emails, args.integer("pid", 0), connections)
-              .run(warmup, args.integer("rounds", 8), args.integer("window", 8)));
+          .compose(emails -> paired(vertx, gateway, emails, args, connections).run(warmup, args.integer("rounds", 8),
+              args.integer("window", 8)));
+      case "password-floor-paired" -> {
+        // against the bare hash server (BareHashServer): no users to sign up, any email is checked alike
+        List<String> emails = new ArrayList<>();
+        for (int i = 0; i < args.integer("users", 16); i++) {
+          emails.add("floor-" + i + "@bench.test");
+        }
+        yield paired(vertx, gateway, emails, args, connections).run(warmup, args.integer("rounds", 8),
+            args.integer("window", 8));
+      }
       case "password-me" -> {
         // /auth/me at a fixed rate while password logins in a closed loop keep the hashing pool full
         double rate = args.decimal("rate", 1000);
@@ -144,6 +157,21 @@ final class LoadMain {
       }
       default -> Future.failedFuture("unknown scenario " + scenario);
     };
+  }
+
+  /** Paired windows of raw checks and logins; the logins by wrk with {@code --client wrk}, else by this JVM. */
+  private static PairedPassword paired(Vertx vertx, Portcullis gateway, List<String> emails, Args args,
+      int connections) {
+    WrkLogins wrk = null;
+    if ("wrk".equals(args.string("client", "java"))) {
+      try {
+        wrk = new WrkLogins(args.string("target"), Path.of(args.string("lua-dir")), emails, connections,
+            args.string("app-id"), args.string("app-secret"));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return new PairedPassword(vertx, gateway, emails, args.integer("pid", 0), connections, wrk);
   }
 
   /**

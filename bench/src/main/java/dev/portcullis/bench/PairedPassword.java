@@ -25,21 +25,25 @@ final class PairedPassword {
   private final List<String> emails;
   private final long pid;
   private final int users;
+  /** When set, wrk logs the users in, not this JVM ({@link WrkLogins}). */
+  private final WrkLogins wrk;
 
-  PairedPassword(Vertx vertx, Portcullis gateway, List<String> emails, long pid, int users) {
+  PairedPassword(Vertx vertx, Portcullis gateway, List<String> emails, long pid, int users, WrkLogins wrk) {
     this.vertx = vertx;
     this.gateway = gateway;
     this.emails = emails;
     this.pid = pid;
     this.users = users;
+    this.wrk = wrk;
   }
 
-  /** {@code warmup} seconds of logins (this JVM's JIT), then {@code rounds} pairs of {@code window}-second windows. */
+  /** {@code warmup} seconds of logins (the JIT), then {@code rounds} pairs of {@code window}-second windows. */
   Future<JsonObject> run(int warmup, int rounds, int window) {
-    Future<Void> warmed = ClosedLoop.unrecorded(vertx, logins(new AtomicLong(), new long[] {Long.MAX_VALUE, 0}), warmup);
+    Future<?> warmed = wrk != null ? vertx.executeBlocking(() -> wrk.run(warmup), false)
+        : ClosedLoop.unrecorded(vertx, logins(new AtomicLong(), new long[] {Long.MAX_VALUE, 0}), warmup);
     JsonArray raws = new JsonArray();
     JsonArray windows = new JsonArray();
-    Future<Void> done = warmed;
+    Future<Void> done = warmed.mapEmpty();
     for (int round = 0; round < rounds; round++) {
       done = done.compose(v -> raw(window)).map(raws::add)
           .compose(v -> loginWindow(window)).map(windows::add).mapEmpty();
@@ -72,7 +76,7 @@ final class PairedPassword {
       try {
         rate.complete(Math.round(SignBench.measure(Runtime.getRuntime().availableProcessors(), 1, seconds,
             Argon2Bench.reference()) * 10) / 10.0);
-      } catch (Exception e) {
+      } catch (Throwable e) {
         rate.fail(e);
       }
     });
@@ -84,6 +88,9 @@ final class PairedPassword {
    * meanwhile. The loops go on a little past the window, so that it ends as busy as it began.
    */
   private Future<JsonObject> loginWindow(int seconds) {
+    if (wrk != null) {
+      return wrkWindow(seconds);
+    }
     AtomicLong counted = new AtomicLong();
     long[] window = {Long.MAX_VALUE, 0};
     ProcSampler server = pid > 0 ? new ProcSampler(pid) : null;
@@ -102,6 +109,20 @@ final class PairedPassword {
     return ClosedLoop.unrecorded(vertx, logins(counted, window), 2 + seconds).map(v -> {
       JsonObject result = new JsonObject().put("logins_per_s", round(counted.get() / (double) seconds));
       return server == null ? result : result.put("server", server.toJson());
+    });
+  }
+
+  /** Logins by wrk for {@code seconds}, with the server's CPU over all but its first and last half second. */
+  private Future<JsonObject> wrkWindow(int seconds) {
+    ProcSampler server = pid > 0 ? new ProcSampler(pid) : null;
+    if (server != null) {
+      vertx.setTimer(500, id -> server.start());
+      vertx.setTimer(seconds * 1000L - 500, id -> server.stop());
+    }
+    return vertx.executeBlocking(() -> wrk.run(seconds), false).map(result -> {
+      JsonObject window = new JsonObject().put("logins_per_s", result.getDouble("logins_per_s"))
+          .put("client", "wrk").put("failures", result.getLong("failures"));
+      return server == null ? window : window.put("server", server.toJson());
     });
   }
 
