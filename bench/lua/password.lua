@@ -4,6 +4,9 @@
 -- connection then alternates a challenge and its login, and knows whose token it holds. Thread i takes users i,
 -- i + N, i + 2N... in turn. done() writes {"logins", "failures", "duration_us"} to $WRK_OUT: logins answered 200, and
 -- every other answer to either call.
+package.path = os.getenv("WRK_LUA_DIR") .. "/?.lua;" .. package.path
+local report = require("report")
+
 local threads = {}
 local started = 0
 
@@ -68,12 +71,5 @@ function done(summary, latency, requests)
     total = total + thread:get("logins")
     failed = failed + thread:get("failures")
   end
-  local result = string.format('{"logins":%d,"failures":%d,"duration_us":%d}', total, failed, summary.duration)
-  local out = os.getenv("WRK_OUT")
-  if out and out ~= "" then
-    local f = assert(io.open(out, "w"))
-    f:write(result, "\n")
-    f:close()
-  end
-  io.write(result, "\n")
+  report.write(string.format('{"logins":%d,"failures":%d,"duration_us":%d}', total, failed, summary.duration))
 end

@@ -1,9 +1,7 @@
 package dev.portcullis.bench;
 
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
@@ -37,21 +35,14 @@ final class BareHashServer extends VerticleBase {
   static void main(Args args) throws Exception {
     int port = args.integer("port", 18071);
     int instances = args.integer("instances", Runtime.getRuntime().availableProcessors());
-    int maxSeconds = args.integer("max-seconds", 600);
     GatewayArgon2 argon2 = GatewayArgon2.load();
     if (argon2 == null) {
       System.err.println("bare hash server: name the gateway's classes with -D" + GatewayArgon2.PROPERTY);
       System.exit(2);
     }
     String phc = argon2.hash(Portcullis.PASSWORD, 19_456, 2);
-    Vertx vertx = Vertx.vertx();
-    vertx.deployVerticle(() -> new BareHashServer(port, phc, argon2), new DeploymentOptions().setInstances(instances))
-        .onSuccess(id -> System.out.println("bare hash server on 127.0.0.1:" + port + " (" + instances + " verticles)"))
-        .onFailure(failure -> {
-          System.err.println("bare hash server did not start: " + failure);
-          System.exit(1);
-        });
-    vertx.setTimer(maxSeconds * 1000L, id -> vertx.close().onComplete(done -> System.exit(0)));
+    BareJsonServer.serve("bare hash server", () -> new BareHashServer(port, phc, argon2), port, instances,
+        args.integer("max-seconds", 600));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.portcullis.bench;
 
+import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -7,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import java.util.function.Supplier;
 
 /**
  * The ceiling for {@code /auth/me}: one Vert.x HTTP verticle per core that answers {@code GET /me} with a JSON
@@ -27,12 +29,19 @@ final class BareJsonServer extends VerticleBase {
   static void main(Args args) {
     int port = args.integer("port", 18070);
     int instances = args.integer("instances", Runtime.getRuntime().availableProcessors());
-    int maxSeconds = args.integer("max-seconds", 300);
+    serve("bare JSON server", () -> new BareJsonServer(port), port, instances, args.integer("max-seconds", 300));
+  }
+
+  /**
+   * Deploys {@code instances} of a bare server on 127.0.0.1:{@code port} in a Vert.x of its own, and ends the process
+   * after {@code maxSeconds} (or at once when the deployment fails).
+   */
+  static void serve(String name, Supplier<Deployable> server, int port, int instances, int maxSeconds) {
     Vertx vertx = Vertx.vertx();
-    vertx.deployVerticle(() -> new BareJsonServer(port), new DeploymentOptions().setInstances(instances))
-        .onSuccess(id -> System.out.println("bare JSON server on 127.0.0.1:" + port + " (" + instances + " verticles)"))
+    vertx.deployVerticle(server, new DeploymentOptions().setInstances(instances))
+        .onSuccess(id -> System.out.println(name + " on 127.0.0.1:" + port + " (" + instances + " verticles)"))
         .onFailure(failure -> {
-          System.err.println("bare JSON server did not start: " + failure);
+          System.err.println(name + " did not start: " + failure);
           System.exit(1);
         });
     vertx.setTimer(maxSeconds * 1000L, id -> vertx.close().onComplete(done -> System.exit(0)));

@@ -43,6 +43,7 @@ final class WrkLogins {
           "--timeout", "10s", "-s", script.toString(), target).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.DISCARD);
       Map<String, String> env = wrk.environment();
+      env.put("WRK_LUA_DIR", script.getParent().toString());
       env.put("WRK_USERS", users.toString());
       env.put("WRK_CONNECTIONS", Integer.toString(connections));
       env.put("WRK_APP_ID", appId);
