@@ -15,6 +15,7 @@
 #   password-paired password-floor password-me keycloak"), BENCH_PASSWORD_ME_RATE (/auth/me rate of password-me, default 2000),
 #   BENCH_PAIRED_ROUNDS (raw/login window pairs of password-paired, default 8), BENCH_PAIRED_WINDOW (s, default 8),
 #   BENCH_PAIRED_CLIENT (who logs in in the paired windows: wrk, the default, or java, the harness's own client),
+#   BENCH_FLOOR_REDIS_CALLS, BENCH_FLOOR_PG_STATEMENTS (round trips each login of password-floor makes first, default 0),
 #   BENCH_KEYCLOAK_JAVA_HOME (the JDK Keycloak runs on, default /usr/lib/jvm/java-17-openjdk-amd64),
 #   BENCH_JFR=1 (JFR profiles of the me, me-rate, refresh, otp, password and license-verify scenarios), BENCH_GATEWAY_JAVA_OPTS, BENCH_KEYCLOAK_VERSION,
 #   BENCH_SKIP_BUILD=1 (reuse the built jars), BENCH_NICE (nice level of everything started, default 0),
@@ -334,7 +335,9 @@ baseline_password_floor() {
   local rounds=${BENCH_PAIRED_ROUNDS:-8} window=${BENCH_PAIRED_WINDOW:-8}
   log "baseline: a bare HTTP front to Argon2id on 127.0.0.1:$FLOOR_PORT, paired with raw checks"
   nice -n "$NICE" java -Dportcullis.bench.gateway-classes="$ROOT/target/original-portcullis.jar" -jar "$BENCH_JAR" \
-    bare-hash --port "$FLOOR_PORT" --max-seconds $((rounds * (2 * window + 5) + window + 200)) > "$OUT/password-floor.log" 2>&1 &
+    bare-hash --port "$FLOOR_PORT" --max-seconds $((rounds * (2 * window + 5) + window + 200)) \
+    --redis-calls "${BENCH_FLOOR_REDIS_CALLS:-0}" --redis-url "$REDIS_URL" \
+    --pg-statements "${BENCH_FLOOR_PG_STATEMENTS:-0}" --pg-url "$PG_ADMIN_URL" > "$OUT/password-floor.log" 2>&1 &
   local pid=$!
   STARTED+=("$pid")
   wait_http "http://127.0.0.1:$FLOOR_PORT/ready" 30 > /dev/null && kill -0 "$pid" \
