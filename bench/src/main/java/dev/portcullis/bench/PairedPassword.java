@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * Password logins against their ceiling in alternating windows, from one warm JVM: raw Argon2id checks on every
- * core with the gateway idle, then password logins, in turn, and a last raw window. Each login window's ratio is
+ * Password logins against their ceiling in alternating windows: raw Argon2id checks on every core (threads of this
+ * JVM, warmed first) with the server idle, then password logins (by this JVM's client or by wrk), in turn, and a
+ * last raw window. Each login window's ratio is
  * to the mean of the raw windows either side of it. On a VM whose hashing speed moves by a third from one
  * ten-second window to the next (other guests sharing the caches), one baseline before one measured window can say
  * anything from 0.6 to 1.2; the median of paired ratios does not depend on which minute each side fell in.

@@ -54,7 +54,8 @@ final class Report {
     }
     if (argon2 != null) {
       rows.add(new Row("raw Argon2id checks (" + argon2.getString("parameters") + ", " + argon2.getString("impl")
-          + "), " + argon2.getInteger("threads") + " threads", "Java loop", argon2.getDouble("checks_per_s"), "checks/s", null, null, null, 0L, null));
+          + "), " + argon2.getInteger("threads") + " threads", "Java loop", argon2.getDouble("checks_per_s"),
+          "checks/s", null, null, null, 0L, null));
     }
     Double bare = wrk("bare Vert.x JSON endpoint", "bare");
     Double me = wrk("Portcullis GET /auth/me", "me");
